@@ -1,0 +1,66 @@
+//! The whole HTTP application: routes, layers, and the dashboard's static files.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tower::util::ServiceExt;
+use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower::Layer;
+
+use crate::endpoints::{api, health, ingest};
+use crate::state::AppState;
+use crate::store::Store;
+
+/// The service `cairn serve` runs. Trailing slashes are trimmed before routing, so both
+/// `/api/0/organizations/` (Sentry's form) and `/api/0/organizations` reach the same handler.
+pub fn app<S: Store>(state: AppState<S>) -> NormalizePathService {
+    let router = Router::new()
+        .route("/healthz", get(health::healthz::<S>))
+        .merge(api::router::<S>())
+        .merge(ingest::router::<S>())
+        .fallback(static_or_index::<S>)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// The service type [`app`] returns.
+pub type NormalizePathService = tower_http::normalize_path::NormalizePath<Router>;
+
+/// Everything that is no route: JSON 404 under `/api/`, else a file of the dashboard, else
+/// `index.html` so that client-side routes such as `/organizations/x/issues/` load the app.
+async fn static_or_index<S: Store>(State(state): State<AppState<S>>, request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return api::not_found().await.into_response();
+    }
+    let dist = &state.config.dist_dir;
+    let index = dist.join("index.html");
+    if !index.exists() {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "The dashboard is not built: run `make run` (or `trunk build --release`) first.",
+        )
+            .into_response();
+    }
+    let serve = ServeDir::new(dist).fallback(ServeFile::new(&index));
+    let is_asset = request.uri().path().rsplit('/').next().is_some_and(|f| f.contains('.'));
+    match serve.oneshot(request).await {
+        Ok(response) => {
+            let mut response = response.map(Body::new);
+            // Trunk names assets by content hash, so they can be cached for good; index.html
+            // must be revalidated to pick up a new build.
+            let cache = if is_asset {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            response
+        }
+        Err(never) => match never {},
+    }
+}

@@ -1,0 +1,205 @@
+//! The `cairn` command line: `serve`, `migrate`, `createuser`, `createtoken`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+
+use crate::auth;
+use crate::config::{self, Config, DatabaseArgs, ServeArgs};
+use crate::state::AppState;
+use crate::store::{sqlite::SqliteStore, DbKind, NewApiToken, NewUser, Store, StoreError};
+
+/// Cairn: self-hosted error monitoring for the official Sentry SDKs.
+#[derive(Debug, Parser)]
+#[command(name = "cairn", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: ingestion, the API and the dashboard.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DatabaseArgs),
+    /// Create a user (as Sentry's `sentry createuser`).
+    Createuser {
+        /// Email address; also the login name.
+        #[arg(long)]
+        email: String,
+        /// Password (at least 8 characters).
+        #[arg(long)]
+        password: String,
+        /// Make the user an instance administrator and owner of the default organization.
+        #[arg(long)]
+        superuser: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print a new API token for a user, for `Authorization: Bearer <token>`.
+    Createtoken {
+        /// Email address of the user.
+        #[arg(long)]
+        email: String,
+        /// Scopes to grant (repeatable); default: every scope the user's role allows.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(database) => {
+            open_store(&database).await?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Createuser { email, password, superuser, database } => {
+            let store = open_store(&database).await?;
+            createuser(&store, &email, &password, superuser).await
+        }
+        Command::Createtoken { email, scopes, database } => {
+            let store = open_store(&database).await?;
+            createtoken(&store, &email, scopes).await
+        }
+    }
+}
+
+/// Opens the database named by the flags (creating the data directory for SQLite), migrated,
+/// with the default organization in place.
+async fn open_store(database: &DatabaseArgs) -> anyhow::Result<SqliteStore> {
+    let url = database.url();
+    match DbKind::from_url(&url.0) {
+        Some(DbKind::Sqlite) => {}
+        Some(DbKind::Postgres) => bail!("PostgreSQL support is not built yet; use a sqlite:// URL"),
+        None => bail!("unsupported database URL {url:?}: expected sqlite:// or postgres://"),
+    }
+    if database.database_url.is_none() {
+        std::fs::create_dir_all(&database.data_dir).with_context(|| {
+            format!("cannot create the data directory {}", database.data_dir.display())
+        })?;
+    }
+    let store = SqliteStore::connect(&url.0)
+        .await
+        .with_context(|| format!("cannot open the database {url:?}"))?;
+    store.ensure_default_organization(&config::defaults()).await?;
+    Ok(store)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.database).await?;
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let bound: SocketAddr = listener.local_addr()?;
+    let config = Arc::new(Config::new(&args, bound));
+    if !config.dist_dir.join("index.html").exists() {
+        tracing::warn!(
+            dist = %config.dist_dir.display(),
+            "the dashboard is not built; the API and ingestion work, the web pages do not"
+        );
+    }
+    print_welcome(&store, &config).await?;
+    let state = AppState { store, config };
+    let app = crate::app::app(state);
+    axum::serve(
+        listener,
+        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")
+}
+
+/// Tells the person who started Cairn where to go next.
+async fn print_welcome(store: &SqliteStore, config: &Config) -> anyhow::Result<()> {
+    let url = &config.public_url;
+    println!("Cairn is listening on {url}");
+    if store.count_users().await? == 0 {
+        println!("No account exists yet: open {url}/setup/ to create the owner account.");
+    } else {
+        println!("Log in at {url}/auth/login/");
+    }
+    let org = store.ensure_default_organization(&config::defaults()).await?;
+    for project in store.projects(org.id).await? {
+        if let Some(key) = store.project_keys(project.id).await?.into_iter().find(|k| k.is_active) {
+            println!("DSN of project {:?}: {}", project.slug, config.dsn(&key.public_key, None, project.id));
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn createuser<S: Store>(store: &S, email: &str, password: &str, superuser: bool) -> anyhow::Result<()> {
+    let email = crate::endpoints::api::validate_email(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::endpoints::api::validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password_hash = auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = match store
+        .create_user(&NewUser { email: email.clone(), name: email.clone(), password_hash: Some(password_hash), is_superuser: superuser })
+        .await
+    {
+        Ok(user) => user,
+        Err(StoreError::Conflict(_)) => bail!("a user with the email {email} already exists"),
+        Err(err) => return Err(err.into()),
+    };
+    let org = store.ensure_default_organization(&config::defaults()).await?;
+    let role = if superuser { "owner" } else { "member" };
+    store.add_member(org.id, user.id, role).await?;
+    println!("Created user {email} ({role} of organization {:?}).", org.slug);
+    Ok(())
+}
+
+async fn createtoken<S: Store>(store: &S, email: &str, scopes: Vec<String>) -> anyhow::Result<()> {
+    let user = match store.user_by_email(email).await {
+        Ok(user) => user,
+        Err(StoreError::NotFound) => bail!("no user with the email {email}"),
+        Err(err) => return Err(err.into()),
+    };
+    for scope in &scopes {
+        if !auth::ALL_SCOPES.contains(&scope.as_str()) {
+            bail!("unknown scope {scope:?}; known scopes: {}", auth::ALL_SCOPES.join(" "));
+        }
+    }
+    let scopes = if scopes.is_empty() {
+        auth::ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        scopes
+    };
+    let token = auth::new_api_token();
+    store
+        .create_api_token(&NewApiToken {
+            user_id: user.id,
+            token_hash: auth::sha256_hex(&token),
+            last_four: token[token.len() - 4..].to_owned(),
+            scopes,
+            name: Some("created by cairn createtoken".into()),
+        })
+        .await?;
+    println!("{token}");
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Configuration: command-line flags, each with an environment variable of the same meaning.
+//!
+//! Precedence: a flag wins over its environment variable, which wins over the default.
+//!
+//! | flag | environment | default |
+//! |---|---|---|
+//! | `--bind` | `CAIRN_BIND` | `127.0.0.1:8000` |
+//! | `--data-dir` | `CAIRN_DATA_DIR` | `./data` |
+//! | `--database-url` | `CAIRN_DATABASE_URL` | `sqlite://<data-dir>/cairn.db` |
+//! | `--dist-dir` | `CAIRN_DIST_DIR` | `./dist` (the dashboard built by Trunk) |
+//! | `--public-url` | `CAIRN_PUBLIC_URL` | `http://<bind address>` |
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Where the data lives; shared by every command that opens the database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Directory for Cairn's data (the SQLite database by default).
+    #[arg(long, env = "CAIRN_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://path/to/file.db` (default: `cairn.db` in the data directory).
+    #[arg(long, env = "CAIRN_DATABASE_URL")]
+    pub database_url: Option<DatabaseUrl>,
+}
+
+impl DatabaseArgs {
+    /// The database URL to use: the configured one, else a SQLite file in the data directory.
+    pub fn url(&self) -> DatabaseUrl {
+        self.database_url.clone().unwrap_or_else(|| {
+            DatabaseUrl(format!("sqlite://{}?mode=rwc", self.data_dir.join("cairn.db").display()))
+        })
+    }
+}
+
+/// A database URL. Its `Debug` hides the password a PostgreSQL URL may carry.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(DatabaseUrl(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.split_once('@') {
+            Some((_, host)) => write!(f, "DatabaseUrl(<redacted>@{host})"),
+            None => write!(f, "DatabaseUrl({})", self.0),
+        }
+    }
+}
+
+/// Flags of `cairn serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CAIRN_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: String,
+
+    /// Directory holding the built dashboard (`index.html` and its wasm).
+    #[arg(long, env = "CAIRN_DIST_DIR", default_value = "./dist")]
+    pub dist_dir: PathBuf,
+
+    /// The URL users and SDKs reach Cairn at, used in DSNs and links.
+    /// Default: `http://` and the address Cairn listens on.
+    #[arg(long, env = "CAIRN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// What the running server needs to know at request time.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Base URL for DSNs and links, without a trailing slash.
+    pub public_url: String,
+    /// The built dashboard.
+    pub dist_dir: PathBuf,
+    /// Whether cookies get the `Secure` attribute (the public URL is https).
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    /// The configuration of a server that listens on `bound` (the real address, port resolved).
+    pub fn new(args: &ServeArgs, bound: std::net::SocketAddr) -> Config {
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let secure_cookies = public_url.starts_with("https://");
+        Config { public_url, dist_dir: args.dist_dir.clone(), secure_cookies }
+    }
+
+    /// The DSN of a key: `http://<public_key>@<host>/<project_id>`.
+    pub fn dsn(&self, public_key: &str, secret: Option<&str>, project_id: i64) -> String {
+        let (scheme, host) = self.public_url.split_once("://").unwrap_or(("http", &self.public_url));
+        match secret {
+            Some(secret) => format!("{scheme}://{public_key}:{secret}@{host}/{project_id}"),
+            None => format!("{scheme}://{public_key}@{host}/{project_id}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_debug_hides_the_password() {
+        let url = DatabaseUrl("postgres://cairn:hunter2@db:5432/cairn".into());
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("db:5432"));
+    }
+
+    #[test]
+    fn dsn_carries_key_host_and_project() {
+        let config = Config {
+            public_url: "https://errors.example.com/cairn".into(),
+            dist_dir: PathBuf::from("dist"),
+            secure_cookies: true,
+        };
+        assert_eq!(config.dsn("abc", None, 7), "https://abc@errors.example.com/cairn/7");
+        assert_eq!(config.dsn("abc", Some("s"), 7), "https://abc:s@errors.example.com/cairn/7");
+    }
+}
+
+/// What a fresh database is seeded with: organization `cairn`, its team `cairn` and a project
+/// `internal` with a DSN key (Sentry's own first install creates the same trio).
+pub fn defaults() -> crate::store::Defaults {
+    crate::store::Defaults {
+        organization: "cairn".into(),
+        team: "cairn".into(),
+        project: "internal".into(),
+    }
+}

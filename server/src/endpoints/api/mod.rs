@@ -1,0 +1,76 @@
+//! The REST API under `/api/0/`, with Sentry's paths, parameters and field names.
+//!
+//! Every handler takes an [`Identity`](crate::auth::Identity) (or checks a
+//! [`MaybeIdentity`](crate::auth::MaybeIdentity)) and, for organization resources, goes through
+//! [`org_access`] so that membership and scopes are checked in one place.
+
+mod account;
+pub use account::{validate_email, validate_password};
+mod issues;
+mod organizations;
+
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::auth::Identity;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{OrganizationRow, Store, StoreError};
+
+/// Routes of `/api/0/` (mounted by [`crate::app`]); paths are written without the trailing
+/// slash because requests are normalized before routing.
+#[rustfmt::skip]
+pub fn router<S: Store>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/api/0", get(account::index::<S>))
+        .route("/api/0/setup", get(account::setup_status::<S>).post(account::setup::<S>))
+        .route("/api/0/auth/login", post(account::login::<S>))
+        .route("/api/0/auth", axum::routing::delete(account::logout::<S>))
+        .route("/api/0/organizations", get(organizations::list_organizations::<S>))
+        .route("/api/0/organizations/{org}", get(organizations::get_organization::<S>))
+        .route("/api/0/organizations/{org}/teams", get(organizations::list_teams::<S>))
+        .route("/api/0/organizations/{org}/projects", get(organizations::list_projects::<S>))
+        .route("/api/0/organizations/{org}/issues", get(issues::list_issues::<S>))
+        .route("/api/0/teams/{org}/{team}/projects", post(organizations::create_project::<S>))
+        .route("/api/0/projects/{org}/{project}/keys", get(organizations::list_keys::<S>))
+}
+
+/// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// The caller's access to an organization: the organization and the caller's role in it.
+#[derive(Debug, Clone)]
+pub struct OrgAccess {
+    /// The organization.
+    pub organization: OrganizationRow,
+    /// The caller's role (`owner`, `manager`, `admin`, `member`).
+    pub role: String,
+}
+
+/// Checks that the caller may use `scope` in the organization `slug`. Unknown organizations are
+/// 404; organizations the caller is not a member of are 403 (as Sentry answers), and so is a
+/// token without the scope. Superusers act as owners everywhere.
+pub async fn org_access<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    slug: &str,
+    scope: &str,
+) -> ApiResult<OrgAccess> {
+    let organization = state.store.organization_by_slug(slug).await?;
+    let role = match state.store.member_role(organization.id, identity.user.id).await {
+        Ok(role) => role,
+        Err(StoreError::NotFound) if identity.user.is_superuser => "owner".to_owned(),
+        Err(StoreError::NotFound) => return Err(ApiError::Forbidden),
+        Err(err) => return Err(err.into()),
+    };
+    if !identity.has_scope(&role, scope) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(OrgAccess { organization, role })
+}
+
+/// `201 Created` with a JSON body.
+pub type Created<T> = (StatusCode, crate::endpoints::AppJson<T>);

@@ -1,0 +1,96 @@
+//! The Sentry-facing contract: every way an ingest request can fail, with the status codes and
+//! texts Relay (Sentry's ingestion service) answers, because SDKs act on them.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use cairn_types::api::ErrorBody;
+
+/// An ingest request that is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// No credentials anywhere.
+    #[error("missing authorization information")]
+    MissingAuth,
+    /// Credentials in more than one place.
+    #[error("multiple authorization payloads detected")]
+    MultipleAuth,
+    /// An `X-Sentry-Auth` / `Authorization: Sentry` header that cannot be read.
+    #[error("bad x-sentry-auth header")]
+    BadAuthHeader,
+    /// A tunnelled envelope whose header line cannot be read for its `dsn`.
+    #[error("bad envelope authentication header")]
+    BadEnvelopeAuth,
+    /// An empty or malformed public key.
+    #[error("bad sentry DSN public key")]
+    BadPublicKey,
+    /// `sentry_version` newer than 7.
+    #[error("unsupported protocol version ({0})")]
+    UnsupportedVersion(u32),
+    /// The project id in the path is not a number.
+    #[error("bad project path parameter")]
+    BadProjectPath,
+    /// Unknown or disabled key, or a key of another project.
+    #[error("event submission rejected with_reason: {0}")]
+    Rejected(&'static str),
+    /// Nothing was sent.
+    #[error("empty request body")]
+    EmptyBody,
+    /// The envelope framing is broken.
+    #[error("invalid event envelope")]
+    InvalidEnvelope(#[source] crate::ingest::envelope::EnvelopeError),
+    /// A `/store/` body that is not a JSON object.
+    #[error("{0}")]
+    InvalidJson(#[from] crate::ingest::event::EventError),
+    /// The body is larger than allowed after decompression.
+    #[error("request body exceeded the size limit of {0} bytes")]
+    PayloadTooLarge(usize),
+    /// An item is larger than its type allows.
+    #[error("envelope exceeded size limits for type '{0}' (https://develop.sentry.dev/sdk/envelopes/#size-limits)")]
+    ItemTooLarge(&'static str),
+    /// A compressed body that does not decompress.
+    #[error("failed to decode {0} payload")]
+    Decode(&'static str),
+    /// The event could not be stored; nothing was acknowledged.
+    #[error("failed to queue envelope")]
+    Unavailable(#[source] crate::store::StoreError),
+}
+
+impl IngestError {
+    /// The HTTP status of this error, as Relay answers it.
+    pub fn status(&self) -> StatusCode {
+        use IngestError::*;
+        match self {
+            MissingAuth | MultipleAuth | BadAuthHeader | BadEnvelopeAuth => {
+                StatusCode::UNAUTHORIZED
+            }
+            BadPublicKey | UnsupportedVersion(_) | BadProjectPath | EmptyBody
+            | InvalidEnvelope(_) | InvalidJson(_) | ItemTooLarge(_) | Decode(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Rejected(_) => StatusCode::FORBIDDEN,
+            PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl IntoResponse for IngestError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let IngestError::Unavailable(err) = &self {
+            tracing::error!(error = err as &dyn std::error::Error, "could not store events");
+        }
+        let mut body = ErrorBody::new(self.to_string());
+        let mut source = std::error::Error::source(&self);
+        while let Some(cause) = source {
+            body.causes.push(cause.to_string());
+            source = cause.source();
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&self.to_string()) {
+            response.headers_mut().insert("x-sentry-error", value);
+        }
+        response
+    }
+}

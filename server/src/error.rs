@@ -1,0 +1,74 @@
+//! Errors of the REST API, each mapped to its HTTP status and a `{"detail": "..."}` body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use cairn_types::api::ErrorBody;
+
+use crate::store::StoreError;
+
+/// An error answered by a `/api/0/` endpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed; the text says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No credentials, on a route that needs them.
+    #[error("Authentication credentials were not provided.")]
+    Unauthenticated,
+    /// A bearer token that is unknown or malformed.
+    #[error("Invalid token")]
+    InvalidToken,
+    /// A cookie-authenticated write from another site.
+    #[error("CSRF verification failed: the request did not come from this site.")]
+    CsrfFailed,
+    /// Authenticated, but not allowed.
+    #[error("You do not have permission to perform this action.")]
+    Forbidden,
+    /// The resource does not exist (or is not visible to the caller).
+    #[error("The requested resource does not exist")]
+    NotFound,
+    /// The request conflicts with existing data (e.g. a taken slug).
+    #[error("{0}")]
+    Conflict(String),
+    /// A failure inside Cairn; details go to the log, not to the client.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::CsrfFailed | ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = &self as &dyn std::error::Error, "request failed");
+        }
+        (status, Json(ErrorBody::new(self.to_string()))).into_response()
+    }
+}
+
+/// Result of an API handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,452 @@
+//! Lenient normalization of an event payload, and the issue fields derived from it (title,
+//! culprit, metadata) the way Sentry derives them.
+//!
+//! SDKs send many shapes for the same thing (exception as an object, a list or `{values}`;
+//! message as a string or an object; tags as a map or a list of pairs). This module accepts all
+//! of them and writes one canonical shape; a field it cannot understand is dropped, never the
+//! event.
+
+use serde_json::{json, Map, Value};
+
+use super::grouping;
+use crate::store::NewEvent;
+
+/// Why an event payload was refused as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// Not JSON at all.
+    #[error("invalid JSON data: {0}")]
+    InvalidJson(String),
+    /// JSON, but not an object.
+    #[error("invalid JSON data: the event is not an object")]
+    NotAnObject,
+}
+
+/// What the endpoint knows about an event besides its payload.
+#[derive(Debug, Clone)]
+pub struct EventContext<'a> {
+    /// Project the event was sent to.
+    pub project_id: i64,
+    /// Receive time, Unix milliseconds.
+    pub received_ms: i64,
+    /// The envelope header's `event_id`, which wins over the payload's.
+    pub envelope_event_id: Option<&'a str>,
+}
+
+/// Normalizes an event payload and derives everything the store needs.
+pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, EventError> {
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|e| EventError::InvalidJson(e.to_string()))?;
+    let Value::Object(mut event) = value else {
+        return Err(EventError::NotAnObject);
+    };
+    normalize(&mut event, ctx);
+
+    let event_id = event.get("event_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let timestamp = (event.get("timestamp").and_then(Value::as_f64).unwrap_or_default() * 1000.0)
+        as i64;
+    let level = str_field(&event, "level").unwrap_or("error").to_owned();
+    let platform = str_field(&event, "platform").unwrap_or("other").to_owned();
+    let derived = derive_issue_fields(&event);
+    let hashes = grouping::hashes(&event);
+    let user_ident = user_ident(&event);
+
+    Ok(NewEvent {
+        project_id: ctx.project_id,
+        event_id,
+        timestamp,
+        received: ctx.received_ms,
+        hashes,
+        title: derived.title,
+        culprit: derived.culprit,
+        level,
+        platform,
+        event_type: derived.event_type.to_owned(),
+        metadata: derived.metadata.to_string(),
+        logger: str_field(&event, "logger").map(str::to_owned),
+        is_unhandled: derived.is_unhandled,
+        release: str_field(&event, "release").map(str::to_owned),
+        environment: str_field(&event, "environment").map(str::to_owned),
+        user_ident,
+        data: Value::Object(event).to_string(),
+    })
+}
+
+fn str_field<'a>(event: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    event.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// Rewrites the event in place into Cairn's canonical shape.
+fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
+    let event_id = ctx
+        .envelope_event_id
+        .and_then(normalize_event_id)
+        .or_else(|| event.get("event_id").and_then(Value::as_str).and_then(normalize_event_id))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    event.insert("event_id".into(), Value::String(event_id));
+
+    let received = ctx.received_ms as f64 / 1000.0;
+    let timestamp = event.get("timestamp").and_then(parse_timestamp).unwrap_or(received);
+    event.insert("timestamp".into(), json!(timestamp));
+    event.insert("received".into(), json!(received));
+
+    let level = event.get("level").and_then(Value::as_str).map(normalize_level);
+    event.insert("level".into(), Value::String(level.unwrap_or("error").to_owned()));
+
+    if let Some(exception) = event.remove("exception") {
+        if let Some(values) = normalize_exception(exception) {
+            event.insert("exception".into(), json!({ "values": values }));
+        }
+    }
+    // `sentry.interfaces.Exception` and friends: the legacy names of the interfaces.
+    for (legacy, modern) in [
+        ("sentry.interfaces.Exception", "exception"),
+        ("sentry.interfaces.Message", "logentry"),
+        ("sentry.interfaces.Http", "request"),
+        ("sentry.interfaces.User", "user"),
+    ] {
+        if let Some(value) = event.remove(legacy) {
+            event.entry(modern).or_insert(value);
+        }
+    }
+
+    if let Some(message) = event.remove("message") {
+        let logentry = match message {
+            Value::String(text) => Some(json!({ "formatted": text })),
+            Value::Object(obj) => Some(Value::Object(obj)),
+            _ => None,
+        };
+        if let Some(logentry) = logentry {
+            event.entry("logentry").or_insert(logentry);
+        }
+    }
+
+    if let Some(tags) = event.remove("tags") {
+        event.insert("tags".into(), Value::Array(normalize_tags(tags)));
+    }
+}
+
+/// 32 lower-case hex digits from a dashed or plain UUID; `None` if it is not one.
+fn normalize_event_id(id: &str) -> Option<String> {
+    uuid::Uuid::parse_str(id).ok().map(|u| u.simple().to_string())
+}
+
+/// Seconds since the epoch from a number or an RFC 3339 / ISO 8601 string (a missing zone
+/// means UTC, as Sentry reads it).
+fn parse_timestamp(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64().filter(|f| f.is_finite() && *f >= 0.0),
+        Value::String(s) => {
+            if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
+                return Some(dt.timestamp_micros() as f64 / 1e6);
+            }
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|dt| dt.and_utc().timestamp_micros() as f64 / 1e6)
+        }
+        _ => None,
+    }
+}
+
+/// Sentry's level names from the aliases SDKs use.
+fn normalize_level(level: &str) -> &'static str {
+    match level.to_ascii_lowercase().as_str() {
+        "fatal" | "critical" => "fatal",
+        "error" | "err" => "error",
+        "warning" | "warn" => "warning",
+        "info" | "log" => "info",
+        "debug" | "trace" => "debug",
+        _ => "error",
+    }
+}
+
+/// The list of exceptions from an object, a list or `{values}`.
+fn normalize_exception(exception: Value) -> Option<Vec<Value>> {
+    let values = match exception {
+        Value::Array(values) => values,
+        Value::Object(mut obj) => match obj.remove("values") {
+            Some(Value::Array(values)) => values,
+            Some(_) => return None,
+            None => vec![Value::Object(obj)],
+        },
+        _ => return None,
+    };
+    let values: Vec<Value> = values.into_iter().filter(Value::is_object).collect();
+    (!values.is_empty()).then_some(values)
+}
+
+/// Tags as a list of `[key, value]` pairs of strings, from a map or a list of pairs.
+fn normalize_tags(tags: Value) -> Vec<Value> {
+    fn text(value: &Value) -> Option<String> {
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+    let pairs: Vec<(String, String)> = match tags {
+        Value::Object(map) => map.iter().filter_map(|(k, v)| Some((k.clone(), text(v)?))).collect(),
+        Value::Array(list) => list
+            .iter()
+            .filter_map(|pair| {
+                let pair = pair.as_array()?;
+                Some((text(pair.first()?)?, text(pair.get(1)?)?))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    pairs.into_iter().map(|(k, v)| json!([k, v])).collect()
+}
+
+/// The user as Sentry's `user` tag identifies them: id, then email, username, IP.
+fn user_ident(event: &Map<String, Value>) -> Option<String> {
+    let user = event.get("user")?.as_object()?;
+    for (key, prefix) in [("id", "id"), ("email", "email"), ("username", "username")] {
+        match user.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => return Some(format!("{prefix}:{s}")),
+            Some(Value::Number(n)) => return Some(format!("{prefix}:{n}")),
+            _ => {}
+        }
+    }
+    user.get("ip_address").and_then(Value::as_str).map(|ip| format!("ip:{ip}"))
+}
+
+/// Title, culprit and metadata of the issue an event would create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueFields {
+    /// `Type: value` for errors, the message for others.
+    pub title: String,
+    /// Where it happened.
+    pub culprit: String,
+    /// Sentry's metadata object.
+    pub metadata: Value,
+    /// `error` or `default`.
+    pub event_type: &'static str,
+    /// Whether the main exception was not handled by the application.
+    pub is_unhandled: bool,
+}
+
+/// The exception Sentry titles an issue by: the last one, the outermost in the chain.
+pub fn main_exception(event: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    event
+        .get("exception")?
+        .get("values")?
+        .as_array()?
+        .last()?
+        .as_object()
+}
+
+/// Derives title, culprit and metadata as Sentry's `ErrorEvent` / `DefaultEvent` do.
+pub fn derive_issue_fields(event: &Map<String, Value>) -> IssueFields {
+    let culprit = str_field(event, "transaction")
+        .or_else(|| str_field(event, "culprit"))
+        .map(str::to_owned)
+        .or_else(|| main_exception(event).and_then(culprit_from_exception))
+        .unwrap_or_default();
+
+    if let Some(exception) = main_exception(event) {
+        let ty = exception.get("type").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let value = exception.get("value").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let title = match (ty, value) {
+            (Some(ty), Some(value)) => format!("{ty}: {}", truncate(first_line(value), 100)),
+            (Some(ty), None) => ty.to_owned(),
+            (None, Some(value)) => format!("Error: {}", truncate(first_line(value), 100)),
+            (None, None) => "<unknown>".to_owned(),
+        };
+        let is_unhandled = event["exception"]["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e.pointer("/mechanism/handled") == Some(&Value::Bool(false)));
+        let mut metadata = Map::new();
+        metadata.insert("type".into(), json!(ty.unwrap_or("Error")));
+        metadata.insert("value".into(), json!(value.map(|v| truncate(v, 1000)).unwrap_or_default()));
+        if let Some(frame) = culprit_frame(exception) {
+            if let Some(f) = frame.get("filename").and_then(Value::as_str) {
+                metadata.insert("filename".into(), json!(f));
+            }
+            if let Some(f) = frame.get("function").and_then(Value::as_str) {
+                metadata.insert("function".into(), json!(f));
+            }
+        }
+        return IssueFields {
+            title,
+            culprit,
+            metadata: Value::Object(metadata),
+            event_type: "error",
+            is_unhandled,
+        };
+    }
+
+    let message = message_text(event);
+    let title = match message.as_deref().map(first_line).filter(|l| !l.trim().is_empty()) {
+        Some(line) => truncate(line, 100),
+        None => "<unlabeled event>".to_owned(),
+    };
+    IssueFields {
+        metadata: json!({ "title": title }),
+        title,
+        culprit,
+        event_type: "default",
+        is_unhandled: false,
+    }
+}
+
+/// The formatted message of an event (`logentry.formatted`, else `logentry.message`).
+pub fn message_text(event: &Map<String, Value>) -> Option<String> {
+    let logentry = event.get("logentry")?;
+    logentry
+        .get("formatted")
+        .and_then(Value::as_str)
+        .or_else(|| logentry.get("message").and_then(Value::as_str))
+        .map(str::to_owned)
+}
+
+/// The frames of an exception's stack trace, oldest call first.
+pub fn frames(exception: &Map<String, Value>) -> &[Value] {
+    exception
+        .get("stacktrace")
+        .and_then(|s| s.get("frames"))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The frame a culprit is named after: the innermost in-app frame, else the innermost frame.
+fn culprit_frame(exception: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    let frames = frames(exception);
+    frames
+        .iter()
+        .rev()
+        .find(|f| f.get("in_app") == Some(&Value::Bool(true)))
+        .or_else(|| frames.last())
+        .and_then(Value::as_object)
+}
+
+fn culprit_from_exception(exception: &Map<String, Value>) -> Option<String> {
+    let frame = culprit_frame(exception)?;
+    let location = frame
+        .get("module")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .or_else(|| frame.get("filename").and_then(Value::as_str).filter(|s| !s.is_empty()))?;
+    let function = frame.get("function").and_then(Value::as_str).unwrap_or("?");
+    let platform = frame.get("platform").and_then(Value::as_str).unwrap_or("");
+    Some(if matches!(platform, "javascript" | "node") {
+        format!("{function}({location})")
+    } else {
+        format!("{location} in {function}")
+    })
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+/// At most `max` characters, with `...` when cut (Sentry's `truncatechars`).
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(3)).collect();
+    out.push_str("...");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> EventContext<'static> {
+        EventContext { project_id: 1, received_ms: 1_700_000_000_000, envelope_event_id: None }
+    }
+
+    fn process_json(value: Value) -> NewEvent {
+        process(value.to_string().as_bytes(), &ctx()).expect("event is accepted")
+    }
+
+    #[test]
+    fn error_title_is_type_and_first_line_of_value() {
+        let event = process_json(json!({
+            "exception": {"values": [{"type": "ValueError", "value": "bad\nsecond line",
+                "stacktrace": {"frames": [
+                    {"module": "app.views", "function": "index", "in_app": true},
+                    {"module": "django.core", "function": "handler", "in_app": false}
+                ]}}]}
+        }));
+        assert_eq!(event.title, "ValueError: bad");
+        assert_eq!(event.culprit, "app.views in index");
+        assert_eq!(event.event_type, "error");
+    }
+
+    #[test]
+    fn exception_may_be_a_bare_object_or_a_list() {
+        let bare = process_json(json!({"exception": {"type": "E", "value": "v"}}));
+        let list = process_json(json!({"exception": [{"type": "E", "value": "v"}]}));
+        assert_eq!(bare.title, "E: v");
+        assert_eq!(list.title, "E: v");
+        assert_eq!(bare.hashes, list.hashes);
+    }
+
+    #[test]
+    fn message_event_titled_by_message_string_or_object() {
+        let string = process_json(json!({"message": "hello world", "level": "warn"}));
+        assert_eq!(string.title, "hello world");
+        assert_eq!(string.level, "warning");
+        assert_eq!(string.event_type, "default");
+        let object = process_json(json!({"message": {"formatted": "hello object"}}));
+        assert_eq!(object.title, "hello object");
+    }
+
+    #[test]
+    fn timestamps_accept_numbers_and_strings_without_zone() {
+        let numeric = process_json(json!({"timestamp": 1_600_000_000.5}));
+        assert_eq!(numeric.timestamp, 1_600_000_000_500);
+        let iso = process_json(json!({"timestamp": "2020-09-13T12:26:40"}));
+        assert_eq!(iso.timestamp, 1_600_000_000_000);
+        let missing = process_json(json!({}));
+        assert_eq!(missing.timestamp, 1_700_000_000_000);
+    }
+
+    #[test]
+    fn envelope_event_id_wins_and_is_normalized() {
+        let payload = json!({"event_id": "00000000000000000000000000000001"}).to_string();
+        let ctx = EventContext {
+            envelope_event_id: Some("9EC79C33-EC99-42AB-8353-589FCB2E04DC"),
+            ..ctx()
+        };
+        let event = process(payload.as_bytes(), &ctx).expect("accepted");
+        assert_eq!(event.event_id, "9ec79c33ec9942ab8353589fcb2e04dc");
+    }
+
+    #[test]
+    fn numeric_user_id_identifies_the_user() {
+        let event = process_json(json!({"user": {"id": 42, "email": "a@b.c"}}));
+        assert_eq!(event.user_ident.as_deref(), Some("id:42"));
+    }
+
+    #[test]
+    fn tags_as_map_or_pairs_become_pairs() {
+        let map = process_json(json!({"tags": {"a": "1", "n": 2}}));
+        let pairs = process_json(json!({"tags": [["a", "1"], ["n", 2]]}));
+        let tags = |e: &NewEvent| {
+            serde_json::from_str::<Value>(&e.data).expect("json")["tags"].clone()
+        };
+        assert_eq!(tags(&map), json!([["a", "1"], ["n", "2"]]));
+        assert_eq!(tags(&pairs), json!([["a", "1"], ["n", "2"]]));
+    }
+
+    #[test]
+    fn non_objects_and_bad_json_are_refused() {
+        assert_eq!(process(b"[1]", &ctx()).map(|_| ()), Err(EventError::NotAnObject));
+        assert!(matches!(process(b"{", &ctx()), Err(EventError::InvalidJson(_))));
+    }
+
+    #[test]
+    fn unhandled_mechanism_marks_the_issue() {
+        let event = process_json(json!({"exception": {"values": [
+            {"type": "Panic", "value": "boom", "mechanism": {"type": "panic", "handled": false}}
+        ]}}));
+        assert!(event.is_unhandled);
+    }
+}

@@ -1,0 +1,8 @@
+//! Ingestion logic without HTTP or SQL: parse envelopes, normalize events, group them.
+//!
+//! Everything here is synchronous and pure, so it can be tested (and fuzzed) on raw bytes.
+//! The HTTP side lives in [`crate::endpoints::ingest`].
+
+pub mod envelope;
+pub mod event;
+pub mod grouping;

@@ -1,0 +1,19 @@
+//! Cairn's server: Sentry-compatible ingestion, the REST API under `/api/0/`, and the
+//! dashboard's static files, on one SQLite database by default.
+//!
+//! The way of an event: [`endpoints::ingest`] (auth, limits, decompression) →
+//! [`ingest::envelope`] (framing) → [`ingest::event`] (lenient normalization) →
+//! [`ingest::grouping`] (hashes) → [`store::Store::store_events`] (one durable transaction) →
+//! answer 200.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod endpoints;
+pub mod error;
+pub mod ingest;
+pub mod serialize;
+pub mod state;
+pub mod store;
+pub mod util;

@@ -1,0 +1,144 @@
+//! Rows to API objects, in Sentry's shapes (Sentry calls these "serializers").
+
+use cairn_types::api::{
+    Issue, IssueProject, KeyDsn, Organization, OrganizationRef, Project, ProjectKey, Team, TeamRef,
+    User,
+};
+
+use crate::config::Config;
+use crate::store::{IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow, UserRow};
+use crate::util::ms_to_datetime;
+
+/// A user.
+pub fn user(row: &UserRow) -> User {
+    User {
+        id: row.id.to_string(),
+        name: row.name.clone(),
+        username: row.email.clone(),
+        email: row.email.clone(),
+        is_superuser: row.is_superuser,
+    }
+}
+
+/// An organization.
+pub fn organization(row: &OrganizationRow) -> Organization {
+    Organization {
+        id: row.id.to_string(),
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+        date_created: ms_to_datetime(row.date_created),
+    }
+}
+
+/// A team.
+pub fn team(row: &TeamRow) -> Team {
+    Team {
+        id: row.id.to_string(),
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+        date_created: ms_to_datetime(row.date_created),
+    }
+}
+
+fn team_ref(row: &TeamRow) -> TeamRef {
+    TeamRef { id: row.id.to_string(), slug: row.slug.clone(), name: row.name.clone() }
+}
+
+/// A project, with its team and organization.
+pub fn project(row: &ProjectRow, org: &OrganizationRow) -> Project {
+    let team = row.team.as_ref().map(team_ref);
+    Project {
+        id: row.id.to_string(),
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+        platform: row.platform.clone(),
+        date_created: ms_to_datetime(row.date_created),
+        teams: team.iter().cloned().collect(),
+        team,
+        organization: Some(OrganizationRef {
+            id: org.id.to_string(),
+            slug: org.slug.clone(),
+            name: org.name.clone(),
+        }),
+    }
+}
+
+/// A DSN key with its DSNs.
+pub fn key(row: &ProjectKeyRow, config: &Config) -> ProjectKey {
+    ProjectKey {
+        id: row.public_key.clone(),
+        name: row.label.clone(),
+        public: row.public_key.clone(),
+        secret: row.secret_key.clone(),
+        project_id: row.project_id,
+        is_active: row.is_active,
+        dsn: KeyDsn {
+            public: config.dsn(&row.public_key, None, row.project_id),
+            secret: config.dsn(&row.public_key, Some(&row.secret_key), row.project_id),
+        },
+        date_created: ms_to_datetime(row.date_created),
+    }
+}
+
+/// Sentry's short id: the project slug upper-cased, a dash, the counter in base 36.
+pub fn short_id(project_slug: &str, counter: i64) -> String {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut n = counter.max(0) as u64;
+    let mut digits = Vec::new();
+    loop {
+        digits.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    format!("{}-{}", project_slug.to_uppercase(), String::from_utf8_lossy(&digits))
+}
+
+/// An issue (a Sentry "group").
+pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
+    Issue {
+        id: row.id.to_string(),
+        short_id: short_id(&row.project.slug, row.short_id),
+        title: row.title.clone(),
+        culprit: row.culprit.clone(),
+        permalink: format!("{}/organizations/{}/issues/{}/", config.public_url, org.slug, row.id),
+        logger: row.logger.clone(),
+        level: row.level.clone(),
+        status: row.status.clone(),
+        status_details: serde_json::json!({}),
+        substatus: row.substatus.clone(),
+        platform: row.platform.clone(),
+        project: IssueProject {
+            id: row.project.id.to_string(),
+            name: row.project.name.clone(),
+            slug: row.project.slug.clone(),
+            platform: row.project.platform.clone(),
+        },
+        kind: row.event_type.clone(),
+        metadata: serde_json::from_str(&row.metadata).unwrap_or_else(|_| serde_json::json!({})),
+        issue_category: "error".into(),
+        is_unhandled: row.is_unhandled,
+        num_comments: 0,
+        assigned_to: None,
+        is_bookmarked: false,
+        has_seen: false,
+        count: row.times_seen.to_string(),
+        user_count: row.user_count,
+        first_seen: ms_to_datetime(row.first_seen),
+        last_seen: ms_to_datetime(row.last_seen),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_ids_count_in_base_36() {
+        assert_eq!(short_id("backend", 1), "BACKEND-1");
+        assert_eq!(short_id("backend", 46), "BACKEND-1A");
+        assert_eq!(short_id("web", 36 * 36), "WEB-100");
+    }
+}

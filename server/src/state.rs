@@ -1,0 +1,14 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+
+/// Shared state of the server: the store and the configuration.
+#[derive(Debug, Clone)]
+pub struct AppState<S> {
+    /// Where everything is kept.
+    pub store: S,
+    /// Settings fixed at start-up.
+    pub config: Arc<Config>,
+}

@@ -1,0 +1,187 @@
+//! Storage: one [`Store`] trait that every endpoint uses, one implementation per database.
+//!
+//! The trait speaks in Cairn's own terms (organizations, projects, issues, events), never in SQL,
+//! so that the SQLite implementation ([`sqlite::SqliteStore`]) and the PostgreSQL one that will
+//! follow are interchangeable. Handlers are generic over `S: Store`; the backend is chosen once at
+//! start-up from the database URL.
+
+pub mod models;
+pub mod sqlite;
+
+use std::future::Future;
+
+pub use models::*;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write (e.g. a slug that is taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    /// The schema could not be migrated.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data could not be decoded (a bug or a hand-edited database).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_owned())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    /// `sqlite:` URLs (the default).
+    Sqlite,
+    /// `postgres:` / `postgresql:` URLs.
+    Postgres,
+}
+
+impl DbKind {
+    /// Which database a URL names; `None` for an unknown scheme.
+    pub fn from_url(url: &str) -> Option<DbKind> {
+        if url.starts_with("sqlite:") {
+            Some(DbKind::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(DbKind::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Everything Cairn keeps. Grouped by aggregate; methods never leak SQL types.
+pub trait Store: Clone + Send + Sync + 'static {
+    // --- accounts -------------------------------------------------------------------------
+
+    /// How many user accounts exist (0 means the instance still needs its owner).
+    fn count_users(&self) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Creates a user; `Conflict` if the email is taken.
+    fn create_user(&self, user: &NewUser) -> impl Future<Output = StoreResult<UserRow>> + Send;
+    /// Creates the very first user and makes them owner of the default organization, atomically:
+    /// `Conflict` if any user already exists (two browsers racing on the first-run page).
+    fn create_first_user(
+        &self,
+        user: &NewUser,
+        organization_id: i64,
+    ) -> impl Future<Output = StoreResult<UserRow>> + Send;
+    /// The user with this (case-insensitive) email.
+    fn user_by_email(&self, email: &str) -> impl Future<Output = StoreResult<UserRow>> + Send;
+    /// Stores an API token (its hash) for a user.
+    fn create_api_token(&self, token: &NewApiToken)
+        -> impl Future<Output = StoreResult<()>> + Send;
+    /// The user and scopes behind an API token hash.
+    fn user_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = StoreResult<(UserRow, Vec<String>)>> + Send;
+    /// Stores a login session (its hash).
+    fn create_session(&self, session: &NewSession) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The user of a live (unexpired) session.
+    fn user_by_session_hash(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<UserRow>> + Send;
+    /// Ends a session (logout).
+    fn delete_session(&self, token_hash: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // --- organizations, teams, projects ---------------------------------------------------
+
+    /// Creates the default organization, team and project on an empty database and returns the
+    /// default organization (the oldest one) either way.
+    fn ensure_default_organization(
+        &self,
+        defaults: &Defaults,
+    ) -> impl Future<Output = StoreResult<OrganizationRow>> + Send;
+    /// Adds a user to an organization with a role (and to all its teams, for now).
+    fn add_member(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        role: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The organizations a user is a member of, with the user's role in each.
+    fn organizations_of_user(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(OrganizationRow, String)>>> + Send;
+    /// An organization by slug.
+    fn organization_by_slug(
+        &self,
+        slug: &str,
+    ) -> impl Future<Output = StoreResult<OrganizationRow>> + Send;
+    /// The role of a user in an organization; `NotFound` if not a member.
+    fn member_role(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<String>> + Send;
+    /// The teams of an organization.
+    fn teams(&self, organization_id: i64) -> impl Future<Output = StoreResult<Vec<TeamRow>>> + Send;
+    /// A team by slug.
+    fn team_by_slug(
+        &self,
+        organization_id: i64,
+        slug: &str,
+    ) -> impl Future<Output = StoreResult<TeamRow>> + Send;
+    /// Creates a project owned by a team, with its first DSN key.
+    fn create_project(
+        &self,
+        project: &NewProject,
+    ) -> impl Future<Output = StoreResult<ProjectRow>> + Send;
+    /// The projects of an organization.
+    fn projects(
+        &self,
+        organization_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ProjectRow>>> + Send;
+    /// A project by slug.
+    fn project_by_slug(
+        &self,
+        organization_id: i64,
+        slug: &str,
+    ) -> impl Future<Output = StoreResult<ProjectRow>> + Send;
+    /// The DSN keys of a project.
+    fn project_keys(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ProjectKeyRow>>> + Send;
+    /// The key with this public part, for ingestion.
+    fn key_by_public(
+        &self,
+        public_key: &str,
+    ) -> impl Future<Output = StoreResult<ProjectKeyRow>> + Send;
+
+    // --- events and issues ----------------------------------------------------------------
+
+    /// Stores processed events and groups each into an issue, in one transaction: when this
+    /// returns `Ok`, every event is durable. Returns the issue id of each event, in order.
+    fn store_events(
+        &self,
+        events: &[NewEvent],
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// Issues of an organization's projects, most recently seen first.
+    fn list_issues(
+        &self,
+        query: &IssueQuery,
+    ) -> impl Future<Output = StoreResult<Vec<IssueRow>>> + Send;
+}

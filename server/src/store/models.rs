@@ -1,0 +1,244 @@
+//! The rows the store returns and the inputs it takes. Backend-neutral: no SQL types here.
+
+/// An organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationRow {
+    /// Primary key.
+    pub id: i64,
+    /// URL-safe name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    /// Primary key.
+    pub id: i64,
+    /// Lower-cased email address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// argon2id PHC string, if the user can log in with a password.
+    pub password_hash: Option<String>,
+    /// Administers the whole instance.
+    pub is_superuser: bool,
+}
+
+/// Input of [`crate::store::Store::create_user`].
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Email address (lower-cased by the store).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// argon2id PHC string.
+    pub password_hash: Option<String>,
+    /// Administers the whole instance.
+    pub is_superuser: bool,
+}
+
+/// Input of [`crate::store::Store::create_api_token`].
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    /// Owner.
+    pub user_id: i64,
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Last four characters of the token, to tell tokens apart in lists.
+    pub last_four: String,
+    /// Sentry scopes the token grants.
+    pub scopes: Vec<String>,
+    /// Optional label.
+    pub name: Option<String>,
+}
+
+/// Input of [`crate::store::Store::create_session`].
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the cookie value, hex.
+    pub token_hash: String,
+    /// Owner.
+    pub user_id: i64,
+    /// Unix milliseconds after which the session is dead.
+    pub expires_at: i64,
+}
+
+/// What a fresh database is seeded with.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    /// Slug (and name) of the default organization.
+    pub organization: String,
+    /// Slug (and name) of its default team.
+    pub team: String,
+    /// Slug (and name) of its default project, which gets a DSN key so events can arrive at once.
+    pub project: String,
+}
+
+/// A team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRow {
+    /// Primary key.
+    pub id: i64,
+    /// Owning organization.
+    pub organization_id: i64,
+    /// URL-safe name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}
+
+/// A project, with its owning team when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRow {
+    /// Primary key; also the DSN's project id.
+    pub id: i64,
+    /// Owning organization.
+    pub organization_id: i64,
+    /// URL-safe name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Platform identifier.
+    pub platform: Option<String>,
+    /// Unix milliseconds.
+    pub date_created: i64,
+    /// Owning team.
+    pub team: Option<TeamRow>,
+}
+
+/// Input of [`crate::store::Store::create_project`].
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    /// Owning organization.
+    pub organization_id: i64,
+    /// Owning team.
+    pub team_id: i64,
+    /// URL-safe name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Platform identifier.
+    pub platform: Option<String>,
+    /// Public part of the first DSN key.
+    pub public_key: String,
+    /// Legacy secret of the first DSN key.
+    pub secret_key: String,
+}
+
+/// A DSN key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectKeyRow {
+    /// Primary key.
+    pub id: i64,
+    /// Project the key sends to.
+    pub project_id: i64,
+    /// The public key (DSN user part).
+    pub public_key: String,
+    /// Legacy secret.
+    pub secret_key: String,
+    /// Display name.
+    pub label: String,
+    /// Disabled keys are refused.
+    pub is_active: bool,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}
+
+/// A processed event, ready to be stored and grouped.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Project the event was sent to.
+    pub project_id: i64,
+    /// 32 lower-case hex digits.
+    pub event_id: String,
+    /// When it happened, Unix milliseconds.
+    pub timestamp: i64,
+    /// When Cairn received it, Unix milliseconds.
+    pub received: i64,
+    /// Grouping hashes, primary first.
+    pub hashes: Vec<String>,
+    /// Issue title.
+    pub title: String,
+    /// Issue culprit.
+    pub culprit: String,
+    /// Severity.
+    pub level: String,
+    /// Platform.
+    pub platform: String,
+    /// `error` or `default`.
+    pub event_type: String,
+    /// Issue metadata as a JSON object string.
+    pub metadata: String,
+    /// Logger name.
+    pub logger: Option<String>,
+    /// Whether the error was unhandled (a crash).
+    pub is_unhandled: bool,
+    /// Release version.
+    pub release: Option<String>,
+    /// Environment name.
+    pub environment: Option<String>,
+    /// Who was affected (id, email, username or IP), for distinct-user counts.
+    pub user_ident: Option<String>,
+    /// The normalized event as JSON.
+    pub data: String,
+}
+
+/// Filters of the issue list.
+#[derive(Debug, Clone, Default)]
+pub struct IssueQuery {
+    /// Organization whose issues are listed.
+    pub organization_id: i64,
+    /// Only these projects (empty: every project of the organization).
+    pub project_ids: Vec<i64>,
+    /// Only issues with this status.
+    pub status: Option<String>,
+    /// Free text matched against the title and culprit.
+    pub text: Option<String>,
+    /// Most rows to return.
+    pub limit: i64,
+}
+
+/// An issue with its project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueRow {
+    /// Primary key.
+    pub id: i64,
+    /// Project counter behind the short id.
+    pub short_id: i64,
+    /// Project of the issue.
+    pub project: ProjectRow,
+    /// Title.
+    pub title: String,
+    /// Culprit.
+    pub culprit: String,
+    /// Severity of the latest event.
+    pub level: String,
+    /// Platform.
+    pub platform: String,
+    /// `error` or `default`.
+    pub event_type: String,
+    /// JSON object string.
+    pub metadata: String,
+    /// Logger name.
+    pub logger: Option<String>,
+    /// `unresolved`, `resolved` or `ignored`.
+    pub status: String,
+    /// Sentry's substatus.
+    pub substatus: Option<String>,
+    /// Whether any event was unhandled.
+    pub is_unhandled: bool,
+    /// Unix milliseconds.
+    pub first_seen: i64,
+    /// Unix milliseconds.
+    pub last_seen: i64,
+    /// Number of events.
+    pub times_seen: i64,
+    /// Distinct users.
+    pub user_count: i64,
+}

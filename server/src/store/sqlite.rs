@@ -1,0 +1,680 @@
+//! The SQLite implementation of [`Store`]: Cairn's default, one file under the data directory.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::{Row, SqlitePool};
+
+use super::*;
+use crate::util::now_ms;
+
+/// A SQLite database, shared by all requests through a connection pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` and brings its schema up to date.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Database)?
+            .create_if_missing(true)
+            // WAL: readers never block the writer and a commit is one sequential append.
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only an OS
+            // crash or power loss may lose the last commits. FULL would fsync every commit.
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+            // Wait for a competing writer instead of failing with SQLITE_BUSY at once.
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Database)?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations under `server/migrations/sqlite` that have not run yet.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn user_from_row(row: &SqliteRow) -> UserRow {
+    UserRow {
+        id: row.get("id"),
+        email: row.get("email"),
+        name: row.get("name"),
+        password_hash: row.get("password_hash"),
+        is_superuser: row.get::<i64, _>("is_superuser") != 0,
+    }
+}
+
+fn organization_from_row(row: &SqliteRow) -> OrganizationRow {
+    OrganizationRow {
+        id: row.get("id"),
+        slug: row.get("slug"),
+        name: row.get("name"),
+        date_created: row.get("date_created"),
+    }
+}
+
+fn team_from_row(row: &SqliteRow) -> TeamRow {
+    TeamRow {
+        id: row.get("id"),
+        organization_id: row.get("organization_id"),
+        slug: row.get("slug"),
+        name: row.get("name"),
+        date_created: row.get("date_created"),
+    }
+}
+
+fn key_from_row(row: &SqliteRow) -> ProjectKeyRow {
+    ProjectKeyRow {
+        id: row.get("id"),
+        project_id: row.get("project_id"),
+        public_key: row.get("public_key"),
+        secret_key: row.get("secret_key"),
+        label: row.get("label"),
+        is_active: row.get::<i64, _>("is_active") != 0,
+        date_created: row.get("date_created"),
+    }
+}
+
+/// Columns of a project joined with its team (`t_*`), as [`project_from_row`] reads them.
+const PROJECT_COLUMNS: &str = "p.id AS p_id, p.organization_id AS p_organization_id, \
+     p.slug AS p_slug, p.name AS p_name, p.platform AS p_platform, \
+     p.date_created AS p_date_created, t.id AS t_id, t.slug AS t_slug, t.name AS t_name, \
+     t.date_created AS t_date_created";
+
+fn project_from_row(row: &SqliteRow) -> ProjectRow {
+    let organization_id: i64 = row.get("p_organization_id");
+    let team = row.get::<Option<i64>, _>("t_id").map(|id| TeamRow {
+        id,
+        organization_id,
+        slug: row.get("t_slug"),
+        name: row.get("t_name"),
+        date_created: row.get("t_date_created"),
+    });
+    ProjectRow {
+        id: row.get("p_id"),
+        organization_id,
+        slug: row.get("p_slug"),
+        name: row.get("p_name"),
+        platform: row.get("p_platform"),
+        date_created: row.get("p_date_created"),
+        team,
+    }
+}
+
+fn issue_from_row(row: &SqliteRow) -> IssueRow {
+    IssueRow {
+        id: row.get("id"),
+        short_id: row.get("short_id"),
+        project: project_from_row(row),
+        title: row.get("title"),
+        culprit: row.get("culprit"),
+        level: row.get("level"),
+        platform: row.get("platform"),
+        event_type: row.get("event_type"),
+        metadata: row.get("metadata"),
+        logger: row.get("logger"),
+        status: row.get("status"),
+        substatus: row.get("substatus"),
+        is_unhandled: row.get::<i64, _>("is_unhandled") != 0,
+        first_seen: row.get("first_seen"),
+        last_seen: row.get("last_seen"),
+        times_seen: row.get("times_seen"),
+        user_count: row.get("user_count"),
+    }
+}
+
+/// Inserts a project and its first key inside an open transaction.
+async fn insert_project(
+    tx: &mut sqlx::SqliteConnection,
+    project: &NewProject,
+    now: i64,
+) -> StoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO projects (organization_id, team_id, slug, name, platform, date_created) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(project.organization_id)
+    .bind(project.team_id)
+    .bind(&project.slug)
+    .bind(&project.name)
+    .bind(&project.platform)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO project_keys (project_id, public_key, secret_key, label, date_created) \
+         VALUES ($1, $2, $3, 'Default', $4)",
+    )
+    .bind(id)
+    .bind(&project.public_key)
+    .bind(&project.secret_key)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
+}
+
+impl Store for SqliteStore {
+    #[tracing::instrument(skip_all)]
+    async fn count_users(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_user(&self, user: &NewUser) -> StoreResult<UserRow> {
+        let row = sqlx::query(
+            "INSERT INTO users (email, name, password_hash, is_superuser, date_joined) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        )
+        .bind(user.email.to_lowercase())
+        .bind(&user.name)
+        .bind(&user.password_hash)
+        .bind(i64::from(user.is_superuser))
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(user_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_first_user(&self, user: &NewUser, organization_id: i64) -> StoreResult<UserRow> {
+        // BEGIN IMMEDIATE takes the write lock first, so two racing set-ups cannot both see
+        // an empty users table.
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let result = async {
+            let users: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *conn).await?;
+            if users > 0 {
+                return Err(StoreError::Conflict("set-up is already done".into()));
+            }
+            let now = now_ms();
+            let row = sqlx::query(
+                "INSERT INTO users (email, name, password_hash, is_superuser, date_joined) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING *",
+            )
+            .bind(user.email.to_lowercase())
+            .bind(&user.name)
+            .bind(&user.password_hash)
+            .bind(i64::from(user.is_superuser))
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+            let created = user_from_row(&row);
+            add_member_on(&mut conn, organization_id, created.id, "owner", now).await?;
+            Ok(created)
+        }
+        .await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::query(end).execute(&mut *conn).await?;
+        result
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user_by_email(&self, email: &str) -> StoreResult<UserRow> {
+        let row = sqlx::query("SELECT * FROM users WHERE email = $1")
+            .bind(email.to_lowercase())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(user_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (user_id, token_hash, token_last_four, scopes, name, \
+             date_created) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token.user_id)
+        .bind(&token.token_hash)
+        .bind(&token.last_four)
+        .bind(token.scopes.join(" "))
+        .bind(&token.name)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<(UserRow, Vec<String>)> {
+        let row = sqlx::query(
+            "SELECT u.*, t.scopes AS token_scopes FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await?;
+        let scopes: String = row.get("token_scopes");
+        Ok((user_from_row(&row), scopes.split_whitespace().map(str::to_owned).collect()))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO user_sessions (token_hash, user_id, expires_at, date_created) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.user_id)
+        .bind(session.expires_at)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user_by_session_hash(&self, token_hash: &str, now_ms: i64) -> StoreResult<UserRow> {
+        let row = sqlx::query(
+            "SELECT u.* FROM user_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(user_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM user_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn ensure_default_organization(&self, defaults: &Defaults) -> StoreResult<OrganizationRow> {
+        let mut tx = self.pool.begin().await?;
+        let existing = sqlx::query("SELECT * FROM organizations ORDER BY id LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            return Ok(organization_from_row(&row));
+        }
+        let now = now_ms();
+        let org = sqlx::query(
+            "INSERT INTO organizations (slug, name, date_created) VALUES ($1, $2, $3) RETURNING *",
+        )
+        .bind(&defaults.organization)
+        .bind(&defaults.organization)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let org = organization_from_row(&org);
+        let team_id: i64 = sqlx::query_scalar(
+            "INSERT INTO teams (organization_id, slug, name, date_created) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(org.id)
+        .bind(&defaults.team)
+        .bind(&defaults.team)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let project = NewProject {
+            organization_id: org.id,
+            team_id,
+            slug: defaults.project.clone(),
+            name: defaults.project.clone(),
+            platform: None,
+            public_key: crate::auth::random_hex(16),
+            secret_key: crate::auth::random_hex(16),
+        };
+        insert_project(&mut tx, &project, now).await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_member(&self, organization_id: i64, user_id: i64, role: &str) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        add_member_on(&mut conn, organization_id, user_id, role, now_ms()).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organizations_of_user(&self, user_id: i64) -> StoreResult<Vec<(OrganizationRow, String)>> {
+        let rows = sqlx::query(
+            "SELECT o.*, m.role FROM organizations o \
+             JOIN organization_members m ON m.organization_id = o.id \
+             WHERE m.user_id = $1 ORDER BY o.slug",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (organization_from_row(r), r.get("role"))).collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_by_slug(&self, slug: &str) -> StoreResult<OrganizationRow> {
+        let row = sqlx::query("SELECT * FROM organizations WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(organization_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn member_role(&self, organization_id: i64, user_id: i64) -> StoreResult<String> {
+        Ok(sqlx::query_scalar(
+            "SELECT role FROM organization_members WHERE organization_id = $1 AND user_id = $2",
+        )
+        .bind(organization_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn teams(&self, organization_id: i64) -> StoreResult<Vec<TeamRow>> {
+        let rows = sqlx::query("SELECT * FROM teams WHERE organization_id = $1 ORDER BY slug")
+            .bind(organization_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(team_from_row).collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn team_by_slug(&self, organization_id: i64, slug: &str) -> StoreResult<TeamRow> {
+        let row = sqlx::query("SELECT * FROM teams WHERE organization_id = $1 AND slug = $2")
+            .bind(organization_id)
+            .bind(slug)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(team_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_project(&self, project: &NewProject) -> StoreResult<ProjectRow> {
+        let mut tx = self.pool.begin().await?;
+        let id = insert_project(&mut tx, project, now_ms()).await?;
+        tx.commit().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p LEFT JOIN teams t ON t.id = p.team_id \
+             WHERE p.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(project_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn projects(&self, organization_id: i64) -> StoreResult<Vec<ProjectRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p LEFT JOIN teams t ON t.id = p.team_id \
+             WHERE p.organization_id = $1 ORDER BY p.slug"
+        ))
+        .bind(organization_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(project_from_row).collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_by_slug(&self, organization_id: i64, slug: &str) -> StoreResult<ProjectRow> {
+        let row = sqlx::query(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p LEFT JOIN teams t ON t.id = p.team_id \
+             WHERE p.organization_id = $1 AND p.slug = $2"
+        ))
+        .bind(organization_id)
+        .bind(slug)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(project_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_keys(&self, project_id: i64) -> StoreResult<Vec<ProjectKeyRow>> {
+        let rows = sqlx::query("SELECT * FROM project_keys WHERE project_id = $1 ORDER BY id")
+            .bind(project_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(key_from_row).collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn key_by_public(&self, public_key: &str) -> StoreResult<ProjectKeyRow> {
+        let row = sqlx::query("SELECT * FROM project_keys WHERE public_key = $1")
+            .bind(public_key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(key_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn store_events(&self, events: &[NewEvent]) -> StoreResult<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let mut issue_ids = Vec::with_capacity(events.len());
+        for event in events {
+            issue_ids.push(store_one_event(&mut tx, event).await?);
+        }
+        tx.commit().await?;
+        Ok(issue_ids)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_issues(&self, query: &IssueQuery) -> StoreResult<Vec<IssueRow>> {
+        let mut sql = format!(
+            "SELECT i.*, {PROJECT_COLUMNS} FROM issues i \
+             JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
+             WHERE p.organization_id = $1"
+        );
+        let mut next = 2;
+        if !query.project_ids.is_empty() {
+            let placeholders: Vec<String> = (0..query.project_ids.len())
+                .map(|i| format!("${}", next + i))
+                .collect();
+            sql.push_str(&format!(" AND p.id IN ({})", placeholders.join(", ")));
+            next += query.project_ids.len();
+        }
+        if query.status.is_some() {
+            sql.push_str(&format!(" AND i.status = ${next}"));
+            next += 1;
+        }
+        if query.text.is_some() {
+            sql.push_str(&format!(
+                " AND (i.title LIKE ${next} ESCAPE '\\' OR i.culprit LIKE ${next} ESCAPE '\\')"
+            ));
+            next += 1;
+        }
+        sql.push_str(&format!(" ORDER BY i.last_seen DESC, i.id DESC LIMIT ${next}"));
+
+        let mut q = sqlx::query(&sql).bind(query.organization_id);
+        for id in &query.project_ids {
+            q = q.bind(id);
+        }
+        if let Some(status) = &query.status {
+            q = q.bind(status);
+        }
+        if let Some(text) = &query.text {
+            q = q.bind(format!("%{}%", escape_like(text)));
+        }
+        let rows = q.bind(query.limit).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(issue_from_row).collect())
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+async fn add_member_on(
+    conn: &mut sqlx::SqliteConnection,
+    organization_id: i64,
+    user_id: i64,
+    role: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO organization_members (organization_id, user_id, role, date_added) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (organization_id, user_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .bind(role)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO team_members (team_id, user_id) \
+         SELECT id, $2 FROM teams WHERE organization_id = $1",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores one event inside an open transaction: finds or creates its issue by hash, updates the
+/// issue's counters, records the distinct user. Returns the issue id.
+async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> StoreResult<i64> {
+    // Duplicate event ids (SDK retries) are acknowledged but stored once, as Sentry does.
+    let duplicate: Option<i64> =
+        sqlx::query_scalar("SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2")
+            .bind(event.project_id)
+            .bind(&event.event_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(issue_id) = duplicate {
+        return Ok(issue_id);
+    }
+
+    let mut issue_id: Option<i64> = None;
+    for hash in &event.hashes {
+        issue_id = sqlx::query_scalar(
+            "SELECT issue_id FROM issue_hashes WHERE project_id = $1 AND hash = $2",
+        )
+        .bind(event.project_id)
+        .bind(hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if issue_id.is_some() {
+            break;
+        }
+    }
+
+    let issue_id = match issue_id {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE issues SET times_seen = times_seen + 1, \
+                 last_seen = MAX(last_seen, $2), first_seen = MIN(first_seen, $2), \
+                 level = $3, is_unhandled = MAX(is_unhandled, $4) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(event.timestamp)
+            .bind(&event.level)
+            .bind(i64::from(event.is_unhandled))
+            .execute(&mut *tx)
+            .await?;
+            id
+        }
+        None => {
+            let short_id: i64 = sqlx::query_scalar(
+                "UPDATE projects SET next_short_id = next_short_id + 1 WHERE id = $1 \
+                 RETURNING next_short_id - 1",
+            )
+            .bind(event.project_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query_scalar(
+                "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
+                 event_type, metadata, logger, is_unhandled, first_seen, last_seen, times_seen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1) RETURNING id",
+            )
+            .bind(event.project_id)
+            .bind(short_id)
+            .bind(&event.title)
+            .bind(&event.culprit)
+            .bind(&event.level)
+            .bind(&event.platform)
+            .bind(&event.event_type)
+            .bind(&event.metadata)
+            .bind(&event.logger)
+            .bind(i64::from(event.is_unhandled))
+            .bind(event.timestamp)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+
+    // Every hash of the event now points at its issue (the first one found wins).
+    for hash in &event.hashes {
+        sqlx::query(
+            "INSERT OR IGNORE INTO issue_hashes (project_id, hash, issue_id) VALUES ($1, $2, $3)",
+        )
+        .bind(event.project_id)
+        .bind(hash)
+        .bind(issue_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    if let Some(ident) = &event.user_ident {
+        let inserted =
+            sqlx::query("INSERT OR IGNORE INTO issue_users (issue_id, ident) VALUES ($1, $2)")
+                .bind(issue_id)
+                .bind(ident)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if inserted > 0 {
+            sqlx::query("UPDATE issues SET user_count = user_count + 1 WHERE id = $1")
+                .bind(issue_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+
+    sqlx::query(
+        "INSERT INTO events (project_id, issue_id, event_id, timestamp, received, level, title, \
+         platform, release, environment, user_ident, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(event.project_id)
+    .bind(issue_id)
+    .bind(&event.event_id)
+    .bind(event.timestamp)
+    .bind(event.received)
+    .bind(&event.level)
+    .bind(&event.title)
+    .bind(&event.platform)
+    .bind(&event.release)
+    .bind(&event.environment)
+    .bind(&event.user_ident)
+    .bind(&event.data)
+    .execute(&mut *tx)
+    .await?;
+    Ok(issue_id)
+}

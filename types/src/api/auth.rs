@@ -1,0 +1,69 @@
+//! Accounts, login and first-run set-up.
+
+use serde::{Deserialize, Serialize};
+
+/// A user as Sentry's API shows one (`GET /api/0/` `user`, members, assignees).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Numeric id, as a string (Sentry's convention).
+    pub id: String,
+    /// Display name (the email when no name was given).
+    pub name: String,
+    /// Login name; Cairn uses the email address.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// Whether the user administers the whole Cairn instance.
+    pub is_superuser: bool,
+}
+
+/// `POST /api/0/auth/login/`: log in with email and password; answers [`User`] and sets the
+/// session cookie.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The email address (Sentry calls the field `username`).
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+/// `GET /api/0/`: who is asking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiIndex {
+    /// API version, always `"0"`.
+    pub version: String,
+    /// The authenticated user, `null` when anonymous.
+    pub user: Option<User>,
+    /// How the request was authenticated.
+    pub auth: Option<AuthInfo>,
+}
+
+/// How a request was authenticated (`GET /api/0/` `auth`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthInfo {
+    /// Scopes the credentials grant, e.g. `project:read`.
+    pub scopes: Vec<String>,
+}
+
+/// `GET /api/0/setup/`: whether this instance still needs its first (owner) account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupStatus {
+    /// True until the first user exists.
+    pub needs_setup: bool,
+    /// Slug of the default organization, where the dashboard opens.
+    pub default_organization: Option<String>,
+}
+
+/// `POST /api/0/setup/`: create the owner account on first run (refused once any user exists).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupRequest {
+    /// The owner's email address.
+    pub email: String,
+    /// The owner's password (at least 8 characters).
+    pub password: String,
+    /// Optional display name.
+    #[serde(default)]
+    pub name: Option<String>,
+}

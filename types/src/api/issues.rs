@@ -1,0 +1,72 @@
+//! Issues (Sentry calls them groups) as the issue list and details return them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An issue in Sentry's shape (`GET /api/0/organizations/{org}/issues/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Issue {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// Human id: the project slug upper-cased and a base-32 counter, e.g. `BACKEND-1A`.
+    pub short_id: String,
+    /// Title, e.g. `ValueError: invalid literal`.
+    pub title: String,
+    /// Where it happened: a function or transaction name.
+    pub culprit: String,
+    /// Link to the issue in the dashboard.
+    pub permalink: String,
+    /// Logger name, if the events carried one.
+    pub logger: Option<String>,
+    /// `fatal`, `error`, `warning`, `info` or `debug`.
+    pub level: String,
+    /// `unresolved`, `resolved` or `ignored`.
+    pub status: String,
+    /// Details of the status (e.g. `inRelease`); empty object when none.
+    pub status_details: serde_json::Value,
+    /// `new`, `ongoing`, `escalating`, `regressed`, ... for unresolved issues.
+    pub substatus: Option<String>,
+    /// Platform of the events (`python`, `javascript`, `rust`, ...).
+    pub platform: String,
+    /// The project the issue belongs to.
+    pub project: IssueProject,
+    /// Event type: `error` or `default`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Parts of the title: `type`, `value`, `filename`, `function`, `title`.
+    pub metadata: serde_json::Value,
+    /// Always `"error"` for now (Sentry's issue category).
+    pub issue_category: String,
+    /// Whether any event was an unhandled error.
+    pub is_unhandled: bool,
+    /// Number of comments.
+    pub num_comments: i64,
+    /// The assignee, or `null`.
+    pub assigned_to: Option<serde_json::Value>,
+    /// Whether the requesting user bookmarked it.
+    pub is_bookmarked: bool,
+    /// Whether the requesting user has seen it.
+    pub has_seen: bool,
+    /// Number of events, as a string (Sentry's shape).
+    pub count: String,
+    /// Number of distinct users affected.
+    pub user_count: i64,
+    /// When the first event happened.
+    pub first_seen: DateTime<Utc>,
+    /// When the latest event happened.
+    pub last_seen: DateTime<Utc>,
+}
+
+/// The project reference inside an [`Issue`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueProject {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// URL-safe name.
+    pub slug: String,
+    /// Platform of the project.
+    pub platform: Option<String>,
+}
