@@ -1,0 +1,164 @@
+//! The dashboard in Debian's headless Chromium, driven over WebDriver (chromedriver) against a
+//! real `cairn` fed by the official `sentry` crate.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::common::{dist_dir, send_error_with_breadcrumbs, TestServer};
+
+/// A chromedriver process on a free loopback port; killed when dropped.
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+impl ChromeDriver {
+    fn start() -> ChromeDriver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {binary} ({e}); `make test` installs chromium-driver"));
+        ChromeDriver { child, port }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Connects to chromedriver (retrying while it starts) with headless Chromium.
+async fn browser(driver: &ChromeDriver, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-quic", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    for _ in 0..50 {
+        match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+            Ok(client) => return client,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("chromedriver did not accept a session at {url}");
+}
+
+/// Where screenshots of the main pages are kept as test artifacts.
+fn artifacts_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts directory");
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
+    assert!(
+        dist_dir().join("index.html").exists(),
+        "the dashboard is not built at {}: run `make test`, which builds it first",
+        dist_dir().display()
+    );
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK thread");
+    server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        // An anonymous visit to the root ends on the login page.
+        client.goto(&format!("{}/", server.url)).await?;
+        let form = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("form#login-form")).await?;
+        assert!(client.current_url().await?.path().starts_with("/auth/login"));
+        std::fs::write(artifacts_dir().join("login.png"), client.screenshot().await?).ok();
+
+        form.find(Locator::Css("input[name=username]")).await?.send_keys("owner@example.com").await?;
+        form.find(Locator::Css("input[name=password]")).await?.send_keys("correct horse battery").await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+
+        let title = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list .issue-row .issue-title"))
+            .await?;
+        assert_eq!(title.text().await?, "ParseIntError: invalid digit found in string");
+        let row = client.find(Locator::Css("#issue-list .issue-row")).await?;
+        let row_text = row.text().await?;
+        assert!(row_text.contains("BACKEND-1"), "{row_text}");
+        assert!(client.current_url().await?.path().starts_with("/organizations/cairn/issues"));
+        std::fs::write(artifacts_dir().join("issue-list.png"), client.screenshot().await?).ok();
+
+        // A deep link to a client-side route loads the app (the server falls back to index.html).
+        client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
+        let dsn = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".project-row .project-dsn"))
+            .await?;
+        assert!(dsn.text().await?.starts_with("http://"), "a DSN is shown");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_run_page_creates_the_owner_account() {
+    assert!(dist_dir().join("index.html").exists(), "run `make test`, which builds the dashboard first");
+    let server = TestServer::start();
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        client.goto(&format!("{}/", server.url)).await?;
+        let form = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("form#setup-form")).await?;
+        form.find(Locator::Css("input[name=email]")).await?.send_keys("first@example.com").await?;
+        form.find(Locator::Css("input[name=name]")).await?.send_keys("First Owner").await?;
+        form.find(Locator::Css("input[name=password]")).await?.send_keys("correct horse battery").await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        // Logged in, on the (empty) issue list of the default organization.
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".empty-state")).await?;
+        assert!(client.current_url().await?.path().starts_with("/organizations/cairn/issues"));
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    // The account exists and can log in through the API.
+    let login = server
+        .http
+        .post(format!("{}/api/0/auth/login/", server.url))
+        .json(&serde_json::json!({"username": "first@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(login.status().as_u16(), 200);
+}

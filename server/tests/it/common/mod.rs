@@ -1,0 +1,186 @@
+//! The test harness: a real `cairn serve` process per test, and helpers to drive it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// The `cairn` binary Cargo built for these tests.
+pub const CAIRN: &str = env!("CARGO_BIN_EXE_cairn");
+
+/// The dashboard built by Trunk (`make test` builds it before running the tests).
+pub fn dist_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
+}
+
+/// A running `cairn serve` with its own data directory; killed when dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// The data directory (holds the SQLite file).
+    pub data_dir: tempfile::TempDir,
+    child: Child,
+    /// A plain HTTP client.
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    /// Starts Cairn on a random loopback port and waits until it listens.
+    pub fn start() -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let mut child = Command::new(CAIRN)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .arg("--dist-dir")
+            .arg(dist_dir())
+            .env_remove("CAIRN_DATABASE_URL")
+            .env_remove("CAIRN_PUBLIC_URL")
+            .env("CAIRN_LOG", std::env::var("CAIRN_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cairn starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("cairn printed its address before exiting")
+                .expect("readable stdout");
+            if let Some(url) = line.strip_prefix("Cairn is listening on ") {
+                break url.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        TestServer { url, data_dir, child, http: reqwest::Client::new() }
+    }
+
+    /// Runs a `cairn` sub-command against this server's database; returns its stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let output = Command::new(CAIRN)
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .env_remove("CAIRN_DATABASE_URL")
+            .output()
+            .expect("cairn runs");
+        assert!(
+            output.status.success(),
+            "cairn {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
+    /// Creates a superuser with `cairn createuser` and returns an API token from
+    /// `cairn createtoken`.
+    pub fn owner_token(&self, email: &str, password: &str) -> String {
+        self.cli(&["createuser", "--email", email, "--password", password, "--superuser"]);
+        let token = self.cli(&["createtoken", "--email", email]).trim().to_owned();
+        assert!(token.starts_with("sntryu_"), "unexpected token {token:?}");
+        token
+    }
+
+    /// `GET` with a bearer token; returns status and JSON body.
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST` JSON with a bearer token; returns status and JSON body.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates a project in the default organization and team; returns its DSN.
+    pub async fn create_project(&self, token: &str, name: &str) -> String {
+        let (status, project) =
+            self.post("/api/0/teams/cairn/cairn/projects/", token, json!({ "name": name })).await;
+        assert_eq!(status, 201, "project created: {project}");
+        let slug = project["slug"].as_str().expect("slug").to_owned();
+        let (status, keys) = self.get(&format!("/api/0/projects/cairn/{slug}/keys/"), token).await;
+        assert_eq!(status, 200, "{keys}");
+        keys[0]["dsn"]["public"].as_str().expect("dsn.public").to_owned()
+    }
+
+    /// Polls the organization's issue list until `pred` holds for it (events are stored
+    /// before they are acknowledged, but the SDK sends in the background).
+    pub async fn wait_for_issues(&self, token: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..100 {
+            let (status, issues) = self.get("/api/0/organizations/cairn/issues/", token).await;
+            assert_eq!(status, 200, "{issues}");
+            let issues = issues.as_array().cloned().unwrap_or_default();
+            if pred(&issues) {
+                return issues;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (_, issues) = self.get("/api/0/organizations/cairn/issues/", token).await;
+        panic!("the expected issues never appeared; the list is {issues:#}");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Sentry hub with its own client for `dsn`, so tests running in parallel do not share the
+/// global hub. Returns the hub and the client (to flush).
+pub fn sentry_hub(dsn: &str, release: &str) -> (Arc<sentry::Hub>, Arc<sentry::Client>) {
+    let mut options = sentry::ClientOptions::default();
+    options.dsn = Some(dsn.parse().expect("valid DSN"));
+    options.release = Some(release.to_owned().into());
+    options.environment = Some("test".into());
+    // `apply_defaults` adds the HTTP transport and the default integrations, as `sentry::init`
+    // does; a bare `Client::from(options)` would have no transport and drop every event.
+    let client = Arc::new(sentry::Client::from(sentry::apply_defaults(options)));
+    let hub = Arc::new(sentry::Hub::new(Some(client.clone()), Arc::new(sentry::Scope::default())));
+    (hub, client)
+}
+
+/// Sends, with the official SDK, an error preceded by two breadcrumbs, and flushes.
+pub fn send_error_with_breadcrumbs(dsn: &str) {
+    let (hub, client) = sentry_hub(dsn, "backend@1.0.0");
+    sentry::Hub::run(hub, || {
+        sentry::add_breadcrumb(sentry::Breadcrumb {
+            category: Some("auth".into()),
+            message: Some("user logged in".into()),
+            ..Default::default()
+        });
+        sentry::add_breadcrumb(sentry::Breadcrumb {
+            category: Some("query".into()),
+            message: Some("SELECT * FROM orders".into()),
+            ..Default::default()
+        });
+        sentry::configure_scope(|scope| {
+            scope.set_user(Some(sentry::User { id: Some("42".into()), ..Default::default() }));
+        });
+        let err = "forty-two".parse::<i32>().expect_err("not a number");
+        sentry::capture_error(&err);
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+}

@@ -1,0 +1,8 @@
+//! Cairn's integration tests: one binary (linked once) that starts the real `cairn` binary on a
+//! loopback port with a temporary SQLite file and talks to it over HTTP, with the official
+//! `sentry` crate as the client and headless Chromium for the dashboard.
+
+mod api;
+mod browser;
+mod common;
+mod ingest;
