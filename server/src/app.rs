@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tower::util::ServiceExt;
+use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::services::{ServeDir, ServeFile};
-use tower::Layer;
 
 use crate::endpoints::{api, health, ingest};
 use crate::state::AppState;
@@ -53,11 +53,7 @@ async fn static_or_index<S: Store>(State(state): State<AppState<S>>, request: Re
             let mut response = response.map(Body::new);
             // Trunk names assets by content hash, so they can be cached for good; index.html
             // must be revalidated to pick up a new build.
-            let cache = if is_asset {
-                "public, max-age=31536000, immutable"
-            } else {
-                "no-cache"
-            };
+            let cache = if is_asset { "public, max-age=31536000, immutable" } else { "no-cache" };
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             response
         }

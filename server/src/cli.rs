@@ -110,13 +110,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     print_welcome(&store, &config).await?;
     let state = AppState { store, config };
     let app = crate::app::app(state);
-    axum::serve(
-        listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("server error")
+    axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")
 }
 
 /// Tells the person who started Cairn where to go next.
@@ -131,7 +128,11 @@ async fn print_welcome(store: &SqliteStore, config: &Config) -> anyhow::Result<(
     let org = store.ensure_default_organization(&config::defaults()).await?;
     for project in store.projects(org.id).await? {
         if let Some(key) = store.project_keys(project.id).await?.into_iter().find(|k| k.is_active) {
-            println!("DSN of project {:?}: {}", project.slug, config.dsn(&key.public_key, None, project.id));
+            println!(
+                "DSN of project {:?}: {}",
+                project.slug,
+                config.dsn(&key.public_key, None, project.id)
+            );
         }
     }
     Ok(())
@@ -143,7 +144,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };
@@ -155,12 +158,22 @@ async fn shutdown_signal() {
     }
 }
 
-async fn createuser<S: Store>(store: &S, email: &str, password: &str, superuser: bool) -> anyhow::Result<()> {
+async fn createuser<S: Store>(
+    store: &S,
+    email: &str,
+    password: &str,
+    superuser: bool,
+) -> anyhow::Result<()> {
     let email = crate::endpoints::api::validate_email(email).map_err(|e| anyhow::anyhow!("{e}"))?;
     crate::endpoints::api::validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password_hash = auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let user = match store
-        .create_user(&NewUser { email: email.clone(), name: email.clone(), password_hash: Some(password_hash), is_superuser: superuser })
+        .create_user(&NewUser {
+            email: email.clone(),
+            name: email.clone(),
+            password_hash: Some(password_hash),
+            is_superuser: superuser,
+        })
         .await
     {
         Ok(user) => user,

@@ -101,11 +101,22 @@ impl Config {
 
     /// The DSN of a key: `http://<public_key>@<host>/<project_id>`.
     pub fn dsn(&self, public_key: &str, secret: Option<&str>, project_id: i64) -> String {
-        let (scheme, host) = self.public_url.split_once("://").unwrap_or(("http", &self.public_url));
+        let (scheme, host) =
+            self.public_url.split_once("://").unwrap_or(("http", &self.public_url));
         match secret {
             Some(secret) => format!("{scheme}://{public_key}:{secret}@{host}/{project_id}"),
             None => format!("{scheme}://{public_key}@{host}/{project_id}"),
         }
+    }
+}
+
+/// What a fresh database is seeded with: organization `cairn`, its team `cairn` and a project
+/// `internal` with a DSN key (Sentry's own first install creates the same trio).
+pub fn defaults() -> crate::store::Defaults {
+    crate::store::Defaults {
+        organization: "cairn".into(),
+        team: "cairn".into(),
+        project: "internal".into(),
     }
 }
 
@@ -130,15 +141,5 @@ mod tests {
         };
         assert_eq!(config.dsn("abc", None, 7), "https://abc@errors.example.com/cairn/7");
         assert_eq!(config.dsn("abc", Some("s"), 7), "https://abc:s@errors.example.com/cairn/7");
-    }
-}
-
-/// What a fresh database is seeded with: organization `cairn`, its team `cairn` and a project
-/// `internal` with a DSN key (Sentry's own first install creates the same trio).
-pub fn defaults() -> crate::store::Defaults {
-    crate::store::Defaults {
-        organization: "cairn".into(),
-        team: "cairn".into(),
-        project: "internal".into(),
     }
 }

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CAIRN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CAIRN_LOG").unwrap_or_else(
+            |_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"),
+        ))
         .with_writer(std::io::stderr)
         .init();
     match cairn_server::cli::run().await {

@@ -67,9 +67,8 @@ impl<S: Store> FromRequestParts<AppState<S>> for MaybeIdentity {
     ) -> Result<Self, Self::Rejection> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
-            let Some(token) = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
+            let Some(token) =
+                value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))
             else {
                 return Err(ApiError::InvalidToken);
             };
@@ -106,10 +105,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for Identity {
         parts: &mut Parts,
         state: &AppState<S>,
     ) -> Result<Self, Self::Rejection> {
-        MaybeIdentity::from_request_parts(parts, state)
-            .await?
-            .0
-            .ok_or(ApiError::Unauthenticated)
+        MaybeIdentity::from_request_parts(parts, state).await?.0.ok_or(ApiError::Unauthenticated)
     }
 }
 

@@ -43,8 +43,8 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     normalize(&mut event, ctx);
 
     let event_id = event.get("event_id").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let timestamp = (event.get("timestamp").and_then(Value::as_f64).unwrap_or_default() * 1000.0)
-        as i64;
+    let timestamp =
+        (event.get("timestamp").and_then(Value::as_f64).unwrap_or_default() * 1000.0) as i64;
     let level = str_field(&event, "level").unwrap_or("error").to_owned();
     let platform = str_field(&event, "platform").unwrap_or("other").to_owned();
     let derived = derive_issue_fields(&event);
@@ -229,12 +229,7 @@ pub struct IssueFields {
 
 /// The exception Sentry titles an issue by: the last one, the outermost in the chain.
 pub fn main_exception(event: &Map<String, Value>) -> Option<&Map<String, Value>> {
-    event
-        .get("exception")?
-        .get("values")?
-        .as_array()?
-        .last()?
-        .as_object()
+    event.get("exception")?.get("values")?.as_array()?.last()?.as_object()
 }
 
 /// Derives title, culprit and metadata as Sentry's `ErrorEvent` / `DefaultEvent` do.
@@ -261,7 +256,8 @@ pub fn derive_issue_fields(event: &Map<String, Value>) -> IssueFields {
             .any(|e| e.pointer("/mechanism/handled") == Some(&Value::Bool(false)));
         let mut metadata = Map::new();
         metadata.insert("type".into(), json!(ty.unwrap_or("Error")));
-        metadata.insert("value".into(), json!(value.map(|v| truncate(v, 1000)).unwrap_or_default()));
+        metadata
+            .insert("value".into(), json!(value.map(|v| truncate(v, 1000)).unwrap_or_default()));
         if let Some(frame) = culprit_frame(exception) {
             if let Some(f) = frame.get("filename").and_then(Value::as_str) {
                 metadata.insert("filename".into(), json!(f));
@@ -429,9 +425,8 @@ mod tests {
     fn tags_as_map_or_pairs_become_pairs() {
         let map = process_json(json!({"tags": {"a": "1", "n": 2}}));
         let pairs = process_json(json!({"tags": [["a", "1"], ["n", 2]]}));
-        let tags = |e: &NewEvent| {
-            serde_json::from_str::<Value>(&e.data).expect("json")["tags"].clone()
-        };
+        let tags =
+            |e: &NewEvent| serde_json::from_str::<Value>(&e.data).expect("json")["tags"].clone();
         assert_eq!(tags(&map), json!([["a", "1"], ["n", "2"]]));
         assert_eq!(tags(&pairs), json!([["a", "1"], ["n", "2"]]));
     }

@@ -70,9 +70,8 @@ fn resolve_variable(part: &str, event: &Map<String, Value>) -> String {
         return part.to_owned();
     };
     let exception = super::event::main_exception(event);
-    let from_exception = |key: &str| {
-        exception.and_then(|e| e.get(key)).and_then(Value::as_str).map(str::to_owned)
-    };
+    let from_exception =
+        |key: &str| exception.and_then(|e| e.get(key)).and_then(Value::as_str).map(str::to_owned);
     let resolved = match name.trim() {
         "type" | "error.type" => from_exception("type"),
         "value" | "error.value" => from_exception("value"),
@@ -82,7 +81,8 @@ fn resolve_variable(part: &str, event: &Map<String, Value>) -> String {
         other => other.strip_prefix("tags.").and_then(|tag| {
             event.get("tags")?.as_array()?.iter().find_map(|pair| {
                 let pair = pair.as_array()?;
-                (pair.first()?.as_str()? == tag).then(|| pair.get(1)?.as_str().map(str::to_owned))?
+                (pair.first()?.as_str()? == tag)
+                    .then(|| pair.get(1)?.as_str().map(str::to_owned))?
             })
         }),
     };
@@ -243,7 +243,8 @@ mod tests {
         let a = obj(json!({"fingerprint": ["db-down"], "message": "one"}));
         let b = obj(json!({"fingerprint": ["db-down"], "message": "two"}));
         assert_eq!(hashes(&a), hashes(&b));
-        let default = obj(json!({"fingerprint": ["{{ default }}"], "logentry": {"formatted": "one"}}));
+        let default =
+            obj(json!({"fingerprint": ["{{ default }}"], "logentry": {"formatted": "one"}}));
         let plain = obj(json!({"logentry": {"formatted": "one"}}));
         assert_eq!(hashes(&default), hashes(&plain));
     }

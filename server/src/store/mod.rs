@@ -137,7 +137,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         user_id: i64,
     ) -> impl Future<Output = StoreResult<String>> + Send;
     /// The teams of an organization.
-    fn teams(&self, organization_id: i64) -> impl Future<Output = StoreResult<Vec<TeamRow>>> + Send;
+    fn teams(&self, organization_id: i64)
+        -> impl Future<Output = StoreResult<Vec<TeamRow>>> + Send;
     /// A team by slug.
     fn team_by_slug(
         &self,

@@ -195,7 +195,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn create_first_user(&self, user: &NewUser, organization_id: i64) -> StoreResult<UserRow> {
+    async fn create_first_user(
+        &self,
+        user: &NewUser,
+        organization_id: i64,
+    ) -> StoreResult<UserRow> {
         // BEGIN IMMEDIATE takes the write lock first, so two racing set-ups cannot both see
         // an empty users table.
         let mut conn = self.pool.acquire().await?;
@@ -305,7 +309,10 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn ensure_default_organization(&self, defaults: &Defaults) -> StoreResult<OrganizationRow> {
+    async fn ensure_default_organization(
+        &self,
+        defaults: &Defaults,
+    ) -> StoreResult<OrganizationRow> {
         let mut tx = self.pool.begin().await?;
         let existing = sqlx::query("SELECT * FROM organizations ORDER BY id LIMIT 1")
             .fetch_optional(&mut *tx)
@@ -354,7 +361,10 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn organizations_of_user(&self, user_id: i64) -> StoreResult<Vec<(OrganizationRow, String)>> {
+    async fn organizations_of_user(
+        &self,
+        user_id: i64,
+    ) -> StoreResult<Vec<(OrganizationRow, String)>> {
         let rows = sqlx::query(
             "SELECT o.*, m.role FROM organizations o \
              JOIN organization_members m ON m.organization_id = o.id \
@@ -483,9 +493,8 @@ impl Store for SqliteStore {
         );
         let mut next = 2;
         if !query.project_ids.is_empty() {
-            let placeholders: Vec<String> = (0..query.project_ids.len())
-                .map(|i| format!("${}", next + i))
-                .collect();
+            let placeholders: Vec<String> =
+                (0..query.project_ids.len()).map(|i| format!("${}", next + i)).collect();
             sql.push_str(&format!(" AND p.id IN ({})", placeholders.join(", ")));
             next += query.project_ids.len();
         }

@@ -21,12 +21,24 @@ async fn first_run_setup_creates_the_owner_once_and_logs_in() {
     let server = TestServer::start();
     let url = |path: &str| format!("{}{path}", server.url);
 
-    let status: Value = server.http.get(url("/api/0/setup/")).send().await.expect("sent").json().await.expect("json");
+    let status: Value = server
+        .http
+        .get(url("/api/0/setup/"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(status, json!({"needsSetup": true, "defaultOrganization": "cairn"}));
 
-    let short = server.http.post(url("/api/0/setup/"))
+    let short = server
+        .http
+        .post(url("/api/0/setup/"))
         .json(&json!({"email": "owner@example.com", "password": "short"}))
-        .send().await.expect("sent");
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(short.status().as_u16(), 400);
 
     let created = server.http.post(url("/api/0/setup/"))
@@ -39,63 +51,129 @@ async fn first_run_setup_creates_the_owner_once_and_logs_in() {
     assert_eq!(user["name"], "Olive");
 
     // The cookie logs the browser in.
-    let me: Value = server.http.get(url("/api/0/")).header("cookie", &cookie).send().await.expect("sent").json().await.expect("json");
+    let me: Value = server
+        .http
+        .get(url("/api/0/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me["user"]["email"], "owner@example.com");
     assert!(me["auth"]["scopes"].as_array().expect("scopes").iter().any(|s| s == "org:admin"));
 
     // Set-up cannot run twice: nobody can take over an instance that has an owner.
-    let again = server.http.post(url("/api/0/setup/"))
+    let again = server
+        .http
+        .post(url("/api/0/setup/"))
         .json(&json!({"email": "mallory@example.com", "password": "correct horse battery"}))
-        .send().await.expect("sent");
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(again.status().as_u16(), 403);
-    let status: Value = server.http.get(url("/api/0/setup/")).send().await.expect("sent").json().await.expect("json");
+    let status: Value = server
+        .http
+        .get(url("/api/0/setup/"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(status["needsSetup"], false);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_logout_and_csrf() {
     let server = TestServer::start();
-    server.cli(&["createuser", "--email", "dev@example.com", "--password", "correct horse battery"]);
+    server.cli(&[
+        "createuser",
+        "--email",
+        "dev@example.com",
+        "--password",
+        "correct horse battery",
+    ]);
     let url = |path: &str| format!("{}{path}", server.url);
 
-    let wrong = server.http.post(url("/api/0/auth/login/"))
+    let wrong = server
+        .http
+        .post(url("/api/0/auth/login/"))
         .json(&json!({"username": "dev@example.com", "password": "wrong password"}))
-        .send().await.expect("sent");
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(wrong.status().as_u16(), 400);
     let body: Value = wrong.json().await.expect("json");
     assert_eq!(body["detail"], "Invalid email or password.");
 
-    let unknown = server.http.post(url("/api/0/auth/login/"))
+    let unknown = server
+        .http
+        .post(url("/api/0/auth/login/"))
         .json(&json!({"username": "nobody@example.com", "password": "correct horse battery"}))
-        .send().await.expect("sent");
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(unknown.status().as_u16(), 400);
 
-    let malformed = server.http.post(url("/api/0/auth/login/"))
-        .header("content-type", "application/json").body("{not json")
-        .send().await.expect("sent");
+    let malformed = server
+        .http
+        .post(url("/api/0/auth/login/"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(malformed.status().as_u16(), 400);
     let body: Value = malformed.json().await.expect("a JSON error body");
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
 
-    let ok = server.http.post(url("/api/0/auth/login/"))
+    let ok = server
+        .http
+        .post(url("/api/0/auth/login/"))
         .json(&json!({"username": "DEV@example.com", "password": "correct horse battery"}))
-        .send().await.expect("sent");
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(ok.status().as_u16(), 200);
     let cookie = session_cookie(&ok);
 
-    let issues = server.http.get(url("/api/0/organizations/cairn/issues/")).header("cookie", &cookie).send().await.expect("sent");
+    let issues = server
+        .http
+        .get(url("/api/0/organizations/cairn/issues/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(issues.status().as_u16(), 200);
 
     // A write with the cookie from another site's page is refused.
-    let forged = server.http.delete(url("/api/0/auth/"))
+    let forged = server
+        .http
+        .delete(url("/api/0/auth/"))
         .header("cookie", &cookie)
         .header("origin", "http://evil.example")
-        .send().await.expect("sent");
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(forged.status().as_u16(), 403);
 
-    let logout = server.http.delete(url("/api/0/auth/")).header("cookie", &cookie).send().await.expect("sent");
+    let logout = server
+        .http
+        .delete(url("/api/0/auth/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(logout.status().as_u16(), 204);
-    let after = server.http.get(url("/api/0/organizations/cairn/issues/")).header("cookie", &cookie).send().await.expect("sent");
+    let after = server
+        .http
+        .get(url("/api/0/organizations/cairn/issues/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(after.status().as_u16(), 401);
 }
 
@@ -103,30 +181,52 @@ async fn login_logout_and_csrf() {
 async fn api_checks_who_asks() {
     let server = TestServer::start();
     let owner = server.owner_token("owner@example.com", "correct horse battery");
-    server.cli(&["createuser", "--email", "member@example.com", "--password", "correct horse battery"]);
+    server.cli(&[
+        "createuser",
+        "--email",
+        "member@example.com",
+        "--password",
+        "correct horse battery",
+    ]);
     let member = server.cli(&["createtoken", "--email", "member@example.com"]).trim().to_owned();
-    let narrow = server.cli(&["createtoken", "--email", "owner@example.com", "--scope", "org:read"]).trim().to_owned();
+    let narrow = server
+        .cli(&["createtoken", "--email", "owner@example.com", "--scope", "org:read"])
+        .trim()
+        .to_owned();
 
-    let anonymous = server.http.get(format!("{}/api/0/organizations/cairn/issues/", server.url)).send().await.expect("sent");
+    let anonymous = server
+        .http
+        .get(format!("{}/api/0/organizations/cairn/issues/", server.url))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(anonymous.status().as_u16(), 401);
     let body: Value = anonymous.json().await.expect("json");
     assert_eq!(body["detail"], "Authentication credentials were not provided.");
 
-    let (status, _) = server.get("/api/0/organizations/cairn/issues/", "sntryu_not-a-real-token").await;
+    let (status, _) =
+        server.get("/api/0/organizations/cairn/issues/", "sntryu_not-a-real-token").await;
     assert_eq!(status, 401);
 
     assert_eq!(server.get("/api/0/organizations/cairn/issues/", &owner).await.0, 200);
     assert_eq!(server.get("/api/0/organizations/cairn/issues/", &member).await.0, 200);
-    assert_eq!(server.get("/api/0/organizations/cairn/issues/", &narrow).await.0, 403, "token lacks event:read");
+    assert_eq!(
+        server.get("/api/0/organizations/cairn/issues/", &narrow).await.0,
+        403,
+        "token lacks event:read"
+    );
     assert_eq!(server.get("/api/0/organizations/nope/issues/", &owner).await.0, 404);
 
     // Members may not create projects; owners may.
-    let (status, _) = server.post("/api/0/teams/cairn/cairn/projects/", &member, json!({"name": "X"})).await;
+    let (status, _) =
+        server.post("/api/0/teams/cairn/cairn/projects/", &member, json!({"name": "X"})).await;
     assert_eq!(status, 403);
-    let (status, project) = server.post("/api/0/teams/cairn/cairn/projects/", &owner, json!({"name": "Web App"})).await;
+    let (status, project) =
+        server.post("/api/0/teams/cairn/cairn/projects/", &owner, json!({"name": "Web App"})).await;
     assert_eq!(status, 201);
     assert_eq!(project["slug"], "web-app");
-    let (status, _) = server.post("/api/0/teams/cairn/cairn/projects/", &owner, json!({"name": "Web App"})).await;
+    let (status, _) =
+        server.post("/api/0/teams/cairn/cairn/projects/", &owner, json!({"name": "Web App"})).await;
     assert_eq!(status, 409, "slugs are unique");
 
     let (status, me) = server.get("/api/0/", &member).await;

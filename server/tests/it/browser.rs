@@ -22,13 +22,16 @@ impl ChromeDriver {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let binary =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let child = Command::new(&binary)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {binary} ({e}); `make test` installs chromium-driver"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {binary} ({e}); `make test` installs chromium-driver")
+            });
         ChromeDriver { child, port }
     }
 }
@@ -82,7 +85,9 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Backend").await;
-    tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK thread");
+    tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn))
+        .await
+        .expect("SDK thread");
     server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
 
     let driver = ChromeDriver::start();
@@ -91,12 +96,22 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
     let result = async {
         // An anonymous visit to the root ends on the login page.
         client.goto(&format!("{}/", server.url)).await?;
-        let form = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("form#login-form")).await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#login-form"))
+            .await?;
         assert!(client.current_url().await?.path().starts_with("/auth/login"));
         std::fs::write(artifacts_dir().join("login.png"), client.screenshot().await?).ok();
 
-        form.find(Locator::Css("input[name=username]")).await?.send_keys("owner@example.com").await?;
-        form.find(Locator::Css("input[name=password]")).await?.send_keys("correct horse battery").await?;
+        form.find(Locator::Css("input[name=username]"))
+            .await?
+            .send_keys("owner@example.com")
+            .await?;
+        form.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys("correct horse battery")
+            .await?;
         form.find(Locator::Css("button[type=submit]")).await?.click().await?;
 
         let title = client
@@ -130,20 +145,34 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn first_run_page_creates_the_owner_account() {
-    assert!(dist_dir().join("index.html").exists(), "run `make test`, which builds the dashboard first");
+    assert!(
+        dist_dir().join("index.html").exists(),
+        "run `make test`, which builds the dashboard first"
+    );
     let server = TestServer::start();
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
     let client = browser(&driver, profile.path()).await;
     let result = async {
         client.goto(&format!("{}/", server.url)).await?;
-        let form = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("form#setup-form")).await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#setup-form"))
+            .await?;
         form.find(Locator::Css("input[name=email]")).await?.send_keys("first@example.com").await?;
         form.find(Locator::Css("input[name=name]")).await?.send_keys("First Owner").await?;
-        form.find(Locator::Css("input[name=password]")).await?.send_keys("correct horse battery").await?;
+        form.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys("correct horse battery")
+            .await?;
         form.find(Locator::Css("button[type=submit]")).await?.click().await?;
         // Logged in, on the (empty) issue list of the default organization.
-        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".empty-state")).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".empty-state"))
+            .await?;
         assert!(client.current_url().await?.path().starts_with("/organizations/cairn/issues"));
         Ok::<(), fantoccini::error::CmdError>(())
     }

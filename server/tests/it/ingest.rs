@@ -31,7 +31,9 @@ async fn sdk_error_with_breadcrumbs_becomes_an_issue_in_the_api() {
     tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&sdk_dsn))
         .await
         .expect("SDK thread");
-    let issues = server.wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2")).await;
+    let issues = server
+        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
+        .await;
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0]["userCount"], 1, "the same user counts once");
 }
@@ -62,15 +64,22 @@ async fn envelope_with_bad_or_missing_auth_is_refused_with_relays_answers() {
     let (status, detail, _) = post(path.clone(), None, envelope).await;
     assert_eq!((status, detail.as_str()), (401, "missing authorization information"));
 
-    let (status, detail, _) = post(path.clone(), Some("Sentry sentry_key=zz".into()), envelope).await;
+    let (status, detail, _) =
+        post(path.clone(), Some("Sentry sentry_key=zz".into()), envelope).await;
     assert_eq!((status, detail.as_str()), (400, "bad sentry DSN public key"));
 
     let unknown = Some("Sentry sentry_key=00000000000000000000000000000000".to_owned());
     let (status, detail, _) = post(path.clone(), unknown, envelope).await;
-    assert_eq!((status, detail.as_str()), (403, "event submission rejected with_reason: ProjectId"));
+    assert_eq!(
+        (status, detail.as_str()),
+        (403, "event submission rejected with_reason: ProjectId")
+    );
 
     let (status, detail, _) = post("/api/999/envelope/".into(), good_auth.clone(), envelope).await;
-    assert_eq!((status, detail.as_str()), (403, "event submission rejected with_reason: ProjectId"));
+    assert_eq!(
+        (status, detail.as_str()),
+        (403, "event submission rejected with_reason: ProjectId")
+    );
 
     let (status, detail, _) = post("/api/abc/envelope/".into(), good_auth.clone(), envelope).await;
     assert_eq!((status, detail.as_str()), (400, "bad project path parameter"));
@@ -78,7 +87,8 @@ async fn envelope_with_bad_or_missing_auth_is_refused_with_relays_answers() {
     let (status, detail, _) = post(path.clone(), good_auth.clone(), "").await;
     assert_eq!((status, detail.as_str()), (400, "empty request body"));
 
-    let (status, detail, _) = post(path.clone(), good_auth.clone(), "{}\n{\"type\":\"event\",\"length\":99}\n{}").await;
+    let (status, detail, _) =
+        post(path.clone(), good_auth.clone(), "{}\n{\"type\":\"event\",\"length\":99}\n{}").await;
     assert_eq!((status, detail.as_str()), (400, "invalid event envelope"));
 
     let (status, _, body) = post(path.clone(), good_auth.clone(), envelope).await;

@@ -41,7 +41,9 @@ pub async fn index<S: Store>(
 }
 
 /// `GET /api/0/setup/`: whether the owner account still has to be created.
-pub async fn setup_status<S: Store>(State(state): State<AppState<S>>) -> ApiResult<AppJson<SetupStatus>> {
+pub async fn setup_status<S: Store>(
+    State(state): State<AppState<S>>,
+) -> ApiResult<AppJson<SetupStatus>> {
     let needs_setup = state.store.count_users().await? == 0;
     let org = state.store.ensure_default_organization(&crate::config::defaults()).await?;
     Ok(AppJson(SetupStatus { needs_setup, default_organization: Some(org.slug) }))
@@ -82,10 +84,8 @@ pub async fn login<S: Store>(
     };
     // Verify against a dummy hash when the user does not exist, so the answer takes as long
     // either way and does not reveal which emails have accounts.
-    let hash = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let hash =
+        user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
     let password = request.password;
     let valid = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
         .await
@@ -139,7 +139,9 @@ async fn start_session<S: Store>(state: &AppState<S>, user: &UserRow) -> ApiResu
 /// writes), Secure when Cairn is served over https.
 fn session_cookie(config: &Config, value: &str, max_age_secs: i64) -> String {
     let secure = if config.secure_cookies { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 fn with_cookie(mut response: Response, cookie: String) -> Response {
@@ -154,7 +156,9 @@ fn with_cookie(mut response: Response, cookie: String) -> Response {
 pub fn validate_email(email: &str) -> ApiResult<String> {
     let email = email.trim().to_lowercase();
     match email.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !email.contains(' ') => {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !email.contains(' ') =>
+        {
             Ok(email)
         }
         _ => Err(ApiError::BadRequest("Enter a valid email address.".into())),

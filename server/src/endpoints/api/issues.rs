@@ -67,7 +67,9 @@ pub async fn list_issues<S: Store>(
         match id.parse::<i64>() {
             Ok(-1) => {}
             Ok(id) => query.project_ids.push(id),
-            Err(_) => return Err(ApiError::BadRequest(format!("project: invalid project id {id:?}"))),
+            Err(_) => {
+                return Err(ApiError::BadRequest(format!("project: invalid project id {id:?}")))
+            }
         }
     }
     let mut text = Vec::new();

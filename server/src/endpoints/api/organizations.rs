@@ -70,7 +70,9 @@ pub async fn create_project<S: Store>(
     let team = state.store.team_by_slug(access.organization.id, &team).await?;
     let name = request.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(ApiError::BadRequest("name: a project name of 1 to 50 characters is required.".into()));
+        return Err(ApiError::BadRequest(
+            "name: a project name of 1 to 50 characters is required.".into(),
+        ));
     }
     let slug = match request.slug {
         Some(slug) => validate_slug(&slug)?,
@@ -92,7 +94,9 @@ pub async fn create_project<S: Store>(
         })
         .await
         .map_err(|err| match ApiError::from(err) {
-            ApiError::Conflict(_) => ApiError::Conflict("A project with this slug already exists.".into()),
+            ApiError::Conflict(_) => {
+                ApiError::Conflict("A project with this slug already exists.".into())
+            }
             other => other,
         })?;
     Ok((StatusCode::CREATED, AppJson(serialize::project(&project, &access.organization))))
@@ -126,13 +130,16 @@ pub fn slugify(name: &str) -> String {
 fn validate_slug(slug: &str) -> ApiResult<String> {
     let ok = !slug.is_empty()
         && slug.len() <= 50
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && !slug.bytes().all(|b| b.is_ascii_digit());
     if ok {
         Ok(slug.to_owned())
     } else {
         Err(ApiError::BadRequest(
-            "slug: enter a valid slug of lower-case letters, numbers, underscores or hyphens.".into(),
+            "slug: enter a valid slug of lower-case letters, numbers, underscores or hyphens."
+                .into(),
         ))
     }
 }

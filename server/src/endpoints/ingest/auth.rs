@@ -18,7 +18,10 @@ pub struct SentryAuth {
 
 /// Reads the credentials from the headers and query string. `Ok(None)` when there are none
 /// (the caller may still find a `dsn` in an envelope header).
-pub fn from_request(headers: &HeaderMap, query: Option<&str>) -> Result<Option<SentryAuth>, IngestError> {
+pub fn from_request(
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Option<SentryAuth>, IngestError> {
     let mut found: Vec<SentryAuth> = Vec::new();
     if let Some(value) = headers.get("x-sentry-auth") {
         let value = value.to_str().map_err(|_| IngestError::BadAuthHeader)?;
@@ -71,14 +74,13 @@ fn parse_sentry_header(value: &str) -> Result<Option<SentryAuth>, IngestError> {
         let (k, v) = pair.split_once('=')?;
         Some((k.trim().into(), v.trim().into()))
     });
-    from_pairs::<std::borrow::Cow<'_, str>>(pairs)?
-        .map(Some)
-        .ok_or(IngestError::BadAuthHeader)
+    from_pairs::<std::borrow::Cow<'_, str>>(pairs)?.map(Some).ok_or(IngestError::BadAuthHeader)
 }
 
 /// `Authorization: Basic base64(<public_key>:<anything>)`.
 fn parse_basic(value: &str) -> Result<Option<SentryAuth>, IngestError> {
-    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) else {
+    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))
+    else {
         return Ok(None);
     };
     let decoded = base64::engine::general_purpose::STANDARD
@@ -89,7 +91,7 @@ fn parse_basic(value: &str) -> Result<Option<SentryAuth>, IngestError> {
     Ok(Some(SentryAuth { public_key: validate_key(key)?, version: 7 }))
 }
 
-fn from_pairs<'a, S: AsRef<str>>(
+fn from_pairs<S: AsRef<str>>(
     pairs: impl Iterator<Item = (S, S)>,
 ) -> Result<Option<SentryAuth>, IngestError> {
     let mut key = None;
@@ -141,14 +143,20 @@ mod tests {
 
     #[test]
     fn reads_x_sentry_auth() {
-        let h = headers(&[("x-sentry-auth", &format!("Sentry sentry_version=7, sentry_client=x/1, sentry_key={KEY}"))]);
+        let h = headers(&[(
+            "x-sentry-auth",
+            &format!("Sentry sentry_version=7, sentry_client=x/1, sentry_key={KEY}"),
+        )]);
         assert_eq!(from_request(&h, None).expect("ok").expect("auth").public_key, KEY);
     }
 
     #[test]
     fn reads_query_string() {
         let q = format!("sentry_key={KEY}&sentry_version=7.0");
-        assert_eq!(from_request(&HeaderMap::new(), Some(&q)).expect("ok").expect("auth").public_key, KEY);
+        assert_eq!(
+            from_request(&HeaderMap::new(), Some(&q)).expect("ok").expect("auth").public_key,
+            KEY
+        );
     }
 
     #[test]
@@ -160,7 +168,8 @@ mod tests {
 
     #[test]
     fn refuses_newer_protocol_and_bad_keys() {
-        let h = headers(&[("x-sentry-auth", &format!("Sentry sentry_key={KEY}, sentry_version=8"))]);
+        let h =
+            headers(&[("x-sentry-auth", &format!("Sentry sentry_key={KEY}, sentry_version=8"))]);
         assert!(matches!(from_request(&h, None), Err(IngestError::UnsupportedVersion(8))));
         let h = headers(&[("x-sentry-auth", "Sentry sentry_key=nothex")]);
         assert!(matches!(from_request(&h, None), Err(IngestError::BadPublicKey)));
@@ -168,7 +177,8 @@ mod tests {
 
     #[test]
     fn reads_dsn_of_tunnelled_envelope() {
-        let (auth, project) = from_dsn(&format!("https://{KEY}@o1.example.com/prefix/42")).expect("dsn");
+        let (auth, project) =
+            from_dsn(&format!("https://{KEY}@o1.example.com/prefix/42")).expect("dsn");
         assert_eq!(auth.public_key, KEY);
         assert_eq!(project, "42");
     }

@@ -19,7 +19,9 @@ pub fn decode(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Bytes, I
     // sentry-ruby 5.x sends an empty encoding and sentry-java for Android 2.0 sends "UTF-8";
     // Relay ignores both, and so does anything it does not know.
     let decoded = match encoding.as_str() {
-        "gzip" | "x-gzip" => read_capped(flate2::read::MultiGzDecoder::new(&body[..]), limit, "gzip")?,
+        "gzip" | "x-gzip" => {
+            read_capped(flate2::read::MultiGzDecoder::new(&body[..]), limit, "gzip")?
+        }
         "deflate" => read_capped(flate2::read::ZlibDecoder::new(&body[..]), limit, "zlib")?,
         _ => body,
     };
@@ -68,7 +70,10 @@ mod tests {
     fn gzip_bomb_is_refused_by_decompressed_size() {
         let bomb = gzip(&vec![0u8; 10 * 1024 * 1024]);
         assert!(bomb.len() < 100 * 1024);
-        assert!(matches!(decode(&headers("gzip"), bomb, 1024 * 1024), Err(IngestError::PayloadTooLarge(_))));
+        assert!(matches!(
+            decode(&headers("gzip"), bomb, 1024 * 1024),
+            Err(IngestError::PayloadTooLarge(_))
+        ));
     }
 
     #[test]

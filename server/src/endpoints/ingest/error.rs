@@ -64,10 +64,14 @@ impl IngestError {
             MissingAuth | MultipleAuth | BadAuthHeader | BadEnvelopeAuth => {
                 StatusCode::UNAUTHORIZED
             }
-            BadPublicKey | UnsupportedVersion(_) | BadProjectPath | EmptyBody
-            | InvalidEnvelope(_) | InvalidJson(_) | ItemTooLarge(_) | Decode(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            BadPublicKey
+            | UnsupportedVersion(_)
+            | BadProjectPath
+            | EmptyBody
+            | InvalidEnvelope(_)
+            | InvalidJson(_)
+            | ItemTooLarge(_)
+            | Decode(_) => StatusCode::BAD_REQUEST,
             Rejected(_) => StatusCode::FORBIDDEN,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -37,22 +37,26 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::POST])
-        .allow_headers([
-            "x-sentry-auth",
-            "x-requested-with",
-            "x-forwarded-for",
-            "origin",
-            "referer",
-            "accept",
-            "content-type",
-            "authentication",
-            "authorization",
-            "content-encoding",
-            "transfer-encoding",
-        ]
-        .map(header::HeaderName::from_static))
-        .expose_headers(["x-sentry-error", "x-sentry-rate-limits", "retry-after"]
-            .map(header::HeaderName::from_static))
+        .allow_headers(
+            [
+                "x-sentry-auth",
+                "x-requested-with",
+                "x-forwarded-for",
+                "origin",
+                "referer",
+                "accept",
+                "content-type",
+                "authentication",
+                "authorization",
+                "content-encoding",
+                "transfer-encoding",
+            ]
+            .map(header::HeaderName::from_static),
+        )
+        .expose_headers(
+            ["x-sentry-error", "x-sentry-rate-limits", "retry-after"]
+                .map(header::HeaderName::from_static),
+        )
         .max_age(std::time::Duration::from_secs(3600));
     Router::new()
         .route("/api/{project_id}/envelope", post(post_envelope::<S>))
@@ -128,12 +132,9 @@ fn parse_project_id(raw: &str) -> Result<i64, IngestError> {
 /// A tunnelled envelope authenticates with the `dsn` in its first line; the DSN must name the
 /// project of the URL.
 fn auth_from_envelope_dsn(body: &[u8], project_id: i64) -> Result<SentryAuth, IngestError> {
-    let headers =
-        envelope::parse_headers_only(body).map_err(|_| IngestError::BadEnvelopeAuth)?;
-    let dsn = headers
-        .get("dsn")
-        .and_then(serde_json::Value::as_str)
-        .ok_or(IngestError::MissingAuth)?;
+    let headers = envelope::parse_headers_only(body).map_err(|_| IngestError::BadEnvelopeAuth)?;
+    let dsn =
+        headers.get("dsn").and_then(serde_json::Value::as_str).ok_or(IngestError::MissingAuth)?;
     let (auth, dsn_project) = auth::from_dsn(dsn)?;
     if dsn_project != project_id.to_string() {
         return Err(IngestError::Rejected("ProjectId"));
@@ -180,7 +181,10 @@ async fn ingest_envelope<S: Store>(
         }
     }
     let id = events.first().map(|e| e.event_id.clone()).or_else(|| {
-        envelope.event_id().and_then(|id| uuid::Uuid::parse_str(id).ok()).map(|u| u.simple().to_string())
+        envelope
+            .event_id()
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .map(|u| u.simple().to_string())
     });
     if !events.is_empty() {
         store(state, &events).await?;

@@ -126,7 +126,11 @@ impl TestServer {
 
     /// Polls the organization's issue list until `pred` holds for it (events are stored
     /// before they are acknowledged, but the SDK sends in the background).
-    pub async fn wait_for_issues(&self, token: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub async fn wait_for_issues(
+        &self,
+        token: &str,
+        pred: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         for _ in 0..100 {
             let (status, issues) = self.get("/api/0/organizations/cairn/issues/", token).await;
             assert_eq!(status, 200, "{issues}");

@@ -1,0 +1,51 @@
+# Cairn: `make run` to start it, `make test` to test everything. `make help` lists the rest.
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+# The server and its tests; the dashboard (root package) only builds for wasm32.
+NATIVE := -p cairn-types -p cairn-server
+
+.PHONY: help run test lint fmt setup setup-browser dashboard server test-server test-dashboard bench clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-15s %s\n", $$1, $$2}'
+
+run: setup dashboard ## Build everything and start Cairn on http://127.0.0.1:8000 (data in ./data)
+	cargo run --release -p cairn-server --bin cairn -- serve
+
+test: setup setup-browser dashboard lint test-server test-dashboard ## Run the whole suite, browser tests included
+	@echo "All tests passed."
+
+setup: ## Install the build tools that are missing (wasm32 target, trunk, wasm-bindgen, wasm-opt)
+	@scripts/setup.sh
+
+setup-browser: ## Also install Debian's chromium and chromium-driver for the browser tests
+	@scripts/setup.sh --browser
+
+dashboard: setup ## Build the dashboard into dist/ (Trunk, release)
+	trunk build --release
+
+server: ## Build the cairn binary (release)
+	cargo build --release -p cairn-server
+
+test-server: ## Unit and integration tests of the server (needs dist/ and chromium for the browser tests)
+	cargo test $(NATIVE)
+
+test-dashboard: ## Component tests of the dashboard in headless Chromium (wasm-bindgen-test)
+	cargo test -p cairn-dashboard --target wasm32-unknown-unknown
+
+lint: ## rustfmt and clippy, warnings are errors
+	cargo fmt --all --check
+	cargo clippy $(NATIVE) --all-targets -- -D warnings
+	cargo clippy -p cairn-dashboard --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all
+
+bench: ## Benchmarks, printing figures (ingest throughput and latency)
+	cargo run --release -p cairn-server --example ingest_bench
+
+clean: ## Remove build output (keeps ./data)
+	cargo clean
+	rm -rf dist
