@@ -44,7 +44,8 @@ fmt: ## Format the code
 	cargo fmt --all
 
 bench: ## Benchmarks, printing figures (ingest throughput and latency)
-	cargo run --release -p cairn-server --example ingest_bench
+	cargo build --release -p cairn-server --bin cairn --example ingest_bench
+	target/release/examples/ingest_bench
 
 clean: ## Remove build output (keeps ./data)
 	cargo clean

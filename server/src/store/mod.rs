@@ -27,6 +27,9 @@ pub enum StoreError {
     /// The schema could not be migrated.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store cannot take writes right now (its writer task stopped).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
     /// Stored data could not be decoded (a bug or a hand-edited database).
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -178,7 +181,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// returns `Ok`, every event is durable. Returns the issue id of each event, in order.
     fn store_events(
         &self,
-        events: &[NewEvent],
+        events: Vec<NewEvent>,
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
     /// Issues of an organization's projects, most recently seen first.
     fn list_issues(

@@ -5,14 +5,23 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Row, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
 use super::*;
 use crate::util::now_ms;
 
-/// A SQLite database, shared by all requests through a connection pool.
+/// A SQLite database: a pool of read-only connections for queries, and one connection for
+/// writes. SQLite allows one writer at a time; funnelling every write through one connection
+/// means writers queue in Cairn instead of failing with `SQLITE_BUSY`.
+///
+/// Events take a faster lane: [`Store::store_events`] hands them to a writer task that commits
+/// whatever has queued up in one transaction (group commit) and only then answers each caller,
+/// so acknowledgments stay durable while the cost of a commit is shared.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    reads: SqlitePool,
+    writes: SqlitePool,
+    event_writer: mpsc::Sender<WriteJob>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -20,6 +29,15 @@ impl std::fmt::Debug for SqliteStore {
         f.debug_struct("SqliteStore").finish_non_exhaustive()
     }
 }
+
+/// Events of one request, waiting for the writer task, and where to send the outcome.
+struct WriteJob {
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<StoreResult<Vec<i64>>>,
+}
+
+/// Most requests committed together in one group commit.
+const MAX_BATCH_JOBS: usize = 512;
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and brings its schema up to date.
@@ -32,24 +50,72 @@ impl SqliteStore {
             // NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only an OS
             // crash or power loss may lose the last commits. FULL would fsync every commit.
             .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-            // Wait for a competing writer instead of failing with SQLITE_BUSY at once.
+            // Wait for a competing writer (another `cairn` process, e.g. `createuser`) instead
+            // of failing with SQLITE_BUSY at once.
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        let writes = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
             .await
             .map_err(StoreError::Database)?;
-        let store = SqliteStore { pool };
-        store.migrate().await?;
-        Ok(store)
+        sqlx::migrate!("./migrations/sqlite").run(&writes).await?;
+        let reads = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(StoreError::Database)?;
+        let (event_writer, jobs) = mpsc::channel(4096);
+        tokio::spawn(write_events(writes.clone(), jobs));
+        Ok(SqliteStore { reads, writes, event_writer })
     }
+}
 
-    /// Applies the migrations under `server/migrations/sqlite` that have not run yet.
-    pub async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
-        Ok(())
+/// The writer task: takes the first waiting job, everything else already queued behind it, and
+/// commits them in one transaction.
+async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
+    let mut batch: Vec<WriteJob> = Vec::new();
+    while let Some(job) = jobs.recv().await {
+        batch.push(job);
+        while batch.len() < MAX_BATCH_JOBS {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&pool, &batch).await {
+            Ok(results) => {
+                for (job, ids) in batch.drain(..).zip(results) {
+                    let _ = job.reply.send(Ok(ids));
+                }
+            }
+            Err(err) => {
+                // One bad request must not fail its neighbours: retry each on its own.
+                tracing::warn!(%err, jobs = batch.len(), "group commit failed; retrying one by one");
+                for job in batch.drain(..) {
+                    let result = write_batch(&pool, std::slice::from_ref(&job))
+                        .await
+                        .map(|mut results| results.pop().unwrap_or_default());
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
     }
+}
+
+/// Stores the events of several requests in one transaction; returns the issue ids per request.
+async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<Vec<i64>>> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let mut ids = Vec::with_capacity(job.events.len());
+        for event in &job.events {
+            ids.push(store_one_event(&mut tx, event).await?);
+        }
+        results.push(ids);
+    }
+    tx.commit().await?;
+    Ok(results)
 }
 
 fn user_from_row(row: &SqliteRow) -> UserRow {
@@ -175,7 +241,7 @@ async fn insert_project(
 impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn count_users(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.reads).await?)
     }
 
     #[tracing::instrument(skip_all)]
@@ -189,7 +255,7 @@ impl Store for SqliteStore {
         .bind(&user.password_hash)
         .bind(i64::from(user.is_superuser))
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writes)
         .await?;
         Ok(user_from_row(&row))
     }
@@ -202,7 +268,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<UserRow> {
         // BEGIN IMMEDIATE takes the write lock first, so two racing set-ups cannot both see
         // an empty users table.
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writes.acquire().await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
         let result = async {
             let users: i64 =
@@ -236,7 +302,7 @@ impl Store for SqliteStore {
     async fn user_by_email(&self, email: &str) -> StoreResult<UserRow> {
         let row = sqlx::query("SELECT * FROM users WHERE email = $1")
             .bind(email.to_lowercase())
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await?;
         Ok(user_from_row(&row))
     }
@@ -253,7 +319,7 @@ impl Store for SqliteStore {
         .bind(token.scopes.join(" "))
         .bind(&token.name)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -265,7 +331,7 @@ impl Store for SqliteStore {
              JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?;
         let scopes: String = row.get("token_scopes");
         Ok((user_from_row(&row), scopes.split_whitespace().map(str::to_owned).collect()))
@@ -281,7 +347,7 @@ impl Store for SqliteStore {
         .bind(session.user_id)
         .bind(session.expires_at)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -294,7 +360,7 @@ impl Store for SqliteStore {
         )
         .bind(token_hash)
         .bind(now_ms)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?;
         Ok(user_from_row(&row))
     }
@@ -303,7 +369,7 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM user_sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -313,7 +379,7 @@ impl Store for SqliteStore {
         &self,
         defaults: &Defaults,
     ) -> StoreResult<OrganizationRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let existing = sqlx::query("SELECT * FROM organizations ORDER BY id LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
@@ -356,7 +422,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn add_member(&self, organization_id: i64, user_id: i64, role: &str) -> StoreResult<()> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writes.acquire().await?;
         add_member_on(&mut conn, organization_id, user_id, role, now_ms()).await
     }
 
@@ -371,7 +437,7 @@ impl Store for SqliteStore {
              WHERE m.user_id = $1 ORDER BY o.slug",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows.iter().map(|r| (organization_from_row(r), r.get("role"))).collect())
     }
@@ -380,7 +446,7 @@ impl Store for SqliteStore {
     async fn organization_by_slug(&self, slug: &str) -> StoreResult<OrganizationRow> {
         let row = sqlx::query("SELECT * FROM organizations WHERE slug = $1")
             .bind(slug)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await?;
         Ok(organization_from_row(&row))
     }
@@ -392,7 +458,7 @@ impl Store for SqliteStore {
         )
         .bind(organization_id)
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?)
     }
 
@@ -400,7 +466,7 @@ impl Store for SqliteStore {
     async fn teams(&self, organization_id: i64) -> StoreResult<Vec<TeamRow>> {
         let rows = sqlx::query("SELECT * FROM teams WHERE organization_id = $1 ORDER BY slug")
             .bind(organization_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?;
         Ok(rows.iter().map(team_from_row).collect())
     }
@@ -410,14 +476,14 @@ impl Store for SqliteStore {
         let row = sqlx::query("SELECT * FROM teams WHERE organization_id = $1 AND slug = $2")
             .bind(organization_id)
             .bind(slug)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await?;
         Ok(team_from_row(&row))
     }
 
     #[tracing::instrument(skip_all)]
     async fn create_project(&self, project: &NewProject) -> StoreResult<ProjectRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let id = insert_project(&mut tx, project, now_ms()).await?;
         tx.commit().await?;
         let row = sqlx::query(&format!(
@@ -425,7 +491,7 @@ impl Store for SqliteStore {
              WHERE p.id = $1"
         ))
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writes)
         .await?;
         Ok(project_from_row(&row))
     }
@@ -437,7 +503,7 @@ impl Store for SqliteStore {
              WHERE p.organization_id = $1 ORDER BY p.slug"
         ))
         .bind(organization_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows.iter().map(project_from_row).collect())
     }
@@ -450,7 +516,7 @@ impl Store for SqliteStore {
         ))
         .bind(organization_id)
         .bind(slug)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?;
         Ok(project_from_row(&row))
     }
@@ -459,7 +525,7 @@ impl Store for SqliteStore {
     async fn project_keys(&self, project_id: i64) -> StoreResult<Vec<ProjectKeyRow>> {
         let rows = sqlx::query("SELECT * FROM project_keys WHERE project_id = $1 ORDER BY id")
             .bind(project_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?;
         Ok(rows.iter().map(key_from_row).collect())
     }
@@ -468,20 +534,17 @@ impl Store for SqliteStore {
     async fn key_by_public(&self, public_key: &str) -> StoreResult<ProjectKeyRow> {
         let row = sqlx::query("SELECT * FROM project_keys WHERE public_key = $1")
             .bind(public_key)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await?;
         Ok(key_from_row(&row))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn store_events(&self, events: &[NewEvent]) -> StoreResult<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
-        let mut issue_ids = Vec::with_capacity(events.len());
-        for event in events {
-            issue_ids.push(store_one_event(&mut tx, event).await?);
-        }
-        tx.commit().await?;
-        Ok(issue_ids)
+    async fn store_events(&self, events: Vec<NewEvent>) -> StoreResult<Vec<i64>> {
+        let (reply, outcome) = oneshot::channel();
+        let closed = || StoreError::Unavailable("the event writer has stopped".into());
+        self.event_writer.send(WriteJob { events, reply }).await.map_err(|_| closed())?;
+        outcome.await.map_err(|_| closed())?
     }
 
     #[tracing::instrument(skip_all)]
@@ -520,7 +583,7 @@ impl Store for SqliteStore {
         if let Some(text) = &query.text {
             q = q.bind(format!("%{}%", escape_like(text)));
         }
-        let rows = q.bind(query.limit).fetch_all(&self.pool).await?;
+        let rows = q.bind(query.limit).fetch_all(&self.reads).await?;
         Ok(rows.iter().map(issue_from_row).collect())
     }
 }

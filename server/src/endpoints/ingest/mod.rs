@@ -121,7 +121,7 @@ async fn post_store<S: Store>(
     let ctx = EventContext { project_id, received_ms: now_ms(), envelope_event_id: None };
     let event = event::process(&body, &ctx)?;
     let id = event.event_id.clone();
-    store(&state, &[event]).await?;
+    store(&state, vec![event]).await?;
     Ok(Json(StoreResponse { id: Some(id) }))
 }
 
@@ -187,11 +187,11 @@ async fn ingest_envelope<S: Store>(
             .map(|u| u.simple().to_string())
     });
     if !events.is_empty() {
-        store(state, &events).await?;
+        store(state, events).await?;
     }
     Ok(Json(StoreResponse { id }))
 }
 
-async fn store<S: Store>(state: &AppState<S>, events: &[NewEvent]) -> Result<(), IngestError> {
+async fn store<S: Store>(state: &AppState<S>, events: Vec<NewEvent>) -> Result<(), IngestError> {
     state.store.store_events(events).await.map(|_| ()).map_err(IngestError::Unavailable)
 }

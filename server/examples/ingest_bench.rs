@@ -1,0 +1,253 @@
+//! `make bench`: an ingest load generator against a real `cairn serve` (release build) on
+//! loopback, with a temporary SQLite database.
+//!
+//! It posts realistic events (~7.5 KB: an exception with 5 frames, 10 breadcrumbs, tags and
+//! contexts; 100 distinct groups) over keep-alive connections, first as fast as the server
+//! takes them, then at half that rate, and prints: accepted events/s, latency percentiles,
+//! seconds until every event is visible through the API, the server's peak RSS and CPU time per
+//! event, and the generator's own CPU time (it shares the machine's cores with the server).
+//!
+//! Settings: `BENCH_EVENTS` (default 20000), `BENCH_CONCURRENCY` (default 16).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const GROUPS: usize = 100;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// CPU seconds (user + system) of a process, from /proc.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Peak resident set size of a process in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One realistic event of group `group`, with a placeholder for the event id.
+fn event_template(group: usize) -> (String, String) {
+    let frames: Vec<Value> = (0..5)
+        .map(|i| {
+            json!({
+                "filename": format!("app/services/module_{group}/handler_{i}.py"),
+                "abs_path": format!("/srv/app/app/services/module_{group}/handler_{i}.py"),
+                "module": format!("app.services.module_{group}.handler_{i}"),
+                "function": format!("process_step_{i}"),
+                "lineno": 40 + i,
+                "in_app": i > 1,
+                "context_line": format!("    result = self.compute_step_{i}(payload, retries=3)"),
+                "pre_context": ["    def process(self, payload):", "        # validate first", "        self.validate(payload)"],
+                "post_context": ["        return result", "", "    def compute(self):"],
+                "vars": {"payload": "{'order_id': 1234, 'amount': '19.99'}", "retries": "3", "self": "<Handler object at 0x7f3a2c1d9e80>"}
+            })
+        })
+        .collect();
+    let breadcrumbs: Vec<Value> = (0..10)
+        .map(|i| {
+            json!({
+                "timestamp": 1_700_000_000.0 + f64::from(i),
+                "type": if i % 2 == 0 { "http" } else { "default" },
+                "category": if i % 2 == 0 { "httplib" } else { "query" },
+                "level": "info",
+                "message": format!("SELECT id, status, amount FROM orders WHERE customer_id = {i} AND status = 'open'"),
+                "data": {"url": "https://api.example.com/v1/orders", "method": "GET", "status_code": 200}
+            })
+        })
+        .collect();
+    let event = json!({
+        "event_id": "EVENT_ID_PLACEHOLDER",
+        "platform": "python",
+        "level": "error",
+        "logger": "app.services",
+        "server_name": "web-1",
+        "release": "backend@1.4.2",
+        "environment": "production",
+        "transaction": format!("/api/orders/{group}"),
+        "exception": {"values": [{
+            "type": format!("OrderError{group}"),
+            "value": "Order 1234 could not be processed: upstream returned 502",
+            "module": "app.errors",
+            "mechanism": {"type": "generic", "handled": true},
+            "stacktrace": {"frames": frames}
+        }]},
+        "breadcrumbs": {"values": breadcrumbs},
+        "tags": {"region": "eu-west-1", "customer_tier": "gold", "feature": "checkout-v2", "browser": "Chrome 120"},
+        "user": {"id": "user-5678", "email": "jane@example.com", "ip_address": "203.0.113.7"},
+        "contexts": {
+            "os": {"name": "Linux", "version": "6.1.0", "kernel_version": "6.1.0-13-amd64"},
+            "runtime": {"name": "CPython", "version": "3.11.7"},
+            "trace": {"trace_id": "4c79f60c11214eb38604f4ae0781bfb2", "span_id": "fa90fdead5f74052", "op": "http.server"},
+            "app": {"app_start_time": "2024-01-01T00:00:00Z", "app_name": "backend"}
+        },
+        "request": {"url": "https://shop.example.com/api/orders", "method": "POST",
+            "headers": {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36", "Accept": "application/json"},
+            "query_string": "page=1&per_page=50"},
+        "sdk": {"name": "sentry.python", "version": "2.19.0"}
+    });
+    let text = event.to_string();
+    let (before, after) = text.split_once("EVENT_ID_PLACEHOLDER").expect("placeholder");
+    (before.to_owned(), after.to_owned())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let total = env_usize("BENCH_EVENTS", 20_000);
+    let concurrency = env_usize("BENCH_CONCURRENCY", 16);
+    let exe = std::env::current_exe().expect("own path");
+    let cairn = exe.parent().and_then(|p| p.parent()).expect("target dir").join("cairn");
+    let data = tempfile::tempdir().expect("temporary directory");
+
+    let run = |args: &[&str]| {
+        let out = Command::new(&cairn).args(args).arg("--data-dir").arg(data.path()).output().expect("cairn runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    run(&["createuser", "--email", "bench@example.com", "--password", "benchmark password", "--superuser"]);
+    let token = run(&["createtoken", "--email", "bench@example.com"]);
+
+    let mut server = Command::new(&cairn)
+        .args(["serve", "--bind", "127.0.0.1:0", "--dist-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("CAIRN_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cairn serve starts");
+    let pid = server.id();
+    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let url = loop {
+        let line = lines.next().expect("server output").expect("line");
+        if let Some(url) = line.strip_prefix("Cairn is listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
+    let project: Value = http
+        .post(format!("{url}/api/0/teams/cairn/cairn/projects/"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "bench"}))
+        .send().await.expect("create project").json().await.expect("project");
+    let project_id = project["id"].as_str().expect("id").to_owned();
+    let keys: Value = http
+        .get(format!("{url}/api/0/projects/cairn/bench/keys/"))
+        .bearer_auth(&token)
+        .send().await.expect("keys").json().await.expect("keys json");
+    let key = keys[0]["public"].as_str().expect("key").to_owned();
+    let endpoint = Arc::new(format!("{url}/api/{project_id}/envelope/"));
+    let auth = Arc::new(format!("Sentry sentry_version=7, sentry_client=cairn-bench/1.0, sentry_key={key}"));
+    let templates: Arc<Vec<(String, String)>> = Arc::new((0..GROUPS).map(event_template).collect());
+    println!("event size: {} bytes", templates[0].0.len() + 32 + templates[0].1.len());
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let send_phase = |count: usize, offset: usize, interval: Option<Duration>| {
+        let next = next.clone();
+        next.store(0, Ordering::SeqCst);
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (http, next, endpoint, auth, templates) =
+                    (http.clone(), next.clone(), endpoint.clone(), auth.clone(), templates.clone());
+                tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    let start = Instant::now();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= count {
+                            break;
+                        }
+                        if let Some(interval) = interval {
+                            let due = start + interval * u32::try_from(i).unwrap_or(u32::MAX);
+                            tokio::time::sleep_until(due.into()).await;
+                        }
+                        let n = offset + i;
+                        let event_id = format!("{:032x}", n as u128 + 1);
+                        let (before, after) = &templates[n % GROUPS];
+                        let body = format!("{{\"event_id\":\"{event_id}\"}}\n{{\"type\":\"event\"}}\n{before}{event_id}{after}\n");
+                        let sent = Instant::now();
+                        let response = http
+                            .post(endpoint.as_str())
+                            .header("x-sentry-auth", auth.as_str())
+                            .header("content-type", "application/x-sentry-envelope")
+                            .body(body)
+                            .send()
+                            .await
+                            .expect("request");
+                        assert_eq!(response.status().as_u16(), 200, "event accepted");
+                        let _ = response.bytes().await;
+                        latencies.push(sent.elapsed());
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        async move {
+            let mut all = Vec::new();
+            for task in tasks {
+                all.extend(task.await.expect("task"));
+            }
+            all.sort();
+            all
+        }
+    };
+    let pct = |l: &[Duration], p: f64| l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or_default();
+
+    let own_pid = std::process::id().to_string();
+    let (server_cpu0, own_cpu0) = (cpu_seconds(&pid.to_string()), cpu_seconds(&own_pid));
+    let start = Instant::now();
+    let latencies = send_phase(total, 0, None).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    let throughput = total as f64 / elapsed;
+
+    // Every acknowledged event must be visible through the API.
+    let visible_after = loop {
+        let issues: Value = http
+            .get(format!("{url}/api/0/organizations/cairn/issues/?limit=100&query="))
+            .bearer_auth(&token)
+            .send().await.expect("issues").json().await.expect("issues json");
+        let seen: usize = issues.as_array().into_iter().flatten()
+            .filter_map(|i| i["count"].as_str()?.parse::<usize>().ok()).sum();
+        if seen >= total {
+            break start.elapsed().as_secs_f64();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let (server_cpu, own_cpu) = (cpu_seconds(&pid.to_string()) - server_cpu0, cpu_seconds(&own_pid) - own_cpu0);
+
+    println!("== full load: {total} events, {concurrency} connections ==");
+    println!("accepted:              {throughput:.0} events/s ({elapsed:.2} s)");
+    println!("latency:               p50 {:.2} ms, p99 {:.2} ms", pct(&latencies, 0.50).as_secs_f64() * 1e3, pct(&latencies, 0.99).as_secs_f64() * 1e3);
+    println!("all visible in API:    {visible_after:.2} s after the first send");
+    println!("server CPU per event:  {:.1} µs (user+system)", server_cpu / total as f64 * 1e6);
+    println!("generator CPU:         {own_cpu:.2} s ({:.1} µs per event)", own_cpu / total as f64 * 1e6);
+
+    let half = (total / 4).max(1);
+    let interval = Duration::from_secs_f64(1.0 / (throughput / 2.0));
+    let latencies = send_phase(half, total, Some(interval)).await;
+    println!("== half load: {half} events at {:.0} events/s ==", throughput / 2.0);
+    println!("latency:               p50 {:.2} ms, p99 {:.2} ms", pct(&latencies, 0.50).as_secs_f64() * 1e3, pct(&latencies, 0.99).as_secs_f64() * 1e3);
+    println!("server peak RSS:       {:.1} MiB", peak_rss_mib(pid));
+
+    let _ = server.kill();
+    let _ = server.wait();
+}

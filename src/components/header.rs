@@ -1,0 +1,76 @@
+//! The bar at the top of every page: the Cairn name, the organization's sections and log out.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
+
+use crate::{
+    api,
+    routes::Page,
+    state::{use_session, Session},
+};
+
+/// The app header. Links and the log-out button only appear once the user is known to be logged
+/// in; the links need an organization, which the current page (or the home redirect) sets.
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session().unwrap_or_else(Session::provide);
+    let navigate = use_navigate();
+    let logout = Action::new_local(|_: &()| api::logout());
+
+    // Whatever the server says, a finished log-out request ends the session here too: an error
+    // would mostly be "already logged out" (401), and staying "logged in" in the UI helps no one.
+    Effect::new(move |_| {
+        if logout.value().get().is_some() {
+            session.clear();
+            navigate(&Page::Login.path(), NavigateOptions::default());
+        }
+    });
+
+    let logged_in = move || session.user.with(Option::is_some);
+    let nav = move || {
+        let org = session.org.get()?;
+        logged_in().then(|| {
+            view! {
+                <nav class="app-nav">
+                    <A href=Page::Issues { org: org.clone() }.path()>"Issues"</A>
+                    <A href=Page::Projects { org }.path()>"Projects"</A>
+                </nav>
+            }
+        })
+    };
+    let account = move || {
+        let user = session.user.get()?;
+        Some(view! {
+            <div class="app-account">
+                <span class="app-user" title=user.email>{user.name}</span>
+                <button
+                    type="button"
+                    class="button button-secondary logout"
+                    disabled=move || logout.pending().get()
+                    on:click=move |_| {
+                        logout.dispatch(());
+                    }
+                >
+                    "Log out"
+                </button>
+            </div>
+        })
+    };
+
+    view! {
+        <header class="app-header">
+            <a class="brand" href=Page::Home.path()>
+                // A cairn: three stacked stones.
+                <svg class="brand-mark" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                    <ellipse cx="12" cy="19" rx="9" ry="3.5"></ellipse>
+                    <ellipse cx="12" cy="12.5" rx="6.5" ry="3"></ellipse>
+                    <ellipse cx="12" cy="6.5" rx="4" ry="2.5"></ellipse>
+                </svg>
+                "Cairn"
+            </a>
+            {nav}
+            <span class="spacer"></span>
+            {account}
+        </header>
+    }
+}

@@ -1,0 +1,44 @@
+//! Cairn's dashboard: a Leptos single-page app (client-side rendered, compiled to WebAssembly and
+//! built with Trunk) over the server's Sentry-compatible REST API.
+//!
+//! - [`api`]: the typed HTTP client, the only place that talks to the server;
+//! - [`routes`]: every URL; [`pages`]: one component per route; [`components`]: reusable UI;
+//! - [`state`]: the session shared by the header and the pages.
+//!
+//! It is a library as well as a binary so that `tests/web.rs` can mount its components.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod routes;
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+
+use crate::{
+    components::Header,
+    pages::{HomePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage},
+    state::Session,
+};
+
+/// The whole app: session state, header and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    Session::provide().load_user();
+
+    view! {
+        <Router>
+            <Header/>
+            <main class="app-main">
+                <Routes fallback=NotFoundPage>
+                    <Route path=routes::home() view=HomePage/>
+                    <Route path=routes::setup() view=SetupPage/>
+                    <Route path=routes::login() view=LoginPage/>
+                    <Route path=routes::issues() view=IssuesPage/>
+                    <Route path=routes::projects() view=ProjectsPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

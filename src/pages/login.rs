@@ -1,0 +1,92 @@
+//! `/auth/login/`: email and password, as Sentry's login form.
+
+use cairn_types::api::{LoginRequest, User};
+use leptos::prelude::*;
+use leptos_router::{hooks::use_navigate, NavigateOptions};
+
+use crate::{api, routes::Page, state::use_session};
+
+/// What submitting the login form does: send the request, answer the user or why it failed.
+pub type LoginAction = Action<LoginRequest, api::Result<User>>;
+
+/// The login form (`form#login-form`). Presentational: what a submit does is the `action`
+/// prop, so tests can pass one that fails without a server. Shows the failure's message in
+/// `.form-error` and disables the button while the action runs.
+///
+/// `novalidate`: the server validates and its `detail` is the one message shown, in one place,
+/// instead of the browser's own bubbles for some mistakes and ours for the others.
+#[component]
+pub fn LoginForm(
+    /// Dispatched with the entered credentials on submit.
+    action: LoginAction,
+) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = action.pending();
+    let error = move || match action.value().get() {
+        Some(Err(error)) => {
+            Some(view! { <p class="form-error" role="alert">{error.message()}</p> })
+        }
+        _ => None,
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        // The browser must not post the form itself: the action sends it as JSON.
+        ev.prevent_default();
+        action.dispatch(LoginRequest { username: username.get(), password: password.get() });
+    };
+
+    view! {
+        <form id="login-form" class="form" novalidate on:submit=on_submit>
+            {error}
+            <label>
+                <span>"Email"</span>
+                <input
+                    type="email"
+                    name="username"
+                    autocomplete="username"
+                    required
+                    bind:value=username
+                />
+            </label>
+            <label>
+                <span>"Password"</span>
+                <input
+                    type="password"
+                    name="password"
+                    autocomplete="current-password"
+                    required
+                    bind:value=password
+                />
+            </label>
+            <button type="submit" class="button button-primary" disabled=pending>
+                {move || if pending.get() { "Logging in…" } else { "Log in" }}
+            </button>
+        </form>
+    }
+}
+
+/// The login route: on success, records the user and goes to `/`, which picks the organization.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action: LoginAction = Action::new_local(|request: &LoginRequest| {
+        let request = request.clone();
+        async move { api::login(&request).await }
+    });
+    let session = use_session();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(user)) = action.value().get() {
+            if let Some(session) = session {
+                session.user.set(Some(user));
+            }
+            navigate(&Page::Home.path(), NavigateOptions::default());
+        }
+    });
+
+    view! {
+        <section class="page page-narrow auth-page">
+            <h1>"Log in to Cairn"</h1>
+            <LoginForm action/>
+        </section>
+    }
+}

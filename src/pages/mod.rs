@@ -1,0 +1,32 @@
+//! One module per route. Each page fetches its data through [`crate::api`] and hands it to a
+//! presentational component, which is what the browser tests mount.
+
+pub mod home;
+pub mod issues;
+pub mod login;
+pub mod not_found;
+pub mod projects;
+pub mod setup;
+
+pub use home::HomePage;
+pub use issues::IssuesPage;
+pub use login::LoginPage;
+pub use not_found::NotFoundPage;
+pub use projects::ProjectsPage;
+pub use setup::SetupPage;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::{routes::ORG_PARAM, state::use_session};
+
+/// The `:org` parameter of the current route, kept in the session so the header links to the
+/// organization being looked at.
+fn use_org_param() -> Memo<String> {
+    let params = use_params_map();
+    let org = Memo::new(move |_| params.read().get(ORG_PARAM).unwrap_or_default());
+    if let Some(session) = use_session() {
+        Effect::new(move |_| session.org.set(Some(org.get())));
+    }
+    org
+}

@@ -1,0 +1,72 @@
+//! Every URL of the dashboard, in one place: the route patterns the router matches and the
+//! [`Page`] values that links and redirects are built from.
+//!
+//! The URLs are Sentry's (`/organizations/{org}/issues/`, `/auth/login/`, ...), so that links
+//! copied from Sentry habits, docs and SDK output keep working. Sentry writes them with a trailing
+//! slash; the patterns leave it out because the router accepts the path with or without it.
+
+use leptos_router::{path, PossibleRouteMatch};
+
+/// Name of the organization slug parameter in [`issues`] and [`projects`].
+pub const ORG_PARAM: &str = "org";
+
+/// A page of the dashboard, as something to link or navigate to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    /// `/`: decides where to go (set-up, login or the default organization's issues).
+    Home,
+    /// `/setup/`: first-run creation of the owner account.
+    Setup,
+    /// `/auth/login/`.
+    Login,
+    /// `/organizations/{org}/issues/`.
+    Issues {
+        /// Organization slug.
+        org: String,
+    },
+    /// `/organizations/{org}/projects/`.
+    Projects {
+        /// Organization slug.
+        org: String,
+    },
+}
+
+impl Page {
+    /// The absolute path of the page, with Sentry's trailing slash.
+    pub fn path(&self) -> String {
+        match self {
+            Page::Home => "/".to_owned(),
+            Page::Setup => "/setup/".to_owned(),
+            Page::Login => "/auth/login/".to_owned(),
+            Page::Issues { org } => format!("/organizations/{}/issues/", crate::api::segment(org)),
+            Page::Projects { org } => {
+                format!("/organizations/{}/projects/", crate::api::segment(org))
+            }
+        }
+    }
+}
+
+/// Route pattern of [`Page::Home`].
+pub fn home() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/")
+}
+
+/// Route pattern of [`Page::Setup`].
+pub fn setup() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/setup")
+}
+
+/// Route pattern of [`Page::Login`].
+pub fn login() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/auth/login")
+}
+
+/// Route pattern of [`Page::Issues`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn issues() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/issues")
+}
+
+/// Route pattern of [`Page::Projects`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn projects() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/projects")
+}

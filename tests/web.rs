@@ -1,0 +1,319 @@
+//! Component tests of the dashboard, run in headless Chromium by `wasm-bindgen-test-runner`:
+//!
+//! ```sh
+//! CHROMEDRIVER=/usr/bin/chromedriver cargo test -p cairn-dashboard --target wasm32-unknown-unknown
+//! ```
+//!
+//! They mount the presentational components with sample data (no server) and look at the DOM.
+#![cfg(target_arch = "wasm32")]
+
+use std::{cell::RefCell, rc::Rc};
+
+use cairn_dashboard::{
+    api,
+    components::{relative_time, ErrorState, IssueList, IssueRow},
+    pages::{
+        login::{LoginAction, LoginForm},
+        projects::{ProjectList, ProjectWithKeys},
+        setup::{SetupAction, SetupForm},
+    },
+    routes::Page,
+};
+use cairn_types::api::{ErrorBody, Issue, LoginRequest, Project, ProjectKey, SetupRequest, User};
+use chrono::{Duration, TimeZone, Utc};
+use leptos::{mount::mount_to, prelude::*};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---- helpers ----
+
+/// A component mounted in its own `<div>` of the test page. Dropping it unmounts the component
+/// and removes the `<div>`, so tests do not see each other's DOM.
+struct Mounted {
+    root: HtmlElement,
+    _handle: Box<dyn std::any::Any>,
+}
+
+impl Mounted {
+    fn new<F, N>(view: F) -> Self
+    where
+        F: FnOnce() -> N + 'static,
+        N: IntoView + 'static,
+    {
+        let document = document();
+        let root: HtmlElement =
+            document.create_element("div").expect("create div").unchecked_into();
+        document.body().expect("body").append_child(&root).expect("append root");
+        let handle = mount_to(root.clone(), view);
+        Mounted { root, _handle: Box::new(handle) }
+    }
+
+    fn find(&self, selector: &str) -> Option<Element> {
+        self.root.query_selector(selector).expect("valid selector")
+    }
+
+    fn get(&self, selector: &str) -> Element {
+        self.find(selector).unwrap_or_else(|| panic!("no element matches {selector:?}"))
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.get(selector).text_content().unwrap_or_default()
+    }
+
+    fn count(&self, selector: &str) -> u32 {
+        self.root.query_selector_all(selector).expect("valid selector").length()
+    }
+
+    /// Types into an input the way a user does: sets the value, then fires the bubbling `input`
+    /// event that `bind:value` listens to.
+    fn type_into(&self, selector: &str, value: &str) {
+        let input: HtmlInputElement = self.get(selector).unchecked_into();
+        input.set_value(value);
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let event = web_sys::Event::new_with_event_init_dict("input", &init).expect("event");
+        input.dispatch_event(&event).expect("dispatch input");
+    }
+
+    fn click(&self, selector: &str) {
+        self.get(selector).unchecked_into::<HtmlElement>().click();
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+/// Lets Leptos run what a click or a resolved future scheduled: effects, actions and DOM updates
+/// are applied asynchronously, so assertions right after an event would see the old DOM.
+async fn settle() {
+    for _ in 0..5 {
+        leptos::task::tick().await;
+    }
+}
+
+/// An issue exactly as the server sends it (Sentry's group shape), with `title` overridden.
+fn sample_issue(id: &str, title: &str) -> Issue {
+    serde_json::from_value(serde_json::json!({
+        "id": id,
+        "shortId": format!("BACKEND-{id}"),
+        "title": title,
+        "culprit": "app.views in checkout",
+        "permalink": format!("/organizations/cairn/issues/{id}/"),
+        "logger": null,
+        "level": "error",
+        "status": "unresolved",
+        "statusDetails": {},
+        "substatus": "ongoing",
+        "platform": "python",
+        "project": {"id": "1", "name": "Backend", "slug": "backend", "platform": "python"},
+        "type": "error",
+        "metadata": {"type": "ValueError", "value": "invalid literal"},
+        "issueCategory": "error",
+        "isUnhandled": true,
+        "numComments": 0,
+        "assignedTo": null,
+        "isBookmarked": false,
+        "hasSeen": false,
+        "count": "1234",
+        "userCount": 56,
+        "firstSeen": "2026-11-01T10:00:00Z",
+        "lastSeen": "2026-11-25T09:55:00Z"
+    }))
+    .expect("sample issue matches the wire type")
+}
+
+fn failing(status: u16, detail: &str) -> api::Error {
+    api::Error::Http { status, body: ErrorBody::new(detail) }
+}
+
+// ---- pure functions ----
+
+#[wasm_bindgen_test]
+fn relative_time_picks_the_largest_whole_unit() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("valid date");
+    let ago = |d: Duration| relative_time(now - d, now);
+    assert_eq!(ago(Duration::zero()), "just now");
+    assert_eq!(ago(Duration::seconds(59)), "just now");
+    assert_eq!(ago(Duration::seconds(60)), "1 minute ago");
+    assert_eq!(ago(Duration::minutes(5)), "5 minutes ago");
+    assert_eq!(ago(Duration::minutes(59) + Duration::seconds(59)), "59 minutes ago");
+    assert_eq!(ago(Duration::hours(1)), "1 hour ago");
+    assert_eq!(ago(Duration::hours(23)), "23 hours ago");
+    assert_eq!(ago(Duration::days(1)), "1 day ago");
+    assert_eq!(ago(Duration::days(29)), "29 days ago");
+    assert_eq!(ago(Duration::days(30)), "1 month ago");
+    assert_eq!(ago(Duration::days(200)), "6 months ago");
+    assert_eq!(ago(Duration::days(365)), "1 year ago");
+    assert_eq!(ago(Duration::days(3 * 365 + 10)), "3 years ago");
+    // The server's clock a little ahead of the browser's: not "in 10 seconds".
+    assert_eq!(ago(Duration::seconds(-10)), "just now");
+}
+
+#[wasm_bindgen_test]
+fn paths_are_sentrys_and_escape_the_org() {
+    assert_eq!(Page::Home.path(), "/");
+    assert_eq!(Page::Setup.path(), "/setup/");
+    assert_eq!(Page::Login.path(), "/auth/login/");
+    assert_eq!(Page::Issues { org: "cairn".into() }.path(), "/organizations/cairn/issues/");
+    assert_eq!(Page::Projects { org: "a/b".into() }.path(), "/organizations/a%2Fb/projects/");
+    assert_eq!(api::segment("my-org_1.x~"), "my-org_1.x~");
+    assert_eq!(api::segment("é?"), "%C3%A9%3F");
+}
+
+#[wasm_bindgen_test]
+fn api_errors_tell_401_apart_and_show_the_detail() {
+    assert!(failing(401, "Authentication credentials were not provided.").is_unauthorized());
+    assert!(!failing(403, "You do not have permission.").is_unauthorized());
+    assert!(!api::Error::Network("reset".into()).is_unauthorized());
+    assert_eq!(failing(400, "Invalid email or password.").message(), "Invalid email or password.");
+}
+
+// ---- issue list ----
+
+#[wasm_bindgen_test]
+fn issue_row_shows_the_issue() {
+    let mut issue = sample_issue("7", "ValueError: invalid literal for int()");
+    issue.last_seen = Utc::now() - Duration::minutes(5);
+    let m = Mounted::new(move || view! { <IssueRow issue/> });
+
+    assert_eq!(m.count(".issue-row"), 1);
+    assert_eq!(m.text(".issue-title"), "ValueError: invalid literal for int()");
+    assert_eq!(m.text(".issue-culprit"), "app.views in checkout");
+    assert_eq!(m.text(".issue-short-id"), "BACKEND-7");
+    assert_eq!(m.text(".issue-count"), "1234");
+    assert_eq!(m.text(".issue-users"), "56");
+    assert_eq!(m.text(".issue-last-seen"), "5 minutes ago");
+    // The exact time is in the tooltip and the machine-readable attribute.
+    let time = m.get(".issue-last-seen time");
+    assert!(time.get_attribute("title").is_some_and(|title| !title.is_empty()));
+    assert!(time.get_attribute("datetime").is_some_and(|dt| dt.starts_with("20")));
+    assert!(m.get(".issue-level").class_list().contains("level-error"));
+}
+
+#[wasm_bindgen_test]
+fn event_data_is_rendered_as_text_never_as_html() {
+    let title = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let mut issue = sample_issue("8", title);
+    issue.culprit = "<b>bold</b>".into();
+    issue.level = "error\" onmouseover=\"alert(3)".into();
+    let m = Mounted::new(move || view! { <IssueRow issue/> });
+
+    assert_eq!(m.text(".issue-title"), title);
+    assert_eq!(m.text(".issue-culprit"), "<b>bold</b>");
+    assert_eq!(m.count("script"), 0);
+    assert_eq!(m.count("img"), 0);
+    assert_eq!(m.count("b"), 0);
+    // An unknown level does not leak into the class attribute.
+    let level = m.get(".issue-level");
+    assert!(level.class_list().contains("level-unknown"));
+    assert!(!level.has_attribute("onmouseover"));
+}
+
+#[wasm_bindgen_test]
+fn issue_list_keeps_the_servers_order() {
+    let issues = vec![sample_issue("1", "First"), sample_issue("2", "Second")];
+    let m = Mounted::new(move || view! { <IssueList issues/> });
+
+    assert_eq!(m.count("#issue-list .issue-row"), 2);
+    let titles = m.root.query_selector_all(".issue-row .issue-title").expect("selector");
+    let text = |i| titles.item(i).and_then(|node| node.text_content()).unwrap_or_default();
+    assert_eq!((text(0), text(1)), ("First".to_owned(), "Second".to_owned()));
+    assert!(m.find(".empty-state").is_none());
+}
+
+#[wasm_bindgen_test]
+fn issue_list_without_issues_shows_the_empty_state() {
+    let m = Mounted::new(|| view! { <IssueList issues=Vec::new()/> });
+    assert!(m.find("#issue-list .empty-state").is_some());
+    assert_eq!(m.count(".issue-row"), 0);
+}
+
+#[wasm_bindgen_test]
+fn error_state_shows_the_detail() {
+    let m = Mounted::new(|| view! { <ErrorState message="You do not have permission."/> });
+    assert_eq!(m.text(".error-state .error-detail"), "You do not have permission.");
+}
+
+// ---- projects ----
+
+#[wasm_bindgen_test]
+fn project_list_shows_each_projects_dsn() {
+    let project: Project = serde_json::from_value(serde_json::json!({
+        "id": "1", "slug": "backend", "name": "Backend", "platform": "python",
+        "dateCreated": "2026-11-01T10:00:00Z", "team": null, "teams": [], "organization": null
+    }))
+    .expect("sample project");
+    let key: ProjectKey = serde_json::from_value(serde_json::json!({
+        "id": "abc", "name": "Default", "public": "abc", "secret": "def", "projectId": 1,
+        "isActive": true,
+        "dsn": {"public": "http://abc@127.0.0.1:8000/1", "secret": "http://abc:def@127.0.0.1:8000/1"},
+        "dateCreated": "2026-11-01T10:00:00Z"
+    }))
+    .expect("sample key");
+    let projects = vec![ProjectWithKeys { project, keys: vec![key] }];
+    let m = Mounted::new(move || view! { <ProjectList projects/> });
+
+    assert_eq!(m.count(".project-row"), 1);
+    assert_eq!(m.text(".project-row .project-name"), "Backend");
+    assert_eq!(m.text(".project-row .project-dsn"), "http://abc@127.0.0.1:8000/1");
+}
+
+// ---- forms ----
+
+#[wasm_bindgen_test]
+async fn login_form_sends_the_credentials_and_shows_the_servers_error() {
+    let sent: Rc<RefCell<Option<LoginRequest>>> = Rc::default();
+    let seen = Rc::clone(&sent);
+    let m = Mounted::new(move || {
+        let action: LoginAction = Action::new_local(move |request: &LoginRequest| {
+            *seen.borrow_mut() = Some(request.clone());
+            async { Err::<User, _>(failing(400, "Invalid email or password.")) }
+        });
+        view! { <LoginForm action/> }
+    });
+
+    assert!(m.find("form#login-form").is_some());
+    assert!(m.find(".form-error").is_none(), "no error before submitting");
+    m.type_into("form#login-form input[name=username]", "owner@example.com");
+    m.type_into("form#login-form input[name=password]", "wrong password");
+    m.click("form#login-form button[type=submit]");
+    settle().await;
+
+    let request = sent.borrow().clone().expect("the form dispatched the action");
+    assert_eq!(request.username, "owner@example.com");
+    assert_eq!(request.password, "wrong password");
+    assert_eq!(m.text(".form-error"), "Invalid email or password.");
+    assert!(m.find("form#login-form").is_some(), "the form stays for another try");
+}
+
+#[wasm_bindgen_test]
+async fn setup_form_sends_no_name_when_left_empty_and_shows_errors() {
+    let sent: Rc<RefCell<Option<SetupRequest>>> = Rc::default();
+    let seen = Rc::clone(&sent);
+    let m = Mounted::new(move || {
+        let action: SetupAction = Action::new_local(move |request: &SetupRequest| {
+            *seen.borrow_mut() = Some(request.clone());
+            async { Err::<User, _>(failing(400, "Password must be at least 8 characters.")) }
+        });
+        view! { <SetupForm action/> }
+    });
+
+    assert!(m.find("form#setup-form input[name=name]").is_some());
+    m.type_into("form#setup-form input[name=email]", " owner@example.com ");
+    m.type_into("form#setup-form input[name=name]", "   ");
+    m.type_into("form#setup-form input[name=password]", "long enough password");
+    m.click("form#setup-form button[type=submit]");
+    settle().await;
+
+    let request = sent.borrow().clone().expect("the form dispatched the action");
+    assert_eq!(request.email, "owner@example.com");
+    assert_eq!(request.name, None);
+    assert_eq!(request.password, "long enough password");
+    assert_eq!(m.text(".form-error"), "Password must be at least 8 characters.");
+}
