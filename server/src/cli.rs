@@ -108,7 +108,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     print_welcome(&store, &config).await?;
-    let state = AppState { store, config };
+    let state = AppState { store, config, ingest: Default::default() };
     let app = crate::app::app(state);
     axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
         .with_graceful_shutdown(shutdown_signal())

@@ -11,4 +11,6 @@ pub struct AppState<S> {
     pub store: S,
     /// Settings fixed at start-up.
     pub config: Arc<Config>,
+    /// Ingestion's caches of keys and projects, and its rate-limit counters.
+    pub ingest: Arc<crate::endpoints::ingest::IngestState>,
 }

@@ -31,7 +31,15 @@ pub struct EventContext<'a> {
     pub received_ms: i64,
     /// The envelope header's `event_id`, which wins over the payload's.
     pub envelope_event_id: Option<&'a str>,
+    /// The envelope header's `sent_at`, Unix milliseconds: when the SDK sent it by its own
+    /// clock, for clock-drift correction.
+    pub sent_at_ms: Option<i64>,
 }
+
+/// How far an SDK's clock may be off before Cairn corrects the event's timestamp.
+const MAX_CLOCK_DRIFT_MS: i64 = 60_000;
+/// How far in the future an event may claim to be (Relay: `max_secs_in_future`).
+const MAX_FUTURE_MS: i64 = 60_000;
 
 /// Normalizes an event payload and derives everything the store needs.
 pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, EventError> {
@@ -86,7 +94,30 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     event.insert("event_id".into(), Value::String(event_id));
 
     let received = ctx.received_ms as f64 / 1000.0;
-    let timestamp = event.get("timestamp").and_then(parse_timestamp).unwrap_or(received);
+    let mut errors: Vec<Value> = Vec::new();
+    let mut timestamp = match event.get("timestamp") {
+        None | Some(Value::Null) => received,
+        Some(value) => match parse_timestamp(value) {
+            Some(ts) => ts,
+            None => {
+                errors.push(json!({"type": "invalid_data", "name": "timestamp", "value": value}));
+                received
+            }
+        },
+    };
+    // Clock drift: the SDK's clock is off by the difference between its `sent_at` and our
+    // receive time; shift the event by that much (Relay's correction).
+    if let Some(sent_at) = ctx.sent_at_ms {
+        let drift = ctx.received_ms - sent_at;
+        if drift.abs() > MAX_CLOCK_DRIFT_MS {
+            timestamp += drift as f64 / 1000.0;
+            errors.push(json!({"type": "clock_drift", "name": "timestamp", "sdk_time": sent_at as f64 / 1000.0, "server_time": received}));
+        }
+    }
+    if timestamp > received + MAX_FUTURE_MS as f64 / 1000.0 {
+        errors.push(json!({"type": "future_timestamp", "name": "timestamp", "value": timestamp}));
+        timestamp = received;
+    }
     event.insert("timestamp".into(), json!(timestamp));
     event.insert("received".into(), json!(received));
 
@@ -94,8 +125,11 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     event.insert("level".into(), Value::String(level.unwrap_or("error").to_owned()));
 
     if let Some(exception) = event.remove("exception") {
-        if let Some(values) = normalize_exception(exception) {
-            event.insert("exception".into(), json!({ "values": values }));
+        match normalize_exception(exception) {
+            Some(values) => {
+                event.insert("exception".into(), json!({ "values": values }));
+            }
+            None => errors.push(json!({"type": "invalid_data", "name": "exception"})),
         }
     }
     // `sentry.interfaces.Exception` and friends: the legacy names of the interfaces.
@@ -122,13 +156,30 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     }
 
     if let Some(tags) = event.remove("tags") {
+        if !tags.is_object() && !tags.is_array() && !tags.is_null() {
+            errors.push(json!({"type": "invalid_data", "name": "tags"}));
+        }
         event.insert("tags".into(), Value::Array(normalize_tags(tags)));
+    }
+
+    if !errors.is_empty() {
+        match event.get_mut("errors") {
+            Some(Value::Array(existing)) => existing.extend(errors),
+            _ => {
+                event.insert("errors".into(), Value::Array(errors));
+            }
+        }
     }
 }
 
 /// 32 lower-case hex digits from a dashed or plain UUID; `None` if it is not one.
 fn normalize_event_id(id: &str) -> Option<String> {
     uuid::Uuid::parse_str(id).ok().map(|u| u.simple().to_string())
+}
+
+/// Unix milliseconds from a timestamp value (see [`parse_timestamp`]).
+pub fn parse_timestamp_ms(value: &Value) -> Option<i64> {
+    parse_timestamp(value).map(|secs| (secs * 1000.0) as i64)
 }
 
 /// Seconds since the epoch from a number or an RFC 3339 / ISO 8601 string (a missing zone
@@ -237,7 +288,10 @@ pub fn derive_issue_fields(event: &Map<String, Value>) -> IssueFields {
     let culprit = str_field(event, "transaction")
         .or_else(|| str_field(event, "culprit"))
         .map(str::to_owned)
-        .or_else(|| main_exception(event).and_then(culprit_from_exception))
+        .or_else(|| {
+            let platform = str_field(event, "platform").unwrap_or("");
+            main_exception(event).and_then(|e| culprit_from_exception(e, platform))
+        })
         .unwrap_or_default();
 
     if let Some(exception) = main_exception(event) {
@@ -319,7 +373,8 @@ fn culprit_frame(exception: &Map<String, Value>) -> Option<&Map<String, Value>> 
         .and_then(Value::as_object)
 }
 
-fn culprit_from_exception(exception: &Map<String, Value>) -> Option<String> {
+/// `event_platform` stands in for frames that do not name their own platform.
+fn culprit_from_exception(exception: &Map<String, Value>, event_platform: &str) -> Option<String> {
     let frame = culprit_frame(exception)?;
     let location = frame
         .get("module")
@@ -327,7 +382,7 @@ fn culprit_from_exception(exception: &Map<String, Value>) -> Option<String> {
         .filter(|s| !s.is_empty())
         .or_else(|| frame.get("filename").and_then(Value::as_str).filter(|s| !s.is_empty()))?;
     let function = frame.get("function").and_then(Value::as_str).unwrap_or("?");
-    let platform = frame.get("platform").and_then(Value::as_str).unwrap_or("");
+    let platform = frame.get("platform").and_then(Value::as_str).unwrap_or(event_platform);
     Some(if matches!(platform, "javascript" | "node") {
         format!("{function}({location})")
     } else {
@@ -354,7 +409,12 @@ mod tests {
     use super::*;
 
     fn ctx() -> EventContext<'static> {
-        EventContext { project_id: 1, received_ms: 1_700_000_000_000, envelope_event_id: None }
+        EventContext {
+            project_id: 1,
+            received_ms: 1_700_000_000_000,
+            envelope_event_id: None,
+            sent_at_ms: None,
+        }
     }
 
     fn process_json(value: Value) -> NewEvent {
@@ -402,6 +462,38 @@ mod tests {
         assert_eq!(iso.timestamp, 1_600_000_000_000);
         let missing = process_json(json!({}));
         assert_eq!(missing.timestamp, 1_700_000_000_000);
+    }
+
+    #[test]
+    fn clock_drift_is_corrected_from_sent_at() {
+        // The SDK's clock is an hour behind: its event and its sent_at are shifted alike.
+        let payload = json!({"timestamp": 1_700_000_000.0 - 3600.0 - 5.0}).to_string();
+        let ctx = EventContext { sent_at_ms: Some(1_700_000_000_000 - 3_600_000), ..ctx() };
+        let event = process(payload.as_bytes(), &ctx).expect("accepted");
+        assert_eq!(event.timestamp, 1_700_000_000_000 - 5_000);
+        assert!(event.data.contains("clock_drift"));
+    }
+
+    #[test]
+    fn future_timestamps_are_clamped_and_recorded() {
+        let event = process_json(json!({"timestamp": 1_700_000_000.0 + 86_400.0}));
+        assert_eq!(event.timestamp, 1_700_000_000_000);
+        assert!(event.data.contains("future_timestamp"));
+    }
+
+    #[test]
+    fn a_bad_field_is_dropped_and_recorded_the_event_kept() {
+        let event =
+            process_json(json!({"timestamp": "yesterday", "exception": 7, "message": "kept"}));
+        assert_eq!(event.title, "kept");
+        let data: Value = serde_json::from_str(&event.data).expect("json");
+        let names: Vec<&str> = data["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["name"].as_str())
+            .collect();
+        assert_eq!(names, ["timestamp", "exception"]);
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// The schema could not be migrated.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Too many writes are waiting; the caller should shed load and retry later.
+    #[error("too many writes are waiting")]
+    Overloaded,
     /// The store cannot take writes right now (its writer task stopped).
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -177,12 +180,19 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     // --- events and issues ----------------------------------------------------------------
 
-    /// Stores processed events and groups each into an issue, in one transaction: when this
-    /// returns `Ok`, every event is durable. Returns the issue id of each event, in order.
-    fn store_events(
+    /// Stores what one ingest request brought: processed events (each grouped into an issue),
+    /// raw items and dropped-data counts, in one transaction. When this returns `Ok`, all of it
+    /// is durable. Returns the issue id of each event, in order. `Overloaded` when too many
+    /// writes are already waiting.
+    fn store_batch(&self, batch: IngestBatch)
+        -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// What ingestion needs to know about a project.
+    fn project_ingest_settings(
         &self,
-        events: Vec<NewEvent>,
-    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<ProjectIngestSettings>> + Send;
+    /// The dropped-data counts of a project: `(source, category, reason, quantity)`.
+    fn outcomes(&self, project_id: i64) -> impl Future<Output = StoreResult<Vec<Outcome>>> + Send;
     /// Issues of an organization's projects, most recently seen first.
     fn list_issues(
         &self,

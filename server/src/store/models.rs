@@ -146,6 +146,8 @@ pub struct ProjectKeyRow {
     pub label: String,
     /// Disabled keys are refused.
     pub is_active: bool,
+    /// At most this many events per window (`count`, `window` seconds).
+    pub rate_limit: Option<(i64, i64)>,
     /// Unix milliseconds.
     pub date_created: i64,
 }
@@ -187,6 +189,68 @@ pub struct NewEvent {
     pub user_ident: Option<String>,
     /// The normalized event as JSON.
     pub data: String,
+}
+
+/// An envelope item that is kept as it arrived (transactions, attachments, sessions, feedback,
+/// client reports, check-ins).
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// Project the item was sent to.
+    pub project_id: i64,
+    /// The envelope's event id (32 hex), if any.
+    pub event_id: Option<String>,
+    /// The item type (`transaction`, `attachment`, `session`, ...).
+    pub item_type: String,
+    /// The item headers as a JSON object string.
+    pub headers: String,
+    /// The payload, shared with the request body (no copy).
+    pub payload: bytes::Bytes,
+    /// When Cairn received it, Unix milliseconds.
+    pub received: i64,
+}
+
+/// A count of data that was dropped, by the SDK (client reports) or by Cairn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Project the data was meant for.
+    pub project_id: i64,
+    /// `client` (reported by an SDK) or `server` (dropped by Cairn).
+    pub source: &'static str,
+    /// Data category (`error`, `transaction`, `attachment`, ...) or the unknown item type.
+    pub category: String,
+    /// Why it was dropped (`ratelimit_backoff`, `unknown_item_type`, `invalid`, ...).
+    pub reason: String,
+    /// How many.
+    pub quantity: i64,
+}
+
+/// What one ingest request stores, all in the same transaction.
+#[derive(Debug, Clone, Default)]
+pub struct IngestBatch {
+    /// Processed events, grouped into issues.
+    pub events: Vec<NewEvent>,
+    /// Items kept as they arrived.
+    pub items: Vec<NewItem>,
+    /// Dropped-data counts to add up.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl IngestBatch {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.items.is_empty() && self.outcomes.is_empty()
+    }
+}
+
+/// What ingestion needs to know about a project, besides its keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectIngestSettings {
+    /// At most this many events per window (`count`, `window` seconds).
+    pub rate_limit: Option<(i64, i64)>,
+    /// Scrubbing settings as JSON; `None` means Sentry's defaults.
+    pub scrub_settings: Option<String>,
+    /// Origins browser SDKs may send from, one pattern per line; `None` means any.
+    pub allowed_origins: Option<String>,
 }
 
 /// Filters of the issue list.

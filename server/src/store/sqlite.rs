@@ -32,12 +32,15 @@ impl std::fmt::Debug for SqliteStore {
 
 /// Events of one request, waiting for the writer task, and where to send the outcome.
 struct WriteJob {
-    events: Vec<NewEvent>,
+    batch: IngestBatch,
     reply: oneshot::Sender<StoreResult<Vec<i64>>>,
 }
 
 /// Most requests committed together in one group commit.
 const MAX_BATCH_JOBS: usize = 512;
+/// Most requests waiting for the writer; beyond that ingestion answers 503 instead of holding
+/// ever more request bodies in memory.
+const WRITE_QUEUE: usize = 4096;
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and brings its schema up to date.
@@ -65,7 +68,7 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(StoreError::Database)?;
-        let (event_writer, jobs) = mpsc::channel(4096);
+        let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
         tokio::spawn(write_events(writes.clone(), jobs));
         Ok(SqliteStore { reads, writes, event_writer })
     }
@@ -108,9 +111,37 @@ async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<V
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        let mut ids = Vec::with_capacity(job.events.len());
-        for event in &job.events {
+        let mut ids = Vec::with_capacity(job.batch.events.len());
+        for event in &job.batch.events {
             ids.push(store_one_event(&mut tx, event).await?);
+        }
+        for item in &job.batch.items {
+            sqlx::query(
+                "INSERT INTO envelope_items (project_id, event_id, item_type, headers, payload, \
+                 received) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(item.project_id)
+            .bind(&item.event_id)
+            .bind(&item.item_type)
+            .bind(&item.headers)
+            .bind(&item.payload[..])
+            .bind(item.received)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for outcome in &job.batch.outcomes {
+            sqlx::query(
+                "INSERT INTO outcomes (project_id, source, category, reason, quantity) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, source, category, reason) \
+                 DO UPDATE SET quantity = quantity + excluded.quantity",
+            )
+            .bind(outcome.project_id)
+            .bind(outcome.source)
+            .bind(&outcome.category)
+            .bind(&outcome.reason)
+            .bind(outcome.quantity)
+            .execute(&mut *tx)
+            .await?;
         }
         results.push(ids);
     }
@@ -155,7 +186,18 @@ fn key_from_row(row: &SqliteRow) -> ProjectKeyRow {
         secret_key: row.get("secret_key"),
         label: row.get("label"),
         is_active: row.get::<i64, _>("is_active") != 0,
+        rate_limit: rate_limit(row),
         date_created: row.get("date_created"),
+    }
+}
+
+/// `rate_limit_count` and `rate_limit_window` of a row, when both are set and positive.
+fn rate_limit(row: &SqliteRow) -> Option<(i64, i64)> {
+    let count: Option<i64> = row.get("rate_limit_count");
+    let window: Option<i64> = row.get("rate_limit_window");
+    match (count, window) {
+        (Some(count), Some(window)) if count >= 0 && window > 0 => Some((count, window)),
+        _ => None,
     }
 }
 
@@ -540,11 +582,51 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn store_events(&self, events: Vec<NewEvent>) -> StoreResult<Vec<i64>> {
+    async fn store_batch(&self, batch: IngestBatch) -> StoreResult<Vec<i64>> {
         let (reply, outcome) = oneshot::channel();
         let closed = || StoreError::Unavailable("the event writer has stopped".into());
-        self.event_writer.send(WriteJob { events, reply }).await.map_err(|_| closed())?;
+        self.event_writer.try_send(WriteJob { batch, reply }).map_err(|err| match err {
+            mpsc::error::TrySendError::Full(_) => StoreError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => closed(),
+        })?;
         outcome.await.map_err(|_| closed())?
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_ingest_settings(&self, project_id: i64) -> StoreResult<ProjectIngestSettings> {
+        let row = sqlx::query(
+            "SELECT rate_limit_count, rate_limit_window, scrub_settings, allowed_origins \
+             FROM projects WHERE id = $1",
+        )
+        .bind(project_id)
+        .fetch_one(&self.reads)
+        .await?;
+        Ok(ProjectIngestSettings {
+            rate_limit: rate_limit(&row),
+            scrub_settings: row.get("scrub_settings"),
+            allowed_origins: row.get("allowed_origins"),
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn outcomes(&self, project_id: i64) -> StoreResult<Vec<Outcome>> {
+        let rows = sqlx::query(
+            "SELECT source, category, reason, quantity FROM outcomes WHERE project_id = $1 \
+             ORDER BY source, category, reason",
+        )
+        .bind(project_id)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Outcome {
+                project_id,
+                source: if r.get::<String, _>("source") == "client" { "client" } else { "server" },
+                category: r.get("category"),
+                reason: r.get("reason"),
+                quantity: r.get("quantity"),
+            })
+            .collect())
     }
 
     #[tracing::instrument(skip_all)]

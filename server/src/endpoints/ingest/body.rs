@@ -23,6 +23,12 @@ pub fn decode(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Bytes, I
             read_capped(flate2::read::MultiGzDecoder::new(&body[..]), limit, "gzip")?
         }
         "deflate" => read_capped(flate2::read::ZlibDecoder::new(&body[..]), limit, "zlib")?,
+        "br" => read_capped(brotli::Decompressor::new(&body[..], 4096), limit, "brotli")?,
+        "zstd" => {
+            let decoder = zstd::stream::read::Decoder::new(&body[..])
+                .map_err(|_| IngestError::Decode("zstd"))?;
+            read_capped(decoder, limit, "zstd")?
+        }
         _ => body,
     };
     if decoded.len() > limit {
@@ -82,6 +88,20 @@ mod tests {
             decode(&headers("gzip"), Bytes::from_static(b"not gzip"), 100),
             Err(IngestError::Decode("gzip"))
         ));
+    }
+
+    #[test]
+    fn brotli_and_zstd_are_decompressed() {
+        let mut br = Vec::new();
+        {
+            let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+            writer.write_all(b"hello brotli").expect("write");
+        }
+        let body = decode(&headers("br"), Bytes::from(br), 100).expect("decoded");
+        assert_eq!(&body[..], b"hello brotli");
+        let zst = zstd::encode_all(&b"hello zstd"[..], 3).expect("zstd");
+        let body = decode(&headers("zstd"), Bytes::from(zst), 100).expect("decoded");
+        assert_eq!(&body[..], b"hello zstd");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Sentry-facing contract: every way an ingest request can fail, with the status codes and
 //! texts Relay (Sentry's ingestion service) answers, because SDKs act on them.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cairn_types::api::ErrorBody;
@@ -39,6 +39,9 @@ pub enum IngestError {
     /// The envelope framing is broken.
     #[error("invalid event envelope")]
     InvalidEnvelope(#[source] crate::ingest::envelope::EnvelopeError),
+    /// A body of the wrong kind (`invalid multipart data`, `invalid minidump`, ...).
+    #[error("{0}")]
+    Invalid(&'static str),
     /// A `/store/` body that is not a JSON object.
     #[error("{0}")]
     InvalidJson(#[from] crate::ingest::event::EventError),
@@ -51,6 +54,17 @@ pub enum IngestError {
     /// A compressed body that does not decompress.
     #[error("failed to decode {0} payload")]
     Decode(&'static str),
+    /// A key or project rate limit was reached.
+    #[error("Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application. See https://docs.sentry.io/product/accounts/quotas/ for more information.")]
+    RateLimited {
+        /// Seconds until the limit resets.
+        retry_after: u64,
+        /// `key` or `project`.
+        scope: &'static str,
+    },
+    /// Too many requests are waiting to be written: shed load instead of holding them all.
+    #[error("the service is overloaded")]
+    Overloaded,
     /// The event could not be stored; nothing was acknowledged.
     #[error("failed to queue envelope")]
     Unavailable(#[source] crate::store::StoreError),
@@ -71,8 +85,11 @@ impl IngestError {
             | InvalidEnvelope(_)
             | InvalidJson(_)
             | ItemTooLarge(_)
-            | Decode(_) => StatusCode::BAD_REQUEST,
+            | Decode(_)
+            | Invalid(_) => StatusCode::BAD_REQUEST,
             Rejected(_) => StatusCode::FORBIDDEN,
+            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -92,8 +109,24 @@ impl IntoResponse for IngestError {
             source = cause.source();
         }
         let mut response = (status, Json(body)).into_response();
-        if let Ok(value) = axum::http::HeaderValue::from_str(&self.to_string()) {
-            response.headers_mut().insert("x-sentry-error", value);
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&self.to_string()) {
+            headers.insert("x-sentry-error", value);
+        }
+        match &self {
+            IngestError::RateLimited { retry_after, scope } => {
+                // Error events are what the limits count; an empty category list would stop
+                // sessions and client reports too.
+                let limits = format!("{retry_after}:default;error;security;transaction:{scope}");
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                if let Ok(value) = HeaderValue::from_str(&limits) {
+                    headers.insert("x-sentry-rate-limits", value);
+                }
+            }
+            IngestError::Overloaded | IngestError::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
         }
         response
     }

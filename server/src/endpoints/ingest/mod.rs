@@ -1,13 +1,18 @@
-//! Sentry-compatible ingestion: `/api/{project_id}/envelope/` and `/api/{project_id}/store/`.
+//! Sentry-compatible ingestion: `/api/{project_id}/envelope/`, `/store/`, `/security/` and
+//! `/minidump/`.
 //!
-//! The way of a request: authenticate (headers, query, or the envelope's `dsn`), decompress
-//! with a hard cap on the decompressed size, frame the envelope, normalize and group each
-//! event, and store the whole batch in one transaction. Only then is `200` answered, so an
-//! acknowledged event is on disk.
+//! The way of a request: authenticate (headers, query, or the envelope's `dsn`; Relay's order),
+//! check the key, the origin and the rate limits, decompress with a hard cap on the
+//! decompressed size, frame the envelope, normalize and group each event, and hand everything
+//! to the store's writer, which commits it together with other requests (group commit). Only
+//! then is `200` answered, so an acknowledged event is on disk.
 
 mod auth;
 mod body;
 pub mod error;
+mod minidump;
+mod project;
+mod security;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -15,14 +20,18 @@ use axum::http::{header, HeaderMap, Method};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
+use serde_json::Value;
 use tower_http::cors::{Any, CorsLayer};
+
+pub use self::project::IngestState;
 
 use self::auth::SentryAuth;
 use self::error::IngestError;
+use self::project::Authorized;
 use crate::ingest::envelope::{self, ItemType};
 use crate::ingest::event::{self, EventContext};
 use crate::state::AppState;
-use crate::store::{NewEvent, Store, StoreError};
+use crate::store::{IngestBatch, NewItem, Outcome, Store, StoreError};
 use crate::util::now_ms;
 
 /// Largest request body accepted on the wire (compressed).
@@ -31,6 +40,16 @@ const MAX_REQUEST_SIZE: usize = 40 * 1024 * 1024;
 const MAX_ENVELOPE_SIZE: usize = 200 * 1024 * 1024;
 /// Largest event or transaction item (Relay: `max_event_size`).
 const MAX_EVENT_SIZE: usize = 1024 * 1024;
+/// Largest attachment item (Relay: `max_attachment_size`).
+const MAX_ATTACHMENT_SIZE: usize = 200 * 1024 * 1024;
+/// Most attachments per envelope (Relay: `max_attachment_count`).
+const MAX_ATTACHMENT_COUNT: usize = 30;
+/// Most session items per envelope (Relay: `max_session_count`).
+const MAX_SESSION_COUNT: usize = 100;
+/// Largest session, check-in or client report item.
+const MAX_SMALL_ITEM_SIZE: usize = 100 * 1024;
+/// Largest `sessions` aggregate item.
+const MAX_SESSIONS_SIZE: usize = 10 * 1024 * 1024;
 
 /// The ingest routes, with Relay's CORS policy so browser SDKs can post from any page.
 pub fn router<S: Store>() -> Router<AppState<S>> {
@@ -61,13 +80,16 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
     Router::new()
         .route("/api/{project_id}/envelope", post(post_envelope::<S>))
         .route("/api/{project_id}/store", post(post_store::<S>))
+        .route("/api/{project_id}/security", post(security::post_security::<S>))
+        .route("/api/{project_id}/csp-report", post(security::post_security::<S>))
+        .route("/api/{project_id}/minidump", post(minidump::post_minidump::<S>))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_SIZE))
         .layer(cors)
 }
 
 /// The success answer: the id of the event the request carried, if any.
 #[derive(Debug, Serialize)]
-struct StoreResponse {
+pub struct StoreResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<String>,
 }
@@ -90,8 +112,8 @@ async fn post_envelope<S: Store>(
         Some(auth) => auth,
         None => auth_from_envelope_dsn(&body, project_id)?,
     };
-    check_key(&state, &auth, project_id).await?;
-    ingest_envelope(&state, project_id, &body).await
+    let authorized = authorize(&state, &auth, project_id, &headers).await?;
+    ingest_envelope(&state, &authorized, &body).await
 }
 
 /// `POST /api/{project_id}/store/`: one event as JSON, or an envelope when the content type
@@ -114,18 +136,25 @@ async fn post_store<S: Store>(
     if body.is_empty() {
         return Err(IngestError::EmptyBody);
     }
-    check_key(&state, &auth, project_id).await?;
+    let authorized = authorize(&state, &auth, project_id, &headers).await?;
     if is_envelope {
-        return ingest_envelope(&state, project_id, &body).await;
+        return ingest_envelope(&state, &authorized, &body).await;
     }
-    let ctx = EventContext { project_id, received_ms: now_ms(), envelope_event_id: None };
+    let ctx = EventContext {
+        project_id,
+        received_ms: now_ms(),
+        envelope_event_id: None,
+        sent_at_ms: None,
+    };
     let event = event::process(&body, &ctx)?;
     let id = event.event_id.clone();
-    store(&state, vec![event]).await?;
+    check_rate_limit(&state, &authorized, 1)?;
+    store(&state, IngestBatch { events: vec![event], ..IngestBatch::default() }).await?;
     Ok(Json(StoreResponse { id: Some(id) }))
 }
 
-fn parse_project_id(raw: &str) -> Result<i64, IngestError> {
+/// The project id of the URL: a positive number.
+pub fn parse_project_id(raw: &str) -> Result<i64, IngestError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(IngestError::BadProjectPath)
 }
 
@@ -133,8 +162,7 @@ fn parse_project_id(raw: &str) -> Result<i64, IngestError> {
 /// project of the URL.
 fn auth_from_envelope_dsn(body: &[u8], project_id: i64) -> Result<SentryAuth, IngestError> {
     let headers = envelope::parse_headers_only(body).map_err(|_| IngestError::BadEnvelopeAuth)?;
-    let dsn =
-        headers.get("dsn").and_then(serde_json::Value::as_str).ok_or(IngestError::MissingAuth)?;
+    let dsn = headers.get("dsn").and_then(Value::as_str).ok_or(IngestError::MissingAuth)?;
     let (auth, dsn_project) = auth::from_dsn(dsn)?;
     if dsn_project != project_id.to_string() {
         return Err(IngestError::Rejected("ProjectId"));
@@ -142,56 +170,227 @@ fn auth_from_envelope_dsn(body: &[u8], project_id: i64) -> Result<SentryAuth, In
     Ok(auth)
 }
 
-/// The key must exist, be active and belong to the project of the URL.
-async fn check_key<S: Store>(
+/// The key must exist, be active and belong to the project of the URL, and a browser request
+/// must come from an origin the project allows.
+pub async fn authorize<S: Store>(
     state: &AppState<S>,
     auth: &SentryAuth,
     project_id: i64,
+    headers: &HeaderMap,
+) -> Result<Authorized, IngestError> {
+    let authorized = state.ingest.authorize(&state.store, &auth.public_key, project_id).await?;
+    if let Some(allowed) = authorized.project.allowed_origins.as_deref() {
+        let origin = headers
+            .get(header::ORIGIN)
+            .or_else(|| headers.get(header::REFERER))
+            .and_then(|v| v.to_str().ok());
+        if let Some(origin) = origin {
+            if !origin_allowed(origin, allowed) {
+                return Err(IngestError::Rejected("Cors"));
+            }
+        }
+    }
+    Ok(authorized)
+}
+
+/// Whether an `Origin` (or `Referer`) matches one of the project's allowed-domain patterns
+/// (Sentry's syntax: `*` for any, `example.com`, `*.example.com`, `https://example.com`).
+fn origin_allowed(origin: &str, allowed: &str) -> bool {
+    let host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let host = host.split(['/', '?']).next().unwrap_or_default();
+    let host_no_port = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    allowed.lines().map(str::trim).filter(|p| !p.is_empty()).any(|pattern| {
+        if pattern == "*" {
+            return true;
+        }
+        let pattern = pattern.split_once("://").map_or(pattern, |(_, rest)| rest);
+        let pattern = pattern.trim_end_matches('/');
+        if let Some(suffix) = pattern.strip_prefix("*.") {
+            host_no_port.ends_with(&format!(".{suffix}")) || host_no_port == suffix
+        } else {
+            pattern.eq_ignore_ascii_case(host) || pattern.eq_ignore_ascii_case(host_no_port)
+        }
+    })
+}
+
+/// Takes `events` from the rate limits of the key and the project.
+pub fn check_rate_limit<S: Store>(
+    state: &AppState<S>,
+    authorized: &Authorized,
+    events: u64,
 ) -> Result<(), IngestError> {
-    match state.store.key_by_public(&auth.public_key).await {
-        Ok(key) if key.project_id == project_id && key.is_active => Ok(()),
-        Ok(key) if !key.is_active => Err(IngestError::Rejected("DisabledKey")),
-        Ok(_) | Err(StoreError::NotFound) => Err(IngestError::Rejected("ProjectId")),
+    state
+        .ingest
+        .take_events(authorized, events)
+        .map_err(|(retry_after, scope)| IngestError::RateLimited { retry_after, scope })
+}
+
+/// Frames the envelope and stores what it carries: events are normalized and grouped, items of
+/// the known types are kept as they are, client reports are counted, unknown items are counted
+/// and skipped one by one. An event item whose JSON is broken is dropped and counted (Relay
+/// answers 200 and discards it later too).
+async fn ingest_envelope<S: Store>(
+    state: &AppState<S>,
+    authorized: &Authorized,
+    body: &Bytes,
+) -> Result<Json<StoreResponse>, IngestError> {
+    let project_id = authorized.key.project_id;
+    let envelope = envelope::parse(body).map_err(IngestError::InvalidEnvelope)?;
+    let received_ms = now_ms();
+    let envelope_event_id = envelope
+        .event_id()
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        .map(|u| u.simple().to_string());
+    let sent_at_ms = envelope.headers.get("sent_at").and_then(event::parse_timestamp_ms);
+    let mut batch = IngestBatch::default();
+    let dropped =
+        |category: &str, reason: &str| (project_id, category.to_owned(), reason.to_owned());
+    let mut server_outcomes: Vec<(i64, String, String)> = Vec::new();
+    let (mut attachments, mut sessions) = (0usize, 0usize);
+
+    for item in &envelope.items {
+        let (limit, name): (usize, &'static str) = match &item.ty {
+            ItemType::Event => (MAX_EVENT_SIZE, "event"),
+            ItemType::Transaction => (MAX_EVENT_SIZE, "transaction"),
+            ItemType::Feedback => (MAX_EVENT_SIZE, "feedback"),
+            ItemType::UserReport => (MAX_SMALL_ITEM_SIZE, "user_report"),
+            ItemType::Attachment => {
+                attachments += 1;
+                if attachments > MAX_ATTACHMENT_COUNT {
+                    return Err(IngestError::ItemTooLarge("attachment"));
+                }
+                (MAX_ATTACHMENT_SIZE, "attachment")
+            }
+            ItemType::Session => {
+                sessions += 1;
+                if sessions > MAX_SESSION_COUNT {
+                    return Err(IngestError::ItemTooLarge("session"));
+                }
+                (MAX_SMALL_ITEM_SIZE, "session")
+            }
+            ItemType::Sessions => (MAX_SESSIONS_SIZE, "sessions"),
+            ItemType::ClientReport => (MAX_SMALL_ITEM_SIZE, "client_report"),
+            ItemType::CheckIn => (MAX_SMALL_ITEM_SIZE, "check_in"),
+            ItemType::Unknown(name) => {
+                server_outcomes.push(dropped(name, "unknown_item_type"));
+                continue;
+            }
+        };
+        if item.payload.len() > limit {
+            return Err(IngestError::ItemTooLarge(name));
+        }
+        match &item.ty {
+            ItemType::Event => {
+                let ctx = EventContext {
+                    project_id,
+                    received_ms,
+                    envelope_event_id: envelope_event_id.as_deref(),
+                    sent_at_ms,
+                };
+                match event::process(item.payload, &ctx) {
+                    Ok(event) => batch.events.push(event),
+                    Err(err) => {
+                        tracing::debug!(%err, "dropping an invalid event item");
+                        server_outcomes.push(dropped("error", "invalid"));
+                    }
+                }
+            }
+            ItemType::ClientReport => {
+                batch.outcomes.extend(client_report_outcomes(project_id, item.payload));
+            }
+            _ => batch.items.push(NewItem {
+                project_id,
+                event_id: envelope_event_id.clone(),
+                item_type: name.to_owned(),
+                headers: Value::Object(item.headers.clone()).to_string(),
+                payload: body.slice_ref(item.payload),
+                received: received_ms,
+            }),
+        }
+    }
+
+    let id = batch.events.first().map(|e| e.event_id.clone()).or(envelope_event_id);
+    let transactions = batch.items.iter().filter(|i| i.item_type == "transaction").count() as u64;
+    let limited = check_rate_limit(state, authorized, batch.events.len() as u64 + transactions);
+    if limited.is_err() {
+        // Over the limit: events and transactions are dropped (and counted); sessions,
+        // attachments of other events, client reports are still kept, as Relay does.
+        for _ in 0..batch.events.len() {
+            server_outcomes.push(dropped("error", "ratelimited"));
+        }
+        batch.events.clear();
+        batch.items.retain(|i| i.item_type != "transaction");
+        for _ in 0..transactions {
+            server_outcomes.push(dropped("transaction", "ratelimited"));
+        }
+    }
+    batch.outcomes.extend(server_outcomes.into_iter().map(|(project_id, category, reason)| {
+        Outcome { project_id, source: "server", category, reason, quantity: 1 }
+    }));
+    if !batch.is_empty() {
+        store(state, batch).await?;
+    }
+    limited?;
+    Ok(Json(StoreResponse { id }))
+}
+
+/// The `discarded_events` of a client report as outcomes; a malformed report counts nothing.
+fn client_report_outcomes(project_id: i64, payload: &[u8]) -> Vec<Outcome> {
+    let Ok(report) = serde_json::from_slice::<Value>(payload) else {
+        return Vec::new();
+    };
+    let mut outcomes = Vec::new();
+    for key in ["discarded_events", "rate_limited_events", "filtered_events"] {
+        for entry in report.get(key).and_then(Value::as_array).into_iter().flatten() {
+            let reason = entry.get("reason").and_then(Value::as_str).unwrap_or(key);
+            let category = entry.get("category").and_then(Value::as_str).unwrap_or("default");
+            let quantity = entry.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+            if quantity > 0 {
+                outcomes.push(Outcome {
+                    project_id,
+                    source: "client",
+                    category: category.chars().take(64).collect(),
+                    reason: reason.chars().take(64).collect(),
+                    quantity,
+                });
+            }
+        }
+    }
+    outcomes
+}
+
+/// Hands a batch to the store and waits until it is committed.
+pub async fn store<S: Store>(state: &AppState<S>, batch: IngestBatch) -> Result<(), IngestError> {
+    match state.store.store_batch(batch).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::Overloaded) => Err(IngestError::Overloaded),
         Err(err) => Err(IngestError::Unavailable(err)),
     }
 }
 
-/// Frames the envelope and stores its events. Items that are not events are accepted and, for
-/// now, not kept; an event item whose JSON is broken is dropped (Relay answers 200 and discards
-/// it later too).
-async fn ingest_envelope<S: Store>(
-    state: &AppState<S>,
-    project_id: i64,
-    body: &[u8],
-) -> Result<Json<StoreResponse>, IngestError> {
-    let envelope = envelope::parse(body).map_err(IngestError::InvalidEnvelope)?;
-    let received_ms = now_ms();
-    let mut events: Vec<NewEvent> = Vec::new();
-    for item in &envelope.items {
-        if item.ty != ItemType::Event {
-            continue;
-        }
-        if item.payload.len() > MAX_EVENT_SIZE {
-            return Err(IngestError::ItemTooLarge("event"));
-        }
-        let ctx = EventContext { project_id, received_ms, envelope_event_id: envelope.event_id() };
-        match event::process(item.payload, &ctx) {
-            Ok(event) => events.push(event),
-            Err(err) => tracing::debug!(%err, "dropping an invalid event item"),
-        }
-    }
-    let id = events.first().map(|e| e.event_id.clone()).or_else(|| {
-        envelope
-            .event_id()
-            .and_then(|id| uuid::Uuid::parse_str(id).ok())
-            .map(|u| u.simple().to_string())
-    });
-    if !events.is_empty() {
-        store(state, events).await?;
-    }
-    Ok(Json(StoreResponse { id }))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-async fn store<S: Store>(state: &AppState<S>, events: Vec<NewEvent>) -> Result<(), IngestError> {
-    state.store.store_events(events).await.map(|_| ()).map_err(IngestError::Unavailable)
+    #[test]
+    fn origins_match_sentry_allowed_domain_patterns() {
+        assert!(origin_allowed("https://shop.example.com", "*.example.com"));
+        assert!(origin_allowed("https://example.com/page", "*.example.com"));
+        assert!(origin_allowed("http://localhost:3000", "localhost"));
+        assert!(origin_allowed("https://a.test", "*"));
+        assert!(!origin_allowed("https://evil.com", "example.com\n*.example.com"));
+        assert!(!origin_allowed("https://notexample.com", "*.example.com"));
+    }
+
+    #[test]
+    fn client_reports_become_outcomes() {
+        let report = br#"{"timestamp": 1, "discarded_events": [
+            {"reason": "queue_overflow", "category": "error", "quantity": 3},
+            {"reason": "ratelimit_backoff", "category": "transaction", "quantity": 0}]}"#;
+        let outcomes = client_report_outcomes(7, report);
+        assert_eq!(outcomes.len(), 1);
+        assert_eq!(outcomes[0].reason, "queue_overflow");
+        assert_eq!(outcomes[0].quantity, 3);
+        assert!(client_report_outcomes(7, b"not json").is_empty());
+    }
 }

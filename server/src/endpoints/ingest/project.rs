@@ -1,0 +1,183 @@
+//! What ingestion knows about keys and projects, cached briefly in memory (Relay keeps
+//! "project configs" the same way), and the per-key and per-project rate limiter.
+//!
+//! The cache keeps the hot path off the database: one lookup per key and project every
+//! [`TTL`], not one per request. A key disabled through the API is refused within that time,
+//! on every Cairn node.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use subtle::ConstantTimeEq;
+
+use super::error::IngestError;
+use crate::store::{ProjectIngestSettings, ProjectKeyRow, Store, StoreError};
+
+/// How long a cached key or project is trusted.
+const TTL: Duration = Duration::from_secs(5);
+
+/// Caches and counters shared by all ingest requests of one server.
+#[derive(Debug, Default)]
+pub struct IngestState {
+    keys: Mutex<HashMap<String, (Instant, Option<ProjectKeyRow>)>>,
+    projects: Mutex<HashMap<i64, (Instant, ProjectIngestSettings)>>,
+    limiter: RateLimiter,
+}
+
+/// A key that may send to a project, with the project's settings.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    /// The key.
+    pub key: ProjectKeyRow,
+    /// Its project's ingest settings.
+    pub project: ProjectIngestSettings,
+}
+
+impl IngestState {
+    /// Checks that `public_key` exists, is active and belongs to `project_id`.
+    pub async fn authorize<S: Store>(
+        &self,
+        store: &S,
+        public_key: &str,
+        project_id: i64,
+    ) -> Result<Authorized, IngestError> {
+        let key = self.key(store, public_key).await?;
+        let key = match key {
+            // The map lookup found the key; compare it once more in constant time so that
+            // nothing about a near-miss key leaks through timing.
+            Some(key) if bool::from(key.public_key.as_bytes().ct_eq(public_key.as_bytes())) => key,
+            _ => return Err(IngestError::Rejected("ProjectId")),
+        };
+        if key.project_id != project_id {
+            return Err(IngestError::Rejected("ProjectId"));
+        }
+        if !key.is_active {
+            return Err(IngestError::Rejected("ProjectKey"));
+        }
+        let project = self.project(store, project_id).await?;
+        Ok(Authorized { key, project })
+    }
+
+    async fn key<S: Store>(
+        &self,
+        store: &S,
+        public_key: &str,
+    ) -> Result<Option<ProjectKeyRow>, IngestError> {
+        if let Some((at, key)) = lock(&self.keys).get(public_key) {
+            if at.elapsed() < TTL {
+                return Ok(key.clone());
+            }
+        }
+        let key = match store.key_by_public(public_key).await {
+            Ok(key) => Some(key),
+            Err(StoreError::NotFound) => None,
+            Err(err) => return Err(IngestError::Unavailable(err)),
+        };
+        let mut keys = lock(&self.keys);
+        // Unknown keys are cached too (Relay caches missing projects), but the map must not
+        // grow without bound under a flood of random keys.
+        if keys.len() > 100_000 {
+            keys.clear();
+        }
+        keys.insert(public_key.to_owned(), (Instant::now(), key.clone()));
+        Ok(key)
+    }
+
+    async fn project<S: Store>(
+        &self,
+        store: &S,
+        project_id: i64,
+    ) -> Result<ProjectIngestSettings, IngestError> {
+        if let Some((at, settings)) = lock(&self.projects).get(&project_id) {
+            if at.elapsed() < TTL {
+                return Ok(settings.clone());
+            }
+        }
+        let settings = match store.project_ingest_settings(project_id).await {
+            Ok(settings) => settings,
+            Err(StoreError::NotFound) => return Err(IngestError::Rejected("ProjectId")),
+            Err(err) => return Err(IngestError::Unavailable(err)),
+        };
+        lock(&self.projects).insert(project_id, (Instant::now(), settings.clone()));
+        Ok(settings)
+    }
+
+    /// Takes `events` from the key's and the project's budgets. On refusal, returns the seconds
+    /// until the window ends and the scope (`key` or `project`) that refused.
+    pub fn take_events(&self, auth: &Authorized, events: u64) -> Result<(), (u64, &'static str)> {
+        if events == 0 {
+            return Ok(());
+        }
+        if let Some(limit) = auth.key.rate_limit {
+            self.limiter.take(Scope::Key(auth.key.id), limit, events).map_err(|s| (s, "key"))?;
+        }
+        if let Some(limit) = auth.project.rate_limit {
+            self.limiter
+                .take(Scope::Project(auth.key.project_id), limit, events)
+                .map_err(|s| (s, "project"))?;
+        }
+        Ok(())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep using it.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Scope {
+    Key(i64),
+    Project(i64),
+}
+
+/// Fixed-window counters: at most `count` events per `window` seconds, windows aligned to the
+/// epoch (as Sentry's quotas are), so every client sees the same reset time.
+#[derive(Debug, Default)]
+struct RateLimiter {
+    windows: Mutex<HashMap<Scope, (u64, u64)>>,
+}
+
+impl RateLimiter {
+    fn take(&self, scope: Scope, (count, window): (i64, i64), n: u64) -> Result<(), u64> {
+        let window = u64::try_from(window).unwrap_or(60).max(1);
+        let count = u64::try_from(count).unwrap_or(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let current = now / window;
+        let mut windows = lock(&self.windows);
+        let entry = windows.entry(scope).or_insert((current, 0));
+        if entry.0 != current {
+            *entry = (current, 0);
+        }
+        if entry.1 + n > count {
+            return Err(((current + 1) * window - now).max(1));
+        }
+        entry.1 += n;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_refuses_beyond_the_count_until_the_window_ends() {
+        let limiter = RateLimiter::default();
+        let scope = Scope::Key(1);
+        assert!(limiter.take(scope, (3, 3600), 2).is_ok());
+        assert!(limiter.take(scope, (3, 3600), 1).is_ok());
+        let retry = limiter.take(scope, (3, 3600), 1).expect_err("over the limit");
+        assert!((1..=3600).contains(&retry));
+        assert!(limiter.take(Scope::Key(2), (3, 3600), 1).is_ok(), "keys count apart");
+    }
+
+    #[test]
+    fn zero_count_refuses_everything() {
+        let limiter = RateLimiter::default();
+        assert!(limiter.take(Scope::Project(1), (0, 60), 1).is_err());
+    }
+}
