@@ -6,3 +6,4 @@
 pub mod envelope;
 pub mod event;
 pub mod grouping;
+pub mod scrub;

@@ -1,0 +1,917 @@
+//! Sentry's server-side rule languages, parsed from a project's text: fingerprint rules
+//! (`error.type:Foo -> my-group`) and stack-trace rules, a.k.a. enhancements
+//! (`stack.module:vendor.* -app`), with Sentry's glob matching.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// Behaviour family of a platform, as Sentry's rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `objc`, `cocoa`, `swift`, `native`, `c`.
+    Native,
+    /// `javascript`, `node`.
+    Javascript,
+    /// Everything else.
+    Other,
+}
+
+impl Family {
+    /// The family of a platform name.
+    pub fn of(platform: &str) -> Self {
+        match platform {
+            "objc" | "cocoa" | "swift" | "native" | "c" => Family::Native,
+            "javascript" | "node" => Family::Javascript,
+            _ => Family::Other,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Family::Native => "native",
+            Family::Javascript => "javascript",
+            Family::Other => "other",
+        }
+    }
+
+    /// Whether a `family:` pattern (a comma-separated list, `all` for any) names this family.
+    fn matches(self, pattern: &str) -> bool {
+        pattern.split(',').any(|f| {
+            let f = f.trim();
+            f == "all" || f == self.name()
+        })
+    }
+}
+
+/// A rule text that could not be parsed: the 1-based line and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleParseError {
+    /// Which set of rules (`fingerprinting` or `stack trace rules`).
+    pub rules: &'static str,
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for RuleParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, line {}: {}", self.rules, self.line, self.message)
+    }
+}
+
+impl std::error::Error for RuleParseError {}
+
+/// A compiled glob (Sentry's `glob_match`): `*` and `?` (which, in path mode, stop at `/`),
+/// `**` (path mode: anything), `[...]`/`[!...]` classes and `\` escapes; whole-value match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    tokens: Vec<Tok>,
+    ignore_case: bool,
+    path: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Lit(char),
+    Any,
+    AnyDeep,
+    One,
+    Class(bool, Vec<(char, char)>),
+}
+
+impl Glob {
+    /// Compiles `pattern`; `path` makes `*` stop at `/`, enables `**` and normalizes `\` to `/`.
+    pub fn new(pattern: &str, ignore_case: bool, path: bool) -> Self {
+        let pattern: Cow<'_, str> = match (ignore_case, path) {
+            (true, true) => pattern.to_lowercase().replace('\\', "/").into(),
+            (true, false) => pattern.to_lowercase().into(),
+            (false, true) => pattern.replace('\\', "/").into(),
+            (false, false) => pattern.into(),
+        };
+        let chars: Vec<char> = pattern.chars().collect();
+        let mut tokens = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            i += 1;
+            match c {
+                '*' if path && chars.get(i) == Some(&'*') => {
+                    i += 1;
+                    tokens.push(Tok::AnyDeep);
+                }
+                '*' => tokens.push(Tok::Any),
+                '?' => tokens.push(Tok::One),
+                '\\' if !path && i < chars.len() => {
+                    tokens.push(Tok::Lit(chars[i]));
+                    i += 1;
+                }
+                '[' => {
+                    let close =
+                        chars[i..].iter().skip(1).position(|c| *c == ']').map(|p| i + 1 + p);
+                    match close {
+                        Some(close) => {
+                            let mut body = &chars[i..close];
+                            let negated = matches!(body.first(), Some('!' | '^'));
+                            if negated {
+                                body = &body[1..];
+                            }
+                            let mut ranges = Vec::new();
+                            let mut j = 0;
+                            while j < body.len() {
+                                if j + 2 < body.len() && body[j + 1] == '-' {
+                                    ranges.push((body[j], body[j + 2]));
+                                    j += 3;
+                                } else {
+                                    ranges.push((body[j], body[j]));
+                                    j += 1;
+                                }
+                            }
+                            tokens.push(Tok::Class(negated, ranges));
+                            i = close + 1;
+                        }
+                        None => tokens.push(Tok::Lit('[')),
+                    }
+                }
+                c => tokens.push(Tok::Lit(c)),
+            }
+        }
+        Glob { tokens, ignore_case, path }
+    }
+
+    /// Whether the whole `value` matches.
+    pub fn is_match(&self, value: &str) -> bool {
+        let value: Cow<'_, str> = if self.ignore_case && value.chars().any(char::is_uppercase) {
+            value.to_lowercase().into()
+        } else {
+            value.into()
+        };
+        let value: Cow<'_, str> =
+            if self.path && value.contains('\\') { value.replace('\\', "/").into() } else { value };
+        if let [Tok::AnyDeep] | [Tok::Any] = self.tokens.as_slice() {
+            return !self.path || matches!(self.tokens[0], Tok::AnyDeep) || !value.contains('/');
+        }
+        let chars: Vec<char> = value.chars().collect();
+        self.match_from(0, &chars)
+    }
+
+    fn match_from(&self, t: usize, v: &[char]) -> bool {
+        let Some(tok) = self.tokens.get(t) else { return v.is_empty() };
+        match tok {
+            Tok::Lit(c) => v.first() == Some(c) && self.match_from(t + 1, &v[1..]),
+            Tok::One => {
+                v.first().is_some_and(|c| !(self.path && *c == '/'))
+                    && self.match_from(t + 1, &v[1..])
+            }
+            Tok::Class(negated, ranges) => {
+                v.first().is_some_and(|c| ranges.iter().any(|(a, b)| a <= c && c <= b) != *negated)
+                    && self.match_from(t + 1, &v[1..])
+            }
+            Tok::Any | Tok::AnyDeep => {
+                let stop_at_slash = self.path && matches!(tok, Tok::Any);
+                for skip in 0..=v.len() {
+                    if self.match_from(t + 1, &v[skip..]) {
+                        return true;
+                    }
+                    if stop_at_slash && v.get(skip) == Some(&'/') {
+                        return false;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// Sentry's path matching: the value, else the value with a leading `/`.
+    fn is_path_match(&self, value: &str) -> bool {
+        self.is_match(value) || (!value.starts_with('/') && self.is_match(&format!("/{value}")))
+    }
+}
+
+/// What rules know about a frame.
+#[derive(Debug, Clone)]
+pub struct FrameFacts<'a> {
+    /// Trimmed function name, `<unknown>` when there is none.
+    pub function: Cow<'a, str>,
+    /// `abs_path`.
+    pub abs_path: Option<&'a str>,
+    /// `filename`.
+    pub filename: Option<&'a str>,
+    /// `module`.
+    pub module: Option<&'a str>,
+    /// `package`.
+    pub package: Option<&'a str>,
+    /// Family of the frame's platform.
+    pub family: Family,
+    /// Effective in-app flag.
+    pub in_app: bool,
+}
+
+/// What rules know about an exception.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExceptionFacts<'a> {
+    /// `type`.
+    pub ty: Option<&'a str>,
+    /// `value`.
+    pub value: Option<&'a str>,
+    /// `mechanism.type`.
+    pub mechanism: Option<&'a str>,
+}
+
+impl<'a> ExceptionFacts<'a> {
+    /// The facts of an exception object.
+    pub fn of(exception: &'a Map<String, Value>) -> Self {
+        ExceptionFacts {
+            ty: exception.get("type").and_then(Value::as_str),
+            value: exception.get("value").and_then(Value::as_str),
+            mechanism: exception
+                .get("mechanism")
+                .and_then(|m| m.get("type"))
+                .and_then(Value::as_str),
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Line lexing shared by both languages.
+
+struct Cursor<'s> {
+    s: &'s str,
+    pos: usize,
+}
+
+impl<'s> Cursor<'s> {
+    fn skip_spaces(&mut self) {
+        while self.peek().is_some_and(|c| c == ' ' || c == '\t') {
+            self.pos += 1;
+        }
+    }
+    fn peek(&self) -> Option<char> {
+        self.s[self.pos..].chars().next()
+    }
+    fn rest(&self) -> &'s str {
+        &self.s[self.pos..]
+    }
+    fn at_end(&self) -> bool {
+        self.pos >= self.s.len()
+    }
+    fn take_while(&mut self, f: impl Fn(char) -> bool) -> &'s str {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if !f(c) {
+                break;
+            }
+            self.pos += c.len_utf8();
+        }
+        &self.s[start..self.pos]
+    }
+    /// A `"..."` string with `\` escapes, the cursor on the opening quote.
+    fn quoted(&mut self) -> Result<String, String> {
+        self.pos += 1;
+        let mut out = String::new();
+        let mut chars = self.s[self.pos..].char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.pos += i + 1;
+                    return Ok(out);
+                }
+                '\\' => match chars.next() {
+                    Some((_, 'n')) => out.push('\n'),
+                    Some((_, 't')) => out.push('\t'),
+                    Some((_, e)) => out.push(e),
+                    None => break,
+                },
+                c => out.push(c),
+            }
+        }
+        Err("unterminated quoted string".to_owned())
+    }
+    fn near(&self) -> String {
+        let rest = self.rest();
+        match rest.char_indices().nth(30) {
+            Some((i, _)) => format!("{}...", &rest[..i]),
+            None => rest.to_owned(),
+        }
+    }
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
+/// `[!]key:value` at the cursor.
+fn parse_matcher(cur: &mut Cursor<'_>) -> Result<(bool, String, String), String> {
+    let negated = cur.peek() == Some('!');
+    if negated {
+        cur.pos += 1;
+    }
+    let key = if cur.peek() == Some('"') {
+        cur.quoted()?
+    } else {
+        cur.take_while(is_key_char).to_owned()
+    };
+    if key.is_empty() {
+        return Err(format!("expected a matcher like `key:value` near \"{}\"", cur.near()));
+    }
+    if cur.peek() != Some(':') {
+        return Err(format!("expected `:` after matcher key `{key}`"));
+    }
+    cur.pos += 1;
+    let value = match cur.peek() {
+        Some('"') => cur.quoted()?,
+        _ => cur.take_while(|c| !c.is_whitespace()).to_owned(),
+    };
+    if value.is_empty() {
+        return Err(format!("missing value for matcher `{key}`"));
+    }
+    Ok((negated, key, value))
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "yes" | "true" | "on" => Some(true),
+        "0" | "no" | "false" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn rule_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+}
+
+// ----------------------------------------------------------------------------------------------
+// Fingerprint rules.
+
+#[derive(Debug, Clone)]
+enum FpKey {
+    Message,
+    Logger,
+    Level,
+    Type,
+    Value,
+    Function,
+    Module,
+    Path,
+    Package,
+    App,
+    Family,
+    Sdk,
+    Release,
+    Tag(String),
+}
+
+impl FpKey {
+    fn parse(key: &str) -> Option<Self> {
+        if let Some(tag) = key.strip_prefix("tags.") {
+            return Some(FpKey::Tag(tag.to_owned()));
+        }
+        Some(match key {
+            "message" => FpKey::Message,
+            "logger" => FpKey::Logger,
+            "level" => FpKey::Level,
+            "type" | "error.type" => FpKey::Type,
+            "value" | "error.value" => FpKey::Value,
+            "function" | "stack.function" => FpKey::Function,
+            "module" | "stack.module" => FpKey::Module,
+            "path" | "stack.abs_path" => FpKey::Path,
+            "package" | "stack.package" => FpKey::Package,
+            "app" | "stack.app" => FpKey::App,
+            "family" => FpKey::Family,
+            "sdk" => FpKey::Sdk,
+            "release" => FpKey::Release,
+            _ => return None,
+        })
+    }
+
+    /// Matchers of one group must all match the same value (the same frame, exception, ...).
+    fn group(&self) -> u8 {
+        match self {
+            FpKey::Family | FpKey::Sdk | FpKey::Release | FpKey::Tag(_) => 0,
+            FpKey::Logger | FpKey::Level => 1,
+            FpKey::Message => 2,
+            FpKey::Type | FpKey::Value => 3,
+            FpKey::Function | FpKey::Module | FpKey::Path | FpKey::Package | FpKey::App => 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct FpMatcher {
+    key: FpKey,
+    negated: bool,
+    pattern: String,
+    glob: Glob,
+}
+
+/// One fingerprint rule: matchers, and the fingerprint an event matching all of them gets.
+#[derive(Debug, Clone)]
+pub struct FingerprintRule {
+    matchers: Vec<FpMatcher>,
+    /// The fingerprint (variables unresolved).
+    pub fingerprint: Vec<String>,
+    /// The `title="..."` attribute, if any.
+    pub title: Option<String>,
+}
+
+/// What fingerprint rules know about an event.
+pub struct EventFacts<'a> {
+    /// `logentry.formatted` (else `logentry.message`).
+    pub message: Option<&'a str>,
+    /// `logger`.
+    pub logger: Option<&'a str>,
+    /// `level`.
+    pub level: Option<&'a str>,
+    /// `sdk.name`.
+    pub sdk: Option<&'a str>,
+    /// `release`.
+    pub release: Option<&'a str>,
+    /// Family of the event platform.
+    pub family: Family,
+    /// Tags as `[key, value]` pairs.
+    pub tags: &'a [Value],
+    /// All exceptions.
+    pub exceptions: &'a [ExceptionFacts<'a>],
+    /// All frames of all stack traces.
+    pub frames: &'a [FrameFacts<'a>],
+}
+
+fn tag_value<'a>(tags: &'a [Value], name: &str) -> Option<&'a str> {
+    tags.iter().find_map(|pair| {
+        let pair = pair.as_array()?;
+        (pair.first()?.as_str()? == name).then(|| pair.get(1)?.as_str())?
+    })
+}
+
+impl FpMatcher {
+    fn positive_frame(&self, f: &FrameFacts<'_>) -> bool {
+        match &self.key {
+            FpKey::Function => self.glob.is_match(&f.function),
+            FpKey::Module => f.module.is_some_and(|m| self.glob.is_match(m)),
+            FpKey::Path => {
+                f.abs_path.or(f.filename).is_some_and(|p| self.glob.is_path_match(p))
+                    || f.filename.is_some_and(|p| self.glob.is_path_match(p))
+            }
+            FpKey::Package => f.package.is_some_and(|p| self.glob.is_path_match(p)),
+            FpKey::App => parse_bool(&self.pattern) == Some(f.in_app),
+            _ => false,
+        }
+    }
+
+    fn matches<T>(&self, value: &T, positive: impl Fn(&Self, &T) -> bool) -> bool {
+        positive(self, value) != self.negated
+    }
+
+    fn positive_event(&self, e: &EventFacts<'_>) -> bool {
+        match &self.key {
+            FpKey::Family => e.family.matches(&self.pattern),
+            FpKey::Sdk => self.pattern.split(',').any(|p| p == "all" || Some(p) == e.sdk),
+            FpKey::Release => e.release.is_some_and(|r| self.glob.is_path_match(r)),
+            FpKey::Tag(name) => tag_value(e.tags, name).is_some_and(|v| self.glob.is_match(v)),
+            FpKey::Logger => e.logger.is_some_and(|v| self.glob.is_match(v)),
+            FpKey::Level => e.level.is_some_and(|v| self.glob.is_match(v)),
+            _ => false,
+        }
+    }
+}
+
+impl FingerprintRule {
+    /// Whether the event matches every matcher of the rule.
+    pub fn matches(&self, e: &EventFacts<'_>) -> bool {
+        for group in 0..=4u8 {
+            let ms: Vec<&FpMatcher> =
+                self.matchers.iter().filter(|m| m.key.group() == group).collect();
+            if ms.is_empty() {
+                continue;
+            }
+            let ok = match group {
+                0 | 1 => ms.iter().all(|m| m.matches(e, FpMatcher::positive_event)),
+                2 => {
+                    let msg = |m: &FpMatcher, text: &Option<&str>| {
+                        text.is_some_and(|t| m.glob.is_match(t))
+                    };
+                    std::iter::once(e.message)
+                        .filter(Option::is_some)
+                        .chain(e.exceptions.iter().map(|x| x.value))
+                        .any(|text| ms.iter().all(|m| m.matches(&text, msg)))
+                }
+                3 => e.exceptions.iter().any(|x| {
+                    ms.iter().all(|m| {
+                        m.matches(x, |m, x| {
+                            let v = if matches!(m.key, FpKey::Type) { x.ty } else { x.value };
+                            v.is_some_and(|v| m.glob.is_match(v))
+                        })
+                    })
+                }),
+                _ => e
+                    .frames
+                    .iter()
+                    .any(|f| ms.iter().all(|m| m.matches(f, FpMatcher::positive_frame))),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Parses one rule line.
+    fn parse_line(line: &str) -> Result<Self, String> {
+        let mut cur = Cursor { s: line, pos: 0 };
+        let mut matchers = Vec::new();
+        loop {
+            cur.skip_spaces();
+            if cur.rest().starts_with("->") {
+                cur.pos += 2;
+                break;
+            }
+            if cur.at_end() {
+                return Err("missing `->` and a fingerprint".to_owned());
+            }
+            let (negated, key, pattern) = parse_matcher(&mut cur)?;
+            let key = FpKey::parse(&key).ok_or_else(|| format!("unknown matcher `{key}`"))?;
+            let (ignore_case, path) = match key {
+                FpKey::Path | FpKey::Package | FpKey::Release => (true, true),
+                FpKey::Level | FpKey::Value | FpKey::Message => (true, false),
+                _ => (false, false),
+            };
+            if matches!(key, FpKey::App) && parse_bool(&pattern).is_none() {
+                return Err(format!("invalid boolean `{pattern}` for `app`"));
+            }
+            let glob = Glob::new(&pattern, ignore_case, path);
+            matchers.push(FpMatcher { key, negated, pattern, glob });
+        }
+        if matchers.is_empty() {
+            return Err("a rule needs at least one matcher before `->`".to_owned());
+        }
+        let mut fingerprint = Vec::new();
+        let mut title = None;
+        loop {
+            cur.skip_spaces();
+            while cur.peek() == Some(',') {
+                cur.pos += 1;
+                cur.skip_spaces();
+            }
+            let Some(c) = cur.peek() else { break };
+            if c == '"' {
+                fingerprint.push(cur.quoted()?);
+            } else if cur.rest().starts_with("{{") {
+                let end = cur.rest().find("}}").ok_or("unterminated `{{` variable")?;
+                fingerprint.push(cur.rest()[..end + 2].to_owned());
+                cur.pos += end + 2;
+            } else {
+                let key_len =
+                    cur.rest().find(|c: char| !is_key_char(c)).unwrap_or(cur.rest().len());
+                if key_len > 0 && cur.rest()[key_len..].starts_with("=\"") {
+                    let key = cur.rest()[..key_len].to_owned();
+                    cur.pos += key_len + 1;
+                    let value = cur.quoted()?;
+                    if key != "title" {
+                        return Err(format!("unknown fingerprint attribute `{key}`"));
+                    }
+                    title = Some(value);
+                } else {
+                    let value = cur.take_while(|c| !c.is_whitespace() && c != '{' && c != ',');
+                    if value.is_empty() {
+                        return Err(format!("unexpected text near \"{}\"", cur.near()));
+                    }
+                    fingerprint.push(value.to_owned());
+                }
+            }
+        }
+        if fingerprint.is_empty() {
+            return Err("missing fingerprint after `->`".to_owned());
+        }
+        Ok(FingerprintRule { matchers, fingerprint, title })
+    }
+}
+
+/// Parses fingerprint rules, one per line (`#` comments and blank lines allowed).
+pub fn parse_fingerprint_rules(text: &str) -> Result<Vec<FingerprintRule>, RuleParseError> {
+    rule_lines(text)
+        .map(|(line, l)| {
+            FingerprintRule::parse_line(l).map_err(|message| RuleParseError {
+                rules: "fingerprinting rules",
+                line,
+                message,
+            })
+        })
+        .collect()
+}
+
+// ----------------------------------------------------------------------------------------------
+// Stack-trace rules (enhancements).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EnKey {
+    Family,
+    Path,
+    Module,
+    Function,
+    Package,
+    App,
+    Type,
+    Value,
+    Mechanism,
+    Category,
+}
+
+#[derive(Debug, Clone)]
+struct EnMatcher {
+    key: EnKey,
+    negated: bool,
+    pattern: String,
+    glob: Glob,
+}
+
+impl EnMatcher {
+    fn parse(negated: bool, key: &str, pattern: String) -> Result<Self, String> {
+        let key = match key {
+            "family" => EnKey::Family,
+            "path" | "stack.abs_path" => EnKey::Path,
+            "module" | "stack.module" => EnKey::Module,
+            "function" | "stack.function" => EnKey::Function,
+            "package" | "stack.package" => EnKey::Package,
+            "app" | "stack.app" => EnKey::App,
+            "type" | "error.type" => EnKey::Type,
+            "value" | "error.value" => EnKey::Value,
+            "mechanism" | "error.mechanism" => EnKey::Mechanism,
+            "category" => EnKey::Category,
+            other => return Err(format!("unknown matcher `{other}`")),
+        };
+        if key == EnKey::App && parse_bool(&pattern).is_none() {
+            return Err(format!("invalid boolean `{pattern}` for `app`"));
+        }
+        let (ignore_case, path) = match key {
+            EnKey::Path | EnKey::Package => (true, true),
+            EnKey::Value => (true, false),
+            _ => (false, false),
+        };
+        let glob = Glob::new(&pattern, ignore_case, path);
+        Ok(EnMatcher { key, negated, pattern, glob })
+    }
+
+    fn matches(&self, f: &FrameFacts<'_>, x: &ExceptionFacts<'_>) -> bool {
+        let glob = |v: Option<&str>| v.is_some_and(|v| self.glob.is_match(v));
+        let positive = match self.key {
+            EnKey::Family => f.family.matches(&self.pattern),
+            EnKey::Path => {
+                f.abs_path.is_some_and(|p| self.glob.is_path_match(p))
+                    || f.filename.is_some_and(|p| self.glob.is_path_match(p))
+            }
+            EnKey::Module => glob(f.module),
+            EnKey::Function => self.glob.is_match(&f.function),
+            EnKey::Package => f.package.is_some_and(|p| self.glob.is_path_match(p)),
+            EnKey::App => parse_bool(&self.pattern) == Some(f.in_app),
+            EnKey::Type => glob(x.ty),
+            EnKey::Value => glob(x.value),
+            EnKey::Mechanism => glob(x.mechanism),
+            EnKey::Category => false,
+        };
+        positive != self.negated
+    }
+}
+
+/// Where a flag action applies: the matched frame, the frames after it (`^`, towards the crash)
+/// or before it (`v`, towards the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// The matched frame.
+    This,
+    /// `^`: frames after it in the list.
+    Up,
+    /// `v`: frames before it.
+    Down,
+}
+
+/// What a stack-trace rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `+app` / `-app`.
+    App(Range, bool),
+    /// `+group` / `-group`.
+    Group(Range, bool),
+}
+
+/// One stack-trace rule.
+#[derive(Debug, Clone)]
+pub struct Enhancement {
+    caller: Option<EnMatcher>,
+    matchers: Vec<EnMatcher>,
+    callee: Option<EnMatcher>,
+    /// Its flag actions, in order (variable actions like `max-frames=` are accepted and ignored).
+    pub actions: Vec<Action>,
+}
+
+impl Enhancement {
+    /// Whether frame `idx` (with its caller `idx - 1` and callee `idx + 1`) matches.
+    pub fn matches(&self, frames: &[FrameFacts<'_>], idx: usize, x: &ExceptionFacts<'_>) -> bool {
+        let Some(frame) = frames.get(idx) else { return false };
+        if !self.matchers.iter().all(|m| m.matches(frame, x)) {
+            return false;
+        }
+        if let Some(caller) = &self.caller {
+            match idx.checked_sub(1).and_then(|i| frames.get(i)) {
+                Some(f) if caller.matches(f, x) => {}
+                _ => return false,
+            }
+        }
+        if let Some(callee) = &self.callee {
+            match frames.get(idx + 1) {
+                Some(f) if callee.matches(f, x) => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    fn parse_line(line: &str) -> Result<Self, String> {
+        let mut cur = Cursor { s: line, pos: 0 };
+        let mut rule =
+            Enhancement { caller: None, matchers: Vec::new(), callee: None, actions: Vec::new() };
+        loop {
+            cur.skip_spaces();
+            let Some(c) = cur.peek() else { break };
+            let rest = cur.rest();
+            let token_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let token = &rest[..token_end];
+            let flag = token.trim_start_matches(['^', 'v']);
+            let is_action = token.len() - flag.len() <= 1
+                && matches!(flag, "+app" | "-app" | "+group" | "-group");
+            if is_action {
+                let range = match token.as_bytes()[0] {
+                    b'^' => Range::Up,
+                    b'v' => Range::Down,
+                    _ => Range::This,
+                };
+                let on = flag.starts_with('+');
+                rule.actions.push(if flag.ends_with("app") {
+                    Action::App(range, on)
+                } else {
+                    Action::Group(range, on)
+                });
+                cur.pos += token_end;
+                continue;
+            }
+            if let Some((name, _)) = token.split_once('=') {
+                if matches!(name, "max-frames" | "min-frames" | "invert-stacktrace" | "category") {
+                    cur.pos += token_end;
+                    continue;
+                }
+            }
+            if !rule.actions.is_empty() {
+                return Err(format!(
+                    "expected an action like `+app` or `-group` near \"{}\"",
+                    cur.near()
+                ));
+            }
+            if c == '[' || c == '|' {
+                let callee = c == '|';
+                if callee {
+                    if rule.matchers.is_empty() {
+                        return Err("`| [...]` (callee) must follow the frame matchers".to_owned());
+                    }
+                    cur.pos += 1;
+                    cur.skip_spaces();
+                    if cur.peek() != Some('[') {
+                        return Err("expected `[` after `|`".to_owned());
+                    }
+                } else if !rule.matchers.is_empty() {
+                    return Err("`[...] |` (caller) must come first".to_owned());
+                }
+                cur.pos += 1;
+                cur.skip_spaces();
+                let (negated, key, value) = parse_matcher(&mut cur)?;
+                let matcher = EnMatcher::parse(negated, &key, value)?;
+                cur.skip_spaces();
+                if cur.peek() != Some(']') {
+                    return Err("expected `]`".to_owned());
+                }
+                cur.pos += 1;
+                if callee {
+                    rule.callee = Some(matcher);
+                } else {
+                    cur.skip_spaces();
+                    if cur.peek() != Some('|') {
+                        return Err("expected `|` after the caller matcher".to_owned());
+                    }
+                    cur.pos += 1;
+                    rule.caller = Some(matcher);
+                }
+                continue;
+            }
+            if rule.callee.is_some() {
+                return Err("frame matchers must come before `| [...]`".to_owned());
+            }
+            let (negated, key, value) = parse_matcher(&mut cur)?;
+            rule.matchers.push(EnMatcher::parse(negated, &key, value)?);
+        }
+        if rule.matchers.is_empty() {
+            return Err("a rule needs at least one matcher".to_owned());
+        }
+        if rule.actions.is_empty() {
+            return Err(
+                "a rule needs at least one action like `+app`, `-app`, `+group` or `-group`"
+                    .to_owned(),
+            );
+        }
+        Ok(rule)
+    }
+}
+
+/// Parses stack-trace rules, one per line.
+pub fn parse_enhancements(text: &str) -> Result<Vec<Enhancement>, RuleParseError> {
+    rule_lines(text)
+        .map(|(line, l)| {
+            Enhancement::parse_line(l).map_err(|message| RuleParseError {
+                rules: "stack trace rules",
+                line,
+                message,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_star_doublestar_question_and_classes() {
+        assert!(Glob::new("crash*", false, false).is_match("crash_now"));
+        assert!(!Glob::new("crash*", false, false).is_match("Crash_now"));
+        assert!(Glob::new("*timeout*", true, false).is_match("Read TIMEOUT after 3s"));
+        assert!(Glob::new("**/node_modules/**", true, true).is_match("/app/node_modules/x/y.js"));
+        assert!(!Glob::new("/app/*.js", true, true).is_match("/app/lib/y.js"));
+        assert!(Glob::new("/app/*.js", true, true).is_match("/APP/y.js"));
+        assert!(Glob::new("v?.[0-9]", false, false).is_match("v1.7"));
+        assert!(!Glob::new("v?.[!0-9]", false, false).is_match("v1.7"));
+    }
+
+    #[test]
+    fn fingerprint_rule_lines_parse() {
+        let rules = parse_fingerprint_rules(
+            "# comment\n\nerror.type:DatabaseUnavailable -> system-down\n\
+             error.value:\"*timeout*\" -> timeouts, {{ transaction }}\n\
+             !tags.server_name:web-* -> other title=\"Not web\"\n",
+        )
+        .unwrap();
+        assert_eq!(rules.len(), 3);
+        assert_eq!(rules[0].fingerprint, ["system-down"]);
+        assert_eq!(rules[1].fingerprint, ["timeouts", "{{ transaction }}"]);
+        assert!(rules[2].matchers[0].negated);
+        assert_eq!(rules[2].title.as_deref(), Some("Not web"));
+    }
+
+    #[test]
+    fn bad_fingerprint_rule_lines_report_line_and_reason() {
+        let err = parse_fingerprint_rules("error.type:A -> a\nbogus.key:x -> b").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.to_string().contains("unknown matcher `bogus.key`"), "{err}");
+        let err = parse_fingerprint_rules("error.type:A").unwrap_err();
+        assert!(err.message.contains("missing `->`"), "{err}");
+        let err = parse_fingerprint_rules("error.type:A ->").unwrap_err();
+        assert!(err.message.contains("missing fingerprint"), "{err}");
+        let err = parse_fingerprint_rules("error.value:\"abc -> x").unwrap_err();
+        assert!(err.message.contains("unterminated"), "{err}");
+        let err = parse_fingerprint_rules("error.type -> x").unwrap_err();
+        assert!(err.message.contains("expected `:`"), "{err}");
+    }
+
+    #[test]
+    fn enhancement_lines_parse() {
+        let rules = parse_enhancements(
+            "stack.module:x.y.* -app\nstack.function:myfn +app\n\
+             family:javascript stack.abs_path:**/node_modules/** -app\n\
+             stack.function:log_* -group\nstack.function:handler ^-group v+app\n\
+             [ stack.function:caller ] | stack.function:f -group\n\
+             stack.function:f | [ stack.function:callee ] +group max-frames=3\n",
+        )
+        .unwrap();
+        assert_eq!(rules.len(), 7);
+        assert_eq!(rules[0].actions, [Action::App(Range::This, false)]);
+        assert_eq!(
+            rules[4].actions,
+            [Action::Group(Range::Up, false), Action::App(Range::Down, true)]
+        );
+        assert!(rules[5].caller.is_some() && rules[6].callee.is_some());
+    }
+
+    #[test]
+    fn bad_enhancement_lines_report_line_and_reason() {
+        let err = parse_enhancements("stack.function:f").unwrap_err();
+        assert!(err.message.contains("at least one action"), "{err}");
+        let err = parse_enhancements("stack.function:f -app\nstack.nope:x +app").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("unknown matcher `stack.nope`"), "{err}");
+        let err = parse_enhancements("-app").unwrap_err();
+        assert!(err.message.contains("at least one matcher"), "{err}");
+        let err = parse_enhancements("stack.function:f -app stack.module:x").unwrap_err();
+        assert!(err.message.contains("expected an action"), "{err}");
+    }
+}
