@@ -118,11 +118,23 @@ async fn main() {
     let data = tempfile::tempdir().expect("temporary directory");
 
     let run = |args: &[&str]| {
-        let out = Command::new(&cairn).args(args).arg("--data-dir").arg(data.path()).output().expect("cairn runs");
+        let out = Command::new(&cairn)
+            .args(args)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .expect("cairn runs");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
-    run(&["createuser", "--email", "bench@example.com", "--password", "benchmark password", "--superuser"]);
+    run(&[
+        "createuser",
+        "--email",
+        "bench@example.com",
+        "--password",
+        "benchmark password",
+        "--superuser",
+    ]);
     let token = run(&["createtoken", "--email", "bench@example.com"]);
 
     let mut server = Command::new(&cairn)
@@ -143,20 +155,33 @@ async fn main() {
     };
     std::thread::spawn(move || for _ in lines {});
 
-    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
+    let http =
+        reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
     let project: Value = http
         .post(format!("{url}/api/0/teams/cairn/cairn/projects/"))
         .bearer_auth(&token)
         .json(&json!({"name": "bench"}))
-        .send().await.expect("create project").json().await.expect("project");
+        .send()
+        .await
+        .expect("create project")
+        .json()
+        .await
+        .expect("project");
     let project_id = project["id"].as_str().expect("id").to_owned();
     let keys: Value = http
         .get(format!("{url}/api/0/projects/cairn/bench/keys/"))
         .bearer_auth(&token)
-        .send().await.expect("keys").json().await.expect("keys json");
+        .send()
+        .await
+        .expect("keys")
+        .json()
+        .await
+        .expect("keys json");
     let key = keys[0]["public"].as_str().expect("key").to_owned();
     let endpoint = Arc::new(format!("{url}/api/{project_id}/envelope/"));
-    let auth = Arc::new(format!("Sentry sentry_version=7, sentry_client=cairn-bench/1.0, sentry_key={key}"));
+    let auth = Arc::new(format!(
+        "Sentry sentry_version=7, sentry_client=cairn-bench/1.0, sentry_key={key}"
+    ));
     let templates: Arc<Vec<(String, String)>> = Arc::new((0..GROUPS).map(event_template).collect());
     println!("event size: {} bytes", templates[0].0.len() + 32 + templates[0].1.len());
 
@@ -210,7 +235,11 @@ async fn main() {
             all
         }
     };
-    let pct = |l: &[Duration], p: f64| l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |l: &[Duration], p: f64| {
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
 
     let own_pid = std::process::id().to_string();
     let (server_cpu0, own_cpu0) = (cpu_seconds(&pid.to_string()), cpu_seconds(&own_pid));
@@ -224,28 +253,49 @@ async fn main() {
         let issues: Value = http
             .get(format!("{url}/api/0/organizations/cairn/issues/?limit=100&query="))
             .bearer_auth(&token)
-            .send().await.expect("issues").json().await.expect("issues json");
-        let seen: usize = issues.as_array().into_iter().flatten()
-            .filter_map(|i| i["count"].as_str()?.parse::<usize>().ok()).sum();
+            .send()
+            .await
+            .expect("issues")
+            .json()
+            .await
+            .expect("issues json");
+        let seen: usize = issues
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["count"].as_str()?.parse::<usize>().ok())
+            .sum();
         if seen >= total {
             break start.elapsed().as_secs_f64();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    let (server_cpu, own_cpu) = (cpu_seconds(&pid.to_string()) - server_cpu0, cpu_seconds(&own_pid) - own_cpu0);
+    let (server_cpu, own_cpu) =
+        (cpu_seconds(&pid.to_string()) - server_cpu0, cpu_seconds(&own_pid) - own_cpu0);
 
     println!("== full load: {total} events, {concurrency} connections ==");
     println!("accepted:              {throughput:.0} events/s ({elapsed:.2} s)");
-    println!("latency:               p50 {:.2} ms, p99 {:.2} ms", pct(&latencies, 0.50).as_secs_f64() * 1e3, pct(&latencies, 0.99).as_secs_f64() * 1e3);
+    println!(
+        "latency:               p50 {:.2} ms, p99 {:.2} ms",
+        pct(&latencies, 0.50).as_secs_f64() * 1e3,
+        pct(&latencies, 0.99).as_secs_f64() * 1e3
+    );
     println!("all visible in API:    {visible_after:.2} s after the first send");
     println!("server CPU per event:  {:.1} µs (user+system)", server_cpu / total as f64 * 1e6);
-    println!("generator CPU:         {own_cpu:.2} s ({:.1} µs per event)", own_cpu / total as f64 * 1e6);
+    println!(
+        "generator CPU:         {own_cpu:.2} s ({:.1} µs per event)",
+        own_cpu / total as f64 * 1e6
+    );
 
     let half = (total / 4).max(1);
     let interval = Duration::from_secs_f64(1.0 / (throughput / 2.0));
     let latencies = send_phase(half, total, Some(interval)).await;
     println!("== half load: {half} events at {:.0} events/s ==", throughput / 2.0);
-    println!("latency:               p50 {:.2} ms, p99 {:.2} ms", pct(&latencies, 0.50).as_secs_f64() * 1e3, pct(&latencies, 0.99).as_secs_f64() * 1e3);
+    println!(
+        "latency:               p50 {:.2} ms, p99 {:.2} ms",
+        pct(&latencies, 0.50).as_secs_f64() * 1e3,
+        pct(&latencies, 0.99).as_secs_f64() * 1e3
+    );
     println!("server peak RSS:       {:.1} MiB", peak_rss_mib(pid));
 
     let _ = server.kill();
