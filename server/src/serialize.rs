@@ -1,8 +1,8 @@
 //! Rows to API objects, in Sentry's shapes (Sentry calls these "serializers").
 
 use cairn_types::api::{
-    Issue, IssueProject, KeyDsn, Organization, OrganizationRef, Project, ProjectKey, Team, TeamRef,
-    User,
+    Issue, IssueProject, KeyDsn, KeyRateLimit, Organization, OrganizationRef, Project, ProjectKey,
+    Team, TeamRef, User,
 };
 
 use crate::config::Config;
@@ -72,6 +72,7 @@ pub fn key(row: &ProjectKeyRow, config: &Config) -> ProjectKey {
         secret: row.secret_key.clone(),
         project_id: row.project_id,
         is_active: row.is_active,
+        rate_limit: row.rate_limit.map(|(count, window)| KeyRateLimit { count, window }),
         dsn: KeyDsn {
             public: config.dsn(&row.public_key, None, row.project_id),
             secret: config.dsn(&row.public_key, Some(&row.secret_key), row.project_id),

@@ -9,6 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use super::grouping;
+use super::scrub::Scrubber;
 use crate::store::NewEvent;
 
 /// Why an event payload was refused as a whole.
@@ -34,6 +35,9 @@ pub struct EventContext<'a> {
     /// The envelope header's `sent_at`, Unix milliseconds: when the SDK sent it by its own
     /// clock, for clock-drift correction.
     pub sent_at_ms: Option<i64>,
+    /// The project's data scrubber; it runs after normalization, before anything is derived
+    /// from the event or stored.
+    pub scrubber: &'a Scrubber,
 }
 
 /// How far an SDK's clock may be off before Cairn corrects the event's timestamp.
@@ -49,6 +53,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         return Err(EventError::NotAnObject);
     };
     normalize(&mut event, ctx);
+    ctx.scrubber.scrub_event(&mut event);
 
     let event_id = event.get("event_id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let timestamp =
@@ -414,6 +419,7 @@ mod tests {
             received_ms: 1_700_000_000_000,
             envelope_event_id: None,
             sent_at_ms: None,
+            scrubber: crate::ingest::scrub::default_scrubber(),
         }
     }
 

@@ -119,6 +119,29 @@ impl Default for ScrubSettings {
     }
 }
 
+impl ScrubSettings {
+    /// The settings a project stored (JSON in Sentry's field names is converted by the API),
+    /// or Sentry's defaults when it stored none. Stored settings that no longer parse also
+    /// fall back to the defaults: scrubbing stays on rather than off.
+    pub fn from_stored(stored: Option<&str>) -> ScrubSettings {
+        stored
+            .and_then(|json| match serde_json::from_str(json) {
+                Ok(settings) => Some(settings),
+                Err(err) => {
+                    tracing::warn!(%err, "unreadable scrubbing settings; using the defaults");
+                    None
+                }
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The scrubber for Sentry's default settings, compiled once.
+pub fn default_scrubber() -> &'static Scrubber {
+    static DEFAULT: LazyLock<Scrubber> = LazyLock::new(|| Scrubber::new(&ScrubSettings::default()));
+    &DEFAULT
+}
+
 /// A scrubber compiled from one [`ScrubSettings`] value: build it once per project settings
 /// and reuse it for every event (it is `Send + Sync`).
 #[derive(Debug, Clone)]

@@ -172,6 +172,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         project_id: i64,
     ) -> impl Future<Output = StoreResult<Vec<ProjectKeyRow>>> + Send;
+    /// Saves a key's name, state and rate limit (the row's `id` picks the key).
+    fn update_key(&self, key: &ProjectKeyRow) -> impl Future<Output = StoreResult<()>> + Send;
     /// The key with this public part, for ingestion.
     fn key_by_public(
         &self,
@@ -191,6 +193,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         project_id: i64,
     ) -> impl Future<Output = StoreResult<ProjectIngestSettings>> + Send;
+    /// Replaces what ingestion knows about a project (rate limit, scrubbing, origins). Ingest
+    /// nodes pick the change up within their cache's lifetime.
+    fn set_project_ingest_settings(
+        &self,
+        project_id: i64,
+        settings: &ProjectIngestSettings,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The dropped-data counts of a project: `(source, category, reason, quantity)`.
     fn outcomes(&self, project_id: i64) -> impl Future<Output = StoreResult<Vec<Outcome>>> + Send;
     /// Issues of an organization's projects, most recently seen first.

@@ -609,6 +609,50 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn update_key(&self, key: &ProjectKeyRow) -> StoreResult<()> {
+        let (count, window) = key.rate_limit.unzip();
+        let updated = sqlx::query(
+            "UPDATE project_keys SET label = $1, is_active = $2, rate_limit_count = $3, \
+             rate_limit_window = $4 WHERE id = $5",
+        )
+        .bind(&key.label)
+        .bind(key.is_active)
+        .bind(count)
+        .bind(window)
+        .bind(key.id)
+        .execute(&self.writes)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_project_ingest_settings(
+        &self,
+        project_id: i64,
+        settings: &ProjectIngestSettings,
+    ) -> StoreResult<()> {
+        let (count, window) = settings.rate_limit.unzip();
+        let updated = sqlx::query(
+            "UPDATE projects SET rate_limit_count = $1, rate_limit_window = $2, \
+             scrub_settings = $3, allowed_origins = $4 WHERE id = $5",
+        )
+        .bind(count)
+        .bind(window)
+        .bind(&settings.scrub_settings)
+        .bind(&settings.allowed_origins)
+        .bind(project_id)
+        .execute(&self.writes)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn outcomes(&self, project_id: i64) -> StoreResult<Vec<Outcome>> {
         let rows = sqlx::query(
             "SELECT source, category, reason, quantity FROM outcomes WHERE project_id = $1 \

@@ -1,6 +1,10 @@
 //! Ingestion end to end with the official `sentry` crate.
 
-use crate::common::{send_error_with_breadcrumbs, TestServer};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{send_error_with_breadcrumbs, sentry_hub, TestServer};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sdk_error_with_breadcrumbs_becomes_an_issue_in_the_api() {
@@ -106,4 +110,152 @@ async fn envelope_with_bad_or_missing_auth_is_refused_with_relays_answers() {
     let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
     let titles: Vec<&str> = issues.iter().filter_map(|i| i["title"].as_str()).collect();
     assert!(titles.contains(&"hi") && titles.contains(&"tunnelled"), "{titles:?}");
+}
+
+/// The stored (normalized, scrubbed) event `event_id`, read from the server's SQLite file.
+async fn stored_event(server: &TestServer, event_id: uuid::Uuid) -> serde_json::Value {
+    let path = server.data_dir.path().join("cairn.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let data: String = sqlx::query_scalar("SELECT data FROM events WHERE event_id = $1")
+        .bind(event_id.simple().to_string())
+        .fetch_one(&pool)
+        .await
+        .expect("the acknowledged event is stored");
+    pool.close().await;
+    serde_json::from_str(&data).expect("stored events are JSON")
+}
+
+/// Sends, with the official SDK, a message event carrying a password, a customer reference,
+/// a card number in a breadcrumb and the user's IP address. Returns its event id.
+fn send_event_with_secrets(dsn: &str) -> uuid::Uuid {
+    let (hub, client) = sentry_hub(dsn, "shop@2.0.0");
+    let id = sentry::Hub::run(hub, || {
+        sentry::configure_scope(|scope| {
+            scope.set_extra("db_password", "hunter2".into());
+            scope.set_extra("customer_ref", "C-1042".into());
+            scope.set_user(Some(sentry::User {
+                id: Some("1042".into()),
+                ip_address: Some(sentry::protocol::IpAddress::Exact(
+                    "203.0.113.7".parse().expect("an IP address"),
+                )),
+                ..Default::default()
+            }));
+        });
+        sentry::add_breadcrumb(sentry::Breadcrumb {
+            message: Some("paid with 4111 1111 1111 1111".into()),
+            ..Default::default()
+        });
+        sentry::capture_message("checkout failed", sentry::Level::Error)
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scrubbing_is_on_by_default_and_follows_the_project_settings() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    let send = |dsn: String| async move {
+        tokio::task::spawn_blocking(move || send_event_with_secrets(&dsn)).await.expect("SDK")
+    };
+
+    // Sentry's defaults: passwords and card numbers go, the rest stays.
+    let event = stored_event(&server, send(dsn.clone()).await).await;
+    assert_eq!(event["extra"]["db_password"], "[Filtered]", "{event}");
+    assert_eq!(event["extra"]["customer_ref"], "C-1042");
+    assert_eq!(event["breadcrumbs"]["values"][0]["message"], "paid with [Filtered]");
+    assert_eq!(event["user"]["ip_address"], "203.0.113.7");
+
+    let (status, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(details["dataScrubber"], true);
+    assert_eq!(details["dataScrubberDefaults"], true);
+    assert_eq!(details["scrubIPAddresses"], false);
+    assert_eq!(details["allowedDomains"], json!(["*"]));
+
+    // Additional sensitive and safe fields, and IP removal, apply at once.
+    let settings = json!({
+        "sensitiveFields": ["customer_ref"],
+        "safeFields": ["db_password"],
+        "scrubIPAddresses": true,
+    });
+    let (status, details) = server.put("/api/0/projects/cairn/shop/", &token, settings).await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(details["sensitiveFields"], json!(["customer_ref"]));
+    let event = stored_event(&server, send(dsn.clone()).await).await;
+    assert_eq!(event["extra"]["customer_ref"], "[Filtered]", "{event}");
+    assert_eq!(event["extra"]["db_password"], "hunter2");
+    assert!(event["user"].get("ip_address").is_none_or(Value::is_null), "{event}");
+
+    // Scrubbing off: the event is stored as sent (IP removal is a separate switch).
+    let settings = json!({"dataScrubber": false, "safeFields": [], "scrubIPAddresses": false});
+    let (status, _) = server.put("/api/0/projects/cairn/shop/", &token, settings).await;
+    assert_eq!(status, 200);
+    let event = stored_event(&server, send(dsn).await).await;
+    assert_eq!(event["extra"]["customer_ref"], "C-1042", "{event}");
+    assert_eq!(event["breadcrumbs"]["values"][0]["message"], "paid with 4111 1111 1111 1111");
+
+    // Only project writers change settings.
+    let (status, _) = server
+        .put("/api/0/projects/cairn/shop/", "sntryu_bogus", json!({"dataScrubber": true}))
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_rate_limit_and_disabling_are_set_through_the_api() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Web").await;
+    let (_, keys) = server.get("/api/0/projects/cairn/web/keys/", &token).await;
+    let key = keys[0]["id"].as_str().expect("key id").to_owned();
+    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let key_path = format!("/api/0/projects/cairn/web/keys/{key}/");
+
+    // One event an hour: the second is refused with Relay's headers.
+    let limit = json!({"rateLimit": {"count": 1, "window": 3600}});
+    let (status, body) = server.put(&key_path, &token, limit).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rateLimit"], json!({"count": 1, "window": 3600}));
+    let envelope = |n: u8| {
+        format!(
+            "{{\"event_id\":\"{n:032x}\"}}\n{{\"type\":\"event\"}}\n{{\"message\":\"limited {n}\"}}\n"
+        )
+    };
+    let post = |body: String| {
+        server
+            .http
+            .post(format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url))
+            .body(body)
+            .send()
+    };
+    let first = post(envelope(1)).await.expect("HTTP");
+    assert_eq!(first.status(), 200);
+    let second = post(envelope(2)).await.expect("HTTP");
+    assert_eq!(second.status(), 429);
+    let retry_after: u64 = second.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    let limits = second.headers()["x-sentry-rate-limits"].to_str().expect("ASCII").to_owned();
+    assert!(limits.ends_with(":default;error;security;transaction:key"), "{limits}");
+
+    // Lifting the limit and disabling the key.
+    let (status, body) = server.put(&key_path, &token, json!({"rateLimit": null})).await;
+    assert_eq!((status, body["rateLimit"].clone()), (200, Value::Null));
+    assert_eq!(post(envelope(3)).await.expect("HTTP").status(), 200);
+    let (status, body) = server.put(&key_path, &token, json!({"isActive": false})).await;
+    assert_eq!((status, body["isActive"].clone()), (200, json!(false)));
+    let refused = post(envelope(4)).await.expect("HTTP");
+    assert_eq!(refused.status(), 403);
+    let detail: Value = refused.json().await.expect("JSON error");
+    assert_eq!(detail["detail"], "event submission rejected with_reason: ProjectKey");
+
+    let (status, _) =
+        server.put(&key_path, &token, json!({"rateLimit": {"count": 5, "window": 0}})).await;
+    assert_eq!(status, 400);
 }

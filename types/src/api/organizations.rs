@@ -105,10 +105,108 @@ pub struct ProjectKey {
     pub project_id: i64,
     /// Whether events sent with this key are accepted.
     pub is_active: bool,
+    /// At most `count` events per `window` seconds through this key; `null` for no limit.
+    #[serde(default)]
+    pub rate_limit: Option<KeyRateLimit>,
     /// The DSN in its forms.
     pub dsn: KeyDsn,
     /// When it was created.
     pub date_created: DateTime<Utc>,
+}
+
+/// A key's rate limit, Sentry's `rateLimit` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRateLimit {
+    /// Events allowed per window.
+    pub count: i64,
+    /// The window, in seconds.
+    pub window: i64,
+}
+
+/// `PUT /api/0/projects/{org}/{project}/keys/{key_id}/`: the fields to change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateKeyRequest {
+    /// New display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Enable or disable the key.
+    #[serde(default)]
+    pub is_active: Option<bool>,
+    /// New rate limit; an explicit `null` removes it (Sentry's semantics).
+    #[serde(default, with = "double_option")]
+    pub rate_limit: Option<Option<KeyRateLimit>>,
+}
+
+/// A project with its settings (`GET /api/0/projects/{org}/{project}/`): the "Security &
+/// Privacy" data-scrubbing settings and the allowed domains, in Sentry's field names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectDetails {
+    /// The project itself.
+    #[serde(flatten)]
+    pub project: Project,
+    /// "Data Scrubber": scrub sensitive data at all.
+    pub data_scrubber: bool,
+    /// "Use Default Scrubbers": Sentry's default rules (passwords, tokens, cards, ...).
+    pub data_scrubber_defaults: bool,
+    /// "Prevent Storing of IP Addresses".
+    #[serde(rename = "scrubIPAddresses")]
+    pub scrub_ip_addresses: bool,
+    /// "Additional Sensitive Fields".
+    pub sensitive_fields: Vec<String>,
+    /// "Safe Fields".
+    pub safe_fields: Vec<String>,
+    /// Origins browser SDKs may send from (`*` for any).
+    pub allowed_domains: Vec<String>,
+}
+
+/// `PUT /api/0/projects/{org}/{project}/`: the settings to change; absent fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateProjectRequest {
+    /// New display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// "Data Scrubber".
+    #[serde(default)]
+    pub data_scrubber: Option<bool>,
+    /// "Use Default Scrubbers".
+    #[serde(default)]
+    pub data_scrubber_defaults: Option<bool>,
+    /// "Prevent Storing of IP Addresses".
+    #[serde(default, rename = "scrubIPAddresses")]
+    pub scrub_ip_addresses: Option<bool>,
+    /// "Additional Sensitive Fields".
+    #[serde(default)]
+    pub sensitive_fields: Option<Vec<String>>,
+    /// "Safe Fields".
+    #[serde(default)]
+    pub safe_fields: Option<Vec<String>>,
+    /// Allowed origins.
+    #[serde(default)]
+    pub allowed_domains: Option<Vec<String>>,
+}
+
+/// Serde for `Option<Option<T>>`: absent is `None`, `null` is `Some(None)`.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
 }
 
 /// The DSN forms of a [`ProjectKey`].

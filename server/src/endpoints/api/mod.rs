@@ -33,7 +33,15 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/organizations/{org}/projects", get(organizations::list_projects::<S>))
         .route("/api/0/organizations/{org}/issues", get(issues::list_issues::<S>))
         .route("/api/0/teams/{org}/{team}/projects", post(organizations::create_project::<S>))
+        .route(
+            "/api/0/projects/{org}/{project}",
+            get(organizations::get_project::<S>).put(organizations::update_project::<S>),
+        )
         .route("/api/0/projects/{org}/{project}/keys", get(organizations::list_keys::<S>))
+        .route(
+            "/api/0/projects/{org}/{project}/keys/{key_id}",
+            get(organizations::get_key::<S>).put(organizations::update_key::<S>),
+        )
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.

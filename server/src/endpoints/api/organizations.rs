@@ -2,15 +2,19 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use cairn_types::api::{CreateProjectRequest, Organization, Project, ProjectKey, Team};
+use cairn_types::api::{
+    CreateProjectRequest, KeyRateLimit, Organization, Project, ProjectDetails, ProjectKey, Team,
+    UpdateKeyRequest, UpdateProjectRequest,
+};
 
 use super::{org_access, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::ingest::scrub::ScrubSettings;
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{NewProject, Store};
+use crate::store::{NewProject, ProjectIngestSettings, ProjectKeyRow, ProjectRow, Store};
 
 /// `GET /api/0/organizations/`: the caller's organizations.
 pub async fn list_organizations<S: Store>(
@@ -112,6 +116,156 @@ pub async fn list_keys<S: Store>(
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
     let keys = state.store.project_keys(project.id).await?;
     Ok(AppJson(keys.iter().map(|k| serialize::key(k, &state.config)).collect()))
+}
+
+/// `GET /api/0/projects/{org}/{project}/`: the project with its data-scrubbing settings.
+pub async fn get_project<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+) -> ApiResult<AppJson<ProjectDetails>> {
+    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let settings = state.store.project_ingest_settings(project.id).await?;
+    Ok(AppJson(project_details(&project, &access.organization, &settings)))
+}
+
+/// `PUT /api/0/projects/{org}/{project}/`: changes the data-scrubbing settings and allowed
+/// domains (Sentry's field names); fields left out keep their value.
+pub async fn update_project<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+    AppJson(request): AppJson<UpdateProjectRequest>,
+) -> ApiResult<AppJson<ProjectDetails>> {
+    let access = org_access(&state, &identity, &org, "project:write").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    if request.name.is_some() {
+        return Err(ApiError::BadRequest("name: renaming projects is not supported yet.".into()));
+    }
+    let mut settings = state.store.project_ingest_settings(project.id).await?;
+    let mut scrub = ScrubSettings::from_stored(settings.scrub_settings.as_deref());
+    if let Some(on) = request.data_scrubber {
+        scrub.scrub_data = on;
+    }
+    if let Some(on) = request.data_scrubber_defaults {
+        scrub.scrub_defaults = on;
+    }
+    if let Some(on) = request.scrub_ip_addresses {
+        scrub.scrub_ip_addresses = on;
+    }
+    if let Some(fields) = request.sensitive_fields {
+        scrub.sensitive_fields = clean_list(fields, "sensitiveFields")?;
+    }
+    if let Some(fields) = request.safe_fields {
+        scrub.safe_fields = clean_list(fields, "safeFields")?;
+    }
+    if let Some(domains) = request.allowed_domains {
+        let domains = clean_list(domains, "allowedDomains")?;
+        // Sentry's default, `*`, and an empty list both mean "any origin".
+        settings.allowed_origins =
+            (!domains.is_empty() && !domains.iter().any(|d| d == "*")).then(|| domains.join("\n"));
+    }
+    settings.scrub_settings =
+        Some(serde_json::to_string(&scrub).map_err(|err| ApiError::Internal(Box::new(err)))?);
+    state.store.set_project_ingest_settings(project.id, &settings).await?;
+    state.ingest.forget_project(project.id);
+    Ok(AppJson(project_details(&project, &access.organization, &settings)))
+}
+
+/// Trims the entries of a settings list and drops empty ones; refuses absurd lists.
+fn clean_list(list: Vec<String>, field: &str) -> ApiResult<Vec<String>> {
+    let list: Vec<String> =
+        list.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    if list.len() > 500 || list.iter().any(|s| s.len() > 200) {
+        return Err(ApiError::BadRequest(format!(
+            "{field}: at most 500 entries of at most 200 characters each."
+        )));
+    }
+    Ok(list)
+}
+
+fn project_details(
+    project: &ProjectRow,
+    organization: &crate::store::OrganizationRow,
+    settings: &ProjectIngestSettings,
+) -> ProjectDetails {
+    let scrub = ScrubSettings::from_stored(settings.scrub_settings.as_deref());
+    let allowed_domains = match settings.allowed_origins.as_deref() {
+        Some(lines) => lines.lines().map(str::to_owned).collect(),
+        None => vec!["*".to_owned()],
+    };
+    ProjectDetails {
+        project: serialize::project(project, organization),
+        data_scrubber: scrub.scrub_data,
+        data_scrubber_defaults: scrub.scrub_defaults,
+        scrub_ip_addresses: scrub.scrub_ip_addresses,
+        sensitive_fields: scrub.sensitive_fields,
+        safe_fields: scrub.safe_fields,
+        allowed_domains,
+    }
+}
+
+/// The key `key_id` (its public part, as in Sentry) of a project the caller may see.
+async fn find_key<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    (org, project, key_id): (&str, &str, &str),
+    scope: &str,
+) -> ApiResult<ProjectKeyRow> {
+    let access = org_access(state, identity, org, scope).await?;
+    let project = state.store.project_by_slug(access.organization.id, project).await?;
+    let keys = state.store.project_keys(project.id).await?;
+    keys.into_iter().find(|k| k.public_key == key_id).ok_or(ApiError::NotFound)
+}
+
+/// `GET /api/0/projects/{org}/{project}/keys/{key_id}/`.
+pub async fn get_key<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, key_id)): Path<(String, String, String)>,
+) -> ApiResult<AppJson<ProjectKey>> {
+    let key = find_key(&state, &identity, (&org, &project, &key_id), "project:read").await?;
+    Ok(AppJson(serialize::key(&key, &state.config)))
+}
+
+/// `PUT /api/0/projects/{org}/{project}/keys/{key_id}/`: renames, enables or disables a key and
+/// sets or clears its rate limit (`"rateLimit": {"count": 100, "window": 60}` or `null`).
+pub async fn update_key<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, key_id)): Path<(String, String, String)>,
+    AppJson(request): AppJson<UpdateKeyRequest>,
+) -> ApiResult<AppJson<ProjectKey>> {
+    let mut key = find_key(&state, &identity, (&org, &project, &key_id), "project:write").await?;
+    if let Some(name) = request.name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(ApiError::BadRequest("name: 1 to 64 characters.".into()));
+        }
+        name.clone_into(&mut key.label);
+    }
+    if let Some(active) = request.is_active {
+        key.is_active = active;
+    }
+    if let Some(limit) = request.rate_limit {
+        key.rate_limit = match limit {
+            Some(KeyRateLimit { count, window })
+                if count >= 0 && (1..=86_400).contains(&window) =>
+            {
+                Some((count, window))
+            }
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "rateLimit: count must be 0 or more and window 1 to 86400 seconds.".into(),
+                ))
+            }
+            None => None,
+        };
+    }
+    state.store.update_key(&key).await?;
+    state.ingest.forget_key(&key.public_key);
+    Ok(AppJson(serialize::key(&key, &state.config)))
 }
 
 /// A slug from a name: lower-case ASCII letters, digits and dashes.

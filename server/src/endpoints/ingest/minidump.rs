@@ -88,7 +88,13 @@ pub async fn post_minidump<S: Store>(
         "mechanism": {"type": "minidump", "handled": false, "synthetic": true}
     }]}));
     let received_ms = now_ms();
-    let ctx = EventContext { project_id, received_ms, envelope_event_id: None, sent_at_ms: None };
+    let ctx = EventContext {
+        project_id,
+        received_ms,
+        envelope_event_id: None,
+        sent_at_ms: None,
+        scrubber: &authorized.scrubber,
+    };
     let processed = event::process(Value::Object(event).to_string().as_bytes(), &ctx)?;
     let item = NewItem {
         project_id,

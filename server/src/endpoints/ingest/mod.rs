@@ -14,6 +14,8 @@ mod minidump;
 mod project;
 mod security;
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, Method};
@@ -30,6 +32,7 @@ use self::error::IngestError;
 use self::project::Authorized;
 use crate::ingest::envelope::{self, ItemType};
 use crate::ingest::event::{self, EventContext};
+use crate::ingest::scrub::Scrubber;
 use crate::state::AppState;
 use crate::store::{IngestBatch, NewItem, Outcome, Store, StoreError};
 use crate::util::now_ms;
@@ -145,12 +148,25 @@ async fn post_store<S: Store>(
         received_ms: now_ms(),
         envelope_event_id: None,
         sent_at_ms: None,
+        scrubber: &authorized.scrubber,
     };
     let event = event::process(&body, &ctx)?;
     let id = event.event_id.clone();
     check_rate_limit(&state, &authorized, 1)?;
     store(&state, IngestBatch { events: vec![event], ..IngestBatch::default() }).await?;
     Ok(Json(StoreResponse { id: Some(id) }))
+}
+
+/// Scrubs a JSON object payload, borrowing it back when nothing needed scrubbing; `None` if it
+/// is not a JSON object.
+fn scrub_json<'a>(payload: &'a [u8], scrubber: &Scrubber) -> Option<Cow<'a, [u8]>> {
+    let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(payload) else {
+        return None;
+    };
+    if scrubber.scrub_event(&mut object) == 0 {
+        return Some(Cow::Borrowed(payload));
+    }
+    serde_json::to_vec(&object).ok().map(Cow::Owned)
 }
 
 /// The project id of the URL: a positive number.
@@ -286,6 +302,7 @@ async fn ingest_envelope<S: Store>(
                     received_ms,
                     envelope_event_id: envelope_event_id.as_deref(),
                     sent_at_ms,
+                    scrubber: &authorized.scrubber,
                 };
                 match event::process(item.payload, &ctx) {
                     Ok(event) => batch.events.push(event),
@@ -298,6 +315,21 @@ async fn ingest_envelope<S: Store>(
             ItemType::ClientReport => {
                 batch.outcomes.extend(client_report_outcomes(project_id, item.payload));
             }
+            // Transactions carry requests, span data and users as events do: scrubbed alike.
+            ItemType::Transaction => match scrub_json(item.payload, &authorized.scrubber) {
+                Some(payload) => batch.items.push(NewItem {
+                    project_id,
+                    event_id: envelope_event_id.clone(),
+                    item_type: name.to_owned(),
+                    headers: Value::Object(item.headers.clone()).to_string(),
+                    payload: match payload {
+                        Cow::Borrowed(unchanged) => body.slice_ref(unchanged),
+                        Cow::Owned(scrubbed) => bytes::Bytes::from(scrubbed),
+                    },
+                    received: received_ms,
+                }),
+                None => server_outcomes.push(dropped("transaction", "invalid")),
+            },
             _ => batch.items.push(NewItem {
                 project_id,
                 event_id: envelope_event_id.clone(),

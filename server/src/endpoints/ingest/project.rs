@@ -6,12 +6,13 @@
 //! on every Cairn node.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use subtle::ConstantTimeEq;
 
 use super::error::IngestError;
+use crate::ingest::scrub::{ScrubSettings, Scrubber};
 use crate::store::{ProjectIngestSettings, ProjectKeyRow, Store, StoreError};
 
 /// How long a cached key or project is trusted.
@@ -21,7 +22,7 @@ const TTL: Duration = Duration::from_secs(5);
 #[derive(Debug, Default)]
 pub struct IngestState {
     keys: Mutex<HashMap<String, (Instant, Option<ProjectKeyRow>)>>,
-    projects: Mutex<HashMap<i64, (Instant, ProjectIngestSettings)>>,
+    projects: Mutex<HashMap<i64, (Instant, ProjectConfig)>>,
     limiter: RateLimiter,
 }
 
@@ -32,6 +33,16 @@ pub struct Authorized {
     pub key: ProjectKeyRow,
     /// Its project's ingest settings.
     pub project: ProjectIngestSettings,
+    /// Its project's data scrubber, compiled from the settings.
+    pub scrubber: Arc<Scrubber>,
+}
+
+/// A project's settings with what is compiled from them, cached together so that the patterns
+/// are compiled once per change, not once per event.
+#[derive(Debug, Clone)]
+struct ProjectConfig {
+    settings: ProjectIngestSettings,
+    scrubber: Arc<Scrubber>,
 }
 
 impl IngestState {
@@ -55,8 +66,19 @@ impl IngestState {
         if !key.is_active {
             return Err(IngestError::Rejected("ProjectKey"));
         }
-        let project = self.project(store, project_id).await?;
-        Ok(Authorized { key, project })
+        let ProjectConfig { settings, scrubber } = self.project(store, project_id).await?;
+        Ok(Authorized { key, project: settings, scrubber })
+    }
+
+    /// Drops the cached key after it changed, so that this node applies the change at once
+    /// (other nodes within [`TTL`]).
+    pub fn forget_key(&self, public_key: &str) {
+        lock(&self.keys).remove(public_key);
+    }
+
+    /// Drops the cached project settings after they changed (see [`IngestState::forget_key`]).
+    pub fn forget_project(&self, project_id: i64) {
+        lock(&self.projects).remove(&project_id);
     }
 
     async fn key<S: Store>(
@@ -88,10 +110,10 @@ impl IngestState {
         &self,
         store: &S,
         project_id: i64,
-    ) -> Result<ProjectIngestSettings, IngestError> {
-        if let Some((at, settings)) = lock(&self.projects).get(&project_id) {
+    ) -> Result<ProjectConfig, IngestError> {
+        if let Some((at, config)) = lock(&self.projects).get(&project_id) {
             if at.elapsed() < TTL {
-                return Ok(settings.clone());
+                return Ok(config.clone());
             }
         }
         let settings = match store.project_ingest_settings(project_id).await {
@@ -99,8 +121,10 @@ impl IngestState {
             Err(StoreError::NotFound) => return Err(IngestError::Rejected("ProjectId")),
             Err(err) => return Err(IngestError::Unavailable(err)),
         };
-        lock(&self.projects).insert(project_id, (Instant::now(), settings.clone()));
-        Ok(settings)
+        let scrub = ScrubSettings::from_stored(settings.scrub_settings.as_deref());
+        let config = ProjectConfig { settings, scrubber: Arc::new(Scrubber::new(&scrub)) };
+        lock(&self.projects).insert(project_id, (Instant::now(), config.clone()));
+        Ok(config)
     }
 
     /// Takes `events` from the key's and the project's budgets. On refusal, returns the seconds

@@ -51,8 +51,13 @@ pub async fn post_security<S: Store>(
             event.insert("request".into(), json!({"headers": [["User-Agent", ua]]}));
         }
         let payload = Value::Object(event).to_string();
-        let ctx =
-            EventContext { project_id, received_ms, envelope_event_id: None, sent_at_ms: None };
+        let ctx = EventContext {
+            project_id,
+            received_ms,
+            envelope_event_id: None,
+            sent_at_ms: None,
+            scrubber: &authorized.scrubber,
+        };
         batch.events.push(event::process(payload.as_bytes(), &ctx)?);
     }
     if batch.events.is_empty() {

@@ -113,6 +113,20 @@ impl TestServer {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `PUT path` with a bearer token and a JSON body; returns the status and the JSON answer.
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .put(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// Creates a project in the default organization and team; returns its DSN.
     pub async fn create_project(&self, token: &str, name: &str) -> String {
         let (status, project) =
