@@ -8,6 +8,9 @@
 //! else it runs to the next `\n` (or the end). Items of unknown types are kept as
 //! [`ItemType::Unknown`] so that one new item type never makes the whole envelope fail.
 
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Why an envelope could not be framed.
@@ -164,20 +167,52 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
 /// Reads one JSON header object starting at `pos`. Returns it and the position just past the
 /// newline that must follow it (or the end of the input).
 fn read_header(bytes: &[u8], pos: usize) -> Result<(Map<String, Value>, usize), EnvelopeError> {
-    let mut stream = serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Value>();
-    let value = match stream.next() {
-        Some(Ok(value)) => value,
+    let mut stream = serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Header>();
+    let map = match stream.next() {
+        Some(Ok(Header(map))) => map,
         Some(Err(err)) => return Err(EnvelopeError::InvalidHeader(err.to_string())),
         None => return Err(EnvelopeError::InvalidHeader("missing header".into())),
-    };
-    let Value::Object(map) = value else {
-        return Err(EnvelopeError::InvalidHeader("not a JSON object".into()));
     };
     let end = pos + stream.byte_offset();
     match bytes.get(end) {
         None => Ok((map, end)),
         Some(b'\n') => Ok((map, end + 1)),
         Some(_) => Err(EnvelopeError::MissingNewline),
+    }
+}
+
+/// Header fields Relay reads into typed structs, where a second occurrence is an error (Sentry
+/// rejects an envelope with two `sent_at`, for one). Unknown fields may repeat; the last wins.
+const KNOWN_HEADER_FIELDS: &[&str] =
+    &["event_id", "dsn", "sdk", "sent_at", "trace", "type", "length", "filename", "content_type"];
+
+/// A header line: a JSON object whose known fields appear at most once.
+struct Header(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for Header {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = Header;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header, A::Error> {
+                let mut map = Map::new();
+                while let Some((key, value)) = access.next_entry::<String, Value>()? {
+                    if KNOWN_HEADER_FIELDS.contains(&key.as_str()) && map.contains_key(&key) {
+                        return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                    map.insert(key, value);
+                }
+                Ok(Header(map))
+            }
+        }
+
+        deserializer.deserialize_map(HeaderVisitor)
     }
 }
 
@@ -275,5 +310,126 @@ mod tests {
             parse(b"{}\n{\"type\":\"event\",\"length\":-1}\n{}"),
             Err(EnvelopeError::InvalidLength)
         );
+    }
+
+    // --- one test per framing rule of the envelope spec -------------------------------------
+
+    #[test]
+    fn rejects_duplicated_sent_at_in_envelope_header() {
+        let body = b"{\"sent_at\":\"2026-01-01T00:00:00Z\",\"sent_at\":\"2026-01-01T00:00:01Z\"}\n";
+        let err = parse(body).expect_err("a duplicated sent_at is malformed");
+        assert!(
+            matches!(&err, EnvelopeError::InvalidHeader(m) if m.contains("duplicate field `sent_at`")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_duplicated_type_in_item_header() {
+        let err =
+            parse(b"{}\n{\"type\":\"event\",\"type\":\"attachment\"}\n{}").expect_err("malformed");
+        assert!(matches!(err, EnvelopeError::InvalidHeader(_)));
+    }
+
+    #[test]
+    fn retains_unknown_envelope_and_item_header_attributes() {
+        let envelope = parse(
+            b"{\"x_custom\":[1,2],\"x_custom\":3}\n{\"type\":\"event\",\"x_note\":\"kept\"}\n{}",
+        )
+        .expect("unknown attributes are allowed, and may repeat");
+        assert_eq!(envelope.headers["x_custom"], 3);
+        assert_eq!(envelope.items[0].headers["x_note"], "kept");
+    }
+
+    #[test]
+    fn accepts_empty_header_object() {
+        let envelope = parse(b"{}").expect("{} is a valid envelope header");
+        assert!(envelope.headers.is_empty() && envelope.items.is_empty());
+    }
+
+    #[test]
+    fn accepts_trailing_newline_after_last_item() {
+        let with = parse(b"{}\n{\"type\":\"event\",\"length\":2}\n{}\n").expect("valid");
+        let without = parse(b"{}\n{\"type\":\"event\",\"length\":2}\n{}").expect("valid");
+        assert_eq!(with.items, without.items);
+    }
+
+    #[test]
+    fn explicit_length_payload_may_hold_newlines() {
+        let envelope =
+            parse(b"{}\n{\"type\":\"attachment\",\"length\":5}\na\nb\nc\n{\"type\":\"event\"}\n{}")
+                .expect("valid");
+        assert_eq!(envelope.items[0].payload, b"a\nb\nc");
+        assert_eq!(envelope.items[1].ty, ItemType::Event);
+    }
+
+    #[test]
+    fn zero_length_items_back_to_back() {
+        let envelope = parse(b"{}\n{\"type\":\"attachment\",\"length\":0}\n\n{\"type\":\"attachment\",\"length\":0}\n")
+            .expect("valid");
+        assert_eq!(envelope.items.len(), 2);
+        assert!(envelope.items.iter().all(|i| i.payload.is_empty()));
+    }
+
+    #[test]
+    fn null_length_means_implicit_length() {
+        let envelope =
+            parse(b"{}\n{\"type\":\"event\",\"length\":null}\n{\"a\":1}\n").expect("valid");
+        assert_eq!(envelope.items[0].payload, b"{\"a\":1}");
+    }
+
+    #[test]
+    fn carriage_return_before_newline_belongs_to_implicit_payload() {
+        let envelope = parse(b"{}\n{\"type\":\"event\"}\n{\"a\":1}\r\n").expect("valid");
+        assert_eq!(envelope.items[0].payload, b"{\"a\":1}\r");
+    }
+
+    #[test]
+    fn rejects_carriage_return_after_item_header() {
+        assert_eq!(parse(b"{}\n{\"type\":\"event\"}\r\n{}"), Err(EnvelopeError::MissingNewline));
+    }
+
+    #[test]
+    fn rejects_whitespace_after_header_json() {
+        assert_eq!(parse(b"{} \n{\"type\":\"event\"}\n{}"), Err(EnvelopeError::MissingNewline));
+    }
+
+    #[test]
+    fn rejects_fractional_or_string_length() {
+        assert_eq!(
+            parse(b"{}\n{\"type\":\"event\",\"length\":1.5}\n{}"),
+            Err(EnvelopeError::InvalidLength)
+        );
+        assert_eq!(
+            parse(b"{}\n{\"type\":\"event\",\"length\":\"2\"}\n{}"),
+            Err(EnvelopeError::InvalidLength)
+        );
+    }
+
+    #[test]
+    fn rejects_huge_length_without_overflow() {
+        let body = format!("{{}}\n{{\"type\":\"event\",\"length\":{}}}\n{{}}", u64::MAX);
+        assert!(parse(body.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn rejects_non_string_item_type() {
+        assert_eq!(parse(b"{}\n{\"type\":7}\n{}"), Err(EnvelopeError::MissingItemType));
+    }
+
+    #[test]
+    fn rejects_invalid_utf8_in_header() {
+        assert!(matches!(parse(b"{\"dsn\":\"\xff\"}\n"), Err(EnvelopeError::InvalidHeader(_))));
+    }
+
+    #[test]
+    fn payload_bytes_are_not_validated_by_framing() {
+        // Invalid UTF-8 and invalid JSON in a payload are the item's business, not the frame's.
+        let envelope = parse(
+            b"{}\n{\"type\":\"attachment\",\"length\":2}\n\xff\xfe\n{\"type\":\"event\"}\nnot json",
+        )
+        .expect("valid framing");
+        assert_eq!(envelope.items[0].payload, b"\xff\xfe");
+        assert_eq!(envelope.items[1].payload, b"not json");
     }
 }
