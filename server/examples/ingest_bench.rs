@@ -109,6 +109,64 @@ fn event_template(group: usize) -> (String, String) {
     (before.to_owned(), after.to_owned())
 }
 
+/// CPU cost of the ingest pipeline's stages on one thread, without HTTP or the database: where
+/// the server's time per event goes.
+fn pipeline_stages(templates: &[(String, String)]) {
+    use cairn_server::ingest::{event, grouping, scrub};
+    const ROUNDS: usize = 5_000;
+    let bodies: Vec<String> = (0..ROUNDS)
+        .map(|n| {
+            let (before, after) = &templates[n % GROUPS];
+            format!("{before}{:032x}{after}", n + 1)
+        })
+        .collect();
+    let time = |f: &mut dyn FnMut(&str)| {
+        let start = Instant::now();
+        for body in &bodies {
+            f(body);
+        }
+        start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6
+    };
+    let parse = time(&mut |b| {
+        std::hint::black_box(serde_json::from_str::<Value>(b).ok());
+    });
+    let parsed: Vec<serde_json::Map<String, Value>> = bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str::<Value>(b).ok()?.as_object().cloned())
+        .collect();
+    let mut copies = parsed.clone();
+    let start = Instant::now();
+    for event in &mut copies {
+        std::hint::black_box(scrub::default_scrubber().scrub_event(event));
+    }
+    let scrub_time = start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6;
+    let start = Instant::now();
+    for event in &parsed {
+        std::hint::black_box(grouping::hashes(event));
+    }
+    let group_time = start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6;
+    let start = Instant::now();
+    for event in &parsed {
+        std::hint::black_box(Value::Object(event.clone()).to_string());
+    }
+    let serialize_time = start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6;
+    let ctx = event::EventContext {
+        project_id: 1,
+        received_ms: 1_700_000_000_000,
+        envelope_event_id: None,
+        sent_at_ms: None,
+        scrubber: scrub::default_scrubber(),
+    };
+    let process = time(&mut |b| {
+        std::hint::black_box(event::process(b.as_bytes(), &ctx).ok());
+    });
+    println!("== pipeline stages, one thread, µs per event ==");
+    println!(
+        "parse {parse:.1}, scrub {scrub_time:.1}, group {group_time:.1}, serialize (incl. clone) \
+         {serialize_time:.1}; whole event::process {process:.1}"
+    );
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let total = env_usize("BENCH_EVENTS", 20_000);
@@ -184,6 +242,7 @@ async fn main() {
     ));
     let templates: Arc<Vec<(String, String)>> = Arc::new((0..GROUPS).map(event_template).collect());
     println!("event size: {} bytes", templates[0].0.len() + 32 + templates[0].1.len());
+    pipeline_stages(&templates);
 
     let next = Arc::new(AtomicUsize::new(0));
     let send_phase = |count: usize, offset: usize, interval: Option<Duration>| {
