@@ -48,7 +48,8 @@ const MAX_FUTURE_MS: i64 = 60_000;
 /// Normalizes an event payload and derives everything the store needs.
 pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, EventError> {
     let value: Value =
-        serde_json::from_slice(payload).map_err(|e| EventError::InvalidJson(e.to_string()))?;
+        // Relay renders the parser's error with `{:?}`: `Error("expected value", line: 1, ...)`.
+        serde_json::from_slice(payload).map_err(|e| EventError::InvalidJson(format!("{e:?}")))?;
     let Value::Object(mut event) = value else {
         return Err(EventError::NotAnObject);
     };
@@ -166,6 +167,8 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
         }
         event.insert("tags".into(), Value::Array(normalize_tags(tags)));
     }
+
+    super::trim::trim_event(event, &mut errors);
 
     if !errors.is_empty() {
         match event.get_mut("errors") {
