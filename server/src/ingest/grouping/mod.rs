@@ -3,6 +3,8 @@
 //! the same issues.
 //!
 //! Pipeline (see `docs/sentry-protocol.md` §3):
+//! 0. A legacy `checksum` is the event's only hash (32 lowercase hex digits as they are, any
+//!    other value hashed).
 //! 1. Stack-trace rules (project [`Enhancement`]s) adjust frames' `in_app` (`+app`/`-app`) and
 //!    whether they contribute (`+group`/`-group`, with `^`/`v` ranges); frames without `in_app`
 //!    get [`default_in_app`] first.
@@ -28,6 +30,7 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use md5::{Digest, Md5};
+use regex::Regex;
 use serde_json::{Map, Value};
 
 pub use parameterize::normalize_message;
@@ -81,6 +84,17 @@ pub fn hashes(event: &Map<String, Value>) -> Vec<String> {
 
 /// The grouping hashes of a normalized event under a project's rules, primary first.
 pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<String> {
+    // The legacy `checksum` wins over everything (Sentry `get_grouping_variants_for_event`): a
+    // 32-character lowercase hex checksum is the hash as it is, any other value is hashed.
+    if let Some(checksum) = str_of(event, "checksum") {
+        let is_md5 = checksum.len() == 32
+            && checksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        return vec![if is_md5 {
+            checksum.to_owned()
+        } else {
+            hex::encode(Md5::digest(checksum.as_bytes()))
+        }];
+    }
     let platform = str_of(event, "platform").unwrap_or("other");
     let exceptions: Vec<&Map<String, Value>> = event
         .get("exception")
@@ -112,6 +126,15 @@ pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<S
         .and_then(|s| s.get("frames"))
         .and_then(Value::as_array)
         .map(|f| Stack::new(f, platform, &no_exception, config));
+    // The stack trace fingerprint variables read their frame from (Sentry
+    // `get_crash_frame_from_event_data`): the last exception's, else the event's, else the only
+    // thread's.
+    let crash_stack = exception_stacks
+        .last()
+        .and_then(Option::as_ref)
+        .filter(|s| !s.facts.is_empty())
+        .or(top_stack.as_ref().filter(|s| !s.facts.is_empty()))
+        .or(thread_stack.as_ref().filter(|_| threads.len() == 1));
 
     // Server-side fingerprint rules see every frame.
     let fingerprint = {
@@ -150,7 +173,7 @@ pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<S
     if !fingerprint.is_empty() && defaults == 0 {
         let mut h = Md5::new();
         for part in &fingerprint {
-            h.update(resolve_variable(part, event, &exceptions, &exception_stacks).as_bytes());
+            h.update(resolve_variable(part, event, &exceptions, crash_stack).as_bytes());
         }
         return vec![hex::encode(h.finalize())];
     }
@@ -177,9 +200,7 @@ pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<S
                         h.update(leaf.as_bytes());
                     }
                 } else {
-                    h.update(
-                        resolve_variable(part, event, &exceptions, &exception_stacks).as_bytes(),
-                    );
+                    h.update(resolve_variable(part, event, &exceptions, crash_stack).as_bytes());
                 }
             }
         }
@@ -208,6 +229,8 @@ fn stack_frames(owner: &Map<String, Value>) -> Option<&[Value]> {
     owner.get("stacktrace")?.get("frames")?.as_array().map(Vec::as_slice)
 }
 
+/// The SDK's fingerprint, its values read like Relay's `LenientString`: booleans become `True`
+/// and `False`, floats are truncated (`3.5` ⇒ `3`) and dropped past 2^53, other values dropped.
 fn sdk_fingerprint(event: &Map<String, Value>) -> Vec<Cow<'_, str>> {
     event
         .get("fingerprint")
@@ -216,15 +239,21 @@ fn sdk_fingerprint(event: &Map<String, Value>) -> Vec<Cow<'_, str>> {
         .flatten()
         .filter_map(|v| match v {
             Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-            Value::Number(n) => Some(Cow::Owned(n.to_string())),
-            Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(Cow::Owned(n.to_string())),
+            Value::Number(n) => n
+                .as_f64()
+                .filter(|f| f.abs() < (1u64 << 53) as f64)
+                .map(|f| Cow::Owned(f.trunc().to_string())),
+            Value::Bool(true) => Some(Cow::Borrowed("True")),
+            Value::Bool(false) => Some(Cow::Borrowed("False")),
             _ => None,
         })
         .collect()
 }
 
 fn is_default_marker(part: &str) -> bool {
-    variable_name(part).is_some_and(|v| v.eq_ignore_ascii_case("default"))
+    // Case-sensitive like Sentry's `is_default_fingerprint_var`: `{{ Default }}` is plain text.
+    variable_name(part) == Some("default")
 }
 
 /// `name` of a `{{ name }}` fingerprint variable.
@@ -233,39 +262,50 @@ fn variable_name(part: &str) -> Option<&str> {
     (!name.is_empty() && !name.contains(char::is_whitespace)).then_some(name)
 }
 
-/// Resolves the fingerprint variables Sentry knows; other text is used as it is.
+/// Resolves the fingerprint variables Sentry knows (`resolve_fingerprint_variable`); other text,
+/// and unknown variables (this config's legacy handling), are used as they are. Variable names
+/// are case-sensitive, as in Sentry.
 fn resolve_variable<'a>(
     part: &'a str,
     event: &'a Map<String, Value>,
     exceptions: &[&'a Map<String, Value>],
-    stacks: &[Option<Stack<'a>>],
+    crash_stack: Option<&Stack<'a>>,
 ) -> Cow<'a, str> {
     let Some(name) = variable_name(part) else { return Cow::Borrowed(part) };
-    let lower = name.to_ascii_lowercase();
     let main = exceptions.last().copied();
+    // The crash frame: the last in-app frame, else the last frame.
     let crash_frame = || -> Option<&FrameFacts<'a>> {
-        let stack = stacks.last()?.as_ref()?;
-        stack.facts.iter().rev().find(|f| f.in_app).or_else(|| stack.facts.last())
+        let facts = &crash_stack?.facts;
+        facts.iter().rev().find(|f| f.in_app).or_else(|| facts.last())
     };
     let or = |v: Option<&'a str>, fallback: &str| {
         v.map_or_else(|| Cow::Owned(fallback.to_owned()), Cow::Borrowed)
     };
-    match lower.as_str() {
+    let logentry =
+        |key: &str| event.get("logentry").and_then(Value::as_object).and_then(|l| str_of(l, key));
+    match name {
+        // Sentry `get_canonical_message_from_event`: the log message, else the exception value.
         "message" => or(
-            event
-                .get("logentry")
-                .and_then(|l| l.get("formatted").or_else(|| l.get("message")))
-                .and_then(Value::as_str),
+            logentry("formatted")
+                .or_else(|| logentry("message"))
+                .or_else(|| main.and_then(|e| str_of(e, "value"))),
             "<no-message>",
         ),
         "type" | "error.type" => or(main.and_then(|e| str_of(e, "type")), "<no-type>"),
         "value" | "error.value" => or(main.and_then(|e| str_of(e, "value")), "<no-value>"),
         "transaction" => or(str_of(event, "transaction"), "<no-transaction>"),
         "level" => or(str_of(event, "level"), "<no-level>"),
+        "logger" => or(str_of(event, "logger"), "<no-logger>"),
         "function" | "stack.function" => match crash_frame() {
             Some(f) if f.function != "<unknown>" => Cow::Owned(f.function.to_string()),
             _ => Cow::Borrowed("<no-function>"),
         },
+        "path" | "stack.abs_path" => {
+            or(crash_frame().and_then(|f| f.abs_path.or(f.filename)), "<no-abs-path>")
+        }
+        "stack.filename" => {
+            or(crash_frame().and_then(|f| f.filename.or(f.abs_path)), "<no-filename>")
+        }
         "module" | "stack.module" => or(crash_frame().and_then(|f| f.module), "<no-module>"),
         "package" | "stack.package" => or(
             crash_frame()
@@ -301,7 +341,7 @@ fn default_variants<'a>(
     no_threads: bool,
 ) -> Variants<'a> {
     if !exceptions.is_empty() {
-        let v = chained_exception(exceptions, exception_stacks);
+        let v = chained_exception(event, exceptions, exception_stacks);
         if v.iter().any(Option::is_some) {
             return v;
         }
@@ -352,6 +392,9 @@ fn pick_thread<'a>(threads: &[&'a Map<String, Value>]) -> Option<&'a Map<String,
 struct ExceptionComponent<'a> {
     leaves: [Leaves<'a>; 2],
     stack: [bool; 2],
+    /// Whether the exception has a stack trace (with frames) at all. Sentry gives an exception
+    /// without one only an `app` variant, so in a chain it is missing from the `system` variant.
+    has_stacktrace: bool,
 }
 
 fn single_exception<'a>(
@@ -378,7 +421,12 @@ fn single_exception<'a>(
         .unwrap_or_default();
     let mut value: Option<Option<String>> = None; // computed at most once
     let stack_leaves = stack.map(Stack::variants).unwrap_or([None, None]);
-    let mut out = ExceptionComponent { leaves: [Vec::new(), Vec::new()], stack: [false, false] };
+    let has_stacktrace = stack_frames(exception).is_some_and(|f| f.iter().any(|v| !v.is_null()));
+    let mut out = ExceptionComponent {
+        leaves: [Vec::new(), Vec::new()],
+        stack: [false, false],
+        has_stacktrace,
+    };
     for (v, stack_leaves) in stack_leaves.into_iter().enumerate() {
         let leaves = &mut out.leaves[v];
         if let Some(s) = stack_leaves {
@@ -398,16 +446,33 @@ fn single_exception<'a>(
 }
 
 fn chained_exception<'a>(
+    event: &Map<String, Value>,
     exceptions: &[&'a Map<String, Value>],
     stacks: &[Option<Stack<'a>>],
 ) -> Variants<'a> {
     let components: Vec<ExceptionComponent<'a>> =
         exceptions.iter().zip(stacks).map(|(e, s)| single_exception(e, s.as_ref())).collect();
-    let selected = filter_exception_groups(exceptions, &components);
+    // Sentry keeps exception groups as they are for the Python SDK 3.x, whose change of
+    // exception-group data would otherwise have regrouped existing issues.
+    let python_sdk_3 = str_of(event, "platform") == Some("python")
+        && event
+            .get("sdk")
+            .and_then(|s| s.get("version"))
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with('3'));
+    let selected = if python_sdk_3 {
+        (0..exceptions.len()).collect()
+    } else {
+        filter_exception_groups(exceptions, &components)
+    };
     let mut out: [Leaves<'a>; 2] = [Vec::new(), Vec::new()];
     let mut stack = [false, false];
     for i in selected {
         for v in [APP, SYSTEM] {
+            // Sentry's components by variant: a stack-less exception has only `app`.
+            if v == SYSTEM && !components[i].has_stacktrace {
+                continue;
+            }
             out[v].extend(components[i].leaves[v].iter().cloned());
             stack[v] |= components[i].stack[v];
         }
@@ -444,8 +509,14 @@ fn filter_exception_groups(
             }
         }
     }
+    let mut seen: Vec<u64> = Vec::with_capacity(exceptions.len());
     for i in (0..exceptions.len()).rev() {
         let Some(id) = mech(i, "exception_id").and_then(|v| v.as_u64()) else { return all };
+        // Like Sentry: a duplicate id or an exception that is its own parent breaks the tree.
+        if seen.contains(&id) || mech(i, "parent_id").and_then(|v| v.as_u64()) == Some(id) {
+            return all;
+        }
+        seen.push(id);
         let n = node(&mut nodes, id);
         nodes[n].1 = Some(i);
         if let Some(parent) = mech(i, "parent_id").and_then(|v| v.as_u64()) {
@@ -474,6 +545,9 @@ fn filter_exception_groups(
     }
     let type_of = |i: usize| str_of(exceptions[i], "type").unwrap_or("None");
     top_level.sort_by(|a, b| type_of(*b).cmp(type_of(*a)));
+    // Sentry compares the components' reprs, which also show values that do not contribute:
+    // the exception value in particular, so `ValueError("a")` and `ValueError("b")` with the
+    // same stack trace are distinct (before, only contributing values were compared).
     let key = |i: usize| {
         let mut h = Md5::new();
         for v in [APP, SYSTEM] {
@@ -481,6 +555,9 @@ fn filter_exception_groups(
                 h.update(leaf.as_bytes());
             }
             h.update([0]);
+        }
+        if let Some(value) = str_of(exceptions[i], "value") {
+            h.update(normalize_message(value).as_bytes());
         }
         h.finalize()
     };
@@ -545,8 +622,8 @@ impl<'a> Stack<'a> {
                 };
                 FrameFacts {
                     function: function_name(f, platform).unwrap_or(Cow::Borrowed("<unknown>")),
-                    abs_path: str_of(f, "abs_path"),
-                    filename: str_of(f, "filename"),
+                    abs_path: frame_paths(f).0,
+                    filename: frame_paths(f).1,
                     module: str_of(f, "module"),
                     package: str_of(f, "package"),
                     family: Family::of(platform),
@@ -603,7 +680,7 @@ impl<'a> Stack<'a> {
             if single
                 && Family::of(platform) == Family::Javascript
                 && str_of(f, "function").is_none()
-                && str_of(f, "abs_path").is_some_and(is_url)
+                && frame_paths(f).0.is_some_and(is_url)
             {
                 c.contributes = false;
             }
@@ -647,8 +724,53 @@ fn is_url(path: &str) -> bool {
     ["blob:", "file:", "http:", "https:", "applewebdata:"].iter().any(|p| path.starts_with(p))
 }
 
-const RECURSION_FIELDS: [&str; 7] =
-    ["abs_path", "package", "module", "filename", "function", "lineno", "colno"];
+/// The frame fields that must be equal to the previous frame's for a recursive call (besides the
+/// paths, compared as [`frame_paths`] sees them); a `null` is the same as a missing field.
+const RECURSION_FIELDS: [&str; 5] = ["package", "module", "function", "lineno", "colno"];
+
+fn is_recursion(frame: &Map<String, Value>, prev: &Map<String, Value>) -> bool {
+    fn field<'a>(f: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
+        f.get(k).filter(|v| !v.is_null())
+    }
+    frame_paths(frame) == frame_paths(prev)
+        && RECURSION_FIELDS.iter().all(|k| field(frame, k) == field(prev, k))
+}
+
+/// A frame's `abs_path` and `filename` as Relay's normalization (`process_non_raw_frame`), which
+/// runs before Sentry groups, leaves them: without an `abs_path` the `filename` moves there, and
+/// a missing `filename` is the `abs_path` (the URL's path, without query string or fragment, for
+/// `http:`, `https:`, `file:` and `applewebdata:` URLs).
+fn frame_paths(frame: &Map<String, Value>) -> (Option<&str>, Option<&str>) {
+    match (str_of(frame, "abs_path"), str_of(frame, "filename")) {
+        (Some(abs_path), Some(filename)) => (Some(abs_path), Some(filename)),
+        (Some(path), None) | (None, Some(path)) => (Some(path), Some(url_path(path))),
+        (None, None) => (None, None),
+    }
+}
+
+/// The path of a URL (`/a/b.js` for `https://host/a/b.js?v=1#x`); the value itself when it is no
+/// URL or its path is empty or `/`.
+fn url_path(value: &str) -> &str {
+    let Some(rest) = ["http:", "https:", "file:", "applewebdata:"]
+        .iter()
+        .find_map(|scheme| value.strip_prefix(scheme))
+    else {
+        return value;
+    };
+    let rest = match rest.strip_prefix("//") {
+        Some(authority_and_path) => {
+            &authority_and_path
+                [authority_and_path.find(['/', '?', '#']).unwrap_or(authority_and_path.len())..]
+        }
+        None => rest,
+    };
+    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    if path.is_empty() || path == "/" {
+        value
+    } else {
+        path
+    }
+}
 
 /// The function a frame is grouped by, before platform cleanups: `function` (trimmed for native
 /// platforms) or `raw_function`; C# prefers `raw_function`.
@@ -659,64 +781,246 @@ fn function_name<'a>(frame: &'a Map<String, Value>, platform: &str) -> Option<Co
         return raw.or(function).map(Cow::Borrowed);
     }
     match (function, raw) {
-        (Some(f), None) if Family::of(platform) == Family::Native => Some(trim_native_function(f)),
+        (Some(f), None) if Family::of(platform) == Family::Native => {
+            Some(trim_native_function(f, platform))
+        }
         (Some(f), _) => Some(Cow::Borrowed(f)),
         (None, r) => r.map(Cow::Borrowed),
     }
 }
 
-/// Sentry's `trim_function_name` for native frames, simplified: template arguments become
-/// `<T>`, the parameter list (and what follows it) and the return type are dropped.
-pub fn trim_native_function(name: &str) -> Cow<'_, str> {
-    if name.starts_with("-[")
-        || name.starts_with("+[")
-        || name == "<redacted>"
-        || name == "<unknown>"
-    {
+/// Sentry's `trim_native_function_name` (`src/sentry/stacktraces/functions.py`), which Sentry
+/// applies to native frames without a `raw_function` before grouping: `[clone .cold]`
+/// annotations, C++ `const`/`&` trailers, parameter lists, return types and Rust hashes
+/// (`::h0123456789abcdef`) go, template and generic arguments become `<T>` (`Foo<int>::crash`
+/// ⇒ `Foo<T>::crash`), Rust trait impls keep their type (`<Foo as Bar>::baz` ⇒ `Foo::baz`), and
+/// compiler-specific lambda names become `lambda`.
+///
+/// (A port of Sentry's algorithm; it replaces a simplified version that, among others, turned
+/// `<Foo as Bar>::baz` into `<T>::baz`, kept Rust hashes and broke on `operator<<`.)
+pub fn trim_native_function<'a>(name: &'a str, platform: &str) -> Cow<'a, str> {
+    if name == "<redacted>" || name == "<unknown>" {
         return Cow::Borrowed(name);
     }
-    if !name.contains(['(', '<', ' ']) {
-        return Cow::Borrowed(name);
+    let function = name.trim();
+    if function.starts_with('[') || function.starts_with("+[") || function.starts_with("-[") {
+        return Cow::Borrowed(function);
     }
-    let name = name.replace("(anonymous namespace)", "`anonymous namespace'");
-    let mut out = String::with_capacity(name.len());
-    let mut depth_angle = 0usize;
-    let mut depth_paren = 0usize;
-    let mut params_seen = false;
-    let bytes: Vec<char> = name.chars().collect();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        let operator = out.ends_with("operator");
-        match c {
-            '<' if depth_paren == 0 && !operator => {
-                if depth_angle == 0 {
-                    out.push_str("<T>");
-                }
-                depth_angle += 1;
-            }
-            '>' if depth_paren == 0 && depth_angle > 0 => depth_angle -= 1,
-            '(' if depth_angle == 0 && !operator => {
-                // The parameter list: drop it and anything after it.
-                depth_paren += 1;
-                params_seen = true;
-            }
-            ')' if depth_paren > 0 => depth_paren -= 1,
-            _ if depth_angle > 0 || depth_paren > 0 => {}
-            _ if params_seen => {}
-            c => out.push(c),
+    // Nothing to trim: a single token without any of the markers handled below.
+    let plain = !function.is_empty()
+        && !function.contains(|c: char| c.is_whitespace() || "[({<&@$?⟨◯⟿〔".contains(c))
+        && !function.contains("::h")
+        && !function.contains("lambda")
+        && !function.ends_with("const");
+    if plain {
+        return Cow::Borrowed(function);
+    }
+    static CPP_TRAILER: LazyLock<Regex> = LazyLock::new(|| regex(r"(\bconst\b|&)$"));
+    static LAMBDA: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"\{lambda\(.*?\)#\d+\}|\blambda_[a-f0-9]{32}\b|\$_\d+\b"));
+    static ANON_NAMESPACE: LazyLock<Regex> = LazyLock::new(|| regex(r"\?A0x[a-f0-9]{8}::"));
+    static RUST_HASH: LazyLock<Regex> = LazyLock::new(|| regex(r"::h[a-z0-9]{16}$"));
+    static GNU_VERSION: LazyLock<Regex> = LazyLock::new(|| regex(r"@@?GLIBC_([0-9.]+)$"));
+    static WINDECL: LazyLock<Regex> = LazyLock::new(|| regex(r"^@?(.*?)@[0-9]+$"));
+
+    fn brackets(value: &str, _start: usize) -> String {
+        if value.starts_with("clone .") {
+            String::new()
+        } else {
+            format!("[{value}]")
         }
-        i += 1;
     }
-    // The return type: whatever precedes the last top-level space.
-    let trimmed = match out.trim().rsplit_once(' ') {
-        Some((_, name)) if !name.is_empty() => name.to_owned(),
-        _ => out.trim().to_owned(),
+    fn args(value: &str, _start: usize) -> String {
+        match value.trim() {
+            v @ ("anonymous namespace" | "operator") => format!("({v})"),
+            _ => String::new(),
+        }
+    }
+    fn generics(value: &str, start: usize) -> String {
+        if value == "lambda" || LAMBDA.find(value).is_some_and(|m| m.start() == 0) {
+            return format!("<{value}>");
+        }
+        if start > 0 {
+            return "<T>".to_owned();
+        }
+        // Rust `<Foo as Bar>::baz`: keep the type (the trait for a blanket `<T as Bar>`).
+        let value = match value.as_bytes() {
+            [c, b' ', b'a', b's', b' ', ..] if c.is_ascii_uppercase() => &value[5..],
+            _ => value,
+        };
+        let value = replace_enclosed(value, '<', '>', generics);
+        match value.split_once(" as ") {
+            Some((head, _)) => head.to_owned(),
+            None => value,
+        }
+    }
+
+    let mut f = replace_enclosed(function, '[', ']', brackets);
+    f.truncate(f.trim_end().len());
+    while let Some(m) = CPP_TRAILER.find(&f) {
+        f.truncate(m.start());
+        f.truncate(f.trim_end().len());
+    }
+    // Markers that would confuse the bracket balancing, restored at the end.
+    let mut f = f
+        .replace("operator<<", "operator⟨⟨")
+        .replace("operator<", "operator⟨")
+        .replace("operator()", "operator◯")
+        .replace("operator->", "operator⟿")
+        .replace(" -> ", " ⟿ ")
+        .replace("`anonymous namespace'", "〔anonymousnamespace〕");
+    if f.contains("lambda") || f.contains("$_") {
+        f = LAMBDA.replace_all(&f, "lambda").into_owned();
+    }
+    if f.contains("?A0x") {
+        f = ANON_NAMESPACE.replace_all(&f, "〔anonymousnamespace〕::").into_owned();
+    }
+    let f = replace_enclosed(&f, '(', ')', args);
+    let f = replace_enclosed(&f, '<', '>', generics);
+    let is_thunk = f.contains("thunk for ");
+    let mut tokens = split_function_tokens(&f);
+    if tokens.len() > 1 && tokens.last().is_some_and(|t| t == "<T>") {
+        tokens.pop();
+        if let Some(last) = tokens.last_mut() {
+            last.push_str(" <T>");
+        }
+    }
+    // Python-style indexing (negative from the end), `None` when out of range.
+    let at = |i: isize| -> Option<&String> {
+        let i = if i < 0 { tokens.len() as isize + i } else { i };
+        usize::try_from(i).ok().and_then(|i| tokens.get(i))
     };
-    if trimmed.is_empty() {
-        return Cow::Owned(name);
+    let last = tokens.last();
+    let func_token: Option<String> = if f.contains("initialization expression of") {
+        // Swift initializer expression: the token after the last `of` (`static` skipped).
+        let of = tokens.iter().rposition(|t| t == "of");
+        let token = of.and_then(|i| {
+            let t = tokens.get(i + 1)?;
+            if t == "static" {
+                tokens.get(i + 2)
+            } else {
+                Some(t)
+            }
+        });
+        token.map(|t| format!("initializer expression of {}", t.strip_prefix(':').unwrap_or(t)))
+    } else if let Some(arrow) = tokens.iter().rposition(|t| t == "⟿") {
+        // Swift `name -> Result`: the token before the last arrow (`throws` skipped).
+        let arrow = arrow as isize;
+        match at(arrow - 1) {
+            Some(t) if t == "throws" => at(arrow - 2).or(last).cloned(),
+            t => t.or(last).cloned(),
+        }
+    } else {
+        last.cloned()
+    };
+    let mut function: Cow<'a, str> = match func_token.filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let token = if token.starts_with('@') && matches!(platform, "cocoa" | "swift") {
+                // A Swift attribute instead of a name: an anonymous function.
+                format!("{}closure", if is_thunk { "thunk for " } else { "" })
+            } else if tokens.iter().any(|t| t == "closure") && token != "closure" {
+                format!("closure in {token}")
+            } else {
+                token
+            };
+            Cow::Owned(
+                token
+                    .replace('⟨', "<")
+                    .replace('◯', "()")
+                    .replace('⟿', "->")
+                    .replace("〔anonymousnamespace〕", "`anonymous namespace'"),
+            )
+        }
+        None => Cow::Borrowed(name),
+    };
+    if function.contains("::h") {
+        function = Cow::Owned(RUST_HASH.replace(&function, "").into_owned());
     }
-    Cow::Owned(trimmed)
+    if function.contains("@GLIBC_") {
+        function = Cow::Owned(GNU_VERSION.replace(&function, "").into_owned());
+    }
+    if function.contains('@') {
+        function = Cow::Owned(WINDECL.replace(&function, "${1}").into_owned());
+    }
+    function
+}
+
+/// Sentry's `replace_enclosed_string`: each outermost `open`…`close` section is replaced by
+/// `replace(inner text, char index of the opening)`; text after an unbalanced close is dropped.
+fn replace_enclosed(
+    s: &str,
+    open: char,
+    close: char,
+    replace: fn(&str, usize) -> String,
+) -> String {
+    if !s.contains(open) {
+        return s.to_owned();
+    }
+    let mut depth = 0i64;
+    let mut out = String::with_capacity(s.len());
+    let mut pair_start: Option<(usize, usize)> = None; // (char index, byte index after `open`)
+    for (char_idx, (byte_idx, c)) in s.char_indices().enumerate() {
+        if c == open {
+            if depth == 0 {
+                pair_start = Some((char_idx, byte_idx + c.len_utf8()));
+            }
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+            if depth == 0 {
+                if let Some((start_char, start_byte)) = pair_start {
+                    out.push_str(&replace(&s[start_byte..byte_idx], start_char));
+                }
+            }
+        } else if depth == 0 {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Sentry's `split_func_tokens`: whitespace-separated tokens, bracketed sections kept whole.
+fn split_function_tokens(s: &str) -> Vec<String> {
+    let breaks = |c: char| c.is_whitespace() || matches!(c, '(' | '{' | '<' | '[');
+    if !s.is_empty() && !s.contains(breaks) {
+        return vec![s.to_owned()];
+    }
+    let closing = |c: char| match c {
+        '(' => Some(')'),
+        '{' => Some('}'),
+        '[' => Some(']'),
+        '<' => Some('>'),
+        _ => None,
+    };
+    let mut tokens = Vec::new();
+    let mut buf = String::new();
+    let mut stack: Vec<char> = Vec::new();
+    let mut end = 0;
+    for (idx, c) in s.char_indices() {
+        let next = idx + c.len_utf8();
+        if let Some(close) = closing(c) {
+            stack.push(close);
+        } else if stack.last() == Some(&c) {
+            stack.pop();
+            if stack.is_empty() {
+                buf.push_str(&s[end..next]);
+                end = next;
+            }
+        } else if stack.is_empty() {
+            if c.is_whitespace() {
+                if !buf.is_empty() {
+                    tokens.push(std::mem::take(&mut buf));
+                }
+            } else {
+                buf.push_str(&s[end..next]);
+            }
+            end = next;
+        }
+    }
+    if !buf.is_empty() {
+        tokens.push(buf);
+    }
+    tokens
 }
 
 fn frame_components<'a>(
@@ -725,7 +1029,7 @@ fn frame_components<'a>(
     prev: Option<&Map<String, Value>>,
 ) -> FrameComponents<'a> {
     let family = Family::of(platform);
-    let abs_path = str_of(frame, "abs_path");
+    let (abs_path, frame_filename) = frame_paths(frame);
     let mut leaves: Vec<Cow<'a, str>> = Vec::with_capacity(3);
 
     // module
@@ -744,7 +1048,7 @@ fn frame_components<'a>(
     // filename
     let mut filename: Option<Cow<'a, str>> = None;
     if module.is_none() {
-        if let Some(f) = str_of(frame, "filename") {
+        if let Some(f) = frame_filename {
             let base = f.rsplit(['/', '\\']).next().unwrap_or(f);
             let base: Cow<'a, str> = if base.chars().any(char::is_uppercase) {
                 Cow::Owned(base.to_lowercase())
@@ -821,7 +1125,7 @@ fn frame_components<'a>(
         }
     }
     if let Some(prev) = prev {
-        if RECURSION_FIELDS.iter().all(|k| frame.get(*k) == prev.get(*k)) {
+        if is_recursion(frame, prev) {
             contributes = false;
         }
     }
@@ -861,62 +1165,40 @@ fn strip_erb_suffix(func: Cow<'_, str>) -> Cow<'_, str> {
     func
 }
 
-/// Replaces `marker<digits>` (optionally requiring hex digits) after each occurrence of `marker`
-/// with `marker<auto>`.
-fn replace_after(s: &str, marker: &str, accept: impl Fn(&str) -> usize) -> Option<String> {
-    if !s.contains(marker) {
-        return None;
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    let mut changed = false;
-    while let Some(p) = rest.find(marker) {
-        let after = &rest[p + marker.len()..];
-        let n = accept(after);
-        out.push_str(&rest[..p + marker.len()]);
-        if n > 0 {
-            out.push_str("<auto>");
-            changed = true;
-        }
-        rest = &after[n..];
-    }
-    out.push_str(rest);
-    changed.then_some(out)
+/// A pattern of this module (all are valid; a typo fails every grouping test).
+fn regex(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("grouping pattern {pattern}: {e}"))
 }
 
-fn digits(s: &str) -> usize {
-    s.bytes().take_while(u8::is_ascii_digit).count()
-}
+/// Sentry's Java codegen markers (`newstyle.py`), each replaced by `<first group><auto>`.
+static JAVA_CODEGEN: LazyLock<[Regex; 7]> = LazyLock::new(|| {
+    [
+        r"(sun\.reflect\.Generated(?:Serialization)?ConstructorAccessor)\d+",
+        r"(\$\$[\w_]+?CGLIB\$\$)[a-fA-F0-9]+(_[0-9]+)?",
+        r"(\$\$_javassist)(?:_seam)?(?:_[0-9]+)?",
+        r"(\$fn__)\d+",
+        r"(\$\$?EnhancerBy[\w_]+?\$?\$)[a-fA-F0-9]+(_[0-9]+)?",
+        r"(\$\$?FastClassBy[\w_]+?\$?\$)[a-fA-F0-9]+(_[0-9]+)?",
+        r"(\$\$?HibernateProxy\$?\$)\w+(_[0-9]+)?",
+    ]
+    .map(regex)
+});
+const JAVASSIST: usize = 2;
 
-/// Java javassist: `$$_javassist(_seam)?(_N)?` → `$$_javassist<auto>`.
+/// Java javassist: `$$_javassist(_seam)?(_N)?` → `$$_javassist<auto>` (Sentry substitutes even
+/// an empty suffix).
 fn clean_javassist(s: Cow<'_, str>) -> Cow<'_, str> {
-    let accept = |a: &str| {
-        let seam = if a.starts_with("_seam") { 5 } else { 0 };
-        let rest = &a[seam..];
-        let n = if rest.starts_with('_') && digits(&rest[1..]) > 0 {
-            1 + digits(&rest[1..])
-        } else {
-            0
-        };
-        seam + n
-    };
-    // Sentry substitutes even an empty suffix, which changes nothing visible but `<auto>`.
-    if !s.contains("$$_javassist") {
-        return s;
+    match JAVA_CODEGEN[JAVASSIST].replace_all(&s, "${1}<auto>") {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(cleaned) => Cow::Owned(cleaned),
     }
-    let mut out = String::with_capacity(s.len() + 6);
-    let mut rest: &str = &s;
-    while let Some(p) = rest.find("$$_javassist") {
-        let end = p + "$$_javassist".len();
-        out.push_str(&rest[..end]);
-        out.push_str("<auto>");
-        rest = &rest[end + accept(&rest[end..])..];
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
 }
 
-/// Sentry's Java module cleanups: reflection accessors, CGLIB, javassist, clojure `$fn__N`.
+/// Sentry's Java module cleanups: reflection accessors, CGLIB, javassist, clojure `$fn__N`,
+/// Guice/CGLIB `$$EnhancerBy…$$<hex>` and `$$FastClassBy…$$<hex>`, Hibernate proxies.
+///
+/// (With Sentry's regexes: the hand-written version this replaces left `$$EnhancerBy…` and
+/// `$$FastClassBy…` markers and `$$HibernateProxy$$…` in place.)
 fn clean_java_module(m: &str) -> Cow<'_, str> {
     for prefix in
         ["sun.reflect.GeneratedMethodAccessor", "jdk.internal.reflect.GeneratedMethodAccessor"]
@@ -926,55 +1208,9 @@ fn clean_java_module(m: &str) -> Cow<'_, str> {
         }
     }
     let mut out: Cow<'_, str> = Cow::Borrowed(m);
-    for marker in [
-        "sun.reflect.GeneratedSerializationConstructorAccessor",
-        "sun.reflect.GeneratedConstructorAccessor",
-    ] {
-        if let Some(s) = replace_after(&out, marker, digits) {
-            out = Cow::Owned(s);
-        }
-    }
-    // CGLIB: `$$<word>CGLIB$$<hex>(_<digits>)?`.
-    if out.contains("CGLIB$$") {
-        let mut s = String::with_capacity(out.len());
-        let mut rest: &str = &out;
-        while let Some(p) = rest.find("CGLIB$$") {
-            let head = &rest[..p];
-            let end = p + "CGLIB$$".len();
-            let word_ok = head.rfind("$$").is_some_and(|d| {
-                let w = &head[d + 2..];
-                !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || c == '_')
-            });
-            let hex = rest[end..].bytes().take_while(u8::is_ascii_hexdigit).count();
-            s.push_str(&rest[..end]);
-            if word_ok && hex > 0 {
-                s.push_str("<auto>");
-                let after = &rest[end + hex..];
-                let n = if after.starts_with('_') && digits(&after[1..]) > 0 {
-                    1 + digits(&after[1..])
-                } else {
-                    0
-                };
-                rest = &after[n..];
-            } else {
-                rest = &rest[end..];
-            }
-        }
-        s.push_str(rest);
-        out = Cow::Owned(s);
-    }
-    if out.contains("$$_javassist") {
-        out = Cow::Owned(clean_javassist(out).into_owned());
-    }
-    if let Some(s) = replace_after(&out, "$fn__", digits) {
-        out = Cow::Owned(s);
-    }
-    // Hibernate proxies and other `$$EnhancerBy…$$<hex>` / `$$FastClassBy…$$<hex>` markers.
-    for marker in ["$HibernateProxy$"] {
-        if let Some(s) = replace_after(&out, marker, |a| {
-            a.bytes().take_while(|b| b.is_ascii_alphanumeric()).count()
-        }) {
-            out = Cow::Owned(s);
+    for re in JAVA_CODEGEN.iter() {
+        if let Cow::Owned(cleaned) = re.replace_all(&out, "${1}<auto>") {
+            out = Cow::Owned(cleaned);
         }
     }
     out
@@ -1003,10 +1239,23 @@ pub fn default_in_app(frame: &Map<String, Value>, platform: &str) -> Option<bool
         "javascript" | "node" => {
             p.contains("node_modules") || p.starts_with("node:") || p.starts_with("internal/")
         }
-        "rust" | "native" => {
+        // Every native platform (Sentry's `family:native`: `native`, `c`, `cocoa`, `objc`,
+        // `swift`) and `rust`. Besides Cargo's and rustc's sources and Rust's standard library,
+        // the system library locations and Rust runtime symbols of Sentry's base stack-trace
+        // rules (`all-platforms@2023-01-11`: `package:/usr/lib/** -app`, `package:/lib/** -app`,
+        // `path:/usr/local/lib/** -app`, `function:__rust_* -app`, ...) are not in-app; before,
+        // only `rust` and `native` were checked, and never the `package` (the binary image).
+        _ if platform == "rust" || Family::of(platform) == Family::Native => {
+            let package = package.map(|p| p.replace('\\', "/"));
+            let package = package.as_deref().unwrap_or("");
             p.contains("/.cargo/registry/")
                 || p.contains("/rustc/")
                 || p.contains("/.cargo/git/")
+                || p.starts_with("/usr/local/lib/")
+                || p.starts_with("/usr/local/Cellar/")
+                || ["/usr/lib/", "/lib/"].iter().any(|dir| package.starts_with(dir))
+                || package.starts_with("linux-gate.so")
+                || function.is_some_and(|f| f.starts_with("__rust_") || f == "rust_begin_unwind")
                 || [module, function].iter().flatten().any(|m| {
                     let m = m.trim_start_matches('<');
                     ["std::", "core::", "alloc::"].iter().any(|prefix| m.starts_with(prefix))
@@ -1069,3 +1318,6 @@ pub fn apply_default_in_app(event: &mut Map<String, Value>) {
     }
     fix(event.get_mut("stacktrace"));
 }
+
+#[cfg(test)]
+mod tests;
