@@ -34,7 +34,26 @@ pub enum EnvelopeError {
     /// A `length` that is not a non-negative integer.
     #[error("invalid item length")]
     InvalidLength,
+    /// More than [`MAX_ITEMS`] items.
+    #[error("more than {MAX_ITEMS} items")]
+    TooManyItems,
+    /// Header lines (the envelope's and the items' together) of more than
+    /// [`MAX_HEADERS_SIZE`] bytes.
+    #[error("headers larger than {MAX_HEADERS_SIZE} bytes")]
+    HeadersTooLarge,
 }
+
+/// Most items in one envelope. Relay's per-type limits add up to a few hundred (100 sessions,
+/// 100 client reports, 30 attachments, one of most other types) and SDKs send a handful; items
+/// of unknown types have no limit there, but each costs memory and a counted outcome here, so a
+/// flood of them (a 200 MiB envelope holds fifteen million) is refused as malformed.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// Most bytes of header lines in one envelope, all headers together. Headers are read into JSON
+/// values, which take up to thirty times the bytes of compact JSON such as `[0,0,0,...]`: without
+/// this cap a 150 KiB gzip request inflating to a 150 MiB header takes gigabytes. SDK headers
+/// are a few hundred bytes to a few KiB.
+pub const MAX_HEADERS_SIZE: usize = 1024 * 1024;
 
 /// The type of an envelope item. Unknown types are kept by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +132,8 @@ impl Envelope<'_> {
 /// Reads the first header line of an envelope only: enough to authenticate a tunnelled envelope
 /// by its `dsn` before the rest is looked at.
 pub fn parse_headers_only(bytes: &[u8]) -> Result<Map<String, Value>, EnvelopeError> {
-    read_header(bytes, 0).map(|(headers, _)| headers)
+    let mut budget = MAX_HEADERS_SIZE;
+    read_header(bytes, 0, &mut budget).map(|(headers, _)| headers)
 }
 
 /// Frames a whole envelope.
@@ -121,7 +141,8 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     if bytes.is_empty() {
         return Err(EnvelopeError::Empty);
     }
-    let (headers, mut pos) = read_header(bytes, 0)?;
+    let mut header_budget = MAX_HEADERS_SIZE;
+    let (headers, mut pos) = read_header(bytes, 0, &mut header_budget)?;
     let mut items = Vec::new();
     while pos < bytes.len() {
         // Blank lines (and other whitespace) before an item header are tolerated, as Relay's
@@ -129,7 +150,10 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
         let Some(start) = bytes[pos..].iter().position(|b| !b.is_ascii_whitespace()) else {
             break;
         };
-        let (item_headers, header_end) = read_header(bytes, pos + start)?;
+        if items.len() == MAX_ITEMS {
+            return Err(EnvelopeError::TooManyItems);
+        }
+        let (item_headers, header_end) = read_header(bytes, pos + start, &mut header_budget)?;
         let ty = match item_headers.get("type").and_then(Value::as_str) {
             Some(name) => ItemType::parse(name),
             None => return Err(EnvelopeError::MissingItemType),
@@ -165,15 +189,28 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
 }
 
 /// Reads one JSON header object starting at `pos`. Returns it and the position just past the
-/// newline that must follow it (or the end of the input).
-fn read_header(bytes: &[u8], pos: usize) -> Result<(Map<String, Value>, usize), EnvelopeError> {
-    let mut stream = serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Header>();
+/// newline that must follow it (or the end of the input). The header may take at most `budget`
+/// bytes, which it then uses up.
+fn read_header(
+    bytes: &[u8],
+    pos: usize,
+    budget: &mut usize,
+) -> Result<(Map<String, Value>, usize), EnvelopeError> {
+    // The parser only sees the budget's worth of bytes: a longer header ends early, as if cut.
+    let window_end = pos.saturating_add(*budget).min(bytes.len());
+    let cut = window_end < bytes.len();
+    let mut stream =
+        serde_json::Deserializer::from_slice(&bytes[pos..window_end]).into_iter::<Header>();
     let map = match stream.next() {
         Some(Ok(Header(map))) => map,
+        Some(Err(err)) if cut && err.is_eof() => return Err(EnvelopeError::HeadersTooLarge),
         Some(Err(err)) => return Err(EnvelopeError::InvalidHeader(err.to_string())),
+        None if cut => return Err(EnvelopeError::HeadersTooLarge),
         None => return Err(EnvelopeError::InvalidHeader("missing header".into())),
     };
-    let end = pos + stream.byte_offset();
+    let consumed = stream.byte_offset();
+    *budget -= consumed;
+    let end = pos + consumed;
     match bytes.get(end) {
         None => Ok((map, end)),
         Some(b'\n') => Ok((map, end + 1)),
@@ -420,6 +457,35 @@ mod tests {
     #[test]
     fn rejects_invalid_utf8_in_header() {
         assert!(matches!(parse(b"{\"dsn\":\"\xff\"}\n"), Err(EnvelopeError::InvalidHeader(_))));
+    }
+
+    #[test]
+    fn refuses_more_than_max_items() {
+        let item = "{\"type\":\"x\"}\n\n";
+        let at_limit = format!("{{}}\n{}", item.repeat(MAX_ITEMS));
+        assert_eq!(parse(at_limit.as_bytes()).expect("at the limit").items.len(), MAX_ITEMS);
+        let over = format!("{{}}\n{}", item.repeat(MAX_ITEMS + 1));
+        assert_eq!(parse(over.as_bytes()), Err(EnvelopeError::TooManyItems));
+    }
+
+    #[test]
+    fn refuses_headers_larger_than_max_headers_size_together() {
+        // One envelope header too large on its own, for `parse` and `parse_headers_only`.
+        let big = format!("{{\"x\":[{}0]}}\n", "0,".repeat(MAX_HEADERS_SIZE / 2));
+        assert_eq!(parse(big.as_bytes()), Err(EnvelopeError::HeadersTooLarge));
+        assert_eq!(parse_headers_only(big.as_bytes()), Err(EnvelopeError::HeadersTooLarge));
+        // Item headers that fit one by one but not together.
+        let pad = "a".repeat(MAX_HEADERS_SIZE / 4);
+        let item = format!("{{\"type\":\"x\",\"pad\":\"{pad}\"}}\n\n");
+        assert!(parse(format!("{{}}\n{}", item.repeat(3)).as_bytes()).is_ok());
+        assert_eq!(
+            parse(format!("{{}}\n{}", item.repeat(4)).as_bytes()),
+            Err(EnvelopeError::HeadersTooLarge)
+        );
+        // A header that ends exactly where the budget does is fine.
+        let exact = format!("{{\"pad\":\"{}\"}}", "a".repeat(MAX_HEADERS_SIZE - 10));
+        assert_eq!(exact.len(), MAX_HEADERS_SIZE);
+        assert!(parse(format!("{exact}\n").as_bytes()).is_ok());
     }
 
     #[test]

@@ -169,6 +169,7 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     }
 
     super::trim::trim_event(event, &mut errors);
+    default_breadcrumb_fields(event);
 
     if !errors.is_empty() {
         match event.get_mut("errors") {
@@ -177,6 +178,34 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
                 event.insert("errors".into(), Value::Array(errors));
             }
         }
+    }
+}
+
+/// Relay's breadcrumb defaults: an empty or missing `type` is `default`, a missing or unknown
+/// `level` is `info`. SDKs leave both out when they are the defaults (the Rust SDK always
+/// does), so without this a stored breadcrumb has no level at all. Runs after trimming, which
+/// turns a bare list of breadcrumbs into `{values}`.
+fn default_breadcrumb_fields(event: &mut Map<String, Value>) {
+    let Some(values) = event
+        .get_mut("breadcrumbs")
+        .and_then(|b| b.get_mut("values"))
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for crumb in values.iter_mut().filter_map(Value::as_object_mut) {
+        if crumb.get("type").and_then(Value::as_str).is_none_or(str::is_empty) {
+            crumb.insert("type".into(), json!("default"));
+        }
+        let level = crumb.get("level").and_then(Value::as_str).map(str::to_ascii_lowercase);
+        let level = match level.as_deref() {
+            Some(
+                known @ ("fatal" | "critical" | "error" | "err" | "warning" | "warn" | "info"
+                | "log" | "debug" | "trace"),
+            ) => normalize_level(known),
+            _ => "info",
+        };
+        crumb.insert("level".into(), json!(level));
     }
 }
 
@@ -445,6 +474,22 @@ mod tests {
     }
 
     #[test]
+    fn breadcrumbs_get_relays_default_type_and_level() {
+        let event = process_json(json!({"breadcrumbs": [
+            {"message": "a"},
+            {"message": "b", "type": "http", "level": "warn"},
+            {"message": "c", "type": "", "level": "nonsense"},
+            "not an object"
+        ]}));
+        let data: Value = serde_json::from_str(&event.data).expect("JSON");
+        let values = &data["breadcrumbs"]["values"];
+        assert_eq!((&values[0]["type"], &values[0]["level"]), (&json!("default"), &json!("info")));
+        assert_eq!((&values[1]["type"], &values[1]["level"]), (&json!("http"), &json!("warning")));
+        assert_eq!((&values[2]["type"], &values[2]["level"]), (&json!("default"), &json!("info")));
+        assert_eq!(values[3], "not an object");
+    }
+
+    #[test]
     fn exception_may_be_a_bare_object_or_a_list() {
         let bare = process_json(json!({"exception": {"type": "E", "value": "v"}}));
         let list = process_json(json!({"exception": [{"type": "E", "value": "v"}]}));
@@ -536,6 +581,12 @@ mod tests {
     fn non_objects_and_bad_json_are_refused() {
         assert_eq!(process(b"[1]", &ctx()).map(|_| ()), Err(EventError::NotAnObject));
         assert!(matches!(process(b"{", &ctx()), Err(EventError::InvalidJson(_))));
+        // Relay's text: the parser's error in `Debug` form.
+        let err = process(b"{\"a\": tru", &ctx()).map(|_| ()).expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "invalid JSON data: Error(\"EOF while parsing a value\", line: 1, column: 9)"
+        );
     }
 
     #[test]

@@ -253,9 +253,68 @@ async fn key_rate_limit_and_disabling_are_set_through_the_api() {
     let refused = post(envelope(4)).await.expect("HTTP");
     assert_eq!(refused.status(), 403);
     let detail: Value = refused.json().await.expect("JSON error");
-    assert_eq!(detail["detail"], "event submission rejected with_reason: ProjectKey");
+    assert_eq!(detail["detail"], "event submission rejected with_reason: ProjectId");
 
     let (status, _) =
         server.put(&key_path, &token, json!({"rateLimit": {"count": 5, "window": 0}})).await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_sdks_get_relays_cors_answers_and_allowed_domains_apply() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Frontend").await;
+    let (_, keys) = server.get("/api/0/projects/cairn/frontend/keys/", &token).await;
+    let key = keys[0]["id"].as_str().expect("key id").to_owned();
+    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let store_url =
+        format!("{}/api/{project_id}/store/?sentry_key={key}&sentry_version=7", server.url);
+
+    // The preflight a browser sends before a POST with custom headers.
+    let preflight = server
+        .http
+        .request(reqwest::Method::OPTIONS, &store_url)
+        .header("Origin", "https://app.example.com")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type, x-sentry-auth")
+        .send()
+        .await
+        .expect("HTTP");
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let header = |name: &str| {
+        preflight.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+    assert_eq!(header("access-control-allow-origin"), "*");
+    assert!(header("access-control-allow-methods").contains("POST"));
+    assert!(header("access-control-allow-headers").contains("x-sentry-auth"));
+    assert_eq!(header("access-control-max-age"), "3600");
+
+    let post = |origin: &'static str| {
+        server
+            .http
+            .post(&store_url)
+            .header("Origin", origin)
+            .header("Content-Type", "text/plain")
+            .body(r#"{"message":"from the browser"}"#)
+            .send()
+    };
+    let accepted = post("https://app.example.com").await.expect("HTTP");
+    assert_eq!(accepted.status(), 200);
+    let exposed = accepted.headers()["access-control-expose-headers"].to_str().expect("ASCII");
+    assert!(
+        exposed.contains("x-sentry-rate-limits") && exposed.contains("retry-after"),
+        "{exposed}"
+    );
+
+    // Only the project's allowed domains may send once they are set.
+    let settings = json!({"allowedDomains": ["*.example.com"]});
+    let (status, body) = server.put("/api/0/projects/cairn/frontend/", &token, settings).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["allowedDomains"], json!(["*.example.com"]));
+    assert_eq!(post("https://app.example.com").await.expect("HTTP").status(), 200);
+    let refused = post("https://evil.example.net").await.expect("HTTP");
+    assert_eq!(refused.status(), 403);
+    let detail: Value = refused.json().await.expect("JSON error");
+    assert_eq!(detail["detail"], "event submission rejected with_reason: Cors");
 }

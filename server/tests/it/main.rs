@@ -3,7 +3,10 @@
 //! `sentry` crate as the client and headless Chromium for the dashboard.
 
 mod api;
+mod bad_input;
 mod browser;
 mod common;
+mod durability;
 mod ingest;
+mod sdk_crate;
 mod sdk_fixtures;

@@ -16,36 +16,45 @@ pub struct SentryAuth {
     pub version: u32,
 }
 
-/// Reads the credentials from the headers and query string. `Ok(None)` when there are none
-/// (the caller may still find a `dsn` in an envelope header).
+/// Reads the credentials from the headers and query string, as Relay's `auth_from_parts` does:
+/// each place is read in turn, a second place holding credentials is refused before it is
+/// parsed, and the key and version are checked last. `Ok(None)` when there are none (the
+/// caller may still find a `dsn` in an envelope header).
 pub fn from_request(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Option<SentryAuth>, IngestError> {
-    let mut found: Vec<SentryAuth> = Vec::new();
-    if let Some(value) = headers.get("x-sentry-auth") {
-        let value = value.to_str().map_err(|_| IngestError::BadAuthHeader)?;
-        if let Some(auth) = parse_sentry_header(value)? {
-            found.push(auth);
-        }
+    // A header value that is not visible ASCII cannot hold credentials: Relay skips it, as it
+    // skips a header of another scheme.
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let authorization = text(header::AUTHORIZATION.as_str());
+    let mut found: Option<RawAuth> = None;
+    if let Some(rest) = text("x-sentry-auth").and_then(sentry_scheme) {
+        found = Some(parse_sentry_pairs(rest)?);
     }
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().map_err(|_| IngestError::BadAuthHeader)?;
-        if let Some(auth) = parse_sentry_header(value)? {
-            found.push(auth);
-        } else if let Some(auth) = parse_basic(value)? {
-            found.push(auth);
-        }
+    if let Some(rest) = authorization.and_then(sentry_scheme) {
+        refuse_second(found.is_some())?;
+        found = Some(parse_sentry_pairs(rest)?);
     }
+    if let Some(auth) = authorization.and_then(parse_basic) {
+        refuse_second(found.is_some())?;
+        found = Some(auth);
+    }
+    // Any query string that mentions `sentry_` is read as credentials; without a key they are
+    // bad ones.
     if let Some(query) = query.filter(|q| q.contains("sentry_")) {
-        if let Some(auth) = from_pairs(form_urlencoded::parse(query.as_bytes()))? {
-            found.push(auth);
-        }
+        refuse_second(found.is_some())?;
+        found = Some(from_pairs(form_urlencoded::parse(query.as_bytes()))?);
     }
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.pop()),
-        _ => Err(IngestError::MultipleAuth),
+    found.map(RawAuth::validate).transpose()
+}
+
+/// Relay refuses a second place with credentials before it even reads it.
+fn refuse_second(already_found: bool) -> Result<(), IngestError> {
+    if already_found {
+        Err(IngestError::MultipleAuth)
+    } else {
+        Ok(())
     }
 }
 
@@ -60,60 +69,72 @@ pub fn from_dsn(dsn: &str) -> Result<(SentryAuth, String), IngestError> {
     Ok((SentryAuth { public_key, version: 7 }, project_id.to_owned()))
 }
 
-/// `Sentry sentry_key=..., sentry_version=7` (the scheme is case-insensitive). `None` when the
-/// header uses another scheme.
-fn parse_sentry_header(value: &str) -> Result<Option<SentryAuth>, IngestError> {
-    let value = value.trim();
-    let Some((scheme, rest)) = value.split_once(' ') else {
-        return Ok(None);
-    };
-    if !scheme.eq_ignore_ascii_case("sentry") {
-        return Ok(None);
+/// The rest of a `Sentry sentry_key=..., sentry_version=7` header (the scheme is
+/// case-insensitive); `None` for other schemes.
+fn sentry_scheme(value: &str) -> Option<&str> {
+    let scheme = value.get(..7)?;
+    scheme.eq_ignore_ascii_case("sentry ").then(|| &value[7..])
+}
+
+/// `key=value` pairs separated by commas, trimmed; a pair without `=` is skipped and anything
+/// after a second `=` is ignored (sentry-types' `Auth::from_str`, which Relay uses).
+fn parse_sentry_pairs(rest: &str) -> Result<RawAuth, IngestError> {
+    from_pairs(rest.split(',').filter_map(|pair| {
+        let mut parts = pair.split('=');
+        Some((parts.next()?.trim(), parts.next()?.trim()))
+    }))
+}
+
+/// `Authorization: Basic base64(<public_key>:<anything>)`. Relay ignores a Basic header it
+/// cannot decode, or one without a colon or without a key, as if it were absent.
+fn parse_basic(value: &str) -> Option<RawAuth> {
+    if !value.get(..6)?.eq_ignore_ascii_case("basic ") {
+        return None;
     }
-    let pairs = rest.split(',').filter_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        Some((k.trim().into(), v.trim().into()))
-    });
-    from_pairs::<std::borrow::Cow<'_, str>>(pairs)?.map(Some).ok_or(IngestError::BadAuthHeader)
+    let decoded = base64::engine::general_purpose::STANDARD.decode(value[6..].trim()).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (key, _) = decoded.split_once(':')?;
+    from_pairs(std::iter::once(("sentry_key", key))).ok()
 }
 
-/// `Authorization: Basic base64(<public_key>:<anything>)`.
-fn parse_basic(value: &str) -> Result<Option<SentryAuth>, IngestError> {
-    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))
-    else {
-        return Ok(None);
-    };
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| IngestError::BadAuthHeader)?;
-    let decoded = String::from_utf8(decoded).map_err(|_| IngestError::BadAuthHeader)?;
-    let key = decoded.split(':').next().unwrap_or_default();
-    Ok(Some(SentryAuth { public_key: validate_key(key)?, version: 7 }))
+/// Credentials as read, before the key and the version are checked.
+struct RawAuth {
+    key: String,
+    version: u32,
 }
 
-fn from_pairs<S: AsRef<str>>(
-    pairs: impl Iterator<Item = (S, S)>,
-) -> Result<Option<SentryAuth>, IngestError> {
-    let mut key = None;
+impl RawAuth {
+    /// Relay checks the key first, then the protocol version.
+    fn validate(self) -> Result<SentryAuth, IngestError> {
+        let public_key = validate_key(&self.key)?;
+        if self.version > 7 {
+            return Err(IngestError::UnsupportedVersion(self.version));
+        }
+        Ok(SentryAuth { public_key, version: self.version })
+    }
+}
+
+/// `sentry_key` (required, not empty) and `sentry_version` (the integer before the first dot:
+/// "7.0" is 7; 7 when absent); other pairs are ignored.
+fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+    pairs: impl Iterator<Item = (K, V)>,
+) -> Result<RawAuth, IngestError> {
+    let mut key = String::new();
     let mut version = 7;
     for (name, value) in pairs {
         match name.as_ref() {
-            "sentry_key" => key = Some(value.as_ref().to_owned()),
+            "sentry_key" => value.as_ref().clone_into(&mut key),
             "sentry_version" => {
-                // "7.0" counts as 7: the integer before the first dot.
                 let major = value.as_ref().split('.').next().unwrap_or_default();
                 version = major.parse().map_err(|_| IngestError::BadAuthHeader)?;
             }
             _ => {}
         }
     }
-    let Some(key) = key else {
-        return Ok(None);
-    };
-    if version > 7 {
-        return Err(IngestError::UnsupportedVersion(version));
+    if key.is_empty() {
+        return Err(IngestError::BadAuthHeader);
     }
-    Ok(Some(SentryAuth { public_key: validate_key(&key)?, version }))
+    Ok(RawAuth { key, version })
 }
 
 /// Public keys are 32 hex digits; anything else cannot be one of ours.
@@ -172,6 +193,50 @@ mod tests {
             headers(&[("x-sentry-auth", &format!("Sentry sentry_key={KEY}, sentry_version=8"))]);
         assert!(matches!(from_request(&h, None), Err(IngestError::UnsupportedVersion(8))));
         let h = headers(&[("x-sentry-auth", "Sentry sentry_key=nothex")]);
+        assert!(matches!(from_request(&h, None), Err(IngestError::BadPublicKey)));
+    }
+
+    #[test]
+    fn credentials_without_a_key_are_bad_ones() {
+        let h = headers(&[("x-sentry-auth", "Sentry sentry_key=, sentry_version=7")]);
+        assert!(matches!(from_request(&h, None), Err(IngestError::BadAuthHeader)));
+        let q = "sentry_version=7&sentry_client=x%2F1";
+        assert!(matches!(
+            from_request(&HeaderMap::new(), Some(q)),
+            Err(IngestError::BadAuthHeader)
+        ));
+    }
+
+    #[test]
+    fn unreadable_headers_count_as_absent() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-sentry-auth",
+            HeaderValue::from_bytes(b"Sentry sentry_key=\xff").expect("obs-text"),
+        );
+        assert_eq!(from_request(&h, None).expect("ignored"), None);
+        let h = headers(&[("authorization", "Basic !!!not base64!!!")]);
+        assert_eq!(from_request(&h, None).expect("ignored"), None);
+        let h = headers(&[("authorization", "Bearer abc")]);
+        assert_eq!(from_request(&h, None).expect("ignored"), None);
+    }
+
+    #[test]
+    fn reads_basic_auth_case_insensitively() {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"));
+        let h = headers(&[("authorization", &format!("BASIC {encoded}"))]);
+        assert_eq!(from_request(&h, None).expect("ok").expect("auth").public_key, KEY);
+    }
+
+    #[test]
+    fn a_second_place_is_refused_before_it_is_read() {
+        let h = headers(&[
+            ("x-sentry-auth", &format!("Sentry sentry_key={KEY}")),
+            ("authorization", "Sentry garbage"),
+        ]);
+        assert!(matches!(from_request(&h, None), Err(IngestError::MultipleAuth)));
+        // The key is checked before the version, and only once one place was found.
+        let h = headers(&[("x-sentry-auth", "Sentry sentry_key=nothex, sentry_version=8")]);
         assert!(matches!(from_request(&h, None), Err(IngestError::BadPublicKey)));
     }
 

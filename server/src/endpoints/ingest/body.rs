@@ -9,15 +9,12 @@ use axum::http::{header, HeaderMap};
 use super::error::IngestError;
 
 /// Decompresses `body` as its `Content-Encoding` says, refusing more than `limit` bytes out.
+/// An encoding Cairn does not know is refused (`415`, as Relay's decompression layer answers).
 pub fn decode(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Bytes, IngestError> {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    // sentry-ruby 5.x sends an empty encoding and sentry-java for Android 2.0 sends "UTF-8";
-    // Relay ignores both, and so does anything it does not know.
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_ascii_lowercase())
+        .unwrap_or_default();
     let decoded = match encoding.as_str() {
         "gzip" | "x-gzip" => {
             read_capped(flate2::read::MultiGzDecoder::new(&body[..]), limit, "gzip")?
@@ -29,7 +26,10 @@ pub fn decode(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Bytes, I
                 .map_err(|_| IngestError::Decode("zstd"))?;
             read_capped(decoder, limit, "zstd")?
         }
-        _ => body,
+        // sentry-ruby 5.x sends an empty encoding and sentry-java for Android 2.0 sends
+        // "UTF-8": Relay drops both before decompressing.
+        "" | "identity" | "utf-8" => body,
+        _ => return Err(IngestError::UnsupportedEncoding),
     };
     if decoded.len() > limit {
         return Err(IngestError::PayloadTooLarge(limit));
@@ -102,6 +102,23 @@ mod tests {
         let zst = zstd::encode_all(&b"hello zstd"[..], 3).expect("zstd");
         let body = decode(&headers("zstd"), Bytes::from(zst), 100).expect("decoded");
         assert_eq!(&body[..], b"hello zstd");
+    }
+
+    #[test]
+    fn unknown_encodings_are_refused() {
+        for encoding in ["rot13", "gzip, br", "compress"] {
+            assert!(
+                matches!(
+                    decode(&headers(encoding), Bytes::from_static(b"{}"), 10),
+                    Err(IngestError::UnsupportedEncoding)
+                ),
+                "{encoding}"
+            );
+        }
+        assert_eq!(
+            &decode(&headers("identity"), Bytes::from_static(b"x"), 10).expect("ok")[..],
+            b"x"
+        );
     }
 
     #[test]

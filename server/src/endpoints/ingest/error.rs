@@ -54,6 +54,11 @@ pub enum IngestError {
     /// A compressed body that does not decompress.
     #[error("failed to decode {0} payload")]
     Decode(&'static str),
+    /// A `Content-Encoding` Cairn does not decode. Relay's decompression layer (tower-http)
+    /// answers `415` and lists what it accepts in `Accept-Encoding`; taking the body as it is
+    /// would let a compressed body through as garbage, or an encoded one past the size limit.
+    #[error("unsupported content encoding")]
+    UnsupportedEncoding,
     /// A key or project rate limit was reached.
     #[error("Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application. See https://docs.sentry.io/product/accounts/quotas/ for more information.")]
     RateLimited {
@@ -91,6 +96,7 @@ impl IngestError {
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -122,6 +128,12 @@ impl IntoResponse for IngestError {
                 if let Ok(value) = HeaderValue::from_str(&limits) {
                     headers.insert("x-sentry-rate-limits", value);
                 }
+            }
+            IngestError::UnsupportedEncoding => {
+                headers.insert(
+                    header::ACCEPT_ENCODING,
+                    HeaderValue::from_static("gzip, deflate, br, zstd"),
+                );
             }
             IngestError::Overloaded | IngestError::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -63,8 +63,10 @@ impl IngestState {
         if key.project_id != project_id {
             return Err(IngestError::Rejected("ProjectId"));
         }
+        // Sentry hands Relay a disabled key's project config as `{"disabled": true}`, which
+        // Relay refuses with `ProjectId` (it has no discard reason for keys).
         if !key.is_active {
-            return Err(IngestError::Rejected("ProjectKey"));
+            return Err(IngestError::Rejected("ProjectId"));
         }
         let ProjectConfig { settings, scrubber } = self.project(store, project_id).await?;
         Ok(Authorized { key, project: settings, scrubber })

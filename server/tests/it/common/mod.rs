@@ -31,33 +31,24 @@ impl TestServer {
     /// Starts Cairn on a random loopback port and waits until it listens.
     pub fn start() -> TestServer {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let mut child = Command::new(CAIRN)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .arg("--data-dir")
-            .arg(data_dir.path())
-            .arg("--dist-dir")
-            .arg(dist_dir())
-            .env_remove("CAIRN_DATABASE_URL")
-            .env_remove("CAIRN_PUBLIC_URL")
-            .env("CAIRN_LOG", std::env::var("CAIRN_TEST_LOG").unwrap_or_else(|_| "warn".into()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("cairn starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("cairn printed its address before exiting")
-                .expect("readable stdout");
-            if let Some(url) = line.strip_prefix("Cairn is listening on ") {
-                break url.trim().to_owned();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let (child, url) = spawn_serve(data_dir.path());
         TestServer { url, data_dir, child, http: reqwest::Client::new() }
+    }
+
+    /// Kills the server with SIGKILL (`Child::kill` on Unix), as a crash or the OOM killer
+    /// would: no graceful shutdown, nothing flushed.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts `cairn serve` again on the same data directory, killing it first if it still
+    /// runs. It listens on a new port: `url` changes.
+    pub fn restart(&mut self) {
+        self.kill9();
+        let (child, url) = spawn_serve(self.data_dir.path());
+        self.child = child;
+        self.url = url;
     }
 
     /// Runs a `cairn` sub-command against this server's database; returns its stdout.
@@ -157,6 +148,38 @@ impl TestServer {
         let (_, issues) = self.get("/api/0/organizations/cairn/issues/", token).await;
         panic!("the expected issues never appeared; the list is {issues:#}");
     }
+}
+
+/// Spawns `cairn serve` on a random loopback port with `data_dir`; returns the process and its
+/// URL once it listens.
+fn spawn_serve(data_dir: &Path) -> (Child, String) {
+    let mut child = Command::new(CAIRN)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--dist-dir")
+        .arg(dist_dir())
+        .env_remove("CAIRN_DATABASE_URL")
+        .env_remove("CAIRN_PUBLIC_URL")
+        .env("CAIRN_LOG", std::env::var("CAIRN_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cairn starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("cairn printed its address before exiting")
+            .expect("readable stdout");
+        if let Some(url) = line.strip_prefix("Cairn is listening on ") {
+            break url.trim().to_owned();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
 }
 
 impl Drop for TestServer {

@@ -1,0 +1,147 @@
+//! Durability: an event acknowledged with `200` is on disk. The server is killed with SIGKILL in
+//! the middle of a burst of concurrent requests, restarted on the same data directory, and every
+//! event it acknowledged must be there; three times over, so that a recovered database is
+//! killed again.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::TestServer;
+
+/// Kill-and-restart rounds.
+const ROUNDS: usize = 3;
+/// Events sent in each round's burst.
+const EVENTS: usize = 300;
+/// Requests in flight at once.
+const WORKERS: usize = 8;
+/// The server is killed once this many events of the round were acknowledged.
+const KILL_AFTER: usize = 100;
+
+/// Sends `ids` (one envelope each) with `WORKERS` concurrent tasks until they run out. Returns
+/// the acknowledged ids and the statuses of the answers that were not `200`; a request that
+/// got no answer (the server was killed) is neither.
+async fn send_all(
+    http: reqwest::Client,
+    url: String,
+    ids: Arc<Vec<String>>,
+    acknowledged: Arc<AtomicUsize>,
+) -> (Vec<String>, Vec<u16>) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let refused = Arc::new(Mutex::new(Vec::new()));
+    let mut workers = Vec::new();
+    for _ in 0..WORKERS {
+        let (http, url, ids) = (http.clone(), url.clone(), ids.clone());
+        let (next, acked, refused, acknowledged) =
+            (next.clone(), acked.clone(), refused.clone(), acknowledged.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(id) = ids.get(i) else { break };
+                let envelope = format!(
+                    "{{\"event_id\":\"{id}\"}}\n{{\"type\":\"event\"}}\n\
+                     {{\"message\":\"durable event {}\",\"level\":\"error\",\"tags\":{{\"n\":\"{i}\"}}}}\n",
+                    i % 10
+                );
+                let sent = http.post(&url).body(envelope).timeout(Duration::from_secs(60)).send();
+                let Ok(response) = sent.await else { continue };
+                let status = response.status().as_u16();
+                if status != 200 {
+                    refused.lock().expect("lock").push(status);
+                    continue;
+                }
+                // Acknowledged means the whole answer arrived, with the event's id.
+                let Ok(body) = response.json::<Value>().await else { continue };
+                assert_eq!(body["id"].as_str(), Some(id.as_str()), "the answer names the event");
+                acked.lock().expect("lock").push(id.clone());
+                acknowledged.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    let acked = std::mem::take(&mut *acked.lock().expect("lock"));
+    let refused = std::mem::take(&mut *refused.lock().expect("lock"));
+    (acked, refused)
+}
+
+/// The event ids stored for `project_id`, read from the SQLite file.
+async fn stored_ids(server: &TestServer, project_id: i64) -> HashSet<String> {
+    let path = server.data_dir.path().join("cairn.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let ids: Vec<String> = sqlx::query_scalar("SELECT event_id FROM events WHERE project_id = $1")
+        .bind(project_id)
+        .fetch_all(&pool)
+        .await
+        .expect("events are readable");
+    pool.close().await;
+    ids.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_acknowledged_event_survives_a_sigkill_mid_load() {
+    let mut server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Durable").await;
+    let key = dsn.split("://").nth(1).and_then(|s| s.split('@').next()).expect("key").to_owned();
+    let project_id: i64 = dsn.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+
+    // Several rounds: the later ones kill a server that recovered from the previous kill.
+    let mut sent: HashSet<String> = HashSet::new();
+    let mut acked: Vec<String> = Vec::new();
+    for round in 1..=ROUNDS {
+        let ids: Arc<Vec<String>> =
+            Arc::new((0..EVENTS).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect());
+        sent.extend(ids.iter().cloned());
+        let url =
+            format!("{}/api/{project_id}/envelope/?sentry_version=7&sentry_key={key}", server.url);
+        let acknowledged = Arc::new(AtomicUsize::new(0));
+        let burst = tokio::spawn(send_all(server.http.clone(), url, ids, acknowledged.clone()));
+
+        // Kill -9 in the middle of the burst, with requests in flight.
+        let started = Instant::now();
+        while acknowledged.load(Ordering::SeqCst) < KILL_AFTER {
+            assert!(!burst.is_finished(), "round {round}: the burst ended early");
+            assert!(started.elapsed() < Duration::from_secs(120), "round {round}: too slow");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        server.kill9();
+        let (round_acked, refused) = burst.await.expect("the burst");
+        assert!(refused.is_empty(), "round {round}: the live server refused events: {refused:?}");
+        assert!(
+            (KILL_AFTER..EVENTS).contains(&round_acked.len()),
+            "round {round}: the kill came mid-load: {} of {EVENTS} acknowledged",
+            round_acked.len()
+        );
+        acked.extend(round_acked);
+
+        server.restart();
+        let health = server.http.get(format!("{}/healthz", server.url)).send().await.expect("HTTP");
+        assert_eq!(health.status(), 200, "round {round}: the server recovers its database");
+        let stored = stored_ids(&server, project_id).await;
+        let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+        assert!(
+            lost.is_empty(),
+            "round {round}: {} of {} acknowledged events were lost: {lost:?}",
+            lost.len(),
+            acked.len()
+        );
+        let unknown: Vec<&String> = stored.iter().filter(|id| !sent.contains(*id)).collect();
+        assert!(unknown.is_empty(), "round {round}: events nobody sent: {unknown:?}");
+    }
+
+    // The restarted server takes events again and keeps them.
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
+    let envelope =
+        format!("{{\"event_id\":\"{id}\"}}\n{{\"type\":\"event\"}}\n{{\"message\":\"after\"}}\n");
+    let response = server.http.post(url).body(envelope).send().await.expect("HTTP");
+    assert_eq!(response.status(), 200);
+    assert!(stored_ids(&server, project_id).await.contains(&id));
+}
