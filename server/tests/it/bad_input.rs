@@ -77,6 +77,8 @@ const BAD_AUTH_HEADER: &str = "bad x-sentry-auth header";
 const MULTIPLE_AUTH: &str = "multiple authorization payloads detected";
 const REJECTED: &str = "event submission rejected with_reason: ProjectId";
 const EVENT_TOO_LARGE: &str = "envelope exceeded size limits for type 'event' (https://develop.sentry.dev/sdk/envelopes/#size-limits)";
+const TOO_MANY_SESSIONS_AGGREGATES: &str = "envelope exceeded size limits for type 'sessions' (https://develop.sentry.dev/sdk/envelopes/#size-limits)";
+const TOO_MANY_CLIENT_REPORTS: &str = "envelope exceeded size limits for type 'client_report' (https://develop.sentry.dev/sdk/envelopes/#size-limits)";
 const TOO_MANY_ATTACHMENTS: &str = "envelope exceeded size limits for type 'attachment' (https://develop.sentry.dev/sdk/envelopes/#size-limits)";
 const TOO_MANY_SESSIONS: &str = "envelope exceeded size limits for type 'session' (https://develop.sentry.dev/sdk/envelopes/#size-limits)";
 
@@ -84,7 +86,8 @@ const TOO_MANY_SESSIONS: &str = "envelope exceeded size limits for type 'session
 const BROKEN_JSON_ID: &str = "bad00000000000000000000000000001";
 const DEEPLY_NESTED_ID: &str = "bad00000000000000000000000000002";
 const LATIN1_ID: &str = "bad00000000000000000000000000003";
-const DROPPED_IDS: [&str; 3] = [BROKEN_JSON_ID, DEEPLY_NESTED_ID, LATIN1_ID];
+const STORE_DEEP_ID: &str = "bad00000000000000000000000000004";
+const DROPPED_IDS: [&str; 4] = [BROKEN_JSON_ID, DEEPLY_NESTED_ID, LATIN1_ID, STORE_DEEP_ID];
 
 /// A valid envelope with one event.
 const ENVELOPE: &str = "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{\"message\":\"hello\"}\n";
@@ -428,6 +431,26 @@ fn cases() -> Vec<Case> {
             expect: Refused(400, TOO_MANY_SESSIONS),
         },
         Case {
+            name: "count: 60 session and 41 sessions items (at most 100 together)",
+            request: |c| {
+                let session = "{\"type\":\"session\"}\n{\"sid\":\"7c7b6e6d5c4b4a39a8f7e6d5c4b3a291\",\"started\":\"2026-01-01T00:00:00Z\",\"attrs\":{\"release\":\"a@1\"}}\n";
+                let sessions = "{\"type\":\"sessions\"}\n{\"aggregates\":[],\"attrs\":{\"release\":\"a@1\"}}\n";
+                let mut body = String::from("{}\n");
+                body.push_str(&session.repeat(60));
+                body.push_str(&sessions.repeat(41));
+                c.envelope().body(body)
+            },
+            expect: Refused(400, TOO_MANY_SESSIONS_AGGREGATES),
+        },
+        Case {
+            name: "count: 101 client reports (at most 100)",
+            request: |c| {
+                let item = "{\"type\":\"client_report\"}\n{\"timestamp\":1700000000,\"discarded_events\":[]}\n";
+                c.envelope().body(envelope_with_items(101, item))
+            },
+            expect: Refused(400, TOO_MANY_CLIENT_REPORTS),
+        },
+        Case {
             name: "count: 10 001 items of an unknown type (Cairn's cap: 10 000)",
             request: |c| c.envelope().body(envelope_with_items(10_001, "{\"type\":\"x\"}\n\n")),
             expect: Refused(400, INVALID_ENVELOPE),
@@ -504,6 +527,17 @@ fn cases() -> Vec<Case> {
                 c.envelope().body(&b"{\"release\":\"caf\xe9\"}\n{\"type\":\"event\"}\n{}\n"[..])
             },
             expect: Refused(400, INVALID_ENVELOPE),
+        },
+        Case {
+            name: "nesting: a /store/ event 10 000 levels deep",
+            request: |c| {
+                let payload = format!(
+                    "{{\"event_id\":\"{STORE_DEEP_ID}\",\"extra\":{{\"deep\":{}}}}}",
+                    nested(10_000)
+                );
+                c.store().body(payload)
+            },
+            expect: AcceptedAndDropped(STORE_DEEP_ID),
         },
         Case {
             name: "utf-8: an event that is not UTF-8",

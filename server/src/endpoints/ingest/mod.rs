@@ -49,7 +49,9 @@ const MAX_ATTACHMENT_SIZE: usize = 200 * 1024 * 1024;
 const MAX_ATTACHMENT_COUNT: usize = 30;
 /// Most session items per envelope (Relay: `max_session_count`).
 const MAX_SESSION_COUNT: usize = 100;
-/// Largest session, check-in or client report item.
+/// Client reports per envelope.
+const MAX_CLIENT_REPORT_COUNT: usize = 100;
+/// Largest session, check-in, user report or client report item.
 const MAX_SMALL_ITEM_SIZE: usize = 100 * 1024;
 /// Largest `sessions` aggregate item.
 const MAX_SESSIONS_SIZE: usize = 10 * 1024 * 1024;
@@ -150,11 +152,46 @@ async fn post_store<S: Store>(
         sent_at_ms: None,
         scrubber: &authorized.scrubber,
     };
-    let event = event::process(&body, &ctx)?;
+    // Relay reads only `event_id` before it answers (an error here is the client's `400`);
+    // an event that fails normalization after that (nested past the parser's limit, invalid
+    // UTF-8 inside a string) is acknowledged and dropped with an outcome, as Relay drops it.
+    let minimal: MinimalEvent = serde_json::from_slice(&body)
+        .map_err(|err| IngestError::from(event::EventError::InvalidJson(format!("{err:?}"))))?;
+    let event = match event::process(&body, &ctx) {
+        Ok(event) => event,
+        Err(err) => {
+            tracing::debug!(%err, "dropping an event that cannot be normalized");
+            let id = minimal
+                .event_id
+                .as_deref()
+                .and_then(|id| uuid::Uuid::parse_str(id).ok())
+                .unwrap_or_else(uuid::Uuid::new_v4)
+                .simple()
+                .to_string();
+            let outcome = Outcome {
+                project_id,
+                source: "server",
+                category: "error".into(),
+                reason: "invalid".into(),
+                quantity: 1,
+            };
+            store(&state, IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() })
+                .await?;
+            return Ok(Json(StoreResponse { id: Some(id) }));
+        }
+    };
     let id = event.event_id.clone();
     check_rate_limit(&state, &authorized, 1)?;
     store(&state, IngestBatch { events: vec![event], ..IngestBatch::default() }).await?;
     Ok(Json(StoreResponse { id: Some(id) }))
+}
+
+/// What Relay reads of a `/store/` body before answering; every other field is skipped
+/// without building it (and without a depth limit).
+#[derive(Debug, serde::Deserialize)]
+struct MinimalEvent {
+    #[serde(default)]
+    event_id: Option<String>,
 }
 
 /// Scrubs a JSON object payload, borrowing it back when nothing needed scrubbing; `None` if it
@@ -262,13 +299,24 @@ async fn ingest_envelope<S: Store>(
     let dropped =
         |category: &str, reason: &str| (project_id, category.to_owned(), reason.to_owned());
     let mut server_outcomes: Vec<(i64, String, String)> = Vec::new();
-    let (mut attachments, mut sessions) = (0usize, 0usize);
+    let (mut attachments, mut sessions, mut client_reports) = (0usize, 0usize, 0usize);
+    // Relay counts the sizes of all event-like items together against the event limit.
+    let mut event_bytes = 0usize;
 
     for item in &envelope.items {
         let (limit, name): (usize, &'static str) = match &item.ty {
-            ItemType::Event => (MAX_EVENT_SIZE, "event"),
-            ItemType::Transaction => (MAX_EVENT_SIZE, "transaction"),
-            ItemType::Feedback => (MAX_EVENT_SIZE, "feedback"),
+            ItemType::Event | ItemType::Transaction | ItemType::Feedback => {
+                let name = match item.ty {
+                    ItemType::Event => "event",
+                    ItemType::Transaction => "transaction",
+                    _ => "feedback",
+                };
+                event_bytes += item.payload.len();
+                if event_bytes > MAX_EVENT_SIZE {
+                    return Err(IngestError::ItemTooLarge(name));
+                }
+                (MAX_EVENT_SIZE, name)
+            }
             ItemType::UserReport => (MAX_SMALL_ITEM_SIZE, "user_report"),
             ItemType::Attachment => {
                 attachments += 1;
@@ -284,8 +332,20 @@ async fn ingest_envelope<S: Store>(
                 }
                 (MAX_SMALL_ITEM_SIZE, "session")
             }
-            ItemType::Sessions => (MAX_SESSIONS_SIZE, "sessions"),
-            ItemType::ClientReport => (MAX_SMALL_ITEM_SIZE, "client_report"),
+            ItemType::Sessions => {
+                sessions += 1;
+                if sessions > MAX_SESSION_COUNT {
+                    return Err(IngestError::ItemTooLarge("sessions"));
+                }
+                (MAX_SESSIONS_SIZE, "sessions")
+            }
+            ItemType::ClientReport => {
+                client_reports += 1;
+                if client_reports > MAX_CLIENT_REPORT_COUNT {
+                    return Err(IngestError::ItemTooLarge("client_report"));
+                }
+                (MAX_SMALL_ITEM_SIZE, "client_report")
+            }
             ItemType::CheckIn => (MAX_SMALL_ITEM_SIZE, "check_in"),
             ItemType::Unknown(name) => {
                 server_outcomes.push(dropped(name, "unknown_item_type"));
@@ -356,9 +416,23 @@ async fn ingest_envelope<S: Store>(
             server_outcomes.push(dropped("transaction", "ratelimited"));
         }
     }
-    batch.outcomes.extend(server_outcomes.into_iter().map(|(project_id, category, reason)| {
-        Outcome { project_id, source: "server", category, reason, quantity: 1 }
-    }));
+    // One row per category and reason, however many items: a flood of unknown items costs the
+    // writer one upsert, not thousands.
+    server_outcomes.sort_unstable();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (project_id, category, reason) in server_outcomes {
+        match outcomes.last_mut() {
+            Some(last) if last.category == category && last.reason == reason => last.quantity += 1,
+            _ => outcomes.push(Outcome {
+                project_id,
+                source: "server",
+                category,
+                reason,
+                quantity: 1,
+            }),
+        }
+    }
+    batch.outcomes.extend(outcomes);
     if !batch.is_empty() {
         store(state, batch).await?;
     }
