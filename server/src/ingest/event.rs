@@ -47,12 +47,31 @@ const MAX_FUTURE_MS: i64 = 60_000;
 
 /// Normalizes an event payload and derives everything the store needs.
 pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, EventError> {
-    let value: Value =
-        // Relay renders the parser's error with `{:?}`: `Error("expected value", line: 1, ...)`.
-        serde_json::from_slice(payload).map_err(|e| EventError::InvalidJson(format!("{e:?}")))?;
+    let mut non_finite = false;
+    let value: Value = match serde_json::from_slice(payload) {
+        Ok(value) => value,
+        // Old Python SDKs write `NaN` and `Infinity`, which JSON does not have: read them as
+        // `null` rather than lose the event.
+        Err(err) => match non_finite_as_null(payload) {
+            Some(fixed) => {
+                non_finite = true;
+                serde_json::from_slice(&fixed).map_err(|_| invalid_json(&err))?
+            }
+            None => return Err(invalid_json(&err)),
+        },
+    };
     let Value::Object(mut event) = value else {
         return Err(EventError::NotAnObject);
     };
+    if non_finite {
+        let error = json!({"type": "invalid_data", "name": "number", "reason": "NaN or Infinity read as null"});
+        match event.get_mut("errors") {
+            Some(Value::Array(errors)) => errors.push(error),
+            _ => {
+                event.insert("errors".into(), json!([error]));
+            }
+        }
+    }
     normalize(&mut event, ctx);
     ctx.scrubber.scrub_event(&mut event);
 
@@ -179,6 +198,46 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
             }
         }
     }
+}
+
+/// Relay renders the parser's error with `{:?}`: `Error("expected value", line: 1, ...)`.
+fn invalid_json(err: &serde_json::Error) -> EventError {
+    EventError::InvalidJson(format!("{err:?}"))
+}
+
+/// The payload with every `NaN`, `Infinity` and `-Infinity` outside strings replaced by `null`;
+/// `None` if there is none (then the payload is broken for another reason).
+fn non_finite_as_null(payload: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(payload.len() + 16);
+    let (mut in_string, mut escaped, mut replaced) = (false, false, false);
+    let mut i = 0;
+    while i < payload.len() {
+        let byte = payload[i];
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else {
+            let rest = &payload[i..];
+            let token = [&b"NaN"[..], b"Infinity", b"-Infinity"]
+                .into_iter()
+                .find(|token| rest.starts_with(token));
+            if let Some(token) = token {
+                out.extend_from_slice(b"null");
+                i += token.len();
+                replaced = true;
+                continue;
+            }
+        }
+        out.push(byte);
+        i += 1;
+    }
+    replaced.then_some(out)
 }
 
 /// Relay's breadcrumb defaults: an empty or missing `type` is `default`, a missing or unknown
@@ -559,6 +618,18 @@ mod tests {
         };
         let event = process(payload.as_bytes(), &ctx).expect("accepted");
         assert_eq!(event.event_id, "9ec79c33ec9942ab8353589fcb2e04dc");
+    }
+
+    #[test]
+    fn nan_and_infinity_from_old_python_sdks_are_read_as_null() {
+        let payload = br#"{"message":"NaN in \"NaN\" stays","extra":{"ratio":NaN,"max":Infinity,"min":-Infinity}}"#;
+        let event = process(payload, &ctx()).expect("the event is kept");
+        let data: Value = serde_json::from_str(&event.data).expect("JSON");
+        assert_eq!(data["extra"], json!({"ratio": null, "max": null, "min": null}));
+        assert_eq!(data["logentry"]["formatted"], "NaN in \"NaN\" stays");
+        assert!(data["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["name"] == "number")));
+        // Anything else broken is still refused.
+        assert!(matches!(process(b"{\"a\":NaN", &ctx()), Err(EventError::InvalidJson(_))));
     }
 
     #[test]
