@@ -757,20 +757,44 @@ async fn add_member_on(
 
 /// Stores one event inside an open transaction: finds or creates its issue by hash, updates the
 /// issue's counters, records the distinct user. Returns the issue id.
+/// Records that `ident` saw the issue; `true` if it had not before.
+async fn record_issue_user(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    ident: &str,
+) -> StoreResult<bool> {
+    let inserted =
+        sqlx::query("INSERT OR IGNORE INTO issue_users (issue_id, ident) VALUES ($1, $2)")
+            .bind(issue_id)
+            .bind(ident)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    Ok(inserted > 0)
+}
+
 async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> StoreResult<i64> {
-    // Duplicate event ids (SDK retries) are acknowledged but stored once, as Sentry does.
-    let duplicate: Option<i64> =
-        sqlx::query_scalar("SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2")
-            .bind(event.project_id)
-            .bind(&event.event_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    // One round trip for the common case: is this a duplicate (an SDK retry, acknowledged but
+    // stored once, as Sentry does), and which issue has the event's first hash?
+    let first_hash = event.hashes.first().map(String::as_str).unwrap_or_default();
+    let (duplicate, mut issue_id): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2), \
+         (SELECT issue_id FROM issue_hashes WHERE project_id = $1 AND hash = $3)",
+    )
+    .bind(event.project_id)
+    .bind(&event.event_id)
+    .bind(first_hash)
+    .fetch_one(&mut *tx)
+    .await?;
     if let Some(issue_id) = duplicate {
         return Ok(issue_id);
     }
-
-    let mut issue_id: Option<i64> = None;
-    for hash in &event.hashes {
+    // The hashes before the one that found the issue are new: they must be recorded.
+    let mut found_at = issue_id.map(|_| 0);
+    for (i, hash) in event.hashes.iter().enumerate().skip(1) {
+        if issue_id.is_some() {
+            break;
+        }
         issue_id = sqlx::query_scalar(
             "SELECT issue_id FROM issue_hashes WHERE project_id = $1 AND hash = $2",
         )
@@ -778,15 +802,18 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
         .bind(hash)
         .fetch_optional(&mut *tx)
         .await?;
-        if issue_id.is_some() {
-            break;
-        }
+        found_at = issue_id.map(|_| i);
     }
 
     let issue_id = match issue_id {
         Some(id) => {
+            // The user first, so that the issue's counters change in one statement.
+            let new_user = match &event.user_ident {
+                Some(ident) => record_issue_user(tx, id, ident).await?,
+                None => false,
+            };
             sqlx::query(
-                "UPDATE issues SET times_seen = times_seen + 1, \
+                "UPDATE issues SET times_seen = times_seen + 1, user_count = user_count + $5, \
                  last_seen = MAX(last_seen, $2), first_seen = MIN(first_seen, $2), \
                  level = $3, is_unhandled = MAX(is_unhandled, $4) WHERE id = $1",
             )
@@ -794,6 +821,7 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
             .bind(event.timestamp)
             .bind(&event.level)
             .bind(i64::from(event.is_unhandled))
+            .bind(i64::from(new_user))
             .execute(&mut *tx)
             .await?;
             id
@@ -827,8 +855,12 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
         }
     };
 
-    // Every hash of the event now points at its issue (the first one found wins).
-    for hash in &event.hashes {
+    // Every hash of the event now points at its issue (the first one found wins). The hash that
+    // found the issue is there already; when it is the only one, nothing is written.
+    for (i, hash) in event.hashes.iter().enumerate() {
+        if Some(i) == found_at {
+            continue;
+        }
         sqlx::query(
             "INSERT OR IGNORE INTO issue_hashes (project_id, hash, issue_id) VALUES ($1, $2, $3)",
         )
@@ -839,15 +871,9 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
         .await?;
     }
 
-    if let Some(ident) = &event.user_ident {
-        let inserted =
-            sqlx::query("INSERT OR IGNORE INTO issue_users (issue_id, ident) VALUES ($1, $2)")
-                .bind(issue_id)
-                .bind(ident)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if inserted > 0 {
+    if let (None, Some(ident)) = (found_at, &event.user_ident) {
+        // A new issue: its first user.
+        if record_issue_user(tx, issue_id, ident).await? {
             sqlx::query("UPDATE issues SET user_count = user_count + 1 WHERE id = $1")
                 .bind(issue_id)
                 .execute(&mut *tx)
