@@ -156,6 +156,7 @@ fn pipeline_stages(templates: &[(String, String)]) {
         envelope_event_id: None,
         sent_at_ms: None,
         scrubber: scrub::default_scrubber(),
+        grouping: grouping::no_project_rules(),
     };
     let process = time(&mut |b| {
         std::hint::black_box(event::process(b.as_bytes(), &ctx).ok());

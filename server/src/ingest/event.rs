@@ -9,6 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use super::grouping;
+use super::grouping::GroupingConfig;
 use super::scrub::Scrubber;
 use crate::store::NewEvent;
 
@@ -38,6 +39,8 @@ pub struct EventContext<'a> {
     /// The project's data scrubber; it runs after normalization, before anything is derived
     /// from the event or stored.
     pub scrubber: &'a Scrubber,
+    /// The project's grouping rules.
+    pub grouping: &'a GroupingConfig,
 }
 
 /// How far an SDK's clock may be off before Cairn corrects the event's timestamp.
@@ -81,7 +84,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     let level = str_field(&event, "level").unwrap_or("error").to_owned();
     let platform = str_field(&event, "platform").unwrap_or("other").to_owned();
     let derived = derive_issue_fields(&event);
-    let hashes = grouping::hashes(&event);
+    let hashes = grouping::hashes_with(&event, ctx.grouping);
     let user_ident = user_ident(&event);
 
     Ok(NewEvent {
@@ -523,6 +526,7 @@ mod tests {
             envelope_event_id: None,
             sent_at_ms: None,
             scrubber: crate::ingest::scrub::default_scrubber(),
+            grouping: crate::ingest::grouping::no_project_rules(),
         }
     }
 

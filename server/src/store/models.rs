@@ -251,6 +251,10 @@ pub struct ProjectIngestSettings {
     pub scrub_settings: Option<String>,
     /// Origins browser SDKs may send from, one pattern per line; `None` means any.
     pub allowed_origins: Option<String>,
+    /// Server-side fingerprint rules, Sentry's syntax.
+    pub fingerprinting_rules: Option<String>,
+    /// Stack-trace rules ("grouping enhancements"), Sentry's syntax.
+    pub grouping_enhancements: Option<String>,
 }
 
 /// Filters of the issue list.

@@ -595,8 +595,8 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn project_ingest_settings(&self, project_id: i64) -> StoreResult<ProjectIngestSettings> {
         let row = sqlx::query(
-            "SELECT rate_limit_count, rate_limit_window, scrub_settings, allowed_origins \
-             FROM projects WHERE id = $1",
+            "SELECT rate_limit_count, rate_limit_window, scrub_settings, allowed_origins, \
+             fingerprinting_rules, grouping_enhancements FROM projects WHERE id = $1",
         )
         .bind(project_id)
         .fetch_one(&self.reads)
@@ -605,6 +605,8 @@ impl Store for SqliteStore {
             rate_limit: rate_limit(&row),
             scrub_settings: row.get("scrub_settings"),
             allowed_origins: row.get("allowed_origins"),
+            fingerprinting_rules: row.get("fingerprinting_rules"),
+            grouping_enhancements: row.get("grouping_enhancements"),
         })
     }
 
@@ -637,12 +639,15 @@ impl Store for SqliteStore {
         let (count, window) = settings.rate_limit.unzip();
         let updated = sqlx::query(
             "UPDATE projects SET rate_limit_count = $1, rate_limit_window = $2, \
-             scrub_settings = $3, allowed_origins = $4 WHERE id = $5",
+             scrub_settings = $3, allowed_origins = $4, fingerprinting_rules = $5, \
+             grouping_enhancements = $6 WHERE id = $7",
         )
         .bind(count)
         .bind(window)
         .bind(&settings.scrub_settings)
         .bind(&settings.allowed_origins)
+        .bind(&settings.fingerprinting_rules)
+        .bind(&settings.grouping_enhancements)
         .bind(project_id)
         .execute(&self.writes)
         .await?;

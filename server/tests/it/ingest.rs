@@ -318,3 +318,52 @@ async fn browser_sdks_get_relays_cors_answers_and_allowed_domains_apply() {
     let detail: Value = refused.json().await.expect("JSON error");
     assert_eq!(detail["detail"], "event submission rejected with_reason: Cors");
 }
+
+/// Sends, with the official SDK, a `ParseIntError` and a `ParseFloatError`.
+fn send_two_parse_errors(dsn: &str) {
+    let (hub, client) = sentry_hub(dsn, "rules@1.0.0");
+    sentry::Hub::run(hub, || {
+        let int = "seven".parse::<i32>().expect_err("not an integer");
+        sentry::capture_error(&int);
+        let float = "seven".parse::<f64>().expect_err("not a number");
+        sentry::capture_error(&float);
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_fingerprint_rules_regroup_new_events() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Rules").await;
+    let send = |dsn: String| async move {
+        tokio::task::spawn_blocking(move || send_two_parse_errors(&dsn)).await.expect("SDK");
+    };
+
+    // By default two error types are two issues.
+    send(dsn.clone()).await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    assert_eq!(issues.len(), 2);
+
+    // A rule with a syntax error is refused with the line it is on.
+    let bad = json!({"fingerprintingRules": "error.type:ParseIntError -> parse\nnonsense here"});
+    let (status, body) = server.put("/api/0/projects/cairn/rules/", &token, bad).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("line 2")), "{body}");
+
+    // Sentry's fingerprint rule syntax: both parse errors now make one issue.
+    let rules = "# both parse errors are one problem\nerror.type:\"Parse*Error\" -> parse-failures";
+    let (status, body) = server
+        .put("/api/0/projects/cairn/rules/", &token, json!({"fingerprintingRules": rules}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["fingerprintingRules"], rules);
+    let (_, details) = server.get("/api/0/projects/cairn/rules/", &token).await;
+    assert_eq!(details["fingerprintingRules"], rules);
+
+    send(dsn).await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 3).await;
+    assert_eq!(issues.len(), 3, "{issues:?}");
+    let merged = issues.iter().find(|i| i["count"] == "2").expect("one issue got both events");
+    assert!(merged["title"].as_str().is_some_and(|t| t.starts_with("Parse")), "{merged}");
+}

@@ -159,6 +159,10 @@ pub struct ProjectDetails {
     pub safe_fields: Vec<String>,
     /// Origins browser SDKs may send from (`*` for any).
     pub allowed_domains: Vec<String>,
+    /// Server-side fingerprint rules, one per line (`error.type:X -> fingerprint`).
+    pub fingerprinting_rules: String,
+    /// Stack-trace rules, one per line (`stack.module:vendor.* -app`).
+    pub grouping_enhancements: String,
 }
 
 /// `PUT /api/0/projects/{org}/{project}/`: the settings to change; absent fields stay.
@@ -186,6 +190,12 @@ pub struct UpdateProjectRequest {
     /// Allowed origins.
     #[serde(default)]
     pub allowed_domains: Option<Vec<String>>,
+    /// Server-side fingerprint rules.
+    #[serde(default)]
+    pub fingerprinting_rules: Option<String>,
+    /// Stack-trace rules.
+    #[serde(default)]
+    pub grouping_enhancements: Option<String>,
 }
 
 /// Serde for `Option<Option<T>>`: absent is `None`, `null` is `Some(None)`.

@@ -11,6 +11,7 @@ use super::{org_access, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::ScrubSettings;
 use crate::serialize;
 use crate::state::AppState;
@@ -166,6 +167,17 @@ pub async fn update_project<S: Store>(
         settings.allowed_origins =
             (!domains.is_empty() && !domains.iter().any(|d| d == "*")).then(|| domains.join("\n"));
     }
+    if request.fingerprinting_rules.is_some() || request.grouping_enhancements.is_some() {
+        let fingerprinting = request.fingerprinting_rules.or(settings.fingerprinting_rules.take());
+        let enhancements = request.grouping_enhancements.or(settings.grouping_enhancements.take());
+        GroupingConfig::parse(
+            fingerprinting.as_deref().unwrap_or_default(),
+            enhancements.as_deref().unwrap_or_default(),
+        )
+        .map_err(|err| ApiError::BadRequest(err.to_string()))?;
+        settings.fingerprinting_rules = fingerprinting.filter(|rules| !rules.trim().is_empty());
+        settings.grouping_enhancements = enhancements.filter(|rules| !rules.trim().is_empty());
+    }
     settings.scrub_settings =
         Some(serde_json::to_string(&scrub).map_err(|err| ApiError::Internal(Box::new(err)))?);
     state.store.set_project_ingest_settings(project.id, &settings).await?;
@@ -203,6 +215,8 @@ fn project_details(
         sensitive_fields: scrub.sensitive_fields,
         safe_fields: scrub.safe_fields,
         allowed_domains,
+        fingerprinting_rules: settings.fingerprinting_rules.clone().unwrap_or_default(),
+        grouping_enhancements: settings.grouping_enhancements.clone().unwrap_or_default(),
     }
 }
 

@@ -94,6 +94,7 @@ pub async fn post_minidump<S: Store>(
         envelope_event_id: None,
         sent_at_ms: None,
         scrubber: &authorized.scrubber,
+        grouping: &authorized.grouping,
     };
     let processed = event::process(Value::Object(event).to_string().as_bytes(), &ctx)?;
     let item = NewItem {

@@ -151,6 +151,7 @@ async fn post_store<S: Store>(
         envelope_event_id: None,
         sent_at_ms: None,
         scrubber: &authorized.scrubber,
+        grouping: &authorized.grouping,
     };
     // Relay reads only `event_id` before it answers (an error here is the client's `400`);
     // an event that fails normalization after that (nested past the parser's limit, invalid
@@ -363,6 +364,7 @@ async fn ingest_envelope<S: Store>(
                     envelope_event_id: envelope_event_id.as_deref(),
                     sent_at_ms,
                     scrubber: &authorized.scrubber,
+                    grouping: &authorized.grouping,
                 };
                 match event::process(item.payload, &ctx) {
                     Ok(event) => batch.events.push(event),

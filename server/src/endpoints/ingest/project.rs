@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
 use super::error::IngestError;
+use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::{ScrubSettings, Scrubber};
 use crate::store::{ProjectIngestSettings, ProjectKeyRow, Store, StoreError};
 
@@ -35,6 +36,8 @@ pub struct Authorized {
     pub project: ProjectIngestSettings,
     /// Its project's data scrubber, compiled from the settings.
     pub scrubber: Arc<Scrubber>,
+    /// Its project's grouping rules, parsed from the settings.
+    pub grouping: Arc<GroupingConfig>,
 }
 
 /// A project's settings with what is compiled from them, cached together so that the patterns
@@ -43,6 +46,7 @@ pub struct Authorized {
 struct ProjectConfig {
     settings: ProjectIngestSettings,
     scrubber: Arc<Scrubber>,
+    grouping: Arc<GroupingConfig>,
 }
 
 impl IngestState {
@@ -68,8 +72,9 @@ impl IngestState {
         if !key.is_active {
             return Err(IngestError::Rejected("ProjectId"));
         }
-        let ProjectConfig { settings, scrubber } = self.project(store, project_id).await?;
-        Ok(Authorized { key, project: settings, scrubber })
+        let ProjectConfig { settings, scrubber, grouping } =
+            self.project(store, project_id).await?;
+        Ok(Authorized { key, project: settings, scrubber, grouping })
     }
 
     /// Drops the cached key after it changed, so that this node applies the change at once
@@ -124,7 +129,21 @@ impl IngestState {
             Err(err) => return Err(IngestError::Unavailable(err)),
         };
         let scrub = ScrubSettings::from_stored(settings.scrub_settings.as_deref());
-        let config = ProjectConfig { settings, scrubber: Arc::new(Scrubber::new(&scrub)) };
+        // The API refuses rules that do not parse; rules stored some other way that no longer
+        // parse are ignored rather than refusing the project's events.
+        let grouping = GroupingConfig::parse(
+            settings.fingerprinting_rules.as_deref().unwrap_or_default(),
+            settings.grouping_enhancements.as_deref().unwrap_or_default(),
+        )
+        .unwrap_or_else(|err| {
+            tracing::warn!(%err, project_id, "unreadable grouping rules; grouping without them");
+            GroupingConfig::default()
+        });
+        let config = ProjectConfig {
+            settings,
+            scrubber: Arc::new(Scrubber::new(&scrub)),
+            grouping: Arc::new(grouping),
+        };
         lock(&self.projects).insert(project_id, (Instant::now(), config.clone()));
         Ok(config)
     }

@@ -57,6 +57,7 @@ pub async fn post_security<S: Store>(
             envelope_event_id: None,
             sent_at_ms: None,
             scrubber: &authorized.scrubber,
+            grouping: &authorized.grouping,
         };
         batch.events.push(event::process(payload.as_bytes(), &ctx)?);
     }

@@ -77,6 +77,12 @@ static BUILTIN_RULES: LazyLock<Vec<FingerprintRule>> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("built-in fingerprint rules parse: {e}"))
 });
 
+/// The configuration of a project without rules of its own, built once.
+pub fn no_project_rules() -> &'static GroupingConfig {
+    static NONE: LazyLock<GroupingConfig> = LazyLock::new(GroupingConfig::default);
+    &NONE
+}
+
 /// The grouping hashes of a normalized event with no project rules, primary first.
 pub fn hashes(event: &Map<String, Value>) -> Vec<String> {
     hashes_with(event, &GroupingConfig::default())
