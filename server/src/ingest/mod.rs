@@ -8,3 +8,6 @@ pub mod event;
 pub mod grouping;
 pub mod scrub;
 pub mod trim;
+
+#[cfg(test)]
+mod corpus_tests;
