@@ -1,12 +1,14 @@
 //! Rows to API objects, in Sentry's shapes (Sentry calls these "serializers").
 
 use cairn_types::api::{
-    Issue, IssueProject, KeyDsn, KeyRateLimit, Organization, OrganizationRef, Project, ProjectKey,
-    Team, TeamRef, User,
+    Activity, Issue, IssueProject, KeyDsn, KeyRateLimit, Organization, OrganizationRef, Project,
+    ProjectKey, Team, TeamRef, User,
 };
 
 use crate::config::Config;
-use crate::store::{IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow, UserRow};
+use crate::store::{
+    ActivityRow, IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow, UserRow,
+};
 use crate::util::ms_to_datetime;
 
 /// A user.
@@ -108,7 +110,8 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         logger: row.logger.clone(),
         level: row.level.clone(),
         status: row.status.clone(),
-        status_details: serde_json::json!({}),
+        status_details: serde_json::from_str(&row.status_details)
+            .unwrap_or_else(|_| serde_json::json!({})),
         substatus: row.substatus.clone(),
         platform: row.platform.clone(),
         project: IssueProject {
@@ -129,6 +132,17 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         user_count: row.user_count,
         first_seen: ms_to_datetime(row.first_seen),
         last_seen: ms_to_datetime(row.last_seen),
+    }
+}
+
+/// An entry of an issue's activity log.
+pub fn activity(row: &ActivityRow) -> Activity {
+    Activity {
+        id: row.id.to_string(),
+        kind: row.kind.clone(),
+        user: row.user.as_ref().map(user),
+        data: serde_json::from_str(&row.data).unwrap_or_else(|_| serde_json::json!({})),
+        date_created: ms_to_datetime(row.date_created),
     }
 }
 

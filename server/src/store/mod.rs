@@ -202,6 +202,22 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The dropped-data counts of a project: `(source, category, reason, quantity)`.
     fn outcomes(&self, project_id: i64) -> impl Future<Output = StoreResult<Vec<Outcome>>> + Send;
+    /// One issue with its organization.
+    fn issue(
+        &self,
+        issue_id: i64,
+    ) -> impl Future<Output = StoreResult<(IssueRow, OrganizationRow)>> + Send;
+    /// Changes an issue's status and records who did it in the activity log.
+    fn set_issue_status(
+        &self,
+        issue_id: i64,
+        change: &StatusChange,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An issue's activity log, newest first.
+    fn issue_activity(
+        &self,
+        issue_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ActivityRow>>> + Send;
     /// Issues of an organization's projects, most recently seen first.
     fn list_issues(
         &self,

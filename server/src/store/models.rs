@@ -257,6 +257,34 @@ pub struct ProjectIngestSettings {
     pub grouping_enhancements: Option<String>,
 }
 
+/// A change of an issue's status by a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// `resolved`, `unresolved` or `ignored`.
+    pub status: String,
+    /// Sentry's substatus for the new status (`ongoing`, `archived_forever`, ...).
+    pub substatus: Option<String>,
+    /// Sentry's `statusDetails` as a JSON object string.
+    pub status_details: String,
+    /// Who changed it.
+    pub user_id: i64,
+}
+
+/// One entry of an issue's activity log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRow {
+    /// Primary key.
+    pub id: i64,
+    /// Sentry's activity type: `first_seen`, `set_resolved`, `set_regression`, ...
+    pub kind: String,
+    /// Who did it (`None`: Cairn itself).
+    pub user: Option<UserRow>,
+    /// JSON object string.
+    pub data: String,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}
+
 /// Filters of the issue list.
 #[derive(Debug, Clone, Default)]
 pub struct IssueQuery {
@@ -299,6 +327,8 @@ pub struct IssueRow {
     pub status: String,
     /// Sentry's substatus.
     pub substatus: Option<String>,
+    /// Sentry's `statusDetails`, a JSON object string.
+    pub status_details: String,
     /// Whether any event was unhandled.
     pub is_unhandled: bool,
     /// Unix milliseconds.

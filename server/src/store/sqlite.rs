@@ -241,6 +241,7 @@ fn issue_from_row(row: &SqliteRow) -> IssueRow {
         logger: row.get("logger"),
         status: row.get("status"),
         substatus: row.get("substatus"),
+        status_details: row.get("status_details"),
         is_unhandled: row.get::<i64, _>("is_unhandled") != 0,
         first_seen: row.get("first_seen"),
         last_seen: row.get("last_seen"),
@@ -679,6 +680,74 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue(&self, issue_id: i64) -> StoreResult<(IssueRow, OrganizationRow)> {
+        let row = sqlx::query(&format!(
+            "SELECT i.*, {PROJECT_COLUMNS}, o.id AS o_id, o.slug AS o_slug, o.name AS o_name, \
+             o.date_created AS o_date_created FROM issues i \
+             JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
+             JOIN organizations o ON o.id = p.organization_id WHERE i.id = $1"
+        ))
+        .bind(issue_id)
+        .fetch_one(&self.reads)
+        .await?;
+        let organization = OrganizationRow {
+            id: row.get("o_id"),
+            slug: row.get("o_slug"),
+            name: row.get("o_name"),
+            date_created: row.get("o_date_created"),
+        };
+        Ok((issue_from_row(&row), organization))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_issue_status(&self, issue_id: i64, change: &StatusChange) -> StoreResult<()> {
+        let mut tx = self.writes.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE issues SET status = $2, substatus = $3, status_details = $4 WHERE id = $1",
+        )
+        .bind(issue_id)
+        .bind(&change.status)
+        .bind(&change.substatus)
+        .bind(&change.status_details)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let kind = match change.status.as_str() {
+            "resolved" => "set_resolved",
+            "ignored" => "set_ignored",
+            _ => "set_unresolved",
+        };
+        let data = &change.status_details;
+        record_activity(&mut tx, issue_id, kind, Some(change.user_id), data, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_activity(&self, issue_id: i64) -> StoreResult<Vec<ActivityRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id AS a_id, a.kind, a.data, a.date_created AS a_date_created, u.* \
+             FROM activities a LEFT JOIN users u ON u.id = a.user_id \
+             WHERE a.issue_id = $1 ORDER BY a.date_created DESC, a.id DESC",
+        )
+        .bind(issue_id)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| ActivityRow {
+                id: row.get("a_id"),
+                kind: row.get("kind"),
+                user: row.get::<Option<i64>, _>("id").map(|_| user_from_row(row)),
+                data: row.get("data"),
+                date_created: row.get("a_date_created"),
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn list_issues(&self, query: &IssueQuery) -> StoreResult<Vec<IssueRow>> {
         let mut sql = format!(
             "SELECT i.*, {PROJECT_COLUMNS} FROM issues i \
@@ -762,6 +831,29 @@ async fn add_member_on(
 
 /// Stores one event inside an open transaction: finds or creates its issue by hash, updates the
 /// issue's counters, records the distinct user. Returns the issue id.
+/// Appends to an issue's activity log.
+async fn record_activity(
+    conn: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    kind: &str,
+    user_id: Option<i64>,
+    data: &str,
+    at: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO activities (issue_id, kind, user_id, data, date_created) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(issue_id)
+    .bind(kind)
+    .bind(user_id)
+    .bind(data)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Records that `ident` saw the issue; `true` if it had not before.
 async fn record_issue_user(
     tx: &mut sqlx::SqliteConnection,
@@ -780,17 +872,21 @@ async fn record_issue_user(
 
 async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> StoreResult<i64> {
     // One round trip for the common case: is this a duplicate (an SDK retry, acknowledged but
-    // stored once, as Sentry does), and which issue has the event's first hash?
+    // stored once, as Sentry does), and which issue, in which status, has the event's first
+    // hash?
     let first_hash = event.hashes.first().map(String::as_str).unwrap_or_default();
-    let (duplicate, mut issue_id): (Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2), \
-         (SELECT issue_id FROM issue_hashes WHERE project_id = $1 AND hash = $3)",
-    )
-    .bind(event.project_id)
-    .bind(&event.event_id)
-    .bind(first_hash)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (duplicate, mut issue_id, mut status): (Option<i64>, Option<i64>, Option<String>) =
+        sqlx::query_as(
+            "SELECT (SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2), \
+             (SELECT issue_id FROM issue_hashes WHERE project_id = $1 AND hash = $3), \
+             (SELECT i.status FROM issue_hashes h JOIN issues i ON i.id = h.issue_id \
+              WHERE h.project_id = $1 AND h.hash = $3)",
+        )
+        .bind(event.project_id)
+        .bind(&event.event_id)
+        .bind(first_hash)
+        .fetch_one(&mut *tx)
+        .await?;
     if let Some(issue_id) = duplicate {
         return Ok(issue_id);
     }
@@ -800,13 +896,15 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
         if issue_id.is_some() {
             break;
         }
-        issue_id = sqlx::query_scalar(
-            "SELECT issue_id FROM issue_hashes WHERE project_id = $1 AND hash = $2",
+        let found: Option<(i64, String)> = sqlx::query_as(
+            "SELECT h.issue_id, i.status FROM issue_hashes h JOIN issues i ON i.id = h.issue_id \
+             WHERE h.project_id = $1 AND h.hash = $2",
         )
         .bind(event.project_id)
         .bind(hash)
         .fetch_optional(&mut *tx)
         .await?;
+        (issue_id, status) = found.map_or((None, None), |(id, status)| (Some(id), Some(status)));
         found_at = issue_id.map(|_| i);
     }
 
@@ -817,10 +915,17 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
                 Some(ident) => record_issue_user(tx, id, ident).await?,
                 None => false,
             };
+            // A resolved issue that sees a new event comes back as a regression (SET reads
+            // the row as it was, so both CASEs see the old status).
             sqlx::query(
                 "UPDATE issues SET times_seen = times_seen + 1, user_count = user_count + $5, \
                  last_seen = MAX(last_seen, $2), first_seen = MIN(first_seen, $2), \
-                 level = $3, is_unhandled = MAX(is_unhandled, $4) WHERE id = $1",
+                 level = $3, is_unhandled = MAX(is_unhandled, $4), \
+                 substatus = CASE WHEN status = 'resolved' THEN 'regressed' ELSE substatus END, \
+                 status_details = CASE WHEN status = 'resolved' THEN '{}' \
+                                  ELSE status_details END, \
+                 status = CASE WHEN status = 'resolved' THEN 'unresolved' ELSE status END \
+                 WHERE id = $1",
             )
             .bind(id)
             .bind(event.timestamp)
@@ -829,6 +934,10 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
             .bind(i64::from(new_user))
             .execute(&mut *tx)
             .await?;
+            if status.as_deref() == Some("resolved") {
+                let data = serde_json::json!({ "version": event.release }).to_string();
+                record_activity(tx, id, "set_regression", None, &data, event.received).await?;
+            }
             id
         }
         None => {
@@ -839,7 +948,7 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
             .bind(event.project_id)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query_scalar(
+            let issue_id: i64 = sqlx::query_scalar(
                 "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
                  event_type, metadata, logger, is_unhandled, first_seen, last_seen, times_seen) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1) RETURNING id",
@@ -856,7 +965,9 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
             .bind(i64::from(event.is_unhandled))
             .bind(event.timestamp)
             .fetch_one(&mut *tx)
-            .await?
+            .await?;
+            record_activity(tx, issue_id, "first_seen", None, "{}", event.received).await?;
+            issue_id
         }
     };
 

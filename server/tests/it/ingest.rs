@@ -367,3 +367,87 @@ async fn project_fingerprint_rules_regroup_new_events() {
     let merged = issues.iter().find(|i| i["count"] == "2").expect("one issue got both events");
     assert!(merged["title"].as_str().is_some_and(|t| t.starts_with("Parse")), "{merged}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resolved_issue_regresses_on_a_new_event_and_ignored_stays_ignored() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    let send = |dsn: String| async move {
+        tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
+    };
+    send(dsn.clone()).await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/0/organizations/cairn/issues/{id}/");
+
+    let (status, issue) = server.get(&path, &token).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(
+        (issue["status"].clone(), issue["substatus"].clone()),
+        (json!("unresolved"), json!("new"))
+    );
+    assert_eq!(issue["activity"][0]["type"], "first_seen");
+    assert_eq!(issue["activity"][0]["user"], Value::Null);
+
+    // Resolve: the issue leaves the default (unresolved) list.
+    let (status, issue) = server.put(&path, &token, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["status"], "resolved");
+    assert_eq!(issue["activity"][0]["type"], "set_resolved");
+    assert_eq!(issue["activity"][0]["user"]["email"], "owner@example.com");
+    let (_, unresolved) = server.get("/api/0/organizations/cairn/issues/", &token).await;
+    assert_eq!(unresolved, json!([]));
+    let (_, resolved) =
+        server.get("/api/0/organizations/cairn/issues/?query=is:resolved", &token).await;
+    assert_eq!(resolved[0]["id"], id.as_str());
+
+    // The same error again: a regression, recorded with the event's release.
+    send(dsn.clone()).await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    assert_eq!(
+        (issues[0]["status"].clone(), issues[0]["substatus"].clone()),
+        (json!("unresolved"), json!("regressed"))
+    );
+    assert_eq!(issues[0]["count"], "2");
+    let (_, issue) = server.get(&format!("/api/0/issues/{id}/"), &token).await;
+    assert_eq!(issue["activity"][0]["type"], "set_regression");
+    assert_eq!(issue["activity"][0]["data"]["version"], "backend@1.0.0");
+
+    // Ignored forever: new events count but do not reopen it.
+    let (status, issue) =
+        server.put(&format!("/api/0/issues/{id}/"), &token, json!({"status": "ignored"})).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(
+        (issue["status"].clone(), issue["substatus"].clone()),
+        (json!("ignored"), json!("archived_forever"))
+    );
+    send(dsn).await;
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!((issue["status"].clone(), issue["count"].clone()), (json!("ignored"), json!("3")));
+
+    // Conditions Cairn does not evaluate yet are refused, not dropped.
+    let conditional = json!({"status": "ignored", "statusDetails": {"ignoreCount": 100}});
+    let (status, body) = server.put(&path, &token, conditional).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = server.put(&path, &token, json!({"status": "bogus"})).await;
+    assert_eq!(status, 400);
+
+    // A read-only token reads but does not change issues.
+    let reader = server.cli(&[
+        "createtoken",
+        "--email",
+        "owner@example.com",
+        "--scope",
+        "event:read",
+        "--scope",
+        "org:read",
+    ]);
+    let reader = reader.trim();
+    assert_eq!(server.get(&format!("/api/0/issues/{id}/"), reader).await.0, 200);
+    let (status, _) =
+        server.put(&format!("/api/0/issues/{id}/"), reader, json!({"status": "resolved"})).await;
+    assert_eq!(status, 403);
+    assert_eq!(server.get("/api/0/organizations/other/issues/1/", &token).await.0, 404);
+    assert_eq!(server.get("/api/0/issues/999999/", &token).await.0, 404);
+}

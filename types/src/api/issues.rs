@@ -70,3 +70,46 @@ pub struct IssueProject {
     /// Platform of the project.
     pub platform: Option<String>,
 }
+
+/// One issue with its activity log (`GET /api/0/organizations/{org}/issues/{id}/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueDetails {
+    /// The issue, as in the list.
+    #[serde(flatten)]
+    pub issue: Issue,
+    /// What happened to the issue, newest first.
+    pub activity: Vec<Activity>,
+}
+
+/// An entry of an issue's activity log, in Sentry's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// `first_seen`, `set_resolved`, `set_unresolved`, `set_ignored`, `set_regression`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who did it; `null` when Cairn did (first seen, regression).
+    pub user: Option<crate::api::User>,
+    /// Details, e.g. `{"version": "1.2.0"}` for a regression.
+    pub data: serde_json::Value,
+    /// When.
+    pub date_created: DateTime<Utc>,
+}
+
+/// `PUT /api/0/organizations/{org}/issues/{id}/`: the changes to make.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateIssueRequest {
+    /// `resolved`, `unresolved` or `ignored` (`resolvedInNextRelease` is not supported yet).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Sentry's status details; for `ignored`, only "forever" (no condition) is supported yet.
+    #[serde(default)]
+    pub status_details: Option<serde_json::Value>,
+    /// `ongoing`, `archived_forever`, ...: accepted and checked against the status.
+    #[serde(default)]
+    pub substatus: Option<String>,
+}

@@ -1,7 +1,7 @@
 //! The issue list.
 
 use axum::extract::{Path, RawQuery, State};
-use cairn_types::api::Issue;
+use cairn_types::api::{Issue, IssueDetails, UpdateIssueRequest};
 
 use super::org_access;
 use crate::auth::Identity;
@@ -9,7 +9,7 @@ use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{IssueQuery, Store};
+use crate::store::{IssueQuery, IssueRow, OrganizationRow, StatusChange, Store, StoreError};
 
 /// Query parameters of the issue list (a first subset of Sentry's).
 #[derive(Debug, Default)]
@@ -94,4 +94,146 @@ pub async fn list_issues<S: Store>(
             .map(|row| serialize::issue(row, &access.organization, &state.config))
             .collect(),
     ))
+}
+
+/// The issue `raw_id` if the caller may use `scope` in its organization (403 otherwise, as
+/// Sentry answers); when the route names an organization, the issue must belong to it.
+async fn issue_access<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: Option<&str>,
+    raw_id: &str,
+    scope: &str,
+) -> ApiResult<(IssueRow, OrganizationRow)> {
+    let issue_id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    let (issue, organization) = match state.store.issue(issue_id).await {
+        Ok(found) => found,
+        Err(StoreError::NotFound) => return Err(ApiError::NotFound),
+        Err(err) => return Err(err.into()),
+    };
+    if org.is_some_and(|slug| slug != organization.slug) {
+        return Err(ApiError::NotFound);
+    }
+    org_access(state, identity, &organization.slug, scope).await?;
+    Ok((issue, organization))
+}
+
+async fn details<S: Store>(
+    state: &AppState<S>,
+    issue: &IssueRow,
+    organization: &OrganizationRow,
+) -> ApiResult<IssueDetails> {
+    let activity = state.store.issue_activity(issue.id).await?;
+    Ok(IssueDetails {
+        issue: serialize::issue(issue, organization, &state.config),
+        activity: activity.iter().map(serialize::activity).collect(),
+    })
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/`.
+pub async fn get_org_issue<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, issue_id)): Path<(String, String)>,
+) -> ApiResult<AppJson<IssueDetails>> {
+    let (issue, organization) =
+        issue_access(&state, &identity, Some(&org), &issue_id, "event:read").await?;
+    Ok(AppJson(details(&state, &issue, &organization).await?))
+}
+
+/// `GET /api/0/issues/{id}/`.
+pub async fn get_issue<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(issue_id): Path<String>,
+) -> ApiResult<AppJson<IssueDetails>> {
+    let (issue, organization) =
+        issue_access(&state, &identity, None, &issue_id, "event:read").await?;
+    Ok(AppJson(details(&state, &issue, &organization).await?))
+}
+
+/// `PUT /api/0/organizations/{org}/issues/{id}/`: resolve, unresolve or ignore.
+pub async fn update_org_issue<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, issue_id)): Path<(String, String)>,
+    AppJson(request): AppJson<UpdateIssueRequest>,
+) -> ApiResult<AppJson<IssueDetails>> {
+    let (issue, organization) =
+        issue_access(&state, &identity, Some(&org), &issue_id, "event:write").await?;
+    update(&state, &identity, issue, organization, request).await
+}
+
+/// `PUT /api/0/issues/{id}/`.
+pub async fn update_issue<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(issue_id): Path<String>,
+    AppJson(request): AppJson<UpdateIssueRequest>,
+) -> ApiResult<AppJson<IssueDetails>> {
+    let (issue, organization) =
+        issue_access(&state, &identity, None, &issue_id, "event:write").await?;
+    update(&state, &identity, issue, organization, request).await
+}
+
+async fn update<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    issue: IssueRow,
+    organization: OrganizationRow,
+    request: UpdateIssueRequest,
+) -> ApiResult<AppJson<IssueDetails>> {
+    if let Some(status) = request.status.as_deref() {
+        let change = status_change(status, &request, identity.user.id)?;
+        state.store.set_issue_status(issue.id, &change).await?;
+    }
+    let (issue, organization) = match state.store.issue(issue.id).await {
+        Ok(found) => found,
+        Err(_) => (issue, organization),
+    };
+    Ok(AppJson(details(state, &issue, &organization).await?))
+}
+
+/// Sentry's status, substatus and details for a requested status. Conditions Cairn does not
+/// evaluate yet are refused rather than silently ignored.
+fn status_change(
+    status: &str,
+    request: &UpdateIssueRequest,
+    user_id: i64,
+) -> ApiResult<StatusChange> {
+    let details = request.status_details.clone().unwrap_or_else(|| serde_json::json!({}));
+    let Some(detail_map) = details.as_object() else {
+        return Err(ApiError::BadRequest("statusDetails: must be an object.".into()));
+    };
+    let (substatus, allowed_details): (Option<&str>, &[&str]) = match status {
+        "resolved" => (None, &[]),
+        "unresolved" => (Some("ongoing"), &[]),
+        "ignored" => (Some("archived_forever"), &[]),
+        "resolvedInNextRelease" => {
+            return Err(ApiError::BadRequest(
+                "status: resolvedInNextRelease is not supported yet.".into(),
+            ))
+        }
+        other => {
+            return Err(ApiError::BadRequest(format!("status: \"{other}\" is not a valid choice.")))
+        }
+    };
+    if let Some(key) = detail_map.keys().find(|k| !allowed_details.contains(&k.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "statusDetails: {key} is not supported yet; Cairn resolves and ignores without conditions."
+        )));
+    }
+    if let (Some(requested), Some(expected)) = (request.substatus.as_deref(), substatus) {
+        if requested != expected {
+            return Err(ApiError::BadRequest(format!(
+                "substatus: {requested} does not go with status {status}."
+            )));
+        }
+    }
+    Ok(StatusChange {
+        status: status.to_owned(),
+        substatus: substatus.map(str::to_owned),
+        status_details: "{}".to_owned(),
+        user_id,
+    })
 }

@@ -32,6 +32,14 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/organizations/{org}/teams", get(organizations::list_teams::<S>))
         .route("/api/0/organizations/{org}/projects", get(organizations::list_projects::<S>))
         .route("/api/0/organizations/{org}/issues", get(issues::list_issues::<S>))
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}",
+            get(issues::get_org_issue::<S>).put(issues::update_org_issue::<S>),
+        )
+        .route(
+            "/api/0/issues/{issue_id}",
+            get(issues::get_issue::<S>).put(issues::update_issue::<S>),
+        )
         .route("/api/0/teams/{org}/{team}/projects", post(organizations::create_project::<S>))
         .route(
             "/api/0/projects/{org}/{project}",
