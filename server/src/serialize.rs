@@ -1,13 +1,15 @@
 //! Rows to API objects, in Sentry's shapes (Sentry calls these "serializers").
 
 use cairn_types::api::{
-    Activity, Issue, IssueProject, KeyDsn, KeyRateLimit, Organization, OrganizationRef, Project,
-    ProjectKey, Team, TeamRef, User,
+    Activity, Event, EventTag, Issue, IssueProject, KeyDsn, KeyRateLimit, Organization,
+    OrganizationRef, Project, ProjectKey, Team, TeamRef, User,
 };
 
 use crate::config::Config;
+use serde_json::{json, Value};
+
 use crate::store::{
-    ActivityRow, IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow, UserRow,
+    ActivityRow, IssueEvent, IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow, UserRow,
 };
 use crate::util::ms_to_datetime;
 
@@ -132,6 +134,92 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         user_count: row.user_count,
         first_seen: ms_to_datetime(row.first_seen),
         last_seen: ms_to_datetime(row.last_seen),
+    }
+}
+
+/// A stored event in Sentry's API shape: interfaces as `entries`, tags as `{key, value}`.
+pub fn event(stored: &IssueEvent) -> Event {
+    let row = &stored.event;
+    let data: serde_json::Map<String, Value> = match serde_json::from_str(&row.data) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let get = |key: &str| data.get(key).filter(|v| !v.is_null());
+    let derived = crate::ingest::event::derive_issue_fields(&data);
+    let message =
+        crate::ingest::event::message_text(&data).unwrap_or_else(|| derived.title.clone());
+
+    // Sentry's order: what happened first (exception or message), then how we got there.
+    let mut entries = Vec::new();
+    let mut entry = |kind: &str, data: Value| entries.push(json!({ "type": kind, "data": data }));
+    if let Some(exception) = get("exception") {
+        entry("exception", exception.clone());
+    }
+    if let Some(logentry) = get("logentry") {
+        entry("message", logentry.clone());
+    }
+    if let Some(stacktrace) = get("stacktrace") {
+        entry("stacktrace", stacktrace.clone());
+    }
+    if let Some(threads) = get("threads") {
+        let threads =
+            if threads.is_array() { json!({ "values": threads }) } else { threads.clone() };
+        entry("threads", threads);
+    }
+    if let Some(breadcrumbs) = get("breadcrumbs") {
+        entry("breadcrumbs", breadcrumbs.clone());
+    }
+    if let Some(request) = get("request") {
+        entry("request", request.clone());
+    }
+
+    let mut tags: Vec<EventTag> = get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|pair| {
+            let key = pair.get(0)?.as_str()?.to_owned();
+            let value = pair.get(1)?.as_str()?.to_owned();
+            Some(EventTag { key, value })
+        })
+        .collect();
+    // The event's own attributes that Sentry also shows as tags.
+    for key in ["level", "environment", "release", "server_name", "transaction"] {
+        if let Some(value) = get(key).and_then(Value::as_str) {
+            if !tags.iter().any(|t| t.key == key) {
+                tags.push(EventTag { key: key.to_owned(), value: value.to_owned() });
+            }
+        }
+    }
+    tags.sort_by(|a, b| a.key.cmp(&b.key));
+
+    Event {
+        id: row.event_id.clone(),
+        event_id: row.event_id.clone(),
+        group_id: row.issue_id.to_string(),
+        project_id: row.project_id.to_string(),
+        title: derived.title,
+        message,
+        kind: derived.event_type.to_owned(),
+        platform: get("platform").and_then(Value::as_str).unwrap_or("other").to_owned(),
+        date_created: ms_to_datetime(row.timestamp),
+        date_received: ms_to_datetime(row.received),
+        entries,
+        tags,
+        contexts: get("contexts").cloned().unwrap_or_else(|| json!({})),
+        user: get("user").cloned(),
+        sdk: get("sdk").cloned(),
+        context: get("extra").cloned().unwrap_or_else(|| json!({})),
+        release: get("release").and_then(Value::as_str).map(|v| json!({ "version": v })),
+        errors: get("errors").and_then(Value::as_array).cloned().unwrap_or_default(),
+        fingerprints: get("fingerprint")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        previous_event_id: stored.previous_event_id.clone(),
+        next_event_id: stored.next_event_id.clone(),
     }
 }
 

@@ -218,6 +218,24 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         issue_id: i64,
     ) -> impl Future<Output = StoreResult<Vec<ActivityRow>>> + Send;
+    /// One event of an issue, with its neighbours.
+    fn issue_event(
+        &self,
+        issue_id: i64,
+        which: &EventSelector,
+    ) -> impl Future<Output = StoreResult<IssueEvent>> + Send;
+    /// An event of a project by its id, with its neighbours in its issue.
+    fn project_event(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> impl Future<Output = StoreResult<IssueEvent>> + Send;
+    /// The newest events of an issue.
+    fn issue_events(
+        &self,
+        issue_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<EventRow>>> + Send;
     /// Issues of an organization's projects, most recently seen first.
     fn list_issues(
         &self,

@@ -257,6 +257,47 @@ pub struct ProjectIngestSettings {
     pub grouping_enhancements: Option<String>,
 }
 
+/// A stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// Primary key.
+    pub id: i64,
+    /// Project it was sent to.
+    pub project_id: i64,
+    /// Issue it belongs to.
+    pub issue_id: i64,
+    /// The event id, 32 hex digits.
+    pub event_id: String,
+    /// Unix milliseconds, when it happened.
+    pub timestamp: i64,
+    /// Unix milliseconds, when Cairn received it.
+    pub received: i64,
+    /// The normalized, scrubbed event as JSON.
+    pub data: String,
+}
+
+/// Which event of an issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventSelector {
+    /// The most recent.
+    Latest,
+    /// The first.
+    Oldest,
+    /// This event id.
+    Id(String),
+}
+
+/// An event of an issue with its neighbours' ids, for paging through the issue's events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueEvent {
+    /// The event.
+    pub event: EventRow,
+    /// The issue's event before it, if any.
+    pub previous_event_id: Option<String>,
+    /// The issue's event after it, if any.
+    pub next_event_id: Option<String>,
+}
+
 /// A change of an issue's status by a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {

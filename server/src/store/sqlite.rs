@@ -680,6 +680,50 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue_event(&self, issue_id: i64, which: &EventSelector) -> StoreResult<IssueEvent> {
+        let (filter, order) = match which {
+            EventSelector::Latest => ("", "DESC"),
+            EventSelector::Oldest => ("", "ASC"),
+            EventSelector::Id(_) => (" AND event_id = $2", "DESC"),
+        };
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE issue_id = $1{filter} \
+             ORDER BY timestamp {order}, id {order} LIMIT 1"
+        );
+        let mut query = sqlx::query(&sql).bind(issue_id);
+        if let EventSelector::Id(id) = which {
+            query = query.bind(id);
+        }
+        let event = event_from_row(&query.fetch_one(&self.reads).await?);
+        self.with_neighbours(event).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_event(&self, project_id: i64, event_id: &str) -> StoreResult<IssueEvent> {
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE project_id = $1 AND event_id = $2"
+        ))
+        .bind(project_id)
+        .bind(event_id)
+        .fetch_one(&self.reads)
+        .await?;
+        self.with_neighbours(event_from_row(&row)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_events(&self, issue_id: i64, limit: i64) -> StoreResult<Vec<EventRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE issue_id = $1 \
+             ORDER BY timestamp DESC, id DESC LIMIT $2"
+        ))
+        .bind(issue_id)
+        .bind(limit)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows.iter().map(event_from_row).collect())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue(&self, issue_id: i64) -> StoreResult<(IssueRow, OrganizationRow)> {
         let row = sqlx::query(&format!(
             "SELECT i.*, {PROJECT_COLUMNS}, o.id AS o_id, o.slug AS o_slug, o.name AS o_name, \
@@ -831,6 +875,45 @@ async fn add_member_on(
 
 /// Stores one event inside an open transaction: finds or creates its issue by hash, updates the
 /// issue's counters, records the distinct user. Returns the issue id.
+const EVENT_COLUMNS: &str = "id, project_id, issue_id, event_id, timestamp, received, data";
+
+fn event_from_row(row: &SqliteRow) -> EventRow {
+    EventRow {
+        id: row.get("id"),
+        project_id: row.get("project_id"),
+        issue_id: row.get("issue_id"),
+        event_id: row.get("event_id"),
+        timestamp: row.get("timestamp"),
+        received: row.get("received"),
+        data: row.get("data"),
+    }
+}
+
+impl SqliteStore {
+    /// The ids of the events before and after `event` in its issue (by time, then arrival).
+    async fn with_neighbours(&self, event: EventRow) -> StoreResult<IssueEvent> {
+        let neighbour = |comparison: &str, order: &str| {
+            format!(
+                "SELECT event_id FROM events WHERE issue_id = $1 AND (timestamp, id) {comparison} \
+                 ($2, $3) ORDER BY timestamp {order}, id {order} LIMIT 1"
+            )
+        };
+        let previous_event_id = sqlx::query_scalar(&neighbour("<", "DESC"))
+            .bind(event.issue_id)
+            .bind(event.timestamp)
+            .bind(event.id)
+            .fetch_optional(&self.reads)
+            .await?;
+        let next_event_id = sqlx::query_scalar(&neighbour(">", "ASC"))
+            .bind(event.issue_id)
+            .bind(event.timestamp)
+            .bind(event.id)
+            .fetch_optional(&self.reads)
+            .await?;
+        Ok(IssueEvent { event, previous_event_id, next_event_id })
+    }
+}
+
 /// Appends to an issue's activity log.
 async fn record_activity(
     conn: &mut sqlx::SqliteConnection,

@@ -451,3 +451,74 @@ async fn resolved_issue_regresses_on_a_new_event_and_ignored_stays_ignored() {
     assert_eq!(server.get("/api/0/organizations/other/issues/1/", &token).await.0, 404);
     assert_eq!(server.get("/api/0/issues/999999/", &token).await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issues_events_come_back_in_sentrys_event_shape() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    for _ in 0..2 {
+        let dsn = dsn.clone();
+        tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
+    }
+    let issues = server
+        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
+        .await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let base = format!("/api/0/organizations/cairn/issues/{id}/events");
+
+    let (status, latest) = server.get(&format!("{base}/latest/"), &token).await;
+    assert_eq!(status, 200, "{latest}");
+    assert_eq!(latest["groupID"], id.as_str());
+    assert_eq!(latest["title"], "ParseIntError: invalid digit found in string");
+    let entries = latest["entries"].as_array().expect("entries");
+    assert_eq!(entries[0]["type"], "exception", "{latest}");
+    assert_eq!(entries[0]["data"]["values"][0]["type"], "ParseIntError");
+    let crumbs = entries.iter().find(|e| e["type"] == "breadcrumbs").expect("breadcrumbs entry");
+    let messages: Vec<&str> = crumbs["data"]["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|b| b["message"].as_str())
+        .collect();
+    assert_eq!(messages, ["user logged in", "SELECT * FROM orders"]);
+    let tag = |key: &str| {
+        latest["tags"]
+            .as_array()
+            .and_then(|tags| tags.iter().find(|t| t["key"] == key))
+            .map(|t| t["value"].clone())
+    };
+    assert_eq!(tag("level"), Some(json!("error")));
+    assert_eq!(tag("environment"), Some(json!("test")));
+    assert_eq!(tag("release"), Some(json!("backend@1.0.0")));
+    assert_eq!(latest["user"]["id"], "42");
+    assert_eq!(latest["release"]["version"], "backend@1.0.0");
+    assert_eq!(latest["nextEventID"], Value::Null);
+
+    // Paging through the issue's events.
+    let (_, oldest) = server.get(&format!("{base}/oldest/"), &token).await;
+    assert_eq!(oldest["nextEventID"], latest["eventID"]);
+    assert_eq!(latest["previousEventID"], oldest["eventID"]);
+    assert_eq!(oldest["previousEventID"], Value::Null);
+    let (_, list) = server.get(&format!("{base}/"), &token).await;
+    let listed: Vec<&Value> =
+        list.as_array().expect("list").iter().map(|e| &e["eventID"]).collect();
+    assert_eq!(listed, [&latest["eventID"], &oldest["eventID"]]);
+
+    // By id, through the issue and through the project.
+    let event_id = oldest["eventID"].as_str().expect("event id");
+    let (status, by_id) =
+        server.get(&format!("/api/0/issues/{id}/events/{event_id}/"), &token).await;
+    assert_eq!((status, &by_id["eventID"]), (200, &oldest["eventID"]));
+    let (status, by_project) =
+        server.get(&format!("/api/0/projects/cairn/backend/events/{event_id}/"), &token).await;
+    assert_eq!((status, &by_project["groupID"]), (200, &json!(id)));
+
+    for missing in ["00000000000000000000000000000000", "not-an-id"] {
+        assert_eq!(server.get(&format!("{base}/{missing}/"), &token).await.0, 404);
+        assert_eq!(
+            server.get(&format!("/api/0/projects/cairn/backend/events/{missing}/"), &token).await.0,
+            404
+        );
+    }
+}

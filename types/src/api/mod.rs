@@ -2,10 +2,12 @@
 
 mod auth;
 mod error;
+mod events;
 mod issues;
 mod organizations;
 
 pub use auth::*;
 pub use error::*;
+pub use events::*;
 pub use issues::*;
 pub use organizations::*;

@@ -98,7 +98,7 @@ pub async fn list_issues<S: Store>(
 
 /// The issue `raw_id` if the caller may use `scope` in its organization (403 otherwise, as
 /// Sentry answers); when the route names an organization, the issue must belong to it.
-async fn issue_access<S: Store>(
+pub async fn issue_access<S: Store>(
     state: &AppState<S>,
     identity: &Identity,
     org: Option<&str>,

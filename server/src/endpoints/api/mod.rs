@@ -5,6 +5,7 @@
 //! [`org_access`] so that membership and scopes are checked in one place.
 
 mod account;
+mod events;
 pub use account::{validate_email, validate_password};
 mod issues;
 mod organizations;
@@ -35,6 +36,20 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/organizations/{org}/issues/{issue_id}",
             get(issues::get_org_issue::<S>).put(issues::update_org_issue::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/events",
+            get(events::list_org_issue_events::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/events/{event}",
+            get(events::get_org_issue_event::<S>),
+        )
+        .route("/api/0/issues/{issue_id}/events", get(events::list_issue_events::<S>))
+        .route("/api/0/issues/{issue_id}/events/{event}", get(events::get_issue_event::<S>))
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}",
+            get(events::get_project_event::<S>),
         )
         .route(
             "/api/0/issues/{issue_id}",

@@ -1,0 +1,99 @@
+//! Events: an issue's events (`latest`, `oldest`, by id, the list) and a project's event by id,
+//! in Sentry's event shape.
+
+use axum::extract::{Path, State};
+use cairn_types::api::Event;
+
+use super::issues::issue_access;
+use super::org_access;
+use crate::auth::Identity;
+use crate::endpoints::AppJson;
+use crate::error::{ApiError, ApiResult};
+use crate::serialize;
+use crate::state::AppState;
+use crate::store::{EventSelector, IssueEvent, Store, StoreError};
+
+/// `latest`, `oldest` (Sentry also has `recommended`: the latest here), or an event id.
+fn selector(raw: &str) -> ApiResult<EventSelector> {
+    match raw {
+        "latest" | "recommended" => Ok(EventSelector::Latest),
+        "oldest" => Ok(EventSelector::Oldest),
+        id => uuid::Uuid::parse_str(id)
+            .map(|id| EventSelector::Id(id.simple().to_string()))
+            .map_err(|_| ApiError::NotFound),
+    }
+}
+
+fn found(result: Result<IssueEvent, StoreError>) -> ApiResult<AppJson<Event>> {
+    match result {
+        Ok(event) => Ok(AppJson(serialize::event(&event))),
+        Err(StoreError::NotFound) => Err(ApiError::NotFound),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/events/{event_id}/`.
+pub async fn get_org_issue_event<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, issue_id, event)): Path<(String, String, String)>,
+) -> ApiResult<AppJson<Event>> {
+    let (issue, _) = issue_access(&state, &identity, Some(&org), &issue_id, "event:read").await?;
+    found(state.store.issue_event(issue.id, &selector(&event)?).await)
+}
+
+/// `GET /api/0/issues/{id}/events/{event_id}/`.
+pub async fn get_issue_event<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((issue_id, event)): Path<(String, String)>,
+) -> ApiResult<AppJson<Event>> {
+    let (issue, _) = issue_access(&state, &identity, None, &issue_id, "event:read").await?;
+    found(state.store.issue_event(issue.id, &selector(&event)?).await)
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/events/`: the newest 100 events.
+pub async fn list_org_issue_events<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, issue_id)): Path<(String, String)>,
+) -> ApiResult<AppJson<Vec<Event>>> {
+    let (issue, _) = issue_access(&state, &identity, Some(&org), &issue_id, "event:read").await?;
+    list(&state, issue.id).await
+}
+
+/// `GET /api/0/issues/{id}/events/`.
+pub async fn list_issue_events<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(issue_id): Path<String>,
+) -> ApiResult<AppJson<Vec<Event>>> {
+    let (issue, _) = issue_access(&state, &identity, None, &issue_id, "event:read").await?;
+    list(&state, issue.id).await
+}
+
+async fn list<S: Store>(state: &AppState<S>, issue_id: i64) -> ApiResult<AppJson<Vec<Event>>> {
+    let rows = state.store.issue_events(issue_id, 100).await?;
+    Ok(AppJson(
+        rows.into_iter()
+            .map(|event| {
+                let stored = IssueEvent { event, previous_event_id: None, next_event_id: None };
+                serialize::event(&stored)
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.
+pub async fn get_project_event<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, event_id)): Path<(String, String, String)>,
+) -> ApiResult<AppJson<Event>> {
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let EventSelector::Id(event_id) = selector(&event_id)? else {
+        return Err(ApiError::NotFound);
+    };
+    found(state.store.project_event(project.id, &event_id).await)
+}
