@@ -126,7 +126,7 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         metadata: serde_json::from_str(&row.metadata).unwrap_or_else(|_| serde_json::json!({})),
         issue_category: "error".into(),
         is_unhandled: row.is_unhandled,
-        num_comments: 0,
+        num_comments: row.num_comments,
         assigned_to: None,
         is_bookmarked: false,
         has_seen: false,

@@ -1,7 +1,8 @@
 -- Sentry's `statusDetails` of an issue (JSON; `{}` when none), and the issue's activity log:
--- state changes by people (`set_resolved`, `set_unresolved`, `set_ignored`) and by Cairn
--- (`first_seen`, `set_regression`).
+-- state changes by people (`set_resolved`, `set_unresolved`, `set_ignored`), comments (`note`)
+-- and what Cairn saw (`first_seen`, `set_regression`).
 ALTER TABLE issues ADD COLUMN status_details TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE issues ADD COLUMN num_comments INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE activities (
     id           INTEGER PRIMARY KEY,

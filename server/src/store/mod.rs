@@ -213,6 +213,19 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         change: &StatusChange,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Adds a comment (an activity of kind `note`); returns its id.
+    fn add_comment(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+        text: &str,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Deletes a comment of the issue.
+    fn delete_comment(
+        &self,
+        issue_id: i64,
+        comment_id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// An issue's activity log, newest first.
     fn issue_activity(
         &self,

@@ -370,6 +370,8 @@ pub struct IssueRow {
     pub substatus: Option<String>,
     /// Sentry's `statusDetails`, a JSON object string.
     pub status_details: String,
+    /// Comments on the issue.
+    pub num_comments: i64,
     /// Whether any event was unhandled.
     pub is_unhandled: bool,
     /// Unix milliseconds.

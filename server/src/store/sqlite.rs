@@ -242,6 +242,7 @@ fn issue_from_row(row: &SqliteRow) -> IssueRow {
         status: row.get("status"),
         substatus: row.get("substatus"),
         status_details: row.get("status_details"),
+        num_comments: row.get("num_comments"),
         is_unhandled: row.get::<i64, _>("is_unhandled") != 0,
         first_seen: row.get("first_seen"),
         last_seen: row.get("last_seen"),
@@ -765,6 +766,48 @@ impl Store for SqliteStore {
         };
         let data = &change.status_details;
         record_activity(&mut tx, issue_id, kind, Some(change.user_id), data, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_comment(&self, issue_id: i64, user_id: i64, text: &str) -> StoreResult<i64> {
+        let mut tx = self.writes.begin().await?;
+        let data = serde_json::json!({ "text": text }).to_string();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO activities (issue_id, kind, user_id, data, date_created) \
+             VALUES ($1, 'note', $2, $3, $4) RETURNING id",
+        )
+        .bind(issue_id)
+        .bind(user_id)
+        .bind(&data)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE issues SET num_comments = num_comments + 1 WHERE id = $1")
+            .bind(issue_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_comment(&self, issue_id: i64, comment_id: i64) -> StoreResult<()> {
+        let mut tx = self.writes.begin().await?;
+        let deleted =
+            sqlx::query("DELETE FROM activities WHERE id = $1 AND issue_id = $2 AND kind = 'note'")
+                .bind(comment_id)
+                .bind(issue_id)
+                .execute(&mut *tx)
+                .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("UPDATE issues SET num_comments = num_comments - 1 WHERE id = $1")
+            .bind(issue_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -522,3 +522,45 @@ async fn an_issues_events_come_back_in_sentrys_event_shape() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn comments_are_notes_in_the_activity_and_only_their_author_deletes_them() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let comments = format!("/api/0/issues/{id}/comments/");
+
+    let text = "Seen after the <b>deploy</b>; @alice can you look?";
+    let (status, note) = server.post(&comments, &token, json!({ "text": text })).await;
+    assert_eq!(status, 201, "{note}");
+    assert_eq!((note["type"].clone(), note["data"]["text"].clone()), (json!("note"), json!(text)));
+    assert_eq!(note["user"]["email"], "owner@example.com");
+    let (status, _) = server.post(&comments, &token, json!({ "text": "   " })).await;
+    assert_eq!(status, 400);
+
+    let (_, list) = server.get(&comments, &token).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let (_, issue) = server.get(&format!("/api/0/issues/{id}/"), &token).await;
+    assert_eq!(issue["numComments"], 1);
+    assert_eq!(issue["activity"][0]["type"], "note");
+
+    // A member may comment but not delete someone else's comment.
+    server.cli(&["createuser", "--email", "member@example.com", "--password", "member password 1"]);
+    let member = server.cli(&["createtoken", "--email", "member@example.com"]).trim().to_owned();
+    let note_path = format!("{comments}{}/", note["id"].as_str().expect("note id"));
+    let delete = |token: String| {
+        let url = format!("{}{note_path}", server.url);
+        let http = server.http.clone();
+        async move { http.delete(url).bearer_auth(token).send().await.expect("HTTP").status().as_u16() }
+    };
+    assert_eq!(delete(member.clone()).await, 403);
+    assert_eq!(delete(token.clone()).await, 204);
+    assert_eq!(delete(token.clone()).await, 404);
+    let (_, issue) = server.get(&format!("/api/0/issues/{id}/"), &token).await;
+    assert_eq!(issue["numComments"], 0);
+    let (status, _) = server.post(&comments, &member, json!({ "text": "me too" })).await;
+    assert_eq!(status, 201);
+}

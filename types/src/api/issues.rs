@@ -113,3 +113,10 @@ pub struct UpdateIssueRequest {
     #[serde(default)]
     pub substatus: Option<String>,
 }
+
+/// `POST /api/0/issues/{id}/comments/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewComment {
+    /// The comment, as plain text (rendered as text, never as HTML).
+    pub text: String,
+}

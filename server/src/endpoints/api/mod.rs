@@ -5,6 +5,7 @@
 //! [`org_access`] so that membership and scopes are checked in one place.
 
 mod account;
+mod comments;
 mod events;
 pub use account::{validate_email, validate_password};
 mod issues;
@@ -46,6 +47,14 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(events::get_org_issue_event::<S>),
         )
         .route("/api/0/issues/{issue_id}/events", get(events::list_issue_events::<S>))
+        .route(
+            "/api/0/issues/{issue_id}/comments",
+            get(comments::list_comments::<S>).post(comments::add_comment::<S>),
+        )
+        .route(
+            "/api/0/issues/{issue_id}/comments/{comment_id}",
+            axum::routing::delete(comments::delete_comment::<S>),
+        )
         .route("/api/0/issues/{issue_id}/events/{event}", get(events::get_issue_event::<S>))
         .route(
             "/api/0/projects/{org}/{project}/events/{event_id}",
