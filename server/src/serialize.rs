@@ -2,14 +2,15 @@
 
 use cairn_types::api::{
     Activity, Event, EventTag, Issue, IssueProject, KeyDsn, KeyRateLimit, Organization,
-    OrganizationRef, Project, ProjectKey, Team, TeamRef, User,
+    OrganizationRef, Project, ProjectKey, TagValue, Team, TeamRef, User,
 };
 
 use crate::config::Config;
 use serde_json::{json, Value};
 
 use crate::store::{
-    ActivityRow, IssueEvent, IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow, UserRow,
+    ActivityRow, IssueEvent, IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TagValueRow,
+    TeamRow, UserRow,
 };
 use crate::util::ms_to_datetime;
 
@@ -132,6 +133,19 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         has_seen: false,
         count: row.times_seen.to_string(),
         user_count: row.user_count,
+        first_seen: ms_to_datetime(row.first_seen),
+        last_seen: ms_to_datetime(row.last_seen),
+        stats: None,
+    }
+}
+
+/// One value of a tag on an issue.
+pub fn tag_value(row: &TagValueRow) -> TagValue {
+    TagValue {
+        key: row.key.clone(),
+        name: row.value.clone(),
+        value: row.value.clone(),
+        count: row.times_seen,
         first_seen: ms_to_datetime(row.first_seen),
         last_seen: ms_to_datetime(row.last_seen),
     }

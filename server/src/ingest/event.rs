@@ -86,6 +86,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     let derived = derive_issue_fields(&event);
     let hashes = grouping::hashes_with(&event, ctx.grouping);
     let user_ident = user_ident(&event);
+    let tags = issue_tags(&event, &level, user_ident.as_deref());
 
     Ok(NewEvent {
         project_id: ctx.project_id,
@@ -104,6 +105,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         release: str_field(&event, "release").map(str::to_owned),
         environment: str_field(&event, "environment").map(str::to_owned),
         user_ident,
+        tags,
         data: to_json(&Value::Object(event), payload.len()),
     })
 }
@@ -372,6 +374,35 @@ fn user_ident(event: &Map<String, Value>) -> Option<String> {
         }
     }
     user.get("ip_address").and_then(Value::as_str).map(|ip| format!("ip:{ip}"))
+}
+
+/// The tags an issue counts for an event: its own tags, and `level`, `environment`,
+/// `release` and `user` as Sentry shows them (those win over same-named event tags).
+fn issue_tags(
+    event: &Map<String, Value>,
+    level: &str,
+    user: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = vec![("level".into(), level.to_owned())];
+    for key in ["environment", "release"] {
+        if let Some(value) = str_field(event, key) {
+            tags.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    if let Some(user) = user {
+        tags.push(("user".into(), user.to_owned()));
+    }
+    let own = event.get("tags").and_then(Value::as_array).into_iter().flatten();
+    for pair in own {
+        if let (Some(key), Some(value)) =
+            (pair.get(0).and_then(Value::as_str), pair.get(1).and_then(Value::as_str))
+        {
+            if !tags.iter().any(|(k, _)| k == key) {
+                tags.push((key.to_owned(), value.to_owned()));
+            }
+        }
+    }
+    tags
 }
 
 /// Title, culprit and metadata of the issue an event would create.

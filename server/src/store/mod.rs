@@ -249,6 +249,19 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<EventRow>>> + Send;
+    /// The tag values of an issue (of one tag, if `key` is given), most frequent first.
+    fn issue_tag_values(
+        &self,
+        issue_id: i64,
+        key: Option<&str>,
+    ) -> impl Future<Output = StoreResult<Vec<TagValueRow>>> + Send;
+    /// Events per hour of these issues since `since_hour` (Unix seconds):
+    /// `(issue, hour, events)`.
+    fn issue_hourly(
+        &self,
+        issue_ids: &[i64],
+        since_hour: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, i64, i64)>>> + Send;
     /// Issues of an organization's projects, most recently seen first.
     fn list_issues(
         &self,

@@ -188,6 +188,9 @@ pub struct NewEvent {
     /// Who was affected (id, email, username or IP), for distinct-user counts.
     pub user_ident: Option<String>,
     /// The normalized event as JSON.
+    /// Tags to count for the issue: the event's tags and the attributes Sentry also shows
+    /// as tags (`level`, `environment`, `release`, `user`).
+    pub tags: Vec<(String, String)>,
     pub data: String,
 }
 
@@ -296,6 +299,21 @@ pub struct IssueEvent {
     pub previous_event_id: Option<String>,
     /// The issue's event after it, if any.
     pub next_event_id: Option<String>,
+}
+
+/// How often an issue's events carried one value of one tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagValueRow {
+    /// Tag name.
+    pub key: String,
+    /// Tag value.
+    pub value: String,
+    /// Events with it.
+    pub times_seen: i64,
+    /// Unix milliseconds.
+    pub first_seen: i64,
+    /// Unix milliseconds.
+    pub last_seen: i64,
 }
 
 /// A change of an issue's status by a person.

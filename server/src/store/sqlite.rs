@@ -110,10 +110,15 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
 async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<Vec<i64>>> {
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
+    let mut counts = IssueCounts::default();
     for job in batch {
         let mut ids = Vec::with_capacity(job.batch.events.len());
         for event in &job.batch.events {
-            ids.push(store_one_event(&mut tx, event).await?);
+            let (issue_id, is_new) = store_one_event(&mut tx, event).await?;
+            if is_new {
+                counts.add(issue_id, event);
+            }
+            ids.push(issue_id);
         }
         for item in &job.batch.items {
             sqlx::query(
@@ -145,6 +150,7 @@ async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<V
         }
         results.push(ids);
     }
+    counts.write(&mut tx).await?;
     tx.commit().await?;
     Ok(results)
 }
@@ -725,6 +731,56 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue_tag_values(
+        &self,
+        issue_id: i64,
+        key: Option<&str>,
+    ) -> StoreResult<Vec<TagValueRow>> {
+        let rows = sqlx::query(
+            "SELECT key, value, times_seen, first_seen, last_seen FROM issue_tag_values \
+             WHERE issue_id = $1 AND ($2 IS NULL OR key = $2) \
+             ORDER BY key, times_seen DESC, last_seen DESC",
+        )
+        .bind(issue_id)
+        .bind(key)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| TagValueRow {
+                key: row.get("key"),
+                value: row.get("value"),
+                times_seen: row.get("times_seen"),
+                first_seen: row.get("first_seen"),
+                last_seen: row.get("last_seen"),
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_hourly(
+        &self,
+        issue_ids: &[i64],
+        since_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        if issue_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> =
+            (0..issue_ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT issue_id, hour, events FROM issue_hourly WHERE hour >= $1 \
+             AND issue_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as(&sql).bind(since_hour);
+        for id in issue_ids {
+            query = query.bind(id);
+        }
+        Ok(query.fetch_all(&self.reads).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue(&self, issue_id: i64) -> StoreResult<(IssueRow, OrganizationRow)> {
         let row = sqlx::query(&format!(
             "SELECT i.*, {PROJECT_COLUMNS}, o.id AS o_id, o.slug AS o_slug, o.name AS o_name, \
@@ -996,7 +1052,88 @@ async fn record_issue_user(
     Ok(inserted > 0)
 }
 
-async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> StoreResult<i64> {
+/// Tag values and hourly event counts of a write batch, summed in memory so that the batch
+/// writes each (issue, tag, value) and (issue, hour) once, in a few multi-row statements.
+#[derive(Debug, Default)]
+struct IssueCounts {
+    /// (issue, key, value) → (events, first seen, last seen).
+    tags: std::collections::HashMap<(i64, String, String), (i64, i64, i64)>,
+    /// (issue, hour start in seconds) → events.
+    hours: std::collections::HashMap<(i64, i64), i64>,
+}
+
+impl IssueCounts {
+    fn add(&mut self, issue_id: i64, event: &NewEvent) {
+        let at = event.timestamp;
+        for (key, value) in &event.tags {
+            let entry =
+                self.tags.entry((issue_id, key.clone(), value.clone())).or_insert((0, at, at));
+            entry.0 += 1;
+            entry.1 = entry.1.min(at);
+            entry.2 = entry.2.max(at);
+        }
+        let hour = at.div_euclid(3_600_000) * 3_600;
+        *self.hours.entry((issue_id, hour)).or_insert(0) += 1;
+    }
+
+    async fn write(self, tx: &mut sqlx::SqliteConnection) -> StoreResult<()> {
+        // 6 parameters a row; SQLite allows 32,766 a statement.
+        let tags: Vec<_> = self.tags.into_iter().collect();
+        for chunk in tags.chunks(1_000) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = i * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4,
+                        p + 5,
+                        p + 6
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
+                 last_seen) VALUES {} ON CONFLICT (issue_id, key, value) DO UPDATE SET \
+                 times_seen = times_seen + excluded.times_seen, \
+                 first_seen = MIN(first_seen, excluded.first_seen), \
+                 last_seen = MAX(last_seen, excluded.last_seen)",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for ((issue_id, key, value), (n, first, last)) in chunk {
+                query = query.bind(issue_id).bind(key).bind(value).bind(n).bind(first).bind(last);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let hours: Vec<_> = self.hours.into_iter().collect();
+        for chunk in hours.chunks(1_000) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO issue_hourly (issue_id, hour, events) VALUES {} \
+                 ON CONFLICT (issue_id, hour) DO UPDATE SET events = events + excluded.events",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for ((issue_id, hour), n) in chunk {
+                query = query.bind(issue_id).bind(hour).bind(n);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Stores one event and groups it into an issue. Returns the issue and whether the event is
+/// new (`false` for a duplicate event id, which is acknowledged but stored once).
+async fn store_one_event(
+    tx: &mut sqlx::SqliteConnection,
+    event: &NewEvent,
+) -> StoreResult<(i64, bool)> {
     // One round trip for the common case: is this a duplicate (an SDK retry, acknowledged but
     // stored once, as Sentry does), and which issue, in which status, has the event's first
     // hash?
@@ -1014,7 +1151,7 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
         .fetch_one(&mut *tx)
         .await?;
     if let Some(issue_id) = duplicate {
-        return Ok(issue_id);
+        return Ok((issue_id, false));
     }
     // The hashes before the one that found the issue are new: they must be recorded.
     let mut found_at = issue_id.map(|_| 0);
@@ -1142,5 +1279,5 @@ async fn store_one_event(tx: &mut sqlx::SqliteConnection, event: &NewEvent) -> S
     .bind(&event.data)
     .execute(&mut *tx)
     .await?;
-    Ok(issue_id)
+    Ok((issue_id, true))
 }

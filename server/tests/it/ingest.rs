@@ -564,3 +564,71 @@ async fn comments_are_notes_in_the_activity_and_only_their_author_deletes_them()
     let (status, _) = server.post(&comments, &member, json!({ "text": "me too" })).await;
     assert_eq!(status, 201);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_tags_and_sparkline_counts_follow_the_events() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    for _ in 0..2 {
+        let dsn = dsn.clone();
+        tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
+    }
+    let issues = server
+        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
+        .await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+
+    // Sparklines: 24 hourly buckets by default, 14 daily ones on request.
+    let sum = |series: &Value| {
+        series.as_array().map(|s| s.iter().map(|b| b[1].as_i64().unwrap_or(0)).sum::<i64>())
+    };
+    let hourly = &issues[0]["stats"]["24h"];
+    assert_eq!(hourly.as_array().map(Vec::len), Some(24), "{hourly}");
+    assert_eq!(sum(hourly), Some(2));
+    let (_, daily) =
+        server.get("/api/0/organizations/cairn/issues/?groupStatsPeriod=14d", &token).await;
+    assert_eq!(daily[0]["stats"]["14d"].as_array().map(Vec::len), Some(14));
+    assert_eq!(sum(&daily[0]["stats"]["14d"]), Some(2));
+    let (status, _) =
+        server.get("/api/0/organizations/cairn/issues/?groupStatsPeriod=1y", &token).await;
+    assert_eq!(status, 400);
+
+    // Tags with their values and counts.
+    let (status, tags) = server.get(&format!("/api/0/issues/{id}/tags/"), &token).await;
+    assert_eq!(status, 200, "{tags}");
+    let tag = |key: &str| tags.as_array().and_then(|t| t.iter().find(|t| t["key"] == key)).cloned();
+    let level = tag("level").expect("level tag");
+    assert_eq!(level["totalValues"], 2);
+    assert_eq!(
+        (level["topValues"][0]["value"].clone(), level["topValues"][0]["count"].clone()),
+        (json!("error"), json!(2))
+    );
+    assert_eq!(tag("release").expect("release")["topValues"][0]["value"], "backend@1.0.0");
+    assert_eq!(tag("environment").expect("environment")["topValues"][0]["value"], "test");
+    assert_eq!(tag("user").expect("user")["topValues"][0]["value"], "id:42");
+    let (status, values) = server
+        .get(&format!("/api/0/organizations/cairn/issues/{id}/tags/user/values/"), &token)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(values[0]["count"], 2);
+    assert_eq!(server.get(&format!("/api/0/issues/{id}/tags/nonexistent/"), &token).await.0, 404);
+
+    // A retried event (same id) is acknowledged but counted once.
+    let (_, keys) = server.get("/api/0/projects/cairn/backend/keys/", &token).await;
+    let key = keys[0]["id"].as_str().expect("key");
+    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
+    let body = "{\"event_id\":\"5a1e0000000000000000000000000001\"}\n{\"type\":\"event\"}\n\
+                {\"message\":\"retried once\",\"tags\":{\"shard\":\"7\"}}\n";
+    for _ in 0..2 {
+        let response = server.http.post(&url).body(body).send().await.expect("HTTP");
+        assert_eq!(response.status(), 200);
+    }
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    let retried = issues.iter().find(|i| i["title"] == "retried once").expect("issue");
+    assert_eq!(retried["count"], "1");
+    let retried_id = retried["id"].as_str().expect("id");
+    let (_, shard) = server.get(&format!("/api/0/issues/{retried_id}/tags/shard/"), &token).await;
+    assert_eq!(shard["totalValues"], 1, "{shard}");
+}

@@ -56,6 +56,10 @@ pub struct Issue {
     pub first_seen: DateTime<Utc>,
     /// When the latest event happened.
     pub last_seen: DateTime<Utc>,
+    /// Events per bucket for sparklines, by period: `{"24h": [[unix seconds, events], ...]}`
+    /// (hourly) or `{"14d": ...}` (daily); present in issue lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<serde_json::Value>,
 }
 
 /// The project reference inside an [`Issue`].
@@ -119,4 +123,36 @@ pub struct UpdateIssueRequest {
 pub struct NewComment {
     /// The comment, as plain text (rendered as text, never as HTML).
     pub text: String,
+}
+
+/// A tag of an issue with its most frequent values (`GET /api/0/issues/{id}/tags/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueTag {
+    /// Tag name.
+    pub key: String,
+    /// Display name (the key, as Sentry shows custom tags).
+    pub name: String,
+    /// Events that carried the tag.
+    pub total_values: i64,
+    /// The most frequent values.
+    pub top_values: Vec<TagValue>,
+}
+
+/// One value of a tag on an issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagValue {
+    /// Tag name.
+    pub key: String,
+    /// Display value.
+    pub name: String,
+    /// The value.
+    pub value: String,
+    /// Events with it.
+    pub count: i64,
+    /// First event with it.
+    pub first_seen: DateTime<Utc>,
+    /// Latest event with it.
+    pub last_seen: DateTime<Utc>,
 }

@@ -20,6 +20,8 @@ struct ListIssuesParams {
     project: Vec<String>,
     /// Most issues to return (default 25, at most 100).
     limit: Option<i64>,
+    /// Sparkline buckets: `24h` (hourly, the default) or `14d` (daily).
+    group_stats_period: Option<String>,
 }
 
 impl ListIssuesParams {
@@ -36,8 +38,9 @@ impl ListIssuesParams {
                 }
                 // Accepted for compatibility with Sentry's clients; they arrive with the full
                 // search (time ranges, stats, sorting, pagination).
-                "statsPeriod" | "groupStatsPeriod" | "start" | "end" | "sort" | "cursor"
-                | "environment" | "shortIdLookup" | "collapse" | "expand" => {}
+                "groupStatsPeriod" => params.group_stats_period = Some(value.into_owned()),
+                "statsPeriod" | "start" | "end" | "sort" | "cursor" | "environment"
+                | "shortIdLookup" | "collapse" | "expand" => {}
                 other => {
                     return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
                 }
@@ -87,11 +90,41 @@ pub async fn list_issues<S: Store>(
     if !text.is_empty() {
         query.text = Some(text.join(" "));
     }
+    let (period, bucket_secs, buckets) = match params.group_stats_period.as_deref() {
+        None | Some("" | "auto" | "24h") => ("24h", 3_600, 24),
+        Some("14d") => ("14d", 86_400, 14),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "groupStatsPeriod: {other:?} is not one of 24h, 14d"
+            )))
+        }
+    };
     let issues = state.store.list_issues(&query).await?;
+    let now = crate::util::now_ms() / 1000;
+    let first_bucket = (now.div_euclid(bucket_secs) - (buckets - 1)) * bucket_secs;
+    let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
+    let hourly = state.store.issue_hourly(&ids, first_bucket).await?;
     Ok(AppJson(
         issues
             .iter()
-            .map(|row| serialize::issue(row, &access.organization, &state.config))
+            .map(|row| {
+                let mut counts = vec![0i64; buckets as usize];
+                for (_, hour, events) in hourly.iter().filter(|(id, _, _)| *id == row.id) {
+                    let index = (hour - first_bucket).div_euclid(bucket_secs);
+                    if let Some(count) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i))
+                    {
+                        *count += events;
+                    }
+                }
+                let series: Vec<[i64; 2]> = counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| [first_bucket + i as i64 * bucket_secs, *n])
+                    .collect();
+                let mut issue = serialize::issue(row, &access.organization, &state.config);
+                issue.stats = Some(serde_json::json!({ period: series }));
+                issue
+            })
             .collect(),
     ))
 }

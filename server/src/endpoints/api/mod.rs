@@ -10,6 +10,7 @@ mod events;
 pub use account::{validate_email, validate_password};
 mod issues;
 mod organizations;
+mod tags;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -47,6 +48,15 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(events::get_org_issue_event::<S>),
         )
         .route("/api/0/issues/{issue_id}/events", get(events::list_issue_events::<S>))
+        .route("/api/0/issues/{issue_id}/tags", get(tags::list_tags::<S>))
+        .route("/api/0/issues/{issue_id}/tags/{key}", get(tags::get_tag::<S>))
+        .route("/api/0/issues/{issue_id}/tags/{key}/values", get(tags::list_tag_values::<S>))
+        .route("/api/0/organizations/{org}/issues/{issue_id}/tags", get(tags::list_tags::<S>))
+        .route("/api/0/organizations/{org}/issues/{issue_id}/tags/{key}", get(tags::get_tag::<S>))
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/tags/{key}/values",
+            get(tags::list_tag_values::<S>),
+        )
         .route(
             "/api/0/issues/{issue_id}/comments",
             get(comments::list_comments::<S>).post(comments::add_comment::<S>),
