@@ -1077,9 +1077,10 @@ impl IssueCounts {
     }
 
     async fn write(self, tx: &mut sqlx::SqliteConnection) -> StoreResult<()> {
-        // 6 parameters a row; SQLite allows 32,766 a statement.
+        // Small chunks: binding looks each `$n` parameter up by a linear scan of the
+        // statement's parameters, so the cost of one statement grows with its square.
         let tags: Vec<_> = self.tags.into_iter().collect();
-        for chunk in tags.chunks(1_000) {
+        for chunk in tags.chunks(32) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
                     let p = i * 6;
@@ -1109,7 +1110,7 @@ impl IssueCounts {
             query.execute(&mut *tx).await?;
         }
         let hours: Vec<_> = self.hours.into_iter().collect();
-        for chunk in hours.chunks(1_000) {
+        for chunk in hours.chunks(64) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
                 .collect();
