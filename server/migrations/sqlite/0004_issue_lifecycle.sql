@@ -3,6 +3,12 @@
 -- and what Cairn saw (`first_seen`, `set_regression`).
 ALTER TABLE issues ADD COLUMN status_details TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE issues ADD COLUMN num_comments INTEGER NOT NULL DEFAULT 0;
+-- "Ignore until": an ignored issue comes back (substatus `escalating`) once it is seen at
+-- `snooze_until` (Unix ms) or later, or reaches `snooze_times_seen` events or
+-- `snooze_user_count` users in all (thresholds fixed when it was ignored).
+ALTER TABLE issues ADD COLUMN snooze_until INTEGER;
+ALTER TABLE issues ADD COLUMN snooze_times_seen INTEGER;
+ALTER TABLE issues ADD COLUMN snooze_user_count INTEGER;
 
 CREATE TABLE activities (
     id           INTEGER PRIMARY KEY,

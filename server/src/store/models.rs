@@ -327,6 +327,19 @@ pub struct StatusChange {
     pub status_details: String,
     /// Who changed it.
     pub user_id: i64,
+    /// For `ignored`: when it should come back by itself.
+    pub snooze: Snooze,
+}
+
+/// Conditions that end an "ignore": any one of them met brings the issue back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snooze {
+    /// Until this time (Unix milliseconds).
+    pub until: Option<i64>,
+    /// Until this many more events.
+    pub events: Option<i64>,
+    /// Until this many more users.
+    pub users: Option<i64>,
 }
 
 /// One entry of an issue's activity log.

@@ -804,12 +804,19 @@ impl Store for SqliteStore {
     async fn set_issue_status(&self, issue_id: i64, change: &StatusChange) -> StoreResult<()> {
         let mut tx = self.writes.begin().await?;
         let updated = sqlx::query(
-            "UPDATE issues SET status = $2, substatus = $3, status_details = $4 WHERE id = $1",
+            "UPDATE issues SET status = $2, substatus = $3, status_details = $4, \
+             snooze_until = $5, \
+             snooze_times_seen = CASE WHEN $6 IS NULL THEN NULL ELSE times_seen + $6 END, \
+             snooze_user_count = CASE WHEN $7 IS NULL THEN NULL ELSE user_count + $7 END \
+             WHERE id = $1",
         )
         .bind(issue_id)
         .bind(&change.status)
         .bind(&change.substatus)
         .bind(&change.status_details)
+        .bind(change.snooze.until)
+        .bind(change.snooze.events)
+        .bind(change.snooze.users)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -1179,28 +1186,48 @@ async fn store_one_event(
                 Some(ident) => record_issue_user(tx, id, ident).await?,
                 None => false,
             };
-            // A resolved issue that sees a new event comes back as a regression (SET reads
-            // the row as it was, so both CASEs see the old status).
-            sqlx::query(
+            // A resolved issue that sees a new event comes back as a regression; an ignored
+            // one whose "ignore until" condition this event meets comes back as escalating.
+            // (SET reads the row as it was: every CASE sees the old status.)
+            let new_status: String = sqlx::query_scalar(
                 "UPDATE issues SET times_seen = times_seen + 1, user_count = user_count + $5, \
                  last_seen = MAX(last_seen, $2), first_seen = MIN(first_seen, $2), \
                  level = $3, is_unhandled = MAX(is_unhandled, $4), \
-                 substatus = CASE WHEN status = 'resolved' THEN 'regressed' ELSE substatus END, \
+                 substatus = CASE WHEN status = 'resolved' THEN 'regressed' \
+                   WHEN status = 'ignored' AND (snooze_until <= $6 \
+                     OR snooze_times_seen <= times_seen + 1 \
+                     OR snooze_user_count <= user_count + $5) THEN 'escalating' \
+                   ELSE substatus END, \
                  status_details = CASE WHEN status = 'resolved' THEN '{}' \
-                                  ELSE status_details END, \
-                 status = CASE WHEN status = 'resolved' THEN 'unresolved' ELSE status END \
-                 WHERE id = $1",
+                   WHEN status = 'ignored' AND (snooze_until <= $6 \
+                     OR snooze_times_seen <= times_seen + 1 \
+                     OR snooze_user_count <= user_count + $5) THEN '{}' \
+                   ELSE status_details END, \
+                 status = CASE WHEN status = 'resolved' THEN 'unresolved' \
+                   WHEN status = 'ignored' AND (snooze_until <= $6 \
+                     OR snooze_times_seen <= times_seen + 1 \
+                     OR snooze_user_count <= user_count + $5) THEN 'unresolved' \
+                   ELSE status END \
+                 WHERE id = $1 RETURNING status",
             )
             .bind(id)
             .bind(event.timestamp)
             .bind(&event.level)
             .bind(i64::from(event.is_unhandled))
             .bind(i64::from(new_user))
-            .execute(&mut *tx)
+            .bind(event.received)
+            .fetch_one(&mut *tx)
             .await?;
-            if status.as_deref() == Some("resolved") {
-                let data = serde_json::json!({ "version": event.release }).to_string();
-                record_activity(tx, id, "set_regression", None, &data, event.received).await?;
+            match (status.as_deref(), new_status.as_str()) {
+                (Some("resolved"), _) => {
+                    let data = serde_json::json!({ "version": event.release }).to_string();
+                    record_activity(tx, id, "set_regression", None, &data, event.received).await?;
+                }
+                (Some("ignored"), "unresolved") => {
+                    let data = r#"{"reason":"the ignore condition was met"}"#;
+                    record_activity(tx, id, "set_unresolved", None, data, event.received).await?;
+                }
+                _ => {}
             }
             id
         }

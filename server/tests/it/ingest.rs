@@ -427,7 +427,7 @@ async fn resolved_issue_regresses_on_a_new_event_and_ignored_stays_ignored() {
     assert_eq!((issue["status"].clone(), issue["count"].clone()), (json!("ignored"), json!("3")));
 
     // Conditions Cairn does not evaluate yet are refused, not dropped.
-    let conditional = json!({"status": "ignored", "statusDetails": {"ignoreCount": 100}});
+    let conditional = json!({"status": "ignored", "statusDetails": {"ignoreUserWindow": 60}});
     let (status, body) = server.put(&path, &token, conditional).await;
     assert_eq!(status, 400, "{body}");
     let (status, _) = server.put(&path, &token, json!({"status": "bogus"})).await;
@@ -631,4 +631,67 @@ async fn issue_tags_and_sparkline_counts_follow_the_events() {
     let retried_id = retried["id"].as_str().expect("id");
     let (_, shard) = server.get(&format!("/api/0/issues/{retried_id}/tags/shard/"), &token).await;
     assert_eq!(shard["totalValues"], 1, "{shard}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ignored_until_a_count_or_users_comes_back_as_escalating() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Shop").await;
+    let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
+    let key = keys[0]["id"].as_str().expect("key").to_owned();
+    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let url = format!("{}/api/{project_id}/store/?sentry_key={key}", server.url);
+    // Events of one issue (one fingerprint), each from the user given.
+    let send = |user: &'static str| {
+        let body = json!({"message": "checkout failed", "fingerprint": ["checkout"], "user": {"id": user}});
+        let request = server.http.post(&url).json(&body).send();
+        async move { assert_eq!(request.await.expect("HTTP").status(), 200) }
+    };
+    send("u1").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let path = format!("/api/0/issues/{}/", issues[0]["id"].as_str().expect("id"));
+
+    // Ignore until two more events: the first does not reopen it, the second does.
+    let ignore = json!({"status": "ignored", "statusDetails": {"ignoreCount": 2}});
+    let (status, issue) = server.put(&path, &token, ignore).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["substatus"], "archived_until_condition_met");
+    assert_eq!(issue["statusDetails"]["ignoreCount"], 2);
+    send("u1").await;
+    assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
+    send("u1").await;
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(
+        (issue["status"].clone(), issue["substatus"].clone()),
+        (json!("unresolved"), json!("escalating"))
+    );
+    assert_eq!(issue["statusDetails"], json!({}));
+    assert_eq!(issue["activity"][0]["type"], "set_unresolved");
+    assert_eq!(issue["activity"][0]["user"], Value::Null);
+
+    // Ignore until one more user: the same user again does not reopen it, a new one does.
+    let ignore = json!({"status": "ignored", "statusDetails": {"ignoreUserCount": 1}});
+    assert_eq!(server.put(&path, &token, ignore).await.0, 200);
+    send("u1").await;
+    assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
+    send("u2").await;
+    assert_eq!(server.get(&path, &token).await.1["substatus"], "escalating");
+
+    // Ignore for an hour: reported back as Sentry's ignoreUntil; events meanwhile keep it ignored.
+    let ignore = json!({"status": "ignored", "statusDetails": {"ignoreDuration": 60}});
+    let (_, issue) = server.put(&path, &token, ignore).await;
+    assert!(
+        issue["statusDetails"]["ignoreUntil"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{issue}"
+    );
+    send("u3").await;
+    assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
+
+    // Windows are not evaluated yet: refused rather than ignored.
+    let windowed =
+        json!({"status": "ignored", "statusDetails": {"ignoreCount": 5, "ignoreWindow": 60}});
+    assert_eq!(server.put(&path, &token, windowed).await.0, 400);
+    let bad = json!({"status": "ignored", "statusDetails": {"ignoreCount": -1}});
+    assert_eq!(server.put(&path, &token, bad).await.0, 400);
 }

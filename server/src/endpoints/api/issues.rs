@@ -9,7 +9,9 @@ use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{IssueQuery, IssueRow, OrganizationRow, StatusChange, Store, StoreError};
+use crate::store::{
+    IssueQuery, IssueRow, OrganizationRow, Snooze, StatusChange, Store, StoreError,
+};
 
 /// Query parameters of the issue list (a first subset of Sentry's).
 #[derive(Debug, Default)]
@@ -241,7 +243,9 @@ fn status_change(
     let (substatus, allowed_details): (Option<&str>, &[&str]) = match status {
         "resolved" => (None, &[]),
         "unresolved" => (Some("ongoing"), &[]),
-        "ignored" => (Some("archived_forever"), &[]),
+        "ignored" => {
+            (Some("archived_forever"), &["ignoreDuration", "ignoreCount", "ignoreUserCount"])
+        }
         "resolvedInNextRelease" => {
             return Err(ApiError::BadRequest(
                 "status: resolvedInNextRelease is not supported yet.".into(),
@@ -253,11 +257,57 @@ fn status_change(
     };
     if let Some(key) = detail_map.keys().find(|k| !allowed_details.contains(&k.as_str())) {
         return Err(ApiError::BadRequest(format!(
-            "statusDetails: {key} is not supported yet; Cairn resolves and ignores without conditions."
+            "statusDetails: {key} is not supported with status {status} yet."
         )));
     }
-    if let (Some(requested), Some(expected)) = (request.substatus.as_deref(), substatus) {
-        if requested != expected {
+    // "Ignore until": minutes from now, more events, more users (Sentry's snooze).
+    let positive = |key: &str| -> ApiResult<Option<i64>> {
+        match detail_map.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => {
+                value.as_i64().filter(|n| (1..=1_000_000_000).contains(n)).map(Some).ok_or_else(
+                    || {
+                        ApiError::BadRequest(format!(
+                            "statusDetails: {key} must be a positive whole number."
+                        ))
+                    },
+                )
+            }
+        }
+    };
+    let minutes = positive("ignoreDuration")?;
+    let snooze = Snooze {
+        until: minutes.map(|m| crate::util::now_ms() + m * 60_000),
+        events: positive("ignoreCount")?,
+        users: positive("ignoreUserCount")?,
+    };
+    let conditional = snooze != Snooze::default();
+    let substatus = if conditional { Some("archived_until_condition_met") } else { substatus };
+    let status_details = if conditional {
+        serde_json::json!({
+            "ignoreUntil": snooze.until.map(crate::util::ms_to_datetime),
+            "ignoreCount": snooze.events,
+            "ignoreWindow": null,
+            "ignoreUserCount": snooze.users,
+            "ignoreUserWindow": null,
+        })
+        .to_string()
+    } else {
+        "{}".to_owned()
+    };
+    if let Some(requested) = request.substatus.as_deref() {
+        // Sentry's clients send `archived_until_escalating` for "ignore until escalating";
+        // Cairn has no escalation forecast yet and keeps such an issue ignored until a
+        // condition (if any) is met.
+        let fits = match status {
+            "unresolved" => requested == "ongoing",
+            "ignored" => matches!(
+                requested,
+                "archived_forever" | "archived_until_escalating" | "archived_until_condition_met"
+            ),
+            _ => false,
+        };
+        if !fits {
             return Err(ApiError::BadRequest(format!(
                 "substatus: {requested} does not go with status {status}."
             )));
@@ -266,7 +316,8 @@ fn status_change(
     Ok(StatusChange {
         status: status.to_owned(),
         substatus: substatus.map(str::to_owned),
-        status_details: "{}".to_owned(),
+        status_details,
         user_id,
+        snooze,
     })
 }
