@@ -258,6 +258,22 @@ async fn key_rate_limit_and_disabling_are_set_through_the_api() {
     let (status, _) =
         server.put(&key_path, &token, json!({"rateLimit": {"count": 5, "window": 0}})).await;
     assert_eq!(status, 400);
+
+    // A project-wide limit holds for every key of the project.
+    let enabled = server.put(&key_path, &token, json!({"isActive": true})).await;
+    assert_eq!(enabled.0, 200);
+    let limit = json!({"rateLimit": {"count": 1, "window": 3600}});
+    let (status, body) = server.put("/api/0/projects/cairn/web/", &token, limit).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rateLimit"], json!({"count": 1, "window": 3600}));
+    assert_eq!(post(envelope(5)).await.expect("HTTP").status(), 200);
+    let limited = post(envelope(6)).await.expect("HTTP");
+    assert_eq!(limited.status(), 429);
+    let limits = limited.headers()["x-sentry-rate-limits"].to_str().expect("ASCII").to_owned();
+    assert!(limits.ends_with(":project"), "{limits}");
+    let lifted = server.put("/api/0/projects/cairn/web/", &token, json!({"rateLimit": null})).await;
+    assert_eq!(lifted.1["rateLimit"], Value::Null);
+    assert_eq!(post(envelope(7)).await.expect("HTTP").status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -163,6 +163,9 @@ pub struct ProjectDetails {
     pub fingerprinting_rules: String,
     /// Stack-trace rules, one per line (`stack.module:vendor.* -app`).
     pub grouping_enhancements: String,
+    /// Cairn's project-wide event rate limit, over all keys (`null`: none). Sentry sets
+    /// project quotas elsewhere; per-key limits are Sentry's `rateLimit` on keys.
+    pub rate_limit: Option<KeyRateLimit>,
 }
 
 /// `PUT /api/0/projects/{org}/{project}/`: the settings to change; absent fields stay.
@@ -196,6 +199,9 @@ pub struct UpdateProjectRequest {
     /// Stack-trace rules.
     #[serde(default)]
     pub grouping_enhancements: Option<String>,
+    /// Project-wide rate limit; an explicit `null` removes it.
+    #[serde(default, with = "double_option")]
+    pub rate_limit: Option<Option<KeyRateLimit>>,
 }
 
 /// Serde for `Option<Option<T>>`: absent is `None`, `null` is `Some(None)`.

@@ -167,6 +167,9 @@ pub async fn update_project<S: Store>(
         settings.allowed_origins =
             (!domains.is_empty() && !domains.iter().any(|d| d == "*")).then(|| domains.join("\n"));
     }
+    if let Some(limit) = request.rate_limit {
+        settings.rate_limit = valid_rate_limit(limit)?;
+    }
     if request.fingerprinting_rules.is_some() || request.grouping_enhancements.is_some() {
         let fingerprinting = request.fingerprinting_rules.or(settings.fingerprinting_rules.take());
         let enhancements = request.grouping_enhancements.or(settings.grouping_enhancements.take());
@@ -217,6 +220,7 @@ fn project_details(
         allowed_domains,
         fingerprinting_rules: settings.fingerprinting_rules.clone().unwrap_or_default(),
         grouping_enhancements: settings.grouping_enhancements.clone().unwrap_or_default(),
+        rate_limit: settings.rate_limit.map(|(count, window)| KeyRateLimit { count, window }),
     }
 }
 
@@ -263,23 +267,24 @@ pub async fn update_key<S: Store>(
         key.is_active = active;
     }
     if let Some(limit) = request.rate_limit {
-        key.rate_limit = match limit {
-            Some(KeyRateLimit { count, window })
-                if count >= 0 && (1..=86_400).contains(&window) =>
-            {
-                Some((count, window))
-            }
-            Some(_) => {
-                return Err(ApiError::BadRequest(
-                    "rateLimit: count must be 0 or more and window 1 to 86400 seconds.".into(),
-                ))
-            }
-            None => None,
-        };
+        key.rate_limit = valid_rate_limit(limit)?;
     }
     state.store.update_key(&key).await?;
     state.ingest.forget_key(&key.public_key);
     Ok(AppJson(serialize::key(&key, &state.config)))
+}
+
+/// A rate limit as stored: `(count, window seconds)`, checked.
+fn valid_rate_limit(limit: Option<KeyRateLimit>) -> ApiResult<Option<(i64, i64)>> {
+    match limit {
+        Some(KeyRateLimit { count, window }) if count >= 0 && (1..=86_400).contains(&window) => {
+            Ok(Some((count, window)))
+        }
+        Some(_) => Err(ApiError::BadRequest(
+            "rateLimit: count must be 0 or more and window 1 to 86400 seconds.".into(),
+        )),
+        None => Ok(None),
+    }
 }
 
 /// A slug from a name: lower-case ASCII letters, digits and dashes.
