@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod event;
 pub mod grouping;
+pub mod release;
 pub mod scrub;
 pub mod trim;
 

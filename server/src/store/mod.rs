@@ -226,6 +226,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         comment_id: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The release of a project's most recent event that has one.
+    fn latest_release(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// An issue's activity log, newest first.
     fn issue_activity(
         &self,

@@ -876,6 +876,17 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn latest_release(&self, project_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT release FROM events WHERE project_id = $1 AND release IS NOT NULL \
+             ORDER BY timestamp DESC, id DESC LIMIT 1",
+        )
+        .bind(project_id)
+        .fetch_optional(&self.reads)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_activity(&self, issue_id: i64) -> StoreResult<Vec<ActivityRow>> {
         let rows = sqlx::query(
             "SELECT a.id AS a_id, a.kind, a.data, a.date_created AS a_date_created, u.* \
@@ -1018,6 +1029,68 @@ impl SqliteStore {
             .await?;
         Ok(IssueEvent { event, previous_event_id, next_event_id })
     }
+}
+
+/// Whether an event on a resolved issue makes it a regression. Resolved outright: always.
+/// Resolved in release R: for an event of R or a later release (the fix did not hold).
+/// Resolved in the next release after C (`currentRelease`): for an event of a release after C.
+/// "Later" is by semantic version, or else by which release Cairn saw first. An event without
+/// a release counts as a regression: it cannot show the fix is in place.
+async fn is_regression(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    event: &NewEvent,
+) -> StoreResult<bool> {
+    let details: String = sqlx::query_scalar("SELECT status_details FROM issues WHERE id = $1")
+        .bind(issue_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let details: serde_json::Value = serde_json::from_str(&details).unwrap_or_default();
+    let (fixed_in, strictly_after) = match (
+        details.get("inRelease").and_then(serde_json::Value::as_str),
+        details.get("currentRelease").and_then(serde_json::Value::as_str),
+    ) {
+        (Some(release), _) => (release, false),
+        (None, Some(current)) if details.get("inNextRelease").is_some() => (current, true),
+        (None, None) if details.get("inNextRelease").is_some() => {
+            return Ok(event.release.is_none())
+        }
+        _ => return Ok(true),
+    };
+    let Some(release) = event.release.as_deref() else {
+        return Ok(true);
+    };
+    if release == fixed_in {
+        // In the release that was to have the fix: it did not. In the release that had the
+        // bug (resolved in the next one): expected.
+        return Ok(!strictly_after);
+    }
+    let newer = match crate::ingest::release::compare(release, fixed_in) {
+        Some(order) => order == std::cmp::Ordering::Greater,
+        None => {
+            // Not semantic versions: the release first seen later is the newer one.
+            let first_seen =
+                "SELECT MIN(timestamp) FROM events WHERE project_id = $1 AND release = $2";
+            let ours: Option<i64> = sqlx::query_scalar(first_seen)
+                .bind(event.project_id)
+                .bind(release)
+                .fetch_one(&mut *tx)
+                .await?;
+            let fixed: Option<i64> = sqlx::query_scalar(first_seen)
+                .bind(event.project_id)
+                .bind(fixed_in)
+                .fetch_one(&mut *tx)
+                .await?;
+            match (ours, fixed) {
+                (Some(ours), Some(fixed)) => ours > fixed,
+                // A release never seen before this event is a new one.
+                (None, _) => true,
+                // The fix release was never seen, so this known release is older than it.
+                (Some(_), None) => strictly_after,
+            }
+        }
+    };
+    Ok(newer)
 }
 
 /// Appends to an issue's activity log.
@@ -1186,24 +1259,29 @@ async fn store_one_event(
                 Some(ident) => record_issue_user(tx, id, ident).await?,
                 None => false,
             };
-            // A resolved issue that sees a new event comes back as a regression; an ignored
+            // A resolved issue that sees a new event comes back as a regression (when it was
+            // resolved in a release, only for an event of a newer release); an ignored
             // one whose "ignore until" condition this event meets comes back as escalating.
             // (SET reads the row as it was: every CASE sees the old status.)
+            let regress = match status.as_deref() {
+                Some("resolved") => is_regression(tx, id, event).await?,
+                _ => false,
+            };
             let new_status: String = sqlx::query_scalar(
                 "UPDATE issues SET times_seen = times_seen + 1, user_count = user_count + $5, \
                  last_seen = MAX(last_seen, $2), first_seen = MIN(first_seen, $2), \
                  level = $3, is_unhandled = MAX(is_unhandled, $4), \
-                 substatus = CASE WHEN status = 'resolved' THEN 'regressed' \
+                 substatus = CASE WHEN status = 'resolved' AND $7 THEN 'regressed' \
                    WHEN status = 'ignored' AND (snooze_until <= $6 \
                      OR snooze_times_seen <= times_seen + 1 \
                      OR snooze_user_count <= user_count + $5) THEN 'escalating' \
                    ELSE substatus END, \
-                 status_details = CASE WHEN status = 'resolved' THEN '{}' \
+                 status_details = CASE WHEN status = 'resolved' AND $7 THEN '{}' \
                    WHEN status = 'ignored' AND (snooze_until <= $6 \
                      OR snooze_times_seen <= times_seen + 1 \
                      OR snooze_user_count <= user_count + $5) THEN '{}' \
                    ELSE status_details END, \
-                 status = CASE WHEN status = 'resolved' THEN 'unresolved' \
+                 status = CASE WHEN status = 'resolved' AND $7 THEN 'unresolved' \
                    WHEN status = 'ignored' AND (snooze_until <= $6 \
                      OR snooze_times_seen <= times_seen + 1 \
                      OR snooze_user_count <= user_count + $5) THEN 'unresolved' \
@@ -1216,10 +1294,11 @@ async fn store_one_event(
             .bind(i64::from(event.is_unhandled))
             .bind(i64::from(new_user))
             .bind(event.received)
+            .bind(regress)
             .fetch_one(&mut *tx)
             .await?;
             match (status.as_deref(), new_status.as_str()) {
-                (Some("resolved"), _) => {
+                (Some("resolved"), "unresolved") => {
                     let data = serde_json::json!({ "version": event.release }).to_string();
                     record_activity(tx, id, "set_regression", None, &data, event.received).await?;
                 }

@@ -711,3 +711,62 @@ async fn ignored_until_a_count_or_users_comes_back_as_escalating() {
     let bad = json!({"status": "ignored", "statusDetails": {"ignoreCount": -1}});
     assert_eq!(server.put(&path, &token, bad).await.0, 400);
 }
+
+/// Sends, with the official SDK, the same error as [`send_error_with_breadcrumbs`] from
+/// `release`.
+fn send_error_in(dsn: &str, release: &str) {
+    let (hub, client) = sentry_hub(dsn, release);
+    sentry::Hub::run(hub, || {
+        let err = "forty-two".parse::<i32>().expect_err("not a number");
+        sentry::capture_error(&err);
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resolved_in_a_release_regresses_only_from_that_release_on() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    let send = |release: &'static str| {
+        let dsn = dsn.clone();
+        async move {
+            tokio::task::spawn_blocking(move || send_error_in(&dsn, release)).await.expect("SDK")
+        }
+    };
+    send("backend@1.0.0").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let path = format!("/api/0/issues/{}/", issues[0]["id"].as_str().expect("id"));
+    let status_of = |issue: &Value| (issue["status"].clone(), issue["count"].clone());
+
+    // Fixed in 1.1.0: the old release still failing is expected; 1.1.0 failing is a regression.
+    let resolve = json!({"status": "resolved", "statusDetails": {"inRelease": "backend@1.1.0"}});
+    let (status, issue) = server.put(&path, &token, resolve).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["statusDetails"]["inRelease"], "backend@1.1.0");
+    send("backend@1.0.0").await;
+    assert_eq!(status_of(&server.get(&path, &token).await.1), (json!("resolved"), json!("2")));
+    send("backend@1.1.0").await;
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(
+        (issue["status"].clone(), issue["substatus"].clone()),
+        (json!("unresolved"), json!("regressed"))
+    );
+    assert_eq!(issue["activity"][0]["data"]["version"], "backend@1.1.0");
+
+    // Fixed in the next release: the current one (1.1.0) may still fail, 1.10.0 may not
+    // (semantic versions: 1.10.0 comes after 1.9.0, not before 1.2.0).
+    let resolve = json!({"status": "resolvedInNextRelease"});
+    let (_, issue) = server.put(&path, &token, resolve).await;
+    assert_eq!(issue["status"], "resolved");
+    assert_eq!(issue["statusDetails"]["inNextRelease"], true);
+    assert_eq!(issue["statusDetails"]["currentRelease"], "backend@1.1.0");
+    send("backend@1.1.0").await;
+    assert_eq!(status_of(&server.get(&path, &token).await.1), (json!("resolved"), json!("4")));
+    send("backend@1.10.0").await;
+    assert_eq!(server.get(&path, &token).await.1["substatus"], "regressed");
+
+    let both =
+        json!({"status": "resolved", "statusDetails": {"inRelease": "x", "inNextRelease": true}});
+    assert_eq!(server.put(&path, &token, both).await.0, 400);
+}

@@ -219,7 +219,9 @@ async fn update<S: Store>(
     request: UpdateIssueRequest,
 ) -> ApiResult<AppJson<IssueDetails>> {
     if let Some(status) = request.status.as_deref() {
-        let change = status_change(status, &request, identity.user.id)?;
+        // "Resolved in the next release" is relative to the release current now.
+        let latest_release = state.store.latest_release(issue.project.id).await?;
+        let change = status_change(status, &request, identity.user.id, latest_release)?;
         state.store.set_issue_status(issue.id, &change).await?;
     }
     let (issue, organization) = match state.store.issue(issue.id).await {
@@ -235,21 +237,27 @@ fn status_change(
     status: &str,
     request: &UpdateIssueRequest,
     user_id: i64,
+    latest_release: Option<String>,
 ) -> ApiResult<StatusChange> {
-    let details = request.status_details.clone().unwrap_or_else(|| serde_json::json!({}));
+    let mut details = request.status_details.clone().unwrap_or_else(|| serde_json::json!({}));
+    // Sentry's older spelling of "resolved in the next release".
+    let status = match status {
+        "resolvedInNextRelease" => {
+            if let Some(map) = details.as_object_mut() {
+                map.insert("inNextRelease".into(), serde_json::Value::Bool(true));
+            }
+            "resolved"
+        }
+        other => other,
+    };
     let Some(detail_map) = details.as_object() else {
         return Err(ApiError::BadRequest("statusDetails: must be an object.".into()));
     };
     let (substatus, allowed_details): (Option<&str>, &[&str]) = match status {
-        "resolved" => (None, &[]),
+        "resolved" => (None, &["inRelease", "inNextRelease"]),
         "unresolved" => (Some("ongoing"), &[]),
         "ignored" => {
             (Some("archived_forever"), &["ignoreDuration", "ignoreCount", "ignoreUserCount"])
-        }
-        "resolvedInNextRelease" => {
-            return Err(ApiError::BadRequest(
-                "status: resolvedInNextRelease is not supported yet.".into(),
-            ))
         }
         other => {
             return Err(ApiError::BadRequest(format!("status: \"{other}\" is not a valid choice.")))
@@ -283,7 +291,23 @@ fn status_change(
     };
     let conditional = snooze != Snooze::default();
     let substatus = if conditional { Some("archived_until_condition_met") } else { substatus };
-    let status_details = if conditional {
+    let resolution = match (detail_map.get("inRelease"), detail_map.get("inNextRelease")) {
+        (Some(serde_json::Value::String(release)), None) if !release.trim().is_empty() => {
+            Some(serde_json::json!({ "inRelease": release.trim() }))
+        }
+        (None, Some(serde_json::Value::Bool(true))) => {
+            Some(serde_json::json!({ "inNextRelease": true, "currentRelease": latest_release }))
+        }
+        (None, None | Some(serde_json::Value::Bool(false))) => None,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "statusDetails: give either inRelease (a release) or inNextRelease (true).".into(),
+            ))
+        }
+    };
+    let status_details = if let Some(resolution) = resolution {
+        resolution.to_string()
+    } else if conditional {
         serde_json::json!({
             "ignoreUntil": snooze.until.map(crate::util::ms_to_datetime),
             "ignoreCount": snooze.events,
