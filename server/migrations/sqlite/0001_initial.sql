@@ -87,7 +87,8 @@ CREATE TABLE user_sessions (
 );
 
 CREATE TABLE issues (
-    id           INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a deleted issue's id is never given to another (links to it stay dead)
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id   INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     short_id     INTEGER NOT NULL,
     title        TEXT    NOT NULL,

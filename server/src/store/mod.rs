@@ -226,6 +226,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         comment_id: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes an issue with its events, hashes, counts and activity. A later event with one
+    /// of its hashes opens a new issue.
+    fn delete_issue(&self, issue_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
     /// The release of a project's most recent event that has one.
     fn latest_release(
         &self,

@@ -876,6 +876,20 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn delete_issue(&self, issue_id: i64) -> StoreResult<()> {
+        // Events, hashes, users, tag values, hourly counts and activity go with it
+        // (`ON DELETE CASCADE`; foreign keys are on for every connection).
+        let deleted = sqlx::query("DELETE FROM issues WHERE id = $1")
+            .bind(issue_id)
+            .execute(&self.writes)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn latest_release(&self, project_id: i64) -> StoreResult<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT release FROM events WHERE project_id = $1 AND release IS NOT NULL \

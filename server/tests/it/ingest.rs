@@ -770,3 +770,38 @@ async fn resolved_in_a_release_regresses_only_from_that_release_on() {
         json!({"status": "resolved", "statusDetails": {"inRelease": "x", "inNextRelease": true}});
     assert_eq!(server.put(&path, &token, both).await.0, 400);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_issue_takes_its_events_and_the_next_event_opens_a_new_one() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    let sdk_dsn = dsn.clone();
+    tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&sdk_dsn)).await.expect("SDK");
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let (_, latest) = server.get(&format!("/api/0/issues/{id}/events/latest/"), &token).await;
+    let event_id = latest["eventID"].as_str().expect("event id").to_owned();
+
+    let delete = |token: String| {
+        let request =
+            server.http.delete(format!("{}/api/0/issues/{id}/", server.url)).bearer_auth(token);
+        async move { request.send().await.expect("HTTP").status().as_u16() }
+    };
+    let reader =
+        server.cli(&["createtoken", "--email", "owner@example.com", "--scope", "event:read"]);
+    assert_eq!(delete(reader.trim().to_owned()).await, 403);
+    assert_eq!(delete(token.clone()).await, 202);
+    assert_eq!(delete(token.clone()).await, 404);
+    assert_eq!(server.get(&format!("/api/0/issues/{id}/"), &token).await.0, 404);
+    let event_path = format!("/api/0/projects/cairn/backend/events/{event_id}/");
+    assert_eq!(server.get(&event_path, &token).await.0, 404);
+
+    tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    assert_ne!(issues[0]["id"], id.as_str());
+    assert_eq!(
+        (issues[0]["count"].clone(), issues[0]["shortId"].clone()),
+        (json!("1"), json!("BACKEND-2"))
+    );
+}

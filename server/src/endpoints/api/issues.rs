@@ -187,6 +187,29 @@ pub async fn get_issue<S: Store>(
     Ok(AppJson(details(&state, &issue, &organization).await?))
 }
 
+/// `DELETE /api/0/organizations/{org}/issues/{id}/`: deletes the issue and its events (`202`,
+/// as Sentry, which deletes in the background; Cairn has finished when it answers).
+pub async fn delete_org_issue<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, issue_id)): Path<(String, String)>,
+) -> ApiResult<axum::http::StatusCode> {
+    let (issue, _) = issue_access(&state, &identity, Some(&org), &issue_id, "event:admin").await?;
+    state.store.delete_issue(issue.id).await?;
+    Ok(axum::http::StatusCode::ACCEPTED)
+}
+
+/// `DELETE /api/0/issues/{id}/`.
+pub async fn delete_issue<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(issue_id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    let (issue, _) = issue_access(&state, &identity, None, &issue_id, "event:admin").await?;
+    state.store.delete_issue(issue.id).await?;
+    Ok(axum::http::StatusCode::ACCEPTED)
+}
+
 /// `PUT /api/0/organizations/{org}/issues/{id}/`: resolve, unresolve or ignore.
 pub async fn update_org_issue<S: Store>(
     State(state): State<AppState<S>>,

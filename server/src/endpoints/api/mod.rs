@@ -37,7 +37,9 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/organizations/{org}/issues", get(issues::list_issues::<S>))
         .route(
             "/api/0/organizations/{org}/issues/{issue_id}",
-            get(issues::get_org_issue::<S>).put(issues::update_org_issue::<S>),
+            get(issues::get_org_issue::<S>)
+                .put(issues::update_org_issue::<S>)
+                .delete(issues::delete_org_issue::<S>),
         )
         .route(
             "/api/0/organizations/{org}/issues/{issue_id}/events",
@@ -72,7 +74,9 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         )
         .route(
             "/api/0/issues/{issue_id}",
-            get(issues::get_issue::<S>).put(issues::update_issue::<S>),
+            get(issues::get_issue::<S>)
+                .put(issues::update_issue::<S>)
+                .delete(issues::delete_issue::<S>),
         )
         .route("/api/0/teams/{org}/{team}/projects", post(organizations::create_project::<S>))
         .route(
