@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use super::envelope::{self, ItemType};
 use super::event::{self, EventContext};
-use super::grouping::no_project_rules;
-use super::scrub::default_scrubber;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
@@ -25,14 +23,7 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 fn ctx() -> EventContext<'static> {
-    EventContext {
-        project_id: 1,
-        received_ms: 1_700_000_000_000,
-        envelope_event_id: None,
-        sent_at_ms: None,
-        scrubber: default_scrubber(),
-        grouping: no_project_rules(),
-    }
+    EventContext::with_defaults(1, 1_700_000_000_000)
 }
 
 /// Deterministic variants of `bytes`: cut at `cuts` places, and single bytes replaced by

@@ -43,6 +43,21 @@ pub struct EventContext<'a> {
     pub grouping: &'a GroupingConfig,
 }
 
+impl EventContext<'static> {
+    /// A context with Sentry's default scrubbing and no project grouping rules, and nothing
+    /// from an envelope header: for tools, tests and benchmarks.
+    pub fn with_defaults(project_id: i64, received_ms: i64) -> Self {
+        EventContext {
+            project_id,
+            received_ms,
+            envelope_event_id: None,
+            sent_at_ms: None,
+            scrubber: super::scrub::default_scrubber(),
+            grouping: super::grouping::no_project_rules(),
+        }
+    }
+}
+
 /// How far an SDK's clock may be off before Cairn corrects the event's timestamp.
 const MAX_CLOCK_DRIFT_MS: i64 = 60_000;
 /// How far in the future an event may claim to be (Relay: `max_secs_in_future`).
@@ -551,14 +566,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> EventContext<'static> {
-        EventContext {
-            project_id: 1,
-            received_ms: 1_700_000_000_000,
-            envelope_event_id: None,
-            sent_at_ms: None,
-            scrubber: crate::ingest::scrub::default_scrubber(),
-            grouping: crate::ingest::grouping::no_project_rules(),
-        }
+        EventContext::with_defaults(1, 1_700_000_000_000)
     }
 
     fn process_json(value: Value) -> NewEvent {

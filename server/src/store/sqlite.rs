@@ -621,21 +621,19 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn update_key(&self, key: &ProjectKeyRow) -> StoreResult<()> {
         let (count, window) = key.rate_limit.unzip();
-        let updated = sqlx::query(
-            "UPDATE project_keys SET label = $1, is_active = $2, rate_limit_count = $3, \
+        touched_one(
+            sqlx::query(
+                "UPDATE project_keys SET label = $1, is_active = $2, rate_limit_count = $3, \
              rate_limit_window = $4 WHERE id = $5",
+            )
+            .bind(&key.label)
+            .bind(key.is_active)
+            .bind(count)
+            .bind(window)
+            .bind(key.id)
+            .execute(&self.writes)
+            .await?,
         )
-        .bind(&key.label)
-        .bind(key.is_active)
-        .bind(count)
-        .bind(window)
-        .bind(key.id)
-        .execute(&self.writes)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     #[tracing::instrument(skip_all)]
@@ -645,24 +643,22 @@ impl Store for SqliteStore {
         settings: &ProjectIngestSettings,
     ) -> StoreResult<()> {
         let (count, window) = settings.rate_limit.unzip();
-        let updated = sqlx::query(
-            "UPDATE projects SET rate_limit_count = $1, rate_limit_window = $2, \
+        touched_one(
+            sqlx::query(
+                "UPDATE projects SET rate_limit_count = $1, rate_limit_window = $2, \
              scrub_settings = $3, allowed_origins = $4, fingerprinting_rules = $5, \
              grouping_enhancements = $6 WHERE id = $7",
+            )
+            .bind(count)
+            .bind(window)
+            .bind(&settings.scrub_settings)
+            .bind(&settings.allowed_origins)
+            .bind(&settings.fingerprinting_rules)
+            .bind(&settings.grouping_enhancements)
+            .bind(project_id)
+            .execute(&self.writes)
+            .await?,
         )
-        .bind(count)
-        .bind(window)
-        .bind(&settings.scrub_settings)
-        .bind(&settings.allowed_origins)
-        .bind(&settings.fingerprinting_rules)
-        .bind(&settings.grouping_enhancements)
-        .bind(project_id)
-        .execute(&self.writes)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     #[tracing::instrument(skip_all)]
@@ -879,14 +875,12 @@ impl Store for SqliteStore {
     async fn delete_issue(&self, issue_id: i64) -> StoreResult<()> {
         // Events, hashes, users, tag values, hourly counts and activity go with it
         // (`ON DELETE CASCADE`; foreign keys are on for every connection).
-        let deleted = sqlx::query("DELETE FROM issues WHERE id = $1")
-            .bind(issue_id)
-            .execute(&self.writes)
-            .await?;
-        if deleted.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        touched_one(
+            sqlx::query("DELETE FROM issues WHERE id = $1")
+                .bind(issue_id)
+                .execute(&self.writes)
+                .await?,
+        )
     }
 
     #[tracing::instrument(skip_all)]
@@ -1105,6 +1099,14 @@ async fn is_regression(
         }
     };
     Ok(newer)
+}
+
+/// `NotFound` when a statement that names one row by its id changed none.
+fn touched_one(result: sqlx::sqlite::SqliteQueryResult) -> StoreResult<()> {
+    if result.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// Appends to an issue's activity log.

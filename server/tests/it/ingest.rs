@@ -470,16 +470,7 @@ async fn resolved_issue_regresses_on_a_new_event_and_ignored_stays_ignored() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_issues_events_come_back_in_sentrys_event_shape() {
-    let server = TestServer::start();
-    let token = server.owner_token("owner@example.com", "correct horse battery");
-    let dsn = server.create_project(&token, "Backend").await;
-    for _ in 0..2 {
-        let dsn = dsn.clone();
-        tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
-    }
-    let issues = server
-        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
-        .await;
+    let (server, token, issues) = server_with_one_issue_of_two_events().await;
     let id = issues[0]["id"].as_str().expect("id").to_owned();
     let base = format!("/api/0/organizations/cairn/issues/{id}/events");
 
@@ -583,16 +574,7 @@ async fn comments_are_notes_in_the_activity_and_only_their_author_deletes_them()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_tags_and_sparkline_counts_follow_the_events() {
-    let server = TestServer::start();
-    let token = server.owner_token("owner@example.com", "correct horse battery");
-    let dsn = server.create_project(&token, "Backend").await;
-    for _ in 0..2 {
-        let dsn = dsn.clone();
-        tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
-    }
-    let issues = server
-        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
-        .await;
+    let (server, token, issues) = server_with_one_issue_of_two_events().await;
     let id = issues[0]["id"].as_str().expect("id").to_owned();
 
     // Sparklines: 24 hourly buckets by default, 14 daily ones on request.
@@ -804,4 +786,20 @@ async fn a_deleted_issue_takes_its_events_and_the_next_event_opens_a_new_one() {
         (issues[0]["count"].clone(), issues[0]["shortId"].clone()),
         (json!("1"), json!("BACKEND-2"))
     );
+}
+
+/// A running server whose `Backend` project got the same SDK error twice: one issue, two
+/// events. Returns the server, an owner token and the issue list.
+async fn server_with_one_issue_of_two_events() -> (TestServer, String, Vec<Value>) {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    for _ in 0..2 {
+        let dsn = dsn.clone();
+        tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn)).await.expect("SDK");
+    }
+    let issues = server
+        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
+        .await;
+    (server, token, issues)
 }

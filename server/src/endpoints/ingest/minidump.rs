@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::IngestError;
 use super::{auth, authorize, check_rate_limit, parse_project_id, store, MAX_ATTACHMENT_SIZE};
-use crate::ingest::event::{self, EventContext};
+use crate::ingest::event;
 use crate::state::AppState;
 use crate::store::{IngestBatch, NewItem, Store};
 use crate::util::now_ms;
@@ -88,14 +88,7 @@ pub async fn post_minidump<S: Store>(
         "mechanism": {"type": "minidump", "handled": false, "synthetic": true}
     }]}));
     let received_ms = now_ms();
-    let ctx = EventContext {
-        project_id,
-        received_ms,
-        envelope_event_id: None,
-        sent_at_ms: None,
-        scrubber: &authorized.scrubber,
-        grouping: &authorized.grouping,
-    };
+    let ctx = authorized.event_context(received_ms);
     let processed = event::process(Value::Object(event).to_string().as_bytes(), &ctx)?;
     let item = NewItem {
         project_id,

@@ -145,14 +145,7 @@ async fn post_store<S: Store>(
     if is_envelope {
         return ingest_envelope(&state, &authorized, &body).await;
     }
-    let ctx = EventContext {
-        project_id,
-        received_ms: now_ms(),
-        envelope_event_id: None,
-        sent_at_ms: None,
-        scrubber: &authorized.scrubber,
-        grouping: &authorized.grouping,
-    };
+    let ctx = authorized.event_context(now_ms());
     // Relay reads only `event_id` before it answers (an error here is the client's `400`);
     // an event that fails normalization after that (nested past the parser's limit, invalid
     // UTF-8 inside a string) is acknowledged and dropped with an outcome, as Relay drops it.
@@ -359,12 +352,9 @@ async fn ingest_envelope<S: Store>(
         match &item.ty {
             ItemType::Event => {
                 let ctx = EventContext {
-                    project_id,
-                    received_ms,
                     envelope_event_id: envelope_event_id.as_deref(),
                     sent_at_ms,
-                    scrubber: &authorized.scrubber,
-                    grouping: &authorized.grouping,
+                    ..authorized.event_context(received_ms)
                 };
                 match event::process(item.payload, &ctx) {
                     Ok(event) => batch.events.push(event),

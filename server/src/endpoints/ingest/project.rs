@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
 use super::error::IngestError;
+use crate::ingest::event::EventContext;
 use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::{ScrubSettings, Scrubber};
 use crate::store::{ProjectIngestSettings, ProjectKeyRow, Store, StoreError};
@@ -47,6 +48,21 @@ struct ProjectConfig {
     settings: ProjectIngestSettings,
     scrubber: Arc<Scrubber>,
     grouping: Arc<GroupingConfig>,
+}
+
+impl Authorized {
+    /// The context for normalizing an event sent with this key: its project's scrubber and
+    /// grouping rules. Envelope header fields are set by the caller where there are any.
+    pub fn event_context(&self, received_ms: i64) -> EventContext<'_> {
+        EventContext {
+            project_id: self.key.project_id,
+            received_ms,
+            envelope_event_id: None,
+            sent_at_ms: None,
+            scrubber: &self.scrubber,
+            grouping: &self.grouping,
+        }
+    }
 }
 
 impl IngestState {

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::IngestError;
 use super::{auth, authorize, body, check_rate_limit, parse_project_id, store, MAX_EVENT_SIZE};
-use crate::ingest::event::{self, EventContext};
+use crate::ingest::event;
 use crate::state::AppState;
 use crate::store::{IngestBatch, Store};
 use crate::util::now_ms;
@@ -51,14 +51,7 @@ pub async fn post_security<S: Store>(
             event.insert("request".into(), json!({"headers": [["User-Agent", ua]]}));
         }
         let payload = Value::Object(event).to_string();
-        let ctx = EventContext {
-            project_id,
-            received_ms,
-            envelope_event_id: None,
-            sent_at_ms: None,
-            scrubber: &authorized.scrubber,
-            grouping: &authorized.grouping,
-        };
+        let ctx = authorized.event_context(received_ms);
         batch.events.push(event::process(payload.as_bytes(), &ctx)?);
     }
     if batch.events.is_empty() {

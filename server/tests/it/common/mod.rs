@@ -92,23 +92,24 @@ impl TestServer {
 
     /// `POST` JSON with a bearer token; returns status and JSON body.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        self.send_json(reqwest::Method::POST, path, token, body).await
     }
 
-    /// `PUT path` with a bearer token and a JSON body; returns the status and the JSON answer.
+    /// `PUT` JSON with a bearer token; returns status and JSON body.
     pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send_json(reqwest::Method::PUT, path, token, body).await
+    }
+
+    async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let response = self
             .http
-            .put(format!("{}{path}", self.url))
+            .request(method, format!("{}{path}", self.url))
             .bearer_auth(token)
             .json(&body)
             .send()
