@@ -9,8 +9,8 @@ use crate::config::Config;
 use serde_json::{json, Value};
 
 use crate::store::{
-    ActivityRow, IssueEvent, IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow, TagValueRow,
-    TeamRow, UserRow,
+    ActivityRow, AssigneeRow, IssueEvent, IssueRow, OrganizationRow, ProjectKeyRow, ProjectRow,
+    TagValueRow, TeamRow, UserRow,
 };
 use crate::util::ms_to_datetime;
 
@@ -22,6 +22,24 @@ pub fn user(row: &UserRow) -> User {
         username: row.email.clone(),
         email: row.email.clone(),
         is_superuser: row.is_superuser,
+    }
+}
+
+/// An issue's assignee in Sentry's `assignedTo` shape: `{"type": "user", "id", "name",
+/// "email"}` or `{"type": "team", "id", "name"}` (a team's name there is its slug).
+pub fn assignee(row: &AssigneeRow) -> Value {
+    match row {
+        AssigneeRow::User(user) => json!({
+            "type": "user",
+            "id": user.id.to_string(),
+            "name": user.name,
+            "email": user.email,
+        }),
+        AssigneeRow::Team(team) => json!({
+            "type": "team",
+            "id": team.id.to_string(),
+            "name": team.slug,
+        }),
     }
 }
 

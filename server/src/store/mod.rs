@@ -229,6 +229,64 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Deletes an issue with its events, hashes, counts and activity. A later event with one
     /// of its hashes opens a new issue.
     fn delete_issue(&self, issue_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // Triage: merge, unmerge, assignment, seen and bookmarks.
+
+    /// Merges `children` into `parent` (same project): their events, hashes, users, counts and
+    /// comments move to it, they are deleted, and the parent's activity records the merge.
+    fn merge_issues(
+        &self,
+        parent: i64,
+        children: &[i64],
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The grouping hashes of an issue, with the newest event of each.
+    fn issue_hashes(
+        &self,
+        issue_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<IssueHash>>> + Send;
+    /// Moves hashes of an issue, and the events they grouped, into a new issue; returns its id.
+    fn unmerge_hashes(
+        &self,
+        issue_id: i64,
+        hashes: &[String],
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Assigns an issue to a member or team, or unassigns it (`None`), recording the change in
+    /// the activity log; returns whether anything changed.
+    fn assign_issue(
+        &self,
+        issue_id: i64,
+        assignee: Option<Assignee>,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Marks an issue as seen by a user now (`true`) or as not seen.
+    fn set_issue_seen(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+        seen: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Bookmarks an issue for a user, or removes the bookmark.
+    fn set_issue_bookmark(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+        bookmarked: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Per-user state (seen, bookmarked) and assignees of these issues.
+    fn issue_viewer_state(
+        &self,
+        issue_ids: &[i64],
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<IssueViewerState>>> + Send;
+    /// A member of the organization by user id or email (not a pending invitation).
+    fn organization_member(
+        &self,
+        organization_id: i64,
+        user_id: Option<i64>,
+        email: Option<&str>,
+    ) -> impl Future<Output = StoreResult<UserRow>> + Send;
     /// The release of a project's most recent event that has one.
     fn latest_release(
         &self,

@@ -340,6 +340,11 @@ pub struct Snooze {
     pub events: Option<i64>,
     /// Until this many more users.
     pub users: Option<i64>,
+    /// With `events`: that many events within this many milliseconds (Sentry's
+    /// `ignoreWindow`), rather than in all.
+    pub events_window_ms: Option<i64>,
+    /// With `users`: that many users within this many milliseconds (`ignoreUserWindow`).
+    pub users_window_ms: Option<i64>,
 }
 
 /// One entry of an issue's activity log.
@@ -413,4 +418,46 @@ pub struct IssueRow {
     pub times_seen: i64,
     /// Distinct users.
     pub user_count: i64,
+}
+
+/// Who works on an issue: a member or a team of its organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    /// A user (by id).
+    User(i64),
+    /// A team (by id).
+    Team(i64),
+}
+
+/// The assignee of an issue, resolved for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeRow {
+    /// Assigned to this person.
+    User(UserRow),
+    /// Assigned to this team.
+    Team(TeamRow),
+}
+
+/// What one person's view of an issue adds to the issue: whether they have seen it since its
+/// last event, whether they bookmarked it, and who it is assigned to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueViewerState {
+    /// The issue.
+    pub issue_id: i64,
+    /// Seen by the viewer at or after its last event.
+    pub has_seen: bool,
+    /// Bookmarked by the viewer.
+    pub is_bookmarked: bool,
+    /// The assignee, if any.
+    pub assignee: Option<AssigneeRow>,
+}
+
+/// One grouping hash of an issue, with the newest event it grouped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueHash {
+    /// The hash (32 hex digits).
+    pub hash: String,
+    /// The newest event whose primary hash it is (events stored before Cairn kept the hash
+    /// per event have none).
+    pub latest_event: Option<EventRow>,
 }

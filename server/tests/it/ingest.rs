@@ -686,12 +686,59 @@ async fn ignored_until_a_count_or_users_comes_back_as_escalating() {
     send("u3").await;
     assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
 
-    // Windows are not evaluated yet: refused rather than ignored.
-    let windowed =
-        json!({"status": "ignored", "statusDetails": {"ignoreCount": 5, "ignoreWindow": 60}});
-    assert_eq!(server.put(&path, &token, windowed).await.0, 400);
     let bad = json!({"status": "ignored", "statusDetails": {"ignoreCount": -1}});
     assert_eq!(server.put(&path, &token, bad).await.0, 400);
+    let lone_window = json!({"status": "ignored", "statusDetails": {"ignoreWindow": 60}});
+    assert_eq!(server.put(&path, &token, lone_window).await.0, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ignored_until_a_count_within_a_window_counts_only_recent_events() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Shop").await;
+    let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
+    let key = keys[0]["id"].as_str().expect("key").to_owned();
+    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let url = format!("{}/api/{project_id}/store/?sentry_key={key}", server.url);
+    // Events of one issue that happened `minutes_ago`.
+    let send = |minutes_ago: i64, user: &'static str| {
+        let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+        let body = json!({
+            "message": "checkout failed", "fingerprint": ["checkout"], "user": {"id": user},
+            "timestamp": at.to_rfc3339(),
+        });
+        let request = server.http.post(&url).json(&body).send();
+        async move { assert_eq!(request.await.expect("HTTP").status(), 200) }
+    };
+    send(0, "u1").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let path = format!("/api/0/issues/{}/", issues[0]["id"].as_str().expect("id"));
+
+    // Until 3 events within an hour: two events of three hours ago and one now make three
+    // more events, but only one within the hour.
+    let ignore =
+        json!({"status": "ignored", "statusDetails": {"ignoreCount": 3, "ignoreWindow": 60}});
+    let (status, issue) = server.put(&path, &token, ignore).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["statusDetails"]["ignoreWindow"], 60, "{issue}");
+    send(180, "u1").await;
+    send(180, "u1").await;
+    send(0, "u1").await;
+    assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
+    // The first event (now) is in the window too: this is the third within the hour.
+    send(0, "u1").await;
+    assert_eq!(server.get(&path, &token).await.1["substatus"], "escalating");
+
+    // Until 2 users within an hour: an old event of a new user does not count.
+    let ignore = json!({
+        "status": "ignored", "statusDetails": {"ignoreUserCount": 2, "ignoreUserWindow": 60},
+    });
+    assert_eq!(server.put(&path, &token, ignore).await.0, 200);
+    send(180, "old-user").await;
+    assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
+    send(0, "u2").await;
+    assert_eq!(server.get(&path, &token).await.1["substatus"], "escalating");
 }
 
 /// Sends, with the official SDK, the same error as [`send_error_with_breadcrumbs`] from

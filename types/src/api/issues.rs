@@ -116,6 +116,29 @@ pub struct UpdateIssueRequest {
     /// `ongoing`, `archived_forever`, ...: accepted and checked against the status.
     #[serde(default)]
     pub substatus: Option<String>,
+    /// Who works on it: `user:<id>`, `team:<id>`, a user id, a username or an email;
+    /// `null` (or `""`) unassigns. Absent: unchanged.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<Option<String>>,
+    /// Mark as seen (or not) by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_seen: Option<bool>,
+    /// Bookmark (or not) for the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_bookmarked: Option<bool>,
+    /// Bulk update only: merge the selected issues into one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<bool>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from a field not sent (`None`, by
+/// `#[serde(default)]`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// `POST /api/0/issues/{id}/comments/`.

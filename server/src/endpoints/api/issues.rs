@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{
-    IssueQuery, IssueRow, OrganizationRow, Snooze, StatusChange, Store, StoreError,
+    Assignee, IssueQuery, IssueRow, OrganizationRow, Snooze, StatusChange, Store, StoreError,
 };
 
 /// Query parameters of the issue list (a first subset of Sentry's).
@@ -106,29 +106,28 @@ pub async fn list_issues<S: Store>(
     let first_bucket = (now.div_euclid(bucket_secs) - (buckets - 1)) * bucket_secs;
     let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
     let hourly = state.store.issue_hourly(&ids, first_bucket).await?;
-    Ok(AppJson(
-        issues
-            .iter()
-            .map(|row| {
-                let mut counts = vec![0i64; buckets as usize];
-                for (_, hour, events) in hourly.iter().filter(|(id, _, _)| *id == row.id) {
-                    let index = (hour - first_bucket).div_euclid(bucket_secs);
-                    if let Some(count) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i))
-                    {
-                        *count += events;
-                    }
+    let mut list: Vec<Issue> = issues
+        .iter()
+        .map(|row| {
+            let mut counts = vec![0i64; buckets as usize];
+            for (_, hour, events) in hourly.iter().filter(|(id, _, _)| *id == row.id) {
+                let index = (hour - first_bucket).div_euclid(bucket_secs);
+                if let Some(count) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i)) {
+                    *count += events;
                 }
-                let series: Vec<[i64; 2]> = counts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| [first_bucket + i as i64 * bucket_secs, *n])
-                    .collect();
-                let mut issue = serialize::issue(row, &access.organization, &state.config);
-                issue.stats = Some(serde_json::json!({ period: series }));
-                issue
-            })
-            .collect(),
-    ))
+            }
+            let series: Vec<[i64; 2]> = counts
+                .iter()
+                .enumerate()
+                .map(|(i, n)| [first_bucket + i as i64 * bucket_secs, *n])
+                .collect();
+            let mut issue = serialize::issue(row, &access.organization, &state.config);
+            issue.stats = Some(serde_json::json!({ period: series }));
+            issue
+        })
+        .collect();
+    add_viewer_state(&state, identity.user.id, &mut list).await?;
+    Ok(AppJson(list))
 }
 
 /// The issue `raw_id` if the caller may use `scope` in its organization (403 otherwise, as
@@ -155,14 +154,36 @@ pub async fn issue_access<S: Store>(
 
 async fn details<S: Store>(
     state: &AppState<S>,
+    identity: &Identity,
     issue: &IssueRow,
     organization: &OrganizationRow,
 ) -> ApiResult<IssueDetails> {
     let activity = state.store.issue_activity(issue.id).await?;
-    Ok(IssueDetails {
-        issue: serialize::issue(issue, organization, &state.config),
-        activity: activity.iter().map(serialize::activity).collect(),
-    })
+    let mut serialized = vec![serialize::issue(issue, organization, &state.config)];
+    add_viewer_state(state, identity.user.id, &mut serialized).await?;
+    let Some(issue) = serialized.pop() else {
+        return Err(ApiError::NotFound);
+    };
+    Ok(IssueDetails { issue, activity: activity.iter().map(serialize::activity).collect() })
+}
+
+/// Fills in what depends on who is asking: `hasSeen`, `isBookmarked` and the assignee.
+async fn add_viewer_state<S: Store>(
+    state: &AppState<S>,
+    user_id: i64,
+    issues: &mut [Issue],
+) -> ApiResult<()> {
+    let ids: Vec<i64> = issues.iter().filter_map(|issue| issue.id.parse().ok()).collect();
+    let states = state.store.issue_viewer_state(&ids, user_id).await?;
+    for issue in issues.iter_mut() {
+        let Some(viewer) = states.iter().find(|s| s.issue_id.to_string() == issue.id) else {
+            continue;
+        };
+        issue.has_seen = viewer.has_seen;
+        issue.is_bookmarked = viewer.is_bookmarked;
+        issue.assigned_to = viewer.assignee.as_ref().map(serialize::assignee);
+    }
+    Ok(())
 }
 
 /// `GET /api/0/organizations/{org}/issues/{id}/`.
@@ -173,7 +194,9 @@ pub async fn get_org_issue<S: Store>(
 ) -> ApiResult<AppJson<IssueDetails>> {
     let (issue, organization) =
         issue_access(&state, &identity, Some(&org), &issue_id, "event:read").await?;
-    Ok(AppJson(details(&state, &issue, &organization).await?))
+    // Opening an issue marks it as seen by the caller, as in Sentry.
+    state.store.set_issue_seen(issue.id, identity.user.id, true).await?;
+    Ok(AppJson(details(&state, &identity, &issue, &organization).await?))
 }
 
 /// `GET /api/0/issues/{id}/`.
@@ -184,7 +207,8 @@ pub async fn get_issue<S: Store>(
 ) -> ApiResult<AppJson<IssueDetails>> {
     let (issue, organization) =
         issue_access(&state, &identity, None, &issue_id, "event:read").await?;
-    Ok(AppJson(details(&state, &issue, &organization).await?))
+    state.store.set_issue_seen(issue.id, identity.user.id, true).await?;
+    Ok(AppJson(details(&state, &identity, &issue, &organization).await?))
 }
 
 /// `DELETE /api/0/organizations/{org}/issues/{id}/`: deletes the issue and its events (`202`,
@@ -241,17 +265,106 @@ async fn update<S: Store>(
     organization: OrganizationRow,
     request: UpdateIssueRequest,
 ) -> ApiResult<AppJson<IssueDetails>> {
-    if let Some(status) = request.status.as_deref() {
-        // "Resolved in the next release" is relative to the release current now.
-        let latest_release = state.store.latest_release(issue.project.id).await?;
-        let change = status_change(status, &request, identity.user.id, latest_release)?;
-        state.store.set_issue_status(issue.id, &change).await?;
+    if request.merge.is_some() {
+        return Err(ApiError::BadRequest(
+            "merge: only the issue list (PUT with several id parameters) merges issues.".into(),
+        ));
     }
+    let changes = IssueChanges::check(state, identity, &organization, &request).await?;
+    changes.apply(state, identity, &issue).await?;
     let (issue, organization) = match state.store.issue(issue.id).await {
         Ok(found) => found,
         Err(_) => (issue, organization),
     };
-    Ok(AppJson(details(state, &issue, &organization).await?))
+    Ok(AppJson(details(state, identity, &issue, &organization).await?))
+}
+
+/// The changes of a PUT on one issue or on several, checked before any is made.
+pub(super) struct IssueChanges<'a> {
+    request: &'a UpdateIssueRequest,
+    /// `Some(None)`: unassign.
+    assignee: Option<Option<Assignee>>,
+}
+
+impl<'a> IssueChanges<'a> {
+    pub(super) async fn check<S: Store>(
+        state: &AppState<S>,
+        identity: &Identity,
+        organization: &OrganizationRow,
+        request: &'a UpdateIssueRequest,
+    ) -> ApiResult<IssueChanges<'a>> {
+        if let Some(status) = request.status.as_deref() {
+            // Checked once here; applied per issue (the next release depends on the project).
+            status_change(status, request, identity.user.id, None)?;
+        }
+        let assignee = match &request.assigned_to {
+            None => None,
+            Some(actor) => Some(resolve_assignee(state, organization, actor.as_deref()).await?),
+        };
+        Ok(IssueChanges { request, assignee })
+    }
+
+    pub(super) async fn apply<S: Store>(
+        &self,
+        state: &AppState<S>,
+        identity: &Identity,
+        issue: &IssueRow,
+    ) -> ApiResult<()> {
+        let request = self.request;
+        if let Some(status) = request.status.as_deref() {
+            // "Resolved in the next release" is relative to the release current now.
+            let latest_release = state.store.latest_release(issue.project.id).await?;
+            let change = status_change(status, request, identity.user.id, latest_release)?;
+            state.store.set_issue_status(issue.id, &change).await?;
+        }
+        if let Some(assignee) = self.assignee {
+            state.store.assign_issue(issue.id, assignee, identity.user.id).await?;
+        }
+        if let Some(seen) = request.has_seen {
+            state.store.set_issue_seen(issue.id, identity.user.id, seen).await?;
+        }
+        if let Some(bookmarked) = request.is_bookmarked {
+            state.store.set_issue_bookmark(issue.id, identity.user.id, bookmarked).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Sentry's `assignedTo` actor: `user:<id>`, `team:<id>`, a bare user id, a username or an
+/// email; `None` or `""` unassigns. The user must be a member, and the team a team, of the
+/// issue's organization.
+async fn resolve_assignee<S: Store>(
+    state: &AppState<S>,
+    organization: &OrganizationRow,
+    actor: Option<&str>,
+) -> ApiResult<Option<Assignee>> {
+    let actor = match actor.map(str::trim) {
+        None | Some("") => return Ok(None),
+        Some(actor) => actor,
+    };
+    let unknown = || ApiError::BadRequest(format!("assignedTo: unknown actor {actor:?}."));
+    if let Some(team) = actor.strip_prefix("team:") {
+        let team_id: i64 = team.parse().map_err(|_| unknown())?;
+        let teams = state.store.teams(organization.id).await?;
+        return match teams.iter().find(|t| t.id == team_id) {
+            Some(team) => Ok(Some(Assignee::Team(team.id))),
+            None => Err(unknown()),
+        };
+    }
+    let raw = actor.strip_prefix("user:").unwrap_or(actor);
+    let (user_id, email) = match raw.parse::<i64>() {
+        Ok(id) => (Some(id), None),
+        Err(_) if actor.starts_with("user:") => return Err(unknown()),
+        // Cairn's usernames are email addresses.
+        Err(_) => (None, Some(raw)),
+    };
+    match state.store.organization_member(organization.id, user_id, email).await {
+        Ok(user) => Ok(Some(Assignee::User(user.id))),
+        Err(StoreError::NotFound) => Err(ApiError::BadRequest(format!(
+            "assignedTo: {actor:?} is not a member of this organization."
+        ))),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Sentry's status, substatus and details for a requested status. Conditions Cairn does not
@@ -280,7 +393,14 @@ fn status_change(
         "resolved" => (None, &["inRelease", "inNextRelease"]),
         "unresolved" => (Some("ongoing"), &[]),
         "ignored" => {
-            (Some("archived_forever"), &["ignoreDuration", "ignoreCount", "ignoreUserCount"])
+            const IGNORE: &[&str] = &[
+                "ignoreDuration",
+                "ignoreCount",
+                "ignoreWindow",
+                "ignoreUserCount",
+                "ignoreUserWindow",
+            ];
+            (Some("archived_forever"), IGNORE)
         }
         other => {
             return Err(ApiError::BadRequest(format!("status: \"{other}\" is not a valid choice.")))
@@ -307,10 +427,22 @@ fn status_change(
         }
     };
     let minutes = positive("ignoreDuration")?;
+    // Windows are in minutes too, and only mean something with their count.
+    let window = |key: &str, count: &str| -> ApiResult<Option<i64>> {
+        let window = positive(key)?;
+        if window.is_some() && positive(count)?.is_none() {
+            return Err(ApiError::BadRequest(format!("statusDetails: {key} needs {count}.")));
+        }
+        Ok(window)
+    };
+    let events_window = window("ignoreWindow", "ignoreCount")?;
+    let users_window = window("ignoreUserWindow", "ignoreUserCount")?;
     let snooze = Snooze {
         until: minutes.map(|m| crate::util::now_ms() + m * 60_000),
         events: positive("ignoreCount")?,
         users: positive("ignoreUserCount")?,
+        events_window_ms: events_window.map(|m| m * 60_000),
+        users_window_ms: users_window.map(|m| m * 60_000),
     };
     let conditional = snooze != Snooze::default();
     let substatus = if conditional { Some("archived_until_condition_met") } else { substatus };
@@ -334,9 +466,9 @@ fn status_change(
         serde_json::json!({
             "ignoreUntil": snooze.until.map(crate::util::ms_to_datetime),
             "ignoreCount": snooze.events,
-            "ignoreWindow": null,
+            "ignoreWindow": events_window,
             "ignoreUserCount": snooze.users,
-            "ignoreUserWindow": null,
+            "ignoreUserWindow": users_window,
         })
         .to_string()
     } else {

@@ -5,6 +5,7 @@
 //! [`org_access`] so that membership and scopes are checked in one place.
 
 mod account;
+mod bulk;
 mod comments;
 mod events;
 pub use account::{validate_email, validate_password};
@@ -34,7 +35,20 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/organizations/{org}", get(organizations::get_organization::<S>))
         .route("/api/0/organizations/{org}/teams", get(organizations::list_teams::<S>))
         .route("/api/0/organizations/{org}/projects", get(organizations::list_projects::<S>))
-        .route("/api/0/organizations/{org}/issues", get(issues::list_issues::<S>))
+        .route(
+            "/api/0/organizations/{org}/issues",
+            get(issues::list_issues::<S>)
+                .put(bulk::bulk_update::<S>)
+                .delete(bulk::bulk_delete::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/hashes",
+            get(bulk::list_org_hashes::<S>).delete(bulk::unmerge_org_hashes::<S>),
+        )
+        .route(
+            "/api/0/issues/{issue_id}/hashes",
+            get(bulk::list_issue_hashes::<S>).delete(bulk::unmerge_issue_hashes::<S>),
+        )
         .route(
             "/api/0/organizations/{org}/issues/{issue_id}",
             get(issues::get_org_issue::<S>)

@@ -10,6 +10,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::*;
 use crate::util::now_ms;
 
+/// Triage: merge and unmerge, assignment, per-user seen and bookmark state, ignore windows.
+mod triage;
+
 /// A SQLite database: a pool of read-only connections for queries, and one connection for
 /// writes. SQLite allows one writer at a time; funnelling every write through one connection
 /// means writers queue in Cairn instead of failing with `SQLITE_BUSY`.
@@ -802,8 +805,11 @@ impl Store for SqliteStore {
         let updated = sqlx::query(
             "UPDATE issues SET status = $2, substatus = $3, status_details = $4, \
              snooze_until = $5, \
-             snooze_times_seen = CASE WHEN $6 IS NULL THEN NULL ELSE times_seen + $6 END, \
-             snooze_user_count = CASE WHEN $7 IS NULL THEN NULL ELSE user_count + $7 END \
+             snooze_times_seen = CASE WHEN $6 IS NULL THEN NULL WHEN $8 IS NOT NULL THEN $6 \
+               ELSE times_seen + $6 END, \
+             snooze_user_count = CASE WHEN $7 IS NULL THEN NULL WHEN $9 IS NOT NULL THEN $7 \
+               ELSE user_count + $7 END, \
+             snooze_window_ms = $8, snooze_user_window_ms = $9 \
              WHERE id = $1",
         )
         .bind(issue_id)
@@ -813,6 +819,8 @@ impl Store for SqliteStore {
         .bind(change.snooze.until)
         .bind(change.snooze.events)
         .bind(change.snooze.users)
+        .bind(change.snooze.events_window_ms)
+        .bind(change.snooze.users_window_ms)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -881,6 +889,70 @@ impl Store for SqliteStore {
                 .execute(&self.writes)
                 .await?,
         )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn merge_issues(&self, parent: i64, children: &[i64], user_id: i64) -> StoreResult<()> {
+        triage::merge_issues(&self.writes, parent, children, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_hashes(&self, issue_id: i64) -> StoreResult<Vec<IssueHash>> {
+        triage::issue_hashes(&self.reads, issue_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn unmerge_hashes(
+        &self,
+        issue_id: i64,
+        hashes: &[String],
+        user_id: i64,
+    ) -> StoreResult<i64> {
+        triage::unmerge(&self.writes, issue_id, hashes, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn assign_issue(
+        &self,
+        issue_id: i64,
+        assignee: Option<Assignee>,
+        user_id: i64,
+    ) -> StoreResult<bool> {
+        triage::assign(&self.writes, issue_id, assignee, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_issue_seen(&self, issue_id: i64, user_id: i64, seen: bool) -> StoreResult<()> {
+        triage::set_seen(&self.writes, issue_id, user_id, seen).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_issue_bookmark(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+        bookmarked: bool,
+    ) -> StoreResult<()> {
+        triage::set_bookmark(&self.writes, issue_id, user_id, bookmarked).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_viewer_state(
+        &self,
+        issue_ids: &[i64],
+        user_id: i64,
+    ) -> StoreResult<Vec<IssueViewerState>> {
+        triage::viewer_state(&self.reads, issue_ids, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_member(
+        &self,
+        organization_id: i64,
+        user_id: Option<i64>,
+        email: Option<&str>,
+    ) -> StoreResult<UserRow> {
+        triage::organization_member(&self.reads, organization_id, user_id, email).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -1279,28 +1351,23 @@ async fn store_one_event(
             // resolved in a release, only for an event of a newer release); an ignored
             // one whose "ignore until" condition this event meets comes back as escalating.
             // (SET reads the row as it was: every CASE sees the old status.)
-            let regress = match status.as_deref() {
-                Some("resolved") => is_regression(tx, id, event).await?,
-                _ => false,
+            let (regress, escalate) = match status.as_deref() {
+                Some("resolved") => (is_regression(tx, id, event).await?, false),
+                Some("ignored") => (false, triage::snooze_ends(tx, id, event, new_user).await?),
+                _ => (false, false),
             };
             let new_status: String = sqlx::query_scalar(
                 "UPDATE issues SET times_seen = times_seen + 1, user_count = user_count + $5, \
                  last_seen = MAX(last_seen, $2), first_seen = MIN(first_seen, $2), \
                  level = $3, is_unhandled = MAX(is_unhandled, $4), \
                  substatus = CASE WHEN status = 'resolved' AND $7 THEN 'regressed' \
-                   WHEN status = 'ignored' AND (snooze_until <= $6 \
-                     OR snooze_times_seen <= times_seen + 1 \
-                     OR snooze_user_count <= user_count + $5) THEN 'escalating' \
+                   WHEN status = 'ignored' AND $6 THEN 'escalating' \
                    ELSE substatus END, \
                  status_details = CASE WHEN status = 'resolved' AND $7 THEN '{}' \
-                   WHEN status = 'ignored' AND (snooze_until <= $6 \
-                     OR snooze_times_seen <= times_seen + 1 \
-                     OR snooze_user_count <= user_count + $5) THEN '{}' \
+                   WHEN status = 'ignored' AND $6 THEN '{}' \
                    ELSE status_details END, \
                  status = CASE WHEN status = 'resolved' AND $7 THEN 'unresolved' \
-                   WHEN status = 'ignored' AND (snooze_until <= $6 \
-                     OR snooze_times_seen <= times_seen + 1 \
-                     OR snooze_user_count <= user_count + $5) THEN 'unresolved' \
+                   WHEN status = 'ignored' AND $6 THEN 'unresolved' \
                    ELSE status END \
                  WHERE id = $1 RETURNING status",
             )
@@ -1309,7 +1376,7 @@ async fn store_one_event(
             .bind(&event.level)
             .bind(i64::from(event.is_unhandled))
             .bind(i64::from(new_user))
-            .bind(event.received)
+            .bind(escalate)
             .bind(regress)
             .fetch_one(&mut *tx)
             .await?;
@@ -1385,8 +1452,8 @@ async fn store_one_event(
 
     sqlx::query(
         "INSERT INTO events (project_id, issue_id, event_id, timestamp, received, level, title, \
-         platform, release, environment, user_ident, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         platform, release, environment, user_ident, data, primary_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(event.project_id)
     .bind(issue_id)
@@ -1400,6 +1467,7 @@ async fn store_one_event(
     .bind(&event.environment)
     .bind(&event.user_ident)
     .bind(&event.data)
+    .bind(event.hashes.first())
     .execute(&mut *tx)
     .await?;
     Ok((issue_id, true))

@@ -1,0 +1,272 @@
+//! Changes to several issues at once, as Sentry's issue list does them: `PUT` and `DELETE` on
+//! `/api/0/organizations/{org}/issues/?id=1&id=2` (including `{"merge": true}`), and unmerging
+//! an issue by hash on `/issues/{id}/hashes/`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cairn_types::api::UpdateIssueRequest;
+use serde_json::{json, Value};
+
+use super::issues::{issue_access, IssueChanges};
+use super::org_access;
+use crate::auth::Identity;
+use crate::endpoints::AppJson;
+use crate::error::{ApiError, ApiResult};
+use crate::serialize;
+use crate::state::AppState;
+use crate::store::{IssueEvent, IssueRow, Store, StoreError};
+
+/// Most issues one bulk request may change (Sentry's limit too).
+const MAX_BULK_ISSUES: usize = 1000;
+
+/// The `id` parameters of a bulk request. Sentry's other list parameters are accepted and
+/// ignored: the ids say which issues.
+fn bulk_ids(raw: Option<&str>) -> ApiResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "id" => ids.push(
+                value
+                    .parse::<i64>()
+                    .map_err(|_| ApiError::BadRequest(format!("id: invalid issue id {value:?}")))?,
+            ),
+            "project" | "environment" | "query" | "statsPeriod" | "start" | "end" | "sort" => {}
+            other => {
+                return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
+            }
+        }
+    }
+    if ids.is_empty() {
+        // Sentry would apply the change to every issue matching `query`; Cairn asks for ids so
+        // that a forgotten parameter never resolves a whole project.
+        return Err(ApiError::BadRequest("give the issues to change as id parameters.".into()));
+    }
+    if ids.len() > MAX_BULK_ISSUES {
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_BULK_ISSUES} issues can be changed at once."
+        )));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The issues among `ids` that belong to the organization `org` (others are skipped, as
+/// Sentry does, so that nothing tells whether they exist).
+async fn org_issues<S: Store>(
+    state: &AppState<S>,
+    org_id: i64,
+    ids: &[i64],
+) -> ApiResult<Vec<IssueRow>> {
+    let mut issues = Vec::with_capacity(ids.len());
+    for id in ids {
+        match state.store.issue(*id).await {
+            Ok((issue, organization)) if organization.id == org_id => issues.push(issue),
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(issues)
+}
+
+/// `PUT /api/0/organizations/{org}/issues/?id=...`: the same changes as on one issue, or
+/// `{"merge": true}`. Answers with what was changed, as Sentry does (`204` when no issue
+/// matched).
+pub async fn bulk_update<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+    AppJson(request): AppJson<UpdateIssueRequest>,
+) -> ApiResult<Response> {
+    let ids = bulk_ids(raw.as_deref())?;
+    let access = org_access(&state, &identity, &org, "event:write").await?;
+    let changes = IssueChanges::check(&state, &identity, &access.organization, &request).await?;
+    let issues = org_issues(&state, access.organization.id, &ids).await?;
+    if issues.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let mut result = serde_json::Map::new();
+    let targets = if request.merge == Some(true) {
+        let (parent, children) = merge_plan(&issues)?;
+        state.store.merge_issues(parent.id, &children, identity.user.id).await?;
+        result.insert(
+            "merge".into(),
+            json!({
+                "parent": parent.id.to_string(),
+                "children": children.iter().map(i64::to_string).collect::<Vec<_>>(),
+            }),
+        );
+        // Other changes in the same request apply to the issue that is left.
+        vec![parent.clone()]
+    } else {
+        issues
+    };
+    for issue in &targets {
+        changes.apply(&state, &identity, issue).await?;
+    }
+    if let Some(status) = &request.status {
+        result.insert("status".into(), json!(status));
+        result.insert(
+            "statusDetails".into(),
+            request.status_details.clone().unwrap_or_else(|| json!({})),
+        );
+    }
+    if let Some(substatus) = &request.substatus {
+        result.insert("substatus".into(), json!(substatus));
+    }
+    if request.assigned_to.is_some() {
+        let ids: Vec<i64> = targets.iter().map(|i| i.id).collect();
+        let states = state.store.issue_viewer_state(&ids, identity.user.id).await?;
+        let assignee = states.first().and_then(|s| s.assignee.as_ref()).map(serialize::assignee);
+        result.insert("assignedTo".into(), assignee.unwrap_or(Value::Null));
+    }
+    if let Some(seen) = request.has_seen {
+        result.insert("hasSeen".into(), json!(seen));
+    }
+    if let Some(bookmarked) = request.is_bookmarked {
+        result.insert("isBookmarked".into(), json!(bookmarked));
+    }
+    Ok(AppJson(Value::Object(result)).into_response())
+}
+
+/// Sentry's choice of the issue that absorbs the others: the one with the most events (the
+/// oldest on a tie). Issues of different projects cannot be merged.
+fn merge_plan(issues: &[IssueRow]) -> ApiResult<(&IssueRow, Vec<i64>)> {
+    if issues.len() < 2 {
+        return Err(ApiError::BadRequest("merge needs two or more issues.".into()));
+    }
+    if issues.iter().any(|i| i.project.id != issues[0].project.id) {
+        return Err(ApiError::BadRequest(
+            "Merging across multiple projects is not supported".into(),
+        ));
+    }
+    let parent = issues
+        .iter()
+        .max_by_key(|i| (i.times_seen, std::cmp::Reverse(i.id)))
+        .ok_or_else(|| ApiError::BadRequest("merge needs two or more issues.".into()))?;
+    let children = issues.iter().map(|i| i.id).filter(|id| *id != parent.id).collect();
+    Ok((parent, children))
+}
+
+/// `DELETE /api/0/organizations/{org}/issues/?id=...`: deletes the issues and their events.
+pub async fn bulk_delete<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<StatusCode> {
+    let ids = bulk_ids(raw.as_deref())?;
+    let access = org_access(&state, &identity, &org, "event:admin").await?;
+    for issue in org_issues(&state, access.organization.id, &ids).await? {
+        match state.store.delete_issue(issue.id).await {
+            // Deleted meanwhile by someone else: what was asked is done.
+            Ok(()) | Err(StoreError::NotFound) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/hashes/`.
+pub async fn list_org_hashes<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, issue_id)): Path<(String, String)>,
+) -> ApiResult<AppJson<Vec<Value>>> {
+    list_hashes(&state, &identity, Some(&org), &issue_id).await
+}
+
+/// `GET /api/0/issues/{id}/hashes/`.
+pub async fn list_issue_hashes<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(issue_id): Path<String>,
+) -> ApiResult<AppJson<Vec<Value>>> {
+    list_hashes(&state, &identity, None, &issue_id).await
+}
+
+/// The issue's grouping hashes in Sentry's shape: `[{"id": hash, "latestEvent": {...}}]`.
+async fn list_hashes<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: Option<&str>,
+    issue_id: &str,
+) -> ApiResult<AppJson<Vec<Value>>> {
+    let (issue, _) = issue_access(state, identity, org, issue_id, "event:read").await?;
+    let hashes = state.store.issue_hashes(issue.id).await?;
+    Ok(AppJson(
+        hashes
+            .into_iter()
+            .map(|hash| {
+                let latest = hash.latest_event.map(|event| {
+                    serialize::event(&IssueEvent {
+                        event,
+                        previous_event_id: None,
+                        next_event_id: None,
+                    })
+                });
+                json!({ "id": hash.hash, "latestEvent": latest, "mergedBySeer": false })
+            })
+            .collect(),
+    ))
+}
+
+/// `DELETE /api/0/organizations/{org}/issues/{id}/hashes/?id=<hash>`: unmerge.
+pub async fn unmerge_org_hashes<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, issue_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<StatusCode> {
+    unmerge(&state, &identity, Some(&org), &issue_id, raw.as_deref()).await
+}
+
+/// `DELETE /api/0/issues/{id}/hashes/?id=<hash>`.
+pub async fn unmerge_issue_hashes<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(issue_id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<StatusCode> {
+    unmerge(&state, &identity, None, &issue_id, raw.as_deref()).await
+}
+
+/// Moves the named hashes, and the events they grouped, out into a new issue (`202`, as
+/// Sentry, which unmerges in the background; Cairn has finished when it answers). Events stored
+/// before Cairn kept each event's hash stay where they are.
+async fn unmerge<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: Option<&str>,
+    issue_id: &str,
+    raw: Option<&str>,
+) -> ApiResult<StatusCode> {
+    let mut wanted = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "id" => wanted.push(value.into_owned()),
+            other => {
+                return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
+            }
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Err(ApiError::BadRequest("give the hashes to unmerge as id parameters.".into()));
+    }
+    let (issue, _) = issue_access(state, identity, org, issue_id, "event:write").await?;
+    let hashes = state.store.issue_hashes(issue.id).await?;
+    if let Some(unknown) = wanted.iter().find(|w| !hashes.iter().any(|h| &h.hash == *w)) {
+        return Err(ApiError::BadRequest(format!("id: {unknown:?} is not a hash of this issue.")));
+    }
+    if wanted.len() == hashes.len() {
+        return Err(ApiError::BadRequest(
+            "an issue keeps at least one hash: unmerge fewer hashes.".into(),
+        ));
+    }
+    state.store.unmerge_hashes(issue.id, &wanted, identity.user.id).await?;
+    Ok(StatusCode::ACCEPTED)
+}

@@ -1,0 +1,459 @@
+//! What people do to issues besides changing their status: merge several issues into one and
+//! split hashes back out (unmerge), assign, and mark as seen or bookmarked; and the "ignore
+//! until" check that ingestion runs for ignored issues.
+//!
+//! Merging moves everything an issue owns (events, hashes, users, tag and hourly counts,
+//! comments) to the issue that absorbs it, adding the counts up. Unmerging cannot subtract
+//! counts, so it recomputes both issues' aggregates from their events.
+
+use super::*;
+
+/// Whether `event` ends the "ignore until" of the ignored issue `issue_id`: the time has come,
+/// or the issue reaches its event or user threshold, in all or within the window.
+pub(super) async fn snooze_ends(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    event: &NewEvent,
+    new_user: bool,
+) -> StoreResult<bool> {
+    type SnoozeRow = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, i64, i64);
+    let (until, events, users, events_window, users_window, times_seen, user_count): SnoozeRow =
+        sqlx::query_as(
+            "SELECT snooze_until, snooze_times_seen, snooze_user_count, snooze_window_ms, \
+             snooze_user_window_ms, times_seen, user_count FROM issues WHERE id = $1",
+        )
+        .bind(issue_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if until.is_some_and(|until| until <= event.received) {
+        return Ok(true);
+    }
+    // This event is not stored yet: it counts by hand, if it happened within the window.
+    let in_window = |window: i64| event.timestamp >= event.received - window;
+    if let Some(threshold) = events {
+        let seen = match events_window {
+            Some(window) => {
+                let recent: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM events WHERE issue_id = $1 AND timestamp >= $2",
+                )
+                .bind(issue_id)
+                .bind(event.received - window)
+                .fetch_one(&mut *tx)
+                .await?;
+                recent + i64::from(in_window(window))
+            }
+            None => times_seen + 1,
+        };
+        if seen >= threshold {
+            return Ok(true);
+        }
+    }
+    if let Some(threshold) = users {
+        let affected =
+            match users_window {
+                Some(window) => sqlx::query_scalar(
+                    "SELECT COUNT(DISTINCT ident) FROM (SELECT user_ident AS ident FROM events \
+                     WHERE issue_id = $1 AND timestamp >= $2 AND user_ident IS NOT NULL \
+                     UNION ALL SELECT $3 WHERE $3 IS NOT NULL AND $4)",
+                )
+                .bind(issue_id)
+                .bind(event.received - window)
+                .bind(&event.user_ident)
+                .bind(in_window(window))
+                .fetch_one(&mut *tx)
+                .await?,
+                None => user_count + i64::from(new_user),
+            };
+        if affected >= threshold {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Moves everything of `children` into `parent` and deletes the children.
+pub(super) async fn merge_issues(
+    pool: &SqlitePool,
+    parent: i64,
+    children: &[i64],
+    user_id: i64,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for &child in children {
+        // The counts first, while the child still owns its rows.
+        sqlx::query(
+            "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
+             last_seen) SELECT $1, key, value, times_seen, first_seen, last_seen \
+             FROM issue_tag_values WHERE issue_id = $2 \
+             ON CONFLICT (issue_id, key, value) DO UPDATE SET \
+             times_seen = times_seen + excluded.times_seen, \
+             first_seen = MIN(first_seen, excluded.first_seen), \
+             last_seen = MAX(last_seen, excluded.last_seen)",
+        )
+        .bind(parent)
+        .bind(child)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO issue_hourly (issue_id, hour, events) \
+             SELECT $1, hour, events FROM issue_hourly WHERE issue_id = $2 \
+             ON CONFLICT (issue_id, hour) DO UPDATE SET events = events + excluded.events",
+        )
+        .bind(parent)
+        .bind(child)
+        .execute(&mut *tx)
+        .await?;
+        for table in [
+            "issue_users (issue_id, ident) SELECT $1, ident FROM issue_users",
+            "issue_bookmarks (issue_id, user_id, date_created) \
+             SELECT $1, user_id, date_created FROM issue_bookmarks",
+        ] {
+            sqlx::query(&format!("INSERT OR IGNORE INTO {table} WHERE issue_id = $2"))
+                .bind(parent)
+                .bind(child)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let updated = sqlx::query(
+            "UPDATE issues SET \
+             times_seen = times_seen + (SELECT times_seen FROM issues WHERE id = $2), \
+             num_comments = num_comments + (SELECT num_comments FROM issues WHERE id = $2), \
+             first_seen = MIN(first_seen, (SELECT first_seen FROM issues WHERE id = $2)), \
+             last_seen = MAX(last_seen, (SELECT last_seen FROM issues WHERE id = $2)), \
+             is_unhandled = MAX(is_unhandled, (SELECT is_unhandled FROM issues WHERE id = $2)) \
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM issues WHERE id = $2)",
+        )
+        .bind(parent)
+        .bind(child)
+        .execute(&mut *tx)
+        .await?;
+        touched_one(updated)?;
+        // Rows that move: later events with these hashes join the parent.
+        for statement in [
+            "UPDATE issue_hashes SET issue_id = $1 WHERE issue_id = $2",
+            "UPDATE events SET issue_id = $1 WHERE issue_id = $2",
+            "UPDATE activities SET issue_id = $1 WHERE issue_id = $2 AND kind = 'note'",
+        ] {
+            sqlx::query(statement).bind(parent).bind(child).execute(&mut *tx).await?;
+        }
+        // What is left (its own activity, seen state, counts) goes with it.
+        sqlx::query("DELETE FROM issues WHERE id = $1").bind(child).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "UPDATE issues SET user_count = (SELECT COUNT(*) FROM issue_users WHERE issue_id = $1) \
+         WHERE id = $1",
+    )
+    .bind(parent)
+    .execute(&mut *tx)
+    .await?;
+    let merged: Vec<_> =
+        children.iter().map(|id| serde_json::json!({ "id": id.to_string() })).collect();
+    let data = serde_json::json!({ "issues": merged }).to_string();
+    record_activity(&mut tx, parent, "merge", Some(user_id), &data, now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves `hashes` of `issue_id`, with the events they grouped, into a new issue; returns its id.
+/// The caller checks that the hashes belong to the issue and that some stay.
+pub(super) async fn unmerge(
+    pool: &SqlitePool,
+    issue_id: i64,
+    hashes: &[String],
+    user_id: i64,
+) -> StoreResult<i64> {
+    let mut tx = pool.begin().await?;
+    let project_id: i64 = sqlx::query_scalar("SELECT project_id FROM issues WHERE id = $1")
+        .bind(issue_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let short_id: i64 = sqlx::query_scalar(
+        "UPDATE projects SET next_short_id = next_short_id + 1 WHERE id = $1 \
+         RETURNING next_short_id - 1",
+    )
+    .bind(project_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    // The new issue starts as a copy; its counts and title come from its events below.
+    let new_id: i64 = sqlx::query_scalar(
+        "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, event_type, \
+         metadata, logger, is_unhandled, first_seen, last_seen, times_seen) \
+         SELECT project_id, $2, title, culprit, level, platform, event_type, metadata, logger, \
+         is_unhandled, first_seen, last_seen, 0 FROM issues WHERE id = $1 RETURNING id",
+    )
+    .bind(issue_id)
+    .bind(short_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    for hash in hashes {
+        let moved =
+            sqlx::query("UPDATE issue_hashes SET issue_id = $1 WHERE issue_id = $2 AND hash = $3")
+                .bind(new_id)
+                .bind(issue_id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        touched_one(moved)?;
+        sqlx::query("UPDATE events SET issue_id = $1 WHERE issue_id = $2 AND primary_hash = $3")
+            .bind(new_id)
+            .bind(issue_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE issues SET (title, level, platform) = \
+         (SELECT title, level, platform FROM events WHERE issue_id = $1 \
+          ORDER BY timestamp DESC, id DESC LIMIT 1) \
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM events WHERE issue_id = $1)",
+    )
+    .bind(new_id)
+    .execute(&mut *tx)
+    .await?;
+    recompute_counts(&mut tx, issue_id).await?;
+    recompute_counts(&mut tx, new_id).await?;
+    let now = now_ms();
+    let data = serde_json::json!({ "fingerprints": hashes, "destination_id": new_id.to_string() });
+    record_activity(&mut tx, issue_id, "unmerge_source", Some(user_id), &data.to_string(), now)
+        .await?;
+    let data = serde_json::json!({ "fingerprints": hashes, "source_id": issue_id.to_string() });
+    record_activity(&mut tx, new_id, "unmerge_destination", Some(user_id), &data.to_string(), now)
+        .await?;
+    tx.commit().await?;
+    Ok(new_id)
+}
+
+/// Rebuilds an issue's users, hourly counts, tag values and totals from its events, the way
+/// ingestion derives them (see `ingest::event::issue_tags`).
+async fn recompute_counts(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> StoreResult<()> {
+    for statement in [
+        "DELETE FROM issue_users WHERE issue_id = $1",
+        "INSERT OR IGNORE INTO issue_users (issue_id, ident) \
+         SELECT $1, user_ident FROM events WHERE issue_id = $1 AND user_ident IS NOT NULL",
+        "DELETE FROM issue_hourly WHERE issue_id = $1",
+        "INSERT INTO issue_hourly (issue_id, hour, events) \
+         SELECT $1, (timestamp / 3600000) * 3600 AS hour, COUNT(*) FROM events \
+         WHERE issue_id = $1 GROUP BY hour",
+        "DELETE FROM issue_tag_values WHERE issue_id = $1",
+        "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, last_seen) \
+         SELECT $1, k, v, COUNT(*), MIN(ts), MAX(ts) FROM ( \
+           SELECT 'level' AS k, level AS v, timestamp AS ts FROM events WHERE issue_id = $1 \
+           UNION ALL SELECT 'environment', environment, timestamp FROM events \
+             WHERE issue_id = $1 AND environment IS NOT NULL \
+           UNION ALL SELECT 'release', release, timestamp FROM events \
+             WHERE issue_id = $1 AND release IS NOT NULL \
+           UNION ALL SELECT 'user', user_ident, timestamp FROM events \
+             WHERE issue_id = $1 AND user_ident IS NOT NULL \
+           UNION ALL SELECT json_extract(t.value, '$[0]'), json_extract(t.value, '$[1]'), \
+             e.timestamp FROM events e, json_each(e.data, '$.tags') t \
+             WHERE e.issue_id = $1 AND json_type(t.value, '$[1]') = 'text' \
+             AND json_extract(t.value, '$[0]') NOT IN ('level', \
+               CASE WHEN e.environment IS NULL THEN '' ELSE 'environment' END, \
+               CASE WHEN e.release IS NULL THEN '' ELSE 'release' END, \
+               CASE WHEN e.user_ident IS NULL THEN '' ELSE 'user' END) \
+         ) GROUP BY k, v",
+        "UPDATE issues SET \
+         times_seen = (SELECT COUNT(*) FROM events WHERE issue_id = $1), \
+         first_seen = COALESCE((SELECT MIN(timestamp) FROM events WHERE issue_id = $1), \
+           first_seen), \
+         last_seen = COALESCE((SELECT MAX(timestamp) FROM events WHERE issue_id = $1), \
+           last_seen), \
+         user_count = (SELECT COUNT(*) FROM issue_users WHERE issue_id = $1) \
+         WHERE id = $1",
+    ] {
+        sqlx::query(statement).bind(issue_id).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// The hashes of an issue with the newest event of each.
+pub(super) async fn issue_hashes(pool: &SqlitePool, issue_id: i64) -> StoreResult<Vec<IssueHash>> {
+    let rows = sqlx::query(
+        "SELECT h.hash, e.* FROM issue_hashes h LEFT JOIN events e ON e.id = \
+         (SELECT id FROM events WHERE issue_id = h.issue_id AND primary_hash = h.hash \
+          ORDER BY timestamp DESC, id DESC LIMIT 1) \
+         WHERE h.issue_id = $1 ORDER BY h.hash",
+    )
+    .bind(issue_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| IssueHash {
+            hash: row.get("hash"),
+            latest_event: row.get::<Option<i64>, _>("id").map(|_| event_from_row(row)),
+        })
+        .collect())
+}
+
+/// Assigns (or, with `None`, unassigns) an issue; records the change in the activity log.
+/// Returns whether anything changed.
+pub(super) async fn assign(
+    pool: &SqlitePool,
+    issue_id: i64,
+    assignee: Option<Assignee>,
+    user_id: i64,
+) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let current: (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT assignee_user_id, assignee_team_id FROM issues WHERE id = $1")
+            .bind(issue_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let wanted = match assignee {
+        Some(Assignee::User(id)) => (Some(id), None),
+        Some(Assignee::Team(id)) => (None, Some(id)),
+        None => (None, None),
+    };
+    if current == wanted {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE issues SET assignee_user_id = $2, assignee_team_id = $3 WHERE id = $1")
+        .bind(issue_id)
+        .bind(wanted.0)
+        .bind(wanted.1)
+        .execute(&mut *tx)
+        .await?;
+    // Sentry's activity data for assignments.
+    let (kind, data) = match assignee {
+        Some(Assignee::User(id)) => {
+            let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let data = serde_json::json!({
+                "assignee": id.to_string(), "assigneeType": "user", "assigneeEmail": email,
+            });
+            ("assigned", data)
+        }
+        Some(Assignee::Team(id)) => {
+            let data = serde_json::json!({ "assignee": id.to_string(), "assigneeType": "team" });
+            ("assigned", data)
+        }
+        None => ("unassigned", serde_json::json!({})),
+    };
+    record_activity(&mut tx, issue_id, kind, Some(user_id), &data.to_string(), now_ms()).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Marks an issue as seen by a user now, or forgets that they saw it.
+pub(super) async fn set_seen(
+    pool: &SqlitePool,
+    issue_id: i64,
+    user_id: i64,
+    seen: bool,
+) -> StoreResult<()> {
+    let query = if seen {
+        sqlx::query(
+            "INSERT INTO issue_seen (issue_id, user_id, last_seen) VALUES ($1, $2, $3) \
+             ON CONFLICT (issue_id, user_id) DO UPDATE SET last_seen = excluded.last_seen",
+        )
+        .bind(issue_id)
+        .bind(user_id)
+        .bind(now_ms())
+    } else {
+        sqlx::query("DELETE FROM issue_seen WHERE issue_id = $1 AND user_id = $2")
+            .bind(issue_id)
+            .bind(user_id)
+    };
+    query.execute(pool).await?;
+    Ok(())
+}
+
+/// Bookmarks an issue for a user, or removes the bookmark.
+pub(super) async fn set_bookmark(
+    pool: &SqlitePool,
+    issue_id: i64,
+    user_id: i64,
+    bookmarked: bool,
+) -> StoreResult<()> {
+    let query = if bookmarked {
+        sqlx::query(
+            "INSERT OR IGNORE INTO issue_bookmarks (issue_id, user_id, date_created) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(issue_id)
+        .bind(user_id)
+        .bind(now_ms())
+    } else {
+        sqlx::query("DELETE FROM issue_bookmarks WHERE issue_id = $1 AND user_id = $2")
+            .bind(issue_id)
+            .bind(user_id)
+    };
+    query.execute(pool).await?;
+    Ok(())
+}
+
+/// Seen and bookmark state of these issues for one user, and their assignees.
+pub(super) async fn viewer_state(
+    pool: &SqlitePool,
+    issue_ids: &[i64],
+    user_id: i64,
+) -> StoreResult<Vec<IssueViewerState>> {
+    let mut states = Vec::with_capacity(issue_ids.len());
+    for chunk in issue_ids.chunks(100) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT i.id AS issue_id, \
+             (s.last_seen IS NOT NULL AND s.last_seen >= i.last_seen) AS has_seen, \
+             (b.user_id IS NOT NULL) AS is_bookmarked, \
+             u.id, u.email, u.name, u.password_hash, u.is_superuser, \
+             t.id AS team_id, t.organization_id AS team_org, t.slug AS team_slug, \
+             t.name AS team_name, t.date_created AS team_created \
+             FROM issues i \
+             LEFT JOIN issue_seen s ON s.issue_id = i.id AND s.user_id = $1 \
+             LEFT JOIN issue_bookmarks b ON b.issue_id = i.id AND b.user_id = $1 \
+             LEFT JOIN users u ON u.id = i.assignee_user_id \
+             LEFT JOIN teams t ON t.id = i.assignee_team_id \
+             WHERE i.id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(user_id);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(pool).await? {
+            let assignee = if row.get::<Option<i64>, _>("id").is_some() {
+                Some(AssigneeRow::User(user_from_row(&row)))
+            } else {
+                row.get::<Option<i64>, _>("team_id").map(|id| {
+                    AssigneeRow::Team(TeamRow {
+                        id,
+                        organization_id: row.get("team_org"),
+                        slug: row.get("team_slug"),
+                        name: row.get("team_name"),
+                        date_created: row.get("team_created"),
+                    })
+                })
+            };
+            states.push(IssueViewerState {
+                issue_id: row.get("issue_id"),
+                has_seen: row.get::<i64, _>("has_seen") != 0,
+                is_bookmarked: row.get::<i64, _>("is_bookmarked") != 0,
+                assignee,
+            });
+        }
+    }
+    Ok(states)
+}
+
+/// A member of the organization by user id or by email (Sentry's `assignedTo` takes either);
+/// pending invitations are not members yet.
+pub(super) async fn organization_member(
+    pool: &SqlitePool,
+    organization_id: i64,
+    user_id: Option<i64>,
+    email: Option<&str>,
+) -> StoreResult<UserRow> {
+    let row = sqlx::query(
+        "SELECT u.* FROM users u JOIN organization_members m ON m.user_id = u.id \
+         WHERE m.organization_id = $1 AND (u.id = $2 OR u.email = lower($3))",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .bind(email)
+    .fetch_one(pool)
+    .await?;
+    Ok(user_from_row(&row))
+}
