@@ -8,5 +8,6 @@ mod browser;
 mod common;
 mod durability;
 mod ingest;
+mod members;
 mod sdk_crate;
 mod sdk_fixtures;
