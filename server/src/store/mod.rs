@@ -317,8 +317,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         member_id: i64,
         role: &str,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Removes a member (or withdraws an invitation) and their team memberships in the
-    /// organization; `LastOwner` if they are its only owner.
+    /// Removes a member (or withdraws an invitation), their team memberships in the
+    /// organization and their assignments to its issues; `LastOwner` if they are its only owner.
     fn remove_member(
         &self,
         organization_id: i64,

@@ -1106,6 +1106,17 @@ impl Store for SqliteStore {
         .bind(member_id)
         .execute(&mut *tx)
         .await?;
+        // Issues of the organization assigned to them become unassigned, as in Sentry: nobody
+        // outside the organization may hold its work.
+        sqlx::query(
+            "UPDATE issues SET assignee_user_id = NULL WHERE project_id IN \
+             (SELECT id FROM projects WHERE organization_id = $1) \
+             AND assignee_user_id = (SELECT user_id FROM organization_members WHERE id = $2)",
+        )
+        .bind(organization_id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
         touched_one(
             sqlx::query("DELETE FROM organization_members WHERE organization_id = $1 AND id = $2")
                 .bind(organization_id)

@@ -330,7 +330,11 @@ async fn roles_limit_who_invites_promotes_and_removes() {
     assert_eq!(status, 403);
     let (status, _) = server.put(&path(&admin_id), &member, json!({"orgRole": "member"})).await;
     assert_eq!(status, 403);
-    // Sentry's admin has no member:write either.
+    // Sentry's admin has no member:write either: it can neither invite nor grant owner.
+    let (status, _) = server.put(&path(&member_id_), &admin, json!({"orgRole": "owner"})).await;
+    assert_eq!(status, 403);
+    let (status, _) = server.put(&path("me"), &admin, json!({"orgRole": "owner"})).await;
+    assert_eq!(status, 403);
     let (status, _) = server
         .post("/api/0/organizations/cairn/members/", &admin, json!({"email": "x@example.com"}))
         .await;
