@@ -259,6 +259,8 @@ async fn pending_invite<S: Store>(
 ) -> ApiResult<(MemberRow, crate::store::OrganizationRow)> {
     let id: i64 = member_id.parse().map_err(|_| ApiError::NotFound)?;
     let (member, org) = state.store.member_by_id(id).await?;
+    // Comparing hashes, not secrets: timing can reveal at most a prefix of a SHA-256, which
+    // does not help to find the secret.
     let hash_matches =
         member.invite_token_hash.as_deref() == Some(auth::sha256_hex(token).as_str());
     // A used link (the member has a user) and a wrong secret look the same: not found.
