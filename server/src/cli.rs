@@ -108,9 +108,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     print_welcome(&store, &config).await?;
-    let state = AppState { store, config, ingest: Default::default() };
+    let state =
+        AppState { store, config, ingest: Default::default(), login_throttle: Default::default() };
     let app = crate::app::app(state);
-    axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+    // With the peer's address, so that login throttling can count per client address.
+    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        SocketAddr,
+    >(app);
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")

@@ -25,6 +25,17 @@ pub enum ApiError {
     /// Authenticated, but not allowed.
     #[error("You do not have permission to perform this action.")]
     Forbidden,
+    /// Not allowed, for a reason the caller should read (e.g. removing the only owner).
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// Too many attempts (logins); retry after this many seconds.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// What the client is told.
+        detail: String,
+        /// Seconds until the next attempt may succeed (`Retry-After`).
+        retry_after_secs: u64,
+    },
     /// The resource does not exist (or is not visible to the caller).
     #[error("The requested resource does not exist")]
     NotFound,
@@ -42,7 +53,10 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
-            ApiError::CsrfFailed | ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::CsrfFailed | ApiError::Forbidden | ApiError::PermissionDenied(_) => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -55,6 +69,9 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::LastOwner => ApiError::PermissionDenied(
+                "You cannot remove the only owner of the organization.".into(),
+            ),
             other => ApiError::Internal(Box::new(other)),
         }
     }
@@ -66,7 +83,15 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = &self as &dyn std::error::Error, "request failed");
         }
-        (status, Json(ErrorBody::new(self.to_string()))).into_response()
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let mut response = (status, Json(ErrorBody::new(self.to_string()))).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

@@ -13,4 +13,6 @@ pub struct AppState<S> {
     pub config: Arc<Config>,
     /// Ingestion's caches of keys and projects, and its rate-limit counters.
     pub ingest: Arc<crate::endpoints::ingest::IngestState>,
+    /// Recent failed logins, to refuse password guessing (in memory; see the module).
+    pub login_throttle: Arc<crate::auth::LoginThrottle>,
 }

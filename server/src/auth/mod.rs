@@ -6,9 +6,11 @@
 
 mod extract;
 mod scopes;
+mod throttle;
 
 pub use extract::{Identity, MaybeIdentity, Via, SESSION_COOKIE};
-pub use scopes::{role_scopes, ALL_SCOPES};
+pub use scopes::{can_grant, role_name, role_rank, role_scopes, ALL_SCOPES, ROLES};
+pub use throttle::LoginThrottle;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

@@ -72,9 +72,58 @@ pub fn role_scopes(role: &str) -> &'static [&'static str] {
     }
 }
 
+/// Sentry's organization roles, lowest first: each grants at least what the one before does.
+pub const ROLES: &[&str] = &["member", "admin", "manager", "owner"];
+
+/// The position of a role in [`ROLES`]; `None` for an unknown role.
+pub fn role_rank(role: &str) -> Option<usize> {
+    ROLES.iter().position(|r| *r == role)
+}
+
+/// Whether someone with role `actor` may give role `granted` (or act on a member who has it):
+/// nobody may hand out more than they have, as in Sentry.
+pub fn can_grant(actor: &str, granted: &str) -> bool {
+    match (role_rank(actor), role_rank(granted)) {
+        (Some(actor), Some(granted)) => granted <= actor,
+        _ => false,
+    }
+}
+
+/// A role's display name, Sentry's `roleName`.
+pub fn role_name(role: &str) -> &'static str {
+    match role {
+        "owner" => "Owner",
+        "manager" => "Manager",
+        "admin" => "Admin",
+        "member" => "Member",
+        _ => "Unknown",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_are_ordered_and_nobody_grants_above_their_own() {
+        assert!(role_rank("member") < role_rank("admin"));
+        assert!(role_rank("admin") < role_rank("manager"));
+        assert!(role_rank("manager") < role_rank("owner"));
+        assert_eq!(role_rank("superhero"), None);
+        assert!(can_grant("owner", "owner"));
+        assert!(can_grant("manager", "manager"));
+        assert!(can_grant("manager", "member"));
+        assert!(!can_grant("admin", "owner"));
+        assert!(!can_grant("admin", "manager"));
+        assert!(!can_grant("member", "admin"));
+        assert!(!can_grant("owner", "superhero"));
+        assert!(!can_grant("stranger", "member"));
+        // Every role's scopes include those of the roles below it.
+        for pair in ROLES.windows(2) {
+            let (lower, higher) = (role_scopes(pair[0]), role_scopes(pair[1]));
+            assert!(lower.iter().all(|s| higher.contains(s)), "{pair:?}");
+        }
+    }
 
     #[test]
     fn roles_grant_growing_scopes() {

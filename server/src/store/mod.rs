@@ -36,6 +36,9 @@ pub enum StoreError {
     /// Stored data could not be decoded (a bug or a hand-edited database).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// The change would leave an organization without an owner.
+    #[error("the organization must keep an owner")]
+    LastOwner,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -333,4 +336,90 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &IssueQuery,
     ) -> impl Future<Output = StoreResult<Vec<IssueRow>>> + Send;
+
+    // --- members, invitations, teams and keys (the accounts part of the Web API) ---------
+
+    /// The members of an organization, pending invitations included, oldest first.
+    fn members(
+        &self,
+        organization_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<MemberRow>>> + Send;
+    /// One member (or pending invitation) of an organization by member id.
+    fn member(
+        &self,
+        organization_id: i64,
+        member_id: i64,
+    ) -> impl Future<Output = StoreResult<MemberRow>> + Send;
+    /// The membership of a user in an organization.
+    fn member_of_user(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<MemberRow>> + Send;
+    /// A member by id in any organization, with the organization: what an invitation link
+    /// names.
+    fn member_by_id(
+        &self,
+        member_id: i64,
+    ) -> impl Future<Output = StoreResult<(MemberRow, OrganizationRow)>> + Send;
+    /// Creates a pending invitation; `Conflict` if the address is a member or already invited.
+    fn create_invite(
+        &self,
+        invite: &NewInvite,
+    ) -> impl Future<Output = StoreResult<MemberRow>> + Send;
+    /// Changes a member's role; `LastOwner` if that would leave the organization without an
+    /// owner.
+    fn set_member_role(
+        &self,
+        organization_id: i64,
+        member_id: i64,
+        role: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Removes a member (or withdraws an invitation), their team memberships in the
+    /// organization and their assignments to its issues; `LastOwner` if they are its only owner.
+    fn remove_member(
+        &self,
+        organization_id: i64,
+        member_id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Accepts an invitation, atomically: checks that it is pending, that `token_hash` is its
+    /// secret's and that it has not expired at `now_ms` (`NotFound` otherwise), creates the user
+    /// if asked (`Conflict` if the email is taken), makes them a member (`Conflict` if they are
+    /// one already) and puts them in the invitation's teams. Returns the user.
+    fn accept_invite(
+        &self,
+        member_id: i64,
+        token_hash: &str,
+        acceptor: &Acceptor,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<UserRow>> + Send;
+    /// Gives a pending invitation a new secret and expiry (the old link stops working).
+    fn renew_invite(
+        &self,
+        member_id: i64,
+        token_hash: &str,
+        expires: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Creates a team; `Conflict` if the slug is taken.
+    fn create_team(
+        &self,
+        organization_id: i64,
+        slug: &str,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<TeamRow>> + Send;
+    /// Saves a team's slug and name (the row's `id` picks the team).
+    fn update_team(&self, team: &TeamRow) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes a team; its projects stay, without a team.
+    fn delete_team(&self, team_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Puts a user in a team (`join`) or takes them out; returns whether anything changed.
+    fn set_team_member(
+        &self,
+        team_id: i64,
+        user_id: i64,
+        join: bool,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Creates a DSN key for a project.
+    fn create_key(&self, key: &NewKey) -> impl Future<Output = StoreResult<ProjectKeyRow>> + Send;
+    /// Deletes a DSN key.
+    fn delete_key(&self, key_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -461,3 +461,72 @@ pub struct IssueHash {
     /// per event have none).
     pub latest_event: Option<EventRow>,
 }
+
+// --- members, invitations, teams, keys -------------------------------------------------------
+
+/// A member of an organization, or a pending invitation (Sentry's OrganizationMember).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// Primary key (the member id of the API and of invitation links).
+    pub id: i64,
+    /// The organization.
+    pub organization_id: i64,
+    /// The user; `None` while the invitation is pending.
+    pub user: Option<UserRow>,
+    /// The invited address, or the user's address once accepted.
+    pub email: String,
+    /// `owner`, `manager`, `admin` or `member`.
+    pub role: String,
+    /// Unix milliseconds.
+    pub date_added: i64,
+    /// SHA-256 of the invitation secret, while pending.
+    pub invite_token_hash: Option<String>,
+    /// When the invitation link stops working (Unix milliseconds), while pending.
+    pub invite_expires: Option<i64>,
+    /// Who sent the invitation.
+    pub inviter_id: Option<i64>,
+    /// The member's teams (pending: the teams the invitation grants) with the team role
+    /// (`None` is Sentry's `contributor`), by slug.
+    pub teams: Vec<(String, Option<String>)>,
+}
+
+/// Input of [`crate::store::Store::create_invite`].
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    /// The organization.
+    pub organization_id: i64,
+    /// Lower-cased address.
+    pub email: String,
+    /// Organization role granted on acceptance.
+    pub role: String,
+    /// Teams joined on acceptance, with the team role.
+    pub teams: Vec<(i64, Option<String>)>,
+    /// SHA-256 of the link's secret.
+    pub token_hash: String,
+    /// Unix milliseconds.
+    pub expires: i64,
+    /// Who invites.
+    pub inviter_id: i64,
+}
+
+/// Who accepts an invitation (see [`crate::store::Store::accept_invite`]).
+#[derive(Debug, Clone)]
+pub enum Acceptor {
+    /// A user that exists.
+    Existing(i64),
+    /// A user created together with the acceptance.
+    New(NewUser),
+}
+
+/// Input of [`crate::store::Store::create_key`].
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    /// The project.
+    pub project_id: i64,
+    /// Display name.
+    pub label: String,
+    /// The public key.
+    pub public_key: String,
+    /// The legacy secret.
+    pub secret_key: String,
+}

@@ -8,6 +8,7 @@ mod browser;
 mod common;
 mod durability;
 mod ingest;
+mod members;
 mod sdk_crate;
 mod sdk_fixtures;
 mod triage;

@@ -233,3 +233,138 @@ pub struct KeyDsn {
     /// The legacy DSN with the secret.
     pub secret: String,
 }
+
+/// A member of an organization or a pending invitation, Sentry's member shape
+/// (`GET /api/0/organizations/{org}/members/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    /// Member id (not the user id), as a string.
+    pub id: String,
+    /// The user's address, or the invited address while pending.
+    pub email: String,
+    /// The user's name, or the address while pending.
+    pub name: String,
+    /// The user; `null` while the invitation is pending.
+    pub user: Option<crate::api::User>,
+    /// `owner`, `manager`, `admin` or `member`.
+    pub org_role: String,
+    /// The same as `orgRole` (Sentry's older field).
+    pub role: String,
+    /// Display name of the role.
+    pub role_name: String,
+    /// Whether the invitation has not been accepted yet.
+    pub pending: bool,
+    /// Whether a pending invitation's link has expired.
+    pub expired: bool,
+    /// When the member was added or invited.
+    pub date_created: DateTime<Utc>,
+    /// `approved` (Cairn has no invitation requests).
+    pub invite_status: String,
+    /// Slugs of the member's teams.
+    pub teams: Vec<String>,
+    /// The member's role in each team.
+    pub team_roles: Vec<TeamRole>,
+    /// The invitation link, answered only to whoever created the invitation (Cairn keeps only
+    /// a hash of its secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_link: Option<String>,
+}
+
+/// A member's role in one team (`teamRoles`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamRole {
+    /// Team slug.
+    pub team_slug: String,
+    /// `admin`, or `null` for Sentry's default `contributor`.
+    pub role: Option<String>,
+}
+
+/// `POST /api/0/organizations/{org}/members/`: invite an address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteMemberRequest {
+    /// The address to invite.
+    pub email: String,
+    /// The organization role (default `member`).
+    #[serde(default)]
+    pub org_role: Option<String>,
+    /// Sentry's older name of `orgRole`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Slugs of the teams to join.
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// Team roles, overriding `teams` for the teams they name.
+    #[serde(default)]
+    pub team_roles: Vec<TeamRole>,
+}
+
+/// `PUT /api/0/organizations/{org}/members/{member_id}/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMemberRequest {
+    /// The new organization role.
+    #[serde(default)]
+    pub org_role: Option<String>,
+    /// Sentry's older name of `orgRole`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// For a pending invitation: a new link (the old one stops working); the answer carries it
+    /// in `inviteLink`.
+    #[serde(default)]
+    pub regenerate: bool,
+}
+
+/// `GET /api/0/accept-invite/{member_id}/{token}/`: what the invitation link leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteDetails {
+    /// The organization joined.
+    pub org_slug: String,
+    /// Its display name.
+    pub org_name: String,
+    /// The invited address.
+    pub email: String,
+    /// The role granted.
+    pub org_role: String,
+    /// Whether the request is anonymous (accepting then needs `name` and `password`, or a
+    /// login).
+    pub needs_authentication: bool,
+    /// Whether no account has the invited address yet (accepting anonymously creates it).
+    pub needs_account: bool,
+    /// Whether the caller is already a member of the organization.
+    pub existing_member: bool,
+}
+
+/// `POST /api/0/accept-invite/{member_id}/{token}/`: as a logged-in user, no body (or `{}`);
+/// anonymously, the new account's password and optional name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptInviteRequest {
+    /// Display name of the new account.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Password of the new account (at least 8 characters).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /api/0/organizations/{org}/teams/`; `PUT /api/0/teams/{org}/{team}/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRequest {
+    /// URL-safe name; derived from the name when absent.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Display name; the slug when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `POST /api/0/projects/{org}/{project}/keys/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKeyRequest {
+    /// Display name (default `Default`).
+    #[serde(default)]
+    pub name: Option<String>,
+}

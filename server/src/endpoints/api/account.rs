@@ -1,10 +1,13 @@
 //! Who am I, first-run set-up, login and logout.
 
+use std::net::SocketAddr;
 use std::sync::LazyLock;
+use std::time::Instant;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use cairn_types::api::{ApiIndex, AuthInfo, LoginRequest, SetupRequest, SetupStatus, User};
 
 use super::Created;
@@ -71,12 +74,25 @@ pub async fn setup<S: Store>(
     Ok(with_cookie(created.into_response(), cookie))
 }
 
-/// `POST /api/0/auth/login/`: checks email and password and sets the session cookie.
+/// `POST /api/0/auth/login/`: checks email and password and sets the session cookie. After
+/// too many failures for the email (or from the client address) every attempt is answered 429
+/// until the window has passed, even with the right password: otherwise the answer would tell
+/// a guesser when they have found it.
 pub async fn login<S: Store>(
     State(state): State<AppState<S>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     AppJson(request): AppJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let invalid = || ApiError::BadRequest("Invalid email or password.".into());
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let email = request.username.trim().to_lowercase();
+    if let Err(wait) = state.login_throttle.check(&email, ip.as_deref(), Instant::now()) {
+        return Err(ApiError::TooManyRequests {
+            detail: "Too many failed login attempts. Try again later.".into(),
+            // Rounded up: retrying at the announced second must not be refused again.
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        });
+    }
     let user = match state.store.user_by_email(request.username.trim()).await {
         Ok(user) => Some(user),
         Err(StoreError::NotFound) => None,
@@ -92,8 +108,12 @@ pub async fn login<S: Store>(
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
     let user = match user {
         Some(user) if valid && user.password_hash.is_some() => user,
-        _ => return Err(invalid()),
+        _ => {
+            state.login_throttle.failed(&email, ip.as_deref(), Instant::now());
+            return Err(invalid());
+        }
     };
+    state.login_throttle.succeeded(&email);
     let cookie = start_session(&state, &user).await?;
     Ok(with_cookie(AppJson(serialize::user(&user)).into_response(), cookie))
 }
@@ -113,7 +133,7 @@ pub async fn logout<S: Store>(
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| auth::hash_password("not a real password").unwrap_or_default());
 
-async fn hash_password(password: String) -> ApiResult<String> {
+pub(super) async fn hash_password(password: String) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
         .map_err(|e| ApiError::Internal(Box::new(e)))?
@@ -121,7 +141,10 @@ async fn hash_password(password: String) -> ApiResult<String> {
 }
 
 /// Creates a session for the user; returns the `Set-Cookie` value.
-async fn start_session<S: Store>(state: &AppState<S>, user: &UserRow) -> ApiResult<String> {
+pub(super) async fn start_session<S: Store>(
+    state: &AppState<S>,
+    user: &UserRow,
+) -> ApiResult<String> {
     let token = auth::random_hex(32);
     let lifetime = auth::SESSION_LIFETIME_MS;
     state
@@ -144,7 +167,7 @@ fn session_cookie(config: &Config, value: &str, max_age_secs: i64) -> String {
     )
 }
 
-fn with_cookie(mut response: Response, cookie: String) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: String) -> Response {
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         let headers: &mut HeaderMap = response.headers_mut();
         headers.append(header::SET_COOKIE, value);

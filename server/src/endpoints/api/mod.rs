@@ -10,8 +10,11 @@ mod comments;
 mod events;
 pub use account::{validate_email, validate_password};
 mod issues;
+mod keys;
+mod members;
 mod organizations;
 mod tags;
+mod teams;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -101,6 +104,38 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/projects/{org}/{project}/keys/{key_id}",
             get(organizations::get_key::<S>).put(organizations::update_key::<S>),
+        )
+        // --- accounts: members, invitations, teams, keys (issue 5) ------------------------
+        // Paths that exist above with other methods get the new methods merged in by axum.
+        .route(
+            "/api/0/organizations/{org}/members",
+            get(members::list_members::<S>).post(members::invite_member::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/members/{member_id}",
+            get(members::get_member::<S>)
+                .put(members::update_member::<S>)
+                .delete(members::delete_member::<S>),
+        )
+        .route(
+            "/api/0/accept-invite/{member_id}/{token}",
+            get(members::invite_details::<S>).post(members::accept_invite::<S>),
+        )
+        .route("/api/0/organizations/{org}/teams", post(teams::create_team::<S>))
+        .route(
+            "/api/0/teams/{org}/{team}",
+            get(teams::get_team::<S>).put(teams::update_team::<S>).delete(teams::delete_team::<S>),
+        )
+        .route("/api/0/teams/{org}/{team}/members", get(teams::list_team_members::<S>))
+        .route("/api/0/teams/{org}/{team}/projects", get(teams::list_team_projects::<S>))
+        .route(
+            "/api/0/organizations/{org}/members/{member_id}/teams/{team}",
+            post(teams::join_team::<S>).delete(teams::leave_team::<S>),
+        )
+        .route("/api/0/projects/{org}/{project}/keys", post(keys::create_key::<S>))
+        .route(
+            "/api/0/projects/{org}/{project}/keys/{key_id}",
+            axum::routing::delete(keys::delete_key::<S>),
         )
 }
 

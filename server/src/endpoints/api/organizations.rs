@@ -300,7 +300,7 @@ pub fn slugify(name: &str) -> String {
     slug.trim_end_matches('-').chars().take(50).collect()
 }
 
-fn validate_slug(slug: &str) -> ApiResult<String> {
+pub(super) fn validate_slug(slug: &str) -> ApiResult<String> {
     let ok = !slug.is_empty()
         && slug.len() <= 50
         && slug

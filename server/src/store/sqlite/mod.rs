@@ -1027,6 +1027,430 @@ impl Store for SqliteStore {
         let rows = q.bind(query.limit).fetch_all(&self.reads).await?;
         Ok(rows.iter().map(issue_from_row).collect())
     }
+
+    // --- members, invitations, teams and keys (the accounts part of the Web API) ---------
+
+    #[tracing::instrument(skip_all)]
+    async fn members(&self, organization_id: i64) -> StoreResult<Vec<MemberRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM organization_members m \
+             LEFT JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 ORDER BY m.id"
+        ))
+        .bind(organization_id)
+        .fetch_all(&self.reads)
+        .await?;
+        let mut members: Vec<MemberRow> = rows.iter().map(member_from_row).collect();
+        with_member_teams(&self.reads, organization_id, &mut members).await?;
+        Ok(members)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn member(&self, organization_id: i64, member_id: i64) -> StoreResult<MemberRow> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM organization_members m \
+             LEFT JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 AND m.id = $2"
+        ))
+        .bind(organization_id)
+        .bind(member_id)
+        .fetch_one(&self.reads)
+        .await?;
+        let mut members = vec![member_from_row(&row)];
+        with_member_teams(&self.reads, organization_id, &mut members).await?;
+        members.pop().ok_or(StoreError::NotFound)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn member_of_user(&self, organization_id: i64, user_id: i64) -> StoreResult<MemberRow> {
+        let member_id: i64 = sqlx::query_scalar(
+            "SELECT id FROM organization_members WHERE organization_id = $1 AND user_id = $2",
+        )
+        .bind(organization_id)
+        .bind(user_id)
+        .fetch_one(&self.reads)
+        .await?;
+        self.member(organization_id, member_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn member_by_id(&self, member_id: i64) -> StoreResult<(MemberRow, OrganizationRow)> {
+        let organization_id: i64 =
+            sqlx::query_scalar("SELECT organization_id FROM organization_members WHERE id = $1")
+                .bind(member_id)
+                .fetch_one(&self.reads)
+                .await?;
+        let org = sqlx::query("SELECT * FROM organizations WHERE id = $1")
+            .bind(organization_id)
+            .fetch_one(&self.reads)
+            .await?;
+        Ok((self.member(organization_id, member_id).await?, organization_from_row(&org)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_invite(&self, invite: &NewInvite) -> StoreResult<MemberRow> {
+        let mut tx = self.writes.begin().await?;
+        let email = invite.email.to_lowercase();
+        let is_member: Option<i64> = sqlx::query_scalar(
+            "SELECT m.id FROM organization_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.organization_id = $1 AND u.email = $2",
+        )
+        .bind(invite.organization_id)
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if is_member.is_some() {
+            return Err(StoreError::Conflict("already a member".into()));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organization_members (organization_id, user_id, role, date_added, \
+             email, invite_token_hash, invite_expires, inviter_id) \
+             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(invite.organization_id)
+        .bind(&invite.role)
+        .bind(now_ms())
+        .bind(&email)
+        .bind(&invite.token_hash)
+        .bind(invite.expires)
+        .bind(invite.inviter_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (team_id, role) in &invite.teams {
+            sqlx::query(
+                "INSERT OR IGNORE INTO organization_member_invite_teams (member_id, team_id, role) \
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(team_id)
+            .bind(role)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM organization_members m \
+             LEFT JOIN users u ON u.id = m.user_id WHERE m.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.writes)
+        .await?;
+        let mut members = vec![member_from_row(&row)];
+        with_member_teams(&self.writes, invite.organization_id, &mut members).await?;
+        members.pop().ok_or(StoreError::NotFound)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_member_role(
+        &self,
+        organization_id: i64,
+        member_id: i64,
+        role: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.writes.begin().await?;
+        if role != "owner" {
+            refuse_last_owner(&mut tx, organization_id, member_id).await?;
+        }
+        touched_one(
+            sqlx::query(
+                "UPDATE organization_members SET role = $1 \
+                 WHERE organization_id = $2 AND id = $3",
+            )
+            .bind(role)
+            .bind(organization_id)
+            .bind(member_id)
+            .execute(&mut *tx)
+            .await?,
+        )?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_member(&self, organization_id: i64, member_id: i64) -> StoreResult<()> {
+        let mut tx = self.writes.begin().await?;
+        refuse_last_owner(&mut tx, organization_id, member_id).await?;
+        // Team memberships are kept by user, not by member: they go explicitly.
+        sqlx::query(
+            "DELETE FROM team_members WHERE team_id IN \
+             (SELECT id FROM teams WHERE organization_id = $1) \
+             AND user_id = (SELECT user_id FROM organization_members WHERE id = $2)",
+        )
+        .bind(organization_id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+        // Issues of the organization assigned to them become unassigned, as in Sentry: nobody
+        // outside the organization may hold its work.
+        sqlx::query(
+            "UPDATE issues SET assignee_user_id = NULL WHERE project_id IN \
+             (SELECT id FROM projects WHERE organization_id = $1) \
+             AND assignee_user_id = (SELECT user_id FROM organization_members WHERE id = $2)",
+        )
+        .bind(organization_id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+        touched_one(
+            sqlx::query("DELETE FROM organization_members WHERE organization_id = $1 AND id = $2")
+                .bind(organization_id)
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?,
+        )?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn accept_invite(
+        &self,
+        member_id: i64,
+        token_hash: &str,
+        acceptor: &Acceptor,
+        now_ms: i64,
+    ) -> StoreResult<UserRow> {
+        let mut tx = self.writes.begin().await?;
+        // The check and the acceptance are in one transaction on the single writer, so a link
+        // cannot be used twice even by two simultaneous requests.
+        let pending: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM organization_members WHERE id = $1 AND user_id IS NULL \
+             AND invite_token_hash = $2 AND invite_expires > $3",
+        )
+        .bind(member_id)
+        .bind(token_hash)
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if pending.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let user =
+            match acceptor {
+                Acceptor::Existing(user_id) => {
+                    sqlx::query("SELECT * FROM users WHERE id = $1")
+                        .bind(user_id)
+                        .fetch_one(&mut *tx)
+                        .await?
+                }
+                Acceptor::New(user) => sqlx::query(
+                    "INSERT INTO users (email, name, password_hash, is_superuser, date_joined) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING *",
+                )
+                .bind(user.email.to_lowercase())
+                .bind(&user.name)
+                .bind(&user.password_hash)
+                .bind(i64::from(user.is_superuser))
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?,
+            };
+        let user = user_from_row(&user);
+        sqlx::query(
+            "UPDATE organization_members SET user_id = $1, invite_token_hash = NULL, \
+             invite_expires = NULL, date_added = $2 WHERE id = $3",
+        )
+        .bind(user.id)
+        .bind(now_ms)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO team_members (team_id, user_id, role) \
+             SELECT team_id, $1, role FROM organization_member_invite_teams WHERE member_id = $2",
+        )
+        .bind(user.id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM organization_member_invite_teams WHERE member_id = $1")
+            .bind(member_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn renew_invite(
+        &self,
+        member_id: i64,
+        token_hash: &str,
+        expires: i64,
+    ) -> StoreResult<()> {
+        touched_one(
+            sqlx::query(
+                "UPDATE organization_members SET invite_token_hash = $1, invite_expires = $2 \
+                 WHERE id = $3 AND user_id IS NULL",
+            )
+            .bind(token_hash)
+            .bind(expires)
+            .bind(member_id)
+            .execute(&self.writes)
+            .await?,
+        )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_team(
+        &self,
+        organization_id: i64,
+        slug: &str,
+        name: &str,
+    ) -> StoreResult<TeamRow> {
+        let row = sqlx::query(
+            "INSERT INTO teams (organization_id, slug, name, date_created) \
+             VALUES ($1, $2, $3, $4) RETURNING *",
+        )
+        .bind(organization_id)
+        .bind(slug)
+        .bind(name)
+        .bind(now_ms())
+        .fetch_one(&self.writes)
+        .await?;
+        Ok(team_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_team(&self, team: &TeamRow) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("UPDATE teams SET slug = $1, name = $2 WHERE id = $3")
+                .bind(&team.slug)
+                .bind(&team.name)
+                .bind(team.id)
+                .execute(&self.writes)
+                .await?,
+        )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_team(&self, team_id: i64) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("DELETE FROM teams WHERE id = $1")
+                .bind(team_id)
+                .execute(&self.writes)
+                .await?,
+        )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_team_member(&self, team_id: i64, user_id: i64, join: bool) -> StoreResult<bool> {
+        let sql = if join {
+            "INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES ($1, $2)"
+        } else {
+            "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2"
+        };
+        let result = sqlx::query(sql).bind(team_id).bind(user_id).execute(&self.writes).await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_key(&self, key: &NewKey) -> StoreResult<ProjectKeyRow> {
+        let row = sqlx::query(
+            "INSERT INTO project_keys (project_id, public_key, secret_key, label, date_created) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        )
+        .bind(key.project_id)
+        .bind(&key.public_key)
+        .bind(&key.secret_key)
+        .bind(&key.label)
+        .bind(now_ms())
+        .fetch_one(&self.writes)
+        .await?;
+        Ok(key_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_key(&self, key_id: i64) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("DELETE FROM project_keys WHERE id = $1")
+                .bind(key_id)
+                .execute(&self.writes)
+                .await?,
+        )
+    }
+}
+
+/// Columns of a member joined with its user (`u.*` keeps the names [`user_from_row`] reads).
+const MEMBER_COLUMNS: &str = "m.id AS m_id, m.organization_id AS m_organization_id, \
+     m.role AS m_role, m.date_added AS m_date_added, m.email AS m_email, \
+     m.invite_token_hash AS m_invite_token_hash, m.invite_expires AS m_invite_expires, \
+     m.inviter_id AS m_inviter_id, u.id, u.email, u.name, u.password_hash, u.is_superuser";
+
+/// A member without its teams (see [`with_member_teams`]).
+fn member_from_row(row: &SqliteRow) -> MemberRow {
+    let user = row.get::<Option<i64>, _>("id").map(|_| user_from_row(row));
+    let invited: Option<String> = row.get("m_email");
+    MemberRow {
+        id: row.get("m_id"),
+        organization_id: row.get("m_organization_id"),
+        email: user.as_ref().map(|u| u.email.clone()).or(invited).unwrap_or_default(),
+        user,
+        role: row.get("m_role"),
+        date_added: row.get("m_date_added"),
+        invite_token_hash: row.get("m_invite_token_hash"),
+        invite_expires: row.get("m_invite_expires"),
+        inviter_id: row.get("m_inviter_id"),
+        teams: Vec::new(),
+    }
+}
+
+/// Fills in the teams of members of one organization: a member's team memberships, or the teams
+/// a pending invitation grants.
+async fn with_member_teams(
+    pool: &SqlitePool,
+    organization_id: i64,
+    members: &mut [MemberRow],
+) -> StoreResult<()> {
+    let rows = sqlx::query(
+        "SELECT m.id AS member_id, t.slug, tm.role FROM organization_members m \
+         JOIN team_members tm ON tm.user_id = m.user_id \
+         JOIN teams t ON t.id = tm.team_id AND t.organization_id = m.organization_id \
+         WHERE m.organization_id = $1 \
+         UNION ALL \
+         SELECT i.member_id, t.slug, i.role FROM organization_member_invite_teams i \
+         JOIN teams t ON t.id = i.team_id \
+         JOIN organization_members m ON m.id = i.member_id \
+         WHERE m.organization_id = $1 AND m.user_id IS NULL \
+         ORDER BY 2",
+    )
+    .bind(organization_id)
+    .fetch_all(pool)
+    .await?;
+    for row in rows {
+        let member_id: i64 = row.get("member_id");
+        if let Some(member) = members.iter_mut().find(|m| m.id == member_id) {
+            member.teams.push((row.get("slug"), row.get("role")));
+        }
+    }
+    Ok(())
+}
+
+/// `LastOwner` when the member is the organization's only (accepted) owner; run inside the
+/// transaction that demotes or removes them, so two concurrent demotions cannot both pass.
+async fn refuse_last_owner(
+    conn: &mut sqlx::SqliteConnection,
+    organization_id: i64,
+    member_id: i64,
+) -> StoreResult<()> {
+    let other_owners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organization_members WHERE organization_id = $1 \
+         AND role = 'owner' AND user_id IS NOT NULL AND id != $2",
+    )
+    .bind(organization_id)
+    .bind(member_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let is_owner: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM organization_members WHERE organization_id = $1 AND id = $2 \
+         AND role = 'owner' AND user_id IS NOT NULL",
+    )
+    .bind(organization_id)
+    .bind(member_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if is_owner.is_some() && other_owners == 0 {
+        return Err(StoreError::LastOwner);
+    }
+    Ok(())
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
