@@ -48,9 +48,10 @@ lint: fmt-check ## rustfmt and clippy, warnings are errors (run before committin
 fmt: ## Format the code
 	cargo fmt --all
 
-bench: ## Benchmarks, printing figures (ingest throughput and latency)
-	cargo build --release -p cairn-server --bin cairn --example ingest_bench
+bench: ## Benchmarks, printing figures (ingest throughput and latency; API latency on 1M events)
+	cargo build --release -p cairn-server --bin cairn --example ingest_bench --example api_bench
 	target/release/examples/ingest_bench
+	target/release/examples/api_bench
 
 clean: ## Remove build output (keeps ./data)
 	cargo clean
