@@ -66,7 +66,7 @@ fn template(n: usize) -> cairn_server::store::NewEvent {
             "stacktrace": {"frames": frames}
         }]},
         "breadcrumbs": {"values": breadcrumbs},
-        "tags": {"region": "eu-west-1", "customer_tier": if n % 3 == 0 { "gold" } else { "free" }},
+        "tags": {"region": "eu-west-1", "customer_tier": if n.is_multiple_of(3) { "gold" } else { "free" }},
         "user": {"id": "user-1"},
         "contexts": {"os": {"name": "Linux", "version": "6.1.0"}, "runtime": {"name": "CPython"}},
         "sdk": {"name": "sentry.python", "version": "2.19.0"}
@@ -236,7 +236,7 @@ async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
                 .await
                 .expect("insert hourly count");
         }
-        if (n + 1) % 1_000 == 0 {
+        if (n + 1).is_multiple_of(1_000) {
             tx.commit().await.expect("commit");
             tx = sqlx::Connection::begin(&mut conn).await.expect("transaction");
         }
