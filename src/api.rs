@@ -8,8 +8,8 @@
 use std::fmt;
 
 use cairn_types::api::{
-    ApiIndex, ErrorBody, Issue, LoginRequest, Organization, Project, ProjectKey, SetupRequest,
-    SetupStatus, User,
+    ApiIndex, ApiToken, ErrorBody, Issue, LoginRequest, NewApiToken, Organization, Project,
+    ProjectKey, SetupRequest, SetupStatus, User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -103,6 +103,22 @@ pub async fn projects(org: &str) -> Result<Vec<Project>> {
 pub async fn project_keys(org: &str, project: &str) -> Result<Vec<ProjectKey>> {
     let url = format!("/api/0/projects/{}/{}/keys/", segment(org), segment(project));
     json(get(&url).build()).await
+}
+
+/// `GET /api/0/api-tokens/`: the user's API tokens.
+pub async fn api_tokens() -> Result<Vec<ApiToken>> {
+    json(get("/api/0/api-tokens/").build()).await
+}
+
+/// `POST /api/0/api-tokens/`: a new token; the answer holds its value, shown only this once.
+pub async fn create_api_token(request: &NewApiToken) -> Result<ApiToken> {
+    json(post("/api/0/api-tokens/").json(request)).await
+}
+
+/// `DELETE /api/0/api-tokens/{id}/`: revoke a token.
+pub async fn delete_api_token(id: &str) -> Result<()> {
+    let url = format!("/api/0/api-tokens/{}/", segment(id));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
 
 /// Percent-encodes one path segment. Slugs are URL-safe when the server makes them, but the values

@@ -18,7 +18,7 @@ use leptos_router::components::{Route, Router, Routes};
 
 use crate::{
     components::Header,
-    pages::{HomePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage},
+    pages::{HomePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage, TokensPage},
     state::Session,
 };
 
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::login() view=LoginPage/>
                     <Route path=routes::issues() view=IssuesPage/>
                     <Route path=routes::projects() view=ProjectsPage/>
+                    <Route path=routes::tokens() view=TokensPage/>
                 </Routes>
             </main>
         </Router>

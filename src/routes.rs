@@ -29,6 +29,8 @@ pub enum Page {
         /// Organization slug.
         org: String,
     },
+    /// `/settings/account/api/auth-tokens/`: the user's API tokens.
+    Tokens,
 }
 
 impl Page {
@@ -42,6 +44,7 @@ impl Page {
             Page::Projects { org } => {
                 format!("/organizations/{}/projects/", crate::api::segment(org))
             }
+            Page::Tokens => "/settings/account/api/auth-tokens/".to_owned(),
         }
     }
 }
@@ -64,6 +67,11 @@ pub fn login() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Issues`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn issues() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/issues")
+}
+
+/// Route pattern of [`Page::Tokens`].
+pub fn tokens() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/account/api/auth-tokens")
 }
 
 /// Route pattern of [`Page::Projects`]; the slug is the [`ORG_PARAM`] parameter.

@@ -7,6 +7,7 @@ pub mod login;
 pub mod not_found;
 pub mod projects;
 pub mod setup;
+pub mod tokens;
 
 pub use home::HomePage;
 pub use issues::IssuesPage;
@@ -14,6 +15,7 @@ pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use projects::ProjectsPage;
 pub use setup::SetupPage;
+pub use tokens::TokensPage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -96,8 +96,21 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The user with this (case-insensitive) email.
     fn user_by_email(&self, email: &str) -> impl Future<Output = StoreResult<UserRow>> + Send;
     /// Stores an API token (its hash) for a user.
-    fn create_api_token(&self, token: &NewApiToken)
-        -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_api_token(
+        &self,
+        token: &NewApiToken,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// A user's API tokens, newest first.
+    fn api_tokens(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ApiTokenRow>>> + Send;
+    /// Deletes one of the user's API tokens (`NotFound` if it is not theirs).
+    fn delete_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The user and scopes behind an API token hash.
     fn user_by_token_hash(
         &self,

@@ -56,6 +56,21 @@ pub struct NewApiToken {
     pub name: Option<String>,
 }
 
+/// A stored API token (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    /// Primary key.
+    pub id: i64,
+    /// Optional label.
+    pub name: Option<String>,
+    /// Sentry scopes the token grants.
+    pub scopes: Vec<String>,
+    /// Last four characters of the token.
+    pub last_four: String,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}
+
 /// Input of [`crate::store::Store::create_session`].
 #[derive(Debug, Clone)]
 pub struct NewSession {

@@ -240,3 +240,85 @@ async fn api_checks_who_asks() {
     let health = server.http.get(format!("{}/healthz", server.url)).send().await.expect("sent");
     assert_eq!(health.status().as_u16(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_tokens_are_managed_from_a_dashboard_session_only() {
+    let server = TestServer::start();
+    let owner_token = server.owner_token("owner@example.com", "correct horse battery");
+    let url = |path: &str| format!("{}{path}", server.url);
+    let login = server
+        .http
+        .post(url("/api/0/auth/login/"))
+        .json(&json!({"username": "owner@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(login.status().as_u16(), 200);
+    let cookie = session_cookie(&login);
+    // Cookie-authenticated writes carry the page's origin, as the dashboard's do.
+    let with_session = |request: reqwest::RequestBuilder| {
+        request.header("Cookie", &cookie).header("Origin", &server.url)
+    };
+
+    // A token cannot mint tokens, list them or revoke them.
+    assert_eq!(server.get("/api/0/api-tokens/", &owner_token).await.0, 403);
+    let minted =
+        server.post("/api/0/api-tokens/", &owner_token, json!({"scopes": ["org:admin"]})).await;
+    assert_eq!(minted.0, 403, "{}", minted.1);
+    assert_eq!(
+        server.http.get(url("/api/0/api-tokens/")).send().await.expect("sent").status(),
+        401
+    );
+
+    for bad in [json!({"scopes": []}), json!({"scopes": ["org:everything"]}), json!({"name": "x"})]
+    {
+        let response = with_session(server.http.post(url("/api/0/api-tokens/")))
+            .json(&bad)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 400, "{bad}");
+    }
+
+    let created = with_session(server.http.post(url("/api/0/api-tokens/")))
+        .json(&json!({"name": "ci", "scopes": ["project:read", "org:read"]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status().as_u16(), 201);
+    let created: Value = created.json().await.expect("json");
+    let token = created["token"].as_str().expect("the token, once").to_owned();
+    assert!(token.starts_with("sntryu_"));
+    assert_eq!(created["scopes"], json!(["org:read", "project:read"]));
+    assert_eq!(created["tokenLastCharacters"], token[token.len() - 4..]);
+
+    // The new token works with its scopes only.
+    assert_eq!(server.get("/api/0/organizations/cairn/projects/", &token).await.0, 200);
+    assert_eq!(server.get("/api/0/organizations/cairn/issues/", &token).await.0, 403);
+
+    let listed: Value = with_session(server.http.get(url("/api/0/api-tokens/")))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let listed = listed.as_array().cloned().expect("list");
+    // The CLI's token and the new one; values are never listed.
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|t| t.get("token").is_none()), "{listed:?}");
+    assert_eq!(listed[0]["name"], "ci");
+
+    let id = created["id"].as_str().expect("id");
+    let revoked = with_session(server.http.delete(url(&format!("/api/0/api-tokens/{id}/"))))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revoked.status().as_u16(), 204);
+    assert_eq!(server.get("/api/0/organizations/cairn/projects/", &token).await.0, 401);
+    let again = with_session(server.http.delete(url(&format!("/api/0/api-tokens/{id}/"))))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status().as_u16(), 404);
+}

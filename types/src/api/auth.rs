@@ -1,5 +1,6 @@
 //! Accounts, login and first-run set-up.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A user as Sentry's API shows one (`GET /api/0/` `user`, members, assignees).
@@ -66,4 +67,36 @@ pub struct SetupRequest {
     /// Optional display name.
     #[serde(default)]
     pub name: Option<String>,
+}
+
+/// A user's API token as `GET /api/0/api-tokens/` lists it (Sentry's shape); the token itself
+/// is only in the answer to its creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// Label.
+    pub name: Option<String>,
+    /// Sentry scopes, e.g. `project:read`.
+    pub scopes: Vec<String>,
+    /// The last four characters, to tell tokens apart.
+    pub token_last_characters: String,
+    /// When it was created.
+    pub date_created: DateTime<Utc>,
+    /// Cairn's tokens do not expire: always `null`.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The token: only in the answer to `POST /api/0/api-tokens/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// `POST /api/0/api-tokens/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    /// Label.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Sentry scopes to grant.
+    pub scopes: Vec<String>,
 }

@@ -15,6 +15,7 @@ mod members;
 mod organizations;
 mod tags;
 mod teams;
+mod tokens;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -34,6 +35,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/setup", get(account::setup_status::<S>).post(account::setup::<S>))
         .route("/api/0/auth/login", post(account::login::<S>))
         .route("/api/0/auth", axum::routing::delete(account::logout::<S>))
+        .route("/api/0/api-tokens", get(tokens::list_tokens::<S>).post(tokens::create_token::<S>))
+        .route("/api/0/api-tokens/{token_id}", axum::routing::delete(tokens::delete_token::<S>))
         .route("/api/0/organizations", get(organizations::list_organizations::<S>))
         .route("/api/0/organizations/{org}", get(organizations::get_organization::<S>))
         .route("/api/0/organizations/{org}/teams", get(organizations::list_teams::<S>))

@@ -361,10 +361,10 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<()> {
-        sqlx::query(
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, token_hash, token_last_four, scopes, name, \
-             date_created) VALUES ($1, $2, $3, $4, $5, $6)",
+             date_created) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(token.user_id)
         .bind(&token.token_hash)
@@ -372,9 +372,40 @@ impl Store for SqliteStore {
         .bind(token.scopes.join(" "))
         .bind(&token.name)
         .bind(now_ms())
-        .execute(&self.writes)
+        .fetch_one(&self.writes)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiTokenRow>> {
+        let rows: Vec<(i64, Option<String>, String, String, i64)> = sqlx::query_as(
+            "SELECT id, name, scopes, token_last_four, date_created FROM api_tokens \
+             WHERE user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.reads)
         .await?;
-        Ok(())
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, scopes, last_four, date_created)| ApiTokenRow {
+                id,
+                name,
+                scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+                last_four,
+                date_created,
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_api_token(&self, user_id: i64, token_id: i64) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
+                .bind(token_id)
+                .bind(user_id)
+                .execute(&self.writes)
+                .await?,
+        )
     }
 
     #[tracing::instrument(skip_all)]
