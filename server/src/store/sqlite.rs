@@ -1630,3 +1630,142 @@ async fn store_one_event(
     .await?;
     Ok((issue_id, true))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store on a fresh file with the default organization, two users (the caller, a
+    /// member of the default team, and someone else), a second team the caller is not in, and
+    /// five issues assigned and bookmarked in every way the search can tell apart.
+    async fn assigned_store() -> (tempfile::TempDir, SqliteStore, IssueQuery) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
+        let store = SqliteStore::connect(&url).await.expect("store opens");
+        let org = store.ensure_default_organization(&crate::config::defaults()).await.expect("org");
+        let user = |email: &str| NewUser {
+            email: email.into(),
+            name: email.into(),
+            password_hash: None,
+            is_superuser: false,
+        };
+        let me = store.create_user(&user("me@example.com")).await.expect("me");
+        let other = store.create_user(&user("b@example.com")).await.expect("other");
+        store.add_member(org.id, me.id, "member").await.expect("member");
+        let teams = store.teams(org.id).await.expect("teams");
+        let my_team = teams[0].id;
+        let project = store.projects(org.id).await.expect("projects")[0].id;
+        let db = &store.writes;
+        let ops: i64 = sqlx::query_scalar(
+            "INSERT INTO teams (organization_id, slug, name, date_created) \
+             VALUES ($1, 'ops', 'Ops', 0) RETURNING id",
+        )
+        .bind(org.id)
+        .fetch_one(db)
+        .await
+        .expect("team");
+        let issues: [(&str, Option<i64>, Option<i64>); 5] = [
+            ("mine", Some(me.id), None),
+            ("theirs", Some(other.id), None),
+            ("my-team", None, Some(my_team)),
+            ("ops-team", None, Some(ops)),
+            ("nobody", None, None),
+        ];
+        for (n, (title, user_id, team_id)) in issues.iter().enumerate() {
+            let n = n as i64 + 1;
+            sqlx::query(
+                "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
+                 event_type, metadata, first_seen, last_seen, times_seen, assignee_user_id, \
+                 assignee_team_id) \
+                 VALUES ($1, $2, $3, '', 'error', 'rust', 'error', '{}', $2, $2, 1, $4, $5)",
+            )
+            .bind(project)
+            .bind(n)
+            .bind(title)
+            .bind(user_id)
+            .bind(team_id)
+            .execute(db)
+            .await
+            .expect("issue");
+        }
+        for (title, user_id) in [("theirs", me.id), ("nobody", me.id), ("mine", other.id)] {
+            sqlx::query(
+                "INSERT INTO issue_bookmarks (issue_id, user_id, date_created) \
+                 SELECT id, $2, 0 FROM issues WHERE title = $1",
+            )
+            .bind(title)
+            .bind(user_id)
+            .execute(db)
+            .await
+            .expect("bookmark");
+        }
+        let query = IssueQuery {
+            organization_id: org.id,
+            user_id: me.id,
+            now_ms: now_ms(),
+            limit: 100,
+            ..IssueQuery::default()
+        };
+        (dir, store, query)
+    }
+
+    async fn titles(store: &SqliteStore, query: &IssueQuery, search: &str) -> Vec<String> {
+        let query = IssueQuery {
+            terms: crate::search::parse(search, query.now_ms).expect("valid search"),
+            ..query.clone()
+        };
+        let mut titles: Vec<String> =
+            store.list_issues(&query).await.expect("list").into_iter().map(|i| i.title).collect();
+        titles.sort();
+        let count = store.count_issues(&query).await.expect("count");
+        assert_eq!(count, titles.len() as i64, "{search}");
+        titles
+    }
+
+    #[tokio::test]
+    async fn assigned_and_bookmark_searches() {
+        let (_dir, store, query) = assigned_store().await;
+        let cases: [(&str, &[&str]); 15] = [
+            ("assigned:me", &["mine"]),
+            ("assigned:my_teams", &["my-team"]),
+            ("assigned:[me, my_teams]", &["mine", "my-team"]),
+            ("assigned:#ops", &["ops-team"]),
+            ("assigned:#nosuchteam", &[]),
+            ("assigned:B@example.com", &["theirs"]),
+            ("assigned:none", &["nobody"]),
+            ("!assigned:me", &["my-team", "nobody", "ops-team", "theirs"]),
+            ("assigned_or_suggested:[me, #ops]", &["mine", "ops-team"]),
+            ("is:assigned", &["mine", "my-team", "ops-team", "theirs"]),
+            ("is:unassigned", &["nobody"]),
+            ("bookmarks:me", &["nobody", "theirs"]),
+            ("bookmarks:b@example.com", &["mine"]),
+            ("!bookmarks:me", &["mine", "my-team", "ops-team"]),
+            ("bookmarks:me assigned:none", &["nobody"]),
+        ];
+        for (search, expected) in cases {
+            assert_eq!(titles(&store, &query, search).await, expected, "{search}");
+        }
+    }
+
+    #[tokio::test]
+    async fn keyset_pages_cover_ties_once() {
+        // Every issue has times_seen 1: the id must break the ties for the cursor to be exact.
+        let (_dir, store, query) = assigned_store().await;
+        let mut query = IssueQuery { sort: IssueSort::Freq, limit: 2, ..query };
+        let mut seen = Vec::new();
+        loop {
+            let page = store.list_issues(&query).await.expect("page");
+            let Some(last) = page.last() else { break };
+            query.cursor =
+                Some(IssueCursor { value: last.times_seen, id: last.id, is_prev: false });
+            seen.extend(page.iter().map(|i| i.id));
+        }
+        assert_eq!(seen.len(), 5);
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest id first: {seen:?}");
+        // And back: the page before the third issue is the first two, nearest first.
+        query.cursor = Some(IssueCursor { value: 1, id: seen[2], is_prev: true });
+        let before: Vec<i64> =
+            store.list_issues(&query).await.expect("page").iter().map(|i| i.id).collect();
+        assert_eq!(before, [seen[1], seen[0]]);
+    }
+}
