@@ -324,6 +324,14 @@ async fn sort_orders_and_pagination_visit_every_issue_once() {
     let (previous, next) = parse_link(&headers["link"]);
     assert_eq!(previous.1, "false", "nothing before the first page");
     assert_eq!(next.1, "true");
+
+    // Following the first page's previous link anyway: an empty page that leads to the start.
+    let (status, body, headers) = fetch(&server, &token, &previous.0).await;
+    assert_eq!((status, body), (200, json!([])));
+    let (previous, next) = parse_link(&headers["link"]);
+    assert_eq!((previous.1.as_str(), next.1.as_str()), ("false", "true"));
+    let (_, body, _) = fetch(&server, &token, &next.0).await;
+    assert_eq!(body.as_array().map(Vec::len), Some(2));
 }
 
 /// `(url, results)` of the previous and next links of a Sentry `Link` header.

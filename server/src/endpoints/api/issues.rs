@@ -262,11 +262,10 @@ async fn issue_page<S: Store>(
         // One more than asked for tells whether another page follows.
         limit: limit + 1,
     };
-    let mut issues = if cursor.is_some_and(|c| c.id == 0 && c.is_prev) {
-        Vec::new()
-    } else {
-        state.store.list_issues(&query).await?
-    };
+    // Sentry's first-page "previous" cursor: nothing comes before the start.
+    let before_start = cursor.is_some_and(|c| c.id == 0 && c.is_prev);
+    let mut issues =
+        if before_start { Vec::new() } else { state.store.list_issues(&query).await? };
     let more = issues.len() as i64 > limit;
     issues.truncate(limit as usize);
     let backwards = query.cursor.is_some_and(|c| c.is_prev);
@@ -277,7 +276,10 @@ async fn issue_page<S: Store>(
         format_cursor(&IssueCursor { value: sort.key(row), id: row.id, is_prev })
     };
     let start = || "0:0:0".to_owned();
-    let (previous, next) = match (query.cursor, issues.first(), issues.last()) {
+    query.cursor = None;
+    let hits = state.store.count_issues(&query).await?;
+    let (previous, next) = match (cursor.filter(|c| c.id != 0), issues.first(), issues.last()) {
+        _ if before_start => (("0:0:1".to_owned(), false), (start(), hits > 0)),
         // The first page: nothing before it.
         (None, _, last) => {
             (("0:0:1".to_owned(), false), (last.map_or_else(start, |row| at(row, false)), more))
@@ -292,8 +294,6 @@ async fn issue_page<S: Store>(
             ((format_cursor(&IssueCursor { is_prev: true, ..c }), true), (format_cursor(&c), false))
         }
     };
-    query.cursor = None;
-    let hits = state.store.count_issues(&query).await?;
     let base = format!("{}{}", state.config.public_url.trim_end_matches('/'), path);
     let link = link_header(&base, raw_query, previous, next);
 
@@ -566,4 +566,49 @@ fn status_change(
         user_id,
         snooze,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_has_sentrys_format_and_replaces_the_cursor() {
+        let link = link_header(
+            "http://cairn.test/api/0/organizations/cairn/issues/",
+            Some("query=is%3Aunresolved&cursor=9:9:0&limit=25"),
+            ("0:0:1".into(), false),
+            ("1700000000000:42:0".into(), true),
+        );
+        assert_eq!(
+            link,
+            "<http://cairn.test/api/0/organizations/cairn/issues/?query=is%3Aunresolved&limit=25\
+             &cursor=0:0:1>; rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", \
+             <http://cairn.test/api/0/organizations/cairn/issues/?query=is%3Aunresolved&limit=25\
+             &cursor=1700000000000:42:0>; rel=\"next\"; results=\"true\"; \
+             cursor=\"1700000000000:42:0\""
+        );
+        let bare =
+            link_header("http://c/x/", None, ("0:0:1".into(), false), ("0:0:0".into(), false));
+        assert!(bare.starts_with("<http://c/x/?cursor=0:0:1>; rel=\"previous\""), "{bare}");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_bad_ones_are_refused() {
+        let cursor = parse_cursor("1700000000000:42:1").expect("valid");
+        assert_eq!(cursor, IssueCursor { value: 1_700_000_000_000, id: 42, is_prev: true });
+        assert_eq!(format_cursor(&cursor), "1700000000000:42:1");
+        for bad in ["", "1:2", "1:2:3", "a:1:0", "1:-2:0", "1:2:0:4"] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn stats_periods() {
+        assert_eq!(stats_period_ms("24h").ok(), Some(86_400_000));
+        assert_eq!(stats_period_ms("14d").ok(), Some(14 * 86_400_000));
+        assert_eq!(stats_period_ms("90").ok(), Some(90_000));
+        assert!(stats_period_ms("forever").is_err());
+        assert!(stats_period_ms("0d").is_err());
+    }
 }
