@@ -105,11 +105,24 @@ pub enum Filter {
     Text(String),
 }
 
+/// Most terms in one search, and most values in one `[a, b]` list: each value is a bound
+/// parameter, and binding costs grow with the square of a statement's parameter count.
+pub const MAX_TERMS: usize = 50;
+/// See [`MAX_TERMS`].
+pub const MAX_LIST: usize = 100;
+
 /// Parses a Sentry search. `now_ms` anchors relative times such as `-24h`.
 pub fn parse(query: &str, now_ms: i64) -> Result<Vec<Term>, SearchError> {
     let mut terms = Vec::new();
     let mut words: Vec<String> = Vec::new();
-    for token in tokenize(query)? {
+    let tokens = tokenize(query)?;
+    if tokens.len() > MAX_TERMS {
+        return Err(SearchError(format!(
+            "The search has {} terms; at most {MAX_TERMS} are allowed",
+            tokens.len()
+        )));
+    }
+    for token in tokens {
         match token {
             Token::Text { negated: false, text } => words.push(text),
             Token::Text { negated: true, text } => {
@@ -283,6 +296,9 @@ fn filter(key: &str, value: Value, now_ms: i64) -> Result<Filter, String> {
     };
     if values.iter().any(|v| v.is_empty()) {
         return Err("a value is missing".into());
+    }
+    if values.len() > MAX_LIST {
+        return Err(format!("a list may hold at most {MAX_LIST} values"));
     }
     let single = || -> Result<&str, String> {
         match values.as_slice() {
@@ -685,6 +701,15 @@ mod tests {
             Filter::TimesSeen(Range { min: Some(5), max: Some(5) })
         );
         assert!(err("timesSeen:>lots").contains("not a whole number"));
+    }
+
+    #[test]
+    fn too_many_terms_or_values_are_refused() {
+        let terms = vec!["a:b"; MAX_TERMS + 1].join(" ");
+        assert!(err(&terms).contains("at most 50"));
+        let values = vec!["v"; MAX_LIST + 1].join(",");
+        assert!(err(&format!("tag:[{values}]")).contains("at most 100"));
+        assert!(parse(&vec!["a:b"; MAX_TERMS].join(" "), NOW).is_ok());
     }
 
     #[test]
