@@ -233,7 +233,9 @@ async fn search_filters_return_exactly_the_matching_issues() {
         ("/api/0/organizations/cairn/issues/?statsPeriod=24h".into(), &["alpha", "beta", "delta"]),
         ("/api/0/organizations/cairn/issues/?statsPeriod=14d".into(), &["alpha", "beta", "delta", "gamma"]),
         (
-            format!("/api/0/organizations/cairn/issues/?start=2000-01-01T00:00:00&end={day_ago}"),
+            format!(
+                "/api/0/organizations/cairn/issues/?statsPeriod=&start=2000-01-01T00:00:00&end={day_ago}"
+            ),
             &["gamma"],
         ),
     ];

@@ -201,13 +201,14 @@ async fn issue_page<S: Store>(
     // The time range keeps issues that were seen within it: last seen after its start and
     // first seen before its end (Sentry counts events in the range; the issue's first and last
     // sightings bound them).
-    match (&params.stats_period, &params.start, &params.end) {
+    // An empty statsPeriod (as some clients send next to start and end) is no period.
+    let stats_period = params.stats_period.filter(|period| !period.is_empty());
+    match (&stats_period, &params.start, &params.end) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(ApiError::BadRequest(
                 "statsPeriod: give either statsPeriod or start and end, not both.".into(),
             ))
         }
-        (Some(period), None, None) if period.is_empty() => {}
         (Some(period), None, None) => {
             let since = now_ms - stats_period_ms(period)?;
             terms.push(term(Filter::LastSeen(Range { min: Some(since), max: None })));
