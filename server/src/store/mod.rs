@@ -344,7 +344,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_ids: &[i64],
         since_hour: i64,
     ) -> impl Future<Output = StoreResult<Vec<(i64, i64, i64)>>> + Send;
-    /// Issues of an organization's projects, most recently seen first.
+    /// Up to `query.limit` issues of an organization's projects that match the query, in the
+    /// query's order after its cursor; for a previous-page cursor, the issues before it,
+    /// nearest to the cursor first (the caller reverses them).
     fn list_issues(
         &self,
         query: &IssueQuery,
@@ -435,4 +437,6 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn create_key(&self, key: &NewKey) -> impl Future<Output = StoreResult<ProjectKeyRow>> + Send;
     /// Deletes a DSN key.
     fn delete_key(&self, key_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// How many issues match the query (its cursor and limit aside).
+    fn count_issues(&self, query: &IssueQuery) -> impl Future<Output = StoreResult<i64>> + Send;
 }

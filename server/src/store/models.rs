@@ -377,19 +377,66 @@ pub struct ActivityRow {
     pub date_created: i64,
 }
 
-/// Filters of the issue list.
+/// Filters, order and page of the issue list.
 #[derive(Debug, Clone, Default)]
 pub struct IssueQuery {
     /// Organization whose issues are listed.
     pub organization_id: i64,
     /// Only these projects (empty: every project of the organization).
     pub project_ids: Vec<i64>,
-    /// Only issues with this status.
-    pub status: Option<String>,
-    /// Free text matched against the title and culprit.
-    pub text: Option<String>,
+    /// Who is asking: what `me`, `my_teams` and `bookmarks:me` refer to.
+    pub user_id: i64,
+    /// Unix milliseconds the search's relative times were resolved against (`is:for_review`
+    /// looks back from it too).
+    pub now_ms: i64,
+    /// Search terms, all of which must hold (Sentry's search syntax, parsed; the time range
+    /// and environments of the request are terms too).
+    pub terms: Vec<crate::search::Term>,
+    /// Order of the list.
+    pub sort: IssueSort,
+    /// Where the page starts; `None` for the first page.
+    pub cursor: Option<IssueCursor>,
     /// Most rows to return.
     pub limit: i64,
+}
+
+/// Orders of the issue list (Sentry's `sort` parameter); each is descending, ties broken by
+/// the newest issue id first so that the order is total and a keyset cursor is exact.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IssueSort {
+    /// `date`: last seen.
+    #[default]
+    Date,
+    /// `new`: first seen.
+    New,
+    /// `freq`: number of events.
+    Freq,
+    /// `user`: number of distinct users.
+    User,
+}
+
+impl IssueSort {
+    /// The issue's value of this sort key.
+    pub fn key(self, issue: &IssueRow) -> i64 {
+        match self {
+            IssueSort::Date => issue.last_seen,
+            IssueSort::New => issue.first_seen,
+            IssueSort::Freq => issue.times_seen,
+            IssueSort::User => issue.user_count,
+        }
+    }
+}
+
+/// A position in the issue list: the sort key and id of an issue. The page after it holds the
+/// issues that sort after that one; with `is_prev`, the page holds those before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssueCursor {
+    /// Sort key of the issue at the position.
+    pub value: i64,
+    /// Id of the issue at the position.
+    pub id: i64,
+    /// Page backwards.
+    pub is_prev: bool,
 }
 
 /// An issue with its project.

@@ -134,6 +134,32 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
             .for_element(Locator::Css(".project-row .project-dsn"))
             .await?;
         assert!(dsn.text().await?.starts_with("http://"), "a DSN is shown");
+
+        // An API token for sentry-cli, made on the tokens page, works at once.
+        client.goto(&format!("{}/settings/account/api/auth-tokens/", server.url)).await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#token-form"))
+            .await?;
+        form.find(Locator::Css("#token-name")).await?.send_keys("from the browser").await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        let shown = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#new-token"))
+            .await?
+            .text()
+            .await?;
+        assert!(shown.starts_with("sntryu_"), "{shown}");
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#token-list .token-row"))
+            .await?;
+        std::fs::write(artifacts_dir().join("api-tokens.png"), client.screenshot().await?).ok();
+        let (status, projects) = server.get("/api/0/organizations/cairn/projects/", &shown).await;
+        assert_eq!(status, 200, "{projects}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

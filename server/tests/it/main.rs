@@ -11,4 +11,5 @@ mod ingest;
 mod members;
 mod sdk_crate;
 mod sdk_fixtures;
+mod search;
 mod triage;

@@ -1,25 +1,40 @@
 //! The issue list.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use cairn_types::api::{Issue, IssueDetails, UpdateIssueRequest};
 
 use super::org_access;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::search::{Filter, Range, Term};
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{
-    Assignee, IssueQuery, IssueRow, OrganizationRow, Snooze, StatusChange, Store, StoreError,
+    Assignee, IssueCursor, IssueQuery, IssueRow, IssueSort, OrganizationRow, Snooze, StatusChange,
+    Store, StoreError,
 };
 
-/// Query parameters of the issue list (a first subset of Sentry's).
+/// Query parameters of the issue list (Sentry's).
 #[derive(Debug, Default)]
 struct ListIssuesParams {
-    /// Sentry search syntax; for now `is:unresolved|resolved|ignored` and free text.
+    /// Sentry search syntax (see [`crate::search`]); absent means `is:unresolved`.
     query: Option<String>,
-    /// Numeric project ids to restrict to (`project` may repeat).
+    /// Numeric project ids to restrict to (`project` may repeat; `-1` is all).
     project: Vec<String>,
+    /// Environments to restrict to (`environment` may repeat).
+    environment: Vec<String>,
+    /// Issues seen within this period, e.g. `24h`, `14d`.
+    stats_period: Option<String>,
+    /// Issues seen between `start` and `end` (ISO 8601), instead of `statsPeriod`.
+    start: Option<String>,
+    end: Option<String>,
+    /// `date` (the default), `new`, `freq`, `user`, `priority`.
+    sort: Option<String>,
+    /// Where the page starts, from a `Link` header.
+    cursor: Option<String>,
     /// Most issues to return (default 25, at most 100).
     limit: Option<i64>,
     /// Sparkline buckets: `24h` (hourly, the default) or `14d` (daily).
@@ -27,22 +42,27 @@ struct ListIssuesParams {
 }
 
 impl ListIssuesParams {
-    fn parse(raw: Option<&str>) -> ApiResult<Self> {
+    /// Parses the query string; `project` is refused on a project's own list.
+    fn parse(raw: Option<&str>, project_route: bool) -> ApiResult<Self> {
         let mut params = ListIssuesParams::default();
         for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
             match key.as_ref() {
                 "query" => params.query = Some(value.into_owned()),
-                "project" => params.project.push(value.into_owned()),
+                "project" if !project_route => params.project.push(value.into_owned()),
+                "environment" => params.environment.push(value.into_owned()),
+                "statsPeriod" => params.stats_period = Some(value.into_owned()),
+                "start" => params.start = Some(value.into_owned()),
+                "end" => params.end = Some(value.into_owned()),
+                "sort" => params.sort = Some(value.into_owned()),
+                "cursor" => params.cursor = Some(value.into_owned()),
                 "limit" => {
                     params.limit = Some(value.parse().map_err(|_| {
                         ApiError::BadRequest(format!("limit: invalid number {value:?}"))
                     })?)
                 }
-                // Accepted for compatibility with Sentry's clients; they arrive with the full
-                // search (time ranges, stats, sorting, pagination).
                 "groupStatsPeriod" => params.group_stats_period = Some(value.into_owned()),
-                "statsPeriod" | "start" | "end" | "sort" | "cursor" | "environment"
-                | "shortIdLookup" | "collapse" | "expand" => {}
+                // Accepted for compatibility with Sentry's clients; they change nothing here.
+                "shortIdLookup" | "collapse" | "expand" => {}
                 other => {
                     return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
                 }
@@ -52,46 +72,175 @@ impl ListIssuesParams {
     }
 }
 
-/// `GET /api/0/organizations/{org}/issues/`: issues of the organization's projects, most
-/// recently seen first.
+/// Sentry's `statsPeriod`: a whole number with `s`, `m`, `h`, `d` or `w` (seconds if none), in
+/// milliseconds.
+fn stats_period_ms(value: &str) -> ApiResult<i64> {
+    let invalid = || ApiError::BadRequest(format!("statsPeriod: invalid period {value:?}"));
+    let (digits, unit_ms) = match value.char_indices().last() {
+        Some((i, 's')) => (&value[..i], 1_000),
+        Some((i, 'm')) => (&value[..i], 60_000),
+        Some((i, 'h')) => (&value[..i], 3_600_000),
+        Some((i, 'd')) => (&value[..i], 86_400_000),
+        Some((i, 'w')) => (&value[..i], 7 * 86_400_000),
+        _ => (value, 1_000),
+    };
+    let n: i64 = digits.parse().map_err(|_| invalid())?;
+    n.checked_mul(unit_ms).filter(|ms| *ms > 0).ok_or_else(invalid)
+}
+
+/// Sentry's cursor `value:offset:is_prev`. Cairn pages by keyset, so its cursors carry the sort
+/// key and the id of the issue at the page boundary: `value:issue_id:is_prev`. Id 0 (no issue
+/// has it) stands for the start of the list, as in Sentry's first-page `0:0:1`.
+fn parse_cursor(raw: &str) -> ApiResult<IssueCursor> {
+    let invalid = || ApiError::BadRequest(format!("cursor: invalid cursor {raw:?}"));
+    let mut parts = raw.split(':');
+    let (Some(value), Some(id), Some(is_prev), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    Ok(IssueCursor {
+        value: value.parse().map_err(|_| invalid())?,
+        id: id.parse().ok().filter(|id: &i64| *id >= 0).ok_or_else(invalid)?,
+        is_prev: match is_prev {
+            "0" => false,
+            "1" => true,
+            _ => return Err(invalid()),
+        },
+    })
+}
+
+fn format_cursor(cursor: &IssueCursor) -> String {
+    format!("{}:{}:{}", cursor.value, cursor.id, u8::from(cursor.is_prev))
+}
+
+/// The `Link` header of a page, in Sentry's format (one `previous` and one `next` link, each
+/// saying whether it leads to any results).
+fn link_header(
+    base: &str,
+    raw_query: Option<&str>,
+    previous: (String, bool),
+    next: (String, bool),
+) -> String {
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        if key != "cursor" {
+            kept.append_pair(&key, &value);
+        }
+    }
+    let kept = kept.finish();
+    let link = |rel: &str, (cursor, results): (String, bool)| {
+        let separator = if kept.is_empty() { "" } else { "&" };
+        format!(
+            "<{base}?{kept}{separator}cursor={cursor}>; rel=\"{rel}\"; results=\"{results}\"; \
+             cursor=\"{cursor}\""
+        )
+    };
+    format!("{}, {}", link("previous", previous), link("next", next))
+}
+
+/// `GET /api/0/organizations/{org}/issues/`: issues of the organization's projects that match
+/// a Sentry search, most recently seen first unless `sort` says otherwise, a page at a time.
 pub async fn list_issues<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path(org): Path<String>,
+    OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
-) -> ApiResult<AppJson<Vec<Issue>>> {
-    let params = ListIssuesParams::parse(raw.as_deref())?;
+) -> ApiResult<Response> {
+    let params = ListIssuesParams::parse(raw.as_deref(), false)?;
     let access = org_access(&state, &identity, &org, "event:read").await?;
-    let mut query = IssueQuery {
-        organization_id: access.organization.id,
-        limit: params.limit.unwrap_or(25).clamp(1, 100),
-        ..IssueQuery::default()
-    };
+    let mut project_ids = Vec::new();
     for id in &params.project {
         // Sentry sends `project=-1` for "all projects".
         match id.parse::<i64>() {
             Ok(-1) => {}
-            Ok(id) => query.project_ids.push(id),
+            Ok(id) => project_ids.push(id),
             Err(_) => {
                 return Err(ApiError::BadRequest(format!("project: invalid project id {id:?}")))
             }
         }
     }
-    let mut text = Vec::new();
-    for term in params.query.as_deref().unwrap_or("is:unresolved").split_whitespace() {
-        match term.split_once(':') {
-            Some(("is", status @ ("unresolved" | "resolved" | "ignored"))) => {
-                query.status = Some(status.to_owned())
-            }
-            Some(("is", other)) => {
-                return Err(ApiError::BadRequest(format!("query: unsupported status is:{other}")))
-            }
-            _ => text.push(term),
+    issue_page(&state, &identity, &access, project_ids, params, uri.path(), raw.as_deref()).await
+}
+
+/// `GET /api/0/projects/{org}/{project}/issues/`: the same list for one project.
+pub async fn list_project_issues<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let params = ListIssuesParams::parse(raw.as_deref(), true)?;
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    issue_page(&state, &identity, &access, vec![project.id], params, uri.path(), raw.as_deref())
+        .await
+}
+
+/// One page of the issue list, with Sentry's `Link` and `X-Hits` headers.
+async fn issue_page<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    access: &super::OrgAccess,
+    project_ids: Vec<i64>,
+    params: ListIssuesParams,
+    path: &str,
+    raw_query: Option<&str>,
+) -> ApiResult<Response> {
+    let now_ms = crate::util::now_ms();
+    let limit = params.limit.unwrap_or(25).clamp(1, 100);
+    let search = params.query.as_deref().unwrap_or("is:unresolved");
+    let mut terms = crate::search::parse(search, now_ms)
+        .map_err(|err| ApiError::BadRequest(format!("query: {err}")))?;
+    let term = |filter| Term { negated: false, filter };
+    if !params.environment.is_empty() {
+        terms.push(term(Filter::Tag { key: "environment".into(), values: params.environment }));
+    }
+    // The time range keeps issues that were seen within it: last seen after its start and
+    // first seen before its end (Sentry counts events in the range; the issue's first and last
+    // sightings bound them).
+    // An empty statsPeriod (as some clients send next to start and end) is no period.
+    let stats_period = params.stats_period.filter(|period| !period.is_empty());
+    match (&stats_period, &params.start, &params.end) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "statsPeriod: give either statsPeriod or start and end, not both.".into(),
+            ))
+        }
+        (Some(period), None, None) => {
+            let since = now_ms - stats_period_ms(period)?;
+            terms.push(term(Filter::LastSeen(Range { min: Some(since), max: None })));
+        }
+        (None, Some(start), Some(end)) => {
+            let parse = |name: &str, value: &str| {
+                crate::search::iso_datetime_ms(value).ok_or_else(|| {
+                    ApiError::BadRequest(format!("{name}: {value:?} is not an ISO 8601 date"))
+                })
+            };
+            let (start, end) = (parse("start", start)?, parse("end", end)?);
+            terms.push(term(Filter::LastSeen(Range { min: Some(start), max: None })));
+            terms.push(term(Filter::FirstSeen(Range { min: None, max: Some(end) })));
+        }
+        (None, None, None) => {}
+        (None, _, _) => {
+            return Err(ApiError::BadRequest("start and end must be given together.".into()))
         }
     }
-    if !text.is_empty() {
-        query.text = Some(text.join(" "));
-    }
+    let sort = match params.sort.as_deref() {
+        // Cairn has no priority score yet; Sentry's default sort is served by recency.
+        None | Some("" | "date" | "priority") => IssueSort::Date,
+        Some("new") => IssueSort::New,
+        Some("freq") => IssueSort::Freq,
+        Some("user") => IssueSort::User,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "sort: {other:?} is not one of date, new, freq, user, priority"
+            )))
+        }
+    };
+    let cursor = params.cursor.as_deref().map(parse_cursor).transpose()?;
     let (period, bucket_secs, buckets) = match params.group_stats_period.as_deref() {
         None | Some("" | "auto" | "24h") => ("24h", 3_600, 24),
         Some("14d") => ("14d", 86_400, 14),
@@ -101,12 +250,59 @@ pub async fn list_issues<S: Store>(
             )))
         }
     };
-    let issues = state.store.list_issues(&query).await?;
-    let now = crate::util::now_ms() / 1000;
+
+    let mut query = IssueQuery {
+        organization_id: access.organization.id,
+        project_ids,
+        user_id: identity.user.id,
+        now_ms,
+        terms,
+        sort,
+        // Id 0 is the start of the list: no cursor going forward, nothing before it.
+        cursor: cursor.filter(|c| c.id != 0),
+        // One more than asked for tells whether another page follows.
+        limit: limit + 1,
+    };
+    // Sentry's first-page "previous" cursor: nothing comes before the start.
+    let before_start = cursor.is_some_and(|c| c.id == 0 && c.is_prev);
+    let mut issues =
+        if before_start { Vec::new() } else { state.store.list_issues(&query).await? };
+    let more = issues.len() as i64 > limit;
+    issues.truncate(limit as usize);
+    let backwards = query.cursor.is_some_and(|c| c.is_prev);
+    if backwards {
+        issues.reverse();
+    }
+    let at = |row: &IssueRow, is_prev: bool| {
+        format_cursor(&IssueCursor { value: sort.key(row), id: row.id, is_prev })
+    };
+    let start = || "0:0:0".to_owned();
+    query.cursor = None;
+    let hits = state.store.count_issues(&query).await?;
+    let (previous, next) = match (cursor.filter(|c| c.id != 0), issues.first(), issues.last()) {
+        _ if before_start => (("0:0:1".to_owned(), false), (start(), hits > 0)),
+        // The first page: nothing before it.
+        (None, _, last) => {
+            (("0:0:1".to_owned(), false), (last.map_or_else(start, |row| at(row, false)), more))
+        }
+        (Some(_), Some(first), Some(last)) if backwards => {
+            ((at(first, true), more), (at(last, false), true))
+        }
+        (Some(_), Some(first), Some(last)) => ((at(first, true), true), (at(last, false), more)),
+        // An empty page after a cursor: back to where it came from.
+        (Some(_), _, _) if backwards => (("0:0:1".to_owned(), false), (start(), true)),
+        (Some(c), _, _) => {
+            ((format_cursor(&IssueCursor { is_prev: true, ..c }), true), (format_cursor(&c), false))
+        }
+    };
+    let base = format!("{}{}", state.config.public_url.trim_end_matches('/'), path);
+    let link = link_header(&base, raw_query, previous, next);
+
+    let now = now_ms / 1000;
     let first_bucket = (now.div_euclid(bucket_secs) - (buckets - 1)) * bucket_secs;
     let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
     let hourly = state.store.issue_hourly(&ids, first_bucket).await?;
-    let mut list: Vec<Issue> = issues
+    let mut body: Vec<Issue> = issues
         .iter()
         .map(|row| {
             let mut counts = vec![0i64; buckets as usize];
@@ -126,8 +322,14 @@ pub async fn list_issues<S: Store>(
             issue
         })
         .collect();
-    add_viewer_state(&state, identity.user.id, &mut list).await?;
-    Ok(AppJson(list))
+    add_viewer_state(&state, identity.user.id, &mut body).await?;
+    let mut response = AppJson(body).into_response();
+    let headers = response.headers_mut();
+    if let Ok(link) = HeaderValue::from_str(&link) {
+        headers.insert(header::LINK, link);
+    }
+    headers.insert("x-hits", HeaderValue::from(hits));
+    Ok(response)
 }
 
 /// The issue `raw_id` if the caller may use `scope` in its organization (403 otherwise, as
@@ -499,4 +701,49 @@ fn status_change(
         user_id,
         snooze,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_has_sentrys_format_and_replaces_the_cursor() {
+        let link = link_header(
+            "http://cairn.test/api/0/organizations/cairn/issues/",
+            Some("query=is%3Aunresolved&cursor=9:9:0&limit=25"),
+            ("0:0:1".into(), false),
+            ("1700000000000:42:0".into(), true),
+        );
+        assert_eq!(
+            link,
+            "<http://cairn.test/api/0/organizations/cairn/issues/?query=is%3Aunresolved&limit=25\
+             &cursor=0:0:1>; rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", \
+             <http://cairn.test/api/0/organizations/cairn/issues/?query=is%3Aunresolved&limit=25\
+             &cursor=1700000000000:42:0>; rel=\"next\"; results=\"true\"; \
+             cursor=\"1700000000000:42:0\""
+        );
+        let bare =
+            link_header("http://c/x/", None, ("0:0:1".into(), false), ("0:0:0".into(), false));
+        assert!(bare.starts_with("<http://c/x/?cursor=0:0:1>; rel=\"previous\""), "{bare}");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_bad_ones_are_refused() {
+        let cursor = parse_cursor("1700000000000:42:1").expect("valid");
+        assert_eq!(cursor, IssueCursor { value: 1_700_000_000_000, id: 42, is_prev: true });
+        assert_eq!(format_cursor(&cursor), "1700000000000:42:1");
+        for bad in ["", "1:2", "1:2:3", "a:1:0", "1:-2:0", "1:2:0:4"] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn stats_periods() {
+        assert_eq!(stats_period_ms("24h").ok(), Some(86_400_000));
+        assert_eq!(stats_period_ms("14d").ok(), Some(14 * 86_400_000));
+        assert_eq!(stats_period_ms("90").ok(), Some(90_000));
+        assert!(stats_period_ms("forever").is_err());
+        assert!(stats_period_ms("0d").is_err());
+    }
 }

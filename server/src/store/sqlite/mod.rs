@@ -1021,42 +1021,39 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn list_issues(&self, query: &IssueQuery) -> StoreResult<Vec<IssueRow>> {
-        let mut sql = format!(
+        let mut sql = IssueSql::new(query);
+        let column = sort_column(query.sort);
+        let (direction, compare) = match query.cursor {
+            Some(IssueCursor { is_prev: true, .. }) => ("ASC", ">"),
+            _ => ("DESC", "<"),
+        };
+        if let Some(cursor) = query.cursor {
+            // Keyset pagination: a row-value comparison on (sort key, id) that the sort
+            // indexes serve directly, however deep the page.
+            let value = sql.arg(Arg::Int(cursor.value));
+            let id = sql.arg(Arg::Int(cursor.id));
+            sql.clauses.push(format!("({column}, i.id) {compare} ({value}, {id})"));
+        }
+        let limit = sql.arg(Arg::Int(query.limit));
+        let text = format!(
             "SELECT i.*, {PROJECT_COLUMNS} FROM issues i \
              JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
-             WHERE p.organization_id = $1"
+             WHERE {} ORDER BY {column} {direction}, i.id {direction} LIMIT {limit}",
+            sql.clauses.join(" AND ")
         );
-        let mut next = 2;
-        if !query.project_ids.is_empty() {
-            let placeholders: Vec<String> =
-                (0..query.project_ids.len()).map(|i| format!("${}", next + i)).collect();
-            sql.push_str(&format!(" AND p.id IN ({})", placeholders.join(", ")));
-            next += query.project_ids.len();
-        }
-        if query.status.is_some() {
-            sql.push_str(&format!(" AND i.status = ${next}"));
-            next += 1;
-        }
-        if query.text.is_some() {
-            sql.push_str(&format!(
-                " AND (i.title LIKE ${next} ESCAPE '\\' OR i.culprit LIKE ${next} ESCAPE '\\')"
-            ));
-            next += 1;
-        }
-        sql.push_str(&format!(" ORDER BY i.last_seen DESC, i.id DESC LIMIT ${next}"));
-
-        let mut q = sqlx::query(&sql).bind(query.organization_id);
-        for id in &query.project_ids {
-            q = q.bind(id);
-        }
-        if let Some(status) = &query.status {
-            q = q.bind(status);
-        }
-        if let Some(text) = &query.text {
-            q = q.bind(format!("%{}%", escape_like(text)));
-        }
-        let rows = q.bind(query.limit).fetch_all(&self.reads).await?;
+        let rows = sql.bind(sqlx::query(&text)).fetch_all(&self.reads).await?;
         Ok(rows.iter().map(issue_from_row).collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn count_issues(&self, query: &IssueQuery) -> StoreResult<i64> {
+        let sql = IssueSql::new(query);
+        let text = format!(
+            "SELECT COUNT(*) FROM issues i JOIN projects p ON p.id = i.project_id WHERE {}",
+            sql.clauses.join(" AND ")
+        );
+        let row = sql.bind(sqlx::query(&text)).fetch_one(&self.reads).await?;
+        Ok(row.get(0))
     }
 
     // --- members, invitations, teams and keys (the accounts part of the Web API) ---------
@@ -1482,6 +1479,235 @@ async fn refuse_last_owner(
         return Err(StoreError::LastOwner);
     }
     Ok(())
+}
+
+/// The issue column a sort orders by (fixed names, never user text).
+fn sort_column(sort: IssueSort) -> &'static str {
+    match sort {
+        IssueSort::Date => "i.last_seen",
+        IssueSort::New => "i.first_seen",
+        IssueSort::Freq => "i.times_seen",
+        IssueSort::User => "i.user_count",
+    }
+}
+
+/// A value bound to a statement parameter.
+#[derive(Debug, Clone)]
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// The WHERE clauses of an issue search and the values they bind. User text only ever
+/// reaches SQL as a bound parameter; the clauses are built from fixed fragments.
+struct IssueSql {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+    /// The parameter holding the caller's user id, once a term needed it (bound once and
+    /// shared, to keep the parameter count small).
+    user: Option<String>,
+    user_id: i64,
+    now_ms: i64,
+}
+
+impl IssueSql {
+    fn new(query: &IssueQuery) -> Self {
+        let mut sql = IssueSql {
+            clauses: Vec::new(),
+            args: Vec::new(),
+            user: None,
+            user_id: query.user_id,
+            now_ms: query.now_ms,
+        };
+        // Always $1: team slugs are looked up in this organization too.
+        let org = sql.arg(Arg::Int(query.organization_id));
+        sql.clauses.push(format!("p.organization_id = {org}"));
+        if !query.project_ids.is_empty() {
+            let ids: Vec<String> =
+                query.project_ids.iter().map(|id| sql.arg(Arg::Int(*id))).collect();
+            sql.clauses.push(format!("i.project_id IN ({})", ids.join(", ")));
+        }
+        for term in &query.terms {
+            let clause = sql.filter(&term.filter);
+            // COALESCE: a NULL (e.g. no assignee) must count as "does not match", so that
+            // its negation matches.
+            sql.clauses.push(if term.negated {
+                format!("NOT COALESCE({clause}, 0)")
+            } else {
+                clause
+            });
+        }
+        sql
+    }
+
+    /// Binds a value; returns its placeholder.
+    fn arg(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    fn user(&mut self) -> String {
+        if let Some(user) = &self.user {
+            return user.clone();
+        }
+        let user = self.arg(Arg::Int(self.user_id));
+        self.user = Some(user.clone());
+        user
+    }
+
+    fn bind<'q>(
+        &self,
+        mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        for arg in &self.args {
+            query = match arg {
+                Arg::Int(n) => query.bind(*n),
+                Arg::Text(text) => query.bind(text.clone()),
+            };
+        }
+        query
+    }
+
+    /// The SQL condition of one filter, in parentheses.
+    fn filter(&mut self, filter: &crate::search::Filter) -> String {
+        use crate::search::{Filter, IsValue};
+        let any = |parts: Vec<String>| format!("({})", parts.join(" OR "));
+        match filter {
+            Filter::Is(values) => {
+                let parts = values
+                    .iter()
+                    .map(|value| match value {
+                        IsValue::Unresolved => "i.status = 'unresolved'".to_owned(),
+                        IsValue::Resolved => "i.status = 'resolved'".to_owned(),
+                        IsValue::Ignored => "i.status = 'ignored'".to_owned(),
+                        IsValue::Assigned => ASSIGNED.to_owned(),
+                        IsValue::Unassigned => format!("NOT {ASSIGNED}"),
+                        IsValue::ForReview => {
+                            // Sentry's inbox: unresolved issues that are new (for their first
+                            // week, when Sentry turns "new" into "ongoing"), regressed or
+                            // escalating. Cairn has no "mark reviewed" yet.
+                            let week_ago = self.arg(Arg::Int(self.now_ms - 7 * 86_400_000));
+                            format!(
+                                "(i.status = 'unresolved' AND (i.substatus IN ('regressed', \
+                                 'escalating') OR (i.substatus = 'new' AND i.first_seen >= \
+                                 {week_ago})))"
+                            )
+                        }
+                    })
+                    .collect();
+                any(parts)
+            }
+            // Nothing is suggested until ownership rules exist, so "assigned or suggested" is
+            // "assigned" for now.
+            Filter::Assigned(actors) | Filter::AssignedOrSuggested(actors) => {
+                let parts = actors.iter().map(|actor| self.assignee(actor)).collect();
+                any(parts)
+            }
+            Filter::Bookmarks(actors) => {
+                let parts = actors
+                    .iter()
+                    .map(|actor| {
+                        let who = match actor {
+                            crate::search::Actor::Email(email) => {
+                                let email = self.arg(Arg::Text(email.clone()));
+                                format!("(SELECT id FROM users WHERE email = {email})")
+                            }
+                            // The parser only lets `me` and emails through.
+                            _ => self.user(),
+                        };
+                        format!(
+                            "EXISTS (SELECT 1 FROM issue_bookmarks b WHERE b.issue_id = i.id \
+                             AND b.user_id = {who})"
+                        )
+                    })
+                    .collect();
+                any(parts)
+            }
+            Filter::Tag { key, values } => {
+                let key = self.arg(Arg::Text(key.clone()));
+                let parts: Vec<String> = values
+                    .iter()
+                    .map(|value| {
+                        if value.contains('*') {
+                            let pattern = self.arg(Arg::Text(wildcard(value)));
+                            format!("tv.value LIKE {pattern} ESCAPE '\\'")
+                        } else {
+                            let value = self.arg(Arg::Text(value.clone()));
+                            format!("tv.value = {value}")
+                        }
+                    })
+                    .collect();
+                format!(
+                    "EXISTS (SELECT 1 FROM issue_tag_values tv WHERE tv.issue_id = i.id \
+                     AND tv.key = {key} AND ({}))",
+                    parts.join(" OR ")
+                )
+            }
+            Filter::Has(key) => {
+                let key = self.arg(Arg::Text(key.clone()));
+                format!(
+                    "EXISTS (SELECT 1 FROM issue_tag_values tv WHERE tv.issue_id = i.id \
+                     AND tv.key = {key})"
+                )
+            }
+            Filter::FirstSeen(range) => self.range("i.first_seen", range),
+            Filter::LastSeen(range) => self.range("i.last_seen", range),
+            Filter::TimesSeen(range) => self.range("i.times_seen", range),
+            Filter::Text(text) => {
+                let pattern = self.arg(Arg::Text(format!("%{}%", wildcard(text))));
+                format!(
+                    "(i.title LIKE {pattern} ESCAPE '\\' OR i.culprit LIKE {pattern} \
+                     ESCAPE '\\')"
+                )
+            }
+        }
+    }
+
+    fn assignee(&mut self, actor: &crate::search::Actor) -> String {
+        use crate::search::Actor;
+        match actor {
+            // Sentry: `me` is the caller alone; their teams are `my_teams`.
+            Actor::Me => format!("i.assignee_user_id = {}", self.user()),
+            Actor::Nobody => format!("NOT {ASSIGNED}"),
+            Actor::MyTeams => format!(
+                "i.assignee_team_id IN (SELECT team_id FROM team_members WHERE user_id = {})",
+                self.user()
+            ),
+            Actor::Team(slug) => {
+                let slug = self.arg(Arg::Text(slug.clone()));
+                format!(
+                    "i.assignee_team_id IN (SELECT id FROM teams WHERE organization_id = $1 \
+                     AND slug = {slug})"
+                )
+            }
+            Actor::Email(email) => {
+                let email = self.arg(Arg::Text(email.clone()));
+                format!("i.assignee_user_id IN (SELECT id FROM users WHERE email = {email})")
+            }
+        }
+    }
+
+    fn range(&mut self, column: &str, range: &crate::search::Range) -> String {
+        let mut parts = Vec::new();
+        if let Some(min) = range.min {
+            parts.push(format!("{column} >= {}", self.arg(Arg::Int(min))));
+        }
+        if let Some(max) = range.max {
+            parts.push(format!("{column} <= {}", self.arg(Arg::Int(max))));
+        }
+        if parts.is_empty() {
+            return "1".to_owned();
+        }
+        format!("({})", parts.join(" AND "))
+    }
+}
+
+/// Someone or some team is assigned.
+const ASSIGNED: &str = "(i.assignee_user_id IS NOT NULL OR i.assignee_team_id IS NOT NULL)";
+
+/// A LIKE pattern for text with Sentry's `*` wildcard: everything else matches literally.
+fn wildcard(text: &str) -> String {
+    escape_like(text).replace('*', "%")
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
@@ -1926,4 +2152,143 @@ async fn store_one_event(
     .execute(&mut *tx)
     .await?;
     Ok((issue_id, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store on a fresh file with the default organization, two users (the caller, a
+    /// member of the default team, and someone else), a second team the caller is not in, and
+    /// five issues assigned and bookmarked in every way the search can tell apart.
+    async fn assigned_store() -> (tempfile::TempDir, SqliteStore, IssueQuery) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
+        let store = SqliteStore::connect(&url).await.expect("store opens");
+        let org = store.ensure_default_organization(&crate::config::defaults()).await.expect("org");
+        let user = |email: &str| NewUser {
+            email: email.into(),
+            name: email.into(),
+            password_hash: None,
+            is_superuser: false,
+        };
+        let me = store.create_user(&user("me@example.com")).await.expect("me");
+        let other = store.create_user(&user("b@example.com")).await.expect("other");
+        store.add_member(org.id, me.id, "member").await.expect("member");
+        let teams = store.teams(org.id).await.expect("teams");
+        let my_team = teams[0].id;
+        let project = store.projects(org.id).await.expect("projects")[0].id;
+        let db = &store.writes;
+        let ops: i64 = sqlx::query_scalar(
+            "INSERT INTO teams (organization_id, slug, name, date_created) \
+             VALUES ($1, 'ops', 'Ops', 0) RETURNING id",
+        )
+        .bind(org.id)
+        .fetch_one(db)
+        .await
+        .expect("team");
+        let issues: [(&str, Option<i64>, Option<i64>); 5] = [
+            ("mine", Some(me.id), None),
+            ("theirs", Some(other.id), None),
+            ("my-team", None, Some(my_team)),
+            ("ops-team", None, Some(ops)),
+            ("nobody", None, None),
+        ];
+        for (n, (title, user_id, team_id)) in issues.iter().enumerate() {
+            let n = n as i64 + 1;
+            sqlx::query(
+                "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
+                 event_type, metadata, first_seen, last_seen, times_seen, assignee_user_id, \
+                 assignee_team_id) \
+                 VALUES ($1, $2, $3, '', 'error', 'rust', 'error', '{}', $2, $2, 1, $4, $5)",
+            )
+            .bind(project)
+            .bind(n)
+            .bind(title)
+            .bind(user_id)
+            .bind(team_id)
+            .execute(db)
+            .await
+            .expect("issue");
+        }
+        for (title, user_id) in [("theirs", me.id), ("nobody", me.id), ("mine", other.id)] {
+            sqlx::query(
+                "INSERT INTO issue_bookmarks (issue_id, user_id, date_created) \
+                 SELECT id, $2, 0 FROM issues WHERE title = $1",
+            )
+            .bind(title)
+            .bind(user_id)
+            .execute(db)
+            .await
+            .expect("bookmark");
+        }
+        let query = IssueQuery {
+            organization_id: org.id,
+            user_id: me.id,
+            now_ms: now_ms(),
+            limit: 100,
+            ..IssueQuery::default()
+        };
+        (dir, store, query)
+    }
+
+    async fn titles(store: &SqliteStore, query: &IssueQuery, search: &str) -> Vec<String> {
+        let query = IssueQuery {
+            terms: crate::search::parse(search, query.now_ms).expect("valid search"),
+            ..query.clone()
+        };
+        let mut titles: Vec<String> =
+            store.list_issues(&query).await.expect("list").into_iter().map(|i| i.title).collect();
+        titles.sort();
+        let count = store.count_issues(&query).await.expect("count");
+        assert_eq!(count, titles.len() as i64, "{search}");
+        titles
+    }
+
+    #[tokio::test]
+    async fn assigned_and_bookmark_searches() {
+        let (_dir, store, query) = assigned_store().await;
+        let cases: [(&str, &[&str]); 15] = [
+            ("assigned:me", &["mine"]),
+            ("assigned:my_teams", &["my-team"]),
+            ("assigned:[me, my_teams]", &["mine", "my-team"]),
+            ("assigned:#ops", &["ops-team"]),
+            ("assigned:#nosuchteam", &[]),
+            ("assigned:B@example.com", &["theirs"]),
+            ("assigned:none", &["nobody"]),
+            ("!assigned:me", &["my-team", "nobody", "ops-team", "theirs"]),
+            ("assigned_or_suggested:[me, #ops]", &["mine", "ops-team"]),
+            ("is:assigned", &["mine", "my-team", "ops-team", "theirs"]),
+            ("is:unassigned", &["nobody"]),
+            ("bookmarks:me", &["nobody", "theirs"]),
+            ("bookmarks:b@example.com", &["mine"]),
+            ("!bookmarks:me", &["mine", "my-team", "ops-team"]),
+            ("bookmarks:me assigned:none", &["nobody"]),
+        ];
+        for (search, expected) in cases {
+            assert_eq!(titles(&store, &query, search).await, expected, "{search}");
+        }
+    }
+
+    #[tokio::test]
+    async fn keyset_pages_cover_ties_once() {
+        // Every issue has times_seen 1: the id must break the ties for the cursor to be exact.
+        let (_dir, store, query) = assigned_store().await;
+        let mut query = IssueQuery { sort: IssueSort::Freq, limit: 2, ..query };
+        let mut seen = Vec::new();
+        loop {
+            let page = store.list_issues(&query).await.expect("page");
+            let Some(last) = page.last() else { break };
+            query.cursor =
+                Some(IssueCursor { value: last.times_seen, id: last.id, is_prev: false });
+            seen.extend(page.iter().map(|i| i.id));
+        }
+        assert_eq!(seen.len(), 5);
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest id first: {seen:?}");
+        // And back: the page before the third issue is the first two, nearest first.
+        query.cursor = Some(IssueCursor { value: 1, id: seen[2], is_prev: true });
+        let before: Vec<i64> =
+            store.list_issues(&query).await.expect("page").iter().map(|i| i.id).collect();
+        assert_eq!(before, [seen[1], seen[0]]);
+    }
 }

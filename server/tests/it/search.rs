@@ -1,0 +1,382 @@
+//! Sentry's issue search, sort and pagination through the HTTP API, on issues made from real
+//! SDK events with different releases, environments, levels, tags and users.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+
+use crate::common::TestServer;
+
+/// One event to send with the official SDK.
+struct Send {
+    message: &'static str,
+    release: &'static str,
+    environment: &'static str,
+    level: sentry::Level,
+    tags: &'static [(&'static str, &'static str)],
+    user: Option<(&'static str, &'static str)>,
+    /// How long ago it happened (`None`: now).
+    ago: Option<Duration>,
+}
+
+fn send(dsn: &str, event: &Send) {
+    let mut options = sentry::ClientOptions::default();
+    options.dsn = Some(dsn.parse().expect("valid DSN"));
+    options.release = Some(event.release.into());
+    options.environment = Some(event.environment.into());
+    let client = std::sync::Arc::new(sentry::Client::from(sentry::apply_defaults(options)));
+    let user = event.user.map(|(kind, value)| match kind {
+        "id" => sentry::User { id: Some(value.into()), ..Default::default() },
+        _ => sentry::User { email: Some(value.into()), ..Default::default() },
+    });
+    let sdk_event = sentry::protocol::Event {
+        message: Some(event.message.into()),
+        level: event.level,
+        tags: event.tags.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+        user,
+        timestamp: SystemTime::now() - event.ago.unwrap_or_default(),
+        ..Default::default()
+    };
+    client.capture_event(sdk_event, None);
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+}
+
+/// A server with four issues: three in project `backend`, one in `frontend`.
+///
+/// | issue | release | env | level | tags | users | events |
+/// |---|---|---|---|---|---|---|
+/// | alpha | backend@1.0.0 | production | error | server=web-1 | id:1,2,3 | 4 (first and last) |
+/// | beta | backend@2.0.0 | staging | warning | server=web-2 | b@example.com, id:7 | 5 |
+/// | gamma | backend@2.0.0 | production | info | – | – | 1, three days ago |
+/// | delta | frontend@1.0.0 | production | fatal | browser=Firefox 120 | id:9 | 1 |
+async fn seeded() -> (TestServer, String, i64) {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let backend = server.create_project(&token, "Backend").await;
+    let frontend = server.create_project(&token, "Frontend").await;
+    let frontend_id: i64 =
+        frontend.rsplit('/').next().and_then(|id| id.parse().ok()).expect("project id");
+    let alpha = |user: &'static str| Send {
+        message: "alpha database timeout",
+        release: "backend@1.0.0",
+        environment: "production",
+        level: sentry::Level::Error,
+        tags: &[("server", "web-1")],
+        user: Some(("id", user)),
+        ago: None,
+    };
+    let beta = |user: (&'static str, &'static str)| Send {
+        message: "beta cache miss",
+        release: "backend@2.0.0",
+        environment: "staging",
+        level: sentry::Level::Warning,
+        tags: &[("server", "web-2")],
+        user: Some(user),
+        ago: None,
+    };
+    let gamma = Send {
+        message: "gamma parse failure",
+        release: "backend@2.0.0",
+        environment: "production",
+        level: sentry::Level::Info,
+        tags: &[],
+        user: None,
+        ago: Some(Duration::from_secs(3 * 86_400)),
+    };
+    let delta = Send {
+        message: "delta render crash",
+        release: "frontend@1.0.0",
+        environment: "production",
+        level: sentry::Level::Fatal,
+        tags: &[("browser", "Firefox 120")],
+        user: Some(("id", "9")),
+        ago: None,
+    };
+    tokio::task::spawn_blocking(move || {
+        for user in ["1", "2", "3"] {
+            send(&backend, &alpha(user));
+        }
+        for user in [
+            ("email", "b@example.com"),
+            ("email", "b@example.com"),
+            ("email", "b@example.com"),
+            ("id", "7"),
+            ("id", "7"),
+        ] {
+            send(&backend, &beta(user));
+        }
+        send(&backend, &gamma);
+        send(&frontend, &delta);
+        // Alpha again: first seen first, last seen last.
+        send(&backend, &alpha("1"));
+    })
+    .await
+    .expect("SDK thread");
+    server.wait_for_issues(&token, |issues| issues.len() == 4).await;
+    (server, token, frontend_id)
+}
+
+/// A GET with its status, body and headers.
+async fn fetch(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+) -> (u16, Value, BTreeMap<String, String>) {
+    let url =
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", server.url) };
+    let response = server.http.get(url).bearer_auth(token).send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    (status, response.json().await.unwrap_or(Value::Null), headers)
+}
+
+/// The short names (first word of the title) of the issues a list answers, in order.
+async fn names(server: &TestServer, token: &str, path: &str) -> Vec<String> {
+    let (status, body, _) = fetch(server, token, path).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body.as_array()
+        .expect("a list")
+        .iter()
+        .map(|issue| {
+            issue["title"].as_str().and_then(|t| t.split(' ').next()).unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+fn q(query: &str) -> String {
+    let encoded: String = form_urlencoded_pairs(&[("query", query)]);
+    format!("/api/0/organizations/cairn/issues/?{encoded}")
+}
+
+fn form_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let value: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_filters_return_exactly_the_matching_issues() {
+    let (server, token, frontend_id) = seeded().await;
+    let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+    let day_ago = day_ago.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let cases: Vec<(String, &[&str])> = vec![
+        (q("release:backend@2.0.0"), &["beta", "gamma"]),
+        (q("release:backend@*"), &["alpha", "beta", "gamma"]),
+        (q("!release:backend@2.0.0"), &["alpha", "delta"]),
+        (q("release:[backend@1.0.0, frontend@1.0.0]"), &["alpha", "delta"]),
+        (q("environment:production"), &["alpha", "delta", "gamma"]),
+        (q("level:[warning, fatal]"), &["beta", "delta"]),
+        (q("level:error"), &["alpha"]),
+        (q("server:web-1"), &["alpha"]),
+        (q("has:server"), &["alpha", "beta"]),
+        (q("!has:server"), &["delta", "gamma"]),
+        (q(r#"browser:"Firefox 120""#), &["delta"]),
+        (q("browser:firefox*"), &["delta"]),
+        (q("user.email:b@example.com"), &["beta"]),
+        (q("user.id:[1, 9]"), &["alpha", "delta"]),
+        (q("has:user !user.id:7"), &["alpha", "delta"]),
+        (q("timesSeen:>3"), &["alpha", "beta"]),
+        (q("timesSeen:1"), &["delta", "gamma"]),
+        (q("timesSeen:<=4 timesSeen:>=2"), &["alpha"]),
+        (q("firstSeen:-24h"), &["alpha", "beta", "delta"]),
+        (q("age:-24h"), &["alpha", "beta", "delta"]),
+        (q("firstSeen:+1d"), &["gamma"]),
+        (q("lastSeen:-1h"), &["alpha", "beta", "delta"]),
+        (q("lastSeen:<-2d"), &["gamma"]),
+        (q(&format!("firstSeen:<{day_ago}")), &["gamma"]),
+        (q(&format!("lastSeen:>={day_ago}")), &["alpha", "beta", "delta"]),
+        (q("cache miss"), &["beta"]),
+        (q(r#""parse failure""#), &["gamma"]),
+        (q("gam*fail"), &["gamma"]),
+        (q("!cache"), &["alpha", "delta", "gamma"]),
+        (q("is:unresolved release:backend@2.0.0 level:info"), &["gamma"]),
+        (q("is:unassigned"), &["alpha", "beta", "delta", "gamma"]),
+        (q("is:assigned"), &[]),
+        (q("assigned:none"), &["alpha", "beta", "delta", "gamma"]),
+        (q("assigned:me"), &[]),
+        (q("bookmarks:me"), &[]),
+        (q("is:for_review"), &["alpha", "beta", "delta", "gamma"]),
+        (q(""), &["alpha", "beta", "delta", "gamma"]),
+        ("/api/0/organizations/cairn/issues/?environment=staging".into(), &["beta"]),
+        (
+            "/api/0/organizations/cairn/issues/?environment=staging&environment=production&query=level:info"
+                .into(),
+            &["gamma"],
+        ),
+        (format!("/api/0/organizations/cairn/issues/?project={frontend_id}"), &["delta"]),
+        ("/api/0/organizations/cairn/issues/?project=-1".into(), &["alpha", "beta", "delta", "gamma"]),
+        ("/api/0/projects/cairn/frontend/issues/".into(), &["delta"]),
+        ("/api/0/projects/cairn/backend/issues/?query=level:info".into(), &["gamma"]),
+        ("/api/0/organizations/cairn/issues/?statsPeriod=24h".into(), &["alpha", "beta", "delta"]),
+        ("/api/0/organizations/cairn/issues/?statsPeriod=14d".into(), &["alpha", "beta", "delta", "gamma"]),
+        (
+            format!(
+                "/api/0/organizations/cairn/issues/?statsPeriod=&start=2000-01-01T00:00:00&end={day_ago}"
+            ),
+            &["gamma"],
+        ),
+    ];
+    for (path, expected) in cases {
+        assert_eq!(sorted(names(&server, &token, &path).await), expected, "{path}");
+    }
+
+    // Status: the default query is `is:unresolved`; an empty query is no filter.
+    let (_, gamma, _) = fetch(&server, &token, &q("gamma")).await;
+    let gamma_id = gamma[0]["id"].as_str().expect("id").to_owned();
+    let (status, _) = server
+        .put(&format!("/api/0/issues/{gamma_id}/"), &token, json!({"status": "resolved"}))
+        .await;
+    assert_eq!(status, 200);
+    let default = "/api/0/organizations/cairn/issues/";
+    assert_eq!(sorted(names(&server, &token, default).await), ["alpha", "beta", "delta"]);
+    assert_eq!(names(&server, &token, &q("is:resolved")).await, ["gamma"]);
+    assert_eq!(names(&server, &token, &q("!is:unresolved")).await, ["gamma"]);
+    assert_eq!(
+        sorted(names(&server, &token, &q("is:for_review")).await),
+        ["alpha", "beta", "delta"]
+    );
+    assert_eq!(sorted(names(&server, &token, &q("")).await), ["alpha", "beta", "delta", "gamma"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sort_orders_and_pagination_visit_every_issue_once() {
+    let (server, token, _) = seeded().await;
+    let base = "/api/0/organizations/cairn/issues/?query=";
+    let orders: [(&str, [&str; 4]); 6] = [
+        ("", ["alpha", "delta", "beta", "gamma"]),
+        ("&sort=date", ["alpha", "delta", "beta", "gamma"]),
+        ("&sort=priority", ["alpha", "delta", "beta", "gamma"]),
+        ("&sort=new", ["delta", "beta", "alpha", "gamma"]),
+        ("&sort=freq", ["beta", "alpha", "delta", "gamma"]),
+        ("&sort=user", ["alpha", "beta", "delta", "gamma"]),
+    ];
+    for (sort, expected) in orders {
+        let path = format!("{base}{sort}");
+        assert_eq!(names(&server, &token, &path).await, expected, "{path}");
+
+        // Page by page, following the Link header's next cursor.
+        for limit in [1, 3] {
+            let mut url = format!("{}{path}&limit={limit}", server.url);
+            let mut seen = Vec::new();
+            let mut pages = 0;
+            loop {
+                let (status, body, headers) = fetch(&server, &token, &url).await;
+                assert_eq!(status, 200, "{url}: {body}");
+                assert_eq!(headers.get("x-hits").map(String::as_str), Some("4"));
+                let link = headers.get("link").expect("a Link header").clone();
+                let (previous, next) = parse_link(&link);
+                if pages == 0 {
+                    assert!(
+                        link.contains(r#"rel="previous"; results="false"; cursor="0:0:1""#),
+                        "{link}"
+                    );
+                } else {
+                    assert_eq!(previous.1, "true", "{link}");
+                }
+                for issue in body.as_array().expect("a list") {
+                    let title = issue["title"].as_str().unwrap_or_default();
+                    seen.push(title.split(' ').next().unwrap_or_default().to_owned());
+                }
+                pages += 1;
+                assert!(pages <= 5, "pagination does not end: {seen:?}");
+                if next.1 == "false" {
+                    break;
+                }
+                url = next.0;
+            }
+            assert_eq!(seen, expected, "{path} limit {limit}");
+            assert_eq!(pages, 4usize.div_ceil(limit), "{path} limit {limit}");
+        }
+    }
+
+    // The second page's previous link leads back to the first page.
+    let first = format!("{}{base}&sort=freq&limit=2", server.url);
+    let (_, _, headers) = fetch(&server, &token, &first).await;
+    let (_, next) = parse_link(&headers["link"]);
+    let (_, page2, headers) = fetch(&server, &token, &next.0).await;
+    assert_eq!(page2.as_array().map(Vec::len), Some(2));
+    let (previous, _) = parse_link(&headers["link"]);
+    let (_, page1, headers) = fetch(&server, &token, &previous.0).await;
+    let titles: Vec<&str> =
+        page1.as_array().expect("list").iter().filter_map(|i| i["title"].as_str()).collect();
+    assert_eq!(titles, ["beta cache miss", "alpha database timeout"]);
+    let (previous, next) = parse_link(&headers["link"]);
+    assert_eq!(previous.1, "false", "nothing before the first page");
+    assert_eq!(next.1, "true");
+
+    // Following the first page's previous link anyway: an empty page that leads to the start.
+    let (status, body, headers) = fetch(&server, &token, &previous.0).await;
+    assert_eq!((status, body), (200, json!([])));
+    let (previous, next) = parse_link(&headers["link"]);
+    assert_eq!((previous.1.as_str(), next.1.as_str()), ("false", "true"));
+    let (_, body, _) = fetch(&server, &token, &next.0).await;
+    assert_eq!(body.as_array().map(Vec::len), Some(2));
+}
+
+/// `(url, results)` of the previous and next links of a Sentry `Link` header.
+fn parse_link(header: &str) -> ((String, String), (String, String)) {
+    let mut links = header.split(", <").map(|part| {
+        let url = part.trim_start_matches('<').split('>').next().unwrap_or_default().to_owned();
+        let results = part
+            .split("results=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        (url, results)
+    });
+    let previous = links.next().expect("previous link");
+    let next = links.next().expect("next link");
+    assert!(header.contains("rel=\"previous\"") && header.contains("rel=\"next\""), "{header}");
+    (previous, next)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_searches_and_parameters_are_400_naming_the_fault() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let cases: [(String, &str); 11] = [
+        (q("is:bogus"), "is:bogus"),
+        (q("firstSeen:yesterday"), "firstSeen:yesterday"),
+        (q("timesSeen:>many"), "timesSeen:>many"),
+        (q("assigned:bob"), "assigned:bob"),
+        (q(r#"release:"unterminated"#), "Unterminated quote"),
+        (q("level:[error"), "Unterminated list"),
+        ("/api/0/organizations/cairn/issues/?sort=trending".into(), "sort"),
+        ("/api/0/organizations/cairn/issues/?cursor=abc".into(), "cursor"),
+        ("/api/0/organizations/cairn/issues/?statsPeriod=forever".into(), "statsPeriod"),
+        ("/api/0/organizations/cairn/issues/?bogus=1".into(), "bogus"),
+        ("/api/0/projects/cairn/internal/issues/?project=1".into(), "project"),
+    ];
+    for (path, fault) in cases {
+        let (status, body, _) = fetch(&server, &token, &path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(fault), "{path}: {detail:?} should name {fault:?}");
+    }
+    let (status, _, _) = fetch(&server, &token, "/api/0/projects/cairn/nope/issues/").await;
+    assert_eq!(status, 404);
+}
