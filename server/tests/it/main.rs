@@ -10,3 +10,4 @@ mod durability;
 mod ingest;
 mod sdk_crate;
 mod sdk_fixtures;
+mod sentry_cli;
