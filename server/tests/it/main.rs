@@ -12,3 +12,4 @@ mod ingest;
 mod sdk_crate;
 mod sdk_fixtures;
 mod sentry_cli;
+mod snapshots;
