@@ -1,5 +1,6 @@
-//! The authorization matrix: every route of `/api/0/` × every kind of caller → the expected
-//! status, and refused answers that leak nothing of the organization they refused.
+//! The authorization matrix: every route of `/api/0/` × every kind of caller (tokens and a
+//! dashboard session) → the expected status, and refused answers that leak nothing of the
+//! organization they refused.
 //!
 //! Adding a route means adding one row to [`rows`]; a test reads the router's source and fails
 //! when a route or method has no row.
@@ -192,6 +193,8 @@ enum Caller {
     /// Owner of another organization, not a member of `cairn`.
     OtherOrganization,
     Role(Role),
+    /// A member logged in to the dashboard: the session cookie instead of a token.
+    MemberSession,
     /// The owner's token with only the scope the route needs.
     TokenWithScope,
     /// The owner's token with every scope but the one the route needs.
@@ -205,6 +208,7 @@ const CALLERS: &[Caller] = &[
     Caller::Role(Role::Admin),
     Caller::Role(Role::Manager),
     Caller::Role(Role::Owner),
+    Caller::MemberSession,
     Caller::TokenWithScope,
     Caller::TokenWithoutScope,
 ];
@@ -215,6 +219,7 @@ impl Access {
         match (self, caller) {
             (Access::Public(status), _) => status,
             (_, Caller::Anonymous) => 401,
+            (_, Caller::MemberSession) => self.expected(Caller::Role(Role::Member)),
             (Access::AnyUser(status), _) => status,
             (Access::Scope { ok, .. }, Caller::TokenWithScope) => ok,
             (Access::Scope { min_role, ok, .. }, Caller::Role(role)) if role >= min_role => ok,
@@ -235,6 +240,8 @@ struct Fixture {
     admin: String,
     manager: String,
     other: String,
+    /// `cairn_session=...` of the member.
+    member_session: String,
     project_id: String,
     public_key: String,
     /// An issue and its event that survive the whole test (no fresh row touches them).
@@ -277,12 +284,14 @@ impl Fixture {
             admin,
             manager,
             other,
+            member_session: String::new(),
             project_id,
             public_key,
             issue_id: String::new(),
             event_id: String::new(),
         };
         (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
+        fixture.member_session = fixture.login("member@example.com").await;
         fixture
     }
 
@@ -311,6 +320,25 @@ impl Fixture {
         assert_eq!(status, 200, "{stored}");
         let issue_id = stored["groupID"].as_str().expect("groupID").to_owned();
         (issue_id, event_id)
+    }
+
+    /// Logs in through the API as the dashboard does; returns the `cairn_session=...` pair.
+    async fn login(&self, email: &str) -> String {
+        let response = self
+            .server
+            .http
+            .post(format!("{}/api/0/auth/login/", self.server.url))
+            .json(&json!({"username": email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{email} logs in");
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie");
+        set_cookie.split(';').next().expect("cookie pair").to_owned()
     }
 
     /// A token of the owner with exactly `scopes`.
@@ -355,8 +383,19 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         };
         for &caller in CALLERS {
             n += 1;
+            let mut cookie = None;
             let token = match caller {
                 Caller::Anonymous => None,
+                Caller::MemberSession => {
+                    // Logging out ends the session: that row gets a session of its own.
+                    let logout = row.method == Method::DELETE && row.path == "/api/0/auth/";
+                    cookie = Some(if logout {
+                        fixture.login("member@example.com").await
+                    } else {
+                        fixture.member_session.clone()
+                    });
+                    None
+                }
                 Caller::OtherOrganization => Some(fixture.other.clone()),
                 Caller::Role(Role::Member) => Some(fixture.member.clone()),
                 Caller::Role(Role::Admin) => Some(fixture.admin.clone()),
@@ -404,6 +443,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 server.http.request(row.method.clone(), format!("{}{path}", server.url));
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
+            }
+            if let Some(cookie) = &cookie {
+                request = request.header("cookie", cookie);
             }
             if let Some(body) = (row.body)(n) {
                 request = request.json(&body);
