@@ -48,7 +48,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sentry_cli_info_and_projects_list() {
+async fn sentry_cli_info_and_organization_and_project_lists() {
     let server = TestServer::start();
     let owner = server.owner_token("owner@example.com", "correct horse battery");
     for name in ["Backend", "Web App"] {
@@ -88,6 +88,14 @@ async fn sentry_cli_info_and_projects_list() {
             "project {slug} is listed: {stdout}"
         );
     }
+
+    let orgs = sentry_cli(&server, &reader, &["organizations", "list"]);
+    let stdout = text(&orgs.stdout);
+    assert!(orgs.status.success(), "organizations list failed: {stdout}{}", text(&orgs.stderr));
+    assert!(
+        stdout.lines().any(|line| line.split('|').any(|cell| cell.trim() == "cairn")),
+        "organization cairn is listed: {stdout}"
+    );
 
     // The same command with a token that is not Cairn's fails: the test above is not passing
     // because sentry-cli ignores the answers.
