@@ -25,8 +25,9 @@ fn sentry_cli_path() -> PathBuf {
 fn sentry_cli(server: &TestServer, token: &str, args: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("temporary home");
     let mut command = Command::new(sentry_cli_path());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SENTRY") {
+    // vars_os: `vars()` would panic on a variable that is not UTF-8.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SENTRY") {
             command.env_remove(name);
         }
     }
