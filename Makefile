@@ -32,8 +32,10 @@ dashboard: setup ## Build the dashboard into dist/ (Trunk, release)
 server: ## Build the cairn binary (release)
 	cargo build --release -p cairn-server
 
+# INSTA_UPDATE=no: a missing or changed snapshot (server/tests/it/snapshots/) fails the run
+# instead of being written as a .snap.new next to it.
 test-server: ## Unit and integration tests of the server (needs dist/ and chromium for the browser tests)
-	cargo test $(NATIVE)
+	INSTA_UPDATE=no cargo test $(NATIVE)
 
 test-dashboard: ## Component tests of the dashboard in headless Chromium (wasm-bindgen-test)
 	cargo test -p cairn-dashboard --target wasm32-unknown-unknown

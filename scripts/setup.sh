@@ -2,7 +2,8 @@
 # Installs what building (and, with --browser, testing) Cairn needs, skipping what is present.
 # Run by `make run` and `make test`; safe to run again.
 #
-#   scripts/setup.sh            wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   scripts/setup.sh            wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen),
+#                               sentry-cli (npm, for the tests)
 #   scripts/setup.sh --browser  also Debian's chromium and chromium-driver, OpenSSL headers
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,14 +47,19 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $WB_VERSION"; th
     cargo install wasm-bindgen-cli --version "$WB_VERSION" --locked
 fi
 
-# wasm-opt shrinks the dashboard. Debian's binaryen (108) breaks the app, so the npm build of
-# binaryen 132 is used, from node_modules (see Trunk.toml).
-if ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 132"; then
+# Node tools, from package-lock.json: wasm-opt shrinks the dashboard (Debian's binaryen 108
+# breaks the app, so the npm build of binaryen 132 is used, see Trunk.toml), and sentry-cli is a
+# real API client for the integration tests. sentry-cli's binary comes in its optional dependency
+# @sentry/cli-linux-x64; SENTRYCLI_SKIP_DOWNLOAD=1 keeps its postinstall from trying its fallback
+# download (only registries are reachable here), so a missing binary shows up as a failing test.
+SENTRY_CLI_VERSION="$(node -p 'require("./package.json").devDependencies["@sentry/cli"]' 2>/dev/null || true)"
+if ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 132" \
+    || ! node_modules/.bin/sentry-cli --version 2>/dev/null | grep -qx "sentry-cli $SENTRY_CLI_VERSION"; then
     if ! command -v npm >/dev/null; then
         apt_install nodejs npm
     fi
-    say "installing wasm-opt (npm binaryen 132)"
-    npm ci --no-audit --no-fund --loglevel=error
+    say "installing the node tools (npm binaryen 132, sentry-cli)"
+    SENTRYCLI_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 
 if [ "${1:-}" = "--browser" ]; then

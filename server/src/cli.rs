@@ -1,4 +1,4 @@
-//! The `cairn` command line: `serve`, `migrate`, `createuser`, `createtoken`.
+//! The `cairn` command line: `serve`, `migrate`, `createuser`, `createtoken`, `createorg`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,6 +36,24 @@ enum Command {
         /// Make the user an instance administrator and owner of the default organization.
         #[arg(long)]
         superuser: bool,
+        /// Organization (slug) the user joins; default: the default organization.
+        #[arg(long)]
+        organization: Option<String>,
+        /// Role in that organization: owner, manager, admin or member (default: owner for a
+        /// superuser, member otherwise).
+        #[arg(long)]
+        role: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Create another organization with a team of the same slug and a project with a DSN.
+    Createorg {
+        /// Slug (and name) of the organization and of its team.
+        #[arg(long)]
+        slug: String,
+        /// Slug (and name) of its first project.
+        #[arg(long, default_value = "internal")]
+        project: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -62,9 +80,14 @@ pub async fn run() -> anyhow::Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
-        Command::Createuser { email, password, superuser, database } => {
+        Command::Createuser { email, password, superuser, organization, role, database } => {
             let store = open_store(&database).await?;
-            createuser(&store, &email, &password, superuser).await
+            let membership = Membership { organization, role };
+            createuser(&store, &email, &password, superuser, membership).await
+        }
+        Command::Createorg { slug, project, database } => {
+            let store = open_store(&database).await?;
+            createorg(&store, &slug, &project).await
         }
         Command::Createtoken { email, scopes, database } => {
             let store = open_store(&database).await?;
@@ -163,12 +186,33 @@ async fn shutdown_signal() {
     }
 }
 
+/// Where `createuser` puts the new user.
+struct Membership {
+    organization: Option<String>,
+    role: Option<String>,
+}
+
 async fn createuser<S: Store>(
     store: &S,
     email: &str,
     password: &str,
     superuser: bool,
+    membership: Membership,
 ) -> anyhow::Result<()> {
+    let role = membership.role.unwrap_or_else(|| if superuser { "owner" } else { "member" }.into());
+    // Checked before anything is written, so a typo leaves no user without an organization.
+    if auth::role_scopes(&role).is_empty() {
+        bail!("unknown role {role:?}; roles: owner manager admin member");
+    }
+    let default_org = store.ensure_default_organization(&config::defaults()).await?;
+    let org = match membership.organization {
+        None => default_org,
+        Some(slug) => match store.organization_by_slug(&slug).await {
+            Ok(org) => org,
+            Err(StoreError::NotFound) => bail!("no organization {slug:?}"),
+            Err(err) => return Err(err.into()),
+        },
+    };
     let email = crate::endpoints::api::validate_email(email).map_err(|e| anyhow::anyhow!("{e}"))?;
     crate::endpoints::api::validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password_hash = auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -185,9 +229,7 @@ async fn createuser<S: Store>(
         Err(StoreError::Conflict(_)) => bail!("a user with the email {email} already exists"),
         Err(err) => return Err(err.into()),
     };
-    let org = store.ensure_default_organization(&config::defaults()).await?;
-    let role = if superuser { "owner" } else { "member" };
-    store.add_member(org.id, user.id, role).await?;
+    store.add_member(org.id, user.id, &role).await?;
     println!("Created user {email} ({role} of organization {:?}).", org.slug);
     Ok(())
 }
@@ -220,4 +262,31 @@ async fn createtoken<S: Store>(store: &S, email: &str, scopes: Vec<String>) -> a
         .await?;
     println!("{token}");
     Ok(())
+}
+
+async fn createorg<S: Store>(store: &S, slug: &str, project: &str) -> anyhow::Result<()> {
+    let seed = crate::store::Defaults {
+        organization: slug.to_owned(),
+        team: slug.to_owned(),
+        project: project.to_owned(),
+    };
+    for (what, value) in [("organization", slug), ("project", project)] {
+        let valid = !value.is_empty()
+            && value.len() <= 50
+            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid {
+            bail!("{what} slug {value:?}: use 1-50 lower-case letters, digits and dashes");
+        }
+    }
+    match store.create_organization(&seed).await {
+        Ok(org) => {
+            println!(
+                "Created organization {:?} with team {slug:?} and project {project:?}.",
+                org.slug
+            );
+            Ok(())
+        }
+        Err(StoreError::Conflict(_)) => bail!("an organization {slug:?} already exists"),
+        Err(err) => Err(err.into()),
+    }
 }

@@ -50,6 +50,8 @@ pub fn organization(row: &OrganizationRow) -> Organization {
         slug: row.slug.clone(),
         name: row.name.clone(),
         date_created: ms_to_datetime(row.date_created),
+        is_early_adopter: false,
+        require_2fa: false,
     }
 }
 

@@ -135,6 +135,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         defaults: &Defaults,
     ) -> impl Future<Output = StoreResult<OrganizationRow>> + Send;
+    /// Creates another organization with a team and a project (with a DSN key), named as in
+    /// `seed`; `Conflict` if the organization slug is taken.
+    fn create_organization(
+        &self,
+        seed: &Defaults,
+    ) -> impl Future<Output = StoreResult<OrganizationRow>> + Send;
     /// Adds a user to an organization with a role (and to all its teams, for now).
     fn add_member(
         &self,

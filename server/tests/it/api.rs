@@ -322,3 +322,18 @@ async fn api_tokens_are_managed_from_a_dashboard_session_only() {
         .expect("sent");
     assert_eq!(again.status().as_u16(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openapi_description_is_served_to_anyone() {
+    let server = TestServer::start();
+    for path in ["/api/0/openapi.json", "/api/0/openapi.json/"] {
+        let response = server.http.get(format!("{}{path}", server.url)).send().await.expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok());
+        assert_eq!(content_type, Some("application/json"));
+        let doc: Value = response.json().await.expect("json");
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["paths"]["/api/0/organizations/{org}/issues/"]["get"].is_object());
+        assert!(doc["components"]["securitySchemes"]["bearerToken"].is_object());
+    }
+}

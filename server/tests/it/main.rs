@@ -3,6 +3,7 @@
 //! `sentry` crate as the client and headless Chromium for the dashboard.
 
 mod api;
+mod authz;
 mod bad_input;
 mod browser;
 mod common;
@@ -12,4 +13,6 @@ mod members;
 mod sdk_crate;
 mod sdk_fixtures;
 mod search;
+mod sentry_cli;
+mod snapshots;
 mod triage;

@@ -15,6 +15,13 @@ pub struct Organization {
     pub name: String,
     /// When it was created.
     pub date_created: DateTime<Utc>,
+    /// Sentry's early-adopter flag: always false (sentry-cli's `organizations list` requires it).
+    #[serde(default)]
+    pub is_early_adopter: bool,
+    /// Whether members must use two-factor authentication: Cairn has none yet, so false
+    /// (sentry-cli's `organizations list` requires the field).
+    #[serde(default, rename = "require2FA")]
+    pub require_2fa: bool,
 }
 
 /// A team (`GET /api/0/organizations/{org}/teams/`).

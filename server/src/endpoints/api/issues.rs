@@ -322,7 +322,7 @@ async fn issue_page<S: Store>(
             issue
         })
         .collect();
-    add_viewer_state(&state, identity.user.id, &mut body).await?;
+    add_viewer_state(state, identity.user.id, &mut body).await?;
     let mut response = AppJson(body).into_response();
     let headers = response.headers_mut();
     if let Ok(link) = HeaderValue::from_str(&link) {

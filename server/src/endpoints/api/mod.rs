@@ -12,6 +12,7 @@ pub use account::{validate_email, validate_password};
 mod issues;
 mod keys;
 mod members;
+mod openapi;
 mod organizations;
 mod tags;
 mod teams;
@@ -32,6 +33,7 @@ use crate::store::{OrganizationRow, Store, StoreError};
 pub fn router<S: Store>() -> Router<AppState<S>> {
     Router::new()
         .route("/api/0", get(account::index::<S>))
+        .route("/api/0/openapi.json", get(openapi::openapi))
         .route("/api/0/setup", get(account::setup_status::<S>).post(account::setup::<S>))
         .route("/api/0/auth/login", post(account::login::<S>))
         .route("/api/0/auth", axum::routing::delete(account::logout::<S>))

@@ -470,36 +470,15 @@ impl Store for SqliteStore {
         if let Some(row) = existing {
             return Ok(organization_from_row(&row));
         }
-        let now = now_ms();
-        let org = sqlx::query(
-            "INSERT INTO organizations (slug, name, date_created) VALUES ($1, $2, $3) RETURNING *",
-        )
-        .bind(&defaults.organization)
-        .bind(&defaults.organization)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let org = organization_from_row(&org);
-        let team_id: i64 = sqlx::query_scalar(
-            "INSERT INTO teams (organization_id, slug, name, date_created) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(org.id)
-        .bind(&defaults.team)
-        .bind(&defaults.team)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let project = NewProject {
-            organization_id: org.id,
-            team_id,
-            slug: defaults.project.clone(),
-            name: defaults.project.clone(),
-            platform: None,
-            public_key: crate::auth::random_hex(16),
-            secret_key: crate::auth::random_hex(16),
-        };
-        insert_project(&mut tx, &project, now).await?;
+        let org = insert_organization(&mut tx, defaults).await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_organization(&self, seed: &Defaults) -> StoreResult<OrganizationRow> {
+        let mut tx = self.writes.begin().await?;
+        let org = insert_organization(&mut tx, seed).await?;
         tx.commit().await?;
         Ok(org)
     }
@@ -2152,6 +2131,44 @@ async fn store_one_event(
     .execute(&mut *tx)
     .await?;
     Ok((issue_id, true))
+}
+
+/// Inserts an organization with its team and a project (with a DSN key), named as in `seed`.
+async fn insert_organization(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    seed: &Defaults,
+) -> StoreResult<OrganizationRow> {
+    let now = now_ms();
+    let org = sqlx::query(
+        "INSERT INTO organizations (slug, name, date_created) VALUES ($1, $2, $3) RETURNING *",
+    )
+    .bind(&seed.organization)
+    .bind(&seed.organization)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let org = organization_from_row(&org);
+    let team_id: i64 = sqlx::query_scalar(
+        "INSERT INTO teams (organization_id, slug, name, date_created) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(org.id)
+    .bind(&seed.team)
+    .bind(&seed.team)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let project = NewProject {
+        organization_id: org.id,
+        team_id,
+        slug: seed.project.clone(),
+        name: seed.project.clone(),
+        platform: None,
+        public_key: crate::auth::random_hex(16),
+        secret_key: crate::auth::random_hex(16),
+    };
+    insert_project(tx, &project, now).await?;
+    Ok(org)
 }
 
 #[cfg(test)]

@@ -1,0 +1,526 @@
+//! The authorization matrix: every route of `/api/0/` × every kind of caller (tokens and a
+//! dashboard session) → the expected status, and refused answers that leak nothing of the
+//! organization they refused.
+//!
+//! Adding a route means adding one row to [`rows`]; a test reads the router's source and fails
+//! when a route or method has no row.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::common::TestServer;
+
+/// Roles in Sentry's order: each grants at least what the previous one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Role {
+    Member,
+    Admin,
+    Manager,
+    Owner,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// Anyone, logged in or not, gets this status (documents, set-up, login).
+    Public(u16),
+    /// Any authenticated user gets this status; anonymous callers get 401.
+    AnyUser(u16),
+    /// Members of the organization whose role is at least `min_role`, and tokens with `scope`,
+    /// get `ok`; everyone else 403, anonymous callers 401.
+    Scope { scope: &'static str, min_role: Role, ok: u16 },
+    /// Like `Scope` for members, but only the resource's author gets `ok`, whatever the role;
+    /// the fixtures' author is the owner.
+    Author { scope: &'static str, ok: u16 },
+}
+
+/// One route and method, with what it needs.
+struct Row {
+    method: Method,
+    /// The router's path with Sentry's trailing slash; placeholders are filled per request.
+    path: &'static str,
+    access: Access,
+    /// The JSON body of the request, if any (`n` makes names unique across requests).
+    body: fn(n: usize) -> Option<Value>,
+    /// The row destroys what it names (an issue, a comment): each request gets a new one.
+    fresh: bool,
+}
+
+fn none(_: usize) -> Option<Value> {
+    None
+}
+
+fn row(method: Method, path: &'static str, access: Access) -> Row {
+    Row { method, path, access, body: none, fresh: false }
+}
+
+fn scope(scope: &'static str, min_role: Role, ok: u16) -> Access {
+    Access::Scope { scope, min_role, ok }
+}
+
+/// The matrix. Sentry's default roles: members read and triage events, admins also change
+/// projects.
+fn rows() -> Vec<Row> {
+    use Role::*;
+    let read = |s| scope(s, Member, 200);
+    vec![
+        row(Method::GET, "/api/0/", Access::Public(200)),
+        row(Method::GET, "/api/0/openapi.json", Access::Public(200)),
+        row(Method::GET, "/api/0/setup/", Access::Public(200)),
+        Row {
+            // Set-up is over once a user exists, whoever asks.
+            body: |_| {
+                Some(json!({"email": "new@example.com", "password": "correct horse battery"}))
+            },
+            ..row(Method::POST, "/api/0/setup/", Access::Public(403))
+        },
+        Row {
+            // An email of its own per request: logins are throttled per email after a few
+            // failures, which would turn this row's answer into 429.
+            body: |n| {
+                Some(json!({"username": format!("nobody{n}@example.com"), "password": "wrong"}))
+            },
+            ..row(Method::POST, "/api/0/auth/login/", Access::Public(400))
+        },
+        row(Method::DELETE, "/api/0/auth/", Access::AnyUser(204)),
+        row(Method::GET, "/api/0/organizations/", Access::AnyUser(200)),
+        row(Method::GET, "/api/0/organizations/{org}/", read("org:read")),
+        row(Method::GET, "/api/0/organizations/{org}/teams/", read("team:read")),
+        row(Method::GET, "/api/0/organizations/{org}/projects/", read("project:read")),
+        row(Method::GET, "/api/0/organizations/{org}/issues/", read("event:read")),
+        row(Method::GET, "/api/0/organizations/{org}/issues/{issue_id}/", read("event:read")),
+        Row {
+            body: |_| Some(json!({"status": "resolved"})),
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/issues/{issue_id}/",
+                scope("event:write", Member, 200),
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/organizations/{org}/issues/{issue_id}/",
+                scope("event:admin", Member, 202),
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/events/",
+            read("event:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/events/{event}/",
+            read("event:read"),
+        ),
+        row(Method::GET, "/api/0/issues/{issue_id}/events/", read("event:read")),
+        row(Method::GET, "/api/0/issues/{issue_id}/tags/", read("event:read")),
+        row(Method::GET, "/api/0/issues/{issue_id}/tags/{key}/", read("event:read")),
+        row(Method::GET, "/api/0/issues/{issue_id}/tags/{key}/values/", read("event:read")),
+        row(Method::GET, "/api/0/organizations/{org}/issues/{issue_id}/tags/", read("event:read")),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/tags/{key}/",
+            read("event:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/tags/{key}/values/",
+            read("event:read"),
+        ),
+        row(Method::GET, "/api/0/issues/{issue_id}/comments/", read("event:read")),
+        Row {
+            body: |n| Some(json!({"text": format!("comment {n}")})),
+            ..row(
+                Method::POST,
+                "/api/0/issues/{issue_id}/comments/",
+                scope("event:write", Member, 201),
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/issues/{issue_id}/comments/{comment_id}/",
+                Access::Author { scope: "event:write", ok: 204 },
+            )
+        },
+        row(Method::GET, "/api/0/issues/{issue_id}/events/{event}/", read("event:read")),
+        row(Method::GET, "/api/0/projects/{org}/{project}/events/{event_id}/", read("event:read")),
+        row(Method::GET, "/api/0/issues/{issue_id}/", read("event:read")),
+        Row {
+            body: |_| Some(json!({"status": "unresolved"})),
+            ..row(Method::PUT, "/api/0/issues/{issue_id}/", scope("event:write", Member, 200))
+        },
+        Row {
+            fresh: true,
+            ..row(Method::DELETE, "/api/0/issues/{issue_id}/", scope("event:admin", Member, 202))
+        },
+        Row {
+            body: |n| Some(json!({"name": format!("Created {n}")})),
+            ..row(
+                Method::POST,
+                "/api/0/teams/{org}/{team}/projects/",
+                scope("project:write", Admin, 201),
+            )
+        },
+        row(Method::GET, "/api/0/projects/{org}/{project}/", read("project:read")),
+        Row {
+            body: |_| Some(json!({"dataScrubber": true})),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/",
+                scope("project:write", Admin, 200),
+            )
+        },
+        row(Method::GET, "/api/0/projects/{org}/{project}/keys/", read("project:read")),
+        row(Method::GET, "/api/0/projects/{org}/{project}/keys/{key_id}/", read("project:read")),
+        Row {
+            body: |_| Some(json!({"isActive": true})),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/keys/{key_id}/",
+                scope("project:write", Admin, 200),
+            )
+        },
+    ]
+}
+
+/// A kind of caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    /// Owner of another organization, not a member of `cairn`.
+    OtherOrganization,
+    Role(Role),
+    /// A member logged in to the dashboard: the session cookie instead of a token.
+    MemberSession,
+    /// The owner's token with only the scope the route needs.
+    TokenWithScope,
+    /// The owner's token with every scope but the one the route needs.
+    TokenWithoutScope,
+}
+
+const CALLERS: &[Caller] = &[
+    Caller::Anonymous,
+    Caller::OtherOrganization,
+    Caller::Role(Role::Member),
+    Caller::Role(Role::Admin),
+    Caller::Role(Role::Manager),
+    Caller::Role(Role::Owner),
+    Caller::MemberSession,
+    Caller::TokenWithScope,
+    Caller::TokenWithoutScope,
+];
+
+impl Access {
+    /// The status `caller` must get.
+    fn expected(self, caller: Caller) -> u16 {
+        match (self, caller) {
+            (Access::Public(status), _) => status,
+            (_, Caller::Anonymous) => 401,
+            (_, Caller::MemberSession) => self.expected(Caller::Role(Role::Member)),
+            (Access::AnyUser(status), _) => status,
+            (Access::Scope { ok, .. }, Caller::TokenWithScope) => ok,
+            (Access::Scope { min_role, ok, .. }, Caller::Role(role)) if role >= min_role => ok,
+            (Access::Author { ok, .. }, Caller::TokenWithScope | Caller::Role(Role::Owner)) => ok,
+            (Access::Scope { .. } | Access::Author { .. }, _) => 403,
+        }
+    }
+}
+
+/// Names only the `cairn` organization's data has; no refused answer may contain them.
+const SECRET_PROJECT: &str = "secret-backend";
+const SECRET_TITLE: &str = "LeakCanary";
+
+struct Fixture {
+    server: TestServer,
+    owner: String,
+    member: String,
+    admin: String,
+    manager: String,
+    other: String,
+    /// `cairn_session=...` of the member.
+    member_session: String,
+    project_id: String,
+    public_key: String,
+    /// An issue and its event that survive the whole test (no fresh row touches them).
+    issue_id: String,
+    event_id: String,
+}
+
+impl Fixture {
+    async fn new() -> Fixture {
+        let server = TestServer::start();
+        let password = "correct horse battery";
+        let user = |email: &str, extra: &[&str]| {
+            let mut args = vec!["createuser", "--email", email, "--password", password];
+            args.extend_from_slice(extra);
+            server.cli(&args);
+            server.cli(&["createtoken", "--email", email]).trim().to_owned()
+        };
+        // A non-superuser owner: superusers act as owners everywhere, which would hide a
+        // missing membership check.
+        let owner = user("owner@example.com", &["--role", "owner"]);
+        let member = user("member@example.com", &[]);
+        let admin = user("admin@example.com", &["--role", "admin"]);
+        let manager = user("manager@example.com", &["--role", "manager"]);
+        server.cli(&["createorg", "--slug", "other", "--project", "other-project"]);
+        let other = user("other@example.com", &["--organization", "other", "--role", "owner"]);
+
+        let (status, project) = server
+            .post("/api/0/teams/cairn/cairn/projects/", &owner, json!({"name": SECRET_PROJECT}))
+            .await;
+        assert_eq!(status, 201, "{project}");
+        let (status, keys) =
+            server.get(&format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/"), &owner).await;
+        assert_eq!(status, 200, "{keys}");
+        let project_id = keys[0]["projectId"].to_string();
+        let public_key = keys[0]["public"].as_str().expect("public key").to_owned();
+        let mut fixture = Fixture {
+            server,
+            owner,
+            member,
+            admin,
+            manager,
+            other,
+            member_session: String::new(),
+            project_id,
+            public_key,
+            issue_id: String::new(),
+            event_id: String::new(),
+        };
+        (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
+        fixture.member_session = fixture.login("member@example.com").await;
+        fixture
+    }
+
+    /// Ingests an event with a fingerprint of its own (so it opens a new issue) through the
+    /// store endpoint; returns the issue id and event id.
+    async fn new_issue(&self, n: usize) -> (String, String) {
+        let event_id = uuid::Uuid::new_v4().simple().to_string();
+        let event = json!({
+            "event_id": event_id,
+            "message": format!("{SECRET_TITLE} {n}"),
+            "level": "error",
+            "platform": "python",
+            "tags": {"marker": "canary"},
+            "fingerprint": [format!("authz-{n}")],
+        });
+        let url = format!(
+            "{}/api/{}/store/?sentry_key={}&sentry_version=7",
+            self.server.url, self.project_id, self.public_key
+        );
+        let response = self.server.http.post(url).json(&event).send().await.expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "event stored");
+        let (status, stored) = self
+            .server
+            .get(&format!("/api/0/projects/cairn/{SECRET_PROJECT}/events/{event_id}/"), &self.owner)
+            .await;
+        assert_eq!(status, 200, "{stored}");
+        let issue_id = stored["groupID"].as_str().expect("groupID").to_owned();
+        (issue_id, event_id)
+    }
+
+    /// Logs in through the API as the dashboard does; returns the `cairn_session=...` pair.
+    async fn login(&self, email: &str) -> String {
+        let response = self
+            .server
+            .http
+            .post(format!("{}/api/0/auth/login/", self.server.url))
+            .json(&json!({"username": email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{email} logs in");
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie");
+        set_cookie.split(';').next().expect("cookie pair").to_owned()
+    }
+
+    /// A token of the owner with exactly `scopes`.
+    fn owner_token_with(&self, scopes: &[&str]) -> String {
+        let mut args = vec!["createtoken", "--email", "owner@example.com"];
+        for scope in scopes {
+            args.extend(["--scope", scope]);
+        }
+        self.server.cli(&args).trim().to_owned()
+    }
+}
+
+const ALL_SCOPES: &[&str] = &[
+    "org:read",
+    "org:write",
+    "org:admin",
+    "member:read",
+    "member:write",
+    "member:admin",
+    "team:read",
+    "team:write",
+    "team:admin",
+    "project:read",
+    "project:write",
+    "project:admin",
+    "project:releases",
+    "event:read",
+    "event:write",
+    "event:admin",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_answers_every_caller_as_the_matrix_says() {
+    let fixture = Fixture::new().await;
+    let server = &fixture.server;
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for row in rows() {
+        let needed = match row.access {
+            Access::Scope { scope, .. } | Access::Author { scope, .. } => Some(scope),
+            _ => None,
+        };
+        for &caller in CALLERS {
+            n += 1;
+            let mut cookie = None;
+            let token = match caller {
+                Caller::Anonymous => None,
+                Caller::MemberSession => {
+                    // Logging out ends the session: that row gets a session of its own.
+                    let logout = row.method == Method::DELETE && row.path == "/api/0/auth/";
+                    cookie = Some(if logout {
+                        fixture.login("member@example.com").await
+                    } else {
+                        fixture.member_session.clone()
+                    });
+                    None
+                }
+                Caller::OtherOrganization => Some(fixture.other.clone()),
+                Caller::Role(Role::Member) => Some(fixture.member.clone()),
+                Caller::Role(Role::Admin) => Some(fixture.admin.clone()),
+                Caller::Role(Role::Manager) => Some(fixture.manager.clone()),
+                Caller::Role(Role::Owner) => Some(fixture.owner.clone()),
+                Caller::TokenWithScope => {
+                    Some(fixture.owner_token_with(&needed.into_iter().collect::<Vec<_>>()))
+                }
+                Caller::TokenWithoutScope => {
+                    let rest: Vec<&str> =
+                        ALL_SCOPES.iter().copied().filter(|s| Some(*s) != needed).collect();
+                    Some(fixture.owner_token_with(&rest))
+                }
+            };
+            let (issue_id, event_id) = if row.fresh {
+                fixture.new_issue(n).await
+            } else {
+                (fixture.issue_id.clone(), fixture.event_id.clone())
+            };
+            let mut path = row
+                .path
+                .replace("{org}", "cairn")
+                .replace("{team}", "cairn")
+                .replace("{project}", SECRET_PROJECT)
+                .replace("{issue_id}", &issue_id)
+                .replace("{event_id}", &event_id)
+                .replace("{event}", "latest")
+                .replace("{key}", "marker")
+                .replace("{key_id}", &fixture.public_key);
+            if path.contains("{comment_id}") {
+                let (status, comment) = server
+                    .post(
+                        &format!("/api/0/issues/{issue_id}/comments/"),
+                        &fixture.owner,
+                        json!({"text": "to delete"}),
+                    )
+                    .await;
+                assert_eq!(status, 201, "{comment}");
+                let id = comment["id"].as_str().expect("comment id");
+                path = path.replace("{comment_id}", id);
+            }
+            assert!(!path.contains('{'), "unfilled placeholder in {path}");
+
+            let mut request =
+                server.http.request(row.method.clone(), format!("{}{path}", server.url));
+            if let Some(token) = &token {
+                request = request.bearer_auth(token);
+            }
+            if let Some(cookie) = &cookie {
+                request = request.header("cookie", cookie);
+            }
+            if let Some(body) = (row.body)(n) {
+                request = request.json(&body);
+            }
+            let response = request.send().await.expect("request sent");
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+
+            let expected = row.access.expected(caller);
+            if status != expected {
+                failures.push(format!(
+                    "{} {} as {caller:?}: {status}, expected {expected}: {body}",
+                    row.method, row.path
+                ));
+            }
+            let refused = status >= 400;
+            let leaks = [SECRET_PROJECT, SECRET_TITLE, fixture.public_key.as_str()]
+                .into_iter()
+                .find(|secret| body.contains(secret));
+            if let (true, Some(secret)) = (refused || caller == Caller::OtherOrganization, leaks) {
+                failures.push(format!(
+                    "{} {} as {caller:?} ({status}) leaks {secret:?}: {body}",
+                    row.method, row.path
+                ));
+            }
+            if caller == Caller::OtherOrganization && body.contains(r#""slug":"cairn""#) {
+                failures.push(format!(
+                    "{} {} shows org cairn to an outsider: {body}",
+                    row.method, row.path
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} requests wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every `.route()` of the router, as (method, path with a trailing slash), read from its
+/// source because axum cannot list a router's routes.
+fn routed() -> BTreeSet<(String, String)> {
+    let source = include_str!("../../src/endpoints/api/mod.rs");
+    let start = source.find("pub fn router").expect("mod.rs defines router()");
+    let end = source[start..].find("\n}\n").map_or(source.len(), |i| start + i);
+    let method = regex::Regex::new(r"\b(get|put|post|delete|patch)\(").expect("valid regex");
+    let mut routes = BTreeSet::new();
+    for chunk in source[start..end].split(".route(").skip(1) {
+        let path = chunk.split('"').nth(1).expect("a route path");
+        let path = if path.rsplit('/').next().is_some_and(|last| last.contains('.')) {
+            path.to_owned()
+        } else {
+            format!("{path}/")
+        };
+        for m in method.captures_iter(chunk) {
+            routes.insert((m[1].to_uppercase(), path.clone()));
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_matrix_covers_every_route() {
+    let routed = routed();
+    assert!(routed.len() > 30, "the route parser found only {routed:?}");
+    let rows: BTreeSet<(String, String)> =
+        rows().iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
+    let missing: Vec<_> = routed.difference(&rows).collect();
+    assert!(missing.is_empty(), "routes without a row in authz.rs: {missing:?}");
+    let stale: Vec<_> = rows.difference(&routed).collect();
+    assert!(stale.is_empty(), "rows in authz.rs for routes that do not exist: {stale:?}");
+}

@@ -1,0 +1,105 @@
+//! The real `sentry-cli` (npm `@sentry/cli`, installed by `scripts/setup.sh` from
+//! package-lock.json) as an API client: what works against Sentry must work against Cairn.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::json;
+
+use crate::common::TestServer;
+
+/// `node_modules/.bin/sentry-cli` at the workspace root. A missing binary fails the test rather
+/// than skipping it: a skipped client test would silently stop guarding the API.
+fn sentry_cli_path() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/sentry-cli");
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/setup.sh (or `SENTRYCLI_SKIP_DOWNLOAD=1 npm ci`) first",
+        path.display()
+    );
+    path
+}
+
+/// Runs sentry-cli against `server` with `token`, isolated from the developer's own
+/// configuration (`~/.sentryclirc`, `.env`, `SENTRY_*` variables of the environment).
+fn sentry_cli(server: &TestServer, token: &str, args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("temporary home");
+    let mut command = Command::new(sentry_cli_path());
+    // vars_os: `vars()` would panic on a variable that is not UTF-8.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SENTRY") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .current_dir(home.path())
+        .env("HOME", home.path())
+        .env("SENTRY_URL", format!("{}/", server.url))
+        .env("SENTRY_AUTH_TOKEN", token)
+        .env("SENTRY_ORG", "cairn")
+        .env("SENTRY_LOAD_DOTENV", "0")
+        .env("SENTRY_LOG_LEVEL", "info")
+        .output()
+        .expect("sentry-cli runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_cli_info_and_organization_and_project_lists() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    for name in ["Backend", "Web App"] {
+        let (status, body) = server
+            .post("/api/0/teams/cairn/cairn/projects/", &owner, json!({ "name": name }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // A token with only the scopes these commands need, as a CI job would be given.
+    let reader = server
+        .cli(&[
+            "createtoken",
+            "--email",
+            "owner@example.com",
+            "--scope",
+            "org:read",
+            "--scope",
+            "project:read",
+        ])
+        .trim()
+        .to_owned();
+
+    let info = sentry_cli(&server, &reader, &["info"]);
+    let stdout = text(&info.stdout);
+    assert!(info.status.success(), "sentry-cli info failed: {stdout}{}", text(&info.stderr));
+    assert!(stdout.contains("Method: Auth Token"), "{stdout}");
+    assert!(stdout.contains("User: owner@example.com"), "{stdout}");
+    assert!(stdout.contains("project:read"), "the token's scopes are listed: {stdout}");
+    assert!(!stdout.contains("org:admin"), "only the token's scopes are listed: {stdout}");
+
+    let list = sentry_cli(&server, &reader, &["projects", "list"]);
+    let stdout = text(&list.stdout);
+    assert!(list.status.success(), "projects list failed: {stdout}{}", text(&list.stderr));
+    for slug in ["internal", "backend", "web-app"] {
+        assert!(
+            stdout.lines().any(|line| line.split('|').any(|cell| cell.trim() == slug)),
+            "project {slug} is listed: {stdout}"
+        );
+    }
+
+    let orgs = sentry_cli(&server, &reader, &["organizations", "list"]);
+    let stdout = text(&orgs.stdout);
+    assert!(orgs.status.success(), "organizations list failed: {stdout}{}", text(&orgs.stderr));
+    assert!(
+        stdout.lines().any(|line| line.split('|').any(|cell| cell.trim() == "cairn")),
+        "organization cairn is listed: {stdout}"
+    );
+
+    // The same command with a token that is not Cairn's fails: the test above is not passing
+    // because sentry-cli ignores the answers.
+    let refused = sentry_cli(&server, "sntryu_0000", &["projects", "list"]);
+    assert!(!refused.status.success(), "an unknown token is refused: {}", text(&refused.stdout));
+}
