@@ -171,6 +171,27 @@ async fn issues_of_two_projects_are_not_merged() {
     let (status, body) = server.put(&path, &token, json!({"merge": true})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["detail"], "Merging across multiple projects is not supported");
+
+    // A project's issue list changes only that project's issues, whatever ids it is given.
+    let (shop, blog) = (id_of(&issues, "shop error"), id_of(&issues, "blog error"));
+    let path = format!("/api/0/projects/cairn/shop/issues/?id={shop}&id={blog}");
+    let (status, body) = server.put(&path, &token, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, shop_issue) = server.get(&format!("/api/0/issues/{shop}/"), &token).await;
+    let (_, blog_issue) = server.get(&format!("/api/0/issues/{blog}/"), &token).await;
+    assert_eq!(
+        (shop_issue["status"].as_str(), blog_issue["status"].as_str()),
+        (Some("resolved"), Some("unresolved"))
+    );
+    let path = format!("/api/0/projects/cairn/nope/issues/?id={shop}");
+    assert_eq!(server.put(&path, &token, json!({"status": "resolved"})).await.0, 404);
+    assert_eq!(
+        delete(&server, &format!("/api/0/projects/cairn/blog/issues/?id={shop}&id={blog}"), &token)
+            .await,
+        204
+    );
+    assert_eq!(server.get(&format!("/api/0/issues/{blog}/"), &token).await.0, 404);
+    assert_eq!(server.get(&format!("/api/0/issues/{shop}/"), &token).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]

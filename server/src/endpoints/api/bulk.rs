@@ -52,22 +52,50 @@ fn bulk_ids(raw: Option<&str>) -> ApiResult<Vec<i64>> {
     Ok(ids)
 }
 
-/// The issues among `ids` that belong to the organization `org` (others are skipped, as
-/// Sentry does, so that nothing tells whether they exist).
-async fn org_issues<S: Store>(
+/// The issues among `ids` that belong to the organization (and to the project, for a
+/// project's issue list). Others are skipped, as Sentry does, so that nothing tells whether
+/// they exist.
+async fn selected_issues<S: Store>(
     state: &AppState<S>,
     org_id: i64,
+    project_id: Option<i64>,
     ids: &[i64],
 ) -> ApiResult<Vec<IssueRow>> {
     let mut issues = Vec::with_capacity(ids.len());
     for id in ids {
         match state.store.issue(*id).await {
-            Ok((issue, organization)) if organization.id == org_id => issues.push(issue),
+            Ok((issue, organization))
+                if organization.id == org_id
+                    && project_id.is_none_or(|project| issue.project.id == project) =>
+            {
+                issues.push(issue)
+            }
             Ok(_) | Err(StoreError::NotFound) => {}
             Err(err) => return Err(err.into()),
         }
     }
     Ok(issues)
+}
+
+/// The organization's access and, for a project's issue list, the project's id (404 for an
+/// unknown project).
+async fn scope_of<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: &str,
+    project: Option<&str>,
+    scope: &str,
+) -> ApiResult<(super::OrgAccess, Option<i64>)> {
+    let access = org_access(state, identity, org, scope).await?;
+    let project_id = match project {
+        None => None,
+        Some(slug) => match state.store.project_by_slug(access.organization.id, slug).await {
+            Ok(project) => Some(project.id),
+            Err(StoreError::NotFound) => return Err(ApiError::NotFound),
+            Err(err) => return Err(err.into()),
+        },
+    };
+    Ok((access, project_id))
 }
 
 /// `PUT /api/0/organizations/{org}/issues/?id=...`: the same changes as on one issue, or
@@ -80,10 +108,32 @@ pub async fn bulk_update<S: Store>(
     RawQuery(raw): RawQuery,
     AppJson(request): AppJson<UpdateIssueRequest>,
 ) -> ApiResult<Response> {
-    let ids = bulk_ids(raw.as_deref())?;
-    let access = org_access(&state, &identity, &org, "event:write").await?;
-    let changes = IssueChanges::check(&state, &identity, &access.organization, &request).await?;
-    let issues = org_issues(&state, access.organization.id, &ids).await?;
+    update_selected(&state, &identity, &org, None, raw.as_deref(), request).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/issues/?id=...`: the same, for one project's issues.
+pub async fn bulk_update_project<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    AppJson(request): AppJson<UpdateIssueRequest>,
+) -> ApiResult<Response> {
+    update_selected(&state, &identity, &org, Some(&project), raw.as_deref(), request).await
+}
+
+async fn update_selected<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: &str,
+    project: Option<&str>,
+    raw: Option<&str>,
+    request: UpdateIssueRequest,
+) -> ApiResult<Response> {
+    let ids = bulk_ids(raw)?;
+    let (access, project_id) = scope_of(state, identity, org, project, "event:write").await?;
+    let changes = IssueChanges::check(state, identity, &access.organization, &request).await?;
+    let issues = selected_issues(state, access.organization.id, project_id, &ids).await?;
     if issues.is_empty() {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
@@ -104,7 +154,7 @@ pub async fn bulk_update<S: Store>(
         issues
     };
     for issue in &targets {
-        changes.apply(&state, &identity, issue).await?;
+        changes.apply(state, identity, issue).await?;
     }
     if let Some(status) = &request.status {
         result.insert("status".into(), json!(status));
@@ -157,9 +207,29 @@ pub async fn bulk_delete<S: Store>(
     Path(org): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<StatusCode> {
-    let ids = bulk_ids(raw.as_deref())?;
-    let access = org_access(&state, &identity, &org, "event:admin").await?;
-    for issue in org_issues(&state, access.organization.id, &ids).await? {
+    delete_selected(&state, &identity, &org, None, raw.as_deref()).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/issues/?id=...`: the same, for one project's issues.
+pub async fn bulk_delete_project<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<StatusCode> {
+    delete_selected(&state, &identity, &org, Some(&project), raw.as_deref()).await
+}
+
+async fn delete_selected<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: &str,
+    project: Option<&str>,
+    raw: Option<&str>,
+) -> ApiResult<StatusCode> {
+    let ids = bulk_ids(raw)?;
+    let (access, project_id) = scope_of(state, identity, org, project, "event:admin").await?;
+    for issue in selected_issues(state, access.organization.id, project_id, &ids).await? {
         match state.store.delete_issue(issue.id).await {
             // Deleted meanwhile by someone else: what was asked is done.
             Ok(()) | Err(StoreError::NotFound) => {}

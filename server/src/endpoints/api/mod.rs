@@ -106,7 +106,12 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(organizations::get_project::<S>).put(organizations::update_project::<S>),
         )
         .route("/api/0/projects/{org}/{project}/keys", get(organizations::list_keys::<S>))
-        .route("/api/0/projects/{org}/{project}/issues", get(issues::list_project_issues::<S>))
+        .route(
+            "/api/0/projects/{org}/{project}/issues",
+            get(issues::list_project_issues::<S>)
+                .put(bulk::bulk_update_project::<S>)
+                .delete(bulk::bulk_delete_project::<S>),
+        )
         .route(
             "/api/0/projects/{org}/{project}/keys/{key_id}",
             get(organizations::get_key::<S>).put(organizations::update_key::<S>),
