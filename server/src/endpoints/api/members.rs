@@ -15,7 +15,7 @@ use cairn_types::api::{
 use super::account::{
     hash_password, start_session, validate_email, validate_password, with_cookie,
 };
-use super::{org_access, Created, OrgAccess};
+use super::{org_access, org_access_any, Created, OrgAccess};
 use crate::auth::{self, Identity, MaybeIdentity};
 use crate::config::Config;
 use crate::endpoints::AppJson;
@@ -140,8 +140,7 @@ pub async fn invite_member<S: Store>(
     Path(org): Path<String>,
     AppJson(request): AppJson<InviteMemberRequest>,
 ) -> ApiResult<Created<Member>> {
-    let access = org_access(&state, &identity, &org, "member:read").await?;
-    require_any(&identity, &access, &["member:write", "member:admin"])?;
+    let access = org_access_any(&state, &identity, &org, &["member:write", "member:admin"]).await?;
     let email = validate_email(&request.email)?;
     let role = valid_role(request.org_role.or(request.role).as_deref().unwrap_or("member"))?;
     may_grant(&access, &role)?;
@@ -207,8 +206,7 @@ pub async fn update_member<S: Store>(
     Path((org, member_id)): Path<(String, String)>,
     AppJson(request): AppJson<UpdateMemberRequest>,
 ) -> ApiResult<AppJson<Member>> {
-    let access = org_access(&state, &identity, &org, "member:read").await?;
-    require_any(&identity, &access, &["member:write", "member:admin"])?;
+    let access = org_access_any(&state, &identity, &org, &["member:write", "member:admin"]).await?;
     let mut member = find_member(&state, &identity, &access, &member_id).await?;
     may_grant(&access, &member.role)?;
     if let Some(role) = request.org_role.or(request.role) {
@@ -241,7 +239,9 @@ pub async fn delete_member<S: Store>(
     identity: Identity,
     Path((org, member_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let access = org_access(&state, &identity, &org, "member:read").await?;
+    // Leaving needs any member scope; removing others, `member:write` or `member:admin`.
+    let scopes = ["member:read", "member:write", "member:admin"];
+    let access = org_access_any(&state, &identity, &org, &scopes).await?;
     let member = find_member(&state, &identity, &access, &member_id).await?;
     if !is_self(&identity, &member) {
         require_any(&identity, &access, &["member:write", "member:admin"])?;

@@ -173,6 +173,17 @@ pub async fn org_access<S: Store>(
     slug: &str,
     scope: &str,
 ) -> ApiResult<OrgAccess> {
+    org_access_any(state, identity, slug, &[scope]).await
+}
+
+/// Like [`org_access`] for routes that any one of `scopes` opens, as Sentry's scope maps do
+/// (e.g. inviting takes `member:write` or `member:admin`, neither needing `member:read`).
+pub async fn org_access_any<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    slug: &str,
+    scopes: &[&str],
+) -> ApiResult<OrgAccess> {
     let organization = state.store.organization_by_slug(slug).await?;
     let role = match state.store.member_role(organization.id, identity.user.id).await {
         Ok(role) => role,
@@ -180,7 +191,7 @@ pub async fn org_access<S: Store>(
         Err(StoreError::NotFound) => return Err(ApiError::Forbidden),
         Err(err) => return Err(err.into()),
     };
-    if !identity.has_scope(&role, scope) {
+    if !scopes.iter().any(|scope| identity.has_scope(&role, scope)) {
         return Err(ApiError::Forbidden);
     }
     Ok(OrgAccess { organization, role })

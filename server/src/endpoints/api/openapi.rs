@@ -43,7 +43,8 @@ mod tests {
             let methods: BTreeSet<String> =
                 method.captures_iter(chunk).map(|c| c[1].to_owned()).collect();
             assert!(!methods.is_empty(), "no method found for route {path}");
-            routes.insert(openapi_path(path), methods);
+            // A path may be routed more than once (axum merges the methods): merge them too.
+            routes.entry(openapi_path(path)).or_insert_with(BTreeSet::new).extend(methods);
         }
         routes
     }
