@@ -237,6 +237,24 @@ fn rows() -> Vec<Row> {
                 scope("event:admin", Member, 204),
             )
         },
+        Row {
+            query: "?id={issue_id}",
+            body: |_| Some(json!({"status": "resolved"})),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/issues/",
+                scope("event:write", Member, 200),
+            )
+        },
+        Row {
+            fresh: true,
+            query: "?id={issue_id}",
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/issues/",
+                scope("event:admin", Member, 204),
+            )
+        },
         row(
             Method::GET,
             "/api/0/organizations/{org}/issues/{issue_id}/hashes/",
