@@ -263,6 +263,26 @@ async fn raw_session_updates_count_each_session_once() {
         .await
         .expect("sent");
     assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    // A session reported whole (started and ended in one update) with an error, sent twice as
+    // an SDK retry would: it counts once.
+    let whole = [
+        "{}\n".to_owned(),
+        update(json!({"sid": "aa2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "did": "u3", "init": true,
+            "status": "exited", "errors": 2, "duration": 3.5, "started": started,
+            "attrs": attrs})),
+    ]
+    .concat();
+    for _ in 0..2 {
+        let response = server
+            .http
+            .post(format!("{}/api/{project}/envelope/", server.url))
+            .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+            .body(whole.clone())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200);
+    }
 
     let (status, sessions) = server
         .get(
@@ -279,12 +299,13 @@ async fn raw_session_updates_count_each_session_once() {
             .and_then(|g| g["totals"][field].as_i64())
             .unwrap_or_else(|| panic!("{s} in {sessions:#}"))
     };
-    // 1 + 5 sessions; errored set: the crashed one once, plus the aggregate's errored one.
+    // 1 + 5 + 1 sessions; errored set: the crashed one once, the aggregate's errored one and
+    // the whole one once: errored = 3 − 1 crashed = 2, healthy = 7 − 3 = 4.
     assert_eq!(total("crashed", "sum(session)"), 1, "{sessions:#}");
-    assert_eq!(total("errored", "sum(session)"), 1, "{sessions:#}");
+    assert_eq!(total("errored", "sum(session)"), 2, "{sessions:#}");
     assert_eq!(total("healthy", "sum(session)"), 4, "{sessions:#}");
     assert_eq!(total("crashed", "count_unique(user)"), 1);
-    assert_eq!(total("errored", "count_unique(user)"), 1);
+    assert_eq!(total("errored", "count_unique(user)"), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -94,6 +94,47 @@ impl ReleaseTouches {
     }
 }
 
+/// Sessions that were reported whole (their first update already ended them), remembered by
+/// the writer instead of in `session_states`: writing a state row per session at a random key
+/// (`sid`) made every commit rewrite pages all over that table, and cost four times what
+/// counting does. A state is needed only to apply later updates exactly once, and a session
+/// that has ended takes none; what remains to catch is an SDK resending the same envelope
+/// (a retry after a lost answer), which happens within minutes, so the newest sessions are
+/// kept in memory. After a restart, a retry of a session sent before it would count again.
+#[derive(Debug, Default)]
+pub(super) struct RecentSessions {
+    seen: std::collections::HashSet<(i64, u128)>,
+    order: std::collections::VecDeque<(i64, u128)>,
+}
+
+/// How many whole sessions the writer remembers (about 48 bytes each).
+const RECENT_SESSIONS: usize = 500_000;
+
+impl RecentSessions {
+    fn key(project_id: i64, sid: &str) -> Option<(i64, u128)> {
+        u128::from_str_radix(sid, 16).ok().map(|sid| (project_id, sid))
+    }
+
+    fn contains(&self, project_id: i64, sid: &str) -> bool {
+        Self::key(project_id, sid).is_some_and(|k| self.seen.contains(&k))
+    }
+
+    /// Remembers sessions of a committed batch, forgetting the oldest beyond the limit.
+    pub(super) fn extend(&mut self, finished: Vec<(i64, String)>) {
+        for (project_id, sid) in finished {
+            let Some(key) = Self::key(project_id, &sid) else { continue };
+            if self.seen.insert(key) {
+                self.order.push_back(key);
+            }
+        }
+        while self.order.len() > RECENT_SESSIONS {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+    }
+}
+
 /// Hourly counts being gathered: (project, release, environment, hour) → counts.
 type BucketKey = (i64, String, String, i64);
 
@@ -111,15 +152,19 @@ struct Counts {
 /// sessions it names in a few statements, applies every update in order in memory, then writes
 /// the changed states, the hourly counts and the users back with multi-row upserts. Releases the
 /// sessions name are added to `releases`.
+///
+/// Returns the sessions reported whole, for [`RecentSessions`] once the batch is committed.
 pub(super) async fn write_sessions(
     tx: &mut SqliteConnection,
     jobs: &[WriteJob],
     releases: &mut ReleaseTouches,
-) -> StoreResult<()> {
+    recent: &RecentSessions,
+) -> StoreResult<Vec<(i64, String)>> {
     let updates = jobs.iter().flat_map(|job| &job.batch.sessions);
     let aggregates = jobs.iter().flat_map(|job| &job.batch.session_aggregates);
+    let mut finished = Vec::new();
     if updates.clone().next().is_none() && aggregates.clone().next().is_none() {
-        return Ok(());
+        return Ok(finished);
     }
 
     let mut keys: Vec<(i64, &str)> =
@@ -127,6 +172,8 @@ pub(super) async fn write_sessions(
     keys.sort_unstable();
     keys.dedup();
     let mut states = load_states(tx, &keys).await?;
+    // Sessions that have a row: a whole session (new, ended at once) gets none.
+    let stored: std::collections::HashSet<(i64, String)> = states.keys().cloned().collect();
     let mut dirty: Vec<(i64, String)> = Vec::new();
     let mut counts: HashMap<BucketKey, Counts> = HashMap::new();
     let mut users: HashMap<(BucketKey, String), u8> = HashMap::new();
@@ -147,6 +194,12 @@ pub(super) async fn write_sessions(
     };
 
     for update in updates {
+        if let Some(sid) = &update.sid {
+            if recent.contains(update.project_id, sid) {
+                // A session reported whole before: it has ended, nothing may change it.
+                continue;
+            }
+        }
         let state_key = update.sid.as_ref().map(|sid| (update.project_id, sid.clone()));
         let current = state_key.as_ref().and_then(|k| states.get(k));
         let Some((next, contribution)) = session::apply(current, update) else { continue };
@@ -154,9 +207,13 @@ pub(super) async fn write_sessions(
         releases.session(update.project_id, &next.release);
         add(key, contribution);
         if let Some(state_key) = state_key {
-            if !states.contains_key(&state_key) || states.get(&state_key) != Some(&next) {
+            let whole = current.is_none() && next.flags & session::flags::ENDED != 0;
+            if whole && !stored.contains(&state_key) {
+                finished.push(state_key.clone());
+            } else if current != Some(&next) {
                 dirty.push(state_key.clone());
             }
+            // Kept for this batch either way, so that a repeat within it is caught.
             states.insert(state_key, next);
         }
     }
@@ -275,7 +332,7 @@ pub(super) async fn write_sessions(
         }
         query.execute(&mut *tx).await?;
     }
-    Ok(())
+    Ok(finished)
 }
 
 /// The stored states of these sessions, a chunk of keys per statement.
@@ -284,17 +341,21 @@ async fn load_states(
     keys: &[(i64, &str)],
 ) -> StoreResult<HashMap<(i64, String), SessionState>> {
     let mut states = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(CHUNK * 2) {
-        let rows: Vec<String> =
-            (0..chunk.len()).map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2)).collect();
+    // One project per statement: `project_id = ? AND sid IN (...)` is a search of the primary
+    // key, where a row-value `(project_id, sid) IN (VALUES ...)` makes SQLite scan the table.
+    // `keys` is sorted, so each project's sessions are next to each other.
+    let by_project = keys.chunk_by(|a, b| a.0 == b.0);
+    for chunk in by_project.flat_map(|same| same.chunks(CHUNK * 2)) {
+        let Some(&(project_id, _)) = chunk.first() else { continue };
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT project_id, sid, release, environment, did, hour, started, seq, flags \
-             FROM session_states WHERE (project_id, sid) IN (VALUES {})",
-            rows.join(", ")
+             FROM session_states WHERE project_id = $1 AND sid IN ({})",
+            placeholders.join(", ")
         );
-        let mut query = sqlx::query(&sql);
-        for (project_id, sid) in chunk {
-            query = query.bind(project_id).bind(*sid);
+        let mut query = sqlx::query(&sql).bind(project_id);
+        for (_, sid) in chunk {
+            query = query.bind(*sid);
         }
         for row in query.fetch_all(&mut *tx).await? {
             let flags: i64 = row.get("flags");

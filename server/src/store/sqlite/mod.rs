@@ -87,6 +87,7 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
     // Session states that can no longer change are pruned by the writer itself, about once an
     // hour, so no other task competes for the write connection.
     let mut last_prune = 0i64;
+    let mut recent = health::RecentSessions::default();
     while let Some(job) = jobs.recv().await {
         if now_ms() - last_prune > 3_600_000 {
             last_prune = now_ms();
@@ -101,7 +102,7 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        match write_batch(&pool, &batch).await {
+        match write_batch(&pool, &batch, &mut recent).await {
             Ok(results) => {
                 for (job, ids) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -111,7 +112,7 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
                 // One bad request must not fail its neighbours: retry each on its own.
                 tracing::warn!(%err, jobs = batch.len(), "group commit failed; retrying one by one");
                 for job in batch.drain(..) {
-                    let result = write_batch(&pool, std::slice::from_ref(&job))
+                    let result = write_batch(&pool, std::slice::from_ref(&job), &mut recent)
                         .await
                         .map(|mut results| results.pop().unwrap_or_default());
                     let _ = job.reply.send(result);
@@ -122,7 +123,12 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
 }
 
 /// Stores the events of several requests in one transaction; returns the issue ids per request.
-async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<Vec<i64>>> {
+/// Sessions reported whole are remembered in `recent` once the transaction has committed.
+async fn write_batch(
+    pool: &SqlitePool,
+    batch: &[WriteJob],
+    recent: &mut health::RecentSessions,
+) -> StoreResult<Vec<Vec<i64>>> {
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
     let mut counts = IssueCounts::default();
@@ -167,10 +173,11 @@ async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<V
         }
         results.push(ids);
     }
-    health::write_sessions(&mut tx, batch, &mut releases).await?;
+    let finished = health::write_sessions(&mut tx, batch, &mut releases, recent).await?;
     counts.write(&mut tx).await?;
     releases.write(&mut tx).await?;
     tx.commit().await?;
+    recent.extend(finished);
     Ok(results)
 }
 
