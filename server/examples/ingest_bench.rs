@@ -7,6 +7,11 @@
 //! seconds until every event is visible through the API, the server's peak RSS and CPU time per
 //! event, and the generator's own CPU time (it shares the machine's cores with the server).
 //!
+//! Then it posts release-health session updates (`BENCH_SESSIONS`, default 100000, in envelopes
+//! of `BENCH_SESSIONS_PER_ENVELOPE`, default 10: each a whole session, as SDKs report short
+//! ones, over 1000 users and 5 releases, a tenth of them crashed) and prints session items/s,
+//! checking through the sessions API that every one was counted.
+//!
 //! Settings: `BENCH_EVENTS` (default 20000), `BENCH_CONCURRENCY` (default 16).
 
 use std::io::{BufRead, BufReader};
@@ -350,6 +355,85 @@ async fn main() {
         pct(&latencies, 0.99).as_secs_f64() * 1e3
     );
     println!("server peak RSS:       {:.1} MiB", peak_rss_mib(pid));
+
+    let sessions = env_usize("BENCH_SESSIONS", 100_000);
+    let per_envelope = env_usize("BENCH_SESSIONS_PER_ENVELOPE", 10).clamp(1, 100);
+    let envelopes = sessions.div_ceil(per_envelope);
+    let started = chrono::Utc::now().to_rfc3339();
+    let next = Arc::new(AtomicUsize::new(0));
+    let server_cpu0 = cpu_seconds(&pid.to_string());
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (http, next, endpoint, auth, started) =
+                (http.clone(), next.clone(), endpoint.clone(), auth.clone(), started.clone());
+            tokio::spawn(async move {
+                loop {
+                    let e = next.fetch_add(1, Ordering::Relaxed);
+                    if e >= envelopes {
+                        break;
+                    }
+                    let mut body = String::from("{}\n");
+                    for i in 0..per_envelope {
+                        let n = e * per_envelope + i;
+                        // A tenth of the sessions crash (`matches!`: `is_multiple_of` is newer
+                        // than the minimum Rust version).
+                        let crashed = matches!(n % 10, 0);
+                        let status = if crashed { "crashed" } else { "exited" };
+                        let update = json!({
+                            "sid": uuid::Uuid::new_v4().to_string(),
+                            "did": format!("user-{}", n % 1000),
+                            "init": true,
+                            "started": started,
+                            "status": status,
+                            "errors": u8::from(crashed),
+                            "duration": 12.5,
+                            "attrs": {"release": format!("bench@1.0.{}", n % 5), "environment": "production"}
+                        });
+                        body.push_str("{\"type\":\"session\"}\n");
+                        body.push_str(&update.to_string());
+                        body.push('\n');
+                    }
+                    let response = http
+                        .post(endpoint.as_str())
+                        .header("x-sentry-auth", auth.as_str())
+                        .header("content-type", "application/x-sentry-envelope")
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("request");
+                    assert_eq!(response.status().as_u16(), 200, "sessions accepted");
+                    let _ = response.bytes().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let server_cpu = cpu_seconds(&pid.to_string()) - server_cpu0;
+    let counted: Value = http
+        .get(format!(
+            "{url}/api/0/organizations/cairn/sessions/?field=sum(session)&project={project_id}"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sessions")
+        .json()
+        .await
+        .expect("sessions json");
+    let counted = counted["groups"][0]["totals"]["sum(session)"].as_u64().unwrap_or(0);
+    let sent = envelopes * per_envelope;
+    println!("== sessions: {sent} updates, {per_envelope} per envelope ==");
+    println!(
+        "accepted:              {:.0} session items/s ({elapsed:.2} s)",
+        sent as f64 / elapsed
+    );
+    println!("server CPU per item:   {:.1} µs (user+system)", server_cpu / sent as f64 * 1e6);
+    println!("counted by the API:    {counted} of {sent}");
+    assert_eq!(counted, sent as u64, "every acknowledged session is counted");
 
     let _ = server.kill();
     let _ = server.wait();

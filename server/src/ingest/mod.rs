@@ -8,6 +8,7 @@ pub mod event;
 pub mod grouping;
 pub mod release;
 pub mod scrub;
+pub mod session;
 pub mod trim;
 
 #[cfg(test)]

@@ -445,4 +445,45 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn delete_key(&self, key_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
     /// How many issues match the query (its cursor and limit aside).
     fn count_issues(&self, query: &IssueQuery) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    // --- release health -------------------------------------------------------------------
+
+    /// Creates a release, or adds projects and the given details to an existing one; returns
+    /// whether it was created.
+    fn create_release(
+        &self,
+        release: &NewRelease,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Releases of an organization, newest first.
+    fn releases(
+        &self,
+        query: &ReleaseQuery,
+    ) -> impl Future<Output = StoreResult<Vec<ReleaseRow>>> + Send;
+    /// One release of an organization by version.
+    fn release(
+        &self,
+        organization_id: i64,
+        version: &str,
+    ) -> impl Future<Output = StoreResult<ReleaseRow>> + Send;
+    /// Changes a release's details.
+    fn update_release(
+        &self,
+        release_id: i64,
+        change: &ReleaseChange,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes a release with its deploys (its sessions' counts stay).
+    fn delete_release(&self, release_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The deploys of a release, newest first.
+    fn deploys(&self, release_id: i64) -> impl Future<Output = StoreResult<Vec<DeployRow>>> + Send;
+    /// Records a deploy of a release (the row's `id` is ignored).
+    fn create_deploy(
+        &self,
+        release_id: i64,
+        deploy: &DeployRow,
+    ) -> impl Future<Output = StoreResult<DeployRow>> + Send;
+    /// Hourly session counts and users matching a query.
+    fn session_buckets(
+        &self,
+        query: &SessionQuery,
+    ) -> impl Future<Output = StoreResult<(Vec<SessionBucket>, Vec<UserBucket>)>> + Send;
 }

@@ -251,12 +251,20 @@ pub struct IngestBatch {
     pub items: Vec<NewItem>,
     /// Dropped-data counts to add up.
     pub outcomes: Vec<Outcome>,
+    /// Checked `session` updates, applied to their sessions' states in order.
+    pub sessions: Vec<crate::ingest::session::SessionUpdate>,
+    /// Checked groups of `sessions` aggregate items.
+    pub session_aggregates: Vec<crate::ingest::session::SessionAggregate>,
 }
 
 impl IngestBatch {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.items.is_empty() && self.outcomes.is_empty()
+        self.events.is_empty()
+            && self.items.is_empty()
+            && self.outcomes.is_empty()
+            && self.sessions.is_empty()
+            && self.session_aggregates.is_empty()
     }
 }
 
@@ -591,4 +599,168 @@ pub struct NewKey {
     pub public_key: String,
     /// The legacy secret.
     pub secret_key: String,
+}
+
+// --- release health ------------------------------------------------------------------------
+
+/// A release of an organization, with its projects and deploys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseRow {
+    /// Primary key.
+    pub id: i64,
+    /// Owning organization.
+    pub organization_id: i64,
+    /// The version string, as SDKs send it (`app@1.2.3+build`).
+    pub version: String,
+    /// A VCS reference (commit, tag), if given.
+    pub reference: Option<String>,
+    /// A URL for the release, if given.
+    pub url: Option<String>,
+    /// Unix ms.
+    pub date_created: i64,
+    /// Unix ms when it was finalized, if it was.
+    pub date_released: Option<i64>,
+    /// Oldest event of the release (Unix ms).
+    pub first_event: Option<i64>,
+    /// Newest event of the release (Unix ms).
+    pub last_event: Option<i64>,
+    /// The projects it is in, by slug.
+    pub projects: Vec<ReleaseProjectRow>,
+    /// How many deploys it has.
+    pub deploy_count: i64,
+    /// Its newest deploy.
+    pub last_deploy: Option<DeployRow>,
+}
+
+/// A project of a release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseProjectRow {
+    /// Project id.
+    pub id: i64,
+    /// Project slug.
+    pub slug: String,
+    /// Project name.
+    pub name: String,
+    /// Project platform.
+    pub platform: Option<String>,
+    /// Issues first seen in this release in this project.
+    pub new_groups: i64,
+}
+
+/// A deploy of a release to an environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeployRow {
+    /// Primary key.
+    pub id: i64,
+    /// Where it was deployed.
+    pub environment: String,
+    /// Optional name.
+    pub name: Option<String>,
+    /// Optional URL.
+    pub url: Option<String>,
+    /// Unix ms, if given.
+    pub date_started: Option<i64>,
+    /// Unix ms.
+    pub date_finished: i64,
+}
+
+/// A release to create (or to add projects and details to, when it exists).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRelease {
+    /// Owning organization.
+    pub organization_id: i64,
+    /// Version string.
+    pub version: String,
+    /// VCS reference.
+    pub reference: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+    /// Unix ms when released, if already.
+    pub date_released: Option<i64>,
+    /// Projects it belongs to.
+    pub project_ids: Vec<i64>,
+}
+
+/// Changes to a release; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseChange {
+    /// New VCS reference.
+    pub reference: Option<String>,
+    /// New URL.
+    pub url: Option<String>,
+    /// New release date (`Some(None)` clears it).
+    pub date_released: Option<Option<i64>>,
+}
+
+/// Which releases of an organization to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseQuery {
+    /// The organization.
+    pub organization_id: i64,
+    /// Only releases in these projects (all when empty).
+    pub project_ids: Vec<i64>,
+    /// Only versions containing this text.
+    pub text: Option<String>,
+    /// Releases to skip (pagination).
+    pub offset: i64,
+    /// Most releases to return.
+    pub limit: i64,
+}
+
+/// Which session counts to read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionQuery {
+    /// Projects (at least one).
+    pub project_ids: Vec<i64>,
+    /// Only these releases (all when empty).
+    pub releases: Vec<String>,
+    /// Only these environments (all when empty).
+    pub environments: Vec<String>,
+    /// First hour (Unix seconds, inclusive).
+    pub start_hour: i64,
+    /// Last hour (Unix seconds, exclusive).
+    pub end_hour: i64,
+}
+
+/// Session counts of one (project, release, environment, hour).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionBucket {
+    /// Project.
+    pub project_id: i64,
+    /// Release.
+    pub release: String,
+    /// Environment (empty when none).
+    pub environment: String,
+    /// Unix seconds of the hour.
+    pub hour: i64,
+    /// Started sessions (`sum(session{init})`).
+    pub sessions: i64,
+    /// Errored sessions, crashed and abnormal ones included.
+    pub errored: i64,
+    /// Crashed sessions.
+    pub crashed: i64,
+    /// Abnormal sessions.
+    pub abnormal: i64,
+    /// Sum of clean exits' durations (seconds).
+    pub duration_sum: f64,
+    /// Clean exits with a duration.
+    pub duration_count: i64,
+}
+
+/// One user in one (project, release, environment, hour), with the sets they are in
+/// (`ingest::session::user_flags`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserBucket {
+    /// Project.
+    pub project_id: i64,
+    /// Release.
+    pub release: String,
+    /// Environment.
+    pub environment: String,
+    /// Unix seconds of the hour.
+    pub hour: i64,
+    /// Distinct id.
+    pub did: String,
+    /// Set bits.
+    pub flags: u8,
 }

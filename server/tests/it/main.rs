@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod common;
 mod durability;
+mod health;
 mod ingest;
 mod members;
 mod sdk_crate;

@@ -300,8 +300,8 @@ async fn error_with_breadcrumbs_tags_user_and_contexts_is_stored_with_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn release_health_sessions_are_stored_as_session_items() {
-    let (server, _token, dsn) = server_with_projects().await;
+async fn release_health_sessions_become_counts() {
+    let (server, token, dsn) = server_with_projects().await;
     let error_id = with_sdk(&dsn, "mobile@4.2.0", |hub| {
         hub.configure_scope(|scope| {
             scope.set_user(Some(User { id: Some("user-7".into()), ..Default::default() }));
@@ -318,54 +318,34 @@ async fn release_health_sessions_are_stored_as_session_items() {
     })
     .await;
 
-    let items = stored_items(&server, "session").await;
-    assert!(
-        items.iter().all(|item| item.project_id == project_id(&dsn)),
-        "{items:#?}; outcomes {:?}",
-        outcomes(&server).await
-    );
-    let updates: Vec<(Option<String>, Value)> =
-        items.iter().map(|item| (item.event_id.clone(), item.json())).collect();
-    assert_eq!(updates.len(), 3, "{updates:#?}; outcomes {:?}", outcomes(&server).await);
-    for (_, update) in &updates {
-        assert_eq!(update["did"], "user-7", "{update}");
-        assert_eq!(update["attrs"]["release"], "mobile@4.2.0", "{update}");
-        assert_eq!(update["attrs"]["environment"], "test", "{update}");
-        assert!(update["started"].is_string(), "{update}");
-        assert!(uuid::Uuid::parse_str(update["sid"].as_str().unwrap_or_default()).is_ok());
-    }
-    let mut by_session: BTreeMap<String, Vec<&(Option<String>, Value)>> = BTreeMap::new();
-    for update in &updates {
-        by_session
-            .entry(update.1["sid"].as_str().unwrap_or_default().to_owned())
-            .or_default()
-            .push(update);
-    }
-    assert_eq!(by_session.len(), 2, "two sessions: {updates:#?}");
-
-    let clean: Vec<_> = by_session.values().filter(|u| u.len() == 1).flatten().collect();
-    let [(clean_event, clean)] = clean.as_slice() else {
-        panic!("one update for the clean session: {updates:#?}");
+    // Three updates of two sessions: counted as two sessions, one of them errored, one user
+    // (in the errored set). The updates themselves are not kept.
+    let (status, sessions) = server
+        .get(
+            "/api/0/organizations/cairn/sessions/?field=sum(session)&field=count_unique(user)\
+             &groupBy=session.status&groupBy=release&groupBy=environment",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{sessions}");
+    let groups = sessions["groups"].as_array().expect("groups");
+    let total = |status: &str, field: &str| {
+        groups
+            .iter()
+            .find(|g| g["by"]["session.status"] == status)
+            .map(|g| {
+                assert_eq!(g["by"]["release"], "mobile@4.2.0", "{g}");
+                assert_eq!(g["by"]["environment"], "test", "{g}");
+                g["totals"][field].clone()
+            })
+            .unwrap_or_else(|| panic!("{status} in {sessions:#}"))
     };
-    assert_eq!(clean["status"], "exited", "{clean}");
-    assert_eq!(clean["init"], true);
-    assert_eq!(clean["errors"], 0);
-    assert!(clean["duration"].is_number(), "{clean}");
-    assert_eq!(*clean_event, None, "a session envelope names no event");
-
-    let errored: Vec<_> = by_session.values().filter(|u| u.len() == 2).flatten().collect();
-    let [(first_event, first), (_, last)] = errored.as_slice() else {
-        panic!("two updates for the errored session: {updates:#?}");
-    };
-    // The first update travelled in the error's envelope.
-    assert_eq!(first_event.as_deref(), Some(error_id.simple().to_string().as_str()));
-    assert_eq!(first["status"], "ok", "{first}");
-    assert_eq!(first["init"], true);
-    assert_eq!(first["errors"], 1);
-    assert_eq!(last["status"], "exited", "{last}");
-    // `init: false` is the default, which the SDK leaves out.
-    assert!(matches!(last.get("init"), None | Some(Value::Bool(false))), "{last}");
-    assert_eq!(last["errors"], 1);
+    assert_eq!(total("healthy", "sum(session)"), 1, "{sessions:#}");
+    assert_eq!(total("errored", "sum(session)"), 1, "{sessions:#}");
+    assert_eq!(total("crashed", "sum(session)"), 0);
+    assert_eq!(total("errored", "count_unique(user)"), 1);
+    assert_eq!(total("healthy", "count_unique(user)"), 0);
+    assert!(stored_items(&server, "session").await.is_empty());
 
     // The error itself became an event of the same project.
     assert_eq!(stored_event(&server, error_id).await.project_id, project_id(&dsn));

@@ -5,9 +5,11 @@ mod error;
 mod events;
 mod issues;
 mod organizations;
+mod releases;
 
 pub use auth::*;
 pub use error::*;
 pub use events::*;
 pub use issues::*;
 pub use organizations::*;
+pub use releases::*;

@@ -14,6 +14,8 @@ mod keys;
 mod members;
 mod openapi;
 mod organizations;
+mod releases;
+mod sessions;
 mod tags;
 mod teams;
 mod tokens;
@@ -148,6 +150,23 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/projects/{org}/{project}/keys/{key_id}",
             axum::routing::delete(keys::delete_key::<S>),
         )
+        // --- release health (issue 7) ---------------------------------------------------
+        // `{version}` is one percent-decoded segment: `app%401.0%2B7` is `app@1.0+7`.
+        .route(
+            "/api/0/organizations/{org}/releases",
+            get(releases::list_releases::<S>).post(releases::create_release::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}",
+            get(releases::get_release::<S>)
+                .put(releases::update_release::<S>)
+                .delete(releases::delete_release::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/deploys",
+            get(releases::list_deploys::<S>).post(releases::create_deploy::<S>),
+        )
+        .route("/api/0/organizations/{org}/sessions", get(sessions::get_sessions::<S>))
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.

@@ -106,8 +106,11 @@ pub async fn post_minidump<S: Store>(
         received: received_ms,
     };
     check_rate_limit(&state, &authorized, 1)?;
-    store(&state, IngestBatch { events: vec![processed], items: vec![item], outcomes: Vec::new() })
-        .await?;
+    store(
+        &state,
+        IngestBatch { events: vec![processed], items: vec![item], ..IngestBatch::default() },
+    )
+    .await?;
     Ok(event_id.hyphenated().to_string())
 }
 

@@ -4,7 +4,7 @@
 //! The way of a request: authenticate (headers, query, or the envelope's `dsn`; Relay's order),
 //! check the key, the origin and the rate limits, decompress with a hard cap on the
 //! decompressed size, frame the envelope, normalize and group each event, and hand everything
-//! to the store's writer, which commits it together with other requests (group commit). Only
+//! to the store's writer (session updates become counts there), which commits it together with other requests (group commit). Only
 //! then is `200` answered, so an acknowledged event is on disk.
 
 mod auth;
@@ -33,6 +33,7 @@ use self::project::Authorized;
 use crate::ingest::envelope::{self, ItemType};
 use crate::ingest::event::{self, EventContext};
 use crate::ingest::scrub::Scrubber;
+use crate::ingest::session;
 use crate::state::AppState;
 use crate::store::{IngestBatch, NewItem, Outcome, Store, StoreError};
 use crate::util::now_ms;
@@ -289,6 +290,7 @@ async fn ingest_envelope<S: Store>(
         .and_then(|id| uuid::Uuid::parse_str(id).ok())
         .map(|u| u.simple().to_string());
     let sent_at_ms = envelope.headers.get("sent_at").and_then(event::parse_timestamp_ms);
+    let session_clock = session::Clock { received: received_ms, sent_at: sent_at_ms };
     let mut batch = IngestBatch::default();
     let dropped =
         |category: &str, reason: &str| (project_id, category.to_owned(), reason.to_owned());
@@ -366,6 +368,25 @@ async fn ingest_envelope<S: Store>(
             }
             ItemType::ClientReport => {
                 batch.outcomes.extend(client_report_outcomes(project_id, item.payload));
+            }
+            // Sessions are checked here, off the writer, and become counts in the same
+            // transaction as everything else; the raw updates are not kept (at thousands per
+            // second they would outgrow everything else in the database, and the counts are
+            // what release health reads).
+            ItemType::Session => {
+                match session::parse_update(item.payload, project_id, session_clock) {
+                    Ok(update) => batch.sessions.push(update),
+                    Err(reason) => {
+                        tracing::debug!(reason, "dropping a session update");
+                        server_outcomes.push(dropped("session", reason));
+                    }
+                }
+            }
+            ItemType::Sessions => {
+                match session::parse_aggregates(item.payload, project_id, session_clock) {
+                    Ok(groups) => batch.session_aggregates.extend(groups),
+                    Err(reason) => server_outcomes.push(dropped("session", reason)),
+                }
             }
             // Transactions carry requests, span data and users as events do: scrubbed alike.
             ItemType::Transaction => match scrub_json(item.payload, &authorized.scrubber) {

@@ -13,6 +13,9 @@ use crate::util::now_ms;
 /// Triage: merge and unmerge, assignment, per-user seen and bookmark state, ignore windows.
 mod triage;
 
+/// Release health: sessions, releases, deploys.
+mod health;
+
 /// A SQLite database: a pool of read-only connections for queries, and one connection for
 /// writes. SQLite allows one writer at a time; funnelling every write through one connection
 /// means writers queue in Cairn instead of failing with `SQLITE_BUSY`.
@@ -81,7 +84,17 @@ impl SqliteStore {
 /// commits them in one transaction.
 async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
     let mut batch: Vec<WriteJob> = Vec::new();
+    // Session states that can no longer change are pruned by the writer itself, about once an
+    // hour, so no other task competes for the write connection.
+    let mut last_prune = 0i64;
+    let mut recent = health::RecentSessions::default();
     while let Some(job) = jobs.recv().await {
+        if now_ms() - last_prune > 3_600_000 {
+            last_prune = now_ms();
+            if let Err(err) = health::prune_states(&pool).await {
+                tracing::warn!(%err, "could not prune old session states");
+            }
+        }
         batch.push(job);
         while batch.len() < MAX_BATCH_JOBS {
             match jobs.try_recv() {
@@ -89,7 +102,7 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        match write_batch(&pool, &batch).await {
+        match write_batch(&pool, &batch, &mut recent).await {
             Ok(results) => {
                 for (job, ids) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -99,7 +112,7 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
                 // One bad request must not fail its neighbours: retry each on its own.
                 tracing::warn!(%err, jobs = batch.len(), "group commit failed; retrying one by one");
                 for job in batch.drain(..) {
-                    let result = write_batch(&pool, std::slice::from_ref(&job))
+                    let result = write_batch(&pool, std::slice::from_ref(&job), &mut recent)
                         .await
                         .map(|mut results| results.pop().unwrap_or_default());
                     let _ = job.reply.send(result);
@@ -110,16 +123,23 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
 }
 
 /// Stores the events of several requests in one transaction; returns the issue ids per request.
-async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<Vec<i64>>> {
+/// Sessions reported whole are remembered in `recent` once the transaction has committed.
+async fn write_batch(
+    pool: &SqlitePool,
+    batch: &[WriteJob],
+    recent: &mut health::RecentSessions,
+) -> StoreResult<Vec<Vec<i64>>> {
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
     let mut counts = IssueCounts::default();
+    let mut releases = health::ReleaseTouches::default();
     for job in batch {
         let mut ids = Vec::with_capacity(job.batch.events.len());
         for event in &job.batch.events {
-            let (issue_id, is_new) = store_one_event(&mut tx, event).await?;
+            let (issue_id, is_new, opened_issue) = store_one_event(&mut tx, event).await?;
             if is_new {
                 counts.add(issue_id, event);
+                releases.event(event, opened_issue);
             }
             ids.push(issue_id);
         }
@@ -153,8 +173,11 @@ async fn write_batch(pool: &SqlitePool, batch: &[WriteJob]) -> StoreResult<Vec<V
         }
         results.push(ids);
     }
+    let finished = health::write_sessions(&mut tx, batch, &mut releases, recent).await?;
     counts.write(&mut tx).await?;
+    releases.write(&mut tx).await?;
     tx.commit().await?;
+    recent.extend(finished);
     Ok(results)
 }
 
@@ -1036,6 +1059,51 @@ impl Store for SqliteStore {
     }
 
     // --- members, invitations, teams and keys (the accounts part of the Web API) ---------
+
+    // --- release health ---------------------------------------------------------------------
+
+    #[tracing::instrument(skip_all)]
+    async fn create_release(&self, release: &NewRelease) -> StoreResult<bool> {
+        health::create_release(&self.writes, release).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn releases(&self, query: &ReleaseQuery) -> StoreResult<Vec<ReleaseRow>> {
+        health::releases(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn release(&self, organization_id: i64, version: &str) -> StoreResult<ReleaseRow> {
+        health::release(&self.reads, organization_id, version).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_release(&self, release_id: i64, change: &ReleaseChange) -> StoreResult<()> {
+        health::update_release(&self.writes, release_id, change).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_release(&self, release_id: i64) -> StoreResult<()> {
+        health::delete_release(&self.writes, release_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn deploys(&self, release_id: i64) -> StoreResult<Vec<DeployRow>> {
+        health::deploys(&self.reads, release_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_deploy(&self, release_id: i64, deploy: &DeployRow) -> StoreResult<DeployRow> {
+        health::create_deploy(&self.writes, release_id, deploy).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn session_buckets(
+        &self,
+        query: &SessionQuery,
+    ) -> StoreResult<(Vec<SessionBucket>, Vec<UserBucket>)> {
+        health::session_buckets(&self.reads, query).await
+    }
 
     #[tracing::instrument(skip_all)]
     async fn members(&self, organization_id: i64) -> StoreResult<Vec<MemberRow>> {
@@ -1959,10 +2027,12 @@ impl IssueCounts {
 
 /// Stores one event and groups it into an issue. Returns the issue and whether the event is
 /// new (`false` for a duplicate event id, which is acknowledged but stored once).
+/// Returns the issue, whether the event is new (not a duplicate), and whether it opened the
+/// issue.
 async fn store_one_event(
     tx: &mut sqlx::SqliteConnection,
     event: &NewEvent,
-) -> StoreResult<(i64, bool)> {
+) -> StoreResult<(i64, bool, bool)> {
     // One round trip for the common case: is this a duplicate (an SDK retry, acknowledged but
     // stored once, as Sentry does), and which issue, in which status, has the event's first
     // hash?
@@ -1980,7 +2050,7 @@ async fn store_one_event(
         .fetch_one(&mut *tx)
         .await?;
     if let Some(issue_id) = duplicate {
-        return Ok((issue_id, false));
+        return Ok((issue_id, false, false));
     }
     // The hashes before the one that found the issue are new: they must be recorded.
     let mut found_at = issue_id.map(|_| 0);
@@ -2063,8 +2133,9 @@ async fn store_one_event(
             .await?;
             let issue_id: i64 = sqlx::query_scalar(
                 "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
-                 event_type, metadata, logger, is_unhandled, first_seen, last_seen, times_seen) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1) RETURNING id",
+                 event_type, metadata, logger, is_unhandled, first_seen, last_seen, times_seen, \
+                 first_release) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12) RETURNING id",
             )
             .bind(event.project_id)
             .bind(short_id)
@@ -2077,6 +2148,7 @@ async fn store_one_event(
             .bind(&event.logger)
             .bind(i64::from(event.is_unhandled))
             .bind(event.timestamp)
+            .bind(&event.release)
             .fetch_one(&mut *tx)
             .await?;
             record_activity(tx, issue_id, "first_seen", None, "{}", event.received).await?;
@@ -2130,7 +2202,7 @@ async fn store_one_event(
     .bind(event.hashes.first())
     .execute(&mut *tx)
     .await?;
-    Ok((issue_id, true))
+    Ok((issue_id, true, found_at.is_none()))
 }
 
 /// Inserts an organization with its team and a project (with a DSN key), named as in `seed`.

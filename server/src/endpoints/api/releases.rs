@@ -1,0 +1,516 @@
+//! Releases and deploys with Sentry's paths and shapes, as `sentry-cli` uses them, and release
+//! health (`health=1`) computed with Sentry's formulas
+//! (`src/sentry/release_health/metrics.py`, `get_release_health_data_overview`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use cairn_types::api::{
+    CreateDeployRequest, CreateReleaseRequest, Deploy, HealthData, Release, ReleaseProject,
+    UpdateReleaseRequest, VersionInfo,
+};
+use serde_json::json;
+
+use super::org_access;
+use super::sessions::{parse_period, resolve_projects, Tally};
+use crate::auth::Identity;
+use crate::endpoints::AppJson;
+use crate::error::{ApiError, ApiResult};
+use crate::ingest::session::valid_release;
+use crate::state::AppState;
+use crate::store::{
+    DeployRow, NewRelease, ReleaseChange, ReleaseQuery, ReleaseRow, SessionQuery, Store,
+};
+use crate::util::{ms_to_datetime, now_ms};
+
+fn bad(detail: impl Into<String>) -> ApiError {
+    ApiError::BadRequest(detail.into())
+}
+
+/// Sentry's `STATS_PERIODS`: the bucket length of each period the release list accepts.
+fn stats_rollup(period: &str) -> Option<i64> {
+    Some(match period {
+        "1h" | "24h" | "1d" | "48h" | "2d" => 3_600,
+        "7d" | "14d" | "30d" => 86_400,
+        "90d" => 259_200,
+        _ => return None,
+    })
+}
+
+/// Sentry's `get_rollup_starts_and_buckets`: the start of a period that ends with the bucket
+/// holding `now`, its bucket length and number of buckets.
+fn rollup_start(period: &str, now: i64) -> Option<(i64, i64, i64)> {
+    let rollup = stats_rollup(period)?;
+    let seconds = parse_period(period)?;
+    let start = (now.div_euclid(rollup) + 1) * rollup - seconds;
+    Some((start, rollup, seconds / rollup))
+}
+
+/// Query parameters of the release list and details.
+#[derive(Debug, Default)]
+struct Params {
+    projects: Vec<String>,
+    environments: Vec<String>,
+    health: bool,
+    summary_stats_period: Option<String>,
+    health_stats_period: Option<String>,
+    health_stat: Option<String>,
+    query: Option<String>,
+    per_page: Option<i64>,
+    offset: i64,
+}
+
+impl Params {
+    fn parse(raw: Option<&str>) -> ApiResult<Params> {
+        let mut p = Params::default();
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "project" => p.projects.push(value),
+                "environment" => p.environments.push(value),
+                "health" => p.health = value == "1" || value == "true",
+                "summaryStatsPeriod" => p.summary_stats_period = Some(value),
+                "healthStatsPeriod" => p.health_stats_period = Some(value),
+                "healthStat" => p.health_stat = Some(value),
+                "query" => p.query = Some(value).filter(|q| !q.trim().is_empty()),
+                "per_page" => {
+                    p.per_page = Some(value.parse().map_err(|_| bad("per_page: not a number"))?)
+                }
+                // Sentry's cursors are `value:offset:is_prev`; the offset is what pages here.
+                "cursor" => {
+                    p.offset = value.split(':').nth(1).and_then(|o| o.parse().ok()).unwrap_or(0)
+                }
+                "sort" if value == "date" => {}
+                "sort" => {
+                    return Err(bad(format!("sort: only \"date\" is supported, not {value:?}")))
+                }
+                // Sentry's dashboard sends these; they select what Cairn returns anyway.
+                "adoptionStages" | "status" | "flatten" | "statsPeriod" | "utc" => {}
+                other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// `versionInfo` and `shortVersion` of a version, as Sentry splits it:
+/// `package@version+build`.
+fn version_info(version: &str) -> (VersionInfo, String) {
+    let (package, raw) = match version.split_once('@') {
+        Some((package, raw)) if !package.is_empty() => (Some(package.to_owned()), raw),
+        _ => (None, version),
+    };
+    let build_hash = raw.split_once('+').map(|(_, build)| build.to_owned());
+    let is_sha = version.len() == 40 && version.bytes().all(|b| b.is_ascii_hexdigit());
+    let short = if is_sha { version[..12].to_owned() } else { version.to_owned() };
+    let info = VersionInfo {
+        package,
+        version: json!({ "raw": raw }),
+        description: raw.to_owned(),
+        build_hash,
+    };
+    (info, short)
+}
+
+fn deploy(row: &DeployRow) -> Deploy {
+    Deploy {
+        id: row.id.to_string(),
+        environment: row.environment.clone(),
+        date_started: row.date_started.map(ms_to_datetime),
+        date_finished: ms_to_datetime(row.date_finished),
+        name: row.name.clone(),
+        url: row.url.clone(),
+    }
+}
+
+fn release(row: &ReleaseRow, health: &HashMap<(i64, String), HealthData>) -> Release {
+    let (version_info, short_version) = version_info(&row.version);
+    let projects = row
+        .projects
+        .iter()
+        .map(|p| {
+            let health_data = health.get(&(p.id, row.version.clone())).cloned();
+            ReleaseProject {
+                id: p.id,
+                slug: p.slug.clone(),
+                name: p.name.clone(),
+                new_groups: p.new_groups,
+                platform: p.platform.clone(),
+                platforms: p.platform.iter().cloned().collect(),
+                has_health_data: health_data.as_ref().is_some_and(|h| h.has_health_data),
+                health_data,
+            }
+        })
+        .collect();
+    Release {
+        id: row.id,
+        version: row.version.clone(),
+        short_version,
+        version_info,
+        reference: row.reference.clone(),
+        url: row.url.clone(),
+        date_released: row.date_released.map(ms_to_datetime),
+        date_created: ms_to_datetime(row.date_created),
+        data: json!({}),
+        new_groups: row.projects.iter().map(|p| p.new_groups).sum(),
+        owner: None,
+        commit_count: 0,
+        last_commit: None,
+        deploy_count: row.deploy_count,
+        last_deploy: row.last_deploy.as_ref().map(deploy),
+        authors: Vec::new(),
+        projects,
+        first_event: row.first_event.map(ms_to_datetime),
+        last_event: row.last_event.map(ms_to_datetime),
+        current_project_meta: json!({}),
+        user_agent: None,
+        status: "open".into(),
+    }
+}
+
+/// Release health of every (project, release) of `releases`, as Sentry's
+/// `get_release_health_data_overview` computes it: totals over the summary period, 24-hour
+/// totals and adoption against the whole project, and a series over the health-stats period.
+async fn health_data<S: Store>(
+    state: &AppState<S>,
+    releases: &[ReleaseRow],
+    params: &Params,
+) -> ApiResult<HashMap<(i64, String), HealthData>> {
+    let summary_period = params.summary_stats_period.as_deref().unwrap_or("14d");
+    let stats_period = params.health_stats_period.as_deref().unwrap_or("24h");
+    let stat_users = match params.health_stat.as_deref() {
+        None | Some("sessions") => false,
+        Some("users") => true,
+        Some(other) => return Err(bad(format!("healthStat: invalid {other:?}"))),
+    };
+    let now = now_ms().div_euclid(1000);
+    let (summary_start, _, _) = rollup_start(summary_period, now)
+        .ok_or_else(|| bad(format!("summaryStatsPeriod: invalid {summary_period:?}")))?;
+    let (stats_start, stats_rollup, stats_buckets) = rollup_start(stats_period, now)
+        .ok_or_else(|| bad(format!("healthStatsPeriod: invalid {stats_period:?}")))?;
+    let day_start = now - 86_400;
+    // `hasHealthData` looks 90 days back whatever the summary period, as Sentry does.
+    let far_start = (now - 90 * 86_400).min(summary_start).min(stats_start);
+    let end = (now.div_euclid(3_600) + 1) * 3_600;
+
+    let mut project_ids: Vec<i64> =
+        releases.iter().flat_map(|r| r.projects.iter().map(|p| p.id)).collect();
+    project_ids.sort_unstable();
+    project_ids.dedup();
+    if project_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = SessionQuery {
+        project_ids,
+        releases: Vec::new(),
+        environments: params.environments.clone(),
+        start_hour: far_start.div_euclid(3_600) * 3_600,
+        end_hour: end,
+    };
+    let (buckets, _) = state.store.session_buckets(&query).await?;
+    let users_start = summary_start.min(day_start).min(if stat_users { stats_start } else { now });
+    query.start_hour = users_start.div_euclid(3_600) * 3_600;
+    let (_, users) = state.store.session_buckets(&query).await?;
+
+    #[derive(Default)]
+    struct Acc {
+        summary: Tally,
+        day: Tally,
+        any: bool,
+        stats: Vec<Tally>,
+    }
+    let mut acc: HashMap<(i64, String), Acc> = HashMap::new();
+    let mut project_day: HashMap<i64, Tally> = HashMap::new();
+    let new_acc =
+        || Acc { stats: vec![Tally::default(); stats_buckets as usize], ..Acc::default() };
+    let slot =
+        |hour: i64| (hour >= stats_start).then(|| ((hour - stats_start) / stats_rollup) as usize);
+    for b in &buckets {
+        let a = acc.entry((b.project_id, b.release.clone())).or_insert_with(new_acc);
+        a.any |= b.sessions > 0;
+        if b.hour >= summary_start {
+            a.summary.add(b);
+        }
+        if b.hour >= day_start {
+            a.day.add(b);
+            project_day.entry(b.project_id).or_default().add(b);
+        }
+        if let Some(t) = slot(b.hour).and_then(|i| a.stats.get_mut(i)) {
+            t.add(b);
+        }
+    }
+    for u in &users {
+        let a = acc.entry((u.project_id, u.release.clone())).or_insert_with(new_acc);
+        if u.hour >= summary_start {
+            a.summary.add_user(u);
+        }
+        if u.hour >= day_start {
+            a.day.add_user(u);
+            project_day.entry(u.project_id).or_default().add_user(u);
+        }
+        if stat_users {
+            if let Some(t) = slot(u.hour).and_then(|i| a.stats.get_mut(i)) {
+                t.add_user(u);
+            }
+        }
+    }
+
+    let mut out = HashMap::new();
+    for r in releases {
+        for p in &r.projects {
+            let key = (p.id, r.version.clone());
+            let a = acc.remove(&key).unwrap_or_else(new_acc);
+            let s = &a.summary;
+            let total_sessions = (s.has_rows && s.sessions > 0).then_some(s.sessions);
+            let total_users = (!s.users.is_empty()).then_some(s.users.len() as i64);
+            let pct = |part: i64, whole: Option<i64>| {
+                whole.filter(|w| *w > 0).map(|w| 100.0 - part as f64 / w as f64 * 100.0)
+            };
+            // Adoption exists only for releases with data in the last 24 hours (Sentry's
+            // `get_release_adoption` has no row otherwise).
+            let project = project_day.get(&p.id);
+            let (users_24h, project_users_24h, sessions_24h, project_sessions_24h) =
+                if a.day.has_rows || !a.day.users.is_empty() {
+                    (
+                        Some(a.day.users.len() as i64),
+                        project.map(|t| t.users.len() as i64),
+                        Some(a.day.sessions),
+                        project.map(|t| t.sessions),
+                    )
+                } else {
+                    (None, None, None, None)
+                };
+            let share = |part: Option<i64>, whole: Option<i64>| match (part, whole) {
+                (Some(part), Some(whole)) if whole > 0 => Some(part as f64 / whole as f64 * 100.0),
+                _ => None,
+            };
+            let stats = a
+                .stats
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let value = if stat_users { t.users.len() as i64 } else { t.sessions };
+                    (stats_start + i as i64 * stats_rollup, value)
+                })
+                .collect();
+            out.insert(
+                key,
+                HealthData {
+                    duration_p50: None,
+                    duration_p90: None,
+                    crash_free_users: pct(s.crashed_users(), total_users),
+                    crash_free_sessions: pct(s.crashed, total_sessions),
+                    sessions_crashed: s.crashed,
+                    sessions_errored: s.sessions_by(Some("errored")),
+                    total_users,
+                    total_users_24h: users_24h,
+                    total_project_users_24h: project_users_24h,
+                    total_sessions,
+                    total_sessions_24h: sessions_24h,
+                    total_project_sessions_24h: project_sessions_24h,
+                    adoption: share(users_24h, project_users_24h),
+                    sessions_adoption: share(sessions_24h, project_sessions_24h),
+                    stats: BTreeMap::from([(stats_period.to_owned(), stats)]),
+                    has_health_data: a.any,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/0/organizations/{org}/releases/`: newest first, with `health=1` for release
+/// health.
+pub async fn list_releases<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<Vec<Release>>> {
+    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let params = Params::parse(raw.as_deref())?;
+    let project_ids = if params.projects.is_empty() {
+        Vec::new()
+    } else {
+        resolve_projects(&state, &access.organization, &params.projects).await?
+    };
+    let rows = state
+        .store
+        .releases(&ReleaseQuery {
+            organization_id: access.organization.id,
+            project_ids,
+            text: params.query.clone(),
+            offset: params.offset.max(0),
+            limit: params.per_page.unwrap_or(100).clamp(1, 100),
+        })
+        .await?;
+    let health =
+        if params.health { health_data(&state, &rows, &params).await? } else { HashMap::new() };
+    Ok(AppJson(rows.iter().map(|r| release(r, &health)).collect()))
+}
+
+/// Resolves a request's project slugs; an unknown one is refused as Sentry does.
+async fn project_ids<S: Store>(
+    state: &AppState<S>,
+    organization_id: i64,
+    slugs: &[String],
+) -> ApiResult<Vec<i64>> {
+    let projects = state.store.projects(organization_id).await?;
+    slugs
+        .iter()
+        .map(|slug| {
+            projects
+                .iter()
+                .find(|p| p.slug == *slug)
+                .map(|p| p.id)
+                .ok_or_else(|| bad(format!("projects: invalid project slug {slug:?}")))
+        })
+        .collect()
+}
+
+/// `POST /api/0/organizations/{org}/releases/`: `201` with the new release, or `208` with the
+/// existing one (to which the projects and details are added), as Sentry answers.
+pub async fn create_release<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    AppJson(request): AppJson<CreateReleaseRequest>,
+) -> ApiResult<(StatusCode, AppJson<Release>)> {
+    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    if !valid_release(&request.version) {
+        return Err(bad(format!("version: release name {:?} is not allowed", request.version)));
+    }
+    if request.projects.is_empty() {
+        return Err(bad("projects: this field is required"));
+    }
+    let project_ids = project_ids(&state, access.organization.id, &request.projects).await?;
+    let created = state
+        .store
+        .create_release(&NewRelease {
+            organization_id: access.organization.id,
+            version: request.version.clone(),
+            reference: request.reference,
+            url: request.url,
+            date_released: request.date_released.map(|d| d.timestamp_millis()),
+            project_ids,
+        })
+        .await?;
+    let row = state.store.release(access.organization.id, &request.version).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::ALREADY_REPORTED };
+    Ok((status, AppJson(release(&row, &HashMap::new()))))
+}
+
+/// `GET /api/0/organizations/{org}/releases/{version}/` (also with `health=1`).
+pub async fn get_release<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, version)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<Release>> {
+    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let params = Params::parse(raw.as_deref())?;
+    let row = state.store.release(access.organization.id, &version).await?;
+    let rows = [row];
+    let health =
+        if params.health { health_data(&state, &rows, &params).await? } else { HashMap::new() };
+    Ok(AppJson(release(&rows[0], &health)))
+}
+
+/// `PUT /api/0/organizations/{org}/releases/{version}/`: `dateReleased` finalizes it.
+pub async fn update_release<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, version)): Path<(String, String)>,
+    AppJson(request): AppJson<UpdateReleaseRequest>,
+) -> ApiResult<AppJson<Release>> {
+    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    let row = state.store.release(access.organization.id, &version).await?;
+    let change = ReleaseChange {
+        reference: request.reference,
+        url: request.url,
+        date_released: request.date_released.map(|d| d.map(|d| d.timestamp_millis())),
+    };
+    state.store.update_release(row.id, &change).await?;
+    let row = state.store.release(access.organization.id, &version).await?;
+    Ok(AppJson(release(&row, &HashMap::new())))
+}
+
+/// `DELETE /api/0/organizations/{org}/releases/{version}/`.
+pub async fn delete_release<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, version)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    let row = state.store.release(access.organization.id, &version).await?;
+    state.store.delete_release(row.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/0/organizations/{org}/releases/{version}/deploys/`.
+pub async fn list_deploys<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, version)): Path<(String, String)>,
+) -> ApiResult<AppJson<Vec<Deploy>>> {
+    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let row = state.store.release(access.organization.id, &version).await?;
+    let deploys = state.store.deploys(row.id).await?;
+    Ok(AppJson(deploys.iter().map(deploy).collect()))
+}
+
+/// `POST /api/0/organizations/{org}/releases/{version}/deploys/`: `201` with the deploy.
+pub async fn create_deploy<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, version)): Path<(String, String)>,
+    AppJson(request): AppJson<CreateDeployRequest>,
+) -> ApiResult<(StatusCode, AppJson<Deploy>)> {
+    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    let row = state.store.release(access.organization.id, &version).await?;
+    let environment = request.environment.trim();
+    if environment.is_empty() || environment.chars().count() > 64 || environment.contains('/') {
+        return Err(bad("environment: a valid environment name is required"));
+    }
+    let created = state
+        .store
+        .create_deploy(
+            row.id,
+            &DeployRow {
+                id: 0,
+                environment: environment.to_owned(),
+                name: request.name,
+                url: request.url,
+                date_started: request.date_started.map(|d| d.timestamp_millis()),
+                date_finished: request.date_finished.map_or_else(now_ms, |d| d.timestamp_millis()),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, AppJson(deploy(&created))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_split_like_sentry() {
+        let (info, short) = version_info("backend@1.2.3+45");
+        assert_eq!(info.package.as_deref(), Some("backend"));
+        assert_eq!(info.version, json!({"raw": "1.2.3+45"}));
+        assert_eq!(info.build_hash.as_deref(), Some("45"));
+        assert_eq!(short, "backend@1.2.3+45");
+        let sha = "a".repeat(40);
+        assert_eq!(version_info(&sha).1, "a".repeat(12));
+    }
+
+    #[test]
+    fn periods_end_with_the_current_bucket() {
+        let now = 1_780_000_000; // 2026-05-28T20:26:40Z
+        let (start, rollup, buckets) = rollup_start("24h", now).expect("known period");
+        assert_eq!((rollup, buckets), (3_600, 24));
+        assert_eq!(start, (now / 3_600 + 1) * 3_600 - 86_400);
+        assert!(rollup_start("5h", now).is_none());
+    }
+}

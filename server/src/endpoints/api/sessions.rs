@@ -1,0 +1,451 @@
+//! `GET /api/0/organizations/{org}/sessions/`: release health as time series, in the shape of
+//! Sentry's sessions API, computed from the hourly counts with Sentry's formulas
+//! (`src/sentry/snuba/metrics/fields/base.py`, see docs/sentry-protocol.md §1.10).
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, RawQuery, State};
+use cairn_types::api::{SessionsGroup, SessionsResponse};
+use serde_json::{json, Value};
+
+use super::org_access;
+use crate::auth::Identity;
+use crate::endpoints::AppJson;
+use crate::error::{ApiError, ApiResult};
+use crate::ingest::session::user_flags;
+use crate::state::AppState;
+use crate::store::{OrganizationRow, SessionBucket, SessionQuery, Store, UserBucket};
+use crate::util::{ms_to_datetime, now_ms};
+
+/// Sessions and users of one group (and interval), enough for every field Cairn serves.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// Started sessions.
+    pub sessions: i64,
+    /// Errored sessions, crashed and abnormal ones included (Sentry's `errored_all`).
+    pub errored_all: i64,
+    /// Crashed sessions.
+    pub crashed: i64,
+    /// Abnormal sessions.
+    pub abnormal: i64,
+    /// Whether any counts were added (Sentry answers `null` for groups without data).
+    pub has_rows: bool,
+    /// Each user with the sets they are in over the tallied buckets.
+    pub users: HashMap<String, u8>,
+}
+
+impl Tally {
+    /// Adds an hour's counts.
+    pub fn add(&mut self, bucket: &SessionBucket) {
+        self.sessions += bucket.sessions;
+        self.errored_all += bucket.errored;
+        self.crashed += bucket.crashed;
+        self.abnormal += bucket.abnormal;
+        self.has_rows = true;
+    }
+
+    /// Adds a user of an hour.
+    pub fn add_user(&mut self, user: &UserBucket) {
+        *self.users.entry(user.did.clone()).or_insert(0) |= user.flags;
+    }
+
+    fn users_with(&self, flag: u8) -> i64 {
+        self.users.values().filter(|f| **f & flag != 0).count() as i64
+    }
+
+    /// `sum(session)`, for one `session.status` or all: healthy = all − errored_all,
+    /// errored = max(0, errored_all − crashed − abnormal).
+    pub fn sessions_by(&self, status: Option<&str>) -> i64 {
+        match status {
+            None => self.sessions,
+            Some("healthy") => (self.sessions - self.errored_all).max(0),
+            Some("errored") => (self.errored_all - self.crashed - self.abnormal).max(0),
+            Some("crashed") => self.crashed,
+            Some("abnormal") => self.abnormal,
+            Some(_) => 0,
+        }
+    }
+
+    /// `count_unique(user)`, for one `session.status` or all, the same way over user sets.
+    pub fn users_by(&self, status: Option<&str>) -> i64 {
+        let all = self.users.len() as i64;
+        let errored_all = self.users_with(user_flags::ERRORED);
+        let crashed = self.users_with(user_flags::CRASHED);
+        let abnormal = self.users_with(user_flags::ABNORMAL);
+        match status {
+            None => all,
+            Some("healthy") => (all - errored_all).max(0),
+            Some("errored") => (errored_all - crashed - abnormal).max(0),
+            Some("crashed") => crashed,
+            Some("abnormal") => abnormal,
+            Some(_) => 0,
+        }
+    }
+
+    /// Crashed users.
+    pub fn crashed_users(&self) -> i64 {
+        self.users_with(user_flags::CRASHED)
+    }
+
+    /// `crash_free_rate(session)` = 1 − crashed / all; `None` without sessions.
+    pub fn crash_free_sessions(&self) -> Option<f64> {
+        (self.sessions > 0).then(|| 1.0 - self.crashed as f64 / self.sessions as f64)
+    }
+
+    /// `crash_free_rate(user)` = 1 − crashed users / all users; `None` without users.
+    pub fn crash_free_users(&self) -> Option<f64> {
+        let all = self.users.len() as i64;
+        (all > 0).then(|| 1.0 - self.crashed_users() as f64 / all as f64)
+    }
+}
+
+/// A period such as `24h`, `14d`, `90m`, `30s`, `2w` in seconds.
+pub fn parse_period(period: &str) -> Option<i64> {
+    let split = period.find(|c: char| !c.is_ascii_digit()).unwrap_or(period.len());
+    let (number, unit) = period.split_at(split);
+    let n: i64 = number.parse().ok().filter(|n| *n > 0)?;
+    let unit = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+const FIELDS: &[&str] = &[
+    "sum(session)",
+    "count_unique(user)",
+    "crash_free_rate(session)",
+    "crash_free_rate(user)",
+    "crash_rate(session)",
+    "crash_rate(user)",
+];
+const GROUP_BYS: &[&str] = &["project", "release", "environment", "session.status"];
+const STATUSES: &[&str] = &["healthy", "errored", "crashed", "abnormal"];
+/// Most intervals a response may have.
+const MAX_INTERVALS: i64 = 10_000;
+
+#[derive(Debug, Default)]
+struct Params {
+    fields: Vec<String>,
+    group_by: Vec<String>,
+    interval: Option<String>,
+    stats_period: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    projects: Vec<String>,
+    environments: Vec<String>,
+    query: String,
+}
+
+fn bad(detail: impl Into<String>) -> ApiError {
+    ApiError::BadRequest(detail.into())
+}
+
+impl Params {
+    fn parse(raw: Option<&str>) -> ApiResult<Params> {
+        let mut p = Params::default();
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "field" => p.fields.push(value),
+                "groupBy" => p.group_by.push(value),
+                "interval" => p.interval = Some(value),
+                "statsPeriod" => p.stats_period = Some(value),
+                "start" => p.start = Some(value),
+                "end" => p.end = Some(value),
+                "project" => p.projects.push(value),
+                "environment" => p.environments.push(value),
+                "query" => p.query = value,
+                // Accepted and without effect: Cairn answers every request in one page.
+                "per_page" | "orderBy" | "includeTotals" | "includeSeries" | "utc" => {}
+                other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
+            }
+        }
+        if p.fields.is_empty() {
+            return Err(bad("Request is missing a \"field\""));
+        }
+        for field in &p.fields {
+            if !FIELDS.contains(&field.as_str()) {
+                return Err(bad(format!("Invalid field: {field:?}")));
+            }
+        }
+        for by in &p.group_by {
+            if !GROUP_BYS.contains(&by.as_str()) {
+                return Err(bad(format!("Invalid groupBy: {by:?}")));
+            }
+        }
+        if p.group_by.iter().any(|g| g == "session.status") {
+            if let Some(rate) = p.fields.iter().find(|f| f.contains("rate(")) {
+                return Err(bad(format!("Cannot group field {rate} by session.status")));
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// Filters of a Sentry search in the sessions API: `release:x`, `release:"x"`,
+/// `environment:x`, joined by spaces, `OR` or `AND` (several values of a key match any).
+pub fn parse_session_query(query: &str) -> ApiResult<(Vec<String>, Vec<String>)> {
+    let (mut releases, mut environments) = (Vec::new(), Vec::new());
+    let mut rest = query.trim();
+    while !rest.is_empty() {
+        let (token, after) = split_token(rest);
+        rest = after.trim_start();
+        if token.eq_ignore_ascii_case("OR") || token.eq_ignore_ascii_case("AND") {
+            continue;
+        }
+        let Some((key, value)) = token.split_once(':') else {
+            return Err(bad(format!("Invalid query: {token:?}")));
+        };
+        let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+        let value = value.replace("\\\"", "\"");
+        match key {
+            "release" => releases.push(value),
+            "environment" => environments.push(value),
+            other => return Err(bad(format!("Unsupported search key: {other:?}"))),
+        }
+    }
+    Ok((releases, environments))
+}
+
+/// The first token of a search (a quoted value may contain spaces), and the rest.
+fn split_token(s: &str) -> (&str, &str) {
+    let mut in_quotes = false;
+    let mut prev = '\0';
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' if prev != '\\' => in_quotes = !in_quotes,
+            c if c.is_whitespace() && !in_quotes => return (&s[..i], &s[i..]),
+            _ => {}
+        }
+        prev = c;
+    }
+    (s, "")
+}
+
+/// The organization's project ids a `project` parameter names (`-1` or nothing: all); a
+/// project of another organization is refused.
+pub async fn resolve_projects<S: Store>(
+    state: &AppState<S>,
+    organization: &OrganizationRow,
+    raw: &[String],
+) -> ApiResult<Vec<i64>> {
+    let projects = state.store.projects(organization.id).await?;
+    if raw.is_empty() || raw.iter().any(|p| p == "-1") {
+        return Ok(projects.iter().map(|p| p.id).collect());
+    }
+    let mut ids = Vec::with_capacity(raw.len());
+    for value in raw {
+        let found = projects.iter().find(|p| p.id.to_string() == *value || p.slug == *value);
+        match found {
+            Some(project) => ids.push(project.id),
+            None => return Err(ApiError::Forbidden),
+        }
+    }
+    Ok(ids)
+}
+
+/// Parses `start`/`end` (ISO 8601) into Unix seconds.
+fn parse_time(name: &str, value: &str) -> ApiResult<i64> {
+    crate::ingest::event::parse_timestamp_ms(&Value::String(value.to_owned()))
+        .map(|ms| ms.div_euclid(1000))
+        .ok_or_else(|| bad(format!("{name}: invalid date {value:?}")))
+}
+
+/// `GET /api/0/organizations/{org}/sessions/`.
+pub async fn get_sessions<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<SessionsResponse>> {
+    let access = org_access(&state, &identity, &org, "org:read").await?;
+    let params = Params::parse(raw.as_deref())?;
+    let interval = match params.interval.as_deref() {
+        None => 3_600,
+        Some(raw) => parse_period(raw).ok_or_else(|| bad(format!("Invalid interval {raw:?}")))?,
+    };
+    // Counts are kept per hour: a finer interval cannot be answered.
+    if interval % 3_600 != 0 {
+        return Err(bad("The interval has to be a multiple of the minimum interval of one hour."));
+    }
+    let now = now_ms().div_euclid(1000);
+    let (start, end) = match (&params.start, &params.end, &params.stats_period) {
+        (Some(start), Some(end), _) => (parse_time("start", start)?, parse_time("end", end)?),
+        (None, None, period) => {
+            let period = period.as_deref().unwrap_or("24h");
+            let secs = parse_period(period)
+                .ok_or_else(|| bad(format!("Invalid statsPeriod {period:?}")))?;
+            (now - secs, now)
+        }
+        _ => return Err(bad("start and end must be given together, or statsPeriod")),
+    };
+    if end <= start {
+        return Err(bad("end must be after start"));
+    }
+    // Intervals are aligned to their length (UTC), the last one containing `end`.
+    let start = start.div_euclid(interval) * interval;
+    let end = (end.div_euclid(interval) + i64::from(end % interval != 0)) * interval;
+    let count = (end - start) / interval;
+    if count > MAX_INTERVALS {
+        return Err(bad(
+            "Your interval and date range would create too many results. Use a larger \
+             interval, or a smaller date range.",
+        ));
+    }
+    let project_ids = resolve_projects(&state, &access.organization, &params.projects).await?;
+    let (releases, mut environments) = parse_session_query(&params.query)?;
+    environments.extend(params.environments.iter().cloned());
+    let query =
+        SessionQuery { project_ids, releases, environments, start_hour: start, end_hour: end };
+    let (buckets, users) = if query.project_ids.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        state.store.session_buckets(&query).await?
+    };
+
+    let keys: Vec<&str> =
+        params.group_by.iter().map(String::as_str).filter(|g| *g != "session.status").collect();
+    let by_status = params.group_by.iter().any(|g| g == "session.status");
+    // Groups are keyed by the values of the `groupBy` keys that are asked for (`None` for the
+    // others), so that they sort and compare; `by` is built from the key at the end.
+    type GroupKey = (Option<i64>, Option<String>, Option<String>);
+    let group_of = |project: i64, release: &str, environment: &str| -> GroupKey {
+        (
+            keys.contains(&"project").then_some(project),
+            keys.contains(&"release").then(|| release.to_owned()),
+            keys.contains(&"environment").then(|| environment.to_owned()),
+        )
+    };
+    let slot = |hour: i64| ((hour - start) / interval) as usize;
+    let mut tallies: BTreeMap<GroupKey, (Tally, Vec<Tally>)> = BTreeMap::new();
+    let blank = || (Tally::default(), vec![Tally::default(); count as usize]);
+    if keys.is_empty() {
+        tallies.insert((None, None, None), blank());
+    }
+    for b in &buckets {
+        let entry =
+            tallies.entry(group_of(b.project_id, &b.release, &b.environment)).or_insert_with(blank);
+        entry.0.add(b);
+        if let Some(t) = entry.1.get_mut(slot(b.hour)) {
+            t.add(b);
+        }
+    }
+    for u in &users {
+        let entry =
+            tallies.entry(group_of(u.project_id, &u.release, &u.environment)).or_insert_with(blank);
+        entry.0.add_user(u);
+        if let Some(t) = entry.1.get_mut(slot(u.hour)) {
+            t.add_user(u);
+        }
+    }
+
+    let statuses: Vec<Option<&str>> =
+        if by_status { STATUSES.iter().map(|s| Some(*s)).collect() } else { vec![None] };
+    let mut groups = Vec::new();
+    for ((project, release, environment), (total, series)) in &tallies {
+        for status in &statuses {
+            let mut by = BTreeMap::new();
+            if let Some(project) = project {
+                by.insert("project".to_owned(), json!(project));
+            }
+            if let Some(release) = release {
+                by.insert("release".to_owned(), json!(release));
+            }
+            if let Some(environment) = environment {
+                by.insert("environment".to_owned(), json!(environment));
+            }
+            if let Some(status) = status {
+                by.insert("session.status".into(), json!(status));
+            }
+            let mut totals = BTreeMap::new();
+            let mut out_series = BTreeMap::new();
+            for field in &params.fields {
+                totals.insert(field.clone(), field_value(field, total, *status));
+                out_series.insert(
+                    field.clone(),
+                    series.iter().map(|t| field_value(field, t, *status)).collect(),
+                );
+            }
+            groups.push(SessionsGroup { by, totals, series: out_series });
+        }
+    }
+    Ok(AppJson(SessionsResponse {
+        start: ms_to_datetime(start * 1000),
+        end: ms_to_datetime(end * 1000),
+        intervals: (0..count).map(|i| ms_to_datetime((start + i * interval) * 1000)).collect(),
+        groups,
+        query: params.query,
+    }))
+}
+
+/// The value of one field for a tally (fields were checked when parsing).
+fn field_value(field: &str, tally: &Tally, status: Option<&str>) -> Value {
+    match field {
+        "sum(session)" => json!(tally.sessions_by(status)),
+        "count_unique(user)" => json!(tally.users_by(status)),
+        "crash_free_rate(session)" => json!(tally.crash_free_sessions()),
+        "crash_free_rate(user)" => json!(tally.crash_free_users()),
+        "crash_rate(session)" => json!(tally.crash_free_sessions().map(|r| 1.0 - r)),
+        "crash_rate(user)" => json!(tally.crash_free_users().map(|r| 1.0 - r)),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_parse() {
+        assert_eq!(parse_period("24h"), Some(86_400));
+        assert_eq!(parse_period("14d"), Some(14 * 86_400));
+        assert_eq!(parse_period("1w"), Some(604_800));
+        assert_eq!(parse_period("0h"), None);
+        assert_eq!(parse_period("h"), None);
+        assert_eq!(parse_period("5y"), None);
+    }
+
+    #[test]
+    fn queries_parse() {
+        let (releases, envs) =
+            parse_session_query("release:\"app@1.0 beta\" OR release:app@2.0+7 environment:prod")
+                .expect("valid");
+        assert_eq!(releases, ["app@1.0 beta", "app@2.0+7"]);
+        assert_eq!(envs, ["prod"]);
+        assert!(parse_session_query("user:42").is_err());
+    }
+
+    #[test]
+    fn tallies_follow_sentry_formulas() {
+        let mut t = Tally::default();
+        t.add(&SessionBucket {
+            sessions: 10,
+            errored: 4,
+            crashed: 2,
+            abnormal: 1,
+            ..SessionBucket::default()
+        });
+        assert_eq!(t.sessions_by(Some("healthy")), 6);
+        assert_eq!(t.sessions_by(Some("errored")), 1);
+        assert_eq!(t.crash_free_sessions(), Some(0.8));
+        for (did, flags) in [("a", 0), ("b", user_flags::ERRORED | user_flags::CRASHED)] {
+            t.add_user(&UserBucket {
+                project_id: 1,
+                release: "r".into(),
+                environment: String::new(),
+                hour: 0,
+                did: did.into(),
+                flags,
+            });
+        }
+        assert_eq!(t.users_by(Some("healthy")), 1);
+        assert_eq!(t.users_by(Some("crashed")), 1);
+        assert_eq!(t.users_by(Some("errored")), 0);
+        assert_eq!(t.crash_free_users(), Some(0.5));
+    }
+}

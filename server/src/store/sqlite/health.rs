@@ -1,0 +1,691 @@
+//! Release health in SQLite: sessions applied to their states and added to hourly counts inside
+//! the group commit, releases created from what events and sessions name, and the reads behind
+//! the releases and sessions APIs.
+
+use std::collections::HashMap;
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::WriteJob;
+use crate::ingest::session::{self, Contribution, SessionState};
+use crate::store::{
+    DeployRow, NewEvent, NewRelease, ReleaseChange, ReleaseProjectRow, ReleaseQuery, ReleaseRow,
+    SessionBucket, SessionQuery, StoreError, StoreResult, UserBucket,
+};
+use crate::util::now_ms;
+
+/// Rows per multi-row statement: binding looks each `$n` up by a linear scan, so one statement
+/// with thousands of parameters costs more than several small ones.
+const CHUNK: usize = 32;
+
+/// What one group commit adds to releases: per (project, version), the event time range and
+/// the issues it opened.
+#[derive(Debug, Default)]
+pub(super) struct ReleaseTouches {
+    touches: HashMap<(i64, String), Touch>,
+}
+
+/// Oldest and newest event, and issues opened.
+type Touch = (Option<i64>, Option<i64>, i64);
+
+impl ReleaseTouches {
+    /// An event of a release (and whether it opened an issue).
+    pub(super) fn event(&mut self, event: &NewEvent, opened_issue: bool) {
+        let Some(release) = event.release.as_deref().filter(|r| session::valid_release(r)) else {
+            return;
+        };
+        let entry =
+            self.touches.entry((event.project_id, release.to_owned())).or_insert((None, None, 0));
+        let at = event.timestamp;
+        entry.0 = Some(entry.0.map_or(at, |t| t.min(at)));
+        entry.1 = Some(entry.1.map_or(at, |t| t.max(at)));
+        entry.2 += i64::from(opened_issue);
+    }
+
+    /// A release named by a session: it exists from then on, without events.
+    fn session(&mut self, project_id: i64, release: &str) {
+        self.touches.entry((project_id, release.to_owned())).or_insert((None, None, 0));
+    }
+
+    /// Creates or updates the releases and their project links.
+    pub(super) async fn write(self, tx: &mut SqliteConnection) -> StoreResult<()> {
+        let now = now_ms();
+        for ((project_id, version), (first, last, new_groups)) in self.touches {
+            // `MIN`/`MAX` of SQLite return NULL when an argument is NULL: COALESCE keeps the
+            // side that has a value.
+            let release_id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO releases (organization_id, version, date_created, first_event, \
+                 last_event) SELECT organization_id, $2, $3, $4, $5 FROM projects WHERE id = $1 \
+                 ON CONFLICT (organization_id, version) DO UPDATE SET \
+                 first_event = MIN(COALESCE(first_event, excluded.first_event), \
+                   COALESCE(excluded.first_event, first_event)), \
+                 last_event = MAX(COALESCE(last_event, excluded.last_event), \
+                   COALESCE(excluded.last_event, last_event)) \
+                 RETURNING id",
+            )
+            .bind(project_id)
+            .bind(&version)
+            .bind(now)
+            .bind(first)
+            .bind(last)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(release_id) = release_id else { continue };
+            sqlx::query(
+                "INSERT INTO release_projects (release_id, project_id, new_groups, first_event, \
+                 last_event) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (release_id, project_id) DO UPDATE SET \
+                 new_groups = new_groups + excluded.new_groups, \
+                 first_event = MIN(COALESCE(first_event, excluded.first_event), \
+                   COALESCE(excluded.first_event, first_event)), \
+                 last_event = MAX(COALESCE(last_event, excluded.last_event), \
+                   COALESCE(excluded.last_event, last_event))",
+            )
+            .bind(release_id)
+            .bind(project_id)
+            .bind(new_groups)
+            .bind(first)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Sessions that were reported whole (their first update already ended them), remembered by
+/// the writer instead of in `session_states`: writing a state row per session at a random key
+/// (`sid`) made every commit rewrite pages all over that table, and cost four times what
+/// counting does. A state is needed only to apply later updates exactly once, and a session
+/// that has ended takes none; what remains to catch is an SDK resending the same envelope
+/// (a retry after a lost answer), which happens within minutes, so the newest sessions are
+/// kept in memory. After a restart, a retry of a session sent before it would count again.
+#[derive(Debug, Default)]
+pub(super) struct RecentSessions {
+    seen: std::collections::HashSet<(i64, u128)>,
+    order: std::collections::VecDeque<(i64, u128)>,
+}
+
+/// How many whole sessions the writer remembers (about 48 bytes each).
+const RECENT_SESSIONS: usize = 500_000;
+
+impl RecentSessions {
+    fn key(project_id: i64, sid: &str) -> Option<(i64, u128)> {
+        u128::from_str_radix(sid, 16).ok().map(|sid| (project_id, sid))
+    }
+
+    fn contains(&self, project_id: i64, sid: &str) -> bool {
+        Self::key(project_id, sid).is_some_and(|k| self.seen.contains(&k))
+    }
+
+    /// Remembers sessions of a committed batch, forgetting the oldest beyond the limit.
+    pub(super) fn extend(&mut self, finished: Vec<(i64, String)>) {
+        for (project_id, sid) in finished {
+            let Some(key) = Self::key(project_id, &sid) else { continue };
+            if self.seen.insert(key) {
+                self.order.push_back(key);
+            }
+        }
+        while self.order.len() > RECENT_SESSIONS {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+    }
+}
+
+/// Hourly counts being gathered: (project, release, environment, hour) → counts.
+type BucketKey = (i64, String, String, i64);
+
+#[derive(Debug, Default)]
+struct Counts {
+    sessions: i64,
+    errored: i64,
+    crashed: i64,
+    abnormal: i64,
+    duration_sum: f64,
+    duration_count: i64,
+}
+
+/// Applies the session updates and aggregates of a group commit: loads the states of the
+/// sessions it names in a few statements, applies every update in order in memory, then writes
+/// the changed states, the hourly counts and the users back with multi-row upserts. Releases the
+/// sessions name are added to `releases`.
+///
+/// Returns the sessions reported whole, for [`RecentSessions`] once the batch is committed.
+pub(super) async fn write_sessions(
+    tx: &mut SqliteConnection,
+    jobs: &[WriteJob],
+    releases: &mut ReleaseTouches,
+    recent: &RecentSessions,
+) -> StoreResult<Vec<(i64, String)>> {
+    let updates = jobs.iter().flat_map(|job| &job.batch.sessions);
+    let aggregates = jobs.iter().flat_map(|job| &job.batch.session_aggregates);
+    let mut finished = Vec::new();
+    if updates.clone().next().is_none() && aggregates.clone().next().is_none() {
+        return Ok(finished);
+    }
+
+    let mut keys: Vec<(i64, &str)> =
+        updates.clone().filter_map(|u| Some((u.project_id, u.sid.as_deref()?))).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut states = load_states(tx, &keys).await?;
+    // Sessions that have a row: a whole session (new, ended at once) gets none.
+    let stored: std::collections::HashSet<(i64, String)> = states.keys().cloned().collect();
+    let mut dirty: Vec<(i64, String)> = Vec::new();
+    let mut counts: HashMap<BucketKey, Counts> = HashMap::new();
+    let mut users: HashMap<(BucketKey, String), u8> = HashMap::new();
+
+    let mut add = |key: BucketKey, c: Contribution| {
+        if let Some((did, flags)) = c.user {
+            *users.entry((key.clone(), did)).or_insert(0) |= flags;
+        }
+        let entry = counts.entry(key).or_default();
+        entry.sessions += c.sessions;
+        entry.errored += c.errored;
+        entry.crashed += c.crashed;
+        entry.abnormal += c.abnormal;
+        if let Some(d) = c.duration {
+            entry.duration_sum += d;
+            entry.duration_count += 1;
+        }
+    };
+
+    for update in updates {
+        if let Some(sid) = &update.sid {
+            if recent.contains(update.project_id, sid) {
+                // A session reported whole before: it has ended, nothing may change it.
+                continue;
+            }
+        }
+        let state_key = update.sid.as_ref().map(|sid| (update.project_id, sid.clone()));
+        let current = state_key.as_ref().and_then(|k| states.get(k));
+        let Some((next, contribution)) = session::apply(current, update) else { continue };
+        let key = (update.project_id, next.release.clone(), next.environment.clone(), next.hour);
+        releases.session(update.project_id, &next.release);
+        add(key, contribution);
+        if let Some(state_key) = state_key {
+            let whole = current.is_none() && next.flags & session::flags::ENDED != 0;
+            if whole && !stored.contains(&state_key) {
+                finished.push(state_key.clone());
+            } else if current != Some(&next) {
+                dirty.push(state_key.clone());
+            }
+            // Kept for this batch either way, so that a repeat within it is caught.
+            states.insert(state_key, next);
+        }
+    }
+    for group in aggregates {
+        let hour = session::hour_of(group.started);
+        let key = (group.project_id, group.release.clone(), group.environment.clone(), hour);
+        releases.session(group.project_id, &group.release);
+        add(key, group.contribution());
+    }
+
+    dirty.sort_unstable();
+    dirty.dedup();
+    for chunk in dirty.chunks(CHUNK) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = i * 9;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    p + 8,
+                    p + 9
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO session_states (project_id, sid, release, environment, did, hour, \
+             started, seq, flags) VALUES {} ON CONFLICT (project_id, sid) DO UPDATE SET \
+             did = excluded.did, seq = excluded.seq, flags = excluded.flags",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for key in chunk {
+            let Some(state) = states.get(key) else {
+                return Err(StoreError::Corrupt("a changed session state went missing".into()));
+            };
+            query = query
+                .bind(key.0)
+                .bind(&key.1)
+                .bind(&state.release)
+                .bind(&state.environment)
+                .bind(&state.did)
+                .bind(state.hour)
+                .bind(state.started)
+                .bind(state.seq)
+                .bind(i64::from(state.flags));
+        }
+        query.execute(&mut *tx).await?;
+    }
+
+    let counts: Vec<_> = counts.into_iter().collect();
+    for chunk in counts.chunks(CHUNK) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = i * 10;
+                let params: Vec<String> = (1..=10).map(|n| format!("${}", p + n)).collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO session_hourly (project_id, release, environment, hour, sessions, \
+             errored, crashed, abnormal, duration_sum, duration_count) VALUES {} \
+             ON CONFLICT (project_id, release, environment, hour) DO UPDATE SET \
+             sessions = sessions + excluded.sessions, errored = errored + excluded.errored, \
+             crashed = crashed + excluded.crashed, abnormal = abnormal + excluded.abnormal, \
+             duration_sum = duration_sum + excluded.duration_sum, \
+             duration_count = duration_count + excluded.duration_count",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for ((project_id, release, environment, hour), c) in chunk {
+            query = query
+                .bind(project_id)
+                .bind(release)
+                .bind(environment)
+                .bind(hour)
+                .bind(c.sessions)
+                .bind(c.errored)
+                .bind(c.crashed)
+                .bind(c.abnormal)
+                .bind(c.duration_sum)
+                .bind(c.duration_count);
+        }
+        query.execute(&mut *tx).await?;
+    }
+
+    let users: Vec<_> = users.into_iter().collect();
+    for chunk in users.chunks(CHUNK) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = i * 6;
+                let params: Vec<String> = (1..=6).map(|n| format!("${}", p + n)).collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO session_users (project_id, release, environment, hour, did, flags) \
+             VALUES {} ON CONFLICT (project_id, release, environment, hour, did) \
+             DO UPDATE SET flags = flags | excluded.flags",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (((project_id, release, environment, hour), did), flags) in chunk {
+            query = query
+                .bind(project_id)
+                .bind(release)
+                .bind(environment)
+                .bind(hour)
+                .bind(did)
+                .bind(i64::from(*flags));
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(finished)
+}
+
+/// The stored states of these sessions, a chunk of keys per statement.
+async fn load_states(
+    tx: &mut SqliteConnection,
+    keys: &[(i64, &str)],
+) -> StoreResult<HashMap<(i64, String), SessionState>> {
+    let mut states = HashMap::with_capacity(keys.len());
+    // One project per statement: `project_id = ? AND sid IN (...)` is a search of the primary
+    // key, where a row-value `(project_id, sid) IN (VALUES ...)` makes SQLite scan the table.
+    // `keys` is sorted, so each project's sessions are next to each other.
+    let by_project = keys.chunk_by(|a, b| a.0 == b.0);
+    for chunk in by_project.flat_map(|same| same.chunks(CHUNK * 2)) {
+        let Some(&(project_id, _)) = chunk.first() else { continue };
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT project_id, sid, release, environment, did, hour, started, seq, flags \
+             FROM session_states WHERE project_id = $1 AND sid IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(project_id);
+        for (_, sid) in chunk {
+            query = query.bind(*sid);
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            let flags: i64 = row.get("flags");
+            states.insert(
+                (row.get("project_id"), row.get("sid")),
+                SessionState {
+                    release: row.get("release"),
+                    environment: row.get("environment"),
+                    did: row.get("did"),
+                    hour: row.get("hour"),
+                    started: row.get("started"),
+                    seq: row.get("seq"),
+                    flags: u8::try_from(flags).unwrap_or(0),
+                },
+            );
+        }
+    }
+    Ok(states)
+}
+
+/// Forgets the states of sessions that can no longer be updated (started more than 5 days
+/// ago, plus an hour of slack for clock drift).
+pub(super) async fn prune_states(pool: &SqlitePool) -> StoreResult<u64> {
+    let cutoff = now_ms() - session::MAX_AGE_MS - 3_600_000;
+    let done = sqlx::query("DELETE FROM session_states WHERE started < $1")
+        .bind(cutoff)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+// --- reads and API writes ------------------------------------------------------------------
+
+fn deploy_from_row(row: &SqliteRow) -> DeployRow {
+    DeployRow {
+        id: row.get("id"),
+        environment: row.get("environment"),
+        name: row.get("name"),
+        url: row.get("url"),
+        date_started: row.get("date_started"),
+        date_finished: row.get("date_finished"),
+    }
+}
+
+/// Fills in projects and deploys of releases read from `releases`.
+async fn complete(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<ReleaseRow>> {
+    let mut releases = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.get("id");
+        let projects = sqlx::query(
+            "SELECT p.id, p.slug, p.name, p.platform, rp.new_groups FROM release_projects rp \
+             JOIN projects p ON p.id = rp.project_id WHERE rp.release_id = $1 ORDER BY p.slug",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| ReleaseProjectRow {
+            id: r.get("id"),
+            slug: r.get("slug"),
+            name: r.get("name"),
+            platform: r.get("platform"),
+            new_groups: r.get("new_groups"),
+        })
+        .collect();
+        let deploy_count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM deploys WHERE release_id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
+        let last_deploy = sqlx::query(
+            "SELECT * FROM deploys WHERE release_id = $1 ORDER BY date_finished DESC, id DESC \
+             LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(deploy_from_row);
+        releases.push(ReleaseRow {
+            id,
+            organization_id: row.get("organization_id"),
+            version: row.get("version"),
+            reference: row.get("ref"),
+            url: row.get("url"),
+            date_created: row.get("date_created"),
+            date_released: row.get("date_released"),
+            first_event: row.get("first_event"),
+            last_event: row.get("last_event"),
+            projects,
+            deploy_count,
+            last_deploy,
+        });
+    }
+    Ok(releases)
+}
+
+/// The releases of an organization, newest first.
+pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult<Vec<ReleaseRow>> {
+    let mut sql = String::from("SELECT r.* FROM releases r WHERE r.organization_id = $1");
+    let mut next = 2;
+    if !q.project_ids.is_empty() {
+        let placeholders: Vec<String> =
+            (0..q.project_ids.len()).map(|i| format!("${}", next + i)).collect();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id \
+             AND rp.project_id IN ({}))",
+            placeholders.join(", ")
+        ));
+        next += q.project_ids.len();
+    }
+    if q.text.is_some() {
+        sql.push_str(&format!(" AND r.version LIKE ${next} ESCAPE '\\'"));
+        next += 1;
+    }
+    sql.push_str(&format!(
+        " ORDER BY r.date_created DESC, r.id DESC LIMIT ${} OFFSET ${}",
+        next,
+        next + 1
+    ));
+    let mut query = sqlx::query(&sql).bind(q.organization_id);
+    for id in &q.project_ids {
+        query = query.bind(id);
+    }
+    if let Some(text) = &q.text {
+        query = query.bind(format!("%{}%", super::escape_like(text)));
+    }
+    let rows = query.bind(q.limit).bind(q.offset).fetch_all(pool).await?;
+    complete(pool, rows).await
+}
+
+/// One release by version.
+pub(super) async fn release(
+    pool: &SqlitePool,
+    organization_id: i64,
+    version: &str,
+) -> StoreResult<ReleaseRow> {
+    let row = sqlx::query("SELECT * FROM releases WHERE organization_id = $1 AND version = $2")
+        .bind(organization_id)
+        .bind(version)
+        .fetch_one(pool)
+        .await?;
+    complete(pool, vec![row]).await?.pop().ok_or(StoreError::NotFound)
+}
+
+/// Creates a release, or adds the projects and the given details to an existing one; returns
+/// whether it was created.
+pub(super) async fn create_release(writes: &SqlitePool, new: &NewRelease) -> StoreResult<bool> {
+    let mut tx = writes.begin().await?;
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM releases WHERE organization_id = $1 AND version = $2")
+            .bind(new.organization_id)
+            .bind(&new.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (id, created) = match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE releases SET ref = COALESCE($2, ref), url = COALESCE($3, url), \
+                 date_released = COALESCE($4, date_released) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&new.reference)
+            .bind(&new.url)
+            .bind(new.date_released)
+            .execute(&mut *tx)
+            .await?;
+            (id, false)
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO releases (organization_id, version, ref, url, date_created, \
+                 date_released) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(new.organization_id)
+            .bind(&new.version)
+            .bind(&new.reference)
+            .bind(&new.url)
+            .bind(now_ms())
+            .bind(new.date_released)
+            .fetch_one(&mut *tx)
+            .await?;
+            (id, true)
+        }
+    };
+    for project_id in &new.project_ids {
+        sqlx::query(
+            "INSERT OR IGNORE INTO release_projects (release_id, project_id) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Changes a release's details.
+pub(super) async fn update_release(
+    writes: &SqlitePool,
+    release_id: i64,
+    change: &ReleaseChange,
+) -> StoreResult<()> {
+    let (set_date, date) = match change.date_released {
+        Some(date) => (true, date),
+        None => (false, None),
+    };
+    sqlx::query(
+        "UPDATE releases SET ref = COALESCE($2, ref), url = COALESCE($3, url), \
+         date_released = CASE WHEN $4 THEN $5 ELSE date_released END WHERE id = $1",
+    )
+    .bind(release_id)
+    .bind(&change.reference)
+    .bind(&change.url)
+    .bind(set_date)
+    .bind(date)
+    .execute(writes)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a release with its project links and deploys.
+pub(super) async fn delete_release(writes: &SqlitePool, release_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM releases WHERE id = $1").bind(release_id).execute(writes).await?;
+    Ok(())
+}
+
+/// The deploys of a release, newest first.
+pub(super) async fn deploys(pool: &SqlitePool, release_id: i64) -> StoreResult<Vec<DeployRow>> {
+    let rows = sqlx::query(
+        "SELECT * FROM deploys WHERE release_id = $1 ORDER BY date_finished DESC, id DESC",
+    )
+    .bind(release_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(deploy_from_row).collect())
+}
+
+/// Records a deploy.
+pub(super) async fn create_deploy(
+    writes: &SqlitePool,
+    release_id: i64,
+    deploy: &DeployRow,
+) -> StoreResult<DeployRow> {
+    let row = sqlx::query(
+        "INSERT INTO deploys (release_id, environment, name, url, date_started, date_finished) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+    )
+    .bind(release_id)
+    .bind(&deploy.environment)
+    .bind(&deploy.name)
+    .bind(&deploy.url)
+    .bind(deploy.date_started)
+    .bind(deploy.date_finished)
+    .fetch_one(writes)
+    .await?;
+    Ok(deploy_from_row(&row))
+}
+
+/// `AND column IN (...)` for a filter list starting at `$next`; empty when the list is.
+fn in_list(column: &str, len: usize, next: &mut usize) -> String {
+    if len == 0 {
+        return String::new();
+    }
+    let placeholders: Vec<String> = (0..len).map(|i| format!("${}", *next + i)).collect();
+    *next += len;
+    format!(" AND {column} IN ({})", placeholders.join(", "))
+}
+
+/// The session counts and users matching a query.
+pub(super) async fn session_buckets(
+    pool: &SqlitePool,
+    q: &SessionQuery,
+) -> StoreResult<(Vec<SessionBucket>, Vec<UserBucket>)> {
+    let mut next = 3;
+    let mut filters = in_list("project_id", q.project_ids.len(), &mut next);
+    filters.push_str(&in_list("release", q.releases.len(), &mut next));
+    filters.push_str(&in_list("environment", q.environments.len(), &mut next));
+    fn bind_all<'q>(
+        sql: &'q str,
+        q: &'q SessionQuery,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        let mut query = sqlx::query(sql).bind(q.start_hour).bind(q.end_hour);
+        for id in &q.project_ids {
+            query = query.bind(*id);
+        }
+        for release in &q.releases {
+            query = query.bind(release.clone());
+        }
+        for environment in &q.environments {
+            query = query.bind(environment.clone());
+        }
+        query
+    }
+    let sql = format!(
+        "SELECT * FROM session_hourly WHERE hour >= $1 AND hour < $2{filters} ORDER BY hour"
+    );
+    let buckets = bind_all(&sql, q)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| SessionBucket {
+            project_id: r.get("project_id"),
+            release: r.get("release"),
+            environment: r.get("environment"),
+            hour: r.get("hour"),
+            sessions: r.get("sessions"),
+            errored: r.get("errored"),
+            crashed: r.get("crashed"),
+            abnormal: r.get("abnormal"),
+            duration_sum: r.get("duration_sum"),
+            duration_count: r.get("duration_count"),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT * FROM session_users WHERE hour >= $1 AND hour < $2{filters} ORDER BY hour"
+    );
+    let users = bind_all(&sql, q)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| UserBucket {
+            project_id: r.get("project_id"),
+            release: r.get("release"),
+            environment: r.get("environment"),
+            hour: r.get("hour"),
+            did: r.get("did"),
+            flags: u8::try_from(r.get::<i64, _>("flags")).unwrap_or(0),
+        })
+        .collect();
+    Ok((buckets, users))
+}

@@ -1,0 +1,497 @@
+//! Release health (issue 7): sessions sent by the official `sentry` crate become the numbers of
+//! Sentry's releases (`health=1`) and sessions APIs, and the releases API works as `sentry-cli`
+//! uses it.
+
+use std::time::Duration;
+
+use sentry::protocol::SessionStatus;
+use sentry::User;
+use serde_json::{json, Value};
+
+use crate::common::{sentry_hub, TestServer};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Runs `f` with an SDK client of `release` as user `user` on a blocking thread, then flushes
+/// and closes the client, so every session update it queued has been acknowledged (and so is
+/// stored: Cairn answers after the commit).
+async fn with_sdk(dsn: &str, release: &str, user: &str, f: impl FnOnce() + Send + 'static) {
+    let (dsn, release, user) = (dsn.to_owned(), release.to_owned(), user.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&dsn, &release);
+        sentry::Hub::run(hub, || {
+            sentry::configure_scope(|scope| {
+                scope.set_user(Some(User { id: Some(user), ..Default::default() }));
+            });
+            f();
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its envelopes");
+        assert!(client.close(Some(Duration::from_secs(10))), "the SDK shut down cleanly");
+    })
+    .await
+    .expect("SDK thread");
+}
+
+fn healthy() {
+    sentry::start_session();
+    sentry::end_session();
+}
+
+fn errored() {
+    sentry::start_session();
+    let err = "x".parse::<u8>().expect_err("not a number");
+    sentry::capture_error(&err);
+    sentry::end_session_with_status(SessionStatus::Exited);
+}
+
+fn crashed() {
+    sentry::start_session();
+    sentry::end_session_with_status(SessionStatus::Crashed);
+}
+
+fn close(actual: &Value, expected: f64) -> bool {
+    actual.as_f64().is_some_and(|a| (a - expected).abs() < 1e-9)
+}
+
+/// Percent-encodes a release version for a URL path segment.
+fn encode(version: &str) -> String {
+    version.bytes().fold(String::new(), |mut out, b| {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+        out
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sdk_sessions_give_sentrys_crash_free_rates() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Mobile").await;
+    let (v1, v2) = ("mobile@1.0.0+7", "mobile@2.0.0");
+
+    // Release 1: alice has a healthy and an errored session, bob crashes.
+    with_sdk(&dsn, v1, "alice", || {
+        healthy();
+        errored();
+    })
+    .await;
+    with_sdk(&dsn, v1, "bob", crashed).await;
+    // Release 2: both have a healthy session.
+    with_sdk(&dsn, v2, "alice", healthy).await;
+    with_sdk(&dsn, v2, "bob", healthy).await;
+
+    // By hand, with Sentry's formulas. Release 1: 3 sessions, 1 crashed; the errored set holds
+    // the errored and the crashed session, so errored = 2 − 1 crashed − 0 abnormal = 1;
+    // crash-free sessions = 100 − 1/3 × 100; users alice and bob, bob crashed: 50 %.
+    // Release 2: 2 sessions, 2 users, nothing crashed: 100 %. The project had 5 sessions and
+    // 2 users in the last 24 hours: sessions adoption 3/5 and 2/5, user adoption 100 % each.
+    let expected_crash_free_1 = 100.0 - 1.0 / 3.0 * 100.0;
+    let (status, releases) = server
+        .get("/api/0/organizations/cairn/releases/?health=1&summaryStatsPeriod=24h", &token)
+        .await;
+    assert_eq!(status, 200, "{releases}");
+    let find = |version: &str| -> Value {
+        releases
+            .as_array()
+            .and_then(|all| all.iter().find(|r| r["version"] == version))
+            .unwrap_or_else(|| panic!("{version} in {releases:#}"))
+            .clone()
+    };
+    let r1 = find(v1);
+    let h1 = &r1["projects"][0]["healthData"];
+    assert_eq!(r1["projects"][0]["slug"], "mobile");
+    assert_eq!(h1["totalSessions"], 3, "{h1:#}");
+    assert_eq!(h1["totalUsers"], 2, "{h1:#}");
+    assert_eq!(h1["sessionsCrashed"], 1);
+    assert_eq!(h1["sessionsErrored"], 1);
+    assert!(close(&h1["crashFreeSessions"], expected_crash_free_1), "{h1:#}");
+    assert!(close(&h1["crashFreeUsers"], 50.0), "{h1:#}");
+    assert!(close(&h1["sessionsAdoption"], 60.0), "{h1:#}");
+    assert!(close(&h1["adoption"], 100.0), "{h1:#}");
+    assert_eq!(h1["totalSessions24h"], 3);
+    assert_eq!(h1["totalProjectSessions24h"], 5);
+    assert_eq!(h1["totalProjectUsers24h"], 2);
+    assert_eq!(h1["hasHealthData"], true);
+    assert_eq!(h1["durationP50"], Value::Null);
+    let stats = h1["stats"]["24h"].as_array().expect("24 hourly buckets");
+    assert_eq!(stats.len(), 24);
+    assert_eq!(stats.iter().map(|b| b[1].as_i64().unwrap_or(0)).sum::<i64>(), 3);
+    // The errored session's error is an issue first seen in release 1.
+    assert_eq!(r1["newGroups"], 1, "{r1:#}");
+    assert!(r1["firstEvent"].is_string(), "{r1:#}");
+
+    let h2 = &find(v2)["projects"][0]["healthData"];
+    assert_eq!(h2["totalSessions"], 2, "{h2:#}");
+    assert!(close(&h2["crashFreeSessions"], 100.0), "{h2:#}");
+    assert!(close(&h2["crashFreeUsers"], 100.0), "{h2:#}");
+    assert!(close(&h2["sessionsAdoption"], 40.0), "{h2:#}");
+    assert_eq!(h2["sessionsErrored"], 0);
+
+    // The sessions API: rates are fractions there.
+    let (status, sessions) = server
+        .get(
+            "/api/0/organizations/cairn/sessions/?field=sum(session)&field=count_unique(user)\
+             &field=crash_free_rate(session)&field=crash_free_rate(user)&groupBy=release\
+             &statsPeriod=24h&interval=1h",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{sessions}");
+    let group = |release: &str| -> Value {
+        sessions["groups"]
+            .as_array()
+            .and_then(|g| g.iter().find(|g| g["by"]["release"] == release))
+            .unwrap_or_else(|| panic!("{release} in {sessions:#}"))
+            .clone()
+    };
+    let g1 = group(v1);
+    assert_eq!(g1["totals"]["sum(session)"], 3, "{g1:#}");
+    assert_eq!(g1["totals"]["count_unique(user)"], 2);
+    assert!(close(&g1["totals"]["crash_free_rate(session)"], 1.0 - 1.0 / 3.0), "{g1:#}");
+    assert!(close(&g1["totals"]["crash_free_rate(user)"], 0.5), "{g1:#}");
+    let intervals = sessions["intervals"].as_array().expect("intervals").len();
+    assert_eq!(g1["series"]["sum(session)"].as_array().map(Vec::len), Some(intervals));
+    let g2 = group(v2);
+    assert!(close(&g2["totals"]["crash_free_rate(session)"], 1.0), "{g2:#}");
+    assert!(close(&g2["totals"]["crash_free_rate(user)"], 1.0), "{g2:#}");
+
+    // By status over the whole project: healthy = 5 − 2 errored-set sessions = 3.
+    let (status, by_status) = server
+        .get(
+            "/api/0/organizations/cairn/sessions/?field=sum(session)&field=count_unique(user)\
+             &groupBy=session.status",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{by_status}");
+    let total = |s: &str, field: &str| -> Value {
+        by_status["groups"]
+            .as_array()
+            .and_then(|g| g.iter().find(|g| g["by"]["session.status"] == s))
+            .map(|g| g["totals"][field].clone())
+            .unwrap_or_else(|| panic!("{s} in {by_status:#}"))
+    };
+    assert_eq!(total("healthy", "sum(session)"), 3, "{by_status:#}");
+    assert_eq!(total("errored", "sum(session)"), 1);
+    assert_eq!(total("crashed", "sum(session)"), 1);
+    assert_eq!(total("abnormal", "sum(session)"), 0);
+    // Users: alice is in the errored set, bob crashed; nobody is only healthy.
+    assert_eq!(total("healthy", "count_unique(user)"), 0);
+    assert_eq!(total("errored", "count_unique(user)"), 1);
+    assert_eq!(total("crashed", "count_unique(user)"), 1);
+
+    // A query on the release.
+    let (status, one) = server
+        .get(
+            &format!(
+                "/api/0/organizations/cairn/sessions/?field=sum(session)&query={}",
+                encode(&format!("release:\"{v2}\""))
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["groups"][0]["totals"]["sum(session)"], 2, "{one:#}");
+
+    // Unknown fields and groupings are refused with Sentry's `detail`.
+    let (status, error) = server
+        .get("/api/0/organizations/cairn/sessions/?field=p50(session.duration)", &token)
+        .await;
+    assert_eq!(status, 400);
+    assert!(error["detail"].as_str().is_some_and(|d| d.contains("Invalid field")), "{error}");
+    let (status, error) = server
+        .get("/api/0/organizations/cairn/sessions/?field=sum(session)&groupBy=os", &token)
+        .await;
+    assert_eq!(status, 400, "{error}");
+    let (status, _) = server
+        .get(
+            "/api/0/organizations/cairn/sessions/?field=crash_free_rate(session)\
+             &groupBy=session.status",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_session_updates_count_each_session_once() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Raw").await;
+    let (key, project) = dsn
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('@'))
+        .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
+        .expect("a DSN");
+    let now = chrono::Utc::now();
+    let started = (now - chrono::Duration::minutes(5)).to_rfc3339();
+    let old = (now - chrono::Duration::days(6)).to_rfc3339();
+    let sid = "8f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b";
+    let update = |json: Value| format!("{{\"type\":\"session\"}}\n{json}\n");
+    let attrs = json!({"release": "raw@1", "environment": "prod"});
+    let body = [
+        // The envelope's header line.
+        "{}\n".to_owned(),
+        update(json!({"sid": sid, "did": "u1", "init": true, "started": started, "attrs": attrs})),
+        // The same session crashes, is reported twice, then a stale `ok` arrives.
+        update(json!({"sid": sid, "did": "u1", "seq": 5, "status": "crashed", "errors": 1,
+            "started": started, "attrs": attrs})),
+        update(json!({"sid": sid, "did": "u1", "seq": 6, "status": "crashed", "errors": 1,
+            "started": started, "attrs": attrs})),
+        update(json!({"sid": sid, "did": "u1", "seq": 2, "status": "ok",
+            "started": started, "attrs": attrs})),
+        // Too old: dropped.
+        update(json!({"sid": "9f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "init": true,
+            "started": old, "attrs": attrs})),
+        // Pre-aggregated: 4 clean exits and 1 errored session of another user.
+        format!(
+            "{{\"type\":\"sessions\"}}\n{}\n",
+            json!({"aggregates": [{"started": started, "did": "u2", "exited": 4, "errored": 1}],
+                "attrs": attrs})
+        ),
+    ]
+    .concat();
+    let response = server
+        .http
+        .post(format!("{}/api/{project}/envelope/", server.url))
+        .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    // A session reported whole (started and ended in one update) with an error, sent twice as
+    // an SDK retry would: it counts once.
+    let whole = [
+        "{}\n".to_owned(),
+        update(json!({"sid": "aa2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "did": "u3", "init": true,
+            "status": "exited", "errors": 2, "duration": 3.5, "started": started,
+            "attrs": attrs})),
+    ]
+    .concat();
+    for _ in 0..2 {
+        let response = server
+            .http
+            .post(format!("{}/api/{project}/envelope/", server.url))
+            .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+            .body(whole.clone())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200);
+    }
+
+    let (status, sessions) = server
+        .get(
+            "/api/0/organizations/cairn/sessions/?field=sum(session)&field=count_unique(user)\
+             &groupBy=session.status",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{sessions}");
+    let total = |s: &str, field: &str| -> i64 {
+        sessions["groups"]
+            .as_array()
+            .and_then(|g| g.iter().find(|g| g["by"]["session.status"] == s))
+            .and_then(|g| g["totals"][field].as_i64())
+            .unwrap_or_else(|| panic!("{s} in {sessions:#}"))
+    };
+    // 1 + 5 + 1 sessions; errored set: the crashed one once, the aggregate's errored one and
+    // the whole one once: errored = 3 − 1 crashed = 2, healthy = 7 − 3 = 4.
+    assert_eq!(total("crashed", "sum(session)"), 1, "{sessions:#}");
+    assert_eq!(total("errored", "sum(session)"), 2, "{sessions:#}");
+    assert_eq!(total("healthy", "sum(session)"), 4, "{sessions:#}");
+    assert_eq!(total("crashed", "count_unique(user)"), 1);
+    assert_eq!(total("errored", "count_unique(user)"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn releases_api_as_sentry_cli_uses_it() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    server.create_project(&token, "Backend").await;
+    let version = "backend@1.2.3+build.45";
+    let path = format!("/api/0/organizations/cairn/releases/{}/", encode(version));
+
+    let (status, created) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &token,
+            json!({"version": version, "projects": ["backend"], "ref": "abc123"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["version"], version);
+    assert_eq!(created["ref"], "abc123");
+    assert_eq!(created["dateReleased"], Value::Null);
+    assert_eq!(created["versionInfo"]["package"], "backend");
+    assert_eq!(created["versionInfo"]["buildHash"], "build.45");
+    assert_eq!(created["projects"][0]["slug"], "backend");
+    // Again: Sentry answers 208 with the existing release, adding the projects.
+    let (status, again) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &token,
+            json!({"version": version, "projects": ["backend", "internal"]}),
+        )
+        .await;
+    assert_eq!(status, 208, "{again}");
+    assert_eq!(again["projects"].as_array().map(Vec::len), Some(2), "{again}");
+    assert_eq!(again["ref"], "abc123");
+
+    let (status, bad) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &token,
+            json!({"version": "latest", "projects": ["backend"]}),
+        )
+        .await;
+    assert_eq!(status, 400, "{bad}");
+    assert!(bad["detail"].is_string());
+    let (status, _) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &token,
+            json!({"version": "x@1", "projects": ["nope"]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    let (status, got) = server.get(&path, &token).await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["version"], version);
+    let (status, _) = server.get("/api/0/organizations/cairn/releases/unknown%401/", &token).await;
+    assert_eq!(status, 404);
+
+    // Finalize.
+    let (status, finalized) =
+        server.put(&path, &token, json!({"dateReleased": "2026-01-02T03:04:05Z"})).await;
+    assert_eq!(status, 200, "{finalized}");
+    assert_eq!(finalized["dateReleased"], "2026-01-02T03:04:05Z");
+
+    // Deploys.
+    let deploys = format!("{}deploys/", path);
+    let (status, deploy) = server
+        .post(&deploys, &token, json!({"environment": "production", "name": "deploy 1"}))
+        .await;
+    assert_eq!(status, 201, "{deploy}");
+    assert_eq!(deploy["environment"], "production");
+    assert!(deploy["dateFinished"].is_string());
+    let (status, list) = server.get(&deploys, &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let (_, got) = server.get(&path, &token).await;
+    assert_eq!(got["deployCount"], 1);
+    assert_eq!(got["lastDeploy"]["environment"], "production");
+
+    // The list, filtered and searched.
+    server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &token,
+            json!({"version": "frontend@9.0", "projects": ["internal"]}),
+        )
+        .await;
+    let (status, all) = server.get("/api/0/organizations/cairn/releases/", &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(all.as_array().map(Vec::len), Some(2), "{all}");
+    let (_, searched) =
+        server.get("/api/0/organizations/cairn/releases/?query=frontend", &token).await;
+    assert_eq!(searched.as_array().map(Vec::len), Some(1), "{searched}");
+    assert_eq!(searched[0]["version"], "frontend@9.0");
+    let (_, by_project) = server
+        .get("/api/0/organizations/cairn/releases/?project=backend&per_page=10", &token)
+        .await;
+    assert_eq!(by_project.as_array().map(Vec::len), Some(1), "{by_project}");
+
+    // Delete.
+    let response = server
+        .http
+        .delete(format!("{}{path}", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 204);
+    let (status, _) = server.get(&path, &token).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn releases_need_membership_and_the_releases_scope() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let (status, _) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &owner,
+            json!({"version": "app@1", "projects": ["internal"]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // A user of another organization only.
+    server.cli(&["createuser", "--email", "stranger@example.com", "--password", PASSWORD]);
+    let stranger =
+        server.cli(&["createtoken", "--email", "stranger@example.com"]).trim().to_owned();
+    let path = server.data_dir.path().join("cairn.db");
+    {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .busy_timeout(Duration::from_secs(10))
+            .connect()
+            .await
+            .expect("database opens");
+        sqlx::query(
+            "DELETE FROM organization_members WHERE user_id = \
+             (SELECT id FROM users WHERE email = 'stranger@example.com')",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("membership removed");
+    }
+    // A member whose token may only read.
+    server.cli(&["createuser", "--email", "reader@example.com", "--password", PASSWORD]);
+    let reader = server
+        .cli(&["createtoken", "--email", "reader@example.com", "--scope", "project:read"])
+        .trim()
+        .to_owned();
+
+    let routes = [
+        (reqwest::Method::GET, "/api/0/organizations/cairn/releases/"),
+        (reqwest::Method::GET, "/api/0/organizations/cairn/releases/app%401/"),
+        (reqwest::Method::GET, "/api/0/organizations/cairn/releases/app%401/deploys/"),
+        (reqwest::Method::GET, "/api/0/organizations/cairn/sessions/?field=sum(session)"),
+        (reqwest::Method::POST, "/api/0/organizations/cairn/releases/"),
+        (reqwest::Method::PUT, "/api/0/organizations/cairn/releases/app%401/"),
+        (reqwest::Method::DELETE, "/api/0/organizations/cairn/releases/app%401/"),
+        (reqwest::Method::POST, "/api/0/organizations/cairn/releases/app%401/deploys/"),
+    ];
+    let body = json!({"version": "app@2", "projects": ["internal"], "environment": "prod"});
+    for (method, route) in &routes {
+        let send = |token: Option<&str>| {
+            let mut request =
+                server.http.request(method.clone(), format!("{}{route}", server.url)).json(&body);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send()
+        };
+        let anonymous = send(None).await.expect("sent");
+        assert_eq!(anonymous.status().as_u16(), 401, "{method} {route} anonymous");
+        let other = send(Some(&stranger)).await.expect("sent");
+        assert_eq!(other.status().as_u16(), 403, "{method} {route} from another organization");
+        let read_only = send(Some(&reader)).await.expect("sent").status().as_u16();
+        if *method == reqwest::Method::GET {
+            // Reading releases needs `project:read`; the sessions API needs `org:read`.
+            let expected = if route.contains("sessions") { 403 } else { 200 };
+            assert_eq!(read_only, expected, "{method} {route} with project:read");
+        } else {
+            assert_eq!(read_only, 403, "{method} {route} without project:releases");
+        }
+    }
+}
