@@ -370,6 +370,65 @@ fn rows() -> Vec<Row> {
                 read("org:read"),
             )
         },
+        // --- releases, deploys and release health ----------------------------------------
+        // `{version}` is percent-encoded (`authz%401.0`), as `sentry-cli` sends it; fresh rows
+        // get a new release of the owner's per request.
+        Row {
+            query: "?project={project}&health=1",
+            ..row(Method::GET, "/api/0/organizations/{org}/releases/", read("project:read"))
+        },
+        Row {
+            body: |n| {
+                Some(json!({"version": format!("authz@new-{n}"), "projects": [SECRET_PROJECT]}))
+            },
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/releases/",
+                scope("project:releases", Member, 201),
+            )
+        },
+        Row {
+            query: "?health=1",
+            ..row(
+                Method::GET,
+                "/api/0/organizations/{org}/releases/{version}/",
+                read("project:read"),
+            )
+        },
+        Row {
+            body: |_| Some(json!({"dateReleased": "2026-01-01T00:00:00Z"})),
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/releases/{version}/",
+                scope("project:releases", Member, 200),
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/organizations/{org}/releases/{version}/",
+                scope("project:releases", Member, 204),
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/releases/{version}/deploys/",
+            read("project:read"),
+        ),
+        Row {
+            body: |n| Some(json!({"environment": "production", "name": format!("deploy {n}")})),
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/releases/{version}/deploys/",
+                scope("project:releases", Member, 201),
+            )
+        },
+        Row {
+            query: "?field=sum(session)&field=crash_free_rate(user)&groupBy=project\
+                    &project={project}&statsPeriod=24h",
+            ..row(Method::GET, "/api/0/organizations/{org}/sessions/", read("org:read"))
+        },
     ]
 }
 
@@ -446,6 +505,9 @@ struct Fixture {
     member_id: String,
 }
 
+/// A release of [`SECRET_PROJECT`] that survives the whole test.
+const RELEASE: &str = "authz@1.0";
+
 impl Fixture {
     async fn new() -> Fixture {
         let server = TestServer::start();
@@ -489,6 +551,8 @@ impl Fixture {
             member_id: String::new(),
         };
         (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
+        let body = json!({"version": RELEASE, "projects": [SECRET_PROJECT]});
+        fixture.create("/api/0/organizations/cairn/releases/", body, "version").await;
         fixture.member_session = fixture.login("member@example.com").await;
         let (status, members) =
             fixture.server.get("/api/0/organizations/cairn/members/", &fixture.owner).await;
@@ -675,6 +739,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 (fixture.issue_id.clone(), fixture.event_id.clone(), String::new());
             let (mut team, mut member_id, mut key_id) =
                 ("cairn".to_owned(), fixture.member_id.clone(), fixture.public_key.clone());
+            let mut version = RELEASE.to_owned();
             if row.fresh {
                 if path.contains("{hash}") {
                     (issue_id, hash) = fixture.new_merged_issue(n).await;
@@ -689,6 +754,13 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                     let body = json!({"email": format!("fresh{n}@example.com")});
                     member_id =
                         fixture.create("/api/0/organizations/cairn/members/", body, "id").await;
+                }
+                if path.contains("{version}") {
+                    let fresh = format!("authz@fresh-{n}");
+                    let body = json!({"version": fresh, "projects": [SECRET_PROJECT]});
+                    version = fixture
+                        .create("/api/0/organizations/cairn/releases/", body, "version")
+                        .await;
                 }
                 if path.contains("{key_id}") {
                     let keys = format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/");
@@ -710,6 +782,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{key_id}", &key_id)
                 .replace("{member_id}", &member_id)
                 .replace("{hash}", &hash)
+                .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.
                 .replace("{token}", &"0".repeat(64));
             if path.contains("{comment_id}") {
