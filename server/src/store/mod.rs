@@ -53,6 +53,9 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// The most issues [`Store::count_issues`] counts (Sentry's `X-Max-Hits`).
+pub const MAX_ISSUE_HITS: i64 = 1000;
+
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -443,7 +446,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn create_key(&self, key: &NewKey) -> impl Future<Output = StoreResult<ProjectKeyRow>> + Send;
     /// Deletes a DSN key.
     fn delete_key(&self, key_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
-    /// How many issues match the query (its cursor and limit aside).
+    /// How many issues match the query (its cursor and limit aside), counted up to
+    /// [`MAX_ISSUE_HITS`].
     fn count_issues(&self, query: &IssueQuery) -> impl Future<Output = StoreResult<i64>> + Send;
 
     // --- release health -------------------------------------------------------------------

@@ -329,6 +329,7 @@ async fn issue_page<S: Store>(
         headers.insert(header::LINK, link);
     }
     headers.insert("x-hits", HeaderValue::from(hits));
+    headers.insert("x-max-hits", HeaderValue::from(crate::store::MAX_ISSUE_HITS));
     Ok(response)
 }
 

@@ -1037,10 +1037,16 @@ impl Store for SqliteStore {
             sql.clauses.push(format!("({column}, i.id) {compare} ({value}, {id})"));
         }
         let limit = sql.arg(Arg::Int(query.limit));
+        // The page's ids first, then their rows: sorting by a key no index serves (e.g.
+        // `sort=freq` over the whole organization) then sorts (key, id) pairs rather than whole
+        // issue rows, several times faster on thousands of issues.
         let text = format!(
-            "SELECT i.*, {PROJECT_COLUMNS} FROM issues i \
+            "SELECT i.*, {PROJECT_COLUMNS} FROM \
+             (SELECT i.id AS page_id FROM issues i JOIN projects p ON p.id = i.project_id \
+              WHERE {} ORDER BY {column} {direction}, i.id {direction} LIMIT {limit}) page \
+             JOIN issues i ON i.id = page.page_id \
              JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
-             WHERE {} ORDER BY {column} {direction}, i.id {direction} LIMIT {limit}",
+             ORDER BY {column} {direction}, i.id {direction}",
             sql.clauses.join(" AND ")
         );
         let rows = sql.bind(sqlx::query(&text)).fetch_all(&self.reads).await?;
@@ -1050,8 +1056,11 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn count_issues(&self, query: &IssueQuery) -> StoreResult<i64> {
         let sql = IssueSql::new(query);
+        // Counted up to MAX_ISSUE_HITS, as Sentry does (`X-Max-Hits`): an exact count of a broad
+        // search would cost more than the page itself.
         let text = format!(
-            "SELECT COUNT(*) FROM issues i JOIN projects p ON p.id = i.project_id WHERE {}",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM issues i JOIN projects p ON p.id = i.project_id \
+             WHERE {} LIMIT {MAX_ISSUE_HITS})",
             sql.clauses.join(" AND ")
         );
         let row = sql.bind(sqlx::query(&text)).fetch_one(&self.reads).await?;
