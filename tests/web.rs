@@ -7,22 +7,30 @@
 //! They mount the presentational components with sample data (no server) and look at the DOM.
 #![cfg(target_arch = "wasm32")]
 
-use std::{cell::RefCell, rc::Rc};
+use std::{
+    cell::RefCell,
+    rc::Rc,
+    sync::{Arc, Mutex},
+};
 
 use cairn_dashboard::{
     api,
     components::{
         breadcrumbs::relative_to_event, relative_time, Breadcrumb, Breadcrumbs, ErrorState,
-        ExceptionList, ExceptionValue, Frame, IssueList, IssueRow, StackTrace,
+        EventDetails, ExceptionList, ExceptionValue, Frame, IssueList, IssueRow, StackTrace,
     },
     pages::{
+        issue::{ActivityLog, IssueHeader},
         login::{LoginAction, LoginForm},
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
     },
     routes::Page,
 };
-use cairn_types::api::{ErrorBody, Issue, LoginRequest, Project, ProjectKey, SetupRequest, User};
+use cairn_types::api::{
+    ErrorBody, Event, Issue, IssueDetails, LoginRequest, Project, ProjectKey, SetupRequest,
+    UpdateIssueRequest, User,
+};
 use chrono::{Duration, TimeZone, Utc};
 use leptos::{mount::mount_to, prelude::*};
 use wasm_bindgen::JsCast;
@@ -203,6 +211,11 @@ fn issue_row_shows_the_issue() {
     assert!(time.get_attribute("title").is_some_and(|title| !title.is_empty()));
     assert!(time.get_attribute("datetime").is_some_and(|dt| dt.starts_with("20")));
     assert!(m.get(".issue-level").class_list().contains("level-error"));
+    // The row links to the issue page on this origin.
+    assert_eq!(
+        m.get(".issue-title a").get_attribute("href").as_deref(),
+        Some("/organizations/cairn/issues/7/")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -509,4 +522,126 @@ fn exception_values_and_breadcrumbs_render_as_text() {
         assert_eq!(m.count(tag), 0, "{tag}");
     }
     assert!(m.get(".crumb").class_list().contains("crumb-info"));
+}
+
+// ---- issue details: the rest of the event, header, activity ----
+
+#[wasm_bindgen_test]
+fn event_details_show_tags_contexts_user_request_and_sdk() {
+    let event: Event = serde_json::from_value(serde_json::json!({
+        "id": "e1", "eventID": "e1", "groupID": "7", "projectID": "1",
+        "title": "ValueError: bad", "message": "ValueError: bad", "type": "error",
+        "platform": "python",
+        "dateCreated": "2026-11-25T12:00:00Z", "dateReceived": "2026-11-25T12:00:01Z",
+        "entries": [
+            {"type": "message", "data": {"formatted": "Order <b>7</b> failed"}},
+            {"type": "request", "data": {
+                "method": "POST", "url": "https://shop.example.com/orders",
+                "query_string": [["page", "2"]],
+                "headers": [["User-Agent", "curl/8.0"], ["Accept", "*/*"]]
+            }}
+        ],
+        "tags": [{"key": "environment", "value": "production"}, {"key": "release", "value": "1.0"}],
+        "contexts": {
+            "runtime": {"type": "runtime", "name": "CPython", "version": "3.12.1"},
+            "browser": {"type": "browser", "name": "Chrome", "version": "120"},
+            "custom": {"shard": 3}
+        },
+        "user": {"id": "42", "email": "alice@example.com"},
+        "sdk": {"name": "sentry.python", "version": "2.0.0"},
+        "context": {}, "release": null, "errors": [], "fingerprints": [],
+        "previousEventID": null, "nextEventID": null
+    }))
+    .expect("sample event");
+    let m = Mounted::new(move || view! { <EventDetails event/> });
+
+    assert_eq!(m.text(".event-message"), "Order <b>7</b> failed");
+    assert_eq!(m.count("#tags .tag-chip"), 2);
+    assert_eq!(m.text("#tags .tag-chip:first-child"), "environment: production");
+    // Known contexts first, in Sentry's order, then custom ones.
+    let cards = m.root.query_selector_all("#contexts .context-card").expect("selector");
+    let key =
+        |i| cards.item(i).and_then(|n| n.unchecked_into::<Element>().get_attribute("data-context"));
+    assert_eq!(
+        (key(0), key(1), key(2)),
+        (Some("browser".into()), Some("runtime".into()), Some("custom".into()))
+    );
+    assert_eq!(m.text("[data-context=runtime] .context-summary"), "CPython 3.12.1");
+    assert!(m.text("[data-context=custom]").contains("shard"));
+    assert!(m.text("#user").contains("alice@example.com"));
+    assert_eq!(m.text("#request .request-method"), "POST");
+    assert_eq!(m.text("#request .request-url"), "https://shop.example.com/orders");
+    assert!(m.text("#request").contains("curl/8.0"));
+    assert!(m.text("#request").contains("page"));
+    assert!(m.text("#sdk").contains("sentry.python") && m.text("#sdk").contains("2.0.0"));
+    assert!(m.find("#breadcrumbs.empty-note").is_some(), "no breadcrumbs: empty state");
+    assert_eq!(m.count("b"), 0);
+}
+
+fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
+    let mut issue = sample_issue("7", "ValueError: bad");
+    issue.status = status.into();
+    issue.is_bookmarked = bookmarked;
+    IssueDetails { issue, activity: Vec::new() }
+}
+
+#[wasm_bindgen_test]
+async fn issue_header_buttons_send_the_changes() {
+    let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_update =
+            Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
+        view! { <IssueHeader details=sample_details("unresolved", false) on_update busy=false/> }
+    });
+    assert_eq!(m.text("#issue-header .issue-title"), "ValueError: bad");
+    assert_eq!(m.text("#issue-header .issue-status"), "unresolved");
+    assert!(m.find("button.unresolve").is_none(), "already unresolved");
+    m.click("button.resolve");
+    m.click("button.ignore");
+    m.click("button.bookmark");
+    settle().await;
+    let sent = sent.lock().expect("lock");
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[0].status.as_deref(), Some("resolved"));
+    assert_eq!(sent[1].status.as_deref(), Some("ignored"));
+    assert_eq!((sent[2].status.clone(), sent[2].is_bookmarked), (None, Some(true)));
+}
+
+#[wasm_bindgen_test]
+fn resolved_issue_offers_unresolve_and_bookmarked_offers_removal() {
+    let m = Mounted::new(|| {
+        let on_update = Callback::new(|_: UpdateIssueRequest| ());
+        view! { <IssueHeader details=sample_details("resolved", true) on_update busy=false/> }
+    });
+    assert!(m.find("button.resolve").is_none());
+    assert!(m.find("button.unresolve").is_some());
+    assert_eq!(m.text("button.bookmark"), "Remove bookmark");
+}
+
+#[wasm_bindgen_test]
+async fn activity_log_shows_notes_as_text_and_sends_comments() {
+    let activity = serde_json::from_value::<Vec<cairn_types::api::Activity>>(serde_json::json!([
+        {"id": "2", "type": "note", "data": {"text": "<img src=x onerror=alert(1)>"},
+         "dateCreated": "2026-11-25T12:00:00Z",
+         "user": {"id": "1", "name": "Alice", "username": "a@example.com",
+                  "email": "a@example.com", "isSuperuser": false}},
+        {"id": "1", "type": "first_seen", "data": {}, "dateCreated": "2026-11-25T11:00:00Z", "user": null}
+    ]))
+    .expect("sample activity");
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_comment = Callback::new(move |text: String| seen.lock().expect("lock").push(text));
+        view! { <ActivityLog activity on_comment commenting=false/> }
+    });
+    assert_eq!(m.count("#activity .activity-item"), 2);
+    assert_eq!(m.text(".activity-note"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0);
+    assert!(m.text(".activity-type-first-seen").contains("first saw this issue"));
+    m.type_into("#activity textarea", "Looking into it");
+    settle().await;
+    m.click("#activity button[type=submit]");
+    settle().await;
+    assert_eq!(sent.lock().expect("lock").as_slice(), ["Looking into it".to_owned()]);
 }

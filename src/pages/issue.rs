@@ -12,9 +12,7 @@ use leptos_router::{
 
 use crate::{
     api,
-    components::{
-        event::EventDetails, issue_list::level_class, ApiError, ErrorState, Loading, TimeAgo,
-    },
+    components::{event::EventDetails, issue_list::level_class, ApiError, Loading, TimeAgo},
     routes::{Page, EVENT_QUERY, ISSUE_PARAM},
 };
 
@@ -72,7 +70,8 @@ pub fn IssuePage() -> impl IntoView {
             update.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())).or_else(
                 || comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
             );
-        failed.map(|error| view! { <ErrorState message=error.message()/> })
+        // ApiError: a 401 (session expired meanwhile) goes to the login page.
+        failed.map(|error| view! { <ApiError error/> })
     };
 
     let on_update = Callback::new(move |request: UpdateIssueRequest| {
@@ -302,7 +301,7 @@ pub fn ActivityLog(
                 view! { <p class="activity-note">{text.to_owned()}</p> }
             });
             view! {
-                <li class=format!("activity-item activity-{}", activity_class(&entry.kind))>
+                <li class=format!("activity-item activity-type-{}", activity_class(&entry.kind))>
                     <span class="activity-who">{who}</span>
                     " "
                     <span class="activity-what">{activity_label(&entry.kind)}</span>
