@@ -369,10 +369,12 @@ async fn stack_trace_hides_system_frames_until_toggled_newest_first() {
     assert_eq!(m.text(".frame:first-child .frame-function"), "parse_order");
     let checkbox: HtmlInputElement = m.get(".in-app-toggle input").unchecked_into();
     assert!(checkbox.checked());
+    assert_eq!(m.text(".in-app-hidden"), " (2 system frames hidden)");
 
     m.click(".in-app-toggle input");
     settle().await;
     assert_eq!(m.count(".frame"), 4);
+    assert_eq!(m.text(".in-app-hidden"), "");
     assert_eq!(m.count(".frame.system"), 2);
     let functions = m.root.query_selector_all(".frame .frame-function").expect("selector");
     let function = |i| functions.item(i).and_then(|n| n.text_content()).unwrap_or_default();

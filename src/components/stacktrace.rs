@@ -190,7 +190,12 @@ pub fn StackTrace(
                     prop:checked=move || in_app_only.get()
                     on:change=move |ev| in_app_only.set(event_target_checked(&ev))
                 />
-                {format!("In-app frames only ({system} system frames hidden)")}
+                "In-app frames only"
+                <span class="in-app-hidden">
+                    {move || {
+                        in_app_only.get().then(|| format!(" ({system} system frames hidden)"))
+                    }}
+                </span>
             </label>
         }
     });
