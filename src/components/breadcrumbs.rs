@@ -31,9 +31,9 @@ impl Breadcrumb {
     /// When it happened, if the timestamp could be read.
     pub fn time(&self) -> Option<DateTime<Utc>> {
         match self.timestamp.as_ref()? {
-            Value::String(text) => DateTime::parse_from_rfc3339(text)
+            // Through serde, the parser the wire types already use (no second one in the wasm).
+            Value::String(text) => DateTime::<Utc>::deserialize(Value::String(text.clone()))
                 .ok()
-                .map(|t| t.with_timezone(&Utc))
                 .or_else(|| text.parse::<f64>().ok().and_then(from_seconds)),
             Value::Number(number) => number.as_f64().and_then(from_seconds),
             _ => None,
@@ -236,4 +236,5 @@ fn CrumbRow(crumb: Breadcrumb, event_time: Option<DateTime<Utc>>) -> impl IntoVi
             <time class="crumb-time" title=title>{when}</time>
         </li>
     }
+    .into_any()
 }

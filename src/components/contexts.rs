@@ -64,6 +64,7 @@ pub fn KeyValues(
             <tbody>{rows}</tbody>
         </table>
     }
+    .into_any()
 }
 
 /// The event's tags as `key: value` chips (`#tags`).
@@ -196,4 +197,5 @@ pub fn RequestCard(
             {body.map(|b| view! { <h4>"Body"</h4> <pre class="request-body">{b}</pre> })}
         </div>
     }
+    .into_any()
 }

@@ -29,6 +29,7 @@ fn Section(#[prop(into)] title: String, children: Children) -> impl IntoView {
             {children()}
         </section>
     }
+    .into_any()
 }
 
 /// Everything of an event (`#event`).
@@ -134,7 +135,7 @@ pub fn EventDetails(
     });
 
     view! {
-        <div id="event" class="event" data-event-id=event.event_id.clone()>
+        <div id="event" class="event" data-event-id=event.event_id>
             {message}
             {exceptions}
             {threads}
@@ -155,4 +156,5 @@ pub fn EventDetails(
             {sdk}
         </div>
     }
+    .into_any()
 }

@@ -115,7 +115,7 @@ pub fn values<T: for<'de> Deserialize<'de>>(data: &Value) -> Vec<T> {
 pub fn value_text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+        other => other.to_string(),
     }
 }
 
@@ -151,7 +151,7 @@ pub fn ExceptionList(
             }
         })
         .collect_view();
-    view! { <ol id="exceptions" class="exceptions">{items}</ol> }
+    view! { <ol id="exceptions" class="exceptions">{items}</ol> }.into_any()
 }
 
 /// A stack trace (`.stacktrace`): newest frame first, an "in-app only" toggle (on by default
@@ -237,6 +237,7 @@ fn FrameRow(frame: Frame, index: usize) -> impl IntoView {
             {details}
         </li>
     }
+    .into_any()
 }
 
 /// The source lines around a frame (numbered when the line is known) and its variables.
@@ -287,5 +288,5 @@ fn FrameDetails(frame: Frame) -> impl IntoView {
             </table>
         }
     });
-    view! { <div class="frame-details">{context} {vars}</div> }
+    view! { <div class="frame-details">{context} {vars}</div> }.into_any()
 }

@@ -136,6 +136,7 @@ pub fn IssuePage() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 fn error_status(error: &api::Error) -> Option<u16> {
@@ -225,6 +226,7 @@ pub fn IssueHeader(
             <div class="issue-actions">{resolve} {unresolve} {ignore} {bookmark}</div>
         </header>
     }
+    .into_any()
 }
 
 fn status_class(status: &str) -> &'static str {
@@ -278,6 +280,7 @@ pub fn EventNav(
             {latest}
         </nav>
     }
+    .into_any()
 }
 
 /// The activity log (`#activity`), newest first, with a comment box on top.
@@ -344,6 +347,7 @@ pub fn ActivityLog(
             <ol class="activity-list">{items}</ol>
         </section>
     }
+    .into_any()
 }
 
 fn activity_class(kind: &str) -> &'static str {
