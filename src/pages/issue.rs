@@ -85,55 +85,43 @@ pub fn IssuePage() -> impl IntoView {
 
     view! {
         <section class="page issue-page">
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || Suspend::new(async move {
-                    match details.await {
-                        Ok(details) => {
-                            view! { <IssueHeader details on_update busy/> }
-                                .into_any()
-                        }
-                        Err(error) => view! { <ApiError error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            // Plain reactive reads of the resources rather than Transition + Suspend: the page's
+            // wasm is smaller without an async state machine per section.
+            {move || match details.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Ok(details)) => view! { <IssueHeader details on_update busy/> }.into_any(),
+                Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+            }}
             {action_error}
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || Suspend::new(async move {
-                    let org = org.get_untracked();
-                    let id = id.get_untracked();
-                    match event.await {
-                        Ok(event) => {
-                            view! {
-                                <EventNav org id event=event.clone()/>
-                                <EventDetails event/>
-                            }
-                                .into_any()
-                        }
-                        Err(error) if error_status(&error) == Some(404) => {
-                            view! {
-                                <div class="empty-state">
-                                    <p class="empty-title">"No event to show."</p>
-                                    <p>"The issue has no stored event with this id."</p>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <ApiError error/> }.into_any(),
+            {move || match event.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Ok(event)) => {
+                    let (org, id) = (org.get_untracked(), id.get_untracked());
+                    view! {
+                        <EventNav org id event=event.clone()/>
+                        <EventDetails event/>
                     }
-                })}
-            </Transition>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    details
-                        .await
-                        .ok()
-                        .map(|details| {
-                            view! {
-                                <ActivityLog activity=details.activity on_comment commenting/>
-                            }
-                        })
-                })}
-            </Transition>
+                        .into_any()
+                }
+                Some(Err(error)) if error_status(&error) == Some(404) => {
+                    view! {
+                        <div class="empty-state">
+                            <p class="empty-title">"No event to show."</p>
+                            <p>"The issue has no stored event with this id."</p>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+            }}
+            {move || {
+                details
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|details| {
+                        view! { <ActivityLog activity=details.activity on_comment commenting/> }
+                    })
+            }}
         </section>
     }
     .into_any()
