@@ -8,8 +8,9 @@
 use std::fmt;
 
 use cairn_types::api::{
-    ApiIndex, ApiToken, ErrorBody, Issue, LoginRequest, NewApiToken, Organization, Project,
-    ProjectKey, SetupRequest, SetupStatus, User,
+    Activity, ApiIndex, ApiToken, ErrorBody, Event, Issue, IssueDetails, LoginRequest, NewApiToken,
+    NewComment, Organization, Project, ProjectKey, SetupRequest, SetupStatus, UpdateIssueRequest,
+    User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -92,6 +93,39 @@ pub async fn organizations() -> Result<Vec<Organization>> {
 pub async fn issues(org: &str, query: &str, stats_period: &str) -> Result<Vec<Issue>> {
     let url = format!("/api/0/organizations/{}/issues/", segment(org));
     json(get(&url).query([("query", query), ("statsPeriod", stats_period)]).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/`: one issue with its activity log.
+pub async fn issue_details(org: &str, id: &str) -> Result<IssueDetails> {
+    json(get(&issue_url(org, id)).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/events/{event}/`: `event` is `latest`, `oldest`
+/// or an event id.
+pub async fn issue_event(org: &str, id: &str, event: &str) -> Result<Event> {
+    let url = format!("{}events/{}/", issue_url(org, id), segment(event));
+    json(get(&url).build()).await
+}
+
+/// `PUT /api/0/organizations/{org}/issues/{id}/`: change the status or the bookmark; answers
+/// with the updated issue.
+pub async fn update_issue(
+    org: &str,
+    id: &str,
+    request: &UpdateIssueRequest,
+) -> Result<IssueDetails> {
+    let request =
+        Request::put(&issue_url(org, id)).header("Accept", "application/json").json(request);
+    json(request).await
+}
+
+/// `POST /api/0/issues/{id}/comments/`: a comment, answered as its activity entry (`note`).
+pub async fn add_comment(id: &str, comment: &NewComment) -> Result<Activity> {
+    json(post(&format!("/api/0/issues/{}/comments/", segment(id))).json(comment)).await
+}
+
+fn issue_url(org: &str, id: &str) -> String {
+    format!("/api/0/organizations/{}/issues/{}/", segment(org), segment(id))
 }
 
 /// `GET /api/0/organizations/{org}/projects/`.

@@ -18,7 +18,10 @@ use leptos_router::components::{Route, Router, Routes};
 
 use crate::{
     components::Header,
-    pages::{HomePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage, TokensPage},
+    pages::{
+        HomePage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage,
+        TokensPage,
+    },
     state::Session,
 };
 
@@ -36,6 +39,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::setup() view=SetupPage/>
                     <Route path=routes::login() view=LoginPage/>
                     <Route path=routes::issues() view=IssuesPage/>
+                    <Route path=routes::issue() view=IssuePage/>
                     <Route path=routes::projects() view=ProjectsPage/>
                     <Route path=routes::tokens() view=TokensPage/>
                 </Routes>

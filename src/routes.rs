@@ -7,8 +7,12 @@
 
 use leptos_router::{path, PossibleRouteMatch};
 
-/// Name of the organization slug parameter in [`issues`] and [`projects`].
+/// Name of the organization slug parameter in [`issues`], [`issue`] and [`projects`].
 pub const ORG_PARAM: &str = "org";
+/// Name of the issue id parameter in [`issue`].
+pub const ISSUE_PARAM: &str = "id";
+/// Query parameter of [`Page::Issue`] naming the event shown: `latest`, `oldest` or an id.
+pub const EVENT_QUERY: &str = "event";
 
 /// A page of the dashboard, as something to link or navigate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +27,23 @@ pub enum Page {
     Issues {
         /// Organization slug.
         org: String,
+    },
+    /// `/organizations/{org}/issues/{id}/`: one issue with its latest event.
+    Issue {
+        /// Organization slug.
+        org: String,
+        /// Issue id.
+        id: String,
+    },
+    /// `/organizations/{org}/issues/{id}/?event={event}`: one issue showing a given event
+    /// (`latest`, `oldest` or an event id).
+    IssueEvent {
+        /// Organization slug.
+        org: String,
+        /// Issue id.
+        id: String,
+        /// The event.
+        event: String,
     },
     /// `/organizations/{org}/projects/`.
     Projects {
@@ -41,6 +62,16 @@ impl Page {
             Page::Setup => "/setup/".to_owned(),
             Page::Login => "/auth/login/".to_owned(),
             Page::Issues { org } => format!("/organizations/{}/issues/", crate::api::segment(org)),
+            Page::Issue { org, id } => format!(
+                "/organizations/{}/issues/{}/",
+                crate::api::segment(org),
+                crate::api::segment(id)
+            ),
+            Page::IssueEvent { org, id, event } => format!(
+                "{}?{EVENT_QUERY}={}",
+                Page::Issue { org: org.clone(), id: id.clone() }.path(),
+                crate::api::segment(event)
+            ),
             Page::Projects { org } => {
                 format!("/organizations/{}/projects/", crate::api::segment(org))
             }
@@ -67,6 +98,11 @@ pub fn login() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Issues`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn issues() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/issues")
+}
+
+/// Route pattern of [`Page::Issue`]; parameters [`ORG_PARAM`] and [`ISSUE_PARAM`].
+pub fn issue() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/issues/:id")
 }
 
 /// Route pattern of [`Page::Tokens`].

@@ -7,19 +7,30 @@
 //! They mount the presentational components with sample data (no server) and look at the DOM.
 #![cfg(target_arch = "wasm32")]
 
-use std::{cell::RefCell, rc::Rc};
+use std::{
+    cell::RefCell,
+    rc::Rc,
+    sync::{Arc, Mutex},
+};
 
 use cairn_dashboard::{
     api,
-    components::{relative_time, ErrorState, IssueList, IssueRow},
+    components::{
+        breadcrumbs::relative_to_event, relative_time, Breadcrumb, Breadcrumbs, ErrorState,
+        EventDetails, ExceptionList, ExceptionValue, Frame, IssueList, IssueRow, StackTrace,
+    },
     pages::{
+        issue::{ActivityLog, IssueHeader},
         login::{LoginAction, LoginForm},
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
     },
     routes::Page,
 };
-use cairn_types::api::{ErrorBody, Issue, LoginRequest, Project, ProjectKey, SetupRequest, User};
+use cairn_types::api::{
+    ErrorBody, Event, Issue, IssueDetails, LoginRequest, Project, ProjectKey, SetupRequest,
+    UpdateIssueRequest, User,
+};
 use chrono::{Duration, TimeZone, Utc};
 use leptos::{mount::mount_to, prelude::*};
 use wasm_bindgen::JsCast;
@@ -162,6 +173,12 @@ fn paths_are_sentrys_and_escape_the_org() {
     assert_eq!(Page::Login.path(), "/auth/login/");
     assert_eq!(Page::Issues { org: "cairn".into() }.path(), "/organizations/cairn/issues/");
     assert_eq!(Page::Projects { org: "a/b".into() }.path(), "/organizations/a%2Fb/projects/");
+    assert_eq!(
+        Page::Issue { org: "cairn".into(), id: "12".into() }.path(),
+        "/organizations/cairn/issues/12/"
+    );
+    let event = Page::IssueEvent { org: "cairn".into(), id: "12".into(), event: "latest".into() };
+    assert_eq!(event.path(), "/organizations/cairn/issues/12/?event=latest");
     assert_eq!(api::segment("my-org_1.x~"), "my-org_1.x~");
     assert_eq!(api::segment("é?"), "%C3%A9%3F");
 }
@@ -194,6 +211,11 @@ fn issue_row_shows_the_issue() {
     assert!(time.get_attribute("title").is_some_and(|title| !title.is_empty()));
     assert!(time.get_attribute("datetime").is_some_and(|dt| dt.starts_with("20")));
     assert!(m.get(".issue-level").class_list().contains("level-error"));
+    // The row links to the issue page on this origin.
+    assert_eq!(
+        m.get(".issue-title a").get_attribute("href").as_deref(),
+        Some("/organizations/cairn/issues/7/")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -316,4 +338,312 @@ async fn setup_form_sends_no_name_when_left_empty_and_shows_errors() {
     assert_eq!(request.name, None);
     assert_eq!(request.password, "long enough password");
     assert_eq!(m.text(".form-error"), "Password must be at least 8 characters.");
+}
+
+// ---- issue details: stack traces, breadcrumbs ----
+
+fn frames() -> Vec<Frame> {
+    serde_json::from_value(serde_json::json!([
+        {"filename": "lib/runtime.py", "function": "run", "lineno": 100, "in_app": false},
+        {"filename": "app/main.py", "function": "main", "lineno": 3, "in_app": true},
+        {"filename": "lib/json.py", "function": "loads", "lineno": 7, "in_app": false},
+        {
+            "filename": "app/orders.py", "function": "parse_order", "lineno": 10, "in_app": true,
+            "pre_context": ["def parse_order(raw):", "    raw = raw.strip()"],
+            "context_line": "    return int(raw)",
+            "post_context": ["", "def other():"],
+            "vars": {"raw": "'x'", "count": 3}
+        }
+    ]))
+    .expect("sample frames")
+}
+
+#[wasm_bindgen_test]
+async fn stack_trace_hides_system_frames_until_toggled_newest_first() {
+    let frames = frames();
+    let m = Mounted::new(move || view! { <StackTrace frames/> });
+
+    // In-app only by default: the two app frames, newest first.
+    assert_eq!(m.count(".frame"), 2);
+    assert_eq!(m.count(".frame.system"), 0);
+    assert_eq!(m.text(".frame:first-child .frame-function"), "parse_order");
+    let checkbox: HtmlInputElement = m.get(".in-app-toggle input").unchecked_into();
+    assert!(checkbox.checked());
+    assert_eq!(m.text(".in-app-hidden"), " (2 system frames hidden)");
+
+    m.click(".in-app-toggle input");
+    settle().await;
+    assert_eq!(m.count(".frame"), 4);
+    assert_eq!(m.text(".in-app-hidden"), "");
+    assert_eq!(m.count(".frame.system"), 2);
+    let functions = m.root.query_selector_all(".frame .frame-function").expect("selector");
+    let function = |i| functions.item(i).and_then(|n| n.text_content()).unwrap_or_default();
+    assert_eq!(
+        (function(0), function(1), function(2), function(3)),
+        ("parse_order".into(), "loads".into(), "main".into(), "run".into())
+    );
+
+    m.click(".in-app-toggle input");
+    settle().await;
+    assert_eq!(m.count(".frame"), 2);
+}
+
+#[wasm_bindgen_test]
+async fn stack_trace_without_in_app_frames_shows_all_without_toggle() {
+    let frames: Vec<Frame> = frames().into_iter().filter(|f| !f.is_in_app()).collect();
+    let m = Mounted::new(move || view! { <StackTrace frames/> });
+    assert_eq!(m.count(".frame"), 2);
+    assert!(m.find(".in-app-toggle").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn expanding_a_frame_shows_its_context_lines_and_vars() {
+    let frames = frames();
+    let m = Mounted::new(move || view! { <StackTrace frames/> });
+    assert_eq!(m.count(".frame-context"), 0);
+
+    m.click(".frame:first-child .frame-header");
+    settle().await;
+    assert_eq!(m.count(".frame-context .context-line"), 5);
+    assert_eq!(m.text(".context-line.current .lineno"), "10");
+    assert_eq!(m.text(".context-line.current .source"), "    return int(raw)");
+    assert_eq!(m.text(".context-line:first-child .lineno"), "8");
+    assert_eq!(m.text(".context-line:first-child .source"), "def parse_order(raw):");
+    let vars = m.text(".frame-vars");
+    assert!(vars.contains("raw") && vars.contains("'x'") && vars.contains("count"), "{vars}");
+
+    m.click(".frame:first-child .frame-header");
+    settle().await;
+    assert_eq!(m.count(".frame-context"), 0);
+}
+
+#[wasm_bindgen_test]
+fn chained_exceptions_each_have_their_trace_most_recent_first() {
+    let values: Vec<ExceptionValue> = serde_json::from_value(serde_json::json!([
+        {"type": "KeyError", "value": "'id'", "stacktrace": {"frames": [
+            {"function": "lookup", "in_app": true}
+        ]}},
+        {"type": "ValueError", "value": "bad order", "mechanism": {"handled": false},
+         "stacktrace": {"frames": [
+            {"function": "handle", "in_app": true}, {"function": "parse", "in_app": true}
+        ]}}
+    ]))
+    .expect("sample exceptions");
+    let m = Mounted::new(move || view! { <ExceptionList values/> });
+    assert_eq!(m.count("#exceptions .exception"), 2);
+    assert_eq!(m.count("#exceptions .exception .stacktrace"), 2);
+    assert_eq!(m.text(".exception:first-child .exception-type"), "ValueError");
+    assert_eq!(m.text(".exception:first-child .exception-value"), "bad order");
+    assert_eq!(m.count(".exception:first-child .frame"), 2);
+    assert_eq!(m.text(".exception:last-child .exception-type"), "KeyError");
+    assert_eq!(m.count(".exception:last-child .frame"), 1);
+}
+
+fn crumbs() -> Vec<Breadcrumb> {
+    serde_json::from_value(serde_json::json!([
+        {"timestamp": "2026-11-25T12:00:00Z", "category": "auth", "message": "user logged in"},
+        {"timestamp": 1795608002.5, "type": "http", "category": "httplib",
+         "data": {"url": "https://api.example.com/orders", "method": "GET"}},
+        {"timestamp": "2026-11-25T12:00:03Z", "category": "query", "message": "SELECT * FROM orders",
+         "level": "warning"},
+        {"category": "auth", "message": "token refreshed"}
+    ]))
+    .expect("sample breadcrumbs")
+}
+
+#[wasm_bindgen_test]
+async fn breadcrumbs_filter_by_category_and_search_text() {
+    let crumbs = crumbs();
+    let m = Mounted::new(move || view! { <Breadcrumbs crumbs/> });
+    assert_eq!(m.count("#breadcrumbs .crumb"), 4);
+    // Newest first.
+    assert_eq!(m.text(".crumb:first-child .crumb-message"), "token refreshed");
+    assert!(m.get(".crumb:nth-child(2)").class_list().contains("crumb-warning"));
+    assert_eq!(m.text(".crumb:nth-child(3) .crumb-type"), "HTTP");
+
+    m.click(".breadcrumb-filter [data-filter=auth]");
+    settle().await;
+    assert_eq!(m.count(".crumb"), 2);
+    assert!(m.text(".crumbs").contains("user logged in"));
+
+    m.type_into(".breadcrumb-search", "LOGGED");
+    settle().await;
+    assert_eq!(m.count(".crumb"), 1);
+    assert_eq!(m.text(".crumb .crumb-message"), "user logged in");
+
+    // Back to every category: the search still applies, and it looks into the data too.
+    m.click(".breadcrumb-filter [data-filter='']");
+    m.type_into(".breadcrumb-search", "api.example.com");
+    settle().await;
+    assert_eq!(m.count(".crumb"), 1);
+    assert_eq!(m.text(".crumb .crumb-category"), "httplib");
+
+    m.type_into(".breadcrumb-search", "nothing like this");
+    settle().await;
+    assert_eq!(m.count(".crumb"), 0);
+    assert!(m.find("#breadcrumbs .empty-note").is_some());
+}
+
+#[wasm_bindgen_test]
+fn breadcrumb_times_are_relative_to_the_event() {
+    let event = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 5).single().expect("date");
+    assert_eq!(relative_to_event(event - Duration::milliseconds(2500), event), "-2.500s");
+    assert_eq!(relative_to_event(event - Duration::seconds(65), event), "-1m 05s");
+    assert_eq!(relative_to_event(event, event), "-0.000s");
+    let crumbs = crumbs();
+    let m = Mounted::new(move || view! { <Breadcrumbs crumbs event_time=event/> });
+    assert_eq!(m.text(".crumb:last-child .crumb-time"), "-5.000s");
+    assert_eq!(m.text(".crumb:nth-child(2) .crumb-time"), "-2.000s");
+}
+
+#[wasm_bindgen_test]
+fn exception_values_and_breadcrumbs_render_as_text() {
+    let payload = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let values = vec![ExceptionValue {
+        kind: Some("<b>Error</b>".into()),
+        value: Some(payload.into()),
+        ..ExceptionValue::default()
+    }];
+    let crumbs = vec![Breadcrumb {
+        message: Some(payload.into()),
+        category: Some("<i>ui</i>".into()),
+        level: Some("error\" onmouseover=\"alert(3)".into()),
+        ..Breadcrumb::default()
+    }];
+    let m = Mounted::new(move || {
+        view! {
+            <ExceptionList values/>
+            <Breadcrumbs crumbs/>
+        }
+    });
+    assert_eq!(m.text(".exception-value"), payload);
+    assert_eq!(m.text(".exception-type"), "<b>Error</b>");
+    assert_eq!(m.text(".crumb-message"), payload);
+    assert_eq!(m.text(".crumb-category"), "<i>ui</i>");
+    for tag in ["script", "img", "b", "i", "[onerror]", "[onmouseover]"] {
+        assert_eq!(m.count(tag), 0, "{tag}");
+    }
+    assert!(m.get(".crumb").class_list().contains("crumb-info"));
+}
+
+// ---- issue details: the rest of the event, header, activity ----
+
+#[wasm_bindgen_test]
+fn event_details_show_tags_contexts_user_request_and_sdk() {
+    let event: Event = serde_json::from_value(serde_json::json!({
+        "id": "e1", "eventID": "e1", "groupID": "7", "projectID": "1",
+        "title": "ValueError: bad", "message": "ValueError: bad", "type": "error",
+        "platform": "python",
+        "dateCreated": "2026-11-25T12:00:00Z", "dateReceived": "2026-11-25T12:00:01Z",
+        "entries": [
+            {"type": "message", "data": {"formatted": "Order <b>7</b> failed"}},
+            {"type": "request", "data": {
+                "method": "POST", "url": "https://shop.example.com/orders",
+                "query_string": [["page", "2"]],
+                "headers": [["User-Agent", "curl/8.0"], ["Accept", "*/*"]]
+            }}
+        ],
+        "tags": [{"key": "environment", "value": "production"}, {"key": "release", "value": "1.0"}],
+        "contexts": {
+            "runtime": {"type": "runtime", "name": "CPython", "version": "3.12.1"},
+            "browser": {"type": "browser", "name": "Chrome", "version": "120"},
+            "custom": {"shard": 3}
+        },
+        "user": {"id": "42", "email": "alice@example.com"},
+        "sdk": {"name": "sentry.python", "version": "2.0.0"},
+        "context": {}, "release": null, "errors": [], "fingerprints": [],
+        "previousEventID": null, "nextEventID": null
+    }))
+    .expect("sample event");
+    let m = Mounted::new(move || view! { <EventDetails event/> });
+
+    assert_eq!(m.text(".event-message"), "Order <b>7</b> failed");
+    assert_eq!(m.count("#tags .tag-chip"), 2);
+    assert_eq!(m.text("#tags .tag-chip:first-child"), "environment: production");
+    // Known contexts first, in Sentry's order, then custom ones.
+    let cards = m.root.query_selector_all("#contexts .context-card").expect("selector");
+    let key =
+        |i| cards.item(i).and_then(|n| n.unchecked_into::<Element>().get_attribute("data-context"));
+    assert_eq!(
+        (key(0), key(1), key(2)),
+        (Some("browser".into()), Some("runtime".into()), Some("custom".into()))
+    );
+    assert_eq!(m.text("[data-context=runtime] .context-summary"), "CPython 3.12.1");
+    assert!(m.text("[data-context=custom]").contains("shard"));
+    assert!(m.text("#user").contains("alice@example.com"));
+    assert_eq!(m.text("#request .request-method"), "POST");
+    assert_eq!(m.text("#request .request-url"), "https://shop.example.com/orders");
+    assert!(m.text("#request").contains("curl/8.0"));
+    assert!(m.text("#request").contains("page"));
+    assert!(m.text("#sdk").contains("sentry.python") && m.text("#sdk").contains("2.0.0"));
+    assert!(m.find("#breadcrumbs.empty-note").is_some(), "no breadcrumbs: empty state");
+    assert_eq!(m.count("b"), 0);
+}
+
+fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
+    let mut issue = sample_issue("7", "ValueError: bad");
+    issue.status = status.into();
+    issue.is_bookmarked = bookmarked;
+    IssueDetails { issue, activity: Vec::new() }
+}
+
+#[wasm_bindgen_test]
+async fn issue_header_buttons_send_the_changes() {
+    let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_update =
+            Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
+        view! { <IssueHeader details=sample_details("unresolved", false) on_update busy=false/> }
+    });
+    assert_eq!(m.text("#issue-header .issue-title"), "ValueError: bad");
+    assert_eq!(m.text("#issue-header .issue-status"), "unresolved");
+    assert!(m.find("button.unresolve").is_none(), "already unresolved");
+    m.click("button.resolve");
+    m.click("button.ignore");
+    m.click("button.bookmark");
+    settle().await;
+    let sent = sent.lock().expect("lock");
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[0].status.as_deref(), Some("resolved"));
+    assert_eq!(sent[1].status.as_deref(), Some("ignored"));
+    assert_eq!((sent[2].status.clone(), sent[2].is_bookmarked), (None, Some(true)));
+}
+
+#[wasm_bindgen_test]
+fn resolved_issue_offers_unresolve_and_bookmarked_offers_removal() {
+    let m = Mounted::new(|| {
+        let on_update = Callback::new(|_: UpdateIssueRequest| ());
+        view! { <IssueHeader details=sample_details("resolved", true) on_update busy=false/> }
+    });
+    assert!(m.find("button.resolve").is_none());
+    assert!(m.find("button.unresolve").is_some());
+    assert_eq!(m.text("button.bookmark"), "Remove bookmark");
+}
+
+#[wasm_bindgen_test]
+async fn activity_log_shows_notes_as_text_and_sends_comments() {
+    let activity = serde_json::from_value::<Vec<cairn_types::api::Activity>>(serde_json::json!([
+        {"id": "2", "type": "note", "data": {"text": "<img src=x onerror=alert(1)>"},
+         "dateCreated": "2026-11-25T12:00:00Z",
+         "user": {"id": "1", "name": "Alice", "username": "a@example.com",
+                  "email": "a@example.com", "isSuperuser": false}},
+        {"id": "1", "type": "first_seen", "data": {}, "dateCreated": "2026-11-25T11:00:00Z", "user": null}
+    ]))
+    .expect("sample activity");
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_comment = Callback::new(move |text: String| seen.lock().expect("lock").push(text));
+        view! { <ActivityLog activity on_comment commenting=false/> }
+    });
+    assert_eq!(m.count("#activity .activity-item"), 2);
+    assert_eq!(m.text(".activity-note"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0);
+    assert!(m.text(".activity-type-first-seen").contains("first saw this issue"));
+    m.type_into("#activity textarea", "Looking into it");
+    settle().await;
+    m.click("#activity button[type=submit]");
+    settle().await;
+    assert_eq!(sent.lock().expect("lock").as_slice(), ["Looking into it".to_owned()]);
 }

@@ -30,11 +30,19 @@ pub fn IssueRow(
     issue: Issue,
 ) -> impl IntoView {
     let level = issue.level.clone();
+    // The permalink is absolute (the server's public URL); the dashboard links to its path, so
+    // the link stays on this origin and inside the single-page app.
+    let href = issue
+        .permalink
+        .find("/organizations/")
+        .map_or_else(|| issue.permalink.clone(), |at| issue.permalink[at..].to_owned());
     view! {
         <li class="issue-row">
             <span class=format!("issue-level {}", level_class(&level)) title=level></span>
             <div class="issue-main">
-                <div class="issue-title">{issue.title}</div>
+                <div class="issue-title">
+                    <a class="issue-link" href=href>{issue.title}</a>
+                </div>
                 <div class="issue-meta">
                     <span class="issue-short-id">{issue.short_id}</span>
                     <span class="issue-culprit">{issue.culprit}</span>

@@ -2,6 +2,7 @@
 //! presentational component, which is what the browser tests mount.
 
 pub mod home;
+pub mod issue;
 pub mod issues;
 pub mod login;
 pub mod not_found;
@@ -10,6 +11,7 @@ pub mod setup;
 pub mod tokens;
 
 pub use home::HomePage;
+pub use issue::IssuePage;
 pub use issues::IssuesPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
 
 use crate::common::{dist_dir, send_error_with_breadcrumbs, TestServer};
 
@@ -75,6 +76,57 @@ fn artifacts_dir() -> PathBuf {
     dir
 }
 
+/// How many elements match `selector`, waiting up to 10 s for it to become `expected` (the
+/// dashboard updates the DOM asynchronously after a click).
+async fn count(
+    client: &Client,
+    selector: &str,
+    expected: usize,
+) -> Result<usize, fantoccini::error::CmdError> {
+    let mut found = 0;
+    for _ in 0..100 {
+        found = client.find_all(Locator::Css(selector)).await?.len();
+        if found == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(found)
+}
+
+/// Stores, through `/store/`, a `ParseIntError` a minute old with two in-app and two system
+/// frames (oldest call first, as SDKs send them) and source context on the newest in-app one.
+async fn store_parse_error_with_frames(server: &TestServer, dsn: &str) {
+    let key = dsn.split("://").nth(1).and_then(|s| s.split('@').next()).expect("key");
+    let project_id = dsn.rsplit('/').next().expect("project id");
+    let timestamp = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let event = json!({
+        "timestamp": timestamp.to_rfc3339(),
+        "platform": "rust",
+        "level": "error",
+        "exception": {"values": [{
+            "type": "ParseIntError",
+            "value": "invalid digit found in string",
+            "stacktrace": {"frames": [
+                {"function": "std::rt::lang_start", "filename": "rt.rs", "lineno": 1, "in_app": false},
+                {"function": "main", "filename": "src/main.rs", "lineno": 5, "in_app": true},
+                {"function": "core::num::from_str_radix", "filename": "num.rs", "lineno": 9, "in_app": false},
+                {
+                    "function": "parse_order", "filename": "src/orders.rs", "lineno": 12,
+                    "in_app": true,
+                    "pre_context": ["fn parse_order(raw: &str) -> Result<i32, ParseIntError> {"],
+                    "context_line": "    let order = raw.parse::<i32>()?;",
+                    "post_context": ["    Ok(order)", "}"],
+                    "vars": {"raw": "forty-two"}
+                }
+            ]}
+        }]}
+    });
+    let url = format!("{}/api/{project_id}/store/?sentry_key={key}&sentry_version=7", server.url);
+    let response = server.http.post(url).json(&event).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 200, "event stored");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
     assert!(
@@ -85,10 +137,18 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Backend").await;
+    // The Rust SDK sends `capture_error` without a stack trace, so an older event of the same
+    // issue (one fingerprint rule for the error type) brings in-app and system frames.
+    let rules = json!({"fingerprintingRules": "error.type:ParseIntError -> parse-int"});
+    let (status, body) = server.put("/api/0/projects/cairn/backend/", &token, rules).await;
+    assert_eq!(status, 200, "{body}");
+    store_parse_error_with_frames(&server, &dsn).await;
     tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&dsn))
         .await
         .expect("SDK thread");
-    server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+    server
+        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
+        .await;
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -125,6 +185,62 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
         assert!(row_text.contains("BACKEND-1"), "{row_text}");
         assert!(client.current_url().await?.path().starts_with("/organizations/cairn/issues"));
         std::fs::write(artifacts_dir().join("issue-list.png"), client.screenshot().await?).ok();
+
+        // The issue page, from its row: the latest event is the SDK's, with its breadcrumbs.
+        row.find(Locator::Css(".issue-title a")).await?.click().await?;
+        let title = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-title"))
+            .await?;
+        assert_eq!(title.text().await?, "ParseIntError: invalid digit found in string");
+        let path = client.current_url().await?.path().to_owned();
+        assert!(path.starts_with("/organizations/cairn/issues/"), "{path}");
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#exceptions .exception-value"))
+            .await?;
+        let crumbs = client.find(Locator::Css("#breadcrumbs .crumbs")).await?.text().await?;
+        assert!(crumbs.contains("user logged in"), "{crumbs}");
+        assert!(crumbs.contains("SELECT * FROM orders"), "{crumbs}");
+
+        // The older event has the stack trace: in-app frames only, then all of them.
+        client.find(Locator::Css("#event-nav .event-previous")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#exceptions .frame"))
+            .await?;
+        let url = client.current_url().await?;
+        assert!(url.query().is_some_and(|q| q.starts_with("event=")), "{url}");
+        assert_eq!(count(&client, "#exceptions .frame", 2).await?, 2, "system frames are hidden");
+        let newest = client.find(Locator::Css("#exceptions .frame .frame-function")).await?;
+        assert_eq!(newest.text().await?, "parse_order");
+        client.find(Locator::Css("#exceptions .in-app-toggle input")).await?.click().await?;
+        assert_eq!(count(&client, "#exceptions .frame", 4).await?, 4, "system frames are shown");
+        client.find(Locator::Css("#exceptions .frame .frame-header")).await?.click().await?;
+        let line = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".context-line.current .source"))
+            .await?;
+        assert_eq!(line.text().await?.trim(), "let order = raw.parse::<i32>()?;");
+        std::fs::write(artifacts_dir().join("issue-details.png"), client.screenshot().await?).ok();
+
+        // Resolve: the status in the header changes and the button becomes "Unresolve".
+        client.find(Locator::Css("#issue-header button.resolve")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-status.status-resolved"))
+            .await?;
+        let status = client.find(Locator::Css("#issue-header .issue-status")).await?;
+        assert_eq!(status.text().await?.to_lowercase(), "resolved");
+        client.find(Locator::Css("#issue-header button.unresolve")).await?;
+        let activity = client.find(Locator::Css("#activity")).await?.text().await?;
+        assert!(activity.contains("marked this issue as resolved"), "{activity}");
+        std::fs::write(artifacts_dir().join("issue-resolved.png"), client.screenshot().await?).ok();
 
         // A deep link to a client-side route loads the app (the server falls back to index.html).
         client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;

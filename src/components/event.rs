@@ -1,0 +1,160 @@
+//! One event's data in sections, in Sentry's order: message, exceptions (or threads), breadcrumbs,
+//! request, tags, contexts, user and SDK. Presentational: it takes the decoded [`Event`].
+
+use cairn_types::api::Event;
+use leptos::prelude::*;
+use serde_json::Value;
+
+use super::{
+    breadcrumbs::{Breadcrumb, Breadcrumbs},
+    contexts::{object_pairs, Contexts, KeyValues, RequestCard, TagList, UserCard},
+    stacktrace::{values, ExceptionList, Frame, StackTrace, Stacktrace},
+};
+
+/// The `data` of the event's first entry of type `kind`.
+pub fn entry<'a>(event: &'a Event, kind: &str) -> Option<&'a Value> {
+    event
+        .entries
+        .iter()
+        .find(|e| e.get("type").and_then(Value::as_str) == Some(kind))
+        .and_then(|e| e.get("data"))
+}
+
+/// A titled section of the event (`section.event-section`).
+#[component]
+fn Section(#[prop(into)] title: String, children: Children) -> impl IntoView {
+    view! {
+        <section class="event-section">
+            <h2 class="section-title">{title}</h2>
+            {children()}
+        </section>
+    }
+    .into_any()
+}
+
+/// Everything of an event (`#event`).
+#[component]
+pub fn EventDetails(
+    /// The event.
+    event: Event,
+) -> impl IntoView {
+    let message = entry(&event, "message").map(|data| {
+        let text = data
+            .get("formatted")
+            .or_else(|| data.get("message"))
+            .map(super::stacktrace::value_text)
+            .unwrap_or_default();
+        view! {
+            <Section title="Message">
+                <pre class="event-message">{text}</pre>
+            </Section>
+        }
+    });
+
+    let exceptions = entry(&event, "exception").map(|data| {
+        let values = values(data);
+        view! {
+            <Section title="Exception">
+                <ExceptionList values/>
+            </Section>
+        }
+    });
+
+    // Threads matter only without an exception (e.g. a captured message with attach_stacktrace).
+    let threads = if exceptions.is_none() {
+        entry(&event, "threads").map(|data| {
+            #[derive(serde::Deserialize, Default)]
+            #[serde(default)]
+            struct Thread {
+                id: Option<Value>,
+                name: Option<String>,
+                crashed: bool,
+                stacktrace: Option<Stacktrace>,
+            }
+            let threads: Vec<Thread> = values(data);
+            let items = threads
+                .into_iter()
+                .filter(|t| t.stacktrace.as_ref().is_some_and(|s| !s.frames.is_empty()))
+                .map(|thread| {
+                    let name = thread
+                        .name
+                        .or_else(|| thread.id.as_ref().map(super::stacktrace::value_text))
+                        .unwrap_or_else(|| "thread".to_owned());
+                    let frames: Vec<Frame> =
+                        thread.stacktrace.map(|s| s.frames).unwrap_or_default();
+                    view! {
+                        <li class="thread">
+                            <h3 class="thread-name">
+                                {name} {thread.crashed.then_some(" (crashed)")}
+                            </h3>
+                            <StackTrace frames/>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <Section title="Threads">
+                    <ol class="threads">{items}</ol>
+                </Section>
+            }
+        })
+    } else {
+        None
+    };
+
+    let crumbs: Vec<Breadcrumb> = entry(&event, "breadcrumbs").map(values).unwrap_or_default();
+    let event_time = event.date_created;
+
+    let request = entry(&event, "request").cloned().map(|data| {
+        view! {
+            <Section title="Request">
+                <RequestCard data/>
+            </Section>
+        }
+    });
+
+    let sdk = event.sdk.as_ref().map(|sdk| {
+        let text = |key: &str| sdk.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let pairs =
+            vec![("Name".to_owned(), text("name")), ("Version".to_owned(), text("version"))];
+        view! {
+            <Section title="SDK">
+                <div id="sdk">
+                    <KeyValues pairs/>
+                </div>
+            </Section>
+        }
+    });
+    let extra = object_pairs(&event.context);
+    let extra = (!extra.is_empty()).then(|| {
+        view! {
+            <Section title="Additional data">
+                <KeyValues pairs=extra/>
+            </Section>
+        }
+    });
+
+    view! {
+        <div id="event" class="event" data-event-id=event.event_id>
+            {message}
+            {exceptions}
+            {threads}
+            <Section title="Breadcrumbs">
+                <Breadcrumbs crumbs event_time/>
+            </Section>
+            {request}
+            <Section title="Tags">
+                <TagList tags=event.tags.clone()/>
+            </Section>
+            <Section title="Contexts">
+                <Contexts contexts=event.contexts.clone()/>
+            </Section>
+            <Section title="User">
+                <UserCard user=event.user.clone()/>
+            </Section>
+            {extra}
+            {sdk}
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,292 @@
+//! Exceptions and their stack traces, as Sentry's issue page shows them: the most recent
+//! exception of a chain first, frames newest first, system frames hidden behind an "in-app only"
+//! toggle, and each frame expandable to its source context and local variables.
+//!
+//! The types are decoded leniently from the event's `exception` (or `threads`) entry: every
+//! field is optional, since SDKs send what they have. Everything is rendered as text.
+
+use leptos::prelude::*;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One stack frame, in the event's order (oldest call first).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Frame {
+    /// File, relative to the project.
+    pub filename: Option<String>,
+    /// Absolute path of the file.
+    pub abs_path: Option<String>,
+    /// Module (Python, Java) or package.
+    pub module: Option<String>,
+    /// Function name.
+    pub function: Option<String>,
+    /// Line number.
+    pub lineno: Option<u64>,
+    /// Column number.
+    pub colno: Option<u64>,
+    /// Whether the frame is the application's own code.
+    pub in_app: Option<bool>,
+    /// Source lines before the frame's line.
+    pub pre_context: Vec<String>,
+    /// The frame's line.
+    pub context_line: Option<String>,
+    /// Source lines after the frame's line.
+    pub post_context: Vec<String>,
+    /// Local variables.
+    pub vars: Option<serde_json::Map<String, Value>>,
+}
+
+impl Frame {
+    /// Whether the frame is in-app.
+    pub fn is_in_app(&self) -> bool {
+        self.in_app == Some(true)
+    }
+
+    /// Whether there is anything to show when the frame is expanded.
+    pub fn has_details(&self) -> bool {
+        self.context_line.is_some()
+            || !self.pre_context.is_empty()
+            || !self.post_context.is_empty()
+            || self.vars.as_ref().is_some_and(|vars| !vars.is_empty())
+    }
+
+    /// Where the frame is: file (or module), line and column.
+    pub fn location(&self) -> String {
+        let file = self
+            .filename
+            .clone()
+            .or_else(|| self.module.clone())
+            .or_else(|| self.abs_path.clone())
+            .unwrap_or_else(|| "<unknown>".to_owned());
+        match (self.lineno, self.colno) {
+            (Some(line), Some(col)) => format!("{file}:{line}:{col}"),
+            (Some(line), None) => format!("{file}:{line}"),
+            _ => file,
+        }
+    }
+}
+
+/// A stack trace: frames oldest call first, as SDKs send them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Stacktrace {
+    /// The frames.
+    pub frames: Vec<Frame>,
+}
+
+/// One exception of an event (`exception.values[]`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ExceptionValue {
+    /// Exception type, e.g. `ValueError`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The message.
+    pub value: Option<String>,
+    /// Module of the exception type.
+    pub module: Option<String>,
+    /// How it was caught (`handled`, `type`).
+    pub mechanism: Option<Value>,
+    /// Its stack trace.
+    pub stacktrace: Option<Stacktrace>,
+}
+
+impl ExceptionValue {
+    /// Whether the mechanism says it was not handled.
+    pub fn is_unhandled(&self) -> bool {
+        self.mechanism
+            .as_ref()
+            .and_then(|m| m.get("handled"))
+            .and_then(Value::as_bool)
+            .is_some_and(|handled| !handled)
+    }
+}
+
+/// Decodes the `values` of an `exception` or `threads` entry's `data`.
+pub fn values<T: for<'de> Deserialize<'de>>(data: &Value) -> Vec<T> {
+    data.get("values")
+        .and_then(Value::as_array)
+        .map(|values| values.iter().filter_map(|v| T::deserialize(v).ok()).collect())
+        .unwrap_or_default()
+}
+
+/// Renders a JSON value for a table cell: strings as they are, anything else as JSON.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The exceptions of an event (`#exceptions`), the most recent (the last of a chain) first, each
+/// with its own stack trace.
+#[component]
+pub fn ExceptionList(
+    /// `exception.values`, in the event's order (the cause first).
+    values: Vec<ExceptionValue>,
+) -> impl IntoView {
+    let chained = values.len() > 1;
+    let items = values
+        .into_iter()
+        .rev()
+        .enumerate()
+        .map(|(index, exception)| {
+            let unhandled = exception.is_unhandled();
+            let frames = exception.stacktrace.map(|s| s.frames).unwrap_or_default();
+            let caused = (chained && index > 0)
+                .then(|| view! { <p class="exception-chain">"Caused the exception above"</p> });
+            view! {
+                <li class="exception">
+                    {caused}
+                    <h3 class="exception-title">
+                        <span class="exception-type">
+                            {exception.kind.unwrap_or_else(|| "Error".to_owned())}
+                        </span>
+                        {unhandled.then(|| view! { <span class="badge badge-unhandled">"unhandled"</span> })}
+                    </h3>
+                    <p class="exception-value">{exception.value.unwrap_or_default()}</p>
+                    <StackTrace frames/>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol id="exceptions" class="exceptions">{items}</ol> }.into_any()
+}
+
+/// A stack trace (`.stacktrace`): newest frame first, an "in-app only" toggle (on by default
+/// when any frame is in-app), each frame expandable to its context lines and variables.
+#[component]
+pub fn StackTrace(
+    /// The frames, oldest call first (the event's order).
+    frames: Vec<Frame>,
+) -> impl IntoView {
+    if frames.is_empty() {
+        return view! { <p class="stacktrace-empty">"No stack trace."</p> }.into_any();
+    }
+    let any_in_app = frames.iter().any(Frame::is_in_app);
+    let system = frames.iter().filter(|f| !f.is_in_app()).count();
+    let in_app_only = RwSignal::new(any_in_app);
+    let count = frames.len();
+    let rows = frames
+        .into_iter()
+        .rev()
+        .enumerate()
+        .map(|(index, frame)| {
+            let in_app = frame.is_in_app();
+            view! {
+                <Show when=move || in_app || !in_app_only.get()>
+                    <FrameRow frame=frame.clone() index/>
+                </Show>
+            }
+        })
+        .collect_view();
+    let toggle = any_in_app.then(|| {
+        view! {
+            <label class="in-app-toggle">
+                <input
+                    type="checkbox"
+                    class="in-app-checkbox"
+                    prop:checked=move || in_app_only.get()
+                    on:change=move |ev| in_app_only.set(event_target_checked(&ev))
+                />
+                "In-app frames only"
+                <span class="in-app-hidden">
+                    {move || {
+                        in_app_only.get().then(|| format!(" ({system} system frames hidden)"))
+                    }}
+                </span>
+            </label>
+        }
+    });
+    view! {
+        <div class="stacktrace" data-frames=count>
+            {toggle}
+            <ol class="frames">{rows}</ol>
+        </div>
+    }
+    .into_any()
+}
+
+/// One frame (`li.frame`), collapsed to its function and location; a click expands it.
+#[component]
+fn FrameRow(frame: Frame, index: usize) -> impl IntoView {
+    let expandable = frame.has_details();
+    let expanded = RwSignal::new(false);
+    let system = !frame.is_in_app();
+    let class = if system { "frame system" } else { "frame in-app" };
+    let function = frame.function.clone().unwrap_or_else(|| "?".to_owned());
+    let location = frame.location();
+    let module = frame.module.clone().filter(|m| frame.filename.is_some() && !m.is_empty());
+    let details = move || expanded.get().then(|| view! { <FrameDetails frame=frame.clone()/> });
+    view! {
+        <li class=class data-index=index>
+            <button
+                type="button"
+                class="frame-header"
+                disabled=!expandable
+                aria-expanded=move || expanded.get().to_string()
+                on:click=move |_| expanded.update(|e| *e = !*e)
+            >
+                <span class="frame-location">{location}</span>
+                " in "
+                <span class="frame-function">{function}</span>
+                {module.map(|m| view! { <span class="frame-module">{m}</span> })}
+                {system.then(|| view! { <span class="frame-system-label">"system"</span> })}
+            </button>
+            {details}
+        </li>
+    }
+    .into_any()
+}
+
+/// The source lines around a frame (numbered when the line is known) and its variables.
+#[component]
+fn FrameDetails(frame: Frame) -> impl IntoView {
+    let before = frame.pre_context.len() as u64;
+    let first = frame.lineno.map(|line| line.saturating_sub(before));
+    let mut lines: Vec<(bool, String)> =
+        frame.pre_context.iter().map(|l| (false, l.clone())).collect();
+    if let Some(line) = &frame.context_line {
+        lines.push((true, line.clone()));
+    }
+    lines.extend(frame.post_context.iter().map(|l| (false, l.clone())));
+    let context = (!lines.is_empty()).then(|| {
+        let rows = lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, (current, text))| {
+                let number = first.map(|n| (n + i as u64).to_string()).unwrap_or_default();
+                let class = if current { "context-line current" } else { "context-line" };
+                view! {
+                    <li class=class>
+                        <span class="lineno">{number}</span>
+                        <code class="source">{text}</code>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ol class="frame-context">{rows}</ol> }
+    });
+    let vars = frame.vars.filter(|v| !v.is_empty()).map(|vars| {
+        let rows = vars
+            .iter()
+            .map(|(name, value)| {
+                view! {
+                    <tr>
+                        <th scope="row">{name.clone()}</th>
+                        <td>
+                            <pre>{value_text(value)}</pre>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="frame-vars kv-table">
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+    view! { <div class="frame-details">{context} {vars}</div> }.into_any()
+}
