@@ -346,12 +346,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         key: Option<&str>,
     ) -> impl Future<Output = StoreResult<Vec<TagValueRow>>> + Send;
-    /// Events per hour of these issues since `since_hour` (Unix seconds):
-    /// `(issue, hour, events)`.
+    /// Events of these issues since `since_hour` (Unix seconds), summed in buckets of
+    /// `bucket_secs` (a whole number of hours) counted from `since_hour`:
+    /// `(issue, bucket start, events)`.
     fn issue_hourly(
         &self,
         issue_ids: &[i64],
         since_hour: i64,
+        bucket_secs: i64,
     ) -> impl Future<Output = StoreResult<Vec<(i64, i64, i64)>>> + Send;
     /// Up to `query.limit` issues of an organization's projects that match the query, in the
     /// query's order after its cursor; for a previous-page cursor, the issues before it,

@@ -301,7 +301,7 @@ async fn issue_page<S: Store>(
     let now = now_ms / 1000;
     let first_bucket = (now.div_euclid(bucket_secs) - (buckets - 1)) * bucket_secs;
     let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
-    let hourly = state.store.issue_hourly(&ids, first_bucket).await?;
+    let hourly = state.store.issue_hourly(&ids, first_bucket, bucket_secs).await?;
     let mut body: Vec<Issue> = issues
         .iter()
         .map(|row| {

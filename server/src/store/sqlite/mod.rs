@@ -794,18 +794,20 @@ impl Store for SqliteStore {
         &self,
         issue_ids: &[i64],
         since_hour: i64,
+        bucket_secs: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>> {
         if issue_ids.is_empty() {
             return Ok(Vec::new());
         }
+        // Summed here: 14 daily buckets are 336 hourly rows per issue otherwise.
         let placeholders: Vec<String> =
-            (0..issue_ids.len()).map(|i| format!("${}", i + 2)).collect();
+            (0..issue_ids.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
-            "SELECT issue_id, hour, events FROM issue_hourly WHERE hour >= $1 \
-             AND issue_id IN ({})",
+            "SELECT issue_id, hour - ((hour - $1) % $2) AS bucket, SUM(events) \
+             FROM issue_hourly WHERE hour >= $1 AND issue_id IN ({}) GROUP BY issue_id, bucket",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query_as(&sql).bind(since_hour);
+        let mut query = sqlx::query_as(&sql).bind(since_hour).bind(bucket_secs.max(3_600));
         for id in issue_ids {
             query = query.bind(id);
         }
