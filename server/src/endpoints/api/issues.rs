@@ -278,7 +278,12 @@ async fn issue_page<S: Store>(
     };
     let start = || "0:0:0".to_owned();
     query.cursor = None;
-    let hits = state.store.count_issues(&query).await?;
+    // A first page that holds every match is its own count.
+    let hits = if cursor.is_none() && !before_start && !more {
+        issues.len() as i64
+    } else {
+        state.store.count_issues(&query).await?
+    };
     let (previous, next) = match (cursor.filter(|c| c.id != 0), issues.first(), issues.last()) {
         _ if before_start => (("0:0:1".to_owned(), false), (start(), hits > 0)),
         // The first page: nothing before it.
