@@ -2,33 +2,13 @@
 //! and scripts. Create one with the scopes it needs (its value is shown once), list them, revoke
 //! one.
 
-use cairn_types::api::{ApiToken, NewApiToken};
+use cairn_types::api::{ApiToken, NewApiToken, SCOPES};
 use leptos::prelude::*;
 
 use crate::{
     api,
     components::{ApiError, ErrorState, Loading},
 };
-
-/// Every scope a token can have, in Sentry's names.
-const SCOPES: &[&str] = &[
-    "org:read",
-    "org:write",
-    "org:admin",
-    "member:read",
-    "member:write",
-    "member:admin",
-    "team:read",
-    "team:write",
-    "team:admin",
-    "project:read",
-    "project:write",
-    "project:admin",
-    "project:releases",
-    "event:read",
-    "event:write",
-    "event:admin",
-];
 
 /// What sentry-cli needs to read projects and publish releases: checked by default.
 const DEFAULT_SCOPES: &[&str] = &["org:read", "project:read", "project:releases", "event:read"];

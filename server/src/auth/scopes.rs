@@ -1,24 +1,7 @@
 //! Sentry's permission scopes and what each organization role grants.
 
 /// Every scope Cairn knows, in Sentry's names.
-pub const ALL_SCOPES: &[&str] = &[
-    "org:read",
-    "org:write",
-    "org:admin",
-    "member:read",
-    "member:write",
-    "member:admin",
-    "team:read",
-    "team:write",
-    "team:admin",
-    "project:read",
-    "project:write",
-    "project:admin",
-    "project:releases",
-    "event:read",
-    "event:write",
-    "event:admin",
-];
+pub const ALL_SCOPES: &[&str] = cairn_types::api::SCOPES;
 
 /// The scopes an organization role grants, as Sentry's default roles do.
 pub fn role_scopes(role: &str) -> &'static [&'static str] {

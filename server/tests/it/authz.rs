@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use cairn_server::auth::ALL_SCOPES;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -670,25 +671,6 @@ impl Fixture {
         self.server.cli(&args).trim().to_owned()
     }
 }
-
-const ALL_SCOPES: &[&str] = &[
-    "org:read",
-    "org:write",
-    "org:admin",
-    "member:read",
-    "member:write",
-    "member:admin",
-    "team:read",
-    "team:write",
-    "team:admin",
-    "project:read",
-    "project:write",
-    "project:admin",
-    "project:releases",
-    "event:read",
-    "event:write",
-    "event:admin",
-];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_route_answers_every_caller_as_the_matrix_says() {

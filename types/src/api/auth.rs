@@ -91,6 +91,27 @@ pub struct ApiToken {
     pub token: Option<String>,
 }
 
+/// Every permission scope, in Sentry's names: what roles grant and tokens carry. Shared so that
+/// the server, the dashboard's token form and the tests use one list.
+pub const SCOPES: &[&str] = &[
+    "org:read",
+    "org:write",
+    "org:admin",
+    "member:read",
+    "member:write",
+    "member:admin",
+    "team:read",
+    "team:write",
+    "team:admin",
+    "project:read",
+    "project:write",
+    "project:admin",
+    "project:releases",
+    "event:read",
+    "event:write",
+    "event:admin",
+];
+
 /// `POST /api/0/api-tokens/`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewApiToken {
