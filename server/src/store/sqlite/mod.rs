@@ -1116,6 +1116,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn release_event_hours(&self, query: &SessionQuery) -> StoreResult<Vec<(i64, i64)>> {
+        health::release_event_hours(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn members(&self, organization_id: i64) -> StoreResult<Vec<MemberRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {MEMBER_COLUMNS} FROM organization_members m \
