@@ -15,7 +15,12 @@ const PASSWORD: &str = "correct horse battery staple";
 /// Runs `f` with an SDK client of `release` as user `user` on a blocking thread, then flushes
 /// and closes the client, so every session update it queued has been acknowledged (and so is
 /// stored: Cairn answers after the commit).
-async fn with_sdk(dsn: &str, release: &str, user: &str, f: impl FnOnce() + Send + 'static) {
+pub(crate) async fn with_sdk(
+    dsn: &str,
+    release: &str,
+    user: &str,
+    f: impl FnOnce() + Send + 'static,
+) {
     let (dsn, release, user) = (dsn.to_owned(), release.to_owned(), user.to_owned());
     tokio::task::spawn_blocking(move || {
         let (hub, client) = sentry_hub(&dsn, &release);
@@ -32,19 +37,19 @@ async fn with_sdk(dsn: &str, release: &str, user: &str, f: impl FnOnce() + Send 
     .expect("SDK thread");
 }
 
-fn healthy() {
+pub(crate) fn healthy() {
     sentry::start_session();
     sentry::end_session();
 }
 
-fn errored() {
+pub(crate) fn errored() {
     sentry::start_session();
     let err = "x".parse::<u8>().expect_err("not a number");
     sentry::capture_error(&err);
     sentry::end_session_with_status(SessionStatus::Exited);
 }
 
-fn crashed() {
+pub(crate) fn crashed() {
     sentry::start_session();
     sentry::end_session_with_status(SessionStatus::Crashed);
 }
@@ -228,6 +233,17 @@ async fn sdk_sessions_give_sentrys_crash_free_rates() {
         let (status, error) = server.get(bad, &token).await;
         assert_eq!(status, 400, "{bad}: {error}");
         assert!(error["detail"].is_string(), "{bad}: {error}");
+    }
+
+    // The release's new issues, as the release page lists them: Sentry's `firstRelease:`.
+    for (key, version, expected) in
+        [("firstRelease", v1, 1), ("first-release", v1, 1), ("firstRelease", v2, 0)]
+    {
+        let query = encode(&format!("{key}:\"{version}\""));
+        let (status, issues) =
+            server.get(&format!("/api/0/organizations/cairn/issues/?query={query}"), &token).await;
+        assert_eq!(status, 200, "{issues}");
+        assert_eq!(issues.as_array().map(Vec::len), Some(expected), "{key}:{version} {issues}");
     }
 
     // Unknown fields and groupings are refused with Sentry's `detail`.

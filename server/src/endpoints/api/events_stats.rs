@@ -4,7 +4,7 @@
 //! page's "events per hour" never scans the events table.
 
 use axum::extract::{Path, RawQuery, State};
-use serde_json::{json, Value};
+use cairn_types::api::{EventsCount, EventsStats};
 
 use super::org_access_any;
 use super::sessions::{parse_period, parse_session_query, parse_time, resolve_projects};
@@ -69,7 +69,7 @@ pub async fn get_events_stats<S: Store>(
     identity: Identity,
     Path(org): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<AppJson<Value>> {
+) -> ApiResult<AppJson<EventsStats>> {
     let access = org_access_any(&state, &identity, &org, SCOPES).await?;
     let params = Params::parse(raw.as_deref())?;
     let interval = match params.interval.as_deref() {
@@ -121,16 +121,10 @@ pub async fn get_events_stats<S: Store>(
             *slot += events;
         }
     }
-    let data: Vec<Value> = counts
+    let data = counts
         .iter()
         .enumerate()
-        .map(|(i, n)| json!([start + i as i64 * interval, [{ "count": n }]]))
+        .map(|(i, &count)| (start + i as i64 * interval, vec![EventsCount { count }]))
         .collect();
-    Ok(AppJson(json!({
-        "data": data,
-        "start": start,
-        "end": end,
-        "isMetricsData": false,
-        "meta": {"fields": {"count()": "integer"}},
-    })))
+    Ok(AppJson(EventsStats { data, start, end, is_metrics_data: false }))
 }

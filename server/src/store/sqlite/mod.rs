@@ -1717,6 +1717,20 @@ impl IssueSql {
                      AND tv.key = {key})"
                 )
             }
+            Filter::FirstRelease(values) => {
+                let parts = values
+                    .iter()
+                    .map(|value| {
+                        if value.contains('*') {
+                            let pattern = self.arg(Arg::Text(wildcard(value)));
+                            format!("i.first_release LIKE {pattern} ESCAPE '\\'")
+                        } else {
+                            format!("i.first_release = {}", self.arg(Arg::Text(value.clone())))
+                        }
+                    })
+                    .collect();
+                any(parts)
+            }
             Filter::FirstSeen(range) => self.range("i.first_seen", range),
             Filter::LastSeen(range) => self.range("i.last_seen", range),
             Filter::TimesSeen(range) => self.range("i.times_seen", range),
