@@ -130,7 +130,7 @@ pub fn stacked_area_svg(times: &[i64], layers: &[Series]) -> Result<String, Stri
             .margin(8)
             .x_label_area_size(22)
             .y_label_area_size(44)
-            .build_cartesian_2d(x.clone(), 0f64..y_max)
+            .build_cartesian_2d(x, 0f64..y_max)
             .map_err(draw_err)?;
         configure_mesh(&mut chart, span, "")?;
         // Top layer first, each from 0 to its top: every area covers the ones drawn after it
@@ -167,7 +167,7 @@ pub fn line_svg(
             .margin(8)
             .x_label_area_size(22)
             .y_label_area_size(44)
-            .build_cartesian_2d(x.clone(), y)
+            .build_cartesian_2d(x, y)
             .map_err(draw_err)?;
         configure_mesh(&mut chart, span, y_suffix)?;
         for s in series {

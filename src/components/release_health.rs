@@ -172,11 +172,12 @@ pub struct HealthRow {
     pub last_deploy: Option<Deploy>,
 }
 
-/// Crash-free rates (percent) of the period before, per (project id, release), from a sessions
-/// answer grouped by `project` and `release` with both `crash_free_rate` fields.
-pub fn previous_rates(
-    previous: &SessionsResponse,
-) -> HashMap<(i64, String), (Option<f64>, Option<f64>)> {
+/// Crash-free sessions and users (percent) of the period before, per (project id, release).
+pub type PreviousRates = HashMap<(i64, String), (Option<f64>, Option<f64>)>;
+
+/// The [`PreviousRates`] of a sessions answer grouped by `project` and `release` with both
+/// `crash_free_rate` fields.
+pub fn previous_rates(previous: &SessionsResponse) -> PreviousRates {
     previous
         .groups
         .iter()
@@ -191,10 +192,7 @@ pub fn previous_rates(
 }
 
 /// The table's rows: one per release and project, in the releases' order.
-pub fn health_rows(
-    releases: &[Release],
-    previous: &HashMap<(i64, String), (Option<f64>, Option<f64>)>,
-) -> Vec<HealthRow> {
+pub fn health_rows(releases: &[Release], previous: &PreviousRates) -> Vec<HealthRow> {
     let mut rows = Vec::new();
     for release in releases {
         for project in &release.projects {

@@ -210,7 +210,8 @@ pub fn ReleasesPage() -> impl IntoView {
             .into_iter()
             .map(|name| {
                 let selected = current.as_deref() == Some(name.as_str());
-                view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                let label = name.clone();
+                view! { <option value=name selected=selected>{label}</option> }
             })
             .collect_view()
     };
@@ -222,7 +223,7 @@ pub fn ReleasesPage() -> impl IntoView {
             .into_iter()
             .map(|project| {
                 let selected = current.as_deref() == Some(project.slug.as_str());
-                view! { <option value=project.slug.clone() selected=selected>{project.name}</option> }
+                view! { <option value=project.slug selected=selected>{project.name}</option> }
             })
             .collect_view()
     };
