@@ -8,9 +8,9 @@
 use std::fmt;
 
 use cairn_types::api::{
-    Activity, ApiIndex, ApiToken, ErrorBody, Event, Issue, IssueDetails, LoginRequest, NewApiToken,
-    NewComment, Organization, Project, ProjectKey, SetupRequest, SetupStatus, UpdateIssueRequest,
-    User,
+    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails,
+    LoginRequest, NewApiToken, NewComment, Organization, Project, ProjectKey, Release,
+    SessionsResponse, SetupRequest, SetupStatus, UpdateIssueRequest, User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -153,6 +153,70 @@ pub async fn create_api_token(request: &NewApiToken) -> Result<ApiToken> {
 pub async fn delete_api_token(id: &str) -> Result<()> {
     let url = format!("/api/0/api-tokens/{}/", segment(id));
     send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `GET /api/0/organizations/{org}/releases/?health=1`: releases newest first with their
+/// health over `summaryStatsPeriod` (and adoption over the last 24 hours), optionally of some
+/// projects and environments.
+pub async fn releases(
+    org: &str,
+    period: &str,
+    projects: &[String],
+    environments: &[String],
+) -> Result<Vec<Release>> {
+    let url = format!("/api/0/organizations/{}/releases/", segment(org));
+    let mut query = vec![("health", "1"), ("summaryStatsPeriod", period), ("per_page", "100")];
+    query.extend(projects.iter().map(|p| ("project", p.as_str())));
+    query.extend(environments.iter().map(|e| ("environment", e.as_str())));
+    json(get(&url).query(query).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/releases/{version}/?health=1`: one release with its health
+/// over `period`.
+pub async fn release(org: &str, version: &str, period: &str) -> Result<Release> {
+    let query = [("health", "1"), ("summaryStatsPeriod", period)];
+    json(get(&release_url(org, version)).query(query).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/releases/{version}/deploys/`, newest first.
+pub async fn deploys(org: &str, version: &str) -> Result<Vec<Deploy>> {
+    json(get(&format!("{}deploys/", release_url(org, version))).build()).await
+}
+
+fn release_url(org: &str, version: &str) -> String {
+    format!("/api/0/organizations/{}/releases/{}/", segment(org), segment(version))
+}
+
+/// `GET /api/0/organizations/{org}/sessions/` with Sentry's parameters as `(name, value)` pairs
+/// (`field`, `groupBy`, `interval`, `statsPeriod` or `start`/`end`, `query`, ...).
+pub async fn sessions(org: &str, params: &[(&str, String)]) -> Result<SessionsResponse> {
+    let url = format!("/api/0/organizations/{}/sessions/", segment(org));
+    json(get(&url).query(params.iter().map(|(k, v)| (*k, v.as_str()))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/events-stats/?yAxis=count()`: events of `version` per
+/// `interval` (`1h`, `1d`) over `period`.
+pub async fn release_events(
+    org: &str,
+    version: &str,
+    period: &str,
+    interval: &str,
+) -> Result<EventsStats> {
+    let url = format!("/api/0/organizations/{}/events-stats/", segment(org));
+    let query = release_query("release", version);
+    let params = [
+        ("yAxis", "count()"),
+        ("interval", interval),
+        ("statsPeriod", period),
+        ("query", query.as_str()),
+    ];
+    json(get(&url).query(params).build()).await
+}
+
+/// A Sentry search term `key:"value"`, quoting the value (versions may hold spaces or quotes).
+pub fn release_query(key: &str, version: &str) -> String {
+    let escaped = version.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("{key}:\"{escaped}\"")
 }
 
 /// Percent-encodes one path segment. Slugs are URL-safe when the server makes them, but the values

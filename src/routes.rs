@@ -13,6 +13,8 @@ pub const ORG_PARAM: &str = "org";
 pub const ISSUE_PARAM: &str = "id";
 /// Query parameter of [`Page::Issue`] naming the event shown: `latest`, `oldest` or an id.
 pub const EVENT_QUERY: &str = "event";
+/// Name of the release version parameter in [`release`] (percent-decoded by the router).
+pub const VERSION_PARAM: &str = "version";
 
 /// A page of the dashboard, as something to link or navigate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,19 @@ pub enum Page {
     },
     /// `/settings/account/api/auth-tokens/`: the user's API tokens.
     Tokens,
+    /// `/organizations/{org}/releases/`: releases with their health.
+    Releases {
+        /// Organization slug.
+        org: String,
+    },
+    /// `/organizations/{org}/releases/{version}/`: one release; the version is percent-encoded
+    /// as one segment (`app@1.0+7` is `app%401.0%2B7`), as Sentry's links encode it.
+    Release {
+        /// Organization slug.
+        org: String,
+        /// The full version.
+        version: String,
+    },
 }
 
 impl Page {
@@ -76,6 +91,14 @@ impl Page {
                 format!("/organizations/{}/projects/", crate::api::segment(org))
             }
             Page::Tokens => "/settings/account/api/auth-tokens/".to_owned(),
+            Page::Releases { org } => {
+                format!("/organizations/{}/releases/", crate::api::segment(org))
+            }
+            Page::Release { org, version } => format!(
+                "/organizations/{}/releases/{}/",
+                crate::api::segment(org),
+                crate::api::segment(version)
+            ),
         }
     }
 }
@@ -113,4 +136,14 @@ pub fn tokens() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Projects`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn projects() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/projects")
+}
+
+/// Route pattern of [`Page::Releases`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn releases() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/releases")
+}
+
+/// Route pattern of [`Page::Release`]; parameters [`ORG_PARAM`] and [`VERSION_PARAM`].
+pub fn release() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/releases/:version")
 }

@@ -647,3 +647,277 @@ async fn activity_log_shows_notes_as_text_and_sends_comments() {
     settle().await;
     assert_eq!(sent.lock().expect("lock").as_slice(), ["Looking into it".to_owned()]);
 }
+
+// ---- releases: version names, rates, the health table and the charts ----
+
+mod releases {
+    use std::collections::HashMap;
+
+    use cairn_dashboard::{
+        components::{
+            charts::{stack, stacked_area_svg, Series},
+            release_health::{
+                format_crash_free, health_rows, short_version, sort_rows, ReleaseTable,
+            },
+        },
+        pages::release::{CrashFreeChart, EventsChart, HealthSeries, SessionsChart},
+        routes::Page,
+    };
+    use cairn_types::api::{EventsStats, Release};
+    use leptos::prelude::*;
+
+    use super::Mounted;
+
+    /// A release as the server sends it with `health=1`, in one project.
+    fn sample_release(version: &str, crash_free_sessions: f64, crash_free_users: f64) -> Release {
+        // Built in parts: one `json!` of the whole release exceeds the macro recursion limit.
+        let health = serde_json::json!({
+            "durationP50": null, "durationP90": null,
+            "crashFreeUsers": crash_free_users, "crashFreeSessions": crash_free_sessions,
+            "sessionsCrashed": 1, "sessionsErrored": 1, "totalUsers": 2,
+            "totalUsers24h": 2, "totalProjectUsers24h": 2, "totalSessions": 3,
+            "totalSessions24h": 3, "totalProjectSessions24h": 5, "adoption": 100.0,
+            "sessionsAdoption": 60.0, "stats": {"24h": []}, "hasHealthData": true
+        });
+        let project = serde_json::json!({
+            "id": 2, "slug": "mobile", "name": "Mobile", "newGroups": 2, "platform": null,
+            "platforms": [], "hasHealthData": true, "healthData": health
+        });
+        let deploy = serde_json::json!({
+            "id": "1", "environment": "production", "dateStarted": null,
+            "dateFinished": "2026-11-21T10:00:00Z", "name": null, "url": null
+        });
+        let info = serde_json::json!({
+            "package": null, "version": {"raw": version}, "description": version,
+            "buildHash": null
+        });
+        serde_json::from_value(serde_json::json!({
+            "id": 1,
+            "version": version,
+            "shortVersion": version,
+            "versionInfo": info,
+            "ref": null,
+            "url": null,
+            "dateReleased": null,
+            "dateCreated": "2026-11-20T10:00:00Z",
+            "data": {},
+            "newGroups": 2,
+            "owner": null,
+            "commitCount": 0,
+            "lastCommit": null,
+            "deployCount": 1,
+            "lastDeploy": deploy,
+            "authors": [],
+            "projects": [project],
+            "firstEvent": null,
+            "lastEvent": null,
+            "currentProjectMeta": {},
+            "userAgent": null,
+            "status": "open"
+        }))
+        .expect("sample release matches the wire type")
+    }
+
+    fn hours(n: i64) -> Vec<i64> {
+        (0..n).map(|i| 1_780_000_000 / 3_600 * 3_600 + i * 3_600).collect()
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn versions_are_shortened_as_sentry_shows_them() {
+        for (raw, short) in [
+            ("backend@1.2.3+45", "1.2.3 (45)"),
+            ("mobile@1.0.0+7", "1.0.0 (7)"),
+            ("frontend@9.0", "9.0"),
+            ("app@2.0.0-rc.1", "2.0.0-rc.1"),
+            ("app@1.0rc1", "1.0-rc1"),
+            ("@scope/pkg@3.1.4", "3.1.4"),
+            ("1.2.3.4", "1.2.3.4"),
+            ("app@1.0.0+a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2", "1.0.0 (a1b2c3d4e5f6)"),
+            ("0123456789abcdef0123456789abcdef01234567", "0123456789ab"),
+            ("app@0123456789abcdef0123456789abcdef01234567", "0123456789ab"),
+            ("my release", "my release"),
+            ("app@nightly", "app@nightly"),
+            ("1.2.3.4.5", "1.2.3.4.5"),
+        ] {
+            assert_eq!(short_version(raw), short, "{raw}");
+        }
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn crash_free_rates_are_rounded_as_sentry_rounds_them() {
+        assert_eq!(format_crash_free(Some(100.0 - 100.0 / 3.0)), "67%");
+        assert_eq!(format_crash_free(Some(50.0)), "50%");
+        assert_eq!(format_crash_free(Some(100.0)), "100%");
+        assert_eq!(format_crash_free(Some(99.5)), "99.5%");
+        assert_eq!(format_crash_free(Some(96.123_456)), "96.123%");
+        // Never 100 % when something crashed.
+        assert_eq!(format_crash_free(Some(99.999_99)), "99.999%");
+        assert_eq!(format_crash_free(None), "\u{2015}");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn release_pages_encode_the_version_as_one_segment() {
+        let page = Page::Release { org: "cairn".into(), version: "app@1.0+build 7/x".into() };
+        assert_eq!(page.path(), "/organizations/cairn/releases/app%401.0%2Bbuild%207%2Fx/");
+        assert_eq!(Page::Releases { org: "cairn".into() }.path(), "/organizations/cairn/releases/");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn stacked_layers_sum_to_the_totals() {
+        let tops = stack(&[vec![1.0, 2.0, 0.0], vec![3.0, 0.0, 1.0], vec![0.0, 5.0, 1.0]]);
+        assert_eq!(tops[0], [1.0, 2.0, 0.0]);
+        assert_eq!(tops[1], [4.0, 2.0, 1.0]);
+        assert_eq!(tops[2], [4.0, 7.0, 2.0], "the top layer is the total");
+        let svg = stacked_area_svg(
+            &hours(3),
+            &[
+                Series::new("a", (0, 0, 0), vec![1.0, 2.0, 0.0]),
+                Series::new("b", (9, 9, 9), vec![3.0, 0.0, 1.0]),
+            ],
+        )
+        .expect("drawn");
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert_eq!(svg.matches("<polygon").count(), 2, "one area per layer: {svg}");
+    }
+
+    fn series() -> HealthSeries {
+        HealthSeries {
+            times: hours(4),
+            by_status: vec![
+                vec![1.0, 0.0, 0.0, 0.0],
+                vec![0.0, 2.0, 0.0, 0.0],
+                vec![0.0, 1.0, 2.0, 0.0],
+                vec![0.0; 4],
+            ],
+            crash_free_sessions: vec![Some(100.0), Some(66.7), Some(0.0), None],
+            crash_free_users: vec![Some(100.0), Some(50.0), Some(0.0), None],
+            adoption: vec![Some(100.0), Some(60.0), Some(40.0), None],
+        }
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn sessions_chart_is_a_labelled_figure_with_one_area_per_status() {
+        let mounted = Mounted::new(|| view! { <SessionsChart series=series()/> });
+        assert_eq!(mounted.text("figure#chart-sessions figcaption"), "Sessions by status");
+        let drawing = mounted.get("#chart-sessions .chart-drawing");
+        assert_eq!(drawing.get_attribute("role").as_deref(), Some("img"));
+        let label = drawing.get_attribute("aria-label").unwrap_or_default();
+        // The sums of each status over the period: the stacked series add up to these.
+        assert!(label.contains("1 healthy, 2 errored, 3 crashed, 0 abnormal"), "{label}");
+        assert_eq!(mounted.count("#chart-sessions svg polygon"), 4, "one area per status");
+        assert!(mounted.count("#chart-sessions svg text") >= 4, "axis labels are drawn");
+        assert_eq!(mounted.count("#chart-sessions .chart-legend-item"), 4);
+        assert_eq!(mounted.text("#chart-sessions .chart-legend-item:nth-child(3)"), "Crashed");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn crash_free_chart_compares_two_releases_and_names_them_as_text() {
+        let evil = "<img src=x onerror=alert(1)>";
+        let mounted = Mounted::new(move || {
+            view! {
+                <CrashFreeChart
+                    series=series()
+                    version="mobile@1.0.0+7"
+                    other=(evil.to_owned(), series())
+                />
+            }
+        });
+        assert_eq!(mounted.count("#chart-crash-free .chart-legend-item"), 4);
+        let legend = mounted.text("#chart-crash-free .chart-legend");
+        assert!(legend.contains("Crash-free sessions, 1.0.0 (7)"), "{legend}");
+        assert!(legend.contains(evil), "data is shown as text: {legend}");
+        assert_eq!(mounted.count("#chart-crash-free img"), 0, "and never as HTML");
+        // Two runs of values per line before the gap, drawn as polylines.
+        assert!(mounted.count("#chart-crash-free svg polyline") >= 4);
+        let label = mounted
+            .get("#chart-crash-free .chart-drawing")
+            .get_attribute("aria-label")
+            .unwrap_or_default();
+        assert!(label.contains("Crash-free users, 1.0.0 (7): latest 0%"), "{label}");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn events_chart_draws_a_bar_per_hour_with_events() {
+        let stats: EventsStats = serde_json::from_value(serde_json::json!({
+            "data": hours(24).iter().enumerate().map(|(i, t)| {
+                serde_json::json!([t, [{"count": if i % 8 == 0 { 2 } else { 0 }}]])
+            }).collect::<Vec<_>>(),
+            "start": hours(1)[0],
+            "end": hours(25)[24],
+        }))
+        .expect("events-stats shape");
+        let mounted = Mounted::new(move || view! { <EventsChart events=stats unit="hour"/> });
+        assert_eq!(mounted.text("#chart-events figcaption"), "Events per hour");
+        assert_eq!(mounted.count("#chart-events svg rect"), 3, "three hours had events");
+        let label = mounted
+            .get("#chart-events .chart-drawing")
+            .get_attribute("aria-label")
+            .unwrap_or_default();
+        assert!(label.contains("6 in all, at most 2 in one hour"), "{label}");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn release_table_shows_rates_trends_adoption_and_links() {
+        let releases = vec![
+            sample_release("mobile@1.0.0+7", 100.0 - 100.0 / 3.0, 50.0),
+            sample_release("mobile@2.0.0", 100.0, 100.0),
+        ];
+        let previous =
+            HashMap::from([((2, "mobile@1.0.0+7".to_owned()), (Some(80.0), Some(50.0)))]);
+        let mut rows = health_rows(&releases, &previous);
+        sort_rows(&mut rows, "crash_free_sessions");
+        assert_eq!(rows[0].version, "mobile@2.0.0", "highest crash-free rate first");
+        let mounted = Mounted::new(move || {
+            view! {
+                <ReleaseTable
+                    org="cairn"
+                    rows
+                    sort="crash_free_sessions"
+                    sort_href=Callback::new(|sort: String| format!("?sort={sort}"))
+                />
+            }
+        });
+        assert_eq!(mounted.count("#release-list .release-row"), 2);
+        let first = "#release-list .release-row[data-version=\"mobile@1.0.0+7\"]";
+        assert_eq!(mounted.text(&format!("{first} .release-version a")), "1.0.0 (7)");
+        let link = mounted.get(&format!("{first} .release-version a"));
+        assert_eq!(
+            link.get_attribute("href").as_deref(),
+            Some("/organizations/cairn/releases/mobile%401.0.0%2B7/")
+        );
+        let sessions = mounted.get(&format!("{first} .release-crash-free-sessions"));
+        assert_eq!(
+            sessions.get_attribute("data-value").and_then(|v| v.parse::<f64>().ok()),
+            Some(100.0 - 100.0 / 3.0)
+        );
+        assert_eq!(mounted.text(&format!("{first} .release-crash-free-sessions .rate")), "67%");
+        // 66.67 now against 80 before: down 13.33 points; users unchanged.
+        assert_eq!(
+            mounted.text(&format!("{first} .release-crash-free-sessions .trend-down")),
+            "\u{25BC} 13.33"
+        );
+        assert_eq!(mounted.text(&format!("{first} .release-crash-free-users .trend-flat")), "=");
+        assert_eq!(mounted.text(&format!("{first} .release-crash-free-users .rate")), "50%");
+        let fill = mounted.get(&format!("{first} .adoption-fill"));
+        assert_eq!(fill.get_attribute("style").as_deref(), Some("width: 100.0%"));
+        assert_eq!(mounted.text(&format!("{first} .release-new-issues")), "2");
+        assert!(mounted.text(&format!("{first} .release-last-deploy")).contains("production"));
+        let active = mounted.get("#release-list th .sort-link.active");
+        assert_eq!(active.get_attribute("href").as_deref(), Some("?sort=crash_free_sessions"));
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn release_table_without_releases_shows_the_empty_state() {
+        let mounted = Mounted::new(|| {
+            view! {
+                <ReleaseTable
+                    org="cairn"
+                    rows=Vec::new()
+                    sort="date"
+                    sort_href=Callback::new(|sort: String| sort)
+                />
+            }
+        });
+        assert!(mounted.text("#release-list.empty-state").contains("No releases"));
+    }
+}

@@ -95,6 +95,9 @@ pub enum Filter {
     },
     /// `has:` — the issue has a value for this tag.
     Has(String),
+    /// `firstRelease:` (also `first-release:`): the issue's first event had any of these
+    /// releases (`*` is a wildcard).
+    FirstRelease(Vec<String>),
     /// `firstSeen:` / `age:` in Unix milliseconds.
     FirstSeen(Range),
     /// `lastSeen:` in Unix milliseconds.
@@ -313,6 +316,9 @@ fn filter(key: &str, value: Value, now_ms: i64) -> Result<Filter, String> {
         "bookmarks" => Filter::Bookmarks(actors(&values, false)?),
         "has" => Filter::Has(tag_key(single()?).to_owned()),
         "firstSeen" | "age" => Filter::FirstSeen(time_range(single()?, now_ms)?),
+        // Sentry's issue search spells it `firstRelease`; `first-release` is the older name
+        // its docs and saved searches still use.
+        "firstRelease" | "first-release" | "first_release" => Filter::FirstRelease(values),
         "lastSeen" => Filter::LastSeen(time_range(single()?, now_ms)?),
         "timesSeen" => Filter::TimesSeen(count_range(single()?)?),
         "message" => Filter::Text(single()?.to_owned()),
@@ -601,6 +607,12 @@ mod tests {
     #[test]
     fn release_environment_level_are_tags() {
         assert_eq!(one("release:backend@1.*").filter, tag("release", &["backend@1.*"]));
+        for key in ["firstRelease", "first-release"] {
+            assert_eq!(
+                one(&format!("{key}:\"app@1.0 beta\"")).filter,
+                Filter::FirstRelease(vec!["app@1.0 beta".into()])
+            );
+        }
         assert_eq!(one("environment:production").filter, tag("environment", &["production"]));
         assert_eq!(one("level:error").filter, tag("level", &["error"]));
     }

@@ -33,6 +33,7 @@ pub fn Header() -> impl IntoView {
             view! {
                 <nav class="app-nav">
                     <A href=Page::Issues { org: org.clone() }.path()>"Issues"</A>
+                    <A href=Page::Releases { org: org.clone() }.path()>"Releases"</A>
                     <A href=Page::Projects { org }.path()>"Projects"</A>
                 </nav>
             }

@@ -2,10 +2,12 @@
 //! nothing, so `tests/web.rs` can mount them without a server.
 
 pub mod breadcrumbs;
+pub mod charts;
 pub mod contexts;
 pub mod event;
 pub mod header;
 pub mod issue_list;
+pub mod release_health;
 pub mod stacktrace;
 pub mod status;
 pub mod time_ago;

@@ -7,6 +7,8 @@ pub mod issues;
 pub mod login;
 pub mod not_found;
 pub mod projects;
+pub mod release;
+pub mod releases;
 pub mod setup;
 pub mod tokens;
 
@@ -16,6 +18,8 @@ pub use issues::IssuesPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use projects::ProjectsPage;
+pub use release::ReleasePage;
+pub use releases::ReleasesPage;
 pub use setup::SetupPage;
 pub use tokens::TokensPage;
 

@@ -507,4 +507,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &SessionQuery,
     ) -> impl Future<Output = StoreResult<(Vec<SessionBucket>, Vec<UserBucket>)>> + Send;
+    /// Events of releases per hour, `(hour, events)` for the hours that have any, over the
+    /// query's projects, releases and environments (events without a release are not counted).
+    fn release_event_hours(
+        &self,
+        query: &SessionQuery,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, i64)>>> + Send;
 }

@@ -385,7 +385,7 @@ fn rows() -> Vec<Row> {
         // get a new release of the owner's per request.
         Row {
             query: "?project={project}&health=1",
-            ..row(Method::GET, "/api/0/organizations/{org}/releases/", read("project:read"))
+            ..row(Method::GET, "/api/0/organizations/{org}/releases/", releases(RELEASE_READ, 200))
         },
         Row {
             body: |n| {
@@ -394,7 +394,7 @@ fn rows() -> Vec<Row> {
             ..row(
                 Method::POST,
                 "/api/0/organizations/{org}/releases/",
-                scope("project:releases", Member, 201),
+                releases(RELEASE_WRITE, 201),
             )
         },
         Row {
@@ -402,7 +402,7 @@ fn rows() -> Vec<Row> {
             ..row(
                 Method::GET,
                 "/api/0/organizations/{org}/releases/{version}/",
-                read("project:read"),
+                releases(RELEASE_READ, 200),
             )
         },
         Row {
@@ -410,7 +410,7 @@ fn rows() -> Vec<Row> {
             ..row(
                 Method::PUT,
                 "/api/0/organizations/{org}/releases/{version}/",
-                scope("project:releases", Member, 200),
+                releases(RELEASE_WRITE, 200),
             )
         },
         Row {
@@ -418,20 +418,28 @@ fn rows() -> Vec<Row> {
             ..row(
                 Method::DELETE,
                 "/api/0/organizations/{org}/releases/{version}/",
-                scope("project:releases", Member, 204),
+                releases(RELEASE_DELETE, 204),
             )
         },
         row(
             Method::GET,
             "/api/0/organizations/{org}/releases/{version}/deploys/",
-            read("project:read"),
+            releases(RELEASE_READ, 200),
         ),
         Row {
             body: |n| Some(json!({"environment": "production", "name": format!("deploy {n}")})),
             ..row(
                 Method::POST,
                 "/api/0/organizations/{org}/releases/{version}/deploys/",
-                scope("project:releases", Member, 201),
+                releases(RELEASE_WRITE, 201),
+            )
+        },
+        Row {
+            query: "?query=release:authz%401.0&project={project}&statsPeriod=24h",
+            ..row(
+                Method::GET,
+                "/api/0/organizations/{org}/events-stats/",
+                Access::AnyScope { scopes: EVENT_READ, min_role: Member, ok: 200 },
             )
         },
         Row {
@@ -444,6 +452,20 @@ fn rows() -> Vec<Row> {
 
 /// Inviting, changing and removing others: either scope will do.
 const MEMBER_WRITE: &[&str] = &["member:write", "member:admin"];
+
+/// Sentry's `OrganizationReleasePermission`. `project:releases` comes first, so the token "with
+/// the scope" is a CI token holding only it: it reads releases as well as writing them.
+const RELEASE_READ: &[&str] =
+    &["project:releases", "project:read", "project:write", "project:admin"];
+const RELEASE_WRITE: &[&str] = &["project:releases", "project:write", "project:admin"];
+const RELEASE_DELETE: &[&str] = &["project:releases", "project:admin"];
+/// Sentry's `OrganizationEventPermission` for reads (events-stats).
+const EVENT_READ: &[&str] = &["event:read", "event:write", "event:admin"];
+
+/// Release routes: members may, as may tokens with any one of `scopes`.
+fn releases(scopes: &'static [&'static str], ok: u16) -> Access {
+    Access::AnyScope { scopes, min_role: Role::Member, ok }
+}
 
 /// A kind of caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

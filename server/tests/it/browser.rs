@@ -333,3 +333,197 @@ async fn first_run_page_creates_the_owner_account() {
         .expect("sent");
     assert_eq!(login.status().as_u16(), 200);
 }
+
+/// Logs in through the login form and waits for the issue list it lands on.
+async fn log_in(
+    client: &Client,
+    server: &TestServer,
+    email: &str,
+    password: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    client.goto(&format!("{}/auth/login/", server.url)).await?;
+    let form = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("form#login-form"))
+        .await?;
+    form.find(Locator::Css("input[name=username]")).await?.send_keys(email).await?;
+    form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
+    form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#issue-list")).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
+    use crate::health::{crashed, errored, healthy, with_sdk};
+
+    assert!(
+        dist_dir().join("index.html").exists(),
+        "the dashboard is not built at {}: run `make dashboard` first",
+        dist_dir().display()
+    );
+    let server = TestServer::start();
+    let password = "correct horse battery";
+    let token = server.owner_token("owner@example.com", password);
+    let dsn = server.create_project(&token, "Mobile").await;
+    let (v1, v2) = ("mobile@1.0.0+7", "mobile@2.0.0");
+    // The official SDK's session tracking: release 1 has a healthy, an errored (with its error
+    // event) and a crashed session; release 2 two healthy ones.
+    with_sdk(&dsn, v1, "alice", || {
+        healthy();
+        errored();
+    })
+    .await;
+    with_sdk(&dsn, v1, "bob", crashed).await;
+    with_sdk(&dsn, v2, "alice", healthy).await;
+    with_sdk(&dsn, v2, "bob", healthy).await;
+    let encoded = |v: &str| v.replace('@', "%40").replace('+', "%2B");
+    let (status, deploy) = server
+        .post(
+            &format!("/api/0/organizations/cairn/releases/{}/deploys/", encoded(v2)),
+            &token,
+            json!({"environment": "production"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{deploy}");
+
+    // The figures the page must show are the API's, over the page's default period (14 days).
+    let (status, releases) = server
+        .get("/api/0/organizations/cairn/releases/?health=1&summaryStatsPeriod=14d", &token)
+        .await;
+    assert_eq!(status, 200, "{releases}");
+    let health = |version: &str, field: &str| -> f64 {
+        releases
+            .as_array()
+            .and_then(|all| all.iter().find(|r| r["version"] == version))
+            .and_then(|r| r["projects"][0]["healthData"][field].as_f64())
+            .unwrap_or_else(|| panic!("{field} of {version} in {releases:#}"))
+    };
+    let expected = [
+        (v1, health(v1, "crashFreeSessions"), health(v1, "crashFreeUsers"), "67%", "50%"),
+        (v2, health(v2, "crashFreeSessions"), health(v2, "crashFreeUsers"), "100%", "100%"),
+    ];
+    assert!((expected[0].1 - (100.0 - 100.0 / 3.0)).abs() < 1e-9, "{releases:#}");
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", password).await?;
+        // The header links to the releases page.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".app-nav a[href='/organizations/cairn/releases/']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#release-list .release-row"))
+            .await?;
+        assert_eq!(count(&client, "#release-list .release-row", 2).await?, 2, "both releases");
+        for (version, sessions, users, sessions_text, users_text) in expected {
+            let row = client
+                .find(Locator::Css(&format!(
+                    "#release-list .release-row[data-version=\"{version}\"]"
+                )))
+                .await?;
+            for (cell, value, text) in [
+                (".release-crash-free-sessions", sessions, sessions_text),
+                (".release-crash-free-users", users, users_text),
+            ] {
+                let cell = row.find(Locator::Css(cell)).await?;
+                let shown = cell.attr("data-value").await?.and_then(|v| v.parse::<f64>().ok());
+                assert_eq!(shown, Some(value), "{version} {text}: the API's exact figure");
+                let rate = cell.find(Locator::Css(".rate")).await?.text().await?;
+                assert_eq!(rate, text, "{version}");
+            }
+        }
+        let v2_row = client
+            .find(Locator::Css(&format!("#release-list .release-row[data-version=\"{v2}\"]")))
+            .await?;
+        let deploy = v2_row.find(Locator::Css(".release-last-deploy")).await?.text().await?;
+        assert!(deploy.contains("production"), "{deploy}");
+        std::fs::write(artifacts_dir().join("releases.png"), client.screenshot().await?).ok();
+
+        // The release page of release 1, from its row; the version is one encoded segment.
+        client
+            .find(Locator::Css(&format!(
+                "#release-list .release-row[data-version=\"{v1}\"] .release-version a"
+            )))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#chart-sessions .chart-drawing svg"))
+            .await?;
+        let path = client.current_url().await?.path().to_owned();
+        assert_eq!(path, format!("/organizations/cairn/releases/{}/", encoded(v1)));
+        let title = client.find(Locator::Css(".release-title")).await?.text().await?;
+        assert_eq!(title, "1.0.0 (7)");
+        let figure = client
+            .find(Locator::Css(".release-summary .crash-free-sessions dd"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(figure, "67%");
+        for (id, caption, label_has) in [
+            ("chart-sessions", "Sessions by status", "1 healthy, 1 errored, 1 crashed, 0 abnormal"),
+            ("chart-crash-free", "Crash-free sessions and users", "Crash-free sessions: latest"),
+            ("chart-adoption", "Adoption", "Share of the projects' sessions"),
+            ("chart-events", "Events per hour", "1 in all"),
+        ] {
+            let figure = client.find(Locator::Css(&format!("figure#{id}"))).await?;
+            assert_eq!(figure.find(Locator::Css("figcaption")).await?.text().await?, caption);
+            let drawing = figure.find(Locator::Css(".chart-drawing")).await?;
+            assert_eq!(drawing.attr("role").await?.as_deref(), Some("img"), "{id}");
+            let label = drawing.attr("aria-label").await?.unwrap_or_default();
+            assert!(label.contains(label_has), "{id}: {label}");
+            let labels = client.find_all(Locator::Css(&format!("#{id} svg text"))).await?;
+            assert!(!labels.is_empty(), "{id} has axis labels");
+        }
+        assert_eq!(count(&client, "#chart-sessions svg polygon", 4).await?, 4, "stacked areas");
+        assert!(count(&client, "#chart-events svg rect", 1).await? >= 1, "an hour with events");
+        let issues = client.find(Locator::Css("#release-new-issues")).await?.text().await?;
+        assert!(issues.contains("ParseIntError"), "the errored session's issue: {issues}");
+        std::fs::write(artifacts_dir().join("release.png"), client.screenshot().await?).ok();
+
+        // Compared with release 2: both summaries and one crash-free chart with four lines.
+        client
+            .goto(&format!(
+                "{}/organizations/cairn/releases/{}/?compare={}",
+                server.url,
+                encoded(v1),
+                encoded(v2)
+            ))
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#release-compare #chart-crash-free svg"))
+            .await?;
+        assert_eq!(count(&client, "#release-compare .release-summary", 2).await?, 2);
+        assert_eq!(count(&client, "#release-compare .chart-legend-item", 4).await?, 4);
+        let second = client
+            .find(Locator::Css(&format!(
+                "#release-compare .release-summary[data-version=\"{v2}\"] .crash-free-sessions dd"
+            )))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(second, "100%");
+        std::fs::write(artifacts_dir().join("release-compare.png"), client.screenshot().await?)
+            .ok();
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

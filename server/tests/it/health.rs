@@ -15,7 +15,12 @@ const PASSWORD: &str = "correct horse battery staple";
 /// Runs `f` with an SDK client of `release` as user `user` on a blocking thread, then flushes
 /// and closes the client, so every session update it queued has been acknowledged (and so is
 /// stored: Cairn answers after the commit).
-async fn with_sdk(dsn: &str, release: &str, user: &str, f: impl FnOnce() + Send + 'static) {
+pub(crate) async fn with_sdk(
+    dsn: &str,
+    release: &str,
+    user: &str,
+    f: impl FnOnce() + Send + 'static,
+) {
     let (dsn, release, user) = (dsn.to_owned(), release.to_owned(), user.to_owned());
     tokio::task::spawn_blocking(move || {
         let (hub, client) = sentry_hub(&dsn, &release);
@@ -32,19 +37,19 @@ async fn with_sdk(dsn: &str, release: &str, user: &str, f: impl FnOnce() + Send 
     .expect("SDK thread");
 }
 
-fn healthy() {
+pub(crate) fn healthy() {
     sentry::start_session();
     sentry::end_session();
 }
 
-fn errored() {
+pub(crate) fn errored() {
     sentry::start_session();
     let err = "x".parse::<u8>().expect_err("not a number");
     sentry::capture_error(&err);
     sentry::end_session_with_status(SessionStatus::Exited);
 }
 
-fn crashed() {
+pub(crate) fn crashed() {
     sentry::start_session();
     sentry::end_session_with_status(SessionStatus::Crashed);
 }
@@ -195,6 +200,51 @@ async fn sdk_sessions_give_sentrys_crash_free_rates() {
         .await;
     assert_eq!(status, 200, "{one}");
     assert_eq!(one["groups"][0]["totals"]["sum(session)"], 2, "{one:#}");
+
+    // Events per hour of each release (Sentry's events-stats): release 1 has the errored
+    // session's error, release 2 none.
+    let events_of = |version: &str| {
+        format!(
+            "/api/0/organizations/cairn/events-stats/?yAxis=count()&interval=1h&statsPeriod=24h\
+             &query={}",
+            encode(&format!("release:\"{version}\""))
+        )
+    };
+    let (status, stats) = server.get(&events_of(v1), &token).await;
+    assert_eq!(status, 200, "{stats}");
+    let buckets = stats["data"].as_array().expect("data");
+    assert!((24..=25).contains(&buckets.len()), "{stats}");
+    let sum = |stats: &Value| -> i64 {
+        stats["data"]
+            .as_array()
+            .map(|d| d.iter().map(|b| b[1][0]["count"].as_i64().unwrap_or(0)).sum())
+            .unwrap_or(-1)
+    };
+    assert_eq!(sum(&stats), 1, "{stats:#}");
+    let (status, stats) = server.get(&events_of(v2), &token).await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(sum(&stats), 0, "{stats:#}");
+    for bad in [
+        "/api/0/organizations/cairn/events-stats/?statsPeriod=24h",
+        "/api/0/organizations/cairn/events-stats/?query=release:x&yAxis=p50()",
+        "/api/0/organizations/cairn/events-stats/?query=release:x&interval=5m",
+        "/api/0/organizations/cairn/events-stats/?query=user:x",
+    ] {
+        let (status, error) = server.get(bad, &token).await;
+        assert_eq!(status, 400, "{bad}: {error}");
+        assert!(error["detail"].is_string(), "{bad}: {error}");
+    }
+
+    // The release's new issues, as the release page lists them: Sentry's `firstRelease:`.
+    for (key, version, expected) in
+        [("firstRelease", v1, 1), ("first-release", v1, 1), ("firstRelease", v2, 0)]
+    {
+        let query = encode(&format!("{key}:\"{version}\""));
+        let (status, issues) =
+            server.get(&format!("/api/0/organizations/cairn/issues/?query={query}"), &token).await;
+        assert_eq!(status, 200, "{issues}");
+        assert_eq!(issues.as_array().map(Vec::len), Some(expected), "{key}:{version} {issues}");
+    }
 
     // Unknown fields and groupings are refused with Sentry's `detail`.
     let (status, error) = server
@@ -461,6 +511,29 @@ async fn releases_need_membership_and_the_releases_scope() {
         .trim()
         .to_owned();
 
+    // A CI token with only `project:releases` reads releases too (Sentry's
+    // `OrganizationReleasePermission`), and writes them.
+    let ci = server
+        .cli(&["createtoken", "--email", "reader@example.com", "--scope", "project:releases"])
+        .trim()
+        .to_owned();
+    let (status, list) = server.get("/api/0/organizations/cairn/releases/", &ci).await;
+    assert_eq!(status, 200, "project:releases lists releases: {list}");
+    assert!(list.as_array().is_some_and(|l| l.iter().any(|r| r["version"] == "app@1")), "{list}");
+    let (status, one) = server.get("/api/0/organizations/cairn/releases/app%401/", &ci).await;
+    assert_eq!(status, 200, "{one}");
+    let (status, deploys) =
+        server.get("/api/0/organizations/cairn/releases/app%401/deploys/", &ci).await;
+    assert_eq!(status, 200, "{deploys}");
+    let (status, created) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &ci,
+            json!({"version": "app@ci", "projects": ["internal"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+
     let routes = [
         (reqwest::Method::GET, "/api/0/organizations/cairn/releases/"),
         (reqwest::Method::GET, "/api/0/organizations/cairn/releases/app%401/"),
@@ -493,5 +566,64 @@ async fn releases_need_membership_and_the_releases_scope() {
         } else {
             assert_eq!(read_only, 403, "{method} {route} without project:releases");
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_are_one_percent_decoded_path_segment() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    // `@`, `+` and a space, encoded as sentry-cli encodes them; `+` stays a plus (it is not a
+    // space in a path), and the encoded and plain forms of `@` reach the same release.
+    let version = "app@1.0+build 7";
+    let (status, created) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &token,
+            json!({"version": version, "projects": ["internal"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    for path in ["app%401.0%2Bbuild%207", "app@1.0+build%207"] {
+        let (status, got) =
+            server.get(&format!("/api/0/organizations/cairn/releases/{path}/"), &token).await;
+        assert_eq!(status, 200, "{path}: {got}");
+        assert_eq!(got["version"], version);
+        let (status, deploy) = server
+            .post(
+                &format!("/api/0/organizations/cairn/releases/{path}/deploys/"),
+                &token,
+                json!({"environment": "production"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{path}: {deploy}");
+    }
+
+    // Sentry refuses `/` (and `\`) in release names everywhere (`BAD_RELEASE_CHARS`, Relay's
+    // `validate_release`), so no release can have one: creating it is a 400 saying why, and an
+    // encoded `/` in the path is one segment that reaches the handler and finds nothing (a JSON
+    // 404, never the router's 405 or the dashboard's HTML).
+    for bad in ["app/1.0", "app\\1.0"] {
+        let (status, error) = server
+            .post(
+                "/api/0/organizations/cairn/releases/",
+                &token,
+                json!({"version": bad, "projects": ["internal"]}),
+            )
+            .await;
+        assert_eq!(status, 400, "{bad}: {error}");
+        assert!(error["detail"].as_str().is_some_and(|d| d.contains("version")), "{error}");
+    }
+    for path in ["app%2F1.0/", "app%2f1.0/", "app%2F1.0/deploys/"] {
+        let response = server
+            .http
+            .get(format!("{}/api/0/organizations/cairn/releases/{path}", server.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+        let body: Value = response.json().await.expect("a JSON error");
+        assert!(body["detail"].is_string(), "{path}: {body}");
     }
 }

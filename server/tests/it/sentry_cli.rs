@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::common::TestServer;
 
@@ -102,4 +102,59 @@ async fn sentry_cli_info_and_organization_and_project_lists() {
     // because sentry-cli ignores the answers.
     let refused = sentry_cli(&server, "sntryu_0000", &["projects", "list"]);
     assert!(!refused.status.success(), "an unknown token is refused: {}", text(&refused.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_cli_creates_finalizes_and_deploys_a_release() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let (status, body) =
+        server.post("/api/0/teams/cairn/cairn/projects/", &owner, json!({"name": "Backend"})).await;
+    assert_eq!(status, 201, "{body}");
+    // A CI token as Sentry's docs recommend for releases: `project:releases` and nothing else.
+    let ci = server
+        .cli(&["createtoken", "--email", "owner@example.com", "--scope", "project:releases"])
+        .trim()
+        .to_owned();
+    let version = "backend@2.1.0+ci.17";
+    let run = |args: &[&str]| {
+        let output = sentry_cli(&server, &ci, args);
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "sentry-cli {args:?} failed: {stdout}{}",
+            text(&output.stderr)
+        );
+        stdout
+    };
+
+    let created = run(&["releases", "new", "--project", "backend", version]);
+    assert!(created.contains(version), "{created}");
+    // Not finalized yet: Sentry's `dateReleased` is null until `finalize`.
+    let path = format!("/api/0/organizations/cairn/releases/{}/", version.replace('@', "%40"));
+    let (status, release) = server.get(&path, &ci).await;
+    assert_eq!(status, 200, "{release}");
+    assert_eq!(release["dateReleased"], Value::Null, "{release}");
+    assert_eq!(release["projects"][0]["slug"], "backend", "{release}");
+
+    run(&["releases", "finalize", "--project", "backend", version]);
+    run(&["releases", "deploys", version, "new", "-e", "production", "-n", "ci deploy"]);
+    let listed = run(&["releases", "deploys", version, "list"]);
+    assert!(listed.contains("production"), "the deploy is listed: {listed}");
+
+    let (status, release) = server.get(&path, &ci).await;
+    assert_eq!(status, 200, "{release}");
+    assert!(release["dateReleased"].is_string(), "finalized: {release}");
+    assert_eq!(release["deployCount"], 1, "{release}");
+    assert_eq!(release["lastDeploy"]["environment"], "production", "{release}");
+    assert_eq!(release["lastDeploy"]["name"], "ci deploy", "{release}");
+    // The list shows it to the same token (Sentry lets `project:releases` read releases).
+    let (status, list) = server.get("/api/0/organizations/cairn/releases/", &ci).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(list.as_array().is_some_and(|l| l.iter().any(|r| r["version"] == version)), "{list}");
+
+    // A deploy to an environment name Sentry refuses fails the command: the checks above are
+    // not passing because sentry-cli ignores the answers.
+    let refused = sentry_cli(&server, &ci, &["releases", "deploys", version, "new", "-e", "a/b"]);
+    assert!(!refused.status.success(), "a bad environment is refused: {}", text(&refused.stdout));
 }

@@ -240,3 +240,26 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
+
+/// `GET /api/0/organizations/{org}/events-stats/` with `yAxis=count()`: Sentry's shape, one
+/// `[unix seconds, [{"count": n}]]` pair per interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventsStats {
+    /// The intervals, oldest first.
+    pub data: Vec<(i64, Vec<EventsCount>)>,
+    /// Start of the first interval (Unix seconds).
+    pub start: i64,
+    /// End of the last interval (Unix seconds).
+    pub end: i64,
+    /// Always `false`: counted from events.
+    #[serde(default)]
+    pub is_metrics_data: bool,
+}
+
+/// The value of one interval of [`EventsStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsCount {
+    /// Events in the interval.
+    pub count: i64,
+}

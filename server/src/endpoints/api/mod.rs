@@ -8,6 +8,7 @@ mod account;
 mod bulk;
 mod comments;
 mod events;
+mod events_stats;
 pub use account::{validate_email, validate_password};
 mod issues;
 mod keys;
@@ -171,6 +172,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(releases::list_deploys::<S>).post(releases::create_deploy::<S>),
         )
         .route("/api/0/organizations/{org}/sessions", get(sessions::get_sessions::<S>))
+        .route(
+            "/api/0/organizations/{org}/events-stats",
+            get(events_stats::get_events_stats::<S>),
+        )
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.

@@ -12,7 +12,7 @@ use cairn_types::api::{
 };
 use serde_json::json;
 
-use super::org_access;
+use super::org_access_any;
 use super::sessions::{parse_period, resolve_projects, Tally};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
@@ -27,6 +27,15 @@ use crate::util::{ms_to_datetime, now_ms};
 fn bad(detail: impl Into<String>) -> ApiError {
     ApiError::BadRequest(detail.into())
 }
+
+/// Sentry's `OrganizationReleasePermission`: `project:releases` alone (what a CI token is
+/// given) reads and writes releases, as do the wider project scopes.
+const READ_SCOPES: &[&str] =
+    &["project:read", "project:write", "project:admin", "project:releases"];
+/// Creating, finalizing and deploying.
+const WRITE_SCOPES: &[&str] = &["project:write", "project:admin", "project:releases"];
+/// Deleting.
+const DELETE_SCOPES: &[&str] = &["project:admin", "project:releases"];
 
 /// Sentry's `STATS_PERIODS`: the bucket length of each period the release list accepts.
 fn stats_rollup(period: &str) -> Option<i64> {
@@ -328,7 +337,7 @@ pub async fn list_releases<S: Store>(
     Path(org): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<AppJson<Vec<Release>>> {
-    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let access = org_access_any(&state, &identity, &org, READ_SCOPES).await?;
     let params = Params::parse(raw.as_deref())?;
     let project_ids = if params.projects.is_empty() {
         Vec::new()
@@ -377,7 +386,7 @@ pub async fn create_release<S: Store>(
     Path(org): Path<String>,
     AppJson(request): AppJson<CreateReleaseRequest>,
 ) -> ApiResult<(StatusCode, AppJson<Release>)> {
-    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    let access = org_access_any(&state, &identity, &org, WRITE_SCOPES).await?;
     if !valid_release(&request.version) {
         return Err(bad(format!("version: release name {:?} is not allowed", request.version)));
     }
@@ -408,7 +417,7 @@ pub async fn get_release<S: Store>(
     Path((org, version)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<AppJson<Release>> {
-    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let access = org_access_any(&state, &identity, &org, READ_SCOPES).await?;
     let params = Params::parse(raw.as_deref())?;
     let row = state.store.release(access.organization.id, &version).await?;
     let rows = [row];
@@ -424,7 +433,7 @@ pub async fn update_release<S: Store>(
     Path((org, version)): Path<(String, String)>,
     AppJson(request): AppJson<UpdateReleaseRequest>,
 ) -> ApiResult<AppJson<Release>> {
-    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    let access = org_access_any(&state, &identity, &org, WRITE_SCOPES).await?;
     let row = state.store.release(access.organization.id, &version).await?;
     let change = ReleaseChange {
         reference: request.reference,
@@ -442,7 +451,7 @@ pub async fn delete_release<S: Store>(
     identity: Identity,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    let access = org_access_any(&state, &identity, &org, DELETE_SCOPES).await?;
     let row = state.store.release(access.organization.id, &version).await?;
     state.store.delete_release(row.id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -454,7 +463,7 @@ pub async fn list_deploys<S: Store>(
     identity: Identity,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<AppJson<Vec<Deploy>>> {
-    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let access = org_access_any(&state, &identity, &org, READ_SCOPES).await?;
     let row = state.store.release(access.organization.id, &version).await?;
     let deploys = state.store.deploys(row.id).await?;
     Ok(AppJson(deploys.iter().map(deploy).collect()))
@@ -467,7 +476,7 @@ pub async fn create_deploy<S: Store>(
     Path((org, version)): Path<(String, String)>,
     AppJson(request): AppJson<CreateDeployRequest>,
 ) -> ApiResult<(StatusCode, AppJson<Deploy>)> {
-    let access = org_access(&state, &identity, &org, "project:releases").await?;
+    let access = org_access_any(&state, &identity, &org, WRITE_SCOPES).await?;
     let row = state.store.release(access.organization.id, &version).await?;
     let environment = request.environment.trim();
     if environment.is_empty() || environment.chars().count() > 64 || environment.contains('/') {

@@ -250,7 +250,7 @@ pub async fn resolve_projects<S: Store>(
 }
 
 /// Parses `start`/`end` (ISO 8601) into Unix seconds.
-fn parse_time(name: &str, value: &str) -> ApiResult<i64> {
+pub fn parse_time(name: &str, value: &str) -> ApiResult<i64> {
     crate::ingest::event::parse_timestamp_ms(&Value::String(value.to_owned()))
         .map(|ms| ms.div_euclid(1000))
         .ok_or_else(|| bad(format!("{name}: invalid date {value:?}")))

@@ -24,6 +24,8 @@ const CHUNK: usize = 32;
 #[derive(Debug, Default)]
 pub(super) struct ReleaseTouches {
     touches: HashMap<(i64, String), Touch>,
+    /// Events per (project, release, environment, hour).
+    hourly: HashMap<(i64, String, String, i64), i64>,
 }
 
 /// Oldest and newest event, and issues opened.
@@ -41,6 +43,12 @@ impl ReleaseTouches {
         entry.0 = Some(entry.0.map_or(at, |t| t.min(at)));
         entry.1 = Some(entry.1.map_or(at, |t| t.max(at)));
         entry.2 += i64::from(opened_issue);
+        let environment = event.environment.clone().unwrap_or_default();
+        let hour = at.div_euclid(3_600_000) * 3_600;
+        *self
+            .hourly
+            .entry((event.project_id, release.to_owned(), environment, hour))
+            .or_insert(0) += 1;
     }
 
     /// A release named by a session: it exists from then on, without events.
@@ -89,6 +97,26 @@ impl ReleaseTouches {
             .bind(last)
             .execute(&mut *tx)
             .await?;
+        }
+        let hourly: Vec<_> = self.hourly.into_iter().collect();
+        for chunk in hourly.chunks(CHUNK) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = i * 5;
+                    format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO release_event_hourly (project_id, release, environment, hour, events) \
+                 VALUES {} ON CONFLICT (project_id, release, environment, hour) \
+                 DO UPDATE SET events = events + excluded.events",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for ((project_id, release, environment, hour), n) in chunk {
+                query = query.bind(project_id).bind(release).bind(environment).bind(hour).bind(n);
+            }
+            query.execute(&mut *tx).await?;
         }
         Ok(())
     }
@@ -624,6 +652,33 @@ fn in_list(column: &str, len: usize, next: &mut usize) -> String {
     let placeholders: Vec<String> = (0..len).map(|i| format!("${}", *next + i)).collect();
     *next += len;
     format!(" AND {column} IN ({})", placeholders.join(", "))
+}
+
+/// Events per hour matching a query (summed over its projects, releases and environments).
+pub(super) async fn release_event_hours(
+    pool: &SqlitePool,
+    q: &SessionQuery,
+) -> StoreResult<Vec<(i64, i64)>> {
+    let mut next = 3;
+    let mut filters = in_list("project_id", q.project_ids.len(), &mut next);
+    filters.push_str(&in_list("release", q.releases.len(), &mut next));
+    filters.push_str(&in_list("environment", q.environments.len(), &mut next));
+    let sql = format!(
+        "SELECT hour, SUM(events) AS events FROM release_event_hourly \
+         WHERE hour >= $1 AND hour < $2{filters} GROUP BY hour ORDER BY hour"
+    );
+    let mut query = sqlx::query(&sql).bind(q.start_hour).bind(q.end_hour);
+    for id in &q.project_ids {
+        query = query.bind(*id);
+    }
+    for release in &q.releases {
+        query = query.bind(release.clone());
+    }
+    for environment in &q.environments {
+        query = query.bind(environment.clone());
+    }
+    let rows = query.fetch_all(pool).await?;
+    Ok(rows.iter().map(|r| (r.get("hour"), r.get("events"))).collect())
 }
 
 /// The session counts and users matching a query.

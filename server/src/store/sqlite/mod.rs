@@ -1156,6 +1156,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn release_event_hours(&self, query: &SessionQuery) -> StoreResult<Vec<(i64, i64)>> {
+        health::release_event_hours(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn members(&self, organization_id: i64) -> StoreResult<Vec<MemberRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {MEMBER_COLUMNS} FROM organization_members m \
@@ -1751,6 +1756,20 @@ impl IssueSql {
                     "EXISTS (SELECT 1 FROM issue_tag_values tv WHERE tv.issue_id = i.id \
                      AND tv.key = {key})"
                 )
+            }
+            Filter::FirstRelease(values) => {
+                let parts = values
+                    .iter()
+                    .map(|value| {
+                        if value.contains('*') {
+                            let pattern = self.arg(Arg::Text(wildcard(value)));
+                            format!("i.first_release LIKE {pattern} ESCAPE '\\'")
+                        } else {
+                            format!("i.first_release = {}", self.arg(Arg::Text(value.clone())))
+                        }
+                    })
+                    .collect();
+                any(parts)
             }
             Filter::FirstSeen(range) => self.range("i.first_seen", range),
             Filter::LastSeen(range) => self.range("i.last_seen", range),
