@@ -213,6 +213,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// writes are already waiting.
     fn store_batch(&self, batch: IngestBatch)
         -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// Subscribes to the [`IssueUpdate`]s of every later write batch, published once the batch
+    /// is durable. Publishing never waits for subscribers: one that falls behind by more than
+    /// the channel holds gets `Lagged` and should reload what it shows.
+    fn issue_updates(&self) -> tokio::sync::broadcast::Receiver<IssueUpdate>;
     /// What ingestion needs to know about a project.
     fn project_ingest_settings(
         &self,

@@ -10,6 +10,7 @@ mod common;
 mod durability;
 mod health;
 mod ingest;
+mod live;
 mod members;
 mod sdk_crate;
 mod sdk_fixtures;

@@ -11,6 +11,7 @@ mod events;
 pub use account::{validate_email, validate_password};
 mod issues;
 mod keys;
+pub mod live;
 mod members;
 mod openapi;
 mod organizations;
@@ -167,6 +168,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(releases::list_deploys::<S>).post(releases::create_deploy::<S>),
         )
         .route("/api/0/organizations/{org}/sessions", get(sessions::get_sessions::<S>))
+        // --- the issue stream's live updates (issue 6) ------------------------------------
+        .route("/api/0/organizations/{org}/live", get(live::live_updates::<S>))
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.
