@@ -436,6 +436,8 @@ fn rows() -> Vec<Row> {
             query: "?project={project_id}",
             ..row(Method::GET, "/api/0/organizations/{org}/live/", read("event:read"))
         },
+        row(Method::GET, "/api/0/organizations/{org}/tags/", read("event:read")),
+        row(Method::GET, "/api/0/organizations/{org}/tags/{key}/values/", read("event:read")),
     ]
 }
 

@@ -12,6 +12,7 @@ mod health;
 mod ingest;
 mod live;
 mod members;
+mod org_tags;
 mod sdk_crate;
 mod sdk_fixtures;
 mod search;

@@ -14,6 +14,7 @@ mod keys;
 pub mod live;
 mod members;
 mod openapi;
+mod org_tags;
 mod organizations;
 mod releases;
 mod sessions;
@@ -170,6 +171,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/organizations/{org}/sessions", get(sessions::get_sessions::<S>))
         // --- the issue stream's live updates (issue 6) ------------------------------------
         .route("/api/0/organizations/{org}/live", get(live::live_updates::<S>))
+        .route("/api/0/organizations/{org}/tags", get(org_tags::list_org_tags::<S>))
+        .route(
+            "/api/0/organizations/{org}/tags/{key}/values",
+            get(org_tags::list_org_tag_values::<S>),
+        )
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.

@@ -16,6 +16,9 @@ mod triage;
 /// Release health: sessions, releases, deploys.
 mod health;
 
+/// Tag keys and values across an organization, for search suggestions.
+mod org_tags;
+
 /// A SQLite database: a pool of read-only connections for queries, and one connection for
 /// writes. SQLite allows one writer at a time; funnelling every write through one connection
 /// means writers queue in Cairn instead of failing with `SQLITE_BUSY`.
@@ -724,6 +727,27 @@ impl Store for SqliteStore {
 
     fn issue_updates(&self) -> broadcast::Receiver<IssueUpdate> {
         self.issue_updates.subscribe()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_tag_keys(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+    ) -> StoreResult<Vec<(String, i64)>> {
+        org_tags::tag_keys(&self.reads, organization_id, project_ids).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_tag_values(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        key: &str,
+        contains: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<TagValueRow>> {
+        org_tags::tag_values(&self.reads, organization_id, project_ids, key, contains, limit).await
     }
 
     #[tracing::instrument(skip_all)]
