@@ -120,7 +120,8 @@ pub async fn issue_page(org: &str, view: &crate::stream_query::StreamQuery) -> R
     let (previous, next) =
         header("link").map(|link| crate::stream_query::link_cursors(&link)).unwrap_or_default();
     let (hits, max_hits) = (number("x-hits"), number("x-max-hits"));
-    let issues = response.json::<Vec<Issue>>().await.map_err(|err| Error::Decode(err.to_string()))?;
+    let issues =
+        response.json::<Vec<Issue>>().await.map_err(|err| Error::Decode(err.to_string()))?;
     Ok(IssuePage { issues, hits, max_hits, previous, next })
 }
 
@@ -129,8 +130,7 @@ pub async fn issue_page(org: &str, view: &crate::stream_query::StreamQuery) -> R
 pub async fn bulk_update(org: &str, ids: &[String], request: &UpdateIssueRequest) -> Result<()> {
     let url = format!("/api/0/organizations/{}/issues/", segment(org));
     let ids: Vec<(&str, &str)> = ids.iter().map(|id| ("id", id.as_str())).collect();
-    let request =
-        Request::put(&url).header("Accept", "application/json").query(ids).json(request);
+    let request = Request::put(&url).header("Accept", "application/json").query(ids).json(request);
     send(request).await.map(drop)
 }
 

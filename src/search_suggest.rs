@@ -106,7 +106,12 @@ fn builtin_values(key: &str) -> Option<Vec<String>> {
         "is" => Some(owned(IS_VALUES)),
         "level" => Some(owned(LEVEL_VALUES)),
         "bookmarks" => Some(owned(&["me"])),
-        "has" | "assigned" | "assigned_or_suggested" | "firstSeen" | "lastSeen" | "age"
+        "has"
+        | "assigned"
+        | "assigned_or_suggested"
+        | "firstSeen"
+        | "lastSeen"
+        | "age"
         | "timesSeen" => Some(Vec::new()),
         _ => None,
     }
@@ -133,9 +138,16 @@ pub fn suggest(text: &str, source: &SuggestionSource) -> Vec<Suggestion> {
     }
 }
 
-fn suggest_keys(before: &str, bang: &str, typed: &str, source: &SuggestionSource) -> Vec<Suggestion> {
+fn suggest_keys(
+    before: &str,
+    bang: &str,
+    typed: &str,
+    source: &SuggestionSource,
+) -> Vec<Suggestion> {
     let typed_lower = typed.to_lowercase();
-    let builtin = BUILTIN_KEYS.iter().map(|(key, description)| ((*key).to_owned(), (*description).to_owned()));
+    let builtin = BUILTIN_KEYS
+        .iter()
+        .map(|(key, description)| ((*key).to_owned(), (*description).to_owned()));
     let tags = source
         .tag_keys
         .iter()

@@ -103,9 +103,7 @@ pub fn AssigneePicker(
     let search = RwSignal::new(String::new());
     let loaded: RwSignal<Option<LocalResource<Vec<AssigneeOption>>>> = RwSignal::new(None);
     let options = options.unwrap_or_else(|| {
-        Signal::derive(move || {
-            loaded.get().and_then(|resource| resource.get()).unwrap_or_default()
-        })
+        Signal::derive(move || loaded.get().and_then(|resource| resource.get()).unwrap_or_default())
     });
     // Self-loading pickers fetch when first opened, not for every row of a page.
     Effect::new(move |_| {

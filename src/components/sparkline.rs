@@ -40,9 +40,18 @@ pub fn bars(counts: &[i64], width: f64, height: f64) -> Vec<Bar> {
         .iter()
         .enumerate()
         .map(|(i, &count)| {
-            let bar_height =
-                if count > 0 { (count as f64 / max * height).max(EMPTY_HEIGHT) } else { EMPTY_HEIGHT };
-            Bar { x: i as f64 * step, y: height - bar_height, width: bar_width, height: bar_height, count }
+            let bar_height = if count > 0 {
+                (count as f64 / max * height).max(EMPTY_HEIGHT)
+            } else {
+                EMPTY_HEIGHT
+            };
+            Bar {
+                x: i as f64 * step,
+                y: height - bar_height,
+                width: bar_width,
+                height: bar_height,
+                count,
+            }
         })
         .collect()
 }

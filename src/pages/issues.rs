@@ -261,7 +261,8 @@ pub fn IssuesPage() -> impl IntoView {
         ) {
             leptos::task::spawn_local(async move {
                 if let Ok(latest) = api::issue_page(&org, &view).await {
-                    let known: Vec<String> = rows.with_untracked(|r| r.iter().map(|i| i.id.clone()).collect());
+                    let known: Vec<String> =
+                        rows.with_untracked(|r| r.iter().map(|i| i.id.clone()).collect());
                     let any_new = latest.issues.iter().any(|issue| !known.contains(&issue.id));
                     if any_new {
                         fresh.set(Some(latest.issues));
@@ -333,15 +334,23 @@ pub fn IssuesPage() -> impl IntoView {
                     let _ = input.focus();
                 }
             }
-            "j" if count > 0 => focused.update(|f| *f = Some(f.map_or(0, |i| (i + 1).min(count - 1)))),
+            "j" if count > 0 => {
+                focused.update(|f| *f = Some(f.map_or(0, |i| (i + 1).min(count - 1))))
+            }
             "k" if count > 0 => focused.update(|f| *f = Some(f.map_or(0, |i| i.saturating_sub(1)))),
             "x" => {
-                if let Some(id) = focused.get_untracked().and_then(|i| rows.with_untracked(|r| r.get(i).map(|x| x.id.clone()))) {
+                if let Some(id) = focused
+                    .get_untracked()
+                    .and_then(|i| rows.with_untracked(|r| r.get(i).map(|x| x.id.clone())))
+                {
                     selected.update(|s| toggle(s, &id));
                 }
             }
             "Enter" => {
-                if let Some(path) = focused.get_untracked().and_then(|i| rows.with_untracked(|r| r.get(i).map(issue_path))) {
+                if let Some(path) = focused
+                    .get_untracked()
+                    .and_then(|i| rows.with_untracked(|r| r.get(i).map(issue_path)))
+                {
                     open_issue.run(path);
                 }
             }
@@ -351,7 +360,10 @@ pub fn IssuesPage() -> impl IntoView {
                 event.prevent_default();
                 if !selected.with_untracked(Vec::is_empty) {
                     bulk_picker.set(true);
-                } else if let Some(id) = focused.get_untracked().and_then(|i| rows.with_untracked(|r| r.get(i).map(|x| x.id.clone()))) {
+                } else if let Some(id) = focused
+                    .get_untracked()
+                    .and_then(|i| rows.with_untracked(|r| r.get(i).map(|x| x.id.clone())))
+                {
                     picker_for.set(Some(id));
                 }
             }
@@ -790,7 +802,8 @@ pub fn StreamRow(
     on_picker_opened: Option<Callback<()>>,
 ) -> impl IntoView {
     let href = issue_path(&issue);
-    let counts: Vec<i64> = stats_counts(issue.stats.as_ref(), &period).into_iter().map(|(_, n)| n).collect();
+    let counts: Vec<i64> =
+        stats_counts(issue.stats.as_ref(), &period).into_iter().map(|(_, n)| n).collect();
     let label = period_label(&period).to_lowercase();
     let level = issue.level.clone();
     let status = issue.status.clone();
