@@ -184,7 +184,7 @@ pub fn AssigneePicker(
                                                 type="button"
                                                 class="assignee-option"
                                                 class:selected=selected
-                                                data-value=option.value.clone()
+                                                data-value=option.value
                                                 on:click=move |_| choose(Some(value.clone()))
                                             >
                                                 <span class="assignee-name">{option.label}</span>

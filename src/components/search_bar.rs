@@ -45,7 +45,7 @@ pub fn SearchBar(
         let Some(chosen) = suggestions.with_untracked(|s| s.get(index).cloned()) else {
             return;
         };
-        edit(chosen.text.clone());
+        edit(chosen.text);
         if let Some(input) = input_ref.get_untracked() {
             let _ = input.focus();
         }
@@ -75,7 +75,7 @@ pub fn SearchBar(
                                 type="button"
                                 class=kind
                                 class:highlighted=move || highlighted.get() == Some(index)
-                                data-text=suggestion.text.clone()
+                                data-text=suggestion.text
                                 // mousedown, not click: the input must not lose focus first.
                                 on:mousedown=move |ev| {
                                     ev.prevent_default();

@@ -216,7 +216,7 @@ pub fn IssueHeader(
             <div class="issue-actions">
                 {resolve} {unresolve} {ignore} {bookmark}
                 <AssigneePicker
-                    current=issue.assigned_to.clone().unwrap_or_default()
+                    current=issue.assigned_to.unwrap_or_default()
                     on_assign=Callback::new(move |value: Option<String>| {
                         on_update.run(UpdateIssueRequest {
                             assigned_to: Some(value),

@@ -319,11 +319,15 @@ pub fn IssuesPage() -> impl IntoView {
         if event.ctrl_key() || event.meta_key() || event.alt_key() {
             return;
         }
-        let typing = event
+        let target = event
             .target()
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if typing {
+            .map(|el| el.tag_name())
+            .unwrap_or_default();
+        // Keys typed into a field are text; Enter on a link or button is theirs.
+        let typing = matches!(target.as_str(), "INPUT" | "TEXTAREA" | "SELECT");
+        let pressing = matches!(target.as_str(), "A" | "BUTTON") && event.key() == "Enter";
+        if typing || pressing {
             return;
         }
         let count = rows.with_untracked(Vec::len);
@@ -433,7 +437,7 @@ pub fn IssuesPage() -> impl IntoView {
             .into_iter()
             .map(|e| {
                 let selected = e == environment;
-                view! { <option value=e.clone() selected=selected>{e.clone()}</option> }
+                view! { <option value=e selected=selected>{e.clone()}</option> }
             })
             .collect_view();
         let period_options = PERIODS
@@ -839,7 +843,7 @@ pub fn StreamRow(
             class:selected=move || selected.get()
             class:focused=move || focused.get()
             class:unseen=unseen
-            data-issue-id=issue.id.clone()
+            data-issue-id=issue.id
         >
             <input
                 type="checkbox"
@@ -848,7 +852,7 @@ pub fn StreamRow(
                 prop:checked=move || selected.get()
                 on:change=move |_| on_toggle.run(())
             />
-            <span class=format!("issue-level {}", level_class(&level)) title=level.clone()></span>
+            <span class=format!("issue-level {}", level_class(&level)) title=level></span>
             <div class="issue-main">
                 <div class="issue-title">
                     <a class="issue-link" href=href>{issue.title.clone()}</a>

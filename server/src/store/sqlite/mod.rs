@@ -213,20 +213,26 @@ async fn write_batch(
 /// The issues a write batch touched, with what the batch added to each, for [`IssueUpdate`]s.
 #[derive(Debug, Default)]
 struct TouchedIssues {
-    /// issue → (opened by this batch, hour → events, environments).
-    issues: std::collections::BTreeMap<
-        i64,
-        (bool, std::collections::BTreeMap<i64, i64>, std::collections::BTreeSet<String>),
-    >,
+    issues: std::collections::BTreeMap<i64, Touched>,
+}
+
+/// What a write batch added to one issue.
+#[derive(Debug, Default)]
+struct Touched {
+    /// Whether the batch opened the issue.
+    is_new: bool,
+    /// Hour start (Unix seconds) → events.
+    hours: std::collections::BTreeMap<i64, i64>,
+    environments: std::collections::BTreeSet<String>,
 }
 
 impl TouchedIssues {
     fn add(&mut self, issue_id: i64, event: &NewEvent, opened_issue: bool) {
-        let entry = self.issues.entry(issue_id).or_default();
-        entry.0 |= opened_issue;
-        *entry.1.entry(event.timestamp.div_euclid(3_600_000) * 3_600).or_insert(0) += 1;
+        let touched = self.issues.entry(issue_id).or_default();
+        touched.is_new |= opened_issue;
+        *touched.hours.entry(event.timestamp.div_euclid(3_600_000) * 3_600).or_insert(0) += 1;
         if let Some(environment) = &event.environment {
-            entry.2.insert(environment.clone());
+            touched.environments.insert(environment.clone());
         }
     }
 
@@ -247,13 +253,13 @@ impl TouchedIssues {
             }
             for row in query.fetch_all(&mut *tx).await? {
                 let issue_id: i64 = row.get("id");
-                let Some((is_new, hours, environments)) = self.issues.get(&issue_id) else {
+                let Some(touched) = self.issues.get(&issue_id) else {
                     continue;
                 };
                 updates.push(IssueUpdate {
                     issue_id,
                     project_id: row.get("project_id"),
-                    is_new: *is_new,
+                    is_new: touched.is_new,
                     times_seen: row.get("times_seen"),
                     user_count: row.get("user_count"),
                     first_seen: row.get("first_seen"),
@@ -261,8 +267,8 @@ impl TouchedIssues {
                     status: row.get("status"),
                     substatus: row.get("substatus"),
                     level: row.get("level"),
-                    hours: hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
-                    environments: environments.iter().cloned().collect(),
+                    hours: touched.hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
+                    environments: touched.environments.iter().cloned().collect(),
                 });
             }
         }
