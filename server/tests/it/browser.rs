@@ -429,7 +429,7 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         // Search narrows the list, and the URL says so.
         let search = client.find(Locator::Css("#search-input")).await?;
         search.click().await?;
-        search.send_keys(" ParseIntError\u{E007}").await?;
+        search.send_keys("\u{E010} ParseIntError\u{E007}").await?;
         assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "search narrows");
         assert_eq!(texts(&client, "#issue-list .issue-title").await?, vec![parse_error]);
         let url = client.current_url().await?;
@@ -537,6 +537,12 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
+    if result.is_err() {
+        // What the page looked like when it failed.
+        if let Ok(png) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("issue-stream-failure.png"), png).ok();
+        }
+    }
     let _ = client.close().await;
     if let Err(err) = result {
         panic!("browser test failed: {err}");
