@@ -216,3 +216,38 @@ async fn the_stream_can_be_narrowed_to_projects_and_environments() {
     assert!(narrowed.next_issue(Duration::from_millis(500)).await.is_none(), "other project");
     assert!(production.next_issue(Duration::from_millis(500)).await.is_none(), "environment test");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_streams_do_not_hold_up_a_graceful_shutdown() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let mut stream =
+        EventStream::open(&server, "/api/0/organizations/cairn/live/", Auth::Token(&owner)).await;
+    assert_eq!(stream.next(Duration::from_secs(10)).await.expect("ready").name, "ready");
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    // The server ends the stream itself, then stops listening.
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.response.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => break,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream was closed by the shutdown");
+    let mut stopped = false;
+    for _ in 0..100 {
+        if server.http.get(format!("{}/healthz", server.url)).send().await.is_err() {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stopped, "the server exited while a stream was open");
+}
