@@ -8,9 +8,7 @@
 use std::fmt;
 
 use cairn_types::api::{
-    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails,
-    LoginRequest, NewApiToken, NewComment, Organization, Project, ProjectKey, Release,
-    SessionsResponse, SetupRequest, SetupStatus, UpdateIssueRequest, User,
+    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, UpdateIssueRequest, User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -93,6 +91,67 @@ pub async fn organizations() -> Result<Vec<Organization>> {
 pub async fn issues(org: &str, query: &str, stats_period: &str) -> Result<Vec<Issue>> {
     let url = format!("/api/0/organizations/{}/issues/", segment(org));
     json(get(&url).query([("query", query), ("statsPeriod", stats_period)]).build()).await
+}
+
+/// One page of the issue stream, with what its headers say about the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuePage {
+    /// The issues, in the view's order.
+    pub issues: Vec<Issue>,
+    /// How many issues match (`X-Hits`), counted up to `max_hits`.
+    pub hits: Option<i64>,
+    /// The most the server counts (`X-Max-Hits`): `hits` equal to it means "at least".
+    pub max_hits: Option<i64>,
+    /// Cursor of the previous page, if it has issues.
+    pub previous: Option<String>,
+    /// Cursor of the next page, if it has issues.
+    pub next: Option<String>,
+}
+
+/// `GET /api/0/organizations/{org}/issues/` for a stream view: one page with its hit count and
+/// the cursors of its neighbours.
+pub async fn issue_page(org: &str, view: &crate::stream_query::StreamQuery) -> Result<IssuePage> {
+    let url = format!("/api/0/organizations/{}/issues/", segment(org));
+    let response = send(get(&url).query(view.api_pairs()).build()).await?;
+    let header = |name: &str| response.headers().get(name);
+    let number = |name: &str| header(name).and_then(|v| v.trim().parse::<i64>().ok());
+    let (previous, next) =
+        header("link").map(|link| crate::stream_query::link_cursors(&link)).unwrap_or_default();
+    let (hits, max_hits) = (number("x-hits"), number("x-max-hits"));
+    let issues =
+        response.json::<Vec<Issue>>().await.map_err(|err| Error::Decode(err.to_string()))?;
+    Ok(IssuePage { issues, hits, max_hits, previous, next })
+}
+
+/// `PUT /api/0/organizations/{org}/issues/?id=...`: the same change to several issues (or
+/// `{"merge": true}`).
+pub async fn bulk_update(org: &str, ids: &[String], request: &UpdateIssueRequest) -> Result<()> {
+    let url = format!("/api/0/organizations/{}/issues/", segment(org));
+    let ids: Vec<(&str, &str)> = ids.iter().map(|id| ("id", id.as_str())).collect();
+    let request = Request::put(&url).header("Accept", "application/json").query(ids).json(request);
+    send(request).await.map(drop)
+}
+
+/// `GET /api/0/organizations/{org}/members/`: members and pending invitations.
+pub async fn members(org: &str) -> Result<Vec<Member>> {
+    json(get(&format!("/api/0/organizations/{}/members/", segment(org))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/teams/`.
+pub async fn teams(org: &str) -> Result<Vec<Team>> {
+    json(get(&format!("/api/0/organizations/{}/teams/", segment(org))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/tags/`: the tag keys of the organization's issues.
+pub async fn tag_keys(org: &str) -> Result<Vec<TagKey>> {
+    json(get(&format!("/api/0/organizations/{}/tags/", segment(org))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/tags/{key}/values/?query=`: values of a tag containing
+/// `query`, most frequent first.
+pub async fn tag_values(org: &str, key: &str, query: &str) -> Result<Vec<TagValue>> {
+    let url = format!("/api/0/organizations/{}/tags/{}/values/", segment(org), segment(key));
+    json(get(&url).query([("query", query), ("per_page", "50")]).build()).await
 }
 
 /// `GET /api/0/organizations/{org}/issues/{id}/`: one issue with its activity log.

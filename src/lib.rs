@@ -9,9 +9,12 @@
 
 pub mod api;
 pub mod components;
+pub mod live;
 pub mod pages;
 pub mod routes;
+pub mod search_suggest;
 pub mod state;
+pub mod stream_query;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

@@ -921,3 +921,310 @@ mod releases {
         assert!(mounted.text("#release-list.empty-state").contains("No releases"));
     }
 }
+
+// ---- issue stream (src/pages/issues.rs and its parts) ----
+
+mod stream {
+    use super::*;
+    use cairn_dashboard::{
+        components::{
+            assignee_picker::{filter_options, AssigneeOption},
+            sparkline::{add_to_buckets, bars, stats_counts},
+            AssigneePicker, SearchBar, Sparkline,
+        },
+        pages::issues::{apply_update, hits_label, update_in_view, StreamRow},
+        search_suggest::{
+            key_needing_values, last_term, suggest, SuggestionKind, SuggestionSource,
+        },
+        stream_query::{link_cursors, StreamQuery},
+    };
+    use cairn_types::api::IssueUpdate;
+
+    #[wasm_bindgen_test]
+    fn the_url_query_round_trips() {
+        let view = StreamQuery {
+            query: "is:unresolved release:\"app@1.0 beta\" user.email:a+b@x.io é & ?".into(),
+            sort: "freq".into(),
+            stats_period: "24h".into(),
+            projects: vec!["2".into(), "5".into()],
+            environments: vec!["prod uction".into()],
+            cursor: Some("1700000000000:42:0".into()),
+        };
+        let query_string = view.to_query_string();
+        assert!(!query_string.contains(' '), "{query_string}");
+        assert!(query_string.starts_with("query=is%3Aunresolved%20release"), "{query_string}");
+        assert_eq!(StreamQuery::parse(&query_string), view);
+        assert_eq!(StreamQuery::parse(&format!("?{query_string}")), view);
+        // Absent parameters are the defaults; an empty search stays empty (no filter).
+        assert_eq!(StreamQuery::parse(""), StreamQuery::default());
+        assert_eq!(StreamQuery::default().query, "is:unresolved");
+        assert_eq!(StreamQuery::parse("query=").query, "");
+        // Values the stream does not offer fall back; `+` is a space; `-1` is all projects.
+        let odd = StreamQuery::parse("sort=bogus&statsPeriod=90d&query=a+b%2&project=-1&x=1");
+        assert_eq!((odd.sort.as_str(), odd.stats_period.as_str()), ("date", "14d"));
+        assert_eq!(odd.query, "a b%2");
+        assert!(odd.projects.is_empty());
+        assert_eq!(view.clone().first_page().cursor, None);
+        let api = view.api_pairs();
+        assert!(api.contains(&("groupStatsPeriod", "24h".to_owned())), "{api:?}");
+    }
+
+    #[wasm_bindgen_test]
+    fn link_headers_give_the_cursors_with_results() {
+        let header = "<http://x/api/0/organizations/cairn/issues/?query=&cursor=5:9:1>; \
+                      rel=\"previous\"; results=\"false\"; cursor=\"5:9:1\", \
+                      <http://x/api/0/organizations/cairn/issues/?query=&cursor=3:7:0>; \
+                      rel=\"next\"; results=\"true\"; cursor=\"3:7:0\"";
+        assert_eq!(link_cursors(header), (None, Some("3:7:0".to_owned())));
+        assert_eq!(link_cursors(""), (None, None));
+        assert_eq!(hits_label(Some(1000), Some(1000), 25), "1000+ issues");
+        assert_eq!(hits_label(Some(1), Some(1000), 1), "1 issue");
+        assert_eq!(hits_label(None, None, 3), "3 issues");
+    }
+
+    fn source() -> SuggestionSource {
+        SuggestionSource {
+            tag_keys: vec!["browser".into(), "level".into(), "server_name".into()],
+            member_emails: vec!["ana@example.com".into()],
+            team_slugs: vec!["backend".into()],
+            tag_values: Some(("release".into(), vec!["app@1.0".into(), "app@2.0 rc".into()])),
+        }
+    }
+
+    fn labels(text: &str) -> Vec<String> {
+        suggest(text, &source()).into_iter().map(|s| s.label).collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn suggestions_complete_keys_then_values() {
+        // Keys: built-in ones and the organization's tags, by prefix, each once.
+        let all = labels("");
+        assert!(
+            all.contains(&"is:".to_owned()) && all.contains(&"assigned:".to_owned()),
+            "{all:?}"
+        );
+        assert_eq!(labels("as"), vec!["assigned:", "assigned_or_suggested:"]);
+        assert_eq!(labels("is:unresolved bro"), vec!["browser:"]);
+        assert_eq!(labels("lev"), vec!["level:"], "a tag named like a built-in key is listed once");
+        let key = &suggest("is:unresolved bro", &source())[0];
+        assert_eq!((key.text.as_str(), key.kind), ("is:unresolved browser:", SuggestionKind::Key));
+
+        // Values of built-in keys.
+        assert_eq!(labels("is:un"), vec!["unresolved", "unassigned"]);
+        assert_eq!(labels("level:"), vec!["fatal", "error", "warning", "info", "debug"]);
+        assert_eq!(
+            labels("assigned:"),
+            vec!["me", "none", "my_teams", "#backend", "ana@example.com"]
+        );
+        assert_eq!(labels("assigned_or_suggested:ana"), vec!["ana@example.com"]);
+        assert_eq!(labels("bookmarks:"), vec!["me"]);
+        assert_eq!(labels("has:"), vec!["browser", "level", "server_name"]);
+
+        // A value completes the whole term, keeps what came before, the negation, and quotes.
+        let value = &suggest("is:unresolved !level:err", &source())[0];
+        assert_eq!(value.text, "is:unresolved !level:error ");
+        assert_eq!(value.kind, SuggestionKind::Value);
+        let quoted = suggest("release:rc", &source());
+        assert_eq!(quoted[0].text, "release:\"app@2.0 rc\" ");
+        // Tag values come from the server for the key being typed, and only for that key.
+        assert_eq!(key_needing_values("is:unresolved release:ap"), Some("release".to_owned()));
+        assert_eq!(key_needing_values("first-release:"), Some("release".to_owned()));
+        assert_eq!(key_needing_values("is:un"), None);
+        assert_eq!(key_needing_values("releas"), None);
+        assert!(labels("browser:").is_empty(), "no values fetched for browser yet");
+        // Quotes keep their spaces inside the term.
+        assert_eq!(last_term("a release:\"x y"), ("a ", "release:\"x y"));
+    }
+
+    #[wasm_bindgen_test]
+    fn sparkline_bars_scale_to_the_largest_bucket() {
+        let drawn = bars(&[0, 5, 10, 0], 120.0, 28.0);
+        assert_eq!(drawn.len(), 4);
+        assert_eq!(drawn[2].height, 28.0, "the largest fills the height");
+        assert_eq!(drawn[2].y, 0.0);
+        assert_eq!(drawn[1].height, 14.0);
+        assert_eq!(drawn[0].height, 1.0, "an empty bucket is a thin line");
+        assert!(drawn[3].x > drawn[2].x && drawn[3].x + drawn[3].width <= 120.0);
+        assert!(bars(&[], 120.0, 28.0).is_empty());
+        assert_eq!(bars(&[0, 0], 10.0, 10.0)[1].height, 1.0, "all empty: no division by zero");
+
+        let stats = serde_json::json!({"24h": [[3600, 1], [7200, 0], [10800, 4]]});
+        let mut buckets = stats_counts(Some(&stats), "24h");
+        assert_eq!(buckets, vec![(3600, 1), (7200, 0), (10800, 4)]);
+        assert!(stats_counts(Some(&stats), "14d").is_empty());
+        assert!(add_to_buckets(&mut buckets, 7200, 3));
+        assert_eq!(buckets[1], (7200, 3));
+        assert!(!add_to_buckets(&mut buckets, 0, 1), "before the range");
+        let mut days = vec![(0, 0), (86_400, 2)];
+        assert!(add_to_buckets(&mut days, 86_400 + 5 * 3600, 1), "an hour inside a day");
+        assert_eq!(days[1], (86_400, 3));
+    }
+
+    #[wasm_bindgen_test]
+    async fn sparkline_is_an_svg_of_rects() {
+        let counts = RwSignal::new(vec![1, 0, 3]);
+        let m = Mounted::new(move || view! { <Sparkline counts label="last 24 hours"/> });
+        assert_eq!(m.count("svg.sparkline rect"), 3);
+        assert_eq!(m.count("svg.sparkline rect.empty"), 1);
+        assert_eq!(m.text("svg.sparkline title"), "4 events in the last 24 hours");
+        counts.set(vec![1, 1, 1, 1]);
+        settle().await;
+        assert_eq!(m.count("svg.sparkline rect"), 4, "the bars follow the counts");
+    }
+
+    fn update(id: &str, count: &str, hour: i64) -> IssueUpdate {
+        IssueUpdate {
+            id: id.into(),
+            project: "1".into(),
+            is_new: false,
+            count: count.into(),
+            user_count: 60,
+            first_seen: Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).single().expect("date"),
+            last_seen: Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).single().expect("date"),
+            status: "unresolved".into(),
+            substatus: Some("regressed".into()),
+            level: "fatal".into(),
+            hours: vec![(hour, 2)],
+            environments: vec!["production".into()],
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn live_updates_change_counts_and_sparklines() {
+        let mut issue = sample_issue("7", "ValueError");
+        issue.stats = Some(serde_json::json!({"24h": [[3600, 1], [7200, 0]]}));
+        apply_update(&mut issue, &update("7", "1236", 7200), "24h");
+        assert_eq!(issue.count, "1236");
+        assert_eq!(issue.user_count, 60);
+        assert_eq!(issue.level, "fatal");
+        assert_eq!(issue.substatus.as_deref(), Some("regressed"));
+        assert_eq!(stats_counts(issue.stats.as_ref(), "24h"), vec![(3600, 1), (7200, 2)]);
+
+        let mut view = StreamQuery::default();
+        assert!(update_in_view(&update("7", "1", 0), &view));
+        view.projects = vec!["2".into()];
+        assert!(!update_in_view(&update("7", "1", 0), &view), "another project");
+        view.projects.clear();
+        view.environments = vec!["staging".into()];
+        assert!(!update_in_view(&update("7", "1", 0), &view), "another environment");
+    }
+
+    #[wasm_bindgen_test]
+    async fn stream_row_shows_the_issue_and_toggles_its_selection() {
+        let mut issue = sample_issue("9", "<img src=x onerror=alert(1)> KeyError");
+        issue.stats = Some(serde_json::json!({"14d": [[0, 1], [86400, 5]]}));
+        issue.assigned_to = Some(serde_json::json!({"type": "team", "id": "3", "name": "backend"}));
+        let toggled = Arc::new(Mutex::new(0));
+        let seen = toggled.clone();
+        let selected = RwSignal::new(false);
+        let m = Mounted::new(move || {
+            view! {
+                <StreamRow
+                    issue
+                    period="14d"
+                    selected
+                    focused=Signal::derive(|| false)
+                    on_toggle=Callback::new(move |()| *seen.lock().expect("lock") += 1)
+                    on_assign=Callback::new(|_| {})
+                    options=Signal::derive(Vec::new)
+                />
+            }
+        });
+        assert_eq!(m.text(".issue-title"), "<img src=x onerror=alert(1)> KeyError");
+        assert_eq!(m.count("img"), 0, "event data is text");
+        assert_eq!(m.text(".issue-short-id"), "BACKEND-9");
+        assert_eq!(m.text(".issue-count"), "1234");
+        assert_eq!(m.count(".issue-graph svg.sparkline rect"), 2);
+        assert_eq!(m.text(".assignee-button"), "#backend");
+        assert_eq!(m.text(".issue-status"), "unresolved");
+        m.click(".row-select");
+        settle().await;
+        assert_eq!(*toggled.lock().expect("lock"), 1);
+        selected.set(true);
+        settle().await;
+        assert!(m.get(".issue-row").class_list().contains("selected"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn assignee_picker_filters_and_assigns() {
+        let options = vec![
+            AssigneeOption {
+                value: "user:1".into(),
+                label: "Ana".into(),
+                detail: "ana@example.com".into(),
+            },
+            AssigneeOption {
+                value: "user:2".into(),
+                label: "Bo".into(),
+                detail: "bo@example.com".into(),
+            },
+            AssigneeOption {
+                value: "team:3".into(),
+                label: "#backend".into(),
+                detail: "Team".into(),
+            },
+        ];
+        assert_eq!(filter_options(&options, "BACK").len(), 1);
+        assert_eq!(filter_options(&options, "example").len(), 2);
+        assert_eq!(filter_options(&options, " ").len(), 3);
+
+        let chosen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+        let log = chosen.clone();
+        let m = Mounted::new(move || {
+            view! {
+                <AssigneePicker
+                    options=Signal::derive(move || options.clone())
+                    on_assign=Callback::new(move |value| log.lock().expect("lock").push(value))
+                />
+            }
+        });
+        assert_eq!(m.text(".assignee-button"), "Unassigned");
+        assert!(m.find(".assignee-menu").is_none());
+        m.click(".assignee-button");
+        settle().await;
+        assert_eq!(m.count(".assignee-option"), 4, "three choices and Unassign");
+        m.type_into(".assignee-search", "bo@");
+        settle().await;
+        assert_eq!(m.count(".assignee-option[data-value]"), 1);
+        m.click(".assignee-option[data-value=\"user:2\"]");
+        settle().await;
+        assert_eq!(*chosen.lock().expect("lock"), vec![Some("user:2".to_owned())]);
+        assert!(m.find(".assignee-menu").is_none(), "closed after choosing");
+        m.click(".assignee-button");
+        settle().await;
+        m.click(".assignee-option.unassign");
+        settle().await;
+        assert_eq!(chosen.lock().expect("lock").last(), Some(&None));
+    }
+
+    #[wasm_bindgen_test]
+    async fn search_bar_suggests_and_submits() {
+        let searched: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = searched.clone();
+        let m = Mounted::new(move || {
+            view! {
+                <SearchBar
+                    value=Signal::derive(|| "is:unresolved".to_owned())
+                    on_search=Callback::new(move |q| log.lock().expect("lock").push(q))
+                    source=Signal::derive(source)
+                />
+            }
+        });
+        settle().await;
+        let input: HtmlInputElement = m.get("#search-input").unchecked_into();
+        assert_eq!(input.value(), "is:unresolved");
+        m.type_into("#search-input", "is:unresolved lev");
+        settle().await;
+        assert_eq!(m.count(".search-suggestions .suggestion"), 1);
+        let down = web_sys::MouseEvent::new("mousedown").expect("event");
+        m.get(".suggestion-key").dispatch_event(&down).expect("dispatch");
+        settle().await;
+        assert_eq!(input.value(), "is:unresolved level:");
+        assert_eq!(m.count(".suggestion-value"), 5, "the levels");
+        m.type_into("#search-input", "is:unresolved level:error");
+        let form: web_sys::HtmlFormElement = m.get("form.search-bar").unchecked_into();
+        form.request_submit().expect("submit");
+        settle().await;
+        assert_eq!(*searched.lock().expect("lock"), vec!["is:unresolved level:error".to_owned()]);
+    }
+}

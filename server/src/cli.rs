@@ -131,15 +131,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     print_welcome(&store, &config).await?;
-    let state =
-        AppState { store, config, ingest: Default::default(), login_throttle: Default::default() };
+    let state = AppState {
+        store,
+        config,
+        ingest: Default::default(),
+        login_throttle: Default::default(),
+        live: Default::default(),
+    };
+    let live = state.live.clone();
     let app = crate::app::app(state);
     // With the peer's address, so that login throttling can count per client address.
     let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
         SocketAddr,
     >(app);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Open event streams would otherwise hold the graceful shutdown for ever.
+            live.shut_down();
+        })
         .await
         .context("server error")
 }

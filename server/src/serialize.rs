@@ -171,6 +171,24 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
     }
 }
 
+/// A live update of an issue, as the issue stream's `issue` event carries it.
+pub fn issue_update(update: &crate::store::IssueUpdate) -> cairn_types::api::IssueUpdate {
+    cairn_types::api::IssueUpdate {
+        id: update.issue_id.to_string(),
+        project: update.project_id.to_string(),
+        is_new: update.is_new,
+        count: update.times_seen.to_string(),
+        user_count: update.user_count,
+        first_seen: ms_to_datetime(update.first_seen),
+        last_seen: ms_to_datetime(update.last_seen),
+        status: update.status.clone(),
+        substatus: update.substatus.clone(),
+        level: update.level.clone(),
+        hours: update.hours.clone(),
+        environments: update.environments.clone(),
+    }
+}
+
 /// One value of a tag on an issue.
 pub fn tag_value(row: &TagValueRow) -> TagValue {
     TagValue {

@@ -15,4 +15,6 @@ pub struct AppState<S> {
     pub ingest: Arc<crate::endpoints::ingest::IngestState>,
     /// Recent failed logins, to refuse password guessing (in memory; see the module).
     pub login_throttle: Arc<crate::auth::LoginThrottle>,
+    /// The open live streams' shutdown switch.
+    pub live: Arc<crate::endpoints::api::live::LiveState>,
 }

@@ -1,6 +1,7 @@
 //! Reusable pieces of the dashboard's UI. Presentational ones take their data as props and fetch
 //! nothing, so `tests/web.rs` can mount them without a server.
 
+pub mod assignee_picker;
 pub mod breadcrumbs;
 pub mod charts;
 pub mod contexts;
@@ -8,15 +9,20 @@ pub mod event;
 pub mod header;
 pub mod issue_list;
 pub mod release_health;
+pub mod search_bar;
+pub mod sparkline;
 pub mod stacktrace;
 pub mod status;
 pub mod time_ago;
 
+pub use assignee_picker::AssigneePicker;
 pub use breadcrumbs::{Breadcrumb, Breadcrumbs};
 pub use contexts::{Contexts, KeyValues, RequestCard, TagList, UserCard};
 pub use event::EventDetails;
 pub use header::Header;
 pub use issue_list::{IssueList, IssueRow};
+pub use search_bar::SearchBar;
+pub use sparkline::Sparkline;
 pub use stacktrace::{ExceptionList, ExceptionValue, Frame, StackTrace};
 pub use status::{ApiError, ErrorState, Loading};
 pub use time_ago::{relative_time, TimeAgo};

@@ -12,7 +12,9 @@ use leptos_router::{
 
 use crate::{
     api,
-    components::{event::EventDetails, issue_list::level_class, ApiError, Loading, TimeAgo},
+    components::{
+        event::EventDetails, issue_list::level_class, ApiError, AssigneePicker, Loading, TimeAgo,
+    },
     routes::{Page, EVENT_QUERY, ISSUE_PARAM},
 };
 
@@ -211,7 +213,19 @@ pub fn IssueHeader(
                     </dd>
                 </div>
             </dl>
-            <div class="issue-actions">{resolve} {unresolve} {ignore} {bookmark}</div>
+            <div class="issue-actions">
+                {resolve} {unresolve} {ignore} {bookmark}
+                <AssigneePicker
+                    current=issue.assigned_to.unwrap_or_default()
+                    on_assign=Callback::new(move |value: Option<String>| {
+                        on_update.run(UpdateIssueRequest {
+                            assigned_to: Some(value),
+                            ..UpdateIssueRequest::default()
+                        })
+                    })
+                    disabled=busy
+                />
+            </div>
         </header>
     }
     .into_any()

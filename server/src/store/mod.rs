@@ -221,6 +221,27 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// writes are already waiting.
     fn store_batch(&self, batch: IngestBatch)
         -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// Subscribes to the [`IssueUpdate`]s of every later write batch, published once the batch
+    /// is durable. Publishing never waits for subscribers: one that falls behind by more than
+    /// the channel holds gets `Lagged` and should reload what it shows.
+    fn issue_updates(&self) -> tokio::sync::broadcast::Receiver<IssueUpdate>;
+    /// The tag keys of an organization's issues (of these projects, if any), most used first:
+    /// `(key, distinct values)`.
+    fn organization_tag_keys(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<(String, i64)>>> + Send;
+    /// Up to `limit` values of a tag across an organization's issues (of these projects, if
+    /// any) that contain `contains`, most frequent first.
+    fn organization_tag_values(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        key: &str,
+        contains: &str,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<TagValueRow>>> + Send;
     /// What ingestion needs to know about a project.
     fn project_ingest_settings(
         &self,

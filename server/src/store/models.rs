@@ -764,3 +764,35 @@ pub struct UserBucket {
     /// Set bits.
     pub flags: u8,
 }
+
+/// What one group commit changed in an issue, published to live subscribers (the dashboard's
+/// issue stream) once the commit is durable. Counters are the issue's totals after the commit,
+/// so a subscriber that missed an update still shows the right numbers with the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueUpdate {
+    /// The issue.
+    pub issue_id: i64,
+    /// Its project (what decides who may see the update).
+    pub project_id: i64,
+    /// Whether this commit opened the issue.
+    pub is_new: bool,
+    /// Events, in total.
+    pub times_seen: i64,
+    /// Distinct users, in total.
+    pub user_count: i64,
+    /// Unix milliseconds.
+    pub first_seen: i64,
+    /// Unix milliseconds.
+    pub last_seen: i64,
+    /// `unresolved`, `resolved` or `ignored` after the commit (an event may bring it back).
+    pub status: String,
+    /// Sentry's substatus after the commit (`regressed`, `escalating`, ...).
+    pub substatus: Option<String>,
+    /// Severity of the latest event.
+    pub level: String,
+    /// Events this commit added, per hour: `(hour start in Unix seconds, events)`, for
+    /// sparklines.
+    pub hours: Vec<(i64, i64)>,
+    /// The environments of the events this commit added.
+    pub environments: Vec<String>,
+}

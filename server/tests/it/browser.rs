@@ -527,3 +527,218 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         panic!("browser test failed: {err}");
     }
 }
+
+/// Sends, with the official SDK, an error-level message (its own issue, grouped by the text).
+fn send_message(dsn: &str, text: &str) {
+    let (hub, client) = crate::common::sentry_hub(dsn, "backend@1.0.0");
+    sentry::Hub::run(hub, || {
+        sentry::capture_message(text, sentry::Level::Error);
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+}
+
+/// The text of every element matching `selector`.
+async fn texts(
+    client: &Client,
+    selector: &str,
+) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let mut texts = Vec::new();
+    for element in client.find_all(Locator::Css(selector)).await? {
+        texts.push(element.text().await?);
+    }
+    Ok(texts)
+}
+
+/// Waits up to 20 s for the text of `selector` to satisfy `pred`; returns the last text seen.
+async fn wait_for_text(
+    client: &Client,
+    selector: &str,
+    pred: impl Fn(&str) -> bool,
+) -> Result<String, fantoccini::error::CmdError> {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(element) = client.find(Locator::Css(selector)).await {
+            last = element.text().await.unwrap_or_default();
+            if pred(&last) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(last)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_stream_searches_triages_assigns_and_updates_live() {
+    use fantoccini::actions::InputSource as _;
+    assert!(
+        dist_dir().join("index.html").exists(),
+        "the dashboard is not built at {}: run `make test`, which builds it first",
+        dist_dir().display()
+    );
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    let sdk_dsn = dsn.clone();
+    tokio::task::spawn_blocking(move || {
+        send_error_with_breadcrumbs(&sdk_dsn);
+        send_message(&sdk_dsn, "Checkout failed: card declined");
+    })
+    .await
+    .expect("SDK thread");
+    server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let parse_error = "ParseIntError: invalid digit found in string";
+    let result = async {
+        client.goto(&format!("{}/auth/login/", server.url)).await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#login-form"))
+            .await?;
+        form.find(Locator::Css("input[name=username]"))
+            .await?
+            .send_keys("owner@example.com")
+            .await?;
+        form.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys("correct horse battery")
+            .await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list .stream-row"))
+            .await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 2).await?, 2, "both issues listed");
+        let hits = wait_for_text(&client, "#hit-count", |t| t == "2 issues").await?;
+        assert_eq!(hits, "2 issues");
+        // The live stream is connected before anything is sent below.
+        wait_for_text(&client, ".live-state", |t| t == "Live").await?;
+        assert_eq!(client.find(Locator::Css(".live-state")).await?.text().await?, "Live");
+
+        // Search narrows the list, and the URL says so.
+        let search = client.find(Locator::Css("#search-input")).await?;
+        search.click().await?;
+        search.send_keys("\u{E010} ParseIntError\u{E007}").await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "search narrows");
+        assert_eq!(texts(&client, "#issue-list .issue-title").await?, vec![parse_error]);
+        let url = client.current_url().await?;
+        let query = url.query().unwrap_or_default().to_owned();
+        assert!(query.contains("query=is%3Aunresolved%20ParseIntError"), "{query}");
+
+        // Back to the "Unresolved" view: select the other issue and resolve it in bulk.
+        client.find(Locator::Css(".stream-tab")).await?.click().await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 2).await?, 2);
+        for row in client.find_all(Locator::Css("#issue-list .stream-row")).await? {
+            if row.find(Locator::Css(".issue-title")).await?.text().await?.starts_with("Checkout") {
+                row.find(Locator::Css(".row-select")).await?.click().await?;
+            }
+        }
+        wait_for_text(&client, ".bulk-count", |t| t == "1 selected").await?;
+        client.find(Locator::Css(".bulk-resolve")).await?.click().await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "resolved: gone");
+        assert_eq!(texts(&client, "#issue-list .issue-title").await?, vec![parse_error]);
+        let (_, resolved) =
+            server.get("/api/0/organizations/cairn/issues/?query=is:resolved", &token).await;
+        assert_eq!(resolved[0]["title"], "Checkout failed: card declined", "{resolved}");
+
+        // Assign the remaining issue to myself with the row's picker, then "Assigned to me".
+        client.find(Locator::Css(".stream-row .assignee-button")).await?.click().await?;
+        let filter = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".stream-row .assignee-search"))
+            .await?;
+        filter.send_keys("owner@").await?;
+        assert_eq!(count(&client, ".stream-row .assignee-option[data-value]", 1).await?, 1);
+        client
+            .find(Locator::Css(".stream-row .assignee-option[data-value^='user:']"))
+            .await?
+            .click()
+            .await?;
+        let assignee =
+            wait_for_text(&client, ".stream-row .assignee-button", |t| t == "owner@example.com")
+                .await?;
+        assert_eq!(assignee, "owner@example.com");
+        for tab in client.find_all(Locator::Css(".stream-tab")).await? {
+            if tab.text().await? == "Assigned to me" {
+                tab.click().await?;
+            }
+        }
+        wait_for_text(&client, ".stream-tab.active", |t| t == "Assigned to me").await?;
+        let url = client.current_url().await?;
+        let query = url.query().unwrap_or_default().to_owned();
+        assert!(query.contains("query=is%3Aunresolved%20assigned%3Ame"), "{query}");
+        assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1);
+        assert_eq!(texts(&client, "#issue-list .issue-title").await?, vec![parse_error]);
+        wait_for_text(&client, ".live-state", |t| t == "Live").await?;
+
+        // Live: a new event of the issue shown raises its counter without a reload (a marker
+        // set on the page now would not survive one).
+        client.execute("window.cairnNoReload = true;", vec![]).await?;
+        let before = client.find(Locator::Css(".stream-row .issue-count")).await?.text().await?;
+        assert_eq!(before, "1");
+        let sdk_dsn = dsn.clone();
+        tokio::task::spawn_blocking(move || send_error_with_breadcrumbs(&sdk_dsn))
+            .await
+            .expect("SDK thread");
+        let after = wait_for_text(&client, ".stream-row .issue-count", |t| t == "2").await?;
+        assert_eq!(after, "2", "the counter changed in place");
+
+        // A new issue in the "Unresolved" view waits behind the banner until clicked.
+        client.find(Locator::Css(".stream-tab")).await?.click().await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1);
+        wait_for_text(&client, ".live-state", |t| t == "Live").await?;
+        let sdk_dsn = dsn.clone();
+        tokio::task::spawn_blocking(move || send_message(&sdk_dsn, "Inventory sync timed out"))
+            .await
+            .expect("SDK thread");
+        let banner = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#new-issues"))
+            .await?;
+        assert_eq!(banner.text().await?, "1 new issue: show them");
+        assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "not inserted yet");
+        std::fs::write(artifacts_dir().join("issue-stream.png"), client.screenshot().await?).ok();
+        banner.click().await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 2).await?, 2, "inserted");
+        let titles = texts(&client, "#issue-list .issue-title").await?;
+        assert!(titles.contains(&"Inventory sync timed out".to_owned()), "{titles:?}");
+        let marker = client.execute("return window.cairnNoReload === true;", vec![]).await?;
+        assert_eq!(marker, json!(true), "the page was never reloaded");
+
+        // Keyboard, typed outside any field: `j` puts the cursor on the first row, `?` shows
+        // the shortcuts.
+        client.find(Locator::Css("h1")).await?.click().await?;
+        let keys = |key: char| {
+            fantoccini::actions::KeyActions::new(format!("key-{key}"))
+                .then(fantoccini::actions::KeyAction::Down { value: key })
+                .then(fantoccini::actions::KeyAction::Up { value: key })
+        };
+        client.perform_actions(keys('j')).await?;
+        assert_eq!(count(&client, ".stream-row.focused", 1).await?, 1, "j moves the cursor");
+        client.perform_actions(keys('?')).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#shortcut-help"))
+            .await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        // What the page looked like when it failed.
+        if let Ok(png) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("issue-stream-failure.png"), png).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

@@ -195,3 +195,15 @@ pub struct TagValue {
     /// Latest event with it.
     pub last_seen: DateTime<Utc>,
 }
+
+/// A tag key of an organization's issues (`GET /api/0/organizations/{org}/tags/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagKey {
+    /// Tag name.
+    pub key: String,
+    /// Display name (the key).
+    pub name: String,
+    /// How many distinct values it has.
+    pub total_values: i64,
+}

@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod events;
 mod issues;
+mod live;
 mod organizations;
 mod releases;
 
@@ -11,5 +12,6 @@ pub use auth::*;
 pub use error::*;
 pub use events::*;
 pub use issues::*;
+pub use live::*;
 pub use organizations::*;
 pub use releases::*;

@@ -12,8 +12,10 @@ mod events_stats;
 pub use account::{validate_email, validate_password};
 mod issues;
 mod keys;
+pub mod live;
 mod members;
 mod openapi;
+mod org_tags;
 mod organizations;
 mod releases;
 mod sessions;
@@ -175,6 +177,13 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/organizations/{org}/events-stats",
             get(events_stats::get_events_stats::<S>),
+        )
+        // --- the issue stream's live updates (issue 6) ------------------------------------
+        .route("/api/0/organizations/{org}/live", get(live::live_updates::<S>))
+        .route("/api/0/organizations/{org}/tags", get(org_tags::list_org_tags::<S>))
+        .route(
+            "/api/0/organizations/{org}/tags/{key}/values",
+            get(org_tags::list_org_tag_values::<S>),
         )
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Row, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::*;
 use crate::util::now_ms;
@@ -15,6 +15,9 @@ mod triage;
 
 /// Release health: sessions, releases, deploys.
 mod health;
+
+/// Tag keys and values across an organization, for search suggestions.
+mod org_tags;
 
 /// A SQLite database: a pool of read-only connections for queries, and one connection for
 /// writes. SQLite allows one writer at a time; funnelling every write through one connection
@@ -28,6 +31,7 @@ pub struct SqliteStore {
     reads: SqlitePool,
     writes: SqlitePool,
     event_writer: mpsc::Sender<WriteJob>,
+    issue_updates: broadcast::Sender<IssueUpdate>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -47,6 +51,9 @@ const MAX_BATCH_JOBS: usize = 512;
 /// Most requests waiting for the writer; beyond that ingestion answers 503 instead of holding
 /// ever more request bodies in memory.
 const WRITE_QUEUE: usize = 4096;
+/// Issue updates kept for live subscribers that have not read them yet; one that falls further
+/// behind is told to reload instead of slowing the writer down.
+const ISSUE_UPDATES: usize = 1024;
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and brings its schema up to date.
@@ -75,14 +82,19 @@ impl SqliteStore {
             .await
             .map_err(StoreError::Database)?;
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
-        tokio::spawn(write_events(writes.clone(), jobs));
-        Ok(SqliteStore { reads, writes, event_writer })
+        let (issue_updates, _) = broadcast::channel(ISSUE_UPDATES);
+        tokio::spawn(write_events(writes.clone(), jobs, issue_updates.clone()));
+        Ok(SqliteStore { reads, writes, event_writer, issue_updates })
     }
 }
 
 /// The writer task: takes the first waiting job, everything else already queued behind it, and
 /// commits them in one transaction.
-async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
+async fn write_events(
+    pool: SqlitePool,
+    mut jobs: mpsc::Receiver<WriteJob>,
+    updates: broadcast::Sender<IssueUpdate>,
+) {
     let mut batch: Vec<WriteJob> = Vec::new();
     // Session states that can no longer change are pruned by the writer itself, about once an
     // hour, so no other task competes for the write connection.
@@ -102,7 +114,7 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        match write_batch(&pool, &batch, &mut recent).await {
+        match write_batch(&pool, &batch, &mut recent, &updates).await {
             Ok(results) => {
                 for (job, ids) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -112,9 +124,10 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
                 // One bad request must not fail its neighbours: retry each on its own.
                 tracing::warn!(%err, jobs = batch.len(), "group commit failed; retrying one by one");
                 for job in batch.drain(..) {
-                    let result = write_batch(&pool, std::slice::from_ref(&job), &mut recent)
-                        .await
-                        .map(|mut results| results.pop().unwrap_or_default());
+                    let result =
+                        write_batch(&pool, std::slice::from_ref(&job), &mut recent, &updates)
+                            .await
+                            .map(|mut results| results.pop().unwrap_or_default());
                     let _ = job.reply.send(result);
                 }
             }
@@ -123,16 +136,20 @@ async fn write_events(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
 }
 
 /// Stores the events of several requests in one transaction; returns the issue ids per request.
-/// Sessions reported whole are remembered in `recent` once the transaction has committed.
+/// Sessions reported whole are remembered in `recent` once the transaction has committed; the
+/// issues it changed are then published to `updates`.
 async fn write_batch(
     pool: &SqlitePool,
     batch: &[WriteJob],
     recent: &mut health::RecentSessions,
+    updates: &broadcast::Sender<IssueUpdate>,
 ) -> StoreResult<Vec<Vec<i64>>> {
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
     let mut counts = IssueCounts::default();
     let mut releases = health::ReleaseTouches::default();
+    // Nobody listening (the usual case for a busy ingest node) costs nothing.
+    let mut touched = (updates.receiver_count() > 0).then(TouchedIssues::default);
     for job in batch {
         let mut ids = Vec::with_capacity(job.batch.events.len());
         for event in &job.batch.events {
@@ -140,6 +157,9 @@ async fn write_batch(
             if is_new {
                 counts.add(issue_id, event);
                 releases.event(event, opened_issue);
+                if let Some(touched) = touched.as_mut() {
+                    touched.add(issue_id, event, opened_issue);
+                }
             }
             ids.push(issue_id);
         }
@@ -176,9 +196,84 @@ async fn write_batch(
     let finished = health::write_sessions(&mut tx, batch, &mut releases, recent).await?;
     counts.write(&mut tx).await?;
     releases.write(&mut tx).await?;
+    // Read inside the transaction: the totals are exactly those this commit leaves behind.
+    let changed = match touched {
+        Some(touched) => touched.read(&mut tx).await?,
+        None => Vec::new(),
+    };
     tx.commit().await?;
     recent.extend(finished);
+    for update in changed {
+        // An error only means that every subscriber has gone.
+        let _ = updates.send(update);
+    }
     Ok(results)
+}
+
+/// The issues a write batch touched, with what the batch added to each, for [`IssueUpdate`]s.
+#[derive(Debug, Default)]
+struct TouchedIssues {
+    issues: std::collections::BTreeMap<i64, Touched>,
+}
+
+/// What a write batch added to one issue.
+#[derive(Debug, Default)]
+struct Touched {
+    /// Whether the batch opened the issue.
+    is_new: bool,
+    /// Hour start (Unix seconds) → events.
+    hours: std::collections::BTreeMap<i64, i64>,
+    environments: std::collections::BTreeSet<String>,
+}
+
+impl TouchedIssues {
+    fn add(&mut self, issue_id: i64, event: &NewEvent, opened_issue: bool) {
+        let touched = self.issues.entry(issue_id).or_default();
+        touched.is_new |= opened_issue;
+        *touched.hours.entry(event.timestamp.div_euclid(3_600_000) * 3_600).or_insert(0) += 1;
+        if let Some(environment) = &event.environment {
+            touched.environments.insert(environment.clone());
+        }
+    }
+
+    /// The updates, with each issue's totals as the transaction now has them.
+    async fn read(self, tx: &mut sqlx::SqliteConnection) -> StoreResult<Vec<IssueUpdate>> {
+        let mut updates = Vec::with_capacity(self.issues.len());
+        let ids: Vec<i64> = self.issues.keys().copied().collect();
+        for chunk in ids.chunks(256) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, project_id, times_seen, user_count, first_seen, last_seen, status, \
+                 substatus, level FROM issues WHERE id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let issue_id: i64 = row.get("id");
+                let Some(touched) = self.issues.get(&issue_id) else {
+                    continue;
+                };
+                updates.push(IssueUpdate {
+                    issue_id,
+                    project_id: row.get("project_id"),
+                    is_new: touched.is_new,
+                    times_seen: row.get("times_seen"),
+                    user_count: row.get("user_count"),
+                    first_seen: row.get("first_seen"),
+                    last_seen: row.get("last_seen"),
+                    status: row.get("status"),
+                    substatus: row.get("substatus"),
+                    level: row.get("level"),
+                    hours: touched.hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
+                    environments: touched.environments.iter().cloned().collect(),
+                });
+            }
+        }
+        Ok(updates)
+    }
 }
 
 fn user_from_row(row: &SqliteRow) -> UserRow {
@@ -652,6 +747,31 @@ impl Store for SqliteStore {
             mpsc::error::TrySendError::Closed(_) => closed(),
         })?;
         outcome.await.map_err(|_| closed())?
+    }
+
+    fn issue_updates(&self) -> broadcast::Receiver<IssueUpdate> {
+        self.issue_updates.subscribe()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_tag_keys(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+    ) -> StoreResult<Vec<(String, i64)>> {
+        org_tags::tag_keys(&self.reads, organization_id, project_ids).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_tag_values(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        key: &str,
+        contains: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<TagValueRow>> {
+        org_tags::tag_values(&self.reads, organization_id, project_ids, key, contains, limit).await
     }
 
     #[tracing::instrument(skip_all)]

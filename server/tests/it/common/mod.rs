@@ -42,6 +42,11 @@ impl TestServer {
         let _ = self.child.wait();
     }
 
+    /// The server's process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts `cairn serve` again on the same data directory, killing it first if it still
     /// runs. It listens on a new port: `url` changes.
     pub fn restart(&mut self) {

@@ -1,0 +1,139 @@
+//! An issue's events over time as a small bar chart: an inline SVG built here from the numbers
+//! (no chart library, no HTML strings), one bar per bucket of the issue list's `stats`.
+
+use leptos::prelude::*;
+
+/// Size of the chart in SVG units (it scales with CSS).
+pub const WIDTH: f64 = 120.0;
+/// Height of the chart in SVG units.
+pub const HEIGHT: f64 = 28.0;
+/// Gap between two bars, as a fraction of a bucket's width.
+const GAP: f64 = 0.2;
+/// Height of a bar for an empty bucket, so the time axis stays visible.
+const EMPTY_HEIGHT: f64 = 1.0;
+
+/// One bar of a sparkline, in SVG units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    /// Left edge.
+    pub x: f64,
+    /// Top edge.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+    /// The bucket's events.
+    pub count: i64,
+}
+
+/// The bars for `counts` in a `width` × `height` box: the largest count fills the height, an
+/// empty bucket gets a thin line.
+pub fn bars(counts: &[i64], width: f64, height: f64) -> Vec<Bar> {
+    if counts.is_empty() {
+        return Vec::new();
+    }
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let step = width / counts.len() as f64;
+    let bar_width = step * (1.0 - GAP);
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, &count)| {
+            let bar_height = if count > 0 {
+                (count as f64 / max * height).max(EMPTY_HEIGHT)
+            } else {
+                EMPTY_HEIGHT
+            };
+            Bar {
+                x: i as f64 * step,
+                y: height - bar_height,
+                width: bar_width,
+                height: bar_height,
+                count,
+            }
+        })
+        .collect()
+}
+
+/// The counts of an issue's `stats` for `period` (`[[unix seconds, events], ...]`), oldest
+/// first; empty when missing or malformed.
+pub fn stats_counts(stats: Option<&serde_json::Value>, period: &str) -> Vec<(i64, i64)> {
+    stats
+        .and_then(|stats| stats.get(period))
+        .and_then(serde_json::Value::as_array)
+        .map(|buckets| {
+            buckets
+                .iter()
+                .filter_map(|bucket| Some((bucket.get(0)?.as_i64()?, bucket.get(1)?.as_i64()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Adds `events` that happened in the hour starting at `hour` (Unix seconds) to the buckets
+/// (each starting at its time and as long as the gap to the next one; the last one as long as
+/// the one before it). Returns whether a bucket took them.
+pub fn add_to_buckets(buckets: &mut [(i64, i64)], hour: i64, events: i64) -> bool {
+    let len = buckets.len();
+    if len == 0 {
+        return false;
+    }
+    let bucket_secs = if len > 1 { buckets[1].0 - buckets[0].0 } else { 3_600 };
+    for bucket in buckets.iter_mut().rev() {
+        if hour >= bucket.0 && hour < bucket.0 + bucket_secs {
+            bucket.1 += events;
+            return true;
+        }
+    }
+    false
+}
+
+fn bar_class(count: i64) -> &'static str {
+    if count > 0 {
+        "bar"
+    } else {
+        "bar empty"
+    }
+}
+
+/// The sparkline (`svg.sparkline`): one `rect` per bucket, the total in its `title`.
+#[component]
+pub fn Sparkline(
+    /// Events per bucket, oldest first.
+    #[prop(into)]
+    counts: Signal<Vec<i64>>,
+    /// What the buckets are, for the tooltip: "last 24 hours".
+    #[prop(into)]
+    label: String,
+) -> impl IntoView {
+    let total = move || counts.with(|c| c.iter().sum::<i64>());
+    view! {
+        <svg
+            class="sparkline"
+            viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+            width=WIDTH
+            height=HEIGHT
+            preserveAspectRatio="none"
+            role="img"
+        >
+            <title>{move || format!("{} events in the {label}", total())}</title>
+            {move || {
+                bars(&counts.get(), WIDTH, HEIGHT)
+                    .into_iter()
+                    .map(|bar| {
+                        view! {
+                            <rect
+                                x=format!("{:.2}", bar.x)
+                                y=format!("{:.2}", bar.y)
+                                width=format!("{:.2}", bar.width)
+                                height=format!("{:.2}", bar.height)
+                                class=bar_class(bar.count)
+                            ></rect>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </svg>
+    }
+}
