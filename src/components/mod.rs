@@ -1,13 +1,19 @@
 //! Reusable pieces of the dashboard's UI. Presentational ones take their data as props and fetch
 //! nothing, so `tests/web.rs` can mount them without a server.
 
+pub mod activity;
 pub mod breadcrumbs;
 pub mod contexts;
 pub mod event;
+pub mod events_table;
 pub mod header;
+pub mod issue_actions;
+pub mod issue_chart;
 pub mod issue_list;
+pub mod shortcuts;
 pub mod stacktrace;
 pub mod status;
+pub mod tag_facets;
 pub mod time_ago;
 
 pub use breadcrumbs::{Breadcrumb, Breadcrumbs};
