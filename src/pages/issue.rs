@@ -116,29 +116,31 @@ pub fn IssuePage() -> impl IntoView {
         let id = id.get_untracked();
         async move { api::delete_comment(&id, &note).await }
     });
-    Effect::new(move |_| {
-        if update.value().with(|v| matches!(v, Some(Ok(_))))
-            || comment.value().with(|v| matches!(v, Some(Ok(_))))
-            || edit_comment.value().with(|v| matches!(v, Some(Ok(_))))
-            || delete_comment.value().with(|v| matches!(v, Some(Ok(_))))
-        {
-            version.update(|v| *v += 1);
-        }
-    });
+    // One effect per action: each must track its own result (in a single `a || b` the second
+    // is not read, so not tracked, once the first is true).
+    let refetch_after = move |succeeded: Signal<bool>| {
+        Effect::new(move |_| {
+            if succeeded.get() {
+                version.update(|v| *v += 1);
+            }
+        });
+    };
+    refetch_after(Signal::derive(move || update.value().with(|v| matches!(v, Some(Ok(_))))));
+    refetch_after(Signal::derive(move || comment.value().with(|v| matches!(v, Some(Ok(_))))));
+    refetch_after(Signal::derive(move || edit_comment.value().with(|v| matches!(v, Some(Ok(_))))));
+    refetch_after(Signal::derive(move || {
+        delete_comment.value().with(|v| matches!(v, Some(Ok(_))))
+    }));
     let action_error = move || {
-        let error = update.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()));
-        let error = error
-            .or_else(|| {
-                comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
-            })
-            .or_else(|| {
-                edit_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
-            })
-            .or_else(|| {
-                delete_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
-            });
+        // Every result is read, so a later failure of any action shows.
+        let errors = [
+            update.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+            comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+            edit_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+            delete_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+        ];
         // ApiError: a 401 (session expired meanwhile) goes to the login page.
-        error.map(|error| view! { <ApiError error/> })
+        errors.into_iter().flatten().next().map(|error| view! { <ApiError error/> })
     };
 
     let on_update = Callback::new(move |request: UpdateIssueRequest| {

@@ -1,13 +1,16 @@
-//! `/organizations/{org}/issues/`: the organization's unresolved issues, most recent first.
+//! `/organizations/{org}/issues/`: the organization's unresolved issues, most recent first, or
+//! those matching the `?query=` of the URL (Sentry's search, as the issue page's tag facets link).
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     api,
     components::{ApiError, IssueList, Loading},
 };
 
-/// Sentry search the list shows; the search bar of a later version will edit it.
+/// Sentry search the list shows without a `?query=`; the search bar of a later version will
+/// edit it.
 const QUERY: &str = "is:unresolved";
 /// Time window of the list, in Sentry's `statsPeriod` syntax.
 const STATS_PERIOD: &str = "14d";
@@ -16,17 +19,28 @@ const STATS_PERIOD: &str = "14d";
 #[component]
 pub fn IssuesPage() -> impl IntoView {
     let org = super::use_org_param();
-    // Keyed on the org: following a link to another organization refetches.
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.read().get("query").unwrap_or_else(|| QUERY.into()));
+    // Keyed on the org and the query: following a link to another one refetches.
     let issues = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::issues(&org, QUERY, STATS_PERIOD).await }
+        let (org, query) = (org.get(), query.get());
+        async move { api::issues(&org, &query, STATS_PERIOD).await }
     });
 
     view! {
         <section class="page">
             <header class="page-header">
                 <h1>"Issues"</h1>
-                <span class="page-subtitle">"Unresolved, last 14 days"</span>
+                <span class="page-subtitle">
+                    {move || {
+                        let query = query.get();
+                        if query == QUERY {
+                            "Unresolved, last 14 days".to_owned()
+                        } else {
+                            format!("{query}, last 14 days")
+                        }
+                    }}
+                </span>
             </header>
             // Transition, not Suspense: on a refetch the old list stays until the new one is in.
             <Transition fallback=|| view! { <Loading/> }>

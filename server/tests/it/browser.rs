@@ -411,6 +411,12 @@ async fn text_of(client: &Client, selector: &str) -> Result<String, fantoccini::
         .await
 }
 
+/// Presses `key` on the page, as the keyboard would (a `keydown` on the window).
+async fn press(client: &Client, key: &str) -> Result<(), fantoccini::error::CmdError> {
+    let script = format!("window.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}'}}));");
+    client.execute(&script, vec![]).await.map(drop)
+}
+
 /// Waits up to 20 s until the event shown is `event_id`.
 async fn wait_for_event(
     client: &Client,
@@ -568,9 +574,60 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
 
         let xss = client.execute("return typeof window.__xss;", vec![]).await?;
         assert_eq!(xss, json!("undefined"), "no payload ran");
+
+        // Keyboard shortcuts: `?` shows the help, `b` bookmarks.
+        press(&client, "?").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#shortcut-help:not([hidden])"))
+            .await?;
+        press(&client, "Escape").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#shortcut-help[hidden]"))
+            .await?;
+        press(&client, "b").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .bookmark.bookmarked"))
+            .await?;
+        let (_, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+        assert_eq!(issue["isBookmarked"], true);
+
+        // A tag facet opens the issue stream searched for its value.
+        client
+            .find(Locator::Css("#tag-facets [data-key=level] .facet-link"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list .issue-row"))
+            .await?;
+        let url = client.current_url().await?;
+        assert_eq!(url.path(), "/organizations/cairn/issues/");
+        assert_eq!(url.query(), Some("query=level:error"));
+        assert_eq!(count(&client, "#issue-list .issue-row", 1).await?, 1);
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
+    if result.is_err() {
+        // What the page showed when it failed, to see why.
+        if let Ok(png) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("issue-page-failure.png"), png).ok();
+        }
+        let script = "return Array.from(document.querySelectorAll('.error-state, #activity'))\
+                      .map(e => e.innerText).join(' | ');";
+        if let Ok(text) = client.execute(script, vec![]).await {
+            eprintln!("the page said: {text}");
+        }
+        let (_, notes) = server.get(&format!("/api/0/issues/{issue_id}/comments/"), &token).await;
+        eprintln!("comments: {notes}");
+    }
     let _ = client.close().await;
     if let Err(err) = result {
         panic!("browser test failed: {err}");
