@@ -243,7 +243,7 @@ fn Note(
         });
         view! { <span class="note-controls">{edit} {delete}</span> }
     });
-    let shown = text.clone();
+    let shown = text;
     view! {
         <Show
             when=move || editing.get()

@@ -177,7 +177,10 @@ pub fn Breadcrumbs(
                   chosen: RwSignal<String>| {
         let options = values
             .into_iter()
-            .map(|value| view! { <option value=value.clone()>{value.clone()}</option> })
+            .map(|value| {
+                let label = value.clone();
+                view! { <option value=value>{label}</option> }
+            })
             .collect_view();
         view! {
             <select

@@ -109,7 +109,10 @@ pub fn ResolveMenu(
         releases
             .get()
             .into_iter()
-            .map(|version| view! { <option value=version.clone()>{version.clone()}</option> })
+            .map(|version| {
+                let label = version.clone();
+                view! { <option value=version>{label}</option> }
+            })
             .collect_view()
     };
     view! {

@@ -398,7 +398,7 @@ pub fn IssueHeader(
                 view! {
                     <div>
                         <dt>{label}</dt>
-                        <dd class=class title=release.version.clone()>{release.short_version}</dd>
+                        <dd class=class title=release.version>{release.short_version}</dd>
                     </div>
                 }
             })
