@@ -10,9 +10,10 @@ use leptos::prelude::*;
 use plotters::prelude::*;
 use serde_json::Value;
 
-/// Size of the drawing, in SVG user units (it scales to the figure's width).
-const WIDTH: u32 = 640;
-const HEIGHT: u32 = 160;
+/// Size of the drawing, in SVG user units: about the sidebar's width, so that the labels keep
+/// their size when the SVG scales to the figure.
+const WIDTH: u32 = 320;
+const HEIGHT: u32 = 140;
 
 /// The periods the chart can show, as Sentry's issue page offers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +119,7 @@ pub fn chart_svg(buckets: &[(i64, i64)], period: ChartPeriod) -> Option<String> 
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(6)
+            .x_labels(4)
             .y_labels(4)
             .x_label_formatter(&|index| label(index).unwrap_or_default())
             .y_label_formatter(&|value| value.to_string())
