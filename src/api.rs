@@ -8,7 +8,7 @@
 use std::fmt;
 
 use cairn_types::api::{
-    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, UpdateIssueRequest, User,
+    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails, IssueTag, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, UpdateIssueRequest, User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -181,6 +181,77 @@ pub async fn update_issue(
 /// `POST /api/0/issues/{id}/comments/`: a comment, answered as its activity entry (`note`).
 pub async fn add_comment(id: &str, comment: &NewComment) -> Result<Activity> {
     json(post(&format!("/api/0/issues/{}/comments/", segment(id))).json(comment)).await
+}
+
+/// `PUT /api/0/issues/{id}/comments/{comment}/`: a comment's new text (its author only).
+pub async fn update_comment(id: &str, comment: &str, text: &NewComment) -> Result<Activity> {
+    let url = format!("/api/0/issues/{}/comments/{}/", segment(id), segment(comment));
+    json(Request::put(&url).header("Accept", "application/json").json(text)).await
+}
+
+/// `DELETE /api/0/issues/{id}/comments/{comment}/` (its author only).
+pub async fn delete_comment(id: &str, comment: &str) -> Result<()> {
+    let url = format!("/api/0/issues/{}/comments/{}/", segment(id), segment(comment));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/tags/`: the issue's tags with their top values.
+pub async fn issue_tags(org: &str, id: &str) -> Result<Vec<IssueTag>> {
+    json(get(&format!("{}tags/", issue_url(org, id))).build()).await
+}
+
+/// One page of a list and the cursors of its neighbours, from Sentry's `Link` header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The cursor of the page before, if it has results.
+    pub previous: Option<String>,
+    /// The cursor of the page after, if it has results.
+    pub next: Option<String>,
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/events/`: a page of the issue's events, newest
+/// first, from `cursor` (the first page when `None`).
+pub async fn issue_events(org: &str, id: &str, cursor: Option<&str>) -> Result<Paged<Event>> {
+    let url = format!("{}events/", issue_url(org, id));
+    let request = match cursor {
+        Some(cursor) => get(&url).query([("cursor", cursor)]),
+        None => get(&url),
+    };
+    let response = send(request.build()).await?;
+    let (previous, next) =
+        response.headers().get("link").map(|l| parse_link(&l)).unwrap_or_default();
+    let items = response.json().await.map_err(|err| Error::Decode(err.to_string()))?;
+    Ok(Paged { items, previous, next })
+}
+
+/// The `previous` and `next` cursors of Sentry's `Link` header, each only when its
+/// `results="true"`: `<url>; rel="previous"; results="false"; cursor="0:0:1", <url>; ...`.
+pub fn parse_link(header: &str) -> (Option<String>, Option<String>) {
+    let (mut previous, mut next) = (None, None);
+    for link in header.split(", <") {
+        let attribute = |name: &str| {
+            let start = link.find(&format!("{name}=\""))? + name.len() + 2;
+            let end = link[start..].find('"')? + start;
+            Some(link[start..end].to_owned())
+        };
+        if attribute("results").as_deref() != Some("true") {
+            continue;
+        }
+        match attribute("rel").as_deref() {
+            Some("previous") => previous = attribute("cursor"),
+            Some("next") => next = attribute("cursor"),
+            _ => {}
+        }
+    }
+    (previous, next)
+}
+
+/// `GET /api/0/organizations/{org}/releases/?project={id}`: a project's releases, newest first.
+pub async fn project_releases(org: &str, project_id: &str) -> Result<Vec<Release>> {
+    let url = format!("/api/0/organizations/{}/releases/", segment(org));
+    json(get(&url).query([("project", project_id)]).build()).await
 }
 
 fn issue_url(org: &str, id: &str) -> String {

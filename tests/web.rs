@@ -16,8 +16,15 @@ use std::{
 use cairn_dashboard::{
     api,
     components::{
-        breadcrumbs::relative_to_event, relative_time, Breadcrumb, Breadcrumbs, ErrorState,
-        EventDetails, ExceptionList, ExceptionValue, Frame, IssueList, IssueRow, StackTrace,
+        breadcrumbs::relative_to_event,
+        events_table::EventsTable,
+        issue_chart::{chart_svg, series, ChartPeriod, IssueChart},
+        relative_time,
+        shortcuts::{shortcut, Shortcut},
+        stacktrace::raw_stacktrace,
+        tag_facets::{percent, tag_term, TagFacets},
+        Breadcrumb, Breadcrumbs, ErrorState, EventDetails, ExceptionList, ExceptionValue, Frame,
+        IssueList, IssueRow, StackTrace,
     },
     pages::{
         issue::{ActivityLog, IssueHeader},
@@ -28,8 +35,8 @@ use cairn_dashboard::{
     routes::Page,
 };
 use cairn_types::api::{
-    ErrorBody, Event, Issue, IssueDetails, LoginRequest, Project, ProjectKey, SetupRequest,
-    UpdateIssueRequest, User,
+    ErrorBody, Event, Issue, IssueDetails, IssueTag, LoginRequest, Project, ProjectKey,
+    SetupRequest, UpdateIssueRequest, User,
 };
 use chrono::{Duration, TimeZone, Utc};
 use leptos::{mount::mount_to, prelude::*};
@@ -91,6 +98,20 @@ impl Mounted {
 
     fn click(&self, selector: &str) {
         self.get(selector).unchecked_into::<HtmlElement>().click();
+    }
+
+    /// Picks an option of a `<select>` and fires the bubbling `change` event, as a user does.
+    fn select(&self, selector: &str, value: &str) {
+        let select: web_sys::HtmlSelectElement = self.get(selector).unchecked_into();
+        select.set_value(value);
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let event = web_sys::Event::new_with_event_init_dict("change", &init).expect("event");
+        select.dispatch_event(&event).expect("dispatch change");
+    }
+
+    fn attr(&self, selector: &str, name: &str) -> String {
+        self.get(selector).get_attribute(name).unwrap_or_default()
     }
 }
 
@@ -584,7 +605,7 @@ fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
     let mut issue = sample_issue("7", "ValueError: bad");
     issue.status = status.into();
     issue.is_bookmarked = bookmarked;
-    IssueDetails { issue, activity: Vec::new() }
+    IssueDetails { issue, activity: Vec::new(), first_release: None, last_release: None }
 }
 
 #[wasm_bindgen_test]
@@ -646,6 +667,288 @@ async fn activity_log_shows_notes_as_text_and_sends_comments() {
     m.click("#activity button[type=submit]");
     settle().await;
     assert_eq!(sent.lock().expect("lock").as_slice(), ["Looking into it".to_owned()]);
+}
+
+// ---- issue page: triage menus, chart, tag facets, raw stack trace, events, comments ----
+
+#[wasm_bindgen_test]
+async fn resolve_and_ignore_menus_send_sentrys_status_details() {
+    let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_update =
+            Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
+        let releases = Signal::derive(|| vec!["backend@2.0.0".to_owned(), "backend@1.0.0".into()]);
+        view! {
+            <IssueHeader details=sample_details("unresolved", false) on_update busy=false releases/>
+        }
+    });
+    assert!(m.find("#issue-header .issue-assignee").is_some(), "a slot for the assignee");
+    m.click(".resolve-next-release");
+    assert_eq!(m.count(".resolve-release option"), 3, "a placeholder and the two releases");
+    m.select(".resolve-release", "backend@1.0.0");
+    settle().await;
+    m.click(".resolve-in-release");
+    m.click(".ignore-duration[data-minutes='120']");
+    m.type_into(".ignore-count-form input", "100");
+    m.select(".ignore-count-form select", "60");
+    settle().await;
+    m.click(".ignore-count-form button[type=submit]");
+    m.type_into(".ignore-users-form input", "5");
+    settle().await;
+    m.click(".ignore-users-form button[type=submit]");
+    settle().await;
+    let sent = sent.lock().expect("lock");
+    let details: Vec<_> = sent
+        .iter()
+        .map(|r| {
+            (r.status.clone().unwrap_or_default(), r.status_details.clone().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        details,
+        vec![
+            ("resolved".into(), serde_json::json!({"inNextRelease": true})),
+            ("resolved".into(), serde_json::json!({"inRelease": "backend@1.0.0"})),
+            ("ignored".into(), serde_json::json!({"ignoreDuration": 120})),
+            ("ignored".into(), serde_json::json!({"ignoreCount": 100, "ignoreWindow": 60})),
+            ("ignored".into(), serde_json::json!({"ignoreUserCount": 5})),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+fn header_shows_the_status_details_and_the_first_release() {
+    let mut details = sample_details("ignored", false);
+    details.issue.status_details = serde_json::json!({"ignoreCount": 10, "ignoreWindow": null});
+    details.first_release = Some(
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "version": "backend@1.0.0", "shortVersion": "1.0.0",
+            "versionInfo": {"package": "backend", "version": {"raw": "1.0.0"},
+                            "description": "1.0.0", "buildHash": null},
+            "ref": null, "url": null, "dateReleased": null,
+            "dateCreated": "2026-11-01T10:00:00Z", "data": {}, "newGroups": 1, "owner": null,
+            "commitCount": 0, "lastCommit": null, "deployCount": 0, "lastDeploy": null,
+            "authors": [], "projects": [], "firstEvent": null, "lastEvent": null,
+            "currentProjectMeta": {}, "userAgent": null, "status": "open"
+        }))
+        .expect("sample release"),
+    );
+    let m = Mounted::new(move || {
+        let on_update = Callback::new(|_: UpdateIssueRequest| ());
+        view! { <IssueHeader details on_update busy=false/> }
+    });
+    assert_eq!(m.text(".issue-status"), "ignored");
+    assert_eq!(m.text(".issue-status-detail"), "until 10 more events");
+    assert_eq!(m.text(".issue-first-release"), "1.0.0");
+    assert!(m.find("button.ignore").is_none() && m.find("button.unresolve").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn issue_chart_is_a_labelled_figure_that_switches_period() {
+    let now = 1_795_600_000_i64 / 3600 * 3600;
+    let hours: Vec<_> =
+        (0..24).map(|i| serde_json::json!([now - (23 - i) * 3600, i % 3])).collect();
+    let days: Vec<_> = (0..30).map(|i| serde_json::json!([now - (29 - i) * 86_400, 10])).collect();
+    let stats = serde_json::json!({"24h": hours, "30d": days});
+    let m = Mounted::new(move || view! { <IssueChart stats/> });
+    assert_eq!(m.count("figure#issue-chart figcaption"), 1);
+    assert_eq!(m.text("#issue-chart figcaption"), "Events over the last 24 hours");
+    assert_eq!(
+        m.attr("#issue-chart [role=img]", "aria-label"),
+        "Events over the last 24 hours: 24 events, at most 2 in one hour."
+    );
+    assert_eq!(m.count("#issue-chart [role=img] svg"), 1, "plotters drew an SVG");
+    // One bar per bucket with events (an empty bucket is a bar of no height).
+    assert!(m.count("#issue-chart svg rect") >= 16, "{}", m.count("#issue-chart svg rect"));
+    assert!(m.count("#issue-chart svg text") >= 4, "axis labels");
+
+    m.click(".chart-period[data-period='14d']");
+    settle().await;
+    assert_eq!(m.text("#issue-chart figcaption"), "Events over the last 14 days");
+    assert_eq!(
+        m.attr("#issue-chart [role=img]", "aria-label"),
+        "Events over the last 14 days: 140 events, at most 10 in one day."
+    );
+    assert_eq!(m.count("#issue-chart svg rect"), 14);
+}
+
+#[wasm_bindgen_test]
+fn chart_svg_escapes_nothing_it_did_not_write() {
+    let buckets = vec![(1_795_600_000, 3), (1_795_603_600, 0)];
+    let svg = chart_svg(&buckets, ChartPeriod::Day).expect("drawn");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(!svg.contains("<script"));
+    assert_eq!(
+        series(&serde_json::json!({"14d": [[1, 2], [3, -1]]}), ChartPeriod::TwoWeeks),
+        vec![(1, 2), (3, 0)]
+    );
+}
+
+#[wasm_bindgen_test]
+fn tag_facets_show_percentages_and_link_to_the_filtered_stream() {
+    let tags: Vec<IssueTag> = serde_json::from_value(serde_json::json!([
+        {"key": "browser", "name": "browser", "totalValues": 3, "topValues": [
+            {"key": "browser", "name": "Chrome 120", "value": "Chrome 120", "count": 2,
+             "firstSeen": "2026-11-25T12:00:00Z", "lastSeen": "2026-11-25T12:00:00Z"},
+            {"key": "browser", "name": "<b>Firefox</b>", "value": "<b>Firefox</b>", "count": 1,
+             "firstSeen": "2026-11-25T12:00:00Z", "lastSeen": "2026-11-25T12:00:00Z"}]},
+        {"key": "environment", "name": "environment", "totalValues": 3, "topValues": [
+            {"key": "environment", "name": "production", "value": "production", "count": 3,
+             "firstSeen": "2026-11-25T12:00:00Z", "lastSeen": "2026-11-25T12:00:00Z"}]}
+    ]))
+    .expect("sample tags");
+    let m = Mounted::new(move || view! { <TagFacets org="cairn" tags/> });
+    assert_eq!(m.count("#tag-facets .facet"), 2);
+    assert_eq!(m.text("[data-key=browser] .facet-value:first-child .facet-percent"), "67%");
+    assert_eq!(m.text("[data-key=browser] .facet-value:nth-child(2) .facet-percent"), "33%");
+    assert_eq!(
+        m.text("[data-key=browser] .facet-value:nth-child(2) .facet-name"),
+        "<b>Firefox</b>"
+    );
+    assert_eq!(m.count("#tag-facets b"), 0);
+    assert_eq!(m.attr("[data-key=environment] .facet-bar", "style"), "width: 100%");
+    assert_eq!(
+        m.attr("[data-key=environment] .facet-link", "href"),
+        "/organizations/cairn/issues/?query=environment:production"
+    );
+    assert_eq!(
+        m.attr("[data-key=browser] .facet-link", "href"),
+        "/organizations/cairn/issues/?query=browser:%22Chrome%20120%22"
+    );
+    assert_eq!((percent(1, 3), percent(0, 0), percent(5, 5)), (33, 0, 100));
+    assert_eq!(tag_term("url", "a \"b\""), "url:\"a \\\"b\\\"\"");
+}
+
+#[wasm_bindgen_test]
+async fn raw_stack_trace_is_plain_text_most_recent_first() {
+    let values: Vec<ExceptionValue> = serde_json::from_value(serde_json::json!([
+        {"type": "IoError", "value": "disk full", "stacktrace": {"frames": [
+            {"function": "write", "filename": "io.rs", "lineno": 3}]}},
+        {"type": "SaveError", "value": "<script>x</script>", "stacktrace": {"frames": [
+            {"function": "main", "filename": "src/main.rs", "lineno": 5, "in_app": true},
+            {"function": "save", "filename": "src/store.rs", "lineno": 12, "colno": 7, "in_app": true}]}}
+    ]))
+    .expect("sample exceptions");
+    let expected = "SaveError: <script>x</script>\n    at save (src/store.rs:12:7)\n    at main (src/main.rs:5)\n\nCaused by: IoError: disk full\n    at write (io.rs:3)\n";
+    assert_eq!(raw_stacktrace(&values), expected);
+    let m = Mounted::new(move || view! { <ExceptionList values/> });
+    assert!(m.find(".raw-stacktrace").is_none());
+    m.click(".raw-toggle");
+    settle().await;
+    assert_eq!(m.text(".raw-stacktrace"), expected);
+    assert_eq!(m.count("script"), 0);
+    assert!(m.get("#exceptions").has_attribute("hidden"));
+    assert!(m.find(".copy-raw").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn breadcrumbs_filter_by_type_and_level_and_expand_their_data() {
+    let crumbs = crumbs();
+    let m = Mounted::new(move || view! { <Breadcrumbs crumbs/> });
+    m.select(".breadcrumb-level", "warning");
+    settle().await;
+    assert_eq!(m.count(".crumb"), 1);
+    assert_eq!(m.text(".crumb .crumb-message"), "SELECT * FROM orders");
+    m.select(".breadcrumb-level", "");
+    m.select(".breadcrumb-type", "http");
+    settle().await;
+    assert_eq!(m.count(".crumb"), 1);
+    assert!(m.find(".crumb pre.crumb-data").is_none(), "data starts collapsed");
+    assert!(m.text(".crumb-data-summary").contains("api.example.com"));
+    m.click(".crumb-data-toggle");
+    settle().await;
+    assert!(m.text(".crumb pre.crumb-data").contains("\"method\": \"GET\""));
+    assert_eq!(m.count(".crumb-icon"), 1);
+}
+
+#[wasm_bindgen_test]
+fn events_table_lists_id_time_message_release_environment_user() {
+    let event: Event = serde_json::from_value(serde_json::json!({
+        "id": "0123456789abcdef0123456789abcdef", "eventID": "0123456789abcdef0123456789abcdef",
+        "groupID": "7", "projectID": "1", "title": "ValueError: bad",
+        "message": "<img src=x onerror=alert(1)>", "type": "error", "platform": "python",
+        "dateCreated": "2026-11-25T12:00:00Z", "dateReceived": "2026-11-25T12:00:01Z",
+        "entries": [], "tags": [{"key": "environment", "value": "production"}],
+        "contexts": {}, "user": {"id": "42", "email": "alice@example.com"}, "sdk": null,
+        "context": {}, "release": {"version": "backend@1.0.0"}, "errors": [], "fingerprints": [],
+        "previousEventID": null, "nextEventID": null
+    }))
+    .expect("sample event");
+    let m = Mounted::new(move || view! { <EventsTable org="cairn" issue="7" events=vec![event]/> });
+    assert_eq!(m.count("#event-list tbody tr"), 1);
+    assert_eq!(m.text(".event-row-id"), "01234567");
+    assert_eq!(
+        m.attr(".event-row-id a", "href"),
+        "/organizations/cairn/issues/7/?event=0123456789abcdef0123456789abcdef"
+    );
+    assert_eq!(m.text(".event-row-message"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0);
+    assert_eq!(m.text(".event-row-release"), "backend@1.0.0");
+    assert_eq!(m.text(".event-row-environment"), "production");
+    assert_eq!(m.text(".event-row-user"), "alice@example.com");
+}
+
+#[wasm_bindgen_test]
+fn link_headers_give_the_cursors_with_results() {
+    let header = "<http://c/api/0/issues/7/events/?cursor=0:0:1>; rel=\"previous\"; \
+                  results=\"false\"; cursor=\"0:0:1\", <http://c/api/0/issues/7/events/?cursor=0:100:0>; \
+                  rel=\"next\"; results=\"true\"; cursor=\"0:100:0\"";
+    assert_eq!(api::parse_link(header), (None, Some("0:100:0".to_owned())));
+    assert_eq!(api::parse_link(""), (None, None));
+}
+
+#[wasm_bindgen_test]
+async fn own_comments_can_be_edited_and_deleted_others_cannot() {
+    let activity = serde_json::from_value::<Vec<cairn_types::api::Activity>>(serde_json::json!([
+        {"id": "3", "type": "note", "data": {"text": "mine"}, "dateCreated": "2026-11-25T12:00:00Z",
+         "user": {"id": "1", "name": "Alice", "username": "a@example.com",
+                  "email": "a@example.com", "isSuperuser": false}},
+        {"id": "2", "type": "note", "data": {"text": "theirs"}, "dateCreated": "2026-11-25T11:30:00Z",
+         "user": {"id": "2", "name": "Bob", "username": "b@example.com",
+                  "email": "b@example.com", "isSuperuser": false}},
+        {"id": "1", "type": "set_ignored", "data": {"ignoreCount": 100, "ignoreWindow": 60},
+         "dateCreated": "2026-11-25T11:00:00Z", "user": null}
+    ]))
+    .expect("sample activity");
+    let edits: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let deletes: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (e, d) = (Arc::clone(&edits), Arc::clone(&deletes));
+    let m = Mounted::new(move || {
+        let on_comment = Callback::new(|_: String| ());
+        let on_edit = Callback::new(move |c: (String, String)| e.lock().expect("lock").push(c));
+        let on_delete = Callback::new(move |id: String| d.lock().expect("lock").push(id));
+        view! { <ActivityLog activity on_comment commenting=false current_user="1" on_edit on_delete/> }
+    });
+    assert_eq!(m.count(".note-edit"), 1, "only the user's own comment");
+    assert!(m
+        .text("[data-activity-id='1']")
+        .contains("ignored this issue until it occurs 100 more times within 1 hour"));
+    m.click("[data-activity-id='3'] .note-edit");
+    settle().await;
+    m.type_into("[data-activity-id='3'] .note-edit-form textarea", "mine, edited");
+    settle().await;
+    m.click("[data-activity-id='3'] .note-save");
+    m.click("[data-activity-id='3'] .note-delete");
+    settle().await;
+    assert_eq!(
+        edits.lock().expect("lock").as_slice(),
+        [("3".to_owned(), "mine, edited".to_owned())]
+    );
+    assert_eq!(deletes.lock().expect("lock").as_slice(), ["3".to_owned()]);
+}
+
+#[wasm_bindgen_test]
+fn shortcut_keys_are_sentrys() {
+    assert_eq!(shortcut("r"), Some(Shortcut::Resolve));
+    assert_eq!(shortcut("i"), Some(Shortcut::Ignore));
+    assert_eq!(shortcut("b"), Some(Shortcut::Bookmark));
+    assert_eq!(
+        (shortcut("j"), shortcut("k")),
+        (Some(Shortcut::OlderEvent), Some(Shortcut::NewerEvent))
+    );
+    assert_eq!(shortcut("?"), Some(Shortcut::Help));
+    assert_eq!(shortcut("x"), None);
 }
 
 // ---- releases: version names, rates, the health table and the charts ----

@@ -1,5 +1,6 @@
 //! Breadcrumbs as a timeline: an icon and label per type, a colour per level, the time relative
-//! to the event, a filter by category (or type) and a text search. Rendered as text only.
+//! to the event, data that expands, filters by category (or type), by type and by level, and a
+//! text search. Rendered as text only.
 
 use chrono::{DateTime, TimeZone, Utc};
 use leptos::prelude::*;
@@ -43,6 +44,16 @@ impl Breadcrumb {
     /// What the filter groups by: the category, else the type, else `default`.
     pub fn filter_key(&self) -> String {
         self.category.clone().or_else(|| self.kind.clone()).unwrap_or_else(|| "default".into())
+    }
+
+    /// The type, `default` when the SDK sent none.
+    pub fn kind_or_default(&self) -> String {
+        self.kind.clone().unwrap_or_else(|| "default".into())
+    }
+
+    /// The level, `info` when the SDK sent none (Relay's default).
+    pub fn level_or_default(&self) -> String {
+        self.level.clone().unwrap_or_else(|| "info".into())
     }
 
     /// Whether the (lower-cased) search text appears in the message, category, type or data.
@@ -119,6 +130,8 @@ pub fn Breadcrumbs(
         return view! { <p id="breadcrumbs" class="empty-note">"No breadcrumbs."</p> }.into_any();
     }
     let filter = RwSignal::new(None::<String>);
+    let kind = RwSignal::new(String::new());
+    let level = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
 
     let mut keys: Vec<(String, usize)> = Vec::new();
@@ -130,6 +143,14 @@ pub fn Breadcrumbs(
         }
     }
     keys.sort();
+    let distinct = |values: Vec<String>| {
+        let mut values = values;
+        values.sort();
+        values.dedup();
+        values
+    };
+    let kinds = distinct(crumbs.iter().map(Breadcrumb::kind_or_default).collect());
+    let levels = distinct(crumbs.iter().map(Breadcrumb::level_or_default).collect());
     let total = crumbs.len();
     let chips = keys
         .into_iter()
@@ -149,30 +170,53 @@ pub fn Breadcrumbs(
             }
         })
         .collect_view();
+    let select = |class: &'static str,
+                  label: &'static str,
+                  all: &'static str,
+                  values: Vec<String>,
+                  chosen: RwSignal<String>| {
+        let options = values
+            .into_iter()
+            .map(|value| {
+                let label = value.clone();
+                view! { <option value=value>{label}</option> }
+            })
+            .collect_view();
+        view! {
+            <select
+                class=class
+                aria-label=label
+                prop:value=move || chosen.get()
+                on:change=move |ev| chosen.set(event_target_value(&ev))
+            >
+                <option value="">{all}</option>
+                {options}
+            </select>
+        }
+    };
 
     let crumbs = StoredValue::new(crumbs);
-    let rows = move || {
+    // Newest first, through every filter and the search.
+    let shown = move || {
         let needle = search.get().trim().to_lowercase();
-        let only = filter.get();
+        let (only, kind, level) = (filter.get(), kind.get(), level.get());
         crumbs.with_value(|crumbs| {
             crumbs
                 .iter()
                 .rev()
                 .filter(|c| only.as_ref().is_none_or(|key| c.filter_key() == *key))
+                .filter(|c| kind.is_empty() || c.kind_or_default() == kind)
+                .filter(|c| level.is_empty() || c.level_or_default() == level)
                 .filter(|c| c.matches(&needle))
-                .map(|crumb| view! { <CrumbRow crumb=crumb.clone() event_time/> })
-                .collect_view()
+                .cloned()
+                .collect::<Vec<_>>()
         })
     };
+    let rows = move || {
+        shown().into_iter().map(|crumb| view! { <CrumbRow crumb event_time/> }).collect_view()
+    };
     let empty = move || {
-        let needle = search.get().trim().to_lowercase();
-        let only = filter.get();
-        let none = crumbs.with_value(|crumbs| {
-            !crumbs
-                .iter()
-                .any(|c| only.as_ref().is_none_or(|k| c.filter_key() == *k) && c.matches(&needle))
-        });
-        none.then(|| view! { <p class="empty-note">"No breadcrumbs match."</p> })
+        shown().is_empty().then(|| view! { <p class="empty-note">"No breadcrumbs match."</p> })
     };
 
     view! {
@@ -190,10 +234,13 @@ pub fn Breadcrumbs(
                     </button>
                     {chips}
                 </div>
+                {select("breadcrumb-type", "Filter by type", "All types", kinds, kind)}
+                {select("breadcrumb-level", "Filter by level", "All levels", levels, level)}
                 <input
                     type="search"
                     class="breadcrumb-search"
                     placeholder="Search breadcrumbs"
+                    aria-label="Search breadcrumbs"
                     prop:value=move || search.get()
                     on:input=move |ev| search.set(event_target_value(&ev))
                 />
@@ -217,11 +264,41 @@ fn CrumbRow(crumb: Breadcrumb, event_time: Option<DateTime<Utc>>) -> impl IntoVi
         _ => String::new(),
     };
     let title = time.map(absolute_time).unwrap_or_default();
+    // Data shows as one shortened line; a click expands it to the whole, pretty-printed.
     let data = crumb
         .data
         .as_ref()
         .filter(|d| d.as_object().is_none_or(|o| !o.is_empty()) && !d.is_null())
-        .map(|d| view! { <pre class="crumb-data">{value_text(d)}</pre> });
+        .map(|d| {
+            let expanded = RwSignal::new(false);
+            let short = value_text(d);
+            let short = if short.chars().count() > 80 {
+                format!("{}…", short.chars().take(80).collect::<String>())
+            } else {
+                short
+            };
+            let full = match d {
+                Value::String(text) => text.clone(),
+                other => serde_json::to_string_pretty(other).unwrap_or_default(),
+            };
+            view! {
+                <button
+                    type="button"
+                    class="crumb-data-toggle"
+                    aria-expanded=move || expanded.get().to_string()
+                    on:click=move |_| expanded.update(|e| *e = !*e)
+                >
+                    {move || if expanded.get() { "▾ data" } else { "▸ data" }}
+                </button>
+                {move || {
+                    if expanded.get() {
+                        view! { <pre class="crumb-data">{full.clone()}</pre> }.into_any()
+                    } else {
+                        view! { <code class="crumb-data-summary">{short.clone()}</code> }.into_any()
+                    }
+                }}
+            }
+        });
     let class = format!("crumb {}", level_class(&level));
     view! {
         <li class=class>

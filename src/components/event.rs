@@ -129,7 +129,9 @@ pub fn EventDetails(
     let extra = (!extra.is_empty()).then(|| {
         view! {
             <Section title="Additional data">
-                <KeyValues pairs=extra/>
+                <div id="extra">
+                    <KeyValues pairs=extra/>
+                </div>
             </Section>
         }
     });

@@ -2,17 +2,23 @@
 //! nothing, so `tests/web.rs` can mount them without a server.
 
 pub mod assignee_picker;
+pub mod activity;
 pub mod breadcrumbs;
 pub mod charts;
 pub mod contexts;
 pub mod event;
+pub mod events_table;
 pub mod header;
+pub mod issue_actions;
+pub mod issue_chart;
 pub mod issue_list;
 pub mod release_health;
 pub mod search_bar;
 pub mod sparkline;
+pub mod shortcuts;
 pub mod stacktrace;
 pub mod status;
+pub mod tag_facets;
 pub mod time_ago;
 
 pub use assignee_picker::AssigneePicker;

@@ -119,13 +119,77 @@ pub fn value_text(value: &Value) -> String {
     }
 }
 
+/// The exceptions as plain text, like Sentry's "raw" stack trace: the most recent exception
+/// first, each as `Type: value` and its frames newest first (`    at function (file:line:col)`),
+/// the exceptions that caused it after `Caused by: `.
+pub fn raw_stacktrace(values: &[ExceptionValue]) -> String {
+    let mut out = String::new();
+    for (index, exception) in values.iter().rev().enumerate() {
+        if index > 0 {
+            out.push_str("\nCaused by: ");
+        }
+        let kind = exception.kind.as_deref().unwrap_or("Error");
+        match exception.value.as_deref().filter(|v| !v.is_empty()) {
+            Some(value) => out.push_str(&format!("{kind}: {value}\n")),
+            None => out.push_str(&format!("{kind}\n")),
+        }
+        let frames = exception.stacktrace.as_ref().map(|s| s.frames.as_slice()).unwrap_or_default();
+        for frame in frames.iter().rev() {
+            let function = frame.function.as_deref().unwrap_or("?");
+            out.push_str(&format!("    at {function} ({})\n", frame.location()));
+        }
+    }
+    out
+}
+
+/// Copies `text` to the clipboard (`navigator.clipboard`); whether it worked.
+async fn copy_to_clipboard(text: String) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(&text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
 /// The exceptions of an event (`#exceptions`), the most recent (the last of a chain) first, each
-/// with its own stack trace.
+/// with its own stack trace; a "Raw" toggle shows them all as plain text, with a copy button.
 #[component]
 pub fn ExceptionList(
     /// `exception.values`, in the event's order (the cause first).
     values: Vec<ExceptionValue>,
 ) -> impl IntoView {
+    let raw = StoredValue::new(raw_stacktrace(&values));
+    let show_raw = RwSignal::new(false);
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        let text = raw.get_value();
+        leptos::task::spawn_local(async move {
+            copied.set(Some(copy_to_clipboard(text).await));
+        });
+    };
+    let toolbar = view! {
+        <div class="exceptions-toolbar">
+            <button
+                type="button"
+                class="chip raw-toggle"
+                class:selected=move || show_raw.get()
+                aria-pressed=move || show_raw.get().to_string()
+                on:click=move |_| show_raw.update(|r| *r = !*r)
+            >
+                "Raw"
+            </button>
+            <button type="button" class="chip copy-raw" on:click=copy>
+                {move || match copied.get() {
+                    Some(true) => "Copied",
+                    Some(false) => "Copy failed",
+                    None => "Copy",
+                }}
+            </button>
+        </div>
+    };
+    let raw_view = move || {
+        show_raw.get().then(|| view! { <pre class="raw-stacktrace">{raw.get_value()}</pre> })
+    };
     let chained = values.len() > 1;
     let items = values
         .into_iter()
@@ -151,7 +215,14 @@ pub fn ExceptionList(
             }
         })
         .collect_view();
-    view! { <ol id="exceptions" class="exceptions">{items}</ol> }.into_any()
+    view! {
+        {toolbar}
+        {raw_view}
+        <ol id="exceptions" class="exceptions" hidden=move || show_raw.get()>
+            {items}
+        </ol>
+    }
+    .into_any()
 }
 
 /// A stack trace (`.stacktrace`): newest frame first, an "in-app only" toggle (on by default

@@ -1,30 +1,49 @@
 //! `/organizations/{org}/issues/{id}/` (Sentry's URL): one issue. A header with its status,
-//! counts and triage buttons, navigation between its events (the event shown is the `?event=`
-//! query: `latest` by default, `oldest` or an id, so a link reproduces the view), the event's
-//! data, and the activity log with a comment box.
+//! counts and triage buttons; a Details tab with navigation between its events (the event shown
+//! is the `?event=` query: `latest` by default, `oldest` or an id, so a link reproduces the
+//! view), the event's data and the activity log with comments; an Events tab listing its events;
+//! a sidebar with the events-over-time chart and the tag facets; keyboard shortcuts (`?`).
 
-use cairn_types::api::{Activity, Event, IssueDetails, NewComment, UpdateIssueRequest};
+use cairn_types::api::{Event, IssueDetails, NewComment, UpdateIssueRequest};
 use leptos::prelude::*;
 use leptos_router::{
     components::A,
-    hooks::{use_params_map, use_query_map},
+    hooks::{use_navigate, use_params_map, use_query_map},
 };
+use serde_json::json;
 
 use crate::{
     api,
     components::{
-        event::EventDetails, issue_list::level_class, ApiError, AssigneePicker, Loading, TimeAgo,
+        event::EventDetails,
+        events_table::IssueEvents,
+        issue_actions::{
+            ignore_request, resolve_request, Ignore, IgnoreMenu, Resolution, ResolveMenu,
+        },
+        issue_chart::IssueChart,
+        issue_list::level_class,
+        shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
+        tag_facets::TagFacets,
+        ApiError, AssigneePicker, Loading, TimeAgo,
     },
     routes::{Page, EVENT_QUERY, ISSUE_PARAM},
+    state::use_session,
 };
 
-/// A status change or bookmark toggle, as sent with `PUT`.
+pub use crate::components::activity::{activity_label, ActivityLog};
+
+/// A status change without details (resolve now, unresolve, ignore forever), as sent with `PUT`.
 pub fn status_request(status: &str) -> UpdateIssueRequest {
-    UpdateIssueRequest {
-        status: Some(status.to_owned()),
-        status_details: Some(serde_json::json!({})),
-        ..UpdateIssueRequest::default()
-    }
+    crate::components::issue_actions::status_request(status, json!({}))
+}
+
+/// The tabs of the issue page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    /// The event shown, its data and the activity.
+    Details,
+    /// The list of the issue's events.
+    Events,
 }
 
 /// The issue route.
@@ -33,10 +52,13 @@ pub fn IssuePage() -> impl IntoView {
     let org = super::use_org_param();
     let params = use_params_map();
     let query = use_query_map();
+    let navigate = use_navigate();
     let id = Memo::new(move |_| params.read().get(ISSUE_PARAM).unwrap_or_default());
     let event_id = Memo::new(move |_| {
         query.read().get(EVENT_QUERY).filter(|e| !e.is_empty()).unwrap_or_else(|| "latest".into())
     });
+    let tab = RwSignal::new(Tab::Details);
+    let help = RwSignal::new(false);
 
     // Bumped after an update or a comment, so the issue (and its activity) is fetched again.
     let version = RwSignal::new(0u32);
@@ -49,6 +71,30 @@ pub fn IssuePage() -> impl IntoView {
         let (org, id, event) = (org.get(), id.get(), event_id.get());
         async move { api::issue_event(&org, &id, &event).await }
     });
+    let tags = LocalResource::new(move || {
+        version.track();
+        let (org, id) = (org.get(), id.get());
+        async move { api::issue_tags(&org, &id).await }
+    });
+    // The project's releases, for "Resolve in release"; fetched once the project is known.
+    let project_id = Memo::new(move |_| {
+        details.get().and_then(Result::ok).map(|d| d.issue.project.id).unwrap_or_default()
+    });
+    let releases = LocalResource::new(move || {
+        let (org, project) = (org.get(), project_id.get());
+        async move {
+            if project.is_empty() {
+                return Vec::new();
+            }
+            let releases = api::project_releases(&org, &project).await.unwrap_or_default();
+            releases.into_iter().map(|r| r.version).collect::<Vec<_>>()
+        }
+    });
+    let release_versions = Signal::derive(move || releases.get().unwrap_or_default());
+    let session = use_session();
+    let current_user = Signal::derive(move || {
+        session.and_then(|s| s.user.get()).map(|user| user.id).unwrap_or_default()
+    });
 
     let update = Action::new_local(move |request: &UpdateIssueRequest| {
         let request = request.clone();
@@ -60,20 +106,41 @@ pub fn IssuePage() -> impl IntoView {
         let id = id.get_untracked();
         async move { api::add_comment(&id, &comment).await }
     });
-    Effect::new(move |_| {
-        if update.value().with(|v| matches!(v, Some(Ok(_))))
-            || comment.value().with(|v| matches!(v, Some(Ok(_))))
-        {
-            version.update(|v| *v += 1);
-        }
+    let edit_comment = Action::new_local(move |(note, text): &(String, String)| {
+        let (note, text) = (note.clone(), NewComment { text: text.clone() });
+        let id = id.get_untracked();
+        async move { api::update_comment(&id, &note, &text).await }
     });
+    let delete_comment = Action::new_local(move |note: &String| {
+        let note = note.clone();
+        let id = id.get_untracked();
+        async move { api::delete_comment(&id, &note).await }
+    });
+    // One effect per action: each must track its own result (in a single `a || b` the second
+    // is not read, so not tracked, once the first is true).
+    let refetch_after = move |succeeded: Signal<bool>| {
+        Effect::new(move |_| {
+            if succeeded.get() {
+                version.update(|v| *v += 1);
+            }
+        });
+    };
+    refetch_after(Signal::derive(move || update.value().with(|v| matches!(v, Some(Ok(_))))));
+    refetch_after(Signal::derive(move || comment.value().with(|v| matches!(v, Some(Ok(_))))));
+    refetch_after(Signal::derive(move || edit_comment.value().with(|v| matches!(v, Some(Ok(_))))));
+    refetch_after(Signal::derive(move || {
+        delete_comment.value().with(|v| matches!(v, Some(Ok(_))))
+    }));
     let action_error = move || {
-        let failed =
-            update.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())).or_else(
-                || comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
-            );
+        // Every result is read, so a later failure of any action shows.
+        let errors = [
+            update.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+            comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+            edit_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+            delete_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+        ];
         // ApiError: a 401 (session expired meanwhile) goes to the login page.
-        failed.map(|error| view! { <ApiError error/> })
+        errors.into_iter().flatten().next().map(|error| view! { <ApiError error/> })
     };
 
     let on_update = Callback::new(move |request: UpdateIssueRequest| {
@@ -82,8 +149,79 @@ pub fn IssuePage() -> impl IntoView {
     let on_comment = Callback::new(move |text: String| {
         comment.dispatch(text);
     });
+    let on_edit = Callback::new(move |change: (String, String)| {
+        edit_comment.dispatch(change);
+    });
+    let on_delete = Callback::new(move |note: String| {
+        delete_comment.dispatch(note);
+    });
     let busy = Signal::derive(move || update.pending().get());
-    let commenting = Signal::derive(move || comment.pending().get());
+    let commenting = Signal::derive(move || {
+        comment.pending().get() || edit_comment.pending().get() || delete_comment.pending().get()
+    });
+
+    use_shortcuts(move |shortcut| {
+        let issue = details.get_untracked().and_then(Result::ok).map(|d| d.issue);
+        let shown = event.get_untracked().and_then(Result::ok);
+        let go = |target: Option<String>| {
+            if let Some(target) = target {
+                let page = Page::IssueEvent {
+                    org: org.get_untracked(),
+                    id: id.get_untracked(),
+                    event: target,
+                };
+                navigate(&page.path(), Default::default());
+            }
+        };
+        match shortcut {
+            Shortcut::Help => help.update(|open| *open = !*open),
+            Shortcut::Close => help.set(false),
+            Shortcut::OlderEvent => go(shown.and_then(|e| e.previous_event_id)),
+            Shortcut::NewerEvent => go(shown.and_then(|e| e.next_event_id)),
+            _ if busy.get_untracked() => {}
+            Shortcut::Resolve => {
+                if let Some(issue) = issue {
+                    on_update.run(if issue.status == "resolved" {
+                        status_request("unresolved")
+                    } else {
+                        resolve_request(&Resolution::Now)
+                    });
+                }
+            }
+            Shortcut::Ignore => {
+                if let Some(issue) = issue {
+                    on_update.run(if issue.status == "ignored" {
+                        status_request("unresolved")
+                    } else {
+                        ignore_request(Ignore::Forever)
+                    });
+                }
+            }
+            Shortcut::Bookmark => {
+                if let Some(issue) = issue {
+                    on_update.run(UpdateIssueRequest {
+                        is_bookmarked: Some(!issue.is_bookmarked),
+                        ..UpdateIssueRequest::default()
+                    });
+                }
+            }
+        }
+    });
+
+    let tab_button = move |which: Tab, label: &'static str, class: &'static str| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                class=format!("tab {class}")
+                class:selected=move || tab.get() == which
+                aria-selected=move || (tab.get() == which).to_string()
+                on:click=move |_| tab.set(which)
+            >
+                {label}
+            </button>
+        }
+    };
 
     view! {
         <section class="page issue-page">
@@ -91,42 +229,101 @@ pub fn IssuePage() -> impl IntoView {
             // wasm is smaller without an async state machine per section.
             {move || match details.get() {
                 None => view! { <Loading/> }.into_any(),
-                Some(Ok(details)) => view! { <IssueHeader details on_update busy/> }.into_any(),
+                Some(Ok(details)) => {
+                    view! { <IssueHeader details on_update busy releases=release_versions/> }
+                        .into_any()
+                }
                 Some(Err(error)) => view! { <ApiError error/> }.into_any(),
             }}
             {action_error}
-            {move || match event.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Ok(event)) => {
-                    let (org, id) = (org.get_untracked(), id.get_untracked());
-                    view! {
-                        <EventNav org id event=event.clone()/>
-                        <EventDetails event/>
-                    }
-                        .into_any()
-                }
-                Some(Err(error)) if error_status(&error) == Some(404) => {
-                    view! {
-                        <div class="empty-state">
-                            <p class="empty-title">"No event to show."</p>
-                            <p>"The issue has no stored event with this id."</p>
-                        </div>
-                    }
-                        .into_any()
-                }
-                Some(Err(error)) => view! { <ApiError error/> }.into_any(),
-            }}
-            {move || {
-                details
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|details| {
-                        view! { <ActivityLog activity=details.activity on_comment commenting/> }
-                    })
-            }}
+            <div class="issue-tabs" role="tablist">
+                {tab_button(Tab::Details, "Details", "tab-details")}
+                {tab_button(Tab::Events, "Events", "tab-events")}
+                <span class="spacer"></span>
+                <button
+                    type="button"
+                    class="link-button shortcut-hint"
+                    on:click=move |_| help.set(true)
+                >
+                    "Keyboard shortcuts (?)"
+                </button>
+            </div>
+            <div class="issue-body">
+                <div class="issue-main">
+                    {move || match tab.get() {
+                        Tab::Events => view! { <IssueEvents org issue=id/> }.into_any(),
+                        Tab::Details => {
+                            view! {
+                                <EventSection org id event/>
+                                {move || {
+                                    details
+                                        .get()
+                                        .and_then(Result::ok)
+                                        .map(|details| {
+                                            view! {
+                                                <ActivityLog
+                                                    activity=details.activity
+                                                    on_comment
+                                                    commenting
+                                                    current_user=current_user.get()
+                                                    on_edit
+                                                    on_delete
+                                                />
+                                            }
+                                        })
+                                }}
+                            }
+                                .into_any()
+                        }
+                    }}
+                </div>
+                <aside class="issue-sidebar">
+                    {move || {
+                        details
+                            .get()
+                            .and_then(Result::ok)
+                            .and_then(|d| d.issue.stats)
+                            .map(|stats| view! { <IssueChart stats/> })
+                    }}
+                    {move || match tags.get() {
+                        None => None,
+                        Some(Ok(tags)) => Some(view! { <TagFacets org=org.get() tags/> }.into_any()),
+                        Some(Err(error)) => Some(view! { <ApiError error/> }.into_any()),
+                    }}
+                </aside>
+            </div>
+            <ShortcutHelp open=help/>
         </section>
     }
     .into_any()
+}
+
+/// The event shown (navigation and data), or why there is none.
+#[component]
+fn EventSection(
+    org: Memo<String>,
+    id: Memo<String>,
+    event: LocalResource<Result<Event, api::Error>>,
+) -> impl IntoView {
+    move || match event.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Ok(event)) => {
+            let (org, id) = (org.get_untracked(), id.get_untracked());
+            view! {
+                <EventNav org id event=event.clone()/>
+                <EventDetails event/>
+            }
+            .into_any()
+        }
+        Some(Err(error)) if error_status(&error) == Some(404) => view! {
+            <div class="empty-state">
+                <p class="empty-title">"No event to show."</p>
+                <p>"The issue has no stored event with this id."</p>
+            </div>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+    }
 }
 
 fn error_status(error: &api::Error) -> Option<u16> {
@@ -137,7 +334,8 @@ fn error_status(error: &api::Error) -> Option<u16> {
 }
 
 /// The issue's header (`#issue-header`): level, title, culprit, short id, status, counts, first
-/// and last seen, and the triage buttons, which call `on_update` with the `PUT` body.
+/// and last seen, first release, the triage buttons (which call `on_update` with the `PUT`
+/// body), and a slot for the assignee picker (`.issue-assignee`).
 #[component]
 pub fn IssueHeader(
     /// The issue.
@@ -147,16 +345,23 @@ pub fn IssueHeader(
     /// Whether an update is on its way (the buttons are disabled meanwhile).
     #[prop(into)]
     busy: Signal<bool>,
+    /// The project's release versions, newest first, for "Resolve in release".
+    #[prop(optional, into)]
+    releases: Signal<Vec<String>>,
 ) -> impl IntoView {
     let issue = details.issue;
     let level = issue.level.clone();
     let status = issue.status.clone();
     let bookmarked = issue.is_bookmarked;
-    let button = move |label: &'static str, class: &'static str, request: UpdateIssueRequest| {
+    let plain_button = move |label: &'static str,
+                             class: &'static str,
+                             title: &'static str,
+                             request: UpdateIssueRequest| {
         view! {
             <button
                 type="button"
                 class=format!("button button-secondary {class}")
+                title=title
                 disabled=move || busy.get()
                 on:click=move |_| on_update.run(request.clone())
             >
@@ -164,17 +369,40 @@ pub fn IssueHeader(
             </button>
         }
     };
-    let resolve =
-        (status != "resolved").then(|| button("Resolve", "resolve", status_request("resolved")));
-    let unresolve = (status != "unresolved")
-        .then(|| button("Unresolve", "unresolve", status_request("unresolved")));
-    let ignore =
-        (status != "ignored").then(|| button("Ignore", "ignore", status_request("ignored")));
-    let bookmark = button(
-        if bookmarked { "Remove bookmark" } else { "Bookmark" },
-        if bookmarked { "bookmark bookmarked" } else { "bookmark" },
-        UpdateIssueRequest { is_bookmarked: Some(!bookmarked), ..UpdateIssueRequest::default() },
-    );
+    let resolve = (status != "resolved").then(|| view! { <ResolveMenu on_update busy releases/> });
+    let unresolve = (status != "unresolved").then(|| {
+        plain_button("Unresolve", "unresolve", "Unresolve (r or i)", status_request("unresolved"))
+    });
+    let ignore = (status != "ignored").then(|| view! { <IgnoreMenu on_update busy/> });
+    let bookmark = view! {
+        <button
+            type="button"
+            class=if bookmarked { "button button-secondary bookmark bookmarked" } else { "button button-secondary bookmark" }
+            title="Bookmark (b)"
+            aria-pressed=bookmarked.to_string()
+            disabled=move || busy.get()
+            on:click=move |_| {
+                on_update.run(UpdateIssueRequest {
+                    is_bookmarked: Some(!bookmarked),
+                    ..UpdateIssueRequest::default()
+                })
+            }
+        >
+            {if bookmarked { "Remove bookmark" } else { "Bookmark" }}
+        </button>
+    };
+    let status_detail = status_detail(&status, &issue.status_details, issue.substatus.as_deref());
+    let release =
+        |label: &'static str, class: &'static str, release: Option<cairn_types::api::Release>| {
+            release.map(|release| {
+                view! {
+                    <div>
+                        <dt>{label}</dt>
+                        <dd class=class title=release.version>{release.short_version}</dd>
+                    </div>
+                }
+            })
+        };
     view! {
         <header id="issue-header" class="issue-header">
             <div class="issue-heading">
@@ -187,7 +415,9 @@ pub fn IssueHeader(
                         <span class=format!("issue-status status-{}", status_class(&status))>
                             {status.clone()}
                         </span>
+                        {status_detail.map(|d| view! { <span class="issue-status-detail">{d}</span> })}
                         <span class="issue-level-name">{level}</span>
+                        {issue.is_unhandled.then(|| view! { <span class="badge badge-unhandled">"unhandled"</span> })}
                     </p>
                 </div>
             </div>
@@ -212,23 +442,67 @@ pub fn IssueHeader(
                         <TimeAgo time=issue.last_seen/>
                     </dd>
                 </div>
+                {release("First release", "issue-first-release", details.first_release)}
+                {release("Last release", "issue-last-release", details.last_release)}
             </dl>
             <div class="issue-actions">
-                {resolve} {unresolve} {ignore} {bookmark}
-                <AssigneePicker
-                    current=issue.assigned_to.unwrap_or_default()
-                    on_assign=Callback::new(move |value: Option<String>| {
-                        on_update.run(UpdateIssueRequest {
-                            assigned_to: Some(value),
-                            ..UpdateIssueRequest::default()
+                {resolve}
+                {unresolve}
+                {ignore}
+                {bookmark}
+                <div class="issue-assignee">
+                    <AssigneePicker
+                        current=issue.assigned_to.unwrap_or_default()
+                        on_assign=Callback::new(move |value: Option<String>| {
+                            on_update.run(UpdateIssueRequest {
+                                assigned_to: Some(value),
+                                ..UpdateIssueRequest::default()
+                            })
                         })
-                    })
-                    disabled=busy
-                />
+                        disabled=busy
+                    />
+                </div>
             </div>
         </header>
     }
     .into_any()
+}
+
+/// What the status details add to the status: the release it was resolved in, until when or
+/// what it is ignored, or Sentry's substatus of an unresolved issue (`regressed`, `new`, ...).
+pub fn status_detail(
+    status: &str,
+    details: &serde_json::Value,
+    substatus: Option<&str>,
+) -> Option<String> {
+    let text = |key: &str| details.get(key).and_then(serde_json::Value::as_str);
+    let number = |key: &str| details.get(key).and_then(serde_json::Value::as_i64);
+    match status {
+        "resolved" => {
+            if let Some(release) = text("inRelease") {
+                Some(format!("in {release}"))
+            } else if details.get("inNextRelease").and_then(serde_json::Value::as_bool)
+                == Some(true)
+            {
+                Some("in the next release".into())
+            } else {
+                None
+            }
+        }
+        "ignored" => {
+            if let Some(count) = number("ignoreCount") {
+                Some(format!("until {count} more events"))
+            } else if let Some(users) = number("ignoreUserCount") {
+                Some(format!("until {users} more users"))
+            } else if let Some(until) = text("ignoreUntil") {
+                let until = until.parse::<chrono::DateTime<chrono::Utc>>().ok()?;
+                Some(format!("until {}", crate::components::time_ago::absolute_time(until)))
+            } else {
+                Some("forever".into())
+            }
+        }
+        _ => substatus.filter(|s| *s != "ongoing").map(|s| s.replace('_', " ")),
+    }
 }
 
 fn status_class(status: &str) -> &'static str {
@@ -283,99 +557,4 @@ pub fn EventNav(
         </nav>
     }
     .into_any()
-}
-
-/// The activity log (`#activity`), newest first, with a comment box on top.
-#[component]
-pub fn ActivityLog(
-    /// The entries, newest first.
-    activity: Vec<Activity>,
-    /// Called with a comment's text.
-    on_comment: Callback<String>,
-    /// Whether a comment is being sent.
-    #[prop(into)]
-    commenting: Signal<bool>,
-) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let items = activity
-        .into_iter()
-        .map(|entry| {
-            let who = entry.user.as_ref().map(|u| u.name.clone()).unwrap_or_else(|| "Cairn".into());
-            let note = (entry.kind == "note").then(|| {
-                let text = entry.data.get("text").and_then(|t| t.as_str()).unwrap_or_default();
-                view! { <p class="activity-note">{text.to_owned()}</p> }
-            });
-            view! {
-                <li class=format!("activity-item activity-type-{}", activity_class(&entry.kind))>
-                    <span class="activity-who">{who}</span>
-                    " "
-                    <span class="activity-what">{activity_label(&entry.kind)}</span>
-                    " "
-                    <TimeAgo time=entry.date_created/>
-                    {note}
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <section id="activity" class="event-section activity">
-            <h2 class="section-title">"Activity"</h2>
-            <form
-                class="comment-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    let value = text.get();
-                    if !value.trim().is_empty() {
-                        on_comment.run(value);
-                        text.set(String::new());
-                    }
-                }
-            >
-                <textarea
-                    name="comment"
-                    rows="3"
-                    placeholder="Add a comment"
-                    prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
-                ></textarea>
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    disabled=move || commenting.get() || text.with(|t| t.trim().is_empty())
-                >
-                    "Comment"
-                </button>
-            </form>
-            <ol class="activity-list">{items}</ol>
-        </section>
-    }
-    .into_any()
-}
-
-fn activity_class(kind: &str) -> &'static str {
-    match kind {
-        "note" => "note",
-        "set_resolved" => "resolved",
-        "set_unresolved" => "unresolved",
-        "set_ignored" => "ignored",
-        "set_regression" => "regression",
-        "first_seen" => "first-seen",
-        _ => "other",
-    }
-}
-
-/// What an activity entry says happened.
-pub fn activity_label(kind: &str) -> String {
-    match kind {
-        "note" => "commented".into(),
-        "set_resolved" => "marked this issue as resolved".into(),
-        "set_unresolved" => "marked this issue as unresolved".into(),
-        "set_ignored" => "ignored this issue".into(),
-        "set_regression" => "saw the issue come back (regression)".into(),
-        "first_seen" => "first saw this issue".into(),
-        "merge" => "merged issues into this one".into(),
-        "assigned" => "assigned this issue".into(),
-        "unassigned" => "unassigned this issue".into(),
-        other => other.replace('_', " "),
-    }
 }

@@ -274,6 +274,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         user_id: i64,
         text: &str,
     ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Replaces the text of a comment of the issue.
+    fn update_comment(
+        &self,
+        issue_id: i64,
+        comment_id: i64,
+        text: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Deletes a comment of the issue.
     fn delete_comment(
         &self,
@@ -370,10 +377,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         event_id: &str,
     ) -> impl Future<Output = StoreResult<IssueEvent>> + Send;
-    /// The newest events of an issue.
+    /// An issue's events, newest first: `limit` of them after skipping `offset`.
     fn issue_events(
         &self,
         issue_id: i64,
+        offset: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<EventRow>>> + Send;
     /// The tag values of an issue (of one tag, if `key` is given), most frequent first.

@@ -488,6 +488,8 @@ pub struct IssueRow {
     pub times_seen: i64,
     /// Distinct users.
     pub user_count: i64,
+    /// The release of its first event, if that had one.
+    pub first_release: Option<String>,
 }
 
 /// Who works on an issue: a member or a team of its organization.

@@ -168,6 +168,15 @@ fn rows() -> Vec<Row> {
         },
         Row {
             fresh: true,
+            body: |n| Some(json!({"text": format!("edited {n}")})),
+            ..row(
+                Method::PUT,
+                "/api/0/issues/{issue_id}/comments/{comment_id}/",
+                Access::Author { scope: "event:write", ok: 200 },
+            )
+        },
+        Row {
+            fresh: true,
             ..row(
                 Method::DELETE,
                 "/api/0/issues/{issue_id}/comments/{comment_id}/",

@@ -742,3 +742,303 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         panic!("browser test failed: {err}");
     }
 }
+
+/// Script payloads that must stay text wherever event data is shown.
+const SCRIPT_PAYLOAD: &str = "<script>window.__xss=1</script>";
+const IMG_PAYLOAD: &str = "<img src=x onerror=\"window.__xss=2\">";
+
+/// Sends, with the official SDK, two events of one issue (the same message) whose message,
+/// breadcrumbs, tags, extra data and user hold HTML payloads; returns their event ids, oldest
+/// first.
+fn send_hostile_events(dsn: &str) -> Vec<String> {
+    let (hub, client) = crate::common::sentry_hub(dsn, "backend@2.0.0");
+    let ids = sentry::Hub::run(hub, || {
+        sentry::add_breadcrumb(sentry::Breadcrumb {
+            category: Some("auth".into()),
+            message: Some(format!("login {IMG_PAYLOAD}")),
+            level: sentry::Level::Info,
+            ..Default::default()
+        });
+        sentry::add_breadcrumb(sentry::Breadcrumb {
+            ty: "http".into(),
+            category: Some("httplib".into()),
+            message: Some(format!("slow answer {SCRIPT_PAYLOAD}")),
+            level: sentry::Level::Warning,
+            ..Default::default()
+        });
+        sentry::configure_scope(|scope| {
+            scope.set_tag("payload", IMG_PAYLOAD);
+            scope.set_extra("payload", SCRIPT_PAYLOAD.into());
+            scope.set_user(Some(sentry::User {
+                id: Some("7".into()),
+                username: Some(IMG_PAYLOAD.into()),
+                ..Default::default()
+            }));
+        });
+        let message = format!("Order failed {SCRIPT_PAYLOAD} {IMG_PAYLOAD}");
+        (0..2)
+            .map(|_| {
+                let id = sentry::capture_message(&message, sentry::Level::Error);
+                // Distinct timestamps keep "oldest" and "next" unambiguous.
+                std::thread::sleep(Duration::from_millis(20));
+                id.simple().to_string()
+            })
+            .collect::<Vec<_>>()
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+    ids
+}
+
+/// Logs in through the login form; returns once the issue list shows.
+async fn log_in(
+    client: &Client,
+    server: &TestServer,
+    email: &str,
+    password: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    client.goto(&format!("{}/auth/login/", server.url)).await?;
+    let form = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("form#login-form"))
+        .await?;
+    form.find(Locator::Css("input[name=username]")).await?.send_keys(email).await?;
+    form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
+    form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#issue-list")).await?;
+    Ok(())
+}
+
+/// The text of the first element matching `selector`, waiting up to 20 s for it.
+async fn text_of(client: &Client, selector: &str) -> Result<String, fantoccini::error::CmdError> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(selector))
+        .await?
+        .text()
+        .await
+}
+
+/// Presses `key` on the page, as the keyboard would (a `keydown` on the window).
+async fn press(client: &Client, key: &str) -> Result<(), fantoccini::error::CmdError> {
+    let script = format!("window.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}'}}));");
+    client.execute(&script, vec![]).await.map(drop)
+}
+
+/// Waits up to 20 s until the event shown is `event_id`.
+async fn wait_for_event(
+    client: &Client,
+    event_id: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    let selector = format!("#event[data-event-id='{event_id}']");
+    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&selector)).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
+    assert!(
+        dist_dir().join("index.html").exists(),
+        "run `make dashboard` (or `make test`), which builds the dashboard first"
+    );
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    let events =
+        tokio::task::spawn_blocking(move || send_hostile_events(&dsn)).await.expect("SDK thread");
+    let issues = server
+        .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
+        .await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{issue_id}/", server.url)).await?;
+
+        // Every place event data shows keeps the payloads as text.
+        let title = text_of(&client, "#issue-header .issue-title").await?;
+        assert!(title.contains(SCRIPT_PAYLOAD), "{title}");
+        wait_for_event(&client, &events[1]).await?;
+        let message = text_of(&client, ".event-message").await?;
+        assert!(message.contains(SCRIPT_PAYLOAD) && message.contains(IMG_PAYLOAD), "{message}");
+        let crumbs = text_of(&client, "#breadcrumbs .crumbs").await?;
+        assert!(crumbs.contains(IMG_PAYLOAD) && crumbs.contains(SCRIPT_PAYLOAD), "{crumbs}");
+        let tags = text_of(&client, "#tags").await?;
+        assert!(tags.contains(IMG_PAYLOAD), "{tags}");
+        let extra = text_of(&client, "#extra").await?;
+        assert!(extra.contains(SCRIPT_PAYLOAD), "{extra}");
+        let user = text_of(&client, "#user").await?;
+        assert!(user.contains(IMG_PAYLOAD), "{user}");
+        let facets = text_of(&client, "#tag-facets").await?;
+        assert!(facets.contains(IMG_PAYLOAD), "{facets}");
+        let xss = client.execute("return typeof window.__xss;", vec![]).await?;
+        assert_eq!(xss, json!("undefined"), "no payload ran");
+        let injected =
+            client.find_all(Locator::Css("#event script, #event img, #tag-facets img")).await?;
+        assert!(injected.is_empty(), "no element was made from event data");
+
+        // The chart and the facets are there.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-chart [role=img] svg"))
+            .await?;
+        let label = client
+            .find(Locator::Css("#issue-chart [role=img]"))
+            .await?
+            .attr("aria-label")
+            .await?
+            .unwrap_or_default();
+        assert!(label.starts_with("Events over the last 24 hours: 2 events"), "{label}");
+
+        // Breadcrumbs: by level, then by text.
+        client
+            .find(Locator::Css("#breadcrumbs .breadcrumb-level"))
+            .await?
+            .select_by_value("warning")
+            .await?;
+        assert_eq!(count(&client, "#breadcrumbs .crumb", 1).await?, 1, "only the warning");
+        let crumb = text_of(&client, "#breadcrumbs .crumb .crumb-message").await?;
+        assert!(crumb.starts_with("slow answer"), "{crumb}");
+        client
+            .find(Locator::Css("#breadcrumbs .breadcrumb-level"))
+            .await?
+            .select_by_value("")
+            .await?;
+        assert_eq!(count(&client, "#breadcrumbs .crumb", 2).await?, 2, "both again");
+        client
+            .find(Locator::Css("#breadcrumbs .breadcrumb-search"))
+            .await?
+            .send_keys("LOGIN")
+            .await?;
+        assert_eq!(count(&client, "#breadcrumbs .crumb", 1).await?, 1, "searched");
+        let crumb = text_of(&client, "#breadcrumbs .crumb .crumb-message").await?;
+        assert_eq!(crumb, format!("login {IMG_PAYLOAD}"));
+        std::fs::write(artifacts_dir().join("issue-page.png"), client.screenshot().await?).ok();
+
+        // Ignore for 2 hours from the Ignore menu; the API agrees.
+        client.find(Locator::Css("#issue-header .ignore-menu summary")).await?.click().await?;
+        client
+            .find(Locator::Css("#issue-header .ignore-duration[data-minutes='120']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-status.status-ignored"))
+            .await?;
+        let detail = text_of(&client, "#issue-header .issue-status-detail").await?;
+        assert!(detail.starts_with("until "), "{detail}");
+        let (status, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+        assert_eq!(status, 200, "{issue}");
+        assert_eq!(issue["status"], "ignored");
+        assert_eq!(issue["substatus"], "archived_until_condition_met");
+        let until = issue["statusDetails"]["ignoreUntil"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .expect("ignoreUntil is a date");
+        let ahead = until.with_timezone(&chrono::Utc) - chrono::Utc::now();
+        assert!(
+            ahead > chrono::Duration::minutes(115) && ahead <= chrono::Duration::minutes(120),
+            "{ahead}"
+        );
+
+        // A comment, kept as text, in the activity.
+        let comment = format!("Looking into it {IMG_PAYLOAD}");
+        client
+            .find(Locator::Css("#activity textarea[name=comment]"))
+            .await?
+            .send_keys(&comment)
+            .await?;
+        client
+            .find(Locator::Css("#activity .comment-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let note = text_of(&client, "#activity .activity-note").await?;
+        assert_eq!(note, comment);
+        let (_, notes) = server.get(&format!("/api/0/issues/{issue_id}/comments/"), &token).await;
+        assert_eq!(notes[0]["data"]["text"], json!(comment));
+
+        // To the oldest event, then the next one.
+        client.find(Locator::Css("#event-nav .event-oldest")).await?.click().await?;
+        wait_for_event(&client, &events[0]).await?;
+        assert!(client.current_url().await?.query().is_some_and(|q| q == "event=oldest"));
+        client.find(Locator::Css("#event-nav .event-next")).await?.click().await?;
+        wait_for_event(&client, &events[1]).await?;
+        let url = client.current_url().await?;
+        assert_eq!(url.query(), Some(format!("event={}", events[1]).as_str()));
+
+        // The Events tab lists both.
+        client.find(Locator::Css(".issue-tabs .tab-events")).await?.click().await?;
+        assert_eq!(count(&client, "#event-list tbody tr", 2).await?, 2);
+        let listed = text_of(&client, "#event-list").await?;
+        assert!(listed.contains("backend@2.0.0") && listed.contains(IMG_PAYLOAD), "{listed}");
+        std::fs::write(artifacts_dir().join("issue-events.png"), client.screenshot().await?).ok();
+
+        let xss = client.execute("return typeof window.__xss;", vec![]).await?;
+        assert_eq!(xss, json!("undefined"), "no payload ran");
+
+        // Keyboard shortcuts: `?` shows the help, `b` bookmarks.
+        press(&client, "?").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#shortcut-help:not([hidden])"))
+            .await?;
+        press(&client, "Escape").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#shortcut-help[hidden]"))
+            .await?;
+        press(&client, "b").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .bookmark.bookmarked"))
+            .await?;
+        let (_, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+        assert_eq!(issue["isBookmarked"], true);
+
+        // A tag facet opens the issue stream searched for its value.
+        client
+            .find(Locator::Css("#tag-facets [data-key=level] .facet-link"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list .issue-row"))
+            .await?;
+        let url = client.current_url().await?;
+        assert_eq!(url.path(), "/organizations/cairn/issues/");
+        assert_eq!(url.query(), Some("query=level:error"));
+        assert_eq!(count(&client, "#issue-list .issue-row", 1).await?, 1);
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        // What the page showed when it failed, to see why.
+        if let Ok(png) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("issue-page-failure.png"), png).ok();
+        }
+        let script = "return Array.from(document.querySelectorAll('.error-state, #activity'))\
+                      .map(e => e.innerText).join(' | ');";
+        if let Ok(text) = client.execute(script, vec![]).await {
+            eprintln!("the page said: {text}");
+        }
+        let (_, notes) = server.get(&format!("/api/0/issues/{issue_id}/comments/"), &token).await;
+        eprintln!("comments: {notes}");
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

@@ -563,6 +563,19 @@ async fn comments_are_notes_in_the_activity_and_only_their_author_deletes_them()
         let http = server.http.clone();
         async move { http.delete(url).bearer_auth(token).send().await.expect("HTTP").status().as_u16() }
     };
+    // Editing, too, is for the author only.
+    let (status, _) = server.put(&note_path, &member, json!({ "text": "not mine" })).await;
+    assert_eq!(status, 403);
+    let (status, _) = server.put(&note_path, &token, json!({ "text": "  " })).await;
+    assert_eq!(status, 400);
+    let (status, edited) = server.put(&note_path, &token, json!({ "text": "Fixed in 1.1" })).await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(
+        (edited["id"].clone(), edited["data"]["text"].clone()),
+        (note["id"].clone(), json!("Fixed in 1.1"))
+    );
+    let (_, list) = server.get(&comments, &token).await;
+    assert_eq!(list[0]["data"]["text"], "Fixed in 1.1");
     assert_eq!(delete(member.clone()).await, 403);
     assert_eq!(delete(token.clone()).await, 204);
     assert_eq!(delete(token.clone()).await, 404);
@@ -849,4 +862,54 @@ async fn server_with_one_issue_of_two_events() -> (TestServer, String, Vec<Value
         .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
         .await;
     (server, token, issues)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_events_come_a_page_at_a_time_with_sentrys_cursors() {
+    let (server, token, issues) = server_with_one_issue_of_two_events().await;
+    let id = issues[0]["id"].as_str().expect("id");
+    let page = |query: String| {
+        let url = format!("{}/api/0/organizations/cairn/issues/{id}/events/{query}", server.url);
+        let (http, token) = (server.http.clone(), token.clone());
+        async move {
+            let response = http.get(url).bearer_auth(token).send().await.expect("HTTP");
+            let status = response.status().as_u16();
+            let link = response
+                .headers()
+                .get("link")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (status, link, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, link, first) = page("?per_page=1".into()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first.as_array().map(Vec::len), Some(1));
+    assert!(link.contains("rel=\"previous\"; results=\"false\""), "{link}");
+    assert!(link.contains("rel=\"next\"; results=\"true\"; cursor=\"0:1:0\""), "{link}");
+    let (status, link, second) = page("?per_page=1&cursor=0:1:0".into()).await;
+    assert_eq!(status, 200, "{second}");
+    assert_ne!(first[0]["eventID"], second[0]["eventID"]);
+    assert!(link.contains("rel=\"previous\"; results=\"true\"; cursor=\"0:0:1\""), "{link}");
+    assert!(link.contains("rel=\"next\"; results=\"false\""), "{link}");
+    // Newest first: the first page's event is the latest.
+    let (_, latest) = server.get(&format!("/api/0/issues/{id}/events/latest/"), &token).await;
+    assert_eq!(first[0]["eventID"], latest["eventID"]);
+    for bad in ["?cursor=nonsense", "?per_page=0", "?per_page=1000"] {
+        let (status, _, body) = page(bad.into()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body["detail"].is_string(), "{body}");
+    }
+
+    // The details carry Sentry's stats (24 hours, 30 days) and the first and last release.
+    let (_, details) =
+        server.get(&format!("/api/0/organizations/cairn/issues/{id}/"), &token).await;
+    let hourly = details["stats"]["24h"].as_array().cloned().unwrap_or_default();
+    let daily = details["stats"]["30d"].as_array().cloned().unwrap_or_default();
+    assert_eq!((hourly.len(), daily.len()), (24, 30), "{details}");
+    assert_eq!(hourly.iter().map(|b| b[1].as_i64().unwrap_or(0)).sum::<i64>(), 2, "{details}");
+    assert_eq!(daily.iter().map(|b| b[1].as_i64().unwrap_or(0)).sum::<i64>(), 2);
+    assert_eq!(details["firstRelease"]["version"], "backend@1.0.0");
+    assert_eq!(details["lastRelease"]["version"], "backend@1.0.0");
 }

@@ -39,6 +39,8 @@ macro_rules! assert_api_snapshot {
             ".**.dateReceived" => redact("[date]"),
             ".**.firstSeen" => redact("[date]"),
             ".**.lastSeen" => redact("[date]"),
+            ".**.firstEvent" => redact("[date]"),
+            ".**.lastEvent" => redact("[date]"),
             ".**.public" => redact("[key]"),
             ".**.secret" => redact("[key]"),
             ".**.permalink" => redact("[permalink]"),

@@ -57,7 +57,8 @@ pub struct Issue {
     /// When the latest event happened.
     pub last_seen: DateTime<Utc>,
     /// Events per bucket for sparklines, by period: `{"24h": [[unix seconds, events], ...]}`
-    /// (hourly) or `{"14d": ...}` (daily); present in issue lists.
+    /// (hourly) or `{"14d": ...}` (daily) in issue lists; `{"24h": ..., "30d": ...}` (hourly and
+    /// daily) in an issue's details, as Sentry sends them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<serde_json::Value>,
 }
@@ -84,6 +85,12 @@ pub struct IssueDetails {
     pub issue: Issue,
     /// What happened to the issue, newest first.
     pub activity: Vec<Activity>,
+    /// The release of its first event, if that had one.
+    #[serde(default)]
+    pub first_release: Option<crate::api::Release>,
+    /// The release of its latest event with one.
+    #[serde(default)]
+    pub last_release: Option<crate::api::Release>,
 }
 
 /// What a short id names (`GET /api/0/organizations/{org}/shortids/{short_id}/`).

@@ -12,6 +12,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::search::{Filter, Range, Term};
 use crate::serialize;
 use crate::state::AppState;
+use serde_json::Value;
+
 use crate::store::{
     Assignee, IssueCursor, IssueQuery, IssueRow, IssueSort, OrganizationRow, Snooze, StatusChange,
     Store, StoreError,
@@ -120,7 +122,7 @@ fn format_cursor(cursor: &IssueCursor) -> String {
 
 /// The `Link` header of a page, in Sentry's format (one `previous` and one `next` link, each
 /// saying whether it leads to any results).
-fn link_header(
+pub(super) fn link_header(
     base: &str,
     raw_query: Option<&str>,
     previous: (String, bool),
@@ -452,10 +454,68 @@ async fn details<S: Store>(
     let activity = state.store.issue_activity(issue.id).await?;
     let mut serialized = vec![serialize::issue(issue, organization, &state.config)];
     add_viewer_state(state, identity.user.id, &mut serialized).await?;
-    let Some(issue) = serialized.pop() else {
+    let Some(mut serialized) = serialized.pop() else {
         return Err(ApiError::NotFound);
     };
-    Ok(IssueDetails { issue, activity: activity.iter().map(serialize::activity).collect() })
+    serialized.stats = Some(details_stats(state, issue.id).await?);
+    // The latest release is that of the release tag value seen last.
+    let last_version = state
+        .store
+        .issue_tag_values(issue.id, Some("release"))
+        .await?
+        .into_iter()
+        .max_by_key(|value| value.last_seen)
+        .map(|value| value.value);
+    let first_release = release_of(state, organization, issue.first_release.as_deref()).await?;
+    let last_release = release_of(state, organization, last_version.as_deref()).await?;
+    Ok(IssueDetails {
+        issue: serialized,
+        activity: activity.iter().map(serialize::activity).collect(),
+        first_release,
+        last_release,
+    })
+}
+
+/// Sentry's `stats` of an issue's details: events per hour over the last 24 hours and per day
+/// over the last 30 days, `[[bucket start (Unix seconds), events], ...]` oldest first.
+async fn details_stats<S: Store>(state: &AppState<S>, issue_id: i64) -> ApiResult<Value> {
+    let now = crate::util::now_ms() / 1000;
+    let mut stats = serde_json::Map::new();
+    for (period, bucket_secs, buckets) in [("24h", 3_600, 24), ("30d", 86_400, 30)] {
+        let first_bucket = (now.div_euclid(bucket_secs) - (buckets - 1)) * bucket_secs;
+        let rows = state.store.issue_hourly(&[issue_id], first_bucket, bucket_secs).await?;
+        let mut counts = vec![0i64; buckets as usize];
+        for (_, bucket, events) in rows {
+            let index = (bucket - first_bucket).div_euclid(bucket_secs);
+            if let Some(count) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i)) {
+                *count += events;
+            }
+        }
+        let series: Vec<[i64; 2]> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| [first_bucket + i as i64 * bucket_secs, *n])
+            .collect();
+        stats.insert(period.to_owned(), serde_json::json!(series));
+    }
+    Ok(Value::Object(stats))
+}
+
+/// The organization's release `version`, in the releases API's shape; `None` when there is no
+/// version or the release is gone.
+async fn release_of<S: Store>(
+    state: &AppState<S>,
+    organization: &OrganizationRow,
+    version: Option<&str>,
+) -> ApiResult<Option<cairn_types::api::Release>> {
+    let Some(version) = version else {
+        return Ok(None);
+    };
+    match state.store.release(organization.id, version).await {
+        Ok(row) => Ok(Some(super::releases::release(&row, &Default::default()))),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Fills in what depends on who is asking: `hasSeen`, `isBookmarked` and the assignee.

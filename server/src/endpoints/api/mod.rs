@@ -96,7 +96,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         )
         .route(
             "/api/0/issues/{issue_id}/comments/{comment_id}",
-            axum::routing::delete(comments::delete_comment::<S>),
+            axum::routing::put(comments::update_comment::<S>)
+                .delete(comments::delete_comment::<S>),
         )
         .route("/api/0/issues/{issue_id}/events/{event}", get(events::get_issue_event::<S>))
         .route(

@@ -133,7 +133,7 @@ fn deploy(row: &DeployRow) -> Deploy {
     }
 }
 
-fn release(row: &ReleaseRow, health: &HashMap<(i64, String), HealthData>) -> Release {
+pub(super) fn release(row: &ReleaseRow, health: &HashMap<(i64, String), HealthData>) -> Release {
     let (version_info, short_version) = version_info(&row.version);
     let projects = row
         .projects

@@ -375,6 +375,7 @@ fn issue_from_row(row: &SqliteRow) -> IssueRow {
         last_seen: row.get("last_seen"),
         times_seen: row.get("times_seen"),
         user_count: row.get("user_count"),
+        first_release: row.get("first_release"),
     }
 }
 
@@ -888,13 +889,19 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn issue_events(&self, issue_id: i64, limit: i64) -> StoreResult<Vec<EventRow>> {
+    async fn issue_events(
+        &self,
+        issue_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<EventRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE issue_id = $1 \
-             ORDER BY timestamp DESC, id DESC LIMIT $2"
+             ORDER BY timestamp DESC, id DESC LIMIT $2 OFFSET $3"
         ))
         .bind(issue_id)
         .bind(limit)
+        .bind(offset)
         .fetch_all(&self.reads)
         .await?;
         Ok(rows.iter().map(event_from_row).collect())
@@ -1030,6 +1037,21 @@ impl Store for SqliteStore {
             .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_comment(&self, issue_id: i64, comment_id: i64, text: &str) -> StoreResult<()> {
+        let data = serde_json::json!({ "text": text }).to_string();
+        touched_one(
+            sqlx::query(
+                "UPDATE activities SET data = $1 WHERE id = $2 AND issue_id = $3 AND kind = 'note'",
+            )
+            .bind(&data)
+            .bind(comment_id)
+            .bind(issue_id)
+            .execute(&self.writes)
+            .await?,
+        )
     }
 
     #[tracing::instrument(skip_all)]

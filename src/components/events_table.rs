@@ -1,0 +1,148 @@
+//! The issue's "Events" tab: its events newest first, a page at a time (Sentry's cursors from
+//! the `Link` header), each row linking to the issue page showing that event.
+
+use cairn_types::api::Event;
+use leptos::prelude::*;
+use serde_json::Value;
+
+use super::{status::ApiError, time_ago::TimeAgo, Loading};
+use crate::{api, routes::Page};
+
+/// The value of an event's tag `key`, if it has one.
+pub fn tag_value<'a>(event: &'a Event, key: &str) -> Option<&'a str> {
+    event.tags.iter().find(|t| t.key == key).map(|t| t.value.as_str())
+}
+
+/// How the event's user is named: email, username, id, then IP address, as Sentry does.
+pub fn user_label(event: &Event) -> String {
+    let user = event.user.as_ref();
+    ["email", "username", "id", "ip_address"]
+        .iter()
+        .find_map(|key| user?.get(*key).filter(|v| !v.is_null()).map(super::stacktrace::value_text))
+        .unwrap_or_default()
+}
+
+/// The release of an event (a string, or Sentry's release object with a `version`).
+pub fn release_label(event: &Event) -> String {
+    match &event.release {
+        Some(Value::String(version)) => version.clone(),
+        Some(other) => other.get("version").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        None => tag_value(event, "release").unwrap_or_default().to_owned(),
+    }
+}
+
+/// A table of events (`#event-list`): id, time, message, release, environment, user.
+#[component]
+pub fn EventsTable(
+    /// Organization slug, for the links.
+    #[prop(into)]
+    org: String,
+    /// Issue id, for the links.
+    #[prop(into)]
+    issue: String,
+    /// The events, newest first.
+    events: Vec<Event>,
+) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p id="event-list" class="empty-note">"No events."</p> }.into_any();
+    }
+    let rows = events
+        .into_iter()
+        .map(|event| {
+            let href = Page::IssueEvent {
+                org: org.clone(),
+                id: issue.clone(),
+                event: event.event_id.clone(),
+            }
+            .path();
+            let short: String = event.event_id.chars().take(8).collect();
+            let environment = tag_value(&event, "environment").unwrap_or_default().to_owned();
+            let message =
+                if event.message.is_empty() { event.title.clone() } else { event.message.clone() };
+            view! {
+                <tr class="event-row" data-event-id=event.event_id.clone()>
+                    <td class="event-row-id">
+                        // A plain link: the router handles it, and the table renders without one.
+                        <a href=href>
+                            <code>{short}</code>
+                        </a>
+                    </td>
+                    <td class="event-row-time">
+                        <TimeAgo time=event.date_created/>
+                    </td>
+                    <td class="event-row-message">{message}</td>
+                    <td class="event-row-release">{release_label(&event)}</td>
+                    <td class="event-row-environment">{environment}</td>
+                    <td class="event-row-user">{user_label(&event)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table id="event-list" class="event-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Event"</th>
+                    <th scope="col">"Time"</th>
+                    <th scope="col">"Message"</th>
+                    <th scope="col">"Release"</th>
+                    <th scope="col">"Environment"</th>
+                    <th scope="col">"User"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The Events tab: fetches the pages and shows them with previous / next buttons.
+#[component]
+pub fn IssueEvents(
+    /// Organization slug.
+    #[prop(into)]
+    org: Signal<String>,
+    /// Issue id.
+    #[prop(into)]
+    issue: Signal<String>,
+) -> impl IntoView {
+    let cursor = RwSignal::new(None::<String>);
+    let page = LocalResource::new(move || {
+        let (org, issue, cursor) = (org.get(), issue.get(), cursor.get());
+        async move { api::issue_events(&org, &issue, cursor.as_deref()).await }
+    });
+    view! {
+        <section id="issue-events" class="event-section">
+            {move || match page.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+                Some(Ok(paged)) => {
+                    let (previous, next) = (paged.previous.clone(), paged.next.clone());
+                    view! {
+                        <EventsTable org=org.get_untracked() issue=issue.get_untracked() events=paged.items/>
+                        <nav class="pager">
+                            <button
+                                type="button"
+                                class="button button-secondary pager-previous"
+                                disabled=previous.is_none()
+                                on:click=move |_| cursor.set(previous.clone())
+                            >
+                                "Previous"
+                            </button>
+                            <button
+                                type="button"
+                                class="button button-secondary pager-next"
+                                disabled=next.is_none()
+                                on:click=move |_| cursor.set(next.clone())
+                            >
+                                "Next"
+                            </button>
+                        </nav>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+    .into_any()
+}
