@@ -5,6 +5,7 @@ mod error;
 mod events;
 mod issues;
 mod organizations;
+mod ownership;
 mod releases;
 
 pub use auth::*;
@@ -12,4 +13,5 @@ pub use error::*;
 pub use events::*;
 pub use issues::*;
 pub use organizations::*;
+pub use ownership::*;
 pub use releases::*;
