@@ -21,6 +21,7 @@ use cairn_types::api::{OwnershipMatch, OwnershipRule, OwnershipSchema, RuleMatch
 use serde_json::{Map, Value};
 
 use self::glob::Glob;
+use crate::store::{Assignee, EventOwnership, IngestOwnership, MatchedOwners};
 
 /// Rule text that does not parse: the message names the line (Sentry's wording).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -387,6 +388,71 @@ impl CompiledRule {
                 .map(|(k, v)| found(&format!("tags.{k}"), v)),
         }?;
         Some(RuleMatch { rule: self, matched })
+    }
+}
+
+/// A project's ownership, compiled for ingestion (cached with the project's other settings).
+#[derive(Debug, Clone, Default)]
+pub struct ProjectRules {
+    /// CODEOWNERS rules, then ownership rules.
+    pub rules: Ruleset,
+    /// Everyone owns what no rule matches.
+    pub fallthrough: bool,
+    /// New and regressed issues are assigned to their owner.
+    pub auto_assign: bool,
+}
+
+impl ProjectRules {
+    /// Compiles what the store keeps; `None` when there is nothing to match (the ingest path
+    /// then skips ownership entirely). Schemas that no longer decode are ignored, with a
+    /// warning, rather than refusing the project's events.
+    pub fn from_settings(settings: &IngestOwnership, project_id: i64) -> Option<ProjectRules> {
+        let decode = |json: Option<&str>| {
+            let json = json?;
+            serde_json::from_str::<OwnershipSchema>(json)
+                .map_err(|err| tracing::warn!(%err, project_id, "unreadable ownership rules"))
+                .ok()
+        };
+        let codeowners = decode(settings.codeowners_schema.as_deref());
+        let ownership = decode(settings.rules_schema.as_deref());
+        let rules = Ruleset::compile(codeowners.as_ref(), ownership.as_ref());
+        if rules.is_empty() {
+            return None;
+        }
+        Some(ProjectRules {
+            rules,
+            fallthrough: settings.fallthrough,
+            // Cairn knows no commits: "suspect commits" falls back to the issue owner, as
+            // Sentry does when it finds no suspect commit.
+            auto_assign: settings.auto_assignment != cairn_types::api::AUTO_ASSIGN_OFF,
+        })
+    }
+
+    /// The ownership of one event: the winning rule's owners, or the fallthrough flag.
+    pub fn evaluate(&self, event: &Map<String, Value>) -> EventOwnership {
+        let winner = self.rules.winner(&EventView::new(event));
+        let owner = winner.filter(|found| !found.rule.rule.owners.is_empty()).map(|found| {
+            MatchedOwners {
+                kind: found.rule.source,
+                owners: found
+                    .rule
+                    .rule
+                    .owners
+                    .iter()
+                    .map(|owner| match owner.kind.as_str() {
+                        "team" => Assignee::Team(owner.id),
+                        _ => Assignee::User(owner.id),
+                    })
+                    .collect(),
+                rule: rule_text(&found.rule.rule),
+                matched: serde_json::to_string(&found.matched).unwrap_or_default(),
+            }
+        });
+        EventOwnership {
+            fallthrough: owner.is_none() && self.fallthrough,
+            owner,
+            auto_assign: self.auto_assign,
+        }
     }
 }
 

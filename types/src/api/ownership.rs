@@ -56,8 +56,8 @@ pub struct RuleOwner {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectOwnership {
-    /// The rules as written.
-    pub raw: String,
+    /// The rules as written; `null` before any were saved.
+    pub raw: Option<String>,
     /// Whether everyone in the project owns an event no rule matches (for notifications).
     pub fallthrough: bool,
     /// One of the three `AUTO_ASSIGN_*` values.
