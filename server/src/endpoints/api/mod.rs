@@ -14,6 +14,7 @@ mod keys;
 mod members;
 mod openapi;
 mod organizations;
+mod ownership;
 mod releases;
 mod sessions;
 mod tags;
@@ -167,6 +168,19 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(releases::list_deploys::<S>).post(releases::create_deploy::<S>),
         )
         .route("/api/0/organizations/{org}/sessions", get(sessions::get_sessions::<S>))
+        // --- ownership (issue 8) --------------------------------------------------------
+        .route(
+            "/api/0/projects/{org}/{project}/ownership",
+            get(ownership::get_ownership::<S>).put(ownership::update_ownership::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/codeowners",
+            get(ownership::list_codeowners::<S>).post(ownership::create_codeowners::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/owners",
+            get(ownership::event_owners::<S>),
+        )
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.

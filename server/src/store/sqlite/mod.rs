@@ -1703,10 +1703,30 @@ impl IssueSql {
                     .collect();
                 any(parts)
             }
-            // Nothing is suggested until ownership rules exist, so "assigned or suggested" is
-            // "assigned" for now.
-            Filter::Assigned(actors) | Filter::AssignedOrSuggested(actors) => {
+            Filter::Assigned(actors) => {
                 let parts = actors.iter().map(|actor| self.assignee(actor)).collect();
+                any(parts)
+            }
+            // Sentry: assigned to them, or unassigned with them among the suggested owners
+            // (the issue's owners by the ownership rules and CODEOWNERS).
+            Filter::AssignedOrSuggested(actors) => {
+                let parts = actors
+                    .iter()
+                    .map(|actor| {
+                        let assigned = self.assignee(actor);
+                        match self.suggested(actor) {
+                            Some(owner) => format!(
+                                "({assigned} OR (NOT {ASSIGNED} AND EXISTS (SELECT 1 FROM \
+                                 issue_owners o WHERE o.issue_id = i.id AND {owner})))"
+                            ),
+                            // `none`: nobody assigned and nobody suggested.
+                            None => format!(
+                                "({assigned} AND NOT EXISTS (SELECT 1 FROM issue_owners o \
+                                 WHERE o.issue_id = i.id))"
+                            ),
+                        }
+                    })
+                    .collect();
                 any(parts)
             }
             Filter::Bookmarks(actors) => {
@@ -1791,6 +1811,30 @@ impl IssueSql {
                 format!("i.assignee_user_id IN (SELECT id FROM users WHERE email = {email})")
             }
         }
+    }
+
+    /// The condition on an `issue_owners o` row naming the actor; `None` for `none`.
+    fn suggested(&mut self, actor: &crate::search::Actor) -> Option<String> {
+        use crate::search::Actor;
+        Some(match actor {
+            Actor::Me => format!("o.user_id = {}", self.user()),
+            Actor::Nobody => return None,
+            Actor::MyTeams => format!(
+                "o.team_id IN (SELECT team_id FROM team_members WHERE user_id = {})",
+                self.user()
+            ),
+            Actor::Team(slug) => {
+                let slug = self.arg(Arg::Text(slug.clone()));
+                format!(
+                    "o.team_id IN (SELECT id FROM teams WHERE organization_id = $1 \
+                     AND slug = {slug})"
+                )
+            }
+            Actor::Email(email) => {
+                let email = self.arg(Arg::Text(email.clone()));
+                format!("o.user_id IN (SELECT id FROM users WHERE email = {email})")
+            }
+        })
     }
 
     fn range(&mut self, column: &str, range: &crate::search::Range) -> String {
