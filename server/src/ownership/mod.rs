@@ -431,8 +431,8 @@ impl ProjectRules {
     /// The ownership of one event: the winning rule's owners, or the fallthrough flag.
     pub fn evaluate(&self, event: &Map<String, Value>) -> EventOwnership {
         let winner = self.rules.winner(&EventView::new(event));
-        let owner = winner.filter(|found| !found.rule.rule.owners.is_empty()).map(|found| {
-            MatchedOwners {
+        let owner =
+            winner.filter(|found| !found.rule.rule.owners.is_empty()).map(|found| MatchedOwners {
                 kind: found.rule.source,
                 owners: found
                     .rule
@@ -446,8 +446,7 @@ impl ProjectRules {
                     .collect(),
                 rule: rule_text(&found.rule.rule),
                 matched: serde_json::to_string(&found.matched).unwrap_or_default(),
-            }
-        });
+            });
         EventOwnership {
             fallthrough: owner.is_none() && self.fallthrough,
             owner,

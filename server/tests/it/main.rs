@@ -11,6 +11,7 @@ mod durability;
 mod health;
 mod ingest;
 mod members;
+mod ownership;
 mod sdk_crate;
 mod sdk_fixtures;
 mod search;

@@ -46,7 +46,10 @@ async fn directory<S: Store>(state: &AppState<S>, organization_id: i64) -> ApiRe
     let members = state.store.members(organization_id).await?;
     let teams = state.store.teams(organization_id).await?;
     Ok(Directory {
-        users: members.iter().filter_map(|m| m.user.as_ref().map(|u| (u.id, u.email.clone()))).collect(),
+        users: members
+            .iter()
+            .filter_map(|m| m.user.as_ref().map(|u| (u.id, u.email.clone())))
+            .collect(),
         teams: teams.into_iter().map(|t| (t.id, t.slug)).collect(),
     })
 }
@@ -95,8 +98,8 @@ pub async fn update_ownership<S: Store>(
         if raw.len() > MAX_RULES_BYTES {
             return Err(ApiError::invalid("raw", "The rules are too long (256 KiB at most)."));
         }
-        let rules =
-            ownership::parse_rules(&raw).map_err(|err| ApiError::invalid("raw", err.to_string()))?;
+        let rules = ownership::parse_rules(&raw)
+            .map_err(|err| ApiError::invalid("raw", err.to_string()))?;
         row.rules_schema = if rules.is_empty() {
             None
         } else {
@@ -108,7 +111,8 @@ pub async fn update_ownership<S: Store>(
         row.raw = Some(raw);
     }
     if let Some(mode) = request.auto_assignment {
-        if ![AUTO_ASSIGN_ISSUE_OWNER, AUTO_ASSIGN_SUSPECT_COMMITS, AUTO_ASSIGN_OFF].contains(&mode.as_str())
+        if ![AUTO_ASSIGN_ISSUE_OWNER, AUTO_ASSIGN_SUSPECT_COMMITS, AUTO_ASSIGN_OFF]
+            .contains(&mode.as_str())
         {
             return Err(ApiError::invalid(
                 "autoAssignment",

@@ -961,8 +961,7 @@ impl Store for SqliteStore {
         rules_schema: &str,
         errors: &str,
     ) -> StoreResult<CodeownersRow> {
-        ownership::set_project_codeowners(&self.writes, project_id, raw, rules_schema, errors)
-            .await
+        ownership::set_project_codeowners(&self.writes, project_id, raw, rules_schema, errors).await
     }
 
     #[tracing::instrument(skip_all)]
