@@ -19,8 +19,8 @@ use leptos_router::components::{Route, Router, Routes};
 use crate::{
     components::Header,
     pages::{
-        HomePage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage,
-        TokensPage,
+        HomePage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectOwnershipPage,
+        ProjectsPage, SetupPage, TokensPage,
     },
     state::Session,
 };
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::issue() view=IssuePage/>
                     <Route path=routes::projects() view=ProjectsPage/>
                     <Route path=routes::tokens() view=TokensPage/>
+                    <Route path=routes::project_ownership() view=ProjectOwnershipPage/>
                 </Routes>
             </main>
         </Router>

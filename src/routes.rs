@@ -11,6 +11,8 @@ use leptos_router::{path, PossibleRouteMatch};
 pub const ORG_PARAM: &str = "org";
 /// Name of the issue id parameter in [`issue`].
 pub const ISSUE_PARAM: &str = "id";
+/// Name of the project slug parameter in [`project_ownership`].
+pub const PROJECT_PARAM: &str = "project";
 /// Query parameter of [`Page::Issue`] naming the event shown: `latest`, `oldest` or an id.
 pub const EVENT_QUERY: &str = "event";
 
@@ -52,6 +54,13 @@ pub enum Page {
     },
     /// `/settings/account/api/auth-tokens/`: the user's API tokens.
     Tokens,
+    /// `/settings/{org}/projects/{project}/ownership/`: ownership rules and CODEOWNERS.
+    ProjectOwnership {
+        /// Organization slug.
+        org: String,
+        /// Project slug.
+        project: String,
+    },
 }
 
 impl Page {
@@ -76,6 +85,11 @@ impl Page {
                 format!("/organizations/{}/projects/", crate::api::segment(org))
             }
             Page::Tokens => "/settings/account/api/auth-tokens/".to_owned(),
+            Page::ProjectOwnership { org, project } => format!(
+                "/settings/{}/projects/{}/ownership/",
+                crate::api::segment(org),
+                crate::api::segment(project)
+            ),
         }
     }
 }
@@ -113,4 +127,10 @@ pub fn tokens() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Projects`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn projects() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/projects")
+}
+
+/// Route pattern of [`Page::ProjectOwnership`]; parameters [`ORG_PARAM`] and
+/// [`PROJECT_PARAM`].
+pub fn project_ownership() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/:org/projects/:project/ownership")
 }

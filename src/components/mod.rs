@@ -8,6 +8,7 @@ pub mod header;
 pub mod issue_list;
 pub mod stacktrace;
 pub mod status;
+pub mod suggested_owners;
 pub mod time_ago;
 
 pub use breadcrumbs::{Breadcrumb, Breadcrumbs};

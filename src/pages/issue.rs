@@ -114,6 +114,7 @@ pub fn IssuePage() -> impl IntoView {
                 }
                 Some(Err(error)) => view! { <ApiError error/> }.into_any(),
             }}
+            <crate::components::suggested_owners::SuggestedOwners org details event/>
             {move || {
                 details
                     .get()

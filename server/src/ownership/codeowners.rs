@@ -59,7 +59,7 @@ impl PathPattern {
         // GitHub departs from gitignore here: `docs/*` owns the files in `docs`, not the
         // files of its subdirectories, so a wildcard in the last segment does not descend.
         let last = pattern.rsplit('/').next().unwrap_or_default();
-        let descends = !(last.contains('*') && !last.contains("**"));
+        let descends = !last.contains('*') || last.contains("**");
         source.push_str(match (directory, descends) {
             (true, _) => "/.*$",
             (false, true) => "(?:/.*)?$",
