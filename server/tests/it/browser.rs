@@ -333,3 +333,117 @@ async fn first_run_page_creates_the_owner_account() {
         .expect("sent");
     assert_eq!(login.status().as_u16(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ownership_rules_page_and_suggested_assignees() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let (status, team) =
+        server.post("/api/0/organizations/cairn/teams/", &token, json!({"slug": "billing"})).await;
+    assert_eq!(status, 201, "{team}");
+    let dsn = server.create_project(&token, "Shop").await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        client.goto(&format!("{}/auth/login/", server.url)).await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#login-form"))
+            .await?;
+        form.find(Locator::Css("input[name=username]"))
+            .await?
+            .send_keys("owner@example.com")
+            .await?;
+        form.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys("correct horse battery")
+            .await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".app-main"))
+            .await?;
+
+        // A rule that does not parse: the error names its line; then valid rules save.
+        client.goto(&format!("{}/settings/cairn/projects/shop/ownership/", server.url)).await?;
+        let rules = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rules-raw"))
+            .await?;
+        rules.send_keys("path:src/billing/** #billing\nfile:x #billing").await?;
+        client.find(Locator::Css("#rules-form button[type=submit]")).await?.click().await?;
+        let error = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rules-errors .rule-error"))
+            .await?
+            .text()
+            .await?;
+        assert!(error.starts_with("Line 2: Parse error"), "{error}");
+        rules.clear().await?;
+        rules.send_keys("path:src/billing/** #billing").await?;
+        client.find(Locator::Css("#rules-form button[type=submit]")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rules-saved"))
+            .await?;
+
+        // A CODEOWNERS file with a handle nobody maps: listed, not dropped.
+        client
+            .find(Locator::Css("#codeowners-raw"))
+            .await?
+            .send_keys("/docs/ @acme/writers")
+            .await?;
+        client.find(Locator::Css("#codeowners-form button[type=submit]")).await?.click().await?;
+        let unmapped = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#codeowners-errors .unmapped"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(unmapped, "@acme/writers");
+
+        // An error in the team's code, sent with the sentry crate: the tester names the rule.
+        crate::ownership::send_error(&dsn, "src/billing/invoice.rs", "card declined").await;
+        let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+        let id = issues[0]["id"].as_str().expect("id").to_owned();
+        client.find(Locator::Css("#owners-test-issue")).await?.send_keys(&id).await?;
+        client.find(Locator::Css("#owners-test-form button[type=submit]")).await?.click().await?;
+        let rule = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#suggested-owners .owners-rule"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(rule, "path:src/billing/** #billing");
+        std::fs::write(artifacts_dir().join("ownership.png"), client.screenshot().await?).ok();
+
+        // The issue page suggests the team, with the frame that matched.
+        client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
+        let owner = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#suggested-owners .owner"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(owner, "#billing");
+        let value = client.find(Locator::Css("#suggested-owners .owners-value")).await?;
+        assert_eq!(value.text().await?, "src/billing/invoice.rs");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

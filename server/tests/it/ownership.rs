@@ -39,7 +39,7 @@ async fn setup() -> (TestServer, String, String, String, String, String) {
 }
 
 /// Sends, with the official SDK, an error whose innermost in-app frame is `path`.
-async fn send_error(dsn: &str, path: &str, message: &str) -> String {
+pub(crate) async fn send_error(dsn: &str, path: &str, message: &str) -> String {
     let (dsn, path, message) = (dsn.to_owned(), path.to_owned(), message.to_owned());
     tokio::task::spawn_blocking(move || {
         let (hub, client) = sentry_hub(&dsn, "shop@1.0.0");
@@ -374,6 +374,23 @@ async fn codeowners_import_reports_unmapped_handles_and_ownership_rules_win() {
     assert_eq!(owners["owners"], json!([]), "{owners}");
     assert_eq!(owners["rule"], Value::Null);
     assert_eq!(owners["fallthrough"], true);
+    // The issue keeps Sentry's "everyone owns it" as its fallthrough flag; nobody is assigned.
+    let issues = search(&server, &owner, "").await;
+    let elsewhere = issues.iter().find(|i| i["title"] == "ChargeError: elsewhere").expect("listed");
+    assert!(elsewhere["assignedTo"].is_null());
+    assert_eq!(elsewhere["owners"], json!([]));
+    let database = server.data_dir.path().join("cairn.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(database).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let flags: Vec<(String, bool)> =
+        sqlx::query_as("SELECT title, owners_fallthrough FROM issues ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .expect("issues");
+    assert_eq!(
+        flags,
+        [("ChargeError: web broke".to_owned(), false), ("ChargeError: elsewhere".to_owned(), true)]
+    );
     let (status, _) = server
         .get("/api/0/projects/cairn/shop/events/0123456789abcdef0123456789abcdef/owners/", &dev)
         .await;
