@@ -363,10 +363,11 @@ async fn ownership_rules_page_and_suggested_assignees() {
             .send_keys("correct horse battery")
             .await?;
         form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        // Logged in once the (empty) issue list shows.
         client
             .wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".app-main"))
+            .for_element(Locator::Css(".empty-state"))
             .await?;
 
         // A rule that does not parse: the error names its line; then valid rules save.
@@ -442,6 +443,11 @@ async fn ownership_rules_page_and_suggested_assignees() {
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("ownership-failure.png"), shot).ok();
+        }
+    }
     let _ = client.close().await;
     if let Err(err) = result {
         panic!("browser test failed: {err}");
