@@ -122,6 +122,18 @@ pub fn short_id(project_slug: &str, counter: i64) -> String {
     format!("{}-{}", project_slug.to_uppercase(), String::from_utf8_lossy(&digits))
 }
 
+/// The project slug (lower-cased, as slugs are stored) and counter of a short id such as
+/// `BACKEND-1A` or `backend-1a`; `None` if the text is not one. Slugs may hold dashes: the
+/// counter follows the last one.
+pub fn parse_short_id(text: &str) -> Option<(String, i64)> {
+    let (slug, counter) = text.trim().rsplit_once('-')?;
+    if slug.is_empty() || counter.is_empty() || counter.len() > 12 {
+        return None;
+    }
+    let counter = i64::from_str_radix(counter, 36).ok().filter(|n| *n > 0)?;
+    Some((slug.to_lowercase(), counter))
+}
+
 /// An issue (a Sentry "group").
 pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
     Issue {
@@ -278,5 +290,15 @@ mod tests {
         assert_eq!(short_id("backend", 1), "BACKEND-1");
         assert_eq!(short_id("backend", 46), "BACKEND-1A");
         assert_eq!(short_id("web", 36 * 36), "WEB-100");
+    }
+
+    #[test]
+    fn short_ids_parse_back() {
+        assert_eq!(parse_short_id("BACKEND-1A"), Some(("backend".into(), 46)));
+        assert_eq!(parse_short_id("my-app-2"), Some(("my-app".into(), 2)));
+        assert_eq!(parse_short_id(&short_id("web", 36 * 36)), Some(("web".into(), 1296)));
+        for not_one in ["BACKEND", "-1", "BACKEND-", "BACKEND-!", "a-0", "x-zzzzzzzzzzzzz"] {
+            assert_eq!(parse_short_id(not_one), None, "{not_one}");
+        }
     }
 }

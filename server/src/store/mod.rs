@@ -192,6 +192,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         organization_id: i64,
         slug: &str,
     ) -> impl Future<Output = StoreResult<ProjectRow>> + Send;
+    /// The id of the issue with a short id (`BACKEND-1A`: the project slug and the counter) in
+    /// an organization; `NotFound` if there is none.
+    fn issue_id_by_short_id(
+        &self,
+        organization_id: i64,
+        project_slug: &str,
+        counter: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
     /// The DSN keys of a project.
     fn project_keys(
         &self,
@@ -317,6 +325,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         project_id: i64,
     ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// Sentry's `release:latest`: for each project (every project of the organization when
+    /// `project_ids` is empty), the version of its most recently created release.
+    fn latest_release_versions(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// An issue's activity log, newest first.
     fn issue_activity(
         &self,

@@ -107,6 +107,15 @@ fn rows() -> Vec<Row> {
         row(Method::GET, "/api/0/organizations/{org}/issues/", read("event:read")),
         row(Method::GET, "/api/0/organizations/{org}/issues/{issue_id}/", read("event:read")),
         Row {
+            // The fixture's issue is the first of its project.
+            fixed: &[("{short_id}", "SECRET-BACKEND-1")],
+            ..row(
+                Method::GET,
+                "/api/0/organizations/{org}/shortids/{short_id}/",
+                read("event:read"),
+            )
+        },
+        Row {
             body: |_| Some(json!({"status": "resolved"})),
             ..row(
                 Method::PUT,

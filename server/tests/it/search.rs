@@ -187,6 +187,11 @@ async fn search_filters_return_exactly_the_matching_issues() {
         (q("release:backend@*"), &["alpha", "beta", "gamma"]),
         (q("!release:backend@2.0.0"), &["alpha", "delta"]),
         (q("release:[backend@1.0.0, frontend@1.0.0]"), &["alpha", "delta"]),
+        // `latest`: each project's newest release (backend@2.0.0 came after backend@1.0.0).
+        (q("release:latest"), &["beta", "delta", "gamma"]),
+        (q("!release:latest"), &["alpha"]),
+        (q("release:[latest, backend@1.0.0]"), &["alpha", "beta", "delta", "gamma"]),
+        ("/api/0/projects/cairn/frontend/issues/?query=release:latest".into(), &["delta"]),
         (q("environment:production"), &["alpha", "delta", "gamma"]),
         (q("level:[warning, fatal]"), &["beta", "delta"]),
         (q("level:error"), &["alpha"]),
@@ -259,6 +264,57 @@ async fn search_filters_return_exactly_the_matching_issues() {
         ["alpha", "beta", "delta"]
     );
     assert_eq!(sorted(names(&server, &token, &q("")).await), ["alpha", "beta", "delta", "gamma"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn short_ids_find_their_issue() {
+    let (server, token, _) = seeded().await;
+    let (_, delta, _) = fetch(&server, &token, &q("delta")).await;
+    let (id, short_id) = (delta[0]["id"].as_str().expect("id"), delta[0]["shortId"].as_str());
+    assert_eq!(short_id, Some("FRONTEND-1"));
+
+    // The search bar's direct hit: the query is a short id, in any case.
+    for query in ["FRONTEND-1", "frontend-1"] {
+        let path = format!("{}&shortIdLookup=1", q(query));
+        let (status, body, headers) = fetch(&server, &token, &path).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body.as_array().map(Vec::len), Some(1), "{body}");
+        assert_eq!(body[0]["id"], id);
+        assert_eq!(headers.get("x-sentry-direct-hit").map(String::as_str), Some("1"));
+    }
+    // Without shortIdLookup, or for a short id that names nothing, it is a text search.
+    let (_, body, headers) = fetch(&server, &token, &q("FRONTEND-1")).await;
+    assert_eq!(body.as_array().map(Vec::len), Some(0), "{body}");
+    assert!(!headers.contains_key("x-sentry-direct-hit"));
+    let path = format!("{}&shortIdLookup=1", q("FRONTEND-99"));
+    let (status, body, headers) = fetch(&server, &token, &path).await;
+    assert_eq!((status, body.as_array().map(Vec::len)), (200, Some(0)));
+    assert!(!headers.contains_key("x-sentry-direct-hit"));
+    // A project filter the issue is outside of: no hit.
+    let path = "/api/0/projects/cairn/backend/issues/?query=FRONTEND-1&shortIdLookup=1";
+    let (_, body, _) = fetch(&server, &token, path).await;
+    assert_eq!(body.as_array().map(Vec::len), Some(0), "{body}");
+
+    // Sentry's lookup endpoint and the organization's issue routes take short ids.
+    let (status, body, _) =
+        fetch(&server, &token, "/api/0/organizations/cairn/shortids/FRONTEND-1/").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["groupId"], id);
+    assert_eq!(body["projectSlug"], "frontend");
+    assert_eq!(body["organizationSlug"], "cairn");
+    assert_eq!(body["group"]["title"], delta[0]["title"]);
+    let (status, body, _) =
+        fetch(&server, &token, "/api/0/organizations/cairn/issues/FRONTEND-1/").await;
+    assert_eq!((status, body["id"].as_str()), (200, Some(id)));
+    for missing in ["FRONTEND-2", "NOPE-1", "FRONTEND-", "1-FRONTEND"] {
+        let path = format!("/api/0/organizations/cairn/shortids/{missing}/");
+        let (status, body, _) = fetch(&server, &token, &path).await;
+        assert_eq!(status, 404, "{missing}: {body}");
+        assert!(body["detail"].is_string(), "{body}");
+    }
+    // Short ids are an organization's: the route without one does not take them.
+    let (status, _, _) = fetch(&server, &token, "/api/0/issues/FRONTEND-1/").await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -89,6 +89,22 @@ pub struct IssueDetails {
     pub activity: Vec<Activity>,
 }
 
+/// What a short id names (`GET /api/0/organizations/{org}/shortids/{short_id}/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortIdLookup {
+    /// The organization's slug.
+    pub organization_slug: String,
+    /// The issue's project slug.
+    pub project_slug: String,
+    /// The issue's id.
+    pub group_id: String,
+    /// The short id, as Cairn writes it (`BACKEND-1A`).
+    pub short_id: String,
+    /// The issue.
+    pub group: Issue,
+}
+
 /// An entry of an issue's activity log, in Sentry's shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,7 +3,7 @@
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use cairn_types::api::{Issue, IssueDetails, IssueOwner, UpdateIssueRequest};
+use cairn_types::api::{Issue, IssueDetails, IssueOwner, ShortIdLookup, UpdateIssueRequest};
 
 use super::org_access;
 use crate::auth::Identity;
@@ -41,6 +41,9 @@ struct ListIssuesParams {
     group_stats_period: Option<String>,
     /// Extra parts of each issue: `owners` (others are accepted and ignored).
     expand: Vec<String>,
+    /// `shortIdLookup=1`: a query that is a short id (`BACKEND-1A`) answers with that issue
+    /// alone and `X-Sentry-Direct-Hit: 1`, as Sentry's search bar expects.
+    short_id_lookup: bool,
 }
 
 impl ListIssuesParams {
@@ -63,9 +66,10 @@ impl ListIssuesParams {
                     })?)
                 }
                 "groupStatsPeriod" => params.group_stats_period = Some(value.into_owned()),
+                "shortIdLookup" => params.short_id_lookup = value == "1" || value == "true",
                 // Accepted for compatibility with Sentry's clients; they change nothing here.
                 "expand" => params.expand.push(value.into_owned()),
-                "shortIdLookup" | "collapse" => {}
+                "collapse" => {}
                 other => {
                     return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
                 }
@@ -195,8 +199,14 @@ async fn issue_page<S: Store>(
     let now_ms = crate::util::now_ms();
     let limit = params.limit.unwrap_or(25).clamp(1, 100);
     let search = params.query.as_deref().unwrap_or("is:unresolved");
+    if params.short_id_lookup {
+        if let Some(response) = short_id_hit(state, identity, access, &project_ids, search).await? {
+            return Ok(response);
+        }
+    }
     let mut terms = crate::search::parse(search, now_ms)
         .map_err(|err| ApiError::BadRequest(format!("query: {err}")))?;
+    resolve_latest_release(state, access.organization.id, &project_ids, &mut terms).await?;
     let term = |filter| Term { negated: false, filter };
     if !params.environment.is_empty() {
         terms.push(term(Filter::Tag { key: "environment".into(), values: params.environment }));
@@ -344,8 +354,68 @@ async fn issue_page<S: Store>(
     Ok(response)
 }
 
+/// The issue list's answer when the whole query is the short id of an issue in the listed
+/// projects: that issue alone, flagged as a direct hit. `None` when it is not one.
+async fn short_id_hit<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    access: &super::OrgAccess,
+    project_ids: &[i64],
+    search: &str,
+) -> ApiResult<Option<Response>> {
+    let Some((slug, counter)) = serialize::parse_short_id(search) else {
+        return Ok(None);
+    };
+    let issue_id =
+        match state.store.issue_id_by_short_id(access.organization.id, &slug, counter).await {
+            Ok(id) => id,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+    let (issue, _) = state.store.issue(issue_id).await?;
+    if !project_ids.is_empty() && !project_ids.contains(&issue.project.id) {
+        return Ok(None);
+    }
+    let mut body = vec![serialize::issue(&issue, &access.organization, &state.config)];
+    add_viewer_state(state, identity.user.id, &mut body).await?;
+    let mut response = AppJson(body).into_response();
+    response.headers_mut().insert("x-sentry-direct-hit", HeaderValue::from_static("1"));
+    response.headers_mut().insert("x-hits", HeaderValue::from(1));
+    Ok(Some(response))
+}
+
+/// Sentry's `release:latest`: the newest release of each listed project (of every project
+/// when none is listed) stands for `latest`. With no release at all, `latest` stays a literal
+/// version, which matches nothing an SDK sent.
+async fn resolve_latest_release<S: Store>(
+    state: &AppState<S>,
+    organization_id: i64,
+    project_ids: &[i64],
+    terms: &mut [Term],
+) -> ApiResult<()> {
+    let mut latest: Option<Vec<String>> = None;
+    for term in terms.iter_mut() {
+        let Filter::Tag { key, values } = &mut term.filter else { continue };
+        if key != "release" || !values.iter().any(|v| v == "latest") {
+            continue;
+        }
+        if latest.is_none() {
+            latest = Some(state.store.latest_release_versions(organization_id, project_ids).await?);
+        }
+        let versions = latest.as_deref().unwrap_or_default();
+        if versions.is_empty() {
+            continue;
+        }
+        let mut resolved: Vec<String> = values.drain(..).filter(|v| v != "latest").collect();
+        resolved.extend(versions.iter().cloned());
+        *values = resolved;
+    }
+    Ok(())
+}
+
 /// The issue `raw_id` if the caller may use `scope` in its organization (403 otherwise, as
-/// Sentry answers); when the route names an organization, the issue must belong to it.
+/// Sentry answers); when the route names an organization, the issue must belong to it. Under an
+/// organization's routes the id may also be a short id (`BACKEND-1A`), as in Sentry.
 pub async fn issue_access<S: Store>(
     state: &AppState<S>,
     identity: &Identity,
@@ -353,7 +423,20 @@ pub async fn issue_access<S: Store>(
     raw_id: &str,
     scope: &str,
 ) -> ApiResult<(IssueRow, OrganizationRow)> {
-    let issue_id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    let issue_id: i64 = match (raw_id.parse(), org) {
+        (Ok(id), _) => id,
+        (Err(_), Some(org)) => {
+            let (slug, counter) = serialize::parse_short_id(raw_id).ok_or(ApiError::NotFound)?;
+            // Authorize before looking the short id up: its existence is not for outsiders.
+            let access = org_access(state, identity, org, scope).await?;
+            match state.store.issue_id_by_short_id(access.organization.id, &slug, counter).await {
+                Ok(id) => id,
+                Err(StoreError::NotFound) => return Err(ApiError::NotFound),
+                Err(err) => return Err(err.into()),
+            }
+        }
+        (Err(_), None) => return Err(ApiError::NotFound),
+    };
     let (issue, organization) = match state.store.issue(issue_id).await {
         Ok(found) => found,
         Err(StoreError::NotFound) => return Err(ApiError::NotFound),
@@ -438,6 +521,26 @@ pub async fn get_org_issue<S: Store>(
     // Opening an issue marks it as seen by the caller, as in Sentry.
     state.store.set_issue_seen(issue.id, identity.user.id, true).await?;
     Ok(AppJson(details(&state, &identity, &issue, &organization).await?))
+}
+
+/// `GET /api/0/organizations/{org}/shortids/{short_id}/`: the issue a short id names.
+pub async fn lookup_short_id<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, short_id)): Path<(String, String)>,
+) -> ApiResult<AppJson<ShortIdLookup>> {
+    let (issue, organization) =
+        issue_access(&state, &identity, Some(&org), &short_id, "event:read").await?;
+    let mut group = vec![serialize::issue(&issue, &organization, &state.config)];
+    add_viewer_state(&state, identity.user.id, &mut group).await?;
+    let group = group.pop().ok_or(ApiError::NotFound)?;
+    Ok(AppJson(ShortIdLookup {
+        organization_slug: organization.slug,
+        project_slug: issue.project.slug.clone(),
+        group_id: issue.id.to_string(),
+        short_id: group.short_id.clone(),
+        group,
+    }))
 }
 
 /// `GET /api/0/issues/{id}/`.

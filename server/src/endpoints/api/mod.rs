@@ -61,6 +61,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(bulk::list_issue_hashes::<S>).delete(bulk::unmerge_issue_hashes::<S>),
         )
         .route(
+            "/api/0/organizations/{org}/shortids/{short_id}",
+            get(issues::lookup_short_id::<S>),
+        )
+        .route(
             "/api/0/organizations/{org}/issues/{issue_id}",
             get(issues::get_org_issue::<S>)
                 .put(issues::update_org_issue::<S>)

@@ -609,6 +609,24 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue_id_by_short_id(
+        &self,
+        organization_id: i64,
+        project_slug: &str,
+        counter: i64,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT i.id FROM issues i JOIN projects p ON p.id = i.project_id \
+             WHERE p.organization_id = $1 AND p.slug = $2 AND i.short_id = $3",
+        )
+        .bind(organization_id)
+        .bind(project_slug)
+        .bind(counter)
+        .fetch_one(&self.reads)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn project_keys(&self, project_id: i64) -> StoreResult<Vec<ProjectKeyRow>> {
         let rows = sqlx::query("SELECT * FROM project_keys WHERE project_id = $1 ORDER BY id")
             .bind(project_id)
@@ -1041,6 +1059,28 @@ impl Store for SqliteStore {
         )
         .bind(project_id)
         .fetch_optional(&self.reads)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn latest_release_versions(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+    ) -> StoreResult<Vec<String>> {
+        // The projects as a JSON array: one bound parameter however many there are.
+        let projects = serde_json::to_string(project_ids).unwrap_or_else(|_| "[]".into());
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT (SELECT r.version FROM release_projects rp \
+                 JOIN releases r ON r.id = rp.release_id WHERE rp.project_id = p.id \
+                 ORDER BY r.date_created DESC, r.id DESC LIMIT 1) AS version \
+             FROM projects p WHERE p.organization_id = $1 \
+               AND ($2 = '[]' OR p.id IN (SELECT value FROM json_each($2))) \
+               AND version IS NOT NULL",
+        )
+        .bind(organization_id)
+        .bind(projects)
+        .fetch_all(&self.reads)
         .await?)
     }
 
