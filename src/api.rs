@@ -401,3 +401,43 @@ async fn send(request: Built) -> Result<Response> {
     });
     Err(Error::Http { status, body })
 }
+
+// --- ownership (issue 8) -------------------------------------------------------------------
+
+fn project_url(org: &str, project: &str, rest: &str) -> String {
+    format!("/api/0/projects/{}/{}/{rest}", segment(org), segment(project))
+}
+
+/// `GET /api/0/projects/{org}/{project}/ownership/`.
+pub async fn ownership(org: &str, project: &str) -> Result<cairn_types::api::ProjectOwnership> {
+    json(get(&project_url(org, project, "ownership/")).build()).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/ownership/`; a refusal's `detail` names the line.
+pub async fn update_ownership(
+    org: &str,
+    project: &str,
+    request: &cairn_types::api::UpdateOwnershipRequest,
+) -> Result<cairn_types::api::ProjectOwnership> {
+    let url = project_url(org, project, "ownership/");
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
+/// `POST /api/0/projects/{org}/{project}/codeowners/`: imports a CODEOWNERS file.
+pub async fn import_codeowners(
+    org: &str,
+    project: &str,
+    request: &cairn_types::api::CreateCodeownersRequest,
+) -> Result<cairn_types::api::ProjectCodeowners> {
+    json(post(&project_url(org, project, "codeowners/")).json(request)).await
+}
+
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/owners/`: who owns an event, and why.
+pub async fn event_owners(
+    org: &str,
+    project: &str,
+    event_id: &str,
+) -> Result<cairn_types::api::EventOwners> {
+    let rest = format!("events/{}/owners/", segment(event_id));
+    json(get(&project_url(org, project, &rest)).build()).await
+}

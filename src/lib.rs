@@ -22,8 +22,7 @@ use leptos_router::components::{Route, Router, Routes};
 use crate::{
     components::Header,
     pages::{
-        HomePage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, ReleasePage,
-        ReleasesPage, SetupPage, TokensPage,
+    HomePage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectOwnershipPage, ProjectsPage, ReleasePage, ReleasesPage, SetupPage, TokensPage,
     },
     state::Session,
 };
@@ -47,6 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::tokens() view=TokensPage/>
                     <Route path=routes::releases() view=ReleasesPage/>
                     <Route path=routes::release() view=ReleasePage/>
+                    <Route path=routes::project_ownership() view=ProjectOwnershipPage/>
                 </Routes>
             </main>
         </Router>

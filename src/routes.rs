@@ -11,6 +11,8 @@ use leptos_router::{path, PossibleRouteMatch};
 pub const ORG_PARAM: &str = "org";
 /// Name of the issue id parameter in [`issue`].
 pub const ISSUE_PARAM: &str = "id";
+/// Name of the project slug parameter in [`project_ownership`].
+pub const PROJECT_PARAM: &str = "project";
 /// Query parameter of [`Page::Issue`] naming the event shown: `latest`, `oldest` or an id.
 pub const EVENT_QUERY: &str = "event";
 /// Name of the release version parameter in [`release`] (percent-decoded by the router).
@@ -67,6 +69,13 @@ pub enum Page {
         /// The full version.
         version: String,
     },
+    /// `/settings/{org}/projects/{project}/ownership/`: ownership rules and CODEOWNERS.
+    ProjectOwnership {
+        /// Organization slug.
+        org: String,
+        /// Project slug.
+        project: String,
+    },
 }
 
 impl Page {
@@ -98,6 +107,11 @@ impl Page {
                 "/organizations/{}/releases/{}/",
                 crate::api::segment(org),
                 crate::api::segment(version)
+            ),
+            Page::ProjectOwnership { org, project } => format!(
+                "/settings/{}/projects/{}/ownership/",
+                crate::api::segment(org),
+                crate::api::segment(project)
             ),
         }
     }
@@ -146,4 +160,10 @@ pub fn releases() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Release`]; parameters [`ORG_PARAM`] and [`VERSION_PARAM`].
 pub fn release() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/releases/:version")
+}
+
+/// Route pattern of [`Page::ProjectOwnership`]; parameters [`ORG_PARAM`] and
+/// [`PROJECT_PARAM`].
+pub fn project_ownership() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/:org/projects/:project/ownership")
 }

@@ -1531,3 +1531,66 @@ mod stream {
         assert_eq!(*searched.lock().expect("lock"), vec!["is:unresolved level:error".to_owned()]);
     }
 }
+
+// ---- ownership ----
+
+#[wasm_bindgen_test]
+fn owners_panel_shows_owners_and_the_reason_as_text() {
+    use cairn_dashboard::components::suggested_owners::OwnersPanel;
+    use cairn_types::api::{
+        Actor, EventOwners, OwnershipMatch, OwnershipReason, OwnershipRule, RuleMatcher,
+    };
+    let matcher = RuleMatcher { kind: "path".into(), pattern: "src/<b>x</b>/**".into() };
+    let owners = EventOwners {
+        owners: vec![
+            Actor { kind: "team".into(), id: "3".into(), name: "billing".into() },
+            Actor { kind: "user".into(), id: "7".into(), name: "ann@example.com".into() },
+        ],
+        rule: Some(matcher.clone()),
+        rules: vec![OwnershipRule { matcher, owners: Vec::new() }],
+        reason: Some(OwnershipReason {
+            kind: "ownershipRule".into(),
+            rule: "path:src/<b>x</b>/** #billing".into(),
+            matched: OwnershipMatch {
+                field: "filename".into(),
+                value: "<img src=x onerror=alert(1)>".into(),
+            },
+        }),
+        fallthrough: false,
+    };
+    let m = Mounted::new(move || view! { <OwnersPanel owners/> });
+    assert_eq!(m.count("#suggested-owners .owner"), 2);
+    assert_eq!(m.text("#suggested-owners .owner"), "#billing");
+    assert_eq!(m.text(".owners-rule"), "path:src/<b>x</b>/** #billing");
+    assert_eq!(m.text(".owners-value"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0);
+    assert_eq!(m.count("b"), 0);
+    assert!(m.find(".owners-empty").is_none());
+}
+
+#[wasm_bindgen_test]
+fn owners_panel_without_a_match_says_so_with_fallthrough() {
+    use cairn_dashboard::components::suggested_owners::OwnersPanel;
+    use cairn_types::api::EventOwners;
+    let owners =
+        EventOwners { owners: vec![], rule: None, rules: vec![], reason: None, fallthrough: true };
+    let m = Mounted::new(move || view! { <OwnersPanel owners/> });
+    assert!(m.text(".owners-empty").contains("fallthrough"));
+    assert_eq!(m.count(".owner"), 0);
+}
+
+#[wasm_bindgen_test]
+fn rule_errors_keep_their_line_and_mappings_parse() {
+    use cairn_dashboard::pages::ownership::{line_errors, parse_mapping};
+    let errors = line_errors("raw: Parse error: unknown rule type \"file\" (line 3)");
+    assert_eq!(errors, [(Some(3), "Parse error: unknown rule type \"file\" (line 3)".to_owned())]);
+    let errors = line_errors("raw: Invalid rule owners: #ghosts");
+    assert_eq!(errors, [(None, "Invalid rule owners: #ghosts".to_owned())]);
+    let mapping = parse_mapping("@octocat ann@example.com\n\n@acme/billing #billing\nincomplete");
+    assert_eq!(mapping.len(), 2);
+    assert_eq!(mapping["@acme/billing"], "#billing");
+    assert_eq!(
+        Page::ProjectOwnership { org: "a b".into(), project: "shop".into() }.path(),
+        "/settings/a%20b/projects/shop/ownership/"
+    );
+}

@@ -25,6 +25,10 @@ pub enum ApiError {
     /// Authenticated, but not allowed.
     #[error("You do not have permission to perform this action.")]
     Forbidden,
+    /// Fields that fail validation, answered in Sentry's serializer shape
+    /// (`{"raw": ["Parse error: ... (line 3)"]}`) with a `detail` that joins the messages.
+    #[error("{}", join_messages(.0))]
+    InvalidFields(std::collections::BTreeMap<String, Vec<String>>),
     /// Not allowed, for a reason the caller should read (e.g. removing the only owner).
     #[error("{0}")]
     PermissionDenied(String),
@@ -51,7 +55,7 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::InvalidFields(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
             ApiError::CsrfFailed | ApiError::Forbidden | ApiError::PermissionDenied(_) => {
                 StatusCode::FORBIDDEN
@@ -87,11 +91,36 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
             _ => None,
         };
-        let mut response = (status, Json(ErrorBody::new(self.to_string()))).into_response();
+        let mut response = match &self {
+            ApiError::InvalidFields(fields) => {
+                let mut body = serde_json::Map::new();
+                for (field, messages) in fields {
+                    body.insert(field.clone(), serde_json::json!(messages));
+                }
+                body.insert("detail".into(), self.to_string().into());
+                (status, Json(serde_json::Value::Object(body))).into_response()
+            }
+            _ => (status, Json(ErrorBody::new(self.to_string()))).into_response(),
+        };
         if let Some(secs) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         response
+    }
+}
+
+fn join_messages(fields: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+    let messages: Vec<String> = fields
+        .iter()
+        .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field}: {m}")))
+        .collect();
+    messages.join(" ")
+}
+
+impl ApiError {
+    /// One invalid field with one message.
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::InvalidFields([(field.to_owned(), vec![message.into()])].into())
     }
 }
 

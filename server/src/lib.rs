@@ -13,6 +13,7 @@ pub mod config;
 pub mod endpoints;
 pub mod error;
 pub mod ingest;
+pub mod ownership;
 pub mod search;
 pub mod serialize;
 pub mod state;

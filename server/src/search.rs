@@ -80,9 +80,9 @@ pub enum Filter {
     Is(Vec<IsValue>),
     /// `assigned:` — assigned to any of these.
     Assigned(Vec<Actor>),
-    /// `assigned_or_suggested:` — Cairn has no ownership rules or suspect commits yet, so
-    /// nothing is ever suggested and this is the same as `assigned:`; it changes once
-    /// ownership arrives.
+    /// `assigned_or_suggested:` — assigned to any of these, or unassigned with any of them
+    /// among the owners (ownership rules and CODEOWNERS; Cairn knows no suspect
+    /// commits).
     AssignedOrSuggested(Vec<Actor>),
     /// `bookmarks:` — bookmarked by any of these users (`Me` or `Email`).
     Bookmarks(Vec<Actor>),

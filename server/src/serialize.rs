@@ -168,6 +168,7 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         first_seen: ms_to_datetime(row.first_seen),
         last_seen: ms_to_datetime(row.last_seen),
         stats: None,
+        owners: None,
     }
 }
 

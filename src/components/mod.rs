@@ -19,6 +19,7 @@ pub mod shortcuts;
 pub mod stacktrace;
 pub mod status;
 pub mod tag_facets;
+pub mod suggested_owners;
 pub mod time_ago;
 
 pub use assignee_picker::AssigneePicker;

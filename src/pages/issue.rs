@@ -278,6 +278,7 @@ pub fn IssuePage() -> impl IntoView {
                     }}
                 </div>
                 <aside class="issue-sidebar">
+                    <crate::components::suggested_owners::SuggestedOwners org details event/>
                     {move || {
                         details
                             .get()

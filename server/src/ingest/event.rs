@@ -41,6 +41,8 @@ pub struct EventContext<'a> {
     pub scrubber: &'a Scrubber,
     /// The project's grouping rules.
     pub grouping: &'a GroupingConfig,
+    /// The project's ownership rules, if it has any.
+    pub ownership: Option<&'a crate::ownership::ProjectRules>,
 }
 
 impl EventContext<'static> {
@@ -54,6 +56,7 @@ impl EventContext<'static> {
             sent_at_ms: None,
             scrubber: super::scrub::default_scrubber(),
             grouping: super::grouping::no_project_rules(),
+            ownership: None,
         }
     }
 }
@@ -102,6 +105,8 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     let hashes = grouping::hashes_with(&event, ctx.grouping);
     let user_ident = user_ident(&event);
     let tags = issue_tags(&event, &level, user_ident.as_deref());
+    // After scrubbing, as Sentry matches rules against the stored event.
+    let ownership = ctx.ownership.map(|rules| rules.evaluate(&event));
 
     Ok(NewEvent {
         project_id: ctx.project_id,
@@ -122,6 +127,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         user_ident,
         tags,
         data: to_json(&Value::Object(event), payload.len()),
+        ownership,
     })
 }
 

@@ -542,4 +542,38 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &SessionQuery,
     ) -> impl Future<Output = StoreResult<Vec<(i64, i64)>>> + Send;
+
+    // --- ownership (issue 8) ----------------------------------------------------------------
+
+    /// A project's ownership settings; Sentry's defaults (fallthrough and auto-assignment on,
+    /// no rules) when none were saved.
+    fn project_ownership(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<OwnershipRow>> + Send;
+    /// Saves a project's ownership settings (dates are set by the store).
+    fn set_project_ownership(
+        &self,
+        project_id: i64,
+        ownership: &OwnershipRow,
+    ) -> impl Future<Output = StoreResult<OwnershipRow>> + Send;
+    /// A project's CODEOWNERS files (at most one).
+    fn project_codeowners(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<CodeownersRow>>> + Send;
+    /// Imports a project's CODEOWNERS file, replacing the one before; `rules_schema` and
+    /// `errors` are JSON.
+    fn set_project_codeowners(
+        &self,
+        project_id: i64,
+        raw: &str,
+        rules_schema: &str,
+        errors: &str,
+    ) -> impl Future<Output = StoreResult<CodeownersRow>> + Send;
+    /// The owners of these issues.
+    fn issue_owners(
+        &self,
+        issue_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<IssueOwnerRow>>> + Send;
 }

@@ -207,6 +207,87 @@ pub struct NewEvent {
     /// as tags (`level`, `environment`, `release`, `user`).
     pub tags: Vec<(String, String)>,
     pub data: String,
+    /// Who owns the event by the project's ownership rules; `None` when the project has none
+    /// (then the writer does nothing more for ownership).
+    pub ownership: Option<EventOwnership>,
+}
+
+/// The ownership of one event, found at ingestion; the writer stores it on the issue when the
+/// event opens or regresses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventOwnership {
+    /// The winning rule, if one with owners matched.
+    pub owner: Option<MatchedOwners>,
+    /// No rule with owners matched and the project's fallthrough is on.
+    pub fallthrough: bool,
+    /// Whether to assign the issue to the rule's first owner when it is unassigned.
+    pub auto_assign: bool,
+}
+
+/// The owners of the rule that decided an event's ownership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedOwners {
+    /// `ownershipRule` or `codeowners`.
+    pub kind: &'static str,
+    /// The rule's owners, in order.
+    pub owners: Vec<Assignee>,
+    /// The rule as written.
+    pub rule: String,
+    /// What it matched, as JSON `{"field", "value"}`.
+    pub matched: String,
+}
+
+/// A project's ownership settings as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnershipRow {
+    /// The rules as written (`None` before any were saved).
+    pub raw: Option<String>,
+    /// The rules resolved (Sentry's schema JSON), `None` when there are none.
+    pub rules_schema: Option<String>,
+    /// Everyone owns what no rule matches.
+    pub fallthrough: bool,
+    /// Sentry's `autoAssignment` text.
+    pub auto_assignment: String,
+    /// Sentry's `codeownersAutoSync`.
+    pub codeowners_auto_sync: bool,
+    /// Unix milliseconds, `None` before anything was saved.
+    pub date_created: Option<i64>,
+    /// Unix milliseconds.
+    pub last_updated: Option<i64>,
+}
+
+/// A project's imported CODEOWNERS file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeownersRow {
+    /// Primary key.
+    pub id: i64,
+    /// The file.
+    pub raw: String,
+    /// Its rules resolved (Sentry's schema JSON).
+    pub rules_schema: String,
+    /// What could not be resolved (Sentry's `errors` JSON).
+    pub errors: String,
+    /// Unix milliseconds.
+    pub date_created: i64,
+    /// Unix milliseconds.
+    pub date_updated: i64,
+}
+
+/// One owner of an issue (Sentry's GroupOwner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueOwnerRow {
+    /// The issue.
+    pub issue_id: i64,
+    /// `ownershipRule` or `codeowners`.
+    pub kind: String,
+    /// The member or team.
+    pub owner: Assignee,
+    /// The rule as written.
+    pub rule: String,
+    /// What it matched, JSON `{"field", "value"}`.
+    pub matched: String,
+    /// Unix milliseconds.
+    pub date_added: i64,
 }
 
 /// An envelope item that is kept as it arrived (transactions, attachments, sessions, feedback,
@@ -281,6 +362,22 @@ pub struct ProjectIngestSettings {
     pub fingerprinting_rules: Option<String>,
     /// Stack-trace rules ("grouping enhancements"), Sentry's syntax.
     pub grouping_enhancements: Option<String>,
+    /// Ownership, for ingestion: `None` when the project has neither ownership rules nor a
+    /// CODEOWNERS file. Read-only here: the ownership routes write it.
+    pub ownership: Option<IngestOwnership>,
+}
+
+/// What ingestion needs of a project's ownership settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOwnership {
+    /// The ownership rules resolved (schema JSON), if any.
+    pub rules_schema: Option<String>,
+    /// The CODEOWNERS rules resolved (schema JSON), if any.
+    pub codeowners_schema: Option<String>,
+    /// Everyone owns what no rule matches.
+    pub fallthrough: bool,
+    /// Sentry's `autoAssignment` text.
+    pub auto_assignment: String,
 }
 
 /// A stored event.

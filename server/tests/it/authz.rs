@@ -464,8 +464,35 @@ fn rows() -> Vec<Row> {
         },
         row(Method::GET, "/api/0/organizations/{org}/tags/", read("event:read")),
         row(Method::GET, "/api/0/organizations/{org}/tags/{key}/values/", read("event:read")),
+        // --- ownership -------------------------------------------------------------------
+        row(Method::GET, "/api/0/projects/{org}/{project}/ownership/", read("project:read")),
+        Row {
+            body: |_| Some(json!({"fallthrough": true})),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/ownership/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
+            )
+        },
+        row(Method::GET, "/api/0/projects/{org}/{project}/codeowners/", read("project:read")),
+        Row {
+            body: |_| Some(json!({"raw": "/src/ @acme/nobody"})),
+            ..row(
+                Method::POST,
+                "/api/0/projects/{org}/{project}/codeowners/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 201 },
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/events/{event_id}/owners/",
+            read("event:read"),
+        ),
     ]
 }
+
+/// Changing a project's ownership settings and code owners: either scope will do (Sentry's).
+const PROJECT_WRITE: &[&str] = &["project:write", "project:admin"];
 
 /// Inviting, changing and removing others: either scope will do.
 const MEMBER_WRITE: &[&str] = &["member:write", "member:admin"];

@@ -789,26 +789,6 @@ fn send_hostile_events(dsn: &str) -> Vec<String> {
     ids
 }
 
-/// Logs in through the login form; returns once the issue list shows.
-async fn log_in(
-    client: &Client,
-    server: &TestServer,
-    email: &str,
-    password: &str,
-) -> Result<(), fantoccini::error::CmdError> {
-    client.goto(&format!("{}/auth/login/", server.url)).await?;
-    let form = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("form#login-form"))
-        .await?;
-    form.find(Locator::Css("input[name=username]")).await?.send_keys(email).await?;
-    form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
-    form.find(Locator::Css("button[type=submit]")).await?.click().await?;
-    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#issue-list")).await?;
-    Ok(())
-}
-
 /// The text of the first element matching `selector`, waiting up to 20 s for it.
 async fn text_of(client: &Client, selector: &str) -> Result<String, fantoccini::error::CmdError> {
     client
@@ -1036,6 +1016,126 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         }
         let (_, notes) = server.get(&format!("/api/0/issues/{issue_id}/comments/"), &token).await;
         eprintln!("comments: {notes}");
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ownership_rules_page_and_suggested_assignees() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let (status, team) =
+        server.post("/api/0/organizations/cairn/teams/", &token, json!({"slug": "billing"})).await;
+    assert_eq!(status, 201, "{team}");
+    let dsn = server.create_project(&token, "Shop").await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        client.goto(&format!("{}/auth/login/", server.url)).await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#login-form"))
+            .await?;
+        form.find(Locator::Css("input[name=username]"))
+            .await?
+            .send_keys("owner@example.com")
+            .await?;
+        form.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys("correct horse battery")
+            .await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        // Logged in once the (empty) issue list shows.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".empty-state"))
+            .await?;
+
+        // A rule that does not parse: the error names its line; then valid rules save.
+        client.goto(&format!("{}/settings/cairn/projects/shop/ownership/", server.url)).await?;
+        let rules = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rules-raw"))
+            .await?;
+        rules.send_keys("path:src/billing/** #billing\nfile:x #billing").await?;
+        client.find(Locator::Css("#rules-form button[type=submit]")).await?.click().await?;
+        let error = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rules-errors .rule-error"))
+            .await?
+            .text()
+            .await?;
+        assert!(error.starts_with("Line 2: Parse error"), "{error}");
+        rules.clear().await?;
+        rules.send_keys("path:src/billing/** #billing").await?;
+        client.find(Locator::Css("#rules-form button[type=submit]")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rules-saved"))
+            .await?;
+
+        // A CODEOWNERS file with a handle nobody maps: listed, not dropped.
+        client
+            .find(Locator::Css("#codeowners-raw"))
+            .await?
+            .send_keys("/docs/ @acme/writers")
+            .await?;
+        client.find(Locator::Css("#codeowners-form button[type=submit]")).await?.click().await?;
+        let unmapped = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#codeowners-errors .unmapped"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(unmapped, "@acme/writers");
+
+        // An error in the team's code, sent with the sentry crate: the tester names the rule.
+        crate::ownership::send_error(&dsn, "src/billing/invoice.rs", "card declined").await;
+        let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+        let id = issues[0]["id"].as_str().expect("id").to_owned();
+        client.find(Locator::Css("#owners-test-issue")).await?.send_keys(&id).await?;
+        client.find(Locator::Css("#owners-test-form button[type=submit]")).await?.click().await?;
+        let rule = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#suggested-owners .owners-rule"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(rule, "path:src/billing/** #billing");
+        std::fs::write(artifacts_dir().join("ownership.png"), client.screenshot().await?).ok();
+
+        // The issue page suggests the team, with the frame that matched.
+        client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
+        let owner = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#suggested-owners .owner"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(owner, "#billing");
+        let value = client.find(Locator::Css("#suggested-owners .owners-value")).await?;
+        assert_eq!(value.text().await?, "src/billing/invoice.rs");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("ownership-failure.png"), shot).ok();
+        }
     }
     let _ = client.close().await;
     if let Err(err) = result {

@@ -13,6 +13,7 @@ mod ingest;
 mod live;
 mod members;
 mod org_tags;
+mod ownership;
 mod sdk_crate;
 mod sdk_fixtures;
 mod search;

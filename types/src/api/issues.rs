@@ -61,6 +61,9 @@ pub struct Issue {
     /// daily) in an issue's details, as Sentry sends them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<serde_json::Value>,
+    /// The issue's suggested owners, with `expand=owners` on the issue lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owners: Option<Vec<super::IssueOwner>>,
 }
 
 /// The project reference inside an [`Issue`].

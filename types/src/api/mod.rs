@@ -6,6 +6,7 @@ mod events;
 mod issues;
 mod live;
 mod organizations;
+mod ownership;
 mod releases;
 
 pub use auth::*;
@@ -14,4 +15,5 @@ pub use events::*;
 pub use issues::*;
 pub use live::*;
 pub use organizations::*;
+pub use ownership::*;
 pub use releases::*;

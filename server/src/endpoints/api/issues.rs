@@ -3,7 +3,7 @@
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use cairn_types::api::{Issue, IssueDetails, ShortIdLookup, UpdateIssueRequest};
+use cairn_types::api::{Issue, IssueDetails, IssueOwner, ShortIdLookup, UpdateIssueRequest};
 
 use super::org_access;
 use crate::auth::Identity;
@@ -41,6 +41,8 @@ struct ListIssuesParams {
     limit: Option<i64>,
     /// Sparkline buckets: `24h` (hourly, the default) or `14d` (daily).
     group_stats_period: Option<String>,
+    /// Extra parts of each issue: `owners` (others are accepted and ignored).
+    expand: Vec<String>,
     /// `shortIdLookup=1`: a query that is a short id (`BACKEND-1A`) answers with that issue
     /// alone and `X-Sentry-Direct-Hit: 1`, as Sentry's search bar expects.
     short_id_lookup: bool,
@@ -68,7 +70,8 @@ impl ListIssuesParams {
                 "groupStatsPeriod" => params.group_stats_period = Some(value.into_owned()),
                 "shortIdLookup" => params.short_id_lookup = value == "1" || value == "true",
                 // Accepted for compatibility with Sentry's clients; they change nothing here.
-                "collapse" | "expand" => {}
+                "expand" => params.expand.push(value.into_owned()),
+                "collapse" => {}
                 other => {
                     return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
                 }
@@ -340,6 +343,9 @@ async fn issue_page<S: Store>(
         })
         .collect();
     add_viewer_state(state, identity.user.id, &mut body).await?;
+    if params.expand.iter().any(|e| e == "owners") {
+        add_owners(state, &ids, &mut body).await?;
+    }
     let mut response = AppJson(body).into_response();
     let headers = response.headers_mut();
     if let Ok(link) = HeaderValue::from_str(&link) {
@@ -516,6 +522,33 @@ async fn release_of<S: Store>(
         Err(StoreError::NotFound) => Ok(None),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Sentry's `expand=owners`: the owners the rules found for each issue, with the rule and
+/// what it matched.
+async fn add_owners<S: Store>(
+    state: &AppState<S>,
+    ids: &[i64],
+    issues: &mut [Issue],
+) -> ApiResult<()> {
+    let owners = state.store.issue_owners(ids).await?;
+    for issue in issues.iter_mut() {
+        let mine = owners.iter().filter(|o| o.issue_id.to_string() == issue.id);
+        issue.owners = Some(
+            mine.map(|o| IssueOwner {
+                kind: o.kind.clone(),
+                owner: match o.owner {
+                    Assignee::User(id) => format!("user:{id}"),
+                    Assignee::Team(id) => format!("team:{id}"),
+                },
+                date_added: crate::util::ms_to_datetime(o.date_added),
+                rule: Some(o.rule.clone()),
+                matched: serde_json::from_str(&o.matched).ok(),
+            })
+            .collect(),
+        );
+    }
+    Ok(())
 }
 
 /// Fills in what depends on who is asking: `hasSeen`, `isBookmarked` and the assignee.

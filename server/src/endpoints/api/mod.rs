@@ -17,6 +17,7 @@ mod members;
 mod openapi;
 mod org_tags;
 mod organizations;
+mod ownership;
 mod releases;
 mod sessions;
 mod tags;
@@ -185,6 +186,19 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/organizations/{org}/tags/{key}/values",
             get(org_tags::list_org_tag_values::<S>),
+        )
+        // --- ownership (issue 8) --------------------------------------------------------
+        .route(
+            "/api/0/projects/{org}/{project}/ownership",
+            get(ownership::get_ownership::<S>).put(ownership::update_ownership::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/codeowners",
+            get(ownership::list_codeowners::<S>).post(ownership::create_codeowners::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/owners",
+            get(ownership::event_owners::<S>),
         )
 }
 

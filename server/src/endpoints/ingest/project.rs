@@ -15,6 +15,7 @@ use super::error::IngestError;
 use crate::ingest::event::EventContext;
 use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::{ScrubSettings, Scrubber};
+use crate::ownership::ProjectRules;
 use crate::store::{ProjectIngestSettings, ProjectKeyRow, Store, StoreError};
 
 /// How long a cached key or project is trusted.
@@ -39,6 +40,8 @@ pub struct Authorized {
     pub scrubber: Arc<Scrubber>,
     /// Its project's grouping rules, parsed from the settings.
     pub grouping: Arc<GroupingConfig>,
+    /// Its project's ownership rules, compiled; `None` when it has none.
+    pub ownership: Option<Arc<ProjectRules>>,
 }
 
 /// A project's settings with what is compiled from them, cached together so that the patterns
@@ -48,6 +51,7 @@ struct ProjectConfig {
     settings: ProjectIngestSettings,
     scrubber: Arc<Scrubber>,
     grouping: Arc<GroupingConfig>,
+    ownership: Option<Arc<ProjectRules>>,
 }
 
 impl Authorized {
@@ -61,6 +65,7 @@ impl Authorized {
             sent_at_ms: None,
             scrubber: &self.scrubber,
             grouping: &self.grouping,
+            ownership: self.ownership.as_deref(),
         }
     }
 }
@@ -88,15 +93,25 @@ impl IngestState {
         if !key.is_active {
             return Err(IngestError::Rejected("ProjectId"));
         }
-        let ProjectConfig { settings, scrubber, grouping } =
+        let ProjectConfig { settings, scrubber, grouping, ownership } =
             self.project(store, project_id).await?;
-        Ok(Authorized { key, project: settings, scrubber, grouping })
+        Ok(Authorized { key, project: settings, scrubber, grouping, ownership })
     }
 
     /// Drops the cached key after it changed, so that this node applies the change at once
     /// (other nodes within [`TTL`]).
     pub fn forget_key(&self, public_key: &str) {
         lock(&self.keys).remove(public_key);
+    }
+
+    /// A project's compiled ownership rules, from the cache (loaded if missing or stale);
+    /// `None` when the project has none.
+    pub async fn project_rules<S: Store>(
+        &self,
+        store: &S,
+        project_id: i64,
+    ) -> Result<Option<Arc<ProjectRules>>, IngestError> {
+        Ok(self.project(store, project_id).await?.ownership)
     }
 
     /// Drops the cached project settings after they changed (see [`IngestState::forget_key`]).
@@ -155,10 +170,16 @@ impl IngestState {
             tracing::warn!(%err, project_id, "unreadable grouping rules; grouping without them");
             GroupingConfig::default()
         });
+        let ownership = settings
+            .ownership
+            .as_ref()
+            .and_then(|ownership| ProjectRules::from_settings(ownership, project_id))
+            .map(Arc::new);
         let config = ProjectConfig {
             settings,
             scrubber: Arc::new(Scrubber::new(&scrub)),
             grouping: Arc::new(grouping),
+            ownership,
         };
         lock(&self.projects).insert(project_id, (Instant::now(), config.clone()));
         Ok(config)

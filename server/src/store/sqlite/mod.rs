@@ -11,6 +11,7 @@ use super::*;
 use crate::util::now_ms;
 
 /// Triage: merge and unmerge, assignment, per-user seen and bookmark state, ignore windows.
+mod ownership;
 mod triage;
 
 /// Release health: sessions, releases, deploys.
@@ -777,9 +778,15 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn project_ingest_settings(&self, project_id: i64) -> StoreResult<ProjectIngestSettings> {
+        // Ownership comes along in the same query: ingestion learns whether the project has
+        // rules without a second round trip.
         let row = sqlx::query(
-            "SELECT rate_limit_count, rate_limit_window, scrub_settings, allowed_origins, \
-             fingerprinting_rules, grouping_enhancements FROM projects WHERE id = $1",
+            "SELECT p.rate_limit_count, p.rate_limit_window, p.scrub_settings, \
+             p.allowed_origins, p.fingerprinting_rules, p.grouping_enhancements, \
+             o.rules_schema, o.fallthrough, o.auto_assignment, \
+             c.rules_schema AS codeowners_schema \
+             FROM projects p LEFT JOIN project_ownership o ON o.project_id = p.id \
+             LEFT JOIN project_codeowners c ON c.project_id = p.id WHERE p.id = $1",
         )
         .bind(project_id)
         .fetch_one(&self.reads)
@@ -790,6 +797,7 @@ impl Store for SqliteStore {
             allowed_origins: row.get("allowed_origins"),
             fingerprinting_rules: row.get("fingerprinting_rules"),
             grouping_enhancements: row.get("grouping_enhancements"),
+            ownership: ownership::ingest_ownership(&row),
         })
     }
 
@@ -1084,6 +1092,41 @@ impl Store for SqliteStore {
                 .execute(&self.writes)
                 .await?,
         )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_ownership(&self, project_id: i64) -> StoreResult<OwnershipRow> {
+        ownership::project_ownership(&self.reads, project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_project_ownership(
+        &self,
+        project_id: i64,
+        row: &OwnershipRow,
+    ) -> StoreResult<OwnershipRow> {
+        ownership::set_project_ownership(&self.writes, project_id, row).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_codeowners(&self, project_id: i64) -> StoreResult<Vec<CodeownersRow>> {
+        ownership::project_codeowners(&self.reads, project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_project_codeowners(
+        &self,
+        project_id: i64,
+        raw: &str,
+        rules_schema: &str,
+        errors: &str,
+    ) -> StoreResult<CodeownersRow> {
+        ownership::set_project_codeowners(&self.writes, project_id, raw, rules_schema, errors).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_owners(&self, issue_ids: &[i64]) -> StoreResult<Vec<IssueOwnerRow>> {
+        ownership::issue_owners(&self.reads, issue_ids).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -1846,10 +1889,30 @@ impl IssueSql {
                     .collect();
                 any(parts)
             }
-            // Nothing is suggested until ownership rules exist, so "assigned or suggested" is
-            // "assigned" for now.
-            Filter::Assigned(actors) | Filter::AssignedOrSuggested(actors) => {
+            Filter::Assigned(actors) => {
                 let parts = actors.iter().map(|actor| self.assignee(actor)).collect();
+                any(parts)
+            }
+            // Sentry: assigned to them, or unassigned with them among the suggested owners
+            // (the issue's owners by the ownership rules and CODEOWNERS).
+            Filter::AssignedOrSuggested(actors) => {
+                let parts = actors
+                    .iter()
+                    .map(|actor| {
+                        let assigned = self.assignee(actor);
+                        match self.suggested(actor) {
+                            Some(owner) => format!(
+                                "({assigned} OR (NOT {ASSIGNED} AND EXISTS (SELECT 1 FROM \
+                                 issue_owners o WHERE o.issue_id = i.id AND {owner})))"
+                            ),
+                            // `none`: nobody assigned and nobody suggested.
+                            None => format!(
+                                "({assigned} AND NOT EXISTS (SELECT 1 FROM issue_owners o \
+                                 WHERE o.issue_id = i.id))"
+                            ),
+                        }
+                    })
+                    .collect();
                 any(parts)
             }
             Filter::Bookmarks(actors) => {
@@ -1948,6 +2011,30 @@ impl IssueSql {
                 format!("i.assignee_user_id IN (SELECT id FROM users WHERE email = {email})")
             }
         }
+    }
+
+    /// The condition on an `issue_owners o` row naming the actor; `None` for `none`.
+    fn suggested(&mut self, actor: &crate::search::Actor) -> Option<String> {
+        use crate::search::Actor;
+        Some(match actor {
+            Actor::Me => format!("o.user_id = {}", self.user()),
+            Actor::Nobody => return None,
+            Actor::MyTeams => format!(
+                "o.team_id IN (SELECT team_id FROM team_members WHERE user_id = {})",
+                self.user()
+            ),
+            Actor::Team(slug) => {
+                let slug = self.arg(Arg::Text(slug.clone()));
+                format!(
+                    "o.team_id IN (SELECT id FROM teams WHERE organization_id = $1 \
+                     AND slug = {slug})"
+                )
+            }
+            Actor::Email(email) => {
+                let email = self.arg(Arg::Text(email.clone()));
+                format!("o.user_id IN (SELECT id FROM users WHERE email = {email})")
+            }
+        })
     }
 
     fn range(&mut self, column: &str, range: &crate::search::Range) -> String {
@@ -2286,6 +2373,7 @@ async fn store_one_event(
         found_at = issue_id.map(|_| i);
     }
 
+    let mut regressed = false;
     let issue_id = match issue_id {
         Some(id) => {
             // The user first, so that the issue's counters change in one statement.
@@ -2328,6 +2416,7 @@ async fn store_one_event(
             .await?;
             match (status.as_deref(), new_status.as_str()) {
                 (Some("resolved"), "unresolved") => {
+                    regressed = true;
                     let data = serde_json::json!({ "version": event.release }).to_string();
                     record_activity(tx, id, "set_regression", None, &data, event.received).await?;
                 }
@@ -2371,6 +2460,13 @@ async fn store_one_event(
             issue_id
         }
     };
+
+    // Ownership is found again when an issue opens or regresses (Sentry's moments for it);
+    // projects without rules carry no ownership and cost nothing here.
+    let opened = found_at.is_none();
+    if let Some(ownership) = event.ownership.as_ref().filter(|_| opened || regressed) {
+        ownership::apply_event_ownership(tx, issue_id, ownership, opened, event.received).await?;
+    }
 
     // Every hash of the event now points at its issue (the first one found wins). The hash that
     // found the issue is there already; when it is the only one, nothing is written.
