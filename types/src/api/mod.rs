@@ -1,15 +1,19 @@
 //! DTOs of the REST API under `/api/0/`.
 
 mod auth;
+mod commits;
 mod error;
 mod events;
 mod issues;
+mod notifications;
 mod organizations;
 mod releases;
 
 pub use auth::*;
+pub use commits::*;
 pub use error::*;
 pub use events::*;
 pub use issues::*;
+pub use notifications::*;
 pub use organizations::*;
 pub use releases::*;

@@ -116,7 +116,7 @@ fn format_cursor(cursor: &IssueCursor) -> String {
 
 /// The `Link` header of a page, in Sentry's format (one `previous` and one `next` link, each
 /// saying whether it leads to any results).
-fn link_header(
+pub(super) fn link_header(
     base: &str,
     raw_query: Option<&str>,
     previous: (String, bool),

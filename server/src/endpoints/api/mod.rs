@@ -7,11 +7,13 @@
 mod account;
 mod bulk;
 mod comments;
+mod commits;
 mod events;
 pub use account::{validate_email, validate_password};
 mod issues;
 mod keys;
 mod members;
+mod notifications;
 mod openapi;
 mod organizations;
 mod releases;
@@ -167,6 +169,37 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(releases::list_deploys::<S>).post(releases::create_deploy::<S>),
         )
         .route("/api/0/organizations/{org}/sessions", get(sessions::get_sessions::<S>))
+        // --- release commits, suspect commits, notifications (issues 7 and 8) -----------
+        .route("/api/0/organizations/{org}/repos", get(commits::list_repositories::<S>))
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/commits",
+            get(commits::list_release_commits::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/commitfiles",
+            get(commits::list_release_commit_files::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/previous-with-commits",
+            get(commits::previous_release_with_commits::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/releases/{version}/commits",
+            get(commits::list_project_release_commits::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/committers",
+            get(commits::event_committers::<S>),
+        )
+        .route(
+            "/api/0/users/me/notifications",
+            get(notifications::list_notifications::<S>)
+                .put(notifications::mark_notifications::<S>),
+        )
+        .route(
+            "/api/0/users/me/notifications/unread",
+            get(notifications::unread_count::<S>),
+        )
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.
