@@ -19,7 +19,7 @@ use leptos_router::components::{Route, Router, Routes};
 use crate::{
     components::Header,
     pages::{
-        HomePage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage,
+        HomePage, InboxPage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage,
         TokensPage,
     },
     state::Session,
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::issue() view=IssuePage/>
                     <Route path=routes::projects() view=ProjectsPage/>
                     <Route path=routes::tokens() view=TokensPage/>
+                    <Route path=routes::inbox() view=InboxPage/>
                 </Routes>
             </main>
         </Router>

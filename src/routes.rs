@@ -52,6 +52,8 @@ pub enum Page {
     },
     /// `/settings/account/api/auth-tokens/`: the user's API tokens.
     Tokens,
+    /// `/inbox/`: the user's notifications.
+    Inbox,
 }
 
 impl Page {
@@ -76,6 +78,7 @@ impl Page {
                 format!("/organizations/{}/projects/", crate::api::segment(org))
             }
             Page::Tokens => "/settings/account/api/auth-tokens/".to_owned(),
+            Page::Inbox => "/inbox/".to_owned(),
         }
     }
 }
@@ -113,4 +116,9 @@ pub fn tokens() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Projects`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn projects() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/projects")
+}
+
+/// Route pattern of [`Page::Inbox`].
+pub fn inbox() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/inbox")
 }

@@ -12,7 +12,9 @@ use leptos_router::{
 
 use crate::{
     api,
-    components::{event::EventDetails, issue_list::level_class, ApiError, Loading, TimeAgo},
+    components::{
+        event::EventDetails, issue_list::level_class, ApiError, Loading, SuspectCommits, TimeAgo,
+    },
     routes::{Page, EVENT_QUERY, ISSUE_PARAM},
 };
 
@@ -96,9 +98,16 @@ pub fn IssuePage() -> impl IntoView {
             {move || match event.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Ok(event)) => {
+                    let project = Signal::derive(move || {
+                        details.get().and_then(Result::ok).map(|d| d.issue.project.slug)
+                    });
+                    let suspects = view! {
+                        <SuspectCommits org=org.into() project event_id=event.event_id.clone()/>
+                    };
                     let (org, id) = (org.get_untracked(), id.get_untracked());
                     view! {
                         <EventNav org id event=event.clone()/>
+                        {suspects}
                         <EventDetails event/>
                     }
                         .into_any()
