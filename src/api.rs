@@ -236,10 +236,12 @@ pub async fn unread_notifications() -> Result<cairn_types::api::UnreadCount> {
 
 /// `PUT /api/0/users/me/notifications/` with `{"all": true}`: everything read.
 pub async fn mark_all_notifications_read() -> Result<cairn_types::api::UnreadCount> {
-    let request = cairn_types::api::MarkNotificationsRequest {
-        all: Some(true),
-        ..Default::default()
-    };
-    json(Request::put("/api/0/users/me/notifications/").header("Accept", "application/json").json(&request))
-        .await
+    let request =
+        cairn_types::api::MarkNotificationsRequest { all: Some(true), ..Default::default() };
+    json(
+        Request::put("/api/0/users/me/notifications/")
+            .header("Accept", "application/json")
+            .json(&request),
+    )
+    .await
 }

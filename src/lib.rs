@@ -19,8 +19,8 @@ use leptos_router::components::{Route, Router, Routes};
 use crate::{
     components::Header,
     pages::{
-        HomePage, InboxPage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage, SetupPage,
-        TokensPage,
+        HomePage, InboxPage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectsPage,
+        SetupPage, TokensPage,
     },
     state::Session,
 };

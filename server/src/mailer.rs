@@ -77,8 +77,10 @@ impl Mailer {
             "note" => (format!("New comment: {title}"), "has a new comment"),
             _ => (format!("Issue activity: {title}"), "has new activity"),
         };
-        let link =
-            format!("{}/organizations/{}/issues/{}/", self.public_url, email.organization, email.issue_id);
+        let link = format!(
+            "{}/organizations/{}/issues/{}/",
+            self.public_url, email.organization, email.issue_id
+        );
         let body = format!("The issue \"{title}\" {what}.\n\n{link}\n\n-- \nCairn\n");
         let to = email
             .email

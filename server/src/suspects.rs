@@ -65,8 +65,11 @@ fn frames(data: &Value) -> Vec<&Value> {
 /// 25 frames when none is in-app.
 pub fn frame_paths(data: &Value) -> Vec<String> {
     let all = frames(data);
-    let in_app: Vec<&Value> =
-        all.iter().copied().filter(|f| f.get("in_app").and_then(Value::as_bool) == Some(true)).collect();
+    let in_app: Vec<&Value> = all
+        .iter()
+        .copied()
+        .filter(|f| f.get("in_app").and_then(Value::as_bool) == Some(true))
+        .collect();
     let chosen = if in_app.is_empty() { all } else { in_app };
     let start = chosen.len().saturating_sub(FRAME_LIMIT);
     let mut paths: Vec<String> = Vec::new();

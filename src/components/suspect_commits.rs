@@ -41,7 +41,8 @@ pub fn SuspectCommitList(committers: Vec<Committer>) -> impl IntoView {
     let rows = committers
         .into_iter()
         .flat_map(|committer| {
-            let author = committer.author.name.clone().unwrap_or_else(|| committer.author.email.clone());
+            let author =
+                committer.author.name.clone().unwrap_or_else(|| committer.author.email.clone());
             committer.commits.into_iter().map(move |commit| {
                 let short: String = commit.id.chars().take(12).collect();
                 let message = commit.message.unwrap_or_default();

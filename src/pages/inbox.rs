@@ -3,7 +3,6 @@
 
 use cairn_types::api::Notification;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::{
     api,
@@ -51,11 +50,8 @@ pub fn InboxPage() -> impl IntoView {
 
 /// What happened, in words.
 fn describe(notification: &Notification) -> String {
-    let who = notification
-        .activity
-        .user
-        .as_ref()
-        .map_or_else(|| "Cairn".to_owned(), |u| u.name.clone());
+    let who =
+        notification.activity.user.as_ref().map_or_else(|| "Cairn".to_owned(), |u| u.name.clone());
     match notification.kind.as_str() {
         "assigned" => format!("{who} assigned this issue"),
         "set_regression" => "This issue regressed".to_owned(),
@@ -90,13 +86,14 @@ pub fn NotificationList(notifications: Vec<Notification>) -> impl IntoView {
     let rows = notifications
         .into_iter()
         .map(|n| {
-            let href = Page::Issue { org: organization_of(&n.issue.permalink), id: n.issue.id.clone() }
-                .path();
+            let href =
+                Page::Issue { org: organization_of(&n.issue.permalink), id: n.issue.id.clone() }
+                    .path();
             let class = if n.date_read.is_some() { "notification" } else { "notification unread" };
             let what = describe(&n);
             view! {
                 <li class=class>
-                    <A href=href attr:class="notification-issue">{n.issue.title.clone()}</A>
+                    <a href=href class="notification-issue">{n.issue.title.clone()}</a>
                     <span class="notification-what">{what}</span>
                     <TimeAgo time=n.date_created/>
                 </li>

@@ -6,8 +6,8 @@
 //! start-up from the database URL.
 
 pub mod models;
-pub mod workflow;
 pub mod sqlite;
+pub mod workflow;
 
 use std::future::Future;
 
@@ -547,8 +547,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<NotificationRow>>> + Send;
     /// How many of the user's notifications are unread.
-    fn unread_notifications(&self, user_id: i64)
-        -> impl Future<Output = StoreResult<i64>> + Send;
+    fn unread_notifications(&self, user_id: i64) -> impl Future<Output = StoreResult<i64>> + Send;
     /// Marks the user's notifications `ids` (all of them with `None`) read.
     fn mark_notifications_read(
         &self,

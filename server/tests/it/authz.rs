@@ -434,7 +434,11 @@ fn rows() -> Vec<Row> {
         row(
             Method::GET,
             "/api/0/organizations/{org}/repos/",
-            Access::AnyScope { scopes: &["org:read", "project:releases"], min_role: Member, ok: 200 },
+            Access::AnyScope {
+                scopes: &["org:read", "project:releases"],
+                min_role: Member,
+                ok: 200,
+            },
         ),
         row(
             Method::GET,

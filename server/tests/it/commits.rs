@@ -130,7 +130,9 @@ async fn sentry_cli_set_commits_local_and_by_ref() {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|f| (f["filename"].as_str().unwrap_or("").into(), f["type"].as_str().unwrap_or("").into()))
+        .map(|f| {
+            (f["filename"].as_str().unwrap_or("").into(), f["type"].as_str().unwrap_or("").into())
+        })
         .collect();
     changed.sort();
     assert_eq!(
@@ -144,8 +146,12 @@ async fn sentry_cli_set_commits_local_and_by_ref() {
     assert_eq!(status, 200, "{release}");
     assert_eq!(release["commitCount"], 2);
     assert_eq!(release["lastCommit"]["id"], second.as_str());
-    let mut authors: Vec<&str> =
-        release["authors"].as_array().into_iter().flatten().filter_map(|a| a["email"].as_str()).collect();
+    let mut authors: Vec<&str> = release["authors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["email"].as_str())
+        .collect();
     authors.sort_unstable();
     assert_eq!(authors, ["alice@example.com", "bob@example.com"]);
 
@@ -155,14 +161,25 @@ async fn sentry_cli_set_commits_local_and_by_ref() {
 
     // The next release gets only the commits since the previous release's last commit, which
     // sentry-cli learns from `previous-with-commits`.
-    let third = commit(dir, "src/checkout/cart.rs", "fn total() -> u32 { 0 }\n", "Fix totals", "Alice <alice@example.com>");
+    let third = commit(
+        dir,
+        "src/checkout/cart.rs",
+        "fn total() -> u32 { 0 }\n",
+        "Fix totals",
+        "Alice <alice@example.com>",
+    );
     succeeded(&sentry_cli(&server, &owner, dir, &["releases", "new", "shop@1.1.0"]));
     let (status, previous) = server
         .get("/api/0/organizations/cairn/releases/shop%401.1.0/previous-with-commits/", &owner)
         .await;
     assert_eq!(status, 200, "{previous}");
     assert_eq!(previous["version"], "shop@1.0.0");
-    succeeded(&sentry_cli(&server, &owner, dir, &["releases", "set-commits", "shop@1.1.0", "--local"]));
+    succeeded(&sentry_cli(
+        &server,
+        &owner,
+        dir,
+        &["releases", "set-commits", "shop@1.1.0", "--local"],
+    ));
     let (_, commits) =
         server.get("/api/0/organizations/cairn/releases/shop%401.1.0/commits/", &owner).await;
     assert_eq!(ids(&commits), [third.as_str()], "{commits:#}");
@@ -171,12 +188,22 @@ async fn sentry_cli_set_commits_local_and_by_ref() {
     // and sends `refs`: the head commit is recorded, with the details known from before.
     succeeded(&sentry_cli(&server, &owner, dir, &["releases", "new", "shop@1.2.0"]));
     let spec = format!("acme/shop@{first}");
-    succeeded(&sentry_cli(&server, &owner, dir, &["releases", "set-commits", "shop@1.2.0", "--commit", &spec]));
+    succeeded(&sentry_cli(
+        &server,
+        &owner,
+        dir,
+        &["releases", "set-commits", "shop@1.2.0", "--commit", &spec],
+    ));
     let (_, commits) =
         server.get("/api/0/organizations/cairn/releases/shop%401.2.0/commits/", &owner).await;
     assert_eq!(ids(&commits), [first.as_str()], "{commits:#}");
     assert_eq!(commits[0]["message"], "Add the cart");
-    let unknown = sentry_cli(&server, &owner, dir, &["releases", "set-commits", "shop@1.2.0", "--commit", "acme/nope@HEAD"]);
+    let unknown = sentry_cli(
+        &server,
+        &owner,
+        dir,
+        &["releases", "set-commits", "shop@1.2.0", "--commit", "acme/nope@HEAD"],
+    );
     assert!(!unknown.status.success(), "an unknown repository is refused by sentry-cli");
 }
 
@@ -186,7 +213,11 @@ async fn set_commits_refuses_bad_commits_with_400() {
     let owner = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&owner, "Shop").await;
     let (status, _) = server
-        .post("/api/0/organizations/cairn/releases/", &owner, json!({"version": "v1", "projects": ["shop"]}))
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            &owner,
+            json!({"version": "v1", "projects": ["shop"]}),
+        )
         .await;
     assert_eq!(status, 201);
     for body in [
@@ -208,12 +239,20 @@ async fn set_commits_refuses_bad_commits_with_400() {
 /// Sets a release's commits through the API as `set-commits --local` does.
 async fn set_commits(server: &TestServer, token: &str, version: &str, commits: Value) {
     let (status, release) = server
-        .post("/api/0/organizations/cairn/releases/", token, json!({"version": version, "projects": ["shop"]}))
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            token,
+            json!({"version": version, "projects": ["shop"]}),
+        )
         .await;
     assert!(status == 201 || status == 208, "{release}");
     let encoded = version.replace('@', "%40");
     let (status, release) = server
-        .put(&format!("/api/0/organizations/cairn/releases/{encoded}/"), token, json!({"commits": commits}))
+        .put(
+            &format!("/api/0/organizations/cairn/releases/{encoded}/"),
+            token,
+            json!({"commits": commits}),
+        )
         .await;
     assert_eq!(status, 200, "{release}");
 }
@@ -226,7 +265,15 @@ fn sha(n: u8) -> String {
 async fn suspect_commits_of_an_event_from_the_sentry_crate() {
     let server = TestServer::start();
     let owner = server.owner_token("owner@example.com", "correct horse battery");
-    server.cli(&["createuser", "--email", "alice@example.com", "--password", "correct horse battery", "--organization", "cairn"]);
+    server.cli(&[
+        "createuser",
+        "--email",
+        "alice@example.com",
+        "--password",
+        "correct horse battery",
+        "--organization",
+        "cairn",
+    ]);
     let dsn = server.create_project(&owner, "Shop").await;
     let touch = |path: &str| json!([{"path": path, "type": "M"}]);
     // An older release of the project: Sentry looks back at earlier releases too.
@@ -245,7 +292,9 @@ async fn suspect_commits_of_an_event_from_the_sentry_crate() {
 
     let (hub, client) = sentry_hub(&dsn, "shop@2.0.0");
     let mut frames = Vec::new();
-    for (filename, in_app) in [("/rustc/library/core/src/ops/function.rs", false), ("src/checkout/cart.rs", true)] {
+    for (filename, in_app) in
+        [("/rustc/library/core/src/ops/function.rs", false), ("src/checkout/cart.rs", true)]
+    {
         let mut frame = sentry::protocol::Frame::default();
         frame.filename = Some(filename.into());
         frame.abs_path = Some(format!("/build/shop/{filename}"));
@@ -296,9 +345,13 @@ async fn suspect_commits_of_an_event_from_the_sentry_crate() {
         .expect("suspects are read");
     assert_eq!(
         suspects,
-        [("alice@example.com".to_owned(), vec![sha(2)]), ("carol@example.com".to_owned(), vec![sha(1)])]
+        [
+            ("alice@example.com".to_owned(), vec![sha(2)]),
+            ("carol@example.com".to_owned(), vec![sha(1)])
+        ]
     );
 
-    let (status, _) = server.get("/api/0/projects/cairn/shop/events/not-an-id/committers/", &owner).await;
+    let (status, _) =
+        server.get("/api/0/projects/cairn/shop/events/not-an-id/committers/", &owner).await;
     assert_eq!(status, 404);
 }

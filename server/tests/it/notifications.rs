@@ -15,7 +15,15 @@ const PASSWORD: &str = "correct horse battery";
 
 /// A member of the default organization with an API token.
 fn member(server: &TestServer, email: &str) -> String {
-    server.cli(&["createuser", "--email", email, "--password", PASSWORD, "--organization", "cairn"]);
+    server.cli(&[
+        "createuser",
+        "--email",
+        email,
+        "--password",
+        PASSWORD,
+        "--organization",
+        "cairn",
+    ]);
     server.cli(&["createtoken", "--email", email]).trim().to_owned()
 }
 
@@ -132,8 +140,9 @@ async fn assignees_are_notified_of_assignment_comments_and_regressions() {
         .expect("a next cursor")
         .to_owned();
     assert!(link.contains("rel=\"next\"; results=\"true\""), "{link}");
-    let (_, page) =
-        server.get(&format!("/api/0/users/me/notifications/?per_page=1&cursor={next}"), &alice).await;
+    let (_, page) = server
+        .get(&format!("/api/0/users/me/notifications/?per_page=1&cursor={next}"), &alice)
+        .await;
     assert_eq!(kinds(page.as_array().expect("a page")), ["note"]);
 
     // Marking read: by id (only one's own), then all.
@@ -144,9 +153,8 @@ async fn assignees_are_notified_of_assignment_comments_and_regressions() {
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(unread(&server, &alice).await, 3, "Bob cannot mark Alice's notifications");
-    let (status, answer) = server
-        .put("/api/0/users/me/notifications/", &alice, json!({"ids": [alice_first]}))
-        .await;
+    let (status, answer) =
+        server.put("/api/0/users/me/notifications/", &alice, json!({"ids": [alice_first]})).await;
     assert_eq!((status, answer["unread"].as_i64()), (200, Some(2)), "{answer}");
     assert!(inbox(&server, &alice).await[0]["dateRead"].is_string());
     let (status, answer) =
@@ -254,7 +262,11 @@ async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
 
     let started = std::time::Instant::now();
     let (status, answer) = server
-        .put(&format!("/api/0/issues/{issue_id}/"), &owner, json!({"assignedTo": "alice@example.com"}))
+        .put(
+            &format!("/api/0/issues/{issue_id}/"),
+            &owner,
+            json!({"assignedTo": "alice@example.com"}),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     assert!(started.elapsed() < Duration::from_secs(2), "the request does not wait on mail");

@@ -103,7 +103,8 @@ pub(super) fn new_commits(
             Ok(NewCommit {
                 repository,
                 key: id.to_owned(),
-                message: c.message.clone(),
+                // git ends messages with a newline; Sentry's pages show them trimmed.
+                message: c.message.as_deref().map(|m| m.trim_end().to_owned()),
                 author_name: c.author_name.clone().filter(|n| !n.trim().is_empty()),
                 author_email: c.author_email.clone(),
                 timestamp: c.timestamp.map(|t| t.timestamp_millis()),
@@ -146,8 +147,7 @@ pub async fn list_repositories<S: Store>(
     identity: Identity,
     Path(org): Path<String>,
 ) -> ApiResult<AppJson<Vec<Repository>>> {
-    let access =
-        org_access_any(&state, &identity, &org, &["org:read", "project:releases"]).await?;
+    let access = org_access_any(&state, &identity, &org, &["org:read", "project:releases"]).await?;
     let rows = state.store.repositories(access.organization.id).await?;
     Ok(AppJson(rows.iter().map(repository).collect()))
 }

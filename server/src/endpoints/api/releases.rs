@@ -161,7 +161,9 @@ fn release(
         new_groups: row.projects.iter().map(|p| p.new_groups).sum(),
         owner: None,
         commit_count: commits.map_or(0, |c| c.count),
-        last_commit: commits.and_then(|c| c.last_commit.as_ref()).map(|c| super::commits::commit(c, "")),
+        last_commit: commits
+            .and_then(|c| c.last_commit.as_ref())
+            .map(|c| super::commits::commit(c, "")),
         deploy_count: row.deploy_count,
         last_deploy: row.last_deploy.as_ref().map(deploy),
         authors: commits

@@ -336,7 +336,8 @@ pub(super) async fn assign(
     let now = now_ms();
     let activity = record_activity(&mut tx, issue_id, kind, Some(user_id), &data, now).await?;
     if assignee.is_some() {
-        notify_assignees(&mut tx, issue_id, Some(activity), kind, &data, Some(user_id), now).await?;
+        notify_assignees(&mut tx, issue_id, Some(activity), kind, &data, Some(user_id), now)
+            .await?;
     }
     tx.commit().await?;
     Ok(true)
