@@ -170,7 +170,9 @@ mod tests {
         assert_eq!(score_path_match_length("foo/bar/baz", "baz"), 1);
         assert_eq!(score_path_match_length("foo/bar/baz", "foo"), 0);
         assert_eq!(score_path_match_length("./foo/bar/baz", "foo/bar/baz"), 3);
-        assert_eq!(score_path_match_length("src\\App.rs", "/home/ci/src/app.rs"), 0);
+        // Windows separators and case do not matter.
+        assert_eq!(score_path_match_length("src\\App.rs", "/home/ci/src/app.rs"), 2);
+        assert_eq!(score_path_match_length("lib/app.rs", "/home/ci/src/app.rs"), 1);
         assert_eq!(score_path_match_length("src/App.rs", "/home/ci/src/app.rs"), 2);
     }
 

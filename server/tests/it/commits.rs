@@ -113,7 +113,9 @@ async fn sentry_cli_set_commits_local_and_by_ref() {
     assert_eq!(commits[0]["message"], "Write a readme");
     assert_eq!(commits[0]["author"]["email"], "bob@example.com");
     assert_eq!(commits[1]["author"]["name"], "Alice");
-    assert_eq!(commits[1]["repository"]["name"], "acme/shop");
+    // sentry-cli 3 names the repository after the git remote it reads (`origin`), not the
+    // remote's URL: Cairn keeps the name it is sent, as Sentry does.
+    assert_eq!(commits[1]["repository"]["name"], "origin");
 
     let (status, project_commits) =
         server.get("/api/0/projects/cairn/shop/releases/shop%401.0.0/commits/", &owner).await;
@@ -157,7 +159,7 @@ async fn sentry_cli_set_commits_local_and_by_ref() {
 
     let (status, repos) = server.get("/api/0/organizations/cairn/repos/", &owner).await;
     assert_eq!(status, 200, "{repos}");
-    assert_eq!(repos[0]["name"], "acme/shop", "{repos}");
+    assert_eq!(repos[0]["name"], "origin", "{repos}");
 
     // The next release gets only the commits since the previous release's last commit, which
     // sentry-cli learns from `previous-with-commits`.
@@ -187,7 +189,7 @@ async fn sentry_cli_set_commits_local_and_by_ref() {
     // `--commit repo@sha` names a repository Cairn knows (sentry-cli checks the list first)
     // and sends `refs`: the head commit is recorded, with the details known from before.
     succeeded(&sentry_cli(&server, &owner, dir, &["releases", "new", "shop@1.2.0"]));
-    let spec = format!("acme/shop@{first}");
+    let spec = format!("origin@{first}");
     succeeded(&sentry_cli(
         &server,
         &owner,

@@ -13,7 +13,8 @@ const COMMIT_COLUMNS: &str = "c.id, c.key, c.message, c.date_added, r.id AS repo
        ON m.user_id = u.id AND m.organization_id = c.organization_id \
        WHERE u.email = a.email) AS author_user";
 
-const COMMIT_JOINS: &str = "commits c JOIN repositories r ON r.id = c.repository_id \
+/// What [`COMMIT_COLUMNS`] reads besides `commits c`.
+const COMMIT_JOINS: &str = "JOIN repositories r ON r.id = c.repository_id \
      LEFT JOIN commit_authors a ON a.id = c.author_id";
 
 fn commit_from_row(row: &SqliteRow) -> CommitRow {
@@ -135,8 +136,8 @@ pub(super) async fn release_commits(
     release_id: i64,
 ) -> StoreResult<Vec<CommitRow>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COMMIT_COLUMNS} FROM release_commits rc JOIN {COMMIT_JOINS} \
-         ON c.id = rc.commit_id WHERE rc.release_id = $1 ORDER BY rc.ord"
+        "SELECT {COMMIT_COLUMNS} FROM release_commits rc JOIN commits c ON c.id = rc.commit_id \
+         {COMMIT_JOINS} WHERE rc.release_id = $1 ORDER BY rc.ord"
     ))
     .bind(release_id)
     .fetch_all(reads)
@@ -150,7 +151,7 @@ pub(super) async fn release_commit_files(
 ) -> StoreResult<Vec<CommitFileRow>> {
     let rows = sqlx::query(&format!(
         "SELECT {COMMIT_COLUMNS}, f.id AS file_id, f.filename, f.type AS file_type \
-         FROM release_commits rc JOIN {COMMIT_JOINS} ON c.id = rc.commit_id \
+         FROM release_commits rc JOIN commits c ON c.id = rc.commit_id {COMMIT_JOINS} \
          JOIN commit_file_changes f ON f.commit_id = c.id \
          WHERE rc.release_id = $1 ORDER BY rc.ord, f.filename"
     ))
@@ -247,7 +248,7 @@ pub(super) async fn suspect_commit_candidates(
               OR (r.date_created = current.date_created AND r.id <= current.id) \
            ORDER BY r.date_created DESC, r.id DESC LIMIT 5) \
          SELECT {COMMIT_COLUMNS} FROM recent JOIN release_commits rc ON rc.release_id = recent.id \
-         JOIN {COMMIT_JOINS} ON c.id = rc.commit_id \
+         JOIN commits c ON c.id = rc.commit_id {COMMIT_JOINS} \
          ORDER BY recent.date_created DESC, recent.id DESC, rc.ord"
     ))
     .bind(project_id)
