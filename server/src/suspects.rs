@@ -116,7 +116,7 @@ pub fn match_commits(candidates: &[CommitRow], paths: &[String]) -> Vec<Suspect>
         }
     }
     // Stable: among equal scores the newer release's commits stay first.
-    suspects.sort_by(|a, b| b.score.cmp(&a.score));
+    suspects.sort_by_key(|s| std::cmp::Reverse(s.score));
     suspects
 }
 

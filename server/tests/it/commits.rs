@@ -293,25 +293,24 @@ async fn suspect_commits_of_an_event_from_the_sentry_crate() {
     ])).await;
 
     let (hub, client) = sentry_hub(&dsn, "shop@2.0.0");
-    let mut frames = Vec::new();
-    for (filename, in_app) in
+    let frames =
         [("/rustc/library/core/src/ops/function.rs", false), ("src/checkout/cart.rs", true)]
-    {
-        let mut frame = sentry::protocol::Frame::default();
-        frame.filename = Some(filename.into());
-        frame.abs_path = Some(format!("/build/shop/{filename}"));
-        frame.function = Some("checkout::total".into());
-        frame.in_app = Some(in_app);
-        frames.push(frame);
-    }
-    let mut stacktrace = sentry::protocol::Stacktrace::default();
-    stacktrace.frames = frames;
-    let mut exception = sentry::protocol::Exception::default();
-    exception.ty = "TotalError".into();
-    exception.value = Some("the total is negative".into());
-    exception.stacktrace = Some(stacktrace);
-    let mut event = sentry::protocol::Event::default();
-    event.exception = vec![exception].into();
+            .into_iter()
+            .map(|(filename, in_app)| sentry::protocol::Frame {
+                filename: Some(filename.into()),
+                abs_path: Some(format!("/build/shop/{filename}")),
+                function: Some("checkout::total".into()),
+                in_app: Some(in_app),
+                ..Default::default()
+            })
+            .collect();
+    let exception = sentry::protocol::Exception {
+        ty: "TotalError".into(),
+        value: Some("the total is negative".into()),
+        stacktrace: Some(sentry::protocol::Stacktrace { frames, ..Default::default() }),
+        ..Default::default()
+    };
+    let event = sentry::protocol::Event { exception: vec![exception].into(), ..Default::default() };
     let event_id = sentry::Hub::run(Arc::clone(&hub), || sentry::capture_event(event));
     assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered the event");
     let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
