@@ -8,7 +8,10 @@
 use std::fmt;
 
 use cairn_types::api::{
-    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails, IssueTag, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, UpdateIssueRequest, User,
+    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails,
+    IssueTag, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey,
+    Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team,
+    UpdateIssueRequest, User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -440,4 +443,42 @@ pub async fn event_owners(
 ) -> Result<cairn_types::api::EventOwners> {
     let rest = format!("events/{}/owners/", segment(event_id));
     json(get(&project_url(org, project, &rest)).build()).await
+}
+
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/committers/`: the event's suspect
+/// commits by author.
+pub async fn event_committers(
+    org: &str,
+    project: &str,
+    event_id: &str,
+) -> Result<cairn_types::api::EventCommitters> {
+    let url = format!(
+        "/api/0/projects/{}/{}/events/{}/committers/",
+        segment(org),
+        segment(project),
+        segment(event_id)
+    );
+    json(get(&url).build()).await
+}
+
+/// `GET /api/0/users/me/notifications/`: the newest notifications (one page).
+pub async fn notifications() -> Result<Vec<cairn_types::api::Notification>> {
+    json(get("/api/0/users/me/notifications/?per_page=100").build()).await
+}
+
+/// `GET /api/0/users/me/notifications/unread/`.
+pub async fn unread_notifications() -> Result<cairn_types::api::UnreadCount> {
+    json(get("/api/0/users/me/notifications/unread/").build()).await
+}
+
+/// `PUT /api/0/users/me/notifications/` with `{"all": true}`: everything read.
+pub async fn mark_all_notifications_read() -> Result<cairn_types::api::UnreadCount> {
+    let request =
+        cairn_types::api::MarkNotificationsRequest { all: Some(true), ..Default::default() };
+    json(
+        Request::put("/api/0/users/me/notifications/")
+            .header("Accept", "application/json")
+            .json(&request),
+    )
+    .await
 }

@@ -22,7 +22,8 @@ use leptos_router::components::{Route, Router, Routes};
 use crate::{
     components::Header,
     pages::{
-    HomePage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectOwnershipPage, ProjectsPage, ReleasePage, ReleasesPage, SetupPage, TokensPage,
+        HomePage, InboxPage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectOwnershipPage,
+        ProjectsPage, ReleasePage, ReleasesPage, SetupPage, TokensPage,
     },
     state::Session,
 };
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::releases() view=ReleasesPage/>
                     <Route path=routes::release() view=ReleasePage/>
                     <Route path=routes::project_ownership() view=ProjectOwnershipPage/>
+                    <Route path=routes::inbox() view=InboxPage/>
                 </Routes>
             </main>
         </Router>

@@ -76,6 +76,8 @@ pub enum Page {
         /// Project slug.
         project: String,
     },
+    /// `/inbox/`: the user's notifications.
+    Inbox,
 }
 
 impl Page {
@@ -113,6 +115,7 @@ impl Page {
                 crate::api::segment(org),
                 crate::api::segment(project)
             ),
+            Page::Inbox => "/inbox/".to_owned(),
         }
     }
 }
@@ -166,4 +169,9 @@ pub fn release() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// [`PROJECT_PARAM`].
 pub fn project_ownership() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/settings/:org/projects/:project/ownership")
+}
+
+/// Route pattern of [`Page::Inbox`].
+pub fn inbox() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/inbox")
 }

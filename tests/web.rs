@@ -24,9 +24,10 @@ use cairn_dashboard::{
         stacktrace::raw_stacktrace,
         tag_facets::{percent, tag_term, TagFacets},
         Breadcrumb, Breadcrumbs, ErrorState, EventDetails, ExceptionList, ExceptionValue, Frame,
-        IssueList, IssueRow, StackTrace,
+        IssueList, IssueRow, StackTrace, SuspectCommitList,
     },
     pages::{
+        inbox::NotificationList,
         issue::{ActivityLog, IssueHeader},
         login::{LoginAction, LoginForm},
         projects::{ProjectList, ProjectWithKeys},
@@ -1593,4 +1594,57 @@ fn rule_errors_keep_their_line_and_mappings_parse() {
         Page::ProjectOwnership { org: "a b".into(), project: "shop".into() }.path(),
         "/settings/a%20b/projects/shop/ownership/"
     );
+}
+
+// ---- notifications and suspect commits ----
+
+#[wasm_bindgen_test]
+fn inbox_links_each_notification_to_its_issue_and_marks_unread_ones() {
+    let notification = |id: &str, kind: &str, read: bool| {
+        serde_json::from_value::<cairn_types::api::Notification>(serde_json::json!({
+            "id": id,
+            "type": kind,
+            "dateCreated": "2026-11-25T09:55:00Z",
+            "dateRead": if read { serde_json::json!("2026-11-25T10:00:00Z") } else { serde_json::Value::Null },
+            "issue": sample_issue("9", "<b>KeyError</b>"),
+            "activity": {"id": "3", "type": kind, "data": {}, "dateCreated": "2026-11-25T09:55:00Z",
+                "user": {"id": "1", "name": "Owner", "username": "owner@example.com",
+                "email": "owner@example.com", "isSuperuser": false}},
+        }))
+        .expect("notification matches the wire type")
+    };
+    let list = vec![notification("2", "assigned", false), notification("1", "note", true)];
+    let m = Mounted::new(move || view! { <NotificationList notifications=list/> });
+
+    assert_eq!(m.count(".notification"), 2);
+    assert_eq!(m.count(".notification.unread"), 1);
+    assert_eq!(m.text(".notification-issue"), "<b>KeyError</b>", "titles are text");
+    assert_eq!(m.count("b"), 0);
+    assert_eq!(
+        m.get(".notification-issue").get_attribute("href").as_deref(),
+        Some("/organizations/cairn/issues/9/")
+    );
+    assert_eq!(m.text(".notification-what"), "Owner assigned this issue");
+}
+
+#[wasm_bindgen_test]
+fn suspect_commits_show_author_message_and_short_id() {
+    let committers: Vec<cairn_types::api::Committer> = serde_json::from_value(serde_json::json!([{
+        "author": {"name": "Alice", "email": "alice@example.com"},
+        "commits": [{
+            "id": "0123456789abcdef0123456789abcdef01234567",
+            "message": "Round the totals\n\n<script>x</script>",
+            "dateCreated": "2026-11-25T09:55:00Z",
+            "repository": null, "author": null, "pullRequest": null,
+            "suspectCommitType": "via commit in release"
+        }]
+    }]))
+    .expect("committers match the wire type");
+    let m = Mounted::new(move || view! { <SuspectCommitList committers/> });
+
+    assert_eq!(m.count(".suspect-commit"), 1);
+    assert_eq!(m.text(".suspect-author"), "Alice");
+    assert_eq!(m.text(".suspect-message"), "Round the totals");
+    assert_eq!(m.text(".suspect-id"), "0123456789ab");
+    assert_eq!(m.count("script"), 0);
 }

@@ -131,6 +131,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     print_welcome(&store, &config).await?;
+    if let Some(mailer) = crate::mailer::Mailer::new(&args.smtp, &config.public_url)
+        .context("invalid SMTP settings")?
+    {
+        mailer.spawn(store.clone());
+    }
     let state = AppState {
         store,
         config,

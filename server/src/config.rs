@@ -9,6 +9,11 @@
 //! | `--database-url` | `CAIRN_DATABASE_URL` | `sqlite://<data-dir>/cairn.db` |
 //! | `--dist-dir` | `CAIRN_DIST_DIR` | `./dist` (the dashboard built by Trunk) |
 //! | `--public-url` | `CAIRN_PUBLIC_URL` | `http://<bind address>` |
+//! | `--smtp-host` | `CAIRN_SMTP_HOST` | none: no email is sent |
+//! | `--smtp-port` | `CAIRN_SMTP_PORT` | 587 with STARTTLS, else 25 |
+//! | `--smtp-from` | `CAIRN_SMTP_FROM` | `cairn@localhost` |
+//! | `--smtp-user`, `--smtp-password` | `CAIRN_SMTP_USER`, `CAIRN_SMTP_PASSWORD` | none |
+//! | `--smtp-starttls` | `CAIRN_SMTP_STARTTLS` | off |
 
 use std::path::PathBuf;
 
@@ -73,6 +78,54 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// The mail server that notification emails go through; none is configured by default.
+#[derive(Debug, Clone, Args)]
+pub struct SmtpArgs {
+    /// SMTP server host name; without it Cairn sends no email.
+    #[arg(long, env = "CAIRN_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port (default: 587 with STARTTLS, else 25).
+    #[arg(long, env = "CAIRN_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// The sender address of notification emails.
+    #[arg(long, env = "CAIRN_SMTP_FROM", default_value = "cairn@localhost")]
+    pub smtp_from: String,
+
+    /// User name for SMTP authentication (with the password).
+    #[arg(long, env = "CAIRN_SMTP_USER")]
+    pub smtp_user: Option<String>,
+
+    /// Password for SMTP authentication.
+    #[arg(long, env = "CAIRN_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<Secret>,
+
+    /// Upgrade the connection with STARTTLS (required once asked for).
+    #[arg(long, env = "CAIRN_SMTP_STARTTLS")]
+    pub smtp_starttls: bool,
+}
+
+/// A secret setting (a password): its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 /// What the running server needs to know at request time.

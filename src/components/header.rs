@@ -43,6 +43,7 @@ pub fn Header() -> impl IntoView {
         let user = session.user.get()?;
         Some(view! {
             <div class="app-account">
+                <super::NotificationBadge/>
                 <A href=Page::Tokens.path()>"API tokens"</A>
                 <span class="app-user" title=user.email>{user.name}</span>
                 <button

@@ -1,8 +1,8 @@
 //! Reusable pieces of the dashboard's UI. Presentational ones take their data as props and fetch
 //! nothing, so `tests/web.rs` can mount them without a server.
 
-pub mod assignee_picker;
 pub mod activity;
+pub mod assignee_picker;
 pub mod breadcrumbs;
 pub mod charts;
 pub mod contexts;
@@ -12,14 +12,16 @@ pub mod header;
 pub mod issue_actions;
 pub mod issue_chart;
 pub mod issue_list;
+pub mod notification_badge;
 pub mod release_health;
 pub mod search_bar;
-pub mod sparkline;
 pub mod shortcuts;
+pub mod sparkline;
 pub mod stacktrace;
 pub mod status;
-pub mod tag_facets;
 pub mod suggested_owners;
+pub mod suspect_commits;
+pub mod tag_facets;
 pub mod time_ago;
 
 pub use assignee_picker::AssigneePicker;
@@ -28,8 +30,10 @@ pub use contexts::{Contexts, KeyValues, RequestCard, TagList, UserCard};
 pub use event::EventDetails;
 pub use header::Header;
 pub use issue_list::{IssueList, IssueRow};
+pub use notification_badge::NotificationBadge;
 pub use search_bar::SearchBar;
 pub use sparkline::Sparkline;
 pub use stacktrace::{ExceptionList, ExceptionValue, Frame, StackTrace};
 pub use status::{ApiError, ErrorState, Loading};
+pub use suspect_commits::{SuspectCommitList, SuspectCommits};
 pub use time_ago::{relative_time, TimeAgo};

@@ -24,7 +24,7 @@ use crate::{
         issue_list::level_class,
         shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
         tag_facets::TagFacets,
-        ApiError, AssigneePicker, Loading, TimeAgo,
+        ApiError, AssigneePicker, Loading, SuspectCommits, TimeAgo,
     },
     routes::{Page, EVENT_QUERY, ISSUE_PARAM},
     state::use_session,
@@ -279,6 +279,21 @@ pub fn IssuePage() -> impl IntoView {
                 </div>
                 <aside class="issue-sidebar">
                     <crate::components::suggested_owners::SuggestedOwners org details event/>
+                    {move || match event.get() {
+                        Some(Ok(event)) => {
+                            let project = Signal::derive(move || {
+                                details.get().and_then(Result::ok).map(|d| d.issue.project.slug)
+                            });
+                            Some(view! {
+                                <SuspectCommits
+                                    org=org.into()
+                                    project
+                                    event_id=event.event_id.clone()
+                                />
+                            })
+                        }
+                        _ => None,
+                    }}
                     {move || {
                         details
                             .get()

@@ -2,6 +2,7 @@
 //! presentational component, which is what the browser tests mount.
 
 pub mod home;
+pub mod inbox;
 pub mod issue;
 pub mod issues;
 pub mod login;
@@ -14,6 +15,7 @@ pub mod setup;
 pub mod tokens;
 
 pub use home::HomePage;
+pub use inbox::InboxPage;
 pub use issue::IssuePage;
 pub use issues::IssuesPage;
 pub use login::LoginPage;

@@ -7,10 +7,12 @@
 
 pub mod models;
 pub mod sqlite;
+pub mod workflow;
 
 use std::future::Future;
 
 pub use models::*;
+pub use workflow::*;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -576,4 +578,78 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         issue_ids: &[i64],
     ) -> impl Future<Output = StoreResult<Vec<IssueOwnerRow>>> + Send;
+
+    // --- release commits, suspect commits, notifications (issues 7 and 8) ---------------
+    /// Replaces the commits of a release with `commits` (newest first), creating their
+    /// repositories and authors as needed.
+    fn set_release_commits(
+        &self,
+        organization_id: i64,
+        release_id: i64,
+        commits: &[NewCommit],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The commits of a release, newest first (without files).
+    fn release_commits(
+        &self,
+        release_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<CommitRow>>> + Send;
+    /// The files the commits of a release touched.
+    fn release_commit_files(
+        &self,
+        release_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<CommitFileRow>>> + Send;
+    /// Commit count, newest commit and authors of each of `release_ids`.
+    fn release_commit_summaries(
+        &self,
+        release_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<std::collections::HashMap<i64, ReleaseCommitSummary>>> + Send;
+    /// The repositories of an organization.
+    fn repositories(
+        &self,
+        organization_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<RepositoryRow>>> + Send;
+    /// The newest release older than `release_id`, sharing a project with it, that has
+    /// commits (Sentry's `previous-with-commits`); its version.
+    fn previous_release_with_commits(
+        &self,
+        release_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// The commits (with their files) that may be suspects for an event of `project_id` in
+    /// `release`: those of that release and of the project's four releases before it, as
+    /// Sentry looks back.
+    fn suspect_commit_candidates(
+        &self,
+        project_id: i64,
+        release: &str,
+    ) -> impl Future<Output = StoreResult<Vec<CommitRow>>> + Send;
+    /// A user's notifications, newest first, older than the id `before` when given; only
+    /// those of organizations the user still belongs to.
+    fn notifications(
+        &self,
+        user_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<NotificationRow>>> + Send;
+    /// How many of the user's notifications are unread.
+    fn unread_notifications(&self, user_id: i64) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Marks the user's notifications `ids` (all of them with `None`) read.
+    fn mark_notifications_read(
+        &self,
+        user_id: i64,
+        ids: Option<&[i64]>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Notifications whose email is due at `now`, oldest first; older than `max_age_ms` ones
+    /// are given up (a mail server configured later does not receive a backlog).
+    fn pending_emails(
+        &self,
+        now: i64,
+        max_age_ms: i64,
+    ) -> impl Future<Output = StoreResult<Vec<PendingEmail>>> + Send;
+    /// Records an attempt to email a notification: sent, retry at `retry_at`, or given up.
+    fn email_attempted(
+        &self,
+        notification_id: i64,
+        sent: bool,
+        retry_at: Option<i64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }

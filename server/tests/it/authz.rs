@@ -488,6 +488,48 @@ fn rows() -> Vec<Row> {
             "/api/0/projects/{org}/{project}/events/{event_id}/owners/",
             read("event:read"),
         ),
+        // --- release commits, suspect commits, notifications ----------------------------
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/repos/",
+            Access::AnyScope {
+                scopes: &["org:read", "project:releases"],
+                min_role: Member,
+                ok: 200,
+            },
+        ),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/releases/{version}/commits/",
+            read("project:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/releases/{version}/commitfiles/",
+            read("project:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/releases/{version}/previous-with-commits/",
+            read("project:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/releases/{version}/commits/",
+            read("project:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/events/{event_id}/committers/",
+            read("event:read"),
+        ),
+        // Everyone has an inbox of their own; it shows only what they were told.
+        row(Method::GET, "/api/0/users/me/notifications/", Access::AnyUser(200)),
+        row(Method::GET, "/api/0/users/me/notifications/unread/", Access::AnyUser(200)),
+        Row {
+            body: |_| Some(json!({"all": true})),
+            ..row(Method::PUT, "/api/0/users/me/notifications/", Access::AnyUser(200))
+        },
     ]
 }
 

@@ -1,19 +1,23 @@
 //! DTOs of the REST API under `/api/0/`.
 
 mod auth;
+mod commits;
 mod error;
 mod events;
 mod issues;
 mod live;
+mod notifications;
 mod organizations;
 mod ownership;
 mod releases;
 
 pub use auth::*;
+pub use commits::*;
 pub use error::*;
 pub use events::*;
 pub use issues::*;
 pub use live::*;
+pub use notifications::*;
 pub use organizations::*;
 pub use ownership::*;
 pub use releases::*;

@@ -33,16 +33,16 @@ pub struct Release {
     pub new_groups: i64,
     /// Always `null` (Sentry's release owner).
     pub owner: Option<serde_json::Value>,
-    /// Commits associated with it (Cairn keeps none).
+    /// Commits associated with it.
     pub commit_count: i64,
-    /// Always `null` (no commits kept).
-    pub last_commit: Option<serde_json::Value>,
+    /// Its newest commit.
+    pub last_commit: Option<crate::api::Commit>,
     /// Number of deploys.
     pub deploy_count: i64,
     /// The newest deploy.
     pub last_deploy: Option<Deploy>,
-    /// Commit authors (always empty).
-    pub authors: Vec<serde_json::Value>,
+    /// Authors of its commits.
+    pub authors: Vec<crate::api::CommitAuthor>,
     /// The projects it is in.
     pub projects: Vec<ReleaseProject>,
     /// Its oldest event.
@@ -170,8 +170,9 @@ pub struct CreateReleaseRequest {
     pub date_released: Option<DateTime<Utc>>,
 }
 
-/// `PUT /api/0/organizations/{org}/releases/{version}/`. `commits` and `refs` are accepted and
-/// ignored (Cairn keeps no commits).
+/// `PUT /api/0/organizations/{org}/releases/{version}/`. `commits` (from `sentry-cli
+/// set-commits --local`) replace the release's commits; `refs` (from `--commit repo@sha`) name
+/// head commits, kept as commits without details since no integration can fetch them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateReleaseRequest {
@@ -184,6 +185,12 @@ pub struct UpdateReleaseRequest {
     /// New release date: absent leaves it, `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     pub date_released: Option<Option<DateTime<Utc>>>,
+    /// The release's commits, newest first.
+    #[serde(default)]
+    pub commits: Option<Vec<crate::api::NewCommitRequest>>,
+    /// Head commits per repository.
+    #[serde(default)]
+    pub refs: Option<Vec<crate::api::RefRequest>>,
 }
 
 /// `POST /api/0/organizations/{org}/releases/{version}/deploys/`.

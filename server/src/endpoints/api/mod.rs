@@ -7,6 +7,7 @@
 mod account;
 mod bulk;
 mod comments;
+mod commits;
 mod events;
 mod events_stats;
 pub use account::{validate_email, validate_password};
@@ -14,6 +15,7 @@ mod issues;
 mod keys;
 pub mod live;
 mod members;
+mod notifications;
 mod openapi;
 mod org_tags;
 mod organizations;
@@ -199,6 +201,37 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/projects/{org}/{project}/events/{event_id}/owners",
             get(ownership::event_owners::<S>),
+        )
+        // --- release commits, suspect commits, notifications (issues 7 and 8) -----------
+        .route("/api/0/organizations/{org}/repos", get(commits::list_repositories::<S>))
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/commits",
+            get(commits::list_release_commits::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/commitfiles",
+            get(commits::list_release_commit_files::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/previous-with-commits",
+            get(commits::previous_release_with_commits::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/releases/{version}/commits",
+            get(commits::list_project_release_commits::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/committers",
+            get(commits::event_committers::<S>),
+        )
+        .route(
+            "/api/0/users/me/notifications",
+            get(notifications::list_notifications::<S>)
+                .put(notifications::mark_notifications::<S>),
+        )
+        .route(
+            "/api/0/users/me/notifications/unread",
+            get(notifications::unread_count::<S>),
         )
 }
 

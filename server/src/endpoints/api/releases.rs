@@ -20,7 +20,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::ingest::session::valid_release;
 use crate::state::AppState;
 use crate::store::{
-    DeployRow, NewRelease, ReleaseChange, ReleaseQuery, ReleaseRow, SessionQuery, Store,
+    DeployRow, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseQuery, ReleaseRow,
+    SessionQuery, Store,
 };
 use crate::util::{ms_to_datetime, now_ms};
 
@@ -133,7 +134,11 @@ fn deploy(row: &DeployRow) -> Deploy {
     }
 }
 
-pub(super) fn release(row: &ReleaseRow, health: &HashMap<(i64, String), HealthData>) -> Release {
+pub(super) fn release(
+    row: &ReleaseRow,
+    health: &HashMap<(i64, String), HealthData>,
+    commits: Option<&ReleaseCommitSummary>,
+) -> Release {
     let (version_info, short_version) = version_info(&row.version);
     let projects = row
         .projects
@@ -164,11 +169,15 @@ pub(super) fn release(row: &ReleaseRow, health: &HashMap<(i64, String), HealthDa
         data: json!({}),
         new_groups: row.projects.iter().map(|p| p.new_groups).sum(),
         owner: None,
-        commit_count: 0,
-        last_commit: None,
+        commit_count: commits.map_or(0, |c| c.count),
+        last_commit: commits
+            .and_then(|c| c.last_commit.as_ref())
+            .map(|c| super::commits::commit(c, "")),
         deploy_count: row.deploy_count,
         last_deploy: row.last_deploy.as_ref().map(deploy),
-        authors: Vec::new(),
+        authors: commits
+            .map(|c| c.authors.iter().map(super::commits::author).collect())
+            .unwrap_or_default(),
         projects,
         first_event: row.first_event.map(ms_to_datetime),
         last_event: row.last_event.map(ms_to_datetime),
@@ -356,7 +365,9 @@ pub async fn list_releases<S: Store>(
         .await?;
     let health =
         if params.health { health_data(&state, &rows, &params).await? } else { HashMap::new() };
-    Ok(AppJson(rows.iter().map(|r| release(r, &health)).collect()))
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let commits = state.store.release_commit_summaries(&ids).await?;
+    Ok(AppJson(rows.iter().map(|r| release(r, &health, commits.get(&r.id))).collect()))
 }
 
 /// Resolves a request's project slugs; an unknown one is refused as Sentry does.
@@ -407,7 +418,7 @@ pub async fn create_release<S: Store>(
         .await?;
     let row = state.store.release(access.organization.id, &request.version).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::ALREADY_REPORTED };
-    Ok((status, AppJson(release(&row, &HashMap::new()))))
+    Ok((status, AppJson(release_with_commits(&state, &row).await?)))
 }
 
 /// `GET /api/0/organizations/{org}/releases/{version}/` (also with `health=1`).
@@ -423,7 +434,8 @@ pub async fn get_release<S: Store>(
     let rows = [row];
     let health =
         if params.health { health_data(&state, &rows, &params).await? } else { HashMap::new() };
-    Ok(AppJson(release(&rows[0], &health)))
+    let commits = state.store.release_commit_summaries(&[rows[0].id]).await?;
+    Ok(AppJson(release(&rows[0], &health, commits.get(&rows[0].id))))
 }
 
 /// `PUT /api/0/organizations/{org}/releases/{version}/`: `dateReleased` finalizes it.
@@ -434,15 +446,34 @@ pub async fn update_release<S: Store>(
     AppJson(request): AppJson<UpdateReleaseRequest>,
 ) -> ApiResult<AppJson<Release>> {
     let access = org_access_any(&state, &identity, &org, WRITE_SCOPES).await?;
-    let row = state.store.release(access.organization.id, &version).await?;
+    let organization_id = access.organization.id;
+    let row = state.store.release(organization_id, &version).await?;
+    // Checked before anything changes: a bad commit leaves the release as it was.
+    let commits = match (&request.commits, &request.refs) {
+        (Some(commits), _) => Some(super::commits::new_commits(organization_id, commits)?),
+        (None, Some(refs)) => Some(super::commits::ref_commits(refs)?),
+        (None, None) => None,
+    };
     let change = ReleaseChange {
         reference: request.reference,
         url: request.url,
         date_released: request.date_released.map(|d| d.map(|d| d.timestamp_millis())),
     };
     state.store.update_release(row.id, &change).await?;
-    let row = state.store.release(access.organization.id, &version).await?;
-    Ok(AppJson(release(&row, &HashMap::new())))
+    if let Some(commits) = commits {
+        state.store.set_release_commits(organization_id, row.id, &commits).await?;
+    }
+    let row = state.store.release(organization_id, &version).await?;
+    Ok(AppJson(release_with_commits(&state, &row).await?))
+}
+
+/// A release in Sentry's shape with its commits' summary, without health data.
+pub(super) async fn release_with_commits<S: Store>(
+    state: &AppState<S>,
+    row: &ReleaseRow,
+) -> ApiResult<Release> {
+    let commits = state.store.release_commit_summaries(&[row.id]).await?;
+    Ok(release(row, &HashMap::new(), commits.get(&row.id)))
 }
 
 /// `DELETE /api/0/organizations/{org}/releases/{version}/`.

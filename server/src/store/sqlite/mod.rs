@@ -19,6 +19,9 @@ mod health;
 
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
+/// Release commits, suspect-commit candidates, notifications.
+mod workflow;
+pub(crate) use workflow::notify_assignees;
 
 /// A SQLite database: a pool of read-only connections for queries, and one connection for
 /// writes. SQLite allows one writer at a time; funnelling every write through one connection
@@ -1043,6 +1046,8 @@ impl Store for SqliteStore {
             .bind(issue_id)
             .execute(&mut *tx)
             .await?;
+        notify_assignees(&mut tx, issue_id, Some(id), "note", &data, Some(user_id), now_ms())
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1682,6 +1687,88 @@ impl Store for SqliteStore {
                 .await?,
         )
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_release_commits(
+        &self,
+        organization_id: i64,
+        release_id: i64,
+        commits: &[NewCommit],
+    ) -> StoreResult<()> {
+        workflow::set_release_commits(&self.writes, organization_id, release_id, commits).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn release_commits(&self, release_id: i64) -> StoreResult<Vec<CommitRow>> {
+        workflow::release_commits(&self.reads, release_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn release_commit_files(&self, release_id: i64) -> StoreResult<Vec<CommitFileRow>> {
+        workflow::release_commit_files(&self.reads, release_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn release_commit_summaries(
+        &self,
+        release_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, ReleaseCommitSummary>> {
+        workflow::release_commit_summaries(&self.reads, release_ids).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn repositories(&self, organization_id: i64) -> StoreResult<Vec<RepositoryRow>> {
+        workflow::repositories(&self.reads, organization_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn previous_release_with_commits(&self, release_id: i64) -> StoreResult<Option<String>> {
+        workflow::previous_release_with_commits(&self.reads, release_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn suspect_commit_candidates(
+        &self,
+        project_id: i64,
+        release: &str,
+    ) -> StoreResult<Vec<CommitRow>> {
+        workflow::suspect_commit_candidates(&self.reads, project_id, release).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn notifications(
+        &self,
+        user_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<NotificationRow>> {
+        workflow::notifications(&self.reads, user_id, before, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn unread_notifications(&self, user_id: i64) -> StoreResult<i64> {
+        workflow::unread_notifications(&self.reads, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn mark_notifications_read(&self, user_id: i64, ids: Option<&[i64]>) -> StoreResult<()> {
+        workflow::mark_notifications_read(&self.writes, user_id, ids).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pending_emails(&self, now: i64, max_age_ms: i64) -> StoreResult<Vec<PendingEmail>> {
+        workflow::pending_emails(&self.writes, now, max_age_ms).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn email_attempted(
+        &self,
+        notification_id: i64,
+        sent: bool,
+        retry_at: Option<i64>,
+    ) -> StoreResult<()> {
+        workflow::email_attempted(&self.writes, notification_id, sent, retry_at).await
+    }
 }
 
 /// Columns of a member joined with its user (`u.*` keeps the names [`user_from_row`] reads).
@@ -2220,19 +2307,19 @@ async fn record_activity(
     user_id: Option<i64>,
     data: &str,
     at: i64,
-) -> StoreResult<()> {
-    sqlx::query(
+) -> StoreResult<i64> {
+    let id = sqlx::query_scalar(
         "INSERT INTO activities (issue_id, kind, user_id, data, date_created) \
-         VALUES ($1, $2, $3, $4, $5)",
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(issue_id)
     .bind(kind)
     .bind(user_id)
     .bind(data)
     .bind(at)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// Records that `ident` saw the issue; `true` if it had not before.
@@ -2418,7 +2505,12 @@ async fn store_one_event(
                 (Some("resolved"), "unresolved") => {
                     regressed = true;
                     let data = serde_json::json!({ "version": event.release }).to_string();
-                    record_activity(tx, id, "set_regression", None, &data, event.received).await?;
+                    let activity =
+                        record_activity(tx, id, "set_regression", None, &data, event.received)
+                            .await?;
+                    let at = event.received;
+                    notify_assignees(tx, id, Some(activity), "set_regression", &data, None, at)
+                        .await?;
                 }
                 (Some("ignored"), "unresolved") => {
                     let data = r#"{"reason":"the ignore condition was met"}"#;

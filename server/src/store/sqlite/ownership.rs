@@ -242,7 +242,10 @@ pub(super) async fn apply_event_ownership(
             "integration": "projectOwnership", "rule": found.rule,
         }),
     };
-    record_activity(tx, issue_id, "assigned", None, &data.to_string(), at).await
+    let data = data.to_string();
+    let activity_id = record_activity(tx, issue_id, "assigned", None, &data, at).await?;
+    // The new owner hears of it as of any assignment (nobody assigned it: no one is skipped).
+    super::notify_assignees(tx, issue_id, Some(activity_id), "assigned", &data, None, at).await
 }
 
 /// SQL that holds when the user and team bound at these parameters (either may be NULL) exist.

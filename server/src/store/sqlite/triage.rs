@@ -332,7 +332,13 @@ pub(super) async fn assign(
         }
         None => ("unassigned", serde_json::json!({})),
     };
-    record_activity(&mut tx, issue_id, kind, Some(user_id), &data.to_string(), now_ms()).await?;
+    let data = data.to_string();
+    let now = now_ms();
+    let activity = record_activity(&mut tx, issue_id, kind, Some(user_id), &data, now).await?;
+    if assignee.is_some() {
+        notify_assignees(&mut tx, issue_id, Some(activity), kind, &data, Some(user_id), now)
+            .await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -30,8 +30,13 @@ pub struct TestServer {
 impl TestServer {
     /// Starts Cairn on a random loopback port and waits until it listens.
     pub fn start() -> TestServer {
+        TestServer::start_with_env(&[])
+    }
+
+    /// Like [`TestServer::start`], with more environment variables (e.g. `CAIRN_SMTP_HOST`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let (child, url) = spawn_serve(data_dir.path());
+        let (child, url) = spawn_serve(data_dir.path(), env);
         TestServer { url, data_dir, child, http: reqwest::Client::new() }
     }
 
@@ -51,7 +56,7 @@ impl TestServer {
     /// runs. It listens on a new port: `url` changes.
     pub fn restart(&mut self) {
         self.kill9();
-        let (child, url) = spawn_serve(self.data_dir.path());
+        let (child, url) = spawn_serve(self.data_dir.path(), &[]);
         self.child = child;
         self.url = url;
     }
@@ -158,7 +163,7 @@ impl TestServer {
 
 /// Spawns `cairn serve` on a random loopback port with `data_dir`; returns the process and its
 /// URL once it listens.
-fn spawn_serve(data_dir: &Path) -> (Child, String) {
+fn spawn_serve(data_dir: &Path, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(CAIRN)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .arg("--data-dir")
@@ -168,6 +173,8 @@ fn spawn_serve(data_dir: &Path) -> (Child, String) {
         .env_remove("CAIRN_DATABASE_URL")
         .env_remove("CAIRN_PUBLIC_URL")
         .env("CAIRN_LOG", std::env::var("CAIRN_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+        .env_remove("CAIRN_SMTP_HOST")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

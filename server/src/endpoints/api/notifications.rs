@@ -1,0 +1,127 @@
+//! The in-app inbox: notifications of activity on issues assigned to the caller (made by
+//! [`crate::store::sqlite::notify_assignees`]), newest first, a page at a time; marking them read.
+
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::header::LINK;
+use axum::response::{IntoResponse, Response};
+use cairn_types::api::{Activity, MarkNotificationsRequest, Notification, UnreadCount};
+
+use crate::auth::Identity;
+use crate::endpoints::AppJson;
+use crate::error::{ApiError, ApiResult};
+use crate::serialize;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use crate::util::ms_to_datetime;
+
+fn bad(detail: impl Into<String>) -> ApiError {
+    ApiError::BadRequest(detail.into())
+}
+
+/// `cursor` (Sentry's `value:offset:is_prev` shape, holding the id the next page starts below)
+/// and `per_page` (25, at most 100).
+fn page_params(raw: Option<&str>) -> ApiResult<(Option<i64>, i64)> {
+    let (mut before, mut per_page) = (None, 25);
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "cursor" if value.is_empty() => {}
+            "cursor" => {
+                let id = value.split(':').nth(1).and_then(|id| id.parse::<i64>().ok());
+                before = Some(id.filter(|id| *id > 0).ok_or_else(|| bad("cursor: invalid"))?);
+            }
+            "per_page" | "limit" => {
+                per_page = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| bad(format!("{key}: a number from 1 to 100")))?;
+            }
+            other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
+        }
+    }
+    Ok((before, per_page))
+}
+
+/// `GET /api/0/users/me/notifications/`: the caller's notifications, newest first, with the
+/// issue and the activity; `Link` header for the next page.
+pub async fn list_notifications<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let (before, per_page) = page_params(raw.as_deref())?;
+    let user_id = identity.user.id;
+    // One more than the page: whether a next page exists.
+    let mut rows = state.store.notifications(user_id, before, per_page + 1).await?;
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (issue, organization) = match state.store.issue(row.issue_id).await {
+            Ok(found) => found,
+            // Deleted meanwhile (its notifications go with it).
+            Err(StoreError::NotFound) => continue,
+            Err(err) => return Err(err.into()),
+        };
+        out.push(Notification {
+            id: row.id.to_string(),
+            kind: row.kind.clone(),
+            date_created: ms_to_datetime(row.date_created),
+            date_read: row.date_read.map(ms_to_datetime),
+            issue: serialize::issue(&issue, &organization, &state.config),
+            activity: Activity {
+                id: row.activity_id.map_or_else(String::new, |id| id.to_string()),
+                kind: row.kind.clone(),
+                user: row.actor.as_ref().map(serialize::user),
+                data: serde_json::from_str(&row.data).unwrap_or_else(|_| serde_json::json!({})),
+                date_created: ms_to_datetime(row.date_created),
+            },
+        });
+    }
+    let next = rows.last().map_or(0, |r| r.id);
+    let base = format!("{}{}", state.config.public_url, uri.path());
+    let link = super::issues::link_header(
+        &base,
+        raw.as_deref(),
+        // Pages are read forwards only: the first page is the way back.
+        ("0:0:1".to_owned(), false),
+        (format!("0:{next}:0"), more),
+    );
+    Ok(([(LINK, link)], AppJson(out)).into_response())
+}
+
+/// `GET /api/0/users/me/notifications/unread/`: how many are unread (the header's badge).
+pub async fn unread_count<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+) -> ApiResult<AppJson<UnreadCount>> {
+    let unread = state.store.unread_notifications(identity.user.id).await?;
+    Ok(AppJson(UnreadCount { unread }))
+}
+
+/// `PUT /api/0/users/me/notifications/`: `{"ids": [...]}` or `{"all": true}` marks them read;
+/// answers the unread count. Ids of other users' notifications change nothing.
+pub async fn mark_notifications<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    AppJson(request): AppJson<MarkNotificationsRequest>,
+) -> ApiResult<AppJson<UnreadCount>> {
+    if request.is_read == Some(false) {
+        return Err(bad("isRead: notifications can only be marked read"));
+    }
+    let user_id = identity.user.id;
+    match (request.all, &request.ids) {
+        (Some(true), _) => state.store.mark_notifications_read(user_id, None).await?,
+        (_, Some(ids)) if !ids.is_empty() => {
+            let ids = ids
+                .iter()
+                .map(|id| id.parse::<i64>().map_err(|_| bad(format!("ids: invalid id {id:?}"))))
+                .collect::<ApiResult<Vec<i64>>>()?;
+            state.store.mark_notifications_read(user_id, Some(&ids)).await?;
+        }
+        _ => return Err(bad("ids or all: say which notifications to mark read")),
+    }
+    let unread = state.store.unread_notifications(user_id).await?;
+    Ok(AppJson(UnreadCount { unread }))
+}

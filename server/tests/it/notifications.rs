@@ -1,0 +1,294 @@
+//! Notifications to assignees: on assignment to a user or a team (never to the one who
+//! assigned), on a comment and on a regression of an assigned issue; the inbox API; and the
+//! email, received by an SMTP sink on loopback (a stand-in for a mail server, not a part of
+//! Cairn).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::common::{send_error_with_breadcrumbs, TestServer};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A member of the default organization with an API token.
+fn member(server: &TestServer, email: &str) -> String {
+    server.cli(&[
+        "createuser",
+        "--email",
+        email,
+        "--password",
+        PASSWORD,
+        "--organization",
+        "cairn",
+    ]);
+    server.cli(&["createtoken", "--email", email]).trim().to_owned()
+}
+
+async fn inbox(server: &TestServer, token: &str) -> Vec<Value> {
+    let (status, list) = server.get("/api/0/users/me/notifications/", token).await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array().cloned().unwrap_or_default()
+}
+
+async fn unread(server: &TestServer, token: &str) -> i64 {
+    let (status, count) = server.get("/api/0/users/me/notifications/unread/", token).await;
+    assert_eq!(status, 200, "{count}");
+    count["unread"].as_i64().expect("unread count")
+}
+
+fn kinds(list: &[Value]) -> Vec<&str> {
+    list.iter().filter_map(|n| n["type"].as_str()).collect()
+}
+
+/// Puts the member `email` in `team`.
+async fn join(server: &TestServer, owner: &str, email: &str, team: &str) {
+    let (_, members) = server.get("/api/0/organizations/cairn/members/", owner).await;
+    let id = members
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["email"] == email)
+        .and_then(|m| m["id"].as_str())
+        .expect("a member")
+        .to_owned();
+    let path = format!("/api/0/organizations/cairn/members/{id}/teams/{team}/");
+    let (status, answer) = server.post(&path, owner, json!({})).await;
+    assert!(status == 201 || status == 204, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assignees_are_notified_of_assignment_comments_and_regressions() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let alice = member(&server, "alice@example.com");
+    let bob = member(&server, "bob@example.com");
+    let (status, team) =
+        server.post("/api/0/organizations/cairn/teams/", &owner, json!({"slug": "payments"})).await;
+    assert_eq!(status, 201, "{team}");
+    let team_id = team["id"].as_str().expect("team id").to_owned();
+    join(&server, &owner, "alice@example.com", "payments").await;
+    join(&server, &owner, "bob@example.com", "payments").await;
+    let dsn = server.create_project(&owner, "Backend").await;
+    send_error_with_breadcrumbs(&dsn);
+    let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    let issue_path = format!("/api/0/issues/{issue_id}/");
+
+    // To a user: that user is told, with the issue and who assigned it.
+    let (status, answer) =
+        server.put(&issue_path, &owner, json!({"assignedTo": "alice@example.com"})).await;
+    assert_eq!(status, 200, "{answer}");
+    let list = inbox(&server, &alice).await;
+    assert_eq!(kinds(&list), ["assigned"], "{list:#?}");
+    assert_eq!(list[0]["issue"]["id"], issue_id.as_str());
+    assert_eq!(list[0]["activity"]["user"]["email"], "owner@example.com");
+    assert!(list[0]["dateRead"].is_null());
+    assert!(inbox(&server, &owner).await.is_empty(), "the assigner is not notified");
+    assert!(inbox(&server, &bob).await.is_empty());
+
+    // To a team, by one of its members: the other members are told, not the assigner.
+    let (status, answer) =
+        server.put(&issue_path, &alice, json!({"assignedTo": format!("team:{team_id}")})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(kinds(&inbox(&server, &bob).await), ["assigned"]);
+    assert_eq!(kinds(&inbox(&server, &alice).await), ["assigned"], "alice assigned it herself");
+    // The same assignment again changes nothing and tells nobody.
+    server.put(&issue_path, &alice, json!({"assignedTo": format!("team:{team_id}")})).await;
+    assert_eq!(inbox(&server, &bob).await.len(), 1);
+
+    // A comment by Bob tells the other assignees.
+    let (status, answer) = server
+        .post(&format!("/api/0/issues/{issue_id}/comments/"), &bob, json!({"text": "on it"}))
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let list = inbox(&server, &alice).await;
+    assert_eq!(kinds(&list), ["note", "assigned"], "newest first: {list:#?}");
+    assert_eq!(list[0]["activity"]["data"]["text"], "on it");
+    assert_eq!(kinds(&inbox(&server, &bob).await), ["assigned"]);
+
+    // A regression tells every assignee.
+    let (status, answer) = server.put(&issue_path, &owner, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200, "{answer}");
+    send_error_with_breadcrumbs(&dsn);
+    for _ in 0..100 {
+        if inbox(&server, &bob).await.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kinds(&inbox(&server, &bob).await), ["set_regression", "assigned"]);
+    assert!(inbox(&server, &bob).await[0]["activity"]["user"].is_null(), "Cairn did it");
+    assert_eq!(kinds(&inbox(&server, &alice).await), ["set_regression", "note", "assigned"]);
+
+    // Pages of one, through the Link header.
+    let response = server
+        .http
+        .get(format!("{}/api/0/users/me/notifications/?per_page=1", server.url))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .expect("request sent");
+    let link = response.headers()["link"].to_str().expect("ASCII").to_owned();
+    let next = link
+        .split(", ")
+        .find(|part| part.contains("rel=\"next\""))
+        .and_then(|part| part.split("cursor=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("a next cursor")
+        .to_owned();
+    assert!(link.contains("rel=\"next\"; results=\"true\""), "{link}");
+    let (_, page) = server
+        .get(&format!("/api/0/users/me/notifications/?per_page=1&cursor={next}"), &alice)
+        .await;
+    assert_eq!(kinds(page.as_array().expect("a page")), ["note"]);
+
+    // Marking read: by id (only one's own), then all.
+    assert_eq!(unread(&server, &alice).await, 3);
+    let alice_first = inbox(&server, &alice).await[0]["id"].as_str().expect("id").to_owned();
+    let (status, answer) = server
+        .put("/api/0/users/me/notifications/", &bob, json!({"ids": [alice_first.clone()]}))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(unread(&server, &alice).await, 3, "Bob cannot mark Alice's notifications");
+    let (status, answer) =
+        server.put("/api/0/users/me/notifications/", &alice, json!({"ids": [alice_first]})).await;
+    assert_eq!((status, answer["unread"].as_i64()), (200, Some(2)), "{answer}");
+    assert!(inbox(&server, &alice).await[0]["dateRead"].is_string());
+    let (status, answer) =
+        server.put("/api/0/users/me/notifications/", &alice, json!({"all": true})).await;
+    assert_eq!((status, answer["unread"].as_i64()), (200, Some(0)), "{answer}");
+    assert_eq!(unread(&server, &bob).await, 2, "Bob's are untouched");
+
+    for (body, what) in [
+        (json!({}), "nothing named"),
+        (json!({"ids": ["x"]}), "a bad id"),
+        (json!({"all": true, "isRead": false}), "unread"),
+    ] {
+        let (status, answer) = server.put("/api/0/users/me/notifications/", &alice, body).await;
+        assert_eq!(status, 400, "{what}: {answer}");
+        assert!(answer["detail"].is_string(), "{answer}");
+    }
+    let (status, _) = server.get("/api/0/users/me/notifications/?cursor=x", &alice).await;
+    assert_eq!(status, 400);
+}
+
+/// What the SMTP sink received: the envelope recipients and the message text.
+#[derive(Debug, Default, Clone)]
+struct Mail {
+    recipients: Vec<String>,
+    data: String,
+}
+
+/// A minimal SMTP server on loopback that refuses its first connection (`421`, as a busy
+/// server does) and accepts mail on the later ones; returns its port, what it received and
+/// how many connections it saw.
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>, Arc<Mutex<usize>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("sink listens");
+    let port = listener.local_addr().expect("address").port();
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let connections = Arc::new(Mutex::new(0));
+    let (received, seen) = (mails.clone(), connections.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else { return };
+            let first = {
+                let mut seen = seen.lock().expect("lock");
+                *seen += 1;
+                *seen == 1
+            };
+            let received = received.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                if first {
+                    let _ = write.write_all(b"421 sink busy, try later\r\n").await;
+                    return;
+                }
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut mail = Mail::default();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 sink\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        mail.recipients.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+                        b"250 OK\r\n"
+                    } else if upper == "DATA" {
+                        let _ = write.write_all(b"354 go ahead\r\n").await;
+                        while let Ok(Some(data)) = lines.next_line().await {
+                            if data == "." {
+                                break;
+                            }
+                            mail.data.push_str(&data);
+                            mail.data.push('\n');
+                        }
+                        received.lock().expect("lock").push(std::mem::take(&mut mail));
+                        b"250 queued\r\n"
+                    } else if upper == "QUIT" {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, mails, connections)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
+    let (port, mails, connections) = smtp_sink().await;
+    let port = port.to_string();
+    let server = TestServer::start_with_env(&[
+        ("CAIRN_SMTP_HOST", "127.0.0.1"),
+        ("CAIRN_SMTP_PORT", &port),
+        ("CAIRN_SMTP_FROM", "Cairn <cairn@example.com>"),
+    ]);
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    member(&server, "alice@example.com");
+    let dsn = server.create_project(&owner, "Backend").await;
+    send_error_with_breadcrumbs(&dsn);
+    let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    let title = issues[0]["title"].as_str().expect("title").to_owned();
+
+    let started = std::time::Instant::now();
+    let (status, answer) = server
+        .put(
+            &format!("/api/0/issues/{issue_id}/"),
+            &owner,
+            json!({"assignedTo": "alice@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(2), "the request does not wait on mail");
+
+    // The first attempt meets a busy server; the retry, 5 s later, delivers.
+    let mut mail = None;
+    for _ in 0..300 {
+        if let Some(found) = mails.lock().expect("lock").first().cloned() {
+            mail = Some(found);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mail = mail.expect("the sink received an email within 30 s");
+    assert!(*connections.lock().expect("lock") >= 2, "a failed attempt was retried");
+    assert_eq!(mail.recipients, ["alice@example.com"]);
+    let subject = format!("Subject: Assigned to you: {title}");
+    assert!(mail.data.contains(&subject), "{subject:?} in {}", mail.data);
+    let link = format!("{}/organizations/cairn/issues/{issue_id}/", server.url);
+    assert!(mail.data.contains(&link), "{link} in {}", mail.data);
+    assert!(mail.data.contains("From: Cairn <cairn@example.com>"), "{}", mail.data);
+    // Only the assignee is mailed: the owner assigned, so nobody else is told.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(mails.lock().expect("lock").len(), 1);
+}

@@ -1,0 +1,49 @@
+//! The in-app inbox: what happened to issues assigned to the user
+//! (`GET`/`PUT /api/0/users/me/notifications/`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Activity, Issue};
+
+/// One notification: an activity of an issue the user is assigned to (or was just assigned).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// `assigned`, `set_regression` or `note`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When it was created.
+    pub date_created: DateTime<Utc>,
+    /// When the user marked it read; `null` while unread.
+    pub date_read: Option<DateTime<Utc>>,
+    /// The issue.
+    pub issue: Issue,
+    /// What happened, with who did it.
+    pub activity: Activity,
+}
+
+/// `PUT /api/0/users/me/notifications/`: mark these ids read, or all of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkNotificationsRequest {
+    /// Ids to mark.
+    #[serde(default)]
+    pub ids: Option<Vec<String>>,
+    /// Mark every notification of the user.
+    #[serde(default)]
+    pub all: Option<bool>,
+    /// Sentry's inbox flag; only `true` (read) is accepted.
+    #[serde(default)]
+    pub is_read: Option<bool>,
+}
+
+/// The answer of the `PUT`, and of `GET /api/0/users/me/notifications/unread/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadCount {
+    /// Notifications not read yet.
+    pub unread: i64,
+}
