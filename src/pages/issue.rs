@@ -288,7 +288,7 @@ pub fn IssuePage() -> impl IntoView {
                                 <SuspectCommits
                                     org=org.into()
                                     project
-                                    event_id=event.event_id.clone()
+                                    event_id=event.event_id
                                 />
                             })
                         }
