@@ -352,6 +352,28 @@ async fn suspect_commits_of_an_event_from_the_sentry_crate() {
         ]
     );
 
+    // Sentry's `suspectCommit` owners on the issue list: the member author (Alice), not Carol.
+    let alice_id = alice["author"]["id"].as_str().expect("Alice's user id");
+    let (status, listed) =
+        server.get("/api/0/organizations/cairn/issues/?expand=owners&query=", &owner).await;
+    assert_eq!(status, 200, "{listed}");
+    let listed = listed.as_array().expect("issues");
+    let issue = listed
+        .iter()
+        .find(|i| i["id"] == issue_id.to_string())
+        .expect("the issue is listed");
+    let owners = issue["owners"].as_array().expect("owners expanded");
+    let suspect_owners: Vec<&str> = owners
+        .iter()
+        .filter(|o| o["type"] == "suspectCommit")
+        .filter_map(|o| o["owner"].as_str())
+        .collect();
+    assert_eq!(suspect_owners, [format!("user:{alice_id}")], "only the member author: {issue:#}");
+    assert!(owners.iter().all(|o| o["date_added"].is_string()), "{issue:#}");
+    // Not asked for, not computed.
+    let (_, plain) = server.get("/api/0/organizations/cairn/issues/?query=", &owner).await;
+    assert!(plain[0].get("owners").is_none_or(Value::is_null), "{plain:#}");
+
     let (status, _) =
         server.get("/api/0/projects/cairn/shop/events/not-an-id/committers/", &owner).await;
     assert_eq!(status, 404);

@@ -141,7 +141,7 @@ pub struct ProjectCodeowners {
 /// One suggested owner of an issue (`expand=owners` on the issue lists).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueOwner {
-    /// `ownershipRule` or `codeowners`.
+    /// `ownershipRule`, `codeowners` or `suspectCommit`.
     #[serde(rename = "type")]
     pub kind: String,
     /// `user:<id>` or `team:<id>`.
@@ -196,7 +196,7 @@ pub struct EventOwners {
 /// The winning rule of an event and what it matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnershipReason {
-    /// `ownershipRule` or `codeowners`.
+    /// `ownershipRule`, `codeowners` or `suspectCommit`.
     #[serde(rename = "type")]
     pub kind: String,
     /// The rule as written (`path:src/billing/** #billing`).

@@ -344,7 +344,7 @@ async fn issue_page<S: Store>(
         .collect();
     add_viewer_state(state, identity.user.id, &mut body).await?;
     if params.expand.iter().any(|e| e == "owners") {
-        add_owners(state, &ids, &mut body).await?;
+        add_owners(state, access.organization.id, &ids, &mut body).await?;
     }
     let mut response = AppJson(body).into_response();
     let headers = response.headers_mut();
@@ -525,17 +525,28 @@ async fn release_of<S: Store>(
 }
 
 /// Sentry's `expand=owners`: the owners the rules found for each issue, with the rule and
-/// what it matched.
+/// what it matched, then the members who authored the issue's suspect commits
+/// (`suspectCommit`, computed here for the listed issues only: one pass over each issue's
+/// latest event).
 async fn add_owners<S: Store>(
     state: &AppState<S>,
+    organization_id: i64,
     ids: &[i64],
     issues: &mut [Issue],
 ) -> ApiResult<()> {
     let owners = state.store.issue_owners(ids).await?;
+    // Members with an account, by (lower-cased) email; pending invitations own nothing.
+    let members: Vec<(String, i64)> = state
+        .store
+        .members(organization_id)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.user.map(|user| (user.email.to_lowercase(), user.id)))
+        .collect();
     for issue in issues.iter_mut() {
         let mine = owners.iter().filter(|o| o.issue_id.to_string() == issue.id);
-        issue.owners = Some(
-            mine.map(|o| IssueOwner {
+        let mut list: Vec<IssueOwner> = mine
+            .map(|o| IssueOwner {
                 kind: o.kind.clone(),
                 owner: match o.owner {
                     Assignee::User(id) => format!("user:{id}"),
@@ -545,8 +556,30 @@ async fn add_owners<S: Store>(
                 rule: Some(o.rule.clone()),
                 matched: serde_json::from_str(&o.matched).ok(),
             })
-            .collect(),
-        );
+            .collect();
+        if let Ok(issue_id) = issue.id.parse::<i64>() {
+            let authors = crate::suspects::issue_suspect_commits(&state.store, issue_id).await?;
+            let mut seen: Vec<i64> = Vec::new();
+            for (email, _commits) in authors {
+                let email = email.to_lowercase();
+                let Some(&(_, user_id)) = members.iter().find(|(e, _)| *e == email) else {
+                    continue;
+                };
+                if seen.contains(&user_id) {
+                    continue;
+                }
+                seen.push(user_id);
+                list.push(IssueOwner {
+                    kind: "suspectCommit".to_owned(),
+                    owner: format!("user:{user_id}"),
+                    // Found from the latest event.
+                    date_added: issue.last_seen,
+                    rule: None,
+                    matched: None,
+                });
+            }
+        }
+        issue.owners = Some(list);
     }
     Ok(())
 }
