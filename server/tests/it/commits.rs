@@ -358,9 +358,10 @@ async fn suspect_commits_of_an_event_from_the_sentry_crate() {
         server.get("/api/0/organizations/cairn/issues/?expand=owners&query=", &owner).await;
     assert_eq!(status, 200, "{listed}");
     let listed = listed.as_array().expect("issues");
+    let issue_key = issue_id.to_string();
     let issue = listed
         .iter()
-        .find(|i| i["id"] == issue_id.to_string())
+        .find(|i| i["id"].as_str() == Some(issue_key.as_str()))
         .expect("the issue is listed");
     let owners = issue["owners"].as_array().expect("owners expanded");
     let suspect_owners: Vec<&str> = owners
