@@ -250,6 +250,9 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
             .for_element(Locator::Css(".project-row .project-dsn"))
             .await?;
         assert!(dsn.text().await?.starts_with("http://"), "a DSN is shown");
+        let ownership = client.find(Locator::Css(".project-row .project-ownership")).await?;
+        let href = ownership.attr("href").await?.unwrap_or_default();
+        assert!(href.starts_with("/settings/cairn/projects/") && href.ends_with("/ownership/"));
 
         // An API token for sentry-cli, made on the tokens page, works at once.
         client.goto(&format!("{}/settings/account/api/auth-tokens/", server.url)).await?;
