@@ -35,6 +35,14 @@ pub fn ProjectRow(
     project: ProjectWithKeys,
 ) -> impl IntoView {
     let ProjectWithKeys { project, keys } = project;
+    // Who owns what: the project's ownership rules and CODEOWNERS (issue owners, auto-assignment).
+    let ownership = project.organization.as_ref().map(|org| {
+        crate::routes::Page::ProjectOwnership {
+            org: org.slug.clone(),
+            project: project.slug.clone(),
+        }
+        .path()
+    });
     let dsns: Vec<String> =
         keys.into_iter().filter(|key| key.is_active).map(|key| key.dsn.public).collect();
     let dsns = if dsns.is_empty() {
@@ -51,6 +59,14 @@ pub fn ProjectRow(
                 <span class="project-name">{project.name}</span>
                 <span class="project-slug">{project.slug}</span>
                 {project.platform.map(|platform| view! { <span class="badge">{platform}</span> })}
+                {ownership
+                    .map(|href| {
+                        view! {
+                            <a class="project-ownership" href=href>
+                                "Ownership rules"
+                            </a>
+                        }
+                    })}
             </div>
             <div class="project-dsns">
                 <span class="label">"DSN"</span>

@@ -250,6 +250,9 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
             .for_element(Locator::Css(".project-row .project-dsn"))
             .await?;
         assert!(dsn.text().await?.starts_with("http://"), "a DSN is shown");
+        let ownership = client.find(Locator::Css(".project-row .project-ownership")).await?;
+        let href = ownership.attr("href").await?.unwrap_or_default();
+        assert!(href.starts_with("/settings/cairn/projects/") && href.ends_with("/ownership/"));
 
         // An API token for sentry-cli, made on the tokens page, works at once.
         client.goto(&format!("{}/settings/account/api/auth-tokens/", server.url)).await?;
@@ -1141,4 +1144,113 @@ async fn ownership_rules_page_and_suggested_assignees() {
     if let Err(err) = result {
         panic!("browser test failed: {err}");
     }
+}
+
+/// Issue 8 end to end: an error in code a team owns is assigned to the team automatically; a
+/// member of the team finds it under "My teams" in the dashboard, hands it to a colleague with
+/// the issue page's picker, and the activity log shows both steps.
+#[tokio::test(flavor = "multi_thread")]
+async fn team_member_finds_the_auto_assigned_issue_and_reassigns_it() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let (server, owner, _dev, _other, dsn, team_id) = crate::ownership::setup().await;
+    let (status, body) = server
+        .put(
+            "/api/0/projects/cairn/shop/ownership/",
+            &owner,
+            json!({"raw": "path:src/billing/** #billing", "autoAssignment": "Auto Assign to Issue Owner"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    crate::ownership::send_error(&dsn, "src/billing/invoice.rs", "card declined").await;
+    crate::ownership::send_error(&dsn, "src/search/index.rs", "index corrupt").await;
+    let issues = server.wait_for_issues(&owner, |issues| issues.len() == 2).await;
+    let billing = issues
+        .iter()
+        .find(|issue| issue["title"].as_str().is_some_and(|t| t.contains("card declined")))
+        .expect("the billing issue");
+    let id = billing["id"].as_str().expect("id").to_owned();
+    let (_, details) = server.get(&format!("/api/0/issues/{id}/"), &owner).await;
+    assert_eq!(details["assignedTo"]["type"], "team", "{details}");
+    assert_eq!(details["assignedTo"]["id"], team_id.as_str(), "{details}");
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "dev@example.com", "correct horse battery").await?;
+        for tab in client.find_all(Locator::Css(".stream-tab")).await? {
+            if tab.text().await? == "My teams" {
+                tab.click().await?;
+            }
+        }
+        wait_for_text(&client, ".stream-tab.active", |t| t == "My teams").await?;
+        // Only the team's issue: the other one is nobody's.
+        assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1);
+        let titles = texts(&client, "#issue-list .issue-title").await?;
+        assert!(titles[0].contains("card declined"), "{titles:?}");
+        std::fs::write(artifacts_dir().join("my-teams.png"), client.screenshot().await?).ok();
+
+        // Hand it to a colleague from the issue page.
+        client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".issue-assignee .assignee-button"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".issue-assignee .assignee-search"))
+            .await?
+            .send_keys("other@")
+            .await?;
+        assert_eq!(count(&client, ".issue-assignee .assignee-option[data-value]", 1).await?, 1);
+        client
+            .find(Locator::Css(".issue-assignee .assignee-option[data-value^='user:']"))
+            .await?
+            .click()
+            .await?;
+        let assignee = wait_for_text(&client, ".issue-assignee .assignee-button", |t| {
+            t == "other@example.com"
+        })
+        .await?;
+        assert_eq!(assignee, "other@example.com");
+        // Both steps in the activity log, newest first.
+        wait_for_text(&client, ".activity-list", |t| t.contains("other@example.com")).await?;
+        let steps: Vec<String> = texts(&client, ".activity-list .activity-what")
+            .await?
+            .into_iter()
+            .filter(|text| text.starts_with("assigned"))
+            .collect();
+        assert_eq!(
+            steps,
+            ["assigned this issue to other@example.com", "assigned this issue to a team"],
+            "the activity log shows the reassignment and the automatic assignment"
+        );
+        std::fs::write(artifacts_dir().join("reassigned.png"), client.screenshot().await?).ok();
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("reassign-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    // The API agrees: the colleague holds it, and the log has both entries.
+    let (_, details) = server.get(&format!("/api/0/issues/{id}/"), &owner).await;
+    assert_eq!(details["assignedTo"]["type"], "user", "{details}");
+    assert_eq!(details["assignedTo"]["email"], "other@example.com", "{details}");
+    let kinds: Vec<&str> = details["activity"]
+        .as_array()
+        .expect("activity")
+        .iter()
+        .filter_map(|a| a["type"].as_str())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "assigned").count(), 2, "{kinds:?}");
 }

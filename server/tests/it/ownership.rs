@@ -15,7 +15,7 @@ const PASSWORD: &str = "correct horse battery";
 /// A server with a `billing` team, a member `dev` in it, a member `other` who is not, and a
 /// project `shop`. Returns the server, the owner's token, dev's, other's, the DSN and the
 /// billing team's id.
-async fn setup() -> (TestServer, String, String, String, String, String) {
+pub(crate) async fn setup() -> (TestServer, String, String, String, String, String) {
     let server = TestServer::start();
     let owner = server.owner_token(OWNER, PASSWORD);
     let mut tokens = Vec::new();
