@@ -337,7 +337,7 @@ async fn first_run_page_creates_the_owner_account() {
     assert_eq!(login.status().as_u16(), 200);
 }
 
-/// Logs in through the login form and waits for the issue list it lands on.
+/// Logs in through the login form and waits for the issue list it lands on (or its empty state).
 async fn log_in(
     client: &Client,
     server: &TestServer,
@@ -353,7 +353,11 @@ async fn log_in(
     form.find(Locator::Css("input[name=username]")).await?.send_keys(email).await?;
     form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
     form.find(Locator::Css("button[type=submit]")).await?.click().await?;
-    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#issue-list")).await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#issue-list, .empty-state"))
+        .await?;
     Ok(())
 }
 
@@ -596,21 +600,7 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
     let client = browser(&driver, profile.path()).await;
     let parse_error = "ParseIntError: invalid digit found in string";
     let result = async {
-        client.goto(&format!("{}/auth/login/", server.url)).await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#login-form"))
-            .await?;
-        form.find(Locator::Css("input[name=username]"))
-            .await?
-            .send_keys("owner@example.com")
-            .await?;
-        form.find(Locator::Css("input[name=password]"))
-            .await?
-            .send_keys("correct horse battery")
-            .await?;
-        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         client
             .wait()
             .at_most(Duration::from_secs(20))
@@ -1040,27 +1030,7 @@ async fn ownership_rules_page_and_suggested_assignees() {
     let profile = tempfile::tempdir().expect("profile directory");
     let client = browser(&driver, profile.path()).await;
     let result = async {
-        client.goto(&format!("{}/auth/login/", server.url)).await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#login-form"))
-            .await?;
-        form.find(Locator::Css("input[name=username]"))
-            .await?
-            .send_keys("owner@example.com")
-            .await?;
-        form.find(Locator::Css("input[name=password]"))
-            .await?
-            .send_keys("correct horse battery")
-            .await?;
-        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
-        // Logged in once the (empty) issue list shows.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".empty-state"))
-            .await?;
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
 
         // A rule that does not parse: the error names its line; then valid rules save.
         client.goto(&format!("{}/settings/cairn/projects/shop/ownership/", server.url)).await?;

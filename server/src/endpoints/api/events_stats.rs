@@ -7,18 +7,15 @@ use axum::extract::{Path, RawQuery, State};
 use cairn_types::api::{EventsCount, EventsStats};
 
 use super::org_access_any;
-use super::sessions::{parse_period, parse_session_query, parse_time, resolve_projects};
+use super::sessions::{parse_session_query, resolve_projects, TimeRange};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{SessionQuery, Store};
-use crate::util::now_ms;
 
 /// Sentry's `OrganizationEventPermission` for reads.
 const SCOPES: &[&str] = &["event:read", "event:write", "event:admin"];
-/// Most buckets an answer may have (Sentry's `MAX_ROLLUP_POINTS` is of this order).
-const MAX_INTERVALS: i64 = 10_000;
 
 fn bad(detail: impl Into<String>) -> ApiError {
     ApiError::BadRequest(detail.into())
@@ -72,36 +69,12 @@ pub async fn get_events_stats<S: Store>(
 ) -> ApiResult<AppJson<EventsStats>> {
     let access = org_access_any(&state, &identity, &org, SCOPES).await?;
     let params = Params::parse(raw.as_deref())?;
-    let interval = match params.interval.as_deref() {
-        None => 3_600,
-        Some(raw) => parse_period(raw).ok_or_else(|| bad(format!("Invalid interval {raw:?}")))?,
-    };
-    if interval % 3_600 != 0 {
-        return Err(bad("The interval has to be a multiple of the minimum interval of one hour."));
-    }
-    let now = now_ms().div_euclid(1000);
-    let (start, end) = match (&params.start, &params.end, &params.stats_period) {
-        (Some(start), Some(end), _) => (parse_time("start", start)?, parse_time("end", end)?),
-        (None, None, period) => {
-            let period = period.as_deref().unwrap_or("24h");
-            let secs = parse_period(period)
-                .ok_or_else(|| bad(format!("Invalid statsPeriod {period:?}")))?;
-            (now - secs, now)
-        }
-        _ => return Err(bad("start and end must be given together, or statsPeriod")),
-    };
-    if end <= start {
-        return Err(bad("end must be after start"));
-    }
-    let start = start.div_euclid(interval) * interval;
-    let end = (end.div_euclid(interval) + i64::from(end % interval != 0)) * interval;
-    let count = (end - start) / interval;
-    if count > MAX_INTERVALS {
-        return Err(bad(
-            "Your interval and date range would create too many results. Use a larger \
-             interval, or a smaller date range.",
-        ));
-    }
+    let TimeRange { start, end, interval, count } = TimeRange::parse(
+        params.interval.as_deref(),
+        params.start.as_deref(),
+        params.end.as_deref(),
+        params.stats_period.as_deref(),
+    )?;
     let (releases, mut environments) = parse_session_query(&params.query)?;
     if releases.is_empty() {
         return Err(bad("query: Cairn counts events per release; name one with release:"));

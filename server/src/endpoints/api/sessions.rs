@@ -256,6 +256,63 @@ pub fn parse_time(name: &str, value: &str) -> ApiResult<i64> {
         .ok_or_else(|| bad(format!("{name}: invalid date {value:?}")))
 }
 
+/// The buckets of a time series answer (sessions, events-stats): Sentry's `interval`,
+/// `statsPeriod` (default `24h`) or `start` and `end`, in seconds, with intervals aligned to their
+/// length (UTC) and the last one containing `end`.
+pub(super) struct TimeRange {
+    pub start: i64,
+    pub end: i64,
+    pub interval: i64,
+    /// How many intervals there are.
+    pub count: i64,
+}
+
+impl TimeRange {
+    pub(super) fn parse(
+        interval: Option<&str>,
+        start: Option<&str>,
+        end: Option<&str>,
+        stats_period: Option<&str>,
+    ) -> ApiResult<TimeRange> {
+        let interval = match interval {
+            None => 3_600,
+            Some(raw) => {
+                parse_period(raw).ok_or_else(|| bad(format!("Invalid interval {raw:?}")))?
+            }
+        };
+        // Counts are kept per hour: a finer interval cannot be answered.
+        if interval % 3_600 != 0 {
+            return Err(bad(
+                "The interval has to be a multiple of the minimum interval of one hour.",
+            ));
+        }
+        let now = now_ms().div_euclid(1000);
+        let (start, end) = match (start, end) {
+            (Some(start), Some(end)) => (parse_time("start", start)?, parse_time("end", end)?),
+            (None, None) => {
+                let period = stats_period.unwrap_or("24h");
+                let secs = parse_period(period)
+                    .ok_or_else(|| bad(format!("Invalid statsPeriod {period:?}")))?;
+                (now - secs, now)
+            }
+            _ => return Err(bad("start and end must be given together, or statsPeriod")),
+        };
+        if end <= start {
+            return Err(bad("end must be after start"));
+        }
+        let start = start.div_euclid(interval) * interval;
+        let end = (end.div_euclid(interval) + i64::from(end % interval != 0)) * interval;
+        let count = (end - start) / interval;
+        if count > MAX_INTERVALS {
+            return Err(bad(
+                "Your interval and date range would create too many results. Use a larger \
+                 interval, or a smaller date range.",
+            ));
+        }
+        Ok(TimeRange { start, end, interval, count })
+    }
+}
+
 /// `GET /api/0/organizations/{org}/sessions/`.
 pub async fn get_sessions<S: Store>(
     State(state): State<AppState<S>>,
@@ -265,38 +322,12 @@ pub async fn get_sessions<S: Store>(
 ) -> ApiResult<AppJson<SessionsResponse>> {
     let access = org_access(&state, &identity, &org, "org:read").await?;
     let params = Params::parse(raw.as_deref())?;
-    let interval = match params.interval.as_deref() {
-        None => 3_600,
-        Some(raw) => parse_period(raw).ok_or_else(|| bad(format!("Invalid interval {raw:?}")))?,
-    };
-    // Counts are kept per hour: a finer interval cannot be answered.
-    if interval % 3_600 != 0 {
-        return Err(bad("The interval has to be a multiple of the minimum interval of one hour."));
-    }
-    let now = now_ms().div_euclid(1000);
-    let (start, end) = match (&params.start, &params.end, &params.stats_period) {
-        (Some(start), Some(end), _) => (parse_time("start", start)?, parse_time("end", end)?),
-        (None, None, period) => {
-            let period = period.as_deref().unwrap_or("24h");
-            let secs = parse_period(period)
-                .ok_or_else(|| bad(format!("Invalid statsPeriod {period:?}")))?;
-            (now - secs, now)
-        }
-        _ => return Err(bad("start and end must be given together, or statsPeriod")),
-    };
-    if end <= start {
-        return Err(bad("end must be after start"));
-    }
-    // Intervals are aligned to their length (UTC), the last one containing `end`.
-    let start = start.div_euclid(interval) * interval;
-    let end = (end.div_euclid(interval) + i64::from(end % interval != 0)) * interval;
-    let count = (end - start) / interval;
-    if count > MAX_INTERVALS {
-        return Err(bad(
-            "Your interval and date range would create too many results. Use a larger \
-             interval, or a smaller date range.",
-        ));
-    }
+    let TimeRange { start, end, interval, count } = TimeRange::parse(
+        params.interval.as_deref(),
+        params.start.as_deref(),
+        params.end.as_deref(),
+        params.stats_period.as_deref(),
+    )?;
     let project_ids = resolve_projects(&state, &access.organization, &params.projects).await?;
     let (releases, mut environments) = parse_session_query(&params.query)?;
     environments.extend(params.environments.iter().cloned());

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::WriteJob;
+use super::{values_placeholders, WriteJob};
 use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
     DeployRow, NewEvent, NewRelease, ReleaseChange, ReleaseProjectRow, ReleaseQuery, ReleaseRow,
@@ -100,17 +100,12 @@ impl ReleaseTouches {
         }
         let hourly: Vec<_> = self.hourly.into_iter().collect();
         for chunk in hourly.chunks(CHUNK) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p = i * 5;
-                    format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
-                })
-                .collect();
+            let rows = values_placeholders(chunk.len(), 5);
             let sql = format!(
                 "INSERT INTO release_event_hourly (project_id, release, environment, hour, events) \
                  VALUES {} ON CONFLICT (project_id, release, environment, hour) \
                  DO UPDATE SET events = events + excluded.events",
-                rows.join(", ")
+                rows
             );
             let mut query = sqlx::query(&sql);
             for ((project_id, release, environment, hour), n) in chunk {
@@ -255,28 +250,12 @@ pub(super) async fn write_sessions(
     dirty.sort_unstable();
     dirty.dedup();
     for chunk in dirty.chunks(CHUNK) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = i * 9;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6,
-                    p + 7,
-                    p + 8,
-                    p + 9
-                )
-            })
-            .collect();
+        let rows = values_placeholders(chunk.len(), 9);
         let sql = format!(
             "INSERT INTO session_states (project_id, sid, release, environment, did, hour, \
              started, seq, flags) VALUES {} ON CONFLICT (project_id, sid) DO UPDATE SET \
              did = excluded.did, seq = excluded.seq, flags = excluded.flags",
-            rows.join(", ")
+            rows
         );
         let mut query = sqlx::query(&sql);
         for key in chunk {
@@ -299,13 +278,7 @@ pub(super) async fn write_sessions(
 
     let counts: Vec<_> = counts.into_iter().collect();
     for chunk in counts.chunks(CHUNK) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = i * 10;
-                let params: Vec<String> = (1..=10).map(|n| format!("${}", p + n)).collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
+        let rows = values_placeholders(chunk.len(), 10);
         let sql = format!(
             "INSERT INTO session_hourly (project_id, release, environment, hour, sessions, \
              errored, crashed, abnormal, duration_sum, duration_count) VALUES {} \
@@ -314,7 +287,7 @@ pub(super) async fn write_sessions(
              crashed = crashed + excluded.crashed, abnormal = abnormal + excluded.abnormal, \
              duration_sum = duration_sum + excluded.duration_sum, \
              duration_count = duration_count + excluded.duration_count",
-            rows.join(", ")
+            rows
         );
         let mut query = sqlx::query(&sql);
         for ((project_id, release, environment, hour), c) in chunk {
@@ -335,18 +308,12 @@ pub(super) async fn write_sessions(
 
     let users: Vec<_> = users.into_iter().collect();
     for chunk in users.chunks(CHUNK) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = i * 6;
-                let params: Vec<String> = (1..=6).map(|n| format!("${}", p + n)).collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
+        let rows = values_placeholders(chunk.len(), 6);
         let sql = format!(
             "INSERT INTO session_users (project_id, release, environment, hour, did, flags) \
              VALUES {} ON CONFLICT (project_id, release, environment, hour, did) \
              DO UPDATE SET flags = flags | excluded.flags",
-            rows.join(", ")
+            rows
         );
         let mut query = sqlx::query(&sql);
         for (((project_id, release, environment, hour), did), flags) in chunk {

@@ -139,6 +139,25 @@ async fn write_events(
     }
 }
 
+/// The `VALUES` list of a multi-row statement: `rows` groups of `columns` numbered parameters,
+/// `($1, $2), ($3, $4)`.
+fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 1..=columns {
+            if column > 1 {
+                sql.push_str(", ");
+            }
+            // Writing to a String cannot fail.
+            let _ =
+                std::fmt::Write::write_fmt(&mut sql, format_args!("${}", row * columns + column));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// Stores the events of several requests in one transaction; returns the issue ids per request.
 /// Sessions reported whole are remembered in `recent` once the transaction has committed; the
 /// issues it changed are then published to `updates`.
@@ -2367,27 +2386,14 @@ impl IssueCounts {
         // statement's parameters, so the cost of one statement grows with its square.
         let tags: Vec<_> = self.tags.into_iter().collect();
         for chunk in tags.chunks(32) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p = i * 6;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${})",
-                        p + 1,
-                        p + 2,
-                        p + 3,
-                        p + 4,
-                        p + 5,
-                        p + 6
-                    )
-                })
-                .collect();
+            let rows = values_placeholders(chunk.len(), 6);
             let sql = format!(
                 "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
                  last_seen) VALUES {} ON CONFLICT (issue_id, key, value) DO UPDATE SET \
                  times_seen = times_seen + excluded.times_seen, \
                  first_seen = MIN(first_seen, excluded.first_seen), \
                  last_seen = MAX(last_seen, excluded.last_seen)",
-                rows.join(", ")
+                rows
             );
             let mut query = sqlx::query(&sql);
             for ((issue_id, key, value), (n, first, last)) in chunk {
@@ -2397,13 +2403,11 @@ impl IssueCounts {
         }
         let hours: Vec<_> = self.hours.into_iter().collect();
         for chunk in hours.chunks(64) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
-                .collect();
+            let rows = values_placeholders(chunk.len(), 3);
             let sql = format!(
                 "INSERT INTO issue_hourly (issue_id, hour, events) VALUES {} \
                  ON CONFLICT (issue_id, hour) DO UPDATE SET events = events + excluded.events",
-                rows.join(", ")
+                rows
             );
             let mut query = sqlx::query(&sql);
             for ((issue_id, hour), n) in chunk {
@@ -2650,6 +2654,12 @@ async fn insert_organization(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_placeholders_number_every_parameter() {
+        assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values_placeholders(1, 1), "($1)");
+    }
 
     /// A store on a fresh file with the default organization, two users (the caller, a
     /// member of the default team, and someone else), a second team the caller is not in, and
