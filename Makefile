@@ -26,8 +26,8 @@ setup: ## Install the build tools that are missing (wasm32 target, trunk, wasm-b
 setup-browser: ## Also install Debian's chromium and chromium-driver for the browser tests
 	@scripts/setup.sh --browser
 
-dashboard: setup ## Build the dashboard into dist/ (Trunk, release)
-	trunk build --release
+dashboard: setup ## Build the dashboard into dist/ (Trunk, release, size-optimised profile)
+	trunk build --release --cargo-profile dashboard
 
 server: ## Build the cairn binary (release)
 	cargo build --release -p cairn-server
