@@ -136,6 +136,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         mailer.spawn(store.clone());
     }
+    crate::suspects::spawn_owner_worker(store.clone());
     let state = AppState {
         store,
         config,

@@ -4,11 +4,26 @@
 //! `abs_path`) matches a changed file by their longest common suffix of path segments; each
 //! frame keeps the commits of its best score.
 //!
-//! [`issue_suspect_commits`] is what ownership (`suspectCommit` owners) reads.
+//! [`issue_suspect_commits`] is what ownership (`suspectCommit` owners) reads. The owner
+//! worker ([`spawn_owner_worker`]) stores them per issue after ingestion, as Sentry's
+//! post-processing does, so that "Suggested for me" (`assigned_or_suggested:me`),
+//! `expand=owners` and the "Auto Assign to Suspect Commits" setting see them.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
 
-use crate::store::{CommitRow, EventRow, EventSelector, Store, StoreError, StoreResult};
+use crate::store::{
+    CommitRow, EventRow, EventSelector, Store, StoreError, StoreResult, SuspectOwner,
+};
+
+/// How long an issue's suspect-commit owners stand before one of its events has them found
+/// again (Sentry debounces `process_suspect_commits` per issue the same way, for a day).
+const RECOMPUTE_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// Issues the worker remembers having done; past that it starts afresh (and redoes some).
+const REMEMBERED_ISSUES: usize = 100_000;
 
 /// Sentry looks at the innermost 25 in-app frames.
 const FRAME_LIMIT: usize = 25;
@@ -155,6 +170,72 @@ pub async fn issue_suspect_commits<S: Store>(
         }
     }
     Ok(out)
+}
+
+/// The members who wrote an issue's suspect commits, best first, each with their commits:
+/// commit authors map to members by (case-insensitive) email; others are left out.
+pub async fn issue_suspect_owners<S: Store>(
+    store: &S,
+    issue_id: i64,
+) -> StoreResult<Vec<SuspectOwner>> {
+    let authors = issue_suspect_commits(store, issue_id).await?;
+    if authors.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (_, organization) = store.issue(issue_id).await?;
+    let members = store.members(organization.id).await?;
+    let mut owners: Vec<SuspectOwner> = Vec::new();
+    for (email, commits) in authors {
+        let member = members
+            .iter()
+            .filter_map(|m| m.user.as_ref())
+            .find(|user| user.email.eq_ignore_ascii_case(&email));
+        let Some(user) = member else { continue };
+        match owners.iter_mut().find(|o| o.user_id == user.id) {
+            Some(owner) => owner.commits.extend(commits),
+            None => owners.push(SuspectOwner { user_id: user.id, commits }),
+        }
+    }
+    Ok(owners)
+}
+
+/// Finds and stores the suspect-commit owners of the issues that write batches open, and of
+/// the others again once a day when they see events, off the ingest path: acknowledgments
+/// never wait for it. Updates missed while it lags are skipped (the next event catches up).
+pub fn spawn_owner_worker<S: Store>(store: S) -> tokio::task::JoinHandle<()> {
+    let mut updates = store.issue_updates();
+    tokio::spawn(async move {
+        let mut done: HashMap<i64, Instant> = HashMap::new();
+        loop {
+            let update = match updates.recv().await {
+                Ok(update) => update,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "suspect-commit owners: skipped issue updates");
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            let fresh = done.get(&update.issue_id).is_some_and(|at| at.elapsed() < RECOMPUTE_AFTER);
+            if fresh && !update.is_new {
+                continue;
+            }
+            if done.len() >= REMEMBERED_ISSUES {
+                done.clear();
+            }
+            done.insert(update.issue_id, Instant::now());
+            let result = match issue_suspect_owners(&store, update.issue_id).await {
+                Ok(owners) => store.set_suspect_owners(update.issue_id, &owners).await,
+                Err(err) => Err(err),
+            };
+            match result {
+                // Deleted (or merged away) in the meantime.
+                Ok(()) | Err(StoreError::NotFound) => {}
+                Err(err) => {
+                    tracing::warn!(%err, issue = update.issue_id, "cannot store suspect owners")
+                }
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -578,6 +578,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         issue_ids: &[i64],
     ) -> impl Future<Output = StoreResult<Vec<IssueOwnerRow>>> + Send;
+    /// Replaces an issue's `suspectCommit` owners (members who wrote its suspect commits, best
+    /// first, with their commit ids) and, when the project auto-assigns to suspect commits,
+    /// assigns the issue to the first of them unless a person assigned it.
+    fn set_suspect_owners(
+        &self,
+        issue_id: i64,
+        owners: &[SuspectOwner],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     // --- release commits, suspect commits, notifications (issues 7 and 8) ---------------
     /// Replaces the commits of a release with `commits` (newest first), creating their

@@ -278,7 +278,7 @@ pub struct CodeownersRow {
 pub struct IssueOwnerRow {
     /// The issue.
     pub issue_id: i64,
-    /// `ownershipRule` or `codeowners`.
+    /// `ownershipRule`, `codeowners` or `suspectCommit`.
     pub kind: String,
     /// The member or team.
     pub owner: Assignee,
@@ -288,6 +288,14 @@ pub struct IssueOwnerRow {
     pub matched: String,
     /// Unix milliseconds.
     pub date_added: i64,
+}
+
+/// A member who wrote suspect commits of an issue: a `suspectCommit` owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuspectOwner {
+    pub user_id: i64,
+    /// The suspect commits' ids (git shas), best first.
+    pub commits: Vec<String>,
 }
 
 /// An envelope item that is kept as it arrived (transactions, attachments, sessions, feedback,

@@ -353,16 +353,26 @@ async fn suspect_commits_of_an_event_from_the_sentry_crate() {
     );
 
     // Sentry's `suspectCommit` owners on the issue list: the member author (Alice), not Carol.
+    // They are found after ingestion, off the acknowledgment's path: wait for them.
     let alice_id = alice["author"]["id"].as_str().expect("Alice's user id");
-    let (status, listed) =
-        server.get("/api/0/organizations/cairn/issues/?expand=owners&query=", &owner).await;
-    assert_eq!(status, 200, "{listed}");
-    let listed = listed.as_array().expect("issues");
     let issue_key = issue_id.to_string();
-    let issue = listed
-        .iter()
-        .find(|i| i["id"].as_str() == Some(issue_key.as_str()))
-        .expect("the issue is listed");
+    let mut issue = Value::Null;
+    for _ in 0..100 {
+        let (status, listed) =
+            server.get("/api/0/organizations/cairn/issues/?expand=owners&query=", &owner).await;
+        assert_eq!(status, 200, "{listed}");
+        issue = listed
+            .as_array()
+            .expect("issues")
+            .iter()
+            .find(|i| i["id"].as_str() == Some(issue_key.as_str()))
+            .cloned()
+            .expect("the issue is listed");
+        if issue["owners"].as_array().is_some_and(|owners| !owners.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let owners = issue["owners"].as_array().expect("owners expanded");
     let suspect_owners: Vec<&str> = owners
         .iter()

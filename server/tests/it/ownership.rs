@@ -396,3 +396,117 @@ async fn codeowners_import_reports_unmapped_handles_and_ownership_rules_win() {
         .await;
     assert_eq!(status, 404);
 }
+
+/// Gives release `shop@1.0.0` (the one [`send_error`] reports) commits that touch `path`: one
+/// by dev (a member), one by someone without an account.
+async fn commit_to(server: &TestServer, owner: &str, path: &str, shas: (char, char)) {
+    let (status, body) = server
+        .post(
+            "/api/0/organizations/cairn/releases/",
+            owner,
+            json!({"version": "shop@1.0.0", "projects": ["shop"]}),
+        )
+        .await;
+    assert!(status == 201 || status == 208, "{body}");
+    let touch = json!([{"path": path, "type": "M"}]);
+    let (status, body) = server
+        .put(
+            "/api/0/organizations/cairn/releases/shop%401.0.0/",
+            owner,
+            json!({"commits": [
+                {"id": shas.0.to_string().repeat(40), "repository": "acme/shop",
+                 "author_email": "Dev@Example.com", "author_name": "Dev", "patch_set": touch},
+                {"id": shas.1.to_string().repeat(40), "repository": "acme/shop",
+                 "author_email": "contractor@example.net", "patch_set": touch},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn suspect_commit_authors_are_suggested_and_auto_assigned() {
+    let (server, owner, dev, other, dsn, billing) = setup().await;
+    let (status, members) = server.get("/api/0/organizations/cairn/members/", &owner).await;
+    assert_eq!(status, 200, "{members}");
+    let dev_id = members
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|m| m["email"] == "dev@example.com")
+        .and_then(|m| m["user"]["id"].as_str())
+        .expect("dev's user id")
+        .to_owned();
+
+    // No rules, default settings: dev wrote the suspect commit, so the new issue is suggested
+    // to dev ("Suggested for me"), not assigned, and nobody else sees it there.
+    commit_to(&server, &owner, "src/billing/charge.rs", ('a', 'b')).await;
+    send_error(&dsn, "src/billing/charge.rs", "card declined").await;
+    let suggested = wait_until(&server, &dev, "assigned_or_suggested:me", |i| i.len() == 1).await;
+    let issue = &suggested[0];
+    assert!(issue["assignedTo"].is_null(), "{issue:#}");
+    assert_eq!(
+        issue["owners"],
+        json!([{"type": "suspectCommit", "owner": format!("user:{dev_id}"),
+                "date_added": issue["owners"][0]["date_added"], "rule": null, "matched": null}]),
+        "only the member author: {issue:#}"
+    );
+    assert!(issue["owners"][0]["date_added"].is_string());
+    assert!(search(&server, &dev, "assigned:me").await.is_empty());
+    assert!(search(&server, &other, "assigned_or_suggested:me").await.is_empty());
+    let id = issue["id"].as_str().expect("id").to_owned();
+    // The issue's own page asks for them too.
+    let (status, details) = server.get(&format!("/api/0/issues/{id}/?expand=owners"), &dev).await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(details["owners"], issue["owners"]);
+    let (_, details) = server.get(&format!("/api/0/organizations/cairn/issues/{id}/"), &dev).await;
+    assert!(details.get("owners").is_none_or(Value::is_null), "not asked for: {details:#}");
+
+    // "Auto Assign to Suspect Commits" with a rule owning the path: the rule's team is assigned
+    // when the issue opens, then the suspect commit's author replaces that automatic choice.
+    let (status, body) = server
+        .put(
+            "/api/0/projects/cairn/shop/ownership/",
+            &owner,
+            json!({"raw": "path:src/billing/** #billing",
+                   "autoAssignment": "Auto Assign to Suspect Commits"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    commit_to(&server, &owner, "src/billing/refund.rs", ('c', 'd')).await;
+    send_error(&dsn, "src/billing/refund.rs", "refund failed").await;
+    let mine = wait_until(&server, &dev, "assigned:me", |i| i.len() == 1).await;
+    assert_eq!(mine[0]["title"], "ChargeError: refund failed");
+    assert_eq!(mine[0]["assignedTo"]["id"], dev_id.as_str());
+    let kinds: Vec<&str> = mine[0]["owners"]
+        .as_array()
+        .expect("owners")
+        .iter()
+        .filter_map(|o| o["type"].as_str())
+        .collect();
+    assert_eq!(kinds, ["ownershipRule", "suspectCommit"], "{:#}", mine[0]);
+    let refund_id = mine[0]["id"].as_str().expect("id").to_owned();
+    let (_, details) = server.get(&format!("/api/0/issues/{refund_id}/"), &owner).await;
+    let assigned: Vec<&Value> = details["activity"]
+        .as_array()
+        .expect("activity")
+        .iter()
+        .filter(|a| a["type"] == "assigned")
+        .collect();
+    assert_eq!(assigned.len(), 2, "the team, then dev: {details:#}");
+    assert_eq!(assigned[0]["data"]["integration"], "suspectCommitter", "{details:#}");
+    assert_eq!(assigned[0]["data"]["assignee"], dev_id.as_str());
+    assert_eq!(assigned[1]["data"]["assignee"], billing.as_str());
+    assert!(assigned.iter().all(|a| a["user"].is_null()), "Cairn assigned it both times");
+    // Dev hears of it (and heard of the team's assignment before, as a member of billing).
+    let (status, inbox) = server.get("/api/0/users/me/notifications/", &dev).await;
+    assert_eq!(status, 200, "{inbox}");
+    let heard: Vec<&Value> = inbox
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .filter(|n| n["issue"]["id"] == refund_id.as_str() && n["type"] == "assigned")
+        .collect();
+    assert_eq!(heard.len(), 2, "{inbox:#}");
+    assert_eq!(heard[0]["activity"]["data"]["integration"], "suspectCommitter", "{inbox:#}");
+}

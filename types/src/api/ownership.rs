@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// Sentry's `autoAssignment` value that assigns new issues to their owner.
 pub const AUTO_ASSIGN_ISSUE_OWNER: &str = "Auto Assign to Issue Owner";
-/// Sentry's `autoAssignment` value that prefers suspect commits (Cairn has none, so it assigns
-/// to the issue owner, as Sentry does when no suspect commit is found).
+/// Sentry's `autoAssignment` value that prefers the author of the issue's suspect commit (a
+/// member); until one is found, or when none is, the issue owner is assigned, as in Sentry.
 pub const AUTO_ASSIGN_SUSPECT_COMMITS: &str = "Auto Assign to Suspect Commits";
 /// Sentry's `autoAssignment` value that turns auto-assignment off.
 pub const AUTO_ASSIGN_OFF: &str = "Turn off Auto-Assignment";

@@ -344,7 +344,7 @@ async fn issue_page<S: Store>(
         .collect();
     add_viewer_state(state, identity.user.id, &mut body).await?;
     if params.expand.iter().any(|e| e == "owners") {
-        add_owners(state, access.organization.id, &ids, &mut body).await?;
+        add_owners(state, &ids, &mut body).await?;
     }
     let mut response = AppJson(body).into_response();
     let headers = response.headers_mut();
@@ -524,61 +524,33 @@ async fn release_of<S: Store>(
     }
 }
 
-/// Sentry's `expand=owners`: the owners the rules found for each issue, with the rule and
-/// what it matched, then the members who authored the issue's suspect commits
-/// (`suspectCommit`, computed here for the listed issues only: one pass over each issue's
-/// latest event).
+/// Sentry's `expand=owners`: the owners stored for each issue: those the ownership rules and
+/// CODEOWNERS found (with the rule and what it matched), and the members who wrote its suspect
+/// commits (`suspectCommit`, found by [`crate::suspects::spawn_owner_worker`]).
 async fn add_owners<S: Store>(
     state: &AppState<S>,
-    organization_id: i64,
     ids: &[i64],
     issues: &mut [Issue],
 ) -> ApiResult<()> {
     let owners = state.store.issue_owners(ids).await?;
-    // Members with an account, by (lower-cased) email; pending invitations own nothing.
-    let members: Vec<(String, i64)> = state
-        .store
-        .members(organization_id)
-        .await?
-        .into_iter()
-        .filter_map(|m| m.user.map(|user| (user.email.to_lowercase(), user.id)))
-        .collect();
     for issue in issues.iter_mut() {
-        let mine = owners.iter().filter(|o| o.issue_id.to_string() == issue.id);
-        let mut list: Vec<IssueOwner> = mine
-            .map(|o| IssueOwner {
-                kind: o.kind.clone(),
-                owner: match o.owner {
-                    Assignee::User(id) => format!("user:{id}"),
-                    Assignee::Team(id) => format!("team:{id}"),
-                },
-                date_added: crate::util::ms_to_datetime(o.date_added),
-                rule: Some(o.rule.clone()),
-                matched: serde_json::from_str(&o.matched).ok(),
+        let list = owners
+            .iter()
+            .filter(|o| o.issue_id.to_string() == issue.id)
+            .map(|o| {
+                let from_rule = o.kind != "suspectCommit";
+                IssueOwner {
+                    kind: o.kind.clone(),
+                    owner: match o.owner {
+                        Assignee::User(id) => format!("user:{id}"),
+                        Assignee::Team(id) => format!("team:{id}"),
+                    },
+                    date_added: crate::util::ms_to_datetime(o.date_added),
+                    rule: from_rule.then(|| o.rule.clone()),
+                    matched: from_rule.then(|| serde_json::from_str(&o.matched).ok()).flatten(),
+                }
             })
             .collect();
-        if let Ok(issue_id) = issue.id.parse::<i64>() {
-            let authors = crate::suspects::issue_suspect_commits(&state.store, issue_id).await?;
-            let mut seen: Vec<i64> = Vec::new();
-            for (email, _commits) in authors {
-                let email = email.to_lowercase();
-                let Some(&(_, user_id)) = members.iter().find(|(e, _)| *e == email) else {
-                    continue;
-                };
-                if seen.contains(&user_id) {
-                    continue;
-                }
-                seen.push(user_id);
-                list.push(IssueOwner {
-                    kind: "suspectCommit".to_owned(),
-                    owner: format!("user:{user_id}"),
-                    // Found from the latest event.
-                    date_added: issue.last_seen,
-                    rule: None,
-                    matched: None,
-                });
-            }
-        }
         issue.owners = Some(list);
     }
     Ok(())
@@ -608,12 +580,30 @@ pub async fn get_org_issue<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path((org, issue_id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<AppJson<IssueDetails>> {
     let (issue, organization) =
         issue_access(&state, &identity, Some(&org), &issue_id, "event:read").await?;
     // Opening an issue marks it as seen by the caller, as in Sentry.
     state.store.set_issue_seen(issue.id, identity.user.id, true).await?;
-    Ok(AppJson(details(&state, &identity, &issue, &organization).await?))
+    let details = details(&state, &identity, &issue, &organization).await?;
+    Ok(AppJson(expand_details(&state, query.as_deref(), details).await?))
+}
+
+/// Sentry's `expand` on one issue (`owners`; the others Sentry knows are accepted and
+/// ignored).
+async fn expand_details<S: Store>(
+    state: &AppState<S>,
+    query: Option<&str>,
+    mut details: IssueDetails,
+) -> ApiResult<IssueDetails> {
+    let owners = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .any(|(key, value)| key == "expand" && value == "owners");
+    if owners {
+        let id: i64 = details.issue.id.parse().map_err(|_| ApiError::NotFound)?;
+        add_owners(state, &[id], std::slice::from_mut(&mut details.issue)).await?;
+    }
+    Ok(details)
 }
 
 /// `GET /api/0/organizations/{org}/shortids/{short_id}/`: the issue a short id names.
@@ -641,11 +631,13 @@ pub async fn get_issue<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path(issue_id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<AppJson<IssueDetails>> {
     let (issue, organization) =
         issue_access(&state, &identity, None, &issue_id, "event:read").await?;
     state.store.set_issue_seen(issue.id, identity.user.id, true).await?;
-    Ok(AppJson(details(&state, &identity, &issue, &organization).await?))
+    let details = details(&state, &identity, &issue, &organization).await?;
+    Ok(AppJson(expand_details(&state, query.as_deref(), details).await?))
 }
 
 /// `DELETE /api/0/organizations/{org}/issues/{id}/`: deletes the issue and its events (`202`,

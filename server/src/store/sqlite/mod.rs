@@ -1154,6 +1154,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn set_suspect_owners(&self, issue_id: i64, owners: &[SuspectOwner]) -> StoreResult<()> {
+        ownership::set_suspect_owners(&self.writes, issue_id, owners).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn merge_issues(&self, parent: i64, children: &[i64], user_id: i64) -> StoreResult<()> {
         triage::merge_issues(&self.writes, parent, children, user_id).await
     }

@@ -170,8 +170,10 @@ pub(super) async fn apply_event_ownership(
     at: i64,
 ) -> StoreResult<()> {
     if !opened {
-        sqlx::query("DELETE FROM issue_owners WHERE issue_id = $1")
+        // Suspect-commit owners are recomputed on their own (see `crate::suspects`).
+        sqlx::query("DELETE FROM issue_owners WHERE issue_id = $1 AND kind != $2")
             .bind(issue_id)
+            .bind(SUSPECT_COMMIT)
             .execute(&mut *tx)
             .await?;
     }
@@ -209,12 +211,92 @@ pub(super) async fn apply_event_ownership(
     let Some(first) = found.owners.first().filter(|_| ownership.auto_assign) else {
         return Ok(());
     };
-    let (user_id, team_id) = ids(first);
-    // One statement decides: only an unassigned issue is assigned (Sentry never overrides a
-    // person's choice, nor an earlier automatic assignment).
+    let rule = Some(found.rule.as_str());
+    assign_automatically(tx, issue_id, first, "projectOwnership", rule, false, at).await
+}
+
+/// Sentry's `GroupOwnerType.SUSPECT_COMMIT`: the owners found from suspect commits.
+const SUSPECT_COMMIT: &str = "suspectCommit";
+
+/// Replaces an issue's suspect-commit owners; assigns the issue to the first of them when its
+/// project auto-assigns to suspect commits. Such an assignment replaces an earlier automatic one
+/// (by an ownership rule: Sentry prefers the suspect commit's author in this mode), never a
+/// person's choice.
+pub(super) async fn set_suspect_owners(
+    pool: &SqlitePool,
+    issue_id: i64,
+    owners: &[SuspectOwner],
+) -> StoreResult<()> {
+    let at = now_ms();
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM issue_owners WHERE issue_id = $1 AND kind = $2")
+        .bind(issue_id)
+        .bind(SUSPECT_COMMIT)
+        .execute(&mut *tx)
+        .await?;
+    for owner in owners {
+        let matched = serde_json::json!({ "commits": owner.commits }).to_string();
+        // A member removed since the lookup simply drops out.
+        sqlx::query(
+            "INSERT INTO issue_owners (issue_id, kind, user_id, team_id, rule, matched, \
+             date_added) SELECT $1, $2, $3, NULL, '', $4, $5 \
+             WHERE EXISTS (SELECT 1 FROM users WHERE id = $3)",
+        )
+        .bind(issue_id)
+        .bind(SUSPECT_COMMIT)
+        .bind(owner.user_id)
+        .bind(&matched)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mode: Option<String> = sqlx::query_scalar(
+        "SELECT o.auto_assignment FROM issues i \
+         JOIN project_ownership o ON o.project_id = i.project_id WHERE i.id = $1",
+    )
+    .bind(issue_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(first) = owners.first() {
+        if mode.as_deref() == Some(cairn_types::api::AUTO_ASSIGN_SUSPECT_COMMITS) {
+            let owner = Assignee::User(first.user_id);
+            assign_automatically(&mut tx, issue_id, &owner, "suspectCommitter", None, true, at)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Assigns an issue to `owner` on Cairn's own initiative, with Sentry's `assigned` activity
+/// (`integration` says why) and a notification to the new owner. Only an unassigned issue is
+/// assigned, or with `replace_automatic` one whose last assignment change Cairn made itself:
+/// Sentry never overrides a person's choice. Owners deleted in the meantime are skipped.
+async fn assign_automatically(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    owner: &Assignee,
+    integration: &str,
+    rule: Option<&str>,
+    replace_automatic: bool,
+    at: i64,
+) -> StoreResult<()> {
+    let (user_id, team_id) = match *owner {
+        Assignee::User(id) => (Some(id), None),
+        Assignee::Team(id) => (None, Some(id)),
+    };
+    let replaceable = if replace_automatic {
+        // The latest assignment change was not a person's.
+        "NOT EXISTS (SELECT 1 FROM activities a WHERE a.id = (SELECT MAX(id) FROM activities \
+         WHERE issue_id = $1 AND kind IN ('assigned', 'unassigned')) AND a.user_id IS NOT NULL)"
+    } else {
+        "0"
+    };
+    // One statement decides, so a person's concurrent choice is never overwritten.
     let assigned = sqlx::query(&format!(
         "UPDATE issues SET assignee_user_id = $2, assignee_team_id = $3 WHERE id = $1 \
-         AND assignee_user_id IS NULL AND assignee_team_id IS NULL AND {}",
+         AND ((assignee_user_id IS NULL AND assignee_team_id IS NULL) OR ({replaceable})) \
+         AND NOT (assignee_user_id IS $2 AND assignee_team_id IS $3) AND {}",
         owner_exists("$2", "$3")
     ))
     .bind(issue_id)
@@ -226,7 +308,7 @@ pub(super) async fn apply_event_ownership(
     if assigned == 0 {
         return Ok(());
     }
-    let data = match first {
+    let data = match owner {
         Assignee::User(id) => {
             let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
                 .bind(id)
@@ -234,12 +316,12 @@ pub(super) async fn apply_event_ownership(
                 .await?;
             serde_json::json!({
                 "assignee": id.to_string(), "assigneeType": "user", "assigneeEmail": email,
-                "integration": "projectOwnership", "rule": found.rule,
+                "integration": integration, "rule": rule,
             })
         }
         Assignee::Team(id) => serde_json::json!({
             "assignee": id.to_string(), "assigneeType": "team",
-            "integration": "projectOwnership", "rule": found.rule,
+            "integration": integration, "rule": rule,
         }),
     };
     let data = data.to_string();
