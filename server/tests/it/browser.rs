@@ -1319,6 +1319,7 @@ async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
         client.find(Locator::Css("#send-test-event")).await?.click().await?;
         let arrived = wait_for_first_event(&client).await?;
         assert!(arrived.contains("Your first event arrived"), "{arrived}");
+        client.execute("document.getElementById('first-event').scrollIntoView()", vec![]).await?;
         std::fs::write(artifacts_dir().join("getting-started.png"), client.screenshot().await?).ok();
         let link = client.find(Locator::Css("#first-event-link")).await?;
         assert!(link.text().await?.contains("This is a test event"));
