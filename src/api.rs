@@ -513,7 +513,11 @@ pub async fn latest_project_issue(org: &str, project_id: &str) -> Result<Option<
 /// `POST /api/{project_id}/store/?sentry_key=...`: sends `event` as an SDK would, authenticated
 /// by the public key in the query string (as browser SDKs do). The page's own origin is one the
 /// ingest endpoint accepts, so no CORS preflight is involved. Answers the stored event's id.
-pub async fn send_event(project_id: &str, public_key: &str, event: &serde_json::Value) -> Result<String> {
+pub async fn send_event(
+    project_id: &str,
+    public_key: &str,
+    event: &serde_json::Value,
+) -> Result<String> {
     let url = format!("/api/{}/store/", segment(project_id));
     let query = [
         ("sentry_version", "7"),

@@ -1659,7 +1659,9 @@ mod onboarding {
             onboarding::{
                 ordered_platforms, snippet, FirstEvent, FirstEventPanel, SetupSnippets, PLATFORMS,
             },
-            switcher::{current_project, page_kind, switch_path, OrgProjectSwitcher, PageKind, Switch},
+            switcher::{
+                current_project, page_kind, switch_path, OrgProjectSwitcher, PageKind, Switch,
+            },
         },
         pages::onboarding::{NewProject, NewProjectForm},
     };
@@ -1688,8 +1690,12 @@ mod onboarding {
         for (platform, install) in installers {
             let snippet = snippet(platform, DSN).expect("a snippet for every platform");
             assert!(snippet.install.contains(install), "{platform}: {}", snippet.install);
-            assert!(snippet.code.contains(&format!("\"{DSN}\"")) || snippet.code.contains(&format!("'{DSN}'")),
-                "{platform} quotes the DSN: {}", snippet.code);
+            assert!(
+                snippet.code.contains(&format!("\"{DSN}\""))
+                    || snippet.code.contains(&format!("'{DSN}'")),
+                "{platform} quotes the DSN: {}",
+                snippet.code
+            );
         }
         assert!(snippet("cobol", DSN).is_none());
         assert_eq!(ordered_platforms(Some("go"))[0], "go");
@@ -1700,7 +1706,8 @@ mod onboarding {
 
     #[wasm_bindgen_test]
     async fn snippets_show_the_dsn_as_text_for_each_platform_the_projects_first() {
-        let m = Mounted::new(|| view! { <SetupSnippets dsn=DSN platform=Some("rust".to_owned())/> });
+        let m =
+            Mounted::new(|| view! { <SetupSnippets dsn=DSN platform=Some("rust".to_owned())/> });
         let tabs = m.root.query_selector_all("[role=tab]").expect("selector");
         assert_eq!(tabs.length() as usize, PLATFORMS.len());
         assert_eq!(m.attr("[role=tab]", "data-platform"), "rust", "the project's platform first");
@@ -1737,7 +1744,10 @@ mod onboarding {
         assert!(m.text("#first-event").contains("Waiting for the first event"));
         assert!(m.find("#first-event-link").is_none());
         let issue = sample_issue("9", "Test <b>event</b>");
-        state.set(FirstEvent::Arrived { issue, href: "/organizations/cairn/issues/9/".into() });
+        state.set(FirstEvent::Arrived {
+            issue: Box::new(issue),
+            href: "/organizations/cairn/issues/9/".into(),
+        });
         settle().await;
         assert!(m.text("#first-event").contains("Your first event arrived"));
         assert_eq!(m.attr("#first-event-link", "href"), "/organizations/cairn/issues/9/");
@@ -1785,11 +1795,21 @@ mod onboarding {
             "the other organization's stream, without this one's project"
         );
         assert_eq!(
-            switch_path("/organizations/cairn/issues/42/", "", "cairn", &Switch::Organization("acme".into())),
+            switch_path(
+                "/organizations/cairn/issues/42/",
+                "",
+                "cairn",
+                &Switch::Organization("acme".into())
+            ),
             "/organizations/acme/issues/"
         );
         assert_eq!(
-            switch_path("/organizations/cairn/projects/backend/getting-started/", "", "cairn", &web),
+            switch_path(
+                "/organizations/cairn/projects/backend/getting-started/",
+                "",
+                "cairn",
+                &web
+            ),
             "/organizations/cairn/projects/web/getting-started/"
         );
         assert_eq!(
@@ -1797,24 +1817,38 @@ mod onboarding {
             "/settings/cairn/projects/web/ownership/"
         );
         assert_eq!(
-            switch_path("/settings/cairn/projects/backend/ownership/", "", "cairn", &Switch::Organization("acme".into())),
+            switch_path(
+                "/settings/cairn/projects/backend/ownership/",
+                "",
+                "cairn",
+                &Switch::Organization("acme".into())
+            ),
             "/organizations/acme/projects/"
         );
         assert_eq!(
-            switch_path("/organizations/cairn/releases/", "?statsPeriod=14d&project=backend", "cairn", &web),
+            switch_path(
+                "/organizations/cairn/releases/",
+                "?statsPeriod=14d&project=backend",
+                "cairn",
+                &web
+            ),
             "/organizations/cairn/releases/?statsPeriod=14d&project=web"
         );
         assert_eq!(
             switch_path("/inbox/", "", "cairn", &web),
             "/organizations/cairn/issues/?query=is%3Aunresolved&sort=date&statsPeriod=14d&project=2"
         );
-        assert_eq!(page_kind("/organizations/a%20b/issues/"), PageKind::Stream { org: "a b".into() });
+        assert_eq!(
+            page_kind("/organizations/a%20b/issues/"),
+            PageKind::Stream { org: "a b".into() }
+        );
 
         let projects = vec![project("1", "backend"), project("2", "web")];
         assert_eq!(current_project(stream, search, &projects).as_deref(), Some("1"));
         assert_eq!(current_project(stream, "?project=1&project=2", &projects), None);
         assert_eq!(
-            current_project("/organizations/cairn/projects/web/getting-started/", "", &projects).as_deref(),
+            current_project("/organizations/cairn/projects/web/getting-started/", "", &projects)
+                .as_deref(),
             Some("2")
         );
         assert_eq!(
@@ -1828,7 +1862,8 @@ mod onboarding {
         let picked: Arc<Mutex<Vec<Switch>>> = Arc::default();
         let seen = Arc::clone(&picked);
         let m = Mounted::new(move || {
-            let on_switch = Callback::new(move |switch: Switch| seen.lock().expect("lock").push(switch));
+            let on_switch =
+                Callback::new(move |switch: Switch| seen.lock().expect("lock").push(switch));
             view! {
                 <OrgProjectSwitcher
                     organizations=Signal::derive(|| vec![org("cairn"), org("acme")])
@@ -1843,13 +1878,15 @@ mod onboarding {
         // Labelled for assistive technology, reachable with the keyboard as native selects.
         let org_label = m.get("label:has(#org-switcher)").text_content().unwrap_or_default();
         assert!(org_label.contains("Organization"), "{org_label}");
-        let project_label = m.get("label:has(#project-switcher)").text_content().unwrap_or_default();
+        let project_label =
+            m.get("label:has(#project-switcher)").text_content().unwrap_or_default();
         assert!(project_label.contains("Project"), "{project_label}");
         assert_eq!(m.count("#org-switcher option"), 2);
         assert_eq!(m.count("#project-switcher option"), 3, "all projects, then each one");
         let org_select: web_sys::HtmlSelectElement = m.get("#org-switcher").unchecked_into();
         assert_eq!(org_select.value(), "cairn");
-        let project_select: web_sys::HtmlSelectElement = m.get("#project-switcher").unchecked_into();
+        let project_select: web_sys::HtmlSelectElement =
+            m.get("#project-switcher").unchecked_into();
         assert_eq!(project_select.value(), "2");
 
         m.select("#project-switcher", "1");
@@ -1876,7 +1913,8 @@ mod onboarding {
         ]))
         .expect("sample teams");
         let m = Mounted::new(move || {
-            let on_submit = Callback::new(move |new: NewProject| *seen.lock().expect("lock") = Some(new));
+            let on_submit =
+                Callback::new(move |new: NewProject| *seen.lock().expect("lock") = Some(new));
             view! { <NewProjectForm teams on_submit pending=Signal::derive(|| false) error=Signal::derive(|| None)/> }
         });
         assert_eq!(m.count("input[name=platform]"), PLATFORMS.len() as u32);

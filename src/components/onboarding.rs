@@ -160,8 +160,7 @@ pub fn DsnField(
 /// Selects the whole field's text, so a keyboard user can copy it with the usual keys too.
 fn select_all(event: &leptos::ev::FocusEvent) {
     use wasm_bindgen::JsCast;
-    if let Some(input) =
-        event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    if let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
     {
         input.select();
     }
@@ -279,8 +278,8 @@ pub enum FirstEvent {
     Waiting,
     /// This issue arrived; `href` is its dashboard path.
     Arrived {
-        /// The issue.
-        issue: Issue,
+        /// The issue (boxed: it is large, and `Waiting` holds nothing).
+        issue: Box<Issue>,
         /// Where the issue's page is.
         href: String,
     },
@@ -297,7 +296,8 @@ pub fn FirstEventPanel(
     #[prop(into)]
     stream_href: String,
 ) -> impl IntoView {
-    move || match state.get() {
+    move || {
+        match state.get() {
         FirstEvent::Waiting => view! {
             <div id="first-event" class="first-event waiting" role="status" aria-live="polite">
                 <span class="spinner" aria-hidden="true"></span>
@@ -322,5 +322,6 @@ pub fn FirstEventPanel(
             </div>
         }
         .into_any(),
+    }
     }
 }

@@ -42,8 +42,7 @@ pub enum PageKind {
 
 /// Reads a dashboard path (percent-decoding its segments).
 pub fn page_kind(path: &str) -> PageKind {
-    let segments: Vec<String> =
-        path.split('/').filter(|s| !s.is_empty()).map(decode).collect();
+    let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(decode).collect();
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
     match parts.as_slice() {
         ["organizations", org, "issues"] => PageKind::Stream { org: (*org).to_owned() },
@@ -210,7 +209,9 @@ pub fn OrgProjectSwitcher(
         let mut organizations = organizations.get();
         // The current organization is listed even before the list has loaded, so the select
         // never shows another one as chosen.
-        if let Some(slug) = current.as_ref().filter(|slug| !organizations.iter().any(|o| &o.slug == *slug)) {
+        if let Some(slug) =
+            current.as_ref().filter(|slug| !organizations.iter().any(|o| &o.slug == *slug))
+        {
             organizations.insert(
                 0,
                 Organization {

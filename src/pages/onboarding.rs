@@ -85,7 +85,10 @@ pub fn NewProjectForm(
         .collect_view();
     let team_options = teams
         .into_iter()
-        .map(|t| view! { <option value=t.slug.clone()>{format!("#{}", t.slug)}</option> })
+        .map(|t| {
+            let label = format!("#{}", t.slug);
+            view! { <option value=t.slug>{label}</option> }
+        })
         .collect_view();
     view! {
         <form id="new-project-form" class="form new-project-form" on:submit=submit>
@@ -217,7 +220,7 @@ pub fn GettingStartedPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(Some(issue)) = api::latest_project_issue(&org, &id).await {
                 let href = issue_path(&issue);
-                first.set(FirstEvent::Arrived { issue, href });
+                first.set(FirstEvent::Arrived { issue: Box::new(issue), href });
             }
             checking.set(false);
         });
@@ -287,8 +290,7 @@ fn GettingStarted(
     let project = details.project;
     let platform = project.platform.clone();
     let stream = StreamQuery { projects: vec![project.id.clone()], ..StreamQuery::default() };
-    let stream_href =
-        format!("{}?{}", Page::Issues { org: org.clone() }.path(), stream.to_query_string());
+    let stream_href = format!("{}?{}", Page::Issues { org }.path(), stream.to_query_string());
     let Some(key) = key else {
         return view! {
             <header class="page-header"><h1>{format!("Get started with {}", project.name)}</h1></header>
@@ -301,7 +303,7 @@ fn GettingStarted(
     let dsn = key.dsn.public.clone();
     let sent = RwSignal::new(None::<Result<String, api::Error>>);
     let sending = RwSignal::new(false);
-    let (project_id, public_key) = (project.id.clone(), key.public.clone());
+    let (project_id, public_key) = (project.id.clone(), key.public);
     let send = move |_| {
         let (project_id, public_key) = (project_id.clone(), public_key.clone());
         let event = test_event(platform.as_deref());
@@ -334,7 +336,7 @@ fn GettingStarted(
             </li>
             <li class="onboarding-step">
                 <h2>"Install and configure the SDK"</h2>
-                <SetupSnippets dsn platform=project.platform.clone()/>
+                <SetupSnippets dsn platform=project.platform/>
             </li>
             <li class="onboarding-step">
                 <h2>"Verify"</h2>

@@ -1301,7 +1301,9 @@ async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
         let code = text_of(&client, "#snippet-panel code.snippet").await?;
         assert!(code.contains(&format!("\"{dsn}\"")), "{code}");
         client.find(Locator::Css("#snippet-tab-python")).await?.click().await?;
-        let code = wait_for_text(&client, "#snippet-panel code.snippet", |t| t.contains("sentry_sdk")).await?;
+        let code =
+            wait_for_text(&client, "#snippet-panel code.snippet", |t| t.contains("sentry_sdk"))
+                .await?;
         assert!(code.contains(&format!("dsn=\"{dsn}\"")), "{code}");
         let install = text_of(&client, "#snippet-panel code.install-line").await?;
         assert_eq!(install, "pip install --upgrade sentry-sdk");
@@ -1320,7 +1322,8 @@ async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
         let arrived = wait_for_first_event(&client).await?;
         assert!(arrived.contains("Your first event arrived"), "{arrived}");
         client.execute("document.getElementById('first-event').scrollIntoView()", vec![]).await?;
-        std::fs::write(artifacts_dir().join("getting-started.png"), client.screenshot().await?).ok();
+        std::fs::write(artifacts_dir().join("getting-started.png"), client.screenshot().await?)
+            .ok();
         let link = client.find(Locator::Css("#first-event-link")).await?;
         assert!(link.text().await?.contains("This is a test event"));
         link.click().await?;
@@ -1347,8 +1350,15 @@ async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
             .await?;
         assert!(row.text().await?.contains("This is a test event"));
         let url = client.current_url().await?;
-        assert!(url.query().unwrap_or_default().contains(&format!("project={project_id}")), "{url}");
-        assert_eq!(count(&client, "#issue-list .issue-row", 1).await?, 1, "only the project's issue");
+        assert!(
+            url.query().unwrap_or_default().contains(&format!("project={project_id}")),
+            "{url}"
+        );
+        assert_eq!(
+            count(&client, "#issue-list .issue-row", 1).await?,
+            1,
+            "only the project's issue"
+        );
         client.find(Locator::Css("#project-switcher")).await?.select_by_value("").await?;
         let mut all = String::new();
         for _ in 0..100 {
