@@ -482,3 +482,48 @@ pub async fn mark_all_notifications_read() -> Result<cairn_types::api::UnreadCou
     )
     .await
 }
+
+// --- onboarding: projects, the test event, the first issue ---------------------------------
+
+/// `POST /api/0/teams/{org}/{team}/projects/`: a new project owned by `team`, with its first
+/// client key.
+pub async fn create_project(
+    org: &str,
+    team: &str,
+    request: &cairn_types::api::CreateProjectRequest,
+) -> Result<Project> {
+    let url = format!("/api/0/teams/{}/{}/projects/", segment(org), segment(team));
+    json(post(&url).json(request)).await
+}
+
+/// `GET /api/0/projects/{org}/{project}/`: one project (with its settings).
+pub async fn project(org: &str, project: &str) -> Result<cairn_types::api::ProjectDetails> {
+    json(get(&project_url(org, project, "")).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/issues/?project={id}&query=`: the project's most recently
+/// seen issue whatever its status or age, if it has any (one is enough to know events arrive).
+pub async fn latest_project_issue(org: &str, project_id: &str) -> Result<Option<Issue>> {
+    let url = format!("/api/0/organizations/{}/issues/", segment(org));
+    let query = [("project", project_id), ("query", ""), ("limit", "1")];
+    let issues: Vec<Issue> = json(get(&url).query(query).build()).await?;
+    Ok(issues.into_iter().next())
+}
+
+/// `POST /api/{project_id}/store/?sentry_key=...`: sends `event` as an SDK would, authenticated
+/// by the public key in the query string (as browser SDKs do). The page's own origin is one the
+/// ingest endpoint accepts, so no CORS preflight is involved. Answers the stored event's id.
+pub async fn send_event(
+    project_id: &str,
+    public_key: &str,
+    event: &serde_json::Value,
+) -> Result<String> {
+    let url = format!("/api/{}/store/", segment(project_id));
+    let query = [
+        ("sentry_version", "7"),
+        ("sentry_key", public_key),
+        ("sentry_client", concat!("cairn-dashboard/", env!("CARGO_PKG_VERSION"))),
+    ];
+    let answer: serde_json::Value = json(post(&url).query(query).json(event)).await?;
+    Ok(answer.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned())
+}

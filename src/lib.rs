@@ -22,8 +22,9 @@ use leptos_router::components::{Route, Router, Routes};
 use crate::{
     components::Header,
     pages::{
-        HomePage, InboxPage, IssuePage, IssuesPage, LoginPage, NotFoundPage, ProjectOwnershipPage,
-        ProjectsPage, ReleasePage, ReleasesPage, SetupPage, TokensPage,
+        GettingStartedPage, HomePage, InboxPage, IssuePage, IssuesPage, LoginPage, NewProjectPage,
+        NotFoundPage, ProjectOwnershipPage, ProjectsPage, ReleasePage, ReleasesPage, SetupPage,
+        TokensPage,
     },
     state::Session,
 };
@@ -49,6 +50,8 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::release() view=ReleasePage/>
                     <Route path=routes::project_ownership() view=ProjectOwnershipPage/>
                     <Route path=routes::inbox() view=InboxPage/>
+                    <Route path=routes::new_project() view=NewProjectPage/>
+                    <Route path=routes::getting_started() view=GettingStartedPage/>
                 </Routes>
             </main>
         </Router>

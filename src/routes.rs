@@ -78,6 +78,19 @@ pub enum Page {
     },
     /// `/inbox/`: the user's notifications.
     Inbox,
+    /// `/organizations/{org}/projects/new/`: onboarding's first step, creating a project.
+    NewProject {
+        /// Organization slug.
+        org: String,
+    },
+    /// `/organizations/{org}/projects/{project}/getting-started/`: the DSN, the SDK set-up
+    /// snippets, a test event, and waiting for the first event.
+    GettingStarted {
+        /// Organization slug.
+        org: String,
+        /// Project slug.
+        project: String,
+    },
 }
 
 impl Page {
@@ -116,6 +129,14 @@ impl Page {
                 crate::api::segment(project)
             ),
             Page::Inbox => "/inbox/".to_owned(),
+            Page::NewProject { org } => {
+                format!("/organizations/{}/projects/new/", crate::api::segment(org))
+            }
+            Page::GettingStarted { org, project } => format!(
+                "/organizations/{}/projects/{}/getting-started/",
+                crate::api::segment(org),
+                crate::api::segment(project)
+            ),
         }
     }
 }
@@ -174,4 +195,14 @@ pub fn project_ownership() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Inbox`].
 pub fn inbox() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/inbox")
+}
+
+/// Route pattern of [`Page::NewProject`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn new_project() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/projects/new")
+}
+
+/// Route pattern of [`Page::GettingStarted`]; parameters [`ORG_PARAM`] and [`PROJECT_PARAM`].
+pub fn getting_started() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/projects/:project/getting-started")
 }

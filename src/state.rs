@@ -15,12 +15,19 @@ pub struct Session {
     pub user: RwSignal<Option<User>>,
     /// Slug of the organization the current page belongs to, for the header's links.
     pub org: RwSignal<Option<String>>,
+    /// Bumped when a project is created, so lists of projects kept outside the page (the
+    /// header's switcher) load again.
+    pub projects_version: RwSignal<u32>,
 }
 
 impl Session {
     /// Creates the session state and provides it as context to everything below the caller.
     pub fn provide() -> Self {
-        let session = Session { user: RwSignal::new(None), org: RwSignal::new(None) };
+        let session = Session {
+            user: RwSignal::new(None),
+            org: RwSignal::new(None),
+            projects_version: RwSignal::new(0),
+        };
         provide_context(session);
         session
     }

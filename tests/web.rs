@@ -1648,3 +1648,285 @@ fn suspect_commits_show_author_message_and_short_id() {
     assert_eq!(m.text(".suspect-id"), "0123456789ab");
     assert_eq!(m.count("script"), 0);
 }
+
+// ---- onboarding and the organization / project switcher ----
+
+mod onboarding {
+    use std::sync::{Arc, Mutex};
+
+    use cairn_dashboard::{
+        components::{
+            onboarding::{
+                ordered_platforms, snippet, FirstEvent, FirstEventPanel, SetupSnippets, PLATFORMS,
+            },
+            switcher::{
+                current_project, page_kind, switch_path, OrgProjectSwitcher, PageKind, Switch,
+            },
+        },
+        pages::onboarding::{NewProject, NewProjectForm},
+    };
+    use cairn_types::api::{Organization, Project, Team};
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::{sample_issue, settle, Mounted};
+
+    const DSN: &str = "http://0123abcd@127.0.0.1:8000/7";
+
+    #[wasm_bindgen_test]
+    fn every_platform_has_an_install_line_and_the_dsn_in_its_snippet() {
+        let installers = [
+            ("python", "pip install"),
+            ("javascript", "npm install --save @sentry/browser"),
+            ("node", "npm install --save @sentry/node"),
+            ("rust", "cargo add sentry"),
+            ("go", "go get github.com/getsentry/sentry-go"),
+            ("java", "io.sentry:sentry"),
+            ("ruby", "sentry-ruby"),
+            ("php", "composer require sentry/sentry"),
+        ];
+        assert_eq!(PLATFORMS.len(), installers.len());
+        for (platform, install) in installers {
+            let snippet = snippet(platform, DSN).expect("a snippet for every platform");
+            assert!(snippet.install.contains(install), "{platform}: {}", snippet.install);
+            assert!(
+                snippet.code.contains(&format!("\"{DSN}\""))
+                    || snippet.code.contains(&format!("'{DSN}'")),
+                "{platform} quotes the DSN: {}",
+                snippet.code
+            );
+        }
+        assert!(snippet("cobol", DSN).is_none());
+        assert_eq!(ordered_platforms(Some("go"))[0], "go");
+        assert_eq!(ordered_platforms(Some("go")).len(), PLATFORMS.len());
+        assert_eq!(ordered_platforms(None)[0], "python");
+        assert_eq!(ordered_platforms(Some("cobol"))[0], "python");
+    }
+
+    #[wasm_bindgen_test]
+    async fn snippets_show_the_dsn_as_text_for_each_platform_the_projects_first() {
+        let m =
+            Mounted::new(|| view! { <SetupSnippets dsn=DSN platform=Some("rust".to_owned())/> });
+        let tabs = m.root.query_selector_all("[role=tab]").expect("selector");
+        assert_eq!(tabs.length() as usize, PLATFORMS.len());
+        assert_eq!(m.attr("[role=tab]", "data-platform"), "rust", "the project's platform first");
+        assert_eq!(m.attr("[role=tab][aria-selected=true]", "data-platform"), "rust");
+        assert!(m.text("code.snippet").contains("sentry::init"));
+
+        for (platform, _) in PLATFORMS {
+            m.click(&format!("#snippet-tab-{platform}"));
+            settle().await;
+            assert_eq!(m.attr("[role=tab][aria-selected=true]", "data-platform"), *platform);
+            let code = m.get("#snippet-panel code.snippet");
+            assert!(code.text_content().unwrap_or_default().contains(DSN), "{platform}");
+            assert_eq!(code.child_element_count(), 0, "{platform}: the snippet is text only");
+            assert!(!m.text("#snippet-panel code.install-line").is_empty(), "{platform}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_dsn_with_markup_stays_text() {
+        let hostile = "http://k@h/1\"><img src=x onerror=alert(1)>";
+        let m = Mounted::new(move || view! { <SetupSnippets dsn=hostile platform=None/> });
+        m.click("#snippet-tab-php");
+        settle().await;
+        assert!(m.find("img").is_none(), "no element was made from the DSN");
+        assert!(m.text("code.snippet").contains("<img src=x onerror=alert(1)>"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn first_event_panel_waits_then_links_the_issue() {
+        let state = RwSignal::new(FirstEvent::Waiting);
+        let m = Mounted::new(move || {
+            view! { <FirstEventPanel state stream_href="/organizations/cairn/issues/?project=7"/> }
+        });
+        assert!(m.text("#first-event").contains("Waiting for the first event"));
+        assert!(m.find("#first-event-link").is_none());
+        let issue = sample_issue("9", "Test <b>event</b>");
+        state.set(FirstEvent::Arrived {
+            issue: Box::new(issue),
+            href: "/organizations/cairn/issues/9/".into(),
+        });
+        settle().await;
+        assert!(m.text("#first-event").contains("Your first event arrived"));
+        assert_eq!(m.attr("#first-event-link", "href"), "/organizations/cairn/issues/9/");
+        assert_eq!(m.text("#first-event-link"), "Test <b>event</b>", "the title is text");
+        assert!(m.find("#first-event b").is_none());
+        assert_eq!(
+            m.attr("#project-issues-link", "href"),
+            "/organizations/cairn/issues/?project=7"
+        );
+    }
+
+    fn org(slug: &str) -> Organization {
+        serde_json::from_value(serde_json::json!({
+            "id": slug.len().to_string(), "slug": slug, "name": slug.to_uppercase(),
+            "dateCreated": "2026-11-01T10:00:00Z"
+        }))
+        .expect("sample organization")
+    }
+
+    fn project(id: &str, slug: &str) -> Project {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "slug": slug, "name": slug, "platform": null,
+            "dateCreated": "2026-11-01T10:00:00Z", "team": null, "teams": [], "organization": null
+        }))
+        .expect("sample project")
+    }
+
+    #[wasm_bindgen_test]
+    fn switching_keeps_the_kind_of_page() {
+        let stream = "/organizations/cairn/issues/";
+        let search = "?query=is%3Aunresolved%20level%3Aerror&sort=freq&statsPeriod=24h&project=1&cursor=0%3A25%3A0";
+        let web = Switch::Project(Some(("2".into(), "web".into())));
+        assert_eq!(
+            switch_path(stream, search, "cairn", &web),
+            "/organizations/cairn/issues/?query=is%3Aunresolved%20level%3Aerror&sort=freq&statsPeriod=24h&project=2",
+            "same search, other project, first page"
+        );
+        assert_eq!(
+            switch_path(stream, search, "cairn", &Switch::Project(None)),
+            "/organizations/cairn/issues/?query=is%3Aunresolved%20level%3Aerror&sort=freq&statsPeriod=24h"
+        );
+        assert_eq!(
+            switch_path(stream, search, "cairn", &Switch::Organization("acme".into())),
+            "/organizations/acme/issues/?query=is%3Aunresolved%20level%3Aerror&sort=freq&statsPeriod=24h",
+            "the other organization's stream, without this one's project"
+        );
+        assert_eq!(
+            switch_path(
+                "/organizations/cairn/issues/42/",
+                "",
+                "cairn",
+                &Switch::Organization("acme".into())
+            ),
+            "/organizations/acme/issues/"
+        );
+        assert_eq!(
+            switch_path(
+                "/organizations/cairn/projects/backend/getting-started/",
+                "",
+                "cairn",
+                &web
+            ),
+            "/organizations/cairn/projects/web/getting-started/"
+        );
+        assert_eq!(
+            switch_path("/settings/cairn/projects/backend/ownership/", "", "cairn", &web),
+            "/settings/cairn/projects/web/ownership/"
+        );
+        assert_eq!(
+            switch_path(
+                "/settings/cairn/projects/backend/ownership/",
+                "",
+                "cairn",
+                &Switch::Organization("acme".into())
+            ),
+            "/organizations/acme/projects/"
+        );
+        assert_eq!(
+            switch_path(
+                "/organizations/cairn/releases/",
+                "?statsPeriod=14d&project=backend",
+                "cairn",
+                &web
+            ),
+            "/organizations/cairn/releases/?statsPeriod=14d&project=web"
+        );
+        assert_eq!(
+            switch_path("/inbox/", "", "cairn", &web),
+            "/organizations/cairn/issues/?query=is%3Aunresolved&sort=date&statsPeriod=14d&project=2"
+        );
+        assert_eq!(
+            page_kind("/organizations/a%20b/issues/"),
+            PageKind::Stream { org: "a b".into() }
+        );
+
+        let projects = vec![project("1", "backend"), project("2", "web")];
+        assert_eq!(current_project(stream, search, &projects).as_deref(), Some("1"));
+        assert_eq!(current_project(stream, "?project=1&project=2", &projects), None);
+        assert_eq!(
+            current_project("/organizations/cairn/projects/web/getting-started/", "", &projects)
+                .as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            current_project("/organizations/cairn/releases/", "?project=web", &projects).as_deref(),
+            Some("2")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn switcher_lists_organizations_and_projects_and_reports_the_choice() {
+        let picked: Arc<Mutex<Vec<Switch>>> = Arc::default();
+        let seen = Arc::clone(&picked);
+        let m = Mounted::new(move || {
+            let on_switch =
+                Callback::new(move |switch: Switch| seen.lock().expect("lock").push(switch));
+            view! {
+                <OrgProjectSwitcher
+                    organizations=Signal::derive(|| vec![org("cairn"), org("acme")])
+                    projects=Signal::derive(|| vec![project("1", "backend"), project("2", "web")])
+                    org=Signal::derive(|| Some("cairn".to_owned()))
+                    project=Signal::derive(|| Some("2".to_owned()))
+                    on_switch
+                />
+            }
+        });
+        settle().await;
+        // Labelled for assistive technology, reachable with the keyboard as native selects.
+        let org_label = m.get("label:has(#org-switcher)").text_content().unwrap_or_default();
+        assert!(org_label.contains("Organization"), "{org_label}");
+        let project_label =
+            m.get("label:has(#project-switcher)").text_content().unwrap_or_default();
+        assert!(project_label.contains("Project"), "{project_label}");
+        assert_eq!(m.count("#org-switcher option"), 2);
+        assert_eq!(m.count("#project-switcher option"), 3, "all projects, then each one");
+        let org_select: web_sys::HtmlSelectElement = m.get("#org-switcher").unchecked_into();
+        assert_eq!(org_select.value(), "cairn");
+        let project_select: web_sys::HtmlSelectElement =
+            m.get("#project-switcher").unchecked_into();
+        assert_eq!(project_select.value(), "2");
+
+        m.select("#project-switcher", "1");
+        m.select("#project-switcher", "");
+        m.select("#org-switcher", "acme");
+        settle().await;
+        assert_eq!(
+            *picked.lock().expect("lock"),
+            vec![
+                Switch::Project(Some(("1".into(), "backend".into()))),
+                Switch::Project(None),
+                Switch::Organization("acme".into()),
+            ]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn new_project_form_sends_name_platform_and_team() {
+        let sent: Arc<Mutex<Option<NewProject>>> = Arc::default();
+        let seen = Arc::clone(&sent);
+        let teams: Vec<Team> = serde_json::from_value(serde_json::json!([
+            {"id": "1", "slug": "cairn", "name": "Cairn", "dateCreated": "2026-11-01T10:00:00Z"},
+            {"id": "2", "slug": "mobile", "name": "Mobile", "dateCreated": "2026-11-01T10:00:00Z"}
+        ]))
+        .expect("sample teams");
+        let m = Mounted::new(move || {
+            let on_submit =
+                Callback::new(move |new: NewProject| *seen.lock().expect("lock") = Some(new));
+            view! { <NewProjectForm teams on_submit pending=Signal::derive(|| false) error=Signal::derive(|| None)/> }
+        });
+        assert_eq!(m.count("input[name=platform]"), PLATFORMS.len() as u32);
+        m.type_into("#project-name", "  Payments  ");
+        m.click("input[name=platform][value=go]");
+        m.select("#project-team", "mobile");
+        settle().await;
+        m.click("#create-project-submit");
+        settle().await;
+        let new = sent.lock().expect("lock").clone().expect("the form was submitted");
+        assert_eq!(new.team, "mobile");
+        assert_eq!(new.request.name, "Payments");
+        assert_eq!(new.request.platform.as_deref(), Some("go"));
+    }
+}

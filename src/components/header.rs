@@ -1,7 +1,11 @@
 //! The bar at the top of every page: the Cairn name, the organization's sections and log out.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
+use leptos_router::{
+    components::A,
+    hooks::{use_location, use_navigate},
+    NavigateOptions,
+};
 
 use crate::{
     api,
@@ -60,6 +64,8 @@ pub fn Header() -> impl IntoView {
         })
     };
 
+    let switcher = switcher(session);
+
     view! {
         <header class="app-header">
             <a class="brand" href=Page::Home.path()>
@@ -71,9 +77,58 @@ pub fn Header() -> impl IntoView {
                 </svg>
                 "Cairn"
             </a>
+            {switcher}
             {nav}
             <span class="spacer"></span>
             {account}
         </header>
+    }
+}
+
+/// The organization and project switcher, once logged in with an organization: its lists are
+/// loaded here (the organizations once per user, the projects per organization and whenever
+/// a project is created), and a choice navigates to the same kind of page.
+fn switcher(session: Session) -> impl Fn() -> Option<AnyView> {
+    use super::switcher::{current_project, switch_path, OrgProjectSwitcher, Switch};
+
+    let location = use_location();
+    let navigate = use_navigate();
+    let logged_in = Memo::new(move |_| session.user.with(Option::is_some));
+    let organizations = LocalResource::new(move || {
+        let logged_in = logged_in.get();
+        async move {
+            match logged_in {
+                true => api::organizations().await.unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
+    });
+    let projects = LocalResource::new(move || {
+        session.projects_version.track();
+        let org = session.org.get().filter(|_| logged_in.get());
+        async move {
+            match org {
+                Some(org) => api::projects(&org).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
+    });
+    let projects = Signal::derive(move || projects.get().unwrap_or_default());
+    let organizations = Signal::derive(move || organizations.get().unwrap_or_default());
+    let org = Signal::derive(move || session.org.get());
+    let project = Signal::derive(move || {
+        let (path, search) = (location.pathname.get(), location.search.get());
+        projects.with(|projects| current_project(&path, &search, projects))
+    });
+    let on_switch = Callback::new(move |switch: Switch| {
+        let Some(org) = session.org.get_untracked() else { return };
+        let path = location.pathname.get_untracked();
+        let search = location.search.get_untracked();
+        navigate(&switch_path(&path, &search, &org, &switch), NavigateOptions::default());
+    });
+    move || {
+        (logged_in.get() && session.org.with(Option::is_some)).then(|| {
+            view! { <OrgProjectSwitcher organizations projects org project on_switch/> }.into_any()
+        })
     }
 }

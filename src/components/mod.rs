@@ -13,6 +13,7 @@ pub mod issue_actions;
 pub mod issue_chart;
 pub mod issue_list;
 pub mod notification_badge;
+pub mod onboarding;
 pub mod release_health;
 pub mod search_bar;
 pub mod shortcuts;
@@ -21,6 +22,7 @@ pub mod stacktrace;
 pub mod status;
 pub mod suggested_owners;
 pub mod suspect_commits;
+pub mod switcher;
 pub mod tag_facets;
 pub mod time_ago;
 

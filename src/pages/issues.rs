@@ -622,7 +622,19 @@ pub fn IssuesPage() -> impl IntoView {
             let (prev_cursor, next_cursor) = (previous.clone(), next.clone());
             view! {
                 {move || {
-                    if rows.with(Vec::is_empty) {
+                    // Onboarding: an organization without a project has nothing to show yet.
+                    let no_project = projects.with(|p| p.as_ref().is_some_and(|p| p.is_empty()));
+                    if rows.with(Vec::is_empty) && no_project {
+                        let href = Page::NewProject { org: org.get_untracked() }.path();
+                        view! {
+                            <div class="empty-state" id="issue-list">
+                                <p class="empty-title">"Your organization has no project yet."</p>
+                                <p>"Create one and set up its SDK: its errors show up here."</p>
+                                <a id="empty-create-project" class="button button-primary" href=href>"Create project"</a>
+                            </div>
+                        }
+                            .into_any()
+                    } else if rows.with(Vec::is_empty) {
                         view! {
                             <div class="empty-state" id="issue-list">
                                 <p class="empty-title">"No issues match this view."</p>

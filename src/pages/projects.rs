@@ -43,6 +43,11 @@ pub fn ProjectRow(
         }
         .path()
     });
+    // Onboarding: the DSN with the SDK snippets, a test event, and the first event arriving.
+    let getting_started = project.organization.as_ref().map(|org| {
+        crate::routes::Page::GettingStarted { org: org.slug.clone(), project: project.slug.clone() }
+            .path()
+    });
     let dsns: Vec<String> =
         keys.into_iter().filter(|key| key.is_active).map(|key| key.dsn.public).collect();
     let dsns = if dsns.is_empty() {
@@ -59,6 +64,14 @@ pub fn ProjectRow(
                 <span class="project-name">{project.name}</span>
                 <span class="project-slug">{project.slug}</span>
                 {project.platform.map(|platform| view! { <span class="badge">{platform}</span> })}
+                {getting_started
+                    .map(|href| {
+                        view! {
+                            <a class="project-getting-started" href=href>
+                                "Set up the SDK"
+                            </a>
+                        }
+                    })}
                 {ownership
                     .map(|href| {
                         view! {
@@ -123,6 +136,14 @@ pub fn ProjectsPage() -> impl IntoView {
         <section class="page">
             <header class="page-header">
                 <h1>"Projects"</h1>
+                <span class="spacer"></span>
+                <a
+                    id="create-project"
+                    class="button button-primary"
+                    href=move || crate::routes::Page::NewProject { org: org.get() }.path()
+                >
+                    "Create project"
+                </a>
             </header>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {

@@ -1224,3 +1224,207 @@ async fn team_member_finds_the_auto_assigned_issue_and_reassigns_it() {
         .collect();
     assert_eq!(kinds.iter().filter(|k| **k == "assigned").count(), 2, "{kinds:?}");
 }
+
+/// The value property of a form field (what the user sees in it).
+async fn value_of(client: &Client, selector: &str) -> Result<String, fantoccini::error::CmdError> {
+    let field = client.find(Locator::Css(selector)).await?;
+    Ok(field.prop("value").await?.unwrap_or_default())
+}
+
+/// Opens the getting-started page and waits for its DSN field; returns the DSN shown.
+async fn getting_started_dsn(
+    client: &Client,
+    server: &TestServer,
+    project: &str,
+) -> Result<String, fantoccini::error::CmdError> {
+    let url = format!("{}/organizations/cairn/projects/{project}/getting-started/", server.url);
+    client.goto(&url).await?;
+    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#dsn")).await?;
+    value_of(client, "#dsn").await
+}
+
+/// Waits for the getting-started page to announce the first event; returns the panel's text.
+async fn wait_for_first_event(client: &Client) -> Result<String, fantoccini::error::CmdError> {
+    let panel = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#first-event.arrived"))
+        .await?;
+    panel.text().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+
+        // Projects page → "Create project": a name, a platform and the team.
+        client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#create-project"))
+            .await?
+            .click()
+            .await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#new-project-form"))
+            .await?;
+        form.find(Locator::Css("#project-name")).await?.send_keys("Payments").await?;
+        form.find(Locator::Css("input[name=platform][value=rust]")).await?.click().await?;
+        assert_eq!(value_of(&client, "#project-team").await?, "cairn");
+        std::fs::write(artifacts_dir().join("create-project.png"), client.screenshot().await?).ok();
+        form.find(Locator::Css("#create-project-submit")).await?.click().await?;
+
+        // The getting-started page: its DSN is the project's key, in every snippet.
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#dsn")).await?;
+        let path = client.current_url().await?.path().to_owned();
+        assert_eq!(path, "/organizations/cairn/projects/payments/getting-started/");
+        let (status, keys) = server.get("/api/0/projects/cairn/payments/keys/", &token).await;
+        assert_eq!(status, 200, "{keys}");
+        let dsn = value_of(&client, "#dsn").await?;
+        assert_eq!(dsn, keys[0]["dsn"]["public"].as_str().unwrap_or_default());
+        let (_, project) = server.get("/api/0/projects/cairn/payments/", &token).await;
+        assert_eq!(project["platform"], "rust", "{project}");
+        let first_tab = client.find(Locator::Css("#setup-snippets [role=tab]")).await?;
+        assert_eq!(first_tab.attr("data-platform").await?.as_deref(), Some("rust"));
+        assert_eq!(first_tab.attr("aria-selected").await?.as_deref(), Some("true"));
+        let code = text_of(&client, "#snippet-panel code.snippet").await?;
+        assert!(code.contains(&format!("\"{dsn}\"")), "{code}");
+        client.find(Locator::Css("#snippet-tab-python")).await?.click().await?;
+        let code =
+            wait_for_text(&client, "#snippet-panel code.snippet", |t| t.contains("sentry_sdk"))
+                .await?;
+        assert!(code.contains(&format!("dsn=\"{dsn}\"")), "{code}");
+        let install = text_of(&client, "#snippet-panel code.install-line").await?;
+        assert_eq!(install, "pip install --upgrade sentry-sdk");
+        client.find(Locator::Css("#copy-dsn")).await?.click().await?;
+        let copied = wait_for_text(&client, "#copy-dsn", |t| t != "Copy").await?;
+        assert_eq!(copied, "Copied");
+        let waiting = text_of(&client, "#first-event").await?;
+        assert!(waiting.contains("Waiting for the first event"), "{waiting}");
+        // The switcher shows where we are.
+        assert_eq!(value_of(&client, "#org-switcher").await?, "cairn");
+        let project_id = project["id"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(value_of(&client, "#project-switcher").await?, project_id);
+
+        // "Send a test event": the dashboard posts it to the DSN's store endpoint itself.
+        client.find(Locator::Css("#send-test-event")).await?.click().await?;
+        let arrived = wait_for_first_event(&client).await?;
+        assert!(arrived.contains("Your first event arrived"), "{arrived}");
+        client.execute("document.getElementById('first-event').scrollIntoView()", vec![]).await?;
+        std::fs::write(artifacts_dir().join("getting-started.png"), client.screenshot().await?)
+            .ok();
+        let link = client.find(Locator::Css("#first-event-link")).await?;
+        assert!(link.text().await?.contains("This is a test event"));
+        link.click().await?;
+        let title = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-title"))
+            .await?;
+        assert!(title.text().await?.contains("This is a test event"));
+
+        // It is in the project's issue stream too; the switcher takes the stream elsewhere.
+        client.back().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#project-issues-link"))
+            .await?
+            .click()
+            .await?;
+        let row = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list .issue-row .issue-title"))
+            .await?;
+        assert!(row.text().await?.contains("This is a test event"));
+        let url = client.current_url().await?;
+        assert!(
+            url.query().unwrap_or_default().contains(&format!("project={project_id}")),
+            "{url}"
+        );
+        assert_eq!(
+            count(&client, "#issue-list .issue-row", 1).await?,
+            1,
+            "only the project's issue"
+        );
+        client.find(Locator::Css("#project-switcher")).await?.select_by_value("").await?;
+        let mut all = String::new();
+        for _ in 0..100 {
+            all = client.current_url().await?.to_string();
+            if !all.contains("project=") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(all.contains("/organizations/cairn/issues/") && !all.contains("project="), "{all}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("onboarding-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn getting_started_page_waits_for_the_first_event_of_the_sdk() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let api_dsn = server.create_project(&token, "Checkout").await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        let dsn = getting_started_dsn(&client, &server, "checkout").await?;
+        assert_eq!(dsn, api_dsn);
+        assert!(client.find(Locator::Css("#first-event.waiting")).await.is_ok());
+
+        // While the page waits, the official SDK sends an error to the DSN the page shows.
+        tokio::task::spawn_blocking(move || send_message(&dsn, "Card declined in the SDK"))
+            .await
+            .expect("SDK thread");
+        let arrived = wait_for_first_event(&client).await?;
+        assert!(arrived.contains("Your first event arrived"), "{arrived}");
+        let link = client.find(Locator::Css("#first-event-link")).await?;
+        assert_eq!(link.text().await?, "Card declined in the SDK");
+        std::fs::write(artifacts_dir().join("first-event.png"), client.screenshot().await?).ok();
+        link.click().await?;
+        let title = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-title"))
+            .await?;
+        assert_eq!(title.text().await?, "Card declined in the SDK");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("first-event-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}
