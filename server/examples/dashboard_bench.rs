@@ -66,8 +66,10 @@ struct ChromeDriver {
 
 impl ChromeDriver {
     fn start() -> ChromeDriver {
-        let port =
-            TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
         let binary =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let child = Command::new(&binary)
@@ -119,7 +121,11 @@ struct Cdp {
 }
 
 impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
     }
 
@@ -195,7 +201,9 @@ fn assets(dist: &Path) -> Vec<PathBuf> {
         .expect("dist directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.extension().and_then(|e| e.to_str()).is_some_and(|e| ["wasm", "js", "css"].contains(&e))
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| ["wasm", "js", "css"].contains(&e))
         })
         .collect();
     files.sort();
@@ -230,7 +238,10 @@ fn gzip_len(bytes: &[u8]) -> usize {
 /// (a) Transfer size, from the files and from the server's answers.
 async fn transfer_sizes(http: &reqwest::Client, url: &str, dist: &Path) {
     println!("== dashboard transfer size (dist/, as served) ==");
-    println!("{:<44} {:>10} {:>10} {:>10} {:>10}", "file", "raw", "gzip -9", "served gz", "served br");
+    println!(
+        "{:<44} {:>10} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip -9", "served gz", "served br"
+    );
     let (mut raw, mut gz, mut served_gz, mut served_br) = (0, 0, 0, 0);
     for path in assets(dist) {
         let name = path.file_name().and_then(|n| n.to_str()).expect("file name").to_owned();
@@ -320,7 +331,10 @@ async fn log_in(client: &Client, url: &str) -> Result<(), fantoccini::error::Cmd
 }
 
 /// Polls `script` until it returns a number (up to 20 s).
-async fn wait_number(client: &Client, script: &str) -> Result<Option<f64>, fantoccini::error::CmdError> {
+async fn wait_number(
+    client: &Client,
+    script: &str,
+) -> Result<Option<f64>, fantoccini::error::CmdError> {
     for _ in 0..400 {
         if let Some(n) = client.execute(script, vec![]).await?.as_f64() {
             return Ok(Some(n));
@@ -360,9 +374,8 @@ async fn cold_load(
                 vec![],
             )
             .await?;
-        let missing = || {
-            fantoccini::error::CmdError::NotJson(format!("the list never showed {ROWS} rows"))
-        };
+        let missing =
+            || fantoccini::error::CmdError::NotJson(format!("the list never showed {ROWS} rows"));
         Ok((rows.ok_or_else(missing)?, frame.ok_or_else(missing)?, received))
     }
     .await;
@@ -411,7 +424,11 @@ async fn main() {
         exe.parent().and_then(|p| p.parent()).expect("target dir").join("cairn")
     });
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
-    assert!(dist.join("index.html").exists(), "no dashboard in {}: run `make dashboard`", dist.display());
+    assert!(
+        dist.join("index.html").exists(),
+        "no dashboard in {}: run `make dashboard`",
+        dist.display()
+    );
     let data = tempfile::tempdir().expect("temporary directory");
     let run = |args: &[&str]| {
         let out = Command::new(&cairn)
@@ -471,7 +488,9 @@ async fn main() {
     let list = "/organizations/cairn/issues/?query=is%3Aunresolved&limit=100";
     let driver = ChromeDriver::start();
     println!();
-    println!("== cold load: fresh profile (no HTTP or code cache), logged in, {list} ({hits} issues) ==");
+    println!(
+        "== cold load: fresh profile (no HTTP or code cache), logged in, {list} ({hits} issues) =="
+    );
     let (mut to_rows, mut to_frame) = (Vec::new(), Vec::new());
     let mut received = Value::Null;
     for _ in 0..runs {

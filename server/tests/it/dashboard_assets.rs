@@ -43,7 +43,11 @@ fn unbrotli(bytes: &[u8]) -> Vec<u8> {
 
 /// `GET path` with `Accept-Encoding: accept` (none if empty); returns the response headers
 /// and the body as sent (reqwest is built without decompression, so nothing is decoded).
-async fn get(server: &TestServer, path: &str, accept: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+async fn get(
+    server: &TestServer,
+    path: &str,
+    accept: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let mut request = server.http.get(format!("{}{path}", server.url));
     if !accept.is_empty() {
         request = request.header("accept-encoding", accept);
