@@ -530,6 +530,16 @@ async fn main() {
     summary("  of which: wasm downloaded", wasm_end, None);
     summary("  of which: issue list requested", list_start, None);
     summary("  of which: issue list answered", list_end, None);
+    println!("  requests of the last run (ms since navigation start):");
+    for resource in &received {
+        println!(
+            "    {:>7.1} -> {:>7.1}  {}{}",
+            resource["start"].as_f64().unwrap_or(f64::NAN),
+            resource["end"].as_f64().unwrap_or(f64::NAN),
+            resource["path"].as_str().unwrap_or_default(),
+            resource["search"].as_str().unwrap_or_default()
+        );
+    }
     let mut transferred = 0.0;
     for resource in &received {
         let path = resource["path"].as_str().unwrap_or_default();
