@@ -50,10 +50,12 @@ lint: fmt-check ## rustfmt and clippy, warnings are errors (run before committin
 fmt: ## Format the code
 	cargo fmt --all
 
-bench: ## Benchmarks, printing figures (ingest throughput and latency; API latency on 1M events)
-	cargo build --release -p cairn-server --bin cairn --example ingest_bench --example api_bench
-	target/release/examples/ingest_bench
-	target/release/examples/api_bench
+# The dashboard bench measures dist/ as `make dashboard` builds it, in headless Chromium.
+bench: setup-browser dashboard ## Benchmarks, printing figures (ingest; API latency on 1M events; dashboard size, cold load, live updates)
+	cargo build --release -p cairn-server --bin cairn --example ingest_bench --example api_bench --example dashboard_bench
+	$${CARGO_TARGET_DIR:-target}/release/examples/ingest_bench
+	$${CARGO_TARGET_DIR:-target}/release/examples/api_bench
+	$${CARGO_TARGET_DIR:-target}/release/examples/dashboard_bench
 
 clean: ## Remove build output (keeps ./data)
 	cargo clean

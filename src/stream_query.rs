@@ -1,5 +1,5 @@
 //! The issue stream's view as the URL holds it (`?query=...&sort=...&statsPeriod=...&project=...
-//! &environment=...&cursor=...`), so a copied link reproduces the view; and the parts of the
+//! &environment=...&limit=...&cursor=...`), so a copied link reproduces the view; and the parts of the
 //! issue list's answer that drive paging (`Link`, `X-Hits`).
 //!
 //! Pure functions only: the page reads and writes the address bar through them, and
@@ -15,6 +15,8 @@ pub const DEFAULT_PERIOD: &str = "14d";
 /// Sorts the stream offers, as `(value, label)`: Sentry's names.
 pub const SORTS: &[(&str, &str)] =
     &[("date", "Last seen"), ("new", "First seen"), ("freq", "Events"), ("user", "Users")];
+/// The most issues a page may hold (the issue list API's maximum `limit`).
+pub const MAX_LIMIT: u32 = 100;
 /// Time ranges the stream offers, as `(statsPeriod, label)`.
 pub const PERIODS: &[(&str, &str)] = &[("24h", "Last 24 hours"), ("14d", "Last 14 days")];
 
@@ -31,6 +33,8 @@ pub struct StreamQuery {
     pub projects: Vec<String>,
     /// Environments; none means all.
     pub environments: Vec<String>,
+    /// Issues per page (Sentry's `limit`, 1 to 100); `None` is the server's 25.
+    pub limit: Option<u32>,
     /// The page, from a `Link` header; `None` is the first page.
     pub cursor: Option<String>,
 }
@@ -43,6 +47,7 @@ impl Default for StreamQuery {
             stats_period: DEFAULT_PERIOD.to_owned(),
             projects: Vec::new(),
             environments: Vec::new(),
+            limit: None,
             cursor: None,
         }
     }
@@ -64,6 +69,7 @@ impl StreamQuery {
                     view.projects.push(value.to_owned())
                 }
                 "environment" if !value.is_empty() => view.environments.push(value.to_owned()),
+                "limit" => view.limit = value.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n)),
                 "cursor" if !value.is_empty() => view.cursor = Some(value.to_owned()),
                 _ => {}
             }
@@ -81,6 +87,9 @@ impl StreamQuery {
         ];
         pairs.extend(self.projects.iter().map(|p| ("project", p.clone())));
         pairs.extend(self.environments.iter().map(|e| ("environment", e.clone())));
+        if let Some(limit) = self.limit {
+            pairs.push(("limit", limit.to_string()));
+        }
         if let Some(cursor) = &self.cursor {
             pairs.push(("cursor", cursor.clone()));
         }

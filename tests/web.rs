@@ -1252,6 +1252,7 @@ mod stream {
             stats_period: "24h".into(),
             projects: vec!["2".into(), "5".into()],
             environments: vec!["prod uction".into()],
+            limit: Some(100),
             cursor: Some("1700000000000:42:0".into()),
         };
         let query_string = view.to_query_string();
@@ -1263,6 +1264,11 @@ mod stream {
         assert_eq!(StreamQuery::parse(""), StreamQuery::default());
         assert_eq!(StreamQuery::default().query, "is:unresolved");
         assert_eq!(StreamQuery::parse("query=").query, "");
+        // A page size the API would refuse is the default one.
+        for limit in ["0", "101", "ten", "-1"] {
+            assert_eq!(StreamQuery::parse(&format!("limit={limit}")).limit, None, "{limit}");
+        }
+        assert!(view.api_pairs().contains(&("limit", "100".to_owned())));
         // Values the stream does not offer fall back; `+` is a space; `-1` is all projects.
         let odd = StreamQuery::parse("sort=bogus&statsPeriod=90d&query=a+b%2&project=-1&x=1");
         assert_eq!((odd.sort.as_str(), odd.stats_period.as_str()), ("date", "14d"));

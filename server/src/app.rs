@@ -46,7 +46,14 @@ async fn static_or_index<S: Store>(State(state): State<AppState<S>>, request: Re
         )
             .into_response();
     }
-    let serve = ServeDir::new(dist).fallback(ServeFile::new(&index));
+    // The build writes `NAME.br` and `NAME.gz` next to the wasm, js and css
+    // (scripts/precompress.mjs): sent as they are when the browser accepts them, the plain file
+    // otherwise. The wasm is most of the dashboard's weight, and compressing it per request at
+    // a level worth having would cost more time than it saves on loopback or a LAN.
+    let serve = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(ServeFile::new(&index).precompressed_br().precompressed_gzip());
     let is_asset = request.uri().path().rsplit('/').next().is_some_and(|f| f.contains('.'));
     match serve.oneshot(request).await {
         Ok(response) => {
@@ -54,7 +61,11 @@ async fn static_or_index<S: Store>(State(state): State<AppState<S>>, request: Re
             // Trunk names assets by content hash, so they can be cached for good; index.html
             // must be revalidated to pick up a new build.
             let cache = if is_asset { "public, max-age=31536000, immutable" } else { "no-cache" };
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            // The body depends on `Accept-Encoding`: caches must not hand a br body to a
+            // client that did not ask for it.
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
             response
         }
         Err(never) => match never {},

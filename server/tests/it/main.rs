@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod commits;
 mod common;
+mod dashboard_assets;
 mod durability;
 mod health;
 mod ingest;

@@ -36,7 +36,14 @@ impl TestServer {
     /// Like [`TestServer::start`], with more environment variables (e.g. `CAIRN_SMTP_HOST`).
     pub fn start_with_env(env: &[(&str, &str)]) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let (child, url) = spawn_serve(data_dir.path(), env);
+        let (child, url) = spawn_serve(data_dir.path(), &dist_dir(), env);
+        TestServer { url, data_dir, child, http: reqwest::Client::new() }
+    }
+
+    /// Like [`TestServer::start`], serving the dashboard files of `dist` instead of the build.
+    pub fn start_with_dist(dist: &Path) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let (child, url) = spawn_serve(data_dir.path(), dist, &[]);
         TestServer { url, data_dir, child, http: reqwest::Client::new() }
     }
 
@@ -56,7 +63,7 @@ impl TestServer {
     /// runs. It listens on a new port: `url` changes.
     pub fn restart(&mut self) {
         self.kill9();
-        let (child, url) = spawn_serve(self.data_dir.path(), &[]);
+        let (child, url) = spawn_serve(self.data_dir.path(), &dist_dir(), &[]);
         self.child = child;
         self.url = url;
     }
@@ -161,15 +168,15 @@ impl TestServer {
     }
 }
 
-/// Spawns `cairn serve` on a random loopback port with `data_dir`; returns the process and its
-/// URL once it listens.
-fn spawn_serve(data_dir: &Path, env: &[(&str, &str)]) -> (Child, String) {
+/// Spawns `cairn serve` on a random loopback port with `data_dir`, serving the dashboard from
+/// `dist`; returns the process and its URL once it listens.
+fn spawn_serve(data_dir: &Path, dist: &Path, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(CAIRN)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(data_dir)
         .arg("--dist-dir")
-        .arg(dist_dir())
+        .arg(dist)
         .env_remove("CAIRN_DATABASE_URL")
         .env_remove("CAIRN_PUBLIC_URL")
         .env("CAIRN_LOG", std::env::var("CAIRN_TEST_LOG").unwrap_or_else(|_| "warn".into()))

@@ -1,0 +1,148 @@
+//! The dashboard's files over real HTTP: precompressed variants (`NAME.br`, `NAME.gz`, written
+//! by the build) are sent with `Content-Encoding` when the browser accepts them, the plain file
+//! otherwise, always with `Vary: Accept-Encoding`.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::common::{dist_dir, TestServer};
+
+/// A wasm-like body big enough for compression to matter, and repetitive enough to compress.
+fn wasm_bytes() -> Vec<u8> {
+    let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+    for i in 0..20_000u32 {
+        bytes.extend_from_slice(format!("func_{}", i % 97).as_bytes());
+    }
+    bytes
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, bytes).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &brotli::enc::BrotliEncoderParams::default())
+        .expect("brotli");
+    out
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).expect("a gzip body");
+    out
+}
+
+fn unbrotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out).expect("a brotli body");
+    out
+}
+
+/// `GET path` with `Accept-Encoding: accept` (none if empty); returns the response headers
+/// and the body as sent (reqwest is built without decompression, so nothing is decoded).
+async fn get(
+    server: &TestServer,
+    path: &str,
+    accept: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = server.http.get(format!("{}{path}", server.url));
+    if !accept.is_empty() {
+        request = request.header("accept-encoding", accept);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.bytes().await.expect("body").to_vec())
+}
+
+fn header<'h>(headers: &'h reqwest::header::HeaderMap, name: &str) -> &'h str {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).expect("write a dist file");
+}
+
+#[tokio::test]
+async fn precompressed_assets_follow_accept_encoding() {
+    let dist = tempfile::tempdir().expect("dist directory");
+    let wasm = wasm_bytes();
+    write(dist.path(), "index.html", b"<!DOCTYPE html><title>Cairn</title>");
+    write(dist.path(), "app-1a2b_bg.wasm", &wasm);
+    write(dist.path(), "app-1a2b_bg.wasm.gz", &gzip(&wasm));
+    write(dist.path(), "app-1a2b_bg.wasm.br", &brotli(&wasm));
+    // A file the build left without variants.
+    write(dist.path(), "logo.svg", b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    let server = TestServer::start_with_dist(dist.path());
+
+    let (status, headers, body) = get(&server, "/app-1a2b_bg.wasm", "gzip").await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-encoding"), "gzip");
+    assert_eq!(header(&headers, "content-type"), "application/wasm");
+    assert_eq!(header(&headers, "vary").to_ascii_lowercase(), "accept-encoding");
+    assert_eq!(header(&headers, "cache-control"), "public, max-age=31536000, immutable");
+    assert!(body.len() < wasm.len() / 4, "{} bytes sent for {}", body.len(), wasm.len());
+    assert_eq!(gunzip(&body), wasm, "the gzip body decodes to the file");
+
+    // Brotli is preferred when offered, as browsers do on HTTPS and loopback.
+    let (_, headers, body) = get(&server, "/app-1a2b_bg.wasm", "gzip, deflate, br, zstd").await;
+    assert_eq!(header(&headers, "content-encoding"), "br");
+    assert_eq!(header(&headers, "content-type"), "application/wasm");
+    assert_eq!(unbrotli(&body), wasm, "the br body decodes to the file");
+
+    // No Accept-Encoding (or only what has no variant): the file itself.
+    for accept in ["", "identity", "deflate"] {
+        let (status, headers, body) = get(&server, "/app-1a2b_bg.wasm", accept).await;
+        assert_eq!(status, 200, "{accept}");
+        assert_eq!(header(&headers, "content-encoding"), "", "{accept}");
+        assert_eq!(header(&headers, "vary").to_ascii_lowercase(), "accept-encoding");
+        assert_eq!(body, wasm, "{accept}");
+    }
+
+    // A file without variants is sent as it is even to a gzip client.
+    let (status, headers, body) = get(&server, "/logo.svg", "gzip, br").await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-encoding"), "");
+    assert!(body.starts_with(b"<svg"));
+
+    // Client-side routes still get index.html, and a missing asset is no 5xx.
+    let (status, headers, body) = get(&server, "/organizations/cairn/issues/", "gzip, br").await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").starts_with("text/html"));
+    assert_eq!(header(&headers, "cache-control"), "no-cache");
+    assert!(body.starts_with(b"<!DOCTYPE html>"));
+}
+
+/// The real build (`make dashboard`): every wasm, js and css file has br and gzip variants that
+/// decode to it, and the server sends them.
+#[tokio::test]
+async fn the_built_dashboard_is_served_precompressed() {
+    let dist = dist_dir();
+    assert!(
+        dist.join("index.html").exists(),
+        "the dashboard is not built at {}: run `make dashboard` first",
+        dist.display()
+    );
+    let mut assets = Vec::new();
+    for entry in std::fs::read_dir(&dist).expect("dist directory") {
+        let name = entry.expect("dist entry").file_name().to_string_lossy().into_owned();
+        if [".wasm", ".js", ".css"].iter().any(|ext| name.ends_with(ext)) {
+            assets.push(name);
+        }
+    }
+    assert!(assets.iter().any(|n| n.ends_with(".wasm")), "{assets:?}");
+    let server = TestServer::start();
+    for name in &assets {
+        let plain = std::fs::read(dist.join(name)).expect("asset");
+        let (status, headers, br) = get(&server, &format!("/{name}"), "gzip, deflate, br").await;
+        assert_eq!(status, 200, "{name}");
+        assert_eq!(header(&headers, "content-encoding"), "br", "{name}: br variant built and sent");
+        assert_eq!(unbrotli(&br), plain, "{name}");
+        let (_, headers, gz) = get(&server, &format!("/{name}"), "gzip").await;
+        assert_eq!(header(&headers, "content-encoding"), "gzip", "{name}: gzip variant");
+        assert_eq!(gunzip(&gz), plain, "{name}");
+    }
+}
