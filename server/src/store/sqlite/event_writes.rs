@@ -147,8 +147,10 @@ impl<'a> EventWrites<'a> {
                     }
                     // The first issue a hash was given keeps it (`INSERT OR IGNORE`).
                     let hash_key = (event.project_id, hash.as_str());
-                    if !self.hashes.contains_key(&hash_key) {
-                        self.hashes.insert(hash_key, target);
+                    if let std::collections::hash_map::Entry::Vacant(entry) =
+                        self.hashes.entry(hash_key)
+                    {
+                        entry.insert(target);
                         self.new_hashes.push((event.project_id, hash.as_str(), issue_id));
                     }
                 }
