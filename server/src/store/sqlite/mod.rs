@@ -17,6 +17,9 @@ mod triage;
 /// Release health: sessions, releases, deploys.
 mod health;
 
+/// The events of a group commit, written with multi-row statements.
+mod event_writes;
+
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
 /// Release commits, suspect-commit candidates, notifications.
@@ -173,10 +176,11 @@ async fn write_batch(
     let mut releases = health::ReleaseTouches::default();
     // Nobody listening (the usual case for a busy ingest node) costs nothing.
     let mut touched = (updates.receiver_count() > 0).then(TouchedIssues::default);
+    let mut events = event_writes::EventWrites::prepare(&mut tx, batch).await?;
     for job in batch {
         let mut ids = Vec::with_capacity(job.batch.events.len());
         for event in &job.batch.events {
-            let (issue_id, is_new, opened_issue) = store_one_event(&mut tx, event).await?;
+            let (issue_id, is_new, opened_issue) = events.store(&mut tx, event).await?;
             if is_new {
                 counts.add(issue_id, event);
                 releases.event(event, opened_issue);
@@ -216,6 +220,7 @@ async fn write_batch(
         }
         results.push(ids);
     }
+    events.flush(&mut tx).await?;
     let finished = health::write_sessions(&mut tx, batch, &mut releases, recent).await?;
     counts.write(&mut tx).await?;
     releases.write(&mut tx).await?;
