@@ -50,10 +50,14 @@ lint: fmt-check ## rustfmt and clippy, warnings are errors (run before committin
 fmt: ## Format the code
 	cargo fmt --all
 
-bench: ## Benchmarks, printing figures (ingest throughput and latency; API latency on 1M events)
-	cargo build --release -p cairn-server --bin cairn --example ingest_bench --example api_bench
-	target/release/examples/ingest_bench
-	target/release/examples/api_bench
+# The benchmarks' binaries, wherever cargo builds (CARGO_TARGET_DIR when set).
+BENCH_BIN = $(or $(CARGO_TARGET_DIR),target)/release/examples
+
+bench: ## Benchmarks, printing figures (ingest; API latency on 1M events; release health on 10M session updates)
+	cargo build --release -p cairn-server --bin cairn --example ingest_bench --example api_bench --example health_bench
+	$(BENCH_BIN)/ingest_bench
+	$(BENCH_BIN)/api_bench
+	$(BENCH_BIN)/health_bench
 
 clean: ## Remove build output (keeps ./data)
 	cargo clean

@@ -1332,6 +1332,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn release_health(&self, query: &ReleaseHealthQuery) -> StoreResult<ReleaseHealth> {
+        health::release_health(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn release_event_hours(&self, query: &SessionQuery) -> StoreResult<Vec<(i64, i64)>> {
         health::release_event_hours(&self.reads, query).await
     }
