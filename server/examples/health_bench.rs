@@ -186,17 +186,21 @@ impl Aggregates {
         // Each user's last hours (with a session; with an errored, abnormal, crashed one).
         type Last = (i64, Option<i64>, Option<i64>, Option<i64>);
         let mut latest: HashMap<(usize, &'static str, usize), Last> = HashMap::new();
-        for ((release, environment, hour, user), flags) in &self.users {
+        // Ingestion keeps them per environment and, under "/", for all environments together.
+        let each = self.users.iter().flat_map(|((release, environment, hour, user), flags)| {
+            [*environment, "/"].map(|environment| ((*release, environment, *hour, *user), *flags))
+        });
+        for ((release, environment, hour, user), flags) in each {
             let entry =
-                latest.entry((*release, environment, *user)).or_insert((*hour, None, None, None));
+                latest.entry((release, environment, user)).or_insert((hour, None, None, None));
             let later = |at: Option<i64>, bit: u8| {
                 if flags & bit != 0 {
-                    Some(at.map_or(*hour, |at| at.max(*hour)))
+                    Some(at.map_or(hour, |at| at.max(hour)))
                 } else {
                     at
                 }
             };
-            *entry = (entry.0.max(*hour), later(entry.1, 1), later(entry.2, 2), later(entry.3, 4));
+            *entry = (entry.0.max(hour), later(entry.1, 1), later(entry.2, 2), later(entry.3, 4));
         }
         let latest: Vec<_> = latest.into_iter().collect();
         let mut tx = conn.begin().await.expect("transaction");
@@ -341,6 +345,28 @@ async fn rows_of(conn: &mut SqliteConnection, project_id: i64) -> (Vec<String>, 
     })
     .collect();
     users.extend(latest);
+    let last_hours: Vec<String> = sqlx::query(
+        "SELECT release, environment, hour, users, crashed FROM session_user_last_hours \
+         WHERE project_id = $1 AND (users != 0 OR crashed != 0) \
+         ORDER BY release, environment, hour",
+    )
+    .bind(project_id)
+    .fetch_all(&mut *conn)
+    .await
+    .expect("read session_user_last_hours")
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} {} {}",
+            r.get::<String, _>(0),
+            r.get::<String, _>(1),
+            r.get::<i64, _>(2),
+            r.get::<i64, _>(3),
+            r.get::<i64, _>(4)
+        )
+    })
+    .collect();
+    users.extend(last_hours);
     (hourly, users)
 }
 

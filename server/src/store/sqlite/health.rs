@@ -332,14 +332,27 @@ pub(super) async fn write_sessions(
     Ok(finished)
 }
 
+/// The environment that stands for all of them in `session_user_latest` (see migration 0016):
+/// Sentry refuses environment names with slashes, so no real one is spelled so.
+pub(super) const ALL_ENVIRONMENTS: &str = "/";
+
 /// Moves each user's last hours in `session_user_latest` (see migration 0016) forward to the
-/// hours of this batch's user rows.
+/// hours of this batch's user rows, in their environment and in all environments together.
 async fn write_user_latest(
     tx: &mut SqliteConnection,
     users: &[(((i64, String, String, i64), String), u8)],
 ) -> StoreResult<()> {
     use crate::ingest::session::user_flags;
-    for chunk in users.chunks(CHUNK) {
+    let all: Vec<_> = users
+        .iter()
+        .map(|(((project_id, release, _, hour), did), flags)| {
+            (
+                ((*project_id, release.clone(), ALL_ENVIRONMENTS.to_owned(), *hour), did.clone()),
+                *flags,
+            )
+        })
+        .collect();
+    for chunk in users.chunks(CHUNK).chain(all.chunks(CHUNK)) {
         let rows = values_placeholders(chunk.len(), 8);
         // The larger of two hours either of which may be NULL (never had such a session).
         let later = |column: &str| {
@@ -884,21 +897,50 @@ pub(super) async fn release_health(
         );
     }
 
-    // Distinct users over periods that end now: the users whose last session is in them,
-    // found through the last-hour index (the primary key would visit every user the
-    // releases ever had).
-    let rows = run(format!(
-        "SELECT project_id, release, COUNT(DISTINCT did), \
-         COUNT(DISTINCT CASE WHEN last_crashed >= $2 THEN did END), \
-         COUNT(DISTINCT CASE WHEN last_hour >= $3 THEN did END) \
-         FROM session_user_latest INDEXED BY session_user_latest_hour \
-         WHERE last_hour >= MIN($2, $3){projects}{releases}{environments} \
-         GROUP BY project_id, release"
-    ))
-    .await?;
-    for r in rows {
+    // Distinct users over periods that end now: the users whose last session is in them. With
+    // all environments or one, the histogram of last hours has them summed by hour already;
+    // several environments need the users themselves, to count each once.
+    let environment = match q.environments.len() {
+        // The environment list's own placeholder, or the constant that stands for all.
+        0 => Some(format!(" AND environment = '{ALL_ENVIRONMENTS}'")),
+        1 => Some(environments.clone()),
+        _ => None,
+    };
+    let (users_sql, project_users_sql) = match environment {
+        Some(environment) => (
+            format!(
+                "SELECT project_id, release, SUM(CASE WHEN hour >= $2 THEN users END), \
+                     SUM(CASE WHEN hour >= $2 THEN crashed END), \
+                     SUM(CASE WHEN hour >= $3 THEN users END) \
+                     FROM session_user_last_hours WHERE hour >= MIN($2, $3)\
+                     {projects}{releases}{environment} GROUP BY project_id, release"
+            ),
+            format!(
+                "SELECT project_id, COUNT(DISTINCT did) FROM session_user_latest \
+                     INDEXED BY session_user_latest_hour WHERE last_hour >= $3\
+                     {projects}{environment} GROUP BY project_id"
+            ),
+        ),
+        None => (
+            format!(
+                "SELECT project_id, release, COUNT(DISTINCT did), \
+                 COUNT(DISTINCT CASE WHEN last_crashed >= $2 THEN did END), \
+                 COUNT(DISTINCT CASE WHEN last_hour >= $3 THEN did END) \
+                 FROM session_user_latest INDEXED BY session_user_latest_hour \
+                 WHERE last_hour >= MIN($2, $3){projects}{releases}{environments} \
+                 GROUP BY project_id, release"
+            ),
+            format!(
+                "SELECT project_id, COUNT(DISTINCT did) FROM session_user_latest \
+                 INDEXED BY session_user_latest_hour \
+                 WHERE last_hour >= $3{projects}{environments} GROUP BY project_id"
+            ),
+        ),
+    };
+    for r in run(users_sql).await? {
         let key: (i64, String) = (r.get(0), r.get(1));
-        let (users, crashed_users, day_users): (i64, i64, i64) = (r.get(2), r.get(3), r.get(4));
+        let count = |i: usize| r.get::<Option<i64>, _>(i).unwrap_or(0);
+        let (users, crashed_users, day_users) = (count(2), count(3), count(4));
         if users > 0 {
             let summary = out.summary.entry(key.clone()).or_default();
             summary.users = users;
@@ -908,13 +950,7 @@ pub(super) async fn release_health(
             out.day.entry(key).or_default().users = day_users;
         }
     }
-    let rows = run(format!(
-        "SELECT project_id, COUNT(DISTINCT did) FROM session_user_latest \
-         INDEXED BY session_user_latest_hour \
-         WHERE last_hour >= $3{projects}{environments} GROUP BY project_id"
-    ))
-    .await?;
-    for r in rows {
+    for r in run(project_users_sql).await? {
         out.project_day.entry(r.get(0)).or_default().users = r.get(1);
     }
 
