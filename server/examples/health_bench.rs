@@ -77,7 +77,7 @@ fn session(i: usize, count: usize, from: i64, to: i64, releases: usize, users: u
     Session {
         user,
         release,
-        environment: if user % 10 == 0 { ENVIRONMENTS[1] } else { ENVIRONMENTS[0] },
+        environment: if user.is_multiple_of(10) { ENVIRONMENTS[1] } else { ENVIRONMENTS[0] },
         started,
         end,
         duration: 30.0 + (i % 600) as f64,

@@ -340,7 +340,7 @@ pub(super) const ALL_ENVIRONMENTS: &str = "/";
 /// hours of this batch's user rows, in their environment and in all environments together.
 async fn write_user_latest(
     tx: &mut SqliteConnection,
-    users: &[(((i64, String, String, i64), String), u8)],
+    users: &[((BucketKey, String), u8)],
 ) -> StoreResult<()> {
     use crate::ingest::session::user_flags;
     let all: Vec<_> = users
