@@ -50,12 +50,16 @@ lint: fmt-check ## rustfmt and clippy, warnings are errors (run before committin
 fmt: ## Format the code
 	cargo fmt --all
 
+# The benchmarks' binaries, wherever cargo builds (CARGO_TARGET_DIR when set).
+BENCH_BIN = $(or $(CARGO_TARGET_DIR),target)/release/examples
+
 # The dashboard bench measures dist/ as `make dashboard` builds it, in headless Chromium.
-bench: setup-browser dashboard ## Benchmarks, printing figures (ingest; API latency on 1M events; dashboard size, cold load, live updates)
-	cargo build --release -p cairn-server --bin cairn --example ingest_bench --example api_bench --example dashboard_bench
-	$${CARGO_TARGET_DIR:-target}/release/examples/ingest_bench
-	$${CARGO_TARGET_DIR:-target}/release/examples/api_bench
-	$${CARGO_TARGET_DIR:-target}/release/examples/dashboard_bench
+bench: setup-browser dashboard ## Benchmarks, printing figures (ingest; API on 1M events; release health; dashboard size, cold load, live updates)
+	cargo build --release -p cairn-server --bin cairn --example ingest_bench --example api_bench --example health_bench --example dashboard_bench
+	$(BENCH_BIN)/ingest_bench
+	$(BENCH_BIN)/api_bench
+	$(BENCH_BIN)/health_bench
+	$(BENCH_BIN)/dashboard_bench
 
 clean: ## Remove build output (keeps ./data)
 	cargo clean

@@ -5,7 +5,8 @@
 //! list (default, sorted, searched) and an issue's details with its latest event.
 //!
 //! Settings: `BENCH_API_ISSUES` (default 10000), `BENCH_API_EVENTS` (default 1000000),
-//! `BENCH_API_ROUNDS` (requests per measured route, default 200).
+//! `BENCH_API_ROUNDS` (requests per measured route, default 200), `BENCH_API_KEEP` (keep the
+//! database and print where it is, e.g. to read query plans with the sqlite3 shell).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -397,4 +398,7 @@ async fn main() {
     println!("targets: issue list p95 <= 20 ms; details with latest event p95 <= 10 ms");
     let _ = server.kill();
     let _ = server.wait();
+    if std::env::var_os("BENCH_API_KEEP").is_some() {
+        println!("database kept in {}", data.keep().display());
+    }
 }

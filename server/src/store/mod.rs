@@ -538,6 +538,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &SessionQuery,
     ) -> impl Future<Output = StoreResult<(Vec<SessionBucket>, Vec<UserBucket>)>> + Send;
+    /// The release list's health figures (`health=1`), summed in the database.
+    fn release_health(
+        &self,
+        query: &ReleaseHealthQuery,
+    ) -> impl Future<Output = StoreResult<ReleaseHealth>> + Send;
     /// Events of releases per hour, `(hour, events)` for the hours that have any, over the
     /// query's projects, releases and environments (events without a release are not counted).
     fn release_event_hours(

@@ -827,6 +827,72 @@ pub struct SessionQuery {
     pub start_hour: i64,
     /// Last hour (Unix seconds, exclusive).
     pub end_hour: i64,
+    /// Counts summed per interval of this many seconds from `start_hour` (each bucket's
+    /// `hour` is its interval's start); hourly when 3600 or less.
+    pub interval: i64,
+    /// Whether to read the users too (only the user fields need them, and they are most of
+    /// the rows).
+    pub users: bool,
+}
+
+/// The release list's health figures of some (project, release) pairs, summed by the store
+/// (times are Unix seconds).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseHealthQuery {
+    /// Projects (at least one).
+    pub project_ids: Vec<i64>,
+    /// Releases (at least one).
+    pub releases: Vec<String>,
+    /// Only these environments (all when empty).
+    pub environments: Vec<String>,
+    /// Whether a pair has any sessions is looked for from here (`hasHealthData`).
+    pub any_since: i64,
+    /// Start of the summary period (it ends now).
+    pub summary_since: i64,
+    /// Start of the last 24 hours.
+    pub day_since: i64,
+    /// Start of the series and the length of its buckets.
+    pub stats_since: i64,
+    /// Length of the series' buckets.
+    pub stats_rollup: i64,
+    /// Whether the series counts users rather than sessions.
+    pub stats_users: bool,
+    /// End of everything (exclusive): the end of the current hour.
+    pub end: i64,
+}
+
+/// Sessions and users of one (project, release) over a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthTotals {
+    /// Hourly rows summed (0: no data at all, Sentry's `null`s).
+    pub rows: i64,
+    /// Started sessions.
+    pub sessions: i64,
+    /// Errored sessions, crashed and abnormal ones included.
+    pub errored: i64,
+    /// Crashed sessions.
+    pub crashed: i64,
+    /// Abnormal sessions.
+    pub abnormal: i64,
+    /// Distinct users.
+    pub users: i64,
+    /// Distinct users with a crashed session.
+    pub crashed_users: i64,
+}
+
+/// What [`ReleaseHealthQuery`] asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseHealth {
+    /// Per (project, release): totals over the summary period.
+    pub summary: std::collections::HashMap<(i64, String), HealthTotals>,
+    /// Per (project, release): totals over the last 24 hours.
+    pub day: std::collections::HashMap<(i64, String), HealthTotals>,
+    /// Per project, all its releases: totals over the last 24 hours.
+    pub project_day: std::collections::HashMap<i64, HealthTotals>,
+    /// The pairs with sessions since `any_since`.
+    pub any: std::collections::HashSet<(i64, String)>,
+    /// Per (project, release, bucket start): sessions or users of the series.
+    pub stats: std::collections::HashMap<(i64, String, i64), i64>,
 }
 
 /// Session counts of one (project, release, environment, hour).

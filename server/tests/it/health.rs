@@ -358,6 +358,86 @@ async fn raw_session_updates_count_each_session_once() {
     assert_eq!(total("errored", "count_unique(user)"), 2);
 }
 
+/// The release list counts a user once however many environments they used, with and
+/// without environment filters, and the sessions API's daily series count users exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn users_of_several_environments_count_once() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Multi").await;
+    let (key, project) = dsn
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('@'))
+        .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
+        .expect("a DSN");
+    let started = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    let update = |json: Value| format!("{{\"type\":\"session\"}}\n{json}\n");
+    // u1 crashes in prod and exits cleanly in staging; u2 exits cleanly in prod.
+    let sessions = [
+        ("11111111-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "u1", "prod", "crashed"),
+        ("22222222-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "u1", "staging", "exited"),
+        ("33333333-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "u2", "prod", "exited"),
+    ];
+    let mut body = "{}\n".to_owned();
+    for (sid, did, environment, status) in sessions {
+        body.push_str(&update(json!({"sid": sid, "did": did, "init": true, "status": status,
+            "errors": i32::from(status == "crashed"), "started": started,
+            "attrs": {"release": "multi@1", "environment": environment}})));
+    }
+    let response = server
+        .http
+        .post(format!("{}/api/{project}/envelope/", server.url))
+        .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+
+    let cases: [(&str, i64, i64, f64); 4] = [
+        ("", 3, 2, 50.0),
+        ("&environment=prod", 2, 2, 50.0),
+        ("&environment=staging", 1, 1, 100.0),
+        ("&environment=prod&environment=staging", 3, 2, 50.0),
+    ];
+    for (filter, sessions, users, crash_free_users) in cases {
+        let path =
+            format!("/api/0/organizations/cairn/releases/?health=1&summaryStatsPeriod=24h{filter}");
+        // Sessions are counted a moment after the envelope is accepted.
+        let mut health = Value::Null;
+        for _ in 0..50 {
+            let (status, releases) = server.get(&path, &token).await;
+            assert_eq!(status, 200, "{releases}");
+            health = releases[0]["projects"][0]["healthData"].clone();
+            if health["totalSessions"] == sessions {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(health["totalSessions"], sessions, "{filter}: {health:#}");
+        assert_eq!(health["totalUsers"], users, "{filter}: {health:#}");
+        assert_eq!(health["totalUsers24h"], users, "{filter}: {health:#}");
+        assert_eq!(health["totalProjectUsers24h"], users, "{filter}: {health:#}");
+        assert!(close(&health["crashFreeUsers"], crash_free_users), "{filter}: {health:#}");
+        assert!(close(&health["adoption"], 100.0), "{filter}: {health:#}");
+    }
+
+    let (status, daily) = server
+        .get(
+            "/api/0/organizations/cairn/sessions/?field=count_unique(user)&field=sum(session)\
+             &field=crash_free_rate(user)&groupBy=release&statsPeriod=14d&interval=1d",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{daily}");
+    let group = &daily["groups"][0];
+    assert_eq!(group["totals"]["count_unique(user)"], 2, "{daily:#}");
+    assert_eq!(group["totals"]["sum(session)"], 3, "{daily:#}");
+    assert!(close(&group["totals"]["crash_free_rate(user)"], 0.5), "{daily:#}");
+    let series = group["series"]["count_unique(user)"].as_array().expect("a daily series");
+    assert_eq!(series.iter().filter_map(Value::as_i64).sum::<i64>(), 2, "{daily:#}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn releases_api_as_sentry_cli_uses_it() {
     let server = TestServer::start();

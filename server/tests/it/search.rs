@@ -214,6 +214,9 @@ async fn search_filters_return_exactly_the_matching_issues() {
         (q(&format!("firstSeen:<{day_ago}")), &["gamma"]),
         (q(&format!("lastSeen:>={day_ago}")), &["alpha", "beta", "delta"]),
         (q("cache miss"), &["beta"]),
+        // Free text is case-insensitive, and text too short for the trigram index still matches.
+        (q("CACHE Miss"), &["beta"]),
+        (q("ta"), &["alpha", "beta", "delta"]),
         (q(r#""parse failure""#), &["gamma"]),
         (q("gam*fail"), &["gamma"]),
         (q("!cache"), &["alpha", "delta", "gamma"]),

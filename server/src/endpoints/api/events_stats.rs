@@ -84,8 +84,14 @@ pub async fn get_events_stats<S: Store>(
     let hours = if project_ids.is_empty() {
         Vec::new()
     } else {
-        let query =
-            SessionQuery { project_ids, releases, environments, start_hour: start, end_hour: end };
+        let query = SessionQuery {
+            project_ids,
+            releases,
+            environments,
+            start_hour: start,
+            end_hour: end,
+            ..SessionQuery::default()
+        };
         state.store.release_event_hours(&query).await?
     };
     let mut counts = vec![0i64; count as usize];

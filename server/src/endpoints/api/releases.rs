@@ -13,15 +13,15 @@ use cairn_types::api::{
 use serde_json::json;
 
 use super::org_access_any;
-use super::sessions::{parse_period, resolve_projects, Tally};
+use super::sessions::{parse_period, resolve_projects};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest::session::valid_release;
 use crate::state::AppState;
 use crate::store::{
-    DeployRow, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseQuery, ReleaseRow,
-    SessionQuery, Store,
+    DeployRow, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseHealthQuery, ReleaseQuery,
+    ReleaseRow, Store,
 };
 use crate::util::{ms_to_datetime, now_ms};
 
@@ -219,108 +219,71 @@ async fn health_data<S: Store>(
     if project_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut query = SessionQuery {
-        project_ids,
-        releases: Vec::new(),
-        environments: params.environments.clone(),
-        start_hour: far_start.div_euclid(3_600) * 3_600,
-        end_hour: end,
-    };
-    let (buckets, _) = state.store.session_buckets(&query).await?;
-    let users_start = summary_start.min(day_start).min(if stat_users { stats_start } else { now });
-    query.start_hour = users_start.div_euclid(3_600) * 3_600;
-    let (_, users) = state.store.session_buckets(&query).await?;
-
-    #[derive(Default)]
-    struct Acc {
-        summary: Tally,
-        day: Tally,
-        any: bool,
-        stats: Vec<Tally>,
-    }
-    let mut acc: HashMap<(i64, String), Acc> = HashMap::new();
-    let mut project_day: HashMap<i64, Tally> = HashMap::new();
-    let new_acc =
-        || Acc { stats: vec![Tally::default(); stats_buckets as usize], ..Acc::default() };
-    let slot =
-        |hour: i64| (hour >= stats_start).then(|| ((hour - stats_start) / stats_rollup) as usize);
-    for b in &buckets {
-        let a = acc.entry((b.project_id, b.release.clone())).or_insert_with(new_acc);
-        a.any |= b.sessions > 0;
-        if b.hour >= summary_start {
-            a.summary.add(b);
-        }
-        if b.hour >= day_start {
-            a.day.add(b);
-            project_day.entry(b.project_id).or_default().add(b);
-        }
-        if let Some(t) = slot(b.hour).and_then(|i| a.stats.get_mut(i)) {
-            t.add(b);
-        }
-    }
-    for u in &users {
-        let a = acc.entry((u.project_id, u.release.clone())).or_insert_with(new_acc);
-        if u.hour >= summary_start {
-            a.summary.add_user(u);
-        }
-        if u.hour >= day_start {
-            a.day.add_user(u);
-            project_day.entry(u.project_id).or_default().add_user(u);
-        }
-        if stat_users {
-            if let Some(t) = slot(u.hour).and_then(|i| a.stats.get_mut(i)) {
-                t.add_user(u);
-            }
-        }
-    }
+    let mut versions: Vec<String> = releases.iter().map(|r| r.version.clone()).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let health = state
+        .store
+        .release_health(&ReleaseHealthQuery {
+            project_ids,
+            releases: versions,
+            environments: params.environments.clone(),
+            any_since: far_start.div_euclid(3_600) * 3_600,
+            summary_since: summary_start,
+            day_since: day_start,
+            stats_since: stats_start,
+            stats_rollup,
+            stats_users: stat_users,
+            end,
+        })
+        .await?;
 
     let mut out = HashMap::new();
     for r in releases {
         for p in &r.projects {
             let key = (p.id, r.version.clone());
-            let a = acc.remove(&key).unwrap_or_else(new_acc);
-            let s = &a.summary;
-            let total_sessions = (s.has_rows && s.sessions > 0).then_some(s.sessions);
-            let total_users = (!s.users.is_empty()).then_some(s.users.len() as i64);
+            let s = health.summary.get(&key).cloned().unwrap_or_default();
+            let total_sessions = (s.rows > 0 && s.sessions > 0).then_some(s.sessions);
+            let total_users = (s.users > 0).then_some(s.users);
             let pct = |part: i64, whole: Option<i64>| {
                 whole.filter(|w| *w > 0).map(|w| 100.0 - part as f64 / w as f64 * 100.0)
             };
             // Adoption exists only for releases with data in the last 24 hours (Sentry's
             // `get_release_adoption` has no row otherwise).
-            let project = project_day.get(&p.id);
+            let project = health.project_day.get(&p.id);
             let (users_24h, project_users_24h, sessions_24h, project_sessions_24h) =
-                if a.day.has_rows || !a.day.users.is_empty() {
-                    (
-                        Some(a.day.users.len() as i64),
-                        project.map(|t| t.users.len() as i64),
-                        Some(a.day.sessions),
+                match health.day.get(&key) {
+                    Some(day) => (
+                        Some(day.users),
+                        project.map(|t| t.users),
+                        Some(day.sessions),
                         project.map(|t| t.sessions),
-                    )
-                } else {
-                    (None, None, None, None)
+                    ),
+                    None => (None, None, None, None),
                 };
             let share = |part: Option<i64>, whole: Option<i64>| match (part, whole) {
                 (Some(part), Some(whole)) if whole > 0 => Some(part as f64 / whole as f64 * 100.0),
                 _ => None,
             };
-            let stats = a
-                .stats
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let value = if stat_users { t.users.len() as i64 } else { t.sessions };
-                    (stats_start + i as i64 * stats_rollup, value)
+            let stats = (0..stats_buckets)
+                .map(|i| {
+                    let at = stats_start + i * stats_rollup;
+                    let value = health.stats.get(&(p.id, r.version.clone(), at)).copied();
+                    (at, value.unwrap_or(0))
                 })
                 .collect();
+            // Sentry's `sessions_errored`: errored sessions that neither crashed nor ended
+            // abnormally.
+            let errored = (s.errored - s.crashed - s.abnormal).max(0);
             out.insert(
-                key,
+                key.clone(),
                 HealthData {
                     duration_p50: None,
                     duration_p90: None,
-                    crash_free_users: pct(s.crashed_users(), total_users),
+                    crash_free_users: pct(s.crashed_users, total_users),
                     crash_free_sessions: pct(s.crashed, total_sessions),
                     sessions_crashed: s.crashed,
-                    sessions_errored: s.sessions_by(Some("errored")),
+                    sessions_errored: errored,
                     total_users,
                     total_users_24h: users_24h,
                     total_project_users_24h: project_users_24h,
@@ -330,7 +293,7 @@ async fn health_data<S: Store>(
                     adoption: share(users_24h, project_users_24h),
                     sessions_adoption: share(sessions_24h, project_sessions_24h),
                     stats: BTreeMap::from([(stats_period.to_owned(), stats)]),
-                    has_health_data: a.any,
+                    has_health_data: health.any.contains(&key),
                 },
             );
         }

@@ -331,8 +331,16 @@ pub async fn get_sessions<S: Store>(
     let project_ids = resolve_projects(&state, &access.organization, &params.projects).await?;
     let (releases, mut environments) = parse_session_query(&params.query)?;
     environments.extend(params.environments.iter().cloned());
-    let query =
-        SessionQuery { project_ids, releases, environments, start_hour: start, end_hour: end };
+    let users = params.fields.iter().any(|f| f.ends_with("(user)"));
+    let query = SessionQuery {
+        project_ids,
+        releases,
+        environments,
+        start_hour: start,
+        end_hour: end,
+        interval,
+        users,
+    };
     let (buckets, users) = if query.project_ids.is_empty() {
         (Vec::new(), Vec::new())
     } else {

@@ -10,8 +10,9 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use super::{values_placeholders, WriteJob};
 use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
-    DeployRow, NewEvent, NewRelease, ReleaseChange, ReleaseProjectRow, ReleaseQuery, ReleaseRow,
-    SessionBucket, SessionQuery, StoreError, StoreResult, UserBucket,
+    DeployRow, HealthTotals, NewEvent, NewRelease, ReleaseChange, ReleaseHealth,
+    ReleaseHealthQuery, ReleaseProjectRow, ReleaseQuery, ReleaseRow, SessionBucket, SessionQuery,
+    StoreError, StoreResult, UserBucket,
 };
 use crate::util::now_ms;
 
@@ -327,7 +328,64 @@ pub(super) async fn write_sessions(
         }
         query.execute(&mut *tx).await?;
     }
+    write_user_latest(tx, &users).await?;
     Ok(finished)
+}
+
+/// The environment that stands for all of them in `session_user_latest` (see migration 0016):
+/// Sentry refuses environment names with slashes, so no real one is spelled so.
+pub(super) const ALL_ENVIRONMENTS: &str = "/";
+
+/// Moves each user's last hours in `session_user_latest` (see migration 0016) forward to the
+/// hours of this batch's user rows, in their environment and in all environments together.
+async fn write_user_latest(
+    tx: &mut SqliteConnection,
+    users: &[((BucketKey, String), u8)],
+) -> StoreResult<()> {
+    use crate::ingest::session::user_flags;
+    let all: Vec<_> = users
+        .iter()
+        .map(|(((project_id, release, _, hour), did), flags)| {
+            (
+                ((*project_id, release.clone(), ALL_ENVIRONMENTS.to_owned(), *hour), did.clone()),
+                *flags,
+            )
+        })
+        .collect();
+    for chunk in users.chunks(CHUNK).chain(all.chunks(CHUNK)) {
+        let rows = values_placeholders(chunk.len(), 8);
+        // The larger of two hours either of which may be NULL (never had such a session).
+        let later = |column: &str| {
+            format!(
+                "{column} = MAX(COALESCE({column}, excluded.{column}), \
+                 COALESCE(excluded.{column}, {column}))"
+            )
+        };
+        let sql = format!(
+            "INSERT INTO session_user_latest (project_id, release, environment, did, last_hour, \
+             last_errored, last_abnormal, last_crashed) VALUES {rows} \
+             ON CONFLICT (project_id, release, environment, did) DO UPDATE SET \
+             last_hour = MAX(last_hour, excluded.last_hour), {}, {}, {}",
+            later("last_errored"),
+            later("last_abnormal"),
+            later("last_crashed")
+        );
+        let mut query = sqlx::query(&sql);
+        for (((project_id, release, environment, hour), did), flags) in chunk {
+            let when = |bit: u8| (flags & bit != 0).then_some(*hour);
+            query = query
+                .bind(project_id)
+                .bind(release)
+                .bind(environment)
+                .bind(did)
+                .bind(hour)
+                .bind(when(user_flags::ERRORED))
+                .bind(when(user_flags::ABNORMAL))
+                .bind(when(user_flags::CRASHED));
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// The stored states of these sessions, a chunk of keys per statement.
@@ -395,41 +453,58 @@ fn deploy_from_row(row: &SqliteRow) -> DeployRow {
     }
 }
 
-/// Fills in projects and deploys of releases read from `releases`.
+/// Fills in projects and deploys of releases read from `releases`: three statements for the
+/// whole page (a page of 100 releases used to take three per release).
 async fn complete(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<ReleaseRow>> {
-    let mut releases = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: i64 = row.get("id");
-        let projects = sqlx::query(
-            "SELECT p.id, p.slug, p.name, p.platform, rp.new_groups FROM release_projects rp \
-             JOIN projects p ON p.id = rp.project_id WHERE rp.release_id = $1 ORDER BY p.slug",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| ReleaseProjectRow {
+    let ids: Vec<i64> = rows.iter().map(|row| row.get("id")).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut next = 1;
+    let ids_in = in_list("release_id", ids.len(), &mut next);
+    fn bind_ids<'q>(
+        sql: &'q str,
+        ids: &[i64],
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        let mut query = sqlx::query(sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query
+    }
+    let mut projects: HashMap<i64, Vec<ReleaseProjectRow>> = HashMap::new();
+    let sql = format!(
+        "SELECT rp.release_id, p.id, p.slug, p.name, p.platform, rp.new_groups \
+         FROM release_projects rp JOIN projects p ON p.id = rp.project_id \
+         WHERE 1{} ORDER BY rp.release_id, p.slug",
+        ids_in.replace("release_id", "rp.release_id")
+    );
+    for r in bind_ids(&sql, &ids).fetch_all(pool).await? {
+        projects.entry(r.get("release_id")).or_default().push(ReleaseProjectRow {
             id: r.get("id"),
             slug: r.get("slug"),
             name: r.get("name"),
             platform: r.get("platform"),
             new_groups: r.get("new_groups"),
-        })
-        .collect();
-        let deploy_count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM deploys WHERE release_id = $1")
-                .bind(id)
-                .fetch_one(pool)
-                .await?;
-        let last_deploy = sqlx::query(
-            "SELECT * FROM deploys WHERE release_id = $1 ORDER BY date_finished DESC, id DESC \
-             LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(deploy_from_row);
+        });
+    }
+    // Each release's deploy count and newest deploy.
+    let mut deploys: HashMap<i64, (i64, DeployRow)> = HashMap::new();
+    let sql = format!(
+        "SELECT * FROM (SELECT d.*, COUNT(*) OVER (PARTITION BY release_id) AS deploy_count, \
+         ROW_NUMBER() OVER (PARTITION BY release_id ORDER BY date_finished DESC, id DESC) AS n \
+         FROM deploys d WHERE 1{ids_in}) WHERE n = 1"
+    );
+    for r in bind_ids(&sql, &ids).fetch_all(pool).await? {
+        deploys.insert(r.get("release_id"), (r.get("deploy_count"), deploy_from_row(&r)));
+    }
+    let mut releases = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.get("id");
+        let (deploy_count, last_deploy) = match deploys.remove(&id) {
+            Some((count, last)) => (count, Some(last)),
+            None => (0, None),
+        };
         releases.push(ReleaseRow {
             id,
             organization_id: row.get("organization_id"),
@@ -440,7 +515,7 @@ async fn complete(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<Re
             date_released: row.get("date_released"),
             first_event: row.get("first_event"),
             last_event: row.get("last_event"),
-            projects,
+            projects: projects.remove(&id).unwrap_or_default(),
             deploy_count,
             last_deploy,
         });
@@ -673,8 +748,15 @@ pub(super) async fn session_buckets(
         }
         query
     }
+    // Summed per interval by SQLite: 90 days by day are 24 times fewer rows to hand over.
+    let interval = q.interval.max(3_600);
+    let slot = format!("$1 + (hour - $1) / {interval} * {interval}");
     let sql = format!(
-        "SELECT * FROM session_hourly WHERE hour >= $1 AND hour < $2{filters} ORDER BY hour"
+        "SELECT project_id, release, environment, {slot} AS hour, SUM(sessions) AS sessions, \
+         SUM(errored) AS errored, SUM(crashed) AS crashed, SUM(abnormal) AS abnormal, \
+         SUM(duration_sum) AS duration_sum, SUM(duration_count) AS duration_count \
+         FROM session_hourly WHERE hour >= $1 AND hour < $2{filters} \
+         GROUP BY project_id, release, environment, 4 ORDER BY 4"
     );
     let buckets = bind_all(&sql, q)
         .fetch_all(pool)
@@ -693,8 +775,15 @@ pub(super) async fn session_buckets(
             duration_count: r.get("duration_count"),
         })
         .collect();
+    if !q.users {
+        return Ok((buckets, Vec::new()));
+    }
+    // A user's bits over an interval: each bit set in any of its hours (flags are 1, 2, 4).
     let sql = format!(
-        "SELECT * FROM session_users WHERE hour >= $1 AND hour < $2{filters} ORDER BY hour"
+        "SELECT project_id, release, environment, {slot} AS hour, did, \
+         MAX(flags & 1) | MAX(flags & 2) | MAX(flags & 4) AS flags \
+         FROM session_users WHERE hour >= $1 AND hour < $2{filters} \
+         GROUP BY project_id, release, environment, 4, did ORDER BY 4"
     );
     let users = bind_all(&sql, q)
         .fetch_all(pool)
@@ -710,4 +799,178 @@ pub(super) async fn session_buckets(
         })
         .collect();
     Ok((buckets, users))
+}
+
+/// A value bound to one of [`release_health`]'s statements.
+enum Bind<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// The release list's health figures, each summed by SQLite over the aggregate tables rather
+/// than read row by row: on 100 releases with 90 days of sessions that is the difference
+/// between tens of thousands of rows crossing into Rust and a few hundred.
+pub(super) async fn release_health(
+    pool: &SqlitePool,
+    q: &ReleaseHealthQuery,
+) -> StoreResult<ReleaseHealth> {
+    let mut out = ReleaseHealth::default();
+    if q.project_ids.is_empty() {
+        return Ok(out);
+    }
+    // `$1`..`$5` are the times; the project, release and environment lists follow.
+    let times = [q.any_since, q.summary_since, q.day_since, q.stats_since, q.end];
+    let mut next = times.len() + 1;
+    let projects = in_list("project_id", q.project_ids.len(), &mut next);
+    let releases = in_list("release", q.releases.len(), &mut next);
+    let environments = in_list("environment", q.environments.len(), &mut next);
+    let rollup = q.stats_rollup.max(1);
+    let mut binds: Vec<Bind<'_>> = times.iter().map(|t| Bind::Int(*t)).collect();
+    binds.extend(q.project_ids.iter().map(|id| Bind::Int(*id)));
+    binds.extend(q.releases.iter().map(|r| Bind::Text(r)));
+    binds.extend(q.environments.iter().map(|e| Bind::Text(e)));
+    let run = |sql: String| {
+        let binds = &binds;
+        async move {
+            let mut query = sqlx::query(&sql);
+            for bind in binds {
+                query = match bind {
+                    Bind::Int(n) => query.bind(*n),
+                    Bind::Text(t) => query.bind(*t),
+                };
+            }
+            query.fetch_all(pool).await
+        }
+    };
+
+    // Sessions per (project, release): summary period, last 24 hours, any at all.
+    let rows = run(format!(
+        "SELECT project_id, release, \
+         SUM(hour >= $2), SUM(CASE WHEN hour >= $2 THEN sessions ELSE 0 END), \
+         SUM(CASE WHEN hour >= $2 THEN errored ELSE 0 END), \
+         SUM(CASE WHEN hour >= $2 THEN crashed ELSE 0 END), \
+         SUM(CASE WHEN hour >= $2 THEN abnormal ELSE 0 END), \
+         SUM(hour >= $3), SUM(CASE WHEN hour >= $3 THEN sessions ELSE 0 END), \
+         MAX(sessions > 0) \
+         FROM session_hourly WHERE hour >= $1 AND hour < $5{projects}{releases}{environments} \
+         GROUP BY project_id, release"
+    ))
+    .await?;
+    for r in rows {
+        let key: (i64, String) = (r.get(0), r.get(1));
+        let summary_rows: i64 = r.get(2);
+        if summary_rows > 0 {
+            out.summary.insert(
+                key.clone(),
+                HealthTotals {
+                    rows: summary_rows,
+                    sessions: r.get(3),
+                    errored: r.get(4),
+                    crashed: r.get(5),
+                    abnormal: r.get(6),
+                    ..HealthTotals::default()
+                },
+            );
+        }
+        let day_rows: i64 = r.get(7);
+        if day_rows > 0 {
+            out.day.insert(
+                key.clone(),
+                HealthTotals { rows: day_rows, sessions: r.get(8), ..HealthTotals::default() },
+            );
+        }
+        if r.get::<i64, _>(9) > 0 {
+            out.any.insert(key);
+        }
+    }
+
+    // Whole projects over the last 24 hours (adoption's denominator).
+    let rows = run(format!(
+        "SELECT project_id, COUNT(*), SUM(sessions) FROM session_hourly \
+         WHERE hour >= $3 AND hour < $5{projects}{environments} GROUP BY project_id"
+    ))
+    .await?;
+    for r in rows {
+        out.project_day.insert(
+            r.get(0),
+            HealthTotals { rows: r.get(1), sessions: r.get(2), ..HealthTotals::default() },
+        );
+    }
+
+    // Distinct users over periods that end now: the users whose last session is in them. With
+    // all environments or one, the histogram of last hours has them summed by hour already;
+    // several environments need the users themselves, to count each once.
+    let environment = match q.environments.len() {
+        // The environment list's own placeholder, or the constant that stands for all.
+        0 => Some(format!(" AND environment = '{ALL_ENVIRONMENTS}'")),
+        1 => Some(environments.clone()),
+        _ => None,
+    };
+    let (users_sql, project_users_sql) = match environment {
+        Some(environment) => (
+            format!(
+                "SELECT project_id, release, SUM(CASE WHEN hour >= $2 THEN users END), \
+                     SUM(CASE WHEN hour >= $2 THEN crashed END), \
+                     SUM(CASE WHEN hour >= $3 THEN users END) \
+                     FROM session_user_last_hours WHERE hour >= MIN($2, $3)\
+                     {projects}{releases}{environment} GROUP BY project_id, release"
+            ),
+            format!(
+                "SELECT project_id, COUNT(DISTINCT did) FROM session_user_latest \
+                     INDEXED BY session_user_latest_hour WHERE last_hour >= $3\
+                     {projects}{environment} GROUP BY project_id"
+            ),
+        ),
+        None => (
+            format!(
+                "SELECT project_id, release, COUNT(DISTINCT did), \
+                 COUNT(DISTINCT CASE WHEN last_crashed >= $2 THEN did END), \
+                 COUNT(DISTINCT CASE WHEN last_hour >= $3 THEN did END) \
+                 FROM session_user_latest INDEXED BY session_user_latest_hour \
+                 WHERE last_hour >= MIN($2, $3){projects}{releases}{environments} \
+                 GROUP BY project_id, release"
+            ),
+            format!(
+                "SELECT project_id, COUNT(DISTINCT did) FROM session_user_latest \
+                 INDEXED BY session_user_latest_hour \
+                 WHERE last_hour >= $3{projects}{environments} GROUP BY project_id"
+            ),
+        ),
+    };
+    for r in run(users_sql).await? {
+        let key: (i64, String) = (r.get(0), r.get(1));
+        let count = |i: usize| r.get::<Option<i64>, _>(i).unwrap_or(0);
+        let (users, crashed_users, day_users) = (count(2), count(3), count(4));
+        if users > 0 {
+            let summary = out.summary.entry(key.clone()).or_default();
+            summary.users = users;
+            summary.crashed_users = crashed_users;
+        }
+        if day_users > 0 {
+            out.day.entry(key).or_default().users = day_users;
+        }
+    }
+    for r in run(project_users_sql).await? {
+        out.project_day.entry(r.get(0)).or_default().users = r.get(1);
+    }
+
+    // The series: sessions, or distinct users per bucket (which need the hourly user rows).
+    let slot = format!("$4 + (hour - $4) / {rollup} * {rollup}");
+    let sql = if q.stats_users {
+        format!(
+            "SELECT project_id, release, {slot}, COUNT(DISTINCT did) FROM session_users \
+             WHERE hour >= $4 AND hour < $5{projects}{releases}{environments} \
+             GROUP BY 1, 2, 3"
+        )
+    } else {
+        format!(
+            "SELECT project_id, release, {slot}, SUM(sessions) FROM session_hourly \
+             WHERE hour >= $4 AND hour < $5{projects}{releases}{environments} \
+             GROUP BY 1, 2, 3"
+        )
+    };
+    for r in run(sql).await? {
+        out.stats.insert((r.get(0), r.get(1), r.get(2)), r.get(3));
+    }
+    Ok(out)
 }

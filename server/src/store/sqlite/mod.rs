@@ -1284,47 +1284,14 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn list_issues(&self, query: &IssueQuery) -> StoreResult<Vec<IssueRow>> {
-        let mut sql = IssueSql::new(query);
-        let column = sort_column(query.sort);
-        let (direction, compare) = match query.cursor {
-            Some(IssueCursor { is_prev: true, .. }) => ("ASC", ">"),
-            _ => ("DESC", "<"),
-        };
-        if let Some(cursor) = query.cursor {
-            // Keyset pagination: a row-value comparison on (sort key, id) that the sort
-            // indexes serve directly, however deep the page.
-            let value = sql.arg(Arg::Int(cursor.value));
-            let id = sql.arg(Arg::Int(cursor.id));
-            sql.clauses.push(format!("({column}, i.id) {compare} ({value}, {id})"));
-        }
-        let limit = sql.arg(Arg::Int(query.limit));
-        // The page's ids first, then their rows: sorting by a key no index serves (e.g.
-        // `sort=freq` over the whole organization) then sorts (key, id) pairs rather than whole
-        // issue rows, several times faster on thousands of issues.
-        let text = format!(
-            "SELECT i.*, {PROJECT_COLUMNS} FROM \
-             (SELECT i.id AS page_id FROM issues i \
-              WHERE {} ORDER BY {column} {direction}, i.id {direction} LIMIT {limit}) page \
-             JOIN issues i ON i.id = page.page_id \
-             JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
-             ORDER BY {column} {direction}, i.id {direction}",
-            sql.clauses.join(" AND ")
-        );
-        let rows = sql.bind(sqlx::query(&text)).fetch_all(&self.reads).await?;
-        Ok(rows.iter().map(issue_from_row).collect())
+        let narrow = self.narrow_terms(&query.terms).await?;
+        self.list_issues_with(query, &narrow).await
     }
 
     #[tracing::instrument(skip_all)]
     async fn count_issues(&self, query: &IssueQuery) -> StoreResult<i64> {
-        let sql = IssueSql::new(query);
-        // Counted up to MAX_ISSUE_HITS, as Sentry does (`X-Max-Hits`): an exact count of a broad
-        // search would cost more than the page itself.
-        let text = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM issues i WHERE {} LIMIT {MAX_ISSUE_HITS})",
-            sql.clauses.join(" AND ")
-        );
-        let row = sql.bind(sqlx::query(&text)).fetch_one(&self.reads).await?;
-        Ok(row.get(0))
+        let narrow = self.narrow_terms(&query.terms).await?;
+        self.count_issues_with(query, &narrow).await
     }
 
     // --- members, invitations, teams and keys (the accounts part of the Web API) ---------
@@ -1372,6 +1339,11 @@ impl Store for SqliteStore {
         query: &SessionQuery,
     ) -> StoreResult<(Vec<SessionBucket>, Vec<UserBucket>)> {
         health::session_buckets(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn release_health(&self, query: &ReleaseHealthQuery) -> StoreResult<ReleaseHealth> {
+        health::release_health(&self.reads, query).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -1884,6 +1856,112 @@ async fn refuse_last_owner(
     Ok(())
 }
 
+/// Fewer matching rows than this make a search term narrow: see [`SqliteStore::narrow_terms`].
+const NARROW_TERM_ROWS: i64 = 500;
+
+impl SqliteStore {
+    /// Which of a search's terms match so few issues that the list should start from them.
+    ///
+    /// A term can be tested two ways: per issue, while walking the issues in the order of a
+    /// sort index (cheap when many issues match, since a page fills quickly), or as the set of
+    /// its matching issues, read from an index and then sorted (cheap when few match). SQLite
+    /// cannot tell the two cases apart without statistics, so each tag value or free text is
+    /// first counted in its index, up to [`NARROW_TERM_ROWS`]: a quick look that stops early.
+    async fn narrow_terms(&self, terms: &[crate::search::Term]) -> StoreResult<Vec<bool>> {
+        use crate::search::Filter;
+        let mut narrow = Vec::with_capacity(terms.len());
+        for term in terms {
+            let rows: Option<i64> = match &term.filter {
+                _ if term.negated => None,
+                Filter::Tag { key, values } if !values.iter().any(|v| v.contains('*')) => {
+                    let mut total = 0;
+                    for value in values {
+                        let rows: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM (SELECT 1 FROM issue_tag_values \
+                             WHERE key = $1 AND value = $2 LIMIT $3)",
+                        )
+                        .bind(key)
+                        .bind(value)
+                        .bind(NARROW_TERM_ROWS)
+                        .fetch_one(&self.reads)
+                        .await?;
+                        total += rows;
+                        if total >= NARROW_TERM_ROWS {
+                            break;
+                        }
+                    }
+                    Some(total)
+                }
+                Filter::Text(text) => match trigram_query(text) {
+                    Some(fts) => Some(
+                        sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM (SELECT 1 FROM issue_search \
+                             WHERE issue_search MATCH $1 LIMIT $2)",
+                        )
+                        .bind(fts)
+                        .bind(NARROW_TERM_ROWS)
+                        .fetch_one(&self.reads)
+                        .await?,
+                    ),
+                    None => None,
+                },
+                _ => None,
+            };
+            narrow.push(rows.is_some_and(|rows| rows < NARROW_TERM_ROWS));
+        }
+        Ok(narrow)
+    }
+
+    /// [`Store::list_issues`] with the terms' narrowness given (see [`Self::narrow_terms`]).
+    async fn list_issues_with(
+        &self,
+        query: &IssueQuery,
+        narrow: &[bool],
+    ) -> StoreResult<Vec<IssueRow>> {
+        let mut sql = IssueSql::new(query, narrow);
+        let column = sort_column(query.sort);
+        let (direction, compare) = match query.cursor {
+            Some(IssueCursor { is_prev: true, .. }) => ("ASC", ">"),
+            _ => ("DESC", "<"),
+        };
+        if let Some(cursor) = query.cursor {
+            // Keyset pagination: a row-value comparison on (sort key, id) that the sort
+            // indexes serve directly, however deep the page.
+            let value = sql.arg(Arg::Int(cursor.value));
+            let id = sql.arg(Arg::Int(cursor.id));
+            sql.clauses.push(format!("({column}, i.id) {compare} ({value}, {id})"));
+        }
+        let limit = sql.arg(Arg::Int(query.limit));
+        // The page's ids first, then their rows: sorting by a key no index serves (e.g.
+        // `sort=freq` over the whole organization) then sorts (key, id) pairs rather than whole
+        // issue rows, several times faster on thousands of issues.
+        let text = format!(
+            "SELECT i.*, {PROJECT_COLUMNS} FROM \
+             (SELECT i.id AS page_id FROM issues i \
+              WHERE {} ORDER BY {column} {direction}, i.id {direction} LIMIT {limit}) page \
+             JOIN issues i ON i.id = page.page_id \
+             JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
+             ORDER BY {column} {direction}, i.id {direction}",
+            sql.clauses.join(" AND ")
+        );
+        let rows = sql.bind(sqlx::query(&text)).fetch_all(&self.reads).await?;
+        Ok(rows.iter().map(issue_from_row).collect())
+    }
+
+    /// [`Store::count_issues`] with the terms' narrowness given.
+    async fn count_issues_with(&self, query: &IssueQuery, narrow: &[bool]) -> StoreResult<i64> {
+        let sql = IssueSql::new(query, narrow);
+        // Counted up to MAX_ISSUE_HITS, as Sentry does (`X-Max-Hits`): an exact count of a broad
+        // search would cost more than the page itself.
+        let text = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM issues i WHERE {} LIMIT {MAX_ISSUE_HITS})",
+            sql.clauses.join(" AND ")
+        );
+        let row = sql.bind(sqlx::query(&text)).fetch_one(&self.reads).await?;
+        Ok(row.get(0))
+    }
+}
+
 /// The issue column a sort orders by (fixed names, never user text).
 fn sort_column(sort: IssueSort) -> &'static str {
     match sort {
@@ -1914,7 +1992,8 @@ struct IssueSql {
 }
 
 impl IssueSql {
-    fn new(query: &IssueQuery) -> Self {
+    /// `narrow[i]` says that term `i` matches few issues (see [`SqliteStore::narrow_terms`]).
+    fn new(query: &IssueQuery, narrow: &[bool]) -> Self {
         let mut sql = IssueSql {
             clauses: Vec::new(),
             args: Vec::new(),
@@ -1926,17 +2005,19 @@ impl IssueSql {
         let org = sql.arg(Arg::Int(query.organization_id));
         // A subquery rather than a join: with the organization's projects as a list, SQLite
         // walks the issues in the order of a sort index instead of project by project
-        // followed by a sort of every issue.
+        // followed by a sort of every issue. The unary `+` keeps SQLite (3.46, with
+        // statistics) from serving this term with a per-project index and then sorting every
+        // issue of the organization, which it preferred for searches without a status term.
         sql.clauses.push(format!(
-            "i.project_id IN (SELECT id FROM projects WHERE organization_id = {org})"
+            "+i.project_id IN (SELECT id FROM projects WHERE organization_id = {org})"
         ));
         if !query.project_ids.is_empty() {
             let ids: Vec<String> =
                 query.project_ids.iter().map(|id| sql.arg(Arg::Int(*id))).collect();
             sql.clauses.push(format!("i.project_id IN ({})", ids.join(", ")));
         }
-        for term in &query.terms {
-            let clause = sql.filter(&term.filter);
+        for (n, term) in query.terms.iter().enumerate() {
+            let clause = sql.filter(&term.filter, narrow.get(n).copied().unwrap_or(false));
             // COALESCE: a NULL (e.g. no assignee) must count as "does not match", so that
             // its negation matches.
             sql.clauses.push(if term.negated {
@@ -1976,8 +2057,9 @@ impl IssueSql {
         query
     }
 
-    /// The SQL condition of one filter, in parentheses.
-    fn filter(&mut self, filter: &crate::search::Filter) -> String {
+    /// The SQL condition of one filter, in parentheses. A `narrow` tag or text term is
+    /// written as the set of its issues (`i.id IN (...)`), which SQLite reads first.
+    fn filter(&mut self, filter: &crate::search::Filter, narrow: bool) -> String {
         use crate::search::{Filter, IsValue};
         let any = |parts: Vec<String>| format!("({})", parts.join(" OR "));
         match filter {
@@ -2065,11 +2147,19 @@ impl IssueSql {
                         }
                     })
                     .collect();
-                format!(
-                    "EXISTS (SELECT 1 FROM issue_tag_values tv WHERE tv.issue_id = i.id \
-                     AND tv.key = {key} AND ({}))",
-                    parts.join(" OR ")
-                )
+                if narrow {
+                    format!(
+                        "i.id IN (SELECT tv.issue_id FROM issue_tag_values tv \
+                         WHERE tv.key = {key} AND ({}))",
+                        parts.join(" OR ")
+                    )
+                } else {
+                    format!(
+                        "EXISTS (SELECT 1 FROM issue_tag_values tv WHERE tv.issue_id = i.id \
+                         AND tv.key = {key} AND ({}))",
+                        parts.join(" OR ")
+                    )
+                }
             }
             Filter::Has(key) => {
                 let key = self.arg(Arg::Text(key.clone()));
@@ -2097,10 +2187,23 @@ impl IssueSql {
             Filter::TimesSeen(range) => self.range("i.times_seen", range),
             Filter::Text(text) => {
                 let pattern = self.arg(Arg::Text(format!("%{}%", wildcard(text))));
-                format!(
+                let like = format!(
                     "(i.title LIKE {pattern} ESCAPE '\\' OR i.culprit LIKE {pattern} \
                      ESCAPE '\\')"
-                )
+                );
+                match trigram_query(text).filter(|_| narrow) {
+                    // The trigram index finds a superset of the matches (see migration 0015);
+                    // the LIKE keeps the exact semantics on those few rows. Text that many
+                    // issues match is quicker tested on the issues a sort index walks through.
+                    Some(fts) => {
+                        let fts = self.arg(Arg::Text(fts));
+                        format!(
+                            "(i.id IN (SELECT rowid FROM issue_search WHERE issue_search \
+                             MATCH {fts}) AND {like})"
+                        )
+                    }
+                    None => like,
+                }
             }
         }
     }
@@ -2170,6 +2273,19 @@ impl IssueSql {
 
 /// Someone or some team is assigned.
 const ASSIGNED: &str = "(i.assignee_user_id IS NOT NULL OR i.assignee_team_id IS NOT NULL)";
+
+/// The FTS5 query over `issue_search` (a trigram index) that every issue whose title or
+/// culprit contains `text` (with `*` wildcards) matches: each run of text between wildcards
+/// that is long enough for a trigram, as a quoted phrase, all of them required. `None` when
+/// no run has three characters: the index cannot narrow such a search.
+fn trigram_query(text: &str) -> Option<String> {
+    let phrases: Vec<String> = text
+        .split('*')
+        .filter(|run| run.chars().count() >= 3)
+        .map(|run| format!("\"{}\"", run.replace('"', "\"\"")))
+        .collect();
+    (!phrases.is_empty()).then(|| phrases.join(" AND "))
+}
 
 /// A LIKE pattern for text with Sentry's `*` wildcard: everything else matches literally.
 fn wildcard(text: &str) -> String {
@@ -2781,6 +2897,136 @@ mod tests {
         for (search, expected) in cases {
             assert_eq!(titles(&store, &query, search).await, expected, "{search}");
         }
+    }
+
+    /// Titles of a search run with every tag and text term read one way: `narrow` from
+    /// their indexes first, or else tested on each issue.
+    async fn titles_read(
+        store: &SqliteStore,
+        query: &IssueQuery,
+        search: &str,
+        narrow: bool,
+    ) -> (Vec<String>, i64) {
+        let query = IssueQuery {
+            terms: crate::search::parse(search, query.now_ms).expect("valid search"),
+            ..query.clone()
+        };
+        let narrow = vec![narrow; query.terms.len()];
+        let mut titles: Vec<String> = store
+            .list_issues_with(&query, &narrow)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|i| i.title)
+            .collect();
+        titles.sort();
+        let count = store.count_issues_with(&query, &narrow).await.expect("count");
+        (titles, count)
+    }
+
+    #[tokio::test]
+    async fn text_and_tag_terms_match_the_same_from_their_index_or_per_issue() {
+        let (_dir, store, query) = assigned_store().await;
+        let db = &store.writes;
+        for (title, culprit) in [("mine", "app.views in checkout"), ("nobody", "Ünïcode 100%_done")]
+        {
+            sqlx::query("UPDATE issues SET culprit = $2 WHERE title = $1")
+                .bind(title)
+                .bind(culprit)
+                .execute(db)
+                .await
+                .expect("culprit");
+        }
+        for (title, key, value) in [
+            ("mine", "server", "web-1"),
+            ("theirs", "server", "web-2"),
+            ("nobody", "server", "web-1"),
+            ("nobody", "browser", "Firefox 120"),
+        ] {
+            sqlx::query(
+                "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
+                 last_seen) SELECT id, $2, $3, 1, 0, 0 FROM issues WHERE title = $1",
+            )
+            .bind(title)
+            .bind(key)
+            .bind(value)
+            .execute(db)
+            .await
+            .expect("tag value");
+        }
+        let cases: [(&str, &[&str]); 20] = [
+            // Title or culprit, any case, anywhere in the text.
+            ("TEAM", &["my-team", "ops-team"]),
+            ("y-tea", &["my-team"]),
+            ("views in", &["mine"]),
+            ("CHECKOUT", &["mine"]),
+            ("Ünïcode 1", &["nobody"]),
+            // Wildcards, and the LIKE characters `%` and `_` taken literally.
+            ("app*checkout", &["mine"]),
+            ("o*team", &["ops-team"]),
+            ("100%_d", &["nobody"]),
+            ("100_", &[]),
+            // Too short for a trigram: still found.
+            ("ps", &["ops-team"]),
+            ("m*e", &["mine", "my-team"]),
+            (r#""a \"quote\"""#, &[]),
+            ("!team", &["mine", "nobody", "theirs"]),
+            ("server:web-1", &["mine", "nobody"]),
+            ("server:[web-2, web-3]", &["theirs"]),
+            ("!server:web-1", &["my-team", "ops-team", "theirs"]),
+            ("server:web-1 browser:\"Firefox 120\"", &["nobody"]),
+            ("server:web-1 checkout", &["mine"]),
+            ("server:nosuch", &[]),
+            ("has:browser", &["nobody"]),
+        ];
+        for (search, expected) in cases {
+            for narrow in [true, false] {
+                let (titles, count) = titles_read(&store, &query, search, narrow).await;
+                assert_eq!(titles, expected, "{search} (narrow: {narrow})");
+                assert_eq!(count, expected.len() as i64, "{search} (narrow: {narrow})");
+            }
+            // And as the store decides for itself.
+            assert_eq!(titles(&store, &query, search).await, expected, "{search}");
+        }
+    }
+
+    #[tokio::test]
+    async fn text_index_follows_new_renamed_and_deleted_issues() {
+        let (_dir, store, query) = assigned_store().await;
+        let db = &store.writes;
+        assert_eq!(titles(&store, &query, "theirs").await, ["theirs"]);
+        sqlx::query("UPDATE issues SET title = 'renamed issue' WHERE title = 'theirs'")
+            .execute(db)
+            .await
+            .expect("rename");
+        assert!(titles(&store, &query, "theirs").await.is_empty());
+        assert_eq!(titles(&store, &query, "renamed").await, ["renamed issue"]);
+        let id: i64 = sqlx::query_scalar("SELECT id FROM issues WHERE title = 'mine'")
+            .fetch_one(db)
+            .await
+            .expect("id");
+        store.delete_issue(id).await.expect("delete");
+        let indexed: Vec<(i64, String)> =
+            sqlx::query_as("SELECT rowid, title FROM issue_search ORDER BY rowid")
+                .fetch_all(db)
+                .await
+                .expect("index rows");
+        let issues: Vec<(i64, String)> = sqlx::query_as("SELECT id, title FROM issues ORDER BY id")
+            .fetch_all(db)
+            .await
+            .expect("issue rows");
+        assert_eq!(indexed, issues);
+    }
+
+    #[test]
+    fn trigram_queries_quote_each_run_between_wildcards() {
+        assert_eq!(trigram_query("cache miss").as_deref(), Some(r#""cache miss""#));
+        assert_eq!(
+            trigram_query(r#"say "hi"*there"#).as_deref(),
+            Some(r#""say ""hi""" AND "there""#)
+        );
+        assert_eq!(trigram_query("ab*cd"), None);
+        assert_eq!(trigram_query("ab*cde").as_deref(), Some(r#""cde""#));
     }
 
     #[tokio::test]

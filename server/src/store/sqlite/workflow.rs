@@ -174,7 +174,23 @@ pub(super) async fn release_commit_summaries(
     release_ids: &[i64],
 ) -> StoreResult<HashMap<i64, ReleaseCommitSummary>> {
     let mut out = HashMap::new();
-    for &release_id in release_ids {
+    if release_ids.is_empty() {
+        return Ok(out);
+    }
+    // Most releases of a list have no commits: find the ones that do in one statement rather
+    // than asking for each release's commits.
+    let placeholders: Vec<String> = (1..=release_ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT DISTINCT release_id FROM release_commits WHERE release_id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for id in release_ids {
+        query = query.bind(*id);
+    }
+    let with_commits: std::collections::HashSet<i64> =
+        query.fetch_all(reads).await?.into_iter().collect();
+    for &release_id in release_ids.iter().filter(|id| with_commits.contains(id)) {
         let commits = release_commits(reads, release_id).await?;
         if commits.is_empty() {
             continue;

@@ -1,0 +1,675 @@
+//! `make bench` (third part): release health on a big database. A real `cairn serve` (release
+//! build) on a temporary SQLite file holding what 10 million session updates (5 million
+//! sessions: an `init` update and a final one each) of 100 releases over 90 days leave in the
+//! aggregate tables ingestion maintains, then timed requests over loopback: the release list
+//! with health and the sessions API over 90 days grouped by release.
+//!
+//! Sending 10 million updates through the envelope endpoint would take longer than the rest of
+//! `make bench` together, so a bulk loader writes the aggregates directly: it models the
+//! sessions (who, which release, when, how they ended) and adds them up with ingestion's rules.
+//! That the loader's rows are what ingestion writes is checked on a sample first: the same
+//! modelled sessions go once through the envelope endpoint as real `session` items into one
+//! project and once through the loader into another, and both projects' aggregates must be
+//! equal row for row.
+//!
+//! Settings: `BENCH_HEALTH_UPDATES` (default 10000000), `BENCH_HEALTH_RELEASES` (100),
+//! `BENCH_HEALTH_USERS` (20000), `BENCH_HEALTH_ROUNDS` (requests per measured route, 100),
+//! `BENCH_HEALTH_KEEP` (keep the database and print where it is).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{Connection, Row, SqliteConnection};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+const DAY_MS: i64 = 86_400_000;
+const SPAN_MS: i64 = 90 * DAY_MS;
+const ENVIRONMENTS: [&str; 2] = ["production", "staging"];
+/// The sample's releases are numbered from here.
+const SAMPLE_RELEASES: usize = 1_000;
+
+/// How a modelled session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Exited,
+    /// Exited after handled errors.
+    Errored,
+    Crashed,
+    Abnormal,
+}
+
+/// One modelled session.
+#[derive(Debug, Clone)]
+struct Session {
+    user: usize,
+    release: usize,
+    environment: &'static str,
+    started: i64,
+    end: End,
+    duration: f64,
+}
+
+/// The model: session `i` of `count`, spread evenly over `[from, to)`. Release `r` of
+/// `releases` comes out at `from + r * (to - from) / releases`; each user runs the newest
+/// release or one of the three before it (users upgrade late), one in ten users is in
+/// staging; about 1% of sessions crash, 0.2% end abnormally, 3% see handled errors.
+fn session(i: usize, count: usize, from: i64, to: i64, releases: usize, users: usize) -> Session {
+    let started = from + ((to - from) as i128 * i as i128 / count.max(1) as i128) as i64;
+    let user = (i.wrapping_mul(7_919) + i / users.max(1)) % users.max(1);
+    let newest =
+        (((started - from) as i128 * releases as i128) / (to - from).max(1) as i128) as usize;
+    let release = newest.min(releases - 1).saturating_sub(user % 4);
+    let roll = (i as u64).wrapping_mul(2_654_435_761) % 1_000;
+    let end = match roll {
+        0..=9 => End::Crashed,
+        10..=11 => End::Abnormal,
+        12..=41 => End::Errored,
+        _ => End::Exited,
+    };
+    Session {
+        user,
+        release,
+        environment: if user.is_multiple_of(10) { ENVIRONMENTS[1] } else { ENVIRONMENTS[0] },
+        started,
+        end,
+        duration: 30.0 + (i % 600) as f64,
+    }
+}
+
+fn version(release: usize) -> String {
+    format!("app@1.0.{release}")
+}
+
+fn did(user: usize) -> String {
+    format!("user-{user}")
+}
+
+/// Sums per (release, environment, hour): sessions, errored, crashed, abnormal, duration sum
+/// and count, as ingestion counts an `init` update followed by a final one.
+type Counts = (i64, i64, i64, i64, f64, i64);
+
+/// What ingestion's rules (`ingest::session::apply`) add to the aggregate tables for these
+/// sessions: hourly counts, and per (release, environment, hour, user) the user's status bits.
+#[derive(Default)]
+struct Aggregates {
+    hourly: HashMap<(usize, &'static str, i64), Counts>,
+    users: HashMap<(usize, &'static str, i64, usize), u8>,
+}
+
+impl Aggregates {
+    fn add(&mut self, s: &Session) {
+        let hour = s.started.div_euclid(3_600_000) * 3_600;
+        let c = self.hourly.entry((s.release, s.environment, hour)).or_default();
+        c.0 += 1;
+        // Crashed and abnormal sessions are in Sentry's errored set too.
+        c.1 += i64::from(s.end != End::Exited);
+        c.2 += i64::from(s.end == End::Crashed);
+        c.3 += i64::from(s.end == End::Abnormal);
+        // Durations of sessions that exited (with or without handled errors).
+        if matches!(s.end, End::Exited | End::Errored) {
+            c.4 += s.duration;
+            c.5 += 1;
+        }
+        let bits = match s.end {
+            End::Exited => 0,
+            End::Errored => 1,
+            End::Abnormal => 1 | 2,
+            End::Crashed => 1 | 4,
+        };
+        *self.users.entry((s.release, s.environment, hour, s.user)).or_default() |= bits;
+    }
+
+    /// Writes the rows of `project_id` (whose releases exist already).
+    async fn write(&self, conn: &mut SqliteConnection, project_id: i64) {
+        let mut tx = conn.begin().await.expect("transaction");
+        let hourly: Vec<_> = self.hourly.iter().collect();
+        for chunk in hourly.chunks(100) {
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO session_hourly (project_id, release, environment, hour, sessions, \
+                 errored, crashed, abnormal, duration_sum, duration_count) VALUES {rows} \
+                 ON CONFLICT (project_id, release, environment, hour) DO UPDATE SET \
+                 sessions = sessions + excluded.sessions, errored = errored + excluded.errored, \
+                 crashed = crashed + excluded.crashed, abnormal = abnormal + excluded.abnormal, \
+                 duration_sum = duration_sum + excluded.duration_sum, \
+                 duration_count = duration_count + excluded.duration_count"
+            );
+            let mut query = sqlx::query(&sql);
+            for ((release, environment, hour), c) in chunk {
+                query = query
+                    .bind(project_id)
+                    .bind(version(*release))
+                    .bind(*environment)
+                    .bind(*hour)
+                    .bind(c.0)
+                    .bind(c.1)
+                    .bind(c.2)
+                    .bind(c.3)
+                    .bind(c.4)
+                    .bind(c.5);
+            }
+            query.execute(&mut *tx).await.expect("insert session_hourly");
+        }
+        let users: Vec<_> = self.users.iter().collect();
+        for (n, chunk) in users.chunks(150).enumerate() {
+            let rows = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO session_users (project_id, release, environment, hour, did, flags) \
+                 VALUES {rows} ON CONFLICT (project_id, release, environment, hour, did) \
+                 DO UPDATE SET flags = flags | excluded.flags"
+            );
+            let mut query = sqlx::query(&sql);
+            for ((release, environment, hour, user), flags) in chunk {
+                query = query
+                    .bind(project_id)
+                    .bind(version(*release))
+                    .bind(*environment)
+                    .bind(*hour)
+                    .bind(did(*user))
+                    .bind(i64::from(**flags));
+            }
+            query.execute(&mut *tx).await.expect("insert session_users");
+            if n % 2_000 == 1_999 {
+                tx.commit().await.expect("commit");
+                tx = conn.begin().await.expect("transaction");
+            }
+        }
+        tx.commit().await.expect("commit");
+        // Each user's last hours (with a session; with an errored, abnormal, crashed one).
+        type Last = (i64, Option<i64>, Option<i64>, Option<i64>);
+        let mut latest: HashMap<(usize, &'static str, usize), Last> = HashMap::new();
+        // Ingestion keeps them per environment and, under "/", for all environments together.
+        let each = self.users.iter().flat_map(|((release, environment, hour, user), flags)| {
+            [*environment, "/"].map(|environment| ((*release, environment, *hour, *user), *flags))
+        });
+        for ((release, environment, hour, user), flags) in each {
+            let entry =
+                latest.entry((release, environment, user)).or_insert((hour, None, None, None));
+            let later = |at: Option<i64>, bit: u8| {
+                if flags & bit != 0 {
+                    Some(at.map_or(hour, |at| at.max(hour)))
+                } else {
+                    at
+                }
+            };
+            *entry = (entry.0.max(hour), later(entry.1, 1), later(entry.2, 2), later(entry.3, 4));
+        }
+        let latest: Vec<_> = latest.into_iter().collect();
+        let mut tx = conn.begin().await.expect("transaction");
+        for chunk in latest.chunks(100) {
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let later = |column: &str| {
+                format!(
+                    "{column} = MAX(COALESCE({column}, excluded.{column}), \
+                     COALESCE(excluded.{column}, {column}))"
+                )
+            };
+            let sql = format!(
+                "INSERT INTO session_user_latest (project_id, release, environment, did, \
+                 last_hour, last_errored, last_abnormal, last_crashed) VALUES {rows} \
+                 ON CONFLICT (project_id, release, environment, did) DO UPDATE SET \
+                 last_hour = MAX(last_hour, excluded.last_hour), {}, {}, {}",
+                later("last_errored"),
+                later("last_abnormal"),
+                later("last_crashed")
+            );
+            let mut query = sqlx::query(&sql);
+            for ((release, environment, user), last) in chunk {
+                query = query
+                    .bind(project_id)
+                    .bind(version(*release))
+                    .bind(*environment)
+                    .bind(did(*user))
+                    .bind(last.0)
+                    .bind(last.1)
+                    .bind(last.2)
+                    .bind(last.3);
+            }
+            query.execute(&mut *tx).await.expect("insert session_user_latest");
+        }
+        tx.commit().await.expect("commit");
+    }
+}
+
+/// The releases `releases`, created as ingestion creates a release a session names (a
+/// `releases` row and its project link), each dated when it came out.
+async fn write_releases(
+    conn: &mut SqliteConnection,
+    project_id: i64,
+    releases: std::ops::Range<usize>,
+    from: i64,
+    to: i64,
+) {
+    let count = releases.len().max(1) as i64;
+    for r in releases.clone() {
+        let created = from + (to - from) * (r - releases.start) as i64 / count;
+        sqlx::query(
+            "INSERT INTO releases (organization_id, version, date_created) SELECT \
+             organization_id, $2, $3 FROM projects WHERE id = $1 \
+             ON CONFLICT (organization_id, version) DO NOTHING",
+        )
+        .bind(project_id)
+        .bind(version(r))
+        .bind(created)
+        .execute(&mut *conn)
+        .await
+        .expect("insert release");
+        sqlx::query(
+            "INSERT OR IGNORE INTO release_projects (release_id, project_id) SELECT id, $1 \
+             FROM releases WHERE version = $2",
+        )
+        .bind(project_id)
+        .bind(version(r))
+        .execute(&mut *conn)
+        .await
+        .expect("link release");
+    }
+}
+
+/// A project's aggregate rows, sorted, for comparing two projects.
+async fn rows_of(conn: &mut SqliteConnection, project_id: i64) -> (Vec<String>, Vec<String>) {
+    let hourly = sqlx::query(
+        "SELECT release, environment, hour, sessions, errored, crashed, abnormal, \
+         duration_sum, duration_count FROM session_hourly WHERE project_id = $1 \
+         ORDER BY release, environment, hour",
+    )
+    .bind(project_id)
+    .fetch_all(&mut *conn)
+    .await
+    .expect("read session_hourly")
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} {} {} {} {} {:.3} {}",
+            r.get::<String, _>(0),
+            r.get::<String, _>(1),
+            r.get::<i64, _>(2),
+            r.get::<i64, _>(3),
+            r.get::<i64, _>(4),
+            r.get::<i64, _>(5),
+            r.get::<i64, _>(6),
+            r.get::<f64, _>(7),
+            r.get::<i64, _>(8)
+        )
+    })
+    .collect();
+    let mut users: Vec<String> = sqlx::query(
+        "SELECT release, environment, hour, did, flags FROM session_users WHERE project_id = $1 \
+         ORDER BY release, environment, hour, did",
+    )
+    .bind(project_id)
+    .fetch_all(&mut *conn)
+    .await
+    .expect("read session_users")
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} {} {}",
+            r.get::<String, _>(0),
+            r.get::<String, _>(1),
+            r.get::<i64, _>(2),
+            r.get::<String, _>(3),
+            r.get::<i64, _>(4)
+        )
+    })
+    .collect();
+    let latest: Vec<String> = sqlx::query(
+        "SELECT release, environment, did, last_hour, last_errored, last_abnormal, \
+         last_crashed FROM session_user_latest WHERE project_id = $1 \
+         ORDER BY release, environment, did",
+    )
+    .bind(project_id)
+    .fetch_all(&mut *conn)
+    .await
+    .expect("read session_user_latest")
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} {} {:?} {:?} {:?}",
+            r.get::<String, _>(0),
+            r.get::<String, _>(1),
+            r.get::<String, _>(2),
+            r.get::<i64, _>(3),
+            r.get::<Option<i64>, _>(4),
+            r.get::<Option<i64>, _>(5),
+            r.get::<Option<i64>, _>(6)
+        )
+    })
+    .collect();
+    users.extend(latest);
+    let last_hours: Vec<String> = sqlx::query(
+        "SELECT release, environment, hour, users, crashed FROM session_user_last_hours \
+         WHERE project_id = $1 AND (users != 0 OR crashed != 0) \
+         ORDER BY release, environment, hour",
+    )
+    .bind(project_id)
+    .fetch_all(&mut *conn)
+    .await
+    .expect("read session_user_last_hours")
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} {} {}",
+            r.get::<String, _>(0),
+            r.get::<String, _>(1),
+            r.get::<i64, _>(2),
+            r.get::<i64, _>(3),
+            r.get::<i64, _>(4)
+        )
+    })
+    .collect();
+    users.extend(last_hours);
+    (hourly, users)
+}
+
+/// The two `session` items Sentry SDKs send for a session: `init` with status `ok`, then the
+/// final update.
+fn session_items(s: &Session, sid: &str) -> [Value; 2] {
+    let started = chrono::DateTime::from_timestamp_millis(s.started)
+        .expect("valid time")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let attrs = json!({"release": version(s.release), "environment": s.environment});
+    let (status, errors) = match s.end {
+        End::Exited => ("exited", 0),
+        End::Errored => ("exited", 1),
+        End::Crashed => ("crashed", 1),
+        End::Abnormal => ("abnormal", 0),
+    };
+    let ended = chrono::DateTime::from_timestamp_millis(s.started + (s.duration * 1e3) as i64)
+        .expect("valid time")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    [
+        json!({"sid": sid, "did": did(s.user), "init": true, "started": started,
+               "timestamp": started, "seq": 0, "status": "ok", "errors": 0, "attrs": attrs}),
+        json!({"sid": sid, "did": did(s.user), "init": false, "started": started,
+               "timestamp": ended, "seq": 1, "status": status, "errors": errors,
+               "duration": s.duration, "attrs": attrs}),
+    ]
+}
+
+/// Sends sessions through the envelope endpoint as an SDK would: each envelope carries the
+/// `init` updates of some sessions, the next one their final updates.
+async fn ingest(
+    http: &reqwest::Client,
+    url: &str,
+    project_id: i64,
+    key: &str,
+    sessions: &[Session],
+) {
+    let endpoint = format!("{url}/api/{project_id}/envelope/");
+    for (c, chunk) in sessions.chunks(50).enumerate() {
+        let items: Vec<[Value; 2]> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, s)| session_items(s, &format!("{:08x}-0000-4000-8000-{:012x}", c, i)))
+            .collect();
+        for step in 0..2 {
+            let mut body = String::from("{}\n");
+            for item in &items {
+                body.push_str("{\"type\":\"session\"}\n");
+                body.push_str(&item[step].to_string());
+                body.push('\n');
+            }
+            let response = http
+                .post(&endpoint)
+                .header(
+                    "X-Sentry-Auth",
+                    format!("Sentry sentry_version=7, sentry_key={key}, sentry_client=bench/1.0"),
+                )
+                .body(body)
+                .send()
+                .await
+                .expect("envelope");
+            assert!(response.status().is_success(), "envelope: {}", response.status());
+        }
+    }
+}
+
+/// Milliseconds per request of `rounds` sequential GETs of `path`: p50, p95, p99.
+async fn measure(
+    http: &reqwest::Client,
+    token: &str,
+    rounds: usize,
+    path: &str,
+) -> (f64, f64, f64) {
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let response = http.get(path).bearer_auth(token).send().await.expect("request");
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        let _ = response.bytes().await.expect("body");
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    (at(0.5), at(0.95), at(0.99))
+}
+
+async fn create_project(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    name: &str,
+) -> (i64, String) {
+    let project: Value = http
+        .post(format!("{url}/api/0/teams/cairn/cairn/projects/"))
+        .bearer_auth(token)
+        .json(&json!({"name": name}))
+        .send()
+        .await
+        .expect("create project")
+        .json()
+        .await
+        .expect("project");
+    let id = project["id"].as_str().and_then(|id| id.parse().ok()).expect("project id");
+    let slug = project["slug"].as_str().expect("project slug").to_owned();
+    (id, slug)
+}
+
+/// The server, stopped when the bench ends, even by a failed check.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let updates = env_usize("BENCH_HEALTH_UPDATES", 10_000_000);
+    let releases = env_usize("BENCH_HEALTH_RELEASES", 100).max(1);
+    let users = env_usize("BENCH_HEALTH_USERS", 20_000).max(1);
+    let rounds = env_usize("BENCH_HEALTH_ROUNDS", 100);
+    let sessions = updates / 2;
+    let exe = std::env::current_exe().expect("own path");
+    let cairn = exe.parent().and_then(|p| p.parent()).expect("target dir").join("cairn");
+    let data = tempfile::tempdir().expect("temporary directory");
+    let run = |args: &[&str]| {
+        let out = Command::new(&cairn)
+            .args(args)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .expect("cairn runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    run(&[
+        "createuser",
+        "--email",
+        "bench@example.com",
+        "--password",
+        "benchmark pw",
+        "--superuser",
+    ]);
+    let token = run(&["createtoken", "--email", "bench@example.com"]);
+    let server = Command::new(&cairn)
+        .args(["serve", "--bind", "127.0.0.1:0", "--dist-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("CAIRN_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cairn serve starts");
+    let mut server = Server(server);
+    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
+    let url = loop {
+        let line = lines.next().expect("server output").expect("line");
+        if let Some(url) = line.strip_prefix("Cairn is listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let http = reqwest::Client::new();
+    let (project_id, _) = create_project(&http, &url, &token, "bench").await;
+    let (ingested_id, ingested_slug) = create_project(&http, &url, &token, "sample-ingest").await;
+    let (loaded_id, _) = create_project(&http, &url, &token, "sample-loaded").await;
+    let db = format!("sqlite://{}", data.path().join("cairn.db").display());
+    let options = SqliteConnectOptions::from_str(&db)
+        .expect("database URL")
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(30));
+    let mut conn = SqliteConnection::connect_with(&options).await.expect("open the database");
+    let now = chrono::Utc::now().timestamp_millis();
+
+    // The sample: sessions of the last two days (ingestion takes updates up to five days old).
+    let sample_from = now - 2 * DAY_MS;
+    let sample_count = 2_000;
+    let sample: Vec<Session> = (0..sample_count)
+        .map(|i| {
+            // Releases of their own (1000 and up), so that the big project's stay its own.
+            // Ended an hour ago at the latest: an update from the future would be refused.
+            let mut s = session(i, sample_count, sample_from, now - 3_600_000, 10, 300);
+            s.release += SAMPLE_RELEASES;
+            s
+        })
+        .collect();
+    let keys: Value = http
+        .get(format!("{url}/api/0/projects/cairn/{ingested_slug}/keys/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("keys")
+        .json()
+        .await
+        .expect("keys json");
+    let key = keys[0]["public"].as_str().expect("public key").to_owned();
+    let start = Instant::now();
+    ingest(&http, &url, ingested_id, &key, &sample).await;
+    let ingest_secs = start.elapsed().as_secs_f64();
+    let mut model = Aggregates::default();
+    sample.iter().for_each(|s| model.add(s));
+    write_releases(&mut conn, loaded_id, SAMPLE_RELEASES..SAMPLE_RELEASES + 10, sample_from, now)
+        .await;
+    model.write(&mut conn, loaded_id).await;
+    let expected = rows_of(&mut conn, loaded_id).await;
+    // Ingestion commits in groups, a moment after the envelopes were accepted.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = rows_of(&mut conn, ingested_id).await;
+        if got == expected {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let differ = |a: &[String], b: &[String]| {
+                a.iter().zip(b).find(|(a, b)| a != b).map(|(a, b)| format!("{a} / {b}"))
+            };
+            panic!(
+                "the loader's aggregates differ from ingestion's (loader / ingestion): {} vs {} \
+                 hourly rows, first difference {:?}; {} vs {} user rows, first difference {:?}",
+                expected.0.len(),
+                got.0.len(),
+                differ(&expected.0, &got.0),
+                expected.1.len(),
+                got.1.len(),
+                differ(&expected.1, &got.1)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "== Release health on {releases} releases / {updates} session updates ({sessions} \
+         sessions, {users} users, 90 days) =="
+    );
+    println!(
+        "sample: {} session updates through the envelope endpoint in {ingest_secs:.1} s give the \
+         loader's rows exactly ({} hourly rows, {} user rows)",
+        sample_count * 2,
+        expected.0.len(),
+        expected.1.len()
+    );
+
+    let start = Instant::now();
+    let from = now - SPAN_MS;
+    write_releases(&mut conn, project_id, 0..releases, from, now).await;
+    // Loaded a day of sessions at a time, to keep the model's memory small.
+    let per_day = sessions.div_ceil(90);
+    let mut hourly_rows = 0;
+    let mut user_rows = 0;
+    let mut day_start = 0;
+    while day_start < sessions {
+        let mut day = Aggregates::default();
+        for i in day_start..(day_start + per_day).min(sessions) {
+            day.add(&session(i, sessions, from, now - 60_000, releases, users));
+        }
+        day.write(&mut conn, project_id).await;
+        hourly_rows += day.hourly.len();
+        user_rows += day.users.len();
+        day_start += per_day;
+    }
+    sqlx::query("ANALYZE").execute(&mut conn).await.expect("analyze");
+    let size = std::fs::metadata(data.path().join("cairn.db")).map_or(0, |m| m.len());
+    println!(
+        "bulk-loaded in {:.0} s: {hourly_rows} hourly rows, {user_rows} user rows, database {} MiB",
+        start.elapsed().as_secs_f64(),
+        size / (1024 * 1024)
+    );
+
+    let org = format!("{url}/api/0/organizations/cairn");
+    let cases = [
+        (
+            "release list, health=1, 100 releases (14d)",
+            format!(
+                "{org}/releases/?health=1&summaryStatsPeriod=14d&per_page=100&project={project_id}"
+            ),
+        ),
+        (
+            "sessions, 90d by release, sum + crash-free sessions",
+            format!(
+                "{org}/sessions/?field=sum(session)&field=crash_free_rate(session)\
+                 &groupBy=release&statsPeriod=90d&interval=1d&project={project_id}"
+            ),
+        ),
+        (
+            "sessions, 90d by release, + count_unique(user)",
+            format!(
+                "{org}/sessions/?field=sum(session)&field=count_unique(user)\
+                 &field=crash_free_rate(user)&groupBy=release&statsPeriod=90d&interval=1d\
+                 &project={project_id}"
+            ),
+        ),
+    ];
+    println!("{:<55} {:>8} {:>8} {:>8}", "ms per request", "p50", "p95", "p99");
+    for (name, path) in &cases {
+        let warm = http.get(path).bearer_auth(&token).send().await.expect("warm-up");
+        assert!(warm.status().is_success(), "{name}: {}", warm.status());
+        let (p50, p95, p99) = measure(&http, &token, rounds, path).await;
+        println!("{name:<55} {p50:>8.2} {p95:>8.2} {p99:>8.2}");
+    }
+    println!("targets: release list with health p95 <= 50 ms; sessions over 90 days by release p95 <= 50 ms");
+    let _ = conn.close().await;
+    drop(server);
+    if std::env::var_os("BENCH_HEALTH_KEEP").is_some() {
+        println!("database kept in {}", data.keep().display());
+    }
+}
