@@ -1936,3 +1936,55 @@ mod onboarding {
         assert_eq!(new.request.platform.as_deref(), Some("go"));
     }
 }
+
+// ---- uploading a text file (the CODEOWNERS import) ----
+
+/// Waits for the browser's event loop (a file read settles there, not in Leptos' executor).
+async fn next_macrotask() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10)
+            .expect("setTimeout");
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.expect("timer");
+}
+
+#[wasm_bindgen_test]
+async fn an_uploaded_file_is_read_as_text() {
+    use cairn_dashboard::components::text_file::TextFileInput;
+    let received = RwSignal::new(String::new());
+    let mounted = Mounted::new(move || {
+        view! {
+            <TextFileInput
+                id="upload"
+                label="Or upload the file"
+                on_text=Callback::new(move |text| received.set(text))
+            />
+            <pre id="received">{move || received.get()}</pre>
+        }
+    });
+    assert_eq!(mounted.text("label .label"), "Or upload the file");
+    let contents = "/src/billing/ @acme/billing\n*.rs <img src=x onerror=alert(1)>\n";
+    let parts = js_sys::Array::of1(&contents.into());
+    let file = web_sys::File::new_with_str_sequence(&parts, "CODEOWNERS").expect("file");
+    let transfer = web_sys::DataTransfer::new().expect("data transfer");
+    transfer.items().add_with_file(&file).expect("add the file");
+    let input: HtmlInputElement = mounted.get("#upload").unchecked_into();
+    input.set_files(transfer.files().as_ref());
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict("change", &init).expect("event");
+    input.dispatch_event(&event).expect("dispatch change");
+    for _ in 0..100 {
+        if !received.get_untracked().is_empty() {
+            break;
+        }
+        next_macrotask().await;
+    }
+    assert_eq!(received.get_untracked(), contents, "the file's text, unchanged");
+    settle().await;
+    // Shown as text where the caller puts it: the markup in the file makes no element.
+    assert_eq!(mounted.text("#received"), contents);
+    assert_eq!(mounted.count("#received img"), 0);
+}

@@ -24,6 +24,7 @@ pub mod suggested_owners;
 pub mod suspect_commits;
 pub mod switcher;
 pub mod tag_facets;
+pub mod text_file;
 pub mod time_ago;
 
 pub use assignee_picker::AssigneePicker;

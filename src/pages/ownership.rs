@@ -13,7 +13,9 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api,
-    components::{suggested_owners::OwnersPanel, ApiError, ErrorState, Loading},
+    components::{
+        suggested_owners::OwnersPanel, text_file::TextFileInput, ApiError, ErrorState, Loading,
+    },
     routes::PROJECT_PARAM,
 };
 
@@ -244,6 +246,11 @@ pub fn ProjectOwnershipPage() -> impl IntoView {
                         on:input=move |ev| codeowners_raw.set(event_target_value(&ev))
                     ></textarea>
                 </label>
+                <TextFileInput
+                    id="codeowners-file"
+                    label="Or upload the file"
+                    on_text=Callback::new(move |text| codeowners_raw.set(text))
+                />
                 <label class="field">
                     <span class="label">"Handles: " <code>"@handle member-email"</code> " or " <code>"@org/team #team-slug"</code> ", one per line"</span>
                     <textarea
