@@ -14,7 +14,10 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
 
-use super::{store_one_event, values_placeholders, WriteJob};
+use super::{
+    bind_event, store_one_event, values_placeholders, WriteJob, INSERTED_EVENT_VALUES,
+    INSERT_EVENTS,
+};
 use crate::store::{NewEvent, StoreResult};
 
 /// Rows per multi-row statement. sqlx binds each `$n` by a linear scan of the statement's
@@ -255,27 +258,12 @@ impl<'a> EventWrites<'a> {
         let events = std::mem::take(&mut self.events);
         for chunk in events.chunks(EVENT_ROWS) {
             let sql = format!(
-                "INSERT INTO events (project_id, issue_id, event_id, timestamp, received, level, \
-                 title, platform, release, environment, user_ident, data, primary_hash) \
-                 VALUES {}",
-                values_placeholders(chunk.len(), 13)
+                "{INSERT_EVENTS}{}",
+                values_placeholders(chunk.len(), INSERTED_EVENT_VALUES)
             );
             let mut query = sqlx::query(&sql);
             for (issue_id, event) in chunk {
-                query = query
-                    .bind(event.project_id)
-                    .bind(issue_id)
-                    .bind(&event.event_id)
-                    .bind(event.timestamp)
-                    .bind(event.received)
-                    .bind(&event.level)
-                    .bind(&event.title)
-                    .bind(&event.platform)
-                    .bind(&event.release)
-                    .bind(&event.environment)
-                    .bind(&event.user_ident)
-                    .bind(&event.data)
-                    .bind(event.hashes.first());
+                query = bind_event(query, *issue_id, event);
             }
             query.execute(&mut *tx).await?;
         }

@@ -2716,27 +2716,36 @@ async fn store_one_event(
         }
     }
 
-    sqlx::query(
-        "INSERT INTO events (project_id, issue_id, event_id, timestamp, received, level, title, \
-         platform, release, environment, user_ident, data, primary_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(event.project_id)
-    .bind(issue_id)
-    .bind(&event.event_id)
-    .bind(event.timestamp)
-    .bind(event.received)
-    .bind(&event.level)
-    .bind(&event.title)
-    .bind(&event.platform)
-    .bind(&event.release)
-    .bind(&event.environment)
-    .bind(&event.user_ident)
-    .bind(&event.data)
-    .bind(event.hashes.first())
-    .execute(&mut *tx)
-    .await?;
+    let sql = format!("{INSERT_EVENTS}{}", values_placeholders(1, INSERTED_EVENT_VALUES));
+    bind_event(sqlx::query(&sql), issue_id, event).execute(&mut *tx).await?;
     Ok((issue_id, true, found_at.is_none()))
+}
+
+/// The start of an `events` insert; [`bind_event`] binds one row's [`INSERTED_EVENT_VALUES`] values.
+const INSERT_EVENTS: &str = "INSERT INTO events (project_id, issue_id, event_id, timestamp, \
+     received, level, title, platform, release, environment, user_ident, data, primary_hash) VALUES ";
+const INSERTED_EVENT_VALUES: usize = 13;
+
+/// Binds the values of one `events` row, in [`INSERT_EVENTS`]' column order.
+fn bind_event<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    issue_id: i64,
+    event: &'q NewEvent,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    query
+        .bind(event.project_id)
+        .bind(issue_id)
+        .bind(&event.event_id)
+        .bind(event.timestamp)
+        .bind(event.received)
+        .bind(&event.level)
+        .bind(&event.title)
+        .bind(&event.platform)
+        .bind(&event.release)
+        .bind(&event.environment)
+        .bind(&event.user_ident)
+        .bind(&event.data)
+        .bind(event.hashes.first())
 }
 
 /// Inserts an organization with its team and a project (with a DSN key), named as in `seed`.
