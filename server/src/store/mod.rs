@@ -403,11 +403,13 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Vec<(i64, i64, i64)>>> + Send;
     /// Up to `query.limit` issues of an organization's projects that match the query, in the
     /// query's order after its cursor; for a previous-page cursor, the issues before it,
-    /// nearest to the cursor first (the caller reverses them).
+    /// nearest to the cursor first (the caller reverses them). With them, how many issues
+    /// match in all (cursor and limit aside), counted up to [`MAX_ISSUE_HITS`]: one call, so
+    /// that the search's terms are looked up in their indexes once for both.
     fn list_issues(
         &self,
         query: &IssueQuery,
-    ) -> impl Future<Output = StoreResult<Vec<IssueRow>>> + Send;
+    ) -> impl Future<Output = StoreResult<IssuePage>> + Send;
 
     // --- members, invitations, teams and keys (the accounts part of the Web API) ---------
 

@@ -513,6 +513,15 @@ pub struct IssueQuery {
     pub limit: i64,
 }
 
+/// A page of the issue list and the number of issues the search matches in all.
+#[derive(Debug, Clone, Default)]
+pub struct IssuePage {
+    /// The page, as [`crate::store::Store::list_issues`] describes.
+    pub rows: Vec<IssueRow>,
+    /// Matching issues counted up to [`crate::store::MAX_ISSUE_HITS`].
+    pub hits: i64,
+}
+
 /// Orders of the issue list (Sentry's `sort` parameter); each is descending, ties broken by
 /// the newest issue id first so that the order is total and a keyset cursor is exact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -15,8 +15,8 @@ use crate::state::AppState;
 use serde_json::Value;
 
 use crate::store::{
-    Assignee, IssueCursor, IssueQuery, IssueRow, IssueSort, OrganizationRow, Snooze, StatusChange,
-    Store, StoreError,
+    Assignee, IssueCursor, IssuePage, IssueQuery, IssueRow, IssueSort, OrganizationRow, Snooze,
+    StatusChange, Store, StoreError,
 };
 
 /// Query parameters of the issue list (Sentry's).
@@ -266,7 +266,7 @@ async fn issue_page<S: Store>(
         }
     };
 
-    let mut query = IssueQuery {
+    let query = IssueQuery {
         organization_id: access.organization.id,
         project_ids,
         user_id: identity.user.id,
@@ -280,8 +280,13 @@ async fn issue_page<S: Store>(
     };
     // Sentry's first-page "previous" cursor: nothing comes before the start.
     let before_start = cursor.is_some_and(|c| c.id == 0 && c.is_prev);
-    let mut issues =
-        if before_start { Vec::new() } else { state.store.list_issues(&query).await? };
+    let page = if before_start {
+        IssuePage { rows: Vec::new(), hits: state.store.count_issues(&query).await? }
+    } else {
+        state.store.list_issues(&query).await?
+    };
+    let hits = page.hits;
+    let mut issues = page.rows;
     let more = issues.len() as i64 > limit;
     issues.truncate(limit as usize);
     let backwards = query.cursor.is_some_and(|c| c.is_prev);
@@ -292,13 +297,6 @@ async fn issue_page<S: Store>(
         format_cursor(&IssueCursor { value: sort.key(row), id: row.id, is_prev })
     };
     let start = || "0:0:0".to_owned();
-    query.cursor = None;
-    // A first page that holds every match is its own count.
-    let hits = if cursor.is_none() && !before_start && !more {
-        issues.len() as i64
-    } else {
-        state.store.count_issues(&query).await?
-    };
     let (previous, next) = match (cursor.filter(|c| c.id != 0), issues.first(), issues.last()) {
         _ if before_start => (("0:0:1".to_owned(), false), (start(), hits > 0)),
         // The first page: nothing before it.

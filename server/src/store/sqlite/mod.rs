@@ -1283,15 +1283,23 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn list_issues(&self, query: &IssueQuery) -> StoreResult<Vec<IssueRow>> {
-        let narrow = self.narrow_terms(&query.terms).await?;
-        self.list_issues_with(query, &narrow).await
+    async fn list_issues(&self, query: &IssueQuery) -> StoreResult<IssuePage> {
+        let reads = self.term_reads(&query.terms).await?;
+        let rows = self.list_issues_with(query, &reads).await?;
+        // A first page that holds every match is its own count.
+        let hits = if query.cursor.is_none() && (rows.len() as i64) < query.limit {
+            rows.len() as i64
+        } else {
+            let everything = IssueQuery { cursor: None, ..query.clone() };
+            self.count_issues_with(&everything, &reads).await?
+        };
+        Ok(IssuePage { rows, hits })
     }
 
     #[tracing::instrument(skip_all)]
     async fn count_issues(&self, query: &IssueQuery) -> StoreResult<i64> {
-        let narrow = self.narrow_terms(&query.terms).await?;
-        self.count_issues_with(query, &narrow).await
+        let reads = self.term_reads(&query.terms).await?;
+        self.count_issues_with(query, &reads).await
     }
 
     // --- members, invitations, teams and keys (the accounts part of the Web API) ---------
@@ -1856,23 +1864,38 @@ async fn refuse_last_owner(
     Ok(())
 }
 
-/// Fewer matching rows than this make a search term narrow: see [`SqliteStore::narrow_terms`].
+/// Fewer matching rows than this make a search term narrow: see [`SqliteStore::term_reads`].
 const NARROW_TERM_ROWS: i64 = 500;
 
+/// How the issue list reads one search term (see [`SqliteStore::term_reads`]).
+#[derive(Debug, Clone)]
+enum TermRead {
+    /// Tested on each issue while a sort index is walked: many issues match, so a page fills
+    /// quickly.
+    PerIssue,
+    /// A tag term few issues match: the set of its issues is read from its index first.
+    FromIndex,
+    /// Free text that the trigram index narrowed to these few candidate issues (a JSON array
+    /// of issue ids, bound as one parameter); the LIKE still decides among them.
+    Candidates(String),
+}
+
 impl SqliteStore {
-    /// Which of a search's terms match so few issues that the list should start from them.
+    /// How to read each of a search's terms: from its index when few issues match it.
     ///
     /// A term can be tested two ways: per issue, while walking the issues in the order of a
     /// sort index (cheap when many issues match, since a page fills quickly), or as the set of
     /// its matching issues, read from an index and then sorted (cheap when few match). SQLite
     /// cannot tell the two cases apart without statistics, so each tag value or free text is
-    /// first counted in its index, up to [`NARROW_TERM_ROWS`]: a quick look that stops early.
-    async fn narrow_terms(&self, terms: &[crate::search::Term]) -> StoreResult<Vec<bool>> {
+    /// first looked up in its index, up to [`NARROW_TERM_ROWS`]: a quick look that stops early.
+    /// Free text keeps the candidates it found, so the trigram index (a few milliseconds per
+    /// lookup on 10,000 issues) is read once per request, not again by the page and the count.
+    async fn term_reads(&self, terms: &[crate::search::Term]) -> StoreResult<Vec<TermRead>> {
         use crate::search::Filter;
-        let mut narrow = Vec::with_capacity(terms.len());
+        let mut reads = Vec::with_capacity(terms.len());
         for term in terms {
-            let rows: Option<i64> = match &term.filter {
-                _ if term.negated => None,
+            let read = match &term.filter {
+                _ if term.negated => TermRead::PerIssue,
                 Filter::Tag { key, values } if !values.iter().any(|v| v.contains('*')) => {
                     let mut total = 0;
                     for value in values {
@@ -1890,35 +1913,49 @@ impl SqliteStore {
                             break;
                         }
                     }
-                    Some(total)
+                    if total < NARROW_TERM_ROWS {
+                        TermRead::FromIndex
+                    } else {
+                        TermRead::PerIssue
+                    }
                 }
-                Filter::Text(text) => match trigram_query(text) {
-                    Some(fts) => Some(
-                        sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM (SELECT 1 FROM issue_search \
-                             WHERE issue_search MATCH $1 LIMIT $2)",
-                        )
-                        .bind(fts)
-                        .bind(NARROW_TERM_ROWS)
-                        .fetch_one(&self.reads)
-                        .await?,
-                    ),
-                    None => None,
+                Filter::Text(text) => match self.text_candidates(text, NARROW_TERM_ROWS).await? {
+                    Some(ids) if (ids.len() as i64) < NARROW_TERM_ROWS => {
+                        TermRead::Candidates(candidate_list(&ids))
+                    }
+                    _ => TermRead::PerIssue,
                 },
-                _ => None,
+                _ => TermRead::PerIssue,
             };
-            narrow.push(rows.is_some_and(|rows| rows < NARROW_TERM_ROWS));
+            reads.push(read);
         }
-        Ok(narrow)
+        Ok(reads)
     }
 
-    /// [`Store::list_issues`] with the terms' narrowness given (see [`Self::narrow_terms`]).
+    /// Up to `limit` issues whose title or culprit may contain `text`, from the trigram index
+    /// (a superset of the LIKE's matches, see migration 0015); `None` when the text has no run
+    /// of three characters for the index to look up.
+    async fn text_candidates(&self, text: &str, limit: i64) -> StoreResult<Option<Vec<i64>>> {
+        let Some(fts) = trigram_query(text) else {
+            return Ok(None);
+        };
+        let ids = sqlx::query_scalar(
+            "SELECT rowid FROM issue_search WHERE issue_search MATCH $1 LIMIT $2",
+        )
+        .bind(fts)
+        .bind(limit)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(Some(ids))
+    }
+
+    /// The page of [`Store::list_issues`], its terms read as given (see [`Self::term_reads`]).
     async fn list_issues_with(
         &self,
         query: &IssueQuery,
-        narrow: &[bool],
+        reads: &[TermRead],
     ) -> StoreResult<Vec<IssueRow>> {
-        let mut sql = IssueSql::new(query, narrow);
+        let mut sql = IssueSql::new(query, reads);
         let column = sort_column(query.sort);
         let (direction, compare) = match query.cursor {
             Some(IssueCursor { is_prev: true, .. }) => ("ASC", ">"),
@@ -1948,9 +1985,9 @@ impl SqliteStore {
         Ok(rows.iter().map(issue_from_row).collect())
     }
 
-    /// [`Store::count_issues`] with the terms' narrowness given.
-    async fn count_issues_with(&self, query: &IssueQuery, narrow: &[bool]) -> StoreResult<i64> {
-        let sql = IssueSql::new(query, narrow);
+    /// [`Store::count_issues`] with the terms read as given.
+    async fn count_issues_with(&self, query: &IssueQuery, reads: &[TermRead]) -> StoreResult<i64> {
+        let sql = IssueSql::new(query, reads);
         // Counted up to MAX_ISSUE_HITS, as Sentry does (`X-Max-Hits`): an exact count of a broad
         // search would cost more than the page itself.
         let text = format!(
@@ -1992,8 +2029,8 @@ struct IssueSql {
 }
 
 impl IssueSql {
-    /// `narrow[i]` says that term `i` matches few issues (see [`SqliteStore::narrow_terms`]).
-    fn new(query: &IssueQuery, narrow: &[bool]) -> Self {
+    /// `reads[i]` says how to read term `i` (see [`SqliteStore::term_reads`]).
+    fn new(query: &IssueQuery, reads: &[TermRead]) -> Self {
         let mut sql = IssueSql {
             clauses: Vec::new(),
             args: Vec::new(),
@@ -2017,7 +2054,8 @@ impl IssueSql {
             sql.clauses.push(format!("i.project_id IN ({})", ids.join(", ")));
         }
         for (n, term) in query.terms.iter().enumerate() {
-            let clause = sql.filter(&term.filter, narrow.get(n).copied().unwrap_or(false));
+            let read = reads.get(n).unwrap_or(&TermRead::PerIssue);
+            let clause = sql.filter(&term.filter, read);
             // COALESCE: a NULL (e.g. no assignee) must count as "does not match", so that
             // its negation matches.
             sql.clauses.push(if term.negated {
@@ -2057,9 +2095,10 @@ impl IssueSql {
         query
     }
 
-    /// The SQL condition of one filter, in parentheses. A `narrow` tag or text term is
-    /// written as the set of its issues (`i.id IN (...)`), which SQLite reads first.
-    fn filter(&mut self, filter: &crate::search::Filter, narrow: bool) -> String {
+    /// The SQL condition of one filter, in parentheses. A tag term read from its index or
+    /// text with candidates is written as the set of its issues (`i.id IN (...)`), which
+    /// SQLite reads first.
+    fn filter(&mut self, filter: &crate::search::Filter, read: &TermRead) -> String {
         use crate::search::{Filter, IsValue};
         let any = |parts: Vec<String>| format!("({})", parts.join(" OR "));
         match filter {
@@ -2147,7 +2186,7 @@ impl IssueSql {
                         }
                     })
                     .collect();
-                if narrow {
+                if matches!(read, TermRead::FromIndex) {
                     format!(
                         "i.id IN (SELECT tv.issue_id FROM issue_tag_values tv \
                          WHERE tv.key = {key} AND ({}))",
@@ -2191,18 +2230,15 @@ impl IssueSql {
                     "(i.title LIKE {pattern} ESCAPE '\\' OR i.culprit LIKE {pattern} \
                      ESCAPE '\\')"
                 );
-                match trigram_query(text).filter(|_| narrow) {
-                    // The trigram index finds a superset of the matches (see migration 0015);
-                    // the LIKE keeps the exact semantics on those few rows. Text that many
-                    // issues match is quicker tested on the issues a sort index walks through.
-                    Some(fts) => {
-                        let fts = self.arg(Arg::Text(fts));
-                        format!(
-                            "(i.id IN (SELECT rowid FROM issue_search WHERE issue_search \
-                             MATCH {fts}) AND {like})"
-                        )
+                match read {
+                    // The trigram index found a superset of the matches; the LIKE keeps the
+                    // exact semantics on those few rows. Text that many issues match is
+                    // quicker tested on the issues a sort index walks through.
+                    TermRead::Candidates(ids) => {
+                        let ids = self.arg(Arg::Text(ids.clone()));
+                        format!("(i.id IN (SELECT value FROM json_each({ids})) AND {like})")
                     }
-                    None => like,
+                    TermRead::PerIssue | TermRead::FromIndex => like,
                 }
             }
         }
@@ -2285,6 +2321,21 @@ fn trigram_query(text: &str) -> Option<String> {
         .map(|run| format!("\"{}\"", run.replace('"', "\"\"")))
         .collect();
     (!phrases.is_empty()).then(|| phrases.join(" AND "))
+}
+
+/// Issue ids as a JSON array, for `json_each`: one bound parameter however many there are.
+fn candidate_list(ids: &[i64]) -> String {
+    use std::fmt::Write as _;
+    let mut list = String::with_capacity(ids.len() * 6 + 2);
+    list.push('[');
+    for (n, id) in ids.iter().enumerate() {
+        if n > 0 {
+            list.push(',');
+        }
+        let _ = write!(list, "{id}");
+    }
+    list.push(']');
+    list
 }
 
 /// A LIKE pattern for text with Sentry's `*` wildcard: everything else matches literally.
@@ -2875,8 +2926,14 @@ mod tests {
             terms: crate::search::parse(search, query.now_ms).expect("valid search"),
             ..query.clone()
         };
-        let mut titles: Vec<String> =
-            store.list_issues(&query).await.expect("list").into_iter().map(|i| i.title).collect();
+        let mut titles: Vec<String> = store
+            .list_issues(&query)
+            .await
+            .expect("list")
+            .rows
+            .into_iter()
+            .map(|i| i.title)
+            .collect();
         titles.sort();
         let count = store.count_issues(&query).await.expect("count");
         assert_eq!(count, titles.len() as i64, "{search}");
@@ -2920,16 +2977,28 @@ mod tests {
             terms: crate::search::parse(search, query.now_ms).expect("valid search"),
             ..query.clone()
         };
-        let narrow = vec![narrow; query.terms.len()];
+        let mut reads = Vec::new();
+        for term in &query.terms {
+            reads.push(match &term.filter {
+                crate::search::Filter::Text(text) if narrow => {
+                    match store.text_candidates(text, i64::MAX).await.expect("candidates") {
+                        Some(ids) => TermRead::Candidates(candidate_list(&ids)),
+                        None => TermRead::PerIssue,
+                    }
+                }
+                _ if narrow => TermRead::FromIndex,
+                _ => TermRead::PerIssue,
+            });
+        }
         let mut titles: Vec<String> = store
-            .list_issues_with(&query, &narrow)
+            .list_issues_with(&query, &reads)
             .await
             .expect("list")
             .into_iter()
             .map(|i| i.title)
             .collect();
         titles.sort();
-        let count = store.count_issues_with(&query, &narrow).await.expect("count");
+        let count = store.count_issues_with(&query, &reads).await.expect("count");
         (titles, count)
     }
 
@@ -3046,6 +3115,9 @@ mod tests {
         let mut seen = Vec::new();
         loop {
             let page = store.list_issues(&query).await.expect("page");
+            // Counted in all on every page, the last one (fewer rows than the limit) too.
+            assert_eq!(page.hits, 5, "hits after {:?}", query.cursor);
+            let page = page.rows;
             let Some(last) = page.last() else { break };
             query.cursor =
                 Some(IssueCursor { value: last.times_seen, id: last.id, is_prev: false });
@@ -3056,7 +3128,7 @@ mod tests {
         // And back: the page before the third issue is the first two, nearest first.
         query.cursor = Some(IssueCursor { value: 1, id: seen[2], is_prev: true });
         let before: Vec<i64> =
-            store.list_issues(&query).await.expect("page").iter().map(|i| i.id).collect();
+            store.list_issues(&query).await.expect("page").rows.iter().map(|i| i.id).collect();
         assert_eq!(before, [seen[1], seen[0]]);
     }
 }
