@@ -12,7 +12,8 @@
 //! ones, over 1000 users and 5 releases, a tenth of them crashed) and prints session items/s,
 //! checking through the sessions API that every one was counted.
 //!
-//! Settings: `BENCH_EVENTS` (default 20000), `BENCH_CONCURRENCY` (default 16).
+//! Settings: `BENCH_EVENTS` (default 20000), `BENCH_CONCURRENCY` (default 16),
+//! `BENCH_PIPELINE_ONLY` (print the pipeline stages and stop, e.g. to profile them).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -242,6 +243,10 @@ async fn main() {
     let templates: Arc<Vec<(String, String)>> = Arc::new((0..GROUPS).map(event_template).collect());
     println!("event size: {} bytes", templates[0].0.len() + 32 + templates[0].1.len());
     pipeline_stages(&templates);
+    if std::env::var_os("BENCH_PIPELINE_ONLY").is_some() {
+        // For profiling the pipeline alone (e.g. under `perf record`).
+        return;
+    }
 
     let next = Arc::new(AtomicUsize::new(0));
     let send_phase = |count: usize, offset: usize, interval: Option<Duration>| {
