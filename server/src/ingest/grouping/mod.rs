@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 
 pub use parameterize::normalize_message;
 pub use rules::{Action, Enhancement, Family, FingerprintRule, Range, RuleParseError};
-use rules::{EventFacts, ExceptionFacts, FrameFacts, RuleFrames};
+use rules::{EventFacts, ExceptionFacts, FrameFacts, RuleFrames, RuleSet};
 
 /// Replaces the variable parts of a message (ids, numbers, addresses, dates, ...) with
 /// placeholders, so that "user 41 not found" and "user 42 not found" group together.
@@ -57,15 +57,18 @@ pub struct GroupingConfig {
 /// action is in both lists.
 #[derive(Debug, Clone, Default)]
 struct StackRules {
-    classifiers: Vec<Enhancement>,
-    contributors: Vec<Enhancement>,
+    classifiers: RuleSet,
+    contributors: RuleSet,
 }
 
 impl StackRules {
     fn split(rules: Vec<Enhancement>) -> Self {
         let contributors = rules.iter().filter(|r| r.groups()).cloned().collect();
         let classifiers = rules.into_iter().filter(Enhancement::classifies).collect();
-        StackRules { classifiers, contributors }
+        StackRules {
+            classifiers: RuleSet::new(classifiers),
+            contributors: RuleSet::new(contributors),
+        }
     }
 }
 
@@ -864,9 +867,11 @@ impl<'a> Stack<'a> {
         let base = &*BUILTIN_STACK_RULES;
         let project = &config.enhancements;
         let mut rule_frames = RuleFrames::new(&mut facts);
-        rule_frames.classify(base.classifiers.iter().chain(&project.classifiers), exception);
-        let group = rule_frames
-            .contributions(base.contributors.iter().chain(&project.contributors), exception);
+        rule_frames.classify(&base.classifiers, exception);
+        rule_frames.classify(&project.classifiers, exception);
+        let mut group = vec![None; frames.len()];
+        rule_frames.contributions(&base.contributors, exception, &mut group);
+        rule_frames.contributions(&project.contributors, exception, &mut group);
         let rule_changed = facts.iter().zip(&initial).map(|(f, i)| f.in_app != *i).collect();
         Stack { facts, frames: Vec::new(), group, rule_changed, undecided }
     }

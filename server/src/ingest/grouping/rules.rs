@@ -83,7 +83,9 @@ enum Shape {
     Suffix(String),
     Contains(String),
     Everything,
-    Tokens,
+    /// Token matching, after a check that the longest literal run of the pattern is in the
+    /// value (cheap, and backtracking over `**` is not).
+    Tokens(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,13 +168,28 @@ impl Glob {
         };
         match tokens {
             [only] if free(only) => Shape::Everything,
-            [first, middle @ .., last] if free(first) && free(last) => {
-                literal(middle).map_or(Shape::Tokens, Shape::Contains)
+            [first, middle @ .., last] if free(first) && free(last) => literal(middle)
+                .map_or_else(|| Shape::Tokens(Self::longest_literal(tokens)), Shape::Contains),
+            [first, rest @ ..] if free(first) => literal(rest)
+                .map_or_else(|| Shape::Tokens(Self::longest_literal(tokens)), Shape::Suffix),
+            [rest @ .., last] if free(last) => literal(rest)
+                .map_or_else(|| Shape::Tokens(Self::longest_literal(tokens)), Shape::Prefix),
+            all => {
+                literal(all).map_or_else(|| Shape::Tokens(Self::longest_literal(all)), Shape::Exact)
             }
-            [first, rest @ ..] if free(first) => literal(rest).map_or(Shape::Tokens, Shape::Suffix),
-            [rest @ .., last] if free(last) => literal(rest).map_or(Shape::Tokens, Shape::Prefix),
-            all => literal(all).map_or(Shape::Tokens, Shape::Exact),
         }
+    }
+
+    fn longest_literal(tokens: &[Tok]) -> String {
+        tokens
+            .split(|t| !matches!(t, Tok::Lit(_)))
+            .max_by_key(|run| run.len())
+            .map(|run| {
+                run.iter()
+                    .filter_map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether `value`, already lowercased (for a case-insensitive glob) and with `/` separators
@@ -180,11 +197,14 @@ impl Glob {
     fn is_match_normalized(&self, value: &str) -> bool {
         match &self.shape {
             Shape::Exact(s) => value == s,
-            Shape::Prefix(s) => value.starts_with(s.as_str()),
-            Shape::Suffix(s) => value.ends_with(s.as_str()),
-            Shape::Contains(s) => value.contains(s.as_str()),
+            Shape::Prefix(s) => starts_with(value, s),
+            Shape::Suffix(s) => ends_with(value, s),
+            Shape::Contains(s) => contains(value, s),
             Shape::Everything => true,
-            Shape::Tokens => {
+            Shape::Tokens(required) => {
+                if !value.contains(required.as_str()) {
+                    return false;
+                }
                 if let [Tok::Any] = self.tokens.as_slice() {
                     return !value.contains('/');
                 }
@@ -200,7 +220,7 @@ impl Glob {
         match &self.shape {
             Shape::Exact(s) => s.strip_prefix('/') == Some(value),
             Shape::Prefix(s) => {
-                s.is_empty() || s.strip_prefix('/').is_some_and(|s| value.starts_with(s))
+                s.is_empty() || s.strip_prefix('/').is_some_and(|s| starts_with(value, s))
             }
             Shape::Suffix(s) => value.ends_with(s.as_str()) || s.strip_prefix('/') == Some(value),
             Shape::Contains(s) => {
@@ -208,7 +228,11 @@ impl Glob {
                     || s.strip_prefix('/').is_some_and(|s| value.starts_with(s))
             }
             Shape::Everything => true,
-            Shape::Tokens => self.is_match_normalized(&format!("/{value}")),
+            Shape::Tokens(required) => {
+                let slashed_has_required = contains(value, required)
+                    || required.strip_prefix('/').is_some_and(|r| starts_with(value, r));
+                slashed_has_required && self.is_match_normalized(&format!("/{value}"))
+            }
         }
     }
 
@@ -262,6 +286,33 @@ impl Glob {
     fn is_path_match(&self, value: &str) -> bool {
         self.is_match(value) || (!value.starts_with('/') && self.is_match(&format!("/{value}")))
     }
+}
+
+// Short-string searches for the glob shapes: most tests fail on the first byte, which is
+// checked before any call into `memcmp` or the setup of a substring searcher.
+
+fn starts_with(value: &str, prefix: &str) -> bool {
+    let (v, p) = (value.as_bytes(), prefix.as_bytes());
+    v.len() >= p.len() && v.first() == p.first() && v.starts_with(p)
+}
+
+fn ends_with(value: &str, suffix: &str) -> bool {
+    let (v, s) = (value.as_bytes(), suffix.as_bytes());
+    v.len() >= s.len() && v.last() == s.last() && v.ends_with(s)
+}
+
+fn contains(value: &str, needle: &str) -> bool {
+    let (v, n) = (value.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else { return true };
+    if v.len() < n.len() {
+        return false;
+    }
+    let last = n[n.len() - 1];
+    let last_start = v.len() - n.len();
+    v[..=last_start]
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == first && v[i + n.len() - 1] == last && v[i + 1..i + n.len()] == *rest)
 }
 
 /// What rules know about a frame.
@@ -812,6 +863,24 @@ impl EnMatcher {
         positive != self.negated
     }
 
+    /// The field and the first byte every value this matcher accepts starts with, for a
+    /// non-negated plain or prefix pattern.
+    fn anchor(&self) -> Option<(AnchorField, u8)> {
+        let field = match self.key {
+            EnKey::Function => AnchorField::Function,
+            EnKey::Module => AnchorField::Module,
+            EnKey::Path => AnchorField::Path,
+            EnKey::Package => AnchorField::Package,
+            _ => return None,
+        };
+        let literal = match &self.glob.shape {
+            Shape::Exact(s) | Shape::Prefix(s) => s,
+            _ => return None,
+        };
+        (!self.negated).then_some(())?;
+        Some((field, *literal.as_bytes().first()?))
+    }
+
     fn matches_exception(&self, x: &ExceptionFacts<'_>) -> bool {
         // Like Sentry, an exception without the field is `<unknown>`.
         let value = match self.key {
@@ -867,6 +936,9 @@ pub struct Enhancement {
     callee: Option<EnMatcher>,
     /// The families (bits) of the frames the rule can match, from a `family:` matcher.
     families: u8,
+    /// The category a matched frame must have (a plain `category:` matcher), if any: while no
+    /// frame has it, the rule is skipped whole.
+    category: Option<String>,
     /// Its actions, in order (variable actions like `max-frames=` are accepted and ignored).
     pub actions: Vec<Action>,
 }
@@ -882,13 +954,21 @@ pub struct RuleFrames<'f, 'a, 'r> {
     families: u8,
     /// Scratch list of the frames a rule matched.
     hits: Vec<usize>,
+    /// The categories some frame has.
+    present: Vec<&'r str>,
 }
 
 impl<'f, 'a, 'r> RuleFrames<'f, 'a, 'r> {
     /// Prepares a stack trace's frames for the rules.
     pub fn new(facts: &'f mut [FrameFacts<'a>]) -> Self {
         let families = facts.iter().fold(0, |bits, f| bits | family_bit(f.family));
-        RuleFrames { categories: vec![None; facts.len()], facts, families, hits: Vec::new() }
+        RuleFrames {
+            categories: vec![None; facts.len()],
+            facts,
+            families,
+            hits: Vec::new(),
+            present: Vec::new(),
+        }
     }
 
     fn matches(&self, rule: &Enhancement, idx: usize) -> bool {
@@ -904,6 +984,7 @@ impl<'f, 'a, 'r> RuleFrames<'f, 'a, 'r> {
 
     fn applies(&self, rule: &Enhancement, exception: &ExceptionFacts<'_>) -> bool {
         rule.families & self.families != 0
+            && rule.category.as_deref().is_none_or(|c| self.present.contains(&c))
             && rule.exception.iter().all(|m| m.matches_exception(exception))
     }
 
@@ -911,47 +992,53 @@ impl<'f, 'a, 'r> RuleFrames<'f, 'a, 'r> {
     /// in order: each rule first finds every frame it matches (seeing `in_app` and categories
     /// as the rules before it left them), then changes them, so a rule's `app:` condition never
     /// sees its own changes.
-    pub fn classify(
-        &mut self,
-        rules: impl Iterator<Item = &'r Enhancement>,
-        exception: &ExceptionFacts<'_>,
-    ) {
-        let len = self.facts.len();
-        for rule in rules {
-            if !self.applies(rule, exception) {
-                continue;
+    pub fn classify(&mut self, rules: &'r RuleSet, exception: &ExceptionFacts<'_>) {
+        let candidates = rules.candidates(self.facts);
+        for (rule, _) in rules.rules.iter().zip(&candidates).filter(|(_, c)| **c) {
+            if self.applies(rule, exception) {
+                self.classify_with(rule);
             }
-            let mut hits = std::mem::take(&mut self.hits);
-            hits.clear();
-            hits.extend((0..len).filter(|&idx| self.matches(rule, idx)));
-            for &idx in &hits {
-                for action in &rule.actions {
-                    match action {
-                        Action::App(range, on) => {
-                            for f in &mut self.facts[range.of(idx, len)] {
-                                f.in_app = *on;
-                            }
+        }
+    }
+
+    fn classify_with(&mut self, rule: &'r Enhancement) {
+        let len = self.facts.len();
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        hits.extend((0..len).filter(|&idx| self.matches(rule, idx)));
+        for &idx in &hits {
+            for action in &rule.actions {
+                match action {
+                    Action::App(range, on) => {
+                        for f in &mut self.facts[range.of(idx, len)] {
+                            f.in_app = *on;
                         }
-                        Action::Category(name) => self.categories[idx] = Some(&**name),
-                        Action::Group(..) => {}
                     }
+                    Action::Category(name) => {
+                        self.categories[idx] = Some(&**name);
+                        if !self.present.contains(&&**name) {
+                            self.present.push(name);
+                        }
+                    }
+                    Action::Group(..) => {}
                 }
             }
-            self.hits = hits;
         }
+        self.hits = hits;
     }
 
     /// Sentry's contribution pass over the rules with `+group`/`-group` actions, once every
     /// frame's `in_app` and category are final: the last rule to reach a frame decides whether
-    /// it contributes (`None`: no rule did).
+    /// it contributes (`None` where no rule did).
     pub fn contributions(
         &self,
-        rules: impl Iterator<Item = &'r Enhancement>,
+        rules: &RuleSet,
         exception: &ExceptionFacts<'_>,
-    ) -> Vec<Option<bool>> {
+        group: &mut [Option<bool>],
+    ) {
         let len = self.facts.len();
-        let mut group = vec![None; len];
-        for rule in rules {
+        let candidates = rules.candidates(self.facts);
+        for (rule, _) in rules.rules.iter().zip(&candidates).filter(|(_, c)| **c) {
             if !self.applies(rule, exception) {
                 continue;
             }
@@ -968,7 +1055,101 @@ impl<'f, 'a, 'r> RuleFrames<'f, 'a, 'r> {
                 }
             }
         }
-        group
+    }
+}
+
+/// The frame field a rule's anchor tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnchorField {
+    Function,
+    Module,
+    Path,
+    Package,
+}
+
+impl AnchorField {
+    fn value<'v>(self, f: &'v FrameFacts<'_>) -> Option<&'v str> {
+        match self {
+            AnchorField::Function => Some(&f.function),
+            AnchorField::Module => f.module,
+            AnchorField::Path => f.match_path.as_deref(),
+            AnchorField::Package => f.match_package.as_deref(),
+        }
+    }
+}
+
+/// Rules in order, indexed by their anchors: the first byte a frame field must start with for
+/// the rule to match (its plain or prefix pattern on a function, module, path or package, fields
+/// no rule changes). A stack trace then only evaluates the rules one of its frames could match,
+/// plus those without an anchor, which keeps an event whose frames match nothing cheap.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Enhancement>,
+    /// `(field, first byte)` ⇒ rule indices, `field * 256 + byte`.
+    buckets: Vec<Vec<u32>>,
+    /// Per rule, whether it has no anchor and is always evaluated.
+    unanchored: Vec<bool>,
+}
+
+const ANCHOR_FIELDS: [AnchorField; 4] =
+    [AnchorField::Function, AnchorField::Module, AnchorField::Path, AnchorField::Package];
+
+impl RuleSet {
+    /// Indexes `rules`, moving each rule's anchor matcher first.
+    pub fn new(mut rules: Vec<Enhancement>) -> Self {
+        let mut buckets = vec![Vec::new(); ANCHOR_FIELDS.len() * 256];
+        let mut unanchored = Vec::with_capacity(rules.len());
+        for (i, rule) in rules.iter_mut().enumerate() {
+            let anchor = rule.matchers.iter().position(|m| m.anchor().is_some());
+            match anchor {
+                Some(pos) => {
+                    let m = rule.matchers.remove(pos);
+                    if let Some((field, byte)) = m.anchor() {
+                        let slot = field as usize * 256 + usize::from(byte);
+                        buckets[slot].push(u32::try_from(i).unwrap_or(u32::MAX));
+                    }
+                    rule.matchers.insert(0, m);
+                    unanchored.push(false);
+                }
+                None => unanchored.push(true),
+            }
+        }
+        RuleSet { rules, buckets, unanchored }
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> &[Enhancement] {
+        &self.rules
+    }
+
+    /// Per rule, whether one of the frames could match it.
+    fn candidates(&self, facts: &[FrameFacts<'_>]) -> Vec<bool> {
+        let mut marks = self.unanchored.clone();
+        if self.rules.is_empty() {
+            return marks;
+        }
+        let mut mark = |field: AnchorField, byte: u8| {
+            for &i in &self.buckets[field as usize * 256 + usize::from(byte)] {
+                if let Some(m) = marks.get_mut(i as usize) {
+                    *m = true;
+                }
+            }
+        };
+        for f in facts {
+            for field in ANCHOR_FIELDS {
+                let Some(value) = field.value(f) else { continue };
+                if let Some(&first) = value.as_bytes().first() {
+                    mark(field, first);
+                }
+                // Paths also match with a `/` in front.
+                if matches!(field, AnchorField::Path | AnchorField::Package)
+                    && !value.starts_with('/')
+                {
+                    mark(field, b'/');
+                }
+            }
+        }
+        marks
     }
 }
 
@@ -991,6 +1172,7 @@ impl Enhancement {
             exception: Vec::new(),
             callee: None,
             families: ALL_FAMILIES,
+            category: None,
             actions: Vec::new(),
         };
         let mut frame_matchers = 0;
@@ -1109,6 +1291,11 @@ impl Enhancement {
             );
         }
         rule.matchers.sort_by_key(|m| m.key.cost());
+        rule.category =
+            rule.matchers.iter().find_map(|m| match (&m.glob.shape, m.key, m.negated) {
+                (Shape::Exact(name), EnKey::Category, false) => Some(name.clone()),
+                _ => None,
+            });
         Ok(rule)
     }
 }
@@ -1246,7 +1433,7 @@ mod tests {
             ("/a/*.js", true, "/a/b/c.js"),
         ] {
             let glob = Glob::new(pattern, path, path);
-            let general = Glob { shape: Shape::Tokens, ..glob.clone() };
+            let general = Glob { shape: Shape::Tokens(String::new()), ..glob.clone() };
             assert_eq!(glob.is_match(value), general.is_match(value), "{pattern} {value}");
             if path {
                 assert_eq!(
