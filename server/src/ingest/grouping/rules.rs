@@ -863,9 +863,9 @@ impl EnMatcher {
         positive != self.negated
     }
 
-    /// The field and the first byte every value this matcher accepts starts with, for a
-    /// non-negated plain or prefix pattern.
-    fn anchor(&self) -> Option<(AnchorField, u8)> {
+    /// The field and the literal start every value this matcher accepts has, for a non-negated
+    /// plain or prefix pattern.
+    fn anchor(&self) -> Option<(AnchorField, &str)> {
         let field = match self.key {
             EnKey::Function => AnchorField::Function,
             EnKey::Module => AnchorField::Module,
@@ -877,8 +877,7 @@ impl EnMatcher {
             Shape::Exact(s) | Shape::Prefix(s) => s,
             _ => return None,
         };
-        (!self.negated).then_some(())?;
-        Some((field, *literal.as_bytes().first()?))
+        (!self.negated && !literal.is_empty()).then_some((field, literal.as_str()))
     }
 
     fn matches_exception(&self, x: &ExceptionFacts<'_>) -> bool {
@@ -1065,6 +1064,17 @@ enum AnchorField {
     Module,
     Path,
     Package,
+    /// A path pattern starting with `/` tried on a relative path (which Sentry also tests with a
+    /// `/` in front), by the pattern's second byte.
+    RelativePath,
+    /// The same for packages.
+    RelativePackage,
+}
+
+const BUCKETS: usize = 6 * 256;
+
+fn bucket(field: AnchorField, byte: u8) -> usize {
+    field as usize * 256 + usize::from(byte)
 }
 
 impl AnchorField {
@@ -1072,8 +1082,16 @@ impl AnchorField {
         match self {
             AnchorField::Function => Some(&f.function),
             AnchorField::Module => f.module,
-            AnchorField::Path => f.match_path.as_deref(),
-            AnchorField::Package => f.match_package.as_deref(),
+            AnchorField::Path | AnchorField::RelativePath => f.match_path.as_deref(),
+            AnchorField::Package | AnchorField::RelativePackage => f.match_package.as_deref(),
+        }
+    }
+
+    fn relative(self) -> Option<AnchorField> {
+        match self {
+            AnchorField::Path => Some(AnchorField::RelativePath),
+            AnchorField::Package => Some(AnchorField::RelativePackage),
+            _ => None,
         }
     }
 }
@@ -1085,7 +1103,7 @@ impl AnchorField {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Enhancement>,
-    /// `(field, first byte)` ⇒ rule indices, `field * 256 + byte`.
+    /// `(field, first byte)` ⇒ rule indices, see [`bucket`].
     buckets: Vec<Vec<u32>>,
     /// Per rule, whether it has no anchor and is always evaluated.
     unanchored: Vec<bool>,
@@ -1097,22 +1115,38 @@ const ANCHOR_FIELDS: [AnchorField; 4] =
 impl RuleSet {
     /// Indexes `rules`, moving each rule's anchor matcher first.
     pub fn new(mut rules: Vec<Enhancement>) -> Self {
-        let mut buckets = vec![Vec::new(); ANCHOR_FIELDS.len() * 256];
+        let mut buckets = vec![Vec::new(); BUCKETS];
         let mut unanchored = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter_mut().enumerate() {
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
             let anchor = rule.matchers.iter().position(|m| m.anchor().is_some());
-            match anchor {
-                Some(pos) => {
-                    let m = rule.matchers.remove(pos);
-                    if let Some((field, byte)) = m.anchor() {
-                        let slot = field as usize * 256 + usize::from(byte);
-                        buckets[slot].push(u32::try_from(i).unwrap_or(u32::MAX));
-                    }
-                    rule.matchers.insert(0, m);
-                    unanchored.push(false);
+            let Some((pos, (field, literal))) =
+                anchor.and_then(|pos| Some((pos, rule.matchers[pos].anchor()?)))
+            else {
+                unanchored.push(true);
+                continue;
+            };
+            let bytes = literal.as_bytes();
+            match (field.relative(), bytes) {
+                // `/x...` also matches a relative `x...`.
+                (Some(relative), [b'/', second, ..]) => {
+                    buckets[bucket(field, b'/')].push(index);
+                    buckets[bucket(relative, *second)].push(index);
                 }
-                None => unanchored.push(true),
+                // A bare `/` pattern: any relative value could match.
+                (Some(_), [b'/']) => {
+                    unanchored.push(true);
+                    continue;
+                }
+                (_, [first, ..]) => buckets[bucket(field, *first)].push(index),
+                (_, []) => {
+                    unanchored.push(true);
+                    continue;
+                }
             }
+            let m = rule.matchers.remove(pos);
+            rule.matchers.insert(0, m);
+            unanchored.push(false);
         }
         RuleSet { rules, buckets, unanchored }
     }
@@ -1129,7 +1163,7 @@ impl RuleSet {
             return marks;
         }
         let mut mark = |field: AnchorField, byte: u8| {
-            for &i in &self.buckets[field as usize * 256 + usize::from(byte)] {
+            for &i in &self.buckets[bucket(field, byte)] {
                 if let Some(m) = marks.get_mut(i as usize) {
                     *m = true;
                 }
@@ -1138,14 +1172,11 @@ impl RuleSet {
         for f in facts {
             for field in ANCHOR_FIELDS {
                 let Some(value) = field.value(f) else { continue };
-                if let Some(&first) = value.as_bytes().first() {
-                    mark(field, first);
-                }
-                // Paths also match with a `/` in front.
-                if matches!(field, AnchorField::Path | AnchorField::Package)
-                    && !value.starts_with('/')
-                {
-                    mark(field, b'/');
+                let Some(&first) = value.as_bytes().first() else { continue };
+                mark(field, first);
+                // A relative path is also tried with a `/` in front.
+                if let (Some(relative), false) = (field.relative(), first == b'/') {
+                    mark(relative, first);
                 }
             }
         }
