@@ -488,9 +488,7 @@ fn rust_panic_event(app: &[(&str, &str)], machinery: &[&str]) -> sentry::protoco
         in_app: Some(true),
         ..Default::default()
     }));
-    let mut mechanism = Mechanism::default();
-    mechanism.ty = "panic".into();
-    mechanism.handled = Some(false);
+    let mechanism = Mechanism { ty: "panic".into(), handled: Some(false), ..Default::default() };
     let exception = Exception {
         ty: "panic".into(),
         value: Some("called `Option::unwrap()` on a `None` value".into()),

@@ -5,9 +5,10 @@
 //! Pipeline (see `docs/sentry-protocol.md` §3):
 //! 0. A legacy `checksum` is the event's only hash (32 lowercase hex digits as they are, any
 //!    other value hashed).
-//! 1. Stack-trace rules (project [`Enhancement`]s) adjust frames' `in_app` (`+app`/`-app`) and
-//!    whether they contribute (`+group`/`-group`, with `^`/`v` ranges); frames without `in_app`
-//!    get [`default_in_app`] first.
+//! 1. Stack-trace rules ([`BUILTIN_ENHANCEMENTS`], then the project's [`Enhancement`]s) adjust
+//!    frames' `in_app` (`+app`/`-app`) and categories, then, in a second pass, whether frames
+//!    contribute (`+group`/`-group`, with `^`/`v` ranges); frames without `in_app` get
+//!    [`default_in_app`] first. [`group_event`] stores the resulting `in_app` in the event.
 //! 2. Fingerprint rules (project rules, then Sentry's built-in JavaScript rules) may replace the
 //!    SDK's `fingerprint`.
 //! 3. A fingerprint without `{{ default }}` is hashed as is; otherwise the default strategies run,
@@ -18,10 +19,10 @@
 //!    hashes are de-duplicated, `app` first, `system` last; nothing contributing gives the
 //!    fallback hash `d41d8cd98f00b204e9800998ecf8427e`.
 //!
-//! Everything is synchronous and borrows from the event (no clone of it). Measured cost with a
-//! throwaway `--release` loop on this machine (shared 2-core box): about 4 µs for a typical
-//! Python exception event with 10 in-app/library frames, about 6 µs for a stack-less message
-//! event (parameterization dominates), i.e. well under the ingest budget of 50 µs per event.
+//! Everything is synchronous and borrows from the event (no clone of it). Cost: see the
+//! README's performance table (the built-in rules, parsed once and indexed by the first byte
+//! their patterns require, roughly add half again to a typical event's grouping time, and
+//! double it for long native stack traces, whose frames most of the base is about).
 
 pub mod parameterize;
 pub mod rules;

@@ -873,9 +873,8 @@ impl EnMatcher {
             EnKey::Package => AnchorField::Package,
             _ => return None,
         };
-        let literal = match &self.glob.shape {
-            Shape::Exact(s) | Shape::Prefix(s) => s,
-            _ => return None,
+        let (Shape::Exact(literal) | Shape::Prefix(literal)) = &self.glob.shape else {
+            return None;
         };
         (!self.negated && !literal.is_empty()).then_some((field, literal.as_str()))
     }

@@ -1446,7 +1446,7 @@ fn builtin_rule_rust_std_core_alloc_are_not_in_app() {
     let [app, _system] = <[String; 2]>::try_from(hashes(&e)).expect("app and system hashes");
     assert_eq!(app, md5_of(&["main.rs", "app::main", "main.rs", "app::run", "panic"]));
     // The stored event says so too, and keeps what the SDK said.
-    let mut stored = e.clone();
+    let mut stored = e;
     group_event(&mut stored, no_project_rules());
     assert_eq!(
         in_app_flags(&stored),
@@ -1479,7 +1479,7 @@ fn builtin_rule_rust_panic_border_groups_by_the_panicking_code() {
         md5_of(&["main.rs", "app::main", "main.rs", "app::checkout", "panic"])
     );
     // The machinery after the border is out of app even where no other rule says so.
-    let mut stored = new.clone();
+    let mut stored = new;
     group_event(&mut stored, no_project_rules());
     assert_eq!(in_app_flags(&stored)[7], Some(false));
     // Another panicking function is another issue.
