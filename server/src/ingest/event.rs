@@ -101,8 +101,10 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         (event.get("timestamp").and_then(Value::as_f64).unwrap_or_default() * 1000.0) as i64;
     let level = str_field(&event, "level").unwrap_or("error").to_owned();
     let platform = str_field(&event, "platform").unwrap_or("other").to_owned();
+    // Grouping first: its stack-trace rules settle which frames are in-app, which the culprit,
+    // ownership and the stored event then show (Sentry persists them the same way).
+    let hashes = grouping::group_event(&mut event, ctx.grouping);
     let derived = derive_issue_fields(&event);
-    let hashes = grouping::hashes_with(&event, ctx.grouping);
     let user_ident = user_ident(&event);
     let tags = issue_tags(&event, &level, user_ident.as_deref());
     // After scrubbing, as Sentry matches rules against the stored event.

@@ -456,3 +456,155 @@ async fn scope_attachments_are_stored_with_their_event() {
     }
     assert_nothing_dropped(&server).await;
 }
+
+/// A Rust panic as a crash reporter that marks every frame of the (statically linked) main
+/// executable in-app sends it: the runtime's start, the application's frames from `main` to the
+/// panicking function, then the panic machinery of the Rust version that built it.
+fn rust_panic_event(app: &[(&str, &str)], machinery: &[&str]) -> sentry::protocol::Event<'static> {
+    use sentry::protocol::{Event, Exception, Frame, Mechanism, Stacktrace};
+    let std_frame = |function: &str| Frame {
+        function: Some(function.to_owned()),
+        filename: Some("rt.rs".to_owned()),
+        abs_path: Some("/rustc/4d91de4e48/library/std/src/rt.rs".to_owned()),
+        in_app: Some(true),
+        ..Default::default()
+    };
+    let mut frames = vec![
+        std_frame("std::rt::lang_start_internal"),
+        std_frame("std::rt::lang_start::{{closure}}"),
+    ];
+    frames.extend(app.iter().map(|(function, filename)| Frame {
+        function: Some((*function).to_owned()),
+        filename: Some((*filename).to_owned()),
+        abs_path: Some(format!("/build/shop/{filename}")),
+        lineno: Some(42),
+        in_app: Some(true),
+        ..Default::default()
+    }));
+    frames.extend(machinery.iter().map(|function| Frame {
+        function: Some((*function).to_owned()),
+        filename: Some("panicking.rs".to_owned()),
+        abs_path: Some("/rustc/4d91de4e48/library/std/src/panicking.rs".to_owned()),
+        in_app: Some(true),
+        ..Default::default()
+    }));
+    let mechanism = Mechanism { ty: "panic".into(), handled: Some(false), ..Default::default() };
+    let exception = Exception {
+        ty: "panic".into(),
+        value: Some("called `Option::unwrap()` on a `None` value".into()),
+        stacktrace: Some(Stacktrace { frames, ..Default::default() }),
+        mechanism: Some(mechanism),
+        ..Default::default()
+    };
+    Event {
+        exception: vec![exception].into(),
+        level: Level::Fatal,
+        platform: "native".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rust_panics_group_by_the_panicking_code_and_the_panic_machinery_is_not_in_app() {
+    let (server, token, dsn) = server_with_projects().await;
+    let checkout = [("app::main", "src/main.rs"), ("app::checkout::total", "src/checkout.rs")];
+    let refund = [("app::main", "src/main.rs"), ("app::refund::apply", "src/refund.rs")];
+    // The same panic site built by two Rust versions (different machinery above
+    // `begin_panic`), a `panic!` with a message (`panic_fmt`), and another panic site.
+    let old_rust = ["std::panicking::begin_panic", "std::panicking::rust_panic_with_hook"];
+    let new_rust = [
+        "std::panicking::begin_panic",
+        "std::panicking::begin_panic::{{closure}}",
+        "std::sys::backtrace::__rust_end_short_backtrace",
+        "std::panicking::rust_panic_with_hook",
+        "sentry_panic::panic_handler",
+    ];
+    let formatted = [
+        "core::panicking::panic_fmt",
+        "rust_begin_unwind",
+        "std::panicking::begin_panic_handler::{{closure}}",
+        "sentry_panic::panic_handler",
+    ];
+    let events = vec![
+        rust_panic_event(&checkout, &old_rust),
+        rust_panic_event(&checkout, &new_rust),
+        rust_panic_event(&checkout, &formatted),
+        rust_panic_event(&refund, &old_rust),
+    ];
+    // The SDK keeps frames that carry an `in_app` flag as they are: Cairn's built-in stack-trace
+    // rules must do the work.
+    let (sent, dsn_for_sdk) = (events.len(), dsn.clone());
+    let ids = tokio::task::spawn_blocking(move || {
+        let options = sentry::ClientOptions::new().dsn(dsn_for_sdk.as_str());
+        let client = Arc::new(sentry::Client::from(sentry::apply_defaults(options)));
+        let hub =
+            Arc::new(sentry::Hub::new(Some(client.clone()), Arc::new(sentry::Scope::default())));
+        let ids: Vec<uuid::Uuid> = events.into_iter().map(|e| hub.capture_event(e)).collect();
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+        ids
+    })
+    .await
+    .expect("SDK thread");
+    assert_eq!(ids.len(), sent);
+
+    let issues = server
+        .wait_for_issues(&token, |issues| {
+            issues
+                .iter()
+                .map(|i| i["count"].as_str().unwrap_or("0").parse::<u32>().unwrap_or(0))
+                .sum::<u32>()
+                == 4
+        })
+        .await;
+    let mut by_culprit: Vec<(String, String)> = issues
+        .iter()
+        .map(|i| {
+            (
+                i["culprit"].as_str().unwrap_or("").to_owned(),
+                i["count"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    by_culprit.sort();
+    // One issue per panicking function, named after it rather than after the machinery.
+    assert_eq!(
+        by_culprit,
+        [
+            ("src/checkout.rs in app::checkout::total".to_owned(), "3".to_owned()),
+            ("src/refund.rs in app::refund::apply".to_owned(), "1".to_owned()),
+        ],
+        "{issues:#?}"
+    );
+
+    // The stored event shows the standard library and the machinery out of app, as Sentry's
+    // API does, with the SDK's original flag kept in `data.orig_in_app`.
+    let project = issues[0]["project"]["slug"].as_str().expect("project slug");
+    let path = format!("/api/0/projects/cairn/{project}/events/{}/", ids[1].simple());
+    let (status, event) = server.get(&path, &token).await;
+    assert_eq!(status, 200, "{event}");
+    let frames = event["entries"][0]["data"]["values"][0]["stacktrace"]["frames"]
+        .as_array()
+        .expect("frames")
+        .clone();
+    let in_app: Vec<(&str, bool)> = frames
+        .iter()
+        .map(|f| (f["function"].as_str().unwrap_or(""), f["in_app"].as_bool().unwrap_or(true)))
+        .collect();
+    assert_eq!(
+        in_app,
+        [
+            ("std::rt::lang_start_internal", false),
+            ("std::rt::lang_start::{{closure}}", false),
+            ("app::main", true),
+            ("app::checkout::total", true),
+            ("std::panicking::begin_panic", false),
+            ("std::panicking::begin_panic::{{closure}}", false),
+            ("std::sys::backtrace::__rust_end_short_backtrace", false),
+            ("std::panicking::rust_panic_with_hook", false),
+            // Not a standard-library function, but called from the panic border.
+            ("sentry_panic::panic_handler", false),
+        ]
+    );
+    assert_eq!(frames[0]["data"]["orig_in_app"], 1, "{:#}", frames[0]);
+    assert!(frames[2].get("data").is_none(), "{:#}", frames[2]);
+}

@@ -5,9 +5,10 @@
 //! Pipeline (see `docs/sentry-protocol.md` §3):
 //! 0. A legacy `checksum` is the event's only hash (32 lowercase hex digits as they are, any
 //!    other value hashed).
-//! 1. Stack-trace rules (project [`Enhancement`]s) adjust frames' `in_app` (`+app`/`-app`) and
-//!    whether they contribute (`+group`/`-group`, with `^`/`v` ranges); frames without `in_app`
-//!    get [`default_in_app`] first.
+//! 1. Stack-trace rules ([`BUILTIN_ENHANCEMENTS`], then the project's [`Enhancement`]s) adjust
+//!    frames' `in_app` (`+app`/`-app`) and categories, then, in a second pass, whether frames
+//!    contribute (`+group`/`-group`, with `^`/`v` ranges); frames without `in_app` get
+//!    [`default_in_app`] first. [`group_event`] stores the resulting `in_app` in the event.
 //! 2. Fingerprint rules (project rules, then Sentry's built-in JavaScript rules) may replace the
 //!    SDK's `fingerprint`.
 //! 3. A fingerprint without `{{ default }}` is hashed as is; otherwise the default strategies run,
@@ -18,10 +19,10 @@
 //!    hashes are de-duplicated, `app` first, `system` last; nothing contributing gives the
 //!    fallback hash `d41d8cd98f00b204e9800998ecf8427e`.
 //!
-//! Everything is synchronous and borrows from the event (no clone of it). Measured cost with a
-//! throwaway `--release` loop on this machine (shared 2-core box): about 4 µs for a typical
-//! Python exception event with 10 in-app/library frames, about 6 µs for a stack-less message
-//! event (parameterization dominates), i.e. well under the ingest budget of 50 µs per event.
+//! Everything is synchronous and borrows from the event (no clone of it). Cost: see the
+//! README's performance table (the built-in rules, parsed once and indexed by the first byte
+//! their patterns require, roughly add half again to a typical event's grouping time, and
+//! double it for long native stack traces, whose frames most of the base is about).
 
 pub mod parameterize;
 pub mod rules;
@@ -35,7 +36,7 @@ use serde_json::{Map, Value};
 
 pub use parameterize::normalize_message;
 pub use rules::{Action, Enhancement, Family, FingerprintRule, Range, RuleParseError};
-use rules::{EventFacts, ExceptionFacts, FrameFacts};
+use rules::{EventFacts, ExceptionFacts, FrameFacts, RuleFrames, RuleSet};
 
 /// Replaces the variable parts of a message (ids, numbers, addresses, dates, ...) with
 /// placeholders, so that "user 41 not found" and "user 42 not found" group together.
@@ -44,11 +45,32 @@ pub fn parameterize(message: &str) -> String {
 }
 
 /// A project's grouping rules. The default has no project rules; Sentry's built-in JavaScript
-/// fingerprint rules (ChunkLoadError, hydration errors) always apply after the project's.
+/// fingerprint rules (ChunkLoadError, hydration errors) always apply after the project's, and
+/// Cairn's built-in stack-trace rules ([`BUILTIN_ENHANCEMENTS`]) before the project's.
 #[derive(Debug, Clone, Default)]
 pub struct GroupingConfig {
     fingerprint_rules: Vec<FingerprintRule>,
-    enhancements: Vec<Enhancement>,
+    enhancements: StackRules,
+}
+
+/// Stack-trace rules split as Sentry runs them: those that set `in_app` or a category, then,
+/// once those are final, those that set whether frames contribute. A rule with both kinds of
+/// action is in both lists.
+#[derive(Debug, Clone, Default)]
+struct StackRules {
+    classifiers: RuleSet,
+    contributors: RuleSet,
+}
+
+impl StackRules {
+    fn split(rules: Vec<Enhancement>) -> Self {
+        let contributors = rules.iter().filter(|r| r.groups()).cloned().collect();
+        let classifiers = rules.into_iter().filter(Enhancement::classifies).collect();
+        StackRules {
+            classifiers: RuleSet::new(classifiers),
+            contributors: RuleSet::new(contributors),
+        }
+    }
 }
 
 impl GroupingConfig {
@@ -57,10 +79,22 @@ impl GroupingConfig {
     pub fn parse(fingerprinting: &str, enhancements: &str) -> Result<Self, RuleParseError> {
         Ok(GroupingConfig {
             fingerprint_rules: rules::parse_fingerprint_rules(fingerprinting)?,
-            enhancements: rules::parse_enhancements(enhancements)?,
+            enhancements: StackRules::split(rules::parse_enhancements(enhancements)?),
         })
     }
 }
+
+/// Cairn's built-in stack-trace rules, the base every project's own rules follow (Sentry's
+/// `all-platforms@2023-01-11` enhancements, rewritten for the platforms Cairn's users run: see
+/// the file's comments).
+pub const BUILTIN_ENHANCEMENTS: &str = include_str!("builtin_enhancements.txt");
+
+static BUILTIN_STACK_RULES: LazyLock<StackRules> = LazyLock::new(|| {
+    StackRules::split(
+        rules::parse_enhancements(BUILTIN_ENHANCEMENTS)
+            .unwrap_or_else(|e| panic!("built-in stack-trace rules parse: {e}")),
+    )
+});
 
 const BUILTIN_FINGERPRINTING: &str = r#"
 family:javascript error.type:"ChunkLoadError" -> chunkloaderror
@@ -90,23 +124,104 @@ pub fn hashes(event: &Map<String, Value>) -> Vec<String> {
 
 /// The grouping hashes of a normalized event under a project's rules, primary first.
 pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<String> {
+    compute(event, config, false).0
+}
+
+/// The grouping hashes of a normalized event under a project's rules, primary first, with the
+/// stack-trace rules' verdicts written into the event as Sentry persists them: each frame's
+/// `in_app` as grouping used it (Cairn's default for frames the SDK left undecided, changed by
+/// the rules), and, where a rule changed it, the SDK's value in `data.orig_in_app` (`1`, `0`,
+/// or `-1` when the SDK sent none). The API, suspect commits and ownership then see the same
+/// frames as in-app as grouping did.
+pub fn group_event(event: &mut Map<String, Value>, config: &GroupingConfig) -> Vec<String> {
+    let (hashes, verdicts) = compute(event, config, true);
+    for verdict in verdicts {
+        write_in_app(event, &verdict);
+    }
+    hashes
+}
+
+/// Which stack trace of the event a frame is in.
+#[derive(Debug, Clone, Copy)]
+enum StackAt {
+    /// `exception.values[i]`.
+    Exception(usize),
+    /// `threads.values[i]` (or `threads[i]`).
+    Thread(usize),
+    /// The event's own `stacktrace`.
+    Event,
+}
+
+/// A frame whose stored `in_app` must change.
+struct InAppVerdict {
+    stack: StackAt,
+    frame: usize,
+    in_app: bool,
+    /// The SDK's value as Sentry records it (`-1`: none), when a rule made the change.
+    orig: Option<i64>,
+}
+
+fn write_in_app(event: &mut Map<String, Value>, v: &InAppVerdict) {
+    let stacktrace = match v.stack {
+        StackAt::Exception(i) => event
+            .get_mut("exception")
+            .and_then(|e| e.get_mut("values"))
+            .and_then(|values| values.get_mut(i))
+            .and_then(|e| e.get_mut("stacktrace")),
+        StackAt::Thread(i) => event
+            .get_mut("threads")
+            .and_then(|t| if t.is_array() { t.get_mut(i) } else { t.get_mut("values")?.get_mut(i) })
+            .and_then(|t| t.get_mut("stacktrace")),
+        StackAt::Event => event.get_mut("stacktrace"),
+    };
+    let Some(frame) = stacktrace
+        .and_then(|s| s.get_mut("frames"))
+        .and_then(|f| f.get_mut(v.frame))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    frame.insert("in_app".into(), Value::Bool(v.in_app));
+    if let Some(orig) = v.orig {
+        let data = frame.entry("data").or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(data) = data {
+            data.entry("orig_in_app").or_insert(Value::from(orig));
+        }
+    }
+}
+
+/// Hashes, and with `verdicts`, the frames whose stored `in_app` differs from grouping's.
+fn compute(
+    event: &Map<String, Value>,
+    config: &GroupingConfig,
+    verdicts: bool,
+) -> (Vec<String>, Vec<InAppVerdict>) {
+    let platform = str_of(event, "platform").unwrap_or("other");
+    let mut changes = Vec::new();
     // The legacy `checksum` wins over everything (Sentry `get_grouping_variants_for_event`): a
-    // 32-character lowercase hex checksum is the hash as it is, any other value is hashed.
+    // 32-character lowercase hex checksum is the hash as it is, any other value is hashed. The
+    // stack-trace rules still decide what is in-app.
     if let Some(checksum) = str_of(event, "checksum") {
         let is_md5 = checksum.len() == 32
             && checksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        return vec![if is_md5 {
+        if verdicts {
+            for_each_stack(event, |at, frames, exception| {
+                let x = exception.map(ExceptionFacts::of).unwrap_or_default();
+                Stack::classified(frames, platform, &x, config).verdicts(at, frames, &mut changes);
+            });
+        }
+        let hash = if is_md5 {
             checksum.to_owned()
         } else {
             hex::encode(Md5::digest(checksum.as_bytes()))
-        }];
+        };
+        return (vec![hash], changes);
     }
-    let platform = str_of(event, "platform").unwrap_or("other");
-    let exceptions: Vec<&Map<String, Value>> = event
+    let (exception_at, exceptions): (Vec<usize>, Vec<&Map<String, Value>>) = event
         .get("exception")
         .and_then(|e| e.get("values"))
         .and_then(Value::as_array)
-        .map(|v| v.iter().filter_map(Value::as_object).collect())
+        .map(|v| v.iter().enumerate().filter_map(|(i, e)| Some((i, e.as_object()?))).unzip())
         .unwrap_or_default();
     let exception_facts: Vec<ExceptionFacts<'_>> =
         exceptions.iter().map(|e| ExceptionFacts::of(e)).collect();
@@ -117,21 +232,46 @@ pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<S
         .zip(&exception_facts)
         .map(|(e, x)| stack_frames(e).map(|f| Stack::new(f, platform, x, config)))
         .collect();
-    let threads: Vec<&Map<String, Value>> = event
+    let (thread_at, threads): (Vec<usize>, Vec<&Map<String, Value>>) = event
         .get("threads")
         .and_then(|t| t.get("values").or(Some(t)))
         .and_then(Value::as_array)
-        .map(|v| v.iter().filter_map(Value::as_object).collect())
+        .map(|v| v.iter().enumerate().filter_map(|(i, t)| Some((i, t.as_object()?))).unzip())
         .unwrap_or_default();
     let thread = pick_thread(&threads);
     let thread_stack =
         thread.and_then(stack_frames).map(|f| Stack::new(f, platform, &no_exception, config));
-    let top_stack = event
+    let top_frames = event
         .get("stacktrace")
         .and_then(Value::as_object)
         .and_then(|s| s.get("frames"))
-        .and_then(Value::as_array)
-        .map(|f| Stack::new(f, platform, &no_exception, config));
+        .and_then(Value::as_array);
+    let top_stack = top_frames.map(|f| Stack::new(f, platform, &no_exception, config));
+    if verdicts {
+        for (s, (at, e)) in exception_stacks.iter().zip(exception_at.iter().zip(&exceptions)) {
+            if let (Some(s), Some(frames)) = (s, stack_frames(e)) {
+                s.verdicts(StackAt::Exception(*at), frames, &mut changes);
+            }
+        }
+        // Every thread's frames are shown, not only the one grouping uses.
+        for (at, t) in thread_at.iter().zip(&threads) {
+            let Some(frames) = stack_frames(t) else { continue };
+            let at = StackAt::Thread(*at);
+            match (&thread_stack, thread) {
+                (Some(s), Some(picked)) if std::ptr::eq(picked, *t) => {
+                    s.verdicts(at, frames, &mut changes);
+                }
+                _ => Stack::classified(frames, platform, &no_exception, config).verdicts(
+                    at,
+                    frames,
+                    &mut changes,
+                ),
+            }
+        }
+        if let (Some(s), Some(frames)) = (&top_stack, top_frames) {
+            s.verdicts(StackAt::Event, frames, &mut changes);
+        }
+    }
     // The stack trace fingerprint variables read their frame from (Sentry
     // `get_crash_frame_from_event_data`): the last exception's, else the event's, else the only
     // thread's.
@@ -181,7 +321,7 @@ pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<S
         for part in &fingerprint {
             h.update(resolve_variable(part, event, &exceptions, crash_stack).as_bytes());
         }
-        return vec![hex::encode(h.finalize())];
+        return (vec![hex::encode(h.finalize())], changes);
     }
 
     let variants = default_variants(
@@ -218,7 +358,31 @@ pub fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<S
     if out.is_empty() {
         out.push(hex::encode(Md5::new().finalize()));
     }
-    out
+    (out, changes)
+}
+
+/// Calls `f` with each stack trace of the event: where it is, its frames, and its exception.
+fn for_each_stack<'a>(
+    event: &'a Map<String, Value>,
+    mut f: impl FnMut(StackAt, &'a [Value], Option<&'a Map<String, Value>>),
+) {
+    let list = |v: Option<&'a Value>| v.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    for (i, e) in list(event.get("exception").and_then(|e| e.get("values"))).iter().enumerate() {
+        if let Some(frames) = e.as_object().and_then(stack_frames) {
+            f(StackAt::Exception(i), frames, e.as_object());
+        }
+    }
+    let threads = event.get("threads").and_then(|t| t.get("values").or(Some(t)));
+    for (i, t) in list(threads).iter().enumerate() {
+        if let Some(frames) = t.as_object().and_then(stack_frames) {
+            f(StackAt::Thread(i), frames, None);
+        }
+    }
+    if let Some(frames) = event.get("stacktrace").and_then(|s| s.get("frames")) {
+        if let Some(frames) = frames.as_array() {
+            f(StackAt::Event, frames, None);
+        }
+    }
 }
 
 type Leaves<'a> = Vec<Cow<'a, str>>;
@@ -469,7 +633,7 @@ fn chained_exception<'a>(
     let selected = if python_sdk_3 {
         (0..exceptions.len()).collect()
     } else {
-        filter_exception_groups(exceptions, &components)
+        filter_exception_groups(exceptions, &components, stacks)
     };
     let mut out: [Leaves<'a>; 2] = [Vec::new(), Vec::new()];
     let mut stack = [false, false];
@@ -497,6 +661,7 @@ fn chained_exception<'a>(
 fn filter_exception_groups(
     exceptions: &[&Map<String, Value>],
     components: &[ExceptionComponent<'_>],
+    stacks: &[Option<Stack<'_>>],
 ) -> Vec<usize> {
     let all: Vec<usize> = (0..exceptions.len()).collect();
     if exceptions.len() <= 1 {
@@ -551,22 +716,9 @@ fn filter_exception_groups(
     }
     let type_of = |i: usize| str_of(exceptions[i], "type").unwrap_or("None");
     top_level.sort_by(|a, b| type_of(*b).cmp(type_of(*a)));
-    // Sentry compares the components' reprs, which also show values that do not contribute:
-    // the exception value in particular, so `ValueError("a")` and `ValueError("b")` with the
-    // same stack trace are distinct (before, only contributing values were compared).
-    let key = |i: usize| {
-        let mut h = Md5::new();
-        for v in [APP, SYSTEM] {
-            for leaf in &components[i].leaves[v] {
-                h.update(leaf.as_bytes());
-            }
-            h.update([0]);
-        }
-        if let Some(value) = str_of(exceptions[i], "value") {
-            h.update(normalize_message(value).as_bytes());
-        }
-        h.finalize()
-    };
+    // Sentry compares the components' reprs, which also show what does not contribute.
+    let key =
+        |i: usize| exception_representation(exceptions[i], stacks[i].as_ref(), &components[i]);
     let mut distinct: Vec<usize> = Vec::new();
     let mut last_key = None;
     for i in top_level {
@@ -592,6 +744,66 @@ fn filter_exception_groups(
     distinct
 }
 
+/// A digest of what Sentry's representation of an exception's grouping components shows
+/// (the key of its exception-group de-duplication): per variant, every frame with whether it
+/// contributes, each frame's contributing values and the values it has that do not contribute
+/// (a filename behind a module, an ignored function, a recursive or `-group` frame, a frame
+/// out of app), then the type, the ns_error and the parameterized value, each with whether it
+/// contributes. Line numbers are no component, so they do not count, as in Sentry.
+fn exception_representation(
+    exception: &Map<String, Value>,
+    stack: Option<&Stack<'_>>,
+    component: &ExceptionComponent<'_>,
+) -> md5::digest::Output<Md5> {
+    let mut h = Md5::new();
+    let value = |h: &mut Md5, tag: u8, v: &str| {
+        h.update([tag]);
+        h.update(v.as_bytes());
+        h.update([0xff]);
+    };
+    for v in [APP, SYSTEM] {
+        if v == SYSTEM && !component.has_stacktrace {
+            break;
+        }
+        if let (Some(stack), Some(frames)) = (stack, stack_frames(exception)) {
+            for (i, frame) in frames.iter().enumerate() {
+                let (Some(c), Some(facts)) = (stack.frames.get(i), stack.facts.get(i)) else {
+                    continue;
+                };
+                let contributes = c.contributes && (v == SYSTEM || facts.in_app);
+                h.update([u8::from(contributes)]);
+                for leaf in &c.leaves {
+                    value(&mut h, 1, leaf);
+                }
+                let frame = frame.as_object().unwrap_or(&EMPTY);
+                let basename = facts.filename.map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f));
+                let candidates = [
+                    str_of(frame, "module"),
+                    basename,
+                    Some(facts.function.as_ref()).filter(|f| *f != "<unknown>"),
+                    str_of(frame, "context_line"),
+                ];
+                for raw in candidates.into_iter().flatten() {
+                    if !c.leaves.iter().any(|l| l.eq_ignore_ascii_case(raw.trim())) {
+                        value(&mut h, 2, raw);
+                    }
+                }
+            }
+        }
+        h.update([0xfe, u8::from(component.stack[v])]);
+        for leaf in &component.leaves[v] {
+            value(&mut h, 3, leaf);
+        }
+    }
+    if let Some(v) = str_of(exception, "type") {
+        value(&mut h, 4, v);
+    }
+    if let Some(v) = str_of(exception, "value") {
+        value(&mut h, 5, &normalize_message(v));
+    }
+    h.finalize()
+}
+
 // ----------------------------------------------------------------------------------------------
 // Stack traces and frames.
 
@@ -600,6 +812,12 @@ fn filter_exception_groups(
 struct Stack<'a> {
     facts: Vec<FrameFacts<'a>>,
     frames: Vec<FrameComponents<'a>>,
+    /// Per frame, whether it contributes by the `+group`/`-group` rules (`None`: no rule said).
+    group: Vec<Option<bool>>,
+    /// Per frame, whether the stack-trace rules changed its `in_app`.
+    rule_changed: Vec<bool>,
+    /// Per frame, whether neither the SDK nor Cairn's default said whether it is in-app.
+    undecided: Vec<bool>,
 }
 
 struct FrameComponents<'a> {
@@ -610,72 +828,64 @@ struct FrameComponents<'a> {
 }
 
 impl<'a> Stack<'a> {
+    /// The frames' rule facts after the classification pass of the built-in and the project's
+    /// stack-trace rules (`in_app` and categories), and which frames contribute by the
+    /// contribution pass; no component values yet.
+    fn classified(
+        frames: &'a [Value],
+        platform: &'a str,
+        exception: &ExceptionFacts<'_>,
+        config: &GroupingConfig,
+    ) -> Self {
+        let mut undecided = Vec::with_capacity(frames.len());
+        let mut facts: Vec<FrameFacts<'a>> = frames
+            .iter()
+            .map(|f| {
+                let f = f.as_object().unwrap_or(&EMPTY);
+                let platform = str_of(f, "platform").unwrap_or(platform);
+                let decided = match f.get("in_app") {
+                    Some(Value::Bool(b)) => Some(*b),
+                    _ => default_in_app(f, platform),
+                };
+                undecided.push(decided.is_none());
+                let in_app = decided.unwrap_or(false);
+                let (abs_path, filename) = frame_paths(f);
+                let package = str_of(f, "package");
+                FrameFacts {
+                    function: function_name(f, platform).unwrap_or(Cow::Borrowed("<unknown>")),
+                    abs_path,
+                    filename,
+                    module: str_of(f, "module"),
+                    package,
+                    family: Family::of(platform),
+                    in_app,
+                    match_path: abs_path.map(rules::normalize_match_path),
+                    match_package: package.map(rules::normalize_match_path),
+                }
+            })
+            .collect();
+        let initial: Vec<bool> = facts.iter().map(|f| f.in_app).collect();
+        let base = &*BUILTIN_STACK_RULES;
+        let project = &config.enhancements;
+        let mut rule_frames = RuleFrames::new(&mut facts);
+        rule_frames.classify(&base.classifiers, exception);
+        rule_frames.classify(&project.classifiers, exception);
+        let mut group = vec![None; frames.len()];
+        rule_frames.contributions(&base.contributors, exception, &mut group);
+        rule_frames.contributions(&project.contributors, exception, &mut group);
+        let rule_changed = facts.iter().zip(&initial).map(|(f, i)| f.in_app != *i).collect();
+        Stack { facts, frames: Vec::new(), group, rule_changed, undecided }
+    }
+
     fn new(
         frames: &'a [Value],
         platform: &'a str,
         exception: &ExceptionFacts<'_>,
         config: &GroupingConfig,
     ) -> Self {
+        let mut stack = Self::classified(frames, platform, exception, config);
         let frame_maps: Vec<&'a Map<String, Value>> =
             frames.iter().map(|f| f.as_object().unwrap_or(&EMPTY)).collect();
-        let mut facts: Vec<FrameFacts<'a>> = frame_maps
-            .iter()
-            .map(|f| {
-                let platform = str_of(f, "platform").unwrap_or(platform);
-                let in_app = match f.get("in_app") {
-                    Some(Value::Bool(b)) => *b,
-                    _ => default_in_app(f, platform).unwrap_or(false),
-                };
-                FrameFacts {
-                    function: function_name(f, platform).unwrap_or(Cow::Borrowed("<unknown>")),
-                    abs_path: frame_paths(f).0,
-                    filename: frame_paths(f).1,
-                    module: str_of(f, "module"),
-                    package: str_of(f, "package"),
-                    family: Family::of(platform),
-                    in_app,
-                }
-            })
-            .collect();
-        // Stack-trace rules: first every in-app change, then contributions.
-        let mut group: Vec<Option<bool>> = vec![None; facts.len()];
-        let ranged = |range: Range, idx: usize, len: usize| match range {
-            Range::This => idx..idx + 1,
-            Range::Up => idx + 1..len,
-            Range::Down => 0..idx,
-        };
-        for rule in &config.enhancements {
-            if !rule.actions.iter().any(|a| matches!(a, Action::App(..))) {
-                continue;
-            }
-            for idx in 0..facts.len() {
-                if rule.matches(&facts, idx, exception) {
-                    for action in &rule.actions {
-                        if let Action::App(range, on) = *action {
-                            for f in &mut facts[ranged(range, idx, frames.len())] {
-                                f.in_app = on;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for rule in &config.enhancements {
-            if !rule.actions.iter().any(|a| matches!(a, Action::Group(..))) {
-                continue;
-            }
-            for idx in 0..facts.len() {
-                if rule.matches(&facts, idx, exception) {
-                    for action in &rule.actions {
-                        if let Action::Group(range, on) = *action {
-                            for g in &mut group[ranged(range, idx, frames.len())] {
-                                *g = Some(on);
-                            }
-                        }
-                    }
-                }
-            }
-        }
         let single = frame_maps.len() == 1;
         let mut components: Vec<FrameComponents<'a>> = Vec::with_capacity(frame_maps.len());
         for (i, f) in frame_maps.iter().enumerate() {
@@ -690,12 +900,29 @@ impl<'a> Stack<'a> {
             {
                 c.contributes = false;
             }
-            if let Some(g) = group[i] {
+            if let Some(g) = stack.group[i] {
                 c.contributes = g;
             }
             components.push(c);
         }
-        Stack { facts, frames: components }
+        stack.frames = components;
+        stack
+    }
+
+    /// The frames whose stored `in_app` is not what grouping decided.
+    fn verdicts(&self, at: StackAt, frames: &[Value], out: &mut Vec<InAppVerdict>) {
+        for (i, (facts, frame)) in self.facts.iter().zip(frames).enumerate() {
+            let sdk = frame.get("in_app").and_then(Value::as_bool);
+            if sdk == Some(facts.in_app) {
+                continue;
+            }
+            // Frames nothing could be decided about keep what the SDK sent (nothing).
+            if self.undecided[i] && !self.rule_changed[i] {
+                continue;
+            }
+            let orig = self.rule_changed[i].then(|| sdk.map_or(-1, i64::from));
+            out.push(InAppVerdict { stack: at, frame: i, in_app: facts.in_app, orig });
+        }
     }
 
     /// Contributing values per variant (`None`: the stack trace does not contribute).

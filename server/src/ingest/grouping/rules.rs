@@ -71,6 +71,21 @@ pub struct Glob {
     tokens: Vec<Tok>,
     ignore_case: bool,
     path: bool,
+    /// The common patterns (`std::*`, `**/node_modules/**`, `*.dylib`, plain words) as string
+    /// operations: the built-in stack-trace rules test every frame, so this is the hot path.
+    shape: Shape,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+    Everything,
+    /// Token matching, after a check that the longest literal run of the pattern is in the
+    /// value (cheap, and backtracking over `**` is not).
+    Tokens(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +153,94 @@ impl Glob {
                 c => tokens.push(Tok::Lit(c)),
             }
         }
-        Glob { tokens, ignore_case, path }
+        // `**` outside path mode is two `*`, which match what one does.
+        tokens
+            .dedup_by(|b, a| matches!((a, b), (Tok::Any, Tok::Any) | (Tok::AnyDeep, Tok::AnyDeep)));
+        let shape = Self::shape_of(&tokens, path);
+        Glob { tokens, ignore_case, path, shape }
+    }
+
+    fn shape_of(tokens: &[Tok], path: bool) -> Shape {
+        // A wildcard that matches any text: `**`, or `*` when `/` is nothing special.
+        let free = |t: &Tok| matches!(t, Tok::AnyDeep) || (!path && matches!(t, Tok::Any));
+        let literal = |ts: &[Tok]| -> Option<String> {
+            ts.iter().map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None }).collect()
+        };
+        match tokens {
+            [only] if free(only) => Shape::Everything,
+            [first, middle @ .., last] if free(first) && free(last) => literal(middle)
+                .map_or_else(|| Shape::Tokens(Self::longest_literal(tokens)), Shape::Contains),
+            [first, rest @ ..] if free(first) => literal(rest)
+                .map_or_else(|| Shape::Tokens(Self::longest_literal(tokens)), Shape::Suffix),
+            [rest @ .., last] if free(last) => literal(rest)
+                .map_or_else(|| Shape::Tokens(Self::longest_literal(tokens)), Shape::Prefix),
+            all => {
+                literal(all).map_or_else(|| Shape::Tokens(Self::longest_literal(all)), Shape::Exact)
+            }
+        }
+    }
+
+    fn longest_literal(tokens: &[Tok]) -> String {
+        tokens
+            .split(|t| !matches!(t, Tok::Lit(_)))
+            .max_by_key(|run| run.len())
+            .map(|run| {
+                run.iter()
+                    .filter_map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether `value`, already lowercased (for a case-insensitive glob) and with `/` separators
+    /// (for a path glob), matches.
+    fn is_match_normalized(&self, value: &str) -> bool {
+        match &self.shape {
+            Shape::Exact(s) => value == s,
+            Shape::Prefix(s) => starts_with(value, s),
+            Shape::Suffix(s) => ends_with(value, s),
+            Shape::Contains(s) => contains(value, s),
+            Shape::Everything => true,
+            Shape::Tokens(required) => {
+                if !value.contains(required.as_str()) {
+                    return false;
+                }
+                if let [Tok::Any] = self.tokens.as_slice() {
+                    return !value.contains('/');
+                }
+                let chars: Vec<char> = value.chars().collect();
+                self.match_from(0, &chars)
+            }
+        }
+    }
+
+    /// [`Glob::is_match_normalized`] of `/` followed by `value`, without building that string
+    /// for the common shapes.
+    fn is_match_normalized_with_slash(&self, value: &str) -> bool {
+        match &self.shape {
+            Shape::Exact(s) => s.strip_prefix('/') == Some(value),
+            Shape::Prefix(s) => {
+                s.is_empty() || s.strip_prefix('/').is_some_and(|s| starts_with(value, s))
+            }
+            Shape::Suffix(s) => value.ends_with(s.as_str()) || s.strip_prefix('/') == Some(value),
+            Shape::Contains(s) => {
+                value.contains(s.as_str())
+                    || s.strip_prefix('/').is_some_and(|s| value.starts_with(s))
+            }
+            Shape::Everything => true,
+            Shape::Tokens(required) => {
+                let slashed_has_required = contains(value, required)
+                    || required.strip_prefix('/').is_some_and(|r| starts_with(value, r));
+                slashed_has_required && self.is_match_normalized(&format!("/{value}"))
+            }
+        }
+    }
+
+    /// Sentry's path matching of a normalized value: the value, else the value with a leading
+    /// `/`.
+    fn is_path_match_normalized(&self, value: &str) -> bool {
+        self.is_match_normalized(value)
+            || (!value.starts_with('/') && self.is_match_normalized_with_slash(value))
     }
 
     /// Whether the whole `value` matches.
@@ -150,11 +252,7 @@ impl Glob {
         };
         let value: Cow<'_, str> =
             if self.path && value.contains('\\') { value.replace('\\', "/").into() } else { value };
-        if let [Tok::AnyDeep] | [Tok::Any] = self.tokens.as_slice() {
-            return !self.path || matches!(self.tokens[0], Tok::AnyDeep) || !value.contains('/');
-        }
-        let chars: Vec<char> = value.chars().collect();
-        self.match_from(0, &chars)
+        self.is_match_normalized(&value)
     }
 
     fn match_from(&self, t: usize, v: &[char]) -> bool {
@@ -190,6 +288,33 @@ impl Glob {
     }
 }
 
+// Short-string searches for the glob shapes: most tests fail on the first byte, which is
+// checked before any call into `memcmp` or the setup of a substring searcher.
+
+fn starts_with(value: &str, prefix: &str) -> bool {
+    let (v, p) = (value.as_bytes(), prefix.as_bytes());
+    v.len() >= p.len() && v.first() == p.first() && v.starts_with(p)
+}
+
+fn ends_with(value: &str, suffix: &str) -> bool {
+    let (v, s) = (value.as_bytes(), suffix.as_bytes());
+    v.len() >= s.len() && v.last() == s.last() && v.ends_with(s)
+}
+
+fn contains(value: &str, needle: &str) -> bool {
+    let (v, n) = (value.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else { return true };
+    if v.len() < n.len() {
+        return false;
+    }
+    let last = n[n.len() - 1];
+    let last_start = v.len() - n.len();
+    v[..=last_start]
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == first && v[i + n.len() - 1] == last && v[i + 1..i + n.len()] == *rest)
+}
+
 /// What rules know about a frame.
 #[derive(Debug, Clone)]
 pub struct FrameFacts<'a> {
@@ -207,6 +332,20 @@ pub struct FrameFacts<'a> {
     pub family: Family,
     /// Effective in-app flag.
     pub in_app: bool,
+    /// What stack-trace rules match `path:` against, as Sentry prepares it: `abs_path`, else
+    /// `filename`, lowercased, with `/` separators.
+    pub match_path: Option<Cow<'a, str>>,
+    /// `package`, prepared the same way for `package:`.
+    pub match_package: Option<Cow<'a, str>>,
+}
+
+/// Lowercased, with `/` separators: how Sentry's stack-trace rules see paths and packages.
+pub fn normalize_match_path(value: &str) -> Cow<'_, str> {
+    if value.bytes().any(|b| b.is_ascii_uppercase() || b == b'\\' || !b.is_ascii()) {
+        Cow::Owned(value.to_lowercase().replace('\\', "/"))
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 /// What rules know about an exception.
@@ -490,7 +629,13 @@ impl FingerprintRule {
                 continue;
             }
             let ok = match group {
-                0 | 1 => ms.iter().all(|m| m.matches(e, FpMatcher::positive_event)),
+                0 => ms.iter().all(|m| m.matches(e, FpMatcher::positive_event)),
+                // Sentry's log info exists only for an event with a logger or a level; without
+                // it, no `logger:` or `level:` matcher matches, negated or not.
+                1 => {
+                    (e.logger.is_some() || e.level.is_some())
+                        && ms.iter().all(|m| m.matches(e, FpMatcher::positive_event))
+                }
                 2 => {
                     let msg = |m: &FpMatcher, text: &Option<&str>| {
                         text.is_some_and(|t| m.glob.is_match(t))
@@ -615,18 +760,48 @@ enum EnKey {
     Function,
     Package,
     App,
+    Category,
     Type,
     Value,
     Mechanism,
-    Category,
 }
+
+impl EnKey {
+    /// Exception matchers test the exception of the stack trace, once per rule; the others test
+    /// a frame.
+    fn is_exception(self) -> bool {
+        matches!(self, EnKey::Type | EnKey::Value | EnKey::Mechanism)
+    }
+
+    /// Relative cost of testing a frame, cheapest first: a rule stops at its first miss.
+    fn cost(self) -> u8 {
+        match self {
+            EnKey::Family | EnKey::App => 0,
+            EnKey::Category => 1,
+            EnKey::Function | EnKey::Module => 2,
+            EnKey::Package | EnKey::Path => 3,
+            EnKey::Type | EnKey::Value | EnKey::Mechanism => 4,
+        }
+    }
+}
+
+/// Bit of a family in [`Enhancement::families`].
+fn family_bit(family: Family) -> u8 {
+    match family {
+        Family::Native => 1,
+        Family::Javascript => 2,
+        Family::Other => 4,
+    }
+}
+const ALL_FAMILIES: u8 = 7;
 
 #[derive(Debug, Clone)]
 struct EnMatcher {
     key: EnKey,
     negated: bool,
-    pattern: String,
     glob: Glob,
+    /// For `family:` and `app:`: the families (bits) or the flag the pattern names.
+    bits: u8,
 }
 
 impl EnMatcher {
@@ -644,36 +819,74 @@ impl EnMatcher {
             "category" => EnKey::Category,
             other => return Err(format!("unknown matcher `{other}`")),
         };
-        if key == EnKey::App && parse_bool(&pattern).is_none() {
-            return Err(format!("invalid boolean `{pattern}` for `app`"));
-        }
+        let bits = match key {
+            EnKey::App => match parse_bool(&pattern) {
+                Some(flag) => u8::from(flag),
+                None => return Err(format!("invalid boolean `{pattern}` for `app`")),
+            },
+            EnKey::Family => pattern
+                .split(',')
+                .map(|f| match f.trim() {
+                    "all" => ALL_FAMILIES,
+                    "native" => family_bit(Family::Native),
+                    "javascript" => family_bit(Family::Javascript),
+                    "other" => family_bit(Family::Other),
+                    _ => 0,
+                })
+                .fold(0, |a, b| a | b),
+            _ => 0,
+        };
         let (ignore_case, path) = match key {
             EnKey::Path | EnKey::Package => (true, true),
             EnKey::Value => (true, false),
             _ => (false, false),
         };
         let glob = Glob::new(&pattern, ignore_case, path);
-        Ok(EnMatcher { key, negated, pattern, glob })
+        Ok(EnMatcher { key, negated, glob, bits })
     }
 
-    fn matches(&self, f: &FrameFacts<'_>, x: &ExceptionFacts<'_>) -> bool {
-        let glob = |v: Option<&str>| v.is_some_and(|v| self.glob.is_match(v));
+    fn matches_frame(&self, f: &FrameFacts<'_>, category: Option<&str>) -> bool {
         let positive = match self.key {
-            EnKey::Family => f.family.matches(&self.pattern),
+            EnKey::Family => self.bits & family_bit(f.family) != 0,
+            EnKey::App => f.in_app == (self.bits == 1),
+            EnKey::Category => category.is_some_and(|c| self.glob.is_match_normalized(c)),
+            EnKey::Function => self.glob.is_match_normalized(&f.function),
+            EnKey::Module => f.module.is_some_and(|m| self.glob.is_match_normalized(m)),
             EnKey::Path => {
-                f.abs_path.is_some_and(|p| self.glob.is_path_match(p))
-                    || f.filename.is_some_and(|p| self.glob.is_path_match(p))
+                f.match_path.as_deref().is_some_and(|p| self.glob.is_path_match_normalized(p))
             }
-            EnKey::Module => glob(f.module),
-            EnKey::Function => self.glob.is_match(&f.function),
-            EnKey::Package => f.package.is_some_and(|p| self.glob.is_path_match(p)),
-            EnKey::App => parse_bool(&self.pattern) == Some(f.in_app),
-            EnKey::Type => glob(x.ty),
-            EnKey::Value => glob(x.value),
-            EnKey::Mechanism => glob(x.mechanism),
-            EnKey::Category => false,
+            EnKey::Package => {
+                f.match_package.as_deref().is_some_and(|p| self.glob.is_path_match_normalized(p))
+            }
+            EnKey::Type | EnKey::Value | EnKey::Mechanism => false,
         };
         positive != self.negated
+    }
+
+    /// The field and the literal start every value this matcher accepts has, for a non-negated
+    /// plain or prefix pattern.
+    fn anchor(&self) -> Option<(AnchorField, &str)> {
+        let field = match self.key {
+            EnKey::Function => AnchorField::Function,
+            EnKey::Module => AnchorField::Module,
+            EnKey::Path => AnchorField::Path,
+            EnKey::Package => AnchorField::Package,
+            _ => return None,
+        };
+        let (Shape::Exact(literal) | Shape::Prefix(literal)) = &self.glob.shape else {
+            return None;
+        };
+        (!self.negated && !literal.is_empty()).then_some((field, literal.as_str()))
+    }
+
+    fn matches_exception(&self, x: &ExceptionFacts<'_>) -> bool {
+        // Like Sentry, an exception without the field is `<unknown>`.
+        let value = match self.key {
+            EnKey::Type => x.ty,
+            EnKey::Value => x.value,
+            _ => x.mechanism,
+        };
+        self.glob.is_match(value.unwrap_or("<unknown>")) != self.negated
     }
 }
 
@@ -689,54 +902,317 @@ pub enum Range {
     Down,
 }
 
+impl Range {
+    fn of(self, idx: usize, len: usize) -> std::ops::Range<usize> {
+        match self {
+            Range::This => idx..idx + 1,
+            Range::Up => idx + 1..len,
+            Range::Down => 0..idx,
+        }
+    }
+}
+
 /// What a stack-trace rule does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// `+app` / `-app`.
     App(Range, bool),
     /// `+group` / `-group`.
     Group(Range, bool),
+    /// `category=name`: a label that later rules match with `category:`.
+    Category(Box<str>),
 }
 
 /// One stack-trace rule.
 #[derive(Debug, Clone)]
 pub struct Enhancement {
     caller: Option<EnMatcher>,
+    /// Frame matchers, cheapest first.
     matchers: Vec<EnMatcher>,
+    /// Matchers of the stack trace's exception.
+    exception: Vec<EnMatcher>,
     callee: Option<EnMatcher>,
-    /// Its flag actions, in order (variable actions like `max-frames=` are accepted and ignored).
+    /// The families (bits) of the frames the rule can match, from a `family:` matcher.
+    families: u8,
+    /// The category a matched frame must have (a plain `category:` matcher), if any: while no
+    /// frame has it, the rule is skipped whole.
+    category: Option<String>,
+    /// Its actions, in order (variable actions like `max-frames=` are accepted and ignored).
     pub actions: Vec<Action>,
 }
 
-impl Enhancement {
-    /// Whether frame `idx` (with its caller `idx - 1` and callee `idx + 1`) matches.
-    pub fn matches(&self, frames: &[FrameFacts<'_>], idx: usize, x: &ExceptionFacts<'_>) -> bool {
-        let Some(frame) = frames.get(idx) else { return false };
-        if !self.matchers.iter().all(|m| m.matches(frame, x)) {
+/// What a stack trace's frames carry while rules run: the frames' facts (whose `in_app` the
+/// rules change) and the categories rules gave them.
+pub struct RuleFrames<'f, 'a, 'r> {
+    /// The frames' facts.
+    pub facts: &'f mut [FrameFacts<'a>],
+    /// Category per frame.
+    pub categories: Vec<Option<&'r str>>,
+    /// Families present among the frames (bits), so rules of other families are skipped whole.
+    families: u8,
+    /// Scratch list of the frames a rule matched.
+    hits: Vec<usize>,
+    /// The categories some frame has.
+    present: Vec<&'r str>,
+}
+
+impl<'f, 'a, 'r> RuleFrames<'f, 'a, 'r> {
+    /// Prepares a stack trace's frames for the rules.
+    pub fn new(facts: &'f mut [FrameFacts<'a>]) -> Self {
+        let families = facts.iter().fold(0, |bits, f| bits | family_bit(f.family));
+        RuleFrames {
+            categories: vec![None; facts.len()],
+            facts,
+            families,
+            hits: Vec::new(),
+            present: Vec::new(),
+        }
+    }
+
+    fn matches(&self, rule: &Enhancement, idx: usize) -> bool {
+        let frame = &self.facts[idx];
+        if rule.families & family_bit(frame.family) == 0 {
             return false;
         }
-        if let Some(caller) = &self.caller {
-            match idx.checked_sub(1).and_then(|i| frames.get(i)) {
-                Some(f) if caller.matches(f, x) => {}
-                _ => return false,
+        let at = |m: &EnMatcher, i: usize| m.matches_frame(&self.facts[i], self.categories[i]);
+        rule.matchers.iter().all(|m| at(m, idx))
+            && rule.caller.as_ref().is_none_or(|m| idx > 0 && at(m, idx - 1))
+            && rule.callee.as_ref().is_none_or(|m| idx + 1 < self.facts.len() && at(m, idx + 1))
+    }
+
+    fn applies(&self, rule: &Enhancement, exception: &ExceptionFacts<'_>) -> bool {
+        rule.families & self.families != 0
+            && rule.category.as_deref().is_none_or(|c| self.present.contains(&c))
+            && rule.exception.iter().all(|m| m.matches_exception(exception))
+    }
+
+    /// Sentry's classification pass over the rules with `+app`/`-app` or `category=` actions,
+    /// in order: each rule first finds every frame it matches (seeing `in_app` and categories
+    /// as the rules before it left them), then changes them, so a rule's `app:` condition never
+    /// sees its own changes.
+    pub fn classify(&mut self, rules: &'r RuleSet, exception: &ExceptionFacts<'_>) {
+        let candidates = rules.candidates(self.facts);
+        for (rule, _) in rules.rules.iter().zip(&candidates).filter(|(_, c)| **c) {
+            if self.applies(rule, exception) {
+                self.classify_with(rule);
             }
         }
-        if let Some(callee) = &self.callee {
-            match frames.get(idx + 1) {
-                Some(f) if callee.matches(f, x) => {}
-                _ => return false,
+    }
+
+    fn classify_with(&mut self, rule: &'r Enhancement) {
+        let len = self.facts.len();
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        hits.extend((0..len).filter(|&idx| self.matches(rule, idx)));
+        for &idx in &hits {
+            for action in &rule.actions {
+                match action {
+                    Action::App(range, on) => {
+                        for f in &mut self.facts[range.of(idx, len)] {
+                            f.in_app = *on;
+                        }
+                    }
+                    Action::Category(name) => {
+                        self.categories[idx] = Some(&**name);
+                        if !self.present.contains(&&**name) {
+                            self.present.push(name);
+                        }
+                    }
+                    Action::Group(..) => {}
+                }
             }
         }
-        true
+        self.hits = hits;
+    }
+
+    /// Sentry's contribution pass over the rules with `+group`/`-group` actions, once every
+    /// frame's `in_app` and category are final: the last rule to reach a frame decides whether
+    /// it contributes (`None` where no rule did).
+    pub fn contributions(
+        &self,
+        rules: &RuleSet,
+        exception: &ExceptionFacts<'_>,
+        group: &mut [Option<bool>],
+    ) {
+        let len = self.facts.len();
+        let candidates = rules.candidates(self.facts);
+        for (rule, _) in rules.rules.iter().zip(&candidates).filter(|(_, c)| **c) {
+            if !self.applies(rule, exception) {
+                continue;
+            }
+            for idx in 0..len {
+                if !self.matches(rule, idx) {
+                    continue;
+                }
+                for action in &rule.actions {
+                    if let Action::Group(range, on) = action {
+                        for g in &mut group[range.of(idx, len)] {
+                            *g = Some(*on);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The frame field a rule's anchor tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnchorField {
+    Function,
+    Module,
+    Path,
+    Package,
+    /// A path pattern starting with `/` tried on a relative path (which Sentry also tests with a
+    /// `/` in front), by the pattern's second byte.
+    RelativePath,
+    /// The same for packages.
+    RelativePackage,
+}
+
+const BUCKETS: usize = 6 * 256;
+
+fn bucket(field: AnchorField, byte: u8) -> usize {
+    field as usize * 256 + usize::from(byte)
+}
+
+impl AnchorField {
+    fn value<'v>(self, f: &'v FrameFacts<'_>) -> Option<&'v str> {
+        match self {
+            AnchorField::Function => Some(&f.function),
+            AnchorField::Module => f.module,
+            AnchorField::Path | AnchorField::RelativePath => f.match_path.as_deref(),
+            AnchorField::Package | AnchorField::RelativePackage => f.match_package.as_deref(),
+        }
+    }
+
+    fn relative(self) -> Option<AnchorField> {
+        match self {
+            AnchorField::Path => Some(AnchorField::RelativePath),
+            AnchorField::Package => Some(AnchorField::RelativePackage),
+            _ => None,
+        }
+    }
+}
+
+/// Rules in order, indexed by their anchors: the first byte a frame field must start with for
+/// the rule to match (its plain or prefix pattern on a function, module, path or package, fields
+/// no rule changes). A stack trace then only evaluates the rules one of its frames could match,
+/// plus those without an anchor, which keeps an event whose frames match nothing cheap.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Enhancement>,
+    /// `(field, first byte)` ⇒ rule indices, see [`bucket`].
+    buckets: Vec<Vec<u32>>,
+    /// Per rule, whether it has no anchor and is always evaluated.
+    unanchored: Vec<bool>,
+}
+
+const ANCHOR_FIELDS: [AnchorField; 4] =
+    [AnchorField::Function, AnchorField::Module, AnchorField::Path, AnchorField::Package];
+
+impl RuleSet {
+    /// Indexes `rules`, moving each rule's anchor matcher first.
+    pub fn new(mut rules: Vec<Enhancement>) -> Self {
+        let mut buckets = vec![Vec::new(); BUCKETS];
+        let mut unanchored = Vec::with_capacity(rules.len());
+        for (i, rule) in rules.iter_mut().enumerate() {
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            let anchor = rule.matchers.iter().position(|m| m.anchor().is_some());
+            let Some((pos, (field, literal))) =
+                anchor.and_then(|pos| Some((pos, rule.matchers[pos].anchor()?)))
+            else {
+                unanchored.push(true);
+                continue;
+            };
+            let bytes = literal.as_bytes();
+            match (field.relative(), bytes) {
+                // `/x...` also matches a relative `x...`.
+                (Some(relative), [b'/', second, ..]) => {
+                    buckets[bucket(field, b'/')].push(index);
+                    buckets[bucket(relative, *second)].push(index);
+                }
+                // A bare `/` pattern: any relative value could match.
+                (Some(_), [b'/']) => {
+                    unanchored.push(true);
+                    continue;
+                }
+                (_, [first, ..]) => buckets[bucket(field, *first)].push(index),
+                (_, []) => {
+                    unanchored.push(true);
+                    continue;
+                }
+            }
+            let m = rule.matchers.remove(pos);
+            rule.matchers.insert(0, m);
+            unanchored.push(false);
+        }
+        RuleSet { rules, buckets, unanchored }
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> &[Enhancement] {
+        &self.rules
+    }
+
+    /// Per rule, whether one of the frames could match it.
+    fn candidates(&self, facts: &[FrameFacts<'_>]) -> Vec<bool> {
+        let mut marks = self.unanchored.clone();
+        if self.rules.is_empty() {
+            return marks;
+        }
+        let mut mark = |field: AnchorField, byte: u8| {
+            for &i in &self.buckets[bucket(field, byte)] {
+                if let Some(m) = marks.get_mut(i as usize) {
+                    *m = true;
+                }
+            }
+        };
+        for f in facts {
+            for field in ANCHOR_FIELDS {
+                let Some(value) = field.value(f) else { continue };
+                let Some(&first) = value.as_bytes().first() else { continue };
+                mark(field, first);
+                // A relative path is also tried with a `/` in front.
+                if let (Some(relative), false) = (field.relative(), first == b'/') {
+                    mark(relative, first);
+                }
+            }
+        }
+        marks
+    }
+}
+
+impl Enhancement {
+    /// Whether the rule changes `in_app` or categories (Sentry's "classifier" rules).
+    pub fn classifies(&self) -> bool {
+        self.actions.iter().any(|a| matches!(a, Action::App(..) | Action::Category(_)))
+    }
+
+    /// Whether the rule changes which frames contribute.
+    pub fn groups(&self) -> bool {
+        self.actions.iter().any(|a| matches!(a, Action::Group(..)))
     }
 
     fn parse_line(line: &str) -> Result<Self, String> {
         let mut cur = Cursor { s: line, pos: 0 };
-        let mut rule =
-            Enhancement { caller: None, matchers: Vec::new(), callee: None, actions: Vec::new() };
+        let mut rule = Enhancement {
+            caller: None,
+            matchers: Vec::new(),
+            exception: Vec::new(),
+            callee: None,
+            families: ALL_FAMILIES,
+            category: None,
+            actions: Vec::new(),
+        };
+        let mut frame_matchers = 0;
         loop {
             cur.skip_spaces();
             let Some(c) = cur.peek() else { break };
+            // A comment may end a rule line, as in Sentry's own rule files.
+            if c == '#' && !rule.actions.is_empty() {
+                break;
+            }
             let rest = cur.rest();
             let token_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
             let token = &rest[..token_end];
@@ -758,10 +1234,22 @@ impl Enhancement {
                 cur.pos += token_end;
                 continue;
             }
-            if let Some((name, _)) = token.split_once('=') {
-                if matches!(name, "max-frames" | "min-frames" | "invert-stacktrace" | "category") {
-                    cur.pos += token_end;
-                    continue;
+            if let Some((name, value)) = token.split_once('=') {
+                match name {
+                    "category" => {
+                        let value = value.trim_matches('"');
+                        if value.is_empty() {
+                            return Err("missing value for `category=`".to_owned());
+                        }
+                        rule.actions.push(Action::Category(value.into()));
+                        cur.pos += token_end;
+                        continue;
+                    }
+                    "max-frames" | "min-frames" | "invert-stacktrace" => {
+                        cur.pos += token_end;
+                        continue;
+                    }
+                    _ => {}
                 }
             }
             if !rule.actions.is_empty() {
@@ -773,7 +1261,7 @@ impl Enhancement {
             if c == '[' || c == '|' {
                 let callee = c == '|';
                 if callee {
-                    if rule.matchers.is_empty() {
+                    if frame_matchers == 0 {
                         return Err("`| [...]` (callee) must follow the frame matchers".to_owned());
                     }
                     cur.pos += 1;
@@ -781,13 +1269,16 @@ impl Enhancement {
                     if cur.peek() != Some('[') {
                         return Err("expected `[` after `|`".to_owned());
                     }
-                } else if !rule.matchers.is_empty() {
+                } else if frame_matchers > 0 {
                     return Err("`[...] |` (caller) must come first".to_owned());
                 }
                 cur.pos += 1;
                 cur.skip_spaces();
                 let (negated, key, value) = parse_matcher(&mut cur)?;
                 let matcher = EnMatcher::parse(negated, &key, value)?;
+                if matcher.key.is_exception() {
+                    return Err(format!("`{key}` cannot match a caller or callee frame"));
+                }
                 cur.skip_spaces();
                 if cur.peek() != Some(']') {
                     return Err("expected `]`".to_owned());
@@ -809,9 +1300,18 @@ impl Enhancement {
                 return Err("frame matchers must come before `| [...]`".to_owned());
             }
             let (negated, key, value) = parse_matcher(&mut cur)?;
-            rule.matchers.push(EnMatcher::parse(negated, &key, value)?);
+            let matcher = EnMatcher::parse(negated, &key, value)?;
+            frame_matchers += 1;
+            if matcher.key.is_exception() {
+                rule.exception.push(matcher);
+            } else {
+                if matcher.key == EnKey::Family && !matcher.negated {
+                    rule.families &= matcher.bits;
+                }
+                rule.matchers.push(matcher);
+            }
         }
-        if rule.matchers.is_empty() {
+        if frame_matchers == 0 {
             return Err("a rule needs at least one matcher".to_owned());
         }
         if rule.actions.is_empty() {
@@ -820,6 +1320,12 @@ impl Enhancement {
                     .to_owned(),
             );
         }
+        rule.matchers.sort_by_key(|m| m.key.cost());
+        rule.category =
+            rule.matchers.iter().find_map(|m| match (&m.glob.shape, m.key, m.negated) {
+                (Shape::Exact(name), EnKey::Category, false) => Some(name.clone()),
+                _ => None,
+            });
         Ok(rule)
     }
 }
@@ -900,6 +1406,75 @@ mod tests {
             [Action::Group(Range::Up, false), Action::App(Range::Down, true)]
         );
         assert!(rules[5].caller.is_some() && rules[6].callee.is_some());
+    }
+
+    #[test]
+    fn enhancement_ranges_categories_callers_callees_and_quoted_classes_parse() {
+        let rules = parse_enhancements(
+            "family:native function:std::panicking::begin_panic ^-group -group ^-app -app\n\
+             [ !category:system ] | category:system | [ !category:system ] category=indirection\n\
+             family:native function:\"?[[]KSCrash*\" -app -group\n\
+             family:native function:\"-\\\\[NSISEngine*\" category=ui  # trailing comment\n\
+             error.type:Foo stack.function:f v+app\n",
+        )
+        .unwrap();
+        assert_eq!(
+            rules[0].actions,
+            [
+                Action::Group(Range::Up, false),
+                Action::Group(Range::This, false),
+                Action::App(Range::Up, false),
+                Action::App(Range::This, false)
+            ]
+        );
+        assert!(rules[0].classifies() && rules[0].groups());
+        assert!(rules[1].caller.is_some() && rules[1].callee.is_some());
+        assert_eq!(rules[1].actions, [Action::Category("indirection".into())]);
+        assert!(rules[1].classifies() && !rules[1].groups());
+        assert_eq!(rules[0].families, family_bit(Family::Native));
+        // `[[]` is a class holding `[`; `\\[` an escaped `[`.
+        let glob = &rules[2].matchers.iter().find(|m| m.key == EnKey::Function).unwrap().glob;
+        assert!(glob.is_match("-[KSCrash install]"));
+        assert!(!glob.is_match("-[Other install]"));
+        let glob = &rules[3].matchers.iter().find(|m| m.key == EnKey::Function).unwrap().glob;
+        assert!(glob.is_match("-[NSISEngine solve]"));
+        // Exception matchers are kept apart from frame matchers.
+        assert_eq!((rules[4].exception.len(), rules[4].matchers.len()), (1, 1));
+        let err = parse_enhancements("[ error.type:X ] | function:f -app").unwrap_err();
+        assert!(err.message.contains("caller or callee"), "{err}");
+    }
+
+    #[test]
+    fn glob_shapes_match_like_the_general_matcher() {
+        // The string-operation shortcuts must agree with token matching.
+        for (pattern, path, value) in [
+            ("std::*", false, "std::rt::lang_start"),
+            ("std::*", false, "core::ptr"),
+            ("*::operator()*", false, "Foo::operator()(int)"),
+            ("**/node_modules/**", true, "/app/node_modules/x/y.js"),
+            ("**/node_modules/**", true, "node_modules/x.js"),
+            ("**/node_modules/**", true, "/app/src/x.js"),
+            ("/usr/lib/**", true, "usr/lib/libc.so"),
+            ("**/frameworks/libswift*.dylib", true, "/a/frameworks/libswiftcore.dylib"),
+            ("linux-gate.so*", true, "linux-gate.so.1"),
+            ("memset", false, "memset"),
+            ("memset", false, "memset2"),
+            ("*.cold.1", false, "foo.cold.1"),
+            ("/a/*.js", true, "/a/b/c.js"),
+        ] {
+            let glob = Glob::new(pattern, path, path);
+            let general = Glob { shape: Shape::Tokens(String::new()), ..glob.clone() };
+            assert_eq!(glob.is_match(value), general.is_match(value), "{pattern} {value}");
+            if path {
+                assert_eq!(
+                    glob.is_path_match_normalized(value),
+                    general.is_path_match(value),
+                    "{pattern} {value} as a path"
+                );
+            }
+        }
+        assert_eq!(Glob::new("std::*", false, false).shape, Shape::Prefix("std::".into()));
+        assert_eq!(Glob::new("**/x/**", true, true).shape, Shape::Contains("/x/".into()));
     }
 
     #[test]

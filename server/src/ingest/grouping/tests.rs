@@ -766,31 +766,32 @@ fn java_lambdas_and_codegen_markers_are_cleaned() {
     let a = java(frames("123/0x0000000800c02a00", "4f2d1c3b", 42));
     let b = java(frames("77/0x00000008001b4840", "ae46b1bf", 7));
     assert_eq!(hashes(&a), hashes(&b));
-    assert_eq!(
-        hashes(&a),
-        [md5_of(&[
-            // `$$Lambda$` module ignored: the filename counts instead.
-            "service.java",
-            "apply",
-            // `lambda$…` function ignored.
-            "com.example.Service",
-            "com.example.Api$$EnhancerBySpringCGLIB$$<auto>",
-            "handle",
-            "com.example.Api$$EnhancerByGuice$$<auto>$$FastClassByGuice$$<auto>",
-            "invoke",
-            "com.example.model.User$HibernateProxy$<auto>",
-            "getName",
-            "sun.reflect.GeneratedMethodAccessor",
-            "invoke",
-            "sun.reflect.GeneratedConstructorAccessor<auto>",
-            "newInstance",
-            "myapp.core$fn__<auto>",
-            "invoke",
-            "entriesresource_$$_javassist<auto>.java",
-            "get",
-            "NullPointerException",
-        ])]
-    );
+    let all = [
+        // `$$Lambda$` module ignored: the filename counts instead.
+        "service.java",
+        "apply",
+        // `lambda$…` function ignored.
+        "com.example.Service",
+        "com.example.Api$$EnhancerBySpringCGLIB$$<auto>",
+        "handle",
+        "com.example.Api$$EnhancerByGuice$$<auto>$$FastClassByGuice$$<auto>",
+        "invoke",
+        "com.example.model.User$HibernateProxy$<auto>",
+        "getName",
+        "sun.reflect.GeneratedMethodAccessor",
+        "invoke",
+        "sun.reflect.GeneratedConstructorAccessor<auto>",
+        "newInstance",
+        "myapp.core$fn__<auto>",
+        "invoke",
+        "entriesresource_$$_javassist<auto>.java",
+        "get",
+        "NullPointerException",
+    ];
+    // The built-in rules take the JVM's `sun.*` frames out of the app variant.
+    let app: Vec<&str> =
+        all.iter().enumerate().filter(|(i, _)| !(9..13).contains(i)).map(|(_, v)| *v).collect();
+    assert_eq!(hashes(&a), [md5_of(&app), md5_of(&all)]);
 }
 
 #[test]
@@ -1005,14 +1006,14 @@ fn default_in_app_applies_only_where_the_sdk_did_not_say() {
          "abs_path": "/venv/lib/python3.12/site-packages/django/core.py"},
         {"module": "app.views", "function": "index", "abs_path": "/srv/app/views.py"},
         {"module": "vendored.lib", "function": "helper",
-         "abs_path": "/venv/lib/python3.12/site-packages/vendored/lib.py", "in_app": true}
+         "abs_path": "/srv/app/vendored_lib/lib.py", "in_app": false}
     ]);
     let e = python_error("ValueError", "bad", frames);
-    // The library frame is not in-app; the SDK's `in_app: true` stays.
+    // The library frame is not in-app; the SDK's `in_app: false` stays.
     assert_eq!(
         hashes(&e),
         [
-            md5_of(&["app.views", "index", "vendored.lib", "helper", "ValueError"]),
+            md5_of(&["app.views", "index", "ValueError"]),
             md5_of(&[
                 "django.core",
                 "dispatch",
@@ -1032,7 +1033,7 @@ fn default_in_app_applies_only_where_the_sdk_did_not_say() {
         .iter()
         .map(|f| &f["in_app"])
         .collect();
-    assert_eq!(flags, [&json!(false), &json!(true), &json!(true)]);
+    assert_eq!(flags, [&json!(false), &json!(true), &json!(false)]);
     assert_eq!(hashes(&normalized), hashes(&e));
 }
 
@@ -1177,7 +1178,7 @@ fn app_and_vendor_frames() -> Map<String, Value> {
         "bad",
         json!([
             py_frame("app.views", "index", "helper()"),
-            py_frame("vendor.helpers", "helper", "log_call()"),
+            py_frame("thirdparty.helpers", "helper", "log_call()"),
             py_frame("app.logging", "log_call", "raise ValueError()")
         ]),
     )
@@ -1190,7 +1191,7 @@ fn stack_rule_minus_app_takes_frames_out_of_the_app_variant() {
         "app.views",
         "index",
         "helper()",
-        "vendor.helpers",
+        "thirdparty.helpers",
         "helper",
         "log_call()",
         "app.logging",
@@ -1199,7 +1200,7 @@ fn stack_rule_minus_app_takes_frames_out_of_the_app_variant() {
         "ValueError",
     ];
     assert_eq!(hashes(&e), [md5_of(&all)]);
-    let c = config("", "stack.module:vendor.* -app");
+    let c = config("", "stack.module:thirdparty.* -app");
     assert_eq!(
         hashes_with(&e, &c),
         [
@@ -1251,7 +1252,7 @@ fn stack_rule_minus_group_and_ranges_stop_frames_contributing() {
             "app.views",
             "index",
             "helper()",
-            "vendor.helpers",
+            "thirdparty.helpers",
             "helper",
             "log_call()",
             "ValueError"
@@ -1265,7 +1266,7 @@ fn stack_rule_minus_group_and_ranges_stop_frames_contributing() {
             "app.views",
             "index",
             "helper()",
-            "vendor.helpers",
+            "thirdparty.helpers",
             "helper",
             "log_call()",
             "ValueError"
@@ -1276,7 +1277,7 @@ fn stack_rule_minus_group_and_ranges_stop_frames_contributing() {
     assert_eq!(
         hashes_with(&e, &c),
         [md5_of(&[
-            "vendor.helpers",
+            "thirdparty.helpers",
             "helper",
             "log_call()",
             "app.logging",
@@ -1292,9 +1293,9 @@ fn stack_rule_minus_group_and_ranges_stop_frames_contributing() {
 
 #[test]
 fn stack_rule_family_javascript_applies_only_to_javascript() {
-    let c = config("", "family:javascript stack.abs_path:**/vendor/** -app");
+    let c = config("", "family:javascript stack.abs_path:**/third_party/** -app");
     let frames = json!([
-        {"abs_path": "/app/vendor/lib.js", "filename": "/app/vendor/lib.js", "function": "lib", "in_app": true},
+        {"abs_path": "/app/third_party/lib.js", "filename": "/app/third_party/lib.js", "function": "lib", "in_app": true},
         {"abs_path": "/app/src/main.js", "filename": "/app/src/main.js", "function": "main", "in_app": true}
     ]);
     let js = event(json!({"platform": "javascript", "exception": {"values": [{
@@ -1315,7 +1316,7 @@ fn stack_rule_family_javascript_applies_only_to_javascript() {
 
 #[test]
 fn stack_rule_exception_matchers_limit_the_rule() {
-    let c = config("", "error.type:KeyError stack.module:vendor.* -group");
+    let c = config("", "error.type:KeyError stack.module:thirdparty.* -group");
     let mut key_error = app_and_vendor_frames();
     key_error["exception"]["values"][0]["type"] = json!("KeyError");
     assert_eq!(
@@ -1332,4 +1333,355 @@ fn stack_rule_exception_matchers_limit_the_rule() {
     );
     let value_error = app_and_vendor_frames();
     assert_eq!(hashes_with(&value_error, &c), hashes(&value_error));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Parity with Sentry's rule engines.
+
+#[test]
+fn stack_rule_app_condition_sees_in_app_as_earlier_rules_left_it() {
+    // Sentry finds every frame a rule matches before the rule changes any: `app:no` is tested
+    // against `in_app` as the rules above left it, never as this rule is changing it. Frame by
+    // frame, the first frame's `^+app` would make the third frame in-app before it is tested.
+    let e = python_error(
+        "ValueError",
+        "bad",
+        json!([
+            {"module": "a", "function": "a", "in_app": false},
+            {"module": "b", "function": "b", "in_app": true},
+            {"module": "c", "function": "c", "in_app": false}
+        ]),
+    );
+    let all = ["a", "a", "b", "b", "c", "c", "ValueError"];
+    let c = config("", "app:no ^+app v-app");
+    // Both `a` and `c` match; `a` puts `b` and `c` in-app, then `c` takes `a` and `b` out.
+    assert_eq!(hashes_with(&e, &c), [md5_of(&["c", "c", "ValueError"]), md5_of(&all)]);
+    // A later rule sees the earlier one's verdict.
+    let c = config("", "function:b -app\napp:no function:b ^+app");
+    assert_eq!(hashes_with(&e, &c), [md5_of(&["c", "c", "ValueError"]), md5_of(&all)]);
+    // And `+group`/`-group` rules see the final `in_app`, wherever they are written.
+    let c = config("", "app:no -group\nfunction:c +app");
+    assert_eq!(hashes_with(&e, &c), [md5_of(&["b", "b", "c", "c", "ValueError"])]);
+}
+
+#[test]
+fn fingerprint_rule_negated_level_or_logger_needs_log_info() {
+    // Sentry tests `level:` and `logger:` against the event's log info, which only exists when
+    // the event has a level or a logger: without both, even `!level:` does not match.
+    let c = config("!level:fatal -> not-fatal\n!logger:celery.* -> not-celery", "");
+    let bare = event(json!({"logentry": {"formatted": "m"}}));
+    assert_eq!(hashes_with(&bare, &c), [md5_of(&["m"])]);
+    let error = with(bare.clone(), "level", json!("error"));
+    assert_eq!(hashes_with(&error, &c), [md5_of(&["not-fatal"])]);
+    let fatal_celery =
+        with(with(bare.clone(), "level", json!("fatal")), "logger", json!("celery.worker"));
+    assert_eq!(hashes_with(&fatal_celery, &c), [md5_of(&["m"])]);
+    // A logger alone is log info too: `!level:` matches an event without a level then.
+    let web = with(bare, "logger", json!("web"));
+    assert_eq!(hashes_with(&web, &c), [md5_of(&["not-fatal"])]);
+}
+
+#[test]
+fn exception_group_dedup_compares_sentrys_full_representation() {
+    // Sentry de-duplicates an exception group's top-level exceptions by the representation of
+    // their grouping components, which shows values that do not contribute too: here the
+    // filename (the module takes precedence) and an ignored (recursive) frame.
+    let group = |frames: [Value; 2]| {
+        let mut e = exception_group(&[("ValueError", "v"), ("ValueError", "v")], "2.0.0");
+        for (i, frame) in frames.into_iter().enumerate() {
+            e["exception"]["values"][i]["stacktrace"]["frames"] = json!([frame]);
+        }
+        e
+    };
+    let frame = |filename: &str, lineno: u32| {
+        json!({"module": "app.tasks", "filename": filename, "function": "run",
+               "context_line": "raise err", "lineno": lineno, "in_app": true})
+    };
+    let one = [&CHILD[..], &["ValueError"]].concat();
+    // The same components, different line numbers (no component): one distinct exception.
+    let same = group([frame("app/tasks.py", 3), frame("app/tasks.py", 9)]);
+    assert_eq!(hashes(&same), [md5_of(&one)]);
+    // The same contributing values but another (non-contributing) filename: two, and the root.
+    let moved = group([frame("app/tasks.py", 3), frame("app/tasks_v2.py", 3)]);
+    let two = [&CHILD[..], &["ValueError"], &CHILD, &["ValueError"], &ROOT].concat();
+    assert_eq!(hashes(&moved), [md5_of(&two)]);
+    // A recursive frame contributes nothing, yet it is part of the representation.
+    let mut recursive = group([frame("app/tasks.py", 3), frame("app/tasks.py", 3)]);
+    recursive["exception"]["values"][1]["stacktrace"]["frames"] =
+        json!([frame("app/tasks.py", 3), frame("app/tasks.py", 3)]);
+    assert_eq!(hashes(&recursive), [md5_of(&two)]);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Built-in stack-trace rules.
+
+/// A Rust panic as the `sentry` crate reports it from an SDK that marks every frame of the
+/// statically linked binary in-app: runtime start, the app's frames, the panic machinery.
+fn rust_panic(app: &[&str], machinery: &[&str]) -> Map<String, Value> {
+    let mut frames = vec![
+        json!({"function": "std::rt::lang_start_internal", "in_app": true}),
+        json!({"function": "std::rt::lang_start::{{closure}}", "in_app": true}),
+    ];
+    frames
+        .extend(app.iter().map(|f| json!({"function": f, "filename": "main.rs", "in_app": true})));
+    frames.extend(machinery.iter().map(|f| json!({"function": f, "in_app": true})));
+    event(json!({
+        "platform": "native",
+        "exception": {"values": [{"type": "panic", "value": "boom", "stacktrace": {"frames": frames}}]}
+    }))
+}
+
+fn in_app_flags(event: &Map<String, Value>) -> Vec<Option<bool>> {
+    event["exception"]["values"][0]["stacktrace"]["frames"]
+        .as_array()
+        .expect("frames")
+        .iter()
+        .map(|f| f["in_app"].as_bool())
+        .collect()
+}
+
+#[test]
+fn builtin_rule_rust_std_core_alloc_are_not_in_app() {
+    let e = rust_panic(&["app::main", "app::run"], &["core::option::unwrap_failed"]);
+    let [app, _system] = <[String; 2]>::try_from(hashes(&e)).expect("app and system hashes");
+    assert_eq!(app, md5_of(&["main.rs", "app::main", "main.rs", "app::run", "panic"]));
+    // The stored event says so too, and keeps what the SDK said.
+    let mut stored = e;
+    group_event(&mut stored, no_project_rules());
+    assert_eq!(
+        in_app_flags(&stored),
+        [Some(false), Some(false), Some(true), Some(true), Some(false)]
+    );
+    let frames = &stored["exception"]["values"][0]["stacktrace"]["frames"];
+    assert_eq!(frames[0]["data"]["orig_in_app"], json!(1));
+    assert!(frames[2].get("data").is_none());
+}
+
+#[test]
+fn builtin_rule_rust_panic_border_groups_by_the_panicking_code() {
+    // Different Rust versions put different machinery above `begin_panic`: none of it groups.
+    let old = rust_panic(
+        &["app::main", "app::checkout"],
+        &["std::panicking::begin_panic", "std::panicking::rust_panic_with_hook"],
+    );
+    let new = rust_panic(
+        &["app::main", "app::checkout"],
+        &[
+            "std::panicking::begin_panic",
+            "std::panicking::begin_panic::{{closure}}",
+            "std::sys::backtrace::__rust_end_short_backtrace",
+            "sentry_panic::panic_handler",
+        ],
+    );
+    assert_eq!(hashes(&old), hashes(&new));
+    assert_eq!(
+        hashes(&old)[0],
+        md5_of(&["main.rs", "app::main", "main.rs", "app::checkout", "panic"])
+    );
+    // The machinery after the border is out of app even where no other rule says so.
+    let mut stored = new;
+    group_event(&mut stored, no_project_rules());
+    assert_eq!(in_app_flags(&stored)[7], Some(false));
+    // Another panicking function is another issue.
+    let elsewhere = rust_panic(&["app::main", "app::refund"], &["std::panicking::begin_panic"]);
+    assert_ne!(hashes(&elsewhere)[0], hashes(&old)[0]);
+    // `panic_fmt` is not in-app, nor is what it calls, but all of it is in the system hash.
+    let fmt = rust_panic(&["app::main"], &["core::panicking::panic_fmt", "my_hook::report"]);
+    let mut stored = fmt.clone();
+    group_event(&mut stored, no_project_rules());
+    assert_eq!(in_app_flags(&stored)[4], Some(false));
+    assert_eq!(hashes(&fmt)[0], md5_of(&["main.rs", "app::main", "panic"]));
+}
+
+#[test]
+fn builtin_rule_std_called_by_std_is_internal_and_does_not_group() {
+    // `[ category:std ] | category:std category=internals`: in a run of standard-library frames
+    // only the outermost one groups (in the system hash).
+    let e = rust_panic(&["app::main"], &["core::option::unwrap_failed"]);
+    let system = hashes(&e)[1].clone();
+    assert_eq!(
+        system,
+        md5_of(&[
+            "std::rt::lang_start_internal",
+            "main.rs",
+            "app::main",
+            "core::option::unwrap_failed",
+            "panic"
+        ])
+    );
+}
+
+#[test]
+fn builtin_rule_cxx_and_objc_throw_borders() {
+    for border in ["__cxa_throw", "_CxxThrowException", "_NSRaiseError", "__assert_rtn"] {
+        let e = event(json!({"platform": "native", "exception": {"values": [{
+        "type": "std::runtime_error", "value": "x", "stacktrace": {"frames": [
+            {"function": "main", "filename": "main.cpp", "in_app": true},
+            {"function": "Parser::parse", "filename": "parser.cpp", "in_app": true},
+            {"function": border, "in_app": true},
+            {"function": "__cxxabiv1::unwind", "in_app": true}
+        ]}}]}}));
+        assert_eq!(
+            hashes(&e),
+            [md5_of(&["main.cpp", "main", "parser.cpp", "Parser::parse", "std::runtime_error"])],
+            "{border}"
+        );
+    }
+}
+
+#[test]
+fn builtin_rule_abort_raise_and_thread_bases_do_not_group() {
+    // `category:throw ^-group`, `[ category:throw ] | category:throw category=internals` and
+    // `category:threadbase -group v-group`: a native crash groups by what happened between the
+    // thread's start and the abort.
+    let frames = |start: &str| {
+        json!([
+            {"function": start, "package": "/usr/lib/system/libsystem_pthread.dylib"},
+            {"function": "_pthread_start", "package": "/usr/lib/system/libsystem_pthread.dylib"},
+            {"function": "worker_loop", "filename": "worker.c", "in_app": true},
+            {"function": "abort", "package": "/usr/lib/system/libsystem_c.dylib"},
+            {"function": "raise", "package": "/usr/lib/system/libsystem_c.dylib"},
+            {"function": "__pthread_kill", "package": "/usr/lib/system/libsystem_kernel.dylib"}
+        ])
+    };
+    let crash = |start: &str| {
+        event(json!({"platform": "cocoa", "exception": {"values": [{
+            "type": "SIGABRT", "value": "Signal 6", "stacktrace": {"frames": frames(start)}}]}}))
+    };
+    let expected = [
+        md5_of(&["worker.c", "worker_loop", "SIGABRT"]),
+        md5_of(&["worker.c", "worker_loop", "abort", "SIGABRT"]),
+    ];
+    assert_eq!(hashes(&crash("thread_start")), expected);
+    assert_eq!(hashes(&crash("start_wqthread")), expected);
+}
+
+#[test]
+fn builtin_rule_system_library_paths_are_not_in_app() {
+    let e = event(json!({"platform": "native", "exception": {"values": [{
+    "type": "SIGSEGV", "value": "x", "stacktrace": {"frames": [
+        {"function": "main", "package": "/opt/app/bin/app", "in_app": true},
+        {"function": "process", "package": "/opt/app/bin/app", "in_app": true},
+        {"function": "ssl_read", "package": "/lib/x86_64-linux-gnu/libssl.so.3", "in_app": true},
+        // Sentry also tries a relative path with a `/` in front.
+        {"function": "memchr", "package": "usr/lib/libc.so.6", "in_app": true}
+    ]}}]}}));
+    assert_eq!(hashes(&e)[0], md5_of(&["main", "process", "SIGSEGV"]));
+}
+
+#[test]
+fn builtin_rule_dart_sdk_flutter_and_sentry_dart_frames() {
+    let frames = json!([
+        {"function": "main", "abs_path": "package:shop/main.dart", "filename": "main.dart", "in_app": true},
+        {"function": "Cart.add", "abs_path": "package:shop/cart.dart", "filename": "cart.dart", "in_app": true},
+        {"function": "State.setState", "abs_path": "package:flutter/src/widgets/framework.dart",
+         "filename": "framework.dart", "in_app": true},
+        {"function": "_rootRun", "abs_path": "org-dartlang-sdk:///sdk/lib/async/zone.dart",
+         "filename": "zone.dart", "in_app": true},
+        {"function": "SentryClient.captureEvent", "abs_path": "package:sentry/src/sentry_client.dart",
+         "filename": "sentry_client.dart", "in_app": true}
+    ]);
+    let e = event(json!({"platform": "javascript", "exception": {"values": [{
+        "type": "StateError", "value": "x", "stacktrace": {"frames": frames}}]}}));
+    let mut stored = e.clone();
+    group_event(&mut stored, no_project_rules());
+    // Flutter's `module:**/packages/flutter/**` rule needs a module; the Dart SDK and
+    // sentry-dart are out of app and do not group.
+    assert_eq!(
+        in_app_flags(&stored),
+        [Some(true), Some(true), Some(true), Some(false), Some(false)]
+    );
+    assert_eq!(
+        hashes(&e),
+        [md5_of(&[
+            "main.dart",
+            "main",
+            "cart.dart",
+            "add",
+            "framework.dart",
+            "setState",
+            "StateError"
+        ])]
+    );
+}
+
+#[test]
+fn builtin_rule_dependency_paths_override_the_sdk() {
+    // An SDK (or a user's in-app include) that calls a dependency in-app is overruled, as in
+    // Sentry: site-packages, node_modules, vendor and Go modules are never the application.
+    for (platform, path) in [
+        ("python", "/venv/lib/python3.12/site-packages/requests/api.py"),
+        ("node", "/srv/app/node_modules/express/lib/router.js"),
+        ("php", "/var/www/vendor/guzzle/src/Client.php"),
+        ("go", "/root/go/pkg/mod/github.com/lib/pq@v1.10.0/conn.go"),
+    ] {
+        let e = event(json!({"platform": platform, "exception": {"values": [{
+        "type": "E", "value": "x", "stacktrace": {"frames": [
+            {"function": "handler", "abs_path": "/srv/app/handler.x", "in_app": true},
+            {"function": "call", "abs_path": path, "in_app": true}
+        ]}}]}}));
+        let mut stored = e.clone();
+        group_event(&mut stored, no_project_rules());
+        assert_eq!(in_app_flags(&stored), [Some(true), Some(false)], "{platform}");
+    }
+}
+
+#[test]
+fn builtin_rule_jvm_frameworks_are_not_in_app_and_thread_pools_do_not_group() {
+    let frames = json!([
+        {"module": "java.lang.Thread", "function": "run", "in_app": false},
+        {"module": "java.util.concurrent.ThreadPoolExecutor", "function": "runWorker", "in_app": false},
+        {"module": "org.springframework.web.servlet.DispatcherServlet", "function": "doDispatch", "in_app": true},
+        {"module": "com.example.OrderController", "function": "create", "in_app": true}
+    ]);
+    let e = event(json!({"platform": "java", "exception": {"values": [{
+        "type": "IllegalStateException", "value": "x", "stacktrace": {"frames": frames}}]}}));
+    assert_eq!(
+        hashes(&e),
+        [
+            md5_of(&["com.example.OrderController", "create", "IllegalStateException"]),
+            md5_of(&[
+                "org.springframework.web.servlet.DispatcherServlet",
+                "doDispatch",
+                "com.example.OrderController",
+                "create",
+                "IllegalStateException"
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn project_rules_run_after_and_win_over_builtin_rules() {
+    let e = rust_panic(&["app::main"], &["core::option::unwrap_failed"]);
+    let c = config("", "function:core::* +app");
+    assert_eq!(
+        hashes_with(&e, &c)[0],
+        md5_of(&["main.rs", "app::main", "core::option::unwrap_failed", "panic"])
+    );
+    let c = config("", "category:internals +group");
+    assert_eq!(
+        hashes_with(&e, &c)[1],
+        md5_of(&[
+            "std::rt::lang_start_internal",
+            "std::rt::lang_start::{{closure}}",
+            "main.rs",
+            "app::main",
+            "core::option::unwrap_failed",
+            "panic"
+        ])
+    );
+}
+
+#[test]
+fn builtin_rules_leave_plain_application_frames_alone() {
+    // The common case must stay cheap and unchanged: nothing in the base matches these.
+    let e = python_error(
+        "ValueError",
+        "bad",
+        json!([py_frame("app.views", "index", "f()"), py_frame("app.models", "save", "g()")]),
+    );
+    let mut stored = e.clone();
+    assert_eq!(group_event(&mut stored, no_project_rules()), hashes(&e));
+    assert_eq!(stored, e);
 }
