@@ -155,35 +155,44 @@ pub fn IssuesPage() -> impl IntoView {
 
     // Bumped to read the page again (after a bulk change, or when live updates were missed).
     let reload = RwSignal::new(0u32);
-    let page = LocalResource::new(move || {
-        reload.track();
-        let (org, view) = (org.get(), view_query.get());
-        async move { api::issue_page(&org, &view).await }
-    });
     let rows: RwSignal<Vec<Issue>> = RwSignal::new(Vec::new());
     let selected: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let focused: RwSignal<Option<usize>> = RwSignal::new(None);
     let fresh: RwSignal<Option<Vec<Issue>>> = RwSignal::new(None);
     // New issues known from the live updates alone (see `new_at_top`), before `fresh` is read.
     let announced: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    // Whether a page arrived: what only the pickers and suggestions need waits for it, so the
+    // rows are decoded and drawn first.
+    let page_arrived = RwSignal::new(false);
+    // The rows are set by the page's own task rather than by an effect on the resource: they
+    // are then in place when the list first renders, instead of a tick later after an empty
+    // list was drawn.
+    let page = LocalResource::new(move || {
+        reload.track();
+        let (org, view) = (org.get(), view_query.get());
+        async move {
+            let page = api::issue_page(&org, &view).await;
+            if let Ok(loaded) = &page {
+                let shown = loaded.issues.len();
+                rows.set(loaded.issues.clone());
+                selected.set(Vec::new());
+                fresh.set(None);
+                announced.set(Vec::new());
+                if focused.get_untracked().is_some_and(|i| i >= shown) {
+                    focused.set(None);
+                }
+            }
+            if !page_arrived.get_untracked() {
+                page_arrived.set(true);
+            }
+            page
+        }
+    });
     let action_error: RwSignal<Option<api::Error>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let help = RwSignal::new(false);
     let bulk_picker = RwSignal::new(false);
     let live_connected = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(loaded)) = page.get() {
-            rows.set(loaded.issues);
-            selected.set(Vec::new());
-            fresh.set(None);
-            announced.set(Vec::new());
-            focused.update(|f| {
-                if f.is_some_and(|i| i >= rows.with_untracked(Vec::len)) {
-                    *f = None;
-                }
-            });
-        }
-    });
 
     // What the pickers and the search suggestions offer.
     let projects = LocalResource::new(move || {
@@ -191,20 +200,38 @@ pub fn IssuesPage() -> impl IntoView {
         async move { api::projects(&org).await.unwrap_or_default() }
     });
     let members = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::members(&org).await.unwrap_or_default() }
+        let (org, now) = (org.get(), page_arrived.get());
+        async move {
+            match now {
+                true => api::members(&org).await.unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
     });
     let teams = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::teams(&org).await.unwrap_or_default() }
+        let (org, now) = (org.get(), page_arrived.get());
+        async move {
+            match now {
+                true => api::teams(&org).await.unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
     });
     let tag_keys = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::tag_keys(&org).await.unwrap_or_default() }
+        let (org, now) = (org.get(), page_arrived.get());
+        async move {
+            match now {
+                true => api::tag_keys(&org).await.unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
     });
     let environments = LocalResource::new(move || {
-        let org = org.get();
+        let (org, now) = (org.get(), page_arrived.get());
         async move {
+            if !now {
+                return Vec::new();
+            }
             let values = api::tag_values(&org, "environment", "").await.unwrap_or_default();
             values.into_iter().map(|v| v.value).collect::<Vec<_>>()
         }
