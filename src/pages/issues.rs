@@ -166,15 +166,17 @@ pub fn IssuesPage() -> impl IntoView {
     let page_arrived = RwSignal::new(false);
     // The rows are set by the page's own task rather than by an effect on the resource: they
     // are then in place when the list first renders, instead of a tick later after an empty
-    // list was drawn.
+    // list was drawn. They move out of the page, which keeps its counts and cursors: reading
+    // the resource then copies no issue.
     let page = LocalResource::new(move || {
         reload.track();
         let (org, view) = (org.get(), view_query.get());
         async move {
-            let page = api::issue_page(&org, &view).await;
-            if let Ok(loaded) = &page {
-                let shown = loaded.issues.len();
-                rows.set(loaded.issues.clone());
+            let mut page = api::issue_page(&org, &view).await;
+            if let Ok(loaded) = &mut page {
+                let issues = std::mem::take(&mut loaded.issues);
+                let shown = issues.len();
+                rows.set(issues);
                 selected.set(Vec::new());
                 fresh.set(None);
                 announced.set(Vec::new());
