@@ -1233,10 +1233,12 @@ mod stream {
     use cairn_dashboard::{
         components::{
             assignee_picker::{filter_options, AssigneeOption},
-            sparkline::{add_to_buckets, bars, stats_counts},
+            sparkline::{add_to_buckets, bars, bars_path, stats_counts},
             AssigneePicker, SearchBar, Sparkline,
         },
-        pages::issues::{apply_update, hits_label, update_in_view, StreamRow},
+        pages::issues::{
+            apply_update, hits_label, new_at_top, update_in_view, waiting_issue_ids, StreamRow,
+        },
         search_suggest::{
             key_needing_values, last_term, suggest, SuggestionKind, SuggestionSource,
         },
@@ -1370,16 +1372,72 @@ mod stream {
         assert_eq!(days[1], (86_400, 3));
     }
 
+    /// The rectangles (`M` commands) of a sparkline's path: `bars` for the buckets with events,
+    /// `empty` for the others.
+    fn sparkline_rects(m: &Mounted, scope: &str) -> (usize, usize) {
+        let rects = |selector: &str| {
+            let d = m.get(&format!("{scope} svg.sparkline {selector}")).get_attribute("d");
+            d.unwrap_or_default().matches('M').count()
+        };
+        (rects("path.bar:not(.empty)"), rects("path.bar.empty"))
+    }
+
     #[wasm_bindgen_test]
-    async fn sparkline_is_an_svg_of_rects() {
+    fn sparkline_paths_draw_one_rectangle_per_bar() {
+        let drawn = bars(&[2, 0, 1], 30.0, 10.0);
+        assert_eq!(bars_path(&drawn, true), "M0 0h8v10h-8zM20 5h8v5h-8z");
+        assert_eq!(bars_path(&drawn, false), "M10 9h8v1h-8z");
+        let thin = bars(&[3, 1, 1], 10.0, 3.0);
+        assert_eq!(
+            bars_path(&thin, true),
+            "M0 0h2.67v3h-2.67zM3.33 2h2.67v1h-2.67zM6.67 2h2.67v1h-2.67z"
+        );
+        assert_eq!(bars_path(&[], true), "");
+    }
+
+    #[wasm_bindgen_test]
+    async fn sparkline_is_an_svg_of_bars() {
         let counts = RwSignal::new(vec![1, 0, 3]);
         let m = Mounted::new(move || view! { <Sparkline counts label="last 24 hours"/> });
-        assert_eq!(m.count("svg.sparkline rect"), 3);
-        assert_eq!(m.count("svg.sparkline rect.empty"), 1);
+        assert_eq!(sparkline_rects(&m, ""), (2, 1));
+        assert_eq!(m.count("svg.sparkline *"), 3, "a title and two paths, not an element per bar");
         assert_eq!(m.text("svg.sparkline title"), "4 events in the last 24 hours");
         counts.set(vec![1, 1, 1, 1]);
         settle().await;
-        assert_eq!(m.count("svg.sparkline rect"), 4, "the bars follow the counts");
+        assert_eq!(sparkline_rects(&m, ""), (4, 0), "the bars follow the counts");
+        assert_eq!(m.text("svg.sparkline title"), "4 events in the last 24 hours");
+    }
+
+    #[wasm_bindgen_test]
+    fn new_issues_reach_the_banner_from_the_update_alone_where_it_is_certain() {
+        let mut opened = update("8", "1", 0);
+        opened.is_new = true;
+        opened.status = "unresolved".into();
+        let view = StreamQuery::default();
+        assert!(new_at_top(&opened, &view), "the default view: unresolved, last seen");
+        let mut search = view.clone();
+        search.query = String::new();
+        assert!(new_at_top(&opened, &search), "no search at all");
+        search.query = "is:resolved".into();
+        assert!(!new_at_top(&opened, &search), "another status");
+        search.query = "is:unresolved level:error".into();
+        assert!(!new_at_top(&opened, &search), "a search only the server can answer");
+        let mut by_events = view.clone();
+        by_events.sort = "freq".into();
+        assert!(!new_at_top(&opened, &by_events), "a new issue is not first by events");
+        let mut second_page = view.clone();
+        second_page.cursor = Some("0:0:0".into());
+        assert!(!new_at_top(&opened, &second_page), "only the first page gets new issues");
+        let mut elsewhere = view.clone();
+        elsewhere.projects = vec!["2".into()];
+        assert!(!new_at_top(&opened, &elsewhere), "another project");
+        assert!(!new_at_top(&update("8", "2", 0), &view), "an existing issue");
+
+        let shown = vec![sample_issue("1", "A"), sample_issue("2", "B")];
+        let fresh = vec![sample_issue("3", "C"), sample_issue("1", "A"), sample_issue("4", "D")];
+        let announced = vec!["3".to_owned(), "5".to_owned(), "2".to_owned()];
+        assert_eq!(waiting_issue_ids(&shown, &announced, &fresh), vec!["3", "5", "4"]);
+        assert_eq!(waiting_issue_ids(&shown, &[], &shown), Vec::<String>::new());
     }
 
     fn update(id: &str, count: &str, hour: i64) -> IssueUpdate {
@@ -1444,7 +1502,7 @@ mod stream {
         assert_eq!(m.count("img"), 0, "event data is text");
         assert_eq!(m.text(".issue-short-id"), "BACKEND-9");
         assert_eq!(m.text(".issue-count"), "1234");
-        assert_eq!(m.count(".issue-graph svg.sparkline rect"), 2);
+        assert_eq!(sparkline_rects(&m, ".issue-graph"), (2, 0));
         assert_eq!(m.text(".assignee-button"), "#backend");
         assert_eq!(m.text(".issue-status"), "unresolved");
         m.click(".row-select");

@@ -101,27 +101,22 @@ pub fn AssigneePicker(
 ) -> impl IntoView {
     let open = open.unwrap_or_else(|| RwSignal::new(false));
     let search = RwSignal::new(String::new());
-    let loaded: RwSignal<Option<LocalResource<Vec<AssigneeOption>>>> = RwSignal::new(None);
+    // Effects only where needed: the issue stream has a picker on each of its hundred rows,
+    // all given their options, and an effect is a task of its own.
     let options = options.unwrap_or_else(|| {
+        let loaded: RwSignal<Option<LocalResource<Vec<AssigneeOption>>>> = RwSignal::new(None);
+        // Self-loading pickers fetch when first opened.
+        Effect::new(move |_| {
+            if open.get() && loaded.get_untracked().is_none() {
+                let org = use_session().and_then(|s| s.org.get_untracked());
+                if let Some(org) = org {
+                    loaded.set(Some(load_options(org)));
+                }
+            }
+        });
         Signal::derive(move || loaded.get().and_then(|resource| resource.get()).unwrap_or_default())
     });
-    // Self-loading pickers fetch when first opened, not for every row of a page.
-    Effect::new(move |_| {
-        if open.get() && loaded.get_untracked().is_none() {
-            let org = use_session().and_then(|s| s.org.get_untracked());
-            if let Some(org) = org {
-                loaded.set(Some(load_options(org)));
-            }
-        }
-    });
     let input = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if open.get() {
-            if let Some(input) = input.get() {
-                let _ = input.focus();
-            }
-        }
-    });
 
     let current_value = current.as_ref().and_then(|a| {
         let kind = a.get("type")?.as_str()?;
@@ -141,6 +136,12 @@ pub fn AssigneePicker(
         open.get().then(|| {
             let current_value = current_value.clone();
             let matches = move || filter_options(&options.get(), &search.get());
+            // Owned by the open list, so it exists only while the list does.
+            Effect::new(move |_| {
+                if let Some(input) = input.get() {
+                    let _ = input.focus();
+                }
+            });
             view! {
                 <div class="assignee-menu" role="dialog">
                     <input

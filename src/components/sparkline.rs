@@ -1,5 +1,9 @@
 //! An issue's events over time as a small bar chart: an inline SVG built here from the numbers
 //! (no chart library, no HTML strings), one bar per bucket of the issue list's `stats`.
+//!
+//! The bars are two `path` elements (the buckets with events, and the empty ones), not a `rect`
+//! each: the issue stream shows a hundred sparklines at once, and a DOM element per bucket made
+//! them the costliest part of its first render.
 
 use leptos::prelude::*;
 
@@ -89,15 +93,31 @@ pub fn add_to_buckets(buckets: &mut [(i64, i64)], hour: i64, events: i64) -> boo
     false
 }
 
-fn bar_class(count: i64) -> &'static str {
-    if count > 0 {
-        "bar"
-    } else {
-        "bar empty"
+/// The SVG path data of the `bars` with events (`with_events`) or without: one closed
+/// rectangle (`M x y h width v height h -width z`) per bar, in hundredths of a unit.
+pub fn bars_path(bars: &[Bar], with_events: bool) -> String {
+    let mut path = String::new();
+    for bar in bars.iter().filter(|bar| (bar.count > 0) == with_events) {
+        let (x, y, width, height) =
+            (hundredths(bar.x), hundredths(bar.y), hundredths(bar.width), hundredths(bar.height));
+        path.push_str(&format!("M{x} {y}h{width}v{height}h-{width}z"));
+    }
+    path
+}
+
+/// `value` rounded to two decimals, without the float formatting machinery: "12.5", "3".
+fn hundredths(value: f64) -> String {
+    let scaled = (value * 100.0).round() as i64;
+    let (whole, fraction) = (scaled / 100, scaled % 100);
+    match fraction {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
     }
 }
 
-/// The sparkline (`svg.sparkline`): one `rect` per bucket, the total in its `title`.
+/// The sparkline (`svg.sparkline`): a `path.bar` with the buckets that had events and a
+/// `path.bar.empty` with the others (see the module), the total in its `title`.
 #[component]
 pub fn Sparkline(
     /// Events per bucket, oldest first.
@@ -118,22 +138,8 @@ pub fn Sparkline(
             role="img"
         >
             <title>{move || format!("{} events in the {label}", total())}</title>
-            {move || {
-                bars(&counts.get(), WIDTH, HEIGHT)
-                    .into_iter()
-                    .map(|bar| {
-                        view! {
-                            <rect
-                                x=format!("{:.2}", bar.x)
-                                y=format!("{:.2}", bar.y)
-                                width=format!("{:.2}", bar.width)
-                                height=format!("{:.2}", bar.height)
-                                class=bar_class(bar.count)
-                            ></rect>
-                        }
-                    })
-                    .collect_view()
-            }}
+            <path class="bar" d=move || counts.with(|c| bars_path(&bars(c, WIDTH, HEIGHT), true))></path>
+            <path class="bar empty" d=move || counts.with(|c| bars_path(&bars(c, WIDTH, HEIGHT), false))></path>
         </svg>
     }
 }

@@ -96,6 +96,35 @@ pub fn update_in_view(update: &IssueUpdate, view: &StreamQuery) -> bool {
             || update.environments.iter().any(|e| view.environments.contains(e)))
 }
 
+/// Whether a live update alone shows that a new issue belongs at the top of the view's first
+/// page, so that the banner counts it at once instead of after the page was read again: an
+/// issue these events opened, in a view sorted by last or first seen (where the newest issue
+/// comes first) whose search asks for nothing but its status (`is:unresolved`, or nothing at
+/// all). Other views need the server's answer to know whether the issue matches.
+pub fn new_at_top(update: &IssueUpdate, view: &StreamQuery) -> bool {
+    update.is_new
+        && view.cursor.is_none()
+        && matches!(view.sort.as_str(), "date" | "new")
+        && update_in_view(update, view)
+        && view
+            .query
+            .split_whitespace()
+            .all(|term| term.strip_prefix("is:").is_some_and(|status| status == update.status))
+}
+
+/// The ids of the issues waiting behind the banner: those announced by live updates and those
+/// of the page read again (`fresh`) that the list does not show yet.
+pub fn waiting_issue_ids(shown: &[Issue], announced: &[String], fresh: &[Issue]) -> Vec<String> {
+    let mut waiting: Vec<String> = Vec::new();
+    let ids = announced.iter().map(String::as_str).chain(fresh.iter().map(|i| i.id.as_str()));
+    for id in ids {
+        if !shown.iter().any(|issue| issue.id == id) && !waiting.iter().any(|w| w == id) {
+            waiting.push(id.to_owned());
+        }
+    }
+    waiting
+}
+
 /// The dashboard path of an issue, from its (absolute) permalink.
 pub fn issue_path(issue: &Issue) -> String {
     issue
@@ -126,33 +155,46 @@ pub fn IssuesPage() -> impl IntoView {
 
     // Bumped to read the page again (after a bulk change, or when live updates were missed).
     let reload = RwSignal::new(0u32);
-    let page = LocalResource::new(move || {
-        reload.track();
-        let (org, view) = (org.get(), view_query.get());
-        async move { api::issue_page(&org, &view).await }
-    });
     let rows: RwSignal<Vec<Issue>> = RwSignal::new(Vec::new());
     let selected: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let focused: RwSignal<Option<usize>> = RwSignal::new(None);
     let fresh: RwSignal<Option<Vec<Issue>>> = RwSignal::new(None);
+    // New issues known from the live updates alone (see `new_at_top`), before `fresh` is read.
+    let announced: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    // Whether a page arrived: what only the pickers and suggestions need waits for it, so the
+    // rows are decoded and drawn first.
+    let page_arrived = RwSignal::new(false);
+    // The rows are set by the page's own task rather than by an effect on the resource: they
+    // are then in place when the list first renders, instead of a tick later after an empty
+    // list was drawn. They move out of the page, which keeps its counts and cursors: reading
+    // the resource then copies no issue.
+    let page = LocalResource::new(move || {
+        reload.track();
+        let (org, view) = (org.get(), view_query.get());
+        async move {
+            let mut page = api::issue_page(&org, &view).await;
+            if let Ok(loaded) = &mut page {
+                let issues = std::mem::take(&mut loaded.issues);
+                let shown = issues.len();
+                rows.set(issues);
+                selected.set(Vec::new());
+                fresh.set(None);
+                announced.set(Vec::new());
+                if focused.get_untracked().is_some_and(|i| i >= shown) {
+                    focused.set(None);
+                }
+            }
+            if !page_arrived.get_untracked() {
+                page_arrived.set(true);
+            }
+            page
+        }
+    });
     let action_error: RwSignal<Option<api::Error>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let help = RwSignal::new(false);
-    let picker_for: RwSignal<Option<String>> = RwSignal::new(None);
     let bulk_picker = RwSignal::new(false);
     let live_connected = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(loaded)) = page.get() {
-            rows.set(loaded.issues);
-            selected.set(Vec::new());
-            fresh.set(None);
-            focused.update(|f| {
-                if f.is_some_and(|i| i >= rows.with_untracked(Vec::len)) {
-                    *f = None;
-                }
-            });
-        }
-    });
 
     // What the pickers and the search suggestions offer.
     let projects = LocalResource::new(move || {
@@ -160,20 +202,38 @@ pub fn IssuesPage() -> impl IntoView {
         async move { api::projects(&org).await.unwrap_or_default() }
     });
     let members = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::members(&org).await.unwrap_or_default() }
+        let (org, now) = (org.get(), page_arrived.get());
+        async move {
+            match now {
+                true => api::members(&org).await.unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
     });
     let teams = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::teams(&org).await.unwrap_or_default() }
+        let (org, now) = (org.get(), page_arrived.get());
+        async move {
+            match now {
+                true => api::teams(&org).await.unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
     });
     let tag_keys = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::tag_keys(&org).await.unwrap_or_default() }
+        let (org, now) = (org.get(), page_arrived.get());
+        async move {
+            match now {
+                true => api::tag_keys(&org).await.unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
     });
     let environments = LocalResource::new(move || {
-        let org = org.get();
+        let (org, now) = (org.get(), page_arrived.get());
         async move {
+            if !now {
+                return Vec::new();
+            }
             let values = api::tag_values(&org, "environment", "").await.unwrap_or_default();
             values.into_iter().map(|v| v.value).collect::<Vec<_>>()
         }
@@ -292,6 +352,13 @@ pub fn IssuesPage() -> impl IntoView {
                 }
             });
             if !shown {
+                if new_at_top(&update, &view)
+                    && announced.with_untracked(|a| !a.contains(&update.id))
+                {
+                    announced.update(|a| a.push(update.id.clone()));
+                }
+                // Read the page again all the same: it holds the new rows to show on a click,
+                // and it decides for the updates `new_at_top` cannot.
                 check_new();
             }
         }
@@ -339,9 +406,19 @@ pub fn IssuesPage() -> impl IntoView {
                 }
             }
             "j" if count > 0 => {
-                focused.update(|f| *f = Some(f.map_or(0, |i| (i + 1).min(count - 1))))
+                let next = focused.get_untracked().map_or(0, |i| (i + 1).min(count - 1));
+                focused.set(Some(next));
+                if let Some(row) = row_element(next) {
+                    row.scroll_into_view_with_bool(false);
+                }
             }
-            "k" if count > 0 => focused.update(|f| *f = Some(f.map_or(0, |i| i.saturating_sub(1)))),
+            "k" if count > 0 => {
+                let next = focused.get_untracked().map_or(0, |i| i.saturating_sub(1));
+                focused.set(Some(next));
+                if let Some(row) = row_element(next) {
+                    row.scroll_into_view_with_bool(false);
+                }
+            }
             "x" => {
                 if let Some(id) = focused
                     .get_untracked()
@@ -364,11 +441,18 @@ pub fn IssuesPage() -> impl IntoView {
                 event.prevent_default();
                 if !selected.with_untracked(Vec::is_empty) {
                     bulk_picker.set(true);
-                } else if let Some(id) = focused
+                } else if let Some(button) = focused
                     .get_untracked()
-                    .and_then(|i| rows.with_untracked(|r| r.get(i).map(|x| x.id.clone())))
+                    .and_then(row_element)
+                    .and_then(|row| row.query_selector(".assignee-button").ok().flatten())
                 {
-                    picker_for.set(Some(id));
+                    // The row's own button opens its picker, as a click would: rows hold no
+                    // per-row state for the shortcut.
+                    if let Ok(button) =
+                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(button)
+                    {
+                        button.click();
+                    }
                 }
             }
             "?" => help.update(|h| *h = !*h),
@@ -584,9 +668,13 @@ pub fn IssuesPage() -> impl IntoView {
     };
 
     let banner = move || {
-        let latest = fresh.get()?;
-        let known: Vec<String> = rows.with(|r| r.iter().map(|i| i.id.clone()).collect());
-        let n = latest.iter().filter(|i| !known.contains(&i.id)).count();
+        let n = rows.with(|shown| {
+            announced.with(|announced| {
+                fresh.with(|fresh| {
+                    waiting_issue_ids(shown, announced, fresh.as_deref().unwrap_or_default()).len()
+                })
+            })
+        });
         (n > 0).then(|| {
             let noun = if n == 1 { "issue" } else { "issues" };
             view! {
@@ -595,10 +683,21 @@ pub fn IssuesPage() -> impl IntoView {
                     id="new-issues"
                     class="new-issues-banner"
                     on:click=move |_| {
-                        if let Some(latest) = fresh.get_untracked() {
-                            rows.set(latest);
+                        // The page read again holds every announced issue: show it. Otherwise
+                        // (clicked before it arrived) read the page now.
+                        let complete = fresh.with_untracked(|fresh| {
+                            fresh.as_ref().is_some_and(|latest| {
+                                announced.with_untracked(|a| {
+                                    a.iter().all(|id| latest.iter().any(|i| &i.id == id))
+                                })
+                            })
+                        });
+                        match fresh.get_untracked() {
+                            Some(latest) if complete => rows.set(latest),
+                            _ => reload.update(|n| *n += 1),
                         }
                         fresh.set(None);
+                        announced.set(Vec::new());
                     }
                 >
                     {format!("{n} new {noun}: show them")}
@@ -607,6 +706,16 @@ pub fn IssuesPage() -> impl IntoView {
         })
     };
 
+    let list_shape = Memo::new(move |_| {
+        if !rows.with(Vec::is_empty) {
+            ListShape::Rows
+        } else if projects.with(|p| p.as_ref().is_some_and(|p| p.is_empty())) {
+            // Onboarding: an organization without a project has nothing to show yet.
+            ListShape::NoProject
+        } else {
+            ListShape::Empty
+        }
+    });
     let list = move || match page.get() {
         None => view! { <StreamSkeleton/> }.into_any(),
         Some(Err(error)) => view! { <ApiError error/> }.into_any(),
@@ -622,9 +731,11 @@ pub fn IssuesPage() -> impl IntoView {
             let (prev_cursor, next_cursor) = (previous.clone(), next.clone());
             view! {
                 {move || {
-                    // Onboarding: an organization without a project has nothing to show yet.
-                    let no_project = projects.with(|p| p.as_ref().is_some_and(|p| p.is_empty()));
-                    if rows.with(Vec::is_empty) && no_project {
+                    // Only a change between empty states and rows builds this again: the rows
+                    // themselves are `For`'s, so a live update or the projects arriving later
+                    // do not rebuild the whole list.
+                    let shape = list_shape.get();
+                    if shape == ListShape::NoProject {
                         let href = Page::NewProject { org: org.get_untracked() }.path();
                         view! {
                             <div class="empty-state" id="issue-list">
@@ -634,7 +745,7 @@ pub fn IssuesPage() -> impl IntoView {
                             </div>
                         }
                             .into_any()
-                    } else if rows.with(Vec::is_empty) {
+                    } else if shape == ListShape::Empty {
                         view! {
                             <div class="empty-state" id="issue-list">
                                 <p class="empty-title">"No issues match this view."</p>
@@ -664,7 +775,6 @@ pub fn IssuesPage() -> impl IntoView {
                                             let id = issue.id.clone();
                                             let toggle_id = id.clone();
                                             let assign_id = id.clone();
-                                            let open_id = id.clone();
                                             view! {
                                                 <StreamRow
                                                     issue
@@ -677,8 +787,6 @@ pub fn IssuesPage() -> impl IntoView {
                                                         run_bulk.run((vec![assign_id.clone()], request));
                                                     })
                                                     options
-                                                    open_picker=Signal::derive(move || picker_for.get().as_deref() == Some(open_id.as_str()))
-                                                    on_picker_opened=Callback::new(move |()| picker_for.set(None))
                                                 />
                                             }
                                         }
@@ -742,6 +850,24 @@ pub fn IssuesPage() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// What the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListShape {
+    /// The organization has no project yet: how to create one.
+    NoProject,
+    /// Nothing matches the view.
+    Empty,
+    /// The rows.
+    Rows,
+}
+
+/// The `index`th row of the list (`li.stream-row`), for the shortcuts that act on the DOM.
+fn row_element(index: usize) -> Option<web_sys::HtmlElement> {
+    let selector = format!("#issue-list .issue-rows > li:nth-child({})", index + 1);
+    let row = web_sys::window()?.document()?.query_selector(&selector).ok()??;
+    wasm_bindgen::JsCast::dyn_into(row).ok()
 }
 
 fn period_label(period: &str) -> &'static str {
@@ -810,12 +936,6 @@ pub fn StreamRow(
     /// The assignee picker's choices.
     #[prop(into)]
     options: Signal<Vec<AssigneeOption>>,
-    /// Set when the `a` shortcut opens this row's picker.
-    #[prop(optional, into)]
-    open_picker: Signal<bool>,
-    /// Called once the row's picker opened on request.
-    #[prop(optional)]
-    on_picker_opened: Option<Callback<()>>,
 ) -> impl IntoView {
     let href = issue_path(&issue);
     let counts: Vec<i64> =
@@ -830,27 +950,11 @@ pub fn StreamRow(
         ("unresolved", _) => "unresolved".to_owned(),
         (other, _) => other.to_owned(),
     };
-    let picker_open = RwSignal::new(false);
-    Effect::new(move |_| {
-        if open_picker.get() {
-            picker_open.set(true);
-            if let Some(done) = on_picker_opened {
-                done.run(());
-            }
-        }
-    });
-    let row = NodeRef::<leptos::html::Li>::new();
-    Effect::new(move |_| {
-        if focused.get() {
-            if let Some(row) = row.get() {
-                row.scroll_into_view_with_bool(false);
-            }
-        }
-    });
+    // No effect, resource or node reference per row: a page builds a hundred of them at once.
+    // The shortcuts reach a row through the DOM (`row_element`).
     let unseen = !issue.has_seen;
     view! {
         <li
-            node_ref=row
             class="issue-row stream-row"
             class:selected=move || selected.get()
             class:focused=move || focused.get()
@@ -889,7 +993,6 @@ pub fn StreamRow(
                     current=issue.assigned_to.clone().unwrap_or(serde_json::Value::Null)
                     on_assign
                     options
-                    open=picker_open
                 />
             </div>
             <span class=format!("issue-status status-{}", status_class(&status))>

@@ -715,6 +715,28 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         };
         client.perform_actions(keys('j')).await?;
         assert_eq!(count(&client, ".stream-row.focused", 1).await?, 1, "j moves the cursor");
+        // `a` opens the focused row's assignee picker (and nobody else's), its search focused;
+        // Escape closes it.
+        client.perform_actions(keys('a')).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".stream-row.focused .assignee-menu"))
+            .await?;
+        assert_eq!(count(&client, ".assignee-menu", 1).await?, 1, "one picker opens");
+        let mut focused_class = json!(null);
+        for _ in 0..50 {
+            focused_class =
+                client.execute("return document.activeElement.className;", vec![]).await?;
+            if focused_class == json!("assignee-search") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(focused_class, json!("assignee-search"), "typing filters at once");
+        client.find(Locator::Css(".assignee-search")).await?.send_keys("\u{e00c}").await?;
+        assert_eq!(count(&client, ".assignee-menu", 0).await?, 0, "Escape closes it");
+        client.find(Locator::Css("h1")).await?.click().await?;
         client.perform_actions(keys('?')).await?;
         client
             .wait()
