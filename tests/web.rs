@@ -410,6 +410,30 @@ async fn stack_trace_hides_system_frames_until_toggled_newest_first() {
     assert_eq!(m.count(".frame"), 2);
 }
 
+/// Frames as Cairn's API (like Sentry's) serves them: camelCase names, numbered `context`.
+#[wasm_bindgen_test]
+async fn api_frames_with_sentrys_names_show_the_same() {
+    let frames: Vec<Frame> = serde_json::from_value(serde_json::json!([
+        {"filename": "lib/runtime.py", "function": "run", "lineNo": 100, "inApp": false,
+         "context": []},
+        {"filename": "app/orders.py", "absPath": "/srv/app/orders.py", "function": "parse_order",
+         "lineNo": 10, "colNo": 5, "inApp": true, "vars": {"raw": "'x'"},
+         "context": [[9, "    raw = raw.strip()"], [10, "    return int(raw)"], [11, ""]]}
+    ]))
+    .expect("API frames");
+    let m = Mounted::new(move || view! { <StackTrace frames/> });
+    assert_eq!(m.count(".frame"), 1, "in-app only");
+    assert_eq!(m.text(".frame:first-child .frame-location"), "app/orders.py:10:5");
+
+    m.click(".frame:first-child .frame-header");
+    settle().await;
+    assert_eq!(m.count(".frame-context .context-line"), 3);
+    assert_eq!(m.text(".context-line.current .lineno"), "10");
+    assert_eq!(m.text(".context-line.current .source"), "    return int(raw)");
+    assert_eq!(m.text(".context-line:first-child .lineno"), "9");
+    assert!(m.text(".frame-vars").contains("'x'"));
+}
+
 #[wasm_bindgen_test]
 async fn stack_trace_without_in_app_frames_shows_all_without_toggle() {
     let frames: Vec<Frame> = frames().into_iter().filter(|f| !f.is_in_app()).collect();

@@ -9,24 +9,32 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// One stack frame, in the event's order (oldest call first).
+/// One stack frame, in the event's order (oldest call first). The API serves Sentry's names
+/// (`absPath`, `lineNo`, `colNo`, `inApp`, `context` as `[line, text]` pairs); the protocol's
+/// names, as SDKs send them, are read too.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Frame {
     /// File, relative to the project.
     pub filename: Option<String>,
     /// Absolute path of the file.
+    #[serde(alias = "absPath")]
     pub abs_path: Option<String>,
     /// Module (Python, Java) or package.
     pub module: Option<String>,
     /// Function name.
     pub function: Option<String>,
     /// Line number.
+    #[serde(alias = "lineNo")]
     pub lineno: Option<u64>,
     /// Column number.
+    #[serde(alias = "colNo")]
     pub colno: Option<u64>,
     /// Whether the frame is the application's own code.
+    #[serde(alias = "inApp")]
     pub in_app: Option<bool>,
+    /// Source lines around the frame's line, numbered: `[[line, text], ...]` (Sentry's API).
+    pub context: Vec<Value>,
     /// Source lines before the frame's line.
     pub pre_context: Vec<String>,
     /// The frame's line.
@@ -37,6 +45,18 @@ pub struct Frame {
     pub vars: Option<serde_json::Map<String, Value>>,
 }
 
+/// One source line of a frame: its number when known, whether it is the frame's own line, and
+/// its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceLine {
+    /// Line number in the file.
+    pub number: Option<u64>,
+    /// Whether this is the line the frame is at.
+    pub current: bool,
+    /// The source text.
+    pub text: String,
+}
+
 impl Frame {
     /// Whether the frame is in-app.
     pub fn is_in_app(&self) -> bool {
@@ -45,10 +65,43 @@ impl Frame {
 
     /// Whether there is anything to show when the frame is expanded.
     pub fn has_details(&self) -> bool {
-        self.context_line.is_some()
-            || !self.pre_context.is_empty()
-            || !self.post_context.is_empty()
-            || self.vars.as_ref().is_some_and(|vars| !vars.is_empty())
+        !self.source_lines().is_empty() || self.vars.as_ref().is_some_and(|vars| !vars.is_empty())
+    }
+
+    /// The source lines around the frame, from Sentry's numbered `context` pairs or else from
+    /// the protocol's `pre_context`, `context_line` and `post_context`.
+    pub fn source_lines(&self) -> Vec<SourceLine> {
+        let numbered: Vec<SourceLine> = self
+            .context
+            .iter()
+            .filter_map(|pair| {
+                let number = pair.get(0)?.as_u64()?;
+                let text = pair.get(1).and_then(Value::as_str).unwrap_or_default().to_owned();
+                Some(SourceLine {
+                    number: Some(number),
+                    current: Some(number) == self.lineno,
+                    text,
+                })
+            })
+            .collect();
+        if !numbered.is_empty() {
+            return numbered;
+        }
+        let first = self.lineno.map(|line| line.saturating_sub(self.pre_context.len() as u64));
+        let mut lines: Vec<(bool, &String)> = self.pre_context.iter().map(|l| (false, l)).collect();
+        if let Some(line) = &self.context_line {
+            lines.push((true, line));
+        }
+        lines.extend(self.post_context.iter().map(|l| (false, l)));
+        lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, (current, text))| SourceLine {
+                number: first.map(|n| n + i as u64),
+                current,
+                text: text.clone(),
+            })
+            .collect()
     }
 
     /// Where the frame is: file (or module), line and column.
@@ -314,25 +367,17 @@ fn FrameRow(frame: Frame, index: usize) -> impl IntoView {
 /// The source lines around a frame (numbered when the line is known) and its variables.
 #[component]
 fn FrameDetails(frame: Frame) -> impl IntoView {
-    let before = frame.pre_context.len() as u64;
-    let first = frame.lineno.map(|line| line.saturating_sub(before));
-    let mut lines: Vec<(bool, String)> =
-        frame.pre_context.iter().map(|l| (false, l.clone())).collect();
-    if let Some(line) = &frame.context_line {
-        lines.push((true, line.clone()));
-    }
-    lines.extend(frame.post_context.iter().map(|l| (false, l.clone())));
+    let lines = frame.source_lines();
     let context = (!lines.is_empty()).then(|| {
         let rows = lines
             .into_iter()
-            .enumerate()
-            .map(|(i, (current, text))| {
-                let number = first.map(|n| (n + i as u64).to_string()).unwrap_or_default();
-                let class = if current { "context-line current" } else { "context-line" };
+            .map(|line| {
+                let number = line.number.map(|n| n.to_string()).unwrap_or_default();
+                let class = if line.current { "context-line current" } else { "context-line" };
                 view! {
                     <li class=class>
                         <span class="lineno">{number}</span>
-                        <code class="source">{text}</code>
+                        <code class="source">{line.text}</code>
                     </li>
                 }
             })

@@ -588,7 +588,7 @@ async fn rust_panics_group_by_the_panicking_code_and_the_panic_machinery_is_not_
         .clone();
     let in_app: Vec<(&str, bool)> = frames
         .iter()
-        .map(|f| (f["function"].as_str().unwrap_or(""), f["in_app"].as_bool().unwrap_or(true)))
+        .map(|f| (f["function"].as_str().unwrap_or(""), f["inApp"].as_bool().unwrap_or(true)))
         .collect();
     assert_eq!(
         in_app,

@@ -14,6 +14,8 @@ use crate::store::{
 };
 use crate::util::ms_to_datetime;
 
+mod entries;
+
 /// A user.
 pub fn user(row: &UserRow) -> User {
     User {
@@ -218,24 +220,22 @@ pub fn event(stored: &IssueEvent) -> Event {
     let mut entries = Vec::new();
     let mut entry = |kind: &str, data: Value| entries.push(json!({ "type": kind, "data": data }));
     if let Some(exception) = get("exception") {
-        entry("exception", exception.clone());
+        entry("exception", entries::exception(exception));
     }
     if let Some(logentry) = get("logentry") {
-        entry("message", logentry.clone());
+        entry("message", entries::message(logentry));
     }
     if let Some(stacktrace) = get("stacktrace") {
-        entry("stacktrace", stacktrace.clone());
+        entry("stacktrace", entries::stacktrace(stacktrace));
     }
     if let Some(threads) = get("threads") {
-        let threads =
-            if threads.is_array() { json!({ "values": threads }) } else { threads.clone() };
-        entry("threads", threads);
+        entry("threads", entries::threads(threads));
     }
     if let Some(breadcrumbs) = get("breadcrumbs") {
-        entry("breadcrumbs", breadcrumbs.clone());
+        entry("breadcrumbs", entries::breadcrumbs(breadcrumbs));
     }
     if let Some(request) = get("request") {
-        entry("request", request.clone());
+        entry("request", entries::request(request));
     }
 
     let mut tags: Vec<EventTag> = get("tags")
