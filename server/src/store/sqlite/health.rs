@@ -12,7 +12,7 @@ use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
     DeployRow, HealthTotals, NewEvent, NewRelease, ReleaseChange, ReleaseHealth,
     ReleaseHealthQuery, ReleaseProjectRow, ReleaseQuery, ReleaseRow, SessionBucket, SessionQuery,
-    StoreError, StoreResult, UserBucket,
+    StoreError, StoreResult, UserBucket, UserCount, UserCountQuery, UserCounts,
 };
 use crate::util::now_ms;
 
@@ -329,7 +329,48 @@ pub(super) async fn write_sessions(
         query.execute(&mut *tx).await?;
     }
     write_user_latest(tx, &users).await?;
+    write_user_days(tx, &users).await?;
     Ok(finished)
+}
+
+/// Adds this batch's users to their days in `session_user_days` (see migration 0018), in their
+/// environment and in all environments together; its triggers keep the daily counts.
+async fn write_user_days(
+    tx: &mut SqliteConnection,
+    users: &[((BucketKey, String), u8)],
+) -> StoreResult<()> {
+    let mut days: HashMap<(i64, &str, &str, i64, &str), u8> = HashMap::new();
+    for (((project_id, release, environment, hour), did), flags) in users {
+        let day = hour.div_euclid(86_400) * 86_400;
+        for environment in [environment.as_str(), ALL_ENVIRONMENTS] {
+            *days
+                .entry((*project_id, release.as_str(), environment, day, did.as_str()))
+                .or_insert(0) |= *flags;
+        }
+    }
+    let days: Vec<_> = days.into_iter().collect();
+    for chunk in days.chunks(CHUNK) {
+        let rows = values_placeholders(chunk.len(), 6);
+        // The `WHERE` leaves a row that has its bits already untouched: no write, no trigger.
+        let sql = format!(
+            "INSERT INTO session_user_days (project_id, release, environment, day, did, flags) \
+             VALUES {rows} ON CONFLICT (project_id, release, environment, day, did) \
+             DO UPDATE SET flags = flags | excluded.flags \
+             WHERE flags != flags | excluded.flags"
+        );
+        let mut query = sqlx::query(&sql);
+        for ((project_id, release, environment, day, did), flags) in chunk {
+            query = query
+                .bind(*project_id)
+                .bind(*release)
+                .bind(*environment)
+                .bind(*day)
+                .bind(*did)
+                .bind(i64::from(*flags));
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// The environment that stands for all of them in `session_user_latest` (see migration 0016):
@@ -801,6 +842,88 @@ pub(super) async fn session_buckets(
     Ok((buckets, users))
 }
 
+/// Distinct users per day from `session_day_users`, and since an hour from the histogram of
+/// users' last hours (`session_user_last_hours`, migration 0016): a few rows per (project,
+/// release, environment) and day rather than one per user.
+pub(super) async fn session_user_counts(
+    pool: &SqlitePool,
+    q: &UserCountQuery,
+) -> StoreResult<UserCounts> {
+    let mut next = 3;
+    let mut filters = in_list("project_id", q.project_ids.len(), &mut next);
+    filters.push_str(&in_list("release", q.releases.len(), &mut next));
+    let mut environments: Vec<&str> = q.environments.iter().map(String::as_str).collect();
+    if q.by_environment {
+        filters.push_str(&format!(" AND environment != '{ALL_ENVIRONMENTS}'"));
+    } else if environments.is_empty() {
+        environments.push(ALL_ENVIRONMENTS);
+    } else if environments.len() > 1 {
+        return Err(StoreError::Corrupt(
+            "users of several environments together cannot be read from their counts".into(),
+        ));
+    }
+    filters.push_str(&in_list("environment", environments.len(), &mut next));
+    fn bind_all<'q>(
+        sql: &'q str,
+        times: (i64, i64),
+        q: &'q UserCountQuery,
+        environments: &[&str],
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        let mut query = sqlx::query(sql).bind(times.0).bind(times.1);
+        for id in &q.project_ids {
+            query = query.bind(*id);
+        }
+        for release in &q.releases {
+            query = query.bind(release.clone());
+        }
+        for environment in environments {
+            query = query.bind(environment.to_string());
+        }
+        query
+    }
+    let sql = format!(
+        "SELECT project_id, release, environment, day, users, errored, abnormal, crashed \
+         FROM session_day_users WHERE day >= $1 AND day < $2{filters} AND users > 0"
+    );
+    let days = bind_all(&sql, (q.start_day, q.end_day), q, &environments)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| UserCount {
+            project_id: r.get("project_id"),
+            release: r.get("release"),
+            environment: r.get("environment"),
+            day: r.get("day"),
+            users: r.get("users"),
+            errored: Some(r.get("errored")),
+            abnormal: Some(r.get("abnormal")),
+            crashed: r.get("crashed"),
+        })
+        .collect();
+    // `$2` is unused here but bound, so that both statements number their filters alike.
+    let sql = format!(
+        "SELECT project_id, release, environment, SUM(users) AS users, SUM(crashed) AS crashed \
+         FROM session_user_last_hours WHERE hour >= $1 AND $2 = $2{filters} \
+         GROUP BY project_id, release, environment HAVING SUM(users) > 0"
+    );
+    let totals = bind_all(&sql, (q.totals_since, 0), q, &environments)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| UserCount {
+            project_id: r.get("project_id"),
+            release: r.get("release"),
+            environment: r.get("environment"),
+            day: 0,
+            users: r.get("users"),
+            errored: None,
+            abnormal: None,
+            crashed: r.get("crashed"),
+        })
+        .collect();
+    Ok(UserCounts { days, totals })
+}
+
 /// A value bound to one of [`release_health`]'s statements.
 enum Bind<'a> {
     Int(i64),
@@ -906,7 +1029,7 @@ pub(super) async fn release_health(
         1 => Some(environments.clone()),
         _ => None,
     };
-    let (users_sql, project_users_sql) = match environment {
+    let (users_sql, project_users_sql) = match environment.clone() {
         Some(environment) => (
             format!(
                 "SELECT project_id, release, SUM(CASE WHEN hour >= $2 THEN users END), \
@@ -956,7 +1079,14 @@ pub(super) async fn release_health(
 
     // The series: sessions, or distinct users per bucket (which need the hourly user rows).
     let slot = format!("$4 + (hour - $4) / {rollup} * {rollup}");
-    let sql = if q.stats_users {
+    let sql = if let (true, 86_400, Some(environment)) = (q.stats_users, rollup, &environment) {
+        // Whole days (the series' buckets start at midnight UTC) have their users counted
+        // (migration 0018).
+        format!(
+            "SELECT project_id, release, day, users FROM session_day_users \
+             WHERE day >= $4 AND day < $5{projects}{releases}{environment}"
+        )
+    } else if q.stats_users {
         format!(
             "SELECT project_id, release, {slot}, COUNT(DISTINCT did) FROM session_users \
              WHERE hour >= $4 AND hour < $5{projects}{releases}{environments} \
