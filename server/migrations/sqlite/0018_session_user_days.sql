@@ -63,3 +63,58 @@ SELECT project_id, release, '/', hour / 86400 * 86400, did,
        MAX(flags & 1) | MAX(flags & 2) | MAX(flags & 4)
 FROM session_users
 GROUP BY project_id, release, hour / 86400, did;
+
+-- The hourly session counts summed per UTC day, kept by triggers on `session_hourly`: the
+-- sessions API by day over 90 days reads 24 times fewer rows.
+CREATE TABLE session_daily (
+    project_id     INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    release        TEXT    NOT NULL,
+    environment    TEXT    NOT NULL,
+    day            INTEGER NOT NULL,
+    sessions       INTEGER NOT NULL DEFAULT 0,
+    errored        INTEGER NOT NULL DEFAULT 0,
+    crashed        INTEGER NOT NULL DEFAULT 0,
+    abnormal       INTEGER NOT NULL DEFAULT 0,
+    duration_sum   REAL    NOT NULL DEFAULT 0,
+    duration_count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, release, environment, day)
+) WITHOUT ROWID;
+CREATE INDEX session_daily_day ON session_daily (project_id, day);
+
+CREATE TRIGGER session_hourly_insert AFTER INSERT ON session_hourly BEGIN
+    INSERT INTO session_daily (project_id, release, environment, day, sessions, errored, crashed,
+                               abnormal, duration_sum, duration_count)
+    VALUES (new.project_id, new.release, new.environment, new.hour / 86400 * 86400,
+            new.sessions, new.errored, new.crashed, new.abnormal, new.duration_sum,
+            new.duration_count)
+    ON CONFLICT (project_id, release, environment, day) DO UPDATE SET
+        sessions = sessions + excluded.sessions, errored = errored + excluded.errored,
+        crashed = crashed + excluded.crashed, abnormal = abnormal + excluded.abnormal,
+        duration_sum = duration_sum + excluded.duration_sum,
+        duration_count = duration_count + excluded.duration_count;
+END;
+
+CREATE TRIGGER session_hourly_update AFTER UPDATE ON session_hourly BEGIN
+    UPDATE session_daily SET
+        sessions = sessions + new.sessions - old.sessions,
+        errored = errored + new.errored - old.errored,
+        crashed = crashed + new.crashed - old.crashed,
+        abnormal = abnormal + new.abnormal - old.abnormal,
+        duration_sum = duration_sum + new.duration_sum - old.duration_sum,
+        duration_count = duration_count + new.duration_count - old.duration_count
+    WHERE project_id = new.project_id AND release = new.release
+      AND environment = new.environment AND day = new.hour / 86400 * 86400;
+END;
+
+INSERT INTO session_daily (project_id, release, environment, day, sessions, errored, crashed,
+                           abnormal, duration_sum, duration_count)
+SELECT project_id, release, environment, hour / 86400 * 86400, SUM(sessions), SUM(errored),
+       SUM(crashed), SUM(abnormal), SUM(duration_sum), SUM(duration_count)
+FROM session_hourly
+GROUP BY project_id, release, environment, hour / 86400;
+
+-- A project's users of the last 24 hours (the release list's adoption) are those of its
+-- all-environments rows with a recent last hour: a range of this index, where the one on
+-- (project_id, last_hour) also walked every environment's rows.
+CREATE INDEX session_user_latest_environment_hour
+    ON session_user_latest (project_id, environment, last_hour);

@@ -791,13 +791,19 @@ pub(super) async fn session_buckets(
     }
     // Summed per interval by SQLite: 90 days by day are 24 times fewer rows to hand over.
     let interval = q.interval.max(3_600);
-    let slot = format!("$1 + (hour - $1) / {interval} * {interval}");
+    // Whole UTC days are summed from the daily counts (migration 0018): 24 times fewer rows.
+    let (table, hour) = if interval % 86_400 == 0 && q.start_hour % 86_400 == 0 {
+        ("session_daily", "day")
+    } else {
+        ("session_hourly", "hour")
+    };
+    let slot = format!("$1 + ({hour} - $1) / {interval} * {interval}");
     let sql = format!(
         "SELECT project_id, release, environment, {slot} AS hour, SUM(sessions) AS sessions, \
          SUM(errored) AS errored, SUM(crashed) AS crashed, SUM(abnormal) AS abnormal, \
          SUM(duration_sum) AS duration_sum, SUM(duration_count) AS duration_count \
-         FROM session_hourly WHERE hour >= $1 AND hour < $2{filters} \
-         GROUP BY project_id, release, environment, 4 ORDER BY 4"
+         FROM {table} WHERE {hour} >= $1 AND {hour} < $2{filters} \
+         GROUP BY project_id, release, environment, 4"
     );
     let buckets = bind_all(&sql, q)
         .fetch_all(pool)
@@ -820,6 +826,7 @@ pub(super) async fn session_buckets(
         return Ok((buckets, Vec::new()));
     }
     // A user's bits over an interval: each bit set in any of its hours (flags are 1, 2, 4).
+    let slot = format!("$1 + (hour - $1) / {interval} * {interval}");
     let sql = format!(
         "SELECT project_id, release, environment, {slot} AS hour, did, \
          MAX(flags & 1) | MAX(flags & 2) | MAX(flags & 4) AS flags \
@@ -966,7 +973,7 @@ pub(super) async fn release_health(
         }
     };
 
-    // Sessions per (project, release): summary period, last 24 hours, any at all.
+    // Sessions per (project, release): summary period and last 24 hours.
     let rows = run(format!(
         "SELECT project_id, release, \
          SUM(hour >= $2), SUM(CASE WHEN hour >= $2 THEN sessions ELSE 0 END), \
@@ -975,10 +982,32 @@ pub(super) async fn release_health(
          SUM(CASE WHEN hour >= $2 THEN abnormal ELSE 0 END), \
          SUM(hour >= $3), SUM(CASE WHEN hour >= $3 THEN sessions ELSE 0 END), \
          MAX(sessions > 0) \
-         FROM session_hourly WHERE hour >= $1 AND hour < $5{projects}{releases}{environments} \
-         GROUP BY project_id, release"
+         FROM session_hourly WHERE hour >= MIN($2, $3) AND hour < $5\
+         {projects}{releases}{environments} GROUP BY project_id, release"
     ))
     .await?;
+    // Whether each (project, release) has sessions at all since `any_since` (90 days): one
+    // search of the primary key per pair that stops at the first row, rather than summing 90
+    // days of hourly rows. Pairs that have sessions in the summary period are among them.
+    let project_values: Vec<String> =
+        (0..q.project_ids.len()).map(|i| format!("(${})", times.len() + 1 + i)).collect();
+    let release_values: Vec<String> = (0..q.releases.len())
+        .map(|i| format!("(${})", times.len() + 1 + q.project_ids.len() + i))
+        .collect();
+    if !q.releases.is_empty() {
+        let any = run(format!(
+            "WITH ps (id) AS (VALUES {}), rs (version) AS (VALUES {}) \
+             SELECT ps.id, rs.version FROM ps, rs WHERE EXISTS (SELECT 1 FROM session_hourly \
+             WHERE project_id = ps.id AND release = rs.version AND hour >= $1 AND hour < $5 \
+             AND sessions > 0{environments})",
+            project_values.join(", "),
+            release_values.join(", ")
+        ))
+        .await?;
+        for r in any {
+            out.any.insert((r.get(0), r.get(1)));
+        }
+    }
     for r in rows {
         let key: (i64, String) = (r.get(0), r.get(1));
         let summary_rows: i64 = r.get(2);
@@ -1002,7 +1031,7 @@ pub(super) async fn release_health(
                 HealthTotals { rows: day_rows, sessions: r.get(8), ..HealthTotals::default() },
             );
         }
-        if r.get::<i64, _>(9) > 0 {
+        if r.get::<Option<i64>, _>(9).unwrap_or(0) > 0 {
             out.any.insert(key);
         }
     }
@@ -1040,7 +1069,7 @@ pub(super) async fn release_health(
             ),
             format!(
                 "SELECT project_id, COUNT(DISTINCT did) FROM session_user_latest \
-                     INDEXED BY session_user_latest_hour WHERE last_hour >= $3\
+                     INDEXED BY session_user_latest_environment_hour WHERE last_hour >= $3\
                      {projects}{environment} GROUP BY project_id"
             ),
         ),
