@@ -708,13 +708,13 @@ async fn versions_are_one_percent_decoded_path_segment() {
     }
 }
 
-/// Posts session updates (`(sid, did, started, environment, status, release)`, each a whole
-/// session) to a project's envelope endpoint, as SDKs report short sessions.
-async fn post_whole_sessions(
-    server: &TestServer,
-    dsn: &str,
-    sessions: &[(&str, &str, chrono::DateTime<chrono::Utc>, &str, &str, &str)],
-) {
+/// A whole session: sid, did, started, environment, status, release.
+type WholeSession<'a> =
+    (&'a str, &'a str, chrono::DateTime<chrono::Utc>, &'a str, &'a str, &'a str);
+
+/// Posts whole sessions (started and ended in one update) to a project's envelope endpoint,
+/// as SDKs report short sessions.
+async fn post_whole_sessions(server: &TestServer, dsn: &str, sessions: &[WholeSession<'_>]) {
     let (key, project) = dsn
         .strip_prefix("http://")
         .and_then(|rest| rest.split_once('@'))
