@@ -764,10 +764,13 @@ async fn main() {
             ),
         ),
         (
+            // The bench's project: the two sample projects share their releases, so grouped by
+            // release alone their users would be counted one by one.
             "sessions, 90d by release, + count_unique(user)",
             format!(
                 "{org}/sessions/?field=sum(session)&field=count_unique(user)\
-                 &field=crash_free_rate(session)&groupBy=release&statsPeriod=90d&interval=1d"
+                 &field=crash_free_rate(session)&groupBy=release&statsPeriod=90d&interval=1d\
+                 &project={project_id}"
             ),
         ),
         (
