@@ -540,6 +540,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &SessionQuery,
     ) -> impl Future<Output = StoreResult<(Vec<SessionBucket>, Vec<UserBucket>)>> + Send;
+    /// Distinct users counted per day and since an hour (see [`UserCountQuery`]).
+    fn session_user_counts(
+        &self,
+        query: &UserCountQuery,
+    ) -> impl Future<Output = StoreResult<UserCounts>> + Send;
     /// The release list's health figures (`health=1`), summed in the database.
     fn release_health(
         &self,

@@ -978,3 +978,57 @@ pub struct IssueUpdate {
     /// The environments of the events this commit added.
     pub environments: Vec<String>,
 }
+
+/// Which precounted distinct users to read (see migration 0018): per day, and over a period
+/// that ends now. Counts of different (project, release, environment) keys cannot be added up,
+/// so the caller reads them only where each of its groups gets one key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserCountQuery {
+    /// Projects (at least one).
+    pub project_ids: Vec<i64>,
+    /// Only these releases (all when empty).
+    pub releases: Vec<String>,
+    /// Only these environments (all when empty).
+    pub environments: Vec<String>,
+    /// Each environment's own counts (`true`), or those of all environments together (or of
+    /// the one environment in `environments`).
+    pub by_environment: bool,
+    /// First day of the series (Unix seconds of a UTC midnight, inclusive).
+    pub start_day: i64,
+    /// End of the series (exclusive).
+    pub end_day: i64,
+    /// Totals: the users with a session since this hour (the period must end now).
+    pub totals_since: i64,
+}
+
+/// Distinct users of one (project, release, environment) over a day or a period, with how
+/// many of them are in each of Sentry's sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserCount {
+    /// Project.
+    pub project_id: i64,
+    /// Release.
+    pub release: String,
+    /// Environment (`/` for all environments together).
+    pub environment: String,
+    /// Unix seconds of the day (0 for a total).
+    pub day: i64,
+    /// Distinct users.
+    pub users: i64,
+    /// Users with an errored session (crashed and abnormal included); `None` where only the
+    /// crashed set is counted (totals).
+    pub errored: Option<i64>,
+    /// Users with an abnormal session; `None` as `errored`.
+    pub abnormal: Option<i64>,
+    /// Users with a crashed session.
+    pub crashed: i64,
+}
+
+/// What [`UserCountQuery`] asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserCounts {
+    /// Per (project, release, environment, day).
+    pub days: Vec<UserCount>,
+    /// Per (project, release, environment) since `totals_since`.
+    pub totals: Vec<UserCount>,
+}

@@ -707,3 +707,185 @@ async fn versions_are_one_percent_decoded_path_segment() {
         assert!(body["detail"].is_string(), "{path}: {body}");
     }
 }
+
+/// A whole session: sid, did, started, environment, status, release.
+type WholeSession<'a> =
+    (&'a str, &'a str, chrono::DateTime<chrono::Utc>, &'a str, &'a str, &'a str);
+
+/// Posts whole sessions (started and ended in one update) to a project's envelope endpoint,
+/// as SDKs report short sessions.
+async fn post_whole_sessions(server: &TestServer, dsn: &str, sessions: &[WholeSession<'_>]) {
+    let (key, project) = dsn
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('@'))
+        .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
+        .expect("a DSN");
+    let mut body = "{}\n".to_owned();
+    for (sid, did, started, environment, status, release) in sessions {
+        let update = json!({"sid": sid, "did": did, "init": true, "status": status,
+            "errors": i32::from(*status == "crashed"), "started": started.to_rfc3339(),
+            "duration": 1.0, "attrs": {"release": release, "environment": environment}});
+        body.push_str(&format!("{{\"type\":\"session\"}}\n{update}\n"));
+    }
+    let response = server
+        .http
+        .post(format!("{}/api/{project}/envelope/", server.url))
+        .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+/// The group of a sessions answer whose `by` is exactly `by`.
+fn group<'a>(answer: &'a Value, by: &Value) -> &'a Value {
+    answer["groups"]
+        .as_array()
+        .and_then(|groups| groups.iter().find(|g| g["by"] == *by))
+        .unwrap_or_else(|| panic!("no group {by} in {answer:#}"))
+}
+
+/// Daily `count_unique(user)` over a period that ends now is read from per-day counts (migration
+/// 0018) and must match counting the users themselves: per day and in total, per project, per
+/// environment, with one environment, and with a release that two projects share grouped by
+/// release alone (a user of both projects counts once).
+#[tokio::test(flavor = "multi_thread")]
+async fn daily_users_are_exact_per_day_project_and_environment() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn_a = server.create_project(&token, "Alpha").await;
+    let dsn_b = server.create_project(&token, "Beta").await;
+    let (_, projects) = server.get("/api/0/organizations/cairn/projects/", &token).await;
+    let project_id = |slug: &str| -> i64 {
+        projects
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["slug"] == slug))
+            .and_then(|p| p["id"].as_str())
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("project {slug} in {projects}"))
+    };
+    let (alpha, beta) = (project_id("alpha"), project_id("beta"));
+    // Three whole days back (UTC), inside the 5 days ingestion accepts.
+    let midnight =
+        chrono::Utc::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let day =
+        |n: i64, hour: i64| midnight - chrono::Duration::days(n) + chrono::Duration::hours(hour);
+    let sid = |n: u32| format!("{n:08x}-1b4d-4e5f-9a0b-1c2d3e4f5a6b");
+    let sids: Vec<String> = (1..=9).map(sid).collect();
+    // Alpha, app@1: two days ago u1 crashes, then exits cleanly an hour later, u2 exits in
+    // staging; yesterday u1 exits. Alpha, app@2: yesterday u3 exits. Beta, app@1: yesterday u1
+    // exits, and u4 crashes in staging.
+    post_whole_sessions(
+        &server,
+        &dsn_a,
+        &[
+            (&sids[0], "u1", day(2, 3), "prod", "crashed", "app@1"),
+            (&sids[1], "u1", day(2, 4), "prod", "exited", "app@1"),
+            (&sids[2], "u2", day(2, 5), "staging", "exited", "app@1"),
+            (&sids[3], "u1", day(1, 6), "prod", "exited", "app@1"),
+            (&sids[4], "u3", day(1, 7), "prod", "exited", "app@2"),
+        ],
+    )
+    .await;
+    post_whole_sessions(
+        &server,
+        &dsn_b,
+        &[
+            (&sids[5], "u1", day(1, 8), "prod", "exited", "app@1"),
+            (&sids[6], "u4", day(1, 9), "staging", "crashed", "app@1"),
+        ],
+    )
+    .await;
+    let fields = "field=count_unique(user)&field=crash_free_rate(user)&field=sum(session)";
+    // Sessions are counted a moment after the envelope is accepted: all 7 of them.
+    let mut counted = 0;
+    for _ in 0..50 {
+        let (status, answer) = server
+            .get("/api/0/organizations/cairn/sessions/?field=sum(session)&statsPeriod=7d", &token)
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        counted = answer["groups"][0]["totals"]["sum(session)"].as_i64().unwrap_or(0);
+        if counted == 7 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, 7, "every session was counted");
+    let daily = |query: String| {
+        let server = &server;
+        let token = &token;
+        async move {
+            let path = format!("/api/0/organizations/cairn/sessions/?{fields}&{query}");
+            let (status, answer) = server.get(&path, token).await;
+            assert_eq!(status, 200, "{answer}");
+            answer
+        }
+    };
+    // The last 7 days by day (8 intervals: the first and the last, today, are partial): the
+    // series' last three entries are two days ago, yesterday, today.
+    let last3 = |g: &Value, field: &str| -> Vec<Value> {
+        let series = g["series"][field].as_array().expect("a series");
+        assert_eq!(series.len(), 8, "{g:#}");
+        series[5..].to_vec()
+    };
+
+    let answer = daily("groupBy=project&groupBy=release&statsPeriod=7d&interval=1d".into()).await;
+    let a1 = group(&answer, &json!({"project": alpha, "release": "app@1"}));
+    assert_eq!(a1["totals"]["count_unique(user)"], 2, "{answer:#}");
+    assert!(close(&a1["totals"]["crash_free_rate(user)"], 0.5), "{answer:#}");
+    assert_eq!(last3(a1, "count_unique(user)"), [json!(2), json!(1), json!(0)]);
+    assert_eq!(last3(a1, "crash_free_rate(user)"), [json!(0.5), json!(1.0), Value::Null]);
+    assert_eq!(last3(a1, "sum(session)"), [json!(3), json!(1), json!(0)]);
+    let a2 = group(&answer, &json!({"project": alpha, "release": "app@2"}));
+    assert_eq!(a2["totals"]["count_unique(user)"], 1, "{answer:#}");
+    let b1 = group(&answer, &json!({"project": beta, "release": "app@1"}));
+    assert_eq!(b1["totals"]["count_unique(user)"], 2, "{answer:#}");
+    assert!(close(&b1["totals"]["crash_free_rate(user)"], 0.5), "{answer:#}");
+    assert_eq!(last3(b1, "count_unique(user)"), [json!(0), json!(2), json!(0)]);
+
+    // app@1 of both projects together: u1 used both yesterday and counts once.
+    let answer = daily("groupBy=release&statsPeriod=7d&interval=1d".into()).await;
+    let app1 = group(&answer, &json!({"release": "app@1"}));
+    assert_eq!(app1["totals"]["count_unique(user)"], 3, "{answer:#}");
+    assert!(close(&app1["totals"]["crash_free_rate(user)"], 1.0 - 2.0 / 3.0), "{answer:#}");
+    assert_eq!(last3(app1, "count_unique(user)"), [json!(2), json!(2), json!(0)]);
+
+    // Alpha by environment, and Alpha's production alone.
+    let answer = daily(format!(
+        "groupBy=release&groupBy=environment&project={alpha}&statsPeriod=7d&interval=1d"
+    ))
+    .await;
+    let prod = group(&answer, &json!({"release": "app@1", "environment": "prod"}));
+    assert_eq!(prod["totals"]["count_unique(user)"], 1, "{answer:#}");
+    assert!(close(&prod["totals"]["crash_free_rate(user)"], 0.0), "{answer:#}");
+    assert_eq!(last3(prod, "count_unique(user)"), [json!(1), json!(1), json!(0)]);
+    let staging = group(&answer, &json!({"release": "app@1", "environment": "staging"}));
+    assert_eq!(last3(staging, "count_unique(user)"), [json!(1), json!(0), json!(0)]);
+    let answer = daily(format!(
+        "groupBy=release&project={alpha}&environment=staging&statsPeriod=7d&interval=1d"
+    ))
+    .await;
+    let staging = group(&answer, &json!({"release": "app@1"}));
+    assert_eq!(staging["totals"]["count_unique(user)"], 1, "{answer:#}");
+    assert!(close(&staging["totals"]["crash_free_rate(user)"], 1.0), "{answer:#}");
+
+    // The same days as a period that ended at midnight are counted from the users themselves:
+    // the figures agree.
+    let start = (midnight - chrono::Duration::days(6)).to_rfc3339();
+    let end = midnight.to_rfc3339();
+    let past = daily(format!(
+        "groupBy=project&groupBy=release&start={}&end={}&interval=1d",
+        urlencode(&start),
+        urlencode(&end)
+    ))
+    .await;
+    let a1 = group(&past, &json!({"project": alpha, "release": "app@1"}));
+    let series = a1["series"]["count_unique(user)"].as_array().expect("a series");
+    assert_eq!(series[series.len() - 2..], [json!(2), json!(1)], "{past:#}");
+    assert_eq!(a1["totals"]["count_unique(user)"], 2, "{past:#}");
+}
+
+fn urlencode(value: &str) -> String {
+    value.replace('+', "%2B").replace(':', "%3A")
+}

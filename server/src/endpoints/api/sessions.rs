@@ -14,7 +14,9 @@ use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest::session::user_flags;
 use crate::state::AppState;
-use crate::store::{OrganizationRow, SessionBucket, SessionQuery, Store, UserBucket};
+use crate::store::{
+    OrganizationRow, SessionBucket, SessionQuery, Store, UserBucket, UserCount, UserCountQuery,
+};
 use crate::util::{ms_to_datetime, now_ms};
 
 /// Sessions and users of one group (and interval), enough for every field Cairn serves.
@@ -32,6 +34,9 @@ pub struct Tally {
     pub has_rows: bool,
     /// Each user with the sets they are in over the tallied buckets.
     pub users: HashMap<String, u8>,
+    /// The users counted by the store instead (exact for this tally's one key), which then
+    /// stand in for `users`.
+    pub user_counts: Option<UserCount>,
 }
 
 impl Tally {
@@ -49,7 +54,30 @@ impl Tally {
         *self.users.entry(user.did.clone()).or_insert(0) |= user.flags;
     }
 
+    /// Sets the users this tally's key has, as counted by the store.
+    pub fn set_user_counts(&mut self, counts: &UserCount) {
+        self.user_counts = Some(counts.clone());
+    }
+
+    fn all_users(&self) -> i64 {
+        match &self.user_counts {
+            Some(counts) => counts.users,
+            None => self.users.len() as i64,
+        }
+    }
+
     fn users_with(&self, flag: u8) -> i64 {
+        if let Some(counts) = &self.user_counts {
+            let counted = match flag {
+                user_flags::ERRORED => counts.errored,
+                user_flags::ABNORMAL => counts.abnormal,
+                user_flags::CRASHED => Some(counts.crashed),
+                _ => None,
+            };
+            // Totals count only the crashed set; they are read only when nothing else is
+            // asked for (`UserCountPlan`).
+            return counted.unwrap_or(0);
+        }
         self.users.values().filter(|f| **f & flag != 0).count() as i64
     }
 
@@ -68,7 +96,7 @@ impl Tally {
 
     /// `count_unique(user)`, for one `session.status` or all, the same way over user sets.
     pub fn users_by(&self, status: Option<&str>) -> i64 {
-        let all = self.users.len() as i64;
+        let all = self.all_users();
         let errored_all = self.users_with(user_flags::ERRORED);
         let crashed = self.users_with(user_flags::CRASHED);
         let abnormal = self.users_with(user_flags::ABNORMAL);
@@ -94,7 +122,7 @@ impl Tally {
 
     /// `crash_free_rate(user)` = 1 − crashed users / all users; `None` without users.
     pub fn crash_free_users(&self) -> Option<f64> {
-        let all = self.users.len() as i64;
+        let all = self.all_users();
         (all > 0).then(|| 1.0 - self.crashed_users() as f64 / all as f64)
     }
 }
@@ -332,24 +360,27 @@ pub async fn get_sessions<S: Store>(
     let (releases, mut environments) = parse_session_query(&params.query)?;
     environments.extend(params.environments.iter().cloned());
     let users = params.fields.iter().any(|f| f.ends_with("(user)"));
-    let query = SessionQuery {
+    let keys: Vec<&str> =
+        params.group_by.iter().map(String::as_str).filter(|g| *g != "session.status").collect();
+    let by_status = params.group_by.iter().any(|g| g == "session.status");
+    let counted_users = users
+        .then(|| user_count_plan(&keys, by_status, &environments, start, end, interval))
+        .flatten();
+    let mut query = SessionQuery {
         project_ids,
         releases,
         environments,
         start_hour: start,
         end_hour: end,
         interval,
-        users,
+        users: users && counted_users.is_none(),
     };
-    let (buckets, users) = if query.project_ids.is_empty() {
+    let (buckets, mut users) = if query.project_ids.is_empty() {
         (Vec::new(), Vec::new())
     } else {
         state.store.session_buckets(&query).await?
     };
 
-    let keys: Vec<&str> =
-        params.group_by.iter().map(String::as_str).filter(|g| *g != "session.status").collect();
-    let by_status = params.group_by.iter().any(|g| g == "session.status");
     // Groups are keyed by the values of the `groupBy` keys that are asked for (`None` for the
     // others), so that they sort and compare; `by` is built from the key at the end.
     type GroupKey = (Option<i64>, Option<String>, Option<String>);
@@ -361,6 +392,40 @@ pub async fn get_sessions<S: Store>(
         )
     };
     let slot = |hour: i64| ((hour - start) / interval) as usize;
+
+    // Users counted by the store serve when every group (and day) has one (project, release,
+    // environment) key: counts of two keys cannot be added, a user may be in both. Otherwise
+    // (a release in two projects grouped by release, say) the users themselves are read.
+    let mut user_counts = None;
+    if let (Some(by_environment), false) = (counted_users, query.project_ids.is_empty()) {
+        let counts = state
+            .store
+            .session_user_counts(&UserCountQuery {
+                project_ids: query.project_ids.clone(),
+                releases: query.releases.clone(),
+                environments: query.environments.clone(),
+                by_environment,
+                start_day: start,
+                end_day: end,
+                totals_since: start,
+            })
+            .await?;
+        let mut days = std::collections::HashSet::new();
+        let mut totals = std::collections::HashSet::new();
+        let one_key_each = counts.days.iter().all(|c| {
+            days.insert((group_of(c.project_id, &c.release, &c.environment), slot(c.day)))
+        }) && counts
+            .totals
+            .iter()
+            .all(|c| totals.insert(group_of(c.project_id, &c.release, &c.environment)));
+        if one_key_each {
+            user_counts = Some(counts);
+        } else {
+            query.users = true;
+            users = state.store.session_buckets(&query).await?.1;
+        }
+    }
+
     let mut tallies: BTreeMap<GroupKey, (Tally, Vec<Tally>)> = BTreeMap::new();
     let blank = || (Tally::default(), vec![Tally::default(); count as usize]);
     if keys.is_empty() {
@@ -380,6 +445,23 @@ pub async fn get_sessions<S: Store>(
         entry.0.add_user(u);
         if let Some(t) = entry.1.get_mut(slot(u.hour)) {
             t.add_user(u);
+        }
+    }
+    if let Some(counts) = &user_counts {
+        for c in &counts.days {
+            let entry = tallies
+                .entry(group_of(c.project_id, &c.release, &c.environment))
+                .or_insert_with(blank);
+            if let Some(t) = entry.1.get_mut(slot(c.day)) {
+                t.set_user_counts(c);
+            }
+        }
+        for c in &counts.totals {
+            tallies
+                .entry(group_of(c.project_id, &c.release, &c.environment))
+                .or_insert_with(blank)
+                .0
+                .set_user_counts(c);
         }
     }
 
@@ -420,6 +502,32 @@ pub async fn get_sessions<S: Store>(
         groups,
         query: params.query,
     }))
+}
+
+/// Whether the users of a request can be read as counts (see migration 0018) and, if so, whether
+/// each environment's (`Some(true)`) or all environments' counts (`Some(false)`): with daily
+/// intervals (a day's users are counted) over a period that ends now (totals are the users
+/// whose last session is in it), without `session.status` (totals count only crashed users),
+/// and with at most one environment unless grouped by environment (users of several
+/// environments would need to be told apart).
+fn user_count_plan(
+    keys: &[&str],
+    by_status: bool,
+    environments: &[String],
+    start: i64,
+    end: i64,
+    interval: i64,
+) -> Option<bool> {
+    // Sessions may start up to a minute ahead of the server's clock (clock drift).
+    let ends_now = end > now_ms().div_euclid(1000) + 60;
+    if interval != 86_400 || by_status || !ends_now || start % 86_400 != 0 {
+        return None;
+    }
+    if keys.contains(&"environment") {
+        Some(true)
+    } else {
+        (environments.len() <= 1).then_some(false)
+    }
 }
 
 /// The value of one field for a tally (fields were checked when parsing).

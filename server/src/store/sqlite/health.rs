@@ -12,7 +12,7 @@ use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
     DeployRow, HealthTotals, NewEvent, NewRelease, ReleaseChange, ReleaseHealth,
     ReleaseHealthQuery, ReleaseProjectRow, ReleaseQuery, ReleaseRow, SessionBucket, SessionQuery,
-    StoreError, StoreResult, UserBucket,
+    StoreError, StoreResult, UserBucket, UserCount, UserCountQuery, UserCounts,
 };
 use crate::util::now_ms;
 
@@ -329,7 +329,48 @@ pub(super) async fn write_sessions(
         query.execute(&mut *tx).await?;
     }
     write_user_latest(tx, &users).await?;
+    write_user_days(tx, &users).await?;
     Ok(finished)
+}
+
+/// Adds this batch's users to their days in `session_user_days` (see migration 0018), in their
+/// environment and in all environments together; its triggers keep the daily counts.
+async fn write_user_days(
+    tx: &mut SqliteConnection,
+    users: &[((BucketKey, String), u8)],
+) -> StoreResult<()> {
+    let mut days: HashMap<(i64, &str, &str, i64, &str), u8> = HashMap::new();
+    for (((project_id, release, environment, hour), did), flags) in users {
+        let day = hour.div_euclid(86_400) * 86_400;
+        for environment in [environment.as_str(), ALL_ENVIRONMENTS] {
+            *days
+                .entry((*project_id, release.as_str(), environment, day, did.as_str()))
+                .or_insert(0) |= *flags;
+        }
+    }
+    let days: Vec<_> = days.into_iter().collect();
+    for chunk in days.chunks(CHUNK) {
+        let rows = values_placeholders(chunk.len(), 6);
+        // The `WHERE` leaves a row that has its bits already untouched: no write, no trigger.
+        let sql = format!(
+            "INSERT INTO session_user_days (project_id, release, environment, day, did, flags) \
+             VALUES {rows} ON CONFLICT (project_id, release, environment, day, did) \
+             DO UPDATE SET flags = flags | excluded.flags \
+             WHERE flags != flags | excluded.flags"
+        );
+        let mut query = sqlx::query(&sql);
+        for ((project_id, release, environment, day, did), flags) in chunk {
+            query = query
+                .bind(*project_id)
+                .bind(*release)
+                .bind(*environment)
+                .bind(*day)
+                .bind(*did)
+                .bind(i64::from(*flags));
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// The environment that stands for all of them in `session_user_latest` (see migration 0016):
@@ -750,13 +791,19 @@ pub(super) async fn session_buckets(
     }
     // Summed per interval by SQLite: 90 days by day are 24 times fewer rows to hand over.
     let interval = q.interval.max(3_600);
-    let slot = format!("$1 + (hour - $1) / {interval} * {interval}");
+    // Whole UTC days are summed from the daily counts (migration 0018): 24 times fewer rows.
+    let (table, hour) = if interval % 86_400 == 0 && q.start_hour % 86_400 == 0 {
+        ("session_daily", "day")
+    } else {
+        ("session_hourly", "hour")
+    };
+    let slot = format!("$1 + ({hour} - $1) / {interval} * {interval}");
     let sql = format!(
         "SELECT project_id, release, environment, {slot} AS hour, SUM(sessions) AS sessions, \
          SUM(errored) AS errored, SUM(crashed) AS crashed, SUM(abnormal) AS abnormal, \
          SUM(duration_sum) AS duration_sum, SUM(duration_count) AS duration_count \
-         FROM session_hourly WHERE hour >= $1 AND hour < $2{filters} \
-         GROUP BY project_id, release, environment, 4 ORDER BY 4"
+         FROM {table} WHERE {hour} >= $1 AND {hour} < $2{filters} \
+         GROUP BY project_id, release, environment, 4"
     );
     let buckets = bind_all(&sql, q)
         .fetch_all(pool)
@@ -779,6 +826,7 @@ pub(super) async fn session_buckets(
         return Ok((buckets, Vec::new()));
     }
     // A user's bits over an interval: each bit set in any of its hours (flags are 1, 2, 4).
+    let slot = format!("$1 + (hour - $1) / {interval} * {interval}");
     let sql = format!(
         "SELECT project_id, release, environment, {slot} AS hour, did, \
          MAX(flags & 1) | MAX(flags & 2) | MAX(flags & 4) AS flags \
@@ -799,6 +847,88 @@ pub(super) async fn session_buckets(
         })
         .collect();
     Ok((buckets, users))
+}
+
+/// Distinct users per day from `session_day_users`, and since an hour from the histogram of
+/// users' last hours (`session_user_last_hours`, migration 0016): a few rows per (project,
+/// release, environment) and day rather than one per user.
+pub(super) async fn session_user_counts(
+    pool: &SqlitePool,
+    q: &UserCountQuery,
+) -> StoreResult<UserCounts> {
+    let mut next = 3;
+    let mut filters = in_list("project_id", q.project_ids.len(), &mut next);
+    filters.push_str(&in_list("release", q.releases.len(), &mut next));
+    let mut environments: Vec<&str> = q.environments.iter().map(String::as_str).collect();
+    if q.by_environment {
+        filters.push_str(&format!(" AND environment != '{ALL_ENVIRONMENTS}'"));
+    } else if environments.is_empty() {
+        environments.push(ALL_ENVIRONMENTS);
+    } else if environments.len() > 1 {
+        return Err(StoreError::Corrupt(
+            "users of several environments together cannot be read from their counts".into(),
+        ));
+    }
+    filters.push_str(&in_list("environment", environments.len(), &mut next));
+    fn bind_all<'q>(
+        sql: &'q str,
+        times: (i64, i64),
+        q: &'q UserCountQuery,
+        environments: &[&str],
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        let mut query = sqlx::query(sql).bind(times.0).bind(times.1);
+        for id in &q.project_ids {
+            query = query.bind(*id);
+        }
+        for release in &q.releases {
+            query = query.bind(release.clone());
+        }
+        for environment in environments {
+            query = query.bind(environment.to_string());
+        }
+        query
+    }
+    let sql = format!(
+        "SELECT project_id, release, environment, day, users, errored, abnormal, crashed \
+         FROM session_day_users WHERE day >= $1 AND day < $2{filters} AND users > 0"
+    );
+    let days = bind_all(&sql, (q.start_day, q.end_day), q, &environments)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| UserCount {
+            project_id: r.get("project_id"),
+            release: r.get("release"),
+            environment: r.get("environment"),
+            day: r.get("day"),
+            users: r.get("users"),
+            errored: Some(r.get("errored")),
+            abnormal: Some(r.get("abnormal")),
+            crashed: r.get("crashed"),
+        })
+        .collect();
+    // `$2` is unused here but bound, so that both statements number their filters alike.
+    let sql = format!(
+        "SELECT project_id, release, environment, SUM(users) AS users, SUM(crashed) AS crashed \
+         FROM session_user_last_hours WHERE hour >= $1 AND $2 = $2{filters} \
+         GROUP BY project_id, release, environment HAVING SUM(users) > 0"
+    );
+    let totals = bind_all(&sql, (q.totals_since, 0), q, &environments)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| UserCount {
+            project_id: r.get("project_id"),
+            release: r.get("release"),
+            environment: r.get("environment"),
+            day: 0,
+            users: r.get("users"),
+            errored: None,
+            abnormal: None,
+            crashed: r.get("crashed"),
+        })
+        .collect();
+    Ok(UserCounts { days, totals })
 }
 
 /// A value bound to one of [`release_health`]'s statements.
@@ -843,7 +973,7 @@ pub(super) async fn release_health(
         }
     };
 
-    // Sessions per (project, release): summary period, last 24 hours, any at all.
+    // Sessions per (project, release): summary period and last 24 hours.
     let rows = run(format!(
         "SELECT project_id, release, \
          SUM(hour >= $2), SUM(CASE WHEN hour >= $2 THEN sessions ELSE 0 END), \
@@ -852,10 +982,32 @@ pub(super) async fn release_health(
          SUM(CASE WHEN hour >= $2 THEN abnormal ELSE 0 END), \
          SUM(hour >= $3), SUM(CASE WHEN hour >= $3 THEN sessions ELSE 0 END), \
          MAX(sessions > 0) \
-         FROM session_hourly WHERE hour >= $1 AND hour < $5{projects}{releases}{environments} \
-         GROUP BY project_id, release"
+         FROM session_hourly WHERE hour >= MIN($2, $3) AND hour < $5\
+         {projects}{releases}{environments} GROUP BY project_id, release"
     ))
     .await?;
+    // Whether each (project, release) has sessions at all since `any_since` (90 days): one
+    // search of the primary key per pair that stops at the first row, rather than summing 90
+    // days of hourly rows. Pairs that have sessions in the summary period are among them.
+    let project_values: Vec<String> =
+        (0..q.project_ids.len()).map(|i| format!("(${})", times.len() + 1 + i)).collect();
+    let release_values: Vec<String> = (0..q.releases.len())
+        .map(|i| format!("(${})", times.len() + 1 + q.project_ids.len() + i))
+        .collect();
+    if !q.releases.is_empty() {
+        let any = run(format!(
+            "WITH ps (id) AS (VALUES {}), rs (version) AS (VALUES {}) \
+             SELECT ps.id, rs.version FROM ps, rs WHERE EXISTS (SELECT 1 FROM session_hourly \
+             WHERE project_id = ps.id AND release = rs.version AND hour >= $1 AND hour < $5 \
+             AND sessions > 0{environments})",
+            project_values.join(", "),
+            release_values.join(", ")
+        ))
+        .await?;
+        for r in any {
+            out.any.insert((r.get(0), r.get(1)));
+        }
+    }
     for r in rows {
         let key: (i64, String) = (r.get(0), r.get(1));
         let summary_rows: i64 = r.get(2);
@@ -879,7 +1031,7 @@ pub(super) async fn release_health(
                 HealthTotals { rows: day_rows, sessions: r.get(8), ..HealthTotals::default() },
             );
         }
-        if r.get::<i64, _>(9) > 0 {
+        if r.get::<Option<i64>, _>(9).unwrap_or(0) > 0 {
             out.any.insert(key);
         }
     }
@@ -906,7 +1058,7 @@ pub(super) async fn release_health(
         1 => Some(environments.clone()),
         _ => None,
     };
-    let (users_sql, project_users_sql) = match environment {
+    let (users_sql, project_users_sql) = match environment.clone() {
         Some(environment) => (
             format!(
                 "SELECT project_id, release, SUM(CASE WHEN hour >= $2 THEN users END), \
@@ -917,7 +1069,7 @@ pub(super) async fn release_health(
             ),
             format!(
                 "SELECT project_id, COUNT(DISTINCT did) FROM session_user_latest \
-                     INDEXED BY session_user_latest_hour WHERE last_hour >= $3\
+                     INDEXED BY session_user_latest_environment_hour WHERE last_hour >= $3\
                      {projects}{environment} GROUP BY project_id"
             ),
         ),
@@ -956,7 +1108,14 @@ pub(super) async fn release_health(
 
     // The series: sessions, or distinct users per bucket (which need the hourly user rows).
     let slot = format!("$4 + (hour - $4) / {rollup} * {rollup}");
-    let sql = if q.stats_users {
+    let sql = if let (true, 86_400, Some(environment)) = (q.stats_users, rollup, &environment) {
+        // Whole days (the series' buckets start at midnight UTC) have their users counted
+        // (migration 0018).
+        format!(
+            "SELECT project_id, release, day, users FROM session_day_users \
+             WHERE day >= $4 AND day < $5{projects}{releases}{environment}"
+        )
+    } else if q.stats_users {
         format!(
             "SELECT project_id, release, {slot}, COUNT(DISTINCT did) FROM session_users \
              WHERE hour >= $4 AND hour < $5{projects}{releases}{environments} \

@@ -1356,6 +1356,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn session_user_counts(&self, query: &UserCountQuery) -> StoreResult<UserCounts> {
+        health::session_user_counts(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn release_health(&self, query: &ReleaseHealthQuery) -> StoreResult<ReleaseHealth> {
         health::release_health(&self.reads, query).await
     }
