@@ -889,3 +889,57 @@ async fn daily_users_are_exact_per_day_project_and_environment() {
 fn urlencode(value: &str) -> String {
     value.replace('+', "%2B").replace(':', "%3A")
 }
+
+/// A user's day is counted once and takes the statuses of later commits: the writer skips the
+/// upserts of users' days it knows are stored, but never a status the day does not have yet.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_day_takes_statuses_from_later_commits() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Gamma").await;
+    let midnight =
+        chrono::Utc::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let yesterday =
+        |hour: i64| midnight - chrono::Duration::days(1) + chrono::Duration::hours(hour);
+    let sids: Vec<String> =
+        (1..=3).map(|n| format!("{n:08x}-2c4d-4e5f-9a0b-1c2d3e4f5a6b")).collect();
+    let path = "/api/0/organizations/cairn/sessions/?field=count_unique(user)\
+                &field=crash_free_rate(user)&field=sum(session)&statsPeriod=7d&interval=1d&groupBy=project&groupBy=release";
+    let mut sent = 0;
+    // Each post is acknowledged once committed, so the three are three group commits.
+    for (sid, hour, status) in
+        [(&sids[0], 3, "exited"), (&sids[1], 5, "crashed"), (&sids[2], 7, "exited")]
+    {
+        post_whole_sessions(
+            &server,
+            &dsn,
+            &[(sid, "u1", yesterday(hour), "prod", status, "app@1")],
+        )
+        .await;
+        sent += 1;
+        let mut counted = 0;
+        for _ in 0..50 {
+            let (status, answer) = server.get(path, &token).await;
+            assert_eq!(status, 200, "{answer}");
+            counted = answer["groups"][0]["totals"]["sum(session)"].as_i64().unwrap_or(0);
+            if counted == sent {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(counted, sent, "session {sent} was counted");
+        let (_, answer) = server.get(path, &token).await;
+        let totals = &answer["groups"][0]["totals"];
+        assert_eq!(totals["count_unique(user)"], 1, "{answer:#}");
+        // Crash free until the crash; after it, the day's one user crashed.
+        let expected = if sent == 1 { 1.0 } else { 0.0 };
+        assert!(close(&totals["crash_free_rate(user)"], expected), "after {sent}: {answer:#}");
+        let series =
+            answer["groups"][0]["series"]["count_unique(user)"].as_array().expect("series");
+        assert_eq!(series[series.len() - 2], json!(1), "{answer:#}");
+        // And by day, which reads the per-day counts.
+        let rates =
+            answer["groups"][0]["series"]["crash_free_rate(user)"].as_array().expect("series");
+        assert!(close(&rates[rates.len() - 2], expected), "after {sent}: {answer:#}");
+    }
+}

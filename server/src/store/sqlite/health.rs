@@ -125,11 +125,33 @@ impl ReleaseTouches {
 /// that has ended takes none; what remains to catch is an SDK resending the same envelope
 /// (a retry after a lost answer), which happens within minutes, so the newest sessions are
 /// kept in memory. After a restart, a retry of a session sent before it would count again.
+///
+/// It also remembers which users' days `session_user_days` already holds, with which status
+/// bits: most updates are another session of a user already counted that day, and skipping
+/// their upserts keeps session ingestion near its speed before that table existed. Rows there
+/// are only ever added to (or removed with their project), so a remembered day stays true.
 #[derive(Debug, Default)]
 pub(super) struct RecentSessions {
     seen: std::collections::HashSet<(i64, u128)>,
     order: std::collections::VecDeque<(i64, u128)>,
+    user_days: HashMap<UserDayKey, u8>,
 }
+
+/// A user's day in `session_user_days`: (project, release, environment, day, user).
+type UserDayKey = (i64, String, String, i64, String);
+
+/// What a batch's sessions wrote, for [`RecentSessions`] once the batch is committed.
+#[derive(Debug, Default)]
+pub(super) struct SessionsWritten {
+    /// Sessions reported whole.
+    finished: Vec<(i64, String)>,
+    /// Users' days written, with their bits as now stored.
+    user_days: Vec<(UserDayKey, u8)>,
+}
+
+/// How many users' days the writer remembers (about 100 bytes each); beyond that it starts
+/// over, which only costs upserts that change nothing.
+const RECENT_USER_DAYS: usize = 200_000;
 
 /// How many whole sessions the writer remembers (about 48 bytes each).
 const RECENT_SESSIONS: usize = 500_000;
@@ -143,9 +165,15 @@ impl RecentSessions {
         Self::key(project_id, sid).is_some_and(|k| self.seen.contains(&k))
     }
 
-    /// Remembers sessions of a committed batch, forgetting the oldest beyond the limit.
-    pub(super) fn extend(&mut self, finished: Vec<(i64, String)>) {
-        for (project_id, sid) in finished {
+    /// Remembers what a committed batch wrote, forgetting the oldest sessions beyond the limit.
+    pub(super) fn extend(&mut self, written: SessionsWritten) {
+        if self.user_days.len() + written.user_days.len() > RECENT_USER_DAYS {
+            self.user_days.clear();
+        }
+        for (key, flags) in written.user_days {
+            *self.user_days.entry(key).or_insert(0) |= flags;
+        }
+        for (project_id, sid) in written.finished {
             let Some(key) = Self::key(project_id, &sid) else { continue };
             if self.seen.insert(key) {
                 self.order.push_back(key);
@@ -183,12 +211,12 @@ pub(super) async fn write_sessions(
     jobs: &[WriteJob],
     releases: &mut ReleaseTouches,
     recent: &RecentSessions,
-) -> StoreResult<Vec<(i64, String)>> {
+) -> StoreResult<SessionsWritten> {
     let updates = jobs.iter().flat_map(|job| &job.batch.sessions);
     let aggregates = jobs.iter().flat_map(|job| &job.batch.session_aggregates);
     let mut finished = Vec::new();
     if updates.clone().next().is_none() && aggregates.clone().next().is_none() {
-        return Ok(finished);
+        return Ok(SessionsWritten { finished, user_days: Vec::new() });
     }
 
     let mut keys: Vec<(i64, &str)> =
@@ -329,26 +357,31 @@ pub(super) async fn write_sessions(
         query.execute(&mut *tx).await?;
     }
     write_user_latest(tx, &users).await?;
-    write_user_days(tx, &users).await?;
-    Ok(finished)
+    let user_days = write_user_days(tx, &users, &recent.user_days).await?;
+    Ok(SessionsWritten { finished, user_days })
 }
 
 /// Adds this batch's users to their days in `session_user_days` (see migration 0018), in their
-/// environment and in all environments together; its triggers keep the daily counts.
+/// environment and in all environments together; its triggers keep the daily counts. Days that
+/// `known` (committed earlier) already holds with these bits are skipped. Returns the days
+/// written.
 async fn write_user_days(
     tx: &mut SqliteConnection,
     users: &[((BucketKey, String), u8)],
-) -> StoreResult<()> {
-    let mut days: HashMap<(i64, &str, &str, i64, &str), u8> = HashMap::new();
+    known: &HashMap<UserDayKey, u8>,
+) -> StoreResult<Vec<(UserDayKey, u8)>> {
+    let mut days: HashMap<UserDayKey, u8> = HashMap::new();
     for (((project_id, release, environment, hour), did), flags) in users {
         let day = hour.div_euclid(86_400) * 86_400;
         for environment in [environment.as_str(), ALL_ENVIRONMENTS] {
-            *days
-                .entry((*project_id, release.as_str(), environment, day, did.as_str()))
-                .or_insert(0) |= *flags;
+            let key = (*project_id, release.clone(), environment.to_owned(), day, did.clone());
+            *days.entry(key).or_insert(0) |= *flags;
         }
     }
-    let days: Vec<_> = days.into_iter().collect();
+    let days: Vec<(UserDayKey, u8)> = days
+        .into_iter()
+        .filter(|(key, flags)| known.get(key).is_none_or(|stored| stored & flags != *flags))
+        .collect();
     for chunk in days.chunks(CHUNK) {
         let rows = values_placeholders(chunk.len(), 6);
         // The `WHERE` leaves a row that has its bits already untouched: no write, no trigger.
@@ -362,15 +395,15 @@ async fn write_user_days(
         for ((project_id, release, environment, day, did), flags) in chunk {
             query = query
                 .bind(*project_id)
-                .bind(*release)
-                .bind(*environment)
+                .bind(release)
+                .bind(environment)
                 .bind(*day)
-                .bind(*did)
+                .bind(did)
                 .bind(i64::from(*flags));
         }
         query.execute(&mut *tx).await?;
     }
-    Ok(())
+    Ok(days)
 }
 
 /// The environment that stands for all of them in `session_user_latest` (see migration 0016):
