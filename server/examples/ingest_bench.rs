@@ -245,6 +245,8 @@ async fn main() {
     pipeline_stages(&templates);
     if std::env::var_os("BENCH_PIPELINE_ONLY").is_some() {
         // For profiling the pipeline alone (e.g. under `perf record`).
+        let _ = server.kill();
+        let _ = server.wait();
         return;
     }
 
