@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{Connection, SqliteConnection};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -348,170 +348,61 @@ async fn write_releases(
     }
 }
 
-/// A project's aggregate rows, sorted, for comparing two projects.
+/// A project's aggregate rows, sorted, for comparing two projects: the hourly session counts,
+/// and every per-user and per-day table.
 async fn rows_of(conn: &mut SqliteConnection, project_id: i64) -> (Vec<String>, Vec<String>) {
-    let hourly = sqlx::query(
-        "SELECT release, environment, hour, sessions, errored, crashed, abnormal, \
-         duration_sum, duration_count FROM session_hourly WHERE project_id = $1 \
-         ORDER BY release, environment, hour",
-    )
-    .bind(project_id)
-    .fetch_all(&mut *conn)
-    .await
-    .expect("read session_hourly")
-    .iter()
-    .map(|r| {
-        format!(
-            "{} {} {} {} {} {} {} {:.3} {}",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1),
-            r.get::<i64, _>(2),
-            r.get::<i64, _>(3),
-            r.get::<i64, _>(4),
-            r.get::<i64, _>(5),
-            r.get::<i64, _>(6),
-            r.get::<f64, _>(7),
-            r.get::<i64, _>(8)
-        )
-    })
-    .collect();
-    let mut users: Vec<String> = sqlx::query(
-        "SELECT release, environment, hour, did, flags FROM session_users WHERE project_id = $1 \
-         ORDER BY release, environment, hour, did",
-    )
-    .bind(project_id)
-    .fetch_all(&mut *conn)
-    .await
-    .expect("read session_users")
-    .iter()
-    .map(|r| {
-        format!(
-            "{} {} {} {} {}",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1),
-            r.get::<i64, _>(2),
-            r.get::<String, _>(3),
-            r.get::<i64, _>(4)
-        )
-    })
-    .collect();
-    let latest: Vec<String> = sqlx::query(
-        "SELECT release, environment, did, last_hour, last_errored, last_abnormal, \
-         last_crashed FROM session_user_latest WHERE project_id = $1 \
-         ORDER BY release, environment, did",
-    )
-    .bind(project_id)
-    .fetch_all(&mut *conn)
-    .await
-    .expect("read session_user_latest")
-    .iter()
-    .map(|r| {
-        format!(
-            "{} {} {} {} {:?} {:?} {:?}",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1),
-            r.get::<String, _>(2),
-            r.get::<i64, _>(3),
-            r.get::<Option<i64>, _>(4),
-            r.get::<Option<i64>, _>(5),
-            r.get::<Option<i64>, _>(6)
-        )
-    })
-    .collect();
-    users.extend(latest);
-    let last_hours: Vec<String> = sqlx::query(
-        "SELECT release, environment, hour, users, crashed FROM session_user_last_hours \
-         WHERE project_id = $1 AND (users != 0 OR crashed != 0) \
-         ORDER BY release, environment, hour",
-    )
-    .bind(project_id)
-    .fetch_all(&mut *conn)
-    .await
-    .expect("read session_user_last_hours")
-    .iter()
-    .map(|r| {
-        format!(
-            "{} {} {} {} {}",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1),
-            r.get::<i64, _>(2),
-            r.get::<i64, _>(3),
-            r.get::<i64, _>(4)
-        )
-    })
-    .collect();
-    users.extend(last_hours);
-    let user_days: Vec<String> = sqlx::query(
-        "SELECT release, environment, day, did, flags FROM session_user_days \
-         WHERE project_id = $1 ORDER BY release, environment, day, did",
-    )
-    .bind(project_id)
-    .fetch_all(&mut *conn)
-    .await
-    .expect("read session_user_days")
-    .iter()
-    .map(|r| {
-        format!(
-            "{} {} {} {} {}",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1),
-            r.get::<i64, _>(2),
-            r.get::<String, _>(3),
-            r.get::<i64, _>(4)
-        )
-    })
-    .collect();
-    users.extend(user_days);
-    let day_users: Vec<String> = sqlx::query(
-        "SELECT release, environment, day, users, errored, abnormal, crashed \
-         FROM session_day_users WHERE project_id = $1 ORDER BY release, environment, day",
-    )
-    .bind(project_id)
-    .fetch_all(&mut *conn)
-    .await
-    .expect("read session_day_users")
-    .iter()
-    .map(|r| {
-        format!(
-            "{} {} {} {} {} {} {}",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1),
-            r.get::<i64, _>(2),
-            r.get::<i64, _>(3),
-            r.get::<i64, _>(4),
-            r.get::<i64, _>(5),
-            r.get::<i64, _>(6)
-        )
-    })
-    .collect();
-    users.extend(day_users);
-    let daily: Vec<String> = sqlx::query(
-        "SELECT release, environment, day, sessions, errored, crashed, abnormal, \
-         duration_sum, duration_count FROM session_daily WHERE project_id = $1 \
-         ORDER BY release, environment, day",
-    )
-    .bind(project_id)
-    .fetch_all(&mut *conn)
-    .await
-    .expect("read session_daily")
-    .iter()
-    .map(|r| {
-        format!(
-            "{} {} {} {} {} {} {} {:.3} {}",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1),
-            r.get::<i64, _>(2),
-            r.get::<i64, _>(3),
-            r.get::<i64, _>(4),
-            r.get::<i64, _>(5),
-            r.get::<i64, _>(6),
-            r.get::<f64, _>(7),
-            r.get::<i64, _>(8)
-        )
-    })
-    .collect();
-    users.extend(daily);
+    const DURATION: &str = "printf('%.3f', duration_sum)";
+    let counts = ["sessions", "errored", "crashed", "abnormal", DURATION, "duration_count"];
+    let hourly = text_rows(conn, project_id, "session_hourly", &["hour"], &counts, "").await;
+    let mut users = Vec::new();
+    let tables: [(&str, &[&str], &[&str], &str); 6] = [
+        ("session_users", &["hour", "did"], &["flags"], ""),
+        (
+            "session_user_latest",
+            &["did"],
+            &["last_hour", "last_errored", "last_abnormal", "last_crashed"],
+            "",
+        ),
+        (
+            "session_user_last_hours",
+            &["hour"],
+            &["users", "crashed"],
+            "AND (users != 0 OR crashed != 0)",
+        ),
+        ("session_user_days", &["day", "did"], &["flags"], ""),
+        ("session_day_users", &["day"], &["users", "errored", "abnormal", "crashed"], ""),
+        ("session_daily", &["day"], &counts, ""),
+    ];
+    for (table, keys, values, filter) in tables {
+        users.extend(text_rows(conn, project_id, table, keys, values, filter).await);
+    }
     (hourly, users)
+}
+
+/// One table's rows of a project as text lines, ordered by release, environment and `keys`:
+/// each line the release, environment, keys and `values` (SQL expressions), `quote`d so that
+/// NULL stays apart from any value.
+async fn text_rows(
+    conn: &mut SqliteConnection,
+    project_id: i64,
+    table: &str,
+    keys: &[&str],
+    values: &[&str],
+    filter: &str,
+) -> Vec<String> {
+    let order: Vec<&str> = ["release", "environment"].iter().chain(keys).copied().collect();
+    let line: Vec<String> =
+        order.iter().chain(values).map(|column| format!("quote({column})")).collect();
+    let sql = format!(
+        "SELECT '{table}: ' || {} FROM {table} WHERE project_id = $1 {filter} ORDER BY {}",
+        line.join(" || ' ' || "),
+        order.join(", ")
+    );
+    sqlx::query_scalar(&sql)
+        .bind(project_id)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_else(|err| panic!("read {table}: {err}"))
 }
 
 /// The two `session` items Sentry SDKs send for a session: `init` with status `ok`, then the
