@@ -26,6 +26,9 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// A database failure in the event writer, which calls SQLite directly.
+    #[error("database error in the event writer: {0}")]
+    Writer(#[from] rusqlite::Error),
     /// The schema could not be migrated.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

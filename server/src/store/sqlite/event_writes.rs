@@ -1,32 +1,27 @@
 //! The events of one group commit, written set by set instead of one statement at a time.
 //!
-//! Every statement is a round trip to sqlx's SQLite worker thread (two context switches), so a
-//! batch of events written one by one spent most of its time switching threads. Here the batch
-//! first looks up, in two statements, which of its event ids are stored already and which issue
+//! Here the batch first looks up, in two statements, which of its event ids are stored already and which issue
 //! each of its hashes belongs to. An event that joins an unresolved issue (the common case) then
 //! only adds to in-memory sets: its row, its user, its new hashes and its share of the issue's
 //! counters, which [`EventWrites::flush`] writes in a few multi-row statements. Any other event
 //! (a new issue, a resolved or ignored issue, anything the fast lane does not know how to judge)
-//! goes through [`store_one_event`] as before, after a flush, so that it sees exactly the rows
-//! the events before it left: the outcome is the same as writing the events one by one.
+//! goes through the writer's slow lane ([`super::store_one_event`]), after a flush, so that it
+//! sees exactly the rows the events before it left: the outcome is the same as writing the
+//! events one by one.
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::Row;
+use rusqlite::Connection;
 
-use super::{
-    bind_event, store_one_event, values_placeholders, WriteJob, INSERTED_EVENT_VALUES,
-    INSERT_EVENTS,
-};
+use super::writer::{numbered_rows, Binds, WriteJob};
+use super::{INSERTED_EVENT_VALUES, INSERT_EVENTS};
 use crate::store::{NewEvent, StoreResult};
 
-/// Rows per multi-row statement. sqlx binds each `$n` by a linear scan of the statement's
-/// parameters, so a statement's cost grows with the square of its parameters: a few hundred
-/// at most.
-const LOOKUP_ROWS: usize = 128;
-const EVENT_ROWS: usize = 16;
-const ISSUE_ROWS: usize = 32;
-const PAIR_ROWS: usize = 128;
+/// Rows per multi-row statement (parameters are bound by position, so large ones are cheap).
+const LOOKUP_ROWS: usize = 256;
+const EVENT_ROWS: usize = 64;
+const ISSUE_ROWS: usize = 64;
+const PAIR_ROWS: usize = 256;
 
 /// Where a known grouping hash leads.
 #[derive(Debug, Clone, Copy)]
@@ -65,10 +60,7 @@ pub(super) struct EventWrites<'a> {
 
 impl<'a> EventWrites<'a> {
     /// Looks up the batch's event ids and hashes.
-    pub(super) async fn prepare(
-        tx: &mut sqlx::SqliteConnection,
-        batch: &'a [WriteJob],
-    ) -> StoreResult<Self> {
+    pub(super) fn prepare(conn: &Connection, batch: &'a [WriteJob]) -> StoreResult<Self> {
         let mut writes = EventWrites::default();
         let events = batch.iter().flat_map(|job| &job.batch.events);
         let mut event_keys: Vec<(i64, &str)> =
@@ -81,17 +73,16 @@ impl<'a> EventWrites<'a> {
             let sql = format!(
                 "SELECT v.column3, e.issue_id FROM (VALUES {}) AS v CROSS JOIN events AS e \
                  WHERE e.project_id = v.column1 AND e.event_id = v.column2",
-                values_placeholders(chunk.len(), 3)
+                numbered_rows(chunk.len(), 3)
             );
-            let mut query = sqlx::query(&sql);
+            let mut binds = Binds::with_capacity(chunk.len() * 3);
             for (i, (project_id, event_id)) in chunk.iter().enumerate() {
-                query = query.bind(project_id).bind(*event_id).bind(i as i64);
+                binds.int(*project_id).add(*event_id)?.int(i as i64);
             }
-            for row in query.fetch_all(&mut *tx).await? {
-                if let Some(key) =
-                    usize::try_from(row.get::<i64, _>(0)).ok().and_then(|i| chunk.get(i))
-                {
-                    writes.stored.insert(*key, row.get(1));
+            let rows = binds.query(conn, &sql, |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
+            for (i, issue_id) in rows {
+                if let Some(key) = usize::try_from(i).ok().and_then(|i| chunk.get(i)) {
+                    writes.stored.insert(*key, issue_id);
                 }
             }
         }
@@ -105,35 +96,33 @@ impl<'a> EventWrites<'a> {
                 "SELECT v.column3, h.issue_id, i.status = 'unresolved' FROM (VALUES {}) AS v \
                  CROSS JOIN issue_hashes AS h JOIN issues AS i ON i.id = h.issue_id \
                  WHERE h.project_id = v.column1 AND h.hash = v.column2",
-                values_placeholders(chunk.len(), 3)
+                numbered_rows(chunk.len(), 3)
             );
-            let mut query = sqlx::query(&sql);
+            let mut binds = Binds::with_capacity(chunk.len() * 3);
             for (i, (project_id, hash)) in chunk.iter().enumerate() {
-                query = query.bind(project_id).bind(*hash).bind(i as i64);
+                binds.int(*project_id).add(*hash)?.int(i as i64);
             }
-            for row in query.fetch_all(&mut *tx).await? {
-                if let Some(key) =
-                    usize::try_from(row.get::<i64, _>(0)).ok().and_then(|i| chunk.get(i))
-                {
-                    let target = HashTarget { issue_id: row.get(1), unresolved: row.get(2) };
-                    writes.hashes.insert(*key, target);
+            let rows = binds.query(conn, &sql, |row| {
+                Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get::<_, bool>(2)?))
+            })?;
+            for (i, issue_id, unresolved) in rows {
+                if let Some(key) = usize::try_from(i).ok().and_then(|i| chunk.get(i)) {
+                    writes.hashes.insert(*key, HashTarget { issue_id, unresolved });
                 }
             }
         }
         Ok(writes)
     }
 
-    /// Stores one event; returns its issue, whether the event is new (not a duplicate), and
-    /// whether it opened the issue, as [`store_one_event`] does.
-    pub(super) async fn store(
-        &mut self,
-        tx: &mut sqlx::SqliteConnection,
-        event: &'a NewEvent,
-    ) -> StoreResult<(i64, bool, bool)> {
+    /// Stores one event in the fast lane; returns its issue, whether the event is new (not a
+    /// duplicate), and whether it opened the issue, as [`super::store_one_event`] does. `None`
+    /// when the event needs the slow lane, which the caller runs after a [`Self::flush`], then
+    /// reports with [`Self::stored_slowly`].
+    pub(super) fn store(&mut self, event: &'a NewEvent) -> Option<(i64, bool, bool)> {
         let key = (event.project_id, event.event_id.as_str());
         if let Some(issue_id) = self.stored.get(&key) {
             // An SDK's retry: acknowledged, stored once.
-            return Ok((*issue_id, false, false));
+            return Some((*issue_id, false, false));
         }
         // The first known hash finds the issue, as in `store_one_event`.
         let found = event.hashes.iter().enumerate().find_map(|(i, hash)| {
@@ -179,25 +168,25 @@ impl<'a> EventWrites<'a> {
                     });
                 self.events.push((issue_id, event));
                 self.stored.insert(key, issue_id);
-                Ok((issue_id, true, false))
+                Some((issue_id, true, false))
             }
-            _ => {
-                self.flush(tx).await?;
-                let stored = store_one_event(tx, event).await?;
-                let issue_id = stored.0;
-                self.stored.insert(key, issue_id);
-                self.changed.insert(issue_id);
-                let target = HashTarget { issue_id, unresolved: false };
-                for hash in &event.hashes {
-                    self.hashes.entry((event.project_id, hash.as_str())).or_insert(target);
-                }
-                Ok(stored)
-            }
+            _ => None,
+        }
+    }
+
+    /// Remembers an event the slow lane stored in `issue_id`: that issue's status may have
+    /// changed, so its next events take the slow lane too.
+    pub(super) fn stored_slowly(&mut self, event: &'a NewEvent, issue_id: i64) {
+        self.stored.insert((event.project_id, event.event_id.as_str()), issue_id);
+        self.changed.insert(issue_id);
+        let target = HashTarget { issue_id, unresolved: false };
+        for hash in &event.hashes {
+            self.hashes.entry((event.project_id, hash.as_str())).or_insert(target);
         }
     }
 
     /// Writes what the fast lane has gathered.
-    pub(super) async fn flush(&mut self, tx: &mut sqlx::SqliteConnection) -> StoreResult<()> {
+    pub(super) fn flush(&mut self, conn: &Connection) -> StoreResult<()> {
         if self.events.is_empty() {
             return Ok(());
         }
@@ -207,13 +196,13 @@ impl<'a> EventWrites<'a> {
         for chunk in users.chunks(PAIR_ROWS) {
             let sql = format!(
                 "INSERT OR IGNORE INTO issue_users (issue_id, ident) VALUES {} RETURNING issue_id",
-                values_placeholders(chunk.len(), 2)
+                numbered_rows(chunk.len(), 2)
             );
-            let mut query = sqlx::query_scalar::<_, i64>(&sql);
+            let mut binds = Binds::with_capacity(chunk.len() * 2);
             for (issue_id, ident) in chunk {
-                query = query.bind(issue_id).bind(*ident);
+                binds.int(*issue_id).add(*ident)?;
             }
-            for issue_id in query.fetch_all(&mut *tx).await? {
+            for issue_id in binds.query(conn, &sql, |row| row.get::<_, i64>(0))? {
                 *new_users.entry(issue_id).or_insert(0) += 1;
             }
         }
@@ -226,49 +215,74 @@ impl<'a> EventWrites<'a> {
                  first_seen = MIN(first_seen, v.column5), level = v.column6, \
                  is_unhandled = MAX(is_unhandled, v.column7) \
                  FROM (VALUES {}) AS v WHERE issues.id = v.column1",
-                values_placeholders(chunk.len(), 7)
+                numbered_rows(chunk.len(), 7)
             );
-            let mut query = sqlx::query(&sql);
+            let mut binds = Binds::with_capacity(chunk.len() * 7);
             for (issue_id, delta) in chunk {
-                query = query
-                    .bind(issue_id)
-                    .bind(delta.events)
-                    .bind(new_users.get(issue_id).copied().unwrap_or(0))
-                    .bind(delta.last_seen)
-                    .bind(delta.first_seen)
-                    .bind(&delta.level)
-                    .bind(i64::from(delta.is_unhandled));
+                binds
+                    .int(*issue_id)
+                    .int(delta.events)
+                    .int(new_users.get(issue_id).copied().unwrap_or(0))
+                    .int(delta.last_seen)
+                    .int(delta.first_seen)
+                    .add(&delta.level)?
+                    .int(i64::from(delta.is_unhandled));
             }
-            query.execute(&mut *tx).await?;
+            binds.execute(conn, &sql)?;
         }
 
         let new_hashes = std::mem::take(&mut self.new_hashes);
         for chunk in new_hashes.chunks(PAIR_ROWS) {
             let sql = format!(
                 "INSERT OR IGNORE INTO issue_hashes (project_id, hash, issue_id) VALUES {}",
-                values_placeholders(chunk.len(), 3)
+                numbered_rows(chunk.len(), 3)
             );
-            let mut query = sqlx::query(&sql);
+            let mut binds = Binds::with_capacity(chunk.len() * 3);
             for (project_id, hash, issue_id) in chunk {
-                query = query.bind(project_id).bind(*hash).bind(issue_id);
+                binds.int(*project_id).add(*hash)?.int(*issue_id);
             }
-            query.execute(&mut *tx).await?;
+            binds.execute(conn, &sql)?;
         }
 
         let events = std::mem::take(&mut self.events);
         for chunk in events.chunks(EVENT_ROWS) {
-            let sql = format!(
-                "{INSERT_EVENTS}{}",
-                values_placeholders(chunk.len(), INSERTED_EVENT_VALUES)
-            );
-            let mut query = sqlx::query(&sql);
+            let sql =
+                format!("{INSERT_EVENTS}{}", numbered_rows(chunk.len(), INSERTED_EVENT_VALUES));
+            let mut binds = Binds::with_capacity(chunk.len() * INSERTED_EVENT_VALUES);
             for (issue_id, event) in chunk {
-                query = bind_event(query, *issue_id, event);
+                bind_event_row(&mut binds, *issue_id, event)?;
             }
-            query.execute(&mut *tx).await?;
+            binds.execute(conn, &sql)?;
         }
         Ok(())
     }
+}
+
+/// Binds the values of one `events` row, in [`INSERT_EVENTS`]' column order, as
+/// [`super::bind_event`] does for the slow lane.
+fn bind_event_row<'a>(
+    binds: &mut Binds<'a>,
+    issue_id: i64,
+    event: &'a NewEvent,
+) -> StoreResult<()> {
+    binds
+        .int(event.project_id)
+        .int(issue_id)
+        .add(&event.event_id)?
+        .int(event.timestamp)
+        .int(event.received)
+        .add(&event.level)?
+        .add(&event.title)?
+        .add(&event.platform)?
+        .add(&event.release)?
+        .add(&event.environment)?
+        .add(&event.user_ident)?
+        .add(&event.data)?;
+    match event.hashes.first() {
+        Some(hash) => binds.add(hash)?,
+        None => binds.null(),
+    };
+    Ok(())
 }
 
 #[cfg(test)]
@@ -378,7 +392,9 @@ mod tests {
                 let mut tx = store.writes.begin().await.expect("transaction");
                 let mut ids = Vec::new();
                 for event in &batch {
-                    ids.push(store_one_event(&mut tx, event).await.expect("stored").0);
+                    ids.push(
+                        super::super::store_one_event(&mut tx, event).await.expect("stored").0,
+                    );
                 }
                 tx.commit().await.expect("committed");
                 ids

@@ -5,9 +5,12 @@
 use std::collections::HashMap;
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqlitePool};
 
-use super::{values_placeholders, WriteJob};
+use rusqlite::Connection;
+
+use super::begin_write;
+use super::writer::{numbered_rows, Binds, WriteJob};
 use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
     DeployRow, HealthTotals, NewEvent, NewRelease, ReleaseChange, ReleaseHealth,
@@ -16,9 +19,8 @@ use crate::store::{
 };
 use crate::util::now_ms;
 
-/// Rows per multi-row statement: binding looks each `$n` up by a linear scan, so one statement
-/// with thousands of parameters costs more than several small ones.
-const CHUNK: usize = 32;
+/// Rows per multi-row statement of the writer.
+const CHUNK: usize = 64;
 
 /// What one group commit adds to releases: per (project, version), the event time range and
 /// the issues it opened.
@@ -57,62 +59,63 @@ impl ReleaseTouches {
         self.touches.entry((project_id, release.to_owned())).or_insert((None, None, 0));
     }
 
-    /// Creates or updates the releases and their project links.
-    pub(super) async fn write(self, tx: &mut SqliteConnection) -> StoreResult<()> {
+    /// Creates or updates the releases and their project links; forgets what it wrote.
+    pub(super) fn write(&mut self, conn: &Connection) -> StoreResult<()> {
         let now = now_ms();
-        for ((project_id, version), (first, last, new_groups)) in self.touches {
+        for ((project_id, version), (first, last, new_groups)) in self.touches.drain() {
             // `MIN`/`MAX` of SQLite return NULL when an argument is NULL: COALESCE keeps the
             // side that has a value.
-            let release_id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO releases (organization_id, version, date_created, first_event, \
-                 last_event) SELECT organization_id, $2, $3, $4, $5 FROM projects WHERE id = $1 \
-                 ON CONFLICT (organization_id, version) DO UPDATE SET \
-                 first_event = MIN(COALESCE(first_event, excluded.first_event), \
-                   COALESCE(excluded.first_event, first_event)), \
-                 last_event = MAX(COALESCE(last_event, excluded.last_event), \
-                   COALESCE(excluded.last_event, last_event)) \
-                 RETURNING id",
-            )
-            .bind(project_id)
-            .bind(&version)
-            .bind(now)
-            .bind(first)
-            .bind(last)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let release_id: Option<i64> = Binds::default()
+                .int(project_id)
+                .add(&version)?
+                .int(now)
+                .opt_int(first)
+                .opt_int(last)
+                .query(
+                    conn,
+                    "INSERT INTO releases (organization_id, version, date_created, first_event, \
+                     last_event) SELECT organization_id, ?2, ?3, ?4, ?5 FROM projects \
+                     WHERE id = ?1 ON CONFLICT (organization_id, version) DO UPDATE SET \
+                     first_event = MIN(COALESCE(first_event, excluded.first_event), \
+                       COALESCE(excluded.first_event, first_event)), \
+                     last_event = MAX(COALESCE(last_event, excluded.last_event), \
+                       COALESCE(excluded.last_event, last_event)) \
+                     RETURNING id",
+                    |row| row.get(0),
+                )?
+                .pop();
             let Some(release_id) = release_id else { continue };
-            sqlx::query(
-                "INSERT INTO release_projects (release_id, project_id, new_groups, first_event, \
-                 last_event) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (release_id, project_id) DO UPDATE SET \
-                 new_groups = new_groups + excluded.new_groups, \
-                 first_event = MIN(COALESCE(first_event, excluded.first_event), \
-                   COALESCE(excluded.first_event, first_event)), \
-                 last_event = MAX(COALESCE(last_event, excluded.last_event), \
-                   COALESCE(excluded.last_event, last_event))",
-            )
-            .bind(release_id)
-            .bind(project_id)
-            .bind(new_groups)
-            .bind(first)
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
+            Binds::default()
+                .int(release_id)
+                .int(project_id)
+                .int(new_groups)
+                .opt_int(first)
+                .opt_int(last)
+                .execute(
+                    conn,
+                    "INSERT INTO release_projects (release_id, project_id, new_groups, \
+                     first_event, last_event) VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (release_id, project_id) DO UPDATE SET \
+                     new_groups = new_groups + excluded.new_groups, \
+                     first_event = MIN(COALESCE(first_event, excluded.first_event), \
+                       COALESCE(excluded.first_event, first_event)), \
+                     last_event = MAX(COALESCE(last_event, excluded.last_event), \
+                       COALESCE(excluded.last_event, last_event))",
+                )?;
         }
-        let hourly: Vec<_> = self.hourly.into_iter().collect();
+        let hourly: Vec<_> = self.hourly.drain().collect();
         for chunk in hourly.chunks(CHUNK) {
-            let rows = values_placeholders(chunk.len(), 5);
             let sql = format!(
                 "INSERT INTO release_event_hourly (project_id, release, environment, hour, events) \
                  VALUES {} ON CONFLICT (project_id, release, environment, hour) \
                  DO UPDATE SET events = events + excluded.events",
-                rows
+                numbered_rows(chunk.len(), 5)
             );
-            let mut query = sqlx::query(&sql);
+            let mut binds = Binds::with_capacity(chunk.len() * 5);
             for ((project_id, release, environment, hour), n) in chunk {
-                query = query.bind(project_id).bind(release).bind(environment).bind(hour).bind(n);
+                binds.int(*project_id).add(release)?.add(environment)?.int(*hour).int(*n);
             }
-            query.execute(&mut *tx).await?;
+            binds.execute(conn, &sql)?;
         }
         Ok(())
     }
@@ -206,8 +209,8 @@ struct Counts {
 /// sessions name are added to `releases`.
 ///
 /// Returns the sessions reported whole, for [`RecentSessions`] once the batch is committed.
-pub(super) async fn write_sessions(
-    tx: &mut SqliteConnection,
+pub(super) fn write_sessions(
+    conn: &Connection,
     jobs: &[WriteJob],
     releases: &mut ReleaseTouches,
     recent: &RecentSessions,
@@ -223,7 +226,7 @@ pub(super) async fn write_sessions(
         updates.clone().filter_map(|u| Some((u.project_id, u.sid.as_deref()?))).collect();
     keys.sort_unstable();
     keys.dedup();
-    let mut states = load_states(tx, &keys).await?;
+    let mut states = load_states(conn, &keys)?;
     // Sessions that have a row: a whole session (new, ended at once) gets none.
     let stored: std::collections::HashSet<(i64, String)> = states.keys().cloned().collect();
     let mut dirty: Vec<(i64, String)> = Vec::new();
@@ -279,35 +282,34 @@ pub(super) async fn write_sessions(
     dirty.sort_unstable();
     dirty.dedup();
     for chunk in dirty.chunks(CHUNK) {
-        let rows = values_placeholders(chunk.len(), 9);
         let sql = format!(
             "INSERT INTO session_states (project_id, sid, release, environment, did, hour, \
              started, seq, flags) VALUES {} ON CONFLICT (project_id, sid) DO UPDATE SET \
              did = excluded.did, seq = excluded.seq, flags = excluded.flags",
-            rows
+            numbered_rows(chunk.len(), 9)
         );
-        let mut query = sqlx::query(&sql);
+        let mut binds = Binds::with_capacity(chunk.len() * 9);
         for key in chunk {
             let Some(state) = states.get(key) else {
                 return Err(StoreError::Corrupt("a changed session state went missing".into()));
             };
-            query = query
-                .bind(key.0)
-                .bind(&key.1)
-                .bind(&state.release)
-                .bind(&state.environment)
-                .bind(&state.did)
-                .bind(state.hour)
-                .bind(state.started)
-                .bind(state.seq)
-                .bind(i64::from(state.flags));
+            binds
+                .int(key.0)
+                .add(&key.1)?
+                .add(&state.release)?
+                .add(&state.environment)?
+                .add(&state.did)?
+                .int(state.hour)
+                .int(state.started)
+                .int(state.seq)
+                .int(i64::from(state.flags));
         }
-        query.execute(&mut *tx).await?;
+        binds.execute(conn, &sql)?;
     }
 
     let counts: Vec<_> = counts.into_iter().collect();
     for chunk in counts.chunks(CHUNK) {
-        let rows = values_placeholders(chunk.len(), 10);
+        let rows = numbered_rows(chunk.len(), 10);
         let sql = format!(
             "INSERT INTO session_hourly (project_id, release, environment, hour, sessions, \
              errored, crashed, abnormal, duration_sum, duration_count) VALUES {} \
@@ -318,46 +320,45 @@ pub(super) async fn write_sessions(
              duration_count = duration_count + excluded.duration_count",
             rows
         );
-        let mut query = sqlx::query(&sql);
+        let mut binds = Binds::with_capacity(chunk.len() * 10);
         for ((project_id, release, environment, hour), c) in chunk {
-            query = query
-                .bind(project_id)
-                .bind(release)
-                .bind(environment)
-                .bind(hour)
-                .bind(c.sessions)
-                .bind(c.errored)
-                .bind(c.crashed)
-                .bind(c.abnormal)
-                .bind(c.duration_sum)
-                .bind(c.duration_count);
+            binds
+                .int(*project_id)
+                .add(release)?
+                .add(environment)?
+                .int(*hour)
+                .int(c.sessions)
+                .int(c.errored)
+                .int(c.crashed)
+                .int(c.abnormal)
+                .real(c.duration_sum)
+                .int(c.duration_count);
         }
-        query.execute(&mut *tx).await?;
+        binds.execute(conn, &sql)?;
     }
 
     let users: Vec<_> = users.into_iter().collect();
     for chunk in users.chunks(CHUNK) {
-        let rows = values_placeholders(chunk.len(), 6);
         let sql = format!(
             "INSERT INTO session_users (project_id, release, environment, hour, did, flags) \
              VALUES {} ON CONFLICT (project_id, release, environment, hour, did) \
              DO UPDATE SET flags = flags | excluded.flags",
-            rows
+            numbered_rows(chunk.len(), 6)
         );
-        let mut query = sqlx::query(&sql);
+        let mut binds = Binds::with_capacity(chunk.len() * 6);
         for (((project_id, release, environment, hour), did), flags) in chunk {
-            query = query
-                .bind(project_id)
-                .bind(release)
-                .bind(environment)
-                .bind(hour)
-                .bind(did)
-                .bind(i64::from(*flags));
+            binds
+                .int(*project_id)
+                .add(release)?
+                .add(environment)?
+                .int(*hour)
+                .add(did)?
+                .int(i64::from(*flags));
         }
-        query.execute(&mut *tx).await?;
+        binds.execute(conn, &sql)?;
     }
-    write_user_latest(tx, &users).await?;
-    let user_days = write_user_days(tx, &users, &recent.user_days).await?;
+    write_user_latest(conn, &users)?;
+    let user_days = write_user_days(conn, &users, &recent.user_days)?;
     Ok(SessionsWritten { finished, user_days })
 }
 
@@ -365,8 +366,8 @@ pub(super) async fn write_sessions(
 /// environment and in all environments together; its triggers keep the daily counts. Days that
 /// `known` (committed earlier) already holds with these bits are skipped. Returns the days
 /// written.
-async fn write_user_days(
-    tx: &mut SqliteConnection,
+fn write_user_days(
+    conn: &Connection,
     users: &[((BucketKey, String), u8)],
     known: &HashMap<UserDayKey, u8>,
 ) -> StoreResult<Vec<(UserDayKey, u8)>> {
@@ -383,7 +384,7 @@ async fn write_user_days(
         .filter(|(key, flags)| known.get(key).is_none_or(|stored| stored & flags != *flags))
         .collect();
     for chunk in days.chunks(CHUNK) {
-        let rows = values_placeholders(chunk.len(), 6);
+        let rows = numbered_rows(chunk.len(), 6);
         // The `WHERE` leaves a row that has its bits already untouched: no write, no trigger.
         let sql = format!(
             "INSERT INTO session_user_days (project_id, release, environment, day, did, flags) \
@@ -391,17 +392,17 @@ async fn write_user_days(
              DO UPDATE SET flags = flags | excluded.flags \
              WHERE flags != flags | excluded.flags"
         );
-        let mut query = sqlx::query(&sql);
+        let mut binds = Binds::with_capacity(chunk.len() * 6);
         for ((project_id, release, environment, day, did), flags) in chunk {
-            query = query
-                .bind(*project_id)
-                .bind(release)
-                .bind(environment)
-                .bind(*day)
-                .bind(did)
-                .bind(i64::from(*flags));
+            binds
+                .int(*project_id)
+                .add(release)?
+                .add(environment)?
+                .int(*day)
+                .add(did)?
+                .int(i64::from(*flags));
         }
-        query.execute(&mut *tx).await?;
+        binds.execute(conn, &sql)?;
     }
     Ok(days)
 }
@@ -412,10 +413,7 @@ pub(super) const ALL_ENVIRONMENTS: &str = "/";
 
 /// Moves each user's last hours in `session_user_latest` (see migration 0016) forward to the
 /// hours of this batch's user rows, in their environment and in all environments together.
-async fn write_user_latest(
-    tx: &mut SqliteConnection,
-    users: &[((BucketKey, String), u8)],
-) -> StoreResult<()> {
+fn write_user_latest(conn: &Connection, users: &[((BucketKey, String), u8)]) -> StoreResult<()> {
     use crate::ingest::session::user_flags;
     let all: Vec<_> = users
         .iter()
@@ -427,7 +425,7 @@ async fn write_user_latest(
         })
         .collect();
     for chunk in users.chunks(CHUNK).chain(all.chunks(CHUNK)) {
-        let rows = values_placeholders(chunk.len(), 8);
+        let rows = numbered_rows(chunk.len(), 8);
         // The larger of two hours either of which may be NULL (never had such a session).
         let later = |column: &str| {
             format!(
@@ -444,27 +442,27 @@ async fn write_user_latest(
             later("last_abnormal"),
             later("last_crashed")
         );
-        let mut query = sqlx::query(&sql);
+        let mut binds = Binds::with_capacity(chunk.len() * 8);
         for (((project_id, release, environment, hour), did), flags) in chunk {
             let when = |bit: u8| (flags & bit != 0).then_some(*hour);
-            query = query
-                .bind(project_id)
-                .bind(release)
-                .bind(environment)
-                .bind(did)
-                .bind(hour)
-                .bind(when(user_flags::ERRORED))
-                .bind(when(user_flags::ABNORMAL))
-                .bind(when(user_flags::CRASHED));
+            binds
+                .int(*project_id)
+                .add(release)?
+                .add(environment)?
+                .add(did)?
+                .int(*hour)
+                .opt_int(when(user_flags::ERRORED))
+                .opt_int(when(user_flags::ABNORMAL))
+                .opt_int(when(user_flags::CRASHED));
         }
-        query.execute(&mut *tx).await?;
+        binds.execute(conn, &sql)?;
     }
     Ok(())
 }
 
 /// The stored states of these sessions, a chunk of keys per statement.
-async fn load_states(
-    tx: &mut SqliteConnection,
+fn load_states(
+    conn: &Connection,
     keys: &[(i64, &str)],
 ) -> StoreResult<HashMap<(i64, String), SessionState>> {
     let mut states = HashMap::with_capacity(keys.len());
@@ -474,44 +472,42 @@ async fn load_states(
     let by_project = keys.chunk_by(|a, b| a.0 == b.0);
     for chunk in by_project.flat_map(|same| same.chunks(CHUNK * 2)) {
         let Some(&(project_id, _)) = chunk.first() else { continue };
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 2)).collect();
         let sql = format!(
             "SELECT project_id, sid, release, environment, did, hour, started, seq, flags \
-             FROM session_states WHERE project_id = $1 AND sid IN ({})",
+             FROM session_states WHERE project_id = ?1 AND sid IN ({})",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(project_id);
+        let mut binds = Binds::with_capacity(chunk.len() + 1);
+        binds.int(project_id);
         for (_, sid) in chunk {
-            query = query.bind(*sid);
+            binds.add(*sid)?;
         }
-        for row in query.fetch_all(&mut *tx).await? {
-            let flags: i64 = row.get("flags");
-            states.insert(
-                (row.get("project_id"), row.get("sid")),
+        let rows = binds.query(conn, &sql, |row| {
+            let flags: i64 = row.get("flags")?;
+            Ok((
+                (row.get("project_id")?, row.get("sid")?),
                 SessionState {
-                    release: row.get("release"),
-                    environment: row.get("environment"),
-                    did: row.get("did"),
-                    hour: row.get("hour"),
-                    started: row.get("started"),
-                    seq: row.get("seq"),
+                    release: row.get("release")?,
+                    environment: row.get("environment")?,
+                    did: row.get("did")?,
+                    hour: row.get("hour")?,
+                    started: row.get("started")?,
+                    seq: row.get("seq")?,
                     flags: u8::try_from(flags).unwrap_or(0),
                 },
-            );
-        }
+            ))
+        })?;
+        states.extend(rows);
     }
     Ok(states)
 }
 
 /// Forgets the states of sessions that can no longer be updated (started more than 5 days
-/// ago, plus an hour of slack for clock drift).
-pub(super) async fn prune_states(pool: &SqlitePool) -> StoreResult<u64> {
+/// ago, plus an hour of slack for clock drift). Run by the writer.
+pub(super) fn prune_states(conn: &Connection) -> StoreResult<usize> {
     let cutoff = now_ms() - session::MAX_AGE_MS - 3_600_000;
-    let done = sqlx::query("DELETE FROM session_states WHERE started < $1")
-        .bind(cutoff)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected())
+    Binds::default().int(cutoff).execute(conn, "DELETE FROM session_states WHERE started < ?1")
 }
 
 // --- reads and API writes ------------------------------------------------------------------
@@ -648,7 +644,7 @@ pub(super) async fn release(
 /// Creates a release, or adds the projects and the given details to an existing one; returns
 /// whether it was created.
 pub(super) async fn create_release(writes: &SqlitePool, new: &NewRelease) -> StoreResult<bool> {
-    let mut tx = writes.begin().await?;
+    let mut tx = begin_write(writes).await?;
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT id FROM releases WHERE organization_id = $1 AND version = $2")
             .bind(new.organization_id)

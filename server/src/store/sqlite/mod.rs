@@ -17,6 +17,10 @@ mod triage;
 /// Release health: sessions, releases, deploys.
 mod health;
 
+/// The event writer thread and its group commit.
+mod writer;
+use writer::WriteJob;
+
 /// The events of a group commit, written with multi-row statements.
 mod event_writes;
 
@@ -30,9 +34,12 @@ pub(crate) use workflow::notify_assignees;
 /// writes. SQLite allows one writer at a time; funnelling every write through one connection
 /// means writers queue in Cairn instead of failing with `SQLITE_BUSY`.
 ///
-/// Events take a faster lane: [`Store::store_events`] hands them to a writer task that commits
-/// whatever has queued up in one transaction (group commit) and only then answers each caller,
-/// so acknowledgments stay durable while the cost of a commit is shared.
+/// Ingestion takes a faster lane: [`Store::store_batch`] hands its writes to the writer thread
+/// (see [`writer`]), which commits whatever has queued up in one transaction (group commit)
+/// and only then answers each caller, so acknowledgments stay durable while the cost of a
+/// commit is shared. The writer has a connection of its own; every write transaction takes the
+/// write lock at its start (`BEGIN IMMEDIATE`, see [`begin_write`]), so the two never fail on
+/// each other, they wait.
 #[derive(Clone)]
 pub struct SqliteStore {
     reads: SqlitePool,
@@ -47,14 +54,6 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// Events of one request, waiting for the writer task, and where to send the outcome.
-struct WriteJob {
-    batch: IngestBatch,
-    reply: oneshot::Sender<StoreResult<Vec<i64>>>,
-}
-
-/// Most requests committed together in one group commit.
-const MAX_BATCH_JOBS: usize = 512;
 /// Most requests waiting for the writer; beyond that ingestion answers 503 instead of holding
 /// ever more request bodies in memory.
 const WRITE_QUEUE: usize = 4096;
@@ -85,61 +84,22 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&writes).await?;
         let reads = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await
             .map_err(StoreError::Database)?;
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let (issue_updates, _) = broadcast::channel(ISSUE_UPDATES);
-        tokio::spawn(write_events(writes.clone(), jobs, issue_updates.clone()));
+        writer::spawn(options.get_filename(), writes.clone(), jobs, issue_updates.clone())?;
         Ok(SqliteStore { reads, writes, event_writer, issue_updates })
     }
 }
 
-/// The writer task: takes the first waiting job, everything else already queued behind it, and
-/// commits them in one transaction.
-async fn write_events(
-    pool: SqlitePool,
-    mut jobs: mpsc::Receiver<WriteJob>,
-    updates: broadcast::Sender<IssueUpdate>,
-) {
-    let mut batch: Vec<WriteJob> = Vec::new();
-    // Session states that can no longer change are pruned by the writer itself, about once an
-    // hour, so no other task competes for the write connection.
-    let mut last_prune = 0i64;
-    let mut recent = health::RecentSessions::default();
-    while let Some(job) = jobs.recv().await {
-        if now_ms() - last_prune > 3_600_000 {
-            last_prune = now_ms();
-            if let Err(err) = health::prune_states(&pool).await {
-                tracing::warn!(%err, "could not prune old session states");
-            }
-        }
-        batch.push(job);
-        while batch.len() < MAX_BATCH_JOBS {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        match write_batch(&pool, &batch, &mut recent, &updates).await {
-            Ok(results) => {
-                for (job, ids) in batch.drain(..).zip(results) {
-                    let _ = job.reply.send(Ok(ids));
-                }
-            }
-            Err(err) => {
-                // One bad request must not fail its neighbours: retry each on its own.
-                tracing::warn!(%err, jobs = batch.len(), "group commit failed; retrying one by one");
-                for job in batch.drain(..) {
-                    let result =
-                        write_batch(&pool, std::slice::from_ref(&job), &mut recent, &updates)
-                            .await
-                            .map(|mut results| results.pop().unwrap_or_default());
-                    let _ = job.reply.send(result);
-                }
-            }
-        }
-    }
+/// Begins a write transaction on the sqlx write connection that holds the write lock from its
+/// start. A deferred one (sqlx's `begin`) that read before writing would fail with
+/// `SQLITE_BUSY` if the event writer's connection committed in between; this one waits for the
+/// writer (the busy timeout) before it reads anything.
+async fn begin_write(writes: &SqlitePool) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    Ok(writes.begin_with("BEGIN IMMEDIATE").await?)
 }
 
 /// The `VALUES` list of a multi-row statement: `rows` groups of `columns` numbered parameters,
@@ -159,149 +119,6 @@ fn values_placeholders(rows: usize, columns: usize) -> String {
         sql.push(')');
     }
     sql
-}
-
-/// Stores the events of several requests in one transaction; returns the issue ids per request.
-/// Sessions reported whole are remembered in `recent` once the transaction has committed; the
-/// issues it changed are then published to `updates`.
-async fn write_batch(
-    pool: &SqlitePool,
-    batch: &[WriteJob],
-    recent: &mut health::RecentSessions,
-    updates: &broadcast::Sender<IssueUpdate>,
-) -> StoreResult<Vec<Vec<i64>>> {
-    let mut tx = pool.begin().await?;
-    let mut results = Vec::with_capacity(batch.len());
-    let mut counts = IssueCounts::default();
-    let mut releases = health::ReleaseTouches::default();
-    // Nobody listening (the usual case for a busy ingest node) costs nothing.
-    let mut touched = (updates.receiver_count() > 0).then(TouchedIssues::default);
-    let mut events = event_writes::EventWrites::prepare(&mut tx, batch).await?;
-    for job in batch {
-        let mut ids = Vec::with_capacity(job.batch.events.len());
-        for event in &job.batch.events {
-            let (issue_id, is_new, opened_issue) = events.store(&mut tx, event).await?;
-            if is_new {
-                counts.add(issue_id, event);
-                releases.event(event, opened_issue);
-                if let Some(touched) = touched.as_mut() {
-                    touched.add(issue_id, event, opened_issue);
-                }
-            }
-            ids.push(issue_id);
-        }
-        for item in &job.batch.items {
-            sqlx::query(
-                "INSERT INTO envelope_items (project_id, event_id, item_type, headers, payload, \
-                 received) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(item.project_id)
-            .bind(&item.event_id)
-            .bind(&item.item_type)
-            .bind(&item.headers)
-            .bind(&item.payload[..])
-            .bind(item.received)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for outcome in &job.batch.outcomes {
-            sqlx::query(
-                "INSERT INTO outcomes (project_id, source, category, reason, quantity) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, source, category, reason) \
-                 DO UPDATE SET quantity = quantity + excluded.quantity",
-            )
-            .bind(outcome.project_id)
-            .bind(outcome.source)
-            .bind(&outcome.category)
-            .bind(&outcome.reason)
-            .bind(outcome.quantity)
-            .execute(&mut *tx)
-            .await?;
-        }
-        results.push(ids);
-    }
-    events.flush(&mut tx).await?;
-    let finished = health::write_sessions(&mut tx, batch, &mut releases, recent).await?;
-    counts.write(&mut tx).await?;
-    releases.write(&mut tx).await?;
-    // Read inside the transaction: the totals are exactly those this commit leaves behind.
-    let changed = match touched {
-        Some(touched) => touched.read(&mut tx).await?,
-        None => Vec::new(),
-    };
-    tx.commit().await?;
-    recent.extend(finished);
-    for update in changed {
-        // An error only means that every subscriber has gone.
-        let _ = updates.send(update);
-    }
-    Ok(results)
-}
-
-/// The issues a write batch touched, with what the batch added to each, for [`IssueUpdate`]s.
-#[derive(Debug, Default)]
-struct TouchedIssues {
-    issues: std::collections::BTreeMap<i64, Touched>,
-}
-
-/// What a write batch added to one issue.
-#[derive(Debug, Default)]
-struct Touched {
-    /// Whether the batch opened the issue.
-    is_new: bool,
-    /// Hour start (Unix seconds) → events.
-    hours: std::collections::BTreeMap<i64, i64>,
-    environments: std::collections::BTreeSet<String>,
-}
-
-impl TouchedIssues {
-    fn add(&mut self, issue_id: i64, event: &NewEvent, opened_issue: bool) {
-        let touched = self.issues.entry(issue_id).or_default();
-        touched.is_new |= opened_issue;
-        *touched.hours.entry(event.timestamp.div_euclid(3_600_000) * 3_600).or_insert(0) += 1;
-        if let Some(environment) = &event.environment {
-            touched.environments.insert(environment.clone());
-        }
-    }
-
-    /// The updates, with each issue's totals as the transaction now has them.
-    async fn read(self, tx: &mut sqlx::SqliteConnection) -> StoreResult<Vec<IssueUpdate>> {
-        let mut updates = Vec::with_capacity(self.issues.len());
-        let ids: Vec<i64> = self.issues.keys().copied().collect();
-        for chunk in ids.chunks(256) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT id, project_id, times_seen, user_count, first_seen, last_seen, status, \
-                 substatus, level FROM issues WHERE id IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(id);
-            }
-            for row in query.fetch_all(&mut *tx).await? {
-                let issue_id: i64 = row.get("id");
-                let Some(touched) = self.issues.get(&issue_id) else {
-                    continue;
-                };
-                updates.push(IssueUpdate {
-                    issue_id,
-                    project_id: row.get("project_id"),
-                    is_new: touched.is_new,
-                    times_seen: row.get("times_seen"),
-                    user_count: row.get("user_count"),
-                    first_seen: row.get("first_seen"),
-                    last_seen: row.get("last_seen"),
-                    status: row.get("status"),
-                    substatus: row.get("substatus"),
-                    level: row.get("level"),
-                    hours: touched.hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
-                    environments: touched.environments.iter().cloned().collect(),
-                });
-            }
-        }
-        Ok(updates)
-    }
 }
 
 fn user_from_row(row: &SqliteRow) -> UserRow {
@@ -610,7 +427,7 @@ impl Store for SqliteStore {
         &self,
         defaults: &Defaults,
     ) -> StoreResult<OrganizationRow> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         let existing = sqlx::query("SELECT * FROM organizations ORDER BY id LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
@@ -624,7 +441,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn create_organization(&self, seed: &Defaults) -> StoreResult<OrganizationRow> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         let org = insert_organization(&mut tx, seed).await?;
         tx.commit().await?;
         Ok(org)
@@ -693,7 +510,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn create_project(&self, project: &NewProject) -> StoreResult<ProjectRow> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         let id = insert_project(&mut tx, project, now_ms()).await?;
         tx.commit().await?;
         let row = sqlx::query(&format!(
@@ -1022,7 +839,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn set_issue_status(&self, issue_id: i64, change: &StatusChange) -> StoreResult<()> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         let updated = sqlx::query(
             "UPDATE issues SET status = $2, substatus = $3, status_details = $4, \
              snooze_until = $5, \
@@ -1060,7 +877,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn add_comment(&self, issue_id: i64, user_id: i64, text: &str) -> StoreResult<i64> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         let data = serde_json::json!({ "text": text }).to_string();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO activities (issue_id, kind, user_id, data, date_created) \
@@ -1099,7 +916,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn delete_comment(&self, issue_id: i64, comment_id: i64) -> StoreResult<()> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         let deleted =
             sqlx::query("DELETE FROM activities WHERE id = $1 AND issue_id = $2 AND kind = 'note'")
                 .bind(comment_id)
@@ -1427,7 +1244,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn create_invite(&self, invite: &NewInvite) -> StoreResult<MemberRow> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         let email = invite.email.to_lowercase();
         let is_member: Option<i64> = sqlx::query_scalar(
             "SELECT m.id FROM organization_members m JOIN users u ON u.id = m.user_id \
@@ -1485,7 +1302,7 @@ impl Store for SqliteStore {
         member_id: i64,
         role: &str,
     ) -> StoreResult<()> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         if role != "owner" {
             refuse_last_owner(&mut tx, organization_id, member_id).await?;
         }
@@ -1506,7 +1323,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn remove_member(&self, organization_id: i64, member_id: i64) -> StoreResult<()> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         refuse_last_owner(&mut tx, organization_id, member_id).await?;
         // Team memberships are kept by user, not by member: they go explicitly.
         sqlx::query(
@@ -1548,7 +1365,7 @@ impl Store for SqliteStore {
         acceptor: &Acceptor,
         now_ms: i64,
     ) -> StoreResult<UserRow> {
-        let mut tx = self.writes.begin().await?;
+        let mut tx = begin_write(&self.writes).await?;
         // The check and the acceptance are in one transaction on the single writer, so a link
         // cannot be used twice even by two simultaneous requests.
         let pending: Option<i64> = sqlx::query_scalar(
@@ -2543,68 +2360,6 @@ async fn record_issue_user(
             .await?
             .rows_affected();
     Ok(inserted > 0)
-}
-
-/// Tag values and hourly event counts of a write batch, summed in memory so that the batch
-/// writes each (issue, tag, value) and (issue, hour) once, in a few multi-row statements.
-#[derive(Debug, Default)]
-struct IssueCounts {
-    /// (issue, key, value) → (events, first seen, last seen).
-    tags: std::collections::HashMap<(i64, String, String), (i64, i64, i64)>,
-    /// (issue, hour start in seconds) → events.
-    hours: std::collections::HashMap<(i64, i64), i64>,
-}
-
-impl IssueCounts {
-    fn add(&mut self, issue_id: i64, event: &NewEvent) {
-        let at = event.timestamp;
-        for (key, value) in &event.tags {
-            let entry =
-                self.tags.entry((issue_id, key.clone(), value.clone())).or_insert((0, at, at));
-            entry.0 += 1;
-            entry.1 = entry.1.min(at);
-            entry.2 = entry.2.max(at);
-        }
-        let hour = at.div_euclid(3_600_000) * 3_600;
-        *self.hours.entry((issue_id, hour)).or_insert(0) += 1;
-    }
-
-    async fn write(self, tx: &mut sqlx::SqliteConnection) -> StoreResult<()> {
-        // Small chunks: binding looks each `$n` parameter up by a linear scan of the
-        // statement's parameters, so the cost of one statement grows with its square.
-        let tags: Vec<_> = self.tags.into_iter().collect();
-        for chunk in tags.chunks(32) {
-            let rows = values_placeholders(chunk.len(), 6);
-            let sql = format!(
-                "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
-                 last_seen) VALUES {} ON CONFLICT (issue_id, key, value) DO UPDATE SET \
-                 times_seen = times_seen + excluded.times_seen, \
-                 first_seen = MIN(first_seen, excluded.first_seen), \
-                 last_seen = MAX(last_seen, excluded.last_seen)",
-                rows
-            );
-            let mut query = sqlx::query(&sql);
-            for ((issue_id, key, value), (n, first, last)) in chunk {
-                query = query.bind(issue_id).bind(key).bind(value).bind(n).bind(first).bind(last);
-            }
-            query.execute(&mut *tx).await?;
-        }
-        let hours: Vec<_> = self.hours.into_iter().collect();
-        for chunk in hours.chunks(64) {
-            let rows = values_placeholders(chunk.len(), 3);
-            let sql = format!(
-                "INSERT INTO issue_hourly (issue_id, hour, events) VALUES {} \
-                 ON CONFLICT (issue_id, hour) DO UPDATE SET events = events + excluded.events",
-                rows
-            );
-            let mut query = sqlx::query(&sql);
-            for ((issue_id, hour), n) in chunk {
-                query = query.bind(issue_id).bind(hour).bind(n);
-            }
-            query.execute(&mut *tx).await?;
-        }
-        Ok(())
-    }
 }
 
 /// Stores one event and groups it into an issue. Returns the issue and whether the event is

@@ -228,7 +228,7 @@ pub(super) async fn set_suspect_owners(
     owners: &[SuspectOwner],
 ) -> StoreResult<()> {
     let at = now_ms();
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query("DELETE FROM issue_owners WHERE issue_id = $1 AND kind = $2")
         .bind(issue_id)
         .bind(SUSPECT_COMMIT)

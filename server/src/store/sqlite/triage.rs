@@ -78,7 +78,7 @@ pub(super) async fn merge_issues(
     children: &[i64],
     user_id: i64,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     for &child in children {
         // The counts first, while the child still owns its rows.
         sqlx::query(
@@ -162,7 +162,7 @@ pub(super) async fn unmerge(
     hashes: &[String],
     user_id: i64,
 ) -> StoreResult<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let project_id: i64 = sqlx::query_scalar("SELECT project_id FROM issues WHERE id = $1")
         .bind(issue_id)
         .fetch_one(&mut *tx)
@@ -294,7 +294,7 @@ pub(super) async fn assign(
     assignee: Option<Assignee>,
     user_id: i64,
 ) -> StoreResult<bool> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let current: (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT assignee_user_id, assignee_team_id FROM issues WHERE id = $1")
             .bind(issue_id)

@@ -108,7 +108,7 @@ pub(super) async fn set_release_commits(
     release_id: i64,
     commits: &[NewCommit],
 ) -> StoreResult<()> {
-    let mut tx = writes.begin().await?;
+    let mut tx = begin_write(writes).await?;
     let now = now_ms();
     sqlx::query("DELETE FROM release_commits WHERE release_id = $1")
         .bind(release_id)
@@ -401,7 +401,7 @@ pub(super) async fn mark_notifications_read(
             .await?;
         }
         Some(ids) => {
-            let mut tx = writes.begin().await?;
+            let mut tx = begin_write(writes).await?;
             for id in ids {
                 sqlx::query(
                     "UPDATE notifications SET date_read = $3 \

@@ -1,0 +1,503 @@
+//! The event writer: one OS thread that owns a write connection of its own (rusqlite, calling
+//! SQLite directly) and commits whatever ingestion has queued up in one transaction (group
+//! commit), then answers each request.
+//!
+//! Why a thread and not a task with sqlx: sqlx runs every statement on its connection's worker
+//! thread and hands the answer back to the task, two thread wake-ups per statement. On a busy
+//! node the runtime's workers are busy parsing and scrubbing events, so each answer also waited
+//! its turn behind them: the one writer that every acknowledgment waits for advanced one
+//! statement per scheduling turn. Here a batch costs one wake-up, and its statements run back to
+//! back on the thread that prepared them (cached, bound by position).
+//!
+//! Rare events take the slow lane: an event that opens an issue, or joins a resolved or ignored
+//! one, runs [`store_one_event`] with its regression, snooze, ownership and notification rules,
+//! which the API's writes share. That code stays on sqlx: the writer commits what the batch has
+//! so far, runs the slow event in a transaction of the sqlx write connection, and starts a new
+//! transaction. A request is still only answered once everything of it is committed, and a
+//! crash between the two commits only means the SDK retries, which stores nothing twice (event
+//! ids are unique per project).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::{Connection, OpenFlags, ToSql};
+use sqlx::SqlitePool;
+use tokio::runtime::Handle;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::{event_writes, health, store_one_event};
+use crate::store::{IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
+use crate::util::now_ms;
+
+/// Events of one request, waiting for the writer, and where to send the outcome.
+pub(super) struct WriteJob {
+    pub(super) batch: IngestBatch,
+    pub(super) reply: oneshot::Sender<StoreResult<Vec<i64>>>,
+}
+
+/// Most requests committed together in one group commit.
+const MAX_BATCH_JOBS: usize = 512;
+
+/// Opens the writer's connection to the database file that sqlx created and migrated.
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // The same settings as the sqlx connections (see `SqliteStore::connect`): the file is in
+    // WAL mode already; NORMAL survives a killed process; wait for the API's writes.
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Multi-row statements differ by their number of rows: room for every size in use.
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(conn)
+}
+
+/// Starts the writer thread on the database at `path`; `writes` is the sqlx write connection
+/// for the slow lane, run on `runtime`.
+pub(super) fn spawn(
+    path: &Path,
+    writes: SqlitePool,
+    jobs: mpsc::Receiver<WriteJob>,
+    updates: broadcast::Sender<IssueUpdate>,
+) -> StoreResult<()> {
+    let conn = open(path)?;
+    let slow = SlowLane { writes, runtime: Handle::current() };
+    std::thread::Builder::new()
+        .name("cairn-writer".into())
+        .spawn(move || run(conn, &slow, jobs, &updates))
+        .map_err(|err| StoreError::Unavailable(format!("cannot start the event writer: {err}")))?;
+    Ok(())
+}
+
+/// The writer loop: takes the first waiting job, everything else already queued behind it, and
+/// commits them together. Ends when the store is dropped (every sender is gone).
+fn run(
+    mut conn: Connection,
+    slow: &SlowLane,
+    mut jobs: mpsc::Receiver<WriteJob>,
+    updates: &broadcast::Sender<IssueUpdate>,
+) {
+    let mut batch: Vec<WriteJob> = Vec::new();
+    // Session states that can no longer change are pruned by the writer itself, about once an
+    // hour, so nothing else competes with it for the write lock.
+    let mut last_prune = 0i64;
+    let mut recent = health::RecentSessions::default();
+    while let Some(job) = jobs.blocking_recv() {
+        if now_ms() - last_prune > 3_600_000 {
+            last_prune = now_ms();
+            if let Err(err) = health::prune_states(&conn) {
+                tracing::warn!(%err, "could not prune old session states");
+            }
+        }
+        batch.push(job);
+        while batch.len() < MAX_BATCH_JOBS {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&mut conn, slow, &batch, &mut recent, updates) {
+            Ok(results) => {
+                for (job, ids) in batch.drain(..).zip(results) {
+                    let _ = job.reply.send(Ok(ids));
+                }
+            }
+            Err(err) => {
+                // One bad request must not fail its neighbours: retry each on its own.
+                tracing::warn!(%err, jobs = batch.len(), "group commit failed; retrying one by one");
+                for job in batch.drain(..) {
+                    let one = std::slice::from_ref(&job);
+                    let result = write_batch(&mut conn, slow, one, &mut recent, updates)
+                        .map(|mut results| results.pop().unwrap_or_default());
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+/// The sqlx write connection, for the events of the slow lane.
+struct SlowLane {
+    writes: SqlitePool,
+    runtime: Handle,
+}
+
+impl SlowLane {
+    /// Stores one event with every rule of [`store_one_event`], in a transaction of its own.
+    fn store(&self, event: &NewEvent) -> StoreResult<(i64, bool, bool)> {
+        self.runtime.block_on(async {
+            let mut tx = super::begin_write(&self.writes).await?;
+            let stored = store_one_event(&mut tx, event).await?;
+            tx.commit().await?;
+            Ok(stored)
+        })
+    }
+}
+
+/// What a group commit has gathered and not written yet, besides the events themselves.
+#[derive(Debug, Default)]
+struct Pending {
+    counts: IssueCounts,
+    releases: health::ReleaseTouches,
+}
+
+impl Pending {
+    fn write(&mut self, conn: &Connection) -> StoreResult<()> {
+        self.counts.write(conn)?;
+        self.releases.write(conn)
+    }
+}
+
+/// Stores the events of several requests; returns the issue ids per request. Sessions reported
+/// whole are remembered in `recent` once their transaction has committed; the issues the batch
+/// changed are then published to `updates`.
+fn write_batch(
+    conn: &mut Connection,
+    slow: &SlowLane,
+    batch: &[WriteJob],
+    recent: &mut health::RecentSessions,
+    updates: &broadcast::Sender<IssueUpdate>,
+) -> StoreResult<Vec<Vec<i64>>> {
+    let mut results = Vec::with_capacity(batch.len());
+    let mut pending = Pending::default();
+    // Nobody listening (the usual case for a busy ingest node) costs nothing.
+    let mut touched = (updates.receiver_count() > 0).then(TouchedIssues::default);
+    let conn = &*conn;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let outcome = (|| {
+        let mut events = event_writes::EventWrites::prepare(conn, batch)?;
+        for job in batch {
+            let mut ids = Vec::with_capacity(job.batch.events.len());
+            for event in &job.batch.events {
+                let (issue_id, is_new, opened_issue) = match events.store(event) {
+                    Some(stored) => stored,
+                    None => {
+                        // The slow lane: what the batch has so far is committed first, so that
+                        // the event sees it and the sqlx connection can take the write lock.
+                        events.flush(conn)?;
+                        pending.write(conn)?;
+                        conn.execute_batch("COMMIT")?;
+                        let stored = slow.store(event);
+                        conn.execute_batch("BEGIN IMMEDIATE")?;
+                        let stored = stored?;
+                        events.stored_slowly(event, stored.0);
+                        stored
+                    }
+                };
+                if is_new {
+                    pending.counts.add(issue_id, event);
+                    pending.releases.event(event, opened_issue);
+                    if let Some(touched) = touched.as_mut() {
+                        touched.add(issue_id, event, opened_issue);
+                    }
+                }
+                ids.push(issue_id);
+            }
+            write_items(conn, &job.batch)?;
+            results.push(ids);
+        }
+        events.flush(conn)?;
+        let finished = health::write_sessions(conn, batch, &mut pending.releases, recent)?;
+        pending.write(conn)?;
+        // Read inside the transaction: the totals are exactly those this commit leaves behind.
+        let changed = match touched.take() {
+            Some(touched) => touched.read(conn)?,
+            None => Vec::new(),
+        };
+        conn.execute_batch("COMMIT")?;
+        Ok((finished, changed))
+    })();
+    let (finished, changed) = match outcome {
+        Ok(done) => done,
+        Err(err) => {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            return Err(err);
+        }
+    };
+    recent.extend(finished);
+    for update in changed {
+        // An error only means that every subscriber has gone.
+        let _ = updates.send(update);
+    }
+    Ok(results)
+}
+
+/// Stores a request's items kept as they arrived and its dropped-data counts.
+fn write_items(conn: &Connection, batch: &IngestBatch) -> StoreResult<()> {
+    for item in &batch.items {
+        conn.prepare_cached(
+            "INSERT INTO envelope_items (project_id, event_id, item_type, headers, payload, \
+             received) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(rusqlite::params![
+            item.project_id,
+            item.event_id,
+            item.item_type,
+            item.headers,
+            &item.payload[..],
+            item.received
+        ])?;
+    }
+    for outcome in &batch.outcomes {
+        conn.prepare_cached(
+            "INSERT INTO outcomes (project_id, source, category, reason, quantity) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (project_id, source, category, reason) \
+             DO UPDATE SET quantity = quantity + excluded.quantity",
+        )?
+        .execute(rusqlite::params![
+            outcome.project_id,
+            outcome.source,
+            outcome.category,
+            outcome.reason,
+            outcome.quantity
+        ])?;
+    }
+    Ok(())
+}
+
+/// The `VALUES` list of a multi-row statement: `rows` groups of `columns` numbered parameters,
+/// `(?1, ?2), (?3, ?4)`.
+pub(super) fn numbered_rows(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 1..=columns {
+            if column > 1 {
+                sql.push_str(", ");
+            }
+            // Writing to a String cannot fail.
+            let _ =
+                std::fmt::Write::write_fmt(&mut sql, format_args!("?{}", row * columns + column));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// The values of a multi-row statement, in parameter order: borrowed where they live in the
+/// batch, owned where they are computed.
+#[derive(Debug, Default)]
+pub(super) struct Binds<'a>(Vec<ToSqlOutput<'a>>);
+
+impl<'a> Binds<'a> {
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Binds(Vec::with_capacity(n))
+    }
+
+    /// Binds a value that outlives the statement.
+    pub(super) fn add<T: ToSql + ?Sized>(&mut self, value: &'a T) -> StoreResult<&mut Self> {
+        self.0.push(value.to_sql()?);
+        Ok(self)
+    }
+
+    pub(super) fn int(&mut self, value: i64) -> &mut Self {
+        self.0.push(ToSqlOutput::Owned(Value::Integer(value)));
+        self
+    }
+
+    pub(super) fn real(&mut self, value: f64) -> &mut Self {
+        self.0.push(ToSqlOutput::Owned(Value::Real(value)));
+        self
+    }
+
+    pub(super) fn null(&mut self) -> &mut Self {
+        self.0.push(ToSqlOutput::Owned(Value::Null));
+        self
+    }
+
+    pub(super) fn opt_int(&mut self, value: Option<i64>) -> &mut Self {
+        match value {
+            Some(value) => self.int(value),
+            None => self.null(),
+        }
+    }
+
+    /// Runs `sql` (prepared once and cached) with these values.
+    pub(super) fn execute(&self, conn: &Connection, sql: &str) -> StoreResult<usize> {
+        Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(self.0.iter()))?)
+    }
+
+    /// Runs `sql` with these values and maps every row it returns.
+    pub(super) fn query<T>(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        mut map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut statement = conn.prepare_cached(sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(self.0.iter()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(map(row)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Tag values and hourly event counts of a write batch, summed in memory so that the batch
+/// writes each (issue, tag, value) and (issue, hour) once, in a few multi-row statements.
+#[derive(Debug, Default)]
+struct IssueCounts {
+    /// (issue, key, value) → (events, first seen, last seen).
+    tags: HashMap<(i64, String, String), (i64, i64, i64)>,
+    /// (issue, hour start in seconds) → events.
+    hours: HashMap<(i64, i64), i64>,
+}
+
+/// Rows per multi-row statement of the counts.
+const COUNT_ROWS: usize = 64;
+
+impl IssueCounts {
+    fn add(&mut self, issue_id: i64, event: &NewEvent) {
+        let at = event.timestamp;
+        for (key, value) in &event.tags {
+            let entry =
+                self.tags.entry((issue_id, key.clone(), value.clone())).or_insert((0, at, at));
+            entry.0 += 1;
+            entry.1 = entry.1.min(at);
+            entry.2 = entry.2.max(at);
+        }
+        let hour = at.div_euclid(3_600_000) * 3_600;
+        *self.hours.entry((issue_id, hour)).or_insert(0) += 1;
+    }
+
+    /// Writes what has been gathered and forgets it.
+    fn write(&mut self, conn: &Connection) -> StoreResult<()> {
+        let tags: Vec<_> = self.tags.drain().collect();
+        for chunk in tags.chunks(COUNT_ROWS) {
+            let sql = format!(
+                "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
+                 last_seen) VALUES {} ON CONFLICT (issue_id, key, value) DO UPDATE SET \
+                 times_seen = times_seen + excluded.times_seen, \
+                 first_seen = MIN(first_seen, excluded.first_seen), \
+                 last_seen = MAX(last_seen, excluded.last_seen)",
+                numbered_rows(chunk.len(), 6)
+            );
+            let mut binds = Binds::with_capacity(chunk.len() * 6);
+            for ((issue_id, key, value), (n, first, last)) in chunk {
+                binds.int(*issue_id).add(key)?.add(value)?.int(*n).int(*first).int(*last);
+            }
+            binds.execute(conn, &sql)?;
+        }
+        let hours: Vec<_> = self.hours.drain().collect();
+        for chunk in hours.chunks(COUNT_ROWS * 2) {
+            let sql = format!(
+                "INSERT INTO issue_hourly (issue_id, hour, events) VALUES {} \
+                 ON CONFLICT (issue_id, hour) DO UPDATE SET events = events + excluded.events",
+                numbered_rows(chunk.len(), 3)
+            );
+            let mut binds = Binds::with_capacity(chunk.len() * 3);
+            for ((issue_id, hour), n) in chunk {
+                binds.int(*issue_id).int(*hour).int(*n);
+            }
+            binds.execute(conn, &sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// The issues a write batch touched, with what the batch added to each, for [`IssueUpdate`]s.
+#[derive(Debug, Default)]
+struct TouchedIssues {
+    issues: BTreeMap<i64, Touched>,
+}
+
+/// What a write batch added to one issue.
+#[derive(Debug, Default)]
+struct Touched {
+    /// Whether the batch opened the issue.
+    is_new: bool,
+    /// Hour start (Unix seconds) → events.
+    hours: BTreeMap<i64, i64>,
+    environments: BTreeSet<String>,
+}
+
+impl TouchedIssues {
+    fn add(&mut self, issue_id: i64, event: &NewEvent, opened_issue: bool) {
+        let touched = self.issues.entry(issue_id).or_default();
+        touched.is_new |= opened_issue;
+        *touched.hours.entry(event.timestamp.div_euclid(3_600_000) * 3_600).or_insert(0) += 1;
+        if let Some(environment) = &event.environment {
+            touched.environments.insert(environment.clone());
+        }
+    }
+
+    /// The updates, with each issue's totals as the transaction now has them.
+    fn read(self, conn: &Connection) -> StoreResult<Vec<IssueUpdate>> {
+        let mut updates = Vec::with_capacity(self.issues.len());
+        let ids: Vec<i64> = self.issues.keys().copied().collect();
+        for chunk in ids.chunks(256) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let sql = format!(
+                "SELECT id, project_id, times_seen, user_count, first_seen, last_seen, status, \
+                 substatus, level FROM issues WHERE id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut binds = Binds::with_capacity(chunk.len());
+            for id in chunk {
+                binds.int(*id);
+            }
+            let rows = binds.query(conn, &sql, |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, i64>(4)?,
+                    row.get::<_, i64>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, Option<String>>(7)?,
+                    row.get::<_, String>(8)?,
+                ))
+            })?;
+            for (
+                issue_id,
+                project_id,
+                times_seen,
+                user_count,
+                first_seen,
+                last_seen,
+                status,
+                substatus,
+                level,
+            ) in rows
+            {
+                let Some(touched) = self.issues.get(&issue_id) else {
+                    continue;
+                };
+                updates.push(IssueUpdate {
+                    issue_id,
+                    project_id,
+                    is_new: touched.is_new,
+                    times_seen,
+                    user_count,
+                    first_seen,
+                    last_seen,
+                    status,
+                    substatus,
+                    level,
+                    hours: touched.hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
+                    environments: touched.environments.iter().cloned().collect(),
+                });
+            }
+        }
+        Ok(updates)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_rows_number_every_parameter() {
+        assert_eq!(numbered_rows(2, 3), "(?1, ?2, ?3), (?4, ?5, ?6)");
+        assert_eq!(numbered_rows(1, 1), "(?1)");
+    }
+}
