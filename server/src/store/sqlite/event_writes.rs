@@ -413,4 +413,85 @@ mod tests {
         assert_eq!(dumps[0].iter().filter(|r| r.contains(r#""title of n""#)).count(), 1);
         assert_eq!(dumps[0].iter().filter(|r| r.contains(r#"{\"event_id\""#)).count(), 12);
     }
+
+    /// The event writer has a connection of its own: API writes that run while it commits
+    /// (read-then-write transactions and the slow lane's new issues included) wait for it and
+    /// succeed, never fail with SQLITE_BUSY.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn api_writes_and_the_event_writer_wait_for_each_other() {
+        use crate::store::{NewUser, StatusChange};
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = open_store(&dir, "concurrent.db").await;
+        let user = store
+            .create_user(&NewUser {
+                email: "dev@example.com".into(),
+                name: "dev".into(),
+                password_hash: None,
+                is_superuser: false,
+            })
+            .await
+            .expect("user");
+        let first = IngestBatch {
+            events: vec![event("e0", &["a"], None, "error", 1)],
+            ..IngestBatch::default()
+        };
+        let issue_id = store.store_batch(first).await.expect("stored")[0];
+
+        let ingest = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for round in 0..200i64 {
+                    // Known issue (fast lane) and, every tenth round, a new one (slow lane).
+                    let mut events: Vec<NewEvent> = (0..8)
+                        .map(|i| event(&format!("r{round}-{i}"), &["a"], Some("u"), "error", round))
+                        .collect();
+                    if round % 10 == 0 {
+                        events.push(event(
+                            &format!("n{round}"),
+                            &[&format!("new{round}")],
+                            None,
+                            "error",
+                            round,
+                        ));
+                    }
+                    store.store_batch(IngestBatch { events, ..IngestBatch::default() }).await?;
+                }
+                StoreResult::Ok(())
+            })
+        };
+        for round in 0..100 {
+            let status = if round % 2 == 0 { "ignored" } else { "unresolved" };
+            let change = StatusChange {
+                status: status.into(),
+                substatus: None,
+                status_details: "{}".into(),
+                user_id: user.id,
+                snooze: Default::default(),
+            };
+            store.set_issue_status(issue_id, &change).await.expect("status set while ingesting");
+            store.add_comment(issue_id, user.id, "still there").await.expect("comment added");
+            // A transaction that reads, lets the writer run, then writes: a deferred one would
+            // find its snapshot stale and fail.
+            let mut tx = crate::store::sqlite::begin_write(&store.writes).await.expect("begin");
+            let seen: i64 = sqlx::query_scalar("SELECT times_seen FROM issues WHERE id = $1")
+                .bind(issue_id)
+                .fetch_one(&mut *tx)
+                .await
+                .expect("read");
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            sqlx::query("UPDATE issues SET culprit = $2 WHERE id = $1")
+                .bind(issue_id)
+                .bind(format!("seen {seen}"))
+                .execute(&mut *tx)
+                .await
+                .expect("write after read");
+            tx.commit().await.expect("commit");
+        }
+        ingest.await.expect("ingest task").expect("every batch stored");
+        let issues: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM issues")
+            .fetch_one(&store.reads)
+            .await
+            .expect("count");
+        assert_eq!(issues, 21, "issue a and the 20 new ones");
+    }
 }
