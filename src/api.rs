@@ -66,16 +66,19 @@ pub async fn setup_status() -> Result<SetupStatus> {
 
 /// `POST /api/0/setup/`: create the owner account; the server logs it in.
 pub async fn setup(request: &SetupRequest) -> Result<User> {
+    forget_prefetched();
     json(post("/api/0/setup/").json(request)).await
 }
 
 /// `POST /api/0/auth/login/`: log in with email (as `username`) and password.
 pub async fn login(request: &LoginRequest) -> Result<User> {
+    forget_prefetched();
     json(post("/api/0/auth/login/").json(request)).await
 }
 
 /// `DELETE /api/0/auth/`: end the session.
 pub async fn logout() -> Result<()> {
+    forget_prefetched();
     send(Request::delete("/api/0/auth/").build()).await.map(drop)
 }
 
@@ -389,7 +392,10 @@ async fn json<T: DeserializeOwned>(request: Built) -> Result<T> {
 /// e.g. to serialize our own request body, is reported like a network error instead of panicking.
 async fn send(request: Built) -> Result<Response> {
     let response = match request {
-        Ok(request) => request.send().await,
+        Ok(request) => match prefetched(&request).await {
+            Some(response) => Ok(response),
+            None => request.send().await,
+        },
         Err(err) => Err(err),
     }
     .map_err(|err| Error::Network(err.to_string()))?;
@@ -403,6 +409,48 @@ async fn send(request: Built) -> Result<Response> {
         ErrorBody::new(format!("The server answered {status} {}.", response.status_text()))
     });
     Err(Error::Http { status, body })
+}
+
+// --- prefetch hand-off (index.html) --------------------------------------------------------
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `window.cairnPrefetch.take(url)` of index.html's inline script: the promise of the answer
+    /// to a GET of `url` it started while the wasm was still downloading (resolving to `null`
+    /// when that request failed or was not 2xx), or `undefined` when it started none. Each answer
+    /// is handed out once. Throws when there is no such script (the component tests).
+    #[wasm_bindgen(catch, js_namespace = ["window", "cairnPrefetch"], js_name = take)]
+    fn take_prefetch(
+        url: &str,
+    ) -> std::result::Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+
+    /// `window.cairnPrefetch.clear()`: drops the answers nobody took.
+    #[wasm_bindgen(catch, js_namespace = ["window", "cairnPrefetch"], js_name = clear)]
+    fn clear_prefetch() -> std::result::Result<(), wasm_bindgen::JsValue>;
+}
+
+/// The answer index.html's script already asked for, when `request` is a GET of the very URL it
+/// asked (same path and query string, byte for byte): the first page's requests then start
+/// while the wasm downloads instead of after the app started. `None` (ask the server) when it
+/// asked nothing for that URL, already handed its answer out, or got no 2xx answer.
+async fn prefetched(request: &Request) -> Option<Response> {
+    if request.method() != gloo_net::http::Method::GET {
+        return None;
+    }
+    let pending = take_prefetch(&request.url()).ok()?;
+    if pending.is_undefined() || pending.is_null() {
+        return None;
+    }
+    let promise = js_sys::Promise::resolve(&pending);
+    let answer = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    wasm_bindgen::JsCast::dyn_into::<web_sys::Response>(answer).ok().map(Response::from)
+}
+
+/// Forgets what index.html's script prefetched: called when the session changes (log in, log
+/// out, set-up), so no answer made for the previous session is ever read for the next one.
+fn forget_prefetched() {
+    // No script (component tests): nothing to forget.
+    let _ = clear_prefetch();
 }
 
 // --- ownership (issue 8) -------------------------------------------------------------------

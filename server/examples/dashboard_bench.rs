@@ -139,11 +139,13 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
-/// Installed before any script of every document: stamps when the issue list first holds
-/// `ROWS` rows (`__rowsAt`) and the frame after it (`__rowsFrameAt`), both in
-/// `performance.now()` milliseconds since navigation start.
+/// Installed before any script of every document: stamps when the app started (`__startedAt`:
+/// the wasm compiled and instantiated, the app mounted; Trunk's `TrunkApplicationStarted`), when
+/// the issue list first holds `ROWS` rows (`__rowsAt`) and the frame after it (`__rowsFrameAt`),
+/// all in `performance.now()` milliseconds since navigation start.
 const ROWS_OBSERVER: &str = r#"
 (() => {
+  addEventListener('TrunkApplicationStarted', () => { window.__startedAt = performance.now(); });
   const stamp = () => {
     if (window.__rowsAt !== undefined) return;
     if (document.querySelectorAll('#issue-list .stream-row').length >= ROWS) {
@@ -349,7 +351,8 @@ async fn wait_number(
 }
 
 /// (b) One cold load; returns (100 rows in the DOM, the frame after), in ms since navigation
-/// start, and Chromium's Resource Timing entries (what it fetched, when, and how many bytes).
+/// start, and `{"started": ms, "resources": [...]}`: when the app started, and Chromium's
+/// Resource Timing entries (what it fetched, when, and how many bytes).
 async fn cold_load(
     driver: &ChromeDriver,
     url: &str,
@@ -369,6 +372,7 @@ async fn cold_load(
         client.goto(&format!("{url}{list}")).await?;
         let rows = wait_number(&client, "return window.__rowsAt ?? null;").await?;
         let frame = wait_number(&client, "return window.__rowsFrameAt ?? null;").await?;
+        let started = client.execute("return window.__startedAt ?? null;", vec![]).await?;
         let received = client
             .execute(
                 "return performance.getEntriesByType('resource').map(e => {
@@ -381,7 +385,8 @@ async fn cold_load(
             .await?;
         let missing =
             || fantoccini::error::CmdError::NotJson(format!("the list never showed {ROWS} rows"));
-        Ok((rows.ok_or_else(missing)?, frame.ok_or_else(missing)?, received))
+        let timings = json!({"started": started, "resources": received});
+        Ok((rows.ok_or_else(missing)?, frame.ok_or_else(missing)?, timings))
     }
     .await;
     let _ = client.close().await;
@@ -499,13 +504,17 @@ async fn main() {
     let (mut to_rows, mut to_frame) = (Vec::new(), Vec::new());
     // Where the time goes: the wasm downloaded, the issue list asked for and answered.
     let (mut wasm_end, mut list_start, mut list_end) = (Vec::new(), Vec::new(), Vec::new());
+    let mut started = Vec::new();
     let mut received = Vec::new();
     for _ in 0..runs {
         match cold_load(&driver, &url, list).await {
-            Ok((rows, frame, resources)) => {
+            Ok((rows, frame, timings)) => {
                 to_rows.push(rows);
                 to_frame.push(frame);
-                received = resources.as_array().cloned().unwrap_or_default();
+                if let Some(at) = timings["started"].as_f64() {
+                    started.push(at);
+                }
+                received = timings["resources"].as_array().cloned().unwrap_or_default();
                 let find =
                     |pred: &dyn Fn(&Value) -> bool| received.iter().find(|r| pred(r)).cloned();
                 if let Some(wasm) =
@@ -528,6 +537,7 @@ async fn main() {
     summary(&format!("navigation start -> {ROWS} rows in the DOM"), to_rows, Some(500.0));
     summary(&format!("navigation start -> frame after {ROWS} rows"), to_frame, Some(500.0));
     summary("  of which: wasm downloaded", wasm_end, None);
+    summary("  of which: app started (wasm ready)", started, None);
     summary("  of which: issue list requested", list_start, None);
     summary("  of which: issue list answered", list_end, None);
     println!("  requests of the last run (ms since navigation start):");

@@ -1450,3 +1450,153 @@ async fn getting_started_page_waits_for_the_first_event_of_the_sdk() {
         panic!("browser test failed: {err}");
     }
 }
+
+/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    method: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"cmd": self.method, "params": self.params});
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The query strings of the issue list requests the page made (Resource Timing), in order.
+async fn issue_list_requests(client: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let found = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .map(e => new URL(e.name))
+               .filter(u => /^\\/api\\/0\\/organizations\\/[^/]+\\/issues\\/$/.test(u.pathname))
+               .map(u => decodeURIComponent(u.search.replace(/\\+/g, ' ')));",
+            vec![],
+        )
+        .await?;
+    let list = found.as_array().cloned().unwrap_or_default();
+    Ok(list.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+}
+
+/// Logs the browser in through the API from a page that loads none of the dashboard, so the
+/// next dashboard page is a cold load of a logged-in user.
+async fn log_in_quietly(
+    client: &Client,
+    server: &TestServer,
+) -> Result<(), fantoccini::error::CmdError> {
+    client.goto(&format!("{}/healthz", server.url)).await?;
+    let status = client
+        .execute_async(
+            "const done = arguments[0];
+             fetch('/api/0/auth/login/', {method: 'POST', headers: {'content-type': 'application/json'},
+               body: JSON.stringify({username: 'owner@example.com', password: 'correct horse battery'})})
+               .then(r => done(r.status), e => done(String(e)));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(status, json!(200), "logged in");
+    Ok(())
+}
+
+/// index.html starts the issue list request while the wasm loads, and the app takes its answer
+/// instead of asking again; when the answer is not for the view the app shows (here the
+/// address changed in between), the app asks for its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn cold_load_takes_the_prefetched_issue_list_only_when_it_matches() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    tokio::task::spawn_blocking(move || send_message(&dsn, "Prefetched order failure"))
+        .await
+        .expect("SDK thread");
+    server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+
+    let driver = ChromeDriver::start();
+    let list = "/organizations/cairn/issues/?query=is%3Aunresolved&sort=date&limit=100";
+    let result = async {
+        // Matching: one request for the list (the prefetch), and the rows it answered.
+        let profile = tempfile::tempdir().expect("profile directory");
+        let client = browser(&driver, profile.path()).await;
+        let matching = async {
+            log_in_quietly(&client, &server).await?;
+            client.goto(&format!("{}{list}", server.url)).await?;
+            assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "the issue row");
+            assert!(texts(&client, "#issue-list .stream-row").await?[0]
+                .contains("Prefetched order failure"));
+            let requests = issue_list_requests(&client).await?;
+            assert_eq!(
+                requests,
+                vec!["?query=is:unresolved&sort=date&statsPeriod=14d&limit=100&groupStatsPeriod=14d"],
+                "the list was asked for once"
+            );
+            let index = client
+                .execute(
+                    "return performance.getEntriesByType('resource')
+                       .filter(e => new URL(e.name).pathname === '/api/0/').length;",
+                    vec![],
+                )
+                .await?;
+            assert_eq!(index, json!(1), "the session was checked once");
+            Ok::<(), fantoccini::error::CmdError>(())
+        }
+        .await;
+        let _ = client.close().await;
+        matching?;
+
+        // Not matching: the address changes to resolved issues (none) after the prefetch left
+        // and before the app starts; the app must show its own view, not the prefetched rows.
+        let profile = tempfile::tempdir().expect("profile directory");
+        let client = browser(&driver, profile.path()).await;
+        let changed = async {
+            log_in_quietly(&client, &server).await?;
+            let change_address = "Object.defineProperty(window, 'cairnPrefetch', {
+                 configurable: true,
+                 set(value) {
+                   Object.defineProperty(window, 'cairnPrefetch', {value, writable: true, configurable: true});
+                   queueMicrotask(() => history.replaceState(null, '', '?query=is%3Aresolved&limit=100'));
+                 },
+               });";
+            client
+                .issue_cmd(Cdp {
+                    method: "Page.addScriptToEvaluateOnNewDocument",
+                    params: json!({ "source": change_address }),
+                })
+                .await?;
+            client.goto(&format!("{}{list}", server.url)).await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(".empty-state"))
+                .await?;
+            assert_eq!(count(&client, "#issue-list .stream-row", 0).await?, 0, "no stale rows");
+            let requests = issue_list_requests(&client).await?;
+            assert_eq!(
+                requests,
+                vec![
+                    "?query=is:unresolved&sort=date&statsPeriod=14d&limit=100&groupStatsPeriod=14d",
+                    "?query=is:resolved&sort=date&statsPeriod=14d&limit=100&groupStatsPeriod=14d",
+                ],
+                "the prefetch, then the app's own request"
+            );
+            Ok::<(), fantoccini::error::CmdError>(())
+        }
+        .await;
+        let _ = client.close().await;
+        changed
+    }
+    .await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}
