@@ -65,12 +65,46 @@ pub(super) fn spawn(
     updates: broadcast::Sender<IssueUpdate>,
 ) -> StoreResult<()> {
     let conn = open(path)?;
+    // The writer never checkpoints itself: a checkpoint copies the WAL into the database file
+    // and syncs it, which stalled every request waiting for the commit. A thread of its own
+    // does it in the background (see `checkpoint`).
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    let checkpointer = open(path)?;
+    let (alive, stopped) = std::sync::mpsc::channel::<()>();
+    let cannot_start = |err: std::io::Error| {
+        StoreError::Unavailable(format!("cannot start the event writer: {err}"))
+    };
+    std::thread::Builder::new()
+        .name("cairn-checkpoint".into())
+        .spawn(move || checkpoint(&checkpointer, &stopped))
+        .map_err(cannot_start)?;
     let slow = SlowLane { writes, runtime: Handle::current() };
     std::thread::Builder::new()
         .name("cairn-writer".into())
-        .spawn(move || run(conn, &slow, jobs, &updates))
-        .map_err(|err| StoreError::Unavailable(format!("cannot start the event writer: {err}")))?;
+        .spawn(move || {
+            run(conn, &slow, jobs, &updates);
+            // Stops the checkpointer.
+            drop(alive);
+        })
+        .map_err(cannot_start)?;
     Ok(())
+}
+
+/// How often the background checkpoint runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies committed WAL frames into the database file, in the background, until the writer
+/// stops. `PASSIVE` never blocks the writer or the readers: it copies what no reader still
+/// needs and leaves the rest for the next round; once it has caught up, the next commit
+/// starts the WAL over from its beginning, so the file stays small.
+fn checkpoint(conn: &Connection, writer_stopped: &std::sync::mpsc::Receiver<()>) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+        writer_stopped.recv_timeout(CHECKPOINT_EVERY)
+    {
+        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(%err, "background checkpoint failed");
+        }
+    }
 }
 
 /// The writer loop: takes the first waiting job, everything else already queued behind it, and
