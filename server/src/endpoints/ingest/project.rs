@@ -26,10 +26,13 @@ const TTL: Duration = Duration::from_secs(5);
 pub struct IngestState {
     // Behind `Arc`s, so that a request takes its key and project config from the cache with a
     // few reference counts rather than copies of their strings (labels, rules, CODEOWNERS).
-    keys: Mutex<HashMap<String, (Instant, Option<Arc<ProjectKeyRow>>)>>,
+    keys: Mutex<HashMap<String, CachedKey>>,
     projects: Mutex<HashMap<i64, (Instant, ProjectConfig)>>,
     limiter: RateLimiter,
 }
+
+/// A cached key lookup: when it was made, and the key (`None`: there is no such key).
+type CachedKey = (Instant, Option<Arc<ProjectKeyRow>>);
 
 /// A key that may send to a project, with the project's settings.
 #[derive(Debug, Clone)]
