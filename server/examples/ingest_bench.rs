@@ -13,7 +13,8 @@
 //! checking through the sessions API that every one was counted.
 //!
 //! Settings: `BENCH_EVENTS` (default 20000), `BENCH_CONCURRENCY` (default 16),
-//! `BENCH_PIPELINE_ONLY` (print the pipeline stages and stop, e.g. to profile them).
+//! `BENCH_PIPELINE_ONLY` (print the pipeline stages and stop, e.g. to profile them),
+//! `BENCH_PIPELINE_REPEAT` (run the whole pipeline that many rounds more, for a profiler).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -22,6 +23,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+// The server's allocator (see `src/main.rs`), so that the pipeline stages measured in this
+// process cost what they cost in `cairn`: under glibc's allocator they took about twice as long.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const GROUPS: usize = 100;
 
@@ -160,6 +166,12 @@ fn pipeline_stages(templates: &[(String, String)]) {
     let process = time(&mut |b| {
         std::hint::black_box(event::process(b.as_bytes(), &ctx).ok());
     });
+    // `BENCH_PIPELINE_REPEAT=n`: run `event::process` n times more, e.g. under `perf record`.
+    for _ in 0..env_usize("BENCH_PIPELINE_REPEAT", 0) {
+        time(&mut |b| {
+            std::hint::black_box(event::process(b.as_bytes(), &ctx).ok());
+        });
+    }
     println!("== pipeline stages, one thread, µs per event ==");
     println!(
         "parse {parse:.1}, scrub {scrub_time:.1}, group {group_time:.1}, serialize (incl. clone) \

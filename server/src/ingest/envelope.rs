@@ -161,9 +161,8 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
         let payload_start = header_end.min(bytes.len());
         let (payload, next) = match item_headers.get("length") {
             Some(Value::Null) | None => {
-                let end = bytes[payload_start..]
-                    .iter()
-                    .position(|&b| b == b'\n')
+                // `memchr` scans a word at a time: an implicit-length event is kilobytes.
+                let end = memchr::memchr(b'\n', &bytes[payload_start..])
                     .map_or(bytes.len(), |i| payload_start + i);
                 (&bytes[payload_start..end], end + 1)
             }

@@ -69,7 +69,7 @@ const MAX_FUTURE_MS: i64 = 60_000;
 /// Normalizes an event payload and derives everything the store needs.
 pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, EventError> {
     let mut non_finite = false;
-    let value: Value = match serde_json::from_slice(payload) {
+    let value: Value = match parse_json(payload) {
         Ok(value) => value,
         // Old Python SDKs write `NaN` and `Infinity`, which JSON does not have: read them as
         // `null` rather than lose the event.
@@ -131,6 +131,17 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         data: to_json(&Value::Object(event), payload.len()),
         ownership,
     })
+}
+
+/// The payload as JSON. A payload that is valid UTF-8 as a whole (every real one) is checked
+/// once and read as a `str`, rather than checking each string's bytes as the slice reader
+/// does: one pass instead of one call per key and value, about a tenth of the parse. Anything
+/// else goes to the slice reader, which refuses it with the same error as before.
+fn parse_json(payload: &[u8]) -> serde_json::Result<Value> {
+    match std::str::from_utf8(payload) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(payload),
+    }
 }
 
 fn str_field<'a>(event: &'a Map<String, Value>, key: &str) -> Option<&'a str> {

@@ -24,18 +24,23 @@ const TTL: Duration = Duration::from_secs(5);
 /// Caches and counters shared by all ingest requests of one server.
 #[derive(Debug, Default)]
 pub struct IngestState {
-    keys: Mutex<HashMap<String, (Instant, Option<ProjectKeyRow>)>>,
+    // Behind `Arc`s, so that a request takes its key and project config from the cache with a
+    // few reference counts rather than copies of their strings (labels, rules, CODEOWNERS).
+    keys: Mutex<HashMap<String, CachedKey>>,
     projects: Mutex<HashMap<i64, (Instant, ProjectConfig)>>,
     limiter: RateLimiter,
 }
+
+/// A cached key lookup: when it was made, and the key (`None`: there is no such key).
+type CachedKey = (Instant, Option<Arc<ProjectKeyRow>>);
 
 /// A key that may send to a project, with the project's settings.
 #[derive(Debug, Clone)]
 pub struct Authorized {
     /// The key.
-    pub key: ProjectKeyRow,
+    pub key: Arc<ProjectKeyRow>,
     /// Its project's ingest settings.
-    pub project: ProjectIngestSettings,
+    pub project: Arc<ProjectIngestSettings>,
     /// Its project's data scrubber, compiled from the settings.
     pub scrubber: Arc<Scrubber>,
     /// Its project's grouping rules, parsed from the settings.
@@ -48,7 +53,7 @@ pub struct Authorized {
 /// are compiled once per change, not once per event.
 #[derive(Debug, Clone)]
 struct ProjectConfig {
-    settings: ProjectIngestSettings,
+    settings: Arc<ProjectIngestSettings>,
     scrubber: Arc<Scrubber>,
     grouping: Arc<GroupingConfig>,
     ownership: Option<Arc<ProjectRules>>,
@@ -123,14 +128,14 @@ impl IngestState {
         &self,
         store: &S,
         public_key: &str,
-    ) -> Result<Option<ProjectKeyRow>, IngestError> {
+    ) -> Result<Option<Arc<ProjectKeyRow>>, IngestError> {
         if let Some((at, key)) = lock(&self.keys).get(public_key) {
             if at.elapsed() < TTL {
                 return Ok(key.clone());
             }
         }
         let key = match store.key_by_public(public_key).await {
-            Ok(key) => Some(key),
+            Ok(key) => Some(Arc::new(key)),
             Err(StoreError::NotFound) => None,
             Err(err) => return Err(IngestError::Unavailable(err)),
         };
@@ -176,7 +181,7 @@ impl IngestState {
             .and_then(|ownership| ProjectRules::from_settings(ownership, project_id))
             .map(Arc::new);
         let config = ProjectConfig {
-            settings,
+            settings: Arc::new(settings),
             scrubber: Arc::new(Scrubber::new(&scrub)),
             grouping: Arc::new(grouping),
             ownership,
