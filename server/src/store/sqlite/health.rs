@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
+use super::durations::{write_duration_buckets, DurationBuckets};
 use super::{values_placeholders, WriteJob};
 use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
@@ -229,10 +230,14 @@ pub(super) async fn write_sessions(
     let mut dirty: Vec<(i64, String)> = Vec::new();
     let mut counts: HashMap<BucketKey, Counts> = HashMap::new();
     let mut users: HashMap<(BucketKey, String), u8> = HashMap::new();
+    let mut durations = DurationBuckets::default();
 
     let mut add = |key: BucketKey, c: Contribution| {
         if let Some((did, flags)) = c.user {
             *users.entry((key.clone(), did)).or_insert(0) |= flags;
+        }
+        if let Some(d) = c.duration {
+            durations.record(&key, d);
         }
         let entry = counts.entry(key).or_default();
         entry.sessions += c.sessions;
@@ -334,6 +339,8 @@ pub(super) async fn write_sessions(
         }
         query.execute(&mut *tx).await?;
     }
+
+    write_duration_buckets(tx, &durations).await?;
 
     let users: Vec<_> = users.into_iter().collect();
     for chunk in users.chunks(CHUNK) {

@@ -16,6 +16,8 @@ mod triage;
 
 /// Release health: sessions, releases, deploys.
 mod health;
+/// Session duration histograms (migration 0019).
+mod durations;
 
 /// The events of a group commit, written with multi-row statements.
 mod event_writes;
@@ -1358,6 +1360,11 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn session_user_counts(&self, query: &UserCountQuery) -> StoreResult<UserCounts> {
         health::session_user_counts(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn session_durations(&self, query: &DurationQuery) -> StoreResult<Vec<DurationRow>> {
+        durations::session_durations(&self.reads, query).await
     }
 
     #[tracing::instrument(skip_all)]
