@@ -17,11 +17,12 @@ use super::sessions::{parse_period, resolve_projects};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::ingest::duration_histogram::DurationHistogram;
 use crate::ingest::session::valid_release;
 use crate::state::AppState;
 use crate::store::{
-    DeployRow, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseHealthQuery, ReleaseQuery,
-    ReleaseRow, Store,
+    DeployRow, DurationQuery, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseHealthQuery,
+    ReleaseQuery, ReleaseRow, Store,
 };
 use crate::util::{ms_to_datetime, now_ms};
 
@@ -222,21 +223,40 @@ async fn health_data<S: Store>(
     let mut versions: Vec<String> = releases.iter().map(|r| r.version.clone()).collect();
     versions.sort_unstable();
     versions.dedup();
-    let health = state
-        .store
-        .release_health(&ReleaseHealthQuery {
-            project_ids,
-            releases: versions,
-            environments: params.environments.clone(),
-            any_since: far_start.div_euclid(3_600) * 3_600,
-            summary_since: summary_start,
-            day_since: day_start,
-            stats_since: stats_start,
-            stats_rollup,
-            stats_users: stat_users,
-            end,
-        })
-        .await?;
+    // Durations over the summary period, read from their own table next to the counts (on
+    // another pooled connection), so the list waits for the slower of the two, not the sum.
+    let durations_query = DurationQuery {
+        project_ids: project_ids.clone(),
+        releases: versions.clone(),
+        environments: params.environments.clone(),
+        start: summary_start,
+        end,
+        interval: None,
+        by_environment: false,
+    };
+    let health_query = ReleaseHealthQuery {
+        project_ids,
+        releases: versions,
+        environments: params.environments.clone(),
+        any_since: far_start.div_euclid(3_600) * 3_600,
+        summary_since: summary_start,
+        day_since: day_start,
+        stats_since: stats_start,
+        stats_rollup,
+        stats_users: stat_users,
+        end,
+    };
+    let (health, duration_rows) = tokio::try_join!(
+        state.store.release_health(&health_query),
+        state.store.session_durations(&durations_query)
+    )?;
+    let mut durations: HashMap<(i64, String), DurationHistogram> = HashMap::new();
+    for row in &duration_rows {
+        durations
+            .entry((row.project_id, row.release.clone()))
+            .or_default()
+            .add(row.bucket, row.count);
+    }
 
     let mut out = HashMap::new();
     for r in releases {
@@ -275,11 +295,14 @@ async fn health_data<S: Store>(
             // Sentry's `sessions_errored`: errored sessions that neither crashed nor ended
             // abnormally.
             let errored = (s.errored - s.crashed - s.abnormal).max(0);
+            // Seconds, as Sentry's `durationP50`/`durationP90` (the sessions API has
+            // milliseconds).
+            let duration = |q: f64| durations.get(&key).and_then(|h| h.quantile(q));
             out.insert(
                 key.clone(),
                 HealthData {
-                    duration_p50: None,
-                    duration_p90: None,
+                    duration_p50: duration(0.5),
+                    duration_p90: duration(0.9),
                     crash_free_users: pct(s.crashed_users, total_users),
                     crash_free_sessions: pct(s.crashed, total_sessions),
                     sessions_crashed: s.crashed,

@@ -14,10 +14,10 @@ use crate::util::now_ms;
 mod ownership;
 mod triage;
 
-/// Release health: sessions, releases, deploys.
-mod health;
 /// Session duration histograms (migration 0019).
 mod durations;
+/// Release health: sessions, releases, deploys.
+mod health;
 
 /// The events of a group commit, written with multi-row statements.
 mod event_writes;
