@@ -19,7 +19,7 @@ const LAST_BUCKET: i64 = 63 * 16 + 1;
 /// The bucket of a duration in seconds.
 pub fn bucket_of(seconds: f64) -> i64 {
     let ms = seconds * 1000.0;
-    if !(ms >= 1.0) {
+    if ms.is_nan() || ms < 1.0 {
         // Below a millisecond (and, defensively, NaN, which ingestion never passes on).
         return 0;
     }

@@ -484,11 +484,8 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         let p50 = health(v1, "durationP50");
         let expected_p50 =
             if p50 < 1.0 { format!("{:.0} ms", p50 * 1000.0) } else { format!("{p50:.1} s") };
-        let shown = client
-            .find(Locator::Css(".release-summary .duration-p50 dd"))
-            .await?
-            .text()
-            .await?;
+        let shown =
+            client.find(Locator::Css(".release-summary .duration-p50 dd")).await?.text().await?;
         assert_eq!(shown, expected_p50);
         for (id, caption, label_has) in [
             ("chart-sessions", "Sessions by status", "1 healthy, 1 errored, 1 crashed, 0 abnormal"),

@@ -949,6 +949,10 @@ async fn a_users_day_takes_statuses_from_later_commits() {
     }
 }
 
+/// A whole session of known length: release, environment, started, status, errors, duration in
+/// seconds.
+type TimedSession<'a> = (&'a str, &'a str, chrono::DateTime<chrono::Utc>, &'a str, u32, f64);
+
 /// Session durations (Sentry's `session.duration`): only sessions that exited count, the
 /// sessions API answers milliseconds (`avg`, `max` exact, percentiles within 1% of the exact
 /// ones, `null` where there are none and for statuses other than `healthy`), the
@@ -963,8 +967,7 @@ async fn session_durations_give_percentiles_in_sentrys_units() {
     let recent = now - chrono::Duration::minutes(5);
     let two_days_ago = now - chrono::Duration::days(2);
 
-    // (release, environment, started, status, errors, duration in seconds)
-    let mut sessions: Vec<(&str, &str, chrono::DateTime<chrono::Utc>, &str, u32, f64)> = Vec::new();
+    let mut sessions: Vec<TimedSession<'_>> = Vec::new();
     // dur@1: 1..=100 s, every tenth with a handled error (exited all the same: they count),
     // and three crashes that lasted long (they do not).
     for seconds in 1..=100 {
