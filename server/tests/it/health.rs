@@ -120,10 +120,16 @@ async fn sdk_sessions_give_sentrys_crash_free_rates() {
     assert_eq!(h1["totalProjectSessions24h"], 5);
     assert_eq!(h1["totalProjectUsers24h"], 2);
     assert_eq!(h1["hasHealthData"], true);
-    // The SDK's clean exits (the healthy and the errored session) last well under a second;
-    // the crash has no duration.
+    // The list leaves durations to the release details, where the SDK's clean exits (the
+    // healthy and the errored session) last well under a second; the crash has no duration.
+    assert_eq!(h1["durationP50"], Value::Null);
+    let (status, details) = server
+        .get(&format!("/api/0/organizations/cairn/releases/{}/?health=1", encode(v1)), &token)
+        .await;
+    assert_eq!(status, 200, "{details}");
     for field in ["durationP50", "durationP90"] {
-        let seconds = h1[field].as_f64().unwrap_or_else(|| panic!("{field} in {h1:#}"));
+        let value = &details["projects"][0]["healthData"][field];
+        let seconds = value.as_f64().unwrap_or_else(|| panic!("{field} in {details:#}"));
         assert!((0.0..5.0).contains(&seconds), "{field}: {seconds}");
     }
     let stats = h1["stats"]["24h"].as_array().expect("24 hourly buckets");
@@ -1103,18 +1109,19 @@ async fn session_durations_give_percentiles_in_sentrys_units() {
     assert_eq!(by_interval[0], by_interval[1]);
     assert!(close(&by_interval[0]["max(session.duration)"], 100_000.0));
 
-    // The release list: seconds.
-    let (status, releases) = server
-        .get(&format!("/api/0/organizations/cairn/releases/?health=1&project={project}"), &token)
-        .await;
-    assert_eq!(status, 200, "{releases}");
-    let health = |version: &str| -> Value {
-        releases
-            .as_array()
-            .and_then(|all| all.iter().find(|r| r["version"] == version))
-            .map(|r| r["projects"][0]["healthData"].clone())
-            .unwrap_or_else(|| panic!("no {version} in {releases:#}"))
-    };
+    // The release details: seconds. (The list leaves them `null`: see `health_data`.)
+    let mut details = std::collections::HashMap::new();
+    for version in ["dur@1", "dur@2", "dur@3", "dur@old"] {
+        let (status, release) = server
+            .get(
+                &format!("/api/0/organizations/cairn/releases/{}/?health=1", encode(version)),
+                &token,
+            )
+            .await;
+        assert_eq!(status, 200, "{release}");
+        details.insert(version, release["projects"][0]["healthData"].clone());
+    }
+    let health = |version: &str| details[version].clone();
     near(&health("dur@1")["durationP50"], 50.5, 0.01);
     near(&health("dur@1")["durationP90"], 90.1, 0.01);
     near(&health("dur@2")["durationP50"], 20.0, 0.01);
@@ -1122,4 +1129,15 @@ async fn session_durations_give_percentiles_in_sentrys_units() {
     near(&health("dur@old")["durationP90"], 18.1, 0.01);
     assert!(health("dur@3")["durationP50"].is_null());
     assert!(health("dur@3")["durationP90"].is_null());
+    let (status, releases) = server
+        .get(&format!("/api/0/organizations/cairn/releases/?health=1&project={project}"), &token)
+        .await;
+    assert_eq!(status, 200, "{releases}");
+    let listed = releases
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["version"] == "dur@1"))
+        .map(|r| r["projects"][0]["healthData"].clone())
+        .unwrap_or_default();
+    assert_eq!(listed["totalSessions"], 103, "{listed}");
+    assert!(listed["durationP50"].is_null(), "{listed}");
 }
