@@ -985,10 +985,13 @@ mod releases {
         components::{
             charts::{stack, stacked_area_svg, Series},
             release_health::{
-                format_crash_free, health_rows, short_version, sort_rows, ReleaseTable,
+                format_crash_free, format_duration, health_rows, short_version, sort_rows,
+                ReleaseTable,
             },
         },
-        pages::release::{CrashFreeChart, EventsChart, HealthSeries, SessionsChart},
+        pages::release::{
+            CrashFreeChart, DurationChart, EventsChart, HealthSeries, ReleaseSummary, SessionsChart,
+        },
         routes::Page,
     };
     use cairn_types::api::{EventsStats, Release};
@@ -1120,7 +1123,50 @@ mod releases {
             crash_free_sessions: vec![Some(100.0), Some(66.7), Some(0.0), None],
             crash_free_users: vec![Some(100.0), Some(50.0), Some(0.0), None],
             adoption: vec![Some(100.0), Some(60.0), Some(40.0), None],
+            duration_p50: vec![Some(12.5), None, Some(30.0), Some(0.25)],
         }
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn durations_read_as_milliseconds_seconds_minutes_or_hours() {
+        assert_eq!(format_duration(None), "\u{2015}");
+        assert_eq!(format_duration(Some(0.85)), "850 ms");
+        assert_eq!(format_duration(Some(12.34)), "12.3 s");
+        assert_eq!(format_duration(Some(245.0)), "4 min 5 s");
+        assert_eq!(format_duration(Some(7_380.0)), "2 h 3 min");
+        assert_eq!(format_duration(Some(f64::NAN)), "\u{2015}");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn release_summary_shows_session_duration_percentiles_as_text() {
+        let mut release = sample_release("mobile@1.0.0+7", 90.0, 95.0);
+        let mut other = release.clone();
+        let health = release.projects[0].health_data.as_mut().expect("health data");
+        health.duration_p50 = Some(12.34);
+        health.duration_p90 = Some(95.0);
+        let mounted = Mounted::new(move || view! { <ReleaseSummary release deploys=vec![]/> });
+        assert_eq!(mounted.text(".duration-p50 dt"), "Session duration p50");
+        assert_eq!(mounted.text(".duration-p50 dd"), "12.3 s");
+        assert_eq!(mounted.text(".duration-p90 dd"), "1 min 35 s");
+        // A release whose sessions never exited cleanly has no durations: a bar, not 0.
+        other.version = "mobile@2.0.0".into();
+        let mounted =
+            Mounted::new(move || view! { <ReleaseSummary release=other deploys=vec![]/> });
+        assert_eq!(mounted.text(".duration-p50 dd"), "\u{2015}");
+        assert_eq!(mounted.text(".duration-p90 dd"), "\u{2015}");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn duration_chart_draws_the_median_with_gaps_and_describes_it() {
+        let mounted = Mounted::new(|| view! { <DurationChart series=series()/> });
+        assert_eq!(mounted.text("figure#chart-duration figcaption"), "Session duration (p50)");
+        let drawing = mounted.get("#chart-duration .chart-drawing");
+        assert_eq!(drawing.get_attribute("role").as_deref(), Some("img"));
+        let label = drawing.get_attribute("aria-label").unwrap_or_default();
+        assert!(label.contains("latest 250 ms, longest 30.0 s"), "{label}");
+        // The hour without a median is a gap: two runs of the line.
+        assert!(mounted.count("#chart-duration svg polyline") >= 1);
+        assert_eq!(mounted.text("#chart-duration .chart-legend-item"), "Session duration p50");
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]

@@ -2,7 +2,8 @@
 //! build) on a SQLite file holding what 10 million session updates (5 million
 //! sessions: an `init` update and a final one each) of 100 releases over 90 days leave in the
 //! aggregate tables ingestion maintains, then timed requests over loopback: the release list
-//! with health and the sessions API over 90 days grouped by release.
+//! with health (duration percentiles included) and the sessions API over 90 days grouped by
+//! release, with crash-free rates, users and session duration percentiles.
 //!
 //! Sending 10 million updates through the envelope endpoint would take longer than the rest of
 //! `make bench` together, so a bulk loader writes the aggregates directly: it models the
@@ -27,6 +28,7 @@ use std::process::{Command, Stdio};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use cairn_server::ingest::duration_histogram::bucket_of;
 use serde_json::{json, Value};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, SqliteConnection};
@@ -113,6 +115,9 @@ type Counts = (i64, i64, i64, i64, f64, i64);
 struct Aggregates {
     hourly: HashMap<(usize, &'static str, i64), Counts>,
     users: HashMap<(usize, &'static str, i64, usize), u8>,
+    /// Per (release, environment, hour, duration bucket): sessions and the longest (migration
+    /// 0019), bucketed by ingestion's own function.
+    durations: HashMap<(usize, &'static str, i64, i64), (i64, f64)>,
 }
 
 impl Aggregates {
@@ -128,6 +133,10 @@ impl Aggregates {
         if matches!(s.end, End::Exited | End::Errored) {
             c.4 += s.duration;
             c.5 += 1;
+            let bucket = bucket_of(s.duration);
+            let d = self.durations.entry((s.release, s.environment, hour, bucket)).or_default();
+            d.0 += 1;
+            d.1 = d.1.max(s.duration);
         }
         let bits = match s.end {
             End::Exited => 0,
@@ -168,6 +177,40 @@ impl Aggregates {
                     .bind(c.5);
             }
             query.execute(&mut *tx).await.expect("insert session_hourly");
+        }
+        // Duration buckets per hour and per day, as `write_duration_buckets` adds them.
+        let mut daily: HashMap<(usize, &'static str, i64, i64), (i64, f64)> = HashMap::new();
+        for ((release, environment, hour, bucket), (n, max)) in &self.durations {
+            let day = hour.div_euclid(86_400) * 86_400;
+            let d = daily.entry((*release, *environment, day, *bucket)).or_default();
+            d.0 += n;
+            d.1 = d.1.max(*max);
+        }
+        for (table, time, rows) in [
+            ("session_duration_hourly", "hour", self.durations.iter().collect::<Vec<_>>()),
+            ("session_duration_daily", "day", daily.iter().collect()),
+        ] {
+            for chunk in rows.chunks(100) {
+                let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                let sql = format!(
+                    "INSERT INTO {table} (project_id, release, environment, {time}, bucket, \
+                     sessions, max) VALUES {values} \
+                     ON CONFLICT (project_id, release, environment, {time}, bucket) DO UPDATE \
+                     SET sessions = sessions + excluded.sessions, max = MAX(max, excluded.max)"
+                );
+                let mut query = sqlx::query(&sql);
+                for ((release, environment, at, bucket), (n, max)) in chunk {
+                    query = query
+                        .bind(project_id)
+                        .bind(version(*release))
+                        .bind(*environment)
+                        .bind(*at)
+                        .bind(*bucket)
+                        .bind(*n)
+                        .bind(*max);
+                }
+                query.execute(&mut *tx).await.expect("insert duration buckets");
+            }
         }
         let mut users: Vec<_> = self.users.iter().collect();
         // In primary-key order, as `UserSummary::write`.
@@ -349,13 +392,13 @@ async fn write_releases(
 }
 
 /// A project's aggregate rows, sorted, for comparing two projects: the hourly session counts,
-/// and every per-user and per-day table.
+/// and every per-user, per-day and duration table.
 async fn rows_of(conn: &mut SqliteConnection, project_id: i64) -> (Vec<String>, Vec<String>) {
     const DURATION: &str = "printf('%.3f', duration_sum)";
     let counts = ["sessions", "errored", "crashed", "abnormal", DURATION, "duration_count"];
     let hourly = text_rows(conn, project_id, "session_hourly", &["hour"], &counts, "").await;
     let mut users = Vec::new();
-    let tables: [(&str, &[&str], &[&str], &str); 6] = [
+    let tables: [(&str, &[&str], &[&str], &str); 8] = [
         ("session_users", &["hour", "did"], &["flags"], ""),
         (
             "session_user_latest",
@@ -372,6 +415,8 @@ async fn rows_of(conn: &mut SqliteConnection, project_id: i64) -> (Vec<String>, 
         ("session_user_days", &["day", "did"], &["flags"], ""),
         ("session_day_users", &["day"], &["users", "errored", "abnormal", "crashed"], ""),
         ("session_daily", &["day"], &counts, ""),
+        ("session_duration_hourly", &["hour", "bucket"], &["sessions", "printf('%.3f', max)"], ""),
+        ("session_duration_daily", &["day", "bucket"], &["sessions", "printf('%.3f', max)"], ""),
     ];
     for (table, keys, values, filter) in tables {
         users.extend(text_rows(conn, project_id, table, keys, values, filter).await);
@@ -521,7 +566,7 @@ impl Drop for Server {
 
 /// Bumped whenever the loader, the model or the schema it fills changes: a kept database of
 /// another shape is regenerated.
-const SHAPE: u32 = 3;
+const SHAPE: u32 = 4;
 /// A kept database older than this is regenerated: its sessions end when it was made, and the
 /// last-24-hours figures would thin out.
 const KEEP_FOR_MS: i64 = 12 * 3_600_000;
@@ -662,6 +707,21 @@ async fn main() {
                 "{org}/sessions/?field=sum(session)&field=count_unique(user)\
                  &field=crash_free_rate(session)&groupBy=release&statsPeriod=90d&interval=1d\
                  &project={project_id}"
+            ),
+        ),
+        (
+            "sessions, 90d by release, p50 + p90 + max(session.duration)",
+            format!(
+                "{org}/sessions/?field=sum(session)&field=p50(session.duration)\
+                 &field=p90(session.duration)&field=max(session.duration)&groupBy=release\
+                 &statsPeriod=90d&interval=1d&project={project_id}"
+            ),
+        ),
+        (
+            "sessions, 24h by release, hourly p50(session.duration)",
+            format!(
+                "{org}/sessions/?field=p50(session.duration)&groupBy=release&statsPeriod=24h\
+                 &interval=1h&project={project_id}"
             ),
         ),
         (

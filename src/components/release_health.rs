@@ -141,6 +141,26 @@ pub fn format_share(percent: Option<f64>) -> String {
     }
 }
 
+/// A session duration in seconds as text: `850 ms`, `12.3 s`, `4 min 5 s`, `2 h 3 min`; a bar
+/// when there is none (no session exited cleanly).
+pub fn format_duration(seconds: Option<f64>) -> String {
+    let Some(seconds) = seconds.filter(|s| s.is_finite() && *s >= 0.0) else {
+        return "\u{2015}".to_owned();
+    };
+    if seconds < 1.0 {
+        return format!("{:.0} ms", seconds * 1000.0);
+    }
+    if seconds < 60.0 {
+        return format!("{seconds:.1} s");
+    }
+    let whole = seconds.round() as i64;
+    if whole < 3_600 {
+        format!("{} min {} s", whole / 60, whole % 60)
+    } else {
+        format!("{} h {} min", whole / 3_600, whole % 3_600 / 60)
+    }
+}
+
 /// One line of the releases table: a release in one of its projects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthRow {

@@ -1,7 +1,7 @@
 //! `/organizations/{org}/releases/{version}/` (Sentry's URL, the version percent-encoded as one
 //! segment): one release. Its health figures per project, charts over the period
 //! (`?statsPeriod=`): sessions by status (stacked), crash-free sessions and users, adoption,
-//! events per hour; its new issues (`firstRelease:`) and deploys. `?compare=OTHER` puts another
+//! median session duration, events per hour; its new issues (`firstRelease:`) and deploys. `?compare=OTHER` puts another
 //! release's figures and crash-free rates next to it.
 
 use cairn_types::api::{Deploy, EventsStats, Issue, Release, SessionsResponse};
@@ -17,7 +17,7 @@ use crate::{
     components::{
         charts::{bar_svg, colors, line_svg, stacked_area_svg, Chart, Series},
         issue_list::IssueRow,
-        release_health::{format_crash_free, format_share, short_version},
+        release_health::{format_crash_free, format_duration, format_share, short_version},
         ApiError, Loading, TimeAgo,
     },
     routes::{Page, VERSION_PARAM},
@@ -44,6 +44,9 @@ pub struct HealthSeries {
     pub crash_free_users: Vec<Option<f64>>,
     /// The release's share of its projects' sessions (percent).
     pub adoption: Vec<Option<f64>>,
+    /// Median duration (seconds) of the sessions that exited cleanly, `None` in intervals
+    /// without any.
+    pub duration_p50: Vec<Option<f64>>,
 }
 
 /// Everything the release page shows of one release.
@@ -124,6 +127,11 @@ pub fn health_series(
     };
     let crash_free_sessions = percent(series_of(rates, "crash_free_rate(session)", |_| true));
     let crash_free_users = percent(series_of(rates, "crash_free_rate(user)", |_| true));
+    // The sessions API answers milliseconds.
+    let duration_p50 = fit(series_of(rates, "p50(session.duration)", |_| true))
+        .into_iter()
+        .map(|ms| ms.map(|ms| ms / 1000.0))
+        .collect();
     let mine = fit(series_of(by_release, "sum(session)", |g| {
         g.by.get("release").and_then(|r| r.as_str()) == Some(version)
     }));
@@ -140,7 +148,14 @@ pub fn health_series(
         .zip(&totals)
         .map(|(mine, total)| (*total > 0.0).then(|| mine.unwrap_or(0.0) / total * 100.0))
         .collect();
-    HealthSeries { times, by_status: statuses, crash_free_sessions, crash_free_users, adoption }
+    HealthSeries {
+        times,
+        by_status: statuses,
+        crash_free_sessions,
+        crash_free_users,
+        adoption,
+        duration_p50,
+    }
 }
 
 /// Loads one release and everything its page shows.
@@ -160,7 +175,8 @@ async fn load(org: String, version: String, period: String) -> api::Result<Relea
     status_params.push(("groupBy", "session.status".to_owned()));
     status_params.push(("query", query.clone()));
     let by_status = api::sessions(&org, &status_params).await?;
-    let mut rate_params = common(&["crash_free_rate(session)", "crash_free_rate(user)"]);
+    let mut rate_params =
+        common(&["crash_free_rate(session)", "crash_free_rate(user)", "p50(session.duration)"]);
     rate_params.push(("query", query));
     let rates = api::sessions(&org, &rate_params).await?;
     let mut release_params = common(&["sum(session)"]);
@@ -352,6 +368,16 @@ pub fn ReleaseSummary(
                             h.and_then(|h| h.total_users).unwrap_or(0).to_string(),
                         )}
                         {figure("Adoption (24h)", "adoption", format_share(h.and_then(|h| h.adoption)))}
+                        {figure(
+                            "Session duration p50",
+                            "duration-p50",
+                            format_duration(h.and_then(|h| h.duration_p50)),
+                        )}
+                        {figure(
+                            "Session duration p90",
+                            "duration-p90",
+                            format_duration(h.and_then(|h| h.duration_p90)),
+                        )}
                         {figure("New issues", "new-issues", project.new_groups.to_string())}
                     </dl>
                 </div>
@@ -513,6 +539,32 @@ pub fn AdoptionChart(
     view! { <Chart id="chart-adoption" title="Adoption" description svg legend=vec![line]/> }
 }
 
+/// Median duration of the sessions that exited cleanly over time (`#chart-duration`).
+#[component]
+pub fn DurationChart(
+    /// The release's series.
+    series: HealthSeries,
+) -> impl IntoView {
+    let line = Series {
+        label: "Session duration p50".into(),
+        color: colors::SECONDARY,
+        values: series.duration_p50,
+    };
+    let longest = line.values.iter().flatten().copied().fold(0.0f64, f64::max);
+    let last = line.values.iter().rev().flatten().next().copied();
+    let description = format!(
+        "Median duration of the sessions that exited cleanly over time; latest {}, longest {}.",
+        format_duration(last),
+        format_duration((longest > 0.0).then_some(longest))
+    );
+    // Some headroom over the longest median, and a scale even when there is none.
+    let top = if longest > 0.0 { longest * 1.1 } else { 1.0 };
+    let svg = line_svg(&series.times, std::slice::from_ref(&line), 0.0..top, " s");
+    view! {
+        <Chart id="chart-duration" title="Session duration (p50)" description svg legend=vec![line]/>
+    }
+}
+
 /// Events of the release per interval (`#chart-events`).
 #[component]
 pub fn EventsChart(
@@ -580,7 +632,8 @@ fn ReleaseDetails(data: ReleaseData, period: String) -> impl IntoView {
         <div class="chart-grid">
             <SessionsChart series=series.clone()/>
             <CrashFreeChart series=series.clone()/>
-            <AdoptionChart series/>
+            <AdoptionChart series=series.clone()/>
+            <DurationChart series/>
             <EventsChart events unit/>
         </div>
         <section class="event-section" id="release-new-issues">

@@ -548,6 +548,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &UserCountQuery,
     ) -> impl Future<Output = StoreResult<UserCounts>> + Send;
+    /// Session duration histogram buckets per interval (migration 0019).
+    fn session_durations(
+        &self,
+        query: &DurationQuery,
+    ) -> impl Future<Output = StoreResult<Vec<DurationRow>>> + Send;
     /// The release list's health figures (`health=1`), summed in the database.
     fn release_health(
         &self,

@@ -844,6 +844,43 @@ pub struct SessionQuery {
     pub users: bool,
 }
 
+/// Session duration buckets to read (migration 0019): `[start, end)` in Unix seconds (whole
+/// hours), in intervals of `interval` seconds from `start` (one interval when `None`).
+#[derive(Debug, Clone, Default)]
+pub struct DurationQuery {
+    /// Projects to read (none: nothing is read).
+    pub project_ids: Vec<i64>,
+    /// Releases to keep (empty: all).
+    pub releases: Vec<String>,
+    /// Environments to keep (empty: all).
+    pub environments: Vec<String>,
+    /// First hour.
+    pub start: i64,
+    /// End (exclusive).
+    pub end: i64,
+    /// Interval length in seconds (a multiple of an hour); `None`: the whole range.
+    pub interval: Option<i64>,
+    /// Whether rows keep their environment (otherwise all environments are summed).
+    pub by_environment: bool,
+}
+
+/// One bucket of session durations summed over an interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DurationRow {
+    /// Project.
+    pub project_id: i64,
+    /// Release.
+    pub release: String,
+    /// Environment (empty unless [`DurationQuery::by_environment`]).
+    pub environment: String,
+    /// Start of the interval (Unix seconds).
+    pub slot: i64,
+    /// Histogram bucket (see `ingest::duration_histogram`).
+    pub bucket: i64,
+    /// Sessions in the bucket and the longest of them.
+    pub count: crate::ingest::duration_histogram::BucketCount,
+}
+
 /// The release list's health figures of some (project, release) pairs, summed by the store
 /// (times are Unix seconds).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -479,10 +479,22 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
             .text()
             .await?;
         assert_eq!(figure, "67%");
+        // The median session duration is the API's `durationP50` (seconds; the SDK's sessions
+        // last well under a second here), shown as text.
+        let (_, details) = server
+            .get(&format!("/api/0/organizations/cairn/releases/{}/?health=1", encoded(v1)), &token)
+            .await;
+        let p50 = details["projects"][0]["healthData"]["durationP50"].as_f64().unwrap_or(-1.0);
+        let expected_p50 =
+            if p50 < 1.0 { format!("{:.0} ms", p50 * 1000.0) } else { format!("{p50:.1} s") };
+        let shown =
+            client.find(Locator::Css(".release-summary .duration-p50 dd")).await?.text().await?;
+        assert_eq!(shown, expected_p50);
         for (id, caption, label_has) in [
             ("chart-sessions", "Sessions by status", "1 healthy, 1 errored, 1 crashed, 0 abnormal"),
             ("chart-crash-free", "Crash-free sessions and users", "Crash-free sessions: latest"),
             ("chart-adoption", "Adoption", "Share of the projects' sessions"),
+            ("chart-duration", "Session duration (p50)", "Median duration of the sessions"),
             ("chart-events", "Events per hour", "1 in all"),
         ] {
             let figure = client.find(Locator::Css(&format!("figure#{id}"))).await?;

@@ -120,7 +120,18 @@ async fn sdk_sessions_give_sentrys_crash_free_rates() {
     assert_eq!(h1["totalProjectSessions24h"], 5);
     assert_eq!(h1["totalProjectUsers24h"], 2);
     assert_eq!(h1["hasHealthData"], true);
+    // The list leaves durations to the release details, where the SDK's clean exits (the
+    // healthy and the errored session) last well under a second; the crash has no duration.
     assert_eq!(h1["durationP50"], Value::Null);
+    let (status, details) = server
+        .get(&format!("/api/0/organizations/cairn/releases/{}/?health=1", encode(v1)), &token)
+        .await;
+    assert_eq!(status, 200, "{details}");
+    for field in ["durationP50", "durationP90"] {
+        let value = &details["projects"][0]["healthData"][field];
+        let seconds = value.as_f64().unwrap_or_else(|| panic!("{field} in {details:#}"));
+        assert!((0.0..5.0).contains(&seconds), "{field}: {seconds}");
+    }
     let stats = h1["stats"]["24h"].as_array().expect("24 hourly buckets");
     assert_eq!(stats.len(), 24);
     assert_eq!(stats.iter().map(|b| b[1].as_i64().unwrap_or(0)).sum::<i64>(), 3);
@@ -248,7 +259,7 @@ async fn sdk_sessions_give_sentrys_crash_free_rates() {
 
     // Unknown fields and groupings are refused with Sentry's `detail`.
     let (status, error) = server
-        .get("/api/0/organizations/cairn/sessions/?field=p50(session.duration)", &token)
+        .get("/api/0/organizations/cairn/sessions/?field=p42(session.duration)", &token)
         .await;
     assert_eq!(status, 400);
     assert!(error["detail"].as_str().is_some_and(|d| d.contains("Invalid field")), "{error}");
@@ -942,4 +953,191 @@ async fn a_users_day_takes_statuses_from_later_commits() {
             answer["groups"][0]["series"]["crash_free_rate(user)"].as_array().expect("series");
         assert!(close(&rates[rates.len() - 2], expected), "after {sent}: {answer:#}");
     }
+}
+
+/// A whole session of known length: release, environment, started, status, errors, duration in
+/// seconds.
+type TimedSession<'a> = (&'a str, &'a str, chrono::DateTime<chrono::Utc>, &'a str, u32, f64);
+
+/// Session durations (Sentry's `session.duration`): only sessions that exited count, the
+/// sessions API answers milliseconds (`avg`, `max` exact, percentiles within 1% of the exact
+/// ones, `null` where there are none and for statuses other than `healthy`), the
+/// release list's `healthData` seconds, and the hourly and daily histograms agree.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_durations_give_percentiles_in_sentrys_units() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Durations").await;
+    let project = dsn.rsplit('/').next().unwrap_or_default().to_owned();
+    let now = chrono::Utc::now();
+    let recent = now - chrono::Duration::minutes(5);
+    let two_days_ago = now - chrono::Duration::days(2);
+
+    let mut sessions: Vec<TimedSession<'_>> = Vec::new();
+    // dur@1: 1..=100 s, every tenth with a handled error (exited all the same: they count),
+    // and three crashes that lasted long (they do not).
+    for seconds in 1..=100 {
+        sessions.push((
+            "dur@1",
+            "prod",
+            recent,
+            "exited",
+            u32::from(seconds % 10 == 0),
+            seconds.into(),
+        ));
+    }
+    for _ in 0..3 {
+        sessions.push(("dur@1", "prod", recent, "crashed", 1, 5_000.0));
+    }
+    // dur@2: 10, 20, 30 s in staging.
+    for seconds in [10.0, 20.0, 30.0] {
+        sessions.push(("dur@2", "staging", recent, "exited", 0, seconds));
+    }
+    // dur@3: only a crash, so no duration at all.
+    sessions.push(("dur@3", "prod", recent, "crashed", 1, 7.0));
+    // dur@old: two days ago, 10..=19 s (read from the daily rows by the release list).
+    for seconds in 10..=19 {
+        sessions.push(("dur@old", "prod", two_days_ago, "exited", 0, seconds.into()));
+    }
+    let (key, _) =
+        dsn.strip_prefix("http://").and_then(|rest| rest.split_once('@')).expect("a DSN");
+    // Envelopes of 50 updates (Sentry takes at most 100 sessions per envelope).
+    for (chunk_index, chunk) in sessions.chunks(50).enumerate() {
+        let mut body = "{}\n".to_owned();
+        for (i, (release, environment, started, status, errors, duration)) in
+            chunk.iter().enumerate()
+        {
+            let sid = format!("{:032x}", chunk_index * 50 + i);
+            let update = json!({"sid": sid, "did": format!("user-{}", i % 7), "init": true,
+                "status": status, "errors": errors, "started": started.to_rfc3339(),
+                "duration": duration, "attrs": {"release": release, "environment": environment}});
+            body.push_str(&format!("{{\"type\":\"session\"}}\n{update}\n"));
+        }
+        let response = server
+            .http
+            .post(format!("{}/api/{project}/envelope/", server.url))
+            .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    }
+
+    let near = |actual: &Value, expected: f64, tolerance: f64| {
+        let a = actual.as_f64().unwrap_or_else(|| panic!("{actual} is not a number"));
+        assert!(
+            (a - expected).abs() <= expected * tolerance,
+            "{a} is not within {}% of {expected}",
+            tolerance * 100.0
+        );
+    };
+    let fields = "field=avg(session.duration)&field=max(session.duration)\
+                  &field=p50(session.duration)&field=p75(session.duration)\
+                  &field=p90(session.duration)&field=p95(session.duration)\
+                  &field=p99(session.duration)&field=sum(session)";
+    let (status, answer) = server
+        .get(
+            &format!(
+                "/api/0/organizations/cairn/sessions/?{fields}&groupBy=release\
+                 &project={project}&statsPeriod=1d&interval=1h"
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let one = group(&answer, &json!({"release": "dur@1"}));
+    let totals = &one["totals"];
+    // Exact: the average (from the sums) and the maximum; crashes are not in either.
+    assert!(close(&totals["avg(session.duration)"], 50_500.0), "{totals}");
+    assert!(close(&totals["max(session.duration)"], 100_000.0), "{totals}");
+    // Percentiles as numpy ranks them (linear between ranks), within 1%.
+    for (field, exact) in
+        [("p50", 50.5), ("p75", 75.25), ("p90", 90.1), ("p95", 95.05), ("p99", 99.01)]
+    {
+        near(&totals[format!("{field}(session.duration)")], exact * 1000.0, 0.01);
+    }
+    assert_eq!(totals["sum(session)"], 103);
+    // The series: the hour of the sessions has the same figures, the others `null`.
+    let series = one["series"]["p50(session.duration)"].as_array().expect("a series");
+    let filled: Vec<&Value> = series.iter().filter(|v| !v.is_null()).collect();
+    assert_eq!(filled.len(), 1, "{series:?}");
+    assert_eq!(filled[0], &totals["p50(session.duration)"]);
+    let two = &group(&answer, &json!({"release": "dur@2"}))["totals"];
+    near(&two["p50(session.duration)"], 20_000.0, 0.01);
+    assert!(close(&two["max(session.duration)"], 30_000.0), "{two}");
+    let three = &group(&answer, &json!({"release": "dur@3"}))["totals"];
+    for field in ["avg", "max", "p50", "p99"] {
+        assert!(three[format!("{field}(session.duration)")].is_null(), "{three}");
+    }
+
+    // Grouped by status: durations belong to `healthy` alone, as in Sentry.
+    let (status, answer) = server
+        .get(
+            &format!(
+                "/api/0/organizations/cairn/sessions/?field=p50(session.duration)\
+                 &field=max(session.duration)&groupBy=session.status&project={project}\
+                 &query=release:dur@1&statsPeriod=1d"
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let healthy = &group(&answer, &json!({"session.status": "healthy"}))["totals"];
+    near(&healthy["p50(session.duration)"], 50_500.0, 0.01);
+    for other in ["errored", "crashed", "abnormal"] {
+        let totals = &group(&answer, &json!({"session.status": other}))["totals"];
+        assert!(totals["p50(session.duration)"].is_null(), "{other}: {totals}");
+        assert!(totals["max(session.duration)"].is_null(), "{other}: {totals}");
+    }
+
+    // By environment over three days, by hour (hourly rows) and by day (daily rows): the same.
+    let mut by_interval = Vec::new();
+    for interval in ["1h", "1d"] {
+        let (status, answer) = server
+            .get(
+                &format!(
+                    "/api/0/organizations/cairn/sessions/?{fields}&groupBy=environment\
+                     &project={project}&statsPeriod=3d&interval={interval}"
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        by_interval.push(group(&answer, &json!({"environment": "prod"}))["totals"].clone());
+    }
+    assert_eq!(by_interval[0], by_interval[1]);
+    assert!(close(&by_interval[0]["max(session.duration)"], 100_000.0));
+
+    // The release details: seconds. (The list leaves them `null`: see `health_data`.)
+    let mut details = std::collections::HashMap::new();
+    for version in ["dur@1", "dur@2", "dur@3", "dur@old"] {
+        let (status, release) = server
+            .get(
+                &format!("/api/0/organizations/cairn/releases/{}/?health=1", encode(version)),
+                &token,
+            )
+            .await;
+        assert_eq!(status, 200, "{release}");
+        details.insert(version, release["projects"][0]["healthData"].clone());
+    }
+    let health = |version: &str| details[version].clone();
+    near(&health("dur@1")["durationP50"], 50.5, 0.01);
+    near(&health("dur@1")["durationP90"], 90.1, 0.01);
+    near(&health("dur@2")["durationP50"], 20.0, 0.01);
+    near(&health("dur@old")["durationP50"], 14.5, 0.01);
+    near(&health("dur@old")["durationP90"], 18.1, 0.01);
+    assert!(health("dur@3")["durationP50"].is_null());
+    assert!(health("dur@3")["durationP90"].is_null());
+    let (status, releases) = server
+        .get(&format!("/api/0/organizations/cairn/releases/?health=1&project={project}"), &token)
+        .await;
+    assert_eq!(status, 200, "{releases}");
+    let listed = releases
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["version"] == "dur@1"))
+        .map(|r| r["projects"][0]["healthData"].clone())
+        .unwrap_or_default();
+    assert_eq!(listed["totalSessions"], 103, "{listed}");
+    assert!(listed["durationP50"].is_null(), "{listed}");
 }

@@ -99,9 +99,10 @@ pub struct ReleaseProject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthData {
-    /// Median duration of clean sessions (`null`: Cairn keeps sums, not distributions).
+    /// Median duration in seconds of the sessions that exited cleanly in the summary period,
+    /// interpolated in a log-scale histogram (within a few percent); `null` without any.
     pub duration_p50: Option<f64>,
-    /// 90th percentile of durations (`null`, as above).
+    /// 90th percentile of those durations in seconds, the same way.
     pub duration_p90: Option<f64>,
     /// `100 − 100 × crashed users / users`.
     pub crash_free_users: Option<f64>,

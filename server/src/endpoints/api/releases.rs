@@ -17,11 +17,12 @@ use super::sessions::{parse_period, resolve_projects};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::ingest::duration_histogram::DurationHistogram;
 use crate::ingest::session::valid_release;
 use crate::state::AppState;
 use crate::store::{
-    DeployRow, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseHealthQuery, ReleaseQuery,
-    ReleaseRow, Store,
+    DeployRow, DurationQuery, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseHealthQuery,
+    ReleaseQuery, ReleaseRow, Store,
 };
 use crate::util::{ms_to_datetime, now_ms};
 
@@ -190,10 +191,16 @@ pub(super) fn release(
 /// Release health of every (project, release) of `releases`, as Sentry's
 /// `get_release_health_data_overview` computes it: totals over the summary period, 24-hour
 /// totals and adoption against the whole project, and a series over the health-stats period.
+///
+/// `with_durations` adds `durationP50`/`durationP90` (otherwise `null`): the release details
+/// ask for them, the list does not, because reading the duration histograms of a hundred
+/// releases over the summary period doubles the list's time (`health_bench`), and Sentry's
+/// release list does not show durations either (its release page does).
 async fn health_data<S: Store>(
     state: &AppState<S>,
     releases: &[ReleaseRow],
     params: &Params,
+    with_durations: bool,
 ) -> ApiResult<HashMap<(i64, String), HealthData>> {
     let summary_period = params.summary_stats_period.as_deref().unwrap_or("14d");
     let stats_period = params.health_stats_period.as_deref().unwrap_or("24h");
@@ -222,21 +229,44 @@ async fn health_data<S: Store>(
     let mut versions: Vec<String> = releases.iter().map(|r| r.version.clone()).collect();
     versions.sort_unstable();
     versions.dedup();
-    let health = state
-        .store
-        .release_health(&ReleaseHealthQuery {
-            project_ids,
-            releases: versions,
-            environments: params.environments.clone(),
-            any_since: far_start.div_euclid(3_600) * 3_600,
-            summary_since: summary_start,
-            day_since: day_start,
-            stats_since: stats_start,
-            stats_rollup,
-            stats_users: stat_users,
-            end,
-        })
-        .await?;
+    // Durations over the summary period, read from their own tables next to the counts (on
+    // another pooled connection), so the answer waits for the slower of the two, not the sum.
+    let durations_query = DurationQuery {
+        project_ids: project_ids.clone(),
+        releases: versions.clone(),
+        environments: params.environments.clone(),
+        start: summary_start,
+        end,
+        interval: None,
+        by_environment: false,
+    };
+    let health_query = ReleaseHealthQuery {
+        project_ids,
+        releases: versions,
+        environments: params.environments.clone(),
+        any_since: far_start.div_euclid(3_600) * 3_600,
+        summary_since: summary_start,
+        day_since: day_start,
+        stats_since: stats_start,
+        stats_rollup,
+        stats_users: stat_users,
+        end,
+    };
+    let (health, duration_rows) = if with_durations {
+        tokio::try_join!(
+            state.store.release_health(&health_query),
+            state.store.session_durations(&durations_query)
+        )?
+    } else {
+        (state.store.release_health(&health_query).await?, Vec::new())
+    };
+    let mut durations: HashMap<(i64, String), DurationHistogram> = HashMap::new();
+    for row in &duration_rows {
+        durations
+            .entry((row.project_id, row.release.clone()))
+            .or_default()
+            .add(row.bucket, row.count);
+    }
 
     let mut out = HashMap::new();
     for r in releases {
@@ -275,11 +305,14 @@ async fn health_data<S: Store>(
             // Sentry's `sessions_errored`: errored sessions that neither crashed nor ended
             // abnormally.
             let errored = (s.errored - s.crashed - s.abnormal).max(0);
+            // Seconds, as Sentry's `durationP50`/`durationP90` (the sessions API has
+            // milliseconds).
+            let duration = |q: f64| durations.get(&key).and_then(|h| h.quantile(q));
             out.insert(
                 key.clone(),
                 HealthData {
-                    duration_p50: None,
-                    duration_p90: None,
+                    duration_p50: duration(0.5),
+                    duration_p90: duration(0.9),
                     crash_free_users: pct(s.crashed_users, total_users),
                     crash_free_sessions: pct(s.crashed, total_sessions),
                     sessions_crashed: s.crashed,
@@ -326,8 +359,11 @@ pub async fn list_releases<S: Store>(
             limit: params.per_page.unwrap_or(100).clamp(1, 100),
         })
         .await?;
-    let health =
-        if params.health { health_data(&state, &rows, &params).await? } else { HashMap::new() };
+    let health = if params.health {
+        health_data(&state, &rows, &params, false).await?
+    } else {
+        HashMap::new()
+    };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let commits = state.store.release_commit_summaries(&ids).await?;
     Ok(AppJson(rows.iter().map(|r| release(r, &health, commits.get(&r.id))).collect()))
@@ -395,8 +431,11 @@ pub async fn get_release<S: Store>(
     let params = Params::parse(raw.as_deref())?;
     let row = state.store.release(access.organization.id, &version).await?;
     let rows = [row];
-    let health =
-        if params.health { health_data(&state, &rows, &params).await? } else { HashMap::new() };
+    let health = if params.health {
+        health_data(&state, &rows, &params, true).await?
+    } else {
+        HashMap::new()
+    };
     let commits = state.store.release_commit_summaries(&[rows[0].id]).await?;
     Ok(AppJson(release(&rows[0], &health, commits.get(&rows[0].id))))
 }

@@ -12,10 +12,12 @@ use super::org_access;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::ingest::duration_histogram::DurationHistogram;
 use crate::ingest::session::user_flags;
 use crate::state::AppState;
 use crate::store::{
-    OrganizationRow, SessionBucket, SessionQuery, Store, UserBucket, UserCount, UserCountQuery,
+    DurationQuery, DurationRow, OrganizationRow, SessionBucket, SessionQuery, Store, UserBucket,
+    UserCount, UserCountQuery,
 };
 use crate::util::{ms_to_datetime, now_ms};
 
@@ -37,6 +39,12 @@ pub struct Tally {
     /// The users counted by the store instead (exact for this tally's one key), which then
     /// stand in for `users`.
     pub user_counts: Option<UserCount>,
+    /// Sum of the durations (seconds) of cleanly exited sessions.
+    pub duration_sum: f64,
+    /// How many durations `duration_sum` adds up.
+    pub duration_count: i64,
+    /// Their histogram (kept since migration 0019).
+    pub durations: DurationHistogram,
 }
 
 impl Tally {
@@ -46,7 +54,34 @@ impl Tally {
         self.errored_all += bucket.errored;
         self.crashed += bucket.crashed;
         self.abnormal += bucket.abnormal;
+        self.duration_sum += bucket.duration_sum;
+        self.duration_count += bucket.duration_count;
         self.has_rows = true;
+    }
+
+    /// Adds a bucket of durations.
+    pub fn add_durations(&mut self, row: &DurationRow) {
+        self.durations.add(row.bucket, row.count);
+    }
+
+    /// A duration field in milliseconds, as Sentry answers them: `avg`, `max` or a percentile
+    /// of the durations of cleanly exited sessions; `None` without any, and for every
+    /// `session.status` but `healthy` (durations are only known for those).
+    pub fn duration_ms(&self, function: &str, status: Option<&str>) -> Option<f64> {
+        if !matches!(status, None | Some("healthy")) {
+            return None;
+        }
+        let seconds = match function {
+            "avg" => {
+                (self.duration_count > 0).then(|| self.duration_sum / self.duration_count as f64)
+            }
+            "max" => self.durations.max(),
+            percentile => {
+                let q: f64 = percentile.strip_prefix('p')?.parse().ok()?;
+                self.durations.quantile(q / 100.0)
+            }
+        }?;
+        Some(seconds * 1000.0)
     }
 
     /// Adds a user of an hour.
@@ -150,6 +185,13 @@ const FIELDS: &[&str] = &[
     "crash_free_rate(user)",
     "crash_rate(session)",
     "crash_rate(user)",
+    "avg(session.duration)",
+    "max(session.duration)",
+    "p50(session.duration)",
+    "p75(session.duration)",
+    "p90(session.duration)",
+    "p95(session.duration)",
+    "p99(session.duration)",
 ];
 const GROUP_BYS: &[&str] = &["project", "release", "environment", "session.status"];
 const STATUSES: &[&str] = &["healthy", "errored", "crashed", "abnormal"];
@@ -380,6 +422,25 @@ pub async fn get_sessions<S: Store>(
     } else {
         state.store.session_buckets(&query).await?
     };
+    // Duration histograms only when a percentile or the maximum is asked for.
+    let wants_histogram =
+        params.fields.iter().any(|f| f.ends_with("(session.duration)") && !f.starts_with("avg("));
+    let durations = if wants_histogram && !query.project_ids.is_empty() {
+        state
+            .store
+            .session_durations(&DurationQuery {
+                project_ids: query.project_ids.clone(),
+                releases: query.releases.clone(),
+                environments: query.environments.clone(),
+                start,
+                end,
+                interval: Some(interval),
+                by_environment: keys.contains(&"environment"),
+            })
+            .await?
+    } else {
+        Vec::new()
+    };
 
     // Groups are keyed by the values of the `groupBy` keys that are asked for (`None` for the
     // others), so that they sort and compare; `by` is built from the key at the end.
@@ -437,6 +498,14 @@ pub async fn get_sessions<S: Store>(
         entry.0.add(b);
         if let Some(t) = entry.1.get_mut(slot(b.hour)) {
             t.add(b);
+        }
+    }
+    for d in &durations {
+        let entry =
+            tallies.entry(group_of(d.project_id, &d.release, &d.environment)).or_insert_with(blank);
+        entry.0.add_durations(d);
+        if let Some(t) = entry.1.get_mut(slot(d.slot)) {
+            t.add_durations(d);
         }
     }
     for u in &users {
@@ -539,7 +608,10 @@ fn field_value(field: &str, tally: &Tally, status: Option<&str>) -> Value {
         "crash_free_rate(user)" => json!(tally.crash_free_users()),
         "crash_rate(session)" => json!(tally.crash_free_sessions().map(|r| 1.0 - r)),
         "crash_rate(user)" => json!(tally.crash_free_users().map(|r| 1.0 - r)),
-        _ => Value::Null,
+        duration => match duration.strip_suffix("(session.duration)") {
+            Some(function) => json!(tally.duration_ms(function, status)),
+            None => Value::Null,
+        },
     }
 }
 
@@ -594,5 +666,36 @@ mod tests {
         assert_eq!(t.users_by(Some("crashed")), 1);
         assert_eq!(t.users_by(Some("errored")), 0);
         assert_eq!(t.crash_free_users(), Some(0.5));
+    }
+
+    #[test]
+    fn durations_are_milliseconds_of_healthy_sessions_only() {
+        let mut t = Tally::default();
+        assert_eq!(t.duration_ms("p50", None), None);
+        assert_eq!(t.duration_ms("avg", None), None);
+        t.add(&SessionBucket {
+            sessions: 3,
+            duration_sum: 30.0,
+            duration_count: 2,
+            ..SessionBucket::default()
+        });
+        let mut histogram = DurationHistogram::default();
+        histogram.record(10.0);
+        histogram.record(20.0);
+        for (bucket, count) in histogram.iter() {
+            t.add_durations(&DurationRow {
+                project_id: 1,
+                release: "r".into(),
+                environment: String::new(),
+                slot: 0,
+                bucket,
+                count,
+            });
+        }
+        assert_eq!(t.duration_ms("avg", None), Some(15_000.0));
+        assert_eq!(t.duration_ms("max", Some("healthy")), Some(20_000.0));
+        assert_eq!(t.duration_ms("p50", None), Some(15_000.0));
+        assert_eq!(t.duration_ms("p50", Some("crashed")), None);
+        assert_eq!(t.duration_ms("max", Some("errored")), None);
     }
 }

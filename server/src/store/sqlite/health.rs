@@ -10,6 +10,7 @@ use sqlx::{Row, SqlitePool};
 use rusqlite::Connection;
 
 use super::begin_write;
+use super::durations::{write_duration_buckets, DurationBuckets};
 use super::writer::{numbered_rows, Binds, WriteJob};
 use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
@@ -232,10 +233,14 @@ pub(super) fn write_sessions(
     let mut dirty: Vec<(i64, String)> = Vec::new();
     let mut counts: HashMap<BucketKey, Counts> = HashMap::new();
     let mut users: HashMap<(BucketKey, String), u8> = HashMap::new();
+    let mut durations = DurationBuckets::default();
 
     let mut add = |key: BucketKey, c: Contribution| {
         if let Some((did, flags)) = c.user {
             *users.entry((key.clone(), did)).or_insert(0) |= flags;
+        }
+        if let Some(d) = c.duration {
+            durations.record(&key, d);
         }
         let entry = counts.entry(key).or_default();
         entry.sessions += c.sessions;
@@ -336,6 +341,8 @@ pub(super) fn write_sessions(
         }
         binds.execute(conn, &sql)?;
     }
+
+    write_duration_buckets(conn, &durations)?;
 
     let users: Vec<_> = users.into_iter().collect();
     for chunk in users.chunks(CHUNK) {

@@ -14,6 +14,8 @@ use crate::util::now_ms;
 mod ownership;
 mod triage;
 
+/// Session duration histograms (migration 0019).
+mod durations;
 /// Release health: sessions, releases, deploys.
 mod health;
 
@@ -1175,6 +1177,11 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn session_user_counts(&self, query: &UserCountQuery) -> StoreResult<UserCounts> {
         health::session_user_counts(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn session_durations(&self, query: &DurationQuery) -> StoreResult<Vec<DurationRow>> {
+        durations::session_durations(&self.reads, query).await
     }
 
     #[tracing::instrument(skip_all)]
