@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use rusqlite::Connection;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
 use super::writer::{numbered_rows, Binds};
 use crate::ingest::duration_histogram::{bucket_of, BucketCount};
-use crate::store::{DurationQuery, DurationRow, StoreResult};
+use crate::store::{DurationQuery, DurationRow, StoreError, StoreResult};
 
 /// Rows per multi-row statement (7 parameters each), as elsewhere in the writer.
 const CHUNK: usize = 64;
@@ -134,8 +134,13 @@ pub(super) async fn session_durations(
         filters.push_str(&format!(" AND {column} IN ({})", placeholders.join(", ")));
     }
     let environment = if q.by_environment { "environment" } else { "''" };
+    // One result row holding every bucket as JSON: sqlx hands each result row across threads
+    // with a wake-up, which for the tens of thousands of buckets of 90 days by release cost
+    // more than summing them.
     let sql = format!(
-        "SELECT project_id, release, {environment} AS environment, \
+        "SELECT json_group_array(json_array(project_id, release, environment, slot, bucket, \
+         sessions, max)) FROM ( \
+         SELECT project_id, release, {environment} AS environment, \
          $1 + (t - $1) / {interval} * {interval} AS slot, bucket, SUM(sessions) AS sessions, \
          MAX(max) AS max FROM ( \
            SELECT project_id, release, environment, day AS t, bucket, sessions, max \
@@ -144,9 +149,13 @@ pub(super) async fn session_durations(
            SELECT project_id, release, environment, hour AS t, bucket, sessions, max \
            FROM session_duration_hourly WHERE ((hour >= $1 AND hour < $3) \
              OR (hour >= $4 AND hour < $2)){filters} \
-         ) GROUP BY 1, 2, 3, 4, 5"
+         ) GROUP BY 1, 2, 3, 4, 5)"
     );
-    let mut query = sqlx::query(&sql).bind(q.start).bind(q.end).bind(first_day).bind(last_day);
+    let mut query = sqlx::query_scalar::<_, String>(&sql)
+        .bind(q.start)
+        .bind(q.end)
+        .bind(first_day)
+        .bind(last_day);
     for id in &q.project_ids {
         query = query.bind(*id);
     }
@@ -156,16 +165,19 @@ pub(super) async fn session_durations(
     for environment in &q.environments {
         query = query.bind(environment.as_str());
     }
-    let rows = query.fetch_all(pool).await?;
+    let rows = query.fetch_one(pool).await?;
+    type Cells = Vec<(i64, String, String, i64, i64, i64, f64)>;
+    let rows: Cells = serde_json::from_str(&rows)
+        .map_err(|err| StoreError::Corrupt(format!("duration buckets: {err}")))?;
     Ok(rows
-        .iter()
-        .map(|r| DurationRow {
-            project_id: r.get("project_id"),
-            release: r.get("release"),
-            environment: r.get("environment"),
-            slot: r.get("slot"),
-            bucket: r.get("bucket"),
-            count: BucketCount { sessions: r.get("sessions"), max: r.get("max") },
+        .into_iter()
+        .map(|(project_id, release, environment, slot, bucket, sessions, max)| DurationRow {
+            project_id,
+            release,
+            environment,
+            slot,
+            bucket,
+            count: BucketCount { sessions, max },
         })
         .collect())
 }
