@@ -104,25 +104,6 @@ async fn begin_write(writes: &SqlitePool) -> StoreResult<sqlx::Transaction<'stat
     Ok(writes.begin_with("BEGIN IMMEDIATE").await?)
 }
 
-/// The `VALUES` list of a multi-row statement: `rows` groups of `columns` numbered parameters,
-/// `($1, $2), ($3, $4)`.
-fn values_placeholders(rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 1..=columns {
-            if column > 1 {
-                sql.push_str(", ");
-            }
-            // Writing to a String cannot fail.
-            let _ =
-                std::fmt::Write::write_fmt(&mut sql, format_args!("${}", row * columns + column));
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 fn user_from_row(row: &SqliteRow) -> UserRow {
     UserRow {
         id: row.get("id"),
@@ -2540,7 +2521,7 @@ async fn store_one_event(
         }
     }
 
-    let sql = format!("{INSERT_EVENTS}{}", values_placeholders(1, INSERTED_EVENT_VALUES));
+    let sql = format!("{INSERT_EVENTS}{}", writer::numbered_rows(1, INSERTED_EVENT_VALUES));
     bind_event(sqlx::query(&sql), issue_id, event).execute(&mut *tx).await?;
     Ok((issue_id, true, found_at.is_none()))
 }
@@ -2613,12 +2594,6 @@ async fn insert_organization(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn values_placeholders_number_every_parameter() {
-        assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(values_placeholders(1, 1), "($1)");
-    }
 
     /// A store on a fresh file with the default organization, two users (the caller, a
     /// member of the default team, and someone else), a second team the caller is not in, and

@@ -296,7 +296,7 @@ fn write_items(conn: &Connection, batch: &IngestBatch) -> StoreResult<()> {
 }
 
 /// The `VALUES` list of a multi-row statement: `rows` groups of `columns` numbered parameters,
-/// `(?1, ?2), (?3, ?4)`.
+/// `(?1, ?2), (?3, ?4)`, which rusqlite and sqlx both bind by number.
 pub(super) fn numbered_rows(rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
@@ -477,49 +477,28 @@ impl TouchedIssues {
             for id in chunk {
                 binds.int(*id);
             }
+            // Each issue's totals, with what this batch added to it.
             let rows = binds.query(conn, &sql, |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, i64>(3)?,
-                    row.get::<_, i64>(4)?,
-                    row.get::<_, i64>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, Option<String>>(7)?,
-                    row.get::<_, String>(8)?,
-                ))
-            })?;
-            for (
-                issue_id,
-                project_id,
-                times_seen,
-                user_count,
-                first_seen,
-                last_seen,
-                status,
-                substatus,
-                level,
-            ) in rows
-            {
+                let issue_id: i64 = row.get(0)?;
                 let Some(touched) = self.issues.get(&issue_id) else {
-                    continue;
+                    return Ok(None);
                 };
-                updates.push(IssueUpdate {
+                Ok(Some(IssueUpdate {
                     issue_id,
-                    project_id,
+                    project_id: row.get(1)?,
                     is_new: touched.is_new,
-                    times_seen,
-                    user_count,
-                    first_seen,
-                    last_seen,
-                    status,
-                    substatus,
-                    level,
+                    times_seen: row.get(2)?,
+                    user_count: row.get(3)?,
+                    first_seen: row.get(4)?,
+                    last_seen: row.get(5)?,
+                    status: row.get(6)?,
+                    substatus: row.get(7)?,
+                    level: row.get(8)?,
                     hours: touched.hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
                     environments: touched.environments.iter().cloned().collect(),
-                });
-            }
+                }))
+            })?;
+            updates.extend(rows.into_iter().flatten());
         }
         Ok(updates)
     }
