@@ -494,4 +494,50 @@ mod tests {
             .expect("count");
         assert_eq!(issues, 21, "issue a and the 20 new ones");
     }
+
+    /// The writer leaves checkpoints to its background thread: what it commits reaches the
+    /// database file (and the WAL can start over) without any write waiting for a checkpoint.
+    /// With the writer's automatic checkpoint off and no such thread, the file would never grow.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commits_reach_the_database_file_through_background_checkpoints() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = open_store(&dir, "checkpoints.db").await;
+        let first = IngestBatch {
+            events: vec![event("e0", &["a"], None, "error", 1)],
+            ..IngestBatch::default()
+        };
+        store.store_batch(first).await.expect("stored");
+        let file = dir.path().join("checkpoints.db");
+        let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        // Let a checkpoint copy what is there, then measure.
+        tokio::time::sleep(CHECKPOINT_SETTLE).await;
+        let before = size();
+        for round in 0..20 {
+            // Events of a known issue: the fast lane, written by the writer's connection alone.
+            let events = (0..10)
+                .map(|i| {
+                    let mut e = event(&format!("r{round}-{i}"), &["a"], None, "error", round);
+                    e.data = format!(r#"{{"padding":"{}"}}"#, "x".repeat(8_000));
+                    e
+                })
+                .collect();
+            store
+                .store_batch(IngestBatch { events, ..IngestBatch::default() })
+                .await
+                .expect("stored");
+        }
+        // 200 events of 8 KB: well over a megabyte that only a checkpoint moves into the file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while size() < before + 1_000_000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the database file stayed at {} bytes (from {before})",
+                size()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Longer than the background checkpoint's period.
+    const CHECKPOINT_SETTLE: std::time::Duration = std::time::Duration::from_millis(600);
 }
