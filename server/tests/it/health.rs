@@ -282,67 +282,58 @@ async fn raw_session_updates_count_each_session_once() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", PASSWORD);
     let dsn = server.create_project(&token, "Raw").await;
-    let (key, project) = dsn
-        .strip_prefix("http://")
-        .and_then(|rest| rest.split_once('@'))
-        .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
-        .expect("a DSN");
     let now = chrono::Utc::now();
     let started = (now - chrono::Duration::minutes(5)).to_rfc3339();
     let old = (now - chrono::Duration::days(6)).to_rfc3339();
     let sid = "8f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b";
-    let update = |json: Value| format!("{{\"type\":\"session\"}}\n{json}\n");
     let attrs = json!({"release": "raw@1", "environment": "prod"});
-    let body = [
-        // The envelope's header line.
-        "{}\n".to_owned(),
-        update(json!({"sid": sid, "did": "u1", "init": true, "started": started, "attrs": attrs})),
-        // The same session crashes, is reported twice, then a stale `ok` arrives.
-        update(json!({"sid": sid, "did": "u1", "seq": 5, "status": "crashed", "errors": 1,
-            "started": started, "attrs": attrs})),
-        update(json!({"sid": sid, "did": "u1", "seq": 6, "status": "crashed", "errors": 1,
-            "started": started, "attrs": attrs})),
-        update(json!({"sid": sid, "did": "u1", "seq": 2, "status": "ok",
-            "started": started, "attrs": attrs})),
-        // Too old: dropped.
-        update(json!({"sid": "9f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "init": true,
-            "started": old, "attrs": attrs})),
-        // Pre-aggregated: 4 clean exits and 1 errored session of another user.
-        format!(
-            "{{\"type\":\"sessions\"}}\n{}\n",
-            json!({"aggregates": [{"started": started, "did": "u2", "exited": 4, "errored": 1}],
-                "attrs": attrs})
-        ),
-    ]
-    .concat();
-    let response = server
-        .http
-        .post(format!("{}/api/{project}/envelope/", server.url))
-        .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    post_envelope(
+        &server,
+        &dsn,
+        [
+            (
+                "session",
+                json!({"sid": sid, "did": "u1", "init": true, "started": started,
+                "attrs": attrs}),
+            ),
+            // The same session crashes, is reported twice, then a stale `ok` arrives.
+            (
+                "session",
+                json!({"sid": sid, "did": "u1", "seq": 5, "status": "crashed",
+                "errors": 1, "started": started, "attrs": attrs}),
+            ),
+            (
+                "session",
+                json!({"sid": sid, "did": "u1", "seq": 6, "status": "crashed",
+                "errors": 1, "started": started, "attrs": attrs}),
+            ),
+            (
+                "session",
+                json!({"sid": sid, "did": "u1", "seq": 2, "status": "ok",
+                "started": started, "attrs": attrs}),
+            ),
+            // Too old: dropped.
+            (
+                "session",
+                json!({"sid": "9f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "init": true,
+                "started": old, "attrs": attrs}),
+            ),
+            // Pre-aggregated: 4 clean exits and 1 errored session of another user.
+            (
+                "sessions",
+                json!({"aggregates": [{"started": started, "did": "u2", "exited": 4,
+                "errored": 1}], "attrs": attrs}),
+            ),
+        ],
+    )
+    .await;
     // A session reported whole (started and ended in one update) with an error, sent twice as
     // an SDK retry would: it counts once.
-    let whole = [
-        "{}\n".to_owned(),
-        update(json!({"sid": "aa2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "did": "u3", "init": true,
-            "status": "exited", "errors": 2, "duration": 3.5, "started": started,
-            "attrs": attrs})),
-    ]
-    .concat();
     for _ in 0..2 {
-        let response = server
-            .http
-            .post(format!("{}/api/{project}/envelope/", server.url))
-            .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
-            .body(whole.clone())
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status().as_u16(), 200);
+        let whole = json!({"sid": "aa2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "did": "u3",
+            "init": true, "status": "exited", "errors": 2, "duration": 3.5, "started": started,
+            "attrs": attrs});
+        post_envelope(&server, &dsn, [("session", whole)]).await;
     }
 
     let (status, sessions) = server
@@ -376,34 +367,20 @@ async fn users_of_several_environments_count_once() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", PASSWORD);
     let dsn = server.create_project(&token, "Multi").await;
-    let (key, project) = dsn
-        .strip_prefix("http://")
-        .and_then(|rest| rest.split_once('@'))
-        .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
-        .expect("a DSN");
     let started = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
-    let update = |json: Value| format!("{{\"type\":\"session\"}}\n{json}\n");
     // u1 crashes in prod and exits cleanly in staging; u2 exits cleanly in prod.
     let sessions = [
         ("11111111-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "u1", "prod", "crashed"),
         ("22222222-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "u1", "staging", "exited"),
         ("33333333-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "u2", "prod", "exited"),
     ];
-    let mut body = "{}\n".to_owned();
-    for (sid, did, environment, status) in sessions {
-        body.push_str(&update(json!({"sid": sid, "did": did, "init": true, "status": status,
+    let updates = sessions.map(|(sid, did, environment, status)| {
+        let update = json!({"sid": sid, "did": did, "init": true, "status": status,
             "errors": i32::from(status == "crashed"), "started": started,
-            "attrs": {"release": "multi@1", "environment": environment}})));
-    }
-    let response = server
-        .http
-        .post(format!("{}/api/{project}/envelope/", server.url))
-        .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 200);
+            "attrs": {"release": "multi@1", "environment": environment}});
+        ("session", update)
+    });
+    post_envelope(&server, &dsn, updates).await;
 
     let cases: [(&str, i64, i64, f64); 4] = [
         ("", 3, 2, 50.0),
@@ -726,17 +703,30 @@ type WholeSession<'a> =
 /// Posts whole sessions (started and ended in one update) to a project's envelope endpoint,
 /// as SDKs report short sessions.
 async fn post_whole_sessions(server: &TestServer, dsn: &str, sessions: &[WholeSession<'_>]) {
+    let updates = sessions.iter().map(|(sid, did, started, environment, status, release)| {
+        let update = json!({"sid": sid, "did": did, "init": true, "status": status,
+            "errors": i32::from(*status == "crashed"), "started": started.to_rfc3339(),
+            "duration": 1.0, "attrs": {"release": release, "environment": environment}});
+        ("session", update)
+    });
+    post_envelope(server, dsn, updates).await;
+}
+
+/// Posts one envelope of `items` (item type, payload) to the project of `dsn`, authenticated
+/// with its key as SDKs do, and checks that it is accepted.
+async fn post_envelope(
+    server: &TestServer,
+    dsn: &str,
+    items: impl IntoIterator<Item = (&'static str, Value)>,
+) {
     let (key, project) = dsn
         .strip_prefix("http://")
         .and_then(|rest| rest.split_once('@'))
         .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
         .expect("a DSN");
     let mut body = "{}\n".to_owned();
-    for (sid, did, started, environment, status, release) in sessions {
-        let update = json!({"sid": sid, "did": did, "init": true, "status": status,
-            "errors": i32::from(*status == "crashed"), "started": started.to_rfc3339(),
-            "duration": 1.0, "attrs": {"release": release, "environment": environment}});
-        body.push_str(&format!("{{\"type\":\"session\"}}\n{update}\n"));
+    for (item_type, payload) in items {
+        body.push_str(&format!("{{\"type\":\"{item_type}\"}}\n{payload}\n"));
     }
     let response = server
         .http
@@ -746,7 +736,7 @@ async fn post_whole_sessions(server: &TestServer, dsn: &str, sessions: &[WholeSe
         .send()
         .await
         .expect("sent");
-    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
 }
 
 /// The group of a sessions answer whose `by` is exactly `by`.
@@ -999,29 +989,19 @@ async fn session_durations_give_percentiles_in_sentrys_units() {
     for seconds in 10..=19 {
         sessions.push(("dur@old", "prod", two_days_ago, "exited", 0, seconds.into()));
     }
-    let (key, _) =
-        dsn.strip_prefix("http://").and_then(|rest| rest.split_once('@')).expect("a DSN");
     // Envelopes of 50 updates (Sentry takes at most 100 sessions per envelope).
     for (chunk_index, chunk) in sessions.chunks(50).enumerate() {
-        let mut body = "{}\n".to_owned();
-        for (i, (release, environment, started, status, errors, duration)) in
-            chunk.iter().enumerate()
-        {
-            let sid = format!("{:032x}", chunk_index * 50 + i);
-            let update = json!({"sid": sid, "did": format!("user-{}", i % 7), "init": true,
-                "status": status, "errors": errors, "started": started.to_rfc3339(),
-                "duration": duration, "attrs": {"release": release, "environment": environment}});
-            body.push_str(&format!("{{\"type\":\"session\"}}\n{update}\n"));
-        }
-        let response = server
-            .http
-            .post(format!("{}/api/{project}/envelope/", server.url))
-            .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
-            .body(body)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+        let updates = chunk.iter().enumerate().map(
+            |(i, (release, environment, started, status, errors, duration))| {
+                let sid = format!("{:032x}", chunk_index * 50 + i);
+                let update = json!({"sid": sid, "did": format!("user-{}", i % 7), "init": true,
+                    "status": status, "errors": errors, "started": started.to_rfc3339(),
+                    "duration": duration,
+                    "attrs": {"release": release, "environment": environment}});
+                ("session", update)
+            },
+        );
+        post_envelope(&server, &dsn, updates).await;
     }
 
     let near = |actual: &Value, expected: f64, tolerance: f64| {
