@@ -24,9 +24,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+
+#[path = "../tests/it/common/cdp.rs"]
+mod cdp;
+use cdp::Cdp;
 
 const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "benchmark password";
@@ -114,28 +117,6 @@ impl Drop for ChromeDriver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct Cdp {
-    method: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        let body = json!({"cmd": self.method, "params": self.params});
-        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+use crate::common::cdp::Cdp;
 use crate::common::{dist_dir, send_error_with_breadcrumbs, TestServer};
 
 /// A chromedriver process on a free loopback port; killed when dropped.
@@ -1460,28 +1461,6 @@ async fn getting_started_page_waits_for_the_first_event_of_the_sdk() {
     let _ = client.close().await;
     if let Err(err) = result {
         panic!("browser test failed: {err}");
-    }
-}
-
-/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct Cdp {
-    method: &'static str,
-    params: serde_json::Value,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        let body = json!({"cmd": self.method, "params": self.params});
-        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -1,5 +1,7 @@
 //! The test harness: a real `cairn serve` process per test, and helpers to drive it.
 
+pub mod cdp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
