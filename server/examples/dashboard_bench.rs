@@ -16,8 +16,11 @@
 //! Settings: `BENCH_DASHBOARD_ISSUES` (default 120), `BENCH_DASHBOARD_RUNS` (cold loads,
 //! default 10), `BENCH_DASHBOARD_UPDATES` (live updates of each kind, default 10), `CHROMIUM`
 //! and `CHROMEDRIVER` (default Debian's), `BENCH_CAIRN` (the `cairn` binary; default the one
-//! built next to this example).
+//! built next to this example), `BENCH_DASHBOARD_PROFILE=1` (also prints where the cold loads'
+//! main-thread time went, by function, from Chromium's sampling profiler; build `dist/` with
+//! wasm-opt's `-g` to see the wasm's function names).
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -350,9 +353,23 @@ async fn cold_load(
                 params: json!({ "source": script }),
             })
             .await?;
+        let profiling = std::env::var_os("BENCH_DASHBOARD_PROFILE").is_some();
+        if profiling {
+            for (method, params) in [
+                ("Profiler.enable", json!({})),
+                ("Profiler.setSamplingInterval", json!({"interval": 100})),
+                ("Profiler.start", json!({})),
+            ] {
+                client.issue_cmd(Cdp { method, params }).await?;
+            }
+        }
         client.goto(&format!("{url}{list}")).await?;
         let rows = wait_number(&client, "return window.__rowsAt ?? null;").await?;
         let frame = wait_number(&client, "return window.__rowsFrameAt ?? null;").await?;
+        let profile = match profiling {
+            true => client.issue_cmd(Cdp { method: "Profiler.stop", params: json!({}) }).await?,
+            false => Value::Null,
+        };
         let started = client.execute("return window.__startedAt ?? null;", vec![]).await?;
         let received = client
             .execute(
@@ -366,12 +383,46 @@ async fn cold_load(
             .await?;
         let missing =
             || fantoccini::error::CmdError::NotJson(format!("the list never showed {ROWS} rows"));
-        let timings = json!({"started": started, "resources": received});
+        let timings = json!({"started": started, "resources": received, "profile": profile});
         Ok((rows.ok_or_else(missing)?, frame.ok_or_else(missing)?, timings))
     }
     .await;
     let _ = client.close().await;
     result
+}
+
+/// Adds a CDP `Profiler.stop` answer's self time per function (milliseconds; wasm functions
+/// by name when the wasm has a name section, script functions with their file) to `totals`.
+fn add_self_times(totals: &mut HashMap<String, f64>, answer: &Value) {
+    let profile = answer.get("profile").unwrap_or(answer);
+    let (Some(nodes), Some(samples), Some(deltas)) = (
+        profile["nodes"].as_array(),
+        profile["samples"].as_array(),
+        profile["timeDeltas"].as_array(),
+    ) else {
+        return;
+    };
+    let names: HashMap<i64, String> = nodes
+        .iter()
+        .filter_map(|node| {
+            let frame = &node["callFrame"];
+            let function = frame["functionName"].as_str().unwrap_or_default();
+            let file = frame["url"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or("");
+            let name = match (function, file) {
+                ("", "") => "(anonymous)".to_owned(),
+                (function, "") => function.to_owned(),
+                ("", file) => format!("(anonymous) {file}"),
+                (function, file) if file.ends_with(".wasm") => function.to_owned(),
+                (function, file) => format!("{function} {file}"),
+            };
+            Some((node["id"].as_i64()?, name))
+        })
+        .collect();
+    // Each sample's node ran for the time until the next sample.
+    for (sample, delta) in samples.iter().zip(deltas.iter().skip(1)) {
+        let name = sample.as_i64().and_then(|id| names.get(&id)).cloned().unwrap_or_default();
+        *totals.entry(name).or_default() += delta.as_f64().unwrap_or(0.0) / 1000.0;
+    }
 }
 
 /// Text of `selector`, or "" when absent.
@@ -487,6 +538,7 @@ async fn main() {
     let (mut wasm_end, mut list_start, mut list_end) = (Vec::new(), Vec::new(), Vec::new());
     let mut started = Vec::new();
     let mut received = Vec::new();
+    let mut self_times: HashMap<String, f64> = HashMap::new();
     for _ in 0..runs {
         match cold_load(&driver, &url, list).await {
             Ok((rows, frame, timings)) => {
@@ -496,6 +548,7 @@ async fn main() {
                     started.push(at);
                 }
                 received = timings["resources"].as_array().cloned().unwrap_or_default();
+                add_self_times(&mut self_times, &timings["profile"]);
                 let find =
                     |pred: &dyn Fn(&Value) -> bool| received.iter().find(|r| pred(r)).cloned();
                 if let Some(wasm) =
@@ -544,6 +597,14 @@ async fn main() {
         );
     }
     println!("  Chromium received {:.1} KB for the wasm, js and css", transferred / 1000.0);
+    if !self_times.is_empty() {
+        let mut top: Vec<(String, f64)> = self_times.into_iter().collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        println!("  main thread by function (self time, ms per cold load, until the rows):");
+        for (name, ms) in top.iter().take(40) {
+            println!("    {:>7.1}  {name}", ms / runs as f64);
+        }
+    }
 
     println!();
     println!("== live update: envelope acknowledged -> DOM changed, list open (SSE) ==");
