@@ -373,9 +373,12 @@ async fn cold_load(
         let started = client.execute("return window.__startedAt ?? null;", vec![]).await?;
         let received = client
             .execute(
-                "return performance.getEntriesByType('resource').map(e => {
+                "return [...performance.getEntriesByType('navigation'),
+                         ...performance.getEntriesByType('resource')].map(e => {
                    const u = new URL(e.name);
                    return {path: u.pathname, search: u.search, start: e.startTime,
+                           request: e.requestStart, response: e.responseStart,
+                           connect: e.connectStart, connected: e.connectEnd,
                            end: e.responseEnd, transfer: e.transferSize, decoded: e.decodedBodySize};
                  });",
                 vec![],
@@ -557,7 +560,9 @@ async fn main() {
                     wasm_end.push(wasm["end"].as_f64().unwrap_or(f64::NAN));
                 }
                 let is_list = |r: &Value| {
-                    r["path"].as_str().is_some_and(|p| p.ends_with("/issues/"))
+                    r["path"]
+                        .as_str()
+                        .is_some_and(|p| p.starts_with("/api/") && p.ends_with("/issues/"))
                         && r["search"].as_str().is_some_and(|q| q.contains("limit=100"))
                 };
                 if let Some(request) = find(&is_list) {
@@ -574,12 +579,17 @@ async fn main() {
     summary("  of which: app started (wasm ready)", started, None);
     summary("  of which: issue list requested", list_start, None);
     summary("  of which: issue list answered", list_end, None);
-    println!("  requests of the last run (ms since navigation start):");
+    println!("  the page and its requests, last run (ms since navigation start):");
     for resource in &received {
+        let at = |key: &str| resource[key].as_f64().unwrap_or(f64::NAN);
         println!(
-            "    {:>7.1} -> {:>7.1}  {}{}",
-            resource["start"].as_f64().unwrap_or(f64::NAN),
-            resource["end"].as_f64().unwrap_or(f64::NAN),
+            "    {:>7.1} -> {:>7.1} (connect {:>7.1}..{:>7.1}, request sent {:>7.1}, first byte {:>7.1})  {}{}",
+            at("start"),
+            at("end"),
+            at("connect"),
+            at("connected"),
+            at("request"),
+            at("response"),
             resource["path"].as_str().unwrap_or_default(),
             resource["search"].as_str().unwrap_or_default()
         );
