@@ -106,6 +106,11 @@ impl ChromeDriver {
                 ]
             }),
         );
+        if std::env::var_os("BENCH_DASHBOARD_TRACE").is_some() {
+            caps.insert("goog:loggingPrefs".into(), json!({"performance": "ALL"}));
+            caps["goog:chromeOptions"]["perfLoggingPrefs"] =
+                json!({"traceCategories": "devtools.timeline,v8,v8.wasm,blink,loading"});
+        }
         for _ in 0..100 {
             match ClientBuilder::native().capabilities(caps.clone()).connect(&self.url).await {
                 Ok(client) => return client,
@@ -386,12 +391,74 @@ async fn cold_load(
             .await?;
         let missing =
             || fantoccini::error::CmdError::NotJson(format!("the list never showed {ROWS} rows"));
-        let timings = json!({"started": started, "resources": received, "profile": profile});
+        let trace = match std::env::var_os("BENCH_DASHBOARD_TRACE").is_some() {
+            true => client.issue_cmd(PerformanceLog).await?,
+            false => Value::Null,
+        };
+        let timings =
+            json!({"started": started, "resources": received, "profile": profile, "trace": trace});
         Ok((rows.ok_or_else(missing)?, frame.ok_or_else(missing)?, timings))
     }
     .await;
     let _ = client.close().await;
     result
+}
+
+/// WebDriver's (legacy, chromedriver) log command: the browser's `performance` log, which with
+/// `perfLoggingPrefs` holds Chromium's trace events.
+#[derive(Debug)]
+struct PerformanceLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for PerformanceLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(json!({"type": "performance"}).to_string()))
+    }
+}
+
+/// Adds the renderer main thread's trace events of a performance log (complete events, by
+/// name, in milliseconds, not nested ones subtracted) to `totals`.
+fn add_trace_times(totals: &mut HashMap<String, f64>, log: &Value) {
+    let Some(entries) = log.as_array() else { return };
+    let events: Vec<Value> = entries
+        .iter()
+        .filter_map(|entry| serde_json::from_str::<Value>(entry["message"].as_str()?).ok())
+        .filter(|message| message["message"]["method"] == "Tracing.dataCollected")
+        .map(|message| message["message"]["params"].clone())
+        .collect();
+    // The renderer that fetched the dashboard's wasm (the browser has others, e.g. its own
+    // internal pages).
+    let dashboard: Vec<i64> = events
+        .iter()
+        .filter(|e| e["name"] == "ResourceSendRequest")
+        .filter(|e| e["args"]["data"]["url"].as_str().is_some_and(|u| u.ends_with(".wasm")))
+        .filter_map(|e| e["pid"].as_i64())
+        .collect();
+    let main: Vec<(i64, i64)> = events
+        .iter()
+        .filter(|e| e["name"] == "thread_name" && e["args"]["name"] == "CrRendererMain")
+        .filter_map(|e| Some((e["pid"].as_i64()?, e["tid"].as_i64()?)))
+        .filter(|(pid, _)| dashboard.contains(pid))
+        .collect();
+    for event in &events {
+        let (Some(pid), Some(tid)) = (event["pid"].as_i64(), event["tid"].as_i64()) else {
+            continue;
+        };
+        if event["ph"] != "X" || !main.contains(&(pid, tid)) {
+            continue;
+        }
+        let name = event["name"].as_str().unwrap_or_default();
+        *totals.entry(name.to_owned()).or_default() +=
+            event["dur"].as_f64().unwrap_or(0.0) / 1000.0;
+        *totals.entry(format!("{name} (events)")).or_default() += 1.0;
+    }
 }
 
 /// Adds a CDP `Profiler.stop` answer's self time per function (milliseconds; wasm functions
@@ -542,6 +609,7 @@ async fn main() {
     let mut started = Vec::new();
     let mut received = Vec::new();
     let mut self_times: HashMap<String, f64> = HashMap::new();
+    let mut trace_times: HashMap<String, f64> = HashMap::new();
     for _ in 0..runs {
         match cold_load(&driver, &url, list).await {
             Ok((rows, frame, timings)) => {
@@ -552,6 +620,7 @@ async fn main() {
                 }
                 received = timings["resources"].as_array().cloned().unwrap_or_default();
                 add_self_times(&mut self_times, &timings["profile"]);
+                add_trace_times(&mut trace_times, &timings["trace"]);
                 let find =
                     |pred: &dyn Fn(&Value) -> bool| received.iter().find(|r| pred(r)).cloned();
                 if let Some(wasm) =
@@ -607,6 +676,19 @@ async fn main() {
         );
     }
     println!("  Chromium received {:.1} KB for the wasm, js and css", transferred / 1000.0);
+    if !trace_times.is_empty() {
+        let mut top: Vec<(&String, &f64)> =
+            trace_times.iter().filter(|(name, _)| !name.ends_with(" (events)")).collect();
+        top.sort_by(|a, b| b.1.total_cmp(a.1));
+        println!(
+            "  renderer main thread by trace event (ms and events per cold load, nested events \
+             overlap):"
+        );
+        for (name, ms) in top.iter().take(40) {
+            let count = trace_times.get(&format!("{name} (events)")).copied().unwrap_or(0.0);
+            println!("    {:>7.1} {:>7.1}  {name}", *ms / runs as f64, count / runs as f64);
+        }
+    }
     if !self_times.is_empty() {
         let mut top: Vec<(String, f64)> = self_times.into_iter().collect();
         top.sort_by(|a, b| b.1.total_cmp(&a.1));
