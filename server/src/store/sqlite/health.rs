@@ -1233,10 +1233,9 @@ mod tests {
         (kept, counted)
     }
 
-    /// A user is counted once per project at the last hour of any of their releases, in their
-    /// environment and in all ('/'), and moves when a later session comes, not an earlier one.
-    #[tokio::test]
-    async fn project_users_follow_their_last_session_across_releases() {
+    /// A store on a fresh file with the default organization, its project's id, and a
+    /// rusqlite connection to the same file (as the event writer has).
+    async fn store_with_project() -> (tempfile::TempDir, SqliteStore, i64, Connection) {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("cairn.db");
         let store =
@@ -1244,6 +1243,14 @@ mod tests {
         let org = store.ensure_default_organization(&crate::config::defaults()).await.expect("org");
         let project = store.projects(org.id).await.expect("projects")[0].id;
         let conn = Connection::open(&path).expect("write connection");
+        (dir, store, project, conn)
+    }
+
+    /// A user is counted once per project at the last hour of any of their releases, in their
+    /// environment and in all ('/'), and moves when a later session comes, not an earlier one.
+    #[tokio::test]
+    async fn project_users_follow_their_last_session_across_releases() {
+        let (_dir, store, project, conn) = store_with_project().await;
         let hour = |h: i64| 1_790_000_000 / 3_600 * 3_600 + h * 3_600;
         let user = |release: &str, environment: &str, h: i64, did: &str| {
             let key = (project, release.to_owned(), environment.to_owned(), hour(h));
@@ -1304,13 +1311,7 @@ mod tests {
     /// start and end at any hour, shorter or longer than a day.
     #[tokio::test]
     async fn summaries_add_up_days_and_hours_as_the_hours_alone() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("cairn.db");
-        let store =
-            SqliteStore::connect(&format!("sqlite:{}", path.display())).await.expect("store opens");
-        let org = store.ensure_default_organization(&crate::config::defaults()).await.expect("org");
-        let project = store.projects(org.id).await.expect("projects")[0].id;
-        let conn = Connection::open(&path).expect("write connection");
+        let (_dir, store, project, conn) = store_with_project().await;
         let midnight = 1_790_000_000 / 86_400 * 86_400;
         let hour = |h: i64| midnight + h * 3_600;
         // Four days of hours, two releases and environments, counts that differ per row.
