@@ -1376,4 +1376,85 @@ mod tests {
             }
         }
     }
+
+    /// Migration 0020 fills the per-project last hours from the users stored before it.
+    #[tokio::test]
+    async fn migration_0020_counts_the_users_stored_before_it() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        let dir = tempfile::tempdir().expect("temporary directory");
+        // The migrations before 0020, run on a new database.
+        let older = dir.path().join("older-migrations");
+        std::fs::create_dir(&older).expect("migrations directory");
+        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        for entry in std::fs::read_dir(&all).expect("migrations") {
+            let path = entry.expect("migration").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            if name.as_str() < "0020" {
+                std::fs::copy(&path, older.join(&name)).expect("copy migration");
+            }
+        }
+        let path = dir.path().join("cairn.db");
+        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().connect_with(options).await.expect("database");
+        sqlx::migrate::Migrator::new(older.as_path())
+            .await
+            .expect("older migrations")
+            .run(&pool)
+            .await
+            .expect("migrated to 0019");
+        // u1 in two releases of prod (last at hour 5), u2 in prod and staging, and each in
+        // all environments ('/'), as ingestion stores them, in project 7.
+        for sql in [
+            "INSERT INTO organizations (id, slug, name, date_created) VALUES (1, 'o', 'O', 0)",
+            "INSERT INTO projects (id, organization_id, slug, name, date_created) \
+             VALUES (7, 1, 'p', 'P', 0)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect("project");
+        }
+        let rows = [
+            ("a@1", "prod", "u1", 2),
+            ("a@2", "prod", "u1", 5),
+            ("a@1", "/", "u1", 2),
+            ("a@2", "/", "u1", 5),
+            ("a@1", "prod", "u2", 3),
+            ("a@1", "staging", "u2", 4),
+            ("a@1", "/", "u2", 4),
+        ];
+        for (release, environment, did, hour) in rows {
+            sqlx::query(
+                "INSERT INTO session_user_latest (project_id, release, environment, did, \
+                 last_hour) VALUES (7, $1, $2, $3, $4)",
+            )
+            .bind(release)
+            .bind(environment)
+            .bind(did)
+            .bind(hour)
+            .execute(&pool)
+            .await
+            .expect("stored user");
+        }
+        pool.close().await;
+        // Opening the store runs 0020 and what follows.
+        let _store = SqliteStore::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("store opens and migrates");
+        let conn = Connection::open(&path).expect("connection");
+        let mut statement = conn
+            .prepare(
+                "SELECT environment, hour, users FROM session_project_user_last_hours \
+                 WHERE project_id = 7 ORDER BY 1, 2",
+            )
+            .expect("statement");
+        let kept: Vec<(String, i64, i64)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("query")
+            .map(|row| row.expect("row"))
+            .collect();
+        let expected: Vec<(String, i64, i64)> =
+            [("/", 4, 1), ("/", 5, 1), ("prod", 3, 1), ("prod", 5, 1), ("staging", 4, 1)]
+                .iter()
+                .map(|(e, h, n)| (e.to_string(), *h, *n))
+                .collect();
+        assert_eq!(kept, expected);
+    }
 }
