@@ -306,7 +306,7 @@ fn CrumbRow(crumb: Breadcrumb, event_time: Option<DateTime<Utc>>) -> impl IntoVi
             <span class="crumb-type">{label}</span>
             <span class="crumb-category">{crumb.category.clone().unwrap_or_default()}</span>
             <div class="crumb-body">
-                <span class="crumb-message">{crumb.message.clone().unwrap_or_default()}</span>
+                <span class="crumb-message">{crumb.message.unwrap_or_default()}</span>
                 {data}
             </div>
             <span class="crumb-level">{level}</span>

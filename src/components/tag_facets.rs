@@ -79,7 +79,7 @@ pub fn TagFacets(
                 })
                 .collect_view();
             view! {
-                <div class="facet" data-key=tag.key.clone()>
+                <div class="facet" data-key=tag.key>
                     <h3 class="facet-key">{tag.name}</h3>
                     <ol class="facet-values">{values}</ol>
                 </div>

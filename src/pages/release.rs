@@ -397,7 +397,7 @@ pub fn ReleaseSummary(
         }
     });
     view! {
-        <div class="release-summary" data-version=release.version.clone()>
+        <div class="release-summary" data-version=release.version>
             <p class="release-dates">
                 <span>"created " <TimeAgo time=release.date_created/></span>
                 " · "
