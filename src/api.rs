@@ -124,8 +124,7 @@ pub async fn issue_page(org: &str, view: &crate::stream_query::StreamQuery) -> R
     let (previous, next) =
         header("link").map(|link| crate::stream_query::link_cursors(&link)).unwrap_or_default();
     let (hits, max_hits) = (number("x-hits"), number("x-max-hits"));
-    let issues =
-        response.json::<Vec<Issue>>().await.map_err(|err| Error::Decode(err.to_string()))?;
+    let issues = response.json::<Vec<Issue>>().await?;
     Ok(IssuePage { issues, hits, max_hits, previous, next })
 }
 
@@ -228,7 +227,7 @@ pub async fn issue_events(org: &str, id: &str, cursor: Option<&str>) -> Result<P
     let response = send(request.build()).await?;
     let (previous, next) =
         response.headers().get("link").map(|l| parse_link(&l)).unwrap_or_default();
-    let items = response.json().await.map_err(|err| Error::Decode(err.to_string()))?;
+    let items = response.json().await?;
     Ok(Paged { items, previous, next })
 }
 
@@ -382,25 +381,42 @@ fn post(url: &str) -> RequestBuilder {
 
 /// Sends a request and decodes a successful answer as JSON.
 async fn json<T: DeserializeOwned>(request: Built) -> Result<T> {
-    let response = send(request).await?;
-    response.json::<T>().await.map_err(|err| Error::Decode(err.to_string()))
+    send(request).await?.json().await
+}
+
+/// A 2xx answer: the response, and its body when index.html's script has read it already.
+struct Answer {
+    response: Response,
+    body: Option<String>,
+}
+
+impl Answer {
+    fn headers(&self) -> gloo_net::http::Headers {
+        self.response.headers()
+    }
+
+    /// The body decoded as JSON.
+    async fn json<T: DeserializeOwned>(self) -> Result<T> {
+        let decoded = match self.body {
+            Some(text) => serde_json::from_str(&text).map_err(|err| err.to_string()),
+            None => self.response.json::<T>().await.map_err(|err| err.to_string()),
+        };
+        decoded.map_err(Error::Decode)
+    }
 }
 
 /// Sends a request; any non-2xx answer becomes [`Error::Http`].
 ///
 /// Takes the builder's `Result` so that the (practically impossible) failure to build a request,
 /// e.g. to serialize our own request body, is reported like a network error instead of panicking.
-async fn send(request: Built) -> Result<Response> {
-    let response = match request {
-        Ok(request) => match prefetched(&request).await {
-            Some(response) => Ok(response),
-            None => request.send().await,
-        },
-        Err(err) => Err(err),
+async fn send(request: Built) -> Result<Answer> {
+    let request = request.map_err(|err| Error::Network(err.to_string()))?;
+    if let Some(answer) = prefetched(&request).await {
+        return Ok(answer);
     }
-    .map_err(|err| Error::Network(err.to_string()))?;
+    let response = request.send().await.map_err(|err| Error::Network(err.to_string()))?;
     if response.ok() {
-        return Ok(response);
+        return Ok(Answer { response, body: None });
     }
     let status = response.status();
     // Errors are `{"detail": ...}` from Cairn, but a proxy in between may answer with HTML.
@@ -416,9 +432,10 @@ async fn send(request: Built) -> Result<Response> {
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// `window.cairnPrefetch.take(url)` of index.html's inline script: the promise of the answer
-    /// to a GET of `url` it started while the wasm was still downloading (resolving to `null`
-    /// when that request failed or was not 2xx), or `undefined` when it started none. Each answer
-    /// is handed out once. Throws when there is no such script (the component tests).
+    /// to a GET of `url` it started while the wasm was still downloading, as `{response, text}`
+    /// (resolving to `null` when that request failed or was not 2xx), or `undefined` when it
+    /// started none. Each answer is handed out once. Throws when there is no such script (the
+    /// component tests).
     #[wasm_bindgen(catch, js_namespace = ["window", "cairnPrefetch"], js_name = take)]
     fn take_prefetch(
         url: &str,
@@ -433,7 +450,11 @@ extern "C" {
 /// asked (same path and query string, byte for byte): the first page's requests then start
 /// while the wasm downloads instead of after the app started. `None` (ask the server) when it
 /// asked nothing for that URL, already handed its answer out, or got no 2xx answer.
-async fn prefetched(request: &Request) -> Option<Response> {
+///
+/// The script hands over `{response, text}`: the response (status and headers) and its body,
+/// already read. When both are in, awaiting them takes no turn of the event loop, so the first
+/// page is decoded and drawn in the same task that started the app.
+async fn prefetched(request: &Request) -> Option<Answer> {
     if request.method() != gloo_net::http::Method::GET {
         return None;
     }
@@ -443,7 +464,10 @@ async fn prefetched(request: &Request) -> Option<Response> {
     }
     let promise = js_sys::Promise::resolve(&pending);
     let answer = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
-    wasm_bindgen::JsCast::dyn_into::<web_sys::Response>(answer).ok().map(Response::from)
+    let field = |name: &str| js_sys::Reflect::get(&answer, &name.into()).ok();
+    let response = wasm_bindgen::JsCast::dyn_into::<web_sys::Response>(field("response")?).ok()?;
+    let body = field("text")?.as_string()?;
+    Some(Answer { response: Response::from(response), body: Some(body) })
 }
 
 /// Forgets what index.html's script prefetched: called when the session changes (log in, log
