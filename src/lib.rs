@@ -3,12 +3,14 @@
 //!
 //! - [`api`]: the typed HTTP client, the only place that talks to the server;
 //! - [`routes`]: every URL; [`pages`]: one component per route; [`components`]: reusable UI;
-//! - [`state`]: the session shared by the header and the pages.
+//! - [`state`]: the session shared by the header and the pages;
+//! - [`interned`]: the strings passed to the DOM most, made JS strings once at start-up.
 //!
 //! It is a library as well as a binary so that `tests/web.rs` can mount its components.
 
 pub mod api;
 pub mod components;
+pub mod interned;
 pub mod live;
 pub mod pages;
 pub mod routes;
