@@ -16,7 +16,8 @@
 //! Settings: `BENCH_DASHBOARD_ISSUES` (default 120), `BENCH_DASHBOARD_RUNS` (cold loads,
 //! default 10), `BENCH_DASHBOARD_UPDATES` (live updates of each kind, default 10), `CHROMIUM`
 //! and `CHROMEDRIVER` (default Debian's), `BENCH_CAIRN` (the `cairn` binary; default the one
-//! built next to this example), `BENCH_DASHBOARD_PROFILE=1` (also prints where the cold loads'
+//! built next to this example), `BENCH_DASHBOARD_DIST` (the dashboard to serve; default the
+//! workspace's `dist/`), `BENCH_DASHBOARD_PROFILE=1` (also prints where the cold loads'
 //! main-thread time went, by function, from Chromium's sampling profiler; build `dist/` with
 //! wasm-opt's `-g` to see the wasm's function names).
 
@@ -535,7 +536,9 @@ async fn main() {
     let cairn = std::env::var_os("BENCH_CAIRN").map(PathBuf::from).unwrap_or_else(|| {
         exe.parent().and_then(|p| p.parent()).expect("target dir").join("cairn")
     });
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    let dist = std::env::var_os("BENCH_DASHBOARD_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"));
     assert!(
         dist.join("index.html").exists(),
         "no dashboard in {}: run `make dashboard`",
