@@ -1584,6 +1584,51 @@ mod stream {
     }
 
     #[wasm_bindgen_test]
+    fn a_stream_row_still_sets_every_string_interned_for_it() {
+        let m = Mounted::new(move || {
+            view! {
+                <StreamRow
+                    issue=sample_issue("9", "KeyError")
+                    period="14d"
+                    selected=Signal::derive(|| false)
+                    focused=Signal::derive(|| false)
+                    on_toggle=Callback::new(|()| {})
+                    on_assign=Callback::new(|_| {})
+                    options=Signal::derive(Vec::new)
+                />
+            }
+        });
+        // Every attribute value, class and text the row's DOM holds.
+        fn collect(node: &web_sys::Node, values: &mut Vec<String>, classes: &mut Vec<String>) {
+            if let Some(element) = node.dyn_ref::<Element>() {
+                for name in element.get_attribute_names().iter() {
+                    let value = element.get_attribute(&name.as_string().unwrap_or_default());
+                    let value = value.unwrap_or_default();
+                    if name.as_string().as_deref() == Some("class") {
+                        classes.extend(value.split_whitespace().map(str::to_owned));
+                    }
+                    values.push(value);
+                }
+            } else if let Some(text) = node.text_content() {
+                values.push(text);
+            }
+            let children = node.child_nodes();
+            for i in 0..children.length() {
+                if let Some(child) = children.item(i) {
+                    collect(&child, values, classes);
+                }
+            }
+        }
+        let (mut values, mut classes) = (Vec::new(), Vec::new());
+        collect(&m.get(".issue-row"), &mut values, &mut classes);
+        for text in cairn_dashboard::interned::STREAM_ROW {
+            let set = values.iter().any(|value| value == text)
+                || text.split(' ').all(|class| classes.iter().any(|c| c == class));
+            assert!(set, "the row no longer sets {text:?}: update src/interned.rs");
+        }
+    }
+
+    #[wasm_bindgen_test]
     async fn assignee_picker_filters_and_assigns() {
         let options = vec![
             AssigneeOption {
