@@ -538,6 +538,55 @@ mod tests {
         }
     }
 
+    /// Under continuous writes the WAL starts over instead of growing by every page written:
+    /// the background checkpoint never catches up with a writer that keeps committing, so
+    /// without the writer finishing each round the WAL never starts over and grows by every
+    /// page written (here about seven times the events' bytes, 0 restarts; with the hand-over
+    /// about eight restarts and a WAL of about the events' bytes).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_starts_over_while_events_keep_coming() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = open_store(&dir, "continuous.db").await;
+        let first = IngestBatch {
+            events: vec![event("e0", &["a"], None, "error", 1)],
+            ..IngestBatch::default()
+        };
+        store.store_batch(first).await.expect("stored");
+        let wal = dir.path().join("continuous.db-wal");
+        let mut written = 0u64;
+        let started = std::time::Instant::now();
+        // Back to back, for fifteen checkpoint periods.
+        let mut round = 0;
+        while started.elapsed() < 15 * super::super::writer::CHECKPOINT_EVERY {
+            let events: Vec<NewEvent> = (0..10)
+                .map(|i| {
+                    let mut e = event(&format!("c{round}-{i}"), &["a"], None, "error", round);
+                    e.data = format!(r#"{{"padding":"{}"}}"#, "x".repeat(2_000));
+                    e
+                })
+                .collect();
+            written += events.iter().map(|e| e.data.len() as u64).sum::<u64>();
+            store
+                .store_batch(IngestBatch { events, ..IngestBatch::default() })
+                .await
+                .expect("stored");
+            round += 1;
+        }
+        let wal_size = std::fs::metadata(&wal).map(|m| m.len()).expect("the WAL exists");
+        // The WAL header's checkpoint sequence number (bytes 12..16, big-endian) counts the
+        // times the WAL started over.
+        let mut header = [0u8; 16];
+        std::io::Read::read_exact(&mut std::fs::File::open(&wal).expect("WAL"), &mut header)
+            .expect("the WAL's header");
+        let restarts = u32::from_be_bytes([header[12], header[13], header[14], header[15]]);
+        assert!(
+            restarts >= 3 && wal_size < 2 * written,
+            "the WAL started over {restarts} times in {:?} and grew to {wal_size} bytes for \
+             {written} bytes of events",
+            started.elapsed()
+        );
+    }
+
     /// Longer than the background checkpoint's period.
     const CHECKPOINT_SETTLE: std::time::Duration = std::time::Duration::from_millis(600);
 }
