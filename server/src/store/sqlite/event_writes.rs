@@ -513,14 +513,7 @@ mod tests {
         tokio::time::sleep(CHECKPOINT_SETTLE).await;
         let before = size();
         for round in 0..20 {
-            // Events of a known issue: the fast lane, written by the writer's connection alone.
-            let events = (0..10)
-                .map(|i| {
-                    let mut e = event(&format!("r{round}-{i}"), &["a"], None, "error", round);
-                    e.data = format!(r#"{{"padding":"{}"}}"#, "x".repeat(8_000));
-                    e
-                })
-                .collect();
+            let events = padded_events(&format!("r{round}"), round, 8_000);
             store
                 .store_batch(IngestBatch { events, ..IngestBatch::default() })
                 .await
@@ -568,13 +561,7 @@ mod tests {
         let mut round = 0;
         // Back to back until the WAL has started over six times, for 40 periods at most.
         while started.elapsed() < 40 * period && (round % 16 != 0 || restarts() < 6) {
-            let events: Vec<NewEvent> = (0..10)
-                .map(|i| {
-                    let mut e = event(&format!("c{round}-{i}"), &["a"], None, "error", round);
-                    e.data = format!(r#"{{"padding":"{}"}}"#, "x".repeat(2_000));
-                    e
-                })
-                .collect();
+            let events = padded_events(&format!("c{round}"), round, 2_000);
             written += events.iter().map(|e| e.data.len() as u64).sum::<u64>();
             store
                 .store_batch(IngestBatch { events, ..IngestBatch::default() })
@@ -590,6 +577,18 @@ mod tests {
              {written} bytes of events",
             started.elapsed()
         );
+    }
+
+    /// Ten events of issue `a` whose stored JSON is `padding` bytes long or so, with ids
+    /// `{prefix}-0` to `{prefix}-9`: the fast lane, written by the writer's connection alone.
+    fn padded_events(prefix: &str, at: i64, padding: usize) -> Vec<NewEvent> {
+        (0..10)
+            .map(|i| {
+                let mut e = event(&format!("{prefix}-{i}"), &["a"], None, "error", at);
+                e.data = format!(r#"{{"padding":"{}"}}"#, "x".repeat(padding));
+                e
+            })
+            .collect()
     }
 
     /// Longer than the background checkpoint's period.

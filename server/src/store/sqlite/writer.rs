@@ -111,9 +111,9 @@ pub(super) const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// starts the WAL over once every frame is copied: the file grew by every page written
 /// (hundreds of MB in seconds of full load), and each write went to new blocks of the file,
 /// which the kernel zeroes first (`zero_user_segments` under `pwrite`: a quarter of all CPU
-/// samples in a profile of `ingest_bench`). So each period runs
-/// rounds until one is short (what the writer committed meanwhile is little), and the writer
-/// copies that little itself, between two group commits.
+/// samples in a profile of `ingest_bench`). So each period runs rounds until one is short
+/// (what the writer committed meanwhile is little), and the writer copies that little itself,
+/// between two group commits.
 fn checkpoint(
     conn: &Connection,
     database_file: &std::fs::File,
@@ -125,7 +125,7 @@ fn checkpoint(
     {
         for _ in 0..CATCH_UP_ROUNDS {
             let started = std::time::Instant::now();
-            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            if let Err(err) = passive_checkpoint(conn) {
                 tracing::warn!(%err, "background checkpoint failed");
                 break;
             }
@@ -157,9 +157,14 @@ const CAUGHT_UP: Duration = Duration::from_millis(3);
 /// writer's next transaction then starts the WAL over from its beginning (unless a reader is
 /// still reading from it), writing into pages the file already has.
 fn finish_checkpoint(conn: &Connection) {
-    if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+    if let Err(err) = passive_checkpoint(conn) {
         tracing::warn!(%err, "writer checkpoint failed");
     }
+}
+
+/// Copies what no reader still needs from the WAL into the database file, without waiting.
+fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
 }
 
 /// The writer loop: takes the first waiting job, everything else already queued behind it, and
