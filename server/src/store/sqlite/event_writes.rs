@@ -501,12 +501,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn commits_reach_the_database_file_through_background_checkpoints() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let store = open_store(&dir, "checkpoints.db").await;
-        let first = IngestBatch {
-            events: vec![event("e0", &["a"], None, "error", 1)],
-            ..IngestBatch::default()
-        };
-        store.store_batch(first).await.expect("stored");
+        let store = store_with_issue_a(&dir, "checkpoints.db").await;
         let file = dir.path().join("checkpoints.db");
         let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         // Let a checkpoint copy what is there, then measure.
@@ -540,12 +535,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_wal_starts_over_while_events_keep_coming() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let store = open_store(&dir, "continuous.db").await;
-        let first = IngestBatch {
-            events: vec![event("e0", &["a"], None, "error", 1)],
-            ..IngestBatch::default()
-        };
-        store.store_batch(first).await.expect("stored");
+        let store = store_with_issue_a(&dir, "continuous.db").await;
         let wal = dir.path().join("continuous.db-wal");
         // The WAL header's checkpoint sequence number (bytes 12..16, big-endian) counts the
         // times the WAL started over.
@@ -577,6 +567,17 @@ mod tests {
              {written} bytes of events",
             started.elapsed()
         );
+    }
+
+    /// A new store whose issue `a` exists, so that `a`'s next events take the fast lane.
+    async fn store_with_issue_a(dir: &tempfile::TempDir, name: &str) -> SqliteStore {
+        let store = open_store(dir, name).await;
+        let first = IngestBatch {
+            events: vec![event("e0", &["a"], None, "error", 1)],
+            ..IngestBatch::default()
+        };
+        store.store_batch(first).await.expect("stored");
+        store
     }
 
     /// Ten events of issue `a` whose stored JSON is `padding` bytes long or so, with ids
