@@ -92,6 +92,7 @@ async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
     let mut tx = sqlx::Connection::begin(&mut conn).await.expect("transaction");
     for n in 0..issues {
         let event = template(n);
+        let json = event.data.to_json().expect("the template's JSON");
         // Event j of issue n happened at a spread-out time within the last 14 days.
         let times: Vec<i64> = (0..per_issue)
             .map(|j| now - ((n as i64 * 7_919 + j as i64 * 104_729) * 1_000) % span_ms)
@@ -200,7 +201,10 @@ async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
                     entry.2 = entry.2.max(*at);
                 }
                 *hourly.entry(at.div_euclid(3_600_000) * 3_600).or_insert(0) += 1;
-                let data = event.data.replace(&template_id, &event_id);
+                // Compressed, as ingestion stores it.
+                let data = cairn_server::store::EventData::from_json(
+                    &json.replace(&template_id, &event_id),
+                );
                 query = query
                     .bind(event_id)
                     .bind(at)
@@ -208,7 +212,7 @@ async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
                     .bind(release)
                     .bind(environment)
                     .bind(user)
-                    .bind(data)
+                    .bind(data.as_bytes().to_vec())
                     .bind(event.hashes.first());
             }
             query.execute(&mut *tx).await.expect("insert events");

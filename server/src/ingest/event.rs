@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::grouping;
 use super::grouping::GroupingConfig;
 use super::scrub::Scrubber;
-use crate::store::NewEvent;
+use crate::store::{EventData, NewEvent};
 
 /// Why an event payload was refused as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,7 +128,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         environment: str_field(&event, "environment").map(str::to_owned),
         user_ident,
         tags,
-        data: to_json(&Value::Object(event), payload.len()),
+        data: EventData::from_json(&to_json(&Value::Object(event), payload.len())),
         ownership,
     })
 }
@@ -580,6 +580,13 @@ fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// The JSON an event is stored with, for tests.
+#[cfg(test)]
+pub(crate) fn stored_json(event: &NewEvent) -> Value {
+    let json = event.data.to_json().expect("stored data decodes");
+    serde_json::from_str(&json).expect("stored data is JSON")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,7 +621,7 @@ mod tests {
             {"message": "c", "type": "", "level": "nonsense"},
             "not an object"
         ]}));
-        let data: Value = serde_json::from_str(&event.data).expect("JSON");
+        let data: Value = stored_json(&event);
         let values = &data["breadcrumbs"]["values"];
         assert_eq!((&values[0]["type"], &values[0]["level"]), (&json!("default"), &json!("info")));
         assert_eq!((&values[1]["type"], &values[1]["level"]), (&json!("http"), &json!("warning")));
@@ -658,14 +665,14 @@ mod tests {
         let ctx = EventContext { sent_at_ms: Some(1_700_000_000_000 - 3_600_000), ..ctx() };
         let event = process(payload.as_bytes(), &ctx).expect("accepted");
         assert_eq!(event.timestamp, 1_700_000_000_000 - 5_000);
-        assert!(event.data.contains("clock_drift"));
+        assert!(stored_json(&event).to_string().contains("clock_drift"));
     }
 
     #[test]
     fn future_timestamps_are_clamped_and_recorded() {
         let event = process_json(json!({"timestamp": 1_700_000_000.0 + 86_400.0}));
         assert_eq!(event.timestamp, 1_700_000_000_000);
-        assert!(event.data.contains("future_timestamp"));
+        assert!(stored_json(&event).to_string().contains("future_timestamp"));
     }
 
     #[test]
@@ -673,7 +680,7 @@ mod tests {
         let event =
             process_json(json!({"timestamp": "yesterday", "exception": 7, "message": "kept"}));
         assert_eq!(event.title, "kept");
-        let data: Value = serde_json::from_str(&event.data).expect("json");
+        let data: Value = stored_json(&event);
         let names: Vec<&str> = data["errors"]
             .as_array()
             .expect("errors")
@@ -698,7 +705,7 @@ mod tests {
     fn nan_and_infinity_from_old_python_sdks_are_read_as_null() {
         let payload = br#"{"message":"NaN in \"NaN\" stays","extra":{"ratio":NaN,"max":Infinity,"min":-Infinity}}"#;
         let event = process(payload, &ctx()).expect("the event is kept");
-        let data: Value = serde_json::from_str(&event.data).expect("JSON");
+        let data: Value = stored_json(&event);
         assert_eq!(data["extra"], json!({"ratio": null, "max": null, "min": null}));
         assert_eq!(data["logentry"]["formatted"], "NaN in \"NaN\" stays");
         assert!(data["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["name"] == "number")));
@@ -716,8 +723,7 @@ mod tests {
     fn tags_as_map_or_pairs_become_pairs() {
         let map = process_json(json!({"tags": {"a": "1", "n": 2}}));
         let pairs = process_json(json!({"tags": [["a", "1"], ["n", 2]]}));
-        let tags =
-            |e: &NewEvent| serde_json::from_str::<Value>(&e.data).expect("json")["tags"].clone();
+        let tags = |e: &NewEvent| stored_json(e)["tags"].clone();
         assert_eq!(tags(&map), json!([["a", "1"], ["n", "2"]]));
         assert_eq!(tags(&pairs), json!([["a", "1"], ["n", "2"]]));
     }

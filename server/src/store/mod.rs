@@ -5,12 +5,14 @@
 //! follow are interchangeable. Handlers are generic over `S: Store`; the backend is chosen once at
 //! start-up from the database URL.
 
+pub mod event_data;
 pub mod models;
 pub mod sqlite;
 pub mod workflow;
 
 use std::future::Future;
 
+pub use event_data::EventData;
 pub use models::*;
 pub use workflow::*;
 

@@ -202,11 +202,11 @@ pub struct NewEvent {
     pub environment: Option<String>,
     /// Who was affected (id, email, username or IP), for distinct-user counts.
     pub user_ident: Option<String>,
-    /// The normalized event as JSON.
     /// Tags to count for the issue: the event's tags and the attributes Sentry also shows
     /// as tags (`level`, `environment`, `release`, `user`).
     pub tags: Vec<(String, String)>,
-    pub data: String,
+    /// The normalized event's JSON, compressed for storage.
+    pub data: super::EventData,
     /// Who owns the event by the project's ownership rules; `None` when the project has none
     /// (then the writer does nothing more for ownership).
     pub ownership: Option<EventOwnership>,

@@ -117,13 +117,14 @@ async fn stored_event(server: &TestServer, event_id: uuid::Uuid) -> serde_json::
     let path = server.data_dir.path().join("cairn.db");
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
     let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
-    let data: String = sqlx::query_scalar("SELECT data FROM events WHERE event_id = $1")
+    let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM events WHERE event_id = $1")
         .bind(event_id.simple().to_string())
         .fetch_one(&pool)
         .await
         .expect("the acknowledged event is stored");
     pool.close().await;
-    serde_json::from_str(&data).expect("stored events are JSON")
+    let json = cairn_server::store::event_data::decode(&data).expect("stored compressed JSON");
+    serde_json::from_str(&json).expect("stored events are JSON")
 }
 
 /// Sends, with the official SDK, a message event carrying a password, a customer reference,

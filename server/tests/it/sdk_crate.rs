@@ -69,21 +69,24 @@ struct StoredEvent {
     data: Value,
 }
 
+/// An `events` row's project, level, title, release, environment, user and stored data.
+type EventColumns = (i64, String, String, Option<String>, Option<String>, Option<String>, Vec<u8>);
+
 /// The stored (normalized, scrubbed) event `event_id`.
 async fn stored_event(server: &TestServer, event_id: uuid::Uuid) -> StoredEvent {
     let pool = database(server).await;
-    let row: (i64, String, String, Option<String>, Option<String>, Option<String>, String) =
-        sqlx::query_as(
-            "SELECT project_id, level, title, release, environment, user_ident, data
+    let row: EventColumns = sqlx::query_as(
+        "SELECT project_id, level, title, release, environment, user_ident, data
              FROM events WHERE event_id = $1",
-        )
-        .bind(event_id.simple().to_string())
-        .fetch_one(&pool)
-        .await
-        .unwrap_or_else(|err| panic!("event {event_id} is stored: {err}"));
+    )
+    .bind(event_id.simple().to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_else(|err| panic!("event {event_id} is stored: {err}"));
     pool.close().await;
     let (project_id, level, title, release, environment, user_ident, data) = row;
-    let data = serde_json::from_str(&data).expect("stored events are JSON");
+    let json = cairn_server::store::event_data::decode(&data).expect("stored compressed JSON");
+    let data = serde_json::from_str(&json).expect("stored events are JSON");
     StoredEvent { project_id, level, title, release, environment, user_ident, data }
 }
 

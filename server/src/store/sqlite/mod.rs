@@ -707,7 +707,7 @@ impl Store for SqliteStore {
         if let EventSelector::Id(id) = which {
             query = query.bind(id);
         }
-        let event = event_from_row(&query.fetch_one(&self.reads).await?);
+        let event = event_from_row(&query.fetch_one(&self.reads).await?)?;
         self.with_neighbours(event).await
     }
 
@@ -720,7 +720,7 @@ impl Store for SqliteStore {
         .bind(event_id)
         .fetch_one(&self.reads)
         .await?;
-        self.with_neighbours(event_from_row(&row)).await
+        self.with_neighbours(event_from_row(&row)?).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -739,7 +739,7 @@ impl Store for SqliteStore {
         .bind(offset)
         .fetch_all(&self.reads)
         .await?;
-        Ok(rows.iter().map(event_from_row).collect())
+        rows.iter().map(event_from_row).collect()
     }
 
     #[tracing::instrument(skip_all)]
@@ -2204,16 +2204,16 @@ async fn add_member_on(
 /// issue's counters, records the distinct user. Returns the issue id.
 const EVENT_COLUMNS: &str = "id, project_id, issue_id, event_id, timestamp, received, data";
 
-fn event_from_row(row: &SqliteRow) -> EventRow {
-    EventRow {
+fn event_from_row(row: &SqliteRow) -> StoreResult<EventRow> {
+    Ok(EventRow {
         id: row.get("id"),
         project_id: row.get("project_id"),
         issue_id: row.get("issue_id"),
         event_id: row.get("event_id"),
         timestamp: row.get("timestamp"),
         received: row.get("received"),
-        data: row.get("data"),
-    }
+        data: crate::store::event_data::decode(row.try_get::<&[u8], _>("data")?)?,
+    })
 }
 
 impl SqliteStore {
@@ -2549,7 +2549,7 @@ fn bind_event<'q>(
         .bind(&event.release)
         .bind(&event.environment)
         .bind(&event.user_ident)
-        .bind(&event.data)
+        .bind(event.data.as_bytes())
         .bind(event.hashes.first())
 }
 

@@ -224,8 +224,18 @@ pub(super) async fn unmerge(
 }
 
 /// Rebuilds an issue's users, hourly counts, tag values and totals from its events, the way
-/// ingestion derives them (see `ingest::event::issue_tags`).
+/// ingestion derives them (see `ingest::event::issue_tags`): `level`, `environment`, `release`
+/// and `user` from the events' columns, the other tags from their stored JSON.
 async fn recompute_counts(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> StoreResult<()> {
+    recompute_column_counts(tx, issue_id).await?;
+    add_stored_tags(tx, issue_id).await
+}
+
+/// The counts that the events' columns give.
+async fn recompute_column_counts(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+) -> StoreResult<()> {
     for statement in [
         "DELETE FROM issue_users WHERE issue_id = $1",
         "INSERT OR IGNORE INTO issue_users (issue_id, ident) \
@@ -244,13 +254,6 @@ async fn recompute_counts(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> Sto
              WHERE issue_id = $1 AND release IS NOT NULL \
            UNION ALL SELECT 'user', user_ident, timestamp FROM events \
              WHERE issue_id = $1 AND user_ident IS NOT NULL \
-           UNION ALL SELECT json_extract(t.value, '$[0]'), json_extract(t.value, '$[1]'), \
-             e.timestamp FROM events e, json_each(e.data, '$.tags') t \
-             WHERE e.issue_id = $1 AND json_type(t.value, '$[1]') = 'text' \
-             AND json_extract(t.value, '$[0]') NOT IN ('level', \
-               CASE WHEN e.environment IS NULL THEN '' ELSE 'environment' END, \
-               CASE WHEN e.release IS NULL THEN '' ELSE 'release' END, \
-               CASE WHEN e.user_ident IS NULL THEN '' ELSE 'user' END) \
          ) GROUP BY k, v",
         "UPDATE issues SET \
          times_seen = (SELECT COUNT(*) FROM events WHERE issue_id = $1), \
@@ -266,6 +269,76 @@ async fn recompute_counts(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> Sto
     Ok(())
 }
 
+/// Adds the tags of an issue's events, as their stored JSON has them (`"tags": [[key, value],
+/// ...]`, compressed), to its tag values; the keys its columns gave are skipped where the
+/// column has a value, as ingestion does.
+async fn add_stored_tags(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> StoreResult<()> {
+    /// The part of an event's JSON that this reads; serde skips the rest.
+    #[derive(serde::Deserialize)]
+    struct Tags {
+        #[serde(default)]
+        tags: Vec<serde_json::Value>,
+    }
+    // (key, value) → (events, first seen, last seen).
+    let mut counts: std::collections::HashMap<(String, String), (i64, i64, i64)> =
+        std::collections::HashMap::new();
+    {
+        let mut rows = sqlx::query(
+            "SELECT data, timestamp, environment IS NOT NULL AS has_environment, \
+             release IS NOT NULL AS has_release, user_ident IS NOT NULL AS has_user \
+             FROM events WHERE issue_id = $1",
+        )
+        .bind(issue_id)
+        .fetch(&mut *tx);
+        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            let json = crate::store::event_data::decode(row.try_get::<&[u8], _>("data")?)?;
+            // An event whose JSON is not an object with a tags list has no tags to add.
+            let Ok(Tags { tags }) = serde_json::from_str::<Tags>(&json) else { continue };
+            let at: i64 = row.get("timestamp");
+            for pair in &tags {
+                // A `[key, value]` pair whose value is text, as ingestion counts them.
+                let Some([serde_json::Value::String(key), serde_json::Value::String(value)]) =
+                    pair.as_array().map(Vec::as_slice)
+                else {
+                    continue;
+                };
+                let from_column = match key.as_str() {
+                    "level" => true,
+                    "environment" => row.get::<bool, _>("has_environment"),
+                    "release" => row.get::<bool, _>("has_release"),
+                    "user" => row.get::<bool, _>("has_user"),
+                    _ => false,
+                };
+                if from_column {
+                    continue;
+                }
+                let entry = counts.entry((key.clone(), value.clone())).or_insert((0, at, at));
+                entry.0 += 1;
+                entry.1 = entry.1.min(at);
+                entry.2 = entry.2.max(at);
+            }
+        }
+    }
+    for ((key, value), (events, first_seen, last_seen)) in counts {
+        sqlx::query(
+            "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
+             last_seen) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (issue_id, key, value) \
+             DO UPDATE SET times_seen = times_seen + excluded.times_seen, \
+             first_seen = MIN(first_seen, excluded.first_seen), \
+             last_seen = MAX(last_seen, excluded.last_seen)",
+        )
+        .bind(issue_id)
+        .bind(key)
+        .bind(value)
+        .bind(events)
+        .bind(first_seen)
+        .bind(last_seen)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The hashes of an issue with the newest event of each.
 pub(super) async fn issue_hashes(pool: &SqlitePool, issue_id: i64) -> StoreResult<Vec<IssueHash>> {
     let rows = sqlx::query(
@@ -277,13 +350,17 @@ pub(super) async fn issue_hashes(pool: &SqlitePool, issue_id: i64) -> StoreResul
     .bind(issue_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|row| IssueHash {
-            hash: row.get("hash"),
-            latest_event: row.get::<Option<i64>, _>("id").map(|_| event_from_row(row)),
+    rows.iter()
+        .map(|row| {
+            Ok(IssueHash {
+                hash: row.get("hash"),
+                latest_event: match row.get::<Option<i64>, _>("id") {
+                    Some(_) => Some(event_from_row(row)?),
+                    None => None,
+                },
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Assigns (or, with `None`, unassigns) an issue; records the change in the activity log.
