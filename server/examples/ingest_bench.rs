@@ -5,8 +5,10 @@
 //! contexts; 100 distinct groups) over keep-alive HTTP/1.1 connections of its own (prepared
 //! request bytes, the answer's status and length read back: [`RawPoster`]), first as fast as the server
 //! takes them, then at half that rate, and prints: accepted events/s, latency percentiles,
-//! seconds until every event is visible through the API, the server's peak RSS and CPU time per
-//! event, and the generator's own CPU time (it shares the machine's cores with the server).
+//! seconds until every event is visible through the API, the server's peak RSS, CPU time and
+//! bytes written per event (WAL frames and checkpoints: unlike times, this figure does not
+//! depend on how busy the machine is), and the generator's own CPU time (it shares the
+//! machine's cores with the server).
 //!
 //! Then it posts release-health session updates (`BENCH_SESSIONS`, default 100000, in envelopes
 //! of `BENCH_SESSIONS_PER_ENVELOPE`, default 10: each a whole session, as SDKs report short
@@ -45,6 +47,16 @@ fn cpu_seconds(pid: &str) -> f64 {
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Bytes a process has handed to `write` and `pwrite` so far (`wchar` in `/proc/PID/io`): for
+/// the server, mostly WAL frames and the checkpoints' copies into the database file.
+fn written_bytes(pid: &str) -> f64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
 }
 
 /// Peak resident set size of a process in MiB.
@@ -389,6 +401,7 @@ async fn main() {
 
     let own_pid = std::process::id().to_string();
     let (server_cpu0, own_cpu0) = (cpu_seconds(&pid.to_string()), cpu_seconds(&own_pid));
+    let written0 = written_bytes(&pid.to_string());
     let start = Instant::now();
     let latencies = send_phase(total, 0, None).await;
     let elapsed = start.elapsed().as_secs_f64();
@@ -418,6 +431,7 @@ async fn main() {
     };
     let (server_cpu, own_cpu) =
         (cpu_seconds(&pid.to_string()) - server_cpu0, cpu_seconds(&own_pid) - own_cpu0);
+    let written = written_bytes(&pid.to_string()) - written0;
 
     println!("== full load: {total} events, {concurrency} connections ==");
     println!("accepted:              {throughput:.0} events/s ({elapsed:.2} s)");
@@ -428,6 +442,7 @@ async fn main() {
     );
     println!("all visible in API:    {visible_after:.2} s after the first send");
     println!("server CPU per event:  {:.1} µs (user+system)", server_cpu / total as f64 * 1e6);
+    println!("server writes:         {:.1} KB per event", written / total as f64 / 1e3);
     println!(
         "generator CPU:         {own_cpu:.2} s ({:.1} µs per event)",
         own_cpu / total as f64 * 1e6
