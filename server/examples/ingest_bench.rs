@@ -49,6 +49,21 @@ fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// CPU seconds of the server's threads named `name` (`cairn-writer`, `cairn-checkpoint`; Linux
+/// cuts thread names to 15 bytes), from `/proc/PID/task/*/stat`. The writer is the one thread
+/// every acknowledgment waits for, so its CPU time per event bounds the throughput.
+fn thread_cpu_seconds(pid: &str, name: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0.0 };
+    tasks
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|comm| name.starts_with(comm.trim()))
+        })
+        .map(|task| cpu_seconds(&format!("{pid}/task/{}", task.file_name().to_string_lossy())))
+        .sum()
+}
+
 /// Bytes a process has handed to `write` and `pwrite` so far (`wchar` in `/proc/PID/io`): for
 /// the server, mostly WAL frames and the checkpoints' copies into the database file.
 fn written_bytes(pid: &str) -> f64 {
@@ -402,6 +417,8 @@ async fn main() {
     let own_pid = std::process::id().to_string();
     let (server_cpu0, own_cpu0) = (cpu_seconds(&pid.to_string()), cpu_seconds(&own_pid));
     let written0 = written_bytes(&pid.to_string());
+    let writer0 = thread_cpu_seconds(&pid.to_string(), "cairn-writer");
+    let checkpoint0 = thread_cpu_seconds(&pid.to_string(), "cairn-checkpoint");
     let start = Instant::now();
     let latencies = send_phase(total, 0, None).await;
     let elapsed = start.elapsed().as_secs_f64();
@@ -432,6 +449,8 @@ async fn main() {
     let (server_cpu, own_cpu) =
         (cpu_seconds(&pid.to_string()) - server_cpu0, cpu_seconds(&own_pid) - own_cpu0);
     let written = written_bytes(&pid.to_string()) - written0;
+    let writer = thread_cpu_seconds(&pid.to_string(), "cairn-writer") - writer0;
+    let checkpoint = thread_cpu_seconds(&pid.to_string(), "cairn-checkpoint") - checkpoint0;
 
     println!("== full load: {total} events, {concurrency} connections ==");
     println!("accepted:              {throughput:.0} events/s ({elapsed:.2} s)");
@@ -442,6 +461,11 @@ async fn main() {
     );
     println!("all visible in API:    {visible_after:.2} s after the first send");
     println!("server CPU per event:  {:.1} µs (user+system)", server_cpu / total as f64 * 1e6);
+    println!(
+        "  of which:            writer thread {:.1} µs, checkpoint thread {:.1} µs",
+        writer / total as f64 * 1e6,
+        checkpoint / total as f64 * 1e6
+    );
     println!("server writes:         {:.1} KB per event", written / total as f64 / 1e3);
     println!(
         "generator CPU:         {own_cpu:.2} s ({:.1} µs per event)",
