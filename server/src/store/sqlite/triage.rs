@@ -320,21 +320,20 @@ async fn add_stored_tags(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> Stor
         }
     }
     for ((key, value), (events, first_seen, last_seen)) in counts {
-        sqlx::query(
+        let sql = format!(
             "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
-             last_seen) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (issue_id, key, value) \
-             DO UPDATE SET times_seen = times_seen + excluded.times_seen, \
-             first_seen = MIN(first_seen, excluded.first_seen), \
-             last_seen = MAX(last_seen, excluded.last_seen)",
-        )
-        .bind(issue_id)
-        .bind(key)
-        .bind(value)
-        .bind(events)
-        .bind(first_seen)
-        .bind(last_seen)
-        .execute(&mut *tx)
-        .await?;
+             last_seen) VALUES ($1, $2, $3, $4, $5, $6) {}",
+            writer::ADD_TO_TAG_VALUES
+        );
+        sqlx::query(&sql)
+            .bind(issue_id)
+            .bind(key)
+            .bind(value)
+            .bind(events)
+            .bind(first_seen)
+            .bind(last_seen)
+            .execute(&mut *tx)
+            .await?;
     }
     Ok(())
 }

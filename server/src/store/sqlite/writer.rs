@@ -453,6 +453,13 @@ struct IssueCounts {
 /// Rows per multi-row statement of the counts.
 const COUNT_ROWS: usize = 64;
 
+/// How an insert into `issue_tag_values` adds to a row that exists: counts add up, the first
+/// and last seen times widen.
+pub(super) const ADD_TO_TAG_VALUES: &str = "ON CONFLICT (issue_id, key, value) DO UPDATE SET \
+     times_seen = times_seen + excluded.times_seen, \
+     first_seen = MIN(first_seen, excluded.first_seen), \
+     last_seen = MAX(last_seen, excluded.last_seen)";
+
 impl IssueCounts {
     fn add(&mut self, issue_id: i64, event: &NewEvent) {
         let at = event.timestamp;
@@ -473,10 +480,7 @@ impl IssueCounts {
         for chunk in tags.chunks(COUNT_ROWS) {
             let sql = format!(
                 "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
-                 last_seen) VALUES {} ON CONFLICT (issue_id, key, value) DO UPDATE SET \
-                 times_seen = times_seen + excluded.times_seen, \
-                 first_seen = MIN(first_seen, excluded.first_seen), \
-                 last_seen = MAX(last_seen, excluded.last_seen)",
+                 last_seen) VALUES {} {ADD_TO_TAG_VALUES}",
                 numbered_rows(chunk.len(), 6)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 6);
