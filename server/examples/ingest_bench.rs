@@ -215,6 +215,7 @@ fn event_template(group: usize) -> (String, String) {
 /// the server's time per event goes.
 fn pipeline_stages(templates: &[(String, String)]) {
     use cairn_server::ingest::{event, grouping, scrub};
+    use cairn_server::store::EventData;
     const ROUNDS: usize = 5_000;
     let bodies: Vec<String> = (0..ROUNDS)
         .map(|n| {
@@ -252,6 +253,18 @@ fn pipeline_stages(templates: &[(String, String)]) {
         std::hint::black_box(serde_json::to_vec(&Value::Object(event.clone())).ok());
     }
     let serialize_time = start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6;
+    let serialized: Vec<String> =
+        parsed.iter().map(|event| Value::Object(event.clone()).to_string()).collect();
+    let start = Instant::now();
+    let mut stored = 0;
+    for json in &serialized {
+        stored += std::hint::black_box(EventData::from_json(json)).as_bytes().len();
+    }
+    let compress_time = start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6;
+    let (json_size, stored_size) = (
+        serialized.iter().map(String::len).sum::<usize>() / serialized.len().max(1),
+        stored / serialized.len().max(1),
+    );
     let ctx = event::EventContext::with_defaults(1, 1_700_000_000_000);
     let process = time(&mut |b| {
         std::hint::black_box(event::process(b.as_bytes(), &ctx).ok());
@@ -265,7 +278,8 @@ fn pipeline_stages(templates: &[(String, String)]) {
     println!("== pipeline stages, one thread, µs per event ==");
     println!(
         "parse {parse:.1}, scrub {scrub_time:.1}, group {group_time:.1}, serialize (incl. clone) \
-         {serialize_time:.1}; whole event::process {process:.1}"
+         {serialize_time:.1}, compress {compress_time:.1} ({json_size} -> {stored_size} bytes); \
+         whole event::process {process:.1}"
     );
 }
 
