@@ -59,12 +59,6 @@ impl EventData {
     }
 }
 
-impl From<&str> for EventData {
-    fn from(json: &str) -> Self {
-        EventData::from_json(json)
-    }
-}
-
 impl From<String> for EventData {
     fn from(json: String) -> Self {
         EventData::from_json(&json)

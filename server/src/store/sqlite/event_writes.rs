@@ -576,6 +576,39 @@ mod tests {
         );
     }
 
+    /// Rows written before compression keep their JSON as text: the store reads them as it
+    /// reads the compressed ones, and merge's recount finds their tags.
+    #[tokio::test]
+    async fn events_stored_as_text_before_compression_are_still_read() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = store_with_issue_a(&dir, "text.db").await;
+        let old = r#"{"event_id":"e0","message":"from before","tags":[["shard","7"]]}"#;
+        sqlx::query("UPDATE events SET data = $1 WHERE event_id = 'e0'")
+            .bind(old)
+            .execute(&store.writes)
+            .await
+            .expect("a text row");
+        let issue_id: i64 = sqlx::query_scalar("SELECT issue_id FROM events")
+            .fetch_one(&store.reads)
+            .await
+            .expect("issue");
+        let event = store
+            .issue_event(issue_id, &crate::store::EventSelector::Latest)
+            .await
+            .expect("the event is read");
+        assert_eq!(event.event.data, old);
+        let mut tx = store.writes.begin().await.expect("transaction");
+        super::super::triage::recompute_counts(&mut tx, issue_id).await.expect("recounted");
+        tx.commit().await.expect("committed");
+        let shard: i64 = sqlx::query_scalar(
+            "SELECT times_seen FROM issue_tag_values WHERE key = 'shard' AND value = '7'",
+        )
+        .fetch_one(&store.reads)
+        .await
+        .expect("the text row's tag is counted");
+        assert_eq!(shard, 1);
+    }
+
     /// A new store whose issue `a` exists, so that `a`'s next events take the fast lane.
     async fn store_with_issue_a(dir: &tempfile::TempDir, name: &str) -> SqliteStore {
         let store = open_store(dir, name).await;

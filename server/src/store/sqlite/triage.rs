@@ -226,7 +226,10 @@ pub(super) async fn unmerge(
 /// Rebuilds an issue's users, hourly counts, tag values and totals from its events, the way
 /// ingestion derives them (see `ingest::event::issue_tags`): `level`, `environment`, `release`
 /// and `user` from the events' columns, the other tags from their stored JSON.
-async fn recompute_counts(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> StoreResult<()> {
+pub(super) async fn recompute_counts(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+) -> StoreResult<()> {
     recompute_column_counts(tx, issue_id).await?;
     add_stored_tags(tx, issue_id).await
 }
@@ -319,12 +322,12 @@ async fn add_stored_tags(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> Stor
             }
         }
     }
+    let sql = format!(
+        "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, last_seen) \
+         VALUES ($1, $2, $3, $4, $5, $6) {}",
+        writer::ADD_TO_TAG_VALUES
+    );
     for ((key, value), (events, first_seen, last_seen)) in counts {
-        let sql = format!(
-            "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
-             last_seen) VALUES ($1, $2, $3, $4, $5, $6) {}",
-            writer::ADD_TO_TAG_VALUES
-        );
         sqlx::query(&sql)
             .bind(issue_id)
             .bind(key)
