@@ -283,6 +283,80 @@ fn pipeline_stages(templates: &[(String, String)]) {
     );
 }
 
+/// The event writer alone, without HTTP or the pipeline: `concurrency` requests of one event
+/// each handed to the store at once, as the server's workers hand them over, round after round.
+/// Prints the writer thread's CPU time per event, which moves less with the machine's load than
+/// the whole server's figures: the figure to compare changes to the writer by.
+fn writer_stage(templates: &[(String, String)], concurrency: usize) {
+    use cairn_server::ingest::event;
+    use cairn_server::store::sqlite::SqliteStore;
+    use cairn_server::store::{IngestBatch, Store};
+    const EVENTS: usize = 20_000;
+    let ctx = event::EventContext::with_defaults(1, 1_700_000_000_000);
+    let events: Vec<_> = (0..EVENTS + GROUPS)
+        .filter_map(|n| {
+            let (before, after) = &templates[n % GROUPS];
+            event::process(format!("{before}{:032x}{after}", n + 1).as_bytes(), &ctx).ok()
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite:{}", dir.path().join("writer.db").display());
+    // A runtime of its own, on a thread of its own: `main`'s runtime can neither block on
+    // another nor drop one.
+    let (cpu, seconds) = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    let store = Arc::new(SqliteStore::connect(&url).await.expect("store opens"));
+                    store
+                        .ensure_default_organization(&cairn_server::config::defaults())
+                        .await
+                        .expect("organization");
+                    let one = |event: &cairn_server::store::NewEvent| IngestBatch {
+                        events: vec![event.clone()],
+                        ..IngestBatch::default()
+                    };
+                    // One event per group first: they open the issues, in the slow lane.
+                    for event in &events[..GROUPS] {
+                        store.store_batch(one(event)).await.expect("stored");
+                    }
+                    let cpu = thread_cpu_seconds("self", "cairn-writer");
+                    let start = Instant::now();
+                    for round in events[GROUPS..].chunks(concurrency) {
+                        let requests: Vec<_> = round
+                            .iter()
+                            .map(|event| {
+                                let (store, batch) = (Arc::clone(&store), one(event));
+                                tokio::spawn(async move { store.store_batch(batch).await })
+                            })
+                            .collect();
+                        for request in requests {
+                            request.await.expect("joined").expect("stored");
+                        }
+                    }
+                    (
+                        thread_cpu_seconds("self", "cairn-writer") - cpu,
+                        start.elapsed().as_secs_f64(),
+                    )
+                })
+            })
+            .join()
+            .expect("writer stage")
+    });
+    let measured = (events.len() - GROUPS) as f64;
+    println!(
+        "writer alone ({concurrency} requests of one event at a time): writer thread {:.1} µs \
+         per event, {:.0} events/s",
+        cpu / measured * 1e6,
+        measured / seconds
+    );
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let total = env_usize("BENCH_EVENTS", 20_000);
@@ -361,6 +435,7 @@ async fn main() {
     let templates: Arc<Vec<(String, String)>> = Arc::new((0..GROUPS).map(event_template).collect());
     println!("event size: {} bytes", templates[0].0.len() + 32 + templates[0].1.len());
     pipeline_stages(&templates);
+    writer_stage(&templates, concurrency);
     if std::env::var_os("BENCH_PIPELINE_ONLY").is_some() {
         // For profiling the pipeline alone (e.g. under `perf record`).
         let _ = server.kill();

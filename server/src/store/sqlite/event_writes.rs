@@ -209,24 +209,36 @@ impl<'a> EventWrites<'a> {
 
         let issues: Vec<(i64, IssueDelta)> = self.issues.drain().collect();
         for chunk in issues.chunks(ISSUE_ROWS) {
+            // `first_seen` is not in this `SET`: SQLite rewrites the entries of every index on
+            // a column the `SET` names, changed or not, and an issue's first sighting almost
+            // never moves (only an event older than all before it moves it). The statement
+            // below moves it where it does.
             let sql = format!(
                 "UPDATE issues SET times_seen = times_seen + v.column2, \
                  user_count = user_count + v.column3, last_seen = MAX(last_seen, v.column4), \
-                 first_seen = MIN(first_seen, v.column5), level = v.column6, \
-                 is_unhandled = MAX(is_unhandled, v.column7) \
+                 level = v.column5, is_unhandled = MAX(is_unhandled, v.column6) \
                  FROM (VALUES {}) AS v WHERE issues.id = v.column1",
-                numbered_rows(chunk.len(), 7)
+                numbered_rows(chunk.len(), 6)
             );
-            let mut binds = Binds::with_capacity(chunk.len() * 7);
+            let mut binds = Binds::with_capacity(chunk.len() * 6);
             for (issue_id, delta) in chunk {
                 binds
                     .int(*issue_id)
                     .int(delta.events)
                     .int(new_users.get(issue_id).copied().unwrap_or(0))
                     .int(delta.last_seen)
-                    .int(delta.first_seen)
                     .add(&delta.level)?
                     .int(i64::from(delta.is_unhandled));
+            }
+            binds.execute(conn, &sql)?;
+            let sql = format!(
+                "UPDATE issues SET first_seen = v.column2 FROM (VALUES {}) AS v \
+                 WHERE issues.id = v.column1 AND issues.first_seen > v.column2",
+                numbered_rows(chunk.len(), 2)
+            );
+            let mut binds = Binds::with_capacity(chunk.len() * 2);
+            for (issue_id, delta) in chunk {
+                binds.int(*issue_id).int(delta.first_seen);
             }
             binds.execute(conn, &sql)?;
         }
