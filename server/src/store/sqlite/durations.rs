@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use sqlx::SqlitePool;
 
-use super::writer::{numbered_rows, Binds};
+use super::writer::{placeholder_rows, Binds};
 use crate::ingest::duration_histogram::{bucket_of, BucketCount};
 use crate::store::{DurationQuery, DurationRow, StoreError, StoreResult};
 
@@ -77,7 +77,7 @@ pub(super) fn write_duration_buckets(
                  sessions, max) VALUES {} \
                  ON CONFLICT (project_id, release, environment, {time}, bucket) DO UPDATE SET \
                  sessions = sessions + excluded.sessions, max = MAX(max, excluded.max)",
-                numbered_rows(chunk.len(), 7)
+                placeholder_rows(chunk.len(), 7)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 7);
             for ((project_id, release, environment, at, bucket), count) in chunk {

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 
-use super::writer::{numbered_rows, Binds, WriteJob};
+use super::writer::{placeholder_rows, Binds, WriteJob};
 use super::{INSERTED_EVENT_VALUES, INSERT_EVENTS};
 use crate::store::{NewEvent, StoreResult};
 
@@ -73,7 +73,7 @@ impl<'a> EventWrites<'a> {
             let sql = format!(
                 "SELECT v.column3, e.issue_id FROM (VALUES {}) AS v CROSS JOIN events AS e \
                  WHERE e.project_id = v.column1 AND e.event_id = v.column2",
-                numbered_rows(chunk.len(), 3)
+                placeholder_rows(chunk.len(), 3)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 3);
             for (i, (project_id, event_id)) in chunk.iter().enumerate() {
@@ -96,7 +96,7 @@ impl<'a> EventWrites<'a> {
                 "SELECT v.column3, h.issue_id, i.status = 'unresolved' FROM (VALUES {}) AS v \
                  CROSS JOIN issue_hashes AS h JOIN issues AS i ON i.id = h.issue_id \
                  WHERE h.project_id = v.column1 AND h.hash = v.column2",
-                numbered_rows(chunk.len(), 3)
+                placeholder_rows(chunk.len(), 3)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 3);
             for (i, (project_id, hash)) in chunk.iter().enumerate() {
@@ -196,7 +196,7 @@ impl<'a> EventWrites<'a> {
         for chunk in users.chunks(PAIR_ROWS) {
             let sql = format!(
                 "INSERT OR IGNORE INTO issue_users (issue_id, ident) VALUES {} RETURNING issue_id",
-                numbered_rows(chunk.len(), 2)
+                placeholder_rows(chunk.len(), 2)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 2);
             for (issue_id, ident) in chunk {
@@ -218,7 +218,7 @@ impl<'a> EventWrites<'a> {
                  user_count = user_count + v.column3, last_seen = MAX(last_seen, v.column4), \
                  level = v.column5, is_unhandled = MAX(is_unhandled, v.column6) \
                  FROM (VALUES {}) AS v WHERE issues.id = v.column1",
-                numbered_rows(chunk.len(), 6)
+                placeholder_rows(chunk.len(), 6)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 6);
             for (issue_id, delta) in chunk {
@@ -234,7 +234,7 @@ impl<'a> EventWrites<'a> {
             let sql = format!(
                 "UPDATE issues SET first_seen = v.column2 FROM (VALUES {}) AS v \
                  WHERE issues.id = v.column1 AND issues.first_seen > v.column2",
-                numbered_rows(chunk.len(), 2)
+                placeholder_rows(chunk.len(), 2)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 2);
             for (issue_id, delta) in chunk {
@@ -247,7 +247,7 @@ impl<'a> EventWrites<'a> {
         for chunk in new_hashes.chunks(PAIR_ROWS) {
             let sql = format!(
                 "INSERT OR IGNORE INTO issue_hashes (project_id, hash, issue_id) VALUES {}",
-                numbered_rows(chunk.len(), 3)
+                placeholder_rows(chunk.len(), 3)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 3);
             for (project_id, hash, issue_id) in chunk {
@@ -259,7 +259,7 @@ impl<'a> EventWrites<'a> {
         let events = std::mem::take(&mut self.events);
         for chunk in events.chunks(EVENT_ROWS) {
             let sql =
-                format!("{INSERT_EVENTS}{}", numbered_rows(chunk.len(), INSERTED_EVENT_VALUES));
+                format!("{INSERT_EVENTS}{}", placeholder_rows(chunk.len(), INSERTED_EVENT_VALUES));
             let mut binds = Binds::with_capacity(chunk.len() * INSERTED_EVENT_VALUES);
             for (issue_id, event) in chunk {
                 bind_event_row(&mut binds, *issue_id, event)?;

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 
 use super::begin_write;
 use super::durations::{write_duration_buckets, DurationBuckets};
-use super::writer::{numbered_rows, Binds, WriteJob};
+use super::writer::{placeholder_rows, Binds, WriteJob};
 use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
     DeployRow, HealthTotals, NewEvent, NewRelease, ReleaseChange, ReleaseHealth,
@@ -110,7 +110,7 @@ impl ReleaseTouches {
                 "INSERT INTO release_event_hourly (project_id, release, environment, hour, events) \
                  VALUES {} ON CONFLICT (project_id, release, environment, hour) \
                  DO UPDATE SET events = events + excluded.events",
-                numbered_rows(chunk.len(), 5)
+                placeholder_rows(chunk.len(), 5)
             );
             let mut binds = Binds::with_capacity(chunk.len() * 5);
             for ((project_id, release, environment, hour), n) in chunk {
@@ -291,7 +291,7 @@ pub(super) fn write_sessions(
             "INSERT INTO session_states (project_id, sid, release, environment, did, hour, \
              started, seq, flags) VALUES {} ON CONFLICT (project_id, sid) DO UPDATE SET \
              did = excluded.did, seq = excluded.seq, flags = excluded.flags",
-            numbered_rows(chunk.len(), 9)
+            placeholder_rows(chunk.len(), 9)
         );
         let mut binds = Binds::with_capacity(chunk.len() * 9);
         for key in chunk {
@@ -314,7 +314,7 @@ pub(super) fn write_sessions(
 
     let counts: Vec<_> = counts.into_iter().collect();
     for chunk in counts.chunks(CHUNK) {
-        let rows = numbered_rows(chunk.len(), 10);
+        let rows = placeholder_rows(chunk.len(), 10);
         let sql = format!(
             "INSERT INTO session_hourly (project_id, release, environment, hour, sessions, \
              errored, crashed, abnormal, duration_sum, duration_count) VALUES {} \
@@ -350,7 +350,7 @@ pub(super) fn write_sessions(
             "INSERT INTO session_users (project_id, release, environment, hour, did, flags) \
              VALUES {} ON CONFLICT (project_id, release, environment, hour, did) \
              DO UPDATE SET flags = flags | excluded.flags",
-            numbered_rows(chunk.len(), 6)
+            placeholder_rows(chunk.len(), 6)
         );
         let mut binds = Binds::with_capacity(chunk.len() * 6);
         for (((project_id, release, environment, hour), did), flags) in chunk {
@@ -391,7 +391,7 @@ fn write_user_days(
         .filter(|(key, flags)| known.get(key).is_none_or(|stored| stored & flags != *flags))
         .collect();
     for chunk in days.chunks(CHUNK) {
-        let rows = numbered_rows(chunk.len(), 6);
+        let rows = placeholder_rows(chunk.len(), 6);
         // The `WHERE` leaves a row that has its bits already untouched: no write, no trigger.
         let sql = format!(
             "INSERT INTO session_user_days (project_id, release, environment, day, did, flags) \
@@ -432,7 +432,7 @@ fn write_user_latest(conn: &Connection, users: &[((BucketKey, String), u8)]) -> 
         })
         .collect();
     for chunk in users.chunks(CHUNK).chain(all.chunks(CHUNK)) {
-        let rows = numbered_rows(chunk.len(), 8);
+        let rows = placeholder_rows(chunk.len(), 8);
         // The larger of two hours either of which may be NULL (never had such a session).
         let later = |column: &str| {
             format!(

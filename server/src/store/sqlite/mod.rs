@@ -2521,7 +2521,7 @@ async fn store_one_event(
         }
     }
 
-    let sql = format!("{INSERT_EVENTS}{}", writer::numbered_rows(1, INSERTED_EVENT_VALUES));
+    let sql = format!("{INSERT_EVENTS}{}", writer::placeholder_rows(1, INSERTED_EVENT_VALUES));
     bind_event(sqlx::query(&sql), issue_id, event).execute(&mut *tx).await?;
     Ok((issue_id, true, found_at.is_none()))
 }
