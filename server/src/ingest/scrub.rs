@@ -972,8 +972,12 @@ struct Keywords {
 impl Keywords {
     fn of(b: &[u8]) -> Keywords {
         let mut found = Keywords::default();
-        // Overlapping: a word inside or across another (`authome`) must not hide it.
-        for m in KEYWORDS.find_overlapping_iter(b) {
+        // A word across another (`authome`) must not hide it, so each search starts again one
+        // byte after the last match began. No word of the list holds another, so this finds
+        // every word that occurs, as an overlapping search would, while the search between
+        // matches (most strings have none) runs with the automaton's prefilter.
+        let mut at = 0;
+        while let Some(m) = KEYWORDS.find(aho_corasick::Input::new(b).span(at..b.len())) {
             match KEYWORD_LIST.get(m.pattern().as_usize()).map(|(_, family)| family) {
                 Some(KeywordFamily::Password) => found.password = true,
                 Some(KeywordFamily::Bearer) => found.bearer = true,
@@ -983,6 +987,7 @@ impl Keywords {
             if found.password && found.bearer && found.user_path {
                 break;
             }
+            at = m.start() + 1;
         }
         found
     }
@@ -1436,6 +1441,22 @@ mod tests {
         }
         // The samples do exercise the patterns.
         assert!(matched > 200, "{matched}");
+    }
+
+    /// `Keywords::of` restarts its search one byte after each match began, which finds every
+    /// word as long as no word of the list holds another (case aside).
+    #[test]
+    fn keywords_across_each_other_are_all_found() {
+        for (word, _) in KEYWORD_LIST {
+            for (other, _) in KEYWORD_LIST {
+                if word != other {
+                    assert!(!word.to_ascii_lowercase().contains(other), "{word} holds {other}");
+                }
+            }
+        }
+        // Words across each other are all found.
+        let across = Keywords::of(b"xAUTHOME tokenbearer");
+        assert_eq!(across, Keywords { password: true, bearer: true, user_path: true });
     }
 
     #[test]
