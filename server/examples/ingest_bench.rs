@@ -357,6 +357,17 @@ fn writer_stage(templates: &[(String, String)], concurrency: usize) {
     );
 }
 
+/// The `cairn serve` under test, stopped when the bench ends, also when it ends by a panic: an
+/// orphaned server kept a core busy and the bench's output pipe open (`| tail` waited for it).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let total = env_usize("BENCH_EVENTS", 20_000);
@@ -385,16 +396,18 @@ async fn main() {
     ]);
     let token = run(&["createtoken", "--email", "bench@example.com"]);
 
-    let mut server = Command::new(&cairn)
-        .args(["serve", "--bind", "127.0.0.1:0", "--dist-dir", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(data.path())
-        .env("CAIRN_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cairn serve starts");
-    let pid = server.id();
-    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let mut server = Server(
+        Command::new(&cairn)
+            .args(["serve", "--bind", "127.0.0.1:0", "--dist-dir", "/nonexistent"])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("CAIRN_LOG", "error")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("cairn serve starts"),
+    );
+    let pid = server.0.id();
+    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
     let url = loop {
         let line = lines.next().expect("server output").expect("line");
         if let Some(url) = line.strip_prefix("Cairn is listening on ") {
@@ -438,8 +451,6 @@ async fn main() {
     writer_stage(&templates, concurrency);
     if std::env::var_os("BENCH_PIPELINE_ONLY").is_some() {
         // For profiling the pipeline alone (e.g. under `perf record`).
-        let _ = server.kill();
-        let _ = server.wait();
         return;
     }
 
@@ -650,7 +661,4 @@ async fn main() {
     println!("server CPU per item:   {:.1} µs (user+system)", server_cpu / sent as f64 * 1e6);
     println!("counted by the API:    {counted} of {sent}");
     assert_eq!(counted, sent as u64, "every acknowledged session is counted");
-
-    let _ = server.kill();
-    let _ = server.wait();
 }
