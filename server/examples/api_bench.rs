@@ -8,14 +8,18 @@
 //! `BENCH_API_ROUNDS` (requests per measured route, default 200), `BENCH_API_KEEP` (keep the
 //! database and print where it is, e.g. to read query plans with the sqlite3 shell).
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use cairn_server::ingest::event;
 use serde_json::{json, Value};
+
+use common::Server;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, SqliteConnection};
 
@@ -315,22 +319,8 @@ async fn main() {
     ]);
     let token = run(&["createtoken", "--email", "bench@example.com"]);
 
-    let mut server = Command::new(&cairn)
-        .args(["serve", "--bind", "127.0.0.1:0", "--dist-dir", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(data.path())
-        .env("CAIRN_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cairn serve starts");
-    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
-    let url = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(url) = line.strip_prefix("Cairn is listening on ") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let server = Server::start(&cairn, data.path(), Path::new("/nonexistent"));
+    let url = server.url.clone();
     let http = reqwest::Client::new();
     let project: Value = http
         .post(format!("{url}/api/0/teams/cairn/cairn/projects/"))
@@ -400,8 +390,7 @@ async fn main() {
         "issue details + latest event (2 requests)"
     );
     println!("targets: issue list p95 <= 20 ms; details with latest event p95 <= 10 ms");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     if std::env::var_os("BENCH_API_KEEP").is_some() {
         println!("database kept in {}", data.keep().display());
     }

@@ -21,8 +21,10 @@
 //! main-thread time went, by function, from Chromium's sampling profiler; build `dist/` with
 //! wasm-opt's `-g` to see the wasm's function names).
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,6 +32,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+
+use common::Server;
 
 #[path = "../tests/it/common/cdp.rs"]
 mod cdp;
@@ -167,29 +171,6 @@ const check = () => {
 window.__watch = new MutationObserver(check);
 window.__watch.observe(document.body, { childList: true, subtree: true, characterData: true });
 "#;
-
-/// Starts `cairn serve` on a free loopback port; returns the process and its URL.
-fn serve(cairn: &Path, data: &Path, dist: &Path) -> (Child, String) {
-    let mut server = Command::new(cairn)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--dist-dir")
-        .arg(dist)
-        .env("CAIRN_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cairn serve starts");
-    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
-    let url = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(url) = line.strip_prefix("Cairn is listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (server, url)
-}
 
 /// The dashboard's wasm, js and css files in `dist/`.
 fn assets(dist: &Path) -> Vec<PathBuf> {
@@ -557,7 +538,8 @@ async fn main() {
     };
     run(&["createuser", "--email", EMAIL, "--password", PASSWORD, "--superuser"]);
     let token = run(&["createtoken", "--email", EMAIL]);
-    let (mut server, url) = serve(&cairn, data.path(), &dist);
+    let server = Server::start(&cairn, data.path(), &dist);
+    let url = server.url.clone();
     let http = reqwest::Client::new();
 
     transfer_sizes(&http, &url, &dist).await;
@@ -775,6 +757,5 @@ async fn main() {
     if let Err(err) = result {
         println!("live update measurement failed: {err}");
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }

@@ -22,14 +22,18 @@
 //! only the first run of the day pays for the load; a change of the loader or the schema bumps
 //! [`SHAPE`], which makes a new one.
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use cairn_server::ingest::duration_histogram::bucket_of;
 use serde_json::{json, Value};
+
+use common::Server;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, SqliteConnection};
 
@@ -554,16 +558,6 @@ async fn create_project(
     (id, slug)
 }
 
-/// The server, stopped when the bench ends, even by a failed check.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Bumped whenever the loader, the model or the schema it fills changes: a kept database of
 /// another shape is regenerated.
 const SHAPE: u32 = 4;
@@ -629,23 +623,8 @@ async fn main() {
         ]);
     }
     let token = run(&["createtoken", "--email", "bench@example.com"]);
-    let server = Command::new(&cairn)
-        .args(["serve", "--bind", "127.0.0.1:0", "--dist-dir", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(&data)
-        .env("CAIRN_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cairn serve starts");
-    let mut server = Server(server);
-    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
-    let url = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(url) = line.strip_prefix("Cairn is listening on ") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let server = Server::start(&cairn, &data, Path::new("/nonexistent"));
+    let url = server.url.clone();
     let http = reqwest::Client::new();
     println!(
         "== Release health on {releases} releases / {updates} session updates ({sessions} \

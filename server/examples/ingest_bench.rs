@@ -19,13 +19,17 @@
 //! `BENCH_PIPELINE_ONLY` (print the pipeline stages and stop, e.g. to profile them),
 //! `BENCH_PIPELINE_REPEAT` (run the whole pipeline that many rounds more, for a profiler).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use common::Server;
 
 // The server's allocator (see `src/main.rs`), so that the pipeline stages measured in this
 // process cost what they cost in `cairn`: under glibc's allocator they took about twice as long.
@@ -357,17 +361,6 @@ fn writer_stage(templates: &[(String, String)], concurrency: usize) {
     );
 }
 
-/// The `cairn serve` under test, stopped when the bench ends, also when it ends by a panic: an
-/// orphaned server kept a core busy and the bench's output pipe open (`| tail` waited for it).
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let total = env_usize("BENCH_EVENTS", 20_000);
@@ -396,25 +389,9 @@ async fn main() {
     ]);
     let token = run(&["createtoken", "--email", "bench@example.com"]);
 
-    let mut server = Server(
-        Command::new(&cairn)
-            .args(["serve", "--bind", "127.0.0.1:0", "--dist-dir", "/nonexistent"])
-            .arg("--data-dir")
-            .arg(data.path())
-            .env("CAIRN_LOG", "error")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("cairn serve starts"),
-    );
-    let pid = server.0.id();
-    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
-    let url = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(url) = line.strip_prefix("Cairn is listening on ") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let server = Server::start(&cairn, data.path(), Path::new("/nonexistent"));
+    let pid = server.pid();
+    let url = server.url.clone();
 
     let http =
         reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");

@@ -78,9 +78,12 @@ impl SqliteStore {
             // of failing with SQLITE_BUSY at once.
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // The write connection keeps its statement journals in memory, as the event writer's
+        // does (see `writer::open`); the readers keep SQLite's default, so that a large sort
+        // may spill to a temporary file instead of growing the process.
         let writes = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("temp_store", "MEMORY"))
             .await
             .map_err(StoreError::Database)?;
         sqlx::migrate!("./migrations/sqlite").run(&writes).await?;

@@ -50,8 +50,8 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    // The same settings as the sqlx connections (see `SqliteStore::connect`): the file is in
-    // WAL mode already; NORMAL survives a killed process; wait for the API's writes.
+    // The same settings as the sqlx write connection (see `SqliteStore::connect`): the file is
+    // in WAL mode already; NORMAL survives a killed process; wait for the API's writes.
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -584,6 +584,25 @@ impl TouchedIssues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both connections that write (the event writer's and sqlx's) keep their statement
+    /// journals in memory: spilled, they were temporary files created and deleted several times
+    /// a second at full load.
+    #[tokio::test]
+    async fn write_connections_keep_statement_journals_in_memory() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("cairn.db");
+        let store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("store opens");
+        let writer = open(&path).expect("writer connection");
+        let writer_store: i64 =
+            writer.query_row("PRAGMA temp_store", [], |row| row.get(0)).expect("pragma");
+        let sqlx_store: i64 =
+            sqlx::query_scalar("PRAGMA temp_store").fetch_one(&store.writes).await.expect("pragma");
+        // 2 is MEMORY (0 is the default, 1 FILE).
+        assert_eq!((writer_store, sqlx_store), (2, 2));
+    }
 
     #[test]
     fn placeholder_rows_have_a_parameter_per_value() {
