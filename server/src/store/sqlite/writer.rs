@@ -604,6 +604,41 @@ mod tests {
         assert_eq!((writer_store, sqlx_store), (2, 2));
     }
 
+    /// A new database gets the smaller pages (fewer bytes written per event); the writer's
+    /// own connection, which opens the file after sqlx created it, sees the same size.
+    #[tokio::test]
+    async fn a_new_database_has_two_kib_pages() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("cairn.db");
+        let _store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("store opens");
+        let writer = open(&path).expect("writer connection");
+        let page_size: i64 =
+            writer.query_row("PRAGMA page_size", [], |row| row.get(0)).expect("pragma");
+        assert_eq!(page_size, i64::from(super::super::NEW_DATABASE_PAGE_SIZE));
+        assert_eq!(page_size, 2048);
+    }
+
+    /// A database created with SQLite's default pages keeps them: the pragma must not fail on
+    /// it, and the store opens it as before.
+    #[tokio::test]
+    async fn an_existing_database_keeps_its_page_size() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("cairn.db");
+        {
+            let old = Connection::open(&path).expect("create");
+            old.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE before_cairn (x);")
+                .expect("an older database");
+        }
+        let store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("store opens an older database");
+        let page_size: i64 =
+            sqlx::query_scalar("PRAGMA page_size").fetch_one(&store.reads).await.expect("pragma");
+        assert_eq!(page_size, 4096);
+    }
+
     #[test]
     fn placeholder_rows_have_a_parameter_per_value() {
         assert_eq!(&*placeholder_rows(2, 3), "(?,?,?),(?,?,?)");
