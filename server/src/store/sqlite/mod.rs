@@ -56,8 +56,6 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// The page size of a database Cairn creates (see [`SqliteStore::connect`]).
-const NEW_DATABASE_PAGE_SIZE: u32 = 2048;
 /// Most requests waiting for the writer; beyond that ingestion answers 503 instead of holding
 /// ever more request bodies in memory.
 const WRITE_QUEUE: usize = 4096;
@@ -71,15 +69,6 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(StoreError::Database)?
             .create_if_missing(true)
-            // 2 KiB pages instead of SQLite's 4 KiB, for new databases (an existing one keeps
-            // its size: the pragma only counts before the first table exists). A group commit
-            // changes a few rows in many places (a random leaf of the event-id index, each
-            // touched issue's leaves of the events' issue index, its tag values and users), and
-            // every changed page is written whole twice, to the WAL and by the checkpoint: a
-            // 40-byte index entry costs a page. Half the page, half those bytes: 43 -> 29 KB
-            // written per event in `ingest_bench`. A compressed event (about 1.3 KB) still fits
-            // a 2 KiB page without an overflow page; 1 KiB pages would not hold it.
-            .page_size(NEW_DATABASE_PAGE_SIZE)
             // WAL: readers never block the writer and a commit is one sequential append.
             .journal_mode(SqliteJournalMode::Wal)
             // NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only an OS

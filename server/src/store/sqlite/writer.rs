@@ -585,53 +585,23 @@ impl TouchedIssues {
 mod tests {
     use super::*;
 
-    /// A store on `cairn.db` in `dir` (which may hold a database already) and the writer's
-    /// kind of connection to the same file.
-    async fn store_and_writer(dir: &Path) -> (super::super::SqliteStore, Connection) {
-        let path = dir.join("cairn.db");
-        let store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .expect("store opens");
-        (store, open(&path).expect("writer connection"))
-    }
-
-    fn pragma(conn: &Connection, name: &str) -> i64 {
-        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0)).expect("pragma")
-    }
-
     /// Both connections that write (the event writer's and sqlx's) keep their statement
     /// journals in memory: spilled, they were temporary files created and deleted several times
     /// a second at full load.
     #[tokio::test]
     async fn write_connections_keep_statement_journals_in_memory() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let (store, writer) = store_and_writer(dir.path()).await;
+        let path = dir.path().join("cairn.db");
+        let store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("store opens");
+        let writer = open(&path).expect("writer connection");
+        let writer_store: i64 =
+            writer.query_row("PRAGMA temp_store", [], |row| row.get(0)).expect("pragma");
         let sqlx_store: i64 =
             sqlx::query_scalar("PRAGMA temp_store").fetch_one(&store.writes).await.expect("pragma");
         // 2 is MEMORY (0 is the default, 1 FILE).
-        assert_eq!((pragma(&writer, "temp_store"), sqlx_store), (2, 2));
-    }
-
-    /// A new database gets the smaller pages (fewer bytes written per event).
-    #[tokio::test]
-    async fn a_new_database_has_two_kib_pages() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let (_store, writer) = store_and_writer(dir.path()).await;
-        assert_eq!(pragma(&writer, "page_size"), 2048);
-    }
-
-    /// A database created with SQLite's default pages keeps them: the pragma must not fail on
-    /// it, and the store opens it as before.
-    #[tokio::test]
-    async fn an_existing_database_keeps_its_page_size() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        Connection::open(dir.path().join("cairn.db"))
-            .and_then(|old| {
-                old.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE before_cairn (x);")
-            })
-            .expect("an older database");
-        let (_store, writer) = store_and_writer(dir.path()).await;
-        assert_eq!(pragma(&writer, "page_size"), 4096);
+        assert_eq!((writer_store, sqlx_store), (2, 2));
     }
 
     #[test]
