@@ -11,10 +11,51 @@ pub mod sqlite;
 pub mod workflow;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 pub use event_data::EventData;
 pub use models::*;
 pub use workflow::*;
+
+/// How many ingest requests are on their way to [`Store::store_batch`]: received, and still
+/// being parsed, scrubbed and grouped. The event writer waits a little for them before it
+/// commits (see `sqlite::writer`), so that one commit carries more requests.
+#[derive(Debug, Clone, Default)]
+pub struct Arrivals(Arc<AtomicUsize>);
+
+impl Arrivals {
+    /// Counts one request in until the returned guard is dropped.
+    pub fn announce(&self) -> Arrival {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Arrival(Some(Arc::clone(&self.0)))
+    }
+
+    /// Whether any request is on its way.
+    pub fn any(&self) -> bool {
+        self.0.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// One request on its way to the writer (see [`Arrivals`]); dropping it counts it out, also
+/// when the request is refused before it reaches the store.
+#[derive(Debug)]
+pub struct Arrival(Option<Arc<AtomicUsize>>);
+
+impl Arrival {
+    /// An arrival nobody waits for, for stores without a writer that waits.
+    pub fn unannounced() -> Self {
+        Arrival(None)
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        if let Some(count) = self.0.take() {
+            count.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -228,6 +269,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// writes are already waiting.
     fn store_batch(&self, batch: IngestBatch)
         -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// Announces an ingest request that will call [`Store::store_batch`] once it has processed
+    /// its events; drop the guard just before that call (or when the request is refused).
+    fn announce_arrival(&self) -> Arrival {
+        Arrival::unannounced()
+    }
     /// Subscribes to the [`IssueUpdate`]s of every later write batch, published once the batch
     /// is durable. Publishing never waits for subscribers: one that falls behind by more than
     /// the channel holds gets `Lagged` and should reload what it shows.

@@ -78,6 +78,9 @@ pub async fn post_minidump<S: Store>(
         return Err(invalid());
     }
 
+    // Announced only once the upload is in: the writer waits for requests being processed,
+    // not for a slow client's upload.
+    let arrival = state.store.announce_arrival();
     let event_id = uuid::Uuid::new_v4();
     event.insert("event_id".into(), json!(event_id.simple().to_string()));
     event.entry("level").or_insert(json!("fatal"));
@@ -108,6 +111,7 @@ pub async fn post_minidump<S: Store>(
     check_rate_limit(&state, &authorized, 1)?;
     store(
         &state,
+        arrival,
         IngestBatch { events: vec![processed], items: vec![item], ..IngestBatch::default() },
     )
     .await?;

@@ -35,7 +35,7 @@ use crate::ingest::event::{self, EventContext};
 use crate::ingest::scrub::Scrubber;
 use crate::ingest::session;
 use crate::state::AppState;
-use crate::store::{IngestBatch, NewItem, Outcome, Store, StoreError};
+use crate::store::{Arrival, IngestBatch, NewItem, Outcome, Store, StoreError};
 use crate::util::now_ms;
 
 /// Largest request body accepted on the wire (compressed).
@@ -108,6 +108,7 @@ async fn post_envelope<S: Store>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StoreResponse>, IngestError> {
+    let arrival = state.store.announce_arrival();
     let project_id = parse_project_id(&project_id)?;
     let request_auth = auth::from_request(&headers, query.as_deref())?;
     let body = body::decode(&headers, body, MAX_ENVELOPE_SIZE)?;
@@ -119,7 +120,7 @@ async fn post_envelope<S: Store>(
         None => auth_from_envelope_dsn(&body, project_id)?,
     };
     let authorized = authorize(&state, &auth, project_id, &headers).await?;
-    ingest_envelope(&state, &authorized, &body).await
+    ingest_envelope(&state, &authorized, &body, arrival).await
 }
 
 /// `POST /api/{project_id}/store/`: one event as JSON, or an envelope when the content type
@@ -131,6 +132,7 @@ async fn post_store<S: Store>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StoreResponse>, IngestError> {
+    let arrival = state.store.announce_arrival();
     let project_id = parse_project_id(&project_id)?;
     let auth = auth::from_request(&headers, query.as_deref())?.ok_or(IngestError::MissingAuth)?;
     let is_envelope = headers
@@ -144,7 +146,7 @@ async fn post_store<S: Store>(
     }
     let authorized = authorize(&state, &auth, project_id, &headers).await?;
     if is_envelope {
-        return ingest_envelope(&state, &authorized, &body).await;
+        return ingest_envelope(&state, &authorized, &body, arrival).await;
     }
     let ctx = authorized.event_context(now_ms());
     // Relay reads only `event_id` before it answers (an error here is the client's `400`);
@@ -170,14 +172,14 @@ async fn post_store<S: Store>(
                 reason: "invalid".into(),
                 quantity: 1,
             };
-            store(&state, IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() })
-                .await?;
+            let batch = IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() };
+            store(&state, arrival, batch).await?;
             return Ok(Json(StoreResponse { id: Some(id) }));
         }
     };
     let id = event.event_id.clone();
     check_rate_limit(&state, &authorized, 1)?;
-    store(&state, IngestBatch { events: vec![event], ..IngestBatch::default() }).await?;
+    store(&state, arrival, IngestBatch { events: vec![event], ..IngestBatch::default() }).await?;
     Ok(Json(StoreResponse { id: Some(id) }))
 }
 
@@ -281,6 +283,7 @@ async fn ingest_envelope<S: Store>(
     state: &AppState<S>,
     authorized: &Authorized,
     body: &Bytes,
+    arrival: Arrival,
 ) -> Result<Json<StoreResponse>, IngestError> {
     let project_id = authorized.key.project_id;
     let envelope = envelope::parse(body).map_err(IngestError::InvalidEnvelope)?;
@@ -447,7 +450,7 @@ async fn ingest_envelope<S: Store>(
     }
     batch.outcomes.extend(outcomes);
     if !batch.is_empty() {
-        store(state, batch).await?;
+        store(state, arrival, batch).await?;
     }
     limited?;
     Ok(Json(StoreResponse { id }))
@@ -478,8 +481,14 @@ fn client_report_outcomes(project_id: i64, payload: &[u8]) -> Vec<Outcome> {
     outcomes
 }
 
-/// Hands a batch to the store and waits until it is committed.
-pub async fn store<S: Store>(state: &AppState<S>, batch: IngestBatch) -> Result<(), IngestError> {
+/// Hands a batch to the store and waits until it is committed. The request's `arrival` ends
+/// here: it is no longer on its way, so the writer need not wait for it.
+pub async fn store<S: Store>(
+    state: &AppState<S>,
+    arrival: Arrival,
+    batch: IngestBatch,
+) -> Result<(), IngestError> {
+    drop(arrival);
     match state.store.store_batch(batch).await {
         Ok(_) => Ok(()),
         Err(StoreError::Overloaded) => Err(IngestError::Overloaded),

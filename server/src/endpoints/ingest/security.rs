@@ -24,6 +24,7 @@ pub async fn post_security<S: Store>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, IngestError> {
+    let arrival = state.store.announce_arrival();
     let project_id = parse_project_id(&project_id)?;
     let auth = auth::from_request(&headers, query.as_deref())?.ok_or(IngestError::MissingAuth)?;
     let body = body::decode(&headers, body, MAX_EVENT_SIZE)?;
@@ -58,7 +59,7 @@ pub async fn post_security<S: Store>(
         return Ok(StatusCode::OK);
     }
     check_rate_limit(&state, &authorized, batch.events.len() as u64)?;
-    store(&state, batch).await?;
+    store(&state, arrival, batch).await?;
     Ok(StatusCode::OK)
 }
 

@@ -47,6 +47,8 @@ pub struct SqliteStore {
     reads: SqlitePool,
     writes: SqlitePool,
     event_writer: mpsc::Sender<WriteJob>,
+    /// Ingest requests on their way to the writer, which waits a little for them.
+    arrivals: Arrivals,
     issue_updates: broadcast::Sender<IssueUpdate>,
 }
 
@@ -94,8 +96,15 @@ impl SqliteStore {
             .map_err(StoreError::Database)?;
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let (issue_updates, _) = broadcast::channel(ISSUE_UPDATES);
-        writer::spawn(options.get_filename(), writes.clone(), jobs, issue_updates.clone())?;
-        Ok(SqliteStore { reads, writes, event_writer, issue_updates })
+        let arrivals = Arrivals::default();
+        writer::spawn(
+            options.get_filename(),
+            writes.clone(),
+            jobs,
+            arrivals.clone(),
+            issue_updates.clone(),
+        )?;
+        Ok(SqliteStore { reads, writes, event_writer, arrivals, issue_updates })
     }
 }
 
@@ -579,6 +588,10 @@ impl Store for SqliteStore {
             mpsc::error::TrySendError::Closed(_) => closed(),
         })?;
         outcome.await.map_err(|_| closed())?
+    }
+
+    fn announce_arrival(&self) -> Arrival {
+        self.arrivals.announce()
     }
 
     fn issue_updates(&self) -> broadcast::Receiver<IssueUpdate> {

@@ -32,7 +32,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{event_writes, health, store_one_event};
-use crate::store::{IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
+use crate::store::{Arrivals, IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
 use crate::util::now_ms;
 
 /// Events of one request, waiting for the writer, and where to send the outcome.
@@ -43,6 +43,20 @@ pub(super) struct WriteJob {
 
 /// Most requests committed together in one group commit.
 const MAX_BATCH_JOBS: usize = 512;
+
+/// How long the writer waits at most for requests still being processed (see [`Arrivals`])
+/// before it commits what it has. Each commit writes every page it changed whole to the WAL:
+/// the issue's row and its six sort indexes, the tail of the events table, the tag values'
+/// pages; most of those are the same for the next few events. At full load a commit used to
+/// carry two or three requests; waiting up to this long makes it six to eight (`ingest_bench`),
+/// which writes 40 % less per event and takes a third less of the writer's CPU, while the wait
+/// is shorter than the queueing it saves (p99 at full load halved). An idle node never waits:
+/// nothing else is on its way.
+const LINGER: Duration = Duration::from_micros(500);
+
+/// How often the writer looks for the requests it waits for: SQLite runs on this thread, so
+/// it sleeps rather than blocks on the queue, which would wake it for each request.
+const LINGER_STEP: Duration = Duration::from_micros(100);
 
 /// Opens the writer's connection to the database file that sqlx created and migrated.
 fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -71,6 +85,7 @@ pub(super) fn spawn(
     path: &Path,
     writes: SqlitePool,
     jobs: mpsc::Receiver<WriteJob>,
+    arrivals: Arrivals,
     updates: broadcast::Sender<IssueUpdate>,
 ) -> StoreResult<()> {
     let conn = open(path)?;
@@ -97,7 +112,7 @@ pub(super) fn spawn(
     std::thread::Builder::new()
         .name("cairn-writer".into())
         .spawn(move || {
-            run(conn, &slow, jobs, &updates, &copied);
+            run(conn, &slow, jobs, &arrivals, &updates, &copied);
             // Stops the checkpointer.
             drop(alive);
         })
@@ -174,12 +189,14 @@ fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
 }
 
-/// The writer loop: takes the first waiting job, everything else already queued behind it, and
-/// commits them together. Ends when the store is dropped (every sender is gone).
+/// The writer loop: takes the first waiting job, everything else already queued behind it and
+/// what arrives while requests are still on their way (up to [`LINGER`]), and commits them
+/// together. Ends when the store is dropped (every sender is gone).
 fn run(
     mut conn: Connection,
     slow: &SlowLane,
     mut jobs: mpsc::Receiver<WriteJob>,
+    arrivals: &Arrivals,
     updates: &broadcast::Sender<IssueUpdate>,
     copied: &AtomicBool,
 ) {
@@ -195,13 +212,7 @@ fn run(
                 tracing::warn!(%err, "could not prune old session states");
             }
         }
-        batch.push(job);
-        while batch.len() < MAX_BATCH_JOBS {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+        gather(job, &mut jobs, &mut batch, arrivals, LINGER);
         match write_batch(&mut conn, slow, &batch, &mut recent, updates) {
             Ok(results) => {
                 for (job, ids) in batch.drain(..).zip(results) {
@@ -223,6 +234,35 @@ fn run(
         // for the checkpoint.
         if copied.swap(false, Ordering::Acquire) {
             finish_checkpoint(&conn);
+        }
+    }
+}
+
+/// Fills `batch` for one group commit: `first`, the jobs queued behind it, and those that
+/// arrive while requests are still on their way ([`Arrivals`]), waiting for them at most
+/// `linger`.
+fn gather(
+    first: WriteJob,
+    jobs: &mut mpsc::Receiver<WriteJob>,
+    batch: &mut Vec<WriteJob>,
+    arrivals: &Arrivals,
+    linger: Duration,
+) {
+    batch.push(first);
+    take_queued(jobs, batch);
+    let waiting_since = std::time::Instant::now();
+    while arrivals.any() && batch.len() < MAX_BATCH_JOBS && waiting_since.elapsed() < linger {
+        std::thread::sleep(LINGER_STEP);
+        take_queued(jobs, batch);
+    }
+}
+
+/// Moves the jobs already queued into `batch`, up to [`MAX_BATCH_JOBS`].
+fn take_queued(jobs: &mut mpsc::Receiver<WriteJob>, batch: &mut Vec<WriteJob>) {
+    while batch.len() < MAX_BATCH_JOBS {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
     }
 }
@@ -584,6 +624,7 @@ impl TouchedIssues {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     /// Both connections that write (the event writer's and sqlx's) keep their statement
     /// journals in memory: spilled, they were temporary files created and deleted several times
@@ -602,6 +643,72 @@ mod tests {
             sqlx::query_scalar("PRAGMA temp_store").fetch_one(&store.writes).await.expect("pragma");
         // 2 is MEMORY (0 is the default, 1 FILE).
         assert_eq!((writer_store, sqlx_store), (2, 2));
+    }
+
+    fn empty_job() -> WriteJob {
+        let (reply, _) = oneshot::channel();
+        WriteJob { batch: IngestBatch::default(), reply }
+    }
+
+    /// A request still being processed when the writer takes a job joins that job's commit:
+    /// the writer waits for it, and stops waiting once nothing is on its way.
+    #[test]
+    fn the_writer_waits_for_requests_on_their_way() {
+        let (sender, mut jobs) = mpsc::channel(8);
+        let arrivals = Arrivals::default();
+        let on_its_way = arrivals.announce();
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(sender.try_send(empty_job()).is_ok(), "queued");
+            drop(on_its_way);
+        });
+        let mut batch = Vec::new();
+        let started = std::time::Instant::now();
+        gather(empty_job(), &mut jobs, &mut batch, &arrivals, Duration::from_secs(60));
+        assert_eq!(batch.len(), 2, "the late request joined the first one's commit");
+        assert!(started.elapsed() < Duration::from_secs(30), "stopped waiting when it arrived");
+        late.join().expect("sender thread");
+    }
+
+    /// A request that takes longer than [`LINGER`] (or never reaches the store) does not hold
+    /// the others' commit back for longer.
+    #[test]
+    fn the_writer_waits_for_late_requests_only_so_long() {
+        let (_sender, mut jobs) = mpsc::channel(8);
+        let arrivals = Arrivals::default();
+        let _never_arrives = arrivals.announce();
+        let mut batch = Vec::new();
+        gather(empty_job(), &mut jobs, &mut batch, &arrivals, Duration::from_millis(20));
+        assert_eq!(batch.len(), 1);
+        assert!(arrivals.any());
+    }
+
+    /// Through the store: an announced request that has not arrived does not keep another's
+    /// events from being committed, and the guard counts it out when dropped.
+    #[tokio::test]
+    async fn a_commit_does_not_wait_for_a_request_that_never_arrives() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("cairn.db");
+        let store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("store opens");
+        store.ensure_default_organization(&crate::config::defaults()).await.expect("project 1");
+        let never_arrives = store.announce_arrival();
+        let arrival = store.announce_arrival();
+        assert!(store.arrivals.any());
+        drop(arrival);
+        let outcome = crate::store::Outcome {
+            project_id: 1,
+            source: "client",
+            category: "error".into(),
+            reason: "sample_rate".into(),
+            quantity: 3,
+        };
+        let batch = IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() };
+        let stored = tokio::time::timeout(Duration::from_secs(30), store.store_batch(batch)).await;
+        assert!(matches!(stored, Ok(Ok(_))), "committed: {stored:?}");
+        drop(never_arrives);
+        assert!(!store.arrivals.any());
     }
 
     #[test]
