@@ -626,17 +626,23 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
-    /// Both connections that write (the event writer's and sqlx's) keep their statement
-    /// journals in memory: spilled, they were temporary files created and deleted several times
-    /// a second at full load.
-    #[tokio::test]
-    async fn write_connections_keep_statement_journals_in_memory() {
+    /// A store on `cairn.db` in a new temporary directory (kept as long as the returned guard).
+    async fn store_in_a_new_file() -> (tempfile::TempDir, super::super::SqliteStore) {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("cairn.db");
         let store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
             .await
             .expect("store opens");
-        let writer = open(&path).expect("writer connection");
+        (dir, store)
+    }
+
+    /// Both connections that write (the event writer's and sqlx's) keep their statement
+    /// journals in memory: spilled, they were temporary files created and deleted several times
+    /// a second at full load.
+    #[tokio::test]
+    async fn write_connections_keep_statement_journals_in_memory() {
+        let (dir, store) = store_in_a_new_file().await;
+        let writer = open(&dir.path().join("cairn.db")).expect("writer connection");
         let writer_store: i64 =
             writer.query_row("PRAGMA temp_store", [], |row| row.get(0)).expect("pragma");
         let sqlx_store: i64 =
@@ -687,11 +693,7 @@ mod tests {
     /// events from being committed, and the guard counts it out when dropped.
     #[tokio::test]
     async fn a_commit_does_not_wait_for_a_request_that_never_arrives() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("cairn.db");
-        let store = super::super::SqliteStore::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .expect("store opens");
+        let (_dir, store) = store_in_a_new_file().await;
         store.ensure_default_organization(&crate::config::defaults()).await.expect("project 1");
         let never_arrives = store.announce_arrival();
         let arrival = store.announce_arrival();
