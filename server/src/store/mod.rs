@@ -28,7 +28,7 @@ impl Arrivals {
     /// Counts one request in until the returned guard is dropped.
     pub fn announce(&self) -> Arrival {
         self.0.fetch_add(1, Ordering::Relaxed);
-        Arrival(Some(Arc::clone(&self.0)))
+        Arrival(Arc::clone(&self.0))
     }
 
     /// Whether any request is on its way.
@@ -40,20 +40,11 @@ impl Arrivals {
 /// One request on its way to the writer (see [`Arrivals`]); dropping it counts it out, also
 /// when the request is refused before it reaches the store.
 #[derive(Debug)]
-pub struct Arrival(Option<Arc<AtomicUsize>>);
-
-impl Arrival {
-    /// An arrival nobody waits for, for stores without a writer that waits.
-    pub fn unannounced() -> Self {
-        Arrival(None)
-    }
-}
+pub struct Arrival(Arc<AtomicUsize>);
 
 impl Drop for Arrival {
     fn drop(&mut self) {
-        if let Some(count) = self.0.take() {
-            count.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -271,9 +262,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
     /// Announces an ingest request that will call [`Store::store_batch`] once it has processed
     /// its events; drop the guard just before that call (or when the request is refused).
-    fn announce_arrival(&self) -> Arrival {
-        Arrival::unannounced()
-    }
+    fn announce_arrival(&self) -> Arrival;
     /// Subscribes to the [`IssueUpdate`]s of every later write batch, published once the batch
     /// is durable. Publishing never waits for subscribers: one that falls behind by more than
     /// the channel holds gets `Lagged` and should reload what it shows.
