@@ -219,6 +219,7 @@ fn event_template(group: usize) -> (String, String) {
 /// the server's time per event goes.
 fn pipeline_stages(templates: &[(String, String)]) {
     use cairn_server::ingest::{event, grouping, scrub};
+    use cairn_server::store::event_data::{self, EventDictionary};
     use cairn_server::store::EventData;
     const ROUNDS: usize = 5_000;
     let bodies: Vec<String> = (0..ROUNDS)
@@ -269,6 +270,21 @@ fn pipeline_stages(templates: &[(String, String)]) {
         serialized.iter().map(String::len).sum::<usize>() / serialized.len().max(1),
         stored / serialized.len().max(1),
     );
+    // With a dictionary of earlier events, as the store makes one (of different issues').
+    let dictionary =
+        EventDictionary::from_events(serialized[..GROUPS].iter().rev().map(String::as_str))
+            .expect("a dictionary");
+    event_data::register(&dictionary);
+    let uncompressed: Vec<EventData> =
+        serialized.iter().map(|json| EventData::uncompressed(json.clone())).collect();
+    let start = Instant::now();
+    let mut stored = 0;
+    for mut data in uncompressed {
+        data.compress(Some(&dictionary));
+        stored += std::hint::black_box(data).as_bytes().len();
+    }
+    let dictionary_time = start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6;
+    let dictionary_size = stored / serialized.len().max(1);
     let ctx = event::EventContext::with_defaults(1, 1_700_000_000_000);
     let process = time(&mut |b| {
         std::hint::black_box(event::process(b.as_bytes(), &ctx).ok());
@@ -282,8 +298,9 @@ fn pipeline_stages(templates: &[(String, String)]) {
     println!("== pipeline stages, one thread, µs per event ==");
     println!(
         "parse {parse:.1}, scrub {scrub_time:.1}, group {group_time:.1}, serialize (incl. clone) \
-         {serialize_time:.1}, compress {compress_time:.1} ({json_size} -> {stored_size} bytes); \
-         whole event::process {process:.1}"
+         {serialize_time:.1}, compress {compress_time:.1} ({json_size} -> {stored_size} bytes), \
+         with a dictionary {dictionary_time:.1} (-> {dictionary_size} bytes); whole event::process \
+         {process:.1} (without compression)"
     );
 }
 

@@ -128,7 +128,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         environment: str_field(&event, "environment").map(str::to_owned),
         user_ident,
         tags,
-        data: EventData::from_json(&to_json(&Value::Object(event), payload.len())),
+        data: EventData::uncompressed(to_json(&Value::Object(event), payload.len())),
         ownership,
     })
 }

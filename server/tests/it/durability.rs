@@ -145,3 +145,71 @@ async fn every_acknowledged_event_survives_a_sigkill_mid_load() {
     assert_eq!(response.status(), 200);
     assert!(stored_ids(&server, project_id).await.contains(&id));
 }
+
+/// Whether a stored `events.data` value names a dictionary: it starts with a zstd skippable
+/// frame of 8 bytes, the dictionary's id.
+fn names_a_dictionary(data: &[u8]) -> bool {
+    data.starts_with(&[0x50, 0x2A, 0x4D, 0x18, 8, 0, 0, 0])
+}
+
+/// The `data` of the events with these ids, read from the SQLite file.
+async fn stored_data(server: &TestServer, ids: &[String]) -> Vec<Vec<u8>> {
+    let path = server.data_dir.path().join("cairn.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let mut data = Vec::new();
+    for id in ids {
+        let row: Vec<u8> = sqlx::query_scalar("SELECT data FROM events WHERE event_id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .expect("the event's row");
+        data.push(row);
+    }
+    pool.close().await;
+    data
+}
+
+/// After its first thousand events the database compresses events with a dictionary of earlier
+/// ones; a server restarted on it (with `kill -9`) reads events from before and after.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_compressed_with_a_dictionary_read_back_after_a_restart() {
+    let mut server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Dictionary").await;
+    let key = dsn.split("://").nth(1).and_then(|s| s.split('@').next()).expect("key").to_owned();
+    let project_id: i64 = dsn.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
+    let send = |count: usize| {
+        let ids: Arc<Vec<String>> =
+            Arc::new((0..count).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect());
+        let sent = send_all(server.http.clone(), url.clone(), ids.clone(), Default::default());
+        async move {
+            let (acked, refused) = sent.await;
+            assert!(refused.is_empty(), "refused: {refused:?}");
+            assert_eq!(acked.len(), count);
+            ids.to_vec()
+        }
+    };
+    let first = send(1_000).await;
+    // The dictionary is made in the background; until it is stored, events go without.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let later = loop {
+        let later = send(5).await;
+        if stored_data(&server, &later).await.iter().all(|data| names_a_dictionary(data)) {
+            break later;
+        }
+        assert!(Instant::now() < deadline, "events are still compressed without a dictionary");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(!names_a_dictionary(&stored_data(&server, &first[..1]).await[0]));
+
+    server.restart();
+    for id in [&first[0], &first[999], &later[0], &later[4]] {
+        let (status, event) =
+            server.get(&format!("/api/0/projects/cairn/dictionary/events/{id}/"), &token).await;
+        assert_eq!(status, 200, "{event}");
+        assert_eq!(event["eventID"], id.as_str());
+        assert!(event.to_string().contains("durable event"), "{event}");
+    }
+}

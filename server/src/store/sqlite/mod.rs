@@ -21,6 +21,8 @@ mod health;
 
 /// The event writer thread and its group commit.
 mod writer;
+// The zstd dictionary for events: when it is trained, where it is kept.
+mod dictionary;
 use writer::WriteJob;
 
 /// The events of a group commit, written with multi-row statements.
@@ -50,6 +52,8 @@ pub struct SqliteStore {
     /// Ingest requests on their way to the writer, which waits a little for them.
     arrivals: Arrivals,
     issue_updates: broadcast::Sender<IssueUpdate>,
+    /// The dictionary new events are compressed with, and when to train the next.
+    dictionaries: Arc<dictionary::Dictionaries>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -104,7 +108,8 @@ impl SqliteStore {
             arrivals.clone(),
             issue_updates.clone(),
         )?;
-        Ok(SqliteStore { reads, writes, event_writer, arrivals, issue_updates })
+        let dictionaries = Arc::new(dictionary::Dictionaries::load(&reads).await?);
+        Ok(SqliteStore { reads, writes, event_writer, arrivals, issue_updates, dictionaries })
     }
 }
 
@@ -580,14 +585,24 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn store_batch(&self, batch: IngestBatch) -> StoreResult<Vec<i64>> {
+    async fn store_batch(&self, mut batch: IngestBatch) -> StoreResult<Vec<i64>> {
+        // On the caller's thread, a runtime worker: the writer's thread only writes.
+        let dictionary = self.dictionaries.current();
+        for event in &mut batch.events {
+            event.data.compress(dictionary.as_ref());
+        }
+        let events = batch.events.len() as u64;
         let (reply, outcome) = oneshot::channel();
         let closed = || StoreError::Unavailable("the event writer has stopped".into());
         self.event_writer.try_send(WriteJob { batch, reply }).map_err(|err| match err {
             mpsc::error::TrySendError::Full(_) => StoreError::Overloaded,
             mpsc::error::TrySendError::Closed(_) => closed(),
         })?;
-        outcome.await.map_err(|_| closed())?
+        let stored = outcome.await.map_err(|_| closed())??;
+        if events > 0 {
+            self.dictionaries.stored(events, &self.reads, &self.writes);
+        }
+        Ok(stored)
     }
 
     fn announce_arrival(&self) -> Arrival {
