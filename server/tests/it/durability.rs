@@ -84,13 +84,19 @@ async fn stored_ids(server: &TestServer, project_id: i64) -> HashSet<String> {
     ids.into_iter().collect()
 }
 
+/// An owner's token, and a new project's public key and id.
+async fn new_project(server: &TestServer, name: &str) -> (String, String, i64) {
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, name).await;
+    let key = dsn.split("://").nth(1).and_then(|s| s.split('@').next()).expect("key").to_owned();
+    let project_id: i64 = dsn.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+    (token, key, project_id)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_acknowledged_event_survives_a_sigkill_mid_load() {
     let mut server = TestServer::start();
-    let token = server.owner_token("owner@example.com", "correct horse battery");
-    let dsn = server.create_project(&token, "Durable").await;
-    let key = dsn.split("://").nth(1).and_then(|s| s.split('@').next()).expect("key").to_owned();
-    let project_id: i64 = dsn.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+    let (_, key, project_id) = new_project(&server, "Durable").await;
 
     // Several rounds: the later ones kill a server that recovered from the previous kill.
     let mut sent: HashSet<String> = HashSet::new();
@@ -175,10 +181,7 @@ async fn stored_data(server: &TestServer, ids: &[String]) -> Vec<Vec<u8>> {
 #[tokio::test(flavor = "multi_thread")]
 async fn events_compressed_with_a_dictionary_read_back_after_a_restart() {
     let mut server = TestServer::start();
-    let token = server.owner_token("owner@example.com", "correct horse battery");
-    let dsn = server.create_project(&token, "Dictionary").await;
-    let key = dsn.split("://").nth(1).and_then(|s| s.split('@').next()).expect("key").to_owned();
-    let project_id: i64 = dsn.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+    let (token, key, project_id) = new_project(&server, "Dictionary").await;
     let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
     let send = |count: usize| {
         let ids: Arc<Vec<String>> =
