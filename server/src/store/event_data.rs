@@ -1,5 +1,5 @@
 //! An event's normalized JSON as the database keeps it: compressed with zstd, with a dictionary
-//! of recent events once it has some.
+//! of the project's recent events once it has some.
 //!
 //! Why: the JSON of a typical error event (exception, frames, breadcrumbs, contexts) is 6–7 KB,
 //! more than a 4 KB SQLite page, so each event's row took a page and an overflow page, and every
@@ -8,8 +8,8 @@
 //! share pages: the database is about a quarter of its size, and the WAL and the checkpoint
 //! write fewer pages per event.
 //! Most of what is left is what every event of an application repeats: the protocol's keys, the
-//! SDK, the same frames, breadcrumbs and contexts. Once a database has events, the store
-//! compresses new ones against a dictionary of recent ones ([`EventDictionary`]): zstd finds
+//! SDK, the same frames, breadcrumbs and contexts. Once a project has events, the store
+//! compresses its new ones against a dictionary of recent ones ([`EventDictionary`]): zstd finds
 //! those repeats in it, so a frame is a fraction of the size again (140 bytes instead of 1,300
 //! for `ingest_bench`'s events), and compressing is several times faster.
 //! Ingestion compresses on the runtime's workers, in parallel, never on the writer's thread.
@@ -22,9 +22,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 
-use zstd::dict::DecoderDictionary;
+use zstd::dict::{DecoderDictionary, EncoderDictionary};
 
 use super::{StoreError, StoreResult};
 
@@ -32,9 +32,9 @@ use super::{StoreError, StoreResult};
 /// fifth of it; higher levels gain a few percent for two to five times the time.
 const LEVEL: i32 = 1;
 
-/// A dictionary holds at most this much JSON. Every runtime worker keeps a compression context
-/// with it and every store a decompression copy; `ingest_bench`'s events compressed as well
-/// against one event (6.6 KB) as against five.
+/// A dictionary holds at most this much JSON; each is kept indexed for compression and for
+/// decompression. `ingest_bench`'s events compressed as well against one event (6.6 KB) as
+/// against five.
 pub const DICTIONARY_SIZE: usize = 32 * 1024;
 
 /// zstd frames begin with these bytes; JSON text begins with `{`.
@@ -52,8 +52,7 @@ const MAX_DECOMPRESSED: u64 = 64 * 1024 * 1024;
 thread_local! {
     /// One compression context per thread: creating one allocates about a megabyte.
     static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
-    /// One per thread for the latest dictionary it compressed with, by the dictionary's id:
-    /// loading a dictionary indexes it, which is what a context reused saves.
+    /// One per thread for compressing with a dictionary, with the id of the one it points at.
     static DICTIONARY_COMPRESSOR: RefCell<Option<(i64, zstd::bulk::Compressor<'static>)>> =
         const { RefCell::new(None) };
 }
@@ -106,16 +105,28 @@ impl EventData {
         };
         let compressed = DICTIONARY_COMPRESSOR.with(|cell| {
             let mut cell = cell.borrow_mut();
-            if cell.as_ref().is_none_or(|(id, _)| *id != dictionary.id) {
-                *cell = zstd::bulk::Compressor::with_dictionary(LEVEL, &dictionary.bytes)
-                    .ok()
-                    .map(|compressor| (dictionary.id, compressor));
+            match &mut *cell {
+                Some((id, _)) if *id == dictionary.id() => {}
+                Some((id, compressor)) => {
+                    if compressor.set_prepared_dictionary(dictionary.encoder()).is_err() {
+                        // Which dictionary the context points at is unknown now: start over.
+                        *cell = None;
+                        return None;
+                    }
+                    *id = dictionary.id();
+                }
+                None => {
+                    let compressor =
+                        zstd::bulk::Compressor::with_prepared_dictionary(dictionary.encoder())
+                            .ok()?;
+                    *cell = Some((dictionary.id(), compressor));
+                }
             }
             let (_, compressor) = cell.as_mut()?;
             let frame = compressor.compress(&self.0).ok()?;
             let mut stored = Vec::with_capacity(DICTIONARY_HEADER + frame.len());
             stored.extend_from_slice(&DICTIONARY_FRAME);
-            stored.extend_from_slice(&dictionary.id.to_le_bytes());
+            stored.extend_from_slice(&dictionary.id().to_le_bytes());
             stored.extend_from_slice(&frame);
             Some(stored)
         });
@@ -141,12 +152,20 @@ impl From<String> for EventData {
     }
 }
 
-/// A dictionary for a database's events: recent events' JSON, one after the other, which zstd
+/// A dictionary for a project's events: recent events' JSON, one after the other, which zstd
 /// uses as if each event it compresses came after them (a "raw content" dictionary).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventDictionary {
+#[derive(Clone)]
+pub struct EventDictionary(Arc<Dictionary>);
+
+struct Dictionary {
     id: i64,
-    bytes: Arc<[u8]>,
+    bytes: Box<[u8]>,
+    /// The dictionary indexed for compression, made the first time it compresses. Leaked on
+    /// purpose: every runtime worker keeps one compression context and points it at the
+    /// dictionary of each event's project (a pointer, not a copy), which needs the dictionary
+    /// to outlive the thread's context. Dictionaries are few (one per project per million
+    /// events) and, like [`DECODERS`], kept for the life of the process.
+    encoder: OnceLock<&'static EncoderDictionary<'static>>,
 }
 
 impl EventDictionary {
@@ -169,17 +188,44 @@ impl EventDictionary {
 
     /// A dictionary as it was stored.
     pub fn from_stored(bytes: &[u8]) -> Self {
-        EventDictionary { id: content_id(bytes), bytes: bytes.into() }
+        EventDictionary(Arc::new(Dictionary {
+            id: content_id(bytes),
+            bytes: bytes.into(),
+            encoder: OnceLock::new(),
+        }))
     }
 
     /// The id rows compressed with this dictionary name it by: from its content.
     pub fn id(&self) -> i64 {
-        self.id
+        self.0.id
     }
 
     /// The dictionary's bytes, to store.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.0.bytes
+    }
+
+    fn encoder(&self) -> &'static EncoderDictionary<'static> {
+        self.0
+            .encoder
+            .get_or_init(|| Box::leak(Box::new(EncoderDictionary::copy(&self.0.bytes, LEVEL))))
+    }
+}
+
+impl PartialEq for EventDictionary {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id && self.0.bytes == other.0.bytes
+    }
+}
+
+impl Eq for EventDictionary {}
+
+impl std::fmt::Debug for EventDictionary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventDictionary")
+            .field("id", &self.0.id)
+            .field("bytes", &self.0.bytes.len())
+            .finish()
     }
 }
 
@@ -197,8 +243,8 @@ fn content_id(bytes: &[u8]) -> i64 {
 pub fn register(dictionary: &EventDictionary) {
     let mut decoders = DECODERS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
     decoders
-        .entry(dictionary.id)
-        .or_insert_with(|| Arc::new(DecoderDictionary::copy(&dictionary.bytes)));
+        .entry(dictionary.id())
+        .or_insert_with(|| Arc::new(DecoderDictionary::copy(dictionary.as_bytes())));
 }
 
 /// The JSON of a stored `events.data` value: a zstd frame, with or without a dictionary's
@@ -318,6 +364,28 @@ mod tests {
             panic!("decoded without its dictionary");
         };
         assert!(message.contains(&dictionary.id().to_string()), "{message}");
+    }
+
+    /// One thread's context switches between projects' dictionaries; each row reads back with
+    /// the one it names.
+    #[test]
+    fn a_thread_compresses_with_one_dictionary_after_another() {
+        let python =
+            EventDictionary::from_stored(br#"{"platform":"python","sdk":"sentry.python"}"#);
+        let node =
+            EventDictionary::from_stored(br#"{"platform":"node","sdk":"sentry.javascript.node"}"#);
+        register(&python);
+        register(&node);
+        for (dictionary, json) in [
+            (&python, r#"{"platform":"python","sdk":"sentry.python","n":1}"#),
+            (&node, r#"{"platform":"node","sdk":"sentry.javascript.node","n":2}"#),
+            (&python, r#"{"platform":"python","sdk":"sentry.python","n":3}"#),
+        ] {
+            let mut data = EventData::uncompressed(json.to_owned());
+            data.compress(Some(dictionary));
+            assert_eq!(named_dictionary(data.as_bytes()), Some(dictionary.id()));
+            assert_eq!(data.to_json().expect("decodes"), json);
+        }
     }
 
     #[test]

@@ -1,117 +1,149 @@
-//! When the database makes a new dictionary for its events, and where it keeps it.
+//! When a project gets a new dictionary for its events, and where the database keeps it.
 //!
-//! A database starts without one. Once ingestion has stored [`BUILD_AFTER`] events, a
-//! background task reads the latest ones, makes a dictionary of the newest event of each issue
-//! among them ([`EventDictionary::from_events`]), stores it in `event_dictionaries` and registers
-//! it for reading; only then do new events use it, so no row ever names a dictionary that is not
-//! in the database. Applications change, so the database makes a new one every
-//! [`REBUILD_AFTER`] events; old ones stay, for the rows compressed with them.
+//! A project starts without one. Once ingestion has stored [`BUILD_AFTER`] of its events, a
+//! background task makes a dictionary of the newest event of each of its most recently seen
+//! issues ([`EventDictionary::from_events`]), stores it in `event_dictionaries` and registers it
+//! for reading; only then do new events use it, so no row ever names a dictionary that is not in
+//! the database. Applications change, so a project gets a new one every [`REBUILD_AFTER`]
+//! events; old ones stay, for the rows compressed with them.
+//! Per project, because one application's events repeat each other far more than different
+//! applications' do, and so that a project's rows only ever depend on its own events.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use sqlx::{Row, SqlitePool};
 
 use crate::store::event_data::{self, EventDictionary};
 use crate::store::{StoreError, StoreResult};
 
-/// Events stored before the database makes its first dictionary.
+/// A project's events stored before it gets its first dictionary.
 const BUILD_AFTER: u64 = 1_000;
-/// Events stored with one dictionary before the database makes the next. Each is up to 32 KB
-/// in the database and in the memory of every server that opens it.
+/// A project's events stored with one dictionary before it gets the next. Each is up to 32 KB in
+/// the database and in the memory of every server that opens it.
 const REBUILD_AFTER: u64 = 1_000_000;
-/// The dictionary is made from the newest of this many latest events.
-const CANDIDATES: i64 = 1_000;
+/// A dictionary is made from the newest events of at most this many of the project's most
+/// recently seen issues (as many as fit).
+const ISSUES: i64 = 64;
 
-/// A store's dictionaries: the one new events are compressed with, and when to make the next.
+/// A store's dictionaries: the one each project's new events are compressed with, and when to
+/// make the next.
 #[derive(Debug, Default)]
 pub(super) struct Dictionaries {
-    current: RwLock<Option<EventDictionary>>,
-    /// Events stored since the current dictionary (or since start-up).
-    stored: AtomicU64,
-    /// Whether a task is making one.
-    building: AtomicBool,
+    current: RwLock<HashMap<i64, EventDictionary>>,
+    /// Events stored per project since its current dictionary (or since start-up).
+    stored: Mutex<HashMap<i64, u64>>,
+    /// Projects whose dictionary a task is making.
+    building: Mutex<HashSet<i64>>,
 }
 
 impl Dictionaries {
-    /// Reads the database's dictionaries and registers them all for reading; the newest is the
-    /// one to compress with.
+    /// Reads the database's dictionaries and registers them all for reading; each project's
+    /// newest is the one to compress with.
     pub(super) async fn load(pool: &SqlitePool) -> StoreResult<Dictionaries> {
-        let rows = sqlx::query("SELECT data FROM event_dictionaries ORDER BY created, rowid")
-            .fetch_all(pool)
-            .await?;
-        let mut newest = None;
+        let rows =
+            sqlx::query("SELECT project_id, data FROM event_dictionaries ORDER BY created, rowid")
+                .fetch_all(pool)
+                .await?;
+        let mut current = HashMap::new();
         for row in rows {
             let dictionary = EventDictionary::from_stored(row.try_get::<&[u8], _>("data")?);
             event_data::register(&dictionary);
-            newest = Some(dictionary);
+            current.insert(row.try_get("project_id")?, dictionary);
         }
-        Ok(Dictionaries { current: RwLock::new(newest), ..Dictionaries::default() })
+        Ok(Dictionaries { current: RwLock::new(current), ..Dictionaries::default() })
     }
 
-    /// The dictionary to compress new events with, if the database has one yet.
-    pub(super) fn current(&self) -> Option<EventDictionary> {
-        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    /// The dictionary to compress a project's new events with, if it has one yet.
+    pub(super) fn current(&self, project_id: i64) -> Option<EventDictionary> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).get(&project_id).cloned()
     }
 
-    /// Counts `events` just committed, and starts making a dictionary when it is time.
-    pub(super) fn stored(self: &Arc<Self>, events: u64, reads: &SqlitePool, writes: &SqlitePool) {
-        let stored = self.stored.fetch_add(events, Ordering::Relaxed) + events;
-        let due = if self.current().is_some() { REBUILD_AFTER } else { BUILD_AFTER };
-        if stored < due || self.building.swap(true, Ordering::AcqRel) {
+    /// Counts `events` of a project just committed, and starts making its dictionary when it
+    /// is time.
+    pub(super) fn stored(
+        self: &Arc<Self>,
+        project_id: i64,
+        events: u64,
+        reads: &SqlitePool,
+        writes: &SqlitePool,
+    ) {
+        let stored = {
+            let mut counts = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
+            let count = counts.entry(project_id).or_default();
+            *count += events;
+            *count
+        };
+        let due = if self.current(project_id).is_some() { REBUILD_AFTER } else { BUILD_AFTER };
+        if stored < due
+            || !self.building.lock().unwrap_or_else(PoisonError::into_inner).insert(project_id)
+        {
             return;
         }
         let (this, reads, writes) = (self.clone(), reads.clone(), writes.clone());
         tokio::spawn(async move {
-            match build(&reads, &writes).await {
+            match build(&reads, &writes, project_id).await {
                 Ok(dictionary) => {
-                    tracing::info!(id = dictionary.id(), "a new dictionary for events");
-                    *this.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                        Some(dictionary);
+                    tracing::info!(project_id, id = dictionary.id(), "a new event dictionary");
+                    this.current
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(project_id, dictionary);
                 }
                 // The events were deleted, or the database was busy: try again after as many
                 // events again.
-                Err(err) => tracing::warn!(%err, "no new dictionary for events this time"),
+                Err(err) => tracing::warn!(project_id, %err, "no new event dictionary this time"),
             }
-            this.stored.store(0, Ordering::Relaxed);
-            this.building.store(false, Ordering::Release);
+            this.stored.lock().unwrap_or_else(PoisonError::into_inner).insert(project_id, 0);
+            this.building.lock().unwrap_or_else(PoisonError::into_inner).remove(&project_id);
         });
     }
 }
 
-/// Makes a dictionary of the newest event of each issue among the latest events, stores it and
-/// registers it for reading.
-pub(super) async fn build(reads: &SqlitePool, writes: &SqlitePool) -> StoreResult<EventDictionary> {
+/// Makes a dictionary of the newest event of each of the project's most recently seen issues,
+/// stores it and registers it for reading.
+pub(super) async fn build(
+    reads: &SqlitePool,
+    writes: &SqlitePool,
+    project_id: i64,
+) -> StoreResult<EventDictionary> {
+    let issues: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM issues WHERE project_id = $1 ORDER BY last_seen DESC LIMIT $2",
+    )
+    .bind(project_id)
+    .bind(ISSUES)
+    .fetch_all(reads)
+    .await?;
     let mut newest_first = Vec::new();
-    {
-        let mut issues = HashSet::new();
-        let mut size = 0;
-        let mut rows = sqlx::query("SELECT issue_id, data FROM events ORDER BY id DESC LIMIT $1")
-            .bind(CANDIDATES)
-            .fetch(reads);
-        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-            if !issues.insert(row.try_get::<i64, _>("issue_id")?) {
-                continue;
-            }
-            // A row that does not decode is left out; it is no reason not to make one.
-            let Ok(json) = event_data::decode(row.try_get::<&[u8], _>("data")?) else { continue };
-            size += json.len();
-            newest_first.push(json);
-            if size > event_data::DICTIONARY_SIZE {
-                break;
-            }
+    let mut size = 0;
+    for issue_id in issues {
+        let data: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT data FROM events WHERE issue_id = $1 ORDER BY timestamp DESC LIMIT 1",
+        )
+        .bind(issue_id)
+        .fetch_optional(reads)
+        .await?;
+        // A row that does not decode is left out; it is no reason not to make one.
+        let Some(Ok(json)) = data.map(|data| event_data::decode(&data)) else { continue };
+        size += json.len();
+        newest_first.push(json);
+        if size > event_data::DICTIONARY_SIZE {
+            break;
         }
     }
     let dictionary = EventDictionary::from_events(newest_first.iter().map(String::as_str))
         .ok_or_else(|| StoreError::Corrupt("no event small enough for a dictionary".into()))?;
     // The same content twice (the same latest events) is the same dictionary.
-    sqlx::query("INSERT OR IGNORE INTO event_dictionaries (id, data, created) VALUES ($1, $2, $3)")
-        .bind(dictionary.id())
-        .bind(dictionary.as_bytes())
-        .bind(chrono::Utc::now().timestamp_millis())
-        .execute(writes)
-        .await?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO event_dictionaries (id, project_id, data, created) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(dictionary.id())
+    .bind(project_id)
+    .bind(dictionary.as_bytes())
+    .bind(chrono::Utc::now().timestamp_millis())
+    .execute(writes)
+    .await?;
     event_data::register(&dictionary);
     Ok(dictionary)
 }
@@ -132,8 +164,8 @@ mod tests {
         )
     }
 
-    async fn ingest(store: &SqliteStore, numbers: std::ops::Range<usize>) {
-        let ctx = EventContext::with_defaults(1, chrono::Utc::now().timestamp_millis());
+    async fn ingest(store: &SqliteStore, project_id: i64, numbers: std::ops::Range<usize>) {
+        let ctx = EventContext::with_defaults(project_id, chrono::Utc::now().timestamp_millis());
         let events = numbers
             .map(|n| event::process(payload(n).as_bytes(), &ctx).expect("a valid event"))
             .collect();
@@ -148,9 +180,9 @@ mod tests {
             .expect("the event's row")
     }
 
-    /// The database makes a dictionary once ingestion has stored enough events, keeps it, and
-    /// compresses the events after it with it; every event reads back whole, and a store opened
-    /// on the file again finds the dictionary.
+    /// A project gets a dictionary once ingestion has stored enough of its events; the database
+    /// keeps it, and the project's later events are compressed with it, not other projects';
+    /// every event reads back whole, and a store opened on the file again finds the dictionary.
     #[tokio::test(flavor = "multi_thread")]
     async fn events_after_the_first_thousand_are_compressed_with_a_dictionary_of_earlier_ones() {
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -158,12 +190,12 @@ mod tests {
         let store = SqliteStore::connect(&url).await.expect("store opens");
         store.ensure_default_organization(&crate::config::defaults()).await.expect("project 1");
         for start in (0..BUILD_AFTER as usize).step_by(100) {
-            assert!(store.dictionaries.current().is_none(), "made after {start} events");
-            ingest(&store, start..start + 100).await;
+            assert!(store.dictionaries.current(1).is_none(), "made after {start} events");
+            ingest(&store, 1, start..start + 100).await;
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         let dictionary = loop {
-            if let Some(dictionary) = store.dictionaries.current() {
+            if let Some(dictionary) = store.dictionaries.current(1) {
                 break dictionary;
             }
             assert!(std::time::Instant::now() < deadline, "no dictionary was made");
@@ -175,7 +207,7 @@ mod tests {
             .expect("dictionaries");
         assert_eq!(ids, [dictionary.id()]);
 
-        ingest(&store, 5_000..5_010).await;
+        ingest(&store, 1, 5_000..5_010).await;
         let before = stored_frame(&store, 0).await;
         let after = stored_frame(&store, 5_000).await;
         // A row compressed with a dictionary starts with a skippable frame with its id.
@@ -186,6 +218,17 @@ mod tests {
         assert_eq!(named(&before), None, "the first events are compressed without one");
         assert_eq!(named(&after), Some(dictionary.id()));
         assert!(after.len() * 2 < before.len(), "{} bytes, {} before", after.len(), before.len());
+        // Another project's events do not use it.
+        sqlx::query(
+            "INSERT INTO projects (id, organization_id, slug, name, date_created) \
+             SELECT 2, organization_id, 'second', 'Second', 0 FROM projects WHERE id = 1",
+        )
+        .execute(&store.writes)
+        .await
+        .expect("a second project");
+        ingest(&store, 2, 8_000..8_001).await;
+        assert_eq!(named(&stored_frame(&store, 8_000).await), None);
+        assert!(store.dictionaries.current(2).is_none());
         for n in [0, 999, 5_000, 5_009] {
             let event = store.project_event(1, &format!("{n:032x}")).await.expect("the event");
             let json: serde_json::Value = serde_json::from_str(&event.event.data).expect("JSON");
@@ -193,9 +236,9 @@ mod tests {
         }
 
         let reopened = SqliteStore::connect(&url).await.expect("store opens again");
-        assert_eq!(reopened.dictionaries.current(), Some(dictionary));
+        assert_eq!(reopened.dictionaries.current(1), Some(dictionary));
         // The dictionary's count starts over: no second one is made at once.
-        ingest(&reopened, 6_000..7_100).await;
+        ingest(&reopened, 1, 6_000..7_100).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM event_dictionaries")
             .fetch_one(&reopened.reads)
@@ -209,7 +252,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
         let store = SqliteStore::connect(&url).await.expect("store opens");
-        assert!(build(&store.reads, &store.writes).await.is_err());
-        assert!(store.dictionaries.current().is_none());
+        assert!(build(&store.reads, &store.writes, 1).await.is_err());
+        assert!(store.dictionaries.current(1).is_none());
     }
 }

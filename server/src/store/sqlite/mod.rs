@@ -52,7 +52,7 @@ pub struct SqliteStore {
     /// Ingest requests on their way to the writer, which waits a little for them.
     arrivals: Arrivals,
     issue_updates: broadcast::Sender<IssueUpdate>,
-    /// The dictionary new events are compressed with, and when to train the next.
+    /// The dictionary each project's new events are compressed with, and when to make the next.
     dictionaries: Arc<dictionary::Dictionaries>,
 }
 
@@ -586,10 +586,15 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn store_batch(&self, mut batch: IngestBatch) -> StoreResult<Vec<i64>> {
-        // On the caller's thread, a runtime worker: the writer's thread only writes.
-        let dictionary = self.dictionaries.current();
+        // On the caller's thread, a runtime worker: the writer's thread only writes. A request
+        // carries one project's events.
+        let project_id = batch.events.first().map(|event| event.project_id);
+        let mut dictionary = None;
         for event in &mut batch.events {
-            event.data.compress(dictionary.as_ref());
+            if dictionary.as_ref().is_none_or(|(project, _)| *project != event.project_id) {
+                dictionary = Some((event.project_id, self.dictionaries.current(event.project_id)));
+            }
+            event.data.compress(dictionary.as_ref().and_then(|(_, current)| current.as_ref()));
         }
         let events = batch.events.len() as u64;
         let (reply, outcome) = oneshot::channel();
@@ -599,8 +604,8 @@ impl Store for SqliteStore {
             mpsc::error::TrySendError::Closed(_) => closed(),
         })?;
         let stored = outcome.await.map_err(|_| closed())??;
-        if events > 0 {
-            self.dictionaries.stored(events, &self.reads, &self.writes);
+        if let Some(project_id) = project_id {
+            self.dictionaries.stored(project_id, events, &self.reads, &self.writes);
         }
         Ok(stored)
     }
