@@ -270,7 +270,7 @@ fn pipeline_stages(templates: &[(String, String)]) {
         serialized.iter().map(String::len).sum::<usize>() / serialized.len().max(1),
         stored / serialized.len().max(1),
     );
-    // With a dictionary of earlier events, as the store makes one (of different issues').
+    // With a dictionary of earlier events, one per issue, as the store makes a project's.
     let dictionary =
         EventDictionary::from_events(serialized[..GROUPS].iter().rev().map(String::as_str))
             .expect("a dictionary");

@@ -72,18 +72,11 @@ impl EventData {
     /// themselves. Should compression fail (it does not for valid input), the JSON is kept as
     /// it is, which [`decode`] reads just as well.
     pub fn from_json(json: &str) -> Self {
-        let compressed = COMPRESSOR.with(|cell| {
-            let mut cell = cell.borrow_mut();
-            if cell.is_none() {
-                *cell = zstd::bulk::Compressor::new(LEVEL).ok();
-            }
-            cell.as_mut().and_then(|compressor| compressor.compress(json.as_bytes()).ok())
-        });
-        EventData(compressed.unwrap_or_else(|| json.as_bytes().to_vec()))
+        EventData(compress_plain(json.as_bytes()).unwrap_or_else(|| json.as_bytes().to_vec()))
     }
 
     /// The JSON as it is, to be compressed by the store on its way in ([`EventData::compress`]),
-    /// with the dictionary of the database it goes to.
+    /// with the dictionary of its project.
     pub fn uncompressed(json: String) -> Self {
         EventData(json.into_bytes())
     }
@@ -100,7 +93,9 @@ impl EventData {
             return;
         }
         let Some(dictionary) = dictionary else {
-            *self = EventData::from_json(&String::from_utf8_lossy(&self.0));
+            if let Some(compressed) = compress_plain(&self.0) {
+                self.0 = compressed;
+            }
             return;
         };
         let compressed = DICTIONARY_COMPRESSOR.with(|cell| {
@@ -150,6 +145,17 @@ impl From<String> for EventData {
     fn from(json: String) -> Self {
         EventData::from_json(&json)
     }
+}
+
+/// `json` compressed without a dictionary, with this thread's context.
+fn compress_plain(json: &[u8]) -> Option<Vec<u8>> {
+    COMPRESSOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = zstd::bulk::Compressor::new(LEVEL).ok();
+        }
+        cell.as_mut().and_then(|compressor| compressor.compress(json).ok())
+    })
 }
 
 /// A dictionary for a project's events: recent events' JSON, one after the other, which zstd

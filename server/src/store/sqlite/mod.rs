@@ -21,7 +21,7 @@ mod health;
 
 /// The event writer thread and its group commit.
 mod writer;
-// The zstd dictionary for events: when it is trained, where it is kept.
+// Each project's zstd dictionary for its events: when it is made, where it is kept.
 mod dictionary;
 use writer::WriteJob;
 
