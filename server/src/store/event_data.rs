@@ -43,7 +43,7 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 /// magic number 0x184D2A50, then the content's length. zstd's decoders skip such frames.
 const DICTIONARY_FRAME: [u8; 8] = [0x50, 0x2A, 0x4D, 0x18, 8, 0, 0, 0];
 /// The skippable frame and the id in it.
-const DICTIONARY_HEADER: usize = DICTIONARY_FRAME.len() + 8;
+pub const DICTIONARY_HEADER: usize = DICTIONARY_FRAME.len() + 8;
 
 /// No stored event is larger than this when decompressed (ingestion's limits are far below it);
 /// a larger size in a frame's header means the row is damaged.
@@ -79,6 +79,11 @@ impl EventData {
     /// with the dictionary of its project.
     pub fn uncompressed(json: String) -> Self {
         EventData(json.into_bytes())
+    }
+
+    /// Data as a row holds it.
+    pub fn from_stored(bytes: Vec<u8>) -> Self {
+        EventData(bytes)
     }
 
     /// Whether the data is compressed rather than JSON text.
@@ -120,14 +125,28 @@ impl EventData {
             let (_, compressor) = cell.as_mut()?;
             let frame = compressor.compress(&self.0).ok()?;
             let mut stored = Vec::with_capacity(DICTIONARY_HEADER + frame.len());
-            stored.extend_from_slice(&DICTIONARY_FRAME);
-            stored.extend_from_slice(&dictionary.id().to_le_bytes());
+            stored.extend_from_slice(&dictionary_header(dictionary.id()));
             stored.extend_from_slice(&frame);
             Some(stored)
         });
         if let Some(compressed) = compressed {
             self.0 = compressed;
         }
+    }
+
+    /// Compresses the data again, with `dictionary` or without one: for rows that name a
+    /// dictionary about to be deleted. Text stays text.
+    pub fn recompress(&mut self, dictionary: Option<&EventDictionary>) -> StoreResult<()> {
+        if self.is_compressed() {
+            *self = EventData::uncompressed(decode(&self.0)?);
+            self.compress(dictionary);
+        }
+        Ok(())
+    }
+
+    /// The id of the dictionary the data is compressed with, if any.
+    pub fn dictionary(&self) -> Option<i64> {
+        named_dictionary(&self.0)
     }
 
     /// The bytes to store.
@@ -201,6 +220,13 @@ impl EventDictionary {
         }))
     }
 
+    /// The same dictionary with a newline at its end: as good for compression, another id.
+    pub fn padded(&self) -> Self {
+        let mut bytes = self.as_bytes().to_vec();
+        bytes.push(b'\n');
+        EventDictionary::from_stored(&bytes)
+    }
+
     /// The id rows compressed with this dictionary name it by: from its content.
     pub fn id(&self) -> i64 {
         self.0.id
@@ -251,6 +277,25 @@ pub fn register(dictionary: &EventDictionary) {
     decoders
         .entry(dictionary.id())
         .or_insert_with(|| Arc::new(DecoderDictionary::copy(dictionary.as_bytes())));
+}
+
+/// Forgets a dictionary that no row names any more (it was deleted from the database).
+pub fn unregister(id: i64) {
+    DECODERS.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
+}
+
+/// The first bytes of every row compressed with dictionary `id`: the skippable frame naming it.
+pub fn dictionary_header(id: i64) -> [u8; DICTIONARY_HEADER] {
+    let mut header = [0; DICTIONARY_HEADER];
+    header[..DICTIONARY_FRAME.len()].copy_from_slice(&DICTIONARY_FRAME);
+    header[DICTIONARY_FRAME.len()..].copy_from_slice(&id.to_le_bytes());
+    header
+}
+
+/// The id of the dictionary a stored `events.data` value names, if it names one.
+pub fn named_dictionary(stored: &[u8]) -> Option<i64> {
+    let id = stored.strip_prefix(&DICTIONARY_FRAME)?.first_chunk()?;
+    Some(i64::from_le_bytes(*id))
 }
 
 /// The JSON of a stored `events.data` value: a zstd frame, with or without a dictionary's
@@ -422,10 +467,28 @@ mod tests {
         assert_eq!(decode(bytes).expect("whole"), r#"{"message":"hello again"}"#);
     }
 
-    /// The dictionary a stored row names, if any.
-    fn named_dictionary(stored: &[u8]) -> Option<i64> {
-        let id = stored.strip_prefix(&DICTIONARY_FRAME)?.first_chunk::<8>()?;
-        Some(i64::from_le_bytes(*id))
+    #[test]
+    fn a_row_compressed_again_without_its_dictionary_reads_the_same() {
+        // Content of its own: tests run in parallel, and dictionaries are registered by content.
+        let mut events = similar_events(4);
+        events.push(r#"{"test":"compressed again"}"#.to_owned());
+        let dictionary =
+            EventDictionary::from_events(events.iter().map(String::as_str)).expect("a dictionary");
+        register(&dictionary);
+        let json = similar_events(5).pop().expect("an event");
+        let mut data = EventData::uncompressed(json.clone());
+        data.compress(Some(&dictionary));
+        assert_eq!(data.dictionary(), Some(dictionary.id()));
+        assert!(data.as_bytes().starts_with(&dictionary_header(dictionary.id())));
+        data.recompress(None).expect("decodes");
+        assert_eq!(data.dictionary(), None);
+        assert!(data.is_compressed());
+        // Readable without the dictionary.
+        unregister(dictionary.id());
+        assert_eq!(data.to_json().expect("decodes"), json);
+        let mut text = EventData::uncompressed(json.clone());
+        text.recompress(None).expect("text stays");
+        assert_eq!(text.as_bytes(), json.as_bytes());
     }
 
     #[test]

@@ -16,6 +16,10 @@ use crate::common::TestServer;
 const ROUNDS: usize = 3;
 /// Events sent in each round's burst.
 const EVENTS: usize = 300;
+/// The events' messages end in one of these: ten issues (numbers would be parameterized away
+/// by grouping, making one).
+const ISSUES: [&str; 10] =
+    ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"];
 /// Requests in flight at once.
 const WORKERS: usize = 8;
 /// The server is killed once this many events of the round were acknowledged.
@@ -45,7 +49,7 @@ async fn send_all(
                 let envelope = format!(
                     "{{\"event_id\":\"{id}\"}}\n{{\"type\":\"event\"}}\n\
                      {{\"message\":\"durable event {}\",\"level\":\"error\",\"tags\":{{\"n\":\"{i}\"}}}}\n",
-                    i % 10
+                    ISSUES[i % ISSUES.len()]
                 );
                 let sent = http.post(&url).body(envelope).timeout(Duration::from_secs(60)).send();
                 let Ok(response) = sent.await else { continue };
@@ -176,17 +180,27 @@ async fn stored_data(server: &TestServer, ids: &[String]) -> Vec<Vec<u8>> {
     data
 }
 
-/// After its first thousand events the database compresses events with a dictionary of earlier
-/// ones; a server restarted on it (with `kill -9`) reads events from before and after.
-#[tokio::test(flavor = "multi_thread")]
-async fn events_compressed_with_a_dictionary_read_back_after_a_restart() {
-    let mut server = TestServer::start();
-    let (token, key, project_id) = new_project(&server, "Dictionary").await;
-    let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
+/// The database's event dictionaries, `(id, data)`, read from the SQLite file.
+async fn stored_dictionaries(server: &TestServer) -> Vec<(i64, Vec<u8>)> {
+    let path = server.data_dir.path().join("cairn.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let rows = sqlx::query_as("SELECT id, data FROM event_dictionaries")
+        .fetch_all(&pool)
+        .await
+        .expect("the dictionaries");
+    pool.close().await;
+    rows
+}
+
+/// Sends a thousand events (ten issues, `durable event alpha` to `juliett`), then five at a time until
+/// they are compressed with a dictionary (made in the background; until it is stored, events
+/// go without). Returns the ids of the thousand and of the last five.
+async fn send_until_dictionary(server: &TestServer, url: &str) -> (Vec<String>, Vec<String>) {
     let send = |count: usize| {
         let ids: Arc<Vec<String>> =
             Arc::new((0..count).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect());
-        let sent = send_all(server.http.clone(), url.clone(), ids.clone(), Default::default());
+        let sent = send_all(server.http.clone(), url.to_owned(), ids.clone(), Default::default());
         async move {
             let (acked, refused) = sent.await;
             assert!(refused.is_empty(), "refused: {refused:?}");
@@ -195,16 +209,26 @@ async fn events_compressed_with_a_dictionary_read_back_after_a_restart() {
         }
     };
     let first = send(1_000).await;
-    // The dictionary is made in the background; until it is stored, events go without.
     let deadline = Instant::now() + Duration::from_secs(60);
     let later = loop {
         let later = send(5).await;
-        if stored_data(&server, &later).await.iter().all(|data| names_a_dictionary(data)) {
+        if stored_data(server, &later).await.iter().all(|data| names_a_dictionary(data)) {
             break later;
         }
         assert!(Instant::now() < deadline, "events are still compressed without a dictionary");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    (first, later)
+}
+
+/// After its first thousand events the database compresses events with a dictionary of earlier
+/// ones; a server restarted on it (with `kill -9`) reads events from before and after.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_compressed_with_a_dictionary_read_back_after_a_restart() {
+    let mut server = TestServer::start();
+    let (token, key, project_id) = new_project(&server, "Dictionary").await;
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
+    let (first, later) = send_until_dictionary(&server, &url).await;
     assert!(!names_a_dictionary(&stored_data(&server, &first[..1]).await[0]));
 
     server.restart();
@@ -215,4 +239,67 @@ async fn events_compressed_with_a_dictionary_read_back_after_a_restart() {
         assert_eq!(event["eventID"], id.as_str());
         assert!(event.to_string().contains("durable event"), "{event}");
     }
+}
+
+/// A dictionary holds the JSON of a few events: deleting the issue of one of them through the
+/// API deletes that dictionary too, once the rows compressed with it are compressed again, and
+/// the other issues' events read back, also after a `kill -9` and a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_an_issue_deletes_the_dictionaries_that_hold_its_events() {
+    let mut server = TestServer::start();
+    let (token, key, project_id) = new_project(&server, "Forgetful").await;
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
+    let (first, later) = send_until_dictionary(&server, &url).await;
+    let dictionaries = stored_dictionaries(&server).await;
+    let [(dictionary_id, data)] = dictionaries.as_slice() else {
+        panic!("one dictionary: {dictionaries:?}")
+    };
+    let doomed_text = "durable event delta";
+    assert!(String::from_utf8_lossy(data).contains(doomed_text));
+
+    let (status, issues) =
+        server.get("/api/0/projects/cairn/forgetful/issues/?query=&limit=100", &token).await;
+    assert_eq!(status, 200, "{issues}");
+    let doomed = issues
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|issue| issue["title"] == doomed_text)
+        .and_then(|issue| issue["id"].as_str())
+        .unwrap_or_else(|| panic!("the issue of `{doomed_text}`: {issues}"))
+        .to_owned();
+    let deleted = server
+        .http
+        .delete(format!("{}/api/0/issues/{doomed}/", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request sent");
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stored_dictionaries(&server).await.iter().any(|(id, _)| id == dictionary_id) {
+        assert!(Instant::now() < deadline, "the dictionary is still there");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (_, data) in stored_dictionaries(&server).await {
+        assert!(!String::from_utf8_lossy(&data).contains(doomed_text));
+    }
+
+    server.restart();
+    let mut read = 0;
+    for id in first[..100].iter().chain(&later) {
+        let (status, event) =
+            server.get(&format!("/api/0/projects/cairn/forgetful/events/{id}/"), &token).await;
+        match status {
+            200 => {
+                assert!(!event.to_string().contains(doomed_text), "{event}");
+                read += 1;
+            }
+            // The deleted issue's.
+            404 => {}
+            _ => panic!("{status}: {event}"),
+        }
+    }
+    assert_eq!(read, 100 - 10 + 4, "every event of the other nine issues");
 }

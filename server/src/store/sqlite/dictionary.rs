@@ -8,14 +8,25 @@
 //! events; old ones stay, for the rows compressed with them.
 //! Per project, because one application's events repeat each other far more than different
 //! applications' do, and so that a project's rows only ever depend on its own events.
+//!
+//! A dictionary holds the JSON of the events it was made of (`event_dictionary_sources` says
+//! which), so deleting an issue must not leave its events there. Deleting an issue with such an
+//! event *retires* the dictionaries that hold one ([`Dictionaries::retire_holding_issue`], in
+//! the deleting transaction): no new row names a retired dictionary (the store stops
+//! compressing with it, and the event writer compresses again, under the write lock, any event
+//! of its group commit still compressed with it), and a task per project compresses every row
+//! that names one again, with the project's newest dictionary, then deletes it
+//! ([`Dictionaries::purge`]). A server that stops halfway resumes when it opens the database.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use crate::store::event_data::{self, EventDictionary};
-use crate::store::{StoreError, StoreResult};
+use crate::store::event_data::{self, EventData, EventDictionary, DICTIONARY_HEADER};
+use crate::store::{NewEvent, StoreError, StoreResult};
 
 /// A project's events stored before it gets its first dictionary.
 const BUILD_AFTER: u64 = 1_000;
@@ -25,6 +36,14 @@ const REBUILD_AFTER: u64 = 1_000_000;
 /// A dictionary is made from the newest events of at most this many of the project's most
 /// recently seen issues (as many as fit).
 const ISSUES: i64 = 64;
+/// Rows compressed again per transaction when a retired dictionary's rows are rewritten.
+const PURGE_ROWS: usize = 256;
+/// How long a purge waits before it starts: a bulk deletion retires what it will meanwhile, and
+/// one pass over the project's rows then covers every dictionary it retired.
+const PURGE_DELAY: Duration = Duration::from_millis(200);
+/// How long a deleted dictionary stays readable in memory: a read that fetched a row just
+/// before the purge rewrote it still decodes it.
+const UNREGISTER_AFTER: Duration = Duration::from_secs(60);
 
 /// A store's dictionaries: the one each project's new events are compressed with, and when to
 /// make the next.
@@ -35,23 +54,52 @@ pub(super) struct Dictionaries {
     stored: Mutex<HashMap<i64, u64>>,
     /// Projects whose dictionary a task is making.
     building: Mutex<HashSet<i64>>,
+    /// Retired dictionaries (id → project): they hold the JSON of a deleted event, and no new
+    /// row may name one.
+    retired: RwLock<HashMap<i64, i64>>,
+    /// Whether `retired` has any: the event writer reads it for every group commit.
+    any_retired: AtomicBool,
+    /// Projects whose retired dictionaries a task is purging.
+    purging: Mutex<HashSet<i64>>,
 }
 
 impl Dictionaries {
     /// Reads the database's dictionaries and registers them all for reading; each project's
     /// newest is the one to compress with.
+    /// The retired ones are read, never compressed with; see [`Self::resume_purges`].
     pub(super) async fn load(pool: &SqlitePool) -> StoreResult<Dictionaries> {
-        let rows =
-            sqlx::query("SELECT project_id, data FROM event_dictionaries ORDER BY created, rowid")
-                .fetch_all(pool)
-                .await?;
-        let mut current = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT project_id, data, retired FROM event_dictionaries ORDER BY created, rowid",
+        )
+        .fetch_all(pool)
+        .await?;
+        let (mut current, mut retired) = (HashMap::new(), HashMap::new());
         for row in rows {
             let dictionary = EventDictionary::from_stored(row.try_get::<&[u8], _>("data")?);
             event_data::register(&dictionary);
-            current.insert(row.try_get("project_id")?, dictionary);
+            let project_id: i64 = row.try_get("project_id")?;
+            if row.try_get::<bool, _>("retired")? {
+                retired.insert(dictionary.id(), project_id);
+            } else {
+                current.insert(project_id, dictionary);
+            }
         }
-        Ok(Dictionaries { current: RwLock::new(current), ..Dictionaries::default() })
+        Ok(Dictionaries {
+            current: RwLock::new(current),
+            any_retired: AtomicBool::new(!retired.is_empty()),
+            retired: RwLock::new(retired),
+            ..Dictionaries::default()
+        })
+    }
+
+    /// Purges the dictionaries found retired when the database was opened: a server stopped
+    /// halfway, or they predate the record of their events (migration 0023).
+    pub(super) fn resume_purges(self: &Arc<Self>, reads: &SqlitePool, writes: &SqlitePool) {
+        let projects: HashSet<i64> =
+            self.retired.read().unwrap_or_else(PoisonError::into_inner).values().copied().collect();
+        for project_id in projects {
+            self.purge(project_id, reads, writes);
+        }
     }
 
     /// The dictionary to compress a project's new events with, if it has one yet.
@@ -85,10 +133,7 @@ impl Dictionaries {
             match build(&reads, &writes, project_id).await {
                 Ok(dictionary) => {
                     tracing::info!(project_id, id = dictionary.id(), "a new event dictionary");
-                    this.current
-                        .write()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .insert(project_id, dictionary);
+                    this.make_current(project_id, dictionary);
                 }
                 // The events were deleted, or the database was busy: try again after as many
                 // events again.
@@ -100,8 +145,228 @@ impl Dictionaries {
     }
 }
 
+impl Dictionaries {
+    /// Retires the dictionaries that hold an event of `issue_id`, which `tx` (a write
+    /// transaction) is about to delete; returns their project, to [`Self::purge`] once `tx` has
+    /// committed.
+    ///
+    /// The store stops compressing with them at once, before `tx` commits: `tx` holds the write
+    /// lock, so every group commit the event writer begins from now on sees them retired (see
+    /// [`Self::rewrite_retired`]), and every one before is in the database for the purge to
+    /// find. Should `tx` fail, they stay unused until the server restarts, which is safe.
+    pub(super) async fn retire_holding_issue(
+        &self,
+        tx: &mut SqliteConnection,
+        issue_id: i64,
+    ) -> StoreResult<Option<i64>> {
+        // The sources first: a few per dictionary, each looked up among the project's events.
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT DISTINCT s.dictionary_id, s.project_id FROM issues AS i \
+             CROSS JOIN event_dictionary_sources AS s CROSS JOIN events AS e \
+             WHERE i.id = $1 AND s.project_id = i.project_id \
+             AND e.project_id = s.project_id AND e.event_id = s.event_id AND e.issue_id = i.id",
+        )
+        .bind(issue_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(&(_, project_id)) = rows.first() else { return Ok(None) };
+        {
+            let mut retired = self.retired.write().unwrap_or_else(PoisonError::into_inner);
+            retired.extend(rows.iter().copied());
+            self.any_retired.store(true, Ordering::SeqCst);
+            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            if current.get(&project_id).is_some_and(|d| retired.contains_key(&d.id())) {
+                current.remove(&project_id);
+            }
+        }
+        for (dictionary_id, _) in rows {
+            sqlx::query("UPDATE event_dictionaries SET retired = 1 WHERE id = $1")
+                .bind(dictionary_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(Some(project_id))
+    }
+
+    /// Compresses again, without a dictionary, the events of a group commit that were
+    /// compressed with one retired since. The event writer calls it under the write lock, at
+    /// the start of each group commit.
+    pub(super) fn rewrite_retired<'a>(&self, events: impl Iterator<Item = &'a mut NewEvent>) {
+        if !self.any_retired.load(Ordering::SeqCst) {
+            return;
+        }
+        let retired = self.retired.read().unwrap_or_else(PoisonError::into_inner);
+        for event in events {
+            if event.data.dictionary().is_some_and(|id| retired.contains_key(&id)) {
+                // It was compressed a moment ago, so it decodes; should it not, the purge
+                // finds the row and tries again.
+                if let Err(err) = event.data.recompress(None) {
+                    tracing::warn!(%err, "an event compressed with a retired dictionary");
+                }
+            }
+        }
+    }
+
+    /// Makes `dictionary` the one the project's new events are compressed with, unless it was
+    /// retired since it was made (a deletion came in between).
+    fn make_current(&self, project_id: i64, dictionary: EventDictionary) {
+        // In `retire_holding_issue`'s order: `retired`, then `current`.
+        let retired = self.retired.read().unwrap_or_else(PoisonError::into_inner);
+        if !retired.contains_key(&dictionary.id()) {
+            self.current
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(project_id, dictionary);
+        }
+    }
+
+    fn is_retired(&self, dictionary_id: i64) -> bool {
+        self.retired.read().unwrap_or_else(PoisonError::into_inner).contains_key(&dictionary_id)
+    }
+
+    /// Starts a task that compresses again every row of the project that names a retired
+    /// dictionary, then deletes those dictionaries; one task per project at a time, which
+    /// covers what is retired while it runs.
+    pub(super) fn purge(
+        self: &Arc<Self>,
+        project_id: i64,
+        reads: &SqlitePool,
+        writes: &SqlitePool,
+    ) {
+        if !self.purging.lock().unwrap_or_else(PoisonError::into_inner).insert(project_id) {
+            return;
+        }
+        let (this, reads, writes) = (self.clone(), reads.clone(), writes.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(PURGE_DELAY).await;
+            loop {
+                let ids: Vec<i64> = {
+                    let retired = this.retired.read().unwrap_or_else(PoisonError::into_inner);
+                    retired.iter().filter(|(_, p)| **p == project_id).map(|(id, _)| *id).collect()
+                };
+                if ids.is_empty() {
+                    break;
+                }
+                if let Err(err) = this.purge_pass(&reads, &writes, project_id, &ids).await {
+                    // They stay retired, and the next start tries again.
+                    tracing::warn!(project_id, %err, "retired event dictionaries not purged");
+                    break;
+                }
+                tracing::info!(project_id, dictionaries = ?ids, "retired event dictionaries deleted");
+                {
+                    let mut retired = this.retired.write().unwrap_or_else(PoisonError::into_inner);
+                    for id in &ids {
+                        retired.remove(id);
+                    }
+                    this.any_retired.store(!retired.is_empty(), Ordering::SeqCst);
+                }
+                tokio::spawn(async move {
+                    tokio::time::sleep(UNREGISTER_AFTER).await;
+                    ids.into_iter().for_each(event_data::unregister);
+                });
+            }
+            this.purging.lock().unwrap_or_else(PoisonError::into_inner).remove(&project_id);
+        });
+    }
+
+    /// One pass over the project's events, oldest first: each row that names one of
+    /// `dictionaries` is compressed again with the project's newest dictionary (made now if it
+    /// has none, from the events that are left), a chunk per transaction. Once no row names
+    /// them, they are deleted.
+    async fn purge_pass(
+        self: &Arc<Self>,
+        reads: &SqlitePool,
+        writes: &SqlitePool,
+        project_id: i64,
+        dictionaries: &[i64],
+    ) -> StoreResult<()> {
+        if self.current(project_id).is_none()
+            && self.building.lock().unwrap_or_else(PoisonError::into_inner).insert(project_id)
+        {
+            match build(reads, writes, project_id).await {
+                Ok(dictionary) => self.make_current(project_id, dictionary),
+                // No events left, or none small enough: the rows go without one.
+                Err(err) => tracing::info!(project_id, %err, "no new event dictionary"),
+            }
+            self.building.lock().unwrap_or_else(PoisonError::into_inner).remove(&project_id);
+        }
+        let headers: Vec<[u8; DICTIONARY_HEADER]> =
+            dictionaries.iter().map(|id| event_data::dictionary_header(*id)).collect();
+        // By row id, which `NOT INDEXED` keeps SQLite to: one pass over the table in all.
+        let naming = format!(
+            "FROM events NOT INDEXED WHERE id > $1 AND project_id = $2 \
+             AND substr(data, 1, {DICTIONARY_HEADER}) IN ({})",
+            placeholder_list(3, headers.len())
+        );
+        let select = format!("SELECT id, data {naming} ORDER BY id LIMIT {PURGE_ROWS}");
+        let left = format!("SELECT EXISTS (SELECT 1 {naming})");
+        let mut after = 0i64;
+        loop {
+            let mut query =
+                sqlx::query_as::<_, (i64, Vec<u8>)>(&select).bind(after).bind(project_id);
+            for header in &headers {
+                query = query.bind(header.as_slice());
+            }
+            let rows = query.fetch_all(reads).await?;
+            let last = rows.len() < PURGE_ROWS;
+            after = rows.last().map_or(after, |(id, _)| *id);
+            let replacement = self.current(project_id);
+            // (row, the dictionary it names now, its data compressed again)
+            let mut rewritten = Vec::with_capacity(rows.len());
+            for (id, data) in rows {
+                let mut data = EventData::from_stored(data);
+                let named = data.dictionary().unwrap_or_default();
+                data.recompress(replacement.as_ref())?;
+                rewritten.push((id, named, data));
+            }
+            let mut tx = super::begin_write(writes).await?;
+            // Under the write lock nothing is retired meanwhile; the replacement may have been
+            // since the rows were compressed, if a deletion came in between.
+            if replacement.as_ref().is_some_and(|d| self.is_retired(d.id())) {
+                for (_, _, data) in &mut rewritten {
+                    data.recompress(None)?;
+                }
+            }
+            let update = format!(
+                "UPDATE events SET data = $1 WHERE id = $2 \
+                 AND substr(data, 1, {DICTIONARY_HEADER}) = $3"
+            );
+            for (id, named, data) in &rewritten {
+                sqlx::query(&update)
+                    .bind(data.as_bytes())
+                    .bind(id)
+                    .bind(event_data::dictionary_header(*named).as_slice())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if last {
+                let mut query = sqlx::query_scalar::<_, bool>(&left).bind(after).bind(project_id);
+                for header in &headers {
+                    query = query.bind(header.as_slice());
+                }
+                if !query.fetch_one(&mut *tx).await? {
+                    for id in dictionaries {
+                        sqlx::query("DELETE FROM event_dictionaries WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    return Ok(());
+                }
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+/// `$first, $first+1, ...`: `count` numbered parameters.
+fn placeholder_list(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Makes a dictionary of the newest event of each of the project's most recently seen issues,
-/// stores it and registers it for reading.
+/// stores it (with which events it holds) and registers it for reading.
 pub(super) async fn build(
     reads: &SqlitePool,
     writes: &SqlitePool,
@@ -114,26 +379,63 @@ pub(super) async fn build(
     .bind(ISSUES)
     .fetch_all(reads)
     .await?;
-    let mut newest_first = Vec::new();
+    // (event id, JSON), newest first, as many as fit.
+    let mut chosen: Vec<(String, String)> = Vec::new();
     let mut size = 0;
     for issue_id in issues {
-        let data: Option<Vec<u8>> = sqlx::query_scalar(
-            "SELECT data FROM events WHERE issue_id = $1 ORDER BY timestamp DESC LIMIT 1",
+        let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT event_id, data FROM events WHERE issue_id = $1 \
+             ORDER BY timestamp DESC LIMIT 1",
         )
         .bind(issue_id)
         .fetch_optional(reads)
         .await?;
         // A row that does not decode is left out; it is no reason not to make one.
-        let Some(Ok(json)) = data.map(|data| event_data::decode(&data)) else { continue };
-        size += json.len();
-        newest_first.push(json);
-        if size > event_data::DICTIONARY_SIZE {
+        let Some((event_id, Ok(json))) = row.map(|(id, data)| (id, event_data::decode(&data)))
+        else {
+            continue;
+        };
+        if size + json.len() > event_data::DICTIONARY_SIZE {
             break;
         }
+        size += json.len();
+        chosen.push((event_id, json));
     }
-    let dictionary = EventDictionary::from_events(newest_first.iter().map(String::as_str))
+    let mut dictionary = EventDictionary::from_events(chosen.iter().map(|(_, json)| json.as_str()))
         .ok_or_else(|| StoreError::Corrupt("no event small enough for a dictionary".into()))?;
-    // The same content twice (the same latest events) is the same dictionary.
+
+    let mut tx = super::begin_write(writes).await?;
+    // Under the write lock: an event deleted (with its issue) since it was read must not be in
+    // a dictionary, as no deletion would retire it.
+    let sql = format!(
+        "SELECT COUNT(*) FROM events WHERE project_id = $1 AND event_id IN ({})",
+        placeholder_list(2, chosen.len())
+    );
+    let mut present = sqlx::query_scalar::<_, i64>(&sql).bind(project_id);
+    for (event_id, _) in &chosen {
+        present = present.bind(event_id);
+    }
+    if usize::try_from(present.fetch_one(&mut *tx).await?).ok() != Some(chosen.len()) {
+        return Err(StoreError::Conflict("an event of the dictionary was deleted".into()));
+    }
+    // The same content twice (the same newest events) is the same dictionary, unless that one
+    // is retired (made before its events were recorded, or holding an event deleted and sent
+    // again): its rows are on their way out, and it with them. A newline at the end makes
+    // another, as good for compression.
+    for padding in 0.. {
+        let retired: Option<bool> =
+            sqlx::query_scalar("SELECT retired FROM event_dictionaries WHERE id = $1")
+                .bind(dictionary.id())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if retired != Some(true) {
+            break;
+        }
+        if padding == 8 {
+            return Err(StoreError::Conflict("the same as retired dictionaries".into()));
+        }
+        dictionary = dictionary.padded();
+    }
     sqlx::query(
         "INSERT OR IGNORE INTO event_dictionaries (id, project_id, data, created) \
          VALUES ($1, $2, $3, $4)",
@@ -142,8 +444,20 @@ pub(super) async fn build(
     .bind(project_id)
     .bind(dictionary.as_bytes())
     .bind(chrono::Utc::now().timestamp_millis())
-    .execute(writes)
+    .execute(&mut *tx)
     .await?;
+    for (event_id, _) in &chosen {
+        sqlx::query(
+            "INSERT OR IGNORE INTO event_dictionary_sources (dictionary_id, project_id, event_id) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(dictionary.id())
+        .bind(project_id)
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     event_data::register(&dictionary);
     Ok(dictionary)
 }
@@ -186,26 +500,13 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn events_after_the_first_thousand_are_compressed_with_a_dictionary_of_earlier_ones() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
-        let store = SqliteStore::connect(&url).await.expect("store opens");
-        store.ensure_default_organization(&crate::config::defaults()).await.expect("project 1");
+        let (url, store) = new_store(&dir).await;
         for start in (0..BUILD_AFTER as usize).step_by(100) {
             assert!(store.dictionaries.current(1).is_none(), "made after {start} events");
             ingest(&store, 1, start..start + 100).await;
         }
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        let dictionary = loop {
-            if let Some(dictionary) = store.dictionaries.current(1) {
-                break dictionary;
-            }
-            assert!(std::time::Instant::now() < deadline, "no dictionary was made");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM event_dictionaries")
-            .fetch_all(&store.reads)
-            .await
-            .expect("dictionaries");
-        assert_eq!(ids, [dictionary.id()]);
+        let dictionary = made_dictionary(&store, 1).await;
+        assert_eq!(dictionary_ids(&store).await, [dictionary.id()]);
 
         ingest(&store, 1, 5_000..5_010).await;
         let before = stored_frame(&store, 0).await;
@@ -245,6 +546,210 @@ mod tests {
             .await
             .expect("count");
         assert_eq!(count, 1);
+    }
+
+    /// The project's dictionary once the background task has made it.
+    async fn made_dictionary(store: &SqliteStore, project_id: i64) -> EventDictionary {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(dictionary) = store.dictionaries.current(project_id) {
+                return dictionary;
+            }
+            assert!(std::time::Instant::now() < deadline, "no dictionary was made");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn new_store(dir: &tempfile::TempDir) -> (String, SqliteStore) {
+        let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
+        let store = SqliteStore::connect(&url).await.expect("store opens");
+        store.ensure_default_organization(&crate::config::defaults()).await.expect("project 1");
+        (url, store)
+    }
+
+    async fn dictionary_ids(store: &SqliteStore) -> Vec<i64> {
+        sqlx::query_scalar("SELECT id FROM event_dictionaries ORDER BY created, rowid")
+            .fetch_all(&store.reads)
+            .await
+            .expect("dictionaries")
+    }
+
+    /// Waits until the database has none of `gone` left.
+    async fn purged(store: &SqliteStore, gone: i64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while dictionary_ids(store).await.contains(&gone) {
+            assert!(std::time::Instant::now() < deadline, "dictionary {gone} was not deleted");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Every event row of the database decodes, and none names `gone`.
+    async fn every_row_reads_without(store: &SqliteStore, gone: i64) -> usize {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM events")
+            .fetch_all(&store.reads)
+            .await
+            .expect("events");
+        for data in &rows {
+            assert_ne!(event_data::named_dictionary(data), Some(gone));
+            event_data::decode(data).expect("every row decodes");
+        }
+        rows.len()
+    }
+
+    async fn issue_of(store: &SqliteStore, n: usize) -> i64 {
+        sqlx::query_scalar("SELECT issue_id FROM events WHERE event_id = $1")
+            .bind(format!("{n:032x}"))
+            .fetch_one(&store.reads)
+            .await
+            .expect("the event's issue")
+    }
+
+    /// Deleting an issue whose event a dictionary holds retires that dictionary: new events stop
+    /// using it at once, its rows are compressed again, and it is deleted, so that no row of the
+    /// database holds the deleted event's JSON. Deleting an issue no dictionary holds changes
+    /// nothing.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn deleting_an_issue_takes_its_events_out_of_the_dictionaries() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (url, store) = new_store(&dir).await;
+        for start in (0..BUILD_AFTER as usize).step_by(100) {
+            ingest(&store, 1, start..start + 100).await;
+        }
+        let dictionary = made_dictionary(&store, 1).await;
+        ingest(&store, 1, 5_000..5_100).await;
+        let sources: Vec<String> = sqlx::query_scalar(
+            "SELECT event_id FROM event_dictionary_sources WHERE dictionary_id = $1",
+        )
+        .bind(dictionary.id())
+        .fetch_all(&store.reads)
+        .await
+        .expect("sources");
+        // The newest event of each of the seven issues.
+        assert_eq!(sources.len(), 7, "{sources:?}");
+
+        // An issue of its own, made after the dictionary: deleting it retires nothing.
+        let ctx = EventContext::with_defaults(1, chrono::Utc::now().timestamp_millis());
+        let other = r#"{"event_id":"ffffffffffffffffffffffffffffffff","message":"unrelated"}"#;
+        let event = event::process(other.as_bytes(), &ctx).expect("a valid event");
+        let stored = store
+            .store_batch(IngestBatch { events: vec![event], ..IngestBatch::default() })
+            .await
+            .expect("stored");
+        store.delete_issue(stored[0]).await.expect("deleted");
+        tokio::time::sleep(PURGE_DELAY * 2).await;
+        assert_eq!(store.dictionaries.current(1), Some(dictionary.clone()));
+        assert_eq!(dictionary_ids(&store).await, [dictionary.id()]);
+
+        // OrderError3's events: one of them is in the dictionary.
+        let doomed = issue_of(&store, 3).await;
+        let doomed_text = "\"OrderError3\"";
+        assert!(String::from_utf8_lossy(dictionary.as_bytes()).contains(doomed_text));
+        store.delete_issue(doomed).await.expect("deleted");
+        assert_ne!(store.dictionaries.current(1), Some(dictionary.clone()), "no longer used");
+        purged(&store, dictionary.id()).await;
+
+        let left = every_row_reads_without(&store, dictionary.id()).await;
+        let others = (0..1_000).chain(5_000..5_100).filter(|n| n % 7 != 3).count();
+        assert_eq!(left, others, "the other issues' events stay");
+        let kept: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM event_dictionaries")
+            .fetch_all(&store.reads)
+            .await
+            .expect("dictionaries");
+        for data in &kept {
+            assert!(!String::from_utf8_lossy(data).contains(doomed_text));
+        }
+        let orphans: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM event_dictionary_sources WHERE dictionary_id = $1",
+        )
+        .bind(dictionary.id())
+        .fetch_one(&store.reads)
+        .await
+        .expect("count");
+        assert_eq!(orphans, 0);
+        for n in [0, 999, 5_000, 5_098] {
+            let event = store.project_event(1, &format!("{n:032x}")).await.expect("the event");
+            let json: serde_json::Value = serde_json::from_str(&event.event.data).expect("JSON");
+            assert_eq!(json["exception"]["values"][0]["value"], format!("order {n} failed"));
+        }
+        // The rows were compressed again with a new dictionary made of the events left.
+        let replacement = store.dictionaries.current(1).expect("a new dictionary");
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&store, 5_000).await),
+            Some(replacement.id())
+        );
+        ingest(&store, 1, 6_000..6_001).await;
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&store, 6_000).await),
+            Some(replacement.id())
+        );
+
+        let reopened = SqliteStore::connect(&url).await.expect("store opens again");
+        assert_eq!(reopened.dictionaries.current(1), Some(replacement));
+        assert!(!reopened.dictionaries.any_retired.load(Ordering::SeqCst));
+    }
+
+    /// A dictionary found retired when the store opens (the server stopped before its purge
+    /// ended, or it predates migration 0023) is purged then.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_store_opened_with_a_retired_dictionary_purges_it() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (url, store) = new_store(&dir).await;
+        for start in (0..BUILD_AFTER as usize).step_by(100) {
+            ingest(&store, 1, start..start + 100).await;
+        }
+        let dictionary = made_dictionary(&store, 1).await;
+        // Events older than each issue's newest: a dictionary made now has the same content.
+        let ctx = EventContext::with_defaults(1, chrono::Utc::now().timestamp_millis());
+        let events = (5_000..5_010)
+            .map(|n| payload(n).replacen('{', r#"{"timestamp":1600000000,"#, 1))
+            .map(|json| event::process(json.as_bytes(), &ctx).expect("a valid event"))
+            .collect();
+        store.store_batch(IngestBatch { events, ..IngestBatch::default() }).await.expect("stored");
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&store, 5_000).await),
+            Some(dictionary.id())
+        );
+        sqlx::query("UPDATE event_dictionaries SET retired = 1")
+            .execute(&store.writes)
+            .await
+            .expect("retired");
+        drop(store);
+
+        let reopened = SqliteStore::connect(&url).await.expect("store opens again");
+        assert_ne!(reopened.dictionaries.current(1), Some(dictionary.clone()));
+        purged(&reopened, dictionary.id()).await;
+        assert_eq!(every_row_reads_without(&reopened, dictionary.id()).await, 1_010);
+        // The same events again, but not the retired dictionary: one with a newline more.
+        let replacement = reopened.dictionaries.current(1).expect("a new dictionary");
+        assert_eq!(replacement, dictionary.padded());
+        assert_eq!(dictionary_ids(&reopened).await, [replacement.id()]);
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&reopened, 5_000).await),
+            Some(replacement.id())
+        );
+    }
+
+    /// An event compressed with a dictionary that is retired before its group commit begins is
+    /// stored compressed without it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_writer_stores_no_row_naming_a_retired_dictionary() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (_, store) = new_store(&dir).await;
+        let dictionary = EventDictionary::from_events([payload(1).as_str()]).expect("a dictionary");
+        event_data::register(&dictionary);
+        let ctx = EventContext::with_defaults(1, chrono::Utc::now().timestamp_millis());
+        let mut event = event::process(payload(2).as_bytes(), &ctx).expect("a valid event");
+        event.data.compress(Some(&dictionary));
+        assert_eq!(event.data.dictionary(), Some(dictionary.id()));
+        store.dictionaries.retired.write().expect("lock").insert(dictionary.id(), 1);
+        store.dictionaries.any_retired.store(true, Ordering::SeqCst);
+        store
+            .store_batch(IngestBatch { events: vec![event], ..IngestBatch::default() })
+            .await
+            .expect("stored");
+        let row = stored_frame(&store, 2).await;
+        assert_eq!(event_data::named_dictionary(&row), None);
+        assert!(event_data::decode(&row).expect("decodes").contains("order 2 failed"));
     }
 
     #[tokio::test]

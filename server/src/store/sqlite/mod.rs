@@ -98,6 +98,7 @@ impl SqliteStore {
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(StoreError::Database)?;
+        let dictionaries = Arc::new(dictionary::Dictionaries::load(&reads).await?);
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let (issue_updates, _) = broadcast::channel(ISSUE_UPDATES);
         let arrivals = Arrivals::default();
@@ -107,8 +108,9 @@ impl SqliteStore {
             jobs,
             arrivals.clone(),
             issue_updates.clone(),
+            dictionaries.clone(),
         )?;
-        let dictionaries = Arc::new(dictionary::Dictionaries::load(&reads).await?);
+        dictionaries.resume_purges(&reads, &writes);
         Ok(SqliteStore { reads, writes, event_writer, arrivals, issue_updates, dictionaries })
     }
 }
@@ -955,14 +957,22 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn delete_issue(&self, issue_id: i64) -> StoreResult<()> {
+        let mut tx = begin_write(&self.writes).await?;
+        // A dictionary that holds one of its events must not keep it.
+        let retired = self.dictionaries.retire_holding_issue(&mut tx, issue_id).await?;
         // Events, hashes, users, tag values, hourly counts and activity go with it
         // (`ON DELETE CASCADE`; foreign keys are on for every connection).
         touched_one(
             sqlx::query("DELETE FROM issues WHERE id = $1")
                 .bind(issue_id)
-                .execute(&self.writes)
+                .execute(&mut *tx)
                 .await?,
-        )
+        )?;
+        tx.commit().await?;
+        if let Some(project_id) = retired {
+            self.dictionaries.purge(project_id, &self.reads, &self.writes);
+        }
+        Ok(())
     }
 
     #[tracing::instrument(skip_all)]

@@ -31,6 +31,7 @@ use sqlx::SqlitePool;
 use tokio::runtime::Handle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::dictionary::Dictionaries;
 use super::{event_writes, health, store_one_event};
 use crate::store::{Arrivals, IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
 use crate::util::now_ms;
@@ -87,6 +88,7 @@ pub(super) fn spawn(
     jobs: mpsc::Receiver<WriteJob>,
     arrivals: Arrivals,
     updates: broadcast::Sender<IssueUpdate>,
+    dictionaries: Arc<Dictionaries>,
 ) -> StoreResult<()> {
     let conn = open(path)?;
     // The writer never checkpoints on its own account: a checkpoint copies the WAL into the
@@ -112,7 +114,7 @@ pub(super) fn spawn(
     std::thread::Builder::new()
         .name("cairn-writer".into())
         .spawn(move || {
-            run(conn, &slow, jobs, &arrivals, &updates, &copied);
+            run(conn, &slow, jobs, &arrivals, &updates, &dictionaries, &copied);
             // Stops the checkpointer.
             drop(alive);
         })
@@ -198,6 +200,7 @@ fn run(
     mut jobs: mpsc::Receiver<WriteJob>,
     arrivals: &Arrivals,
     updates: &broadcast::Sender<IssueUpdate>,
+    dictionaries: &Dictionaries,
     copied: &AtomicBool,
 ) {
     let mut batch: Vec<WriteJob> = Vec::new();
@@ -213,7 +216,7 @@ fn run(
             }
         }
         gather(job, &mut jobs, &mut batch, arrivals, LINGER);
-        match write_batch(&mut conn, slow, &batch, &mut recent, updates) {
+        match write_batch(&mut conn, slow, &mut batch, &mut recent, updates, dictionaries) {
             Ok(results) => {
                 for (job, ids) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -222,10 +225,11 @@ fn run(
             Err(err) => {
                 // One bad request must not fail its neighbours: retry each on its own.
                 tracing::warn!(%err, jobs = batch.len(), "group commit failed; retrying one by one");
-                for job in batch.drain(..) {
-                    let one = std::slice::from_ref(&job);
-                    let result = write_batch(&mut conn, slow, one, &mut recent, updates)
-                        .map(|mut results| results.pop().unwrap_or_default());
+                for mut job in batch.drain(..) {
+                    let one = std::slice::from_mut(&mut job);
+                    let result =
+                        write_batch(&mut conn, slow, one, &mut recent, updates, dictionaries)
+                            .map(|mut results| results.pop().unwrap_or_default());
                     let _ = job.reply.send(result);
                 }
             }
@@ -305,9 +309,10 @@ impl Pending<'_> {
 fn write_batch(
     conn: &mut Connection,
     slow: &SlowLane,
-    batch: &[WriteJob],
+    batch: &mut [WriteJob],
     recent: &mut health::RecentSessions,
     updates: &broadcast::Sender<IssueUpdate>,
+    dictionaries: &Dictionaries,
 ) -> StoreResult<Vec<Vec<i64>>> {
     let mut results = Vec::with_capacity(batch.len());
     let mut pending = Pending::default();
@@ -315,6 +320,9 @@ fn write_batch(
     let mut touched = (updates.receiver_count() > 0).then(TouchedIssues::default);
     let conn = &*conn;
     conn.execute_batch("BEGIN IMMEDIATE")?;
+    // Under the write lock: a dictionary retired before now is named by no row of this commit.
+    dictionaries.rewrite_retired(batch.iter_mut().flat_map(|job| job.batch.events.iter_mut()));
+    let batch = &*batch;
     let outcome = (|| {
         let mut events = event_writes::EventWrites::prepare(conn, batch)?;
         for job in batch {
