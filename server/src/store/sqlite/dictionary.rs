@@ -19,7 +19,7 @@
 //! ([`Dictionaries::purge`]). A server that stops halfway resumes when it opens the database.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -61,6 +61,10 @@ pub(super) struct Dictionaries {
     any_retired: AtomicBool,
     /// Projects whose retired dictionaries a task is purging.
     purging: Mutex<HashSet<i64>>,
+    /// Events before a project's first dictionary and between two ([`BUILD_AFTER`] and
+    /// [`REBUILD_AFTER`]), atomics so that tests can lower them.
+    build_after: AtomicU64,
+    rebuild_after: AtomicU64,
 }
 
 impl Dictionaries {
@@ -88,6 +92,8 @@ impl Dictionaries {
             current: RwLock::new(current),
             any_retired: AtomicBool::new(!retired.is_empty()),
             retired: RwLock::new(retired),
+            build_after: AtomicU64::new(BUILD_AFTER),
+            rebuild_after: AtomicU64::new(REBUILD_AFTER),
             ..Dictionaries::default()
         })
     }
@@ -122,7 +128,10 @@ impl Dictionaries {
             *count += events;
             *count
         };
-        let due = if self.current(project_id).is_some() { REBUILD_AFTER } else { BUILD_AFTER };
+        let due = match self.current(project_id) {
+            Some(_) => self.rebuild_after.load(Ordering::Relaxed),
+            None => self.build_after.load(Ordering::Relaxed),
+        };
         if stored < due
             || !self.building.lock().unwrap_or_else(PoisonError::into_inner).insert(project_id)
         {
@@ -750,6 +759,89 @@ mod tests {
         let row = stored_frame(&store, 2).await;
         assert_eq!(event_data::named_dictionary(&row), None);
         assert!(event_data::decode(&row).expect("decodes").contains("order 2 failed"));
+    }
+
+    /// A project gets a new dictionary once it has stored as many events again as the rebuild
+    /// threshold; the rows compressed with the previous one still read.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_project_gets_a_new_dictionary_after_enough_events_and_the_old_one_still_reads() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (_, store) = new_store(&dir).await;
+        store.dictionaries.build_after.store(100, Ordering::Relaxed);
+        store.dictionaries.rebuild_after.store(300, Ordering::Relaxed);
+        ingest(&store, 1, 0..100).await;
+        let first = made_dictionary(&store, 1).await;
+        ingest(&store, 1, 100..110).await;
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&store, 100).await),
+            Some(first.id())
+        );
+        for start in (1_000..1_300).step_by(100) {
+            assert_eq!(store.dictionaries.current(1), Some(first.clone()));
+            ingest(&store, 1, start..start + 100).await;
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let second = loop {
+            match store.dictionaries.current(1) {
+                Some(current) if current != first => break current,
+                _ => assert!(std::time::Instant::now() < deadline, "no second dictionary"),
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(dictionary_ids(&store).await, [first.id(), second.id()]);
+        ingest(&store, 1, 2_000..2_001).await;
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&store, 2_000).await),
+            Some(second.id())
+        );
+        for n in [0, 100, 1_299, 2_000] {
+            let event = store.project_event(1, &format!("{n:032x}")).await.expect("the event");
+            assert!(event.event.data.contains(&format!("order {n} failed")));
+        }
+    }
+
+    /// When no dictionary can be made (every candidate event is larger than a dictionary), the
+    /// project is tried again after as many events again, and gets one once its newest events
+    /// are small enough.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_failed_build_is_tried_again_after_as_many_events() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (_, store) = new_store(&dir).await;
+        store.dictionaries.build_after.store(50, Ordering::Relaxed);
+        let crumbs: Vec<String> = (0..50)
+            .map(|i| {
+                let message = format!("SELECT {i} FROM orders ").repeat(40);
+                format!(r#"{{"category":"query","message":"{message}"}}"#)
+            })
+            .collect();
+        let ctx = EventContext::with_defaults(1, chrono::Utc::now().timestamp_millis());
+        let events: Vec<_> = (0..50)
+            .map(|n| {
+                let replacement = format!(r#""breadcrumbs":[{},"#, crumbs.join(","));
+                payload(n).replacen(r#""breadcrumbs":["#, &replacement, 1)
+            })
+            .map(|json| event::process(json.as_bytes(), &ctx).expect("a valid event"))
+            .collect();
+        assert!(events.iter().all(|e| e.data.as_bytes().len() > event_data::DICTIONARY_SIZE));
+        store.store_batch(IngestBatch { events, ..IngestBatch::default() }).await.expect("stored");
+        // The attempt ends with the count starting over.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while store.dictionaries.building.lock().expect("lock").contains(&1)
+            || store.dictionaries.stored.lock().expect("lock").get(&1) != Some(&0)
+        {
+            assert!(std::time::Instant::now() < deadline, "the attempt did not end");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(store.dictionaries.current(1).is_none());
+        assert!(dictionary_ids(&store).await.is_empty());
+
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        ingest(&store, 1, 100..149).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(store.dictionaries.current(1).is_none(), "not before as many events again");
+        ingest(&store, 1, 149..150).await;
+        let dictionary = made_dictionary(&store, 1).await;
+        assert_eq!(dictionary_ids(&store).await, [dictionary.id()]);
     }
 
     #[tokio::test]
