@@ -144,6 +144,15 @@ fn parse_json(payload: &[u8]) -> serde_json::Result<Value> {
     }
 }
 
+/// `{key: value}`, with `value` moved in. (`json!({key: value})` copies `value` through
+/// serde's serializer, node by node: for an event's exceptions that was 8 % of
+/// `event::process`.)
+pub(super) fn object_of(key: &str, value: Value) -> Value {
+    let mut object = Map::new();
+    object.insert(key.to_owned(), value);
+    Value::Object(object)
+}
+
 fn str_field<'a>(event: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     event.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -191,7 +200,7 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     if let Some(exception) = event.remove("exception") {
         match normalize_exception(exception) {
             Some(values) => {
-                event.insert("exception".into(), json!({ "values": values }));
+                event.insert("exception".into(), object_of("values", Value::Array(values)));
             }
             None => errors.push(json!({"type": "invalid_data", "name": "exception"})),
         }
@@ -210,7 +219,7 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
 
     if let Some(message) = event.remove("message") {
         let logentry = match message {
-            Value::String(text) => Some(json!({ "formatted": text })),
+            Value::String(text) => Some(object_of("formatted", Value::String(text))),
             Value::Object(obj) => Some(Value::Object(obj)),
             _ => None,
         };
@@ -394,7 +403,7 @@ fn normalize_tags(tags: Value) -> Vec<Value> {
             .collect(),
         _ => Vec::new(),
     };
-    pairs.into_iter().map(|(k, v)| json!([k, v])).collect()
+    pairs.into_iter().map(|(k, v)| Value::Array(vec![Value::String(k), Value::String(v)])).collect()
 }
 
 /// The user as Sentry's `user` tag identifies them: id, then email, username, IP.

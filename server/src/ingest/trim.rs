@@ -31,7 +31,7 @@ pub fn trim_event(event: &mut Map<String, Value>, errors: &mut Vec<Value>) {
     // Breadcrumbs: SDKs send a list or `{values}`; keep the newest.
     if let Some(breadcrumbs) = event.get_mut("breadcrumbs") {
         if breadcrumbs.is_array() {
-            *breadcrumbs = json!({ "values": breadcrumbs.take() });
+            *breadcrumbs = super::event::object_of("values", breadcrumbs.take());
         }
         if let Some(values) = breadcrumbs.get_mut("values").and_then(Value::as_array_mut) {
             if values.len() > MAX_BREADCRUMBS {
