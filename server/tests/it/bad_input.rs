@@ -558,9 +558,7 @@ fn key_and_project(dsn: &str) -> (String, i64) {
 
 /// Whether an event with this id is stored, read from the server's SQLite file.
 async fn is_stored(server: &TestServer, event_id: &str) -> bool {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let pool = server.database().await;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE event_id = $1")
         .bind(event_id)
         .fetch_one(&pool)

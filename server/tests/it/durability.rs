@@ -76,9 +76,7 @@ async fn send_all(
 
 /// The event ids stored for `project_id`, read from the SQLite file.
 async fn stored_ids(server: &TestServer, project_id: i64) -> HashSet<String> {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let pool = server.database().await;
     let ids: Vec<String> = sqlx::query_scalar("SELECT event_id FROM events WHERE project_id = $1")
         .bind(project_id)
         .fetch_all(&pool)
@@ -164,9 +162,7 @@ fn names_a_dictionary(data: &[u8]) -> bool {
 
 /// The `data` of the events with these ids, read from the SQLite file.
 async fn stored_data(server: &TestServer, ids: &[String]) -> Vec<Vec<u8>> {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let pool = server.database().await;
     let mut data = Vec::new();
     for id in ids {
         let row: Vec<u8> = sqlx::query_scalar("SELECT data FROM events WHERE event_id = $1")
@@ -182,9 +178,7 @@ async fn stored_data(server: &TestServer, ids: &[String]) -> Vec<Vec<u8>> {
 
 /// The database's event dictionaries, `(id, data)`, read from the SQLite file.
 async fn stored_dictionaries(server: &TestServer) -> Vec<(i64, Vec<u8>)> {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let pool = server.database().await;
     let rows = sqlx::query_as("SELECT id, data FROM event_dictionaries")
         .fetch_all(&pool)
         .await
@@ -268,14 +262,8 @@ async fn deleting_an_issue_deletes_the_dictionaries_that_hold_its_events() {
         .and_then(|issue| issue["id"].as_str())
         .unwrap_or_else(|| panic!("the issue of `{doomed_text}`: {issues}"))
         .to_owned();
-    let deleted = server
-        .http
-        .delete(format!("{}/api/0/issues/{doomed}/", server.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("request sent");
-    assert!(deleted.status().is_success(), "{}", deleted.status());
+    let status = server.delete(&format!("/api/0/issues/{doomed}/"), &token).await;
+    assert!((200..300).contains(&status), "{status}");
 
     let deadline = Instant::now() + Duration::from_secs(60);
     while stored_dictionaries(&server).await.iter().any(|(id, _)| id == dictionary_id) {

@@ -526,14 +526,7 @@ async fn releases_api_as_sentry_cli_uses_it() {
     assert_eq!(by_project.as_array().map(Vec::len), Some(1), "{by_project}");
 
     // Delete.
-    let response = server
-        .http
-        .delete(format!("{}{path}", server.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 204);
+    assert_eq!(server.delete(&path, &token).await, 204);
     let (status, _) = server.get(&path, &token).await;
     assert_eq!(status, 404);
 }

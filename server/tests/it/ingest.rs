@@ -114,9 +114,7 @@ async fn envelope_with_bad_or_missing_auth_is_refused_with_relays_answers() {
 
 /// The stored (normalized, scrubbed) event `event_id`, read from the server's SQLite file.
 async fn stored_event(server: &TestServer, event_id: uuid::Uuid) -> serde_json::Value {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let pool = server.database().await;
     let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM events WHERE event_id = $1")
         .bind(event_id.simple().to_string())
         .fetch_one(&pool)

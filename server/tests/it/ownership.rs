@@ -379,9 +379,7 @@ async fn codeowners_import_reports_unmapped_handles_and_ownership_rules_win() {
     let elsewhere = issues.iter().find(|i| i["title"] == "ChargeError: elsewhere").expect("listed");
     assert!(elsewhere["assignedTo"].is_null());
     assert_eq!(elsewhere["owners"], json!([]));
-    let database = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(database).read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("the database opens");
+    let pool = server.database().await;
     let flags: Vec<(String, bool)> =
         sqlx::query_as("SELECT title, owners_fallthrough FROM issues ORDER BY id")
             .fetch_all(&pool)

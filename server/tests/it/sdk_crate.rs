@@ -50,13 +50,6 @@ fn project_id(dsn: &str) -> i64 {
     dsn.rsplit('/').next().and_then(|id| id.parse().ok()).expect("a project id ends the DSN")
 }
 
-/// Opens the server's SQLite file read-only.
-async fn database(server: &TestServer) -> sqlx::SqlitePool {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    sqlx::SqlitePool::connect_with(options).await.expect("the database opens")
-}
-
 /// One row of `events`.
 #[derive(Debug)]
 struct StoredEvent {
@@ -74,7 +67,7 @@ type EventColumns = (i64, String, String, Option<String>, Option<String>, Option
 
 /// The stored (normalized, scrubbed) event `event_id`.
 async fn stored_event(server: &TestServer, event_id: uuid::Uuid) -> StoredEvent {
-    let pool = database(server).await;
+    let pool = server.database().await;
     let row: EventColumns = sqlx::query_as(
         "SELECT project_id, level, title, release, environment, user_ident, data
              FROM events WHERE event_id = $1",
@@ -107,7 +100,7 @@ impl StoredItem {
 
 /// Every stored envelope item of `item_type`, in the order they were stored.
 async fn stored_items(server: &TestServer, item_type: &str) -> Vec<StoredItem> {
-    let pool = database(server).await;
+    let pool = server.database().await;
     let rows: Vec<(i64, Option<String>, String, Vec<u8>)> = sqlx::query_as(
         "SELECT project_id, event_id, headers, payload FROM envelope_items
          WHERE item_type = $1 ORDER BY id",
@@ -129,7 +122,7 @@ async fn stored_items(server: &TestServer, item_type: &str) -> Vec<StoredItem> {
 
 /// Counts of what Cairn dropped or the SDK reported dropping, for failure messages.
 async fn outcomes(server: &TestServer) -> Vec<(String, String, String, i64)> {
-    let pool = database(server).await;
+    let pool = server.database().await;
     let rows = sqlx::query_as("SELECT source, category, reason, quantity FROM outcomes")
         .fetch_all(&pool)
         .await

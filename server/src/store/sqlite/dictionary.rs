@@ -19,7 +19,7 @@
 //! ([`Dictionaries::purge`]). A server that stops halfway resumes when it opens the database.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -57,8 +57,6 @@ pub(super) struct Dictionaries {
     /// Retired dictionaries (id → project): they hold the JSON of a deleted event, and no new
     /// row may name one.
     retired: RwLock<HashMap<i64, i64>>,
-    /// Whether `retired` has any: the event writer reads it for every group commit.
-    any_retired: AtomicBool,
     /// Projects whose retired dictionaries a task is purging.
     purging: Mutex<HashSet<i64>>,
     /// Events before a project's first dictionary and between two ([`BUILD_AFTER`] and
@@ -90,7 +88,6 @@ impl Dictionaries {
         }
         Ok(Dictionaries {
             current: RwLock::new(current),
-            any_retired: AtomicBool::new(!retired.is_empty()),
             retired: RwLock::new(retired),
             build_after: AtomicU64::new(BUILD_AFTER),
             rebuild_after: AtomicU64::new(REBUILD_AFTER),
@@ -182,7 +179,6 @@ impl Dictionaries {
         {
             let mut retired = self.retired.write().unwrap_or_else(PoisonError::into_inner);
             retired.extend(rows.iter().copied());
-            self.any_retired.store(true, Ordering::SeqCst);
             let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
             if current.get(&project_id).is_some_and(|d| retired.contains_key(&d.id())) {
                 current.remove(&project_id);
@@ -201,14 +197,14 @@ impl Dictionaries {
     /// compressed with one retired since. The event writer calls it under the write lock, at
     /// the start of each group commit.
     pub(super) fn rewrite_retired<'a>(&self, events: impl Iterator<Item = &'a mut NewEvent>) {
-        if !self.any_retired.load(Ordering::SeqCst) {
+        let retired = self.retired.read().unwrap_or_else(PoisonError::into_inner);
+        if retired.is_empty() {
             return;
         }
-        let retired = self.retired.read().unwrap_or_else(PoisonError::into_inner);
         for event in events {
             if event.data.dictionary().is_some_and(|id| retired.contains_key(&id)) {
                 // It was compressed a moment ago, so it decodes; should it not, the purge
-                // finds the row and tries again.
+                // fails on its row and keeps the dictionary.
                 if let Err(err) = event.data.recompress(None) {
                     tracing::warn!(%err, "an event compressed with a retired dictionary");
                 }
@@ -267,7 +263,6 @@ impl Dictionaries {
                     for id in &ids {
                         retired.remove(id);
                     }
-                    this.any_retired.store(!retired.is_empty(), Ordering::SeqCst);
                 }
                 tokio::spawn(async move {
                     tokio::time::sleep(UNREGISTER_AFTER).await;
@@ -381,6 +376,13 @@ pub(super) async fn build(
     writes: &SqlitePool,
     project_id: i64,
 ) -> StoreResult<EventDictionary> {
+    let chosen = newest_events(reads, project_id).await?;
+    store_dictionary(writes, project_id, &chosen).await
+}
+
+/// The newest event of each of the project's most recently seen issues, as (event id, JSON),
+/// newest first, as many as fit in a dictionary.
+async fn newest_events(reads: &SqlitePool, project_id: i64) -> StoreResult<Vec<(String, String)>> {
     let issues: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM issues WHERE project_id = $1 ORDER BY last_seen DESC LIMIT $2",
     )
@@ -410,9 +412,18 @@ pub(super) async fn build(
         size += json.len();
         chosen.push((event_id, json));
     }
+    Ok(chosen)
+}
+
+/// Stores a dictionary of `chosen` (event id, JSON; newest first) for the project, unless one of
+/// those events was deleted since it was read, and registers it for reading.
+async fn store_dictionary(
+    writes: &SqlitePool,
+    project_id: i64,
+    chosen: &[(String, String)],
+) -> StoreResult<EventDictionary> {
     let mut dictionary = EventDictionary::from_events(chosen.iter().map(|(_, json)| json.as_str()))
         .ok_or_else(|| StoreError::Corrupt("no event small enough for a dictionary".into()))?;
-
     let mut tx = super::begin_write(writes).await?;
     // Under the write lock: an event deleted (with its issue) since it was read must not be in
     // a dictionary, as no deletion would retire it.
@@ -421,7 +432,7 @@ pub(super) async fn build(
         placeholder_list(2, chosen.len())
     );
     let mut present = sqlx::query_scalar::<_, i64>(&sql).bind(project_id);
-    for (event_id, _) in &chosen {
+    for (event_id, _) in chosen {
         present = present.bind(event_id);
     }
     if usize::try_from(present.fetch_one(&mut *tx).await?).ok() != Some(chosen.len()) {
@@ -455,7 +466,7 @@ pub(super) async fn build(
     .bind(chrono::Utc::now().timestamp_millis())
     .execute(&mut *tx)
     .await?;
-    for (event_id, _) in &chosen {
+    for (event_id, _) in chosen {
         sqlx::query(
             "INSERT OR IGNORE INTO event_dictionary_sources (dictionary_id, project_id, event_id) \
              VALUES ($1, $2, $3)",
@@ -694,7 +705,7 @@ mod tests {
 
         let reopened = SqliteStore::connect(&url).await.expect("store opens again");
         assert_eq!(reopened.dictionaries.current(1), Some(replacement));
-        assert!(!reopened.dictionaries.any_retired.load(Ordering::SeqCst));
+        assert!(reopened.dictionaries.retired.read().expect("lock").is_empty());
     }
 
     /// A dictionary found retired when the store opens (the server stopped before its purge
@@ -751,7 +762,6 @@ mod tests {
         event.data.compress(Some(&dictionary));
         assert_eq!(event.data.dictionary(), Some(dictionary.id()));
         store.dictionaries.retired.write().expect("lock").insert(dictionary.id(), 1);
-        store.dictionaries.any_retired.store(true, Ordering::SeqCst);
         store
             .store_batch(IngestBatch { events: vec![event], ..IngestBatch::default() })
             .await
@@ -842,6 +852,25 @@ mod tests {
         ingest(&store, 1, 149..150).await;
         let dictionary = made_dictionary(&store, 1).await;
         assert_eq!(dictionary_ids(&store).await, [dictionary.id()]);
+    }
+
+    /// A dictionary of events read before their issue was deleted is not stored: no deletion
+    /// would ever retire it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_dictionary_of_an_event_deleted_meanwhile_is_not_stored() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (_, store) = new_store(&dir).await;
+        ingest(&store, 1, 0..70).await;
+        let chosen = newest_events(&store.reads, 1).await.expect("events");
+        assert_eq!(chosen.len(), 7, "the newest event of each issue");
+        store.delete_issue(issue_of(&store, 3).await).await.expect("deleted");
+        let stored = store_dictionary(&store.writes, 1, &chosen).await;
+        assert!(matches!(stored, Err(StoreError::Conflict(_))), "{stored:?}");
+        assert!(dictionary_ids(&store).await.is_empty());
+        // Read again, the events that are left make one.
+        let chosen = newest_events(&store.reads, 1).await.expect("events");
+        assert_eq!(chosen.len(), 6);
+        store_dictionary(&store.writes, 1, &chosen).await.expect("stored");
     }
 
     #[tokio::test]

@@ -109,6 +109,25 @@ impl TestServer {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `DELETE` with a bearer token; returns the status.
+    pub async fn delete(&self, path: &str, token: &str) -> u16 {
+        let response = self
+            .http
+            .delete(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        response.status().as_u16()
+    }
+
+    /// The server's SQLite file, opened read-only: what it stored, as the tests check it.
+    pub async fn database(&self) -> sqlx::SqlitePool {
+        let path = self.data_dir.path().join("cairn.db");
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+        sqlx::SqlitePool::connect_with(options).await.expect("the database opens")
+    }
+
     /// `POST` JSON with a bearer token; returns status and JSON body.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
         self.send_json(reqwest::Method::POST, path, token, body).await
