@@ -41,6 +41,11 @@ const PURGE_ROWS: usize = 256;
 /// How long a purge waits before it starts: a bulk deletion retires what it will meanwhile, and
 /// one pass over the project's rows then covers every dictionary it retired.
 const PURGE_DELAY: Duration = Duration::from_millis(200);
+/// How long a purge that failed (the database busy past its timeout, full, unreadable) waits
+/// before it tries again; the wait doubles with each failure in a row, up to
+/// [`PURGE_RETRY_MAX`]. The dictionaries stay retired meanwhile: no new row names them.
+const PURGE_RETRY: Duration = Duration::from_secs(10);
+const PURGE_RETRY_MAX: Duration = Duration::from_secs(600);
 /// How long a deleted dictionary stays readable in memory: a read that fetched a row just
 /// before the purge rewrote it still decodes it.
 const UNREGISTER_AFTER: Duration = Duration::from_secs(60);
@@ -63,6 +68,8 @@ pub(super) struct Dictionaries {
     /// [`REBUILD_AFTER`]), atomics so that tests can lower them.
     build_after: AtomicU64,
     rebuild_after: AtomicU64,
+    /// [`PURGE_RETRY`] in milliseconds, an atomic so that tests can lower it.
+    purge_retry_ms: AtomicU64,
 }
 
 impl Dictionaries {
@@ -91,6 +98,7 @@ impl Dictionaries {
             retired: RwLock::new(retired),
             build_after: AtomicU64::new(BUILD_AFTER),
             rebuild_after: AtomicU64::new(REBUILD_AFTER),
+            purge_retry_ms: AtomicU64::new(PURGE_RETRY.as_millis().try_into().unwrap_or(u64::MAX)),
             ..Dictionaries::default()
         })
     }
@@ -244,6 +252,7 @@ impl Dictionaries {
         let (this, reads, writes) = (self.clone(), reads.clone(), writes.clone());
         tokio::spawn(async move {
             tokio::time::sleep(PURGE_DELAY).await;
+            let mut failures = 0u32;
             loop {
                 let ids: Vec<i64> = {
                     let retired = this.retired.read().unwrap_or_else(PoisonError::into_inner);
@@ -253,10 +262,21 @@ impl Dictionaries {
                     break;
                 }
                 if let Err(err) = this.purge_pass(&reads, &writes, project_id, &ids).await {
-                    // They stay retired, and the next start tries again.
-                    tracing::warn!(project_id, %err, "retired event dictionaries not purged");
-                    break;
+                    // They stay retired (and a restart would try again too).
+                    let first = this.purge_retry_ms.load(Ordering::Relaxed);
+                    let wait = Duration::from_millis(first.saturating_mul(1 << failures.min(16)))
+                        .min(PURGE_RETRY_MAX);
+                    failures += 1;
+                    tracing::warn!(
+                        project_id,
+                        %err,
+                        retry_in = ?wait,
+                        "retired event dictionaries not purged yet"
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
                 }
+                failures = 0;
                 tracing::info!(project_id, dictionaries = ?ids, "retired event dictionaries deleted");
                 {
                     let mut retired = this.retired.write().unwrap_or_else(PoisonError::into_inner);
@@ -808,6 +828,47 @@ mod tests {
             let event = store.project_event(1, &format!("{n:032x}")).await.expect("the event");
             assert!(event.event.data.contains(&format!("order {n} failed")));
         }
+    }
+
+    /// A purge that fails is tried again while the server runs, not only at the next start: a
+    /// row that names the retired dictionary but cannot be read stops every pass until it is
+    /// gone, and the purge then finishes without a restart.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_failed_purge_is_tried_again() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (_, store) = new_store(&dir).await;
+        store.dictionaries.build_after.store(50, Ordering::Relaxed);
+        store.dictionaries.purge_retry_ms.store(50, Ordering::Relaxed);
+        ingest(&store, 1, 0..50).await;
+        let dictionary = made_dictionary(&store, 1).await;
+        ingest(&store, 1, 50..60).await;
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&store, 55).await),
+            Some(dictionary.id())
+        );
+        let mut unreadable = event_data::dictionary_header(dictionary.id()).to_vec();
+        unreadable.extend_from_slice(b"not a zstd frame");
+        sqlx::query("UPDATE events SET data = $1 WHERE event_id = $2")
+            .bind(&unreadable)
+            .bind(format!("{:032x}", 55))
+            .execute(&store.writes)
+            .await
+            .expect("one row made unreadable");
+
+        store.dictionaries.retired.write().expect("lock").insert(dictionary.id(), 1);
+        store.dictionaries.purge(1, &store.reads, &store.writes);
+        // Passes fail meanwhile (several, 50 ms apart and doubling).
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert!(dictionary_ids(&store).await.contains(&dictionary.id()));
+        assert!(store.dictionaries.purging.lock().expect("lock").contains(&1), "still trying");
+
+        sqlx::query("DELETE FROM events WHERE event_id = $1")
+            .bind(format!("{:032x}", 55))
+            .execute(&store.writes)
+            .await
+            .expect("the unreadable row deleted");
+        purged(&store, dictionary.id()).await;
+        assert_eq!(every_row_reads_without(&store, dictionary.id()).await, 59);
     }
 
     /// When no dictionary can be made (every candidate event is larger than a dictionary), the
