@@ -68,6 +68,25 @@ fn thread_cpu_seconds(pid: &str, name: &str) -> f64 {
         .sum()
 }
 
+/// The machine's CPU time so far as (idle, all), in ticks, from the first line of `/proc/stat`.
+/// Idle time during the full load tells whether the server was bound by CPU (none idle) or by
+/// waiting: the requests of a group commit waiting for the writer while the workers have
+/// nothing to do.
+fn machine_ticks() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+    let idle = ticks.get(3).copied().unwrap_or(0.0) + ticks.get(4).copied().unwrap_or(0.0);
+    (idle, ticks.iter().take(8).sum())
+}
+
 /// Bytes a process has handed to `write` and `pwrite` so far (`wchar` in `/proc/PID/io`): for
 /// the server, mostly WAL frames and the checkpoints' copies into the database file.
 fn written_bytes(pid: &str) -> f64 {
@@ -514,8 +533,11 @@ async fn main() {
     let writer0 = thread_cpu_seconds(&pid.to_string(), "cairn-writer");
     let checkpoint0 = thread_cpu_seconds(&pid.to_string(), "cairn-checkpoint");
     let start = Instant::now();
+    let machine0 = machine_ticks();
     let latencies = send_phase(total, 0, None).await;
     let elapsed = start.elapsed().as_secs_f64();
+    let machine1 = machine_ticks();
+    let idle_share = (machine1.0 - machine0.0) / (machine1.1 - machine0.1).max(1.0);
     let throughput = total as f64 / elapsed;
 
     // Every acknowledged event must be visible through the API.
@@ -555,6 +577,7 @@ async fn main() {
     );
     println!("all visible in API:    {visible_after:.2} s after the first send");
     println!("server CPU per event:  {:.1} µs (user+system)", server_cpu / total as f64 * 1e6);
+    println!("machine idle:          {:.1} % of all cores while sending", idle_share * 100.0);
     println!(
         "  of which:            writer thread {:.1} µs, checkpoint thread {:.1} µs",
         writer / total as f64 * 1e6,
