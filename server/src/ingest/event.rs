@@ -267,7 +267,7 @@ fn invalid_json(err: &serde_json::Error) -> EventError {
 
 /// The payload with every `NaN`, `Infinity` and `-Infinity` outside strings replaced by `null`;
 /// `None` if there is none (then the payload is broken for another reason).
-fn non_finite_as_null(payload: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn non_finite_as_null(payload: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(payload.len() + 16);
     let (mut in_string, mut escaped, mut replaced) = (false, false, false);
     let mut i = 0;

@@ -134,6 +134,12 @@ fn gzip_bomb(inflated: usize) -> Vec<u8> {
     gzip_repeated(b"", &vec![0; MEMBER], inflated / MEMBER + 1)
 }
 
+/// `bytes` in base64, as raven-python sent `/store/` bodies.
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// JSON arrays nested `depth` deep.
 fn nested(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
@@ -196,13 +202,41 @@ fn cases() -> Vec<Case> {
                 "invalid JSON data: Error(\"EOF while parsing an object\", line: 1, column: 20)",
             ),
         },
+        // Relay reads a `/store/` body that does not start with `{` as base64 (of JSON, or of
+        // zlib-compressed JSON, as raven-python sent it): anything else is not a body at all.
         Case {
-            name: "store: a body that is not JSON",
+            name: "store: a body that is neither JSON nor base64",
             request: |c| c.store().body("hello"),
+            expect: Refused(400, "invalid request body"),
+        },
+        Case {
+            name: "store: base64 of neither JSON nor a zlib stream",
+            request: |c| c.store().body(base64_of(b"hello, not zlib")),
+            expect: Refused(400, "invalid request body"),
+        },
+        Case {
+            name: "store: a body that starts as a JSON object and is not JSON",
+            request: |c| c.store().body("{hello"),
             expect: Refused(
                 400,
-                "invalid JSON data: Error(\"expected value\", line: 1, column: 1)",
+                "invalid JSON data: Error(\"key must be a string\", line: 1, column: 2)",
             ),
+        },
+        Case {
+            name: "store: NaN from an SDK that is not Python's",
+            request: |c| c.store().body("{\"extra\": {\"ratio\": NaN}}"),
+            expect: Refused(
+                400,
+                "invalid JSON data: Error(\"expected value\", line: 1, column: 21)",
+            ),
+        },
+        Case {
+            name: "store: an image request without its sentry_data",
+            request: |c| {
+                let path = format!("/api/{}/store/?sentry_key={}", c.project, c.key);
+                c.http.get(format!("{}{path}", c.url))
+            },
+            expect: Refused(400, "empty request body"),
         },
         Case {
             name: "envelope: an event item that is not JSON",
@@ -218,6 +252,20 @@ fn cases() -> Vec<Case> {
         Case {
             name: "auth: none at all, on /store/",
             request: |c| c.post(&format!("/api/{}/store/", c.project)).body("{}"),
+            expect: Refused(401, MISSING_AUTH),
+        },
+        Case {
+            name: "auth: a key no project has, on /api/store/ (the key names the project)",
+            request: |c| {
+                c.post("/api/store/")
+                    .header("x-sentry-auth", Ctx::auth_for("0123456789abcdef0123456789abcdef"))
+                    .body("{}")
+            },
+            expect: Refused(403, REJECTED),
+        },
+        Case {
+            name: "auth: none at all, on /api/store/",
+            request: |c| c.post("/api/store/").body("{}"),
             expect: Refused(401, MISSING_AUTH),
         },
         Case {
@@ -412,6 +460,16 @@ fn cases() -> Vec<Case> {
         Case {
             name: "size: a gzip bomb that inflates past the 1 MiB /store/ limit",
             request: |c| c.store().header("content-encoding", "gzip").body(gzip_bomb(1024 * 1024)),
+            expect: Refused(413, "request body exceeded the size limit of 1048576 bytes"),
+        },
+        Case {
+            name: "size: base64 of zlib that inflates past the 1 MiB /store/ limit",
+            request: |c| {
+                let mut zlib =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+                zlib.write_all(&vec![b' '; 1024 * 1024 + 1]).expect("compress");
+                c.store().body(base64_of(&zlib.finish().expect("zlib")))
+            },
             expect: Refused(413, "request body exceeded the size limit of 1048576 bytes"),
         },
         Case {

@@ -912,3 +912,123 @@ async fn issue_events_come_a_page_at_a_time_with_sentrys_cursors() {
     assert_eq!(details["firstRelease"]["version"], "backend@1.0.0");
     assert_eq!(details["lastRelease"]["version"], "backend@1.0.0");
 }
+
+/// `/store/` as SDKs older than envelopes used it, each form Relay still takes: the route
+/// without a project id, the event as an image request's query string, base64 and
+/// zlib-compressed bodies (raven-python), Python's `NaN`, and transactions.
+#[tokio::test(flavor = "multi_thread")]
+async fn store_takes_what_sdks_older_than_envelopes_sent() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Legacy").await;
+    let (_, keys) = server.get("/api/0/projects/cairn/legacy/keys/", &token).await;
+    let key = keys[0]["id"].as_str().expect("key").to_owned();
+    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let auth =
+        |client: &str| format!("Sentry sentry_version=7, sentry_client={client}, sentry_key={key}");
+    let post = |path: String, client: &str, body: Vec<u8>| {
+        let request = server
+            .http
+            .post(format!("{}{path}", server.url))
+            .header("x-sentry-auth", auth(client))
+            .body(body)
+            .send();
+        async move {
+            let response = request.await.expect("HTTP");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let event = |message: &str| json!({"message": message, "fingerprint": [message]}).to_string();
+
+    // The route without a project id: the key names the project.
+    let (status, body) =
+        post("/api/store/".into(), "raven-js/3.27.0", event("no project id").into()).await;
+    assert_eq!(status, 200, "{body}");
+    // raven-python's body: base64 of zlib-compressed JSON; and base64 of the JSON itself.
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zlib.write_all(event("base64 of zlib").as_bytes()).expect("compress");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(zlib.finish().expect("zlib"));
+    let store = format!("/api/{project_id}/store/");
+    let (status, body) = post(store.clone(), "raven-python/6.10.0", encoded.into()).await;
+    assert_eq!(status, 200, "{body}");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(event("base64 of JSON"));
+    assert_eq!(post(store.clone(), "raven-python/6.10.0", encoded.into()).await.0, 200);
+    // Python writes NaN and Infinity into JSON: taken from Python SDKs, as Relay takes them.
+    let nan = r#"{"message": "python nan", "fingerprint": ["python nan"], "extra": {"ratio": NaN, "limit": -Infinity}}"#;
+    let (status, body) = post(store.clone(), "raven-python/6.10.0", nan.into()).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(store.clone(), "sentry.javascript.node/7.0.0", nan.into()).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| d.starts_with("invalid JSON data")), "{body}");
+
+    // The event in an image request's query string, answered with a transparent GIF; with and
+    // without the project id in the path.
+    for path in [format!("/api/{project_id}/store/"), "/api/store/".to_owned()] {
+        let message = format!("image request to {path}");
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("sentry_version", "7")
+            .append_pair("sentry_client", "raven-js/3.27.0")
+            .append_pair("sentry_key", &key)
+            .append_pair("sentry_data", &event(&message))
+            .finish();
+        let response =
+            server.http.get(format!("{}{path}?{query}", server.url)).send().await.expect("HTTP");
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "image/gif");
+        let pixel = response.bytes().await.expect("body");
+        assert!(pixel.starts_with(b"GIF89a"), "{pixel:?}");
+    }
+    let without_data = format!("{}/api/{project_id}/store/?sentry_key={key}", server.url);
+    let response = server.http.get(without_data).send().await.expect("HTTP");
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.json::<Value>().await.expect("JSON")["detail"], "empty request body");
+
+    // A transaction sent as an event is kept as a transaction, not grouped into an issue.
+    let transaction = json!({
+        "type": "transaction", "transaction": "/checkout", "event_id": "0123456789abcdef0123456789abcdef",
+        "start_timestamp": 1_700_000_000.0, "timestamp": 1_700_000_001.0,
+        "contexts": {"trace": {"trace_id": "4c79f60c11214eb38604f4ae0781bfb2", "span_id": "fa90fdead5f74052"}},
+        "request": {"headers": {"Authorization": "Bearer secret-token"}},
+    });
+    let (status, body) =
+        post(store.clone(), "sentry-python/0.10.0", transaction.to_string().into()).await;
+    assert_eq!((status, &body["id"]), (200, &json!("0123456789abcdef0123456789abcdef")));
+
+    let mut expected: Vec<String> = [
+        "base64 of JSON",
+        "base64 of zlib",
+        "image request to /api/store/",
+        "no project id",
+        "python nan",
+    ]
+    .map(String::from)
+    .into();
+    expected.push(format!("image request to /api/{project_id}/store/"));
+    expected.sort_unstable();
+    let issues = server.wait_for_issues(&token, |issues| issues.len() >= expected.len()).await;
+    let mut titles: Vec<String> =
+        issues.iter().filter_map(|i| i["title"].as_str().map(String::from)).collect();
+    titles.sort_unstable();
+    assert_eq!(titles, expected);
+    let nan_issue = issues.iter().find(|i| i["title"] == "python nan").expect("the NaN event");
+    let path = format!("/api/0/issues/{}/events/latest/", nan_issue["id"].as_str().expect("id"));
+    let (_, latest) = server.get(&path, &token).await;
+    assert_eq!(latest["context"]["ratio"], Value::Null, "{latest}");
+    let pool = server.database().await;
+    let (items, payload): (i64, Vec<u8>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(payload) FROM envelope_items
+         WHERE item_type = 'transaction' AND event_id = '0123456789abcdef0123456789abcdef'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("envelope_items is readable");
+    pool.close().await;
+    assert_eq!(items, 1);
+    let payload: Value = serde_json::from_slice(&payload).expect("the transaction's JSON");
+    assert_eq!(payload["transaction"], "/checkout");
+    assert_ne!(payload["request"]["headers"]["Authorization"], "Bearer secret-token", "scrubbed");
+}

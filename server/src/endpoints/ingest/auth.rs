@@ -14,6 +14,8 @@ pub struct SentryAuth {
     pub public_key: String,
     /// Protocol version (7 today).
     pub version: u32,
+    /// `sentry_client`: the SDK and its version (`raven-python/6.10.0`), if it said.
+    pub client: Option<String>,
 }
 
 /// Reads the credentials from the headers and query string, as Relay's `auth_from_parts` does:
@@ -66,7 +68,7 @@ pub fn from_dsn(dsn: &str) -> Result<(SentryAuth, String), IngestError> {
     let public_key = userinfo.split(':').next().unwrap_or_default();
     let project_id = location.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
     let public_key = validate_key(public_key)?;
-    Ok((SentryAuth { public_key, version: 7 }, project_id.to_owned()))
+    Ok((SentryAuth { public_key, version: 7, client: None }, project_id.to_owned()))
 }
 
 /// The rest of a `Sentry sentry_key=..., sentry_version=7` header (the scheme is
@@ -101,6 +103,7 @@ fn parse_basic(value: &str) -> Option<RawAuth> {
 struct RawAuth {
     key: String,
     version: u32,
+    client: Option<String>,
 }
 
 impl RawAuth {
@@ -110,17 +113,18 @@ impl RawAuth {
         if self.version > 7 {
             return Err(IngestError::UnsupportedVersion(self.version));
         }
-        Ok(SentryAuth { public_key, version: self.version })
+        Ok(SentryAuth { public_key, version: self.version, client: self.client })
     }
 }
 
-/// `sentry_key` (required, not empty) and `sentry_version` (the integer before the first dot:
-/// "7.0" is 7; 7 when absent); other pairs are ignored.
+/// `sentry_key` (required, not empty), `sentry_version` (the integer before the first dot:
+/// "7.0" is 7; 7 when absent) and `sentry_client`; other pairs are ignored.
 fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
     pairs: impl Iterator<Item = (K, V)>,
 ) -> Result<RawAuth, IngestError> {
     let mut key = String::new();
     let mut version = 7;
+    let mut client = None;
     for (name, value) in pairs {
         match name.as_ref() {
             "sentry_key" => value.as_ref().clone_into(&mut key),
@@ -128,13 +132,14 @@ fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
                 let major = value.as_ref().split('.').next().unwrap_or_default();
                 version = major.parse().map_err(|_| IngestError::BadAuthHeader)?;
             }
+            "sentry_client" => client = Some(value.as_ref().to_owned()),
             _ => {}
         }
     }
     if key.is_empty() {
         return Err(IngestError::BadAuthHeader);
     }
-    Ok(RawAuth { key, version })
+    Ok(RawAuth { key, version, client })
 }
 
 /// Public keys are 32 hex digits; anything else cannot be one of ours.

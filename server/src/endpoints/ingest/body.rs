@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+use base64::Engine as _;
+
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap};
 
@@ -35,6 +37,25 @@ pub fn decode(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Bytes, I
         return Err(IngestError::PayloadTooLarge(limit));
     }
     Ok(decoded)
+}
+
+/// A `/store/` event as old SDKs encoded it (Relay's `decode_bytes`): raven-python sent
+/// base64 of zlib-compressed JSON, and some sent base64 of the JSON itself. A body that starts
+/// like a JSON object (or is empty) is taken as it is; otherwise it must be base64, of JSON or
+/// of a zlib stream that inflates to at most `limit` bytes.
+pub fn decode_legacy_event(body: Bytes, limit: usize) -> Result<Bytes, IngestError> {
+    if body.is_empty() || body.starts_with(b"{") {
+        return Ok(body);
+    }
+    let invalid = || IngestError::Invalid("invalid request body");
+    let binary = base64::engine::general_purpose::STANDARD.decode(&body).map_err(|_| invalid())?;
+    if binary.starts_with(b"{") {
+        return Ok(Bytes::from(binary));
+    }
+    match read_capped(flate2::read::ZlibDecoder::new(&binary[..]), limit, "zlib") {
+        Err(IngestError::Decode(_)) => Err(invalid()),
+        decoded => decoded,
+    }
 }
 
 fn read_capped(reader: impl Read, limit: usize, name: &'static str) -> Result<Bytes, IngestError> {

@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, Method};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -85,7 +86,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .max_age(std::time::Duration::from_secs(3600));
     Router::new()
         .route("/api/{project_id}/envelope", post(post_envelope::<S>))
-        .route("/api/{project_id}/store", post(post_store::<S>))
+        .route("/api/{project_id}/store", post(post_store::<S>).get(get_store::<S>))
+        .route("/api/store", post(post_legacy_store::<S>).get(get_legacy_store::<S>))
         .route("/api/{project_id}/security", post(security::post_security::<S>))
         .route("/api/{project_id}/csp-report", post(security::post_security::<S>))
         .route("/api/{project_id}/minidump", post(minidump::post_minidump::<S>))
@@ -134,53 +136,188 @@ async fn post_store<S: Store>(
 ) -> Result<Json<StoreResponse>, IngestError> {
     let arrival = state.store.announce_arrival();
     let project_id = parse_project_id(&project_id)?;
+    let request = StoreRequest { project_id: Some(project_id), query, headers, from_query: false };
+    store_request(&state, request, body, arrival).await
+}
+
+/// `POST /api/store/`: the legacy route without a project id in the path, which the key
+/// names (Relay still serves it for old SDKs).
+async fn post_legacy_store<S: Store>(
+    State(state): State<AppState<S>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<StoreResponse>, IngestError> {
+    let arrival = state.store.announce_arrival();
+    let request = StoreRequest { project_id: None, query, headers, from_query: false };
+    store_request(&state, request, body, arrival).await
+}
+
+/// A transparent 1×1 GIF: the answer to an event sent as an image request.
+const PIXEL: &[u8] =
+    b"GIF89a\x01\x00\x01\x00\x00\xff\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x00;";
+
+/// `GET /api/{project_id}/store/?sentry_data=...`: old browser SDKs (raven-js) sent an event
+/// as an image request, the event's JSON in the query string with the credentials. Answered,
+/// as Relay answers it, with a transparent pixel; errors as for `POST`.
+async fn get_store<S: Store>(
+    State(state): State<AppState<S>>,
+    Path(project_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, IngestError> {
+    let arrival = state.store.announce_arrival();
+    let project_id = parse_project_id(&project_id)?;
+    get_store_pixel(&state, Some(project_id), query, headers, arrival).await
+}
+
+/// `GET /api/store/?sentry_data=...`: the same without a project id in the path.
+async fn get_legacy_store<S: Store>(
+    State(state): State<AppState<S>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, IngestError> {
+    let arrival = state.store.announce_arrival();
+    get_store_pixel(&state, None, query, headers, arrival).await
+}
+
+async fn get_store_pixel<S: Store>(
+    state: &AppState<S>,
+    project_id: Option<i64>,
+    query: Option<String>,
+    headers: HeaderMap,
+    arrival: Arrival,
+) -> Result<impl IntoResponse, IngestError> {
+    let data = form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "sentry_data")
+        .map(|(_, data)| Bytes::from(data.into_owned()))
+        .unwrap_or_default();
+    let request = StoreRequest { project_id, query, headers, from_query: true };
+    let _answer = store_request(state, request, data, arrival).await?;
+    Ok(([(header::CONTENT_TYPE, "image/gif")], PIXEL))
+}
+
+/// What the `/store/` routes know of a request besides its event.
+struct StoreRequest {
+    /// From the path; `None` on the legacy routes, where the key names the project.
+    project_id: Option<i64>,
+    query: Option<String>,
+    headers: HeaderMap,
+    /// The event came in the query string (`GET`), not as the body: no `Content-Encoding`
+    /// applies to it and it is never an envelope.
+    from_query: bool,
+}
+
+/// The `/store/` routes' way, after Relay's: credentials, the body decoded (`Content-Encoding`,
+/// then the legacy base64 and zlib), the project from the path or the key, then the envelope
+/// or the event.
+async fn store_request<S: Store>(
+    state: &AppState<S>,
+    request: StoreRequest,
+    body: Bytes,
+    arrival: Arrival,
+) -> Result<Json<StoreResponse>, IngestError> {
+    let StoreRequest { project_id, query, headers, from_query } = request;
     let auth = auth::from_request(&headers, query.as_deref())?.ok_or(IngestError::MissingAuth)?;
-    let is_envelope = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-sentry-envelope"));
-    let limit = if is_envelope { MAX_ENVELOPE_SIZE } else { MAX_EVENT_SIZE };
-    let body = body::decode(&headers, body, limit)?;
+    let is_envelope = !from_query
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-sentry-envelope"));
+    let body = if is_envelope {
+        body::decode(&headers, body, MAX_ENVELOPE_SIZE)?
+    } else if from_query {
+        if body.len() > MAX_EVENT_SIZE {
+            return Err(IngestError::PayloadTooLarge(MAX_EVENT_SIZE));
+        }
+        body::decode_legacy_event(body, MAX_EVENT_SIZE)?
+    } else {
+        let body = body::decode(&headers, body, MAX_EVENT_SIZE)?;
+        body::decode_legacy_event(body, MAX_EVENT_SIZE)?
+    };
     if body.is_empty() {
         return Err(IngestError::EmptyBody);
     }
-    let authorized = authorize(&state, &auth, project_id, &headers).await?;
+    let project_id = match project_id {
+        Some(id) => id,
+        None => state.ingest.project_of_key(&state.store, &auth.public_key).await?,
+    };
+    let authorized = authorize(state, &auth, project_id, &headers).await?;
     if is_envelope {
-        return ingest_envelope(&state, &authorized, &body, arrival).await;
+        return ingest_envelope(state, &authorized, &body, arrival).await;
     }
-    let ctx = authorized.event_context(now_ms());
-    // Relay reads only `event_id` before it answers (an error here is the client's `400`);
-    // an event that fails normalization after that (nested past the parser's limit, invalid
-    // UTF-8 inside a string) is acknowledged and dropped with an outcome, as Relay drops it.
-    let minimal: MinimalEvent = serde_json::from_slice(&body)
-        .map_err(|err| IngestError::from(event::EventError::InvalidJson(format!("{err:?}"))))?;
-    let event = match event::process(&body, &ctx) {
+    ingest_store_event(state, &authorized, auth.client.as_deref(), &body, arrival).await
+}
+
+/// One `/store/` event: an error event, or a transaction from SDKs that sent those here too.
+async fn ingest_store_event<S: Store>(
+    state: &AppState<S>,
+    authorized: &Authorized,
+    client: Option<&str>,
+    body: &Bytes,
+    arrival: Arrival,
+) -> Result<Json<StoreResponse>, IngestError> {
+    let project_id = authorized.key.project_id;
+    let received_ms = now_ms();
+    // Relay reads only `event_id` and `type` before it answers (an error here is the client's
+    // `400`); an event that fails normalization after that (nested past the parser's limit,
+    // invalid UTF-8 inside a string) is acknowledged and dropped with an outcome, as Relay
+    // drops it.
+    let minimal = MinimalEvent::read(body, client)?;
+    let id = minimal
+        .event_id
+        .as_deref()
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        .map(|id| id.simple().to_string());
+    if minimal.is_transaction() {
+        let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let batch = match scrub_json(body, &authorized.scrubber) {
+            Some(payload) => {
+                check_rate_limit(state, authorized, 1)?;
+                let item = NewItem {
+                    project_id,
+                    event_id: Some(id.clone()),
+                    item_type: "transaction".to_owned(),
+                    headers: r#"{"type":"transaction"}"#.to_owned(),
+                    payload: match payload {
+                        Cow::Borrowed(unchanged) => body.slice_ref(unchanged),
+                        Cow::Owned(scrubbed) => Bytes::from(scrubbed),
+                    },
+                    received: received_ms,
+                };
+                IngestBatch { items: vec![item], ..IngestBatch::default() }
+            }
+            None => dropped_batch(project_id, "transaction"),
+        };
+        store(state, arrival, batch).await?;
+        return Ok(Json(StoreResponse { id: Some(id) }));
+    }
+    let ctx = authorized.event_context(received_ms);
+    let event = match event::process(body, &ctx) {
         Ok(event) => event,
         Err(err) => {
             tracing::debug!(%err, "dropping an event that cannot be normalized");
-            let id = minimal
-                .event_id
-                .as_deref()
-                .and_then(|id| uuid::Uuid::parse_str(id).ok())
-                .unwrap_or_else(uuid::Uuid::new_v4)
-                .simple()
-                .to_string();
-            let outcome = Outcome {
-                project_id,
-                source: "server",
-                category: "error".into(),
-                reason: "invalid".into(),
-                quantity: 1,
-            };
-            let batch = IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() };
-            store(&state, arrival, batch).await?;
+            let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+            store(state, arrival, dropped_batch(project_id, "error")).await?;
             return Ok(Json(StoreResponse { id: Some(id) }));
         }
     };
     let id = event.event_id.clone();
-    check_rate_limit(&state, &authorized, 1)?;
-    store(&state, arrival, IngestBatch { events: vec![event], ..IngestBatch::default() }).await?;
+    check_rate_limit(state, authorized, 1)?;
+    store(state, arrival, IngestBatch { events: vec![event], ..IngestBatch::default() }).await?;
     Ok(Json(StoreResponse { id: Some(id) }))
+}
+
+/// A batch that only counts one `category` item dropped as invalid.
+fn dropped_batch(project_id: i64, category: &str) -> IngestBatch {
+    let outcome = Outcome {
+        project_id,
+        source: "server",
+        category: category.into(),
+        reason: "invalid".into(),
+        quantity: 1,
+    };
+    IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() }
 }
 
 /// What Relay reads of a `/store/` body before answering; every other field is skipped
@@ -189,6 +326,37 @@ async fn post_store<S: Store>(
 struct MinimalEvent {
     #[serde(default)]
     event_id: Option<String>,
+    #[serde(default, rename = "type")]
+    ty: Option<String>,
+}
+
+impl MinimalEvent {
+    /// Reads `body`. Python's JSON writer puts `NaN` and `Infinity` in numbers, which JSON does
+    /// not have: from raven-python and the first sentry-python, Relay reads them as numbers
+    /// (its `json_forensics`), and so does Cairn; the event then keeps them as `null` with a
+    /// processing error (see `event::process`). From other SDKs such a body is refused.
+    fn read(body: &[u8], client: Option<&str>) -> Result<Self, IngestError> {
+        let refused = |err: serde_json::Error| {
+            IngestError::from(event::EventError::InvalidJson(format!("{err:?}")))
+        };
+        match serde_json::from_slice(body) {
+            Ok(minimal) => Ok(minimal),
+            Err(err) => {
+                let python = client.is_some_and(|client| {
+                    client.starts_with("raven-python/") || client.starts_with("sentry-python/")
+                });
+                match python.then(|| event::non_finite_as_null(body)).flatten() {
+                    Some(fixed) => serde_json::from_slice(&fixed).map_err(|_| refused(err)),
+                    None => Err(refused(err)),
+                }
+            }
+        }
+    }
+
+    /// Old SDKs sent transactions to `/store/` as events of type `transaction`.
+    fn is_transaction(&self) -> bool {
+        self.ty.as_deref() == Some("transaction")
+    }
 }
 
 /// Scrubs a JSON object payload, borrowing it back when nothing needed scrubbing; `None` if it

@@ -103,6 +103,18 @@ impl IngestState {
         Ok(Authorized { key, project: settings, scrubber, grouping, ownership })
     }
 
+    /// The project a key belongs to, for the legacy `/api/store/` route, whose path names no
+    /// project (Relay resolves it from the key). [`IngestState::authorize`] then checks the key
+    /// as for any other route.
+    pub async fn project_of_key<S: Store>(
+        &self,
+        store: &S,
+        public_key: &str,
+    ) -> Result<i64, IngestError> {
+        let key = self.key(store, public_key).await?;
+        key.map(|key| key.project_id).ok_or(IngestError::Rejected("ProjectId"))
+    }
+
     /// Drops the cached key after it changed, so that this node applies the change at once
     /// (other nodes within [`TTL`]).
     pub fn forget_key(&self, public_key: &str) {
