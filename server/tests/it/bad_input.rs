@@ -243,6 +243,45 @@ fn cases() -> Vec<Case> {
             request: |c| c.envelope().body(envelope_with_event(BROKEN_JSON_ID, b"{\"message\": ")),
             expect: AcceptedAndDropped(BROKEN_JSON_ID),
         },
+        // --- minidumps ------------------------------------------------------------------------
+        Case {
+            name: "minidump: a body that is not a minidump",
+            request: |c| {
+                c.post(&format!("/api/{}/minidump/?sentry_key={}", c.project, c.key))
+                    .header("content-type", "application/octet-stream")
+                    .body("not a dump")
+            },
+            expect: Refused(400, "invalid minidump"),
+        },
+        Case {
+            name: "minidump: a gzip container that does not unpack",
+            request: |c| {
+                c.post(&format!("/api/{}/minidump/?sentry_key={}", c.project, c.key))
+                    .header("content-type", "application/x-dmp")
+                    .body(&b"\x1f\x8b\x08\x00garbage after the gzip magic"[..])
+            },
+            expect: Refused(400, "invalid compression container"),
+        },
+        Case {
+            name: "minidump: a form without upload_file_minidump",
+            request: |c| {
+                let body =
+                    "--b\r\nContent-Disposition: form-data; name=\"sentry\"\r\n\r\n{}\r\n--b--\r\n";
+                c.post(&format!("/api/{}/minidump/?sentry_key={}", c.project, c.key))
+                    .header("content-type", "multipart/form-data; boundary=b")
+                    .body(body)
+            },
+            expect: Refused(400, "missing minidump"),
+        },
+        Case {
+            name: "minidump: a form that is not multipart",
+            request: |c| {
+                c.post(&format!("/api/{}/minidump/?sentry_key={}", c.project, c.key))
+                    .header("content-type", "multipart/form-data; boundary=b")
+                    .body("no boundary anywhere")
+            },
+            expect: Refused(400, "invalid multipart data"),
+        },
         // --- authentication -------------------------------------------------------------------
         Case {
             name: "auth: none at all",

@@ -14,6 +14,7 @@ mod health;
 mod ingest;
 mod live;
 mod members;
+mod minidump;
 mod notifications;
 mod org_tags;
 mod ownership;

@@ -1,26 +1,64 @@
-//! `POST /api/{project_id}/minidump/`: native crash reports (Breakpad/Crashpad uploads). The
-//! minidump is kept as an attachment of a new `fatal` event; it is not symbolicated.
+//! `POST /api/{project_id}/minidump/`: native crash reports (Breakpad and Crashpad uploads,
+//! sentry-native's Crashpad backend, Electron's crash reporter). The minidump is kept as an
+//! attachment of a new `fatal` event; it is not symbolicated.
 //!
-//! Accepted bodies: `multipart/form-data` with the dump in `upload_file_minidump` and optional
-//! event JSON in a `sentry` field (or `sentry[...]` fields), or the raw dump with
-//! `Content-Type: application/octet-stream` / `application/x-dmp`. Answers the event id as a
-//! hyphenated UUID in plain text, as the minidump clients expect.
+//! Accepted bodies, as Relay accepts them: `multipart/form-data` with the dump in
+//! `upload_file_minidump`, or the raw dump with `Content-Type: application/octet-stream` /
+//! `application/x-dmp`; either compressed as a whole by `Content-Encoding`, and the dump itself
+//! possibly in a gzip, zstd, bzip2 or xz container. In a form:
+//! - the event's fields: JSON in `sentry` (or `sentry___<anything>`), JSON cut into `sentry__1`,
+//!   `sentry__2`, ... (Electron), `sentry[key][key]` fields (Breakpad's 64-character values),
+//!   and every other plain field under the event's `extra` (Crashpad's annotations);
+//! - sentry-native's files: the event (`__sentry-event`) and its breadcrumbs in two rotating
+//!   files (`__sentry-breadcrumbs1`, `2`), each MessagePack;
+//! - every other file is kept as an attachment of the event.
+//!
+//! The form's fields win over sentry-native's event. Answers the event id as a hyphenated UUID
+//! in plain text, as the minidump clients expect; over a rate limit the crash is dropped but
+//! still answered `200`, since these clients retry what fails.
+
+use std::io::Read;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::header;
 use serde_json::{json, Map, Value};
 
 use super::error::IngestError;
-use super::{auth, authorize, check_rate_limit, parse_project_id, store, MAX_ATTACHMENT_SIZE};
+use super::{
+    auth, authorize, body, check_rate_limit, parse_project_id, store, MAX_ATTACHMENT_SIZE,
+};
 use crate::ingest::event;
 use crate::state::AppState;
-use crate::store::{IngestBatch, NewItem, Store};
+use crate::store::{IngestBatch, NewItem, Outcome, Store};
 use crate::util::now_ms;
+
+/// The form field that holds the dump.
+const MINIDUMP_FIELD: &str = "upload_file_minidump";
+/// sentry-native's event, MessagePack.
+const EVENT_FIELD: &str = "__sentry-event";
+/// sentry-native's breadcrumbs, MessagePack values one after the other, in two files it
+/// writes in turn.
+const BREADCRUMB_FIELDS: [&str; 2] = ["__sentry-breadcrumbs1", "__sentry-breadcrumbs2"];
+/// The name a raw (not multipart) dump is kept under.
+const RAW_MINIDUMP_NAME: &str = "Minidump";
 
 /// Why a minidump upload is refused (Relay's texts).
 fn invalid() -> IngestError {
     IngestError::Invalid("invalid minidump")
+}
+
+fn invalid_form() -> IngestError {
+    IngestError::Invalid("invalid multipart data")
+}
+
+/// A file of the upload, kept as an attachment of the event.
+struct Upload {
+    data: Bytes,
+    filename: String,
+    content_type: String,
+    /// Sentry's attachment type: `event.minidump`, `event.view_hierarchy`, `event.attachment`.
+    attachment_type: &'static str,
 }
 
 /// Handles a minidump upload.
@@ -35,53 +73,40 @@ pub async fn post_minidump<S: Store>(
     let auth = auth::from_request(&headers, query.as_deref())?.ok_or(IngestError::MissingAuth)?;
     let authorized = authorize(&state, &auth, project_id, &headers).await?;
 
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let wire = Bytes::from_request(request, &state).await.map_err(|_| invalid())?;
+    // Relay decompresses every route's body by its `Content-Encoding` first (Electron's crash
+    // reporter gzips whole uploads).
+    let body = body::decode(&headers, wire, MAX_ATTACHMENT_SIZE)?;
+
     let mut event = Map::new();
-    let (dump, filename) = if content_type.starts_with("multipart/form-data") {
-        let mut form = Multipart::from_request(request, &state)
-            .await
-            .map_err(|_| IngestError::Invalid("invalid multipart data"))?;
-        let mut dump = None;
-        while let Some(field) =
-            form.next_field().await.map_err(|_| IngestError::Invalid("invalid multipart data"))?
-        {
-            let name = field.name().unwrap_or("").to_owned();
-            let filename = field.file_name().unwrap_or("minidump.dmp").to_owned();
-            let data =
-                field.bytes().await.map_err(|_| IngestError::Invalid("invalid multipart data"))?;
-            if name == "upload_file_minidump" {
-                dump = Some((data, filename));
-            } else if name == "sentry" {
-                if let Ok(Value::Object(extra)) = serde_json::from_slice::<Value>(&data) {
-                    event.extend(extra);
-                }
-            } else if let Some(path) = name.strip_prefix("sentry[") {
-                // `sentry[tags][os]=linux` style fields: one nested key path per field.
-                let keys: Vec<&str> =
-                    path.trim_end_matches(']').split("][").filter(|k| !k.is_empty()).collect();
-                set_path(&mut event, &keys, Value::String(String::from_utf8_lossy(&data).into()));
-            }
-        }
-        dump.ok_or(IngestError::Invalid("missing minidump"))?
+    let (dump, others) = if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let form = read_form(&content_type, body).await?;
+        event = form.event;
+        (form.minidump.ok_or(IngestError::Invalid("missing minidump"))?, form.attachments)
     } else {
-        let body = Bytes::from_request(request, &state).await.map_err(|_| invalid())?;
-        (body, "minidump.dmp".to_owned())
+        let dump = Upload {
+            data: body,
+            filename: RAW_MINIDUMP_NAME.to_owned(),
+            content_type: "application/x-dmp".to_owned(),
+            attachment_type: "event.minidump",
+        };
+        (dump, Vec::new())
     };
-    if dump.len() > MAX_ATTACHMENT_SIZE {
-        return Err(IngestError::ItemTooLarge("attachment"));
-    }
-    if !(dump.starts_with(b"MDMP") || dump.starts_with(b"PMDM")) {
+    let dump = decode_container(dump)?;
+    if !(dump.data.starts_with(b"MDMP") || dump.data.starts_with(b"PMDM")) {
         return Err(invalid());
     }
 
     // Announced only once the upload is in: the writer waits for requests being processed,
     // not for a slow client's upload.
     let arrival = state.store.announce_arrival();
-    let event_id = uuid::Uuid::new_v4();
+    let event_id = event
+        .get("event_id")
+        .and_then(Value::as_str)
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        .unwrap_or_else(uuid::Uuid::new_v4);
     event.insert("event_id".into(), json!(event_id.simple().to_string()));
     event.entry("level").or_insert(json!("fatal"));
     event.entry("platform").or_insert(json!("native"));
@@ -93,29 +118,170 @@ pub async fn post_minidump<S: Store>(
     let received_ms = now_ms();
     let ctx = authorized.event_context(received_ms);
     let processed = event::process(Value::Object(event).to_string().as_bytes(), &ctx)?;
-    let item = NewItem {
-        project_id,
-        event_id: Some(processed.event_id.clone()),
-        item_type: "attachment".into(),
-        headers: json!({
-            "type": "attachment",
-            "attachment_type": "event.minidump",
-            "filename": filename,
-            "content_type": "application/x-dmp",
-            "length": dump.len(),
+    if check_rate_limit(&state, &authorized, 1).is_err() {
+        let outcome = Outcome {
+            project_id,
+            source: "server",
+            category: "error".into(),
+            reason: "ratelimited".into(),
+            quantity: 1,
+        };
+        store(&state, arrival, IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() })
+            .await?;
+        return Ok(event_id.hyphenated().to_string());
+    }
+    let items = std::iter::once(dump)
+        .chain(others)
+        .map(|upload| NewItem {
+            project_id,
+            event_id: Some(processed.event_id.clone()),
+            item_type: "attachment".into(),
+            headers: json!({
+                "type": "attachment",
+                "attachment_type": upload.attachment_type,
+                "filename": upload.filename,
+                "content_type": upload.content_type,
+                "length": upload.data.len(),
+            })
+            .to_string(),
+            payload: upload.data,
+            received: received_ms,
         })
-        .to_string(),
-        payload: dump,
-        received: received_ms,
-    };
-    check_rate_limit(&state, &authorized, 1)?;
-    store(
-        &state,
-        arrival,
-        IngestBatch { events: vec![processed], items: vec![item], ..IngestBatch::default() },
-    )
-    .await?;
+        .collect();
+    let batch = IngestBatch { events: vec![processed], items, ..IngestBatch::default() };
+    store(&state, arrival, batch).await?;
     Ok(event_id.hyphenated().to_string())
+}
+
+/// What a multipart upload holds.
+struct Form {
+    minidump: Option<Upload>,
+    /// The other files, to keep as attachments.
+    attachments: Vec<Upload>,
+    /// The event its fields and sentry-native's files describe.
+    event: Map<String, Value>,
+}
+
+async fn read_form(content_type: &str, body: Bytes) -> Result<Form, IngestError> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| invalid_form())?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let (mut minidump, mut attachments) = (None, Vec::new());
+    let (mut native_event, mut breadcrumb_files) = (None, Vec::new());
+    let mut fields: Vec<(String, String)> = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|_| invalid_form())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(ToString::to_string);
+        let data = field.bytes().await.map_err(|_| invalid_form())?;
+        if name == EVENT_FIELD {
+            native_event = Some(data);
+        } else if BREADCRUMB_FIELDS.contains(&name.as_str()) {
+            breadcrumb_files.push(data);
+        } else if name == MINIDUMP_FIELD || filename.is_some() {
+            let attachment_type = match name.as_str() {
+                MINIDUMP_FIELD => "event.minidump",
+                "view-hierarchy.json" => "event.view_hierarchy",
+                _ => "event.attachment",
+            };
+            let upload = Upload {
+                data,
+                filename: filename.unwrap_or_else(|| name.clone()),
+                content_type: content_type.unwrap_or_else(|| "application/octet-stream".to_owned()),
+                attachment_type,
+            };
+            if name == MINIDUMP_FIELD {
+                minidump = Some(upload);
+            } else {
+                attachments.push(upload);
+            }
+        } else {
+            fields.push((name, String::from_utf8_lossy(&data).into_owned()));
+        }
+    }
+    let mut event = native_event.as_deref().map(native_event_of).unwrap_or_default();
+    let breadcrumbs = native_breadcrumbs(&breadcrumb_files);
+    if !breadcrumbs.is_empty() {
+        event.insert("breadcrumbs".into(), json!({ "values": breadcrumbs }));
+    }
+    merge_form_fields(&mut event, &fields);
+    Ok(Form { minidump, attachments, event })
+}
+
+/// sentry-native's event: a MessagePack map; anything else gives an empty event.
+fn native_event_of(data: &[u8]) -> Map<String, Value> {
+    match rmp_serde::from_slice::<Value>(data) {
+        Ok(Value::Object(event)) => event,
+        _ => Map::new(),
+    }
+}
+
+/// sentry-native's breadcrumb files: MessagePack breadcrumbs one after the other. The file
+/// whose first breadcrumb is older was written first; its breadcrumbs come first. A file is
+/// read up to its first value that does not decode (a crash may cut the last one short).
+fn native_breadcrumbs(files: &[Bytes]) -> Vec<Value> {
+    let mut lists: Vec<Vec<Value>> = files
+        .iter()
+        .map(|file| {
+            let mut reader = &file[..];
+            let mut breadcrumbs = Vec::new();
+            while !reader.is_empty() {
+                let mut deserializer = rmp_serde::Deserializer::new(&mut reader);
+                match serde::Deserialize::deserialize(&mut deserializer) {
+                    Ok(breadcrumb @ Value::Object(_)) => breadcrumbs.push(breadcrumb),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            breadcrumbs
+        })
+        .collect();
+    let first_time = |list: &Vec<Value>| {
+        list.first().and_then(|b| b.get("timestamp")).and_then(event::parse_timestamp_ms)
+    };
+    lists.sort_by_key(first_time);
+    lists.into_iter().flatten().collect()
+}
+
+/// Relay's reading of a form's plain fields into the event: `sentry` and `sentry___*` hold
+/// JSON; `sentry__1`, `sentry__2`, ... hold pieces of one JSON (Electron cuts long payloads);
+/// `sentry[a][b]` sets one nested string; any other field goes under `extra`.
+fn merge_form_fields(event: &mut Map<String, Value>, fields: &[(String, String)]) {
+    let mut chunks: Vec<(usize, &str)> = Vec::new();
+    for (name, value) in fields {
+        if name == "sentry" || name.starts_with("sentry___") {
+            if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(value) {
+                merge(event, fields);
+            }
+        } else if let Some(index) = name.strip_prefix("sentry__").and_then(|i| i.parse().ok()) {
+            chunks.push((index, value));
+        } else if let Some(path) = name.strip_prefix("sentry[") {
+            let keys: Vec<&str> =
+                path.trim_end_matches(']').split("][").filter(|k| !k.is_empty()).collect();
+            set_path(event, &keys, Value::String(value.clone()));
+        } else {
+            set_path(event, &["extra", name], Value::String(value.clone()));
+        }
+    }
+    if !chunks.is_empty() {
+        chunks.sort_by_key(|(index, _)| *index);
+        let joined: String = chunks.into_iter().map(|(_, chunk)| chunk).collect();
+        if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&joined) {
+            merge(event, fields);
+        }
+    }
+}
+
+/// Merges `fields` into `event`: objects key by key, anything else replaced.
+fn merge(event: &mut Map<String, Value>, fields: Map<String, Value>) {
+    for (key, value) in fields {
+        match (event.get_mut(&key), value) {
+            (Some(Value::Object(existing)), Value::Object(value)) => merge(existing, value),
+            (_, value) => {
+                event.insert(key, value);
+            }
+        }
+    }
 }
 
 fn set_path(map: &mut Map<String, Value>, keys: &[&str], value: Value) {
@@ -134,4 +300,116 @@ fn set_path(map: &mut Map<String, Value>, keys: &[&str], value: Value) {
         current = next;
     }
     current.insert((*last).to_owned(), value);
+}
+
+/// A dump in a compression container (gzip, zstd, bzip2 or xz, told by its first bytes)
+/// unpacked, at most [`MAX_ATTACHMENT_SIZE`], and its file name without the container's
+/// extension; any other dump as it is.
+fn decode_container(mut dump: Upload) -> Result<Upload, IngestError> {
+    let data = &dump.data[..];
+    let unpacked = if data.starts_with(b"\x1f\x8b") {
+        read_capped(flate2::read::MultiGzDecoder::new(data))?
+    } else if data.starts_with(b"\x28\xb5\x2f\xfd") {
+        let decoder = zstd::stream::read::Decoder::new(data).map_err(|_| bad_container())?;
+        read_capped(decoder)?
+    } else if data.starts_with(b"BZh") {
+        read_capped(bzip2::read::MultiBzDecoder::new(data))?
+    } else if data.starts_with(b"\xfd7zXZ\x00") {
+        let mut out = CappedWriter(Vec::new());
+        let mut input = std::io::BufReader::new(data);
+        match lzma_rs::xz_decompress(&mut input, &mut out) {
+            Ok(()) => out.0,
+            Err(lzma_rs::error::Error::IoError(err)) if err.kind() == TOO_LARGE => {
+                return Err(IngestError::ItemTooLarge("attachment"))
+            }
+            Err(_) => return Err(bad_container()),
+        }
+    } else {
+        return Ok(dump);
+    };
+    dump.data = Bytes::from(unpacked);
+    for extension in [".gz", ".zst", ".bz2", ".xz"] {
+        if let Some(stem) = dump.filename.strip_suffix(extension) {
+            dump.filename = stem.to_owned();
+            break;
+        }
+    }
+    Ok(dump)
+}
+
+fn bad_container() -> IngestError {
+    IngestError::Invalid("invalid compression container")
+}
+
+/// The error kind [`CappedWriter`] fails with once a dump unpacks past the limit.
+const TOO_LARGE: std::io::ErrorKind = std::io::ErrorKind::FileTooLarge;
+
+fn read_capped(reader: impl Read) -> Result<Vec<u8>, IngestError> {
+    let mut out = Vec::new();
+    let cap = u64::try_from(MAX_ATTACHMENT_SIZE).unwrap_or(u64::MAX).saturating_add(1);
+    reader.take(cap).read_to_end(&mut out).map_err(|_| bad_container())?;
+    if out.len() > MAX_ATTACHMENT_SIZE {
+        return Err(IngestError::ItemTooLarge("attachment"));
+    }
+    Ok(out)
+}
+
+/// A buffer that refuses to grow past [`MAX_ATTACHMENT_SIZE`] (`lzma-rs` writes, it cannot be
+/// read from).
+struct CappedWriter(Vec<u8>);
+
+impl std::io::Write for CappedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_ATTACHMENT_SIZE {
+            return Err(std::io::Error::new(TOO_LARGE, "the dump unpacks past the limit"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_become_the_event_as_relay_reads_them() {
+        let field = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+        let mut event = Map::new();
+        event.insert("tags".into(), json!({"from": "native event"}));
+        let fields = [
+            // Electron cuts a long payload into numbered pieces, in any order.
+            field("sentry__2", r#""electron", "tags": {"piece": "joined"}}"#),
+            field("sentry__1", r#"{"release": "#),
+            field("sentry___extra", r#"{"user": {"id": "u1"}}"#),
+            field("sentry[contexts][app][app_name]", "Shop"),
+            field("guid", "crashpad-annotation"),
+            field("sentry__x", "not a piece: an annotation"),
+        ];
+        merge_form_fields(&mut event, &fields);
+        assert_eq!(
+            Value::Object(event),
+            json!({
+                "release": "electron",
+                "tags": {"from": "native event", "piece": "joined"},
+                "user": {"id": "u1"},
+                "contexts": {"app": {"app_name": "Shop"}},
+                "extra": {"guid": "crashpad-annotation", "sentry__x": "not a piece: an annotation"},
+            })
+        );
+    }
+
+    #[test]
+    fn a_cut_breadcrumb_file_keeps_what_decodes() {
+        let crumb = rmp_serde::to_vec_named(&json!({"timestamp": 1.0, "message": "kept"}))
+            .expect("MessagePack");
+        let mut cut = crumb.clone();
+        cut.extend_from_slice(&crumb[..crumb.len() / 2]);
+        let breadcrumbs = native_breadcrumbs(&[Bytes::from(cut)]);
+        assert_eq!(breadcrumbs, [json!({"timestamp": 1.0, "message": "kept"})]);
+    }
 }
