@@ -48,17 +48,19 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $WB_VERSION"; th
 fi
 
 # Node tools, from package-lock.json: wasm-opt shrinks the dashboard (Debian's binaryen 108
-# breaks the app, so the npm build of binaryen 132 is used, see Trunk.toml), and sentry-cli is a
-# real API client for the integration tests. sentry-cli's binary comes in its optional dependency
+# breaks the app, so the npm build of binaryen 132 is used, see Trunk.toml), Zopfli writes its
+# gzip files (scripts/precompress.mjs), and sentry-cli is a real API client for the integration
+# tests. sentry-cli's binary comes in its optional dependency
 # @sentry/cli-linux-x64; SENTRYCLI_SKIP_DOWNLOAD=1 keeps its postinstall from trying its fallback
 # download (only registries are reachable here), so a missing binary shows up as a failing test.
 SENTRY_CLI_VERSION="$(node -p 'require("./package.json").devDependencies["@sentry/cli"]' 2>/dev/null || true)"
 if ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 132" \
-    || ! node_modules/.bin/sentry-cli --version 2>/dev/null | grep -qx "sentry-cli $SENTRY_CLI_VERSION"; then
+    || ! node_modules/.bin/sentry-cli --version 2>/dev/null | grep -qx "sentry-cli $SENTRY_CLI_VERSION" \
+    || [ ! -f node_modules/@gfx/zopfli/package.json ]; then
     if ! command -v npm >/dev/null; then
         apt_install nodejs npm
     fi
-    say "installing the node tools (npm binaryen 132, sentry-cli)"
+    say "installing the node tools (npm binaryen 132, sentry-cli, zopfli)"
     SENTRYCLI_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 
