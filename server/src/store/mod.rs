@@ -419,6 +419,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         event_id: &str,
     ) -> impl Future<Output = StoreResult<IssueEvent>> + Send;
+    /// The attachments of a project's event, oldest first, without their bytes.
+    fn event_attachments(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<AttachmentRow>>> + Send;
+    /// One attachment of a project's event with its bytes; `NotFound` if the id is not one of
+    /// that event's attachments.
+    fn event_attachment(
+        &self,
+        project_id: i64,
+        event_id: &str,
+        attachment_id: i64,
+    ) -> impl Future<Output = StoreResult<(AttachmentRow, Vec<u8>)>> + Send;
     /// An issue's events, newest first: `limit` of them after skipping `offset`.
     fn issue_events(
         &self,

@@ -316,6 +316,26 @@ pub struct NewItem {
     pub received: i64,
 }
 
+/// A file an SDK attached to an event (an `attachment` item, or a minidump upload), without
+/// its bytes. The optional fields are what the item's headers said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    /// Primary key.
+    pub id: i64,
+    /// The event it was sent with (32 hex).
+    pub event_id: String,
+    /// The item's `filename` header.
+    pub filename: Option<String>,
+    /// The item's `content_type` header.
+    pub content_type: Option<String>,
+    /// The item's `attachment_type` header (`event.attachment`, `event.minidump`, ...).
+    pub attachment_type: Option<String>,
+    /// The size of its bytes.
+    pub size: i64,
+    /// When Cairn received it, Unix milliseconds.
+    pub received: i64,
+}
+
 /// A count of data that was dropped, by the SDK (client reports) or by Cairn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {

@@ -185,6 +185,26 @@ fn rows() -> Vec<Row> {
         },
         row(Method::GET, "/api/0/issues/{issue_id}/events/{event}/", read("event:read")),
         row(Method::GET, "/api/0/projects/{org}/{project}/events/{event_id}/", read("event:read")),
+        // `{attachment_id}` is the fixture event's attachment; downloading it needs no more
+        // than reading it (Sentry's default attachment access is every member's).
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/events/{event_id}/attachments/",
+            read("event:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/events/{event_id}/attachments/{attachment_id}/",
+            read("event:read"),
+        ),
+        Row {
+            query: "?download=1",
+            ..row(
+                Method::GET,
+                "/api/0/projects/{org}/{project}/events/{event_id}/attachments/{attachment_id}/",
+                read("event:read"),
+            )
+        },
         row(Method::GET, "/api/0/issues/{issue_id}/", read("event:read")),
         Row {
             body: |_| Some(json!({"status": "unresolved"})),
@@ -621,6 +641,8 @@ struct Fixture {
     event_id: String,
     /// The member id (not the user id) of member@example.com.
     member_id: String,
+    /// An attachment of `event_id`.
+    attachment_id: String,
 }
 
 /// A release of [`SECRET_PROJECT`] that survives the whole test.
@@ -667,8 +689,10 @@ impl Fixture {
             issue_id: String::new(),
             event_id: String::new(),
             member_id: String::new(),
+            attachment_id: String::new(),
         };
         (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
+        fixture.attachment_id = fixture.new_attachment(&fixture.event_id).await;
         let body = json!({"version": RELEASE, "projects": [SECRET_PROJECT]});
         fixture.create("/api/0/organizations/cairn/releases/", body, "version").await;
         fixture.member_session = fixture.login("member@example.com").await;
@@ -758,6 +782,24 @@ impl Fixture {
         assert_eq!(status, 200, "{stored}");
         let issue_id = stored["groupID"].as_str().expect("groupID").to_owned();
         (issue_id, event_id)
+    }
+
+    /// Sends a text attachment of `event_id` in an envelope of its own; returns its id.
+    async fn new_attachment(&self, event_id: &str) -> String {
+        let body = format!(
+            "{{\"event_id\":\"{event_id}\"}}\n\
+             {{\"type\":\"attachment\",\"length\":5,\"filename\":\"a.txt\"}}\nhello\n"
+        );
+        let url = format!(
+            "{}/api/{}/envelope/?sentry_key={}",
+            self.server.url, self.project_id, self.public_key
+        );
+        let response = self.server.http.post(url).body(body).send().await.expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "attachment stored");
+        let path = format!("/api/0/projects/cairn/{SECRET_PROJECT}/events/{event_id}/attachments/");
+        let (status, attachments) = self.server.get(&path, &self.owner).await;
+        assert_eq!(status, 200, "{attachments}");
+        attachments[0]["id"].as_str().expect("attachment id").to_owned()
     }
 
     /// Logs in through the API as the dashboard does; returns the `cairn_session=...` pair.
@@ -877,6 +919,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{project_id}", &fixture.project_id)
                 .replace("{issue_id}", &issue_id)
                 .replace("{event_id}", &event_id)
+                .replace("{attachment_id}", &fixture.attachment_id)
                 .replace("{event}", "latest")
                 .replace("{key}", "marker")
                 .replace("{key_id}", &key_id)

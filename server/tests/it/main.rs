@@ -3,6 +3,7 @@
 //! `sentry` crate as the client and headless Chromium for the dashboard.
 
 mod api;
+mod attachments;
 mod authz;
 mod bad_input;
 mod browser;

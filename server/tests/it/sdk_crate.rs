@@ -450,6 +450,40 @@ async fn scope_attachments_are_stored_with_their_event() {
         assert_eq!(item.headers["length"], bytes.len());
         assert_eq!(&item.payload, bytes, "{filename} is stored byte for byte");
     }
+
+    // And the API gives them back as Sentry's does: listed, then downloaded.
+    let list = format!("/api/0/projects/cairn/mobile/events/{event_id}/attachments/");
+    let (status, attachments) = server.get(&list, &token).await;
+    assert_eq!(status, 200, "{attachments}");
+    assert_eq!(attachments.as_array().map(Vec::len), Some(2), "{attachments}");
+    for (attachment, (filename, content_type, bytes)) in attachments
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip([("app.log", "text/plain", &log), ("screenshot.png", "image/png", &png)])
+    {
+        assert_eq!(attachment["name"], filename, "{attachment}");
+        assert_eq!(attachment["mimetype"], content_type);
+        assert_eq!(attachment["type"], "event.attachment");
+        assert_eq!(attachment["size"], bytes.len());
+        assert_eq!(attachment["event_id"], event_id.as_str());
+        let id = attachment["id"].as_str().expect("id");
+        let response = server
+            .http
+            .get(format!("{}{list}{id}/?download=1", server.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("HTTP");
+        assert_eq!(response.status(), 200);
+        let header = |name: &str| {
+            response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        };
+        assert_eq!(header("content-type").as_deref(), Some(content_type));
+        let disposition = format!("attachment; filename=\"{filename}\"");
+        assert_eq!(header("content-disposition"), Some(disposition));
+        assert_eq!(&response.bytes().await.expect("body")[..], &bytes[..]);
+    }
     assert_nothing_dropped(&server).await;
 }
 

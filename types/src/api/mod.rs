@@ -1,5 +1,6 @@
 //! DTOs of the REST API under `/api/0/`.
 
+mod attachments;
 mod auth;
 mod commits;
 mod error;
@@ -11,6 +12,7 @@ mod organizations;
 mod ownership;
 mod releases;
 
+pub use attachments::*;
 pub use auth::*;
 pub use commits::*;
 pub use error::*;

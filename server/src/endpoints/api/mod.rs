@@ -5,6 +5,7 @@
 //! [`org_access`] so that membership and scopes are checked in one place.
 
 mod account;
+mod attachments;
 mod bulk;
 mod comments;
 mod commits;
@@ -106,6 +107,14 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/projects/{org}/{project}/events/{event_id}",
             get(events::get_project_event::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/attachments",
+            get(attachments::list_attachments::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/attachments/{attachment_id}",
+            get(attachments::get_attachment::<S>),
         )
         .route(
             "/api/0/issues/{issue_id}",

@@ -28,6 +28,8 @@ use writer::WriteJob;
 /// The events of a group commit, written with multi-row statements.
 mod event_writes;
 
+/// Event attachments (the `attachment` items of `envelope_items`).
+mod attachments;
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
 /// Release commits, suspect-commit candidates, notifications.
@@ -759,6 +761,25 @@ impl Store for SqliteStore {
         .fetch_one(&self.reads)
         .await?;
         self.with_neighbours(event_from_row(&row)?).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn event_attachments(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> StoreResult<Vec<AttachmentRow>> {
+        attachments::event_attachments(&self.reads, project_id, event_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn event_attachment(
+        &self,
+        project_id: i64,
+        event_id: &str,
+        attachment_id: i64,
+    ) -> StoreResult<(AttachmentRow, Vec<u8>)> {
+        attachments::event_attachment(&self.reads, project_id, event_id, attachment_id).await
     }
 
     #[tracing::instrument(skip_all)]
