@@ -184,10 +184,16 @@ async fn read_form(content_type: &str, body: Bytes) -> Result<Form, IngestError>
                 "view-hierarchy.json" => "event.view_hierarchy",
                 _ => "event.attachment",
             };
+            // Relay marks the dump `application/x-dmp`, whatever the form part said.
+            let content_type = if name == MINIDUMP_FIELD {
+                "application/x-dmp".to_owned()
+            } else {
+                content_type.unwrap_or_else(|| "application/octet-stream".to_owned())
+            };
             let upload = Upload {
                 data,
                 filename: filename.unwrap_or_else(|| name.clone()),
-                content_type: content_type.unwrap_or_else(|| "application/octet-stream".to_owned()),
+                content_type,
                 attachment_type,
             };
             if name == MINIDUMP_FIELD {
