@@ -517,6 +517,25 @@ pub async fn event_owners(
     json(get(&project_url(org, project, &rest)).build()).await
 }
 
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/attachments/`.
+pub async fn event_attachments(
+    org: &str,
+    project: &str,
+    event_id: &str,
+) -> Result<Vec<cairn_types::api::EventAttachment>> {
+    json(get(&attachments_url(org, project, event_id)).build()).await
+}
+
+/// An event's attachments URL; `{url}{id}/?download` downloads one.
+pub fn attachments_url(org: &str, project: &str, event_id: &str) -> String {
+    format!(
+        "/api/0/projects/{}/{}/events/{}/attachments/",
+        segment(org),
+        segment(project),
+        segment(event_id)
+    )
+}
+
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/committers/`: the event's suspect
 /// commits by author.
 pub async fn event_committers(

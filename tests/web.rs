@@ -2161,3 +2161,38 @@ async fn an_uploaded_file_is_read_as_text() {
     assert_eq!(mounted.text("#received"), contents);
     assert_eq!(mounted.count("#received img"), 0);
 }
+
+// ---- event attachments ----
+
+#[wasm_bindgen_test]
+fn attachments_are_download_links_with_their_size_and_kind_and_names_stay_text() {
+    use cairn_dashboard::components::attachments::{file_size, AttachmentList};
+    use cairn_types::api::EventAttachment;
+
+    let attachments: Vec<EventAttachment> = serde_json::from_value(serde_json::json!([
+        {"id": "7", "event_id": "0123456789abcdef0123456789abcdef", "type": "event.minidump",
+         "name": "crash.dmp", "mimetype": "application/x-dmp", "dateCreated": "2026-12-03T10:00:00Z",
+         "size": 1_572_864, "headers": {"Content-Type": "application/x-dmp"}, "sha1": "00"},
+        {"id": "8", "event_id": "0123456789abcdef0123456789abcdef", "type": "event.attachment",
+         "name": "<img src=x onerror=alert(1)>.log", "mimetype": "text/plain",
+         "dateCreated": "2026-12-03T10:00:00Z", "size": 512,
+         "headers": {"Content-Type": "text/plain"}, "sha1": "00"},
+    ]))
+    .expect("attachments match the wire type");
+    let base = "/api/0/projects/cairn/native/events/0123456789abcdef0123456789abcdef/attachments/";
+    let m = Mounted::new(move || view! { <AttachmentList base=base.to_owned() attachments/> });
+
+    assert_eq!(m.count(".attachment"), 2);
+    assert_eq!(m.attr(".attachment-name", "href"), format!("{base}7/?download"));
+    assert_eq!(m.attr(".attachment-name", "download"), "crash.dmp");
+    assert_eq!(m.text(".attachment-size"), "1.5 MB");
+    assert_eq!(m.text(".attachment-kind"), "minidump");
+    assert!(m.root.text_content().unwrap_or_default().contains("<img src=x onerror=alert(1)>.log"));
+    assert_eq!(m.count("img"), 0);
+    assert_eq!(m.count("script"), 0);
+
+    assert_eq!(file_size(0), "0 B");
+    assert_eq!(file_size(1023), "1023 B");
+    assert_eq!(file_size(1024), "1.0 KB");
+    assert_eq!(file_size(3 * 1024 * 1024 * 1024), "3.0 GB");
+}

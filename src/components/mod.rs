@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod assignee_picker;
+pub mod attachments;
 pub mod breadcrumbs;
 pub mod charts;
 pub mod contexts;

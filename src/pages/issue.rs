@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::{
     api,
     components::{
+        attachments::EventAttachments,
         event::EventDetails,
         events_table::IssueEvents,
         issue_actions::{
@@ -288,8 +289,9 @@ pub fn IssuePage() -> impl IntoView {
                                 <SuspectCommits
                                     org=org.into()
                                     project
-                                    event_id=event.event_id
+                                    event_id=event.event_id.clone()
                                 />
+                                <EventAttachments org=org.into() project event_id=event.event_id/>
                             })
                         }
                         _ => None,

@@ -778,6 +778,9 @@ const IMG_PAYLOAD: &str = "<img src=x onerror=\"window.__xss=2\">";
 /// Sends, with the official SDK, two events of one issue (the same message) whose message,
 /// breadcrumbs, tags, extra data and user hold HTML payloads; returns their event ids, oldest
 /// first.
+/// The file each hostile event carries, under a name that is a payload.
+const ATTACHMENT_BYTES: &[u8] = b"log line one\nlog line two\n";
+
 fn send_hostile_events(dsn: &str) -> Vec<String> {
     let (hub, client) = crate::common::sentry_hub(dsn, "backend@2.0.0");
     let ids = sentry::Hub::run(hub, || {
@@ -802,6 +805,12 @@ fn send_hostile_events(dsn: &str) -> Vec<String> {
                 username: Some(IMG_PAYLOAD.into()),
                 ..Default::default()
             }));
+            scope.add_attachment(sentry::protocol::Attachment {
+                buffer: ATTACHMENT_BYTES.to_vec(),
+                filename: format!("{IMG_PAYLOAD}.log"),
+                content_type: Some("text/plain".into()),
+                ty: None,
+            });
         });
         let message = format!("Order failed {SCRIPT_PAYLOAD} {IMG_PAYLOAD}");
         (0..2)
@@ -883,10 +892,25 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         assert!(user.contains(IMG_PAYLOAD), "{user}");
         let facets = text_of(&client, "#tag-facets").await?;
         assert!(facets.contains(IMG_PAYLOAD), "{facets}");
+        // The event's attachment: its name as text, a link that downloads its bytes.
+        let attachment = text_of(&client, ".event-attachments .attachment-name").await?;
+        assert_eq!(attachment, format!("{IMG_PAYLOAD}.log"));
+        let downloaded = client
+            .execute_async(
+                "const done = arguments[0];
+                 const link = document.querySelector('.event-attachments .attachment-name');
+                 fetch(link.href).then(r => r.text()).then(done, e => done(String(e)));",
+                vec![],
+            )
+            .await?;
+        assert_eq!(downloaded, json!(String::from_utf8_lossy(ATTACHMENT_BYTES)));
         let xss = client.execute("return typeof window.__xss;", vec![]).await?;
         assert_eq!(xss, json!("undefined"), "no payload ran");
-        let injected =
-            client.find_all(Locator::Css("#event script, #event img, #tag-facets img")).await?;
+        let injected = client
+            .find_all(Locator::Css(
+                "#event script, #event img, #tag-facets img, .event-attachments img",
+            ))
+            .await?;
         assert!(injected.is_empty(), "no element was made from event data");
 
         // The chart and the facets are there.
