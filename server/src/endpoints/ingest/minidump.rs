@@ -214,9 +214,20 @@ async fn read_form(content_type: &str, body: Bytes) -> Result<Form, IngestError>
     Ok(Form { minidump, attachments, event })
 }
 
+/// How deep sentry-native's MessagePack may nest: as deep as JSON events may (`serde_json`'s
+/// limit), so that a hostile file cannot run the decoder's recursion down the stack.
+const MAX_MSGPACK_DEPTH: usize = 128;
+
+/// A MessagePack decoder of `reader` with [`MAX_MSGPACK_DEPTH`].
+fn msgpack<R: Read>(reader: R) -> rmp_serde::Deserializer<rmp_serde::decode::ReadReader<R>> {
+    let mut deserializer = rmp_serde::Deserializer::new(reader);
+    deserializer.set_max_depth(MAX_MSGPACK_DEPTH);
+    deserializer
+}
+
 /// sentry-native's event: a MessagePack map; anything else gives an empty event.
 fn native_event_of(data: &[u8]) -> Map<String, Value> {
-    match rmp_serde::from_slice::<Value>(data) {
+    match serde::Deserialize::deserialize(&mut msgpack(data)) {
         Ok(Value::Object(event)) => event,
         _ => Map::new(),
     }
@@ -232,8 +243,7 @@ fn native_breadcrumbs(files: &[Bytes]) -> Vec<Value> {
             let mut reader = &file[..];
             let mut breadcrumbs = Vec::new();
             while !reader.is_empty() {
-                let mut deserializer = rmp_serde::Deserializer::new(&mut reader);
-                match serde::Deserialize::deserialize(&mut deserializer) {
+                match serde::Deserialize::deserialize(&mut msgpack(&mut reader)) {
                     Ok(breadcrumb @ Value::Object(_)) => breadcrumbs.push(breadcrumb),
                     Ok(_) => {}
                     Err(_) => break,
@@ -407,6 +417,26 @@ mod tests {
                 "extra": {"guid": "crashpad-annotation", "sentry__x": "not a piece: an annotation"},
             })
         );
+    }
+
+    #[test]
+    fn messagepack_nested_past_the_limit_is_dropped_not_followed() {
+        // `{"extra": [[[...null...]]]}` with `levels` nested one-element arrays: 0x81 (a map of
+        // one), the key, then 0x91 (an array of one) over and over.
+        let nested = |levels: usize| {
+            let mut data = vec![0x81, 0xa5];
+            data.extend_from_slice(b"extra");
+            data.extend(std::iter::repeat_n(0x91, levels));
+            data.push(0xc0);
+            data
+        };
+        // Past the limit (rmp-serde's own is 1,024), and far past it.
+        for levels in [200, 100_000] {
+            assert!(native_event_of(&nested(levels)).is_empty(), "{levels}");
+            assert!(native_breadcrumbs(&[Bytes::from(nested(levels))]).is_empty(), "{levels}");
+        }
+        // Within it, the event is read.
+        assert!(native_event_of(&nested(100)).contains_key("extra"));
     }
 
     #[test]
