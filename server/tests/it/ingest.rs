@@ -208,9 +208,7 @@ async fn key_rate_limit_and_disabling_are_set_through_the_api() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&token, "Web").await;
-    let (_, keys) = server.get("/api/0/projects/cairn/web/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key id").to_owned();
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "web").await;
     let key_path = format!("/api/0/projects/cairn/web/keys/{key}/");
 
     // One event an hour: the second is refused with Relay's headers.
@@ -280,9 +278,7 @@ async fn browser_sdks_get_relays_cors_answers_and_allowed_domains_apply() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&token, "Frontend").await;
-    let (_, keys) = server.get("/api/0/projects/cairn/frontend/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key id").to_owned();
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "frontend").await;
     let store_url =
         format!("{}/api/{project_id}/store/?sentry_key={key}&sentry_version=7", server.url);
 
@@ -625,9 +621,7 @@ async fn issue_tags_and_sparkline_counts_follow_the_events() {
     assert_eq!(server.get(&format!("/api/0/issues/{id}/tags/nonexistent/"), &token).await.0, 404);
 
     // A retried event (same id) is acknowledged but counted once.
-    let (_, keys) = server.get("/api/0/projects/cairn/backend/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key");
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "backend").await;
     let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
     let body = "{\"event_id\":\"5a1e0000000000000000000000000001\"}\n{\"type\":\"event\"}\n\
                 {\"message\":\"retried once\",\"tags\":{\"shard\":\"7\"}}\n";
@@ -648,9 +642,7 @@ async fn ignored_until_a_count_or_users_comes_back_as_escalating() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&token, "Shop").await;
-    let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key").to_owned();
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "shop").await;
     let url = format!("{}/api/{project_id}/store/?sentry_key={key}", server.url);
     // Events of one issue (one fingerprint), each from the user given.
     let send = |user: &'static str| {
@@ -709,9 +701,7 @@ async fn ignored_until_a_count_within_a_window_counts_only_recent_events() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&token, "Shop").await;
-    let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key").to_owned();
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "shop").await;
     let url = format!("{}/api/{project_id}/store/?sentry_key={key}", server.url);
     // Events of one issue that happened `minutes_ago`.
     let send = |minutes_ago: i64, user: &'static str| {
@@ -924,9 +914,7 @@ async fn store_takes_what_sdks_older_than_envelopes_sent() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&token, "Legacy").await;
-    let (_, keys) = server.get("/api/0/projects/cairn/legacy/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key").to_owned();
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "legacy").await;
     let auth =
         |client: &str| format!("Sentry sentry_version=7, sentry_client={client}, sentry_key={key}");
     let post = |path: String, client: &str, body: Vec<u8>| {

@@ -67,9 +67,7 @@ async fn native_crash_uploads_become_events_with_their_dump_and_files_attached()
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&token, "Native").await;
-    let (_, keys) = server.get("/api/0/projects/cairn/native/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key").to_owned();
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "native").await;
     let url = format!("{}/api/{project_id}/minidump/?sentry_key={key}", server.url);
 
     // sentry-native's Crashpad upload: its event and two breadcrumb files in MessagePack (the

@@ -9,9 +9,7 @@ async fn server_with_shop() -> (TestServer, String, String) {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     server.create_project(&token, "Shop").await;
-    let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
-    let key = keys[0]["id"].as_str().expect("key").to_owned();
-    let project_id = keys[0]["projectId"].as_i64().expect("project id");
+    let (key, project_id) = server.project_key(&token, "shop").await;
     let url = format!("{}/api/{project_id}/store/?sentry_key={key}", server.url);
     (server, token, url)
 }

@@ -58,7 +58,13 @@ pub fn decode_legacy_event(body: Bytes, limit: usize) -> Result<Bytes, IngestErr
     }
 }
 
-fn read_capped(reader: impl Read, limit: usize, name: &'static str) -> Result<Bytes, IngestError> {
+/// Reads all of `reader`, refusing more than `limit` bytes (`PayloadTooLarge`); a read error is
+/// `Decode(name)`.
+pub(super) fn read_capped(
+    reader: impl Read,
+    limit: usize,
+    name: &'static str,
+) -> Result<Bytes, IngestError> {
     let mut out = Vec::new();
     // Read one byte more than allowed: if it arrives, the body is too large.
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);

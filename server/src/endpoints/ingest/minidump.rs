@@ -94,7 +94,7 @@ pub async fn post_minidump<S: Store>(
         };
         (dump, Vec::new())
     };
-    let dump = decode_container(dump)?;
+    let dump = decode_container(dump, MAX_ATTACHMENT_SIZE)?;
     if !(dump.data.starts_with(b"MDMP") || dump.data.starts_with(b"PMDM")) {
         return Err(invalid());
     }
@@ -319,31 +319,32 @@ fn set_path(map: &mut Map<String, Value>, keys: &[&str], value: Value) {
 }
 
 /// A dump in a compression container (gzip, zstd, bzip2 or xz, told by its first bytes)
-/// unpacked, at most [`MAX_ATTACHMENT_SIZE`], and its file name without the container's
-/// extension; any other dump as it is.
-fn decode_container(mut dump: Upload) -> Result<Upload, IngestError> {
+/// unpacked, at most `limit` bytes, and its file name without the container's extension; any
+/// other dump as it is.
+fn decode_container(mut dump: Upload, limit: usize) -> Result<Upload, IngestError> {
     let data = &dump.data[..];
     let unpacked = if data.starts_with(b"\x1f\x8b") {
-        read_capped(flate2::read::MultiGzDecoder::new(data))?
+        unpack(flate2::read::MultiGzDecoder::new(data), limit)?
     } else if data.starts_with(b"\x28\xb5\x2f\xfd") {
         let decoder = zstd::stream::read::Decoder::new(data).map_err(|_| bad_container())?;
-        read_capped(decoder)?
+        unpack(decoder, limit)?
     } else if data.starts_with(b"BZh") {
-        read_capped(bzip2::read::MultiBzDecoder::new(data))?
+        unpack(bzip2::read::MultiBzDecoder::new(data), limit)?
     } else if data.starts_with(b"\xfd7zXZ\x00") {
-        let mut out = CappedWriter(Vec::new());
+        // lzma-rs only writes out what it unpacks: the cap is on the writer.
+        let mut out = CappedWriter { bytes: Vec::new(), limit };
         let mut input = std::io::BufReader::new(data);
         match lzma_rs::xz_decompress(&mut input, &mut out) {
-            Ok(()) => out.0,
+            Ok(()) => Bytes::from(out.bytes),
             Err(lzma_rs::error::Error::IoError(err)) if err.kind() == TOO_LARGE => {
-                return Err(IngestError::ItemTooLarge("attachment"))
+                return Err(too_large())
             }
             Err(_) => return Err(bad_container()),
         }
     } else {
         return Ok(dump);
     };
-    dump.data = Bytes::from(unpacked);
+    dump.data = unpacked;
     for extension in [".gz", ".zst", ".bz2", ".xz"] {
         if let Some(stem) = dump.filename.strip_suffix(extension) {
             dump.filename = stem.to_owned();
@@ -353,33 +354,38 @@ fn decode_container(mut dump: Upload) -> Result<Upload, IngestError> {
     Ok(dump)
 }
 
+/// The request bodies' capped reader, with a dump's errors (Relay's texts for minidumps).
+fn unpack(reader: impl Read, limit: usize) -> Result<Bytes, IngestError> {
+    match body::read_capped(reader, limit, "minidump") {
+        Err(IngestError::PayloadTooLarge(_)) => Err(too_large()),
+        Err(_) => Err(bad_container()),
+        unpacked => unpacked,
+    }
+}
+
 fn bad_container() -> IngestError {
     IngestError::Invalid("invalid compression container")
 }
 
-/// The error kind [`CappedWriter`] fails with once a dump unpacks past the limit.
-const TOO_LARGE: std::io::ErrorKind = std::io::ErrorKind::FileTooLarge;
-
-fn read_capped(reader: impl Read) -> Result<Vec<u8>, IngestError> {
-    let mut out = Vec::new();
-    let cap = u64::try_from(MAX_ATTACHMENT_SIZE).unwrap_or(u64::MAX).saturating_add(1);
-    reader.take(cap).read_to_end(&mut out).map_err(|_| bad_container())?;
-    if out.len() > MAX_ATTACHMENT_SIZE {
-        return Err(IngestError::ItemTooLarge("attachment"));
-    }
-    Ok(out)
+fn too_large() -> IngestError {
+    IngestError::ItemTooLarge("attachment")
 }
 
-/// A buffer that refuses to grow past [`MAX_ATTACHMENT_SIZE`] (`lzma-rs` writes, it cannot be
-/// read from).
-struct CappedWriter(Vec<u8>);
+/// The error kind [`CappedWriter`] fails with once a dump unpacks past its limit.
+const TOO_LARGE: std::io::ErrorKind = std::io::ErrorKind::FileTooLarge;
+
+/// A buffer that refuses to grow past `limit` bytes.
+struct CappedWriter {
+    bytes: Vec<u8>,
+    limit: usize,
+}
 
 impl std::io::Write for CappedWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.0.len() + buf.len() > MAX_ATTACHMENT_SIZE {
+        if self.bytes.len() + buf.len() > self.limit {
             return Err(std::io::Error::new(TOO_LARGE, "the dump unpacks past the limit"));
         }
-        self.0.extend_from_slice(buf);
+        self.bytes.extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -437,6 +443,63 @@ mod tests {
         }
         // Within it, the event is read.
         assert!(native_event_of(&nested(100)).contains_key("extra"));
+    }
+
+    #[test]
+    fn every_container_is_unpacked_up_to_the_limit_and_not_past_it() {
+        use std::io::Write as _;
+        let dump = |size: usize| [&b"MDMP"[..], &vec![7; size - 4]].concat();
+        type Pack = fn(&[u8]) -> Vec<u8>;
+        let containers: [(&str, Pack); 4] = [
+            ("crash.dmp.gz", |data| {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                e.write_all(data).expect("gzip");
+                e.finish().expect("gzip")
+            }),
+            ("crash.dmp.zst", |data| zstd::encode_all(data, 1).expect("zstd")),
+            ("crash.dmp.bz2", |data| {
+                let mut e = bzip2::write::BzEncoder::new(Vec::new(), Default::default());
+                e.write_all(data).expect("bzip2");
+                e.finish().expect("bzip2")
+            }),
+            ("crash.dmp.xz", |data| {
+                let mut out = Vec::new();
+                lzma_rs::xz_compress(&mut &data[..], &mut out).expect("xz");
+                out
+            }),
+        ];
+        let upload = |filename: &str, data: Vec<u8>| Upload {
+            data: Bytes::from(data),
+            filename: filename.to_owned(),
+            content_type: "application/x-dmp".to_owned(),
+            attachment_type: "event.minidump",
+        };
+        for (filename, pack) in containers {
+            let unpacked = decode_container(upload(filename, pack(&dump(1000))), 1000)
+                .unwrap_or_else(|err| panic!("{filename}: {err}"));
+            assert_eq!(
+                (&unpacked.data[..], unpacked.filename.as_str()),
+                (&dump(1000)[..], "crash.dmp")
+            );
+            let refused = decode_container(upload(filename, pack(&dump(1001))), 1000).err();
+            assert_eq!(
+                refused.map(|err| err.to_string()),
+                Some(too_large().to_string()),
+                "{filename}"
+            );
+            let mut damaged = pack(&dump(1000));
+            let middle = damaged.len() / 2;
+            damaged.truncate(middle);
+            let refused = decode_container(upload(filename, damaged), 1000).err();
+            assert_eq!(
+                refused.map(|err| err.to_string()),
+                Some(bad_container().to_string()),
+                "{filename}"
+            );
+        }
+        // A dump in no container is kept as it is, name and all.
+        let plain = decode_container(upload("crash.dmp.gz", dump(5000)), 1000).expect("kept");
+        assert_eq!((plain.data.len(), plain.filename.as_str()), (5000, "crash.dmp.gz"));
     }
 
     #[test]

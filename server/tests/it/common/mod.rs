@@ -168,6 +168,15 @@ impl TestServer {
         keys[0]["dsn"]["public"].as_str().expect("dsn.public").to_owned()
     }
 
+    /// The first key of project `slug` (its public key, which is also its id in the keys API)
+    /// and the project's numeric id, for tests that post to the ingest endpoints themselves.
+    pub async fn project_key(&self, token: &str, slug: &str) -> (String, i64) {
+        let (status, keys) = self.get(&format!("/api/0/projects/cairn/{slug}/keys/"), token).await;
+        assert_eq!(status, 200, "{keys}");
+        let key = keys[0]["id"].as_str().expect("key id").to_owned();
+        (key, keys[0]["projectId"].as_i64().expect("project id"))
+    }
+
     /// Polls the organization's issue list until `pred` holds for it (events are stored
     /// before they are acknowledged, but the SDK sends in the background).
     pub async fn wait_for_issues(
