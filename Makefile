@@ -26,8 +26,10 @@ setup: ## Install the build tools that are missing (wasm32 target, trunk, wasm-b
 setup-browser: ## Also install Debian's chromium and chromium-driver for the browser tests
 	@scripts/setup.sh --browser
 
+# Trunk's post-build hook builds the wasm (`dashboard` cargo profile, split per page): see
+# scripts/dashboard-wasm.sh.
 dashboard: setup ## Build the dashboard into dist/ (Trunk, release, size-optimised profile)
-	trunk build --release --cargo-profile dashboard
+	trunk build --release
 
 server: ## Build the cairn binary (release)
 	cargo build --release -p cairn-server
@@ -46,6 +48,7 @@ fmt-check: ## Check formatting (rustfmt)
 lint: fmt-check ## rustfmt and clippy, warnings are errors (run before committing)
 	cargo clippy $(NATIVE) --all-targets -- -D warnings
 	cargo clippy -p cairn-dashboard --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p cairn-dashboard --target wasm32-unknown-unknown --features split --lib --bins -- -D warnings
 
 fmt: ## Format the code
 	cargo fmt --all

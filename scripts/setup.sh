@@ -2,8 +2,8 @@
 # Installs what building (and, with --browser, testing) Cairn needs, skipping what is present.
 # Run by `make run` and `make test`; safe to run again.
 #
-#   scripts/setup.sh            wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen),
-#                               sentry-cli (npm, for the tests)
+#   scripts/setup.sh            wasm32 target, trunk, wasm-bindgen-cli, wasm-split-cli,
+#                               wasm-opt (npm binaryen), sentry-cli (npm, for the tests)
 #   scripts/setup.sh --browser  also Debian's chromium and chromium-driver, OpenSSL headers
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +45,16 @@ fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $WB_VERSION"; then
     say "installing wasm-bindgen-cli $WB_VERSION (takes a few minutes, once)"
     cargo install wasm-bindgen-cli --version "$WB_VERSION" --locked
+fi
+
+# The splitter of the dashboard's wasm (scripts/dashboard-wasm.sh): the CLI of the library that
+# cargo-leptos uses for Leptos' `#[lazy]`, whose 0.2 series matches the `wasm_split_helpers` 0.2
+# that Leptos 0.8 puts in Cargo.lock. It prints no version, so cargo's install list tells.
+WASM_SPLIT_VERSION=0.2.4
+if ! command -v wasm-split-cli >/dev/null \
+    || ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    say "installing wasm-split-cli $WASM_SPLIT_VERSION (takes a few minutes, once)"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
 fi
 
 # Node tools, from package-lock.json: wasm-opt shrinks the dashboard (Debian's binaryen 108

@@ -3,6 +3,7 @@
 //!
 //! - [`api`]: the typed HTTP client, the only place that talks to the server;
 //! - [`routes`]: every URL; [`pages`]: one component per route; [`components`]: reusable UI;
+//! - [`lazy_pages`]: the routes whose page is a wasm module of its own, loaded when visited;
 //! - [`state`]: the session shared by the header and the pages;
 //! - [`interned`]: the strings passed to the DOM most, made JS strings once at start-up.
 //!
@@ -11,6 +12,7 @@
 pub mod api;
 pub mod components;
 pub mod interned;
+pub mod lazy_pages;
 pub mod live;
 pub mod pages;
 pub mod routes;
@@ -23,11 +25,7 @@ use leptos_router::components::{Route, Router, Routes};
 
 use crate::{
     components::Header,
-    pages::{
-        GettingStartedPage, HomePage, InboxPage, IssuePage, IssuesPage, LoginPage, NewProjectPage,
-        NotFoundPage, ProjectOwnershipPage, ProjectsPage, ReleasePage, ReleasesPage, SetupPage,
-        TokensPage,
-    },
+    pages::{HomePage, IssuesPage, NotFoundPage},
     state::Session,
 };
 
@@ -42,18 +40,18 @@ pub fn App() -> impl IntoView {
             <main class="app-main">
                 <Routes fallback=NotFoundPage>
                     <Route path=routes::home() view=HomePage/>
-                    <Route path=routes::setup() view=SetupPage/>
-                    <Route path=routes::login() view=LoginPage/>
+                    <Route path=routes::setup() view=lazy_pages::setup/>
+                    <Route path=routes::login() view=lazy_pages::login/>
                     <Route path=routes::issues() view=IssuesPage/>
-                    <Route path=routes::issue() view=IssuePage/>
-                    <Route path=routes::projects() view=ProjectsPage/>
-                    <Route path=routes::tokens() view=TokensPage/>
-                    <Route path=routes::releases() view=ReleasesPage/>
-                    <Route path=routes::release() view=ReleasePage/>
-                    <Route path=routes::project_ownership() view=ProjectOwnershipPage/>
-                    <Route path=routes::inbox() view=InboxPage/>
-                    <Route path=routes::new_project() view=NewProjectPage/>
-                    <Route path=routes::getting_started() view=GettingStartedPage/>
+                    <Route path=routes::issue() view=lazy_pages::issue/>
+                    <Route path=routes::projects() view=lazy_pages::projects/>
+                    <Route path=routes::tokens() view=lazy_pages::tokens/>
+                    <Route path=routes::releases() view=lazy_pages::releases/>
+                    <Route path=routes::release() view=lazy_pages::release/>
+                    <Route path=routes::project_ownership() view=lazy_pages::project_ownership/>
+                    <Route path=routes::inbox() view=lazy_pages::inbox/>
+                    <Route path=routes::new_project() view=lazy_pages::new_project/>
+                    <Route path=routes::getting_started() view=lazy_pages::getting_started/>
                 </Routes>
             </main>
         </Router>

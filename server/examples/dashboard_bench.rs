@@ -4,7 +4,8 @@
 //!
 //! - transfer size: the wasm, js and css of `dist/` (built by `make dashboard`) as the server
 //!   sends them with `Accept-Encoding: gzip` and with `br`, and as Chromium received them
-//!   (Resource Timing);
+//!   (Resource Timing); the target is checked against the files a cold load of the issue list
+//!   fetches (the other pages' wasm modules are fetched when visited);
 //! - cold load: a fresh browser profile (no HTTP cache, no compiled-wasm cache), logged in,
 //!   opens the issue list of `BENCH_DASHBOARD_ISSUES` issues with `?limit=100`; the time from
 //!   navigation start to the 100th row in the DOM, and to the frame after it;
@@ -134,12 +135,12 @@ impl Drop for ChromeDriver {
 }
 
 /// Installed before any script of every document: stamps when the app started (`__startedAt`:
-/// the wasm compiled and instantiated, the app mounted; Trunk's `TrunkApplicationStarted`), when
+/// the wasm compiled and instantiated, the app mounted; index.html's `CairnApplicationStarted`), when
 /// the issue list first holds `ROWS` rows (`__rowsAt`) and the frame after it (`__rowsFrameAt`),
 /// all in `performance.now()` milliseconds since navigation start.
 const ROWS_OBSERVER: &str = r#"
 (() => {
-  addEventListener('TrunkApplicationStarted', () => { window.__startedAt = performance.now(); });
+  addEventListener('CairnApplicationStarted', () => { window.__startedAt = performance.now(); });
   const stamp = () => {
     if (window.__rowsAt !== undefined) return;
     if (document.querySelectorAll('#issue-list .stream-row').length >= ROWS) {
@@ -174,15 +175,23 @@ window.__watch.observe(document.body, { childList: true, subtree: true, characte
 
 /// The dashboard's wasm, js and css files in `dist/`.
 fn assets(dist: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dist)
-        .expect("dist directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
+    // The wasm modules and their JS are in `wasm-<hash>/` (scripts/dashboard-wasm.sh).
+    let mut files = Vec::new();
+    let mut dirs = vec![dist.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir).expect("dist directory").filter_map(|e| e.ok()) {
+            let path = path.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| ["wasm", "js", "css"].contains(&e))
-        })
-        .collect();
+            {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     files
 }
@@ -212,16 +221,20 @@ fn gzip_len(bytes: &[u8]) -> usize {
     out.len()
 }
 
-/// (a) Transfer size, from the files and from the server's answers.
-async fn transfer_sizes(http: &reqwest::Client, url: &str, dist: &Path) {
+/// (a) Transfer size, from the files and from the server's answers. Returns what the server
+/// sends a gzip client for each file, by URL path, so that the cold loads can add up what they
+/// fetched: the split pages' modules (src/lazy_pages.rs) are fetched only when visited.
+async fn transfer_sizes(http: &reqwest::Client, url: &str, dist: &Path) -> HashMap<String, usize> {
     println!("== dashboard transfer size (dist/, as served) ==");
     println!(
         "{:<44} {:>10} {:>10} {:>10} {:>10}",
         "file", "raw", "gzip -9", "served gz", "served br"
     );
     let (mut raw, mut gz, mut served_gz, mut served_br) = (0, 0, 0, 0);
+    let mut served = HashMap::new();
     for path in assets(dist) {
-        let name = path.file_name().and_then(|n| n.to_str()).expect("file name").to_owned();
+        let name =
+            path.strip_prefix(dist).ok().and_then(|n| n.to_str()).expect("file name").to_owned();
         let bytes = std::fs::read(&path).expect("asset");
         let (gzip_bytes, gzip_encoding) = sent(http, url, &name, "gzip, deflate").await;
         let (br_bytes, br_encoding) = sent(http, url, &name, "gzip, deflate, br, zstd").await;
@@ -232,6 +245,7 @@ async fn transfer_sizes(http: &reqwest::Client, url: &str, dist: &Path) {
             format!("{gzip_bytes} {}", if gzip_encoding == "gzip" { "" } else { "(!)" }),
             format!("{br_bytes} {}", if br_encoding == "br" { "" } else { "(!)" }),
         );
+        served.insert(format!("/{name}"), gzip_bytes);
         raw += bytes.len();
         gz += gzip;
         served_gz += gzip_bytes;
@@ -239,16 +253,15 @@ async fn transfer_sizes(http: &reqwest::Client, url: &str, dist: &Path) {
     }
     let kb = |b: usize| b as f64 / 1000.0;
     println!(
-        "total: raw {:.1} KB, gzip -9 {:.1} KB, served to gzip clients {:.1} KB, to br clients {:.1} KB \
-         (target: gzip <= 300 KB: {})",
+        "all files, every page's module included: raw {:.1} KB, gzip -9 {:.1} KB, served to gzip \
+         clients {:.1} KB, to br clients {:.1} KB",
         kb(raw),
         kb(gz),
         kb(served_gz),
         kb(served_br),
-        // The transfer is what the server sends a gzip client: its precompressed files.
-        if served_gz <= 300_000 { "met" } else { "MISSED" }
     );
     println!("((!) = the server sent no precompressed variant: rebuild with `make dashboard`)");
+    served
 }
 
 /// An envelope with one error event of issue `group` (grouped by exception type).
@@ -543,7 +556,7 @@ async fn main() {
     let url = server.url.clone();
     let http = reqwest::Client::new();
 
-    transfer_sizes(&http, &url, &dist).await;
+    let served_gzip = transfer_sizes(&http, &url, &dist).await;
 
     let project: Value = http
         .post(format!("{url}/api/0/teams/cairn/cairn/projects/"))
@@ -662,6 +675,21 @@ async fn main() {
         );
     }
     println!("  Chromium received {:.1} KB for the wasm, js and css", transferred / 1000.0);
+    // Issue 6's transfer target, for gzip: what a cold load of the issue list fetches (the main
+    // module, its glue, the css; not the modules of pages it did not visit), as gzip files.
+    let fetched: Vec<&str> = received
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .filter(|p| [".wasm", ".js", ".css"].iter().any(|ext| p.ends_with(ext)))
+        .collect();
+    let cold_gzip: usize = fetched.iter().map(|p| served_gzip.get(*p).copied().unwrap_or(0)).sum();
+    println!(
+        "  the cold load's {} files as the server sends them to gzip clients: {:.1} KB (target: \
+         gzip <= 300 KB: {})",
+        fetched.len(),
+        cold_gzip as f64 / 1000.0,
+        if cold_gzip <= 300_000 { "met" } else { "MISSED" }
+    );
     if !trace_times.is_empty() {
         let mut top: Vec<(&String, &f64)> =
             trace_times.iter().filter(|(name, _)| !name.ends_with(" (events)")).collect();

@@ -1615,3 +1615,107 @@ async fn cold_load_takes_the_prefetched_issue_list_only_when_it_matches() {
         panic!("browser test failed: {err}");
     }
 }
+
+/// The paths of the wasm modules the page has fetched so far (Resource Timing).
+async fn wasm_fetched(client: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let found = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .map(e => new URL(e.name).pathname)
+               .filter(p => p.endsWith('.wasm'));",
+            vec![],
+        )
+        .await?;
+    let list = found.as_array().cloned().unwrap_or_default();
+    Ok(list.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+}
+
+/// The dashboard's wasm is split per page (src/lazy_pages.rs, scripts/dashboard-wasm.sh): a
+/// cold load of the issue list fetches the main module only, and the issue page's own module
+/// arrives when an issue is opened, after which the page works as a whole; a module that
+/// cannot be fetched is an error state, not the end of the app.
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_own() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    tokio::task::spawn_blocking(move || send_message(&dsn, "Split module order failure"))
+        .await
+        .expect("SDK thread");
+    server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in_quietly(&client, &server).await?;
+        client.goto(&format!("{}/organizations/cairn/issues/", server.url)).await?;
+        let row = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list .stream-row"))
+            .await?;
+        let cold = wasm_fetched(&client).await?;
+        assert_eq!(cold.len(), 1, "only the main module on a cold load: {cold:?}");
+        assert!(cold[0].ends_with("/cairn-dashboard_bg.wasm"), "{cold:?}");
+
+        // A module that cannot be fetched (a server updated since the tab loaded the app, a
+        // network failure) is an error state, and the app goes on.
+        client.issue_cmd(Cdp { method: "Network.enable", params: json!({}) }).await?;
+        client
+            .issue_cmd(Cdp {
+                method: "Network.setBlockedURLs",
+                params: json!({ "urls": ["*split_issue_page*"] }),
+            })
+            .await?;
+        row.find(Locator::Css(".issue-title a")).await?.click().await?;
+        let error = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".error-state"))
+            .await?;
+        assert!(error.text().await?.contains("could not be loaded"), "{}", error.text().await?);
+        client.back().await?;
+        let row = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list .stream-row"))
+            .await?;
+
+        // Once the module can be fetched, the next visit loads it.
+        client
+            .issue_cmd(Cdp { method: "Network.setBlockedURLs", params: json!({ "urls": [] }) })
+            .await?;
+        row.find(Locator::Css(".issue-title a")).await?.click().await?;
+        let title = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-title"))
+            .await?;
+        assert!(title.text().await?.contains("Split module order failure"));
+        let opened = wasm_fetched(&client).await?;
+        assert!(
+            opened.iter().any(|p| p.contains("/split_issue_page.")),
+            "the issue page's module: {opened:?}"
+        );
+        assert!(
+            !opened.iter().any(|p| p.contains("/split_releases_page.")),
+            "no other page's module: {opened:?}"
+        );
+        // The page's own code runs from the loaded module: resolving goes through the API and
+        // shows the new status.
+        client.find(Locator::Css("#issue-header button.resolve")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-status.status-resolved"))
+            .await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

@@ -126,14 +126,25 @@ async fn the_built_dashboard_is_served_precompressed() {
         "the dashboard is not built at {}: run `make dashboard` first",
         dist.display()
     );
+    // The wasm modules and their JS live in `wasm-<hash>/` (scripts/dashboard-wasm.sh).
     let mut assets = Vec::new();
-    for entry in std::fs::read_dir(&dist).expect("dist directory") {
-        let name = entry.expect("dist entry").file_name().to_string_lossy().into_owned();
-        if [".wasm", ".js", ".css"].iter().any(|ext| name.ends_with(ext)) {
-            assets.push(name);
+    let mut dirs = vec![String::new()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dist.join(&dir)).expect("dist directory") {
+            let entry = entry.expect("dist entry");
+            let name = format!("{dir}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().expect("file type").is_dir() {
+                dirs.push(format!("{name}/"));
+            } else if [".wasm", ".js", ".css"].iter().any(|ext| name.ends_with(ext)) {
+                assets.push(name);
+            }
         }
     }
-    assert!(assets.iter().any(|n| n.ends_with(".wasm")), "{assets:?}");
+    assert!(assets.iter().any(|n| n.ends_with("/cairn-dashboard_bg.wasm")), "{assets:?}");
+    assert!(
+        assets.iter().any(|n| n.ends_with("/split_issue_page.wasm")),
+        "the issue page is a module of its own: {assets:?}"
+    );
     let server = TestServer::start();
     for name in &assets {
         let plain = std::fs::read(dist.join(name)).expect("asset");

@@ -1,0 +1,111 @@
+//! The pages other than the issue stream, each in a wasm module of its own that the browser
+//! fetches the first time the page is visited.
+//!
+//! A cold load of the dashboard is almost always the issue stream (`/organizations/:org/issues/`),
+//! so its wasm should carry only what that page, the header and the log-in need. With the
+//! `split` feature (set by `scripts/dashboard-wasm.sh`, the build), each page below is a
+//! `wasm_split` function (what Leptos' `#[lazy]` builds on): its code, and the code only it
+//! uses, are cut out of the main wasm by `wasm-split-cli` between cargo and wasm-bindgen, and
+//! loaded by `__wasm_split.js` when the route is first matched. Without the feature (`cargo test`, whose wasm-bindgen-test has no
+//! split step) the same functions are plain `async fn`s that are ready at once.
+//!
+//! Code shared by several lazy pages lands in small shared chunks, fetched with whichever page
+//! needs it first; code the stream also uses stays in the main wasm.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use leptos::wasm_split::SplitLoaderError;
+
+use crate::components::{ErrorState, Loading};
+
+/// Renders a lazily loaded page: the `Loading` placeholder until its module has arrived, then
+/// the page, in the route's reactive owner as if it had been built directly. A module that
+/// cannot be fetched (the server was updated and no longer has this build's files, or the
+/// network failed) is an error state asking for a reload, not a panic that stops the app.
+fn load_page(
+    page: impl Future<Output = Result<AnyView, SplitLoaderError>> + Send + 'static,
+) -> impl IntoView {
+    let page = async move {
+        match page.await {
+            Ok(page) => page,
+            Err(_) => view! {
+                <ErrorState message="This page could not be loaded: Cairn may have been \
+                                     updated since this tab opened it. Reload the page."/>
+            }
+            .into_any(),
+        }
+    };
+    view! { <Suspense fallback=|| view! { <Loading/> }>{Suspend::new(page)}</Suspense> }
+}
+
+/// `route` is the `view` of a `<Route>`; `module` the lazily loaded function that builds `Page`
+/// and names its wasm module (`split_<module>.wasm`).
+///
+/// With `split`, `wasm_split` turns `module` into an `async fn` that first makes sure its
+/// module is loaded (`fallible`: a failed fetch is an `Err`, retried on the next visit). It is
+/// what Leptos' `#[lazy]` expands to, minus `#[lazy]`'s panic when the fetch fails.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident, $module:ident, $page:ident) => {
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible)]
+        fn $module() -> Result<AnyView, SplitLoaderError> {
+            Ok(view! { <crate::pages::$page/> }.into_any())
+        }
+
+        #[cfg(not(feature = "split"))]
+        async fn $module() -> Result<AnyView, SplitLoaderError> {
+            Ok(view! { <crate::pages::$page/> }.into_any())
+        }
+
+        $(#[$doc])*
+        pub fn $route() -> impl IntoView {
+            load_page($module())
+        }
+    };
+}
+
+lazy_page!(
+    /// One issue: its events, stack traces, breadcrumbs and activity (the largest page).
+    issue, issue_page, IssuePage
+);
+lazy_page!(
+    /// Logging in: a cold load of a logged-in user never needs it.
+    login, login_page, LoginPage
+);
+lazy_page!(
+    /// First-run set-up of the first user and organization.
+    setup, setup_page, SetupPage
+);
+lazy_page!(
+    /// The organization's projects.
+    projects, projects_page, ProjectsPage
+);
+lazy_page!(
+    /// The user's API tokens.
+    tokens, tokens_page, TokensPage
+);
+lazy_page!(
+    /// Releases with their health charts.
+    releases, releases_page, ReleasesPage
+);
+lazy_page!(
+    /// One release.
+    release, release_page, ReleasePage
+);
+lazy_page!(
+    /// A project's ownership rules.
+    project_ownership, ownership_page, ProjectOwnershipPage
+);
+lazy_page!(
+    /// The user's notifications.
+    inbox, inbox_page, InboxPage
+);
+lazy_page!(
+    /// Creating a project.
+    new_project, new_project_page, NewProjectPage
+);
+lazy_page!(
+    /// A new project's DSN and set-up snippets.
+    getting_started, getting_started_page, GettingStartedPage
+);
