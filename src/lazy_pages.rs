@@ -13,6 +13,7 @@
 //! needs it first; code the stream also uses stays in the main wasm.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use leptos::prelude::*;
 use leptos::wasm_split::SplitLoaderError;
@@ -40,15 +41,21 @@ fn load_page(
 }
 
 /// `route` is the `view` of a `<Route>`; `module` the lazily loaded function that builds `Page`
-/// and names its wasm module (`split_<module>.wasm`).
+/// and names its wasm module (`split_<module>.wasm`); `preload`, if given, names a function
+/// that fetches the module without building the page.
 ///
 /// With `split`, `wasm_split` turns `module` into an `async fn` that first makes sure its
 /// module is loaded (`fallible`: a failed fetch is an `Err`, retried on the next visit). It is
 /// what Leptos' `#[lazy]` expands to, minus `#[lazy]`'s panic when the fetch fails.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident, $module:ident, $page:ident) => {
+    ($(#[$doc:meta])* $route:ident, $module:ident, $page:ident $(, preload = $preload:ident)?) => {
         #[cfg(feature = "split")]
-        #[leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible)]
+        #[leptos::wasm_split::wasm_split(
+            $module,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible
+            $(, preload($preload))?
+        )]
         fn $module() -> Result<AnyView, SplitLoaderError> {
             Ok(view! { <crate::pages::$page/> }.into_any())
         }
@@ -57,6 +64,14 @@ macro_rules! lazy_page {
         async fn $module() -> Result<AnyView, SplitLoaderError> {
             Ok(view! { <crate::pages::$page/> }.into_any())
         }
+
+        $(
+            /// Without `split` the page's code is always there: nothing to fetch.
+            #[cfg(not(feature = "split"))]
+            async fn $preload() -> Result<(), SplitLoaderError> {
+                Ok(())
+            }
+        )?
 
         $(#[$doc])*
         pub fn $route() -> impl IntoView {
@@ -67,8 +82,25 @@ macro_rules! lazy_page {
 
 lazy_page!(
     /// One issue: its events, stack traces, breadcrumbs and activity (the largest page).
-    issue, issue_page, IssuePage
+    issue, issue_page, IssuePage, preload = load_issue_page_module
 );
+
+/// Starts fetching the issue page's module, if it is not loaded yet, without waiting for it:
+/// the issue stream calls it when the pointer or the focus reaches an issue, so that the
+/// module is on its way before the click. A failure is shown by the visit, if one follows.
+pub fn preload_issue_page() {
+    // Pointer events come by the dozen as the pointer crosses a list: one fetch at a time is
+    // enough, and none once one has succeeded. A failed one may be tried again.
+    static ASKED: AtomicBool = AtomicBool::new(false);
+    if ASKED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    leptos::task::spawn_local(async {
+        if load_issue_page_module().await.is_err() {
+            ASKED.store(false, Ordering::Relaxed);
+        }
+    });
+}
 lazy_page!(
     /// Logging in: a cold load of a logged-in user never needs it.
     login, login_page, LoginPage

@@ -17,6 +17,7 @@ use crate::{
         sparkline::{add_to_buckets, stats_counts},
         ApiError, AssigneePicker, SearchBar, Sparkline, TimeAgo,
     },
+    lazy_pages,
     live::{self, LiveMessage},
     routes::Page,
     search_suggest::{key_needing_values, SuggestionSource},
@@ -755,8 +756,14 @@ pub fn IssuesPage() -> impl IntoView {
                             .into_any()
                     } else {
                         let period = period.clone();
+                        // The issue page's wasm module starts on its way when the pointer
+                        // or the focus first reaches the list (src/lazy_pages.rs).
                         view! {
-                            <div id="issue-list">
+                            <div
+                                id="issue-list"
+                                on:pointerover=|_| lazy_pages::preload_issue_page()
+                                on:focusin=|_| lazy_pages::preload_issue_page()
+                            >
                                 <div class="issue-list-header stream-header" aria-hidden="true">
                                     <span class="issue-list-header-title">"Issue"</span>
                                     <span class="issue-graph">{period_label(&period)}</span>

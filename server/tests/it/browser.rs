@@ -1632,8 +1632,9 @@ async fn wasm_fetched(client: &Client) -> Result<Vec<String>, fantoccini::error:
 
 /// The dashboard's wasm is split per page (src/lazy_pages.rs, scripts/dashboard-wasm.sh): a
 /// cold load of the issue list fetches the main module only, and the issue page's own module
-/// arrives when an issue is opened, after which the page works as a whole; a module that
-/// cannot be fetched is an error state, not the end of the app.
+/// arrives when the list is first pointed at or focused, or else when an issue is opened,
+/// after which the page works as a whole; a module that cannot be fetched is an error state,
+/// not the end of the app.
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_own() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -1683,10 +1684,30 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
             .for_element(Locator::Css("#issue-list .stream-row"))
             .await?;
 
-        // Once the module can be fetched, the next visit loads it.
+        // Once the module can be fetched, it is fetched as soon as the focus (or the pointer)
+        // reaches the list, before any click, and the next visit shows the page.
         client
             .issue_cmd(Cdp { method: "Network.setBlockedURLs", params: json!({ "urls": [] }) })
             .await?;
+        client
+            .execute("document.querySelector('#issue-list .issue-link').focus();", vec![])
+            .await?;
+        let mut preloaded = json!(false);
+        for _ in 0..100 {
+            preloaded = client
+                .execute(
+                    "return performance.getEntriesByType('resource').some(e =>
+                       new URL(e.name).pathname.includes('/split_issue_page.')
+                       && e.responseStatus === 200);",
+                    vec![],
+                )
+                .await?;
+            if preloaded == json!(true) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(preloaded, json!(true), "the module was fetched when the list got the focus");
         row.find(Locator::Css(".issue-title a")).await?.click().await?;
         let title = client
             .wait()
