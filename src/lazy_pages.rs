@@ -1,13 +1,14 @@
 //! The pages other than the issue stream, each in a wasm module of its own that the browser
 //! fetches the first time the page is visited.
 //!
-//! A cold load of the dashboard is almost always the issue stream (`/organizations/:org/issues/`),
-//! so its wasm should carry only what that page, the header and the log-in need. With the
-//! `split` feature (set by `scripts/dashboard-wasm.sh`, the build), each page below is a
-//! `wasm_split` function (what Leptos' `#[lazy]` builds on): its code, and the code only it
-//! uses, are cut out of the main wasm by `wasm-split-cli` between cargo and wasm-bindgen, and
-//! loaded by `__wasm_split.js` when the route is first matched. Without the feature (`cargo test`, whose wasm-bindgen-test has no
-//! split step) the same functions are plain `async fn`s that are ready at once.
+//! A cold load of the dashboard is almost always the issue stream (`/organizations/:org/issues/`)
+//! of a user who is logged in, so the main wasm should carry only that page, the header and the
+//! `/` redirect. With the `split` feature (set by `scripts/dashboard-wasm.sh`, the build), each
+//! page below is a `wasm_split` function (what Leptos' `#[lazy]` builds on): its code, and the
+//! code only it uses, are cut out of the main wasm by `wasm-split-cli` between cargo and
+//! wasm-bindgen, and loaded by `__wasm_split.js` when the route is first matched. Without the
+//! feature (`cargo test`, whose wasm-bindgen-test has no split step) the same functions are
+//! plain `async fn`s, ready at once.
 //!
 //! Code shared by several lazy pages lands in small shared chunks, fetched with whichever page
 //! needs it first; code the stream also uses stays in the main wasm.
