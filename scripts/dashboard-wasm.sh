@@ -85,6 +85,7 @@ if ! grep -q '</head>' "$html"; then
     echo "dashboard-wasm: no </head> in $html" >&2
     exit 1
 fi
-START="$start" perl -0pi -e 's{</head>}{$ENV{START}</head>}' "$html"
+# Trunk leaves the skipped `rel="rust"` link in the page; it is replaced by the script.
+START="$start" perl -0pi -e 's{\s*<link data-trunk rel="rust"[^>]*>}{}; s{</head>}{$ENV{START}</head>}' "$html"
 
 node scripts/precompress.mjs "$staging"
