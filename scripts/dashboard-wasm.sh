@@ -80,6 +80,27 @@ import init from \"/$dir/cairn-dashboard.js\";\
 await init({ module_or_path: \"/$dir/cairn-dashboard_bg.wasm\" });\
 dispatchEvent(new CustomEvent(\"CairnApplicationStarted\"));\
 </script>"
+# A link to an issue (from a notification, a chat message) is the other common first page: its
+# module and the chunks it shares with other pages (the list `__wasm_split.js` loads them
+# with) are preloaded while the main module downloads and compiles, instead of being asked for
+# only once the app has started and matched the route. Same URLs, `cors` mode and same-origin
+# credentials as `__wasm_split.js`'s fetches, so those take the preloaded answers.
+issue_chunks="$(perl -0ne 'print $1 if /export const __wasm_split_load_issue_page\b.*?\n, \[([^\]]*)\]/s' \
+    "$staging/$dir/__wasm_split.js" | tr -d ' ' | tr ',' '\n' | sed -n 's/^__chunk_\([0-9]*\)$/"chunk_\1.wasm",/p' | tr -d '\n')"
+if [ ! -f "$staging/$dir/split_issue_page.wasm" ] || [ -z "$issue_chunks" ]; then
+    echo "dashboard-wasm: cannot find the issue page's module and chunks in __wasm_split.js" >&2
+    exit 1
+fi
+start="<script>\
+if (/^\/organizations\/[^/]+\/issues\/[^/]+\/?\$/.test(location.pathname)) {\
+for (const file of [\"split_issue_page.wasm\",$issue_chunks]) {\
+const link = document.createElement(\"link\");\
+link.rel = \"preload\"; link.as = \"fetch\"; link.crossOrigin = \"anonymous\";\
+link.href = \"/$dir/\" + file;\
+document.head.append(link);\
+}\
+}\
+</script>$start"
 html="$staging/index.html"
 if ! grep -q '</head>' "$html"; then
     echo "dashboard-wasm: no </head> in $html" >&2

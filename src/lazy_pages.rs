@@ -10,8 +10,9 @@
 //! feature (`cargo test`, whose wasm-bindgen-test has no split step) the same functions are
 //! plain `async fn`s, ready at once.
 //!
-//! Code shared by several lazy pages lands in small shared chunks, fetched with whichever page
-//! needs it first; code the stream also uses stays in the main wasm.
+//! Three modules: the issue page (the one opened most, from the stream or from a link), the
+//! log-in, and all other pages together. Code that two of them share is in a chunk fetched with
+//! either; code the stream also uses stays in the main wasm.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,43 +103,98 @@ pub fn preload_issue_page() {
         }
     });
 }
+
 lazy_page!(
-    /// Logging in: a cold load of a logged-in user never needs it.
+    /// Logging in: a cold load of a logged-in user never needs it, and one of a logged-out user
+    /// needs only it.
     login, login_page, LoginPage
 );
-lazy_page!(
+
+/// The pages visited less often, built by one module between them: each split point of its own
+/// would leave the code two of them share in chunks of its own, one per combination of users,
+/// and a first visit of the issue page fetched and instantiated 43 such files.
+#[derive(Clone, Copy)]
+enum OtherPage {
+    Setup,
+    Projects,
+    Tokens,
+    Releases,
+    Release,
+    Ownership,
+    Inbox,
+    NewProject,
+    GettingStarted,
+}
+
+fn build_other_page(page: OtherPage) -> AnyView {
+    use crate::pages::*;
+    match page {
+        OtherPage::Setup => view! { <SetupPage/> }.into_any(),
+        OtherPage::Projects => view! { <ProjectsPage/> }.into_any(),
+        OtherPage::Tokens => view! { <TokensPage/> }.into_any(),
+        OtherPage::Releases => view! { <ReleasesPage/> }.into_any(),
+        OtherPage::Release => view! { <ReleasePage/> }.into_any(),
+        OtherPage::Ownership => view! { <ProjectOwnershipPage/> }.into_any(),
+        OtherPage::Inbox => view! { <InboxPage/> }.into_any(),
+        OtherPage::NewProject => view! { <NewProjectPage/> }.into_any(),
+        OtherPage::GettingStarted => view! { <GettingStartedPage/> }.into_any(),
+    }
+}
+
+#[cfg(feature = "split")]
+#[leptos::wasm_split::wasm_split(other_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn other_page(page: OtherPage) -> Result<AnyView, SplitLoaderError> {
+    Ok(build_other_page(page))
+}
+
+#[cfg(not(feature = "split"))]
+async fn other_page(page: OtherPage) -> Result<AnyView, SplitLoaderError> {
+    Ok(build_other_page(page))
+}
+
+/// `route` is the `view` of a `<Route>` whose page is in the `other_pages` module.
+macro_rules! other_page {
+    ($(#[$doc:meta])* $route:ident, $page:ident) => {
+        $(#[$doc])*
+        pub fn $route() -> impl IntoView {
+            load_page(other_page(OtherPage::$page))
+        }
+    };
+}
+
+other_page!(
     /// First-run set-up of the first user and organization.
-    setup, setup_page, SetupPage
+    setup, Setup
 );
-lazy_page!(
+other_page!(
     /// The organization's projects.
-    projects, projects_page, ProjectsPage
+    projects, Projects
 );
-lazy_page!(
+other_page!(
     /// The user's API tokens.
-    tokens, tokens_page, TokensPage
+    tokens, Tokens
 );
-lazy_page!(
+other_page!(
     /// Releases with their health charts.
-    releases, releases_page, ReleasesPage
+    releases, Releases
 );
-lazy_page!(
+other_page!(
     /// One release.
-    release, release_page, ReleasePage
+    release, Release
 );
-lazy_page!(
+other_page!(
     /// A project's ownership rules.
-    project_ownership, ownership_page, ProjectOwnershipPage
+    project_ownership, Ownership
 );
-lazy_page!(
+other_page!(
     /// The user's notifications.
-    inbox, inbox_page, InboxPage
+    inbox, Inbox
 );
-lazy_page!(
+other_page!(
     /// Creating a project.
-    new_project, new_project_page, NewProjectPage
+    new_project, NewProject
 );
-lazy_page!(
+other_page!(
     /// A new project's DSN and set-up snippets.
-    getting_started, getting_started_page, GettingStartedPage
+    getting_started, GettingStarted
 );

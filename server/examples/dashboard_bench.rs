@@ -9,6 +9,7 @@
 //! - cold load: a fresh browser profile (no HTTP cache, no compiled-wasm cache), logged in,
 //!   opens the issue list of `BENCH_DASHBOARD_ISSUES` issues with `?limit=100`; the time from
 //!   navigation start to the 100th row in the DOM, and to the frame after it;
+//! - cold load of an issue's page (no target; the split fetches its module after the main one);
 //! - live update: with the list open, an event is posted to the envelope endpoint; the time
 //!   from its acknowledgment (wall clock when the 200 arrived) to the row's event counter
 //!   changing in the DOM (a `MutationObserver` stamping `performance.timeOrigin +
@@ -400,6 +401,48 @@ async fn cold_load(
     result
 }
 
+/// Installed before any script: stamps when the issue page first shows its title
+/// (`__issueAt`, ms since navigation start).
+const ISSUE_OBSERVER: &str = r#"
+(() => {
+  new MutationObserver((_, observer) => {
+    if (window.__issueAt === undefined && document.querySelector('#issue-header .issue-title')) {
+      window.__issueAt = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document, { childList: true, subtree: true });
+})();
+"#;
+
+/// (b') One cold load of an issue's page (a link from a notification or a chat message): ms
+/// from navigation start to its title in the DOM. With the wasm split per page, the issue
+/// page's module is fetched only once the main module has started and matched the route.
+async fn cold_load_issue(
+    driver: &ChromeDriver,
+    url: &str,
+    path: &str,
+) -> Result<f64, fantoccini::error::CmdError> {
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = driver.browser(profile.path()).await;
+    let result = async {
+        log_in(&client, url).await?;
+        client
+            .issue_cmd(Cdp {
+                method: "Page.addScriptToEvaluateOnNewDocument",
+                params: json!({ "source": ISSUE_OBSERVER }),
+            })
+            .await?;
+        client.goto(&format!("{url}{path}")).await?;
+        let shown = wait_number(&client, "return window.__issueAt ?? null;").await?;
+        shown.ok_or_else(|| {
+            fantoccini::error::CmdError::NotJson("the issue page never showed its title".into())
+        })
+    }
+    .await;
+    let _ = client.close().await;
+    result
+}
+
 /// WebDriver's (legacy, chromedriver) log command: the browser's `performance` log, which with
 /// `perfLoggingPrefs` holds Chromium's trace events.
 #[derive(Debug)]
@@ -711,6 +754,28 @@ async fn main() {
             println!("    {:>7.1}  {name}", ms / runs as f64);
         }
     }
+
+    let first: Value = http
+        .get(format!("{url}/api/0/organizations/cairn/issues/?limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("issue list")
+        .json()
+        .await
+        .expect("issues");
+    let issue_id = first[0]["id"].as_str().expect("an issue").to_owned();
+    let issue_path = format!("/organizations/cairn/issues/{issue_id}/");
+    println!();
+    println!("== cold load of an issue page: fresh profile, logged in, {issue_path} ==");
+    let mut to_issue = Vec::new();
+    for _ in 0..runs {
+        match cold_load_issue(&driver, &url, &issue_path).await {
+            Ok(at) => to_issue.push(at),
+            Err(err) => println!("cold load failed: {err}"),
+        }
+    }
+    summary("navigation start -> the issue's title in the DOM", to_issue, None);
 
     println!();
     println!("== live update: envelope acknowledged -> DOM changed, list open (SSE) ==");

@@ -1721,7 +1721,7 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
             "the issue page's module: {opened:?}"
         );
         assert!(
-            !opened.iter().any(|p| p.contains("/split_releases_page.")),
+            !opened.iter().any(|p| p.contains("/split_other_pages.")),
             "no other page's module: {opened:?}"
         );
         // The page's own code runs from the loaded module: resolving goes through the API and
@@ -1732,6 +1732,37 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css("#issue-header .issue-status.status-resolved"))
             .await?;
+
+        // A link straight to the issue: index.html asks for its details, tags and latest event
+        // while the wasm loads, and the page takes those answers instead of asking again.
+        let issue_url = client.current_url().await?;
+        client.issue_cmd(Cdp { method: "Network.clearBrowserCache", params: json!({}) }).await?;
+        client.goto(issue_url.as_str()).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#exceptions, #event-message, .event-message"))
+            .await?;
+        let path = issue_url.path().trim_end_matches('/').to_owned();
+        let api = format!("/api/0{path}/");
+        let asked = client
+            .execute(
+                "const [api] = arguments;
+                 const entries = performance.getEntriesByType('resource');
+                 const wasm = entries.find(e => e.name.endsWith('/cairn-dashboard_bg.wasm'));
+                 return [api, api + 'tags/', api + 'events/latest/'].map(p => {
+                   const asked = entries.filter(e => new URL(e.name).pathname === p);
+                   // Before the wasm had arrived: by index.html, not by the app.
+                   return [asked.length, asked.every(e => e.startTime < wasm.responseEnd)];
+                 });",
+                vec![json!(api)],
+            )
+            .await?;
+        assert_eq!(
+            asked,
+            json!([[1, true], [1, true], [1, true]]),
+            "each asked once, by index.html ({api})"
+        );
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
