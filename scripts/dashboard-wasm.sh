@@ -5,11 +5,12 @@
 # Trunk's own Rust pipeline runs cargo, wasm-bindgen and wasm-opt with nothing in between, and
 # the split has to happen between cargo and wasm-bindgen (as cargo-leptos's `--split` does):
 #
-#   1. cargo builds the wasm with the `split` feature (src/lazy_pages.rs: every page but the
-#      issue stream is a Leptos `#[lazy]` function) and `--emit-relocs` (.cargo/config.toml),
-#      which the splitter needs to follow the calls;
-#   2. wasm-split-cli cuts each lazy page's code, and the code only it uses, into a module of
-#      its own, code shared by several lazy pages into small chunks, and writes
+#   1. cargo builds the wasm with the `split` feature (src/lazy_pages.rs: the issue page, the
+#      log-in and the other pages together are `wasm_split` functions, what Leptos' `#[lazy]`
+#      builds on) and `--emit-relocs` (.cargo/config.toml), which the splitter needs to follow
+#      the calls;
+#   2. wasm-split-cli cuts each split function's code, and the code only it uses, into a module
+#      of its own, code shared by several of them into small chunks, and writes
 #      `__wasm_split.js`, which fetches and instantiates them against the main module's memory
 #      and function table when a page is first visited;
 #   3. wasm-bindgen makes the main module's JS glue (`--keep-lld-exports`: the split modules
@@ -80,27 +81,6 @@ import init from \"/$dir/cairn-dashboard.js\";\
 await init({ module_or_path: \"/$dir/cairn-dashboard_bg.wasm\" });\
 dispatchEvent(new CustomEvent(\"CairnApplicationStarted\"));\
 </script>"
-# A link to an issue (from a notification, a chat message) is the other common first page: its
-# module and the chunks it shares with other pages (the list `__wasm_split.js` loads them
-# with) are preloaded while the main module downloads and compiles, instead of being asked for
-# only once the app has started and matched the route. Same URLs, `cors` mode and same-origin
-# credentials as `__wasm_split.js`'s fetches, so those take the preloaded answers.
-issue_chunks="$(perl -0ne 'print $1 if /export const __wasm_split_load_issue_page\b.*?\n, \[([^\]]*)\]/s' \
-    "$staging/$dir/__wasm_split.js" | tr -d ' ' | tr ',' '\n' | sed -n 's/^__chunk_\([0-9]*\)$/"chunk_\1.wasm",/p' | tr -d '\n')"
-if [ ! -f "$staging/$dir/split_issue_page.wasm" ] || [ -z "$issue_chunks" ]; then
-    echo "dashboard-wasm: cannot find the issue page's module and chunks in __wasm_split.js" >&2
-    exit 1
-fi
-start="<script>\
-if (/^\/organizations\/[^/]+\/issues\/[^/]+\/?\$/.test(location.pathname)) {\
-for (const file of [\"split_issue_page.wasm\",$issue_chunks]) {\
-const link = document.createElement(\"link\");\
-link.rel = \"preload\"; link.as = \"fetch\"; link.crossOrigin = \"anonymous\";\
-link.href = \"/$dir/\" + file;\
-document.head.append(link);\
-}\
-}\
-</script>$start"
 html="$staging/index.html"
 if ! grep -q '</head>' "$html"; then
     echo "dashboard-wasm: no </head> in $html" >&2

@@ -1,7 +1,8 @@
 // Run at the end of the build (scripts/dashboard-wasm.sh, Trunk's post-build hook): writes
 // `NAME.gz` and `NAME.br` next to every wasm, js and css file of the build, subdirectories
 // included (the split wasm modules live in `wasm-<hash>/`), so the server sends them
-// precompressed (`Content-Encoding`) instead of compressing the same bytes on every request. Maximum levels: it runs once per build.
+// precompressed (`Content-Encoding`) instead of compressing the same bytes on every request.
+// Maximum levels: it runs once per build.
 // In release builds the gzip files are written by Zopfli (`@gfx/zopfli`, compiled to wasm: no
 // native build), whose deflate streams any gzip decoder reads and are about 4 % smaller than
 // zlib's level 9 (the dashboard's wasm: 698 -> 668 KB) for about 8 s more per build; debug

@@ -1,12 +1,13 @@
-//! The pages other than the issue stream, each in a wasm module of its own that the browser
-//! fetches the first time the page is visited.
+//! The pages other than the issue stream, in wasm modules of their own that the browser fetches
+//! the first time one of their pages is visited.
 //!
 //! A cold load of the dashboard is almost always the issue stream (`/organizations/:org/issues/`)
 //! of a user who is logged in, so the main wasm should carry only that page, the header and the
-//! `/` redirect. With the `split` feature (set by `scripts/dashboard-wasm.sh`, the build), each
-//! page below is a `wasm_split` function (what Leptos' `#[lazy]` builds on): its code, and the
-//! code only it uses, are cut out of the main wasm by `wasm-split-cli` between cargo and
-//! wasm-bindgen, and loaded by `__wasm_split.js` when the route is first matched. Without the
+//! `/` redirect. With the `split` feature (set by `scripts/dashboard-wasm.sh`, the build), the
+//! functions below that build the pages are `wasm_split` functions (what Leptos' `#[lazy]`
+//! builds on): their code, and the code only they use, are cut out of the main wasm by
+//! `wasm-split-cli` between cargo and wasm-bindgen, and loaded by `__wasm_split.js` when a
+//! route of theirs is first matched. Without the
 //! feature (`cargo test`, whose wasm-bindgen-test has no split step) the same functions are
 //! plain `async fn`s, ready at once.
 //!
