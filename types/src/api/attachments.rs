@@ -21,6 +21,7 @@ pub struct EventAttachment {
     pub mimetype: String,
     /// When Cairn received it.
     #[serde(rename = "dateCreated")]
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// Its size in bytes.
     pub size: i64,

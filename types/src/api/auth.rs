@@ -83,8 +83,10 @@ pub struct ApiToken {
     /// The last four characters, to tell tokens apart.
     pub token_last_characters: String,
     /// When it was created.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// Cairn's tokens do not expire: always `null`.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// The token: only in the answer to `POST /api/0/api-tokens/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

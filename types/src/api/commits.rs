@@ -44,6 +44,7 @@ pub struct Repository {
     /// `active`.
     pub status: String,
     /// When Cairn first heard of it.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// Always `null`.
     pub integration_id: Option<String>,
@@ -60,6 +61,7 @@ pub struct Commit {
     /// The message, if it was sent.
     pub message: Option<String>,
     /// The commit's timestamp.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// Its repository.
     pub repository: Option<Repository>,

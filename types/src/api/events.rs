@@ -30,8 +30,10 @@ pub struct Event {
     /// The SDK's platform.
     pub platform: String,
     /// When it happened (corrected for clock drift).
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// When Cairn received it.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_received: DateTime<Utc>,
     /// `exception`, `message`, `breadcrumbs`, `request`, `threads`, `stacktrace` entries,
     /// each `{"type": ..., "data": ...}`.

@@ -53,8 +53,10 @@ pub struct Issue {
     /// Number of distinct users affected.
     pub user_count: i64,
     /// When the first event happened.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub first_seen: DateTime<Utc>,
     /// When the latest event happened.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub last_seen: DateTime<Utc>,
     /// Events per bucket for sparklines, by period: `{"24h": [[unix seconds, events], ...]}`
     /// (hourly) or `{"14d": ...}` (daily) in issue lists; `{"24h": ..., "30d": ...}` (hourly and
@@ -126,6 +128,7 @@ pub struct Activity {
     /// Details, e.g. `{"version": "1.2.0"}` for a regression.
     pub data: serde_json::Value,
     /// When.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
 }
 
@@ -201,8 +204,10 @@ pub struct TagValue {
     /// Events with it.
     pub count: i64,
     /// First event with it.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub first_seen: DateTime<Utc>,
     /// Latest event with it.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub last_seen: DateTime<Utc>,
 }
 

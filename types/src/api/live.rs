@@ -28,8 +28,10 @@ pub struct IssueUpdate {
     /// Distinct users in total.
     pub user_count: i64,
     /// When the first event happened.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub first_seen: DateTime<Utc>,
     /// When the latest event happened.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub last_seen: DateTime<Utc>,
     /// `unresolved`, `resolved` or `ignored` (a new event may bring an issue back).
     pub status: String,

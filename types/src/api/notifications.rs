@@ -16,8 +16,10 @@ pub struct Notification {
     #[serde(rename = "type")]
     pub kind: String,
     /// When it was created.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// When the user marked it read; `null` while unread.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_read: Option<DateTime<Utc>>,
     /// The issue.
     pub issue: Issue,

@@ -14,6 +14,7 @@ pub struct Organization {
     /// Display name.
     pub name: String,
     /// When it was created.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// Sentry's early-adopter flag: always false (sentry-cli's `organizations list` requires it).
     #[serde(default)]
@@ -35,6 +36,7 @@ pub struct Team {
     /// Display name.
     pub name: String,
     /// When it was created.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
 }
 
@@ -51,6 +53,7 @@ pub struct Project {
     /// The platform chosen at creation (`python`, `javascript`, `rust`, ...), if any.
     pub platform: Option<String>,
     /// When it was created.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// The team that owns the project.
     pub team: Option<TeamRef>,
@@ -118,6 +121,7 @@ pub struct ProjectKey {
     /// The DSN in its forms.
     pub dsn: KeyDsn,
     /// When it was created.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
 }
 
@@ -265,6 +269,7 @@ pub struct Member {
     /// Whether a pending invitation's link has expired.
     pub expired: bool,
     /// When the member was added or invited.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// `approved` (Cairn has no invitation requests).
     pub invite_status: String,

@@ -67,8 +67,10 @@ pub struct ProjectOwnership {
     /// Whether the rules are applied.
     pub is_active: bool,
     /// When the rules were first saved.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_created: Option<DateTime<Utc>>,
     /// When they last changed.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub last_updated: Option<DateTime<Utc>>,
     /// The rules, parsed and with their owners resolved.
     pub schema: Option<OwnershipSchema>,
@@ -127,8 +129,10 @@ pub struct ProjectCodeowners {
     /// The file as imported.
     pub raw: String,
     /// When it was first imported.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// When it was last replaced.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_updated: DateTime<Utc>,
     /// `github` (the syntax; GitLab's is the same for what Cairn reads).
     pub provider: String,
@@ -147,6 +151,7 @@ pub struct IssueOwner {
     /// `user:<id>` or `team:<id>`.
     pub owner: String,
     /// When the owner was found.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_added: DateTime<Utc>,
     /// The rule that matched, as written (Cairn's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]

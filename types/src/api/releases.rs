@@ -24,8 +24,10 @@ pub struct Release {
     /// A URL for the release.
     pub url: Option<String>,
     /// When it was finalized, if it was.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_released: Option<DateTime<Utc>>,
     /// When Cairn first heard of it.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_created: DateTime<Utc>,
     /// Free data (always empty in Cairn).
     pub data: serde_json::Value,
@@ -46,8 +48,10 @@ pub struct Release {
     /// The projects it is in.
     pub projects: Vec<ReleaseProject>,
     /// Its oldest event.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub first_event: Option<DateTime<Utc>>,
     /// Its newest event.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub last_event: Option<DateTime<Utc>>,
     /// Sentry's `currentProjectMeta` (always empty).
     pub current_project_meta: serde_json::Value,
@@ -143,8 +147,10 @@ pub struct Deploy {
     /// Where it was deployed.
     pub environment: String,
     /// When it started, if known.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_started: Option<DateTime<Utc>>,
     /// When it finished.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub date_finished: DateTime<Utc>,
     /// Optional name.
     pub name: Option<String>,
@@ -167,7 +173,7 @@ pub struct CreateReleaseRequest {
     #[serde(default)]
     pub url: Option<String>,
     /// Release date (finalizes it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_released: Option<DateTime<Utc>>,
 }
 
@@ -207,10 +213,10 @@ pub struct CreateDeployRequest {
     #[serde(default)]
     pub url: Option<String>,
     /// When it started.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_started: Option<DateTime<Utc>>,
     /// When it finished (now when absent).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_finished: Option<DateTime<Utc>>,
 }
 
@@ -218,8 +224,10 @@ pub struct CreateDeployRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionsResponse {
     /// Start of the first interval.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub start: DateTime<Utc>,
     /// End of the last interval.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
     pub end: DateTime<Utc>,
     /// Start of each interval.
     pub intervals: Vec<DateTime<Utc>>,
