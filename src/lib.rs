@@ -4,6 +4,7 @@
 //! - [`api`]: the typed HTTP client, the only place that talks to the server;
 //! - [`routes`]: every URL; [`pages`]: one component per route; [`components`]: reusable UI;
 //! - [`lazy_pages`]: the routes whose page is a wasm module of its own, loaded when visited;
+//!   [`lazy_tools`]: the issue stream's menus and suggestions, loaded when first opened;
 //! - [`state`]: the session shared by the header and the pages;
 //! - [`interned`]: the strings passed to the DOM most, made JS strings once at start-up.
 //!
@@ -13,7 +14,9 @@ pub mod api;
 pub mod components;
 pub mod interned;
 pub mod lazy_pages;
+pub mod lazy_tools;
 pub mod live;
+pub mod org_directory;
 pub mod pages;
 pub mod routes;
 pub mod search_suggest;

@@ -1302,10 +1302,15 @@ mod stream {
     use super::*;
     use cairn_dashboard::{
         components::{
-            assignee_picker::{filter_options, AssigneeOption},
-            sparkline::{add_to_buckets, bars, bars_path, stats_counts},
+            assignee_menu::filter_options,
+            assignee_picker::AssigneeOption,
+            sparkline::{
+                add_to_buckets, bars, bars_path, stats_counts, HEIGHT, HEIGHT_ATTRIBUTE,
+                VIEW_BOX, WIDTH, WIDTH_ATTRIBUTE,
+            },
             AssigneePicker, SearchBar, Sparkline,
         },
+        org_directory::{Directory, OrgDirectory},
         pages::issues::{
             apply_update, hits_label, new_at_top, update_in_view, waiting_issue_ids, StreamRow,
         },
@@ -1472,6 +1477,10 @@ mod stream {
         assert_eq!(sparkline_rects(&m, ""), (2, 1));
         assert_eq!(m.count("svg.sparkline *"), 3, "a title and two paths, not an element per bar");
         assert_eq!(m.text("svg.sparkline title"), "4 events in the last 24 hours");
+        let svg = m.get("svg.sparkline");
+        assert_eq!(svg.get_attribute("viewBox").as_deref(), Some(VIEW_BOX));
+        assert_eq!(VIEW_BOX, format!("0 0 {WIDTH} {HEIGHT}"), "the size written out agrees");
+        assert_eq!((WIDTH_ATTRIBUTE, HEIGHT_ATTRIBUTE), (&*WIDTH.to_string(), &*HEIGHT.to_string()));
         counts.set(vec![1, 1, 1, 1]);
         settle().await;
         assert_eq!(sparkline_rects(&m, ""), (4, 0), "the bars follow the counts");
@@ -1564,7 +1573,7 @@ mod stream {
                     focused=Signal::derive(|| false)
                     on_toggle=Callback::new(move |()| *seen.lock().expect("lock") += 1)
                     on_assign=Callback::new(|_| {})
-                    options=Signal::derive(Vec::new)
+                    directory=Directory::prepared(OrgDirectory::default())
                 />
             }
         });
@@ -1594,7 +1603,7 @@ mod stream {
                     focused=Signal::derive(|| false)
                     on_toggle=Callback::new(|()| {})
                     on_assign=Callback::new(|_| {})
-                    options=Signal::derive(Vec::new)
+                    directory=Directory::prepared(OrgDirectory::default())
                 />
             }
         });
@@ -1656,7 +1665,10 @@ mod stream {
         let m = Mounted::new(move || {
             view! {
                 <AssigneePicker
-                    options=Signal::derive(move || options.clone())
+                    directory=Directory::prepared(OrgDirectory {
+                        assignees: options.clone(),
+                        ..OrgDirectory::default()
+                    })
                     on_assign=Callback::new(move |value| log.lock().expect("lock").push(value))
                 />
             }
@@ -1689,7 +1701,7 @@ mod stream {
                 <SearchBar
                     value=Signal::derive(|| "is:unresolved".to_owned())
                     on_search=Callback::new(move |q| log.lock().expect("lock").push(q))
-                    source=Signal::derive(source)
+                    org=""
                 />
             }
         });

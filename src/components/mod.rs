@@ -2,6 +2,7 @@
 //! nothing, so `tests/web.rs` can mount them without a server.
 
 pub mod activity;
+pub mod assignee_menu;
 pub mod assignee_picker;
 pub mod attachments;
 pub mod breadcrumbs;
@@ -17,6 +18,7 @@ pub mod notification_badge;
 pub mod onboarding;
 pub mod release_health;
 pub mod search_bar;
+pub mod search_suggestions;
 pub mod shortcuts;
 pub mod sparkline;
 pub mod stacktrace;

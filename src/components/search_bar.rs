@@ -1,9 +1,18 @@
-//! The issue stream's search bar: Sentry's search syntax with suggestions for keys and values
-//! (from [`crate::search_suggest`]), submitted with Enter.
+//! The issue stream's search bar: Sentry's search syntax with suggestions for keys and values,
+//! submitted with Enter.
+//!
+//! The field, its keys and the submission are here, in the main wasm. The suggestions
+//! ([`super::search_suggestions`]: what to offer, the tag keys, values, members and teams they
+//! are drawn from, and their list) are in the lazily loaded tools module
+//! ([`crate::lazy_tools`]), fetched when the field is first focused or typed into.
 
 use leptos::prelude::*;
 
-use crate::search_suggest::{suggest, SuggestionKind, SuggestionSource};
+use crate::{
+    lazy_tools::{self, Tool},
+    org_directory::Directory,
+    search_suggest::Suggestion,
+};
 
 /// The search bar (`form.search-bar`, input `#search-input`, suggestions `.search-suggestions`).
 ///
@@ -16,12 +25,12 @@ pub fn SearchBar(
     value: Signal<String>,
     /// Called with the search to run.
     on_search: Callback<String>,
-    /// What suggestions are drawn from.
+    /// The organization whose tag keys and values are suggested.
     #[prop(into)]
-    source: Signal<SuggestionSource>,
-    /// Called with the text as it is typed (the page fetches a tag's values from it).
+    org: Signal<String>,
+    /// Members and teams (the values of `assigned:`); the page's, shared with its pickers.
     #[prop(optional)]
-    on_edit: Option<Callback<String>>,
+    directory: Option<Directory>,
     /// The input, for a parent that focuses it (the `/` shortcut).
     #[prop(optional)]
     input_ref: Option<NodeRef<leptos::html::Input>>,
@@ -31,21 +40,24 @@ pub fn SearchBar(
     let open = RwSignal::new(false);
     let highlighted: RwSignal<Option<usize>> = RwSignal::new(None);
     let input_ref = input_ref.unwrap_or_default();
-    let suggestions = Memo::new(move |_| suggest(&text.get(), &source.get()));
+    let directory = directory.unwrap_or_else(|| Directory::new(org));
+    // What the suggestions offer, set by them: the keys below move through it.
+    let suggestions: RwSignal<Vec<Suggestion>> = RwSignal::new(Vec::new());
+    // Whether the suggestions were wanted yet (their module is fetched then).
+    let wanted = RwSignal::new(false);
 
     let edit = move |new_text: String| {
-        text.set(new_text.clone());
+        text.set(new_text);
         highlighted.set(None);
         open.set(true);
-        if let Some(on_edit) = on_edit {
-            on_edit.run(new_text);
-        }
+        wanted.set(true);
     };
     let apply = move |index: usize| {
-        let Some(chosen) = suggestions.with_untracked(|s| s.get(index).cloned()) else {
+        let Some(chosen) = suggestions.with_untracked(|s| s.get(index).map(|s| s.text.clone()))
+        else {
             return;
         };
-        edit(chosen.text);
+        edit(chosen);
         if let Some(input) = input_ref.get_untracked() {
             let _ = input.focus();
         }
@@ -57,38 +69,17 @@ pub fn SearchBar(
         highlighted.set(None);
         on_search.run(text.get_untracked().trim().to_owned());
     };
-
     let list = move || {
-        let items = suggestions.get();
-        (open.get() && !items.is_empty()).then(|| {
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(index, suggestion)| {
-                    let kind = match suggestion.kind {
-                        SuggestionKind::Key => "suggestion suggestion-key",
-                        SuggestionKind::Value => "suggestion suggestion-value",
-                    };
-                    view! {
-                        <li>
-                            <button
-                                type="button"
-                                class=kind
-                                class:highlighted=move || highlighted.get() == Some(index)
-                                data-text=suggestion.text
-                                // mousedown, not click: the input must not lose focus first.
-                                on:mousedown=move |ev| {
-                                    ev.prevent_default();
-                                    apply(index);
-                                }
-                            >
-                                <span class="suggestion-label">{suggestion.label}</span>
-                                <span class="suggestion-description">{suggestion.description}</span>
-                            </button>
-                        </li>
-                    }
-                })
-                .collect_view()
+        wanted.get().then(|| {
+            lazy_tools::tool(Tool::SearchSuggestions {
+                text: text.into(),
+                open: open.into(),
+                highlighted: highlighted.into(),
+                suggestions,
+                on_apply: Callback::new(apply),
+                org,
+                directory,
+            })
         })
     };
 
@@ -96,6 +87,7 @@ pub fn SearchBar(
         <form
             class="search-bar"
             role="search"
+            on:pointerover=|_| lazy_tools::preload()
             on:submit=move |ev| {
                 ev.prevent_default();
                 submit();
@@ -111,7 +103,10 @@ pub fn SearchBar(
                 placeholder="Search issues: is:unresolved assigned:me level:error ..."
                 prop:value=move || text.get()
                 on:input=move |ev| edit(event_target_value(&ev))
-                on:focus=move |_| open.set(true)
+                on:focus=move |_| {
+                    open.set(true);
+                    wanted.set(true);
+                }
                 on:blur=move |_| open.set(false)
                 on:keydown=move |ev| {
                     let count = suggestions.with_untracked(Vec::len);

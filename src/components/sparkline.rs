@@ -11,6 +11,14 @@ use leptos::prelude::*;
 pub const WIDTH: f64 = 120.0;
 /// Height of the chart in SVG units.
 pub const HEIGHT: f64 = 28.0;
+/// The `viewBox`, `width` and `height` attributes: [`WIDTH`] and [`HEIGHT`] written out, because
+/// formatting an `f64` would bring the float formatting code into the main wasm for these
+/// alone (`tests/web.rs` checks that they agree).
+pub const VIEW_BOX: &str = "0 0 120 28";
+/// See [`VIEW_BOX`].
+pub const WIDTH_ATTRIBUTE: &str = "120";
+/// See [`VIEW_BOX`].
+pub const HEIGHT_ATTRIBUTE: &str = "28";
 /// Gap between two bars, as a fraction of a bucket's width.
 const GAP: f64 = 0.2;
 /// Height of a bar for an empty bucket, so the time axis stays visible.
@@ -131,9 +139,9 @@ pub fn Sparkline(
     view! {
         <svg
             class="sparkline"
-            viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-            width=WIDTH
-            height=HEIGHT
+            viewBox=VIEW_BOX
+            width=WIDTH_ATTRIBUTE
+            height=HEIGHT_ATTRIBUTE
             preserveAspectRatio="none"
             role="img"
         >

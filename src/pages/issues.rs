@@ -12,15 +12,15 @@ use leptos_router::hooks::{use_location, use_navigate};
 use crate::{
     api,
     components::{
-        assignee_picker::{assignee_options, AssigneeOption},
         issue_list::level_class,
         sparkline::{add_to_buckets, stats_counts},
         ApiError, AssigneePicker, SearchBar, Sparkline, TimeAgo,
     },
     lazy_pages,
+    lazy_tools,
     live::{self, LiveMessage},
+    org_directory::Directory,
     routes::Page,
-    search_suggest::{key_needing_values, SuggestionSource},
     stream_query::{StreamQuery, PERIODS, SORTS},
 };
 
@@ -162,8 +162,8 @@ pub fn IssuesPage() -> impl IntoView {
     let fresh: RwSignal<Option<Vec<Issue>>> = RwSignal::new(None);
     // New issues known from the live updates alone (see `new_at_top`), before `fresh` is read.
     let announced: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
-    // Whether a page arrived: what only the pickers and suggestions need waits for it, so the
-    // rows are decoded and drawn first.
+    // Whether a page arrived: the environment picker's values wait for it, so the rows are
+    // decoded and drawn first.
     let page_arrived = RwSignal::new(false);
     // The rows are set by the page's own task rather than by an effect on the resource: they
     // are then in place when the list first renders, instead of a tick later after an empty
@@ -197,37 +197,10 @@ pub fn IssuesPage() -> impl IntoView {
     let bulk_picker = RwSignal::new(false);
     let live_connected = RwSignal::new(false);
 
-    // What the pickers and the search suggestions offer.
+    // What the pickers offer.
     let projects = LocalResource::new(move || {
         let org = org.get();
         async move { api::projects(&org).await.unwrap_or_default() }
-    });
-    let members = LocalResource::new(move || {
-        let (org, now) = (org.get(), page_arrived.get());
-        async move {
-            match now {
-                true => api::members(&org).await.unwrap_or_default(),
-                false => Vec::new(),
-            }
-        }
-    });
-    let teams = LocalResource::new(move || {
-        let (org, now) = (org.get(), page_arrived.get());
-        async move {
-            match now {
-                true => api::teams(&org).await.unwrap_or_default(),
-                false => Vec::new(),
-            }
-        }
-    });
-    let tag_keys = LocalResource::new(move || {
-        let (org, now) = (org.get(), page_arrived.get());
-        async move {
-            match now {
-                true => api::tag_keys(&org).await.unwrap_or_default(),
-                false => Vec::new(),
-            }
-        }
     });
     let environments = LocalResource::new(move || {
         let (org, now) = (org.get(), page_arrived.get());
@@ -239,34 +212,9 @@ pub fn IssuesPage() -> impl IntoView {
             values.into_iter().map(|v| v.value).collect::<Vec<_>>()
         }
     });
-    let options: Signal<Vec<AssigneeOption>> = Signal::derive(move || {
-        assignee_options(&members.get().unwrap_or_default(), &teams.get().unwrap_or_default())
-    });
-    let tag_values: RwSignal<Option<(String, Vec<String>)>> = RwSignal::new(None);
-    let source = Signal::derive(move || SuggestionSource {
-        tag_keys: tag_keys.get().unwrap_or_default().into_iter().map(|k| k.key).collect(),
-        member_emails: members
-            .get()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|m| m.user.map(|u| u.email))
-            .collect(),
-        team_slugs: teams.get().unwrap_or_default().into_iter().map(|t| t.slug).collect(),
-        tag_values: tag_values.get(),
-    });
-    let on_edit = Callback::new(move |text: String| {
-        let Some(key) = key_needing_values(&text) else { return };
-        if tag_values.with_untracked(|v| v.as_ref().is_some_and(|(k, _)| *k == key)) {
-            return;
-        }
-        tag_values.set(Some((key.clone(), Vec::new())));
-        let org = org.get_untracked();
-        leptos::task::spawn_local(async move {
-            let values = api::tag_values(&org, &key, "").await.unwrap_or_default();
-            let values = values.into_iter().map(|v| v.value).collect();
-            tag_values.set(Some((key, values)));
-        });
-    });
+    // The members and teams that the pickers and the search suggestions offer, fetched by
+    // the first of them opened.
+    let directory = Directory::new(org.into());
 
     // Bulk changes through `PUT /issues/?id=...`, then the page again.
     let run_bulk = Callback::new(move |(ids, request): (Vec<String>, UpdateIssueRequest)| {
@@ -645,7 +593,7 @@ pub fn IssuesPage() -> impl IntoView {
                 <div class="bulk-assign">
                     <AssigneePicker
                         placeholder="Assign…"
-                        options
+                        directory
                         open=bulk_picker
                         disabled=Signal::derive(move || selected.with(Vec::is_empty))
                         on_assign=Callback::new(move |value: Option<String>| {
@@ -761,8 +709,8 @@ pub fn IssuesPage() -> impl IntoView {
                         view! {
                             <div
                                 id="issue-list"
-                                on:pointerover=|_| lazy_pages::preload_issue_page()
-                                on:focusin=|_| lazy_pages::preload_issue_page()
+                                on:pointerover=|_| preload_row_tools()
+                                on:focusin=|_| preload_row_tools()
                             >
                                 <div class="issue-list-header stream-header" aria-hidden="true">
                                     <span class="issue-list-header-title">"Issue"</span>
@@ -793,7 +741,7 @@ pub fn IssuesPage() -> impl IntoView {
                                                         let request = UpdateIssueRequest { assigned_to: Some(value), ..UpdateIssueRequest::default() };
                                                         run_bulk.run((vec![assign_id.clone()], request));
                                                     })
-                                                    options
+                                                    directory
                                                 />
                                             }
                                         }
@@ -834,7 +782,12 @@ pub fn IssuesPage() -> impl IntoView {
             <header class="page-header">
                 <h1>"Issues"</h1>
                 <span class="spacer"></span>
-                <button type="button" class="button button-secondary help-button" on:click=move |_| help.update(|h| *h = !*h)>
+                <button
+                    type="button"
+                    class="button button-secondary help-button"
+                    on:pointerover=|_| lazy_tools::preload()
+                    on:click=move |_| help.update(|h| *h = !*h)
+                >
                     "Shortcuts (?)"
                 </button>
             </header>
@@ -843,8 +796,8 @@ pub fn IssuesPage() -> impl IntoView {
                 <SearchBar
                     value=Signal::derive(move || view_query.with(|v| v.query.clone()))
                     on_search
-                    source
-                    on_edit
+                    org
+                    directory
                     input_ref=search_input
                 />
                 {pickers}
@@ -853,7 +806,12 @@ pub fn IssuesPage() -> impl IntoView {
             {bulk_bar}
             {banner}
             {list}
-            {move || help.get().then(|| view! { <ShortcutHelp on_close=Callback::new(move |()| help.set(false))/> })}
+            {move || {
+                help.get().then(|| {
+                    let on_close = Callback::new(move |()| help.set(false));
+                    lazy_tools::tool(lazy_tools::Tool::ShortcutHelp { on_close })
+                })
+            }}
         </section>
     }
     .into_any()
@@ -868,6 +826,13 @@ enum ListShape {
     Empty,
     /// The rows.
     Rows,
+}
+
+/// Starts fetching what a row leads to: the issue page's wasm module and the tools' one (the
+/// assignee picker's list), so that they are on their way before the click.
+fn preload_row_tools() {
+    lazy_pages::preload_issue_page();
+    lazy_tools::preload();
 }
 
 /// The `index`th row of the list (`li.stream-row`), for the shortcuts that act on the DOM.
@@ -940,14 +905,16 @@ pub fn StreamRow(
     on_toggle: Callback<()>,
     /// Called with the assignee chosen in the row's picker.
     on_assign: Callback<Option<String>>,
-    /// The assignee picker's choices.
-    #[prop(into)]
-    options: Signal<Vec<AssigneeOption>>,
+    /// Whom the assignee picker offers: the page's directory.
+    directory: Directory,
 ) -> impl IntoView {
     let href = issue_path(&issue);
     let counts: Vec<i64> =
         stats_counts(issue.stats.as_ref(), &period).into_iter().map(|(_, n)| n).collect();
-    let label = period_label(&period).to_lowercase();
+    let label = match period.as_str() {
+        "24h" => "last 24 hours",
+        _ => "last 14 days",
+    };
     let level = issue.level.clone();
     let status = issue.status.clone();
     let status_text = match (status.as_str(), issue.substatus.as_deref()) {
@@ -999,7 +966,7 @@ pub fn StreamRow(
                 <AssigneePicker
                     current=issue.assigned_to.clone().unwrap_or(serde_json::Value::Null)
                     on_assign
-                    options
+                    directory
                 />
             </div>
             <span class=format!("issue-status status-{}", status_class(&status))>

@@ -1,0 +1,100 @@
+//! The search bar's suggestions ([`super::search_bar`]): what [`crate::search_suggest`] offers
+//! for the text, from the built-in keys and values, the organization's tag keys, the values of
+//! the tag being typed, and its members and teams, all fetched here. In the lazily loaded tools
+//! module ([`crate::lazy_tools`]).
+
+use leptos::prelude::*;
+
+use crate::{
+    api,
+    org_directory::Directory,
+    search_suggest::{key_needing_values, suggest, Suggestion, SuggestionKind, SuggestionSource},
+};
+
+/// The items of `ul.search-suggestions` while it is `open`: one button per suggestion, taken
+/// with `on_apply` (its index). Keeps `suggestions` up to date for the search bar's keys.
+#[component]
+pub fn SearchSuggestions(
+    /// The text being edited.
+    text: Signal<String>,
+    /// Whether the list shows.
+    open: Signal<bool>,
+    /// The suggestion the arrow keys are on.
+    highlighted: Signal<Option<usize>>,
+    /// Set to what is offered.
+    suggestions: RwSignal<Vec<Suggestion>>,
+    /// Takes the suggestion at an index.
+    on_apply: Callback<usize>,
+    /// The organization whose tag keys and values are offered.
+    org: Signal<String>,
+    /// Its members and teams.
+    directory: Directory,
+) -> impl IntoView {
+    directory.ensure_loaded();
+    let tag_keys = LocalResource::new(move || {
+        let org = org.get();
+        async move {
+            let keys = api::tag_keys(&org).await.unwrap_or_default();
+            keys.into_iter().map(|k| k.key).collect::<Vec<_>>()
+        }
+    });
+    // The values of the tag being typed (`release:` and the like), fetched once per key.
+    let tag_values: RwSignal<Option<(String, Vec<String>)>> = RwSignal::new(None);
+    Effect::new(move |_| {
+        let Some(key) = key_needing_values(&text.get()) else { return };
+        if tag_values.with_untracked(|v| v.as_ref().is_some_and(|(k, _)| *k == key)) {
+            return;
+        }
+        tag_values.set(Some((key.clone(), Vec::new())));
+        let org = org.get_untracked();
+        leptos::task::spawn_local(async move {
+            let values = api::tag_values(&org, &key, "").await.unwrap_or_default();
+            let values = values.into_iter().map(|v| v.value).collect();
+            tag_values.set(Some((key, values)));
+        });
+    });
+    let offered = Memo::new(move |_| {
+        let source = directory.with(|d| SuggestionSource {
+            tag_keys: tag_keys.get().unwrap_or_default(),
+            member_emails: d.member_emails.clone(),
+            team_slugs: d.team_slugs.clone(),
+            tag_values: tag_values.get(),
+        });
+        suggest(&text.get(), &source)
+    });
+    Effect::new(move |_| suggestions.set(offered.get()));
+
+    move || {
+        let items = offered.get();
+        (open.get() && !items.is_empty()).then(|| {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, suggestion)| {
+                    let kind = match suggestion.kind {
+                        SuggestionKind::Key => "suggestion suggestion-key",
+                        SuggestionKind::Value => "suggestion suggestion-value",
+                    };
+                    view! {
+                        <li>
+                            <button
+                                type="button"
+                                class=kind
+                                class:highlighted=move || highlighted.get() == Some(index)
+                                data-text=suggestion.text
+                                // mousedown, not click: the input must not lose focus first.
+                                on:mousedown=move |ev| {
+                                    ev.prevent_default();
+                                    on_apply.run(index);
+                                }
+                            >
+                                <span class="suggestion-label">{suggestion.label}</span>
+                                <span class="suggestion-description">{suggestion.description}</span>
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    }
+}
