@@ -1,7 +1,7 @@
 //! The issue stream's tools that no cold load needs, in a wasm module of their own that the
 //! browser fetches when one is first wanted: the list an assignee picker opens, the search
 //! bar's suggestions (with the fetching and decoding of the tag keys and values, members and
-//! teams they offer), and the keyboard shortcuts' help.
+//! teams they offer), the bulk actions on selected issues, and the keyboard shortcuts' help.
 //!
 //! The stream's rows, pickers and search field stay in the main wasm and draw at once; what
 //! they open is built here. As in [`crate::lazy_pages`], with the `split` feature the builder
@@ -11,11 +11,15 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use cairn_types::api::UpdateIssueRequest;
 use leptos::prelude::*;
 use leptos::wasm_split::SplitLoaderError;
 
 use crate::{
-    components::{assignee_menu::AssigneeMenu, search_suggestions::SearchSuggestions},
+    components::{
+        assignee_menu::AssigneeMenu, bulk_actions::BulkActions,
+        search_suggestions::SearchSuggestions,
+    },
     org_directory::Directory,
     pages::issues::ShortcutHelp,
     search_suggest::Suggestion,
@@ -40,6 +44,14 @@ pub enum Tool {
         org: Signal<String>,
         directory: Directory,
     },
+    /// [`BulkActions`]: the bulk bar's actions on the selected issues.
+    BulkActions {
+        selected: RwSignal<Vec<String>>,
+        busy: Signal<bool>,
+        assign_open: RwSignal<bool>,
+        directory: Directory,
+        run: Callback<(Vec<String>, UpdateIssueRequest)>,
+    },
     /// [`ShortcutHelp`]: the list of the stream's keyboard shortcuts.
     ShortcutHelp { on_close: Callback<()> },
 }
@@ -59,6 +71,10 @@ fn build_tool(tool: Tool) -> AnyView {
             directory,
         } => view! {
             <SearchSuggestions text open highlighted suggestions on_apply org directory/>
+        }
+        .into_any(),
+        Tool::BulkActions { selected, busy, assign_open, directory, run } => view! {
+            <BulkActions selected busy assign_open directory run/>
         }
         .into_any(),
         Tool::ShortcutHelp { on_close } => view! { <ShortcutHelp on_close/> }.into_any(),

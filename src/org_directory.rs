@@ -64,9 +64,7 @@ impl Directory {
     /// The directory of the organization of the session (the pages other than the stream).
     pub fn of_session() -> Self {
         let session = use_session();
-        Self::new(Signal::derive(move || {
-            session.and_then(|s| s.org.get()).unwrap_or_default()
-        }))
+        Self::new(Signal::derive(move || session.and_then(|s| s.org.get()).unwrap_or_default()))
     }
 
     /// A directory known already, never fetched (the component tests).

@@ -167,6 +167,29 @@ fn failing(status: u16, detail: &str) -> api::Error {
 
 // ---- pure functions ----
 
+/// The dashboard reads timestamps with chrono's strict RFC 3339 parser (cairn-types'
+/// `timestamp`): what the server writes, with or without a fraction or an offset, is read; a
+/// time that is not RFC 3339 fails the answer's decoding instead of being guessed at.
+#[wasm_bindgen_test]
+fn timestamps_are_read_as_the_server_writes_them() {
+    let at = |first_seen: &str| {
+        let mut issue = serde_json::to_value(sample_issue("1", "t")).expect("serializes");
+        issue["firstSeen"] = first_seen.into();
+        serde_json::from_value::<Issue>(issue).map(|issue| issue.first_seen)
+    };
+    let written = Utc.with_ymd_and_hms(2026, 11, 25, 14, 5, 9).single().expect("valid date")
+        + Duration::microseconds(123_456);
+    let round_trip = serde_json::to_value(sample_issue("1", "t")).expect("serializes");
+    assert_eq!(round_trip["firstSeen"], "2026-11-01T10:00:00Z", "as the server writes it");
+    assert_eq!(at(&written.to_rfc3339()).expect("offset form"), written);
+    assert_eq!(at("2026-11-25T14:05:09.123456Z").expect("fraction"), written);
+    assert_eq!(at("2026-11-25T15:05:09.123456+01:00").expect("offset"), written);
+    assert!(at("2026-11-25 14:05:09").is_err(), "not RFC 3339");
+    let mut missing = serde_json::to_value(sample_issue("1", "t")).expect("serializes");
+    missing.as_object_mut().expect("object").remove("firstSeen");
+    assert!(serde_json::from_value::<Issue>(missing).is_err(), "a required time stays required");
+}
+
 #[wasm_bindgen_test]
 fn relative_time_picks_the_largest_whole_unit() {
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("valid date");
@@ -1305,8 +1328,8 @@ mod stream {
             assignee_menu::filter_options,
             assignee_picker::AssigneeOption,
             sparkline::{
-                add_to_buckets, bars, bars_path, stats_counts, HEIGHT, HEIGHT_ATTRIBUTE,
-                VIEW_BOX, WIDTH, WIDTH_ATTRIBUTE,
+                add_to_buckets, bars, bars_path, stats_counts, HEIGHT, HEIGHT_ATTRIBUTE, VIEW_BOX,
+                WIDTH, WIDTH_ATTRIBUTE,
             },
             AssigneePicker, SearchBar, Sparkline,
         },
@@ -1480,7 +1503,10 @@ mod stream {
         let svg = m.get("svg.sparkline");
         assert_eq!(svg.get_attribute("viewBox").as_deref(), Some(VIEW_BOX));
         assert_eq!(VIEW_BOX, format!("0 0 {WIDTH} {HEIGHT}"), "the size written out agrees");
-        assert_eq!((WIDTH_ATTRIBUTE, HEIGHT_ATTRIBUTE), (&*WIDTH.to_string(), &*HEIGHT.to_string()));
+        assert_eq!(
+            (WIDTH_ATTRIBUTE, HEIGHT_ATTRIBUTE),
+            (&*WIDTH.to_string(), &*HEIGHT.to_string())
+        );
         counts.set(vec![1, 1, 1, 1]);
         settle().await;
         assert_eq!(sparkline_rects(&m, ""), (4, 0), "the bars follow the counts");

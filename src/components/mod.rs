@@ -6,6 +6,7 @@ pub mod assignee_menu;
 pub mod assignee_picker;
 pub mod attachments;
 pub mod breadcrumbs;
+pub mod bulk_actions;
 pub mod charts;
 pub mod contexts;
 pub mod event;

@@ -16,8 +16,7 @@ use crate::{
         sparkline::{add_to_buckets, stats_counts},
         ApiError, AssigneePicker, SearchBar, Sparkline, TimeAgo,
     },
-    lazy_pages,
-    lazy_tools,
+    lazy_pages, lazy_tools,
     live::{self, LiveMessage},
     org_directory::Directory,
     routes::Page,
@@ -44,15 +43,6 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("i", "Ignore the selected issues (or this one)"),
     ("a", "Assign the issue"),
     ("?", "Show or hide this help"),
-];
-
-/// Ignore durations offered, as `(minutes, label)`; `None` is "forever".
-const IGNORE_FOR: &[(Option<i64>, &str)] = &[
-    (None, "Forever"),
-    (Some(30), "For 30 minutes"),
-    (Some(120), "For 2 hours"),
-    (Some(1440), "For 24 hours"),
-    (Some(10080), "For 1 week"),
 ];
 
 /// A status change as the bulk API takes it.
@@ -527,93 +517,45 @@ pub fn IssuesPage() -> impl IntoView {
         }
     };
 
-    let bulk_bar = move || {
-        let chosen = selected.get();
-        let all_selected = rows.with(|r| !r.is_empty() && r.iter().all(|i| chosen.contains(&i.id)));
-        let none = chosen.is_empty();
-        let ignore_options = IGNORE_FOR
-            .iter()
-            .map(|(minutes, label)| {
-                let value = minutes.map(|m| m.to_string()).unwrap_or_default();
-                view! { <option value=value>{*label}</option> }
+    // The select-all box and the live state; the actions while issues are selected (their
+    // code is in the tools module: src/components/bulk_actions.rs).
+    let any_selected = Memo::new(move |_| selected.with(|s| !s.is_empty()));
+    let all_selected = move || {
+        selected
+            .with(|chosen| rows.with(|r| !r.is_empty() && r.iter().all(|i| chosen.contains(&i.id))))
+    };
+    let bulk_actions = move || {
+        any_selected.get().then(|| {
+            lazy_tools::tool(lazy_tools::Tool::BulkActions {
+                selected,
+                busy: busy.into(),
+                assign_open: bulk_picker,
+                directory,
+                run: run_bulk,
             })
-            .collect_view();
-        view! {
-            <div class="bulk-bar" id="bulk-bar">
-                <input
-                    type="checkbox"
-                    class="select-all"
-                    aria-label="Select all issues on this page"
-                    prop:checked=all_selected
-                    on:change=move |_| {
-                        if all_selected {
-                            selected.set(Vec::new());
-                        } else {
-                            selected.set(rows.with_untracked(|r| r.iter().map(|i| i.id.clone()).collect()));
-                        }
+        })
+    };
+    let bulk_bar = view! {
+        <div class="bulk-bar" id="bulk-bar">
+            <input
+                type="checkbox"
+                class="select-all"
+                aria-label="Select all issues on this page"
+                prop:checked=all_selected
+                on:change=move |_| {
+                    if all_selected() {
+                        selected.set(Vec::new());
+                    } else {
+                        selected.set(rows.with_untracked(|r| r.iter().map(|i| i.id.clone()).collect()));
                     }
-                />
-                <button
-                    type="button"
-                    class="button button-secondary bulk-resolve"
-                    disabled=move || none || busy.get()
-                    on:click=move |_| run_bulk.run((selected.get_untracked(), status_change("resolved", None)))
-                >
-                    "Resolve"
-                </button>
-                <label class="bulk-ignore">
-                    <span class="visually-hidden">"Ignore"</span>
-                    <select
-                        class="bulk-ignore-select"
-                        disabled=move || none || busy.get()
-                        on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            if value == "-" {
-                                return;
-                            }
-                            let minutes = value.parse::<i64>().ok();
-                            run_bulk.run((selected.get_untracked(), status_change("ignored", minutes)));
-                        }
-                    >
-                        <option value="-" selected=true>"Ignore…"</option>
-                        {ignore_options}
-                    </select>
-                </label>
-                <button
-                    type="button"
-                    class="button button-secondary bulk-merge"
-                    disabled=move || selected.with(|s| s.len() < 2) || busy.get()
-                    on:click=move |_| {
-                        let request = UpdateIssueRequest { merge: Some(true), ..UpdateIssueRequest::default() };
-                        run_bulk.run((selected.get_untracked(), request));
-                    }
-                >
-                    "Merge"
-                </button>
-                <div class="bulk-assign">
-                    <AssigneePicker
-                        placeholder="Assign…"
-                        directory
-                        open=bulk_picker
-                        disabled=Signal::derive(move || selected.with(Vec::is_empty))
-                        on_assign=Callback::new(move |value: Option<String>| {
-                            let request = UpdateIssueRequest { assigned_to: Some(value), ..UpdateIssueRequest::default() };
-                            run_bulk.run((selected.get_untracked(), request));
-                        })
-                    />
-                </div>
-                <span class="bulk-count">
-                    {move || {
-                        let n = selected.with(Vec::len);
-                        (n > 0).then(|| format!("{n} selected"))
-                    }}
-                </span>
-                <span class="spacer"></span>
-                <span class="live-state" class:connected=move || live_connected.get() title="Live updates">
-                    {move || live_label(live_connected.get())}
-                </span>
-            </div>
-        }
+                }
+            />
+            {bulk_actions}
+            <span class="spacer"></span>
+            <span class="live-state" class:connected=move || live_connected.get() title="Live updates">
+                {move || live_label(live_connected.get())}
+            </span>
+        </div>
     };
 
     let banner = move || {

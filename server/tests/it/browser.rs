@@ -1631,10 +1631,11 @@ async fn wasm_fetched(client: &Client) -> Result<Vec<String>, fantoccini::error:
 }
 
 /// The dashboard's wasm is split per page (src/lazy_pages.rs, scripts/dashboard-wasm.sh): a
-/// cold load of the issue list fetches the main module only, and the issue page's own module
-/// arrives when the list is first pointed at or focused, or else when an issue is opened,
-/// after which the page works as a whole; a module that cannot be fetched is an error state,
-/// not the end of the app.
+/// cold load of the issue list fetches the main module only; the stream's tools (assignee
+/// lists, bulk actions, search suggestions: src/lazy_tools.rs) arrive when first wanted, and
+/// the issue page's own module when the list is first pointed at or focused, or else when an
+/// issue is opened, after which the page works as a whole; a module that cannot be fetched is
+/// an error state, not the end of the app.
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_own() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -1662,14 +1663,24 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         assert!(cold[0].ends_with("/cairn-dashboard_bg.wasm"), "{cold:?}");
 
         // A module that cannot be fetched (a server updated since the tab loaded the app, a
-        // network failure) is an error state, and the app goes on.
+        // network failure) is an error state, and the app goes on: the stream's tools
+        // (src/lazy_tools.rs: an assignee list here), then the issue page.
         client.issue_cmd(Cdp { method: "Network.enable", params: json!({}) }).await?;
         client
             .issue_cmd(Cdp {
                 method: "Network.setBlockedURLs",
-                params: json!({ "urls": ["*split_issue_page*"] }),
+                params: json!({ "urls": ["*split_issue_page*", "*split_stream_tools*"] }),
             })
             .await?;
+        let assignee = row.find(Locator::Css(".assignee-button")).await?;
+        assignee.click().await?;
+        let error = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".stream-row .assignee-picker .tool-error"))
+            .await?;
+        assert!(error.text().await?.contains("could not be loaded"), "{}", error.text().await?);
+        assignee.click().await?;
         row.find(Locator::Css(".issue-title a")).await?.click().await?;
         let error = client
             .wait()
@@ -1708,6 +1719,25 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(preloaded, json!(true), "the module was fetched when the list got the focus");
+
+        // The tools' module arrives now too: the assignee list opens, and the bulk actions show
+        // while issues are selected.
+        let assignee = row.find(Locator::Css(".assignee-button")).await?;
+        assignee.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".stream-row .assignee-search"))
+            .await?;
+        assert!(client.find(Locator::Css(".tool-error")).await.is_err(), "loaded: no error left");
+        assignee.click().await?;
+        assert!(client.find(Locator::Css(".bulk-resolve")).await.is_err(), "nothing selected");
+        row.find(Locator::Css(".row-select")).await?.click().await?;
+        let selected = wait_for_text(&client, ".bulk-count", |t| t == "1 selected").await?;
+        assert_eq!(selected, "1 selected");
+        assert!(client.find(Locator::Css(".bulk-resolve")).await.is_ok(), "the bulk actions");
+        row.find(Locator::Css(".row-select")).await?.click().await?;
+        assert_eq!(count(&client, ".bulk-resolve", 0).await?, 0, "unselected: no actions");
         row.find(Locator::Css(".issue-title a")).await?.click().await?;
         let title = client
             .wait()
