@@ -92,15 +92,23 @@ lazy_page!(
 /// the issue stream calls it when the pointer or the focus reaches an issue, so that the
 /// module is on its way before the click. A failure is shown by the visit, if one follows.
 pub fn preload_issue_page() {
-    // Pointer events come by the dozen as the pointer crosses a list: one fetch at a time is
-    // enough, and none once one has succeeded. A failed one may be tried again.
     static ASKED: AtomicBool = AtomicBool::new(false);
-    if ASKED.swap(true, Ordering::Relaxed) {
+    preload_once(&ASKED, load_issue_page_module());
+}
+
+/// Runs `load`, the preload of a module, unless an earlier one (that `asked` records) is under
+/// way or has succeeded: pointer events come by the dozen as the pointer crosses a list, one
+/// fetch at a time is enough, and none once one has succeeded. A failed one may be tried again.
+pub(crate) fn preload_once(
+    asked: &'static AtomicBool,
+    load: impl Future<Output = Result<(), SplitLoaderError>> + 'static,
+) {
+    if asked.swap(true, Ordering::Relaxed) {
         return;
     }
-    leptos::task::spawn_local(async {
-        if load_issue_page_module().await.is_err() {
-            ASKED.store(false, Ordering::Relaxed);
+    leptos::task::spawn_local(async move {
+        if load.await.is_err() {
+            asked.store(false, Ordering::Relaxed);
         }
     });
 }

@@ -9,7 +9,7 @@
 //! component tests) a plain `async fn`, ready at once. The module is asked for ahead when the
 //! pointer or the focus reaches the search bar or the issue list ([`preload`]).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use cairn_types::api::UpdateIssueRequest;
 use leptos::prelude::*;
@@ -20,6 +20,7 @@ use crate::{
         assignee_menu::AssigneeMenu, bulk_actions::BulkActions,
         search_suggestions::SearchSuggestions,
     },
+    lazy_pages,
     org_directory::Directory,
     pages::issues::ShortcutHelp,
     search_suggest::Suggestion,
@@ -125,15 +126,6 @@ pub fn tool(tool: Tool) -> impl IntoView {
 /// Starts fetching the tools' module, if it is not loaded yet, without waiting for it. A
 /// failure is shown by the opening, if one follows.
 pub fn preload() {
-    // Pointer events come by the dozen: one fetch at a time is enough, and none once one has
-    // succeeded. A failed one may be tried again.
     static ASKED: AtomicBool = AtomicBool::new(false);
-    if ASKED.swap(true, Ordering::Relaxed) {
-        return;
-    }
-    leptos::task::spawn_local(async {
-        if load_stream_tools_module().await.is_err() {
-            ASKED.store(false, Ordering::Relaxed);
-        }
-    });
+    lazy_pages::preload_once(&ASKED, load_stream_tools_module());
 }
