@@ -636,6 +636,32 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         let query = url.query().unwrap_or_default().to_owned();
         assert!(query.contains("query=is%3Aunresolved%20ParseIntError"), "{query}");
 
+        // The suggestions (src/components/search_suggestions.rs, in the tools' module) draw on
+        // the server: a tag's values once its key is typed, and the organization's members.
+        let (_, keys) = server.get("/api/0/organizations/cairn/tags/", &token).await;
+        let key = keys
+            .as_array()
+            .and_then(|keys| keys.iter().filter_map(|k| k["key"].as_str()).find(|k| *k != "level"))
+            .unwrap_or_else(|| panic!("a tag key besides level: {keys}"))
+            .to_owned();
+        let (_, values) =
+            server.get(&format!("/api/0/organizations/cairn/tags/{key}/values/"), &token).await;
+        let value = values[0]["value"].as_str().unwrap_or_else(|| panic!("{values}")).to_owned();
+        let search = client.find(Locator::Css("#search-input")).await?;
+        search.clear().await?;
+        search.send_keys(&format!("{key}:")).await?;
+        let offered =
+            wait_for_text(&client, ".search-suggestions .suggestion-value", |t| t.contains(&value))
+                .await?;
+        assert!(offered.contains(&value), "{key}'s value {value:?} offered: {offered:?}");
+        search.clear().await?;
+        search.send_keys("assigned:owner@").await?;
+        let offered = wait_for_text(&client, ".search-suggestions .suggestion-value", |t| {
+            t.contains("owner@example.com")
+        })
+        .await?;
+        assert!(offered.contains("owner@example.com"), "the member offered: {offered:?}");
+
         // Back to the "Unresolved" view: select the other issue and resolve it in bulk.
         client.find(Locator::Css(".stream-tab")).await?.click().await?;
         assert_eq!(count(&client, "#issue-list .stream-row", 2).await?, 2);
