@@ -21,7 +21,10 @@
 //! built next to this example), `BENCH_DASHBOARD_DIST` (the dashboard to serve; default the
 //! workspace's `dist/`), `BENCH_DASHBOARD_PROFILE=1` (also prints where the cold loads'
 //! main-thread time went, by function, from Chromium's sampling profiler; build `dist/` with
-//! wasm-opt's `-g` to see the wasm's function names).
+//! wasm-opt's `-g` to see the wasm's function names), `BENCH_DASHBOARD_TRACE=1` (the same by
+//! Chromium's trace events), `BENCH_DASHBOARD_TRACE_FILE` (with it: the last cold load's
+//! performance log, written to that file, and with `BENCH_DASHBOARD_PROFILE` its CPU profile
+//! next to it, `.cpuprofile` appended: DevTools' Performance panel opens it).
 
 mod common;
 
@@ -43,6 +46,10 @@ use cdp::Cdp;
 
 const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "benchmark password";
+/// Chromium's trace categories for `BENCH_DASHBOARD_TRACE`: the timeline, V8 and wasm
+/// compilation, Blink, loading, `performance.mark`s, and the tasks themselves (`toplevel`).
+const TRACE_CATEGORIES: &str =
+    "devtools.timeline,v8,v8.wasm,blink,loading,blink.user_timing,toplevel";
 /// The rows the cold load waits for.
 const ROWS: usize = 100;
 
@@ -116,7 +123,7 @@ impl ChromeDriver {
         if std::env::var_os("BENCH_DASHBOARD_TRACE").is_some() {
             caps.insert("goog:loggingPrefs".into(), json!({"performance": "ALL"}));
             caps["goog:chromeOptions"]["perfLoggingPrefs"] =
-                json!({"traceCategories": "devtools.timeline,v8,v8.wasm,blink,loading"});
+                json!({"traceCategories": TRACE_CATEGORIES});
         }
         for _ in 0..100 {
             match ClientBuilder::native().capabilities(caps.clone()).connect(&self.url).await {
@@ -392,6 +399,16 @@ async fn cold_load(
             true => client.issue_cmd(PerformanceLog).await?,
             false => Value::Null,
         };
+        // The last run's whole log, for a timeline of the main thread (where the time between
+        // the app's start and the rows goes), which the totals per event name do not show.
+        if let Some(path) = std::env::var_os("BENCH_DASHBOARD_TRACE_FILE") {
+            let _ = std::fs::write(&path, trace.to_string());
+            if profiling {
+                let mut path = path;
+                path.push(".cpuprofile");
+                let _ = std::fs::write(path, profile["profile"].to_string());
+            }
+        }
         let timings =
             json!({"started": started, "resources": received, "profile": profile, "trace": trace});
         Ok((rows.ok_or_else(missing)?, frame.ok_or_else(missing)?, timings))
@@ -655,6 +672,13 @@ async fn main() {
     for _ in 0..runs {
         match cold_load(&driver, &url, list).await {
             Ok((rows, frame, timings)) => {
+                // Each run on a line: on two shared cores an outlier is one stage gone slow
+                // (the wasm, the app's start, the answer), which the percentiles hide.
+                println!(
+                    "  run {:>2}: rows {rows:>6.1} ms, frame after {frame:>6.1}, app started {:>6.1}",
+                    to_rows.len() + 1,
+                    timings["started"].as_f64().unwrap_or(f64::NAN)
+                );
                 to_rows.push(rows);
                 to_frame.push(frame);
                 if let Some(at) = timings["started"].as_f64() {
