@@ -1558,13 +1558,19 @@ async fn cold_load_takes_the_prefetched_issue_list_only_when_it_matches() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Backend").await;
-    tokio::task::spawn_blocking(move || send_message(&dsn, "Prefetched order failure"))
-        .await
-        .expect("SDK thread");
-    server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+    // Two issues on pages of one: the answer's headers (the hit count, the next page's
+    // cursor) must reach the app too, not only its body.
+    tokio::task::spawn_blocking(move || {
+        send_message(&dsn, "Older stock failure");
+        std::thread::sleep(Duration::from_millis(1100));
+        send_message(&dsn, "Prefetched order failure");
+    })
+    .await
+    .expect("SDK thread");
+    server.wait_for_issues(&token, |issues| issues.len() == 2).await;
 
     let driver = ChromeDriver::start();
-    let list = "/organizations/cairn/issues/?query=is%3Aunresolved&sort=date&limit=100";
+    let list = "/organizations/cairn/issues/?query=is%3Aunresolved&sort=date&limit=1";
     let result = async {
         // Matching: one request for the list (the prefetch), and the rows it answered.
         let profile = tempfile::tempdir().expect("profile directory");
@@ -1575,10 +1581,15 @@ async fn cold_load_takes_the_prefetched_issue_list_only_when_it_matches() {
             assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "the issue row");
             assert!(texts(&client, "#issue-list .stream-row").await?[0]
                 .contains("Prefetched order failure"));
+            assert_eq!(text_of(&client, "#hit-count").await?, "2 issues", "X-Hits read");
+            let next_disabled = client
+                .execute("return document.querySelector('.page-next').disabled;", vec![])
+                .await?;
+            assert_eq!(next_disabled, json!(false), "the Link header's next cursor read");
             let requests = issue_list_requests(&client).await?;
             assert_eq!(
                 requests,
-                vec!["?query=is:unresolved&sort=date&statsPeriod=14d&limit=100&groupStatsPeriod=14d"],
+                vec!["?query=is:unresolved&sort=date&statsPeriod=14d&limit=1&groupStatsPeriod=14d"],
                 "the list was asked for once"
             );
             let index = client
@@ -1605,7 +1616,7 @@ async fn cold_load_takes_the_prefetched_issue_list_only_when_it_matches() {
                  configurable: true,
                  set(value) {
                    Object.defineProperty(window, 'cairnPrefetch', {value, writable: true, configurable: true});
-                   queueMicrotask(() => history.replaceState(null, '', '?query=is%3Aresolved&limit=100'));
+                   queueMicrotask(() => history.replaceState(null, '', '?query=is%3Aresolved&limit=1'));
                  },
                });";
             client
@@ -1625,8 +1636,8 @@ async fn cold_load_takes_the_prefetched_issue_list_only_when_it_matches() {
             assert_eq!(
                 requests,
                 vec![
-                    "?query=is:unresolved&sort=date&statsPeriod=14d&limit=100&groupStatsPeriod=14d",
-                    "?query=is:resolved&sort=date&statsPeriod=14d&limit=100&groupStatsPeriod=14d",
+                    "?query=is:unresolved&sort=date&statsPeriod=14d&limit=1&groupStatsPeriod=14d",
+                    "?query=is:resolved&sort=date&statsPeriod=14d&limit=1&groupStatsPeriod=14d",
                 ],
                 "the prefetch, then the app's own request"
             );
