@@ -212,6 +212,37 @@ fn relative_time_picks_the_largest_whole_unit() {
 }
 
 #[wasm_bindgen_test]
+fn absolute_times_are_the_browsers_local_time_and_now_its_clock() {
+    use cairn_dashboard::components::time_ago::{absolute_time, now};
+    // A winter and a summer instant: where the time zone has daylight saving, the offsets
+    // differ, and each must be the one of its own instant.
+    for time in [
+        Utc.with_ymd_and_hms(2026, 1, 15, 23, 30, 5).single().expect("valid date"),
+        Utc.with_ymd_and_hms(2026, 7, 1, 0, 5, 59).single().expect("valid date"),
+    ] {
+        let date =
+            js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(time.timestamp_millis() as f64));
+        let offset = -date.get_timezone_offset() as i64;
+        let sign = if offset < 0 { '-' } else { '+' };
+        let expected = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} (UTC{sign}{:02}:{:02})",
+            date.get_full_year(),
+            date.get_month() + 1,
+            date.get_date(),
+            date.get_hours(),
+            date.get_minutes(),
+            date.get_seconds(),
+            offset.abs() / 60,
+            offset.abs() % 60,
+        );
+        assert_eq!(absolute_time(time), expected);
+    }
+    let (before, clock, after) = (Utc::now(), now(), Utc::now());
+    let millis = |t: chrono::DateTime<Utc>| t.timestamp_millis();
+    assert!(millis(before) <= millis(clock) && millis(clock) <= millis(after), "{clock}");
+}
+
+#[wasm_bindgen_test]
 fn paths_are_sentrys_and_escape_the_org() {
     assert_eq!(Page::Home.path(), "/");
     assert_eq!(Page::Setup.path(), "/setup/");
@@ -242,6 +273,7 @@ fn api_errors_tell_401_apart_and_show_the_detail() {
 fn issue_row_shows_the_issue() {
     let mut issue = sample_issue("7", "ValueError: invalid literal for int()");
     issue.last_seen = Utc::now() - Duration::minutes(5);
+    let last_seen = issue.last_seen;
     let m = Mounted::new(move || view! { <IssueRow issue/> });
 
     assert_eq!(m.count(".issue-row"), 1);
@@ -254,7 +286,9 @@ fn issue_row_shows_the_issue() {
     // The exact time is in the tooltip and the machine-readable attribute.
     let time = m.get(".issue-last-seen time");
     assert!(time.get_attribute("title").is_some_and(|title| !title.is_empty()));
-    assert!(time.get_attribute("datetime").is_some_and(|dt| dt.starts_with("20")));
+    let datetime = time.get_attribute("datetime").unwrap_or_default();
+    let parsed = chrono::DateTime::parse_from_rfc3339(&datetime).expect("an RFC 3339 time");
+    assert_eq!(parsed.timestamp(), last_seen.timestamp(), "UTC to the second: {datetime}");
     assert!(m.get(".issue-level").class_list().contains("level-error"));
     // The row links to the issue page on this origin.
     assert_eq!(
@@ -1494,9 +1528,9 @@ mod stream {
     }
 
     #[wasm_bindgen_test]
-    async fn sparkline_is_an_svg_of_bars() {
-        let counts = RwSignal::new(vec![1, 0, 3]);
-        let m = Mounted::new(move || view! { <Sparkline counts label="last 24 hours"/> });
+    fn sparkline_is_an_svg_of_bars() {
+        let m =
+            Mounted::new(move || view! { <Sparkline counts=vec![1, 0, 3] label="last 24 hours"/> });
         assert_eq!(sparkline_rects(&m, ""), (2, 1));
         assert_eq!(m.count("svg.sparkline *"), 3, "a title and two paths, not an element per bar");
         assert_eq!(m.text("svg.sparkline title"), "4 events in the last 24 hours");
@@ -1507,10 +1541,11 @@ mod stream {
             (WIDTH_ATTRIBUTE, HEIGHT_ATTRIBUTE),
             (&*WIDTH.to_string(), &*HEIGHT.to_string())
         );
-        counts.set(vec![1, 1, 1, 1]);
-        settle().await;
-        assert_eq!(sparkline_rects(&m, ""), (4, 0), "the bars follow the counts");
-        assert_eq!(m.text("svg.sparkline title"), "4 events in the last 24 hours");
+        let m = Mounted::new(
+            move || view! { <Sparkline counts=vec![1, 1, 1, 1] label="last 14 days"/> },
+        );
+        assert_eq!(sparkline_rects(&m, ""), (4, 0), "the bars are the counts'");
+        assert_eq!(m.text("svg.sparkline title"), "4 events in the last 14 days");
     }
 
     #[wasm_bindgen_test]

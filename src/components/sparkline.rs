@@ -104,38 +104,63 @@ pub fn add_to_buckets(buckets: &mut [(i64, i64)], hour: i64, events: i64) -> boo
 /// The SVG path data of the `bars` with events (`with_events`) or without: one closed
 /// rectangle (`M x y h width v height h -width z`) per bar, in hundredths of a unit.
 pub fn bars_path(bars: &[Bar], with_events: bool) -> String {
-    let mut path = String::new();
+    // Written into one string: the stream draws a hundred sparklines on its first render, and
+    // a string per number and per bar was most of their cost.
+    let mut path = String::with_capacity(bars.len() * 24);
     for bar in bars.iter().filter(|bar| (bar.count > 0) == with_events) {
-        let (x, y, width, height) =
-            (hundredths(bar.x), hundredths(bar.y), hundredths(bar.width), hundredths(bar.height));
-        path.push_str(&format!("M{x} {y}h{width}v{height}h-{width}z"));
+        path.push('M');
+        push_hundredths(&mut path, bar.x);
+        path.push(' ');
+        push_hundredths(&mut path, bar.y);
+        path.push('h');
+        push_hundredths(&mut path, bar.width);
+        path.push('v');
+        push_hundredths(&mut path, bar.height);
+        path.push_str("h-");
+        push_hundredths(&mut path, bar.width);
+        path.push('z');
     }
     path
 }
 
-/// `value` rounded to two decimals, without the float formatting machinery: "12.5", "3".
-fn hundredths(value: f64) -> String {
+/// Appends `value` rounded to two decimals, without the float formatting machinery: "12.5",
+/// "3".
+fn push_hundredths(out: &mut String, value: f64) {
     let scaled = (value * 100.0).round() as i64;
-    let (whole, fraction) = (scaled / 100, scaled % 100);
-    match fraction {
-        0 => whole.to_string(),
-        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
-        f => format!("{whole}.{f:02}"),
+    if scaled < 0 {
+        out.push('-');
+    }
+    let scaled = scaled.unsigned_abs();
+    push_digits(out, scaled / 100);
+    let fraction = scaled % 100;
+    if fraction != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + (fraction / 10) as u8));
+        if !fraction.is_multiple_of(10) {
+            out.push(char::from(b'0' + (fraction % 10) as u8));
+        }
     }
 }
 
-/// The sparkline (`svg.sparkline`): a `path.bar` with the buckets that had events and a
-/// `path.bar.empty` with the others (see the module), the total in its `title`.
+/// Appends the decimal digits of `n`.
+fn push_digits(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_digits(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
 #[component]
 pub fn Sparkline(
-    /// Events per bucket, oldest first.
-    #[prop(into)]
-    counts: Signal<Vec<i64>>,
+    /// Events per bucket, oldest first. Not a signal: a stream row is drawn again when its
+    /// issue changes, and three effects per row cost a hundred rows' first render more.
+    counts: Vec<i64>,
     /// What the buckets are, for the tooltip: "last 24 hours".
     #[prop(into)]
     label: String,
 ) -> impl IntoView {
-    let total = move || counts.with(|c| c.iter().sum::<i64>());
+    let total: i64 = counts.iter().sum();
+    let drawn = bars(&counts, WIDTH, HEIGHT);
     view! {
         <svg
             class="sparkline"
@@ -145,9 +170,9 @@ pub fn Sparkline(
             preserveAspectRatio="none"
             role="img"
         >
-            <title>{move || format!("{} events in the {label}", total())}</title>
-            <path class="bar" d=move || counts.with(|c| bars_path(&bars(c, WIDTH, HEIGHT), true))></path>
-            <path class="bar empty" d=move || counts.with(|c| bars_path(&bars(c, WIDTH, HEIGHT), false))></path>
+            <title>{format!("{total} events in the {label}")}</title>
+            <path class="bar" d=bars_path(&drawn, true)></path>
+            <path class="bar empty" d=bars_path(&drawn, false)></path>
         </svg>
     }
 }
