@@ -5,6 +5,8 @@
 //! each: the issue stream shows a hundred sparklines at once, and a DOM element per bucket made
 //! them the costliest part of its first render.
 
+use std::fmt::Write;
+
 use leptos::prelude::*;
 
 /// Size of the chart in SVG units (it scales with CSS).
@@ -131,7 +133,8 @@ fn push_hundredths(out: &mut String, value: f64) {
         out.push('-');
     }
     let scaled = scaled.unsigned_abs();
-    push_digits(out, scaled / 100);
+    // Integer formatting, which the wasm has anyway (unlike float formatting).
+    let _ = write!(out, "{}", scaled / 100);
     let fraction = scaled % 100;
     if fraction != 0 {
         out.push('.');
@@ -142,14 +145,8 @@ fn push_hundredths(out: &mut String, value: f64) {
     }
 }
 
-/// Appends the decimal digits of `n`.
-fn push_digits(out: &mut String, n: u64) {
-    if n >= 10 {
-        push_digits(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
-}
-
+/// The sparkline (`svg.sparkline`): a `path.bar` with the buckets that had events and a
+/// `path.bar.empty` with the others (see the module), the total in its `title`.
 #[component]
 pub fn Sparkline(
     /// Events per bucket, oldest first. Not a signal: a stream row is drawn again when its
