@@ -3,31 +3,44 @@
 //! Both live in one [`Session`] context provided by [`crate::App`], so the header (outside the
 //! routes) and the pages (inside them) agree without passing props through the router.
 
-use cairn_types::api::User;
+use cairn_types::api::{Project, User};
 use leptos::prelude::*;
 
 use crate::api;
 
 /// The browser session as the dashboard knows it. Cheap to copy: it only holds signal handles.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Session {
     /// The logged-in user; `None` when anonymous or not known yet.
     pub user: RwSignal<Option<User>>,
     /// Slug of the organization the current page belongs to, for the header's links.
     pub org: RwSignal<Option<String>>,
-    /// Bumped when a project is created, so lists of projects kept outside the page (the
-    /// header's switcher) load again.
+    /// Bumped when a project is created, so [`Session::projects`] loads again.
     pub projects_version: RwSignal<u32>,
+    /// The projects of [`Session::org`], with the organization they belong to: loaded once for
+    /// the header's switcher and the pages' project pickers (a cold load of the issue list
+    /// asked for them twice), and again when the organization or `projects_version` changes.
+    /// `None` until the user and the organization are known.
+    pub projects: LocalResource<Option<(String, Vec<Project>)>>,
 }
 
 impl Session {
     /// Creates the session state and provides it as context to everything below the caller.
     pub fn provide() -> Self {
-        let session = Session {
-            user: RwSignal::new(None),
-            org: RwSignal::new(None),
-            projects_version: RwSignal::new(0),
-        };
+        let user: RwSignal<Option<User>> = RwSignal::new(None);
+        let org: RwSignal<Option<String>> = RwSignal::new(None);
+        let projects_version = RwSignal::new(0);
+        let logged_in = Memo::new(move |_| user.with(Option::is_some));
+        let projects = LocalResource::new(move || {
+            projects_version.track();
+            let org = org.get().filter(|_| logged_in.get());
+            async move {
+                let org = org?;
+                let projects = api::projects(&org).await.unwrap_or_default();
+                Some((org, projects))
+            }
+        });
+        let session = Session { user, org, projects_version, projects };
         provide_context(session);
         session
     }
@@ -60,6 +73,24 @@ impl Session {
     pub fn clear(self) {
         self.user.set(None);
     }
+}
+
+/// The projects of `org` for a picker: the session's list when it is `org`'s (`None` while it
+/// loads), or, without a session (a component rendered on its own), a list of its own.
+pub fn use_projects(org: Signal<String>) -> Signal<Option<Vec<Project>>> {
+    if let Some(session) = use_session() {
+        return Signal::derive(move || {
+            session.projects.with(|loaded| match loaded {
+                Some(Some((of, projects))) if org.with(|org| org == of) => Some(projects.clone()),
+                _ => None,
+            })
+        });
+    }
+    let own = LocalResource::new(move || {
+        let org = org.get();
+        async move { api::projects(&org).await.unwrap_or_default() }
+    });
+    Signal::derive(move || own.get())
 }
 
 /// The [`Session`] provided by [`crate::App`], if any. Components that may be rendered on their own

@@ -103,17 +103,12 @@ fn switcher(session: Session) -> impl Fn() -> Option<AnyView> {
             }
         }
     });
-    let projects = LocalResource::new(move || {
-        session.projects_version.track();
-        let org = session.org.get().filter(|_| logged_in.get());
-        async move {
-            match org {
-                Some(org) => api::projects(&org).await.unwrap_or_default(),
-                None => Vec::new(),
-            }
-        }
+    let projects = Signal::derive(move || {
+        session.projects.with(|loaded| match loaded {
+            Some(Some((_, projects))) => projects.clone(),
+            _ => Vec::new(),
+        })
     });
-    let projects = Signal::derive(move || projects.get().unwrap_or_default());
     let organizations = Signal::derive(move || organizations.get().unwrap_or_default());
     let org = Signal::derive(move || session.org.get());
     let project = Signal::derive(move || {

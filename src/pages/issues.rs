@@ -188,10 +188,7 @@ pub fn IssuesPage() -> impl IntoView {
     let live_connected = RwSignal::new(false);
 
     // What the pickers offer.
-    let projects = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::projects(&org).await.unwrap_or_default() }
-    });
+    let projects = crate::state::use_projects(org.into());
     let environments = LocalResource::new(move || {
         let (org, now) = (org.get(), page_arrived.get());
         async move {

@@ -150,10 +150,7 @@ pub fn ReleasesPage() -> impl IntoView {
     let filters = Memo::new(move |_| Filters::from_query(&query.read()));
     let rows = LocalResource::new(move || load(org.get(), filters.get()));
     let environments = LocalResource::new(move || environments(org.get()));
-    let projects = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::projects(&org).await.unwrap_or_default() }
-    });
+    let projects = crate::state::use_projects(org.into());
 
     let navigate = use_navigate();
     let go = move |next: Filters| {

@@ -1698,6 +1698,24 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         let cold = wasm_fetched(&client).await?;
         assert_eq!(cold.len(), 1, "only the main module on a cold load: {cold:?}");
         assert!(cold[0].ends_with("/cairn-dashboard_bg.wasm"), "{cold:?}");
+        // The header's switcher and the stream's picker offer the project from one answer.
+        for picker in ["project-switcher", "project-picker"] {
+            let xpath = format!("//select[@id='{picker}']/option[text()='Backend']");
+            client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::XPath(&xpath))
+                .await?;
+        }
+        let asked = client
+            .execute(
+                "return performance.getEntriesByType('resource')
+                   .filter(e => new URL(e.name).pathname
+                     === '/api/0/organizations/cairn/projects/').length;",
+                vec![],
+            )
+            .await?;
+        assert_eq!(asked, json!(1), "the organization's projects are asked for once");
 
         // A module that cannot be fetched (a server updated since the tab loaded the app, a
         // network failure) is an error state, and the app goes on: the stream's tools
