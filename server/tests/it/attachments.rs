@@ -150,6 +150,11 @@ async fn event_attachments_are_listed_and_downloaded() {
         assert!(age.num_seconds().abs() < 300, "received just now: {date}");
     }
 
+    // An SDK that sends the envelope again (its answer lost) gets `200`; the event and its
+    // files are kept once, as Sentry skips a duplicate event whole.
+    send_envelope(&server, &native, &event_id, &items).await;
+    assert_eq!(server.get(&list, &token).await, (200, Value::Array(attachments.clone())));
+
     // The event id with dashes names the same event.
     let dashed = format!("{}/events/{}/attachments/", native.api, event.hyphenated());
     assert_eq!(server.get(&dashed, &token).await, (200, Value::Array(attachments.clone())));

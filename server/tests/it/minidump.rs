@@ -176,6 +176,21 @@ async fn native_crash_uploads_become_events_with_their_dump_and_files_attached()
     assert_eq!(stored[0].2, dump("crashpad"), "the dump is kept unpacked");
     assert_eq!(stored[1].2, b"started\ncrashed\n");
 
+    // Crashpad uploads a report again when it missed the answer: the same event, its files
+    // kept once.
+    let retried = server
+        .http
+        .post(&url)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("content-encoding", "gzip")
+        .body(gzip(&body))
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(retried.status(), 200);
+    assert_eq!(retried.text().await.expect("body"), event_id);
+    assert_eq!(attachments(&server, &simple_id).await, stored, "no attachment twice");
+
     // Raw dumps in each container Relay unpacks.
     let containers: [(&str, Vec<u8>); 4] = [
         ("gzip", gzip(&dump("gzip"))),

@@ -327,6 +327,9 @@ fn write_batch(
         let mut events = event_writes::EventWrites::prepare(conn, batch)?;
         for job in batch {
             let mut ids = Vec::with_capacity(job.batch.events.len());
+            // Events stored before (an SDK that sent a request again): their items were kept
+            // with them the first time.
+            let mut repeated: Vec<&str> = Vec::new();
             for event in &job.batch.events {
                 let (issue_id, is_new, opened_issue) = match events.store(event) {
                     Some(stored) => stored,
@@ -343,6 +346,9 @@ fn write_batch(
                         stored
                     }
                 };
+                if !is_new {
+                    repeated.push(&event.event_id);
+                }
                 if is_new {
                     pending.counts.add(issue_id, event);
                     pending.releases.event(event, opened_issue);
@@ -352,7 +358,7 @@ fn write_batch(
                 }
                 ids.push(issue_id);
             }
-            write_items(conn, &job.batch)?;
+            write_items(conn, &job.batch, &repeated)?;
             results.push(ids);
         }
         events.flush(conn)?;
@@ -383,9 +389,15 @@ fn write_batch(
     Ok(results)
 }
 
-/// Stores a request's items kept as they arrived and its dropped-data counts.
-fn write_items(conn: &Connection, batch: &IngestBatch) -> StoreResult<()> {
+/// Stores a request's items kept as they arrived and its dropped-data counts. The items of
+/// the events in `repeated` are skipped, as Sentry skips a duplicate event whole: a crash
+/// reporter or SDK that retries an upload whose answer it missed would otherwise attach its
+/// files to the event twice.
+fn write_items(conn: &Connection, batch: &IngestBatch, repeated: &[&str]) -> StoreResult<()> {
     for item in &batch.items {
+        if item.event_id.as_deref().is_some_and(|id| repeated.contains(&id)) {
+            continue;
+        }
         conn.prepare_cached(
             "INSERT INTO envelope_items (project_id, event_id, item_type, headers, payload, \
              received) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
