@@ -433,6 +433,18 @@ pub trait Store: Clone + Send + Sync + 'static {
         event_id: &str,
         attachment_id: i64,
     ) -> impl Future<Output = StoreResult<(AttachmentRow, Vec<u8>)>> + Send;
+    /// The user feedback of a project, newest first, at most `limit`.
+    fn project_user_reports(
+        &self,
+        project_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
+    /// The user feedback on an issue's events, newest first, at most `limit`.
+    fn issue_user_reports(
+        &self,
+        issue_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
     /// An issue's events, newest first: `limit` of them after skipping `offset`.
     fn issue_events(
         &self,

@@ -581,6 +581,39 @@ pub struct IssueCursor {
     pub is_prev: bool,
 }
 
+/// A person's feedback on an event: a `user_report` item, or a `feedback` item (which names
+/// the event in `contexts.feedback.associated_event_id`, or none when sent on its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserReportRow {
+    /// Primary key (of the item).
+    pub id: i64,
+    /// The event it is about (32 hex); feedback sent on its own has its own id here.
+    pub event_id: String,
+    /// The name the person gave.
+    pub name: String,
+    /// The email address the person gave.
+    pub email: String,
+    /// What they wrote.
+    pub comments: String,
+    /// When Cairn received it, Unix milliseconds.
+    pub received: i64,
+    /// The issue of the event, when the event is stored.
+    pub issue: Option<ReportedIssue>,
+}
+
+/// What a link to the issue of a [`UserReportRow`] needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedIssue {
+    /// Primary key.
+    pub id: i64,
+    /// Project counter behind the short id.
+    pub short_id: i64,
+    /// The slug of its project, the short id's prefix.
+    pub project_slug: String,
+    /// Title.
+    pub title: String,
+}
+
 /// An issue with its project.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueRow {

@@ -205,6 +205,13 @@ fn rows() -> Vec<Row> {
                 read("event:read"),
             )
         },
+        row(Method::GET, "/api/0/projects/{org}/{project}/user-feedback/", read("event:read")),
+        row(Method::GET, "/api/0/issues/{issue_id}/user-reports/", read("event:read")),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/user-reports/",
+            read("event:read"),
+        ),
         row(Method::GET, "/api/0/issues/{issue_id}/", read("event:read")),
         Row {
             body: |_| Some(json!({"status": "unresolved"})),

@@ -25,3 +25,4 @@ mod search;
 mod sentry_cli;
 mod snapshots;
 mod triage;
+mod user_feedback;

@@ -11,6 +11,7 @@ mod notifications;
 mod organizations;
 mod ownership;
 mod releases;
+mod user_reports;
 
 pub use attachments::*;
 pub use auth::*;
@@ -23,3 +24,4 @@ pub use notifications::*;
 pub use organizations::*;
 pub use ownership::*;
 pub use releases::*;
+pub use user_reports::*;

@@ -26,6 +26,7 @@ mod sessions;
 mod tags;
 mod teams;
 mod tokens;
+mod user_reports;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -115,6 +116,15 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/projects/{org}/{project}/events/{event_id}/attachments/{attachment_id}",
             get(attachments::get_attachment::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/user-feedback",
+            get(user_reports::list_project_user_reports::<S>),
+        )
+        .route("/api/0/issues/{issue_id}/user-reports", get(user_reports::list_issue_user_reports::<S>))
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/user-reports",
+            get(user_reports::list_org_issue_user_reports::<S>),
         )
         .route(
             "/api/0/issues/{issue_id}",

@@ -102,6 +102,34 @@ pub struct StoreResponse {
     id: Option<String>,
 }
 
+/// The event a `user_report` (`event_id`) or a `feedback` item
+/// (`contexts.feedback.associated_event_id`) is about, as 32 hex digits; `None` when it names
+/// none (feedback sent on its own) or no UUID.
+fn reported_event_id(payload: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Report<'a> {
+        #[serde(borrow)]
+        event_id: Option<Cow<'a, str>>,
+        contexts: Option<Contexts<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Contexts<'a> {
+        #[serde(borrow)]
+        feedback: Option<Feedback<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Feedback<'a> {
+        #[serde(borrow)]
+        associated_event_id: Option<Cow<'a, str>>,
+    }
+    let report: Report<'_> = serde_json::from_slice(payload).ok()?;
+    let id = match report.contexts.and_then(|c| c.feedback) {
+        Some(feedback) => feedback.associated_event_id?,
+        None => report.event_id?,
+    };
+    uuid::Uuid::parse_str(&id).ok().map(|id| id.simple().to_string())
+}
+
 /// `POST /api/{project_id}/envelope/`.
 async fn post_envelope<S: Store>(
     State(state): State<AppState<S>>,
@@ -576,7 +604,13 @@ async fn ingest_envelope<S: Store>(
             },
             _ => batch.items.push(NewItem {
                 project_id,
-                event_id: envelope_event_id.clone(),
+                event_id: match item.ty {
+                    // Feedback is kept against the event it is about, which its payload names.
+                    ItemType::UserReport | ItemType::Feedback => {
+                        reported_event_id(item.payload).or_else(|| envelope_event_id.clone())
+                    }
+                    _ => envelope_event_id.clone(),
+                },
                 item_type: name.to_owned(),
                 headers: Value::Object(item.headers.clone()).to_string(),
                 payload: body.slice_ref(item.payload),

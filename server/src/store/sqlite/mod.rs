@@ -32,6 +32,8 @@ mod event_writes;
 mod attachments;
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
+/// User feedback (the `user_report` and `feedback` items of `envelope_items`).
+mod user_reports;
 /// Release commits, suspect-commit candidates, notifications.
 mod workflow;
 pub(crate) use workflow::notify_assignees;
@@ -780,6 +782,24 @@ impl Store for SqliteStore {
         attachment_id: i64,
     ) -> StoreResult<(AttachmentRow, Vec<u8>)> {
         attachments::event_attachment(&self.reads, project_id, event_id, attachment_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_user_reports(
+        &self,
+        project_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<UserReportRow>> {
+        user_reports::project_user_reports(&self.reads, project_id, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_user_reports(
+        &self,
+        issue_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<UserReportRow>> {
+        user_reports::issue_user_reports(&self.reads, issue_id, limit).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -1,0 +1,136 @@
+//! User feedback: an SDK's `user_report` item (the Python SDK's `capture_user_feedback`, sent
+//! in an envelope of its own that names the event in its payload only) and `feedback` items
+//! (the JavaScript SDKs' `captureFeedback`, with or without `associatedEventId`), listed for
+//! the issue of their event and for the project, in Sentry's `UserReport` shape.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{sentry_hub, TestServer};
+
+/// Posts an envelope of `header` and one item of `item_type` to the project `project_id`.
+async fn post_item(
+    server: &TestServer,
+    project_id: i64,
+    key: &str,
+    header: Value,
+    item_type: &str,
+    payload: &Value,
+) {
+    let payload = payload.to_string();
+    let body =
+        format!("{header}\n{}\n{payload}\n", json!({"type": item_type, "length": payload.len()}));
+    let response = server
+        .http
+        .post(format!("{}/api/{project_id}/envelope/", server.url))
+        .header("x-sentry-auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+        .header("content-type", "application/x-sentry-envelope")
+        .body(body)
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+}
+
+/// The Node SDK's feedback envelope (tests/fixtures), its feedback pointing at `event_id` when
+/// one is given, with a fresh id of its own.
+fn node_feedback(event_id: Option<&str>, message: &str) -> (Value, Value) {
+    let fixture = include_str!("../fixtures/sdk/node/feedback.body");
+    let mut lines = fixture.lines();
+    let mut header: Value = serde_json::from_str(lines.next().expect("header")).expect("JSON");
+    let mut payload: Value = serde_json::from_str(lines.nth(1).expect("payload")).expect("JSON");
+    let own_id = uuid::Uuid::new_v4().simple().to_string();
+    header["event_id"] = json!(own_id);
+    header.as_object_mut().expect("object").remove("trace");
+    payload["event_id"] = json!(own_id);
+    payload["contexts"]["feedback"]["message"] = json!(message);
+    if let Some(event_id) = event_id {
+        payload["contexts"]["feedback"]["associated_event_id"] = json!(event_id);
+    }
+    (header, payload)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_feedback_is_listed_for_its_issue_and_its_project() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    let (key, project_id) = server.project_key(&token, "shop").await;
+
+    // The error the feedback is about, sent by the official SDK.
+    let event_id = tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&dsn, "shop@1.0.0");
+        let id = sentry::Hub::run(hub, || {
+            sentry::capture_message("Checkout failed", sentry::Level::Error)
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+        id.simple().to_string()
+    })
+    .await
+    .expect("SDK thread");
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    let short_id = issues[0]["shortId"].as_str().expect("short id").to_owned();
+
+    // A user report with the event id in its payload only (dashes and all), then feedback
+    // that names the event, then feedback about no event.
+    let report = json!({
+        "event_id": uuid::Uuid::parse_str(&event_id).expect("uuid").hyphenated().to_string(),
+        "name": "Jane <b>Doe</b>",
+        "email": "jane@example.com",
+        "comments": "I clicked <script>alert(1)</script> and it broke",
+    });
+    post_item(&server, project_id, &key, json!({}), "user_report", &report).await;
+    let (header, feedback) = node_feedback(Some(&event_id), "The checkout button does nothing");
+    post_item(&server, project_id, &key, header, "feedback", &feedback).await;
+    let (header, standalone) = node_feedback(None, "Love the new design");
+    post_item(&server, project_id, &key, header, "feedback", &standalone).await;
+
+    let expected_issue = json!({"id": issue_id, "shortId": short_id, "title": "Checkout failed"});
+    for path in [
+        format!("/api/0/issues/{issue_id}/user-reports/"),
+        format!("/api/0/organizations/cairn/issues/{issue_id}/user-reports/"),
+        format!("/api/0/organizations/cairn/issues/{short_id}/user-reports/"),
+    ] {
+        let (status, reports) = server.get(&path, &token).await;
+        assert_eq!(status, 200, "{path}: {reports}");
+        let reports = reports.as_array().cloned().expect("a list");
+        assert_eq!(reports.len(), 2, "{path}: the two about the event, newest first: {reports:#?}");
+        let (newest, oldest) = (&reports[0], &reports[1]);
+        assert_eq!(newest["comments"], "The checkout button does nothing");
+        assert_eq!(newest["name"], "Jane");
+        assert_eq!(newest["email"], "jane@example.com");
+        assert_eq!(oldest["comments"], report["comments"], "kept as sent: the dashboard escapes");
+        assert_eq!(oldest["name"], "Jane <b>Doe</b>");
+        for listed in &reports {
+            assert_eq!(listed["eventID"], event_id.as_str());
+            assert_eq!(listed["event"], json!({"eventID": event_id, "id": null}));
+            assert_eq!(listed["issue"], expected_issue);
+            assert_eq!(listed["user"], Value::Null);
+            assert!(listed["id"].as_str().is_some_and(|id| id.parse::<i64>().is_ok()));
+            let date = listed["dateCreated"].as_str().expect("dateCreated");
+            chrono::DateTime::parse_from_rfc3339(date).expect("ISO 8601");
+        }
+    }
+
+    let (status, reports) = server.get("/api/0/projects/cairn/shop/user-feedback/", &token).await;
+    assert_eq!(status, 200, "{reports}");
+    let comments: Vec<&str> =
+        reports.as_array().expect("a list").iter().filter_map(|r| r["comments"].as_str()).collect();
+    assert_eq!(
+        comments,
+        [
+            "Love the new design",
+            "The checkout button does nothing",
+            report["comments"].as_str().expect("text")
+        ]
+    );
+    assert_eq!(reports[0]["issue"], Value::Null, "feedback about no event has no issue");
+    assert_eq!(reports[0]["eventID"], standalone["event_id"], "its own id");
+    assert_eq!(reports[1]["issue"], expected_issue);
+
+    // An unknown project is 404.
+    let (status, _) = server.get("/api/0/projects/cairn/nope/user-feedback/", &token).await;
+    assert_eq!(status, 404);
+}
