@@ -11,7 +11,7 @@ use cairn_types::api::{
     Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails,
     IssueTag, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey,
     Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team,
-    UpdateIssueRequest, User,
+    UpdateIssueRequest, User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -261,6 +261,12 @@ pub async fn project_releases(org: &str, project_id: &str) -> Result<Vec<Release
 
 fn issue_url(org: &str, id: &str) -> String {
     format!("/api/0/organizations/{}/issues/{}/", segment(org), segment(id))
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/user-reports/`: the user feedback on the
+/// issue's events, newest first.
+pub async fn issue_user_reports(org: &str, id: &str) -> Result<Vec<UserReport>> {
+    json(get(&format!("{}user-reports/", issue_url(org, id))).build()).await
 }
 
 /// `GET /api/0/organizations/{org}/projects/`.

@@ -2235,6 +2235,56 @@ async fn an_uploaded_file_is_read_as_text() {
     assert_eq!(mounted.count("#received img"), 0);
 }
 
+// ---- user feedback ----
+
+#[wasm_bindgen_test]
+fn user_feedback_shows_each_report_as_text_with_its_event_and_an_empty_state() {
+    use cairn_dashboard::components::user_feedback::UserFeedbackList;
+    use cairn_types::api::UserReport;
+
+    let reports: Vec<UserReport> = serde_json::from_value(serde_json::json!([
+        {"id": "12", "eventID": "0123456789abcdef0123456789abcdef", "name": "Jane <b>Doe</b>",
+         "email": "jane@example.com?subject=x", "comments": "line one\n<script>alert(1)</script>",
+         "dateCreated": "2026-12-03T10:00:00Z",
+         "event": {"eventID": "0123456789abcdef0123456789abcdef", "id": null},
+         "issue": {"id": "7", "shortId": "SHOP-7", "title": "Checkout failed"}, "user": null},
+        {"id": "11", "eventID": "fedcba9876543210fedcba9876543210", "name": "", "email": "",
+         "comments": "no contact", "dateCreated": "2026-12-02T10:00:00Z",
+         "event": {"eventID": "fedcba9876543210fedcba9876543210", "id": null},
+         "issue": null, "user": null},
+    ]))
+    .expect("reports match the wire type");
+    let m = Mounted::new(move || view! { <UserFeedbackList org="cairn" issue="7" reports/> });
+
+    assert_eq!(m.count(".user-report"), 2);
+    assert_eq!(m.text(".user-report-name"), "Jane <b>Doe</b>");
+    assert_eq!(m.text(".user-report-comments"), "line one\n<script>alert(1)</script>");
+    assert_eq!(m.count("script"), 0);
+    assert_eq!(m.count("b"), 0);
+    // A `mailto:` link whose address cannot carry a subject or body of its own.
+    assert_eq!(m.attr(".user-report-email", "href"), "mailto:jane@example.comsubject=x");
+    assert_eq!(
+        m.attr(".user-report-event", "href"),
+        "/organizations/cairn/issues/7/?event=0123456789abcdef0123456789abcdef"
+    );
+    assert_eq!(m.text(".user-report-event code"), "01234567");
+    assert_eq!(m.count(".user-report time"), 2);
+    let names: Vec<String> = (0..2)
+        .map(|i| {
+            let all = m.root.query_selector_all(".user-report-name").expect("selector");
+            all.item(i).and_then(|n| n.text_content()).unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(names, ["Jane <b>Doe</b>", "Anonymous"]);
+    assert_eq!(m.count(".user-report-email"), 1, "no email, no link");
+    drop(m);
+
+    let empty =
+        Mounted::new(|| view! { <UserFeedbackList org="cairn" issue="7" reports=Vec::new()/> });
+    assert!(empty.text("#user-feedback-list").contains("No user feedback yet."));
+    assert_eq!(empty.count(".user-report"), 0);
+}
+
 // ---- event attachments ----
 
 #[wasm_bindgen_test]

@@ -25,6 +25,7 @@ use crate::{
         issue_list::level_class,
         shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
         tag_facets::TagFacets,
+        user_feedback::IssueUserFeedback,
         ApiError, AssigneePicker, Loading, SuspectCommits, TimeAgo,
     },
     routes::{Page, EVENT_QUERY, ISSUE_PARAM},
@@ -45,6 +46,8 @@ enum Tab {
     Details,
     /// The list of the issue's events.
     Events,
+    /// What people who met the error wrote about it.
+    Feedback,
 }
 
 /// The issue route.
@@ -240,6 +243,7 @@ pub fn IssuePage() -> impl IntoView {
             <div class="issue-tabs" role="tablist">
                 {tab_button(Tab::Details, "Details", "tab-details")}
                 {tab_button(Tab::Events, "Events", "tab-events")}
+                {tab_button(Tab::Feedback, "User Feedback", "tab-feedback")}
                 <span class="spacer"></span>
                 <button
                     type="button"
@@ -253,6 +257,7 @@ pub fn IssuePage() -> impl IntoView {
                 <div class="issue-main">
                     {move || match tab.get() {
                         Tab::Events => view! { <IssueEvents org issue=id/> }.into_any(),
+                        Tab::Feedback => view! { <IssueUserFeedback org issue=id/> }.into_any(),
                         Tab::Details => {
                             view! {
                                 <EventSection org id event/>

@@ -801,12 +801,12 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
 const SCRIPT_PAYLOAD: &str = "<script>window.__xss=1</script>";
 const IMG_PAYLOAD: &str = "<img src=x onerror=\"window.__xss=2\">";
 
-/// Sends, with the official SDK, two events of one issue (the same message) whose message,
-/// breadcrumbs, tags, extra data and user hold HTML payloads; returns their event ids, oldest
-/// first.
 /// The file each hostile event carries, under a name that is a payload.
 const ATTACHMENT_BYTES: &[u8] = b"log line one\nlog line two\n";
 
+/// Sends, with the official SDK, two events of one issue (the same message) whose message,
+/// breadcrumbs, tags, extra data and user hold HTML payloads; returns their event ids, oldest
+/// first.
 fn send_hostile_events(dsn: &str) -> Vec<String> {
     let (hub, client) = crate::common::sentry_hub(dsn, "backend@2.0.0");
     let ids = sentry::Hub::run(hub, || {
@@ -894,6 +894,20 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
         .await;
     let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    // Feedback on the newer event, as an SDK's user report sends it, payloads and all.
+    let (key, project_id) = server.project_key(&token, "backend").await;
+    let report = json!({"event_id": events[1], "name": SCRIPT_PAYLOAD,
+        "email": "jane@example.com", "comments": format!("It broke {IMG_PAYLOAD}")})
+    .to_string();
+    let response = server
+        .http
+        .post(format!("{}/api/{project_id}/envelope/", server.url))
+        .header("x-sentry-auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+        .body(format!("{{}}\n{{\"type\":\"user_report\"}}\n{report}\n"))
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(response.status(), 200);
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -1038,6 +1052,21 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         let listed = text_of(&client, "#event-list").await?;
         assert!(listed.contains("backend@2.0.0") && listed.contains(IMG_PAYLOAD), "{listed}");
         std::fs::write(artifacts_dir().join("issue-events.png"), client.screenshot().await?).ok();
+
+        // The User Feedback tab: the report as text, linked to its event.
+        client.find(Locator::Css(".issue-tabs .tab-feedback")).await?.click().await?;
+        let name = text_of(&client, "#user-feedback-list .user-report-name").await?;
+        assert_eq!(name, SCRIPT_PAYLOAD);
+        let comments = text_of(&client, "#user-feedback-list .user-report-comments").await?;
+        assert_eq!(comments, format!("It broke {IMG_PAYLOAD}"));
+        let link = client.find(Locator::Css("#user-feedback-list .user-report-event")).await?;
+        let href = link.attr("href").await?.unwrap_or_default();
+        assert!(href.ends_with(&format!("?event={}", events[1])), "{href}");
+        let injected = client
+            .find_all(Locator::Css("#user-feedback-list script, #user-feedback-list img"))
+            .await?;
+        assert!(injected.is_empty(), "no element was made from the report");
+        std::fs::write(artifacts_dir().join("issue-feedback.png"), client.screenshot().await?).ok();
 
         let xss = client.execute("return typeof window.__xss;", vec![]).await?;
         assert_eq!(xss, json!("undefined"), "no payload ran");
