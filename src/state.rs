@@ -17,11 +17,14 @@ pub struct Session {
     pub org: RwSignal<Option<String>>,
     /// Bumped when a project is created, so [`Session::projects`] loads again.
     pub projects_version: RwSignal<u32>,
-    /// The projects of [`Session::org`], with the organization they belong to: loaded once for
-    /// the header's switcher and the pages' project pickers (a cold load of the issue list
-    /// asked for them twice), and again when the organization or `projects_version` changes.
-    /// `None` until the user and the organization are known.
-    pub projects: LocalResource<Option<(String, Vec<Project>)>>,
+    /// The projects of [`Session::org`]: loaded once for the header's switcher and the pages'
+    /// project pickers (a cold load of the issue list asked for them twice), and again when the
+    /// organization or `projects_version` changes.
+    pub projects: LocalResource<Vec<Project>>,
+    /// Whose list [`Session::projects`] holds: set with it, `None` until the user and the
+    /// organization are known. (A signal beside the resource rather than a resource of
+    /// `(org, projects)`: each new resource type adds kilobytes of reactive code to the wasm.)
+    pub projects_of: RwSignal<Option<String>>,
 }
 
 impl Session {
@@ -31,16 +34,21 @@ impl Session {
         let org: RwSignal<Option<String>> = RwSignal::new(None);
         let projects_version = RwSignal::new(0);
         let logged_in = Memo::new(move |_| user.with(Option::is_some));
+        let projects_of: RwSignal<Option<String>> = RwSignal::new(None);
         let projects = LocalResource::new(move || {
             projects_version.track();
             let org = org.get().filter(|_| logged_in.get());
             async move {
-                let org = org?;
+                let Some(org) = org else {
+                    projects_of.set(None);
+                    return Vec::new();
+                };
                 let projects = api::projects(&org).await.unwrap_or_default();
-                Some((org, projects))
+                projects_of.set(Some(org));
+                projects
             }
         });
-        let session = Session { user, org, projects_version, projects };
+        let session = Session { user, org, projects_version, projects, projects_of };
         provide_context(session);
         session
     }
@@ -75,22 +83,26 @@ impl Session {
     }
 }
 
-/// The projects of `org` for a picker: the session's list when it is `org`'s (`None` while it
-/// loads), or, without a session (a component rendered on its own), a list of its own.
-pub fn use_projects(org: Signal<String>) -> Signal<Option<Vec<Project>>> {
-    if let Some(session) = use_session() {
-        return Signal::derive(move || {
-            session.projects.with(|loaded| match loaded {
-                Some(Some((of, projects))) if org.with(|org| org == of) => Some(projects.clone()),
-                _ => None,
-            })
-        });
-    }
-    let own = LocalResource::new(move || {
-        let org = org.get();
-        async move { api::projects(&org).await.unwrap_or_default() }
+/// The projects of `org` for a picker, read reactively: the session's list when it is `org`'s
+/// (`None` while it loads), or, without a session (a component rendered on its own), a list of
+/// its own. (A closure rather than a `Signal`: a signal of a new type adds kilobytes of
+/// reactive code to the main wasm.)
+pub fn use_projects(org: Memo<String>) -> impl Fn() -> Option<Vec<Project>> + Copy + 'static {
+    let session = use_session();
+    let own = session.is_none().then(|| {
+        LocalResource::new(move || {
+            let org = org.get();
+            async move { api::projects(&org).await.unwrap_or_default() }
+        })
     });
-    Signal::derive(move || own.get())
+    move || match (session, own) {
+        (Some(session), _) => {
+            let theirs = session.projects_of.with(|of| org.with(|org| of.as_ref() == Some(org)));
+            theirs.then(|| session.projects.get()).flatten()
+        }
+        (None, Some(own)) => own.get(),
+        (None, None) => None,
+    }
 }
 
 /// The [`Session`] provided by [`crate::App`], if any. Components that may be rendered on their own

@@ -103,12 +103,7 @@ fn switcher(session: Session) -> impl Fn() -> Option<AnyView> {
             }
         }
     });
-    let projects = Signal::derive(move || {
-        session.projects.with(|loaded| match loaded {
-            Some(Some((_, projects))) => projects.clone(),
-            _ => Vec::new(),
-        })
-    });
+    let projects = Signal::derive(move || session.projects.get().unwrap_or_default());
     let organizations = Signal::derive(move || organizations.get().unwrap_or_default());
     let org = Signal::derive(move || session.org.get());
     let project = Signal::derive(move || {

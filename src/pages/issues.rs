@@ -188,7 +188,7 @@ pub fn IssuesPage() -> impl IntoView {
     let live_connected = RwSignal::new(false);
 
     // What the pickers offer.
-    let projects = crate::state::use_projects(org.into());
+    let projects = crate::state::use_projects(org);
     let environments = LocalResource::new(move || {
         let (org, now) = (org.get(), page_arrived.get());
         async move {
@@ -440,8 +440,7 @@ pub fn IssuesPage() -> impl IntoView {
         let view = view_query.get();
         let project = view.projects.first().cloned().unwrap_or_default();
         let environment = view.environments.first().cloned().unwrap_or_default();
-        let project_options = projects
-            .get()
+        let project_options = projects()
             .unwrap_or_default()
             .into_iter()
             .map(|p| {
@@ -597,7 +596,7 @@ pub fn IssuesPage() -> impl IntoView {
     let list_shape = Memo::new(move |_| {
         if !rows.with(Vec::is_empty) {
             ListShape::Rows
-        } else if projects.with(|p| p.as_ref().is_some_and(|p| p.is_empty())) {
+        } else if projects().is_some_and(|p| p.is_empty()) {
             // Onboarding: an organization without a project has nothing to show yet.
             ListShape::NoProject
         } else {

@@ -150,7 +150,7 @@ pub fn ReleasesPage() -> impl IntoView {
     let filters = Memo::new(move |_| Filters::from_query(&query.read()));
     let rows = LocalResource::new(move || load(org.get(), filters.get()));
     let environments = LocalResource::new(move || environments(org.get()));
-    let projects = crate::state::use_projects(org.into());
+    let projects = crate::state::use_projects(org);
 
     let navigate = use_navigate();
     let go = move |next: Filters| {
@@ -214,8 +214,7 @@ pub fn ReleasesPage() -> impl IntoView {
     };
     let project_options = move || {
         let current = filters.read().project.clone();
-        projects
-            .get()
+        projects()
             .unwrap_or_default()
             .into_iter()
             .map(|project| {
