@@ -314,6 +314,16 @@ pub struct NewItem {
     pub payload: bytes::Bytes,
     /// When Cairn received it, Unix milliseconds.
     pub received: i64,
+    /// The SHA-1 of an attachment's payload (hex), hashed on arrival; `None` for other items.
+    pub sha1: Option<String>,
+}
+
+impl NewItem {
+    /// The SHA-1 of `payload` in hex, for [`NewItem::sha1`].
+    pub fn sha1_of(payload: &[u8]) -> String {
+        use sha1::{Digest, Sha1};
+        hex::encode(Sha1::digest(payload))
+    }
 }
 
 /// A file an SDK attached to an event (an `attachment` item, or a minidump upload), without
@@ -334,6 +344,8 @@ pub struct AttachmentRow {
     pub size: i64,
     /// When Cairn received it, Unix milliseconds.
     pub received: i64,
+    /// The SHA-1 of its bytes (hex), if hashed on arrival (not before migration 0024).
+    pub sha1: Option<String>,
 }
 
 /// A count of data that was dropped, by the SDK (client reports) or by Cairn.

@@ -3,6 +3,7 @@
 //! sent as raw HTTP the way SDKs send them.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
@@ -153,6 +154,25 @@ async fn event_attachments_are_listed_and_downloaded() {
     // An SDK that sends the envelope again (its answer lost) gets `200`; the event and its
     // files are kept once, as Sentry skips a duplicate event whole.
     send_envelope(&server, &native, &event_id, &items).await;
+    assert_eq!(server.get(&list, &token).await, (200, Value::Array(attachments.clone())));
+
+    // Each file was hashed once, on arrival; rows stored before that (migration 0024) are
+    // hashed when listed, to the same answer.
+    let pool = server.database().await;
+    let stored: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT sha1 FROM envelope_items WHERE item_type = 'attachment' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("envelope_items is readable");
+    assert_eq!(stored, [Some(sha1_hex(&log)), Some(sha1_hex(&binary))]);
+    pool.close().await;
+    let writable = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(server.data_dir.path().join("cairn.db"))
+        .busy_timeout(Duration::from_secs(10));
+    let pool = sqlx::SqlitePool::connect_with(writable).await.expect("the database opens");
+    sqlx::query("UPDATE envelope_items SET sha1 = NULL").execute(&pool).await.expect("writable");
+    pool.close().await;
     assert_eq!(server.get(&list, &token).await, (200, Value::Array(attachments.clone())));
 
     // The event id with dashes names the same event.

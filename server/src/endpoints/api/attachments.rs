@@ -52,10 +52,18 @@ pub async fn list_attachments<S: Store>(
     let (project_id, event_id) = event_of(&state, &identity, &org, &project, &event_id).await?;
     let rows = state.store.event_attachments(project_id, &event_id).await?;
     let mut attachments = Vec::with_capacity(rows.len());
-    // One payload in memory at a time: a minidump may weigh tens of megabytes.
     for row in rows {
-        let (row, payload) = state.store.event_attachment(project_id, &event_id, row.id).await?;
-        attachments.push(serialize(&row, sha1_hex(payload).await?));
+        let sha1 = match row.sha1.clone() {
+            Some(sha1) => sha1,
+            // Stored before its hash was (migration 0024): read and hashed one at a time, a
+            // minidump may weigh tens of megabytes.
+            None => {
+                let (_, payload) =
+                    state.store.event_attachment(project_id, &event_id, row.id).await?;
+                sha1_hex(payload).await?
+            }
+        };
+        attachments.push(serialize(&row, sha1));
     }
     Ok(AppJson(attachments))
 }
@@ -75,7 +83,10 @@ pub async fn get_attachment<S: Store>(
     let attachment_id: i64 = attachment_id.parse().map_err(|_| ApiError::NotFound)?;
     let (row, payload) = state.store.event_attachment(project_id, &event_id, attachment_id).await?;
     if !download {
-        let sha1 = sha1_hex(payload).await?;
+        let sha1 = match row.sha1.clone() {
+            Some(sha1) => sha1,
+            None => sha1_hex(payload).await?,
+        };
         return Ok(AppJson(serialize(&row, sha1)).into_response());
     }
     let mimetype = HeaderValue::from_str(&mimetype(&row))
@@ -206,6 +217,7 @@ mod tests {
             attachment_type: None,
             size: 3,
             received: 1_700_000_000_123,
+            sha1: None,
         };
         let attachment = serialize(&row, "sha".into());
         assert_eq!(attachment.id, "7");

@@ -144,6 +144,7 @@ pub async fn post_minidump<S: Store>(
                 "length": upload.data.len(),
             })
             .to_string(),
+            sha1: Some(NewItem::sha1_of(&upload.data)),
             payload: upload.data,
             received: received_ms,
         })

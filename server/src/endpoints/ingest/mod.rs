@@ -312,6 +312,7 @@ async fn ingest_store_event<S: Store>(
                         Cow::Owned(scrubbed) => Bytes::from(scrubbed),
                     },
                     received: received_ms,
+                    sha1: None,
                 };
                 IngestBatch { items: vec![item], ..IngestBatch::default() }
             }
@@ -599,6 +600,7 @@ async fn ingest_envelope<S: Store>(
                         Cow::Owned(scrubbed) => bytes::Bytes::from(scrubbed),
                     },
                     received: received_ms,
+                    sha1: None,
                 }),
                 None => server_outcomes.push(dropped("transaction", "invalid")),
             },
@@ -615,6 +617,10 @@ async fn ingest_envelope<S: Store>(
                 headers: Value::Object(item.headers.clone()).to_string(),
                 payload: body.slice_ref(item.payload),
                 received: received_ms,
+                // Hashed here, on a runtime worker, not in the writer (as decompressing the
+                // request was): a file is read once, whatever the number of listings.
+                sha1: matches!(item.ty, ItemType::Attachment)
+                    .then(|| NewItem::sha1_of(item.payload)),
             }),
         }
     }

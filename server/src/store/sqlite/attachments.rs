@@ -7,7 +7,7 @@ use super::*;
 
 /// The columns [`attachment_from_row`] reads; the size is the payload's, not the `length`
 /// header's (which SDKs may leave out), and SQLite counts a blob without reading it.
-const ATTACHMENT_COLUMNS: &str = "id, event_id, headers, length(payload) AS size, received";
+const ATTACHMENT_COLUMNS: &str = "id, event_id, headers, length(payload) AS size, received, sha1";
 
 fn attachment_from_row(row: &SqliteRow) -> StoreResult<AttachmentRow> {
     let headers: String = row.try_get("headers")?;
@@ -29,6 +29,7 @@ fn attachment_from_row(row: &SqliteRow) -> StoreResult<AttachmentRow> {
         attachment_type: text("attachment_type"),
         size: row.try_get("size")?,
         received: row.try_get("received")?,
+        sha1: row.try_get("sha1")?,
     })
 }
 

@@ -400,7 +400,7 @@ fn write_items(conn: &Connection, batch: &IngestBatch, repeated: &[&str]) -> Sto
         }
         conn.prepare_cached(
             "INSERT INTO envelope_items (project_id, event_id, item_type, headers, payload, \
-             received) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             received, sha1) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(rusqlite::params![
             item.project_id,
@@ -408,7 +408,8 @@ fn write_items(conn: &Connection, batch: &IngestBatch, repeated: &[&str]) -> Sto
             item.item_type,
             item.headers,
             &item.payload[..],
-            item.received
+            item.received,
+            item.sha1
         ])?;
     }
     for outcome in &batch.outcomes {
