@@ -687,7 +687,13 @@ fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
     let mut issue = sample_issue("7", "ValueError: bad");
     issue.status = status.into();
     issue.is_bookmarked = bookmarked;
-    IssueDetails { issue, activity: Vec::new(), first_release: None, last_release: None }
+    IssueDetails {
+        issue,
+        activity: Vec::new(),
+        first_release: None,
+        last_release: None,
+        user_report_count: 0,
+    }
 }
 
 #[wasm_bindgen_test]

@@ -243,7 +243,26 @@ pub fn IssuePage() -> impl IntoView {
             <div class="issue-tabs" role="tablist">
                 {tab_button(Tab::Details, "Details", "tab-details")}
                 {tab_button(Tab::Events, "Events", "tab-events")}
-                {tab_button(Tab::Feedback, "User Feedback", "tab-feedback")}
+                // With the number of reports, as Sentry's tab shows it.
+                <button
+                    type="button"
+                    role="tab"
+                    class="tab tab-feedback"
+                    class:selected=move || tab.get() == Tab::Feedback
+                    aria-selected=move || (tab.get() == Tab::Feedback).to_string()
+                    on:click=move |_| tab.set(Tab::Feedback)
+                >
+                    "User Feedback"
+                    {move || {
+                        details
+                            .get()
+                            .and_then(Result::ok)
+                            .filter(|details| details.user_report_count > 0)
+                            .map(|details| {
+                                view! { <span class="tab-count">{details.user_report_count}</span> }
+                            })
+                    }}
+                </button>
                 <span class="spacer"></span>
                 <button
                     type="button"

@@ -439,6 +439,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
+    /// How many user feedback reports an issue's events have.
+    fn issue_user_report_count(
+        &self,
+        issue_id: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
     /// The user feedback on an issue's events, newest first, at most `limit`.
     fn issue_user_reports(
         &self,

@@ -1053,7 +1053,8 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         assert!(listed.contains("backend@2.0.0") && listed.contains(IMG_PAYLOAD), "{listed}");
         std::fs::write(artifacts_dir().join("issue-events.png"), client.screenshot().await?).ok();
 
-        // The User Feedback tab: the report as text, linked to its event.
+        // The User Feedback tab, with its count: the report as text, linked to its event.
+        assert_eq!(text_of(&client, ".issue-tabs .tab-feedback .tab-count").await?, "1");
         client.find(Locator::Css(".issue-tabs .tab-feedback")).await?.click().await?;
         let name = text_of(&client, "#user-feedback-list .user-report-name").await?;
         assert_eq!(name, SCRIPT_PAYLOAD);

@@ -114,6 +114,10 @@ async fn user_feedback_is_listed_for_its_issue_and_its_project() {
         }
     }
 
+    let (status, details) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(details["userReportCount"], 2);
+
     let (status, reports) = server.get("/api/0/projects/cairn/shop/user-feedback/", &token).await;
     assert_eq!(status, 200, "{reports}");
     let comments: Vec<&str> =

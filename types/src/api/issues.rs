@@ -96,6 +96,9 @@ pub struct IssueDetails {
     /// The release of its latest event with one.
     #[serde(default)]
     pub last_release: Option<crate::api::Release>,
+    /// How many user feedback reports its events have.
+    #[serde(default)]
+    pub user_report_count: i64,
 }
 
 /// What a short id names (`GET /api/0/organizations/{org}/shortids/{short_id}/`).

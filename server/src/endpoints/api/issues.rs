@@ -477,6 +477,7 @@ async fn details<S: Store>(
         activity: activity.iter().map(serialize::activity).collect(),
         first_release,
         last_release,
+        user_report_count: state.store.issue_user_report_count(issue.id).await?,
     })
 }
 

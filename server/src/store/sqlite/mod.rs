@@ -794,6 +794,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue_user_report_count(&self, issue_id: i64) -> StoreResult<i64> {
+        user_reports::issue_user_report_count(&self.reads, issue_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_user_reports(
         &self,
         issue_id: i64,

@@ -72,21 +72,30 @@ pub(super) async fn project_user_reports(
     rows.iter().map(report_from_row).collect()
 }
 
+/// The join of [`issue_user_reports`], from the project's feedback to its events, not from the
+/// issue's events (which may be millions) to their items.
+const ISSUE_REPORTS: &str = "FROM envelope_items r \
+     JOIN events e ON e.project_id = r.project_id AND e.event_id = r.event_id \
+     JOIN issues i ON i.id = e.issue_id \
+     JOIN projects p ON p.id = r.project_id \
+     WHERE r.project_id = (SELECT project_id FROM issues WHERE id = $1) \
+       AND r.item_type IN ('user_report', 'feedback') AND e.issue_id = $1";
+
+pub(super) async fn issue_user_report_count(pool: &SqlitePool, issue_id: i64) -> StoreResult<i64> {
+    let count = sqlx::query_scalar(&format!("SELECT count(*) {ISSUE_REPORTS}"))
+        .bind(issue_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(count)
+}
+
 pub(super) async fn issue_user_reports(
     pool: &SqlitePool,
     issue_id: i64,
     limit: i64,
 ) -> StoreResult<Vec<UserReportRow>> {
-    // From the project's feedback to its events, not from the issue's events (which may be
-    // millions) to their items.
     let rows = sqlx::query(&format!(
-        "SELECT {REPORT_COLUMNS} FROM envelope_items r \
-         JOIN events e ON e.project_id = r.project_id AND e.event_id = r.event_id \
-         JOIN issues i ON i.id = e.issue_id \
-         JOIN projects p ON p.id = r.project_id \
-         WHERE r.project_id = (SELECT project_id FROM issues WHERE id = $1) \
-           AND r.item_type IN ('user_report', 'feedback') AND e.issue_id = $1 \
-         ORDER BY r.received DESC, r.id DESC LIMIT $2"
+        "SELECT {REPORT_COLUMNS} {ISSUE_REPORTS} ORDER BY r.received DESC, r.id DESC LIMIT $2"
     ))
     .bind(issue_id)
     .bind(limit)
