@@ -153,6 +153,23 @@ async fn api_response_shapes() {
     assert_api_snapshot!("comments", &get(format!("/api/0/issues/{issue_id}/comments/")).await);
     assert_api_snapshot!("issue_details", &get(format!("/api/0/issues/{issue_id}/")).await);
 
+    // User feedback on the event, as the Python SDK's `capture_user_feedback` sends it.
+    let report = json!({"event_id": event()["event_id"], "name": "Alice",
+        "email": "alice@example.com", "comments": "The order page broke"})
+    .to_string();
+    let response = server
+        .http
+        .post(format!("{}/api/{project_id}/envelope/?sentry_key={public_key}", server.url))
+        .body(format!("{{}}\n{{\"type\":\"user_report\"}}\n{report}\n"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_api_snapshot!(
+        "issue_user_reports",
+        &get(format!("/api/0/issues/{issue_id}/user-reports/")).await
+    );
+
     let (status, error) = server.get("/api/0/organizations/nope/", &token).await;
     assert_eq!(status, 404);
     assert_api_snapshot!("error_not_found", &error);
