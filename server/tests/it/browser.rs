@@ -1886,3 +1886,106 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         panic!("browser test failed: {err}");
     }
 }
+
+/// `Sentry.showReportDialog()` on an application's page (another origin than Cairn's): the SDK's
+/// script tag loads `/api/embed/error-page/`, whose dialog shows the page's texts as text, posts
+/// the person's answer, and tells the SDK when it closes; the answer is the issue's feedback.
+#[tokio::test(flavor = "multi_thread")]
+async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Web").await;
+    let sdk_dsn = dsn.clone();
+    let event_id = tokio::task::spawn_blocking(move || {
+        let (hub, client) = crate::common::sentry_hub(&sdk_dsn, "web@1.0.0");
+        let id = sentry::Hub::run(hub, || {
+            sentry::capture_message("Checkout crashed", sentry::Level::Error)
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+        id.simple().to_string()
+    })
+    .await
+    .expect("SDK thread");
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        // A page of another origin (`localhost` is not `127.0.0.1`), then what
+        // `showReportDialog` does: a script tag with `crossOrigin = "anonymous"` and a
+        // listener for the closing message.
+        let other_origin = server.url.replacen("127.0.0.1", "localhost", 1);
+        client.goto(&format!("{other_origin}/api/0/")).await?;
+        let src = format!(
+            "{}/api/embed/error-page/?dsn={dsn}&eventId={event_id}&name=Jane&title={}",
+            server.url, "%3Cimg%20src%3Dx%20onerror%3D%22window.__xss%3D1%22%3E"
+        );
+        client
+            .execute(
+                "window.__closed = false;
+                 window.addEventListener('message', e => {
+                   if (e.data === '__sentry_reportdialog_closed__') window.__closed = true;
+                 });
+                 const script = document.createElement('script');
+                 script.async = true;
+                 script.crossOrigin = 'anonymous';
+                 script.src = arguments[0];
+                 document.body.appendChild(script);",
+                vec![json!(src)],
+            )
+            .await?;
+        let title = text_of(&client, ".sentry-error-embed h2").await?;
+        assert_eq!(title, "<img src=x onerror=\"window.__xss=1\">");
+        let name = client.find(Locator::Css(".sentry-error-embed input[name=name]")).await?;
+        assert_eq!(name.prop("value").await?.as_deref(), Some("Jane"), "prefilled");
+        client
+            .find(Locator::Css(".sentry-error-embed input[name=email]"))
+            .await?
+            .send_keys("jane@example.com")
+            .await?;
+        client
+            .find(Locator::Css(".sentry-error-embed textarea[name=comments]"))
+            .await?
+            .send_keys("I pressed Pay and the page went blank")
+            .await?;
+        std::fs::write(artifacts_dir().join("crash-report-dialog.png"), client.screenshot().await?)
+            .ok();
+        client.find(Locator::Css(".sentry-error-embed button[type=submit]")).await?.click().await?;
+        let done = text_of(&client, ".sentry-error-embed .message-success").await?;
+        assert_eq!(done, "Your feedback has been sent. Thank you!");
+        client.find(Locator::Css(".sentry-error-embed button.close")).await?.click().await?;
+        let mut closed = json!(false);
+        for _ in 0..50 {
+            closed = client.execute("return window.__closed;", vec![]).await?;
+            if closed == json!(true) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(closed, json!(true), "the SDK heard the dialog close");
+        assert_eq!(count(&client, ".sentry-error-embed-wrapper", 0).await?, 0, "gone");
+        let xss = client.execute("return typeof window.__xss;", vec![]).await?;
+        assert_eq!(xss, json!("undefined"), "the title ran no script");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        let script = "return document.documentElement.outerHTML + ' | ' + JSON.stringify(
+            performance.getEntriesByType('resource').map(e => [e.name, e.responseStatus]));";
+        if let Ok(page) = client.execute(script, vec![]).await {
+            eprintln!("the page: {page}");
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    let (status, reports) =
+        server.get(&format!("/api/0/issues/{issue_id}/user-reports/"), &token).await;
+    assert_eq!(status, 200, "{reports}");
+    assert_eq!(reports[0]["comments"], "I pressed Pay and the page went blank");
+    assert_eq!(reports[0]["name"], "Jane");
+    assert_eq!(reports[0]["email"], "jane@example.com");
+}

@@ -138,3 +138,74 @@ async fn user_feedback_is_listed_for_its_issue_and_its_project() {
     let (status, _) = server.get("/api/0/projects/cairn/nope/user-feedback/", &token).await;
     assert_eq!(status, 404);
 }
+
+/// The URL `Sentry.showReportDialog()` loads (`@sentry/core`'s `getReportDialogEndpoint`: the
+/// DSN as it is, the other options URI-encoded).
+fn report_dialog_url(server: &TestServer, dsn: &str, event_id: &str, more: &str) -> String {
+    format!("{}/api/embed/error-page/?dsn={dsn}&eventId={event_id}{more}", server.url)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_crash_report_dialog_is_served_and_keeps_what_it_is_sent() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Web").await;
+    let sdk_dsn = dsn.clone();
+    let event_id = tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&sdk_dsn, "web@1.0.0");
+        let id = sentry::Hub::run(hub, || {
+            sentry::capture_message("Render failed", sentry::Level::Error)
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+        id.simple().to_string()
+    })
+    .await
+    .expect("SDK thread");
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+
+    // The script, with the page's texts as string literals that cannot close a script element.
+    let more = "&title=%3C%2Fscript%3E%3Cb%3EOops&name=Jane";
+    let response = server.http.get(report_dialog_url(&server, &dsn, &event_id, more)).send().await;
+    let response = response.expect("HTTP");
+    assert_eq!(response.status(), 200);
+    let kind = response.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap_or_default();
+    assert!(kind.starts_with("text/javascript"), "{kind}");
+    let script = response.text().await.expect("body");
+    assert!(script.contains(r#""title":"\u003c/script>\u003cb>Oops""#), "escaped title");
+    assert!(script.contains(r#""name":"Jane""#) && script.contains("Submit Crash Report"));
+    assert!(!script.contains("__OPTIONS__") && !script.contains("__CSS__"));
+
+    // Bad requests get a JSON error, never a script.
+    let (scheme, rest) = dsn.split_once("://").expect("a DSN");
+    let unknown_key =
+        format!("{scheme}://{}@{}", "0".repeat(32), rest.split_once('@').expect("@").1);
+    for (url, status) in [
+        (format!("{}/api/embed/error-page/?eventId={event_id}", server.url), 400),
+        (report_dialog_url(&server, &dsn, "not-an-id", ""), 400),
+        (report_dialog_url(&server, &unknown_key, &event_id, ""), 403),
+    ] {
+        let response = server.http.get(&url).send().await.expect("HTTP");
+        assert_eq!(response.status().as_u16(), status, "{url}");
+        let body: Value = response.json().await.expect("a JSON error");
+        assert!(body["detail"].is_string(), "{url}: {body}");
+    }
+
+    // The dialog's form: an invalid one is 400, a valid one is kept as the event's report.
+    let url = report_dialog_url(&server, &dsn, &event_id, "");
+    let post = |form: &'static [(&'static str, &'static str)]| {
+        let request = server.http.post(&url).form(form);
+        async move { request.send().await.expect("HTTP").status().as_u16() }
+    };
+    assert_eq!(post(&[("name", "Jane"), ("email", "not an email"), ("comments", "x")]).await, 400);
+    assert_eq!(post(&[("name", "Jane"), ("email", "jane@example.com")]).await, 400);
+    let form = &[("name", "Jane"), ("email", "jane@example.com"), ("comments", "Blank page")];
+    assert_eq!(post(form).await, 200);
+    let (status, reports) =
+        server.get(&format!("/api/0/issues/{issue_id}/user-reports/"), &token).await;
+    assert_eq!(status, 200, "{reports}");
+    assert_eq!(reports.as_array().map(Vec::len), Some(1), "{reports}");
+    assert_eq!(reports[0]["comments"], "Blank page");
+    assert_eq!(reports[0]["email"], "jane@example.com");
+    assert_eq!(reports[0]["eventID"], event_id.as_str());
+}

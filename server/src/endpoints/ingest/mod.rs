@@ -9,6 +9,7 @@
 
 mod auth;
 mod body;
+mod embed;
 pub mod error;
 mod minidump;
 mod project;
@@ -62,7 +63,7 @@ const MAX_SESSIONS_SIZE: usize = 10 * 1024 * 1024;
 pub fn router<S: Store>() -> Router<AppState<S>> {
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::POST])
+        .allow_methods([Method::GET, Method::POST])
         .allow_headers(
             [
                 "x-sentry-auth",
@@ -91,6 +92,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/{project_id}/security", post(security::post_security::<S>))
         .route("/api/{project_id}/csp-report", post(security::post_security::<S>))
         .route("/api/{project_id}/minidump", post(minidump::post_minidump::<S>))
+        .route(
+            "/api/embed/error-page",
+            axum::routing::get(embed::get_error_page::<S>).post(embed::post_error_page::<S>),
+        )
         .layer(DefaultBodyLimit::max(MAX_REQUEST_SIZE))
         .layer(cors)
 }
