@@ -888,26 +888,18 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Backend").await;
-    let events =
-        tokio::task::spawn_blocking(move || send_hostile_events(&dsn)).await.expect("SDK thread");
+    let sdk_dsn = dsn.clone();
+    let events = tokio::task::spawn_blocking(move || send_hostile_events(&sdk_dsn))
+        .await
+        .expect("SDK thread");
     let issues = server
         .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
         .await;
     let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
     // Feedback on the newer event, as an SDK's user report sends it, payloads and all.
-    let (key, project_id) = server.project_key(&token, "backend").await;
     let report = json!({"event_id": events[1], "name": SCRIPT_PAYLOAD,
-        "email": "jane@example.com", "comments": format!("It broke {IMG_PAYLOAD}")})
-    .to_string();
-    let response = server
-        .http
-        .post(format!("{}/api/{project_id}/envelope/", server.url))
-        .header("x-sentry-auth", format!("Sentry sentry_key={key}, sentry_version=7"))
-        .body(format!("{{}}\n{{\"type\":\"user_report\"}}\n{report}\n"))
-        .send()
-        .await
-        .expect("HTTP");
-    assert_eq!(response.status(), 200);
+        "email": "jane@example.com", "comments": format!("It broke {IMG_PAYLOAD}")});
+    server.post_envelope(&dsn, [("user_report", report)]).await;
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -1895,17 +1887,7 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Web").await;
-    let sdk_dsn = dsn.clone();
-    let event_id = tokio::task::spawn_blocking(move || {
-        let (hub, client) = crate::common::sentry_hub(&sdk_dsn, "web@1.0.0");
-        let id = sentry::Hub::run(hub, || {
-            sentry::capture_message("Checkout crashed", sentry::Level::Error)
-        });
-        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
-        id.simple().to_string()
-    })
-    .await
-    .expect("SDK thread");
+    let event_id = crate::common::capture_message(&dsn, "web@1.0.0", "Checkout crashed").await;
     let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
     let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
 

@@ -287,53 +287,53 @@ async fn raw_session_updates_count_each_session_once() {
     let old = (now - chrono::Duration::days(6)).to_rfc3339();
     let sid = "8f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b";
     let attrs = json!({"release": "raw@1", "environment": "prod"});
-    post_envelope(
-        &server,
-        &dsn,
-        [
-            (
-                "session",
-                json!({"sid": sid, "did": "u1", "init": true, "started": started,
+    server
+        .post_envelope(
+            &dsn,
+            [
+                (
+                    "session",
+                    json!({"sid": sid, "did": "u1", "init": true, "started": started,
                 "attrs": attrs}),
-            ),
-            // The same session crashes, is reported twice, then a stale `ok` arrives.
-            (
-                "session",
-                json!({"sid": sid, "did": "u1", "seq": 5, "status": "crashed",
+                ),
+                // The same session crashes, is reported twice, then a stale `ok` arrives.
+                (
+                    "session",
+                    json!({"sid": sid, "did": "u1", "seq": 5, "status": "crashed",
                 "errors": 1, "started": started, "attrs": attrs}),
-            ),
-            (
-                "session",
-                json!({"sid": sid, "did": "u1", "seq": 6, "status": "crashed",
+                ),
+                (
+                    "session",
+                    json!({"sid": sid, "did": "u1", "seq": 6, "status": "crashed",
                 "errors": 1, "started": started, "attrs": attrs}),
-            ),
-            (
-                "session",
-                json!({"sid": sid, "did": "u1", "seq": 2, "status": "ok",
+                ),
+                (
+                    "session",
+                    json!({"sid": sid, "did": "u1", "seq": 2, "status": "ok",
                 "started": started, "attrs": attrs}),
-            ),
-            // Too old: dropped.
-            (
-                "session",
-                json!({"sid": "9f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "init": true,
+                ),
+                // Too old: dropped.
+                (
+                    "session",
+                    json!({"sid": "9f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "init": true,
                 "started": old, "attrs": attrs}),
-            ),
-            // Pre-aggregated: 4 clean exits and 1 errored session of another user.
-            (
-                "sessions",
-                json!({"aggregates": [{"started": started, "did": "u2", "exited": 4,
+                ),
+                // Pre-aggregated: 4 clean exits and 1 errored session of another user.
+                (
+                    "sessions",
+                    json!({"aggregates": [{"started": started, "did": "u2", "exited": 4,
                 "errored": 1}], "attrs": attrs}),
-            ),
-        ],
-    )
-    .await;
+                ),
+            ],
+        )
+        .await;
     // A session reported whole (started and ended in one update) with an error, sent twice as
     // an SDK retry would: it counts once.
     for _ in 0..2 {
         let whole = json!({"sid": "aa2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "did": "u3",
             "init": true, "status": "exited", "errors": 2, "duration": 3.5, "started": started,
             "attrs": attrs});
-        post_envelope(&server, &dsn, [("session", whole)]).await;
+        server.post_envelope(&dsn, [("session", whole)]).await;
     }
 
     let (status, sessions) = server
@@ -380,7 +380,7 @@ async fn users_of_several_environments_count_once() {
             "attrs": {"release": "multi@1", "environment": environment}});
         ("session", update)
     });
-    post_envelope(&server, &dsn, updates).await;
+    server.post_envelope(&dsn, updates).await;
 
     let cases: [(&str, i64, i64, f64); 4] = [
         ("", 3, 2, 50.0),
@@ -702,34 +702,7 @@ async fn post_whole_sessions(server: &TestServer, dsn: &str, sessions: &[WholeSe
             "duration": 1.0, "attrs": {"release": release, "environment": environment}});
         ("session", update)
     });
-    post_envelope(server, dsn, updates).await;
-}
-
-/// Posts one envelope of `items` (item type, payload) to the project of `dsn`, authenticated
-/// with its key as SDKs do, and checks that it is accepted.
-async fn post_envelope(
-    server: &TestServer,
-    dsn: &str,
-    items: impl IntoIterator<Item = (&'static str, Value)>,
-) {
-    let (key, project) = dsn
-        .strip_prefix("http://")
-        .and_then(|rest| rest.split_once('@'))
-        .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
-        .expect("a DSN");
-    let mut body = "{}\n".to_owned();
-    for (item_type, payload) in items {
-        body.push_str(&format!("{{\"type\":\"{item_type}\"}}\n{payload}\n"));
-    }
-    let response = server
-        .http
-        .post(format!("{}/api/{project}/envelope/", server.url))
-        .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    server.post_envelope(dsn, updates).await;
 }
 
 /// The group of a sessions answer whose `by` is exactly `by`.
@@ -994,7 +967,7 @@ async fn session_durations_give_percentiles_in_sentrys_units() {
                 ("session", update)
             },
         );
-        post_envelope(&server, &dsn, updates).await;
+        server.post_envelope(&dsn, updates).await;
     }
 
     let near = |actual: &Value, expected: f64, tolerance: f64| {

@@ -124,17 +124,20 @@ async fn native_crash_uploads_become_events_with_their_dump_and_files_attached()
             ),
         ],
     );
-    let response = server
-        .http
-        .post(&url)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .header("content-encoding", "gzip")
-        .body(gzip(&body))
-        .send()
-        .await
-        .expect("HTTP");
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.text().await.expect("body"), event_id);
+    let upload = || async {
+        let response = server
+            .http
+            .post(&url)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .header("content-encoding", "gzip")
+            .body(gzip(&body))
+            .send()
+            .await
+            .expect("HTTP");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.text().await.expect("body"), event_id);
+    };
+    upload().await;
 
     let simple_id = event_id.replace('-', "");
     let path = format!("/api/0/projects/cairn/native/events/{simple_id}/");
@@ -178,17 +181,7 @@ async fn native_crash_uploads_become_events_with_their_dump_and_files_attached()
 
     // Crashpad uploads a report again when it missed the answer: the same event, its files
     // kept once.
-    let retried = server
-        .http
-        .post(&url)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .header("content-encoding", "gzip")
-        .body(gzip(&body))
-        .send()
-        .await
-        .expect("HTTP");
-    assert_eq!(retried.status(), 200);
-    assert_eq!(retried.text().await.expect("body"), event_id);
+    upload().await;
     assert_eq!(attachments(&server, &simple_id).await, stored, "no attachment twice");
 
     // Raw dumps in each container Relay unpacks.

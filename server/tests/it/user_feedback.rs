@@ -3,35 +3,9 @@
 //! (the JavaScript SDKs' `captureFeedback`, with or without `associatedEventId`), listed for
 //! the issue of their event and for the project, in Sentry's `UserReport` shape.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
-use crate::common::{sentry_hub, TestServer};
-
-/// Posts an envelope of `header` and one item of `item_type` to the project `project_id`.
-async fn post_item(
-    server: &TestServer,
-    project_id: i64,
-    key: &str,
-    header: Value,
-    item_type: &str,
-    payload: &Value,
-) {
-    let payload = payload.to_string();
-    let body =
-        format!("{header}\n{}\n{payload}\n", json!({"type": item_type, "length": payload.len()}));
-    let response = server
-        .http
-        .post(format!("{}/api/{project_id}/envelope/", server.url))
-        .header("x-sentry-auth", format!("Sentry sentry_key={key}, sentry_version=7"))
-        .header("content-type", "application/x-sentry-envelope")
-        .body(body)
-        .send()
-        .await
-        .expect("HTTP");
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
-}
+use crate::common::{capture_message, TestServer};
 
 /// The Node SDK's feedback envelope (tests/fixtures), its feedback pointing at `event_id` when
 /// one is given, with a fresh id of its own.
@@ -56,19 +30,9 @@ async fn user_feedback_is_listed_for_its_issue_and_its_project() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Shop").await;
-    let (key, project_id) = server.project_key(&token, "shop").await;
 
     // The error the feedback is about, sent by the official SDK.
-    let event_id = tokio::task::spawn_blocking(move || {
-        let (hub, client) = sentry_hub(&dsn, "shop@1.0.0");
-        let id = sentry::Hub::run(hub, || {
-            sentry::capture_message("Checkout failed", sentry::Level::Error)
-        });
-        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
-        id.simple().to_string()
-    })
-    .await
-    .expect("SDK thread");
+    let event_id = capture_message(&dsn, "shop@1.0.0", "Checkout failed").await;
     let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
     let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
     let short_id = issues[0]["shortId"].as_str().expect("short id").to_owned();
@@ -81,11 +45,11 @@ async fn user_feedback_is_listed_for_its_issue_and_its_project() {
         "email": "jane@example.com",
         "comments": "I clicked <script>alert(1)</script> and it broke",
     });
-    post_item(&server, project_id, &key, json!({}), "user_report", &report).await;
+    server.post_envelope(&dsn, [("user_report", report.clone())]).await;
     let (header, feedback) = node_feedback(Some(&event_id), "The checkout button does nothing");
-    post_item(&server, project_id, &key, header, "feedback", &feedback).await;
+    server.post_envelope_with(&dsn, header, [("feedback", feedback)]).await;
     let (header, standalone) = node_feedback(None, "Love the new design");
-    post_item(&server, project_id, &key, header, "feedback", &standalone).await;
+    server.post_envelope_with(&dsn, header, [("feedback", standalone.clone())]).await;
 
     let expected_issue = json!({"id": issue_id, "shortId": short_id, "title": "Checkout failed"});
     for path in [
@@ -150,17 +114,7 @@ async fn the_crash_report_dialog_is_served_and_keeps_what_it_is_sent() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Web").await;
-    let sdk_dsn = dsn.clone();
-    let event_id = tokio::task::spawn_blocking(move || {
-        let (hub, client) = sentry_hub(&sdk_dsn, "web@1.0.0");
-        let id = sentry::Hub::run(hub, || {
-            sentry::capture_message("Render failed", sentry::Level::Error)
-        });
-        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
-        id.simple().to_string()
-    })
-    .await
-    .expect("SDK thread");
+    let event_id = capture_message(&dsn, "web@1.0.0", "Render failed").await;
     let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
     let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
 

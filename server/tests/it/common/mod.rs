@@ -177,6 +177,43 @@ impl TestServer {
         (key, keys[0]["projectId"].as_i64().expect("project id"))
     }
 
+    /// Posts one envelope of `items` (item type, payload) to the project of `dsn`, authenticated
+    /// with its key as SDKs do, and checks that it is accepted.
+    pub async fn post_envelope<'a>(
+        &self,
+        dsn: &str,
+        items: impl IntoIterator<Item = (&'a str, Value)>,
+    ) {
+        self.post_envelope_with(dsn, json!({}), items).await;
+    }
+
+    /// The same with the envelope header `header`.
+    pub async fn post_envelope_with<'a>(
+        &self,
+        dsn: &str,
+        header: Value,
+        items: impl IntoIterator<Item = (&'a str, Value)>,
+    ) {
+        let (key, project) = dsn
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split_once('@'))
+            .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
+            .expect("a DSN");
+        let mut body = format!("{header}\n");
+        for (item_type, payload) in items {
+            body.push_str(&format!("{{\"type\":\"{item_type}\"}}\n{payload}\n"));
+        }
+        let response = self
+            .http
+            .post(format!("{}/api/{project}/envelope/", self.url))
+            .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    }
+
     /// Polls the organization's issue list until `pred` holds for it (events are stored
     /// before they are acknowledged, but the SDK sends in the background).
     pub async fn wait_for_issues(
@@ -251,6 +288,20 @@ pub fn sentry_hub(dsn: &str, release: &str) -> (Arc<sentry::Hub>, Arc<sentry::Cl
     let client = Arc::new(sentry::Client::from(sentry::apply_defaults(options)));
     let hub = Arc::new(sentry::Hub::new(Some(client.clone()), Arc::new(sentry::Scope::default())));
     (hub, client)
+}
+
+/// Sends, with the official SDK (on a blocking thread, as its transport wants), an error-level
+/// message, and flushes; returns the event's id (32 hex).
+pub async fn capture_message(dsn: &str, release: &str, text: &str) -> String {
+    let (dsn, release, text) = (dsn.to_owned(), release.to_owned(), text.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&dsn, &release);
+        let id = sentry::Hub::run(hub, || sentry::capture_message(&text, sentry::Level::Error));
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+        id.simple().to_string()
+    })
+    .await
+    .expect("SDK thread")
 }
 
 /// Sends, with the official SDK, an error preceded by two breadcrumbs, and flushes.
