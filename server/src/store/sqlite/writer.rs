@@ -346,15 +346,14 @@ fn write_batch(
                         stored
                     }
                 };
-                if !is_new {
-                    repeated.push(&event.event_id);
-                }
                 if is_new {
                     pending.counts.add(issue_id, event);
                     pending.releases.event(event, opened_issue);
                     if let Some(touched) = touched.as_mut() {
                         touched.add(issue_id, event, opened_issue);
                     }
+                } else {
+                    repeated.push(&event.event_id);
                 }
                 ids.push(issue_id);
             }
