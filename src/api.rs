@@ -269,6 +269,12 @@ pub async fn issue_user_reports(org: &str, id: &str) -> Result<Vec<UserReport>> 
     json(get(&format!("{}user-reports/", issue_url(org, id))).build()).await
 }
 
+/// `GET /api/0/projects/{org}/{project}/user-feedback/`: a project's user feedback, newest
+/// first.
+pub async fn project_user_reports(org: &str, project: &str) -> Result<Vec<UserReport>> {
+    json(get(&project_url(org, project, "user-feedback/")).build()).await
+}
+
 /// `GET /api/0/organizations/{org}/projects/`.
 pub async fn projects(org: &str) -> Result<Vec<Project>> {
     json(get(&format!("/api/0/organizations/{}/projects/", segment(org))).build()).await

@@ -133,6 +133,7 @@ enum OtherPage {
     Inbox,
     NewProject,
     GettingStarted,
+    Feedback,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -147,6 +148,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Inbox => view! { <InboxPage/> }.into_any(),
         OtherPage::NewProject => view! { <NewProjectPage/> }.into_any(),
         OtherPage::GettingStarted => view! { <GettingStartedPage/> }.into_any(),
+        OtherPage::Feedback => view! { <FeedbackPage/> }.into_any(),
     }
 }
 
@@ -206,4 +208,8 @@ other_page!(
 other_page!(
     /// A new project's DSN and set-up snippets.
     getting_started, GettingStarted
+);
+other_page!(
+    /// A project's user feedback.
+    feedback, Feedback
 );

@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::projects() view=lazy_pages::projects/>
                     <Route path=routes::tokens() view=lazy_pages::tokens/>
                     <Route path=routes::releases() view=lazy_pages::releases/>
+                    <Route path=routes::feedback() view=lazy_pages::feedback/>
                     <Route path=routes::release() view=lazy_pages::release/>
                     <Route path=routes::project_ownership() view=lazy_pages::project_ownership/>
                     <Route path=routes::inbox() view=lazy_pages::inbox/>

@@ -56,6 +56,11 @@ pub enum Page {
     },
     /// `/settings/account/api/auth-tokens/`: the user's API tokens.
     Tokens,
+    /// `/organizations/{org}/feedback/`: user feedback, a project at a time.
+    Feedback {
+        /// Organization slug.
+        org: String,
+    },
     /// `/organizations/{org}/releases/`: releases with their health.
     Releases {
         /// Organization slug.
@@ -115,6 +120,9 @@ impl Page {
                 format!("/organizations/{}/projects/", crate::api::segment(org))
             }
             Page::Tokens => "/settings/account/api/auth-tokens/".to_owned(),
+            Page::Feedback { org } => {
+                format!("/organizations/{}/feedback/", crate::api::segment(org))
+            }
             Page::Releases { org } => {
                 format!("/organizations/{}/releases/", crate::api::segment(org))
             }
@@ -174,6 +182,11 @@ pub fn tokens() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Projects`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn projects() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/projects")
+}
+
+/// Route pattern of [`Page::Feedback`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn feedback() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/feedback")
 }
 
 /// Route pattern of [`Page::Releases`]; the slug is the [`ORG_PARAM`] parameter.

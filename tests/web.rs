@@ -2260,7 +2260,8 @@ fn user_feedback_shows_each_report_as_text_with_its_event_and_an_empty_state() {
          "issue": null, "user": null},
     ]))
     .expect("reports match the wire type");
-    let m = Mounted::new(move || view! { <UserFeedbackList org="cairn" issue="7" reports/> });
+    let listed = reports.clone();
+    let m = Mounted::new(move || view! { <UserFeedbackList org="cairn" reports=listed/> });
 
     assert_eq!(m.count(".user-report"), 2);
     assert_eq!(m.text(".user-report-name"), "Jane <b>Doe</b>");
@@ -2283,10 +2284,18 @@ fn user_feedback_shows_each_report_as_text_with_its_event_and_an_empty_state() {
         .collect();
     assert_eq!(names, ["Jane <b>Doe</b>", "Anonymous"]);
     assert_eq!(m.count(".user-report-email"), 1, "no email, no link");
+    assert_eq!(m.count(".user-report-event"), 1, "feedback about no event links nowhere");
+    assert_eq!(m.count(".user-report-issue"), 0, "an issue's tab does not name the issue");
     drop(m);
 
-    let empty =
-        Mounted::new(|| view! { <UserFeedbackList org="cairn" issue="7" reports=Vec::new()/> });
+    // A project's list names each report's issue.
+    let m = Mounted::new(move || view! { <UserFeedbackList org="cairn" reports show_issue=true/> });
+    assert_eq!(m.text(".user-report-issue"), "SHOP-7");
+    assert_eq!(m.attr(".user-report-issue", "href"), "/organizations/cairn/issues/7/");
+    assert_eq!(m.attr(".user-report-issue", "title"), "Checkout failed");
+    drop(m);
+
+    let empty = Mounted::new(|| view! { <UserFeedbackList org="cairn" reports=Vec::new()/> });
     assert!(empty.text("#user-feedback-list").contains("No user feedback yet."));
     assert_eq!(empty.count(".user-report"), 0);
 }

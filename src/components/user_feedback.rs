@@ -9,25 +9,28 @@ use leptos::prelude::*;
 use super::{status::ApiError, time_ago::TimeAgo, Loading};
 use crate::{api, routes::Page};
 
-/// A list of reports (`#user-feedback-list`), or the empty state.
+/// A list of reports (`#user-feedback-list`), or the empty state. Each report links to its
+/// event on its issue's page; with `show_issue` (a project's list) also to the issue itself.
+/// Feedback about no event has neither link.
 #[component]
 pub fn UserFeedbackList(
-    /// Organization slug, for the links to the events.
+    /// Organization slug, for the links.
     #[prop(into)]
     org: String,
-    /// Issue id, for the links to the events.
-    #[prop(into)]
-    issue: String,
     /// The reports, newest first.
     reports: Vec<UserReport>,
+    /// Whether each report names its issue (a project's list; the issue page's tab needs not).
+    #[prop(optional)]
+    show_issue: bool,
 ) -> impl IntoView {
     if reports.is_empty() {
         return view! {
             <div id="user-feedback-list" class="empty-state">
                 <p>"No user feedback yet."</p>
                 <p class="empty-note">
-                    "Ask the people who meet this error what happened: Sentry's SDKs send their "
-                    "answers with the user feedback API or widget, and they show up here."
+                    "Ask the people who meet an error what happened: Sentry's SDKs send their "
+                    "answers with the user feedback API, widget or crash-report dialog, and they "
+                    "show up here."
                 </p>
             </div>
         }
@@ -36,13 +39,6 @@ pub fn UserFeedbackList(
     let items = reports
         .into_iter()
         .map(|report| {
-            let href = Page::IssueEvent {
-                org: org.clone(),
-                id: issue.clone(),
-                event: report.event_id.clone(),
-            }
-            .path();
-            let short: String = report.event_id.chars().take(8).collect();
             let name = if report.name.is_empty() { "Anonymous".to_owned() } else { report.name };
             // Only a plain address becomes a `mailto:` link; anything else stays text.
             let email = (!report.email.is_empty()).then(|| {
@@ -52,16 +48,37 @@ pub fn UserFeedbackList(
                     .then(|| format!("mailto:{}", report.email.replace(['?', '#'], "")));
                 view! { <a class="user-report-email" href=mailto>{report.email}</a> }
             });
+            let links = report.issue.map(|issue| {
+                let event_href = Page::IssueEvent {
+                    org: org.clone(),
+                    id: issue.id.clone(),
+                    event: report.event_id.clone(),
+                }
+                .path();
+                let short: String = report.event_id.chars().take(8).collect();
+                let issue_link = show_issue.then(|| {
+                    let href = Page::Issue { org: org.clone(), id: issue.id }.path();
+                    view! {
+                        <a class="user-report-issue" href=href title=issue.title>
+                            {issue.short_id}
+                        </a>
+                    }
+                });
+                view! {
+                    {issue_link}
+                    <a class="user-report-event" href=event_href>
+                        "event "
+                        <code>{short}</code>
+                    </a>
+                }
+            });
             view! {
                 <li class="card user-report" data-report-id=report.id>
                     <div class="user-report-meta">
                         <span class="user-report-name">{name}</span>
                         {email}
                         <TimeAgo time=report.date_created/>
-                        <a class="user-report-event" href=href>
-                            "event "
-                            <code>{short}</code>
-                        </a>
+                        {links}
                     </div>
                     <p class="user-report-comments">{report.comments}</p>
                 </li>
@@ -91,10 +108,7 @@ pub fn IssueUserFeedback(
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(error)) => view! { <ApiError error/> }.into_any(),
                 Some(Ok(reports)) => {
-                    view! {
-                        <UserFeedbackList org=org.get_untracked() issue=issue.get_untracked() reports/>
-                    }
-                        .into_any()
+                    view! { <UserFeedbackList org=org.get_untracked() reports/> }.into_any()
                 }
             }}
         </section>

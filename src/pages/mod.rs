@@ -1,6 +1,7 @@
 //! One module per route. Each page fetches its data through [`crate::api`] and hands it to a
 //! presentational component, which is what the browser tests mount.
 
+pub mod feedback;
 pub mod home;
 pub mod inbox;
 pub mod issue;
@@ -15,6 +16,7 @@ pub mod releases;
 pub mod setup;
 pub mod tokens;
 
+pub use feedback::FeedbackPage;
 pub use home::HomePage;
 pub use inbox::InboxPage;
 pub use issue::IssuePage;

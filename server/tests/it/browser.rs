@@ -1950,6 +1950,28 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
         assert_eq!(count(&client, ".sentry-error-embed-wrapper", 0).await?, 0, "gone");
         let xss = client.execute("return typeof window.__xss;", vec![]).await?;
         assert_eq!(xss, json!("undefined"), "the title ran no script");
+
+        // In the dashboard: the header's User Feedback page lists it, linked to its issue.
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::LinkText("User Feedback"))
+            .await?
+            .click()
+            .await?;
+        // The organization's first project (`internal`) has none; the picker shows `web`'s.
+        let empty = text_of(&client, "#user-feedback-list.empty-state").await?;
+        assert!(empty.contains("No user feedback yet."), "{empty}");
+        client.find(Locator::Css("#feedback-project")).await?.select_by_value("web").await?;
+        let comments = text_of(&client, "#user-feedback-list .user-report-comments").await?;
+        assert_eq!(comments, "I pressed Pay and the page went blank");
+        let issue = text_of(&client, "#user-feedback-list .user-report-issue").await?;
+        assert_eq!(issue, "WEB-1");
+        std::fs::write(artifacts_dir().join("user-feedback.png"), client.screenshot().await?).ok();
+        client.find(Locator::Css("#user-feedback-list .user-report-issue")).await?.click().await?;
+        let title = text_of(&client, "#issue-header .issue-title").await?;
+        assert!(title.contains("Checkout crashed"), "{title}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
