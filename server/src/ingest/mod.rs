@@ -11,6 +11,7 @@ pub mod release;
 pub mod scrub;
 pub mod session;
 pub mod trim;
+pub mod user_report;
 
 #[cfg(test)]
 mod corpus_tests;

@@ -439,6 +439,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
+    /// The newest user report on a project's event (`NotFound` if none).
+    fn latest_user_report(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> impl Future<Output = StoreResult<UserReportRow>> + Send;
     /// How many user feedback reports an issue's events have.
     fn issue_user_report_count(
         &self,

@@ -206,6 +206,17 @@ fn rows() -> Vec<Row> {
             )
         },
         row(Method::GET, "/api/0/projects/{org}/{project}/user-feedback/", read("event:read")),
+        Row {
+            body: |n| {
+                Some(json!({"event_id": format!("{:032x}", n + 1), "name": "Jane",
+                    "email": "jane@example.com", "comments": "It broke"}))
+            },
+            ..row(
+                Method::POST,
+                "/api/0/projects/{org}/{project}/user-feedback/",
+                scope("project:write", Admin, 200),
+            )
+        },
         row(Method::GET, "/api/0/issues/{issue_id}/user-reports/", read("event:read")),
         row(
             Method::GET,

@@ -163,3 +163,52 @@ async fn the_crash_report_dialog_is_served_and_keeps_what_it_is_sent() {
     assert_eq!(reports[0]["email"], "jane@example.com");
     assert_eq!(reports[0]["eventID"], event_id.as_str());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_are_submitted_through_sentrys_user_feedback_api_with_a_token_or_the_dsn() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Api").await;
+    let other_dsn = server.create_project(&token, "Other").await;
+    let event_id = capture_message(&dsn, "api@1.0.0", "Export failed").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    let path = "/api/0/projects/cairn/api/user-feedback/";
+
+    // With a token, answered in Sentry's shape.
+    let body = json!({"event_id": event_id, "name": "Jane", "email": "jane@example.com",
+        "comments": "The export never finished"});
+    let (status, report) = server.post(path, &token, body).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["eventID"], event_id.as_str());
+    assert_eq!(report["comments"], "The export never finished");
+    assert_eq!(report["issue"]["id"], issue_id.as_str());
+
+    // With the project's DSN, as an application's backend sends it; another project's DSN is
+    // refused, and a bad field is 400 with its name.
+    let with_dsn = |dsn: &str, body: Value| {
+        server
+            .http
+            .post(format!("{}{path}", server.url))
+            .header("authorization", format!("DSN {dsn}"))
+            .json(&body)
+    };
+    let body = json!({"event_id": event_id, "name": "Joe", "email": "joe@example.com",
+        "comments": "Same here"});
+    let response = with_dsn(&dsn, body.clone()).send().await.expect("HTTP");
+    assert_eq!(response.status(), 200);
+    let response = with_dsn(&other_dsn, body).send().await.expect("HTTP");
+    assert_eq!(response.status(), 403);
+    let bad = json!({"event_id": event_id, "name": "Joe", "email": "joe", "comments": "x"});
+    let response = with_dsn(&dsn, bad).send().await.expect("HTTP");
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.expect("a JSON error");
+    assert!(error["email"].is_array() && error["detail"].is_string(), "{error}");
+
+    let (status, reports) =
+        server.get(&format!("/api/0/issues/{issue_id}/user-reports/"), &token).await;
+    assert_eq!(status, 200, "{reports}");
+    let names: Vec<&str> =
+        reports.as_array().expect("a list").iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["Joe", "Jane"]);
+}

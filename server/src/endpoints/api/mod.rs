@@ -119,7 +119,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         )
         .route(
             "/api/0/projects/{org}/{project}/user-feedback",
-            get(user_reports::list_project_user_reports::<S>),
+            get(user_reports::list_project_user_reports::<S>)
+                .post(user_reports::submit_user_report::<S>),
         )
         .route("/api/0/issues/{issue_id}/user-reports", get(user_reports::list_issue_user_reports::<S>))
         .route(

@@ -27,11 +27,10 @@ use serde::Serialize;
 use serde_json::Value;
 use tower_http::cors::{Any, CorsLayer};
 
-pub use self::project::IngestState;
+pub use self::project::{Authorized, IngestState};
 
 use self::auth::SentryAuth;
 use self::error::IngestError;
-use self::project::Authorized;
 use crate::ingest::envelope::{self, ItemType};
 use crate::ingest::event::{self, EventContext};
 use crate::ingest::scrub::Scrubber;
@@ -420,6 +419,19 @@ fn auth_from_envelope_dsn(body: &[u8], project_id: i64) -> Result<SentryAuth, In
         return Err(IngestError::Rejected("ProjectId"));
     }
     Ok(auth)
+}
+
+/// The key of a DSN (`https://<key>@host/<project id>`), checked as [`authorize`] checks an
+/// ingest request's: for the routes that take a DSN instead of a project path (the
+/// crash-report dialog, `Authorization: DSN ...` on Sentry's user-feedback API).
+pub async fn authorize_dsn<S: Store>(
+    state: &AppState<S>,
+    dsn: &str,
+    headers: &HeaderMap,
+) -> Result<Authorized, IngestError> {
+    let (auth, project) = auth::from_dsn(dsn)?;
+    let project_id = project.parse().map_err(|_| IngestError::BadProjectPath)?;
+    authorize(state, &auth, project_id, headers).await
 }
 
 /// The key must exist, be active and belong to the project of the URL, and a browser request

@@ -794,6 +794,15 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn latest_user_report(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> StoreResult<UserReportRow> {
+        user_reports::latest_user_report(&self.reads, project_id, event_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_user_report_count(&self, issue_id: i64) -> StoreResult<i64> {
         user_reports::issue_user_report_count(&self.reads, issue_id).await
     }

@@ -51,6 +51,28 @@ fn report_from_row(row: &SqliteRow) -> StoreResult<UserReportRow> {
     })
 }
 
+/// The joins of a project's reports to their events' issues.
+const PROJECT_REPORTS: &str = "FROM envelope_items r \
+     JOIN projects p ON p.id = r.project_id \
+     LEFT JOIN events e ON e.project_id = r.project_id AND e.event_id = r.event_id \
+     LEFT JOIN issues i ON i.id = e.issue_id \
+     WHERE r.project_id = $1 AND r.item_type IN ('user_report', 'feedback')";
+
+pub(super) async fn latest_user_report(
+    pool: &SqlitePool,
+    project_id: i64,
+    event_id: &str,
+) -> StoreResult<UserReportRow> {
+    let row = sqlx::query(&format!(
+        "SELECT {REPORT_COLUMNS} {PROJECT_REPORTS} AND r.event_id = $2 ORDER BY r.id DESC LIMIT 1"
+    ))
+    .bind(project_id)
+    .bind(event_id)
+    .fetch_one(pool)
+    .await?;
+    report_from_row(&row)
+}
+
 pub(super) async fn project_user_reports(
     pool: &SqlitePool,
     project_id: i64,
@@ -58,12 +80,7 @@ pub(super) async fn project_user_reports(
 ) -> StoreResult<Vec<UserReportRow>> {
     // Few items are feedback: the `(project_id, item_type, received)` index finds them.
     let rows = sqlx::query(&format!(
-        "SELECT {REPORT_COLUMNS} FROM envelope_items r \
-         JOIN projects p ON p.id = r.project_id \
-         LEFT JOIN events e ON e.project_id = r.project_id AND e.event_id = r.event_id \
-         LEFT JOIN issues i ON i.id = e.issue_id \
-         WHERE r.project_id = $1 AND r.item_type IN ('user_report', 'feedback') \
-         ORDER BY r.received DESC, r.id DESC LIMIT $2"
+        "SELECT {REPORT_COLUMNS} {PROJECT_REPORTS} ORDER BY r.received DESC, r.id DESC LIMIT $2"
     ))
     .bind(project_id)
     .bind(limit)

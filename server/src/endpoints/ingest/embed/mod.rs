@@ -17,18 +17,14 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::error::IngestError;
-use super::project::Authorized;
-use super::{auth, authorize, store};
+use super::{authorize_dsn, store, Authorized};
+use crate::ingest::user_report::UserReport;
 use crate::state::AppState;
 use crate::store::{IngestBatch, NewItem, Store};
 use crate::util::now_ms;
 
 /// Largest form accepted.
 const MAX_FORM_SIZE: usize = 64 * 1024;
-/// Longest name and email (Sentry's `UserReport` columns), and comments, in characters.
-const MAX_NAME: usize = 128;
-const MAX_EMAIL: usize = 254;
-const MAX_COMMENTS: usize = 10_000;
 
 /// The dialog's texts a page may set, with Sentry's English defaults.
 const TEXTS: [(&str, &str); 11] = [
@@ -76,15 +72,13 @@ async fn target<S: Store>(
         params.entry(name.into_owned()).or_insert_with(|| value.into_owned());
     }
     let dsn = params.get("dsn").ok_or(IngestError::Invalid("missing parameter: dsn"))?;
-    let (auth, project) = auth::from_dsn(dsn)?;
-    let project_id = project.parse().map_err(|_| IngestError::BadProjectPath)?;
     let event_id = params
         .get("eventId")
         .and_then(|id| uuid::Uuid::parse_str(id).ok())
         .ok_or(IngestError::Invalid("missing or invalid parameter: eventId"))?
         .simple()
         .to_string();
-    let authorized = authorize(state, &auth, project_id, headers).await?;
+    let authorized = authorize_dsn(state, dsn, headers).await?;
     Ok(Target { authorized, event_id, params })
 }
 
@@ -127,25 +121,22 @@ pub async fn post_error_page<S: Store>(
     let Target { authorized, event_id, .. } = target(&state, query.as_deref(), &headers).await?;
     let mut form: HashMap<String, String> = HashMap::new();
     for (name, value) in form_urlencoded::parse(&body) {
-        form.entry(name.into_owned()).or_insert_with(|| value.trim().to_owned());
+        form.entry(name.into_owned()).or_insert_with(|| value.into_owned());
     }
-    let text = |name: &str, max: usize| {
-        form.get(name).filter(|t| !t.is_empty() && t.chars().count() <= max).cloned()
-    };
-    let name = text("name", MAX_NAME).ok_or(IngestError::Invalid("invalid form: name"))?;
-    let email = text("email", MAX_EMAIL)
-        .filter(|email| email.contains('@'))
-        .ok_or(IngestError::Invalid("invalid form: email"))?;
-    let comments =
-        text("comments", MAX_COMMENTS).ok_or(IngestError::Invalid("invalid form: comments"))?;
-    let report = json!({"event_id": event_id, "name": name, "email": email, "comments": comments});
+    let field = |name: &str| form.get(name).map_or("", String::as_str);
+    let report = UserReport::checked(&event_id, field("name"), field("email"), field("comments"))
+        .map_err(|field| match field {
+        "name" => IngestError::Invalid("invalid form: name"),
+        "email" => IngestError::Invalid("invalid form: email"),
+        _ => IngestError::Invalid("invalid form: comments"),
+    })?;
     let arrival = state.store.announce_arrival();
     let item = NewItem {
         project_id: authorized.key.project_id,
-        event_id: Some(event_id),
+        payload: Bytes::from(report.payload()),
+        event_id: Some(report.event_id),
         item_type: "user_report".to_owned(),
         headers: r#"{"type":"user_report"}"#.to_owned(),
-        payload: Bytes::from(report.to_string()),
         received: now_ms(),
         sha1: None,
     };
