@@ -106,6 +106,8 @@ pub enum Filter {
     TimesSeen(Range),
     /// Free text in the title or culprit (`*` is a wildcard).
     Text(String),
+    /// `trace:` — an event of the issue happened in any of these distributed traces.
+    Trace(Vec<[u8; 16]>),
 }
 
 /// Most terms in one search, and most values in one `[a, b]` list: each value is a bound
@@ -322,6 +324,7 @@ fn filter(key: &str, value: Value, now_ms: i64) -> Result<Filter, String> {
         "lastSeen" => Filter::LastSeen(time_range(single()?, now_ms)?),
         "timesSeen" => Filter::TimesSeen(count_range(single()?)?),
         "message" => Filter::Text(single()?.to_owned()),
+        "trace" => Filter::Trace(values.iter().map(|v| trace_id(v)).collect::<Result<_, _>>()?),
         _ => user_tag(key, values),
     })
 }
@@ -343,6 +346,15 @@ fn user_tag(key: &str, values: Vec<String>) -> Filter {
         },
         None => Filter::Tag { key: tag_key(key).to_owned(), values },
     }
+}
+
+/// A trace id as SDKs send it: 32 hex digits.
+fn trace_id(value: &str) -> Result<[u8; 16], String> {
+    let invalid = || format!("{value:?} is not a trace id (32 hexadecimal digits)");
+    if value.len() != 32 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid());
+    }
+    uuid::Uuid::try_parse(value).map(uuid::Uuid::into_bytes).map_err(|_| invalid())
 }
 
 fn tag_key(key: &str) -> &str {
@@ -615,6 +627,20 @@ mod tests {
         }
         assert_eq!(one("environment:production").filter, tag("environment", &["production"]));
         assert_eq!(one("level:error").filter, tag("level", &["error"]));
+    }
+
+    #[test]
+    fn trace_values_are_trace_ids() {
+        let Filter::Trace(ids) =
+            one("trace:[4C79F60C11214EB38604F4AE0781BFB2, 00000000000000000000000000000001]")
+                .filter
+        else {
+            panic!("not a trace filter");
+        };
+        assert_eq!(ids.len(), 2);
+        assert_eq!((ids[0][0], ids[0][15], ids[1][15]), (0x4c, 0xb2, 1));
+        assert!(err("trace:4c79f60c").contains("not a trace id"));
+        assert!(err("trace:4c79f60c-1121-4eb3-8604-f4ae0781bfb2").contains("not a trace id"));
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     let hashes = grouping::group_event(&mut event, ctx.grouping);
     let derived = derive_issue_fields(&event);
     let user_ident = user_ident(&event);
+    let trace_id = trace_id(&event);
     let tags = issue_tags(&event, &level, user_ident.as_deref());
     // After scrubbing, as Sentry matches rules against the stored event.
     let ownership = ctx.ownership.map(|rules| rules.evaluate(&event));
@@ -127,6 +128,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         release: str_field(&event, "release").map(str::to_owned),
         environment: str_field(&event, "environment").map(str::to_owned),
         user_ident,
+        trace_id,
         tags,
         data: EventData::uncompressed(to_json(&Value::Object(event), payload.len())),
         ownership,
@@ -151,6 +153,14 @@ pub(super) fn object_of(key: &str, value: Value) -> Value {
     let mut object = Map::new();
     object.insert(key.to_owned(), value);
     Value::Object(object)
+}
+
+/// The event's trace (`contexts.trace.trace_id`): 32 hex digits as SDKs send it, or a UUID
+/// with dashes, as Relay also reads it. Anything else (or the nil id) is no trace.
+fn trace_id(event: &Map<String, Value>) -> Option<[u8; 16]> {
+    let text = event.get("contexts")?.get("trace")?.get("trace_id")?.as_str()?;
+    let id = uuid::Uuid::try_parse(text).ok().filter(|id| !id.is_nil())?;
+    Some(id.into_bytes())
 }
 
 fn str_field<'a>(event: &'a Map<String, Value>, key: &str) -> Option<&'a str> {

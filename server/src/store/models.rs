@@ -202,6 +202,8 @@ pub struct NewEvent {
     pub environment: Option<String>,
     /// Who was affected (id, email, username or IP), for distinct-user counts.
     pub user_ident: Option<String>,
+    /// The distributed trace it happened in (`contexts.trace.trace_id`), as bytes.
+    pub trace_id: Option<[u8; 16]>,
     /// Tags to count for the issue: the event's tags and the attributes Sentry also shows
     /// as tags (`level`, `environment`, `release`, `user`).
     pub tags: Vec<(String, String)>,
@@ -611,6 +613,33 @@ pub struct UserReportRow {
     pub received: i64,
     /// The issue of the event, when the event is stored.
     pub issue: Option<ReportedIssue>,
+}
+
+/// An error event of a distributed trace, with what a list of the trace's errors shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceErrorRow {
+    /// The event id, 32 hex digits.
+    pub event_id: String,
+    /// Unix milliseconds, when it happened.
+    pub timestamp: i64,
+    /// Severity.
+    pub level: String,
+    /// The event's title.
+    pub title: String,
+    /// Its message (`logentry`), or the title when it has none.
+    pub message: String,
+    /// The span it happened in (`contexts.trace.span_id`).
+    pub span_id: Option<String>,
+    /// Its issue.
+    pub issue_id: i64,
+    /// The issue's project counter behind its short id.
+    pub short_id: i64,
+    /// The issue's culprit.
+    pub culprit: String,
+    /// Its project.
+    pub project_id: i64,
+    /// The project's slug.
+    pub project_slug: String,
 }
 
 /// What a link to the issue of a [`UserReportRow`] needs.

@@ -218,6 +218,15 @@ fn rows() -> Vec<Row> {
             )
         },
         row(Method::GET, "/api/0/issues/{issue_id}/user-reports/", read("event:read")),
+        row(Method::GET, "/api/0/organizations/{org}/events-trace/{trace_id}/", read("event:read")),
+        Row {
+            query: "?event_id={event_id}",
+            ..row(
+                Method::GET,
+                "/api/0/organizations/{org}/events-trace-light/{trace_id}/",
+                read("event:read"),
+            )
+        },
         row(
             Method::GET,
             "/api/0/organizations/{org}/issues/{issue_id}/user-reports/",
@@ -642,6 +651,8 @@ impl Access {
 /// Names only the `cairn` organization's data has; no refused answer may contain them.
 const SECRET_PROJECT: &str = "secret-backend";
 const SECRET_TITLE: &str = "LeakCanary";
+/// The distributed trace of every fixture event.
+const TRACE_ID: &str = "7d0b6a1f2c3e4d5f8a9b0c1d2e3f4a5b";
 
 struct Fixture {
     server: TestServer,
@@ -786,6 +797,7 @@ impl Fixture {
             "platform": "python",
             "tags": {"marker": "canary"},
             "fingerprint": [format!("authz-{n}")],
+            "contexts": {"trace": {"trace_id": TRACE_ID, "span_id": "8a9b0c1d2e3f4a5b"}},
         });
         let url = format!(
             "{}/api/{}/store/?sentry_key={}&sentry_version=7",
@@ -937,6 +949,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{project_id}", &fixture.project_id)
                 .replace("{issue_id}", &issue_id)
                 .replace("{event_id}", &event_id)
+                .replace("{trace_id}", TRACE_ID)
                 .replace("{attachment_id}", &fixture.attachment_id)
                 .replace("{event}", "latest")
                 .replace("{key}", "marker")

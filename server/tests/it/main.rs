@@ -24,5 +24,6 @@ mod sdk_fixtures;
 mod search;
 mod sentry_cli;
 mod snapshots;
+mod traces;
 mod triage;
 mod user_feedback;

@@ -11,6 +11,7 @@ mod notifications;
 mod organizations;
 mod ownership;
 mod releases;
+mod traces;
 mod user_reports;
 
 pub use attachments::*;
@@ -24,4 +25,5 @@ pub use notifications::*;
 pub use organizations::*;
 pub use ownership::*;
 pub use releases::*;
+pub use traces::*;
 pub use user_reports::*;

@@ -26,6 +26,7 @@ mod sessions;
 mod tags;
 mod teams;
 mod tokens;
+mod traces;
 mod user_reports;
 
 use axum::http::StatusCode;
@@ -205,6 +206,15 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         // --- the issue stream's live updates (issue 6) ------------------------------------
         .route("/api/0/organizations/{org}/live", get(live::live_updates::<S>))
         .route("/api/0/organizations/{org}/tags", get(org_tags::list_org_tags::<S>))
+        // --- distributed traces: the errors of a trace across the organization's projects ---
+        .route(
+            "/api/0/organizations/{org}/events-trace/{trace_id}",
+            get(traces::get_trace::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/events-trace-light/{trace_id}",
+            get(traces::get_trace_light::<S>),
+        )
         .route(
             "/api/0/organizations/{org}/tags/{key}/values",
             get(org_tags::list_org_tag_values::<S>),

@@ -294,6 +294,10 @@ fn bind_event_row<'a>(
         Some(hash) => binds.add(hash)?,
         None => binds.null(),
     };
+    match &event.trace_id {
+        Some(id) => binds.add(id.as_slice())?,
+        None => binds.null(),
+    };
     Ok(())
 }
 
@@ -327,6 +331,7 @@ mod tests {
             release: Some("1.0.0".into()),
             environment: Some("production".into()),
             user_ident: user.map(str::to_owned),
+            trace_id: None,
             tags: vec![("level".into(), level.into())],
             data: format!(r#"{{"event_id":"{event_id}"}}"#).into(),
             ownership: None,

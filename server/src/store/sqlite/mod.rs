@@ -33,6 +33,7 @@ mod attachments;
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
 /// User feedback (the `user_report` and `feedback` items of `envelope_items`).
+mod traces;
 mod user_reports;
 /// Release commits, suspect-commit candidates, notifications.
 mod workflow;
@@ -805,6 +806,16 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn issue_user_report_count(&self, issue_id: i64) -> StoreResult<i64> {
         user_reports::issue_user_report_count(&self.reads, issue_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn trace_errors(
+        &self,
+        organization_id: i64,
+        trace_id: &[u8; 16],
+        limit: i64,
+    ) -> StoreResult<Vec<TraceErrorRow>> {
+        traces::trace_errors(&self.reads, organization_id, trace_id, limit).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -1931,6 +1942,7 @@ fn sort_column(sort: IssueSort) -> &'static str {
 enum Arg {
     Int(i64),
     Text(String),
+    Blob(Vec<u8>),
 }
 
 /// The WHERE clauses of an issue search and the values they bind. User text only ever
@@ -2007,6 +2019,7 @@ impl IssueSql {
             query = match arg {
                 Arg::Int(n) => query.bind(*n),
                 Arg::Text(text) => query.bind(text.clone()),
+                Arg::Blob(bytes) => query.bind(bytes.clone()),
             };
         }
         query
@@ -2137,6 +2150,16 @@ impl IssueSql {
                     })
                     .collect();
                 any(parts)
+            }
+            Filter::Trace(ids) => {
+                let ids: Vec<String> =
+                    ids.iter().map(|id| self.arg(Arg::Blob(id.to_vec()))).collect();
+                // A trace has few events: the set of their issues is read from the trace index
+                // once, whichever way the other terms are read.
+                format!(
+                    "i.id IN (SELECT e.issue_id FROM events e WHERE e.trace_id IN ({}))",
+                    ids.join(", ")
+                )
             }
             Filter::FirstSeen(range) => self.range("i.first_seen", range),
             Filter::LastSeen(range) => self.range("i.last_seen", range),
@@ -2629,8 +2652,9 @@ async fn store_one_event(
 
 /// The start of an `events` insert; [`bind_event`] binds one row's [`INSERTED_EVENT_VALUES`] values.
 const INSERT_EVENTS: &str = "INSERT INTO events (project_id, issue_id, event_id, timestamp, \
-     received, level, title, platform, release, environment, user_ident, data, primary_hash) VALUES ";
-const INSERTED_EVENT_VALUES: usize = 13;
+     received, level, title, platform, release, environment, user_ident, data, primary_hash, \
+     trace_id) VALUES ";
+const INSERTED_EVENT_VALUES: usize = 14;
 
 /// Binds the values of one `events` row, in [`INSERT_EVENTS`]' column order.
 fn bind_event<'q>(
@@ -2652,6 +2676,7 @@ fn bind_event<'q>(
         .bind(&event.user_ident)
         .bind(event.data.as_bytes())
         .bind(event.hashes.first())
+        .bind(event.trace_id.as_ref().map(|id| id.as_slice()))
 }
 
 /// Inserts an organization with its team and a project (with a DSN key), named as in `seed`.

@@ -1,0 +1,205 @@
+//! Distributed traces: a browser's error and the backend error behind it share a trace (the
+//! backend continued the `sentry-trace` header of the browser's request), so the issue page can
+//! show them together. Both sent by the official `sentry` crate, as two applications.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{capture_message, sentry_hub, TestServer};
+
+/// What one distributed request left: the trace's id and the two errors' event ids.
+struct Trace {
+    trace_id: String,
+    frontend_event: String,
+    backend_event: String,
+}
+
+/// The frontend starts a transaction and fails; its request carried the transaction's
+/// `sentry-trace` header, from which the backend continues the trace and fails too.
+async fn fail_across_two_applications(frontend: &str, backend: &str) -> Trace {
+    let (frontend, backend) = (frontend.to_owned(), backend.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&frontend, "web@1.0.0");
+        let (trace_id, headers, frontend_event) = sentry::Hub::run(hub, || {
+            let context = sentry::TransactionContext::new("checkout", "ui.action");
+            let transaction = sentry::start_transaction(context);
+            sentry::configure_scope(|scope| scope.set_span(Some(transaction.clone().into())));
+            let headers: Vec<(String, String)> =
+                transaction.iter_headers().map(|(k, v)| (k.to_owned(), v)).collect();
+            let id = sentry::capture_message("Checkout request failed", sentry::Level::Error);
+            (transaction.get_trace_context().trace_id.to_string(), headers, id)
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the frontend's event delivered");
+
+        let (hub, client) = sentry_hub(&backend, "api@2.0.0");
+        let backend_event = sentry::Hub::run(hub, || {
+            let headers = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let context = sentry::TransactionContext::continue_from_headers(
+                "POST /api/checkout",
+                "http.server",
+                headers,
+            );
+            let transaction = sentry::start_transaction(context);
+            sentry::configure_scope(|scope| scope.set_span(Some(transaction.clone().into())));
+            sentry::capture_message("Payment provider timed out", sentry::Level::Fatal)
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the backend's event delivered");
+        Trace {
+            trace_id: trace_id.replace('-', ""),
+            frontend_event: frontend_event.simple().to_string(),
+            backend_event: backend_event.simple().to_string(),
+        }
+    })
+    .await
+    .expect("SDK thread")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_errors_of_a_trace_are_found_across_projects() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let frontend = server.create_project(&token, "Frontend").await;
+    let backend = server.create_project(&token, "Backend").await;
+
+    let trace = fail_across_two_applications(&frontend, &backend).await;
+    assert_eq!(trace.trace_id.len(), 32, "{}", trace.trace_id);
+    // An error of the backend in a trace of its own.
+    capture_message(&backend, "api@2.0.0", "Unrelated failure").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 3).await;
+    let issue_of = |title: &str| {
+        let issue = issues.iter().find(|i| i["title"] == title).expect(title);
+        (issue["id"].as_str().expect("id").to_owned(), issue["shortId"].clone())
+    };
+    let (frontend_issue, frontend_short) = issue_of("Checkout request failed");
+    let (backend_issue, backend_short) = issue_of("Payment provider timed out");
+
+    // The whole trace: both errors, oldest first, from both projects.
+    let path = format!("/api/0/organizations/cairn/events-trace/{}/", trace.trace_id);
+    let (status, whole) = server.get(&path, &token).await;
+    assert_eq!(status, 200, "{whole}");
+    assert_eq!(whole["transactions"], json!([]));
+    let errors = whole["orphan_errors"].as_array().cloned().expect("orphan_errors");
+    assert_eq!(errors.len(), 2, "{whole:#}");
+    let (first, second) = (&errors[0], &errors[1]);
+    assert_eq!(first["event_id"], trace.frontend_event.as_str());
+    assert_eq!(first["project_slug"], "frontend");
+    assert_eq!(first["issue_id"].to_string(), frontend_issue);
+    assert_eq!(first["issue_short_id"], frontend_short);
+    assert_eq!(first["title"], "Checkout request failed");
+    assert_eq!(first["level"], "error");
+    assert_eq!(second["event_id"], trace.backend_event.as_str());
+    assert_eq!(second["project_slug"], "backend");
+    assert_eq!(second["issue_id"].to_string(), backend_issue);
+    assert_eq!(second["issue_short_id"], backend_short);
+    assert_eq!(second["level"], "fatal");
+    assert_eq!(second["message"], "Payment provider timed out");
+    for error in &errors {
+        assert_eq!(error["event_type"], "error");
+        assert_eq!(error["generation"], 0);
+        assert!(error["project_id"].as_i64().is_some(), "{error}");
+        assert!(error["timestamp"].as_f64().is_some_and(|t| t > 1.7e9), "{error}");
+        let span = error["span"].as_str().expect("span");
+        assert_eq!(span.len(), 16, "the SDK's span id: {error}");
+    }
+    assert_ne!(first["span"], second["span"], "each application's own span");
+    assert!(first["timestamp"].as_f64() <= second["timestamp"].as_f64());
+
+    // Upper-case ids read the same; `limit` cuts the list.
+    let upper =
+        format!("/api/0/organizations/cairn/events-trace/{}/", trace.trace_id.to_uppercase());
+    assert_eq!(server.get(&upper, &token).await, (200, whole.clone()));
+    let (_, one) = server.get(&format!("{path}?limit=1"), &token).await;
+    assert_eq!(one["orphan_errors"], json!([first]));
+
+    // The light trace, seen from the backend's event: that error alone.
+    let light = format!("/api/0/organizations/cairn/events-trace-light/{}/", trace.trace_id);
+    let (status, seen) =
+        server.get(&format!("{light}?event_id={}", trace.backend_event), &token).await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen, json!({"transactions": [], "orphan_errors": [second]}));
+
+    // Bad and unknown input: clear JSON errors, an empty unknown trace.
+    let unknown = format!("/api/0/organizations/cairn/events-trace/{:032x}/", 7);
+    assert_eq!(
+        server.get(&unknown, &token).await,
+        (200, json!({"transactions": [], "orphan_errors": []}))
+    );
+    for (path, status, detail) in [
+        (format!("{path}?limit=0"), 400, "limit: a number from 1 to 1000 is required"),
+        (
+            format!("{path}?event_id=nope"),
+            400,
+            "Event ID: ID must be a 32 character hexadecimal string",
+        ),
+        (light.clone(), 400, "An event_id is required for the light trace"),
+        (format!("{light}?event_id={:032x}", 1), 404, "The requested resource does not exist"),
+        (
+            "/api/0/organizations/cairn/events-trace/not-a-trace/".to_owned(),
+            404,
+            "The requested resource does not exist",
+        ),
+    ] {
+        let (got, body) = server.get(&path, &token).await;
+        assert_eq!((got, &body["detail"]), (status, &json!(detail)), "{path}: {body}");
+    }
+
+    // The issue search finds the trace's issues, and leaves them out when negated.
+    let search = |query: String| {
+        let server = &server;
+        let token = &token;
+        async move {
+            let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+            let path = format!("/api/0/organizations/cairn/issues/?query={encoded}");
+            let (status, body) = server.get(&path, token).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            let mut titles: Vec<String> = body
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|i| i["title"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            titles.sort();
+            titles
+        }
+    };
+    assert_eq!(
+        search(format!("trace:{}", trace.trace_id)).await,
+        ["Checkout request failed", "Payment provider timed out"]
+    );
+    assert_eq!(search(format!("!trace:{}", trace.trace_id)).await, ["Unrelated failure"]);
+    assert_eq!(
+        search(format!("trace:{} level:fatal", trace.trace_id)).await,
+        ["Payment provider timed out"]
+    );
+    let (status, body) =
+        server.get("/api/0/organizations/cairn/issues/?query=trace%3A123", &token).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("not a trace id")), "{body}");
+
+    // Another organization's error in the same trace (trace ids are the SDKs', not Cairn's) is
+    // not part of this organization's trace, and this organization's trace is not theirs.
+    server.cli(&["createorg", "--slug", "other", "--project", "other-project"]);
+    let password = "correct horse battery";
+    let user = ["createuser", "--email", "other@example.com", "--password", password];
+    server.cli(&[&user[..], &["--organization", "other", "--role", "owner"]].concat());
+    let outsider = server.cli(&["createtoken", "--email", "other@example.com"]).trim().to_owned();
+    let (status, keys) = server.get("/api/0/projects/other/other-project/keys/", &outsider).await;
+    assert_eq!(status, 200, "{keys}");
+    let other_dsn = keys[0]["dsn"]["public"].as_str().expect("dsn").to_owned();
+    let event = json!({
+        "message": "Their own failure",
+        "level": "error",
+        "contexts": {"trace": {"trace_id": trace.trace_id, "span_id": "0123456789abcdef"}},
+    });
+    server.post_envelope(&other_dsn, [("event", event)]).await;
+    let theirs = format!("/api/0/organizations/other/events-trace/{}/", trace.trace_id);
+    let (status, their_trace) = server.get(&theirs, &outsider).await;
+    assert_eq!(status, 200, "{their_trace}");
+    let their_errors: Vec<&Value> =
+        their_trace["orphan_errors"].as_array().expect("list").iter().collect();
+    assert_eq!(their_errors.len(), 1, "{their_trace}");
+    assert_eq!(their_errors[0]["title"], "Their own failure");
+    assert_eq!(server.get(&path, &token).await, (200, whole), "unchanged by their event");
+    assert_eq!(server.get(&path, &outsider).await.0, 403, "not a member of cairn");
+}
