@@ -10,7 +10,7 @@ use std::fmt;
 use cairn_types::api::{
     Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails,
     IssueTag, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey,
-    Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team,
+    Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, Trace,
     UpdateIssueRequest, User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -267,6 +267,13 @@ fn issue_url(org: &str, id: &str) -> String {
 /// issue's events, newest first.
 pub async fn issue_user_reports(org: &str, id: &str) -> Result<Vec<UserReport>> {
     json(get(&format!("{}user-reports/", issue_url(org, id))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/events-trace/{trace_id}/`: the errors of a distributed
+/// trace across the organization's projects, oldest first.
+pub async fn trace(org: &str, trace_id: &str) -> Result<Trace> {
+    let url = format!("/api/0/organizations/{}/events-trace/{}/", segment(org), segment(trace_id));
+    json(get(&url).build()).await
 }
 
 /// `GET /api/0/projects/{org}/{project}/user-feedback/`: a project's user feedback, newest

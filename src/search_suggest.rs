@@ -20,6 +20,7 @@ pub const BUILTIN_KEYS: &[(&str, &str)] = &[
     ("firstSeen", "First seen, e.g. -24h"),
     ("lastSeen", "Last seen, e.g. -1h"),
     ("timesSeen", "Number of events, e.g. >10"),
+    ("trace", "Distributed trace id of an event (32 hex digits)"),
 ];
 
 /// Values of `is:`.
@@ -112,7 +113,8 @@ fn builtin_values(key: &str) -> Option<Vec<String>> {
         | "firstSeen"
         | "lastSeen"
         | "age"
-        | "timesSeen" => Some(Vec::new()),
+        | "timesSeen"
+        | "trace" => Some(Vec::new()),
         _ => None,
     }
 }

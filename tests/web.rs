@@ -2334,3 +2334,75 @@ fn attachments_are_download_links_with_their_size_and_kind_and_names_stay_text()
     assert_eq!(file_size(1024), "1.0 KB");
     assert_eq!(file_size(3 * 1024 * 1024 * 1024), "3.0 GB");
 }
+
+// ---- distributed trace ----
+
+#[wasm_bindgen_test]
+fn a_trace_lists_its_errors_across_projects_relative_to_the_event_as_text() {
+    use cairn_dashboard::components::trace::{relative_ms, trace_id_of, TraceErrors};
+    use cairn_types::api::TraceError;
+
+    let errors: Vec<TraceError> = serde_json::from_value(serde_json::json!([
+        {"event_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "issue_id": 7, "issue_short_id": "WEB-7",
+         "span": "1111111111111111", "project_id": 1, "project_slug": "web",
+         "title": "<img src=x onerror=alert(1)>", "culprit": "checkout.js", "level": "error",
+         "message": "x", "timestamp": 1_764_800_000.25, "event_type": "error", "generation": 0},
+        {"event_id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "issue_id": 9, "issue_short_id": "API-2",
+         "span": "2222222222222222", "project_id": 2, "project_slug": "api",
+         "title": "Payment provider timed out", "culprit": "pay in api.payments",
+         "level": "fatal", "message": "x", "timestamp": 1_764_800_001.5, "event_type": "error",
+         "generation": 0},
+    ]))
+    .expect("errors match the wire type");
+    let trace_id = "4c79f60c11214eb38604f4ae0781bfb2".to_owned();
+    let m = Mounted::new(move || {
+        view! {
+            <TraceErrors
+                org="cairn"
+                trace_id
+                errors
+                current="bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".to_owned()
+                event_ms=1_764_800_001_500
+            />
+        }
+    });
+
+    assert_eq!(m.text(".trace-summary code"), "4c79f60c");
+    assert!(m.text(".trace-summary").starts_with("2 errors in 2 projects in trace"));
+    assert_eq!(
+        m.attr(".trace-issues", "href"),
+        "/organizations/cairn/issues/?query=trace%3A4c79f60c11214eb38604f4ae0781bfb2&sort=date&statsPeriod=14d"
+    );
+    assert_eq!(m.count(".trace-error"), 2);
+    // The other error links to its event; its title stays text.
+    assert_eq!(
+        m.attr("a.trace-error-title", "href"),
+        "/organizations/cairn/issues/7/?event=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
+    assert_eq!(m.text("a.trace-error-title"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0);
+    assert_eq!(m.text(".trace-error-offset"), "−1.2 s");
+    assert_eq!(m.text(".trace-error-project"), "web");
+    assert_eq!(m.text(".trace-error-short-id"), "WEB-7");
+    // This event is marked, not linked.
+    assert_eq!(m.count(".trace-error.current"), 1);
+    assert_eq!(m.count(".trace-error.current a"), 0);
+    assert_eq!(m.text(".trace-error.current .trace-error-offset"), "this event");
+    assert_eq!(m.text(".trace-error.current .trace-error-title"), "Payment provider timed out");
+    assert!(m.attr(".trace-error.current .trace-error-level", "class").contains("level-fatal"));
+
+    assert_eq!(relative_ms(0), "+0 ms");
+    assert_eq!(relative_ms(350), "+350 ms");
+    assert_eq!(relative_ms(-1_250), "−1.2 s");
+    assert_eq!(relative_ms(125_000), "+2 min");
+    assert_eq!(relative_ms(-7_300_000), "−2 h");
+
+    let contexts = |id: &str| serde_json::json!({"trace": {"trace_id": id, "span_id": "1"}});
+    assert_eq!(
+        trace_id_of(&contexts("4C79F60C-1121-4EB3-8604-F4AE0781BFB2")).as_deref(),
+        Some("4c79f60c11214eb38604f4ae0781bfb2")
+    );
+    assert_eq!(trace_id_of(&contexts("00000000000000000000000000000000")), None);
+    assert_eq!(trace_id_of(&contexts("4c79f60c")), None);
+    assert_eq!(trace_id_of(&serde_json::json!({"os": {}})), None);
+}

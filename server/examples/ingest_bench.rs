@@ -169,8 +169,10 @@ fn parse_response(buffer: &[u8]) -> Option<(u16, usize)> {
     (buffer.len() >= head_end + length).then_some((status, head_end + length))
 }
 
-/// One realistic event of group `group`, with a placeholder for the event id.
-fn event_template(group: usize) -> (String, String) {
+/// One realistic event of group `group`, as the parts between its placeholders: the event id,
+/// which is also its trace id (one request, one trace, one error: every event adds an entry at
+/// a random place of the trace index, as real traffic does). Fill with [`fill`].
+fn event_template(group: usize) -> Template {
     let frames: Vec<Value> = (0..5)
         .map(|i| {
             json!({
@@ -221,7 +223,7 @@ fn event_template(group: usize) -> (String, String) {
         "contexts": {
             "os": {"name": "Linux", "version": "6.1.0", "kernel_version": "6.1.0-13-amd64"},
             "runtime": {"name": "CPython", "version": "3.11.7"},
-            "trace": {"trace_id": "4c79f60c11214eb38604f4ae0781bfb2", "span_id": "fa90fdead5f74052", "op": "http.server"},
+            "trace": {"trace_id": "EVENT_ID_PLACEHOLDER", "span_id": "fa90fdead5f74052", "op": "http.server"},
             "app": {"app_start_time": "2024-01-01T00:00:00Z", "app_name": "backend"}
         },
         "request": {"url": "https://shop.example.com/api/orders", "method": "POST",
@@ -229,24 +231,29 @@ fn event_template(group: usize) -> (String, String) {
             "query_string": "page=1&per_page=50"},
         "sdk": {"name": "sentry.python", "version": "2.19.0"}
     });
-    let text = event.to_string();
-    let (before, after) = text.split_once("EVENT_ID_PLACEHOLDER").expect("placeholder");
-    (before.to_owned(), after.to_owned())
+    let parts: Template =
+        event.to_string().split("EVENT_ID_PLACEHOLDER").map(str::to_owned).collect();
+    assert_eq!(parts.len(), 3, "the event id and the trace id");
+    parts
+}
+
+/// An event's JSON between its placeholders (see [`event_template`]).
+type Template = Vec<String>;
+
+/// The event of `template` with `id` (32 hex digits) as its event and trace id.
+fn fill(template: &[String], id: &str) -> String {
+    template.join(id)
 }
 
 /// CPU cost of the ingest pipeline's stages on one thread, without HTTP or the database: where
 /// the server's time per event goes.
-fn pipeline_stages(templates: &[(String, String)]) {
+fn pipeline_stages(templates: &[Template]) {
     use cairn_server::ingest::{event, grouping, scrub};
     use cairn_server::store::event_data::{self, EventDictionary};
     use cairn_server::store::EventData;
     const ROUNDS: usize = 5_000;
-    let bodies: Vec<String> = (0..ROUNDS)
-        .map(|n| {
-            let (before, after) = &templates[n % GROUPS];
-            format!("{before}{:032x}{after}", n + 1)
-        })
-        .collect();
+    let bodies: Vec<String> =
+        (0..ROUNDS).map(|n| fill(&templates[n % GROUPS], &format!("{:032x}", n + 1))).collect();
     let time = |f: &mut dyn FnMut(&str)| {
         let start = Instant::now();
         for body in &bodies {
@@ -327,7 +334,7 @@ fn pipeline_stages(templates: &[(String, String)]) {
 /// each handed to the store at once, as the server's workers hand them over, round after round.
 /// Prints the writer thread's CPU time per event, which moves less with the machine's load than
 /// the whole server's figures: the figure to compare changes to the writer by.
-fn writer_stage(templates: &[(String, String)], concurrency: usize) {
+fn writer_stage(templates: &[Template], concurrency: usize) {
     use cairn_server::ingest::event;
     use cairn_server::store::sqlite::SqliteStore;
     use cairn_server::store::{IngestBatch, Store};
@@ -335,8 +342,8 @@ fn writer_stage(templates: &[(String, String)], concurrency: usize) {
     let ctx = event::EventContext::with_defaults(1, 1_700_000_000_000);
     let events: Vec<_> = (0..EVENTS + GROUPS)
         .filter_map(|n| {
-            let (before, after) = &templates[n % GROUPS];
-            event::process(format!("{before}{:032x}{after}", n + 1).as_bytes(), &ctx).ok()
+            let body = fill(&templates[n % GROUPS], &format!("{:032x}", n + 1));
+            event::process(body.as_bytes(), &ctx).ok()
         })
         .collect();
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -458,8 +465,8 @@ async fn main() {
     let auth = Arc::new(format!(
         "Sentry sentry_version=7, sentry_client=cairn-bench/1.0, sentry_key={key}"
     ));
-    let templates: Arc<Vec<(String, String)>> = Arc::new((0..GROUPS).map(event_template).collect());
-    println!("event size: {} bytes", templates[0].0.len() + 32 + templates[0].1.len());
+    let templates: Arc<Vec<Template>> = Arc::new((0..GROUPS).map(event_template).collect());
+    println!("event size: {} bytes", fill(&templates[0], &"0".repeat(32)).len());
     pipeline_stages(&templates);
     writer_stage(&templates, concurrency);
     if std::env::var_os("BENCH_PIPELINE_ONLY").is_some() {
@@ -491,19 +498,17 @@ async fn main() {
                         }
                         let n = offset + i;
                         let event_id = format!("{:032x}", n as u128 + 1);
-                        let (before, after) = &templates[n % GROUPS];
                         body.clear();
-                        for part in [
-                            "{\"event_id\":\"",
-                            &event_id,
-                            "\"}\n{\"type\":\"event\"}\n",
-                            before,
-                            &event_id,
-                            after,
-                            "\n",
-                        ] {
+                        for part in ["{\"event_id\":\"", &event_id, "\"}\n{\"type\":\"event\"}\n"] {
                             body.extend_from_slice(part.as_bytes());
                         }
+                        for (i, part) in templates[n % GROUPS].iter().enumerate() {
+                            if i > 0 {
+                                body.extend_from_slice(event_id.as_bytes());
+                            }
+                            body.extend_from_slice(part.as_bytes());
+                        }
+                        body.push(b'\n');
                         let sent = Instant::now();
                         assert_eq!(poster.post(&body).await, 200, "event accepted");
                         latencies.push(sent.elapsed());

@@ -30,6 +30,7 @@ pub mod switcher;
 pub mod tag_facets;
 pub mod text_file;
 pub mod time_ago;
+pub mod trace;
 pub mod user_feedback;
 
 pub use assignee_picker::AssigneePicker;

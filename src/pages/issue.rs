@@ -25,6 +25,7 @@ use crate::{
         issue_list::level_class,
         shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
         tag_facets::TagFacets,
+        trace::{trace_id_of, EventTrace},
         user_feedback::IssueUserFeedback,
         ApiError, AssigneePicker, Loading, SuspectCommits, TimeAgo,
     },
@@ -351,8 +352,19 @@ fn EventSection(
         None => view! { <Loading/> }.into_any(),
         Some(Ok(event)) => {
             let (org, id) = (org.get_untracked(), id.get_untracked());
+            let trace = trace_id_of(&event.contexts).map(|trace_id| {
+                view! {
+                    <EventTrace
+                        org=org.clone()
+                        trace_id
+                        event_id=event.event_id.clone()
+                        event_ms=event.date_created.timestamp_millis()
+                    />
+                }
+            });
             view! {
                 <EventNav org id event=event.clone()/>
+                {trace}
                 <EventDetails event/>
             }
             .into_any()

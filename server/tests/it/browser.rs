@@ -804,12 +804,38 @@ const IMG_PAYLOAD: &str = "<img src=x onerror=\"window.__xss=2\">";
 /// The file each hostile event carries, under a name that is a payload.
 const ATTACHMENT_BYTES: &[u8] = b"log line one\nlog line two\n";
 
+/// Sends, with the official SDK, a browser application's warning whose message is a payload,
+/// inside a transaction; returns its event id and the tracing headers (`sentry-trace`) the
+/// application's requests carry.
+fn send_frontend_warning(dsn: &str) -> (String, Vec<(String, String)>) {
+    let (hub, client) = crate::common::sentry_hub(dsn, "web@1.0.0");
+    let sent = sentry::Hub::run(hub, || {
+        let context = sentry::TransactionContext::new("checkout", "ui.action");
+        let transaction = sentry::start_transaction(context);
+        sentry::configure_scope(|scope| scope.set_span(Some(transaction.clone().into())));
+        let headers = transaction.iter_headers().map(|(k, v)| (k.to_owned(), v)).collect();
+        let message = format!("Checkout request failed {IMG_PAYLOAD}");
+        (sentry::capture_message(&message, sentry::Level::Warning).simple().to_string(), headers)
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+    sent
+}
+
 /// Sends, with the official SDK, two events of one issue (the same message) whose message,
-/// breadcrumbs, tags, extra data and user hold HTML payloads; returns their event ids, oldest
-/// first.
-fn send_hostile_events(dsn: &str) -> Vec<String> {
+/// breadcrumbs, tags, extra data and user hold HTML payloads, in the trace of the request whose
+/// tracing headers are `trace` (the backend continues the browser's trace); returns their
+/// event ids, oldest first.
+fn send_hostile_events(dsn: &str, trace: &[(String, String)]) -> Vec<String> {
     let (hub, client) = crate::common::sentry_hub(dsn, "backend@2.0.0");
     let ids = sentry::Hub::run(hub, || {
+        let headers = trace.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let context = sentry::TransactionContext::continue_from_headers(
+            "POST /api/orders",
+            "http.server",
+            headers,
+        );
+        let transaction = sentry::start_transaction(context);
+        sentry::configure_scope(|scope| scope.set_span(Some(transaction.clone().into())));
         sentry::add_breadcrumb(sentry::Breadcrumb {
             category: Some("auth".into()),
             message: Some(format!("login {IMG_PAYLOAD}")),
@@ -888,10 +914,14 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Backend").await;
+    let web_dsn = server.create_project(&token, "Web").await;
     let sdk_dsn = dsn.clone();
-    let events = tokio::task::spawn_blocking(move || send_hostile_events(&sdk_dsn))
-        .await
-        .expect("SDK thread");
+    let (web_event, events) = tokio::task::spawn_blocking(move || {
+        let (web_event, trace) = send_frontend_warning(&web_dsn);
+        (web_event, send_hostile_events(&sdk_dsn, &trace))
+    })
+    .await
+    .expect("SDK thread");
     let issues = server
         .wait_for_issues(&token, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
         .await;
@@ -1101,6 +1131,35 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         assert_eq!(url.path(), "/organizations/cairn/issues/");
         assert_eq!(url.query(), Some("query=level:error"));
         assert_eq!(count(&client, "#issue-list .issue-row", 1).await?, 1);
+
+        // The event's trace: the browser's warning that led to it, from the Web project, as
+        // text. Its link opens that warning on its issue, whose trace marks it as the event on
+        // show; the trace's issues are one search away.
+        let event_url =
+            format!("{}/organizations/cairn/issues/{issue_id}/?event={}", server.url, events[1]);
+        client.goto(&event_url).await?;
+        wait_for_event(&client, &events[1]).await?;
+        let summary = text_of(&client, "#trace .trace-summary").await?;
+        assert!(summary.starts_with("3 errors in 2 projects in trace"), "{summary}");
+        let web = "#trace .trace-error[data-project='web']";
+        let title = text_of(&client, &format!("{web} a.trace-error-title")).await?;
+        assert_eq!(title, format!("Checkout request failed {IMG_PAYLOAD}"));
+        let level = client.find(Locator::Css(&format!("{web} .trace-error-level"))).await?;
+        assert!(level.attr("class").await?.unwrap_or_default().contains("level-warning"));
+        let current = text_of(&client, "#trace .trace-error.current .trace-error-offset").await?;
+        assert_eq!(current, "this event");
+        assert!(client.find_all(Locator::Css("#trace img, #trace script")).await?.is_empty());
+        std::fs::write(artifacts_dir().join("issue-trace.png"), client.screenshot().await?).ok();
+        client.find(Locator::Css(&format!("{web} a.trace-error-title"))).await?.click().await?;
+        wait_for_event(&client, &web_event).await?;
+        text_of(&client, "#trace .trace-error.current[data-project='web']").await?;
+        let others =
+            client.find_all(Locator::Css("#trace .trace-error[data-project='backend'] a")).await?;
+        assert_eq!(others.len(), 2, "both backend events link back");
+        client.find(Locator::Css("#trace .trace-issues")).await?.click().await?;
+        assert_eq!(count(&client, "#issue-list .issue-row", 2).await?, 2, "the trace's two issues");
+        let xss = client.execute("return typeof window.__xss;", vec![]).await?;
+        assert_eq!(xss, json!("undefined"), "no payload ran");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
