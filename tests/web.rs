@@ -2391,6 +2391,40 @@ fn a_trace_lists_its_errors_across_projects_relative_to_the_event_as_text() {
     assert_eq!(m.text(".trace-error.current .trace-error-title"), "Payment provider timed out");
     assert!(m.attr(".trace-error.current .trace-error-level", "class").contains("level-fatal"));
 
+    drop(m);
+
+    // A hundred errors (the endpoint's default page) may be the start of a longer trace.
+    let many: Vec<TraceError> = (0..100)
+        .map(|i| TraceError {
+            event_id: format!("{i:032x}"),
+            issue_id: 1,
+            issue_short_id: None,
+            span: String::new(),
+            project_id: 1,
+            project_slug: "worker".into(),
+            title: "Job failed".into(),
+            culprit: None,
+            level: "error".into(),
+            message: "Job failed".into(),
+            timestamp: 1_764_800_000.0 + f64::from(i),
+            event_type: "error".into(),
+            generation: 0,
+        })
+        .collect();
+    let m = Mounted::new(move || {
+        view! {
+            <TraceErrors
+                org="cairn"
+                trace_id="4c79f60c11214eb38604f4ae0781bfb2".to_owned()
+                errors=many
+                current=format!("{:032x}", 0)
+                event_ms=1_764_800_000_000
+            />
+        }
+    });
+    assert!(m.text(".trace-summary").starts_with("100+ errors in 1 project in trace"));
+    drop(m);
+
     assert_eq!(relative_ms(0), "+0 ms");
     assert_eq!(relative_ms(350), "+350 ms");
     assert_eq!(relative_ms(-1_250), "−1.2 s");

@@ -10,6 +10,10 @@ use leptos::prelude::*;
 use super::{issue_list::level_class, status::ApiError};
 use crate::{api, routes::Page, stream_query::StreamQuery};
 
+/// The most errors the trace endpoint answers unless asked for more: a list that long may be
+/// the start of a longer trace (a process whose SDK keeps one trace for its whole life).
+pub const TRACE_PAGE: usize = 100;
+
 /// The trace id of an event's `contexts.trace`, as 32 lower-case hex digits (SDKs send that;
 /// Relay also reads a UUID with dashes), or `None`.
 pub fn trace_id_of(contexts: &serde_json::Value) -> Option<String> {
@@ -72,8 +76,9 @@ pub fn TraceErrors(
     projects.sort_unstable();
     projects.dedup();
     let summary = format!(
-        "{} {} in {} {}",
+        "{}{} {} in {} {}",
         errors.len(),
+        if errors.len() >= TRACE_PAGE { "+" } else { "" },
         if errors.len() == 1 { "error" } else { "errors" },
         projects.len(),
         if projects.len() == 1 { "project" } else { "projects" },

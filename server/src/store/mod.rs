@@ -456,12 +456,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
-    /// The error events of a distributed trace in an organization's projects, oldest first,
-    /// at most `limit`.
+    /// The error events of a distributed trace in an organization's projects (only
+    /// `event_id`, if given), oldest first: the first `limit` to arrive.
     fn trace_errors(
         &self,
         organization_id: i64,
         trace_id: &[u8; 16],
+        event_id: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<TraceErrorRow>>> + Send;
     /// An issue's events, newest first: `limit` of them after skipping `offset`.

@@ -20,7 +20,8 @@ const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1_000;
 
 /// `GET /api/0/organizations/{org}/events-trace/{trace_id}/`: the trace's errors, oldest
-/// first; `limit` (1 to 1,000, default 100). An unknown trace has no errors.
+/// first; `limit` (1 to 1,000, default 100; of a longer trace, the first to arrive). An
+/// unknown trace has no errors.
 pub async fn get_trace<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
@@ -30,7 +31,8 @@ pub async fn get_trace<S: Store>(
     let params = TraceParams::parse(raw.as_deref())?;
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let trace_id = parse_trace_id(&trace_id)?;
-    let rows = state.store.trace_errors(access.organization.id, &trace_id, params.limit).await?;
+    let rows =
+        state.store.trace_errors(access.organization.id, &trace_id, None, params.limit).await?;
     Ok(AppJson(Trace {
         transactions: Vec::new(),
         orphan_errors: rows.iter().map(trace_error).collect(),
@@ -53,8 +55,9 @@ pub async fn get_trace_light<S: Store>(
     };
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let trace_id = parse_trace_id(&trace_id)?;
-    let rows = state.store.trace_errors(access.organization.id, &trace_id, MAX_LIMIT).await?;
-    let error = rows.iter().find(|row| row.event_id == event_id).ok_or(ApiError::NotFound)?;
+    let rows =
+        state.store.trace_errors(access.organization.id, &trace_id, Some(&event_id), 1).await?;
+    let error = rows.first().ok_or(ApiError::NotFound)?;
     Ok(AppJson(Trace { transactions: Vec::new(), orphan_errors: vec![trace_error(error)] }))
 }
 

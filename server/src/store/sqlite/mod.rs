@@ -813,9 +813,10 @@ impl Store for SqliteStore {
         &self,
         organization_id: i64,
         trace_id: &[u8; 16],
+        event_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<TraceErrorRow>> {
-        traces::trace_errors(&self.reads, organization_id, trace_id, limit).await
+        traces::trace_errors(&self.reads, organization_id, trace_id, event_id, limit).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -6,27 +6,36 @@ use serde_json::Value;
 
 use super::*;
 
+/// The first `limit` errors of the trace to arrive (of `event_id` alone, if given), in time
+/// order. Read in arrival order, which is the trace index's own order (its entries are sorted
+/// by row id within a trace), so that the read stops after `limit` rows: a process whose SDK
+/// keeps one trace for its whole life (no transactions) puts every error in one trace.
 pub(super) async fn trace_errors(
     pool: &SqlitePool,
     organization_id: i64,
     trace_id: &[u8; 16],
+    event_id: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<TraceErrorRow>> {
     let rows = sqlx::query(
         "SELECT e.event_id, e.timestamp, e.level, e.title, e.data, e.issue_id, i.short_id, \
              i.culprit, p.id AS project_id, p.slug AS project_slug \
-         FROM events e \
+         FROM events e INDEXED BY events_trace \
          JOIN projects p ON p.id = e.project_id \
          JOIN issues i ON i.id = e.issue_id \
-         WHERE e.trace_id = $1 AND p.organization_id = $2 \
-         ORDER BY e.timestamp, e.id LIMIT $3",
+         WHERE e.trace_id = $1 AND p.organization_id = $2 AND ($3 IS NULL OR e.event_id = $3) \
+         ORDER BY e.id LIMIT $4",
     )
     .bind(trace_id.as_slice())
     .bind(organization_id)
+    .bind(event_id)
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(trace_error_from_row).collect()
+    let mut errors = rows.iter().map(trace_error_from_row).collect::<StoreResult<Vec<_>>>()?;
+    // Stable: errors of the same millisecond stay in arrival order.
+    errors.sort_by_key(|error| error.timestamp);
+    Ok(errors)
 }
 
 /// One error of a trace. The span and the message are read from the stored event, which only
