@@ -80,6 +80,12 @@ fn template(n: usize) -> cairn_server::store::NewEvent {
     event::process(body.to_string().as_bytes(), &ctx).expect("the template is a valid event")
 }
 
+/// The distributed trace of event `j` of issue `n`: three events a trace, of three issues
+/// (a request that failed in three places), as a number whose 16 bytes are the trace id.
+fn trace_of(issues: usize, n: usize, j: usize) -> u128 {
+    ((j * issues + n) / 3 + 1) as u128
+}
+
 /// Fills the database the way ingestion would have: issues of project `project_id`, their
 /// events spread over the last 14 days, hashes, users, tag values and hourly counts.
 async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
@@ -152,10 +158,10 @@ async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
             let (c, chunk) = chunk;
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    // $1..$5 are shared; each row binds eight values of its own.
-                    let p = i * 8;
+                    // $1..$5 are shared; each row binds nine values of its own.
+                    let p = i * 9;
                     format!(
-                        "($1, $2, ${}, ${}, ${}, $3, $4, $5, ${}, ${}, ${}, ${}, ${})",
+                        "($1, $2, ${}, ${}, ${}, $3, $4, $5, ${}, ${}, ${}, ${}, ${}, ${})",
                         p + 6,
                         p + 7,
                         p + 8,
@@ -163,13 +169,15 @@ async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
                         p + 10,
                         p + 11,
                         p + 12,
-                        p + 13
+                        p + 13,
+                        p + 14
                     )
                 })
                 .collect();
             let sql = format!(
                 "INSERT INTO events (project_id, issue_id, event_id, timestamp, received, level, \
-                 title, platform, release, environment, user_ident, data, primary_hash) VALUES {}",
+                 title, platform, release, environment, user_ident, data, primary_hash, \
+                 trace_id) VALUES {}",
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql)
@@ -217,7 +225,8 @@ async fn bulk_load(db: &str, project_id: i64, issues: usize, events: usize) {
                     .bind(environment)
                     .bind(user)
                     .bind(data.as_bytes().to_vec())
-                    .bind(event.hashes.first());
+                    .bind(event.hashes.first())
+                    .bind(trace_of(issues, n, j).to_be_bytes().to_vec());
             }
             query.execute(&mut *tx).await.expect("insert events");
         }
@@ -389,6 +398,18 @@ async fn main() {
         "{:<50} {p50:>8.2} {p95:>8.2} {p99:>8.2}",
         "issue details + latest event (2 requests)"
     );
+    // A trace of three errors, as the issue page asks for it, and the search for its issues.
+    let traces = trace_of(issues, 0, (events / issues).max(1)) as usize;
+    let trace_path = |i: usize| format!("{:032x}", (i * 7_919) % traces.max(1) + 1);
+    let (p50, p95, p99) = measure(&http, &token, rounds, |i| {
+        vec![format!("{url}/api/0/organizations/cairn/events-trace/{}/", trace_path(i))]
+    })
+    .await;
+    println!("{:<50} {p50:>8.2} {p95:>8.2} {p99:>8.2}", "a trace's errors (events-trace)");
+    let (p50, p95, p99) =
+        measure(&http, &token, rounds, |i| vec![format!("{org}?query=trace:{}", trace_path(i))])
+            .await;
+    println!("{:<50} {p50:>8.2} {p95:>8.2} {p99:>8.2}", "issue list, trace: search");
     println!("targets: issue list p95 <= 20 ms; details with latest event p95 <= 10 ms");
     drop(server);
     if std::env::var_os("BENCH_API_KEEP").is_some() {

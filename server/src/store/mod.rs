@@ -433,10 +433,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         event_id: &str,
         attachment_id: i64,
     ) -> impl Future<Output = StoreResult<(AttachmentRow, Vec<u8>)>> + Send;
-    /// The user feedback of a project, newest first, at most `limit`.
+    /// The user feedback of a project, newest first: `limit` reports after skipping `offset`.
     fn project_user_reports(
         &self,
         project_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
+    /// The user feedback of an organization's projects (of `project_ids` only, unless empty),
+    /// newest first: `limit` reports after skipping `offset`.
+    fn organization_user_reports(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        offset: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
     /// The newest user report on a project's event (`NotFound` if none).
@@ -450,10 +460,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         issue_id: i64,
     ) -> impl Future<Output = StoreResult<i64>> + Send;
-    /// The user feedback on an issue's events, newest first, at most `limit`.
+    /// The user feedback on an issue's events, newest first: `limit` reports after skipping
+    /// `offset`.
     fn issue_user_reports(
         &self,
         issue_id: i64,
+        offset: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<UserReportRow>>> + Send;
     /// The error events of a distributed trace in an organization's projects (only

@@ -206,6 +206,7 @@ fn rows() -> Vec<Row> {
             )
         },
         row(Method::GET, "/api/0/projects/{org}/{project}/user-feedback/", read("event:read")),
+        row(Method::GET, "/api/0/organizations/{org}/user-feedback/", read("event:read")),
         Row {
             body: |n| {
                 Some(json!({"event_id": format!("{:032x}", n + 1), "name": "Jane",

@@ -212,3 +212,89 @@ async fn reports_are_submitted_through_sentrys_user_feedback_api_with_a_token_or
         reports.as_array().expect("a list").iter().filter_map(|r| r["name"].as_str()).collect();
     assert_eq!(names, ["Joe", "Jane"]);
 }
+
+/// A page of feedback at `path` (with the token): the reports' comments, and the `Link`
+/// header's next URL when it says more follow.
+async fn feedback_page(
+    server: &TestServer,
+    url: &str,
+    token: &str,
+) -> (Vec<String>, Option<String>) {
+    let response = server.http.get(url).bearer_auth(token).send().await.expect("HTTP");
+    assert_eq!(response.status(), 200, "{url}");
+    let link = response.headers()["link"].to_str().expect("ASCII").to_owned();
+    let reports: Value = response.json().await.expect("JSON");
+    let comments = reports
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| r["comments"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    // `<url>; rel="previous"; results="..."; cursor="...", <url>; rel="next"; results="true"...`
+    let next = link
+        .split(", <")
+        .find(|part| part.contains("rel=\"next\""))
+        .filter(|part| part.contains("results=\"true\""))
+        .map(|part| part.trim_start_matches('<').split('>').next().unwrap_or_default().to_owned());
+    (comments, next)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feedback_lists_page_and_the_organizations_list_spans_its_projects() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let shop = server.create_project(&token, "Shop").await;
+    let blog = server.create_project(&token, "Blog").await;
+    let event_id = capture_message(&shop, "shop@1.0.0", "Checkout failed").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+
+    // Three reports on the shop's error, one on a blog page (feedback about no event), each
+    // in an envelope of its own, oldest first.
+    for n in 1..=3 {
+        let report = json!({"event_id": event_id, "name": "Jane", "email": "jane@example.com",
+            "comments": format!("shop {n}")});
+        server.post_envelope(&shop, [("user_report", report)]).await;
+    }
+    let (header, standalone) = node_feedback(None, "blog 1");
+    server.post_envelope_with(&blog, header, [("feedback", standalone)]).await;
+
+    // The organization's list: every project's, newest first, two at a time.
+    let first = format!("{}/api/0/organizations/cairn/user-feedback/?per_page=2", server.url);
+    let (page, next) = feedback_page(&server, &first, &token).await;
+    assert_eq!(page, ["blog 1", "shop 3"]);
+    let next = next.expect("a next page");
+    assert!(next.contains("cursor=0:2:0") && next.contains("per_page=2"), "{next}");
+    let (page, last) = feedback_page(&server, &next, &token).await;
+    assert_eq!(page, ["shop 2", "shop 1"]);
+    assert_eq!(last, None, "no third page");
+
+    // One project's, by id, as Sentry's organization list filters.
+    let (_, keys) = server.get("/api/0/projects/cairn/blog/keys/", &token).await;
+    let blog_id = keys[0]["projectId"].as_i64().expect("project id");
+    let url = format!("{}/api/0/organizations/cairn/user-feedback/?project={blog_id}", server.url);
+    assert_eq!(feedback_page(&server, &url, &token).await, (vec!["blog 1".to_owned()], None));
+    let url = format!("{}/api/0/organizations/cairn/user-feedback/?project=-1", server.url);
+    assert_eq!(feedback_page(&server, &url, &token).await.0.len(), 4, "-1 is every project");
+
+    // The project's and the issue's lists page the same way.
+    let url =
+        format!("{}/api/0/projects/cairn/shop/user-feedback/?per_page=2&cursor=0:2:0", server.url);
+    assert_eq!(feedback_page(&server, &url, &token).await, (vec!["shop 1".to_owned()], None));
+    let url = format!("{}/api/0/issues/{issue_id}/user-reports/?per_page=1", server.url);
+    let (page, next) = feedback_page(&server, &url, &token).await;
+    assert_eq!(page, ["shop 3"]);
+    let (page, _) = feedback_page(&server, &next.expect("a next page"), &token).await;
+    assert_eq!(page, ["shop 2"]);
+
+    // Bad parameters are 400 naming them.
+    for (query, detail) in [
+        ("project=blog", "project: \"blog\" is not a project id"),
+        ("per_page=101", "per_page: a number from 1 to 100 is required"),
+        ("cursor=x", "cursor: invalid cursor \"x\""),
+    ] {
+        let path = format!("/api/0/organizations/cairn/user-feedback/?{query}");
+        let (status, body) = server.get(&path, &token).await;
+        assert_eq!((status, &body["detail"]), (400, &json!(detail)), "{query}: {body}");
+    }
+}

@@ -2,12 +2,12 @@
 //! in Sentry's event shape.
 
 use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use cairn_types::api::Event;
 
 use super::issues::issue_access;
 use super::org_access;
+use super::paging::PageParams;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -81,56 +81,6 @@ pub async fn list_issue_events<S: Store>(
     list(&state, issue.id, page, uri.path(), raw.as_deref()).await
 }
 
-/// Most events on one page, and the default (Sentry's).
-const MAX_PER_PAGE: i64 = 100;
-
-/// Where a page of events starts and how long it is. Cursors are those of Sentry's offset
-/// paginator for events, `0:<offset>:<is_prev>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PageParams {
-    offset: i64,
-    per_page: i64,
-}
-
-impl PageParams {
-    /// Reads `cursor` and `per_page`; Sentry's other list parameters (`full`, `query`,
-    /// `environment`, ...) are left to the caller's expectations and ignored.
-    fn parse(raw: Option<&str>) -> ApiResult<PageParams> {
-        let mut page = PageParams { offset: 0, per_page: MAX_PER_PAGE };
-        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            match key.as_ref() {
-                "cursor" => {
-                    let invalid =
-                        || ApiError::BadRequest(format!("cursor: invalid cursor {value:?}"));
-                    let mut parts = value.split(':');
-                    let (Some(_), Some(offset), Some("0" | "1"), None) =
-                        (parts.next(), parts.next(), parts.next(), parts.next())
-                    else {
-                        return Err(invalid());
-                    };
-                    page.offset = offset
-                        .parse()
-                        .ok()
-                        .filter(|o| (0..=i64::from(u32::MAX)).contains(o))
-                        .ok_or_else(invalid)?;
-                }
-                "per_page" => {
-                    page.per_page =
-                        value.parse().ok().filter(|n| (1..=MAX_PER_PAGE).contains(n)).ok_or_else(
-                            || {
-                                ApiError::BadRequest(format!(
-                                    "per_page: a number from 1 to {MAX_PER_PAGE} is required"
-                                ))
-                            },
-                        )?;
-                }
-                _ => {}
-            }
-        }
-        Ok(page)
-    }
-}
-
 async fn list<S: Store>(
     state: &AppState<S>,
     issue_id: i64,
@@ -149,15 +99,7 @@ async fn list<S: Store>(
             serialize::event(&stored)
         })
         .collect();
-    let previous = (format!("0:{}:1", (page.offset - page.per_page).max(0)), page.offset > 0);
-    let next = (format!("0:{}:0", page.offset + page.per_page), more);
-    let base = format!("{}{}", state.config.public_url.trim_end_matches('/'), path);
-    let link = super::issues::link_header(&base, raw_query, previous, next);
-    let mut response = AppJson(events).into_response();
-    if let Ok(link) = HeaderValue::from_str(&link) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(page.response(state, events, more, path, raw_query))
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.
@@ -172,20 +114,4 @@ pub async fn get_project_event<S: Store>(
         return Err(ApiError::NotFound);
     };
     found(state.store.project_event(project.id, &event_id).await)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_params_read_sentrys_offset_cursors() {
-        let page = PageParams::parse(Some("cursor=0:200:0&per_page=50&full=true")).expect("ok");
-        assert_eq!(page, PageParams { offset: 200, per_page: 50 });
-        let first = PageParams::parse(None).expect("ok");
-        assert_eq!(first, PageParams { offset: 0, per_page: MAX_PER_PAGE });
-        for bad in ["cursor=0:-1:0", "cursor=abc", "cursor=0:1:2", "per_page=0", "per_page=101"] {
-            assert!(PageParams::parse(Some(bad)).is_err(), "{bad}");
-        }
-    }
 }

@@ -21,6 +21,7 @@ mod openapi;
 mod org_tags;
 mod organizations;
 mod ownership;
+mod paging;
 mod releases;
 mod sessions;
 mod tags;
@@ -122,6 +123,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/projects/{org}/{project}/user-feedback",
             get(user_reports::list_project_user_reports::<S>)
                 .post(user_reports::submit_user_report::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/user-feedback",
+            get(user_reports::list_org_user_reports::<S>),
         )
         .route("/api/0/issues/{issue_id}/user-reports", get(user_reports::list_issue_user_reports::<S>))
         .route(

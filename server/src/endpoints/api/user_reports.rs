@@ -2,13 +2,15 @@
 //! people who met an error wrote about it, from SDKs' `user_report` items and from `feedback`
 //! items, in Sentry's `UserReport` shape, newest first.
 
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
 use axum::http::header;
+use axum::response::Response;
 use cairn_types::api::{UserReport, UserReportEvent, UserReportIssue};
 use serde::Deserialize;
 
 use super::issues::issue_access;
 use super::org_access;
+use super::paging::PageParams;
 use crate::auth::Identity;
 use crate::endpoints::ingest::authorize_dsn;
 use crate::endpoints::AppJson;
@@ -19,20 +21,68 @@ use crate::state::AppState;
 use crate::store::{IngestBatch, NewItem, Store, StoreError, UserReportRow};
 use crate::util::{ms_to_datetime, now_ms};
 
-/// The most reports answered (Sentry pages them by 100 as well; Cairn has no cursor here yet).
-const MAX_REPORTS: i64 = 100;
-
 /// `GET /api/0/projects/{org}/{project}/user-feedback/`: the project's feedback, including
-/// feedback sent on its own (about no event), which Sentry lists on its feedback page instead.
+/// feedback sent on its own (about no event), which Sentry lists on its feedback page instead;
+/// newest first, a page at a time (`cursor`, `per_page`, the `Link` header).
 pub async fn list_project_user_reports<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path((org, project)): Path<(String, String)>,
-) -> ApiResult<AppJson<Vec<UserReport>>> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let page = PageParams::parse(raw.as_deref())?;
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
-    let rows = state.store.project_user_reports(project.id, MAX_REPORTS).await?;
-    Ok(AppJson(rows.iter().map(user_report).collect()))
+    let rows = state.store.project_user_reports(project.id, page.offset, page.per_page + 1).await?;
+    Ok(reports_page(&state, rows, page, uri.path(), raw.as_deref()))
+}
+
+/// `GET /api/0/organizations/{org}/user-feedback/`: the feedback of every project of the
+/// organization, or of those `project` names (ids, repeatable; `-1` for all), as Sentry's
+/// organization feedback list; newest first, a page at a time.
+pub async fn list_org_user_reports<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let page = PageParams::parse(raw.as_deref())?;
+    let mut projects = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        if key == "project" && value != "-1" {
+            let id = value.parse::<i64>().map_err(|_| {
+                ApiError::BadRequest(format!("project: {value:?} is not a project id"))
+            })?;
+            projects.push(id);
+        }
+    }
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let rows = state
+        .store
+        .organization_user_reports(
+            access.organization.id,
+            &projects,
+            page.offset,
+            page.per_page + 1,
+        )
+        .await?;
+    Ok(reports_page(&state, rows, page, uri.path(), raw.as_deref()))
+}
+
+/// A page of reports read with one more than `per_page`, which tells whether another follows.
+fn reports_page<S: Store>(
+    state: &AppState<S>,
+    mut rows: Vec<UserReportRow>,
+    page: PageParams,
+    path: &str,
+    raw_query: Option<&str>,
+) -> Response {
+    let more = rows.len() as i64 > page.per_page;
+    rows.truncate(page.per_page as usize);
+    let reports: Vec<UserReport> = rows.iter().map(user_report).collect();
+    page.response(state, reports, more, path, raw_query)
 }
 
 /// The body of Sentry's `POST .../user-feedback/`.
@@ -123,8 +173,10 @@ pub async fn list_issue_user_reports<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path(issue_id): Path<String>,
-) -> ApiResult<AppJson<Vec<UserReport>>> {
-    issue_reports(&state, &identity, None, &issue_id).await
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    issue_reports(&state, &identity, None, &issue_id, uri.path(), raw.as_deref()).await
 }
 
 /// `GET /api/0/organizations/{org}/issues/{issue_id}/user-reports/`: the same, the issue
@@ -133,8 +185,10 @@ pub async fn list_org_issue_user_reports<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path((org, issue_id)): Path<(String, String)>,
-) -> ApiResult<AppJson<Vec<UserReport>>> {
-    issue_reports(&state, &identity, Some(&org), &issue_id).await
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    issue_reports(&state, &identity, Some(&org), &issue_id, uri.path(), raw.as_deref()).await
 }
 
 async fn issue_reports<S: Store>(
@@ -142,10 +196,13 @@ async fn issue_reports<S: Store>(
     identity: &Identity,
     org: Option<&str>,
     issue_id: &str,
-) -> ApiResult<AppJson<Vec<UserReport>>> {
+    path: &str,
+    raw_query: Option<&str>,
+) -> ApiResult<Response> {
+    let page = PageParams::parse(raw_query)?;
     let (issue, _) = issue_access(state, identity, org, issue_id, "event:read").await?;
-    let rows = state.store.issue_user_reports(issue.id, MAX_REPORTS).await?;
-    Ok(AppJson(rows.iter().map(user_report).collect()))
+    let rows = state.store.issue_user_reports(issue.id, page.offset, page.per_page + 1).await?;
+    Ok(reports_page(state, rows, page, path, raw_query))
 }
 
 fn user_report(row: &UserReportRow) -> UserReport {

@@ -789,9 +789,28 @@ impl Store for SqliteStore {
     async fn project_user_reports(
         &self,
         project_id: i64,
+        offset: i64,
         limit: i64,
     ) -> StoreResult<Vec<UserReportRow>> {
-        user_reports::project_user_reports(&self.reads, project_id, limit).await
+        user_reports::project_user_reports(&self.reads, project_id, offset, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_user_reports(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<UserReportRow>> {
+        user_reports::organization_user_reports(
+            &self.reads,
+            organization_id,
+            project_ids,
+            offset,
+            limit,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all)]
@@ -823,9 +842,10 @@ impl Store for SqliteStore {
     async fn issue_user_reports(
         &self,
         issue_id: i64,
+        offset: i64,
         limit: i64,
     ) -> StoreResult<Vec<UserReportRow>> {
-        user_reports::issue_user_reports(&self.reads, issue_id, limit).await
+        user_reports::issue_user_reports(&self.reads, issue_id, offset, limit).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -76,14 +76,46 @@ pub(super) async fn latest_user_report(
 pub(super) async fn project_user_reports(
     pool: &SqlitePool,
     project_id: i64,
+    offset: i64,
     limit: i64,
 ) -> StoreResult<Vec<UserReportRow>> {
     // Few items are feedback: the `(project_id, item_type, received)` index finds them.
     let rows = sqlx::query(&format!(
-        "SELECT {REPORT_COLUMNS} {PROJECT_REPORTS} ORDER BY r.received DESC, r.id DESC LIMIT $2"
+        "SELECT {REPORT_COLUMNS} {PROJECT_REPORTS} ORDER BY r.received DESC, r.id DESC \
+         LIMIT $2 OFFSET $3"
     ))
     .bind(project_id)
     .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(report_from_row).collect()
+}
+
+/// The feedback of an organization's projects (of `project_ids` only, unless empty), newest
+/// first: each project's from the `(project_id, item_type, received)` index.
+pub(super) async fn organization_user_reports(
+    pool: &SqlitePool,
+    organization_id: i64,
+    project_ids: &[i64],
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<UserReportRow>> {
+    // The projects as a JSON array: one bound parameter however many there are.
+    let projects = candidate_list(project_ids);
+    let rows = sqlx::query(&format!(
+        "SELECT {REPORT_COLUMNS} FROM envelope_items r \
+         JOIN projects p ON p.id = r.project_id \
+         LEFT JOIN events e ON e.project_id = r.project_id AND e.event_id = r.event_id \
+         LEFT JOIN issues i ON i.id = e.issue_id \
+         WHERE p.organization_id = $1 AND r.item_type IN ('user_report', 'feedback') \
+           AND ($2 = '[]' OR r.project_id IN (SELECT value FROM json_each($2))) \
+         ORDER BY r.received DESC, r.id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(organization_id)
+    .bind(projects)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(pool)
     .await?;
     rows.iter().map(report_from_row).collect()
@@ -109,13 +141,16 @@ pub(super) async fn issue_user_report_count(pool: &SqlitePool, issue_id: i64) ->
 pub(super) async fn issue_user_reports(
     pool: &SqlitePool,
     issue_id: i64,
+    offset: i64,
     limit: i64,
 ) -> StoreResult<Vec<UserReportRow>> {
     let rows = sqlx::query(&format!(
-        "SELECT {REPORT_COLUMNS} {ISSUE_REPORTS} ORDER BY r.received DESC, r.id DESC LIMIT $2"
+        "SELECT {REPORT_COLUMNS} {ISSUE_REPORTS} ORDER BY r.received DESC, r.id DESC \
+         LIMIT $2 OFFSET $3"
     ))
     .bind(issue_id)
     .bind(limit)
+    .bind(offset)
     .fetch_all(pool)
     .await?;
     rows.iter().map(report_from_row).collect()

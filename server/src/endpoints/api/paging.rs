@@ -1,0 +1,100 @@
+//! Offset pages, as Sentry's offset paginator answers lists that have no sort key to seek
+//! (an issue's events, user feedback): `cursor` is `0:<offset>:<is_prev>`, `per_page` is 1 to
+//! 100, and the answer's `Link` header leads to the pages before and after.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::endpoints::AppJson;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::Store;
+
+/// Most items on one page, and the default (Sentry's).
+pub(super) const MAX_PER_PAGE: i64 = 100;
+
+/// Where a page starts and how long it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PageParams {
+    /// Items skipped.
+    pub(super) offset: i64,
+    /// Items on the page.
+    pub(super) per_page: i64,
+}
+
+impl PageParams {
+    /// Reads `cursor` and `per_page`; Sentry's other list parameters (`full`, `query`,
+    /// `environment`, ...) are left to the caller's expectations and ignored.
+    pub(super) fn parse(raw: Option<&str>) -> ApiResult<PageParams> {
+        let mut page = PageParams { offset: 0, per_page: MAX_PER_PAGE };
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            match key.as_ref() {
+                "cursor" => {
+                    let invalid =
+                        || ApiError::BadRequest(format!("cursor: invalid cursor {value:?}"));
+                    let mut parts = value.split(':');
+                    let (Some(_), Some(offset), Some("0" | "1"), None) =
+                        (parts.next(), parts.next(), parts.next(), parts.next())
+                    else {
+                        return Err(invalid());
+                    };
+                    page.offset = offset
+                        .parse()
+                        .ok()
+                        .filter(|o| (0..=i64::from(u32::MAX)).contains(o))
+                        .ok_or_else(invalid)?;
+                }
+                "per_page" => {
+                    page.per_page =
+                        value.parse().ok().filter(|n| (1..=MAX_PER_PAGE).contains(n)).ok_or_else(
+                            || {
+                                ApiError::BadRequest(format!(
+                                    "per_page: a number from 1 to {MAX_PER_PAGE} is required"
+                                ))
+                            },
+                        )?;
+                }
+                _ => {}
+            }
+        }
+        Ok(page)
+    }
+
+    /// The page's answer: `items` (at most `per_page`, read with one more to learn whether
+    /// another page follows: `more`) with the `Link` header of the list at `path`.
+    pub(super) fn response<S: Store, T: Serialize>(
+        &self,
+        state: &AppState<S>,
+        items: Vec<T>,
+        more: bool,
+        path: &str,
+        raw_query: Option<&str>,
+    ) -> Response {
+        let previous = (format!("0:{}:1", (self.offset - self.per_page).max(0)), self.offset > 0);
+        let next = (format!("0:{}:0", self.offset + self.per_page), more);
+        let base = format!("{}{}", state.config.public_url.trim_end_matches('/'), path);
+        let link = super::issues::link_header(&base, raw_query, previous, next);
+        let mut response = AppJson(items).into_response();
+        if let Ok(link) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, link);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_params_read_sentrys_offset_cursors() {
+        let page = PageParams::parse(Some("cursor=0:200:0&per_page=50&full=true")).expect("ok");
+        assert_eq!(page, PageParams { offset: 200, per_page: 50 });
+        let first = PageParams::parse(None).expect("ok");
+        assert_eq!(first, PageParams { offset: 0, per_page: MAX_PER_PAGE });
+        for bad in ["cursor=0:-1:0", "cursor=abc", "cursor=0:1:2", "per_page=0", "per_page=101"] {
+            assert!(PageParams::parse(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}
