@@ -219,10 +219,15 @@ pub struct Paged<T> {
 /// `GET /api/0/organizations/{org}/issues/{id}/events/`: a page of the issue's events, newest
 /// first, from `cursor` (the first page when `None`).
 pub async fn issue_events(org: &str, id: &str, cursor: Option<&str>) -> Result<Paged<Event>> {
-    let url = format!("{}events/", issue_url(org, id));
+    paged(&format!("{}events/", issue_url(org, id)), cursor).await
+}
+
+/// A page of the list at `url`, from `cursor` (the first page when `None`), with its
+/// neighbours' cursors.
+async fn paged<T: serde::de::DeserializeOwned>(url: &str, cursor: Option<&str>) -> Result<Paged<T>> {
     let request = match cursor {
-        Some(cursor) => get(&url).query([("cursor", cursor)]),
-        None => get(&url),
+        Some(cursor) => get(url).query([("cursor", cursor)]),
+        None => get(url),
     };
     let response = send(request.build()).await?;
     let (previous, next) =
@@ -265,8 +270,12 @@ fn issue_url(org: &str, id: &str) -> String {
 
 /// `GET /api/0/organizations/{org}/issues/{id}/user-reports/`: the user feedback on the
 /// issue's events, newest first.
-pub async fn issue_user_reports(org: &str, id: &str) -> Result<Vec<UserReport>> {
-    json(get(&format!("{}user-reports/", issue_url(org, id))).build()).await
+pub async fn issue_user_reports(
+    org: &str,
+    id: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<UserReport>> {
+    paged(&format!("{}user-reports/", issue_url(org, id)), cursor).await
 }
 
 /// `GET /api/0/organizations/{org}/events-trace/{trace_id}/`: the errors of a distributed
@@ -278,8 +287,21 @@ pub async fn trace(org: &str, trace_id: &str) -> Result<Trace> {
 
 /// `GET /api/0/projects/{org}/{project}/user-feedback/`: a project's user feedback, newest
 /// first.
-pub async fn project_user_reports(org: &str, project: &str) -> Result<Vec<UserReport>> {
-    json(get(&project_url(org, project, "user-feedback/")).build()).await
+pub async fn project_user_reports(
+    org: &str,
+    project: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<UserReport>> {
+    paged(&project_url(org, project, "user-feedback/"), cursor).await
+}
+
+/// `GET /api/0/organizations/{org}/user-feedback/`: the user feedback of every project of the
+/// organization, newest first.
+pub async fn organization_user_reports(
+    org: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<UserReport>> {
+    paged(&format!("/api/0/organizations/{}/user-feedback/", segment(org)), cursor).await
 }
 
 /// `GET /api/0/organizations/{org}/projects/`.

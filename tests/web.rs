@@ -2440,3 +2440,31 @@ fn a_trace_lists_its_errors_across_projects_relative_to_the_event_as_text() {
     assert_eq!(trace_id_of(&contexts("4c79f60c")), None);
     assert_eq!(trace_id_of(&serde_json::json!({"os": {}})), None);
 }
+
+// ---- pages of a list ----
+
+#[wasm_bindgen_test]
+fn the_pager_hands_over_its_cursors_and_hides_on_a_single_page() {
+    use cairn_dashboard::components::pager::Pager;
+
+    let asked = RwSignal::new(Vec::<String>::new());
+    let m = Mounted::new(move || {
+        view! {
+            <Pager
+                previous=None
+                next=Some("0:100:0".to_owned())
+                on_page=move |cursor| asked.update(|a| a.push(cursor))
+            />
+        }
+    });
+    assert!(!m.get("nav.pager").has_attribute("hidden"));
+    assert!(m.get(".pager-previous").has_attribute("disabled"), "no page before the first");
+    assert!(!m.get(".pager-next").has_attribute("disabled"));
+    m.click(".pager-previous");
+    m.click(".pager-next");
+    assert_eq!(asked.get_untracked(), ["0:100:0"]);
+    drop(m);
+
+    let m = Mounted::new(|| view! { <Pager previous=None next=None on_page=|_| {}/> });
+    assert!(m.get("nav.pager").has_attribute("hidden"), "one page: no pager");
+}

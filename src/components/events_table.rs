@@ -5,7 +5,7 @@ use cairn_types::api::Event;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use super::{status::ApiError, time_ago::TimeAgo, Loading};
+use super::{pager::Pager, status::ApiError, time_ago::TimeAgo, Loading};
 use crate::{api, routes::Page};
 
 /// The value of an event's tag `key`, if it has one.
@@ -120,24 +120,7 @@ pub fn IssueEvents(
                     let (previous, next) = (paged.previous.clone(), paged.next.clone());
                     view! {
                         <EventsTable org=org.get_untracked() issue=issue.get_untracked() events=paged.items/>
-                        <nav class="pager">
-                            <button
-                                type="button"
-                                class="button button-secondary pager-previous"
-                                disabled=previous.is_none()
-                                on:click=move |_| cursor.set(previous.clone())
-                            >
-                                "Previous"
-                            </button>
-                            <button
-                                type="button"
-                                class="button button-secondary pager-next"
-                                disabled=next.is_none()
-                                on:click=move |_| cursor.set(next.clone())
-                            >
-                                "Next"
-                            </button>
-                        </nav>
+                        <Pager previous next on_page=move |page| cursor.set(Some(page))/>
                     }
                         .into_any()
                 }

@@ -17,6 +17,7 @@ pub mod issue_chart;
 pub mod issue_list;
 pub mod notification_badge;
 pub mod onboarding;
+pub mod pager;
 pub mod release_health;
 pub mod search_bar;
 pub mod search_suggestions;

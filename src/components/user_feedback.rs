@@ -6,7 +6,7 @@
 use cairn_types::api::UserReport;
 use leptos::prelude::*;
 
-use super::{status::ApiError, time_ago::TimeAgo, Loading};
+use super::{pager::Pager, status::ApiError, time_ago::TimeAgo, Loading};
 use crate::{api, routes::Page};
 
 /// A list of reports (`#user-feedback-list`), or the empty state. Each report links to its
@@ -98,17 +98,26 @@ pub fn IssueUserFeedback(
     #[prop(into)]
     issue: Signal<String>,
 ) -> impl IntoView {
+    let cursor = RwSignal::new(None::<String>);
     let reports = LocalResource::new(move || {
-        let (org, issue) = (org.get(), issue.get());
-        async move { api::issue_user_reports(&org, &issue).await }
+        let (org, issue, cursor) = (org.get(), issue.get(), cursor.get());
+        async move { api::issue_user_reports(&org, &issue, cursor.as_deref()).await }
     });
     view! {
         <section id="issue-user-feedback" class="event-section">
             {move || match reports.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(error)) => view! { <ApiError error/> }.into_any(),
-                Some(Ok(reports)) => {
-                    view! { <UserFeedbackList org=org.get_untracked() reports/> }.into_any()
+                Some(Ok(page)) => {
+                    view! {
+                        <UserFeedbackList org=org.get_untracked() reports=page.items/>
+                        <Pager
+                            previous=page.previous
+                            next=page.next
+                            on_page=move |page| cursor.set(Some(page))
+                        />
+                    }
+                        .into_any()
                 }
             }}
         </section>

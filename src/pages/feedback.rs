@@ -1,7 +1,7 @@
-//! `/organizations/{org}/feedback/?project={slug}` (Sentry's URL): a project's user feedback,
-//! newest first, each report linked to its issue and event. Feedback sent on its own (the
-//! JavaScript SDKs' widget without an error) is only seen here. The project is the query's,
-//! or the organization's first.
+//! `/organizations/{org}/feedback/?project={slug}&cursor=...` (Sentry's URL): the user feedback
+//! of every project of the organization, or of the query's project, newest first, a page at a
+//! time, each report linked to its issue and event. Feedback sent on its own (the JavaScript
+//! SDKs' widget without an error) is only seen here.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -9,11 +9,27 @@ use leptos_router::NavigateOptions;
 
 use crate::{
     api,
-    components::{user_feedback::UserFeedbackList, ApiError, Loading},
+    components::{pager::Pager, user_feedback::UserFeedbackList, ApiError, Loading},
+    stream_query::encode,
 };
 
-/// The query parameter naming the project.
+/// The query parameter naming the project (none: every project).
 const PROJECT_QUERY: &str = "project";
+/// The query parameter holding the page's cursor (none: the first page).
+const CURSOR_QUERY: &str = "cursor";
+
+/// The page's URL for `project` (every project when `None`) at `cursor`.
+fn feedback_href(org: &str, project: Option<&str>, cursor: Option<&str>) -> String {
+    let mut pairs = Vec::new();
+    if let Some(project) = project {
+        pairs.push(format!("{PROJECT_QUERY}={}", encode(project)));
+    }
+    if let Some(cursor) = cursor {
+        pairs.push(format!("{CURSOR_QUERY}={}", encode(cursor)));
+    }
+    let query = if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) };
+    format!("/organizations/{}/feedback/{query}", api::segment(org))
+}
 
 /// The feedback route.
 #[component]
@@ -21,40 +37,52 @@ pub fn FeedbackPage() -> impl IntoView {
     let org = super::use_org_param();
     let query = use_query_map();
     let projects = crate::state::use_projects(org);
-    // The query's project, else the first one once the projects are known.
-    let project = Memo::new(move |_| {
-        let asked = query.read().get(PROJECT_QUERY).filter(|p| !p.is_empty());
-        asked.or_else(|| projects()?.first().map(|p| p.slug.clone()))
-    });
+    let project = Memo::new(move |_| query.read().get(PROJECT_QUERY).filter(|p| !p.is_empty()));
+    let cursor = Memo::new(move |_| query.read().get(CURSOR_QUERY).filter(|c| !c.is_empty()));
     let reports = LocalResource::new(move || {
-        let (org, project) = (org.get(), project.get());
+        let (org, project, cursor) = (org.get(), project.get(), cursor.get());
         async move {
             match project {
-                Some(project) => api::project_user_reports(&org, &project).await.map(Some),
-                None => Ok(None),
+                Some(project) => {
+                    api::project_user_reports(&org, &project, cursor.as_deref()).await
+                }
+                None => api::organization_user_reports(&org, cursor.as_deref()).await,
             }
         }
     });
     let navigate = use_navigate();
-    let on_project = move |ev| {
-        let slug = event_target_value(&ev);
-        let href = format!(
-            "/organizations/{}/feedback/?{PROJECT_QUERY}={}",
-            api::segment(&org.get_untracked()),
-            api::segment(&slug)
+    let on_project = {
+        let navigate = navigate.clone();
+        move |ev| {
+            let slug = event_target_value(&ev);
+            let project = (!slug.is_empty()).then_some(slug.as_str());
+            navigate(&feedback_href(&org.get_untracked(), project, None), Default::default());
+        }
+    };
+    let on_page = Callback::new(move |cursor: String| {
+        let href = feedback_href(
+            &org.get_untracked(),
+            project.get_untracked().as_deref(),
+            Some(&cursor),
         );
         navigate(&href, NavigateOptions::default());
-    };
+    });
     let project_options = move || {
         let current = project.get();
-        projects()
+        let options = projects()
             .unwrap_or_default()
             .into_iter()
             .map(|p| {
                 let selected = current.as_deref() == Some(p.slug.as_str());
                 view! { <option value=p.slug selected=selected>{p.name}</option> }
             })
-            .collect_view()
+            .collect_view();
+        view! {
+            <option value="" selected=current.is_none()>
+                "All projects"
+            </option>
+            {options}
+        }
     };
     view! {
         <section class="page feedback-page">
@@ -69,12 +97,15 @@ pub fn FeedbackPage() -> impl IntoView {
             </header>
             {move || match reports.get() {
                 None => view! { <Loading/> }.into_any(),
-                Some(Ok(Some(reports))) => {
-                    view! { <UserFeedbackList org=org.get_untracked() reports show_issue=true/> }
-                        .into_any()
-                }
-                Some(Ok(None)) => {
-                    view! { <p class="empty-note">"This organization has no project yet."</p> }
+                Some(Ok(page)) => {
+                    view! {
+                        <UserFeedbackList
+                            org=org.get_untracked()
+                            reports=page.items
+                            show_issue=true
+                        />
+                        <Pager previous=page.previous next=page.next on_page/>
+                    }
                         .into_any()
                 }
                 Some(Err(error)) => view! { <ApiError error/> }.into_any(),

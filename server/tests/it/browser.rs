@@ -2019,12 +2019,19 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
             .await?
             .click()
             .await?;
-        // The organization's first project (`internal`) has none; the picker shows `web`'s.
+        // Every project's feedback first; the picker narrows it to one project's: `internal`
+        // has none, `web` the report (and the URL says which).
+        let comments = text_of(&client, "#user-feedback-list .user-report-comments").await?;
+        assert_eq!(comments, "I pressed Pay and the page went blank");
+        client.find(Locator::Css("#feedback-project")).await?.select_by_value("internal").await?;
         let empty = text_of(&client, "#user-feedback-list.empty-state").await?;
         assert!(empty.contains("No user feedback yet."), "{empty}");
         client.find(Locator::Css("#feedback-project")).await?.select_by_value("web").await?;
         let comments = text_of(&client, "#user-feedback-list .user-report-comments").await?;
         assert_eq!(comments, "I pressed Pay and the page went blank");
+        let url = client.current_url().await?;
+        assert_eq!(url.query(), Some("project=web"));
+        assert_eq!(count(&client, ".feedback-page .pager:not([hidden])", 0).await?, 0, "one page");
         let issue = text_of(&client, "#user-feedback-list .user-report-issue").await?;
         assert_eq!(issue, "WEB-1");
         std::fs::write(artifacts_dir().join("user-feedback.png"), client.screenshot().await?).ok();
