@@ -224,7 +224,10 @@ pub async fn issue_events(org: &str, id: &str, cursor: Option<&str>) -> Result<P
 
 /// A page of the list at `url`, from `cursor` (the first page when `None`), with its
 /// neighbours' cursors.
-async fn paged<T: serde::de::DeserializeOwned>(url: &str, cursor: Option<&str>) -> Result<Paged<T>> {
+async fn paged<T: serde::de::DeserializeOwned>(
+    url: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<T>> {
     let request = match cursor {
         Some(cursor) => get(url).query([("cursor", cursor)]),
         None => get(url),

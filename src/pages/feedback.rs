@@ -43,9 +43,7 @@ pub fn FeedbackPage() -> impl IntoView {
         let (org, project, cursor) = (org.get(), project.get(), cursor.get());
         async move {
             match project {
-                Some(project) => {
-                    api::project_user_reports(&org, &project, cursor.as_deref()).await
-                }
+                Some(project) => api::project_user_reports(&org, &project, cursor.as_deref()).await,
                 None => api::organization_user_reports(&org, cursor.as_deref()).await,
             }
         }
@@ -60,11 +58,8 @@ pub fn FeedbackPage() -> impl IntoView {
         }
     };
     let on_page = Callback::new(move |cursor: String| {
-        let href = feedback_href(
-            &org.get_untracked(),
-            project.get_untracked().as_deref(),
-            Some(&cursor),
-        );
+        let href =
+            feedback_href(&org.get_untracked(), project.get_untracked().as_deref(), Some(&cursor));
         navigate(&href, NavigateOptions::default());
     });
     let project_options = move || {
