@@ -9,6 +9,25 @@ const MAX_NAME: usize = 128;
 const MAX_EMAIL: usize = 254;
 const MAX_COMMENTS: usize = 10_000;
 
+/// How old an event may be for a report about it to be taken through Cairn (Sentry: 30
+/// minutes; reports about older events "might be abusive").
+pub const EVENT_WINDOW_MS: i64 = 30 * 60_000;
+/// How long a report may be replaced by another about the same event (Sentry: 5 minutes;
+/// later ones might be replays).
+pub const REPLACE_WINDOW_MS: i64 = 5 * 60_000;
+/// Sentry's answer when a report may not be kept (409).
+pub const CONFLICT: &str = "Feedback for this event cannot be modified.";
+
+/// Whether a report written now (`now_ms`) about an event may be kept, by Sentry's rules for
+/// its report form and API: the event, if stored, happened at `event_ms`, and `earlier_ms` is
+/// when the event's newest report so far arrived. A report replaces the earlier one (one
+/// report per event); so the crash-report dialog, open to anyone with the page's public DSN,
+/// cannot be used to pile reports on an event, or to rewrite one later.
+pub fn may_keep(now_ms: i64, event_ms: Option<i64>, earlier_ms: Option<i64>) -> bool {
+    event_ms.is_none_or(|at| at >= now_ms - EVENT_WINDOW_MS)
+        && earlier_ms.is_none_or(|at| at >= now_ms - REPLACE_WINDOW_MS)
+}
+
 /// A checked report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserReport {
@@ -73,5 +92,17 @@ mod tests {
         assert_eq!(UserReport::checked(id, "J", "j@x", ""), Err("comments"));
         assert_eq!(UserReport::checked(id, &"n".repeat(129), "j@x", "c"), Err("name"));
         assert!(UserReport::checked(id, &"n".repeat(128), "j@x", "c").is_ok());
+    }
+
+    #[test]
+    fn a_report_is_kept_within_sentrys_windows() {
+        let now = 1_764_800_000_000;
+        let minutes = |m: i64| now - m * 60_000;
+        assert!(may_keep(now, None, None), "an event not stored (yet), no report");
+        assert!(may_keep(now, Some(minutes(30)), None));
+        assert!(!may_keep(now, Some(minutes(31)), None), "the event is too old");
+        assert!(may_keep(now, Some(minutes(1)), Some(minutes(5))), "replaces the earlier one");
+        assert!(!may_keep(now, Some(minutes(1)), Some(minutes(6))), "too late to replace");
+        assert!(!may_keep(now, None, Some(minutes(6))));
     }
 }

@@ -455,6 +455,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         event_id: &str,
     ) -> impl Future<Output = StoreResult<UserReportRow>> + Send;
+    /// Deletes a project's `user_report` items about `event_id` but the newest (one report per
+    /// event, as Sentry keeps); how many went.
+    fn delete_earlier_user_reports(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
     /// How many user feedback reports an issue's events have.
     fn issue_user_report_count(
         &self,

@@ -162,6 +162,14 @@ async fn the_crash_report_dialog_is_served_and_keeps_what_it_is_sent() {
     assert_eq!(reports[0]["comments"], "Blank page");
     assert_eq!(reports[0]["email"], "jane@example.com");
     assert_eq!(reports[0]["eventID"], event_id.as_str());
+
+    // Sent again (a second thought, or a double click) within 5 minutes: it replaces the first.
+    let form =
+        &[("name", "Jane"), ("email", "jane@example.com"), ("comments", "Blank page on Pay")];
+    assert_eq!(post(form).await, 200);
+    let (_, reports) = server.get(&format!("/api/0/issues/{issue_id}/user-reports/"), &token).await;
+    assert_eq!(reports.as_array().map(Vec::len), Some(1), "{reports}");
+    assert_eq!(reports[0]["comments"], "Blank page on Pay");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,12 +213,64 @@ async fn reports_are_submitted_through_sentrys_user_feedback_api_with_a_token_or
     let error: Value = response.json().await.expect("a JSON error");
     assert!(error["email"].is_array() && error["detail"].is_string(), "{error}");
 
-    let (status, reports) =
-        server.get(&format!("/api/0/issues/{issue_id}/user-reports/"), &token).await;
-    assert_eq!(status, 200, "{reports}");
-    let names: Vec<&str> =
-        reports.as_array().expect("a list").iter().filter_map(|r| r["name"].as_str()).collect();
-    assert_eq!(names, ["Joe", "Jane"]);
+    // One report per event, as Sentry keeps: Joe's replaced Jane's.
+    let names = || async {
+        let (status, reports) =
+            server.get(&format!("/api/0/issues/{issue_id}/user-reports/"), &token).await;
+        assert_eq!(status, 200, "{reports}");
+        let names: Vec<String> = reports
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|r| r["name"].as_str().map(str::to_owned))
+            .collect();
+        names
+    };
+    assert_eq!(names().await, ["Joe"]);
+
+    // Sentry's windows: a report may replace another for 5 minutes, and an event takes reports
+    // for 30 minutes; later, 409 with Sentry's text, here and in the crash-report dialog.
+    let database = || async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(server.data_dir.path().join("cairn.db"))
+            .busy_timeout(std::time::Duration::from_secs(10));
+        sqlx::SqlitePool::connect_with(options).await.expect("the database opens")
+    };
+    let pool = database().await;
+    sqlx::query("UPDATE envelope_items SET received = received - 6 * 60000")
+        .execute(&pool)
+        .await
+        .expect("writable");
+    pool.close().await;
+    let late = json!({"event_id": event_id, "name": "Max", "email": "max@example.com",
+        "comments": "Rewritten much later"});
+    let (status, refused) = server.post(path, &token, late).await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["detail"], "Feedback for this event cannot be modified.");
+    assert_eq!(names().await, ["Joe"], "kept as it was");
+
+    let old_event = capture_message(&dsn, "api@1.0.0", "Old failure").await;
+    server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    let pool = database().await;
+    sqlx::query("UPDATE events SET timestamp = timestamp - 31 * 60000 WHERE event_id = $1")
+        .bind(&old_event)
+        .execute(&pool)
+        .await
+        .expect("writable");
+    pool.close().await;
+    let about_old = json!({"event_id": old_event, "name": "Ann", "email": "ann@example.com",
+        "comments": "It happened a while ago"});
+    let (status, refused) = server.post(path, &token, about_old).await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["detail"], "Feedback for this event cannot be modified.");
+    let dialog = report_dialog_url(&server, &dsn, &old_event, "");
+    let form = [("name", "Ann"), ("email", "ann@example.com"), ("comments", "Still broken")];
+    let response = server.http.post(&dialog).form(&form).send().await.expect("HTTP");
+    assert_eq!(response.status(), 409);
+    let body: Value = response.json().await.expect("a JSON error");
+    assert_eq!(body["detail"], "Feedback for this event cannot be modified.");
+    let (_, feedback) = server.get(path, &token).await;
+    assert_eq!(feedback.as_array().map(Vec::len), Some(1), "only Joe's: {feedback}");
 }
 
 /// A page of feedback at `path` (with the token): the reports' comments, and the `Link`

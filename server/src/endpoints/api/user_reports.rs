@@ -12,7 +12,7 @@ use super::issues::issue_access;
 use super::org_access;
 use super::paging::PageParams;
 use crate::auth::Identity;
-use crate::endpoints::ingest::authorize_dsn;
+use crate::endpoints::ingest::{authorize_dsn, user_report_window_open};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest::user_report;
@@ -144,6 +144,10 @@ pub async fn submit_user_report<S: Store>(
                 };
                 ApiError::InvalidFields([(field.to_owned(), vec![message.to_owned()])].into())
             })?;
+    let open = user_report_window_open(&state, project.id, &report.event_id).await?;
+    if !open {
+        return Err(ApiError::Conflict(user_report::CONFLICT.to_owned()));
+    }
     let item = NewItem {
         project_id: project.id,
         event_id: Some(report.event_id.clone()),
@@ -164,6 +168,8 @@ pub async fn submit_user_report<S: Store>(
         }
         Err(err) => return Err(err.into()),
     }
+    // The new report is durable: the earlier one about the event goes (one report per event).
+    state.store.delete_earlier_user_reports(project.id, &report.event_id).await?;
     let row = state.store.latest_user_report(project.id, &report.event_id).await?;
     Ok(AppJson(user_report(&row)))
 }

@@ -59,6 +59,10 @@ pub enum IngestError {
     /// would let a compressed body through as garbage, or an encoded one past the size limit.
     #[error("unsupported content encoding")]
     UnsupportedEncoding,
+    /// The request conflicts with what is stored (a user report about an event too old, or
+    /// replacing one sent too long ago): Sentry's `409`.
+    #[error("{0}")]
+    Conflict(&'static str),
     /// A key or project rate limit was reached.
     #[error("Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application. See https://docs.sentry.io/product/accounts/quotas/ for more information.")]
     RateLimited {
@@ -93,6 +97,7 @@ impl IngestError {
             | Decode(_)
             | Invalid(_) => StatusCode::BAD_REQUEST,
             Rejected(_) => StatusCode::FORBIDDEN,
+            Conflict(_) => StatusCode::CONFLICT,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -434,6 +434,30 @@ pub async fn authorize_dsn<S: Store>(
     authorize(state, &auth, project_id, headers).await
 }
 
+/// Whether a report written through Cairn (the crash-report dialog, Sentry's user-feedback
+/// API) about a project's event may be kept now, by Sentry's windows
+/// ([`crate::ingest::user_report::may_keep`]): the event, if stored, at most 30 minutes old,
+/// and its last report, if any, at most 5 minutes old (which the new one then replaces: see
+/// [`Store::delete_earlier_user_reports`]).
+pub async fn user_report_window_open<S: Store>(
+    state: &AppState<S>,
+    project_id: i64,
+    event_id: &str,
+) -> Result<bool, crate::store::StoreError> {
+    use crate::store::StoreError;
+    let event = match state.store.project_event(project_id, event_id).await {
+        Ok(event) => Some(event.event.timestamp),
+        Err(StoreError::NotFound) => None,
+        Err(err) => return Err(err),
+    };
+    let earlier = match state.store.latest_user_report(project_id, event_id).await {
+        Ok(report) => Some(report.received),
+        Err(StoreError::NotFound) => None,
+        Err(err) => return Err(err),
+    };
+    Ok(crate::ingest::user_report::may_keep(crate::util::now_ms(), event, earlier))
+}
+
 /// The key must exist, be active and belong to the project of the URL, and a browser request
 /// must come from an origin the project allows.
 pub async fn authorize<S: Store>(

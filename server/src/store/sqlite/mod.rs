@@ -823,6 +823,15 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn delete_earlier_user_reports(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> StoreResult<u64> {
+        user_reports::delete_earlier_user_reports(&self.writes, project_id, event_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_user_report_count(&self, issue_id: i64) -> StoreResult<i64> {
         user_reports::issue_user_report_count(&self.reads, issue_id).await
     }

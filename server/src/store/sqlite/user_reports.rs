@@ -121,6 +121,25 @@ pub(super) async fn organization_user_reports(
     rows.iter().map(report_from_row).collect()
 }
 
+pub(super) async fn delete_earlier_user_reports(
+    pool: &SqlitePool,
+    project_id: i64,
+    event_id: &str,
+) -> StoreResult<u64> {
+    let mut tx = begin_write(pool).await?;
+    let deleted = sqlx::query(
+        "DELETE FROM envelope_items WHERE project_id = $1 AND event_id = $2 \
+             AND item_type = 'user_report' AND id < (SELECT max(id) FROM envelope_items \
+                 WHERE project_id = $1 AND event_id = $2 AND item_type = 'user_report')",
+    )
+    .bind(project_id)
+    .bind(event_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected())
+}
+
 /// The join of [`issue_user_reports`], from the project's feedback to its events, not from the
 /// issue's events (which may be millions) to their items.
 const ISSUE_REPORTS: &str = "FROM envelope_items r \

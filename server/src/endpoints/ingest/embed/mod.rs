@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::IngestError;
 use super::{authorize_dsn, store, Authorized};
-use crate::ingest::user_report::UserReport;
+use crate::ingest::user_report::{self, UserReport};
 use crate::state::AppState;
 use crate::store::{IngestBatch, NewItem, Store};
 use crate::util::now_ms;
@@ -130,16 +130,29 @@ pub async fn post_error_page<S: Store>(
         "email" => IngestError::Invalid("invalid form: email"),
         _ => IngestError::Invalid("invalid form: comments"),
     })?;
+    let project_id = authorized.key.project_id;
+    let open = super::user_report_window_open(&state, project_id, &report.event_id)
+        .await
+        .map_err(IngestError::Unavailable)?;
+    if !open {
+        return Err(IngestError::Conflict(user_report::CONFLICT));
+    }
     let arrival = state.store.announce_arrival();
     let item = NewItem {
-        project_id: authorized.key.project_id,
+        project_id,
         payload: Bytes::from(report.payload()),
-        event_id: Some(report.event_id),
+        event_id: Some(report.event_id.clone()),
         item_type: "user_report".to_owned(),
         headers: r#"{"type":"user_report"}"#.to_owned(),
         received: now_ms(),
         sha1: None,
     };
     store(&state, arrival, IngestBatch { items: vec![item], ..IngestBatch::default() }).await?;
+    // The new report is durable: the earlier one about the event goes (one report per event).
+    state
+        .store
+        .delete_earlier_user_reports(project_id, &report.event_id)
+        .await
+        .map_err(IngestError::Unavailable)?;
     Ok(Json(json!({})))
 }
