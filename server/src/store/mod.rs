@@ -484,6 +484,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         event_id: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<TraceErrorRow>>> + Send;
+    /// How many error events a distributed trace has in an organization's projects, and in how
+    /// many projects.
+    fn trace_counts(
+        &self,
+        organization_id: i64,
+        trace_id: &[u8; 16],
+    ) -> impl Future<Output = StoreResult<(i64, i64)>> + Send;
     /// An issue's events, newest first: `limit` of them after skipping `offset`.
     fn issue_events(
         &self,

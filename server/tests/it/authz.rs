@@ -220,6 +220,11 @@ fn rows() -> Vec<Row> {
         },
         row(Method::GET, "/api/0/issues/{issue_id}/user-reports/", read("event:read")),
         row(Method::GET, "/api/0/organizations/{org}/events-trace/{trace_id}/", read("event:read")),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/events-trace-meta/{trace_id}/",
+            read("event:read"),
+        ),
         Row {
             query: "?event_id={event_id}",
             ..row(

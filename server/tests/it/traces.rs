@@ -112,6 +112,13 @@ async fn the_errors_of_a_trace_are_found_across_projects() {
     let (_, one) = server.get(&format!("{path}?limit=1"), &token).await;
     assert_eq!(one["orphan_errors"], json!([first]));
 
+    // Its summary, as Sentry's trace meta counts it.
+    let meta = format!("/api/0/organizations/cairn/events-trace-meta/{}/", trace.trace_id);
+    assert_eq!(
+        server.get(&meta, &token).await,
+        (200, json!({"projects": 2, "transactions": 0, "errors": 2, "performance_issues": 0}))
+    );
+
     // The light trace, seen from the backend's event: that error alone.
     let light = format!("/api/0/organizations/cairn/events-trace-light/{}/", trace.trace_id);
     let (status, seen) =
@@ -201,5 +208,6 @@ async fn the_errors_of_a_trace_are_found_across_projects() {
     assert_eq!(their_errors.len(), 1, "{their_trace}");
     assert_eq!(their_errors[0]["title"], "Their own failure");
     assert_eq!(server.get(&path, &token).await, (200, whole), "unchanged by their event");
+    assert_eq!(server.get(&meta, &token).await.1["errors"], 2, "nor counted");
     assert_eq!(server.get(&path, &outsider).await.0, 403, "not a member of cairn");
 }

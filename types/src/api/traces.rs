@@ -14,6 +14,19 @@ pub struct Trace {
     pub orphan_errors: Vec<TraceError>,
 }
 
+/// What a trace holds, counted (Sentry's `events-trace-meta`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TraceMeta {
+    /// How many projects its events were sent to.
+    pub projects: i64,
+    /// Its transactions; always 0 in Cairn.
+    pub transactions: i64,
+    /// Its error events.
+    pub errors: i64,
+    /// Its performance issues; always 0 in Cairn.
+    pub performance_issues: i64,
+}
+
 /// One error event of a trace (Sentry's `TraceError`, with the issue's short id and culprit
 /// added, which Sentry's trace view looks up separately).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -221,6 +221,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(traces::get_trace_light::<S>),
         )
         .route(
+            "/api/0/organizations/{org}/events-trace-meta/{trace_id}",
+            get(traces::get_trace_meta::<S>),
+        )
+        .route(
             "/api/0/organizations/{org}/tags/{key}/values",
             get(org_tags::list_org_tag_values::<S>),
         )

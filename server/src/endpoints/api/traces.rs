@@ -4,7 +4,7 @@
 //! `transactions` is always empty and every error is an orphan error.
 
 use axum::extract::{Path, RawQuery, State};
-use cairn_types::api::{Trace, TraceError};
+use cairn_types::api::{Trace, TraceError, TraceMeta};
 
 use super::org_access;
 use crate::auth::Identity;
@@ -59,6 +59,19 @@ pub async fn get_trace_light<S: Store>(
         state.store.trace_errors(access.organization.id, &trace_id, Some(&event_id), 1).await?;
     let error = rows.first().ok_or(ApiError::NotFound)?;
     Ok(AppJson(Trace { transactions: Vec::new(), orphan_errors: vec![trace_error(error)] }))
+}
+
+/// `GET /api/0/organizations/{org}/events-trace-meta/{trace_id}/`: how many errors the trace
+/// has and in how many projects (Sentry's trace summary; no transactions in Cairn).
+pub async fn get_trace_meta<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, trace_id)): Path<(String, String)>,
+) -> ApiResult<AppJson<TraceMeta>> {
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let trace_id = parse_trace_id(&trace_id)?;
+    let (errors, projects) = state.store.trace_counts(access.organization.id, &trace_id).await?;
+    Ok(AppJson(TraceMeta { projects, transactions: 0, errors, performance_issues: 0 }))
 }
 
 /// The query parameters both trace endpoints read.

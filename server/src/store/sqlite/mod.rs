@@ -848,6 +848,15 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn trace_counts(
+        &self,
+        organization_id: i64,
+        trace_id: &[u8; 16],
+    ) -> StoreResult<(i64, i64)> {
+        traces::trace_counts(&self.reads, organization_id, trace_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_user_reports(
         &self,
         issue_id: i64,

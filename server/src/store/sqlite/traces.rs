@@ -38,6 +38,23 @@ pub(super) async fn trace_errors(
     Ok(errors)
 }
 
+pub(super) async fn trace_counts(
+    pool: &SqlitePool,
+    organization_id: i64,
+    trace_id: &[u8; 16],
+) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT count(*) AS errors, count(DISTINCT e.project_id) AS projects \
+         FROM events e INDEXED BY events_trace JOIN projects p ON p.id = e.project_id \
+         WHERE e.trace_id = $1 AND p.organization_id = $2",
+    )
+    .bind(trace_id.as_slice())
+    .bind(organization_id)
+    .fetch_one(pool)
+    .await?;
+    Ok((row.try_get("errors")?, row.try_get("projects")?))
+}
+
 /// One error of a trace. The span and the message are read from the stored event, which only
 /// a trace's few events pay for; ingestion keeps no column for them.
 fn trace_error_from_row(row: &SqliteRow) -> StoreResult<TraceErrorRow> {
