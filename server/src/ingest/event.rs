@@ -43,6 +43,9 @@ pub struct EventContext<'a> {
     pub grouping: &'a GroupingConfig,
     /// The project's ownership rules, if it has any.
     pub ownership: Option<&'a crate::ownership::ProjectRules>,
+    /// The address the event came from, for the SDK's `{{auto}}` (see
+    /// [`super::derived::backfill_ip`]).
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl EventContext<'static> {
@@ -57,6 +60,7 @@ impl EventContext<'static> {
             scrubber: super::scrub::default_scrubber(),
             grouping: super::grouping::no_project_rules(),
             ownership: None,
+            client_ip: None,
         }
     }
 }
@@ -95,6 +99,9 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     }
     normalize(&mut event, ctx);
     ctx.scrubber.scrub_event(&mut event);
+    // From the scrubbed event (a URL's password is gone from the `url` tag), before grouping,
+    // whose fingerprint rules may match the derived tags, as in Sentry.
+    super::derived::derive_tags(&mut event);
 
     let event_id = event.get("event_id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let timestamp =
@@ -226,6 +233,7 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
             event.entry(modern).or_insert(value);
         }
     }
+    super::derived::backfill_ip(event, ctx.client_ip);
 
     if let Some(message) = event.remove("message") {
         let logentry = match message {
@@ -743,8 +751,9 @@ mod tests {
         let map = process_json(json!({"tags": {"a": "1", "n": 2}}));
         let pairs = process_json(json!({"tags": [["a", "1"], ["n", 2]]}));
         let tags = |e: &NewEvent| stored_json(e)["tags"].clone();
-        assert_eq!(tags(&map), json!([["a", "1"], ["n", "2"]]));
-        assert_eq!(tags(&pairs), json!([["a", "1"], ["n", "2"]]));
+        // `level` is Sentry's tag of the event's level (see `derived`).
+        assert_eq!(tags(&map), json!([["a", "1"], ["n", "2"], ["level", "error"]]));
+        assert_eq!(tags(&pairs), json!([["a", "1"], ["n", "2"], ["level", "error"]]));
     }
 
     #[test]

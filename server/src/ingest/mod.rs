@@ -3,6 +3,7 @@
 //! Everything here is synchronous and pure, so it can be tested (and fuzzed) on raw bytes.
 //! The HTTP side lives in [`crate::endpoints::ingest`].
 
+pub mod derived;
 pub mod duration_histogram;
 pub mod envelope;
 pub mod event;

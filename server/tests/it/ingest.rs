@@ -1020,3 +1020,128 @@ async fn store_takes_what_sdks_older_than_envelopes_sent() {
     assert_eq!(payload["transaction"], "/checkout");
     assert_ne!(payload["request"]["headers"]["Authorization"], "Bearer secret-token", "scrubbed");
 }
+
+/// An unhandled panic as the official SDK's panic integration reports it, from a user the SDK
+/// asks Cairn to fill in the address of (`{{auto}}`, as `send_default_pii` does), with an SDK
+/// tag named as one Sentry keeps for itself.
+fn send_panic_from_an_auto_ip_user(dsn: &str) {
+    use sentry::protocol::{Event, Exception, IpAddress, Level, Mechanism, User};
+    let (hub, client) = sentry_hub(dsn, "shop@1.0.0");
+    sentry::Hub::run(hub, || {
+        sentry::configure_scope(|scope| {
+            scope.set_user(Some(User { ip_address: Some(IpAddress::Auto), ..Default::default() }));
+            scope.set_tag("release", "spoofed");
+            scope.set_tag("customer", "gold");
+        });
+        let exception = Exception {
+            ty: "panic".into(),
+            value: Some("index out of bounds".into()),
+            mechanism: Some(Mechanism {
+                ty: "panic".into(),
+                handled: Some(false),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        sentry::capture_event(Event {
+            exception: vec![exception].into(),
+            level: Level::Fatal,
+            logger: Some("shop::cart".into()),
+            transaction: Some("POST /cart".into()),
+            ..Default::default()
+        });
+    });
+    assert!(client.flush(Some(Duration::from_secs(10))), "delivered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentrys_tags_and_the_clients_address_are_derived_from_the_event() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+
+    let sdk_dsn = dsn.clone();
+    tokio::task::spawn_blocking(move || send_panic_from_an_auto_ip_user(&sdk_dsn))
+        .await
+        .expect("SDK thread");
+    // A browser's error through a proxy, as the JavaScript SDK sends it: no user at all (Relay
+    // gives browser events the client's address), the page's URL with its query.
+    let (key, project_id) = server.project_key(&token, "shop").await;
+    let browser_event = json!({
+        "platform": "javascript",
+        "message": "Cannot read properties of undefined",
+        "request": {"url": "https://shop.example.com/cart?coupon=X#top"},
+        "contexts": {"browser": {"name": "Chrome", "version": "120.0.0"},
+                     "os": {"name": "Windows", "version": "10"}}
+    });
+    let response = server
+        .http
+        .post(format!("{}/api/{project_id}/envelope/", server.url))
+        .header("X-Sentry-Auth", format!("Sentry sentry_key={key}, sentry_version=7"))
+        .header("X-Forwarded-For", "203.0.113.9, 10.0.0.1")
+        .body(format!("{{}}\n{{\"type\":\"event\"}}\n{browser_event}\n"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    let issue_id = |title: &str| {
+        let issue = issues.iter().find(|i| i["title"] == title).expect(title);
+        issue["id"].as_str().expect("id").to_owned()
+    };
+    let panic = issue_id("panic: index out of bounds");
+    let browser = issue_id("Cannot read properties of undefined");
+
+    // The SDK's `{{auto}}` is the loopback client's address, and the user is known by it.
+    let (_, event) = server.get(&format!("/api/0/issues/{panic}/events/latest/"), &token).await;
+    assert_eq!(event["user"]["ip_address"], "127.0.0.1", "{:#}", event["user"]);
+    let tags: Vec<(String, String)> = event["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| (t["key"].as_str().unwrap_or("").into(), t["value"].as_str().unwrap_or("").into()))
+        .collect();
+    let tag = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    assert_eq!(tag("handled"), Some("no"), "{tags:?}");
+    assert_eq!(tag("mechanism"), Some("panic"));
+    assert_eq!(tag("logger"), Some("shop::cart"));
+    assert_eq!(tag("transaction"), Some("POST /cart"));
+    assert_eq!(tag("level"), Some("fatal"));
+    assert_eq!(tag("customer"), Some("gold"));
+    assert_eq!(tag("release"), Some("shop@1.0.0"), "the SDK's `release` tag is not kept");
+    // The SDK's own contexts: the operating system, and Rust as a runtime under its own key.
+    assert!(tag("os.name").is_some_and(|os| !os.is_empty()), "{tags:?}");
+    assert!(tag("rust.name").is_some(), "{tags:?}");
+
+    // Counted per issue like any tag: the facets, the user, and search by them.
+    let (_, facets) = server.get(&format!("/api/0/issues/{browser}/tags/"), &token).await;
+    let facet = |key: &str| {
+        facets
+            .as_array()
+            .and_then(|f| f.iter().find(|t| t["key"] == key))
+            .map(|t| t["topValues"][0]["value"].as_str().unwrap_or("").to_owned())
+    };
+    assert_eq!(facet("browser").as_deref(), Some("Chrome 120.0.0"), "{facets:#}");
+    assert_eq!(facet("browser.name").as_deref(), Some("Chrome"));
+    assert_eq!(facet("os").as_deref(), Some("Windows 10"));
+    assert_eq!(facet("url").as_deref(), Some("https://shop.example.com/cart"));
+    assert_eq!(facet("user").as_deref(), Some("ip:203.0.113.9"), "the forwarded address");
+    for (query, expected) in [
+        ("handled:no", &panic),
+        ("browser.name:Chrome", &browser),
+        ("transaction:\"POST /cart\"", &panic),
+        ("user.ip:203.0.113.9", &browser),
+    ] {
+        let path = format!("/api/0/organizations/cairn/issues/?query={}", urlencode(query));
+        let (status, found) = server.get(&path, &token).await;
+        assert_eq!(status, 200, "{found}");
+        let ids: Vec<&str> =
+            found.as_array().into_iter().flatten().filter_map(|i| i["id"].as_str()).collect();
+        assert_eq!(ids, vec![expected.as_str()], "{query}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

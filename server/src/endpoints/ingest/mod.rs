@@ -9,6 +9,7 @@
 
 mod auth;
 mod body;
+mod client_ip;
 mod embed;
 pub mod error;
 mod minidump;
@@ -27,6 +28,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tower_http::cors::{Any, CorsLayer};
 
+pub use self::client_ip::ClientIp;
 pub use self::project::{Authorized, IngestState};
 
 use self::auth::SentryAuth;
@@ -139,6 +141,7 @@ async fn post_envelope<S: Store>(
     State(state): State<AppState<S>>,
     Path(project_id): Path<String>,
     RawQuery(query): RawQuery,
+    client_ip: ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StoreResponse>, IngestError> {
@@ -153,7 +156,7 @@ async fn post_envelope<S: Store>(
         Some(auth) => auth,
         None => auth_from_envelope_dsn(&body, project_id)?,
     };
-    let authorized = authorize(&state, &auth, project_id, &headers).await?;
+    let authorized = authorize(&state, &auth, project_id, &headers, client_ip).await?;
     ingest_envelope(&state, &authorized, &body, arrival).await
 }
 
@@ -163,12 +166,14 @@ async fn post_store<S: Store>(
     State(state): State<AppState<S>>,
     Path(project_id): Path<String>,
     RawQuery(query): RawQuery,
+    client_ip: ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StoreResponse>, IngestError> {
     let arrival = state.store.announce_arrival();
     let project_id = parse_project_id(&project_id)?;
-    let request = StoreRequest { project_id: Some(project_id), query, headers, from_query: false };
+    let request =
+        StoreRequest { project_id: Some(project_id), query, headers, client_ip, from_query: false };
     store_request(&state, request, body, arrival).await
 }
 
@@ -177,11 +182,12 @@ async fn post_store<S: Store>(
 async fn post_legacy_store<S: Store>(
     State(state): State<AppState<S>>,
     RawQuery(query): RawQuery,
+    client_ip: ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StoreResponse>, IngestError> {
     let arrival = state.store.announce_arrival();
-    let request = StoreRequest { project_id: None, query, headers, from_query: false };
+    let request = StoreRequest { project_id: None, query, headers, client_ip, from_query: false };
     store_request(&state, request, body, arrival).await
 }
 
@@ -196,35 +202,37 @@ async fn get_store<S: Store>(
     State(state): State<AppState<S>>,
     Path(project_id): Path<String>,
     RawQuery(query): RawQuery,
+    client_ip: ClientIp,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, IngestError> {
     let arrival = state.store.announce_arrival();
     let project_id = parse_project_id(&project_id)?;
-    get_store_pixel(&state, Some(project_id), query, headers, arrival).await
+    let request =
+        StoreRequest { project_id: Some(project_id), query, headers, client_ip, from_query: true };
+    get_store_pixel(&state, request, arrival).await
 }
 
 /// `GET /api/store/?sentry_data=...`: the same without a project id in the path.
 async fn get_legacy_store<S: Store>(
     State(state): State<AppState<S>>,
     RawQuery(query): RawQuery,
+    client_ip: ClientIp,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, IngestError> {
     let arrival = state.store.announce_arrival();
-    get_store_pixel(&state, None, query, headers, arrival).await
+    let request = StoreRequest { project_id: None, query, headers, client_ip, from_query: true };
+    get_store_pixel(&state, request, arrival).await
 }
 
 async fn get_store_pixel<S: Store>(
     state: &AppState<S>,
-    project_id: Option<i64>,
-    query: Option<String>,
-    headers: HeaderMap,
+    request: StoreRequest,
     arrival: Arrival,
 ) -> Result<impl IntoResponse, IngestError> {
-    let data = form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+    let data = form_urlencoded::parse(request.query.as_deref().unwrap_or_default().as_bytes())
         .find(|(name, _)| name == "sentry_data")
         .map(|(_, data)| Bytes::from(data.into_owned()))
         .unwrap_or_default();
-    let request = StoreRequest { project_id, query, headers, from_query: true };
     let _answer = store_request(state, request, data, arrival).await?;
     Ok(([(header::CONTENT_TYPE, "image/gif")], PIXEL))
 }
@@ -235,6 +243,7 @@ struct StoreRequest {
     project_id: Option<i64>,
     query: Option<String>,
     headers: HeaderMap,
+    client_ip: ClientIp,
     /// The event came in the query string (`GET`), not as the body: no `Content-Encoding`
     /// applies to it and it is never an envelope.
     from_query: bool,
@@ -249,7 +258,7 @@ async fn store_request<S: Store>(
     body: Bytes,
     arrival: Arrival,
 ) -> Result<Json<StoreResponse>, IngestError> {
-    let StoreRequest { project_id, query, headers, from_query } = request;
+    let StoreRequest { project_id, query, headers, client_ip, from_query } = request;
     let auth = auth::from_request(&headers, query.as_deref())?.ok_or(IngestError::MissingAuth)?;
     let is_envelope = !from_query
         && headers
@@ -274,7 +283,7 @@ async fn store_request<S: Store>(
         Some(id) => id,
         None => state.ingest.project_of_key(&state.store, &auth.public_key).await?,
     };
-    let authorized = authorize(state, &auth, project_id, &headers).await?;
+    let authorized = authorize(state, &auth, project_id, &headers, client_ip).await?;
     if is_envelope {
         return ingest_envelope(state, &authorized, &body, arrival).await;
     }
@@ -431,7 +440,8 @@ pub async fn authorize_dsn<S: Store>(
 ) -> Result<Authorized, IngestError> {
     let (auth, project) = auth::from_dsn(dsn)?;
     let project_id = project.parse().map_err(|_| IngestError::BadProjectPath)?;
-    authorize(state, &auth, project_id, headers).await
+    // Reports and feedback, not events: no address to fill in.
+    authorize(state, &auth, project_id, headers, ClientIp::default()).await
 }
 
 /// Whether a report written through Cairn (the crash-report dialog, Sentry's user-feedback
@@ -465,8 +475,10 @@ pub async fn authorize<S: Store>(
     auth: &SentryAuth,
     project_id: i64,
     headers: &HeaderMap,
+    client_ip: ClientIp,
 ) -> Result<Authorized, IngestError> {
-    let authorized = state.ingest.authorize(&state.store, &auth.public_key, project_id).await?;
+    let mut authorized = state.ingest.authorize(&state.store, &auth.public_key, project_id).await?;
+    authorized.client_ip = client_ip.0;
     if let Some(allowed) = authorized.project.allowed_origins.as_deref() {
         let origin = headers
             .get(header::ORIGIN)

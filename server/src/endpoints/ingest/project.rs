@@ -47,6 +47,8 @@ pub struct Authorized {
     pub grouping: Arc<GroupingConfig>,
     /// Its project's ownership rules, compiled; `None` when it has none.
     pub ownership: Option<Arc<ProjectRules>>,
+    /// The address of the client that sent the request (see [`super::client_ip`]).
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// A project's settings with what is compiled from them, cached together so that the patterns
@@ -71,6 +73,7 @@ impl Authorized {
             scrubber: &self.scrubber,
             grouping: &self.grouping,
             ownership: self.ownership.as_deref(),
+            client_ip: self.client_ip,
         }
     }
 }
@@ -100,7 +103,7 @@ impl IngestState {
         }
         let ProjectConfig { settings, scrubber, grouping, ownership } =
             self.project(store, project_id).await?;
-        Ok(Authorized { key, project: settings, scrubber, grouping, ownership })
+        Ok(Authorized { key, project: settings, scrubber, grouping, ownership, client_ip: None })
     }
 
     /// The project a key belongs to, for the legacy `/api/store/` route, whose path names no

@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Map, Value};
 
 use super::error::IngestError;
-use super::{auth, authorize, body, check_rate_limit, parse_project_id, store, MAX_EVENT_SIZE};
+use super::{
+    auth, authorize, body, check_rate_limit, parse_project_id, store, ClientIp, MAX_EVENT_SIZE,
+};
 use crate::ingest::event;
 use crate::state::AppState;
 use crate::store::{IngestBatch, Store};
@@ -21,6 +23,7 @@ pub async fn post_security<S: Store>(
     State(state): State<AppState<S>>,
     Path(project_id): Path<String>,
     RawQuery(query): RawQuery,
+    client_ip: ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, IngestError> {
@@ -31,7 +34,7 @@ pub async fn post_security<S: Store>(
     if body.is_empty() {
         return Err(IngestError::EmptyBody);
     }
-    let authorized = authorize(&state, &auth, project_id, &headers).await?;
+    let authorized = authorize(&state, &auth, project_id, &headers, client_ip).await?;
     let params: Map<String, Value> =
         form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
             .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
@@ -51,6 +54,8 @@ pub async fn post_security<S: Store>(
         if let Some(ua) = user_agent {
             event.insert("request".into(), json!({"headers": [["User-Agent", ua]]}));
         }
+        // The browser that sent the report is the user (Relay's `normalize_security_report`).
+        event.insert("user".into(), json!({"ip_address": "{{auto}}"}));
         let payload = Value::Object(event).to_string();
         let ctx = authorized.event_context(received_ms);
         batch.events.push(event::process(payload.as_bytes(), &ctx)?);
