@@ -234,6 +234,7 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
         }
     }
     super::derived::backfill_ip(event, ctx.client_ip);
+    super::user_agent::add_contexts(event);
 
     if let Some(message) = event.remove("message") {
         let logentry = match message {

@@ -12,6 +12,7 @@ pub mod release;
 pub mod scrub;
 pub mod session;
 pub mod trim;
+pub mod user_agent;
 pub mod user_report;
 
 #[cfg(test)]

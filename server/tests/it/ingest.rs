@@ -1065,14 +1065,13 @@ async fn sentrys_tags_and_the_clients_address_are_derived_from_the_event() {
         .await
         .expect("SDK thread");
     // A browser's error through a proxy, as the JavaScript SDK sends it: no user at all (Relay
-    // gives browser events the client's address), the page's URL with its query.
+    // gives browser events the client's address), the page's URL with its query, and no
+    // browser or OS context, only the `User-Agent` header they are read from.
     let (key, project_id) = server.project_key(&token, "shop").await;
     let browser_event = json!({
         "platform": "javascript",
         "message": "Cannot read properties of undefined",
-        "request": {"url": "https://shop.example.com/cart?coupon=X#top"},
-        "contexts": {"browser": {"name": "Chrome", "version": "120.0.0"},
-                     "os": {"name": "Windows", "version": "10"}}
+        "request": {"url": "https://shop.example.com/cart?coupon=X#top", "headers": {"User-Agent": CHROME_ON_WINDOWS}},
     });
     let response = server
         .http
@@ -1122,9 +1121,12 @@ async fn sentrys_tags_and_the_clients_address_are_derived_from_the_event() {
             .and_then(|f| f.iter().find(|t| t["key"] == key))
             .map(|t| t["topValues"][0]["value"].as_str().unwrap_or("").to_owned())
     };
-    assert_eq!(facet("browser").as_deref(), Some("Chrome 120.0.0"), "{facets:#}");
+    assert_eq!(facet("browser").as_deref(), Some("Chrome 120.0.6099"), "{facets:#}");
     assert_eq!(facet("browser.name").as_deref(), Some("Chrome"));
     assert_eq!(facet("os").as_deref(), Some("Windows 10"));
+    let (_, event) = server.get(&format!("/api/0/issues/{browser}/events/latest/"), &token).await;
+    assert_eq!(event["contexts"]["browser"]["name"], "Chrome", "{:#}", event["contexts"]);
+    assert_eq!(event["contexts"]["os"]["version"], "10");
     assert_eq!(facet("url").as_deref(), Some("https://shop.example.com/cart"));
     assert_eq!(facet("user").as_deref(), Some("ip:203.0.113.9"), "the forwarded address");
     for (query, expected) in [
@@ -1141,6 +1143,9 @@ async fn sentrys_tags_and_the_clients_address_are_derived_from_the_event() {
         assert_eq!(ids, vec![expected.as_str()], "{query}");
     }
 }
+
+const CHROME_ON_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+     (KHTML, like Gecko) Chrome/120.0.6099.109 Safari/537.36";
 
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
