@@ -264,6 +264,8 @@ pub fn event(stored: &IssueEvent) -> Event {
         group_id: row.issue_id.to_string(),
         project_id: row.project_id.to_string(),
         title: derived.title,
+        culprit: derived.culprit,
+        metadata: derived.metadata,
         message,
         kind: derived.event_type.to_owned(),
         platform: get("platform").and_then(Value::as_str).unwrap_or("other").to_owned(),
@@ -276,6 +278,7 @@ pub fn event(stored: &IssueEvent) -> Event {
         sdk: get("sdk").cloned(),
         context: get("extra").cloned().unwrap_or_else(|| json!({})),
         release: get("release").and_then(Value::as_str).map(|v| json!({ "version": v })),
+        dist: get("dist").and_then(Value::as_str).map(str::to_owned),
         errors: get("errors").and_then(Value::as_array).cloned().unwrap_or_default(),
         fingerprints: get("fingerprint")
             .and_then(Value::as_array)

@@ -22,6 +22,13 @@ pub struct Event {
     pub project_id: String,
     /// The issue title it would have.
     pub title: String,
+    /// Where it happened (the transaction, else the top in-app frame), as the issue shows it.
+    #[serde(default)]
+    pub culprit: String,
+    /// Sentry's metadata of the event (`type`, `value`, `filename`, `function`, ...), from
+    /// which its title is made.
+    #[serde(default)]
+    pub metadata: Value,
     /// The formatted message, or the exception's `Type: value`.
     pub message: String,
     /// `error` or `default`.
@@ -50,6 +57,9 @@ pub struct Event {
     pub context: Value,
     /// The release, if any.
     pub release: Option<Value>,
+    /// The release's distribution (a build of it), if any.
+    #[serde(default)]
+    pub dist: Option<String>,
     /// Processing errors (fields Cairn dropped or cut, with why).
     pub errors: Vec<Value>,
     /// The SDK fingerprint, if any.
