@@ -56,13 +56,13 @@ pub fn backfill_ip(event: &mut Map<String, Value>, client_ip: Option<IpAddr>) {
         }
         return;
     }
-    let client = client_ip.map(|ip| ip.to_string());
+    let client = || client_ip.map(|ip| ip.to_string());
     let mut remote_addr: Option<String> = None;
     if let Some(Value::Object(env)) = event.get_mut("request").and_then(|r| r.get_mut("env")) {
         if let Some(Value::String(addr)) = env.get_mut("REMOTE_ADDR") {
             if addr == AUTO {
-                if let Some(client) = &client {
-                    addr.clone_from(client);
+                if let Some(client) = client() {
+                    *addr = client;
                 }
             }
             remote_addr = addr.parse::<IpAddr>().is_ok().then(|| addr.clone());
@@ -77,13 +77,9 @@ pub fn backfill_ip(event: &mut Map<String, Value>, client_ip: Option<IpAddr>) {
     let missing = matches!(current, None | Some(Value::Null));
     let is_auto = current.and_then(Value::as_str) == Some(AUTO);
     let address = if is_auto {
-        client
+        client()
     } else if missing {
-        match (remote_addr, client) {
-            (Some(remote), _) => Some(remote),
-            (None, Some(client)) if setting == InferIp::Auto || platform_infers => Some(client),
-            _ => None,
-        }
+        remote_addr.or_else(|| (setting == InferIp::Auto || platform_infers).then(client).flatten())
     } else {
         None
     };
@@ -134,19 +130,17 @@ pub fn derive_tags(event: &mut Map<String, Value>) {
     }
 
     let derived = derived_tags(event);
-    let mut seen: Vec<&str> = Vec::with_capacity(sdk_tags.len());
-    let mut kept = Vec::with_capacity(sdk_tags.len() + derived.len());
-    for pair in &sdk_tags {
-        let Some(key) = tag_key(pair) else { continue };
-        if RESERVED_TAGS.contains(&key)
-            || key == "environment"
-            || seen.contains(&key)
-            || derived.iter().any(|(k, _)| k == key)
-        {
-            continue;
+    let mut kept: Vec<Value> = Vec::with_capacity(sdk_tags.len() + derived.len());
+    for pair in sdk_tags {
+        let keep = tag_key(&pair).is_some_and(|key| {
+            !RESERVED_TAGS.contains(&key)
+                && key != "environment"
+                && !kept.iter().any(|k| tag_key(k) == Some(key))
+                && !derived.iter().any(|(k, _)| k == key)
+        });
+        if keep {
+            kept.push(pair);
         }
-        seen.push(key);
-        kept.push(pair.clone());
     }
     for (key, value) in derived {
         kept.push(Value::Array(vec![Value::String(key), Value::String(value)]));

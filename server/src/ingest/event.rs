@@ -114,7 +114,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     let derived = derive_issue_fields(&event);
     let user_ident = user_ident(&event);
     let trace_id = trace_id(&event);
-    let tags = issue_tags(&event, &level, user_ident.as_deref());
+    let tags = issue_tags(&event, user_ident.as_deref());
     // After scrubbing, as Sentry matches rules against the stored event.
     let ownership = ctx.ownership.map(|rules| rules.evaluate(&event));
 
@@ -438,32 +438,21 @@ fn user_ident(event: &Map<String, Value>) -> Option<String> {
     user.get("ip_address").and_then(Value::as_str).map(|ip| format!("ip:{ip}"))
 }
 
-/// The tags an issue counts for an event: its own tags, and `level`, `environment`,
-/// `release` and `user` as Sentry shows them (those win over same-named event tags).
-fn issue_tags(
-    event: &Map<String, Value>,
-    level: &str,
-    user: Option<&str>,
-) -> Vec<(String, String)> {
-    let mut tags: Vec<(String, String)> = vec![("level".into(), level.to_owned())];
-    for key in ["environment", "release"] {
-        if let Some(value) = str_field(event, key) {
-            tags.push((key.to_owned(), value.to_owned()));
-        }
+/// The tags an issue counts for an event: the event's stored tags (the SDK's and those Sentry
+/// derives, `level` and `environment` among them: see [`super::derived`]), and `release` and
+/// `user`, which Sentry keeps as its own (`sentry:release`, `sentry:user`) rather than in them.
+fn issue_tags(event: &Map<String, Value>, user: Option<&str>) -> Vec<(String, String)> {
+    let own = event.get("tags").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let mut tags: Vec<(String, String)> = Vec::with_capacity(own.len() + 2);
+    if let Some(release) = str_field(event, "release") {
+        tags.push(("release".into(), release.to_owned()));
     }
     if let Some(user) = user {
         tags.push(("user".into(), user.to_owned()));
     }
-    let own = event.get("tags").and_then(Value::as_array).into_iter().flatten();
-    for pair in own {
-        if let (Some(key), Some(value)) =
-            (pair.get(0).and_then(Value::as_str), pair.get(1).and_then(Value::as_str))
-        {
-            if !tags.iter().any(|(k, _)| k == key) {
-                tags.push((key.to_owned(), value.to_owned()));
-            }
-        }
-    }
+    tags.extend(own.iter().filter_map(|pair| {
+        Some((pair.get(0)?.as_str()?.to_owned(), pair.get(1)?.as_str()?.to_owned()))
+    }));
     tags
 }
 
@@ -739,6 +728,29 @@ mod tests {
         assert!(data["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["name"] == "number")));
         // Anything else broken is still refused.
         assert!(matches!(process(b"{\"a\":NaN", &ctx()), Err(EventError::InvalidJson(_))));
+    }
+
+    #[test]
+    fn an_issue_counts_each_tag_once_with_sentrys_own_values() {
+        let event = process_json(json!({
+            "level": "warning", "environment": "prod", "release": "r@1", "logger": "app",
+            "user": {"id": "7"},
+            "tags": [["level", "fatal"], ["release", "spoofed"], ["user", "spoofed"], ["team", "core"]]
+        }));
+        let mut tags = event.tags;
+        tags.sort();
+        let expected: Vec<(String, String)> = [
+            ("environment", "prod"),
+            ("level", "warning"),
+            ("logger", "app"),
+            ("release", "r@1"),
+            ("team", "core"),
+            ("user", "id:7"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(tags, expected);
     }
 
     #[test]

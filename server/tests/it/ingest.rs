@@ -1150,3 +1150,37 @@ const CHROME_ON_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Apple
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+/// A browser's CSP report through a proxy: the reporting browser is the event's user, with the
+/// client's address (a report is a `javascript` event, which Relay gives the client's address),
+/// and its browser is read from the report's `User-Agent`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_security_report_is_the_reporting_browsers() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Web").await;
+    let (key, project_id) = server.project_key(&token, "web").await;
+    let report = json!({"csp-report": {
+        "document-uri": "https://shop.example.com/cart",
+        "effective-directive": "script-src",
+        "blocked-uri": "https://evil.example/x.js"
+    }});
+    let response = server
+        .http
+        .post(format!("{}/api/{project_id}/security/?sentry_key={key}", server.url))
+        .header("Content-Type", "application/csp-report")
+        .header("User-Agent", CHROME_ON_WINDOWS)
+        .header("X-Forwarded-For", "198.51.100.4")
+        .body(report.to_string())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    assert_eq!(issues[0]["title"], "Blocked 'script' from 'evil.example'");
+    let id = issues[0]["id"].as_str().expect("id");
+    let (_, event) = server.get(&format!("/api/0/issues/{id}/events/latest/"), &token).await;
+    assert_eq!(event["user"]["ip_address"], "198.51.100.4", "{:#}", event["user"]);
+    assert_eq!(event["contexts"]["browser"]["name"], "Chrome", "{:#}", event["contexts"]);
+}

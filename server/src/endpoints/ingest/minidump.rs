@@ -18,17 +18,15 @@
 //! still answered `200`, since these clients retry what fails.
 
 use std::io::Read;
-use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, Path, RawQuery, Request, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::header;
 use serde_json::{json, Map, Value};
 
 use super::error::IngestError;
 use super::{
-    auth, authorize, body, check_rate_limit, client_ip, parse_project_id, store, ClientIp,
-    MAX_ATTACHMENT_SIZE,
+    auth, authorize, body, check_rate_limit, parse_project_id, store, ClientIp, MAX_ATTACHMENT_SIZE,
 };
 use crate::ingest::event;
 use crate::state::AppState;
@@ -68,12 +66,11 @@ pub async fn post_minidump<S: Store>(
     State(state): State<AppState<S>>,
     Path(project_id): Path<String>,
     RawQuery(query): RawQuery,
+    client_ip: ClientIp,
     request: Request,
 ) -> Result<String, IngestError> {
     let project_id = parse_project_id(&project_id)?;
     let headers = request.headers().clone();
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| *peer);
-    let client_ip = ClientIp(client_ip::client_ip(&headers, peer));
     let auth = auth::from_request(&headers, query.as_deref())?.ok_or(IngestError::MissingAuth)?;
     let authorized = authorize(&state, &auth, project_id, &headers, client_ip).await?;
 

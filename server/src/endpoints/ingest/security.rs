@@ -54,8 +54,6 @@ pub async fn post_security<S: Store>(
         if let Some(ua) = user_agent {
             event.insert("request".into(), json!({"headers": [["User-Agent", ua]]}));
         }
-        // The browser that sent the report is the user (Relay's `normalize_security_report`).
-        event.insert("user".into(), json!({"ip_address": "{{auto}}"}));
         let payload = Value::Object(event).to_string();
         let ctx = authorized.event_context(received_ms);
         batch.events.push(event::process(payload.as_bytes(), &ctx)?);
