@@ -142,6 +142,9 @@ async fn every_acknowledged_event_survives_a_sigkill_mid_load() {
         );
         let unknown: Vec<&String> = stored.iter().filter(|id| !sent.contains(*id)).collect();
         assert!(unknown.is_empty(), "round {round}: events nobody sent: {unknown:?}");
+        // The counters the writer held in memory when it was killed were recounted at the start.
+        let miscounted = miscounted_issues(&server).await;
+        assert!(miscounted.is_empty(), "round {round}: counters differ: {miscounted:?}");
     }
 
     // The restarted server takes events again and keeps them.
@@ -152,6 +155,28 @@ async fn every_acknowledged_event_survives_a_sigkill_mid_load() {
     let response = server.http.post(url).body(envelope).send().await.expect("HTTP");
     assert_eq!(response.status(), 200);
     assert!(stored_ids(&server, project_id).await.contains(&id));
+}
+
+/// Issues whose counters (events, events per hour, tag `level` counts) differ from their
+/// events, read from the SQLite file: `(issue, counted, stored)`.
+async fn miscounted_issues(server: &TestServer) -> Vec<(i64, String, String)> {
+    let pool = server.database().await;
+    let rows = sqlx::query_as(
+        "SELECT i.id, \
+           json_array(i.times_seen, (SELECT SUM(events) FROM issue_hourly WHERE issue_id = i.id), \
+             (SELECT SUM(times_seen) FROM issue_tag_values WHERE issue_id = i.id AND key = 'level')), \
+           json_array((SELECT COUNT(*) FROM events WHERE issue_id = i.id), \
+             (SELECT COUNT(*) FROM events WHERE issue_id = i.id), \
+             (SELECT COUNT(*) FROM events WHERE issue_id = i.id)) AS stored \
+         FROM issues i",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("the issues' counters");
+    pool.close().await;
+    rows.into_iter()
+        .filter(|(_, counted, stored): &(i64, String, String)| counted != stored)
+        .collect()
 }
 
 /// Whether a stored `events.data` value names a dictionary: it starts with a zstd skippable

@@ -2,8 +2,9 @@
 //!
 //! Here the batch first looks up, in two statements, which of its event ids are stored already and which issue
 //! each of its hashes belongs to. An event that joins an unresolved issue (the common case) then
-//! only adds to in-memory sets: its row, its user, its new hashes and its share of the issue's
-//! counters, which [`EventWrites::flush`] writes in a few multi-row statements. Any other event
+//! only adds to in-memory sets: its row, its user and its new hashes, which
+//! [`EventWrites::flush`] writes in a few multi-row statements (its share of the issue's
+//! counters goes to [`super::counters`]). Any other event
 //! (a new issue, a resolved or ignored issue, anything the fast lane does not know how to judge)
 //! goes through the writer's slow lane ([`super::store_one_event`]), after a flush, so that it
 //! sees exactly the rows the events before it left: the outcome is the same as writing the
@@ -13,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 
+use super::counters::Counters;
 use super::writer::{placeholder_rows, Binds, WriteJob};
 use super::{INSERTED_EVENT_VALUES, INSERT_EVENTS};
 use crate::store::{NewEvent, StoreResult};
@@ -20,7 +22,6 @@ use crate::store::{NewEvent, StoreResult};
 /// Rows per multi-row statement (parameters are bound by position, so large ones are cheap).
 const LOOKUP_ROWS: usize = 256;
 const EVENT_ROWS: usize = 64;
-const ISSUE_ROWS: usize = 64;
 const PAIR_ROWS: usize = 256;
 
 /// Where a known grouping hash leads.
@@ -29,17 +30,6 @@ struct HashTarget {
     issue_id: i64,
     /// The issue was unresolved when the batch began: a new event only adds to its counters.
     unresolved: bool,
-}
-
-/// What the fast lane's events add to one issue.
-#[derive(Debug)]
-struct IssueDelta {
-    events: i64,
-    first_seen: i64,
-    last_seen: i64,
-    /// The level of the issue's latest event in the batch, as the one-by-one update leaves it.
-    level: String,
-    is_unhandled: bool,
 }
 
 /// The group commit's view of events and hashes, and the fast lane's writes not yet flushed.
@@ -55,7 +45,6 @@ pub(super) struct EventWrites<'a> {
     events: Vec<(i64, &'a NewEvent)>,
     new_hashes: Vec<(i64, &'a str, i64)>,
     users: HashSet<(i64, &'a str)>,
-    issues: HashMap<i64, IssueDelta>,
 }
 
 impl<'a> EventWrites<'a> {
@@ -149,23 +138,6 @@ impl<'a> EventWrites<'a> {
                 if let Some(ident) = &event.user_ident {
                     self.users.insert((issue_id, ident.as_str()));
                 }
-                let unhandled = event.is_unhandled;
-                self.issues
-                    .entry(issue_id)
-                    .and_modify(|delta| {
-                        delta.events += 1;
-                        delta.first_seen = delta.first_seen.min(event.timestamp);
-                        delta.last_seen = delta.last_seen.max(event.timestamp);
-                        delta.level.clone_from(&event.level);
-                        delta.is_unhandled |= unhandled;
-                    })
-                    .or_insert_with(|| IssueDelta {
-                        events: 1,
-                        first_seen: event.timestamp,
-                        last_seen: event.timestamp,
-                        level: event.level.clone(),
-                        is_unhandled: unhandled,
-                    });
                 self.events.push((issue_id, event));
                 self.stored.insert(key, issue_id);
                 Some((issue_id, true, false))
@@ -185,13 +157,13 @@ impl<'a> EventWrites<'a> {
         }
     }
 
-    /// Writes what the fast lane has gathered.
-    pub(super) fn flush(&mut self, conn: &Connection) -> StoreResult<()> {
+    /// Writes what the fast lane has gathered; the users new to their issue are counted in
+    /// `counts`.
+    pub(super) fn flush(&mut self, conn: &Connection, counts: &mut Counters) -> StoreResult<()> {
         if self.events.is_empty() {
             return Ok(());
         }
-        // Users first: the issues' distinct-user counters grow by the users new to them.
-        let mut new_users: HashMap<i64, i64> = HashMap::new();
+        // The issues' distinct-user counters grow by the users new to them.
         let users: Vec<(i64, &str)> = self.users.drain().collect();
         for chunk in users.chunks(PAIR_ROWS) {
             let sql = format!(
@@ -203,44 +175,8 @@ impl<'a> EventWrites<'a> {
                 binds.int(*issue_id).add(*ident)?;
             }
             for issue_id in binds.query(conn, &sql, |row| row.get::<_, i64>(0))? {
-                *new_users.entry(issue_id).or_insert(0) += 1;
+                counts.add_new_users(issue_id, 1);
             }
-        }
-
-        let issues: Vec<(i64, IssueDelta)> = self.issues.drain().collect();
-        for chunk in issues.chunks(ISSUE_ROWS) {
-            // `first_seen` is not in this `SET`: SQLite rewrites the entries of every index on
-            // a column the `SET` names, changed or not, and an issue's first sighting almost
-            // never moves (only an event older than all before it moves it). The statement
-            // below moves it where it does.
-            let sql = format!(
-                "UPDATE issues SET times_seen = times_seen + v.column2, \
-                 user_count = user_count + v.column3, last_seen = MAX(last_seen, v.column4), \
-                 level = v.column5, is_unhandled = MAX(is_unhandled, v.column6) \
-                 FROM (VALUES {}) AS v WHERE issues.id = v.column1",
-                placeholder_rows(chunk.len(), 6)
-            );
-            let mut binds = Binds::with_capacity(chunk.len() * 6);
-            for (issue_id, delta) in chunk {
-                binds
-                    .int(*issue_id)
-                    .int(delta.events)
-                    .int(new_users.get(issue_id).copied().unwrap_or(0))
-                    .int(delta.last_seen)
-                    .add(&delta.level)?
-                    .int(i64::from(delta.is_unhandled));
-            }
-            binds.execute(conn, &sql)?;
-            let sql = format!(
-                "UPDATE issues SET first_seen = v.column2 FROM (VALUES {}) AS v \
-                 WHERE issues.id = v.column1 AND issues.first_seen > v.column2",
-                placeholder_rows(chunk.len(), 2)
-            );
-            let mut binds = Binds::with_capacity(chunk.len() * 2);
-            for (issue_id, delta) in chunk {
-                binds.int(*issue_id).int(delta.first_seen);
-            }
-            binds.execute(conn, &sql)?;
         }
 
         let new_hashes = std::mem::take(&mut self.new_hashes);

@@ -19,6 +19,8 @@ mod durations;
 /// Release health: sessions, releases, deploys.
 mod health;
 
+/// Issue counters summed in memory across group commits.
+mod counters;
 /// The event writer thread and its group commit.
 mod writer;
 // Each project's zstd dictionary for its events: when it is made, where it is kept.
@@ -59,6 +61,8 @@ pub struct SqliteStore {
     issue_updates: broadcast::Sender<IssueUpdate>,
     /// The dictionary each project's new events are compressed with, and when to make the next.
     dictionaries: Arc<dictionary::Dictionaries>,
+    /// Issue counters the event writer has not written yet.
+    counters: Arc<counters::PendingCounters>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -104,6 +108,9 @@ impl SqliteStore {
             .await
             .map_err(StoreError::Database)?;
         let dictionaries = Arc::new(dictionary::Dictionaries::load(&reads).await?);
+        // Before the writer starts: counters a crash left unwritten are recounted.
+        counters::recover(&writes).await?;
+        let counters = Arc::new(counters::PendingCounters::default());
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let (issue_updates, _) = broadcast::channel(ISSUE_UPDATES);
         let arrivals = Arrivals::default();
@@ -111,12 +118,22 @@ impl SqliteStore {
             options.get_filename(),
             writes.clone(),
             jobs,
+            event_writer.downgrade(),
             arrivals.clone(),
             issue_updates.clone(),
             dictionaries.clone(),
+            counters.clone(),
         )?;
         dictionaries.resume_purges(&reads, &writes);
-        Ok(SqliteStore { reads, writes, event_writer, arrivals, issue_updates, dictionaries })
+        Ok(SqliteStore {
+            reads,
+            writes,
+            event_writer,
+            arrivals,
+            issue_updates,
+            dictionaries,
+            counters,
+        })
     }
 }
 
@@ -966,13 +983,16 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn set_issue_status(&self, issue_id: i64, change: &StatusChange) -> StoreResult<()> {
         let mut tx = begin_write(&self.writes).await?;
+        // "Until N more events / users" counts from the issue's totals, of which the writer
+        // may still hold some in memory (stable while this transaction holds the write lock).
+        let pending = self.counters.totals(issue_id).await;
         let updated = sqlx::query(
             "UPDATE issues SET status = $2, substatus = $3, status_details = $4, \
              snooze_until = $5, \
              snooze_times_seen = CASE WHEN $6 IS NULL THEN NULL WHEN $8 IS NOT NULL THEN $6 \
-               ELSE times_seen + $6 END, \
+               ELSE times_seen + $10 + $6 END, \
              snooze_user_count = CASE WHEN $7 IS NULL THEN NULL WHEN $9 IS NOT NULL THEN $7 \
-               ELSE user_count + $7 END, \
+               ELSE user_count + $11 + $7 END, \
              snooze_window_ms = $8, snooze_user_window_ms = $9 \
              WHERE id = $1",
         )
@@ -985,6 +1005,8 @@ impl Store for SqliteStore {
         .bind(change.snooze.users)
         .bind(change.snooze.events_window_ms)
         .bind(change.snooze.users_window_ms)
+        .bind(pending.events)
+        .bind(pending.new_users)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -1073,7 +1095,16 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?,
         )?;
-        tx.commit().await?;
+        // When the newest events went with it, SQLite gives their ids to the next events:
+        // the counters' watermark must stay below them (the events up to it stay counted).
+        sqlx::query(
+            "UPDATE counters_watermark SET counted_through = \
+             MIN(counted_through, COALESCE((SELECT MAX(id) FROM events), 0))",
+        )
+        .execute(&mut *tx)
+        .await?;
+        // Its pending counters go too (a flush would skip them anyway).
+        self.counters.commit_adjusted(tx, |counters| counters.discard(issue_id)).await?;
         if let Some(project_id) = retired {
             self.dictionaries.purge(project_id, &self.reads, &self.writes);
         }
@@ -1122,7 +1153,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn merge_issues(&self, parent: i64, children: &[i64], user_id: i64) -> StoreResult<()> {
-        triage::merge_issues(&self.writes, parent, children, user_id).await
+        triage::merge_issues(&self.writes, &self.counters, parent, children, user_id).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -1137,7 +1168,7 @@ impl Store for SqliteStore {
         hashes: &[String],
         user_id: i64,
     ) -> StoreResult<i64> {
-        triage::unmerge(&self.writes, issue_id, hashes, user_id).await
+        triage::unmerge(&self.writes, &self.counters, issue_id, hashes, user_id).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -74,6 +74,7 @@ pub(super) async fn snooze_ends(
 /// Moves everything of `children` into `parent` and deletes the children.
 pub(super) async fn merge_issues(
     pool: &SqlitePool,
+    pending: &counters::PendingCounters,
     parent: i64,
     children: &[i64],
     user_id: i64,
@@ -150,14 +151,16 @@ pub(super) async fn merge_issues(
         children.iter().map(|id| serde_json::json!({ "id": id.to_string() })).collect();
     let data = serde_json::json!({ "issues": merged }).to_string();
     record_activity(&mut tx, parent, "merge", Some(user_id), &data, now_ms()).await?;
-    tx.commit().await?;
-    Ok(())
+    // The children's counters that the writer still holds are the parent's now; the parent's
+    // users were counted again from its rows.
+    pending.commit_adjusted(tx, |counters| counters.merge_into(children, parent)).await
 }
 
 /// Moves `hashes` of `issue_id`, with the events they grouped, into a new issue; returns its id.
 /// The caller checks that the hashes belong to the issue and that some stay.
 pub(super) async fn unmerge(
     pool: &SqlitePool,
+    pending: &counters::PendingCounters,
     issue_id: i64,
     hashes: &[String],
     user_id: i64,
@@ -219,7 +222,8 @@ pub(super) async fn unmerge(
     let data = serde_json::json!({ "fingerprints": hashes, "source_id": issue_id.to_string() });
     record_activity(&mut tx, new_id, "unmerge_destination", Some(user_id), &data.to_string(), now)
         .await?;
-    tx.commit().await?;
+    // Both issues were counted again from their events: nothing of theirs is pending now.
+    pending.commit_adjusted(tx, |counters| counters.discard(issue_id)).await?;
     Ok(new_id)
 }
 
@@ -325,7 +329,7 @@ async fn add_stored_tags(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> Stor
     let sql = format!(
         "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, last_seen) \
          VALUES ($1, $2, $3, $4, $5, $6) {}",
-        writer::ADD_TO_TAG_VALUES
+        counters::ADD_TO_TAG_VALUES
     );
     for ((key, value), (events, first_seen, last_seen)) in counts {
         sqlx::query(&sql)

@@ -31,6 +31,7 @@ use sqlx::SqlitePool;
 use tokio::runtime::Handle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::counters::{self, Counters, PendingCounters};
 use super::dictionary::Dictionaries;
 use super::{event_writes, health, store_one_event};
 use crate::store::{Arrivals, IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
@@ -82,13 +83,16 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
 
 /// Starts the writer thread on the database at `path`; `writes` is the sqlx write connection
 /// for the slow lane, run on `runtime`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn spawn(
     path: &Path,
     writes: SqlitePool,
     jobs: mpsc::Receiver<WriteJob>,
+    nudge: mpsc::WeakSender<WriteJob>,
     arrivals: Arrivals,
     updates: broadcast::Sender<IssueUpdate>,
     dictionaries: Arc<Dictionaries>,
+    counters: Arc<PendingCounters>,
 ) -> StoreResult<()> {
     let conn = open(path)?;
     // The writer never checkpoints on its own account: a checkpoint copies the WAL into the
@@ -106,15 +110,18 @@ pub(super) fn spawn(
         StoreError::Unavailable(format!("cannot start the event writer: {err}"))
     };
     let background = Arc::clone(&copied);
+    let unflushed = Arc::new(AtomicBool::new(false));
+    let nudge = Nudge { jobs: nudge, unflushed: Arc::clone(&unflushed) };
     std::thread::Builder::new()
         .name("cairn-checkpoint".into())
-        .spawn(move || checkpoint(&checkpointer, &database_file, &background, &stopped))
+        .spawn(move || checkpoint(&checkpointer, &database_file, &background, &stopped, &nudge))
         .map_err(cannot_start)?;
     let slow = SlowLane { writes, runtime: Handle::current() };
+    let deferral = Deferral { counters, last_flush: std::time::Instant::now(), unflushed };
     std::thread::Builder::new()
         .name("cairn-writer".into())
         .spawn(move || {
-            run(conn, &slow, jobs, &arrivals, &updates, &dictionaries, &copied);
+            run(conn, &slow, jobs, &arrivals, &updates, &dictionaries, &copied, deferral);
             // Stops the checkpointer.
             drop(alive);
         })
@@ -143,10 +150,12 @@ fn checkpoint(
     database_file: &std::fs::File,
     copied: &AtomicBool,
     writer_stopped: &std::sync::mpsc::Receiver<()>,
+    nudge: &Nudge,
 ) {
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
         writer_stopped.recv_timeout(CHECKPOINT_EVERY)
     {
+        nudge.writer_if_counters_wait();
         for _ in 0..CATCH_UP_ROUNDS {
             let started = std::time::Instant::now();
             if let Err(err) = passive_checkpoint(conn) {
@@ -165,6 +174,29 @@ fn checkpoint(
         // Also when the rounds did not catch up (a writer committing faster than a round
         // copies): the writer's share is then longer, but the WAL stays bounded.
         copied.store(true, Ordering::Release);
+    }
+}
+
+/// Wakes the writer when it keeps counters and no request comes to carry them: the request it
+/// waited for may never have reached the store (refused after it was announced).
+struct Nudge {
+    /// Does not keep the queue open: the writer stops when the store is dropped.
+    jobs: mpsc::WeakSender<WriteJob>,
+    unflushed: Arc<AtomicBool>,
+}
+
+impl Nudge {
+    /// Queues an empty job when counters wait: the writer commits it, and writes the counters
+    /// if nothing else is on its way or they have waited [`counters::FLUSH_EVERY`].
+    fn writer_if_counters_wait(&self) {
+        if !self.unflushed.load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(jobs) = self.jobs.upgrade() {
+            let (reply, _) = oneshot::channel();
+            // A full queue carries the counters anyway.
+            let _ = jobs.try_send(WriteJob { batch: IngestBatch::default(), reply });
+        }
     }
 }
 
@@ -194,6 +226,7 @@ fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<()> {
 /// The writer loop: takes the first waiting job, everything else already queued behind it and
 /// what arrives while requests are still on their way (up to [`LINGER`]), and commits them
 /// together. Ends when the store is dropped (every sender is gone).
+#[allow(clippy::too_many_arguments)]
 fn run(
     mut conn: Connection,
     slow: &SlowLane,
@@ -202,6 +235,7 @@ fn run(
     updates: &broadcast::Sender<IssueUpdate>,
     dictionaries: &Dictionaries,
     copied: &AtomicBool,
+    mut deferral: Deferral,
 ) {
     let mut batch: Vec<WriteJob> = Vec::new();
     // Session states that can no longer change are pruned by the writer itself, about once an
@@ -216,7 +250,11 @@ fn run(
             }
         }
         gather(job, &mut jobs, &mut batch, arrivals, LINGER);
-        match write_batch(&mut conn, slow, &mut batch, &mut recent, updates, dictionaries) {
+        let idle = || !arrivals.any() && jobs.is_empty();
+        let mut write = |conn: &mut Connection, batch: &mut [WriteJob]| {
+            write_batch(conn, slow, batch, &mut recent, updates, dictionaries, &mut deferral, &idle)
+        };
+        match write(&mut conn, &mut batch) {
             Ok(results) => {
                 for (job, ids) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -228,8 +266,7 @@ fn run(
                 for mut job in batch.drain(..) {
                     let one = std::slice::from_mut(&mut job);
                     let result =
-                        write_batch(&mut conn, slow, one, &mut recent, updates, dictionaries)
-                            .map(|mut results| results.pop().unwrap_or_default());
+                        write(&mut conn, one).map(|mut results| results.pop().unwrap_or_default());
                     let _ = job.reply.send(result);
                 }
             }
@@ -238,6 +275,13 @@ fn run(
         // for the checkpoint.
         if copied.swap(false, Ordering::Acquire) {
             finish_checkpoint(&conn);
+        }
+    }
+    // The store is gone: what is pending is written now rather than recounted at the next
+    // start.
+    if deferral.unflushed.load(Ordering::Acquire) {
+        if let Err(err) = flush_alone(&conn, &mut deferral) {
+            tracing::warn!(%err, "could not write the issues' counters; the next start recounts them");
         }
     }
 }
@@ -289,23 +333,61 @@ impl SlowLane {
     }
 }
 
-/// What a group commit has gathered and not written yet, besides the events themselves.
-#[derive(Debug, Default)]
-struct Pending<'a> {
-    counts: IssueCounts<'a>,
-    releases: health::ReleaseTouches,
+/// The counters the writer has committed events for and not written (see [`counters`]), and
+/// when it last wrote them.
+struct Deferral {
+    counters: Arc<PendingCounters>,
+    last_flush: std::time::Instant,
+    /// Shared with the checkpoint thread, which wakes the writer to write counters it has
+    /// kept for [`counters::FLUSH_EVERY`] while no request came.
+    unflushed: Arc<AtomicBool>,
 }
 
-impl Pending<'_> {
-    fn write(&mut self, conn: &Connection) -> StoreResult<()> {
-        self.counts.write(conn)?;
-        self.releases.write(conn)
+impl Deferral {
+    /// Whether the counters have waited long enough.
+    fn due(&self) -> bool {
+        self.last_flush.elapsed() >= counters::FLUSH_EVERY
+    }
+
+    /// Commits the writer's transaction with the counters of its events (`local`). With
+    /// `flush`, every pending counter is written in it; otherwise `local`'s are kept with the
+    /// others once the commit succeeded. `before_commit` runs last, with the counters that the
+    /// rows it reads lack.
+    fn commit<T>(
+        &mut self,
+        conn: &Connection,
+        local: Counters,
+        flush: bool,
+        before_commit: impl FnOnce(&[&Counters]) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        // Held until the commit has succeeded and the pending counters say so: an API write that
+        // recounts issues adjusts them at its own commit (see `counters`).
+        let mut pending = self.counters.lock_blocking();
+        let out = if flush {
+            pending.write(conn)?;
+            local.write(conn)?;
+            counters::mark_counted(conn)?;
+            before_commit(&[])?
+        } else {
+            before_commit(&[&pending, &local])?
+        };
+        conn.execute_batch("COMMIT")?;
+        if flush {
+            *pending = Counters::default();
+            self.last_flush = std::time::Instant::now();
+        } else {
+            pending.absorb(local);
+        }
+        self.unflushed.store(!pending.is_empty(), Ordering::Release);
+        Ok(out)
     }
 }
 
 /// Stores the events of several requests; returns the issue ids per request. Sessions reported
 /// whole are remembered in `recent` once their transaction has committed; the issues the batch
-/// changed are then published to `updates`.
+/// changed are then published to `updates`. `idle` says whether no other request is on its way
+/// (the counters are then written at once).
+#[allow(clippy::too_many_arguments)]
 fn write_batch(
     conn: &mut Connection,
     slow: &SlowLane,
@@ -313,9 +395,12 @@ fn write_batch(
     recent: &mut health::RecentSessions,
     updates: &broadcast::Sender<IssueUpdate>,
     dictionaries: &Dictionaries,
+    deferral: &mut Deferral,
+    idle: &dyn Fn() -> bool,
 ) -> StoreResult<Vec<Vec<i64>>> {
     let mut results = Vec::with_capacity(batch.len());
-    let mut pending = Pending::default();
+    let mut releases = health::ReleaseTouches::default();
+    let mut counts = Counters::default();
     // Nobody listening (the usual case for a busy ingest node) costs nothing.
     let mut touched = (updates.receiver_count() > 0).then(TouchedIssues::default);
     let conn = &*conn;
@@ -332,13 +417,19 @@ fn write_batch(
             let mut repeated: Vec<&str> = Vec::new();
             for event in &job.batch.events {
                 let (issue_id, is_new, opened_issue) = match events.store(event) {
-                    Some(stored) => stored,
+                    Some(stored) => {
+                        if stored.1 {
+                            counts.add_event(stored.0, event);
+                        }
+                        stored
+                    }
                     None => {
-                        // The slow lane: what the batch has so far is committed first, so that
-                        // the event sees it and the sqlx connection can take the write lock.
-                        events.flush(conn)?;
-                        pending.write(conn)?;
-                        conn.execute_batch("COMMIT")?;
+                        // The slow lane: what the batch has so far is committed first, with
+                        // every pending counter (its rules read them), so that the event sees
+                        // it and the sqlx connection can take the write lock.
+                        events.flush(conn, &mut counts)?;
+                        releases.write(conn)?;
+                        deferral.commit(conn, std::mem::take(&mut counts), true, |_| Ok(()))?;
                         let stored = slow.store(event);
                         conn.execute_batch("BEGIN IMMEDIATE")?;
                         let stored = stored?;
@@ -347,8 +438,8 @@ fn write_batch(
                     }
                 };
                 if is_new {
-                    pending.counts.add(issue_id, event);
-                    pending.releases.event(event, opened_issue);
+                    counts.add_tags(issue_id, event);
+                    releases.event(event, opened_issue);
                     if let Some(touched) = touched.as_mut() {
                         touched.add(issue_id, event, opened_issue);
                     }
@@ -360,15 +451,15 @@ fn write_batch(
             write_items(conn, &job.batch, &repeated)?;
             results.push(ids);
         }
-        events.flush(conn)?;
-        let finished = health::write_sessions(conn, batch, &mut pending.releases, recent)?;
-        pending.write(conn)?;
+        events.flush(conn, &mut counts)?;
+        let finished = health::write_sessions(conn, batch, &mut releases, recent)?;
+        releases.write(conn)?;
+        let flush = deferral.due() || idle();
         // Read inside the transaction: the totals are exactly those this commit leaves behind.
-        let changed = match touched.take() {
-            Some(touched) => touched.read(conn)?,
-            None => Vec::new(),
-        };
-        conn.execute_batch("COMMIT")?;
+        let changed = deferral.commit(conn, counts, flush, |lacking| match touched.take() {
+            Some(touched) => touched.read(conn, lacking),
+            None => Ok(Vec::new()),
+        })?;
         Ok((finished, changed))
     })();
     let (finished, changed) = match outcome {
@@ -386,6 +477,16 @@ fn write_batch(
         let _ = updates.send(update);
     }
     Ok(results)
+}
+
+/// Writes the pending counters in a transaction of their own (the writer is stopping).
+fn flush_alone(conn: &Connection, deferral: &mut Deferral) -> StoreResult<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let flushed = deferral.commit(conn, Counters::default(), true, |_| Ok(()));
+    if flushed.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    flushed
 }
 
 /// Stores a request's items kept as they arrived and its dropped-data counts. The items of
@@ -507,72 +608,6 @@ impl<'a> Binds<'a> {
     }
 }
 
-/// Tag values and hourly event counts of a write batch, summed in memory so that the batch
-/// writes each (issue, tag, value) and (issue, hour) once, in a few multi-row statements. The
-/// tags are borrowed from the batch's events.
-#[derive(Debug, Default)]
-struct IssueCounts<'a> {
-    /// (issue, key, value) → (events, first seen, last seen).
-    tags: HashMap<(i64, &'a str, &'a str), (i64, i64, i64)>,
-    /// (issue, hour start in seconds) → events.
-    hours: HashMap<(i64, i64), i64>,
-}
-
-/// Rows per multi-row statement of the counts.
-const COUNT_ROWS: usize = 64;
-
-/// How an insert into `issue_tag_values` adds to a row that exists: counts add up, the first
-/// and last seen times widen.
-pub(super) const ADD_TO_TAG_VALUES: &str = "ON CONFLICT (issue_id, key, value) DO UPDATE SET \
-     times_seen = times_seen + excluded.times_seen, \
-     first_seen = MIN(first_seen, excluded.first_seen), \
-     last_seen = MAX(last_seen, excluded.last_seen)";
-
-impl<'a> IssueCounts<'a> {
-    fn add(&mut self, issue_id: i64, event: &'a NewEvent) {
-        let at = event.timestamp;
-        for (key, value) in &event.tags {
-            let entry = self.tags.entry((issue_id, key, value)).or_insert((0, at, at));
-            entry.0 += 1;
-            entry.1 = entry.1.min(at);
-            entry.2 = entry.2.max(at);
-        }
-        let hour = at.div_euclid(3_600_000) * 3_600;
-        *self.hours.entry((issue_id, hour)).or_insert(0) += 1;
-    }
-
-    /// Writes what has been gathered and forgets it.
-    fn write(&mut self, conn: &Connection) -> StoreResult<()> {
-        let tags: Vec<_> = self.tags.drain().collect();
-        for chunk in tags.chunks(COUNT_ROWS) {
-            let sql = format!(
-                "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, \
-                 last_seen) VALUES {} {ADD_TO_TAG_VALUES}",
-                placeholder_rows(chunk.len(), 6)
-            );
-            let mut binds = Binds::with_capacity(chunk.len() * 6);
-            for ((issue_id, key, value), (n, first, last)) in chunk {
-                binds.int(*issue_id).add(*key)?.add(*value)?.int(*n).int(*first).int(*last);
-            }
-            binds.execute(conn, &sql)?;
-        }
-        let hours: Vec<_> = self.hours.drain().collect();
-        for chunk in hours.chunks(COUNT_ROWS * 2) {
-            let sql = format!(
-                "INSERT INTO issue_hourly (issue_id, hour, events) VALUES {} \
-                 ON CONFLICT (issue_id, hour) DO UPDATE SET events = events + excluded.events",
-                placeholder_rows(chunk.len(), 3)
-            );
-            let mut binds = Binds::with_capacity(chunk.len() * 3);
-            for ((issue_id, hour), n) in chunk {
-                binds.int(*issue_id).int(*hour).int(*n);
-            }
-            binds.execute(conn, &sql)?;
-        }
-        Ok(())
-    }
-}
-
 /// The issues a write batch touched, with what the batch added to each, for [`IssueUpdate`]s.
 #[derive(Debug, Default)]
 struct TouchedIssues {
@@ -599,8 +634,9 @@ impl TouchedIssues {
         }
     }
 
-    /// The updates, with each issue's totals as the transaction now has them.
-    fn read(self, conn: &Connection) -> StoreResult<Vec<IssueUpdate>> {
+    /// The updates, with each issue's totals as the transaction now has them, plus the
+    /// counters its rows lack (`lacking`: those the writer keeps in memory).
+    fn read(self, conn: &Connection, lacking: &[&Counters]) -> StoreResult<Vec<IssueUpdate>> {
         let mut updates = Vec::with_capacity(self.issues.len());
         let ids: Vec<i64> = self.issues.keys().copied().collect();
         for chunk in ids.chunks(256) {
@@ -620,17 +656,23 @@ impl TouchedIssues {
                 let Some(touched) = self.issues.get(&issue_id) else {
                     return Ok(None);
                 };
+                let pending = counters::pending_totals(lacking, issue_id);
+                let first_seen: i64 = row.get(4)?;
+                let last_seen: i64 = row.get(5)?;
                 Ok(Some(IssueUpdate {
                     issue_id,
                     project_id: row.get(1)?,
                     is_new: touched.is_new,
-                    times_seen: row.get(2)?,
-                    user_count: row.get(3)?,
-                    first_seen: row.get(4)?,
-                    last_seen: row.get(5)?,
+                    times_seen: row.get::<_, i64>(2)? + pending.events,
+                    user_count: row.get::<_, i64>(3)? + pending.new_users,
+                    first_seen: pending.first_seen.map_or(first_seen, |t| t.min(first_seen)),
+                    last_seen: pending.last_seen.map_or(last_seen, |t| t.max(last_seen)),
                     status: row.get(6)?,
                     substatus: row.get(7)?,
-                    level: row.get(8)?,
+                    level: match pending.level {
+                        Some(level) => level,
+                        None => row.get(8)?,
+                    },
                     hours: touched.hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
                     environments: touched.environments.iter().cloned().collect(),
                 }))
