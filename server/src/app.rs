@@ -20,12 +20,30 @@ use crate::store::Store;
 pub fn app<S: Store>(state: AppState<S>) -> NormalizePathService {
     let router = Router::new()
         .route("/healthz", get(health::healthz::<S>))
-        .merge(api::router::<S>())
+        .merge(
+            api::router::<S>()
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), counted::<S>)),
+        )
         .merge(ingest::router::<S>())
         .fallback(static_or_index::<S>)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// Before any request of the Web API: the issue counters that ingestion keeps in memory
+/// under load are written, so that what the request reads counts every event acknowledged
+/// before it (a client reads its own events' counts right after their `200`).
+async fn counted<S: Store>(
+    State(state): State<AppState<S>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Err(err) = state.store.sync_counters().await {
+        // The counts read may lag by what was not written; the request is still served.
+        tracing::warn!(%err, "could not write the issues' pending counters");
+    }
+    next.run(request).await
 }
 
 /// The service type [`app`] returns.

@@ -267,6 +267,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// is durable. Publishing never waits for subscribers: one that falls behind by more than
     /// the channel holds gets `Lagged` and should reload what it shows.
     fn issue_updates(&self) -> tokio::sync::broadcast::Receiver<IssueUpdate>;
+    /// Writes the issue counters that ingestion keeps in memory under load (summed across
+    /// commits, written at the latest after a second), so that what is read next counts every
+    /// event acknowledged before this call. Cheap when nothing is pending.
+    fn sync_counters(&self) -> impl Future<Output = StoreResult<()>> + Send;
     /// The tag keys of an organization's issues (of these projects, if any), most used first:
     /// `(key, distinct values)`.
     fn organization_tag_keys(

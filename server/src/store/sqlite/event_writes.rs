@@ -356,6 +356,7 @@ mod tests {
                 store.store_batch(batch).await.expect("stored")
             };
             issue_ids.push(ids);
+            store.sync_counters().await.expect("counters written");
             dumps.push(dump(&store).await);
             // Both lanes store the events' JSON compressed.
             let texts: i64 =

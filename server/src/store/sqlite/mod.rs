@@ -61,8 +61,9 @@ pub struct SqliteStore {
     issue_updates: broadcast::Sender<IssueUpdate>,
     /// The dictionary each project's new events are compressed with, and when to make the next.
     dictionaries: Arc<dictionary::Dictionaries>,
-    /// Issue counters the event writer has not written yet.
+    /// Issue counters the event writer has not written yet, and whether there are any.
     counters: Arc<counters::PendingCounters>,
+    unflushed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -111,6 +112,7 @@ impl SqliteStore {
         // Before the writer starts: counters a crash left unwritten are recounted.
         counters::recover(&writes).await?;
         let counters = Arc::new(counters::PendingCounters::default());
+        let unflushed = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let (issue_updates, _) = broadcast::channel(ISSUE_UPDATES);
         let arrivals = Arrivals::default();
@@ -123,6 +125,7 @@ impl SqliteStore {
             issue_updates.clone(),
             dictionaries.clone(),
             counters.clone(),
+            unflushed.clone(),
         )?;
         dictionaries.resume_purges(&reads, &writes);
         Ok(SqliteStore {
@@ -133,6 +136,7 @@ impl SqliteStore {
             issue_updates,
             dictionaries,
             counters,
+            unflushed,
         })
     }
 }
@@ -623,7 +627,8 @@ impl Store for SqliteStore {
         let events = batch.events.len() as u64;
         let (reply, outcome) = oneshot::channel();
         let closed = || StoreError::Unavailable("the event writer has stopped".into());
-        self.event_writer.try_send(WriteJob { batch, reply }).map_err(|err| match err {
+        let job = WriteJob { batch, reply, write_counters: false };
+        self.event_writer.try_send(job).map_err(|err| match err {
             mpsc::error::TrySendError::Full(_) => StoreError::Overloaded,
             mpsc::error::TrySendError::Closed(_) => closed(),
         })?;
@@ -640,6 +645,18 @@ impl Store for SqliteStore {
 
     fn issue_updates(&self) -> broadcast::Receiver<IssueUpdate> {
         self.issue_updates.subscribe()
+    }
+
+    async fn sync_counters(&self) -> StoreResult<()> {
+        if !self.unflushed.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
+        // An empty job that asks for the counters: queued behind the events before it.
+        let (reply, outcome) = oneshot::channel();
+        let job = WriteJob { batch: IngestBatch::default(), reply, write_counters: true };
+        let closed = || StoreError::Unavailable("the event writer has stopped".into());
+        self.event_writer.send(job).await.map_err(|_| closed())?;
+        outcome.await.map_err(|_| closed())?.map(|_| ())
     }
 
     #[tracing::instrument(skip_all)]

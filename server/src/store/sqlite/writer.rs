@@ -41,6 +41,8 @@ use crate::util::now_ms;
 pub(super) struct WriteJob {
     pub(super) batch: IngestBatch,
     pub(super) reply: oneshot::Sender<StoreResult<Vec<i64>>>,
+    /// Write the pending issue counters in this commit (a reader asked for them).
+    pub(super) write_counters: bool,
 }
 
 /// Most requests committed together in one group commit.
@@ -93,6 +95,7 @@ pub(super) fn spawn(
     updates: broadcast::Sender<IssueUpdate>,
     dictionaries: Arc<Dictionaries>,
     counters: Arc<PendingCounters>,
+    unflushed: Arc<AtomicBool>,
 ) -> StoreResult<()> {
     let conn = open(path)?;
     // The writer never checkpoints on its own account: a checkpoint copies the WAL into the
@@ -110,7 +113,6 @@ pub(super) fn spawn(
         StoreError::Unavailable(format!("cannot start the event writer: {err}"))
     };
     let background = Arc::clone(&copied);
-    let unflushed = Arc::new(AtomicBool::new(false));
     let nudge = Nudge { jobs: nudge, unflushed: Arc::clone(&unflushed) };
     std::thread::Builder::new()
         .name("cairn-checkpoint".into())
@@ -195,7 +197,8 @@ impl Nudge {
         if let Some(jobs) = self.jobs.upgrade() {
             let (reply, _) = oneshot::channel();
             // A full queue carries the counters anyway.
-            let _ = jobs.try_send(WriteJob { batch: IngestBatch::default(), reply });
+            let job = WriteJob { batch: IngestBatch::default(), reply, write_counters: false };
+            let _ = jobs.try_send(job);
         }
     }
 }
@@ -250,9 +253,8 @@ fn run(
             }
         }
         gather(job, &mut jobs, &mut batch, arrivals, LINGER);
-        let idle = || !arrivals.any() && jobs.is_empty();
         let mut write = |conn: &mut Connection, batch: &mut [WriteJob]| {
-            write_batch(conn, slow, batch, &mut recent, updates, dictionaries, &mut deferral, &idle)
+            write_batch(conn, slow, batch, &mut recent, updates, dictionaries, &mut deferral)
         };
         match write(&mut conn, &mut batch) {
             Ok(results) => {
@@ -385,9 +387,7 @@ impl Deferral {
 
 /// Stores the events of several requests; returns the issue ids per request. Sessions reported
 /// whole are remembered in `recent` once their transaction has committed; the issues the batch
-/// changed are then published to `updates`. `idle` says whether no other request is on its way
-/// (the counters are then written at once).
-#[allow(clippy::too_many_arguments)]
+/// changed are then published to `updates`.
 fn write_batch(
     conn: &mut Connection,
     slow: &SlowLane,
@@ -396,7 +396,6 @@ fn write_batch(
     updates: &broadcast::Sender<IssueUpdate>,
     dictionaries: &Dictionaries,
     deferral: &mut Deferral,
-    idle: &dyn Fn() -> bool,
 ) -> StoreResult<Vec<Vec<i64>>> {
     let mut results = Vec::with_capacity(batch.len());
     let mut releases = health::ReleaseTouches::default();
@@ -454,7 +453,8 @@ fn write_batch(
         events.flush(conn, &mut counts)?;
         let finished = health::write_sessions(conn, batch, &mut releases, recent)?;
         releases.write(conn)?;
-        let flush = deferral.due() || idle();
+        // Readers ask for the counters (`Store::sync_counters`), and get them in this commit.
+        let flush = deferral.due() || batch.iter().any(|job| job.write_counters);
         // Read inside the transaction: the totals are exactly those this commit leaves behind.
         let changed = deferral.commit(conn, counts, flush, |lacking| match touched.take() {
             Some(touched) => touched.read(conn, lacking),
@@ -715,7 +715,7 @@ mod tests {
 
     fn empty_job() -> WriteJob {
         let (reply, _) = oneshot::channel();
-        WriteJob { batch: IngestBatch::default(), reply }
+        WriteJob { batch: IngestBatch::default(), reply, write_counters: false }
     }
 
     /// A request still being processed when the writer takes a job joins that job's commit:
