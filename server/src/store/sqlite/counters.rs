@@ -388,7 +388,7 @@ pub(super) fn pending_totals(sources: &[&Counters], issue_id: i64) -> PendingTot
     totals
 }
 
-/// At start-up, before the writer runs: recounts the issues of the events past the watermark,
+/// At start-up, before any request: recounts the issues of the events past the watermark,
 /// whose counters a crash may have left unwritten (or half written: the slow lane counts its
 /// event in the issue's row at once), then moves the watermark to the last event.
 pub(super) async fn recover(writes: &SqlitePool) -> StoreResult<()> {
@@ -679,6 +679,7 @@ mod tests {
             assert_eq!(counted, 30, "the copy lacks the counters held in memory");
         }
         let crashed = open(&copy).await;
+        crashed.recover_counters().await.expect("recounted");
         assert_eq!(times_seen(&crashed, a).await, 20);
         assert_eq!(times_seen(&crashed, b).await, 20);
         assert_eq!(counts(&crashed).await, recounted(&crashed).await);

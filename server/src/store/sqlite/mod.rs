@@ -109,8 +109,6 @@ impl SqliteStore {
             .await
             .map_err(StoreError::Database)?;
         let dictionaries = Arc::new(dictionary::Dictionaries::load(&reads).await?);
-        // Before the writer starts: counters a crash left unwritten are recounted.
-        counters::recover(&writes).await?;
         let counters = Arc::new(counters::PendingCounters::default());
         let unflushed = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
@@ -138,6 +136,16 @@ impl SqliteStore {
             counters,
             unflushed,
         })
+    }
+}
+
+impl SqliteStore {
+    /// Recounts the issues whose counters the last `cairn serve` on this database held in
+    /// memory when it stopped without writing them (a crash, a `kill -9`). Only the process
+    /// that ingests calls it, before it takes requests: another process (`cairn createuser`
+    /// while a server runs) would recount events whose counters the server still holds.
+    pub async fn recover_counters(&self) -> StoreResult<()> {
+        counters::recover(&self.writes).await
     }
 }
 
