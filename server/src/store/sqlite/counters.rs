@@ -47,6 +47,9 @@ pub(super) const ADD_TO_TAG_VALUES: &str = "ON CONFLICT (issue_id, key, value) D
 /// Rows per multi-row statement.
 const ROWS: usize = 64;
 
+/// The counters' maps: looked up twenty-odd times per event on the writer's thread.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// One tag value's events and their first and last times.
 #[derive(Debug, Clone, Copy)]
 struct TagCount {
@@ -78,9 +81,9 @@ struct IssueCounters {
     /// Users new to the issue (their `issue_users` rows are written).
     new_users: i64,
     /// Tag key → value → count.
-    tags: HashMap<Box<str>, HashMap<Box<str>, TagCount>>,
+    tags: Map<Box<str>, Map<Box<str>, TagCount>>,
     /// Hour start (Unix seconds) → events.
-    hours: HashMap<i64, i64>,
+    hours: Map<i64, i64>,
 }
 
 impl IssueCounters {
@@ -142,7 +145,7 @@ impl PendingTotals {
 /// Counters of many issues, not written yet.
 #[derive(Debug, Default)]
 pub(super) struct Counters {
-    issues: HashMap<i64, IssueCounters>,
+    issues: Map<i64, IssueCounters>,
 }
 
 impl Counters {
@@ -194,23 +197,18 @@ impl Counters {
         self.issues.entry(issue_id).or_default().new_users += users;
     }
 
-    /// Adds `other`, the counters of later events.
-    pub(super) fn absorb(&mut self, other: Counters) {
-        for (issue_id, issue) in other.issues {
-            match self.issues.entry(issue_id) {
-                std::collections::hash_map::Entry::Occupied(mut mine) => {
-                    mine.get_mut().absorb(issue)
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(issue);
-                }
-            }
-        }
-    }
-
     /// What the issue's row lacks.
     fn totals(&self, issue_id: i64) -> Option<&IssueCounters> {
         self.issues.get(&issue_id)
+    }
+
+    /// What issue `issue_id`'s row lacks, as totals.
+    pub(super) fn pending_totals(&self, issue_id: i64) -> PendingTotals {
+        let mut totals = PendingTotals::default();
+        if let Some(issue) = self.totals(issue_id) {
+            totals.add(issue);
+        }
+        totals
     }
 
     /// Forgets an issue's counters: its counts were recomputed from its events.
@@ -356,11 +354,7 @@ impl PendingCounters {
 
     /// What issue `issue_id`'s row lacks, as of the caller's write transaction.
     pub(super) async fn totals(&self, issue_id: i64) -> PendingTotals {
-        let mut totals = PendingTotals::default();
-        if let Some(issue) = self.0.lock().await.totals(issue_id) {
-            totals.add(issue);
-        }
-        totals
+        self.0.lock().await.pending_totals(issue_id)
     }
 
     /// Commits `tx`, which recounted or moved issues' counts, and makes the same change to
@@ -377,15 +371,53 @@ impl PendingCounters {
     }
 }
 
-/// The totals of the pending counters of `sources` for one issue.
-pub(super) fn pending_totals(sources: &[&Counters], issue_id: i64) -> PendingTotals {
-    let mut totals = PendingTotals::default();
-    for source in sources {
-        if let Some(issue) = source.totals(issue_id) {
-            totals.add(issue);
+/// The counters of one write transaction's events: added to the pending ones once it has
+/// committed (a transaction that fails leaves no trace), or written with them by a flush. A
+/// list of the events rather than sums: each event's tags are looked up once, in the pending
+/// counters, where all but a new issue's or tag's keys already are.
+#[derive(Debug, Default)]
+pub(super) struct BatchCounts<'a> {
+    /// (issue, event, whether it took the fast lane): the slow lane counts its event in the
+    /// issue's row at once, its tags and hour here.
+    events: Vec<(i64, &'a NewEvent, bool)>,
+    /// One issue per user new to it.
+    new_users: Vec<i64>,
+}
+
+impl<'a> BatchCounts<'a> {
+    pub(super) fn event(&mut self, issue_id: i64, event: &'a NewEvent, fast_lane: bool) {
+        self.events.push((issue_id, event, fast_lane));
+    }
+
+    pub(super) fn new_user(&mut self, issue_id: i64) {
+        self.new_users.push(issue_id);
+    }
+
+    /// Adds these counts to `counters`, in the order of the events.
+    pub(super) fn add_to(&self, counters: &mut Counters) {
+        for (issue_id, event, fast_lane) in &self.events {
+            if *fast_lane {
+                counters.add_event(*issue_id, event);
+            }
+            counters.add_tags(*issue_id, event);
+        }
+        for issue_id in &self.new_users {
+            counters.add_new_users(*issue_id, 1);
         }
     }
-    totals
+
+    /// Adds what these counts give issue `issue_id` to `totals`.
+    pub(super) fn add_totals(&self, issue_id: i64, totals: &mut PendingTotals) {
+        for (_, event, _) in self.events.iter().filter(|(id, _, fast)| *id == issue_id && *fast) {
+            totals.events += 1;
+            totals.first_seen =
+                Some(totals.first_seen.map_or(event.timestamp, |t| t.min(event.timestamp)));
+            totals.last_seen =
+                Some(totals.last_seen.map_or(event.timestamp, |t| t.max(event.timestamp)));
+            totals.level = Some(event.level.clone());
+        }
+        totals.new_users += self.new_users.iter().filter(|id| **id == issue_id).count() as i64;
+    }
 }
 
 /// At start-up, before any request: recounts the issues of the events past the watermark,

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 
-use super::counters::Counters;
+use super::counters::BatchCounts;
 use super::writer::{placeholder_rows, Binds, WriteJob};
 use super::{INSERTED_EVENT_VALUES, INSERT_EVENTS};
 use crate::store::{NewEvent, StoreResult};
@@ -159,7 +159,11 @@ impl<'a> EventWrites<'a> {
 
     /// Writes what the fast lane has gathered; the users new to their issue are counted in
     /// `counts`.
-    pub(super) fn flush(&mut self, conn: &Connection, counts: &mut Counters) -> StoreResult<()> {
+    pub(super) fn flush(
+        &mut self,
+        conn: &Connection,
+        counts: &mut BatchCounts<'a>,
+    ) -> StoreResult<()> {
         if self.events.is_empty() {
             return Ok(());
         }
@@ -175,7 +179,7 @@ impl<'a> EventWrites<'a> {
                 binds.int(*issue_id).add(*ident)?;
             }
             for issue_id in binds.query(conn, &sql, |row| row.get::<_, i64>(0))? {
-                counts.add_new_users(issue_id, 1);
+                counts.new_user(issue_id);
             }
         }
 

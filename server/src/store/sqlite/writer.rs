@@ -31,7 +31,7 @@ use sqlx::SqlitePool;
 use tokio::runtime::Handle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::counters::{self, Counters, PendingCounters};
+use super::counters::{self, BatchCounts, Counters, PendingCounters, PendingTotals};
 use super::dictionary::Dictionaries;
 use super::{event_writes, health, store_one_event};
 use crate::store::{Arrivals, IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
@@ -351,34 +351,42 @@ impl Deferral {
         self.last_flush.elapsed() >= counters::FLUSH_EVERY
     }
 
-    /// Commits the writer's transaction with the counters of its events (`local`). With
-    /// `flush`, every pending counter is written in it; otherwise `local`'s are kept with the
-    /// others once the commit succeeded. `before_commit` runs last, with the counters that the
-    /// rows it reads lack.
+    /// Commits the writer's transaction with the counters of its events (`batch`). With
+    /// `flush`, every pending counter is written in it; otherwise `batch`'s are added to the
+    /// pending ones once the commit has succeeded. `before_commit` runs last, with what the
+    /// rows it reads lack per issue.
     fn commit<T>(
         &mut self,
         conn: &Connection,
-        local: Counters,
+        batch: &BatchCounts<'_>,
         flush: bool,
-        before_commit: impl FnOnce(&[&Counters]) -> StoreResult<T>,
+        before_commit: impl FnOnce(&dyn Fn(i64) -> PendingTotals) -> StoreResult<T>,
     ) -> StoreResult<T> {
         // Held until the commit has succeeded and the pending counters say so: an API write that
         // recounts issues adjusts them at its own commit (see `counters`).
         let mut pending = self.counters.lock_blocking();
         let out = if flush {
+            // Written in two passes (each adds to the rows), so that the pending counters stay
+            // as they are if the transaction fails.
             pending.write(conn)?;
-            local.write(conn)?;
+            let mut mine = Counters::default();
+            batch.add_to(&mut mine);
+            mine.write(conn)?;
             counters::mark_counted(conn)?;
-            before_commit(&[])?
+            before_commit(&|_| PendingTotals::default())?
         } else {
-            before_commit(&[&pending, &local])?
+            before_commit(&|issue_id| {
+                let mut totals = pending.pending_totals(issue_id);
+                batch.add_totals(issue_id, &mut totals);
+                totals
+            })?
         };
         conn.execute_batch("COMMIT")?;
         if flush {
             *pending = Counters::default();
             self.last_flush = std::time::Instant::now();
         } else {
-            pending.absorb(local);
+            batch.add_to(&mut pending);
         }
         self.unflushed.store(!pending.is_empty(), Ordering::Release);
         Ok(out)
@@ -399,7 +407,7 @@ fn write_batch(
 ) -> StoreResult<Vec<Vec<i64>>> {
     let mut results = Vec::with_capacity(batch.len());
     let mut releases = health::ReleaseTouches::default();
-    let mut counts = Counters::default();
+    let mut counts = BatchCounts::default();
     // Nobody listening (the usual case for a busy ingest node) costs nothing.
     let mut touched = (updates.receiver_count() > 0).then(TouchedIssues::default);
     let conn = &*conn;
@@ -415,10 +423,11 @@ fn write_batch(
             // with them the first time.
             let mut repeated: Vec<&str> = Vec::new();
             for event in &job.batch.events {
+                let mut slow_lane = false;
                 let (issue_id, is_new, opened_issue) = match events.store(event) {
                     Some(stored) => {
                         if stored.1 {
-                            counts.add_event(stored.0, event);
+                            counts.event(stored.0, event, true);
                         }
                         stored
                     }
@@ -428,16 +437,21 @@ fn write_batch(
                         // it and the sqlx connection can take the write lock.
                         events.flush(conn, &mut counts)?;
                         releases.write(conn)?;
-                        deferral.commit(conn, std::mem::take(&mut counts), true, |_| Ok(()))?;
+                        deferral.commit(conn, &counts, true, |_| Ok(()))?;
+                        counts = BatchCounts::default();
                         let stored = slow.store(event);
                         conn.execute_batch("BEGIN IMMEDIATE")?;
                         let stored = stored?;
                         events.stored_slowly(event, stored.0);
+                        slow_lane = true;
                         stored
                     }
                 };
                 if is_new {
-                    counts.add_tags(issue_id, event);
+                    if slow_lane {
+                        // Its totals are in the issue's row; its tags and hour are not.
+                        counts.event(issue_id, event, false);
+                    }
                     releases.event(event, opened_issue);
                     if let Some(touched) = touched.as_mut() {
                         touched.add(issue_id, event, opened_issue);
@@ -456,7 +470,7 @@ fn write_batch(
         // Readers ask for the counters (`Store::sync_counters`), and get them in this commit.
         let flush = deferral.due() || batch.iter().any(|job| job.write_counters);
         // Read inside the transaction: the totals are exactly those this commit leaves behind.
-        let changed = deferral.commit(conn, counts, flush, |lacking| match touched.take() {
+        let changed = deferral.commit(conn, &counts, flush, |lacking| match touched.take() {
             Some(touched) => touched.read(conn, lacking),
             None => Ok(Vec::new()),
         })?;
@@ -482,7 +496,7 @@ fn write_batch(
 /// Writes the pending counters in a transaction of their own (the writer is stopping).
 fn flush_alone(conn: &Connection, deferral: &mut Deferral) -> StoreResult<()> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
-    let flushed = deferral.commit(conn, Counters::default(), true, |_| Ok(()));
+    let flushed = deferral.commit(conn, &BatchCounts::default(), true, |_| Ok(()));
     if flushed.is_err() && !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
@@ -636,7 +650,11 @@ impl TouchedIssues {
 
     /// The updates, with each issue's totals as the transaction now has them, plus the
     /// counters its rows lack (`lacking`: those the writer keeps in memory).
-    fn read(self, conn: &Connection, lacking: &[&Counters]) -> StoreResult<Vec<IssueUpdate>> {
+    fn read(
+        self,
+        conn: &Connection,
+        lacking: &dyn Fn(i64) -> PendingTotals,
+    ) -> StoreResult<Vec<IssueUpdate>> {
         let mut updates = Vec::with_capacity(self.issues.len());
         let ids: Vec<i64> = self.issues.keys().copied().collect();
         for chunk in ids.chunks(256) {
@@ -656,7 +674,7 @@ impl TouchedIssues {
                 let Some(touched) = self.issues.get(&issue_id) else {
                     return Ok(None);
                 };
-                let pending = counters::pending_totals(lacking, issue_id);
+                let pending = lacking(issue_id);
                 let first_seen: i64 = row.get(4)?;
                 let last_seen: i64 = row.get(5)?;
                 Ok(Some(IssueUpdate {
