@@ -10,15 +10,18 @@
 //!
 //! The rules that keep the counts exact:
 //! - The writer holds [`PendingCounters`]' lock around every `COMMIT` and adds a commit's
-//!   counters to it only once that commit has succeeded (a batch that fails leaves no trace).
-//! - It writes them (flushes) at the latest after [`FLUSH_EVERY`], and at once when no other
-//!   ingest request is on its way: a lone client reads its own counts right after its `200`.
-//!   It also flushes before an event of the slow lane, whose rules (ignore-until thresholds)
-//!   read the counts.
+//!   counters ([`BatchCounts`]) to it only once that commit has succeeded (a batch that fails
+//!   leaves no trace).
+//! - It writes them (flushes) when a reader asks (`Store::sync_counters`, which the Web API
+//!   calls before every request: a client reads its own events' counts right after their
+//!   `200`), before an event of the slow lane (whose rules, ignore-until thresholds, read the
+//!   counts), and at the latest after [`FLUSH_EVERY`]. Flushing whenever no other ingest
+//!   request was on its way was tried first: under a closed-loop load (clients that each wait
+//!   for their answer) that was true at almost every commit.
 //! - A flush skips issues deleted meanwhile, and records how far the counts are complete in
 //!   `counters_watermark` (migration 0026): every event with an id up to it is counted.
-//!   Start-up recounts the issues of the events past it ([`recover`]): a `kill -9` loses no
-//!   count.
+//!   `cairn serve` recounts the issues of the events past it at its start ([`recover`]): a
+//!   `kill -9` loses no count.
 //! - An API write that recounts an issue or moves its counts (merge, unmerge) changes the
 //!   pending counters under the same lock, around its own `COMMIT`
 //!   ([`PendingCounters::commit_adjusted`]). It holds the write lock meanwhile, so the writer
