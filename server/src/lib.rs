@@ -3,8 +3,9 @@
 //!
 //! The way of an event: [`endpoints::ingest`] (auth, limits, decompression) →
 //! [`ingest::envelope`] (framing) → [`ingest::event`] (lenient normalization) →
-//! [`ingest::grouping`] (hashes) → [`store::Store::store_events`] (one durable transaction) →
-//! answer 200.
+//! [`ingest::scrub`] (PII) → [`ingest::grouping`] (hashes) → [`store::Store::store_batch`] (a
+//! durable group commit; the issues' counters follow within a second, or when the Web API is
+//! asked) → answer 200.
 
 pub mod app;
 pub mod auth;

@@ -352,7 +352,7 @@ fn normalize_event_id(id: &str) -> Option<String> {
     uuid::Uuid::parse_str(id).ok().map(|u| u.simple().to_string())
 }
 
-/// Unix milliseconds from a timestamp value (see [`parse_timestamp`]).
+/// Unix milliseconds from a timestamp value (see `parse_timestamp`).
 pub fn parse_timestamp_ms(value: &Value) -> Option<i64> {
     parse_timestamp(value).map(|secs| (secs * 1000.0) as i64)
 }

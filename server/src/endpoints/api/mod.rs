@@ -1,6 +1,6 @@
 //! The REST API under `/api/0/`, with Sentry's paths, parameters and field names.
 //!
-//! Every handler takes an [`Identity`](crate::auth::Identity) (or checks a
+//! Every handler takes an [`Identity`] (or checks a
 //! [`MaybeIdentity`](crate::auth::MaybeIdentity)) and, for organization resources, goes through
 //! [`org_access`] so that membership and scopes are checked in one place.
 

@@ -47,7 +47,7 @@ pub struct Authorized {
     pub grouping: Arc<GroupingConfig>,
     /// Its project's ownership rules, compiled; `None` when it has none.
     pub ownership: Option<Arc<ProjectRules>>,
-    /// The address of the client that sent the request (see [`super::client_ip`]).
+    /// The address of the client that sent the request (see `super::client_ip`).
     pub client_ip: Option<std::net::IpAddr>,
 }
 
@@ -119,7 +119,7 @@ impl IngestState {
     }
 
     /// Drops the cached key after it changed, so that this node applies the change at once
-    /// (other nodes within [`TTL`]).
+    /// (other nodes within `TTL`).
     pub fn forget_key(&self, public_key: &str) {
         lock(&self.keys).remove(public_key);
     }

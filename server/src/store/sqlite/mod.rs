@@ -46,10 +46,10 @@ pub(crate) use workflow::notify_assignees;
 /// means writers queue in Cairn instead of failing with `SQLITE_BUSY`.
 ///
 /// Ingestion takes a faster lane: [`Store::store_batch`] hands its writes to the writer thread
-/// (see [`writer`]), which commits whatever has queued up in one transaction (group commit)
+/// (see `writer`), which commits whatever has queued up in one transaction (group commit)
 /// and only then answers each caller, so acknowledgments stay durable while the cost of a
 /// commit is shared. The writer has a connection of its own; every write transaction takes the
-/// write lock at its start (`BEGIN IMMEDIATE`, see [`begin_write`]), so the two never fail on
+/// write lock at its start (`BEGIN IMMEDIATE`, see `begin_write`), so the two never fail on
 /// each other, they wait.
 #[derive(Clone)]
 pub struct SqliteStore {
