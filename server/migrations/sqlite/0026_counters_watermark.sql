@@ -2,10 +2,12 @@
 -- memory for up to a second under load and writes them in one of its commits (see
 -- `server/src/store/sqlite/counters.rs`). This row says how far the database's counters are
 -- complete: every event with an id up to `counted_through` is counted. After a crash, start-up
--- recounts the issues of the events past it.
+-- counts the events past it. `slow_through` is the last event the writer's slow lane stored,
+-- which counted its own totals in the issue's row at once.
 CREATE TABLE counters_watermark (
     id              INTEGER PRIMARY KEY CHECK (id = 1),
-    counted_through INTEGER NOT NULL
+    counted_through INTEGER NOT NULL,
+    slow_through    INTEGER NOT NULL
 );
-INSERT INTO counters_watermark (id, counted_through)
-VALUES (1, COALESCE((SELECT MAX(id) FROM events), 0));
+INSERT INTO counters_watermark (id, counted_through, slow_through)
+VALUES (1, COALESCE((SELECT MAX(id) FROM events), 0), COALESCE((SELECT MAX(id) FROM events), 0));

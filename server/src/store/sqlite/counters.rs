@@ -32,7 +32,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use sqlx::SqlitePool;
 
 use super::writer::{placeholder_rows, Binds};
 use crate::store::{NewEvent, StoreResult};
@@ -157,38 +156,42 @@ impl Counters {
     }
 
     /// Counts a new event of the fast lane in its issue's totals.
-    pub(super) fn add_event(&mut self, issue_id: i64, event: &NewEvent) {
+    pub(super) fn add_event(&mut self, issue_id: i64, at: i64, level: &str, is_unhandled: bool) {
         let issue = self.issues.entry(issue_id).or_default();
         if issue.events == 0 {
-            issue.first_seen = event.timestamp;
-            issue.last_seen = event.timestamp;
+            issue.first_seen = at;
+            issue.last_seen = at;
         } else {
-            issue.first_seen = issue.first_seen.min(event.timestamp);
-            issue.last_seen = issue.last_seen.max(event.timestamp);
+            issue.first_seen = issue.first_seen.min(at);
+            issue.last_seen = issue.last_seen.max(at);
         }
         issue.events += 1;
         match &mut issue.level {
-            Some(level) => level.clone_from(&event.level),
-            None => issue.level = Some(event.level.clone()),
+            Some(mine) => level.clone_into(mine),
+            None => issue.level = Some(level.to_owned()),
         }
-        issue.is_unhandled |= event.is_unhandled;
+        issue.is_unhandled |= is_unhandled;
     }
 
     /// Counts a new event's tags and hour (either lane).
-    pub(super) fn add_tags(&mut self, issue_id: i64, event: &NewEvent) {
+    pub(super) fn add_tags<'t>(
+        &mut self,
+        issue_id: i64,
+        at: i64,
+        tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+    ) {
         let issue = self.issues.entry(issue_id).or_default();
-        let at = event.timestamp;
         let one = TagCount { events: 1, first_seen: at, last_seen: at };
-        for (key, value) in &event.tags {
+        for (key, value) in tags {
             // Looked up by `&str`: only a key or value new to the issue allocates.
-            let values = match issue.tags.get_mut(key.as_str()) {
+            let values = match issue.tags.get_mut(key) {
                 Some(values) => values,
-                None => issue.tags.entry(key.as_str().into()).or_default(),
+                None => issue.tags.entry(key.into()).or_default(),
             };
-            match values.get_mut(value.as_str()) {
+            match values.get_mut(value) {
                 Some(count) => count.add(one),
                 None => {
-                    values.insert(value.as_str().into(), one);
+                    values.insert(value.into(), one);
                 }
             }
         }
@@ -400,9 +403,10 @@ impl<'a> BatchCounts<'a> {
     pub(super) fn add_to(&self, counters: &mut Counters) {
         for (issue_id, event, fast_lane) in &self.events {
             if *fast_lane {
-                counters.add_event(*issue_id, event);
+                counters.add_event(*issue_id, event.timestamp, &event.level, event.is_unhandled);
             }
-            counters.add_tags(*issue_id, event);
+            let tags = event.tags.iter().map(|(key, value)| (key.as_str(), value.as_str()));
+            counters.add_tags(*issue_id, event.timestamp, tags);
         }
         for issue_id in &self.new_users {
             counters.add_new_users(*issue_id, 1);
@@ -423,46 +427,92 @@ impl<'a> BatchCounts<'a> {
     }
 }
 
-/// At start-up, before any request: recounts the issues of the events past the watermark,
-/// whose counters a crash may have left unwritten (or half written: the slow lane counts its
-/// event in the issue's row at once), then moves the watermark to the last event.
-pub(super) async fn recover(writes: &SqlitePool) -> StoreResult<()> {
-    let started = std::time::Instant::now();
-    let counted_through: i64 =
-        sqlx::query_scalar("SELECT counted_through FROM counters_watermark WHERE id = 1")
-            .fetch_one(writes)
-            .await?;
-    let issues: Vec<i64> =
-        sqlx::query_scalar("SELECT DISTINCT issue_id FROM events WHERE id > $1 ORDER BY issue_id")
-            .bind(counted_through)
-            .fetch_all(writes)
-            .await?;
-    for issue_id in &issues {
-        let mut tx = super::begin_write(writes).await?;
-        super::triage::recompute_counts(&mut tx, *issue_id).await?;
-        // The level of the issue's latest event, as ingestion leaves it.
-        sqlx::query(
-            "UPDATE issues SET level = COALESCE((SELECT level FROM events WHERE issue_id = $1 \
-             ORDER BY id DESC LIMIT 1), level) WHERE id = $1",
-        )
-        .bind(issue_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+/// At `cairn serve`'s start, before any request: counts the events past the watermark, whose
+/// counters a crash left in memory, and moves the watermark to the last event. Those events
+/// are the last second or so of a busy node's: their tags and hours were not written, nor the
+/// totals of those of the fast lane (the events after `slow_through`, the last event of the
+/// slow lane, which counts its event in the issue's row at once and always comes right after a
+/// flush); the issues' user counts are counted again from their `issue_users` rows, which are
+/// written with the events. Returns how many events it counted.
+pub(super) fn recover(path: &std::path::Path) -> StoreResult<usize> {
+    let conn = super::writer::open(path)?;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let recovered = count_past_watermark(&conn);
+    match recovered {
+        Ok(_) => conn.execute_batch("COMMIT")?,
+        Err(_) => {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
     }
-    sqlx::query(
-        "UPDATE counters_watermark SET counted_through = COALESCE((SELECT MAX(id) FROM events), 0)",
-    )
-    .execute(writes)
-    .await?;
-    if !issues.is_empty() {
-        tracing::info!(
-            issues = issues.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "recounted the issues whose counters the last run had not written"
-        );
+    recovered
+}
+
+fn count_past_watermark(conn: &Connection) -> StoreResult<usize> {
+    /// The part of an event's JSON that this reads; serde skips the rest.
+    #[derive(serde::Deserialize)]
+    struct Tags {
+        #[serde(default)]
+        tags: Vec<serde_json::Value>,
     }
-    Ok(())
+    let (counted_through, slow_through): (i64, i64) = conn.query_row(
+        "SELECT counted_through, slow_through FROM counters_watermark",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut counters = Counters::default();
+    let mut events = 0;
+    let mut statement = conn.prepare(
+        "SELECT id, issue_id, timestamp, level, environment, release, user_ident, data \
+         FROM events WHERE id > ?1 ORDER BY id",
+    )?;
+    let mut rows = statement.query([counted_through])?;
+    while let Some(row) = rows.next()? {
+        let (id, issue_id, at): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let level: String = row.get(3)?;
+        let columns: [(&str, Option<String>); 4] = [
+            ("level", Some(level.clone())),
+            ("environment", row.get(4)?),
+            ("release", row.get(5)?),
+            ("user", row.get(6)?),
+        ];
+        // The tags ingestion counted: the columns' and the stored ones (as
+        // `triage::recompute_counts` reads them), a column's key from the column.
+        let data = row.get_ref(7)?.as_bytes().map_err(|err| {
+            crate::store::StoreError::Corrupt(format!("stored event data: {err}"))
+        })?;
+        let json = crate::store::event_data::decode(data)?;
+        let stored = serde_json::from_str::<Tags>(&json).map(|t| t.tags).unwrap_or_default();
+        let from_column = |key: &str| columns.iter().any(|(k, v)| *k == key && v.is_some());
+        let stored = stored.iter().filter_map(|pair| match pair.as_array().map(Vec::as_slice) {
+            Some([serde_json::Value::String(key), serde_json::Value::String(value)])
+                if !from_column(key) =>
+            {
+                Some((key.as_str(), value.as_str()))
+            }
+            _ => None,
+        });
+        let tags = columns
+            .iter()
+            .filter_map(|(key, value)| value.as_deref().map(|value| (*key, value)))
+            .chain(stored);
+        counters.add_tags(issue_id, at, tags);
+        if id > slow_through {
+            // Whether the event was unhandled is not in its row: the issue keeps its flag.
+            counters.add_event(issue_id, at, &level, false);
+        }
+        events += 1;
+    }
+    drop(rows);
+    counters.write(conn)?;
+    for issue_id in counters.issues.keys() {
+        conn.prepare_cached(
+            "UPDATE issues SET user_count = \
+             (SELECT COUNT(*) FROM issue_users WHERE issue_id = ?1) WHERE id = ?1",
+        )?
+        .execute([issue_id])?;
+    }
+    mark_counted(conn)?;
+    Ok(events)
 }
 
 #[cfg(test)]
@@ -714,7 +764,7 @@ mod tests {
             assert_eq!(counted, 30, "the copy lacks the counters held in memory");
         }
         let crashed = open(&copy).await;
-        crashed.recover_counters().await.expect("recounted");
+        crashed.recover_counters().await.expect("counted");
         assert_eq!(times_seen(&crashed, a).await, 20);
         assert_eq!(times_seen(&crashed, b).await, 20);
         assert_eq!(counts(&crashed).await, recounted(&crashed).await);

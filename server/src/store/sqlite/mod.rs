@@ -64,6 +64,8 @@ pub struct SqliteStore {
     /// Issue counters the event writer has not written yet, and whether there are any.
     counters: Arc<counters::PendingCounters>,
     unflushed: Arc<std::sync::atomic::AtomicBool>,
+    /// The database file.
+    path: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -135,6 +137,7 @@ impl SqliteStore {
             dictionaries,
             counters,
             unflushed,
+            path: options.get_filename().to_owned(),
         })
     }
 }
@@ -145,7 +148,19 @@ impl SqliteStore {
     /// that ingests calls it, before it takes requests: another process (`cairn createuser`
     /// while a server runs) would recount events whose counters the server still holds.
     pub async fn recover_counters(&self) -> StoreResult<()> {
-        counters::recover(&self.writes).await
+        let path = self.path.clone();
+        let started = std::time::Instant::now();
+        let events = tokio::task::spawn_blocking(move || counters::recover(&path))
+            .await
+            .map_err(|err| StoreError::Unavailable(format!("the recount stopped: {err}")))??;
+        if events > 0 {
+            tracing::info!(
+                events,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "counted the events whose counters the last run had kept in memory"
+            );
+        }
+        Ok(())
     }
 }
 

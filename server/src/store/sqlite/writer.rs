@@ -63,7 +63,7 @@ const LINGER: Duration = Duration::from_micros(500);
 const LINGER_STEP: Duration = Duration::from_micros(100);
 
 /// Opens the writer's connection to the database file that sqlx created and migrated.
-fn open(path: &Path) -> rusqlite::Result<Connection> {
+pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -329,6 +329,13 @@ impl SlowLane {
         self.runtime.block_on(async {
             let mut tx = super::begin_write(&self.writes).await?;
             let stored = store_one_event(&mut tx, event).await?;
+            // Its totals are in the row already: a recount after a crash must not add
+            // them again (see `counters::recover`).
+            sqlx::query(
+                "UPDATE counters_watermark SET slow_through = COALESCE((SELECT MAX(id) FROM events), 0)",
+            )
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(stored)
         })
