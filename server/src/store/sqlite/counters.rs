@@ -586,16 +586,19 @@ mod tests {
         store.store_batch(IngestBatch { events, ..IngestBatch::default() }).await.expect("stored")
     }
 
+    /// The issues' counters, one JSON array per row.
+    const COUNTER_ROWS: [&str; 3] = [
+        "SELECT json_array(id, times_seen, user_count, first_seen, last_seen, level) \
+         FROM issues ORDER BY id",
+        "SELECT json_array(issue_id, key, value, times_seen, first_seen, last_seen) \
+         FROM issue_tag_values ORDER BY issue_id, key, value",
+        "SELECT json_array(issue_id, hour, events) FROM issue_hourly ORDER BY issue_id, hour",
+    ];
+
     /// The issues' counters as their rows have them.
     async fn counts(store: &SqliteStore) -> Vec<String> {
         let mut rows = Vec::new();
-        for sql in [
-            "SELECT json_array(id, times_seen, user_count, first_seen, last_seen, level) \
-             FROM issues ORDER BY id",
-            "SELECT json_array(issue_id, key, value, times_seen, first_seen, last_seen) \
-             FROM issue_tag_values ORDER BY issue_id, key, value",
-            "SELECT json_array(issue_id, hour, events) FROM issue_hourly ORDER BY issue_id, hour",
-        ] {
+        for sql in COUNTER_ROWS {
             let table: Vec<String> =
                 sqlx::query_scalar(sql).fetch_all(&store.reads).await.expect("rows");
             rows.extend(table);
@@ -615,13 +618,7 @@ mod tests {
         }
         // Read inside the transaction, then rolled back: the store keeps its own counts.
         let mut rows = Vec::new();
-        for sql in [
-            "SELECT json_array(id, times_seen, user_count, first_seen, last_seen, level) \
-             FROM issues ORDER BY id",
-            "SELECT json_array(issue_id, key, value, times_seen, first_seen, last_seen) \
-             FROM issue_tag_values ORDER BY issue_id, key, value",
-            "SELECT json_array(issue_id, hour, events) FROM issue_hourly ORDER BY issue_id, hour",
-        ] {
+        for sql in COUNTER_ROWS {
             let table: Vec<String> =
                 sqlx::query_scalar(sql).fetch_all(&mut *tx).await.expect("rows");
             rows.extend(table);
