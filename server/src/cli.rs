@@ -119,8 +119,8 @@ async fn open_store(database: &DatabaseArgs) -> anyhow::Result<SqliteStore> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = open_store(&args.database).await?;
-    // Before any request: counters a crash left unwritten are recounted.
-    store.recover_counters().await.context("cannot recount the issues' counters")?;
+    // Before any request: the events whose counters a crash left unwritten are counted.
+    store.recover_counters().await.context("cannot count the issues' unwritten counters")?;
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

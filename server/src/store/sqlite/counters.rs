@@ -350,7 +350,7 @@ pub(super) fn mark_counted(conn: &Connection) -> StoreResult<()> {
 /// The counters the writer has committed events for and not written yet, shared with the
 /// API's writes that recount issues (see the module's documentation).
 #[derive(Debug, Default)]
-pub(crate) struct PendingCounters(tokio::sync::Mutex<Counters>);
+pub(super) struct PendingCounters(tokio::sync::Mutex<Counters>);
 
 impl PendingCounters {
     /// For the writer thread: the counters, locked (never called on a runtime worker).
@@ -448,12 +448,6 @@ pub(super) fn recover(path: &std::path::Path) -> StoreResult<usize> {
 }
 
 fn count_past_watermark(conn: &Connection) -> StoreResult<usize> {
-    /// The part of an event's JSON that this reads; serde skips the rest.
-    #[derive(serde::Deserialize)]
-    struct Tags {
-        #[serde(default)]
-        tags: Vec<serde_json::Value>,
-    }
     let (counted_through, slow_through): (i64, i64) = conn.query_row(
         "SELECT counted_through, slow_through FROM counters_watermark",
         [],
@@ -481,20 +475,12 @@ fn count_past_watermark(conn: &Connection) -> StoreResult<usize> {
             crate::store::StoreError::Corrupt(format!("stored event data: {err}"))
         })?;
         let json = crate::store::event_data::decode(data)?;
-        let stored = serde_json::from_str::<Tags>(&json).map(|t| t.tags).unwrap_or_default();
+        let stored = super::triage::StoredTags::read(&json);
         let from_column = |key: &str| columns.iter().any(|(k, v)| *k == key && v.is_some());
-        let stored = stored.iter().filter_map(|pair| match pair.as_array().map(Vec::as_slice) {
-            Some([serde_json::Value::String(key), serde_json::Value::String(value)])
-                if !from_column(key) =>
-            {
-                Some((key.as_str(), value.as_str()))
-            }
-            _ => None,
-        });
         let tags = columns
             .iter()
             .filter_map(|(key, value)| value.as_deref().map(|value| (*key, value)))
-            .chain(stored);
+            .chain(stored.counted(from_column));
         counters.add_tags(issue_id, at, tags);
         if id > slow_through {
             // Whether the event was unhandled is not in its row: the issue keeps its flag.

@@ -143,10 +143,10 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// Recounts the issues whose counters the last `cairn serve` on this database held in
-    /// memory when it stopped without writing them (a crash, a `kill -9`). Only the process
-    /// that ingests calls it, before it takes requests: another process (`cairn createuser`
-    /// while a server runs) would recount events whose counters the server still holds.
+    /// Counts the events whose counters the last `cairn serve` on this database held in memory
+    /// when it stopped without writing them (a crash, a `kill -9`). Only the process that
+    /// ingests calls it, before it takes requests: another process (`cairn createuser` while a
+    /// server runs) would count events whose counters the server still holds.
     pub async fn recover_counters(&self) -> StoreResult<()> {
         let path = self.path.clone();
         let started = std::time::Instant::now();

@@ -276,16 +276,41 @@ async fn recompute_column_counts(
     Ok(())
 }
 
+/// The tags of a stored event's JSON (`"tags": [[key, value], ...]`); serde skips the rest.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct StoredTags {
+    #[serde(default)]
+    tags: Vec<serde_json::Value>,
+}
+
+impl StoredTags {
+    /// An event whose JSON is not an object with a tags list has none.
+    pub(super) fn read(json: &str) -> Self {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    /// The pairs ingestion counted from the JSON: those whose value is text, except the keys
+    /// that an `events` column gives (`from_column`: `level` always, `environment`, `release`
+    /// and `user` when the column has a value), which are counted from the column.
+    pub(super) fn counted<'j>(
+        &'j self,
+        from_column: impl Fn(&str) -> bool + 'j,
+    ) -> impl Iterator<Item = (&'j str, &'j str)> + 'j {
+        self.tags.iter().filter_map(move |pair| match pair.as_array().map(Vec::as_slice) {
+            Some([serde_json::Value::String(key), serde_json::Value::String(value)])
+                if !from_column(key) =>
+            {
+                Some((key.as_str(), value.as_str()))
+            }
+            _ => None,
+        })
+    }
+}
+
 /// Adds the tags of an issue's events, as their stored JSON has them (`"tags": [[key, value],
 /// ...]`, compressed), to its tag values; the keys its columns gave are skipped where the
 /// column has a value, as ingestion does.
 async fn add_stored_tags(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> StoreResult<()> {
-    /// The part of an event's JSON that this reads; serde skips the rest.
-    #[derive(serde::Deserialize)]
-    struct Tags {
-        #[serde(default)]
-        tags: Vec<serde_json::Value>,
-    }
     // (key, value) → (events, first seen, last seen).
     let mut counts: std::collections::HashMap<(String, String), (i64, i64, i64)> =
         std::collections::HashMap::new();
@@ -299,27 +324,17 @@ async fn add_stored_tags(tx: &mut sqlx::SqliteConnection, issue_id: i64) -> Stor
         .fetch(&mut *tx);
         while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
             let json = crate::store::event_data::decode(row.try_get::<&[u8], _>("data")?)?;
-            // An event whose JSON is not an object with a tags list has no tags to add.
-            let Ok(Tags { tags }) = serde_json::from_str::<Tags>(&json) else { continue };
+            let stored = StoredTags::read(&json);
             let at: i64 = row.get("timestamp");
-            for pair in &tags {
-                // A `[key, value]` pair whose value is text, as ingestion counts them.
-                let Some([serde_json::Value::String(key), serde_json::Value::String(value)]) =
-                    pair.as_array().map(Vec::as_slice)
-                else {
-                    continue;
-                };
-                let from_column = match key.as_str() {
-                    "level" => true,
-                    "environment" => row.get::<bool, _>("has_environment"),
-                    "release" => row.get::<bool, _>("has_release"),
-                    "user" => row.get::<bool, _>("has_user"),
-                    _ => false,
-                };
-                if from_column {
-                    continue;
-                }
-                let entry = counts.entry((key.clone(), value.clone())).or_insert((0, at, at));
+            let from_column = |key: &str| match key {
+                "level" => true,
+                "environment" => row.get::<bool, _>("has_environment"),
+                "release" => row.get::<bool, _>("has_release"),
+                "user" => row.get::<bool, _>("has_user"),
+                _ => false,
+            };
+            for (key, value) in stored.counted(from_column) {
+                let entry = counts.entry((key.to_owned(), value.to_owned())).or_insert((0, at, at));
                 entry.0 += 1;
                 entry.1 = entry.1.min(at);
                 entry.2 = entry.2.max(at);

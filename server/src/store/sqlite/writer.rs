@@ -179,8 +179,8 @@ fn checkpoint(
     }
 }
 
-/// Wakes the writer when it keeps counters and no request comes to carry them: the request it
-/// waited for may never have reached the store (refused after it was announced).
+/// Wakes the writer when it keeps counters and no request comes: the writer checks whether
+/// they are due only when it commits.
 struct Nudge {
     /// Does not keep the queue open: the writer stops when the store is dropped.
     jobs: mpsc::WeakSender<WriteJob>,
@@ -189,7 +189,7 @@ struct Nudge {
 
 impl Nudge {
     /// Queues an empty job when counters wait: the writer commits it, and writes the counters
-    /// if nothing else is on its way or they have waited [`counters::FLUSH_EVERY`].
+    /// if they have waited [`counters::FLUSH_EVERY`].
     fn writer_if_counters_wait(&self) {
         if !self.unflushed.load(Ordering::Acquire) {
             return;
@@ -279,11 +279,11 @@ fn run(
             finish_checkpoint(&conn);
         }
     }
-    // The store is gone: what is pending is written now rather than recounted at the next
+    // The store is gone: what is pending is written now rather than counted at the next
     // start.
     if deferral.unflushed.load(Ordering::Acquire) {
         if let Err(err) = flush_alone(&conn, &mut deferral) {
-            tracing::warn!(%err, "could not write the issues' counters; the next start recounts them");
+            tracing::warn!(%err, "could not write the issues' counters; the next start counts them");
         }
     }
 }
