@@ -496,11 +496,7 @@ pub fn derive_issue_fields(event: &Map<String, Value>) -> IssueFields {
             (None, Some(value)) => format!("Error: {}", truncate(first_line(value), 100)),
             (None, None) => "<unknown>".to_owned(),
         };
-        let is_unhandled = event["exception"]["values"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|e| e.pointer("/mechanism/handled") == Some(&Value::Bool(false)));
+        let is_unhandled = is_unhandled(event.get("exception"));
         let mut metadata = Map::new();
         metadata.insert("type".into(), json!(ty.unwrap_or("Error")));
         metadata
@@ -556,6 +552,17 @@ pub fn frames(exception: &Map<String, Value>) -> &[Value] {
 }
 
 /// The frame a culprit is named after: the innermost in-app frame, else the innermost frame.
+/// Whether an event's `exception` says it was not handled: any of its exceptions with
+/// `mechanism.handled: false`, which marks the issue unhandled, as in Sentry.
+pub(crate) fn is_unhandled(exception: Option<&Value>) -> bool {
+    exception
+        .and_then(|e| e.get("values"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|e| e.pointer("/mechanism/handled") == Some(&Value::Bool(false)))
+}
+
 fn culprit_frame(exception: &Map<String, Value>) -> Option<&Map<String, Value>> {
     let frames = frames(exception);
     frames

@@ -483,8 +483,8 @@ fn count_past_watermark(conn: &Connection) -> StoreResult<usize> {
             .chain(stored.counted(from_column));
         counters.add_tags(issue_id, at, tags);
         if id > slow_through {
-            // Whether the event was unhandled is not in its row: the issue keeps its flag.
-            counters.add_event(issue_id, at, &level, false);
+            // Whether the event was unhandled is in its exceptions, as ingestion judged it.
+            counters.add_event(issue_id, at, &level, stored_unhandled(&json));
         }
         events += 1;
     }
@@ -499,6 +499,18 @@ fn count_past_watermark(conn: &Connection) -> StoreResult<usize> {
     }
     mark_counted(conn)?;
     Ok(events)
+}
+
+/// Whether a stored event was unhandled, read from its JSON as ingestion read it; serde skips
+/// everything but the exceptions.
+fn stored_unhandled(json: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct StoredException {
+        #[serde(default)]
+        exception: Option<serde_json::Value>,
+    }
+    serde_json::from_str::<StoredException>(json)
+        .is_ok_and(|stored| crate::ingest::event::is_unhandled(stored.exception.as_ref()))
 }
 
 #[cfg(test)]
@@ -722,7 +734,17 @@ mod tests {
         store.sync_counters().await.expect("written");
         ingest(&store, events("a2", "a", 1_010)).await;
         let b = ingest(&store, events("b", "b", 1_020)).await[0];
-        ingest(&store, events("b2", "b", 1_030)).await;
+        // One of b's events waiting in memory was unhandled: b was not, until then.
+        let mut b2 = events("b2", "b", 1_030);
+        b2[4].is_unhandled = true;
+        let shard = b2[4].tags.iter().find(|(key, _)| key == "shard").map(|(_, v)| v.clone());
+        b2[4].data = format!(
+            r#"{{"event_id":"b24","tags":[["level","{}"],["environment","production"],["shard","{}"]],"exception":{{"values":[{{"type":"E","mechanism":{{"handled":false}}}}]}}}}"#,
+            b2[4].level,
+            shard.unwrap_or_default()
+        )
+        .into();
+        ingest(&store, b2).await;
         // The copy is taken before the writer's second is up, while its counters wait.
         let copy = dir.path().join("crashed.db");
         sqlx::query("VACUUM INTO $1")
@@ -750,6 +772,11 @@ mod tests {
         crashed.recover_counters().await.expect("counted");
         assert_eq!(times_seen(&crashed, a).await, 20);
         assert_eq!(times_seen(&crashed, b).await, 20);
+        let unhandled: Vec<bool> = sqlx::query_scalar("SELECT is_unhandled FROM issues ORDER BY id")
+            .fetch_all(&crashed.reads)
+            .await
+            .expect("flags");
+        assert_eq!(unhandled, [false, true], "b's unhandled event marks it, a stays handled");
         assert_eq!(counts(&crashed).await, recounted(&crashed).await);
         let watermark: i64 = sqlx::query_scalar("SELECT counted_through FROM counters_watermark")
             .fetch_one(&crashed.reads)
