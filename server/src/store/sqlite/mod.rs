@@ -74,6 +74,11 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// What a write through the event writer answers once its thread has stopped.
+fn writer_stopped() -> StoreError {
+    StoreError::Unavailable("the event writer has stopped".into())
+}
+
 /// Most requests waiting for the writer; beyond that ingestion answers 503 instead of holding
 /// ever more request bodies in memory.
 const WRITE_QUEUE: usize = 4096;
@@ -649,13 +654,12 @@ impl Store for SqliteStore {
         }
         let events = batch.events.len() as u64;
         let (reply, outcome) = oneshot::channel();
-        let closed = || StoreError::Unavailable("the event writer has stopped".into());
         let job = WriteJob { batch, reply, write_counters: false };
         self.event_writer.try_send(job).map_err(|err| match err {
             mpsc::error::TrySendError::Full(_) => StoreError::Overloaded,
-            mpsc::error::TrySendError::Closed(_) => closed(),
+            mpsc::error::TrySendError::Closed(_) => writer_stopped(),
         })?;
-        let stored = outcome.await.map_err(|_| closed())??;
+        let stored = outcome.await.map_err(|_| writer_stopped())??;
         if let Some(project_id) = project_id {
             self.dictionaries.stored(project_id, events, &self.reads, &self.writes);
         }
@@ -677,9 +681,8 @@ impl Store for SqliteStore {
         // An empty job that asks for the counters: queued behind the events before it.
         let (reply, outcome) = oneshot::channel();
         let job = WriteJob { batch: IngestBatch::default(), reply, write_counters: true };
-        let closed = || StoreError::Unavailable("the event writer has stopped".into());
-        self.event_writer.send(job).await.map_err(|_| closed())?;
-        outcome.await.map_err(|_| closed())?.map(|_| ())
+        self.event_writer.send(job).await.map_err(|_| writer_stopped())?;
+        outcome.await.map_err(|_| writer_stopped())?.map(|_| ())
     }
 
     #[tracing::instrument(skip_all)]
