@@ -772,10 +772,11 @@ mod tests {
         crashed.recover_counters().await.expect("counted");
         assert_eq!(times_seen(&crashed, a).await, 20);
         assert_eq!(times_seen(&crashed, b).await, 20);
-        let unhandled: Vec<bool> = sqlx::query_scalar("SELECT is_unhandled FROM issues ORDER BY id")
-            .fetch_all(&crashed.reads)
-            .await
-            .expect("flags");
+        let unhandled: Vec<bool> =
+            sqlx::query_scalar("SELECT is_unhandled FROM issues ORDER BY id")
+                .fetch_all(&crashed.reads)
+                .await
+                .expect("flags");
         assert_eq!(unhandled, [false, true], "b's unhandled event marks it, a stays handled");
         assert_eq!(counts(&crashed).await, recounted(&crashed).await);
         let watermark: i64 = sqlx::query_scalar("SELECT counted_through FROM counters_watermark")
