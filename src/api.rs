@@ -8,10 +8,10 @@
 use std::fmt;
 
 use cairn_types::api::{
-    Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats, Issue, IssueDetails,
-    IssueTag, LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey,
-    Release, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, Trace,
-    UpdateIssueRequest, User, UserReport,
+    AcceptInviteRequest, Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats,
+    InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueTag, LoginRequest, Member,
+    NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse,
+    SetupRequest, SetupStatus, TagKey, TagValue, Team, Trace, UpdateIssueRequest, User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -140,6 +140,38 @@ pub async fn bulk_update(org: &str, ids: &[String], request: &UpdateIssueRequest
 /// `GET /api/0/organizations/{org}/members/`: members and pending invitations.
 pub async fn members(org: &str) -> Result<Vec<Member>> {
     json(get(&format!("/api/0/organizations/{}/members/", segment(org))).build()).await
+}
+
+/// `POST /api/0/organizations/{org}/members/`: invites an address; the answer's `inviteLink`
+/// is the one chance to read the link (Cairn sends no mail and keeps only a hash of it).
+pub async fn invite_member(org: &str, request: &InviteMemberRequest) -> Result<Member> {
+    json(post(&format!("/api/0/organizations/{}/members/", segment(org))).json(request)).await
+}
+
+/// `DELETE /api/0/organizations/{org}/members/{id}/`: removes a member or withdraws an
+/// invitation.
+pub async fn remove_member(org: &str, id: &str) -> Result<()> {
+    let url = format!("/api/0/organizations/{}/members/{}/", segment(org), segment(id));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `GET /api/0/accept-invite/{member}/{token}/`: whether an invitation link is valid, and what
+/// accepting it needs.
+pub async fn invite_details(member: &str, token: &str) -> Result<InviteDetails> {
+    json(get(&format!("/api/0/accept-invite/{}/{}/", segment(member), segment(token))).build())
+        .await
+}
+
+/// `POST /api/0/accept-invite/{member}/{token}/`: joins the organization, as the logged-in user
+/// (an empty request) or with a new account's name and password, which the server logs in.
+pub async fn accept_invite(
+    member: &str,
+    token: &str,
+    request: &AcceptInviteRequest,
+) -> Result<Member> {
+    forget_prefetched();
+    let url = format!("/api/0/accept-invite/{}/{}/", segment(member), segment(token));
+    json(post(&url).json(request)).await
 }
 
 /// `GET /api/0/organizations/{org}/teams/`.

@@ -134,6 +134,8 @@ enum OtherPage {
     NewProject,
     GettingStarted,
     Feedback,
+    Members,
+    AcceptInvite,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -149,6 +151,8 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::NewProject => view! { <NewProjectPage/> }.into_any(),
         OtherPage::GettingStarted => view! { <GettingStartedPage/> }.into_any(),
         OtherPage::Feedback => view! { <FeedbackPage/> }.into_any(),
+        OtherPage::Members => view! { <MembersPage/> }.into_any(),
+        OtherPage::AcceptInvite => view! { <AcceptInvitePage/> }.into_any(),
     }
 }
 
@@ -212,4 +216,12 @@ other_page!(
 other_page!(
     /// A project's user feedback.
     feedback, Feedback
+);
+other_page!(
+    /// The organization's members and invitations.
+    members, Members
+);
+other_page!(
+    /// An invitation link: joining an organization.
+    accept_invite, AcceptInvite
 );

@@ -17,6 +17,10 @@ pub const PROJECT_PARAM: &str = "project";
 pub const EVENT_QUERY: &str = "event";
 /// Name of the release version parameter in [`release`] (percent-decoded by the router).
 pub const VERSION_PARAM: &str = "version";
+/// Name of the member id parameter in [`accept_invite`].
+pub const MEMBER_PARAM: &str = "member";
+/// Name of the invitation secret parameter in [`accept_invite`].
+pub const TOKEN_PARAM: &str = "token";
 
 /// A page of the dashboard, as something to link or navigate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +100,18 @@ pub enum Page {
         /// Project slug.
         project: String,
     },
+    /// `/settings/{org}/members/`: the organization's members, and inviting more.
+    Members {
+        /// Organization slug.
+        org: String,
+    },
+    /// `/accept/{member}/{token}/`: an invitation link (the server's `inviteLink`).
+    AcceptInvite {
+        /// Member id of the invitation.
+        member: String,
+        /// The link's secret.
+        token: String,
+    },
 }
 
 impl Page {
@@ -145,6 +161,10 @@ impl Page {
                 crate::api::segment(org),
                 crate::api::segment(project)
             ),
+            Page::Members { org } => format!("/settings/{}/members/", crate::api::segment(org)),
+            Page::AcceptInvite { member, token } => {
+                format!("/accept/{}/{}/", crate::api::segment(member), crate::api::segment(token))
+            }
         }
     }
 }
@@ -218,4 +238,14 @@ pub fn new_project() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::GettingStarted`]; parameters [`ORG_PARAM`] and [`PROJECT_PARAM`].
 pub fn getting_started() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/projects/:project/getting-started")
+}
+
+/// Route pattern of [`Page::Members`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn members() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/:org/members")
+}
+
+/// Route pattern of [`Page::AcceptInvite`]; parameters [`MEMBER_PARAM`] and [`TOKEN_PARAM`].
+pub fn accept_invite() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/accept/:member/:token")
 }

@@ -30,13 +30,14 @@ use cairn_dashboard::{
         inbox::NotificationList,
         issue::{ActivityLog, IssueHeader},
         login::{LoginAction, LoginForm},
+        members::MemberRow,
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
     },
     routes::Page,
 };
 use cairn_types::api::{
-    ErrorBody, Event, Issue, IssueDetails, IssueTag, LoginRequest, Project, ProjectKey,
+    ErrorBody, Event, Issue, IssueDetails, IssueTag, LoginRequest, Member, Project, ProjectKey,
     SetupRequest, UpdateIssueRequest, User,
 };
 use chrono::{Duration, TimeZone, Utc};
@@ -255,6 +256,9 @@ fn paths_are_sentrys_and_escape_the_org() {
     );
     let event = Page::IssueEvent { org: "cairn".into(), id: "12".into(), event: "latest".into() };
     assert_eq!(event.path(), "/organizations/cairn/issues/12/?event=latest");
+    assert_eq!(Page::Members { org: "cairn".into() }.path(), "/settings/cairn/members/");
+    let invite = Page::AcceptInvite { member: "7".into(), token: "a/b".into() };
+    assert_eq!(invite.path(), "/accept/7/a%2Fb/");
     assert_eq!(api::segment("my-org_1.x~"), "my-org_1.x~");
     assert_eq!(api::segment("é?"), "%C3%A9%3F");
 }
@@ -363,6 +367,59 @@ fn project_list_shows_each_projects_dsn() {
     assert_eq!(m.count(".project-row"), 1);
     assert_eq!(m.text(".project-row .project-name"), "Backend");
     assert_eq!(m.text(".project-row .project-dsn"), "http://abc@127.0.0.1:8000/1");
+}
+
+/// A member as the server sends it: `pending` invitations have no user and their address as
+/// their name.
+fn sample_member(id: &str, email: &str, pending: bool, expired: bool) -> Member {
+    let user = (!pending).then(|| {
+        serde_json::json!({"id": id, "email": email, "name": "Ada", "username": email,
+                           "isSuperuser": false})
+    });
+    serde_json::from_value(serde_json::json!({
+        "id": id, "email": email, "name": if pending { email } else { "Ada" }, "user": user,
+        "orgRole": "admin", "role": "admin", "roleName": "Admin", "pending": pending,
+        "expired": expired, "dateCreated": "2026-11-01T10:00:00Z", "inviteStatus": "approved",
+        "teams": [], "teamRoles": []
+    }))
+    .expect("sample member")
+}
+
+#[wasm_bindgen_test]
+async fn member_rows_tell_invitations_apart_and_remove_by_id() {
+    let removed = RwSignal::new(Vec::<String>::new());
+    let on_remove = Callback::new(move |id: String| removed.update(|r| r.push(id)));
+    let members = vec![
+        sample_member("1", "ada@example.com", false, false),
+        sample_member("2", "new@example.com", true, false),
+        sample_member("3", "old@example.com", true, true),
+    ];
+    let m = Mounted::new(move || {
+        view! {
+            <ul>
+                {members
+                    .clone()
+                    .into_iter()
+                    .map(|member| view! { <MemberRow member on_remove/> })
+                    .collect_view()}
+            </ul>
+        }
+    });
+    let texts = |selector: &str| -> Vec<String> {
+        let list = m.root.query_selector_all(selector).expect("selector");
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(|node| node.text_content().unwrap_or_default())
+            .collect()
+    };
+    // A member's name and address; an invitation's address once, with its state.
+    assert_eq!(texts(".member-name"), ["Ada"]);
+    assert_eq!(texts(".member-email"), ["ada@example.com", "new@example.com", "old@example.com"]);
+    assert_eq!(texts(".member-status"), ["Invited", "Invitation expired"]);
+    assert_eq!(texts(".member-remove"), ["Remove", "Withdraw", "Withdraw"]);
+    m.click(".member-row[data-email='new@example.com'] .member-remove");
+    settle().await;
+    assert_eq!(removed.get_untracked(), ["2"]);
 }
 
 // ---- forms ----

@@ -1,12 +1,14 @@
 //! One module per route. Each page fetches its data through [`crate::api`] and hands it to a
 //! presentational component, which is what the browser tests mount.
 
+pub mod accept;
 pub mod feedback;
 pub mod home;
 pub mod inbox;
 pub mod issue;
 pub mod issues;
 pub mod login;
+pub mod members;
 pub mod not_found;
 pub mod onboarding;
 pub mod ownership;
@@ -16,12 +18,14 @@ pub mod releases;
 pub mod setup;
 pub mod tokens;
 
+pub use accept::AcceptInvitePage;
 pub use feedback::FeedbackPage;
 pub use home::HomePage;
 pub use inbox::InboxPage;
 pub use issue::IssuePage;
 pub use issues::IssuesPage;
 pub use login::LoginPage;
+pub use members::MembersPage;
 pub use not_found::NotFoundPage;
 pub use onboarding::{GettingStartedPage, NewProjectPage};
 pub use ownership::ProjectOwnershipPage;

@@ -2060,3 +2060,101 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
     assert_eq!(reports[0]["name"], "Jane");
     assert_eq!(reports[0]["email"], "jane@example.com");
 }
+
+/// An owner invites a colleague from the members page (the header links to it) and passes the
+/// link on; the colleague opens it in a browser of their own, creates the account and lands on
+/// the organization's issues, logged in. The owner then sees the invitation become a member,
+/// with the role it granted, and removes them again.
+#[tokio::test(flavor = "multi_thread")]
+async fn members_page_invites_a_colleague_who_joins_through_the_link() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let driver = ChromeDriver::start();
+    let owner_profile = tempfile::tempdir().expect("profile directory");
+    let colleague_profile = tempfile::tempdir().expect("profile directory");
+    let owner = browser(&driver, owner_profile.path()).await;
+    let colleague = browser(&driver, colleague_profile.path()).await;
+    let result = async {
+        log_in(&owner, &server, "owner@example.com", "correct horse battery").await?;
+        owner
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::LinkText("Members"))
+            .await?
+            .click()
+            .await?;
+        owner
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#member-list .member-row"))
+            .await?;
+        assert!(owner.current_url().await?.path().starts_with("/settings/cairn/members"));
+        assert_eq!(texts(&owner, "#member-list .member-email").await?, ["owner@example.com"]);
+
+        owner.find(Locator::Css("#invite-email")).await?.send_keys("new.dev@example.com").await?;
+        owner.find(Locator::Css("#invite-role")).await?.select_by_value("admin").await?;
+        owner.find(Locator::Css("#invite-form button[type=submit]")).await?.click().await?;
+        let link = wait_for_text(&owner, "#invite-link", |t| t.contains("/accept/")).await?;
+        assert!(link.starts_with(&format!("{}/accept/", server.url)), "{link}");
+        let invited = "#member-list .member-row[data-email='new.dev@example.com']";
+        let row = wait_for_text(&owner, invited, |t| t.contains("Invited")).await?;
+        assert!(row.contains("Admin"), "{row}");
+        std::fs::write(artifacts_dir().join("members.png"), owner.screenshot().await?).ok();
+
+        // The colleague, with no session, opens the link.
+        colleague.goto(&link).await?;
+        let form = colleague
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#accept-form"))
+            .await?;
+        let heading = text_of(&colleague, "h1").await?;
+        assert!(heading.starts_with("Join "), "{heading}");
+        let note = text_of(&colleague, ".invite-note").await?;
+        assert!(note.contains("new.dev@example.com") && note.contains("admin"), "{note}");
+        std::fs::write(artifacts_dir().join("accept-invite.png"), colleague.screenshot().await?)
+            .ok();
+        form.find(Locator::Css("input[name=name]")).await?.send_keys("New Dev").await?;
+        form.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys("a long passphrase")
+            .await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        colleague
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list, .empty-state"))
+            .await?;
+        assert_eq!(colleague.current_url().await?.path(), "/organizations/cairn/issues/");
+        assert_eq!(wait_for_text(&colleague, ".app-user", |t| t == "New Dev").await?, "New Dev");
+
+        // The owner's list: a member now, no longer an invitation.
+        owner.refresh().await?;
+        let row = wait_for_text(&owner, invited, |t| t.contains("New Dev")).await?;
+        assert!(!row.contains("Invited") && row.contains("Admin"), "{row}");
+        owner.find(Locator::Css(&format!("{invited} .member-remove"))).await?.click().await?;
+        assert_eq!(count(&owner, "#member-list .member-row", 1).await?, 1);
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        for (client, name) in [(&owner, "members-failure.png"), (&colleague, "accept-failure.png")]
+        {
+            if let Ok(shot) = client.screenshot().await {
+                std::fs::write(artifacts_dir().join(name), shot).ok();
+            }
+        }
+    }
+    let _ = owner.close().await;
+    let _ = colleague.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    // The API agrees: the colleague is gone again.
+    let (status, members) = server.get("/api/0/organizations/cairn/members/", &token).await;
+    assert_eq!(status, 200, "{members}");
+    let emails: Vec<&str> =
+        members.as_array().expect("members").iter().filter_map(|m| m["email"].as_str()).collect();
+    assert_eq!(emails, ["owner@example.com"]);
+}
