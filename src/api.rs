@@ -11,7 +11,8 @@ use cairn_types::api::{
     AcceptInviteRequest, Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats,
     InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueTag, LoginRequest, Member,
     NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse,
-    SetupRequest, SetupStatus, TagKey, TagValue, Team, Trace, UpdateIssueRequest, User, UserReport,
+    SetupRequest, SetupStatus, TagKey, TagValue, Team, TeamRequest, Trace, UpdateIssueRequest,
+    User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -153,6 +154,24 @@ pub async fn invite_member(org: &str, request: &InviteMemberRequest) -> Result<M
 pub async fn remove_member(org: &str, id: &str) -> Result<()> {
     let url = format!("/api/0/organizations/{}/members/{}/", segment(org), segment(id));
     send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `POST /api/0/organizations/{org}/teams/`: a new team.
+pub async fn create_team(org: &str, request: &TeamRequest) -> Result<Team> {
+    json(post(&format!("/api/0/organizations/{}/teams/", segment(org))).json(request)).await
+}
+
+/// `POST` (join) or `DELETE` (leave) `/api/0/organizations/{org}/members/{id}/teams/{team}/`:
+/// puts a member in a team or takes them out.
+pub async fn set_team_membership(org: &str, member: &str, team: &str, join: bool) -> Result<()> {
+    let url = format!(
+        "/api/0/organizations/{}/members/{}/teams/{}/",
+        segment(org),
+        segment(member),
+        segment(team)
+    );
+    let request = if join { Request::post(&url) } else { Request::delete(&url) };
+    send(request.header("Accept", "application/json").build()).await.map(drop)
 }
 
 /// `GET /api/0/accept-invite/{member}/{token}/`: whether an invitation link is valid, and what

@@ -135,6 +135,7 @@ enum OtherPage {
     GettingStarted,
     Feedback,
     Members,
+    Teams,
     AcceptInvite,
 }
 
@@ -152,6 +153,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::GettingStarted => view! { <GettingStartedPage/> }.into_any(),
         OtherPage::Feedback => view! { <FeedbackPage/> }.into_any(),
         OtherPage::Members => view! { <MembersPage/> }.into_any(),
+        OtherPage::Teams => view! { <TeamsPage/> }.into_any(),
         OtherPage::AcceptInvite => view! { <AcceptInvitePage/> }.into_any(),
     }
 }
@@ -220,6 +222,10 @@ other_page!(
 other_page!(
     /// The organization's members and invitations.
     members, Members
+);
+other_page!(
+    /// The organization's teams and their members.
+    teams, Teams
 );
 other_page!(
     /// An invitation link: joining an organization.

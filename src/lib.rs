@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::new_project() view=lazy_pages::new_project/>
                     <Route path=routes::getting_started() view=lazy_pages::getting_started/>
                     <Route path=routes::members() view=lazy_pages::members/>
+                    <Route path=routes::teams() view=lazy_pages::teams/>
                     <Route path=routes::accept_invite() view=lazy_pages::accept_invite/>
                 </Routes>
             </main>

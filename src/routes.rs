@@ -105,6 +105,11 @@ pub enum Page {
         /// Organization slug.
         org: String,
     },
+    /// `/settings/{org}/teams/`: the organization's teams and who is in each.
+    Teams {
+        /// Organization slug.
+        org: String,
+    },
     /// `/accept/{member}/{token}/`: an invitation link (the server's `inviteLink`).
     AcceptInvite {
         /// Member id of the invitation.
@@ -162,6 +167,7 @@ impl Page {
                 crate::api::segment(project)
             ),
             Page::Members { org } => format!("/settings/{}/members/", crate::api::segment(org)),
+            Page::Teams { org } => format!("/settings/{}/teams/", crate::api::segment(org)),
             Page::AcceptInvite { member, token } => {
                 format!("/accept/{}/{}/", crate::api::segment(member), crate::api::segment(token))
             }
@@ -243,6 +249,11 @@ pub fn getting_started() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Members`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn members() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/settings/:org/members")
+}
+
+/// Route pattern of [`Page::Teams`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn teams() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/:org/teams")
 }
 
 /// Route pattern of [`Page::AcceptInvite`]; parameters [`MEMBER_PARAM`] and [`TOKEN_PARAM`].

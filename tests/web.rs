@@ -30,7 +30,7 @@ use cairn_dashboard::{
         inbox::NotificationList,
         issue::{ActivityLog, IssueHeader},
         login::{LoginAction, LoginForm},
-        members::MemberRow,
+        members::{MemberRow, TeamRow},
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
     },
@@ -38,7 +38,7 @@ use cairn_dashboard::{
 };
 use cairn_types::api::{
     ErrorBody, Event, Issue, IssueDetails, IssueTag, LoginRequest, Member, Project, ProjectKey,
-    SetupRequest, UpdateIssueRequest, User,
+    SetupRequest, Team, UpdateIssueRequest, User,
 };
 use chrono::{Duration, TimeZone, Utc};
 use leptos::{mount::mount_to, prelude::*};
@@ -257,6 +257,7 @@ fn paths_are_sentrys_and_escape_the_org() {
     let event = Page::IssueEvent { org: "cairn".into(), id: "12".into(), event: "latest".into() };
     assert_eq!(event.path(), "/organizations/cairn/issues/12/?event=latest");
     assert_eq!(Page::Members { org: "cairn".into() }.path(), "/settings/cairn/members/");
+    assert_eq!(Page::Teams { org: "cairn".into() }.path(), "/settings/cairn/teams/");
     let invite = Page::AcceptInvite { member: "7".into(), token: "a/b".into() };
     assert_eq!(invite.path(), "/accept/7/a%2Fb/");
     assert_eq!(api::segment("my-org_1.x~"), "my-org_1.x~");
@@ -420,6 +421,34 @@ async fn member_rows_tell_invitations_apart_and_remove_by_id() {
     m.click(".member-row[data-email='new@example.com'] .member-remove");
     settle().await;
     assert_eq!(removed.get_untracked(), ["2"]);
+}
+
+#[wasm_bindgen_test]
+async fn team_rows_list_their_members_and_offer_the_others() {
+    let changes = RwSignal::new(Vec::<(String, String, bool)>::new());
+    let on_change = Callback::new(move |change| changes.update(|c| c.push(change)));
+    let mut inside = sample_member("1", "ada@example.com", false, false);
+    inside.teams = vec!["web".into()];
+    let mut outside = sample_member("2", "bob@example.com", false, false);
+    outside.name = "Bob".into();
+    let members = vec![inside, outside, sample_member("3", "new@example.com", true, false)];
+    let team: Team = serde_json::from_value(serde_json::json!({
+        "id": "4", "slug": "web", "name": "Web", "dateCreated": "2026-11-01T10:00:00Z"
+    }))
+    .expect("sample team");
+    let m = Mounted::new(move || view! { <ul><TeamRow team members on_change/></ul> });
+    assert_eq!(m.text(".team-name"), "#web");
+    assert_eq!(m.count(".team-member"), 1);
+    assert!(m.text(".team-member").starts_with("Ada"));
+    // The others to add: members outside the team, not invitations still pending.
+    assert_eq!(m.count(".team-add option"), 2, "the prompt and Bob");
+    m.select(".team-add", "2");
+    m.click(".team-member-remove");
+    settle().await;
+    assert_eq!(
+        changes.get_untracked(),
+        [("2".to_owned(), "web".to_owned(), true), ("1".to_owned(), "web".to_owned(), false)]
+    );
 }
 
 // ---- forms ----

@@ -1,14 +1,18 @@
 //! `/settings/{org}/members/` (Sentry's URL): who belongs to the organization, with which role,
 //! and inviting someone. Cairn sends no mail: an invitation answers its link once, here, to be
 //! passed on; the invitee opens it (the [`super::accept`] page) to join.
+//!
+//! `/settings/{org}/teams/`: the teams (what issues are assigned to and ownership rules name),
+//! who is in each, and a new team.
 
-use cairn_types::api::{InviteMemberRequest, Member};
+use cairn_types::api::{InviteMemberRequest, Member, Team, TeamRequest};
 use leptos::prelude::*;
 
 use super::use_org_param;
 use crate::{
     api,
     components::{ApiError, ErrorState, Loading},
+    routes::Page,
 };
 
 /// The organization roles, least first, with Sentry's names. The server refuses a role above
@@ -124,6 +128,7 @@ pub fn MembersPage() -> impl IntoView {
         <section class="page">
             <header class="page-header">
                 <h1>"Members"</h1>
+                <a href=move || Page::Teams { org: org.get() }.path()>"Teams"</a>
             </header>
             <form
                 id="invite-form"
@@ -178,6 +183,174 @@ pub fn MembersPage() -> impl IntoView {
                                     {list
                                         .into_iter()
                                         .map(|member| view! { <MemberRow member on_remove/> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ApiError error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// One team (`.team-row`): its members, each with a button that takes them out, and a select
+/// that adds one of the organization's other members.
+#[component]
+pub fn TeamRow(
+    /// The team.
+    team: Team,
+    /// The organization's members (invitations pending are left out: they join on accepting).
+    members: Vec<Member>,
+    /// Called with (member id, team slug, whether to join) when a member is added or removed.
+    on_change: Callback<(String, String, bool)>,
+) -> impl IntoView {
+    let slug = team.slug.clone();
+    let (inside, outside): (Vec<Member>, Vec<Member>) = members
+        .into_iter()
+        .filter(|member| !member.pending)
+        .partition(|member| member.teams.contains(&team.slug));
+    let inside = inside
+        .into_iter()
+        .map(|member| {
+            let (id, team) = (member.id.clone(), slug.clone());
+            let label = format!("Remove {} from #{team}", member.name);
+            view! {
+                <li class="team-member" data-email=member.email>
+                    {member.name}
+                    <button
+                        type="button"
+                        class="team-member-remove"
+                        aria-label=label.clone()
+                        title=label
+                        on:click=move |_| on_change.run((id.clone(), team.clone(), false))
+                    >
+                        "×"
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    let candidates = outside
+        .into_iter()
+        .map(|member| view! { <option value=member.id>{member.name}</option> })
+        .collect_view();
+    let added = slug.clone();
+    let key = slug.clone();
+    view! {
+        <li class="team-row" data-team=key>
+            <h2 class="team-name">"#" {slug}</h2>
+            <ul class="team-members">{inside}</ul>
+            <select
+                class="team-add"
+                aria-label="Add a member"
+                on:change=move |ev| {
+                    let id = event_target_value(&ev);
+                    if !id.is_empty() {
+                        on_change.run((id, added.clone(), true));
+                    }
+                }
+            >
+                <option value="" selected>"Add a member…"</option>
+                {candidates}
+            </select>
+        </li>
+    }
+}
+
+/// The teams route.
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    let org = use_org_param();
+    // Bumped after each change, so teams and members are fetched again.
+    let version = RwSignal::new(0u32);
+    let teams = LocalResource::new(move || {
+        version.track();
+        let org = org.get();
+        async move {
+            let teams = api::teams(&org).await?;
+            let members = api::members(&org).await?;
+            Ok::<_, api::Error>((teams, members))
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let create = Action::new_local(move |request: &TeamRequest| {
+        let request = request.clone();
+        let org = org.get_untracked();
+        async move { api::create_team(&org, &request).await }
+    });
+    let membership = Action::new_local(move |change: &(String, String, bool)| {
+        let (member, team, join) = change.clone();
+        let org = org.get_untracked();
+        async move { api::set_team_membership(&org, &member, &team, join).await }
+    });
+    Effect::new(move |_| {
+        if create.value().with(|v| matches!(v, Some(Ok(_)))) {
+            name.set(String::new());
+            version.update(|v| *v += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if membership.value().with(|v| matches!(v, Some(Ok(())))) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let on_change = Callback::new(move |change: (String, String, bool)| {
+        membership.dispatch(change);
+    });
+    let errors = move || {
+        let create = create.value().with(|v| v.as_ref().and_then(|v| v.as_ref().err().cloned()));
+        let membership =
+            membership.value().with(|v| v.as_ref().and_then(|v| v.as_ref().err().cloned()));
+        create.or(membership).map(|error| view! { <ErrorState message=error.message()/> })
+    };
+
+    view! {
+        <section class="page">
+            <header class="page-header">
+                <h1>"Teams"</h1>
+                <a href=move || Page::Members { org: org.get() }.path()>"Members"</a>
+            </header>
+            <form
+                id="team-form"
+                class="invite-form"
+                novalidate
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    create
+                        .dispatch(TeamRequest {
+                            name: Some(name.get().trim().to_owned()),
+                            slug: None,
+                        });
+                }
+            >
+                <label class="field">
+                    <span class="label">"New team"</span>
+                    <input id="team-name" type="text" placeholder="Backend" bind:value=name/>
+                </label>
+                <button
+                    type="submit"
+                    class="button"
+                    disabled=move || create.pending().get() || name.with(|n| n.trim().is_empty())
+                >
+                    "Create team"
+                </button>
+            </form>
+            {errors}
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match teams.await {
+                        Ok((teams, members)) => {
+                            view! {
+                                <ul id="team-list" class="team-rows">
+                                    {teams
+                                        .into_iter()
+                                        .map(|team| {
+                                            let members = members.clone();
+                                            view! { <TeamRow team members on_change/> }
+                                        })
                                         .collect_view()}
                                 </ul>
                             }

@@ -25,7 +25,7 @@ pub use inbox::InboxPage;
 pub use issue::IssuePage;
 pub use issues::IssuesPage;
 pub use login::LoginPage;
-pub use members::MembersPage;
+pub use members::{MembersPage, TeamsPage};
 pub use not_found::NotFoundPage;
 pub use onboarding::{GettingStartedPage, NewProjectPage};
 pub use ownership::ProjectOwnershipPage;

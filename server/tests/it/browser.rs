@@ -2064,7 +2064,7 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
 /// An owner invites a colleague from the members page (the header links to it) and passes the
 /// link on; the colleague opens it in a browser of their own, creates the account and lands on
 /// the organization's issues, logged in. The owner then sees the invitation become a member,
-/// with the role it granted, and removes them again.
+/// with the role it granted, puts them in a new team, and removes them again.
 #[tokio::test(flavor = "multi_thread")]
 async fn members_page_invites_a_colleague_who_joins_through_the_link() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2129,10 +2129,45 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         assert_eq!(colleague.current_url().await?.path(), "/organizations/cairn/issues/");
         assert_eq!(wait_for_text(&colleague, ".app-user", |t| t == "New Dev").await?, "New Dev");
 
+        let (_, members) = server.get("/api/0/organizations/cairn/members/", &token).await;
+        let colleague_id = members
+            .as_array()
+            .and_then(|list| list.iter().find(|m| m["email"] == "new.dev@example.com"))
+            .and_then(|m| m["id"].as_str())
+            .expect("the colleague is a member")
+            .to_owned();
         // The owner's list: a member now, no longer an invitation.
         owner.refresh().await?;
         let row = wait_for_text(&owner, invited, |t| t.contains("New Dev")).await?;
         assert!(!row.contains("Invited") && row.contains("Admin"), "{row}");
+
+        // A new team, with the colleague in it.
+        owner.find(Locator::LinkText("Teams")).await?.click().await?;
+        owner
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#team-form"))
+            .await?;
+        owner.find(Locator::Css("#team-name")).await?.send_keys("Frontend").await?;
+        owner.find(Locator::Css("#team-form button[type=submit]")).await?.click().await?;
+        let team = "#team-list .team-row[data-team='frontend']";
+        owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(team)).await?;
+        owner
+            .find(Locator::Css(&format!("{team} .team-add")))
+            .await?
+            .select_by_value(&colleague_id)
+            .await?;
+        let in_team =
+            wait_for_text(&owner, &format!("{team} .team-members"), |t| t.contains("New Dev"))
+                .await?;
+        assert!(in_team.contains("New Dev"), "{in_team}");
+        std::fs::write(artifacts_dir().join("teams.png"), owner.screenshot().await?).ok();
+        let (_, team_members) = server.get("/api/0/teams/cairn/frontend/members/", &token).await;
+        assert!(team_members.to_string().contains("new.dev@example.com"), "{team_members}");
+
+        // Back on the members page: the colleague leaves the organization.
+        owner.goto(&format!("{}/settings/cairn/members/", server.url)).await?;
+        owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(invited)).await?;
         owner.find(Locator::Css(&format!("{invited} .member-remove"))).await?.click().await?;
         assert_eq!(count(&owner, "#member-list .member-row", 1).await?, 1);
         Ok::<(), fantoccini::error::CmdError>(())
