@@ -29,7 +29,7 @@ use cairn_dashboard::{
     pages::{
         inbox::NotificationList,
         issue::{ActivityLog, IssueHeader},
-        login::{LoginAction, LoginForm},
+        login::{after_login, LoginAction, LoginForm},
         members::{MemberRow, TeamRow},
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
@@ -384,6 +384,15 @@ fn sample_member(id: &str, email: &str, pending: bool, expired: bool) -> Member 
         "teams": [], "teamRoles": []
     }))
     .expect("sample member")
+}
+
+#[wasm_bindgen_test]
+fn login_goes_on_to_a_path_of_this_site_only() {
+    assert_eq!(after_login(None), "/");
+    assert_eq!(after_login(Some("/accept/7/abc/")), "/accept/7/abc/");
+    for elsewhere in ["//evil.example/", "https://evil.example/", "/\\evil.example/", "accept/7/"] {
+        assert_eq!(after_login(Some(elsewhere)), "/", "{elsewhere}");
+    }
 }
 
 #[wasm_bindgen_test]

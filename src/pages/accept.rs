@@ -87,12 +87,15 @@ fn Invitation(
         }
         .into_any()
     } else if details.needs_authentication && !details.needs_account {
+        // Back here once logged in, to accept with one click.
+        let here = leptos_router::hooks::use_location().pathname.get_untracked();
+        let login = format!("{}?next={}", Page::Login.path(), api::segment(&here));
         view! {
             <p class="invite-note">
                 "An account for " {details.email}
-                " exists: log in, then open this link again."
+                " exists: log in to accept."
             </p>
-            <a class="button button-primary" href=Page::Login.path()>"Log in"</a>
+            <a class="button button-primary" href=login>"Log in"</a>
         }
         .into_any()
     } else if details.needs_authentication {

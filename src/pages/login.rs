@@ -2,7 +2,10 @@
 
 use cairn_types::api::{LoginRequest, User};
 use leptos::prelude::*;
-use leptos_router::{hooks::use_navigate, NavigateOptions};
+use leptos_router::{
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
 
 use crate::{api, routes::Page, state::use_session};
 
@@ -65,7 +68,16 @@ pub fn LoginForm(
     }
 }
 
-/// The login route: on success, records the user and goes to `/`, which picks the organization.
+/// Where to go after logging in: `next` from the query string when it is a path of this site
+/// (`/accept/...`, as an invitation link sends an existing account here), else `/`, which
+/// picks the organization. Anything else (`//host/...`, `https://...`) is ignored: a link must
+/// not send a user who just logged in to another site.
+pub fn after_login(next: Option<&str>) -> String {
+    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+        .map_or_else(|| Page::Home.path(), str::to_owned)
+}
+
+/// The login route: on success, records the user and goes on (see [`after_login`]).
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action: LoginAction = Action::new_local(|request: &LoginRequest| {
@@ -74,12 +86,14 @@ pub fn LoginPage() -> impl IntoView {
     });
     let session = use_session();
     let navigate = use_navigate();
+    let query = use_query_map();
     Effect::new(move |_| {
         if let Some(Ok(user)) = action.value().get() {
             if let Some(session) = session {
                 session.user.set(Some(user));
             }
-            navigate(&Page::Home.path(), NavigateOptions::default());
+            let next = query.with_untracked(|query| query.get("next"));
+            navigate(&after_login(next.as_deref()), NavigateOptions::default());
         }
     });
 

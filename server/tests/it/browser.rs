@@ -2193,3 +2193,85 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         members.as_array().expect("members").iter().filter_map(|m| m["email"].as_str()).collect();
     assert_eq!(emails, ["owner@example.com"]);
 }
+
+/// An invitation to someone who has an account already (in another organization): the link asks
+/// them to log in, the log-in page brings them back to it, and one click joins.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invited_existing_account_logs_in_and_joins_with_a_click() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.cli(&["createorg", "--slug", "acme", "--project", "web"]);
+    server.cli(&[
+        "createuser",
+        "--email",
+        "dev@example.com",
+        "--password",
+        "another passphrase",
+        "--organization",
+        "acme",
+        "--role",
+        "member",
+    ]);
+    let (status, invite) = server
+        .post(
+            "/api/0/organizations/cairn/members/",
+            &token,
+            json!({"email": "dev@example.com", "orgRole": "member"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{invite}");
+    let link = invite["inviteLink"].as_str().expect("inviteLink").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        client.goto(&link).await?;
+        let note = text_of(&client, ".invite-note").await?;
+        assert!(note.contains("dev@example.com") && note.contains("log in"), "{note}");
+        client.find(Locator::LinkText("Log in")).await?.click().await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form#login-form"))
+            .await?;
+        form.find(Locator::Css("input[name=username]")).await?.send_keys("dev@example.com").await?;
+        form.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys("another passphrase")
+            .await?;
+        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        // Back on the invitation, logged in: one click joins.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#accept-join"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-list, .empty-state"))
+            .await?;
+        assert_eq!(client.current_url().await?.path(), "/organizations/cairn/issues/");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("accept-login-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    let (_, members) = server.get("/api/0/organizations/cairn/members/", &token).await;
+    let dev = members
+        .as_array()
+        .and_then(|list| list.iter().find(|m| m["email"] == "dev@example.com"))
+        .expect("dev is listed");
+    assert_eq!(dev["pending"], false, "{dev}");
+}
