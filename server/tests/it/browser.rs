@@ -157,23 +157,14 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
     let result = async {
         // An anonymous visit to the root ends on the login page.
         client.goto(&format!("{}/", server.url)).await?;
-        let form = client
+        client
             .wait()
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css("form#login-form"))
             .await?;
         assert!(client.current_url().await?.path().starts_with("/auth/login"));
         std::fs::write(artifacts_dir().join("login.png"), client.screenshot().await?).ok();
-
-        form.find(Locator::Css("input[name=username]"))
-            .await?
-            .send_keys("owner@example.com")
-            .await?;
-        form.find(Locator::Css("input[name=password]"))
-            .await?
-            .send_keys("correct horse battery")
-            .await?;
-        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        submit_login(&client, "owner@example.com", "correct horse battery").await?;
 
         let title = client
             .wait()
@@ -346,6 +337,21 @@ async fn log_in(
     password: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
     client.goto(&format!("{}/auth/login/", server.url)).await?;
+    submit_login(client, email, password).await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#issue-list, .empty-state"))
+        .await?;
+    Ok(())
+}
+
+/// Fills in the log-in form of the page shown (waiting for it) and submits it.
+async fn submit_login(
+    client: &Client,
+    email: &str,
+    password: &str,
+) -> Result<(), fantoccini::error::CmdError> {
     let form = client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -354,11 +360,6 @@ async fn log_in(
     form.find(Locator::Css("input[name=username]")).await?.send_keys(email).await?;
     form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
     form.find(Locator::Css("button[type=submit]")).await?.click().await?;
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#issue-list, .empty-state"))
-        .await?;
     Ok(())
 }
 
@@ -2231,17 +2232,7 @@ async fn an_invited_existing_account_logs_in_and_joins_with_a_click() {
         let note = text_of(&client, ".invite-note").await?;
         assert!(note.contains("dev@example.com") && note.contains("log in"), "{note}");
         client.find(Locator::LinkText("Log in")).await?.click().await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#login-form"))
-            .await?;
-        form.find(Locator::Css("input[name=username]")).await?.send_keys("dev@example.com").await?;
-        form.find(Locator::Css("input[name=password]"))
-            .await?
-            .send_keys("another passphrase")
-            .await?;
-        form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        submit_login(&client, "dev@example.com", "another passphrase").await?;
         // Back on the invitation, logged in: one click joins.
         client
             .wait()
