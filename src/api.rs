@@ -12,7 +12,7 @@ use cairn_types::api::{
     InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueTag, LoginRequest, Member,
     NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse,
     SetupRequest, SetupStatus, TagKey, TagValue, Team, TeamRequest, Trace, UpdateIssueRequest,
-    User, UserReport,
+    UpdateMemberRequest, User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -147,6 +147,13 @@ pub async fn members(org: &str) -> Result<Vec<Member>> {
 /// is the one chance to read the link (Cairn sends no mail and keeps only a hash of it).
 pub async fn invite_member(org: &str, request: &InviteMemberRequest) -> Result<Member> {
     json(post(&format!("/api/0/organizations/{}/members/", segment(org))).json(request)).await
+}
+
+/// `PUT /api/0/organizations/{org}/members/{id}/`: another role, or (`regenerate`) a new
+/// invitation link, which the answer's `inviteLink` holds.
+pub async fn update_member(org: &str, id: &str, request: &UpdateMemberRequest) -> Result<Member> {
+    let url = format!("/api/0/organizations/{}/members/{}/", segment(org), segment(id));
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
 }
 
 /// `DELETE /api/0/organizations/{org}/members/{id}/`: removes a member or withdraws an

@@ -30,7 +30,7 @@ use cairn_dashboard::{
         inbox::NotificationList,
         issue::{ActivityLog, IssueHeader},
         login::{after_login, LoginAction, LoginForm},
-        members::{MemberRow, TeamRow},
+        members::{MemberChange, MemberRow, TeamRow},
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
     },
@@ -396,9 +396,9 @@ fn login_goes_on_to_a_path_of_this_site_only() {
 }
 
 #[wasm_bindgen_test]
-async fn member_rows_tell_invitations_apart_and_remove_by_id() {
-    let removed = RwSignal::new(Vec::<String>::new());
-    let on_remove = Callback::new(move |id: String| removed.update(|r| r.push(id)));
+async fn member_rows_tell_invitations_apart_and_ask_for_changes_by_id() {
+    let asked = RwSignal::new(Vec::<MemberChange>::new());
+    let on_change = Callback::new(move |change| asked.update(|a| a.push(change)));
     let members = vec![
         sample_member("1", "ada@example.com", false, false),
         sample_member("2", "new@example.com", true, false),
@@ -408,9 +408,8 @@ async fn member_rows_tell_invitations_apart_and_remove_by_id() {
         view! {
             <ul>
                 {members
-                    .clone()
                     .into_iter()
-                    .map(|member| view! { <MemberRow member on_remove/> })
+                    .map(|member| view! { <MemberRow member on_change/> })
                     .collect_view()}
             </ul>
         }
@@ -427,9 +426,22 @@ async fn member_rows_tell_invitations_apart_and_remove_by_id() {
     assert_eq!(texts(".member-email"), ["ada@example.com", "new@example.com", "old@example.com"]);
     assert_eq!(texts(".member-status"), ["Invited", "Invitation expired"]);
     assert_eq!(texts(".member-remove"), ["Remove", "Withdraw", "Withdraw"]);
-    m.click(".member-row[data-email='new@example.com'] .member-remove");
+    assert_eq!(m.count(".member-new-link"), 2, "invitations only");
+    let role: web_sys::HtmlSelectElement =
+        m.get("[data-email='ada@example.com'] .member-role").unchecked_into();
+    assert_eq!(role.value(), "admin", "the member's role is the one selected");
+    m.select("[data-email='ada@example.com'] .member-role", "owner");
+    m.click("[data-email='new@example.com'] .member-remove");
+    m.click("[data-email='old@example.com'] .member-new-link");
     settle().await;
-    assert_eq!(removed.get_untracked(), ["2"]);
+    assert_eq!(
+        asked.get_untracked(),
+        [
+            MemberChange::Role("1".into(), "owner".into()),
+            MemberChange::Remove("2".into()),
+            MemberChange::NewLink("3".into()),
+        ]
+    );
 }
 
 #[wasm_bindgen_test]

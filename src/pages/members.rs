@@ -5,7 +5,7 @@
 //! `/settings/{org}/teams/`: the teams (what issues are assigned to and ownership rules name),
 //! who is in each, and a new team.
 
-use cairn_types::api::{InviteMemberRequest, Member, Team, TeamRequest};
+use cairn_types::api::{InviteMemberRequest, Member, Team, TeamRequest, UpdateMemberRequest};
 use leptos::prelude::*;
 
 use super::use_org_param;
@@ -20,16 +20,27 @@ use crate::{
 const ROLES: [(&str, &str); 4] =
     [("member", "Member"), ("admin", "Admin"), ("manager", "Manager"), ("owner", "Owner")];
 
-/// One member (`.member-row`): name, address, role, whether the invitation is still pending,
-/// and a button that removes the member (or withdraws the invitation).
+/// What the members page asks of the server for one member, from its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Remove the member, or withdraw the invitation.
+    Remove(String),
+    /// Give the member (or the invitation) another organization role.
+    Role(String, String),
+    /// A new link for a pending invitation (the old one stops working).
+    NewLink(String),
+}
+
+/// One member (`.member-row`): name, address, role (a select that changes it), whether the
+/// invitation is still pending (with a button for a new link), and a button that removes the
+/// member or withdraws the invitation.
 #[component]
 pub fn MemberRow(
     /// The member.
     member: Member,
-    /// Called with the member's id when "Remove" is pressed.
-    on_remove: Callback<String>,
+    /// Called with what the row's controls ask for.
+    on_change: Callback<MemberChange>,
 ) -> impl IntoView {
-    let id = member.id.clone();
     let status = match (member.pending, member.expired) {
         (true, true) => Some("Invitation expired"),
         (true, false) => Some("Invited"),
@@ -38,17 +49,46 @@ pub fn MemberRow(
     let remove_label = if member.pending { "Withdraw" } else { "Remove" };
     let address = member.email.clone();
     // A pending invitation's name is its address: shown once.
-    let name = (member.name != member.email).then_some(member.name);
+    let name = (member.name != member.email).then_some(member.name.clone());
+    let (id, current) = (member.id.clone(), member.org_role.clone());
+    let roles = ROLES
+        .iter()
+        .map(|(value, label)| {
+            view! { <option value=*value selected=*value == current>{*label}</option> }
+        })
+        .collect_view();
+    let role_id = id.clone();
+    let new_link = member.pending.then(|| {
+        let id = id.clone();
+        view! {
+            <button
+                type="button"
+                class="button button-secondary member-new-link"
+                on:click=move |_| on_change.run(MemberChange::NewLink(id.clone()))
+            >
+                "New link"
+            </button>
+        }
+    });
     view! {
         <li class="member-row" data-email=address>
             {name.map(|name| view! { <span class="member-name">{name}</span> })}
             <span class="member-email">{member.email}</span>
-            <span class="member-role">{member.role_name}</span>
+            <select
+                class="member-role"
+                aria-label=format!("Role of {}", member.name)
+                on:change=move |ev| {
+                    on_change.run(MemberChange::Role(role_id.clone(), event_target_value(&ev)))
+                }
+            >
+                {roles}
+            </select>
             {status.map(|status| view! { <span class="member-status badge">{status}</span> })}
+            {new_link}
             <button
                 type="button"
                 class="button button-secondary member-remove"
-                on:click=move |_| on_remove.run(id.clone())
+                on:click=move |_| on_change.run(MemberChange::Remove(id.clone()))
             >
                 {remove_label}
             </button>
@@ -60,7 +100,8 @@ pub fn MemberRow(
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let org = use_org_param();
-    // Bumped after each invitation or removal, so the list is fetched again.
+    // Bumped after each change, so the list is fetched again (also after a refused one: a
+    // role select must show the role the member still has).
     let version = RwSignal::new(0u32);
     let members = LocalResource::new(move || {
         version.track();
@@ -74,50 +115,70 @@ pub fn MembersPage() -> impl IntoView {
         let org = org.get_untracked();
         async move { api::invite_member(&org, &request).await }
     });
-    let remove = Action::new_local(move |id: &String| {
-        let id = id.clone();
+    // Removals, roles and new links: the answer is the member when there is one.
+    let change = Action::new_local(move |change: &MemberChange| {
+        let change = change.clone();
         let org = org.get_untracked();
-        async move { api::remove_member(&org, &id).await }
-    });
-    Effect::new(move |_| {
-        if invite.value().with(|v| matches!(v, Some(Ok(_)))) {
-            email.set(String::new());
-            version.update(|v| *v += 1);
+        async move {
+            match change {
+                MemberChange::Remove(id) => api::remove_member(&org, &id).await.map(|()| None),
+                MemberChange::Role(id, role) => {
+                    let request = UpdateMemberRequest {
+                        org_role: Some(role),
+                        ..UpdateMemberRequest::default()
+                    };
+                    api::update_member(&org, &id, &request).await.map(Some)
+                }
+                MemberChange::NewLink(id) => {
+                    let request =
+                        UpdateMemberRequest { regenerate: true, ..UpdateMemberRequest::default() };
+                    api::update_member(&org, &id, &request).await.map(Some)
+                }
+            }
         }
     });
+    // The link to pass on: of the last invitation, or the last new link.
+    let link = RwSignal::new(None::<(String, String)>);
     Effect::new(move |_| {
-        if remove.value().with(|v| matches!(v, Some(Ok(())))) {
-            version.update(|v| *v += 1);
-        }
+        invite.value().with(|v| {
+            if let Some(Ok(member)) = v {
+                email.set(String::new());
+                link.set(member.invite_link.clone().map(|l| (member.email.clone(), l)));
+                version.update(|v| *v += 1);
+            }
+        });
     });
-    let on_remove = Callback::new(move |id: String| {
-        remove.dispatch(id);
+    Effect::new(move |_| {
+        change.value().with(|v| {
+            if let Some(result) = v {
+                if let Ok(Some(Member { invite_link: Some(l), email, .. })) = result {
+                    link.set(Some((email.clone(), l.clone())));
+                }
+                version.update(|v| *v += 1);
+            }
+        });
+    });
+    let on_change = Callback::new(move |request: MemberChange| {
+        change.dispatch(request);
     });
 
     let invited = move || {
-        invite.value().with(|v| match v {
-            Some(Ok(member)) => member.invite_link.clone().map(|link| {
-                let address = member.email.clone();
-                view! {
-                    <div class="new-invite" role="status">
-                        <p>
-                            "Send this link to " {address}
-                            ". It is shown only now, and works for 30 days."
-                        </p>
-                        <code id="invite-link">{link}</code>
-                    </div>
-                }
-                .into_any()
-            }),
-            Some(Err(error)) => Some(view! { <ErrorState message=error.message()/> }.into_any()),
-            None => None,
+        link.get().map(|(address, link)| {
+            view! {
+                <div class="new-invite" role="status">
+                    <p>
+                        "Send this link to " {address}
+                        ". It is shown only now, and works for 30 days."
+                    </p>
+                    <code id="invite-link">{link}</code>
+                </div>
+            }
         })
     };
-    let removal_error = move || {
-        remove.value().with(|v| match v {
-            Some(Err(error)) => Some(view! { <ErrorState message=error.message()/> }),
-            _ => None,
-        })
+    let errors = move || {
+        let invite = invite.value().with(|v| v.as_ref().and_then(|v| v.as_ref().err().cloned()));
+        let change = change.value().with(|v| v.as_ref().and_then(|v| v.as_ref().err().cloned()));
+        invite.or(change).map(|error| view! { <ErrorState message=error.message()/> })
     };
     let role_options = ROLES
         .iter()
@@ -173,7 +234,7 @@ pub fn MembersPage() -> impl IntoView {
                 </button>
             </form>
             {invited}
-            {removal_error}
+            {errors}
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match members.await {
@@ -182,7 +243,7 @@ pub fn MembersPage() -> impl IntoView {
                                 <ul id="member-list" class="member-rows">
                                     {list
                                         .into_iter()
-                                        .map(|member| view! { <MemberRow member on_remove/> })
+                                        .map(|member| view! { <MemberRow member on_change/> })
                                         .collect_view()}
                                 </ul>
                             }

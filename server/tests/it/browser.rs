@@ -2065,7 +2065,7 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
 /// An owner invites a colleague from the members page (the header links to it) and passes the
 /// link on; the colleague opens it in a browser of their own, creates the account and lands on
 /// the organization's issues, logged in. The owner then sees the invitation become a member,
-/// with the role it granted, puts them in a new team, and removes them again.
+/// with the role it granted, changes the role, puts them in a new team, and removes them again.
 #[tokio::test(flavor = "multi_thread")]
 async fn members_page_invites_a_colleague_who_joins_through_the_link() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2099,8 +2099,9 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         let link = wait_for_text(&owner, "#invite-link", |t| t.contains("/accept/")).await?;
         assert!(link.starts_with(&format!("{}/accept/", server.url)), "{link}");
         let invited = "#member-list .member-row[data-email='new.dev@example.com']";
-        let row = wait_for_text(&owner, invited, |t| t.contains("Invited")).await?;
-        assert!(row.contains("Admin"), "{row}");
+        wait_for_text(&owner, invited, |t| t.contains("Invited")).await?;
+        let role = format!("{invited} .member-role");
+        assert_eq!(value_of(&owner, &role).await?, "admin");
         std::fs::write(artifacts_dir().join("members.png"), owner.screenshot().await?).ok();
 
         // The colleague, with no session, opens the link.
@@ -2140,7 +2141,22 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         // The owner's list: a member now, no longer an invitation.
         owner.refresh().await?;
         let row = wait_for_text(&owner, invited, |t| t.contains("New Dev")).await?;
-        assert!(!row.contains("Invited") && row.contains("Admin"), "{row}");
+        assert!(!row.contains("Invited"), "{row}");
+        assert_eq!(value_of(&owner, &role).await?, "admin");
+        // Another role, from the row's select.
+        owner.find(Locator::Css(&role)).await?.select_by_value("member").await?;
+        let mut granted = String::new();
+        for _ in 0..100 {
+            let (_, member) = server
+                .get(&format!("/api/0/organizations/cairn/members/{colleague_id}/"), &token)
+                .await;
+            granted = member["orgRole"].as_str().unwrap_or_default().to_owned();
+            if granted == "member" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(granted, "member", "the select changed the role");
 
         // A new team, with the colleague in it.
         owner.find(Locator::LinkText("Teams")).await?.click().await?;
