@@ -31,6 +31,23 @@ pub fn ErrorState(
     }
 }
 
+/// A form's failure as the server worded it (`p.form-error`), while the last answer to its
+/// `action` is an error: what the log-in, set-up and invitation forms show above their fields.
+#[component]
+pub fn FormError<I: 'static, T: 'static>(
+    /// The form's submit.
+    action: Action<I, api::Result<T>>,
+) -> impl IntoView {
+    move || {
+        action.value().with(|answer| match answer {
+            Some(Err(error)) => {
+                Some(view! { <p class="form-error" role="alert">{error.message()}</p> })
+            }
+            _ => None,
+        })
+    }
+}
+
 /// What a page renders when its API call failed: a 401 means the session is gone, so it forgets
 /// the user and sends them to the login page; anything else is shown with [`ErrorState`].
 ///

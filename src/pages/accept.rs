@@ -6,9 +6,10 @@ use cairn_types::api::{AcceptInviteRequest, InviteDetails, Member};
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, hooks::use_params_map, NavigateOptions};
 
+use super::setup::NewAccountFields;
 use crate::{
     api,
-    components::{ApiError, Loading},
+    components::{ApiError, FormError, Loading},
     routes::{Page, MEMBER_PARAM, TOKEN_PARAM},
     state::use_session,
 };
@@ -53,7 +54,11 @@ pub fn AcceptInvitePage() -> impl IntoView {
             <Suspense fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match details.await {
-                        Ok(details) => view! { <Invitation details accept/> }.into_any(),
+                        Ok(details) => {
+                            let (member, token) = link.get_untracked();
+                            let link = Page::AcceptInvite { member, token };
+                            view! { <Invitation details link accept/> }.into_any()
+                        }
                         Err(error) => view! { <ApiError error/> }.into_any(),
                     }
                 })}
@@ -67,18 +72,14 @@ pub fn AcceptInvitePage() -> impl IntoView {
 fn Invitation(
     /// The invitation, as the server describes it to this visitor.
     details: InviteDetails,
+    /// The invitation link's page (this one).
+    link: Page,
     /// Accepting it.
     accept: AcceptAction,
 ) -> impl IntoView {
     let heading = format!("Join {} on Cairn", details.org_name);
     let role = details.org_role.clone();
     let pending = accept.pending();
-    let error = move || match accept.value().get() {
-        Some(Err(error)) => {
-            Some(view! { <p class="form-error" role="alert">{error.message()}</p> })
-        }
-        _ => None,
-    };
     let body = if details.existing_member {
         let issues = Page::Issues { org: details.org_slug }.path();
         view! {
@@ -88,8 +89,7 @@ fn Invitation(
         .into_any()
     } else if details.needs_authentication && !details.needs_account {
         // Back here once logged in, to accept with one click.
-        let here = leptos_router::hooks::use_location().pathname.get_untracked();
-        let login = format!("{}?next={}", Page::Login.path(), api::segment(&here));
+        let login = format!("{}?next={}", Page::Login.path(), api::segment(&link.path()));
         view! {
             <p class="invite-note">
                 "An account for " {details.email}
@@ -113,21 +113,8 @@ fn Invitation(
                 "Create the account of " {details.email} " to join as " {role} "."
             </p>
             <form id="accept-form" class="form" novalidate on:submit=on_submit>
-                {error}
-                <label>
-                    <span>"Name"</span>
-                    <input type="text" name="name" autocomplete="name" bind:value=name/>
-                </label>
-                <label>
-                    <span>"Password"</span>
-                    <input
-                        type="password"
-                        name="password"
-                        autocomplete="new-password"
-                        required
-                        bind:value=password
-                    />
-                </label>
+                <FormError action=accept/>
+                <NewAccountFields name password/>
                 <button type="submit" class="button button-primary" disabled=pending>
                     "Create account and join"
                 </button>
@@ -137,7 +124,7 @@ fn Invitation(
     } else {
         view! {
             <p class="invite-note">"You are invited to join as " {role} "."</p>
-            {error}
+            <FormError action=accept/>
             <button
                 id="accept-join"
                 type="button"

@@ -7,7 +7,7 @@ use leptos_router::{
     NavigateOptions,
 };
 
-use crate::{api, routes::Page, state::use_session};
+use crate::{api, components::FormError, routes::Page, state::use_session};
 
 /// What submitting the login form does: send the request, answer the user or why it failed.
 pub type LoginAction = Action<LoginRequest, api::Result<User>>;
@@ -26,12 +26,6 @@ pub fn LoginForm(
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let pending = action.pending();
-    let error = move || match action.value().get() {
-        Some(Err(error)) => {
-            Some(view! { <p class="form-error" role="alert">{error.message()}</p> })
-        }
-        _ => None,
-    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         // The browser must not post the form itself: the action sends it as JSON.
         ev.prevent_default();
@@ -40,7 +34,7 @@ pub fn LoginForm(
 
     view! {
         <form id="login-form" class="form" novalidate on:submit=on_submit>
-            {error}
+            <FormError action/>
             <label>
                 <span>"Email"</span>
                 <input

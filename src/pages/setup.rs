@@ -6,7 +6,7 @@ use leptos_router::{components::Redirect, hooks::use_navigate, NavigateOptions};
 
 use crate::{
     api,
-    components::{ApiError, Loading},
+    components::{ApiError, FormError, Loading},
     routes::Page,
     state::use_session,
 };
@@ -16,6 +16,35 @@ pub type SetupAction = Action<SetupRequest, api::Result<User>>;
 
 /// Shortest password the server accepts; the form only mentions it (the server enforces it).
 const MIN_PASSWORD_LEN: usize = 8;
+
+/// The fields of a new account besides its address, which the set-up knows from the form and
+/// an invitation from its link: a name (optional: the server shows the address instead) and a
+/// password, with the server's minimum length as a hint.
+#[component]
+pub fn NewAccountFields(
+    /// The name typed.
+    name: RwSignal<String>,
+    /// The password typed.
+    password: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            <span>"Name"</span>
+            <input type="text" name="name" autocomplete="name" bind:value=name/>
+        </label>
+        <label>
+            <span>"Password"</span>
+            <input
+                type="password"
+                name="password"
+                autocomplete="new-password"
+                required
+                bind:value=password
+            />
+            <small class="hint">{format!("At least {MIN_PASSWORD_LEN} characters.")}</small>
+        </label>
+    }
+}
 
 /// The set-up form (`form#setup-form`): email, name, password. Presentational and validated by
 /// the server, like [`super::login::LoginForm`]: the `action` prop decides what a submit does.
@@ -28,12 +57,6 @@ pub fn SetupForm(
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let pending = action.pending();
-    let error = move || match action.value().get() {
-        Some(Err(error)) => {
-            Some(view! { <p class="form-error" role="alert">{error.message()}</p> })
-        }
-        _ => None,
-    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // An empty name is "no name": the server then shows the email instead.
@@ -47,26 +70,12 @@ pub fn SetupForm(
 
     view! {
         <form id="setup-form" class="form" novalidate on:submit=on_submit>
-            {error}
+            <FormError action/>
             <label>
                 <span>"Email"</span>
                 <input type="email" name="email" autocomplete="email" required bind:value=email/>
             </label>
-            <label>
-                <span>"Name"</span>
-                <input type="text" name="name" autocomplete="name" bind:value=name/>
-            </label>
-            <label>
-                <span>"Password"</span>
-                <input
-                    type="password"
-                    name="password"
-                    autocomplete="new-password"
-                    required
-                    bind:value=password
-                />
-                <small class="hint">{format!("At least {MIN_PASSWORD_LEN} characters.")}</small>
-            </label>
+            <NewAccountFields name password/>
             <button type="submit" class="button button-primary" disabled=pending>
                 {move || if pending.get() { "Creating…" } else { "Create account" }}
             </button>

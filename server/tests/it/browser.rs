@@ -2062,10 +2062,11 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
     assert_eq!(reports[0]["email"], "jane@example.com");
 }
 
-/// An owner invites a colleague from the members page (the header links to it) and passes the
-/// link on; the colleague opens it in a browser of their own, creates the account and lands on
-/// the organization's issues, logged in. The owner then sees the invitation become a member,
-/// with the role it granted, changes the role, puts them in a new team, and removes them again.
+/// An owner invites a colleague from the members page (the header links to it), replaces the
+/// link with a new one and passes that on; the colleague opens it in a browser of their own
+/// (the first link is refused), creates the account and lands on the organization's issues,
+/// logged in. The owner then sees the invitation become a member, with the role it granted,
+/// changes the role, puts them in a new team, and removes them again.
 #[tokio::test(flavor = "multi_thread")]
 async fn members_page_invites_a_colleague_who_joins_through_the_link() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2103,9 +2104,17 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         let role = format!("{invited} .member-role");
         assert_eq!(value_of(&owner, &role).await?, "admin");
         std::fs::write(artifacts_dir().join("members.png"), owner.screenshot().await?).ok();
+        // A new link replaces it (as when the first was lost or expired).
+        owner.find(Locator::Css(&format!("{invited} .member-new-link"))).await?.click().await?;
+        let new_link =
+            wait_for_text(&owner, "#invite-link", |t| t.contains("/accept/") && t != link).await?;
+        assert_ne!(new_link, link, "a new link is shown");
 
-        // The colleague, with no session, opens the link.
+        // The colleague, with no session: the first link no longer works, the new one does.
         colleague.goto(&link).await?;
+        let refused = text_of(&colleague, ".error-state").await?;
+        assert!(!refused.is_empty(), "the old link is refused");
+        colleague.goto(&new_link).await?;
         let form = colleague
             .wait()
             .at_most(Duration::from_secs(20))
