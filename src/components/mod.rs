@@ -44,6 +44,6 @@ pub use notification_badge::NotificationBadge;
 pub use search_bar::SearchBar;
 pub use sparkline::Sparkline;
 pub use stacktrace::{ExceptionList, ExceptionValue, Frame, StackTrace};
-pub use status::{ApiError, ErrorState, FormError, Loading};
+pub use status::{failure, ApiError, ErrorState, FormError, Loading};
 pub use suspect_commits::{SuspectCommitList, SuspectCommits};
 pub use time_ago::{relative_time, TimeAgo};

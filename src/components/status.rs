@@ -31,21 +31,27 @@ pub fn ErrorState(
     }
 }
 
-/// A form's failure as the server worded it (`p.form-error`), while the last answer to its
-/// `action` is an error: what the log-in, set-up and invitation forms show above their fields.
+/// A form's failure as the server worded it (`p.form-error`), while there is one: what the
+/// log-in, set-up and invitation forms show above their fields (see [`failure`]).
 #[component]
-pub fn FormError<I: 'static, T: 'static>(
-    /// The form's submit.
-    action: Action<I, api::Result<T>>,
+pub fn FormError(
+    /// The message, while the form's last answer is an error.
+    message: Signal<Option<String>>,
 ) -> impl IntoView {
-    move || {
+    move || message.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })
+}
+
+/// The server's message while the last answer to `action` is an error, for [`FormError`]. Not
+/// generic over the component itself: each form's action type would build its view again.
+pub fn failure<I: 'static, T: 'static>(
+    action: Action<I, api::Result<T>>,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
         action.value().with(|answer| match answer {
-            Some(Err(error)) => {
-                Some(view! { <p class="form-error" role="alert">{error.message()}</p> })
-            }
+            Some(Err(error)) => Some(error.message()),
             _ => None,
         })
-    }
+    })
 }
 
 /// What a page renders when its API call failed: a 401 means the session is gone, so it forgets

@@ -9,7 +9,7 @@ use leptos_router::{hooks::use_navigate, hooks::use_params_map, NavigateOptions}
 use super::setup::NewAccountFields;
 use crate::{
     api,
-    components::{ApiError, FormError, Loading},
+    components::{failure, ApiError, FormError, Loading},
     routes::{Page, MEMBER_PARAM, TOKEN_PARAM},
     state::use_session,
 };
@@ -113,7 +113,7 @@ fn Invitation(
                 "Create the account of " {details.email} " to join as " {role} "."
             </p>
             <form id="accept-form" class="form" novalidate on:submit=on_submit>
-                <FormError action=accept/>
+                <FormError message=failure(accept)/>
                 <NewAccountFields name password/>
                 <button type="submit" class="button button-primary" disabled=pending>
                     "Create account and join"
@@ -124,7 +124,7 @@ fn Invitation(
     } else {
         view! {
             <p class="invite-note">"You are invited to join as " {role} "."</p>
-            <FormError action=accept/>
+            <FormError message=failure(accept)/>
             <button
                 id="accept-join"
                 type="button"

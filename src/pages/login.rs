@@ -7,7 +7,12 @@ use leptos_router::{
     NavigateOptions,
 };
 
-use crate::{api, components::FormError, routes::Page, state::use_session};
+use crate::{
+    api,
+    components::{failure, FormError},
+    routes::Page,
+    state::use_session,
+};
 
 /// What submitting the login form does: send the request, answer the user or why it failed.
 pub type LoginAction = Action<LoginRequest, api::Result<User>>;
@@ -34,7 +39,7 @@ pub fn LoginForm(
 
     view! {
         <form id="login-form" class="form" novalidate on:submit=on_submit>
-            <FormError action/>
+            <FormError message=failure(action)/>
             <label>
                 <span>"Email"</span>
                 <input

@@ -6,7 +6,7 @@ use leptos_router::{components::Redirect, hooks::use_navigate, NavigateOptions};
 
 use crate::{
     api,
-    components::{ApiError, FormError, Loading},
+    components::{failure, ApiError, FormError, Loading},
     routes::Page,
     state::use_session,
 };
@@ -70,7 +70,7 @@ pub fn SetupForm(
 
     view! {
         <form id="setup-form" class="form" novalidate on:submit=on_submit>
-            <FormError action/>
+            <FormError message=failure(action)/>
             <label>
                 <span>"Email"</span>
                 <input type="email" name="email" autocomplete="email" required bind:value=email/>
