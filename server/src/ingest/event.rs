@@ -551,7 +551,6 @@ pub fn frames(exception: &Map<String, Value>) -> &[Value] {
         .map_or(&[], Vec::as_slice)
 }
 
-/// The frame a culprit is named after: the innermost in-app frame, else the innermost frame.
 /// Whether an event's `exception` says it was not handled: any of its exceptions with
 /// `mechanism.handled: false`, which marks the issue unhandled, as in Sentry.
 pub(crate) fn is_unhandled(exception: Option<&Value>) -> bool {
@@ -563,6 +562,7 @@ pub(crate) fn is_unhandled(exception: Option<&Value>) -> bool {
         .any(|e| e.pointer("/mechanism/handled") == Some(&Value::Bool(false)))
 }
 
+/// The frame a culprit is named after: the innermost in-app frame, else the innermost frame.
 fn culprit_frame(exception: &Map<String, Value>) -> Option<&Map<String, Value>> {
     let frames = frames(exception);
     frames
