@@ -255,6 +255,8 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     }
 
     super::trim::trim_event(event, &mut errors);
+    // Before grouping, which then groups browser frames on these modules, as Sentry does.
+    super::javascript::generate_modules(event);
     default_breadcrumb_fields(event);
 
     if !errors.is_empty() {
@@ -635,6 +637,36 @@ mod tests {
         assert_eq!(event.title, "ValueError: bad");
         assert_eq!(event.culprit, "app.views in index");
         assert_eq!(event.event_type, "error");
+    }
+
+    #[test]
+    fn browser_frames_are_grouped_and_named_by_their_scripts_module() {
+        let browser_error = |script: &str| {
+            process_json(json!({"platform": "javascript", "exception": {"values": [{
+                "type": "TypeError", "value": "x is undefined",
+                "stacktrace": {"frames": [
+                    {"abs_path": script, "filename": script, "function": "HTMLButtonElement.onClick",
+                     "lineno": 1, "colno": 120},
+                    {"abs_path": script, "filename": script, "function": "render",
+                     "lineno": 1, "colno": 512, "in_app": true}
+                ]}
+            }]}}))
+        };
+        let cart = browser_error("https://shop.example.com/static/js/cart.4f2a8c1d.js");
+        // Sentry's culprit for JavaScript: `function(module)`, not the script's URL.
+        assert_eq!(cart.culprit, "render(cart)");
+        assert_eq!(
+            stored_json(&cart)["exception"]["values"][0]["stacktrace"]["frames"][1]["module"],
+            "cart"
+        );
+        // The same script from another deploy or with a cache-busting query: the same issue.
+        let redeployed = browser_error("https://cdn.example.com/static/js/cart.9b07e3aa.js?v=2");
+        assert_eq!(redeployed.hashes, cart.hashes);
+        // The same function names in another script: another issue (they used to share one,
+        // grouped on function names alone).
+        let search = browser_error("https://shop.example.com/static/js/search.4f2a8c1d.js");
+        assert_ne!(search.hashes, cart.hashes);
+        assert_eq!(search.culprit, "render(search)");
     }
 
     #[test]

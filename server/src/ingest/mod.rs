@@ -8,6 +8,7 @@ pub mod duration_histogram;
 pub mod envelope;
 pub mod event;
 pub mod grouping;
+pub mod javascript;
 pub mod release;
 pub mod scrub;
 pub mod session;

@@ -160,7 +160,7 @@ fn pointer_mut<'a>(event: &'a mut Map<String, Value>, path: &str) -> Option<&'a 
 }
 
 /// Every stack trace of the event: of exceptions, of threads, and the top-level one.
-fn stacktraces(event: &mut Map<String, Value>) -> Vec<&mut Value> {
+pub(super) fn stacktraces(event: &mut Map<String, Value>) -> Vec<&mut Value> {
     let mut found = Vec::new();
     for (key, value) in event.iter_mut() {
         match key.as_str() {
