@@ -144,7 +144,8 @@ pub async fn members(org: &str) -> Result<Vec<Member>> {
 }
 
 /// `POST /api/0/organizations/{org}/members/`: invites an address; the answer's `inviteLink`
-/// is the one chance to read the link (Cairn sends no mail and keeps only a hash of it).
+/// is the one chance to read the link (Cairn keeps only a hash of it, and emails it only when
+/// the server has a mail server: `inviteEmailed`).
 pub async fn invite_member(org: &str, request: &InviteMemberRequest) -> Result<Member> {
     json(post(&format!("/api/0/organizations/{}/members/", segment(org))).json(request)).await
 }

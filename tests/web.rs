@@ -30,7 +30,7 @@ use cairn_dashboard::{
         inbox::NotificationList,
         issue::{ActivityLog, IssueHeader},
         login::{after_login, LoginAction, LoginForm},
-        members::{MemberChange, MemberRow, TeamRow},
+        members::{MemberChange, MemberRow, NewInvite, TeamRow},
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
     },
@@ -393,6 +393,36 @@ fn login_goes_on_to_a_path_of_this_site_only() {
     for elsewhere in ["//evil.example/", "https://evil.example/", "/\\evil.example/", "accept/7/"] {
         assert_eq!(after_login(Some(elsewhere)), "/", "{elsewhere}");
     }
+}
+
+#[wasm_bindgen_test]
+fn a_new_invitation_shows_its_link_and_says_whether_cairn_emails_it() {
+    let link = "http://127.0.0.1:8000/accept/2/abc/";
+    let invited = |emailed: bool| {
+        let mut member = sample_member("2", "new@example.com", true, false);
+        member.invite_link = Some(link.to_owned());
+        member.invite_emailed = Some(emailed);
+        member
+    };
+    let member = invited(false);
+    let m = Mounted::new(move || view! { <NewInvite member/> });
+    assert_eq!(m.text("#invite-link"), link);
+    assert_eq!(
+        m.text(".new-invite p"),
+        "Send this link to new@example.com. It is shown only now, and works for 30 days."
+    );
+    let member = invited(true);
+    let m = Mounted::new(move || view! { <NewInvite member/> });
+    assert_eq!(m.text("#invite-link"), link);
+    assert!(
+        m.text(".new-invite p").starts_with("Cairn is emailing this link to new@example.com;"),
+        "{}",
+        m.text(".new-invite p")
+    );
+    // A member without a link (a role change's answer) shows nothing.
+    let member = sample_member("1", "ada@example.com", false, false);
+    let m = Mounted::new(move || view! { <NewInvite member/> });
+    assert_eq!(m.count(".new-invite"), 0);
 }
 
 #[wasm_bindgen_test]

@@ -133,10 +133,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     print_welcome(&store, &config).await?;
-    if let Some(mailer) = crate::mailer::Mailer::new(&args.smtp, &config.public_url)
+    let mailer = crate::mailer::Mailer::new(&args.smtp, &config.public_url)
         .context("invalid SMTP settings")?
-    {
-        mailer.spawn(store.clone());
+        .map(Arc::new);
+    if let Some(mailer) = &mailer {
+        Arc::clone(mailer).spawn(store.clone());
     }
     crate::suspects::spawn_owner_worker(store.clone());
     let state = AppState {
@@ -145,6 +146,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ingest: Default::default(),
         login_throttle: Default::default(),
         live: Default::default(),
+        mailer,
     };
     let live = state.live.clone();
     let app = crate::app::app(state);

@@ -1,9 +1,17 @@
-//! Notification emails: a background task takes the notifications whose email is due from the
-//! store and sends them through the configured SMTP server, so that no request waits on mail.
-//! A failed attempt is logged and retried with a growing delay (5 s, 10 s, 20 s, ...); after
+//! Emails, when an SMTP server is configured.
+//!
+//! Notifications: a background task takes the notifications whose email is due from the store
+//! and sends them through the configured SMTP server, so that no request waits on mail. A
+//! failed attempt is logged and retried with a growing delay (5 s, 10 s, 20 s, ...); after
 //! [`MAX_TRIES`] attempts the email is given up. Notifications older than a day are never
 //! emailed, so a mail server configured later does not receive a backlog.
+//!
+//! Invitations: the link to join an organization, sent by a task of its own with the same
+//! retries. Its secret is not stored (the database keeps a hash of it), so this email is not
+//! queued in the database: a restart in the middle of the retries loses it, and whoever invited
+//! still has the link, which the API answered them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
@@ -30,6 +38,39 @@ pub enum MailError {
     /// The SMTP conversation failed.
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from).finish_non_exhaustive()
+    }
+}
+
+/// An invitation to join an organization, to be emailed.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    /// The invited address.
+    pub email: String,
+    /// The organization's name.
+    pub organization: String,
+    /// Who invited, by name.
+    pub inviter: String,
+    /// The role offered, by its display name.
+    pub role: String,
+    /// The link that accepts it.
+    pub link: String,
+    /// Until when the link works (ms since the epoch).
+    pub expires_ms: i64,
+}
+
+/// The delay before retrying an email that failed `tries` times: 5 s, 10 s, 20 s, ...
+fn retry_delay_ms(tries: i64) -> i64 {
+    5_000 * (1_i64 << (tries - 1).clamp(0, 10))
+}
+
+/// One line: text with line breaks must not fold into other headers.
+fn header_text(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// A configured SMTP server and who mails come from.
@@ -68,9 +109,7 @@ impl Mailer {
 
     /// The email of a notification: subject by kind, the issue's title and its link.
     pub fn message(&self, email: &PendingEmail) -> Result<Message, MailError> {
-        // One line: a title with line breaks must not fold into other headers.
-        let title: String =
-            email.title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let title = header_text(&email.title);
         let (subject, what) = match email.kind.as_str() {
             "assigned" => (format!("Assigned to you: {title}"), "was assigned to you"),
             "set_regression" => (format!("Regression: {title}"), "regressed"),
@@ -82,17 +121,64 @@ impl Mailer {
             self.public_url, email.organization, email.issue_id
         );
         let body = format!("The issue \"{title}\" {what}.\n\n{link}\n\n-- \nCairn\n");
-        let to = email
-            .email
-            .parse()
-            .map_err(|err| MailError::Message(format!("recipient {:?}: {err}", email.email)))?;
+        self.plain_text(&email.email, subject, body)
+    }
+
+    /// The email of an invitation: who invites you to which organization, and the link.
+    pub fn invitation_message(&self, invitation: &Invitation) -> Result<Message, MailError> {
+        let organization = header_text(&invitation.organization);
+        let subject = format!("Join {organization} on Cairn");
+        let until = crate::util::ms_to_datetime(invitation.expires_ms).format("%Y-%m-%d");
+        let body = format!(
+            "{inviter} invited you to join the organization \"{organization}\" on Cairn, as {role}.\n\n\
+             Accept the invitation:\n{link}\n\n\
+             The link works until {until}. If you did not expect this invitation, ignore this email.\n\n\
+             -- \nCairn\n",
+            inviter = header_text(&invitation.inviter),
+            role = invitation.role,
+            link = invitation.link,
+        );
+        self.plain_text(&invitation.email, subject, body)
+    }
+
+    fn plain_text(&self, to: &str, subject: String, body: String) -> Result<Message, MailError> {
+        let recipient =
+            to.parse().map_err(|err| MailError::Message(format!("recipient {to:?}: {err}")))?;
         Message::builder()
             .from(self.from.clone())
-            .to(to)
+            .to(recipient)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|err| MailError::Message(err.to_string()))
+    }
+
+    /// Emails an invitation in the background, retrying as for notifications; the request
+    /// that invited does not wait.
+    pub fn send_invitation(self: &Arc<Self>, invitation: Invitation) {
+        let mailer = Arc::clone(self);
+        tokio::spawn(async move {
+            let message = match mailer.invitation_message(&invitation) {
+                Ok(message) => message,
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot build the invitation email");
+                    return;
+                }
+            };
+            for tries in 1..=MAX_TRIES {
+                match mailer.transport.send(message.clone()).await {
+                    Ok(_) => return,
+                    Err(err) if tries < MAX_TRIES => {
+                        tracing::warn!(tries, error = %err, "invitation email failed; will retry");
+                        let delay = retry_delay_ms(tries) as u64;
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                    }
+                    Err(err) => {
+                        tracing::error!(tries, error = %err, "invitation email failed; giving up");
+                    }
+                }
+            }
+        });
     }
 
     async fn send(&self, email: &PendingEmail) -> Result<(), MailError> {
@@ -118,7 +204,7 @@ impl Mailer {
             let retry_at = match &result {
                 Ok(()) => None,
                 Err(err) if tries < MAX_TRIES => {
-                    let delay = 5_000 * (1_i64 << (tries - 1).clamp(0, 10));
+                    let delay = retry_delay_ms(tries);
                     tracing::warn!(notification = email.id, tries, error = %err, "email failed; will retry");
                     Some(now + delay)
                 }
@@ -136,7 +222,7 @@ impl Mailer {
     }
 
     /// Runs forever in the background, sending due emails.
-    pub fn spawn<S: Store>(self, store: S) -> tokio::task::JoinHandle<()> {
+    pub fn spawn<S: Store>(self: Arc<Self>, store: S) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 self.send_due(&store).await;

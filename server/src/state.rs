@@ -17,4 +17,6 @@ pub struct AppState<S> {
     pub login_throttle: Arc<crate::auth::LoginThrottle>,
     /// The open live streams' shutdown switch.
     pub live: Arc<crate::endpoints::api::live::LiveState>,
+    /// The SMTP server's mailer, when one is configured (invitations are emailed).
+    pub mailer: Option<Arc<crate::mailer::Mailer>>,
 }

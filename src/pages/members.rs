@@ -1,6 +1,7 @@
 //! `/settings/{org}/members/` (Sentry's URL): who belongs to the organization, with which role,
-//! and inviting someone. Cairn sends no mail: an invitation answers its link once, here, to be
-//! passed on; the invitee opens it (the [`super::accept`] page) to join.
+//! and inviting someone. An invitation answers its link once, here, to be passed on (Cairn also
+//! emails it when the server has a mail server); the invitee opens it (the [`super::accept`]
+//! page) to join.
 //!
 //! `/settings/{org}/teams/`: the teams (what issues are assigned to and ownership rules name),
 //! who is in each, and a new team.
@@ -97,6 +98,29 @@ pub fn MemberRow(
 }
 
 /// The members route.
+/// The link of an invitation just made (`member.invite_link`), shown once, and whether Cairn
+/// is also emailing it.
+#[component]
+pub fn NewInvite(member: Member) -> impl IntoView {
+    let address = member.email;
+    let what = if member.invite_emailed == Some(true) {
+        format!(
+            "Cairn is emailing this link to {address}; you may also pass it on yourself. It is \
+             shown only now, and works for 30 days."
+        )
+    } else {
+        format!("Send this link to {address}. It is shown only now, and works for 30 days.")
+    };
+    member.invite_link.map(|link| {
+        view! {
+            <div class="new-invite" role="status">
+                <p>{what}</p>
+                <code id="invite-link">{link}</code>
+            </div>
+        }
+    })
+}
+
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let org = use_org_param();
@@ -137,13 +161,13 @@ pub fn MembersPage() -> impl IntoView {
             }
         }
     });
-    // The link to pass on: of the last invitation, or the last new link.
-    let link = RwSignal::new(None::<(String, String)>);
+    // The invitation whose link to pass on: the last invitation, or the last new link.
+    let invited = RwSignal::new(None::<Member>);
     Effect::new(move |_| {
         invite.value().with(|v| {
             if let Some(Ok(member)) = v {
                 email.set(String::new());
-                link.set(member.invite_link.clone().map(|l| (member.email.clone(), l)));
+                invited.set(Some(member.clone()));
                 version.update(|v| *v += 1);
             }
         });
@@ -151,8 +175,8 @@ pub fn MembersPage() -> impl IntoView {
     Effect::new(move |_| {
         change.value().with(|v| {
             if let Some(result) = v {
-                if let Ok(Some(Member { invite_link: Some(l), email, .. })) = result {
-                    link.set(Some((email.clone(), l.clone())));
+                if let Ok(Some(member @ Member { invite_link: Some(_), .. })) = result {
+                    invited.set(Some(member.clone()));
                 }
                 version.update(|v| *v += 1);
             }
@@ -162,19 +186,7 @@ pub fn MembersPage() -> impl IntoView {
         change.dispatch(request);
     });
 
-    let invited = move || {
-        link.get().map(|(address, link)| {
-            view! {
-                <div class="new-invite" role="status">
-                    <p>
-                        "Send this link to " {address}
-                        ". It is shown only now, and works for 30 days."
-                    </p>
-                    <code id="invite-link">{link}</code>
-                </div>
-            }
-        })
-    };
+    let new_invite = move || invited.get().map(|member| view! { <NewInvite member/> });
     let errors = move || {
         let invite = invite.value().with(|v| v.as_ref().and_then(|v| v.as_ref().err().cloned()));
         let change = change.value().with(|v| v.as_ref().and_then(|v| v.as_ref().err().cloned()));
@@ -233,7 +245,7 @@ pub fn MembersPage() -> impl IntoView {
                     "Invite"
                 </button>
             </form>
-            {invited}
+            {new_invite}
             {errors}
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {

@@ -114,6 +114,7 @@ async fn an_invitation_link_creates_an_account_once() {
     assert_eq!(invite["teams"], json!(["cairn"]));
     let link = invite["inviteLink"].as_str().expect("inviteLink").to_owned();
     assert!(link.starts_with(&format!("{}/accept/", server.url)), "{link}");
+    assert_eq!(invite["inviteEmailed"], false, "no mail server: the link is only answered");
     let accept = accept_path(&link);
 
     // The link is shown once: listings never carry it.

@@ -1,7 +1,7 @@
 //! Notifications to assignees: on assignment to a user or a team (never to the one who
 //! assigned), on a comment and on a regression of an assigned issue; the inbox API; and the
-//! email, received by an SMTP sink on loopback (a stand-in for a mail server, not a part of
-//! Cairn).
+//! emails (of notifications and of invitations), received by an SMTP sink on loopback (a
+//! stand-in for a mail server, not a part of Cairn).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -291,4 +291,124 @@ async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
     // Only the assignee is mailed: the owner assigned, so nobody else is told.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(mails.lock().expect("lock").len(), 1);
+}
+
+/// The `n`th mail the sink receives, waiting up to 30 s (a first attempt meets the sink's
+/// refusal and is retried 5 s later).
+async fn nth_mail(mails: &Mutex<Vec<Mail>>, n: usize) -> Mail {
+    for _ in 0..300 {
+        if let Some(found) = mails.lock().expect("lock").get(n).cloned() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the sink received no mail number {n} within 30 s");
+}
+
+/// A mail's text with quoted-printable's soft line breaks and `=XX` escapes undone (lettre
+/// encodes bodies with lines over 76 characters so).
+fn decoded(data: &str) -> String {
+    let joined = data.replace("=\n", "");
+    let mut out = String::with_capacity(joined.len());
+    let mut rest = joined.as_str();
+    while let Some(at) = rest.find('=') {
+        out.push_str(&rest[..at]);
+        match u8::from_str_radix(rest.get(at + 1..at + 3).unwrap_or(""), 16) {
+            Ok(byte) => {
+                out.push(char::from(byte));
+                rest = &rest[at + 3..];
+            }
+            Err(_) => {
+                out.push('=');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_is_emailed_with_its_link_and_resending_mails_a_new_one() {
+    let (port, mails, connections) = smtp_sink().await;
+    let port = port.to_string();
+    let server = TestServer::start_with_env(&[
+        ("CAIRN_SMTP_HOST", "127.0.0.1"),
+        ("CAIRN_SMTP_PORT", &port),
+        ("CAIRN_SMTP_FROM", "Cairn <cairn@example.com>"),
+    ]);
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let (_, organization) = server.get("/api/0/organizations/cairn/", &owner).await;
+    let org_name = organization["name"].as_str().expect("organization name").to_owned();
+    let (_, me) = server.get("/api/0/", &owner).await;
+    let owner_name = me["user"]["name"].as_str().expect("owner name").to_owned();
+
+    let started = std::time::Instant::now();
+    let (status, invite) = server
+        .post(
+            "/api/0/organizations/cairn/members/",
+            &owner,
+            json!({"email": "newcomer@example.com", "orgRole": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{invite}");
+    assert!(started.elapsed() < Duration::from_secs(2), "the request does not wait on mail");
+    assert_eq!(invite["inviteEmailed"], true, "{invite}");
+    let first_link = invite["inviteLink"].as_str().expect("inviteLink").to_owned();
+
+    let mail = nth_mail(&mails, 0).await;
+    assert!(*connections.lock().expect("lock") >= 2, "a failed attempt was retried");
+    assert_eq!(mail.recipients, ["newcomer@example.com"]);
+    let text = decoded(&mail.data);
+    assert!(text.contains(&format!("Subject: Join {org_name} on Cairn")), "{text}");
+    assert!(text.contains("From: Cairn <cairn@example.com>"), "{text}");
+    assert!(text.contains(&format!("{owner_name} invited you")), "{text}");
+    assert!(text.contains("as Admin"), "{text}");
+    assert!(text.contains(&first_link), "{first_link} in {text}");
+
+    // Sentry's "resend invite": Cairn keeps only a hash of the link's secret, so the email
+    // carries a new link and the first one stops working.
+    let id = invite["id"].as_str().expect("member id");
+    let (status, resent) = server
+        .put(
+            &format!("/api/0/organizations/cairn/members/{id}/"),
+            &owner,
+            json!({"reinvite": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{resent}");
+    assert_eq!(resent["inviteEmailed"], true, "{resent}");
+    let second_link = resent["inviteLink"].as_str().expect("a new inviteLink").to_owned();
+    assert_ne!(second_link, first_link);
+    let mail = nth_mail(&mails, 1).await;
+    assert_eq!(mail.recipients, ["newcomer@example.com"]);
+    assert!(decoded(&mail.data).contains(&second_link), "{second_link} in {}", mail.data);
+    let api_path = |link: &str| {
+        format!("/api/0/accept-invite/{}", link.split("/accept/").nth(1).expect("an /accept/ link"))
+    };
+    let (status, _) = server.get(&api_path(&first_link), &owner).await;
+    assert_ne!(status, 200, "the first link no longer works");
+    let (status, details) = server.get(&api_path(&second_link), &owner).await;
+    assert_eq!(status, 200, "{details}");
+
+    // Nothing else was mailed, and a member who has joined cannot be re-invited.
+    assert_eq!(mails.lock().expect("lock").len(), 2);
+    let (_, members) = server.get("/api/0/organizations/cairn/members/", &owner).await;
+    let owner_id = members
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["email"] == "owner@example.com")
+        .and_then(|m| m["id"].as_str())
+        .expect("the owner is a member")
+        .to_owned();
+    let (status, refused) = server
+        .put(
+            &format!("/api/0/organizations/cairn/members/{owner_id}/"),
+            &owner,
+            json!({"reinvite": true}),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["detail"], "reinvite: this member has already accepted the invitation.");
 }

@@ -281,6 +281,10 @@ pub struct Member {
     /// a hash of its secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_link: Option<String>,
+    /// With `inviteLink` (Cairn's own field): whether Cairn is also emailing the link to the
+    /// invited address (when the server has an SMTP server configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_emailed: Option<bool>,
 }
 
 /// A member's role in one team (`teamRoles`).
@@ -327,6 +331,10 @@ pub struct UpdateMemberRequest {
     /// in `inviteLink`.
     #[serde(default)]
     pub regenerate: bool,
+    /// Sentry's "resend invite": the invitation is emailed again. Cairn keeps only a hash of
+    /// the link's secret, so this also makes a new link, as `regenerate` does.
+    #[serde(default)]
+    pub reinvite: bool,
 }
 
 /// `GET /api/0/accept-invite/{member_id}/{token}/`: what the invitation link leads to.

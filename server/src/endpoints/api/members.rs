@@ -1,8 +1,9 @@
 //! Members of an organization, invitations by link, and accepting them.
 //!
-//! An invitation is a member row without a user (as in Sentry). Cairn sends no mail: whoever
-//! invites receives the link (`inviteLink`) once, in the answer to the invitation, and passes
-//! it on. The database keeps only a SHA-256 of the link's secret.
+//! An invitation is a member row without a user (as in Sentry). Whoever invites receives the
+//! link (`inviteLink`) once, in the answer to the invitation, to pass on; when the server has
+//! an SMTP server configured, Cairn also emails it to the invited address, as Sentry does
+//! (`inviteEmailed`). The database keeps only a SHA-256 of the link's secret.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -20,6 +21,7 @@ use crate::auth::{self, Identity, MaybeIdentity};
 use crate::config::Config;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::mailer::Invitation;
 use crate::state::AppState;
 use crate::store::{Acceptor, MemberRow, NewInvite, NewUser, Store, StoreError};
 use crate::util::{ms_to_datetime, now_ms};
@@ -55,7 +57,31 @@ pub fn serialize_member(row: &MemberRow, invite_link: Option<String>) -> Member 
             .map(|(slug, role)| TeamRole { team_slug: slug.clone(), role: role.clone() })
             .collect(),
         invite_link,
+        invite_emailed: None,
     }
+}
+
+/// The answer to whoever just made an invitation link: the member with the link, emailed to
+/// the invited address when a mail server is configured.
+fn with_new_link<S: Store>(
+    state: &AppState<S>,
+    access: &OrgAccess,
+    inviter: &Identity,
+    member: &MemberRow,
+    token: &str,
+) -> Member {
+    let link = invite_link(&state.config, member.id, token);
+    let emailed = state.mailer.as_ref().map(|mailer| {
+        mailer.send_invitation(Invitation {
+            email: member.email.clone(),
+            organization: access.organization.name.clone(),
+            inviter: inviter.user.name.clone(),
+            role: auth::role_name(&member.role).to_owned(),
+            link: link.clone(),
+            expires_ms: member.invite_expires.unwrap_or_default(),
+        });
+    });
+    Member { invite_emailed: Some(emailed.is_some()), ..serialize_member(member, Some(link)) }
 }
 
 /// The link an invitee opens: the dashboard's accept page, which calls
@@ -183,8 +209,7 @@ pub async fn invite_member<S: Store>(
         }
         other => other.into(),
     })?;
-    let link = invite_link(&state.config, member.id, &token);
-    Ok((StatusCode::CREATED, AppJson(serialize_member(&member, Some(link)))))
+    Ok((StatusCode::CREATED, AppJson(with_new_link(&state, &access, &identity, &member, &token))))
 }
 
 /// `GET /api/0/organizations/{org}/members/{member_id}/` (`me` for oneself).
@@ -215,20 +240,20 @@ pub async fn update_member<S: Store>(
         state.store.set_member_role(access.organization.id, member.id, &role).await?;
         member.role = role;
     }
-    let mut link = None;
-    if request.regenerate {
+    if request.regenerate || request.reinvite {
         if member.user.is_some() {
-            return Err(ApiError::BadRequest(
-                "regenerate: this member has already accepted the invitation.".into(),
-            ));
+            let field = if request.regenerate { "regenerate" } else { "reinvite" };
+            return Err(ApiError::BadRequest(format!(
+                "{field}: this member has already accepted the invitation."
+            )));
         }
         let token = auth::random_hex(32);
         let expires = now_ms() + INVITE_LIFETIME_MS;
         state.store.renew_invite(member.id, &auth::sha256_hex(&token), expires).await?;
         member.invite_expires = Some(expires);
-        link = Some(invite_link(&state.config, member.id, &token));
+        return Ok(AppJson(with_new_link(&state, &access, &identity, &member, &token)));
     }
-    Ok(AppJson(serialize_member(&member, link)))
+    Ok(AppJson(serialize_member(&member, None)))
 }
 
 /// `DELETE /api/0/organizations/{org}/members/{member_id}/`: removes a member or withdraws an
