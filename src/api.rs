@@ -695,6 +695,17 @@ pub async fn project(org: &str, project: &str) -> Result<cairn_types::api::Proje
     json(get(&project_url(org, project, "")).build()).await
 }
 
+/// `PUT /api/0/projects/{org}/{project}/`: changes the settings `request` names; the answer
+/// is the settings as kept. A refusal's `detail` names the field (and a rule's line).
+pub async fn update_project(
+    org: &str,
+    project: &str,
+    request: &cairn_types::api::UpdateProjectRequest,
+) -> Result<cairn_types::api::ProjectDetails> {
+    let url = project_url(org, project, "");
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
 /// `GET /api/0/organizations/{org}/issues/?project={id}&query=`: the project's most recently
 /// seen issue whatever its status or age, if it has any (one is enough to know events arrive).
 pub async fn latest_project_issue(org: &str, project_id: &str) -> Result<Option<Issue>> {

@@ -130,6 +130,7 @@ enum OtherPage {
     Releases,
     Release,
     Ownership,
+    ProjectSettings,
     Inbox,
     NewProject,
     GettingStarted,
@@ -148,6 +149,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Releases => view! { <ReleasesPage/> }.into_any(),
         OtherPage::Release => view! { <ReleasePage/> }.into_any(),
         OtherPage::Ownership => view! { <ProjectOwnershipPage/> }.into_any(),
+        OtherPage::ProjectSettings => view! { <ProjectSettingsPage/> }.into_any(),
         OtherPage::Inbox => view! { <InboxPage/> }.into_any(),
         OtherPage::NewProject => view! { <NewProjectPage/> }.into_any(),
         OtherPage::GettingStarted => view! { <GettingStartedPage/> }.into_any(),
@@ -202,6 +204,10 @@ other_page!(
 other_page!(
     /// A project's ownership rules.
     project_ownership, Ownership
+);
+other_page!(
+    /// A project's settings.
+    project_settings, ProjectSettings
 );
 other_page!(
     /// The user's notifications.

@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::releases() view=lazy_pages::releases/>
                     <Route path=routes::feedback() view=lazy_pages::feedback/>
                     <Route path=routes::release() view=lazy_pages::release/>
+                    <Route path=routes::project_settings() view=lazy_pages::project_settings/>
                     <Route path=routes::project_ownership() view=lazy_pages::project_ownership/>
                     <Route path=routes::inbox() view=lazy_pages::inbox/>
                     <Route path=routes::new_project() view=lazy_pages::new_project/>

@@ -78,6 +78,14 @@ pub enum Page {
         /// The full version.
         version: String,
     },
+    /// `/settings/{org}/projects/{project}/`: the project's settings (data scrubbing, grouping
+    /// rules, rate limit).
+    ProjectSettings {
+        /// Organization slug.
+        org: String,
+        /// Project slug.
+        project: String,
+    },
     /// `/settings/{org}/projects/{project}/ownership/`: ownership rules and CODEOWNERS.
     ProjectOwnership {
         /// Organization slug.
@@ -152,6 +160,11 @@ impl Page {
                 crate::api::segment(org),
                 crate::api::segment(version)
             ),
+            Page::ProjectSettings { org, project } => format!(
+                "/settings/{}/projects/{}/",
+                crate::api::segment(org),
+                crate::api::segment(project)
+            ),
             Page::ProjectOwnership { org, project } => format!(
                 "/settings/{}/projects/{}/ownership/",
                 crate::api::segment(org),
@@ -223,6 +236,11 @@ pub fn releases() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Release`]; parameters [`ORG_PARAM`] and [`VERSION_PARAM`].
 pub fn release() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/releases/:version")
+}
+
+/// Route pattern of [`Page::ProjectSettings`]; parameters [`ORG_PARAM`] and [`PROJECT_PARAM`].
+pub fn project_settings() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/:org/projects/:project")
 }
 
 /// Route pattern of [`Page::ProjectOwnership`]; parameters [`ORG_PARAM`] and

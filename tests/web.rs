@@ -1991,6 +1991,25 @@ fn rule_errors_keep_their_line_and_mappings_parse() {
     );
 }
 
+#[wasm_bindgen_test]
+fn project_settings_read_lists_and_the_rate_limit_from_the_form() {
+    use cairn_dashboard::pages::project_settings::{list_lines, rate_limit_of};
+    assert_eq!(list_lines("  customer_ref \n\n\torder_id\n   \n"), ["customer_ref", "order_id"]);
+    assert!(list_lines("\n  \n").is_empty());
+    assert_eq!(rate_limit_of("", " "), Ok(None), "both empty: no limit");
+    let limit = rate_limit_of(" 1000 ", "60").expect("a limit").expect("some");
+    assert_eq!((limit.count, limit.window), (1000, 60));
+    for (count, window) in
+        [("1000", ""), ("", "60"), ("0", "60"), ("-5", "60"), ("ten", "60"), ("1.5", "60")]
+    {
+        assert!(rate_limit_of(count, window).is_err(), "{count:?} per {window:?}");
+    }
+    assert_eq!(
+        Page::ProjectSettings { org: "a b".into(), project: "shop".into() }.path(),
+        "/settings/a%20b/projects/shop/"
+    );
+}
+
 // ---- notifications and suspect commits ----
 
 #[wasm_bindgen_test]
@@ -2249,6 +2268,24 @@ mod onboarding {
         assert_eq!(
             current_project("/organizations/cairn/releases/", "?project=web", &projects).as_deref(),
             Some("2")
+        );
+        // A project's settings: the switcher shows the project, and a switch keeps the page.
+        assert_eq!(
+            current_project("/settings/cairn/projects/web/", "", &projects).as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            switch_path("/settings/cairn/projects/backend/", "", "cairn", &web),
+            "/settings/cairn/projects/web/"
+        );
+        assert_eq!(
+            switch_path(
+                "/settings/cairn/projects/backend/",
+                "",
+                "cairn",
+                &Switch::Organization("acme".into())
+            ),
+            "/organizations/acme/projects/"
         );
     }
 

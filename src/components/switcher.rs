@@ -34,6 +34,8 @@ pub enum PageKind {
     GettingStarted { org: String, project: String },
     /// `/settings/{org}/projects/{project}/ownership/`.
     Ownership { org: String, project: String },
+    /// `/settings/{org}/projects/{project}/`.
+    ProjectSettings { org: String, project: String },
     /// `/organizations/{org}/releases/` and one release.
     Releases { org: String },
     /// Anything else (inbox, tokens, ...).
@@ -55,6 +57,9 @@ pub fn page_kind(path: &str) -> PageKind {
         }
         ["settings", org, "projects", project, "ownership"] => {
             PageKind::Ownership { org: (*org).to_owned(), project: (*project).to_owned() }
+        }
+        ["settings", org, "projects", project] => {
+            PageKind::ProjectSettings { org: (*org).to_owned(), project: (*project).to_owned() }
         }
         ["organizations", org, "releases"] | ["organizations", org, "releases", _] => {
             PageKind::Releases { org: (*org).to_owned() }
@@ -78,9 +83,9 @@ pub fn current_project(path: &str, search: &str, projects: &[Project]) -> Option
             let chosen = query_values(search, "project");
             chosen.first().and_then(|value| by_slug_or_id(value))
         }
-        PageKind::GettingStarted { project, .. } | PageKind::Ownership { project, .. } => {
-            by_slug_or_id(&project)
-        }
+        PageKind::GettingStarted { project, .. }
+        | PageKind::Ownership { project, .. }
+        | PageKind::ProjectSettings { project, .. } => by_slug_or_id(&project),
         _ => None,
     }
 }
@@ -102,7 +107,8 @@ pub fn switch_path(path: &str, search: &str, org: &str, switch: &Switch) -> Stri
                 }
                 PageKind::Projects { .. }
                 | PageKind::GettingStarted { .. }
-                | PageKind::Ownership { .. } => Page::Projects { org: new_org }.path(),
+                | PageKind::Ownership { .. }
+                | PageKind::ProjectSettings { .. } => Page::Projects { org: new_org }.path(),
                 PageKind::Releases { .. } => Page::Releases { org: new_org }.path(),
                 PageKind::Issue { .. } | PageKind::Other => Page::Issues { org: new_org }.path(),
             }
@@ -121,6 +127,9 @@ pub fn switch_path(path: &str, search: &str, org: &str, switch: &Switch) -> Stri
                 }
                 (PageKind::Ownership { .. }, Some((_, slug))) => {
                     Page::ProjectOwnership { org: org.clone(), project: slug.clone() }.path()
+                }
+                (PageKind::ProjectSettings { .. }, Some((_, slug))) => {
+                    Page::ProjectSettings { org: org.clone(), project: slug.clone() }.path()
                 }
                 (PageKind::Releases { .. }, _) => {
                     let slug = project.as_ref().map(|(_, slug)| slug.as_str());

@@ -43,6 +43,14 @@ pub fn ProjectRow(
         }
         .path()
     });
+    // Data scrubbing, grouping rules, the rate limit.
+    let settings = project.organization.as_ref().map(|org| {
+        crate::routes::Page::ProjectSettings {
+            org: org.slug.clone(),
+            project: project.slug.clone(),
+        }
+        .path()
+    });
     // Onboarding: the DSN with the SDK snippets, a test event, and the first event arriving.
     let getting_started = project.organization.as_ref().map(|org| {
         crate::routes::Page::GettingStarted { org: org.slug.clone(), project: project.slug.clone() }
@@ -77,6 +85,14 @@ pub fn ProjectRow(
                         view! {
                             <a class="project-ownership" href=href>
                                 "Ownership rules"
+                            </a>
+                        }
+                    })}
+                {settings
+                    .map(|href| {
+                        view! {
+                            <a class="project-settings" href=href>
+                                "Settings"
                             </a>
                         }
                     })}

@@ -2291,3 +2291,173 @@ async fn an_invited_existing_account_logs_in_and_joins_with_a_click() {
         .expect("dev is listed");
     assert_eq!(dev["pending"], false, "{dev}");
 }
+
+/// Sends, with the official SDK, an error-level message whose extra data holds a customer
+/// reference; returns the event's id (32 hex).
+async fn send_with_customer_ref(dsn: &str, text: &str) -> String {
+    let (dsn, text) = (dsn.to_owned(), text.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = crate::common::sentry_hub(&dsn, "backend@1.0.0");
+        let id = sentry::Hub::run(hub, || {
+            sentry::with_scope(
+                |scope| scope.set_extra("customer_ref", "C-20931".into()),
+                || sentry::capture_message(&text, sentry::Level::Error),
+            )
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+        id.simple().to_string()
+    })
+    .await
+    .expect("SDK thread")
+}
+
+/// Clicks the submit button of the form `form` (a CSS selector) and waits for its "Saved.".
+async fn save_and_wait(client: &Client, form: &str) -> Result<(), fantoccini::error::CmdError> {
+    client.find(Locator::Css(&format!("{form} button[type=submit]"))).await?.click().await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(&format!("{form} .settings-saved")))
+        .await?;
+    Ok(())
+}
+
+/// A project's settings page, reached from the projects page: data scrubbing, grouping rules
+/// and the rate limit are changed in the browser, refused with the server's (or the form's)
+/// words when wrong, kept across a reload, and the scrubbing applies to the next SDK event.
+#[tokio::test(flavor = "multi_thread")]
+async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
+        // The Shop row's "Settings" link (the organization also has its first project).
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".project-row .project-settings"))
+            .await?;
+        client
+            .find(Locator::Css(".project-row .project-settings[href$='/projects/shop/']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#privacy-form"))
+            .await?;
+        assert_eq!(
+            client.current_url().await?.path(),
+            "/settings/cairn/projects/shop/",
+            "Sentry's URL"
+        );
+        // The form shows the settings as kept: Sentry's defaults.
+        let mut loaded = String::new();
+        for _ in 0..200 {
+            loaded = value_of(&client, "#allowed-domains").await?;
+            if loaded == "*" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(loaded, "*", "allowed domains as loaded");
+        assert_eq!(
+            client.find(Locator::Css("#data-scrubber")).await?.prop("checked").await?.as_deref(),
+            Some("true")
+        );
+
+        // Security & Privacy: a field of the application's own is sensitive, and no IP
+        // addresses are kept.
+        client.find(Locator::Css("#scrub-ip-addresses")).await?.click().await?;
+        client.find(Locator::Css("#sensitive-fields")).await?.send_keys("customer_ref\n\n").await?;
+        save_and_wait(&client, "#privacy-form").await?;
+        let (_, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
+        assert_eq!(details["scrubIPAddresses"], true, "{details}");
+        assert_eq!(details["sensitiveFields"], json!(["customer_ref"]), "{details}");
+        assert_eq!(details["dataScrubber"], true, "{details}");
+
+        // Issue Grouping: a rule that does not parse is refused with its line; a good one saves.
+        let rules = client.find(Locator::Css("#fingerprinting-rules")).await?;
+        rules.send_keys("error.type:ParseIntError -> parse-int\nnonsense here").await?;
+        client.find(Locator::Css("#grouping-form button[type=submit]")).await?.click().await?;
+        let refused = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#grouping-form .form-error"))
+            .await?
+            .text()
+            .await?;
+        assert!(refused.contains("line 2"), "{refused}");
+        rules.clear().await?;
+        rules.send_keys("error.type:ParseIntError -> parse-int").await?;
+        save_and_wait(&client, "#grouping-form").await?;
+        let (_, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
+        assert_eq!(details["fingerprintingRules"], "error.type:ParseIntError -> parse-int");
+
+        // Rate limit: half a limit is refused by the form itself; a whole one saves.
+        client.find(Locator::Css("#rate-limit-count")).await?.send_keys("1000").await?;
+        client.find(Locator::Css("#rate-limit-form button[type=submit]")).await?.click().await?;
+        let refused =
+            wait_for_text(&client, "#rate-limit-form .form-error", |t| !t.is_empty()).await?;
+        assert!(refused.starts_with("Give both"), "{refused}");
+        client.find(Locator::Css("#rate-limit-window")).await?.send_keys("60").await?;
+        save_and_wait(&client, "#rate-limit-form").await?;
+        let (_, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
+        assert_eq!(details["rateLimit"], json!({"count": 1000, "window": 60}), "{details}");
+        // Saving one section left the others as they were.
+        assert_eq!(details["sensitiveFields"], json!(["customer_ref"]), "{details}");
+        assert_eq!(details["fingerprintingRules"], "error.type:ParseIntError -> parse-int");
+        std::fs::write(artifacts_dir().join("project-settings.png"), client.screenshot().await?)
+            .ok();
+
+        // A reload shows what was kept.
+        client.refresh().await?;
+        let mut count = String::new();
+        for _ in 0..200 {
+            count = value_of(&client, "#rate-limit-count").await.unwrap_or_default();
+            if count == "1000" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(count, "1000");
+        assert_eq!(value_of(&client, "#sensitive-fields").await?, "customer_ref");
+        assert_eq!(
+            client
+                .find(Locator::Css("#scrub-ip-addresses"))
+                .await?
+                .prop("checked")
+                .await?
+                .as_deref(),
+            Some("true")
+        );
+
+        // The next event from the SDK has its customer reference scrubbed.
+        let event_id = send_with_customer_ref(&dsn, "checkout failed").await;
+        server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+        let (status, event) =
+            server.get(&format!("/api/0/projects/cairn/shop/events/{event_id}/"), &token).await;
+        assert_eq!(status, 200, "{event}");
+        let extra = &event["context"];
+        assert_eq!(extra["customer_ref"], "[Filtered]", "{event}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("project-settings-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

@@ -210,8 +210,9 @@ pub struct UpdateProjectRequest {
     /// Stack-trace rules.
     #[serde(default)]
     pub grouping_enhancements: Option<String>,
-    /// Project-wide rate limit; an explicit `null` removes it.
-    #[serde(default, with = "double_option")]
+    /// Project-wide rate limit; an explicit `null` removes it, and an absent one (`None`, left
+    /// out when serialized) keeps it.
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Option<KeyRateLimit>>,
 }
 

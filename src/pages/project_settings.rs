@@ -1,0 +1,361 @@
+//! `/settings/{org}/projects/{project}/` (Sentry's URL): a project's settings, as Sentry's
+//! project settings pages group them: *Security & Privacy* (data scrubbing, IP addresses,
+//! sensitive and safe fields, allowed domains), *Issue Grouping* (fingerprint and stack-trace
+//! rules) and the project-wide rate limit. Each section saves on its own, through
+//! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
+//! settings as kept (lists trimmed, blank lines dropped), fills the form again.
+
+use cairn_types::api::{KeyRateLimit, ProjectDetails, UpdateProjectRequest};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api,
+    components::{status::FormError, ApiError, Loading},
+    routes::PROJECT_PARAM,
+};
+
+/// The entries of a one-per-line field: trimmed, blank lines left out.
+pub fn list_lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned).collect()
+}
+
+/// The project-wide rate limit from the form's two fields, events and seconds: both empty is
+/// no limit; otherwise both must be whole numbers above zero.
+pub fn rate_limit_of(count: &str, window: &str) -> Result<Option<KeyRateLimit>, String> {
+    let (count, window) = (count.trim(), window.trim());
+    if count.is_empty() && window.is_empty() {
+        return Ok(None);
+    }
+    let positive = |text: &str| text.parse::<i64>().ok().filter(|n| *n > 0);
+    match (positive(count), positive(window)) {
+        (Some(count), Some(window)) => Ok(Some(KeyRateLimit { count, window })),
+        _ => Err("Give both the number of events and the window in seconds, as whole numbers \
+                  above zero, or leave both empty for no limit."
+            .to_owned()),
+    }
+}
+
+/// The page's sections, each a form that saves on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Privacy,
+    Grouping,
+    RateLimit,
+}
+
+/// The form's fields, filled from the project's settings as the server keeps them.
+#[derive(Clone, Copy)]
+struct Fields {
+    data_scrubber: RwSignal<bool>,
+    data_scrubber_defaults: RwSignal<bool>,
+    scrub_ip_addresses: RwSignal<bool>,
+    sensitive_fields: RwSignal<String>,
+    safe_fields: RwSignal<String>,
+    allowed_domains: RwSignal<String>,
+    fingerprinting_rules: RwSignal<String>,
+    grouping_enhancements: RwSignal<String>,
+    limit_count: RwSignal<String>,
+    limit_window: RwSignal<String>,
+}
+
+impl Fields {
+    fn new() -> Self {
+        let text = || RwSignal::new(String::new());
+        Fields {
+            data_scrubber: RwSignal::new(true),
+            data_scrubber_defaults: RwSignal::new(true),
+            scrub_ip_addresses: RwSignal::new(false),
+            sensitive_fields: text(),
+            safe_fields: text(),
+            allowed_domains: text(),
+            fingerprinting_rules: text(),
+            grouping_enhancements: text(),
+            limit_count: text(),
+            limit_window: text(),
+        }
+    }
+
+    fn fill(&self, details: &ProjectDetails) {
+        self.data_scrubber.set(details.data_scrubber);
+        self.data_scrubber_defaults.set(details.data_scrubber_defaults);
+        self.scrub_ip_addresses.set(details.scrub_ip_addresses);
+        self.sensitive_fields.set(details.sensitive_fields.join("\n"));
+        self.safe_fields.set(details.safe_fields.join("\n"));
+        self.allowed_domains.set(details.allowed_domains.join("\n"));
+        self.fingerprinting_rules.set(details.fingerprinting_rules.clone());
+        self.grouping_enhancements.set(details.grouping_enhancements.clone());
+        let limit = details.rate_limit;
+        self.limit_count.set(limit.map(|l| l.count.to_string()).unwrap_or_default());
+        self.limit_window.set(limit.map(|l| l.window.to_string()).unwrap_or_default());
+    }
+
+    /// What saving `section` sends: its fields only.
+    fn request(&self, section: Section) -> Result<UpdateProjectRequest, String> {
+        let mut request = UpdateProjectRequest::default();
+        match section {
+            Section::Privacy => {
+                request.data_scrubber = Some(self.data_scrubber.get());
+                request.data_scrubber_defaults = Some(self.data_scrubber_defaults.get());
+                request.scrub_ip_addresses = Some(self.scrub_ip_addresses.get());
+                request.sensitive_fields = Some(list_lines(&self.sensitive_fields.get()));
+                request.safe_fields = Some(list_lines(&self.safe_fields.get()));
+                request.allowed_domains = Some(list_lines(&self.allowed_domains.get()));
+            }
+            Section::Grouping => {
+                request.fingerprinting_rules = Some(self.fingerprinting_rules.get());
+                request.grouping_enhancements = Some(self.grouping_enhancements.get());
+            }
+            Section::RateLimit => {
+                let limit = rate_limit_of(&self.limit_count.get(), &self.limit_window.get())?;
+                request.rate_limit = Some(limit);
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// A checkbox with its label.
+#[component]
+fn Toggle(id: &'static str, label: &'static str, value: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <label class="field checkbox">
+            <input
+                id=id
+                type="checkbox"
+                prop:checked=move || value.get()
+                on:change=move |ev| value.set(event_target_checked(&ev))
+            />
+            {label}
+        </label>
+    }
+}
+
+/// A text area with its label and a hint under it.
+#[component]
+fn LinesField(
+    id: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    rows: u32,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span class="label">{label}</span>
+            <textarea
+                id=id
+                rows=rows
+                spellcheck="false"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            ></textarea>
+            <span class="hint">{hint}</span>
+        </label>
+    }
+}
+
+/// The project settings route.
+#[component]
+pub fn ProjectSettingsPage() -> impl IntoView {
+    let org = super::use_org_param();
+    let params = use_params_map();
+    let project = Memo::new(move |_| params.read().get(PROJECT_PARAM).unwrap_or_default());
+    let details = LocalResource::new(move || {
+        let (org, project) = (org.get(), project.get());
+        async move { api::project(&org, &project).await }
+    });
+    let fields = Fields::new();
+    Effect::new(move |_| {
+        if let Some(Ok(loaded)) = details.get() {
+            fields.fill(&loaded);
+        }
+    });
+
+    // The last save: its section, and the settings as kept or why not.
+    let save = Action::new_local(move |(section, request): &(Section, UpdateProjectRequest)| {
+        let (section, request) = (*section, request.clone());
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { (section, api::update_project(&org, &project, &request).await) }
+    });
+    // A form the browser could not even send (the rate limit's numbers).
+    let invalid = RwSignal::new(None::<(Section, String)>);
+    Effect::new(move |_| {
+        save.value().with(|v| {
+            if let Some((_, Ok(kept))) = v {
+                fields.fill(kept);
+            }
+        });
+    });
+    let submit = move |section: Section| match fields.request(section) {
+        Ok(request) => {
+            invalid.set(None);
+            save.dispatch((section, request));
+        }
+        Err(message) => invalid.set(Some((section, message))),
+    };
+    // Under each form: "Saved.", or why not (the form's numbers, or the server's words).
+    let outcome = move |section: Section| {
+        let refused = Signal::derive(move || {
+            if let Some((_, message)) = invalid.get().filter(|(s, _)| *s == section) {
+                return Some(message);
+            }
+            save.value().with(|v| match v {
+                Some((s, Err(error))) if *s == section => Some(error.message()),
+                _ => None,
+            })
+        });
+        let saved = move || {
+            let done = save.value().with(|v| matches!(v, Some((s, Ok(_))) if *s == section));
+            let mine_invalid = invalid.with(|i| matches!(i, Some((s, _)) if *s == section));
+            (done && !mine_invalid)
+                .then(|| view! { <p class="settings-saved" role="status">"Saved."</p> })
+        };
+        view! {
+            <FormError message=refused/>
+            {saved}
+        }
+    };
+    let saving = move || save.pending().get();
+
+    view! {
+        <section class="page project-settings-page">
+            <header class="page-header">
+                <h1>"Project settings"</h1>
+                <p class="page-subtitle">
+                    {move || match details.get() {
+                        Some(Ok(loaded)) => loaded.project.name,
+                        _ => project.get(),
+                    }}
+                </p>
+            </header>
+            {move || match details.get() {
+                None => Some(view! { <Loading/> }.into_any()),
+                Some(Err(error)) => Some(view! { <ApiError error/> }.into_any()),
+                Some(Ok(_)) => None,
+            }}
+
+            <h2>"Security & Privacy"</h2>
+            <form
+                id="privacy-form"
+                class="settings-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit(Section::Privacy);
+                }
+            >
+                <Toggle
+                    id="data-scrubber"
+                    label="Data scrubber: remove sensitive data from events as they arrive"
+                    value=fields.data_scrubber
+                />
+                <Toggle
+                    id="data-scrubber-defaults"
+                    label="Use the default scrubbers (passwords, secrets, tokens, credit cards, ...)"
+                    value=fields.data_scrubber_defaults
+                />
+                <Toggle
+                    id="scrub-ip-addresses"
+                    label="Prevent storing IP addresses"
+                    value=fields.scrub_ip_addresses
+                />
+                <LinesField
+                    id="sensitive-fields"
+                    label="Additional sensitive fields"
+                    hint="Field names whose values are always removed, one per line."
+                    rows=3
+                    value=fields.sensitive_fields
+                />
+                <LinesField
+                    id="safe-fields"
+                    label="Safe fields"
+                    hint="Field names the scrubbers leave alone, one per line."
+                    rows=3
+                    value=fields.safe_fields
+                />
+                <LinesField
+                    id="allowed-domains"
+                    label="Allowed domains"
+                    hint="Origins browsers may send events from, one per line (https://*.example.com); * for any."
+                    rows=3
+                    value=fields.allowed_domains
+                />
+                <button type="submit" class="button" disabled=saving>
+                    "Save privacy settings"
+                </button>
+                {outcome(Section::Privacy)}
+            </form>
+
+            <h2>"Issue Grouping"</h2>
+            <form
+                id="grouping-form"
+                class="settings-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit(Section::Grouping);
+                }
+            >
+                <LinesField
+                    id="fingerprinting-rules"
+                    label="Fingerprint rules"
+                    hint="Sentry's syntax, one per line: error.type:\"Parse*Error\" -> parse-failures. They apply to new events."
+                    rows=5
+                    value=fields.fingerprinting_rules
+                />
+                <LinesField
+                    id="grouping-enhancements"
+                    label="Stack trace rules"
+                    hint="Sentry's syntax, one per line: stack.module:vendor.* -app"
+                    rows=5
+                    value=fields.grouping_enhancements
+                />
+                <button type="submit" class="button" disabled=saving>
+                    "Save grouping rules"
+                </button>
+                {outcome(Section::Grouping)}
+            </form>
+
+            <h2>"Rate limit"</h2>
+            <form
+                id="rate-limit-form"
+                class="settings-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit(Section::RateLimit);
+                }
+            >
+                <p class="hint">
+                    "At most this many events over all the project's keys in each window; more are refused with 429. Empty: no limit."
+                </p>
+                <div class="settings-inline">
+                    <label class="field">
+                        <span class="label">"Events"</span>
+                        <input
+                            id="rate-limit-count"
+                            type="number"
+                            min="1"
+                            inputmode="numeric"
+                            prop:value=move || fields.limit_count.get()
+                            on:input=move |ev| fields.limit_count.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label class="field">
+                        <span class="label">"Per seconds"</span>
+                        <input
+                            id="rate-limit-window"
+                            type="number"
+                            min="1"
+                            inputmode="numeric"
+                            prop:value=move || fields.limit_window.get()
+                            on:input=move |ev| fields.limit_window.set(event_target_value(&ev))
+                        />
+                    </label>
+                </div>
+                <button type="submit" class="button" disabled=saving>
+                    "Save rate limit"
+                </button>
+                {outcome(Section::RateLimit)}
+            </form>
+        </section>
+    }
+}
