@@ -377,6 +377,33 @@ pub async fn project_keys(org: &str, project: &str) -> Result<Vec<ProjectKey>> {
     json(get(&url).build()).await
 }
 
+/// `POST /api/0/projects/{org}/{project}/keys/`: a new client key (DSN).
+pub async fn create_key(
+    org: &str,
+    project: &str,
+    request: &cairn_types::api::CreateKeyRequest,
+) -> Result<ProjectKey> {
+    json(post(&project_url(org, project, "keys/")).json(request)).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/keys/{key}/`: enables, disables or renames a key, or
+/// changes its rate limit.
+pub async fn update_key(
+    org: &str,
+    project: &str,
+    key: &str,
+    request: &cairn_types::api::UpdateKeyRequest,
+) -> Result<ProjectKey> {
+    let url = project_url(org, project, &format!("keys/{}/", segment(key)));
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/keys/{key}/`: the key stops working at once.
+pub async fn delete_key(org: &str, project: &str, key: &str) -> Result<()> {
+    let url = project_url(org, project, &format!("keys/{}/", segment(key)));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
 /// `GET /api/0/api-tokens/`: the user's API tokens.
 pub async fn api_tokens() -> Result<Vec<ApiToken>> {
     json(get("/api/0/api-tokens/").build()).await

@@ -1992,6 +1992,62 @@ fn rule_errors_keep_their_line_and_mappings_parse() {
 }
 
 #[wasm_bindgen_test]
+async fn key_rows_show_the_dsn_and_state_and_delete_only_once_confirmed() {
+    use cairn_dashboard::pages::project_settings::{KeyChange, KeyRow};
+    use cairn_types::api::ProjectKey;
+    let key = |id: &str, name: &str, active: bool, limit: serde_json::Value| -> ProjectKey {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": name, "public": id, "secret": "s", "projectId": 1,
+            "isActive": active, "rateLimit": limit,
+            "dsn": {"public": format!("http://{id}@127.0.0.1:8000/1"), "secret": "x"},
+            "dateCreated": "2026-11-01T10:00:00Z"
+        }))
+        .expect("sample key")
+    };
+    let asked = RwSignal::new(Vec::<KeyChange>::new());
+    let on_change = Callback::new(move |change| asked.update(|a| a.push(change)));
+    let keys = vec![
+        key("aaa", "Default", true, serde_json::Value::Null),
+        key("bbb", "Mobile", false, serde_json::json!({"count": 100, "window": 60})),
+    ];
+    let m = Mounted::new(move || {
+        view! {
+            <ul>{keys.into_iter().map(|key| view! { <KeyRow key on_change/> }).collect_view()}</ul>
+        }
+    });
+    assert_eq!(m.text("[data-key='aaa'] .key-name"), "Default");
+    assert_eq!(m.text("[data-key='aaa'] .key-dsn"), "http://aaa@127.0.0.1:8000/1");
+    assert_eq!(m.text("[data-key='aaa'] .key-status"), "Enabled");
+    assert_eq!(m.text("[data-key='aaa'] .key-rate-limit"), "No rate limit");
+    assert_eq!(m.text("[data-key='bbb'] .key-status"), "Disabled");
+    assert_eq!(m.text("[data-key='bbb'] .key-rate-limit"), "At most 100 events per 60 s");
+    assert_eq!(m.text("[data-key='aaa'] .key-toggle"), "Disable");
+    assert_eq!(m.text("[data-key='bbb'] .key-toggle"), "Enable");
+
+    m.click("[data-key='aaa'] .key-toggle");
+    m.click("[data-key='bbb'] .key-toggle");
+    // Delete asks first; cancelling asks nothing.
+    m.click("[data-key='bbb'] .key-delete");
+    settle().await;
+    assert_eq!(m.count("[data-key='bbb'] .key-confirm"), 1);
+    m.click("[data-key='bbb'] .key-delete-cancel");
+    settle().await;
+    assert_eq!(m.count("[data-key='bbb'] .key-confirm"), 0);
+    m.click("[data-key='bbb'] .key-delete");
+    settle().await;
+    m.click("[data-key='bbb'] .key-delete-confirm");
+    settle().await;
+    assert_eq!(
+        asked.get_untracked(),
+        [
+            KeyChange::Enable("aaa".into(), false),
+            KeyChange::Enable("bbb".into(), true),
+            KeyChange::Delete("bbb".into()),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
 fn project_settings_read_lists_and_the_rate_limit_from_the_form() {
     use cairn_dashboard::pages::project_settings::{list_lines, rate_limit_of};
     assert_eq!(list_lines("  customer_ref \n\n\torder_id\n   \n"), ["customer_ref", "order_id"]);

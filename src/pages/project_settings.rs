@@ -3,15 +3,23 @@
 //! sensitive and safe fields, allowed domains), *Issue Grouping* (fingerprint and stack-trace
 //! rules) and the project-wide rate limit. Each section saves on its own, through
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
-//! settings as kept (lists trimmed, blank lines dropped), fills the form again.
+//! settings as kept (lists trimmed, blank lines dropped), fills the form again. Then the
+//! *Client Keys (DSN)*: each key's DSN, state and rate limit; a new key, disabling, enabling and
+//! deleting one (after a confirmation: its DSN stops working at once).
 
-use cairn_types::api::{KeyRateLimit, ProjectDetails, UpdateProjectRequest};
+use cairn_types::api::{
+    CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectKey, UpdateKeyRequest,
+    UpdateProjectRequest,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
     api,
-    components::{status::FormError, ApiError, Loading},
+    components::{
+        status::{failure, FormError},
+        ApiError, Loading,
+    },
     routes::PROJECT_PARAM,
 };
 
@@ -33,6 +41,180 @@ pub fn rate_limit_of(count: &str, window: &str) -> Result<Option<KeyRateLimit>, 
         _ => Err("Give both the number of events and the window in seconds, as whole numbers \
                   above zero, or leave both empty for no limit."
             .to_owned()),
+    }
+}
+
+/// A key's rate limit in words.
+pub fn rate_limit_text(limit: Option<KeyRateLimit>) -> String {
+    match limit {
+        Some(limit) => format!("At most {} events per {} s", limit.count, limit.window),
+        None => "No rate limit".to_owned(),
+    }
+}
+
+/// What a key's row asks for, by key id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyChange {
+    /// Enable (`true`) or disable the key.
+    Enable(String, bool),
+    /// Delete the key.
+    Delete(String),
+}
+
+/// One client key (`li.key-row`, styled as the projects page's rows): name, state, rate limit
+/// and DSN, a button that disables or enables it, and one that deletes it once confirmed.
+#[component]
+pub fn KeyRow(key: ProjectKey, on_change: Callback<KeyChange>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let active = key.is_active;
+    let (toggle_id, delete_id) = (key.id.clone(), key.id.clone());
+    let delete = move || {
+        let delete_id = delete_id.clone();
+        if confirming.get() {
+            view! {
+                <span class="key-confirm" role="alert">
+                    "Events sent with this DSN are refused at once. "
+                    <button
+                        type="button"
+                        class="button key-delete-confirm"
+                        on:click=move |_| on_change.run(KeyChange::Delete(delete_id.clone()))
+                    >
+                        "Delete key"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-secondary key-delete-cancel"
+                        on:click=move |_| confirming.set(false)
+                    >
+                        "Cancel"
+                    </button>
+                </span>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button
+                    type="button"
+                    class="button button-secondary key-delete"
+                    on:click=move |_| confirming.set(true)
+                >
+                    "Delete"
+                </button>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <li class="project-row key-row" data-key=key.id>
+            <div class="project-head">
+                <span class="project-name key-name">{key.name}</span>
+                <span class="badge key-status">{if active { "Enabled" } else { "Disabled" }}</span>
+                <span class="hint key-rate-limit">{rate_limit_text(key.rate_limit)}</span>
+            </div>
+            <code class="project-dsn key-dsn">{key.dsn.public}</code>
+            <div class="project-dsns key-actions">
+                <button
+                    type="button"
+                    class="button button-secondary key-toggle"
+                    on:click=move |_| on_change.run(KeyChange::Enable(toggle_id.clone(), !active))
+                >
+                    {if active { "Disable" } else { "Enable" }}
+                </button>
+                {delete}
+            </div>
+        </li>
+    }
+}
+
+/// The project's client keys, a new one, and the rows' changes; the list is fetched again after
+/// each.
+#[component]
+fn ClientKeys(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let keys = LocalResource::new(move || {
+        version.track();
+        let (org, project) = (org.get(), project.get());
+        async move { api::project_keys(&org, &project).await }
+    });
+    let name = RwSignal::new(String::new());
+    let create = Action::new_local(move |name: &String| {
+        // No name: the server's `Default`, as Sentry's.
+        let name = Some(name.trim().to_owned()).filter(|n| !n.is_empty());
+        let request = CreateKeyRequest { name };
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { api::create_key(&org, &project, &request).await }
+    });
+    let change = Action::new_local(move |change: &KeyChange| {
+        let change = change.clone();
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move {
+            match change {
+                KeyChange::Enable(id, on) => {
+                    let request = UpdateKeyRequest { is_active: Some(on), ..Default::default() };
+                    api::update_key(&org, &project, &id, &request).await.map(drop)
+                }
+                KeyChange::Delete(id) => api::delete_key(&org, &project, &id).await,
+            }
+        }
+    });
+    Effect::new(move |_| {
+        create.value().with(|v| {
+            if let Some(answer) = v {
+                if answer.is_ok() {
+                    name.set(String::new());
+                }
+                version.update(|v| *v += 1);
+            }
+        });
+    });
+    Effect::new(move |_| {
+        if change.value().with(Option::is_some) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let on_change = Callback::new(move |request: KeyChange| {
+        change.dispatch(request);
+    });
+    let list = move || match keys.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+        Some(Ok(keys)) => view! {
+            <ul id="key-list" class="project-rows">
+                {keys.into_iter().map(|key| view! { <KeyRow key on_change/> }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    view! {
+        <h2>"Client Keys (DSN)"</h2>
+        <FormError message=failure(change)/>
+        {list}
+        <form
+            id="new-key-form"
+            class="settings-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                create.dispatch(name.get());
+            }
+        >
+            <div class="settings-inline">
+                <label class="field">
+                    <span class="label">"Name of a new key"</span>
+                    <input
+                        id="new-key-name"
+                        type="text"
+                        maxlength="64"
+                        placeholder="Default"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </label>
+            </div>
+            <button type="submit" class="button" disabled=move || create.pending().get()>
+                "Generate new key"
+            </button>
+            <FormError message=failure(create)/>
+        </form>
     }
 }
 
@@ -356,6 +538,8 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                 </button>
                 {outcome(Section::RateLimit)}
             </form>
+
+            <ClientKeys org project/>
         </section>
     }
 }

@@ -2324,7 +2324,8 @@ async fn save_and_wait(client: &Client, form: &str) -> Result<(), fantoccini::er
 
 /// A project's settings page, reached from the projects page: data scrubbing, grouping rules
 /// and the rate limit are changed in the browser, refused with the server's (or the form's)
-/// words when wrong, kept across a reload, and the scrubbing applies to the next SDK event.
+/// words when wrong, kept across a reload, and the scrubbing applies to the next SDK event;
+/// a client key is made, disabled (ingestion refuses it) and deleted.
 #[tokio::test(flavor = "multi_thread")]
 async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2448,6 +2449,74 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         assert_eq!(status, 200, "{event}");
         let extra = &event["context"];
         assert_eq!(extra["customer_ref"], "[Filtered]", "{event}");
+
+        // Client keys: a new one for the mobile app, disabled (its DSN is refused at once),
+        // then deleted after the confirmation.
+        let key_rows = |client: &Client| {
+            let client = client.clone();
+            async move { client.find_all(Locator::Css("#key-list .key-row")).await.map(|r| r.len()) }
+        };
+        let mut rows = 0;
+        for _ in 0..200 {
+            rows = key_rows(&client).await?;
+            if rows == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(rows, 1, "the project's first key");
+        client.find(Locator::Css("#new-key-name")).await?.send_keys("Mobile").await?;
+        client.find(Locator::Css("#new-key-form button[type=submit]")).await?.click().await?;
+        for _ in 0..200 {
+            rows = key_rows(&client).await?;
+            if rows == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(rows, 2, "the new key is listed");
+        let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
+        let mobile = keys
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|k| k["name"] == "Mobile")
+            .expect("the key named in the form");
+        let (mobile_id, project_id) =
+            (mobile["id"].as_str().expect("key id").to_owned(), mobile["projectId"].clone());
+        let row = format!("#key-list .key-row[data-key='{mobile_id}']");
+        assert_eq!(text_of(&client, &format!("{row} .key-status")).await?, "Enabled");
+        client.find(Locator::Css(&format!("{row} .key-toggle"))).await?.click().await?;
+        let status =
+            wait_for_text(&client, &format!("{row} .key-status"), |t| t == "Disabled").await?;
+        assert_eq!(status, "Disabled");
+        let refused = server
+            .http
+            .post(format!("{}/api/{project_id}/store/", server.url))
+            .header("X-Sentry-Auth", format!("Sentry sentry_key={mobile_id}, sentry_version=7"))
+            .body(r#"{"message": "from the disabled key"}"#)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(refused.status().as_u16(), 403, "a disabled key's events are refused");
+        client.find(Locator::Css(&format!("{row} .key-delete"))).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("{row} .key-delete-confirm")))
+            .await?
+            .click()
+            .await?;
+        for _ in 0..200 {
+            rows = key_rows(&client).await?;
+            if rows == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(rows, 1, "the deleted key is gone from the list");
+        let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
+        assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -144,8 +144,9 @@ pub struct UpdateKeyRequest {
     /// Enable or disable the key.
     #[serde(default)]
     pub is_active: Option<bool>,
-    /// New rate limit; an explicit `null` removes it (Sentry's semantics).
-    #[serde(default, with = "double_option")]
+    /// New rate limit; an explicit `null` removes it (Sentry's semantics), and an absent one
+    /// (`None`, left out when serialized) keeps it.
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Option<KeyRateLimit>>,
 }
 
