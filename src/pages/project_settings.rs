@@ -1,5 +1,6 @@
 //! `/settings/{org}/projects/{project}/` (Sentry's URL): a project's settings, as Sentry's
-//! project settings pages group them: *Security & Privacy* (data scrubbing, IP addresses,
+//! project settings pages group them: *General* (name and slug; a new slug moves the page to
+//! its new URL), *Security & Privacy* (data scrubbing, IP addresses,
 //! sensitive and safe fields, allowed domains), *Issue Grouping* (fingerprint and stack-trace
 //! rules) and the project-wide rate limit. Each section saves on its own, through
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
@@ -12,7 +13,10 @@ use cairn_types::api::{
     UpdateProjectRequest,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::{
+    hooks::{use_navigate, use_params_map},
+    NavigateOptions,
+};
 
 use crate::{
     api,
@@ -20,7 +24,8 @@ use crate::{
         status::{failure, FormError},
         ApiError, Loading,
     },
-    routes::PROJECT_PARAM,
+    routes::{Page, PROJECT_PARAM},
+    state::use_session,
 };
 
 /// The entries of a one-per-line field: trimmed, blank lines left out.
@@ -221,6 +226,7 @@ fn ClientKeys(org: Memo<String>, project: Memo<String>) -> impl IntoView {
 /// The page's sections, each a form that saves on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
+    General,
     Privacy,
     Grouping,
     RateLimit,
@@ -229,6 +235,8 @@ enum Section {
 /// The form's fields, filled from the project's settings as the server keeps them.
 #[derive(Clone, Copy)]
 struct Fields {
+    name: RwSignal<String>,
+    slug: RwSignal<String>,
     data_scrubber: RwSignal<bool>,
     data_scrubber_defaults: RwSignal<bool>,
     scrub_ip_addresses: RwSignal<bool>,
@@ -245,6 +253,8 @@ impl Fields {
     fn new() -> Self {
         let text = || RwSignal::new(String::new());
         Fields {
+            name: text(),
+            slug: text(),
             data_scrubber: RwSignal::new(true),
             data_scrubber_defaults: RwSignal::new(true),
             scrub_ip_addresses: RwSignal::new(false),
@@ -259,6 +269,8 @@ impl Fields {
     }
 
     fn fill(&self, details: &ProjectDetails) {
+        self.name.set(details.project.name.clone());
+        self.slug.set(details.project.slug.clone());
         self.data_scrubber.set(details.data_scrubber);
         self.data_scrubber_defaults.set(details.data_scrubber_defaults);
         self.scrub_ip_addresses.set(details.scrub_ip_addresses);
@@ -276,6 +288,10 @@ impl Fields {
     fn request(&self, section: Section) -> Result<UpdateProjectRequest, String> {
         let mut request = UpdateProjectRequest::default();
         match section {
+            Section::General => {
+                request.name = Some(self.name.get());
+                request.slug = Some(self.slug.get().trim().to_owned());
+            }
             Section::Privacy => {
                 request.data_scrubber = Some(self.data_scrubber.get());
                 request.data_scrubber_defaults = Some(self.data_scrubber_defaults.get());
@@ -362,10 +378,24 @@ pub fn ProjectSettingsPage() -> impl IntoView {
     });
     // A form the browser could not even send (the rate limit's numbers).
     let invalid = RwSignal::new(None::<(Section, String)>);
+    let navigate = use_navigate();
+    let session = use_session();
     Effect::new(move |_| {
         save.value().with(|v| {
-            if let Some((_, Ok(kept))) = v {
-                fields.fill(kept);
+            let Some((section, Ok(kept))) = v else { return };
+            fields.fill(kept);
+            if *section == Section::General {
+                // The header's switcher and pickers show the new name.
+                if let Some(session) = session {
+                    session.projects_version.update(|v| *v += 1);
+                }
+                if kept.project.slug != project.get_untracked() {
+                    let page = Page::ProjectSettings {
+                        org: org.get_untracked(),
+                        project: kept.project.slug.clone(),
+                    };
+                    navigate(&page.path(), NavigateOptions { replace: true, ..Default::default() });
+                }
             }
         });
     });
@@ -416,6 +446,45 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                 Some(Err(error)) => Some(view! { <ApiError error/> }.into_any()),
                 Some(Ok(_)) => None,
             }}
+
+            <h2>"General"</h2>
+            <form
+                id="general-form"
+                class="settings-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit(Section::General);
+                }
+            >
+                <label class="field">
+                    <span class="label">"Name"</span>
+                    <input
+                        id="project-name"
+                        type="text"
+                        maxlength="64"
+                        prop:value=move || fields.name.get()
+                        on:input=move |ev| fields.name.set(event_target_value(&ev))
+                    />
+                </label>
+                <label class="field">
+                    <span class="label">"Slug"</span>
+                    <input
+                        id="project-slug"
+                        type="text"
+                        maxlength="50"
+                        spellcheck="false"
+                        prop:value=move || fields.slug.get()
+                        on:input=move |ev| fields.slug.set(event_target_value(&ev))
+                    />
+                    <span class="hint">
+                        "The project's URLs and its issues' short ids use it; the DSN does not change."
+                    </span>
+                </label>
+                <button type="submit" class="button" disabled=saving>
+                    "Save name and slug"
+                </button>
+                {outcome(Section::General)}
+            </form>
 
             <h2>"Security & Privacy"</h2>
             <form

@@ -337,3 +337,49 @@ async fn openapi_description_is_served_to_anyone() {
         assert!(doc["components"]["securitySchemes"]["bearerToken"].is_object());
     }
 }
+
+/// Sentry's project settings "Name" and "Slug": a renamed project answers under its new slug
+/// only, its issues' short ids follow the slug, and its DSN keeps working.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_is_renamed_and_its_slug_moves_its_urls_not_its_dsn() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    crate::common::capture_message(&dsn, "shop@1.0", "first").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    assert!(issues[0]["shortId"].as_str().is_some_and(|s| s.starts_with("SHOP-")), "{issues:?}");
+
+    let (status, renamed) = server
+        .put("/api/0/projects/cairn/shop/", &token, json!({"name": "Web Shop", "slug": "web-shop"}))
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!((&renamed["name"], &renamed["slug"]), (&json!("Web Shop"), &json!("web-shop")));
+    let (status, _) = server.get("/api/0/projects/cairn/shop/", &token).await;
+    assert_eq!(status, 404, "the old slug names nothing");
+    let (status, details) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(details["name"], "Web Shop");
+    let (_, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+    let short_id = issue["shortId"].as_str().expect("short id").to_owned();
+    assert!(short_id.starts_with("WEB-SHOP-"), "{short_id}");
+    let (status, found) =
+        server.get(&format!("/api/0/organizations/cairn/shortids/{short_id}/"), &token).await;
+    assert_eq!(status, 200, "{found}");
+
+    // The DSN has the project's id, not its slug: the SDK goes on sending.
+    crate::common::capture_message(&dsn, "shop@1.0", "second").await;
+    server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+
+    // A slug another project has, a malformed one, an empty name: refused, nothing changed.
+    let (status, taken) =
+        server.put("/api/0/projects/cairn/web-shop/", &token, json!({"slug": "internal"})).await;
+    assert_eq!(status, 409, "{taken}");
+    assert_eq!(taken["detail"], "Another project is already using the slug \"internal\".");
+    for bad in [json!({"slug": "Web Shop"}), json!({"slug": "123"}), json!({"name": "  "})] {
+        let (status, refused) = server.put("/api/0/projects/cairn/web-shop/", &token, bad).await;
+        assert_eq!(status, 400, "{refused}");
+    }
+    let (_, details) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
+    assert_eq!((&details["name"], &details["slug"]), (&json!("Web Shop"), &json!("web-shop")));
+}

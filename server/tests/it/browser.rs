@@ -2325,7 +2325,8 @@ async fn save_and_wait(client: &Client, form: &str) -> Result<(), fantoccini::er
 /// A project's settings page, reached from the projects page: data scrubbing, grouping rules
 /// and the rate limit are changed in the browser, refused with the server's (or the form's)
 /// words when wrong, kept across a reload, and the scrubbing applies to the next SDK event;
-/// a client key is made, disabled (ingestion refuses it) and deleted.
+/// a client key is made, disabled (ingestion refuses it) and deleted; and the project is
+/// renamed, its page moving to the new slug.
 #[tokio::test(flavor = "multi_thread")]
 async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2416,8 +2417,6 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         // Saving one section left the others as they were.
         assert_eq!(details["sensitiveFields"], json!(["customer_ref"]), "{details}");
         assert_eq!(details["fingerprintingRules"], "error.type:ParseIntError -> parse-int");
-        std::fs::write(artifacts_dir().join("project-settings.png"), client.screenshot().await?)
-            .ok();
 
         // A reload shows what was kept.
         client.refresh().await?;
@@ -2517,6 +2516,36 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         assert_eq!(rows, 1, "the deleted key is gone from the list");
         let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
         assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
+
+        // General: a new name and slug; the page moves to the new slug's URL and the header's
+        // project switcher shows the new name.
+        assert_eq!(value_of(&client, "#project-name").await?, "Shop");
+        assert_eq!(value_of(&client, "#project-slug").await?, "shop");
+        let name = client.find(Locator::Css("#project-name")).await?;
+        name.clear().await?;
+        name.send_keys("Web Shop").await?;
+        let slug = client.find(Locator::Css("#project-slug")).await?;
+        slug.clear().await?;
+        slug.send_keys("web-shop").await?;
+        save_and_wait(&client, "#general-form").await?;
+        let mut path = String::new();
+        for _ in 0..200 {
+            path = client.current_url().await?.path().to_owned();
+            if path == "/settings/cairn/projects/web-shop/" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(path, "/settings/cairn/projects/web-shop/");
+        let (status, details) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
+        assert_eq!(status, 200, "{details}");
+        assert_eq!(details["name"], "Web Shop");
+        let switcher =
+            wait_for_text(&client, "#project-switcher", |t| t.contains("Web Shop")).await?;
+        assert!(switcher.contains("Web Shop"), "{switcher}");
+        client.execute("window.scrollTo(0, 0)", vec![]).await?;
+        std::fs::write(artifacts_dir().join("project-settings.png"), client.screenshot().await?)
+            .ok();
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

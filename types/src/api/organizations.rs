@@ -187,6 +187,9 @@ pub struct UpdateProjectRequest {
     /// New display name.
     #[serde(default)]
     pub name: Option<String>,
+    /// New slug (the project's URLs and short ids change with it; its DSN does not).
+    #[serde(default)]
+    pub slug: Option<String>,
     /// "Data Scrubber".
     #[serde(default)]
     pub data_scrubber: Option<bool>,

@@ -15,7 +15,9 @@ use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::ScrubSettings;
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{NewProject, ProjectIngestSettings, ProjectKeyRow, ProjectRow, Store};
+use crate::store::{
+    NewProject, ProjectIngestSettings, ProjectKeyRow, ProjectRow, Store, StoreError,
+};
 
 /// `GET /api/0/organizations/`: the caller's organizations.
 pub async fn list_organizations<S: Store>(
@@ -131,8 +133,9 @@ pub async fn get_project<S: Store>(
     Ok(AppJson(project_details(&project, &access.organization, &settings)))
 }
 
-/// `PUT /api/0/projects/{org}/{project}/`: changes the data-scrubbing settings and allowed
-/// domains (Sentry's field names); fields left out keep their value.
+/// `PUT /api/0/projects/{org}/{project}/`: changes the name and slug, the data-scrubbing
+/// settings, allowed domains, grouping rules and rate limit (Sentry's field names); fields left
+/// out keep their value.
 pub async fn update_project<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
@@ -140,9 +143,26 @@ pub async fn update_project<S: Store>(
     AppJson(request): AppJson<UpdateProjectRequest>,
 ) -> ApiResult<AppJson<ProjectDetails>> {
     let access = org_access(&state, &identity, &org, "project:write").await?;
-    let project = state.store.project_by_slug(access.organization.id, &project).await?;
-    if request.name.is_some() {
-        return Err(ApiError::BadRequest("name: renaming projects is not supported yet.".into()));
+    let mut project = state.store.project_by_slug(access.organization.id, &project).await?;
+    if request.name.is_some() || request.slug.is_some() {
+        let name = match request.name.as_deref().map(str::trim) {
+            Some(name) if name.is_empty() || name.chars().count() > 64 => {
+                return Err(ApiError::BadRequest("name: 1 to 64 characters.".into()))
+            }
+            Some(name) => name.to_owned(),
+            None => project.name.clone(),
+        };
+        let slug = match request.slug.as_deref() {
+            Some(slug) => validate_slug(slug.trim())?,
+            None => project.slug.clone(),
+        };
+        state.store.rename_project(project.id, &slug, &name).await.map_err(|err| match err {
+            StoreError::Conflict(_) => {
+                ApiError::Conflict(format!("Another project is already using the slug {slug:?}."))
+            }
+            other => other.into(),
+        })?;
+        (project.slug, project.name) = (slug, name);
     }
     let mut settings = state.store.project_ingest_settings(project.id).await?;
     let mut scrub = ScrubSettings::from_stored(settings.scrub_settings.as_deref());

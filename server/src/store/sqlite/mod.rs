@@ -592,6 +592,18 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn rename_project(&self, project_id: i64, slug: &str, name: &str) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("UPDATE projects SET slug = $1, name = $2 WHERE id = $3")
+                .bind(slug)
+                .bind(name)
+                .bind(project_id)
+                .execute(&self.writes)
+                .await?,
+        )
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn project_by_slug(&self, organization_id: i64, slug: &str) -> StoreResult<ProjectRow> {
         let row = sqlx::query(&format!(
             "SELECT {PROJECT_COLUMNS} FROM projects p LEFT JOIN teams t ON t.id = p.team_id \
