@@ -169,6 +169,12 @@ pub async fn create_team(org: &str, request: &TeamRequest) -> Result<Team> {
     json(post(&format!("/api/0/organizations/{}/teams/", segment(org))).json(request)).await
 }
 
+/// `DELETE /api/0/teams/{org}/{team}/`: the team's projects stay, without a team.
+pub async fn delete_team(org: &str, team: &str) -> Result<()> {
+    let url = format!("/api/0/teams/{}/{}/", segment(org), segment(team));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
 /// `POST` (join) or `DELETE` (leave) `/api/0/organizations/{org}/members/{id}/teams/{team}/`:
 /// puts a member in a team or takes them out.
 pub async fn set_team_membership(org: &str, member: &str, team: &str, join: bool) -> Result<()> {

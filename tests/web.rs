@@ -30,7 +30,7 @@ use cairn_dashboard::{
         inbox::NotificationList,
         issue::{ActivityLog, IssueHeader},
         login::{after_login, LoginAction, LoginForm},
-        members::{MemberChange, MemberRow, NewInvite, TeamRow},
+        members::{MemberChange, MemberRow, NewInvite, TeamChange, TeamRow},
         projects::{ProjectList, ProjectWithKeys},
         setup::{SetupAction, SetupForm},
     },
@@ -476,7 +476,7 @@ async fn member_rows_tell_invitations_apart_and_ask_for_changes_by_id() {
 
 #[wasm_bindgen_test]
 async fn team_rows_list_their_members_and_offer_the_others() {
-    let changes = RwSignal::new(Vec::<(String, String, bool)>::new());
+    let changes = RwSignal::new(Vec::<TeamChange>::new());
     let on_change = Callback::new(move |change| changes.update(|c| c.push(change)));
     let mut inside = sample_member("1", "ada@example.com", false, false);
     inside.teams = vec!["web".into()];
@@ -495,10 +495,24 @@ async fn team_rows_list_their_members_and_offer_the_others() {
     assert_eq!(m.count(".team-add option"), 2, "the prompt and Bob");
     m.select(".team-add", "2");
     m.click(".team-member-remove");
+    // Deleting asks first; cancelling asks nothing.
+    m.click(".team-delete");
+    settle().await;
+    assert_eq!(m.count(".team-confirm"), 1);
+    m.click(".team-delete-cancel");
+    settle().await;
+    assert_eq!(m.count(".team-confirm"), 0);
+    m.click(".team-delete");
+    settle().await;
+    m.click(".team-delete-confirm");
     settle().await;
     assert_eq!(
         changes.get_untracked(),
-        [("2".to_owned(), "web".to_owned(), true), ("1".to_owned(), "web".to_owned(), false)]
+        [
+            TeamChange::Join("2".into(), "web".into()),
+            TeamChange::Leave("1".into(), "web".into()),
+            TeamChange::Delete("web".into()),
+        ]
     );
 }
 

@@ -28,7 +28,8 @@ pub enum MemberChange {
     Remove(String),
     /// Give the member (or the invitation) another organization role.
     Role(String, String),
-    /// A new link for a pending invitation (the old one stops working).
+    /// A new link for a pending invitation (the old one stops working), emailed when the server
+    /// has a mail server (Sentry's "resend invite").
     NewLink(String),
 }
 
@@ -154,8 +155,9 @@ pub fn MembersPage() -> impl IntoView {
                     api::update_member(&org, &id, &request).await.map(Some)
                 }
                 MemberChange::NewLink(id) => {
+                    // Sentry's "resend invite": a new link, also emailed when the server can.
                     let request =
-                        UpdateMemberRequest { regenerate: true, ..UpdateMemberRequest::default() };
+                        UpdateMemberRequest { reinvite: true, ..UpdateMemberRequest::default() };
                     api::update_member(&org, &id, &request).await.map(Some)
                 }
             }
@@ -269,16 +271,28 @@ pub fn MembersPage() -> impl IntoView {
     }
 }
 
-/// One team (`.team-row`): its members, each with a button that takes them out, and a select
-/// that adds one of the organization's other members.
+/// What a team's row asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamChange {
+    /// Put the member (id) in the team (slug).
+    Join(String, String),
+    /// Take the member (id) out of the team (slug).
+    Leave(String, String),
+    /// Delete the team (slug); its projects stay, without a team.
+    Delete(String),
+}
+
+/// One team (`.team-row`): its members, each with a button that takes them out, a select that
+/// adds one of the organization's other members, and a button that deletes the team once
+/// confirmed.
 #[component]
 pub fn TeamRow(
     /// The team.
     team: Team,
     /// The organization's members (invitations pending are left out: they join on accepting).
     members: Vec<Member>,
-    /// Called with (member id, team slug, whether to join) when a member is added or removed.
-    on_change: Callback<(String, String, bool)>,
+    /// Called when a member is added or removed, or the team deleted.
+    on_change: Callback<TeamChange>,
 ) -> impl IntoView {
     let slug = team.slug.clone();
     let (inside, outside): (Vec<Member>, Vec<Member>) = members
@@ -298,7 +312,7 @@ pub fn TeamRow(
                         class="team-member-remove"
                         aria-label=label.clone()
                         title=label
-                        on:click=move |_| on_change.run((id.clone(), team.clone(), false))
+                        on:click=move |_| on_change.run(TeamChange::Leave(id.clone(), team.clone()))
                     >
                         "×"
                     </button>
@@ -312,6 +326,44 @@ pub fn TeamRow(
         .collect_view();
     let added = slug.clone();
     let key = slug.clone();
+    let confirming = RwSignal::new(false);
+    let doomed = slug.clone();
+    let delete = move || {
+        let doomed = doomed.clone();
+        if confirming.get() {
+            view! {
+                <span class="team-confirm" role="alert">
+                    "Its projects stay, without a team. "
+                    <button
+                        type="button"
+                        class="button team-delete-confirm"
+                        on:click=move |_| on_change.run(TeamChange::Delete(doomed.clone()))
+                    >
+                        "Delete team"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-secondary team-delete-cancel"
+                        on:click=move |_| confirming.set(false)
+                    >
+                        "Cancel"
+                    </button>
+                </span>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button
+                    type="button"
+                    class="button button-secondary team-delete"
+                    on:click=move |_| confirming.set(true)
+                >
+                    "Delete"
+                </button>
+            }
+            .into_any()
+        }
+    };
     view! {
         <li class="team-row" data-team=key>
             <h2 class="team-name">"#" {slug}</h2>
@@ -322,13 +374,14 @@ pub fn TeamRow(
                 on:change=move |ev| {
                     let id = event_target_value(&ev);
                     if !id.is_empty() {
-                        on_change.run((id, added.clone(), true));
+                        on_change.run(TeamChange::Join(id, added.clone()));
                     }
                 }
             >
                 <option value="" selected>"Add a member…"</option>
                 {candidates}
             </select>
+            {delete}
         </li>
     }
 }
@@ -354,10 +407,20 @@ pub fn TeamsPage() -> impl IntoView {
         let org = org.get_untracked();
         async move { api::create_team(&org, &request).await }
     });
-    let membership = Action::new_local(move |change: &(String, String, bool)| {
-        let (member, team, join) = change.clone();
+    let membership = Action::new_local(move |change: &TeamChange| {
+        let change = change.clone();
         let org = org.get_untracked();
-        async move { api::set_team_membership(&org, &member, &team, join).await }
+        async move {
+            match change {
+                TeamChange::Join(member, team) => {
+                    api::set_team_membership(&org, &member, &team, true).await
+                }
+                TeamChange::Leave(member, team) => {
+                    api::set_team_membership(&org, &member, &team, false).await
+                }
+                TeamChange::Delete(team) => api::delete_team(&org, &team).await,
+            }
+        }
     });
     Effect::new(move |_| {
         if create.value().with(|v| matches!(v, Some(Ok(_)))) {
@@ -370,7 +433,7 @@ pub fn TeamsPage() -> impl IntoView {
             version.update(|v| *v += 1);
         }
     });
-    let on_change = Callback::new(move |change: (String, String, bool)| {
+    let on_change = Callback::new(move |change: TeamChange| {
         membership.dispatch(change);
     });
     let errors = move || {

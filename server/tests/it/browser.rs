@@ -2190,6 +2190,26 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         std::fs::write(artifacts_dir().join("teams.png"), owner.screenshot().await?).ok();
         let (_, team_members) = server.get("/api/0/teams/cairn/frontend/members/", &token).await;
         assert!(team_members.to_string().contains("new.dev@example.com"), "{team_members}");
+        // The team is deleted, once confirmed.
+        owner.find(Locator::Css(&format!("{team} .team-delete"))).await?.click().await?;
+        owner
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("{team} .team-delete-confirm")))
+            .await?
+            .click()
+            .await?;
+        let mut gone = false;
+        for _ in 0..200 {
+            if owner.find(Locator::Css(team)).await.is_err() {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(gone, "the deleted team is no longer listed");
+        let (status, _) = server.get("/api/0/teams/cairn/frontend/", &token).await;
+        assert_eq!(status, 404, "the API agrees");
 
         // Back on the members page: the colleague leaves the organization.
         owner.goto(&format!("{}/settings/cairn/members/", server.url)).await?;
