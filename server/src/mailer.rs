@@ -114,6 +114,7 @@ impl Mailer {
             "assigned" => (format!("Assigned to you: {title}"), "was assigned to you"),
             "set_regression" => (format!("Regression: {title}"), "regressed"),
             "note" => (format!("New comment: {title}"), "has a new comment"),
+            "new_issue" => (format!("New issue: {title}"), "was seen for the first time"),
             _ => (format!("Issue activity: {title}"), "has new activity"),
         };
         let link = format!(

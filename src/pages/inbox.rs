@@ -56,6 +56,7 @@ fn describe(notification: &Notification) -> String {
         "assigned" => format!("{who} assigned this issue"),
         "set_regression" => "This issue regressed".to_owned(),
         "note" => format!("{who} commented"),
+        "new_issue" => "New issue".to_owned(),
         other => format!("{who}: {other}"),
     }
 }

@@ -2,7 +2,7 @@
 //! project settings pages group them: *General* (name and slug; a new slug moves the page to
 //! its new URL), *Security & Privacy* (data scrubbing, IP addresses,
 //! sensitive and safe fields, allowed domains), *Issue Grouping* (fingerprint and stack-trace
-//! rules) and the project-wide rate limit. Each section saves on its own, through
+//! rules), *Alerts* (Sentry's default alert for new issues) and the project-wide rate limit. Each section saves on its own, through
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
 //! settings as kept (lists trimmed, blank lines dropped), fills the form again. Then the
 //! *Client Keys (DSN)*: each key's DSN, state and rate limit; a new key, disabling, enabling and
@@ -229,6 +229,7 @@ enum Section {
     General,
     Privacy,
     Grouping,
+    Alerts,
     RateLimit,
 }
 
@@ -245,6 +246,7 @@ struct Fields {
     allowed_domains: RwSignal<String>,
     fingerprinting_rules: RwSignal<String>,
     grouping_enhancements: RwSignal<String>,
+    new_issue_alerts: RwSignal<bool>,
     limit_count: RwSignal<String>,
     limit_window: RwSignal<String>,
 }
@@ -263,6 +265,7 @@ impl Fields {
             allowed_domains: text(),
             fingerprinting_rules: text(),
             grouping_enhancements: text(),
+            new_issue_alerts: RwSignal::new(true),
             limit_count: text(),
             limit_window: text(),
         }
@@ -279,6 +282,7 @@ impl Fields {
         self.allowed_domains.set(details.allowed_domains.join("\n"));
         self.fingerprinting_rules.set(details.fingerprinting_rules.clone());
         self.grouping_enhancements.set(details.grouping_enhancements.clone());
+        self.new_issue_alerts.set(details.new_issue_alerts);
         let limit = details.rate_limit;
         self.limit_count.set(limit.map(|l| l.count.to_string()).unwrap_or_default());
         self.limit_window.set(limit.map(|l| l.window.to_string()).unwrap_or_default());
@@ -304,6 +308,7 @@ impl Fields {
                 request.fingerprinting_rules = Some(self.fingerprinting_rules.get());
                 request.grouping_enhancements = Some(self.grouping_enhancements.get());
             }
+            Section::Alerts => request.new_issue_alerts = Some(self.new_issue_alerts.get()),
             Section::RateLimit => {
                 let limit = rate_limit_of(&self.limit_count.get(), &self.limit_window.get())?;
                 request.rate_limit = Some(limit);
@@ -564,6 +569,26 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     "Save grouping rules"
                 </button>
                 {outcome(Section::Grouping)}
+            </form>
+
+            <h2>"Alerts"</h2>
+            <form
+                id="alerts-form"
+                class="settings-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit(Section::Alerts);
+                }
+            >
+                <Toggle
+                    id="new-issue-alerts"
+                    label="A new issue notifies its owners, or, when no ownership rule names any, the project's team (in the inbox, and by email when the server has a mail server)"
+                    value=fields.new_issue_alerts
+                />
+                <button type="submit" class="button" disabled=saving>
+                    "Save alerts"
+                </button>
+                {outcome(Section::Alerts)}
             </form>
 
             <h2>"Rate limit"</h2>

@@ -407,6 +407,9 @@ pub struct ProjectIngestSettings {
     /// Ownership, for ingestion: `None` when the project has neither ownership rules nor a
     /// CODEOWNERS file. Read-only here: the ownership routes write it.
     pub ownership: Option<IngestOwnership>,
+    /// Sentry's default issue alert: a new issue notifies its owners, or else the project's
+    /// team (read by the store when an issue opens, not by ingestion).
+    pub alert_new_issues: bool,
 }
 
 /// What ingestion needs of a project's ownership settings.

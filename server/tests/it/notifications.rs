@@ -43,6 +43,14 @@ fn kinds(list: &[Value]) -> Vec<&str> {
     list.iter().filter_map(|n| n["type"].as_str()).collect()
 }
 
+/// Turns off the project's alert for new issues (it has a test of its own), so that a test of
+/// assignments sees their notifications alone.
+async fn without_new_issue_alerts(server: &TestServer, owner: &str, project: &str) {
+    let path = format!("/api/0/projects/cairn/{project}/");
+    let (status, answer) = server.put(&path, owner, json!({"newIssueAlerts": false})).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
 /// Puts the member `email` in `team`.
 async fn join(server: &TestServer, owner: &str, email: &str, team: &str) {
     let (_, members) = server.get("/api/0/organizations/cairn/members/", owner).await;
@@ -72,6 +80,7 @@ async fn assignees_are_notified_of_assignment_comments_and_regressions() {
     join(&server, &owner, "alice@example.com", "payments").await;
     join(&server, &owner, "bob@example.com", "payments").await;
     let dsn = server.create_project(&owner, "Backend").await;
+    without_new_issue_alerts(&server, &owner, "backend").await;
     send_error_with_breadcrumbs(&dsn);
     let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
     let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
@@ -255,6 +264,7 @@ async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
     let owner = server.owner_token("owner@example.com", PASSWORD);
     member(&server, "alice@example.com");
     let dsn = server.create_project(&owner, "Backend").await;
+    without_new_issue_alerts(&server, &owner, "backend").await;
     send_error_with_breadcrumbs(&dsn);
     let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
     let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
@@ -411,4 +421,82 @@ async fn an_invitation_is_emailed_with_its_link_and_resending_mails_a_new_one() 
         .await;
     assert_eq!(status, 400, "{refused}");
     assert_eq!(refused["detail"], "reinvite: this member has already accepted the invitation.");
+}
+
+/// Notifications of one kind for one issue in `token`'s inbox.
+async fn count_of(server: &TestServer, token: &str, kind: &str, issue_id: &str) -> usize {
+    inbox(server, token)
+        .await
+        .iter()
+        .filter(|n| n["type"] == kind && n["issue"]["id"] == issue_id)
+        .count()
+}
+
+/// The id of the issue whose title mentions `text`, waiting for it.
+async fn issue_titled(server: &TestServer, token: &str, text: &str) -> String {
+    let issues = server
+        .wait_for_issues(token, |issues| {
+            issues.iter().any(|i| i["title"].as_str().is_some_and(|t| t.contains(text)))
+        })
+        .await;
+    let issue = issues.iter().find(|i| i["title"].as_str().is_some_and(|t| t.contains(text)));
+    issue.and_then(|i| i["id"].as_str()).expect("the issue").to_owned()
+}
+
+/// Sentry's default issue alert: a new issue notifies the members of the project's team, or
+/// the owners its ownership rules name; a later event of it does not; the project's setting
+/// turns it off.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_issue_notifies_its_owners_or_else_the_projects_team() {
+    // Everyone is in the project's team, `cairn` (members join the teams there are), and the
+    // owner and `dev` in `billing`; then `other` leaves the project's team.
+    let (server, owner, dev, other, dsn, _) = crate::ownership::setup().await;
+    let (_, details) = server.get("/api/0/projects/cairn/shop/", &owner).await;
+    assert_eq!(details["newIssueAlerts"], true, "on by default, as Sentry's default rule");
+    let status = server.delete("/api/0/organizations/cairn/members/me/teams/cairn/", &other).await;
+    assert!(status == 200 || status == 204, "other leaves the team: {status}");
+
+    // No ownership rules: the project's team hears of it.
+    crate::ownership::send_error(&dsn, "src/web/home.rs", "home page broke").await;
+    let home = issue_titled(&server, &owner, "home page broke").await;
+    assert_eq!(count_of(&server, &owner, "new_issue", &home).await, 1);
+    assert_eq!(count_of(&server, &dev, "new_issue", &home).await, 1);
+    assert_eq!(count_of(&server, &other, "new_issue", &home).await, 0, "not in the team");
+    let note = inbox(&server, &owner).await.into_iter().find(|n| n["issue"]["id"] == home);
+    assert!(note.is_some_and(|n| n["issue"]["title"].as_str().is_some_and(|t| t.contains("home"))));
+
+    // An ownership rule names the owner of billing code: only they hear of its new issue.
+    let (status, body) = server
+        .put(
+            "/api/0/projects/cairn/shop/ownership/",
+            &owner,
+            json!({"raw": "path:src/billing/** dev@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    crate::ownership::send_error(&dsn, "src/billing/invoice.rs", "card declined").await;
+    let billing = issue_titled(&server, &owner, "card declined").await;
+    assert_eq!(count_of(&server, &dev, "new_issue", &billing).await, 1, "the owner by rule");
+    assert_eq!(count_of(&server, &owner, "new_issue", &billing).await, 0);
+    assert_eq!(count_of(&server, &other, "new_issue", &billing).await, 0);
+
+    // The same issue again: nothing new.
+    crate::ownership::send_error(&dsn, "src/billing/invoice.rs", "card declined").await;
+    server
+        .wait_for_issues(&owner, |issues| {
+            issues.iter().any(|i| i["id"] == billing && i["count"].as_str() == Some("2"))
+        })
+        .await;
+    assert_eq!(count_of(&server, &dev, "new_issue", &billing).await, 1);
+
+    // Turned off for the project: a new issue notifies nobody.
+    let (status, details) =
+        server.put("/api/0/projects/cairn/shop/", &owner, json!({"newIssueAlerts": false})).await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(details["newIssueAlerts"], false);
+    crate::ownership::send_error(&dsn, "src/web/search.rs", "search broke").await;
+    let search = issue_titled(&server, &owner, "search broke").await;
+    for token in [&owner, &dev, &other] {
+        assert_eq!(count_of(&server, token, "new_issue", &search).await, 0);
+    }
 }

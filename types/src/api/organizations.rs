@@ -178,6 +178,9 @@ pub struct ProjectDetails {
     /// Cairn's project-wide event rate limit, over all keys (`null`: none). Sentry sets
     /// project quotas elsewhere; per-key limits are Sentry's `rateLimit` on keys.
     pub rate_limit: Option<KeyRateLimit>,
+    /// Cairn's own: whether a new issue notifies its owners, or else the project's team
+    /// (Sentry's default issue alert, which Sentry keeps as an alert rule).
+    pub new_issue_alerts: bool,
 }
 
 /// `PUT /api/0/projects/{org}/{project}/`: the settings to change; absent fields stay.
@@ -214,6 +217,9 @@ pub struct UpdateProjectRequest {
     /// Stack-trace rules.
     #[serde(default)]
     pub grouping_enhancements: Option<String>,
+    /// Whether a new issue notifies its owners, or else the project's team.
+    #[serde(default)]
+    pub new_issue_alerts: Option<bool>,
     /// Project-wide rate limit; an explicit `null` removes it, and an absent one (`None`, left
     /// out when serialized) keeps it.
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]

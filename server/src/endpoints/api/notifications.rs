@@ -1,5 +1,7 @@
 //! The in-app inbox: notifications of activity on issues assigned to the caller (made by
-//! [`crate::store::sqlite::notify_assignees`]), newest first, a page at a time; marking them read.
+//! [`crate::store::sqlite::notify_assignees`]) and of new issues the caller owns or whose
+//! project's team they are in (`new_issue`, Sentry's default issue alert), newest first, a page
+//! at a time; marking them read.
 
 use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::header::LINK;

@@ -190,6 +190,9 @@ pub async fn update_project<S: Store>(
     if let Some(limit) = request.rate_limit {
         settings.rate_limit = valid_rate_limit(limit)?;
     }
+    if let Some(on) = request.new_issue_alerts {
+        settings.alert_new_issues = on;
+    }
     if request.fingerprinting_rules.is_some() || request.grouping_enhancements.is_some() {
         let fingerprinting = request.fingerprinting_rules.or(settings.fingerprinting_rules.take());
         let enhancements = request.grouping_enhancements.or(settings.grouping_enhancements.take());
@@ -241,6 +244,7 @@ fn project_details(
         fingerprinting_rules: settings.fingerprinting_rules.clone().unwrap_or_default(),
         grouping_enhancements: settings.grouping_enhancements.clone().unwrap_or_default(),
         rate_limit: settings.rate_limit.map(|(count, window)| KeyRateLimit { count, window }),
+        new_issue_alerts: settings.alert_new_issues,
     }
 }
 

@@ -725,7 +725,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(
             "SELECT p.rate_limit_count, p.rate_limit_window, p.scrub_settings, \
              p.allowed_origins, p.fingerprinting_rules, p.grouping_enhancements, \
-             o.rules_schema, o.fallthrough, o.auto_assignment, \
+             p.alert_new_issues, o.rules_schema, o.fallthrough, o.auto_assignment, \
              c.rules_schema AS codeowners_schema \
              FROM projects p LEFT JOIN project_ownership o ON o.project_id = p.id \
              LEFT JOIN project_codeowners c ON c.project_id = p.id WHERE p.id = $1",
@@ -740,6 +740,7 @@ impl Store for SqliteStore {
             fingerprinting_rules: row.get("fingerprinting_rules"),
             grouping_enhancements: row.get("grouping_enhancements"),
             ownership: ownership::ingest_ownership(&row),
+            alert_new_issues: row.get::<i64, _>("alert_new_issues") != 0,
         })
     }
 
@@ -772,7 +773,7 @@ impl Store for SqliteStore {
             sqlx::query(
                 "UPDATE projects SET rate_limit_count = $1, rate_limit_window = $2, \
              scrub_settings = $3, allowed_origins = $4, fingerprinting_rules = $5, \
-             grouping_enhancements = $6 WHERE id = $7",
+             grouping_enhancements = $6, alert_new_issues = $7 WHERE id = $8",
             )
             .bind(count)
             .bind(window)
@@ -780,6 +781,7 @@ impl Store for SqliteStore {
             .bind(&settings.allowed_origins)
             .bind(&settings.fingerprinting_rules)
             .bind(&settings.grouping_enhancements)
+            .bind(i64::from(settings.alert_new_issues))
             .bind(project_id)
             .execute(&self.writes)
             .await?,
@@ -2645,6 +2647,8 @@ async fn store_one_event(
     }
 
     let mut regressed = false;
+    // The `first_seen` activity of the issue this event opens.
+    let mut opened_activity = None;
     let issue_id = match issue_id {
         Some(id) => {
             // The user first, so that the issue's counters change in one statement.
@@ -2732,7 +2736,9 @@ async fn store_one_event(
             .bind(&event.release)
             .fetch_one(&mut *tx)
             .await?;
-            record_activity(tx, issue_id, "first_seen", None, "{}", event.received).await?;
+            let first_seen =
+                record_activity(tx, issue_id, "first_seen", None, "{}", event.received).await?;
+            opened_activity = Some(first_seen);
             issue_id
         }
     };
@@ -2742,6 +2748,11 @@ async fn store_one_event(
     let opened = found_at.is_none();
     if let Some(ownership) = event.ownership.as_ref().filter(|_| opened || regressed) {
         ownership::apply_event_ownership(tx, issue_id, ownership, opened, event.received).await?;
+    }
+    // After ownership, whose owners it notifies.
+    if let Some(first_seen) = opened_activity {
+        workflow::notify_new_issue(tx, issue_id, event.project_id, first_seen, event.received)
+            .await?;
     }
 
     // Every hash of the event now points at its issue (the first one found wins). The hash that

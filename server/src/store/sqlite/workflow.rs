@@ -326,6 +326,42 @@ pub(crate) async fn notify_assignees(
     Ok(())
 }
 
+/// Sentry's default issue alert ("Send a notification for new issues": its owners, falling
+/// through to the project's active members): a new issue notifies the users its ownership
+/// found (users named, and the members of teams named), or, when it found none, the members of
+/// the project's team; unless the project turned the alert off. Runs after ownership, in the
+/// transaction that opens the issue.
+pub(super) async fn notify_new_issue(
+    conn: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    project_id: i64,
+    first_seen: i64,
+    at: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, issue_id, activity_id, kind, data, actor_id, \
+         date_created, email_next_at) \
+         SELECT uid, $1, $2, 'new_issue', '{}', NULL, $3, $3 FROM ( \
+           SELECT o.user_id AS uid FROM issue_owners o \
+             WHERE o.issue_id = $1 AND o.user_id IS NOT NULL \
+           UNION SELECT tm.user_id FROM issue_owners o \
+             JOIN team_members tm ON tm.team_id = o.team_id WHERE o.issue_id = $1 \
+           UNION SELECT tm.user_id FROM projects p \
+             JOIN team_members tm ON tm.team_id = p.team_id \
+             WHERE p.id = $4 AND NOT EXISTS (SELECT 1 FROM issue_owners WHERE issue_id = $1)) \
+         WHERE (SELECT alert_new_issues FROM projects WHERE id = $4) = 1 \
+           AND uid IN (SELECT m.user_id FROM organization_members m \
+             JOIN projects p ON p.organization_id = m.organization_id WHERE p.id = $4)",
+    )
+    .bind(issue_id)
+    .bind(first_seen)
+    .bind(at)
+    .bind(project_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn notifications(
     reads: &SqlitePool,
     user_id: i64,
