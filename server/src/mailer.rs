@@ -232,3 +232,76 @@ impl Mailer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SmtpArgs;
+
+    fn mailer() -> Mailer {
+        let args = SmtpArgs {
+            smtp_host: Some("mail.invalid".into()),
+            smtp_port: None,
+            smtp_from: "Cairn <cairn@example.com>".into(),
+            smtp_user: None,
+            smtp_password: None,
+            smtp_starttls: false,
+        };
+        Mailer::new(&args, "https://cairn.example.com/").expect("settings").expect("a mailer")
+    }
+
+    fn text(message: &Message) -> String {
+        String::from_utf8_lossy(&message.formatted()).replace("=\r\n", "")
+    }
+
+    #[test]
+    fn each_notification_has_its_subject_and_the_issues_link() {
+        let mailer = mailer();
+        let email = |kind: &str| PendingEmail {
+            id: 1,
+            email: "ann@example.com".into(),
+            kind: kind.into(),
+            issue_id: 42,
+            title: "TypeError: x is undefined\nsecond line".into(),
+            organization: "acme".into(),
+            tries: 0,
+        };
+        for (kind, subject) in [
+            ("assigned", "Assigned to you: "),
+            ("set_regression", "Regression: "),
+            ("note", "New comment: "),
+            ("new_issue", "New issue: "),
+        ] {
+            let message = mailer.message(&email(kind)).expect("a message");
+            let text = text(&message);
+            // The title's line break cannot start a header of its own.
+            let header = format!("Subject: {subject}TypeError: x is undefined second line");
+            assert!(text.contains(&header), "{kind}: {text}");
+            assert!(
+                text.contains("https://cairn.example.com/organizations/acme/issues/42/"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_invitation_names_who_invites_where_and_the_link() {
+        let invitation = Invitation {
+            email: "new@example.com".into(),
+            organization: "Acme".into(),
+            inviter: "Ann".into(),
+            role: "Admin".into(),
+            link: "https://cairn.example.com/accept/7/abc/".into(),
+            expires_ms: 1_800_000_000_000,
+        };
+        let text = text(&mailer().invitation_message(&invitation).expect("a message"));
+        assert!(text.contains("Subject: Join Acme on Cairn"), "{text}");
+        assert!(text.contains("To: new@example.com"), "{text}");
+        assert!(
+            text.contains("Ann invited you to join the organization \"Acme\" on Cairn, as Admin."),
+            "{text}"
+        );
+        assert!(text.contains("https://cairn.example.com/accept/7/abc/"), "{text}");
+        assert!(text.contains("works until 2027-01-15"), "{text}");
+    }
+}

@@ -115,7 +115,7 @@ pub struct PendingEmail {
     pub id: i64,
     /// Recipient.
     pub email: String,
-    /// `assigned`, `set_regression` or `note`.
+    /// `assigned`, `set_regression`, `note` or `new_issue`.
     pub kind: String,
     /// Issue id.
     pub issue_id: i64,
