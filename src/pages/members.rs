@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use super::use_org_param;
 use crate::{
     api,
-    components::{ApiError, ErrorState, Loading},
+    components::{confirm::ConfirmDelete, ApiError, ErrorState, Loading},
     routes::Page,
 };
 
@@ -326,44 +326,8 @@ pub fn TeamRow(
         .collect_view();
     let added = slug.clone();
     let key = slug.clone();
-    let confirming = RwSignal::new(false);
     let doomed = slug.clone();
-    let delete = move || {
-        let doomed = doomed.clone();
-        if confirming.get() {
-            view! {
-                <span class="team-confirm" role="alert">
-                    "Its projects stay, without a team. "
-                    <button
-                        type="button"
-                        class="button team-delete-confirm"
-                        on:click=move |_| on_change.run(TeamChange::Delete(doomed.clone()))
-                    >
-                        "Delete team"
-                    </button>
-                    <button
-                        type="button"
-                        class="button button-secondary team-delete-cancel"
-                        on:click=move |_| confirming.set(false)
-                    >
-                        "Cancel"
-                    </button>
-                </span>
-            }
-            .into_any()
-        } else {
-            view! {
-                <button
-                    type="button"
-                    class="button button-secondary team-delete"
-                    on:click=move |_| confirming.set(true)
-                >
-                    "Delete"
-                </button>
-            }
-            .into_any()
-        }
-    };
+    let on_delete = Callback::new(move |()| on_change.run(TeamChange::Delete(doomed.clone())));
     view! {
         <li class="team-row" data-team=key>
             <h2 class="team-name">"#" {slug}</h2>
@@ -381,7 +345,12 @@ pub fn TeamRow(
                 <option value="" selected>"Add a member…"</option>
                 {candidates}
             </select>
-            {delete}
+            <ConfirmDelete
+                name="team"
+                warning="Its projects stay, without a team."
+                confirm="Delete team"
+                on_confirm=on_delete
+            />
         </li>
     }
 }

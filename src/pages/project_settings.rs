@@ -21,6 +21,7 @@ use leptos_router::{
 use crate::{
     api,
     components::{
+        confirm::ConfirmDelete,
         status::{failure, FormError},
         ApiError, Loading,
     },
@@ -70,45 +71,9 @@ pub enum KeyChange {
 /// and DSN, a button that disables or enables it, and one that deletes it once confirmed.
 #[component]
 pub fn KeyRow(key: ProjectKey, on_change: Callback<KeyChange>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
     let active = key.is_active;
     let (toggle_id, delete_id) = (key.id.clone(), key.id.clone());
-    let delete = move || {
-        let delete_id = delete_id.clone();
-        if confirming.get() {
-            view! {
-                <span class="key-confirm" role="alert">
-                    "Events sent with this DSN are refused at once. "
-                    <button
-                        type="button"
-                        class="button key-delete-confirm"
-                        on:click=move |_| on_change.run(KeyChange::Delete(delete_id.clone()))
-                    >
-                        "Delete key"
-                    </button>
-                    <button
-                        type="button"
-                        class="button button-secondary key-delete-cancel"
-                        on:click=move |_| confirming.set(false)
-                    >
-                        "Cancel"
-                    </button>
-                </span>
-            }
-            .into_any()
-        } else {
-            view! {
-                <button
-                    type="button"
-                    class="button button-secondary key-delete"
-                    on:click=move |_| confirming.set(true)
-                >
-                    "Delete"
-                </button>
-            }
-            .into_any()
-        }
-    };
+    let on_delete = Callback::new(move |()| on_change.run(KeyChange::Delete(delete_id.clone())));
     view! {
         <li class="project-row key-row" data-key=key.id>
             <div class="project-head">
@@ -125,7 +90,12 @@ pub fn KeyRow(key: ProjectKey, on_change: Callback<KeyChange>) -> impl IntoView 
                 >
                     {if active { "Disable" } else { "Enable" }}
                 </button>
-                {delete}
+                <ConfirmDelete
+                    name="key"
+                    warning="Events sent with this DSN are refused at once."
+                    confirm="Delete key"
+                    on_confirm=on_delete
+                />
             </div>
         </li>
     }
@@ -203,17 +173,13 @@ fn ClientKeys(org: Memo<String>, project: Memo<String>) -> impl IntoView {
             }
         >
             <div class="settings-inline">
-                <label class="field">
-                    <span class="label">"Name of a new key"</span>
-                    <input
-                        id="new-key-name"
-                        type="text"
-                        maxlength="64"
-                        placeholder="Default"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </label>
+                <InputField
+                    id="new-key-name"
+                    label="Name of a new key (Default when empty)"
+                    kind="text"
+                    maxlength=64
+                    value=name
+                />
             </div>
             <button type="submit" class="button" disabled=move || create.pending().get()>
                 "Generate new key"
@@ -330,6 +296,36 @@ fn Toggle(id: &'static str, label: &'static str, value: RwSignal<bool>) -> impl 
                 on:change=move |ev| value.set(event_target_checked(&ev))
             />
             {label}
+        </label>
+    }
+}
+
+/// A one-line field with its label, and a hint under it if given: `kind` is `text` or
+/// `number` (whole numbers from 1).
+#[component]
+fn InputField(
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+) -> impl IntoView {
+    let number = kind == "number";
+    view! {
+        <label class="field">
+            <span class="label">{label}</span>
+            <input
+                id=id
+                type=kind
+                min=number.then_some("1")
+                inputmode=number.then_some("numeric")
+                maxlength=maxlength
+                spellcheck="false"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            {hint.map(|hint| view! { <span class="hint">{hint}</span> })}
         </label>
     }
 }
@@ -461,30 +457,21 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     submit(Section::General);
                 }
             >
-                <label class="field">
-                    <span class="label">"Name"</span>
-                    <input
-                        id="project-name"
-                        type="text"
-                        maxlength="64"
-                        prop:value=move || fields.name.get()
-                        on:input=move |ev| fields.name.set(event_target_value(&ev))
-                    />
-                </label>
-                <label class="field">
-                    <span class="label">"Slug"</span>
-                    <input
-                        id="project-slug"
-                        type="text"
-                        maxlength="50"
-                        spellcheck="false"
-                        prop:value=move || fields.slug.get()
-                        on:input=move |ev| fields.slug.set(event_target_value(&ev))
-                    />
-                    <span class="hint">
-                        "The project's URLs and its issues' short ids use it; the DSN does not change."
-                    </span>
-                </label>
+                <InputField
+                    id="project-name"
+                    label="Name"
+                    kind="text"
+                    maxlength=64
+                    value=fields.name
+                />
+                <InputField
+                    id="project-slug"
+                    label="Slug"
+                    kind="text"
+                    maxlength=50
+                    value=fields.slug
+                    hint="The project's URLs and its issues' short ids use it; the DSN does not change."
+                />
                 <button type="submit" class="button" disabled=saving>
                     "Save name and slug"
                 </button>
@@ -604,28 +591,18 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     "At most this many events over all the project's keys in each window; more are refused with 429. Empty: no limit."
                 </p>
                 <div class="settings-inline">
-                    <label class="field">
-                        <span class="label">"Events"</span>
-                        <input
-                            id="rate-limit-count"
-                            type="number"
-                            min="1"
-                            inputmode="numeric"
-                            prop:value=move || fields.limit_count.get()
-                            on:input=move |ev| fields.limit_count.set(event_target_value(&ev))
-                        />
-                    </label>
-                    <label class="field">
-                        <span class="label">"Per seconds"</span>
-                        <input
-                            id="rate-limit-window"
-                            type="number"
-                            min="1"
-                            inputmode="numeric"
-                            prop:value=move || fields.limit_window.get()
-                            on:input=move |ev| fields.limit_window.set(event_target_value(&ev))
-                        />
-                    </label>
+                    <InputField
+                        id="rate-limit-count"
+                        label="Events"
+                        kind="number"
+                        value=fields.limit_count
+                    />
+                    <InputField
+                        id="rate-limit-window"
+                        label="Per seconds"
+                        kind="number"
+                        value=fields.limit_window
+                    />
                 </div>
                 <button type="submit" class="button" disabled=saving>
                     "Save rate limit"

@@ -1398,6 +1398,24 @@ async fn value_of(client: &Client, selector: &str) -> Result<String, fantoccini:
     Ok(field.prop("value").await?.unwrap_or_default())
 }
 
+/// Waits up to 20 s for the value of the field `selector` to be `expected` (a page fills its
+/// form once its data arrives); returns the last value seen.
+async fn wait_for_value(
+    client: &Client,
+    selector: &str,
+    expected: &str,
+) -> Result<String, fantoccini::error::CmdError> {
+    let mut last = String::new();
+    for _ in 0..200 {
+        last = value_of(client, selector).await.unwrap_or_default();
+        if last == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(last)
+}
+
 /// Opens the getting-started page and waits for its DSN field; returns the DSN shown.
 async fn getting_started_dsn(
     client: &Client,
@@ -2199,15 +2217,7 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
             .await?
             .click()
             .await?;
-        let mut gone = false;
-        for _ in 0..200 {
-            if owner.find(Locator::Css(team)).await.is_err() {
-                gone = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(gone, "the deleted team is no longer listed");
+        assert_eq!(count(&owner, team, 0).await?, 0, "the deleted team is no longer listed");
         let (status, _) = server.get("/api/0/teams/cairn/frontend/", &token).await;
         assert_eq!(status, 404, "the API agrees");
 
@@ -2382,14 +2392,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             "Sentry's URL"
         );
         // The form shows the settings as kept: Sentry's defaults.
-        let mut loaded = String::new();
-        for _ in 0..200 {
-            loaded = value_of(&client, "#allowed-domains").await?;
-            if loaded == "*" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let loaded = wait_for_value(&client, "#allowed-domains", "*").await?;
         assert_eq!(loaded, "*", "allowed domains as loaded");
         assert_eq!(
             client.find(Locator::Css("#data-scrubber")).await?.prop("checked").await?.as_deref(),
@@ -2446,15 +2449,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
 
         // A reload shows what was kept.
         client.refresh().await?;
-        let mut count = String::new();
-        for _ in 0..200 {
-            count = value_of(&client, "#rate-limit-count").await.unwrap_or_default();
-            if count == "1000" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(count, "1000");
+        assert_eq!(wait_for_value(&client, "#rate-limit-count", "1000").await?, "1000");
         assert_eq!(value_of(&client, "#sensitive-fields").await?, "customer_ref");
         assert_eq!(
             client
@@ -2477,29 +2472,11 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
 
         // Client keys: a new one for the mobile app, disabled (its DSN is refused at once),
         // then deleted after the confirmation.
-        let key_rows = |client: &Client| {
-            let client = client.clone();
-            async move { client.find_all(Locator::Css("#key-list .key-row")).await.map(|r| r.len()) }
-        };
-        let mut rows = 0;
-        for _ in 0..200 {
-            rows = key_rows(&client).await?;
-            if rows == 1 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(rows, 1, "the project's first key");
+        let key_rows = "#key-list .key-row";
+        assert_eq!(count(&client, key_rows, 1).await?, 1, "the project's first key");
         client.find(Locator::Css("#new-key-name")).await?.send_keys("Mobile").await?;
         client.find(Locator::Css("#new-key-form button[type=submit]")).await?.click().await?;
-        for _ in 0..200 {
-            rows = key_rows(&client).await?;
-            if rows == 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(rows, 2, "the new key is listed");
+        assert_eq!(count(&client, key_rows, 2).await?, 2, "the new key is listed");
         let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
         let mobile = keys
             .as_array()
@@ -2532,14 +2509,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             .await?
             .click()
             .await?;
-        for _ in 0..200 {
-            rows = key_rows(&client).await?;
-            if rows == 1 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(rows, 1, "the deleted key is gone from the list");
+        assert_eq!(count(&client, key_rows, 1).await?, 1, "the deleted key is gone from the list");
         let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
         assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
 
