@@ -330,6 +330,37 @@ fn InputField(
     }
 }
 
+/// One section of the page: its title, and its form of `children` with the button that saves
+/// them and, under it, the outcome of the last save.
+#[component]
+fn SettingsForm(
+    id: &'static str,
+    title: &'static str,
+    button: &'static str,
+    on_submit: Callback<()>,
+    saving: Signal<bool>,
+    outcome: AnyView,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <h2>{title}</h2>
+        <form
+            id=id
+            class="settings-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                on_submit.run(());
+            }
+        >
+            {children()}
+            <button type="submit" class="button" disabled=move || saving.get()>
+                {button}
+            </button>
+            {outcome}
+        </form>
+    }
+}
+
 /// A text area with its label and a hint under it.
 #[component]
 fn LinesField(
@@ -429,7 +460,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
             {saved}
         }
     };
-    let saving = move || save.pending().get();
+    let saving = Signal::derive(move || save.pending().get());
 
     view! {
         <section class="page project-settings-page">
@@ -448,14 +479,13 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                 Some(Ok(_)) => None,
             }}
 
-            <h2>"General"</h2>
-            <form
+            <SettingsForm
                 id="general-form"
-                class="settings-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    submit(Section::General);
-                }
+                title="General"
+                button="Save name and slug"
+                on_submit=Callback::new(move |()| submit(Section::General))
+                saving
+                outcome=outcome(Section::General).into_any()
             >
                 <InputField
                     id="project-name"
@@ -472,20 +502,15 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     value=fields.slug
                     hint="The project's URLs and its issues' short ids use it; the DSN does not change."
                 />
-                <button type="submit" class="button" disabled=saving>
-                    "Save name and slug"
-                </button>
-                {outcome(Section::General)}
-            </form>
+            </SettingsForm>
 
-            <h2>"Security & Privacy"</h2>
-            <form
+            <SettingsForm
                 id="privacy-form"
-                class="settings-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    submit(Section::Privacy);
-                }
+                title="Security & Privacy"
+                button="Save privacy settings"
+                on_submit=Callback::new(move |()| submit(Section::Privacy))
+                saving
+                outcome=outcome(Section::Privacy).into_any()
             >
                 <Toggle
                     id="data-scrubber"
@@ -523,20 +548,15 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     rows=3
                     value=fields.allowed_domains
                 />
-                <button type="submit" class="button" disabled=saving>
-                    "Save privacy settings"
-                </button>
-                {outcome(Section::Privacy)}
-            </form>
+            </SettingsForm>
 
-            <h2>"Issue Grouping"</h2>
-            <form
+            <SettingsForm
                 id="grouping-form"
-                class="settings-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    submit(Section::Grouping);
-                }
+                title="Issue Grouping"
+                button="Save grouping rules"
+                on_submit=Callback::new(move |()| submit(Section::Grouping))
+                saving
+                outcome=outcome(Section::Grouping).into_any()
             >
                 <LinesField
                     id="fingerprinting-rules"
@@ -552,40 +572,30 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     rows=5
                     value=fields.grouping_enhancements
                 />
-                <button type="submit" class="button" disabled=saving>
-                    "Save grouping rules"
-                </button>
-                {outcome(Section::Grouping)}
-            </form>
+            </SettingsForm>
 
-            <h2>"Alerts"</h2>
-            <form
+            <SettingsForm
                 id="alerts-form"
-                class="settings-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    submit(Section::Alerts);
-                }
+                title="Alerts"
+                button="Save alerts"
+                on_submit=Callback::new(move |()| submit(Section::Alerts))
+                saving
+                outcome=outcome(Section::Alerts).into_any()
             >
                 <Toggle
                     id="new-issue-alerts"
                     label="A new issue notifies its owners, or, when no ownership rule names any, the project's team (in the inbox, and by email when the server has a mail server)"
                     value=fields.new_issue_alerts
                 />
-                <button type="submit" class="button" disabled=saving>
-                    "Save alerts"
-                </button>
-                {outcome(Section::Alerts)}
-            </form>
+            </SettingsForm>
 
-            <h2>"Rate limit"</h2>
-            <form
+            <SettingsForm
                 id="rate-limit-form"
-                class="settings-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    submit(Section::RateLimit);
-                }
+                title="Rate limit"
+                button="Save rate limit"
+                on_submit=Callback::new(move |()| submit(Section::RateLimit))
+                saving
+                outcome=outcome(Section::RateLimit).into_any()
             >
                 <p class="hint">
                     "At most this many events over all the project's keys in each window; more are refused with 429. Empty: no limit."
@@ -604,11 +614,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                         value=fields.limit_window
                     />
                 </div>
-                <button type="submit" class="button" disabled=saving>
-                    "Save rate limit"
-                </button>
-                {outcome(Section::RateLimit)}
-            </form>
+            </SettingsForm>
 
             <ClientKeys org project/>
         </section>
