@@ -169,6 +169,12 @@ pub async fn create_team(org: &str, request: &TeamRequest) -> Result<Team> {
     json(post(&format!("/api/0/organizations/{}/teams/", segment(org))).json(request)).await
 }
 
+/// `PUT /api/0/teams/{org}/{team}/`: a new slug or name; `409` when another team has the slug.
+pub async fn update_team(org: &str, team: &str, request: &TeamRequest) -> Result<Team> {
+    let url = format!("/api/0/teams/{}/{}/", segment(org), segment(team));
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
 /// `DELETE /api/0/teams/{org}/{team}/`: the team's projects stay, without a team.
 pub async fn delete_team(org: &str, team: &str) -> Result<()> {
     let url = format!("/api/0/teams/{}/{}/", segment(org), segment(team));

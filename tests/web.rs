@@ -495,6 +495,23 @@ async fn team_rows_list_their_members_and_offer_the_others() {
     assert_eq!(m.count(".team-add option"), 2, "the prompt and Bob");
     m.select(".team-add", "2");
     m.click(".team-member-remove");
+    // Renaming: the slug in a field; the same slug asks nothing.
+    m.click(".team-rename-start");
+    settle().await;
+    let field: web_sys::HtmlInputElement = m.get(".team-slug").unchecked_into();
+    assert_eq!(field.value(), "web");
+    let submit = |m: &Mounted| {
+        let form: web_sys::HtmlFormElement = m.get("form.team-rename").unchecked_into();
+        form.request_submit().expect("submit");
+    };
+    submit(&m);
+    settle().await;
+    m.click(".team-rename-start");
+    settle().await;
+    m.type_into(".team-slug", "frontend");
+    submit(&m);
+    settle().await;
+    assert_eq!(m.count(".team-rename"), 0, "the field closes");
     // Deleting asks first; cancelling asks nothing.
     m.click(".team-delete");
     settle().await;
@@ -511,6 +528,7 @@ async fn team_rows_list_their_members_and_offer_the_others() {
         [
             TeamChange::Join("2".into(), "web".into()),
             TeamChange::Leave("1".into(), "web".into()),
+            TeamChange::Rename("web".into(), "frontend".into()),
             TeamChange::Delete("web".into()),
         ]
     );

@@ -278,13 +278,15 @@ pub enum TeamChange {
     Join(String, String),
     /// Take the member (id) out of the team (slug).
     Leave(String, String),
+    /// Give the team (slug) a new slug (the second), as Sentry's team settings do.
+    Rename(String, String),
     /// Delete the team (slug); its projects stay, without a team.
     Delete(String),
 }
 
 /// One team (`.team-row`): its members, each with a button that takes them out, a select that
-/// adds one of the organization's other members, and a button that deletes the team once
-/// confirmed.
+/// adds one of the organization's other members, a button that renames the team (its slug) and
+/// one that deletes it once confirmed.
 #[component]
 pub fn TeamRow(
     /// The team.
@@ -328,6 +330,56 @@ pub fn TeamRow(
     let key = slug.clone();
     let doomed = slug.clone();
     let on_delete = Callback::new(move |()| on_change.run(TeamChange::Delete(doomed.clone())));
+    let renaming = RwSignal::new(false);
+    let new_slug = RwSignal::new(slug.clone());
+    let old_slug = slug.clone();
+    let rename = move || {
+        let old_slug = old_slug.clone();
+        if renaming.get() {
+            view! {
+                <form
+                    class="team-rename"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        renaming.set(false);
+                        let renamed = new_slug.get().trim().to_owned();
+                        if renamed != old_slug {
+                            on_change.run(TeamChange::Rename(old_slug.clone(), renamed));
+                        }
+                    }
+                >
+                    <input
+                        class="team-slug"
+                        type="text"
+                        aria-label="The team's new slug"
+                        maxlength="50"
+                        spellcheck="false"
+                        bind:value=new_slug
+                    />
+                    <button type="submit" class="button team-rename-save">"Rename"</button>
+                    <button
+                        type="button"
+                        class="button button-secondary team-rename-cancel"
+                        on:click=move |_| renaming.set(false)
+                    >
+                        "Cancel"
+                    </button>
+                </form>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button
+                    type="button"
+                    class="button button-secondary team-rename-start"
+                    on:click=move |_| renaming.set(true)
+                >
+                    "Rename"
+                </button>
+            }
+            .into_any()
+        }
+    };
     view! {
         <li class="team-row" data-team=key>
             <h2 class="team-name">"#" {slug}</h2>
@@ -345,6 +397,7 @@ pub fn TeamRow(
                 <option value="" selected>"Add a member…"</option>
                 {candidates}
             </select>
+            {rename}
             <ConfirmDelete
                 name="team"
                 warning="Its projects stay, without a team."
@@ -386,6 +439,10 @@ pub fn TeamsPage() -> impl IntoView {
                 }
                 TeamChange::Leave(member, team) => {
                     api::set_team_membership(&org, &member, &team, false).await
+                }
+                TeamChange::Rename(team, slug) => {
+                    let request = TeamRequest { slug: Some(slug), name: None };
+                    api::update_team(&org, &team, &request).await.map(drop)
                 }
                 TeamChange::Delete(team) => api::delete_team(&org, &team).await,
             }

@@ -2208,7 +2208,16 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         std::fs::write(artifacts_dir().join("teams.png"), owner.screenshot().await?).ok();
         let (_, team_members) = server.get("/api/0/teams/cairn/frontend/members/", &token).await;
         assert!(team_members.to_string().contains("new.dev@example.com"), "{team_members}");
-        // The team is deleted, once confirmed.
+        // The team gets a new slug, then is deleted, once confirmed.
+        owner.find(Locator::Css(&format!("{team} .team-rename-start"))).await?.click().await?;
+        let field = owner.find(Locator::Css(&format!("{team} .team-slug"))).await?;
+        field.clear().await?;
+        field.send_keys("web-team").await?;
+        owner.find(Locator::Css(&format!("{team} .team-rename-save"))).await?.click().await?;
+        let team = "#team-list .team-row[data-team='web-team']";
+        owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(team)).await?;
+        let (status, renamed) = server.get("/api/0/teams/cairn/web-team/", &token).await;
+        assert_eq!(status, 200, "{renamed}");
         owner.find(Locator::Css(&format!("{team} .team-delete"))).await?.click().await?;
         owner
             .wait()
@@ -2218,7 +2227,7 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
             .click()
             .await?;
         assert_eq!(count(&owner, team, 0).await?, 0, "the deleted team is no longer listed");
-        let (status, _) = server.get("/api/0/teams/cairn/frontend/", &token).await;
+        let (status, _) = server.get("/api/0/teams/cairn/web-team/", &token).await;
         assert_eq!(status, 404, "the API agrees");
 
         // Back on the members page: the colleague leaves the organization.
