@@ -4,7 +4,7 @@
 //! sensitive and safe fields, allowed domains), *Issue Grouping* (fingerprint and stack-trace
 //! rules), *Alerts* (Sentry's default alert for new issues) and the project-wide rate limit. Each section saves on its own, through
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
-//! settings as kept (lists trimmed, blank lines dropped), fills the form again. Then the
+//! settings as kept (lists trimmed, blank lines dropped), fills that section again. Then the
 //! *Client Keys (DSN)*: each key's DSN, state and rate limit; a new key, disabling, enabling and
 //! deleting one (after a confirmation: its DSN stops working at once).
 
@@ -237,21 +237,34 @@ impl Fields {
         }
     }
 
-    fn fill(&self, details: &ProjectDetails) {
-        self.name.set(details.project.name.clone());
-        self.slug.set(details.project.slug.clone());
-        self.data_scrubber.set(details.data_scrubber);
-        self.data_scrubber_defaults.set(details.data_scrubber_defaults);
-        self.scrub_ip_addresses.set(details.scrub_ip_addresses);
-        self.sensitive_fields.set(details.sensitive_fields.join("\n"));
-        self.safe_fields.set(details.safe_fields.join("\n"));
-        self.allowed_domains.set(details.allowed_domains.join("\n"));
-        self.fingerprinting_rules.set(details.fingerprinting_rules.clone());
-        self.grouping_enhancements.set(details.grouping_enhancements.clone());
-        self.new_issue_alerts.set(details.new_issue_alerts);
-        let limit = details.rate_limit;
-        self.limit_count.set(limit.map(|l| l.count.to_string()).unwrap_or_default());
-        self.limit_window.set(limit.map(|l| l.window.to_string()).unwrap_or_default());
+    /// Fills the fields of `section` (of every section: `None`) from the settings as kept;
+    /// after one section's save, the others keep what is being typed into them.
+    fn fill(&self, details: &ProjectDetails, section: Option<Section>) {
+        let all = section.is_none();
+        if all || section == Some(Section::General) {
+            self.name.set(details.project.name.clone());
+            self.slug.set(details.project.slug.clone());
+        }
+        if all || section == Some(Section::Privacy) {
+            self.data_scrubber.set(details.data_scrubber);
+            self.data_scrubber_defaults.set(details.data_scrubber_defaults);
+            self.scrub_ip_addresses.set(details.scrub_ip_addresses);
+            self.sensitive_fields.set(details.sensitive_fields.join("\n"));
+            self.safe_fields.set(details.safe_fields.join("\n"));
+            self.allowed_domains.set(details.allowed_domains.join("\n"));
+        }
+        if all || section == Some(Section::Grouping) {
+            self.fingerprinting_rules.set(details.fingerprinting_rules.clone());
+            self.grouping_enhancements.set(details.grouping_enhancements.clone());
+        }
+        if all || section == Some(Section::Alerts) {
+            self.new_issue_alerts.set(details.new_issue_alerts);
+        }
+        if all || section == Some(Section::RateLimit) {
+            let limit = details.rate_limit;
+            self.limit_count.set(limit.map(|l| l.count.to_string()).unwrap_or_default());
+            self.limit_window.set(limit.map(|l| l.window.to_string()).unwrap_or_default());
+        }
     }
 
     /// What saving `section` sends: its fields only.
@@ -398,7 +411,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
     let fields = Fields::new();
     Effect::new(move |_| {
         if let Some(Ok(loaded)) = details.get() {
-            fields.fill(&loaded);
+            fields.fill(&loaded, None);
         }
     });
 
@@ -415,7 +428,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
     Effect::new(move |_| {
         save.value().with(|v| {
             let Some((section, Ok(kept))) = v else { return };
-            fields.fill(kept);
+            fields.fill(kept, Some(*section));
             if *section == Section::General {
                 // The header's switcher and pickers show the new name.
                 if let Some(session) = session {

@@ -2436,11 +2436,15 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let (_, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
         assert_eq!(details["fingerprintingRules"], "error.type:ParseIntError -> parse-int");
 
-        // Alerts: the default alert for new issues is turned off.
+        // Alerts: the default alert for new issues is turned off. What is being typed in
+        // another section meanwhile stays.
+        client.find(Locator::Css("#safe-fields")).await?.send_keys("order_id").await?;
         client.find(Locator::Css("#new-issue-alerts")).await?.click().await?;
         save_and_wait(&client, "#alerts-form").await?;
         let (_, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
         assert_eq!(details["newIssueAlerts"], false, "{details}");
+        assert_eq!(details["safeFields"], json!([]), "not saved: {details}");
+        assert_eq!(value_of(&client, "#safe-fields").await?, "order_id", "still being typed");
 
         // Rate limit: half a limit is refused by the form itself; a whole one saves.
         client.find(Locator::Css("#rate-limit-count")).await?.send_keys("1000").await?;
