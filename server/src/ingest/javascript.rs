@@ -41,7 +41,7 @@ static NOISE: LazyLock<Regex> = LazyLock::new(|| {
 /// the module Sentry makes up for it. Runs in normalization, after trimming.
 pub fn generate_modules(event: &mut Map<String, Value>) {
     let platform = event.get("platform").and_then(Value::as_str).unwrap_or("");
-    // Cheap for everything else: one comparison per event, no walk over the frames.
+    // Other platforms' events: only a look for a frame that names a platform of its own.
     let event_is_js = matches!(platform, "javascript" | "node");
     if !event_is_js && !has_frame_platforms(event) {
         return;
