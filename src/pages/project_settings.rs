@@ -1,6 +1,6 @@
 //! `/settings/{org}/projects/{project}/` (Sentry's URL): a project's settings, as Sentry's
-//! project settings pages group them: *General* (name and slug; a new slug moves the page to
-//! its new URL), *Security & Privacy* (data scrubbing, IP addresses,
+//! project settings pages group them: *General* (name, slug and platform; a new slug moves the
+//! page to its new URL), *Security & Privacy* (data scrubbing, IP addresses,
 //! sensitive and safe fields, allowed domains), *Issue Grouping* (fingerprint and stack-trace
 //! rules), *Alerts* (Sentry's default alert for new issues) and the project-wide rate limit. Each section saves on its own, through
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
@@ -22,6 +22,7 @@ use crate::{
     api,
     components::{
         confirm::ConfirmDelete,
+        onboarding::PLATFORMS,
         status::{failure, FormError},
         ApiError, Loading,
     },
@@ -204,6 +205,8 @@ enum Section {
 struct Fields {
     name: RwSignal<String>,
     slug: RwSignal<String>,
+    /// Empty: none.
+    platform: RwSignal<String>,
     data_scrubber: RwSignal<bool>,
     data_scrubber_defaults: RwSignal<bool>,
     scrub_ip_addresses: RwSignal<bool>,
@@ -223,6 +226,7 @@ impl Fields {
         Fields {
             name: text(),
             slug: text(),
+            platform: text(),
             data_scrubber: RwSignal::new(true),
             data_scrubber_defaults: RwSignal::new(true),
             scrub_ip_addresses: RwSignal::new(false),
@@ -244,6 +248,7 @@ impl Fields {
         if all || section == Some(Section::General) {
             self.name.set(details.project.name.clone());
             self.slug.set(details.project.slug.clone());
+            self.platform.set(details.project.platform.clone().unwrap_or_default());
         }
         if all || section == Some(Section::Privacy) {
             self.data_scrubber.set(details.data_scrubber);
@@ -274,6 +279,7 @@ impl Fields {
             Section::General => {
                 request.name = Some(self.name.get());
                 request.slug = Some(self.slug.get().trim().to_owned());
+                request.platform = Some(self.platform.get());
             }
             Section::Privacy => {
                 request.data_scrubber = Some(self.data_scrubber.get());
@@ -339,6 +345,35 @@ fn InputField(
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
             {hint.map(|hint| view! { <span class="hint">{hint}</span> })}
+        </label>
+    }
+}
+
+/// The project's platform: the ones Cairn has set-up snippets for, the current one if it is
+/// another, or none.
+#[component]
+fn PlatformField(value: RwSignal<String>) -> impl IntoView {
+    let options = move || {
+        let current = value.get();
+        let mut choices: Vec<(String, String)> = vec![(String::new(), "None".to_owned())];
+        choices.extend(PLATFORMS.iter().map(|(id, label)| ((*id).to_owned(), (*label).to_owned())));
+        if !choices.iter().any(|(id, _)| *id == current) {
+            choices.push((current.clone(), current.clone()));
+        }
+        choices
+            .into_iter()
+            .map(|(id, label)| {
+                let selected = id == current;
+                view! { <option value=id selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <label class="field">
+            <span class="label">"Platform"</span>
+            <select id="project-platform" on:change=move |ev| value.set(event_target_value(&ev))>
+                {options}
+            </select>
         </label>
     }
 }
@@ -504,7 +539,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     id="project-name"
                     label="Name"
                     kind="text"
-                    maxlength=64
+                    maxlength=50
                     value=fields.name
                 />
                 <InputField
@@ -515,6 +550,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     value=fields.slug
                     hint="The project's URLs and its issues' short ids use it; the DSN does not change."
                 />
+                <PlatformField value=fields.platform/>
             </SettingsForm>
 
             <SettingsForm

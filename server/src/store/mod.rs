@@ -225,13 +225,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         organization_id: i64,
     ) -> impl Future<Output = StoreResult<Vec<ProjectRow>>> + Send;
-    /// Saves a project's slug and name; `Conflict` when another project of the organization has
-    /// the slug.
-    fn rename_project(
+    /// Saves a project's slug, name and platform; `Conflict` when another project of the
+    /// organization has the slug.
+    fn update_project(
         &self,
         project_id: i64,
         slug: &str,
         name: &str,
+        platform: Option<&str>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A project by slug.
     fn project_by_slug(

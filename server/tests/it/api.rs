@@ -371,12 +371,26 @@ async fn a_project_is_renamed_and_its_slug_moves_its_urls_not_its_dsn() {
     crate::common::capture_message(&dsn, "shop@1.0", "second").await;
     server.wait_for_issues(&token, |issues| issues.len() == 2).await;
 
+    // The platform, Sentry's id; an empty one clears it.
+    let (status, details) =
+        server.put("/api/0/projects/cairn/web-shop/", &token, json!({"platform": "node"})).await;
+    assert_eq!((status, &details["platform"]), (200, &json!("node")), "{details}");
+    assert_eq!(details["name"], "Web Shop", "the rest as it was");
+    let (_, details) =
+        server.put("/api/0/projects/cairn/web-shop/", &token, json!({"platform": ""})).await;
+    assert_eq!(details["platform"], Value::Null);
+
     // A slug another project has, a malformed one, an empty name: refused, nothing changed.
     let (status, taken) =
         server.put("/api/0/projects/cairn/web-shop/", &token, json!({"slug": "internal"})).await;
     assert_eq!(status, 409, "{taken}");
     assert_eq!(taken["detail"], "Another project is already using the slug \"internal\".");
-    for bad in [json!({"slug": "Web Shop"}), json!({"slug": "123"}), json!({"name": "  "})] {
+    for bad in [
+        json!({"slug": "Web Shop"}),
+        json!({"slug": "123"}),
+        json!({"name": "  "}),
+        json!({"platform": "<script>"}),
+    ] {
         let (status, refused) = server.put("/api/0/projects/cairn/web-shop/", &token, bad).await;
         assert_eq!(status, 400, "{refused}");
     }

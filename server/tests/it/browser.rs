@@ -2365,7 +2365,7 @@ async fn save_and_wait(client: &Client, form: &str) -> Result<(), fantoccini::er
 /// and the rate limit are changed in the browser, refused with the server's (or the form's)
 /// words when wrong, kept across a reload, and the scrubbing applies to the next SDK event;
 /// a client key is made, disabled (ingestion refuses it) and deleted; and the project is
-/// renamed, its page moving to the new slug.
+/// renamed and its platform changed, its page moving to the new slug.
 #[tokio::test(flavor = "multi_thread")]
 async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2536,6 +2536,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let slug = client.find(Locator::Css("#project-slug")).await?;
         slug.clear().await?;
         slug.send_keys("web-shop").await?;
+        client.find(Locator::Css("#project-platform")).await?.select_by_value("node").await?;
         save_and_wait(&client, "#general-form").await?;
         let mut path = String::new();
         for _ in 0..200 {
@@ -2549,6 +2550,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let (status, details) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
         assert_eq!(status, 200, "{details}");
         assert_eq!(details["name"], "Web Shop");
+        assert_eq!(details["platform"], "node");
         let switcher =
             wait_for_text(&client, "#project-switcher", |t| t.contains("Web Shop")).await?;
         assert!(switcher.contains("Web Shop"), "{switcher}");

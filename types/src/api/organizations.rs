@@ -193,6 +193,9 @@ pub struct UpdateProjectRequest {
     /// New slug (the project's URLs and short ids change with it; its DSN does not).
     #[serde(default)]
     pub slug: Option<String>,
+    /// New platform (`python`, `javascript`, ...); an empty one clears it.
+    #[serde(default)]
+    pub platform: Option<String>,
     /// "Data Scrubber".
     #[serde(default)]
     pub data_scrubber: Option<bool>,

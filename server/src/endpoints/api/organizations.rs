@@ -144,10 +144,13 @@ pub async fn update_project<S: Store>(
 ) -> ApiResult<AppJson<ProjectDetails>> {
     let access = org_access(&state, &identity, &org, "project:write").await?;
     let mut project = state.store.project_by_slug(access.organization.id, &project).await?;
-    if request.name.is_some() || request.slug.is_some() {
+    if request.name.is_some() || request.slug.is_some() || request.platform.is_some() {
         let name = match request.name.as_deref().map(str::trim) {
-            Some(name) if name.is_empty() || name.chars().count() > 64 => {
-                return Err(ApiError::BadRequest("name: 1 to 64 characters.".into()))
+            // As when it was created.
+            Some(name) if name.is_empty() || name.chars().count() > 50 => {
+                return Err(ApiError::BadRequest(
+                    "name: a project name of 1 to 50 characters is required.".into(),
+                ))
             }
             Some(name) => name.to_owned(),
             None => project.name.clone(),
@@ -156,13 +159,29 @@ pub async fn update_project<S: Store>(
             Some(slug) => validate_slug(slug.trim())?,
             None => project.slug.clone(),
         };
-        state.store.rename_project(project.id, &slug, &name).await.map_err(|err| match err {
+        let platform = match request.platform.as_deref().map(str::trim) {
+            Some("") => None,
+            Some(p)
+                if p.len() > 64
+                    || !p
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+            {
+                return Err(ApiError::BadRequest(
+                    "platform: a platform id such as python or javascript.".into(),
+                ))
+            }
+            Some(p) => Some(p.to_owned()),
+            None => project.platform.clone(),
+        };
+        let update = state.store.update_project(project.id, &slug, &name, platform.as_deref());
+        update.await.map_err(|err| match err {
             StoreError::Conflict(_) => {
                 ApiError::Conflict(format!("Another project is already using the slug {slug:?}."))
             }
             other => other.into(),
         })?;
-        (project.slug, project.name) = (slug, name);
+        (project.slug, project.name, project.platform) = (slug, name, platform);
     }
     let mut settings = state.store.project_ingest_settings(project.id).await?;
     let mut scrub = ScrubSettings::from_stored(settings.scrub_settings.as_deref());

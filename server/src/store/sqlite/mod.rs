@@ -592,11 +592,18 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn rename_project(&self, project_id: i64, slug: &str, name: &str) -> StoreResult<()> {
+    async fn update_project(
+        &self,
+        project_id: i64,
+        slug: &str,
+        name: &str,
+        platform: Option<&str>,
+    ) -> StoreResult<()> {
         touched_one(
-            sqlx::query("UPDATE projects SET slug = $1, name = $2 WHERE id = $3")
+            sqlx::query("UPDATE projects SET slug = $1, name = $2, platform = $3 WHERE id = $4")
                 .bind(slug)
                 .bind(name)
+                .bind(platform)
                 .bind(project_id)
                 .execute(&self.writes)
                 .await?,
