@@ -416,6 +416,28 @@ pub async fn delete_key(org: &str, project: &str, key: &str) -> Result<()> {
     send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
 
+/// `GET /api/0/users/me/notification-options/`: the user's email options as set (a type without
+/// one is `always`).
+pub async fn notification_options() -> Result<Vec<cairn_types::api::NotificationOption>> {
+    json(get("/api/0/users/me/notification-options/").build()).await
+}
+
+/// `PUT /api/0/users/me/notification-options/`: whether the emails of `kind` (`alerts` or
+/// `workflow`) are sent to the user.
+pub async fn set_notification_option(
+    kind: &str,
+    emailed: bool,
+) -> Result<cairn_types::api::NotificationOption> {
+    let request = cairn_types::api::UpdateNotificationOptionRequest {
+        scope_type: "user".into(),
+        scope_identifier: None,
+        kind: kind.into(),
+        value: if emailed { "always" } else { "never" }.into(),
+    };
+    let url = "/api/0/users/me/notification-options/";
+    json(Request::put(url).header("Accept", "application/json").json(&request)).await
+}
+
 /// `GET /api/0/api-tokens/`: the user's API tokens.
 pub async fn api_tokens() -> Result<Vec<ApiToken>> {
     json(get("/api/0/api-tokens/").build()).await

@@ -132,6 +132,7 @@ enum OtherPage {
     Ownership,
     ProjectSettings,
     Inbox,
+    NotificationSettings,
     NewProject,
     GettingStarted,
     Feedback,
@@ -151,6 +152,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Ownership => view! { <ProjectOwnershipPage/> }.into_any(),
         OtherPage::ProjectSettings => view! { <ProjectSettingsPage/> }.into_any(),
         OtherPage::Inbox => view! { <InboxPage/> }.into_any(),
+        OtherPage::NotificationSettings => view! { <NotificationSettingsPage/> }.into_any(),
         OtherPage::NewProject => view! { <NewProjectPage/> }.into_any(),
         OtherPage::GettingStarted => view! { <GettingStartedPage/> }.into_any(),
         OtherPage::Feedback => view! { <FeedbackPage/> }.into_any(),
@@ -212,6 +214,10 @@ other_page!(
 other_page!(
     /// The user's notifications.
     inbox, Inbox
+);
+other_page!(
+    /// Which notifications the user is emailed.
+    notification_settings, NotificationSettings
 );
 other_page!(
     /// Creating a project.

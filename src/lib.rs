@@ -55,6 +55,10 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::project_settings() view=lazy_pages::project_settings/>
                     <Route path=routes::project_ownership() view=lazy_pages::project_ownership/>
                     <Route path=routes::inbox() view=lazy_pages::inbox/>
+                    <Route
+                        path=routes::notification_settings()
+                        view=lazy_pages::notification_settings
+                    />
                     <Route path=routes::new_project() view=lazy_pages::new_project/>
                     <Route path=routes::getting_started() view=lazy_pages::getting_started/>
                     <Route path=routes::members() view=lazy_pages::members/>

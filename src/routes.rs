@@ -95,6 +95,8 @@ pub enum Page {
     },
     /// `/inbox/`: the user's notifications.
     Inbox,
+    /// `/settings/account/notifications/`: which notifications the user is emailed.
+    NotificationSettings,
     /// `/organizations/{org}/projects/new/`: onboarding's first step, creating a project.
     NewProject {
         /// Organization slug.
@@ -171,6 +173,7 @@ impl Page {
                 crate::api::segment(project)
             ),
             Page::Inbox => "/inbox/".to_owned(),
+            Page::NotificationSettings => "/settings/account/notifications/".to_owned(),
             Page::NewProject { org } => {
                 format!("/organizations/{}/projects/new/", crate::api::segment(org))
             }
@@ -247,6 +250,11 @@ pub fn project_settings() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// [`PROJECT_PARAM`].
 pub fn project_ownership() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/settings/:org/projects/:project/ownership")
+}
+
+/// Route pattern of [`Page::NotificationSettings`].
+pub fn notification_settings() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/account/notifications")
 }
 
 /// Route pattern of [`Page::Inbox`].

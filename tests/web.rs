@@ -2080,6 +2080,22 @@ async fn key_rows_show_the_dsn_and_state_and_delete_only_once_confirmed() {
 }
 
 #[wasm_bindgen_test]
+fn a_notification_type_is_emailed_unless_set_to_never() {
+    use cairn_dashboard::pages::inbox::is_emailed;
+    let option = |kind: &str, value: &str| -> cairn_types::api::NotificationOption {
+        serde_json::from_value(serde_json::json!({
+            "id": "1", "scopeType": "user", "scopeIdentifier": "7", "type": kind, "value": value,
+            "user_id": "7", "team_id": null
+        }))
+        .expect("an option")
+    };
+    assert!(is_emailed(&[], "alerts"), "Sentry's default");
+    let options = [option("alerts", "never"), option("workflow", "always")];
+    assert!(!is_emailed(&options, "alerts"));
+    assert!(is_emailed(&options, "workflow"));
+}
+
+#[wasm_bindgen_test]
 fn project_settings_read_lists_and_the_rate_limit_from_the_form() {
     use cairn_dashboard::pages::project_settings::{list_lines, rate_limit_of};
     assert_eq!(list_lines("  customer_ref \n\n\torder_id\n   \n"), ["customer_ref", "order_id"]);

@@ -1,12 +1,17 @@
 //! `/inbox/`: the user's notifications (issues assigned to them: assignment, comments,
-//! regressions), newest first, each linking to its issue, and "mark all read".
+//! regressions; new issues), newest first, each linking to its issue, and "mark all read".
+//!
+//! `/settings/account/notifications/` (Sentry's URL): which of them the user is also emailed.
 
 use cairn_types::api::Notification;
 use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{ApiError, Loading, TimeAgo},
+    components::{
+        status::{failure, FormError},
+        ApiError, Loading, TimeAgo,
+    },
     routes::Page,
 };
 
@@ -38,6 +43,7 @@ pub fn InboxPage() -> impl IntoView {
                 >
                     "Mark all read"
                 </button>
+                <a href=Page::NotificationSettings.path()>"Email settings"</a>
             </div>
             {move || match notifications.get() {
                 None => view! { <Loading/> }.into_any(),
@@ -102,4 +108,69 @@ pub fn NotificationList(notifications: Vec<Notification>) -> impl IntoView {
         })
         .collect_view();
     view! { <ul class="notification-list">{rows}</ul> }.into_any()
+}
+
+/// The notification types whose emails can be turned off: Sentry's name and what they are.
+const EMAILED: [(&str, &str); 2] = [
+    ("alerts", "Issue alerts: new issues of your projects"),
+    ("workflow", "Workflow: assignments, comments and regressions of your issues"),
+];
+
+/// Whether the user is emailed `kind`'s notifications: yes unless set to `never`.
+pub fn is_emailed(options: &[cairn_types::api::NotificationOption], kind: &str) -> bool {
+    !options.iter().any(|o| o.kind == kind && o.value == "never")
+}
+
+/// The email settings route: one checkbox per type, saved when changed.
+#[component]
+pub fn NotificationSettingsPage() -> impl IntoView {
+    let options = LocalResource::new(api::notification_options);
+    let save = Action::new_local(|(kind, emailed): &(&'static str, bool)| {
+        api::set_notification_option(kind, *emailed)
+    });
+    let toggles = move || {
+        options.get().map(|loaded| match loaded {
+            Ok(options) => EMAILED
+                .iter()
+                .map(|(kind, label)| {
+                    let kind: &'static str = kind;
+                    view! {
+                        <label class="field checkbox">
+                            <input
+                                id=format!("email-{kind}")
+                                type="checkbox"
+                                checked=is_emailed(&options, kind)
+                                on:change=move |ev| {
+                                    save.dispatch((kind, event_target_checked(&ev)));
+                                }
+                            />
+                            {*label}
+                        </label>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+            Err(error) => view! { <ApiError error/> }.into_any(),
+        })
+    };
+    view! {
+        <section class="page">
+            <div class="page-header">
+                <h1>"Email settings"</h1>
+                <a href=Page::Inbox.path()>"Inbox"</a>
+            </div>
+            <p class="hint">
+                "Which notifications Cairn also emails you, when the server has a mail server. The inbox shows them all."
+            </p>
+            <form class="settings-form" on:submit=|ev| ev.prevent_default()>
+                {move || toggles().unwrap_or_else(|| view! { <Loading/> }.into_any())}
+            </form>
+            <FormError message=failure(save)/>
+            {move || {
+                save.value()
+                    .with(|v| matches!(v, Some(Ok(_))))
+                    .then(|| view! { <p class="settings-saved" role="status">"Saved."</p> })
+            }}
+        </section>
+    }
 }

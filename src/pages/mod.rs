@@ -22,7 +22,7 @@ pub mod tokens;
 pub use accept::AcceptInvitePage;
 pub use feedback::FeedbackPage;
 pub use home::HomePage;
-pub use inbox::InboxPage;
+pub use inbox::{InboxPage, NotificationSettingsPage};
 pub use issue::IssuePage;
 pub use issues::IssuesPage;
 pub use login::LoginPage;

@@ -795,6 +795,18 @@ pub trait Store: Clone + Send + Sync + 'static {
         now: i64,
         max_age_ms: i64,
     ) -> impl Future<Output = StoreResult<Vec<PendingEmail>>> + Send;
+    /// The user's notification options (no row for a type: `always`).
+    fn notification_options(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<NotificationOptionRow>>> + Send;
+    /// Sets one of the user's notification options.
+    fn set_notification_option(
+        &self,
+        user_id: i64,
+        kind: &str,
+        value: &str,
+    ) -> impl Future<Output = StoreResult<NotificationOptionRow>> + Send;
     /// Records an attempt to email a notification: sent, retry at `retry_at`, or given up.
     fn email_attempted(
         &self,

@@ -128,3 +128,16 @@ pub struct PendingEmail {
 }
 
 use super::UserRow;
+
+/// One of a user's notification options: whether the emails of a type of notification are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationOptionRow {
+    /// Primary key.
+    pub id: i64,
+    /// The user.
+    pub user_id: i64,
+    /// `alerts` or `workflow`.
+    pub kind: String,
+    /// `always` or `never`.
+    pub value: String,
+}

@@ -583,6 +583,12 @@ fn rows() -> Vec<Row> {
             body: |_| Some(json!({"all": true})),
             ..row(Method::PUT, "/api/0/users/me/notifications/", Access::AnyUser(200))
         },
+        // Everyone's own email options.
+        row(Method::GET, "/api/0/users/me/notification-options/", Access::AnyUser(200)),
+        Row {
+            body: |_| Some(json!({"scopeType": "user", "type": "alerts", "value": "never"})),
+            ..row(Method::PUT, "/api/0/users/me/notification-options/", Access::AnyUser(201))
+        },
     ]
 }
 

@@ -2557,6 +2557,31 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         client.execute("window.scrollTo(0, 0)", vec![]).await?;
         std::fs::write(artifacts_dir().join("project-settings.png"), client.screenshot().await?)
             .ok();
+
+        // The user's own email settings, reached from the inbox: no more issue-alert emails.
+        client.goto(&format!("{}/inbox/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::LinkText("Email settings"))
+            .await?
+            .click()
+            .await?;
+        let alerts = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#email-alerts"))
+            .await?;
+        assert_eq!(alerts.prop("checked").await?.as_deref(), Some("true"), "Sentry's default");
+        alerts.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".settings-saved"))
+            .await?;
+        let (_, options) = server.get("/api/0/users/me/notification-options/", &token).await;
+        assert_eq!(options[0]["type"], "alerts", "{options}");
+        assert_eq!(options[0]["value"], "never", "{options}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -500,3 +500,86 @@ async fn a_new_issue_notifies_its_owners_or_else_the_projects_team() {
         assert_eq!(count_of(&server, token, "new_issue", &search).await, 0);
     }
 }
+
+/// Sentry's user notification options: a user who wants no emails of issue alerts still sees
+/// new issues in the inbox, but only their workflow emails (an assignment) reach the mail
+/// server; options are the caller's own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_turns_off_the_emails_of_issue_alerts_and_keeps_the_others() {
+    let (port, mails, _) = smtp_sink().await;
+    let port = port.to_string();
+    let server = TestServer::start_with_env(&[
+        ("CAIRN_SMTP_HOST", "127.0.0.1"),
+        ("CAIRN_SMTP_PORT", &port),
+        ("CAIRN_SMTP_FROM", "Cairn <cairn@example.com>"),
+    ]);
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let alice = member(&server, "alice@example.com");
+    let (_, me) = server.get("/api/0/", &alice).await;
+    let alice_id = me["user"]["id"].as_str().expect("alice's id").to_owned();
+
+    // Nothing set: Sentry's default, every email.
+    let (status, options) = server.get("/api/0/users/me/notification-options/", &alice).await;
+    assert_eq!((status, options.clone()), (200, json!([])), "{options}");
+    let option = json!({"scopeType": "user", "scopeIdentifier": alice_id, "type": "alerts",
+                        "value": "never"});
+    let (status, set) = server.put("/api/0/users/me/notification-options/", &alice, option).await;
+    assert_eq!(status, 201, "{set}");
+    assert_eq!(
+        (&set["type"], &set["value"], &set["scopeIdentifier"]),
+        (&json!("alerts"), &json!("never"), &json!(alice_id))
+    );
+    let (_, options) =
+        server.get("/api/0/users/me/notification-options/?type=workflow", &alice).await;
+    assert_eq!(options, json!([]), "only the type asked for");
+    // Someone else's options, another scope, an unknown type or value: refused.
+    let (_, owner_me) = server.get("/api/0/", &owner).await;
+    let owner_id = owner_me["user"]["id"].as_str().expect("owner's id");
+    for (body, status) in [
+        (
+            json!({"scopeType": "user", "scopeIdentifier": owner_id, "type": "alerts", "value": "never"}),
+            403,
+        ),
+        (json!({"scopeType": "organization", "type": "alerts", "value": "never"}), 400),
+        (json!({"scopeType": "user", "type": "deploy", "value": "never"}), 400),
+        (json!({"scopeType": "user", "type": "alerts", "value": "sometimes"}), 400),
+    ] {
+        let (got, answer) = server.put("/api/0/users/me/notification-options/", &alice, body).await;
+        assert_eq!(got, status, "{answer}");
+        assert!(answer["detail"].is_string(), "{answer}");
+    }
+
+    // A new issue: in Alice's inbox, not in her mail.
+    let dsn = server.create_project(&owner, "Backend").await;
+    send_error_with_breadcrumbs(&dsn);
+    let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    assert_eq!(count_of(&server, &alice, "new_issue", &issue_id).await, 1, "still in the inbox");
+    // Assigned to her: that email comes (after the sink's first refusal, 5 s later).
+    let (status, answer) = server
+        .put(
+            &format!("/api/0/issues/{issue_id}/"),
+            &owner,
+            json!({"assignedTo": "alice@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    // Both the assignment's email and the owner's new-issue email (the owner kept the default;
+    // whichever met the sink's refusal first is retried 5 s later).
+    let owners_new_issue =
+        |m: &Mail| m.recipients == ["owner@example.com"] && m.data.contains("Subject: New issue");
+    let mut delivered = Vec::new();
+    for _ in 0..300 {
+        delivered = mails.lock().expect("lock").clone();
+        let assigned = delivered.iter().any(|m| m.data.contains("Subject: Assigned to you"));
+        if assigned && delivered.iter().any(owners_new_issue) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let to_alice: Vec<&Mail> =
+        delivered.iter().filter(|m| m.recipients == ["alice@example.com"]).collect();
+    assert_eq!(to_alice.len(), 1, "the assignment only: {to_alice:?}");
+    assert!(to_alice[0].data.contains("Subject: Assigned to you"), "{:?}", to_alice[0]);
+    assert!(delivered.iter().any(owners_new_issue), "{delivered:?}");
+}

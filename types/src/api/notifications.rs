@@ -12,7 +12,7 @@ use crate::api::{Activity, Issue};
 pub struct Notification {
     /// Numeric id, as a string.
     pub id: String,
-    /// `assigned`, `set_regression` or `note`.
+    /// `assigned`, `set_regression`, `note` or `new_issue`.
     #[serde(rename = "type")]
     pub kind: String,
     /// When it was created.
@@ -48,4 +48,44 @@ pub struct MarkNotificationsRequest {
 pub struct UnreadCount {
     /// Notifications not read yet.
     pub unread: i64,
+}
+
+/// One of the user's notification options (`GET /api/0/users/me/notification-options/`),
+/// Sentry's shape: whether the emails of a `type` of notification are sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationOption {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// `user`: Cairn keeps options per user only.
+    pub scope_type: String,
+    /// The user's id.
+    pub scope_identifier: String,
+    /// `alerts` (new issues) or `workflow` (assignments, comments, regressions).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `always` or `never`.
+    pub value: String,
+    /// The user's id (Sentry's field name).
+    #[serde(rename = "user_id")]
+    pub user_id: String,
+    /// Always `null`: no team-scoped options.
+    #[serde(rename = "team_id")]
+    pub team_id: Option<String>,
+}
+
+/// `PUT /api/0/users/me/notification-options/`: sets one option.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateNotificationOptionRequest {
+    /// `user` (the only scope Cairn keeps).
+    pub scope_type: String,
+    /// The user's id; the caller when absent.
+    #[serde(default)]
+    pub scope_identifier: Option<String>,
+    /// `alerts` or `workflow`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `always` or `never`.
+    pub value: String,
 }

@@ -272,6 +272,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/users/me/notifications/unread",
             get(notifications::unread_count::<S>),
         )
+        .route(
+            "/api/0/users/me/notification-options",
+            get(notifications::list_notification_options::<S>)
+                .put(notifications::set_notification_option::<S>),
+        )
 }
 
 /// JSON 404 for any other path under `/api/`, so API clients never receive the dashboard's HTML.

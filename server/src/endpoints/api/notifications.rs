@@ -1,19 +1,23 @@
 //! The in-app inbox: notifications of activity on issues assigned to the caller (made by
 //! [`crate::store::sqlite::notify_assignees`]) and of new issues the caller owns or whose
 //! project's team they are in (`new_issue`, Sentry's default issue alert), newest first, a page
-//! at a time; marking them read.
+//! at a time; marking them read. And the user's notification options (Sentry's
+//! `notification-options`): whether the emails of issue alerts and of workflow are sent.
 
 use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::header::LINK;
 use axum::response::{IntoResponse, Response};
-use cairn_types::api::{Activity, MarkNotificationsRequest, Notification, UnreadCount};
+use cairn_types::api::{
+    Activity, MarkNotificationsRequest, Notification, NotificationOption, UnreadCount,
+    UpdateNotificationOptionRequest,
+};
 
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
+use crate::store::{NotificationOptionRow, Store, StoreError};
 use crate::util::ms_to_datetime;
 
 fn bad(detail: impl Into<String>) -> ApiError {
@@ -126,4 +130,69 @@ pub async fn mark_notifications<S: Store>(
     }
     let unread = state.store.unread_notifications(user_id).await?;
     Ok(AppJson(UnreadCount { unread }))
+}
+
+/// The notification types whose emails a user can turn off, Sentry's names.
+const OPTION_TYPES: [&str; 2] = ["alerts", "workflow"];
+
+fn serialize_option(row: &NotificationOptionRow) -> NotificationOption {
+    NotificationOption {
+        id: row.id.to_string(),
+        scope_type: "user".into(),
+        scope_identifier: row.user_id.to_string(),
+        kind: row.kind.clone(),
+        value: row.value.clone(),
+        user_id: row.user_id.to_string(),
+        team_id: None,
+    }
+}
+
+/// `GET /api/0/users/me/notification-options/` (`?type=alerts` for one type): the caller's
+/// options as set; a type without one is `always`, Sentry's default.
+pub async fn list_notification_options<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<Vec<NotificationOption>>> {
+    let mut only = None;
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "type" => only = Some(value.into_owned()),
+            other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
+        }
+    }
+    let rows = state.store.notification_options(identity.user.id).await?;
+    let rows = rows.iter().filter(|row| only.as_deref().is_none_or(|kind| row.kind == kind));
+    Ok(AppJson(rows.map(serialize_option).collect()))
+}
+
+/// `PUT /api/0/users/me/notification-options/`: `{scopeType: "user", type, value}` sets
+/// whether the emails of `alerts` (new issues) or `workflow` (assignments, comments,
+/// regressions) are sent: `always` or `never`. The inbox shows them either way.
+pub async fn set_notification_option<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    AppJson(request): AppJson<UpdateNotificationOptionRequest>,
+) -> ApiResult<(axum::http::StatusCode, AppJson<NotificationOption>)> {
+    if request.scope_type != "user" {
+        return Err(bad("scopeType: Cairn keeps notification options per user only (user)."));
+    }
+    let me = identity.user.id.to_string();
+    if request.scope_identifier.as_deref().is_some_and(|id| id != me && id != "me") {
+        return Err(ApiError::PermissionDenied(
+            "scopeIdentifier: you can only change your own notification options.".into(),
+        ));
+    }
+    if !OPTION_TYPES.contains(&request.kind.as_str()) {
+        return Err(bad("type: one of alerts (new issues) and workflow (assignments, comments, \
+                        regressions)."));
+    }
+    if !matches!(request.value.as_str(), "always" | "never") {
+        return Err(bad("value: always or never."));
+    }
+    let row = state
+        .store
+        .set_notification_option(identity.user.id, &request.kind, &request.value)
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, AppJson(serialize_option(&row))))
 }

@@ -1840,6 +1840,21 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         workflow::email_attempted(&self.writes, notification_id, sent, retry_at).await
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn notification_options(&self, user_id: i64) -> StoreResult<Vec<NotificationOptionRow>> {
+        workflow::notification_options(&self.reads, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_notification_option(
+        &self,
+        user_id: i64,
+        kind: &str,
+        value: &str,
+    ) -> StoreResult<NotificationOptionRow> {
+        workflow::set_notification_option(&self.writes, user_id, kind, value).await
+    }
 }
 
 /// Columns of a member joined with its user (`u.*` keeps the names [`user_from_row`] reads).

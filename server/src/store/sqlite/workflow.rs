@@ -467,6 +467,17 @@ pub(super) async fn pending_emails(
     .bind(now - max_age_ms)
     .execute(writes)
     .await?;
+    // The users who asked for none of a type's emails (Sentry's `never`): their notifications
+    // stay in the inbox, unmailed.
+    sqlx::query(
+        "UPDATE notifications SET email_state = 'skipped' \
+         WHERE email_state = 'pending' AND EXISTS (SELECT 1 FROM user_notification_options o \
+           WHERE o.user_id = notifications.user_id AND o.value = 'never' \
+             AND o.type = CASE notifications.kind WHEN 'new_issue' THEN 'alerts' \
+               ELSE 'workflow' END)",
+    )
+    .execute(writes)
+    .await?;
     let rows = sqlx::query(
         "SELECT n.id, u.email, n.kind, n.issue_id, i.title, o.slug, n.email_tries \
          FROM notifications n JOIN users u ON u.id = n.user_id \
@@ -513,4 +524,46 @@ pub(super) async fn email_attempted(
     .execute(writes)
     .await?;
     Ok(())
+}
+
+pub(super) async fn notification_options(
+    reads: &SqlitePool,
+    user_id: i64,
+) -> StoreResult<Vec<NotificationOptionRow>> {
+    let rows = sqlx::query(
+        "SELECT id, user_id, type, value FROM user_notification_options WHERE user_id = $1 \
+         ORDER BY type",
+    )
+    .bind(user_id)
+    .fetch_all(reads)
+    .await?;
+    Ok(rows.iter().map(notification_option_from_row).collect())
+}
+
+pub(super) async fn set_notification_option(
+    writes: &SqlitePool,
+    user_id: i64,
+    kind: &str,
+    value: &str,
+) -> StoreResult<NotificationOptionRow> {
+    let row = sqlx::query(
+        "INSERT INTO user_notification_options (user_id, type, value) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, type) DO UPDATE SET value = excluded.value \
+         RETURNING id, user_id, type, value",
+    )
+    .bind(user_id)
+    .bind(kind)
+    .bind(value)
+    .fetch_one(writes)
+    .await?;
+    Ok(notification_option_from_row(&row))
+}
+
+fn notification_option_from_row(row: &sqlx::sqlite::SqliteRow) -> NotificationOptionRow {
+    NotificationOptionRow {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        kind: row.get("type"),
+        value: row.get("value"),
+    }
 }
