@@ -252,8 +252,9 @@ async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>, Arc<Mutex<usize>>) {
     (port, mails, connections)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
+/// A server whose mail goes to a fresh [`smtp_sink`], sent from `Cairn <cairn@example.com>`;
+/// with what the sink received and how many connections it saw.
+async fn server_with_mail() -> (TestServer, Arc<Mutex<Vec<Mail>>>, Arc<Mutex<usize>>) {
     let (port, mails, connections) = smtp_sink().await;
     let port = port.to_string();
     let server = TestServer::start_with_env(&[
@@ -261,6 +262,12 @@ async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
         ("CAIRN_SMTP_PORT", &port),
         ("CAIRN_SMTP_FROM", "Cairn <cairn@example.com>"),
     ]);
+    (server, mails, connections)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
+    let (server, mails, connections) = server_with_mail().await;
     let owner = server.owner_token("owner@example.com", PASSWORD);
     member(&server, "alice@example.com");
     let dsn = server.create_project(&owner, "Backend").await;
@@ -340,13 +347,7 @@ fn decoded(data: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invitation_is_emailed_with_its_link_and_resending_mails_a_new_one() {
-    let (port, mails, connections) = smtp_sink().await;
-    let port = port.to_string();
-    let server = TestServer::start_with_env(&[
-        ("CAIRN_SMTP_HOST", "127.0.0.1"),
-        ("CAIRN_SMTP_PORT", &port),
-        ("CAIRN_SMTP_FROM", "Cairn <cairn@example.com>"),
-    ]);
+    let (server, mails, connections) = server_with_mail().await;
     let owner = server.owner_token("owner@example.com", PASSWORD);
     let (_, organization) = server.get("/api/0/organizations/cairn/", &owner).await;
     let org_name = organization["name"].as_str().expect("organization name").to_owned();
@@ -506,13 +507,7 @@ async fn a_new_issue_notifies_its_owners_or_else_the_projects_team() {
 /// server; options are the caller's own.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_turns_off_the_emails_of_issue_alerts_and_keeps_the_others() {
-    let (port, mails, _) = smtp_sink().await;
-    let port = port.to_string();
-    let server = TestServer::start_with_env(&[
-        ("CAIRN_SMTP_HOST", "127.0.0.1"),
-        ("CAIRN_SMTP_PORT", &port),
-        ("CAIRN_SMTP_FROM", "Cairn <cairn@example.com>"),
-    ]);
+    let (server, mails, _) = server_with_mail().await;
     let owner = server.owner_token("owner@example.com", PASSWORD);
     let alice = member(&server, "alice@example.com");
     let (_, me) = server.get("/api/0/", &alice).await;
