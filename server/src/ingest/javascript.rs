@@ -41,11 +41,9 @@ static NOISE: LazyLock<Regex> = LazyLock::new(|| {
 /// the module Sentry makes up for it. Runs in normalization, after trimming.
 pub fn generate_modules(event: &mut Map<String, Value>) {
     let platform = event.get("platform").and_then(Value::as_str).unwrap_or("");
-    // Other platforms' events: only a look for a frame that names a platform of its own.
+    // Other platforms' events cost one look per frame, for a platform of its own (a JavaScript
+    // frame may sit in another event's stack trace, e.g. a React Native event's).
     let event_is_js = matches!(platform, "javascript" | "node");
-    if !event_is_js && !has_frame_platforms(event) {
-        return;
-    }
     for stacktrace in super::trim::stacktraces(event) {
         let Some(frames) = stacktrace.get_mut("frames").and_then(Value::as_array_mut) else {
             continue;
@@ -72,16 +70,6 @@ pub fn generate_modules(event: &mut Map<String, Value>) {
             }
         }
     }
-}
-
-/// Whether some frame names its own platform (a JavaScript frame may sit in another event's
-/// stack trace, e.g. a React Native event's).
-fn has_frame_platforms(event: &mut Map<String, Value>) -> bool {
-    super::trim::stacktraces(event).into_iter().any(|st| {
-        st.get("frames")
-            .and_then(Value::as_array)
-            .is_some_and(|frames| frames.iter().any(|f| f.get("platform").is_some()))
-    })
 }
 
 /// The module Sentry makes up from a script's URL: its path without query, fragment, extension

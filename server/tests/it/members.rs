@@ -50,7 +50,7 @@ fn session_of(headers: &reqwest::header::HeaderMap) -> String {
 }
 
 /// The path of an invitation link's API twin: `/api/0/accept-invite/{id}/{token}/`.
-fn accept_path(invite_link: &str) -> String {
+pub(crate) fn accept_path(invite_link: &str) -> String {
     let rest = invite_link.split("/accept/").nth(1).expect("an /accept/ link");
     format!("/api/0/accept-invite/{rest}")
 }
@@ -63,7 +63,7 @@ fn member_token(server: &TestServer, email: &str) -> String {
 }
 
 /// The member id of `email` in the default organization.
-async fn member_id(server: &TestServer, token: &str, email: &str) -> String {
+pub(crate) async fn member_id(server: &TestServer, token: &str, email: &str) -> String {
     let (status, members) = server.get("/api/0/organizations/cairn/members/", token).await;
     assert_eq!(status, 200, "{members}");
     members

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::common::{send_error_with_breadcrumbs, TestServer};
+use crate::members::{accept_path, member_id};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -53,15 +54,7 @@ async fn without_new_issue_alerts(server: &TestServer, owner: &str, project: &st
 
 /// Puts the member `email` in `team`.
 async fn join(server: &TestServer, owner: &str, email: &str, team: &str) {
-    let (_, members) = server.get("/api/0/organizations/cairn/members/", owner).await;
-    let id = members
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|m| m["email"] == email)
-        .and_then(|m| m["id"].as_str())
-        .expect("a member")
-        .to_owned();
+    let id = member_id(server, owner, email).await;
     let path = format!("/api/0/organizations/cairn/members/{id}/teams/{team}/");
     let (status, answer) = server.post(&path, owner, json!({})).await;
     assert!(status == 201 || status == 204, "{answer}");
@@ -394,25 +387,14 @@ async fn an_invitation_is_emailed_with_its_link_and_resending_mails_a_new_one() 
     let mail = nth_mail(&mails, 1).await;
     assert_eq!(mail.recipients, ["newcomer@example.com"]);
     assert!(decoded(&mail.data).contains(&second_link), "{second_link} in {}", mail.data);
-    let api_path = |link: &str| {
-        format!("/api/0/accept-invite/{}", link.split("/accept/").nth(1).expect("an /accept/ link"))
-    };
-    let (status, _) = server.get(&api_path(&first_link), &owner).await;
+    let (status, _) = server.get(&accept_path(&first_link), &owner).await;
     assert_ne!(status, 200, "the first link no longer works");
-    let (status, details) = server.get(&api_path(&second_link), &owner).await;
+    let (status, details) = server.get(&accept_path(&second_link), &owner).await;
     assert_eq!(status, 200, "{details}");
 
     // Nothing else was mailed, and a member who has joined cannot be re-invited.
     assert_eq!(mails.lock().expect("lock").len(), 2);
-    let (_, members) = server.get("/api/0/organizations/cairn/members/", &owner).await;
-    let owner_id = members
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|m| m["email"] == "owner@example.com")
-        .and_then(|m| m["id"].as_str())
-        .expect("the owner is a member")
-        .to_owned();
+    let owner_id = member_id(&server, &owner, "owner@example.com").await;
     let (status, refused) = server
         .put(
             &format!("/api/0/organizations/cairn/members/{owner_id}/"),
