@@ -72,6 +72,14 @@ const MAX_FUTURE_MS: i64 = 60_000;
 
 /// Normalizes an event payload and derives everything the store needs.
 pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, EventError> {
+    let event = prepare(payload, ctx)?;
+    Ok(finish(event, payload.len(), ctx))
+}
+
+/// The first half of [`process`]: the payload parsed and normalized, before anything reads
+/// its frames. Source maps are applied between the halves (`super::sourcemaps`), as they need
+/// files read asynchronously.
+pub fn prepare(payload: &[u8], ctx: &EventContext<'_>) -> Result<Map<String, Value>, EventError> {
     let mut non_finite = false;
     let value: Value = match parse_json(payload) {
         Ok(value) => value,
@@ -98,6 +106,16 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         }
     }
     normalize(&mut event, ctx);
+    Ok(event)
+}
+
+/// The second half of [`process`]: scrubbing, derived tags, grouping and what the store needs.
+/// `payload_len` sizes the stored JSON's buffer.
+pub fn finish(
+    mut event: Map<String, Value>,
+    payload_len: usize,
+    ctx: &EventContext<'_>,
+) -> NewEvent {
     ctx.scrubber.scrub_event(&mut event);
     // From the scrubbed event (a URL's password is gone from the `url` tag), before grouping,
     // whose fingerprint rules may match the derived tags, as in Sentry.
@@ -118,7 +136,7 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
     // After scrubbing, as Sentry matches rules against the stored event.
     let ownership = ctx.ownership.map(|rules| rules.evaluate(&event));
 
-    Ok(NewEvent {
+    NewEvent {
         project_id: ctx.project_id,
         event_id,
         timestamp,
@@ -137,9 +155,9 @@ pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, Event
         user_ident,
         trace_id,
         tags,
-        data: EventData::uncompressed(to_json(&Value::Object(event), payload.len())),
+        data: EventData::uncompressed(to_json(&Value::Object(event), payload_len)),
         ownership,
-    })
+    }
 }
 
 /// The payload as JSON. A payload that is valid UTF-8 as a whole (every real one) is checked

@@ -3,6 +3,7 @@
 //! Everything here is synchronous and pure, so it can be tested (and fuzzed) on raw bytes.
 //! The HTTP side lives in [`crate::endpoints::ingest`].
 
+pub mod artifact_bundle;
 pub mod derived;
 pub mod duration_histogram;
 pub mod envelope;
@@ -12,6 +13,7 @@ pub mod javascript;
 pub mod release;
 pub mod scrub;
 pub mod session;
+pub mod sourcemaps;
 pub mod trim;
 pub mod user_agent;
 pub mod user_report;

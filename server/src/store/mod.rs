@@ -814,4 +814,61 @@ pub trait Store: Clone + Send + Sync + 'static {
         sent: bool,
         retry_at: Option<i64>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // Source maps (artifact bundles).
+
+    /// Keeps uploaded chunks (checksum, bytes) of an organization until they are assembled.
+    fn put_upload_chunks(
+        &self,
+        organization_id: i64,
+        chunks: &[(String, Vec<u8>)],
+        now: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Which of the checksums the organization has no chunk of, in their order.
+    fn missing_upload_chunks(
+        &self,
+        organization_id: i64,
+        checksums: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// The bytes of the chunks, by checksum.
+    fn upload_chunks(
+        &self,
+        organization_id: i64,
+        checksums: &[String],
+    ) -> impl Future<Output = StoreResult<std::collections::HashMap<String, Vec<u8>>>> + Send;
+    /// The bundle an upload with this checksum made, if any.
+    fn artifact_bundle_by_checksum(
+        &self,
+        organization_id: i64,
+        checksum: &str,
+    ) -> impl Future<Output = StoreResult<Option<ArtifactBundleRow>>> + Send;
+    /// Stores an assembled bundle (or adds its projects to the same upload stored before) and
+    /// deletes its chunks.
+    fn create_artifact_bundle(
+        &self,
+        bundle: &NewArtifactBundle,
+    ) -> impl Future<Output = StoreResult<ArtifactBundleRow>> + Send;
+    /// A project's bundles, newest first.
+    fn project_artifact_bundles(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ArtifactBundleRow>>> + Send;
+    /// Takes the bundle (by its bundle id) from the project; `false` if it had none such.
+    fn delete_artifact_bundle(
+        &self,
+        project_id: i64,
+        bundle_id: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Every minified file and source map of a project's bundles, without contents, newest
+    /// bundle first: what ingestion looks frames up in.
+    fn project_artifacts(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<crate::ingest::sourcemaps::ArtifactMeta>>> + Send;
+    /// The contents of the project's files `ids`.
+    fn artifact_contents(
+        &self,
+        project_id: i64,
+        ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<(i64, Vec<u8>)>>> + Send;
 }

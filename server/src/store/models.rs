@@ -1166,3 +1166,44 @@ pub struct UserCounts {
     /// Per (project, release, environment) since `totals_since`.
     pub totals: Vec<UserCount>,
 }
+
+/// An assembled artifact bundle (source maps uploaded by `sentry-cli`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactBundleRow {
+    pub id: i64,
+    pub organization_id: i64,
+    /// The manifest's `debug_id`, Sentry's bundle id.
+    pub bundle_id: String,
+    /// SHA-1 of the upload.
+    pub checksum: String,
+    pub release: Option<String>,
+    pub dist: Option<String>,
+    pub file_count: i64,
+    /// Unix milliseconds.
+    pub date_added: i64,
+}
+
+/// Input of [`crate::store::Store::create_artifact_bundle`]: a bundle read from its zip.
+#[derive(Debug, Clone)]
+pub struct NewArtifactBundle {
+    pub organization_id: i64,
+    pub bundle_id: String,
+    pub checksum: String,
+    pub release: Option<String>,
+    pub dist: Option<String>,
+    pub project_ids: Vec<i64>,
+    pub files: Vec<NewArtifactFile>,
+    /// The chunks it was assembled from, deleted with its creation.
+    pub chunks: Vec<String>,
+    pub date_added: i64,
+}
+
+/// One file of a [`NewArtifactBundle`].
+#[derive(Debug, Clone)]
+pub struct NewArtifactFile {
+    pub kind: crate::ingest::sourcemaps::ArtifactKind,
+    pub url: String,
+    pub debug_id: Option<String>,
+    pub sourcemap: Option<String>,
+    pub content: Vec<u8>,
+}

@@ -583,6 +583,36 @@ fn rows() -> Vec<Row> {
             body: |_| Some(json!({"all": true})),
             ..row(Method::PUT, "/api/0/users/me/notifications/", Access::AnyUser(200))
         },
+        // --- source maps (sentry-cli's chunked upload of artifact bundles) ---------------
+        row(Method::GET, "/api/0/organizations/{org}/chunk-upload/", releases(RELEASE_READ, 200)),
+        // Without chunks: the callers allowed in get to the body and 400 (it is no multipart).
+        row(Method::POST, "/api/0/organizations/{org}/chunk-upload/", releases(RELEASE_WRITE, 400)),
+        Row {
+            body: |_| {
+                Some(
+                    json!({"checksum": "a".repeat(40), "chunks": ["b".repeat(40)], "projects": [SECRET_PROJECT]}),
+                )
+            },
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/artifactbundle/assemble/",
+                releases(RELEASE_WRITE, 200),
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/files/artifact-bundles/",
+            releases(RELEASE_READ, 200),
+        ),
+        // No such bundle: the callers allowed in get to look and find nothing.
+        Row {
+            query: "?bundleId=00000000-0000-0000-0000-000000000000",
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/files/artifact-bundles/",
+                releases(RELEASE_DELETE, 404),
+            )
+        },
         // Everyone's own email options.
         row(Method::GET, "/api/0/users/me/notification-options/", Access::AnyUser(200)),
         Row {

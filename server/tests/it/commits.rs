@@ -2,53 +2,15 @@
 //! repository), Sentry's commit APIs, and suspect commits of an event sent with the official
 //! `sentry` crate.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cairn_server::store::sqlite::SqliteStore;
 use serde_json::{json, Value};
 
-use crate::common::{sentry_hub, TestServer};
-
-fn sentry_cli_path() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/sentry-cli");
-    assert!(path.exists(), "{} is missing: run scripts/setup.sh first", path.display());
-    path
-}
-
-/// Runs sentry-cli in `dir` against `server`, isolated from the developer's configuration.
-fn sentry_cli(server: &TestServer, token: &str, dir: &Path, args: &[&str]) -> Output {
-    let home = tempfile::tempdir().expect("temporary home");
-    let mut command = Command::new(sentry_cli_path());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("SENTRY") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", home.path())
-        .env("SENTRY_URL", format!("{}/", server.url))
-        .env("SENTRY_AUTH_TOKEN", token)
-        .env("SENTRY_ORG", "cairn")
-        .env("SENTRY_PROJECT", "shop")
-        .env("SENTRY_LOAD_DOTENV", "0")
-        .output()
-        .expect("sentry-cli runs")
-}
-
-fn succeeded(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "sentry-cli failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
+use crate::common::{sentry_cli, sentry_hub, succeeded, TestServer};
 
 /// `git` in `dir`, with a fixed identity and no user configuration.
 fn git(dir: &Path, args: &[&str]) -> String {

@@ -24,6 +24,7 @@ mod sdk_fixtures;
 mod search;
 mod sentry_cli;
 mod snapshots;
+mod sourcemaps;
 mod traces;
 mod triage;
 mod user_feedback;

@@ -5,6 +5,7 @@
 //! [`org_access`] so that membership and scopes are checked in one place.
 
 mod account;
+mod artifacts;
 mod attachments;
 mod bulk;
 mod comments;
@@ -30,6 +31,7 @@ mod tokens;
 mod traces;
 mod user_reports;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
@@ -276,6 +278,22 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/users/me/notification-options",
             get(notifications::list_notification_options::<S>)
                 .put(notifications::set_notification_option::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/chunk-upload",
+            get(artifacts::chunk_upload_options::<S>)
+                .post(artifacts::upload_chunks::<S>)
+                // A request of chunks, with room for the multipart framing.
+                .layer(DefaultBodyLimit::max(artifacts::MAX_REQUEST_SIZE + (1 << 20))),
+        )
+        .route(
+            "/api/0/organizations/{org}/artifactbundle/assemble",
+            post(artifacts::assemble_artifact_bundle::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/files/artifact-bundles",
+            get(artifacts::list_artifact_bundles::<S>)
+                .delete(artifacts::delete_artifact_bundle::<S>),
         )
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 mod minidump;
 mod project;
 mod security;
+mod sourcemap_files;
 
 use std::borrow::Cow;
 
@@ -335,7 +336,7 @@ async fn ingest_store_event<S: Store>(
         return Ok(Json(StoreResponse { id: Some(id) }));
     }
     let ctx = authorized.event_context(received_ms);
-    let event = match event::process(body, &ctx) {
+    let event = match process_event(state, authorized, body, &ctx).await {
         Ok(event) => event,
         Err(err) => {
             tracing::debug!(%err, "dropping an event that cannot be normalized");
@@ -529,6 +530,21 @@ pub fn check_rate_limit<S: Store>(
 /// the known types are kept as they are, client reports are counted, unknown items are counted
 /// and skipped one by one. An event item whose JSON is broken is dropped and counted (Relay
 /// answers 200 and discards it later too).
+/// Normalizes an event, through the project's source maps when it has uploaded any (most
+/// have not, and take the synchronous path without a look at the frames).
+async fn process_event<S: Store>(
+    state: &AppState<S>,
+    authorized: &Authorized,
+    payload: &[u8],
+    ctx: &EventContext<'_>,
+) -> Result<crate::store::NewEvent, event::EventError> {
+    if authorized.artifacts.is_empty() {
+        return event::process(payload, ctx);
+    }
+    let files = &state.ingest.sourcemap_files;
+    files.process_event(&state.store, &authorized.artifacts, payload, ctx).await
+}
+
 async fn ingest_envelope<S: Store>(
     state: &AppState<S>,
     authorized: &Authorized,
@@ -611,7 +627,7 @@ async fn ingest_envelope<S: Store>(
                     sent_at_ms,
                     ..authorized.event_context(received_ms)
                 };
-                match event::process(item.payload, &ctx) {
+                match process_event(state, authorized, item.payload, &ctx).await {
                     Ok(event) => batch.events.push(event),
                     Err(err) => {
                         tracing::debug!(%err, "dropping an invalid event item");

@@ -15,6 +15,7 @@ use super::error::IngestError;
 use crate::ingest::event::EventContext;
 use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::{ScrubSettings, Scrubber};
+use crate::ingest::sourcemaps::ArtifactIndex;
 use crate::ownership::ProjectRules;
 use crate::store::{ProjectIngestSettings, ProjectKeyRow, Store, StoreError};
 
@@ -29,6 +30,8 @@ pub struct IngestState {
     keys: Mutex<HashMap<String, CachedKey>>,
     projects: Mutex<HashMap<i64, (Instant, ProjectConfig)>>,
     limiter: RateLimiter,
+    /// The files of the projects' source maps, parsed.
+    pub sourcemap_files: super::sourcemap_files::SourceMapFiles,
 }
 
 /// A cached key lookup: when it was made, and the key (`None`: there is no such key).
@@ -47,6 +50,8 @@ pub struct Authorized {
     pub grouping: Arc<GroupingConfig>,
     /// Its project's ownership rules, compiled; `None` when it has none.
     pub ownership: Option<Arc<ProjectRules>>,
+    /// Its project's uploaded source maps (empty for most projects).
+    pub artifacts: Arc<ArtifactIndex>,
     /// The address of the client that sent the request (see `super::client_ip`).
     pub client_ip: Option<std::net::IpAddr>,
 }
@@ -59,6 +64,7 @@ struct ProjectConfig {
     scrubber: Arc<Scrubber>,
     grouping: Arc<GroupingConfig>,
     ownership: Option<Arc<ProjectRules>>,
+    artifacts: Arc<ArtifactIndex>,
 }
 
 impl Authorized {
@@ -101,9 +107,17 @@ impl IngestState {
         if !key.is_active {
             return Err(IngestError::Rejected("ProjectId"));
         }
-        let ProjectConfig { settings, scrubber, grouping, ownership } =
+        let ProjectConfig { settings, scrubber, grouping, ownership, artifacts } =
             self.project(store, project_id).await?;
-        Ok(Authorized { key, project: settings, scrubber, grouping, ownership, client_ip: None })
+        Ok(Authorized {
+            key,
+            project: settings,
+            scrubber,
+            grouping,
+            ownership,
+            artifacts,
+            client_ip: None,
+        })
     }
 
     /// The project a key belongs to, for the legacy `/api/store/` route, whose path names no
@@ -195,11 +209,17 @@ impl IngestState {
             .as_ref()
             .and_then(|ownership| ProjectRules::from_settings(ownership, project_id))
             .map(Arc::new);
+        // Only the files' names and ids: their contents are read when a frame needs them.
+        let artifacts = store.project_artifacts(project_id).await.unwrap_or_else(|err| {
+            tracing::warn!(%err, project_id, "cannot read the project's source maps");
+            Vec::new()
+        });
         let config = ProjectConfig {
             settings: Arc::new(settings),
             scrubber: Arc::new(Scrubber::new(&scrub)),
             grouping: Arc::new(grouping),
             ownership,
+            artifacts: Arc::new(ArtifactIndex::new(artifacts)),
         };
         lock(&self.projects).insert(project_id, (Instant::now(), config.clone()));
         Ok(config)

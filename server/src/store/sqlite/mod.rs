@@ -32,6 +32,8 @@ mod event_writes;
 
 /// Event attachments (the `attachment` items of `envelope_items`).
 mod attachments;
+// Source maps uploaded as artifact bundles.
+mod artifacts;
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
 /// User feedback (the `user_report` and `feedback` items of `envelope_items`).
@@ -1854,6 +1856,80 @@ impl Store for SqliteStore {
         value: &str,
     ) -> StoreResult<NotificationOptionRow> {
         workflow::set_notification_option(&self.writes, user_id, kind, value).await
+    }
+    #[tracing::instrument(skip_all)]
+    async fn put_upload_chunks(
+        &self,
+        organization_id: i64,
+        chunks: &[(String, Vec<u8>)],
+        now: i64,
+    ) -> StoreResult<()> {
+        artifacts::put_upload_chunks(&self.writes, organization_id, chunks, now).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn missing_upload_chunks(
+        &self,
+        organization_id: i64,
+        checksums: &[String],
+    ) -> StoreResult<Vec<String>> {
+        artifacts::missing_upload_chunks(&self.reads, organization_id, checksums).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn upload_chunks(
+        &self,
+        organization_id: i64,
+        checksums: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, Vec<u8>>> {
+        artifacts::upload_chunks(&self.reads, organization_id, checksums).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn artifact_bundle_by_checksum(
+        &self,
+        organization_id: i64,
+        checksum: &str,
+    ) -> StoreResult<Option<ArtifactBundleRow>> {
+        artifacts::artifact_bundle_by_checksum(&self.reads, organization_id, checksum).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_artifact_bundle(
+        &self,
+        bundle: &NewArtifactBundle,
+    ) -> StoreResult<ArtifactBundleRow> {
+        artifacts::create_artifact_bundle(&self.writes, bundle).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_artifact_bundles(
+        &self,
+        project_id: i64,
+    ) -> StoreResult<Vec<ArtifactBundleRow>> {
+        artifacts::project_artifact_bundles(&self.reads, project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_artifact_bundle(&self, project_id: i64, bundle_id: &str) -> StoreResult<bool> {
+        artifacts::delete_artifact_bundle(&self.writes, project_id, bundle_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_artifacts(
+        &self,
+        project_id: i64,
+    ) -> StoreResult<Vec<crate::ingest::sourcemaps::ArtifactMeta>> {
+        artifacts::project_artifacts(&self.reads, project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn artifact_contents(
+        &self,
+        project_id: i64,
+        ids: &[i64],
+    ) -> StoreResult<Vec<(i64, Vec<u8>)>> {
+        artifacts::artifact_contents(&self.reads, project_id, ids).await
     }
 }
 

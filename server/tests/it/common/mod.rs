@@ -4,7 +4,7 @@ pub mod cdp;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -325,4 +325,44 @@ pub fn send_error_with_breadcrumbs(dsn: &str) {
         sentry::capture_error(&err);
     });
     assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+}
+
+fn sentry_cli_path() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/sentry-cli");
+    assert!(path.exists(), "{} is missing: run scripts/setup.sh first", path.display());
+    path
+}
+
+/// Runs the real `sentry-cli` (npm `@sentry/cli`) in `dir` against `server`, for the project
+/// `shop` of organization `cairn`, isolated from the developer's configuration.
+pub fn sentry_cli(server: &TestServer, token: &str, dir: &Path, args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("temporary home");
+    let mut command = Command::new(sentry_cli_path());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SENTRY") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", home.path())
+        .env("SENTRY_URL", format!("{}/", server.url))
+        .env("SENTRY_AUTH_TOKEN", token)
+        .env("SENTRY_ORG", "cairn")
+        .env("SENTRY_PROJECT", "shop")
+        .env("SENTRY_LOAD_DOTENV", "0")
+        .output()
+        .expect("sentry-cli runs")
+}
+
+/// The command's output, once it succeeded.
+pub fn succeeded(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "sentry-cli failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }
