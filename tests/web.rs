@@ -1100,6 +1100,35 @@ async fn raw_stack_trace_is_plain_text_most_recent_first() {
 }
 
 #[wasm_bindgen_test]
+async fn source_mapped_frames_toggle_to_the_minified_ones_as_sent() {
+    let values: Vec<ExceptionValue> = serde_json::from_value(serde_json::json!([
+        {"type": "Error", "value": "the cart is empty",
+         "stacktrace": {"frames": [{"function": "checkout", "filename": "./src/cart.js", "lineNo": 4, "colNo": 5, "inApp": true}]},
+         "rawStacktrace": {"frames": [{"function": "c", "filename": "/app.min.js", "lineNo": 1, "colNo": 34, "inApp": true}]}}
+    ]))
+    .expect("a source-mapped exception");
+    let m = Mounted::new(move || view! { <ExceptionList values/> });
+    assert!(!m.get(".mapped-frames").has_attribute("hidden"));
+    assert!(m.get(".minified-frames").has_attribute("hidden"));
+    assert!(m.text(".mapped-frames .frame").contains("./src/cart.js:4:5"));
+    m.click(".minified-toggle");
+    settle().await;
+    assert!(m.get(".mapped-frames").has_attribute("hidden"));
+    assert!(!m.get(".minified-frames").has_attribute("hidden"));
+    assert!(m.text(".minified-frames .frame").contains("/app.min.js:1:34"));
+    assert_eq!(m.attr(".minified-toggle", "aria-pressed"), "true");
+
+    // Without raw frames there is no toggle.
+    let plain: Vec<ExceptionValue> = serde_json::from_value(serde_json::json!([
+        {"type": "Error", "stacktrace": {"frames": [{"function": "f", "inApp": true}]}}
+    ]))
+    .expect("an exception");
+    let m = Mounted::new(move || view! { <ExceptionList values=plain/> });
+    assert!(m.find(".minified-toggle").is_none());
+    assert!(m.find(".minified-frames").is_none());
+}
+
+#[wasm_bindgen_test]
 async fn breadcrumbs_filter_by_type_and_level_and_expand_their_data() {
     let crumbs = crumbs();
     let m = Mounted::new(move || view! { <Breadcrumbs crumbs/> });

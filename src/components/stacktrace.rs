@@ -143,6 +143,10 @@ pub struct ExceptionValue {
     pub mechanism: Option<Value>,
     /// Its stack trace.
     pub stacktrace: Option<Stacktrace>,
+    /// Its stack trace as the SDK sent it, when the server rewrote the frames (JavaScript
+    /// source maps): minified file names, lines and functions.
+    #[serde(alias = "rawStacktrace")]
+    pub raw_stacktrace: Option<Stacktrace>,
 }
 
 impl ExceptionValue {
@@ -205,7 +209,8 @@ async fn copy_to_clipboard(text: String) -> bool {
 }
 
 /// The exceptions of an event (`#exceptions`), the most recent (the last of a chain) first, each
-/// with its own stack trace; a "Raw" toggle shows them all as plain text, with a copy button.
+/// with its own stack trace; a "Raw" toggle shows them all as plain text, with a copy button,
+/// and a "Minified" toggle (when source maps rewrote the frames) the frames as sent.
 #[component]
 pub fn ExceptionList(
     /// `exception.values`, in the event's order (the cause first).
@@ -220,6 +225,22 @@ pub fn ExceptionList(
             copied.set(Some(copy_to_clipboard(text).await));
         });
     };
+    let any_minified = values.iter().any(|v| v.raw_stacktrace.is_some());
+    let show_minified = RwSignal::new(false);
+    let minified_toggle = any_minified.then(|| {
+        view! {
+            <button
+                type="button"
+                class="chip minified-toggle"
+                class:selected=move || show_minified.get()
+                aria-pressed=move || show_minified.get().to_string()
+                title="The frames as the SDK sent them, before source maps"
+                on:click=move |_| show_minified.update(|m| *m = !*m)
+            >
+                "Minified"
+            </button>
+        }
+    });
     let toolbar = view! {
         <div class="exceptions-toolbar">
             <button
@@ -231,6 +252,7 @@ pub fn ExceptionList(
             >
                 "Raw"
             </button>
+            {minified_toggle}
             <button type="button" class="chip copy-raw" on:click=copy>
                 {move || match copied.get() {
                     Some(true) => "Copied",
@@ -251,6 +273,17 @@ pub fn ExceptionList(
         .map(|(index, exception)| {
             let unhandled = exception.is_unhandled();
             let frames = exception.stacktrace.map(|s| s.frames).unwrap_or_default();
+            let mapped = view! { <StackTrace frames/> };
+            let trace = match exception.raw_stacktrace {
+                Some(raw) => view! {
+                    <div class="mapped-frames" hidden=move || show_minified.get()>{mapped}</div>
+                    <div class="minified-frames" hidden=move || !show_minified.get()>
+                        <StackTrace frames=raw.frames/>
+                    </div>
+                }
+                .into_any(),
+                None => mapped.into_any(),
+            };
             let caused = (chained && index > 0)
                 .then(|| view! { <p class="exception-chain">"Caused the exception above"</p> });
             view! {
@@ -263,7 +296,7 @@ pub fn ExceptionList(
                         {unhandled.then(|| view! { <span class="badge badge-unhandled">"unhandled"</span> })}
                     </h3>
                     <p class="exception-value">{exception.value.unwrap_or_default()}</p>
-                    <StackTrace frames/>
+                    {trace}
                 </li>
             }
         })
