@@ -330,6 +330,108 @@ fn pipeline_stages(templates: &[Template]) {
     );
 }
 
+/// What JavaScript source maps cost per event on one thread: a browser event of 5 frames from
+/// a bundle of 2,000 functions (one minified line of ~60 KB, a map with its sources' text),
+/// processed with its map already parsed (ingestion's cache) against the same event without
+/// maps; and the one-time parse of the map when it enters the cache.
+fn sourcemap_stage() {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use cairn_server::ingest::event;
+    use cairn_server::ingest::sourcemaps::{
+        self, ArtifactIndex, ArtifactKind, ArtifactMeta, MapSource,
+    };
+    const FUNCTIONS: u32 = 2_000;
+    const ROUNDS: usize = 5_000;
+    let mut original = String::new();
+    let mut minified = String::new();
+    let mut builder = sourcemap::SourceMapBuilder::new(Some("app.min.js"));
+    let source = builder.add_source("webpack://shop/./src/app.js");
+    for n in 0..FUNCTIONS {
+        let column = minified.len() as u32;
+        minified.push_str(&format!("function f{n}(a){{return a+{n}}}"));
+        builder.add(
+            0,
+            column,
+            n * 4,
+            0,
+            Some("webpack://shop/./src/app.js"),
+            Some(&format!("handler{n}")),
+            false,
+        );
+        builder.add(0, column + 20, n * 4 + 1, 2, Some("webpack://shop/./src/app.js"), None, false);
+        original.push_str(&format!("function handler{n}(value) {{\n  return value + {n};\n}}\n\n"));
+    }
+    minified.push_str("\n//# sourceMappingURL=app.min.js.map\n");
+    builder.set_source_contents(source, Some(&original));
+    let mut map = Vec::new();
+    builder.into_sourcemap().to_writer(&mut map).expect("a map");
+    let start = Instant::now();
+    let parsed = sourcemaps::parse_map(&map);
+    let parse_ms = start.elapsed().as_secs_f64() * 1e3;
+
+    let script = "https://shop.example.com/static/js/app.min.js";
+    let frames: Vec<Value> = [100u32, 700, 1_300, 1_900, 1_999]
+        .iter()
+        .map(|&n| {
+            let column = minified.find(&format!("function f{n}(")).unwrap_or(0) + 21;
+            serde_json::json!({"function": format!("f{n}"), "abs_path": script, "filename": "/static/js/app.min.js", "lineno": 1, "colno": column, "in_app": true})
+        })
+        .collect();
+    let body = serde_json::json!({
+        "event_id": "0123456789abcdef0123456789abcdef", "platform": "javascript", "release": "shop@1.0.0",
+        "exception": {"values": [{"type": "TypeError", "value": "x is undefined", "stacktrace": {"frames": frames}}]},
+    })
+    .to_string();
+    let index = ArtifactIndex::new(vec![
+        ArtifactMeta {
+            id: 1,
+            kind: ArtifactKind::MinifiedSource,
+            url: "~/static/js/app.min.js".into(),
+            debug_id: None,
+            sourcemap: Some("app.min.js.map".into()),
+            release: Some("shop@1.0.0".into()),
+            dist: None,
+        },
+        ArtifactMeta {
+            id: 2,
+            kind: ArtifactKind::SourceMap,
+            url: "~/static/js/app.min.js.map".into(),
+            debug_id: None,
+            sourcemap: None,
+            release: Some("shop@1.0.0".into()),
+            dist: None,
+        },
+    ]);
+    let texts =
+        HashMap::from([(1, Arc::new(sourcemap::SourceView::new(Arc::from(minified.as_str()))))]);
+    let maps = HashMap::from([(MapSource::File(2), Arc::new(parsed))]);
+    let ctx = event::EventContext::with_defaults(1, 1_700_000_000_000);
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..ROUNDS {
+            f();
+        }
+        start.elapsed().as_secs_f64() / ROUNDS as f64 * 1e6
+    };
+    let plain = time(&mut || {
+        std::hint::black_box(event::process(body.as_bytes(), &ctx).ok());
+    });
+    let mapped = time(&mut || {
+        let Ok(mut prepared) = event::prepare(body.as_bytes(), &ctx) else { return };
+        let plan = sourcemaps::plan(&mut prepared, &index);
+        sourcemaps::apply(&mut prepared, &plan, &texts, &maps);
+        std::hint::black_box(event::finish(prepared, body.len(), &ctx));
+    });
+    println!("== source maps, one thread ==");
+    println!(
+        "a 5-frame browser event: {plain:.1} µs without maps, {mapped:.1} µs mapped (map cached); \
+         parsing the map ({} KB, {FUNCTIONS} functions) once: {parse_ms:.1} ms",
+        map.len() / 1024
+    );
+}
+
 /// The event writer alone, without HTTP or the pipeline: `concurrency` requests of one event
 /// each handed to the store at once, as the server's workers hand them over, round after round.
 /// Prints the writer thread's CPU time per event, which moves less with the machine's load than
@@ -468,6 +570,7 @@ async fn main() {
     let templates: Arc<Vec<Template>> = Arc::new((0..GROUPS).map(event_template).collect());
     println!("event size: {} bytes", fill(&templates[0], &"0".repeat(32)).len());
     pipeline_stages(&templates);
+    sourcemap_stage();
     writer_stage(&templates, concurrency);
     if std::env::var_os("BENCH_PIPELINE_ONLY").is_some() {
         // For profiling the pipeline alone (e.g. under `perf record`).

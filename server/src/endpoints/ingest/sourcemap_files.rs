@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::ingest::event::{self, EventContext, EventError};
+use sourcemap::SourceView;
+
 use crate::ingest::sourcemaps::{self, ArtifactId, Loaded, MapSource, Plan};
 use crate::store::{NewEvent, Store};
 
@@ -20,7 +22,7 @@ enum Key {
 
 #[derive(Debug, Clone)]
 enum File {
-    Text(Arc<str>),
+    Text(Arc<SourceView>),
     Map(Arc<Loaded>),
 }
 
@@ -92,7 +94,7 @@ impl SourceMapFiles {
         store: &S,
         project_id: i64,
         plan: &Plan,
-    ) -> (HashMap<ArtifactId, Arc<str>>, HashMap<MapSource, Arc<Loaded>>) {
+    ) -> (HashMap<ArtifactId, Arc<SourceView>>, HashMap<MapSource, Arc<Loaded>>) {
         let mut texts = HashMap::new();
         let mut maps = HashMap::new();
         let mut wanted: Vec<ArtifactId> = Vec::new();
@@ -136,7 +138,7 @@ impl SourceMapFiles {
                 continue;
             }
             if let Some(bytes) = contents.get(&id) {
-                let text: Arc<str> = String::from_utf8_lossy(bytes).into();
+                let text = Arc::new(SourceView::new(String::from_utf8_lossy(bytes).into()));
                 lock(&self.cache).insert(Key::Text(id), File::Text(text.clone()), bytes.len());
                 texts.insert(id, text);
             }
@@ -160,11 +162,13 @@ impl SourceMapFiles {
                 MapSource::Embedded(id) => match texts.get(id) {
                     Some(text) => {
                         let text = text.clone();
-                        let size = text.len();
-                        tokio::task::spawn_blocking(move || sourcemaps::parse_embedded_map(&text))
-                            .await
-                            .ok()
-                            .map(|loaded| (loaded, size))
+                        let size = text.source().len();
+                        tokio::task::spawn_blocking(move || {
+                            sourcemaps::parse_embedded_map(text.source())
+                        })
+                        .await
+                        .ok()
+                        .map(|loaded| (loaded, size))
                     }
                     None => None,
                 },
@@ -195,7 +199,7 @@ mod tests {
     #[test]
     fn the_cache_drops_what_was_used_longest_ago_past_its_budget() {
         let mut cache = Cache::default();
-        let text = |s: &str| File::Text(Arc::from(s));
+        let text = |s: &str| File::Text(Arc::new(SourceView::new(Arc::from(s))));
         cache.insert(Key::Text(1), text("a"), BUDGET_BYTES / 2);
         cache.insert(Key::Text(2), text("b"), BUDGET_BYTES / 2);
         assert!(cache.get(&Key::Text(1)).is_some());

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
-use sourcemap::SourceMap;
+use sourcemap::{SourceMap, SourceView};
 
 use super::javascript::generate_module;
 
@@ -140,11 +140,9 @@ pub enum MapSource {
     Embedded(ArtifactId),
 }
 
-/// A file as [`apply`] needs it, read and parsed by the caller (and cached by it).
+/// A source map as [`apply`] needs it, read and parsed by the caller (and cached by it).
 #[derive(Debug)]
 pub enum Loaded {
-    /// A minified file's text.
-    Text(Arc<str>),
     /// A parsed source map.
     Map(Arc<SourceMap>),
     /// A map that does not parse.
@@ -359,7 +357,7 @@ pub fn plan(event: &mut Map<String, Value>, index: &ArtifactIndex) -> Plan {
 pub fn apply(
     event: &mut Map<String, Value>,
     plan: &Plan,
-    minified: &HashMap<ArtifactId, Arc<str>>,
+    minified: &HashMap<ArtifactId, Arc<SourceView>>,
     maps: &HashMap<MapSource, Arc<Loaded>>,
 ) {
     let mut errors: Vec<Value> = Vec::new();
@@ -403,7 +401,7 @@ pub fn apply(
             let colno = frame.get("colno").and_then(Value::as_u64).unwrap_or(0);
             let abs_path =
                 frame.get("abs_path").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let Some(text) = minified.get(&planned.minified) else {
+            let Some(script) = minified.get(&planned.minified) else {
                 report(
                     &mut errors,
                     abs_path.clone(),
@@ -414,7 +412,7 @@ pub fn apply(
                 continue;
             };
             // The raw frame shows the minified file's lines; a frame without a map shows them too.
-            let minified_context = context_lines(text, lineno, colno);
+            let minified_context = context_lines(script, lineno, colno);
             if let (Some(raw), Some(context)) =
                 (raw_frames.get_mut(f).and_then(Value::as_object_mut), &minified_context)
             {
@@ -435,7 +433,7 @@ pub fn apply(
                     caller_name = None;
                     continue;
                 }
-                Some(Loaded::Text(_)) | None => {
+                None => {
                     if planned.map.is_some() {
                         report(
                             &mut errors,
@@ -494,7 +492,7 @@ pub fn apply(
                 if let Some(module) = module {
                     frame.insert("module".into(), Value::String(module));
                 }
-                match map.get_source_contents(token.get_src_id()) {
+                match map.get_source_view(token.get_src_id()) {
                     Some(contents) if src_line != u32::MAX => {
                         if let Some(context) = context_lines(
                             contents,
@@ -615,18 +613,20 @@ impl Context {
 }
 
 /// Five lines before and after line `lineno` (1-based) of `text`, each long line cut around
-/// the column as Sentry cuts it; `None` when the file has no such line.
-fn context_lines(text: &str, lineno: u64, colno: u64) -> Option<Context> {
-    let index = usize::try_from(lineno.checked_sub(1)?).ok()?;
+/// the column as Sentry cuts it; `None` when the file has no such line. The view keeps the
+/// file's line index between events, so a frame deep in a big file is not a scan of it.
+fn context_lines(text: &SourceView, lineno: u64, colno: u64) -> Option<Context> {
+    let index = u32::try_from(lineno.checked_sub(1)?).ok()?;
     let col = usize::try_from(colno).unwrap_or(usize::MAX);
-    let first = index.saturating_sub(5);
-    let mut lines = text.lines().skip(first);
-    let pre: Vec<String> = lines.by_ref().take(index - first).map(|l| trim_line(l, 0)).collect();
-    if pre.len() < index - first {
-        return None;
-    }
-    let line = trim_line(lines.next()?, col);
-    let post = lines.take(5).map(|l| trim_line(l, 0)).collect();
+    let line = trim_line(text.get_line(index)?, col);
+    let pre = (index.saturating_sub(5)..index)
+        .filter_map(|i| text.get_line(i))
+        .map(|l| trim_line(l, 0))
+        .collect();
+    let post = (index + 1..index.saturating_add(6))
+        .map_while(|i| text.get_line(i))
+        .map(|l| trim_line(l, 0))
+        .collect();
     Some(Context { pre, line, post })
 }
 

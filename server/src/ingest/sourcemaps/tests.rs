@@ -77,13 +77,13 @@ fn map_event(
     maps: &[(MapSource, Loaded)],
 ) {
     let plan = plan(event, index);
-    let minified = texts.iter().map(|(id, text)| (*id, Arc::<str>::from(*text))).collect();
+    let minified =
+        texts.iter().map(|(id, text)| (*id, Arc::new(SourceView::new(Arc::from(*text))))).collect();
     let maps = maps
         .iter()
         .map(|(source, loaded)| {
             let loaded = match loaded {
                 Loaded::Map(map) => Loaded::Map(map.clone()),
-                Loaded::Text(text) => Loaded::Text(text.clone()),
                 Loaded::Invalid => Loaded::Invalid,
             };
             (source.clone(), Arc::new(loaded))
