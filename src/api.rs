@@ -793,3 +793,23 @@ pub async fn send_event(
     let answer: serde_json::Value = json(post(&url).query(query).json(event)).await?;
     Ok(answer.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned())
 }
+
+/// `GET /api/0/projects/{org}/{project}/files/artifact-bundles/`: the project's source map
+/// bundles, newest first.
+pub async fn artifact_bundles(
+    org: &str,
+    project: &str,
+) -> Result<Vec<cairn_types::api::ArtifactBundle>> {
+    json(get(&project_url(org, project, "files/artifact-bundles/")).build()).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/files/artifact-bundles/?bundleId=`: new events are no
+/// longer mapped with it.
+pub async fn delete_artifact_bundle(org: &str, project: &str, bundle_id: &str) -> Result<()> {
+    let url = format!(
+        "{}?bundleId={}",
+        project_url(org, project, "files/artifact-bundles/"),
+        segment(bundle_id)
+    );
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}

@@ -2053,6 +2053,43 @@ fn rule_errors_keep_their_line_and_mappings_parse() {
 }
 
 #[wasm_bindgen_test]
+async fn source_map_bundles_show_their_release_and_delete_only_once_confirmed() {
+    use cairn_dashboard::pages::project_settings::{bundle_release, BundleRow};
+    use cairn_types::api::ArtifactBundle;
+    let bundle = |id: &str, associations: serde_json::Value, files: i64| -> ArtifactBundle {
+        serde_json::from_value(serde_json::json!({
+            "bundleId": id, "associations": associations, "fileCount": files,
+            "date": "2026-12-01T10:00:00Z", "dateModified": "2026-12-01T10:00:00Z"
+        }))
+        .expect("sample bundle")
+    };
+    let with_release = bundle("b1", serde_json::json!([{"release": "shop@1.0", "dist": "web"}]), 2);
+    let by_debug_id = bundle("b2", serde_json::json!([]), 1);
+    assert_eq!(bundle_release(&with_release), "shop@1.0 (web)");
+    assert_eq!(bundle_release(&by_debug_id), "No release: found by debug ids");
+    let deleted = RwSignal::new(Vec::<String>::new());
+    let on_delete = Callback::new(move |id| deleted.update(|d| d.push(id)));
+    let bundles = vec![with_release, by_debug_id];
+    let m = Mounted::new(move || {
+        view! {
+            <ul>
+                {bundles.into_iter().map(|bundle| view! { <BundleRow bundle on_delete/> }).collect_view()}
+            </ul>
+        }
+    });
+    assert_eq!(m.text("[data-bundle='b1'] .bundle-id"), "b1");
+    assert_eq!(m.text("[data-bundle='b1'] .bundle-files"), "2 files");
+    assert_eq!(m.text("[data-bundle='b2'] .bundle-files"), "1 file");
+    assert_eq!(m.text("[data-bundle='b1'] .bundle-release"), "shop@1.0 (web)");
+    m.click("[data-bundle='b2'] .bundle-delete");
+    settle().await;
+    assert!(deleted.get_untracked().is_empty(), "deleting asks first");
+    m.click("[data-bundle='b2'] .bundle-delete-confirm");
+    settle().await;
+    assert_eq!(deleted.get_untracked(), ["b2"]);
+}
+
+#[wasm_bindgen_test]
 async fn key_rows_show_the_dsn_and_state_and_delete_only_once_confirmed() {
     use cairn_dashboard::pages::project_settings::{KeyChange, KeyRow};
     use cairn_types::api::ProjectKey;

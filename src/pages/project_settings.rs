@@ -6,10 +6,11 @@
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
 //! settings as kept (lists trimmed, blank lines dropped), fills that section again. Then the
 //! *Client Keys (DSN)*: each key's DSN, state and rate limit; a new key, disabling, enabling and
-//! deleting one (after a confirmation: its DSN stops working at once).
+//! deleting one (after a confirmation: its DSN stops working at once). Last, *Source Maps*: the
+//! bundles `sentry-cli sourcemaps upload` sent, each deletable after a confirmation.
 
 use cairn_types::api::{
-    CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectKey, UpdateKeyRequest,
+    ArtifactBundle, CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectKey, UpdateKeyRequest,
     UpdateProjectRequest,
 };
 use leptos::prelude::*;
@@ -24,6 +25,7 @@ use crate::{
         confirm::ConfirmDelete,
         onboarding::PLATFORMS,
         status::{failure, FormError},
+        time_ago::absolute_time,
         ApiError, Loading,
     },
     routes::{Page, PROJECT_PARAM},
@@ -99,6 +101,110 @@ pub fn KeyRow(key: ProjectKey, on_change: Callback<KeyChange>) -> impl IntoView 
                 />
             </div>
         </li>
+    }
+}
+
+/// What a source map bundle was uploaded for, in words.
+pub fn bundle_release(bundle: &ArtifactBundle) -> String {
+    let releases: Vec<String> = bundle
+        .associations
+        .iter()
+        .map(|a| match &a.dist {
+            Some(dist) => format!("{} ({dist})", a.release),
+            None => a.release.clone(),
+        })
+        .collect();
+    if releases.is_empty() {
+        "No release: found by debug ids".to_owned()
+    } else {
+        releases.join(", ")
+    }
+}
+
+/// One source map bundle (`li.bundle-row`): its id, release, files and date, and a button that
+/// deletes it once confirmed.
+#[component]
+pub fn BundleRow(bundle: ArtifactBundle, on_delete: Callback<String>) -> impl IntoView {
+    let id = bundle.bundle_id.clone();
+    let on_confirm = Callback::new(move |()| on_delete.run(id.clone()));
+    let files = match bundle.file_count {
+        1 => "1 file".to_owned(),
+        n => format!("{n} files"),
+    };
+    view! {
+        <li class="project-row bundle-row" data-bundle=bundle.bundle_id.clone()>
+            <div class="project-head">
+                <code class="project-name bundle-id">{bundle.bundle_id.clone()}</code>
+                <span class="badge bundle-files">{files}</span>
+                <span class="hint bundle-date">{absolute_time(bundle.date)}</span>
+            </div>
+            <span class="hint bundle-release">{bundle_release(&bundle)}</span>
+            <div class="project-dsns key-actions">
+                <ConfirmDelete
+                    name="bundle"
+                    warning="New events are no longer mapped with its files."
+                    confirm="Delete bundle"
+                    on_confirm
+                />
+            </div>
+        </li>
+    }
+}
+
+/// The project's source map bundles (Sentry's *Source Maps* settings), how to upload one, and
+/// deleting one; the list is fetched again after each deletion.
+#[component]
+fn SourceMaps(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let bundles = LocalResource::new(move || {
+        version.track();
+        let (org, project) = (org.get(), project.get());
+        async move { api::artifact_bundles(&org, &project).await }
+    });
+    let delete = Action::new_local(move |bundle_id: &String| {
+        let bundle_id = bundle_id.clone();
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { api::delete_artifact_bundle(&org, &project, &bundle_id).await }
+    });
+    Effect::new(move |_| {
+        if delete.value().with(Option::is_some) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let on_delete = Callback::new(move |bundle_id: String| {
+        delete.dispatch(bundle_id);
+    });
+    let list = move || match bundles.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+        Some(Ok(bundles)) if bundles.is_empty() => {
+            view! { <p class="hint bundles-empty">"No source maps uploaded yet."</p> }.into_any()
+        }
+        Some(Ok(bundles)) => view! {
+            <ul id="bundle-list" class="project-rows">
+                {bundles
+                    .into_iter()
+                    .map(|bundle| view! { <BundleRow bundle on_delete/> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    let command = move || {
+        format!(
+            "sentry-cli sourcemaps inject dist/\nsentry-cli sourcemaps upload --org {} --project {} dist/",
+            org.get(),
+            project.get()
+        )
+    };
+    view! {
+        <h2 id="source-maps">"Source Maps"</h2>
+        <p class="hint">
+            "Minified JavaScript frames are mapped to your sources with the maps uploaded by sentry-cli (SENTRY_URL set to this server):"
+        </p>
+        <pre class="bundle-command">{command}</pre>
+        <FormError message=failure(delete)/>
+        {list}
     }
 }
 
@@ -666,6 +772,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
             </SettingsForm>
 
             <ClientKeys org project/>
+            <SourceMaps org project/>
         </section>
     }
 }

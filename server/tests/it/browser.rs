@@ -2372,6 +2372,12 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Shop").await;
+    // A build's source maps, uploaded by the real sentry-cli for release shop@1.0.0.
+    let work = tempfile::tempdir().expect("work dir");
+    std::fs::create_dir(work.path().join("dist")).expect("dist");
+    crate::sourcemaps::write_build(&work.path().join("dist"));
+    let upload = ["sourcemaps", "upload", "--release", "shop@1.0.0", "dist"];
+    crate::common::succeeded(&crate::common::sentry_cli(&server, &token, work.path(), &upload));
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -2525,6 +2531,27 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         assert_eq!(count(&client, key_rows, 1).await?, 1, "the deleted key is gone from the list");
         let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
         assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
+
+        // Source Maps: the uploaded bundle, deleted after a confirmation.
+        assert_eq!(count(&client, "#bundle-list .bundle-row", 1).await?, 1);
+        assert_eq!(text_of(&client, "#bundle-list .bundle-release").await?, "shop@1.0.0");
+        assert_eq!(text_of(&client, "#bundle-list .bundle-files").await?, "2 files");
+        client.find(Locator::Css("#bundle-list .bundle-delete")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#bundle-list .bundle-delete-confirm"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".bundles-empty"))
+            .await?;
+        let (_, bundles) =
+            server.get("/api/0/projects/cairn/shop/files/artifact-bundles/", &token).await;
+        assert_eq!(bundles, serde_json::json!([]), "the bundle is deleted");
 
         // General: a new name and slug; the page moves to the new slug's URL and the header's
         // project switcher shows the new name.

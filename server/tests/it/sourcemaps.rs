@@ -29,7 +29,7 @@ const MINIFIED: &str = "function c(t){if(!t.items.length)throw new Error(\"the c
 export function start(t){c(t)}\n//# sourceMappingURL=app.min.js.map\n";
 
 /// Writes the build's `app.min.js` and its map (with the source's text) into `dir`.
-fn write_build(dir: &Path) {
+pub fn write_build(dir: &Path) {
     let mut builder = SourceMapBuilder::new(Some("app.min.js"));
     let source = builder.add_source("webpack://shop/./src/cart.js");
     builder.set_source_contents(source, Some(ORIGINAL));

@@ -279,3 +279,31 @@ pub struct EventsCount {
     /// Events in the interval.
     pub count: i64,
 }
+
+/// A project's source map bundle (`GET /api/0/projects/{org}/{project}/files/artifact-bundles/`),
+/// as `sentry-cli sourcemaps upload` made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactBundle {
+    /// The bundle's id (its manifest's `debug_id`).
+    pub bundle_id: String,
+    /// The release (and dist) it was uploaded for; empty for a bundle found by debug ids only.
+    pub associations: Vec<ArtifactBundleAssociation>,
+    /// How many files it holds.
+    pub file_count: i64,
+    /// When it was uploaded.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub date: DateTime<Utc>,
+    /// When it last changed (its upload, in Cairn).
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub date_modified: DateTime<Utc>,
+}
+
+/// A release a bundle was uploaded for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactBundleAssociation {
+    /// The release's version.
+    pub release: String,
+    /// The release's dist, if the upload named one.
+    pub dist: Option<String>,
+}

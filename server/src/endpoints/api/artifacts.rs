@@ -16,6 +16,7 @@ use std::io::Read;
 
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::StatusCode;
+use cairn_types::api::{ArtifactBundle, ArtifactBundleAssociation};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
@@ -284,29 +285,21 @@ fn forget_projects<S: Store>(state: &AppState<S>, project_ids: &[i64]) {
     }
 }
 
-/// One bundle in Sentry's list of a project's artifact bundles.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ArtifactBundle {
-    bundle_id: String,
-    associations: Vec<Value>,
-    file_count: i64,
-    date: String,
-    date_modified: String,
-}
-
 fn artifact_bundle(row: &ArtifactBundleRow) -> ArtifactBundle {
-    let date = ms_to_datetime(row.date_added).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let date = ms_to_datetime(row.date_added);
     ArtifactBundle {
         bundle_id: row.bundle_id.clone(),
         associations: row
             .release
             .iter()
-            .map(|release| json!({"release": release, "dist": row.dist}))
+            .map(|release| ArtifactBundleAssociation {
+                release: release.clone(),
+                dist: row.dist.clone(),
+            })
             .collect(),
         file_count: row.file_count,
-        date_modified: date.clone(),
         date,
+        date_modified: date,
     }
 }
 
