@@ -1100,6 +1100,35 @@ async fn raw_stack_trace_is_plain_text_most_recent_first() {
 }
 
 #[wasm_bindgen_test]
+async fn processing_errors_are_summed_up_and_listed_as_text_on_a_click() {
+    use cairn_dashboard::components::event::{processing_error_title, ProcessingErrors};
+    let errors = vec![
+        serde_json::json!({"type": "js_no_source", "url": "https://cdn.example.com/app.min.js"}),
+        serde_json::json!({"type": "invalid_data", "name": "timestamp", "value": "<script>x</script>"}),
+    ];
+    let m = Mounted::new(move || view! { <ProcessingErrors errors/> });
+    assert_eq!(m.text(".processing-errors-toggle"), "There were 2 problems processing this event");
+    assert!(m.get(".processing-error-list").has_attribute("hidden"));
+    m.click(".processing-errors-toggle");
+    settle().await;
+    assert!(!m.get(".processing-error-list").has_attribute("hidden"));
+    assert_eq!(
+        m.text("[data-type=js_no_source] .processing-error-title"),
+        "Source code was not found"
+    );
+    assert_eq!(
+        m.text("[data-type=js_no_source] .processing-error-detail"),
+        "url: https://cdn.example.com/app.min.js"
+    );
+    assert!(m.text("[data-type=invalid_data]").contains("value: <script>x</script>"));
+    assert_eq!(m.count("script"), 0, "event data is text");
+    assert_eq!(processing_error_title("something_new"), "something_new");
+
+    let m = Mounted::new(move || view! { <ProcessingErrors errors=Vec::new()/> });
+    assert!(m.find("#processing-errors").is_none(), "nothing without errors");
+}
+
+#[wasm_bindgen_test]
 async fn source_mapped_frames_toggle_to_the_minified_ones_as_sent() {
     let values: Vec<ExceptionValue> = serde_json::from_value(serde_json::json!([
         {"type": "Error", "value": "the cart is empty",

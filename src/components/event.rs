@@ -32,6 +32,83 @@ fn Section(#[prop(into)] title: String, children: Children) -> impl IntoView {
     .into_any()
 }
 
+/// Sentry's title for a processing error's `type` (`EventError`'s messages); the type itself
+/// for one Sentry has no title for.
+pub fn processing_error_title(kind: &str) -> String {
+    match kind {
+        "invalid_data" => "Discarded invalid value",
+        "invalid_attribute" => "Discarded unknown attribute",
+        "value_too_long" => "Discarded value due to exceeding maximum length",
+        "future_timestamp" => "Invalid timestamp (in future)",
+        "past_timestamp" => "Invalid timestamp (too old)",
+        "clock_drift" => "Clock drift detected in SDK",
+        "js_no_source" => "Source code was not found",
+        "js_invalid_source" => "Invalid source map",
+        "js_missing_sources_content" => "Missing source contents in source map",
+        "js_invalid_sourcemap_location" => "Invalid location in source map",
+        "js_no_column" => "Cannot expand source code: no column information",
+        "js_too_many_sources" => "The maximum number of source files was exceeded",
+        other => return other.to_owned(),
+    }
+    .to_owned()
+}
+
+/// What Cairn could not keep or do with the event (`#processing-errors`): Sentry's "There were N
+/// problems processing this event", each with its title and details, listed on a click.
+#[component]
+pub fn ProcessingErrors(
+    /// The event's `errors`.
+    errors: Vec<Value>,
+) -> impl IntoView {
+    if errors.is_empty() {
+        return ().into_any();
+    }
+    let open = RwSignal::new(false);
+    let summary = match errors.len() {
+        1 => "There was 1 problem processing this event".to_owned(),
+        n => format!("There were {n} problems processing this event"),
+    };
+    let items = errors
+        .into_iter()
+        .map(|error| {
+            let kind = error.get("type").and_then(Value::as_str).unwrap_or("unknown_error");
+            let title = processing_error_title(kind);
+            let details: Vec<String> = error
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(key, _)| key.as_str() != "type")
+                .map(|(key, value)| format!("{key}: {}", super::stacktrace::value_text(value)))
+                .collect();
+            view! {
+                <li class="processing-error" data-type=kind.to_owned()>
+                    <span class="processing-error-title">{title}</span>
+                    {details
+                        .into_iter()
+                        .map(|detail| view! { <code class="processing-error-detail">{detail}</code> })
+                        .collect_view()}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section id="processing-errors" class="event-section processing-errors" role="status">
+            <button
+                type="button"
+                class="chip processing-errors-toggle"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {summary}
+            </button>
+            <ul class="processing-error-list" hidden=move || !open.get()>
+                {items}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
 /// Everything of an event (`#event`).
 #[component]
 pub fn EventDetails(
@@ -138,6 +215,7 @@ pub fn EventDetails(
 
     view! {
         <div id="event" class="event" data-event-id=event.event_id>
+            <ProcessingErrors errors=event.errors.clone()/>
             {message}
             {exceptions}
             {threads}
