@@ -2622,3 +2622,57 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         panic!("browser test failed: {err}");
     }
 }
+
+/// A browser error whose script's source map was uploaded with sentry-cli: the issue page shows
+/// the original file, line and source, and its *Minified* toggle the frames as sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn source_mapped_frames_show_the_original_source_and_toggle_to_the_minified_ones() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    let work = tempfile::tempdir().expect("work dir");
+    std::fs::create_dir(work.path().join("dist")).expect("dist");
+    crate::sourcemaps::write_build(&work.path().join("dist"));
+    let upload = ["sourcemaps", "upload", "--release", "shop@1.0.0", "dist"];
+    crate::common::succeeded(&crate::common::sentry_cli(&server, &token, work.path(), &upload));
+    let script = "https://shop.example.com/app.min.js";
+    crate::sourcemaps::send_browser_error(&dsn, "shop@1.0.0", script, 1).await;
+    let issues = server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{issue_id}/", server.url)).await?;
+        let mapped = wait_for_text(&client, ".mapped-frames .frame", |t| !t.is_empty()).await?;
+        assert!(mapped.contains("checkout"), "the caller's name for the minified c: {mapped}");
+        assert!(mapped.contains("./src/cart.js:4:5"), "{mapped}");
+        // The frame opens on the original source line.
+        client.find(Locator::Css(".mapped-frames .frame .frame-header")).await?.click().await?;
+        let source = wait_for_text(&client, ".mapped-frames .frame", |t| {
+            t.contains("throw new Error(\"the cart is empty\")")
+        })
+        .await?;
+        assert!(source.contains("function checkout(cart)"), "{source}");
+        client.execute("window.scrollTo(0, 300)", vec![]).await?;
+        std::fs::write(artifacts_dir().join("issue-source-maps.png"), client.screenshot().await?)
+            .ok();
+        client.find(Locator::Css(".minified-toggle")).await?.click().await?;
+        let minified = wait_for_text(&client, ".minified-frames .frame", |t| !t.is_empty()).await?;
+        assert!(minified.contains("/app.min.js:1:34"), "{minified}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("issue-source-maps-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

@@ -73,6 +73,32 @@ fn frames(script_url: &str, line: u64) -> Vec<sentry::protocol::Frame> {
         .collect()
 }
 
+/// Sends, with the official SDK, the `Error` a browser throws from the build's script at `url`
+/// (its code on line `line`), for `release`.
+pub async fn send_browser_error(dsn: &str, release: &str, url: &str, line: u64) {
+    let (hub, client) = sentry_hub(dsn, release);
+    let exception = sentry::protocol::Exception {
+        ty: "Error".into(),
+        value: Some("the cart is empty".into()),
+        stacktrace: Some(sentry::protocol::Stacktrace {
+            frames: frames(url, line),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let event = sentry::protocol::Event {
+        platform: "javascript".into(),
+        exception: vec![exception].into(),
+        ..Default::default()
+    };
+    tokio::task::spawn_blocking(move || {
+        sentry::Hub::run(Arc::clone(&hub), || sentry::capture_event(event));
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered the event");
+    })
+    .await
+    .expect("sent");
+}
+
 async fn latest_event(server: &TestServer, token: &str, issue: &Value) -> Value {
     let id = issue["id"].as_str().expect("issue id");
     let (status, event) = server.get(&format!("/api/0/issues/{id}/events/latest/"), token).await;
@@ -131,27 +157,7 @@ async fn source_maps_uploaded_with_sentry_cli_map_browser_frames_by_release_and_
     assert_eq!(again.as_array().map(Vec::len), Some(1), "{again}");
 
     // 1. The official SDK sends a browser error of that release: found by release and URL.
-    let (hub, client) = sentry_hub(&dsn, "shop@1.0.0");
-    let exception = sentry::protocol::Exception {
-        ty: "Error".into(),
-        value: Some("the cart is empty".into()),
-        stacktrace: Some(sentry::protocol::Stacktrace {
-            frames: frames("https://shop.example.com/app.min.js?v=3", line),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let event = sentry::protocol::Event {
-        platform: "javascript".into(),
-        exception: vec![exception].into(),
-        ..Default::default()
-    };
-    tokio::task::spawn_blocking(move || {
-        sentry::Hub::run(Arc::clone(&hub), || sentry::capture_event(event));
-        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered the event");
-    })
-    .await
-    .expect("sent");
+    send_browser_error(&dsn, "shop@1.0.0", "https://shop.example.com/app.min.js?v=3", line).await;
     let issues = server.wait_for_issues(&owner, |issues| issues.len() == 1).await;
     assert_eq!(issues[0]["culprit"], "checkout(src/cart)", "{:#}", issues[0]);
     let event = latest_event(&server, &owner, &issues[0]).await;
