@@ -1,47 +1,17 @@
 //! The real `sentry-cli` (npm `@sentry/cli`, installed by `scripts/setup.sh` from
 //! package-lock.json) as an API client: what works against Sentry must work against Cairn.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{json, Value};
 
 use crate::common::TestServer;
 
-/// `node_modules/.bin/sentry-cli` at the workspace root. A missing binary fails the test rather
-/// than skipping it: a skipped client test would silently stop guarding the API.
-fn sentry_cli_path() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/sentry-cli");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup.sh (or `SENTRYCLI_SKIP_DOWNLOAD=1 npm ci`) first",
-        path.display()
-    );
-    path
-}
-
-/// Runs sentry-cli against `server` with `token`, isolated from the developer's own
-/// configuration (`~/.sentryclirc`, `.env`, `SENTRY_*` variables of the environment).
+/// Runs sentry-cli against `server` with `token` in a directory of its own, isolated from the
+/// developer's configuration (see [`crate::common::sentry_cli`]).
 fn sentry_cli(server: &TestServer, token: &str, args: &[&str]) -> Output {
-    let home = tempfile::tempdir().expect("temporary home");
-    let mut command = Command::new(sentry_cli_path());
-    // vars_os: `vars()` would panic on a variable that is not UTF-8.
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("SENTRY") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(args)
-        .current_dir(home.path())
-        .env("HOME", home.path())
-        .env("SENTRY_URL", format!("{}/", server.url))
-        .env("SENTRY_AUTH_TOKEN", token)
-        .env("SENTRY_ORG", "cairn")
-        .env("SENTRY_LOAD_DOTENV", "0")
-        .env("SENTRY_LOG_LEVEL", "info")
-        .output()
-        .expect("sentry-cli runs")
+    let dir = tempfile::tempdir().expect("working directory");
+    crate::common::sentry_cli(server, token, dir.path(), args)
 }
 
 fn text(bytes: &[u8]) -> String {

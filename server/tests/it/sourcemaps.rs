@@ -11,22 +11,10 @@ use sourcemap::SourceMapBuilder;
 use crate::common::{sentry_cli, sentry_hub, succeeded, TestServer};
 
 /// `src/cart.js` before the build.
-const ORIGINAL: &str = "\
-// The shopping cart.
-function checkout(cart) {
-  if (!cart.items.length) {
-    throw new Error(\"the cart is empty\");
-  }
-}
-
-export function start(cart) {
-  checkout(cart);
-}
-";
+const ORIGINAL: &str = include_str!("../fixtures/sourcemaps/cart.js");
 
 /// The build's output: one line, `checkout` renamed `c`.
-const MINIFIED: &str = "function c(t){if(!t.items.length)throw new Error(\"the cart is empty\")}\
-export function start(t){c(t)}\n//# sourceMappingURL=app.min.js.map\n";
+const MINIFIED: &str = include_str!("../fixtures/sourcemaps/app.min.js");
 
 /// Writes the build's `app.min.js` and its map (with the source's text) into `dir`.
 pub fn write_build(dir: &Path) {
@@ -182,7 +170,6 @@ async fn source_maps_uploaded_with_sentry_cli_map_browser_frames_by_release_and_
     assert_eq!(raw[1]["lineNo"], line);
 
     // 2. A browser SDK's event with the script's debug id and no release: found by debug id.
-    let (key, project_id) = server.project_key(&owner, "shop").await;
     let script = "https://cdn.example.com/assets/app.min.js";
     let payload = json!({
         "event_id": "0123456789abcdef0123456789abcdef",
@@ -194,17 +181,7 @@ async fn source_maps_uploaded_with_sentry_cli_map_browser_frames_by_release_and_
         "debug_meta": {"images": [{"type": "sourcemap", "code_file": script, "debug_id": debug_id}]},
         "sdk": {"name": "sentry.javascript.browser", "version": "10.5.0"},
     });
-    let body = format!("{{}}\n{{\"type\":\"event\"}}\n{payload}\n");
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/api/{project_id}/envelope/?sentry_key={key}&sentry_version=7",
-            server.url
-        ))
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200);
+    server.post_envelope(&dsn, [("event", payload.clone())]).await;
     let (status, event) = server
         .get("/api/0/projects/cairn/shop/events/0123456789abcdef0123456789abcdef/", &owner)
         .await;
@@ -215,25 +192,14 @@ async fn source_maps_uploaded_with_sentry_cli_map_browser_frames_by_release_and_
     assert_eq!(thrown["data"]["resolved_with"], "debug-id", "{thrown:#}");
     assert_eq!(event["groupID"], issues[0]["id"], "the same error groups as one issue");
 
-    // 3. Once the bundle is deleted, a new event's frames stay minified and say why.
+    // 3. Once the bundle is deleted, a new event's frames stay as sent.
     let bundle_id = bundles[0]["bundleId"].as_str().expect("bundle id");
     let path = format!("/api/0/projects/cairn/shop/files/artifact-bundles/?bundleId={bundle_id}");
     assert_eq!(server.delete(&path, &ci).await, 204);
     assert_eq!(server.delete(&path, &ci).await, 404);
-    let unmapped = payload
-        .to_string()
-        .replace("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210");
-    let body = format!("{{}}\n{{\"type\":\"event\"}}\n{unmapped}\n");
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/api/{project_id}/envelope/?sentry_key={key}&sentry_version=7",
-            server.url
-        ))
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200);
+    let mut unmapped = payload;
+    unmapped["event_id"] = json!("fedcba9876543210fedcba9876543210");
+    server.post_envelope(&dsn, [("event", unmapped)]).await;
     let (_, event) = server
         .get("/api/0/projects/cairn/shop/events/fedcba9876543210fedcba9876543210/", &owner)
         .await;

@@ -3,23 +3,11 @@ use sourcemap::SourceMapBuilder;
 
 use super::*;
 
-/// The original source of the test bundle, `src/cart.js`.
-const ORIGINAL: &str = "\
-// The shopping cart.
-function checkout(cart) {
-  if (!cart.items.length) {
-    throw new Error(\"the cart is empty\");
-  }
-}
-
-export function start(cart) {
-  checkout(cart);
-}
-";
+/// The original source of the test bundle, `src/cart.js` (shared with the integration tests).
+const ORIGINAL: &str = include_str!("../../../tests/fixtures/sourcemaps/cart.js");
 
 /// Its minified form: one line, `checkout` renamed `c`.
-const MINIFIED: &str = "function c(t){if(!t.items.length)throw new Error(\"the cart is empty\")}\
-export function start(t){c(t)}\n//# sourceMappingURL=app.min.js.map\n";
+const MINIFIED: &str = include_str!("../../../tests/fixtures/sourcemaps/app.min.js");
 
 /// A map of [`MINIFIED`] back to [`ORIGINAL`]: the `throw` (column 34) is line 4 column 5 of
 /// the original; the call `c(t)` (column 96) is line 9 column 3, and names `checkout`.
@@ -38,6 +26,21 @@ fn map(with_contents: bool) -> SourceMap {
 
 const DEBUG_ID: &str = "a913e111-c3f3-51f2-988f-701f0fa4959c";
 const SCRIPT: &str = "https://shop.example.com/static/js/app.min.js";
+
+/// The bundle as `sentry-cli sourcemaps inject` and `upload` make it: script and map with the
+/// same debug id, no release.
+fn debug_id_index() -> ArtifactIndex {
+    ArtifactIndex::new(vec![
+        ArtifactMeta {
+            debug_id: Some(DEBUG_ID.into()),
+            ..file(1, ArtifactKind::MinifiedSource, "~/app.min.js")
+        },
+        ArtifactMeta {
+            debug_id: Some(DEBUG_ID.into()),
+            ..file(2, ArtifactKind::SourceMap, "~/app.min.js.map")
+        },
+    ])
+}
 
 fn file(id: i64, kind: ArtifactKind, url: &str) -> ArtifactMeta {
     ArtifactMeta {
@@ -98,16 +101,7 @@ fn frames(event: &Map<String, Value>) -> &Vec<Value> {
 
 #[test]
 fn a_frame_found_by_debug_id_reads_the_original_file_line_and_function() {
-    let index = ArtifactIndex::new(vec![
-        ArtifactMeta {
-            debug_id: Some(DEBUG_ID.into()),
-            ..file(1, ArtifactKind::MinifiedSource, "~/app.min.js")
-        },
-        ArtifactMeta {
-            debug_id: Some(DEBUG_ID.into()),
-            ..file(2, ArtifactKind::SourceMap, "~/app.min.js.map")
-        },
-    ]);
+    let index = debug_id_index();
     let mut event = event(true);
     let plan = plan(&mut event, &index);
     assert_eq!(plan.minified_files().collect::<Vec<_>>(), [1]);
@@ -198,16 +192,7 @@ fn event_with_release(release: &str) -> Map<String, Value> {
 
 #[test]
 fn a_map_without_sources_content_maps_the_position_and_says_what_is_missing() {
-    let index = ArtifactIndex::new(vec![
-        ArtifactMeta {
-            debug_id: Some(DEBUG_ID.into()),
-            ..file(1, ArtifactKind::MinifiedSource, "~/app.min.js")
-        },
-        ArtifactMeta {
-            debug_id: Some(DEBUG_ID.into()),
-            ..file(2, ArtifactKind::SourceMap, "~/app.min.js.map")
-        },
-    ]);
+    let index = debug_id_index();
     let mut event = event(true);
     map_event(
         &mut event,
@@ -227,16 +212,7 @@ fn a_map_without_sources_content_maps_the_position_and_says_what_is_missing() {
 #[test]
 fn a_map_that_does_not_parse_leaves_the_frame_and_says_so() {
     assert!(matches!(parse_map(b"{not a map"), Loaded::Invalid));
-    let index = ArtifactIndex::new(vec![
-        ArtifactMeta {
-            debug_id: Some(DEBUG_ID.into()),
-            ..file(1, ArtifactKind::MinifiedSource, "~/app.min.js")
-        },
-        ArtifactMeta {
-            debug_id: Some(DEBUG_ID.into()),
-            ..file(2, ArtifactKind::SourceMap, "~/app.min.js.map")
-        },
-    ]);
+    let index = debug_id_index();
     let mut event = event(true);
     map_event(&mut event, &index, &[(1, MINIFIED)], &[(MapSource::File(2), Loaded::Invalid)]);
     assert_eq!(frames(&event)[1]["function"], "c");
