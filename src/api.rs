@@ -813,3 +813,18 @@ pub async fn delete_artifact_bundle(org: &str, project: &str, bundle_id: &str) -
     );
     send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
+
+/// `GET /api/0/projects/{org}/{project}/filters/`: the project's inbound filter switches.
+pub async fn project_filters(
+    org: &str,
+    project: &str,
+) -> Result<Vec<cairn_types::api::ProjectFilter>> {
+    json(get(&project_url(org, project, "filters/")).build()).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/filters/{id}/`: turns a filter on or off.
+pub async fn update_project_filter(org: &str, project: &str, id: &str, active: bool) -> Result<()> {
+    let request = cairn_types::api::UpdateFilterRequest { active };
+    let url = project_url(org, project, &format!("filters/{}/", segment(id)));
+    send(Request::put(&url).header("Accept", "application/json").json(&request)).await.map(drop)
+}

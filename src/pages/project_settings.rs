@@ -10,8 +10,8 @@
 //! bundles `sentry-cli sourcemaps upload` sent, each deletable after a confirmation.
 
 use cairn_types::api::{
-    ArtifactBundle, CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectKey, UpdateKeyRequest,
-    UpdateProjectRequest,
+    ArtifactBundle, CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectFilter, ProjectKey,
+    UpdateKeyRequest, UpdateProjectOptions, UpdateProjectRequest,
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -101,6 +101,57 @@ pub fn KeyRow(key: ProjectKey, on_change: Callback<KeyChange>) -> impl IntoView 
                 />
             </div>
         </li>
+    }
+}
+
+/// The project's filter switches (browser extensions, localhost, web crawlers): each saves on
+/// its own as soon as it changes, as Sentry's do.
+#[component]
+fn FilterSwitches(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let filters = LocalResource::new(move || {
+        let (org, project) = (org.get(), project.get());
+        async move { api::project_filters(&org, &project).await }
+    });
+    let change = Action::new_local(move |(id, active): &(String, bool)| {
+        let (id, active) = (id.clone(), *active);
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { api::update_project_filter(&org, &project, &id, active).await }
+    });
+    let list = move || match filters.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+        Some(Ok(filters)) => filters
+            .into_iter()
+            .map(|filter| view! { <FilterSwitch filter change/> })
+            .collect_view()
+            .into_any(),
+    };
+    view! {
+        <div id="filter-switches">{list}</div>
+        <FormError message=failure(change)/>
+    }
+}
+
+/// One filter's switch (`#filter-{id}`), its name and description.
+#[component]
+fn FilterSwitch(
+    filter: ProjectFilter,
+    change: Action<(String, bool), api::Result<()>>,
+) -> impl IntoView {
+    let id = filter.id.clone();
+    view! {
+        <label class="field checkbox">
+            <input
+                id=format!("filter-{}", filter.id)
+                type="checkbox"
+                prop:checked=filter.active
+                on:change=move |ev| {
+                    change.dispatch((id.clone(), event_target_checked(&ev)));
+                }
+            />
+            {filter.name}
+            <span class="hint">{filter.description}</span>
+        </label>
     }
 }
 
@@ -304,6 +355,7 @@ enum Section {
     Grouping,
     Alerts,
     RateLimit,
+    Filters,
 }
 
 /// The form's fields, filled from the project's settings as the server keeps them.
@@ -324,6 +376,8 @@ struct Fields {
     new_issue_alerts: RwSignal<bool>,
     limit_count: RwSignal<String>,
     limit_window: RwSignal<String>,
+    filtered_messages: RwSignal<String>,
+    filtered_releases: RwSignal<String>,
 }
 
 impl Fields {
@@ -344,6 +398,8 @@ impl Fields {
             new_issue_alerts: RwSignal::new(true),
             limit_count: text(),
             limit_window: text(),
+            filtered_messages: text(),
+            filtered_releases: text(),
         }
     }
 
@@ -376,6 +432,10 @@ impl Fields {
             self.limit_count.set(limit.map(|l| l.count.to_string()).unwrap_or_default());
             self.limit_window.set(limit.map(|l| l.window.to_string()).unwrap_or_default());
         }
+        if all || section == Some(Section::Filters) {
+            self.filtered_messages.set(details.options.error_messages.clone());
+            self.filtered_releases.set(details.options.releases.clone());
+        }
     }
 
     /// What saving `section` sends: its fields only.
@@ -403,6 +463,12 @@ impl Fields {
             Section::RateLimit => {
                 let limit = rate_limit_of(&self.limit_count.get(), &self.limit_window.get())?;
                 request.rate_limit = Some(limit);
+            }
+            Section::Filters => {
+                request.options = Some(UpdateProjectOptions {
+                    error_messages: Some(self.filtered_messages.get()),
+                    releases: Some(self.filtered_releases.get()),
+                });
             }
         }
         Ok(request)
@@ -769,6 +835,34 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                         value=fields.limit_window
                     />
                 </div>
+            </SettingsForm>
+
+            <SettingsForm
+                id="filters-form"
+                title="Inbound Filters"
+                button="Save filters"
+                on_submit=Callback::new(move |()| submit(Section::Filters))
+                saving
+                outcome=outcome(Section::Filters).into_any()
+            >
+                <p class="hint">
+                    "Events a filter matches are answered as usual but not stored, and counted by filter."
+                </p>
+                <FilterSwitches org project/>
+                <LinesField
+                    id="filtered-messages"
+                    label="Error messages"
+                    hint="Glob patterns, one per line, matched against the message and each exception's Type: value, ignoring case: ChunkLoadError: Loading chunk *"
+                    rows=3
+                    value=fields.filtered_messages
+                />
+                <LinesField
+                    id="filtered-releases"
+                    label="Releases"
+                    hint="Glob patterns, one per line: *-dev"
+                    rows=2
+                    value=fields.filtered_releases
+                />
             </SettingsForm>
 
             <ClientKeys org project/>

@@ -22,6 +22,20 @@ pub enum EventError {
     /// JSON, but not an object.
     #[error("invalid JSON data: the event is not an object")]
     NotAnObject,
+    /// Dropped by one of the project's inbound filters (its key, the outcome's reason).
+    #[error("filtered by the project's {0} filter")]
+    Filtered(&'static str),
+}
+
+impl EventError {
+    /// The reason of the outcome that counts the dropped event: `invalid`, or the key of the
+    /// filter that dropped it (Sentry's `filtered` outcomes are counted by filter).
+    pub fn outcome_reason(&self) -> &'static str {
+        match self {
+            EventError::Filtered(filter) => filter,
+            EventError::InvalidJson(_) | EventError::NotAnObject => "invalid",
+        }
+    }
 }
 
 /// What the endpoint knows about an event besides its payload.
@@ -46,6 +60,8 @@ pub struct EventContext<'a> {
     /// The address the event came from, for the SDK's `{{auto}}` (see
     /// [`super::derived::backfill_ip`]).
     pub client_ip: Option<std::net::IpAddr>,
+    /// The project's inbound filters, if any is on.
+    pub filters: Option<&'a super::filters::InboundFilters>,
 }
 
 impl EventContext<'static> {
@@ -61,6 +77,7 @@ impl EventContext<'static> {
             grouping: super::grouping::no_project_rules(),
             ownership: None,
             client_ip: None,
+            filters: None,
         }
     }
 }
@@ -106,6 +123,11 @@ pub fn prepare(payload: &[u8], ctx: &EventContext<'_>) -> Result<Map<String, Val
         }
     }
     normalize(&mut event, ctx);
+    // On the normalized event (the `{{auto}}` IP filled in, headers as pairs), before anything
+    // costly is derived from it, as Relay filters.
+    if let Some(filter) = ctx.filters.and_then(|filters| filters.check(&event)) {
+        return Err(EventError::Filtered(filter));
+    }
     Ok(event)
 }
 

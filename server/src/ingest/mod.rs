@@ -8,6 +8,7 @@ pub mod derived;
 pub mod duration_histogram;
 pub mod envelope;
 pub mod event;
+pub mod filters;
 pub mod grouping;
 pub mod javascript;
 pub mod release;

@@ -151,7 +151,7 @@ fn device(ua: &str, android: bool) -> Option<(String, Option<&'static str>)> {
 /// others (whose `os` is the server's).
 pub fn add_contexts(event: &mut Map<String, Value>) {
     let Some(ua) = header(event, "user-agent") else { return };
-    let parsed = parse(&ua);
+    let parsed = parse(ua);
     let os_key = if event.get("platform").and_then(Value::as_str) == Some("javascript") {
         "os"
     } else {
@@ -193,7 +193,7 @@ pub fn add_contexts(event: &mut Map<String, Value>) {
 }
 
 /// A request header of the event (`request.headers` as a map or as `[name, value]` pairs).
-fn header(event: &Map<String, Value>, name: &str) -> Option<String> {
+pub(super) fn header<'a>(event: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     let headers = event.get("request")?.get("headers")?;
     let found = match headers {
         Value::Object(map) => {
@@ -207,7 +207,7 @@ fn header(event: &Map<String, Value>, name: &str) -> Option<String> {
             .and_then(|pair| pair.get(1)),
         _ => None,
     };
-    found.and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_owned)
+    found.and_then(Value::as_str).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

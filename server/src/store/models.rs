@@ -410,6 +410,8 @@ pub struct ProjectIngestSettings {
     /// Sentry's default issue alert: a new issue notifies its owners, or else the project's
     /// team (read by the store when an issue opens, not by ingestion).
     pub alert_new_issues: bool,
+    /// Inbound filters as JSON (`ingest::filters::FilterSettings`); `None`: every filter off.
+    pub inbound_filters: Option<String>,
 }
 
 /// What ingestion needs of a project's ownership settings.

@@ -264,6 +264,16 @@ fn rows() -> Vec<Row> {
                 scope("project:write", Admin, 200),
             )
         },
+        row(Method::GET, "/api/0/projects/{org}/{project}/filters/", read("project:read")),
+        Row {
+            body: |_| Some(json!({"active": true})),
+            fixed: &[("{filter_id}", "localhost")],
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/filters/{filter_id}/",
+                scope("project:write", Admin, 204),
+            )
+        },
         row(Method::GET, "/api/0/projects/{org}/{project}/keys/", read("project:read")),
         row(Method::GET, "/api/0/projects/{org}/{project}/keys/{key_id}/", read("project:read")),
         Row {

@@ -2553,6 +2553,29 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             server.get("/api/0/projects/cairn/shop/files/artifact-bundles/", &token).await;
         assert_eq!(bundles, serde_json::json!([]), "the bundle is deleted");
 
+        // Inbound filters: a switch saves at once; the patterns with their form.
+        let localhost = client.find(Locator::Css("#filter-localhost")).await?;
+        assert_eq!(localhost.prop("checked").await?.as_deref(), Some("false"));
+        let extensions = client.find(Locator::Css("#filter-browser-extensions")).await?;
+        assert_eq!(extensions.prop("checked").await?.as_deref(), Some("true"), "Sentry's default");
+        localhost.click().await?;
+        let mut filters = serde_json::Value::Null;
+        for _ in 0..100 {
+            filters = server.get("/api/0/projects/cairn/shop/filters/", &token).await.1;
+            if filters[1]["active"] == true {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(filters[1]["id"], "localhost");
+        assert_eq!(filters[1]["active"], true, "{filters}");
+        client.find(Locator::Css("#filtered-messages")).await?.send_keys("ChunkLoadError*").await?;
+        client.find(Locator::Css("#filtered-releases")).await?.send_keys("*-dev").await?;
+        save_and_wait(&client, "#filters-form").await?;
+        let (_, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
+        assert_eq!(details["options"]["filters:error_messages"], "ChunkLoadError*");
+        assert_eq!(details["options"]["filters:releases"], "*-dev");
+
         // General: a new name and slug; the page moves to the new slug's URL and the header's
         // project switcher shows the new name.
         assert_eq!(value_of(&client, "#project-name").await?, "Shop");

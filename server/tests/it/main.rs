@@ -11,6 +11,7 @@ mod commits;
 mod common;
 mod dashboard_assets;
 mod durability;
+mod filters;
 mod health;
 mod ingest;
 mod live;

@@ -181,6 +181,52 @@ pub struct ProjectDetails {
     /// Cairn's own: whether a new issue notifies its owners, or else the project's team
     /// (Sentry's default issue alert, which Sentry keeps as an alert rule).
     pub new_issue_alerts: bool,
+    /// Sentry's project options that Cairn keeps: the inbound filters' glob lists.
+    #[serde(default)]
+    pub options: ProjectOptions,
+}
+
+/// Sentry's `options` of a project, the ones Cairn has: the custom inbound filters, glob
+/// patterns one per line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectOptions {
+    /// Events whose message or `Type: value` matches one of these are dropped.
+    #[serde(rename = "filters:error_messages", default)]
+    pub error_messages: String,
+    /// Events whose release matches one of these are dropped.
+    #[serde(rename = "filters:releases", default)]
+    pub releases: String,
+}
+
+/// The options of `PUT /api/0/projects/{org}/{project}/`: absent ones stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateProjectOptions {
+    /// New error-message patterns.
+    #[serde(rename = "filters:error_messages", default, skip_serializing_if = "Option::is_none")]
+    pub error_messages: Option<String>,
+    /// New release patterns.
+    #[serde(rename = "filters:releases", default, skip_serializing_if = "Option::is_none")]
+    pub releases: Option<String>,
+}
+
+/// One of a project's inbound filters (`GET /api/0/projects/{org}/{project}/filters/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectFilter {
+    /// `browser-extensions`, `localhost` or `web-crawlers`.
+    pub id: String,
+    /// Whether it drops events.
+    pub active: bool,
+    /// What it does, in Sentry's words.
+    pub name: String,
+    /// Why one would turn it on.
+    pub description: String,
+}
+
+/// `PUT /api/0/projects/{org}/{project}/filters/{filter_id}/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateFilterRequest {
+    /// Turn the filter on or off.
+    pub active: bool,
 }
 
 /// `PUT /api/0/projects/{org}/{project}/`: the settings to change; absent fields stay.
@@ -227,6 +273,9 @@ pub struct UpdateProjectRequest {
     /// out when serialized) keeps it.
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Option<KeyRateLimit>>,
+    /// Sentry's project options (the inbound filters' glob lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<UpdateProjectOptions>,
 }
 
 /// Serde for `Option<Option<T>>`: absent is `None`, `null` is `Some(None)`.

@@ -279,6 +279,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(notifications::list_notification_options::<S>)
                 .put(notifications::set_notification_option::<S>),
         )
+        .route("/api/0/projects/{org}/{project}/filters", get(organizations::list_filters::<S>))
+        .route(
+            "/api/0/projects/{org}/{project}/filters/{filter_id}",
+            axum::routing::put(organizations::update_filter::<S>),
+        )
         .route(
             "/api/0/organizations/{org}/chunk-upload",
             get(artifacts::chunk_upload_options::<S>)

@@ -3,14 +3,15 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{
-    CreateProjectRequest, KeyRateLimit, Organization, Project, ProjectDetails, ProjectKey, Team,
-    UpdateKeyRequest, UpdateProjectRequest,
+    CreateProjectRequest, KeyRateLimit, Organization, Project, ProjectDetails, ProjectFilter,
+    ProjectKey, ProjectOptions, Team, UpdateFilterRequest, UpdateKeyRequest, UpdateProjectRequest,
 };
 
 use super::{org_access, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::ingest::filters::{FilterSettings, SWITCHES};
 use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::ScrubSettings;
 use crate::serialize;
@@ -212,6 +213,17 @@ pub async fn update_project<S: Store>(
     if let Some(on) = request.new_issue_alerts {
         settings.alert_new_issues = on;
     }
+    if let Some(options) = request.options {
+        let mut filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
+        if let Some(patterns) = options.error_messages {
+            filters.error_messages = clean_patterns(&patterns, "filters:error_messages")?;
+        }
+        if let Some(patterns) = options.releases {
+            filters.releases = clean_patterns(&patterns, "filters:releases")?;
+        }
+        settings.inbound_filters =
+            Some(serde_json::to_string(&filters).map_err(|err| ApiError::Internal(Box::new(err)))?);
+    }
     if request.fingerprinting_rules.is_some() || request.grouping_enhancements.is_some() {
         let fingerprinting = request.fingerprinting_rules.or(settings.fingerprinting_rules.take());
         let enhancements = request.grouping_enhancements.or(settings.grouping_enhancements.take());
@@ -242,6 +254,12 @@ fn clean_list(list: Vec<String>, field: &str) -> ApiResult<Vec<String>> {
     Ok(list)
 }
 
+/// A list of glob patterns, one per line, trimmed and without blank lines.
+fn clean_patterns(patterns: &str, field: &str) -> ApiResult<String> {
+    let lines = clean_list(patterns.lines().map(str::to_owned).collect(), field)?;
+    Ok(lines.join("\n"))
+}
+
 fn project_details(
     project: &ProjectRow,
     organization: &crate::store::OrganizationRow,
@@ -264,7 +282,53 @@ fn project_details(
         grouping_enhancements: settings.grouping_enhancements.clone().unwrap_or_default(),
         rate_limit: settings.rate_limit.map(|(count, window)| KeyRateLimit { count, window }),
         new_issue_alerts: settings.alert_new_issues,
+        options: {
+            let filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
+            ProjectOptions { error_messages: filters.error_messages, releases: filters.releases }
+        },
     }
+}
+
+/// `GET /api/0/projects/{org}/{project}/filters/`: the inbound filters Cairn has, on or off.
+pub async fn list_filters<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+) -> ApiResult<AppJson<Vec<ProjectFilter>>> {
+    let access = org_access(&state, &identity, &org, "project:read").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let settings = state.store.project_ingest_settings(project.id).await?;
+    let mut filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
+    let list = SWITCHES
+        .iter()
+        .map(|(id, name, description)| ProjectFilter {
+            id: (*id).to_owned(),
+            active: filters.switch(id).is_some_and(|on| *on),
+            name: (*name).to_owned(),
+            description: (*description).to_owned(),
+        })
+        .collect();
+    Ok(AppJson(list))
+}
+
+/// `PUT /api/0/projects/{org}/{project}/filters/{filter_id}/` (`{"active": true}`): `204`;
+/// this node applies it to the next event.
+pub async fn update_filter<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, filter_id)): Path<(String, String, String)>,
+    AppJson(request): AppJson<UpdateFilterRequest>,
+) -> ApiResult<StatusCode> {
+    let access = org_access(&state, &identity, &org, "project:write").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let mut settings = state.store.project_ingest_settings(project.id).await?;
+    let mut filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
+    *filters.switch(&filter_id).ok_or(ApiError::NotFound)? = request.active;
+    settings.inbound_filters =
+        Some(serde_json::to_string(&filters).map_err(|err| ApiError::Internal(Box::new(err)))?);
+    state.store.set_project_ingest_settings(project.id, &settings).await?;
+    state.ingest.forget_project(project.id);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The key `key_id` (its public part, as in Sentry) of a project the caller may see.

@@ -330,7 +330,7 @@ async fn ingest_store_event<S: Store>(
                 };
                 IngestBatch { items: vec![item], ..IngestBatch::default() }
             }
-            None => dropped_batch(project_id, "transaction"),
+            None => dropped_batch(project_id, "transaction", "invalid"),
         };
         store(state, arrival, batch).await?;
         return Ok(Json(StoreResponse { id: Some(id) }));
@@ -339,9 +339,10 @@ async fn ingest_store_event<S: Store>(
     let event = match process_event(state, authorized, body, &ctx).await {
         Ok(event) => event,
         Err(err) => {
-            tracing::debug!(%err, "dropping an event that cannot be normalized");
+            tracing::debug!(%err, "dropping an event");
             let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-            store(state, arrival, dropped_batch(project_id, "error")).await?;
+            let dropped = dropped_batch(project_id, "error", err.outcome_reason());
+            store(state, arrival, dropped).await?;
             return Ok(Json(StoreResponse { id: Some(id) }));
         }
     };
@@ -352,12 +353,12 @@ async fn ingest_store_event<S: Store>(
 }
 
 /// A batch that only counts one `category` item dropped as invalid.
-fn dropped_batch(project_id: i64, category: &str) -> IngestBatch {
+fn dropped_batch(project_id: i64, category: &str, reason: &str) -> IngestBatch {
     let outcome = Outcome {
         project_id,
         source: "server",
         category: category.into(),
-        reason: "invalid".into(),
+        reason: reason.into(),
         quantity: 1,
     };
     IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() }
@@ -630,8 +631,8 @@ async fn ingest_envelope<S: Store>(
                 match process_event(state, authorized, item.payload, &ctx).await {
                     Ok(event) => batch.events.push(event),
                     Err(err) => {
-                        tracing::debug!(%err, "dropping an invalid event item");
-                        server_outcomes.push(dropped("error", "invalid"));
+                        tracing::debug!(%err, "dropping an event item");
+                        server_outcomes.push(dropped("error", err.outcome_reason()));
                     }
                 }
             }

@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::IngestError;
 use crate::ingest::event::EventContext;
+use crate::ingest::filters::{FilterSettings, InboundFilters};
 use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::{ScrubSettings, Scrubber};
 use crate::ingest::sourcemaps::ArtifactIndex;
@@ -52,6 +53,8 @@ pub struct Authorized {
     pub ownership: Option<Arc<ProjectRules>>,
     /// Its project's uploaded source maps (empty for most projects).
     pub artifacts: Arc<ArtifactIndex>,
+    /// Its project's inbound filters, compiled; `None` when every one is off.
+    pub filters: Option<Arc<InboundFilters>>,
     /// The address of the client that sent the request (see `super::client_ip`).
     pub client_ip: Option<std::net::IpAddr>,
 }
@@ -65,6 +68,7 @@ struct ProjectConfig {
     grouping: Arc<GroupingConfig>,
     ownership: Option<Arc<ProjectRules>>,
     artifacts: Arc<ArtifactIndex>,
+    filters: Option<Arc<InboundFilters>>,
 }
 
 impl Authorized {
@@ -80,6 +84,7 @@ impl Authorized {
             grouping: &self.grouping,
             ownership: self.ownership.as_deref(),
             client_ip: self.client_ip,
+            filters: self.filters.as_deref(),
         }
     }
 }
@@ -107,7 +112,7 @@ impl IngestState {
         if !key.is_active {
             return Err(IngestError::Rejected("ProjectId"));
         }
-        let ProjectConfig { settings, scrubber, grouping, ownership, artifacts } =
+        let ProjectConfig { settings, scrubber, grouping, ownership, artifacts, filters } =
             self.project(store, project_id).await?;
         Ok(Authorized {
             key,
@@ -116,6 +121,7 @@ impl IngestState {
             grouping,
             ownership,
             artifacts,
+            filters,
             client_ip: None,
         })
     }
@@ -209,6 +215,9 @@ impl IngestState {
             .as_ref()
             .and_then(|ownership| ProjectRules::from_settings(ownership, project_id))
             .map(Arc::new);
+        let filters =
+            InboundFilters::new(&FilterSettings::from_stored(settings.inbound_filters.as_deref()));
+        let filters = (!filters.is_empty()).then(|| Arc::new(filters));
         // Only the files' names and ids: their contents are read when a frame needs them.
         let artifacts = store.project_artifacts(project_id).await.unwrap_or_else(|err| {
             tracing::warn!(%err, project_id, "cannot read the project's source maps");
@@ -220,6 +229,7 @@ impl IngestState {
             grouping: Arc::new(grouping),
             ownership,
             artifacts: Arc::new(ArtifactIndex::new(artifacts)),
+            filters,
         };
         lock(&self.projects).insert(project_id, (Instant::now(), config.clone()));
         Ok(config)

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::ingest::event;
 use crate::state::AppState;
-use crate::store::{IngestBatch, Store};
+use crate::store::{IngestBatch, Outcome, Store};
 use crate::util::now_ms;
 
 /// Answers `200` with an empty body, as Relay does.
@@ -56,9 +56,24 @@ pub async fn post_security<S: Store>(
         }
         let payload = Value::Object(event).to_string();
         let ctx = authorized.event_context(received_ms);
-        batch.events.push(event::process(payload.as_bytes(), &ctx)?);
+        match event::process(payload.as_bytes(), &ctx) {
+            Ok(event) => batch.events.push(event),
+            // A report the project filters out (e.g. one sent from localhost) is counted,
+            // not refused: the browser is not told.
+            Err(event::EventError::Filtered(filter)) => batch.outcomes.push(Outcome {
+                project_id: authorized.key.project_id,
+                source: "server",
+                category: "error".into(),
+                reason: filter.into(),
+                quantity: 1,
+            }),
+            Err(err) => return Err(err.into()),
+        }
     }
     if batch.events.is_empty() {
+        if !batch.outcomes.is_empty() {
+            store(&state, arrival, batch).await?;
+        }
         return Ok(StatusCode::OK);
     }
     check_rate_limit(&state, &authorized, batch.events.len() as u64)?;

@@ -289,8 +289,9 @@ async fn insert_project(
     now: i64,
 ) -> StoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO projects (organization_id, team_id, slug, name, platform, date_created) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO projects \
+         (organization_id, team_id, slug, name, platform, date_created, inbound_filters) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(project.organization_id)
     .bind(project.team_id)
@@ -298,6 +299,8 @@ async fn insert_project(
     .bind(&project.name)
     .bind(&project.platform)
     .bind(now)
+    // Sentry's defaults for a new project.
+    .bind(serde_json::to_string(&crate::ingest::filters::FilterSettings::new_project()).ok())
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
@@ -734,7 +737,8 @@ impl Store for SqliteStore {
         let row = sqlx::query(
             "SELECT p.rate_limit_count, p.rate_limit_window, p.scrub_settings, \
              p.allowed_origins, p.fingerprinting_rules, p.grouping_enhancements, \
-             p.alert_new_issues, o.rules_schema, o.fallthrough, o.auto_assignment, \
+             p.alert_new_issues, p.inbound_filters, o.rules_schema, o.fallthrough, \
+             o.auto_assignment, \
              c.rules_schema AS codeowners_schema \
              FROM projects p LEFT JOIN project_ownership o ON o.project_id = p.id \
              LEFT JOIN project_codeowners c ON c.project_id = p.id WHERE p.id = $1",
@@ -750,6 +754,7 @@ impl Store for SqliteStore {
             grouping_enhancements: row.get("grouping_enhancements"),
             ownership: ownership::ingest_ownership(&row),
             alert_new_issues: row.get::<i64, _>("alert_new_issues") != 0,
+            inbound_filters: row.get("inbound_filters"),
         })
     }
 
@@ -782,7 +787,8 @@ impl Store for SqliteStore {
             sqlx::query(
                 "UPDATE projects SET rate_limit_count = $1, rate_limit_window = $2, \
              scrub_settings = $3, allowed_origins = $4, fingerprinting_rules = $5, \
-             grouping_enhancements = $6, alert_new_issues = $7 WHERE id = $8",
+             grouping_enhancements = $6, alert_new_issues = $7, inbound_filters = $8 \
+             WHERE id = $9",
             )
             .bind(count)
             .bind(window)
@@ -791,6 +797,7 @@ impl Store for SqliteStore {
             .bind(&settings.fingerprinting_rules)
             .bind(&settings.grouping_enhancements)
             .bind(i64::from(settings.alert_new_issues))
+            .bind(&settings.inbound_filters)
             .bind(project_id)
             .execute(&self.writes)
             .await?,

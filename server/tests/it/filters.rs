@@ -1,0 +1,185 @@
+//! Inbound filters: events the official `sentry` crate sends that a project's filters drop are
+//! answered as usual but never stored, and counted by filter.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{sentry_hub, TestServer};
+
+/// Sends `events` with the official SDK for `release`, and flushes.
+async fn send(dsn: &str, release: &str, events: Vec<sentry::protocol::Event<'static>>) {
+    let (dsn, release) = (dsn.to_owned(), release.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&dsn, &release);
+        for event in events {
+            sentry::Hub::run(Arc::clone(&hub), || sentry::capture_event(event));
+        }
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+    })
+    .await
+    .expect("sent");
+}
+
+fn error(kind: &str, value: &str) -> sentry::protocol::Event<'static> {
+    sentry::protocol::Event {
+        exception: vec![sentry::protocol::Exception {
+            ty: kind.into(),
+            value: Some(value.into()),
+            ..Default::default()
+        }]
+        .into(),
+        ..Default::default()
+    }
+}
+
+fn with_request(
+    mut event: sentry::protocol::Event<'static>,
+    url: &str,
+    user_agent: &str,
+) -> sentry::protocol::Event<'static> {
+    event.request = Some(sentry::protocol::Request {
+        url: url.parse().ok(),
+        headers: BTreeMap::from([("User-Agent".to_owned(), user_agent.to_owned())]),
+        ..Default::default()
+    });
+    event
+}
+
+/// The server's outcomes of dropped errors, by reason.
+async fn filtered(server: &TestServer) -> BTreeMap<String, i64> {
+    let pool = server.database().await;
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT reason, quantity FROM outcomes WHERE source = 'server' AND category = 'error'",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("outcomes are readable");
+    pool.close().await;
+    rows.into_iter().collect()
+}
+
+/// The titles of the organization's issues, sorted.
+async fn titles(server: &TestServer, token: &str) -> Vec<String> {
+    let (status, issues) = server.get("/api/0/organizations/cairn/issues/?query=", token).await;
+    assert_eq!(status, 200, "{issues}");
+    let mut titles: Vec<String> = issues
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|issue| issue["title"].as_str().map(str::to_owned))
+        .collect();
+    titles.sort();
+    titles
+}
+
+const BROWSER: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inbound_filters_drop_what_they_match_and_count_it() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+
+    // A new project starts with Sentry's defaults.
+    let (status, list) = server.get("/api/0/projects/cairn/shop/filters/", &token).await;
+    assert_eq!(status, 200, "{list}");
+    let active: Vec<(&str, bool)> = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| (f["id"].as_str().unwrap_or(""), f["active"] == true))
+        .collect();
+    assert_eq!(
+        active,
+        [("browser-extensions", true), ("localhost", false), ("web-crawlers", true)]
+    );
+
+    send(
+        &dsn,
+        "shop@1.0",
+        vec![
+            with_request(
+                error("TypeError", "x is undefined"),
+                "https://shop.example.com/cart",
+                BROWSER,
+            ),
+            error("Error", "Extension context invalidated."),
+            with_request(error("Error", "crawled"), "https://shop.example.com/", GOOGLEBOT),
+            with_request(error("Error", "on my machine"), "http://localhost:3000/", BROWSER),
+        ],
+    )
+    .await;
+    let kept = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        titles(&server, &token).await,
+        ["Error: on my machine", "TypeError: x is undefined"]
+    );
+    assert_eq!(
+        filtered(&server).await,
+        BTreeMap::from([("browser-extensions".into(), 1), ("web-crawlers".into(), 1)])
+    );
+
+    // Localhost on, web crawlers off; custom patterns for messages and releases.
+    for (id, active) in [("localhost", true), ("web-crawlers", false)] {
+        let path = format!("/api/0/projects/cairn/shop/filters/{id}/");
+        let (status, body) = server.put(&path, &token, json!({"active": active})).await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let (status, _) = server
+        .put("/api/0/projects/cairn/shop/filters/legacy-browsers/", &token, json!({"active": true}))
+        .await;
+    assert_eq!(status, 404, "Cairn has no legacy-browsers filter");
+    let options = json!({"options": {
+        "filters:error_messages": "  ChunkLoadError: Loading chunk *\n\n*ResizeObserver loop*  ",
+        "filters:releases": "*-dev",
+    }});
+    let (status, details) = server.put("/api/0/projects/cairn/shop/", &token, options).await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(
+        details["options"],
+        json!({
+            "filters:error_messages": "ChunkLoadError: Loading chunk *\n*ResizeObserver loop*",
+            "filters:releases": "*-dev",
+        })
+    );
+
+    send(
+        &dsn,
+        "shop@1.0",
+        vec![
+            with_request(error("Error", "on my machine again"), "http://localhost:3000/", BROWSER),
+            with_request(error("Error", "crawled again"), "https://shop.example.com/", GOOGLEBOT),
+            error("ChunkLoadError", "Loading chunk 175 failed."),
+            error("Error", "ResizeObserver loop limit exceeded"),
+        ],
+    )
+    .await;
+    send(&dsn, "shop@2.0-dev", vec![error("Error", "from a dev build")]).await;
+    server.wait_for_issues(&token, |issues| issues.len() == 3).await;
+    assert_eq!(
+        titles(&server, &token).await,
+        ["Error: crawled again", "Error: on my machine", "TypeError: x is undefined"]
+    );
+    assert_eq!(
+        filtered(&server).await,
+        BTreeMap::from([
+            ("browser-extensions".into(), 1),
+            ("error-message".into(), 2),
+            ("localhost".into(), 1),
+            ("release-version".into(), 1),
+            ("web-crawlers".into(), 1),
+        ])
+    );
+    let (_, list) = server.get("/api/0/projects/cairn/shop/filters/", &token).await;
+    assert_eq!(
+        list[1],
+        json!({"id": "localhost", "active": true, "name": list[1]["name"], "description": list[1]["description"]})
+    );
+    assert_eq!(list[2]["active"], Value::Bool(false));
+}
