@@ -828,3 +828,15 @@ pub async fn update_project_filter(org: &str, project: &str, id: &str, active: b
     let url = project_url(org, project, &format!("filters/{}/", segment(id)));
     send(Request::put(&url).header("Accept", "application/json").json(&request)).await.map(drop)
 }
+
+/// `GET /api/0/organizations/{org}/stats_v2/`: the organization's errors over `period`, by
+/// outcome and reason.
+pub async fn usage_stats(org: &str, period: &str) -> Result<cairn_types::api::UsageStats> {
+    let url = format!(
+        "/api/0/organizations/{}/stats_v2/?field=sum(quantity)&groupBy=outcome&groupBy=reason\
+         &category=error&statsPeriod={}",
+        segment(org),
+        segment(period)
+    );
+    json(get(&url).build()).await
+}

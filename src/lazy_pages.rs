@@ -139,6 +139,7 @@ enum OtherPage {
     Members,
     Teams,
     AcceptInvite,
+    Stats,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -159,6 +160,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Members => view! { <MembersPage/> }.into_any(),
         OtherPage::Teams => view! { <TeamsPage/> }.into_any(),
         OtherPage::AcceptInvite => view! { <AcceptInvitePage/> }.into_any(),
+        OtherPage::Stats => view! { <StatsPage/> }.into_any(),
     }
 }
 
@@ -210,6 +212,10 @@ other_page!(
 other_page!(
     /// A project's settings.
     project_settings, ProjectSettings
+);
+other_page!(
+    /// The organization's usage stats.
+    stats, Stats
 );
 other_page!(
     /// The user's notifications.

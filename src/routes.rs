@@ -120,6 +120,11 @@ pub enum Page {
         /// Organization slug.
         org: String,
     },
+    /// `/organizations/{org}/stats/`: the organization's usage stats.
+    Stats {
+        /// Organization slug.
+        org: String,
+    },
     /// `/accept/{member}/{token}/`: an invitation link (the server's `inviteLink`).
     AcceptInvite {
         /// Member id of the invitation.
@@ -184,6 +189,7 @@ impl Page {
             ),
             Page::Members { org } => format!("/settings/{}/members/", crate::api::segment(org)),
             Page::Teams { org } => format!("/settings/{}/teams/", crate::api::segment(org)),
+            Page::Stats { org } => format!("/organizations/{}/stats/", crate::api::segment(org)),
             Page::AcceptInvite { member, token } => {
                 format!("/accept/{}/{}/", crate::api::segment(member), crate::api::segment(token))
             }
@@ -250,6 +256,11 @@ pub fn project_settings() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// [`PROJECT_PARAM`].
 pub fn project_ownership() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/settings/:org/projects/:project/ownership")
+}
+
+/// Route pattern of [`Page::Stats`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn stats() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/stats")
 }
 
 /// Route pattern of [`Page::NotificationSettings`].

@@ -1100,6 +1100,38 @@ async fn raw_stack_trace_is_plain_text_most_recent_first() {
 }
 
 #[wasm_bindgen_test]
+fn usage_stats_sum_each_outcome_and_list_the_drops_by_reason() {
+    use cairn_dashboard::pages::stats::{accepted_series, summarize};
+    use cairn_types::api::UsageStats;
+    let stats: UsageStats = serde_json::from_value(serde_json::json!({
+        "start": "2026-12-03T00:00:00Z", "end": "2026-12-05T00:00:00Z",
+        "intervals": ["2026-12-03T00:00:00Z", "2026-12-04T00:00:00Z"],
+        "groups": [
+            {"by": {"outcome": "accepted", "reason": ""}, "totals": {"sum(quantity)": 7}, "series": {"sum(quantity)": [3, 4]}},
+            {"by": {"outcome": "filtered", "reason": "web-crawlers"}, "totals": {"sum(quantity)": 1}, "series": {"sum(quantity)": [0, 1]}},
+            {"by": {"outcome": "filtered", "reason": "localhost"}, "totals": {"sum(quantity)": 5}, "series": {"sum(quantity)": [5, 0]}},
+            {"by": {"outcome": "rate_limited", "reason": "ratelimited"}, "totals": {"sum(quantity)": 2}, "series": {"sum(quantity)": [2, 0]}}
+        ]
+    }))
+    .expect("sample stats");
+    let (totals, reasons) = summarize(&stats);
+    assert_eq!(totals.get("accepted"), Some(&7));
+    assert_eq!(totals.get("filtered"), Some(&6));
+    assert_eq!(totals.get("rate_limited"), Some(&2));
+    assert_eq!(
+        reasons,
+        [
+            ("filtered".to_owned(), "localhost".to_owned(), 5),
+            ("rate_limited".to_owned(), "ratelimited".to_owned(), 2),
+            ("filtered".to_owned(), "web-crawlers".to_owned(), 1),
+        ]
+    );
+    let (times, values) = accepted_series(&stats);
+    assert_eq!(times, [1_796_256_000, 1_796_342_400]);
+    assert_eq!(values, [3.0, 4.0]);
+}
+
+#[wasm_bindgen_test]
 async fn processing_errors_are_summed_up_and_listed_as_text_on_a_click() {
     use cairn_dashboard::components::event::{processing_error_title, ProcessingErrors};
     let errors = vec![

@@ -17,6 +17,7 @@ pub mod projects;
 pub mod release;
 pub mod releases;
 pub mod setup;
+pub mod stats;
 pub mod tokens;
 
 pub use accept::AcceptInvitePage;
@@ -35,6 +36,7 @@ pub use projects::ProjectsPage;
 pub use release::ReleasePage;
 pub use releases::ReleasesPage;
 pub use setup::SetupPage;
+pub use stats::StatsPage;
 pub use tokens::TokensPage;
 
 use leptos::prelude::*;

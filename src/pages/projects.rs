@@ -154,6 +154,13 @@ pub fn ProjectsPage() -> impl IntoView {
                 <h1>"Projects"</h1>
                 <span class="spacer"></span>
                 <a
+                    id="usage-stats"
+                    class="button button-secondary"
+                    href=move || crate::routes::Page::Stats { org: org.get() }.path()
+                >
+                    "Usage stats"
+                </a>
+                <a
                     id="create-project"
                     class="button button-primary"
                     href=move || crate::routes::Page::NewProject { org: org.get() }.path()

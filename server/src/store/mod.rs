@@ -815,6 +815,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         retry_at: Option<i64>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
+    // Usage stats.
+
+    /// The projects' dropped data by hour, from `since` (Unix seconds, an hour's start).
+    fn outcome_hours(
+        &self,
+        project_ids: &[i64],
+        since: i64,
+    ) -> impl Future<Output = StoreResult<Vec<OutcomeHourRow>>> + Send;
+    /// The projects' stored error events by hour from `since`: `(project, hour, events)`.
+    fn accepted_error_hours(
+        &self,
+        project_ids: &[i64],
+        since: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, i64, i64)>>> + Send;
+
     // Source maps (artifact bundles).
 
     /// Keeps uploaded chunks (checksum, bytes) of an organization until they are assembled.

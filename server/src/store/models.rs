@@ -1209,3 +1209,16 @@ pub struct NewArtifactFile {
     pub sourcemap: Option<String>,
     pub content: Vec<u8>,
 }
+
+/// Dropped data of one hour (`outcome_hourly`), for the usage stats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeHourRow {
+    pub project_id: i64,
+    /// The hour's start, Unix seconds.
+    pub hour: i64,
+    /// `client` or `server`.
+    pub source: String,
+    pub category: String,
+    pub reason: String,
+    pub quantity: i64,
+}

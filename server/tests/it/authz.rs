@@ -264,6 +264,10 @@ fn rows() -> Vec<Row> {
                 scope("project:write", Admin, 200),
             )
         },
+        Row {
+            query: "?field=sum(quantity)&groupBy=outcome",
+            ..row(Method::GET, "/api/0/organizations/{org}/stats_v2/", read("org:read"))
+        },
         row(Method::GET, "/api/0/projects/{org}/{project}/filters/", read("project:read")),
         Row {
             body: |_| Some(json!({"active": true})),

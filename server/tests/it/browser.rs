@@ -2699,3 +2699,80 @@ async fn source_mapped_frames_show_the_original_source_and_toggle_to_the_minifie
         panic!("browser test failed: {err}");
     }
 }
+
+/// The usage stats page, reached from the projects page: errors accepted and filtered, and the
+/// filtered ones by reason, as the official SDK's events made them.
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_stats_show_accepted_and_filtered_errors() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    // One error kept, two dropped by the new project's browser-extensions filter.
+    let (hub, client) = crate::common::sentry_hub(&dsn, "shop@1.0");
+    tokio::task::spawn_blocking(move || {
+        for value in ["the cart is empty", "Extension context invalidated.", "top.GLOBALS"] {
+            let event = sentry::protocol::Event {
+                exception: vec![sentry::protocol::Exception {
+                    ty: "Error".into(),
+                    value: Some(value.into()),
+                    ..Default::default()
+                }]
+                .into(),
+                ..Default::default()
+            };
+            sentry::Hub::run(std::sync::Arc::clone(&hub), || sentry::capture_event(event));
+        }
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+    })
+    .await
+    .expect("sent");
+    server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#usage-stats"))
+            .await?
+            .click()
+            .await?;
+        let accepted =
+            wait_for_text(&client, "[data-outcome=accepted] .stat-value", |t| t == "1").await?;
+        assert_eq!(accepted, "1");
+        assert_eq!(text_of(&client, "[data-outcome=filtered] .stat-value").await?, "2");
+        assert_eq!(text_of(&client, "[data-outcome=rate_limited] .stat-value").await?, "0");
+        let reasons = text_of(&client, "#stats-reasons").await?;
+        assert!(reasons.contains("browser-extensions"), "{reasons}");
+        assert!(client.find(Locator::Css("#chart-accepted svg")).await.is_ok());
+        // The period is in the URL.
+        client.find(Locator::Css("#stats-period")).await?.select_by_value("24h").await?;
+        let mut path = String::new();
+        for _ in 0..100 {
+            path = client.current_url().await?.query().unwrap_or_default().to_owned();
+            if path == "statsPeriod=24h" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(path, "statsPeriod=24h");
+        wait_for_text(&client, "[data-outcome=accepted] .stat-value", |t| t == "1").await?;
+        std::fs::write(artifacts_dir().join("stats.png"), client.screenshot().await?).ok();
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("stats-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}

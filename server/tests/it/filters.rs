@@ -182,4 +182,45 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
         json!({"id": "localhost", "active": true, "name": list[1]["name"], "description": list[1]["description"]})
     );
     assert_eq!(list[2]["active"], Value::Bool(false));
+
+    // Sentry's usage stats count both: accepted errors and filtered ones, by reason.
+    let path = "/api/0/organizations/cairn/stats_v2/?field=sum(quantity)&groupBy=outcome\
+                &statsPeriod=24h&interval=1h";
+    let (status, stats) = server.get(path, &token).await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["intervals"].as_array().map(Vec::len), Some(24), "{stats}");
+    let totals: BTreeMap<String, i64> = stats["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            (
+                g["by"]["outcome"].as_str().unwrap_or("").to_owned(),
+                g["totals"]["sum(quantity)"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        BTreeMap::from([("accepted".into(), 3), ("filtered".into(), 6)]),
+        "{stats:#}"
+    );
+    let accepted = stats["groups"][0]["series"]["sum(quantity)"].as_array().expect("series");
+    assert_eq!(accepted.last(), Some(&json!(3)), "this hour's interval is the last: {stats:#}");
+    let path = "/api/0/organizations/cairn/stats_v2/?field=sum(quantity)&groupBy=reason\
+                &outcome=filtered&project=shop";
+    let (_, by_reason) = server.get(path, &token).await;
+    let reasons: Vec<&str> = by_reason["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["by"]["reason"].as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["browser-extensions", "error-message", "localhost", "release-version", "web-crawlers"]
+    );
+    let (status, refused) =
+        server.get("/api/0/organizations/cairn/stats_v2/?field=count()", &token).await;
+    assert_eq!(status, 400, "{refused}");
 }

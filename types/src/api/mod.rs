@@ -11,6 +11,7 @@ mod notifications;
 mod organizations;
 mod ownership;
 mod releases;
+mod stats;
 mod traces;
 mod user_reports;
 
@@ -25,5 +26,6 @@ pub use notifications::*;
 pub use organizations::*;
 pub use ownership::*;
 pub use releases::*;
+pub use stats::*;
 pub use traces::*;
 pub use user_reports::*;

@@ -25,6 +25,7 @@ mod ownership;
 mod paging;
 mod releases;
 mod sessions;
+mod stats;
 mod tags;
 mod teams;
 mod tokens;
@@ -279,6 +280,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(notifications::list_notification_options::<S>)
                 .put(notifications::set_notification_option::<S>),
         )
+        .route("/api/0/organizations/{org}/stats_v2", get(stats::usage_stats::<S>))
         .route("/api/0/projects/{org}/{project}/filters", get(organizations::list_filters::<S>))
         .route(
             "/api/0/projects/{org}/{project}/filters/{filter_id}",

@@ -1865,6 +1865,54 @@ impl Store for SqliteStore {
         workflow::set_notification_option(&self.writes, user_id, kind, value).await
     }
     #[tracing::instrument(skip_all)]
+    async fn outcome_hours(
+        &self,
+        project_ids: &[i64],
+        since: i64,
+    ) -> StoreResult<Vec<OutcomeHourRow>> {
+        if project_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT project_id, hour, source, category, reason, quantity FROM outcome_hourly \
+             WHERE project_id IN ({}) AND hour >= ? ORDER BY hour",
+            vec!["?"; project_ids.len()].join(",")
+        );
+        let rows = project_ids.iter().fold(sqlx::query(&sql), |q, id| q.bind(id)).bind(since);
+        let rows = rows.fetch_all(&self.reads).await?;
+        Ok(rows
+            .iter()
+            .map(|row| OutcomeHourRow {
+                project_id: row.get("project_id"),
+                hour: row.get("hour"),
+                source: row.get("source"),
+                category: row.get("category"),
+                reason: row.get("reason"),
+                quantity: row.get("quantity"),
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn accepted_error_hours(
+        &self,
+        project_ids: &[i64],
+        since: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        if project_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT i.project_id, h.hour, SUM(h.events) FROM issue_hourly h \
+             JOIN issues i ON i.id = h.issue_id \
+             WHERE i.project_id IN ({}) AND h.hour >= ? GROUP BY i.project_id, h.hour",
+            vec!["?"; project_ids.len()].join(",")
+        );
+        let rows = project_ids.iter().fold(sqlx::query_as(&sql), |q, id| q.bind(id)).bind(since);
+        Ok(rows.fetch_all(&self.reads).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn put_upload_chunks(
         &self,
         organization_id: i64,

@@ -533,6 +533,9 @@ fn write_items(conn: &Connection, batch: &IngestBatch, repeated: &[&str]) -> Sto
             item.sha1
         ])?;
     }
+    // The hour of the commit: outcomes carry no time of their own, and a commit is within
+    // milliseconds of the requests it answers.
+    let hour = crate::util::now_ms().div_euclid(3_600_000) * 3_600;
     for outcome in &batch.outcomes {
         conn.prepare_cached(
             "INSERT INTO outcomes (project_id, source, category, reason, quantity) \
@@ -541,6 +544,20 @@ fn write_items(conn: &Connection, batch: &IngestBatch, repeated: &[&str]) -> Sto
         )?
         .execute(rusqlite::params![
             outcome.project_id,
+            outcome.source,
+            outcome.category,
+            outcome.reason,
+            outcome.quantity
+        ])?;
+        conn.prepare_cached(
+            "INSERT INTO outcome_hourly (project_id, hour, source, category, reason, quantity) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (project_id, hour, source, category, reason) \
+             DO UPDATE SET quantity = quantity + excluded.quantity",
+        )?
+        .execute(rusqlite::params![
+            outcome.project_id,
+            hour,
             outcome.source,
             outcome.category,
             outcome.reason,

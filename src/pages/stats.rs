@@ -1,0 +1,193 @@
+//! `/organizations/{org}/stats/?statsPeriod=14d` (Sentry's URL): the organization's usage
+//! stats for errors: how many were accepted, filtered, rate limited, invalid or discarded by
+//! the SDKs, a chart of the accepted ones, and the dropped ones by reason. The period is in the
+//! URL, so a link reproduces the view.
+
+use std::collections::BTreeMap;
+
+use cairn_types::api::UsageStats;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::{
+    api,
+    components::{
+        charts::{bar_svg, colors, Chart, Series},
+        ApiError, Loading,
+    },
+};
+
+/// The periods offered, Sentry's.
+const PERIODS: &[(&str, &str)] = &[
+    ("24h", "Last 24 hours"),
+    ("14d", "Last 14 days"),
+    ("30d", "Last 30 days"),
+    ("90d", "Last 90 days"),
+];
+/// The outcomes in Sentry's order, with their names on the page.
+pub const OUTCOMES: &[(&str, &str)] = &[
+    ("accepted", "Accepted"),
+    ("filtered", "Filtered"),
+    ("rate_limited", "Rate limited"),
+    ("invalid", "Invalid"),
+    ("client_discard", "Client discard"),
+];
+
+/// Dropped errors of one outcome and reason: `(outcome, reason, count)`.
+pub type Dropped = (String, String, i64);
+
+/// The totals by outcome, and the dropped ones by outcome and reason (most first), from an
+/// answer grouped by outcome and reason.
+pub fn summarize(stats: &UsageStats) -> (BTreeMap<String, i64>, Vec<Dropped>) {
+    let mut totals = BTreeMap::new();
+    let mut reasons = Vec::new();
+    for group in &stats.groups {
+        let text = |key: &str| group.by.get(key).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let total = group.totals.get("sum(quantity)").copied().unwrap_or(0);
+        let outcome = text("outcome");
+        *totals.entry(outcome.clone()).or_insert(0) += total;
+        if outcome != "accepted" {
+            reasons.push((outcome, text("reason"), total));
+        }
+    }
+    reasons.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)).then_with(|| a.1.cmp(&b.1)));
+    (totals, reasons)
+}
+
+/// The accepted errors per interval, with each interval's start (Unix seconds).
+pub fn accepted_series(stats: &UsageStats) -> (Vec<i64>, Vec<f64>) {
+    let times: Vec<i64> = stats
+        .intervals
+        .iter()
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp())
+        .collect();
+    let mut values = vec![0.0; times.len()];
+    for group in &stats.groups {
+        if group.by.get("outcome").and_then(|v| v.as_str()) != Some("accepted") {
+            continue;
+        }
+        for (i, n) in group.series.get("sum(quantity)").into_iter().flatten().enumerate() {
+            if let Some(value) = values.get_mut(i) {
+                *value += *n as f64;
+            }
+        }
+    }
+    (times, values)
+}
+
+/// The stats route.
+#[component]
+pub fn StatsPage() -> impl IntoView {
+    let org = super::use_org_param();
+    let query = use_query_map();
+    let period = Memo::new(move |_| {
+        query
+            .read()
+            .get("statsPeriod")
+            .filter(|p| PERIODS.iter().any(|(id, _)| id == p))
+            .unwrap_or_else(|| "14d".to_owned())
+    });
+    let stats = LocalResource::new(move || {
+        let (org, period) = (org.get(), period.get());
+        async move { api::usage_stats(&org, &period).await }
+    });
+    let navigate = use_navigate();
+    let on_period = move |ev| {
+        let period = event_target_value(&ev);
+        let href = format!(
+            "/organizations/{}/stats/?statsPeriod={}",
+            api::segment(&org.get_untracked()),
+            api::segment(&period)
+        );
+        navigate(&href, Default::default());
+    };
+    let options = move || {
+        PERIODS
+            .iter()
+            .map(|(id, label)| {
+                view! { <option value=*id selected=move || period.get() == *id>{*label}</option> }
+            })
+            .collect_view()
+    };
+    let body = move || match stats.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+        Some(Ok(stats)) => view! { <StatsBody stats/> }.into_any(),
+    };
+    view! {
+        <section class="page stats-page">
+            <h1>"Stats"</h1>
+            <p class="hint">
+                "The errors your projects sent, and what became of them: stored, or dropped by an inbound filter, a rate limit, as invalid, or by the SDK itself."
+            </p>
+            <label class="field">
+                <span class="label">"Period"</span>
+                <select id="stats-period" on:change=on_period>{options}</select>
+            </label>
+            {body}
+        </section>
+    }
+}
+
+/// The totals, the chart and the reasons of one answer.
+#[component]
+fn StatsBody(stats: UsageStats) -> impl IntoView {
+    let (totals, reasons) = summarize(&stats);
+    let cards = OUTCOMES
+        .iter()
+        .map(|(id, label)| {
+            let total = totals.get(*id).copied().unwrap_or(0);
+            view! {
+                <div class="figure" data-outcome=*id>
+                    <dt>{*label}</dt>
+                    <dd class="stat-value">{total.to_string()}</dd>
+                </div>
+            }
+        })
+        .collect_view();
+    let (times, values) = accepted_series(&stats);
+    let accepted = totals.get("accepted").copied().unwrap_or(0);
+    let series = Series::new("Accepted errors", colors::PRIMARY, values);
+    let svg = bar_svg(&times, &series);
+    let description = format!("{accepted} errors accepted over the period.");
+    let rows = if reasons.is_empty() {
+        view! { <p class="hint stats-no-drops">"Nothing was dropped."</p> }.into_any()
+    } else {
+        let rows = reasons
+            .into_iter()
+            .map(|(outcome, reason, total)| {
+                let outcome = OUTCOMES
+                    .iter()
+                    .find(|(id, _)| *id == outcome)
+                    .map_or(outcome.clone(), |(_, label)| (*label).to_owned());
+                view! {
+                    <tr class="stats-reason">
+                        <td>{outcome}</td>
+                        <td><code>{reason}</code></td>
+                        <td class="numeric">{total.to_string()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table id="stats-reasons" class="kv-table">
+                <thead>
+                    <tr>
+                        <th>"Outcome"</th>
+                        <th>"Reason"</th>
+                        <th>"Errors"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <dl id="stats-totals" class="figures">{cards}</dl>
+        <Chart id="chart-accepted" title="Accepted errors" description svg legend=vec![series]/>
+        <h2>"Dropped, by reason"</h2>
+        {rows}
+    }
+}
