@@ -829,14 +829,21 @@ pub async fn update_project_filter(org: &str, project: &str, id: &str, active: b
     send(Request::put(&url).header("Accept", "application/json").json(&request)).await.map(drop)
 }
 
-/// `GET /api/0/organizations/{org}/stats_v2/`: the organization's errors over `period`, by
-/// outcome and reason.
-pub async fn usage_stats(org: &str, period: &str) -> Result<cairn_types::api::UsageStats> {
-    let url = format!(
+/// `GET /api/0/organizations/{org}/stats_v2/`: the errors of the organization (or of the
+/// project `project`, when not empty) over `period`, by outcome and reason.
+pub async fn usage_stats(
+    org: &str,
+    period: &str,
+    project: &str,
+) -> Result<cairn_types::api::UsageStats> {
+    let mut url = format!(
         "/api/0/organizations/{}/stats_v2/?field=sum(quantity)&groupBy=outcome&groupBy=reason\
          &category=error&statsPeriod={}",
         segment(org),
         segment(period)
     );
+    if !project.is_empty() {
+        url.push_str(&format!("&project={}", segment(project)));
+    }
     json(get(&url).build()).await
 }

@@ -1129,6 +1129,12 @@ fn usage_stats_sum_each_outcome_and_list_the_drops_by_reason() {
     let (times, values) = accepted_series(&stats);
     assert_eq!(times, [1_796_256_000, 1_796_342_400]);
     assert_eq!(values, [3.0, 4.0]);
+    use cairn_dashboard::pages::stats::stats_href;
+    assert_eq!(stats_href("cairn", "14d", ""), "/organizations/cairn/stats/?statsPeriod=14d");
+    assert_eq!(
+        stats_href("cairn", "24h", "web shop"),
+        "/organizations/cairn/stats/?statsPeriod=24h&project=web%20shop"
+    );
 }
 
 #[wasm_bindgen_test]

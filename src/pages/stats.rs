@@ -1,7 +1,7 @@
-//! `/organizations/{org}/stats/?statsPeriod=14d` (Sentry's URL): the organization's usage
-//! stats for errors: how many were accepted, filtered, rate limited, invalid or discarded by
-//! the SDKs, a chart of the accepted ones, and the dropped ones by reason. The period is in the
-//! URL, so a link reproduces the view.
+//! `/organizations/{org}/stats/?statsPeriod=14d&project={slug}` (Sentry's URL): the usage stats
+//! of the organization's errors, or of one project's: how many were accepted, filtered, rate
+//! limited, invalid or discarded by the SDKs, a chart of the accepted ones, and the dropped ones
+//! by reason. The period and the project are in the URL, so a link reproduces the view.
 
 use std::collections::BTreeMap;
 
@@ -76,11 +76,22 @@ pub fn accepted_series(stats: &UsageStats) -> (Vec<i64>, Vec<f64>) {
     (times, values)
 }
 
+/// The page's URL for `period` and `project` (every project when empty).
+pub fn stats_href(org: &str, period: &str, project: &str) -> String {
+    let mut href =
+        format!("/organizations/{}/stats/?statsPeriod={}", api::segment(org), api::segment(period));
+    if !project.is_empty() {
+        href.push_str(&format!("&project={}", api::segment(project)));
+    }
+    href
+}
+
 /// The stats route.
 #[component]
 pub fn StatsPage() -> impl IntoView {
     let org = super::use_org_param();
     let query = use_query_map();
+    let projects = crate::state::use_projects(org);
     let period = Memo::new(move |_| {
         query
             .read()
@@ -88,27 +99,44 @@ pub fn StatsPage() -> impl IntoView {
             .filter(|p| PERIODS.iter().any(|(id, _)| id == p))
             .unwrap_or_else(|| "14d".to_owned())
     });
+    let project = Memo::new(move |_| query.read().get("project").unwrap_or_default());
     let stats = LocalResource::new(move || {
-        let (org, period) = (org.get(), period.get());
-        async move { api::usage_stats(&org, &period).await }
+        let (org, period, project) = (org.get(), period.get(), project.get());
+        async move { api::usage_stats(&org, &period, &project).await }
     });
     let navigate = use_navigate();
-    let on_period = move |ev| {
-        let period = event_target_value(&ev);
-        let href = format!(
-            "/organizations/{}/stats/?statsPeriod={}",
-            api::segment(&org.get_untracked()),
-            api::segment(&period)
-        );
-        navigate(&href, Default::default());
+    let go = move |period: &str, project: &str| {
+        navigate(&stats_href(&org.get_untracked(), period, project), Default::default());
     };
-    let options = move || {
+    let on_period = {
+        let go = go.clone();
+        move |ev| go(&event_target_value(&ev), &project.get_untracked())
+    };
+    let on_project = move |ev| go(&period.get_untracked(), &event_target_value(&ev));
+    let period_options = move || {
         PERIODS
             .iter()
             .map(|(id, label)| {
                 view! { <option value=*id selected=move || period.get() == *id>{*label}</option> }
             })
             .collect_view()
+    };
+    let project_options = move || {
+        let current = project.get();
+        let options = projects()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                let selected = current == p.slug;
+                view! { <option value=p.slug selected=selected>{p.name}</option> }
+            })
+            .collect_view();
+        view! {
+            <option value="" selected=current.is_empty()>
+                "All projects"
+            </option>
+            {options}
+        }
     };
     let body = move || match stats.get() {
         None => view! { <Loading/> }.into_any(),
@@ -117,14 +145,24 @@ pub fn StatsPage() -> impl IntoView {
     };
     view! {
         <section class="page stats-page">
-            <h1>"Stats"</h1>
+            <header class="page-header">
+                <h1>"Stats"</h1>
+                <label class="picker">
+                    <span class="picker-label">"Project"</span>
+                    <select id="stats-project" on:change=on_project>
+                        {project_options}
+                    </select>
+                </label>
+                <label class="picker">
+                    <span class="picker-label">"Period"</span>
+                    <select id="stats-period" on:change=on_period>
+                        {period_options}
+                    </select>
+                </label>
+            </header>
             <p class="hint">
                 "The errors your projects sent, and what became of them: stored, or dropped by an inbound filter, a rate limit, as invalid, or by the SDK itself."
             </p>
-            <label class="field">
-                <span class="label">"Period"</span>
-                <select id="stats-period" on:change=on_period>{options}</select>
-            </label>
             {body}
         </section>
     }

@@ -2762,6 +2762,17 @@ async fn usage_stats_show_accepted_and_filtered_errors() {
         }
         assert_eq!(path, "statsPeriod=24h");
         wait_for_text(&client, "[data-outcome=accepted] .stat-value", |t| t == "1").await?;
+        // One project: the organization's other one has nothing; Shop has it all.
+        client.find(Locator::Css("#stats-project")).await?.select_by_value("internal").await?;
+        let accepted =
+            wait_for_text(&client, "[data-outcome=accepted] .stat-value", |t| t == "0").await?;
+        assert_eq!(accepted, "0");
+        let query = client.current_url().await?.query().unwrap_or_default().to_owned();
+        assert_eq!(query, "statsPeriod=24h&project=internal");
+        client.find(Locator::Css("#stats-project")).await?.select_by_value("shop").await?;
+        let filtered =
+            wait_for_text(&client, "[data-outcome=filtered] .stat-value", |t| t == "2").await?;
+        assert_eq!(filtered, "2");
         std::fs::write(artifacts_dir().join("stats.png"), client.screenshot().await?).ok();
         Ok::<(), fantoccini::error::CmdError>(())
     }
