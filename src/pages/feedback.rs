@@ -64,20 +64,7 @@ pub fn FeedbackPage() -> impl IntoView {
     });
     let project_options = move || {
         let current = project.get();
-        let options = projects()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| {
-                let selected = current.as_deref() == Some(p.slug.as_str());
-                view! { <option value=p.slug selected=selected>{p.name}</option> }
-            })
-            .collect_view();
-        view! {
-            <option value="" selected=current.is_none()>
-                "All projects"
-            </option>
-            {options}
-        }
+        super::project_options(projects().unwrap_or_default(), current.as_deref().unwrap_or(""))
     };
     view! {
         <section class="page feedback-page">

@@ -54,3 +54,24 @@ fn use_org_param() -> Memo<String> {
     }
     org
 }
+
+/// The `<option>`s of a page's project picker (the feedback and stats pages): "All projects"
+/// (value ``) and each of `projects` by slug, `current` selected.
+pub(crate) fn project_options(
+    projects: Vec<cairn_types::api::Project>,
+    current: &str,
+) -> impl IntoView {
+    let options = projects
+        .into_iter()
+        .map(|p| {
+            let selected = current == p.slug;
+            view! { <option value=p.slug selected=selected>{p.name}</option> }
+        })
+        .collect_view();
+    view! {
+        <option value="" selected=current.is_empty()>
+            "All projects"
+        </option>
+        {options}
+    }
+}

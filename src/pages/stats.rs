@@ -123,20 +123,7 @@ pub fn StatsPage() -> impl IntoView {
     };
     let project_options = move || {
         let current = project.get();
-        let options = projects()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| {
-                let selected = current == p.slug;
-                view! { <option value=p.slug selected=selected>{p.name}</option> }
-            })
-            .collect_view();
-        view! {
-            <option value="" selected=current.is_empty()>
-                "All projects"
-            </option>
-            {options}
-        }
+        super::project_options(projects().unwrap_or_default(), &current)
     };
     let body = move || match stats.get() {
         None => view! { <Loading/> }.into_any(),

@@ -50,7 +50,7 @@ impl FilterSettings {
         stored.and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default()
     }
 
-    /// Whether the switch `id` (`browser-extensions`, `localhost`, `web-crawlers`) is on;
+    /// The switch `id` (`browser-extensions`, `localhost`, `web-crawlers`), to turn on or off;
     /// `None` for an id Cairn does not have.
     pub fn switch(&mut self, id: &str) -> Option<&mut bool> {
         match id {

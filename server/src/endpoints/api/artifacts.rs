@@ -22,6 +22,8 @@ use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
 use super::org_access_any;
+// Releases' scopes: a CI token with `project:releases` uploads source maps.
+use super::releases::{DELETE_SCOPES, READ_SCOPES, WRITE_SCOPES};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -39,13 +41,6 @@ pub const MAX_REQUEST_SIZE: usize = 32 * 1024 * 1024;
 const CHUNKS_PER_REQUEST: usize = 64;
 /// The largest bundle Cairn assembles (it joins the chunks in memory).
 const MAX_BUNDLE_SIZE: usize = 256 * 1024 * 1024;
-
-/// Releases' scopes: a CI token with `project:releases` uploads source maps.
-const WRITE_SCOPES: &[&str] = &["project:write", "project:admin", "project:releases"];
-const READ_SCOPES: &[&str] =
-    &["project:read", "project:write", "project:admin", "project:releases"];
-/// Deleting, as for releases.
-const DELETE_SCOPES: &[&str] = &["project:admin", "project:releases"];
 
 fn bad(detail: impl Into<String>) -> ApiError {
     ApiError::BadRequest(detail.into())

@@ -31,13 +31,14 @@ fn bad(detail: impl Into<String>) -> ApiError {
 }
 
 /// Sentry's `OrganizationReleasePermission`: `project:releases` alone (what a CI token is
-/// given) reads and writes releases, as do the wider project scopes.
-const READ_SCOPES: &[&str] =
+/// given) reads and writes releases, as do the wider project scopes. Source map uploads
+/// (`artifacts.rs`) take the same.
+pub(super) const READ_SCOPES: &[&str] =
     &["project:read", "project:write", "project:admin", "project:releases"];
 /// Creating, finalizing and deploying.
-const WRITE_SCOPES: &[&str] = &["project:write", "project:admin", "project:releases"];
+pub(super) const WRITE_SCOPES: &[&str] = &["project:write", "project:admin", "project:releases"];
 /// Deleting.
-const DELETE_SCOPES: &[&str] = &["project:admin", "project:releases"];
+pub(super) const DELETE_SCOPES: &[&str] = &["project:admin", "project:releases"];
 
 /// Sentry's `STATS_PERIODS`: the bucket length of each period the release list accepts.
 fn stats_rollup(period: &str) -> Option<i64> {
