@@ -224,3 +224,43 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
         server.get("/api/0/organizations/cairn/stats_v2/?field=count()", &token).await;
     assert_eq!(status, 400, "{refused}");
 }
+
+/// A browser's security report that a filter matches is answered `200` (the browser is not
+/// told) and counted; one that matches none is kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_filtered_security_report_is_counted_not_refused() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Web").await;
+    let (status, _) = server
+        .put("/api/0/projects/cairn/web/filters/localhost/", &token, json!({"active": true}))
+        .await;
+    assert_eq!(status, 204);
+    let (key, project_id) = server.project_key(&token, "web").await;
+    for document in ["http://localhost:3000/cart", "https://shop.example.com/cart"] {
+        let report = json!({"csp-report": {
+            "document-uri": document,
+            "effective-directive": "script-src",
+            "blocked-uri": "https://evil.example/x.js"
+        }});
+        let response = server
+            .http
+            .post(format!("{}/api/{project_id}/security/?sentry_key={key}", server.url))
+            .header("Content-Type", "application/csp-report")
+            .header("X-Forwarded-For", "198.51.100.4")
+            .body(report.to_string())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{document}");
+    }
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let id = issues[0]["id"].as_str().expect("id");
+    let (_, event) = server.get(&format!("/api/0/issues/{id}/events/latest/"), &token).await;
+    let request = event["entries"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["type"] == "request"))
+        .map(|e| e["data"]["url"].clone());
+    assert_eq!(request, Some(json!("https://shop.example.com/cart")), "{event:#}");
+    assert_eq!(filtered(&server).await, BTreeMap::from([("localhost".into(), 1)]));
+}
