@@ -183,12 +183,12 @@ pub fn finish(
 }
 
 /// The payload as JSON. A payload that is valid UTF-8 as a whole (every real one) is checked
-/// once and read as a `str`, rather than checking each string's bytes as the slice reader
-/// does: one pass instead of one call per key and value, about a tenth of the parse. Anything
-/// else goes to the slice reader, which refuses it with the same error as before.
+/// once and read as a `str` by [`super::json`]'s fast reader (serde_json where that one leaves
+/// it). Anything else goes to serde_json's slice reader, which refuses it with the same error
+/// as before.
 fn parse_json(payload: &[u8]) -> serde_json::Result<Value> {
     match std::str::from_utf8(payload) {
-        Ok(text) => serde_json::from_str(text),
+        Ok(text) => super::json::from_str(text),
         Err(_) => serde_json::from_slice(payload),
     }
 }
@@ -309,16 +309,9 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     }
 }
 
-/// Serializes straight into a buffer about the payload's size: `Value::to_string` would go
-/// through `fmt::Write` and grow its buffer from nothing, which costs more than the rest of
-/// serialization.
+/// Serializes straight into a buffer about the payload's size (see [`super::json::write`]).
 fn to_json(value: &Value, size_hint: usize) -> String {
-    let mut buffer = Vec::with_capacity(size_hint + size_hint / 8 + 64);
-    match serde_json::to_writer(&mut buffer, value) {
-        // serde_json writes only valid UTF-8.
-        Ok(()) => String::from_utf8(buffer).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
+    super::json::to_string(value, size_hint)
 }
 
 /// Relay renders the parser's error with `{:?}`: `Error("expected value", line: 1, ...)`.

@@ -11,6 +11,7 @@ pub mod event;
 pub mod filters;
 pub mod grouping;
 pub mod javascript;
+pub mod json;
 pub mod release;
 pub mod scrub;
 pub mod session;
