@@ -824,7 +824,7 @@ pub async fn project_filters(
 
 /// `PUT /api/0/projects/{org}/{project}/filters/{id}/`: turns a filter on or off.
 pub async fn update_project_filter(org: &str, project: &str, id: &str, active: bool) -> Result<()> {
-    let request = cairn_types::api::UpdateFilterRequest { active };
+    let request = cairn_types::api::UpdateFilterRequest { active: Some(active), subfilters: None };
     let url = project_url(org, project, &format!("filters/{}/", segment(id)));
     send(Request::put(&url).header("Accept", "application/json").json(&request)).await.map(drop)
 }

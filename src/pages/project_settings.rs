@@ -104,8 +104,9 @@ pub fn KeyRow(key: ProjectKey, on_change: Callback<KeyChange>) -> impl IntoView 
     }
 }
 
-/// The project's filter switches (browser extensions, localhost, web crawlers): each saves on
-/// its own as soon as it changes, as Sentry's do.
+/// The project's filter switches (browser extensions, localhost, legacy browsers, web
+/// crawlers): each saves on its own as soon as it changes, as Sentry's do. (Legacy browsers'
+/// switch turns all their subfilters on or off; the API sets them one by one.)
 #[component]
 fn FilterSwitches(org: Memo<String>, project: Memo<String>) -> impl IntoView {
     let filters = LocalResource::new(move || {
@@ -144,7 +145,7 @@ fn FilterSwitch(
             <input
                 id=format!("filter-{}", filter.id)
                 type="checkbox"
-                prop:checked=filter.active
+                prop:checked=filter.active.is_on()
                 on:change=move |ev| {
                     change.dispatch((id.clone(), event_target_checked(&ev)));
                 }

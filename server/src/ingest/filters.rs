@@ -9,12 +9,17 @@
 //! - `localhost`: events from the machine itself: the user's IP is a loopback address, or the
 //!   request's URL is on `localhost` or `127.0.0.1` or a `file:` URL;
 //! - `web-crawlers`: requests whose `User-Agent` is a known crawler's;
+//! - `legacy-browsers`: requests from old browsers, by the browser subfilters Sentry has
+//!   (`ie_pre_9`, `ie9`, `ie10`, `ie11`, `safari_pre_6`, `opera_pre_15`, `opera_mini_pre_8`,
+//!   `android_pre_4`, `edge_pre_79`, and `default`, Relay's table of minimum versions), read
+//!   from the `User-Agent` as Relay reads it;
 //! - error messages: glob patterns (`*`, `?`, case-insensitive) matched against the message
 //!   and each exception's `Type: value`;
 //! - releases: glob patterns matched against the event's release.
 //!
-//! Sentry turns on the first and third for a new project, and so does Cairn. Sentry's
-//! legacy-browsers filter (per-browser version tables) is not implemented.
+//! Sentry turns on browser extensions, web crawlers and every legacy-browser subfilter for a
+//! new project, and so does Cairn. (Sentry's newest subfilters, per browser with versions it
+//! updates over time, are not Cairn's: it has the set Sentry had before them.)
 
 use std::sync::LazyLock;
 
@@ -23,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::grouping::rules::Glob;
-use super::user_agent::header;
+use super::user_agent::{self, header};
 
 /// A project's filter settings as stored (JSON in `projects.inbound_filters`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +37,8 @@ pub struct FilterSettings {
     pub browser_extensions: bool,
     pub localhost: bool,
     pub web_crawlers: bool,
+    /// The legacy-browser subfilters on ([`LEGACY_BROWSERS`]' ids); none is the filter off.
+    pub legacy_browsers: Vec<String>,
     /// Glob patterns, one per line.
     pub error_messages: String,
     /// Glob patterns, one per line.
@@ -41,7 +48,12 @@ pub struct FilterSettings {
 impl FilterSettings {
     /// What a new project starts with: Sentry's defaults.
     pub fn new_project() -> Self {
-        FilterSettings { browser_extensions: true, web_crawlers: true, ..Default::default() }
+        FilterSettings {
+            browser_extensions: true,
+            web_crawlers: true,
+            legacy_browsers: all_legacy_browsers(),
+            ..Default::default()
+        }
     }
 
     /// The stored settings; nothing stored (a project older than the filters) is every filter
@@ -50,15 +62,45 @@ impl FilterSettings {
         stored.and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default()
     }
 
-    /// The switch `id` (`browser-extensions`, `localhost`, `web-crawlers`), to turn on or off;
-    /// `None` for an id Cairn does not have.
-    pub fn switch(&mut self, id: &str) -> Option<&mut bool> {
+    /// Whether the filter `id` (one of [`SWITCHES`]) is on; `None` for an id Cairn does not
+    /// have. The legacy-browsers filter is on when any of its subfilters is.
+    pub fn is_on(&self, id: &str) -> Option<bool> {
         match id {
-            "browser-extensions" => Some(&mut self.browser_extensions),
-            "localhost" => Some(&mut self.localhost),
-            "web-crawlers" => Some(&mut self.web_crawlers),
+            "browser-extensions" => Some(self.browser_extensions),
+            "localhost" => Some(self.localhost),
+            "web-crawlers" => Some(self.web_crawlers),
+            "legacy-browsers" => Some(!self.legacy_browsers.is_empty()),
             _ => None,
         }
+    }
+
+    /// Turns the filter `id` on or off (the legacy-browsers filter with every subfilter but
+    /// `default`, or none); `None` for an id Cairn does not have.
+    pub fn set(&mut self, id: &str, on: bool) -> Option<()> {
+        match id {
+            "browser-extensions" => self.browser_extensions = on,
+            "localhost" => self.localhost = on,
+            "web-crawlers" => self.web_crawlers = on,
+            "legacy-browsers" => {
+                self.legacy_browsers = if on { all_legacy_browsers() } else { Vec::new() };
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// Sets the legacy-browser subfilters on, in [`LEGACY_BROWSERS`]' order; `Err` names the
+    /// first id that is not one of them.
+    pub fn set_legacy_browsers(&mut self, subfilters: &[String]) -> Result<(), String> {
+        if let Some(unknown) = subfilters.iter().find(|id| legacy_browser(id).is_none()) {
+            return Err(unknown.clone());
+        }
+        self.legacy_browsers = LEGACY_BROWSERS
+            .iter()
+            .filter(|(id, ..)| subfilters.iter().any(|s| s == id))
+            .map(|(id, ..)| (*id).to_owned())
+            .collect();
+        Ok(())
     }
 }
 
@@ -75,6 +117,12 @@ pub const SWITCHES: &[(&str, &str, &str)] = &[
         "This applies to both IPv4 (``127.0.0.1``) and IPv6 (``::1``) addresses.",
     ),
     (
+        "legacy-browsers",
+        "Filter out known errors from legacy browsers",
+        "Older browsers often give less accurate information, and while they may report valid \
+         issues, the context to understand them is incorrect or missing.",
+    ),
+    (
         "web-crawlers",
         "Filter out known web crawlers",
         "Some crawlers may execute pages in incompatible ways which then cause errors that are \
@@ -82,12 +130,70 @@ pub const SWITCHES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Whether `reason` is the outcome reason of a filtered event: a switch's id, `error-message`
+/// or `release-version` (Relay's `FilterStatKey`s that Cairn has).
+pub fn is_filter_reason(reason: &str) -> bool {
+    SWITCHES.iter().any(|(id, ..)| *id == reason)
+        || matches!(reason, "error-message" | "release-version")
+}
+
+/// A browser family (uap-core's, as [`user_agent::browser_of`] names it; IE Mobile counts as IE)
+/// and which of its major versions are legacy.
+type LegacyRule = fn(&str, u32) -> bool;
+
+/// The legacy-browser subfilters: Sentry's ids and Relay's rules. `default` is Relay's table of
+/// minimum versions; `set(.., true)` turns on all the others, as Sentry does for a new project.
+pub const LEGACY_BROWSERS: &[(&str, LegacyRule)] = &[
+    ("ie_pre_9", |family, major| family == "IE" && major <= 8),
+    ("ie9", |family, major| family == "IE" && major == 9),
+    ("ie10", |family, major| family == "IE" && major == 10),
+    ("ie11", |family, major| family == "IE" && major == 11),
+    ("safari_pre_6", |family, major| family == "Safari" && major < 6),
+    ("opera_pre_15", |family, major| family == "Opera" && major < 15),
+    ("opera_mini_pre_8", |family, major| family == "Opera Mini" && major < 8),
+    ("android_pre_4", |family, major| family == "Android" && major < 4),
+    ("edge_pre_79", |family, major| family == "Edge" && major < 79),
+    ("default", |family, major| {
+        let minimum = match family {
+            "IE" => 10,
+            "Safari" => 6,
+            "Opera" => 15,
+            "Android" => 4,
+            "Opera Mini" => 8,
+            _ => return false,
+        };
+        major < minimum
+    }),
+];
+
+fn legacy_browser(id: &str) -> Option<LegacyRule> {
+    LEGACY_BROWSERS.iter().find(|(known, _)| *known == id).map(|(_, rule)| *rule)
+}
+
+/// Every subfilter but `default`.
+fn all_legacy_browsers() -> Vec<String> {
+    LEGACY_BROWSERS
+        .iter()
+        .filter(|(id, _)| *id != "default")
+        .map(|(id, _)| (*id).to_owned())
+        .collect()
+}
+
+/// The browser family and major version of a `User-Agent`, as the legacy-browsers filter reads
+/// them.
+fn browser_version(user_agent: &str) -> Option<(&'static str, u32)> {
+    let (family, version) = user_agent::browser_of(user_agent)?;
+    let major = version?.split('.').next()?.parse().ok()?;
+    Some((if family == "IE Mobile" { "IE" } else { family }, major))
+}
+
 /// A project's filters, compiled once per change of its settings.
 #[derive(Debug, Default)]
 pub struct InboundFilters {
     browser_extensions: bool,
     localhost: bool,
     web_crawlers: bool,
+    legacy_browsers: Vec<LegacyRule>,
     error_messages: Vec<Glob>,
     releases: Vec<Glob>,
 }
@@ -151,6 +257,11 @@ impl InboundFilters {
             browser_extensions: settings.browser_extensions,
             localhost: settings.localhost,
             web_crawlers: settings.web_crawlers,
+            legacy_browsers: settings
+                .legacy_browsers
+                .iter()
+                .filter_map(|id| legacy_browser(id))
+                .collect(),
             error_messages: globs(&settings.error_messages),
             releases: globs(&settings.releases),
         }
@@ -161,6 +272,7 @@ impl InboundFilters {
         !self.browser_extensions
             && !self.localhost
             && !self.web_crawlers
+            && self.legacy_browsers.is_empty()
             && self.error_messages.is_empty()
             && self.releases.is_empty()
     }
@@ -181,6 +293,14 @@ impl InboundFilters {
         }
         if self.browser_extensions && is_browser_extension(event) {
             return Some("browser-extensions");
+        }
+        if !self.legacy_browsers.is_empty() {
+            let browser = user_agent(event).and_then(browser_version);
+            if browser.is_some_and(|(family, major)| {
+                self.legacy_browsers.iter().any(|is_legacy| is_legacy(family, major))
+            }) {
+                return Some("legacy-browsers");
+            }
         }
         if self.web_crawlers && user_agent(event).is_some_and(is_web_crawler) {
             return Some("web-crawlers");
@@ -443,12 +563,108 @@ mod tests {
         let stored = serde_json::to_string(&FilterSettings::new_project()).unwrap();
         assert_eq!(
             stored,
-            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"error-messages":"","releases":""}"#
+            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"legacy-browsers":["ie_pre_9","ie9","ie10","ie11","safari_pre_6","opera_pre_15","opera_mini_pre_8","android_pre_4","edge_pre_79"],"error-messages":"","releases":""}"#
         );
+        // A project's settings from before the legacy-browsers filter: it stays off.
+        let older = r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"error-messages":"","releases":""}"#;
+        assert_eq!(FilterSettings::from_stored(Some(older)).is_on("legacy-browsers"), Some(false));
         assert_eq!(FilterSettings::from_stored(Some(&stored)), FilterSettings::new_project());
         let mut settings = FilterSettings::default();
-        *settings.switch("localhost").unwrap() = true;
+        settings.set("localhost", true).unwrap();
         assert!(settings.localhost);
-        assert!(settings.switch("legacy-browsers").is_none());
+        assert!(settings.set("legacy-browsers-2", true).is_none());
+        settings.set("legacy-browsers", true).unwrap();
+        assert_eq!(settings.legacy_browsers, all_legacy_browsers());
+        assert_eq!(
+            settings.set_legacy_browsers(&["ie11".into(), "default".into(), "ie_pre_9".into()]),
+            Ok(())
+        );
+        assert_eq!(settings.legacy_browsers, ["ie_pre_9", "ie11", "default"]);
+        assert_eq!(settings.set_legacy_browsers(&["ie12".into()]), Err("ie12".to_owned()));
+        settings.set("legacy-browsers", false).unwrap();
+        assert_eq!(settings.is_on("legacy-browsers"), Some(false));
+    }
+
+    fn from_browser(user_agent: &str) -> Map<String, Value> {
+        event(json!({"request": {"headers": [["User-Agent", user_agent]]}}))
+    }
+
+    const IE8: &str = "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.0; Trident/4.0)";
+    const IE_MOBILE9: &str = "Mozilla/5.0 (compatible; MSIE 9.0; Windows Phone OS 7.5; Trident/5.0; IEMobile/9.0; NOKIA; Lumia 710)";
+    const IE10: &str = "Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.1; Trident/6.0)";
+    const IE11: &str = "Mozilla/5.0 (Windows NT 6.3; Trident/7.0; rv:11.0) like Gecko";
+    const OPERA_MINI7: &str =
+        "Opera/9.80 (J2ME/MIDP; Opera Mini/7.0.32796/59.323; U; fr) Presto/2.12.423 Version/12.16";
+    const OPERA_MINI8: &str =
+        "Opera/9.80 (J2ME/MIDP; Opera Mini/8.0.35158/36.2534; U; en) Presto/2.12.423 Version/12.16";
+    const OPERA12: &str =
+        "Opera/9.80 (X11; Linux i686; Ubuntu/14.10) Presto/2.12.388 Version/12.16";
+    const OPERA14: &str = "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/27.0.1453.12 Safari/537.36 OPR/14.0.1116.4";
+    const OPERA15: &str = "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/28.0.1500.45 Safari/537.36 OPR/15.0.1147.61 (Edition Next)";
+    const ANDROID3: &str = "Mozilla/5.0 (Linux; U; Android 3.2; nl-nl; GT-P6800 Build/HTJ85B) AppleWebKit/534.13 (KHTML, like Gecko) Version/4.0 Safari/534.13";
+    const ANDROID4: &str = "Mozilla/5.0 (Linux; U; Android 4.1.1; en-gb; Build/KLP) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Safari/534.30";
+    const SAFARI5: &str = "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 1063; tr-DE) AppleWebKit/533.16 (KHTML like Gecko) Version/5.0 Safari/533.16";
+    const SAFARI6: &str = "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10.17.4; en-GB) AppleWebKit/605.1.5 (KHTML, like Gecko) Version/6.0 Safari/605.1.5";
+    const EDGE12: &str = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.10136";
+    const EDGE120: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91";
+    const CHROME41: &str = "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/41.0.2228.0 Safari/537.36";
+
+    fn legacy(subfilters: &[&str]) -> InboundFilters {
+        let mut settings = FilterSettings::default();
+        let ids: Vec<String> = subfilters.iter().map(|s| (*s).to_owned()).collect();
+        settings.set_legacy_browsers(&ids).unwrap();
+        filters(settings)
+    }
+
+    /// Relay's cases (`relay-filter`'s `legacy_browsers` tests): each subfilter drops its
+    /// browsers and versions and nothing newer.
+    #[test]
+    fn legacy_browsers_are_dropped_by_their_subfilters() {
+        for (user_agent, subfilter) in [
+            (IE8, "ie_pre_9"),
+            (IE_MOBILE9, "ie9"),
+            (IE10, "ie10"),
+            (IE11, "ie11"),
+            (OPERA12, "opera_pre_15"),
+            (OPERA14, "opera_pre_15"),
+            (OPERA_MINI7, "opera_mini_pre_8"),
+            (ANDROID3, "android_pre_4"),
+            (SAFARI5, "safari_pre_6"),
+            (EDGE12, "edge_pre_79"),
+        ] {
+            let event = from_browser(user_agent);
+            assert_eq!(legacy(&[subfilter]).check(&event), Some("legacy-browsers"), "{user_agent}");
+            // The other subfilters leave it.
+            let others: Vec<&str> = LEGACY_BROWSERS
+                .iter()
+                .map(|(id, _)| *id)
+                .filter(|id| *id != subfilter && *id != "default")
+                .collect();
+            assert_eq!(legacy(&others).check(&event), None, "{user_agent} by {others:?}");
+        }
+        let new_project = filters(FilterSettings::new_project());
+        for user_agent in [IE10, OPERA15, OPERA_MINI8, ANDROID4, SAFARI6, EDGE120, CHROME41] {
+            let event = from_browser(user_agent);
+            let expected = (user_agent == IE10).then_some("legacy-browsers");
+            assert_eq!(new_project.check(&event), expected, "{user_agent}");
+        }
+    }
+
+    #[test]
+    fn the_default_subfilter_is_relays_table_of_minimum_versions() {
+        let default = legacy(&["default"]);
+        for user_agent in [IE8, IE_MOBILE9, OPERA12, OPERA_MINI7, ANDROID3, SAFARI5] {
+            assert_eq!(
+                default.check(&from_browser(user_agent)),
+                Some("legacy-browsers"),
+                "{user_agent}"
+            );
+        }
+        for user_agent in [IE10, IE11, OPERA15, OPERA_MINI8, ANDROID4, SAFARI6, EDGE12, CHROME41] {
+            assert_eq!(default.check(&from_browser(user_agent)), None, "{user_agent}");
+        }
+        // No header, or one without a version: kept.
+        assert_eq!(default.check(&event(json!({}))), None);
+        assert_eq!(default.check(&from_browser("MSIE")), None);
     }
 }

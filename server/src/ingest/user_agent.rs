@@ -35,6 +35,13 @@ pub fn parse(ua: &str) -> UserAgent {
     UserAgent { browser, os, device }
 }
 
+/// The browser alone of a `User-Agent` (what [`parse`] gives as `browser`).
+pub fn browser_of(ua: &str) -> Option<Named> {
+    let android = ua.contains("Android");
+    let ios = ["iPhone", "iPad", "iPod"].iter().any(|d| ua.contains(d));
+    browser(ua, android, ios)
+}
+
 /// The version after `token` (e.g. `Chrome/`): up to three dot-separated numbers.
 fn version_after(ua: &str, token: &str) -> Option<String> {
     let rest = &ua[ua.find(token)? + token.len()..];
@@ -46,13 +53,19 @@ fn version_after(ua: &str, token: &str) -> Option<String> {
 }
 
 fn browser(ua: &str, android: bool, ios: bool) -> Option<Named> {
-    // Most specific first: every Chromium browser also says `Chrome/` and `Safari/`.
-    let (name, token) = if ua.contains("EdgA/") {
+    // Most specific first: every Chromium browser also says `Chrome/` and `Safari/`, and old
+    // Opera, IE Mobile and Android's own browser say `Opera/`, `MSIE` and `Version/`.
+    let (name, token) = if ua.contains("Opera Mini/") {
+        ("Opera Mini", "Opera Mini/")
+    } else if ua.contains("EdgA/") {
         ("Edge Mobile", "EdgA/")
     } else if ua.contains("EdgiOS/") {
         ("Edge Mobile", "EdgiOS/")
     } else if ua.contains("Edg/") {
         ("Edge", "Edg/")
+    } else if ua.contains("Edge/") {
+        // EdgeHTML, before Edge became a Chromium (79).
+        ("Edge", "Edge/")
     } else if ua.contains("OPR/") {
         (if android { "Opera Mobile" } else { "Opera" }, "OPR/")
     } else if ua.contains("SamsungBrowser/") {
@@ -72,8 +85,16 @@ fn browser(ua: &str, android: bool, ios: bool) -> Option<Named> {
             _ => "Chrome",
         };
         (name, "Chrome/")
+    } else if ua.contains("Opera/") {
+        // Presto: `Opera/9.80 (...) Version/12.16`, the real version last.
+        ("Opera", if ua.contains("Version/") { "Version/" } else { "Opera/" })
+    } else if android && ua.contains("Safari/") && ua.contains("Version/") {
+        // Android's own browser, versioned by the system as uap-core does.
+        ("Android", "Android ")
     } else if ua.contains("Safari/") && ua.contains("Version/") {
         (if ios { "Mobile Safari" } else { "Safari" }, "Version/")
+    } else if ua.contains("IEMobile/") {
+        ("IE Mobile", "IEMobile/")
     } else if ua.contains("Trident/") && ua.contains("rv:") {
         ("IE", "rv:")
     } else if ua.contains("MSIE ") {
@@ -270,6 +291,34 @@ mod tests {
         ];
         for (ua, browser, os, device) in cases {
             assert_eq!(read(ua), (browser, os, device), "{ua}");
+        }
+    }
+
+    /// The old browsers the legacy-browsers filter knows (`super::super::filters`).
+    #[test]
+    fn old_browsers_by_uap_cores_names() {
+        let cases = [
+            (
+                "Opera/9.80 (J2ME/MIDP; Opera Mini/7.0.32796/59.323; U; fr) Presto/2.12.423 Version/12.16",
+                some("Opera Mini", "7.0.32796"),
+            ),
+            ("Opera/9.80 (X11; Linux i686; Ubuntu/14.10) Presto/2.12.388 Version/12.16", some("Opera", "12.16")),
+            (
+                "Mozilla/5.0 (Linux; U; Android 3.2; nl-nl; GT-P6800 Build/HTJ85B) AppleWebKit/534.13 (KHTML, like Gecko) Version/4.0 Safari/534.13",
+                some("Android", "3.2"),
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.10136",
+                some("Edge", "12.10136"),
+            ),
+            (
+                "Mozilla/5.0 (compatible; MSIE 9.0; Windows Phone OS 7.5; Trident/5.0; IEMobile/9.0; NOKIA; Lumia 710)",
+                some("IE Mobile", "9.0"),
+            ),
+            ("Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.0; Trident/4.0)", some("IE", "8.0")),
+        ];
+        for (ua, browser) in cases {
+            assert_eq!(read(ua).0, browser, "{ua}");
         }
     }
 

@@ -2569,6 +2569,19 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         }
         assert_eq!(filters[1]["id"], "localhost");
         assert_eq!(filters[1]["active"], true, "{filters}");
+        // Legacy browsers: on by default with every subfilter (a list in the API), one switch.
+        let legacy = client.find(Locator::Css("#filter-legacy-browsers")).await?;
+        assert_eq!(legacy.prop("checked").await?.as_deref(), Some("true"), "Sentry's default");
+        legacy.click().await?;
+        for _ in 0..100 {
+            filters = server.get("/api/0/projects/cairn/shop/filters/", &token).await.1;
+            if filters[2]["active"] == false {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(filters[2]["id"], "legacy-browsers");
+        assert_eq!(filters[2]["active"], false, "{filters}");
         client.find(Locator::Css("#filtered-messages")).await?.send_keys("ChunkLoadError*").await?;
         client.find(Locator::Css("#filtered-releases")).await?.send_keys("*-dev").await?;
         save_and_wait(&client, "#filters-form").await?;

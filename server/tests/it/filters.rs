@@ -77,6 +77,8 @@ async fn titles(server: &TestServer, token: &str) -> Vec<String> {
 
 const BROWSER: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+const IE10: &str = "Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.1; Trident/6.0)";
+const IE11: &str = "Mozilla/5.0 (Windows NT 6.3; Trident/7.0; rv:11.0) like Gecko";
 const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
 #[tokio::test(flavor = "multi_thread")]
@@ -85,18 +87,34 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Shop").await;
 
-    // A new project starts with Sentry's defaults.
+    // A new project starts with Sentry's defaults (legacy browsers: every subfilter).
     let (status, list) = server.get("/api/0/projects/cairn/shop/filters/", &token).await;
     assert_eq!(status, 200, "{list}");
-    let active: Vec<(&str, bool)> = list
+    let active: Vec<(&str, &Value)> = list
         .as_array()
         .into_iter()
         .flatten()
-        .map(|f| (f["id"].as_str().unwrap_or(""), f["active"] == true))
+        .map(|f| (f["id"].as_str().unwrap_or(""), &f["active"]))
         .collect();
+    let all_browsers = json!([
+        "ie_pre_9",
+        "ie9",
+        "ie10",
+        "ie11",
+        "safari_pre_6",
+        "opera_pre_15",
+        "opera_mini_pre_8",
+        "android_pre_4",
+        "edge_pre_79"
+    ]);
     assert_eq!(
         active,
-        [("browser-extensions", true), ("localhost", false), ("web-crawlers", true)]
+        [
+            ("browser-extensions", &json!(true)),
+            ("localhost", &json!(false)),
+            ("legacy-browsers", &all_browsers),
+            ("web-crawlers", &json!(true)),
+        ]
     );
 
     send(
@@ -111,6 +129,7 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
             error("Error", "Extension context invalidated."),
             with_request(error("Error", "crawled"), "https://shop.example.com/", GOOGLEBOT),
             with_request(error("Error", "on my machine"), "http://localhost:3000/", BROWSER),
+            with_request(error("Error", "old browser"), "https://shop.example.com/", IE10),
         ],
     )
     .await;
@@ -122,7 +141,11 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
     );
     assert_eq!(
         filtered(&server).await,
-        BTreeMap::from([("browser-extensions".into(), 1), ("web-crawlers".into(), 1)])
+        BTreeMap::from([
+            ("browser-extensions".into(), 1),
+            ("legacy-browsers".into(), 1),
+            ("web-crawlers".into(), 1),
+        ])
     );
 
     // Localhost on, web crawlers off; custom patterns for messages and releases.
@@ -131,10 +154,24 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
         let (status, body) = server.put(&path, &token, json!({"active": active})).await;
         assert_eq!(status, 204, "{body}");
     }
+    // Legacy browsers: only IE 11 and older than 9, as Sentry's API sets the subfilters.
+    let legacy = "/api/0/projects/cairn/shop/filters/legacy-browsers/";
+    let (status, body) =
+        server.put(legacy, &token, json!({"subfilters": ["ie11", "ie_pre_9"]})).await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = server.put(legacy, &token, json!({"subfilters": ["netscape4"]})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"], "\"netscape4\" is not a valid choice.");
+    let (status, body) = server.put(legacy, &token, json!({})).await;
+    assert_eq!(status, 400, "{body}");
     let (status, _) = server
-        .put("/api/0/projects/cairn/shop/filters/legacy-browsers/", &token, json!({"active": true}))
+        .put(
+            "/api/0/projects/cairn/shop/filters/filtered-transaction/",
+            &token,
+            json!({"active": true}),
+        )
         .await;
-    assert_eq!(status, 404, "Cairn has no legacy-browsers filter");
+    assert_eq!(status, 404, "Cairn has no transaction filter");
     let options = json!({"options": {
         "filters:error_messages": "  ChunkLoadError: Loading chunk *\n\n*ResizeObserver loop*  ",
         "filters:releases": "*-dev",
@@ -157,20 +194,28 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
             with_request(error("Error", "crawled again"), "https://shop.example.com/", GOOGLEBOT),
             error("ChunkLoadError", "Loading chunk 175 failed."),
             error("Error", "ResizeObserver loop limit exceeded"),
+            with_request(error("Error", "old browser again"), "https://shop.example.com/", IE10),
+            with_request(error("Error", "older browser"), "https://shop.example.com/", IE11),
         ],
     )
     .await;
     send(&dsn, "shop@2.0-dev", vec![error("Error", "from a dev build")]).await;
-    server.wait_for_issues(&token, |issues| issues.len() == 3).await;
+    server.wait_for_issues(&token, |issues| issues.len() == 4).await;
     assert_eq!(
         titles(&server, &token).await,
-        ["Error: crawled again", "Error: on my machine", "TypeError: x is undefined"]
+        [
+            "Error: crawled again",
+            "Error: old browser again",
+            "Error: on my machine",
+            "TypeError: x is undefined"
+        ]
     );
     assert_eq!(
         filtered(&server).await,
         BTreeMap::from([
             ("browser-extensions".into(), 1),
             ("error-message".into(), 2),
+            ("legacy-browsers".into(), 2),
             ("localhost".into(), 1),
             ("release-version".into(), 1),
             ("web-crawlers".into(), 1),
@@ -181,6 +226,11 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
         list[1],
         json!({"id": "localhost", "active": true, "name": list[1]["name"], "description": list[1]["description"]})
     );
+    assert_eq!(list[2]["active"], json!(["ie_pre_9", "ie11"]));
+    assert_eq!(list[3]["active"], Value::Bool(false));
+    let (status, body) = server.put(legacy, &token, json!({"active": false})).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, list) = server.get("/api/0/projects/cairn/shop/filters/", &token).await;
     assert_eq!(list[2]["active"], Value::Bool(false));
 
     // Sentry's usage stats count both: accepted errors and filtered ones, by reason.
@@ -202,11 +252,11 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
         .collect();
     assert_eq!(
         totals,
-        BTreeMap::from([("accepted".into(), 3), ("filtered".into(), 6)]),
+        BTreeMap::from([("accepted".into(), 4), ("filtered".into(), 8)]),
         "{stats:#}"
     );
     let accepted = stats["groups"][0]["series"]["sum(quantity)"].as_array().expect("series");
-    assert_eq!(accepted.last(), Some(&json!(3)), "this hour's interval is the last: {stats:#}");
+    assert_eq!(accepted.last(), Some(&json!(4)), "this hour's interval is the last: {stats:#}");
     let path = "/api/0/organizations/cairn/stats_v2/?field=sum(quantity)&groupBy=reason\
                 &outcome=filtered&project=shop";
     let (_, by_reason) = server.get(path, &token).await;
@@ -218,7 +268,14 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
         .collect();
     assert_eq!(
         reasons,
-        ["browser-extensions", "error-message", "localhost", "release-version", "web-crawlers"]
+        [
+            "browser-extensions",
+            "error-message",
+            "legacy-browsers",
+            "localhost",
+            "release-version",
+            "web-crawlers"
+        ]
     );
     let (status, refused) =
         server.get("/api/0/organizations/cairn/stats_v2/?field=count()", &token).await;

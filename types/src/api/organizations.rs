@@ -212,21 +212,48 @@ pub struct UpdateProjectOptions {
 /// One of a project's inbound filters (`GET /api/0/projects/{org}/{project}/filters/`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectFilter {
-    /// `browser-extensions`, `localhost` or `web-crawlers`.
+    /// `browser-extensions`, `localhost`, `legacy-browsers` or `web-crawlers`.
     pub id: String,
-    /// Whether it drops events.
-    pub active: bool,
+    /// Whether it drops events: for `legacy-browsers`, as Sentry answers, the subfilters on, or
+    /// `false` when none is.
+    pub active: FilterState,
     /// What it does, in Sentry's words.
     pub name: String,
     /// Why one would turn it on.
     pub description: String,
 }
 
-/// `PUT /api/0/projects/{org}/{project}/filters/{filter_id}/`.
+/// A filter's `active`: on or off, or the legacy-browser subfilters that are on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FilterState {
+    /// On or off.
+    Switch(bool),
+    /// The subfilters on (never empty: no subfilter is `Switch(false)`).
+    Subfilters(Vec<String>),
+}
+
+impl FilterState {
+    /// Whether the filter drops anything.
+    pub fn is_on(&self) -> bool {
+        match self {
+            FilterState::Switch(on) => *on,
+            FilterState::Subfilters(subfilters) => !subfilters.is_empty(),
+        }
+    }
+}
+
+/// `PUT /api/0/projects/{org}/{project}/filters/{filter_id}/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateFilterRequest {
-    /// Turn the filter on or off.
-    pub active: bool,
+    /// Turn the filter on or off (`legacy-browsers`: with all its subfilters, or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// `legacy-browsers` only: the subfilters to have on (`ie_pre_9`, `ie9`, `ie10`, `ie11`,
+    /// `safari_pre_6`, `opera_pre_15`, `opera_mini_pre_8`, `android_pre_4`, `edge_pre_79`,
+    /// `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subfilters: Option<Vec<String>>,
 }
 
 /// `PUT /api/0/projects/{org}/{project}/`: the settings to change; absent fields stay.

@@ -3,8 +3,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{
-    CreateProjectRequest, KeyRateLimit, Organization, Project, ProjectDetails, ProjectFilter,
-    ProjectKey, ProjectOptions, Team, UpdateFilterRequest, UpdateKeyRequest, UpdateProjectRequest,
+    CreateProjectRequest, FilterState, KeyRateLimit, Organization, Project, ProjectDetails,
+    ProjectFilter, ProjectKey, ProjectOptions, Team, UpdateFilterRequest, UpdateKeyRequest,
+    UpdateProjectRequest,
 };
 
 use super::{org_access, Created};
@@ -298,12 +299,17 @@ pub async fn list_filters<S: Store>(
     let access = org_access(&state, &identity, &org, "project:read").await?;
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
     let settings = state.store.project_ingest_settings(project.id).await?;
-    let mut filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
+    let filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
     let list = SWITCHES
         .iter()
         .map(|(id, name, description)| ProjectFilter {
             id: (*id).to_owned(),
-            active: filters.switch(id).is_some_and(|on| *on),
+            active: match *id {
+                "legacy-browsers" if !filters.legacy_browsers.is_empty() => {
+                    FilterState::Subfilters(filters.legacy_browsers.clone())
+                }
+                _ => FilterState::Switch(filters.is_on(id) == Some(true)),
+            },
             name: (*name).to_owned(),
             description: (*description).to_owned(),
         })
@@ -311,8 +317,9 @@ pub async fn list_filters<S: Store>(
     Ok(AppJson(list))
 }
 
-/// `PUT /api/0/projects/{org}/{project}/filters/{filter_id}/` (`{"active": true}`): `204`;
-/// this node applies it to the next event.
+/// `PUT /api/0/projects/{org}/{project}/filters/{filter_id}/` (`{"active": true}`, or for
+/// `legacy-browsers` `{"subfilters": ["ie11", ...]}`): `204`; this node applies it to the next
+/// event.
 pub async fn update_filter<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
@@ -323,7 +330,18 @@ pub async fn update_filter<S: Store>(
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
     let mut settings = state.store.project_ingest_settings(project.id).await?;
     let mut filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
-    *filters.switch(&filter_id).ok_or(ApiError::NotFound)? = request.active;
+    filters.is_on(&filter_id).ok_or(ApiError::NotFound)?;
+    match (request.active, &request.subfilters) {
+        (_, Some(subfilters)) if filter_id == "legacy-browsers" => {
+            filters.set_legacy_browsers(subfilters).map_err(|unknown| {
+                ApiError::BadRequest(format!("\"{unknown}\" is not a valid choice."))
+            })?;
+        }
+        (Some(active), _) => {
+            filters.set(&filter_id, active);
+        }
+        _ => return Err(ApiError::BadRequest("Give \"active\" (true or false).".into())),
+    }
     settings.inbound_filters =
         Some(serde_json::to_string(&filters).map_err(|err| ApiError::Internal(Box::new(err)))?);
     state.store.set_project_ingest_settings(project.id, &settings).await?;

@@ -39,11 +39,7 @@ pub fn outcome_of(source: &str, reason: &str) -> &'static str {
     match (source, reason) {
         ("client", _) => "client_discard",
         (_, "ratelimited") => "rate_limited",
-        (
-            _,
-            "browser-extensions" | "localhost" | "web-crawlers" | "error-message"
-            | "release-version",
-        ) => "filtered",
+        (_, reason) if crate::ingest::filters::is_filter_reason(reason) => "filtered",
         _ => "invalid",
     }
 }
@@ -227,6 +223,7 @@ mod tests {
         assert_eq!(outcome_of("client", "queue_overflow"), "client_discard");
         assert_eq!(outcome_of("server", "ratelimited"), "rate_limited");
         assert_eq!(outcome_of("server", "web-crawlers"), "filtered");
+        assert_eq!(outcome_of("server", "legacy-browsers"), "filtered");
         assert_eq!(outcome_of("server", "release-version"), "filtered");
         assert_eq!(outcome_of("server", "invalid"), "invalid");
         assert_eq!(outcome_of("server", "unknown_item_type"), "invalid");
