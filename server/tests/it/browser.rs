@@ -2361,6 +2361,25 @@ async fn save_and_wait(client: &Client, form: &str) -> Result<(), fantoccini::er
     Ok(())
 }
 
+/// The shop project's inbound filters once the one at `index` is `active` (a switch on the
+/// settings page saves in the background), or as they are after ten seconds.
+async fn wait_for_filter(
+    server: &TestServer,
+    token: &str,
+    index: usize,
+    active: serde_json::Value,
+) -> serde_json::Value {
+    let mut filters = serde_json::Value::Null;
+    for _ in 0..100 {
+        filters = server.get("/api/0/projects/cairn/shop/filters/", token).await.1;
+        if filters[index]["active"] == active {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    filters
+}
+
 /// A project's settings page, reached from the projects page: data scrubbing, grouping rules
 /// and the rate limit are changed in the browser, refused with the server's (or the form's)
 /// words when wrong, kept across a reload, and the scrubbing applies to the next SDK event;
@@ -2559,27 +2578,14 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let extensions = client.find(Locator::Css("#filter-browser-extensions")).await?;
         assert_eq!(extensions.prop("checked").await?.as_deref(), Some("true"), "Sentry's default");
         localhost.click().await?;
-        let mut filters = serde_json::Value::Null;
-        for _ in 0..100 {
-            filters = server.get("/api/0/projects/cairn/shop/filters/", &token).await.1;
-            if filters[1]["active"] == true {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let filters = wait_for_filter(&server, &token, 1, json!(true)).await;
         assert_eq!(filters[1]["id"], "localhost");
         assert_eq!(filters[1]["active"], true, "{filters}");
         // Legacy browsers: on by default with every subfilter (a list in the API), one switch.
         let legacy = client.find(Locator::Css("#filter-legacy-browsers")).await?;
         assert_eq!(legacy.prop("checked").await?.as_deref(), Some("true"), "Sentry's default");
         legacy.click().await?;
-        for _ in 0..100 {
-            filters = server.get("/api/0/projects/cairn/shop/filters/", &token).await.1;
-            if filters[2]["active"] == false {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let filters = wait_for_filter(&server, &token, 2, json!(false)).await;
         assert_eq!(filters[2]["id"], "legacy-browsers");
         assert_eq!(filters[2]["active"], false, "{filters}");
         client.find(Locator::Css("#filtered-messages")).await?.send_keys("ChunkLoadError*").await?;

@@ -90,34 +90,16 @@ impl Reader<'_> {
     fn object(&mut self) -> Option<Value> {
         self.enter()?;
         let mut entries: Vec<(String, Value)> = Vec::new();
-        self.skip_whitespace();
-        if self.peek()? == b'}' {
-            self.pos += 1;
-        } else {
-            loop {
-                self.skip_whitespace();
-                if self.peek()? != b'"' {
-                    return None;
-                }
-                self.pos += 1;
-                let key = self.string()?;
-                self.skip_whitespace();
-                if self.peek()? != b':' {
-                    return None;
-                }
-                self.pos += 1;
-                let value = self.value()?;
-                entries.push((key, value));
-                self.skip_whitespace();
-                match self.peek()? {
-                    b',' => self.pos += 1,
-                    b'}' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
+        let mut more = self.opens_with_items(b'}')?;
+        while more {
+            self.skip_whitespace();
+            self.expect(b'"')?;
+            let key = self.string()?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            let value = self.value()?;
+            entries.push((key, value));
+            more = self.next_item(b'}')?;
         }
         self.depth -= 1;
         // Sorted and built at once (a repeated key keeps its last value, as serde_json keeps it).
@@ -127,25 +109,40 @@ impl Reader<'_> {
     fn array(&mut self) -> Option<Value> {
         self.enter()?;
         let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.peek()? == b']' {
-            self.pos += 1;
-        } else {
-            loop {
-                items.push(self.value()?);
-                self.skip_whitespace();
-                match self.peek()? {
-                    b',' => self.pos += 1,
-                    b']' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
+        let mut more = self.opens_with_items(b']')?;
+        while more {
+            items.push(self.value()?);
+            more = self.next_item(b']')?;
         }
         self.depth -= 1;
         Some(Value::Array(items))
+    }
+
+    /// Steps over `byte`, which must be next.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    /// Just inside an object or array: whether items follow (else steps over its `close`).
+    fn opens_with_items(&mut self, close: u8) -> Option<bool> {
+        self.skip_whitespace();
+        let empty = self.peek()? == close;
+        if empty {
+            self.pos += 1;
+        }
+        Some(!empty)
+    }
+
+    /// After an item: a comma (another item follows) or `close` (the end).
+    fn next_item(&mut self, close: u8) -> Option<bool> {
+        self.skip_whitespace();
+        let byte = self.peek()?;
+        self.pos += 1;
+        match byte {
+            b',' => Some(true),
+            _ if byte == close => Some(false),
+            _ => None,
+        }
     }
 
     /// A string's contents, from just after its opening quote.
