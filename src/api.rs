@@ -822,11 +822,16 @@ pub async fn project_filters(
     json(get(&project_url(org, project, "filters/")).build()).await
 }
 
-/// `PUT /api/0/projects/{org}/{project}/filters/{id}/`: turns a filter on or off.
-pub async fn update_project_filter(org: &str, project: &str, id: &str, active: bool) -> Result<()> {
-    let request = cairn_types::api::UpdateFilterRequest { active: Some(active), subfilters: None };
+/// `PUT /api/0/projects/{org}/{project}/filters/{id}/`: turns a filter on or off, or sets the
+/// legacy-browser subfilters.
+pub async fn update_project_filter(
+    org: &str,
+    project: &str,
+    id: &str,
+    request: &cairn_types::api::UpdateFilterRequest,
+) -> Result<()> {
     let url = project_url(org, project, &format!("filters/{}/", segment(id)));
-    send(Request::put(&url).header("Accept", "application/json").json(&request)).await.map(drop)
+    send(Request::put(&url).header("Accept", "application/json").json(request)).await.map(drop)
 }
 
 /// `GET /api/0/organizations/{org}/stats_v2/`: the errors of the organization (or of the

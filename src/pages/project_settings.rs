@@ -11,7 +11,8 @@
 
 use cairn_types::api::{
     ArtifactBundle, CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectFilter, ProjectKey,
-    UpdateKeyRequest, UpdateProjectOptions, UpdateProjectRequest,
+    UpdateFilterRequest, UpdateKeyRequest, UpdateProjectOptions, UpdateProjectRequest,
+    LEGACY_BROWSER_SUBFILTERS,
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -105,18 +106,29 @@ pub fn KeyRow(key: ProjectKey, on_change: Callback<KeyChange>) -> impl IntoView 
 }
 
 /// The project's filter switches (browser extensions, localhost, legacy browsers, web
-/// crawlers): each saves on its own as soon as it changes, as Sentry's do. (Legacy browsers'
-/// switch turns all their subfilters on or off; the API sets them one by one.)
+/// crawlers): each saves on its own as soon as it changes, as Sentry's do; the list is fetched
+/// again after a change of legacy browsers (its switch turns all its subfilters on or off) and
+/// after a failure.
 #[component]
 fn FilterSwitches(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
     let filters = LocalResource::new(move || {
+        version.track();
         let (org, project) = (org.get(), project.get());
         async move { api::project_filters(&org, &project).await }
     });
-    let change = Action::new_local(move |(id, active): &(String, bool)| {
-        let (id, active) = (id.clone(), *active);
+    let change = Action::new_local(move |(id, request): &(String, UpdateFilterRequest)| {
+        let (id, request) = (id.clone(), request.clone());
         let (org, project) = (org.get_untracked(), project.get_untracked());
-        async move { api::update_project_filter(&org, &project, &id, active).await }
+        // Legacy browsers' switch and subfilters show each other's changes: fetched again.
+        let refetch = id == "legacy-browsers";
+        async move { api::update_project_filter(&org, &project, &id, &request).await.map(|()| refetch) }
+    });
+    Effect::new(move |_| {
+        // After a failure too, so that the switches show what is saved.
+        if change.value().with(|answer| matches!(answer, Some(Ok(true) | Err(_)))) {
+            version.update(|v| *v += 1);
+        }
     });
     let list = move || match filters.get() {
         None => view! { <Loading/> }.into_any(),
@@ -133,13 +145,16 @@ fn FilterSwitches(org: Memo<String>, project: Memo<String>) -> impl IntoView {
     }
 }
 
-/// One filter's switch (`#filter-{id}`), its name and description.
+/// One filter's switch (`#filter-{id}`), its name and description; for legacy browsers, a
+/// checkbox per subfilter (`#legacy-{subfilter}`) under it.
 #[component]
 fn FilterSwitch(
     filter: ProjectFilter,
-    change: Action<(String, bool), api::Result<()>>,
+    change: Action<(String, UpdateFilterRequest), api::Result<bool>>,
 ) -> impl IntoView {
     let id = filter.id.clone();
+    let subfilters = (filter.id == "legacy-browsers")
+        .then(|| view! { <LegacySubfilters on=filter.active.subfilters().to_vec() change/> });
     view! {
         <label class="field checkbox">
             <input
@@ -147,13 +162,57 @@ fn FilterSwitch(
                 type="checkbox"
                 prop:checked=filter.active.is_on()
                 on:change=move |ev| {
-                    change.dispatch((id.clone(), event_target_checked(&ev)));
+                    let request = UpdateFilterRequest {
+                        active: Some(event_target_checked(&ev)),
+                        subfilters: None,
+                    };
+                    change.dispatch((id.clone(), request));
                 }
             />
             {filter.name}
             <span class="hint">{filter.description}</span>
         </label>
+        {subfilters}
     }
+}
+
+/// The legacy-browser subfilters, `on` those checked: a change sends the whole new set.
+#[component]
+fn LegacySubfilters(
+    on: Vec<String>,
+    change: Action<(String, UpdateFilterRequest), api::Result<bool>>,
+) -> impl IntoView {
+    let on = StoredValue::new(on);
+    let boxes = LEGACY_BROWSER_SUBFILTERS
+        .iter()
+        .map(|(subfilter, label)| {
+            let checked = on.with_value(|on| on.iter().any(|s| s == subfilter));
+            view! {
+                <label class="field checkbox">
+                    <input
+                        id=format!("legacy-{subfilter}")
+                        type="checkbox"
+                        prop:checked=checked
+                        on:change=move |ev| {
+                            let mut set = on.get_value();
+                            set.retain(|s| s != subfilter);
+                            if event_target_checked(&ev) {
+                                set.push((*subfilter).to_owned());
+                            }
+                            let request = UpdateFilterRequest {
+                                active: None,
+                                subfilters: Some(set),
+                            };
+                            change.dispatch(("legacy-browsers".to_owned(), request));
+                        }
+                    />
+                    {*label}
+                </label>
+            }
+        })
+        .collect_view();
+    // Indented under the switch; a style of its own rather than CSS every cold load fetches.
+    view! { <div id="legacy-subfilters" style="margin-left: 1.75rem">{boxes}</div> }
 }
 
 /// What a source map bundle was uploaded for, in words.

@@ -650,6 +650,15 @@ mod tests {
         }
     }
 
+    /// The settings page's checkboxes (the shared types' list) are the subfilters a new project
+    /// gets, in the same order.
+    #[test]
+    fn the_dashboards_subfilters_are_the_servers() {
+        let shown: Vec<&str> =
+            cairn_types::api::LEGACY_BROWSER_SUBFILTERS.iter().map(|(id, _)| *id).collect();
+        assert_eq!(shown, all_legacy_browsers());
+    }
+
     #[test]
     fn the_default_subfilter_is_relays_table_of_minimum_versions() {
         let default = legacy(&["default"]);

@@ -2361,6 +2361,13 @@ async fn save_and_wait(client: &Client, form: &str) -> Result<(), fantoccini::er
     Ok(())
 }
 
+/// Waits until the checkbox `css` is there and unchecked (the list fetched again after a change).
+async fn wait_for_unchecked(client: &Client, css: &str) -> Result<(), fantoccini::error::CmdError> {
+    let unchecked = format!("{css}:not(:checked)");
+    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&unchecked)).await?;
+    Ok(())
+}
+
 /// The shop project's inbound filters once the one at `index` is `active` (a switch on the
 /// settings page saves in the background), or as they are after ten seconds.
 async fn wait_for_filter(
@@ -2588,6 +2595,16 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let filters = wait_for_filter(&server, &token, 2, json!(false)).await;
         assert_eq!(filters[2]["id"], "legacy-browsers");
         assert_eq!(filters[2]["active"], false, "{filters}");
+        // One subfilter back on: the list is fetched again and the switch shows it on.
+        wait_for_unchecked(&client, "#legacy-ie11").await?;
+        client.find(Locator::Css("#legacy-ie11")).await?.click().await?;
+        let filters = wait_for_filter(&server, &token, 2, json!(["ie11"])).await;
+        assert_eq!(filters[2]["active"], json!(["ie11"]), "{filters}");
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#filter-legacy-browsers:checked"))
+            .await?;
         client.find(Locator::Css("#filtered-messages")).await?.send_keys("ChunkLoadError*").await?;
         client.find(Locator::Css("#filtered-releases")).await?.send_keys("*-dev").await?;
         save_and_wait(&client, "#filters-form").await?;

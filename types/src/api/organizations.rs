@@ -223,6 +223,21 @@ pub struct ProjectFilter {
     pub description: String,
 }
 
+/// The legacy-browser subfilters a person chooses among, with Sentry's labels, in Sentry's
+/// order (the API also takes Relay's `default`, a table of minimum versions, which Sentry's
+/// page does not show).
+pub const LEGACY_BROWSER_SUBFILTERS: &[(&str, &str)] = &[
+    ("ie_pre_9", "Internet Explorer version 8 and lower"),
+    ("ie9", "Internet Explorer version 9"),
+    ("ie10", "Internet Explorer version 10"),
+    ("ie11", "Internet Explorer version 11"),
+    ("safari_pre_6", "Safari version 5 and lower"),
+    ("opera_pre_15", "Opera version 14 and lower"),
+    ("opera_mini_pre_8", "Opera Mini version 7 and lower"),
+    ("android_pre_4", "Android version 3 and lower"),
+    ("edge_pre_79", "Edge version 18 and lower"),
+];
+
 /// A filter's `active`: on or off, or the legacy-browser subfilters that are on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -234,6 +249,14 @@ pub enum FilterState {
 }
 
 impl FilterState {
+    /// The subfilters on (none for a switch).
+    pub fn subfilters(&self) -> &[String] {
+        match self {
+            FilterState::Switch(_) => &[],
+            FilterState::Subfilters(subfilters) => subfilters,
+        }
+    }
+
     /// Whether the filter drops anything.
     pub fn is_on(&self) -> bool {
         match self {
