@@ -169,7 +169,7 @@ pub fn finish(
         level,
         platform,
         event_type: derived.event_type.to_owned(),
-        metadata: to_json(&derived.metadata, 128),
+        metadata: super::json::to_string(&derived.metadata, 128),
         logger: str_field(&event, "logger").map(str::to_owned),
         is_unhandled: derived.is_unhandled,
         release: str_field(&event, "release").map(str::to_owned),
@@ -177,7 +177,8 @@ pub fn finish(
         user_ident,
         trace_id,
         tags,
-        data: EventData::uncompressed(to_json(&Value::Object(event), payload_len)),
+        // Into a buffer about the payload's size.
+        data: EventData::uncompressed(super::json::to_string(&Value::Object(event), payload_len)),
         ownership,
     }
 }
@@ -307,11 +308,6 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
             }
         }
     }
-}
-
-/// Serializes straight into a buffer about the payload's size (see [`super::json::write`]).
-fn to_json(value: &Value, size_hint: usize) -> String {
-    super::json::to_string(value, size_hint)
 }
 
 /// Relay renders the parser's error with `{:?}`: `Error("expected value", line: 1, ...)`.

@@ -27,6 +27,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use cairn_types::api::{FilterState, LEGACY_BROWSER_SUBFILTERS};
+
 use super::grouping::rules::Glob;
 use super::user_agent::{self, header};
 
@@ -62,16 +64,21 @@ impl FilterSettings {
         stored.and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default()
     }
 
-    /// Whether the filter `id` (one of [`SWITCHES`]) is on; `None` for an id Cairn does not
-    /// have. The legacy-browsers filter is on when any of its subfilters is.
-    pub fn is_on(&self, id: &str) -> Option<bool> {
-        match id {
-            "browser-extensions" => Some(self.browser_extensions),
-            "localhost" => Some(self.localhost),
-            "web-crawlers" => Some(self.web_crawlers),
-            "legacy-browsers" => Some(!self.legacy_browsers.is_empty()),
-            _ => None,
-        }
+    /// The state of the filter `id` (one of [`SWITCHES`]) as Sentry's API gives it: on or off,
+    /// or for legacy browsers the subfilters on (`false` when none is); `None` for an id Cairn
+    /// does not have.
+    pub fn state(&self, id: &str) -> Option<FilterState> {
+        let on = match id {
+            "browser-extensions" => self.browser_extensions,
+            "localhost" => self.localhost,
+            "web-crawlers" => self.web_crawlers,
+            "legacy-browsers" if self.legacy_browsers.is_empty() => false,
+            "legacy-browsers" => {
+                return Some(FilterState::Subfilters(self.legacy_browsers.clone()))
+            }
+            _ => return None,
+        };
+        Some(FilterState::Switch(on))
     }
 
     /// Turns the filter `id` on or off (the legacy-browsers filter with every subfilter but
@@ -141,7 +148,8 @@ pub fn is_filter_reason(reason: &str) -> bool {
 /// and which of its major versions are legacy.
 type LegacyRule = fn(&str, u32) -> bool;
 
-/// The legacy-browser subfilters: Sentry's ids and Relay's rules. `default` is Relay's table of
+/// The legacy-browser subfilters: Sentry's ids and Relay's rules, in the order of the settings
+/// page's list (`LEGACY_BROWSER_SUBFILTERS`, with their labels). `default` is Relay's table of
 /// minimum versions; `set(.., true)` turns on all the others, as Sentry does for a new project.
 pub const LEGACY_BROWSERS: &[(&str, LegacyRule)] = &[
     ("ie_pre_9", |family, major| family == "IE" && major <= 8),
@@ -170,13 +178,10 @@ fn legacy_browser(id: &str) -> Option<LegacyRule> {
     LEGACY_BROWSERS.iter().find(|(known, _)| *known == id).map(|(_, rule)| *rule)
 }
 
-/// Every subfilter but `default`.
+/// The subfilters a new project has on and the settings page offers: every one but `default`
+/// (the shared list, whose every id has a rule here: see the tests).
 fn all_legacy_browsers() -> Vec<String> {
-    LEGACY_BROWSERS
-        .iter()
-        .filter(|(id, _)| *id != "default")
-        .map(|(id, _)| (*id).to_owned())
-        .collect()
+    LEGACY_BROWSER_SUBFILTERS.iter().map(|(id, _)| (*id).to_owned()).collect()
 }
 
 /// The browser family and major version of a `User-Agent`, as the legacy-browsers filter reads
@@ -567,7 +572,8 @@ mod tests {
         );
         // A project's settings from before the legacy-browsers filter: it stays off.
         let older = r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"error-messages":"","releases":""}"#;
-        assert_eq!(FilterSettings::from_stored(Some(older)).is_on("legacy-browsers"), Some(false));
+        let off = Some(FilterState::Switch(false));
+        assert_eq!(FilterSettings::from_stored(Some(older)).state("legacy-browsers"), off);
         assert_eq!(FilterSettings::from_stored(Some(&stored)), FilterSettings::new_project());
         let mut settings = FilterSettings::default();
         settings.set("localhost", true).unwrap();
@@ -582,7 +588,7 @@ mod tests {
         assert_eq!(settings.legacy_browsers, ["ie_pre_9", "ie11", "default"]);
         assert_eq!(settings.set_legacy_browsers(&["ie12".into()]), Err("ie12".to_owned()));
         settings.set("legacy-browsers", false).unwrap();
-        assert_eq!(settings.is_on("legacy-browsers"), Some(false));
+        assert_eq!(settings.state("legacy-browsers"), Some(FilterState::Switch(false)));
     }
 
     fn from_browser(user_agent: &str) -> Map<String, Value> {
@@ -650,13 +656,15 @@ mod tests {
         }
     }
 
-    /// The settings page's checkboxes (the shared types' list) are the subfilters a new project
-    /// gets, in the same order.
+    /// Every subfilter the settings page offers (the shared types' list) has a rule, and only
+    /// `default` is left out of it.
     #[test]
     fn the_dashboards_subfilters_are_the_servers() {
-        let shown: Vec<&str> =
-            cairn_types::api::LEGACY_BROWSER_SUBFILTERS.iter().map(|(id, _)| *id).collect();
-        assert_eq!(shown, all_legacy_browsers());
+        let offered = all_legacy_browsers();
+        assert!(offered.iter().all(|id| legacy_browser(id).is_some()), "{offered:?}");
+        let ruled: Vec<&str> = LEGACY_BROWSERS.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ruled[..ruled.len() - 1], offered);
+        assert_eq!(ruled.last(), Some(&"default"));
     }
 
     #[test]

@@ -27,8 +27,7 @@ pub struct UserAgent {
 
 /// Reads a `User-Agent` header.
 pub fn parse(ua: &str) -> UserAgent {
-    let android = ua.contains("Android");
-    let ios = ["iPhone", "iPad", "iPod"].iter().any(|d| ua.contains(d));
+    let (android, ios) = platform(ua);
     let browser = browser(ua, android, ios);
     let os = os(ua, android, ios);
     let device = device(ua, android);
@@ -37,9 +36,13 @@ pub fn parse(ua: &str) -> UserAgent {
 
 /// The browser alone of a `User-Agent` (what [`parse`] gives as `browser`).
 pub fn browser_of(ua: &str) -> Option<Named> {
-    let android = ua.contains("Android");
-    let ios = ["iPhone", "iPad", "iPod"].iter().any(|d| ua.contains(d));
+    let (android, ios) = platform(ua);
     browser(ua, android, ios)
+}
+
+/// Whether a `User-Agent` is Android's, and whether it is iOS's.
+fn platform(ua: &str) -> (bool, bool) {
+    (ua.contains("Android"), ["iPhone", "iPad", "iPod"].iter().any(|d| ua.contains(d)))
 }
 
 /// The version after `token` (e.g. `Chrome/`): up to three dot-separated numbers.

@@ -1249,3 +1249,14 @@ async fn counts_read_right_after_a_burst_include_every_acknowledged_event() {
     // that, the test above would pass without testing anything.
     assert!(lagged, "every burst's counters were on disk before the API was asked");
 }
+
+/// `cairn` turns transparent huge pages off for itself (mimalloc's arenas held a third of its
+/// memory in partly used 2 MiB pages): the kernel's own record of the running server says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_runs_without_transparent_huge_pages() {
+    let server = TestServer::start();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
+        .expect("the server's /proc status");
+    let thp = status.lines().find_map(|line| line.strip_prefix("THP_enabled:"));
+    assert_eq!(thp.map(str::trim), Some("0"), "THP_enabled of {status}");
+}

@@ -304,12 +304,7 @@ pub async fn list_filters<S: Store>(
         .iter()
         .map(|(id, name, description)| ProjectFilter {
             id: (*id).to_owned(),
-            active: match *id {
-                "legacy-browsers" if !filters.legacy_browsers.is_empty() => {
-                    FilterState::Subfilters(filters.legacy_browsers.clone())
-                }
-                _ => FilterState::Switch(filters.is_on(id) == Some(true)),
-            },
+            active: filters.state(id).unwrap_or(FilterState::Switch(false)),
             name: (*name).to_owned(),
             description: (*description).to_owned(),
         })
@@ -330,7 +325,7 @@ pub async fn update_filter<S: Store>(
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
     let mut settings = state.store.project_ingest_settings(project.id).await?;
     let mut filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
-    filters.is_on(&filter_id).ok_or(ApiError::NotFound)?;
+    filters.state(&filter_id).ok_or(ApiError::NotFound)?;
     match (request.active, &request.subfilters) {
         (_, Some(subfilters)) if filter_id == "legacy-browsers" => {
             filters.set_legacy_browsers(subfilters).map_err(|unknown| {
