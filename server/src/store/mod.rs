@@ -234,6 +234,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         name: &str,
         platform: Option<&str>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes a project with its keys, issues, events, stored items and release health,
+    /// in chunks that let ingestion of other projects go on; returns the public keys it had.
+    fn delete_project(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// A project by slug.
     fn project_by_slug(
         &self,

@@ -703,3 +703,111 @@ async fn other_organizations_and_anonymous_callers_get_nothing() {
     let (_, other_members) = server.get("/api/0/organizations/other/members/", &stranger).await;
     assert_eq!(other_members.as_array().expect("members").len(), 1);
 }
+
+/// Tables whose rows name a project (`id` in `projects`, `project_id` elsewhere), for the
+/// deletion test: those a project's keys, events, stored items and sessions fill.
+const PROJECT_TABLES: &[&str] = &[
+    "projects",
+    "project_keys",
+    "issues",
+    "events",
+    "envelope_items",
+    "session_states",
+    "session_hourly",
+    "release_projects",
+    "event_dictionary_sources",
+];
+
+/// How many rows of `table` belong to project `project_id`.
+async fn rows_of(server: &TestServer, table: &str, project_id: i64) -> i64 {
+    let column = if table == "projects" { "id" } else { "project_id" };
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1"))
+        .bind(project_id)
+        .fetch_one(&server.database().await)
+        .await
+        .expect("count")
+}
+
+/// Deleting a project (Sentry's `DELETE /api/0/projects/{org}/{project}/`) takes its key,
+/// issues, events, stored items and sessions, and leaves the other projects alone. Only
+/// `project:admin` may (not a member); its DSN is refused at once; its slug is free again, and
+/// a project made with it starts empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_is_deleted_with_everything_of_it() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let member = member_token(&server, "member@example.com");
+    let doomed_dsn = server.create_project(&owner, "Doomed").await;
+    let kept_dsn = server.create_project(&owner, "Kept").await;
+    let (_, doomed_id) = server.project_key(&owner, "doomed").await;
+    for (dsn, release) in [(&doomed_dsn, "doomed@1.0"), (&kept_dsn, "kept@1.0")] {
+        crate::common::capture_message(dsn, release, &format!("from {release}")).await;
+        crate::common::capture_message(dsn, release, &format!("again from {release}")).await;
+        // A stored item besides the events, and a session.
+        let started = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+        let session = json!({"sid": "8f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "did": "u1",
+            "init": true, "status": "ok", "started": started, "attrs": {"release": release}});
+        let check_in = json!({"check_in_id": "83a7c6a5d2b64b8d9c5c4e3f2a1b0c9d",
+            "monitor_slug": "nightly", "status": "ok"});
+        server.post_envelope(dsn, [("session", session), ("check_in", check_in)]).await;
+    }
+    server.wait_for_issues(&owner, |issues| issues.len() == 4).await;
+
+    let mut rows_before = Vec::new();
+    for table in PROJECT_TABLES {
+        let rows = rows_of(&server, table, doomed_id).await;
+        // Each table has something to delete (the dictionary's sources need a thousand events).
+        assert!(rows > 0 || *table == "event_dictionary_sources", "no {table} rows to delete");
+        rows_before.push((table, rows));
+    }
+
+    assert_eq!(server.delete("/api/0/projects/cairn/doomed/", &member).await, 403);
+    assert_eq!(server.delete("/api/0/projects/cairn/doomed/", "not-a-token").await, 401);
+    assert_eq!(server.delete("/api/0/projects/cairn/doomed/", &owner).await, 204);
+
+    let (status, _) = server.get("/api/0/projects/cairn/doomed/", &owner).await;
+    assert_eq!(status, 404);
+    assert_eq!(server.delete("/api/0/projects/cairn/doomed/", &owner).await, 404);
+    let (_, projects) = server.get("/api/0/organizations/cairn/projects/", &owner).await;
+    let slugs: Vec<&str> =
+        projects.as_array().expect("projects").iter().filter_map(|p| p["slug"].as_str()).collect();
+    assert!(!slugs.contains(&"doomed") && slugs.contains(&"kept"), "{slugs:?}");
+    let (_, issues) = server.get("/api/0/organizations/cairn/issues/", &owner).await;
+    let titles: Vec<&str> =
+        issues.as_array().expect("issues").iter().filter_map(|i| i["title"].as_str()).collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles.iter().all(|t| t.contains("kept@1.0")), "{titles:?}");
+
+    // No row of the project is left, in any table that names projects.
+    for (table, before) in &rows_before {
+        assert_eq!(rows_of(&server, table, doomed_id).await, 0, "{table} had {before} rows");
+    }
+
+    // Its DSN is refused at once.
+    let (key, project) = doomed_dsn
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('@'))
+        .map(|(key, rest)| (key.to_owned(), rest.rsplit('/').next().unwrap_or("").to_owned()))
+        .expect("a DSN");
+    let response = server
+        .http
+        .post(format!("{}/api/{project}/store/?sentry_key={key}&sentry_version=7", server.url))
+        .json(&json!({"message": "after the deletion"}))
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(response.status().as_u16(), 403);
+
+    // The slug is free; the new project has a new key and no issue of the old one.
+    let new_dsn = server.create_project(&owner, "Doomed").await;
+    assert_ne!(new_dsn, doomed_dsn);
+    crate::common::capture_message(&new_dsn, "doomed@2.0", "from the new project").await;
+    let issues = server
+        .wait_for_issues(&owner, |issues| {
+            issues.iter().any(|i| i["title"] == "from the new project")
+        })
+        .await;
+    let (_, page) = server.get("/api/0/projects/cairn/doomed/issues/", &owner).await;
+    assert_eq!(page.as_array().map(Vec::len), Some(1), "{page:#}");
+    assert_eq!(issues.len(), 3);
+}

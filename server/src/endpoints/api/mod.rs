@@ -145,7 +145,9 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/teams/{org}/{team}/projects", post(organizations::create_project::<S>))
         .route(
             "/api/0/projects/{org}/{project}",
-            get(organizations::get_project::<S>).put(organizations::update_project::<S>),
+            get(organizations::get_project::<S>)
+                .put(organizations::update_project::<S>)
+                .delete(organizations::delete_project::<S>),
         )
         .route("/api/0/projects/{org}/{project}/keys", get(organizations::list_keys::<S>))
         .route(

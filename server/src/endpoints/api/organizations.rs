@@ -135,6 +135,27 @@ pub async fn get_project<S: Store>(
     Ok(AppJson(project_details(&project, &access.organization, &settings)))
 }
 
+/// `DELETE /api/0/projects/{org}/{project}/`: deletes the project with its keys, issues,
+/// events and release health (Sentry's `project:admin` scope); `204`. Its releases stay, as
+/// they belong to the organization. Sentry schedules the deletion and answers at once; Cairn
+/// answers once it is done, a chunk per transaction so that ingestion goes on meanwhile.
+pub async fn delete_project<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let access = org_access(&state, &identity, &org, "project:admin").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let keys = state.store.delete_project(project.id).await?;
+    // This node refuses the keys at once (another within the cache's lifetime, as for a
+    // disabled key).
+    for key in &keys {
+        state.ingest.forget_key(key);
+    }
+    state.ingest.forget_project(project.id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `PUT /api/0/projects/{org}/{project}/`: changes the name and slug, the data-scrubbing
 /// settings, allowed domains, grouping rules and rate limit (Sentry's field names); fields left
 /// out keep their value.

@@ -233,6 +233,17 @@ impl Dictionaries {
         }
     }
 
+    /// Forgets a deleted project: its dictionaries went with its rows. SQLite may give its id
+    /// to a new project, which must start without them.
+    pub(super) fn forget_project(&self, project_id: i64) {
+        // In `retire_holding_issue`'s order: `retired`, then `current`.
+        let mut retired = self.retired.write().unwrap_or_else(PoisonError::into_inner);
+        retired.retain(|_, project| *project != project_id);
+        self.current.write().unwrap_or_else(PoisonError::into_inner).remove(&project_id);
+        drop(retired);
+        self.stored.lock().unwrap_or_else(PoisonError::into_inner).remove(&project_id);
+    }
+
     fn is_retired(&self, dictionary_id: i64) -> bool {
         self.retired.read().unwrap_or_else(PoisonError::into_inner).contains_key(&dictionary_id)
     }
@@ -640,6 +651,60 @@ mod tests {
             .fetch_one(&store.reads)
             .await
             .expect("the event's issue")
+    }
+
+    /// Deleting a project takes its dictionaries and their sources along with its events (a
+    /// chunk of them per transaction) and leaves another project's alone. SQLite may give the
+    /// deleted project's id to a new one, which starts without a dictionary: its events are
+    /// compressed without one and read back.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_deleted_projects_dictionaries_go_with_it_and_its_id_starts_over() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (_url, store) = new_store(&dir).await;
+        let add_project_1 = "INSERT INTO projects (id, organization_id, slug, name, date_created) \
+             SELECT 1, organization_id, 'again', 'Again', 0 FROM projects WHERE id = 2";
+        sqlx::query(
+            "INSERT INTO projects (id, organization_id, slug, name, date_created) \
+             SELECT 2, organization_id, 'second', 'Second', 0 FROM projects WHERE id = 1",
+        )
+        .execute(&store.writes)
+        .await
+        .expect("a second project");
+        for start in (0..BUILD_AFTER as usize).step_by(100) {
+            ingest(&store, 1, start..start + 100).await;
+        }
+        let dictionary = made_dictionary(&store, 1).await;
+        ingest(&store, 1, 5_000..5_100).await;
+        ingest(&store, 2, 8_000..8_010).await;
+        assert_eq!(
+            event_data::named_dictionary(&stored_frame(&store, 5_000).await),
+            Some(dictionary.id())
+        );
+
+        let keys = store.delete_project(1).await.expect("deleted");
+        assert_eq!(keys.len(), 1, "the default project's DSN key");
+        assert!(store.dictionaries.current(1).is_none());
+        assert!(dictionary_ids(&store).await.is_empty());
+        let (events, sources): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM event_dictionary_sources)",
+        )
+        .fetch_one(&store.reads)
+        .await
+        .expect("counts");
+        assert_eq!((events, sources), (10, 0), "the second project's events alone stay");
+        let kept = store.project_event(2, &format!("{:032x}", 8_003)).await.expect("the event");
+        assert!(kept.event.data.contains("order 8003 failed"));
+
+        sqlx::query(add_project_1).execute(&store.writes).await.expect("project 1 again");
+        ingest(&store, 1, 9_000..9_010).await;
+        assert_eq!(event_data::named_dictionary(&stored_frame(&store, 9_000).await), None);
+        let event = store.project_event(1, &format!("{:032x}", 9_004)).await.expect("the event");
+        assert!(event.event.data.contains("order 9004 failed"));
+        let issues: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM issues WHERE project_id = 1")
+            .fetch_one(&store.reads)
+            .await
+            .expect("issues");
+        assert_eq!(issues, 7, "the new project's issues alone");
     }
 
     /// Deleting an issue whose event a dictionary holds retires that dictionary: new events stop

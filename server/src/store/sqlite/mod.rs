@@ -36,6 +36,8 @@ mod attachments;
 mod artifacts;
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
+/// Deleting a project in chunks, beside ingestion.
+mod project_deletion;
 /// User feedback (the `user_report` and `feedback` items of `envelope_items`).
 mod traces;
 mod user_reports;
@@ -613,6 +615,11 @@ impl Store for SqliteStore {
                 .execute(&self.writes)
                 .await?,
         )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>> {
+        project_deletion::delete_project(self, project_id).await
     }
 
     #[tracing::instrument(skip_all)]
