@@ -410,6 +410,13 @@ pub async fn update_key(
     json(Request::put(&url).header("Accept", "application/json").json(request)).await
 }
 
+/// `DELETE /api/0/projects/{org}/{project}/`: the project goes with its keys, issues, events
+/// and release health (answered once it is done).
+pub async fn delete_project(org: &str, project: &str) -> Result<()> {
+    let url = project_url(org, project, "");
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
 /// `DELETE /api/0/projects/{org}/{project}/keys/{key}/`: the key stops working at once.
 pub async fn delete_key(org: &str, project: &str, key: &str) -> Result<()> {
     let url = project_url(org, project, &format!("keys/{}/", segment(key)));

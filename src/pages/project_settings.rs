@@ -7,7 +7,9 @@
 //! settings as kept (lists trimmed, blank lines dropped), fills that section again. Then the
 //! *Client Keys (DSN)*: each key's DSN, state and rate limit; a new key, disabling, enabling and
 //! deleting one (after a confirmation: its DSN stops working at once). Last, *Source Maps*: the
-//! bundles `sentry-cli sourcemaps upload` sent, each deletable after a confirmation.
+//! bundles `sentry-cli sourcemaps upload` sent, each deletable after a confirmation. At the
+//! bottom, *Remove Project*: deleting the project with all its data, after a confirmation,
+//! then on to the organization's projects.
 
 use cairn_types::api::{
     ArtifactBundle, CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectFilter, ProjectKey,
@@ -536,6 +538,57 @@ impl Fields {
 }
 
 /// A checkbox with its label.
+/// *Remove Project*: deletes the project with its keys, issues, events and release health
+/// after a confirmation, then shows the organization's projects (the header's switcher
+/// without it).
+#[component]
+fn RemoveProject(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let remove = Action::new_local(move |(): &()| {
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { api::delete_project(&org, &project).await }
+    });
+    let navigate = use_navigate();
+    let session = use_session();
+    Effect::new(move |_| {
+        if remove.value().with(|v| matches!(v, Some(Ok(())))) {
+            if let Some(session) = session {
+                session.projects_version.update(|v| *v += 1);
+            }
+            let page = Page::Projects { org: org.get_untracked() };
+            navigate(&page.path(), NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
+    let refused = Signal::derive(move || {
+        remove.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().map(|e| e.message())))
+    });
+    view! {
+        <h2>"Remove Project"</h2>
+        <div id="remove-project" class="settings-form">
+            <p class="hint">
+                "Deletes the project with its DSN keys, issues, events, attachments and release health; its releases stay with the organization. This cannot be undone."
+            </p>
+            {move || {
+                if remove.pending().get() {
+                    view! { <p role="status">"Deleting the project…"</p> }.into_any()
+                } else {
+                    view! {
+                        <ConfirmDelete
+                            name="project"
+                            warning="Delete this project and all its data?"
+                            confirm="Delete project"
+                            on_confirm=Callback::new(move |()| {
+                                remove.dispatch(());
+                            })
+                        />
+                    }
+                        .into_any()
+                }
+            }}
+            <FormError message=refused/>
+        </div>
+    }
+}
+
 #[component]
 fn Toggle(id: &'static str, label: &'static str, value: RwSignal<bool>) -> impl IntoView {
     view! {
@@ -927,6 +980,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
 
             <ClientKeys org project/>
             <SourceMaps org project/>
+            <RemoveProject org project/>
         </section>
     }
 }

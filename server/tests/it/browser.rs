@@ -2644,6 +2644,38 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         std::fs::write(artifacts_dir().join("project-settings.png"), client.screenshot().await?)
             .ok();
 
+        // Remove Project, after a confirmation: on to the organization's projects, without it
+        // (in the list and the header's switcher), and gone from the API.
+        client.find(Locator::Css("#remove-project .project-delete")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#remove-project .project-delete-confirm"))
+            .await?
+            .click()
+            .await?;
+        let mut path = String::new();
+        for _ in 0..200 {
+            path = client.current_url().await?.path().to_owned();
+            if path == "/organizations/cairn/projects/" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(path, "/organizations/cairn/projects/", "the projects after the deletion");
+        let switcher =
+            wait_for_text(&client, "#project-switcher", |t| !t.contains("Web Shop")).await?;
+        assert!(!switcher.contains("Web Shop"), "{switcher}");
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".project-row"))
+            .await?;
+        let rows = text_of(&client, ".app-main").await?;
+        assert!(!rows.contains("Web Shop"), "{rows}");
+        let (status, _) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
+        assert_eq!(status, 404, "the project is deleted");
+
         // The user's own email settings, reached from the inbox: no more issue-alert emails.
         client.goto(&format!("{}/inbox/", server.url)).await?;
         client
