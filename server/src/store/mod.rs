@@ -835,6 +835,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_ids: &[i64],
         since: i64,
     ) -> impl Future<Output = StoreResult<Vec<(i64, i64, i64)>>> + Send;
+    /// The projects' stored envelope items of type `item_type` (`transaction`, `attachment`,
+    /// `check_in`) by hour from `since`: `(project, hour, quantity)`, the quantity being the
+    /// items' payload bytes when `bytes` (Sentry counts attachments in bytes), else the items.
+    fn accepted_item_hours(
+        &self,
+        project_ids: &[i64],
+        item_type: &str,
+        bytes: bool,
+        since: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, i64, i64)>>> + Send;
 
     // Source maps (artifact bundles).
 

@@ -487,6 +487,73 @@ async fn scope_attachments_are_stored_with_their_event() {
     assert_nothing_dropped(&server).await;
 }
 
+/// Sentry's usage stats count what was stored in each category the SDK sends: errors,
+/// transactions, attachments (in bytes) and cron check-ins (`monitor`); errors alone when no
+/// category is asked for.
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_stats_count_stored_errors_transactions_attachments_and_check_ins() {
+    let (server, token, dsn) = server_with_projects().await;
+    let log: Vec<u8> = b"one line of log\n".repeat(100);
+    let sent = log.clone();
+    with_sdk(&dsn, "mobile@7.0.0", move |_| {
+        sentry::configure_scope(|scope| {
+            scope.add_attachment(Attachment {
+                buffer: sent,
+                filename: "app.log".into(),
+                content_type: Some("text/plain".into()),
+                ty: None,
+            });
+        });
+        sentry::capture_message("Checkout failed", Level::Error);
+        let transaction =
+            sentry::start_transaction(sentry::TransactionContext::new("GET /cart", "http.server"));
+        transaction.finish();
+    })
+    .await;
+    let check_in = json!({"check_in_id": "83a7c6a5d2b64b8d9c5c4e3f2a1b0c9d",
+        "monitor_slug": "nightly", "status": "ok"});
+    server.post_envelope(&dsn, [("check_in", check_in)]).await;
+    server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+
+    let stats = |query: &str| {
+        let path = format!(
+            "/api/0/organizations/cairn/stats_v2/?field=sum(quantity)&groupBy=category\
+             &groupBy=outcome&statsPeriod=24h{query}"
+        );
+        let server = &server;
+        let token = &token;
+        async move {
+            let (status, stats) = server.get(&path, token).await;
+            assert_eq!(status, 200, "{stats}");
+            stats["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|g| {
+                    let by = |key: &str| g["by"][key].as_str().unwrap_or("").to_owned();
+                    ((by("category"), by("outcome")), g["totals"]["sum(quantity)"].as_i64())
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+        }
+    };
+    let accepted = |category: &str| (category.to_owned(), "accepted".to_owned());
+    let all =
+        stats("&category=error&category=transaction&category=attachment&category=monitor").await;
+    assert_eq!(
+        all,
+        std::collections::BTreeMap::from([
+            (accepted("attachment"), Some(log.len() as i64)),
+            (accepted("error"), Some(1)),
+            (accepted("monitor"), Some(1)),
+            (accepted("transaction"), Some(1)),
+        ])
+    );
+    let errors = stats("").await;
+    assert_eq!(errors, std::collections::BTreeMap::from([(accepted("error"), Some(1))]));
+    let backend = stats("&category=transaction&project=backend").await;
+    assert!(backend.is_empty(), "another project's: {backend:?}");
+}
+
 /// A Rust panic as a crash reporter that marks every frame of the (statically linked) main
 /// executable in-app sends it: the runtime's start, the application's frames from `main` to the
 /// panicking function, then the panic machinery of the Rust version that built it.

@@ -6,8 +6,9 @@
 //! Parameters as Sentry's: `field=sum(quantity)` (the only field), `groupBy` (repeatable:
 //! `outcome`, `reason`, `category`, `project`), `category` (repeatable; `error` by default),
 //! `outcome` (repeatable), `project` (repeatable, `-1` for all), `statsPeriod` (`24h`, `14d`,
-//! ...; at most 90 days) and `interval` (`1h` or `1d`). Accepted data is counted for errors
-//! only (Cairn's stored events); transactions and attachments have dropped counts only.
+//! ...; at most 90 days) and `interval` (`1h` or `1d`). Accepted data is what Cairn stored:
+//! error events, transactions, attachments (in bytes, as Sentry counts them) and cron
+//! check-ins (Sentry's `monitor` category).
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,14 @@ use crate::util::{ms_to_datetime, now_ms};
 const FIELD: &str = "sum(quantity)";
 const GROUP_BY: &[&str] = &["outcome", "reason", "category", "project"];
 const OUTCOMES: &[&str] = &["accepted", "filtered", "rate_limited", "invalid", "client_discard"];
+/// The categories whose accepted quantity is a count of stored envelope items: (category,
+/// item type, whether the quantity is the payloads' bytes). Errors are counted from the issues'
+/// hourly counts instead.
+const STORED_ITEMS: &[(&str, &str, bool)] = &[
+    ("transaction", "transaction", false),
+    ("attachment", "attachment", true),
+    ("monitor", "check_in", false),
+];
 /// Ninety days, Sentry's longest period.
 const MAX_PERIOD: i64 = 90 * 86_400;
 
@@ -154,6 +163,21 @@ pub async fn usage_stats<S: Store>(
             outcome: "accepted",
             reason: String::new(),
             category: "error".to_owned(),
+            quantity,
+        }));
+    }
+    for (category, item_type, bytes) in STORED_ITEMS {
+        if !params.categories.iter().any(|c| c == category) {
+            continue;
+        }
+        let accepted =
+            state.store.accepted_item_hours(&project_ids, item_type, *bytes, start).await?;
+        counts.extend(accepted.into_iter().map(|(project, hour, quantity)| Count {
+            hour,
+            project,
+            outcome: "accepted",
+            reason: String::new(),
+            category: (*category).to_owned(),
             quantity,
         }));
     }

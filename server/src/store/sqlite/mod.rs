@@ -1920,6 +1920,30 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn accepted_item_hours(
+        &self,
+        project_ids: &[i64],
+        item_type: &str,
+        bytes: bool,
+        since: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        if project_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // `received` is in milliseconds; the index on (project, type, received) serves the
+        // range, and `length()` of a blob reads its size from the row's header.
+        let sql = format!(
+            "SELECT project_id, (received / 3600000) * 3600 AS hour, {} FROM envelope_items \
+             WHERE project_id IN ({}) AND item_type = ? AND received >= ? \
+             GROUP BY project_id, hour",
+            if bytes { "SUM(length(payload))" } else { "COUNT(*)" },
+            vec!["?"; project_ids.len()].join(",")
+        );
+        let rows = project_ids.iter().fold(sqlx::query_as(&sql), |q, id| q.bind(id));
+        Ok(rows.bind(item_type).bind(since.saturating_mul(1000)).fetch_all(&self.reads).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn put_upload_chunks(
         &self,
         organization_id: i64,
