@@ -841,17 +841,20 @@ pub async fn update_project_filter(
     send(Request::put(&url).header("Accept", "application/json").json(request)).await.map(drop)
 }
 
-/// `GET /api/0/organizations/{org}/stats_v2/`: the errors of the organization (or of the
-/// project `project`, when not empty) over `period`, by outcome and reason.
+/// `GET /api/0/organizations/{org}/stats_v2/`: the data of `category` (`error`,
+/// `transaction`, ...) the organization (or the project `project`, when not empty) sent over
+/// `period`, by outcome and reason.
 pub async fn usage_stats(
     org: &str,
+    category: &str,
     period: &str,
     project: &str,
 ) -> Result<cairn_types::api::UsageStats> {
     let mut url = format!(
         "/api/0/organizations/{}/stats_v2/?field=sum(quantity)&groupBy=outcome&groupBy=reason\
-         &category=error&statsPeriod={}",
+         &category={}&statsPeriod={}",
         segment(org),
+        segment(category),
         segment(period)
     );
     if !project.is_empty() {

@@ -1130,11 +1130,24 @@ fn usage_stats_sum_each_outcome_and_list_the_drops_by_reason() {
     assert_eq!(times, [1_796_256_000, 1_796_342_400]);
     assert_eq!(values, [3.0, 4.0]);
     use cairn_dashboard::pages::stats::stats_href;
-    assert_eq!(stats_href("cairn", "14d", ""), "/organizations/cairn/stats/?statsPeriod=14d");
     assert_eq!(
-        stats_href("cairn", "24h", "web shop"),
-        "/organizations/cairn/stats/?statsPeriod=24h&project=web%20shop"
+        stats_href("cairn", "errors", "14d", ""),
+        "/organizations/cairn/stats/?statsPeriod=14d"
     );
+    assert_eq!(
+        stats_href("cairn", "attachments", "24h", "web shop"),
+        "/organizations/cairn/stats/?dataCategory=attachments&statsPeriod=24h&project=web%20shop"
+    );
+    use cairn_dashboard::pages::stats::{category_of, quantity_text};
+    assert_eq!(category_of("transactions").api, "transaction");
+    assert_eq!(category_of("monitors").api, "monitor");
+    assert_eq!(category_of("nonsense").api, "error", "the default");
+    let attachments = category_of("attachments");
+    assert_eq!(quantity_text(attachments, 999), "999 B");
+    assert_eq!(quantity_text(attachments, 1_600), "1.6 KB");
+    assert_eq!(quantity_text(attachments, 2_500_000), "2.5 MB");
+    assert_eq!(quantity_text(attachments, 7_000_000_000), "7.0 GB");
+    assert_eq!(quantity_text(category_of("errors"), 1_600), "1600");
 }
 
 #[wasm_bindgen_test]

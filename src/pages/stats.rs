@@ -1,7 +1,9 @@
-//! `/organizations/{org}/stats/?statsPeriod=14d&project={slug}` (Sentry's URL): the usage stats
-//! of the organization's errors, or of one project's: how many were accepted, filtered, rate
-//! limited, invalid or discarded by the SDKs, a chart of the accepted ones, and the dropped ones
-//! by reason. The period and the project are in the URL, so a link reproduces the view.
+//! `/organizations/{org}/stats/?dataCategory=errors&statsPeriod=14d&project={slug}` (Sentry's
+//! URL): the usage stats of the organization, or of one project, in one data category (errors,
+//! transactions, attachments in bytes, cron check-ins): how much was accepted, filtered, rate
+//! limited, invalid or discarded by the SDKs, a chart of what was accepted, and what was
+//! dropped by reason. The category, the period and the project are in the URL, so a link
+//! reproduces the view.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +26,53 @@ const PERIODS: &[(&str, &str)] = &[
     ("30d", "Last 30 days"),
     ("90d", "Last 90 days"),
 ];
+/// A data category the page offers: Sentry's `dataCategory` in the URL, the API's `category`,
+/// the picker's name and the word for its quantities.
+pub struct Category {
+    pub id: &'static str,
+    pub api: &'static str,
+    pub title: &'static str,
+    pub noun: &'static str,
+}
+
+/// The categories offered, in Sentry's order; the first is the default.
+pub const CATEGORIES: &[Category] = &[
+    Category { id: "errors", api: "error", title: "Errors", noun: "errors" },
+    Category {
+        id: "transactions",
+        api: "transaction",
+        title: "Transactions",
+        noun: "transactions",
+    },
+    Category { id: "attachments", api: "attachment", title: "Attachments", noun: "attachments" },
+    Category { id: "monitors", api: "monitor", title: "Cron Check-Ins", noun: "check-ins" },
+];
+
+/// The category of a `dataCategory` (the default one for anything else).
+pub fn category_of(id: &str) -> &'static Category {
+    CATEGORIES.iter().find(|c| c.id == id).unwrap_or(&CATEGORIES[0])
+}
+
+/// A quantity as the page shows it: attachments are counted in bytes (as Sentry counts them),
+/// shown in B, KB, MB or GB; anything else is a count.
+pub fn quantity_text(category: &Category, quantity: i64) -> String {
+    if category.api != "attachment" {
+        return quantity.to_string();
+    }
+    let mut value = quantity as f64;
+    for unit in ["B", "KB", "MB"] {
+        if value.abs() < 1000.0 {
+            return if unit == "B" {
+                format!("{quantity} B")
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+        value /= 1000.0;
+    }
+    format!("{value:.1} GB")
+}
+
 /// The outcomes in Sentry's order, with their names on the page.
 pub const OUTCOMES: &[(&str, &str)] = &[
     ("accepted", "Accepted"),
@@ -76,10 +125,14 @@ pub fn accepted_series(stats: &UsageStats) -> (Vec<i64>, Vec<f64>) {
     (times, values)
 }
 
-/// The page's URL for `period` and `project` (every project when empty).
-pub fn stats_href(org: &str, period: &str, project: &str) -> String {
-    let mut href =
-        format!("/organizations/{}/stats/?statsPeriod={}", api::segment(org), api::segment(period));
+/// The page's URL for `category` (a `dataCategory`; left out for the default), `period` and
+/// `project` (every project when empty).
+pub fn stats_href(org: &str, category: &str, period: &str, project: &str) -> String {
+    let mut href = format!("/organizations/{}/stats/?", api::segment(org));
+    if category != CATEGORIES[0].id {
+        href.push_str(&format!("dataCategory={}&", api::segment(category)));
+    }
+    href.push_str(&format!("statsPeriod={}", api::segment(period)));
     if !project.is_empty() {
         href.push_str(&format!("&project={}", api::segment(project)));
     }
@@ -100,19 +153,37 @@ pub fn StatsPage() -> impl IntoView {
             .unwrap_or_else(|| "14d".to_owned())
     });
     let project = Memo::new(move |_| query.read().get("project").unwrap_or_default());
+    let category =
+        Memo::new(move |_| category_of(&query.read().get("dataCategory").unwrap_or_default()).id);
+    // The answer with its category, so that the page never titles one category's figures
+    // with another's name while the next answer is on its way.
     let stats = LocalResource::new(move || {
         let (org, period, project) = (org.get(), period.get(), project.get());
-        async move { api::usage_stats(&org, &period, &project).await }
+        let category = category_of(category.get());
+        async move { (category, api::usage_stats(&org, category.api, &period, &project).await) }
     });
     let navigate = use_navigate();
-    let go = move |period: &str, project: &str| {
-        navigate(&stats_href(&org.get_untracked(), period, project), Default::default());
+    let go = move |category: &str, period: &str, project: &str| {
+        navigate(&stats_href(&org.get_untracked(), category, period, project), Default::default());
+    };
+    let on_category = {
+        let go = go.clone();
+        move |ev| go(&event_target_value(&ev), &period.get_untracked(), &project.get_untracked())
     };
     let on_period = {
         let go = go.clone();
-        move |ev| go(&event_target_value(&ev), &project.get_untracked())
+        move |ev| go(category.get_untracked(), &event_target_value(&ev), &project.get_untracked())
     };
-    let on_project = move |ev| go(&period.get_untracked(), &event_target_value(&ev));
+    let on_project =
+        move |ev| go(category.get_untracked(), &period.get_untracked(), &event_target_value(&ev));
+    let category_options = move || {
+        CATEGORIES
+            .iter()
+            .map(|c| {
+                view! { <option value=c.id selected=move || category.get() == c.id>{c.title}</option> }
+            })
+            .collect_view()
+    };
     let period_options = move || {
         PERIODS
             .iter()
@@ -127,13 +198,19 @@ pub fn StatsPage() -> impl IntoView {
     };
     let body = move || match stats.get() {
         None => view! { <Loading/> }.into_any(),
-        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
-        Some(Ok(stats)) => view! { <StatsBody stats/> }.into_any(),
+        Some((_, Err(error))) => view! { <ApiError error/> }.into_any(),
+        Some((category, Ok(stats))) => view! { <StatsBody stats category/> }.into_any(),
     };
     view! {
         <section class="page stats-page">
             <header class="page-header">
                 <h1>"Stats"</h1>
+                <label class="picker">
+                    <span class="picker-label">"Category"</span>
+                    <select id="stats-category" on:change=on_category>
+                        {category_options}
+                    </select>
+                </label>
                 <label class="picker">
                     <span class="picker-label">"Project"</span>
                     <select id="stats-project" on:change=on_project>
@@ -148,7 +225,7 @@ pub fn StatsPage() -> impl IntoView {
                 </label>
             </header>
             <p class="hint">
-                "The errors your projects sent, and what became of them: stored, or dropped by an inbound filter, a rate limit, as invalid, or by the SDK itself."
+                "What your projects sent, and what became of it: stored, or dropped by an inbound filter, a rate limit, as invalid, or by the SDK itself."
             </p>
             {body}
         </section>
@@ -157,7 +234,7 @@ pub fn StatsPage() -> impl IntoView {
 
 /// The totals, the chart and the reasons of one answer.
 #[component]
-fn StatsBody(stats: UsageStats) -> impl IntoView {
+fn StatsBody(stats: UsageStats, category: &'static Category) -> impl IntoView {
     let (totals, reasons) = summarize(&stats);
     let cards = OUTCOMES
         .iter()
@@ -166,16 +243,21 @@ fn StatsBody(stats: UsageStats) -> impl IntoView {
             view! {
                 <div class="figure" data-outcome=*id>
                     <dt>{*label}</dt>
-                    <dd class="stat-value">{total.to_string()}</dd>
+                    <dd class="stat-value">{quantity_text(category, total)}</dd>
                 </div>
             }
         })
         .collect_view();
     let (times, values) = accepted_series(&stats);
     let accepted = totals.get("accepted").copied().unwrap_or(0);
-    let series = Series::new("Accepted errors", colors::PRIMARY, values);
+    let title = format!("Accepted {}", category.noun);
+    let series = Series::new(&title, colors::PRIMARY, values);
     let svg = bar_svg(&times, &series);
-    let description = format!("{accepted} errors accepted over the period.");
+    let description = format!(
+        "{} {} accepted over the period.",
+        quantity_text(category, accepted),
+        category.noun
+    );
     let rows = if reasons.is_empty() {
         view! { <p class="hint stats-no-drops">"Nothing was dropped."</p> }.into_any()
     } else {
@@ -190,7 +272,7 @@ fn StatsBody(stats: UsageStats) -> impl IntoView {
                     <tr class="stats-reason">
                         <td>{outcome}</td>
                         <td><code>{reason}</code></td>
-                        <td class="numeric">{total.to_string()}</td>
+                        <td class="numeric">{quantity_text(category, total)}</td>
                     </tr>
                 }
             })
@@ -201,7 +283,7 @@ fn StatsBody(stats: UsageStats) -> impl IntoView {
                     <tr>
                         <th>"Outcome"</th>
                         <th>"Reason"</th>
-                        <th>"Errors"</th>
+                        <th>{category.title}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -211,7 +293,7 @@ fn StatsBody(stats: UsageStats) -> impl IntoView {
     };
     view! {
         <dl id="stats-totals" class="figures">{cards}</dl>
-        <Chart id="chart-accepted" title="Accepted errors" description svg legend=vec![series]/>
+        <Chart id="chart-accepted" title description svg legend=vec![series]/>
         <h2>"Dropped, by reason"</h2>
         {rows}
     }

@@ -2796,6 +2796,10 @@ async fn usage_stats_show_accepted_and_filtered_errors() {
     .await
     .expect("sent");
     server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    // And a cron check-in, in Sentry's `monitor` category.
+    let check_in = serde_json::json!({"check_in_id": "83a7c6a5d2b64b8d9c5c4e3f2a1b0c9d",
+        "monitor_slug": "nightly", "status": "ok"});
+    server.post_envelope(&dsn, [("check_in", check_in)]).await;
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -2842,6 +2846,14 @@ async fn usage_stats_show_accepted_and_filtered_errors() {
             wait_for_text(&client, "[data-outcome=filtered] .stat-value", |t| t == "2").await?;
         assert_eq!(filtered, "2");
         std::fs::write(artifacts_dir().join("stats.png"), client.screenshot().await?).ok();
+        // Another category: the check-in, and nothing dropped; the category is in the URL.
+        client.find(Locator::Css("#stats-category")).await?.select_by_value("monitors").await?;
+        let title = wait_for_text(&client, "#chart-accepted", |t| t.contains("check-ins")).await?;
+        assert!(title.contains("Accepted check-ins"), "{title}");
+        assert_eq!(text_of(&client, "[data-outcome=accepted] .stat-value").await?, "1");
+        assert_eq!(text_of(&client, "[data-outcome=filtered] .stat-value").await?, "0");
+        let query = client.current_url().await?.query().unwrap_or_default().to_owned();
+        assert_eq!(query, "dataCategory=monitors&statsPeriod=24h&project=shop");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
