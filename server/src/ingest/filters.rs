@@ -13,12 +13,18 @@
 //!   (`ie_pre_9`, `ie9`, `ie10`, `ie11`, `safari_pre_6`, `opera_pre_15`, `opera_mini_pre_8`,
 //!   `android_pre_4`, `edge_pre_79`, and `default`, Relay's table of minimum versions), read
 //!   from the `User-Agent` as Relay reads it;
+//! - `filtered-transaction`: transactions of health checks, whose name matches one of Sentry's
+//!   [`HEALTH_CHECKS`] globs (`GET /healthz`, `/api/ping`);
 //! - error messages: glob patterns (`*`, `?`, case-insensitive) matched against the message
 //!   and each exception's `Type: value`;
 //! - releases: glob patterns matched against the event's release.
 //!
-//! Sentry turns on browser extensions, web crawlers and every legacy-browser subfilter for a
-//! new project, and so does Cairn. (Sentry's newest subfilters, per browser with versions it
+//! Errors go through all but the health-check filter; transactions through the release,
+//! localhost, legacy-browser, web-crawler and health-check filters (the others look at
+//! exceptions and messages, which a transaction has none of), as in Relay.
+//!
+//! Sentry turns on browser extensions, web crawlers, every legacy-browser subfilter and the
+//! health-check filter for a new project, and so does Cairn. (Sentry's newest subfilters, per browser with versions it
 //! updates over time, are not Cairn's: it has the set Sentry had before them.)
 
 use std::sync::LazyLock;
@@ -39,6 +45,8 @@ pub struct FilterSettings {
     pub browser_extensions: bool,
     pub localhost: bool,
     pub web_crawlers: bool,
+    /// Health-check transactions (Sentry's key, which is also Relay's outcome reason).
+    pub filtered_transaction: bool,
     /// The legacy-browser subfilters on ([`LEGACY_BROWSERS`]' ids); none is the filter off.
     pub legacy_browsers: Vec<String>,
     /// Glob patterns, one per line.
@@ -53,6 +61,7 @@ impl FilterSettings {
         FilterSettings {
             browser_extensions: true,
             web_crawlers: true,
+            filtered_transaction: true,
             legacy_browsers: all_legacy_browsers(),
             ..Default::default()
         }
@@ -72,6 +81,7 @@ impl FilterSettings {
             "browser-extensions" => self.browser_extensions,
             "localhost" => self.localhost,
             "web-crawlers" => self.web_crawlers,
+            "filtered-transaction" => self.filtered_transaction,
             "legacy-browsers" if self.legacy_browsers.is_empty() => false,
             "legacy-browsers" => {
                 return Some(FilterState::Subfilters(self.legacy_browsers.clone()))
@@ -88,6 +98,7 @@ impl FilterSettings {
             "browser-extensions" => self.browser_extensions = on,
             "localhost" => self.localhost = on,
             "web-crawlers" => self.web_crawlers = on,
+            "filtered-transaction" => self.filtered_transaction = on,
             "legacy-browsers" => {
                 self.legacy_browsers = if on { all_legacy_browsers() } else { Vec::new() };
             }
@@ -135,7 +146,31 @@ pub const SWITCHES: &[(&str, &str, &str)] = &[
         "Some crawlers may execute pages in incompatible ways which then cause errors that are \
          unlikely to be seen by a normal user.",
     ),
+    (
+        "filtered-transaction",
+        "Filter out health check transactions",
+        "Filter transactions that match most common naming patterns for health checks.",
+    ),
 ];
+
+/// Sentry's health-check transaction names (`HEALTH_CHECK_GLOBS`, matched ignoring case, `*`
+/// across `/`): its tightened list of October 2023, plus `*health-check*` of March 2026.
+pub const HEALTH_CHECKS: &[&str] = &[
+    "*healthcheck*",
+    "*health-check*",
+    "*heartbeat*",
+    "*/health",
+    "*/healthy",
+    "*/healthz",
+    "*/live",
+    "*/livez",
+    "*/ready",
+    "*/readyz",
+    "*/ping",
+];
+
+static HEALTH_CHECK_GLOBS: LazyLock<Vec<Glob>> =
+    LazyLock::new(|| HEALTH_CHECKS.iter().map(|g| Glob::new(g, true, false)).collect());
 
 /// Whether `reason` is the outcome reason of a filtered event: a switch's id, `error-message`
 /// or `release-version` (Relay's `FilterStatKey`s that Cairn has).
@@ -198,6 +233,7 @@ pub struct InboundFilters {
     browser_extensions: bool,
     localhost: bool,
     web_crawlers: bool,
+    health_checks: bool,
     legacy_browsers: Vec<LegacyRule>,
     error_messages: Vec<Glob>,
     releases: Vec<Glob>,
@@ -262,6 +298,7 @@ impl InboundFilters {
             browser_extensions: settings.browser_extensions,
             localhost: settings.localhost,
             web_crawlers: settings.web_crawlers,
+            health_checks: settings.filtered_transaction,
             legacy_browsers: settings
                 .legacy_browsers
                 .iter()
@@ -277,6 +314,7 @@ impl InboundFilters {
         !self.browser_extensions
             && !self.localhost
             && !self.web_crawlers
+            && !self.health_checks
             && self.legacy_browsers.is_empty()
             && self.error_messages.is_empty()
             && self.releases.is_empty()
@@ -309,6 +347,21 @@ impl InboundFilters {
         }
         if self.web_crawlers && user_agent(event).is_some_and(is_web_crawler) {
             return Some("web-crawlers");
+        }
+        None
+    }
+
+    /// The key of the first filter that drops the transaction, Relay's order; `None` keeps it.
+    /// The error filters find nothing in a transaction; the health-check filter comes last.
+    pub fn check_transaction(&self, transaction: &Map<String, Value>) -> Option<&'static str> {
+        if let Some(key) = self.check(transaction) {
+            return Some(key);
+        }
+        let name = transaction.get("transaction").and_then(Value::as_str);
+        if self.health_checks
+            && name.is_some_and(|name| HEALTH_CHECK_GLOBS.iter().any(|glob| glob.is_match(name)))
+        {
+            return Some("filtered-transaction");
         }
         None
     }
@@ -568,12 +621,14 @@ mod tests {
         let stored = serde_json::to_string(&FilterSettings::new_project()).unwrap();
         assert_eq!(
             stored,
-            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"legacy-browsers":["ie_pre_9","ie9","ie10","ie11","safari_pre_6","opera_pre_15","opera_mini_pre_8","android_pre_4","edge_pre_79"],"error-messages":"","releases":""}"#
+            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"filtered-transaction":true,"legacy-browsers":["ie_pre_9","ie9","ie10","ie11","safari_pre_6","opera_pre_15","opera_mini_pre_8","android_pre_4","edge_pre_79"],"error-messages":"","releases":""}"#
         );
-        // A project's settings from before the legacy-browsers filter: it stays off.
+        // A project's settings from before the legacy-browsers and health-check filters: they
+        // stay off.
         let older = r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"error-messages":"","releases":""}"#;
         let off = Some(FilterState::Switch(false));
         assert_eq!(FilterSettings::from_stored(Some(older)).state("legacy-browsers"), off);
+        assert_eq!(FilterSettings::from_stored(Some(older)).state("filtered-transaction"), off);
         assert_eq!(FilterSettings::from_stored(Some(&stored)), FilterSettings::new_project());
         let mut settings = FilterSettings::default();
         settings.set("localhost", true).unwrap();
@@ -589,6 +644,50 @@ mod tests {
         assert_eq!(settings.set_legacy_browsers(&["ie12".into()]), Err("ie12".to_owned()));
         settings.set("legacy-browsers", false).unwrap();
         assert_eq!(settings.state("legacy-browsers"), Some(FilterState::Switch(false)));
+    }
+
+    /// Sentry's health-check globs match whole names ignoring case, `*` across `/`; names that
+    /// merely contain a health word are kept (the cases of Sentry's tightening of the list).
+    #[test]
+    fn health_check_transactions_are_known_by_their_name() {
+        let on = filters(FilterSettings { filtered_transaction: true, ..Default::default() });
+        let transaction = |name: &str| event(json!({"type": "transaction", "transaction": name}));
+        for name in [
+            "GET /healthz",
+            "/health",
+            "GET /api/v2/HEALTH",
+            "/healthcheck/database",
+            "HealthCheckController.Index",
+            "GET /health-check/db",
+            "heartbeat",
+            "GET /k8s/livez",
+            "GET /ready",
+            "/readyz",
+            "GET /ping",
+            "/status/healthy",
+        ] {
+            assert_eq!(
+                on.check_transaction(&transaction(name)),
+                Some("filtered-transaction"),
+                "{name}"
+            );
+        }
+        for name in
+            ["/delivery", "/already", "/healthysnacks", "GET /pingback", "/live-events", "checkout"]
+        {
+            assert_eq!(on.check_transaction(&transaction(name)), None, "{name}");
+        }
+        assert_eq!(on.check_transaction(&event(json!({"type": "transaction"}))), None, "no name");
+        // Errors are not transactions: a health check's error is kept.
+        assert_eq!(on.check(&event(json!({"transaction": "GET /healthz"}))), None);
+        // Off, it keeps them; the other filters still apply to transactions.
+        let off = filters(FilterSettings { localhost: true, ..Default::default() });
+        assert_eq!(off.check_transaction(&transaction("GET /healthz")), None);
+        let local =
+            event(json!({"transaction": "GET /cart", "request": {"url": "http://localhost/cart"}}));
+        assert_eq!(off.check_transaction(&local), Some("localhost"));
+        assert!(!on.is_empty());
+        assert_eq!(filters(FilterSettings::default()).check_transaction(&local), None);
     }
 
     fn from_browser(user_agent: &str) -> Map<String, Value> {

@@ -114,6 +114,7 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
             ("localhost", &json!(false)),
             ("legacy-browsers", &all_browsers),
             ("web-crawlers", &json!(true)),
+            ("filtered-transaction", &json!(true)),
         ]
     );
 
@@ -166,12 +167,12 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
     assert_eq!(status, 400, "{body}");
     let (status, _) = server
         .put(
-            "/api/0/projects/cairn/shop/filters/filtered-transaction/",
+            "/api/0/projects/cairn/shop/filters/react-hydration-errors/",
             &token,
             json!({"active": true}),
         )
         .await;
-    assert_eq!(status, 404, "Cairn has no transaction filter");
+    assert_eq!(status, 404, "Cairn has no React hydration filter");
     let options = json!({"options": {
         "filters:error_messages": "  ChunkLoadError: Loading chunk *\n\n*ResizeObserver loop*  ",
         "filters:releases": "*-dev",
@@ -320,4 +321,95 @@ async fn a_filtered_security_report_is_counted_not_refused() {
         .map(|e| e["data"]["url"].clone());
     assert_eq!(request, Some(json!("https://shop.example.com/cart")), "{event:#}");
     assert_eq!(filtered(&server).await, BTreeMap::from([("localhost".into(), 1)]));
+}
+
+/// Sends transactions named `names` with the official SDK (every one sampled), and flushes.
+async fn send_transactions(dsn: &str, names: &[&'static str]) {
+    let (dsn, names) = (dsn.to_owned(), names.to_vec());
+    tokio::task::spawn_blocking(move || {
+        let options = sentry::ClientOptions::new()
+            .dsn(dsn.as_str())
+            .release("api@1.0".to_owned())
+            .traces_sample_rate(1.0);
+        let client = Arc::new(sentry::Client::from(sentry::apply_defaults(options)));
+        let hub =
+            Arc::new(sentry::Hub::new(Some(client.clone()), Arc::new(sentry::Scope::default())));
+        sentry::Hub::run(hub, || {
+            for name in names {
+                let ctx = sentry::TransactionContext::new(name, "http.server");
+                sentry::start_transaction(ctx).finish();
+            }
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered them");
+    })
+    .await
+    .expect("sent");
+}
+
+/// The names of the project's stored transactions, sorted.
+async fn stored_transactions(server: &TestServer) -> Vec<String> {
+    let pool = server.database().await;
+    let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT payload FROM envelope_items WHERE item_type = 'transaction' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("items are readable");
+    pool.close().await;
+    let mut names: Vec<String> = payloads
+        .iter()
+        .filter_map(|p| serde_json::from_slice::<Value>(p).ok())
+        .filter_map(|t| t["transaction"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Sentry's health-check filter, on for a new project: the SDK's transactions of health-check
+/// endpoints are answered as usual but not stored, and counted as filtered transactions (in
+/// the usage stats too); turned off, they are stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn health_check_transactions_are_filtered_by_default() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Api").await;
+    let (_, list) = server.get("/api/0/projects/cairn/api/filters/", &token).await;
+    let health = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == "filtered-transaction")
+        .cloned()
+        .unwrap_or_else(|| panic!("the health-check filter in {list:#}"));
+    assert_eq!(health["active"], true, "Sentry's default: {health}");
+    assert_eq!(health["name"], "Filter out health check transactions");
+
+    send_transactions(&dsn, &["GET /healthz", "GET /cart", "GET /api/ping", "GET /delivery"]).await;
+    assert_eq!(stored_transactions(&server).await, ["GET /cart", "GET /delivery"]);
+    let path = "/api/0/organizations/cairn/stats_v2/?field=sum(quantity)&groupBy=outcome\
+                &groupBy=reason&category=transaction&statsPeriod=24h";
+    let (status, stats) = server.get(path, &token).await;
+    assert_eq!(status, 200, "{stats}");
+    let totals: BTreeMap<(String, String), i64> = stats["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            let by = |key: &str| g["by"][key].as_str().unwrap_or("").to_owned();
+            ((by("outcome"), by("reason")), g["totals"]["sum(quantity)"].as_i64().unwrap_or(0))
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        BTreeMap::from([
+            (("accepted".into(), "".into()), 2),
+            (("filtered".into(), "filtered-transaction".into()), 2),
+        ])
+    );
+
+    let filter = "/api/0/projects/cairn/api/filters/filtered-transaction/";
+    let (status, body) = server.put(filter, &token, json!({"active": false})).await;
+    assert_eq!(status, 204, "{body}");
+    send_transactions(&dsn, &["GET /healthz"]).await;
+    assert_eq!(stored_transactions(&server).await, ["GET /cart", "GET /delivery", "GET /healthz"]);
 }

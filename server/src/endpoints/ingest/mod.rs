@@ -36,7 +36,6 @@ use self::auth::SentryAuth;
 use self::error::IngestError;
 use crate::ingest::envelope::{self, ItemType};
 use crate::ingest::event::{self, EventContext};
-use crate::ingest::scrub::Scrubber;
 use crate::ingest::session;
 use crate::state::AppState;
 use crate::store::{Arrival, IngestBatch, NewItem, Outcome, Store, StoreError};
@@ -313,8 +312,8 @@ async fn ingest_store_event<S: Store>(
         .map(|id| id.simple().to_string());
     if minimal.is_transaction() {
         let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        let batch = match scrub_json(body, &authorized.scrubber) {
-            Some(payload) => {
+        let batch = match transaction_payload(body, authorized) {
+            Ok(payload) => {
                 check_rate_limit(state, authorized, 1)?;
                 let item = NewItem {
                     project_id,
@@ -330,7 +329,7 @@ async fn ingest_store_event<S: Store>(
                 };
                 IngestBatch { items: vec![item], ..IngestBatch::default() }
             }
-            None => dropped_batch(project_id, "transaction", "invalid"),
+            Err(reason) => dropped_batch(project_id, "transaction", reason),
         };
         store(state, arrival, batch).await?;
         return Ok(Json(StoreResponse { id: Some(id) }));
@@ -403,16 +402,24 @@ impl MinimalEvent {
     }
 }
 
-/// Scrubs a JSON object payload, borrowing it back when nothing needed scrubbing; `None` if it
-/// is not a JSON object.
-fn scrub_json<'a>(payload: &'a [u8], scrubber: &Scrubber) -> Option<Cow<'a, [u8]>> {
+/// A transaction's payload as stored: through the project's inbound filters, then scrubbed
+/// (transactions carry requests, span data and users as events do), borrowed back when
+/// nothing needed scrubbing. `Err` is the outcome reason it is dropped with: `invalid` (not a
+/// JSON object) or the key of the filter that matched.
+fn transaction_payload<'a>(
+    payload: &'a [u8],
+    authorized: &Authorized,
+) -> Result<Cow<'a, [u8]>, &'static str> {
     let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(payload) else {
-        return None;
+        return Err("invalid");
     };
-    if scrubber.scrub_event(&mut object) == 0 {
-        return Some(Cow::Borrowed(payload));
+    if let Some(key) = authorized.filters.as_deref().and_then(|f| f.check_transaction(&object)) {
+        return Err(key);
     }
-    serde_json::to_vec(&object).ok().map(Cow::Owned)
+    if authorized.scrubber.scrub_event(&mut object) == 0 {
+        return Ok(Cow::Borrowed(payload));
+    }
+    serde_json::to_vec(&object).map(Cow::Owned).map_err(|_| "invalid")
 }
 
 /// The project id of the URL: a positive number.
@@ -658,9 +665,8 @@ async fn ingest_envelope<S: Store>(
                     Err(reason) => server_outcomes.push(dropped("session", reason)),
                 }
             }
-            // Transactions carry requests, span data and users as events do: scrubbed alike.
-            ItemType::Transaction => match scrub_json(item.payload, &authorized.scrubber) {
-                Some(payload) => batch.items.push(NewItem {
+            ItemType::Transaction => match transaction_payload(item.payload, authorized) {
+                Ok(payload) => batch.items.push(NewItem {
                     project_id,
                     event_id: envelope_event_id.clone(),
                     item_type: name.to_owned(),
@@ -672,7 +678,7 @@ async fn ingest_envelope<S: Store>(
                     received: received_ms,
                     sha1: None,
                 }),
-                None => server_outcomes.push(dropped("transaction", "invalid")),
+                Err(reason) => server_outcomes.push(dropped("transaction", reason)),
             },
             _ => batch.items.push(NewItem {
                 project_id,
