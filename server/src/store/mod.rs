@@ -510,6 +510,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         organization_id: i64,
         trace_id: &[u8; 16],
     ) -> impl Future<Output = StoreResult<(i64, i64)>> + Send;
+    /// A project's events, newest (last stored) first: `limit` of them after skipping `offset`.
+    fn project_events(
+        &self,
+        project_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<EventRow>>> + Send;
     /// An issue's events, newest first: `limit` of them after skipping `offset`.
     fn issue_events(
         &self,

@@ -257,6 +257,15 @@ fn rows() -> Vec<Row> {
         },
         row(Method::GET, "/api/0/projects/{org}/{project}/", read("project:read")),
         Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/",
+                scope("project:admin", Admin, 204),
+            )
+        },
+        row(Method::GET, "/api/0/projects/{org}/{project}/events/", read("event:read")),
+        Row {
             body: |_| Some(json!({"dataScrubber": true})),
             ..row(
                 Method::PUT,
@@ -967,7 +976,14 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let (mut team, mut member_id, mut key_id) =
                 ("cairn".to_owned(), fixture.member_id.clone(), fixture.public_key.clone());
             let mut version = RELEASE.to_owned();
+            let mut project = SECRET_PROJECT.to_owned();
             if row.fresh {
+                // The project itself is what the row destroys (no other placeholder does).
+                if path == "/api/0/projects/{org}/{project}/" {
+                    let body = json!({"name": format!("Fresh {n}")});
+                    project =
+                        fixture.create("/api/0/teams/cairn/cairn/projects/", body, "slug").await;
+                }
                 if path.contains("{hash}") {
                     (issue_id, hash) = fixture.new_merged_issue(n).await;
                 } else if path.contains("{issue_id}") {
@@ -1001,7 +1017,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let mut path = path
                 .replace("{org}", "cairn")
                 .replace("{team}", &team)
-                .replace("{project}", SECRET_PROJECT)
+                .replace("{project}", &project)
                 .replace("{project_id}", &fixture.project_id)
                 .replace("{issue_id}", &issue_id)
                 .replace("{event_id}", &event_id)

@@ -128,3 +128,69 @@ async fn sentry_cli_creates_finalizes_and_deploys_a_release() {
     let refused = sentry_cli(&server, &ci, &["releases", "deploys", version, "new", "-e", "a/b"]);
     assert!(!refused.status.success(), "a bad environment is refused: {}", text(&refused.stdout));
 }
+
+/// `sentry-cli events list` reads a project's events (Sentry's "List a Project's Error
+/// Events"), newest first; the endpoint pages through them with Sentry's `Link` cursors and
+/// shows no other project's.
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_cli_lists_a_projects_events() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let shop = server.create_project(&owner, "Shop").await;
+    let other = server.create_project(&owner, "Other").await;
+    let mut ids = Vec::new();
+    for text in ["Cart is empty", "Payment declined", "Coupon expired"] {
+        ids.push(crate::common::capture_message(&shop, "shop@1.0", text).await);
+    }
+    let elsewhere = crate::common::capture_message(&other, "other@1.0", "Not the shop's").await;
+    server.wait_for_issues(&owner, |issues| issues.len() == 4).await;
+
+    let reader = server
+        .cli(&["createtoken", "--email", "owner@example.com", "--scope", "event:read"])
+        .trim()
+        .to_owned();
+    let listed = crate::common::succeeded(&sentry_cli(&server, &reader, &["events", "list"]));
+    for (id, text) in ids.iter().zip(["Cart is empty", "Payment declined", "Coupon expired"]) {
+        let hyphenated = uuid::Uuid::parse_str(id).expect("an event id").hyphenated().to_string();
+        assert!(
+            listed.contains(id.as_str()) || listed.contains(&hyphenated),
+            "event {id} is listed: {listed}"
+        );
+        assert!(listed.contains(text), "{text} is listed: {listed}");
+    }
+    assert!(!listed.contains("Not the shop's"), "{listed}");
+    assert!(!listed.contains(elsewhere.as_str()), "{listed}");
+
+    // Two at a time: the newest two, then the last one, as the `Link` header's cursors say.
+    let first = server
+        .http
+        .get(format!("{}/api/0/projects/cairn/shop/events/?per_page=2&cursor=", server.url))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(first.status().as_u16(), 200);
+    let link = first.headers()["link"].to_str().expect("a Link header").to_owned();
+    let page: Value = first.json().await.expect("JSON");
+    let titles = |page: &Value| -> Vec<String> {
+        page.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["title"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(titles(&page), ["Coupon expired", "Payment declined"]);
+    assert_eq!(page[0]["eventID"], ids[2].as_str(), "{page:#}");
+    let next = link
+        .split(',')
+        .find(|part| part.contains("rel=\"next\""))
+        .filter(|part| part.contains("results=\"true\""))
+        .and_then(|part| part.split("cursor=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a next page in {link}"));
+    let (status, rest) = server
+        .get(&format!("/api/0/projects/cairn/shop/events/?per_page=2&cursor={next}"), &reader)
+        .await;
+    assert_eq!(status, 200, "{rest}");
+    assert_eq!(titles(&rest), ["Cart is empty"]);
+}

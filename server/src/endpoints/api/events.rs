@@ -102,6 +102,32 @@ async fn list<S: Store>(
     Ok(page.response(state, events, more, path, raw_query))
 }
 
+/// `GET /api/0/projects/{org}/{project}/events/`: the project's events, newest first, a page
+/// of up to 100 at a time (Sentry's "List a Project's Error Events", as `sentry-cli events
+/// list` reads them).
+pub async fn list_project_events<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let page = PageParams::parse(raw.as_deref())?;
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    // One more than asked for tells whether another page follows.
+    let mut rows = state.store.project_events(project.id, page.offset, page.per_page + 1).await?;
+    let more = rows.len() as i64 > page.per_page;
+    rows.truncate(page.per_page as usize);
+    let events: Vec<Event> = rows
+        .into_iter()
+        .map(|event| {
+            serialize::event(&IssueEvent { event, previous_event_id: None, next_event_id: None })
+        })
+        .collect();
+    Ok(page.response(&state, events, more, uri.path(), raw.as_deref()))
+}
+
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.
 pub async fn get_project_event<S: Store>(
     State(state): State<AppState<S>>,

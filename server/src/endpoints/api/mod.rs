@@ -110,6 +110,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
                 .delete(comments::delete_comment::<S>),
         )
         .route("/api/0/issues/{issue_id}/events/{event}", get(events::get_issue_event::<S>))
+        .route("/api/0/projects/{org}/{project}/events", get(events::list_project_events::<S>))
         .route(
             "/api/0/projects/{org}/{project}/events/{event_id}",
             get(events::get_project_event::<S>),

@@ -30,6 +30,8 @@ impl PageParams {
         let mut page = PageParams { offset: 0, per_page: MAX_PER_PAGE };
         for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
             match key.as_ref() {
+                // `cursor=` with no value is the first page (sentry-cli sends it so).
+                "cursor" if value.is_empty() => {}
                 "cursor" => {
                     let invalid =
                         || ApiError::BadRequest(format!("cursor: invalid cursor {value:?}"));

@@ -964,6 +964,29 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn project_events(
+        &self,
+        project_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<EventRow>> {
+        // The table read backwards, newest row first, until a page of the project's is found:
+        // no index of events starts with the project (one would cost every event's insert), and
+        // the project's index by event id would sort all its events for each page. The newest
+        // events of any project that is sending are near the end.
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events NOT INDEXED WHERE project_id = $1 \
+             ORDER BY id DESC LIMIT $2 OFFSET $3"
+        ))
+        .bind(project_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.reads)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_events(
         &self,
         issue_id: i64,
