@@ -88,18 +88,28 @@ async fn list<S: Store>(
     path: &str,
     raw_query: Option<&str>,
 ) -> ApiResult<Response> {
-    // One more than asked for tells whether another page follows.
-    let mut rows = state.store.issue_events(issue_id, page.offset, page.per_page + 1).await?;
+    let rows = state.store.issue_events(issue_id, page.offset, page.per_page + 1).await?;
+    Ok(events_page(state, &page, rows, path, raw_query))
+}
+
+/// A page of events as Sentry lists them, from `rows` fetched one longer than the page: the
+/// extra one tells whether another page follows.
+fn events_page<S: Store>(
+    state: &AppState<S>,
+    page: &PageParams,
+    mut rows: Vec<crate::store::EventRow>,
+    path: &str,
+    raw_query: Option<&str>,
+) -> Response {
     let more = rows.len() as i64 > page.per_page;
     rows.truncate(page.per_page as usize);
     let events: Vec<Event> = rows
         .into_iter()
         .map(|event| {
-            let stored = IssueEvent { event, previous_event_id: None, next_event_id: None };
-            serialize::event(&stored)
+            serialize::event(&IssueEvent { event, previous_event_id: None, next_event_id: None })
         })
         .collect();
-    Ok(page.response(state, events, more, path, raw_query))
+    page.response(state, events, more, path, raw_query)
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/`: the project's events, newest first, a page
@@ -115,17 +125,8 @@ pub async fn list_project_events<S: Store>(
     let page = PageParams::parse(raw.as_deref())?;
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
-    // One more than asked for tells whether another page follows.
-    let mut rows = state.store.project_events(project.id, page.offset, page.per_page + 1).await?;
-    let more = rows.len() as i64 > page.per_page;
-    rows.truncate(page.per_page as usize);
-    let events: Vec<Event> = rows
-        .into_iter()
-        .map(|event| {
-            serialize::event(&IssueEvent { event, previous_event_id: None, next_event_id: None })
-        })
-        .collect();
-    Ok(page.response(&state, events, more, uri.path(), raw.as_deref()))
+    let rows = state.store.project_events(project.id, page.offset, page.per_page + 1).await?;
+    Ok(events_page(&state, &page, rows, uri.path(), raw.as_deref()))
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.

@@ -569,13 +569,7 @@ mod tests {
         assert_eq!(named(&after), Some(dictionary.id()));
         assert!(after.len() * 2 < before.len(), "{} bytes, {} before", after.len(), before.len());
         // Another project's events do not use it.
-        sqlx::query(
-            "INSERT INTO projects (id, organization_id, slug, name, date_created) \
-             SELECT 2, organization_id, 'second', 'Second', 0 FROM projects WHERE id = 1",
-        )
-        .execute(&store.writes)
-        .await
-        .expect("a second project");
+        add_second_project(&store).await;
         ingest(&store, 2, 8_000..8_001).await;
         assert_eq!(named(&stored_frame(&store, 8_000).await), None);
         assert!(store.dictionaries.current(2).is_none());
@@ -614,6 +608,17 @@ mod tests {
         let store = SqliteStore::connect(&url).await.expect("store opens");
         store.ensure_default_organization(&crate::config::defaults()).await.expect("project 1");
         (url, store)
+    }
+
+    /// Project 2, in the organization of project 1.
+    async fn add_second_project(store: &SqliteStore) {
+        sqlx::query(
+            "INSERT INTO projects (id, organization_id, slug, name, date_created) \
+             SELECT 2, organization_id, 'second', 'Second', 0 FROM projects WHERE id = 1",
+        )
+        .execute(&store.writes)
+        .await
+        .expect("a second project");
     }
 
     async fn dictionary_ids(store: &SqliteStore) -> Vec<i64> {
@@ -663,13 +668,7 @@ mod tests {
         let (_url, store) = new_store(&dir).await;
         let add_project_1 = "INSERT INTO projects (id, organization_id, slug, name, date_created) \
              SELECT 1, organization_id, 'again', 'Again', 0 FROM projects WHERE id = 2";
-        sqlx::query(
-            "INSERT INTO projects (id, organization_id, slug, name, date_created) \
-             SELECT 2, organization_id, 'second', 'Second', 0 FROM projects WHERE id = 1",
-        )
-        .execute(&store.writes)
-        .await
-        .expect("a second project");
+        add_second_project(&store).await;
         for start in (0..BUILD_AFTER as usize).step_by(100) {
             ingest(&store, 1, start..start + 100).await;
         }
