@@ -571,6 +571,22 @@ async fn texts(
 }
 
 /// Waits up to 20 s for the text of `selector` to satisfy `pred`; returns the last text seen.
+/// The page's path once it is `expected`, or the last one seen after 20 s.
+async fn wait_for_path(
+    client: &Client,
+    expected: &str,
+) -> Result<String, fantoccini::error::CmdError> {
+    let mut path = String::new();
+    for _ in 0..200 {
+        path = client.current_url().await?.path().to_owned();
+        if path == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(path)
+}
+
 async fn wait_for_text(
     client: &Client,
     selector: &str,
@@ -2624,14 +2640,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         slug.send_keys("web-shop").await?;
         client.find(Locator::Css("#project-platform")).await?.select_by_value("node").await?;
         save_and_wait(&client, "#general-form").await?;
-        let mut path = String::new();
-        for _ in 0..200 {
-            path = client.current_url().await?.path().to_owned();
-            if path == "/settings/cairn/projects/web-shop/" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let path = wait_for_path(&client, "/settings/cairn/projects/web-shop/").await?;
         assert_eq!(path, "/settings/cairn/projects/web-shop/");
         let (status, details) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
         assert_eq!(status, 200, "{details}");
@@ -2654,14 +2663,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             .await?
             .click()
             .await?;
-        let mut path = String::new();
-        for _ in 0..200 {
-            path = client.current_url().await?.path().to_owned();
-            if path == "/organizations/cairn/projects/" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let path = wait_for_path(&client, "/organizations/cairn/projects/").await?;
         assert_eq!(path, "/organizations/cairn/projects/", "the projects after the deletion");
         let switcher =
             wait_for_text(&client, "#project-switcher", |t| !t.contains("Web Shop")).await?;
