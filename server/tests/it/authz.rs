@@ -474,6 +474,14 @@ fn rows() -> Vec<Row> {
             ..row(Method::GET, "/api/0/organizations/{org}/releases/", releases(RELEASE_READ, 200))
         },
         Row {
+            query: "?health=1",
+            ..row(
+                Method::GET,
+                "/api/0/projects/{org}/{project}/releases/",
+                releases(RELEASE_READ, 200),
+            )
+        },
+        Row {
             body: |n| {
                 Some(json!({"version": format!("authz@new-{n}"), "projects": [SECRET_PROJECT]}))
             },

@@ -194,3 +194,58 @@ async fn sentry_cli_lists_a_projects_events() {
     assert_eq!(status, 200, "{rest}");
     assert_eq!(titles(&rest), ["Cart is empty"]);
 }
+
+/// `sentry-cli issues list`, `issues resolve --all` (Sentry's implicit "update all": a status
+/// change without ids applies to the issues the query matches, unresolved ones by default)
+/// and `releases list` (a project's releases) work as against Sentry; another project's issue
+/// stays unresolved.
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_cli_lists_and_resolves_issues_and_lists_releases() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let shop = server.create_project(&owner, "Shop").await;
+    let other = server.create_project(&owner, "Other").await;
+    for text in ["Cart is empty", "Payment declined"] {
+        crate::common::capture_message(&shop, "shop@1.0", text).await;
+    }
+    crate::common::capture_message(&other, "other@1.0", "Not the shop's").await;
+    server.wait_for_issues(&owner, |issues| issues.len() == 3).await;
+    let token = server
+        .cli(&[
+            "createtoken",
+            "--email",
+            "owner@example.com",
+            "--scope",
+            "event:read",
+            "--scope",
+            "event:write",
+            "--scope",
+            "project:read",
+            "--scope",
+            "project:releases",
+        ])
+        .trim()
+        .to_owned();
+
+    let listed = crate::common::succeeded(&sentry_cli(&server, &token, &["issues", "list"]));
+    for title in ["Cart is empty", "Payment declined"] {
+        assert!(listed.contains(title), "{title} is listed: {listed}");
+    }
+    assert!(!listed.contains("Not the shop's"), "{listed}");
+
+    crate::common::succeeded(&sentry_cli(&server, &token, &["issues", "resolve", "--all"]));
+    let (_, resolved) =
+        server.get("/api/0/projects/cairn/shop/issues/?query=is:resolved", &owner).await;
+    assert_eq!(resolved.as_array().map(Vec::len), Some(2), "{resolved:#}");
+    let (_, untouched) =
+        server.get("/api/0/projects/cairn/other/issues/?query=is:unresolved", &owner).await;
+    assert_eq!(untouched.as_array().map(Vec::len), Some(1), "{untouched:#}");
+    // Without ids, nothing but a status change is taken for "every issue".
+    let (status, body) =
+        server.put("/api/0/projects/cairn/other/issues/", &owner, json!({"hasSeen": true})).await;
+    assert_eq!(status, 400, "{body}");
+
+    let releases = crate::common::succeeded(&sentry_cli(&server, &token, &["releases", "list"]));
+    assert!(releases.contains("shop@1.0"), "{releases}");
+    assert!(!releases.contains("other@1.0"), "another project's release: {releases}");
+}

@@ -15,33 +15,45 @@ use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{IssueEvent, IssueRow, Store, StoreError};
+use crate::store::{IssueEvent, IssueQuery, IssueRow, IssueSort, Store, StoreError};
 
 /// Most issues one bulk request may change (Sentry's limit too).
 const MAX_BULK_ISSUES: usize = 1000;
 
-/// The `id` parameters of a bulk request. Sentry's other list parameters are accepted and
-/// ignored: the ids say which issues.
+/// Which issues a bulk request names: its `id` parameters and its `query` (Sentry's other list
+/// parameters are accepted and ignored).
+#[derive(Debug, Default)]
+struct Selection {
+    ids: Vec<i64>,
+    query: Option<String>,
+}
+
+/// The issues a bulk request names by `id` (at least one, at most [`MAX_BULK_ISSUES`]).
 fn bulk_ids(raw: Option<&str>) -> ApiResult<Vec<i64>> {
-    let mut ids = Vec::new();
+    let selection = selection(raw)?;
+    if selection.ids.is_empty() {
+        return Err(ApiError::BadRequest("give the issues to change as id parameters.".into()));
+    }
+    Ok(selection.ids)
+}
+
+fn selection(raw: Option<&str>) -> ApiResult<Selection> {
+    let mut selection = Selection::default();
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match key.as_ref() {
-            "id" => ids.push(
+            "id" => selection.ids.push(
                 value
                     .parse::<i64>()
                     .map_err(|_| ApiError::BadRequest(format!("id: invalid issue id {value:?}")))?,
             ),
-            "project" | "environment" | "query" | "statsPeriod" | "start" | "end" | "sort" => {}
+            "query" => selection.query = Some(value.into_owned()),
+            "project" | "environment" | "statsPeriod" | "start" | "end" | "sort" | "status" => {}
             other => {
                 return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
             }
         }
     }
-    if ids.is_empty() {
-        // Sentry would apply the change to every issue matching `query`; Cairn asks for ids so
-        // that a forgotten parameter never resolves a whole project.
-        return Err(ApiError::BadRequest("give the issues to change as id parameters.".into()));
-    }
+    let ids = &mut selection.ids;
     if ids.len() > MAX_BULK_ISSUES {
         return Err(ApiError::BadRequest(format!(
             "at most {MAX_BULK_ISSUES} issues can be changed at once."
@@ -49,7 +61,34 @@ fn bulk_ids(raw: Option<&str>) -> ApiResult<Vec<i64>> {
     }
     ids.sort_unstable();
     ids.dedup();
-    Ok(ids)
+    Ok(selection)
+}
+
+/// The issues a status change without ids applies to, as in Sentry: those its `query`
+/// matches (`is:unresolved` when it has none) in the organization, or in the project, the
+/// first [`MAX_BULK_ISSUES`] of them by last seen.
+async fn matching_issues<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org_id: i64,
+    project_id: Option<i64>,
+    query: Option<&str>,
+) -> ApiResult<Vec<IssueRow>> {
+    let now_ms = crate::util::now_ms();
+    let search = query.filter(|q| !q.trim().is_empty()).unwrap_or("is:unresolved");
+    let terms = crate::search::parse(search, now_ms)
+        .map_err(|err| ApiError::BadRequest(format!("query: {err}")))?;
+    let query = IssueQuery {
+        organization_id: org_id,
+        project_ids: project_id.into_iter().collect(),
+        user_id: identity.user.id,
+        now_ms,
+        terms,
+        sort: IssueSort::Date,
+        cursor: None,
+        limit: MAX_BULK_ISSUES as i64,
+    };
+    Ok(state.store.list_issues(&query).await?.rows)
 }
 
 /// The issues among `ids` that belong to the organization (and to the project, for a
@@ -130,10 +169,23 @@ async fn update_selected<S: Store>(
     raw: Option<&str>,
     request: UpdateIssueRequest,
 ) -> ApiResult<Response> {
-    let ids = bulk_ids(raw)?;
+    let selection = selection(raw)?;
     let (access, project_id) = scope_of(state, identity, org, project, "event:write").await?;
     let changes = IssueChanges::check(state, identity, &access.organization, &request).await?;
-    let issues = selected_issues(state, access.organization.id, project_id, &ids).await?;
+    let org_id = access.organization.id;
+    let issues = if !selection.ids.is_empty() {
+        selected_issues(state, org_id, project_id, &selection.ids).await?
+    } else if request.status.is_some() && request.merge != Some(true) {
+        // Sentry's "implicit update all": a status change without ids (`sentry-cli issues
+        // resolve --all`) applies to every issue the query matches.
+        matching_issues(state, identity, org_id, project_id, selection.query.as_deref()).await?
+    } else {
+        return Err(ApiError::BadRequest(
+            "give the issues to change as id parameters (only a status change may go without: \
+             it applies to the issues the query matches)."
+                .into(),
+        ));
+    };
     if issues.is_empty() {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

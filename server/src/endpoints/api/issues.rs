@@ -61,6 +61,8 @@ impl ListIssuesParams {
                 "start" => params.start = Some(value.into_owned()),
                 "end" => params.end = Some(value.into_owned()),
                 "sort" => params.sort = Some(value.into_owned()),
+                // `cursor=` with no value is the first page (sentry-cli sends it so).
+                "cursor" if value.is_empty() => {}
                 "cursor" => params.cursor = Some(value.into_owned()),
                 "limit" => {
                     params.limit = Some(value.parse().map_err(|_| {

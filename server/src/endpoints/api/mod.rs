@@ -262,6 +262,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(commits::previous_release_with_commits::<S>),
         )
         .route(
+            "/api/0/projects/{org}/{project}/releases",
+            get(releases::list_project_releases::<S>),
+        )
+        .route(
             "/api/0/projects/{org}/{project}/releases/{version}/commits",
             get(commits::list_project_release_commits::<S>),
         )

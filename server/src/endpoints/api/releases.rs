@@ -350,10 +350,34 @@ pub async fn list_releases<S: Store>(
     } else {
         resolve_projects(&state, &access.organization, &params.projects).await?
     };
+    Ok(AppJson(release_list(&state, access.organization.id, project_ids, &params).await?))
+}
+
+/// `GET /api/0/projects/{org}/{project}/releases/`: the same for one project (Sentry's "List a
+/// Project's Releases", as `sentry-cli releases list` reads them).
+pub async fn list_project_releases<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<Vec<Release>>> {
+    let access = org_access_any(&state, &identity, &org, READ_SCOPES).await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let params = Params::parse(raw.as_deref())?;
+    Ok(AppJson(release_list(&state, access.organization.id, vec![project.id], &params).await?))
+}
+
+/// The organization's releases (of `project_ids`, when not empty) as the lists show them.
+async fn release_list<S: Store>(
+    state: &AppState<S>,
+    organization_id: i64,
+    project_ids: Vec<i64>,
+    params: &Params,
+) -> ApiResult<Vec<Release>> {
     let rows = state
         .store
         .releases(&ReleaseQuery {
-            organization_id: access.organization.id,
+            organization_id,
             project_ids,
             text: params.query.clone(),
             offset: params.offset.max(0),
@@ -361,13 +385,13 @@ pub async fn list_releases<S: Store>(
         })
         .await?;
     let health = if params.health {
-        health_data(&state, &rows, &params, false).await?
+        health_data(state, &rows, params, false).await?
     } else {
         HashMap::new()
     };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let commits = state.store.release_commit_summaries(&ids).await?;
-    Ok(AppJson(rows.iter().map(|r| release(r, &health, commits.get(&r.id))).collect()))
+    Ok(rows.iter().map(|r| release(r, &health, commits.get(&r.id))).collect())
 }
 
 /// Resolves a request's project slugs; an unknown one is refused as Sentry does.
