@@ -365,7 +365,8 @@ fn is_value(value: &str) -> Result<IsValue, String> {
     Ok(match value {
         "unresolved" => IsValue::Unresolved,
         "resolved" => IsValue::Resolved,
-        "ignored" | "archived" => IsValue::Ignored,
+        // `muted`: Sentry's older name of it.
+        "ignored" | "archived" | "muted" => IsValue::Ignored,
         "assigned" => IsValue::Assigned,
         "unassigned" => IsValue::Unassigned,
         "for_review" => IsValue::ForReview,

@@ -233,6 +233,19 @@ async fn sentry_cli_lists_and_resolves_issues_and_lists_releases() {
     }
     assert!(!listed.contains("Not the shop's"), "{listed}");
 
+    // Muted (Sentry's old word for ignored), then unresolved again through the API with
+    // Sentry's `status` parameter, then resolved.
+    crate::common::succeeded(&sentry_cli(&server, &token, &["issues", "mute", "--all"]));
+    let (_, muted) = server.get("/api/0/projects/cairn/shop/issues/?query=is:muted", &owner).await;
+    assert_eq!(muted.as_array().map(Vec::len), Some(2), "{muted:#}");
+    let (status, body) = server
+        .put(
+            "/api/0/projects/cairn/shop/issues/?status=ignored",
+            &owner,
+            json!({"status": "unresolved"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     crate::common::succeeded(&sentry_cli(&server, &token, &["issues", "resolve", "--all"]));
     let (_, resolved) =
         server.get("/api/0/projects/cairn/shop/issues/?query=is:resolved", &owner).await;

@@ -26,6 +26,8 @@ const MAX_BULK_ISSUES: usize = 1000;
 struct Selection {
     ids: Vec<i64>,
     query: Option<String>,
+    /// Sentry's `status` parameter: the status of the issues a change without ids applies to.
+    status: Option<String>,
 }
 
 /// The issues a bulk request names by `id` (at least one, at most [`MAX_BULK_ISSUES`]).
@@ -47,7 +49,8 @@ fn selection(raw: Option<&str>) -> ApiResult<Selection> {
                     .map_err(|_| ApiError::BadRequest(format!("id: invalid issue id {value:?}")))?,
             ),
             "query" => selection.query = Some(value.into_owned()),
-            "project" | "environment" | "statsPeriod" | "start" | "end" | "sort" | "status" => {}
+            "status" => selection.status = Some(value.into_owned()),
+            "project" | "environment" | "statsPeriod" | "start" | "end" | "sort" => {}
             other => {
                 return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
             }
@@ -65,18 +68,22 @@ fn selection(raw: Option<&str>) -> ApiResult<Selection> {
 }
 
 /// The issues a status change without ids applies to, as in Sentry: those its `query`
-/// matches (`is:unresolved` when it has none) in the organization, or in the project, the
-/// first [`MAX_BULK_ISSUES`] of them by last seen.
+/// matches (else those of its `status` parameter, else the unresolved ones) in the
+/// organization, or in the project, the first [`MAX_BULK_ISSUES`] of them by last seen.
 async fn matching_issues<S: Store>(
     state: &AppState<S>,
     identity: &Identity,
     org_id: i64,
     project_id: Option<i64>,
-    query: Option<&str>,
+    selection: &Selection,
 ) -> ApiResult<Vec<IssueRow>> {
     let now_ms = crate::util::now_ms();
-    let search = query.filter(|q| !q.trim().is_empty()).unwrap_or("is:unresolved");
-    let terms = crate::search::parse(search, now_ms)
+    let search = match (&selection.query, &selection.status) {
+        (Some(query), _) if !query.trim().is_empty() => query.clone(),
+        (_, Some(status)) => format!("is:{status}"),
+        _ => "is:unresolved".to_owned(),
+    };
+    let terms = crate::search::parse(&search, now_ms)
         .map_err(|err| ApiError::BadRequest(format!("query: {err}")))?;
     let query = IssueQuery {
         organization_id: org_id,
@@ -178,7 +185,7 @@ async fn update_selected<S: Store>(
     } else if request.status.is_some() && request.merge != Some(true) {
         // Sentry's "implicit update all": a status change without ids (`sentry-cli issues
         // resolve --all`) applies to every issue the query matches.
-        matching_issues(state, identity, org_id, project_id, selection.query.as_deref()).await?
+        matching_issues(state, identity, org_id, project_id, &selection).await?
     } else {
         return Err(ApiError::BadRequest(
             "give the issues to change as id parameters (only a status change may go without: \

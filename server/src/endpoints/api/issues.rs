@@ -814,6 +814,8 @@ fn status_change(
             }
             "resolved"
         }
+        // Sentry's older name of "ignored", which `sentry-cli issues mute` still sends.
+        "muted" => "ignored",
         other => other,
     };
     let Some(detail_map) = details.as_object() else {
