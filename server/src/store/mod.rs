@@ -234,6 +234,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         name: &str,
         platform: Option<&str>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Gives a project to a team (`None`: to no team).
+    fn set_project_team(
+        &self,
+        project_id: i64,
+        team_id: Option<i64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Deletes a project with its keys, issues, events, stored items and release health,
     /// in chunks that let ingestion of other projects go on; returns the public keys it had.
     fn delete_project(

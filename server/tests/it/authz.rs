@@ -265,6 +265,21 @@ fn rows() -> Vec<Row> {
             )
         },
         row(Method::GET, "/api/0/projects/{org}/{project}/events/", read("event:read")),
+        // The project's own team again: the fixture stays as it was.
+        row(
+            Method::POST,
+            "/api/0/projects/{org}/{project}/teams/{team}/",
+            Access::AnyScope { scopes: PROJECT_TEAM, min_role: Admin, ok: 201 },
+        ),
+        // A fresh team, which the project is not given: nothing changes but the answer.
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/teams/{team}/",
+                Access::AnyScope { scopes: PROJECT_TEAM, min_role: Admin, ok: 200 },
+            )
+        },
         Row {
             body: |_| Some(json!({"dataScrubber": true})),
             ..row(
@@ -669,6 +684,9 @@ const RELEASE_DELETE: &[&str] = &["project:releases", "project:admin"];
 const EVENT_READ: &[&str] = &["event:read", "event:write", "event:admin"];
 
 /// Release routes: members may, as may tokens with any one of `scopes`.
+/// Who may change a project's team.
+const PROJECT_TEAM: &[&str] = &["project:write", "project:admin"];
+
 fn releases(scopes: &'static [&'static str], ok: u16) -> Access {
     Access::AnyScope { scopes, min_role: Role::Member, ok }
 }

@@ -811,3 +811,62 @@ async fn a_project_is_deleted_with_everything_of_it() {
     assert_eq!(page.as_array().map(Vec::len), Some(1), "{page:#}");
     assert_eq!(issues.len(), 3);
 }
+
+/// A project changes team (Sentry's "Add a Team to a Project" and "Delete a Team from a
+/// Project"; a Cairn project has one team): admins and up may, a member may not; the team's
+/// project list follows, and so does Sentry's new-issue alert, which tells the project's team.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_moves_to_another_team_and_its_alerts_follow() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    // The member is in the default team only when the second team is made; then moves to it.
+    let member = member_token(&server, "member@example.com");
+    let dsn = server.create_project(&owner, "Shop").await;
+    let (status, team) =
+        server.post("/api/0/organizations/cairn/teams/", &owner, json!({"slug": "payments"})).await;
+    assert_eq!(status, 201, "{team}");
+    let mine = "/api/0/organizations/cairn/members/me/teams/";
+    assert_eq!(delete(&server, &format!("{mine}cairn/"), &member).await.0, 200);
+    let (status, body) = server.post(&format!("{mine}payments/"), &member, json!({})).await;
+    assert_eq!(status, 201, "{body}");
+
+    let add = "/api/0/projects/cairn/shop/teams/payments/";
+    let (status, _) = server.post(add, &member, json!({})).await;
+    assert_eq!(status, 403, "a member may not move a project");
+    let (status, project) = server.post(add, &owner, json!({})).await;
+    assert_eq!(status, 201, "{project}");
+    assert_eq!(project["team"]["slug"], "payments", "{project}");
+    assert_eq!(project["teams"].as_array().map(Vec::len), Some(1), "one team: {project}");
+    let slugs = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["slug"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (_, payments) = server.get("/api/0/teams/cairn/payments/projects/", &owner).await;
+    assert_eq!(slugs(&payments), ["shop"]);
+    let (_, default_team) = server.get("/api/0/teams/cairn/cairn/projects/", &owner).await;
+    assert!(!slugs(&default_team).contains(&"shop".to_owned()), "{default_team}");
+
+    // A new issue of the project tells its (new) team: the member is in it.
+    crate::common::capture_message(&dsn, "shop@1.0", "Card declined").await;
+    server.wait_for_issues(&owner, |issues| issues.len() == 1).await;
+    let (status, inbox) = server.get("/api/0/users/me/notifications/", &member).await;
+    assert_eq!(status, 200, "{inbox}");
+    let kinds: Vec<&str> =
+        inbox.as_array().into_iter().flatten().filter_map(|n| n["type"].as_str()).collect();
+    assert_eq!(kinds, ["new_issue"], "{inbox:#}");
+
+    // Taking away a team the project is not in changes nothing; its own leaves it without one.
+    let (status, project) =
+        delete(&server, "/api/0/projects/cairn/shop/teams/cairn/", &owner).await;
+    assert_eq!(status, 200, "{project}");
+    assert_eq!(project["team"]["slug"], "payments");
+    let (status, project) = delete(&server, add, &owner).await;
+    assert_eq!(status, 200, "{project}");
+    assert_eq!(project["team"], Value::Null, "{project}");
+    let (status, _) =
+        server.post("/api/0/projects/cairn/shop/teams/no-such-team/", &owner, json!({})).await;
+    assert_eq!(status, 404);
+}

@@ -152,6 +152,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         )
         .route("/api/0/projects/{org}/{project}/keys", get(organizations::list_keys::<S>))
         .route(
+            "/api/0/projects/{org}/{project}/teams/{team}",
+            post(organizations::add_project_team::<S>)
+                .delete(organizations::remove_project_team::<S>),
+        )
+        .route(
             "/api/0/projects/{org}/{project}/issues",
             get(issues::list_project_issues::<S>)
                 .put(bulk::bulk_update_project::<S>)

@@ -8,7 +8,7 @@ use cairn_types::api::{
     UpdateProjectRequest,
 };
 
-use super::{org_access, Created};
+use super::{org_access, org_access_any, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -133,6 +133,55 @@ pub async fn get_project<S: Store>(
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
     let settings = state.store.project_ingest_settings(project.id).await?;
     Ok(AppJson(project_details(&project, &access.organization, &settings)))
+}
+
+/// `POST /api/0/projects/{org}/{project}/teams/{team}/` (Sentry's "Add a Team to a Project"):
+/// gives the project to the team; `201` with the project. A Cairn project has one team, the
+/// one its new issues fall through to when no ownership rule names an owner: the team replaces
+/// the one it had.
+pub async fn add_project_team<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, team)): Path<(String, String, String)>,
+) -> ApiResult<(StatusCode, AppJson<Project>)> {
+    let access = org_access_any(&state, &identity, &org, PROJECT_TEAM_SCOPES).await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let team = state.store.team_by_slug(access.organization.id, &team).await?;
+    state.store.set_project_team(project.id, Some(team.id)).await?;
+    project_answer(&state, &access, &project.slug, StatusCode::CREATED).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/teams/{team}/` (Sentry's "Delete a Team from a
+/// Project"): the project is left without a team when it was this team's; `200` with the
+/// project.
+pub async fn remove_project_team<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, team)): Path<(String, String, String)>,
+) -> ApiResult<(StatusCode, AppJson<Project>)> {
+    let access = org_access_any(&state, &identity, &org, PROJECT_TEAM_SCOPES).await?;
+    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let team = state.store.team_by_slug(access.organization.id, &team).await?;
+    if project.team.as_ref().is_some_and(|t| t.id == team.id) {
+        state.store.set_project_team(project.id, None).await?;
+    }
+    project_answer(&state, &access, &project.slug, StatusCode::OK).await
+}
+
+/// Who may change a project's team: Sentry's `project:write` or `project:admin`.
+const PROJECT_TEAM_SCOPES: &[&str] = &["project:write", "project:admin"];
+
+/// The project as it is now, after a change of its team; the ingest cache forgets it, as
+/// ownership falls through to the team.
+async fn project_answer<S: Store>(
+    state: &AppState<S>,
+    access: &super::OrgAccess,
+    slug: &str,
+    status: StatusCode,
+) -> ApiResult<(StatusCode, AppJson<Project>)> {
+    let project = state.store.project_by_slug(access.organization.id, slug).await?;
+    state.ingest.forget_project(project.id);
+    Ok((status, AppJson(serialize::project(&project, &access.organization))))
 }
 
 /// `DELETE /api/0/projects/{org}/{project}/`: deletes the project with its keys, issues,

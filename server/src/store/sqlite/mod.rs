@@ -618,6 +618,17 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn set_project_team(&self, project_id: i64, team_id: Option<i64>) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("UPDATE projects SET team_id = $1 WHERE id = $2")
+                .bind(team_id)
+                .bind(project_id)
+                .execute(&self.writes)
+                .await?,
+        )
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>> {
         project_deletion::delete_project(self, project_id).await
     }
