@@ -410,6 +410,14 @@ pub async fn update_key(
     json(Request::put(&url).header("Accept", "application/json").json(request)).await
 }
 
+/// `POST` (give) or `DELETE` (take away) `/api/0/projects/{org}/{project}/teams/{team}/`: the
+/// project's team; the project as it is then.
+pub async fn set_project_team(org: &str, project: &str, team: &str, give: bool) -> Result<Project> {
+    let url = project_url(org, project, &format!("teams/{}/", segment(team)));
+    let request = if give { Request::post(&url) } else { Request::delete(&url) };
+    json(request.header("Accept", "application/json").build()).await
+}
+
 /// `DELETE /api/0/projects/{org}/{project}/`: the project goes with its keys, issues, events
 /// and release health (answered once it is done).
 pub async fn delete_project(org: &str, project: &str) -> Result<()> {

@@ -538,6 +538,97 @@ impl Fields {
 }
 
 /// A checkbox with its label.
+/// *Project Team*: the team the project belongs to (Sentry's project teams; a Cairn project has
+/// one), whose members new issues notify when no ownership rule names an owner. `current` is
+/// the team as loaded with the project's settings.
+#[component]
+fn ProjectTeam(
+    org: Memo<String>,
+    project: Memo<String>,
+    current: Signal<Option<String>>,
+) -> impl IntoView {
+    let teams = LocalResource::new(move || {
+        let org = org.get();
+        async move { api::teams(&org).await }
+    });
+    // The team as saved, and the one chosen in the list ("" for none).
+    let saved = RwSignal::new(None::<String>);
+    let chosen = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let team = current.get();
+        chosen.set(team.clone().unwrap_or_default());
+        saved.set(team);
+    });
+    let save = Action::new_local(move |chosen: &String| {
+        let (org, project, chosen) = (org.get_untracked(), project.get_untracked(), chosen.clone());
+        let before = saved.get_untracked();
+        async move {
+            let answer = match (chosen.as_str(), before) {
+                ("", None) => return Ok(None),
+                ("", Some(team)) => api::set_project_team(&org, &project, &team, false).await?,
+                (team, _) => api::set_project_team(&org, &project, team, true).await?,
+            };
+            Ok::<_, api::Error>(answer.team.map(|t| t.slug))
+        }
+    });
+    let session = use_session();
+    Effect::new(move |_| {
+        if let Some(Ok(team)) = save.value().get() {
+            saved.set(team);
+            // The projects page and the pickers show the project's team.
+            if let Some(session) = session {
+                session.projects_version.update(|v| *v += 1);
+            }
+        }
+    });
+    let options = move || {
+        let teams = teams.get().and_then(Result::ok).unwrap_or_default();
+        teams
+            .into_iter()
+            .map(|team| {
+                let slug = team.slug.clone();
+                let selected = move || chosen.get() == slug;
+                view! { <option value=team.slug selected=selected>{team.name}</option> }
+            })
+            .collect_view()
+    };
+    let refused = Signal::derive(move || {
+        save.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().map(|e| e.message())))
+    });
+    let outcome = move || {
+        save.value()
+            .with(|v| matches!(v, Some(Ok(_))))
+            .then(|| view! { <p class="settings-saved" role="status">"Saved."</p> })
+    };
+    view! {
+        <SettingsForm
+            id="team-form"
+            title="Project Team"
+            button="Save team"
+            on_submit=Callback::new(move |()| {
+                save.dispatch(chosen.get_untracked());
+            })
+            saving=Signal::derive(move || save.pending().get())
+            outcome=view! {
+                <FormError message=refused/>
+                {outcome}
+            }
+                .into_any()
+        >
+            <label class="field">
+                <span class="label">"Team"</span>
+                <select id="project-team" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    <option value="" selected=move || chosen.get().is_empty()>"No team"</option>
+                    {options}
+                </select>
+                <span class="hint">
+                    "New issues that no ownership rule assigns notify the members of the project's team."
+                </span>
+            </label>
+        </SettingsForm>
+    }
+}
+
 /// *Remove Project*: deletes the project with its keys, issues, events and release health
 /// after a confirmation, then shows the organization's projects (the header's switcher
 /// without it).
@@ -733,6 +824,10 @@ pub fn ProjectSettingsPage() -> impl IntoView {
         if let Some(Ok(loaded)) = details.get() {
             fields.fill(&loaded, None);
         }
+    });
+    let team = Signal::derive(move || match details.get() {
+        Some(Ok(loaded)) => loaded.project.team.map(|t| t.slug),
+        _ => None,
     });
 
     // The last save: its section, and the settings as kept or why not.
@@ -978,6 +1073,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                 />
             </SettingsForm>
 
+            <ProjectTeam org project current=team/>
             <ClientKeys org project/>
             <SourceMaps org project/>
             <RemoveProject org project/>

@@ -2653,6 +2653,23 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         std::fs::write(artifacts_dir().join("project-settings.png"), client.screenshot().await?)
             .ok();
 
+        // Project Team: the project goes to another team.
+        let (status, team) = server
+            .post("/api/0/organizations/cairn/teams/", &token, json!({"slug": "payments"}))
+            .await;
+        assert_eq!(status, 201, "{team}");
+        client.refresh().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#project-team option[value=payments]"))
+            .await?;
+        assert_eq!(value_of(&client, "#project-team").await?, "cairn", "the team as loaded");
+        client.find(Locator::Css("#project-team")).await?.select_by_value("payments").await?;
+        save_and_wait(&client, "#team-form").await?;
+        let (_, details) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
+        assert_eq!(details["team"]["slug"], "payments", "{details}");
+
         // Remove Project, after a confirmation: on to the organization's projects, without it
         // (in the list and the header's switcher), and gone from the API.
         client.find(Locator::Css("#remove-project .project-delete")).await?.click().await?;
