@@ -477,9 +477,15 @@ pub async fn releases(
     period: &str,
     projects: &[String],
     environments: &[String],
+    status: &str,
 ) -> Result<Vec<Release>> {
     let url = format!("/api/0/organizations/{}/releases/", segment(org));
-    let mut query = vec![("health", "1"), ("summaryStatsPeriod", period), ("per_page", "100")];
+    let mut query = vec![
+        ("health", "1"),
+        ("summaryStatsPeriod", period),
+        ("per_page", "100"),
+        ("status", status),
+    ];
     query.extend(projects.iter().map(|p| ("project", p.as_str())));
     query.extend(environments.iter().map(|e| ("environment", e.as_str())));
     json(get(&url).query(query).build()).await
@@ -495,6 +501,17 @@ pub async fn release(org: &str, version: &str, period: &str) -> Result<Release> 
 /// `GET /api/0/organizations/{org}/releases/{version}/deploys/`, newest first.
 pub async fn deploys(org: &str, version: &str) -> Result<Vec<Deploy>> {
     json(get(&format!("{}deploys/", release_url(org, version))).build()).await
+}
+
+/// `PUT /api/0/organizations/{org}/releases/{version}/` with `{"status": ...}`: archives
+/// (`archived`) or restores (`open`) a release.
+pub async fn set_release_status(org: &str, version: &str, status: &str) -> Result<Release> {
+    let request = cairn_types::api::UpdateReleaseRequest {
+        status: Some(status.to_owned()),
+        ..Default::default()
+    };
+    let url = release_url(org, version);
+    json(Request::put(&url).header("Accept", "application/json").json(&request)).await
 }
 
 fn release_url(org: &str, version: &str) -> String {

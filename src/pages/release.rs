@@ -18,6 +18,7 @@ use crate::{
         charts::{bar_svg, colors, line_svg, stacked_area_svg, Chart, Series},
         issue_list::IssueRow,
         release_health::{format_crash_free, format_duration, format_share, short_version},
+        status::{failure, FormError},
         ApiError, Loading, TimeAgo,
     },
     routes::{Page, VERSION_PARAM},
@@ -207,6 +208,35 @@ pub fn ReleasePage() -> impl IntoView {
     });
     let compare = Memo::new(move |_| query.read().get("compare").filter(|c| !c.is_empty()));
     let data = LocalResource::new(move || load(org.get(), version.get(), period.get()));
+    // Archive or restore (Sentry's release status); the page shows the release again after.
+    let archive = Action::new_local(move |status: &&'static str| {
+        let (org, version, status) = (org.get_untracked(), version.get_untracked(), *status);
+        async move { api::set_release_status(&org, &version, status).await }
+    });
+    Effect::new(move |_| {
+        if archive.value().with(|v| matches!(v, Some(Ok(_)))) {
+            data.refetch();
+        }
+    });
+    let archived =
+        move || data.get().and_then(Result::ok).is_some_and(|d| d.release.status == "archived");
+    let archive_button = move || {
+        let (label, status) =
+            if archived() { ("Restore", "open") } else { ("Archive", "archived") };
+        view! {
+            <button
+                type="button"
+                id="release-archive"
+                class="button button-secondary"
+                disabled=move || archive.pending().get()
+                on:click=move |_| {
+                    archive.dispatch(status);
+                }
+            >
+                {label}
+            </button>
+        }
+    };
     let other = LocalResource::new(move || {
         let (org, period, compare) = (org.get(), period.get(), compare.get());
         async move {
@@ -220,7 +250,7 @@ pub fn ReleasePage() -> impl IntoView {
     let versions = LocalResource::new(move || {
         let (org, period) = (org.get(), period.get());
         async move {
-            api::releases(&org, &period, &[], &[])
+            api::releases(&org, &period, &[], &[], "open")
                 .await
                 .map(|releases| releases.into_iter().map(|r| r.version).collect::<Vec<_>>())
                 .unwrap_or_default()
@@ -286,6 +316,10 @@ pub fn ReleasePage() -> impl IntoView {
                         {move || short_version(&version.get())}
                     </h1>
                     <code class="release-version-full">{move || version.get()}</code>
+                    {move || {
+                        archived()
+                            .then(|| view! { <span class="release-archived">" Archived"</span> })
+                    }}
                 </div>
                 <form class="filters" on:submit=|ev| ev.prevent_default()>
                     <label>
@@ -298,7 +332,9 @@ pub fn ReleasePage() -> impl IntoView {
                             {compare_options}
                         </select>
                     </label>
+                    {archive_button}
                 </form>
+                <FormError message=failure(archive)/>
             </header>
             {move || match data.get() {
                 None => view! { <Loading/> }.into_any(),

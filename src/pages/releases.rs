@@ -33,6 +33,9 @@ pub const PERIODS: &[(&str, &str)] = &[
 /// The period when the URL names none (Sentry's default for the releases list).
 pub const DEFAULT_PERIOD: &str = "14d";
 
+/// Sentry's release statuses, the list's first filter: active (`open`) releases by default.
+pub const STATUSES: &[(&str, &str)] = &[("open", "Active"), ("archived", "Archived")];
+
 /// Length of one of [`PERIODS`] in seconds.
 pub fn period_seconds(period: &str) -> i64 {
     match period {
@@ -55,6 +58,8 @@ pub struct Filters {
     pub sort: String,
     /// `project` (slug or id), if one is chosen.
     pub project: Option<String>,
+    /// `status`: `open` (active, the default) or `archived`.
+    pub status: String,
 }
 
 impl Filters {
@@ -69,7 +74,17 @@ impl Filters {
             .filter(|s| SORTS.iter().any(|(known, _)| known == s))
             .unwrap_or_else(|| "date".to_owned());
         let chosen = |key: &str| query.get(key).filter(|v| !v.is_empty());
-        Filters { period, environment: chosen("environment"), sort, project: chosen("project") }
+        let status = query
+            .get("status")
+            .filter(|s| STATUSES.iter().any(|(known, _)| known == s))
+            .unwrap_or_else(|| STATUSES[0].0.to_owned());
+        Filters {
+            period,
+            environment: chosen("environment"),
+            sort,
+            project: chosen("project"),
+            status,
+        }
     }
 
     /// The releases page showing this view.
@@ -82,6 +97,9 @@ impl Filters {
             query.push(format!("project={}", api::segment(project)));
         }
         query.push(format!("sort={}", api::segment(&self.sort)));
+        if self.status != STATUSES[0].0 {
+            query.push(format!("status={}", api::segment(&self.status)));
+        }
         format!("{}?{}", Page::Releases { org: org.to_owned() }.path(), query.join("&"))
     }
 }
@@ -92,7 +110,8 @@ impl Filters {
 async fn load(org: String, filters: Filters) -> api::Result<Vec<HealthRow>> {
     let projects: Vec<String> = filters.project.iter().cloned().collect();
     let environments: Vec<String> = filters.environment.iter().cloned().collect();
-    let releases = api::releases(&org, &filters.period, &projects, &environments).await?;
+    let releases =
+        api::releases(&org, &filters.period, &projects, &environments, &filters.status).await?;
     let seconds = period_seconds(&filters.period);
     let now = Utc::now();
     let interval = if seconds > 86_400 { "1d" } else { "1h" };
@@ -174,12 +193,25 @@ pub fn ReleasesPage() -> impl IntoView {
             go(Filters { project, ..filters.get_untracked() });
         }
     };
+    let on_status = {
+        let go = go.clone();
+        move |ev| go(Filters { status: event_target_value(&ev), ..filters.get_untracked() })
+    };
     let on_sort =
         move |ev| go(Filters { sort: event_target_value(&ev), ..filters.get_untracked() });
 
     let period_options = move || {
         let current = filters.read().period.clone();
         PERIODS
+            .iter()
+            .map(|(value, label)| {
+                view! { <option value=*value selected=current == *value>{*label}</option> }
+            })
+            .collect_view()
+    };
+    let status_options = move || {
+        let current = filters.read().status.clone();
+        STATUSES
             .iter()
             .map(|(value, label)| {
                 view! { <option value=*value selected=current == *value>{*label}</option> }
@@ -235,6 +267,9 @@ pub fn ReleasesPage() -> impl IntoView {
                 <span class="page-subtitle">"Health of each release in its projects"</span>
             </header>
             <form class="filters" id="release-filters" on:submit=|ev| ev.prevent_default()>
+                <label>
+                    "Status " <select name="status" on:change=on_status>{status_options}</select>
+                </label>
                 <label>
                     "Project "
                     <select name="project" on:change=on_project>

@@ -845,6 +845,8 @@ pub struct ReleaseRow {
     pub deploy_count: i64,
     /// Its newest deploy.
     pub last_deploy: Option<DeployRow>,
+    /// Sentry's `open` or `archived`.
+    pub status: String,
 }
 
 /// A project of a release.
@@ -894,6 +896,8 @@ pub struct NewRelease {
     pub date_released: Option<i64>,
     /// Projects it belongs to.
     pub project_ids: Vec<i64>,
+    /// `open` or `archived`; `None` leaves an existing release's (a new one is open).
+    pub status: Option<String>,
 }
 
 /// Changes to a release; `None` leaves a field as it is.
@@ -905,6 +909,8 @@ pub struct ReleaseChange {
     pub url: Option<String>,
     /// New release date (`Some(None)` clears it).
     pub date_released: Option<Option<i64>>,
+    /// New status, `open` or `archived`.
+    pub status: Option<String>,
 }
 
 /// Which releases of an organization to list.
@@ -916,6 +922,8 @@ pub struct ReleaseQuery {
     pub project_ids: Vec<i64>,
     /// Only versions containing this text.
     pub text: Option<String>,
+    /// Only releases with this status (`open`, `archived`); all when `None`.
+    pub status: Option<String>,
     /// Releases to skip (pagination).
     pub offset: i64,
     /// Most releases to return.

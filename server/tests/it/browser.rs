@@ -540,6 +540,52 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         assert_eq!(second, "100%");
         std::fs::write(artifacts_dir().join("release-compare.png"), client.screenshot().await?)
             .ok();
+
+        // Archived: marked on its page, gone from the list of active releases, in the
+        // archived ones'; then restored.
+        client
+            .goto(&format!("{}/organizations/cairn/releases/{}/", server.url, encoded(v2)))
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#release-archive"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".release-archived"))
+            .await?;
+        let path = format!("/api/0/organizations/cairn/releases/{}/", encoded(v2));
+        let (_, release) = server.get(&path, &token).await;
+        assert_eq!(release["status"], "archived", "{release}");
+        let row = |v: &str| format!("#release-list .release-row[data-version=\"{v}\"]");
+        client.goto(&format!("{}/organizations/cairn/releases/", server.url)).await?;
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&row(v1))).await?;
+        assert_eq!(count(&client, &row(v2), 0).await?, 0, "an archived release is not active");
+        client.find(Locator::Css("select[name=status]")).await?.select_by_value("archived").await?;
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&row(v2))).await?;
+        assert_eq!(count(&client, &row(v1), 0).await?, 0, "only the archived release");
+        assert!(client.current_url().await?.query().unwrap_or("").contains("status=archived"));
+        client
+            .goto(&format!("{}/organizations/cairn/releases/{}/", server.url, encoded(v2)))
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".release-archived"))
+            .await?;
+        client.find(Locator::Css("#release-archive")).await?.click().await?;
+        for _ in 0..200 {
+            if client.find(Locator::Css(".release-archived")).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (_, release) = server.get(&path, &token).await;
+        assert_eq!(release["status"], "open", "restored: {release}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -123,6 +123,29 @@ async fn sentry_cli_creates_finalizes_and_deploys_a_release() {
     assert_eq!(status, 200, "{list}");
     assert!(list.as_array().is_some_and(|l| l.iter().any(|r| r["version"] == version)), "{list}");
 
+    // Archived: out of the lists unless asked for (Sentry's `status`), then restored.
+    run(&["releases", "archive", version]);
+    let versions = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["version"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (_, open) = server.get("/api/0/organizations/cairn/releases/", &ci).await;
+    assert!(!versions(&open).contains(&version.to_owned()), "{open}");
+    let (_, archived) =
+        server.get("/api/0/organizations/cairn/releases/?status=archived", &ci).await;
+    assert_eq!(versions(&archived), [version], "{archived}");
+    assert_eq!(archived[0]["status"], "archived");
+    let (status, _) = server.get("/api/0/organizations/cairn/releases/?status=gone", &ci).await;
+    assert_eq!(status, 400);
+    run(&["releases", "restore", version]);
+    let (_, release) = server.get(&path, &ci).await;
+    assert_eq!(release["status"], "open", "{release}");
+    let listed = run(&["releases", "list", "--project", "backend"]);
+    assert!(listed.contains(version), "{listed}");
+
     // A deploy to an environment name Sentry refuses fails the command: the checks above are
     // not passing because sentry-cli ignores the answers.
     let refused = sentry_cli(&server, &ci, &["releases", "deploys", version, "new", "-e", "a/b"]);

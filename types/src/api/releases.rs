@@ -57,7 +57,7 @@ pub struct Release {
     pub current_project_meta: serde_json::Value,
     /// Always `null`.
     pub user_agent: Option<String>,
-    /// `open` (Sentry also has `archived`).
+    /// `open`, or `archived`: hidden from the lists unless asked for.
     pub status: String,
 }
 
@@ -175,6 +175,9 @@ pub struct CreateReleaseRequest {
     /// Release date (finalizes it).
     #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub date_released: Option<DateTime<Utc>>,
+    /// `open` or `archived` (`sentry-cli releases archive` and `restore` send it here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 /// `PUT /api/0/organizations/{org}/releases/{version}/`. `commits` (from `sentry-cli
@@ -198,6 +201,9 @@ pub struct UpdateReleaseRequest {
     /// Head commits per repository.
     #[serde(default)]
     pub refs: Option<Vec<crate::api::RefRequest>>,
+    /// New status, `open` or `archived`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 /// `POST /api/0/organizations/{org}/releases/{version}/deploys/`.

@@ -22,7 +22,7 @@ use crate::ingest::session::valid_release;
 use crate::state::AppState;
 use crate::store::{
     DeployRow, DurationQuery, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseHealthQuery,
-    ReleaseQuery, ReleaseRow, Store,
+    ReleaseQuery, ReleaseRow, Store, StoreError,
 };
 use crate::util::{ms_to_datetime, now_ms};
 
@@ -71,6 +71,7 @@ struct Params {
     query: Option<String>,
     per_page: Option<i64>,
     offset: i64,
+    status: Option<String>,
 }
 
 impl Params {
@@ -97,12 +98,23 @@ impl Params {
                 "sort" => {
                     return Err(bad(format!("sort: only \"date\" is supported, not {value:?}")))
                 }
+                // Sentry's: `open` (the default) or `archived`.
+                "status" => p.status = Some(release_status(&value)?.to_owned()),
                 // Sentry's dashboard sends these; they select what Cairn returns anyway.
-                "adoptionStages" | "status" | "flatten" | "statsPeriod" | "utc" => {}
+                "adoptionStages" | "flatten" | "statsPeriod" | "utc" => {}
                 other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
             }
         }
         Ok(p)
+    }
+}
+
+/// A release status Sentry knows: `open` or `archived`.
+fn release_status(value: &str) -> ApiResult<&'static str> {
+    match value {
+        "open" => Ok("open"),
+        "archived" => Ok("archived"),
+        other => Err(bad(format!("status: {other:?} is not open or archived"))),
     }
 }
 
@@ -185,7 +197,7 @@ pub(super) fn release(
         last_event: row.last_event.map(ms_to_datetime),
         current_project_meta: json!({}),
         user_agent: None,
-        status: "open".into(),
+        status: row.status.clone(),
     }
 }
 
@@ -380,6 +392,8 @@ async fn release_list<S: Store>(
             organization_id,
             project_ids,
             text: params.query.clone(),
+            // Archived releases are listed only when asked for, as in Sentry.
+            status: Some(params.status.clone().unwrap_or_else(|| "open".to_owned())),
             offset: params.offset.max(0),
             limit: params.per_page.unwrap_or(100).clamp(1, 100),
         })
@@ -425,8 +439,18 @@ pub async fn create_release<S: Store>(
     if !valid_release(&request.version) {
         return Err(bad(format!("version: release name {:?} is not allowed", request.version)));
     }
+    let status = request.status.as_deref().map(release_status).transpose()?;
+    // An existing release may be named without projects, as `sentry-cli releases archive`
+    // and `restore` do.
     if request.projects.is_empty() {
-        return Err(bad("projects: this field is required"));
+        let exists = match state.store.release(access.organization.id, &request.version).await {
+            Ok(_) => true,
+            Err(StoreError::NotFound) => false,
+            Err(err) => return Err(err.into()),
+        };
+        if status.is_none() || !exists {
+            return Err(bad("projects: this field is required"));
+        }
     }
     let project_ids = project_ids(&state, access.organization.id, &request.projects).await?;
     let created = state
@@ -438,6 +462,7 @@ pub async fn create_release<S: Store>(
             url: request.url,
             date_released: request.date_released.map(|d| d.timestamp_millis()),
             project_ids,
+            status: status.map(str::to_owned),
         })
         .await?;
     let row = state.store.release(access.organization.id, &request.version).await?;
@@ -481,10 +506,12 @@ pub async fn update_release<S: Store>(
         (None, Some(refs)) => Some(super::commits::ref_commits(refs)?),
         (None, None) => None,
     };
+    let status = request.status.as_deref().map(release_status).transpose()?;
     let change = ReleaseChange {
         reference: request.reference,
         url: request.url,
         date_released: request.date_released.map(|d| d.map(|d| d.timestamp_millis())),
+        status: status.map(str::to_owned),
     };
     state.store.update_release(row.id, &change).await?;
     if let Some(commits) = commits {

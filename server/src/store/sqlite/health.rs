@@ -595,6 +595,7 @@ async fn complete(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<Re
             projects: projects.remove(&id).unwrap_or_default(),
             deploy_count,
             last_deploy,
+            status: row.get("status"),
         });
     }
     Ok(releases)
@@ -618,6 +619,10 @@ pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult
         sql.push_str(&format!(" AND r.version LIKE ${next} ESCAPE '\\'"));
         next += 1;
     }
+    if q.status.is_some() {
+        sql.push_str(&format!(" AND r.status = ${next}"));
+        next += 1;
+    }
     sql.push_str(&format!(
         " ORDER BY r.date_created DESC, r.id DESC LIMIT ${} OFFSET ${}",
         next,
@@ -629,6 +634,9 @@ pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult
     }
     if let Some(text) = &q.text {
         query = query.bind(format!("%{}%", super::escape_like(text)));
+    }
+    if let Some(status) = &q.status {
+        query = query.bind(status);
     }
     let rows = query.bind(q.limit).bind(q.offset).fetch_all(pool).await?;
     complete(pool, rows).await
@@ -662,12 +670,14 @@ pub(super) async fn create_release(writes: &SqlitePool, new: &NewRelease) -> Sto
         Some(id) => {
             sqlx::query(
                 "UPDATE releases SET ref = COALESCE($2, ref), url = COALESCE($3, url), \
-                 date_released = COALESCE($4, date_released) WHERE id = $1",
+                 date_released = COALESCE($4, date_released), status = COALESCE($5, status) \
+                 WHERE id = $1",
             )
             .bind(id)
             .bind(&new.reference)
             .bind(&new.url)
             .bind(new.date_released)
+            .bind(&new.status)
             .execute(&mut *tx)
             .await?;
             (id, false)
@@ -675,7 +685,8 @@ pub(super) async fn create_release(writes: &SqlitePool, new: &NewRelease) -> Sto
         None => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO releases (organization_id, version, ref, url, date_created, \
-                 date_released) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                 date_released, status) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 'open')) \
+                 RETURNING id",
             )
             .bind(new.organization_id)
             .bind(&new.version)
@@ -683,6 +694,7 @@ pub(super) async fn create_release(writes: &SqlitePool, new: &NewRelease) -> Sto
             .bind(&new.url)
             .bind(now_ms())
             .bind(new.date_released)
+            .bind(&new.status)
             .fetch_one(&mut *tx)
             .await?;
             (id, true)
@@ -713,13 +725,15 @@ pub(super) async fn update_release(
     };
     sqlx::query(
         "UPDATE releases SET ref = COALESCE($2, ref), url = COALESCE($3, url), \
-         date_released = CASE WHEN $4 THEN $5 ELSE date_released END WHERE id = $1",
+         date_released = CASE WHEN $4 THEN $5 ELSE date_released END, \
+         status = COALESCE($6, status) WHERE id = $1",
     )
     .bind(release_id)
     .bind(&change.reference)
     .bind(&change.url)
     .bind(set_date)
     .bind(date)
+    .bind(&change.status)
     .execute(writes)
     .await?;
     Ok(())
