@@ -18,7 +18,7 @@ use crate::ingest::scrub::ScrubSettings;
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{
-    NewProject, ProjectIngestSettings, ProjectKeyRow, ProjectRow, Store, StoreError,
+    NewProject, ProjectIngestSettings, ProjectKeyRow, ProjectRow, Store, StoreError, TeamRow,
 };
 
 /// `GET /api/0/organizations/`: the caller's organizations.
@@ -144,9 +144,8 @@ pub async fn add_project_team<S: Store>(
     identity: Identity,
     Path((org, project, team)): Path<(String, String, String)>,
 ) -> ApiResult<(StatusCode, AppJson<Project>)> {
-    let access = org_access_any(&state, &identity, &org, PROJECT_TEAM_SCOPES).await?;
-    let project = state.store.project_by_slug(access.organization.id, &project).await?;
-    let team = state.store.team_by_slug(access.organization.id, &team).await?;
+    let (access, project, team) =
+        project_and_team(&state, &identity, &org, &project, &team).await?;
     state.store.set_project_team(project.id, Some(team.id)).await?;
     project_answer(&state, &access, &project.slug, StatusCode::CREATED).await
 }
@@ -159,17 +158,28 @@ pub async fn remove_project_team<S: Store>(
     identity: Identity,
     Path((org, project, team)): Path<(String, String, String)>,
 ) -> ApiResult<(StatusCode, AppJson<Project>)> {
-    let access = org_access_any(&state, &identity, &org, PROJECT_TEAM_SCOPES).await?;
-    let project = state.store.project_by_slug(access.organization.id, &project).await?;
-    let team = state.store.team_by_slug(access.organization.id, &team).await?;
+    let (access, project, team) =
+        project_and_team(&state, &identity, &org, &project, &team).await?;
     if project.team.as_ref().is_some_and(|t| t.id == team.id) {
         state.store.set_project_team(project.id, None).await?;
     }
     project_answer(&state, &access, &project.slug, StatusCode::OK).await
 }
 
-/// Who may change a project's team: Sentry's `project:write` or `project:admin`.
-const PROJECT_TEAM_SCOPES: &[&str] = &["project:write", "project:admin"];
+/// The project and the team a change of the project's team names, once the caller may change
+/// it (Sentry's `project:write` or `project:admin`).
+async fn project_and_team<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: &str,
+    project: &str,
+    team: &str,
+) -> ApiResult<(super::OrgAccess, ProjectRow, TeamRow)> {
+    let access = org_access_any(state, identity, org, &["project:write", "project:admin"]).await?;
+    let project = state.store.project_by_slug(access.organization.id, project).await?;
+    let team = state.store.team_by_slug(access.organization.id, team).await?;
+    Ok((access, project, team))
+}
 
 /// The project as it is now, after a change of its team; the ingest cache forgets it, as
 /// ownership falls through to the team.
