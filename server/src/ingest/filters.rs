@@ -15,6 +15,9 @@
 //!   from the `User-Agent` as Relay reads it;
 //! - `filtered-transaction`: transactions of health checks, whose name matches one of Sentry's
 //!   [`HEALTH_CHECKS`] globs (`GET /healthz`, `/api/ping`);
+//! - `chunk-load-error` and `react-hydration-errors`: Sentry's two "generic" filters, an
+//!   exception whose type and value match webpack's `ChunkLoadError: Loading chunk *`, or whose
+//!   value links React's decoder page for errors 418, 419, 422, 423 or 425 (hydration);
 //! - error messages: glob patterns (`*`, `?`, case-insensitive) matched against the message
 //!   and each exception's `Type: value`;
 //! - releases: glob patterns matched against the event's release.
@@ -23,8 +26,8 @@
 //! localhost, legacy-browser, web-crawler and health-check filters (the others look at
 //! exceptions and messages, which a transaction has none of), as in Relay.
 //!
-//! Sentry turns on browser extensions, web crawlers, every legacy-browser subfilter and the
-//! health-check filter for a new project, and so does Cairn. (Sentry's newest subfilters, per browser with versions it
+//! Sentry turns on browser extensions, web crawlers, every legacy-browser subfilter, the
+//! health-check, `ChunkLoadError` and hydration filters for a new project, and so does Cairn. (Sentry's newest subfilters, per browser with versions it
 //! updates over time, are not Cairn's: it has the set Sentry had before them.)
 
 use std::sync::LazyLock;
@@ -47,6 +50,10 @@ pub struct FilterSettings {
     pub web_crawlers: bool,
     /// Health-check transactions (Sentry's key, which is also Relay's outcome reason).
     pub filtered_transaction: bool,
+    /// Webpack's `ChunkLoadError`s.
+    pub chunk_load_error: bool,
+    /// React's hydration errors.
+    pub react_hydration_errors: bool,
     /// The legacy-browser subfilters on ([`LEGACY_BROWSERS`]' ids); none is the filter off.
     pub legacy_browsers: Vec<String>,
     /// Glob patterns, one per line.
@@ -62,6 +69,8 @@ impl FilterSettings {
             browser_extensions: true,
             web_crawlers: true,
             filtered_transaction: true,
+            chunk_load_error: true,
+            react_hydration_errors: true,
             legacy_browsers: all_legacy_browsers(),
             ..Default::default()
         }
@@ -82,6 +91,8 @@ impl FilterSettings {
             "localhost" => self.localhost,
             "web-crawlers" => self.web_crawlers,
             "filtered-transaction" => self.filtered_transaction,
+            "chunk-load-error" => self.chunk_load_error,
+            "react-hydration-errors" => self.react_hydration_errors,
             "legacy-browsers" if self.legacy_browsers.is_empty() => false,
             "legacy-browsers" => {
                 return Some(FilterState::Subfilters(self.legacy_browsers.clone()))
@@ -99,6 +110,8 @@ impl FilterSettings {
             "localhost" => self.localhost = on,
             "web-crawlers" => self.web_crawlers = on,
             "filtered-transaction" => self.filtered_transaction = on,
+            "chunk-load-error" => self.chunk_load_error = on,
+            "react-hydration-errors" => self.react_hydration_errors = on,
             "legacy-browsers" => {
                 self.legacy_browsers = if on { all_legacy_browsers() } else { Vec::new() };
             }
@@ -151,7 +164,51 @@ pub const SWITCHES: &[(&str, &str, &str)] = &[
         "Filter out health check transactions",
         "Filter transactions that match most common naming patterns for health checks.",
     ),
+    (
+        "react-hydration-errors",
+        "Filter out hydration errors",
+        "React falls back to do a full re-render on a page. These errors are often unactionable.",
+    ),
+    (
+        "chunk-load-error",
+        "Filter out ChunkLoadError(s)",
+        "ChunkLoadErrors can happen in Webpack-powered applications when code chunks can't be \
+         found on the server. This often occurs during a redeploy of the website while users \
+         have the old page open. A page refresh usually resolves the issue.",
+    ),
 ];
+
+/// Sentry's `ChunkLoadError` filter: (type, value) glob pairs, one of which an exception
+/// matches.
+const CHUNK_LOAD_ERRORS: &[(&str, &str)] =
+    &[("ChunkLoadError", "Loading chunk *"), ("*Uncaught *", "ChunkLoadError: Loading chunk *")];
+
+/// The React errors of Sentry's hydration filter (418 hydration failed, 419 and 422 a Suspense
+/// boundary switched to client rendering, 423 the whole root did, 425 text content differs),
+/// linked from the message of a production build.
+const HYDRATION_ERRORS: &[u16] = &[418, 419, 422, 423, 425];
+
+/// Exception values of hydration errors: Sentry's globs with their `{418,419,...}` alternatives
+/// spelled out, one per error and decoder page (the old site's and the new one's).
+static HYDRATION_VALUES: LazyLock<Vec<Glob>> = LazyLock::new(|| {
+    HYDRATION_ERRORS
+        .iter()
+        .flat_map(|code| {
+            [
+                format!("*https://reactjs.org/docs/error-decoder.html?invariant={code}*"),
+                format!("*https://react.dev/errors/{code}*"),
+            ]
+        })
+        .map(|pattern| Glob::new(&pattern, true, false))
+        .collect()
+});
+
+static CHUNK_LOAD_GLOBS: LazyLock<Vec<(Glob, Glob)>> = LazyLock::new(|| {
+    CHUNK_LOAD_ERRORS
+        .iter()
+        .map(|(ty, value)| (Glob::new(ty, true, false), Glob::new(value, true, false)))
+        .collect()
+});
 
 /// Sentry's health-check transaction names (`HEALTH_CHECK_GLOBS`, matched ignoring case, `*`
 /// across `/`): its tightened list of October 2023, plus `*health-check*` of March 2026.
@@ -234,6 +291,8 @@ pub struct InboundFilters {
     localhost: bool,
     web_crawlers: bool,
     health_checks: bool,
+    chunk_load_errors: bool,
+    hydration_errors: bool,
     legacy_browsers: Vec<LegacyRule>,
     error_messages: Vec<Glob>,
     releases: Vec<Glob>,
@@ -299,6 +358,8 @@ impl InboundFilters {
             localhost: settings.localhost,
             web_crawlers: settings.web_crawlers,
             health_checks: settings.filtered_transaction,
+            chunk_load_errors: settings.chunk_load_error,
+            hydration_errors: settings.react_hydration_errors,
             legacy_browsers: settings
                 .legacy_browsers
                 .iter()
@@ -315,6 +376,8 @@ impl InboundFilters {
             && !self.localhost
             && !self.web_crawlers
             && !self.health_checks
+            && !self.chunk_load_errors
+            && !self.hydration_errors
             && self.legacy_browsers.is_empty()
             && self.error_messages.is_empty()
             && self.releases.is_empty()
@@ -347,6 +410,28 @@ impl InboundFilters {
         }
         if self.web_crawlers && user_agent(event).is_some_and(is_web_crawler) {
             return Some("web-crawlers");
+        }
+        // Sentry's generic filters come last, in its order.
+        let any_exception = |matches: &dyn Fn(&str, &str) -> bool| {
+            exceptions(event).iter().any(|exception| {
+                let text = |key| exception.get(key).and_then(Value::as_str).unwrap_or_default();
+                matches(text("type"), text("value"))
+            })
+        };
+        if self.chunk_load_errors
+            && any_exception(&|ty, value| {
+                CHUNK_LOAD_GLOBS.iter().any(|(t, v)| t.is_match(ty) && v.is_match(value))
+            })
+        {
+            return Some("chunk-load-error");
+        }
+        // Every decoder page's address has "react" in it: most values go no further.
+        let hydration = |value: &str| {
+            value.to_ascii_lowercase().contains("react")
+                && HYDRATION_VALUES.iter().any(|v| v.is_match(value))
+        };
+        if self.hydration_errors && any_exception(&|_, value| hydration(value)) {
+            return Some("react-hydration-errors");
         }
         None
     }
@@ -621,7 +706,7 @@ mod tests {
         let stored = serde_json::to_string(&FilterSettings::new_project()).unwrap();
         assert_eq!(
             stored,
-            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"filtered-transaction":true,"legacy-browsers":["ie_pre_9","ie9","ie10","ie11","safari_pre_6","opera_pre_15","opera_mini_pre_8","android_pre_4","edge_pre_79"],"error-messages":"","releases":""}"#
+            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"filtered-transaction":true,"chunk-load-error":true,"react-hydration-errors":true,"legacy-browsers":["ie_pre_9","ie9","ie10","ie11","safari_pre_6","opera_pre_15","opera_mini_pre_8","android_pre_4","edge_pre_79"],"error-messages":"","releases":""}"#
         );
         // A project's settings from before the legacy-browsers and health-check filters: they
         // stay off.
@@ -688,6 +773,36 @@ mod tests {
         assert_eq!(off.check_transaction(&local), Some("localhost"));
         assert!(!on.is_empty());
         assert_eq!(filters(FilterSettings::default()).check_transaction(&local), None);
+    }
+
+    /// Sentry's generic filters: webpack's `ChunkLoadError` (as thrown, or as the browser reports
+    /// it uncaught) and React's hydration errors 418, 419, 422, 423 and 425 (by either decoder
+    /// page); other React errors and other chunk messages are kept.
+    #[test]
+    fn chunk_load_and_hydration_errors_are_known_by_their_exception() {
+        let on = filters(FilterSettings {
+            chunk_load_error: true,
+            react_hydration_errors: true,
+            ..Default::default()
+        });
+        let error = |ty: &str, value: &str| {
+            event(json!({"exception": {"values": [{"type": ty, "value": value}]}}))
+        };
+        for (ty, value, key) in [
+            ("ChunkLoadError", "Loading chunk 175 failed.\n(error: https://shop.example.com/175.js)", "chunk-load-error"),
+            ("Error", "Uncaught ChunkLoadError: Loading chunk 3 failed.", "-"),
+            ("Uncaught TypeError", "ChunkLoadError: Loading chunk 9 failed.", "chunk-load-error"),
+            ("Error", "Minified React error #418; visit https://reactjs.org/docs/error-decoder.html?invariant=418 for the full message", "react-hydration-errors"),
+            ("Error", "Minified React error #425; visit https://react.dev/errors/425 for the full message", "react-hydration-errors"),
+            ("Error", "Minified React error #130; visit https://react.dev/errors/130?args[]=undefined", "-"),
+            ("ChunkLoadError", "Loading CSS chunk 4 failed.", "-"),
+        ] {
+            let expected = Some(key).filter(|k| *k != "-");
+            assert_eq!(on.check(&error(ty, value)), expected, "{ty}: {value}");
+        }
+        let off = filters(FilterSettings::default());
+        assert_eq!(off.check(&error("ChunkLoadError", "Loading chunk 1 failed.")), None);
+        assert!(is_filter_reason("chunk-load-error") && is_filter_reason("react-hydration-errors"));
     }
 
     fn from_browser(user_agent: &str) -> Map<String, Value> {

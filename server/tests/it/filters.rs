@@ -115,6 +115,8 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
             ("legacy-browsers", &all_browsers),
             ("web-crawlers", &json!(true)),
             ("filtered-transaction", &json!(true)),
+            ("react-hydration-errors", &json!(true)),
+            ("chunk-load-error", &json!(true)),
         ]
     );
 
@@ -166,13 +168,9 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
     let (status, body) = server.put(legacy, &token, json!({})).await;
     assert_eq!(status, 400, "{body}");
     let (status, _) = server
-        .put(
-            "/api/0/projects/cairn/shop/filters/react-hydration-errors/",
-            &token,
-            json!({"active": true}),
-        )
+        .put("/api/0/projects/cairn/shop/filters/custom-error/", &token, json!({"active": true}))
         .await;
-    assert_eq!(status, 404, "Cairn has no React hydration filter");
+    assert_eq!(status, 404, "a filter Cairn does not have");
     let options = json!({"options": {
         "filters:error_messages": "  ChunkLoadError: Loading chunk *\n\n*ResizeObserver loop*  ",
         "filters:releases": "*-dev",
@@ -412,4 +410,41 @@ async fn health_check_transactions_are_filtered_by_default() {
     assert_eq!(status, 204, "{body}");
     send_transactions(&dsn, &["GET /healthz"]).await;
     assert_eq!(stored_transactions(&server).await, ["GET /cart", "GET /delivery", "GET /healthz"]);
+}
+
+/// Sentry's `ChunkLoadError` and React hydration filters, on for a new project: the SDK's
+/// errors they match are counted, not stored; another React error is kept; turned off, a
+/// hydration error is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn chunk_load_and_hydration_errors_are_filtered_by_default() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Web").await;
+    let hydration = "Minified React error #418; visit \
+                     https://reactjs.org/docs/error-decoder.html?invariant=418 for the full message";
+    send(
+        &dsn,
+        "web@1.0",
+        vec![
+            error("ChunkLoadError", "Loading chunk 175 failed."),
+            error("Error", hydration),
+            error("Error", "Minified React error #130; visit https://react.dev/errors/130"),
+        ],
+    )
+    .await;
+    server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    assert_eq!(
+        titles(&server, &token).await,
+        ["Error: Minified React error #130; visit https://react.dev/errors/130"]
+    );
+    assert_eq!(
+        filtered(&server).await,
+        BTreeMap::from([("chunk-load-error".into(), 1), ("react-hydration-errors".into(), 1)])
+    );
+
+    let path = "/api/0/projects/cairn/web/filters/react-hydration-errors/";
+    let (status, body) = server.put(path, &token, json!({"active": false})).await;
+    assert_eq!(status, 204, "{body}");
+    send(&dsn, "web@1.0", vec![error("Error", hydration)]).await;
+    server.wait_for_issues(&token, |issues| issues.len() == 2).await;
 }
