@@ -148,6 +148,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         live: Default::default(),
         mailer,
     };
+    crate::monitors::spawn_clock(
+        state.clone(),
+        std::time::Duration::from_millis(args.monitor_clock_ms.max(10)),
+    );
     let live = state.live.clone();
     let app = crate::app::app(state);
     // With the peer's address, so that login throttling can count per client address.

@@ -76,6 +76,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// How often, in milliseconds, the cron monitors' clock looks for missed and timed-out
+    /// check-ins. Hidden: the default suits schedules counted in minutes; tests shorten it.
+    #[arg(long, env = "CAIRN_MONITOR_CLOCK_MS", default_value_t = 30_000, hide = true)]
+    pub monitor_clock_ms: u64,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 

@@ -15,6 +15,7 @@ pub mod endpoints;
 pub mod error;
 pub mod ingest;
 pub mod mailer;
+pub mod monitors;
 pub mod ownership;
 pub mod search;
 pub mod serialize;

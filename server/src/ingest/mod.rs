@@ -4,6 +4,7 @@
 //! The HTTP side lives in [`crate::endpoints::ingest`].
 
 pub mod artifact_bundle;
+pub mod check_in;
 pub mod derived;
 pub mod duration_histogram;
 pub mod envelope;

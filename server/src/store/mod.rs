@@ -915,4 +915,66 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         ids: &[i64],
     ) -> impl Future<Output = StoreResult<Vec<(i64, Vec<u8>)>>> + Send;
+
+    // --- cron monitors -----------------------------------------------------------------
+    /// Records a check-in of a project's monitor, as Sentry's monitor consumer does: a
+    /// `monitor_config` creates or updates the monitor; the check-in opens a new one or closes
+    /// the one in progress it names (or, without an id, the environment's latest); the next
+    /// expected check-in is computed from the schedule; a failure (by the monitor's failure
+    /// threshold) or a recovery (by its recovery threshold, which resolves the failure issue)
+    /// is answered for the caller to act on.
+    fn record_check_in(
+        &self,
+        project_id: i64,
+        check_in: &crate::ingest::check_in::NewCheckIn,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<CheckInRecorded>> + Send;
+    /// The monitors' clock: every active monitor environment whose next check-in is overdue
+    /// (past its margin) gets a `missed` check-in, and every check-in in progress past its
+    /// run time becomes `timeout`. Answers the failures these made.
+    fn monitor_clock(
+        &self,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<Vec<MonitorFailure>>> + Send;
+    /// Links a monitor environment to the issue its failures opened.
+    fn set_monitor_issue(
+        &self,
+        monitor_environment_id: i64,
+        issue_id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The monitors of the projects `project_ids`, failing ones first, then by name.
+    fn monitors(
+        &self,
+        project_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<MonitorRow>>> + Send;
+    /// A project's monitor by slug.
+    fn monitor(
+        &self,
+        project_id: i64,
+        slug: &str,
+    ) -> impl Future<Output = StoreResult<MonitorRow>> + Send;
+    /// Creates a monitor; `Conflict` when the project has one with that slug.
+    fn create_monitor(
+        &self,
+        project_id: i64,
+        slug: &str,
+        name: &str,
+        config: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<MonitorRow>> + Send;
+    /// Changes a monitor; `Conflict` when the new slug is taken in its project.
+    fn update_monitor(
+        &self,
+        monitor_id: i64,
+        change: &MonitorChange,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes a monitor with its environments and check-ins (its issues stay).
+    fn delete_monitor(&self, monitor_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A monitor's latest check-ins, newest first, of one environment or all.
+    fn monitor_check_ins(
+        &self,
+        monitor_id: i64,
+        environment: Option<&str>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<CheckInRow>>> + Send;
 }

@@ -1230,3 +1230,90 @@ pub struct OutcomeHourRow {
     pub reason: String,
     pub quantity: i64,
 }
+
+/// A cron monitor with its state per environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorRow {
+    pub id: i64,
+    /// Sentry's `id` of a monitor.
+    pub guid: String,
+    pub project_id: i64,
+    pub slug: String,
+    pub name: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    pub is_muted: bool,
+    /// Sentry's stored shape of the configuration, as JSON.
+    pub config: String,
+    pub date_created: i64,
+    /// The most recently checked-in first.
+    pub environments: Vec<MonitorEnvironmentRow>,
+}
+
+/// A monitor's state in one environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorEnvironmentRow {
+    pub id: i64,
+    pub environment: String,
+    /// `active` (no check-in yet), `ok` or `error`.
+    pub status: String,
+    pub is_muted: bool,
+    pub last_checkin: Option<i64>,
+    pub next_checkin: Option<i64>,
+    pub next_checkin_latest: Option<i64>,
+    /// The issue its failures opened.
+    pub issue_id: Option<i64>,
+}
+
+/// One check-in of a monitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInRow {
+    pub guid: String,
+    pub environment: String,
+    /// `in_progress`, `ok`, `error`, `missed` or `timeout`.
+    pub status: String,
+    pub duration: Option<i64>,
+    pub date_created: i64,
+    pub expected_time: Option<i64>,
+    pub monitor_config: Option<String>,
+}
+
+/// A change of a monitor through the API; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonitorChange {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub status: Option<String>,
+    pub is_muted: Option<bool>,
+    /// The whole new configuration (already merged and checked), as JSON.
+    pub config: Option<String>,
+}
+
+/// What became of a check-in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckInRecorded {
+    /// Stored (a new check-in, or the one it closed); `failure` when it made the monitor
+    /// fail (an issue to open or add to), `recovered` the issue its recovery resolved.
+    Recorded { check_in_id: String, failure: Option<Box<MonitorFailure>>, recovered: Option<i64> },
+    /// Not stored; the outcome's reason (`monitor_not_found`, `monitor_disabled`,
+    /// `checkin_finished`).
+    Dropped(&'static str),
+}
+
+/// A monitor environment that failed: what its failure issue's event is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorFailure {
+    pub project_id: i64,
+    pub monitor_environment_id: i64,
+    pub monitor_guid: String,
+    pub monitor_slug: String,
+    pub monitor_name: String,
+    /// Sentry's stored shape of the configuration, as JSON.
+    pub config: String,
+    pub environment: String,
+    /// Sentry's failure reason ("A missed check-in was detected", ...).
+    pub reason: String,
+    /// When the latest successful check-in came, if any.
+    pub last_ok: Option<i64>,
+    pub trace_id: Option<String>,
+}

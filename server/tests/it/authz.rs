@@ -292,6 +292,68 @@ fn rows() -> Vec<Row> {
             query: "?field=sum(quantity)&groupBy=outcome",
             ..row(Method::GET, "/api/0/organizations/{org}/stats_v2/", read("org:read"))
         },
+        // Cron monitors: Sentry's `OrganizationMonitorPermission` (members read them;
+        // admins, or tokens with a project write scope, change them).
+        row(Method::GET, "/api/0/organizations/{org}/monitors/", read("project:read")),
+        Row {
+            body: |n| {
+                Some(json!({"project": SECRET_PROJECT, "name": format!("Created {n}"),
+                    "config": {"schedule_type": "crontab", "schedule": "0 * * * *"}}))
+            },
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/monitors/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 201 },
+            )
+        },
+        row(Method::GET, "/api/0/organizations/{org}/monitors/{monitor}/", read("project:read")),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/monitors/{monitor}/checkins/",
+            read("project:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/monitors/{monitor}/",
+            read("project:read"),
+        ),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/monitors/{monitor}/checkins/",
+            read("project:read"),
+        ),
+        Row {
+            body: |_| Some(json!({"isMuted": true})),
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/monitors/{monitor}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
+            )
+        },
+        Row {
+            body: |_| Some(json!({"isMuted": false})),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/monitors/{monitor}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/organizations/{org}/monitors/{monitor}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 204 },
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/monitors/{monitor}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 204 },
+            )
+        },
         row(Method::GET, "/api/0/projects/{org}/{project}/filters/", read("project:read")),
         Row {
             body: |_| Some(json!({"active": true})),
@@ -767,6 +829,8 @@ struct Fixture {
 
 /// A release of [`SECRET_PROJECT`] that survives the whole test.
 const RELEASE: &str = "authz@1.0";
+/// A cron monitor of [`SECRET_PROJECT`] that survives the whole test.
+const MONITOR: &str = "authz-monitor";
 
 impl Fixture {
     async fn new() -> Fixture {
@@ -815,6 +879,7 @@ impl Fixture {
         fixture.attachment_id = fixture.new_attachment(&fixture.event_id).await;
         let body = json!({"version": RELEASE, "projects": [SECRET_PROJECT]});
         fixture.create("/api/0/organizations/cairn/releases/", body, "version").await;
+        fixture.new_monitor(MONITOR).await;
         fixture.member_session = fixture.login("member@example.com").await;
         let (status, members) =
             fixture.server.get("/api/0/organizations/cairn/members/", &fixture.owner).await;
@@ -851,6 +916,13 @@ impl Fixture {
         assert_eq!(hashes.as_array().map(Vec::len), Some(2), "{hashes}");
         let hash = hashes[1]["id"].as_str().expect("hash id").to_owned();
         (parent, hash)
+    }
+
+    /// A cron monitor of [`SECRET_PROJECT`] named `slug`, made by the owner; returns its slug.
+    async fn new_monitor(&self, slug: &str) -> String {
+        let body = json!({"project": SECRET_PROJECT, "name": slug, "slug": slug,
+            "config": {"schedule_type": "interval", "schedule": [1, "day"]}});
+        self.create("/api/0/organizations/cairn/monitors/", body, "slug").await
     }
 
     /// The owner's `POST` of `body` to `path`, which must answer 201; returns the answer's
@@ -1002,6 +1074,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let (mut team, mut member_id, mut key_id) =
                 ("cairn".to_owned(), fixture.member_id.clone(), fixture.public_key.clone());
             let mut version = RELEASE.to_owned();
+            let mut monitor = MONITOR.to_owned();
             let mut project = SECRET_PROJECT.to_owned();
             if row.fresh {
                 // The project itself is what the row destroys (no other placeholder does).
@@ -1031,6 +1104,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                         .create("/api/0/organizations/cairn/releases/", body, "version")
                         .await;
                 }
+                if path.contains("{monitor}") {
+                    monitor = fixture.new_monitor(&format!("fresh-{n}")).await;
+                }
                 if path.contains("{key_id}") {
                     let keys = format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/");
                     key_id =
@@ -1053,6 +1129,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{key}", "marker")
                 .replace("{key_id}", &key_id)
                 .replace("{member_id}", &member_id)
+                .replace("{monitor}", &monitor)
                 .replace("{hash}", &hash)
                 .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.

@@ -17,6 +17,7 @@ mod ingest;
 mod live;
 mod members;
 mod minidump;
+mod monitors;
 mod notifications;
 mod org_tags;
 mod ownership;

@@ -716,6 +716,7 @@ const PROJECT_TABLES: &[&str] = &[
     "session_hourly",
     "release_projects",
     "event_dictionary_sources",
+    "monitors",
 ];
 
 /// How many rows of `table` belong to project `project_id`.
@@ -748,7 +749,8 @@ async fn a_project_is_deleted_with_everything_of_it() {
         let session = json!({"sid": "8f2c6a3e-1b4d-4e5f-9a0b-1c2d3e4f5a6b", "did": "u1",
             "init": true, "status": "ok", "started": started, "attrs": {"release": release}});
         let check_in = json!({"check_in_id": "83a7c6a5d2b64b8d9c5c4e3f2a1b0c9d",
-            "monitor_slug": "nightly", "status": "ok"});
+            "monitor_slug": "nightly", "status": "ok",
+            "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}});
         server.post_envelope(dsn, [("session", session), ("check_in", check_in)]).await;
     }
     server.wait_for_issues(&owner, |issues| issues.len() == 4).await;

@@ -511,7 +511,8 @@ async fn usage_stats_count_stored_errors_transactions_attachments_and_check_ins(
     })
     .await;
     let check_in = json!({"check_in_id": "83a7c6a5d2b64b8d9c5c4e3f2a1b0c9d",
-        "monitor_slug": "nightly", "status": "ok"});
+        "monitor_slug": "nightly", "status": "ok",
+            "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}});
     server.post_envelope(&dsn, [("check_in", check_in)]).await;
     server.wait_for_issues(&token, |issues| issues.len() == 1).await;
 

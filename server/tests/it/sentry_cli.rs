@@ -285,3 +285,66 @@ async fn sentry_cli_lists_and_resolves_issues_and_lists_releases() {
     assert!(releases.contains("shop@1.0"), "{releases}");
     assert!(!releases.contains("other@1.0"), "another project's release: {releases}");
 }
+
+/// `sentry-cli monitors run` wraps a job in check-ins sent with the project's DSN (creating the
+/// monitor from its `--schedule`), and `monitors list` reads the organization's monitors.
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_cli_runs_a_monitored_job_and_lists_monitors() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&owner, "shop").await;
+    let dir = tempfile::tempdir().expect("working directory");
+    let run = |slug: &str, command: &str| {
+        crate::common::sentry_cli_with_env(
+            &server,
+            &owner,
+            dir.path(),
+            &[
+                "monitors",
+                "run",
+                "-s",
+                "*/15 * * * *",
+                "--check-in-margin",
+                "3",
+                "--max-runtime",
+                "10",
+                "--timezone",
+                "Europe/Vienna",
+                slug,
+                "--",
+                "sh",
+                "-c",
+                command,
+            ],
+            &[("SENTRY_DSN", &dsn)],
+        )
+    };
+    let ok = run("db-backup", "exit 0");
+    assert!(ok.status.success(), "{}{}", text(&ok.stdout), text(&ok.stderr));
+    // The job's own exit code comes back, and its failure is checked in as an error.
+    let failed = run("cache-warmup", "exit 3");
+    assert_eq!(failed.status.code(), Some(3), "{}", text(&failed.stderr));
+
+    let (status, monitors) = server.get("/api/0/organizations/cairn/monitors/", &owner).await;
+    assert_eq!(status, 200, "{monitors}");
+    let slugs: Vec<&str> =
+        monitors.as_array().expect("monitors").iter().filter_map(|m| m["slug"].as_str()).collect();
+    // Failing monitors first.
+    assert_eq!(slugs, ["cache-warmup", "db-backup"]);
+    let backup = &monitors[1];
+    assert_eq!(backup["config"]["schedule"], "*/15 * * * *");
+    assert_eq!(backup["config"]["checkin_margin"], 3);
+    assert_eq!(backup["config"]["max_runtime"], 10);
+    assert_eq!(backup["config"]["timezone"], "Europe/Vienna");
+    assert_eq!(backup["environments"][0]["status"], "ok");
+    let (_, check_ins) =
+        server.get("/api/0/projects/cairn/shop/monitors/db-backup/checkins/", &owner).await;
+    assert_eq!(check_ins.as_array().map(Vec::len), Some(1), "{check_ins}");
+    assert_eq!(check_ins[0]["status"], "ok");
+    assert!(check_ins[0]["duration"].as_i64().is_some(), "{check_ins}");
+
+    let listed = crate::common::succeeded(&sentry_cli(&server, &owner, &["monitors", "list"]));
+    assert!(listed.contains("db-backup") && listed.contains("cache-warmup"), "{listed}");
+    let issues = server.wait_for_issues(&owner, |issues| issues.len() == 1).await;
+    assert_eq!(issues[0]["title"], "Monitor failure: cache-warmup");
+}

@@ -17,6 +17,7 @@ mod issues;
 mod keys;
 pub mod live;
 mod members;
+mod monitors;
 mod notifications;
 mod openapi;
 mod org_tags;
@@ -291,6 +292,31 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/users/me/notification-options",
             get(notifications::list_notification_options::<S>)
                 .put(notifications::set_notification_option::<S>),
+        )
+        // --- cron monitors (Sentry's Crons) --------------------------------------------
+        .route(
+            "/api/0/organizations/{org}/monitors",
+            get(monitors::list_monitors::<S>).post(monitors::create_monitor::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/monitors/{monitor}",
+            get(monitors::get_org_monitor::<S>)
+                .put(monitors::update_org_monitor::<S>)
+                .delete(monitors::delete_org_monitor::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/monitors/{monitor}/checkins",
+            get(monitors::list_org_check_ins::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/monitors/{monitor}",
+            get(monitors::get_project_monitor::<S>)
+                .put(monitors::update_project_monitor::<S>)
+                .delete(monitors::delete_project_monitor::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/monitors/{monitor}/checkins",
+            get(monitors::list_project_check_ins::<S>),
         )
         .route("/api/0/organizations/{org}/stats_v2", get(stats::usage_stats::<S>))
         .route("/api/0/projects/{org}/{project}/filters", get(organizations::list_filters::<S>))

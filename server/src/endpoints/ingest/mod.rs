@@ -9,6 +9,7 @@
 
 mod auth;
 mod body;
+mod check_ins;
 mod client_ip;
 mod embed;
 pub mod error;
@@ -93,6 +94,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/{project_id}/security", post(security::post_security::<S>))
         .route("/api/{project_id}/csp-report", post(security::post_security::<S>))
         .route("/api/{project_id}/minidump", post(minidump::post_minidump::<S>))
+        .route(
+            "/api/{project_id}/cron/{monitor_slug}/{sentry_key}",
+            post(check_ins::post_check_in::<S>).get(check_ins::post_check_in::<S>),
+        )
         .route(
             "/api/embed/error-page",
             axum::routing::get(embed::get_error_page::<S>).post(embed::post_error_page::<S>),
@@ -569,6 +574,7 @@ async fn ingest_envelope<S: Store>(
     let sent_at_ms = envelope.headers.get("sent_at").and_then(event::parse_timestamp_ms);
     let session_clock = session::Clock { received: received_ms, sent_at: sent_at_ms };
     let mut batch = IngestBatch::default();
+    let mut check_ins = Vec::new();
     let dropped =
         |category: &str, reason: &str| (project_id, category.to_owned(), reason.to_owned());
     let mut server_outcomes: Vec<(i64, String, String)> = Vec::new();
@@ -680,6 +686,21 @@ async fn ingest_envelope<S: Store>(
                 }),
                 Err(reason) => server_outcomes.push(dropped("transaction", reason)),
             },
+            ItemType::CheckIn => match crate::ingest::check_in::parse_item(item.payload) {
+                Ok(check_in) => check_ins.push((
+                    check_in,
+                    NewItem {
+                        project_id,
+                        event_id: envelope_event_id.clone(),
+                        item_type: name.to_owned(),
+                        headers: Value::Object(item.headers.clone()).to_string(),
+                        payload: body.slice_ref(item.payload),
+                        received: received_ms,
+                        sha1: None,
+                    },
+                )),
+                Err(err) => server_outcomes.push(dropped("monitor", err.outcome_reason())),
+            },
             _ => batch.items.push(NewItem {
                 project_id,
                 event_id: match item.ty {
@@ -701,6 +722,12 @@ async fn ingest_envelope<S: Store>(
         }
     }
 
+    // Check-ins are recorded first, so that the batch counts the ones dropped.
+    let failures = if check_ins.is_empty() {
+        Vec::new()
+    } else {
+        check_ins::record(state, project_id, check_ins, &mut batch).await?
+    };
     let id = batch.events.first().map(|e| e.event_id.clone()).or(envelope_event_id);
     let transactions = batch.items.iter().filter(|i| i.item_type == "transaction").count() as u64;
     let limited = check_rate_limit(state, authorized, batch.events.len() as u64 + transactions);
@@ -735,6 +762,9 @@ async fn ingest_envelope<S: Store>(
     batch.outcomes.extend(outcomes);
     if !batch.is_empty() {
         store(state, arrival, batch).await?;
+    }
+    if !failures.is_empty() {
+        crate::monitors::raise_failures(state, failures).await;
     }
     limited?;
     Ok(Json(StoreResponse { id }))

@@ -184,6 +184,31 @@ impl IngestState {
         Ok(key)
     }
 
+    /// Normalizes and groups an event that Cairn raises itself for a project (a cron
+    /// monitor's failure): with the project's scrubbing, grouping and ownership rules, as an
+    /// SDK's event, but past its inbound filters, which are about what clients send.
+    pub async fn process_own_event<S: Store>(
+        &self,
+        store: &S,
+        project_id: i64,
+        payload: &[u8],
+        received_ms: i64,
+    ) -> Result<crate::store::NewEvent, IngestError> {
+        let config = self.project(store, project_id).await?;
+        let ctx = EventContext {
+            project_id,
+            received_ms,
+            envelope_event_id: None,
+            sent_at_ms: None,
+            scrubber: &config.scrubber,
+            grouping: &config.grouping,
+            ownership: config.ownership.as_deref(),
+            client_ip: None,
+            filters: None,
+        };
+        Ok(crate::ingest::event::process(payload, &ctx)?)
+    }
+
     async fn project<S: Store>(
         &self,
         store: &S,

@@ -34,6 +34,8 @@ mod event_writes;
 mod attachments;
 // Source maps uploaded as artifact bundles.
 mod artifacts;
+/// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
+mod monitors;
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
 /// Deleting a project in chunks, beside ingestion.
@@ -2050,6 +2052,78 @@ impl Store for SqliteStore {
         ids: &[i64],
     ) -> StoreResult<Vec<(i64, Vec<u8>)>> {
         artifacts::artifact_contents(&self.reads, project_id, ids).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_check_in(
+        &self,
+        project_id: i64,
+        check_in: &crate::ingest::check_in::NewCheckIn,
+        now_ms: i64,
+    ) -> StoreResult<CheckInRecorded> {
+        monitors::record_check_in(&self.writes, project_id, check_in, now_ms).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn monitor_clock(&self, now_ms: i64) -> StoreResult<Vec<MonitorFailure>> {
+        monitors::clock(&self.writes, now_ms).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_monitor_issue(
+        &self,
+        monitor_environment_id: i64,
+        issue_id: i64,
+    ) -> StoreResult<()> {
+        monitors::set_issue(&self.writes, monitor_environment_id, issue_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn monitors(&self, project_ids: &[i64]) -> StoreResult<Vec<MonitorRow>> {
+        monitors::monitors(&self.reads, project_ids).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn monitor(&self, project_id: i64, slug: &str) -> StoreResult<MonitorRow> {
+        monitors::monitor(&self.reads, project_id, slug).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_monitor(
+        &self,
+        project_id: i64,
+        slug: &str,
+        name: &str,
+        config: &str,
+        now_ms: i64,
+    ) -> StoreResult<MonitorRow> {
+        monitors::create(&self.writes, project_id, slug, name, config, now_ms).await?;
+        monitors::monitor(&self.writes, project_id, slug).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_monitor(&self, monitor_id: i64, change: &MonitorChange) -> StoreResult<()> {
+        monitors::update(&self.writes, monitor_id, change).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_monitor(&self, monitor_id: i64) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("DELETE FROM monitors WHERE id = $1")
+                .bind(monitor_id)
+                .execute(&self.writes)
+                .await?,
+        )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn monitor_check_ins(
+        &self,
+        monitor_id: i64,
+        environment: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<CheckInRow>> {
+        monitors::check_ins(&self.reads, monitor_id, environment, limit).await
     }
 }
 

@@ -342,6 +342,17 @@ fn sentry_cli_path() -> PathBuf {
 /// Runs the real `sentry-cli` (npm `@sentry/cli`) in `dir` against `server`, for the project
 /// `shop` of organization `cairn`, isolated from the developer's configuration.
 pub fn sentry_cli(server: &TestServer, token: &str, dir: &Path, args: &[&str]) -> Output {
+    sentry_cli_with_env(server, token, dir, args, &[])
+}
+
+/// [`sentry_cli`] with more environment variables (`SENTRY_DSN` for `monitors run`).
+pub fn sentry_cli_with_env(
+    server: &TestServer,
+    token: &str,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let home = tempfile::tempdir().expect("temporary home");
     let mut command = Command::new(sentry_cli_path());
     // vars_os: `vars()` would panic on a variable that is not UTF-8.
@@ -359,6 +370,7 @@ pub fn sentry_cli(server: &TestServer, token: &str, dir: &Path, args: &[&str]) -
         .env("SENTRY_ORG", "cairn")
         .env("SENTRY_PROJECT", "shop")
         .env("SENTRY_LOAD_DOTENV", "0")
+        .envs(env.iter().copied())
         .output()
         .expect("sentry-cli runs")
 }
