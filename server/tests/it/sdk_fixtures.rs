@@ -15,7 +15,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common::TestServer;
 
@@ -240,7 +240,9 @@ fn parse_response(raw: &[u8]) -> (u16, Value) {
 }
 
 /// Replays every fixture of `sdk`, checks each answer, then the issues the events made.
-async fn replay_sdk(sdk: &str, expected: &[ExpectedIssue]) {
+/// Replays an SDK's fixtures and checks the issues they make; answers the server and an owner's
+/// token for further checks.
+async fn replay_sdk(sdk: &str, expected: &[ExpectedIssue]) -> (TestServer, String) {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Fixtures").await;
@@ -286,11 +288,24 @@ async fn replay_sdk(sdk: &str, expected: &[ExpectedIssue]) {
     }
     assert_eq!(seen.len(), expected.len(), "one issue per event fixture");
     assert_eq!(issues.len(), expected.len(), "only the event fixtures made issues: {issues:#?}");
+    (server, token)
+}
+
+/// The cron monitor the `checkin_*` fixtures (a monitored job's two check-ins, with the SDK's
+/// `monitor_config`) created: its configuration, and the check-in they made (the second
+/// closing the first).
+async fn monitor_of_fixtures(server: &TestServer, token: &str, slug: &str) -> (Value, Vec<Value>) {
+    let path = format!("/api/0/projects/cairn/fixtures/monitors/{slug}/");
+    let (status, monitor) = server.get(&path, token).await;
+    assert_eq!(status, 200, "{monitor}");
+    let (status, check_ins) = server.get(&format!("{path}checkins/"), token).await;
+    assert_eq!(status, 200, "{check_ins}");
+    (monitor, check_ins.as_array().expect("check-ins").clone())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_fixtures_are_accepted_and_make_the_expected_issues() {
-    replay_sdk(
+    let replayed = replay_sdk(
         "python",
         &[
             ExpectedIssue {
@@ -324,11 +339,23 @@ async fn python_sdk_fixtures_are_accepted_and_make_the_expected_issues() {
         ],
     )
     .await;
+    // `@sentry_sdk.crons.monitor(monitor_slug=..., monitor_config=...)` around a job that
+    // succeeded.
+    let (server, token) = replayed;
+    let (monitor, check_ins) = monitor_of_fixtures(&server, &token, "nightly-export").await;
+    assert_eq!(monitor["config"]["schedule"], "0 2 * * *");
+    assert_eq!(monitor["config"]["timezone"], "Europe/Vienna");
+    assert_eq!(monitor["config"]["checkin_margin"], 10);
+    assert_eq!(monitor["config"]["max_runtime"], 60);
+    assert_eq!(monitor["environments"][0]["status"], "ok");
+    assert_eq!(check_ins.len(), 1, "{check_ins:?}");
+    assert_eq!(check_ins[0]["id"], "d5a61c4676944b8b9933eb27841af6a1");
+    assert_eq!((&check_ins[0]["status"], &check_ins[0]["duration"]), (&json!("ok"), &json!(1)));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn node_sdk_fixtures_are_accepted_and_make_the_expected_issues() {
-    replay_sdk(
+    let replayed = replay_sdk(
         "node",
         &[
             ExpectedIssue {
@@ -359,7 +386,23 @@ async fn node_sdk_fixtures_are_accepted_and_make_the_expected_issues() {
                 culprit: "main(scen)",
                 unhandled: false,
             },
+            // `Sentry.withMonitor(...)` around a job that threw: the monitor's failure issue.
+            ExpectedIssue {
+                fixture: "checkin_2_end",
+                title: "Monitor failure: invoice-sync",
+                level: "error",
+                culprit: "An error check-in was detected",
+                unhandled: false,
+            },
         ],
     )
     .await;
+    let (server, token) = replayed;
+    let (monitor, check_ins) = monitor_of_fixtures(&server, &token, "invoice-sync").await;
+    assert_eq!(monitor["config"]["schedule_type"], "interval");
+    assert_eq!(monitor["config"]["schedule"], json!([30, "minute"]));
+    assert_eq!(monitor["config"]["timezone"], "America/New_York");
+    assert_eq!(monitor["environments"][0]["status"], "error");
+    assert_eq!(check_ins.len(), 1, "{check_ins:?}");
+    assert_eq!((&check_ins[0]["status"], &check_ins[0]["duration"]), (&json!("error"), &json!(5)));
 }
