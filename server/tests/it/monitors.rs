@@ -405,6 +405,19 @@ async fn http_check_ins_are_checked_as_relay_checks_them() {
     assert_eq!(status, 200);
     assert_eq!(http_check_in(&server, project_id, &key, "job", "?status=error", None).await.0, 202);
     assert_eq!(check_in_statuses(&server, &token, "cron", "job").await, ["ok"]);
+    // Disabled, it expects nothing; enabled again, its schedule starts over from now.
+    let job = monitor(&server, &token, "cron", "job").await;
+    assert_eq!(
+        (&job["status"], &job["environments"][0]["nextCheckIn"]),
+        (&json!("disabled"), &Value::Null)
+    );
+    let (status, job) = server
+        .put("/api/0/organizations/cairn/monitors/job/", &token, json!({"status": "active"}))
+        .await;
+    assert_eq!(status, 200, "{job}");
+    let next: chrono::DateTime<chrono::Utc> =
+        job["environments"][0]["nextCheckIn"].as_str().expect("next").parse().expect("a time");
+    assert!(next > chrono::Utc::now(), "{next}");
     let db = server.database().await;
     let reasons: Vec<String> = sqlx::query_scalar(
         "SELECT reason FROM outcomes WHERE category = 'monitor' ORDER BY reason",

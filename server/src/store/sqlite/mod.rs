@@ -2066,7 +2066,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn monitor_clock(&self, now_ms: i64) -> StoreResult<Vec<MonitorFailure>> {
-        monitors::clock(&self.writes, now_ms).await
+        monitors::clock(&self.reads, &self.writes, now_ms).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -388,7 +388,24 @@ async fn mark_failed(
     }))
 }
 
-pub(super) async fn clock(writes: &SqlitePool, now: i64) -> StoreResult<Vec<MonitorFailure>> {
+pub(super) async fn clock(
+    reads: &SqlitePool,
+    writes: &SqlitePool,
+    now: i64,
+) -> StoreResult<Vec<MonitorFailure>> {
+    // Most ticks find nothing due: they ask a read connection, and take the write lock (which
+    // the event writer waits for) only when there is something to write.
+    let due: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM monitor_environments WHERE next_checkin_latest <= $1) \
+         OR EXISTS (SELECT 1 FROM monitor_checkins \
+                    WHERE status = 'in_progress' AND timeout_at <= $1)",
+    )
+    .bind(now)
+    .fetch_one(reads)
+    .await?;
+    if !due {
+        return Ok(Vec::new());
+    }
     let mut tx = begin_write(writes).await?;
     let mut failures = Vec::new();
 
@@ -534,7 +551,7 @@ pub(super) async fn update(
     let updated = sqlx::query(
         "UPDATE monitors SET name = COALESCE($1, name), slug = COALESCE($2, slug), \
          status = COALESCE($3, status), is_muted = COALESCE($4, is_muted), \
-         config = COALESCE($5, config) WHERE id = $6 RETURNING config",
+         config = COALESCE($5, config) WHERE id = $6 RETURNING config, status",
     )
     .bind(&change.name)
     .bind(&change.slug)
@@ -545,12 +562,24 @@ pub(super) async fn update(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(updated) = updated else { return Err(StoreError::NotFound) };
+    if change.status.as_deref() == Some("disabled") {
+        // A paused monitor expects nothing (and the clock has nothing to look at).
+        sqlx::query(
+            "UPDATE monitor_environments SET next_checkin = NULL, next_checkin_latest = NULL \
+             WHERE monitor_id = $1",
+        )
+        .bind(monitor_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     let config: String = updated.try_get("config")?;
     let config = serde_json::from_str(&config).ok().and_then(|c| MonitorConfig::from_api(&c).ok());
     // A new schedule, or a monitor enabled again: the next expected check-ins start over from
     // the latest (or, after a pause, from now), so that a pause does not read as a miss.
     let restart_from_now = change.status.as_deref() == Some("active");
-    if let (Some(config), true) = (config, change.config.is_some() || restart_from_now) {
+    let active = updated.try_get::<String, _>("status")? == "active";
+    if let (Some(config), true) = (config, active && (change.config.is_some() || restart_from_now))
+    {
         let environments: Vec<(i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, last_checkin FROM monitor_environments WHERE monitor_id = $1",
         )
