@@ -125,7 +125,10 @@ pub fn prepare(payload: &[u8], ctx: &EventContext<'_>) -> Result<Map<String, Val
     normalize(&mut event, ctx);
     // On the normalized event (the `{{auto}}` IP filled in, headers as pairs), before anything
     // costly is derived from it, as Relay filters.
-    if let Some(filter) = ctx.filters.and_then(|filters| filters.check(&event)) {
+    let filtered = ctx
+        .filters
+        .and_then(|filters| filters.check_client(ctx.client_ip).or_else(|| filters.check(&event)));
+    if let Some(filter) = filtered {
         return Err(EventError::Filtered(filter));
     }
     Ok(event)

@@ -20,7 +20,10 @@
 //!   value links React's decoder page for errors 418, 419, 422, 423 or 425 (hydration);
 //! - error messages: glob patterns (`*`, `?`, case-insensitive) matched against the message
 //!   and each exception's `Type: value`;
-//! - releases: glob patterns matched against the event's release.
+//! - releases: glob patterns matched against the event's release;
+//! - IP addresses (`filters:blacklisted_ips`): addresses and networks (`10.0.0.0/8`,
+//!   `2001:db8::/32`) matched against the address the request came from (Relay's
+//!   `client_ips`, checked first, outcome `ip-address`).
 //!
 //! Errors go through all but the health-check filter; transactions through the release,
 //! localhost, legacy-browser, web-crawler and health-check filters (the others look at
@@ -30,6 +33,7 @@
 //! health-check, `ChunkLoadError` and hydration filters for a new project, and so does Cairn. (Sentry's newest subfilters, per browser with versions it
 //! updates over time, are not Cairn's: it has the set Sentry had before them.)
 
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -60,6 +64,8 @@ pub struct FilterSettings {
     pub error_messages: String,
     /// Glob patterns, one per line.
     pub releases: String,
+    /// IP addresses and networks, one per line.
+    pub blacklisted_ips: String,
 }
 
 impl FilterSettings {
@@ -296,6 +302,57 @@ pub struct InboundFilters {
     legacy_browsers: Vec<LegacyRule>,
     error_messages: Vec<Glob>,
     releases: Vec<Glob>,
+    client_ips: Vec<IpRule>,
+}
+
+/// An address, or a network of addresses (`10.0.0.0/8`), that the IP filter drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRule {
+    address: IpAddr,
+    /// The network's prefix length; the whole address for a single one.
+    prefix: u8,
+}
+
+impl IpRule {
+    /// An address (`192.0.2.7`, `2001:db8::1`) or a network in CIDR notation (`192.0.2.0/24`),
+    /// as Relay reads `filters:blacklisted_ips`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<IpRule> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => {
+                (address.parse::<IpAddr>().ok()?, Some(prefix.parse::<u8>().ok()?))
+            }
+            None => (text.parse::<IpAddr>().ok()?, None),
+        };
+        let bits = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(IpRule { address, prefix })
+    }
+
+    fn matches(&self, ip: IpAddr) -> bool {
+        // An IPv4 client seen through an IPv6 socket (`::ffff:192.0.2.7`) is the IPv4 one.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let masked = |bits: u128, width: u32| {
+            let keep = u32::from(self.prefix);
+            if keep == 0 {
+                0
+            } else {
+                bits >> (width - keep)
+            }
+        };
+        match (self.address, ip) {
+            (IpAddr::V4(rule), IpAddr::V4(ip)) => {
+                masked(u32::from(rule).into(), 32) == masked(u32::from(ip).into(), 32)
+            }
+            (IpAddr::V6(rule), IpAddr::V6(ip)) => {
+                masked(u128::from(rule), 128) == masked(u128::from(ip), 128)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Error values that browser extensions and injected scripts are known to cause.
@@ -367,6 +424,7 @@ impl InboundFilters {
                 .collect(),
             error_messages: globs(&settings.error_messages),
             releases: globs(&settings.releases),
+            client_ips: settings.blacklisted_ips.lines().filter_map(IpRule::parse).collect(),
         }
     }
 
@@ -381,6 +439,14 @@ impl InboundFilters {
             && self.legacy_browsers.is_empty()
             && self.error_messages.is_empty()
             && self.releases.is_empty()
+            && self.client_ips.is_empty()
+    }
+
+    /// `ip-address` when the request came from one of the IP filter's addresses or networks
+    /// (Relay checks it before the event's own filters).
+    pub fn check_client(&self, client_ip: Option<IpAddr>) -> Option<&'static str> {
+        let ip = client_ip?;
+        self.client_ips.iter().any(|rule| rule.matches(ip)).then_some("ip-address")
     }
 
     /// The key of the first filter that drops the (normalized) event, Relay's order; `None`
@@ -596,6 +662,32 @@ mod tests {
     }
 
     #[test]
+    fn ip_addresses_and_networks_drop_what_their_clients_send() {
+        let filters = filters(FilterSettings {
+            blacklisted_ips: "192.0.2.7\n10.0.0.0/8\n2001:db8::/32\nnot an address".into(),
+            ..Default::default()
+        });
+        assert!(!filters.is_empty());
+        let ip = |text: &str| Some(text.parse::<IpAddr>().expect("an address"));
+        for blocked in
+            ["192.0.2.7", "10.1.2.3", "10.255.255.255", "2001:db8:1::5", "::ffff:10.0.0.1"]
+        {
+            assert_eq!(filters.check_client(ip(blocked)), Some("ip-address"), "{blocked}");
+        }
+        for kept in ["192.0.2.8", "11.0.0.1", "2001:db9::1", "::1"] {
+            assert_eq!(filters.check_client(ip(kept)), None, "{kept}");
+        }
+        assert_eq!(filters.check_client(None), None);
+        assert_eq!(
+            IpRule::parse("0.0.0.0/0").map(|rule| rule.matches("8.8.8.8".parse().expect("ip"))),
+            Some(true)
+        );
+        for bad in ["10.0.0.0/33", "::/129", "10.0.0/8", "example.com", ""] {
+            assert_eq!(IpRule::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn browser_extensions_are_known_by_their_errors_and_scripts() {
         let filters = all_switches();
         for value in [
@@ -706,7 +798,7 @@ mod tests {
         let stored = serde_json::to_string(&FilterSettings::new_project()).unwrap();
         assert_eq!(
             stored,
-            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"filtered-transaction":true,"chunk-load-error":true,"react-hydration-errors":true,"legacy-browsers":["ie_pre_9","ie9","ie10","ie11","safari_pre_6","opera_pre_15","opera_mini_pre_8","android_pre_4","edge_pre_79"],"error-messages":"","releases":""}"#
+            r#"{"browser-extensions":true,"localhost":false,"web-crawlers":true,"filtered-transaction":true,"chunk-load-error":true,"react-hydration-errors":true,"legacy-browsers":["ie_pre_9","ie9","ie10","ie11","safari_pre_6","opera_pre_15","opera_mini_pre_8","android_pre_4","edge_pre_79"],"error-messages":"","releases":"","blacklisted-ips":""}"#
         );
         // A project's settings from before the legacy-browsers and health-check filters: they
         // stay off.

@@ -182,6 +182,7 @@ async fn inbound_filters_drop_what_they_match_and_count_it() {
         json!({
             "filters:error_messages": "ChunkLoadError: Loading chunk *\n*ResizeObserver loop*",
             "filters:releases": "*-dev",
+            "filters:blacklisted_ips": "",
         })
     );
 
@@ -447,4 +448,61 @@ async fn chunk_load_and_hydration_errors_are_filtered_by_default() {
     assert_eq!(status, 204, "{body}");
     send(&dsn, "web@1.0", vec![error("Error", hydration)]).await;
     server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+}
+
+/// Sentry's IP filter (`filters:blacklisted_ips`): addresses and networks, matched against the
+/// address the request came from (the first of `X-Forwarded-For`, else the connection's);
+/// what it drops is counted as `ip-address`, transactions too; a line that is no address or
+/// network is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ip_filter_drops_what_its_addresses_send() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Web").await;
+    let options = |ips: &str| json!({"options": {"filters:blacklisted_ips": ips}});
+    let (status, body) =
+        server.put("/api/0/projects/cairn/web/", &token, options("10.0.0.0/8\nexample.com")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("example.com")), "{body}");
+    let (status, body) = server
+        .put("/api/0/projects/cairn/web/", &token, options(" 203.0.113.0/24 \n\n2001:db8::/32"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["options"]["filters:blacklisted_ips"], "203.0.113.0/24\n2001:db8::/32");
+
+    let (key, project_id) = server.project_key(&token, "web").await;
+    let store = |forwarded_for: &'static str, message: &'static str| {
+        let server = &server;
+        let key = &key;
+        async move {
+            let response = server
+                .http
+                .post(format!(
+                    "{}/api/{project_id}/store/?sentry_key={key}&sentry_version=7",
+                    server.url
+                ))
+                .header("X-Forwarded-For", forwarded_for)
+                .json(&json!({"message": message, "level": "error"}))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(response.status().as_u16(), 200, "answered as any event");
+        }
+    };
+    store("203.0.113.9, 198.51.100.1", "from the office").await;
+    store("2001:db8:42::1", "from the office's IPv6").await;
+    store("198.51.100.1", "from a customer").await;
+    server.wait_for_issues(&token, |issues| !issues.is_empty()).await;
+    assert_eq!(titles(&server, &token).await, ["from a customer"]);
+    assert_eq!(filtered(&server).await.get("ip-address"), Some(&2));
+
+    // The test's own requests come from 127.0.0.1: the SDK's events and transactions are
+    // dropped once loopback is listed.
+    let (status, _) = server.put("/api/0/projects/cairn/web/", &token, options("127.0.0.1")).await;
+    assert_eq!(status, 200);
+    send(&dsn, "web@1.0", vec![error("TypeError", "from the test machine")]).await;
+    send_transactions(&dsn, &["GET /checkout"]).await;
+    assert_eq!(filtered(&server).await.get("ip-address"), Some(&3));
+    assert!(stored_transactions(&server).await.is_empty());
+    assert_eq!(titles(&server, &token).await, ["from a customer"]);
 }

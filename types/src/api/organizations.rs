@@ -196,6 +196,9 @@ pub struct ProjectOptions {
     /// Events whose release matches one of these are dropped.
     #[serde(rename = "filters:releases", default)]
     pub releases: String,
+    /// Events sent from these addresses or networks (`10.0.0.0/8`) are dropped.
+    #[serde(rename = "filters:blacklisted_ips", default)]
+    pub blacklisted_ips: String,
 }
 
 /// The options of `PUT /api/0/projects/{org}/{project}/`: absent ones stay.
@@ -207,6 +210,9 @@ pub struct UpdateProjectOptions {
     /// New release patterns.
     #[serde(rename = "filters:releases", default, skip_serializing_if = "Option::is_none")]
     pub releases: Option<String>,
+    /// New IP addresses and networks, one per line.
+    #[serde(rename = "filters:blacklisted_ips", default, skip_serializing_if = "Option::is_none")]
+    pub blacklisted_ips: Option<String>,
 }
 
 /// One of a project's inbound filters (`GET /api/0/projects/{org}/{project}/filters/`).

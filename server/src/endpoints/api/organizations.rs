@@ -12,7 +12,7 @@ use super::{org_access, org_access_any, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
-use crate::ingest::filters::{FilterSettings, SWITCHES};
+use crate::ingest::filters::{FilterSettings, IpRule, SWITCHES};
 use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::ScrubSettings;
 use crate::serialize;
@@ -302,6 +302,16 @@ pub async fn update_project<S: Store>(
         if let Some(patterns) = options.releases {
             filters.releases = clean_patterns(&patterns, "filters:releases")?;
         }
+        if let Some(addresses) = options.blacklisted_ips {
+            let addresses = clean_patterns(&addresses, "filters:blacklisted_ips")?;
+            if let Some(bad) = addresses.lines().find(|line| IpRule::parse(line).is_none()) {
+                return Err(ApiError::BadRequest(format!(
+                    "filters:blacklisted_ips: {bad:?} is not an IP address or a network such as \
+                     10.0.0.0/8."
+                )));
+            }
+            filters.blacklisted_ips = addresses;
+        }
         settings.inbound_filters =
             Some(serde_json::to_string(&filters).map_err(|err| ApiError::Internal(Box::new(err)))?);
     }
@@ -365,7 +375,11 @@ fn project_details(
         new_issue_alerts: settings.alert_new_issues,
         options: {
             let filters = FilterSettings::from_stored(settings.inbound_filters.as_deref());
-            ProjectOptions { error_messages: filters.error_messages, releases: filters.releases }
+            ProjectOptions {
+                error_messages: filters.error_messages,
+                releases: filters.releases,
+                blacklisted_ips: filters.blacklisted_ips,
+            }
         },
     }
 }

@@ -418,7 +418,10 @@ fn transaction_payload<'a>(
     let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(payload) else {
         return Err("invalid");
     };
-    if let Some(key) = authorized.filters.as_deref().and_then(|f| f.check_transaction(&object)) {
+    let filtered = authorized.filters.as_deref().and_then(|filters| {
+        filters.check_client(authorized.client_ip).or_else(|| filters.check_transaction(&object))
+    });
+    if let Some(key) = filtered {
         return Err(key);
     }
     if authorized.scrubber.scrub_event(&mut object) == 0 {
