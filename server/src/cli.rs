@@ -140,6 +140,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::clone(mailer).spawn(store.clone());
     }
     crate::suspects::spawn_owner_worker(store.clone());
+    crate::alerts::spawn_worker(store.clone());
     let state = AppState {
         store,
         config,

@@ -115,6 +115,7 @@ impl Mailer {
             "set_regression" => (format!("Regression: {title}"), "regressed"),
             "note" => (format!("New comment: {title}"), "has a new comment"),
             "new_issue" => (format!("New issue: {title}"), "was seen for the first time"),
+            "alert" => (format!("Alert: {title}"), "matched one of your alert rules"),
             _ => (format!("Issue activity: {title}"), "has new activity"),
         };
         let link = format!(
@@ -271,6 +272,7 @@ mod tests {
             ("set_regression", "Regression: "),
             ("note", "New comment: "),
             ("new_issue", "New issue: "),
+            ("alert", "Alert: "),
         ] {
             let message = mailer.message(&email(kind)).expect("a message");
             let text = text(&message);

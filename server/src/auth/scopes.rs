@@ -14,6 +14,8 @@ pub fn role_scopes(role: &str) -> &'static [&'static str] {
         "event:read",
         "event:write",
         "event:admin",
+        "alerts:read",
+        "alerts:write",
     ];
     const ADMIN: &[&str] = &[
         "org:read",
@@ -28,6 +30,8 @@ pub fn role_scopes(role: &str) -> &'static [&'static str] {
         "event:read",
         "event:write",
         "event:admin",
+        "alerts:read",
+        "alerts:write",
     ];
     const MANAGER: &[&str] = &[
         "org:read",
@@ -45,6 +49,8 @@ pub fn role_scopes(role: &str) -> &'static [&'static str] {
         "event:read",
         "event:write",
         "event:admin",
+        "alerts:read",
+        "alerts:write",
     ];
     match role {
         "owner" => ALL_SCOPES,

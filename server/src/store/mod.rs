@@ -977,4 +977,51 @@ pub trait Store: Clone + Send + Sync + 'static {
         environment: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<CheckInRow>>> + Send;
+
+    // --- issue alert rules ---------------------------------------------------------------
+    /// A project's alert rules, oldest first, with who made them.
+    fn alert_rules(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<AlertRuleRow>>> + Send;
+    /// A project's alert rules alone (what evaluating them needs).
+    fn alert_rules_of_project(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<crate::alerts::Rule>>> + Send;
+    /// Saves a new rule of the project (its `id` is ignored); returns its id.
+    fn create_alert_rule(
+        &self,
+        project_id: i64,
+        rule: &crate::alerts::Rule,
+        user_id: Option<i64>,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Replaces the project's rule `rule.id`; `NotFound` when it has none such.
+    fn update_alert_rule(
+        &self,
+        project_id: i64,
+        rule: &crate::alerts::Rule,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes the project's rule; `NotFound` when it has none such.
+    fn delete_alert_rule(
+        &self,
+        project_id: i64,
+        rule_id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The issue's events since `since` (of `environment`, if given), counted up to `limit`.
+    fn count_issue_events(
+        &self,
+        issue_id: i64,
+        since: i64,
+        environment: Option<&str>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Fires a rule for an issue (notifications of the people it names) unless it did within
+    /// its frequency; `false` then.
+    fn fire_alert_rule(
+        &self,
+        rule: &crate::alerts::Rule,
+        issue_id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }

@@ -1317,3 +1317,13 @@ pub struct MonitorFailure {
     pub last_ok: Option<i64>,
     pub trace_id: Option<String>,
 }
+
+/// An issue alert rule with who made it and when it last fired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRuleRow {
+    pub rule: crate::alerts::Rule,
+    pub project_id: i64,
+    pub created_by: Option<UserRow>,
+    pub date_created: i64,
+    pub last_triggered: Option<i64>,
+}

@@ -292,6 +292,42 @@ fn rows() -> Vec<Row> {
             query: "?field=sum(quantity)&groupBy=outcome",
             ..row(Method::GET, "/api/0/organizations/{org}/stats_v2/", read("org:read"))
         },
+        // Issue alert rules: Sentry's `ProjectAlertRulePermission` (members read and write
+        // them, with `alerts:write`).
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/rules/",
+            Access::AnyScope { scopes: ALERTS_READ, min_role: Member, ok: 200 },
+        ),
+        Row {
+            body: |n| Some(alert_rule(&format!("Created {n}"))),
+            ..row(
+                Method::POST,
+                "/api/0/projects/{org}/{project}/rules/",
+                Access::AnyScope { scopes: ALERTS_WRITE, min_role: Member, ok: 201 },
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/rules/{rule_id}/",
+            Access::AnyScope { scopes: ALERTS_READ, min_role: Member, ok: 200 },
+        ),
+        Row {
+            body: |n| Some(alert_rule(&format!("Changed {n}"))),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/rules/{rule_id}/",
+                Access::AnyScope { scopes: ALERTS_WRITE, min_role: Member, ok: 200 },
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/rules/{rule_id}/",
+                Access::AnyScope { scopes: ALERTS_WRITE, min_role: Member, ok: 202 },
+            )
+        },
         // Cron monitors: Sentry's `OrganizationMonitorPermission` (members read them;
         // admins, or tokens with a project write scope, change them).
         row(Method::GET, "/api/0/organizations/{org}/monitors/", read("project:read")),
@@ -730,6 +766,18 @@ fn rows() -> Vec<Row> {
     ]
 }
 
+/// Sentry's `ProjectAlertRulePermission`, `alerts:*` first.
+const ALERTS_READ: &[&str] =
+    &["alerts:read", "alerts:write", "project:read", "project:write", "project:admin"];
+const ALERTS_WRITE: &[&str] = &["alerts:write", "project:write", "project:admin"];
+
+/// An alert rule named `name`: new issues, to the issue's owners.
+fn alert_rule(name: &str) -> Value {
+    json!({"name": name,
+        "conditions": [{"id": "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"}],
+        "actions": [{"id": "sentry.mail.actions.NotifyEmailAction", "targetType": "IssueOwners"}]})
+}
+
 /// Changing a project's ownership settings and code owners: either scope will do (Sentry's).
 const PROJECT_WRITE: &[&str] = &["project:write", "project:admin"];
 
@@ -825,6 +873,8 @@ struct Fixture {
     member_id: String,
     /// An attachment of `event_id`.
     attachment_id: String,
+    /// An alert rule of [`SECRET_PROJECT`] that survives the whole test.
+    rule_id: String,
 }
 
 /// A release of [`SECRET_PROJECT`] that survives the whole test.
@@ -874,12 +924,14 @@ impl Fixture {
             event_id: String::new(),
             member_id: String::new(),
             attachment_id: String::new(),
+            rule_id: String::new(),
         };
         (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
         fixture.attachment_id = fixture.new_attachment(&fixture.event_id).await;
         let body = json!({"version": RELEASE, "projects": [SECRET_PROJECT]});
         fixture.create("/api/0/organizations/cairn/releases/", body, "version").await;
         fixture.new_monitor(MONITOR).await;
+        fixture.rule_id = fixture.new_rule("authz rule").await;
         fixture.member_session = fixture.login("member@example.com").await;
         let (status, members) =
             fixture.server.get("/api/0/organizations/cairn/members/", &fixture.owner).await;
@@ -916,6 +968,12 @@ impl Fixture {
         assert_eq!(hashes.as_array().map(Vec::len), Some(2), "{hashes}");
         let hash = hashes[1]["id"].as_str().expect("hash id").to_owned();
         (parent, hash)
+    }
+
+    /// An alert rule of [`SECRET_PROJECT`], made by the owner; returns its id.
+    async fn new_rule(&self, name: &str) -> String {
+        let path = format!("/api/0/projects/cairn/{SECRET_PROJECT}/rules/");
+        self.create(&path, alert_rule(name), "id").await
     }
 
     /// A cron monitor of [`SECRET_PROJECT`] named `slug`, made by the owner; returns its slug.
@@ -1075,6 +1133,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 ("cairn".to_owned(), fixture.member_id.clone(), fixture.public_key.clone());
             let mut version = RELEASE.to_owned();
             let mut monitor = MONITOR.to_owned();
+            let mut rule_id = fixture.rule_id.clone();
             let mut project = SECRET_PROJECT.to_owned();
             if row.fresh {
                 // The project itself is what the row destroys (no other placeholder does).
@@ -1107,6 +1166,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 if path.contains("{monitor}") {
                     monitor = fixture.new_monitor(&format!("fresh-{n}")).await;
                 }
+                if path.contains("{rule_id}") {
+                    rule_id = fixture.new_rule(&format!("fresh {n}")).await;
+                }
                 if path.contains("{key_id}") {
                     let keys = format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/");
                     key_id =
@@ -1130,6 +1192,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{key_id}", &key_id)
                 .replace("{member_id}", &member_id)
                 .replace("{monitor}", &monitor)
+                .replace("{rule_id}", &rule_id)
                 .replace("{hash}", &hash)
                 .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.

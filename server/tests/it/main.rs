@@ -2,6 +2,7 @@
 //! loopback port with a temporary SQLite file and talks to it over HTTP, with the official
 //! `sentry` crate as the client and headless Chromium for the dashboard.
 
+mod alerts;
 mod api;
 mod attachments;
 mod authz;

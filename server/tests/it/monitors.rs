@@ -505,6 +505,31 @@ async fn monitors_are_created_changed_and_deleted_through_the_api() {
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     let (_, list) = server.get("/api/0/organizations/cairn/monitors/?query=nothing", &token).await;
     assert_eq!(list, json!([]));
+    // Failing monitors first, disabled ones last, by name in each group.
+    let config = json!({"schedule": "0 * * * *"});
+    for name in ["A well", "B failing", "C failing, disabled"] {
+        let (status, _) =
+            create(json!({"project": "cron", "name": name, "config": config.clone()})).await;
+        assert_eq!(status, 201);
+    }
+    let (key, project_id) = server.project_key(&token, "cron").await;
+    for slug in ["b-failing", "c-failing-disabled"] {
+        let (status, _) =
+            http_check_in(&server, project_id, &key, slug, "?status=error", None).await;
+        assert_eq!(status, 202);
+    }
+    let (status, _) = server
+        .put(
+            "/api/0/organizations/cairn/monitors/c-failing-disabled/",
+            &token,
+            json!({"status": "disabled"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, list) = server.get("/api/0/organizations/cairn/monitors/", &token).await;
+    let slugs: Vec<&str> =
+        list.as_array().expect("monitors").iter().filter_map(|m| m["slug"].as_str()).collect();
+    assert_eq!(slugs, ["b-failing", "a-well", "weekly-digest", "c-failing-disabled"]);
 
     assert_eq!(
         server.delete("/api/0/projects/cairn/cron/monitors/weekly-digest/", &token).await,

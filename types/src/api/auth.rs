@@ -112,6 +112,8 @@ pub const SCOPES: &[&str] = &[
     "event:read",
     "event:write",
     "event:admin",
+    "alerts:read",
+    "alerts:write",
 ];
 
 /// `POST /api/0/api-tokens/`.

@@ -12,7 +12,8 @@ use crate::api::{Activity, Issue};
 pub struct Notification {
     /// Numeric id, as a string.
     pub id: String,
-    /// `assigned`, `set_regression`, `note` or `new_issue`.
+    /// `assigned`, `set_regression`, `note`, `new_issue` or `alert` (an alert rule fired;
+    /// the activity's data names it: `rule`, `ruleId`).
     #[serde(rename = "type")]
     pub kind: String,
     /// When it was created.
@@ -61,7 +62,7 @@ pub struct NotificationOption {
     pub scope_type: String,
     /// The user's id.
     pub scope_identifier: String,
-    /// `alerts` (new issues) or `workflow` (assignments, comments, regressions).
+    /// `alerts` (new issues, alert rules) or `workflow` (assignments, comments, regressions).
     #[serde(rename = "type")]
     pub kind: String,
     /// `always` or `never`.

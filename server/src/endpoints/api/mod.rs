@@ -25,6 +25,7 @@ mod organizations;
 mod ownership;
 mod paging;
 mod releases;
+mod rules;
 mod sessions;
 mod stats;
 mod tags;
@@ -292,6 +293,15 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/users/me/notification-options",
             get(notifications::list_notification_options::<S>)
                 .put(notifications::set_notification_option::<S>),
+        )
+        // --- issue alert rules -----------------------------------------------------------
+        .route(
+            "/api/0/projects/{org}/{project}/rules",
+            get(rules::list_rules::<S>).post(rules::create_rule::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/rules/{rule_id}",
+            get(rules::get_rule::<S>).put(rules::update_rule::<S>).delete(rules::delete_rule::<S>),
         )
         // --- cron monitors (Sentry's Crons) --------------------------------------------
         .route(

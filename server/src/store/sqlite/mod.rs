@@ -8,6 +8,7 @@ use sqlx::{Row, SqlitePool};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::*;
+use crate::alerts::Transition;
 use crate::util::now_ms;
 
 /// Triage: merge and unmerge, assignment, per-user seen and bookmark state, ignore windows.
@@ -33,6 +34,8 @@ mod event_writes;
 /// Event attachments (the `attachment` items of `envelope_items`).
 mod attachments;
 // Source maps uploaded as artifact bundles.
+/// Issue alert rules: stored, evaluated in the slow lane, fired.
+mod alerts;
 mod artifacts;
 /// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
 mod monitors;
@@ -2125,6 +2128,73 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<CheckInRow>> {
         monitors::check_ins(&self.reads, monitor_id, environment, limit).await
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn alert_rules(&self, project_id: i64) -> StoreResult<Vec<AlertRuleRow>> {
+        alerts::rules(&self.reads, project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn alert_rules_of_project(
+        &self,
+        project_id: i64,
+    ) -> StoreResult<Vec<crate::alerts::Rule>> {
+        Ok(alerts::rules(&self.reads, project_id).await?.into_iter().map(|row| row.rule).collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_alert_rule(
+        &self,
+        project_id: i64,
+        rule: &crate::alerts::Rule,
+        user_id: Option<i64>,
+    ) -> StoreResult<i64> {
+        alerts::create(&self.writes, project_id, rule, user_id, now_ms()).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_alert_rule(
+        &self,
+        project_id: i64,
+        rule: &crate::alerts::Rule,
+    ) -> StoreResult<()> {
+        alerts::update(&self.writes, project_id, rule).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_alert_rule(&self, project_id: i64, rule_id: i64) -> StoreResult<()> {
+        touched_one(
+            sqlx::query("DELETE FROM alert_rules WHERE id = $1 AND project_id = $2")
+                .bind(rule_id)
+                .bind(project_id)
+                .execute(&self.writes)
+                .await?,
+        )
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn count_issue_events(
+        &self,
+        issue_id: i64,
+        since: i64,
+        environment: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<i64> {
+        alerts::count_events(&self.reads, issue_id, since, environment, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn fire_alert_rule(
+        &self,
+        rule: &crate::alerts::Rule,
+        issue_id: i64,
+        now_ms: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = begin_write(&self.writes).await?;
+        let fired = alerts::fire(&mut tx, rule, issue_id, now_ms).await?;
+        tx.commit().await?;
+        Ok(fired)
+    }
 }
 
 /// Columns of a member joined with its user (`u.*` keeps the names [`user_from_row`] reads).
@@ -2939,6 +3009,7 @@ async fn store_one_event(
     }
 
     let mut regressed = false;
+    let mut reappeared = false;
     // The `first_seen` activity of the issue this event opens.
     let mut opened_activity = None;
     let issue_id = match issue_id {
@@ -2993,6 +3064,7 @@ async fn store_one_event(
                         .await?;
                 }
                 (Some("ignored"), "unresolved") => {
+                    reappeared = true;
                     let data = r#"{"reason":"the ignore condition was met"}"#;
                     record_activity(tx, id, "set_unresolved", None, data, event.received).await?;
                 }
@@ -3075,6 +3147,17 @@ async fn store_one_event(
 
     let sql = format!("{INSERT_EVENTS}{}", writer::placeholder_rows(1, INSERTED_EVENT_VALUES));
     bind_event(sqlx::query(&sql), issue_id, event).execute(&mut *tx).await?;
+
+    // The project's alert rules, on what this event did to its issue (the event counted).
+    let transition = match (opened, regressed, reappeared) {
+        (true, _, _) => Some(Transition::Opened),
+        (_, true, _) => Some(Transition::Regressed),
+        (_, _, true) => Some(Transition::Reappeared),
+        _ => None,
+    };
+    if let Some(transition) = transition {
+        alerts::on_transition(tx, issue_id, event, transition).await?;
+    }
     Ok((issue_id, true, found_at.is_none()))
 }
 

@@ -678,9 +678,11 @@ pub(super) async fn monitors(
     }
     let rows = query.fetch_all(pool).await?;
     let mut monitors = with_environments(pool, rows).await?;
-    // Failing monitors first, as Sentry's list sorts them; the sort is stable, so by name
-    // within each group.
-    monitors.sort_by_key(|m| !m.environments.iter().any(|env| env.status == "error"));
+    // Failing monitors first, disabled ones last, as Sentry's list sorts them; the sort is
+    // stable, so by name within each group.
+    monitors.sort_by_key(|m| {
+        (m.status == "disabled", !m.environments.iter().any(|env| env.status == "error"))
+    });
     Ok(monitors)
 }
 

@@ -473,8 +473,8 @@ pub(super) async fn pending_emails(
         "UPDATE notifications SET email_state = 'skipped' \
          WHERE email_state = 'pending' AND EXISTS (SELECT 1 FROM user_notification_options o \
            WHERE o.user_id = notifications.user_id AND o.value = 'never' \
-             AND o.type = CASE notifications.kind WHEN 'new_issue' THEN 'alerts' \
-               ELSE 'workflow' END)",
+             AND o.type = CASE WHEN notifications.kind IN ('new_issue', 'alert') \
+               THEN 'alerts' ELSE 'workflow' END)",
     )
     .execute(writes)
     .await?;

@@ -1,0 +1,672 @@
+//! Issue alert rules, Sentry's (`sentry.rules`): conditions on what happened to an issue, filters
+//! on the issue and its event, and the people to notify, at most once per rule's `frequency`
+//! per issue.
+//!
+//! A rule is read from (and written back in) Sentry's JSON shape, and checked as Sentry's
+//! validator checks it; what Cairn does not have (Slack, tags, other condition kinds) is refused
+//! with a reason rather than stored and ignored.
+//!
+//! Rules are evaluated at two moments:
+//! - when an event opens, regresses or wakes an issue (the event writer's slow lane, in the
+//!   transaction that does it: [`Transition`] known there);
+//! - after each commit that adds events to an issue, for the rules that count events
+//!   ([`spawn_worker`]), with no transition.
+//!
+//! Either way, a rule that fires inserts one notification per person it names (kind `alert`),
+//! which the inbox lists and the mailer emails, and records when it fired for the issue.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cairn_types::api::{
+    AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER, NOTIFY_EMAIL, OCCURRENCES_FILTER,
+    REAPPEARED, REGRESSION,
+};
+use serde_json::{json, Value};
+
+use crate::store::{IssueUpdate, Store};
+
+/// Sentry's choices of a rule's frequency, in minutes.
+pub const FREQUENCIES: &[i64] = &[5, 10, 30, 60, 180, 720, 1440, 10080, 43200];
+/// Sentry's intervals of the frequency condition.
+const INTERVALS: &[(&str, i64)] = &[
+    ("1m", 60_000),
+    ("5m", 300_000),
+    ("15m", 900_000),
+    ("1h", 3_600_000),
+    ("1d", 86_400_000),
+    ("1w", 604_800_000),
+    ("30d", 2_592_000_000),
+];
+
+/// What happened to the issue in the write that is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The event opened it.
+    Opened,
+    /// It was resolved, and came back.
+    Regressed,
+    /// It was ignored, and its condition brought it back.
+    Reappeared,
+    /// Nothing but more events.
+    None,
+}
+
+/// How many of a list must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    Any,
+    All,
+    None,
+}
+
+impl Match {
+    fn parse(text: Option<&str>, default: Match, field: &str) -> Result<Match, String> {
+        match text {
+            None => Ok(default),
+            Some("any") => Ok(Match::Any),
+            Some("all") => Ok(Match::All),
+            Some("none") => Ok(Match::None),
+            Some(other) => Err(format!("{field}: {other:?} is not one of any, all, none")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Match::Any => "any",
+            Match::All => "all",
+            Match::None => "none",
+        }
+    }
+
+    /// Whether `results` (one per item) satisfy the match; an empty list always does.
+    fn holds(self, results: impl IntoIterator<Item = bool>) -> bool {
+        let mut results = results.into_iter().peekable();
+        if results.peek().is_none() {
+            return true;
+        }
+        match self {
+            Match::Any => results.any(|r| r),
+            Match::All => results.all(|r| r),
+            Match::None => !results.any(|r| r),
+        }
+    }
+}
+
+/// A condition: what happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    FirstSeen,
+    Regression,
+    Reappeared,
+    /// More than `value` events in the last `interval_ms`.
+    Frequency {
+        value: i64,
+        interval_ms: i64,
+    },
+}
+
+/// A filter: which issues and events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// The event's level compared with `level` (Sentry's numbers: debug 10 ... fatal 50).
+    Level { comparison: Comparison, level: i64 },
+    /// The issue has been seen at least `value` times.
+    Occurrences { value: i64 },
+    /// The issue was first seen more (`older`) or less than `ms` ago.
+    Age { older: bool, ms: i64 },
+}
+
+/// How the level filter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Equal,
+    AtLeast,
+    AtMost,
+}
+
+/// Whom a rule notifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The issue's owners (ownership rules), else the `fallthrough`.
+    IssueOwners(Fallthrough),
+    /// Every member of a team.
+    Team(i64),
+    /// One member.
+    Member(i64),
+}
+
+/// Whom "issue owners" notifies when the issue has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallthrough {
+    /// The members of the project's team.
+    ActiveMembers,
+    /// Every member of the organization.
+    AllMembers,
+    NoOne,
+}
+
+/// A checked rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: i64,
+    pub name: String,
+    pub environment: Option<String>,
+    pub action_match: Match,
+    pub filter_match: Match,
+    /// Minutes between two notifications of one issue.
+    pub frequency: i64,
+    pub conditions: Vec<Condition>,
+    pub filters: Vec<Filter>,
+    pub targets: Vec<Target>,
+}
+
+/// What a rule is evaluated against.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub transition: Transition,
+    /// The (latest) event's level.
+    pub level: &'a str,
+    /// The events' environments.
+    pub environments: &'a [String],
+    pub times_seen: i64,
+    pub first_seen: i64,
+    pub now: i64,
+}
+
+/// Sentry's numbers of the levels.
+fn level_number(level: &str) -> i64 {
+    match level {
+        "fatal" => 50,
+        "error" => 40,
+        "warning" => 30,
+        "info" => 20,
+        "debug" => 10,
+        _ => 0,
+    }
+}
+
+fn level_name(number: i64) -> &'static str {
+    match number {
+        50 => "fatal",
+        40 => "error",
+        30 => "warning",
+        20 => "info",
+        10 => "debug",
+        _ => "sample",
+    }
+}
+
+impl Rule {
+    /// Checks a rule's parts as Sentry's validator does; the error is the API's `detail`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        id: i64,
+        name: &str,
+        environment: Option<&str>,
+        action_match: Option<&str>,
+        filter_match: Option<&str>,
+        frequency: Option<i64>,
+        conditions: &[Value],
+        filters: &[Value],
+        actions: &[Value],
+    ) -> Result<Rule, String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 256 {
+            return Err("name: required, at most 256 characters".into());
+        }
+        let frequency = frequency.unwrap_or(30);
+        if !FREQUENCIES.contains(&frequency) {
+            return Err(format!("frequency: one of {FREQUENCIES:?} minutes"));
+        }
+        if conditions.is_empty() {
+            return Err("conditions: at least one".into());
+        }
+        if actions.is_empty() {
+            return Err("actions: at least one".into());
+        }
+        let field = |object: &Value, key: &str| object.get(key).cloned().unwrap_or(Value::Null);
+        let number = |value: &Value, what: &str| -> Result<i64, String> {
+            value
+                .as_i64()
+                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| format!("{what}: a whole number"))
+        };
+        let conditions = conditions
+            .iter()
+            .map(|condition| match condition.get("id").and_then(Value::as_str) {
+                Some(FIRST_SEEN) => Ok(Condition::FirstSeen),
+                Some(REGRESSION) => Ok(Condition::Regression),
+                Some(REAPPEARED) => Ok(Condition::Reappeared),
+                Some(EVENT_FREQUENCY) => {
+                    let value = number(&field(condition, "value"), "the frequency's value")?;
+                    let interval = field(condition, "interval");
+                    let interval_ms = INTERVALS
+                        .iter()
+                        .find(|(name, _)| Some(*name) == interval.as_str())
+                        .map(|(_, ms)| *ms)
+                        .ok_or("the frequency's interval: one of 1m, 5m, 15m, 1h, 1d, 1w, 30d")?;
+                    if field(condition, "comparisonType").as_str().is_some_and(|t| t != "count") {
+                        return Err("conditions: only the count comparison".to_owned());
+                    }
+                    Ok(Condition::Frequency { value, interval_ms })
+                }
+                Some(other) => Err(format!("conditions: Cairn does not have {other}")),
+                None => Err("conditions: each needs an id".to_owned()),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let filters = filters
+            .iter()
+            .map(|filter| match filter.get("id").and_then(Value::as_str) {
+                Some(LEVEL_FILTER) => {
+                    let comparison = match field(filter, "match").as_str() {
+                        Some("eq") => Comparison::Equal,
+                        Some("gte") => Comparison::AtLeast,
+                        Some("lte") => Comparison::AtMost,
+                        _ => return Err("the level filter's match: eq, gte or lte".to_owned()),
+                    };
+                    let level = number(&field(filter, "level"), "the level filter's level")?;
+                    if !matches!(level, 10 | 20 | 30 | 40 | 50) {
+                        return Err("the level filter's level: 10, 20, 30, 40 or 50".to_owned());
+                    }
+                    Ok(Filter::Level { comparison, level })
+                }
+                Some(OCCURRENCES_FILTER) => {
+                    Ok(Filter::Occurrences { value: number(&field(filter, "value"), "value")? })
+                }
+                Some(AGE_FILTER) => {
+                    let older = match field(filter, "comparison_type").as_str() {
+                        Some("older") => true,
+                        Some("newer") => false,
+                        _ => return Err("the age filter's comparison_type: older or newer".into()),
+                    };
+                    let unit = match field(filter, "time").as_str() {
+                        Some("minute") => 60_000,
+                        Some("hour") => 3_600_000,
+                        Some("day") => 86_400_000,
+                        Some("week") => 604_800_000,
+                        _ => return Err("the age filter's time: minute, hour, day or week".into()),
+                    };
+                    let value = number(&field(filter, "value"), "the age filter's value")?;
+                    Ok(Filter::Age { older, ms: value.saturating_mul(unit) })
+                }
+                Some(other) => Err(format!("filters: Cairn does not have {other}")),
+                None => Err("filters: each needs an id".to_owned()),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let targets = actions
+            .iter()
+            .map(|action| {
+                if action.get("id").and_then(Value::as_str) != Some(NOTIFY_EMAIL) {
+                    let id = action.get("id").and_then(Value::as_str).unwrap_or("an action");
+                    return Err(format!("actions: Cairn does not have {id}"));
+                }
+                let identifier = field(action, "targetIdentifier");
+                match field(action, "targetType").as_str() {
+                    Some("IssueOwners") => {
+                        let fallthrough = match field(action, "fallthroughType").as_str() {
+                            None | Some("ActiveMembers") => Fallthrough::ActiveMembers,
+                            Some("AllMembers") => Fallthrough::AllMembers,
+                            Some("NoOne") => Fallthrough::NoOne,
+                            Some(other) => return Err(format!("fallthroughType: {other:?}")),
+                        };
+                        Ok(Target::IssueOwners(fallthrough))
+                    }
+                    Some("Team") => Ok(Target::Team(number(&identifier, "targetIdentifier")?)),
+                    Some("Member") => Ok(Target::Member(number(&identifier, "targetIdentifier")?)),
+                    _ => Err("targetType: IssueOwners, Team or Member".to_owned()),
+                }
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Rule {
+            id,
+            name: name.to_owned(),
+            environment: environment.map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned),
+            action_match: Match::parse(action_match, Match::Any, "actionMatch")?,
+            filter_match: Match::parse(filter_match, Match::All, "filterMatch")?,
+            frequency,
+            conditions,
+            filters,
+            targets,
+        })
+    }
+
+    /// The conditions as Sentry writes them, each with its sentence (`name`).
+    pub fn conditions_json(&self) -> Vec<Value> {
+        self.conditions
+            .iter()
+            .map(|condition| match *condition {
+                Condition::FirstSeen => json!({"id": FIRST_SEEN, "name": "A new issue is created"}),
+                Condition::Regression => json!({"id": REGRESSION,
+                    "name": "The issue changes state from resolved to unresolved"}),
+                Condition::Reappeared => json!({"id": REAPPEARED,
+                    "name": "The issue changes state from ignored to unresolved"}),
+                Condition::Frequency { value, interval_ms } => {
+                    let interval = INTERVALS
+                        .iter()
+                        .find(|(_, ms)| *ms == interval_ms)
+                        .map_or("1h", |(name, _)| name);
+                    json!({"id": EVENT_FREQUENCY, "value": value, "interval": interval,
+                        "comparisonType": "count",
+                        "name": format!("The issue is seen more than {value} times in {interval}")})
+                }
+            })
+            .collect()
+    }
+
+    /// The filters as Sentry writes them.
+    pub fn filters_json(&self) -> Vec<Value> {
+        self.filters
+            .iter()
+            .map(|filter| match *filter {
+                Filter::Level { comparison, level } => {
+                    let (code, words) = match comparison {
+                        Comparison::Equal => ("eq", "equal to"),
+                        Comparison::AtLeast => ("gte", "greater than or equal to"),
+                        Comparison::AtMost => ("lte", "less than or equal to"),
+                    };
+                    json!({"id": LEVEL_FILTER, "match": code, "level": level.to_string(),
+                        "name": format!("The event's level is {words} {}", level_name(level))})
+                }
+                Filter::Occurrences { value } => json!({"id": OCCURRENCES_FILTER, "value": value,
+                    "name": format!("The issue has happened at least {value} times")}),
+                Filter::Age { older, ms } => {
+                    let (value, time) = [
+                        (604_800_000, "week"),
+                        (86_400_000, "day"),
+                        (3_600_000, "hour"),
+                        (60_000, "minute"),
+                    ]
+                    .into_iter()
+                    .find(|(unit, _)| ms % unit == 0)
+                    .map_or((ms / 60_000, "minute"), |(unit, name)| (ms / unit, name));
+                    let comparison = if older { "older" } else { "newer" };
+                    json!({"id": AGE_FILTER, "comparison_type": comparison, "value": value,
+                        "time": time,
+                        "name": format!("The issue is {comparison} than {value} {time}s")})
+                }
+            })
+            .collect()
+    }
+
+    /// The actions as Sentry writes them.
+    pub fn actions_json(&self) -> Vec<Value> {
+        self.targets
+            .iter()
+            .map(|target| match *target {
+                Target::IssueOwners(fallthrough) => {
+                    let fallthrough = match fallthrough {
+                        Fallthrough::ActiveMembers => "ActiveMembers",
+                        Fallthrough::AllMembers => "AllMembers",
+                        Fallthrough::NoOne => "NoOne",
+                    };
+                    json!({"id": NOTIFY_EMAIL, "targetType": "IssueOwners",
+                        "targetIdentifier": "", "fallthroughType": fallthrough,
+                        "name": "Send a notification to IssueOwners"})
+                }
+                Target::Team(id) => json!({"id": NOTIFY_EMAIL, "targetType": "Team",
+                    "targetIdentifier": id, "name": "Send a notification to Team"}),
+                Target::Member(id) => json!({"id": NOTIFY_EMAIL, "targetType": "Member",
+                    "targetIdentifier": id, "name": "Send a notification to Member"}),
+            })
+            .collect()
+    }
+
+    /// The event counts the rule's frequency conditions need: `(interval_ms, value)`; each
+    /// count is needed only up to `value + 1`.
+    pub fn frequencies(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        self.conditions.iter().filter_map(|condition| match *condition {
+            Condition::Frequency { value, interval_ms } => Some((interval_ms, value)),
+            _ => None,
+        })
+    }
+
+    /// Whether the rule fires on `facts`, given the event counts of its frequency conditions
+    /// (`count(interval_ms)`, in the same order as [`Rule::frequencies`]).
+    pub fn fires(&self, facts: &Facts<'_>, counts: &[i64]) -> bool {
+        if let Some(environment) = &self.environment {
+            if !facts.environments.contains(environment) {
+                return false;
+            }
+        }
+        let mut counts = counts.iter();
+        let conditions: Vec<bool> = self
+            .conditions
+            .iter()
+            .map(|condition| match *condition {
+                Condition::FirstSeen => facts.transition == Transition::Opened,
+                Condition::Regression => facts.transition == Transition::Regressed,
+                Condition::Reappeared => facts.transition == Transition::Reappeared,
+                Condition::Frequency { value, .. } => counts.next().is_some_and(|n| *n > value),
+            })
+            .collect();
+        if !self.action_match.holds(conditions) {
+            return false;
+        }
+        let level = level_number(facts.level);
+        self.filter_match.holds(self.filters.iter().map(|filter| match *filter {
+            Filter::Level { comparison: Comparison::Equal, level: wanted } => level == wanted,
+            Filter::Level { comparison: Comparison::AtLeast, level: wanted } => level >= wanted,
+            Filter::Level { comparison: Comparison::AtMost, level: wanted } => level <= wanted,
+            Filter::Occurrences { value } => facts.times_seen >= value,
+            Filter::Age { older: true, ms } => facts.now - facts.first_seen > ms,
+            Filter::Age { older: false, ms } => facts.now - facts.first_seen < ms,
+        }))
+    }
+
+    /// Whether only a transition can make the rule fire (no frequency condition could): the
+    /// worker, which sees no transitions, skips such rules.
+    pub fn needs_transition(&self) -> bool {
+        self.frequencies().next().is_none()
+    }
+}
+
+/// Rules of a project, cached briefly (as ingestion caches project settings).
+type RuleCache = HashMap<i64, (Instant, Arc<Vec<Rule>>)>;
+
+/// How long the worker trusts a project's cached rules.
+const RULES_TTL: Duration = Duration::from_secs(5);
+/// An issue is evaluated at most this often by the worker (its events come in bursts).
+const ISSUE_PERIOD: Duration = Duration::from_secs(1);
+
+/// Starts the worker that evaluates the counting rules after each commit that adds events to
+/// an issue. Projects without such rules cost a cache lookup per update.
+pub fn spawn_worker<S: Store>(store: S) -> tokio::task::JoinHandle<()> {
+    let mut updates = store.issue_updates();
+    tokio::spawn(async move {
+        let mut rules: RuleCache = HashMap::new();
+        let mut evaluated: HashMap<i64, Instant> = HashMap::new();
+        loop {
+            let update = match updates.recv().await {
+                Ok(update) => update,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "the alert worker fell behind");
+                    continue;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            if let Err(err) = evaluate_update(&store, &mut rules, &mut evaluated, &update).await {
+                tracing::warn!(%err, issue = update.issue_id, "cannot evaluate alert rules");
+            }
+        }
+    })
+}
+
+async fn evaluate_update<S: Store>(
+    store: &S,
+    cache: &mut RuleCache,
+    evaluated: &mut HashMap<i64, Instant>,
+    update: &IssueUpdate,
+) -> crate::store::StoreResult<()> {
+    let rules = match cache.get(&update.project_id) {
+        Some((at, rules)) if at.elapsed() < RULES_TTL => Arc::clone(rules),
+        _ => {
+            let rules = Arc::new(store.alert_rules_of_project(update.project_id).await?);
+            cache.insert(update.project_id, (Instant::now(), Arc::clone(&rules)));
+            rules
+        }
+    };
+    if rules.iter().all(Rule::needs_transition) || update.status != "unresolved" {
+        return Ok(());
+    }
+    if evaluated.get(&update.issue_id).is_some_and(|at| at.elapsed() < ISSUE_PERIOD) {
+        return Ok(());
+    }
+    if evaluated.len() > 100_000 {
+        evaluated.retain(|_, at| at.elapsed() < ISSUE_PERIOD);
+    }
+    evaluated.insert(update.issue_id, Instant::now());
+    let now = crate::util::now_ms();
+    let facts = Facts {
+        transition: Transition::None,
+        level: &update.level,
+        environments: &update.environments,
+        times_seen: update.times_seen,
+        first_seen: update.first_seen,
+        now,
+    };
+    for rule in rules.iter().filter(|rule| !rule.needs_transition()) {
+        let mut counts = Vec::new();
+        for (interval_ms, value) in rule.frequencies() {
+            let environment = rule.environment.as_deref();
+            counts.push(
+                store
+                    .count_issue_events(update.issue_id, now - interval_ms, environment, value + 1)
+                    .await?,
+            );
+        }
+        if rule.fires(&facts, &counts) {
+            store.fire_alert_rule(rule, update.issue_id, now).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(conditions: Value, filters: Value, action_match: &str) -> Rule {
+        Rule::parse(
+            1,
+            "rule",
+            None,
+            Some(action_match),
+            None,
+            None,
+            conditions.as_array().expect("a list"),
+            filters.as_array().expect("a list"),
+            &[json!({"id": NOTIFY_EMAIL, "targetType": "IssueOwners"})],
+        )
+        .expect("valid")
+    }
+
+    fn facts(transition: Transition, level: &'static str) -> Facts<'static> {
+        Facts { transition, level, environments: &[], times_seen: 5, first_seen: 0, now: 3_600_000 }
+    }
+
+    #[test]
+    fn state_conditions_fire_on_their_transition() {
+        let new_or_regressed =
+            rule(json!([{"id": FIRST_SEEN}, {"id": REGRESSION}]), json!([]), "any");
+        assert!(new_or_regressed.fires(&facts(Transition::Opened, "error"), &[]));
+        assert!(new_or_regressed.fires(&facts(Transition::Regressed, "error"), &[]));
+        assert!(!new_or_regressed.fires(&facts(Transition::Reappeared, "error"), &[]));
+        assert!(!new_or_regressed.fires(&facts(Transition::None, "error"), &[]));
+        assert!(new_or_regressed.needs_transition());
+    }
+
+    #[test]
+    fn frequency_conditions_count_events_in_their_interval() {
+        let busy = rule(
+            json!([{"id": EVENT_FREQUENCY, "value": 100, "interval": "1h"}, {"id": FIRST_SEEN}]),
+            json!([]),
+            "all",
+        );
+        assert_eq!(busy.frequencies().collect::<Vec<_>>(), [(3_600_000, 100)]);
+        assert!(!busy.needs_transition());
+        assert!(busy.fires(&facts(Transition::Opened, "error"), &[101]));
+        assert!(!busy.fires(&facts(Transition::Opened, "error"), &[100]));
+        assert!(!busy.fires(&facts(Transition::None, "error"), &[500]), "all: both");
+        let none = rule(json!([{"id": REGRESSION}]), json!([]), "none");
+        assert!(none.fires(&facts(Transition::None, "error"), &[]));
+    }
+
+    #[test]
+    fn filters_narrow_the_issues() {
+        let fatal_only = rule(
+            json!([{"id": FIRST_SEEN}]),
+            json!([{"id": LEVEL_FILTER, "match": "gte", "level": "50"}]),
+            "any",
+        );
+        assert!(fatal_only.fires(&facts(Transition::Opened, "fatal"), &[]));
+        assert!(!fatal_only.fires(&facts(Transition::Opened, "error"), &[]));
+        let seen_often = rule(
+            json!([{"id": FIRST_SEEN}]),
+            json!([{"id": OCCURRENCES_FILTER, "value": 10},
+                   {"id": AGE_FILTER, "comparison_type": "older", "value": 30, "time": "minute"}]),
+            "any",
+        );
+        assert!(!seen_often.fires(&facts(Transition::Opened, "error"), &[]), "seen 5 times");
+        let mut many = facts(Transition::Opened, "error");
+        many.times_seen = 10;
+        assert!(seen_often.fires(&many, &[]));
+        many.now = 1_000_000;
+        assert!(!seen_often.fires(&many, &[]), "newer than 30 minutes");
+    }
+
+    #[test]
+    fn a_rule_reads_back_as_sentry_writes_it() {
+        let rule = rule(
+            json!([{"id": EVENT_FREQUENCY, "value": "10", "interval": "5m"}]),
+            json!([{"id": LEVEL_FILTER, "match": "eq", "level": 40},
+                   {"id": AGE_FILTER, "comparison_type": "newer", "value": 2, "time": "day"}]),
+            "any",
+        );
+        let conditions = rule.conditions_json();
+        assert_eq!(conditions[0]["value"], 10);
+        assert_eq!(conditions[0]["name"], "The issue is seen more than 10 times in 5m");
+        let filters = rule.filters_json();
+        assert_eq!(filters[0]["name"], "The event's level is equal to error");
+        assert_eq!((&filters[1]["value"], &filters[1]["time"]), (&json!(2), &json!("day")));
+        assert_eq!(rule.actions_json()[0]["fallthroughType"], "ActiveMembers");
+    }
+
+    #[test]
+    fn what_cairn_does_not_have_is_refused_with_a_reason() {
+        let parse = |conditions: Value, actions: Value, frequency: Option<i64>| {
+            Rule::parse(
+                1,
+                "x",
+                None,
+                None,
+                None,
+                frequency,
+                conditions.as_array().expect("list"),
+                &[],
+                actions.as_array().expect("list"),
+            )
+        };
+        let notify = json!([{"id": NOTIFY_EMAIL, "targetType": "Member", "targetIdentifier": 3}]);
+        let slack =
+            json!([{"id": "sentry.integrations.slack.notify_action.SlackNotifyServiceAction"}]);
+        assert!(parse(json!([{"id": FIRST_SEEN}]), notify.clone(), None).is_ok());
+        assert!(parse(json!([{"id": FIRST_SEEN}]), slack, None)
+            .expect_err("refused")
+            .contains("Slack"));
+        assert!(parse(json!([]), notify.clone(), None)
+            .expect_err("refused")
+            .contains("conditions"));
+        let users = json!([{"id": "sentry.rules.conditions.event_frequency.EventUniqueUserFrequencyCondition"}]);
+        assert!(parse(users, notify.clone(), None).is_err());
+        let bad_interval = json!([{"id": EVENT_FREQUENCY, "value": 1, "interval": "2h"}]);
+        assert!(parse(bad_interval, notify.clone(), None)
+            .expect_err("refused")
+            .contains("interval"));
+        assert!(parse(json!([{"id": FIRST_SEEN}]), notify, Some(7))
+            .expect_err("refused")
+            .contains("frequency"));
+    }
+}

@@ -1,0 +1,229 @@
+//! Issue alert rules: Sentry's rules API, and the notifications a rule sends when the events
+//! the official `sentry` crate sends meet it (a new issue, a regression, more events than its
+//! count in its interval), at most once per its frequency per issue.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{capture_message, TestServer};
+
+const PASSWORD: &str = "correct horse battery";
+const FIRST_SEEN: &str = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition";
+const REGRESSION: &str = "sentry.rules.conditions.regression_event.RegressionEventCondition";
+const FREQUENCY: &str = "sentry.rules.conditions.event_frequency.EventFrequencyCondition";
+const LEVEL: &str = "sentry.rules.filters.level.LevelFilter";
+const NOTIFY: &str = "sentry.mail.actions.NotifyEmailAction";
+
+/// A member of the default organization (and so of its team); its token and user id.
+async fn member(server: &TestServer, email: &str) -> (String, i64) {
+    server.cli(&[
+        "createuser",
+        "--email",
+        email,
+        "--password",
+        PASSWORD,
+        "--organization",
+        "cairn",
+    ]);
+    let token = server.cli(&["createtoken", "--email", email]).trim().to_owned();
+    let (_, me) = server.get("/api/0/", &token).await;
+    let id = me["user"]["id"].as_str().and_then(|id| id.parse().ok()).expect("user id");
+    (token, id)
+}
+
+/// The titles of the user's `alert` notifications, newest first.
+async fn alerts(server: &TestServer, token: &str) -> Vec<String> {
+    let (status, list) = server.get("/api/0/users/me/notifications/", token).await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|n| n["type"] == "alert")
+        .map(|n| n["issue"]["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Polls until the user has `count` alerts.
+async fn wait_for_alerts(server: &TestServer, token: &str, count: usize) -> Vec<String> {
+    let mut last = Vec::new();
+    for _ in 0..100 {
+        last = alerts(server, token).await;
+        if last.len() >= count {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected {count} alerts, got {last:?}");
+}
+
+async fn create_rule(server: &TestServer, token: &str, rule: Value) -> Value {
+    let (status, created) = server.post("/api/0/projects/cairn/shop/rules/", token, rule).await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+/// A rule per state change: a new issue of level error or worse, and a regression, each to
+/// one member; the member is told, a warning is not, and the rule's last firing shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_notify_of_new_issues_and_regressions() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&owner, "shop").await;
+    let (member_token, member_id) = member(&server, "dev@example.com").await;
+    let notify_member =
+        json!([{"id": NOTIFY, "targetType": "Member", "targetIdentifier": member_id}]);
+    // The member makes them: members may write alert rules, as in Sentry.
+    let new_errors = create_rule(
+        &server,
+        &member_token,
+        json!({"name": "New errors", "actionMatch": "any", "frequency": 30,
+               "conditions": [{"id": FIRST_SEEN}],
+               "filters": [{"id": LEVEL, "match": "gte", "level": "40"}],
+               "actions": notify_member}),
+    )
+    .await;
+    assert_eq!(new_errors["conditions"][0]["name"], "A new issue is created");
+    assert_eq!(
+        new_errors["filters"][0]["name"],
+        "The event's level is greater than or equal to error"
+    );
+    assert_eq!(new_errors["createdBy"]["email"], "dev@example.com");
+    assert_eq!(new_errors["lastTriggered"], Value::Null);
+    create_rule(
+        &server,
+        &member_token,
+        json!({"name": "Regressions", "conditions": [{"id": REGRESSION}], "actions": notify_member}),
+    )
+    .await;
+
+    capture_message(&dsn, "shop@1.0", "Disk almost full").await; // an error: alerted
+    let alerts_now = wait_for_alerts(&server, &member_token, 1).await;
+    assert_eq!(alerts_now, ["Disk almost full"]);
+    // A warning opens an issue the level filter keeps quiet about.
+    let warning = json!({"message": "Cache is cold", "level": "warning"});
+    let (key, project_id) = server.project_key(&owner, "shop").await;
+    let url = format!("{}/api/{project_id}/store/?sentry_key={key}&sentry_version=7", server.url);
+    let response = server.http.post(&url).json(&warning).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    server.wait_for_issues(&owner, |issues| issues.len() == 2).await;
+    assert_eq!(alerts(&server, &member_token).await.len(), 1);
+
+    // Resolved, then seen again: the regression rule tells the member.
+    let issues = server.wait_for_issues(&owner, |issues| issues.len() == 2).await;
+    let disk = issues.iter().find(|i| i["title"] == "Disk almost full").expect("the issue");
+    let path = format!("/api/0/issues/{}/", disk["id"].as_str().expect("id"));
+    let (status, _) = server.put(&path, &owner, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200);
+    capture_message(&dsn, "shop@1.0", "Disk almost full").await;
+    assert_eq!(
+        wait_for_alerts(&server, &member_token, 2).await,
+        ["Disk almost full", "Disk almost full"]
+    );
+    let (_, rules) = server.get("/api/0/projects/cairn/shop/rules/", &owner).await;
+    assert_eq!(rules.as_array().map(Vec::len), Some(2), "{rules}");
+    assert!(
+        rules[0]["lastTriggered"].is_string() && rules[1]["lastTriggered"].is_string(),
+        "{rules}"
+    );
+}
+
+/// "Seen more than 3 times in an hour", to the project's team when the issue has no owners:
+/// quiet for three events, one notification at the fourth and none for the next ones within
+/// the rule's frequency.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_frequency_rule_fires_once_per_frequency() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&owner, "shop").await;
+    let (member_token, _) = member(&server, "dev@example.com").await;
+    create_rule(
+        &server,
+        &owner,
+        json!({"name": "Busy issue", "frequency": 60,
+               "conditions": [{"id": FREQUENCY, "value": 3, "interval": "1h"}],
+               "actions": [{"id": NOTIFY, "targetType": "IssueOwners",
+                            "fallthroughType": "ActiveMembers"}]}),
+    )
+    .await;
+    for _ in 0..3 {
+        capture_message(&dsn, "shop@1.0", "Payment gateway timeout").await;
+    }
+    server
+        .wait_for_issues(&owner, |issues| issues.first().is_some_and(|i| i["count"] == "3"))
+        .await;
+    // The worker looks at an issue at most once a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(alerts(&server, &member_token).await.is_empty());
+    capture_message(&dsn, "shop@1.0", "Payment gateway timeout").await;
+    assert_eq!(wait_for_alerts(&server, &member_token, 1).await, ["Payment gateway timeout"]);
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        capture_message(&dsn, "shop@1.0", "Payment gateway timeout").await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(alerts(&server, &member_token).await.len(), 1, "once per frequency");
+}
+
+/// The rules API: Sentry's validation (what Cairn does not have is refused with a reason),
+/// targets of the organization only, a rule replaced and deleted.
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_are_checked_changed_and_deleted() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    server.create_project(&owner, "shop").await;
+    let post = |body: Value| {
+        let server = &server;
+        let owner = &owner;
+        async move { server.post("/api/0/projects/cairn/shop/rules/", owner, body).await }
+    };
+    let notify = json!([{"id": NOTIFY, "targetType": "IssueOwners"}]);
+    for (body, reason) in [
+        (json!({"name": "x", "conditions": [], "actions": notify}), "conditions"),
+        (json!({"name": "x", "conditions": [{"id": FIRST_SEEN}], "actions": []}), "actions"),
+        (
+            json!({"name": "x", "conditions": [{"id": FIRST_SEEN}], "frequency": 7, "actions": notify}),
+            "frequency",
+        ),
+        (
+            json!({"name": "x", "conditions": [{"id": FIRST_SEEN}],
+                   "actions": [{"id": "sentry.integrations.slack.notify_action.SlackNotifyServiceAction"}]}),
+            "Slack",
+        ),
+        (
+            json!({"name": "x", "conditions": [{"id": FIRST_SEEN}],
+                   "actions": [{"id": NOTIFY, "targetType": "Team", "targetIdentifier": 999}]}),
+            "team 999",
+        ),
+    ] {
+        let (status, answer) = post(body).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["detail"].as_str().is_some_and(|d| d.contains(reason)),
+            "{reason}: {answer}"
+        );
+    }
+    let (status, created) = post(json!({"name": "New issues", "conditions": [{"id": FIRST_SEEN}],
+        "actions": notify, "environment": "production"}))
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!((&created["frequency"], &created["actionMatch"]), (&json!(30), &json!("any")));
+    assert_eq!(created["projects"], json!(["shop"]));
+    let path = format!("/api/0/projects/cairn/shop/rules/{}/", created["id"].as_str().expect("id"));
+    let (status, changed) = server
+        .put(
+            &path,
+            &owner,
+            json!({"name": "Busy issues", "frequency": 1440,
+                   "conditions": [{"id": FREQUENCY, "value": 100, "interval": "1d"}],
+                   "actions": notify}),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["conditions"][0]["name"], "The issue is seen more than 100 times in 1d");
+    assert_eq!(changed["environment"], Value::Null);
+    let (status, got) = server.get(&path, &owner).await;
+    assert_eq!((status, &got["name"]), (200, &json!("Busy issues")));
+    assert_eq!(server.delete(&path, &owner).await, 202);
+    assert_eq!(server.get(&path, &owner).await.0, 404);
+}
