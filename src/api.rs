@@ -887,3 +887,56 @@ pub async fn usage_stats(
     }
     json(get(&url).build()).await
 }
+
+// --- cron monitors (Sentry's Crons) --------------------------------------------------------
+
+/// `GET /api/0/organizations/{org}/monitors/`: the organization's cron monitors, or those of
+/// the project whose numeric id is `project`; failing ones first, then by name.
+pub async fn monitors(org: &str, project: Option<&str>) -> Result<Vec<cairn_types::api::Monitor>> {
+    let url = format!("/api/0/organizations/{}/monitors/", segment(org));
+    let request = match project {
+        Some(project) => get(&url).query([("project", project)]),
+        None => get(&url),
+    };
+    json(request.build()).await
+}
+
+fn monitor_url(org: &str, project: &str, slug: &str) -> String {
+    project_url(org, project, &format!("monitors/{}/", segment(slug)))
+}
+
+/// `GET /api/0/projects/{org}/{project}/monitors/{slug}/`: one monitor.
+pub async fn monitor(org: &str, project: &str, slug: &str) -> Result<cairn_types::api::Monitor> {
+    json(get(&monitor_url(org, project, slug)).build()).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/monitors/{slug}/`: mutes or unmutes the monitor,
+/// disables or enables it (`status`), or changes its name or schedule; the monitor as it is
+/// then.
+pub async fn update_monitor(
+    org: &str,
+    project: &str,
+    slug: &str,
+    request: &cairn_types::api::MonitorRequest,
+) -> Result<cairn_types::api::Monitor> {
+    let url = monitor_url(org, project, slug);
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/monitors/{slug}/`: the monitor goes with its
+/// check-ins.
+pub async fn delete_monitor(org: &str, project: &str, slug: &str) -> Result<()> {
+    let url = monitor_url(org, project, slug);
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `GET /api/0/projects/{org}/{project}/monitors/{slug}/checkins/`: the monitor's latest
+/// check-ins (at most 100), newest first.
+pub async fn monitor_check_ins(
+    org: &str,
+    project: &str,
+    slug: &str,
+) -> Result<Vec<cairn_types::api::MonitorCheckIn>> {
+    let url = format!("{}checkins/", monitor_url(org, project, slug));
+    json(get(&url).build()).await
+}

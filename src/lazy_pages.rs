@@ -140,6 +140,8 @@ enum OtherPage {
     Teams,
     AcceptInvite,
     Stats,
+    Crons,
+    Monitor,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -161,6 +163,8 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Teams => view! { <TeamsPage/> }.into_any(),
         OtherPage::AcceptInvite => view! { <AcceptInvitePage/> }.into_any(),
         OtherPage::Stats => view! { <StatsPage/> }.into_any(),
+        OtherPage::Crons => view! { <CronsPage/> }.into_any(),
+        OtherPage::Monitor => view! { <MonitorPage/> }.into_any(),
     }
 }
 
@@ -216,6 +220,14 @@ other_page!(
 other_page!(
     /// The organization's usage stats.
     stats, Stats
+);
+other_page!(
+    /// The organization's cron monitors.
+    crons, Crons
+);
+other_page!(
+    /// One cron monitor and its check-ins.
+    monitor, Monitor
 );
 other_page!(
     /// The user's notifications.

@@ -52,6 +52,8 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::releases() view=lazy_pages::releases/>
                     <Route path=routes::feedback() view=lazy_pages::feedback/>
                     <Route path=routes::stats() view=lazy_pages::stats/>
+                    <Route path=routes::crons() view=lazy_pages::crons/>
+                    <Route path=routes::monitor() view=lazy_pages::monitor/>
                     <Route path=routes::release() view=lazy_pages::release/>
                     <Route path=routes::project_settings() view=lazy_pages::project_settings/>
                     <Route path=routes::project_ownership() view=lazy_pages::project_ownership/>

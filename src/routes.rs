@@ -21,6 +21,8 @@ pub const VERSION_PARAM: &str = "version";
 pub const MEMBER_PARAM: &str = "member";
 /// Name of the invitation secret parameter in [`accept_invite`].
 pub const TOKEN_PARAM: &str = "token";
+/// Name of the monitor slug parameter in [`monitor`].
+pub const MONITOR_PARAM: &str = "monitor";
 
 /// A page of the dashboard, as something to link or navigate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +127,20 @@ pub enum Page {
         /// Organization slug.
         org: String,
     },
+    /// `/organizations/{org}/crons/`: the organization's cron monitors (Sentry's *Crons*).
+    Crons {
+        /// Organization slug.
+        org: String,
+    },
+    /// `/organizations/{org}/crons/{project}/{monitor}/`: one cron monitor and its check-ins.
+    Monitor {
+        /// Organization slug.
+        org: String,
+        /// Slug of the monitor's project.
+        project: String,
+        /// The monitor's slug.
+        slug: String,
+    },
     /// `/accept/{member}/{token}/`: an invitation link (the server's `inviteLink`).
     AcceptInvite {
         /// Member id of the invitation.
@@ -190,6 +206,13 @@ impl Page {
             Page::Members { org } => format!("/settings/{}/members/", crate::api::segment(org)),
             Page::Teams { org } => format!("/settings/{}/teams/", crate::api::segment(org)),
             Page::Stats { org } => format!("/organizations/{}/stats/", crate::api::segment(org)),
+            Page::Crons { org } => format!("/organizations/{}/crons/", crate::api::segment(org)),
+            Page::Monitor { org, project, slug } => format!(
+                "/organizations/{}/crons/{}/{}/",
+                crate::api::segment(org),
+                crate::api::segment(project),
+                crate::api::segment(slug)
+            ),
             Page::AcceptInvite { member, token } => {
                 format!("/accept/{}/{}/", crate::api::segment(member), crate::api::segment(token))
             }
@@ -261,6 +284,17 @@ pub fn project_ownership() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Stats`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn stats() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/stats")
+}
+
+/// Route pattern of [`Page::Crons`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn crons() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/crons")
+}
+
+/// Route pattern of [`Page::Monitor`]; parameters [`ORG_PARAM`], [`PROJECT_PARAM`] and
+/// [`MONITOR_PARAM`].
+pub fn monitor() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/crons/:project/:monitor")
 }
 
 /// Route pattern of [`Page::NotificationSettings`].

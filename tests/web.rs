@@ -37,8 +37,8 @@ use cairn_dashboard::{
     routes::Page,
 };
 use cairn_types::api::{
-    ErrorBody, Event, Issue, IssueDetails, IssueTag, LoginRequest, Member, Project, ProjectKey,
-    SetupRequest, Team, UpdateIssueRequest, User,
+    ErrorBody, Event, Issue, IssueDetails, IssueTag, LoginRequest, Member, Monitor, MonitorCheckIn,
+    MonitorConfig, Project, ProjectKey, SetupRequest, Team, UpdateIssueRequest, User,
 };
 use chrono::{Duration, TimeZone, Utc};
 use leptos::{mount::mount_to, prelude::*};
@@ -2891,4 +2891,129 @@ fn the_pager_hands_over_its_cursors_and_hides_on_a_single_page() {
 
     let m = Mounted::new(|| view! { <Pager previous=None next=None on_page=|_| {}/> });
     assert!(m.get("nav.pager").has_attribute("hidden"), "one page: no pager");
+}
+
+// ---- crons ----
+
+/// A monitor as the server writes it (Sentry's `MonitorSerializer`), named `name`, in
+/// `environments`.
+fn sample_monitor(name: &str, status: &str, environments: serde_json::Value) -> Monitor {
+    serde_json::from_value(serde_json::json!({
+        "id": "5b8a2d4e-7b0c-4e7f-9f3a-0c1d2e3f4a5b", "name": name, "slug": "nightly-job",
+        "status": status, "isMuted": false, "type": "cron_job",
+        "config": {"schedule_type": "interval", "schedule": [10, "minute"], "checkin_margin": 5,
+                   "max_runtime": 30, "timezone": null},
+        "dateCreated": "2026-12-05T06:00:00Z",
+        "project": {"id": "2", "slug": "shop", "name": "Shop", "platform": null,
+                    "dateCreated": "2026-12-01T00:00:00Z", "team": null},
+        "environments": environments
+    }))
+    .expect("a sample monitor")
+}
+
+#[wasm_bindgen_test]
+fn cron_schedules_durations_and_statuses_read_as_words() {
+    use cairn_dashboard::pages::crons::{
+        check_in_status, dsn_origin, duration_text, environment_status, monitor_status,
+        schedule_text, setup_snippets, time_until,
+    };
+    let config = |schedule: serde_json::Value| -> MonitorConfig {
+        serde_json::from_value(serde_json::json!({"schedule_type": "x", "schedule": schedule}))
+            .expect("a config")
+    };
+    assert_eq!(schedule_text(&config(serde_json::json!("0 * * * *"))), "0 * * * *");
+    assert_eq!(schedule_text(&config(serde_json::json!([10, "minute"]))), "every 10 minutes");
+    assert_eq!(schedule_text(&config(serde_json::json!([1, "hour"]))), "every hour");
+    assert_eq!(
+        schedule_text(&config(serde_json::json!({"type": "interval", "value": 2, "unit": "day"}))),
+        "every 2 days"
+    );
+    assert_eq!(schedule_text(&config(serde_json::json!(null))), "null");
+
+    assert_eq!(duration_text(850), "850 ms");
+    assert_eq!(duration_text(12_340), "12.3 s");
+    assert_eq!(duration_text(59_940), "59.9 s");
+    assert_eq!(duration_text(240_000), "4 min");
+    assert_eq!(duration_text(7_500_000), "2 h 5 min");
+    assert_eq!(duration_text(3_600_000), "1 h");
+
+    let now = Utc.with_ymd_and_hms(2026, 12, 5, 12, 0, 0).unwrap();
+    assert_eq!(time_until(now + Duration::seconds(20), now), "in less than a minute");
+    assert_eq!(time_until(now + Duration::minutes(5), now), "in 5 minutes");
+    assert_eq!(time_until(now + Duration::minutes(61), now), "in 1 hour");
+    assert_eq!(time_until(now - Duration::minutes(3), now), "3 minutes ago");
+
+    assert_eq!(check_in_status("ok"), ("ok", "OK"));
+    assert_eq!(check_in_status("missed"), ("missed", "Missed"));
+    assert_eq!(check_in_status("timeout"), ("error", "Timed out"));
+    assert_eq!(check_in_status("in_progress"), ("active", "In progress"));
+
+    let env = |status: &str| {
+        serde_json::json!({"name": status, "status": status, "isMuted": false,
+                           "dateCreated": "2026-12-05T06:00:00Z"})
+    };
+    let environment = |status: &str, last: Option<&str>| {
+        let mut environment = env(status);
+        environment["lastCheckIn"] = serde_json::json!(last);
+        serde_json::from_value(environment).expect("an environment")
+    };
+    assert_eq!(environment_status(&environment("missed_checkin", None)), ("error", "Failing"));
+    assert_eq!(environment_status(&environment("active", None)).1, "Waiting for first check-in");
+    let below_threshold = environment("active", Some("2026-12-05T06:00:00Z"));
+    assert_eq!(environment_status(&below_threshold), ("active", "Active"));
+    let waiting = sample_monitor("a", "active", serde_json::json!([]));
+    assert_eq!(monitor_status(&waiting), ("active", "Waiting for first check-in"));
+    let failing = sample_monitor("a", "active", serde_json::json!([env("ok"), env("error")]));
+    assert_eq!(monitor_status(&failing), ("error", "Failing"));
+    let fine = sample_monitor("a", "active", serde_json::json!([env("active"), env("ok")]));
+    assert_eq!(monitor_status(&fine), ("ok", "OK"));
+    let disabled = sample_monitor("a", "disabled", serde_json::json!([env("error")]));
+    assert_eq!(monitor_status(&disabled), ("disabled", "Disabled"));
+
+    assert_eq!(dsn_origin("http://abc@127.0.0.1:8000/2").as_deref(), Some("http://127.0.0.1:8000"));
+    assert_eq!(dsn_origin("not a dsn"), None);
+    let placeholders = setup_snippets(None);
+    assert_eq!(placeholders.len(), 4);
+    assert!(placeholders[3].1.contains("/api/<project id>/cron/nightly-job/<public key>/"));
+}
+
+#[wasm_bindgen_test]
+fn cron_monitor_list_and_check_ins_show_their_data_as_text() {
+    use cairn_dashboard::pages::{crons::MonitorTable, monitor::CheckInTable};
+    let failing = sample_monitor(
+        "<img src=x onerror=alert(1)>",
+        "active",
+        serde_json::json!([{"name": "production", "status": "error", "isMuted": true,
+            "dateCreated": "2026-12-05T06:00:00Z", "lastCheckIn": "2026-12-05T06:00:00Z",
+            "nextCheckIn": "2099-01-01T00:00:00Z", "issueId": "7"}]),
+    );
+    let m = Mounted::new(
+        move || view! { <MonitorTable org="cairn".to_owned() monitors=vec![failing]/> },
+    );
+    assert_eq!(m.count(".monitor-row"), 1);
+    assert_eq!(m.text(".monitor-name a"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0, "names are text");
+    assert_eq!(m.attr(".monitor-name a", "href"), "/organizations/cairn/crons/shop/nightly-job/");
+    assert_eq!(m.text(".monitor-status"), "Failing");
+    assert!(m.get(".monitor-status").class_list().contains("status-error"));
+    assert_eq!(m.text(".monitor-schedule"), "every 10 minutes");
+    assert!(m.text(".monitor-last").ends_with("ago"), "{}", m.text(".monitor-last"));
+    assert!(m.text(".monitor-next").starts_with("in "), "{}", m.text(".monitor-next"));
+    drop(m);
+
+    let check_ins: Vec<MonitorCheckIn> = serde_json::from_value(serde_json::json!([
+        {"id": "b", "environment": "production", "status": "error", "duration": 12_340,
+         "dateCreated": "2026-12-05T07:00:00Z", "expectedTime": "2026-12-05T07:00:00Z"},
+        {"id": "a", "environment": "<b>staging</b>", "status": "in_progress", "duration": null,
+         "dateCreated": "2026-12-05T06:00:00Z"}
+    ]))
+    .expect("sample check-ins");
+    let m = Mounted::new(move || view! { <CheckInTable check_ins/> });
+    assert_eq!(m.count(".check-in"), 2);
+    assert_eq!(m.text(".check-in[data-status=error] .monitor-status"), "Error");
+    assert_eq!(m.text(".check-in[data-status=error] .check-in-duration"), "12.3 s");
+    assert_eq!(m.text(".check-in[data-status=in_progress] .monitor-status"), "In progress");
+    assert_eq!(m.text(".check-in[data-status=in_progress] .check-in-duration"), "—");
+    assert!(m.text(".check-in[data-status=in_progress]").contains("<b>staging</b>"));
+    assert_eq!(m.count("b"), 0, "environments are text");
 }

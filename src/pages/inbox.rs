@@ -63,6 +63,10 @@ fn describe(notification: &Notification) -> String {
         "set_regression" => "This issue regressed".to_owned(),
         "note" => format!("{who} commented"),
         "new_issue" => "New issue".to_owned(),
+        "alert" => match notification.activity.data.get("rule").and_then(|rule| rule.as_str()) {
+            Some(rule) => format!("Alert rule: {rule}"),
+            None => "Alert rule".to_owned(),
+        },
         other => format!("{who}: {other}"),
     }
 }

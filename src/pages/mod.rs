@@ -2,6 +2,7 @@
 //! presentational component, which is what the browser tests mount.
 
 pub mod accept;
+pub mod crons;
 pub mod feedback;
 pub mod home;
 pub mod inbox;
@@ -9,6 +10,7 @@ pub mod issue;
 pub mod issues;
 pub mod login;
 pub mod members;
+pub mod monitor;
 pub mod not_found;
 pub mod onboarding;
 pub mod ownership;
@@ -21,6 +23,7 @@ pub mod stats;
 pub mod tokens;
 
 pub use accept::AcceptInvitePage;
+pub use crons::CronsPage;
 pub use feedback::FeedbackPage;
 pub use home::HomePage;
 pub use inbox::{InboxPage, NotificationSettingsPage};
@@ -28,6 +31,7 @@ pub use issue::IssuePage;
 pub use issues::IssuesPage;
 pub use login::LoginPage;
 pub use members::{MembersPage, TeamsPage};
+pub use monitor::MonitorPage;
 pub use not_found::NotFoundPage;
 pub use onboarding::{GettingStartedPage, NewProjectPage};
 pub use ownership::ProjectOwnershipPage;

@@ -440,6 +440,7 @@ struct Fields {
     limit_window: RwSignal<String>,
     filtered_messages: RwSignal<String>,
     filtered_releases: RwSignal<String>,
+    filtered_ips: RwSignal<String>,
 }
 
 impl Fields {
@@ -462,6 +463,7 @@ impl Fields {
             limit_window: text(),
             filtered_messages: text(),
             filtered_releases: text(),
+            filtered_ips: text(),
         }
     }
 
@@ -497,6 +499,7 @@ impl Fields {
         if all || section == Some(Section::Filters) {
             self.filtered_messages.set(details.options.error_messages.clone());
             self.filtered_releases.set(details.options.releases.clone());
+            self.filtered_ips.set(details.options.blacklisted_ips.clone());
         }
     }
 
@@ -530,6 +533,7 @@ impl Fields {
                 request.options = Some(UpdateProjectOptions {
                     error_messages: Some(self.filtered_messages.get()),
                     releases: Some(self.filtered_releases.get()),
+                    blacklisted_ips: Some(self.filtered_ips.get()),
                 });
             }
         }
@@ -1070,6 +1074,13 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     hint="Glob patterns, one per line: *-dev"
                     rows=2
                     value=fields.filtered_releases
+                />
+                <LinesField
+                    id="filtered-ips"
+                    label="IP Addresses"
+                    hint="Addresses or networks, one per line, of the clients whose events are dropped: 10.0.0.0/8"
+                    rows=2
+                    value=fields.filtered_ips
                 />
             </SettingsForm>
 

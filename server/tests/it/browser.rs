@@ -2669,10 +2669,12 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             .await?;
         client.find(Locator::Css("#filtered-messages")).await?.send_keys("ChunkLoadError*").await?;
         client.find(Locator::Css("#filtered-releases")).await?.send_keys("*-dev").await?;
+        client.find(Locator::Css("#filtered-ips")).await?.send_keys("203.0.113.0/24").await?;
         save_and_wait(&client, "#filters-form").await?;
         let (_, details) = server.get("/api/0/projects/cairn/shop/", &token).await;
         assert_eq!(details["options"]["filters:error_messages"], "ChunkLoadError*");
         assert_eq!(details["options"]["filters:releases"], "*-dev");
+        assert_eq!(details["options"]["filters:blacklisted_ips"], "203.0.113.0/24");
 
         // General: a new name and slug; the page moves to the new slug's URL and the header's
         // project switcher shows the new name.
@@ -2863,7 +2865,8 @@ async fn usage_stats_show_accepted_and_filtered_errors() {
     server.wait_for_issues(&token, |issues| issues.len() == 1).await;
     // And a cron check-in, in Sentry's `monitor` category.
     let check_in = serde_json::json!({"check_in_id": "83a7c6a5d2b64b8d9c5c4e3f2a1b0c9d",
-        "monitor_slug": "nightly", "status": "ok"});
+        "monitor_slug": "nightly", "status": "ok",
+            "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}});
     server.post_envelope(&dsn, [("check_in", check_in)]).await;
 
     let driver = ChromeDriver::start();
@@ -2931,4 +2934,179 @@ async fn usage_stats_show_accepted_and_filtered_errors() {
     if let Err(err) = result {
         panic!("browser test failed: {err}");
     }
+}
+
+/// Sends a check-in of monitor `slug` over Sentry's HTTP cron route, as `curl` in a crontab
+/// does: `query` (`?status=...`) and a JSON `body` (none when `Null`), authenticated by the
+/// public key in the path. Returns the status.
+async fn cron_check_in(
+    server: &TestServer,
+    project_id: i64,
+    key: &str,
+    slug: &str,
+    query: &str,
+    body: serde_json::Value,
+) -> u16 {
+    let url = format!("{}/api/{project_id}/cron/{slug}/{key}/{query}", server.url);
+    let request = server.http.post(url);
+    let request = if body.is_null() { request } else { request.json(&body) };
+    request.send().await.expect("check-in sent").status().as_u16()
+}
+
+/// Crons: a monitor made by its first HTTP check-in, then failing, is listed as failing (from
+/// the header's link, with the project filter in the URL); its page shows its schedule, its
+/// check-ins and the issue it opened; it is muted, disabled and deleted from there, which leads
+/// back to the empty list and its set-up lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Billing").await;
+    let (key, project_id) = server.project_key(&token, "billing").await;
+    let (internal_key, internal_id) = server.project_key(&token, "internal").await;
+    let config = json!({"status": "ok", "monitor_config": {
+        "schedule": {"type": "crontab", "value": "0 * * * *"},
+        "checkin_margin": 5, "max_runtime": 30}});
+    let sent = cron_check_in(&server, project_id, &key, "nightly-report", "", config).await;
+    assert!((200..300).contains(&sent), "the first check-in creates the monitor: {sent}");
+    let query = "?status=error";
+    let sent = cron_check_in(&server, project_id, &key, "nightly-report", query, json!(null)).await;
+    assert!((200..300).contains(&sent), "the failed run's check-in: {sent}");
+    let monitor_api = "/api/0/projects/cairn/billing/monitors/nightly-report/";
+    let mut monitor = json!(null);
+    for _ in 0..100 {
+        monitor = server.get(monitor_api, &token).await.1;
+        if monitor["environments"][0]["status"] == "error" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(monitor["environments"][0]["status"], "error", "{monitor}");
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        // The header's link.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".app-nav a[href='/organizations/cairn/crons/']"))
+            .await?
+            .click()
+            .await?;
+        let row = "#monitor-list .monitor-row[data-slug=nightly-report]";
+        let status =
+            wait_for_text(&client, &format!("{row} .monitor-status"), |t| t == "Failing").await?;
+        assert_eq!(status, "Failing");
+        assert_eq!(client.current_url().await?.path(), "/organizations/cairn/crons/");
+        assert_eq!(text_of(&client, &format!("{row} .monitor-name a")).await?, "nightly-report");
+        assert_eq!(text_of(&client, &format!("{row} .monitor-project")).await?, "billing");
+        assert_eq!(text_of(&client, &format!("{row} .monitor-schedule")).await?, "0 * * * *");
+        let last = text_of(&client, &format!("{row} .monitor-last")).await?;
+        assert!(last == "just now" || last.ends_with("ago"), "{last}");
+        let next = text_of(&client, &format!("{row} .monitor-next")).await?;
+        assert!(next.starts_with("in "), "the next hour: {next}");
+        std::fs::write(artifacts_dir().join("crons.png"), client.screenshot().await?).ok();
+
+        // The project filter, in the URL: the other project has no monitor, so its set-up
+        // lines name its id and key.
+        client
+            .find(Locator::Css("#crons-project"))
+            .await?
+            .select_by_value(&internal_id.to_string())
+            .await?;
+        let setup = wait_for_text(&client, "#cron-setup", |t| t.contains("curl")).await?;
+        assert!(
+            setup.contains(&format!("/api/{internal_id}/cron/nightly-job/{internal_key}/")),
+            "{setup}"
+        );
+        assert!(client.find(Locator::Css("#no-monitors")).await.is_ok());
+        let query = client.current_url().await?.query().unwrap_or_default().to_owned();
+        assert_eq!(query, format!("project={internal_id}"));
+        client
+            .find(Locator::Css("#crons-project"))
+            .await?
+            .select_by_value(&project_id.to_string())
+            .await?;
+
+        // The monitor's page.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("{row} .monitor-name a")))
+            .await?
+            .click()
+            .await?;
+        let path = wait_for_path(&client, "/organizations/cairn/crons/billing/nightly-report/");
+        assert_eq!(path.await?, "/organizations/cairn/crons/billing/nightly-report/");
+        assert_eq!(count(&client, "#monitor-check-ins .check-in", 2).await?, 2);
+        let statuses = texts(&client, "#monitor-check-ins .check-in .monitor-status").await?;
+        assert_eq!(statuses, ["Error", "OK"], "newest first");
+        let environments = texts(&client, "#monitor-check-ins .check-in td:nth-child(2)").await?;
+        assert_eq!(environments, ["production", "production"]);
+        assert_eq!(text_of(&client, ".release-title").await?, "nightly-report");
+        assert_eq!(text_of(&client, "#monitor-status").await?, "Failing");
+        let config = text_of(&client, "#monitor-config").await?;
+        for expected in ["0 * * * *", "5 minutes", "30 minutes", "billing", "UTC"] {
+            assert!(config.contains(expected), "{expected} in {config}");
+        }
+        let environment = ".monitor-environment[data-environment=production]";
+        assert!(text_of(&client, environment).await?.contains("Failing"));
+        if let Some(issue) = monitor["environments"][0]["issueId"].as_str() {
+            let link = client.find(Locator::Css(&format!("{environment} .monitor-issue"))).await?;
+            assert_eq!(link.text().await?, "View issue");
+            let href = link.attr("href").await?.unwrap_or_default();
+            assert!(href.ends_with(&format!("/organizations/cairn/issues/{issue}/")), "{href}");
+            let (status, _) =
+                server.get(&format!("/api/0/organizations/cairn/issues/{issue}/"), &token).await;
+            assert_eq!(status, 200, "the link's issue exists");
+        }
+        std::fs::write(artifacts_dir().join("monitor.png"), client.screenshot().await?).ok();
+
+        // Mute, then disable: the page shows the monitor as the server keeps it.
+        client.find(Locator::Css("#monitor-mute")).await?.click().await?;
+        let muted = wait_for_text(&client, "#monitor-mute", |t| t == "Unmute").await?;
+        assert_eq!(muted, "Unmute");
+        assert!(text_of(&client, "#monitor-status").await?.contains("Muted"));
+        assert_eq!(server.get(monitor_api, &token).await.1["isMuted"], true);
+        client.find(Locator::Css("#monitor-disable")).await?.click().await?;
+        let disabled = wait_for_text(&client, "#monitor-disable", |t| t == "Enable").await?;
+        assert_eq!(disabled, "Enable");
+        let status = wait_for_text(&client, "#monitor-status", |t| t.contains("Disabled")).await?;
+        assert!(status.contains("Disabled"), "{status}");
+        assert_eq!(server.get(monitor_api, &token).await.1["status"], "disabled");
+
+        // Delete, confirmed: back on the (now empty) list.
+        client.find(Locator::Css(".monitor-delete")).await?.click().await?;
+        client.find(Locator::Css(".monitor-delete-confirm")).await?.click().await?;
+        assert_eq!(
+            wait_for_path(&client, "/organizations/cairn/crons/").await?,
+            "/organizations/cairn/crons/"
+        );
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#no-monitors"))
+            .await?;
+        assert_eq!(count(&client, ".monitor-row", 0).await?, 0);
+        let setup = wait_for_text(&client, "#cron-setup", |t| t.contains("curl")).await?;
+        assert!(setup.contains("sentry-cli monitors run"), "{setup}");
+        std::fs::write(artifacts_dir().join("crons-empty.png"), client.screenshot().await?).ok();
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("crons-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    let (status, monitors) = server.get("/api/0/organizations/cairn/monitors/", &token).await;
+    assert_eq!((status, monitors), (200, json!([])), "the monitor is gone");
 }
