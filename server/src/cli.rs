@@ -141,6 +141,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     crate::suspects::spawn_owner_worker(store.clone());
     crate::alerts::spawn_worker(store.clone());
+    crate::retention::spawn(
+        store.clone(),
+        args.retention_days,
+        std::time::Duration::from_millis(args.retention_interval_ms.max(10)),
+    );
     let state = AppState {
         store,
         config,

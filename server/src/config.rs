@@ -81,6 +81,16 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_MONITOR_CLOCK_MS", default_value_t = 30_000, hide = true)]
     pub monitor_clock_ms: u64,
 
+    /// Days that events, issues not seen since, stored attachments, transactions, check-ins
+    /// and notifications are kept (self-hosted Sentry's `SENTRY_EVENT_RETENTION_DAYS`);
+    /// 0 keeps everything.
+    #[arg(long, env = "CAIRN_RETENTION_DAYS", default_value_t = crate::retention::DEFAULT_DAYS)]
+    pub retention_days: u32,
+
+    /// How often, in milliseconds, retention runs. Hidden: hourly suits days; tests shorten it.
+    #[arg(long, env = "CAIRN_RETENTION_INTERVAL_MS", default_value_t = 3_600_000, hide = true)]
+    pub retention_interval_ms: u64,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 

@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod mailer;
 pub mod monitors;
 pub mod ownership;
+pub mod retention;
 pub mod search;
 pub mod serialize;
 pub mod state;

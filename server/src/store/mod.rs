@@ -1024,4 +1024,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         now_ms: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // --- data retention ------------------------------------------------------------------
+    /// Deletes what arrived before `cutoff_ms` (Unix milliseconds): events, issues last seen
+    /// before it, stored items, check-ins and notifications, a chunk per transaction.
+    fn apply_retention(
+        &self,
+        cutoff_ms: i64,
+    ) -> impl Future<Output = StoreResult<RetentionReport>> + Send;
 }

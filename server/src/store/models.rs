@@ -1327,3 +1327,14 @@ pub struct AlertRuleRow {
     pub date_created: i64,
     pub last_triggered: Option<i64>,
 }
+
+/// What a pass of data retention deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    pub events: u64,
+    pub issues: u64,
+    /// Stored envelope items (attachments, transactions, feedback, check-in items).
+    pub items: u64,
+    pub check_ins: u64,
+    pub notifications: u64,
+}

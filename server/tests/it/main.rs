@@ -22,6 +22,7 @@ mod monitors;
 mod notifications;
 mod org_tags;
 mod ownership;
+mod retention;
 mod sdk_crate;
 mod sdk_fixtures;
 mod search;

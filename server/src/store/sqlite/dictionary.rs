@@ -184,13 +184,24 @@ impl Dictionaries {
         .fetch_all(&mut *tx)
         .await?;
         let Some(&(_, project_id)) = rows.first() else { return Ok(None) };
+        self.retire(tx, &rows).await?;
+        Ok(Some(project_id))
+    }
+
+    /// Retires the dictionaries `rows` (dictionary id, project id), in the transaction that
+    /// deletes an event they hold: in memory at once (no new row names one), and in the
+    /// database with the deletion. The caller then starts a [`Dictionaries::purge`] of each
+    /// project once the transaction is committed.
+    pub(super) async fn retire(
+        &self,
+        tx: &mut SqliteConnection,
+        rows: &[(i64, i64)],
+    ) -> StoreResult<()> {
         {
             let mut retired = self.retired.write().unwrap_or_else(PoisonError::into_inner);
             retired.extend(rows.iter().copied());
             let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
-            if current.get(&project_id).is_some_and(|d| retired.contains_key(&d.id())) {
-                current.remove(&project_id);
-            }
+            current.retain(|_, dictionary| !retired.contains_key(&dictionary.id()));
         }
         for (dictionary_id, _) in rows {
             sqlx::query("UPDATE event_dictionaries SET retired = 1 WHERE id = $1")
@@ -198,7 +209,7 @@ impl Dictionaries {
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(Some(project_id))
+        Ok(())
     }
 
     /// Compresses again, without a dictionary, the events of a group commit that were
@@ -518,7 +529,7 @@ mod tests {
     use super::*;
     use crate::ingest::event::{self, EventContext};
     use crate::store::sqlite::SqliteStore;
-    use crate::store::{IngestBatch, Store};
+    use crate::store::{IngestBatch, RetentionReport, Store};
 
     fn payload(n: usize) -> String {
         format!(
@@ -704,6 +715,68 @@ mod tests {
             .await
             .expect("issues");
         assert_eq!(issues, 7, "the new project's issues alone");
+    }
+
+    /// Data retention deletes the events received before its cutoff, a chunk per transaction,
+    /// and retires (then purges) the dictionaries that hold one, so that no deleted event's
+    /// JSON stays in the database; the issues still seen stay, with their counts. A second pass
+    /// with everything old takes the issues too.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn retention_takes_old_events_and_issues_out_with_their_dictionaries() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (_url, store) = new_store(&dir).await;
+        for start in (0..BUILD_AFTER as usize).step_by(100) {
+            ingest(&store, 1, start..start + 100).await;
+        }
+        let dictionary = made_dictionary(&store, 1).await;
+        ingest(&store, 1, 5_000..5_100).await;
+        // The first thousand arrived long ago.
+        sqlx::query(
+            "UPDATE events SET received = 0 WHERE id <= \
+             (SELECT id FROM events WHERE event_id = $1)",
+        )
+        .bind(format!("{:032x}", 999))
+        .execute(&store.writes)
+        .await
+        .expect("aged");
+        let totals = || async {
+            let total: i64 = sqlx::query_scalar("SELECT SUM(times_seen) FROM issues")
+                .fetch_one(&store.reads)
+                .await
+                .expect("totals");
+            total
+        };
+        store.sync_counters().await.expect("counters written");
+        let seen_before = totals().await;
+
+        let deleted = store.apply_retention(1).await.expect("applied");
+        assert_eq!((deleted.events, deleted.issues), (1_000, 0));
+        purged(&store, dictionary.id()).await;
+        assert_eq!(every_row_reads_without(&store, dictionary.id()).await, 100);
+        for data in sqlx::query_scalar::<_, Vec<u8>>("SELECT data FROM event_dictionaries")
+            .fetch_all(&store.reads)
+            .await
+            .expect("dictionaries")
+        {
+            assert!(!String::from_utf8_lossy(&data).contains("order 999 failed"));
+        }
+        assert_eq!(totals().await, seen_before, "the issues keep their counts");
+        let kept = store.project_event(1, &format!("{:032x}", 5_050)).await.expect("kept");
+        assert!(kept.event.data.contains("order 5050 failed"));
+
+        // Nothing left to delete: a second pass deletes nothing.
+        assert_eq!(store.apply_retention(1).await.expect("applied"), RetentionReport::default());
+        // Everything old: the issues go too, with their events.
+        sqlx::query("UPDATE issues SET last_seen = 0").execute(&store.writes).await.expect("aged");
+        sqlx::query("UPDATE events SET received = 0").execute(&store.writes).await.expect("aged");
+        let deleted = store.apply_retention(1).await.expect("applied");
+        assert_eq!((deleted.events, deleted.issues), (100, 7));
+        let left: (i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM issues)")
+                .fetch_one(&store.reads)
+                .await
+                .expect("counts");
+        assert_eq!(left, (0, 0));
     }
 
     /// Deleting an issue whose event a dictionary holds retires that dictionary: new events stop

@@ -43,6 +43,8 @@ mod monitors;
 mod org_tags;
 /// Deleting a project in chunks, beside ingestion.
 mod project_deletion;
+/// Data retention: what arrived before a cutoff deleted in chunks.
+mod retention;
 /// User feedback (the `user_report` and `feedback` items of `envelope_items`).
 mod traces;
 mod user_reports;
@@ -2194,6 +2196,11 @@ impl Store for SqliteStore {
         let fired = alerts::fire(&mut tx, rule, issue_id, now_ms).await?;
         tx.commit().await?;
         Ok(fired)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn apply_retention(&self, cutoff_ms: i64) -> StoreResult<RetentionReport> {
+        retention::apply(self, cutoff_ms).await
     }
 }
 
