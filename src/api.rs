@@ -940,3 +940,42 @@ pub async fn monitor_check_ins(
     let url = format!("{}checkins/", monitor_url(org, project, slug));
     json(get(&url).build()).await
 }
+
+// --- issue alert rules (Sentry's) ----------------------------------------------------------
+
+fn rule_url(org: &str, project: &str, id: &str) -> String {
+    project_url(org, project, &format!("rules/{}/", segment(id)))
+}
+
+/// `GET /api/0/projects/{org}/{project}/rules/`: the project's issue alert rules, oldest first.
+pub async fn alert_rules(org: &str, project: &str) -> Result<Vec<cairn_types::api::AlertRule>> {
+    json(get(&project_url(org, project, "rules/")).build()).await
+}
+
+/// `POST /api/0/projects/{org}/{project}/rules/`: a new rule; a refusal's `detail` names what
+/// is wrong with it.
+pub async fn create_alert_rule(
+    org: &str,
+    project: &str,
+    request: &cairn_types::api::AlertRuleRequest,
+) -> Result<cairn_types::api::AlertRule> {
+    json(post(&project_url(org, project, "rules/")).json(request)).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/rules/{id}/`: the rule replaced by `request` (a whole
+/// rule, as Sentry's update takes it).
+pub async fn update_alert_rule(
+    org: &str,
+    project: &str,
+    id: &str,
+    request: &cairn_types::api::AlertRuleRequest,
+) -> Result<cairn_types::api::AlertRule> {
+    let url = rule_url(org, project, id);
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/rules/{id}/`.
+pub async fn delete_alert_rule(org: &str, project: &str, id: &str) -> Result<()> {
+    let url = rule_url(org, project, id);
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}

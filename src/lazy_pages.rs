@@ -142,6 +142,7 @@ enum OtherPage {
     Stats,
     Crons,
     Monitor,
+    AlertRules,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -165,6 +166,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Stats => view! { <StatsPage/> }.into_any(),
         OtherPage::Crons => view! { <CronsPage/> }.into_any(),
         OtherPage::Monitor => view! { <MonitorPage/> }.into_any(),
+        OtherPage::AlertRules => view! { <AlertRulesPage/> }.into_any(),
     }
 }
 
@@ -228,6 +230,10 @@ other_page!(
 other_page!(
     /// One cron monitor and its check-ins.
     monitor, Monitor
+);
+other_page!(
+    /// A project's issue alert rules.
+    alert_rules, AlertRules
 );
 other_page!(
     /// The user's notifications.

@@ -132,6 +132,11 @@ pub enum Page {
         /// Organization slug.
         org: String,
     },
+    /// `/organizations/{org}/alerts/rules/`: a project's issue alert rules (Sentry's *Alerts*).
+    AlertRules {
+        /// Organization slug.
+        org: String,
+    },
     /// `/organizations/{org}/crons/{project}/{monitor}/`: one cron monitor and its check-ins.
     Monitor {
         /// Organization slug.
@@ -207,6 +212,9 @@ impl Page {
             Page::Teams { org } => format!("/settings/{}/teams/", crate::api::segment(org)),
             Page::Stats { org } => format!("/organizations/{}/stats/", crate::api::segment(org)),
             Page::Crons { org } => format!("/organizations/{}/crons/", crate::api::segment(org)),
+            Page::AlertRules { org } => {
+                format!("/organizations/{}/alerts/rules/", crate::api::segment(org))
+            }
             Page::Monitor { org, project, slug } => format!(
                 "/organizations/{}/crons/{}/{}/",
                 crate::api::segment(org),
@@ -289,6 +297,11 @@ pub fn stats() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Crons`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn crons() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/crons")
+}
+
+/// Route pattern of [`Page::AlertRules`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn alert_rules() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/alerts/rules")
 }
 
 /// Route pattern of [`Page::Monitor`]; parameters [`ORG_PARAM`], [`PROJECT_PARAM`] and

@@ -3017,3 +3017,273 @@ fn cron_monitor_list_and_check_ins_show_their_data_as_text() {
     assert!(m.text(".check-in[data-status=in_progress]").contains("<b>staging</b>"));
     assert_eq!(m.count("b"), 0, "environments are text");
 }
+
+// ---- alert rules ----
+
+/// A rule as the server writes it (Sentry's `RuleSerializer`): a new issue or more than 10
+/// events in an hour, of level error or worse and older than 2 days, notifying member 3 and
+/// team 5, named `name`.
+fn sample_alert_rule(name: &str) -> cairn_types::api::AlertRule {
+    use cairn_types::api::{AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER, NOTIFY_EMAIL};
+    serde_json::from_value(serde_json::json!({
+        "id": "7", "name": name, "actionMatch": "any", "filterMatch": "all", "frequency": 60,
+        "conditions": [
+            {"id": FIRST_SEEN, "name": "A new issue is created"},
+            {"id": EVENT_FREQUENCY, "value": 10, "interval": "1h", "comparisonType": "count",
+             "name": "The issue is seen more than 10 times in one hour"}
+        ],
+        "filters": [
+            {"id": LEVEL_FILTER, "match": "gte", "level": "40",
+             "name": "The event's level is greater than or equal to error"},
+            {"id": AGE_FILTER, "comparison_type": "older", "value": 2, "time": "day",
+             "name": "The issue is older than 2 days"}
+        ],
+        "actions": [
+            {"id": NOTIFY_EMAIL, "targetType": "Member", "targetIdentifier": 3,
+             "name": "Send a notification to Member"},
+            {"id": NOTIFY_EMAIL, "targetType": "Team", "targetIdentifier": 5,
+             "name": "Send a notification to Team"}
+        ],
+        "environment": "production", "status": "active", "projects": ["shop"],
+        "createdBy": {"id": 1, "name": "<b>Owner</b>", "email": "owner@example.com"},
+        "dateCreated": "2026-12-05T06:00:00Z", "lastTriggered": "2026-12-05T07:00:00Z"
+    }))
+    .expect("a sample rule")
+}
+
+/// An organization directory of one member (user 3) and one team (5).
+fn sample_rule_directory() -> cairn_dashboard::org_directory::OrgDirectory {
+    use cairn_dashboard::components::assignee_picker::AssigneeOption;
+    let option = |value: &str, label: &str, detail: &str| AssigneeOption {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        detail: detail.to_owned(),
+    };
+    cairn_dashboard::org_directory::OrgDirectory {
+        org: "cairn".to_owned(),
+        assignees: vec![
+            option("user:3", "Dev", "dev@example.com"),
+            option("team:5", "#backend", "Team"),
+        ],
+        ..Default::default()
+    }
+}
+
+#[wasm_bindgen_test]
+fn alert_rule_words_drafts_and_requests() {
+    use cairn_dashboard::pages::alert_rules::{
+        action_text, alert_rules_href, frequency_text, resolve_project, RuleDraft,
+    };
+    use cairn_types::api::{FIRST_SEEN, NOTIFY_EMAIL};
+    use serde_json::json;
+
+    assert_eq!(frequency_text(30), "30 minutes");
+    assert_eq!(frequency_text(1440), "24 hours");
+    assert_eq!(frequency_text(43200), "30 days");
+    assert_eq!(frequency_text(7), "7 minutes");
+    assert_eq!(frequency_text(1), "1 minute");
+    assert_eq!(Page::AlertRules { org: "a b".into() }.path(), "/organizations/a%20b/alerts/rules/");
+    assert_eq!(
+        alert_rules_href("cairn", Some("shop")),
+        "/organizations/cairn/alerts/rules/?project=shop"
+    );
+    assert_eq!(alert_rules_href("cairn", None), "/organizations/cairn/alerts/rules/");
+
+    let projects: Vec<Project> = serde_json::from_value(json!([
+        {"id": "1", "slug": "internal", "name": "Internal", "platform": null,
+         "dateCreated": "2026-11-01T10:00:00Z", "team": null},
+        {"id": "2", "slug": "shop", "name": "Shop", "platform": null,
+         "dateCreated": "2026-11-01T10:00:00Z", "team": null}
+    ]))
+    .expect("sample projects");
+    assert_eq!(resolve_project(None, Some(&projects)).as_deref(), Some("internal"));
+    assert_eq!(resolve_project(Some("2"), Some(&projects)).as_deref(), Some("shop"));
+    assert_eq!(resolve_project(Some("shop"), None).as_deref(), Some("shop"), "a slug at once");
+    assert_eq!(resolve_project(Some("2"), None), None, "an id waits for the projects");
+    assert_eq!(resolve_project(None, Some(&[])), None);
+
+    // A new rule: a name is all it needs.
+    let mut draft = RuleDraft::default();
+    assert_eq!(draft.request().expect_err("no name"), "Give the rule a name.");
+    draft.name = "  New errors ".into();
+    let request = draft.request().expect("a request");
+    assert_eq!(request.name, "New errors");
+    assert_eq!(request.conditions, [json!({"id": FIRST_SEEN})]);
+    assert!(request.filters.is_empty());
+    assert_eq!(
+        request.actions,
+        [json!({"id": NOTIFY_EMAIL, "targetType": "IssueOwners", "targetIdentifier": "",
+                "fallthroughType": "ActiveMembers"})]
+    );
+    assert_eq!((request.frequency, request.environment), (Some(30), None));
+    assert_eq!(request.action_match.as_deref(), Some("any"));
+    assert_eq!(request.filter_match.as_deref(), Some("all"));
+    draft.first_seen = false;
+    assert!(draft.request().expect_err("no condition").contains("at least one condition"));
+    draft.seen_on = true;
+    draft.seen_value = "many".into();
+    assert!(draft.request().expect_err("not a number").contains("whole number"));
+    draft.seen_value = "5".into();
+    draft.target = "Member".into();
+    assert_eq!(draft.request().expect_err("no member"), "Choose the member to notify.");
+
+    // A rule read back: the first action in the fields, the second kept and sent back.
+    let rule = sample_alert_rule("Busy errors");
+    let draft = RuleDraft::from_rule(&rule);
+    assert!(draft.first_seen && !draft.regression && draft.seen_on);
+    assert_eq!((draft.seen_value.as_str(), draft.seen_interval.as_str()), ("10", "1h"));
+    assert!(draft.level_on && !draft.occurrences_on && draft.age_on);
+    assert_eq!((draft.level_match.as_str(), draft.level.as_str()), ("gte", "40"));
+    assert_eq!(
+        (draft.age_comparison.as_str(), draft.age_value.as_str(), draft.age_unit.as_str()),
+        ("older", "2", "day")
+    );
+    assert_eq!((draft.target.as_str(), draft.member.as_str()), ("Member", "3"));
+    assert_eq!((draft.environment.as_str(), draft.frequency.as_str()), ("production", "60"));
+    assert_eq!(draft.kept_actions, [rule.actions[1].clone()]);
+    let request = draft.request().expect("a request");
+    assert_eq!(request.conditions[1]["value"], 10);
+    assert_eq!(request.conditions[1]["interval"], "1h");
+    assert_eq!(
+        request.filters[0],
+        json!({"id": rule.filters[0]["id"], "match": "gte", "level": "40"})
+    );
+    assert_eq!(request.filters[1]["comparison_type"], "older");
+    assert_eq!(request.actions[0]["targetIdentifier"], 3);
+    assert_eq!(request.actions[1], rule.actions[1]);
+    assert_eq!((request.frequency, request.environment.as_deref()), (Some(60), Some("production")));
+
+    let directory = sample_rule_directory();
+    assert_eq!(
+        action_text(&rule.actions[0], &directory),
+        "Send a notification to Dev (dev@example.com)"
+    );
+    assert_eq!(action_text(&rule.actions[1], &directory), "Send a notification to team #backend");
+    let unknown = json!({"id": NOTIFY_EMAIL, "targetType": "Member", "targetIdentifier": 9});
+    assert_eq!(action_text(&unknown, &directory), "Send a notification to member 9");
+    let owners =
+        json!({"id": NOTIFY_EMAIL, "targetType": "IssueOwners", "fallthroughType": "NoOne"});
+    assert_eq!(
+        action_text(&owners, &directory),
+        "Send a notification to the issue's owners (without any: no one)"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn alert_rules_list_their_sentences_as_text_and_ask_for_edits_and_deletions() {
+    use cairn_dashboard::{org_directory::Directory, pages::alert_rules::RuleList};
+    let rule = sample_alert_rule("<img src=x onerror=alert(1)>");
+    let (edited, deleted) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
+    let (on_edit, on_delete) = {
+        let (edited, deleted) = (edited.clone(), deleted.clone());
+        (
+            Callback::new(move |rule: cairn_types::api::AlertRule| {
+                *edited.lock().expect("lock") = Some(rule.id)
+            }),
+            Callback::new(move |id: String| *deleted.lock().expect("lock") = Some(id)),
+        )
+    };
+    let m = Mounted::new(move || {
+        let directory = Directory::prepared(sample_rule_directory());
+        view! { <RuleList rules=vec![rule] directory on_edit on_delete/> }
+    });
+    assert_eq!(m.count(".rule-row[data-rule='7']"), 1);
+    assert_eq!(m.text(".rule-name"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0, "names are text");
+    assert_eq!(m.text(".rule-environment"), "production");
+    assert_eq!(m.text(".rule-frequency"), "At most once every 60 minutes per issue");
+    assert_eq!(m.text(".rule-when"), "When any of these happen:");
+    assert_eq!(m.count(".rule-conditions li"), 2);
+    assert_eq!(
+        m.text(".rule-conditions li:nth-child(2)"),
+        "The issue is seen more than 10 times in one hour"
+    );
+    assert_eq!(m.text(".rule-if"), "If all of these are true:");
+    assert_eq!(m.text(".rule-filters li"), "The event's level is greater than or equal to error");
+    assert_eq!(m.text(".rule-actions li"), "Send a notification to Dev (dev@example.com)");
+    assert_eq!(m.text(".rule-actions li:nth-child(2)"), "Send a notification to team #backend");
+    assert!(m.text(".rule-last").ends_with("ago"), "{}", m.text(".rule-last"));
+    assert_eq!(m.text(".rule-creator"), "<b>Owner</b>");
+    assert_eq!(m.count("b"), 0, "the creator's name is text");
+
+    m.click(".rule-edit");
+    assert_eq!(edited.lock().expect("lock").as_deref(), Some("7"));
+    m.click(".rule-delete");
+    settle().await;
+    assert!(deleted.lock().expect("lock").is_none(), "asked first");
+    m.click(".rule-delete-confirm");
+    assert_eq!(deleted.lock().expect("lock").as_deref(), Some("7"));
+}
+
+#[wasm_bindgen_test]
+async fn alert_rule_form_starts_from_the_rule_and_hands_over_what_is_typed() {
+    use cairn_dashboard::{
+        org_directory::Directory,
+        pages::alert_rules::{RuleDraft, RuleForm},
+    };
+    let submitted = Arc::new(Mutex::new(None::<RuleDraft>));
+    let on_submit = {
+        let submitted = submitted.clone();
+        Callback::new(move |draft: RuleDraft| *submitted.lock().expect("lock") = Some(draft))
+    };
+    let m = Mounted::new(move || {
+        let directory = Directory::prepared(sample_rule_directory());
+        let draft = RuleDraft::from_rule(&sample_alert_rule("Busy errors"));
+        view! {
+            <RuleForm
+                draft
+                title="Edit alert rule"
+                directory
+                saving=Signal::stored(false)
+                error=Signal::stored(Some("frequency: one of ...".to_owned()))
+                on_submit
+                on_cancel=Callback::new(|()| {})
+            />
+        }
+    });
+    settle().await;
+    let input = |selector: &str| -> HtmlInputElement { m.get(selector).unchecked_into() };
+    let select = |selector: &str| -> String {
+        m.get(selector).unchecked_into::<web_sys::HtmlSelectElement>().value()
+    };
+    assert_eq!(input("#rule-name").value(), "Busy errors");
+    assert!(input("#rule-first-seen").checked() && !input("#rule-regression").checked());
+    assert!(input("#rule-seen-on").checked());
+    assert_eq!(input("#rule-seen-value").value(), "10");
+    assert_eq!(select("#rule-seen-interval"), "1h");
+    assert_eq!(select("#rule-level"), "40");
+    assert!(!input("#rule-occurrences-on").checked());
+    assert!(input("#rule-occurrences").disabled(), "off: its field too");
+    assert_eq!(select("#rule-target"), "Member");
+    assert_eq!(select("#rule-member"), "3");
+    assert_eq!(m.text("#rule-member option[value='3']"), "Dev (dev@example.com)");
+    assert_eq!(select("#rule-frequency"), "60");
+    assert_eq!(input("#rule-environment").value(), "production");
+    assert_eq!(m.text(".rule-kept li"), "Send a notification to Team");
+    assert_eq!(m.text(".form-error"), "frequency: one of ...");
+
+    m.type_into("#rule-name", "Busier errors");
+    m.click("#rule-first-seen");
+    m.type_into("#rule-seen-value", "50");
+    m.click("#rule-occurrences-on");
+    settle().await;
+    m.type_into("#rule-occurrences", "3");
+    m.select("#rule-target", "IssueOwners");
+    settle().await;
+    m.select("#rule-fallthrough", "AllMembers");
+    m.select("#rule-frequency", "1440");
+    m.type_into("#rule-environment", "");
+    m.click("#rule-save");
+    settle().await;
+    let draft = submitted.lock().expect("lock").clone().expect("submitted");
+    let request = draft.request().expect("a request");
+    assert_eq!(request.name, "Busier errors");
+    assert_eq!(request.conditions.len(), 1, "{:?}", request.conditions);
+    assert_eq!(request.conditions[0]["value"], 50);
+    assert_eq!(request.filters.len(), 3);
+    assert_eq!(request.filters[1]["value"], 3);
+    assert_eq!(request.actions[0]["targetType"], "IssueOwners");
+    assert_eq!(request.actions[0]["fallthroughType"], "AllMembers");
+    assert_eq!(request.actions[1]["targetType"], "Team", "kept");
+    assert_eq!((request.frequency, request.environment), (Some(1440), None));
+}

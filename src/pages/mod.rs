@@ -2,6 +2,7 @@
 //! presentational component, which is what the browser tests mount.
 
 pub mod accept;
+pub mod alert_rules;
 pub mod crons;
 pub mod feedback;
 pub mod home;
@@ -23,6 +24,7 @@ pub mod stats;
 pub mod tokens;
 
 pub use accept::AcceptInvitePage;
+pub use alert_rules::AlertRulesPage;
 pub use crons::CronsPage;
 pub use feedback::FeedbackPage;
 pub use home::HomePage;

@@ -1020,6 +1020,17 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     label="A new issue notifies its owners, or, when no ownership rule names any, the project's team (in the inbox, and by email when the server has a mail server)"
                     value=fields.new_issue_alerts
                 />
+                <p class="hint">
+                    "More, with conditions, filters and whom to notify: "
+                    <a
+                        id="project-alert-rules"
+                        href=move || {
+                            super::alert_rules::alert_rules_href(&org.get(), Some(&project.get()))
+                        }
+                    >
+                        "the project's alert rules"
+                    </a>
+                </p>
             </SettingsForm>
 
             <SettingsForm

@@ -40,6 +40,10 @@ const INTERVALS: &[(&str, i64)] = &[
     ("30d", 2_592_000_000),
 ];
 
+/// The intervals in Sentry's words, in [`INTERVALS`]' order.
+const INTERVAL_WORDS: [&str; 7] =
+    ["one minute", "5 minutes", "15 minutes", "one hour", "one day", "one week", "30 days"];
+
 /// What happened to the issue in the write that is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -344,13 +348,14 @@ impl Rule {
                 Condition::Reappeared => json!({"id": REAPPEARED,
                     "name": "The issue changes state from ignored to unresolved"}),
                 Condition::Frequency { value, interval_ms } => {
-                    let interval = INTERVALS
+                    let (interval, words) = INTERVALS
                         .iter()
-                        .find(|(_, ms)| *ms == interval_ms)
-                        .map_or("1h", |(name, _)| name);
+                        .zip(INTERVAL_WORDS)
+                        .find(|((_, ms), _)| *ms == interval_ms)
+                        .map_or(("1h", "one hour"), |((name, _), words)| (name, words));
                     json!({"id": EVENT_FREQUENCY, "value": value, "interval": interval,
                         "comparisonType": "count",
-                        "name": format!("The issue is seen more than {value} times in {interval}")})
+                        "name": format!("The issue is seen more than {value} times in {words}")})
                 }
             })
             .collect()
@@ -383,9 +388,10 @@ impl Rule {
                     .find(|(unit, _)| ms % unit == 0)
                     .map_or((ms / 60_000, "minute"), |(unit, name)| (ms / unit, name));
                     let comparison = if older { "older" } else { "newer" };
+                    let plural = if value == 1 { "" } else { "s" };
                     json!({"id": AGE_FILTER, "comparison_type": comparison, "value": value,
                         "time": time,
-                        "name": format!("The issue is {comparison} than {value} {time}s")})
+                        "name": format!("The issue is {comparison} than {value} {time}{plural}")})
                 }
             })
             .collect()
@@ -627,10 +633,11 @@ mod tests {
         );
         let conditions = rule.conditions_json();
         assert_eq!(conditions[0]["value"], 10);
-        assert_eq!(conditions[0]["name"], "The issue is seen more than 10 times in 5m");
+        assert_eq!(conditions[0]["name"], "The issue is seen more than 10 times in 5 minutes");
         let filters = rule.filters_json();
         assert_eq!(filters[0]["name"], "The event's level is equal to error");
         assert_eq!((&filters[1]["value"], &filters[1]["time"]), (&json!(2), &json!("day")));
+        assert_eq!(filters[1]["name"], "The issue is newer than 2 days");
         assert_eq!(rule.actions_json()[0]["fallthroughType"], "ActiveMembers");
     }
 

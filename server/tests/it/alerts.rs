@@ -220,7 +220,10 @@ async fn rules_are_checked_changed_and_deleted() {
         )
         .await;
     assert_eq!(status, 200, "{changed}");
-    assert_eq!(changed["conditions"][0]["name"], "The issue is seen more than 100 times in 1d");
+    assert_eq!(
+        changed["conditions"][0]["name"],
+        "The issue is seen more than 100 times in one day"
+    );
     assert_eq!(changed["environment"], Value::Null);
     let (status, got) = server.get(&path, &owner).await;
     assert_eq!((status, &got["name"]), (200, &json!("Busy issues")));

@@ -3110,3 +3110,227 @@ async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted(
     let (status, monitors) = server.get("/api/0/organizations/cairn/monitors/", &token).await;
     assert_eq!((status, monitors), (200, json!([])), "the monitor is gone");
 }
+
+/// Alert rules: from the header's link, a rule "New errors" (a new issue of level error or
+/// worse notifies a member) is made with the page's form and kept as the API shows it; an
+/// error the `sentry` crate sends then notifies the member; the rule is changed (also: more
+/// than 10 events in an hour) and deleted, which leaves the empty state.
+#[tokio::test(flavor = "multi_thread")]
+async fn alert_rules_page_creates_edits_and_deletes_a_rule_that_notifies_a_member() {
+    const FIRST_SEEN: &str = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition";
+    const FREQUENCY: &str = "sentry.rules.conditions.event_frequency.EventFrequencyCondition";
+    const LEVEL: &str = "sentry.rules.filters.level.LevelFilter";
+    const NOTIFY: &str = "sentry.mail.actions.NotifyEmailAction";
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    let password = "correct horse battery";
+    let member = "dev@example.com";
+    server.cli(&[
+        "createuser",
+        "--email",
+        member,
+        "--password",
+        password,
+        "--organization",
+        "cairn",
+    ]);
+    let member_token = server.cli(&["createtoken", "--email", member]).trim().to_owned();
+    let (_, me) = server.get("/api/0/", &member_token).await;
+    let member_id: i64 =
+        me["user"]["id"].as_str().and_then(|id| id.parse().ok()).expect("the member's id");
+    let rules_api = "/api/0/projects/cairn/shop/rules/";
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", password).await?;
+        // The header's link, then the project (in the URL): it has no rule yet.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".app-nav a[href='/organizations/cairn/alerts/rules/']"))
+            .await?
+            .click()
+            .await?;
+        let path = wait_for_path(&client, "/organizations/cairn/alerts/rules/").await?;
+        assert_eq!(path, "/organizations/cairn/alerts/rules/");
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rules-project option[value=shop]"))
+            .await?;
+        client.find(Locator::Css("#rules-project")).await?.select_by_value("shop").await?;
+        let query = async {
+            for _ in 0..100 {
+                let query = client.current_url().await?.query().unwrap_or_default().to_owned();
+                if query == "project=shop" {
+                    return Ok::<_, fantoccini::error::CmdError>(query);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(client.current_url().await?.query().unwrap_or_default().to_owned())
+        };
+        assert_eq!(query.await?, "project=shop");
+        let empty = wait_for_text(&client, "#no-rules", |t| t.contains("No alert rules")).await?;
+        assert!(empty.contains("No alert rules yet"), "{empty}");
+
+        // The new rule: a new issue (checked already), level error or worse, to the member.
+        client.find(Locator::Css("#new-rule")).await?.click().await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rule-form"))
+            .await?;
+        assert!(client.find(Locator::Css("#rule-first-seen")).await?.is_selected().await?);
+        form.find(Locator::Css("#rule-name")).await?.send_keys("New errors").await?;
+        form.find(Locator::Css("#rule-level-on")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#rule-level:enabled"))
+            .await?
+            .select_by_value("40")
+            .await?;
+        form.find(Locator::Css("#rule-level-match")).await?.select_by_value("gte").await?;
+        form.find(Locator::Css("#rule-target")).await?.select_by_value("Member").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("#rule-member option[value='{member_id}']")))
+            .await?;
+        let picker = client.find(Locator::Css("#rule-member")).await?;
+        picker.select_by_value(&member_id.to_string()).await?;
+        std::fs::write(artifacts_dir().join("alert-rule-form.png"), client.screenshot().await?)
+            .ok();
+        client.find(Locator::Css("#rule-save")).await?.click().await?;
+        let name = wait_for_text(&client, ".rule-row .rule-name", |t| t == "New errors").await?;
+        assert_eq!(name, "New errors");
+        assert_eq!(count(&client, "#rule-form", 0).await?, 0, "the form closes once saved");
+        let when = texts(&client, ".rule-row .rule-conditions li").await?;
+        assert_eq!(when, ["A new issue is created"]);
+        let filters = texts(&client, ".rule-row .rule-filters li").await?;
+        assert_eq!(filters, ["The event's level is greater than or equal to error"]);
+        let actions = wait_for_text(&client, ".rule-row .rule-actions", |t| t.contains(member));
+        assert!(actions.await?.contains(member));
+        let frequency = text_of(&client, ".rule-row .rule-frequency").await?;
+        assert_eq!(frequency, "At most once every 30 minutes per issue");
+        assert_eq!(text_of(&client, ".rule-row .rule-environment").await?, "All environments");
+        assert_eq!(text_of(&client, ".rule-row .rule-last").await?, "never");
+        assert_eq!(text_of(&client, ".rule-row .rule-creator").await?, "owner@example.com");
+
+        // As the API keeps it.
+        let (status, rules) = server.get(rules_api, &token).await;
+        assert_eq!(status, 200, "{rules}");
+        let rule = &rules[0];
+        assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+        assert_eq!(rule["name"], "New errors");
+        assert_eq!((&rule["actionMatch"], &rule["filterMatch"]), (&json!("any"), &json!("all")));
+        assert_eq!(rule["frequency"], 30);
+        assert_eq!(rule["environment"], json!(null));
+        assert_eq!(rule["conditions"].as_array().map(Vec::len), Some(1), "{rule}");
+        assert_eq!(rule["conditions"][0]["id"], FIRST_SEEN);
+        assert_eq!(rule["filters"].as_array().map(Vec::len), Some(1), "{rule}");
+        assert_eq!(rule["filters"][0]["id"], LEVEL);
+        assert_eq!(
+            (&rule["filters"][0]["match"], &rule["filters"][0]["level"]),
+            (&json!("gte"), &json!("40"))
+        );
+        assert_eq!(rule["actions"].as_array().map(Vec::len), Some(1), "{rule}");
+        assert_eq!(rule["actions"][0]["id"], NOTIFY);
+        assert_eq!(rule["actions"][0]["targetType"], "Member");
+        assert_eq!(rule["actions"][0]["targetIdentifier"], member_id);
+        let rule_id = rule["id"].as_str().expect("the rule's id").to_owned();
+        std::fs::write(artifacts_dir().join("alert-rules.png"), client.screenshot().await?).ok();
+
+        // A new error: the member is told, in the inbox's notifications.
+        crate::common::capture_message(&dsn, "shop@1.0", "the cart is empty").await;
+        let mut alerts = Vec::new();
+        for _ in 0..100 {
+            let (status, list) = server.get("/api/0/users/me/notifications/", &member_token).await;
+            assert_eq!(status, 200, "{list}");
+            alerts = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|n| n["type"] == "alert")
+                .cloned()
+                .collect::<Vec<_>>();
+            if !alerts.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(alerts.len(), 1, "the member got one alert: {alerts:?}");
+        let title = alerts[0]["issue"]["title"].as_str().unwrap_or_default();
+        assert!(title.contains("the cart is empty"), "{title}");
+        // The page, loaded again, shows when the rule fired.
+        client.refresh().await?;
+        let last = wait_for_text(&client, ".rule-row .rule-last", |t| t != "never").await?;
+        assert!(last == "just now" || last.ends_with("ago"), "{last}");
+
+        // Edit: also more than 10 events in an hour; the form starts from the rule.
+        client.find(Locator::Css(".rule-row .rule-edit")).await?.click().await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#rule-form"))
+            .await?;
+        assert_eq!(value_of(&client, "#rule-name").await?, "New errors");
+        assert!(client.find(Locator::Css("#rule-level-on")).await?.is_selected().await?);
+        let id = member_id.to_string();
+        assert_eq!(wait_for_value(&client, "#rule-member", &id).await?, id);
+        form.find(Locator::Css("#rule-seen-on")).await?.click().await?;
+        let seen = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#rule-seen-value:enabled"))
+            .await?;
+        seen.clear().await?;
+        seen.send_keys("10").await?;
+        form.find(Locator::Css("#rule-seen-interval")).await?.select_by_value("1h").await?;
+        client.find(Locator::Css("#rule-save")).await?.click().await?;
+        let frequency_condition = ".rule-row .rule-conditions li:nth-child(2)";
+        let when = wait_for_text(&client, frequency_condition, |t| t.contains("10 times")).await?;
+        assert_eq!(when, "The issue is seen more than 10 times in one hour");
+        let (_, rules) = server.get(rules_api, &token).await;
+        let rule = &rules[0];
+        assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+        assert_eq!(rule["id"], rule_id.as_str(), "the same rule, changed");
+        assert_eq!(rule["conditions"][0]["id"], FIRST_SEEN);
+        assert_eq!(rule["conditions"][1]["id"], FREQUENCY);
+        assert_eq!(
+            (&rule["conditions"][1]["value"], &rule["conditions"][1]["interval"]),
+            (&json!(10), &json!("1h"))
+        );
+        assert_eq!(rule["filters"][0]["level"], "40", "the rest as it was: {rule}");
+        assert_eq!(rule["actions"][0]["targetIdentifier"], member_id);
+
+        // Delete, confirmed: the empty state.
+        client.find(Locator::Css(".rule-row .rule-delete")).await?.click().await?;
+        client.find(Locator::Css(".rule-row .rule-delete-confirm")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#no-rules"))
+            .await?;
+        assert_eq!(count(&client, ".rule-row", 0).await?, 0);
+        std::fs::write(artifacts_dir().join("alert-rules-empty.png"), client.screenshot().await?)
+            .ok();
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("alert-rules-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    let (status, rules) = server.get(rules_api, &token).await;
+    assert_eq!((status, rules), (200, json!([])), "the rule is gone");
+}
