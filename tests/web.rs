@@ -3124,6 +3124,22 @@ fn alert_rule_words_drafts_and_requests() {
     draft.seen_value = "many".into();
     assert!(draft.request().expect_err("not a number").contains("whole number"));
     draft.seen_value = "5".into();
+    // Distinct users, Sentry's other frequency condition.
+    draft.users_on = true;
+    draft.users_value = "3".into();
+    let request = draft.request().expect("a request");
+    assert_eq!(
+        request.conditions[1],
+        json!({"id": cairn_types::api::UNIQUE_USER_FREQUENCY, "value": 3, "interval": "1h",
+               "comparisonType": "count"})
+    );
+    let read_back = RuleDraft::from_rule(&cairn_types::api::AlertRule {
+        conditions: request.conditions.clone(),
+        ..sample_alert_rule("Users")
+    });
+    assert!(read_back.users_on && read_back.seen_on && read_back.kept_conditions.is_empty());
+    assert_eq!(read_back.users_value, "3");
+    draft.users_on = false;
     draft.target = "Member".into();
     assert_eq!(draft.request().expect_err("no member"), "Choose the member to notify.");
 

@@ -11,7 +11,7 @@
 
 use cairn_types::api::{
     AlertRule, AlertRuleRequest, Project, AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER,
-    NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION,
+    NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION, UNIQUE_USER_FREQUENCY,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -186,6 +186,10 @@ pub struct RuleDraft {
     pub seen_on: bool,
     pub seen_value: String,
     pub seen_interval: String,
+    /// The condition "seen by more than `users_value` users in `users_interval`".
+    pub users_on: bool,
+    pub users_value: String,
+    pub users_interval: String,
     /// `all`, `any` or `none` of the filters.
     pub filter_match: String,
     /// The level filter: `level_match` (`eq`, `gte`, `lte`) `level` (`10` ... `50`).
@@ -229,6 +233,9 @@ impl Default for RuleDraft {
             seen_on: false,
             seen_value: text("100"),
             seen_interval: text("1h"),
+            users_on: false,
+            users_value: text("10"),
+            users_interval: text("1h"),
             filter_match: text("all"),
             level_on: false,
             level_match: text("gte"),
@@ -274,6 +281,11 @@ impl RuleDraft {
                     draft.seen_on = true;
                     draft.seen_value = field_text(condition, "value");
                     draft.seen_interval = field_text(condition, "interval");
+                }
+                UNIQUE_USER_FREQUENCY if !draft.users_on => {
+                    draft.users_on = true;
+                    draft.users_value = field_text(condition, "value");
+                    draft.users_interval = field_text(condition, "interval");
                 }
                 _ => draft.kept_conditions.push(condition.clone()),
             }
@@ -349,6 +361,11 @@ impl RuleDraft {
             let value = whole(&self.seen_value, "the number of events")?;
             conditions.push(json!({"id": EVENT_FREQUENCY, "value": value,
                 "interval": self.seen_interval, "comparisonType": "count"}));
+        }
+        if self.users_on {
+            let value = whole(&self.users_value, "the number of users")?;
+            conditions.push(json!({"id": UNIQUE_USER_FREQUENCY, "value": value,
+                "interval": self.users_interval, "comparisonType": "count"}));
         }
         conditions.extend(self.kept_conditions.iter().cloned());
         if conditions.is_empty() {
@@ -869,6 +886,12 @@ pub fn RuleForm(
                     {number!("rule-seen-value", seen_value, seen_on)}
                     <span>"times in"</span>
                     {select!("rule-seen-interval", seen_interval, INTERVALS, seen_on)}
+                </div>
+                <div class="settings-inline">
+                    {check!("rule-users-on", users_on, "The issue is seen by more than")}
+                    {number!("rule-users-value", users_value, users_on)}
+                    <span>"users in"</span>
+                    {select!("rule-users-interval", users_interval, INTERVALS, users_on)}
                 </div>
             </fieldset>
             <fieldset>

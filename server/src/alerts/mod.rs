@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use cairn_types::api::{
     AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER, NOTIFY_EMAIL, OCCURRENCES_FILTER,
-    REAPPEARED, REGRESSION,
+    REAPPEARED, REGRESSION, UNIQUE_USER_FREQUENCY,
 };
 use serde_json::{json, Value};
 
@@ -104,10 +104,11 @@ pub enum Condition {
     FirstSeen,
     Regression,
     Reappeared,
-    /// More than `value` events in the last `interval_ms`.
+    /// More than `value` events (or, with `users`, distinct users) in the last `interval_ms`.
     Frequency {
         value: i64,
         interval_ms: i64,
+        users: bool,
     },
 }
 
@@ -244,7 +245,7 @@ impl Rule {
                 Some(FIRST_SEEN) => Ok(Condition::FirstSeen),
                 Some(REGRESSION) => Ok(Condition::Regression),
                 Some(REAPPEARED) => Ok(Condition::Reappeared),
-                Some(EVENT_FREQUENCY) => {
+                Some(id @ (EVENT_FREQUENCY | UNIQUE_USER_FREQUENCY)) => {
                     let value = number(&field(condition, "value"), "the frequency's value")?;
                     let interval = field(condition, "interval");
                     let interval_ms = INTERVALS
@@ -255,7 +256,8 @@ impl Rule {
                     if field(condition, "comparisonType").as_str().is_some_and(|t| t != "count") {
                         return Err("conditions: only the count comparison".to_owned());
                     }
-                    Ok(Condition::Frequency { value, interval_ms })
+                    let users = id == UNIQUE_USER_FREQUENCY;
+                    Ok(Condition::Frequency { value, interval_ms, users })
                 }
                 Some(other) => Err(format!("conditions: Cairn does not have {other}")),
                 None => Err("conditions: each needs an id".to_owned()),
@@ -347,15 +349,24 @@ impl Rule {
                     "name": "The issue changes state from resolved to unresolved"}),
                 Condition::Reappeared => json!({"id": REAPPEARED,
                     "name": "The issue changes state from ignored to unresolved"}),
-                Condition::Frequency { value, interval_ms } => {
+                Condition::Frequency { value, interval_ms, users } => {
                     let (interval, words) = INTERVALS
                         .iter()
                         .zip(INTERVAL_WORDS)
                         .find(|((_, ms), _)| *ms == interval_ms)
                         .map_or(("1h", "one hour"), |((name, _), words)| (name, words));
-                    json!({"id": EVENT_FREQUENCY, "value": value, "interval": interval,
-                        "comparisonType": "count",
-                        "name": format!("The issue is seen more than {value} times in {words}")})
+                    let (id, name) = if users {
+                        let name =
+                            format!("The issue is seen by more than {value} users in {words}");
+                        (UNIQUE_USER_FREQUENCY, name)
+                    } else {
+                        (
+                            EVENT_FREQUENCY,
+                            format!("The issue is seen more than {value} times in {words}"),
+                        )
+                    };
+                    json!({"id": id, "value": value, "interval": interval,
+                        "comparisonType": "count", "name": name})
                 }
             })
             .collect()
@@ -420,11 +431,11 @@ impl Rule {
             .collect()
     }
 
-    /// The event counts the rule's frequency conditions need: `(interval_ms, value)`; each
-    /// count is needed only up to `value + 1`.
-    pub fn frequencies(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+    /// The counts the rule's frequency conditions need: `(interval_ms, value, users)`, events
+    /// or (with `users`) distinct users; each count is needed only up to `value + 1`.
+    pub fn frequencies(&self) -> impl Iterator<Item = (i64, i64, bool)> + '_ {
         self.conditions.iter().filter_map(|condition| match *condition {
-            Condition::Frequency { value, interval_ms } => Some((interval_ms, value)),
+            Condition::Frequency { value, interval_ms, users } => Some((interval_ms, value, users)),
             _ => None,
         })
     }
@@ -535,13 +546,12 @@ async fn evaluate_update<S: Store>(
     };
     for rule in rules.iter().filter(|rule| !rule.needs_transition()) {
         let mut counts = Vec::new();
-        for (interval_ms, value) in rule.frequencies() {
+        for (interval_ms, value, users) in rule.frequencies() {
+            let since = now - interval_ms;
             let environment = rule.environment.as_deref();
-            counts.push(
-                store
-                    .count_issue_events(update.issue_id, now - interval_ms, environment, value + 1)
-                    .await?,
-            );
+            let count =
+                store.count_issue_events(update.issue_id, since, environment, value + 1, users);
+            counts.push(count.await?);
         }
         if rule.fires(&facts, &counts) {
             store.fire_alert_rule(rule, update.issue_id, now).await?;
@@ -591,7 +601,7 @@ mod tests {
             json!([]),
             "all",
         );
-        assert_eq!(busy.frequencies().collect::<Vec<_>>(), [(3_600_000, 100)]);
+        assert_eq!(busy.frequencies().collect::<Vec<_>>(), [(3_600_000, 100, false)]);
         assert!(!busy.needs_transition());
         assert!(busy.fires(&facts(Transition::Opened, "error"), &[101]));
         assert!(!busy.fires(&facts(Transition::Opened, "error"), &[100]));
@@ -666,8 +676,15 @@ mod tests {
         assert!(parse(json!([]), notify.clone(), None)
             .expect_err("refused")
             .contains("conditions"));
-        let users = json!([{"id": "sentry.rules.conditions.event_frequency.EventUniqueUserFrequencyCondition"}]);
-        assert!(parse(users, notify.clone(), None).is_err());
+        let users = json!([{"id": UNIQUE_USER_FREQUENCY, "value": 5, "interval": "1d"}]);
+        let users = parse(users, notify.clone(), None).expect("valid");
+        assert_eq!(users.frequencies().collect::<Vec<_>>(), [(86_400_000, 5, true)]);
+        assert_eq!(
+            users.conditions_json()[0]["name"],
+            "The issue is seen by more than 5 users in one day"
+        );
+        let unknown = json!([{"id": "sentry.rules.conditions.tagged_event.TaggedEventCondition"}]);
+        assert!(parse(unknown, notify.clone(), None).is_err());
         let bad_interval = json!([{"id": EVENT_FREQUENCY, "value": 1, "interval": "2h"}]);
         assert!(parse(bad_interval, notify.clone(), None)
             .expect_err("refused")

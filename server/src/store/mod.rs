@@ -1008,13 +1008,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         rule_id: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The issue's events since `since` (of `environment`, if given), counted up to `limit`.
+    /// The issue's events (or, with `users`, distinct users) since `since` (of
+    /// `environment`, if given), counted up to `limit`.
     fn count_issue_events(
         &self,
         issue_id: i64,
         since: i64,
         environment: Option<&str>,
         limit: i64,
+        users: bool,
     ) -> impl Future<Output = StoreResult<i64>> + Send;
     /// Fires a rule for an issue (notifications of the people it names) unless it did within
     /// its frequency; `false` then.

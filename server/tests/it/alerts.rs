@@ -230,3 +230,44 @@ async fn rules_are_checked_changed_and_deleted() {
     assert_eq!(server.delete(&path, &owner).await, 202);
     assert_eq!(server.get(&path, &owner).await.0, 404);
 }
+
+/// "Seen by more than 1 user in an hour": two events of one user are quiet, a second user's
+/// event fires the rule (Sentry's `EventUniqueUserFrequencyCondition`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_frequency_rule_counts_distinct_users() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    server.create_project(&owner, "shop").await;
+    let (member_token, member_id) = member(&server, "dev@example.com").await;
+    let rule = create_rule(
+        &server,
+        &owner,
+        json!({"name": "Many users",
+               "conditions": [{"id": "sentry.rules.conditions.event_frequency.EventUniqueUserFrequencyCondition",
+                               "value": 1, "interval": "1h"}],
+               "actions": [{"id": NOTIFY, "targetType": "Member", "targetIdentifier": member_id}]}),
+    )
+    .await;
+    assert_eq!(rule["conditions"][0]["name"], "The issue is seen by more than 1 users in one hour");
+    let (key, project_id) = server.project_key(&owner, "shop").await;
+    let url = format!("{}/api/{project_id}/store/?sentry_key={key}&sentry_version=7", server.url);
+    let send = |user: &'static str| {
+        let server = &server;
+        let url = url.clone();
+        async move {
+            let event =
+                json!({"message": "Checkout failed", "level": "error", "user": {"id": user}});
+            let response = server.http.post(&url).json(&event).send().await.expect("sent");
+            assert_eq!(response.status().as_u16(), 200);
+        }
+    };
+    send("alice").await;
+    send("alice").await;
+    server
+        .wait_for_issues(&owner, |issues| issues.first().is_some_and(|i| i["count"] == "2"))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(alerts(&server, &member_token).await.is_empty(), "one user so far");
+    send("bob").await;
+    assert_eq!(wait_for_alerts(&server, &member_token, 1).await, ["Checkout failed"]);
+}

@@ -15,6 +15,9 @@ pub const REGRESSION: &str = "sentry.rules.conditions.regression_event.Regressio
 pub const REAPPEARED: &str = "sentry.rules.conditions.reappeared_event.ReappearedEventCondition";
 /// "The issue is seen more than {value} times in {interval}".
 pub const EVENT_FREQUENCY: &str = "sentry.rules.conditions.event_frequency.EventFrequencyCondition";
+/// "The issue is seen by more than {value} users in {interval}".
+pub const UNIQUE_USER_FREQUENCY: &str =
+    "sentry.rules.conditions.event_frequency.EventUniqueUserFrequencyCondition";
 /// The filter "The event's level is {match} {level}".
 pub const LEVEL_FILTER: &str = "sentry.rules.filters.level.LevelFilter";
 /// "The issue has happened at least {value} times".

@@ -129,25 +129,32 @@ pub(super) async fn update(writes: &SqlitePool, project_id: i64, rule: &Rule) ->
     touched_one(updated)
 }
 
-/// Up to `limit` events of the issue since `since` (of `environment`, if given): the frequency
-/// condition needs to know only whether there are more than its value.
+/// Up to `limit` events (or, with `users`, distinct users) of the issue since `since` (of
+/// `environment`, if given): the frequency conditions need to know only whether there are
+/// more than their value.
 pub(super) async fn count_events(
     pool: impl sqlx::SqliteExecutor<'_>,
     issue_id: i64,
     since: i64,
     environment: Option<&str>,
     limit: i64,
+    users: bool,
 ) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
+    let sql = if users {
+        "SELECT COUNT(*) FROM (SELECT DISTINCT user_ident FROM events WHERE issue_id = $1 \
+         AND timestamp >= $2 AND ($3 IS NULL OR environment = $3) AND user_ident IS NOT NULL \
+         LIMIT $4)"
+    } else {
         "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE issue_id = $1 AND timestamp >= $2 \
-         AND ($3 IS NULL OR environment = $3) LIMIT $4)",
-    )
-    .bind(issue_id)
-    .bind(since)
-    .bind(environment)
-    .bind(limit)
-    .fetch_one(pool)
-    .await?)
+         AND ($3 IS NULL OR environment = $3) LIMIT $4)"
+    };
+    Ok(sqlx::query_scalar(sql)
+        .bind(issue_id)
+        .bind(since)
+        .bind(environment)
+        .bind(limit)
+        .fetch_one(pool)
+        .await?)
 }
 
 /// Fires `rule` for the issue unless it did within its frequency: records it, and notifies the
@@ -276,10 +283,11 @@ pub(super) async fn on_transition(
     for row in &rules {
         let rule = &row.rule;
         let mut counts = Vec::new();
-        for (interval_ms, value) in rule.frequencies() {
+        for (interval_ms, value, users) in rule.frequencies() {
             let since = event.received - interval_ms;
             let environment = rule.environment.as_deref();
-            counts.push(count_events(&mut *conn, issue_id, since, environment, value + 1).await?);
+            let count = count_events(&mut *conn, issue_id, since, environment, value + 1, users);
+            counts.push(count.await?);
         }
         if rule.fires(&facts, &counts) {
             fire(conn, rule, issue_id, event.received).await?;

@@ -2181,8 +2181,9 @@ impl Store for SqliteStore {
         since: i64,
         environment: Option<&str>,
         limit: i64,
+        users: bool,
     ) -> StoreResult<i64> {
-        alerts::count_events(&self.reads, issue_id, since, environment, limit).await
+        alerts::count_events(&self.reads, issue_id, since, environment, limit, users).await
     }
 
     #[tracing::instrument(skip_all)]
