@@ -141,16 +141,7 @@ pub async fn list_monitors<S: Store>(
 ) -> ApiResult<AppJson<Vec<Monitor>>> {
     let query = ListQuery::parse(raw.as_deref())?;
     let access = org_access(&state, &identity, &org, READ).await?;
-    let projects: HashMap<i64, ProjectRow> = state
-        .store
-        .projects(access.organization.id)
-        .await?
-        .into_iter()
-        .filter(|p| query.projects.is_empty() || query.projects.contains(&p.id))
-        .map(|p| (p.id, p))
-        .collect();
-    let ids: Vec<i64> = projects.keys().copied().collect();
-    let rows = state.store.monitors(&ids).await?;
+    let (projects, rows) = chosen_monitors(&state, &access, &query).await?;
     let monitors = rows
         .iter()
         .filter(|row| {
@@ -231,15 +222,13 @@ fn checked_status(status: Option<&str>) -> ApiResult<Option<String>> {
     }
 }
 
-/// A monitor by the organization's routes: by slug (or GUID) in any of its projects, the
-/// `project` parameter choosing when several have one.
-async fn org_monitor<S: Store>(
+/// The organization's projects that `query` names (all when it names none), by id, and their
+/// monitors.
+async fn chosen_monitors<S: Store>(
     state: &AppState<S>,
     access: &OrgAccess,
-    monitor: &str,
-    raw: Option<&str>,
-) -> ApiResult<(MonitorRow, ProjectRow)> {
-    let query = ListQuery::parse(raw)?;
+    query: &ListQuery,
+) -> ApiResult<(HashMap<i64, ProjectRow>, Vec<MonitorRow>)> {
     let projects: HashMap<i64, ProjectRow> = state
         .store
         .projects(access.organization.id)
@@ -249,13 +238,22 @@ async fn org_monitor<S: Store>(
         .map(|p| (p.id, p))
         .collect();
     let ids: Vec<i64> = projects.keys().copied().collect();
-    let mut found: Vec<MonitorRow> = state
-        .store
-        .monitors(&ids)
-        .await?
-        .into_iter()
-        .filter(|row| row.slug == monitor || row.guid == monitor)
-        .collect();
+    let rows = state.store.monitors(&ids).await?;
+    Ok((projects, rows))
+}
+
+/// A monitor by the organization's routes: by slug (or GUID) in any of its projects, the
+/// `project` parameter choosing when several have one.
+async fn org_monitor<S: Store>(
+    state: &AppState<S>,
+    access: &OrgAccess,
+    monitor: &str,
+    raw: Option<&str>,
+) -> ApiResult<(MonitorRow, ProjectRow)> {
+    let query = ListQuery::parse(raw)?;
+    let (projects, rows) = chosen_monitors(state, access, &query).await?;
+    let mut found: Vec<MonitorRow> =
+        rows.into_iter().filter(|row| row.slug == monitor || row.guid == monitor).collect();
     if found.len() > 1 {
         return Err(bad(format!(
             "Several projects have a monitor {monitor:?}: name one with the project parameter."
