@@ -3134,7 +3134,7 @@ fn alert_rule_words_drafts_and_requests() {
                "comparisonType": "count"})
     );
     let read_back = RuleDraft::from_rule(&cairn_types::api::AlertRule {
-        conditions: request.conditions.clone(),
+        conditions: request.conditions,
         ..sample_alert_rule("Users")
     });
     assert!(read_back.users_on && read_back.seen_on && read_back.kept_conditions.is_empty());

@@ -305,6 +305,20 @@ pub fn IssuePage() -> impl IntoView {
                 </div>
                 <aside class="issue-sidebar">
                     <crate::components::suggested_owners::SuggestedOwners org details event/>
+                    {move || {
+                        // A cron monitor's failure: a way back to the monitor.
+                        let event = event.get().and_then(Result::ok)?;
+                        let slug = event.contexts.pointer("/monitor/slug")?.as_str()?.to_owned();
+                        let project = details.get().and_then(Result::ok)?.issue.project.slug;
+                        let href = Page::Monitor { org: org.get(), project, slug: slug.clone() }
+                            .path();
+                        Some(view! {
+                            <section id="issue-monitor" class="card">
+                                <h3>"Cron monitor"</h3>
+                                <a href=href>{slug}</a>
+                            </section>
+                        })
+                    }}
                     {move || match event.get() {
                         Some(Ok(event)) => {
                             let project = Signal::derive(move || {

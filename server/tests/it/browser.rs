@@ -3055,7 +3055,9 @@ async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted(
         }
         let environment = ".monitor-environment[data-environment=production]";
         assert!(text_of(&client, environment).await?.contains("Failing"));
-        if let Some(issue) = monitor["environments"][0]["issueId"].as_str() {
+        let issue = monitor["environments"][0]["issueId"].as_str();
+        assert!(issue.is_some(), "the error opened an issue: {monitor}");
+        if let Some(issue) = issue {
             let link = client.find(Locator::Css(&format!("{environment} .monitor-issue"))).await?;
             assert_eq!(link.text().await?, "View issue");
             let href = link.attr("href").await?.unwrap_or_default();
@@ -3063,6 +3065,18 @@ async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted(
             let (status, _) =
                 server.get(&format!("/api/0/organizations/cairn/issues/{issue}/"), &token).await;
             assert_eq!(status, 200, "the link's issue exists");
+            // The failure issue's page leads back to the monitor.
+            link.click().await?;
+            let back = client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css("#issue-monitor a"))
+                .await?;
+            assert_eq!(back.text().await?, "nightly-report");
+            back.click().await?;
+            let path = wait_for_path(&client, "/organizations/cairn/crons/billing/nightly-report/");
+            assert_eq!(path.await?, "/organizations/cairn/crons/billing/nightly-report/");
+            assert_eq!(count(&client, "#monitor-check-ins .check-in", 2).await?, 2);
         }
         std::fs::write(artifacts_dir().join("monitor.png"), client.screenshot().await?).ok();
 
