@@ -1293,8 +1293,8 @@ pub struct MonitorChange {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckInRecorded {
     /// Stored (a new check-in, or the one it closed); `failure` when it made the monitor
-    /// fail (an issue to open or add to), `recovered` the issue its recovery resolved.
-    Recorded { check_in_id: String, failure: Option<Box<MonitorFailure>>, recovered: Option<i64> },
+    /// fail (an issue to open or add to). A recovery has resolved the issue already.
+    Recorded { failure: Option<Box<MonitorFailure>> },
     /// Not stored; the outcome's reason (`monitor_not_found`, `monitor_disabled`,
     /// `checkin_finished`).
     Dropped(&'static str),

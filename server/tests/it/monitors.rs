@@ -201,16 +201,6 @@ async fn http_check_in(
     (status, response.text().await.unwrap_or_default())
 }
 
-/// The server's database, writable: the clock works on the wall clock, so the tests move a
-/// monitor's expected time (or a run's deadline) into the past rather than wait for minutes.
-async fn writable_database(server: &TestServer) -> sqlx::SqlitePool {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .busy_timeout(Duration::from_secs(10));
-    sqlx::SqlitePool::connect_with(options).await.expect("the database opens")
-}
-
 /// The clock marks a check-in that never came `missed` and a run that never ended `timeout`,
 /// as Sentry's does; each failure is an event of the monitor's issue; the late `ok` of a run
 /// that timed out is dropped. A failure threshold of 2 waits for a second failure, and a
@@ -238,7 +228,7 @@ async fn the_clock_marks_missed_and_timed_out_check_ins() {
     assert_eq!(hourly["environments"][0]["status"], "ok");
 
     // The hour passes without a check-in.
-    let db = writable_database(&server).await;
+    let db = server.writable_database().await;
     let past = chrono::Utc::now().timestamp_millis() - 120_000;
     sqlx::query("UPDATE monitor_environments SET next_checkin = $1, next_checkin_latest = $2")
         .bind(past - 60_000)

@@ -8,15 +8,6 @@ use serde_json::{json, Value};
 
 use crate::common::{capture_message, TestServer};
 
-/// The server's database, writable: the test dates rows back rather than wait for weeks.
-async fn writable_database(server: &TestServer) -> sqlx::SqlitePool {
-    let path = server.data_dir.path().join("cairn.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .busy_timeout(Duration::from_secs(10));
-    sqlx::SqlitePool::connect_with(options).await.expect("the database opens")
-}
-
 async fn count(db: &sqlx::SqlitePool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.expect("a count")
 }
@@ -55,7 +46,7 @@ async fn what_arrived_before_the_retention_period_is_deleted() {
 
     // Forty days ago: one of "Still happening"'s two events, everything of "Long gone", the
     // attachment, the check-in and the notifications.
-    let db = writable_database(&server).await;
+    let db = server.writable_database().await;
     let long_ago = chrono::Utc::now().timestamp_millis() - 40 * 86_400_000;
     for sql in [
         "UPDATE events SET received = $1 WHERE id = (SELECT MIN(id) FROM events WHERE issue_id = $2)",

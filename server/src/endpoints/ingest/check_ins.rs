@@ -37,7 +37,7 @@ pub(super) async fn record<S: Store>(
             .await
             .map_err(IngestError::Unavailable)?;
         match recorded {
-            CheckInRecorded::Recorded { failure, .. } => {
+            CheckInRecorded::Recorded { failure } => {
                 batch.items.push(item);
                 failures.extend(failure.map(|failure| *failure));
             }

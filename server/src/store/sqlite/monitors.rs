@@ -195,7 +195,7 @@ pub(super) async fn record_check_in(
         }
         (None, CheckInStatus::InProgress) => None,
     };
-    let guid = match open {
+    match open {
         Some(open) => {
             let status: String = open.try_get("status")?;
             if status != "in_progress" {
@@ -223,7 +223,6 @@ pub(super) async fn record_check_in(
                 .execute(&mut *tx)
                 .await?;
             }
-            open.try_get::<String, _>("guid")?
         }
         None => {
             let guid = check_in
@@ -259,19 +258,21 @@ pub(super) async fn record_check_in(
             .bind(env.id)
             .execute(&mut *tx)
             .await?;
-            guid
         }
-    };
-    let (failure, recovered) = match check_in.status {
-        CheckInStatus::InProgress => (None, None),
-        CheckInStatus::Ok => (None, mark_ok(&mut tx, &monitor, &env, now).await?),
+    }
+    let failure = match check_in.status {
+        CheckInStatus::InProgress => None,
+        CheckInStatus::Ok => {
+            mark_ok(&mut tx, &monitor, &env, now).await?;
+            None
+        }
         CheckInStatus::Error => {
             let trace = check_in.trace_id.clone();
-            (mark_failed(&mut tx, &monitor, &env, trace).await?.map(Box::new), None)
+            mark_failed(&mut tx, &monitor, &env, trace).await?.map(Box::new)
         }
     };
     tx.commit().await?;
-    Ok(CheckInRecorded::Recorded { check_in_id: guid, failure, recovered })
+    Ok(CheckInRecorded::Recorded { failure })
 }
 
 /// The statuses of the environment's latest `count` finished check-ins, the latest recorded
@@ -300,13 +301,13 @@ async fn mark_ok(
     monitor: &Monitor,
     env: &Environment,
     now: i64,
-) -> StoreResult<Option<i64>> {
+) -> StoreResult<()> {
     match env.status.as_str() {
         "error" => {
             let threshold = monitor.config.recovery_threshold();
             let latest = latest_statuses(conn, env.id, threshold).await?;
             if latest.len() as i64 != threshold || latest.iter().any(|status| status != "ok") {
-                return Ok(None);
+                return Ok(());
             }
             let issue_id: Option<i64> = sqlx::query_scalar(
                 "UPDATE monitor_environments SET status = 'ok' WHERE id = $1 RETURNING issue_id",
@@ -314,7 +315,7 @@ async fn mark_ok(
             .bind(env.id)
             .fetch_one(&mut *conn)
             .await?;
-            let Some(issue_id) = issue_id else { return Ok(None) };
+            let Some(issue_id) = issue_id else { return Ok(()) };
             let resolved = sqlx::query(
                 "UPDATE issues SET status = 'resolved', substatus = NULL, status_details = '{}', \
                  snooze_until = NULL, snooze_times_seen = NULL, snooze_user_count = NULL, \
@@ -325,19 +326,19 @@ async fn mark_ok(
             .execute(&mut *conn)
             .await?;
             if resolved.rows_affected() == 0 {
-                return Ok(None);
+                return Ok(());
             }
             record_activity(conn, issue_id, "set_resolved", None, "{}", now).await?;
-            Ok(Some(issue_id))
+            Ok(())
         }
         "active" => {
             sqlx::query("UPDATE monitor_environments SET status = 'ok' WHERE id = $1")
                 .bind(env.id)
                 .execute(&mut *conn)
                 .await?;
-            Ok(None)
+            Ok(())
         }
-        _ => Ok(None),
+        _ => Ok(()),
     }
 }
 

@@ -128,6 +128,16 @@ impl TestServer {
         sqlx::SqlitePool::connect_with(options).await.expect("the database opens")
     }
 
+    /// The server's SQLite file, writable: for tests of what the server does with time (the
+    /// monitors' clock, retention), which date rows back rather than wait for minutes or weeks.
+    pub async fn writable_database(&self) -> sqlx::SqlitePool {
+        let path = self.data_dir.path().join("cairn.db");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .busy_timeout(Duration::from_secs(10));
+        sqlx::SqlitePool::connect_with(options).await.expect("the database opens")
+    }
+
     /// `POST` JSON with a bearer token; returns status and JSON body.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
         self.send_json(reqwest::Method::POST, path, token, body).await
