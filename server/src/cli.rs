@@ -141,6 +141,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     crate::suspects::spawn_owner_worker(store.clone());
     crate::alerts::spawn_worker(store.clone());
+    crate::hooks::spawn_dispatcher(
+        store.clone(),
+        Arc::clone(&config),
+        std::time::Duration::from_millis(args.hook_retry_ms.max(10)),
+    );
     crate::retention::spawn(
         store.clone(),
         args.retention_days,

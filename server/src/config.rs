@@ -91,6 +91,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_RETENTION_INTERVAL_MS", default_value_t = 3_600_000, hide = true)]
     pub retention_interval_ms: u64,
 
+    /// Milliseconds between two attempts at a service hook delivery. Hidden: Sentry's five
+    /// minutes suit receivers; tests shorten it.
+    #[arg(long, env = "CAIRN_HOOK_RETRY_MS", default_value_t = crate::hooks::DEFAULT_RETRY_MS, hide = true)]
+    pub hook_retry_ms: u64,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 

@@ -1027,6 +1027,55 @@ pub trait Store: Clone + Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
+    // --- service hooks --------------------------------------------------------------------
+    /// A project's service hooks, oldest first.
+    fn service_hooks(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ServiceHookRow>>> + Send;
+    /// Saves a new hook of the project (its `id` is ignored); returns it as stored.
+    fn create_service_hook(
+        &self,
+        hook: &ServiceHookRow,
+        user_id: Option<i64>,
+    ) -> impl Future<Output = StoreResult<ServiceHookRow>> + Send;
+    /// Replaces the project's hook `hook.id`'s URL, events and status; `NotFound` when the
+    /// project has none such.
+    fn update_service_hook(
+        &self,
+        hook: &ServiceHookRow,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes the project's hook with its deliveries; `NotFound` when it has none such.
+    fn delete_service_hook(
+        &self,
+        project_id: i64,
+        hook_id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Up to `limit` pending deliveries of active hooks due by `now_ms`, the oldest first.
+    fn due_deliveries(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<DueDelivery>>> + Send;
+    /// Records attempts at deliveries, in one transaction.
+    fn record_delivery_attempts(
+        &self,
+        attempts: &[DeliveryAttempt],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Gives up pending deliveries created before `expired_before` and deletes finished ones
+    /// older than `finished_before`; returns how many rows it changed.
+    fn prune_deliveries(
+        &self,
+        expired_before: i64,
+        finished_before: i64,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// A hook's latest deliveries, newest first.
+    fn hook_deliveries(
+        &self,
+        hook_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<DeliveryRow>>> + Send;
+
     // --- data retention ------------------------------------------------------------------
     /// Deletes what arrived before `cutoff_ms` (Unix milliseconds): events, issues last seen
     /// before it, stored items, check-ins and notifications, a chunk per transaction.

@@ -1338,3 +1338,60 @@ pub struct RetentionReport {
     pub check_ins: u64,
     pub notifications: u64,
 }
+
+/// A project's service hook (Sentry's `ServiceHook`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceHookRow {
+    pub id: i64,
+    /// What the API calls its id: 32 hex digits.
+    pub guid: String,
+    pub project_id: i64,
+    pub url: String,
+    /// The HMAC key its deliveries are signed with.
+    pub secret: String,
+    /// Gets every new event (`event.created`).
+    pub on_created: bool,
+    /// Gets every event that fired an alert rule (`event.alert`).
+    pub on_alert: bool,
+    pub is_active: bool,
+    pub date_created: i64,
+}
+
+/// A delivery that is due, with what sending it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub hook: ServiceHookRow,
+    pub issue_id: i64,
+    pub event_id: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+}
+
+/// How one attempt at a delivery went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    pub id: i64,
+    /// The receiver's HTTP status, if it answered.
+    pub status_code: Option<u16>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// `None`: finished (delivered, or given up); otherwise when to try again.
+    pub retry_at: Option<i64>,
+    pub at: i64,
+}
+
+/// A delivery of a hook, for its log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub issue_id: i64,
+    pub event_id: String,
+    pub date_created: i64,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub date_finished: Option<i64>,
+}

@@ -328,6 +328,50 @@ fn rows() -> Vec<Row> {
                 Access::AnyScope { scopes: ALERTS_WRITE, min_role: Member, ok: 202 },
             )
         },
+        // Service hooks: Sentry's `ProjectPermission` (members read them, admins change
+        // them, deleting one takes `project:admin`); their delivery log is Cairn's own, for
+        // those who may change them.
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/hooks/",
+            Access::AnyScope { scopes: PROJECT_READ, min_role: Member, ok: 200 },
+        ),
+        Row {
+            body: |n| {
+                Some(json!({"url": format!("http://127.0.0.1:9/{n}"), "events": ["event.created"]}))
+            },
+            ..row(
+                Method::POST,
+                "/api/0/projects/{org}/{project}/hooks/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 201 },
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/hooks/{hook_id}/",
+            Access::AnyScope { scopes: PROJECT_READ, min_role: Member, ok: 200 },
+        ),
+        Row {
+            body: |_| Some(json!({"events": ["event.alert"]})),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/hooks/{hook_id}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/hooks/{hook_id}/",
+                scope("project:admin", Admin, 204),
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/hooks/{hook_id}/deliveries/",
+            Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
+        ),
         // Cron monitors: Sentry's `OrganizationMonitorPermission` (members read them;
         // admins, or tokens with a project write scope, change them).
         row(Method::GET, "/api/0/organizations/{org}/monitors/", read("project:read")),
@@ -780,6 +824,8 @@ fn alert_rule(name: &str) -> Value {
 
 /// Changing a project's ownership settings and code owners: either scope will do (Sentry's).
 const PROJECT_WRITE: &[&str] = &["project:write", "project:admin"];
+/// Reading a project's settings (Sentry's `ProjectPermission` for `GET`).
+const PROJECT_READ: &[&str] = &["project:read", "project:write", "project:admin"];
 
 /// Inviting, changing and removing others: either scope will do.
 const MEMBER_WRITE: &[&str] = &["member:write", "member:admin"];
@@ -875,6 +921,8 @@ struct Fixture {
     attachment_id: String,
     /// An alert rule of [`SECRET_PROJECT`] that survives the whole test.
     rule_id: String,
+    /// A service hook of [`SECRET_PROJECT`] that survives the whole test.
+    hook_id: String,
 }
 
 /// A release of [`SECRET_PROJECT`] that survives the whole test.
@@ -925,6 +973,7 @@ impl Fixture {
             member_id: String::new(),
             attachment_id: String::new(),
             rule_id: String::new(),
+            hook_id: String::new(),
         };
         (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
         fixture.attachment_id = fixture.new_attachment(&fixture.event_id).await;
@@ -932,6 +981,7 @@ impl Fixture {
         fixture.create("/api/0/organizations/cairn/releases/", body, "version").await;
         fixture.new_monitor(MONITOR).await;
         fixture.rule_id = fixture.new_rule("authz rule").await;
+        fixture.hook_id = fixture.new_hook(0).await;
         fixture.member_session = fixture.login("member@example.com").await;
         let (status, members) =
             fixture.server.get("/api/0/organizations/cairn/members/", &fixture.owner).await;
@@ -974,6 +1024,15 @@ impl Fixture {
     async fn new_rule(&self, name: &str) -> String {
         let path = format!("/api/0/projects/cairn/{SECRET_PROJECT}/rules/");
         self.create(&path, alert_rule(name), "id").await
+    }
+
+    /// A service hook of [`SECRET_PROJECT`] (to a port nobody listens on), made by the owner;
+    /// returns its id.
+    async fn new_hook(&self, n: usize) -> String {
+        let path = format!("/api/0/projects/cairn/{SECRET_PROJECT}/hooks/");
+        let body =
+            json!({"url": format!("http://127.0.0.1:9/fixture/{n}"), "events": ["event.alert"]});
+        self.create(&path, body, "id").await
     }
 
     /// A cron monitor of [`SECRET_PROJECT`] named `slug`, made by the owner; returns its slug.
@@ -1134,6 +1193,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let mut version = RELEASE.to_owned();
             let mut monitor = MONITOR.to_owned();
             let mut rule_id = fixture.rule_id.clone();
+            let mut hook_id = fixture.hook_id.clone();
             let mut project = SECRET_PROJECT.to_owned();
             if row.fresh {
                 // The project itself is what the row destroys (no other placeholder does).
@@ -1169,6 +1229,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 if path.contains("{rule_id}") {
                     rule_id = fixture.new_rule(&format!("fresh {n}")).await;
                 }
+                if path.contains("{hook_id}") {
+                    hook_id = fixture.new_hook(n).await;
+                }
                 if path.contains("{key_id}") {
                     let keys = format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/");
                     key_id =
@@ -1193,6 +1256,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{member_id}", &member_id)
                 .replace("{monitor}", &monitor)
                 .replace("{rule_id}", &rule_id)
+                .replace("{hook_id}", &hook_id)
                 .replace("{hash}", &hash)
                 .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.

@@ -27,6 +27,7 @@ mod sdk_crate;
 mod sdk_fixtures;
 mod search;
 mod sentry_cli;
+mod service_hooks;
 mod snapshots;
 mod sourcemaps;
 mod traces;

@@ -26,6 +26,7 @@ mod ownership;
 mod paging;
 mod releases;
 mod rules;
+mod service_hooks;
 mod sessions;
 mod stats;
 mod tags;
@@ -302,6 +303,21 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/projects/{org}/{project}/rules/{rule_id}",
             get(rules::get_rule::<S>).put(rules::update_rule::<S>).delete(rules::delete_rule::<S>),
+        )
+        // --- service hooks ---------------------------------------------------------------
+        .route(
+            "/api/0/projects/{org}/{project}/hooks",
+            get(service_hooks::list_hooks::<S>).post(service_hooks::create_hook::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/hooks/{hook_id}",
+            get(service_hooks::get_hook::<S>)
+                .put(service_hooks::update_hook::<S>)
+                .delete(service_hooks::delete_hook::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/hooks/{hook_id}/deliveries",
+            get(service_hooks::list_deliveries::<S>),
         )
         // --- cron monitors (Sentry's Crons) --------------------------------------------
         .route(

@@ -157,12 +157,15 @@ pub(super) async fn count_events(
         .await?)
 }
 
-/// Fires `rule` for the issue unless it did within its frequency: records it, and notifies the
-/// members of the issue's organization the rule names. `false` when it was too soon.
+/// Fires `rule` for the issue unless it did within its frequency: records it, notifies the
+/// members of the issue's organization the rule names, and makes the deliveries of the event
+/// (`event_id`, or the issue's latest) to the project's `event.alert` hooks. `false` when it
+/// was too soon.
 pub(super) async fn fire(
     conn: &mut SqliteConnection,
     rule: &Rule,
     issue_id: i64,
+    event_id: Option<&str>,
     now: i64,
 ) -> StoreResult<bool> {
     let last: Option<i64> = sqlx::query_scalar(
@@ -251,6 +254,7 @@ pub(super) async fn fire(
         .execute(&mut *conn)
         .await?;
     }
+    super::service_hooks::deliver_alert(conn, issue_id, event_id, now).await?;
     Ok(true)
 }
 
@@ -290,7 +294,7 @@ pub(super) async fn on_transition(
             counts.push(count.await?);
         }
         if rule.fires(&facts, &counts) {
-            fire(conn, rule, issue_id, event.received).await?;
+            fire(conn, rule, issue_id, Some(&event.event_id), event.received).await?;
         }
     }
     Ok(())

@@ -45,6 +45,7 @@ mod org_tags;
 mod project_deletion;
 /// Data retention: what arrived before a cutoff deleted in chunks.
 mod retention;
+mod service_hooks;
 /// User feedback (the `user_report` and `feedback` items of `envelope_items`).
 mod traces;
 mod user_reports;
@@ -75,6 +76,9 @@ pub struct SqliteStore {
     /// Issue counters the event writer has not written yet, and whether there are any.
     counters: Arc<counters::PendingCounters>,
     unflushed: Arc<std::sync::atomic::AtomicBool>,
+    /// Bumped whenever a service hook changes: the event writer then reads again which
+    /// projects' new events are delivered (`service_hooks::HookedProjects`).
+    hooks_generation: Arc<std::sync::atomic::AtomicU64>,
     /// The database file.
     path: std::path::PathBuf,
 }
@@ -129,6 +133,7 @@ impl SqliteStore {
         let dictionaries = Arc::new(dictionary::Dictionaries::load(&reads).await?);
         let counters = Arc::new(counters::PendingCounters::default());
         let unflushed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hooks_generation = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (event_writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let (issue_updates, _) = broadcast::channel(ISSUE_UPDATES);
         let arrivals = Arrivals::default();
@@ -142,6 +147,7 @@ impl SqliteStore {
             dictionaries.clone(),
             counters.clone(),
             unflushed.clone(),
+            service_hooks::HookedProjects::new(hooks_generation.clone()),
         )?;
         dictionaries.resume_purges(&reads, &writes);
         Ok(SqliteStore {
@@ -153,6 +159,7 @@ impl SqliteStore {
             dictionaries,
             counters,
             unflushed,
+            hooks_generation,
             path: options.get_filename().to_owned(),
         })
     }
@@ -2194,9 +2201,57 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> StoreResult<bool> {
         let mut tx = begin_write(&self.writes).await?;
-        let fired = alerts::fire(&mut tx, rule, issue_id, now_ms).await?;
+        let fired = alerts::fire(&mut tx, rule, issue_id, None, now_ms).await?;
         tx.commit().await?;
         Ok(fired)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn service_hooks(&self, project_id: i64) -> StoreResult<Vec<ServiceHookRow>> {
+        self.hooks_of_project(project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_service_hook(
+        &self,
+        hook: &ServiceHookRow,
+        user_id: Option<i64>,
+    ) -> StoreResult<ServiceHookRow> {
+        self.insert_hook(hook, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_service_hook(&self, hook: &ServiceHookRow) -> StoreResult<()> {
+        self.replace_hook(hook).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_service_hook(&self, project_id: i64, hook_id: i64) -> StoreResult<()> {
+        self.remove_hook(project_id, hook_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn due_deliveries(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<DueDelivery>> {
+        self.due(now_ms, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_delivery_attempts(&self, attempts: &[DeliveryAttempt]) -> StoreResult<()> {
+        self.record_attempts(attempts).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn prune_deliveries(
+        &self,
+        expired_before: i64,
+        finished_before: i64,
+    ) -> StoreResult<u64> {
+        self.prune(expired_before, finished_before).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn hook_deliveries(&self, hook_id: i64, limit: i64) -> StoreResult<Vec<DeliveryRow>> {
+        self.deliveries_of_hook(hook_id, limit).await
     }
 
     #[tracing::instrument(skip_all)]

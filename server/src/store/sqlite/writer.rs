@@ -33,6 +33,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::counters::{self, BatchCounts, Counters, PendingCounters, PendingTotals};
 use super::dictionary::Dictionaries;
+use super::service_hooks::HookedProjects;
 use super::{event_writes, health, store_one_event};
 use crate::store::{Arrivals, IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
 use crate::util::now_ms;
@@ -96,6 +97,7 @@ pub(super) fn spawn(
     dictionaries: Arc<Dictionaries>,
     counters: Arc<PendingCounters>,
     unflushed: Arc<AtomicBool>,
+    mut hooked: HookedProjects,
 ) -> StoreResult<()> {
     let conn = open(path)?;
     // The writer never checkpoints on its own account: a checkpoint copies the WAL into the
@@ -123,7 +125,18 @@ pub(super) fn spawn(
     std::thread::Builder::new()
         .name("cairn-writer".into())
         .spawn(move || {
-            run(conn, &slow, jobs, &arrivals, &updates, &dictionaries, &copied, deferral);
+            let (updates, dictionaries) = (&updates, &dictionaries);
+            run(
+                conn,
+                &slow,
+                jobs,
+                &arrivals,
+                updates,
+                dictionaries,
+                &copied,
+                deferral,
+                &mut hooked,
+            );
             // Stops the checkpointer.
             drop(alive);
         })
@@ -239,6 +252,7 @@ fn run(
     dictionaries: &Dictionaries,
     copied: &AtomicBool,
     mut deferral: Deferral,
+    hooked: &mut HookedProjects,
 ) {
     let mut batch: Vec<WriteJob> = Vec::new();
     // Session states that can no longer change are pruned by the writer itself, about once an
@@ -254,7 +268,17 @@ fn run(
         }
         gather(job, &mut jobs, &mut batch, arrivals, LINGER);
         let mut write = |conn: &mut Connection, batch: &mut [WriteJob]| {
-            write_batch(conn, slow, batch, &mut recent, updates, dictionaries, &mut deferral)
+            let hooked = &mut *hooked;
+            write_batch(
+                conn,
+                slow,
+                batch,
+                &mut recent,
+                updates,
+                dictionaries,
+                &mut deferral,
+                hooked,
+            )
         };
         match write(&mut conn, &mut batch) {
             Ok(results) => {
@@ -402,7 +426,9 @@ impl Deferral {
 
 /// Stores the events of several requests; returns the issue ids per request. Sessions reported
 /// whole are remembered in `recent` once their transaction has committed; the issues the batch
-/// changed are then published to `updates`.
+/// changed are then published to `updates`. New events of projects with `event.created`
+/// service hooks get their deliveries in the same commit.
+#[allow(clippy::too_many_arguments)]
 fn write_batch(
     conn: &mut Connection,
     slow: &SlowLane,
@@ -411,6 +437,7 @@ fn write_batch(
     updates: &broadcast::Sender<IssueUpdate>,
     dictionaries: &Dictionaries,
     deferral: &mut Deferral,
+    hooked: &mut HookedProjects,
 ) -> StoreResult<Vec<Vec<i64>>> {
     let mut results = Vec::with_capacity(batch.len());
     let mut releases = health::ReleaseTouches::default();
@@ -423,6 +450,7 @@ fn write_batch(
     dictionaries.rewrite_retired(batch.iter_mut().flat_map(|job| job.batch.events.iter_mut()));
     let batch = &*batch;
     let outcome = (|| {
+        hooked.refresh(conn)?;
         let mut events = event_writes::EventWrites::prepare(conn, batch)?;
         for job in batch {
             let mut ids = Vec::with_capacity(job.batch.events.len());
@@ -460,6 +488,7 @@ fn write_batch(
                         counts.event(issue_id, event, false);
                     }
                     releases.event(event, opened_issue);
+                    hooked.event_stored(conn, event, issue_id)?;
                     if let Some(touched) = touched.as_mut() {
                         touched.add(issue_id, event, opened_issue);
                     }
