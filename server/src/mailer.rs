@@ -111,7 +111,10 @@ impl Mailer {
     pub fn message(&self, email: &PendingEmail) -> Result<Message, MailError> {
         let title = header_text(&email.title);
         let (subject, what) = match email.kind.as_str() {
-            "assigned" => (format!("Assigned to you: {title}"), "was assigned to you"),
+            // Participants hear of it as well as the assignee.
+            "assigned" => (format!("Assigned: {title}"), "was assigned"),
+            "set_resolved" => (format!("Resolved: {title}"), "was resolved"),
+            "set_ignored" => (format!("Ignored: {title}"), "was ignored"),
             "set_regression" => (format!("Regression: {title}"), "regressed"),
             "note" => (format!("New comment: {title}"), "has a new comment"),
             "new_issue" => (format!("New issue: {title}"), "was seen for the first time"),
@@ -268,7 +271,9 @@ mod tests {
             tries: 0,
         };
         for (kind, subject) in [
-            ("assigned", "Assigned to you: "),
+            ("assigned", "Assigned: "),
+            ("set_resolved", "Resolved: "),
+            ("set_ignored", "Ignored: "),
             ("set_regression", "Regression: "),
             ("note", "New comment: "),
             ("new_issue", "New issue: "),

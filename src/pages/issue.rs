@@ -107,12 +107,12 @@ pub fn IssuePage() -> impl IntoView {
         async move { api::update_issue(&org, &id, &request).await }
     });
     let comment = Action::new_local(move |text: &String| {
-        let comment = NewComment { text: text.clone() };
+        let comment = NewComment { text: text.clone(), mentions: Vec::new() };
         let id = id.get_untracked();
         async move { api::add_comment(&id, &comment).await }
     });
     let edit_comment = Action::new_local(move |(note, text): &(String, String)| {
-        let (note, text) = (note.clone(), NewComment { text: text.clone() });
+        let (note, text) = (note.clone(), NewComment { text: text.clone(), mentions: Vec::new() });
         let id = id.get_untracked();
         async move { api::update_comment(&id, &note, &text).await }
     });

@@ -340,6 +340,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         user_id: i64,
         text: &str,
+        mentioned: &[Subscriber],
     ) -> impl Future<Output = StoreResult<i64>> + Send;
     /// Replaces the text of a comment of the issue.
     fn update_comment(
@@ -402,6 +403,25 @@ pub trait Store: Clone + Send + Sync + 'static {
         user_id: i64,
         bookmarked: bool,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Subscribes a user to an issue's workflow notifications, or unsubscribes them, whatever
+    /// they did (Sentry's `isSubscribed`).
+    fn set_issue_subscription(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+        subscribed: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether a user is subscribed to an issue, and why.
+    fn issue_subscription(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<IssueSubscription>> + Send;
+    /// The people who hear of an issue's workflow: its subscribers and assignees.
+    fn issue_participants(
+        &self,
+        issue_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<UserRow>>> + Send;
     /// Per-user state (seen, bookmarked) and assignees of these issues.
     fn issue_viewer_state(
         &self,

@@ -1395,3 +1395,20 @@ pub struct DeliveryRow {
     pub error: Option<String>,
     pub date_finished: Option<i64>,
 }
+
+/// Who is subscribed to an issue, or takes part in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscriber {
+    /// A user.
+    User(i64),
+    /// Every member of a team (an issue assigned to it, a team mentioned).
+    Team(i64),
+}
+
+/// Whether a user is subscribed to an issue's workflow notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueSubscription {
+    pub subscribed: bool,
+    /// Why, when subscribed: Sentry's `GroupSubscriptionReason` (`unknown` when asked for).
+    pub reason: Option<String>,
+}

@@ -107,6 +107,12 @@ fn rows() -> Vec<Row> {
         row(Method::GET, "/api/0/organizations/{org}/projects/", read("project:read")),
         row(Method::GET, "/api/0/organizations/{org}/issues/", read("event:read")),
         row(Method::GET, "/api/0/organizations/{org}/issues/{issue_id}/", read("event:read")),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/participants/",
+            read("event:read"),
+        ),
+        row(Method::GET, "/api/0/issues/{issue_id}/participants/", read("event:read")),
         Row {
             // The fixture's issue is the first of its project.
             fixed: &[("{short_id}", "SECRET-BACKEND-1")],

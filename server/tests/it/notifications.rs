@@ -1,5 +1,7 @@
-//! Notifications to assignees: on assignment to a user or a team (never to the one who
-//! assigned), on a comment and on a regression of an assigned issue; the inbox API; and the
+//! Notifications to an issue's participants (its assignees and subscribers): on assignment to a
+//! user or a team (never to the one who assigned), on a comment, a resolution and a regression;
+//! who is subscribed (by commenting, being mentioned, changing the status, or asking), and who
+//! unsubscribed; the inbox API; and the
 //! emails (of notifications and of invitations), received by an SMTP sink on loopback (a
 //! stand-in for a mail server, not a part of Cairn).
 
@@ -60,8 +62,100 @@ async fn join(server: &TestServer, owner: &str, email: &str, team: &str) {
     assert!(status == 201 || status == 204, "{answer}");
 }
 
+/// The user id of the caller of `token`.
+async fn user_id(server: &TestServer, token: &str) -> String {
+    let (_, me) = server.get("/api/0/", token).await;
+    me["user"]["id"].as_str().expect("user id").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn assignees_are_notified_of_assignment_comments_and_regressions() {
+async fn subscriptions_and_mentions_decide_who_hears_of_an_issue() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let alice = member(&server, "alice@example.com");
+    let bob = member(&server, "bob@example.com");
+    let carol = member(&server, "carol@example.com");
+    let dave = member(&server, "dave@example.com");
+    let dsn = server.create_project(&owner, "Shop").await;
+    without_new_issue_alerts(&server, &owner, "shop").await;
+    send_error_with_breadcrumbs(&dsn);
+    let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
+    let issue_id = issues[0]["id"].as_str().expect("issue id").to_owned();
+    let issue_path = format!("/api/0/issues/{issue_id}/");
+    let comments = format!("/api/0/issues/{issue_id}/comments/");
+
+    // Nobody takes part yet.
+    let (status, issue) = server.get(&issue_path, &alice).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["isSubscribed"], false);
+    assert!(issue["subscriptionDetails"].is_null());
+    assert_eq!(issue["participants"], json!([]));
+
+    // Alice comments: she takes part.
+    let (status, answer) = server.post(&comments, &alice, json!({"text": "looking"})).await;
+    assert_eq!(status, 201, "{answer}");
+    let (_, issue) = server.get(&issue_path, &alice).await;
+    assert_eq!(issue["isSubscribed"], true);
+    assert_eq!(issue["subscriptionDetails"], json!({"reason": "commented"}));
+    assert!(inbox(&server, &alice).await.is_empty(), "not told of her own comment");
+
+    // Bob mentions Carol: Alice and Carol hear of it, Carol takes part from now on.
+    let carol_id = user_id(&server, &carol).await;
+    let body = json!({"text": "@carol can you look?", "mentions": [format!("user:{carol_id}")]});
+    let (status, answer) = server.post(&comments, &bob, body).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(kinds(&inbox(&server, &alice).await), ["note"]);
+    assert_eq!(kinds(&inbox(&server, &carol).await), ["note"]);
+    let (_, issue) = server.get(&issue_path, &carol).await;
+    assert_eq!(issue["subscriptionDetails"], json!({"reason": "mentioned"}));
+    let (status, answer) =
+        server.post(&comments, &bob, json!({"text": "x", "mentions": ["user:999999"]})).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["detail"].as_str().unwrap_or_default().contains("mentions"), "{answer}");
+
+    // Carol unsubscribes; Dave asks to hear of it.
+    let (status, issue) = server.put(&issue_path, &carol, json!({"isSubscribed": false})).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["isSubscribed"], false);
+    let (status, issue) = server.put(&issue_path, &dave, json!({"isSubscribed": true})).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["subscriptionDetails"], json!({"reason": "unknown"}));
+
+    // The owner resolves it: every participant but Carol (and the owner) hears of it.
+    let (status, answer) = server.put(&issue_path, &owner, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(kinds(&inbox(&server, &alice).await), ["set_resolved", "note"]);
+    assert_eq!(kinds(&inbox(&server, &bob).await), ["set_resolved"]);
+    assert_eq!(kinds(&inbox(&server, &dave).await), ["set_resolved"]);
+    assert_eq!(kinds(&inbox(&server, &carol).await), ["note"], "unsubscribed");
+    assert!(inbox(&server, &owner).await.is_empty());
+    // A later comment mentioning Carol again leaves her unsubscribed, as Sentry does.
+    let body = json!({"text": "again", "mentions": [format!("user:{carol_id}")]});
+    server.post(&comments, &bob, body).await;
+    assert_eq!(kinds(&inbox(&server, &carol).await), ["note"]);
+
+    // The participants, by name: those who commented, changed the status or asked.
+    for path in [
+        format!("/api/0/issues/{issue_id}/participants/"),
+        format!("/api/0/organizations/cairn/issues/{issue_id}/participants/"),
+    ] {
+        let (status, list) = server.get(&path, &dave).await;
+        assert_eq!(status, 200, "{list}");
+        let mut emails: Vec<&str> =
+            list.as_array().into_iter().flatten().filter_map(|u| u["email"].as_str()).collect();
+        emails.sort_unstable();
+        assert_eq!(
+            emails,
+            ["alice@example.com", "bob@example.com", "dave@example.com", "owner@example.com"]
+        );
+    }
+    let (_, issue) = server.get(&issue_path, &owner).await;
+    assert_eq!(issue["subscriptionDetails"], json!({"reason": "status_change"}));
+    assert_eq!(issue["participants"].as_array().map(Vec::len), Some(4));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn participants_are_notified_of_assignment_comments_resolution_and_regressions() {
     let server = TestServer::start();
     let owner = server.owner_token("owner@example.com", PASSWORD);
     let alice = member(&server, "alice@example.com");
@@ -111,19 +205,28 @@ async fn assignees_are_notified_of_assignment_comments_and_regressions() {
     assert_eq!(list[0]["activity"]["data"]["text"], "on it");
     assert_eq!(kinds(&inbox(&server, &bob).await), ["assigned"]);
 
-    // A regression tells every assignee.
+    // Resolving it tells the participants; the owner who resolved it takes part from now on.
     let (status, answer) = server.put(&issue_path, &owner, json!({"status": "resolved"})).await;
     assert_eq!(status, 200, "{answer}");
+    assert_eq!(kinds(&inbox(&server, &bob).await), ["set_resolved", "assigned"]);
+    // (The owner made the team, so is in it: told of the team's assignment and of the comment.)
+    let owner_inbox = inbox(&server, &owner).await;
+    assert!(!kinds(&owner_inbox).contains(&"set_resolved"), "who resolved it is not told");
+    // A regression tells every participant.
     send_error_with_breadcrumbs(&dsn);
     for _ in 0..100 {
-        if inbox(&server, &bob).await.len() == 2 {
+        if inbox(&server, &bob).await.len() == 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(kinds(&inbox(&server, &bob).await), ["set_regression", "assigned"]);
+    assert_eq!(kinds(&inbox(&server, &bob).await), ["set_regression", "set_resolved", "assigned"]);
     assert!(inbox(&server, &bob).await[0]["activity"]["user"].is_null(), "Cairn did it");
-    assert_eq!(kinds(&inbox(&server, &alice).await), ["set_regression", "note", "assigned"]);
+    assert_eq!(
+        kinds(&inbox(&server, &alice).await),
+        ["set_regression", "set_resolved", "note", "assigned"]
+    );
+    assert_eq!(kinds(&inbox(&server, &owner).await)[0], "set_regression");
 
     // Pages of one, through the Link header.
     let response = server
@@ -145,24 +248,24 @@ async fn assignees_are_notified_of_assignment_comments_and_regressions() {
     let (_, page) = server
         .get(&format!("/api/0/users/me/notifications/?per_page=1&cursor={next}"), &alice)
         .await;
-    assert_eq!(kinds(page.as_array().expect("a page")), ["note"]);
+    assert_eq!(kinds(page.as_array().expect("a page")), ["set_resolved"]);
 
     // Marking read: by id (only one's own), then all.
-    assert_eq!(unread(&server, &alice).await, 3);
+    assert_eq!(unread(&server, &alice).await, 4);
     let alice_first = inbox(&server, &alice).await[0]["id"].as_str().expect("id").to_owned();
     let (status, answer) = server
         .put("/api/0/users/me/notifications/", &bob, json!({"ids": [alice_first.clone()]}))
         .await;
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(unread(&server, &alice).await, 3, "Bob cannot mark Alice's notifications");
+    assert_eq!(unread(&server, &alice).await, 4, "Bob cannot mark Alice's notifications");
     let (status, answer) =
         server.put("/api/0/users/me/notifications/", &alice, json!({"ids": [alice_first]})).await;
-    assert_eq!((status, answer["unread"].as_i64()), (200, Some(2)), "{answer}");
+    assert_eq!((status, answer["unread"].as_i64()), (200, Some(3)), "{answer}");
     assert!(inbox(&server, &alice).await[0]["dateRead"].is_string());
     let (status, answer) =
         server.put("/api/0/users/me/notifications/", &alice, json!({"all": true})).await;
     assert_eq!((status, answer["unread"].as_i64()), (200, Some(0)), "{answer}");
-    assert_eq!(unread(&server, &bob).await, 2, "Bob's are untouched");
+    assert_eq!(unread(&server, &bob).await, 3, "Bob's are untouched");
 
     for (body, what) in [
         (json!({}), "nothing named"),
@@ -293,7 +396,7 @@ async fn the_assignee_gets_an_email_with_the_title_and_a_link() {
     let mail = mail.expect("the sink received an email within 30 s");
     assert!(*connections.lock().expect("lock") >= 2, "a failed attempt was retried");
     assert_eq!(mail.recipients, ["alice@example.com"]);
-    let subject = format!("Subject: Assigned to you: {title}");
+    let subject = format!("Subject: Assigned: {title}");
     assert!(mail.data.contains(&subject), "{subject:?} in {}", mail.data);
     let link = format!("{}/organizations/cairn/issues/{issue_id}/", server.url);
     assert!(mail.data.contains(&link), "{link} in {}", mail.data);
@@ -548,7 +651,7 @@ async fn a_user_turns_off_the_emails_of_issue_alerts_and_keeps_the_others() {
     let mut delivered = Vec::new();
     for _ in 0..300 {
         delivered = mails.lock().expect("lock").clone();
-        let assigned = delivered.iter().any(|m| m.data.contains("Subject: Assigned to you"));
+        let assigned = delivered.iter().any(|m| m.data.contains("Subject: Assigned"));
         if assigned && delivered.iter().any(owners_new_issue) {
             break;
         }
@@ -557,6 +660,6 @@ async fn a_user_turns_off_the_emails_of_issue_alerts_and_keeps_the_others() {
     let to_alice: Vec<&Mail> =
         delivered.iter().filter(|m| m.recipients == ["alice@example.com"]).collect();
     assert_eq!(to_alice.len(), 1, "the assignment only: {to_alice:?}");
-    assert!(to_alice[0].data.contains("Subject: Assigned to you"), "{:?}", to_alice[0]);
+    assert!(to_alice[0].data.contains("Subject: Assigned"), "{:?}", to_alice[0]);
     assert!(delivered.iter().any(owners_new_issue), "{delivered:?}");
 }

@@ -99,6 +99,24 @@ pub struct IssueDetails {
     /// How many user feedback reports its events have.
     #[serde(default)]
     pub user_report_count: i64,
+    /// Whether the caller hears of its workflow: comments, assignment, resolution,
+    /// regressions (Sentry's `isSubscribed`).
+    #[serde(default)]
+    pub is_subscribed: bool,
+    /// Why the caller is subscribed (Sentry's `subscriptionDetails`); `null` when not.
+    #[serde(default)]
+    pub subscription_details: Option<SubscriptionDetails>,
+    /// The people who hear of its workflow: its subscribers and assignees.
+    #[serde(default)]
+    pub participants: Vec<crate::api::User>,
+}
+
+/// Why someone is subscribed to an issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionDetails {
+    /// Sentry's reasons: `unknown` (asked for), `commented`, `assigned`, `bookmarked`,
+    /// `status_change`, `mentioned`, `team_mentioned`.
+    pub reason: String,
 }
 
 /// What a short id names (`GET /api/0/organizations/{org}/shortids/{short_id}/`).
@@ -158,6 +176,9 @@ pub struct UpdateIssueRequest {
     /// Bookmark (or not) for the caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_bookmarked: Option<bool>,
+    /// Subscribe (or not) the caller to the issue's workflow notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_subscribed: Option<bool>,
     /// Bulk update only: merge the selected issues into one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<bool>,
@@ -178,6 +199,10 @@ where
 pub struct NewComment {
     /// The comment, as plain text (rendered as text, never as HTML).
     pub text: String,
+    /// Who the comment mentions (Sentry's actors: `user:<id>`, `team:<id>`, a user id or an
+    /// email): they are subscribed to the issue and hear of the comment. Only when adding one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
 }
 
 /// A tag of an issue with its most frequent values (`GET /api/0/issues/{id}/tags/`).

@@ -4,14 +4,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{Activity, NewComment};
 
-use super::issues::issue_access;
+use super::issues::{issue_access, resolve_assignee};
 use super::Created;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::{Assignee, Store, Subscriber};
 
 /// Longest comment, in characters.
 const MAX_COMMENT_CHARS: usize = 10_000;
@@ -27,16 +27,36 @@ pub async fn list_comments<S: Store>(
     Ok(AppJson(activity.iter().filter(|a| a.kind == "note").map(serialize::activity).collect()))
 }
 
-/// `POST /api/0/issues/{id}/comments/` with `{"text": "..."}`.
+/// `POST /api/0/issues/{id}/comments/` with `{"text": "...", "mentions": [...]}`: the author and
+/// the people mentioned are subscribed to the issue; its participants hear of the comment.
 pub async fn add_comment<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path(issue_id): Path<String>,
     AppJson(comment): AppJson<NewComment>,
 ) -> ApiResult<Created<Activity>> {
-    let (issue, _) = issue_access(&state, &identity, None, &issue_id, "event:write").await?;
+    let (issue, organization) =
+        issue_access(&state, &identity, None, &issue_id, "event:write").await?;
     let text = checked_text(&comment)?;
-    let id = state.store.add_comment(issue.id, identity.user.id, text).await?;
+    let mut mentioned = Vec::with_capacity(comment.mentions.len());
+    for actor in &comment.mentions {
+        // Sentry's actors, as `assignedTo` takes them: members and teams of the organization.
+        let actor =
+            resolve_assignee(&state, &organization, Some(actor)).await.map_err(
+                |err| match err {
+                    ApiError::BadRequest(_) => {
+                        ApiError::BadRequest(format!("mentions: unknown actor {actor:?}."))
+                    }
+                    other => other,
+                },
+            )?;
+        match actor {
+            Some(Assignee::User(id)) => mentioned.push(Subscriber::User(id)),
+            Some(Assignee::Team(id)) => mentioned.push(Subscriber::Team(id)),
+            None => {}
+        }
+    }
+    let id = state.store.add_comment(issue.id, identity.user.id, text, &mentioned).await?;
     let activity = state.store.issue_activity(issue.id).await?;
     let created = activity.iter().find(|a| a.id == id).ok_or(ApiError::NotFound)?;
     Ok((StatusCode::CREATED, AppJson(serialize::activity(created))))

@@ -474,12 +474,19 @@ async fn details<S: Store>(
         .map(|value| value.value);
     let first_release = release_of(state, organization, issue.first_release.as_deref()).await?;
     let last_release = release_of(state, organization, last_version.as_deref()).await?;
+    let subscription = state.store.issue_subscription(issue.id, identity.user.id).await?;
+    let participants = state.store.issue_participants(issue.id).await?;
     Ok(IssueDetails {
         issue: serialized,
         activity: activity.iter().map(serialize::activity).collect(),
         first_release,
         last_release,
         user_report_count: state.store.issue_user_report_count(issue.id).await?,
+        is_subscribed: subscription.subscribed,
+        subscription_details: subscription
+            .reason
+            .map(|reason| cairn_types::api::SubscriptionDetails { reason }),
+        participants: participants.iter().map(serialize::user).collect(),
     })
 }
 
@@ -641,6 +648,21 @@ pub async fn get_issue<S: Store>(
     Ok(AppJson(expand_details(&state, query.as_deref(), details).await?))
 }
 
+/// `GET /api/0/issues/{id}/participants/` (also under `/organizations/{org}/`): Sentry's
+/// `GroupParticipantsEndpoint`, the people who hear of the issue's workflow (its subscribers
+/// and assignees).
+pub async fn list_participants<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(params): Path<Vec<(String, String)>>,
+) -> ApiResult<AppJson<Vec<cairn_types::api::User>>> {
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let issue_id = get("issue_id").ok_or(ApiError::NotFound)?;
+    let (issue, _) = issue_access(&state, &identity, get("org"), issue_id, "event:read").await?;
+    let users = state.store.issue_participants(issue.id).await?;
+    Ok(AppJson(users.iter().map(serialize::user).collect()))
+}
+
 /// `DELETE /api/0/organizations/{org}/issues/{id}/`: deletes the issue and its events (`202`,
 /// as Sentry, which deletes in the background; Cairn has finished when it answers).
 pub async fn delete_org_issue<S: Store>(
@@ -756,6 +778,9 @@ impl<'a> IssueChanges<'a> {
         if let Some(bookmarked) = request.is_bookmarked {
             state.store.set_issue_bookmark(issue.id, identity.user.id, bookmarked).await?;
         }
+        if let Some(subscribed) = request.is_subscribed {
+            state.store.set_issue_subscription(issue.id, identity.user.id, subscribed).await?;
+        }
         Ok(())
     }
 }
@@ -763,7 +788,7 @@ impl<'a> IssueChanges<'a> {
 /// Sentry's `assignedTo` actor: `user:<id>`, `team:<id>`, a bare user id, a username or an
 /// email; `None` or `""` unassigns. The user must be a member, and the team a team, of the
 /// issue's organization.
-async fn resolve_assignee<S: Store>(
+pub(super) async fn resolve_assignee<S: Store>(
     state: &AppState<S>,
     organization: &OrganizationRow,
     actor: Option<&str>,

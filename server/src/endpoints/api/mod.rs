@@ -76,6 +76,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(bulk::list_issue_hashes::<S>).delete(bulk::unmerge_issue_hashes::<S>),
         )
         .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/participants",
+            get(issues::list_participants::<S>),
+        )
+        .route("/api/0/issues/{issue_id}/participants", get(issues::list_participants::<S>))
+        .route(
             "/api/0/organizations/{org}/shortids/{short_id}",
             get(issues::lookup_short_id::<S>),
         )

@@ -1,5 +1,5 @@
-//! The in-app inbox: notifications of activity on issues assigned to the caller (made by
-//! [`crate::store::sqlite::notify_assignees`]) and of new issues the caller owns or whose
+//! The in-app inbox: notifications of activity on issues the caller takes part in (assigned,
+//! subscribed: made by [`crate::store::sqlite::notify_participants`]) and of new issues the caller owns or whose
 //! project's team they are in (`new_issue`, Sentry's default issue alert), newest first, a page
 //! at a time; marking them read. And the user's notification options (Sentry's
 //! `notification-options`): whether the emails of issue alerts and of workflow are sent.

@@ -434,7 +434,7 @@ mod tests {
                 snooze: Default::default(),
             };
             store.set_issue_status(issue_id, &change).await.expect("status set while ingesting");
-            store.add_comment(issue_id, user.id, "still there").await.expect("comment added");
+            store.add_comment(issue_id, user.id, "still there", &[]).await.expect("comment added");
             // A transaction that reads, lets the writer run, then writes: a deferred one would
             // find its snapshot stale and fail.
             let mut tx = crate::store::sqlite::begin_write(&store.writes).await.expect("begin");

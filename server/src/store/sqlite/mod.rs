@@ -51,7 +51,7 @@ mod traces;
 mod user_reports;
 /// Release commits, suspect-commit candidates, notifications.
 mod workflow;
-pub(crate) use workflow::notify_assignees;
+pub(crate) use workflow::{notify_participants, subscribe};
 
 /// A SQLite database: a pool of read-only connections for queries, and one connection for
 /// writes. SQLite allows one writer at a time; funnelling every write through one connection
@@ -1146,13 +1146,29 @@ impl Store for SqliteStore {
             _ => "set_unresolved",
         };
         let data = &change.status_details;
-        record_activity(&mut tx, issue_id, kind, Some(change.user_id), data, now_ms()).await?;
+        let now = now_ms();
+        let activity =
+            record_activity(&mut tx, issue_id, kind, Some(change.user_id), data, now).await?;
+        // Who changes an issue's status takes part in it; its participants hear of a
+        // resolution or of its being ignored (Sentry's workflow notifications).
+        subscribe(&mut tx, issue_id, Subscriber::User(change.user_id), "status_change", now)
+            .await?;
+        if kind != "set_unresolved" {
+            let user = Some(change.user_id);
+            notify_participants(&mut tx, issue_id, Some(activity), kind, data, user, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     #[tracing::instrument(skip_all)]
-    async fn add_comment(&self, issue_id: i64, user_id: i64, text: &str) -> StoreResult<i64> {
+    async fn add_comment(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+        text: &str,
+        mentioned: &[Subscriber],
+    ) -> StoreResult<i64> {
         let mut tx = begin_write(&self.writes).await?;
         let data = serde_json::json!({ "text": text }).to_string();
         let id: i64 = sqlx::query_scalar(
@@ -1169,8 +1185,18 @@ impl Store for SqliteStore {
             .bind(issue_id)
             .execute(&mut *tx)
             .await?;
-        notify_assignees(&mut tx, issue_id, Some(id), "note", &data, Some(user_id), now_ms())
-            .await?;
+        let now = now_ms();
+        // The author takes part now, and so do the people mentioned (Sentry's reasons), who
+        // hear of this comment too.
+        subscribe(&mut tx, issue_id, Subscriber::User(user_id), "commented", now).await?;
+        for mention in mentioned {
+            let reason = match mention {
+                Subscriber::User(_) => "mentioned",
+                Subscriber::Team(_) => "team_mentioned",
+            };
+            subscribe(&mut tx, issue_id, *mention, reason, now).await?;
+        }
+        notify_participants(&mut tx, issue_id, Some(id), "note", &data, Some(user_id), now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1312,6 +1338,30 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn set_issue_seen(&self, issue_id: i64, user_id: i64, seen: bool) -> StoreResult<()> {
         triage::set_seen(&self.writes, issue_id, user_id, seen).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_issue_subscription(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+        subscribed: bool,
+    ) -> StoreResult<()> {
+        workflow::set_subscription(&self.writes, issue_id, user_id, subscribed).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_subscription(
+        &self,
+        issue_id: i64,
+        user_id: i64,
+    ) -> StoreResult<IssueSubscription> {
+        workflow::subscription(&self.reads, issue_id, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn issue_participants(&self, issue_id: i64) -> StoreResult<Vec<UserRow>> {
+        workflow::participants(&self.reads, issue_id).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -3123,7 +3173,7 @@ async fn store_one_event(
                         record_activity(tx, id, "set_regression", None, &data, event.received)
                             .await?;
                     let at = event.received;
-                    notify_assignees(tx, id, Some(activity), "set_regression", &data, None, at)
+                    notify_participants(tx, id, Some(activity), "set_regression", &data, None, at)
                         .await?;
                 }
                 (Some("ignored"), "unresolved") => {

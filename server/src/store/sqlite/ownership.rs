@@ -327,7 +327,12 @@ async fn assign_automatically(
     let data = data.to_string();
     let activity_id = record_activity(tx, issue_id, "assigned", None, &data, at).await?;
     // The new owner hears of it as of any assignment (nobody assigned it: no one is skipped).
-    super::notify_assignees(tx, issue_id, Some(activity_id), "assigned", &data, None, at).await
+    let subscriber = match *owner {
+        Assignee::User(id) => Subscriber::User(id),
+        Assignee::Team(id) => Subscriber::Team(id),
+    };
+    super::subscribe(tx, issue_id, subscriber, "assigned", at).await?;
+    super::notify_participants(tx, issue_id, Some(activity_id), "assigned", &data, None, at).await
 }
 
 /// SQL that holds when the user and team bound at these parameters (either may be NULL) exist.

@@ -108,6 +108,9 @@ pub(super) async fn merge_issues(
             "issue_users (issue_id, ident) SELECT $1, ident FROM issue_users",
             "issue_bookmarks (issue_id, user_id, date_created) \
              SELECT $1, user_id, date_created FROM issue_bookmarks",
+            // The parent's own subscription (or unsubscription) of a user wins.
+            "issue_subscriptions (issue_id, user_id, is_active, reason, date_added) \
+             SELECT $1, user_id, is_active, reason, date_added FROM issue_subscriptions",
         ] {
             sqlx::query(&format!("INSERT OR IGNORE INTO {table} WHERE issue_id = $2"))
                 .bind(parent)
@@ -433,8 +436,13 @@ pub(super) async fn assign(
     let data = data.to_string();
     let now = now_ms();
     let activity = record_activity(&mut tx, issue_id, kind, Some(user_id), &data, now).await?;
-    if assignee.is_some() {
-        notify_assignees(&mut tx, issue_id, Some(activity), kind, &data, Some(user_id), now)
+    if let Some(assignee) = assignee {
+        let subscriber = match assignee {
+            Assignee::User(id) => Subscriber::User(id),
+            Assignee::Team(id) => Subscriber::Team(id),
+        };
+        subscribe(&mut tx, issue_id, subscriber, "assigned", now).await?;
+        notify_participants(&mut tx, issue_id, Some(activity), kind, &data, Some(user_id), now)
             .await?;
     }
     tx.commit().await?;
@@ -473,6 +481,8 @@ pub(super) async fn set_bookmark(
     bookmarked: bool,
 ) -> StoreResult<()> {
     let query = if bookmarked {
+        // Bookmarking takes part in the issue (Sentry's `bookmarked` reason).
+        let mut tx = begin_write(pool).await?;
         sqlx::query(
             "INSERT OR IGNORE INTO issue_bookmarks (issue_id, user_id, date_created) \
              VALUES ($1, $2, $3)",
@@ -480,6 +490,11 @@ pub(super) async fn set_bookmark(
         .bind(issue_id)
         .bind(user_id)
         .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        subscribe(&mut tx, issue_id, Subscriber::User(user_id), "bookmarked", now_ms()).await?;
+        tx.commit().await?;
+        return Ok(());
     } else {
         sqlx::query("DELETE FROM issue_bookmarks WHERE issue_id = $1 AND user_id = $2")
             .bind(issue_id)

@@ -1,5 +1,5 @@
 //! Release commits (what `sentry-cli set-commits` sends), the candidates for an event's suspect
-//! commits, and notifications to the people an issue is assigned to.
+//! commits, and the issue's participants: its subscribers, and the notifications they get.
 
 use std::collections::HashMap;
 
@@ -289,14 +289,17 @@ pub(super) async fn suspect_commit_candidates(
     Ok(commits)
 }
 
-/// Tells the people an issue is assigned to (the user, or every member of the team) about
-/// an activity of the issue, except `actor`, who did it: inserts one notification each, which
-/// the inbox lists and the mailer emails when SMTP is configured.
+/// Tells an issue's participants about an activity of the issue, except `actor`, who did it:
+/// inserts one notification each, which the inbox lists and the mailer emails when SMTP is
+/// configured. The participants are its subscribers ([`subscribe`]) and the people it is
+/// assigned to (the user, or every member of the team), less those who unsubscribed, and only
+/// members of the issue's organization.
 ///
-/// This is the one place notifications are made: assignment (the API's and, through
-/// [`Store::assign_issue`], automatic assignment), comments and regressions call it inside
-/// their transaction, after the issue's assignee is what it should be.
-pub(crate) async fn notify_assignees(
+/// This is the one place workflow notifications are made: assignment (the API's and, through
+/// [`Store::assign_issue`], automatic assignment), comments, status changes and regressions
+/// call it inside their transaction, after the issue's assignee and subscribers are what they
+/// should be.
+pub(crate) async fn notify_participants(
     conn: &mut sqlx::SqliteConnection,
     issue_id: i64,
     activity_id: Option<i64>,
@@ -305,16 +308,11 @@ pub(crate) async fn notify_assignees(
     actor: Option<i64>,
     at: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    sqlx::query(&format!(
         "INSERT INTO notifications (user_id, issue_id, activity_id, kind, data, actor_id, \
          date_created, email_next_at) \
-         SELECT uid, $1, $2, $3, $4, $5, $6, $6 FROM ( \
-           SELECT assignee_user_id AS uid FROM issues \
-             WHERE id = $1 AND assignee_user_id IS NOT NULL \
-           UNION SELECT tm.user_id FROM issues i \
-             JOIN team_members tm ON tm.team_id = i.assignee_team_id WHERE i.id = $1) \
-         WHERE uid IS NOT $5",
-    )
+         SELECT uid, $1, $2, $3, $4, $5, $6, $6 FROM ({PARTICIPANTS}) WHERE uid IS NOT $5"
+    ))
     .bind(issue_id)
     .bind(activity_id)
     .bind(kind)
@@ -324,6 +322,110 @@ pub(crate) async fn notify_assignees(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The user ids (`uid`) of issue `$1`'s participants (see [`notify_participants`]).
+const PARTICIPANTS: &str = "SELECT uid FROM ( \
+       SELECT assignee_user_id AS uid FROM issues WHERE id = $1 AND assignee_user_id IS NOT NULL \
+       UNION SELECT tm.user_id FROM issues i \
+         JOIN team_members tm ON tm.team_id = i.assignee_team_id WHERE i.id = $1 \
+       UNION SELECT user_id FROM issue_subscriptions WHERE issue_id = $1 AND is_active) \
+     WHERE NOT EXISTS (SELECT 1 FROM issue_subscriptions s \
+         WHERE s.issue_id = $1 AND s.user_id = uid AND NOT s.is_active) \
+       AND uid IN (SELECT m.user_id FROM issues i JOIN projects p ON p.id = i.project_id \
+         JOIN organization_members m ON m.organization_id = p.organization_id WHERE i.id = $1)";
+
+/// Subscribes to an issue for `reason` (Sentry's `GroupSubscription.subscribe`), in the
+/// transaction of what they did: a user who is subscribed already keeps their first reason,
+/// and one who unsubscribed stays unsubscribed. Only members of the issue's organization.
+pub(crate) async fn subscribe(
+    conn: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    subscriber: Subscriber,
+    reason: &str,
+    at: i64,
+) -> StoreResult<()> {
+    let users = match subscriber {
+        Subscriber::User(_) => "SELECT $2 AS uid",
+        Subscriber::Team(_) => "SELECT user_id AS uid FROM team_members WHERE team_id = $2",
+    };
+    let id = match subscriber {
+        Subscriber::User(id) | Subscriber::Team(id) => id,
+    };
+    sqlx::query(&format!(
+        "INSERT OR IGNORE INTO issue_subscriptions (issue_id, user_id, is_active, reason, \
+         date_added) SELECT $1, uid, 1, $3, $4 FROM ({users}) \
+         WHERE uid IN (SELECT m.user_id FROM issues i JOIN projects p ON p.id = i.project_id \
+           JOIN organization_members m ON m.organization_id = p.organization_id WHERE i.id = $1)"
+    ))
+    .bind(issue_id)
+    .bind(id)
+    .bind(reason)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A user's own choice: subscribed or not, whatever they did (Sentry's `isSubscribed`).
+pub(super) async fn set_subscription(
+    pool: &SqlitePool,
+    issue_id: i64,
+    user_id: i64,
+    active: bool,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO issue_subscriptions (issue_id, user_id, is_active, reason, date_added) \
+         VALUES ($1, $2, $3, 'unknown', $4) \
+         ON CONFLICT (issue_id, user_id) DO UPDATE SET is_active = excluded.is_active",
+    )
+    .bind(issue_id)
+    .bind(user_id)
+    .bind(active)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether a user is subscribed to an issue, and why: their subscription, else being (in a
+/// team) assigned to it.
+pub(super) async fn subscription(
+    pool: &SqlitePool,
+    issue_id: i64,
+    user_id: i64,
+) -> StoreResult<IssueSubscription> {
+    let row: Option<(bool, String)> = sqlx::query_as(
+        "SELECT is_active, reason FROM issue_subscriptions WHERE issue_id = $1 AND user_id = $2",
+    )
+    .bind(issue_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    if let Some((active, reason)) = row {
+        return Ok(IssueSubscription { subscribed: active, reason: active.then_some(reason) });
+    }
+    let assigned: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM issues i LEFT JOIN team_members tm \
+           ON tm.team_id = i.assignee_team_id AND tm.user_id = $2 \
+         WHERE i.id = $1 AND (i.assignee_user_id = $2 OR tm.user_id IS NOT NULL))",
+    )
+    .bind(issue_id)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(IssueSubscription { subscribed: assigned, reason: assigned.then(|| "assigned".into()) })
+}
+
+/// The issue's participants (see [`notify_participants`]), by name.
+pub(super) async fn participants(pool: &SqlitePool, issue_id: i64) -> StoreResult<Vec<UserRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT u.* FROM users u WHERE u.id IN ({PARTICIPANTS}) ORDER BY u.name, u.email"
+    ))
+    .bind(issue_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(user_from_row).collect())
 }
 
 /// Sentry's default issue alert ("Send a notification for new issues": its owners, falling
