@@ -846,6 +846,56 @@ pub async fn delete_artifact_bundle(org: &str, project: &str, bundle_id: &str) -
     send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
 
+// --- service hooks (Sentry's) --------------------------------------------------------------
+
+fn hook_url(org: &str, project: &str, id: &str) -> String {
+    project_url(org, project, &format!("hooks/{}/", segment(id)))
+}
+
+/// `GET /api/0/projects/{org}/{project}/hooks/`: the project's service hooks (their secrets
+/// only for callers who may change them).
+pub async fn service_hooks(org: &str, project: &str) -> Result<Vec<cairn_types::api::ServiceHook>> {
+    json(get(&project_url(org, project, "hooks/")).build()).await
+}
+
+/// `POST /api/0/projects/{org}/{project}/hooks/`: a new hook, with its secret; a refusal's
+/// `detail` names the field (`url: ...`, `events: ...`).
+pub async fn create_service_hook(
+    org: &str,
+    project: &str,
+    request: &cairn_types::api::ServiceHookRequest,
+) -> Result<cairn_types::api::ServiceHook> {
+    json(post(&project_url(org, project, "hooks/")).json(request)).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/hooks/{id}/`: changes a hook's URL or events, or
+/// enables or disables it.
+pub async fn update_service_hook(
+    org: &str,
+    project: &str,
+    id: &str,
+    request: &cairn_types::api::ServiceHookRequest,
+) -> Result<cairn_types::api::ServiceHook> {
+    let url = hook_url(org, project, id);
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/hooks/{id}/`: no more deliveries to it.
+pub async fn delete_service_hook(org: &str, project: &str, id: &str) -> Result<()> {
+    let url = hook_url(org, project, id);
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `GET /api/0/projects/{org}/{project}/hooks/{id}/deliveries/` (Cairn's own): the hook's
+/// latest deliveries, newest first; `403` for callers who may not change the hook.
+pub async fn hook_deliveries(
+    org: &str,
+    project: &str,
+    id: &str,
+) -> Result<Vec<cairn_types::api::HookDelivery>> {
+    json(get(&format!("{}deliveries/", hook_url(org, project, id))).build()).await
+}
+
 /// `GET /api/0/projects/{org}/{project}/filters/`: the project's inbound filter switches.
 pub async fn project_filters(
     org: &str,

@@ -6,15 +6,17 @@
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
 //! settings as kept (lists trimmed, blank lines dropped), fills that section again. Then the
 //! *Client Keys (DSN)*: each key's DSN, state and rate limit; a new key, disabling, enabling and
-//! deleting one (after a confirmation: its DSN stops working at once). Last, *Source Maps*: the
-//! bundles `sentry-cli sourcemaps upload` sent, each deletable after a confirmation. At the
-//! bottom, *Remove Project*: deleting the project with all its data, after a confirmation,
-//! then on to the organization's projects.
+//! deleting one (after a confirmation: its DSN stops working at once). Then *Source Maps*: the
+//! bundles `sentry-cli sourcemaps upload` sent, each deletable after a confirmation; and
+//! *Service Hooks*: the URLs new events or alerts are POSTed to, each with its secret, its
+//! log of deliveries, and disabling, enabling and deleting it. At the bottom, *Remove
+//! Project*: deleting the project with all its data, after a confirmation, then on to the
+//! organization's projects.
 
 use cairn_types::api::{
-    ArtifactBundle, CreateKeyRequest, KeyRateLimit, ProjectDetails, ProjectFilter, ProjectKey,
-    UpdateFilterRequest, UpdateKeyRequest, UpdateProjectOptions, UpdateProjectRequest,
-    LEGACY_BROWSER_SUBFILTERS,
+    ArtifactBundle, CreateKeyRequest, HookDelivery, KeyRateLimit, ProjectDetails, ProjectFilter,
+    ProjectKey, ServiceHook, ServiceHookRequest, UpdateFilterRequest, UpdateKeyRequest,
+    UpdateProjectOptions, UpdateProjectRequest, LEGACY_BROWSER_SUBFILTERS,
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -28,7 +30,7 @@ use crate::{
         confirm::ConfirmDelete,
         onboarding::PLATFORMS,
         status::{failure, FormError},
-        time_ago::absolute_time,
+        time_ago::{absolute_time, TimeAgo},
         ApiError, Loading,
     },
     routes::{Page, PROJECT_PARAM},
@@ -318,6 +320,260 @@ fn SourceMaps(org: Memo<String>, project: Memo<String>) -> impl IntoView {
         <pre class="bundle-command">{command}</pre>
         <FormError message=failure(delete)/>
         {list}
+    }
+}
+
+/// The events a hook is sent, in words: "new events" (`event.created`), "alerts"
+/// (`event.alert`), or both.
+pub fn hook_events_text(events: &[String]) -> String {
+    let has = |name: &str| events.iter().any(|event| event == name);
+    let words: Vec<&str> = [("event.created", "new events"), ("event.alert", "alerts")]
+        .into_iter()
+        .filter(|(event, _)| has(event))
+        .map(|(_, words)| words)
+        .collect();
+    words.join(", ")
+}
+
+/// A delivery's outcome in words: why its last attempt failed, the receiver's status, or that
+/// none was made yet.
+pub fn delivery_outcome(delivery: &HookDelivery) -> String {
+    match (&delivery.error, delivery.status_code) {
+        (Some(error), _) => error.clone(),
+        (None, Some(status)) => format!("HTTP {status}"),
+        (None, None) => "Not sent yet".to_owned(),
+    }
+}
+
+/// What a hook's row asks for, by hook id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookChange {
+    /// Enable (`true`) or disable the hook.
+    Enable(String, bool),
+    /// Delete the hook.
+    Delete(String),
+}
+
+/// One service hook (`li.hook-row`, styled as the projects page's rows): its URL, state and
+/// events, its secret (for those who may change it) and log of deliveries, a button that
+/// disables or enables it, and one that deletes it once confirmed.
+#[component]
+pub fn HookRow(
+    hook: ServiceHook,
+    org: Memo<String>,
+    project: Memo<String>,
+    on_change: Callback<HookChange>,
+) -> impl IntoView {
+    let active = hook.status == "active";
+    let (toggle_id, delete_id) = (hook.id.clone(), hook.id.clone());
+    let on_delete = Callback::new(move |()| on_change.run(HookChange::Delete(delete_id.clone())));
+    // Those who see the secret may change the hook, and read its log; others would get a 403.
+    let deliveries =
+        hook.secret.is_some().then(|| view! { <HookDeliveries org project hook=hook.id.clone()/> });
+    let secret = hook.secret.map(|secret| {
+        view! {
+            <details class="hook-secret-details" style="margin-bottom: 0.6rem">
+                <summary>"Secret"</summary>
+                <code class="project-dsn hook-secret">{secret}</code>
+            </details>
+        }
+    });
+    view! {
+        <li class="project-row hook-row" data-hook=hook.id>
+            <div class="project-head">
+                <code class="project-name hook-url" style="overflow-wrap: anywhere">
+                    {hook.url}
+                </code>
+                <span class="badge hook-status">{hook.status}</span>
+                <span class="hint hook-events">{hook_events_text(&hook.events)}</span>
+            </div>
+            {secret}
+            <div class="project-dsns key-actions">
+                <button
+                    type="button"
+                    class="button button-secondary hook-toggle"
+                    on:click=move |_| on_change.run(HookChange::Enable(toggle_id.clone(), !active))
+                >
+                    {if active { "Disable" } else { "Enable" }}
+                </button>
+                <ConfirmDelete
+                    name="hook"
+                    warning="Its URL gets no more events."
+                    confirm="Delete hook"
+                    on_confirm=on_delete
+                />
+            </div>
+            {deliveries}
+        </li>
+    }
+}
+
+/// A hook's *Recent deliveries* (`details.hook-deliveries`): fetched each time it is opened,
+/// each (`li.hook-delivery`) with its state, outcome, attempts, time and issue.
+#[component]
+fn HookDeliveries(org: Memo<String>, project: Memo<String>, hook: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let log = LocalResource::new(move || {
+        let opened = open.get();
+        let (org, project, hook) = (org.get(), project.get(), hook.clone());
+        async move {
+            if opened {
+                Some(api::hook_deliveries(&org, &project, &hook).await)
+            } else {
+                None
+            }
+        }
+    });
+    let list = move || match log.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(None) => ().into_any(),
+        Some(Some(Err(error))) => view! { <ApiError error/> }.into_any(),
+        Some(Some(Ok(deliveries))) if deliveries.is_empty() => {
+            view! { <p class="hint">"No deliveries yet."</p> }.into_any()
+        }
+        Some(Some(Ok(deliveries))) => view! {
+            <ul class="hook-delivery-list">
+                {deliveries
+                    .into_iter()
+                    .map(|delivery| view! { <DeliveryRow delivery org/> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    view! {
+        <details
+            class="hook-deliveries"
+            style="margin-top: 0.6rem"
+            on:toggle=move |ev| {
+                // Read through `Reflect`: the DOM's `open` getter would be one more import of
+                // the main module, which every cold load fetches.
+                let state = ev.target().and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok());
+                open.set(state.and_then(|state| state.as_bool()).unwrap_or(false));
+            }
+        >
+            <summary>"Recent deliveries"</summary>
+            {list}
+        </details>
+    }
+}
+
+/// One delivery of a hook's log (`li.hook-delivery[data-state]`).
+#[component]
+fn DeliveryRow(delivery: HookDelivery, org: Memo<String>) -> impl IntoView {
+    let attempts = match delivery.attempts {
+        1 => "1 attempt".to_owned(),
+        n => format!("{n} attempts"),
+    };
+    let issue = Page::Issue { org: org.get_untracked(), id: delivery.issue_id.clone() };
+    let outcome = delivery_outcome(&delivery);
+    let (state, data_state) = (delivery.state.clone(), delivery.state);
+    view! {
+        <li class="project-dsns hook-delivery" data-state=data_state>
+            <span class="badge hook-delivery-state">{state}</span>
+            <span class="hook-delivery-outcome">{outcome}</span>
+            <span class="hint">{attempts}</span>
+            <TimeAgo time=delivery.date_finished.unwrap_or(delivery.date_created)/>
+            <a class="hook-delivery-issue" href=issue.path()>
+                "Issue " {delivery.issue_id}
+            </a>
+        </li>
+    }
+}
+
+/// The project's service hooks (Sentry's *Service Hooks*), a new one, and the rows' changes;
+/// the list is fetched again after each.
+#[component]
+fn ServiceHooks(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let hooks = LocalResource::new(move || {
+        version.track();
+        let (org, project) = (org.get(), project.get());
+        async move { api::service_hooks(&org, &project).await }
+    });
+    let url = RwSignal::new(String::new());
+    let on_created = RwSignal::new(true);
+    let on_alert = RwSignal::new(false);
+    let create = Action::new_local(move |(): &()| {
+        let events = [("event.created", on_created), ("event.alert", on_alert)]
+            .into_iter()
+            .filter(|(_, on)| on.get_untracked())
+            .map(|(event, _)| event.to_owned())
+            .collect();
+        let request = ServiceHookRequest {
+            url: Some(url.get_untracked().trim().to_owned()),
+            events: Some(events),
+            ..Default::default()
+        };
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { api::create_service_hook(&org, &project, &request).await }
+    });
+    let change = Action::new_local(move |change: &HookChange| {
+        let change = change.clone();
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move {
+            match change {
+                HookChange::Enable(id, on) => {
+                    let request = ServiceHookRequest { is_active: Some(on), ..Default::default() };
+                    api::update_service_hook(&org, &project, &id, &request).await.map(drop)
+                }
+                HookChange::Delete(id) => api::delete_service_hook(&org, &project, &id).await,
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if create.value().with(|v| matches!(v, Some(Ok(_)))) {
+            url.set(String::new());
+            version.update(|v| *v += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if change.value().with(Option::is_some) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let on_change = Callback::new(move |request: HookChange| {
+        change.dispatch(request);
+    });
+    let list = move || match hooks.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+        Some(Ok(hooks)) if hooks.is_empty() => {
+            view! { <p class="hint hooks-empty">"No service hooks yet."</p> }.into_any()
+        }
+        Some(Ok(hooks)) => view! {
+            <ul id="hook-list" class="project-rows">
+                {hooks
+                    .into_iter()
+                    .map(|hook| view! { <HookRow hook org project on_change/> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    view! {
+        <h2 id="service-hooks">"Service Hooks"</h2>
+        <p class="hint">
+            "Each new event, or each event that fires an alert rule, is POSTed as JSON to the hook's URL, signed with its secret (the HMAC-SHA256 of the body, in the X-ServiceHook-Signature header), as Sentry's service hooks are."
+        </p>
+        <FormError message=failure(change)/>
+        {list}
+        <form
+            id="new-hook-form"
+            class="settings-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                create.dispatch(());
+            }
+        >
+            <InputField id="new-hook-url" label="URL of a new hook" kind="url" value=url/>
+            <Toggle id="new-hook-created" label="New events (event.created)" value=on_created/>
+            <Toggle id="new-hook-alert" label="Alerts (event.alert)" value=on_alert/>
+            <button type="submit" class="button" disabled=move || create.pending().get()>
+                "Add hook"
+            </button>
+            <FormError message=failure(create)/>
+        </form>
     }
 }
 
@@ -699,7 +955,7 @@ fn Toggle(id: &'static str, label: &'static str, value: RwSignal<bool>) -> impl 
     }
 }
 
-/// A one-line field with its label, and a hint under it if given: `kind` is `text` or
+/// A one-line field with its label, and a hint under it if given: `kind` is `text`, `url` or
 /// `number` (whole numbers from 1).
 #[component]
 fn InputField(
@@ -1098,6 +1354,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
             <ProjectTeam org project current=team/>
             <ClientKeys org project/>
             <SourceMaps org project/>
+            <ServiceHooks org project/>
             <RemoveProject org project/>
         </section>
     }

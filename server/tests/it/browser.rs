@@ -1122,6 +1122,41 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         let (_, notes) = server.get(&format!("/api/0/issues/{issue_id}/comments/"), &token).await;
         assert_eq!(notes[0]["data"]["text"], json!(comment));
 
+        // A comment that mentions a member: she hears of it and takes part, and the owner, who
+        // commented, may unsubscribe.
+        server.cli(&[
+            "createuser",
+            "--email",
+            "ann@example.com",
+            "--password",
+            "correct horse battery",
+            "--organization",
+            "cairn",
+        ]);
+        let ann = server.cli(&["createtoken", "--email", "ann@example.com"]).trim().to_owned();
+        client
+            .find(Locator::Css("#activity textarea[name=comment]"))
+            .await?
+            .send_keys("@ann@example.com could you look?")
+            .await?;
+        client
+            .find(Locator::Css("#activity .comment-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let title = wait_for_text(&client, "#issue-participants", |t| t.contains("ann")).await?;
+        assert!(title.contains("ann"), "{title}");
+        let (_, inbox) = server.get("/api/0/users/me/notifications/", &ann).await;
+        assert_eq!(inbox[0]["type"], "note", "{inbox}");
+        assert_eq!(inbox[0]["activity"]["data"]["text"], "@ann@example.com could you look?");
+        assert_eq!(text_of(&client, "#issue-header button.subscribe").await?, "Unsubscribe");
+        client.find(Locator::Css("#issue-header button.subscribe")).await?.click().await?;
+        let label =
+            wait_for_text(&client, "#issue-header button.subscribe", |t| t == "Subscribe").await?;
+        assert_eq!(label, "Subscribe");
+        let (_, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+        assert_eq!(issue["isSubscribed"], false, "{issue}");
+
         // To the oldest event, then the next one.
         client.find(Locator::Css("#event-nav .event-oldest")).await?.click().await?;
         wait_for_event(&client, &events[0]).await?;
@@ -2640,6 +2675,57 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let (_, bundles) =
             server.get("/api/0/projects/cairn/shop/files/artifact-bundles/", &token).await;
         assert_eq!(bundles, serde_json::json!([]), "the bundle is deleted");
+
+        // Service Hooks: one for new events (nothing listens there), its secret, disabled,
+        // then deleted after the confirmation.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".hooks-empty"))
+            .await?;
+        let hook_url = "http://127.0.0.1:9/hook";
+        client.find(Locator::Css("#new-hook-url")).await?.send_keys(hook_url).await?;
+        assert_eq!(
+            client.find(Locator::Css("#new-hook-created")).await?.prop("checked").await?.as_deref(),
+            Some("true"),
+            "new events by default"
+        );
+        client.find(Locator::Css("#new-hook-form button[type=submit]")).await?.click().await?;
+        assert_eq!(count(&client, "#hook-list .hook-row", 1).await?, 1, "the new hook is listed");
+        assert_eq!(text_of(&client, "#hook-list .hook-url").await?, hook_url);
+        assert_eq!(text_of(&client, "#hook-list .hook-events").await?, "new events");
+        assert_eq!(text_of(&client, "#hook-list .hook-status").await?, "active");
+        assert_eq!(value_of(&client, "#new-hook-url").await?, "", "the form is cleared");
+        client.find(Locator::Css("#hook-list .hook-secret-details summary")).await?.click().await?;
+        let secret = wait_for_text(&client, "#hook-list .hook-secret", |t| !t.is_empty()).await?;
+        assert!(secret.len() == 64 && secret.chars().all(|c| c.is_ascii_hexdigit()), "{secret}");
+        // Its log, fetched when opened: nothing sent to it yet.
+        client.find(Locator::Css("#hook-list .hook-deliveries summary")).await?.click().await?;
+        let log =
+            wait_for_text(&client, "#hook-list .hook-deliveries .hint", |t| !t.is_empty()).await?;
+        assert_eq!(log, "No deliveries yet.");
+        client.find(Locator::Css("#hook-list .hook-toggle")).await?.click().await?;
+        let status = wait_for_text(&client, "#hook-list .hook-status", |t| t == "disabled").await?;
+        assert_eq!(status, "disabled");
+        let (_, hooks) = server.get("/api/0/projects/cairn/shop/hooks/", &token).await;
+        assert_eq!(hooks[0]["url"], hook_url, "{hooks}");
+        assert_eq!(hooks[0]["status"], "disabled", "{hooks}");
+        assert_eq!(hooks[0]["events"], json!(["event.created"]), "{hooks}");
+        client.find(Locator::Css("#hook-list .hook-delete")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#hook-list .hook-delete-confirm"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("p.hooks-empty"))
+            .await?;
+        let (_, hooks) = server.get("/api/0/projects/cairn/shop/hooks/", &token).await;
+        assert_eq!(hooks, json!([]), "the hook is deleted");
 
         // Inbound filters: a switch saves at once; the patterns with their form.
         let localhost = client.find(Locator::Css("#filter-localhost")).await?;
