@@ -862,6 +862,10 @@ fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
         first_release: None,
         last_release: None,
         user_report_count: 0,
+        is_subscribed: bookmarked,
+        subscription_details: bookmarked
+            .then(|| cairn_types::api::SubscriptionDetails { reason: "bookmarked".into() }),
+        participants: Vec::new(),
     }
 }
 
@@ -880,12 +884,15 @@ async fn issue_header_buttons_send_the_changes() {
     m.click("button.resolve");
     m.click("button.ignore");
     m.click("button.bookmark");
+    assert_eq!(m.text("button.subscribe"), "Subscribe");
+    m.click("button.subscribe");
     settle().await;
     let sent = sent.lock().expect("lock");
-    assert_eq!(sent.len(), 3);
+    assert_eq!(sent.len(), 4);
     assert_eq!(sent[0].status.as_deref(), Some("resolved"));
     assert_eq!(sent[1].status.as_deref(), Some("ignored"));
     assert_eq!((sent[2].status.clone(), sent[2].is_bookmarked), (None, Some(true)));
+    assert_eq!((sent[3].is_bookmarked, sent[3].is_subscribed), (None, Some(true)));
 }
 
 #[wasm_bindgen_test]
@@ -897,6 +904,37 @@ fn resolved_issue_offers_unresolve_and_bookmarked_offers_removal() {
     assert!(m.find("button.resolve").is_none());
     assert!(m.find("button.unresolve").is_some());
     assert_eq!(m.text("button.bookmark"), "Remove bookmark");
+    // Subscribed by bookmarking it: the button unsubscribes and says why.
+    assert_eq!(m.text("button.subscribe"), "Unsubscribe");
+    let title = m.find("button.subscribe").and_then(|b| b.get_attribute("title"));
+    assert_eq!(title.as_deref(), Some("You are subscribed because you bookmarked this issue."));
+}
+
+#[wasm_bindgen_test]
+fn comments_mention_members_by_email_and_teams_by_slug() {
+    let member = |id: &str, email: &str| -> cairn_types::api::Member {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("m{id}"), "email": email, "name": email, "role": "member",
+            "orgRole": "member", "roleName": "Member", "pending": false, "expired": false,
+            "dateCreated": "2026-01-01T00:00:00Z", "inviteStatus": "approved", "teams": [],
+            "teamRoles": [],
+            "user": {"id": id, "name": email, "username": email, "email": email,
+                     "isSuperuser": false},
+        }))
+        .expect("a member")
+    };
+    let team: cairn_types::api::Team = serde_json::from_value(serde_json::json!({
+        "id": "9", "slug": "payments", "name": "Payments", "dateCreated": "2026-01-01T00:00:00Z",
+    }))
+    .expect("a team");
+    let members = [member("3", "ann@example.com"), member("4", "bob@example.com")];
+    let text = "(@Ann@example.com) and #payments, please; @bob@example.com! \
+                not @nobody@example.com, #nope or an@email.com; again @ann@example.com.";
+    assert_eq!(
+        cairn_dashboard::pages::issue::mentions(text, &members, &[team]),
+        ["user:3", "team:9", "user:4"]
+    );
+    assert!(cairn_dashboard::pages::issue::mentions("no one", &members, &[]).is_empty());
 }
 
 #[wasm_bindgen_test]

@@ -4,7 +4,7 @@
 //! view), the event's data and the activity log with comments; an Events tab listing its events;
 //! a sidebar with the events-over-time chart and the tag facets; keyboard shortcuts (`?`).
 
-use cairn_types::api::{Event, IssueDetails, NewComment, UpdateIssueRequest};
+use cairn_types::api::{Event, IssueDetails, Member, NewComment, Team, UpdateIssueRequest};
 use leptos::prelude::*;
 use leptos_router::{
     components::A,
@@ -107,9 +107,20 @@ pub fn IssuePage() -> impl IntoView {
         async move { api::update_issue(&org, &id, &request).await }
     });
     let comment = Action::new_local(move |text: &String| {
-        let comment = NewComment { text: text.clone(), mentions: Vec::new() };
-        let id = id.get_untracked();
-        async move { api::add_comment(&id, &comment).await }
+        let text = text.clone();
+        let (org, id) = (org.get_untracked(), id.get_untracked());
+        async move {
+            // Who the comment mentions (`@email`, `#team`), known only once the organization's
+            // members and teams are: fetched for comments that may mention someone.
+            let mentions = if text.contains(['@', '#']) {
+                let members = api::members(&org).await.unwrap_or_default();
+                let teams = api::teams(&org).await.unwrap_or_default();
+                mentions(&text, &members, &teams)
+            } else {
+                Vec::new()
+            };
+            api::add_comment(&id, &NewComment { text, mentions }).await
+        }
     });
     let edit_comment = Action::new_local(move |(note, text): &(String, String)| {
         let (note, text) = (note.clone(), NewComment { text: text.clone(), mentions: Vec::new() });
@@ -306,6 +317,30 @@ pub fn IssuePage() -> impl IntoView {
                 <aside class="issue-sidebar">
                     <crate::components::suggested_owners::SuggestedOwners org details event/>
                     {move || {
+                        // Who hears of the issue's workflow (names as text).
+                        let details = details.get().and_then(Result::ok)?;
+                        (!details.participants.is_empty()).then(|| {
+                            view! {
+                                <section id="issue-participants" class="card">
+                                    <h3>"Participants"</h3>
+                                    <ul class="owner-list participants">
+                                        {details
+                                            .participants
+                                            .into_iter()
+                                            .map(|user| {
+                                                view! {
+                                                    <li class="owner participant" title=user.email>
+                                                        {user.name}
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                </section>
+                            }
+                        })
+                    }}
+                    {move || {
                         // A cron monitor's failure: a way back to the monitor.
                         let event = event.get().and_then(Result::ok)?;
                         let slug = event.contexts.pointer("/monitor/slug")?.as_str()?.to_owned();
@@ -401,6 +436,47 @@ fn error_status(error: &api::Error) -> Option<u16> {
     }
 }
 
+/// The actors a comment mentions, as the comments API takes them: `@email` of a member
+/// (`user:<id>`) and `#slug` of a team (`team:<id>`), each once, in order. Other words that
+/// start with `@` or `#` are text.
+pub fn mentions(text: &str, members: &[Member], teams: &[Team]) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let word = word.trim_start_matches(['(', '[', '"']).trim_end_matches(|c: char| {
+            matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '"')
+        });
+        let actor = if let Some(email) = word.strip_prefix('@') {
+            members
+                .iter()
+                .filter_map(|member| member.user.as_ref())
+                .find(|user| user.email.eq_ignore_ascii_case(email))
+                .map(|user| format!("user:{}", user.id))
+        } else if let Some(slug) = word.strip_prefix('#') {
+            teams.iter().find(|team| team.slug == slug).map(|team| format!("team:{}", team.id))
+        } else {
+            None
+        };
+        if let Some(actor) = actor.filter(|actor| !found.contains(actor)) {
+            found.push(actor);
+        }
+    }
+    found
+}
+
+/// Why one is subscribed, in Sentry's words.
+fn subscription_reason(reason: Option<&str>) -> &'static str {
+    match reason {
+        Some("commented") => "You are subscribed because you commented on this issue.",
+        Some("assigned") => "You are subscribed because you were assigned this issue.",
+        Some("bookmarked") => "You are subscribed because you bookmarked this issue.",
+        Some("status_change") => "You are subscribed because you changed this issue's status.",
+        Some("mentioned") => "You are subscribed because you were mentioned in a comment.",
+        Some("team_mentioned") => "You are subscribed because your team was mentioned.",
+        Some(_) => "You are subscribed to this issue.",
+        None => "Subscribe to hear of comments, assignment, resolution and regressions.",
+    }
+}
+
 /// The issue's header (`#issue-header`): level, title, culprit, short id, status, counts, first
 /// and last seen, first release, the triage buttons (which call `on_update` with the `PUT`
 /// body), and a slot for the assignee picker (`.issue-assignee`).
@@ -457,6 +533,25 @@ pub fn IssueHeader(
             }
         >
             {if bookmarked { "Remove bookmark" } else { "Bookmark" }}
+        </button>
+    };
+    let subscribed = details.is_subscribed;
+    let reason = details.subscription_details.as_ref().map(|d| d.reason.as_str());
+    let subscribe = view! {
+        <button
+            type="button"
+            class=if subscribed { "button button-secondary subscribe subscribed" } else { "button button-secondary subscribe" }
+            title=subscription_reason(reason.filter(|_| subscribed))
+            aria-pressed=subscribed.to_string()
+            disabled=move || busy.get()
+            on:click=move |_| {
+                on_update.run(UpdateIssueRequest {
+                    is_subscribed: Some(!subscribed),
+                    ..UpdateIssueRequest::default()
+                })
+            }
+        >
+            {if subscribed { "Unsubscribe" } else { "Subscribe" }}
         </button>
     };
     let status_detail = status_detail(&status, &issue.status_details, issue.substatus.as_deref());
@@ -518,6 +613,7 @@ pub fn IssueHeader(
                 {unresolve}
                 {ignore}
                 {bookmark}
+                {subscribe}
                 <div class="issue-assignee">
                     <AssigneePicker
                         current=issue.assigned_to.unwrap_or_default()
