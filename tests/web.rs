@@ -3178,6 +3178,29 @@ fn alert_rule_words_drafts_and_requests() {
     assert!(read_back.users_on && read_back.seen_on && read_back.kept_conditions.is_empty());
     assert_eq!(read_back.users_value, "3");
     draft.users_on = false;
+    // The tag filter: a name, and a value unless it asks whether the tag is set.
+    draft.tag_on = true;
+    assert_eq!(draft.request().expect_err("no tag"), "Give the tag's name.");
+    draft.tag_key = " customer ".into();
+    assert_eq!(draft.request().expect_err("no value"), "Give the tag's value.");
+    draft.tag_match = "is".into();
+    assert!(draft.request().is_ok(), "is set: no value");
+    draft.tag_match = "co".into();
+    draft.tag_value = "acme".into();
+    let request = draft.request().expect("a request");
+    let tag_filter = json!({"id": cairn_types::api::TAGGED_EVENT_FILTER, "key": "customer",
+                            "match": "co", "value": "acme"});
+    assert_eq!(request.filters, [tag_filter]);
+    let read_back = RuleDraft::from_rule(&cairn_types::api::AlertRule {
+        filters: request.filters,
+        ..sample_alert_rule("Tags")
+    });
+    assert!(read_back.tag_on && read_back.kept_filters.is_empty());
+    assert_eq!(
+        (read_back.tag_key.as_str(), read_back.tag_match.as_str(), read_back.tag_value.as_str()),
+        ("customer", "co", "acme")
+    );
+    draft.tag_on = false;
     draft.target = "Member".into();
     assert_eq!(draft.request().expect_err("no member"), "Choose the member to notify.");
 

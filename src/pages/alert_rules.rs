@@ -11,7 +11,8 @@
 
 use cairn_types::api::{
     AlertRule, AlertRuleRequest, Project, AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER,
-    NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION, UNIQUE_USER_FREQUENCY,
+    NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION, TAGGED_EVENT_FILTER,
+    UNIQUE_USER_FREQUENCY,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -66,6 +67,20 @@ const MATCHES: &[(&str, &str)] = &[("any", "any"), ("all", "all"), ("none", "non
 /// The age filter's units.
 const AGE_UNITS: &[(&str, &str)] =
     &[("minute", "minutes"), ("hour", "hours"), ("day", "days"), ("week", "weeks")];
+
+/// The tag filter's matches (Sentry's `MatchType`).
+const TAG_MATCHES: &[(&str, &str)] = &[
+    ("eq", "equals"),
+    ("ne", "does not equal"),
+    ("sw", "starts with"),
+    ("nsw", "does not start with"),
+    ("ew", "ends with"),
+    ("new", "does not end with"),
+    ("co", "contains"),
+    ("nc", "does not contain"),
+    ("is", "is set"),
+    ("ns", "is not set"),
+];
 
 /// Whom "issue owners" notifies when no ownership rule names one (the server's meaning).
 const FALLTHROUGHS: &[(&str, &str)] = &[
@@ -204,6 +219,11 @@ pub struct RuleDraft {
     pub age_comparison: String,
     pub age_value: String,
     pub age_unit: String,
+    /// "The event's tags match `tag_key` `tag_match` `tag_value`".
+    pub tag_on: bool,
+    pub tag_key: String,
+    pub tag_match: String,
+    pub tag_value: String,
     /// `IssueOwners`, `Team` or `Member`.
     pub target: String,
     pub fallthrough: String,
@@ -246,6 +266,10 @@ impl Default for RuleDraft {
             age_comparison: text("older"),
             age_value: text("30"),
             age_unit: text("minute"),
+            tag_on: false,
+            tag_key: String::new(),
+            tag_match: text("eq"),
+            tag_value: String::new(),
             target: text("IssueOwners"),
             fallthrough: text("ActiveMembers"),
             team: String::new(),
@@ -306,6 +330,12 @@ impl RuleDraft {
                     draft.age_comparison = field_text(filter, "comparison_type");
                     draft.age_value = field_text(filter, "value");
                     draft.age_unit = field_text(filter, "time");
+                }
+                TAGGED_EVENT_FILTER if !draft.tag_on => {
+                    draft.tag_on = true;
+                    draft.tag_key = field_text(filter, "key");
+                    draft.tag_match = field_text(filter, "match");
+                    draft.tag_value = field_text(filter, "value");
                 }
                 _ => draft.kept_filters.push(filter.clone()),
             }
@@ -384,6 +414,18 @@ impl RuleDraft {
             let value = whole(&self.age_value, "the issue's age")?;
             filters.push(json!({"id": AGE_FILTER, "comparison_type": self.age_comparison,
                 "value": value, "time": self.age_unit}));
+        }
+        if self.tag_on {
+            let key = self.tag_key.trim();
+            let value = self.tag_value.trim();
+            if key.is_empty() {
+                return Err("Give the tag's name.".into());
+            }
+            if value.is_empty() && !matches!(self.tag_match.as_str(), "is" | "ns") {
+                return Err("Give the tag's value.".into());
+            }
+            filters.push(json!({"id": TAGGED_EVENT_FILTER, "key": key, "match": self.tag_match,
+                "value": value}));
         }
         filters.extend(self.kept_filters.iter().cloned());
         let chosen = |id: &str, what: &str| {
@@ -805,6 +847,22 @@ pub fn RuleForm(
             }
         }};
     }
+    macro_rules! tag_input {
+        ($id:literal, $field:ident, $placeholder:literal) => {{
+            let (value, set) = text!($field);
+            view! {
+                <input
+                    id=$id
+                    type="text"
+                    maxlength="200"
+                    placeholder=$placeholder
+                    prop:value=value
+                    on:input=set
+                    disabled=move || !draft.with(|d| d.tag_on)
+                />
+            }
+        }};
+    }
     let (name, set_name) = text!(name);
     let (environment, set_environment) = text!(environment);
     let target = Memo::new(move |_| draft.with(|d| d.target.clone()));
@@ -916,6 +974,12 @@ pub fn RuleForm(
                     <span>"than"</span>
                     {number!("rule-age-value", age_value, age_on)}
                     {select!("rule-age-time", age_unit, AGE_UNITS, age_on)}
+                </div>
+                <div class="settings-inline">
+                    {check!("rule-tag-on", tag_on, "The event's tag")}
+                    {tag_input!("rule-tag-key", tag_key, "name")}
+                    {select!("rule-tag-match", tag_match, TAG_MATCHES, tag_on)}
+                    {tag_input!("rule-tag-value", tag_value, "value")}
                 </div>
             </fieldset>
             <fieldset>

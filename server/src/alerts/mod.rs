@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use cairn_types::api::{
     AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER, NOTIFY_EMAIL, OCCURRENCES_FILTER,
-    REAPPEARED, REGRESSION, UNIQUE_USER_FREQUENCY,
+    REAPPEARED, REGRESSION, TAGGED_EVENT_FILTER, UNIQUE_USER_FREQUENCY,
 };
 use serde_json::{json, Value};
 
@@ -113,7 +113,7 @@ pub enum Condition {
 }
 
 /// A filter: which issues and events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
     /// The event's level compared with `level` (Sentry's numbers: debug 10 ... fatal 50).
     Level { comparison: Comparison, level: i64 },
@@ -121,6 +121,65 @@ pub enum Filter {
     Occurrences { value: i64 },
     /// The issue was first seen more (`older`) or less than `ms` ago.
     Age { older: bool, ms: i64 },
+    /// The event's tag `key` matches `value`, as Sentry's `TaggedEventFilter` compares them:
+    /// without regard to case.
+    Tag { key: String, matches: TagMatch, value: String },
+}
+
+/// Sentry's `MatchType`s of the tag filter: `(code, words)`, and whether a value passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagMatch {
+    Equal,
+    NotEqual,
+    StartsWith,
+    NotStartsWith,
+    EndsWith,
+    NotEndsWith,
+    Contains,
+    NotContains,
+    IsSet,
+    NotSet,
+}
+
+impl TagMatch {
+    const ALL: [(TagMatch, &'static str, &'static str); 10] = [
+        (TagMatch::Equal, "eq", "equals"),
+        (TagMatch::NotEqual, "ne", "does not equal"),
+        (TagMatch::StartsWith, "sw", "starts with"),
+        (TagMatch::NotStartsWith, "nsw", "does not start with"),
+        (TagMatch::EndsWith, "ew", "ends with"),
+        (TagMatch::NotEndsWith, "new", "does not end with"),
+        (TagMatch::Contains, "co", "contains"),
+        (TagMatch::NotContains, "nc", "does not contain"),
+        (TagMatch::IsSet, "is", "is set"),
+        (TagMatch::NotSet, "ns", "is not set"),
+    ];
+
+    fn parse(code: Option<&str>) -> Option<TagMatch> {
+        Self::ALL.iter().find(|(_, c, _)| Some(*c) == code).map(|(m, _, _)| *m)
+    }
+
+    fn code_and_words(self) -> (&'static str, &'static str) {
+        Self::ALL.iter().find(|(m, _, _)| *m == self).map_or(("eq", "equals"), |(_, c, w)| (c, w))
+    }
+
+    /// Whether the event's values of the tag (lower case) pass, as Sentry decides: the
+    /// negative matches pass when no value matches.
+    fn passes(self, values: &[String], wanted: &str) -> bool {
+        let any = |test: &dyn Fn(&str) -> bool| values.iter().any(|v| test(v));
+        match self {
+            TagMatch::Equal => any(&|v| v == wanted),
+            TagMatch::NotEqual => !any(&|v| v == wanted),
+            TagMatch::StartsWith => any(&|v| v.starts_with(wanted)),
+            TagMatch::NotStartsWith => !any(&|v| v.starts_with(wanted)),
+            TagMatch::EndsWith => any(&|v| v.ends_with(wanted)),
+            TagMatch::NotEndsWith => !any(&|v| v.ends_with(wanted)),
+            TagMatch::Contains => any(&|v| v.contains(wanted)),
+            TagMatch::NotContains => !any(&|v| v.contains(wanted)),
+            TagMatch::IsSet => !values.is_empty(),
+            TagMatch::NotSet => values.is_empty(),
+        }
+    }
 }
 
 /// How the level filter compares.
@@ -178,6 +237,8 @@ pub struct Facts<'a> {
     pub times_seen: i64,
     pub first_seen: i64,
     pub now: i64,
+    /// The (latest) event's tags, for the tag filter.
+    pub tags: &'a [(String, String)],
 }
 
 /// Sentry's numbers of the levels.
@@ -298,6 +359,24 @@ impl Rule {
                     let value = number(&field(filter, "value"), "the age filter's value")?;
                     Ok(Filter::Age { older, ms: value.saturating_mul(unit) })
                 }
+                Some(TAGGED_EVENT_FILTER) => {
+                    let text = |name: &str| {
+                        field(filter, name).as_str().map(|text| text.trim().to_owned())
+                    };
+                    let key = text("key").filter(|key| !key.is_empty());
+                    let key = key.ok_or("the tag filter's key: required")?;
+                    let matches = TagMatch::parse(field(filter, "match").as_str()).ok_or(
+                        "the tag filter's match: eq, ne, sw, nsw, ew, new, co, nc, is or ns",
+                    )?;
+                    let value = text("value").unwrap_or_default();
+                    if value.is_empty() && !matches!(matches, TagMatch::IsSet | TagMatch::NotSet) {
+                        return Err("the tag filter's value: required".to_owned());
+                    }
+                    if key.chars().count() > 200 || value.chars().count() > 200 {
+                        return Err("the tag filter's key and value: at most 200 characters".into());
+                    }
+                    Ok(Filter::Tag { key, matches, value })
+                }
                 Some(other) => Err(format!("filters: Cairn does not have {other}")),
                 None => Err("filters: each needs an id".to_owned()),
             })
@@ -376,8 +455,8 @@ impl Rule {
     pub fn filters_json(&self) -> Vec<Value> {
         self.filters
             .iter()
-            .map(|filter| match *filter {
-                Filter::Level { comparison, level } => {
+            .map(|filter| match filter {
+                &Filter::Level { comparison, level } => {
                     let (code, words) = match comparison {
                         Comparison::Equal => ("eq", "equal to"),
                         Comparison::AtLeast => ("gte", "greater than or equal to"),
@@ -386,9 +465,20 @@ impl Rule {
                     json!({"id": LEVEL_FILTER, "match": code, "level": level.to_string(),
                         "name": format!("The event's level is {words} {}", level_name(level))})
                 }
-                Filter::Occurrences { value } => json!({"id": OCCURRENCES_FILTER, "value": value,
+                &Filter::Occurrences { value } => json!({"id": OCCURRENCES_FILTER, "value": value,
                     "name": format!("The issue has happened at least {value} times")}),
-                Filter::Age { older, ms } => {
+                Filter::Tag { key, matches, value } => {
+                    let (code, words) = matches.code_and_words();
+                    let name = match matches {
+                        TagMatch::IsSet | TagMatch::NotSet => {
+                            format!("The event's tags match {key} {words}")
+                        }
+                        _ => format!("The event's tags match {key} {words} {value}"),
+                    };
+                    json!({"id": TAGGED_EVENT_FILTER, "key": key, "match": code, "value": value,
+                        "name": name})
+                }
+                &Filter::Age { older, ms } => {
                     let (value, time) = [
                         (604_800_000, "week"),
                         (86_400_000, "day"),
@@ -470,7 +560,21 @@ impl Rule {
             Filter::Occurrences { value } => facts.times_seen >= value,
             Filter::Age { older: true, ms } => facts.now - facts.first_seen > ms,
             Filter::Age { older: false, ms } => facts.now - facts.first_seen < ms,
+            Filter::Tag { ref key, matches, ref value } => {
+                let values: Vec<String> = facts
+                    .tags
+                    .iter()
+                    .filter(|(k, _)| k.to_lowercase() == key.to_lowercase())
+                    .map(|(_, v)| v.to_lowercase())
+                    .collect();
+                matches.passes(&values, &value.to_lowercase())
+            }
         }))
+    }
+
+    /// Whether a filter reads the event's tags (the worker then reads the latest event's).
+    pub fn reads_tags(&self) -> bool {
+        self.filters.iter().any(|filter| matches!(filter, Filter::Tag { .. }))
     }
 
     /// Whether only a transition can make the rule fire (no frequency condition could): the
@@ -536,6 +640,13 @@ async fn evaluate_update<S: Store>(
     }
     evaluated.insert(update.issue_id, Instant::now());
     let now = crate::util::now_ms();
+    // The tag filter reads the latest event's tags, read only for a project with one.
+    let counting = || rules.iter().filter(|rule| !rule.needs_transition());
+    let tags = if counting().any(Rule::reads_tags) {
+        latest_event_tags(store, update.issue_id).await?
+    } else {
+        Vec::new()
+    };
     let facts = Facts {
         transition: Transition::None,
         level: &update.level,
@@ -543,6 +654,7 @@ async fn evaluate_update<S: Store>(
         times_seen: update.times_seen,
         first_seen: update.first_seen,
         now,
+        tags: &tags,
     };
     for rule in rules.iter().filter(|rule| !rule.needs_transition()) {
         let mut counts = Vec::new();
@@ -558,6 +670,22 @@ async fn evaluate_update<S: Store>(
         }
     }
     Ok(())
+}
+
+/// The tags of an issue's latest event, as the API shows them.
+async fn latest_event_tags<S: Store>(
+    store: &S,
+    issue_id: i64,
+) -> crate::store::StoreResult<Vec<(String, String)>> {
+    match store.issue_event(issue_id, &crate::store::EventSelector::Latest).await {
+        Ok(event) => Ok(crate::serialize::event(&event)
+            .tags
+            .into_iter()
+            .map(|tag| (tag.key, tag.value))
+            .collect()),
+        Err(crate::store::StoreError::NotFound) => Ok(Vec::new()),
+        Err(err) => Err(err),
+    }
 }
 
 #[cfg(test)]
@@ -580,7 +708,15 @@ mod tests {
     }
 
     fn facts(transition: Transition, level: &'static str) -> Facts<'static> {
-        Facts { transition, level, environments: &[], times_seen: 5, first_seen: 0, now: 3_600_000 }
+        Facts {
+            transition,
+            level,
+            environments: &[],
+            times_seen: 5,
+            first_seen: 0,
+            now: 3_600_000,
+            tags: &[],
+        }
     }
 
     #[test]
@@ -631,6 +767,70 @@ mod tests {
         assert!(seen_often.fires(&many, &[]));
         many.now = 1_000_000;
         assert!(!seen_often.fires(&many, &[]), "newer than 30 minutes");
+    }
+
+    #[test]
+    fn the_tag_filter_matches_as_sentry_s_without_regard_to_case() {
+        let tags: Vec<(String, String)> =
+            [("browser.name", "Chrome"), ("url", "https://shop.example/cart")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let with = |matches: &str, key: &str, value: &str| {
+            let filter = json!([{"id": TAGGED_EVENT_FILTER, "key": key, "match": matches,
+                                 "value": value}]);
+            let rule = rule(json!([{"id": FIRST_SEEN}]), filter, "any");
+            let facts = Facts { tags: &tags, ..facts(Transition::Opened, "error") };
+            rule.fires(&facts, &[])
+        };
+        assert!(with("eq", "Browser.Name", "chrome"));
+        assert!(!with("eq", "browser.name", "Firefox"));
+        assert!(with("ne", "browser.name", "firefox"));
+        assert!(!with("ne", "browser.name", "chrome"));
+        assert!(with("sw", "url", "https://shop"));
+        assert!(with("nsw", "url", "http://"));
+        assert!(with("ew", "url", "/CART"));
+        assert!(!with("new", "url", "/cart"));
+        assert!(with("co", "url", "shop.example"));
+        assert!(with("nc", "url", "admin"));
+        assert!(with("is", "url", ""));
+        assert!(with("ns", "release", ""));
+        assert!(!with("is", "release", ""));
+        assert!(!with("eq", "release", "1.0"), "a tag the event lacks equals nothing");
+        assert!(with("ne", "release", "1.0"));
+        // Read back as Sentry writes it, with its sentence.
+        let rule = rule(
+            json!([{"id": FIRST_SEEN}]),
+            json!([{"id": TAGGED_EVENT_FILTER, "key": "Browser.Name", "match": "co", "value": "Chrome"}]),
+            "any",
+        );
+        assert_eq!(
+            rule.filters_json(),
+            [json!({"id": TAGGED_EVENT_FILTER, "key": "Browser.Name", "match": "co",
+                    "value": "Chrome", "name": "The event's tags match Browser.Name contains Chrome"})]
+        );
+        assert!(rule.reads_tags());
+        for (filter, error) in [
+            (json!({"id": TAGGED_EVENT_FILTER, "match": "eq", "value": "x"}), "key"),
+            (
+                json!({"id": TAGGED_EVENT_FILTER, "key": "k", "match": "regex", "value": "x"}),
+                "match",
+            ),
+            (json!({"id": TAGGED_EVENT_FILTER, "key": "k", "match": "eq"}), "value"),
+        ] {
+            let parsed = Rule::parse(
+                1,
+                "r",
+                None,
+                None,
+                None,
+                None,
+                &[json!({"id": FIRST_SEEN})],
+                &[filter],
+                &[json!({"id": NOTIFY_EMAIL, "targetType": "IssueOwners"})],
+            );
+            assert!(parsed.is_err_and(|e| e.contains(error)), "{error}");
+        }
     }
 
     #[test]

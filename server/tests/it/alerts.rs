@@ -271,3 +271,70 @@ async fn a_users_frequency_rule_counts_distinct_users() {
     send("bob").await;
     assert_eq!(wait_for_alerts(&server, &member_token, 1).await, ["Checkout failed"]);
 }
+
+/// Sends, with the official SDK, an error-level message tagged `customer`.
+async fn capture_for_customer(dsn: &str, text: &str, customer: &str) {
+    let (dsn, text, customer) = (dsn.to_owned(), text.to_owned(), customer.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = crate::common::sentry_hub(&dsn, "shop@1.0");
+        sentry::Hub::run(hub, || {
+            sentry::with_scope(
+                |scope| scope.set_tag("customer", &customer),
+                || sentry::capture_message(&text, sentry::Level::Error),
+            )
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+    })
+    .await
+    .expect("SDK thread");
+}
+
+/// Sentry's tag filter, on a new-issue rule (the event that opens the issue) and on a counting
+/// rule (the issue's latest event): only the events of the customer it names notify.
+#[tokio::test(flavor = "multi_thread")]
+async fn tag_filters_narrow_rules_to_the_events_they_name() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&owner, "shop").await;
+    let (member_token, member_id) = member(&server, "dev@example.com").await;
+    let notify_member =
+        json!([{"id": NOTIFY, "targetType": "Member", "targetIdentifier": member_id}]);
+    let tagged = |value: &str| {
+        json!([{"id": "sentry.rules.filters.tagged_event.TaggedEventFilter", "key": "Customer",
+                "match": "eq", "value": value}])
+    };
+    let rule = create_rule(
+        &server,
+        &owner,
+        json!({"name": "Acme's new issues", "conditions": [{"id": FIRST_SEEN}],
+               "filters": tagged("ACME"), "actions": notify_member}),
+    )
+    .await;
+    assert_eq!(rule["filters"][0]["name"], "The event's tags match Customer equals ACME");
+    create_rule(
+        &server,
+        &owner,
+        json!({"name": "Globex keeps failing", "frequency": 60,
+               "conditions": [{"id": FREQUENCY, "value": 2, "interval": "1h"}],
+               "filters": tagged("globex"), "actions": notify_member}),
+    )
+    .await;
+
+    capture_for_customer(&dsn, "Invoice export failed", "other").await;
+    capture_for_customer(&dsn, "Basket lost its items", "acme").await;
+    assert_eq!(wait_for_alerts(&server, &member_token, 1).await, ["Basket lost its items"]);
+
+    // Three events of another customer's issue: its latest event is not Globex's.
+    for _ in 0..3 {
+        capture_for_customer(&dsn, "Invoice export failed", "other").await;
+    }
+    server.wait_for_issues(&owner, |issues| issues.iter().any(|i| i["count"] == "4")).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(alerts(&server, &member_token).await.len(), 1);
+    // Globex's events of the same issue: the count is met and the latest event is theirs.
+    capture_for_customer(&dsn, "Invoice export failed", "globex").await;
+    assert_eq!(
+        wait_for_alerts(&server, &member_token, 2).await,
+        ["Invoice export failed", "Basket lost its items"]
+    );
+}

@@ -25,6 +25,8 @@ pub const OCCURRENCES_FILTER: &str =
     "sentry.rules.filters.issue_occurrences.IssueOccurrencesFilter";
 /// "The issue is {older or newer} than {value} {time}".
 pub const AGE_FILTER: &str = "sentry.rules.filters.age_comparison.AgeComparisonFilter";
+/// "The event's tags match {key} {match} {value}".
+pub const TAGGED_EVENT_FILTER: &str = "sentry.rules.filters.tagged_event.TaggedEventFilter";
 /// The action "Send a notification to {target}".
 pub const NOTIFY_EMAIL: &str = "sentry.mail.actions.NotifyEmailAction";
 

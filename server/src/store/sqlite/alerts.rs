@@ -283,6 +283,7 @@ pub(super) async fn on_transition(
         times_seen,
         first_seen,
         now: event.received,
+        tags: &event.tags,
     };
     for row in &rules {
         let rule = &row.rule;
