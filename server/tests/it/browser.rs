@@ -968,6 +968,12 @@ async fn wait_for_event(
     Ok(())
 }
 
+/// Writes `text` in the issue page's comment box and sends it.
+async fn add_comment(client: &Client, text: &str) -> Result<(), fantoccini::error::CmdError> {
+    client.find(Locator::Css("#activity textarea[name=comment]")).await?.send_keys(text).await?;
+    client.find(Locator::Css("#activity .comment-form button[type=submit]")).await?.click().await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
     assert!(
@@ -1107,16 +1113,7 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
 
         // A comment, kept as text, in the activity.
         let comment = format!("Looking into it {IMG_PAYLOAD}");
-        client
-            .find(Locator::Css("#activity textarea[name=comment]"))
-            .await?
-            .send_keys(&comment)
-            .await?;
-        client
-            .find(Locator::Css("#activity .comment-form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        add_comment(&client, &comment).await?;
         let note = text_of(&client, "#activity .activity-note").await?;
         assert_eq!(note, comment);
         let (_, notes) = server.get(&format!("/api/0/issues/{issue_id}/comments/"), &token).await;
@@ -1124,26 +1121,8 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
 
         // A comment that mentions a member: she hears of it and takes part, and the owner, who
         // commented, may unsubscribe.
-        server.cli(&[
-            "createuser",
-            "--email",
-            "ann@example.com",
-            "--password",
-            "correct horse battery",
-            "--organization",
-            "cairn",
-        ]);
-        let ann = server.cli(&["createtoken", "--email", "ann@example.com"]).trim().to_owned();
-        client
-            .find(Locator::Css("#activity textarea[name=comment]"))
-            .await?
-            .send_keys("@ann@example.com could you look?")
-            .await?;
-        client
-            .find(Locator::Css("#activity .comment-form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        let ann = server.member_token("ann@example.com");
+        add_comment(&client, "@ann@example.com could you look?").await?;
         let title = wait_for_text(&client, "#issue-participants", |t| t.contains("ann")).await?;
         assert!(title.contains("ann"), "{title}");
         let (_, inbox) = server.get("/api/0/users/me/notifications/", &ann).await;

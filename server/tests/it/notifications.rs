@@ -18,16 +18,7 @@ const PASSWORD: &str = "correct horse battery";
 
 /// A member of the default organization with an API token.
 fn member(server: &TestServer, email: &str) -> String {
-    server.cli(&[
-        "createuser",
-        "--email",
-        email,
-        "--password",
-        PASSWORD,
-        "--organization",
-        "cairn",
-    ]);
-    server.cli(&["createtoken", "--email", email]).trim().to_owned()
+    server.member_token(email)
 }
 
 async fn inbox(server: &TestServer, token: &str) -> Vec<Value> {

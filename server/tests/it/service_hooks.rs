@@ -296,16 +296,7 @@ async fn the_hooks_api_checks_what_it_is_given_and_hides_secrets_from_readers() 
     .await;
     let guid = hook["id"].as_str().expect("id");
 
-    server.cli(&[
-        "createuser",
-        "--email",
-        "member@example.com",
-        "--password",
-        "correct horse battery",
-        "--organization",
-        "cairn",
-    ]);
-    let member = server.cli(&["createtoken", "--email", "member@example.com"]).trim().to_owned();
+    let member = server.member_token("member@example.com");
     let (status, list) = server.get(path, &member).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list[0]["id"], guid);

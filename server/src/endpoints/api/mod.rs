@@ -420,5 +420,18 @@ pub async fn org_access_any<S: Store>(
     Ok(OrgAccess { organization, role })
 }
 
+/// The caller's access and the organization's project `project`, for any of `scopes`.
+pub async fn project_access<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: &str,
+    project: &str,
+    scopes: &[&str],
+) -> ApiResult<(OrgAccess, crate::store::ProjectRow)> {
+    let access = org_access_any(state, identity, org, scopes).await?;
+    let project = state.store.project_by_slug(access.organization.id, project).await?;
+    Ok((access, project))
+}
+
 /// `201 Created` with a JSON body.
 pub type Created<T> = (StatusCode, crate::endpoints::AppJson<T>);

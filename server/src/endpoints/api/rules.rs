@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{AlertRule, AlertRuleRequest, RuleCreator};
 
-use super::{org_access_any, Created, OrgAccess};
+use super::{project_access as project, Created, OrgAccess};
 use crate::alerts::Rule;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
@@ -43,19 +43,6 @@ fn rule_dto(row: &AlertRuleRow, project: &ProjectRow) -> AlertRule {
         date_created: ms_to_datetime(row.date_created),
         last_triggered: row.last_triggered.map(ms_to_datetime),
     }
-}
-
-/// The caller's access and the project, for `scopes`.
-async fn project<S: Store>(
-    state: &AppState<S>,
-    identity: &Identity,
-    org: &str,
-    project: &str,
-    scopes: &[&str],
-) -> ApiResult<(OrgAccess, ProjectRow)> {
-    let access = org_access_any(state, identity, org, scopes).await?;
-    let project = state.store.project_by_slug(access.organization.id, project).await?;
-    Ok((access, project))
 }
 
 /// A request's rule, checked; the teams and members it names must be the organization's.

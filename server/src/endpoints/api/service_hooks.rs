@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{HookDelivery, ServiceHook, ServiceHookRequest};
 
-use super::{org_access_any, Created, OrgAccess};
+use super::{project_access, Created};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -52,8 +52,7 @@ async fn project<S: Store>(
     project: &str,
     scopes: &[&str],
 ) -> ApiResult<(ProjectRow, bool)> {
-    let access: OrgAccess = org_access_any(state, identity, org, scopes).await?;
-    let project = state.store.project_by_slug(access.organization.id, project).await?;
+    let (access, project) = project_access(state, identity, org, project, scopes).await?;
     let writer = WRITE.iter().any(|scope| identity.has_scope(&access.role, scope));
     Ok((project, writer))
 }

@@ -96,6 +96,15 @@ impl TestServer {
         token
     }
 
+    /// Creates a member of the default organization (password "correct horse battery") and
+    /// returns an API token of theirs.
+    pub fn member_token(&self, email: &str) -> String {
+        let password = "correct horse battery";
+        let args = ["createuser", "--email", email, "--password", password];
+        self.cli(&[&args[..], &["--organization", "cairn"]].concat());
+        self.cli(&["createtoken", "--email", email]).trim().to_owned()
+    }
+
     /// `GET` with a bearer token; returns status and JSON body.
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
         let response = self
