@@ -143,6 +143,28 @@ async fn subscriptions_and_mentions_decide_who_hears_of_an_issue() {
     let (_, issue) = server.get(&issue_path, &owner).await;
     assert_eq!(issue["subscriptionDetails"], json!({"reason": "status_change"}));
     assert_eq!(issue["participants"].as_array().map(Vec::len), Some(4));
+
+    // Merged into another issue, whose participants it joins (Carol's unsubscription too).
+    server.post_envelope(&dsn, [("event", json!({"message": "Another failure"}))]).await;
+    // (The list shows unresolved issues: the other one.)
+    let new_one = |i: &Value| i["id"] != issue_id.as_str();
+    let issues = server.wait_for_issues(&owner, |issues| issues.iter().any(new_one)).await;
+    let other = issues.iter().find(|i| new_one(i)).expect("the other issue");
+    let other = other["id"].as_str().expect("id").to_owned();
+    // Erin takes part in the other one only: whichever becomes the parent, the merge brings
+    // one side's subscriptions over.
+    let erin = member(&server, "erin@example.com");
+    let path = format!("/api/0/issues/{other}/comments/");
+    let (status, answer) = server.post(&path, &erin, json!({"text": "me too"})).await;
+    assert_eq!(status, 201, "{answer}");
+    let path = format!("/api/0/organizations/cairn/issues/?id={issue_id}&id={other}");
+    let (status, merged) = server.put(&path, &owner, json!({"merge": true})).await;
+    assert_eq!(status, 200, "{merged}");
+    let parent = merged["merge"]["parent"].as_str().expect("parent");
+    let (_, list) = server.get(&format!("/api/0/issues/{parent}/participants/"), &owner).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
+    let (_, issue) = server.get(&format!("/api/0/issues/{parent}/"), &carol).await;
+    assert_eq!(issue["isSubscribed"], false);
 }
 
 #[tokio::test(flavor = "multi_thread")]
