@@ -40,7 +40,8 @@ const ROUND: i64 = 32;
 /// A delivery not made within this long after its event is given up (a receiver down for a
 /// day, or a project with more events than its receiver takes).
 const EXPIRE_MS: i64 = 86_400_000;
-/// Finished deliveries stay this long in the hook's log.
+/// Finished deliveries stay at most this long in the hook's log (which keeps a hook's latest
+/// 100 only).
 const KEEP_FINISHED_MS: i64 = 7 * 86_400_000;
 
 /// The hex HMAC-SHA256 of `body` with `secret`: Sentry's `ServiceHook.build_signature`.
@@ -116,11 +117,12 @@ async fn round<S: Store>(
         match payload(store, config, delivery).await? {
             Some(body) => {
                 let request = request(client, delivery, body);
-                let (id, attempts_before) = (delivery.id, delivery.attempts);
-                sending.spawn(async move { (id, attempts_before, send(request).await) });
+                let (id, hook_id, before) = (delivery.id, delivery.hook.id, delivery.attempts);
+                sending.spawn(async move { (id, hook_id, before, send(request).await) });
             }
             None => attempts.push(DeliveryAttempt {
                 id: delivery.id,
+                hook_id: delivery.hook.id,
                 status_code: None,
                 error: Some("the event is no longer stored".to_owned()),
                 retry_at: None,
@@ -129,7 +131,7 @@ async fn round<S: Store>(
         }
     }
     while let Some(joined) = sending.join_next().await {
-        let Ok((id, attempts_before, outcome)) = joined else { continue };
+        let Ok((id, hook_id, attempts_before, outcome)) = joined else { continue };
         let at = now_ms();
         let (status_code, error) = match outcome {
             Ok(status) if (200..300).contains(&status) => (Some(status), None),
@@ -138,7 +140,7 @@ async fn round<S: Store>(
         };
         let retry_at = (error.is_some() && attempts_before + 1 < ATTEMPTS)
             .then(|| at + i64::try_from(retry_delay.as_millis()).unwrap_or(i64::MAX / 2));
-        attempts.push(DeliveryAttempt { id, status_code, error, retry_at, at });
+        attempts.push(DeliveryAttempt { id, hook_id, status_code, error, retry_at, at });
     }
     store.record_delivery_attempts(&attempts).await?;
     Ok(due.len())

@@ -1372,6 +1372,8 @@ pub struct DueDelivery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryAttempt {
     pub id: i64,
+    /// The delivery's hook.
+    pub hook_id: i64,
     /// The receiver's HTTP status, if it answered.
     pub status_code: Option<u16>,
     /// Why it failed, if it did.

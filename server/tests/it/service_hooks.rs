@@ -319,3 +319,44 @@ async fn the_hooks_api_checks_what_it_is_given_and_hides_secrets_from_readers() 
     let (status, list) = server.get(path, &owner).await;
     assert_eq!((status, list), (200, json!([])));
 }
+
+#[tokio::test]
+async fn a_hook_keeps_its_latest_finished_deliveries_only() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&owner, "busy").await;
+    let receiver = Receiver::start(Vec::new()).await;
+    let body = json!({"url": format!("{}/busy", receiver.url), "events": ["event.created"]});
+    let hook = create_hook(&server, &owner, "busy", body).await;
+    let guid = hook["id"].as_str().expect("id");
+    for n in 0..130 {
+        let event = json!({"message": "Queue is full", "extra": {"n": n}});
+        server.post_envelope(&dsn, [("event", event)]).await;
+    }
+    receiver.wait_for("/busy", 130).await;
+    // Every delivery was made; the log, and the table, keep the latest 100 finished ones.
+    let mut kept = 0;
+    for _ in 0..100 {
+        let db = server.database().await;
+        kept = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM service_hook_deliveries WHERE state = 'delivered'",
+        )
+        .fetch_one(&db)
+        .await
+        .expect("counted");
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM service_hook_deliveries WHERE state = 'pending'",
+        )
+        .fetch_one(&db)
+        .await
+        .expect("counted");
+        if pending == 0 && kept <= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept, 100);
+    let log = deliveries(&server, &owner, "busy", guid).await;
+    assert_eq!(log.len(), 50, "the API shows the latest 50");
+    assert!(log.iter().all(|d| d["state"] == "delivered"));
+}

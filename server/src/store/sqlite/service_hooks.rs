@@ -17,6 +17,9 @@ use sqlx::SqliteConnection;
 
 use super::*;
 
+/// Finished deliveries a hook keeps (its log shows them).
+const KEEP_FINISHED: i64 = 100;
+
 const HOOK_COLUMNS: &str = "h.id, h.guid, h.project_id, h.url, h.secret, h.on_created, \
      h.on_alert, h.is_active, h.date_created";
 
@@ -259,6 +262,22 @@ impl SqliteStore {
             .bind(&attempt.error)
             .bind(attempt.at)
             .bind(attempt.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // A hook keeps its latest finished deliveries only, for its log: a busy project's
+        // hook would otherwise keep a row per event.
+        let mut hooks: Vec<i64> = attempts.iter().map(|attempt| attempt.hook_id).collect();
+        hooks.sort_unstable();
+        hooks.dedup();
+        for hook_id in hooks {
+            sqlx::query(
+                "DELETE FROM service_hook_deliveries WHERE hook_id = $1 AND state <> 'pending' \
+                 AND id < COALESCE((SELECT id FROM service_hook_deliveries \
+                   WHERE hook_id = $1 AND state <> 'pending' ORDER BY id DESC LIMIT 1 OFFSET $2), 0)",
+            )
+            .bind(hook_id)
+            .bind(KEEP_FINISHED - 1)
             .execute(&mut *tx)
             .await?;
         }
