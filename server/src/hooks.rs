@@ -65,21 +65,12 @@ pub fn spawn_dispatcher<S: Store>(
     retry_delay: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Cairn/", env!("CARGO_PKG_VERSION")))
-            .build()
-        {
-            Ok(client) => client,
-            Err(err) => {
-                tracing::error!(%err, "cannot make the service hooks' HTTP client; hooks are off");
-                return;
-            }
-        };
+        // Made when the first delivery is due: its TLS set-up (the system's root certificates,
+        // read by OpenSSL) took 5 MiB of memory that a server without hooks never needs.
+        let mut client: Option<reqwest::Client> = None;
         let mut last_prune = 0i64;
         loop {
-            let sent = match round(&store, &config, &client, retry_delay).await {
+            let sent = match round(&store, &config, &mut client, retry_delay).await {
                 Ok(sent) => sent,
                 Err(err) => {
                     tracing::warn!(%err, "cannot send service hook deliveries");
@@ -103,14 +94,37 @@ pub fn spawn_dispatcher<S: Store>(
     })
 }
 
+/// Why a round of deliveries could not be sent.
+#[derive(Debug, thiserror::Error)]
+enum DispatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot make the HTTP client: {0}")]
+    Client(reqwest::Error),
+}
+
 /// Sends the deliveries due now, at once; returns how many it tried.
 async fn round<S: Store>(
     store: &S,
     config: &Config,
-    client: &reqwest::Client,
+    client: &mut Option<reqwest::Client>,
     retry_delay: Duration,
-) -> StoreResult<usize> {
+) -> Result<usize, DispatchError> {
     let due = store.due_deliveries(now_ms(), ROUND).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let client = match client {
+        Some(client) => client,
+        None => client.insert(
+            reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("Cairn/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(DispatchError::Client)?,
+        ),
+    };
     let mut sending = tokio::task::JoinSet::new();
     let mut attempts = Vec::with_capacity(due.len());
     for delivery in &due {
