@@ -340,7 +340,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         user_id: i64,
         text: &str,
-        mentioned: &[Subscriber],
+        mentioned: &[Assignee],
     ) -> impl Future<Output = StoreResult<i64>> + Send;
     /// Replaces the text of a comment of the issue.
     fn update_comment(

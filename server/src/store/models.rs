@@ -705,7 +705,8 @@ pub struct IssueRow {
     pub first_release: Option<String>,
 }
 
-/// Who works on an issue: a member or a team of its organization.
+/// A member or a team of an issue's organization (Sentry's actor): who works on the issue, or
+/// who is mentioned in or subscribed to it (a team: every member).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Assignee {
     /// A user (by id).
@@ -1396,15 +1397,6 @@ pub struct DeliveryRow {
     pub status_code: Option<i64>,
     pub error: Option<String>,
     pub date_finished: Option<i64>,
-}
-
-/// Who is subscribed to an issue, or takes part in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subscriber {
-    /// A user.
-    User(i64),
-    /// Every member of a team (an issue assigned to it, a team mentioned).
-    Team(i64),
 }
 
 /// Whether a user is subscribed to an issue's workflow notifications.

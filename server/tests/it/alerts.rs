@@ -63,16 +63,23 @@ async fn create_rule(server: &TestServer, token: &str, rule: Value) -> Value {
     created
 }
 
-/// A rule per state change: a new issue of level error or worse, and a regression, each to
-/// one member; the member is told, a warning is not, and the rule's last firing shows.
-#[tokio::test(flavor = "multi_thread")]
-async fn rules_notify_of_new_issues_and_regressions() {
+/// A server with project `shop`, its owner's token, the project's DSN, a member's token, and
+/// the rule action that notifies that member.
+async fn shop_with_member() -> (TestServer, String, String, String, Value) {
     let server = TestServer::start();
     let owner = server.owner_token("owner@example.com", PASSWORD);
     let dsn = server.create_project(&owner, "shop").await;
     let (member_token, member_id) = member(&server, "dev@example.com").await;
     let notify_member =
         json!([{"id": NOTIFY, "targetType": "Member", "targetIdentifier": member_id}]);
+    (server, owner, dsn, member_token, notify_member)
+}
+
+/// A rule per state change: a new issue of level error or worse, and a regression, each to
+/// one member; the member is told, a warning is not, and the rule's last firing shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_notify_of_new_issues_and_regressions() {
+    let (server, owner, dsn, member_token, notify_member) = shop_with_member().await;
     // The member makes them: members may write alert rules, as in Sentry.
     let new_errors = create_rule(
         &server,
@@ -293,12 +300,7 @@ async fn capture_for_customer(dsn: &str, text: &str, customer: &str) {
 /// rule (the issue's latest event): only the events of the customer it names notify.
 #[tokio::test(flavor = "multi_thread")]
 async fn tag_filters_narrow_rules_to_the_events_they_name() {
-    let server = TestServer::start();
-    let owner = server.owner_token("owner@example.com", PASSWORD);
-    let dsn = server.create_project(&owner, "shop").await;
-    let (member_token, member_id) = member(&server, "dev@example.com").await;
-    let notify_member =
-        json!([{"id": NOTIFY, "targetType": "Member", "targetIdentifier": member_id}]);
+    let (server, owner, dsn, member_token, notify_member) = shop_with_member().await;
     let tagged = |value: &str| {
         json!([{"id": "sentry.rules.filters.tagged_event.TaggedEventFilter", "key": "Customer",
                 "match": "eq", "value": value}])

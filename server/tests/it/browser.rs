@@ -968,6 +968,19 @@ async fn wait_for_event(
     Ok(())
 }
 
+/// Deletes through a `ConfirmDelete`: clicks `{prefix}-delete`, then its confirmation
+/// `{prefix}-delete-confirm` once shown.
+async fn confirm_delete(client: &Client, prefix: &str) -> Result<(), fantoccini::error::CmdError> {
+    client.find(Locator::Css(&format!("{prefix}-delete"))).await?.click().await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(&format!("{prefix}-delete-confirm")))
+        .await?
+        .click()
+        .await
+}
+
 /// Writes `text` in the issue page's comment box and sends it.
 async fn add_comment(client: &Client, text: &str) -> Result<(), fantoccini::error::CmdError> {
     client.find(Locator::Css("#activity textarea[name=comment]")).await?.send_keys(text).await?;
@@ -2294,14 +2307,7 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(team)).await?;
         let (status, renamed) = server.get("/api/0/teams/cairn/web-team/", &token).await;
         assert_eq!(status, 200, "{renamed}");
-        owner.find(Locator::Css(&format!("{team} .team-delete"))).await?.click().await?;
-        owner
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(&format!("{team} .team-delete-confirm")))
-            .await?
-            .click()
-            .await?;
+        confirm_delete(&owner, &format!("{team} .team")).await?;
         assert_eq!(count(&owner, team, 0).await?, 0, "the deleted team is no longer listed");
         let (status, _) = server.get("/api/0/teams/cairn/web-team/", &token).await;
         assert_eq!(status, 404, "the API agrees");
@@ -2622,14 +2628,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             .await
             .expect("sent");
         assert_eq!(refused.status().as_u16(), 403, "a disabled key's events are refused");
-        client.find(Locator::Css(&format!("{row} .key-delete"))).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(&format!("{row} .key-delete-confirm")))
-            .await?
-            .click()
-            .await?;
+        confirm_delete(&client, &format!("{row} .key")).await?;
         assert_eq!(count(&client, key_rows, 1).await?, 1, "the deleted key is gone from the list");
         let (_, keys) = server.get("/api/0/projects/cairn/shop/keys/", &token).await;
         assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
@@ -2638,14 +2637,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         assert_eq!(count(&client, "#bundle-list .bundle-row", 1).await?, 1);
         assert_eq!(text_of(&client, "#bundle-list .bundle-release").await?, "shop@1.0.0");
         assert_eq!(text_of(&client, "#bundle-list .bundle-files").await?, "2 files");
-        client.find(Locator::Css("#bundle-list .bundle-delete")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#bundle-list .bundle-delete-confirm"))
-            .await?
-            .click()
-            .await?;
+        confirm_delete(&client, "#bundle-list .bundle").await?;
         client
             .wait()
             .at_most(Duration::from_secs(20))
@@ -2690,14 +2682,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         assert_eq!(hooks[0]["url"], hook_url, "{hooks}");
         assert_eq!(hooks[0]["status"], "disabled", "{hooks}");
         assert_eq!(hooks[0]["events"], json!(["event.created"]), "{hooks}");
-        client.find(Locator::Css("#hook-list .hook-delete")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#hook-list .hook-delete-confirm"))
-            .await?
-            .click()
-            .await?;
+        confirm_delete(&client, "#hook-list .hook").await?;
         client
             .wait()
             .at_most(Duration::from_secs(20))
@@ -2785,14 +2770,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
 
         // Remove Project, after a confirmation: on to the organization's projects, without it
         // (in the list and the header's switcher), and gone from the API.
-        client.find(Locator::Css("#remove-project .project-delete")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#remove-project .project-delete-confirm"))
-            .await?
-            .click()
-            .await?;
+        confirm_delete(&client, "#remove-project .project").await?;
         let path = wait_for_path(&client, "/organizations/cairn/projects/").await?;
         assert_eq!(path, "/organizations/cairn/projects/", "the projects after the deletion");
         let switcher =

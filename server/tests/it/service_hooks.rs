@@ -360,3 +360,55 @@ async fn a_hook_keeps_its_latest_finished_deliveries_only() {
     assert_eq!(log.len(), 50, "the API shows the latest 50");
     assert!(log.iter().all(|d| d["state"] == "delivered"));
 }
+
+#[tokio::test]
+async fn deliveries_not_made_within_a_day_are_given_up_and_old_ones_forgotten() {
+    let mut server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&owner, "old").await;
+    let receiver = Receiver::start(Vec::new()).await;
+    let body = json!({"url": format!("{}/old", receiver.url), "events": ["event.created"]});
+    let live = create_hook(&server, &owner, "old", body).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bound");
+    let dead_url = format!("http://{}/dead", closed.local_addr().expect("address"));
+    drop(closed);
+    let body = json!({"url": dead_url, "events": ["event.created"]});
+    let dead = create_hook(&server, &owner, "old", body).await;
+    let (live, dead) = (live["id"].as_str().expect("id"), dead["id"].as_str().expect("id"));
+    capture_message(&dsn, "old@1.0", "Stale cache").await;
+    wait_for_state(&server, &owner, "old", live, "delivered").await;
+    // The dead receiver's delivery waits 5 minutes for its next attempt.
+    let mut tried = Value::Null;
+    for _ in 0..100 {
+        tried = deliveries(&server, &owner, "old", dead).await.first().cloned().unwrap_or_default();
+        if tried["attempts"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((&tried["state"], &tried["attempts"]), (&json!("pending"), &json!(1)), "{tried}");
+
+    // Two days later (the rows dated back while the server is down), it starts again: the
+    // pending delivery is given up, the delivered one (finished 8 days ago) is gone.
+    server.kill9();
+    let db = server.writable_database().await;
+    let day = 86_400_000_i64;
+    sqlx::query("UPDATE service_hook_deliveries SET date_created = date_created - $1")
+        .bind(2 * day)
+        .execute(&db)
+        .await
+        .expect("dated back");
+    sqlx::query(
+        "UPDATE service_hook_deliveries SET date_finished = date_finished - $1 \
+         WHERE state = 'delivered'",
+    )
+    .bind(8 * day)
+    .execute(&db)
+    .await
+    .expect("dated back");
+    db.close().await;
+    server.restart();
+    let given_up = wait_for_state(&server, &owner, "old", dead, "failed").await;
+    assert_eq!(given_up["error"], "not delivered in time");
+    assert!(deliveries(&server, &owner, "old", live).await.is_empty(), "forgotten");
+}

@@ -11,7 +11,7 @@ use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{Assignee, Store, Subscriber};
+use crate::store::Store;
 
 /// Longest comment, in characters.
 const MAX_COMMENT_CHARS: usize = 10_000;
@@ -50,11 +50,7 @@ pub async fn add_comment<S: Store>(
                     other => other,
                 },
             )?;
-        match actor {
-            Some(Assignee::User(id)) => mentioned.push(Subscriber::User(id)),
-            Some(Assignee::Team(id)) => mentioned.push(Subscriber::Team(id)),
-            None => {}
-        }
+        mentioned.extend(actor);
     }
     let id = state.store.add_comment(issue.id, identity.user.id, text, &mentioned).await?;
     let activity = state.store.issue_activity(issue.id).await?;

@@ -1151,8 +1151,7 @@ impl Store for SqliteStore {
             record_activity(&mut tx, issue_id, kind, Some(change.user_id), data, now).await?;
         // Who changes an issue's status takes part in it; its participants hear of a
         // resolution or of its being ignored (Sentry's workflow notifications).
-        subscribe(&mut tx, issue_id, Subscriber::User(change.user_id), "status_change", now)
-            .await?;
+        subscribe(&mut tx, issue_id, Assignee::User(change.user_id), "status_change", now).await?;
         if kind != "set_unresolved" {
             let user = Some(change.user_id);
             notify_participants(&mut tx, issue_id, Some(activity), kind, data, user, now).await?;
@@ -1167,7 +1166,7 @@ impl Store for SqliteStore {
         issue_id: i64,
         user_id: i64,
         text: &str,
-        mentioned: &[Subscriber],
+        mentioned: &[Assignee],
     ) -> StoreResult<i64> {
         let mut tx = begin_write(&self.writes).await?;
         let data = serde_json::json!({ "text": text }).to_string();
@@ -1188,11 +1187,11 @@ impl Store for SqliteStore {
         let now = now_ms();
         // The author takes part now, and so do the people mentioned (Sentry's reasons), who
         // hear of this comment too.
-        subscribe(&mut tx, issue_id, Subscriber::User(user_id), "commented", now).await?;
+        subscribe(&mut tx, issue_id, Assignee::User(user_id), "commented", now).await?;
         for mention in mentioned {
             let reason = match mention {
-                Subscriber::User(_) => "mentioned",
-                Subscriber::Team(_) => "team_mentioned",
+                Assignee::User(_) => "mentioned",
+                Assignee::Team(_) => "team_mentioned",
             };
             subscribe(&mut tx, issue_id, *mention, reason, now).await?;
         }

@@ -327,11 +327,7 @@ async fn assign_automatically(
     let data = data.to_string();
     let activity_id = record_activity(tx, issue_id, "assigned", None, &data, at).await?;
     // The new owner hears of it as of any assignment (nobody assigned it: no one is skipped).
-    let subscriber = match *owner {
-        Assignee::User(id) => Subscriber::User(id),
-        Assignee::Team(id) => Subscriber::Team(id),
-    };
-    super::subscribe(tx, issue_id, subscriber, "assigned", at).await?;
+    super::subscribe(tx, issue_id, *owner, "assigned", at).await?;
     super::notify_participants(tx, issue_id, Some(activity_id), "assigned", &data, None, at).await
 }
 

@@ -437,11 +437,7 @@ pub(super) async fn assign(
     let now = now_ms();
     let activity = record_activity(&mut tx, issue_id, kind, Some(user_id), &data, now).await?;
     if let Some(assignee) = assignee {
-        let subscriber = match assignee {
-            Assignee::User(id) => Subscriber::User(id),
-            Assignee::Team(id) => Subscriber::Team(id),
-        };
-        subscribe(&mut tx, issue_id, subscriber, "assigned", now).await?;
+        subscribe(&mut tx, issue_id, assignee, "assigned", now).await?;
         notify_participants(&mut tx, issue_id, Some(activity), kind, &data, Some(user_id), now)
             .await?;
     }
@@ -492,7 +488,7 @@ pub(super) async fn set_bookmark(
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        subscribe(&mut tx, issue_id, Subscriber::User(user_id), "bookmarked", now_ms()).await?;
+        subscribe(&mut tx, issue_id, Assignee::User(user_id), "bookmarked", now_ms()).await?;
         tx.commit().await?;
         return Ok(());
     } else {

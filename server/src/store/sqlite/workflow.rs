@@ -341,16 +341,16 @@ const PARTICIPANTS: &str = "SELECT uid FROM ( \
 pub(crate) async fn subscribe(
     conn: &mut sqlx::SqliteConnection,
     issue_id: i64,
-    subscriber: Subscriber,
+    subscriber: Assignee,
     reason: &str,
     at: i64,
 ) -> StoreResult<()> {
     let users = match subscriber {
-        Subscriber::User(_) => "SELECT $2 AS uid",
-        Subscriber::Team(_) => "SELECT user_id AS uid FROM team_members WHERE team_id = $2",
+        Assignee::User(_) => "SELECT $2 AS uid",
+        Assignee::Team(_) => "SELECT user_id AS uid FROM team_members WHERE team_id = $2",
     };
     let id = match subscriber {
-        Subscriber::User(id) | Subscriber::Team(id) => id,
+        Assignee::User(id) | Assignee::Team(id) => id,
     };
     sqlx::query(&format!(
         "INSERT OR IGNORE INTO issue_subscriptions (issue_id, user_id, is_active, reason, \
