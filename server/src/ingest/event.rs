@@ -86,6 +86,10 @@ impl EventContext<'static> {
 const MAX_CLOCK_DRIFT_MS: i64 = 60_000;
 /// How far in the future an event may claim to be (Relay: `max_secs_in_future`).
 const MAX_FUTURE_MS: i64 = 60_000;
+/// How far in the past an event may claim to be (Relay: `max_secs_in_past`, 30 days). An older
+/// timestamp is a wrong clock or a replayed event; it would land outside every chart and be
+/// removed at once by a shorter retention, so it becomes the time it was received.
+const MAX_PAST_MS: i64 = 30 * 86_400_000;
 
 /// Normalizes an event payload and derives everything the store needs.
 pub fn process(payload: &[u8], ctx: &EventContext<'_>) -> Result<NewEvent, EventError> {
@@ -250,6 +254,9 @@ fn normalize(event: &mut Map<String, Value>, ctx: &EventContext<'_>) {
     }
     if timestamp > received + MAX_FUTURE_MS as f64 / 1000.0 {
         errors.push(json!({"type": "future_timestamp", "name": "timestamp", "value": timestamp}));
+        timestamp = received;
+    } else if timestamp < received - MAX_PAST_MS as f64 / 1000.0 {
+        errors.push(json!({"type": "past_timestamp", "name": "timestamp", "value": timestamp}));
         timestamp = received;
     }
     event.insert("timestamp".into(), json!(timestamp));
@@ -738,10 +745,10 @@ mod tests {
 
     #[test]
     fn timestamps_accept_numbers_and_strings_without_zone() {
-        let numeric = process_json(json!({"timestamp": 1_600_000_000.5}));
-        assert_eq!(numeric.timestamp, 1_600_000_000_500);
-        let iso = process_json(json!({"timestamp": "2020-09-13T12:26:40"}));
-        assert_eq!(iso.timestamp, 1_600_000_000_000);
+        let numeric = process_json(json!({"timestamp": 1_699_990_000.5}));
+        assert_eq!(numeric.timestamp, 1_699_990_000_500);
+        let iso = process_json(json!({"timestamp": "2023-11-14T19:26:40"}));
+        assert_eq!(iso.timestamp, 1_699_990_000_000);
         let missing = process_json(json!({}));
         assert_eq!(missing.timestamp, 1_700_000_000_000);
     }
@@ -761,6 +768,17 @@ mod tests {
         let event = process_json(json!({"timestamp": 1_700_000_000.0 + 86_400.0}));
         assert_eq!(event.timestamp, 1_700_000_000_000);
         assert!(stored_json(&event).to_string().contains("future_timestamp"));
+    }
+
+    #[test]
+    fn timestamps_older_than_30_days_are_clamped_and_recorded() {
+        let month_ago = 1_700_000_000.0 - 31.0 * 86_400.0;
+        let event = process_json(json!({"timestamp": month_ago}));
+        assert_eq!(event.timestamp, 1_700_000_000_000);
+        assert!(stored_json(&event).to_string().contains("past_timestamp"));
+        // 29 days is kept as sent.
+        let event = process_json(json!({"timestamp": 1_700_000_000.0 - 29.0 * 86_400.0}));
+        assert_eq!(event.timestamp, 1_700_000_000_000 - 29 * 86_400_000);
     }
 
     #[test]

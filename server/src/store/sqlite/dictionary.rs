@@ -874,9 +874,11 @@ mod tests {
         }
         let dictionary = made_dictionary(&store, 1).await;
         // Events older than each issue's newest: a dictionary made now has the same content.
-        let ctx = EventContext::with_defaults(1, chrono::Utc::now().timestamp_millis());
+        let now = chrono::Utc::now().timestamp_millis();
+        let ctx = EventContext::with_defaults(1, now);
+        let weeks_ago = format!(r#"{{"timestamp":{},"#, now / 1000 - 14 * 86_400);
         let events = (5_000..5_010)
-            .map(|n| payload(n).replacen('{', r#"{"timestamp":1600000000,"#, 1))
+            .map(|n| payload(n).replacen('{', &weeks_ago, 1))
             .map(|json| event::process(json.as_bytes(), &ctx).expect("a valid event"))
             .collect();
         store.store_batch(IngestBatch { events, ..IngestBatch::default() }).await.expect("stored");
