@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::auth;
 use crate::config::{self, Config, DatabaseArgs, ServeArgs};
 use crate::state::AppState;
-use crate::store::{sqlite::SqliteStore, DbKind, NewApiToken, NewUser, Store, StoreError};
+use crate::store::{sqlite::SqliteStore, DbKind, NewApiToken, NewUser, Store, StoreError, UserRow};
 
 /// Cairn: self-hosted error monitoring for the official Sentry SDKs.
 #[derive(Debug, Parser)]
@@ -43,6 +43,10 @@ enum Command {
         /// superuser, member otherwise).
         #[arg(long)]
         role: Option<String>,
+        /// If the user exists, set their password instead and end their sessions (Sentry's
+        /// flag): how an administrator resets a forgotten password. Their roles stay.
+        #[arg(long)]
+        force_update: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -80,8 +84,23 @@ pub async fn run() -> anyhow::Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
-        Command::Createuser { email, password, superuser, organization, role, database } => {
+        Command::Createuser {
+            email,
+            password,
+            superuser,
+            organization,
+            role,
+            force_update,
+            database,
+        } => {
             let store = open_store(&database).await?;
+            if force_update {
+                match store.user_by_email(&email).await {
+                    Ok(user) => return reset_password(&store, &user, &password).await,
+                    Err(StoreError::NotFound) => {}
+                    Err(err) => return Err(err.into()),
+                }
+            }
             let membership = Membership { organization, role };
             createuser(&store, &email, &password, superuser, membership).await
         }
@@ -266,6 +285,16 @@ async fn createuser<S: Store>(
     };
     store.add_member(org.id, user.id, &role).await?;
     println!("Created user {email} ({role} of organization {:?}).", org.slug);
+    Ok(())
+}
+
+/// `createuser --force-update` of an existing user: the new password, and every session of
+/// theirs ended.
+async fn reset_password<S: Store>(store: &S, user: &UserRow, password: &str) -> anyhow::Result<()> {
+    crate::endpoints::api::validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password_hash = auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ended = store.set_user_password(user.id, &password_hash, None).await?;
+    println!("Updated the password of {}; {ended} session(s) ended.", user.email);
     Ok(())
 }
 

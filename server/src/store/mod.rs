@@ -168,6 +168,34 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<UserRow>> + Send;
     /// Ends a session (logout).
     fn delete_session(&self, token_hash: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Ends every session of a user but `keep` (a session's hash), if given; returns how many
+    /// ended.
+    fn delete_user_sessions(
+        &self,
+        user_id: i64,
+        keep: Option<&str>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// A user's account: the user, when they joined and their live sessions.
+    fn account(
+        &self,
+        user_id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<AccountRow>> + Send;
+    /// Renames a user.
+    fn set_user_name(
+        &self,
+        user_id: i64,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<UserRow>> + Send;
+    /// Sets a user's password hash and, in the same transaction, ends every session of theirs
+    /// but `keep_session` (a session's hash): whoever knew the old password is logged out.
+    /// Returns how many sessions ended.
+    fn set_user_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 
     // --- organizations, teams, projects ---------------------------------------------------
 

@@ -28,6 +28,17 @@ pub struct UserRow {
     pub is_superuser: bool,
 }
 
+/// A user's account ([`crate::store::Store::account`]).
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    /// The user.
+    pub user: UserRow,
+    /// Unix milliseconds of the account's creation.
+    pub date_joined: i64,
+    /// Sessions that have not expired.
+    pub active_sessions: i64,
+}
+
 /// Input of [`crate::store::Store::create_user`].
 #[derive(Debug, Clone)]
 pub struct NewUser {

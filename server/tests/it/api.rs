@@ -397,3 +397,126 @@ async fn a_project_is_renamed_and_its_slug_moves_its_urls_not_its_dsn() {
     let (_, details) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
     assert_eq!((&details["name"], &details["slug"]), (&json!("Web Shop"), &json!("web-shop")));
 }
+
+/// A session's request: `method` on `path` with the cookie and an optional JSON body.
+async fn with_session(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request =
+        server.http.request(method, format!("{}{path}", server.url)).header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Logs in; returns the session cookie.
+async fn log_in(server: &TestServer, email: &str, password: &str) -> Result<String, u16> {
+    let response = server
+        .http
+        .post(format!("{}/api/0/auth/login/", server.url))
+        .json(&json!({"username": email, "password": password}))
+        .send()
+        .await
+        .expect("sent");
+    match response.status().as_u16() {
+        200 => Ok(session_cookie(&response)),
+        status => Err(status),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_renames_their_account_and_changes_their_password() {
+    use reqwest::Method;
+    let server = TestServer::start();
+    let old = "correct horse battery";
+    let token = server.member_token("dev@example.com");
+    let laptop = log_in(&server, "dev@example.com", old).await.expect("logged in");
+    let phone = log_in(&server, "dev@example.com", old).await.expect("logged in");
+    let issues = "/api/0/organizations/cairn/issues/";
+
+    let (status, me) = with_session(&server, Method::GET, "/api/0/users/me/", &laptop, None).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["email"], "dev@example.com");
+    assert_eq!(me["name"], "dev@example.com", "the email until a name is given");
+    assert_eq!(me["hasPasswordAuth"], true);
+    assert_eq!(me["activeSessions"], 2);
+    assert!(me["dateJoined"].as_str().is_some_and(|d| d.starts_with("20")), "{me}");
+    // The same account by its id, and with the token.
+    let own = format!("/api/0/users/{}/", me["id"].as_str().expect("id"));
+    assert_eq!(server.get(&own, &token).await.1["email"], "dev@example.com");
+
+    // The name.
+    let (status, renamed) = server.put("/api/0/users/me/", &token, json!({"name": " Dev "})).await;
+    assert_eq!((status, &renamed["name"]), (200, &json!("Dev")));
+    assert_eq!(server.get("/api/0/", &token).await.1["user"]["name"], "Dev");
+    let (status, blank) = server.put("/api/0/users/me/", &token, json!({"name": "  "})).await;
+    assert_eq!(status, 400);
+    assert_eq!(blank["name"][0], "This field may not be blank.");
+
+    // The password: never with a token, and only given the current one.
+    let change = |current: &str, new: &str, verify: &str| json!({"password": current, "passwordNew": new, "passwordVerify": verify});
+    let new = "a much longer passphrase";
+    let (status, body) =
+        server.put("/api/0/users/me/password/", &token, change(old, new, new)).await;
+    assert_eq!(status, 403, "{body}");
+    for (body, field, message) in [
+        (
+            change("wrong password", new, new),
+            "password",
+            "The password you entered is not correct.",
+        ),
+        (change(old, new, "a much longer passphrasE"), "passwordVerify", "did not match"),
+        (change(old, "short", "short"), "passwordNew", "too short"),
+    ] {
+        let path = "/api/0/users/me/password/";
+        let (status, answer) = with_session(&server, Method::PUT, path, &laptop, Some(body)).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer[field][0].as_str().is_some_and(|m| m.contains(message)), "{answer}");
+    }
+    let path = "/api/0/users/me/password/";
+    let (status, _) =
+        with_session(&server, Method::PUT, path, &laptop, Some(change(old, new, new))).await;
+    assert_eq!(status, 204);
+    // The other browser is logged out; the one that changed it, and the token, are not.
+    assert_eq!(with_session(&server, Method::GET, issues, &phone, None).await.0, 401);
+    assert_eq!(with_session(&server, Method::GET, issues, &laptop, None).await.0, 200);
+    assert_eq!(server.get(issues, &token).await.0, 200);
+    assert_eq!(log_in(&server, "dev@example.com", old).await, Err(400));
+    let desk = log_in(&server, "dev@example.com", new).await.expect("the new password");
+
+    // Someone else's account is an instance administrator's to see.
+    let other = server.member_token("other@example.com");
+    assert_eq!(server.get(&own, &other).await.0, 403);
+    assert_eq!(server.put(&own, &other, json!({"name": "Mallory"})).await.0, 403);
+    let admin = server.owner_token("admin@example.com", old);
+    assert_eq!(server.get(&own, &admin).await.1["name"], "Dev");
+    assert_eq!(server.get("/api/0/users/99999/", &admin).await.0, 404);
+
+    // Signing out of every device.
+    let (status, me) = with_session(&server, Method::GET, "/api/0/users/me/", &desk, None).await;
+    assert_eq!((status, &me["activeSessions"]), (200, &json!(2)));
+    let (status, _) =
+        with_session(&server, Method::DELETE, "/api/0/auth/", &desk, Some(json!({"all": true})))
+            .await;
+    assert_eq!(status, 204);
+    assert_eq!(with_session(&server, Method::GET, issues, &laptop, None).await.0, 401);
+    assert_eq!(with_session(&server, Method::GET, issues, &desk, None).await.0, 401);
+
+    // An administrator resets a forgotten password from the command line; it ends the
+    // sessions.
+    let again = log_in(&server, "dev@example.com", new).await.expect("logged in");
+    let reset = "reset by the administrator";
+    let args = ["createuser", "--email", "dev@example.com", "--password", reset];
+    let printed = server.cli(&[&args[..], &["--force-update"]].concat());
+    assert!(printed.contains("1 session(s) ended"), "{printed}");
+    assert_eq!(with_session(&server, Method::GET, issues, &again, None).await.0, 401);
+    assert_eq!(log_in(&server, "dev@example.com", new).await, Err(400));
+    assert!(log_in(&server, "dev@example.com", reset).await.is_ok());
+}

@@ -807,6 +807,21 @@ fn rows() -> Vec<Row> {
                 releases(RELEASE_DELETE, 404),
             )
         },
+        // Everyone's own account; the password only from a session, and only knowing it.
+        Row { fixed: ME, ..row(Method::GET, "/api/0/users/{user_id}/", Access::AnyUser(200)) },
+        Row {
+            body: |n| Some(json!({"name": format!("Renamed {n}")})),
+            fixed: ME,
+            ..row(Method::PUT, "/api/0/users/{user_id}/", Access::AnyUser(200))
+        },
+        Row {
+            body: |_| {
+                let same = "correct horse battery";
+                Some(json!({"password": same, "passwordNew": same, "passwordVerify": same}))
+            },
+            fixed: ME,
+            ..row(Method::PUT, "/api/0/users/{user_id}/password/", Access::SessionOnly(204))
+        },
         // Everyone's own email options.
         row(Method::GET, "/api/0/users/me/notification-options/", Access::AnyUser(200)),
         Row {
@@ -815,6 +830,9 @@ fn rows() -> Vec<Row> {
         },
     ]
 }
+
+/// `{user_id}` is the caller (another user's account is in api.rs).
+const ME: &[(&str, &str)] = &[("{user_id}", "me")];
 
 /// Sentry's `ProjectAlertRulePermission`, `alerts:*` first.
 const ALERTS_READ: &[&str] =

@@ -125,3 +125,57 @@ pub struct NewApiToken {
     /// Sentry scopes to grant.
     pub scopes: Vec<String>,
 }
+
+/// `GET /api/0/users/me/`: the user's own account (Sentry's detailed user serializer, the
+/// fields Cairn has).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Login name: the email address.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// Whether the user administers the whole Cairn instance.
+    pub is_superuser: bool,
+    /// Whether the user can log in with a password.
+    pub has_password_auth: bool,
+    /// When the account was created.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub date_joined: DateTime<Utc>,
+    /// How many dashboard sessions (browsers logged in) the user has now (Cairn's own field).
+    pub active_sessions: i64,
+}
+
+/// `PUT /api/0/users/me/`: what a user may change of their account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateAccountRequest {
+    /// The new display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `PUT /api/0/users/me/password/` (Sentry's fields): the current password and the new one
+/// twice. Every other session of the user ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    pub password: String,
+    /// The new password (at least 8 characters).
+    pub password_new: String,
+    /// The new password again.
+    pub password_verify: String,
+}
+
+/// `DELETE /api/0/auth/`'s optional body: `{"all": true}` ends every session of the user
+/// (Sentry's "sign out of all devices"), not only this one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoutRequest {
+    /// End every session of the user.
+    #[serde(default)]
+    pub all: bool,
+}

@@ -1,14 +1,20 @@
-//! Who am I, first-run set-up, login and logout.
+//! Who am I, first-run set-up, login and logout, and the user's own account: name, password,
+//! sessions.
 
 use std::net::SocketAddr;
 use std::sync::LazyLock;
 use std::time::Instant;
 
+use axum::body::Bytes;
+use axum::extract::Path;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use cairn_types::api::{ApiIndex, AuthInfo, LoginRequest, SetupRequest, SetupStatus, User};
+use cairn_types::api::{
+    Account, ApiIndex, AuthInfo, ChangePasswordRequest, LoginRequest, LogoutRequest, SetupRequest,
+    SetupStatus, UpdateAccountRequest, User,
+};
 
 use super::Created;
 use crate::auth::{self, Identity, MaybeIdentity, Via, SESSION_COOKIE};
@@ -18,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{NewSession, NewUser, Store, StoreError, UserRow};
-use crate::util::now_ms;
+use crate::util::{ms_to_datetime, now_ms};
 
 /// `GET /api/0/`: the API version and who is asking (`user` is `null` when anonymous).
 pub async fn index<S: Store>(
@@ -118,16 +124,151 @@ pub async fn login<S: Store>(
     Ok(with_cookie(AppJson(serialize::user(&user)).into_response(), cookie))
 }
 
-/// `DELETE /api/0/auth/`: ends the session and clears the cookie.
+/// `DELETE /api/0/auth/`: ends the session and clears the cookie; with `{"all": true}`
+/// (Sentry's "sign out of all devices") every session of the user ends.
 pub async fn logout<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
+    body: Bytes,
 ) -> ApiResult<Response> {
-    if let Via::Session { token_hash } = &identity.via {
+    // The body is optional: `DELETE` requests usually have none.
+    let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        LogoutRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {e}")))?
+    };
+    if request.all {
+        state.store.delete_user_sessions(identity.user.id, None).await?;
+    } else if let Via::Session { token_hash } = &identity.via {
         state.store.delete_session(token_hash).await?;
     }
     let clear = session_cookie(&state.config, "", 0);
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), clear))
+}
+
+/// The user a `/users/{user_id}/` path names: `me` or the caller's own id. Another user's
+/// account is an instance administrator's to see and rename (Sentry's `UserPermission`).
+async fn named_user<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    user_id: &str,
+) -> ApiResult<i64> {
+    if user_id == "me" {
+        return Ok(identity.user.id);
+    }
+    let id: i64 = user_id.parse().map_err(|_| ApiError::NotFound)?;
+    if id == identity.user.id {
+        return Ok(id);
+    }
+    if !identity.user.is_superuser {
+        return Err(ApiError::Forbidden);
+    }
+    state.store.account(id, now_ms()).await?;
+    Ok(id)
+}
+
+fn account_response(row: crate::store::AccountRow) -> Account {
+    Account {
+        id: row.user.id.to_string(),
+        name: row.user.name,
+        username: row.user.email.clone(),
+        email: row.user.email,
+        is_superuser: row.user.is_superuser,
+        has_password_auth: row.user.password_hash.is_some(),
+        date_joined: ms_to_datetime(row.date_joined),
+        active_sessions: row.active_sessions,
+    }
+}
+
+/// `GET /api/0/users/{user_id}/` (`me` for oneself): the account.
+pub async fn get_account<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(user_id): Path<String>,
+) -> ApiResult<AppJson<Account>> {
+    let id = named_user(&state, &identity, &user_id).await?;
+    Ok(AppJson(account_response(state.store.account(id, now_ms()).await?)))
+}
+
+/// Longest display name kept (Sentry's `User.name` column).
+const MAX_NAME_CHARS: usize = 200;
+
+/// `PUT /api/0/users/{user_id}/`: renames the user.
+pub async fn update_account<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(user_id): Path<String>,
+    AppJson(request): AppJson<UpdateAccountRequest>,
+) -> ApiResult<AppJson<Account>> {
+    let id = named_user(&state, &identity, &user_id).await?;
+    if let Some(name) = request.name {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ApiError::invalid("name", "This field may not be blank."));
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(ApiError::invalid(
+                "name",
+                format!("Ensure this field has no more than {MAX_NAME_CHARS} characters."),
+            ));
+        }
+        state.store.set_user_name(id, name).await?;
+    }
+    Ok(AppJson(account_response(state.store.account(id, now_ms()).await?)))
+}
+
+/// `PUT /api/0/users/{user_id}/password/`: changes one's own password, given the current one.
+/// Every other session of the user ends, so whoever knew the old password is logged out; the
+/// session that asked stays. Only a dashboard session may do it: a leaked API token must not
+/// become the account. Wrong current passwords count as failed logins, so that a borrowed
+/// session cannot guess its way to the password.
+pub async fn change_password<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Path(user_id): Path<String>,
+    AppJson(request): AppJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let Via::Session { token_hash } = &identity.via else {
+        return Err(ApiError::PermissionDenied(
+            "A password is changed from a logged-in dashboard session, not with an API token."
+                .into(),
+        ));
+    };
+    if user_id != "me" && user_id != identity.user.id.to_string() {
+        return Err(ApiError::Forbidden);
+    }
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let email = identity.user.email.clone();
+    if let Err(wait) = state.login_throttle.check(&email, ip.as_deref(), Instant::now()) {
+        return Err(ApiError::TooManyRequests {
+            detail: "Too many failed attempts. Try again later.".into(),
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        });
+    }
+    let Some(hash) = identity.user.password_hash.clone() else {
+        return Err(ApiError::invalid("password", "This account has no password to change."));
+    };
+    let current = request.password;
+    let valid = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &current))
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    if !valid {
+        state.login_throttle.failed(&email, ip.as_deref(), Instant::now());
+        return Err(ApiError::invalid("password", "The password you entered is not correct."));
+    }
+    if request.password_new != request.password_verify {
+        return Err(ApiError::invalid(
+            "passwordVerify",
+            "The passwords you entered did not match.",
+        ));
+    }
+    validate_password(&request.password_new)
+        .map_err(|e| ApiError::invalid("passwordNew", e.to_string()))?;
+    let new_hash = hash_password(request.password_new).await?;
+    state.store.set_user_password(identity.user.id, &new_hash, Some(token_hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 static DUMMY_HASH: LazyLock<String> =

@@ -37,7 +37,7 @@ mod user_reports;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::auth::Identity;
@@ -55,6 +55,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/setup", get(account::setup_status::<S>).post(account::setup::<S>))
         .route("/api/0/auth/login", post(account::login::<S>))
         .route("/api/0/auth", axum::routing::delete(account::logout::<S>))
+        .route(
+            "/api/0/users/{user_id}",
+            get(account::get_account::<S>).put(account::update_account::<S>),
+        )
+        .route("/api/0/users/{user_id}/password", put(account::change_password::<S>))
         .route("/api/0/api-tokens", get(tokens::list_tokens::<S>).post(tokens::create_token::<S>))
         .route("/api/0/api-tokens/{token_id}", axum::routing::delete(tokens::delete_token::<S>))
         .route("/api/0/organizations", get(organizations::list_organizations::<S>))

@@ -500,6 +500,71 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn delete_user_sessions(&self, user_id: i64, keep: Option<&str>) -> StoreResult<u64> {
+        let ended =
+            sqlx::query("DELETE FROM user_sessions WHERE user_id = $1 AND token_hash IS NOT $2")
+                .bind(user_id)
+                .bind(keep)
+                .execute(&self.writes)
+                .await?;
+        Ok(ended.rows_affected())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn account(&self, user_id: i64, now_ms: i64) -> StoreResult<AccountRow> {
+        let row = sqlx::query(
+            "SELECT u.*, (SELECT COUNT(*) FROM user_sessions s \
+                          WHERE s.user_id = u.id AND s.expires_at > $2) AS active_sessions \
+             FROM users u WHERE u.id = $1",
+        )
+        .bind(user_id)
+        .bind(now_ms)
+        .fetch_one(&self.reads)
+        .await?;
+        Ok(AccountRow {
+            user: user_from_row(&row),
+            date_joined: row.get("date_joined"),
+            active_sessions: row.get("active_sessions"),
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_user_name(&self, user_id: i64, name: &str) -> StoreResult<UserRow> {
+        let row = sqlx::query("UPDATE users SET name = $1 WHERE id = $2 RETURNING *")
+            .bind(name)
+            .bind(user_id)
+            .fetch_one(&self.writes)
+            .await?;
+        Ok(user_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_user_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<u64> {
+        let mut tx = begin_write(&self.writes).await?;
+        let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ended =
+            sqlx::query("DELETE FROM user_sessions WHERE user_id = $1 AND token_hash IS NOT $2")
+                .bind(user_id)
+                .bind(keep_session)
+                .execute(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(ended.rows_affected())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn ensure_default_organization(
         &self,
         defaults: &Defaults,
