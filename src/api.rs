@@ -83,6 +83,32 @@ pub async fn logout() -> Result<()> {
     send(Request::delete("/api/0/auth/").build()).await.map(drop)
 }
 
+/// `DELETE /api/0/auth/` with `{"all": true}`: end every session of the user, this one too.
+pub async fn logout_everywhere() -> Result<()> {
+    forget_prefetched();
+    let request = cairn_types::api::LogoutRequest { all: true };
+    send(Request::delete("/api/0/auth/").header("Accept", "application/json").json(&request))
+        .await
+        .map(drop)
+}
+
+/// `GET /api/0/users/me/`: the user's account.
+pub async fn account() -> Result<cairn_types::api::Account> {
+    json(get("/api/0/users/me/").build()).await
+}
+
+/// `PUT /api/0/users/me/`: rename the user.
+pub async fn rename_account(name: String) -> Result<cairn_types::api::Account> {
+    let request = cairn_types::api::UpdateAccountRequest { name: Some(name) };
+    json(Request::put("/api/0/users/me/").header("Accept", "application/json").json(&request)).await
+}
+
+/// `PUT /api/0/users/me/password/`: change the password; the other sessions end.
+pub async fn change_password(request: cairn_types::api::ChangePasswordRequest) -> Result<()> {
+    let url = "/api/0/users/me/password/";
+    send(Request::put(url).header("Accept", "application/json").json(&request)).await.map(drop)
+}
+
 /// `GET /api/0/`: who the session belongs to (`user` is `None` when anonymous).
 pub async fn index() -> Result<ApiIndex> {
     json(get("/api/0/").build()).await

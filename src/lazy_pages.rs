@@ -133,6 +133,7 @@ enum OtherPage {
     ProjectSettings,
     Inbox,
     NotificationSettings,
+    Account,
     NewProject,
     GettingStarted,
     Feedback,
@@ -157,6 +158,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::ProjectSettings => view! { <ProjectSettingsPage/> }.into_any(),
         OtherPage::Inbox => view! { <InboxPage/> }.into_any(),
         OtherPage::NotificationSettings => view! { <NotificationSettingsPage/> }.into_any(),
+        OtherPage::Account => view! { <AccountPage/> }.into_any(),
         OtherPage::NewProject => view! { <NewProjectPage/> }.into_any(),
         OtherPage::GettingStarted => view! { <GettingStartedPage/> }.into_any(),
         OtherPage::Feedback => view! { <FeedbackPage/> }.into_any(),
@@ -242,6 +244,10 @@ other_page!(
 other_page!(
     /// Which notifications the user is emailed.
     notification_settings, NotificationSettings
+);
+other_page!(
+    /// The user's account: name, password, sessions.
+    account, Account
 );
 other_page!(
     /// Creating a project.

@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::issue() view=lazy_pages::issue/>
                     <Route path=routes::projects() view=lazy_pages::projects/>
                     <Route path=routes::tokens() view=lazy_pages::tokens/>
+                    <Route path=routes::account() view=lazy_pages::account/>
                     <Route path=routes::releases() view=lazy_pages::releases/>
                     <Route path=routes::feedback() view=lazy_pages::feedback/>
                     <Route path=routes::stats() view=lazy_pages::stats/>

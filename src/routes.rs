@@ -97,6 +97,8 @@ pub enum Page {
     },
     /// `/inbox/`: the user's notifications.
     Inbox,
+    /// `/settings/account/details/`: the user's name, password and sessions.
+    Account,
     /// `/settings/account/notifications/`: which notifications the user is emailed.
     NotificationSettings,
     /// `/organizations/{org}/projects/new/`: onboarding's first step, creating a project.
@@ -200,6 +202,7 @@ impl Page {
             ),
             Page::Inbox => "/inbox/".to_owned(),
             Page::NotificationSettings => "/settings/account/notifications/".to_owned(),
+            Page::Account => "/settings/account/details/".to_owned(),
             Page::NewProject { org } => {
                 format!("/organizations/{}/projects/new/", crate::api::segment(org))
             }
@@ -313,6 +316,11 @@ pub fn monitor() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::NotificationSettings`].
 pub fn notification_settings() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/settings/account/notifications")
+}
+
+/// Route pattern of [`Page::Account`].
+pub fn account() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/account/details")
 }
 
 /// Route pattern of [`Page::Inbox`].

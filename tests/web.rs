@@ -3364,3 +3364,22 @@ async fn alert_rule_form_starts_from_the_rule_and_hands_over_what_is_typed() {
     assert_eq!(request.actions[1]["targetType"], "Team", "kept");
     assert_eq!((request.frequency, request.environment), (Some(1440), None));
 }
+
+#[wasm_bindgen_test]
+fn account_page_shows_a_refused_password_change_without_the_field_name() {
+    use cairn_dashboard::pages::account::field_message;
+    assert_eq!(
+        field_message("password: The password you entered is not correct."),
+        "The password you entered is not correct."
+    );
+    assert_eq!(
+        field_message("passwordVerify: The passwords you entered did not match."),
+        "The passwords you entered did not match."
+    );
+    // Another error (throttled, network) is shown whole.
+    assert_eq!(
+        field_message("Too many failed attempts. Try again later."),
+        "Too many failed attempts. Try again later."
+    );
+    assert_eq!(field_message("name: blank"), "name: blank");
+}

@@ -53,7 +53,9 @@ pub fn Header() -> impl IntoView {
             <div class="app-account">
                 <super::NotificationBadge/>
                 <A href=Page::Tokens.path()>"API tokens"</A>
-                <span class="app-user" title=user.email>{user.name}</span>
+                <A href=Page::Account.path() attr:class="app-user" attr:title=user.email>
+                    {user.name}
+                </A>
                 <button
                     type="button"
                     class="button button-secondary logout"

@@ -2,6 +2,7 @@
 //! presentational component, which is what the browser tests mount.
 
 pub mod accept;
+pub mod account;
 pub mod alert_rules;
 pub mod crons;
 pub mod feedback;
@@ -24,6 +25,7 @@ pub mod stats;
 pub mod tokens;
 
 pub use accept::AcceptInvitePage;
+pub use account::AccountPage;
 pub use alert_rules::AlertRulesPage;
 pub use crons::CronsPage;
 pub use feedback::FeedbackPage;

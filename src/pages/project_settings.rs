@@ -1017,7 +1017,7 @@ fn PlatformField(value: RwSignal<String>) -> impl IntoView {
 /// One section of the page: its title, and its form of `children` with the button that saves
 /// them and, under it, the outcome of the last save.
 #[component]
-fn SettingsForm(
+pub(crate) fn SettingsForm(
     id: &'static str,
     title: &'static str,
     button: &'static str,

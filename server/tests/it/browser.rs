@@ -281,7 +281,7 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn first_run_page_creates_the_owner_account() {
+async fn first_run_page_creates_the_owner_who_renames_the_account_and_changes_the_password() {
     assert!(
         dist_dir().join("index.html").exists(),
         "run `make test`, which builds the dashboard first"
@@ -311,6 +311,38 @@ async fn first_run_page_creates_the_owner_account() {
             .for_element(Locator::Css(".empty-state"))
             .await?;
         assert!(client.current_url().await?.path().starts_with("/organizations/cairn/issues"));
+
+        // The name in the header opens the account page: a new name, then a new password.
+        client.find(Locator::Css(".app-user")).await?.click().await?;
+        assert_eq!(wait_for_value(&client, "#account-name", "First Owner").await?, "First Owner");
+        let name = client.find(Locator::Css("#account-name")).await?;
+        name.clear().await?;
+        name.send_keys("Owner Renamed").await?;
+        client.find(Locator::Css("#account-form button[type=submit]")).await?.click().await?;
+        let shown = wait_for_text(&client, ".app-user", |t| t == "Owner Renamed").await?;
+        assert_eq!(shown, "Owner Renamed", "the header shows the new name");
+
+        let password = |id: &'static str, text: &'static str| {
+            let client = client.clone();
+            async move { client.find(Locator::Css(id)).await?.send_keys(text).await }
+        };
+        password("#password-current", "not my password").await?;
+        password("#password-new", NEW_PASSWORD).await?;
+        password("#password-verify", NEW_PASSWORD).await?;
+        client.find(Locator::Css("#password-form button[type=submit]")).await?.click().await?;
+        let refused =
+            wait_for_text(&client, "#password-form .form-error", |t| !t.is_empty()).await?;
+        assert_eq!(refused, "The password you entered is not correct.");
+        client.find(Locator::Css("#password-current")).await?.clear().await?;
+        password("#password-current", "correct horse battery").await?;
+        client.find(Locator::Css("#password-form button[type=submit]")).await?.click().await?;
+        let done = wait_for_text(&client, "#password-form .settings-saved", |t| !t.is_empty());
+        assert!(done.await?.starts_with("Password changed."));
+        std::fs::write(artifacts_dir().join("account.png"), client.screenshot().await?).ok();
+
+        // Signing out of every device ends this browser's session too.
+        client.find(Locator::Css("#sign-out-everywhere")).await?.click().await?;
+        assert_eq!(wait_for_path(&client, "/auth/login/").await?, "/auth/login/");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -318,16 +350,21 @@ async fn first_run_page_creates_the_owner_account() {
     if let Err(err) = result {
         panic!("browser test failed: {err}");
     }
-    // The account exists and can log in through the API.
-    let login = server
-        .http
-        .post(format!("{}/api/0/auth/login/", server.url))
-        .json(&serde_json::json!({"username": "first@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(login.status().as_u16(), 200);
+    // The account exists and logs in with its new password only.
+    for (password, status) in [("correct horse battery", 400), (NEW_PASSWORD, 200)] {
+        let login = server
+            .http
+            .post(format!("{}/api/0/auth/login/", server.url))
+            .json(&serde_json::json!({"username": "first@example.com", "password": password}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(login.status().as_u16(), status, "logging in with {password:?}");
+    }
 }
+
+/// The password the first-run test changes to on the account page.
+const NEW_PASSWORD: &str = "a new and longer passphrase";
 
 /// Logs in through the login form and waits for the issue list it lands on (or its empty state).
 async fn log_in(
@@ -616,7 +653,6 @@ async fn texts(
     Ok(texts)
 }
 
-/// Waits up to 20 s for the text of `selector` to satisfy `pred`; returns the last text seen.
 /// The page's path once it is `expected`, or the last one seen after 20 s.
 async fn wait_for_path(
     client: &Client,
@@ -633,6 +669,7 @@ async fn wait_for_path(
     Ok(path)
 }
 
+/// Waits up to 20 s for the text of `selector` to satisfy `pred`; returns the last text seen.
 async fn wait_for_text(
     client: &Client,
     selector: &str,
