@@ -1,10 +1,13 @@
 //! Request extractors: [`MaybeIdentity`] for routes anyone may call, [`Identity`] for the rest.
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 
 use super::{role_scopes, sha256_hex};
+use crate::endpoints::ingest::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Store, StoreError, UserRow};
@@ -35,6 +38,9 @@ pub struct Identity {
     pub user: UserRow,
     /// The credentials used.
     pub via: Via,
+    /// The address the request came from (as ingestion reads it: the first of
+    /// `X-Forwarded-For`, else the peer), for the audit log.
+    pub ip: Option<std::net::IpAddr>,
 }
 
 impl Identity {
@@ -65,6 +71,8 @@ impl<S: Store> FromRequestParts<AppState<S>> for MaybeIdentity {
         parts: &mut Parts,
         state: &AppState<S>,
     ) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| *peer);
+        let ip = client_ip(&parts.headers, peer);
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
             let Some(token) =
@@ -74,7 +82,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for MaybeIdentity {
             };
             return match state.store.user_by_token_hash(&sha256_hex(token.trim())).await {
                 Ok((user, scopes)) => {
-                    Ok(MaybeIdentity(Some(Identity { user, via: Via::Token { scopes } })))
+                    Ok(MaybeIdentity(Some(Identity { user, via: Via::Token { scopes }, ip })))
                 }
                 Err(StoreError::NotFound) => Err(ApiError::InvalidToken),
                 Err(err) => Err(err.into()),
@@ -94,7 +102,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for MaybeIdentity {
         if !is_safe_method(&parts.method) && !same_origin(parts) {
             return Err(ApiError::CsrfFailed);
         }
-        Ok(MaybeIdentity(Some(Identity { user, via: Via::Session { token_hash } })))
+        Ok(MaybeIdentity(Some(Identity { user, via: Via::Session { token_hash }, ip })))
     }
 }
 

@@ -197,6 +197,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         keep_session: Option<&str>,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 
+    // --- audit log --------------------------------------------------------------------------
+
+    /// Adds an entry to an organization's audit log.
+    fn record_audit(&self, entry: &NewAuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An organization's audit log, newest first: up to `limit` entries below the id `before`,
+    /// of `event` and by the user `actor` when given.
+    fn audit_log(
+        &self,
+        organization_id: i64,
+        event: Option<&str>,
+        actor: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<AuditRow>>> + Send;
+
     // --- organizations, teams, projects ---------------------------------------------------
 
     /// Creates the default organization, team and project on an empty database and returns the

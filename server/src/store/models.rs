@@ -1417,3 +1417,47 @@ pub struct IssueSubscription {
     /// Why, when subscribed: Sentry's `GroupSubscriptionReason` (`unknown` when asked for).
     pub reason: Option<String>,
 }
+
+/// An entry to add to an organization's audit log ([`crate::store::Store::record_audit`]).
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry {
+    /// The organization.
+    pub organization_id: i64,
+    /// Who did it; `None` for Cairn itself.
+    pub actor_user_id: Option<i64>,
+    /// Sentry's event name, e.g. `member.invite`.
+    pub event: &'static str,
+    /// The id of what changed.
+    pub target_object: Option<i64>,
+    /// The user the change was about.
+    pub target_user_id: Option<i64>,
+    /// Where the request came from.
+    pub ip_address: Option<String>,
+    /// A sentence saying what was done.
+    pub note: String,
+    /// Details, a JSON object.
+    pub data: serde_json::Value,
+}
+
+/// An entry of an organization's audit log.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// Primary key.
+    pub id: i64,
+    /// Who did it; `None` for Cairn itself (or a user since removed).
+    pub actor: Option<UserRow>,
+    /// Sentry's event name.
+    pub event: String,
+    /// The id of what changed.
+    pub target_object: Option<i64>,
+    /// The user the change was about.
+    pub target_user: Option<UserRow>,
+    /// Where the request came from.
+    pub ip_address: Option<String>,
+    /// A sentence saying what was done.
+    pub note: String,
+    /// Details, JSON text.
+    pub data: String,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}

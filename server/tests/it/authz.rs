@@ -807,6 +807,12 @@ fn rows() -> Vec<Row> {
                 releases(RELEASE_DELETE, 404),
             )
         },
+        // The audit log: managers and owners (Sentry's `OrganizationAuditPermission`).
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/audit-logs/",
+            scope("org:write", Manager, 200),
+        ),
         // Everyone's own account; the password only from a session, and only knowing it.
         Row { fixed: ME, ..row(Method::GET, "/api/0/users/{user_id}/", Access::AnyUser(200)) },
         Row {

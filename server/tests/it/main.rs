@@ -5,6 +5,7 @@
 mod alerts;
 mod api;
 mod attachments;
+mod audit_log;
 mod authz;
 mod bad_input;
 mod browser;

@@ -1,6 +1,7 @@
 //! DTOs of the REST API under `/api/0/`.
 
 mod attachments;
+mod audit;
 mod auth;
 mod commits;
 mod error;
@@ -19,6 +20,7 @@ mod traces;
 mod user_reports;
 
 pub use attachments::*;
+pub use audit::*;
 pub use auth::*;
 pub use commits::*;
 pub use error::*;

@@ -290,8 +290,9 @@ async fn delete_selected<S: Store>(
     let (access, project_id) = scope_of(state, identity, org, project, "event:admin").await?;
     for issue in selected_issues(state, access.organization.id, project_id, &ids).await? {
         match state.store.delete_issue(issue.id).await {
+            Ok(()) => super::audit_log::issue_deleted(state, identity, &issue).await,
             // Deleted meanwhile by someone else: what was asked is done.
-            Ok(()) | Err(StoreError::NotFound) => {}
+            Err(StoreError::NotFound) => {}
             Err(err) => return Err(err.into()),
         }
     }

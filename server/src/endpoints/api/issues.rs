@@ -672,6 +672,7 @@ pub async fn delete_org_issue<S: Store>(
 ) -> ApiResult<axum::http::StatusCode> {
     let (issue, _) = issue_access(&state, &identity, Some(&org), &issue_id, "event:admin").await?;
     state.store.delete_issue(issue.id).await?;
+    super::audit_log::issue_deleted(&state, &identity, &issue).await;
     Ok(axum::http::StatusCode::ACCEPTED)
 }
 
@@ -683,6 +684,7 @@ pub async fn delete_issue<S: Store>(
 ) -> ApiResult<axum::http::StatusCode> {
     let (issue, _) = issue_access(&state, &identity, None, &issue_id, "event:admin").await?;
     state.store.delete_issue(issue.id).await?;
+    super::audit_log::issue_deleted(&state, &identity, &issue).await;
     Ok(axum::http::StatusCode::ACCEPTED)
 }
 

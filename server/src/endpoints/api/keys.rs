@@ -3,7 +3,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{CreateKeyRequest, ProjectKey};
+use serde_json::json;
 
+use super::audit_log::{self, Entry};
 use super::{org_access, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
@@ -36,6 +38,11 @@ pub async fn create_key<S: Store>(
         .await?;
     // A key refused while it did not exist may be cached as unknown: forget that.
     state.ingest.forget_key(&key.public_key);
+    let note = format!("created the key {:?} of project {}", key.label, project.slug);
+    let entry = Entry::new(access.organization.id, "projectkey.create", note)
+        .target(key.id)
+        .data(json!({"project": project.slug, "label": key.label, "public_key": key.public_key}));
+    audit_log::record(&state, &identity, entry).await;
     Ok((StatusCode::CREATED, AppJson(serialize::key(&key, &state.config))))
 }
 
@@ -52,5 +59,10 @@ pub async fn delete_key<S: Store>(
     let key = keys.into_iter().find(|k| k.public_key == key_id).ok_or(ApiError::NotFound)?;
     state.store.delete_key(key.id).await?;
     state.ingest.forget_key(&key.public_key);
+    let note = format!("removed the key {:?} of project {}", key.label, project.slug);
+    let entry = Entry::new(access.organization.id, "projectkey.remove", note)
+        .target(key.id)
+        .data(json!({"project": project.slug, "label": key.label, "public_key": key.public_key}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,13 +12,16 @@ use axum::response::{IntoResponse, Response};
 use cairn_types::api::{
     AcceptInviteRequest, InviteDetails, InviteMemberRequest, Member, TeamRole, UpdateMemberRequest,
 };
+use serde_json::json;
 
 use super::account::{
     hash_password, start_session, validate_email, validate_password, with_cookie,
 };
+use super::audit_log::{self, Entry};
 use super::{org_access, org_access_any, Created, OrgAccess};
 use crate::auth::{self, Identity, MaybeIdentity};
 use crate::config::Config;
+use crate::endpoints::ingest::client_ip::ClientIp;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::mailer::Invitation;
@@ -209,6 +212,12 @@ pub async fn invite_member<S: Store>(
         }
         other => other.into(),
     })?;
+    let entry =
+        Entry::new(access.organization.id, "member.invite", format!("invited member {email}"))
+            .target(member.id)
+            .target_user(member.user.as_ref().map(|user| user.id))
+            .data(json!({"email": email, "role": member.role}));
+    audit_log::record(&state, &identity, entry).await;
     Ok((StatusCode::CREATED, AppJson(with_new_link(&state, &access, &identity, &member, &token))))
 }
 
@@ -238,6 +247,12 @@ pub async fn update_member<S: Store>(
         let role = valid_role(&role)?;
         may_grant(&access, &role)?;
         state.store.set_member_role(access.organization.id, member.id, &role).await?;
+        let note = format!("changed the role of {} from {} to {role}", member.email, member.role);
+        let entry = Entry::new(access.organization.id, "member.edit", note)
+            .target(member.id)
+            .target_user(member.user.as_ref().map(|user| user.id))
+            .data(json!({"email": member.email, "role": role, "previousRole": member.role}));
+        audit_log::record(&state, &identity, entry).await;
         member.role = role;
     }
     if request.regenerate || request.reinvite {
@@ -251,6 +266,11 @@ pub async fn update_member<S: Store>(
         let expires = now_ms() + INVITE_LIFETIME_MS;
         state.store.renew_invite(member.id, &auth::sha256_hex(&token), expires).await?;
         member.invite_expires = Some(expires);
+        let note = format!("sent a new invitation link to {}", member.email);
+        let entry = Entry::new(access.organization.id, "member.invite", note)
+            .target(member.id)
+            .data(json!({"email": member.email, "role": member.role, "renewed": true}));
+        audit_log::record(&state, &identity, entry).await;
         return Ok(AppJson(with_new_link(&state, &access, &identity, &member, &token)));
     }
     Ok(AppJson(serialize_member(&member, None)))
@@ -273,6 +293,16 @@ pub async fn delete_member<S: Store>(
         may_grant(&access, &member.role)?;
     }
     state.store.remove_member(access.organization.id, member.id).await?;
+    let note = match (&member.user, is_self(&identity, &member)) {
+        (_, true) => "left the organization".to_owned(),
+        (Some(_), false) => format!("removed member {}", member.email),
+        (None, false) => format!("withdrew the invitation of {}", member.email),
+    };
+    let entry = Entry::new(access.organization.id, "member.remove", note)
+        .target(member.id)
+        .target_user(member.user.as_ref().map(|user| user.id))
+        .data(json!({"email": member.email, "role": member.role}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -336,6 +366,7 @@ pub async fn invite_details<S: Store>(
 pub async fn accept_invite<S: Store>(
     State(state): State<AppState<S>>,
     MaybeIdentity(identity): MaybeIdentity,
+    ClientIp(ip): ClientIp,
     Path((member_id, token)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -389,6 +420,12 @@ pub async fn accept_invite<S: Store>(
             ),
             other => other.into(),
         })?;
+    let entry =
+        Entry::new(org.id, "member.accept", format!("{} joined the organization", user.email))
+            .target(member.id)
+            .target_user(Some(user.id))
+            .data(json!({"email": user.email, "role": member.role}));
+    audit_log::record_by(&state, Some(user.id), ip, entry).await;
     let accepted = state.store.member(org.id, member.id).await?;
     let response = AppJson(serialize_member(&accepted, None)).into_response();
     if identity.is_some() {

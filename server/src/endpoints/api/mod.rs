@@ -7,6 +7,7 @@
 mod account;
 mod artifacts;
 mod attachments;
+mod audit_log;
 mod bulk;
 mod comments;
 mod commits;
@@ -355,6 +356,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(monitors::list_project_check_ins::<S>),
         )
         .route("/api/0/organizations/{org}/stats_v2", get(stats::usage_stats::<S>))
+        .route("/api/0/organizations/{org}/audit-logs", get(audit_log::list_audit_log::<S>))
         .route("/api/0/projects/{org}/{project}/filters", get(organizations::list_filters::<S>))
         .route(
             "/api/0/projects/{org}/{project}/filters/{filter_id}",

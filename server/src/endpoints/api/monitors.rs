@@ -13,8 +13,9 @@ use axum::http::StatusCode;
 use cairn_types::api::{
     Monitor, MonitorCheckIn, MonitorConfig as MonitorConfigDto, MonitorEnvironment, MonitorRequest,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use super::audit_log::{self, Entry};
 use super::{org_access, org_access_any, Created, OrgAccess};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
@@ -211,6 +212,7 @@ pub async fn create_monitor<S: Store>(
         state.store.update_monitor(row.id, &change).await?;
         row = state.store.monitor(project.id, &slug).await?;
     }
+    audit(&state, &identity, &project, "monitor.add", &row).await;
     Ok((StatusCode::CREATED, AppJson(monitor_dto(&row, &project, &access, &[]))))
 }
 
@@ -317,7 +319,7 @@ pub async fn update_org_monitor<S: Store>(
 ) -> ApiResult<AppJson<Monitor>> {
     let access = org_access_any(&state, &identity, &org, WRITE).await?;
     let (row, project) = org_monitor(&state, &access, &monitor, raw.as_deref()).await?;
-    update(&state, &access, row, project, request).await
+    update(&state, &identity, &access, row, project, request).await
 }
 
 /// `PUT /api/0/projects/{org}/{project}/monitors/{monitor}/`: "Update a Monitor for a
@@ -330,13 +332,14 @@ pub async fn update_project_monitor<S: Store>(
 ) -> ApiResult<AppJson<Monitor>> {
     let access = org_access_any(&state, &identity, &org, WRITE).await?;
     let (row, project) = project_monitor(&state, &access, &project, &monitor).await?;
-    update(&state, &access, row, project, request).await
+    update(&state, &identity, &access, row, project, request).await
 }
 
 /// Applies a `PUT`: the fields given replace the monitor's, `config`'s fields the
 /// configuration's; the monitor moves to no other project.
 async fn update<S: Store>(
     state: &AppState<S>,
+    identity: &Identity,
     access: &OrgAccess,
     row: MonitorRow,
     project: ProjectRow,
@@ -382,7 +385,26 @@ async fn update<S: Store>(
         other => other.into(),
     })?;
     let row = state.store.monitor(project.id, slug.as_deref().unwrap_or(&row.slug)).await?;
+    audit(state, identity, &project, "monitor.edit", &row).await;
     Ok(AppJson(monitor_dto(&row, &project, access, &[])))
+}
+
+/// Records a change of the monitor `row` in the audit log.
+async fn audit<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    project: &ProjectRow,
+    event: &'static str,
+    row: &MonitorRow,
+) {
+    let verb = audit_log::verb(event);
+    let note = format!("{verb} the cron monitor {} of project {}", row.slug, project.slug);
+    let entry = Entry::new(project.organization_id, event, note).target(row.id).data(json!({
+        "project": project.slug,
+        "slug": row.slug,
+        "name": row.name,
+    }));
+    audit_log::record(state, identity, entry).await;
 }
 
 /// `DELETE /api/0/organizations/{org}/monitors/{monitor}/`: "Delete a Monitor" with its
@@ -394,8 +416,9 @@ pub async fn delete_org_monitor<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<StatusCode> {
     let access = org_access_any(&state, &identity, &org, WRITE).await?;
-    let (row, _) = org_monitor(&state, &access, &monitor, raw.as_deref()).await?;
+    let (row, project) = org_monitor(&state, &access, &monitor, raw.as_deref()).await?;
     state.store.delete_monitor(row.id).await?;
+    audit(&state, &identity, &project, "monitor.remove", &row).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -406,8 +429,9 @@ pub async fn delete_project_monitor<S: Store>(
     Path((org, project, monitor)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let access = org_access_any(&state, &identity, &org, WRITE).await?;
-    let (row, _) = project_monitor(&state, &access, &project, &monitor).await?;
+    let (row, project) = project_monitor(&state, &access, &project, &monitor).await?;
     state.store.delete_monitor(row.id).await?;
+    audit(&state, &identity, &project, "monitor.remove", &row).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

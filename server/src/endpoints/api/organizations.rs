@@ -7,7 +7,9 @@ use cairn_types::api::{
     ProjectFilter, ProjectKey, ProjectOptions, Team, UpdateFilterRequest, UpdateKeyRequest,
     UpdateProjectRequest,
 };
+use serde_json::json;
 
+use super::audit_log::{self, Entry};
 use super::{org_access, org_access_any, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
@@ -108,6 +110,11 @@ pub async fn create_project<S: Store>(
             }
             other => other,
         })?;
+    let note = format!("created project {} for team #{}", project.slug, team.slug);
+    let entry = Entry::new(access.organization.id, "project.create", note)
+        .target(project.id)
+        .data(json!({"slug": project.slug, "name": project.name, "team": team.slug}));
+    audit_log::record(&state, &identity, entry).await;
     Ok((StatusCode::CREATED, AppJson(serialize::project(&project, &access.organization))))
 }
 
@@ -147,6 +154,11 @@ pub async fn add_project_team<S: Store>(
     let (access, project, team) =
         project_and_team(&state, &identity, &org, &project, &team).await?;
     state.store.set_project_team(project.id, Some(team.id)).await?;
+    let note = format!("gave project {} to team #{}", project.slug, team.slug);
+    let entry = Entry::new(access.organization.id, "project.add-team", note)
+        .target(project.id)
+        .data(json!({"project": project.slug, "team": team.slug}));
+    audit_log::record(&state, &identity, entry).await;
     project_answer(&state, &access, &project.slug, StatusCode::CREATED).await
 }
 
@@ -162,6 +174,11 @@ pub async fn remove_project_team<S: Store>(
         project_and_team(&state, &identity, &org, &project, &team).await?;
     if project.team.as_ref().is_some_and(|t| t.id == team.id) {
         state.store.set_project_team(project.id, None).await?;
+        let note = format!("took project {} from team #{}", project.slug, team.slug);
+        let entry = Entry::new(access.organization.id, "project.remove-team", note)
+            .target(project.id)
+            .data(json!({"project": project.slug, "team": team.slug}));
+        audit_log::record(&state, &identity, entry).await;
     }
     project_answer(&state, &access, &project.slug, StatusCode::OK).await
 }
@@ -212,7 +229,25 @@ pub async fn delete_project<S: Store>(
         state.ingest.forget_key(key);
     }
     state.ingest.forget_project(project.id);
+    let entry = Entry::new(
+        access.organization.id,
+        "project.remove",
+        format!("removed project {}", project.slug),
+    )
+    .target(project.id)
+    .data(json!({"slug": project.slug, "name": project.name}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The names of the fields a `PUT` of a project sets, for the audit log.
+fn fields_set(request: &UpdateProjectRequest) -> Vec<String> {
+    match serde_json::to_value(request) {
+        Ok(serde_json::Value::Object(fields)) => {
+            fields.into_iter().filter(|(_, value)| !value.is_null()).map(|(key, _)| key).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// `PUT /api/0/projects/{org}/{project}/`: changes the name and slug, the data-scrubbing
@@ -226,6 +261,7 @@ pub async fn update_project<S: Store>(
 ) -> ApiResult<AppJson<ProjectDetails>> {
     let access = org_access(&state, &identity, &org, "project:write").await?;
     let mut project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let changed = fields_set(&request);
     if request.name.is_some() || request.slug.is_some() || request.platform.is_some() {
         let name = match request.name.as_deref().map(str::trim) {
             // As when it was created.
@@ -330,6 +366,11 @@ pub async fn update_project<S: Store>(
         Some(serde_json::to_string(&scrub).map_err(|err| ApiError::Internal(Box::new(err)))?);
     state.store.set_project_ingest_settings(project.id, &settings).await?;
     state.ingest.forget_project(project.id);
+    let note = format!("edited project {} ({})", project.slug, changed.join(", "));
+    let entry = Entry::new(access.organization.id, "project.edit", note)
+        .target(project.id)
+        .data(json!({"slug": project.slug, "fields": changed}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(AppJson(project_details(&project, &access.organization, &settings)))
 }
 
@@ -435,6 +476,11 @@ pub async fn update_filter<S: Store>(
         Some(serde_json::to_string(&filters).map_err(|err| ApiError::Internal(Box::new(err)))?);
     state.store.set_project_ingest_settings(project.id, &settings).await?;
     state.ingest.forget_project(project.id);
+    let note = format!("changed the inbound filter {filter_id} of project {}", project.slug);
+    let entry = Entry::new(access.organization.id, "project.edit", note)
+        .target(project.id)
+        .data(json!({"slug": project.slug, "filter": filter_id, "change": request}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -444,11 +490,12 @@ async fn find_key<S: Store>(
     identity: &Identity,
     (org, project, key_id): (&str, &str, &str),
     scope: &str,
-) -> ApiResult<ProjectKeyRow> {
+) -> ApiResult<(super::OrgAccess, ProjectRow, ProjectKeyRow)> {
     let access = org_access(state, identity, org, scope).await?;
     let project = state.store.project_by_slug(access.organization.id, project).await?;
     let keys = state.store.project_keys(project.id).await?;
-    keys.into_iter().find(|k| k.public_key == key_id).ok_or(ApiError::NotFound)
+    let key = keys.into_iter().find(|k| k.public_key == key_id).ok_or(ApiError::NotFound)?;
+    Ok((access, project, key))
 }
 
 /// `GET /api/0/projects/{org}/{project}/keys/{key_id}/`.
@@ -457,7 +504,8 @@ pub async fn get_key<S: Store>(
     identity: Identity,
     Path((org, project, key_id)): Path<(String, String, String)>,
 ) -> ApiResult<AppJson<ProjectKey>> {
-    let key = find_key(&state, &identity, (&org, &project, &key_id), "project:read").await?;
+    let (_, _, key) =
+        find_key(&state, &identity, (&org, &project, &key_id), "project:read").await?;
     Ok(AppJson(serialize::key(&key, &state.config)))
 }
 
@@ -469,7 +517,8 @@ pub async fn update_key<S: Store>(
     Path((org, project, key_id)): Path<(String, String, String)>,
     AppJson(request): AppJson<UpdateKeyRequest>,
 ) -> ApiResult<AppJson<ProjectKey>> {
-    let mut key = find_key(&state, &identity, (&org, &project, &key_id), "project:write").await?;
+    let (access, project, mut key) =
+        find_key(&state, &identity, (&org, &project, &key_id), "project:write").await?;
     if let Some(name) = request.name {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
@@ -485,6 +534,12 @@ pub async fn update_key<S: Store>(
     }
     state.store.update_key(&key).await?;
     state.ingest.forget_key(&key.public_key);
+    let note = format!("edited the key {:?} of project {}", key.label, project.slug);
+    let entry = Entry::new(access.organization.id, "projectkey.edit", note)
+        .target(key.id)
+        .data(json!({"project": project.slug, "label": key.label, "public_key": key.public_key,
+                     "is_active": key.is_active, "rate_limit": key.rate_limit}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(AppJson(serialize::key(&key, &state.config)))
 }
 

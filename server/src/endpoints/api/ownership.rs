@@ -11,8 +11,9 @@ use cairn_types::api::{
     OwnershipSchema, ProjectCodeowners, ProjectOwnership, UpdateOwnershipRequest,
     AUTO_ASSIGN_ISSUE_OWNER, AUTO_ASSIGN_OFF, AUTO_ASSIGN_SUSPECT_COMMITS,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use super::audit_log::{self, Entry};
 use super::{org_access, org_access_any, Created};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
@@ -132,6 +133,11 @@ pub async fn update_ownership<S: Store>(
     }
     let saved = state.store.set_project_ownership(project.id, &row).await?;
     state.ingest.forget_project(project.id);
+    let note = format!("edited the ownership rules of project {}", project.slug);
+    let entry = Entry::new(organization_id, "project.ownership-rule.edit", note)
+        .target(project.id)
+        .data(json!({"project": project.slug, "raw": saved.raw, "fallthrough": saved.fallthrough}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(AppJson(ownership_body(&saved)?))
 }
 
@@ -189,6 +195,11 @@ pub async fn create_codeowners<S: Store>(
         )
         .await?;
     state.ingest.forget_project(project.id);
+    let note = format!("imported a CODEOWNERS file into project {}", project.slug);
+    let entry = Entry::new(organization_id, "project.ownership-rule.edit", note)
+        .target(project.id)
+        .data(json!({"project": project.slug, "codeowners": row.id}));
+    audit_log::record(&state, &identity, entry).await;
     Ok((StatusCode::CREATED, AppJson(codeowners_body(&row)?)))
 }
 

@@ -6,7 +6,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{HookDelivery, ServiceHook, ServiceHookRequest};
+use serde_json::json;
 
+use super::audit_log::{self, Entry};
 use super::{project_access, Created};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
@@ -135,6 +137,7 @@ pub async fn create_hook<S: Store>(
         date_created: now_ms(),
     };
     let hook = state.store.create_service_hook(&hook, Some(identity.user.id)).await?;
+    audit(&state, &identity, &project, "servicehook.create", &hook).await;
     Ok((StatusCode::CREATED, AppJson(hook_dto(&hook, true))))
 }
 
@@ -170,6 +173,7 @@ pub async fn update_hook<S: Store>(
         hook.is_active = active;
     }
     state.store.update_service_hook(&hook).await?;
+    audit(&state, &identity, &project, "servicehook.edit", &hook).await;
     Ok(AppJson(hook_dto(&hook, true)))
 }
 
@@ -182,7 +186,26 @@ pub async fn delete_hook<S: Store>(
     let (project, _) = project(&state, &identity, &org, &project_slug, ADMIN).await?;
     let hook = find(&state, &project, &guid).await?;
     state.store.delete_service_hook(project.id, hook.id).await?;
+    audit(&state, &identity, &project, "servicehook.remove", &hook).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records a change of `hook` in the audit log (its URL, never its secret).
+async fn audit<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    project: &ProjectRow,
+    event: &'static str,
+    hook: &ServiceHookRow,
+) {
+    let verb = audit_log::verb(event);
+    let note = format!("{verb} the service hook to {} of project {}", hook.url, project.slug);
+    let entry = Entry::new(project.organization_id, event, note).target(hook.id).data(json!({
+        "project": project.slug,
+        "url": hook.url,
+        "isActive": hook.is_active,
+    }));
+    audit_log::record(state, identity, entry).await;
 }
 
 /// `GET /api/0/projects/{org}/{project}/hooks/{hook_id}/deliveries/` (Cairn's own): the

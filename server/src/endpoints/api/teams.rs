@@ -6,7 +6,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cairn_types::api::{Member, Project, Team, TeamRequest};
+use serde_json::json;
 
+use super::audit_log::{self, Entry};
 use super::members::{find_member, is_self, require_any, serialize_member};
 use super::organizations::{slugify, validate_slug};
 use super::{org_access, Created};
@@ -68,6 +70,10 @@ pub async fn create_team<S: Store>(
     if state.store.member_role(access.organization.id, identity.user.id).await.is_ok() {
         state.store.set_team_member(team.id, identity.user.id, true).await?;
     }
+    let entry = Entry::new(access.organization.id, "team.create", format!("created team #{slug}"))
+        .target(team.id)
+        .data(json!({"slug": team.slug, "name": team.name}));
+    audit_log::record(&state, &identity, entry).await;
     Ok((StatusCode::CREATED, AppJson(serialize::team(&team))))
 }
 
@@ -91,6 +97,7 @@ pub async fn update_team<S: Store>(
 ) -> ApiResult<AppJson<Team>> {
     let access = org_access(&state, &identity, &org, "team:write").await?;
     let mut team = state.store.team_by_slug(access.organization.id, &team).await?;
+    let before = json!({"slug": team.slug, "name": team.name});
     if let Some(slug) = request.slug {
         team.slug = validate_slug(&slug)?;
     }
@@ -98,6 +105,11 @@ pub async fn update_team<S: Store>(
         team.name = valid_name(&name)?;
     }
     state.store.update_team(&team).await.map_err(slug_taken)?;
+    let entry =
+        Entry::new(access.organization.id, "team.edit", format!("edited team #{}", team.slug))
+            .target(team.id)
+            .data(json!({"slug": team.slug, "name": team.name, "before": before}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(AppJson(serialize::team(&team)))
 }
 
@@ -110,6 +122,11 @@ pub async fn delete_team<S: Store>(
     let access = org_access(&state, &identity, &org, "team:write").await?;
     let team = state.store.team_by_slug(access.organization.id, &team).await?;
     state.store.delete_team(team.id).await?;
+    let note = format!("removed team #{}", team.slug);
+    let entry = Entry::new(access.organization.id, "team.remove", note)
+        .target(team.id)
+        .data(json!({"slug": team.slug, "name": team.name}));
+    audit_log::record(&state, &identity, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,6 +186,17 @@ async fn set_membership<S: Store>(
     };
     let team = state.store.team_by_slug(access.organization.id, team).await?;
     state.store.set_team_member(team.id, user.id, join).await?;
+    let (event, verb) =
+        if join { ("member.join-team", "joined") } else { ("member.leave-team", "left") };
+    let entry = Entry::new(
+        access.organization.id,
+        event,
+        format!("{} {verb} team #{}", user.email, team.slug),
+    )
+    .target(member.id)
+    .target_user(Some(user.id))
+    .data(json!({"email": user.email, "team": team.slug}));
+    audit_log::record(state, identity, entry).await;
     Ok(serialize::team(&team))
 }
 

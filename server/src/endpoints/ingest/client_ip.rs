@@ -24,7 +24,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 /// The first address of `X-Forwarded-For`, else the connection's peer. Relay reads the header
 /// the same way: it is usually behind a proxy that sets it, as Cairn is when it is not on its
 /// own. A client can only misstate its own address this way, for its own events.
-fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+pub(crate) fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
     headers
         .get("x-forwarded-for")
         .and_then(|value| value.to_str().ok())

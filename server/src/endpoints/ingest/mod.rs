@@ -10,7 +10,7 @@
 mod auth;
 mod body;
 mod check_ins;
-mod client_ip;
+pub(crate) mod client_ip;
 mod embed;
 pub mod error;
 mod minidump;

@@ -31,12 +31,14 @@ use writer::WriteJob;
 /// The events of a group commit, written with multi-row statements.
 mod event_writes;
 
-/// Event attachments (the `attachment` items of `envelope_items`).
-mod attachments;
-// Source maps uploaded as artifact bundles.
 /// Issue alert rules: stored, evaluated in the slow lane, fired.
 mod alerts;
+/// Source maps uploaded as artifact bundles.
 mod artifacts;
+/// Event attachments (the `attachment` items of `envelope_items`).
+mod attachments;
+/// The organizations' audit logs.
+mod audit;
 /// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
 mod monitors;
 /// Tag keys and values across an organization, for search suggestions.
@@ -562,6 +564,23 @@ impl Store for SqliteStore {
                 .await?;
         tx.commit().await?;
         Ok(ended.rows_affected())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_audit(&self, entry: &NewAuditEntry) -> StoreResult<()> {
+        self.insert_audit_entry(entry).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn audit_log(
+        &self,
+        organization_id: i64,
+        event: Option<&str>,
+        actor: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        self.audit_entries(organization_id, event, actor, before, limit).await
     }
 
     #[tracing::instrument(skip_all)]
