@@ -8,9 +8,9 @@
 use std::fmt;
 
 use cairn_types::api::{
-    AcceptInviteRequest, Activity, ApiIndex, ApiToken, Deploy, ErrorBody, Event, EventsStats,
-    InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueTag, LoginRequest, Member,
-    NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse,
+    AcceptInviteRequest, Activity, ApiIndex, ApiToken, AuditLog, Deploy, ErrorBody, Event,
+    EventsStats, InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueTag, LoginRequest,
+    Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse,
     SetupRequest, SetupStatus, TagKey, TagValue, Team, TeamRequest, Trace, UpdateIssueRequest,
     UpdateMemberRequest, User, UserReport,
 };
@@ -330,10 +330,43 @@ async fn paged<T: serde::de::DeserializeOwned>(
         None => get(url),
     };
     let response = send(request.build()).await?;
-    let (previous, next) =
-        response.headers().get("link").map(|l| parse_link(&l)).unwrap_or_default();
+    let (previous, next) = answer_cursors(&response);
     let items = response.json().await?;
     Ok(Paged { items, previous, next })
+}
+
+/// The previous and next cursors of an answer's `Link` header (none when it has no header).
+fn answer_cursors(answer: &Answer) -> (Option<String>, Option<String>) {
+    answer.headers().get("link").map(|l| parse_link(&l)).unwrap_or_default()
+}
+
+/// A page of the organization's audit log and the cursors of its neighbours: the answer is an
+/// object (entries and filter options), not a list, so it cannot be a [`Paged`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PagedAuditLog {
+    /// The entries, newest first, and the event names the filter accepts.
+    pub log: AuditLog,
+    /// The cursor of the page before, if it has results.
+    pub previous: Option<String>,
+    /// The cursor of the page after, if it has results.
+    pub next: Option<String>,
+}
+
+/// `GET /api/0/organizations/{org}/audit-logs/`: a page of the audit log, newest first, only
+/// the entries of `event` (e.g. `member.invite`) when given, from `cursor` (the first page when
+/// `None`).
+pub async fn audit_log(
+    org: &str,
+    event: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<PagedAuditLog> {
+    let url = format!("/api/0/organizations/{}/audit-logs/", segment(org));
+    let pairs = [("event", event), ("cursor", cursor)];
+    let pairs = pairs.into_iter().filter_map(|(name, value)| Some((name, value?)));
+    let response = send(get(&url).query(pairs).build()).await?;
+    let (previous, next) = answer_cursors(&response);
+    let log = response.json().await?;
+    Ok(PagedAuditLog { log, previous, next })
 }
 
 /// The `previous` and `next` cursors of Sentry's `Link` header, each only when its

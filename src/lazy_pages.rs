@@ -139,6 +139,7 @@ enum OtherPage {
     Feedback,
     Members,
     Teams,
+    AuditLog,
     AcceptInvite,
     Stats,
     Crons,
@@ -164,6 +165,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Feedback => view! { <FeedbackPage/> }.into_any(),
         OtherPage::Members => view! { <MembersPage/> }.into_any(),
         OtherPage::Teams => view! { <TeamsPage/> }.into_any(),
+        OtherPage::AuditLog => view! { <AuditLogPage/> }.into_any(),
         OtherPage::AcceptInvite => view! { <AcceptInvitePage/> }.into_any(),
         OtherPage::Stats => view! { <StatsPage/> }.into_any(),
         OtherPage::Crons => view! { <CronsPage/> }.into_any(),
@@ -268,6 +270,10 @@ other_page!(
 other_page!(
     /// The organization's teams and their members.
     teams, Teams
+);
+other_page!(
+    /// The organization's audit log.
+    audit_log, AuditLog
 );
 other_page!(
     /// An invitation link: joining an organization.

@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::getting_started() view=lazy_pages::getting_started/>
                     <Route path=routes::members() view=lazy_pages::members/>
                     <Route path=routes::teams() view=lazy_pages::teams/>
+                    <Route path=routes::audit_log() view=lazy_pages::audit_log/>
                     <Route path=routes::accept_invite() view=lazy_pages::accept_invite/>
                 </Routes>
             </main>

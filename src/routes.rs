@@ -124,6 +124,12 @@ pub enum Page {
         /// Organization slug.
         org: String,
     },
+    /// `/settings/{org}/audit-log/`: who changed what in the organization (Sentry's *Audit
+    /// Log*).
+    AuditLog {
+        /// Organization slug.
+        org: String,
+    },
     /// `/organizations/{org}/stats/`: the organization's usage stats.
     Stats {
         /// Organization slug.
@@ -213,6 +219,7 @@ impl Page {
             ),
             Page::Members { org } => format!("/settings/{}/members/", crate::api::segment(org)),
             Page::Teams { org } => format!("/settings/{}/teams/", crate::api::segment(org)),
+            Page::AuditLog { org } => format!("/settings/{}/audit-log/", crate::api::segment(org)),
             Page::Stats { org } => format!("/organizations/{}/stats/", crate::api::segment(org)),
             Page::Crons { org } => format!("/organizations/{}/crons/", crate::api::segment(org)),
             Page::AlertRules { org } => {
@@ -346,6 +353,11 @@ pub fn members() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::Teams`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn teams() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/settings/:org/teams")
+}
+
+/// Route pattern of [`Page::AuditLog`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn audit_log() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/settings/:org/audit-log")
 }
 
 /// Route pattern of [`Page::AcceptInvite`]; parameters [`MEMBER_PARAM`] and [`TOKEN_PARAM`].

@@ -534,6 +534,81 @@ async fn team_rows_list_their_members_and_offer_the_others() {
     );
 }
 
+// ---- audit log ----
+
+#[wasm_bindgen_test]
+fn audit_log_table_names_the_actor_or_cairn_and_keeps_notes_as_text() {
+    use cairn_dashboard::pages::audit_log::AuditLogTable;
+    use cairn_types::api::AuditLogEntry;
+
+    let hostile = "<img src=x onerror=alert(1)>";
+    // As the server sends them: the second entry was made by Cairn itself (`actor: null`).
+    let entries: Vec<AuditLogEntry> = serde_json::from_value(serde_json::json!([
+        {
+            "id": "2",
+            "actor": {"id": "1", "name": "Ada", "username": "ada@example.com",
+                      "email": "ada@example.com", "isSuperuser": false},
+            "event": "member.invite",
+            "ipAddress": "203.0.113.7",
+            "note": "invited member bob@example.com",
+            "targetObject": 5,
+            "targetUser": null,
+            "data": {"email": "bob@example.com", "role": "member"},
+            "dateCreated": "2026-11-25T09:55:00Z"
+        },
+        {
+            "id": "1",
+            "actor": null,
+            "event": "member.remove",
+            "ipAddress": null,
+            "note": hostile,
+            "targetObject": null,
+            "targetUser": null,
+            "dateCreated": "2026-11-24T08:00:00Z"
+        }
+    ]))
+    .expect("sample entries match the wire type");
+    let m = Mounted::new(move || view! { <AuditLogTable entries/> });
+    assert_eq!(m.count("table#audit-log tr.audit-row"), 2);
+    assert_eq!(m.count("table#audit-log thead th"), 5);
+    let cell = |row: u32, class: &str| {
+        m.text(&format!("tr.audit-row:nth-child({row}) .{class}")).trim().to_owned()
+    };
+    assert_eq!(cell(1, "audit-actor"), "Ada");
+    assert_eq!(m.attr("tr.audit-row:nth-child(1) .audit-actor", "title"), "ada@example.com");
+    assert_eq!(cell(1, "audit-event"), "member.invite");
+    assert_eq!(m.count("tr.audit-row:nth-child(1) .audit-event code"), 1);
+    assert_eq!(cell(1, "audit-note"), "invited member bob@example.com");
+    assert_eq!(cell(1, "audit-ip"), "203.0.113.7");
+    assert_eq!(m.count("tr.audit-row:nth-child(1) .audit-date time"), 1);
+    assert_eq!(
+        m.attr("tr.audit-row:nth-child(1) .audit-date time", "datetime"),
+        "2026-11-25T09:55:00Z"
+    );
+    assert_eq!(cell(2, "audit-actor"), "Cairn");
+    assert!(
+        !m.get("tr.audit-row:nth-child(2) .audit-actor").has_attribute("title"),
+        "Cairn has no address"
+    );
+    assert_eq!(cell(2, "audit-event"), "member.remove");
+    assert_eq!(cell(2, "audit-ip"), "—");
+    // The note is shown as the text it is, never parsed as markup.
+    assert_eq!(cell(2, "audit-note"), hostile);
+    assert_eq!(m.count("img"), 0, "no element made from the note");
+    drop(m);
+
+    let m = Mounted::new(|| view! { <AuditLogTable entries=Vec::new()/> });
+    assert_eq!(m.count(".audit-row"), 0);
+    assert!(m.get("#audit-log").class_list().contains("empty-state"));
+    assert_eq!(m.text("#audit-log").trim(), "No changes recorded yet.");
+}
+
+#[wasm_bindgen_test]
+fn audit_log_page_path_is_sentrys() {
+    assert_eq!(Page::AuditLog { org: "cairn".into() }.path(), "/settings/cairn/audit-log/");
+    assert_eq!(Page::AuditLog { org: "a/b".into() }.path(), "/settings/a%2Fb/audit-log/");
+}
+
 // ---- forms ----
 
 #[wasm_bindgen_test]

@@ -204,6 +204,7 @@ pub fn MembersPage() -> impl IntoView {
             <header class="page-header">
                 <h1>"Members"</h1>
                 <a href=move || Page::Teams { org: org.get() }.path()>"Teams"</a>
+                <a href=move || Page::AuditLog { org: org.get() }.path()>"Audit log"</a>
             </header>
             <form
                 id="invite-form"

@@ -4,6 +4,7 @@
 pub mod accept;
 pub mod account;
 pub mod alert_rules;
+pub mod audit_log;
 pub mod crons;
 pub mod feedback;
 pub mod home;
@@ -27,6 +28,7 @@ pub mod tokens;
 pub use accept::AcceptInvitePage;
 pub use account::AccountPage;
 pub use alert_rules::AlertRulesPage;
+pub use audit_log::AuditLogPage;
 pub use crons::CronsPage;
 pub use feedback::FeedbackPage;
 pub use home::HomePage;

@@ -2210,7 +2210,8 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
 /// link with a new one and passes that on; the colleague opens it in a browser of their own
 /// (the first link is refused), creates the account and lands on the organization's issues,
 /// logged in. The owner then sees the invitation become a member, with the role it granted,
-/// changes the role, puts them in a new team, and removes them again.
+/// changes the role, puts them in a new team, and removes them again; the audit log shows each
+/// step.
 #[tokio::test(flavor = "multi_thread")]
 async fn members_page_invites_a_colleague_who_joins_through_the_link() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2354,6 +2355,44 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(invited)).await?;
         owner.find(Locator::Css(&format!("{invited} .member-remove"))).await?.click().await?;
         assert_eq!(count(&owner, "#member-list .member-row", 1).await?, 1);
+
+        // The audit log has it all, newest first; the colleague's own step is theirs.
+        owner.find(Locator::LinkText("Audit log")).await?.click().await?;
+        owner
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#audit-log .audit-row"))
+            .await?;
+        let events = texts(&owner, "#audit-log .audit-event").await?;
+        assert_eq!(
+            events,
+            [
+                "member.remove",
+                "team.remove",
+                "team.edit",
+                "member.join-team",
+                "team.create",
+                "member.edit",
+                "member.accept",
+                "member.invite",
+                "member.invite",
+            ]
+        );
+        let actors = texts(&owner, "#audit-log .audit-actor").await?;
+        assert_eq!(actors[6], "New Dev", "{actors:?}");
+        std::fs::write(artifacts_dir().join("audit-log.png"), owner.screenshot().await?).ok();
+        owner.find(Locator::Css("#audit-event")).await?.select_by_value("member.invite").await?;
+        let mut shown = 0;
+        for _ in 0..100 {
+            shown = owner.find_all(Locator::Css("#audit-log .audit-row")).await?.len();
+            if shown == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(shown, 2, "the filter keeps the invitations");
+        let notes = texts(&owner, "#audit-log .audit-note").await?;
+        assert_eq!(notes[1], "invited member new.dev@example.com");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
