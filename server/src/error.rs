@@ -16,6 +16,9 @@ pub enum ApiError {
     /// No credentials, on a route that needs them.
     #[error("Authentication credentials were not provided.")]
     Unauthenticated,
+    /// The right password of a user with two-factor authentication, without their code.
+    #[error("{}", cairn_types::api::TWO_FACTOR_REQUIRED)]
+    TwoFactorRequired,
     /// A bearer token that is unknown or malformed.
     #[error("Invalid token")]
     InvalidToken,
@@ -56,7 +59,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::InvalidFields(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthenticated | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::InvalidToken | ApiError::TwoFactorRequired => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::CsrfFailed | ApiError::Forbidden | ApiError::PermissionDenied(_) => {
                 StatusCode::FORBIDDEN
             }

@@ -7,6 +7,7 @@
 mod extract;
 mod scopes;
 mod throttle;
+pub mod totp;
 
 pub use extract::{Identity, MaybeIdentity, Via, SESSION_COOKIE};
 pub use scopes::{can_grant, role_name, role_rank, role_scopes, ALL_SCOPES, ROLES};

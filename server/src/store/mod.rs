@@ -197,6 +197,37 @@ pub trait Store: Clone + Send + Sync + 'static {
         keep_session: Option<&str>,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 
+    // --- two-factor authentication ------------------------------------------------------
+
+    /// The user's authenticator; `NotFound` if they have none.
+    fn authenticator(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<AuthenticatorRow>> + Send;
+    /// Enrolls an authenticator app with its recovery codes (their hashes); `Conflict` if the
+    /// user has one.
+    fn enroll_authenticator(
+        &self,
+        user_id: i64,
+        totp_secret: &str,
+        recovery_hashes: &[String],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Removes the user's authenticator and recovery codes; `NotFound` if there is none.
+    fn remove_authenticator(&self, user_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Accepts the code of the 30-second `step` unless a code of that step or a later one was
+    /// accepted before (a replayed code); whether it was.
+    fn use_totp_step(
+        &self,
+        user_id: i64,
+        step: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Uses up the recovery code with this hash; whether it was one of the user's, unused.
+    fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_hash: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
     // --- audit log --------------------------------------------------------------------------
 
     /// Adds an entry to an organization's audit log.

@@ -1461,3 +1461,18 @@ pub struct AuditRow {
     /// Unix milliseconds.
     pub date_created: i64,
 }
+
+/// A user's two-factor authenticator ([`crate::store::Store::authenticator`]).
+#[derive(Debug, Clone)]
+pub struct AuthenticatorRow {
+    /// The user.
+    pub user_id: i64,
+    /// The TOTP secret, base32.
+    pub totp_secret: String,
+    /// How many recovery codes are left.
+    pub recovery_codes_left: i64,
+    /// Unix milliseconds of the enrollment.
+    pub date_created: i64,
+    /// Unix milliseconds of the last accepted code, if any.
+    pub last_used_at: Option<i64>,
+}

@@ -520,3 +520,109 @@ async fn a_user_renames_their_account_and_changes_their_password() {
     assert_eq!(log_in(&server, "dev@example.com", new).await, Err(400));
     assert!(log_in(&server, "dev@example.com", reset).await.is_ok());
 }
+
+/// The code of `secret` (base32) for the 30-second step `step`.
+fn totp_code(secret: &str, step: i64) -> String {
+    use cairn_server::auth::totp;
+    totp::code_at(&totp::base32_decode(secret).expect("a base32 secret"), step)
+}
+
+/// Logs in with a second factor: `Ok(cookie)` or `Err((status, detail))`.
+async fn log_in_with_code(
+    server: &TestServer,
+    password: &str,
+    otp: Option<&str>,
+) -> Result<String, (u16, String)> {
+    let mut body = json!({"username": "dev@example.com", "password": password});
+    if let Some(otp) = otp {
+        body["otp"] = json!(otp);
+    }
+    let response = server
+        .http
+        .post(format!("{}/api/0/auth/login/", server.url))
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    if response.status().as_u16() == 200 {
+        return Ok(session_cookie(&response));
+    }
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("a JSON error");
+    Err((status, body["detail"].as_str().unwrap_or_default().to_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_factor_authentication_guards_the_login_once_set_up() {
+    use reqwest::Method;
+    let server = TestServer::start();
+    let password = "correct horse battery";
+    let token = server.member_token("dev@example.com");
+    let cookie = log_in(&server, "dev@example.com", password).await.expect("logged in");
+    let list = "/api/0/users/me/authenticators/";
+    let enroll = "/api/0/users/me/authenticators/totp/enroll/";
+
+    let (status, interfaces) = with_session(&server, Method::GET, list, &cookie, None).await;
+    assert_eq!(status, 200, "{interfaces}");
+    assert_eq!(interfaces[0]["id"], "totp");
+    assert_eq!(interfaces[0]["isEnrolled"], false);
+    // Set up from a dashboard session only.
+    assert_eq!(server.get(enroll, &token).await.0, 403);
+    let (status, offer) = with_session(&server, Method::GET, enroll, &cookie, None).await;
+    assert_eq!(status, 200, "{offer}");
+    let secret = offer["secret"].as_str().expect("secret").to_owned();
+    assert!(
+        offer["qrcode"].as_str().is_some_and(|uri| uri
+            .starts_with(&format!("otpauth://totp/Cairn%3Adev%40example.com?secret={secret}&"))),
+        "{offer}"
+    );
+    let wrong = json!({"secret": secret, "otp": "000000"});
+    let (status, body) = with_session(&server, Method::POST, enroll, &cookie, Some(wrong)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["otp"][0], "Invalid confirmation code. Try again.");
+    let step = chrono::Utc::now().timestamp() / 30;
+    let proof = json!({"secret": secret, "otp": totp_code(&secret, step)});
+    let (status, codes) = with_session(&server, Method::POST, enroll, &cookie, Some(proof)).await;
+    assert_eq!(status, 200, "{codes}");
+    let codes: Vec<String> = serde_json::from_value(codes["recoveryCodes"].clone()).expect("codes");
+    assert_eq!(codes.len(), 10);
+    let (_, interfaces) = with_session(&server, Method::GET, list, &cookie, None).await;
+    assert_eq!(
+        (&interfaces[0]["isEnrolled"], &interfaces[1]["codesLeft"]),
+        (&json!(true), &json!(10))
+    );
+
+    // The password alone is not enough; a code is accepted once.
+    let required = cairn_types::api::TWO_FACTOR_REQUIRED.to_owned();
+    assert_eq!(log_in_with_code(&server, password, None).await, Err((401, required)));
+    let invalid = Err((400, "Invalid two-factor code.".to_owned()));
+    let used = totp_code(&secret, step);
+    assert_eq!(log_in_with_code(&server, password, Some(&used)).await, invalid, "a replay");
+    let next = totp_code(&secret, step + 1);
+    assert!(log_in_with_code(&server, password, Some(&next)).await.is_ok());
+    let wrong_password = log_in_with_code(&server, "wrong password", Some(&next)).await;
+    assert_eq!(wrong_password, Err((400, "Invalid email or password.".to_owned())));
+    // A recovery code, however it is typed, once.
+    let typed = codes[3].replace('-', " ").to_uppercase();
+    assert!(log_in_with_code(&server, password, Some(&typed)).await.is_ok());
+    assert_eq!(log_in_with_code(&server, password, Some(&codes[3])).await, invalid);
+    let (_, interfaces) = with_session(&server, Method::GET, list, &cookie, None).await;
+    assert_eq!(interfaces[1]["codesLeft"], 9);
+
+    // Turning it off takes the password.
+    let remove = "/api/0/users/me/authenticators/totp/";
+    let (status, body) = with_session(
+        &server,
+        Method::DELETE,
+        remove,
+        &cookie,
+        Some(json!({"password": "not it at all"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) =
+        with_session(&server, Method::DELETE, remove, &cookie, Some(json!({"password": password})))
+            .await;
+    assert_eq!(status, 204);
+    assert!(log_in_with_code(&server, password, None).await.is_ok());
+}

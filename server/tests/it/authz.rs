@@ -828,6 +828,39 @@ fn rows() -> Vec<Row> {
             fixed: ME,
             ..row(Method::PUT, "/api/0/users/{user_id}/password/", Access::SessionOnly(204))
         },
+        // Two-factor authentication: set up and removed from a session only. The member has
+        // none: an enrollment with a wrong code is refused (400) and there is nothing to
+        // remove (404), past the checks this matrix is about.
+        Row {
+            fixed: ME,
+            ..row(Method::GET, "/api/0/users/{user_id}/authenticators/", Access::AnyUser(200))
+        },
+        Row {
+            fixed: ME_TOTP,
+            ..row(
+                Method::GET,
+                "/api/0/users/{user_id}/authenticators/{interface_id}/enroll/",
+                Access::SessionOnly(200),
+            )
+        },
+        Row {
+            fixed: ME_TOTP,
+            body: |_| Some(json!({"secret": "JBSWY3DPEHPK3PXP", "otp": "not a code"})),
+            ..row(
+                Method::POST,
+                "/api/0/users/{user_id}/authenticators/{interface_id}/enroll/",
+                Access::SessionOnly(400),
+            )
+        },
+        Row {
+            fixed: ME_TOTP,
+            body: |_| Some(json!({"password": "correct horse battery"})),
+            ..row(
+                Method::DELETE,
+                "/api/0/users/{user_id}/authenticators/{interface_id}/",
+                Access::SessionOnly(404),
+            )
+        },
         // Everyone's own email options.
         row(Method::GET, "/api/0/users/me/notification-options/", Access::AnyUser(200)),
         Row {
@@ -839,6 +872,8 @@ fn rows() -> Vec<Row> {
 
 /// `{user_id}` is the caller (another user's account is in api.rs).
 const ME: &[(&str, &str)] = &[("{user_id}", "me")];
+/// The caller's authenticator app.
+const ME_TOTP: &[(&str, &str)] = &[("{user_id}", "me"), ("{interface_id}", "totp")];
 
 /// Sentry's `ProjectAlertRulePermission`, `alerts:*` first.
 const ALERTS_READ: &[&str] =

@@ -27,6 +27,77 @@ pub struct LoginRequest {
     pub username: String,
     /// The password.
     pub password: String,
+    /// For a user with two-factor authentication: the code of their authenticator app, or one
+    /// of their recovery codes. Without it, such a user's right password is answered `401`
+    /// with [`TWO_FACTOR_REQUIRED`] as the detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otp: Option<String>,
+}
+
+/// The `detail` of `POST /api/0/auth/login/`'s `401`: the password was right, and the user's
+/// two-factor code is needed too.
+pub const TWO_FACTOR_REQUIRED: &str =
+    "Two-factor authentication: enter the code of your authenticator app.";
+
+/// One of the user's two-factor interfaces (`GET /api/0/users/me/authenticators/`, Sentry's
+/// shape): the authenticator app (`totp`) and the recovery codes (`recovery`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authenticator {
+    /// `totp` or `recovery`.
+    pub id: String,
+    /// The same as `id`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `Authenticator App` or `Recovery Codes`.
+    pub name: String,
+    /// Whether the user has set it up.
+    pub is_enrolled: bool,
+    /// When it was set up.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// When a code of it was last accepted.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Recovery codes not used yet (`recovery` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes_left: Option<i64>,
+}
+
+/// `GET /api/0/users/me/authenticators/totp/enroll/`: a new secret to set the app up with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrollment {
+    /// The secret, base32 (what apps ask for when it is typed in).
+    pub secret: String,
+    /// The `otpauth://` URI (what a QR code holds; Sentry's field name).
+    pub qrcode: String,
+}
+
+/// `POST /api/0/users/me/authenticators/totp/enroll/`: the secret shown and a code the app
+/// made from it, which proves the app is set up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollTotpRequest {
+    /// The secret from the enrollment's `GET`.
+    pub secret: String,
+    /// A current code of the app.
+    pub otp: String,
+}
+
+/// The answer to an enrollment: the recovery codes, shown this once (Cairn keeps their
+/// hashes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    /// Single-use codes that stand in for the app's.
+    pub recovery_codes: Vec<String>,
+}
+
+/// `DELETE /api/0/users/me/authenticators/totp/`: the password, to turn two-factor
+/// authentication off.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveAuthenticatorRequest {
+    /// The user's password.
+    pub password: String,
 }
 
 /// `GET /api/0/`: who is asking.

@@ -119,6 +119,19 @@ pub async fn login<S: Store>(
             return Err(invalid());
         }
     };
+    match state.store.authenticator(user.id).await {
+        Ok(_) => {
+            let Some(code) = request.otp.filter(|code| !code.trim().is_empty()) else {
+                return Err(ApiError::TwoFactorRequired);
+            };
+            if !super::two_factor::check_code(&state, user.id, &code).await? {
+                state.login_throttle.failed(&email, ip.as_deref(), Instant::now());
+                return Err(ApiError::BadRequest("Invalid two-factor code.".into()));
+            }
+        }
+        Err(StoreError::NotFound) => {}
+        Err(err) => return Err(err.into()),
+    }
     state.login_throttle.succeeded(&email);
     let cookie = start_session(&state, &user).await?;
     Ok(with_cookie(AppJson(serialize::user(&user)).into_response(), cookie))
@@ -247,14 +260,10 @@ pub async fn change_password<S: Store>(
             retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         });
     }
-    let Some(hash) = identity.user.password_hash.clone() else {
+    if identity.user.password_hash.is_none() {
         return Err(ApiError::invalid("password", "This account has no password to change."));
-    };
-    let current = request.password;
-    let valid = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &current))
-        .await
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    if !valid {
+    }
+    if !password_matches(&identity.user, request.password).await? {
         state.login_throttle.failed(&email, ip.as_deref(), Instant::now());
         return Err(ApiError::invalid("password", "The password you entered is not correct."));
     }
@@ -273,6 +282,16 @@ pub async fn change_password<S: Store>(
 
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| auth::hash_password("not a real password").unwrap_or_default());
+
+/// Whether `password` is the user's (argon2 takes a while: off the runtime's threads).
+pub(super) async fn password_matches(user: &UserRow, password: String) -> ApiResult<bool> {
+    let Some(hash) = user.password_hash.clone() else {
+        return Ok(false);
+    };
+    tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))
+}
 
 pub(super) async fn hash_password(password: String) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || auth::hash_password(&password))

@@ -34,6 +34,7 @@ mod tags;
 mod teams;
 mod tokens;
 mod traces;
+mod two_factor;
 mod user_reports;
 
 use axum::extract::DefaultBodyLimit;
@@ -61,6 +62,15 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(account::get_account::<S>).put(account::update_account::<S>),
         )
         .route("/api/0/users/{user_id}/password", put(account::change_password::<S>))
+        .route("/api/0/users/{user_id}/authenticators", get(two_factor::list_authenticators::<S>))
+        .route(
+            "/api/0/users/{user_id}/authenticators/{interface_id}/enroll",
+            get(two_factor::enrollment::<S>).post(two_factor::enroll::<S>),
+        )
+        .route(
+            "/api/0/users/{user_id}/authenticators/{interface_id}",
+            axum::routing::delete(two_factor::remove::<S>),
+        )
         .route("/api/0/api-tokens", get(tokens::list_tokens::<S>).post(tokens::create_token::<S>))
         .route("/api/0/api-tokens/{token_id}", axum::routing::delete(tokens::delete_token::<S>))
         .route("/api/0/organizations", get(organizations::list_organizations::<S>))

@@ -39,6 +39,8 @@ mod artifacts;
 mod attachments;
 /// The organizations' audit logs.
 mod audit;
+/// Two-factor authenticators and recovery codes.
+mod authenticators;
 /// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
 mod monitors;
 /// Tag keys and values across an organization, for search suggestions.
@@ -564,6 +566,36 @@ impl Store for SqliteStore {
                 .await?;
         tx.commit().await?;
         Ok(ended.rows_affected())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn authenticator(&self, user_id: i64) -> StoreResult<AuthenticatorRow> {
+        self.authenticator_of(user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enroll_authenticator(
+        &self,
+        user_id: i64,
+        totp_secret: &str,
+        recovery_hashes: &[String],
+    ) -> StoreResult<()> {
+        self.insert_authenticator(user_id, totp_secret, recovery_hashes).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_authenticator(&self, user_id: i64) -> StoreResult<()> {
+        self.delete_authenticator(user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool> {
+        self.accept_totp_step(user_id, step).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn use_recovery_code(&self, user_id: i64, code_hash: &str) -> StoreResult<bool> {
+        self.consume_recovery_code(user_id, code_hash).await
     }
 
     #[tracing::instrument(skip_all)]
