@@ -109,6 +109,30 @@ pub async fn change_password(request: cairn_types::api::ChangePasswordRequest) -
     send(Request::put(url).header("Accept", "application/json").json(&request)).await.map(drop)
 }
 
+/// `GET /api/0/users/me/authenticators/`: the user's two-factor interfaces.
+pub async fn authenticators() -> Result<Vec<cairn_types::api::Authenticator>> {
+    json(get("/api/0/users/me/authenticators/").build()).await
+}
+
+/// `GET /api/0/users/me/authenticators/totp/enroll/`: a new secret for an authenticator app.
+pub async fn totp_enrollment() -> Result<cairn_types::api::TotpEnrollment> {
+    json(get("/api/0/users/me/authenticators/totp/enroll/").build()).await
+}
+
+/// `POST /api/0/users/me/authenticators/totp/enroll/`: the app set up; its recovery codes.
+pub async fn enroll_totp(
+    request: cairn_types::api::EnrollTotpRequest,
+) -> Result<cairn_types::api::RecoveryCodes> {
+    json(post("/api/0/users/me/authenticators/totp/enroll/").json(&request)).await
+}
+
+/// `DELETE /api/0/users/me/authenticators/totp/`: two-factor authentication off.
+pub async fn remove_totp(password: String) -> Result<()> {
+    let request = cairn_types::api::RemoveAuthenticatorRequest { password };
+    let url = "/api/0/users/me/authenticators/totp/";
+    send(Request::delete(url).header("Accept", "application/json").json(&request)).await.map(drop)
+}
+
 /// `GET /api/0/`: who the session belongs to (`user` is `None` when anonymous).
 pub async fn index() -> Result<ApiIndex> {
     json(get("/api/0/").build()).await

@@ -3458,3 +3458,39 @@ fn account_page_shows_a_refused_password_change_without_the_field_name() {
     );
     assert_eq!(field_message("name: blank"), "name: blank");
 }
+
+#[wasm_bindgen_test]
+async fn login_form_asks_for_the_two_factor_code_once_the_password_is_right() {
+    let sent: Rc<RefCell<Vec<LoginRequest>>> = Rc::default();
+    let seen = Rc::clone(&sent);
+    let m = Mounted::new(move || {
+        let action: LoginAction = Action::new_local(move |request: &LoginRequest| {
+            seen.borrow_mut().push(request.clone());
+            let detail = if request.otp.is_none() {
+                (401, cairn_types::api::TWO_FACTOR_REQUIRED)
+            } else {
+                (400, "Invalid two-factor code.")
+            };
+            async move { Err::<User, _>(failing(detail.0, detail.1)) }
+        });
+        view! { <LoginForm action/> }
+    });
+
+    assert!(m.find("input[name=otp]").is_none(), "no code field before the password is known");
+    m.type_into("form#login-form input[name=username]", "owner@example.com");
+    m.type_into("form#login-form input[name=password]", "right password");
+    m.click("form#login-form button[type=submit]");
+    settle().await;
+    assert_eq!(m.text(".form-error"), cairn_types::api::TWO_FACTOR_REQUIRED);
+    m.type_into("form#login-form input[name=otp]", "123456");
+    m.click("form#login-form button[type=submit]");
+    settle().await;
+    let requests = sent.borrow().clone();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].otp, None);
+    assert_eq!(requests[1].otp.as_deref(), Some("123456"));
+    assert_eq!(requests[1].password, "right password");
+    // A wrong code keeps the field for another try.
+    assert_eq!(m.text(".form-error"), "Invalid two-factor code.");
+    assert!(m.find("input[name=otp]").is_some());
+}

@@ -52,7 +52,6 @@ pub fn Header() -> impl IntoView {
         Some(view! {
             <div class="app-account">
                 <super::NotificationBadge/>
-                <A href=Page::Tokens.path()>"API tokens"</A>
                 <A href=Page::Account.path() attr:class="app-user" attr:title=user.email>
                     {user.name}
                 </A>

@@ -1,8 +1,9 @@
 //! `/settings/account/details/` (Sentry's URL): the user's own account. The name (shown in the
-//! header and to colleagues), the password (changing it logs out every other browser) and
-//! "sign out of all devices", with links to the user's other settings.
+//! header and to colleagues), the password (changing it logs out every other browser),
+//! two-factor authentication with an authenticator app, and "sign out of all devices", with
+//! links to the user's other settings.
 
-use cairn_types::api::ChangePasswordRequest;
+use cairn_types::api::{ChangePasswordRequest, EnrollTotpRequest};
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
@@ -202,6 +203,8 @@ pub fn AccountPage() -> impl IntoView {
                 />
             </SettingsForm>
 
+            <TwoFactor/>
+
             <h2>"Sessions"</h2>
             <p id="account-sessions">{sessions}</p>
             <button
@@ -219,11 +222,185 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
+/// The two-factor section (`#two-factor`): set up an authenticator app (its secret to type in
+/// or open, a code to prove it, then the recovery codes, shown once), or, once on, how many
+/// recovery codes are left and turning it off with the password.
+#[component]
+fn TwoFactor() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let interfaces = LocalResource::new(move || {
+        version.track();
+        api::authenticators()
+    });
+    let offer = Action::new_local(|_: &()| api::totp_enrollment());
+    let code = RwSignal::new(String::new());
+    let enroll = Action::new_local(|request: &EnrollTotpRequest| api::enroll_totp(request.clone()));
+    let password = RwSignal::new(String::new());
+    let remove = Action::new_local(|password: &String| api::remove_totp(password.clone()));
+    Effect::new(move |_| {
+        if enroll.value().with(|v| matches!(v, Some(Ok(_)))) {
+            code.set(String::new());
+            // The secret is the app's now: not shown again.
+            offer.value().set(None);
+            version.update(|v| *v += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if remove.value().with(|v| matches!(v, Some(Ok(())))) {
+            password.set(String::new());
+            // The codes shown at enrollment are gone with it.
+            enroll.value().set(None);
+            version.update(|v| *v += 1);
+        }
+    });
+
+    let setup = move || {
+        offer.value().get().map(|answer| match answer {
+            Ok(offered) => {
+                let secret = offered.secret.clone();
+                view! {
+                    <form
+                        id="totp-form"
+                        class="settings-form"
+                        on:submit=move |ev| {
+                            ev.prevent_default();
+                            enroll.dispatch(EnrollTotpRequest {
+                                secret: secret.clone(),
+                                otp: code.get(),
+                            });
+                        }
+                    >
+                        <p>
+                            "Add Cairn to your authenticator app with this key, or "
+                            <a href=offered.qrcode>"open it in the app"</a> ":"
+                        </p>
+                        <code id="totp-secret">{offered.secret}</code>
+                        <label class="field">
+                            <span class="label">"The code the app shows"</span>
+                            <input
+                                id="totp-code"
+                                type="text"
+                                inputmode="numeric"
+                                autocomplete="one-time-code"
+                                prop:value=move || code.get()
+                                on:input=move |ev| code.set(event_target_value(&ev))
+                            />
+                        </label>
+                        <button type="submit" class="button" disabled=move || enroll.pending().get()>
+                            "Turn on"
+                        </button>
+                        <FormError message=Signal::derive(move || {
+                            failure(enroll).get().map(|message| field_message(&message))
+                        })/>
+                    </form>
+                }
+                .into_any()
+            }
+            Err(error) => view! { <ApiError error/> }.into_any(),
+        })
+    };
+    let recovery_codes = move || {
+        enroll.value().get().and_then(Result::ok).map(|codes| {
+            view! {
+                <div class="recovery-codes" role="status">
+                    <p>
+                        "Two-factor authentication is on. Keep these recovery codes somewhere                          safe: each logs you in once without the app, and Cairn cannot show                          them again."
+                    </p>
+                    <ul id="recovery-codes">
+                        {codes
+                            .recovery_codes
+                            .into_iter()
+                            .map(|code| view! { <li><code>{code}</code></li> })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+        })
+    };
+    let state = move || {
+        interfaces.get().map(|loaded| match loaded {
+            Ok(list) => {
+                let app = list.iter().find(|i| i.id == "totp");
+                let left = list.iter().find_map(|i| i.codes_left).unwrap_or(0);
+                match app.filter(|app| app.is_enrolled) {
+                    Some(app) => {
+                        let since = app
+                            .created_at
+                            .map(|at| at.format("%Y-%m-%d").to_string())
+                            .unwrap_or_default();
+                        view! {
+                            <p id="two-factor-state">
+                                {format!(
+                                    "On since {since}, with an authenticator app; {left} recovery codes left."
+                                )}
+                            </p>
+                            <form
+                                id="totp-remove-form"
+                                class="settings-form"
+                                on:submit=move |ev| {
+                                    ev.prevent_default();
+                                    remove.dispatch(password.get());
+                                }
+                            >
+                                <PasswordField
+                                    id="totp-remove-password"
+                                    label="Your password, to turn it off"
+                                    autocomplete="current-password"
+                                    value=password
+                                />
+                                <button
+                                    type="submit"
+                                    class="button button-secondary"
+                                    disabled=move || remove.pending().get()
+                                >
+                                    "Turn off"
+                                </button>
+                                <FormError message=Signal::derive(move || {
+                                    failure(remove).get().map(|message| field_message(&message))
+                                })/>
+                            </form>
+                        }
+                        .into_any()
+                    }
+                    None => view! {
+                        <p id="two-factor-state">
+                            "Off: your password alone logs you in."
+                        </p>
+                        <button
+                            type="button"
+                            id="totp-setup"
+                            class="button"
+                            disabled=move || offer.pending().get()
+                            on:click=move |_| {
+                                offer.dispatch(());
+                            }
+                        >
+                            "Set up an authenticator app"
+                        </button>
+                        {setup}
+                    }
+                    .into_any(),
+                }
+            }
+            Err(error) => view! { <ApiError error/> }.into_any(),
+        })
+    };
+    view! {
+        <section id="two-factor">
+            <h2>"Two-factor authentication"</h2>
+            {recovery_codes}
+            {move || state().unwrap_or_else(|| view! { <Loading/> }.into_any())}
+        </section>
+    }
+}
+
 /// The server names the field of a refused change (`passwordNew: This password is too
 /// short...`); the form says only what is wrong.
 pub fn field_message(message: &str) -> String {
     match message.split_once(": ") {
-        Some(("password" | "passwordNew" | "passwordVerify", text)) => text.to_owned(),
+        Some(("password" | "passwordNew" | "passwordVerify" | "otp" | "secret", text)) => {
+            text.to_owned()
+        }
         _ => message.to_owned(),
     }
 }

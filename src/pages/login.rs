@@ -1,4 +1,5 @@
-//! `/auth/login/`: email and password, as Sentry's login form.
+//! `/auth/login/`: email and password, as Sentry's login form, and the two-factor code when the
+//! account has one.
 
 use cairn_types::api::{LoginRequest, User};
 use leptos::prelude::*;
@@ -30,11 +31,44 @@ pub fn LoginForm(
 ) -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    // Set once the server answers that the password was right and a two-factor code is
+    // needed (`401`); the code field then stays for the next attempts.
+    let asks_code = RwSignal::new(false);
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Err(error)) if error.is_unauthorized())) {
+            asks_code.set(true);
+        }
+    });
     let pending = action.pending();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         // The browser must not post the form itself: the action sends it as JSON.
         ev.prevent_default();
-        action.dispatch(LoginRequest { username: username.get(), password: password.get() });
+        action.dispatch(LoginRequest {
+            username: username.get(),
+            password: password.get(),
+            otp: asks_code.get().then(|| code.get()),
+        });
+    };
+    let code_field = move || {
+        asks_code.get().then(|| {
+            view! {
+                <label>
+                    <span>"Authentication code"</span>
+                    <input
+                        type="text"
+                        name="otp"
+                        autocomplete="one-time-code"
+                        inputmode="numeric"
+                        autofocus
+                        bind:value=code
+                    />
+                    <small class="hint">
+                        "The 6-digit code of your authenticator app, or one of your recovery codes."
+                    </small>
+                </label>
+            }
+        })
     };
 
     view! {
@@ -60,6 +94,7 @@ pub fn LoginForm(
                     bind:value=password
                 />
             </label>
+            {code_field}
             <button type="submit" class="button button-primary" disabled=pending>
                 {move || if pending.get() { "Logging in…" } else { "Log in" }}
             </button>

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::TestServer;
+use crate::common::{totp_code, TestServer};
 
 /// The `cairn_session=...` pair from a response's `Set-Cookie`.
 fn session_cookie(response: &reqwest::Response) -> String {
@@ -519,12 +519,6 @@ async fn a_user_renames_their_account_and_changes_their_password() {
     assert_eq!(with_session(&server, Method::GET, issues, &again, None).await.0, 401);
     assert_eq!(log_in(&server, "dev@example.com", new).await, Err(400));
     assert!(log_in(&server, "dev@example.com", reset).await.is_ok());
-}
-
-/// The code of `secret` (base32) for the 30-second step `step`.
-fn totp_code(secret: &str, step: i64) -> String {
-    use cairn_server::auth::totp;
-    totp::code_at(&totp::base32_decode(secret).expect("a base32 secret"), step)
 }
 
 /// Logs in with a second factor: `Ok(cookie)` or `Err((status, detail))`.

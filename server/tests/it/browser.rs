@@ -10,7 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::common::cdp::Cdp;
-use crate::common::{dist_dir, send_error_with_breadcrumbs, TestServer};
+use crate::common::{dist_dir, send_error_with_breadcrumbs, totp_code, TestServer};
 
 /// A chromedriver process on a free loopback port; killed when dropped.
 struct ChromeDriver {
@@ -281,7 +281,7 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn first_run_page_creates_the_owner_who_renames_the_account_and_changes_the_password() {
+async fn first_run_page_creates_the_owner_who_then_secures_the_account() {
     assert!(
         dist_dir().join("index.html").exists(),
         "run `make test`, which builds the dashboard first"
@@ -340,9 +340,39 @@ async fn first_run_page_creates_the_owner_who_renames_the_account_and_changes_th
         assert!(done.await?.starts_with("Password changed."));
         std::fs::write(artifacts_dir().join("account.png"), client.screenshot().await?).ok();
 
+        // Two-factor authentication with an authenticator app: the key shown, a code of it.
+        client.find(Locator::Css("#totp-setup")).await?.click().await?;
+        let secret = wait_for_text(&client, "#totp-secret", |t| t.len() == 32).await?;
+        let step = chrono::Utc::now().timestamp() / 30;
+        client.find(Locator::Css("#totp-code")).await?.send_keys(&totp_code(&secret, step)).await?;
+        client.find(Locator::Css("#totp-form button[type=submit]")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#recovery-codes li"))
+            .await?;
+        assert_eq!(count(&client, "#recovery-codes li", 10).await?, 10);
+        let state = wait_for_text(&client, "#two-factor-state", |t| t.starts_with("On")).await?;
+        assert!(state.ends_with("10 recovery codes left."), "{state}");
+        std::fs::write(artifacts_dir().join("two-factor.png"), client.screenshot().await?).ok();
+
         // Signing out of every device ends this browser's session too.
         client.find(Locator::Css("#sign-out-everywhere")).await?.click().await?;
         assert_eq!(wait_for_path(&client, "/auth/login/").await?, "/auth/login/");
+        // Logging in again asks for the app's code after the password.
+        submit_login(&client, "first@example.com", NEW_PASSWORD).await?;
+        let code = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#login-form input[name=otp]"))
+            .await?;
+        code.send_keys(&totp_code(&secret, step + 1)).await?;
+        client.find(Locator::Css("#login-form button[type=submit]")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".empty-state"))
+            .await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -350,8 +380,8 @@ async fn first_run_page_creates_the_owner_who_renames_the_account_and_changes_th
     if let Err(err) = result {
         panic!("browser test failed: {err}");
     }
-    // The account exists and logs in with its new password only.
-    for (password, status) in [("correct horse battery", 400), (NEW_PASSWORD, 200)] {
+    // The account exists and logs in with its new password only, and then asks for the code.
+    for (password, status) in [("correct horse battery", 400), (NEW_PASSWORD, 401)] {
         let login = server
             .http
             .post(format!("{}/api/0/auth/login/", server.url))

@@ -323,6 +323,12 @@ pub async fn capture_message(dsn: &str, release: &str, text: &str) -> String {
     .expect("SDK thread")
 }
 
+/// The code an authenticator app set up with `secret` (base32) shows in the 30-second `step`.
+pub fn totp_code(secret: &str, step: i64) -> String {
+    use cairn_server::auth::totp;
+    totp::code_at(&totp::base32_decode(secret).expect("a base32 secret"), step)
+}
+
 /// Sends, with the official SDK, an error preceded by two breadcrumbs, and flushes.
 pub fn send_error_with_breadcrumbs(dsn: &str) {
     let (hub, client) = sentry_hub(dsn, "backend@1.0.0");
