@@ -47,6 +47,10 @@ enum Command {
         /// flag): how an administrator resets a forgotten password. Their roles stay.
         #[arg(long)]
         force_update: bool,
+        /// With `--force-update`: also turn the user's two-factor authentication off, for one
+        /// who lost both their authenticator app and their recovery codes.
+        #[arg(long, requires = "force_update")]
+        remove_two_factor: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -91,12 +95,15 @@ pub async fn run() -> anyhow::Result<()> {
             organization,
             role,
             force_update,
+            remove_two_factor,
             database,
         } => {
             let store = open_store(&database).await?;
             if force_update {
                 match store.user_by_email(&email).await {
-                    Ok(user) => return reset_password(&store, &user, &password).await,
+                    Ok(user) => {
+                        return reset_password(&store, &user, &password, remove_two_factor).await
+                    }
                     Err(StoreError::NotFound) => {}
                     Err(err) => return Err(err.into()),
                 }
@@ -290,11 +297,25 @@ async fn createuser<S: Store>(
 
 /// `createuser --force-update` of an existing user: the new password, and every session of
 /// theirs ended.
-async fn reset_password<S: Store>(store: &S, user: &UserRow, password: &str) -> anyhow::Result<()> {
+async fn reset_password<S: Store>(
+    store: &S,
+    user: &UserRow,
+    password: &str,
+    remove_two_factor: bool,
+) -> anyhow::Result<()> {
     crate::endpoints::api::validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password_hash = auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let ended = store.set_user_password(user.id, &password_hash, None).await?;
     println!("Updated the password of {}; {ended} session(s) ended.", user.email);
+    if remove_two_factor {
+        match store.remove_authenticator(user.id).await {
+            Ok(()) => println!("Two-factor authentication is off for {}.", user.email),
+            Err(StoreError::NotFound) => {
+                println!("{} had no two-factor authentication.", user.email)
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
     Ok(())
 }
 

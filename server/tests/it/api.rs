@@ -619,4 +619,20 @@ async fn two_factor_authentication_guards_the_login_once_set_up() {
             .await;
     assert_eq!(status, 204);
     assert!(log_in_with_code(&server, password, None).await.is_ok());
+
+    // Set up again, then turned off by an administrator for a user who lost phone and codes.
+    let (_, offer) = with_session(&server, Method::GET, enroll, &cookie, None).await;
+    let secret = offer["secret"].as_str().expect("secret").to_owned();
+    let step = chrono::Utc::now().timestamp() / 30;
+    let proof = json!({"secret": secret, "otp": totp_code(&secret, step)});
+    let (status, _) = with_session(&server, Method::POST, enroll, &cookie, Some(proof)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        log_in_with_code(&server, password, None).await.map(drop).map_err(|e| e.0),
+        Err(401)
+    );
+    let args = ["createuser", "--email", "dev@example.com", "--password", password];
+    let printed = server.cli(&[&args[..], &["--force-update", "--remove-two-factor"]].concat());
+    assert!(printed.contains("Two-factor authentication is off"), "{printed}");
+    assert!(log_in_with_code(&server, password, None).await.is_ok());
 }
