@@ -10,12 +10,13 @@ use cairn_types::api::{AuditLog, AuditLogEntry};
 use serde_json::{json, Value};
 
 use super::org_access;
+use super::paging::{keyset_cursor, keyset_link, keyset_per_page};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::serialize;
 use crate::state::AppState;
-use crate::store::{AuditRow, IssueRow, NewAuditEntry, Store};
+use crate::store::{AuditRow, IssueRow, NewAuditEntry, ProjectRow, Store};
 use crate::util::ms_to_datetime;
 
 /// Every event the log records, in Sentry's names: the `event` filter's choices.
@@ -131,8 +132,24 @@ pub async fn issue_deleted<S: Store>(state: &AppState<S>, identity: &Identity, i
     record(state, identity, entry).await;
 }
 
+/// Records an `*.add`/`*.create`, `*.edit` or `*.remove` of something of `project` that
+/// `what` names (`the alert rule "Slow checkout"`), whose id is `target`.
+pub async fn project_change<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    project: &ProjectRow,
+    event: &'static str,
+    (what, target): (String, i64),
+    mut data: Value,
+) {
+    let note = format!("{} {what} of project {}", verb(event), project.slug);
+    data["project"] = json!(project.slug);
+    let entry = Entry::new(project.organization_id, event, note).target(target).data(data);
+    record(state, identity, entry).await;
+}
+
 /// The past tense of an `*.add`, `*.create`, `*.edit` or `*.remove` event, for its note.
-pub fn verb(event: &str) -> &'static str {
+fn verb(event: &str) -> &'static str {
     match event.rsplit('.').next() {
         Some("add" | "create") => "added",
         Some("edit") => "edited",
@@ -168,17 +185,8 @@ fn parse_query(raw: Option<&str>) -> ApiResult<Query> {
             "actor" => {
                 query.actor = Some(value.parse().map_err(|_| bad("actor: a user id"))?);
             }
-            "cursor" => {
-                let id = value.split(':').nth(1).and_then(|id| id.parse::<i64>().ok());
-                query.before = Some(id.filter(|id| *id > 0).ok_or_else(|| bad("cursor: invalid"))?);
-            }
-            "per_page" | "limit" => {
-                query.per_page = value
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| bad(format!("{key}: a number from 1 to 100")))?;
-            }
+            "cursor" => query.before = Some(keyset_cursor(&value)?),
+            "per_page" | "limit" => query.per_page = keyset_per_page(&key, &value)?,
             other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
         }
     }
@@ -223,15 +231,8 @@ pub async fn list_audit_log<S: Store>(
         .await?;
     let more = rows.len() as i64 > query.per_page;
     rows.truncate(query.per_page as usize);
-    let next = rows.last().map_or(0, |row| row.id);
-    let base = format!("{}{}", state.config.public_url, uri.path());
-    let link = super::issues::link_header(
-        &base,
-        raw.as_deref(),
-        // Pages are read forwards only: the first page is the way back.
-        ("0:0:1".to_owned(), false),
-        (format!("0:{next}:0"), more),
-    );
+    let last = rows.last().map_or(0, |row| row.id);
+    let link = keyset_link(&state, uri.path(), raw.as_deref(), last, more);
     let log = AuditLog {
         rows: rows.into_iter().map(entry).collect(),
         options: EVENTS.iter().map(|event| (*event).to_owned()).collect(),

@@ -15,7 +15,7 @@ use cairn_types::api::{
 };
 use serde_json::{json, Value};
 
-use super::audit_log::{self, Entry};
+use super::audit_log;
 use super::{org_access, org_access_any, Created, OrgAccess};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
@@ -397,14 +397,9 @@ async fn audit<S: Store>(
     event: &'static str,
     row: &MonitorRow,
 ) {
-    let verb = audit_log::verb(event);
-    let note = format!("{verb} the cron monitor {} of project {}", row.slug, project.slug);
-    let entry = Entry::new(project.organization_id, event, note).target(row.id).data(json!({
-        "project": project.slug,
-        "slug": row.slug,
-        "name": row.name,
-    }));
-    audit_log::record(state, identity, entry).await;
+    let what = (format!("the cron monitor {}", row.slug), row.id);
+    let data = json!({"slug": row.slug, "name": row.name});
+    audit_log::project_change(state, identity, project, event, what, data).await;
 }
 
 /// `DELETE /api/0/organizations/{org}/monitors/{monitor}/`: "Delete a Monitor" with its

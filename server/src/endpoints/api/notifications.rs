@@ -12,6 +12,7 @@ use cairn_types::api::{
     UpdateNotificationOptionRequest,
 };
 
+use super::paging::{keyset_cursor, keyset_link, keyset_per_page};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -31,17 +32,8 @@ fn page_params(raw: Option<&str>) -> ApiResult<(Option<i64>, i64)> {
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match key.as_ref() {
             "cursor" if value.is_empty() => {}
-            "cursor" => {
-                let id = value.split(':').nth(1).and_then(|id| id.parse::<i64>().ok());
-                before = Some(id.filter(|id| *id > 0).ok_or_else(|| bad("cursor: invalid"))?);
-            }
-            "per_page" | "limit" => {
-                per_page = value
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| bad(format!("{key}: a number from 1 to 100")))?;
-            }
+            "cursor" => before = Some(keyset_cursor(&value)?),
+            "per_page" | "limit" => per_page = keyset_per_page(&key, &value)?,
             other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
         }
     }
@@ -85,15 +77,8 @@ pub async fn list_notifications<S: Store>(
             },
         });
     }
-    let next = rows.last().map_or(0, |r| r.id);
-    let base = format!("{}{}", state.config.public_url, uri.path());
-    let link = super::issues::link_header(
-        &base,
-        raw.as_deref(),
-        // Pages are read forwards only: the first page is the way back.
-        ("0:0:1".to_owned(), false),
-        (format!("0:{next}:0"), more),
-    );
+    let last = rows.last().map_or(0, |r| r.id);
+    let link = keyset_link(&state, uri.path(), raw.as_deref(), last, more);
     Ok(([(LINK, link)], AppJson(out)).into_response())
 }
 

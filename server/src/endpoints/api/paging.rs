@@ -1,6 +1,9 @@
 //! Offset pages, as Sentry's offset paginator answers lists that have no sort key to seek
 //! (an issue's events, user feedback): `cursor` is `0:<offset>:<is_prev>`, `per_page` is 1 to
 //! 100, and the answer's `Link` header leads to the pages before and after.
+//!
+//! And keyset pages, for lists read newest first by id (notifications, the audit log): the
+//! cursor `0:<id>:0` holds the id the next page starts below; they are read forwards only.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -85,6 +88,40 @@ impl PageParams {
     }
 }
 
+/// The id a keyset `cursor` value starts below.
+pub(super) fn keyset_cursor(value: &str) -> ApiResult<i64> {
+    let id = value.split(':').nth(1).and_then(|id| id.parse::<i64>().ok());
+    id.filter(|id| *id > 0).ok_or_else(|| ApiError::BadRequest("cursor: invalid".into()))
+}
+
+/// A keyset list's `per_page` (or `limit`, named `key`): 1 to 100.
+pub(super) fn keyset_per_page(key: &str, value: &str) -> ApiResult<i64> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+        .ok_or_else(|| ApiError::BadRequest(format!("{key}: a number from 1 to {MAX_PER_PAGE}")))
+}
+
+/// The `Link` header of a keyset page of the list at `path` whose last item has the id `last`;
+/// `more`: another page follows.
+pub(super) fn keyset_link<S: Store>(
+    state: &AppState<S>,
+    path: &str,
+    raw_query: Option<&str>,
+    last: i64,
+    more: bool,
+) -> String {
+    let base = format!("{}{}", state.config.public_url, path);
+    super::issues::link_header(
+        &base,
+        raw_query,
+        // Pages are read forwards only: the first page is the way back.
+        ("0:0:1".to_owned(), false),
+        (format!("0:{last}:0"), more),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +135,16 @@ mod tests {
         for bad in ["cursor=0:-1:0", "cursor=abc", "cursor=0:1:2", "per_page=0", "per_page=101"] {
             assert!(PageParams::parse(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn keyset_cursors_hold_the_id_the_next_page_starts_below() {
+        assert_eq!(keyset_cursor("0:42:0").expect("ok"), 42);
+        for bad in ["0:0:0", "0:-3:0", "abc", "0:x:0"] {
+            assert!(keyset_cursor(bad).is_err(), "{bad}");
+        }
+        assert_eq!(keyset_per_page("per_page", "100").expect("ok"), 100);
+        assert!(keyset_per_page("limit", "101").is_err());
+        assert!(keyset_per_page("limit", "0").is_err());
     }
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use cairn_types::api::{AlertRule, AlertRuleRequest, RuleCreator};
 use serde_json::json;
 
-use super::audit_log::{self, Entry};
+use super::audit_log;
 use super::{project_access as project, Created, OrgAccess};
 use crate::alerts::Rule;
 use crate::auth::Identity;
@@ -116,7 +116,7 @@ pub async fn create_rule<S: Store>(
     let rule = checked(&state, &access, 0, &request).await?;
     let id = state.store.create_alert_rule(project.id, &rule, Some(identity.user.id)).await?;
     let row = find(&state, &project, id).await?;
-    audit(&state, &identity, &access, &project, "rule.add", &row).await;
+    audit(&state, &identity, &project, "rule.add", &row).await;
     Ok((StatusCode::CREATED, AppJson(rule_dto(&row, &project))))
 }
 
@@ -158,7 +158,7 @@ pub async fn update_rule<S: Store>(
     let rule = checked(&state, &access, id, &request).await?;
     state.store.update_alert_rule(project.id, &rule).await?;
     let row = find(&state, &project, id).await?;
-    audit(&state, &identity, &access, &project, "rule.edit", &row).await;
+    audit(&state, &identity, &project, "rule.edit", &row).await;
     Ok(AppJson(rule_dto(&row, &project)))
 }
 
@@ -168,10 +168,10 @@ pub async fn delete_rule<S: Store>(
     identity: Identity,
     Path((org, project_slug, id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let (access, project) = project(&state, &identity, &org, &project_slug, WRITE).await?;
+    let (_, project) = project(&state, &identity, &org, &project_slug, WRITE).await?;
     let row = find(&state, &project, rule_id(&id)?).await?;
     state.store.delete_alert_rule(project.id, row.rule.id).await?;
-    audit(&state, &identity, &access, &project, "rule.remove", &row).await;
+    audit(&state, &identity, &project, "rule.remove", &row).await;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -179,15 +179,11 @@ pub async fn delete_rule<S: Store>(
 async fn audit<S: Store>(
     state: &AppState<S>,
     identity: &Identity,
-    access: &OrgAccess,
     project: &ProjectRow,
     event: &'static str,
     row: &AlertRuleRow,
 ) {
-    let verb = audit_log::verb(event);
-    let note = format!("{verb} the alert rule {:?} of project {}", row.rule.name, project.slug);
-    let entry = Entry::new(access.organization.id, event, note)
-        .target(row.rule.id)
-        .data(json!({"project": project.slug, "name": row.rule.name}));
-    audit_log::record(state, identity, entry).await;
+    let what = (format!("the alert rule {:?}", row.rule.name), row.rule.id);
+    let data = json!({"name": row.rule.name});
+    audit_log::project_change(state, identity, project, event, what, data).await;
 }

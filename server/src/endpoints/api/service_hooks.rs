@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use cairn_types::api::{HookDelivery, ServiceHook, ServiceHookRequest};
 use serde_json::json;
 
-use super::audit_log::{self, Entry};
+use super::audit_log;
 use super::{project_access, Created};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
@@ -198,14 +198,9 @@ async fn audit<S: Store>(
     event: &'static str,
     hook: &ServiceHookRow,
 ) {
-    let verb = audit_log::verb(event);
-    let note = format!("{verb} the service hook to {} of project {}", hook.url, project.slug);
-    let entry = Entry::new(project.organization_id, event, note).target(hook.id).data(json!({
-        "project": project.slug,
-        "url": hook.url,
-        "isActive": hook.is_active,
-    }));
-    audit_log::record(state, identity, entry).await;
+    let what = (format!("the service hook to {}", hook.url), hook.id);
+    let data = json!({"url": hook.url, "isActive": hook.is_active});
+    audit_log::project_change(state, identity, project, event, what, data).await;
 }
 
 /// `GET /api/0/projects/{org}/{project}/hooks/{hook_id}/deliveries/` (Cairn's own): the
