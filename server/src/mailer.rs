@@ -10,6 +10,9 @@
 //! retries. Its secret is not stored (the database keeps a hash of it), so this email is not
 //! queued in the database: a restart in the middle of the retries loses it, and whoever invited
 //! still has the link, which the API answered them.
+//!
+//! Security notices: a user is told when their password changes or their two-factor
+//! authentication is turned on or off (Sentry's security emails), sent like invitations.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +64,17 @@ pub struct Invitation {
     pub link: String,
     /// Until when the link works (ms since the epoch).
     pub expires_ms: i64,
+}
+
+/// A change to an account's security, told to its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityChange {
+    /// The password was changed from the account page.
+    PasswordChanged,
+    /// An authenticator app was set up.
+    TwoFactorOn,
+    /// Two-factor authentication was turned off.
+    TwoFactorOff,
 }
 
 /// The delay before retrying an email that failed `tries` times: 5 s, 10 s, 20 s, ...
@@ -146,6 +160,52 @@ impl Mailer {
         self.plain_text(&invitation.email, subject, body)
     }
 
+    /// The email telling `email`'s owner of `change`, made from the address `ip`.
+    pub fn security_message(
+        &self,
+        email: &str,
+        change: SecurityChange,
+        ip: Option<&str>,
+    ) -> Result<Message, MailError> {
+        let (subject, what) = match change {
+            SecurityChange::PasswordChanged => (
+                "Your Cairn password was changed",
+                format!("The password of your Cairn account {email} was changed"),
+            ),
+            SecurityChange::TwoFactorOn => (
+                "Two-factor authentication is on",
+                format!("Two-factor authentication was turned on for your Cairn account {email}"),
+            ),
+            SecurityChange::TwoFactorOff => (
+                "Two-factor authentication is off",
+                format!("Two-factor authentication was turned off for your Cairn account {email}"),
+            ),
+        };
+        let when = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
+        let from = ip.map(|ip| format!(" from {ip}")).unwrap_or_default();
+        let body = format!(
+            "{what} on {when}{from}.\n\n\
+             If this was you, there is nothing to do. If not, ask an administrator of Cairn to \
+             reset your password, and sign out of all devices on your account page:\n\
+             {url}/settings/account/details/\n\n-- \nCairn\n",
+            url = self.public_url,
+        );
+        self.plain_text(email, subject.to_owned(), body)
+    }
+
+    /// Emails a security notice in the background, retrying as for invitations.
+    pub fn send_security_notice(
+        self: &Arc<Self>,
+        email: &str,
+        change: SecurityChange,
+        ip: Option<&str>,
+    ) {
+        match self.security_message(email, change, ip) {
+            Ok(message) => self.send_with_retries(message, "security notice"),
+            Err(err) => tracing::error!(error = %err, "cannot build the security notice"),
+        }
+    }
+
     fn plain_text(&self, to: &str, subject: String, body: String) -> Result<Message, MailError> {
         let recipient =
             to.parse().map_err(|err| MailError::Message(format!("recipient {to:?}: {err}")))?;
@@ -161,25 +221,27 @@ impl Mailer {
     /// Emails an invitation in the background, retrying as for notifications; the request
     /// that invited does not wait.
     pub fn send_invitation(self: &Arc<Self>, invitation: Invitation) {
+        match self.invitation_message(&invitation) {
+            Ok(message) => self.send_with_retries(message, "invitation"),
+            Err(err) => tracing::error!(error = %err, "cannot build the invitation email"),
+        }
+    }
+
+    /// Sends `message` (a `kind` of email, for the log) in the background with the
+    /// notifications' retries; not kept across a restart.
+    fn send_with_retries(self: &Arc<Self>, message: Message, kind: &'static str) {
         let mailer = Arc::clone(self);
         tokio::spawn(async move {
-            let message = match mailer.invitation_message(&invitation) {
-                Ok(message) => message,
-                Err(err) => {
-                    tracing::error!(error = %err, "cannot build the invitation email");
-                    return;
-                }
-            };
             for tries in 1..=MAX_TRIES {
                 match mailer.transport.send(message.clone()).await {
                     Ok(_) => return,
                     Err(err) if tries < MAX_TRIES => {
-                        tracing::warn!(tries, error = %err, "invitation email failed; will retry");
+                        tracing::warn!(tries, kind, error = %err, "email failed; will retry");
                         let delay = retry_delay_ms(tries) as u64;
                         tokio::time::sleep(Duration::from_millis(delay)).await;
                     }
                     Err(err) => {
-                        tracing::error!(tries, error = %err, "invitation email failed; giving up");
+                        tracing::error!(tries, kind, error = %err, "email failed; giving up");
                     }
                 }
             }

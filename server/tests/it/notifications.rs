@@ -676,3 +676,87 @@ async fn a_user_turns_off_the_emails_of_issue_alerts_and_keeps_the_others() {
     assert!(to_alice[0].data.contains("Subject: Assigned"), "{:?}", to_alice[0]);
     assert!(delivered.iter().any(owners_new_issue), "{delivered:?}");
 }
+
+/// Waits up to 30 s for a mail to `to` whose text holds `subject`.
+async fn wait_for_mail(mails: &Arc<Mutex<Vec<Mail>>>, to: &str, subject: &str) -> Mail {
+    for _ in 0..300 {
+        let found = mails
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|mail| mail.recipients.iter().any(|r| r == to) && mail.data.contains(subject))
+            .cloned();
+        if let Some(mail) = found {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no mail {subject:?} to {to} within 30 s: {:?}", mails.lock().expect("lock"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_is_emailed_when_their_password_or_second_factor_changes() {
+    let (server, mails, _) = server_with_mail().await;
+    server.member_token("dev@example.com");
+    let login = server
+        .http
+        .post(format!("{}/api/0/auth/login/", server.url))
+        .json(&json!({"username": "dev@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let session = |method: reqwest::Method, path: &str, body: Value| {
+        server
+            .http
+            .request(method, format!("{}{path}", server.url))
+            .header("cookie", &cookie)
+            .json(&body)
+            .send()
+    };
+
+    let new = "another long passphrase";
+    let change = json!({"password": PASSWORD, "passwordNew": new, "passwordVerify": new});
+    let changed =
+        session(reqwest::Method::PUT, "/api/0/users/me/password/", change).await.expect("sent");
+    assert_eq!(changed.status().as_u16(), 204);
+    let mail =
+        wait_for_mail(&mails, "dev@example.com", "Subject: Your Cairn password was changed").await;
+    assert!(
+        mail.data.contains("The password of your Cairn account dev@example.com was changed"),
+        "{}",
+        mail.data
+    );
+    assert!(mail.data.contains("from 127.0.0.1"), "{}", mail.data);
+    let page = format!("{}/settings/account/details/", server.url);
+    assert!(mail.data.contains(&page), "{}", mail.data);
+
+    // Two-factor authentication on, then off.
+    let enroll = "/api/0/users/me/authenticators/totp/enroll/";
+    let offer: Value = session(reqwest::Method::GET, enroll, Value::Null)
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let secret = offer["secret"].as_str().expect("secret");
+    let code = crate::common::totp_code(secret, chrono::Utc::now().timestamp() / 30);
+    let proof = json!({"secret": secret, "otp": code});
+    assert_eq!(
+        session(reqwest::Method::POST, enroll, proof).await.expect("sent").status().as_u16(),
+        200
+    );
+    wait_for_mail(&mails, "dev@example.com", "Subject: Two-factor authentication is on").await;
+    let remove = json!({"password": new});
+    let removed = session(reqwest::Method::DELETE, "/api/0/users/me/authenticators/totp/", remove)
+        .await
+        .expect("sent");
+    assert_eq!(removed.status().as_u16(), 204);
+    wait_for_mail(&mails, "dev@example.com", "Subject: Two-factor authentication is off").await;
+}

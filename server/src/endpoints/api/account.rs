@@ -21,6 +21,7 @@ use crate::auth::{self, Identity, MaybeIdentity, Via, SESSION_COOKIE};
 use crate::config::Config;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::mailer::SecurityChange;
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{NewSession, NewUser, Store, StoreError, UserRow};
@@ -277,11 +278,25 @@ pub async fn change_password<S: Store>(
         .map_err(|e| ApiError::invalid("passwordNew", e.to_string()))?;
     let new_hash = hash_password(request.password_new).await?;
     state.store.set_user_password(identity.user.id, &new_hash, Some(token_hash)).await?;
+    tell_owner(&state, &identity, SecurityChange::PasswordChanged);
     Ok(StatusCode::NO_CONTENT)
 }
 
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| auth::hash_password("not a real password").unwrap_or_default());
+
+/// Emails the user of `identity` that `change` was made to their account (when Cairn has a
+/// mail server): whoever made it without them, they learn of it.
+pub(super) fn tell_owner<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    change: SecurityChange,
+) {
+    if let Some(mailer) = &state.mailer {
+        let ip = identity.ip.map(|ip| ip.to_string());
+        mailer.send_security_notice(&identity.user.email, change, ip.as_deref());
+    }
+}
 
 /// Whether `password` is the user's (argon2 takes a while: off the runtime's threads).
 pub(super) async fn password_matches(user: &UserRow, password: String) -> ApiResult<bool> {

@@ -15,10 +15,11 @@ use cairn_types::api::{
     Authenticator, EnrollTotpRequest, RecoveryCodes, RemoveAuthenticatorRequest, TotpEnrollment,
 };
 
-use super::account::password_matches;
+use super::account::{password_matches, tell_owner};
 use crate::auth::{self, totp, Identity, Via};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::mailer::SecurityChange;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use crate::util::{ms_to_datetime, now_ms};
@@ -128,6 +129,7 @@ pub async fn enroll<S: Store>(
     )?;
     // The code that proved the app cannot log in as well.
     state.store.use_totp_step(id, step).await?;
+    tell_owner(&state, &identity, SecurityChange::TwoFactorOn);
     Ok(AppJson(RecoveryCodes { recovery_codes: codes }))
 }
 
@@ -157,6 +159,7 @@ pub async fn remove<S: Store>(
         return Err(ApiError::invalid("password", "The password you entered is not correct."));
     }
     state.store.remove_authenticator(id).await?;
+    tell_owner(&state, &identity, SecurityChange::TwoFactorOff);
     Ok(StatusCode::NO_CONTENT)
 }
 
