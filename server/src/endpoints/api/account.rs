@@ -94,11 +94,7 @@ pub async fn login<S: Store>(
     let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
     let email = request.username.trim().to_lowercase();
     if let Err(wait) = state.login_throttle.check(&email, ip.as_deref(), Instant::now()) {
-        return Err(ApiError::TooManyRequests {
-            detail: "Too many failed login attempts. Try again later.".into(),
-            // Rounded up: retrying at the announced second must not be refused again.
-            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        });
+        return Err(throttled(wait, "Too many failed login attempts. Try again later."));
     }
     let user = match state.store.user_by_email(request.username.trim()).await {
         Ok(user) => Some(user),
@@ -253,21 +249,10 @@ pub async fn change_password<S: Store>(
     if user_id != "me" && user_id != identity.user.id.to_string() {
         return Err(ApiError::Forbidden);
     }
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
-    let email = identity.user.email.clone();
-    if let Err(wait) = state.login_throttle.check(&email, ip.as_deref(), Instant::now()) {
-        return Err(ApiError::TooManyRequests {
-            detail: "Too many failed attempts. Try again later.".into(),
-            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        });
-    }
     if identity.user.password_hash.is_none() {
         return Err(ApiError::invalid("password", "This account has no password to change."));
     }
-    if !password_matches(&identity.user, request.password).await? {
-        state.login_throttle.failed(&email, ip.as_deref(), Instant::now());
-        return Err(ApiError::invalid("password", "The password you entered is not correct."));
-    }
+    confirm_password(&state, &identity, peer, request.password).await?;
     if request.password_new != request.password_verify {
         return Err(ApiError::invalid(
             "passwordVerify",
@@ -298,8 +283,39 @@ pub(super) fn tell_owner<S: Store>(
     }
 }
 
+/// The `429` of a throttled attempt; `wait` is rounded up, so that retrying at the announced
+/// second is not refused again.
+fn throttled(wait: std::time::Duration, detail: &str) -> ApiError {
+    ApiError::TooManyRequests {
+        detail: detail.to_owned(),
+        retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    }
+}
+
+/// A logged-in user proves their password again (to change it, or to turn two-factor
+/// authentication off): a wrong one counts as a failed login, so that a borrowed session
+/// cannot guess its way to the password, and none is checked while the user or the client
+/// address is throttled.
+pub(super) async fn confirm_password<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    password: String,
+) -> ApiResult<()> {
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let email = &identity.user.email;
+    if let Err(wait) = state.login_throttle.check(email, ip.as_deref(), Instant::now()) {
+        return Err(throttled(wait, "Too many failed attempts. Try again later."));
+    }
+    if !password_matches(&identity.user, password).await? {
+        state.login_throttle.failed(email, ip.as_deref(), Instant::now());
+        return Err(ApiError::invalid("password", "The password you entered is not correct."));
+    }
+    Ok(())
+}
+
 /// Whether `password` is the user's (argon2 takes a while: off the runtime's threads).
-pub(super) async fn password_matches(user: &UserRow, password: String) -> ApiResult<bool> {
+async fn password_matches(user: &UserRow, password: String) -> ApiResult<bool> {
     let Some(hash) = user.password_hash.clone() else {
         return Ok(false);
     };

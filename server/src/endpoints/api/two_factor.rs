@@ -6,7 +6,6 @@
 //! able to lock the user out or take their second factor away.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
@@ -15,7 +14,7 @@ use cairn_types::api::{
     Authenticator, EnrollTotpRequest, RecoveryCodes, RemoveAuthenticatorRequest, TotpEnrollment,
 };
 
-use super::account::{password_matches, tell_owner};
+use super::account::{confirm_password, tell_owner};
 use crate::auth::{self, totp, Identity, Via};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -146,18 +145,7 @@ pub async fn remove<S: Store>(
     if interface != TOTP {
         return Err(ApiError::NotFound);
     }
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
-    let email = &identity.user.email;
-    if let Err(wait) = state.login_throttle.check(email, ip.as_deref(), Instant::now()) {
-        return Err(ApiError::TooManyRequests {
-            detail: "Too many failed attempts. Try again later.".into(),
-            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        });
-    }
-    if !password_matches(&identity.user, request.password).await? {
-        state.login_throttle.failed(email, ip.as_deref(), Instant::now());
-        return Err(ApiError::invalid("password", "The password you entered is not correct."));
-    }
+    confirm_password(&state, &identity, peer, request.password).await?;
     state.store.remove_authenticator(id).await?;
     tell_owner(&state, &identity, SecurityChange::TwoFactorOff);
     Ok(StatusCode::NO_CONTENT)
