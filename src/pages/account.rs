@@ -234,12 +234,14 @@ fn TwoFactor() -> impl IntoView {
     });
     let offer = Action::new_local(|_: &()| api::totp_enrollment());
     let code = RwSignal::new(String::new());
+    let enroll_password = RwSignal::new(String::new());
     let enroll = Action::new_local(|request: &EnrollTotpRequest| api::enroll_totp(request.clone()));
     let password = RwSignal::new(String::new());
     let remove = Action::new_local(|password: &String| api::remove_totp(password.clone()));
     Effect::new(move |_| {
         if enroll.value().with(|v| matches!(v, Some(Ok(_)))) {
             code.set(String::new());
+            enroll_password.set(String::new());
             // The secret is the app's now: not shown again.
             offer.value().set(None);
             version.update(|v| *v += 1);
@@ -267,6 +269,7 @@ fn TwoFactor() -> impl IntoView {
                             enroll.dispatch(EnrollTotpRequest {
                                 secret: secret.clone(),
                                 otp: code.get(),
+                                password: enroll_password.get(),
                             });
                         }
                     >
@@ -286,6 +289,12 @@ fn TwoFactor() -> impl IntoView {
                                 on:input=move |ev| code.set(event_target_value(&ev))
                             />
                         </label>
+                        <PasswordField
+                            id="totp-password"
+                            label="Your password"
+                            autocomplete="current-password"
+                            value=enroll_password
+                        />
                         <button type="submit" class="button" disabled=move || enroll.pending().get()>
                             "Turn on"
                         </button>

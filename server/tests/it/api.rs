@@ -570,12 +570,12 @@ async fn two_factor_authentication_guards_the_login_once_set_up() {
             .starts_with(&format!("otpauth://totp/Cairn%3Adev%40example.com?secret={secret}&"))),
         "{offer}"
     );
-    let wrong = json!({"secret": secret, "otp": "000000"});
+    let wrong = json!({"secret": secret, "otp": "000000", "password": password});
     let (status, body) = with_session(&server, Method::POST, enroll, &cookie, Some(wrong)).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["otp"][0], "Invalid confirmation code. Try again.");
     let step = chrono::Utc::now().timestamp() / 30;
-    let proof = json!({"secret": secret, "otp": totp_code(&secret, step)});
+    let proof = json!({"secret": secret, "otp": totp_code(&secret, step), "password": password});
     let (status, codes) = with_session(&server, Method::POST, enroll, &cookie, Some(proof)).await;
     assert_eq!(status, 200, "{codes}");
     let codes: Vec<String> = serde_json::from_value(codes["recoveryCodes"].clone()).expect("codes");
@@ -624,7 +624,7 @@ async fn two_factor_authentication_guards_the_login_once_set_up() {
     let (_, offer) = with_session(&server, Method::GET, enroll, &cookie, None).await;
     let secret = offer["secret"].as_str().expect("secret").to_owned();
     let step = chrono::Utc::now().timestamp() / 30;
-    let proof = json!({"secret": secret, "otp": totp_code(&secret, step)});
+    let proof = json!({"secret": secret, "otp": totp_code(&secret, step), "password": password});
     let (status, _) = with_session(&server, Method::POST, enroll, &cookie, Some(proof)).await;
     assert_eq!(status, 200);
     assert_eq!(

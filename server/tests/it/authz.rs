@@ -845,7 +845,12 @@ fn rows() -> Vec<Row> {
         },
         Row {
             fixed: ME_TOTP,
-            body: |_| Some(json!({"secret": "JBSWY3DPEHPK3PXP", "otp": "not a code"})),
+            body: |_| {
+                let password = "correct horse battery";
+                Some(
+                    json!({"secret": "JBSWY3DPEHPK3PXP", "otp": "not a code", "password": password}),
+                )
+            },
             ..row(
                 Method::POST,
                 "/api/0/users/{user_id}/authenticators/{interface_id}/enroll/",

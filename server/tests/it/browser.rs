@@ -345,6 +345,7 @@ async fn first_run_page_creates_the_owner_who_then_secures_the_account() {
         let secret = wait_for_text(&client, "#totp-secret", |t| t.len() == 32).await?;
         let step = chrono::Utc::now().timestamp() / 30;
         client.find(Locator::Css("#totp-code")).await?.send_keys(&totp_code(&secret, step)).await?;
+        client.find(Locator::Css("#totp-password")).await?.send_keys(NEW_PASSWORD).await?;
         client.find(Locator::Css("#totp-form button[type=submit]")).await?.click().await?;
         client
             .wait()

@@ -747,7 +747,7 @@ async fn a_user_is_emailed_when_their_password_or_second_factor_changes() {
         .expect("JSON");
     let secret = offer["secret"].as_str().expect("secret");
     let code = crate::common::totp_code(secret, chrono::Utc::now().timestamp() / 30);
-    let proof = json!({"secret": secret, "otp": code});
+    let proof = json!({"secret": secret, "otp": code, "password": new});
     assert_eq!(
         session(reqwest::Method::POST, enroll, proof).await.expect("sent").status().as_u16(),
         200

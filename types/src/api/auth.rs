@@ -74,13 +74,16 @@ pub struct TotpEnrollment {
 }
 
 /// `POST /api/0/users/me/authenticators/totp/enroll/`: the secret shown and a code the app
-/// made from it, which proves the app is set up.
+/// made from it, which proves the app is set up, and the user's password (a borrowed session
+/// must not be able to lock its user out).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollTotpRequest {
     /// The secret from the enrollment's `GET`.
     pub secret: String,
     /// A current code of the app.
     pub otp: String,
+    /// The user's password.
+    pub password: String,
 }
 
 /// The answer to an enrollment: the recovery codes, shown this once (Cairn keeps their

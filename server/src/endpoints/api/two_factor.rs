@@ -96,11 +96,13 @@ pub async fn enrollment<S: Store>(
     Ok(AppJson(TotpEnrollment { secret, qrcode }))
 }
 
-/// `POST /api/0/users/{user_id}/authenticators/totp/enroll/` with the secret and a code the
-/// app made from it: the app is set up, and the answer holds the recovery codes, this once.
+/// `POST /api/0/users/{user_id}/authenticators/totp/enroll/` with the secret, a code the app
+/// made from it and the password: the app is set up, and the answer holds the recovery codes,
+/// this once.
 pub async fn enroll<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Path((user_id, interface)): Path<(String, String)>,
     AppJson(request): AppJson<EnrollTotpRequest>,
 ) -> ApiResult<AppJson<RecoveryCodes>> {
@@ -108,6 +110,7 @@ pub async fn enroll<S: Store>(
     if interface != TOTP {
         return Err(ApiError::NotFound);
     }
+    confirm_password(&state, &identity, peer, request.password.clone()).await?;
     let secret = match totp::base32_decode(&request.secret) {
         Some(bytes) if bytes.len() >= 10 => bytes,
         _ => return Err(ApiError::invalid("secret", "Not a secret of an enrollment.")),
