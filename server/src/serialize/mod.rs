@@ -53,7 +53,7 @@ pub fn organization(row: &OrganizationRow) -> Organization {
         name: row.name.clone(),
         date_created: ms_to_datetime(row.date_created),
         is_early_adopter: false,
-        require_2fa: false,
+        require_2fa: row.require_2fa,
     }
 }
 

@@ -719,6 +719,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         slug: &str,
         name: &str,
     ) -> impl Future<Output = StoreResult<TeamRow>> + Send;
+    /// Saves an organization's slug, name and two-factor requirement (the row's `id` picks
+    /// it); `Conflict` if the slug is taken.
+    fn update_organization(
+        &self,
+        organization: &OrganizationRow,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Saves a team's slug and name (the row's `id` picks the team).
     fn update_team(&self, team: &TeamRow) -> impl Future<Output = StoreResult<()>> + Send;
     /// Deletes a team; its projects stay, without a team.

@@ -11,6 +11,8 @@ pub struct OrganizationRow {
     pub name: String,
     /// Unix milliseconds.
     pub date_created: i64,
+    /// Members must have two-factor authentication (Sentry's `require2FA`).
+    pub require_2fa: bool,
 }
 
 /// A user account.

@@ -636,3 +636,61 @@ async fn two_factor_authentication_guards_the_login_once_set_up() {
     assert!(printed.contains("Two-factor authentication is off"), "{printed}");
     assert!(log_in_with_code(&server, password, None).await.is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organization_is_renamed_and_requires_two_factor_authentication() {
+    use reqwest::Method;
+    let server = TestServer::start();
+    let password = "correct horse battery";
+    let owner = server.owner_token("owner@example.com", password);
+    let member = server.member_token("dev@example.com");
+
+    // Name and slug: the organization's URLs move.
+    let change = json!({"name": "Acme Corp", "slug": "acme"});
+    let (status, renamed) = server.put("/api/0/organizations/cairn/", &owner, change).await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!((&renamed["name"], &renamed["slug"]), (&json!("Acme Corp"), &json!("acme")));
+    assert_eq!(server.get("/api/0/organizations/cairn/", &owner).await.0, 404);
+    assert_eq!(server.get("/api/0/organizations/acme/issues/", &member).await.0, 200);
+    let (status, _) =
+        server.put("/api/0/organizations/acme/", &member, json!({"name": "Mine"})).await;
+    assert_eq!(status, 403, "members may not");
+    let (status, bad) =
+        server.put("/api/0/organizations/acme/", &owner, json!({"slug": "A B"})).await;
+    assert_eq!(status, 400, "{bad}");
+
+    // Requiring two-factor authentication takes an owner who has it.
+    let require = json!({"require2FA": true});
+    let (status, refused) = server.put("/api/0/organizations/acme/", &owner, require.clone()).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused["require2FA"][0].as_str().is_some_and(|m| m.contains("personal two-factor")));
+    let cookie = log_in(&server, "owner@example.com", password).await.expect("logged in");
+    let enroll = "/api/0/users/me/authenticators/totp/enroll/";
+    let (_, offer) = with_session(&server, Method::GET, enroll, &cookie, None).await;
+    let secret = offer["secret"].as_str().expect("secret").to_owned();
+    let otp = totp_code(&secret, chrono::Utc::now().timestamp() / 30);
+    let proof = json!({"secret": secret, "otp": otp, "password": password});
+    assert_eq!(with_session(&server, Method::POST, enroll, &cookie, Some(proof)).await.0, 200);
+    let (status, required) = server.put("/api/0/organizations/acme/", &owner, require).await;
+    assert_eq!((status, &required["require2FA"]), (200, &json!(true)), "{required}");
+
+    // The member without it sees nothing of the organization but why, until they set it up.
+    let (status, body) = server.get("/api/0/organizations/acme/issues/", &member).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["detail"], cairn_server::endpoints::api::TWO_FACTOR_REQUIRED_BY_ORG);
+    let (status, _) = server.get("/api/0/organizations/", &member).await;
+    assert_eq!(status, 200, "the organization is still listed, to say what it asks");
+    let dev = log_in(&server, "dev@example.com", password).await.expect("logged in");
+    let (_, offer) = with_session(&server, Method::GET, enroll, &dev, None).await;
+    let secret = offer["secret"].as_str().expect("secret").to_owned();
+    let otp = totp_code(&secret, chrono::Utc::now().timestamp() / 30);
+    let proof = json!({"secret": secret, "otp": otp, "password": password});
+    assert_eq!(with_session(&server, Method::POST, enroll, &dev, Some(proof)).await.0, 200);
+    assert_eq!(server.get("/api/0/organizations/acme/issues/", &member).await.0, 200);
+
+    // The audit log has both changes.
+    let (_, log) = server.get("/api/0/organizations/acme/audit-logs/?event=org.edit", &owner).await;
+    let notes: Vec<&str> =
+        log["rows"].as_array().expect("rows").iter().filter_map(|r| r["note"].as_str()).collect();
+    assert_eq!(notes, ["edited the organization acme", "edited the organization acme"]);
+}

@@ -103,6 +103,10 @@ fn rows() -> Vec<Row> {
         row(Method::DELETE, "/api/0/auth/", Access::AnyUser(204)),
         row(Method::GET, "/api/0/organizations/", Access::AnyUser(200)),
         row(Method::GET, "/api/0/organizations/{org}/", read("org:read")),
+        Row {
+            body: |_| Some(json!({"name": "Cairn"})),
+            ..row(Method::PUT, "/api/0/organizations/{org}/", scope("org:write", Manager, 200))
+        },
         row(Method::GET, "/api/0/organizations/{org}/teams/", read("team:read")),
         row(Method::GET, "/api/0/organizations/{org}/projects/", read("project:read")),
         row(Method::GET, "/api/0/organizations/{org}/issues/", read("event:read")),

@@ -19,7 +19,7 @@ pub struct Organization {
     /// Sentry's early-adopter flag: always false (sentry-cli's `organizations list` requires it).
     #[serde(default)]
     pub is_early_adopter: bool,
-    /// Whether members must use two-factor authentication: Cairn has none yet, so false
+    /// Whether members must use two-factor authentication to see the organization's data
     /// (sentry-cli's `organizations list` requires the field).
     #[serde(default, rename = "require2FA")]
     pub require_2fa: bool,
@@ -506,4 +506,19 @@ pub struct CreateKeyRequest {
     /// Display name (default `Default`).
     #[serde(default)]
     pub name: Option<String>,
+}
+
+/// `PUT /api/0/organizations/{org}/`: the settings to change (Sentry's fields); absent ones
+/// stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateOrganizationRequest {
+    /// The display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The URL-safe name; the organization's URLs move with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Members must use two-factor authentication. Only a user who has it may turn it on.
+    #[serde(default, rename = "require2FA", skip_serializing_if = "Option::is_none")]
+    pub require_2fa: Option<bool>,
 }

@@ -21,6 +21,7 @@ use crate::util::ms_to_datetime;
 
 /// Every event the log records, in Sentry's names: the `event` filter's choices.
 pub const EVENTS: &[&str] = &[
+    "org.edit",
     "member.invite",
     "member.accept",
     "member.edit",

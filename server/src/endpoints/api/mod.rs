@@ -74,7 +74,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/api/0/api-tokens", get(tokens::list_tokens::<S>).post(tokens::create_token::<S>))
         .route("/api/0/api-tokens/{token_id}", axum::routing::delete(tokens::delete_token::<S>))
         .route("/api/0/organizations", get(organizations::list_organizations::<S>))
-        .route("/api/0/organizations/{org}", get(organizations::get_organization::<S>))
+        .route(
+            "/api/0/organizations/{org}",
+            get(organizations::get_organization::<S>).put(organizations::update_organization::<S>),
+        )
         .route("/api/0/organizations/{org}/teams", get(organizations::list_teams::<S>))
         .route("/api/0/organizations/{org}/projects", get(organizations::list_projects::<S>))
         .route(
@@ -404,9 +407,15 @@ pub struct OrgAccess {
     pub role: String,
 }
 
+/// What a member without two-factor authentication is told by an organization that requires
+/// it.
+pub const TWO_FACTOR_REQUIRED_BY_ORG: &str = "This organization requires two-factor \
+    authentication: set it up on your account page (/settings/account/details/).";
+
 /// Checks that the caller may use `scope` in the organization `slug`. Unknown organizations are
 /// 404; organizations the caller is not a member of are 403 (as Sentry answers), and so is a
-/// token without the scope. Superusers act as owners everywhere.
+/// token without the scope. Superusers act as owners everywhere. In an organization that
+/// requires two-factor authentication, a caller without it is 403 too, whatever the role.
 pub async fn org_access<S: Store>(
     state: &AppState<S>,
     identity: &Identity,
@@ -433,6 +442,15 @@ pub async fn org_access_any<S: Store>(
     };
     if !scopes.iter().any(|scope| identity.has_scope(&role, scope)) {
         return Err(ApiError::Forbidden);
+    }
+    if organization.require_2fa {
+        match state.store.authenticator(identity.user.id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(ApiError::PermissionDenied(TWO_FACTOR_REQUIRED_BY_ORG.into()))
+            }
+            Err(err) => return Err(err.into()),
+        }
     }
     Ok(OrgAccess { organization, role })
 }

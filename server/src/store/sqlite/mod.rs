@@ -215,6 +215,7 @@ fn organization_from_row(row: &SqliteRow) -> OrganizationRow {
         slug: row.get("slug"),
         name: row.get("name"),
         date_created: row.get("date_created"),
+        require_2fa: row.get::<i64, _>("require_2fa") != 0,
     }
 }
 
@@ -1208,7 +1209,7 @@ impl Store for SqliteStore {
     async fn issue(&self, issue_id: i64) -> StoreResult<(IssueRow, OrganizationRow)> {
         let row = sqlx::query(&format!(
             "SELECT i.*, {PROJECT_COLUMNS}, o.id AS o_id, o.slug AS o_slug, o.name AS o_name, \
-             o.date_created AS o_date_created FROM issues i \
+             o.date_created AS o_date_created, o.require_2fa AS o_require_2fa FROM issues i \
              JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
              JOIN organizations o ON o.id = p.organization_id WHERE i.id = $1"
         ))
@@ -1220,6 +1221,7 @@ impl Store for SqliteStore {
             slug: row.get("o_slug"),
             name: row.get("o_name"),
             date_created: row.get("o_date_created"),
+            require_2fa: row.get::<i64, _>("o_require_2fa") != 0,
         };
         Ok((issue_from_row(&row), organization))
     }
@@ -1927,6 +1929,21 @@ impl Store for SqliteStore {
         .fetch_one(&self.writes)
         .await?;
         Ok(team_from_row(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_organization(&self, organization: &OrganizationRow) -> StoreResult<()> {
+        touched_one(
+            sqlx::query(
+                "UPDATE organizations SET slug = $1, name = $2, require_2fa = $3 WHERE id = $4",
+            )
+            .bind(&organization.slug)
+            .bind(&organization.name)
+            .bind(i64::from(organization.require_2fa))
+            .bind(organization.id)
+            .execute(&self.writes)
+            .await?,
+        )
     }
 
     #[tracing::instrument(skip_all)]
