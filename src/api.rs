@@ -143,6 +143,20 @@ pub async fn organizations() -> Result<Vec<Organization>> {
     json(get("/api/0/organizations/").build()).await
 }
 
+/// `GET /api/0/organizations/{org}/`: one organization with its settings.
+pub async fn organization(org: &str) -> Result<Organization> {
+    json(get(&format!("/api/0/organizations/{}/", segment(org))).build()).await
+}
+
+/// `PUT /api/0/organizations/{org}/`: its name, slug or two-factor requirement.
+pub async fn update_organization(
+    org: &str,
+    request: &cairn_types::api::UpdateOrganizationRequest,
+) -> Result<Organization> {
+    let url = format!("/api/0/organizations/{}/", segment(org));
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
 /// `GET /api/0/organizations/{org}/issues/`: issues matching a Sentry search `query` (e.g.
 /// `is:unresolved`) seen within `stats_period` (e.g. `14d`), most recently seen first.
 pub async fn issues(org: &str, query: &str, stats_period: &str) -> Result<Vec<Issue>> {

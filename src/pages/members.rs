@@ -1,13 +1,16 @@
 //! `/settings/{org}/members/` (Sentry's URL): who belongs to the organization, with which role,
-//! and inviting someone. An invitation answers its link once, here, to be passed on (Cairn also
+//! inviting someone, and the organization's own settings (name, slug, two-factor requirement). An invitation answers its link once, here, to be passed on (Cairn also
 //! emails it when the server has a mail server); the invitee opens it (the [`super::accept`]
 //! page) to join.
 //!
 //! `/settings/{org}/teams/`: the teams (what issues are assigned to and ownership rules name),
 //! who is in each, and a new team.
 
-use cairn_types::api::{InviteMemberRequest, Member, Team, TeamRequest, UpdateMemberRequest};
+use cairn_types::api::{
+    InviteMemberRequest, Member, Team, TeamRequest, UpdateMemberRequest, UpdateOrganizationRequest,
+};
 use leptos::prelude::*;
+use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::use_org_param;
 use crate::{
@@ -268,7 +271,82 @@ pub fn MembersPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <OrganizationSettings org/>
         </section>
+    }
+}
+
+/// The organization's own settings (`#org-form`): its name, its slug (the page moves to the
+/// new URL) and whether members must use two-factor authentication. Managers and owners may
+/// change them; the server's refusal is shown to the others.
+#[component]
+fn OrganizationSettings(org: Memo<String>) -> impl IntoView {
+    let navigate = use_navigate();
+    let loaded = LocalResource::new(move || {
+        let org = org.get();
+        async move { api::organization(&org).await }
+    });
+    let name = RwSignal::new(String::new());
+    let slug = RwSignal::new(String::new());
+    let require_2fa = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(organization)) = loaded.get() {
+            name.set(organization.name);
+            slug.set(organization.slug);
+            require_2fa.set(organization.require_2fa);
+        }
+    });
+    let save = Action::new_local(move |request: &UpdateOrganizationRequest| {
+        let request = request.clone();
+        let org = org.get_untracked();
+        async move { api::update_organization(&org, &request).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            if saved.slug != org.get_untracked() {
+                navigate(&Page::Members { org: saved.slug }.path(), NavigateOptions::default());
+            }
+        }
+    });
+    view! {
+        <h2>"Organization"</h2>
+        <form
+            id="org-form"
+            class="settings-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch(UpdateOrganizationRequest {
+                    name: Some(name.get()),
+                    slug: Some(slug.get()),
+                    require_2fa: Some(require_2fa.get()),
+                });
+            }
+        >
+            <label class="field">
+                <span class="label">"Name"</span>
+                <input id="org-name" type="text" maxlength="64" bind:value=name/>
+            </label>
+            <label class="field">
+                <span class="label">"Slug"</span>
+                <input id="org-slug" type="text" maxlength="50" spellcheck="false" bind:value=slug/>
+                <span class="hint">"The organization's URLs use it; DSNs do not change."</span>
+            </label>
+            <label class="checkbox">
+                <input id="org-require-2fa" type="checkbox" bind:checked=require_2fa/>
+                "Require two-factor authentication of every member"
+            </label>
+            <button type="submit" class="button" disabled=move || save.pending().get()>
+                "Save organization settings"
+            </button>
+            {move || {
+                save.value()
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(_) => view! { <p class="settings-saved" role="status">"Saved."</p> }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.message()}</p> }.into_any(),
+                    })
+            }}
+        </form>
     }
 }
 

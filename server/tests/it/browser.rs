@@ -2242,7 +2242,7 @@ async fn crash_report_dialog_on_an_applications_page_sends_feedback() {
 /// (the first link is refused), creates the account and lands on the organization's issues,
 /// logged in. The owner then sees the invitation become a member, with the role it granted,
 /// changes the role, puts them in a new team, and removes them again; the audit log shows each
-/// step.
+/// step. Last, the organization gets a new name and slug.
 #[tokio::test(flavor = "multi_thread")]
 async fn members_page_invites_a_colleague_who_joins_through_the_link() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2424,6 +2424,27 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         assert_eq!(shown, 2, "the filter keeps the invitations");
         let notes = texts(&owner, "#audit-log .audit-note").await?;
         assert_eq!(notes[1], "invited member new.dev@example.com");
+
+        // The organization's settings: a new name and slug move the page to its new URL;
+        // requiring two-factor authentication is refused to an owner who has none.
+        owner.find(Locator::LinkText("Members")).await?.click().await?;
+        assert_eq!(wait_for_value(&owner, "#org-slug", "cairn").await?, "cairn");
+        let name = owner.find(Locator::Css("#org-name")).await?;
+        name.clear().await?;
+        name.send_keys("Acme Corp").await?;
+        let slug = owner.find(Locator::Css("#org-slug")).await?;
+        slug.clear().await?;
+        slug.send_keys("acme").await?;
+        owner.find(Locator::Css("#org-form button[type=submit]")).await?.click().await?;
+        assert_eq!(
+            wait_for_path(&owner, "/settings/acme/members/").await?,
+            "/settings/acme/members/"
+        );
+        assert_eq!(wait_for_value(&owner, "#org-name", "Acme Corp").await?, "Acme Corp");
+        owner.find(Locator::Css("#org-require-2fa")).await?.click().await?;
+        owner.find(Locator::Css("#org-form button[type=submit]")).await?.click().await?;
+        let refused = wait_for_text(&owner, "#org-form .form-error", |t| !t.is_empty()).await?;
+        assert!(refused.contains("without personal two-factor"), "{refused}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -2440,8 +2461,8 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
     if let Err(err) = result {
         panic!("browser test failed: {err}");
     }
-    // The API agrees: the colleague is gone again.
-    let (status, members) = server.get("/api/0/organizations/cairn/members/", &token).await;
+    // The API agrees: the colleague is gone again, and the organization has its new slug.
+    let (status, members) = server.get("/api/0/organizations/acme/members/", &token).await;
     assert_eq!(status, 200, "{members}");
     let emails: Vec<&str> =
         members.as_array().expect("members").iter().filter_map(|m| m["email"].as_str()).collect();
