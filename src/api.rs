@@ -306,6 +306,22 @@ pub async fn issue_event(org: &str, id: &str, event: &str) -> Result<Event> {
     json(get(&url).build()).await
 }
 
+/// `DELETE /api/0/organizations/{org}/issues/{id}/`: the issue and its events, gone; a later
+/// event opens it again.
+pub async fn delete_issue(org: &str, id: &str) -> Result<()> {
+    send(Request::delete(&issue_url(org, id)).header("Accept", "application/json").build())
+        .await
+        .map(drop)
+}
+
+/// `PUT /api/0/organizations/{org}/issues/?id={id}` with `{"discard": true}`: the issue
+/// deleted, and its later events dropped.
+pub async fn discard_issue(org: &str, id: &str) -> Result<()> {
+    let url = format!("/api/0/organizations/{}/issues/?id={}", segment(org), segment(id));
+    let request = UpdateIssueRequest { discard: Some(true), ..UpdateIssueRequest::default() };
+    send(Request::put(&url).header("Accept", "application/json").json(&request)).await.map(drop)
+}
+
 /// `PUT /api/0/organizations/{org}/issues/{id}/`: change the status or the bookmark; answers
 /// with the updated issue.
 pub async fn update_issue(

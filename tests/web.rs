@@ -3494,3 +3494,33 @@ async fn login_form_asks_for_the_two_factor_code_once_the_password_is_right() {
     assert_eq!(m.text(".form-error"), "Invalid two-factor code.");
     assert!(m.find("input[name=otp]").is_some());
 }
+
+#[wasm_bindgen_test]
+async fn issue_header_deletes_or_discards_only_once_confirmed() {
+    let asked: Arc<Mutex<Vec<bool>>> = Arc::default();
+    let seen = Arc::clone(&asked);
+    let m = Mounted::new(move || {
+        let on_update = Callback::new(|_: UpdateIssueRequest| {});
+        let on_delete =
+            Callback::new(move |discard: bool| seen.lock().expect("lock").push(discard));
+        view! {
+            <IssueHeader details=sample_details("unresolved", false) on_update busy=false on_delete/>
+        }
+    });
+    assert_eq!(m.text(".issue-discard-delete"), "Delete and discard");
+    m.click(".issue-discard-delete");
+    settle().await;
+    assert!(asked.lock().expect("lock").is_empty(), "nothing before the confirmation");
+    m.click(".issue-discard-delete-confirm");
+    m.click(".issue-delete");
+    settle().await;
+    m.click(".issue-delete-confirm");
+    settle().await;
+    assert_eq!(*asked.lock().expect("lock"), [true, false]);
+    // Without the callback, no delete buttons (the component tests' other headers).
+    let plain = Mounted::new(|| {
+        let on_update = Callback::new(|_: UpdateIssueRequest| {});
+        view! { <IssueHeader details=sample_details("unresolved", false) on_update busy=false/> }
+    });
+    assert!(plain.find(".issue-delete").is_none());
+}

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-/// A "Delete" button (`.{name}-delete`) that, clicked, shows `warning` in an alert
+/// A "Delete" button (`.{name}-delete`; `label` when given) that, clicked, shows `warning` in an alert
 /// (`.{name}-confirm`) with a button that does it (`.{name}-delete-confirm`, labelled `confirm`)
 /// and one that takes the question back (`.{name}-delete-cancel`).
 #[component]
@@ -15,6 +15,9 @@ pub fn ConfirmDelete(
     confirm: &'static str,
     /// Called when deleting is confirmed.
     on_confirm: Callback<()>,
+    /// The first button's label, "Delete" when not given.
+    #[prop(optional)]
+    label: Option<&'static str>,
 ) -> impl IntoView {
     let asking = RwSignal::new(false);
     move || {
@@ -46,7 +49,7 @@ pub fn ConfirmDelete(
                     class=format!("button button-secondary {name}-delete")
                     on:click=move |_| asking.set(true)
                 >
-                    "Delete"
+                    {label.unwrap_or("Delete")}
                 </button>
             }
             .into_any()

@@ -16,6 +16,7 @@ use crate::{
     api,
     components::{
         attachments::EventAttachments,
+        confirm::ConfirmDelete,
         event::EventDetails,
         events_table::IssueEvents,
         issue_actions::{
@@ -147,6 +148,27 @@ pub fn IssuePage() -> impl IntoView {
     refetch_after(Signal::derive(move || {
         delete_comment.value().with(|v| matches!(v, Some(Ok(_))))
     }));
+    // Deleting (and discarding): the issue is gone, so the stream is where to go next.
+    let remove = Action::new_local(move |discard: &bool| {
+        let (org, id, discard) = (org.get_untracked(), id.get_untracked(), *discard);
+        async move {
+            if discard {
+                api::discard_issue(&org, &id).await
+            } else {
+                api::delete_issue(&org, &id).await
+            }
+        }
+    });
+    let to_stream = use_navigate();
+    Effect::new(move |_| {
+        if remove.value().with(|v| matches!(v, Some(Ok(())))) {
+            let stream = Page::Issues { org: org.get_untracked() }.path();
+            to_stream(&stream, leptos_router::NavigateOptions::default());
+        }
+    });
+    let on_remove = Callback::new(move |discard: bool| {
+        remove.dispatch(discard);
+    });
     let action_error = move || {
         // Every result is read, so a later failure of any action shows.
         let errors = [
@@ -154,6 +176,7 @@ pub fn IssuePage() -> impl IntoView {
             comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
             edit_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
             delete_comment.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
+            remove.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())),
         ];
         // ApiError: a 401 (session expired meanwhile) goes to the login page.
         errors.into_iter().flatten().next().map(|error| view! { <ApiError error/> })
@@ -246,7 +269,7 @@ pub fn IssuePage() -> impl IntoView {
             {move || match details.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Ok(details)) => {
-                    view! { <IssueHeader details on_update busy releases=release_versions/> }
+                    view! { <IssueHeader details on_update busy releases=release_versions on_delete=on_remove/> }
                         .into_any()
                 }
                 Some(Err(error)) => view! { <ApiError error/> }.into_any(),
@@ -492,6 +515,10 @@ pub fn IssueHeader(
     /// The project's release versions, newest first, for "Resolve in release".
     #[prop(optional, into)]
     releases: Signal<Vec<String>>,
+    /// Called, once confirmed, to delete the issue: `true` to also discard its future events.
+    /// Without it there are no delete buttons.
+    #[prop(optional)]
+    on_delete: Option<Callback<bool>>,
 ) -> impl IntoView {
     let issue = details.issue;
     let level = issue.level.clone();
@@ -626,6 +653,21 @@ pub fn IssueHeader(
                         disabled=busy
                     />
                 </div>
+                {on_delete.map(|on_delete| view! {
+                    <ConfirmDelete
+                        name="issue"
+                        warning="The issue and its events are deleted; a later event opens it again."
+                        confirm="Delete the issue"
+                        on_confirm=Callback::new(move |()| on_delete.run(false))
+                    />
+                    <ConfirmDelete
+                        name="issue-discard"
+                        label="Delete and discard"
+                        warning="The issue and its events are deleted, and its future events are dropped when they arrive."
+                        confirm="Delete and discard future events"
+                        on_confirm=Callback::new(move |()| on_delete.run(true))
+                    />
+                })}
             </div>
         </header>
     }

@@ -432,6 +432,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Deletes an issue with its events, hashes, counts and activity. A later event with one
     /// of its hashes opens a new issue.
     fn delete_issue(&self, issue_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes an issue as [`Store::delete_issue`] does, after keeping its hashes as
+    /// discarded: the project's later events with one of them are dropped at ingestion
+    /// ([`ProjectIngestSettings::discarded_hashes`]). Returns how many hashes it had.
+    fn discard_issue(
+        &self,
+        issue_id: i64,
+        actor_user_id: Option<i64>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 
     // Triage: merge, unmerge, assignment, seen and bookmarks.
 

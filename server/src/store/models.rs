@@ -425,6 +425,9 @@ pub struct ProjectIngestSettings {
     pub alert_new_issues: bool,
     /// Inbound filters as JSON (`ingest::filters::FilterSettings`); `None`: every filter off.
     pub inbound_filters: Option<String>,
+    /// Grouping hashes whose events are dropped ("delete and discard future events"); read
+    /// only: [`crate::store::Store::set_project_ingest_settings`] leaves them.
+    pub discarded_hashes: Vec<String>,
 }
 
 /// What ingestion needs of a project's ownership settings.

@@ -1318,9 +1318,31 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         assert_eq!(count(&client, "#issue-list .issue-row", 2).await?, 2, "the trace's two issues");
         let xss = client.execute("return typeof window.__xss;", vec![]).await?;
         assert_eq!(xss, json!("undefined"), "no payload ran");
+
+        // Last, the issue is deleted and its future events discarded, once confirmed: the
+        // page goes back to the stream.
+        client.goto(&format!("{}/organizations/cairn/issues/{issue_id}/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#issue-header .issue-discard-delete"))
+            .await?;
+        confirm_delete(&client, "#issue-header .issue-discard").await?;
+        let path = wait_for_path(&client, "/organizations/cairn/issues/").await?;
+        assert_eq!(path, "/organizations/cairn/issues/");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
+    if result.is_ok() {
+        let (status, _) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+        assert_eq!(status, 404, "the issue is deleted");
+        let db = server.database().await;
+        let discarded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM discarded_hashes")
+            .fetch_one(&db)
+            .await
+            .expect("readable");
+        assert!(discarded >= 1, "its hashes are discarded");
+    }
     if result.is_err() {
         // What the page showed when it failed, to see why.
         if let Ok(png) = client.screenshot().await {

@@ -506,3 +506,55 @@ async fn the_ip_filter_drops_what_its_addresses_send() {
     assert!(stored_transactions(&server).await.is_empty());
     assert_eq!(titles(&server, &token).await, ["from a customer"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_discarded_issue_drops_its_later_events_and_counts_them() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    send(
+        &dsn,
+        "backend@1.0",
+        vec![error("PaymentError", "card declined"), error("CartError", "x")],
+    )
+    .await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    let id_of = |kind: &str| -> String {
+        let issue =
+            issues.iter().find(|i| i["title"].as_str().is_some_and(|t| t.starts_with(kind)));
+        issue.and_then(|i| i["id"].as_str()).expect("the issue").to_owned()
+    };
+    let (payment, cart) = (id_of("PaymentError"), id_of("CartError"));
+
+    // As deleting, it takes `event:admin`.
+    let narrow = server
+        .cli(&["createtoken", "--email", "owner@example.com", "--scope", "event:write"])
+        .trim()
+        .to_owned();
+    let path = format!("/api/0/projects/cairn/backend/issues/?id={payment}");
+    let (status, _) = server.put(&path, &narrow, json!({"discard": true})).await;
+    assert_eq!(status, 403);
+    let (status, body) = server.put(&path, &token, json!({"discard": true})).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(server.get(&format!("/api/0/issues/{payment}/"), &token).await.0, 404);
+
+    // Its later events are accepted and dropped, counted as Relay counts them; the other
+    // issue's are kept.
+    let again = vec![
+        error("PaymentError", "card declined"),
+        error("PaymentError", "card declined"),
+        error("CartError", "x"),
+    ];
+    send(&dsn, "backend@1.0", again).await;
+    let issues = server
+        .wait_for_issues(&token, |issues| {
+            issues.iter().any(|i| i["id"] == cart.as_str() && i["count"] == "2")
+        })
+        .await;
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(filtered(&server).await.get("discarded-hash"), Some(&2));
+    let (_, log) =
+        server.get("/api/0/organizations/cairn/audit-logs/?event=issue.discard", &token).await;
+    let note = log["rows"][0]["note"].as_str().unwrap_or_default().to_owned();
+    assert!(note.ends_with("and discards its future events"), "{log}");
+}

@@ -182,6 +182,10 @@ pub struct UpdateIssueRequest {
     /// Bulk update only: merge the selected issues into one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<bool>,
+    /// Bulk update only: delete the selected issues and drop their later events (Sentry's
+    /// "Delete and discard future events"); `event:admin`, answered `204`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discard: Option<bool>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from a field not sent (`None`, by

@@ -50,6 +50,7 @@ pub const EVENTS: &[&str] = &[
     "monitor.edit",
     "monitor.remove",
     "issue.delete",
+    "issue.discard",
 ];
 
 /// An entry to record: built with [`Entry::new`] and the optional parts.

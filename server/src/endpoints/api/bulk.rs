@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use cairn_types::api::UpdateIssueRequest;
 use serde_json::{json, Value};
 
+use super::audit_log::{self, Entry};
 use super::issues::{issue_access, IssueChanges};
 use super::org_access;
 use crate::auth::Identity;
@@ -144,8 +145,34 @@ async fn scope_of<S: Store>(
     Ok((access, project_id))
 }
 
+/// Deletes `issues` and keeps their hashes, so that this node's ingestion drops their later
+/// events at once (other nodes within their project cache's lifetime).
+async fn discard<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    issues: &[IssueRow],
+) -> ApiResult<()> {
+    for issue in issues {
+        match state.store.discard_issue(issue.id, Some(identity.user.id)).await {
+            Ok(hashes) => {
+                state.ingest.forget_project(issue.project.id);
+                let short_id = serialize::short_id(&issue.project.slug, issue.short_id);
+                let note = format!("deleted issue {short_id} and discards its future events");
+                let entry = Entry::new(issue.project.organization_id, "issue.discard", note)
+                    .target(issue.id)
+                    .data(json!({"shortId": short_id, "title": issue.title, "hashes": hashes}));
+                audit_log::record(state, identity, entry).await;
+            }
+            // Deleted meanwhile by someone else: its hashes went with it.
+            Err(StoreError::NotFound) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(())
+}
+
 /// `PUT /api/0/organizations/{org}/issues/?id=...`: the same changes as on one issue, or
-/// `{"merge": true}`. Answers with what was changed, as Sentry does (`204` when no issue
+/// `{"merge": true}`, or `{"discard": true}`. Answers with what was changed, as Sentry does (`204` when no issue
 /// matched).
 pub async fn bulk_update<S: Store>(
     State(state): State<AppState<S>>,
@@ -194,6 +221,14 @@ async fn update_selected<S: Store>(
         ));
     };
     if issues.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    if request.discard == Some(true) {
+        // As deleting: the issues and their events go, for good.
+        if !identity.has_scope(&access.role, "event:admin") {
+            return Err(ApiError::Forbidden);
+        }
+        discard(state, identity, &issues).await?;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let mut result = serde_json::Map::new();

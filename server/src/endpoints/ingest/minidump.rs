@@ -119,12 +119,19 @@ pub async fn post_minidump<S: Store>(
     let received_ms = now_ms();
     let ctx = authorized.event_context(received_ms);
     let processed = event::process(Value::Object(event).to_string().as_bytes(), &ctx)?;
-    if check_rate_limit(&state, &authorized, 1).is_err() {
+    // Dropped, and counted, when its issue was deleted with "discard future events" or when
+    // the key's or the project's rate limit is spent.
+    let dropped = if authorized.discards(&processed.hashes) {
+        Some("discarded-hash")
+    } else {
+        check_rate_limit(&state, &authorized, 1).err().map(|_| "ratelimited")
+    };
+    if let Some(reason) = dropped {
         let outcome = Outcome {
             project_id,
             source: "server",
             category: "error".into(),
-            reason: "ratelimited".into(),
+            reason: reason.into(),
             quantity: 1,
         };
         store(&state, arrival, IngestBatch { outcomes: vec![outcome], ..IngestBatch::default() })

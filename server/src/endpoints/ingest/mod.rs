@@ -554,11 +554,17 @@ async fn process_event<S: Store>(
     payload: &[u8],
     ctx: &EventContext<'_>,
 ) -> Result<crate::store::NewEvent, event::EventError> {
-    if authorized.artifacts.is_empty() {
-        return event::process(payload, ctx);
+    let event = if authorized.artifacts.is_empty() {
+        event::process(payload, ctx)?
+    } else {
+        let files = &state.ingest.sourcemap_files;
+        files.process_event(&state.store, &authorized.artifacts, payload, ctx).await?
+    };
+    // Relay's `discarded-hash` filter: the issue was deleted with "discard future events".
+    if authorized.discards(&event.hashes) {
+        return Err(event::EventError::Filtered("discarded-hash"));
     }
-    let files = &state.ingest.sourcemap_files;
-    files.process_event(&state.store, &authorized.artifacts, payload, ctx).await
+    Ok(event)
 }
 
 async fn ingest_envelope<S: Store>(

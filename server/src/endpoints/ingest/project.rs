@@ -72,6 +72,13 @@ struct ProjectConfig {
 }
 
 impl Authorized {
+    /// Whether an event with these grouping hashes is dropped: the project deleted and
+    /// discarded an issue that had one of them.
+    pub fn discards(&self, hashes: &[String]) -> bool {
+        let discarded = &self.project.discarded_hashes;
+        !discarded.is_empty() && hashes.iter().any(|hash| discarded.binary_search(hash).is_ok())
+    }
+
     /// The context for normalizing an event sent with this key: its project's scrubber and
     /// grouping rules. Envelope header fields are set by the caller where there are any.
     pub fn event_context(&self, received_ms: i64) -> EventContext<'_> {
@@ -219,11 +226,13 @@ impl IngestState {
                 return Ok(config.clone());
             }
         }
-        let settings = match store.project_ingest_settings(project_id).await {
+        let mut settings = match store.project_ingest_settings(project_id).await {
             Ok(settings) => settings,
             Err(StoreError::NotFound) => return Err(IngestError::Rejected("ProjectId")),
             Err(err) => return Err(IngestError::Unavailable(err)),
         };
+        // Sorted once here, looked up per event (`Authorized::discards`).
+        settings.discarded_hashes.sort_unstable();
         let scrub = ScrubSettings::from_stored(settings.scrub_settings.as_deref());
         // The API refuses rules that do not parse; rules stored some other way that no longer
         // parse are ignored rather than refusing the project's events.

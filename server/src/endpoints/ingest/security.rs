@@ -56,7 +56,14 @@ pub async fn post_security<S: Store>(
         }
         let payload = Value::Object(event).to_string();
         let ctx = authorized.event_context(received_ms);
-        match event::process(payload.as_bytes(), &ctx) {
+        let processed = event::process(payload.as_bytes(), &ctx).and_then(|event| {
+            if authorized.discards(&event.hashes) {
+                Err(event::EventError::Filtered("discarded-hash"))
+            } else {
+                Ok(event)
+            }
+        });
+        match processed {
             Ok(event) => batch.events.push(event),
             // A report the project filters out (e.g. one sent from localhost) is counted,
             // not refused: the browser is not told.

@@ -888,7 +888,9 @@ impl Store for SqliteStore {
              p.allowed_origins, p.fingerprinting_rules, p.grouping_enhancements, \
              p.alert_new_issues, p.inbound_filters, o.rules_schema, o.fallthrough, \
              o.auto_assignment, \
-             c.rules_schema AS codeowners_schema \
+             c.rules_schema AS codeowners_schema, \
+             (SELECT json_group_array(d.hash) FROM discarded_hashes d \
+              WHERE d.project_id = p.id) AS discarded \
              FROM projects p LEFT JOIN project_ownership o ON o.project_id = p.id \
              LEFT JOIN project_codeowners c ON c.project_id = p.id WHERE p.id = $1",
         )
@@ -904,6 +906,8 @@ impl Store for SqliteStore {
             ownership: ownership::ingest_ownership(&row),
             alert_new_issues: row.get::<i64, _>("alert_new_issues") != 0,
             inbound_filters: row.get("inbound_filters"),
+            discarded_hashes: serde_json::from_str(row.get::<&str, _>("discarded"))
+                .unwrap_or_default(),
         })
     }
 
@@ -1380,6 +1384,25 @@ impl Store for SqliteStore {
             self.dictionaries.purge(project_id, &self.reads, &self.writes);
         }
         Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn discard_issue(&self, issue_id: i64, actor_user_id: Option<i64>) -> StoreResult<u64> {
+        // Kept first, in a transaction of their own: should the deletion then fail, the issue
+        // is still there to delete again, and its new events are already discarded.
+        let kept = sqlx::query(
+            "INSERT OR IGNORE INTO discarded_hashes \
+             (project_id, hash, title, actor_user_id, date_added) \
+             SELECT h.project_id, h.hash, i.title, $2, $3 FROM issue_hashes h \
+             JOIN issues i ON i.id = h.issue_id WHERE h.issue_id = $1",
+        )
+        .bind(issue_id)
+        .bind(actor_user_id)
+        .bind(now_ms())
+        .execute(&self.writes)
+        .await?;
+        self.delete_issue(issue_id).await?;
+        Ok(kept.rows_affected())
     }
 
     #[tracing::instrument(skip_all)]
