@@ -644,6 +644,16 @@ async fn an_organization_is_renamed_and_requires_two_factor_authentication() {
     let password = "correct horse battery";
     let owner = server.owner_token("owner@example.com", password);
     let member = server.member_token("dev@example.com");
+    // An issue assigned to the member: a notification in their inbox.
+    let dsn = server.create_project(&owner, "Shop").await;
+    crate::common::capture_message(&dsn, "shop@1.0", "Checkout failed").await;
+    let issues = server.wait_for_issues(&owner, |issues| !issues.is_empty()).await;
+    let issue = format!("/api/0/issues/{}/", issues[0]["id"].as_str().expect("id"));
+    let assign = json!({"assignedTo": "dev@example.com"});
+    assert_eq!(server.put(&issue, &owner, assign).await.0, 200);
+    let inbox = "/api/0/users/me/notifications/";
+    let noted = server.get(inbox, &member).await.1.as_array().map(Vec::len);
+    assert!(noted.is_some_and(|n| n > 0), "{noted:?}");
 
     // Name and slug: the organization's URLs move.
     let change = json!({"name": "Acme Corp", "slug": "acme"});
@@ -680,6 +690,8 @@ async fn an_organization_is_renamed_and_requires_two_factor_authentication() {
     assert_eq!(body["detail"], cairn_server::endpoints::api::TWO_FACTOR_REQUIRED_BY_ORG);
     let (status, _) = server.get("/api/0/organizations/", &member).await;
     assert_eq!(status, 200, "the organization is still listed, to say what it asks");
+    let (status, notes) = server.get(inbox, &member).await;
+    assert_eq!((status, notes.as_array().map(Vec::len)), (200, Some(0)), "nor its issues' titles");
     let dev = log_in(&server, "dev@example.com", password).await.expect("logged in");
     let (_, offer) = with_session(&server, Method::GET, enroll, &dev, None).await;
     let secret = offer["secret"].as_str().expect("secret").to_owned();
@@ -687,6 +699,7 @@ async fn an_organization_is_renamed_and_requires_two_factor_authentication() {
     let proof = json!({"secret": secret, "otp": otp, "password": password});
     assert_eq!(with_session(&server, Method::POST, enroll, &dev, Some(proof)).await.0, 200);
     assert_eq!(server.get("/api/0/organizations/acme/issues/", &member).await.0, 200);
+    assert_eq!(server.get(inbox, &member).await.1.as_array().map(Vec::len), noted);
 
     // The audit log has both changes.
     let (_, log) = server.get("/api/0/organizations/acme/audit-logs/?event=org.edit", &owner).await;

@@ -55,6 +55,9 @@ pub async fn list_notifications<S: Store>(
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     let mut out = Vec::with_capacity(rows.len());
+    // Whether the user may see issues of organizations that require two-factor
+    // authentication (read once, if one of them comes up).
+    let mut has_two_factor: Option<bool> = None;
     for row in &rows {
         let (issue, organization) = match state.store.issue(row.issue_id).await {
             Ok(found) => found,
@@ -62,6 +65,20 @@ pub async fn list_notifications<S: Store>(
             Err(StoreError::NotFound) => continue,
             Err(err) => return Err(err.into()),
         };
+        if organization.require_2fa {
+            let allowed = match has_two_factor {
+                Some(allowed) => allowed,
+                None => match state.store.authenticator(user_id).await {
+                    Ok(_) => *has_two_factor.insert(true),
+                    Err(StoreError::NotFound) => *has_two_factor.insert(false),
+                    Err(err) => return Err(err.into()),
+                },
+            };
+            // As the organization's own routes: nothing of it until two-factor is set up.
+            if !allowed {
+                continue;
+            }
+        }
         out.push(Notification {
             id: row.id.to_string(),
             kind: row.kind.clone(),
