@@ -3524,3 +3524,13 @@ async fn issue_header_deletes_or_discards_only_once_confirmed() {
     });
     assert!(plain.find(".issue-delete").is_none());
 }
+
+#[wasm_bindgen_test]
+fn qr_code_draws_each_dark_module_inside_its_quiet_zone() {
+    use cairn_dashboard::pages::account::QrCode;
+    let m = Mounted::new(|| view! { <QrCode rows=vec!["#.".to_owned(), ".#".to_owned()]/> });
+    let svg = m.find("svg.qr-code").expect("the code is drawn");
+    assert_eq!(svg.get_attribute("viewBox").as_deref(), Some("0 0 10 10"));
+    let path = m.find("svg.qr-code path").expect("its modules");
+    assert_eq!(path.get_attribute("d").as_deref(), Some("M4 4h1v1h-1zM5 5h1v1h-1z"));
+}

@@ -274,9 +274,11 @@ fn TwoFactor() -> impl IntoView {
                         }
                     >
                         <p>
-                            "Add Cairn to your authenticator app with this key, or "
+                            "Scan this code with your authenticator app, or add Cairn with the \
+                             key under it, or "
                             <a href=offered.qrcode>"open it in the app"</a> ":"
                         </p>
+                        <QrCode rows=offered.qrcode_modules/>
                         <code id="totp-secret">{offered.secret}</code>
                         <label class="field">
                             <span class="label">"The code the app shows"</span>
@@ -400,6 +402,41 @@ fn TwoFactor() -> impl IntoView {
             {recovery_codes}
             {move || state().unwrap_or_else(|| view! { <Loading/> }.into_any())}
         </section>
+    }
+}
+
+/// Modules of white around a QR code, which scanners need to find it (the standard's four).
+const QUIET_ZONE: usize = 4;
+
+/// A QR code (`svg.qr-code`) from the server's rows of modules (`#` dark): one path of unit
+/// squares, dark on white whatever the theme, with its quiet zone.
+#[component]
+pub fn QrCode(
+    /// The rows, top first.
+    rows: Vec<String>,
+) -> impl IntoView {
+    let size = rows.len() + 2 * QUIET_ZONE;
+    let mut path = String::new();
+    for (y, row) in rows.iter().enumerate() {
+        for (x, module) in row.chars().enumerate() {
+            if module == '#' {
+                path.push_str(&format!("M{} {}h1v1h-1z", x + QUIET_ZONE, y + QUIET_ZONE));
+            }
+        }
+    }
+    view! {
+        <svg
+            class="qr-code"
+            viewBox=format!("0 0 {size} {size}")
+            width="200"
+            height="200"
+            role="img"
+            aria-label="QR code of the key"
+            shape-rendering="crispEdges"
+        >
+            <rect width=size.to_string() height=size.to_string() fill="#fff"></rect>
+            <path d=path fill="#000"></path>
+        </svg>
     }
 }
 

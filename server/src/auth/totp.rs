@@ -101,6 +101,17 @@ pub fn otpauth_uri(secret: &str, email: &str, issuer: &str) -> String {
     )
 }
 
+/// The QR code of `text` (an `otpauth://` URI) as rows of modules, `#` dark and `.` light,
+/// without the quiet zone around it: the dashboard draws it, so that a phone can scan what
+/// would otherwise be typed. Empty if the text is too long for a QR code.
+pub fn qr_rows(text: &str) -> Vec<String> {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return Vec::new();
+    };
+    let dark = |color: &qrcode::Color| if *color == qrcode::Color::Dark { '#' } else { '.' };
+    code.to_colors().chunks(code.width()).map(|row| row.iter().map(dark).collect()).collect()
+}
+
 /// New recovery codes: `xxxx-xxxx`, lower-case hex, 32 random bits each.
 pub fn new_recovery_codes() -> Vec<String> {
     (0..RECOVERY_CODES)
@@ -175,6 +186,19 @@ mod tests {
         assert!(codes.iter().all(|c| c.len() == 9 && c.as_bytes()[4] == b'-'));
         assert_eq!(normalize_recovery_code(" AB12 cd34 "), "ab12-cd34");
         assert_eq!(normalize_recovery_code("ab12-CD34"), "ab12-cd34");
+    }
+
+    #[test]
+    fn the_qr_code_is_a_square_with_its_finder_patterns() {
+        let rows = qr_rows(&otpauth_uri(&new_secret(), "ann@example.com", "Cairn"));
+        let width = rows.len();
+        // Versions are 21 modules wide, and 4 more per version.
+        assert!(width >= 21 && (width - 21) % 4 == 0, "{width}");
+        assert!(rows.iter().all(|row| row.len() == width));
+        // The finder patterns' outer rings: seven dark modules at three corners.
+        assert!(rows[0].starts_with("#######") && rows[0].ends_with("#######"));
+        assert!(rows[width - 1].starts_with("#######"));
+        assert_eq!(&rows[1][..7], "#.....#");
     }
 
     #[test]

@@ -565,6 +565,8 @@ async fn two_factor_authentication_guards_the_login_once_set_up() {
     let (status, offer) = with_session(&server, Method::GET, enroll, &cookie, None).await;
     assert_eq!(status, 200, "{offer}");
     let secret = offer["secret"].as_str().expect("secret").to_owned();
+    let rows = offer["qrcodeModules"].as_array().expect("the QR code's rows");
+    assert!(rows.len() >= 21 && rows.iter().all(|r| r.as_str().map(str::len) == Some(rows.len())));
     assert!(
         offer["qrcode"].as_str().is_some_and(|uri| uri
             .starts_with(&format!("otpauth://totp/Cairn%3Adev%40example.com?secret={secret}&"))),

@@ -343,6 +343,11 @@ async fn first_run_page_creates_the_owner_who_then_secures_the_account() {
         // Two-factor authentication with an authenticator app: the key shown, a code of it.
         client.find(Locator::Css("#totp-setup")).await?.click().await?;
         let secret = wait_for_text(&client, "#totp-secret", |t| t.len() == 32).await?;
+        let qr = client.find(Locator::Css("#totp-form svg.qr-code path")).await?;
+        assert!(qr.attr("d").await?.is_some_and(|d| d.len() > 1000), "a QR code is drawn");
+        client.execute("document.querySelector('#two-factor').scrollIntoView();", vec![]).await?;
+        let shot = client.screenshot().await?;
+        std::fs::write(artifacts_dir().join("two-factor-setup.png"), shot).ok();
         let step = chrono::Utc::now().timestamp() / 30;
         client.find(Locator::Css("#totp-code")).await?.send_keys(&totp_code(&secret, step)).await?;
         client.find(Locator::Css("#totp-password")).await?.send_keys(NEW_PASSWORD).await?;

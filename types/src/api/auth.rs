@@ -71,6 +71,10 @@ pub struct TotpEnrollment {
     pub secret: String,
     /// The `otpauth://` URI (what a QR code holds; Sentry's field name).
     pub qrcode: String,
+    /// Cairn's own: the URI's QR code as rows of modules, `#` dark and `.` light, without the
+    /// quiet zone, for the dashboard to draw.
+    #[serde(default, rename = "qrcodeModules")]
+    pub qrcode_modules: Vec<String>,
 }
 
 /// `POST /api/0/users/me/authenticators/totp/enroll/`: the secret shown and a code the app

@@ -93,7 +93,8 @@ pub async fn enrollment<S: Store>(
     }
     let secret = totp::new_secret();
     let qrcode = totp::otpauth_uri(&secret, &identity.user.email, "Cairn");
-    Ok(AppJson(TotpEnrollment { secret, qrcode }))
+    let qrcode_modules = totp::qr_rows(&qrcode);
+    Ok(AppJson(TotpEnrollment { secret, qrcode, qrcode_modules }))
 }
 
 /// `POST /api/0/users/{user_id}/authenticators/totp/enroll/` with the secret, a code the app
