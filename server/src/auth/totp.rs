@@ -193,7 +193,7 @@ mod tests {
         let rows = qr_rows(&otpauth_uri(&new_secret(), "ann@example.com", "Cairn"));
         let width = rows.len();
         // Versions are 21 modules wide, and 4 more per version.
-        assert!(width >= 21 && (width - 21) % 4 == 0, "{width}");
+        assert!(width >= 21 && (width - 21).is_multiple_of(4), "{width}");
         assert!(rows.iter().all(|row| row.len() == width));
         // The finder patterns' outer rings: seven dark modules at three corners.
         assert!(rows[0].starts_with("#######") && rows[0].ends_with("#######"));
