@@ -498,6 +498,7 @@ async fn a_user_renames_their_account_and_changes_their_password() {
     let admin = server.owner_token("admin@example.com", old);
     assert_eq!(server.get(&own, &admin).await.1["name"], "Dev");
     assert_eq!(server.get("/api/0/users/99999/", &admin).await.0, 404);
+    assert_eq!(server.put("/api/0/users/99999/", &admin, json!({"name": "X"})).await.0, 404);
 
     // Signing out of every device.
     let (status, me) = with_session(&server, Method::GET, "/api/0/users/me/", &desk, None).await;

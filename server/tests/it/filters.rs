@@ -558,3 +558,36 @@ async fn a_discarded_issue_drops_its_later_events_and_counts_them() {
     let note = log["rows"][0]["note"].as_str().unwrap_or_default().to_owned();
     assert!(note.ends_with("and discards its future events"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_discarded_security_report_issue_drops_its_later_reports() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Web").await;
+    let (key, project_id) = server.project_key(&token, "web").await;
+    let report = || async {
+        let report = json!({"csp-report": {
+            "document-uri": "https://shop.example.com/cart",
+            "effective-directive": "script-src",
+            "blocked-uri": "https://evil.example/x.js"
+        }});
+        let response = server
+            .http
+            .post(format!("{}/api/{project_id}/security/?sentry_key={key}", server.url))
+            .header("Content-Type", "application/csp-report")
+            .body(report.to_string())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 200);
+    };
+    report().await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let path =
+        format!("/api/0/projects/cairn/web/issues/?id={}", issues[0]["id"].as_str().expect("id"));
+    assert_eq!(server.put(&path, &token, json!({"discard": true})).await.0, 204);
+    // The browser's next report of it is answered as before, and dropped.
+    report().await;
+    assert_eq!(filtered(&server).await, BTreeMap::from([("discarded-hash".into(), 1)]));
+    assert!(titles(&server, &token).await.is_empty());
+}

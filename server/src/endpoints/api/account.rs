@@ -157,25 +157,23 @@ pub async fn logout<S: Store>(
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), clear))
 }
 
-/// The user a `/users/{user_id}/` path names: `me` or the caller's own id. Another user's
-/// account is an instance administrator's to see and rename (Sentry's `UserPermission`).
-async fn named_user<S: Store>(
-    state: &AppState<S>,
-    identity: &Identity,
-    user_id: &str,
-) -> ApiResult<i64> {
-    if user_id == "me" {
-        return Ok(identity.user.id);
+/// The caller's id, if a `/users/{user_id}/` path names them (`me` or their id): a password
+/// and a second factor are nobody else's to manage.
+pub(super) fn own_account(identity: &Identity, user_id: &str) -> ApiResult<i64> {
+    if user_id == "me" || user_id == identity.user.id.to_string() {
+        Ok(identity.user.id)
+    } else {
+        Err(ApiError::Forbidden)
     }
-    let id: i64 = user_id.parse().map_err(|_| ApiError::NotFound)?;
-    if id == identity.user.id {
-        return Ok(id);
+}
+
+/// The user a `/users/{user_id}/` path names: the caller, or, for an instance administrator,
+/// anyone (Sentry's `UserPermission`); an unknown id is the store's `404`.
+fn named_user(identity: &Identity, user_id: &str) -> ApiResult<i64> {
+    match own_account(identity, user_id) {
+        Err(_) if identity.user.is_superuser => user_id.parse().map_err(|_| ApiError::NotFound),
+        own => own,
     }
-    if !identity.user.is_superuser {
-        return Err(ApiError::Forbidden);
-    }
-    state.store.account(id, now_ms()).await?;
-    Ok(id)
 }
 
 fn account_response(row: crate::store::AccountRow) -> Account {
@@ -197,7 +195,7 @@ pub async fn get_account<S: Store>(
     identity: Identity,
     Path(user_id): Path<String>,
 ) -> ApiResult<AppJson<Account>> {
-    let id = named_user(&state, &identity, &user_id).await?;
+    let id = named_user(&identity, &user_id)?;
     Ok(AppJson(account_response(state.store.account(id, now_ms()).await?)))
 }
 
@@ -211,7 +209,7 @@ pub async fn update_account<S: Store>(
     Path(user_id): Path<String>,
     AppJson(request): AppJson<UpdateAccountRequest>,
 ) -> ApiResult<AppJson<Account>> {
-    let id = named_user(&state, &identity, &user_id).await?;
+    let id = named_user(&identity, &user_id)?;
     if let Some(name) = request.name {
         let name = name.trim();
         if name.is_empty() {
@@ -246,9 +244,7 @@ pub async fn change_password<S: Store>(
                 .into(),
         ));
     };
-    if user_id != "me" && user_id != identity.user.id.to_string() {
-        return Err(ApiError::Forbidden);
-    }
+    own_account(&identity, &user_id)?;
     if identity.user.password_hash.is_none() {
         return Err(ApiError::invalid("password", "This account has no password to change."));
     }

@@ -14,7 +14,7 @@ use cairn_types::api::{
     Authenticator, EnrollTotpRequest, RecoveryCodes, RemoveAuthenticatorRequest, TotpEnrollment,
 };
 
-use super::account::{confirm_password, tell_owner};
+use super::account::{confirm_password, own_account, tell_owner};
 use crate::auth::{self, totp, Identity, Via};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -26,16 +26,6 @@ use crate::util::{ms_to_datetime, now_ms};
 /// The only interface that is set up: the authenticator app.
 const TOTP: &str = "totp";
 
-/// The caller's own id, if `user_id` names them (`me` or their id): nobody manages another's
-/// second factor.
-fn own(identity: &Identity, user_id: &str) -> ApiResult<i64> {
-    if user_id == "me" || user_id == identity.user.id.to_string() {
-        Ok(identity.user.id)
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 /// The caller's own id, from a dashboard session only.
 fn own_from_session(identity: &Identity, user_id: &str) -> ApiResult<i64> {
     if !matches!(identity.via, Via::Session { .. }) {
@@ -45,7 +35,7 @@ fn own_from_session(identity: &Identity, user_id: &str) -> ApiResult<i64> {
                 .into(),
         ));
     }
-    own(identity, user_id)
+    own_account(identity, user_id)
 }
 
 /// `GET /api/0/users/{user_id}/authenticators/`: the authenticator app and the recovery codes,
@@ -55,7 +45,7 @@ pub async fn list_authenticators<S: Store>(
     identity: Identity,
     Path(user_id): Path<String>,
 ) -> ApiResult<AppJson<Vec<Authenticator>>> {
-    let id = own(&identity, &user_id)?;
+    let id = own_account(&identity, &user_id)?;
     let enrolled = match state.store.authenticator(id).await {
         Ok(row) => Some(row),
         Err(StoreError::NotFound) => None,
