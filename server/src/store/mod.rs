@@ -440,6 +440,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         issue_id: i64,
         actor_user_id: Option<i64>,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// A project's discarded issues, newest first: up to `limit` below the id `before`.
+    fn discarded_issues(
+        &self,
+        project_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<DiscardedIssueRow>>> + Send;
+    /// Undiscards a discarded issue of the project: its hashes' later events open an issue
+    /// again. Returns it as it was; [`StoreError::NotFound`] when the project has no such one.
+    fn undiscard_issue(
+        &self,
+        project_id: i64,
+        discarded_issue_id: i64,
+    ) -> impl Future<Output = StoreResult<DiscardedIssueRow>> + Send;
 
     // Triage: merge, unmerge, assignment, seen and bookmarks.
 

@@ -1467,6 +1467,32 @@ pub struct AuditRow {
     pub date_created: i64,
 }
 
+/// An issue deleted with "discard future events" (Sentry's group tombstone): its hashes'
+/// later events are dropped at ingestion until it is undiscarded.
+#[derive(Debug, Clone)]
+pub struct DiscardedIssueRow {
+    /// Primary key.
+    pub id: i64,
+    /// The project.
+    pub project_id: i64,
+    /// The deleted issue's id (`0` for those discarded before Cairn kept it).
+    pub previous_issue_id: i64,
+    /// The deleted issue's title.
+    pub title: String,
+    /// Its culprit.
+    pub culprit: String,
+    /// Its level.
+    pub level: String,
+    /// Its type (`error`, `default`, `csp`, ...).
+    pub event_type: String,
+    /// Its metadata, JSON text.
+    pub metadata: String,
+    /// Who discarded it, if the user still exists.
+    pub actor: Option<UserRow>,
+    /// Unix milliseconds.
+    pub date_added: i64,
+}
+
 /// A user's two-factor authenticator ([`crate::store::Store::authenticator`]).
 #[derive(Debug, Clone)]
 pub struct AuthenticatorRow {

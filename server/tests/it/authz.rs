@@ -382,6 +382,21 @@ fn rows() -> Vec<Row> {
             "/api/0/projects/{org}/{project}/hooks/{hook_id}/deliveries/",
             Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
         ),
+        // Discarded issues (Sentry's tombstones): `ProjectPermission`, undiscarding one takes
+        // `project:admin`.
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/tombstones/",
+            Access::AnyScope { scopes: PROJECT_READ, min_role: Member, ok: 200 },
+        ),
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/tombstones/{tombstone_id}/",
+                scope("project:admin", Admin, 204),
+            )
+        },
         // Cron monitors: Sentry's `OrganizationMonitorPermission` (members read them;
         // admins, or tokens with a project write scope, change them).
         row(Method::GET, "/api/0/organizations/{org}/monitors/", read("project:read")),
@@ -1094,6 +1109,18 @@ impl Fixture {
         (parent, hash)
     }
 
+    /// A fresh issue discarded by the owner; returns its tombstone's id.
+    async fn new_tombstone(&self, n: usize) -> String {
+        let (issue_id, _) = self.new_issue(n).await;
+        let path = format!("/api/0/organizations/cairn/issues/?id={issue_id}");
+        let (status, body) = self.server.put(&path, &self.owner, json!({"discard": true})).await;
+        assert_eq!(status, 204, "{body}");
+        let path = format!("/api/0/projects/cairn/{SECRET_PROJECT}/tombstones/");
+        let (status, list) = self.server.get(&path, &self.owner).await;
+        assert_eq!(status, 200, "{list}");
+        list[0]["id"].as_str().expect("the newest tombstone").to_owned()
+    }
+
     /// An alert rule of [`SECRET_PROJECT`], made by the owner; returns its id.
     async fn new_rule(&self, name: &str) -> String {
         let path = format!("/api/0/projects/cairn/{SECRET_PROJECT}/rules/");
@@ -1268,6 +1295,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let mut monitor = MONITOR.to_owned();
             let mut rule_id = fixture.rule_id.clone();
             let mut hook_id = fixture.hook_id.clone();
+            let mut tombstone_id = String::new();
             let mut project = SECRET_PROJECT.to_owned();
             if row.fresh {
                 // The project itself is what the row destroys (no other placeholder does).
@@ -1306,6 +1334,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 if path.contains("{hook_id}") {
                     hook_id = fixture.new_hook(n).await;
                 }
+                if path.contains("{tombstone_id}") {
+                    tombstone_id = fixture.new_tombstone(n).await;
+                }
                 if path.contains("{key_id}") {
                     let keys = format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/");
                     key_id =
@@ -1331,6 +1362,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{monitor}", &monitor)
                 .replace("{rule_id}", &rule_id)
                 .replace("{hook_id}", &hook_id)
+                .replace("{tombstone_id}", &tombstone_id)
                 .replace("{hash}", &hash)
                 .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.

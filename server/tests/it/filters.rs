@@ -557,6 +557,48 @@ async fn a_discarded_issue_drops_its_later_events_and_counts_them() {
         server.get("/api/0/organizations/cairn/audit-logs/?event=issue.discard", &token).await;
     let note = log["rows"][0]["note"].as_str().unwrap_or_default().to_owned();
     assert!(note.ends_with("and discards its future events"), "{log}");
+
+    // The project lists it as Sentry's tombstones do, for anyone who may read the project.
+    let reader = server
+        .cli(&["createtoken", "--email", "owner@example.com", "--scope", "project:read"])
+        .trim()
+        .to_owned();
+    let (status, tombstones) =
+        server.get("/api/0/projects/cairn/backend/tombstones/", &reader).await;
+    assert_eq!(status, 200, "{tombstones}");
+    let list = tombstones.as_array().expect("a list");
+    assert_eq!(list.len(), 1, "{tombstones}");
+    let tombstone = &list[0];
+    assert!(tombstone["message"].as_str().is_some_and(|m| m.starts_with("PaymentError")));
+    assert_eq!(tombstone["level"], "error");
+    assert_eq!(tombstone["type"], "error");
+    assert_eq!(tombstone["metadata"]["type"], "PaymentError");
+    assert_eq!(tombstone["actor"]["email"], "owner@example.com");
+    assert!(tombstone["dateAdded"].is_string());
+
+    // Undiscarding takes `project:admin`; an unknown one is a 404.
+    let path = format!(
+        "/api/0/projects/cairn/backend/tombstones/{}/",
+        tombstone["id"].as_str().expect("id")
+    );
+    assert_eq!(server.delete(&path, &reader).await, 403);
+    assert_eq!(server.delete("/api/0/projects/cairn/backend/tombstones/999/", &token).await, 404);
+    assert_eq!(server.delete(&path, &token).await, 204);
+    assert_eq!(server.delete(&path, &token).await, 404);
+    let (_, tombstones) = server.get("/api/0/projects/cairn/backend/tombstones/", &token).await;
+    assert_eq!(tombstones, json!([]));
+
+    // Its next event opens an issue again (the old events stay gone, as in Sentry).
+    send(&dsn, "backend@1.0", vec![error("PaymentError", "card declined")]).await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    let reopened = issues.iter().find(|i| i["id"] != cart.as_str()).expect("a new issue");
+    assert_eq!(reopened["count"], "1", "{reopened}");
+    assert_ne!(reopened["id"], payment.as_str());
+    assert_eq!(filtered(&server).await.get("discarded-hash"), Some(&2));
+    let (_, log) =
+        server.get("/api/0/organizations/cairn/audit-logs/?event=issue.undiscard", &token).await;
+    let note = log["rows"][0]["note"].as_str().unwrap_or_default().to_owned();
+    assert!(note.starts_with("undiscarded the issue \"PaymentError"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -188,6 +188,50 @@ pub struct UpdateIssueRequest {
     pub discard: Option<bool>,
 }
 
+/// One grouping hash of an issue, as `GET /api/0/organizations/{org}/issues/{id}/hashes/`
+/// lists them (Sentry's *Merged Issues* tab): unmerging hashes moves their events out into a
+/// new issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueHash {
+    /// The hash (32 hex digits).
+    pub id: String,
+    /// The latest event grouped by this hash, if any is kept.
+    #[serde(default)]
+    pub latest_event: Option<crate::api::Event>,
+    /// Always `false` in Cairn (Sentry's AI grouping merges).
+    #[serde(default)]
+    pub merged_by_seer: bool,
+}
+
+/// A discarded issue (Sentry's group tombstone), as `GET /api/0/projects/{org}/{project}/
+/// tombstones/` lists them: the project's events with its hashes are dropped at ingestion
+/// until it is deleted (undiscarded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// The deleted issue's level.
+    pub level: String,
+    /// The deleted issue's title.
+    pub message: String,
+    /// The deleted issue's culprit.
+    pub culprit: String,
+    /// The deleted issue's type (`error`, `default`, `csp`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The deleted issue's metadata (`type`, `value`, `title`, ...).
+    #[serde(default)]
+    pub metadata: serde_json::Value,
+    /// Who discarded it, when known.
+    #[serde(default)]
+    pub actor: Option<crate::api::User>,
+    /// When it was discarded.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub date_added: DateTime<Utc>,
+}
+
 /// Tells a field sent as `null` (`Some(None)`) from a field not sent (`None`, by
 /// `#[serde(default)]`).
 fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

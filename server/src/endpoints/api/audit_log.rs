@@ -51,6 +51,7 @@ pub const EVENTS: &[&str] = &[
     "monitor.remove",
     "issue.delete",
     "issue.discard",
+    "issue.undiscard",
 ];
 
 /// An entry to record: built with [`Entry::new`] and the optional parts.

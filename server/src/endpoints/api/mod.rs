@@ -33,6 +33,7 @@ mod stats;
 mod tags;
 mod teams;
 mod tokens;
+mod tombstones;
 mod traces;
 mod two_factor;
 mod user_reports;
@@ -370,6 +371,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         )
         .route("/api/0/organizations/{org}/stats_v2", get(stats::usage_stats::<S>))
         .route("/api/0/organizations/{org}/audit-logs", get(audit_log::list_audit_log::<S>))
+        .route("/api/0/projects/{org}/{project}/tombstones", get(tombstones::list_tombstones::<S>))
+        .route(
+            "/api/0/projects/{org}/{project}/tombstones/{tombstone_id}",
+            axum::routing::delete(tombstones::delete_tombstone::<S>),
+        )
         .route("/api/0/projects/{org}/{project}/filters", get(organizations::list_filters::<S>))
         .route(
             "/api/0/projects/{org}/{project}/filters/{filter_id}",

@@ -65,7 +65,7 @@ impl SqliteStore {
 }
 
 /// The user joined as `prefix` (`actor` or `target`), if the row names one that still exists.
-fn joined_user(row: &SqliteRow, id_column: &str, prefix: &str) -> Option<UserRow> {
+pub(super) fn joined_user(row: &SqliteRow, id_column: &str, prefix: &str) -> Option<UserRow> {
     let id: Option<i64> = row.get(id_column);
     let email: Option<String> = row.get(format!("{prefix}_email").as_str());
     Some(UserRow {

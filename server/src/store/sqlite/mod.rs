@@ -41,6 +41,8 @@ mod attachments;
 mod audit;
 /// Two-factor authenticators and recovery codes.
 mod authenticators;
+/// Issues deleted with their future events discarded (Sentry's group tombstones).
+mod discarded;
 /// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
 mod monitors;
 /// Tag keys and values across an organization, for search suggestions.
@@ -49,9 +51,11 @@ mod org_tags;
 mod project_deletion;
 /// Data retention: what arrived before a cutoff deleted in chunks.
 mod retention;
+/// Service hooks and their deliveries' outbox.
 mod service_hooks;
-/// User feedback (the `user_report` and `feedback` items of `envelope_items`).
+/// Distributed traces: the events of a trace across an organization's projects.
 mod traces;
+/// User feedback (the `user_report` and `feedback` items of `envelope_items`).
 mod user_reports;
 /// Release commits, suspect-commit candidates, notifications.
 mod workflow;
@@ -1390,19 +1394,28 @@ impl Store for SqliteStore {
     async fn discard_issue(&self, issue_id: i64, actor_user_id: Option<i64>) -> StoreResult<u64> {
         // Kept first, in a transaction of their own: should the deletion then fail, the issue
         // is still there to delete again, and its new events are already discarded.
-        let kept = sqlx::query(
-            "INSERT OR IGNORE INTO discarded_hashes \
-             (project_id, hash, title, actor_user_id, date_added) \
-             SELECT h.project_id, h.hash, i.title, $2, $3 FROM issue_hashes h \
-             JOIN issues i ON i.id = h.issue_id WHERE h.issue_id = $1",
-        )
-        .bind(issue_id)
-        .bind(actor_user_id)
-        .bind(now_ms())
-        .execute(&self.writes)
-        .await?;
+        let kept = self.keep_discarded(issue_id, actor_user_id).await?;
         self.delete_issue(issue_id).await?;
-        Ok(kept.rows_affected())
+        Ok(kept)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn discarded_issues(
+        &self,
+        project_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<DiscardedIssueRow>> {
+        self.discarded_issue_rows(project_id, before, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn undiscard_issue(
+        &self,
+        project_id: i64,
+        discarded_issue_id: i64,
+    ) -> StoreResult<DiscardedIssueRow> {
+        self.delete_discarded_issue(project_id, discarded_issue_id).await
     }
 
     #[tracing::instrument(skip_all)]
