@@ -14,6 +14,7 @@
 //! | `--smtp-from` | `CAIRN_SMTP_FROM` | `cairn@localhost` |
 //! | `--smtp-user`, `--smtp-password` | `CAIRN_SMTP_USER`, `CAIRN_SMTP_PASSWORD` | none |
 //! | `--smtp-starttls` | `CAIRN_SMTP_STARTTLS` | off |
+//! | `--trusted-proxies` | `CAIRN_TRUSTED_PROXIES` | loopback and private networks |
 
 use std::path::PathBuf;
 
@@ -96,6 +97,16 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_HOOK_RETRY_MS", default_value_t = crate::hooks::DEFAULT_RETRY_MS, hide = true)]
     pub hook_retry_ms: u64,
 
+    /// Proxies whose `X-Forwarded-For` the API believes for the client's address (audit log,
+    /// login throttling, security emails): addresses or CIDR networks, separated by commas;
+    /// empty for none. Ingestion reads the header as Relay does, whoever sends it.
+    #[arg(
+        long,
+        env = "CAIRN_TRUSTED_PROXIES",
+        default_value = crate::endpoints::client_ip::DEFAULT_TRUSTED_PROXIES
+    )]
+    pub trusted_proxies: crate::endpoints::client_ip::TrustedProxies,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 
@@ -157,6 +168,8 @@ pub struct Config {
     pub dist_dir: PathBuf,
     /// Whether cookies get the `Secure` attribute (the public URL is https).
     pub secure_cookies: bool,
+    /// Whose `X-Forwarded-For` the API believes.
+    pub trusted_proxies: crate::endpoints::client_ip::TrustedProxies,
 }
 
 impl Config {
@@ -169,7 +182,12 @@ impl Config {
             .trim_end_matches('/')
             .to_owned();
         let secure_cookies = public_url.starts_with("https://");
-        Config { public_url, dist_dir: args.dist_dir.clone(), secure_cookies }
+        Config {
+            public_url,
+            dist_dir: args.dist_dir.clone(),
+            secure_cookies,
+            trusted_proxies: args.trusted_proxies.clone(),
+        }
     }
 
     /// The DSN of a key: `http://<public_key>@<host>/<project_id>`.
@@ -211,6 +229,7 @@ mod tests {
             public_url: "https://errors.example.com/cairn".into(),
             dist_dir: PathBuf::from("dist"),
             secure_cookies: true,
+            trusted_proxies: Default::default(),
         };
         assert_eq!(config.dsn("abc", None, 7), "https://abc@errors.example.com/cairn/7");
         assert_eq!(config.dsn("abc", Some("s"), 7), "https://abc:s@errors.example.com/cairn/7");

@@ -7,7 +7,6 @@ use axum::http::request::Parts;
 use axum::http::{header, Method};
 
 use super::{role_scopes, sha256_hex};
-use crate::endpoints::ingest::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Store, StoreError, UserRow};
@@ -38,8 +37,8 @@ pub struct Identity {
     pub user: UserRow,
     /// The credentials used.
     pub via: Via,
-    /// The address the request came from (as ingestion reads it: the first of
-    /// `X-Forwarded-For`, else the peer), for the audit log.
+    /// The address the request came from, as far as Cairn can verify it
+    /// ([`crate::endpoints::client_ip::RequestIp`]), for the audit log and login throttling.
     pub ip: Option<std::net::IpAddr>,
 }
 
@@ -72,7 +71,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for MaybeIdentity {
         state: &AppState<S>,
     ) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| *peer);
-        let ip = client_ip(&parts.headers, peer);
+        let ip = state.config.trusted_proxies.client_ip(&parts.headers, peer);
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
             let Some(token) =

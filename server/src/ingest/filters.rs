@@ -329,7 +329,8 @@ impl IpRule {
         (prefix <= bits).then_some(IpRule { address, prefix })
     }
 
-    fn matches(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is the address or in the network.
+    pub fn matches(&self, ip: IpAddr) -> bool {
         // An IPv4 client seen through an IPv6 socket (`::ffff:192.0.2.7`) is the IPv4 one.
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),

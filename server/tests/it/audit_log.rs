@@ -141,3 +141,54 @@ async fn changes_to_the_organization_are_recorded_for_its_managers() {
     let (status, _) = server.get("/api/0/organizations/cairn/audit-logs/", &member).await;
     assert_eq!(status, 403);
 }
+
+/// Changes the name of team `ops` with `X-Forwarded-For: forwarded`; returns the address the
+/// audit log keeps for it.
+async fn address_of_a_change(server: &TestServer, token: &str, forwarded: &str) -> String {
+    let response = server
+        .http
+        .put(format!("{}/api/0/teams/cairn/ops/", server.url))
+        .bearer_auth(token)
+        .header("X-Forwarded-For", forwarded)
+        .json(&json!({"name": format!("Ops via {forwarded}")}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let (_, page) =
+        server.get("/api/0/organizations/cairn/audit-logs/?event=team.edit", token).await;
+    page["rows"][0]["ipAddress"].as_str().expect("an address").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_address_recorded_is_the_one_a_trusted_proxy_saw() {
+    // The tests' requests come from 127.0.0.1, as through a reverse proxy on the same host,
+    // which loopback is trusted as by default.
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let (status, _) =
+        server.post("/api/0/organizations/cairn/teams/", &owner, json!({"slug": "ops"})).await;
+    assert_eq!(status, 201);
+    assert_eq!(address_of_a_change(&server, &owner, "198.51.100.7").await, "198.51.100.7");
+    // An address the client put in the header itself, ahead of what the proxy saw, is not
+    // believed; private hops between proxies are skipped.
+    let spoofed = "203.0.113.9, 198.51.100.7, 10.0.0.2";
+    assert_eq!(address_of_a_change(&server, &owner, spoofed).await, "198.51.100.7");
+
+    // Without trusted proxies, the connection's own address.
+    let direct = TestServer::start_with_env(&[("CAIRN_TRUSTED_PROXIES", "")]);
+    let owner = direct.owner_token("owner@example.com", "correct horse battery");
+    let (status, _) =
+        direct.post("/api/0/organizations/cairn/teams/", &owner, json!({"slug": "ops"})).await;
+    assert_eq!(status, 201);
+    assert_eq!(address_of_a_change(&direct, &owner, "198.51.100.7").await, "127.0.0.1");
+
+    // A setting that is not a list of addresses stops the server from starting.
+    let output = std::process::Command::new(crate::common::CAIRN)
+        .args(["serve", "--trusted-proxies", "proxy.example.com", "--bind", "127.0.0.1:0"])
+        .output()
+        .expect("cairn runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"proxy.example.com\" is not an IP address or a network"), "{stderr}");
+}

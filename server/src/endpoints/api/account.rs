@@ -1,16 +1,14 @@
 //! Who am I, first-run set-up, login and logout, and the user's own account: name, password,
 //! sessions.
 
-use std::net::SocketAddr;
 use std::sync::LazyLock;
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use cairn_types::api::{
     Account, ApiIndex, AuthInfo, ChangePasswordRequest, LoginRequest, LogoutRequest, SetupRequest,
     SetupStatus, UpdateAccountRequest, User,
@@ -19,6 +17,7 @@ use cairn_types::api::{
 use super::Created;
 use crate::auth::{self, Identity, MaybeIdentity, Via, SESSION_COOKIE};
 use crate::config::Config;
+use crate::endpoints::client_ip::RequestIp;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::mailer::SecurityChange;
@@ -87,11 +86,11 @@ pub async fn setup<S: Store>(
 /// a guesser when they have found it.
 pub async fn login<S: Store>(
     State(state): State<AppState<S>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    RequestIp(ip): RequestIp,
     AppJson(request): AppJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let invalid = || ApiError::BadRequest("Invalid email or password.".into());
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let ip = ip.map(|ip| ip.to_string());
     let email = request.username.trim().to_lowercase();
     if let Err(wait) = state.login_throttle.check(&email, ip.as_deref(), Instant::now()) {
         return Err(throttled(wait, "Too many failed login attempts. Try again later."));
@@ -234,7 +233,6 @@ pub async fn update_account<S: Store>(
 pub async fn change_password<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Path(user_id): Path<String>,
     AppJson(request): AppJson<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
@@ -248,7 +246,7 @@ pub async fn change_password<S: Store>(
     if identity.user.password_hash.is_none() {
         return Err(ApiError::invalid("password", "This account has no password to change."));
     }
-    confirm_password(&state, &identity, peer, request.password).await?;
+    confirm_password(&state, &identity, request.password).await?;
     if request.password_new != request.password_verify {
         return Err(ApiError::invalid(
             "passwordVerify",
@@ -295,10 +293,9 @@ fn throttled(wait: std::time::Duration, detail: &str) -> ApiError {
 pub(super) async fn confirm_password<S: Store>(
     state: &AppState<S>,
     identity: &Identity,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     password: String,
 ) -> ApiResult<()> {
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let ip = identity.ip.map(|ip| ip.to_string());
     let email = &identity.user.email;
     if let Err(wait) = state.login_throttle.check(email, ip.as_deref(), Instant::now()) {
         return Err(throttled(wait, "Too many failed attempts. Try again later."));

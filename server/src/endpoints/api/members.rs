@@ -21,7 +21,7 @@ use super::audit_log::{self, Entry};
 use super::{org_access, org_access_any, Created, OrgAccess};
 use crate::auth::{self, Identity, MaybeIdentity};
 use crate::config::Config;
-use crate::endpoints::ingest::client_ip::ClientIp;
+use crate::endpoints::client_ip::RequestIp;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::mailer::Invitation;
@@ -366,7 +366,7 @@ pub async fn invite_details<S: Store>(
 pub async fn accept_invite<S: Store>(
     State(state): State<AppState<S>>,
     MaybeIdentity(identity): MaybeIdentity,
-    ClientIp(ip): ClientIp,
+    RequestIp(ip): RequestIp,
     Path((member_id, token)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -454,6 +454,7 @@ mod tests {
             public_url: "https://errors.example.com/cairn".into(),
             dist_dir: "dist".into(),
             secure_cookies: true,
+            trusted_proxies: Default::default(),
         };
         assert_eq!(
             invite_link(&config, 7, "abc"),

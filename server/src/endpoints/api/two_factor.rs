@@ -5,11 +5,8 @@
 //! Setting it up and turning it off need a dashboard session: a leaked API token must not be
 //! able to lock the user out or take their second factor away.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Extension;
 use cairn_types::api::{
     Authenticator, EnrollTotpRequest, RecoveryCodes, RemoveAuthenticatorRequest, TotpEnrollment,
 };
@@ -93,7 +90,6 @@ pub async fn enrollment<S: Store>(
 pub async fn enroll<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Path((user_id, interface)): Path<(String, String)>,
     AppJson(request): AppJson<EnrollTotpRequest>,
 ) -> ApiResult<AppJson<RecoveryCodes>> {
@@ -101,7 +97,7 @@ pub async fn enroll<S: Store>(
     if interface != TOTP {
         return Err(ApiError::NotFound);
     }
-    confirm_password(&state, &identity, peer, request.password.clone()).await?;
+    confirm_password(&state, &identity, request.password.clone()).await?;
     let secret = match totp::base32_decode(&request.secret) {
         Some(bytes) if bytes.len() >= 10 => bytes,
         _ => return Err(ApiError::invalid("secret", "Not a secret of an enrollment.")),
@@ -131,7 +127,6 @@ pub async fn enroll<S: Store>(
 pub async fn remove<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Path((user_id, interface)): Path<(String, String)>,
     AppJson(request): AppJson<RemoveAuthenticatorRequest>,
 ) -> ApiResult<StatusCode> {
@@ -139,7 +134,7 @@ pub async fn remove<S: Store>(
     if interface != TOTP {
         return Err(ApiError::NotFound);
     }
-    confirm_password(&state, &identity, peer, request.password).await?;
+    confirm_password(&state, &identity, request.password).await?;
     state.store.remove_authenticator(id).await?;
     tell_owner(&state, &identity, SecurityChange::TwoFactorOff);
     Ok(StatusCode::NO_CONTENT)

@@ -10,7 +10,6 @@
 mod auth;
 mod body;
 mod check_ins;
-pub(crate) mod client_ip;
 mod embed;
 pub mod error;
 mod minidump;
@@ -30,8 +29,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tower_http::cors::{Any, CorsLayer};
 
-pub use self::client_ip::ClientIp;
 pub use self::project::{Authorized, IngestState};
+pub use crate::endpoints::client_ip::ClientIp;
 
 use self::auth::SentryAuth;
 use self::error::IngestError;
