@@ -65,6 +65,27 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Email an organization's weekly report now (`cairn serve` sends them every Monday).
+    SendWeeklyReports {
+        /// The organization (slug); default: the default organization.
+        #[arg(long)]
+        organization: Option<String>,
+        /// The report of the seven days before this date (`YYYY-MM-DD`, UTC); default: the
+        /// last whole week, Monday to Sunday.
+        #[arg(long)]
+        week_ending: Option<chrono::NaiveDate>,
+        /// Send it only to this member (whatever their email settings say); default: every
+        /// member who has not turned weekly reports off.
+        #[arg(long)]
+        to: Option<String>,
+        /// The URL users reach Cairn at, for the report's links.
+        #[arg(long, env = "CAIRN_PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+        public_url: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        smtp: crate::config::SmtpArgs,
+    },
     /// Print a new API token for a user, for `Authorization: Bearer <token>`.
     Createtoken {
         /// Email address of the user.
@@ -115,6 +136,29 @@ pub async fn run() -> anyhow::Result<()> {
             let store = open_store(&database).await?;
             createorg(&store, &slug, &project).await
         }
+        Command::SendWeeklyReports {
+            organization,
+            week_ending,
+            to,
+            public_url,
+            database,
+            smtp,
+        } => {
+            let store = open_store(&database).await?;
+            let mailer = crate::mailer::Mailer::new(&smtp, &public_url)
+                .context("invalid SMTP settings")?
+                .context("no mail server: give --smtp-host (CAIRN_SMTP_HOST)")?;
+            let slug = organization.unwrap_or_else(|| config::defaults().organization);
+            let organization = match store.organization_by_slug(&slug).await {
+                Err(StoreError::NotFound) => bail!("no organization {slug:?}"),
+                other => other?,
+            };
+            let week = match week_ending {
+                Some(date) => crate::reports::week_ending(date),
+                None => crate::reports::last_week(crate::util::now_ms()),
+            };
+            send_weekly_report(&store, &mailer, organization, week, to.as_deref()).await
+        }
         Command::Createtoken { email, scopes, database } => {
             let store = open_store(&database).await?;
             createtoken(&store, &email, scopes).await
@@ -164,6 +208,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map(Arc::new);
     if let Some(mailer) = &mailer {
         Arc::clone(mailer).spawn(store.clone());
+        crate::reports::spawn(store.clone(), Arc::clone(mailer), crate::reports::CHECK_EVERY);
     }
     crate::suspects::spawn_owner_worker(store.clone());
     crate::alerts::spawn_worker(store.clone());
@@ -203,6 +248,42 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         })
         .await
         .context("server error")
+}
+
+/// Emails `organization`'s report of `week` to its members (or to the member `only`), each
+/// message sent before the command ends.
+async fn send_weekly_report(
+    store: &SqliteStore,
+    mailer: &crate::mailer::Mailer,
+    organization: crate::store::OrganizationRow,
+    week: (i64, i64),
+    only: Option<&str>,
+) -> anyhow::Result<()> {
+    let report = crate::reports::Report::read(store, organization, week).await?;
+    let recipients = match only {
+        Some(email) => {
+            let members = store.members(report.organization.id).await?;
+            let member =
+                members.iter().find(|m| m.user.is_some() && m.email.eq_ignore_ascii_case(email));
+            let Some(member) = member else {
+                bail!("{email} is not a member of {}", report.organization.slug);
+            };
+            vec![member.email.clone()]
+        }
+        None => crate::reports::recipients(store, report.organization.id).await?,
+    };
+    let (subject, body) = (report.subject(), report.body(mailer.public_url()));
+    for to in &recipients {
+        mailer
+            .send_text_now(to, &subject, &body)
+            .await
+            .with_context(|| format!("cannot email {to}"))?;
+        println!("Sent {subject:?} to {to}");
+    }
+    if recipients.is_empty() {
+        println!("No member gets weekly reports of {}", report.organization.slug);
+    }
+    Ok(())
 }
 
 /// Tells the person who started Cairn where to go next.

@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod mailer;
 pub mod monitors;
 pub mod ownership;
+pub mod reports;
 pub mod retention;
 pub mod search;
 pub mod serialize;

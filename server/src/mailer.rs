@@ -12,7 +12,8 @@
 //! still has the link, which the API answered them.
 //!
 //! Security notices: a user is told when their password changes or their two-factor
-//! authentication is turned on or off (Sentry's security emails), sent like invitations.
+//! authentication is turned on or off (Sentry's security emails), sent like invitations; so
+//! are weekly reports ([`crate::reports`]), whose week is claimed in the database instead.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -216,6 +217,43 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|err| MailError::Message(err.to_string()))
+    }
+
+    /// The base of the links emails carry.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Emails `body` to `to` in the background, retrying as for notifications (a weekly
+    /// report).
+    pub fn send_text(self: &Arc<Self>, to: &str, subject: &str, body: &str) {
+        match self.plain_text(to, header_text(subject), body.to_owned()) {
+            Ok(message) => self.send_with_retries(message, "weekly report"),
+            Err(err) => tracing::error!(error = %err, "cannot build the weekly report"),
+        }
+    }
+
+    /// Emails `body` to `to` now, for a command that says whether it was sent: three
+    /// attempts a second or two apart (a busy server's `421` is worth another try).
+    pub async fn send_text_now(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), MailError> {
+        let message = self.plain_text(to, header_text(subject), body.to_owned())?;
+        let mut tries = 1;
+        loop {
+            match self.transport.send(message.clone()).await {
+                Ok(_) => return Ok(()),
+                Err(err) if tries < 3 => {
+                    tracing::warn!(tries, error = %err, "email failed; will retry");
+                    tokio::time::sleep(Duration::from_secs(tries)).await;
+                    tries += 1;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
     }
 
     /// Emails an invitation in the background, retrying as for notifications; the request

@@ -117,9 +117,10 @@ pub fn NotificationList(notifications: Vec<Notification>) -> impl IntoView {
 }
 
 /// The notification types whose emails can be turned off: Sentry's name and what they are.
-const EMAILED: [(&str, &str); 2] = [
+const EMAILED: [(&str, &str); 3] = [
     ("alerts", "Issue alerts: new issues of your projects"),
     ("workflow", "Workflow: assignments, comments and regressions of your issues"),
+    ("reports", "Weekly reports: your organizations' errors, issues and crash-free sessions"),
 ];
 
 /// Whether the user is emailed `kind`'s notifications: yes unless set to `never`.

@@ -230,6 +230,26 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     // --- audit log --------------------------------------------------------------------------
 
+    /// What happened in an organization's projects between `start` and `end` (Unix
+    /// milliseconds): errors (and in the week before `start`), new, resolved and regressed
+    /// issues, sessions and crashes, and the `top` issues with the most events.
+    fn weekly_report(
+        &self,
+        organization_id: i64,
+        start: i64,
+        end: i64,
+        top: i64,
+    ) -> impl Future<Output = StoreResult<WeeklyReportRow>> + Send;
+    /// Claims the weekly report of the week starting at `week_start` (Unix milliseconds) for
+    /// every organization that existed before `week_end` and has not had it: returns those
+    /// organizations, whose members are then to be sent it (at most once, across restarts
+    /// and nodes).
+    fn claim_weekly_reports(
+        &self,
+        week_start: i64,
+        week_end: i64,
+    ) -> impl Future<Output = StoreResult<Vec<OrganizationRow>>> + Send;
+
     /// Adds an entry to an organization's audit log.
     fn record_audit(&self, entry: &NewAuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
     /// An organization's audit log, newest first: up to `limit` entries below the id `before`,

@@ -1493,6 +1493,51 @@ pub struct DiscardedIssueRow {
     pub date_added: i64,
 }
 
+/// What an organization's weekly report says ([`crate::store::Store::weekly_report`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WeeklyReportRow {
+    /// Each project of the organization, by slug.
+    pub projects: Vec<ProjectWeekRow>,
+    /// The issues with the most events in the week, most first.
+    pub top_issues: Vec<TopIssueRow>,
+}
+
+/// One project's week.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectWeekRow {
+    /// The project's slug.
+    pub slug: String,
+    /// Error events in the week.
+    pub errors: i64,
+    /// Error events in the week before.
+    pub errors_before: i64,
+    /// Issues first seen in the week.
+    pub new_issues: i64,
+    /// Issues resolved in the week (each time one was).
+    pub resolved: i64,
+    /// Issues that regressed in the week.
+    pub regressed: i64,
+    /// Sessions that started in the week (release health).
+    pub sessions: i64,
+    /// Of which crashed.
+    pub crashed: i64,
+}
+
+/// An issue of the week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopIssueRow {
+    /// The issue's id.
+    pub id: i64,
+    /// Its project's slug.
+    pub project: String,
+    /// Its short id number.
+    pub short_id: i64,
+    /// Its title.
+    pub title: String,
+    /// Its events in the week.
+    pub events: i64,
+}
+
 /// A user's two-factor authenticator ([`crate::store::Store::authenticator`]).
 #[derive(Debug, Clone)]
 pub struct AuthenticatorRow {

@@ -136,7 +136,7 @@ pub struct NotificationOptionRow {
     pub id: i64,
     /// The user.
     pub user_id: i64,
-    /// `alerts` or `workflow`.
+    /// `alerts`, `workflow` or `reports`.
     pub kind: String,
     /// `always` or `never`.
     pub value: String,

@@ -760,3 +760,84 @@ async fn a_user_is_emailed_when_their_password_or_second_factor_changes() {
     assert_eq!(removed.status().as_u16(), 204);
     wait_for_mail(&mails, "dev@example.com", "Subject: Two-factor authentication is off").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_weekly_report_tells_members_what_the_week_brought() {
+    let (port, mails, _) = smtp_sink().await;
+    let port = port.to_string();
+    let server = TestServer::start_with_env(&[
+        ("CAIRN_SMTP_HOST", "127.0.0.1"),
+        ("CAIRN_SMTP_PORT", &port),
+        ("CAIRN_SMTP_FROM", "Cairn <cairn@example.com>"),
+    ]);
+    let owner = server.owner_token("owner@example.com", PASSWORD);
+    let dev = member(&server, "dev@example.com");
+    // A member who turned the report off.
+    let option = json!({"scopeType": "user", "type": "reports", "value": "never"});
+    let (status, set) = server.put("/api/0/users/me/notification-options/", &dev, option).await;
+    assert_eq!(status, 201, "{set}");
+
+    // A week of a project: two events of one error, one of another, which is resolved.
+    let dsn = server.create_project(&owner, "Backend").await;
+    without_new_issue_alerts(&server, &owner, "backend").await;
+    for text in ["payment declined", "payment declined", "cart lost"] {
+        crate::common::capture_message(&dsn, "backend@1.0", text).await;
+    }
+    let issues = server
+        .wait_for_issues(&owner, |issues| {
+            issues.iter().map(|i| i["count"].as_str().unwrap_or("0")).collect::<Vec<_>>()
+                == ["2", "1"]
+                || issues.iter().map(|i| i["count"].as_str().unwrap_or("0")).collect::<Vec<_>>()
+                    == ["1", "2"]
+        })
+        .await;
+    let cart = issues.iter().find(|i| i["title"] == "cart lost").expect("the cart issue");
+    let path = format!("/api/0/issues/{}/", cart["id"].as_str().expect("id"));
+    assert_eq!(server.put(&path, &owner, json!({"status": "resolved"})).await.0, 200);
+
+    // The week ending tomorrow (UTC) holds all of it.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", &port, "--public-url", &server.url];
+    let mut args = vec!["send-weekly-reports", "--week-ending", &tomorrow];
+    args.extend_from_slice(&smtp);
+    let printed = server.cli(&args);
+    assert!(printed.contains("to owner@example.com"), "{printed}");
+    assert!(!printed.contains("dev@example.com"), "dev turned it off: {printed}");
+    let mail = wait_for_mail(&mails, "owner@example.com", "Subject: Weekly report for").await;
+    let text = decoded(&mail.data);
+    let payment = issues.iter().find(|i| i["title"] == "payment declined").expect("payment");
+    let short_id = payment["shortId"].as_str().expect("short id");
+    for line in [
+        "Errors: 3\n",
+        "New issues: 2\n",
+        "Resolved issues: 1\n",
+        "  backend: 3 errors, 2 new issues, 1 resolved\n",
+        &format!("  {short_id}  payment declined (2 events)\n"),
+        &format!(
+            "{}/organizations/cairn/issues/{}/",
+            server.url,
+            payment["id"].as_str().expect("id")
+        ),
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    assert!(!mails
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|m| m.recipients.contains(&"dev@example.com".into())));
+
+    // One member asked for it by name gets it whatever they set; a week before the project
+    // existed has nothing in it.
+    let mut args =
+        vec!["send-weekly-reports", "--to", "dev@example.com", "--week-ending", &tomorrow];
+    args.extend_from_slice(&smtp);
+    assert!(server.cli(&args).contains("to dev@example.com"));
+    wait_for_mail(&mails, "dev@example.com", "Subject: Weekly report for").await;
+    let mut args =
+        vec!["send-weekly-reports", "--to", "dev@example.com", "--week-ending", "2020-01-06"];
+    args.extend_from_slice(&smtp);
+    server.cli(&args);
+    let mail = nth_mail(&mails, 2).await;
+    assert!(decoded(&mail.data).contains("Errors: 0\n"), "{}", mail.data);
+}

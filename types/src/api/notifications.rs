@@ -62,7 +62,8 @@ pub struct NotificationOption {
     pub scope_type: String,
     /// The user's id.
     pub scope_identifier: String,
-    /// `alerts` (new issues, alert rules) or `workflow` (assignments, comments, regressions).
+    /// `alerts` (new issues, alert rules), `workflow` (assignments, comments, regressions) or
+    /// `reports` (the weekly report).
     #[serde(rename = "type")]
     pub kind: String,
     /// `always` or `never`.
@@ -84,7 +85,7 @@ pub struct UpdateNotificationOptionRequest {
     /// The user's id; the caller when absent.
     #[serde(default)]
     pub scope_identifier: Option<String>,
-    /// `alerts` or `workflow`.
+    /// `alerts`, `workflow` or `reports`.
     #[serde(rename = "type")]
     pub kind: String,
     /// `always` or `never`.

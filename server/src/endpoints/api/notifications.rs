@@ -135,7 +135,7 @@ pub async fn mark_notifications<S: Store>(
 }
 
 /// The notification types whose emails a user can turn off, Sentry's names.
-const OPTION_TYPES: [&str; 2] = ["alerts", "workflow"];
+const OPTION_TYPES: [&str; 3] = ["alerts", "workflow", "reports"];
 
 fn serialize_option(row: &NotificationOptionRow) -> NotificationOption {
     NotificationOption {
@@ -169,8 +169,9 @@ pub async fn list_notification_options<S: Store>(
 }
 
 /// `PUT /api/0/users/me/notification-options/`: `{scopeType: "user", type, value}` sets
-/// whether the emails of `alerts` (new issues) or `workflow` (assignments, comments,
-/// regressions) are sent: `always` or `never`. The inbox shows them either way.
+/// whether the emails of `alerts` (new issues), `workflow` (assignments, comments,
+/// regressions) or `reports` (the weekly report) are sent: `always` or `never`. The inbox
+/// shows the first two either way.
 pub async fn set_notification_option<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
@@ -186,8 +187,8 @@ pub async fn set_notification_option<S: Store>(
         ));
     }
     if !OPTION_TYPES.contains(&request.kind.as_str()) {
-        return Err(bad("type: one of alerts (new issues) and workflow (assignments, comments, \
-                        regressions)."));
+        return Err(bad("type: one of alerts (new issues), workflow (assignments, comments, \
+                        regressions) and reports (the weekly report)."));
     }
     if !matches!(request.value.as_str(), "always" | "never") {
         return Err(bad("value: always or never."));

@@ -49,6 +49,8 @@ mod monitors;
 mod org_tags;
 /// Deleting a project in chunks, beside ingestion.
 mod project_deletion;
+/// Weekly reports: an organization's week, and the claims that send each once.
+mod reports;
 /// Data retention: what arrived before a cutoff deleted in chunks.
 mod retention;
 /// Service hooks and their deliveries' outbox.
@@ -1397,6 +1399,26 @@ impl Store for SqliteStore {
         let kept = self.keep_discarded(issue_id, actor_user_id).await?;
         self.delete_issue(issue_id).await?;
         Ok(kept)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn weekly_report(
+        &self,
+        organization_id: i64,
+        start: i64,
+        end: i64,
+        top: i64,
+    ) -> StoreResult<WeeklyReportRow> {
+        self.read_weekly_report(organization_id, start, end, top).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn claim_weekly_reports(
+        &self,
+        week_start: i64,
+        week_end: i64,
+    ) -> StoreResult<Vec<OrganizationRow>> {
+        self.claim_reports(week_start, week_end).await
     }
 
     #[tracing::instrument(skip_all)]
