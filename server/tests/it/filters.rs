@@ -49,7 +49,7 @@ fn with_request(
 }
 
 /// The server's outcomes of dropped errors, by reason.
-async fn filtered(server: &TestServer) -> BTreeMap<String, i64> {
+pub(crate) async fn filtered(server: &TestServer) -> BTreeMap<String, i64> {
     let pool = server.database().await;
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT reason, quantity FROM outcomes WHERE source = 'server' AND category = 'error'",

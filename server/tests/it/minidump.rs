@@ -199,6 +199,7 @@ async fn native_crash_uploads_become_events_with_their_dump_and_files_attached()
             out
         }),
     ];
+    let mut last_raw = String::new();
     for (name, packed) in containers {
         let response = server
             .http
@@ -214,7 +215,31 @@ async fn native_crash_uploads_become_events_with_their_dump_and_files_attached()
         assert_eq!(stored.len(), 1, "{name}");
         assert_eq!((stored[0].0.as_str(), stored[0].1.as_str()), ("event.minidump", "Minidump"));
         assert_eq!(stored[0].2, dump(name), "{name}");
+        last_raw = id;
     }
+
+    // "Delete and discard" of the raw dumps' issue: the next such crash is answered as any
+    // (crash reporters retry what fails), and dropped, counted as a discarded hash.
+    let (_, raw) =
+        server.get(&format!("/api/0/projects/cairn/native/events/{last_raw}/"), &token).await;
+    let issue = raw["groupID"].as_str().expect("the raw dumps' issue").to_owned();
+    let path = format!("/api/0/organizations/cairn/issues/?id={issue}");
+    assert_eq!(server.put(&path, &token, json!({"discard": true})).await.0, 204);
+    let response = server
+        .http
+        .post(&url)
+        .header("content-type", "application/x-dmp")
+        .body(dump("discarded"))
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(response.status(), 200);
+    let id = response.text().await.expect("id").replace('-', "");
+    let path = format!("/api/0/projects/cairn/native/events/{id}/");
+    assert_eq!(server.get(&path, &token).await.0, 404, "a discarded crash is not stored");
+    assert!(attachments(&server, &id).await.is_empty(), "nor its dump");
+    let filtered = crate::filters::filtered(&server).await;
+    assert_eq!(filtered.get("discarded-hash"), Some(&1), "{filtered:?}");
 
     // Over the key's rate limit a crash is dropped but still answered 200 (crash reporters
     // retry what fails): of three uploads, at most the first is stored.
