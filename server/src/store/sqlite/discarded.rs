@@ -7,8 +7,53 @@ use sqlx::Row;
 
 use super::audit::joined_user;
 use super::{begin_write, SqliteStore};
-use crate::store::{DiscardedIssueRow, StoreError, StoreResult};
+use crate::store::{DiscardedIssueRow, NewEvent, StoreError, StoreResult};
 use crate::util::now_ms;
+
+/// The issue id [`super::store_one_event`] answers for an event it dropped because one of its
+/// hashes is discarded: no issue has it, and the writer keeps none of the event's items.
+pub(super) const DROPPED: i64 = 0;
+
+/// Whether one of `event`'s hashes is discarded; if so, the drop is counted as ingestion counts
+/// it (Relay's `discarded-hash` outcome).
+pub(super) async fn is_discarded(
+    tx: &mut sqlx::SqliteConnection,
+    event: &NewEvent,
+) -> StoreResult<bool> {
+    if event.hashes.is_empty() {
+        return Ok(false);
+    }
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM discarded_hashes WHERE project_id = ? AND hash IN ({}))",
+        vec!["?"; event.hashes.len()].join(",")
+    );
+    let query = sqlx::query_scalar::<_, bool>(&sql).bind(event.project_id);
+    let discarded =
+        event.hashes.iter().fold(query, |q, hash| q.bind(hash)).fetch_one(&mut *tx).await?;
+    if discarded {
+        let hour = now_ms().div_euclid(3_600_000) * 3_600;
+        sqlx::query(
+            "INSERT INTO outcomes (project_id, source, category, reason, quantity) \
+             VALUES (?, 'server', 'error', 'discarded-hash', 1) \
+             ON CONFLICT (project_id, source, category, reason) \
+             DO UPDATE SET quantity = quantity + 1",
+        )
+        .bind(event.project_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outcome_hourly (project_id, hour, source, category, reason, quantity) \
+             VALUES (?, ?, 'server', 'error', 'discarded-hash', 1) \
+             ON CONFLICT (project_id, hour, source, category, reason) \
+             DO UPDATE SET quantity = quantity + 1",
+        )
+        .bind(event.project_id)
+        .bind(hour)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(discarded)
+}
 
 /// The columns of a discarded issue with its actor joined as `actor_*`.
 const SELECT: &str = "SELECT d.*, actor.email AS actor_email, actor.name AS actor_name, \

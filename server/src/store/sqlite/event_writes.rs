@@ -379,6 +379,49 @@ mod tests {
         assert_eq!(dumps[0].iter().filter(|r| r.starts_with(r#"["event","#)).count(), 12);
     }
 
+    /// An event that was on its way while its issue was discarded (ingestion's project cache
+    /// still let it through) does not open the issue again: it is dropped when it would, its
+    /// items with it, and counted as a discarded hash; the project's other events are kept.
+    #[tokio::test]
+    async fn an_event_in_flight_during_a_discard_does_not_open_its_issue_again() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = open_store(&dir, "discard.db").await;
+        let first = IngestBatch {
+            events: vec![event("e0", &["a", "a-system"], None, "error", 1_000)],
+            ..IngestBatch::default()
+        };
+        let issue_id = store.store_batch(first).await.expect("stored")[0];
+        assert_eq!(store.discard_issue(issue_id, None).await.expect("discarded"), 2);
+        let late = IngestBatch {
+            events: vec![
+                event("e1", &["a-system"], None, "error", 2_000),
+                event("e2", &["b"], None, "error", 3_000),
+                event("e3", &["a", "a-system"], None, "error", 4_000),
+            ],
+            ..IngestBatch::default()
+        };
+        let ids = store.store_batch(late).await.expect("answered");
+        assert_eq!(ids[0], super::super::discarded::DROPPED);
+        assert_eq!(ids[2], super::super::discarded::DROPPED);
+        let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM issues")
+            .fetch_all(&store.reads)
+            .await
+            .expect("issues");
+        assert_eq!(titles, ["title of b"]);
+        let events: Vec<String> = sqlx::query_scalar("SELECT event_id FROM events")
+            .fetch_all(&store.reads)
+            .await
+            .expect("events");
+        assert_eq!(events, ["e2"]);
+        let dropped: i64 = sqlx::query_scalar(
+            "SELECT quantity FROM outcomes WHERE reason = 'discarded-hash' AND category = 'error'",
+        )
+        .fetch_one(&store.reads)
+        .await
+        .expect("counted");
+        assert_eq!(dropped, 2);
+    }
+
     /// The event writer has a connection of its own: API writes that run while it commits
     /// (read-then-write transactions and the slow lane's new issues included) wait for it and
     /// succeed, never fail with SQLITE_BUSY.

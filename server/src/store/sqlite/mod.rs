@@ -3376,6 +3376,12 @@ async fn store_one_event(
             id
         }
         None => {
+            // An event that was on its way while its issue was deleted and discarded: dropped
+            // as ingestion drops the later ones, which learns of the discard through its
+            // project cache (checked here only when an issue would open, which is rare).
+            if discarded::is_discarded(tx, event).await? {
+                return Ok((discarded::DROPPED, false, false));
+            }
             let short_id: i64 = sqlx::query_scalar(
                 "UPDATE projects SET next_short_id = next_short_id + 1 WHERE id = $1 \
                  RETURNING next_short_id - 1",
