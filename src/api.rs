@@ -9,10 +9,10 @@ use std::fmt;
 
 use cairn_types::api::{
     AcceptInviteRequest, Activity, ApiIndex, ApiToken, AuditLog, Deploy, ErrorBody, Event,
-    EventsStats, InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueTag, LoginRequest,
-    Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release, SessionsResponse,
-    SetupRequest, SetupStatus, TagKey, TagValue, Team, TeamRequest, Trace, UpdateIssueRequest,
-    UpdateMemberRequest, User, UserReport,
+    EventsStats, InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueHash, IssueTag,
+    LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release,
+    SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, TeamRequest, Trace,
+    UpdateIssueRequest, UpdateMemberRequest, User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -354,6 +354,22 @@ pub async fn delete_comment(id: &str, comment: &str) -> Result<()> {
 /// `GET /api/0/organizations/{org}/issues/{id}/tags/`: the issue's tags with their top values.
 pub async fn issue_tags(org: &str, id: &str) -> Result<Vec<IssueTag>> {
     json(get(&format!("{}tags/", issue_url(org, id))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/hashes/`: the issue's grouping hashes (the
+/// fingerprints of Sentry's "Merged Issues" tab), each with its latest event if one is kept.
+pub async fn issue_hashes(org: &str, id: &str) -> Result<Vec<IssueHash>> {
+    json(get(&format!("{}hashes/", issue_url(org, id))).build()).await
+}
+
+/// `DELETE /api/0/organizations/{org}/issues/{id}/hashes/?id=...`: unmerges, moving the
+/// `hashes` and their events out into a new issue (`202`, no body). The server refuses all of
+/// an issue's hashes (an issue keeps at least one) and hashes that are not the issue's.
+pub async fn unmerge_hashes(org: &str, id: &str, hashes: &[String]) -> Result<()> {
+    let url = format!("{}hashes/", issue_url(org, id));
+    let ids: Vec<(&str, &str)> = hashes.iter().map(|hash| ("id", hash.as_str())).collect();
+    let request = Request::delete(&url).header("Accept", "application/json").query(ids);
+    send(request.build()).await.map(drop)
 }
 
 /// One page of a list and the cursors of its neighbours, from Sentry's `Link` header.
@@ -1007,6 +1023,25 @@ pub async fn hook_deliveries(
     id: &str,
 ) -> Result<Vec<cairn_types::api::HookDelivery>> {
     json(get(&format!("{}deliveries/", hook_url(org, project, id))).build()).await
+}
+
+// --- discarded issues (Sentry's tombstones) ------------------------------------------------
+
+/// `GET /api/0/projects/{org}/{project}/tombstones/`: a page (up to 100) of the project's
+/// discarded issues, newest first, from `cursor` (the first page when `None`).
+pub async fn tombstones(
+    org: &str,
+    project: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<cairn_types::api::Tombstone>> {
+    paged(&project_url(org, project, "tombstones/"), cursor).await
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/tombstones/{id}/`: undiscards the issue, so that
+/// new events with its fingerprints open an issue again; `403` without `project:admin`.
+pub async fn undiscard(org: &str, project: &str, id: &str) -> Result<()> {
+    let url = project_url(org, project, &format!("tombstones/{}/", segment(id)));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
 
 /// `GET /api/0/projects/{org}/{project}/filters/`: the project's inbound filter switches.

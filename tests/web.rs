@@ -2283,6 +2283,68 @@ async fn source_map_bundles_show_their_release_and_delete_only_once_confirmed() 
 }
 
 #[wasm_bindgen_test]
+async fn discarded_issue_rows_show_the_issue_as_text_and_undiscard_it_by_id() {
+    use cairn_dashboard::pages::project_settings::{discarded_by, DiscardedIssueRow};
+    use cairn_types::api::Tombstone;
+    let tombstone = |id: &str, level: &str, actor: serde_json::Value| -> Tombstone {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "level": level, "message": "<b>PaymentError</b>: card declined",
+            "culprit": "shop::checkout in <pay>", "type": "error",
+            "metadata": {"type": "PaymentError"}, "actor": actor,
+            "dateAdded": (Utc::now() - Duration::hours(3)).to_rfc3339()
+        }))
+        .expect("sample tombstone")
+    };
+    let owner = serde_json::json!({
+        "id": "1", "name": "Olivia Owner", "username": "owner@example.com",
+        "email": "owner@example.com", "isSuperuser": false
+    });
+    let nameless = serde_json::json!({
+        "id": "2", "name": "", "username": "admin@example.com",
+        "email": "admin@example.com", "isSuperuser": false
+    });
+    let by_owner = tombstone("7", "error", owner);
+    let unknown = tombstone("8", "warning", serde_json::Value::Null);
+    assert_eq!(discarded_by(&by_owner), "Olivia Owner");
+    assert_eq!(discarded_by(&tombstone("9", "info", nameless)), "admin@example.com");
+    assert_eq!(discarded_by(&unknown), "—");
+    let asked = RwSignal::new(Vec::<String>::new());
+    let on_undiscard = Callback::new(move |id| asked.update(|a| a.push(id)));
+    let busy = RwSignal::new(false);
+    let rows = vec![by_owner, unknown];
+    let m = Mounted::new(move || {
+        view! {
+            <ul>
+                {rows
+                    .into_iter()
+                    .map(|tombstone| {
+                        view! { <DiscardedIssueRow tombstone on_undiscard busy=busy.into()/> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    });
+    assert_eq!(m.count(".discarded-issue"), 2);
+    let row = "[data-tombstone='7']";
+    assert_eq!(m.text(&format!("{row} .discarded-title")), "<b>PaymentError</b>: card declined");
+    assert_eq!(m.count(&format!("{row} .discarded-title b")), 0, "the title is text, not HTML");
+    assert_eq!(m.text(&format!("{row} .discarded-culprit")), "shop::checkout in <pay>");
+    assert_eq!(m.text(&format!("{row} .discarded-actor")), "Discarded by Olivia Owner");
+    assert_eq!(m.text(&format!("{row} time")), "3 hours ago");
+    assert!(m.get(&format!("{row} .issue-level")).class_name().contains("level-error"));
+    assert!(m.get("[data-tombstone='8'] .issue-level").class_name().contains("level-warning"));
+    assert_eq!(m.text("[data-tombstone='8'] .discarded-actor"), "Discarded by —");
+
+    m.click("[data-tombstone='8'] .undiscard-button");
+    settle().await;
+    assert_eq!(asked.get_untracked(), ["8"]);
+    busy.set(true);
+    settle().await;
+    let button = m.get(&format!("{row} .undiscard-button"));
+    assert!(button.has_attribute("disabled"), "no second request while one is on its way");
+}
+
+#[wasm_bindgen_test]
 async fn key_rows_show_the_dsn_and_state_and_delete_only_once_confirmed() {
     use cairn_dashboard::pages::project_settings::{KeyChange, KeyRow};
     use cairn_types::api::ProjectKey;
@@ -2835,6 +2897,120 @@ fn user_feedback_shows_each_report_as_text_with_its_event_and_an_empty_state() {
     let empty = Mounted::new(|| view! { <UserFeedbackList org="cairn" reports=Vec::new()/> });
     assert!(empty.text("#user-feedback-list").contains("No user feedback yet."));
     assert_eq!(empty.count(".user-report"), 0);
+}
+
+// ---- merged issues ----
+
+#[wasm_bindgen_test]
+fn unmerge_needs_some_but_not_all_fingerprints_and_says_what_moved() {
+    use cairn_dashboard::components::merged_issues::{unmerge_allowed, unmerged_text};
+
+    assert!(!unmerge_allowed(0, 3), "nothing checked");
+    assert!(unmerge_allowed(1, 3));
+    assert!(unmerge_allowed(2, 3));
+    assert!(!unmerge_allowed(3, 3), "an issue keeps at least one fingerprint");
+    assert!(!unmerge_allowed(1, 1));
+    assert_eq!(unmerged_text(1), "Unmerged: the events of 1 fingerprint moved to a new issue.");
+    assert_eq!(unmerged_text(2), "Unmerged: the events of 2 fingerprints moved to a new issue.");
+}
+
+#[wasm_bindgen_test]
+async fn merged_hashes_list_each_fingerprint_as_text_and_unmerge_the_checked_ones() {
+    use cairn_dashboard::components::merged_issues::MergedHashList;
+    use cairn_types::api::IssueHash;
+
+    let (first, second) = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210");
+    let hashes: Vec<IssueHash> = serde_json::from_value(serde_json::json!([
+        {"id": first, "mergedBySeer": false, "latestEvent": {
+            "id": "e1", "eventID": "aaaabbbbccccddddeeeeffff00001111", "groupID": "7",
+            "projectID": "1", "title": "Order failed <img src=x onerror=alert(1)>",
+            "message": "order 42 <script>alert(2)</script>", "culprit": "app.orders in place",
+            "type": "error", "platform": "python",
+            "dateCreated": "2026-11-25T12:00:00Z", "dateReceived": "2026-11-25T12:00:01Z",
+            "entries": [], "tags": [], "contexts": {}, "user": null, "sdk": null, "context": {},
+            "release": null, "errors": [], "fingerprints": [],
+            "previousEventID": null, "nextEventID": null
+        }},
+        {"id": second, "latestEvent": null, "mergedBySeer": false},
+    ]))
+    .expect("hashes match the wire type");
+    let selected = RwSignal::new(Vec::<String>::new());
+    let asked = RwSignal::new(Vec::<Vec<String>>::new());
+    let opened = RwSignal::new(0);
+    let m = Mounted::new(move || {
+        let on_unmerge = Callback::new(move |chosen| asked.update(|a| a.push(chosen)));
+        let on_open_event = Some(Callback::new(move |()| opened.update(|n| *n += 1)));
+        view! {
+            <MergedHashList org="cairn" issue="7" hashes selected busy=false on_unmerge on_open_event/>
+        }
+    });
+
+    assert_eq!(m.count(".merged-hash"), 2);
+    let row = format!(".merged-hash[data-hash='{first}']");
+    assert_eq!(m.text(&format!("{row} code")), "0123456789ab");
+    assert_eq!(m.attr(&format!("{row} code"), "title"), first);
+    assert_eq!(
+        m.text(&format!("{row} .merged-hash-title")),
+        "Order failed <img src=x onerror=alert(1)>"
+    );
+    assert_eq!(
+        m.attr(&format!("{row} .merged-hash-title"), "href"),
+        "/organizations/cairn/issues/7/?event=aaaabbbbccccddddeeeeffff00001111"
+    );
+    assert_eq!(
+        m.text(&format!("{row} .merged-hash-message")),
+        "order 42 <script>alert(2)</script>"
+    );
+    assert_eq!(m.text(&format!("{row} .merged-hash-culprit")), "app.orders in place");
+    assert_eq!(m.count(&format!("{row} time")), 1);
+    assert_eq!(m.count("img"), 0);
+    assert_eq!(m.count("script"), 0);
+    assert_eq!(
+        m.text(&format!(".merged-hash[data-hash='{second}'] .merged-hash-event")),
+        "No event kept"
+    );
+
+    let disabled = || m.get("#unmerge-button").has_attribute("disabled");
+    assert!(disabled(), "nothing checked");
+    assert!(m.find(".unmerge-hint").is_none());
+    m.click(&format!("{row} .merged-hash-select"));
+    settle().await;
+    assert_eq!(selected.get_untracked(), [first]);
+    assert!(!disabled(), "one of two checked");
+    m.click(&format!(".merged-hash[data-hash='{second}'] .merged-hash-select"));
+    settle().await;
+    assert!(disabled(), "all checked");
+    assert_eq!(m.text(".unmerge-hint"), "An issue keeps at least one fingerprint.");
+    m.click(&format!("{row} .merged-hash-select"));
+    settle().await;
+    assert_eq!(selected.get_untracked(), [second]);
+    assert!(m.find(".unmerge-hint").is_none());
+    m.click("#unmerge-button");
+    settle().await;
+    assert_eq!(asked.get_untracked(), [vec![second.to_owned()]]);
+
+    // The event link also tells the page to show the event (the link itself goes nowhere in
+    // the test: no router; the click's default is prevented here).
+    let link = m.get(&format!("{row} .merged-hash-title"));
+    link.add_event_listener_with_callback(
+        "click",
+        &js_sys::Function::new_with_args("ev", "ev.preventDefault()"),
+    )
+    .expect("listener");
+    m.click(&format!("{row} .merged-hash-title"));
+    settle().await;
+    assert_eq!(opened.get_untracked(), 1);
+    drop(m);
+
+    let empty = Mounted::new(move || {
+        let on_unmerge = Callback::new(|_: Vec<String>| ());
+        let selected = RwSignal::new(Vec::new());
+        view! {
+            <MergedHashList org="cairn" issue="7" hashes=Vec::new() selected busy=false on_unmerge/>
+        }
+    });
+    assert_eq!(empty.text("#merged-hash-list"), "This issue has no fingerprints.");
+    assert!(empty.find("#unmerge-button").is_none());
 }
 
 // ---- event attachments ----

@@ -2,7 +2,8 @@
 //! counts and triage buttons; a Details tab with navigation between its events (the event shown
 //! is the `?event=` query: `latest` by default, `oldest` or an id, so a link reproduces the
 //! view), the event's data and the activity log with comments; an Events tab listing its events;
-//! a sidebar with the events-over-time chart and the tag facets; keyboard shortcuts (`?`).
+//! a Merged Issues tab listing its fingerprints, some of which it can unmerge; a sidebar with
+//! the events-over-time chart and the tag facets; keyboard shortcuts (`?`).
 
 use cairn_types::api::{Event, IssueDetails, Member, NewComment, Team, UpdateIssueRequest};
 use leptos::prelude::*;
@@ -24,6 +25,7 @@ use crate::{
         },
         issue_chart::IssueChart,
         issue_list::level_class,
+        merged_issues::IssueMergedHashes,
         shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
         tag_facets::TagFacets,
         trace::{trace_id_of, EventTrace},
@@ -48,6 +50,8 @@ enum Tab {
     Details,
     /// The list of the issue's events.
     Events,
+    /// The issue's fingerprints (grouping hashes), to unmerge some.
+    Merged,
     /// What people who met the error wrote about it.
     Feedback,
 }
@@ -278,6 +282,7 @@ pub fn IssuePage() -> impl IntoView {
             <div class="issue-tabs" role="tablist">
                 {tab_button(Tab::Details, "Details", "tab-details")}
                 {tab_button(Tab::Events, "Events", "tab-events")}
+                {tab_button(Tab::Merged, "Merged Issues", "tab-merged")}
                 // With the number of reports, as Sentry's tab shows it.
                 <button
                     type="button"
@@ -311,6 +316,25 @@ pub fn IssuePage() -> impl IntoView {
                 <div class="issue-main">
                     {move || match tab.get() {
                         Tab::Events => view! { <IssueEvents org issue=id/> }.into_any(),
+                        Tab::Merged => {
+                            // An unmerge changes the issue's counts and may take the event
+                            // shown away; an event link shows the event, on the Details tab.
+                            let on_unmerged = Callback::new(move |()| {
+                                version.update(|v| *v += 1);
+                                event.refetch();
+                            });
+                            let on_open_event = Callback::new(move |()| tab.set(Tab::Details));
+                            view! {
+                                <IssueMergedHashes
+                                    org
+                                    issue=id
+                                    project=project_id
+                                    on_unmerged
+                                    on_open_event
+                                />
+                            }
+                                .into_any()
+                        }
                         Tab::Feedback => view! { <IssueUserFeedback org issue=id/> }.into_any(),
                         Tab::Details => {
                             view! {

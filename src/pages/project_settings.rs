@@ -4,10 +4,12 @@
 //! sensitive and safe fields, allowed domains), *Issue Grouping* (fingerprint and stack-trace
 //! rules), *Alerts* (Sentry's default alert for new issues) and the project-wide rate limit. Each section saves on its own, through
 //! `PUT /api/0/projects/{org}/{project}/` with only its fields; the server's answer, the
-//! settings as kept (lists trimmed, blank lines dropped), fills that section again. Then the
-//! *Client Keys (DSN)*: each key's DSN, state and rate limit; a new key, disabling, enabling and
-//! deleting one (after a confirmation: its DSN stops working at once). Then *Source Maps*: the
-//! bundles `sentry-cli sourcemaps upload` sent, each deletable after a confirmation; and
+//! settings as kept (lists trimmed, blank lines dropped), fills that section again. Under the
+//! inbound filters, *Discarded Issues*: the issues deleted with "Delete and discard future
+//! events", each with a button that undiscards it. Then the *Client Keys (DSN)*: each key's
+//! DSN, state and rate limit; a new key, disabling, enabling and deleting one (after a
+//! confirmation: its DSN stops working at once). Then *Source Maps*: the bundles
+//! `sentry-cli sourcemaps upload` sent, each deletable after a confirmation; and
 //! *Service Hooks*: the URLs new events or alerts are POSTed to, each with its secret, its
 //! log of deliveries, and disabling, enabling and deleting it. At the bottom, *Remove
 //! Project*: deleting the project with all its data, after a confirmation, then on to the
@@ -15,7 +17,7 @@
 
 use cairn_types::api::{
     ArtifactBundle, CreateKeyRequest, HookDelivery, KeyRateLimit, ProjectDetails, ProjectFilter,
-    ProjectKey, ServiceHook, ServiceHookRequest, UpdateFilterRequest, UpdateKeyRequest,
+    ProjectKey, ServiceHook, ServiceHookRequest, Tombstone, UpdateFilterRequest, UpdateKeyRequest,
     UpdateProjectOptions, UpdateProjectRequest, LEGACY_BROWSER_SUBFILTERS,
 };
 use leptos::prelude::*;
@@ -28,6 +30,7 @@ use crate::{
     api,
     components::{
         confirm::ConfirmDelete,
+        issue_list::level_class,
         onboarding::PLATFORMS,
         status::{failure, FormError},
         time_ago::{absolute_time, TimeAgo},
@@ -574,6 +577,133 @@ fn ServiceHooks(org: Memo<String>, project: Memo<String>) -> impl IntoView {
             </button>
             <FormError message=failure(create)/>
         </form>
+    }
+}
+
+/// Who discarded an issue, in words: their name (their email when they gave none), or "—"
+/// when that is not known.
+pub fn discarded_by(tombstone: &Tombstone) -> String {
+    match &tombstone.actor {
+        Some(user) if !user.name.trim().is_empty() => user.name.clone(),
+        Some(user) if !user.email.trim().is_empty() => user.email.clone(),
+        _ => "—".to_owned(),
+    }
+}
+
+/// One discarded issue (`li.discarded-issue`): its level and title as the issue list shows
+/// them, its culprit, who discarded it and when, and a button (`.undiscard-button`, disabled
+/// while `busy`) that hands its id to `on_undiscard`. All of it as text.
+#[component]
+pub fn DiscardedIssueRow(
+    tombstone: Tombstone,
+    on_undiscard: Callback<String>,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let id = tombstone.id.clone();
+    let by = discarded_by(&tombstone);
+    let level = tombstone.level;
+    view! {
+        <li class="project-row discarded-issue" data-tombstone=tombstone.id>
+            <span class=format!("issue-level {}", level_class(&level)) title=level></span>
+            <div class="issue-main">
+                <div class="issue-title discarded-title">{tombstone.message}</div>
+                <div class="issue-meta">
+                    <span class="issue-culprit discarded-culprit">{tombstone.culprit}</span>
+                    <span class="discarded-actor">"Discarded by " {by}</span>
+                    <TimeAgo time=tombstone.date_added/>
+                </div>
+            </div>
+            <button
+                type="button"
+                class="button button-secondary undiscard-button"
+                disabled=move || busy.get()
+                on:click=move |_| on_undiscard.run(id.clone())
+            >
+                "Undiscard"
+            </button>
+        </li>
+    }
+}
+
+/// The project's discarded issues (Sentry's *Discarded Issues*, its group tombstones), newest
+/// first, 100 a page with a *More* button for the next, and undiscarding one; the pages shown
+/// are fetched again after each undiscard. Undiscarding takes `project:admin`: the server's
+/// refusal is shown above the list.
+#[component]
+fn DiscardedIssues(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    // How many pages are shown: the list is read forwards only, so each is fetched again with
+    // the ones before it (they are rarely more than one).
+    let pages = RwSignal::new(1_usize);
+    let discarded = LocalResource::new(move || {
+        version.track();
+        let (org, project, pages) = (org.get(), project.get(), pages.get());
+        async move {
+            let mut page = api::tombstones(&org, &project, None).await?;
+            let mut items = std::mem::take(&mut page.items);
+            for _ in 1..pages {
+                let Some(cursor) = page.next.take() else { break };
+                page = api::tombstones(&org, &project, Some(&cursor)).await?;
+                items.append(&mut page.items);
+            }
+            Ok::<_, api::Error>((items, page.next))
+        }
+    });
+    let undiscard = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { api::undiscard(&org, &project, &id).await }
+    });
+    Effect::new(move |_| {
+        // After a refusal too: one already undiscarded elsewhere (404) leaves the list.
+        if undiscard.value().with(Option::is_some) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let on_undiscard = Callback::new(move |id: String| {
+        undiscard.dispatch(id);
+    });
+    let busy = Signal::derive(move || undiscard.pending().get());
+    let refused = move || {
+        undiscard.value().get().and_then(Result::err).map(|error| view! { <ApiError error/> })
+    };
+    let list = move || match discarded.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+        Some(Ok((items, _))) if items.is_empty() => {
+            view! { <p class="hint discarded-empty">"No discarded issues."</p> }.into_any()
+        }
+        Some(Ok((items, next))) => view! {
+            <ul id="discarded-issue-list" class="project-rows">
+                {items
+                    .into_iter()
+                    .map(|tombstone| view! { <DiscardedIssueRow tombstone on_undiscard busy/> })
+                    .collect_view()}
+            </ul>
+            {next.map(|_| {
+                view! {
+                    <button
+                        type="button"
+                        class="button button-secondary discarded-more"
+                        on:click=move |_| pages.update(|p| *p += 1)
+                    >
+                        "More"
+                    </button>
+                }
+            })}
+        }
+        .into_any(),
+    };
+    view! {
+        <section id="discarded-issues" class="discarded-issues">
+            <h2>"Discarded Issues"</h2>
+            <p class="hint">
+                "Issues deleted with " <em>"Delete and discard future events"</em>
+                ". Their new events are dropped and counted as filtered. Undiscarding lets new events open an issue again; the deleted events do not come back."
+            </p>
+            {refused}
+            {list}
+        </section>
     }
 }
 
@@ -1351,6 +1481,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                 />
             </SettingsForm>
 
+            <DiscardedIssues org project/>
             <ProjectTeam org project current=team/>
             <ClientKeys org project/>
             <SourceMaps org project/>

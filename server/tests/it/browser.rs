@@ -918,6 +918,103 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("#shortcut-help"))
             .await?;
+
+        // Merged Issues: the ParseIntError and the inventory issue merged through the API;
+        // the merged issue's tab lists the fingerprints of both, and unmerging the inventory's
+        // moves it and its event out into a new issue again.
+        let (_, open) = server.get("/api/0/organizations/cairn/issues/", &token).await;
+        let id_of = |title: &str| {
+            open.as_array()
+                .and_then(|issues| issues.iter().find(|i| i["title"] == title))
+                .and_then(|issue| issue["id"].as_str())
+                .unwrap_or_else(|| panic!("an open issue {title:?}: {open}"))
+                .to_owned()
+        };
+        let (parse_id, inventory_id) = (id_of(parse_error), id_of("Inventory sync timed out"));
+        let (status, merged) = server
+            .put(
+                &format!("/api/0/organizations/cairn/issues/?id={parse_id}&id={inventory_id}"),
+                &token,
+                json!({"merge": true}),
+            )
+            .await;
+        assert_eq!(status, 200, "{merged}");
+        assert_eq!(merged["merge"]["parent"], json!(parse_id), "the issue with more events");
+        let hashes_path = format!("/api/0/organizations/cairn/issues/{parse_id}/hashes/");
+        let (_, hashes) = server.get(&hashes_path, &token).await;
+        let fingerprints = hashes.as_array().map_or(0, Vec::len);
+        assert!(fingerprints >= 2, "{hashes}");
+        client.goto(&format!("{}/organizations/cairn/issues/{parse_id}/", server.url)).await?;
+        let events = wait_for_text(&client, "#issue-header .issue-count", |t| t == "3").await?;
+        assert_eq!(events, "3", "both issues' events");
+        client.find(Locator::Css(".issue-tabs .tab-merged")).await?.click().await?;
+        let rows = count(&client, "#merged-issues .merged-hash", fingerprints).await?;
+        assert_eq!(rows, fingerprints, "a row per fingerprint");
+        let titles = texts(&client, "#merged-issues .merged-hash-title").await?;
+        assert!(titles.iter().any(|t| t == parse_error), "{titles:?}");
+        assert!(titles.iter().any(|t| t == "Inventory sync timed out"), "{titles:?}");
+        let unmerge = client.find(Locator::Css("#unmerge-button")).await?;
+        assert!(unmerge.attr("disabled").await?.is_some(), "nothing checked yet");
+        for row in client.find_all(Locator::Css("#merged-issues .merged-hash")).await? {
+            let title = match row.find(Locator::Css(".merged-hash-title")).await {
+                Ok(title) => title.text().await?,
+                Err(_) => continue,
+            };
+            if title == "Inventory sync timed out" {
+                row.find(Locator::Css(".merged-hash-select")).await?.click().await?;
+            }
+        }
+        std::fs::write(artifacts_dir().join("issue-merged.png"), client.screenshot().await?).ok();
+        client.find(Locator::Css("#unmerge-button")).await?.click().await?;
+        let status =
+            wait_for_text(&client, "#unmerge-status", |t| t.starts_with("Unmerged")).await?;
+        assert!(
+            status.starts_with("Unmerged: the events of 1 fingerprint moved to a new issue."),
+            "{status}"
+        );
+        let rows = count(&client, "#merged-issues .merged-hash", fingerprints - 1).await?;
+        assert_eq!(rows, fingerprints - 1, "the list was fetched again");
+        let titles = texts(&client, "#merged-issues .merged-hash-title").await?;
+        assert!(!titles.iter().any(|t| t == "Inventory sync timed out"), "{titles:?}");
+        let events = wait_for_text(&client, "#issue-header .issue-count", |t| t == "2").await?;
+        assert_eq!(events, "2", "the header counts again");
+        let link = client.find(Locator::Css("#unmerge-status a")).await?.attr("href").await?;
+        let link = link.unwrap_or_default();
+        assert!(link.starts_with("/organizations/cairn/issues/?project="), "{link}");
+        let (_, hashes) = server.get(&hashes_path, &token).await;
+        assert_eq!(hashes.as_array().map_or(0, Vec::len), fingerprints - 1, "{hashes}");
+        // The Details tab no longer shows the inventory event, which was the latest.
+        let latest = hashes
+            .as_array()
+            .and_then(|h| h.iter().find_map(|h| h["latestEvent"]["eventID"].as_str()))
+            .unwrap_or_else(|| panic!("a fingerprint with an event: {hashes}"))
+            .to_owned();
+        client.find(Locator::Css(".issue-tabs .tab-details")).await?.click().await?;
+        wait_for_event(&client, &latest).await?;
+        client.find(Locator::Css(".issue-tabs .tab-merged")).await?.click().await?;
+        let (_, open) = server.get("/api/0/organizations/cairn/issues/", &token).await;
+        let open = open.as_array().cloned().unwrap_or_default();
+        assert_eq!(open.len(), 2, "one more issue: {open:?}");
+        assert!(
+            open.iter().any(|i| i["title"] == "Inventory sync timed out" && i["id"] != parse_id),
+            "the inventory event in an issue of its own: {open:?}"
+        );
+        // A row's event link shows that event, on the Details tab.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#merged-issues .merged-hash-title"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".issue-tabs .tab-details.selected"))
+            .await?;
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#event")).await?;
+        let url = client.current_url().await?;
+        assert!(url.query().is_some_and(|q| q.starts_with("event=")), "{url}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -2846,6 +2943,38 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let (_, hooks) = server.get("/api/0/projects/cairn/shop/hooks/", &token).await;
         assert_eq!(hooks, json!([]), "the hook is deleted");
 
+        // Discarded Issues: an issue deleted with "discard future events" is listed after a
+        // reload, with who discarded it, and undiscarded with a click.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#discarded-issues .discarded-empty"))
+            .await?;
+        let title = "payment provider timed out";
+        crate::common::capture_message(&dsn, "backend@1.0.0", title).await;
+        let issues =
+            server.wait_for_issues(&token, |l| l.iter().any(|i| i["title"] == title)).await;
+        let issue = issues.iter().find(|i| i["title"] == title).expect("the new issue");
+        let path =
+            format!("/api/0/organizations/cairn/issues/?id={}", issue["id"].as_str().expect("id"));
+        let (status, body) = server.put(&path, &token, json!({"discard": true})).await;
+        assert_eq!(status, 204, "{body}");
+        client.refresh().await?;
+        let row = "#discarded-issues .discarded-issue";
+        let shown =
+            wait_for_text(&client, &format!("{row} .discarded-title"), |t| t == title).await?;
+        assert_eq!(shown, title);
+        assert_eq!(count(&client, row, 1).await?, 1, "only the discarded issue");
+        let actor = text_of(&client, &format!("{row} .discarded-actor")).await?;
+        assert!(actor.starts_with("Discarded by ") && !actor.ends_with('—'), "{actor}");
+        client.find(Locator::Css(&format!("{row} .undiscard-button"))).await?.click().await?;
+        let empty = wait_for_text(&client, "#discarded-issues .discarded-empty", |t| !t.is_empty());
+        assert_eq!(empty.await?, "No discarded issues.");
+        assert_eq!(count(&client, row, 0).await?, 0, "the row is gone");
+        let (status, tombstones) =
+            server.get("/api/0/projects/cairn/shop/tombstones/", &token).await;
+        assert_eq!((status, tombstones), (200, json!([])), "undiscarded");
+
         // Inbound filters: a switch saves at once; the patterns with their form.
         let localhost = client.find(Locator::Css("#filter-localhost")).await?;
         assert_eq!(localhost.prop("checked").await?.as_deref(), Some("false"));
@@ -2965,6 +3094,9 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let (_, options) = server.get("/api/0/users/me/notification-options/", &token).await;
         assert_eq!(options[0]["type"], "alerts", "{options}");
         assert_eq!(options[0]["value"], "never", "{options}");
+        // The weekly report, on by default, is one of them.
+        let reports = client.find(Locator::Css("#email-reports")).await?;
+        assert_eq!(reports.prop("checked").await?.as_deref(), Some("true"), "Sentry's default");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
