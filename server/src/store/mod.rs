@@ -250,6 +250,31 @@ pub trait Store: Clone + Send + Sync + 'static {
         week_end: i64,
     ) -> impl Future<Output = StoreResult<Vec<OrganizationRow>>> + Send;
 
+    /// The saved searches `user_id` sees in an organization: the shared ones, then their own,
+    /// each by name.
+    fn saved_searches(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<SavedSearchRow>>> + Send;
+    /// Saves a search (`id` ignored); returns it as kept.
+    fn create_saved_search(
+        &self,
+        search: &SavedSearchRow,
+    ) -> impl Future<Output = StoreResult<SavedSearchRow>> + Send;
+    /// Changes a saved search's name, query, sort and visibility; [`StoreError::NotFound`]
+    /// when the organization has none with its id.
+    fn update_saved_search(
+        &self,
+        search: &SavedSearchRow,
+    ) -> impl Future<Output = StoreResult<SavedSearchRow>> + Send;
+    /// Deletes a saved search of the organization.
+    fn delete_saved_search(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// Adds an entry to an organization's audit log.
     fn record_audit(&self, entry: &NewAuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
     /// An organization's audit log, newest first: up to `limit` entries below the id `before`,

@@ -1538,6 +1538,27 @@ pub struct TopIssueRow {
     pub events: i64,
 }
 
+/// A saved search of the issue stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedSearchRow {
+    /// Primary key.
+    pub id: i64,
+    /// The organization.
+    pub organization_id: i64,
+    /// Who saved it (`None` once the user is gone).
+    pub owner_user_id: Option<i64>,
+    /// Its name.
+    pub name: String,
+    /// The search.
+    pub query: String,
+    /// The stream's sort.
+    pub sort: String,
+    /// `owner` or `organization`.
+    pub visibility: String,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}
+
 /// A user's two-factor authenticator ([`crate::store::Store::authenticator`]).
 #[derive(Debug, Clone)]
 pub struct AuthenticatorRow {

@@ -826,6 +826,36 @@ fn rows() -> Vec<Row> {
                 releases(RELEASE_DELETE, 404),
             )
         },
+        // Saved searches: every member reads and saves their own; a shared one (these rows'
+        // are the owner's) is changed by managers and owners.
+        row(Method::GET, "/api/0/organizations/{org}/searches/", read("org:read")),
+        Row {
+            body: |n| {
+                Some(json!({"name": format!("Mine {n}"), "query": format!("is:unresolved {n}")}))
+            },
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/searches/",
+                scope("org:read", Member, 201),
+            )
+        },
+        Row {
+            fresh: true,
+            body: |n| Some(json!({"name": format!("Renamed {n}")})),
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/searches/{search_id}/",
+                scope("org:write", Manager, 200),
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/organizations/{org}/searches/{search_id}/",
+                scope("org:write", Manager, 204),
+            )
+        },
         // The audit log: managers and owners (Sentry's `OrganizationAuditPermission`).
         row(
             Method::GET,
@@ -1109,6 +1139,13 @@ impl Fixture {
         (parent, hash)
     }
 
+    /// A search the owner shares with the organization; returns its id.
+    async fn new_shared_search(&self, n: usize) -> String {
+        let body = json!({"name": format!("Shared {n}"), "query": format!("is:unresolved shared-{n}"),
+            "visibility": "organization"});
+        self.create("/api/0/organizations/cairn/searches/", body, "id").await
+    }
+
     /// A fresh issue discarded by the owner; returns its tombstone's id.
     async fn new_tombstone(&self, n: usize) -> String {
         let (issue_id, _) = self.new_issue(n).await;
@@ -1296,6 +1333,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let mut rule_id = fixture.rule_id.clone();
             let mut hook_id = fixture.hook_id.clone();
             let mut tombstone_id = String::new();
+            let mut search_id = String::new();
             let mut project = SECRET_PROJECT.to_owned();
             if row.fresh {
                 // The project itself is what the row destroys (no other placeholder does).
@@ -1337,6 +1375,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 if path.contains("{tombstone_id}") {
                     tombstone_id = fixture.new_tombstone(n).await;
                 }
+                if path.contains("{search_id}") {
+                    search_id = fixture.new_shared_search(n).await;
+                }
                 if path.contains("{key_id}") {
                     let keys = format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/");
                     key_id =
@@ -1363,6 +1404,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{rule_id}", &rule_id)
                 .replace("{hook_id}", &hook_id)
                 .replace("{tombstone_id}", &tombstone_id)
+                .replace("{search_id}", &search_id)
                 .replace("{hash}", &hash)
                 .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.

@@ -439,3 +439,77 @@ async fn bad_searches_and_parameters_are_400_naming_the_fault() {
     let (status, _, _) = fetch(&server, &token, "/api/0/projects/cairn/nope/issues/").await;
     assert_eq!(status, 404);
 }
+
+/// The `(name, visibility)` of the searches `token`'s user sees.
+async fn saved(server: &TestServer, token: &str) -> Vec<(String, String)> {
+    let (status, list) = server.get("/api/0/organizations/cairn/searches/", token).await;
+    assert_eq!(status, 200, "{list}");
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|search| (text(&search["name"]), text(&search["visibility"])))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_save_searches_of_their_own_and_managers_share_them() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let member = server.member_token("dev@example.com");
+    let path = "/api/0/organizations/cairn/searches/";
+    let own = |name: &str, visibility: &str| (name.to_owned(), visibility.to_owned());
+
+    // A member's own search, seen by them alone, with Sentry's fields.
+    let body = json!({"type": 0, "name": "My crashes", "query": "is:unresolved level:fatal",
+                      "sort": "freq"});
+    let (status, mine) = server.post(path, &member, body.clone()).await;
+    assert_eq!(status, 201, "{mine}");
+    assert_eq!(
+        (&mine["visibility"], &mine["sort"], &mine["type"], &mine["isGlobal"]),
+        (&json!("owner"), &json!("freq"), &json!(0), &json!(false))
+    );
+    assert_eq!(saved(&server, &member).await, [own("My crashes", "owner")]);
+    assert!(saved(&server, &owner).await.is_empty(), "not the owner's to see");
+    // The same query again is refused, as Sentry does; so are bad fields.
+    let (status, answer) = server.post(path, &member, body).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["detail"].as_str().is_some_and(|d| d.contains("already exists")), "{answer}");
+    for (bad, field) in [
+        (json!({"name": "", "query": "is:unresolved"}), "name"),
+        (json!({"name": "No query"}), "query"),
+        (json!({"name": "x", "query": "y", "sort": "priority"}), "sort"),
+        (json!({"name": "x", "query": "y", "visibility": "team"}), "visibility"),
+        (json!({"name": "x", "query": "y", "type": 1}), "type"),
+    ] {
+        let (status, answer) = server.post(path, &member, bad).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer[field].is_array(), "{field}: {answer}");
+    }
+
+    // Sharing with the organization takes a manager or owner.
+    let shared = json!({"name": "Needs triage", "query": "is:unresolved is:unassigned",
+                        "visibility": "organization"});
+    let (status, answer) = server.post(path, &member, shared.clone()).await;
+    assert_eq!(status, 403, "{answer}");
+    let (status, team_search) = server.post(path, &owner, shared).await;
+    assert_eq!(status, 201, "{team_search}");
+    // Shared ones first, then one's own.
+    assert_eq!(
+        saved(&server, &member).await,
+        [own("Needs triage", "organization"), own("My crashes", "owner")]
+    );
+
+    // The member renames and deletes their own, but not the shared one.
+    let mine_path = format!("{path}{}/", mine["id"].as_str().expect("id"));
+    let shared_path = format!("{path}{}/", team_search["id"].as_str().expect("id"));
+    let (status, renamed) = server.put(&mine_path, &member, json!({"name": "Fatal ones"})).await;
+    assert_eq!((status, &renamed["query"]), (200, &json!("is:unresolved level:fatal")));
+    assert_eq!(server.put(&shared_path, &member, json!({"name": "Mine now"})).await.0, 403);
+    assert_eq!(server.delete(&shared_path, &member).await, 403);
+    // Others' own searches do not exist for the owner.
+    assert_eq!(server.delete(&mine_path, &owner).await, 404);
+    assert_eq!(server.delete(&mine_path, &member).await, 204);
+    assert_eq!(server.delete(&shared_path, &owner).await, 204);
+    assert!(saved(&server, &member).await.is_empty());
+}

@@ -232,6 +232,56 @@ pub struct Tombstone {
     pub date_added: DateTime<Utc>,
 }
 
+/// A saved search of the issue stream, as `GET /api/0/organizations/{org}/searches/` lists
+/// them (Sentry's shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedSearch {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// `0`: a search of issues (Sentry's only type here).
+    #[serde(rename = "type")]
+    pub kind: i64,
+    /// What the stream shows it as.
+    pub name: String,
+    /// The search, in Sentry's syntax (`is:unresolved assigned:me`).
+    pub query: String,
+    /// `date`, `new`, `freq` or `user`.
+    pub sort: String,
+    /// `owner` (the caller's own) or `organization` (every member's).
+    pub visibility: String,
+    /// Always `false`: Cairn's default views are the stream's tabs.
+    #[serde(default)]
+    pub is_global: bool,
+    /// Always `false`.
+    #[serde(default)]
+    pub is_pinned: bool,
+    /// When it was saved.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub date_created: DateTime<Utc>,
+}
+
+/// `POST /api/0/organizations/{org}/searches/` and `PUT .../searches/{id}/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedSearchRequest {
+    /// `0` (issues), the only type; may be left out.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<i64>,
+    /// What the stream shows it as (at most 128 characters).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The search.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// `date` (default), `new`, `freq` or `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// `owner` (default) or `organization`, which takes `org:write`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+}
+
 /// Tells a field sent as `null` (`Some(None)`) from a field not sent (`None`, by
 /// `#[serde(default)]`).
 fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

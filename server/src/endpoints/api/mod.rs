@@ -27,6 +27,7 @@ mod ownership;
 mod paging;
 mod releases;
 mod rules;
+mod searches;
 mod service_hooks;
 mod sessions;
 mod stats;
@@ -371,6 +372,14 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         )
         .route("/api/0/organizations/{org}/stats_v2", get(stats::usage_stats::<S>))
         .route("/api/0/organizations/{org}/audit-logs", get(audit_log::list_audit_log::<S>))
+        .route(
+            "/api/0/organizations/{org}/searches",
+            get(searches::list_searches::<S>).post(searches::create_search::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/searches/{search_id}",
+            put(searches::update_search::<S>).delete(searches::delete_search::<S>),
+        )
         .route("/api/0/projects/{org}/{project}/tombstones", get(tombstones::list_tombstones::<S>))
         .route(
             "/api/0/projects/{org}/{project}/tombstones/{tombstone_id}",

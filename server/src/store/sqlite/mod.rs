@@ -53,6 +53,8 @@ mod project_deletion;
 mod reports;
 /// Data retention: what arrived before a cutoff deleted in chunks.
 mod retention;
+/// The issue stream's saved searches.
+mod saved_searches;
 /// Service hooks and their deliveries' outbox.
 mod service_hooks;
 /// Distributed traces: the events of a trace across an organization's projects.
@@ -1399,6 +1401,30 @@ impl Store for SqliteStore {
         let kept = self.keep_discarded(issue_id, actor_user_id).await?;
         self.delete_issue(issue_id).await?;
         Ok(kept)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn saved_searches(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+    ) -> StoreResult<Vec<SavedSearchRow>> {
+        self.read_saved_searches(organization_id, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_saved_search(&self, search: &SavedSearchRow) -> StoreResult<SavedSearchRow> {
+        self.insert_saved_search(search).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_saved_search(&self, search: &SavedSearchRow) -> StoreResult<SavedSearchRow> {
+        self.write_saved_search(search).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_saved_search(&self, organization_id: i64, id: i64) -> StoreResult<()> {
+        self.remove_saved_search(organization_id, id).await
     }
 
     #[tracing::instrument(skip_all)]
