@@ -149,8 +149,6 @@ fn discarded_from_row(row: &SqliteRow) -> DiscardedIssueRow {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-
     use super::*;
     use crate::store::Store;
 
@@ -158,21 +156,7 @@ mod tests {
     #[tokio::test]
     async fn migration_0041_groups_the_hashes_discarded_before_it() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let older = dir.path().join("older-migrations");
-        std::fs::create_dir(&older).expect("migrations directory");
-        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-        for entry in std::fs::read_dir(&all).expect("migrations") {
-            let path = entry.expect("migration").path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-            if name.as_str() < "0041" {
-                std::fs::copy(&path, older.join(&name)).expect("copy migration");
-            }
-        }
-        let path = dir.path().join("cairn.db");
-        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
-        let pool = SqlitePoolOptions::new().connect_with(options).await.expect("database");
-        let migrator = sqlx::migrate::Migrator::new(older.as_path()).await.expect("migrations");
-        migrator.run(&pool).await.expect("migrated to 0040");
+        let (path, pool) = super::super::database_before(&dir, "0041").await;
         for sql in [
             "INSERT INTO organizations (id, slug, name, date_created) VALUES (1, 'o', 'O', 0)",
             "INSERT INTO projects (id, organization_id, slug, name, date_created) \

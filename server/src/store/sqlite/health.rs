@@ -1394,28 +1394,9 @@ mod tests {
     /// Migration 0020 fills the per-project last hours from the users stored before it.
     #[tokio::test]
     async fn migration_0020_counts_the_users_stored_before_it() {
-        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
         let dir = tempfile::tempdir().expect("temporary directory");
         // The migrations before 0020, run on a new database.
-        let older = dir.path().join("older-migrations");
-        std::fs::create_dir(&older).expect("migrations directory");
-        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-        for entry in std::fs::read_dir(&all).expect("migrations") {
-            let path = entry.expect("migration").path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-            if name.as_str() < "0020" {
-                std::fs::copy(&path, older.join(&name)).expect("copy migration");
-            }
-        }
-        let path = dir.path().join("cairn.db");
-        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
-        let pool = SqlitePoolOptions::new().connect_with(options).await.expect("database");
-        sqlx::migrate::Migrator::new(older.as_path())
-            .await
-            .expect("older migrations")
-            .run(&pool)
-            .await
-            .expect("migrated to 0019");
+        let (path, pool) = super::super::database_before(&dir, "0020").await;
         // u1 in two releases of prod (last at hour 5), u2 in prod and staging, and each in
         // all environments ('/'), as ingestion stores them, in project 7.
         for sql in [

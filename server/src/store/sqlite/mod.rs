@@ -3563,6 +3563,33 @@ async fn insert_organization(
     Ok(org)
 }
 
+/// A database file in `dir` migrated by the migrations before `first_left_out` alone (e.g.
+/// `"0020"`), for tests of what a later migration does to the rows of the time; with a pool
+/// on it, to put those rows in. Opening a [`SqliteStore`] on the file then runs the rest.
+#[cfg(test)]
+pub(crate) async fn database_before(
+    dir: &tempfile::TempDir,
+    first_left_out: &str,
+) -> (std::path::PathBuf, SqlitePool) {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    let older = dir.path().join("older-migrations");
+    std::fs::create_dir(&older).expect("migrations directory");
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&all).expect("migrations") {
+        let path = entry.expect("migration").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        if name.as_str() < first_left_out {
+            std::fs::copy(&path, older.join(&name)).expect("copy migration");
+        }
+    }
+    let path = dir.path().join("cairn.db");
+    let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let pool = SqlitePoolOptions::new().connect_with(options).await.expect("database");
+    let migrator = sqlx::migrate::Migrator::new(older.as_path()).await.expect("migrations");
+    migrator.run(&pool).await.expect("the older migrations run");
+    (path, pool)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
