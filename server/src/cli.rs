@@ -1,6 +1,7 @@
 //! The `cairn` command line: `serve`, `migrate`, `createuser`, `createtoken`, `createorg`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
@@ -62,6 +63,15 @@ enum Command {
         /// Slug (and name) of its first project.
         #[arg(long, default_value = "internal")]
         project: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Copy the whole database to a new file, consistent, while Cairn runs (SQLite's
+    /// `VACUUM INTO`); start Cairn on the copy (`--database-url sqlite://FILE`) to restore it.
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -135,6 +145,22 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Createorg { slug, project, database } => {
             let store = open_store(&database).await?;
             createorg(&store, &slug, &project).await
+        }
+        Command::Backup { to, database } => {
+            let store = open_store(&database).await?;
+            let started = std::time::Instant::now();
+            store
+                .backup_to(&to)
+                .await
+                .with_context(|| format!("cannot back up to {}", to.display()))?;
+            let size = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "Backed up to {} ({:.1} MB) in {:.1} s",
+                to.display(),
+                size as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::SendWeeklyReports {
             organization,

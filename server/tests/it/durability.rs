@@ -316,3 +316,48 @@ async fn deleting_an_issue_deletes_the_dictionaries_that_hold_its_events() {
     }
     assert_eq!(read, 100 - 10 + 4, "every event of the other nine issues");
 }
+
+/// `cairn backup` copies the database while events keep arriving; a server started on the copy
+/// has every event acknowledged before the backup began, dictionary-compressed ones included,
+/// and the same users and tokens.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_taken_under_load_restores_with_its_events() {
+    let server = TestServer::start();
+    let (token, key, project_id) = new_project(&server, "Backed").await;
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={key}", server.url);
+    let (first, later) = send_until_dictionary(&server, &url).await;
+
+    // More events on their way while the backup is taken.
+    let more: Arc<Vec<String>> =
+        Arc::new((0..500).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect());
+    let sending =
+        tokio::spawn(send_all(server.http.clone(), url.clone(), more, Default::default()));
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let copy = dir.path().join("cairn-backup.db");
+    let copy_arg = copy.to_str().expect("UTF-8 path");
+    let printed = server.cli(&["backup", "--to", copy_arg]);
+    assert!(printed.starts_with("Backed up to "), "{printed}");
+    let (acked, refused) = sending.await.expect("sender");
+    assert!(refused.is_empty() && acked.len() == 500, "{refused:?}");
+
+    // A second backup over the first is refused.
+    let again = std::process::Command::new(crate::common::CAIRN)
+        .args(["backup", "--to", copy_arg, "--data-dir"])
+        .arg(server.data_dir.path())
+        .output()
+        .expect("cairn runs");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+
+    let url = format!("sqlite://{copy_arg}");
+    let restored = TestServer::start_with_env(&[("CAIRN_DATABASE_URL", &url)]);
+    for id in [&first[0], &first[999], &later[0]] {
+        let path = format!("/api/0/projects/cairn/backed/events/{id}/");
+        let (status, event) = restored.get(&path, &token).await;
+        assert_eq!(status, 200, "{event}");
+        assert!(event.to_string().contains("durable event"), "{event}");
+    }
+    let (status, issues) = restored.get("/api/0/projects/cairn/backed/issues/", &token).await;
+    assert_eq!(status, 200, "{issues}");
+    assert!(!issues.as_array().expect("issues").is_empty(), "{issues}");
+}

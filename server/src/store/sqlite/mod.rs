@@ -3563,6 +3563,22 @@ async fn insert_organization(
     Ok(org)
 }
 
+impl SqliteStore {
+    /// Writes a consistent copy of the whole database to a new file at `path` (SQLite's
+    /// `VACUUM INTO`), while the server goes on: it reads one snapshot, as any reader does,
+    /// and writes it compacted. The file must not exist yet.
+    pub async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {
+        if path.exists() {
+            return Err(StoreError::Conflict(format!("{} exists already", path.display())));
+        }
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Conflict(format!("{} is not a UTF-8 path", path.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.reads).await?;
+        Ok(())
+    }
+}
+
 /// A database file in `dir` migrated by the migrations before `first_left_out` alone (e.g.
 /// `"0020"`), for tests of what a later migration does to the rows of the time; with a pool
 /// on it, to put those rows in. Opening a [`SqliteStore`] on the file then runs the rest.
