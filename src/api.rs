@@ -11,8 +11,8 @@ use cairn_types::api::{
     AcceptInviteRequest, Activity, ApiIndex, ApiToken, AuditLog, Deploy, ErrorBody, Event,
     EventsStats, InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueHash, IssueTag,
     LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release,
-    SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue, Team, TeamRequest, Trace,
-    UpdateIssueRequest, UpdateMemberRequest, User, UserReport,
+    SavedSearch, SavedSearchRequest, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue,
+    Team, TeamRequest, Trace, UpdateIssueRequest, UpdateMemberRequest, User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -285,6 +285,26 @@ pub async fn teams(org: &str) -> Result<Vec<Team>> {
 /// `GET /api/0/organizations/{org}/tags/`: the tag keys of the organization's issues.
 pub async fn tag_keys(org: &str) -> Result<Vec<TagKey>> {
     json(get(&format!("/api/0/organizations/{}/tags/", segment(org))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/searches/`: the issue stream's saved searches, the ones
+/// shared with the organization first, then the user's own, each by name.
+pub async fn saved_searches(org: &str) -> Result<Vec<SavedSearch>> {
+    json(get(&format!("/api/0/organizations/{}/searches/", segment(org))).build()).await
+}
+
+/// `POST /api/0/organizations/{org}/searches/`: saves a search, the user's own unless
+/// `visibility` is `organization` (managers and owners only: `403` for the others); `400` when
+/// the user already has one with that query there.
+pub async fn save_search(org: &str, request: &SavedSearchRequest) -> Result<SavedSearch> {
+    json(post(&format!("/api/0/organizations/{}/searches/", segment(org))).json(request)).await
+}
+
+/// `DELETE /api/0/organizations/{org}/searches/{id}/`: one of the user's own searches, or (for
+/// managers and owners) a shared one.
+pub async fn delete_saved_search(org: &str, id: &str) -> Result<()> {
+    let url = format!("/api/0/organizations/{}/searches/{}/", segment(org), segment(id));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
 
 /// `GET /api/0/organizations/{org}/tags/{key}/values/?query=`: values of a tag containing

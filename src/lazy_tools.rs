@@ -1,7 +1,8 @@
 //! The issue stream's tools that no cold load needs, in a wasm module of their own that the
 //! browser fetches when one is first wanted: the list an assignee picker opens, the search
 //! bar's suggestions (with the fetching and decoding of the tag keys and values, members and
-//! teams they offer), the bulk actions on selected issues, and the keyboard shortcuts' help.
+//! teams they offer, and the saved searches above them), the bulk actions on selected issues,
+//! and the keyboard shortcuts' help.
 //!
 //! The stream's rows, pickers and search field stay in the main wasm and draw at once; what
 //! they open is built here. As in [`crate::lazy_pages`], with the `split` feature the builder

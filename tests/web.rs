@@ -1039,6 +1039,222 @@ async fn activity_log_shows_notes_as_text_and_sends_comments() {
     assert_eq!(sent.lock().expect("lock").as_slice(), ["Looking into it".to_owned()]);
 }
 
+// ---- comment box: @member and #team mentions ----
+
+/// Members Ann Lee (3), Bob (4, no name: his email) and a pending invitation; teams
+/// `payments` and `backend`.
+fn mention_directory() -> cairn_dashboard::org_directory::OrgDirectory {
+    let member = |id: &str, email: &str, name: &str, pending: bool| -> Member {
+        let user = (!pending).then(|| {
+            serde_json::json!({"id": id, "email": email, "name": name, "username": email,
+                               "isSuperuser": false})
+        });
+        serde_json::from_value(serde_json::json!({
+            "id": format!("m{id}"), "email": email, "name": name, "user": user,
+            "orgRole": "member", "role": "member", "roleName": "Member", "pending": pending,
+            "expired": false, "dateCreated": "2026-11-01T10:00:00Z",
+            "inviteStatus": "approved", "teams": [], "teamRoles": []
+        }))
+        .expect("sample member")
+    };
+    let team = |id: &str, slug: &str| -> Team {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "slug": slug, "name": slug, "dateCreated": "2026-01-01T00:00:00Z",
+        }))
+        .expect("a team")
+    };
+    let members = [
+        member("3", "ann@example.com", "Ann Lee", false),
+        member("4", "bob@example.com", "bob@example.com", false),
+        member("5", "andrea@example.com", "andrea@example.com", true),
+    ];
+    cairn_dashboard::org_directory::OrgDirectory::new(
+        "cairn".to_owned(),
+        &members,
+        &[team("9", "payments"), team("10", "backend")],
+    )
+}
+
+#[wasm_bindgen_test]
+fn mention_at_finds_the_mention_the_caret_ends() {
+    use cairn_dashboard::components::mentions::mention_at;
+    assert_eq!(mention_at("@an", 3), Some((0, '@', "an")));
+    assert_eq!(mention_at("hi @", 4), Some((3, '@', "")));
+    assert_eq!(mention_at("ask #back", 9), Some((4, '#', "back")));
+    assert_eq!(mention_at("line\n(@an", 9), Some((6, '@', "an")), "after a bracket");
+    assert_eq!(mention_at("@ann@exa", 8), Some((0, '@', "ann@exa")), "an email typed on");
+    assert_eq!(mention_at("@an more", 3), Some((0, '@', "an")), "before a space");
+    assert_eq!(mention_at("@ann", 2), None, "inside the word");
+    assert_eq!(mention_at("@an more", 8), None, "another word");
+    assert_eq!(mention_at("mail ann@example", 16), None, "an address, not a mention");
+    assert_eq!(mention_at("@an ", 4), None, "after the space");
+    assert_eq!(mention_at("", 0), None);
+    assert_eq!(mention_at("@an", 9), None, "past the end");
+}
+
+#[wasm_bindgen_test]
+fn mentions_are_found_and_inserted_at_utf16_carets() {
+    use cairn_dashboard::components::mentions::{
+        byte_offset, insert_mention, mention_at, utf16_offset,
+    };
+    // `selectionStart` counts UTF-16 units: é is 2 bytes and 1 unit, 😀 4 bytes and 2 units.
+    let text = "Zoë 😀 @jü";
+    let caret = byte_offset(text, text.encode_utf16().count());
+    assert_eq!(caret, text.len());
+    assert_eq!(byte_offset(text, 2), 2, "before the ë");
+    assert_eq!(byte_offset(text, 3), 4, "after the ë");
+    assert_eq!(byte_offset(text, 6), 9, "after the emoji");
+    assert_eq!(byte_offset(text, 5), 9, "inside the emoji: after it");
+    assert_eq!(utf16_offset(text, 9), 6);
+    assert_eq!(utf16_offset(text, 10), 7, "the @");
+    let (start, trigger, partial) = mention_at(text, caret).expect("a mention");
+    assert_eq!((start, trigger, partial), (10, '@', "jü"));
+    let (new_text, new_caret) = insert_mention(text, start, caret, "@jürgen@example.com ");
+    assert_eq!(new_text, "Zoë 😀 @jürgen@example.com ");
+    assert_eq!(new_caret, new_text.len());
+    assert_eq!(utf16_offset(&new_text, new_caret), new_text.encode_utf16().count());
+    // In the middle of the text: the space that followed is the mention's.
+    let (new_text, new_caret) = insert_mention("hi #pay, thanks", 3, 7, "#payments ");
+    assert_eq!(new_text, "hi #payments , thanks");
+    assert_eq!(&new_text[new_caret..], ", thanks");
+    let (new_text, new_caret) = insert_mention("@an more", 0, 3, "@ann@example.com ");
+    assert_eq!(new_text, "@ann@example.com more");
+    assert_eq!(&new_text[new_caret..], "more");
+}
+
+#[wasm_bindgen_test]
+fn mention_matches_offer_members_by_name_or_email_and_teams_by_slug() {
+    use cairn_dashboard::components::mentions::{mention_matches, MentionMatch};
+    let directory = mention_directory();
+    let inserts = |trigger: char, partial: &str| -> Vec<String> {
+        mention_matches(trigger, partial, &directory).into_iter().map(|m| m.insert).collect()
+    };
+    assert_eq!(inserts('@', ""), ["@ann@example.com ", "@bob@example.com "], "no invitations");
+    assert_eq!(inserts('@', "AN"), ["@ann@example.com "], "by name or email, any case");
+    assert_eq!(inserts('@', "lee"), ["@ann@example.com "], "inside the name");
+    assert_eq!(inserts('@', "bob@ex"), ["@bob@example.com "]);
+    assert_eq!(inserts('@', "example.com"), ["@ann@example.com ", "@bob@example.com "]);
+    assert_eq!(inserts('@', "b"), ["@bob@example.com "], "those that start with it");
+    assert!(inserts('@', "zed").is_empty());
+    assert_eq!(inserts('#', "pay"), ["#payments "]);
+    assert_eq!(inserts('#', "END"), ["#backend "]);
+    assert_eq!(inserts('#', ""), ["#payments ", "#backend "]);
+    let shown = mention_matches('@', "", &directory);
+    assert_eq!(
+        shown[0],
+        MentionMatch {
+            label: "Ann Lee".into(),
+            detail: Some("ann@example.com".into()),
+            insert: "@ann@example.com ".into(),
+        }
+    );
+    assert_eq!((shown[1].label.as_str(), shown[1].detail.as_deref()), ("bob@example.com", None));
+    assert_eq!(mention_matches('#', "", &directory)[0].label, "#payments");
+    // At most eight.
+    let many = cairn_dashboard::org_directory::OrgDirectory {
+        team_slugs: (0..20).map(|i| format!("team-{i}")).collect(),
+        ..Default::default()
+    };
+    assert_eq!(mention_matches('#', "team", &many).len(), 8);
+}
+
+/// A key pressed in the element `selector` matches, as the browser sends it.
+fn press_key(m: &Mounted, selector: &str, key: &str) -> bool {
+    let init = js_sys::Object::new();
+    for (name, value) in
+        [("key", key.into()), ("bubbles", true.into()), ("cancelable", true.into())]
+    {
+        js_sys::Reflect::set(&init, &name.into(), &value).expect("set");
+    }
+    let constructor: js_sys::Function =
+        js_sys::Reflect::get(&js_sys::global(), &"KeyboardEvent".into())
+            .expect("KeyboardEvent")
+            .unchecked_into();
+    let event: web_sys::Event =
+        js_sys::Reflect::construct(&constructor, &js_sys::Array::of2(&"keydown".into(), &init))
+            .expect("a keyboard event")
+            .unchecked_into();
+    m.get(selector).dispatch_event(&event).expect("dispatch keydown")
+}
+
+#[wasm_bindgen_test]
+async fn comment_box_offers_members_and_teams_to_mention() {
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_comment = Callback::new(move |text: String| seen.lock().expect("lock").push(text));
+        let directory = cairn_dashboard::org_directory::Directory::prepared(mention_directory());
+        view! { <ActivityLog activity=Vec::new() on_comment commenting=false directory/> }
+    });
+    let textarea = "#activity textarea[name=comment]";
+    assert_eq!(m.attr(textarea, "aria-autocomplete"), "list");
+    assert_eq!(m.attr(textarea, "aria-expanded"), "false");
+    assert_eq!(m.count(".mention-suggestion"), 0);
+
+    // `@an`: Ann, by her name, as "Name — email" text.
+    m.type_into(textarea, "Thanks @an");
+    settle().await;
+    assert_eq!(m.count(".mention-suggestions[role=listbox] .mention-suggestion[role=option]"), 1);
+    assert_eq!(m.text(".mention-suggestion"), "Ann Lee — ann@example.com");
+    assert_eq!(m.attr(".mention-suggestion", "aria-selected"), "true");
+    assert_eq!(m.attr(textarea, "aria-expanded"), "true");
+    let list_id = m.attr(".mention-suggestions", "id");
+    assert!(!list_id.is_empty());
+    assert_eq!(m.attr(textarea, "aria-controls"), list_id);
+    // Enter takes her: the typed word becomes her address and a space.
+    assert!(!press_key(&m, textarea, "Enter"), "Enter is the list's");
+    settle().await;
+    let value = || m.get(textarea).unchecked_into::<web_sys::HtmlTextAreaElement>().value();
+    assert_eq!(value(), "Thanks @ann@example.com ");
+    let element = m.get(textarea).unchecked_into::<web_sys::HtmlTextAreaElement>();
+    assert_eq!(element.selection_start().ok().flatten(), Some(24), "the caret after it");
+    assert_eq!(m.count(".mention-suggestion"), 0, "closed");
+    assert_eq!(m.attr(textarea, "aria-expanded"), "false");
+    // Closed, Enter is the textarea's again.
+    assert!(press_key(&m, textarea, "Enter"), "not taken");
+
+    // `@`: both members; ArrowDown moves to Bob, ArrowUp back and around; a click takes one.
+    m.type_into(textarea, "@ann@example.com and @");
+    settle().await;
+    assert_eq!(m.count(".mention-suggestion"), 2);
+    assert!(!press_key(&m, textarea, "ArrowDown"));
+    settle().await;
+    assert_eq!(m.attr(".mention-suggestion:nth-child(2)", "aria-selected"), "true");
+    assert_eq!(m.attr(".mention-suggestion:nth-child(1)", "aria-selected"), "false");
+    press_key(&m, textarea, "ArrowDown");
+    settle().await;
+    assert_eq!(m.attr(".mention-suggestion:nth-child(1)", "aria-selected"), "true", "around");
+    press_key(&m, textarea, "ArrowUp");
+    settle().await;
+    assert_eq!(m.attr(".mention-suggestion.highlighted", "data-insert"), "@bob@example.com");
+    let mousedown = web_sys::EventInit::new();
+    mousedown.set_bubbles(true);
+    mousedown.set_cancelable(true);
+    let event = web_sys::Event::new_with_event_init_dict("mousedown", &mousedown).expect("event");
+    m.get(".mention-suggestion:nth-child(2)").dispatch_event(&event).expect("dispatch");
+    settle().await;
+    assert_eq!(value(), "@ann@example.com and @bob@example.com ");
+
+    // `#pay`: the team; Escape closes the list, Tab then is the textarea's.
+    m.type_into(textarea, "cc #pay");
+    settle().await;
+    assert_eq!(m.text(".mention-suggestion"), "#payments");
+    assert!(!press_key(&m, textarea, "Escape"));
+    settle().await;
+    assert_eq!(m.count(".mention-suggestion"), 0);
+    assert!(press_key(&m, textarea, "Tab"));
+    m.type_into(textarea, "cc #paym");
+    settle().await;
+    assert!(!press_key(&m, textarea, "Tab"));
+    settle().await;
+    assert_eq!(value(), "cc #payments ");
+
+    // Sent as it reads.
+    m.click("#activity button[type=submit]");
+    settle().await;
+    assert_eq!(sent.lock().expect("lock").as_slice(), ["cc #payments ".to_owned()]);
+}
+
 // ---- issue page: triage menus, chart, tag facets, raw stack trace, events, comments ----
 
 #[wasm_bindgen_test]
@@ -2180,6 +2396,188 @@ mod stream {
         settle().await;
         assert_eq!(*searched.lock().expect("lock"), vec!["is:unresolved level:error".to_owned()]);
     }
+}
+
+// ---- saved searches ----
+
+/// A saved search exactly as the server lists it.
+fn saved_search(
+    id: &str,
+    name: &str,
+    query: &str,
+    visibility: &str,
+) -> cairn_types::api::SavedSearch {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "type": 0, "name": name, "query": query, "sort": "freq",
+        "visibility": visibility, "isGlobal": false, "isPinned": false,
+        "dateCreated": "2026-12-05T10:00:00Z"
+    }))
+    .expect("sample saved search")
+}
+
+/// Dispatches a bubbling, cancelable `kind` event built by the browser's `constructor` (with
+/// `fields` in its init dictionary) at the element `selector` matches; whether it was not
+/// cancelled.
+fn fire_event(
+    m: &Mounted,
+    selector: &str,
+    constructor: &str,
+    kind: &str,
+    fields: &[(&str, wasm_bindgen::JsValue)],
+) -> bool {
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).expect("set");
+    js_sys::Reflect::set(&init, &"cancelable".into(), &true.into()).expect("set");
+    for (name, value) in fields {
+        js_sys::Reflect::set(&init, &(*name).into(), value).expect("set");
+    }
+    let constructor: js_sys::Function =
+        js_sys::Reflect::get(&js_sys::global(), &constructor.into())
+            .expect("constructor")
+            .unchecked_into();
+    let event: web_sys::Event =
+        js_sys::Reflect::construct(&constructor, &js_sys::Array::of2(&kind.into(), &init))
+            .expect("an event")
+            .unchecked_into();
+    m.get(selector).dispatch_event(&event).expect("dispatch")
+}
+
+#[wasm_bindgen_test]
+fn saved_searches_show_for_an_empty_or_unchanged_search_and_know_what_is_saved() {
+    use cairn_dashboard::components::saved_searches::{can_save, is_saved, shows_saved};
+    assert!(shows_saved("", "is:unresolved"));
+    assert!(shows_saved("  ", "is:unresolved"));
+    assert!(shows_saved("is:unresolved ", "is:unresolved"), "the search in effect");
+    assert!(!shows_saved("is:unresolved lev", "is:unresolved"), "being typed");
+    let searches = [
+        saved_search("1", "Errors", "level:error", "organization"),
+        saved_search("2", "Mine", "assigned:me", "owner"),
+    ];
+    assert!(is_saved(&searches, "assigned:me"));
+    assert!(is_saved(&searches, " level:error "));
+    assert!(!is_saved(&searches, "level:error assigned:me"));
+    assert!(can_save(&searches, "is:unresolved"));
+    assert!(!can_save(&searches, "assigned:me"), "saved already");
+    assert!(!can_save(&searches, "  "), "nothing to save");
+    assert!(!can_save(&[], ""));
+}
+
+#[wasm_bindgen_test]
+async fn saved_search_list_shows_searches_as_text_applies_and_deletes_them() {
+    use cairn_dashboard::components::saved_searches::SavedSearchList;
+    use cairn_types::api::SavedSearch;
+    let picked: Arc<Mutex<Vec<SavedSearch>>> = Arc::default();
+    let deleted: Arc<Mutex<Vec<SavedSearch>>> = Arc::default();
+    let (pick_log, delete_log) = (picked.clone(), deleted.clone());
+    let shared = saved_search("1", "Team errors", "level:error", "organization");
+    let hostile =
+        saved_search("2", "<b>mine</b>", "message:\"<img src=x onerror=alert(1)>\"", "owner");
+    let searches = vec![shared.clone(), hostile.clone()];
+    let pinned = RwSignal::new(false);
+    let m = Mounted::new(move || {
+        view! {
+            <ul class="search-suggestions">
+                <SavedSearchList
+                    searches=searches
+                    current="level:error"
+                    error=Signal::derive(|| None::<String>)
+                    on_pick=Callback::new(move |s| pick_log.lock().expect("lock").push(s))
+                    on_delete=Callback::new(move |s| delete_log.lock().expect("lock").push(s))
+                    on_save=Callback::new(|_: (String, bool)| panic!("nothing to save"))
+                    pinned
+                />
+            </ul>
+        }
+    });
+    settle().await;
+    assert_eq!(m.count(".saved-searches .saved-search"), 2);
+    assert_eq!(m.text(".saved-searches .label"), "Saved searches");
+    let items = m.root.query_selector_all(".saved-search").expect("valid selector");
+    let text = |i: u32| items.get(i).and_then(|n| n.text_content()).unwrap_or_default();
+    assert!(text(0).starts_with("Team errors"), "{}", text(0));
+    assert!(text(0).contains("Organization"), "shared: {}", text(0));
+    assert!(text(0).ends_with("level:error"), "{}", text(0));
+    assert!(text(1).starts_with("<b>mine</b>"), "as text: {}", text(1));
+    assert!(!text(1).contains("Organization"), "the user's own: {}", text(1));
+    assert_eq!(m.count(".saved-search .badge"), 1);
+    assert_eq!(m.count(".saved-search .suggestion-description"), 2);
+    assert_eq!(m.count("b"), 0);
+    assert_eq!(m.count("img"), 0);
+    assert_eq!(m.count(".saved-search-delete"), 2);
+    assert_eq!(m.attr(".saved-search-delete", "aria-label"), "Delete saved search Team errors");
+    assert_eq!(m.count(".save-search"), 0, "the search in effect is saved already");
+    assert_eq!(m.count(".form-error"), 0);
+
+    // A press on a button keeps the focus in the search field (the suggestions stay open).
+    assert!(!fire_event(&m, ".saved-search", "MouseEvent", "mousedown", &[]), "default prevented");
+    assert!(!pinned.get_untracked());
+    m.click(".saved-search");
+    settle().await;
+    assert_eq!(*picked.lock().expect("lock"), vec![shared]);
+    let deletes = m.root.query_selector_all(".saved-search-delete").expect("valid selector");
+    deletes.get(1).expect("second ×").unchecked_into::<HtmlElement>().click();
+    settle().await;
+    assert_eq!(*deleted.lock().expect("lock"), vec![hostile]);
+}
+
+#[wasm_bindgen_test]
+async fn saved_search_list_saves_the_current_search_and_shows_the_error() {
+    use cairn_dashboard::components::saved_searches::SavedSearchList;
+    let saved: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
+    let log = saved.clone();
+    let current = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pinned = RwSignal::new(false);
+    let m = Mounted::new(move || {
+        view! {
+            <ul class="search-suggestions">
+                <SavedSearchList
+                    searches=Signal::derive(Vec::new)
+                    current
+                    error
+                    on_pick=Callback::new(|_| panic!("nothing to pick"))
+                    on_delete=Callback::new(|_| panic!("nothing to delete"))
+                    on_save=Callback::new(move |s| log.lock().expect("lock").push(s))
+                    pinned
+                />
+            </ul>
+        }
+    });
+    settle().await;
+    assert_eq!(m.count(".saved-searches"), 0, "nothing saved and nothing to save");
+    current.set("is:unresolved level:error".into());
+    settle().await;
+    assert_eq!(m.count(".saved-searches .save-search"), 1);
+    assert_eq!(m.count(".saved-search"), 0);
+    let name = ".save-search input[name=saved-search-name]";
+    // A press on a field pins the section while the focus is in it.
+    assert!(fire_event(&m, name, "MouseEvent", "mousedown", &[]), "the field takes the focus");
+    assert!(pinned.get_untracked());
+    m.type_into(name, "Errors");
+    m.click(".save-search input[type=checkbox][name=saved-search-shared]");
+    m.click(".save-search-submit");
+    settle().await;
+    assert_eq!(*saved.lock().expect("lock"), vec![("Errors".to_owned(), true)]);
+    // Enter in the name saves too, and does not submit the search bar's form.
+    m.click("input[name=saved-search-shared]");
+    m.type_into(name, "Mine");
+    assert!(!fire_event(&m, name, "KeyboardEvent", "keydown", &[("key", "Enter".into())]));
+    settle().await;
+    assert_eq!(saved.lock().expect("lock").last(), Some(&("Mine".to_owned(), false)));
+    error.set(Some("Query \"is:unresolved level:error\" already exists".into()));
+    settle().await;
+    assert_eq!(
+        m.text(".saved-searches .form-error"),
+        "Query \"is:unresolved level:error\" already exists"
+    );
+    assert_eq!(
+        m.get(name).unchecked_into::<HtmlInputElement>().value(),
+        "Mine",
+        "the form keeps what was typed"
+    );
+    // The focus leaving the section for the page unpins it.
+    fire_event(&m, name, "FocusEvent", "focusout", &[]);
+    assert!(!pinned.get_untracked());
 }
 
 // ---- ownership ----

@@ -1,11 +1,13 @@
 //! An issue's activity log (assignments, status changes, merges, regressions, comments), newest
-//! first, with a box to add a comment and, on one's own comments, edit and delete. Text only.
+//! first, with a box to add a comment (whose `@` and `#` offer members and teams to mention)
+//! and, on one's own comments, edit and delete. Text only.
 
 use cairn_types::api::Activity;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use super::time_ago::TimeAgo;
+use super::{mentions::MentionTextarea, time_ago::TimeAgo};
+use crate::org_directory::Directory;
 
 /// What an activity entry of kind `kind` says happened, without its details.
 pub fn activity_label(kind: &str) -> String {
@@ -131,8 +133,13 @@ pub fn ActivityLog(
     /// Called with the id of a comment to delete.
     #[prop(optional)]
     on_delete: Option<Callback<String>>,
+    /// The members and teams that `@` and `#` offer in the comment box: the page's, so that
+    /// they are fetched once. Without it, those of the session's organization.
+    #[prop(optional)]
+    directory: Option<Directory>,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
+    let directory = directory.unwrap_or_else(Directory::of_session);
     let items = activity
         .into_iter()
         .map(|entry| {
@@ -182,14 +189,13 @@ pub fn ActivityLog(
                     }
                 }
             >
-                <textarea
+                <MentionTextarea
+                    value=text
+                    directory
                     name="comment"
-                    rows="3"
+                    label="Comment"
                     placeholder="Add a comment"
-                    aria-label="Comment"
-                    prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
-                ></textarea>
+                />
                 <button
                     type="submit"
                     class="button button-primary"

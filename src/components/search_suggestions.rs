@@ -1,18 +1,22 @@
 //! The search bar's suggestions ([`super::search_bar`]): what [`crate::search_suggest`] offers
 //! for the text, from the built-in keys and values, the organization's tag keys, the values of
-//! the tag being typed, and its members and teams, all fetched here. In the lazily loaded tools
-//! module ([`crate::lazy_tools`]).
+//! the tag being typed, and its members and teams, all fetched here; above them, the stream's
+//! saved searches ([`super::saved_searches`]). In the lazily loaded tools module
+//! ([`crate::lazy_tools`]).
 
 use leptos::prelude::*;
 
 use crate::{
     api,
+    components::saved_searches::SavedSearches,
     org_directory::Directory,
     search_suggest::{key_needing_values, suggest, Suggestion, SuggestionKind, SuggestionSource},
 };
 
 /// The items of `ul.search-suggestions` while it is `open`: one button per suggestion, taken
-/// with `on_apply` (its index). Keeps `suggestions` up to date for the search bar's keys.
+/// with `on_apply` (its index). Keeps `suggestions` up to date for the search bar's keys. In a
+/// route (the stream's; not in the component tests, which mount the bar alone), the saved
+/// searches come first.
 #[component]
 pub fn SearchSuggestions(
     /// The text being edited.
@@ -63,8 +67,11 @@ pub fn SearchSuggestions(
         suggest(&text.get(), &source)
     });
     Effect::new(move |_| suggestions.set(offered.get()));
+    // The route's URL, which only a route provides: the saved searches read and change it.
+    let in_route = use_context::<ArcRwSignal<leptos_router::location::Url>>().is_some();
+    let saved = in_route.then(|| view! { <SavedSearches text open org/> });
 
-    move || {
+    let items = move || {
         let items = offered.get();
         (open.get() && !items.is_empty()).then(|| {
             items
@@ -96,5 +103,6 @@ pub fn SearchSuggestions(
                 })
                 .collect_view()
         })
-    }
+    };
+    view! { {saved} {items} }
 }

@@ -68,6 +68,15 @@ pub fn IssuePage() -> impl IntoView {
         query.read().get(EVENT_QUERY).filter(|e| !e.is_empty()).unwrap_or_else(|| "latest".into())
     });
     let tab = RwSignal::new(Tab::Details);
+    // Following a link to another of the issue's events (from the Events or Merged Issues
+    // tab, or the keyboard) shows it, on the Details tab.
+    Effect::new(move |shown: Option<String>| {
+        let now = event_id.get();
+        if shown.is_some_and(|shown| shown != now) {
+            tab.set(Tab::Details);
+        }
+        now
+    });
     let help = RwSignal::new(false);
 
     // Bumped after an update or a comment, so the issue (and its activity) is fetched again.
@@ -102,6 +111,8 @@ pub fn IssuePage() -> impl IntoView {
     });
     let release_versions = Signal::derive(move || releases.get().unwrap_or_default());
     let session = use_session();
+    // The members and teams that the comment box offers to mention, fetched when one is typed.
+    let directory = crate::org_directory::Directory::new(org.into());
     let current_user = Signal::derive(move || {
         session.and_then(|s| s.user.get()).map(|user| user.id).unwrap_or_default()
     });
@@ -352,6 +363,7 @@ pub fn IssuePage() -> impl IntoView {
                                                     current_user=current_user.get()
                                                     on_edit
                                                     on_delete
+                                                    directory
                                                 />
                                             }
                                         })

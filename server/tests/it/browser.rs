@@ -772,6 +772,87 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         let query = url.query().unwrap_or_default().to_owned();
         assert!(query.contains("query=is%3Aunresolved%20ParseIntError"), "{query}");
 
+        // Saved searches (src/components/saved_searches.rs, atop the suggestions): the search
+        // in effect saved under a name and shared, listed, applied from the dropdown once the
+        // stream shows something else (its sort too), then deleted.
+        let searches_api = "/api/0/organizations/cairn/searches/";
+        client.find(Locator::Css("h1")).await?.click().await?;
+        client.find(Locator::Css("#search-input")).await?.click().await?;
+        let name_field = ".saved-searches .save-search input[name=saved-search-name]";
+        let name = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(name_field))
+            .await?;
+        // Without a name the server's answer is shown.
+        client.find(Locator::Css(".save-search .save-search-submit")).await?.click().await?;
+        let refused =
+            wait_for_text(&client, ".saved-searches .form-error", |t| !t.is_empty()).await?;
+        assert!(refused.contains("name of 1 to 128 characters"), "{refused:?}");
+        name.click().await?;
+        name.send_keys("Parse errors").await?;
+        client
+            .find(Locator::Css(".save-search input[name=saved-search-shared]"))
+            .await?
+            .click()
+            .await?;
+        client.find(Locator::Css(".save-search .save-search-submit")).await?.click().await?;
+        let listed =
+            wait_for_text(&client, ".saved-searches .saved-search", |t| t.contains("Parse errors"))
+                .await?;
+        assert!(listed.contains("Organization"), "shared: {listed:?}");
+        assert!(listed.contains("is:unresolved ParseIntError"), "{listed:?}");
+        assert_eq!(count(&client, ".save-search", 0).await?, 0, "saved: no longer offered");
+        std::fs::write(artifacts_dir().join("saved-searches.png"), client.screenshot().await?).ok();
+        let (_, saved) = server.get(searches_api, &token).await;
+        assert_eq!(saved.as_array().map_or(0, Vec::len), 1, "{saved}");
+        assert_eq!(saved[0]["name"], "Parse errors", "{saved}");
+        assert_eq!(saved[0]["query"], "is:unresolved ParseIntError", "{saved}");
+        assert_eq!(saved[0]["sort"], "date", "{saved}");
+        assert_eq!(saved[0]["visibility"], "organization", "{saved}");
+        // Elsewhere (the Unresolved tab, first seen first), the emptied field offers it again.
+        client.find(Locator::Css(".stream-tab")).await?.click().await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 2).await?, 2);
+        client.find(Locator::Css("#sort-picker")).await?.select_by_value("new").await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 2).await?, 2);
+        let search = client.find(Locator::Css("#search-input")).await?;
+        search.click().await?;
+        let typed = search.prop("value").await?.unwrap_or_default();
+        search.send_keys(&"\u{E003}".repeat(typed.chars().count())).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".saved-searches .saved-search"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "applied");
+        assert_eq!(texts(&client, "#issue-list .issue-title").await?, vec![parse_error]);
+        let url = client.current_url().await?;
+        let query = url.query().unwrap_or_default().to_owned();
+        assert!(query.contains("query=is%3Aunresolved%20ParseIntError"), "{query}");
+        assert!(query.contains("sort=date"), "the saved search's sort: {query}");
+        let search = client.find(Locator::Css("#search-input")).await?;
+        let value = search.prop("value").await?.unwrap_or_default();
+        assert_eq!(value, "is:unresolved ParseIntError");
+        // Its × deletes it; the search in effect is then offered for saving again.
+        client.find(Locator::Css("h1")).await?.click().await?;
+        search.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(
+                ".saved-search-delete[aria-label='Delete saved search Parse errors']",
+            ))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(count(&client, ".saved-search", 0).await?, 0, "deleted");
+        assert_eq!(count(&client, ".saved-searches .save-search", 1).await?, 1);
+        let (_, saved) = server.get(searches_api, &token).await;
+        assert_eq!(saved, json!([]), "deleted on the server");
+        client.find(Locator::Css("h1")).await?.click().await?;
+
         // The suggestions (src/components/search_suggestions.rs, in the tools' module) draw on
         // the server: a tag's values once its key is typed, and the organization's members.
         let (_, keys) = server.get("/api/0/organizations/cairn/tags/", &token).await;
@@ -1305,7 +1386,29 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         // A comment that mentions a member: she hears of it and takes part, and the owner, who
         // commented, may unsubscribe.
         let ann = server.member_token("ann@example.com");
-        add_comment(&client, "@ann@example.com could you look?").await?;
+        // Her address is taken from the comment box's suggestions: `@` offers both members
+        // (fetched now), ArrowDown moves to her, `@an` leaves only her, Enter takes her.
+        let comment_box = client.find(Locator::Css("#activity textarea[name=comment]")).await?;
+        comment_box.send_keys("@").await?;
+        assert_eq!(count(&client, "#activity .mention-suggestion", 2).await?, 2, "both members");
+        comment_box.send_keys(&fantoccini::key::Key::Down).await?;
+        let ann_selected = "#activity .mention-suggestion[aria-selected=true]\
+                            [data-insert='@ann@example.com']";
+        assert_eq!(count(&client, ann_selected, 1).await?, 1, "ArrowDown moves to her");
+        comment_box.send_keys("an").await?;
+        assert_eq!(count(&client, "#activity .mention-suggestion", 1).await?, 1, "only her");
+        let offered = text_of(&client, "#activity .mention-suggestions[role=listbox]").await?;
+        assert!(offered.contains("ann@example.com"), "{offered}");
+        comment_box.send_keys(&fantoccini::key::Key::Enter).await?;
+        assert_eq!(count(&client, "#activity .mention-suggestion", 0).await?, 0, "closed");
+        let typed = comment_box.prop("value").await?.unwrap_or_default();
+        assert_eq!(typed, "@ann@example.com ");
+        comment_box.send_keys("could you look?").await?;
+        client
+            .find(Locator::Css("#activity .comment-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
         let title = wait_for_text(&client, "#issue-participants", |t| t.contains("ann")).await?;
         assert!(title.contains("ann"), "{title}");
         let (_, inbox) = server.get("/api/0/users/me/notifications/", &ann).await;
@@ -1334,6 +1437,12 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         let listed = text_of(&client, "#event-list").await?;
         assert!(listed.contains("backend@2.0.0") && listed.contains(IMG_PAYLOAD), "{listed}");
         std::fs::write(artifacts_dir().join("issue-events.png"), client.screenshot().await?).ok();
+        // A row's link shows its event on the Details tab.
+        let row = format!("#event-list a[href$='?event={}']", events[0]);
+        client.find(Locator::Css(&row)).await?.click().await?;
+        wait_for_event(&client, &events[0]).await?;
+        let details = client.find(Locator::Css(".issue-tabs .tab-details")).await?;
+        assert_eq!(details.attr("aria-selected").await?.as_deref(), Some("true"));
 
         // The User Feedback tab, with its count: the report as text, linked to its event.
         assert_eq!(text_of(&client, ".issue-tabs .tab-feedback .tab-count").await?, "1");
