@@ -3,8 +3,8 @@
 //! errors against the week before, new, resolved and regressed issues, crash-free sessions,
 //! each project's share and the issues with the most events, with links to them.
 //!
-//! `cairn serve` looks every hour for a week whose report has not gone out, claims it in the
-//! database for each organization (so that a restart, or another Cairn node, does not send it
+//! On Mondays (UTC), `cairn serve` looks every hour for the week whose report has not gone
+//! out, claims it in the database for each organization (so that a restart, or another Cairn node, does not send it
 //! again), and sends it through the mail server in the background, retried as other emails. An
 //! organization created after the week ended, or whose week had nothing in it, gets none. A
 //! member turns it off with the `reports` email setting (Sentry's name). `cairn
@@ -31,6 +31,14 @@ pub const CHECK_EVERY: Duration = Duration::from_secs(3_600);
 pub fn last_week(now: i64) -> (i64, i64) {
     let end = FIRST_MONDAY_MS + (now - FIRST_MONDAY_MS).div_euclid(WEEK_MS) * WEEK_MS;
     (end - WEEK_MS, end)
+}
+
+/// The week whose report is due at `now`: the last whole week, during the first day after it
+/// (Monday, UTC). Later, none: a server that was down on Monday, or that starts on another
+/// day, sends no stale report.
+pub fn due_week(now: i64) -> Option<(i64, i64)> {
+    let week = last_week(now);
+    (now - week.1 < DAY_MS).then_some(week)
 }
 
 /// The seven days before `date` (its 00:00 UTC), for `--week-ending`.
@@ -204,10 +212,10 @@ pub async fn recipients<S: Store>(store: &S, organization_id: i64) -> StoreResul
     Ok(to)
 }
 
-/// Sends the reports of the last whole week that have not gone out; returns how many
-/// organizations' reports were sent.
+/// Sends the reports of the week that is due ([`due_week`]) that have not gone out; returns
+/// how many organizations' reports were sent.
 pub async fn send_due<S: Store>(store: &S, mailer: &Arc<Mailer>, now: i64) -> StoreResult<usize> {
-    let week = last_week(now);
+    let Some(week) = due_week(now) else { return Ok(0) };
     let mut sent = 0;
     for organization in store.claim_weekly_reports(week.0, week.1).await? {
         let report = Report::read(store, organization, week).await?;
@@ -255,6 +263,10 @@ mod tests {
         assert_eq!(last_week(at("2026-11-29T23:59:59Z")).1, at("2026-11-23T00:00:00Z"));
         let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
         assert_eq!(week_ending(date), week);
+        // Due on Monday only.
+        assert_eq!(due_week(at("2026-11-30T09:00:00Z")), Some(week));
+        assert_eq!(due_week(at("2026-12-01T00:00:00Z")), None);
+        assert_eq!(due_week(at("2026-12-05T14:44:00Z")), None);
     }
 
     fn report() -> Report {
