@@ -1106,6 +1106,26 @@ pub async fn usage_stats(
     json(get(&url).build()).await
 }
 
+/// `GET /api/0/organizations/{org}/stats_v2/?groupBy=project&category=error&outcome=accepted`:
+/// the errors each project had stored, per `interval` (`1h`, `1d`) over `period` (`24h`,
+/// `14d`): the projects page's charts and counts.
+pub async fn project_error_stats(
+    org: &str,
+    period: &str,
+    interval: &str,
+) -> Result<cairn_types::api::UsageStats> {
+    let url = format!("/api/0/organizations/{}/stats_v2/", segment(org));
+    let query = [
+        ("field", "sum(quantity)"),
+        ("groupBy", "project"),
+        ("category", "error"),
+        ("outcome", "accepted"),
+        ("statsPeriod", period),
+        ("interval", interval),
+    ];
+    json(get(&url).query(query).build()).await
+}
+
 // --- cron monitors (Sentry's Crons) --------------------------------------------------------
 
 /// `GET /api/0/organizations/{org}/monitors/`: the organization's cron monitors, or those of

@@ -31,7 +31,10 @@ use cairn_dashboard::{
         issue::{ActivityLog, IssueHeader},
         login::{after_login, LoginAction, LoginForm},
         members::{MemberChange, MemberRow, NewInvite, TeamChange, TeamRow},
-        projects::{ProjectList, ProjectWithKeys},
+        projects::{
+            crash_free_by_project, errors_by_project, health_of, period_of, projects_href, Health,
+            ProjectCards, ProjectHealth, ProjectList, ProjectWithKeys,
+        },
         setup::{SetupAction, SetupForm},
     },
     routes::Page,
@@ -368,6 +371,150 @@ fn project_list_shows_each_projects_dsn() {
     assert_eq!(m.count(".project-row"), 1);
     assert_eq!(m.text(".project-row .project-name"), "Backend");
     assert_eq!(m.text(".project-row .project-dsn"), "http://abc@127.0.0.1:8000/1");
+}
+
+/// A project as the server sends it.
+fn sample_project(id: &str, slug: &str, name: &str, platform: Option<&str>) -> Project {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "slug": slug, "name": name, "platform": platform,
+        "dateCreated": "2026-11-01T10:00:00Z", "team": null, "teams": [],
+        "organization": {"id": "1", "slug": "acme", "name": "Acme"}
+    }))
+    .expect("sample project")
+}
+
+/// The stats answer grouped by project, as the server sends it (three hourly intervals).
+fn sample_project_stats() -> cairn_types::api::UsageStats {
+    serde_json::from_value(serde_json::json!({
+        "start": "2026-11-01T10:00:00Z",
+        "end": "2026-11-01T13:00:00Z",
+        "intervals": ["2026-11-01T10:00:00Z", "2026-11-01T11:00:00Z", "2026-11-01T12:00:00Z"],
+        "groups": [
+            {"by": {"project": 1}, "totals": {"sum(quantity)": 7},
+             "series": {"sum(quantity)": [2, 0, 5]}},
+            {"by": {"project": 3}, "totals": {"sum(quantity)": 1},
+             "series": {"sum(quantity)": [0, 1, 0]}}
+        ]
+    }))
+    .expect("sample stats")
+}
+
+/// The sessions answer grouped by project: project 1 had 5 sessions (one crashed), project 3
+/// none (a `null` rate), as the server sends it.
+fn sample_project_sessions() -> cairn_types::api::SessionsResponse {
+    serde_json::from_value(serde_json::json!({
+        "start": "2026-11-01T10:00:00Z",
+        "end": "2026-11-01T13:00:00Z",
+        "intervals": ["2026-11-01T10:00:00Z", "2026-11-01T11:00:00Z", "2026-11-01T12:00:00Z"],
+        "groups": [
+            {"by": {"project": 1},
+             "totals": {"sum(session)": 5, "crash_free_rate(session)": 0.8},
+             "series": {"sum(session)": [5, 0, 0], "crash_free_rate(session)": [0.8, null, null]}},
+            {"by": {"project": 3},
+             "totals": {"sum(session)": 0, "crash_free_rate(session)": null},
+             "series": {"sum(session)": [0, 0, 0], "crash_free_rate(session)": [null, null, null]}}
+        ],
+        "query": ""
+    }))
+    .expect("sample sessions")
+}
+
+#[wasm_bindgen_test]
+fn projects_health_is_read_from_the_stats_and_sessions_answers() {
+    let stats = sample_project_stats();
+    let errors = errors_by_project(&stats);
+    assert_eq!(errors.get("1"), Some(&(vec![2, 0, 5], 7)));
+    assert_eq!(errors.get("3"), Some(&(vec![0, 1, 0], 1)));
+    assert_eq!(errors.len(), 2);
+
+    let sessions = sample_project_sessions();
+    let rates = crash_free_by_project(&sessions);
+    assert_eq!(rates.len(), 1, "no rate for a project without sessions: {rates:?}");
+    assert!((rates["1"] - 80.0).abs() < 1e-9);
+
+    let health = health_of(&stats, &sessions);
+    assert_eq!(health.intervals, 3);
+    assert_eq!(
+        health.of("1"),
+        ProjectHealth { errors: vec![2, 0, 5], total: 7, crash_free: Some(rates["1"]) }
+    );
+    assert_eq!(health.of("3").crash_free, None);
+    // A project with neither errors nor sessions: empty intervals, nothing else.
+    assert_eq!(health.of("9"), ProjectHealth { errors: vec![0; 3], total: 0, crash_free: None });
+}
+
+#[wasm_bindgen_test]
+fn projects_page_period_is_24h_or_14d() {
+    assert_eq!(period_of(None).0, "24h", "the default");
+    assert_eq!(*period_of(Some("14d")), ("14d", "1d", "last 14 days"));
+    assert_eq!(period_of(Some("24h")).1, "1h");
+    assert_eq!(period_of(Some("90d")).0, "24h", "a period the page does not offer");
+    assert_eq!(projects_href("a/b", "14d"), "/organizations/a%2Fb/projects/?statsPeriod=14d");
+}
+
+#[wasm_bindgen_test]
+fn project_cards_show_errors_crash_free_rate_and_links() {
+    let projects = vec![
+        sample_project("1", "backend", "Backend", Some("python")),
+        sample_project("3", "web", "<b>Web</b>", None),
+    ];
+    let health = health_of(&sample_project_stats(), &sample_project_sessions());
+    let m = Mounted::new(move || {
+        view! { <ProjectCards org="acme" projects period="24h" health=Some(Ok(health))/> }
+    });
+
+    assert_eq!(m.count(".project-card"), 2);
+    let backend = ".project-card[data-project=backend]";
+    assert_eq!(m.text(&format!("{backend} .project-card-name")), "Backend");
+    assert_eq!(m.text(&format!("{backend} .project-platform")), "python");
+    assert_eq!(m.text(&format!("{backend} .project-errors")), "7");
+    assert_eq!(m.text(&format!("{backend} .project-crash-free")), "80%");
+    assert_eq!(m.attr(&format!("{backend} .project-crash-free"), "data-value"), "80");
+    assert_eq!(m.count(&format!("{backend} svg.sparkline")), 1);
+    assert!(
+        m.text(&format!("{backend} svg.sparkline title")).starts_with("7 events in the last 24"),
+        "the sparkline's total"
+    );
+    let issues = m.attr(&format!("{backend} .project-link-issues"), "href");
+    assert!(issues.starts_with("/organizations/acme/issues/?"), "{issues}");
+    assert!(issues.contains("&statsPeriod=24h&project=1"), "{issues}");
+    assert_eq!(m.attr(&format!("{backend} .project-card-name"), "href"), issues);
+    let releases = m.attr(&format!("{backend} .project-link-releases"), "href");
+    assert!(releases.starts_with("/organizations/acme/releases/?"), "{releases}");
+    assert!(releases.contains("project=backend"), "{releases}");
+    assert_eq!(
+        m.attr(&format!("{backend} .project-link-settings"), "href"),
+        "/settings/acme/projects/backend/"
+    );
+
+    // No sessions: no rate; the name is text, not markup.
+    let web = ".project-card[data-project=web]";
+    assert_eq!(m.text(&format!("{web} .project-card-name")), "<b>Web</b>");
+    assert_eq!(m.count(&format!("{web} .project-card-name b")), 0);
+    assert_eq!(m.count(&format!("{web} .project-platform")), 0);
+    assert_eq!(m.text(&format!("{web} .project-errors")), "1");
+    assert_eq!(m.text(&format!("{web} .project-crash-free")), "\u{2015}");
+    assert!(m.get(&format!("{web} .project-crash-free")).get_attribute("data-value").is_none());
+}
+
+#[wasm_bindgen_test]
+fn project_cards_wait_for_the_health() {
+    let projects = vec![sample_project("1", "backend", "Backend", None)];
+    let m = Mounted::new(move || {
+        view! { <ProjectCards org="acme" projects period="14d" health=None/> }
+    });
+    assert_eq!(m.count(".project-card"), 1);
+    assert_eq!(m.text(".project-card .project-errors"), "\u{2026}");
+    assert_eq!(m.count(".project-card svg.sparkline"), 0);
+    assert!(m.attr(".project-card .project-link-issues", "href").contains("statsPeriod=14d"));
+    // Loaded, with no errors in the period: zero and an empty chart.
+    let m = Mounted::new(|| {
+        let projects = vec![sample_project("1", "backend", "Backend", None)];
+        let health = Health { intervals: 14, ..Health::default() };
+        view! { <ProjectCards org="acme" projects period="14d" health=Some(Ok(health))/> }
+    });
+    assert_eq!(m.text(".project-card .project-errors"), "0");
+    assert_eq!(m.count(".project-card svg.sparkline"), 1);
 }
 
 /// A member as the server sends it: `pending` invitations have no user and their address as

@@ -487,6 +487,41 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         (v2, health(v2, "crashFreeSessions"), health(v2, "crashFreeUsers"), "100%", "100%"),
     ];
     assert!((expected[0].1 - (100.0 - 100.0 / 3.0)).abs() < 1e-9, "{releases:#}");
+    // The projects page's figures are the stats and sessions APIs', over its period.
+    let mobile_id: i64 = dsn.rsplit('/').next().and_then(|id| id.parse().ok()).expect("id");
+    let errors_in = |period: &'static str, interval: &'static str| {
+        let server = &server;
+        let token = &token;
+        async move {
+            let path = format!(
+                "/api/0/organizations/cairn/stats_v2/?field=sum(quantity)&groupBy=project\
+                 &category=error&outcome=accepted&statsPeriod={period}&interval={interval}"
+            );
+            let (status, stats) = server.get(&path, token).await;
+            assert_eq!(status, 200, "{stats}");
+            stats["groups"]
+                .as_array()
+                .and_then(|groups| groups.iter().find(|g| g["by"]["project"] == mobile_id))
+                .and_then(|g| g["totals"]["sum(quantity)"].as_i64())
+                .unwrap_or(0)
+        }
+    };
+    let (errors_24h, errors_14d) = (errors_in("24h", "1h").await, errors_in("14d", "1d").await);
+    assert!(errors_24h >= 1, "the errored session's event");
+    let (status, sessions) = server
+        .get(
+            "/api/0/organizations/cairn/sessions/?field=sum(session)\
+             &field=crash_free_rate(session)&groupBy=project&statsPeriod=24h&interval=1h",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{sessions}");
+    let crash_free = sessions["groups"]
+        .as_array()
+        .and_then(|groups| groups.iter().find(|g| g["by"]["project"] == mobile_id))
+        .and_then(|g| g["totals"]["crash_free_rate(session)"].as_f64())
+        .map(|rate| rate * 100.0)
+        .unwrap_or_else(|| panic!("the project's crash-free rate in {sessions:#}"));
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -659,6 +694,44 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         }
         let (_, release) = server.get(&path, &token).await;
         assert_eq!(release["status"], "open", "restored: {release}");
+
+        // The projects page: the project's card with its errors and crash-free sessions over
+        // the last 24 hours (the default), then over 14 days, the period kept in the URL.
+        client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
+        let card = ".project-card[data-project=mobile]";
+        let errors = wait_for_text(&client, &format!("{card} .project-errors"), |t| {
+            t == errors_24h.to_string()
+        })
+        .await?;
+        assert_eq!(errors, errors_24h.to_string(), "the stats API's total over 24h");
+        let rate = client.find(Locator::Css(&format!("{card} .project-crash-free"))).await?;
+        assert_eq!(rate.text().await?, "80%", "4 of 5 sessions did not crash");
+        let shown = rate.attr("data-value").await?.and_then(|v| v.parse::<f64>().ok());
+        assert_eq!(shown, Some(crash_free), "the sessions API's exact figure");
+        assert_eq!(count(&client, &format!("{card} svg.sparkline"), 1).await?, 1, "its chart");
+        let issues = client
+            .find(Locator::Css(&format!("{card} .project-link-issues")))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        assert!(issues.ends_with(&format!("&project={mobile_id}")), "{issues}");
+        std::fs::write(artifacts_dir().join("projects.png"), client.screenshot().await?).ok();
+        client
+            .find(Locator::Css("#projects-period .period-option[data-period='14d']"))
+            .await?
+            .click()
+            .await?;
+        let errors = wait_for_text(&client, &format!("{card} .project-errors"), |t| {
+            t == errors_14d.to_string()
+        })
+        .await?;
+        assert_eq!(errors, errors_14d.to_string(), "the stats API's total over 14 days");
+        let url = client.current_url().await?;
+        assert_eq!(url.path(), "/organizations/cairn/projects/");
+        assert_eq!(url.query(), Some("statsPeriod=14d"), "the period is in the URL");
+        let selected = text_of(&client, "#projects-period .period-option.selected").await?;
+        assert_eq!(selected, "14d");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
