@@ -19,7 +19,9 @@
 #   5. the files go to `wasm-<hash>/` (the hash of their contents: the server lets browsers
 #      cache assets for good, and the modules import each other by relative names, so the
 #      directory carries the hash, not each file), and index.html gets the script that starts
-#      the app and preloads for the main module.
+#      the app and preloads for the main module;
+#   6. the stylesheets are minified (scripts/minify-css.mjs, which updates their integrity
+#      attributes) and everything is precompressed (scripts/precompress.mjs).
 #
 # Environment (set by Trunk): TRUNK_STAGING_DIR, TRUNK_PROFILE (`release` builds the `dashboard`
 # cargo profile, anything else the dev profile). Run by `trunk build` / `trunk serve` only.
@@ -89,4 +91,5 @@ fi
 # Trunk leaves the skipped `rel="rust"` link in the page; it is replaced by the script.
 START="$start" perl -0pi -e 's{\s*<link data-trunk rel="rust"[^>]*>}{}; s{</head>}{$ENV{START}</head>}' "$html"
 
+node scripts/minify-css.mjs "$staging"
 node scripts/precompress.mjs "$staging"
