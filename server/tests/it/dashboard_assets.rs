@@ -157,3 +157,37 @@ async fn the_built_dashboard_is_served_precompressed() {
         assert_eq!(gunzip(&gz), plain, "{name}");
     }
 }
+
+/// The real build's stylesheets are minified (scripts/minify-css.mjs) and still match the
+/// integrity attributes of their links, which the browser checks before it applies them.
+#[test]
+fn the_built_stylesheets_are_minified_and_match_their_integrity() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let dist = dist_dir();
+    let html = std::fs::read_to_string(dist.join("index.html")).expect("run `make dashboard`");
+    let mut checked = 0;
+    for link in html.split("<link rel=\"stylesheet\" href=\"/").skip(1) {
+        let (name, rest) = link.split_once('"').expect("the href's end");
+        let integrity = rest
+            .split("integrity=\"sha384-")
+            .nth(1)
+            .and_then(|value| value.split('"').next())
+            .unwrap_or_else(|| panic!("{name} has no integrity attribute"));
+        let css = std::fs::read(dist.join(name)).expect("stylesheet");
+        let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&css));
+        assert_eq!(integrity, digest, "{name}");
+        let text = String::from_utf8(css).expect("UTF-8");
+        assert!(!text.contains("/*") && !text.contains('\n'), "{name} is not minified");
+        // What minifying must keep: strings with their spaces, spaces that separate.
+        if name.starts_with("main-") {
+            for kept in
+                ["content:\"★ \"", "\"Liberation Mono\"", "@media (prefers-color-scheme:dark)"]
+            {
+                assert!(text.contains(kept), "{kept:?} in {name}");
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "main.css and releases.css");
+}
