@@ -1475,6 +1475,13 @@ fn header_shows_the_status_details_and_the_first_release() {
     assert_eq!(m.text(".issue-status-detail"), "until 10 more events");
     assert_eq!(m.text(".issue-first-release"), "1.0.0");
     assert!(m.find("button.ignore").is_none() && m.find("button.unresolve").is_some());
+    // Resolved by a commit that said it fixes the issue.
+    let by_commit = serde_json::json!({"inRelease": "shop@1.1.0",
+        "inCommit": {"id": "4f2a8c1d9e0b7a6c5d4e3f2a1b0c9d8e7f6a5b4c", "repository": "acme/shop"}});
+    assert_eq!(
+        cairn_dashboard::pages::issue::status_detail("resolved", &by_commit, None).as_deref(),
+        Some("in commit 4f2a8c1d9e0b (shop@1.1.0)")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -1750,7 +1757,10 @@ async fn own_comments_can_be_edited_and_deleted_others_cannot() {
          "user": {"id": "2", "name": "Bob", "username": "b@example.com",
                   "email": "b@example.com", "isSuperuser": false}},
         {"id": "1", "type": "set_ignored", "data": {"ignoreCount": 100, "ignoreWindow": 60},
-         "dateCreated": "2026-11-25T11:00:00Z", "user": null}
+         "dateCreated": "2026-11-25T11:00:00Z", "user": null},
+        {"id": "0", "type": "set_resolved", "dateCreated": "2026-11-25T10:00:00Z", "user": null,
+         "data": {"inRelease": "shop@1.1.0",
+                  "inCommit": {"id": "4f2a8c1d9e0b7a6c5d4e3f2a1b0c9d8e7f6a5b4c", "repository": "acme/shop"}}}
     ]))
     .expect("sample activity");
     let edits: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
@@ -1766,6 +1776,8 @@ async fn own_comments_can_be_edited_and_deleted_others_cannot() {
     assert!(m
         .text("[data-activity-id='1']")
         .contains("ignored this issue until it occurs 100 more times within 1 hour"));
+    let resolved = m.text("[data-activity-id='0']");
+    assert!(resolved.contains("in commit 4f2a8c1d9e0b (shop@1.1.0)"), "{resolved}");
     m.click("[data-activity-id='3'] .note-edit");
     settle().await;
     m.type_into("[data-activity-id='3'] .note-edit-form textarea", "mine, edited");

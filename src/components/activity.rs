@@ -36,6 +36,12 @@ fn minutes_text(minutes: i64) -> String {
     }
 }
 
+/// The short form (12 characters) of the commit of a resolution's `inCommit`.
+pub fn commit_id(details: &Value) -> String {
+    let id = details.pointer("/inCommit/id").and_then(Value::as_str).unwrap_or_default();
+    id.chars().take(12).collect()
+}
+
 fn plural(count: i64, unit: &str) -> String {
     if count == 1 {
         format!("1 {unit}")
@@ -53,6 +59,10 @@ pub fn activity_text(entry: &Activity) -> String {
     let label = activity_label(&entry.kind);
     match entry.kind.as_str() {
         "set_resolved" => match (text("inRelease"), data.get("inNextRelease")) {
+            // Resolved by a commit that says it fixes the issue (Sentry's "in commit").
+            (Some(release), _) if data.pointer("/inCommit/id").is_some() => {
+                format!("{label} in commit {} ({release})", commit_id(data))
+            }
             (Some(release), _) => format!("{label} in {release}"),
             (None, Some(Value::Bool(true))) => format!("{label} in the next release"),
             _ => label,

@@ -721,7 +721,10 @@ pub fn status_detail(
     let number = |key: &str| details.get(key).and_then(serde_json::Value::as_i64);
     match status {
         "resolved" => {
-            if let Some(release) = text("inRelease") {
+            if let (Some(release), Some(_)) = (text("inRelease"), details.pointer("/inCommit/id")) {
+                let commit = crate::components::activity::commit_id(details);
+                Some(format!("in commit {commit} ({release})"))
+            } else if let Some(release) = text("inRelease") {
                 Some(format!("in {release}"))
             } else if details.get("inNextRelease").and_then(serde_json::Value::as_bool)
                 == Some(true)

@@ -351,3 +351,55 @@ async fn suspect_commits_of_an_event_from_the_sentry_crate() {
         server.get("/api/0/projects/cairn/shop/events/not-an-id/committers/", &owner).await;
     assert_eq!(status, 404);
 }
+
+/// Sentry's "resolve via commit": a commit whose message says `Fixes SHOP-1`, sent with the
+/// real `sentry-cli releases set-commits`, resolves that issue in the release; an event of an
+/// older release leaves it resolved, one of a newer release brings it back as a regression.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commit_that_says_it_fixes_an_issue_resolves_it_in_its_release() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&owner, "Shop").await;
+    crate::common::capture_message(&dsn, "shop@1.0.0", "cart total is negative").await;
+    let issues = server.wait_for_issues(&owner, |issues| issues.len() == 1).await;
+    let short_id = issues[0]["shortId"].as_str().expect("short id").to_owned();
+    let issue_path = format!("/api/0/issues/{}/", issues[0]["id"].as_str().expect("id"));
+
+    let repo = tempfile::tempdir().expect("repository directory");
+    let dir = repo.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["remote", "add", "origin", "https://github.com/acme/shop.git"]);
+    commit(dir, "README.md", "# Shop\n", "Write a readme", "Bob <bob@example.com>");
+    let message = format!("Clamp the cart total\n\nFixes {short_id}, fixes NOPE-9");
+    let fix = commit(dir, "src/cart.rs", "fn total() {}\n", &message, "Alice <alice@example.com>");
+    succeeded(&sentry_cli(&server, &owner, dir, &["releases", "new", "shop@1.1.0"]));
+    succeeded(&sentry_cli(
+        &server,
+        &owner,
+        dir,
+        &["releases", "set-commits", "shop@1.1.0", "--local"],
+    ));
+
+    let (_, issue) = server.get(&issue_path, &owner).await;
+    assert_eq!(issue["status"], "resolved", "{issue}");
+    assert_eq!(issue["statusDetails"]["inRelease"], "shop@1.1.0", "{issue}");
+    assert_eq!(issue["statusDetails"]["inCommit"]["id"], fix.as_str(), "{issue}");
+    let activity = issue["activity"].as_array().expect("activity");
+    assert!(
+        activity
+            .iter()
+            .any(|a| a["type"] == "set_resolved" && a["data"]["inCommit"]["id"] == fix.as_str()),
+        "{activity:?}"
+    );
+
+    // The release that had the bug: still resolved. A newer one: a regression.
+    crate::common::capture_message(&dsn, "shop@1.0.0", "cart total is negative").await;
+    let (_, issue) = server.get(&issue_path, &owner).await;
+    assert_eq!(issue["status"], "resolved", "{issue}");
+    crate::common::capture_message(&dsn, "shop@1.2.0", "cart total is negative").await;
+    let (_, issue) = server.get(&issue_path, &owner).await;
+    assert_eq!(
+        (&issue["status"], &issue["substatus"]),
+        (&json!("unresolved"), &json!("regressed"))
+    );
+}

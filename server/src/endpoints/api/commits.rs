@@ -114,6 +114,75 @@ pub(super) fn new_commits(
         .collect()
 }
 
+/// The issues a commit message says it fixes, as Sentry reads them: after `Fix`, `Fixes`,
+/// `Fixed`, `Close(s/d)` or `Resolve(s/d)` (any case, an optional colon), the short ids of the
+/// list that follows (`Fixes BACKEND-1A, WEB-3`), as `(project slug, counter)`.
+pub(super) fn fixed_short_ids(message: &str) -> Vec<(String, i64)> {
+    static FIXES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:fix|fixes|fixed|close|closes|closed|resolve|resolves|resolved):?\s+([a-z0-9_\-\s,]+)\b",
+        )
+        .expect("a valid pattern")
+    });
+    static SHORT_ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b([a-z0-9_\-]+-[a-z0-9]+)\b").expect("a valid pattern")
+    });
+    let mut found = Vec::new();
+    for list in FIXES.captures_iter(message) {
+        for id in SHORT_ID.captures_iter(&list[1]) {
+            if let Some(parsed) = crate::serialize::parse_short_id(&id[1]) {
+                if !found.contains(&parsed) {
+                    found.push(parsed);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Resolves the organization's issues that `commits` of release `version` say they fix
+/// (Sentry's "resolved in commit"): each in that release, so that an event of a newer release
+/// brings it back as a regression. Issues already resolved, and short ids that name no issue,
+/// are left alone. Returns the ids of the issues resolved.
+pub(super) async fn resolve_fixed_issues<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    organization_id: i64,
+    version: &str,
+    commits: &[NewCommit],
+) -> ApiResult<Vec<i64>> {
+    let mut resolved = Vec::new();
+    for commit in commits {
+        let Some(message) = commit.message.as_deref() else { continue };
+        for (slug, counter) in fixed_short_ids(message) {
+            let issue_id =
+                match state.store.issue_id_by_short_id(organization_id, &slug, counter).await {
+                    Ok(id) => id,
+                    Err(StoreError::NotFound) => continue,
+                    Err(err) => return Err(err.into()),
+                };
+            let (issue, _) = state.store.issue(issue_id).await?;
+            if issue.status == "resolved" || resolved.contains(&issue_id) {
+                continue;
+            }
+            let details = serde_json::json!({
+                "inRelease": version,
+                "inCommit": {"id": commit.key, "repository": commit.repository},
+            });
+            let change = crate::store::StatusChange {
+                status: "resolved".into(),
+                substatus: None,
+                status_details: details.to_string(),
+                user_id: identity.user.id,
+                snooze: Default::default(),
+            };
+            state.store.set_issue_status(issue_id, &change).await?;
+            resolved.push(issue_id);
+        }
+    }
+    Ok(resolved)
+}
+
 /// Head commits of `refs`: kept as commits without details, since Cairn has no integration to
 /// fetch the range from the code host.
 pub(super) fn ref_commits(refs: &[RefRequest]) -> ApiResult<Vec<NewCommit>> {
@@ -256,4 +325,21 @@ fn committers(suspects: &[Suspect]) -> Vec<Committer> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_messages_name_the_issues_they_fix_as_sentry_reads_them() {
+        let ids = |message: &str| fixed_short_ids(message);
+        let id = |slug: &str, counter: i64| (slug.to_owned(), counter);
+        assert_eq!(ids("Clamp the total\n\nFixes SHOP-1A"), [id("shop", 46)]);
+        assert_eq!(ids("fix: shop-2, web-3 and more"), [id("shop", 2), id("web", 3)]);
+        assert_eq!(ids("Resolved MY-APP-7. Closes WEB-3"), [id("my-app", 7), id("web", 3)]);
+        assert_eq!(ids("Fixed SHOP-2; fixes SHOP-2"), [id("shop", 2)], "each once");
+        assert!(ids("Mention SHOP-1 without a keyword").is_empty());
+        assert!(ids("").is_empty());
+    }
 }

@@ -516,6 +516,15 @@ pub async fn update_release<S: Store>(
     state.store.update_release(row.id, &change).await?;
     if let Some(commits) = commits {
         state.store.set_release_commits(organization_id, row.id, &commits).await?;
+        // "Fixes BACKEND-1A" in a commit resolves that issue in this release.
+        super::commits::resolve_fixed_issues(
+            &state,
+            &identity,
+            organization_id,
+            &version,
+            &commits,
+        )
+        .await?;
     }
     let row = state.store.release(organization_id, &version).await?;
     Ok(AppJson(release_with_commits(&state, &row).await?))
