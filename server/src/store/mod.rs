@@ -1137,6 +1137,20 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Deletes a monitor with its environments and check-ins (its issues stay).
     fn delete_monitor(&self, monitor_id: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Mutes or unmutes one environment of a monitor; `NotFound` when it has none of that name.
+    fn set_monitor_environment_muted(
+        &self,
+        monitor_id: i64,
+        environment: &str,
+        muted: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes one environment of a monitor with its check-ins (its issue stays); `NotFound`
+    /// when it has none of that name.
+    fn delete_monitor_environment(
+        &self,
+        monitor_id: i64,
+        environment: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A monitor's latest check-ins, newest first, of one environment or all.
     fn monitor_check_ins(
         &self,

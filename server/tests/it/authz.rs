@@ -443,6 +443,43 @@ fn rows() -> Vec<Row> {
                 Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
             )
         },
+        // A monitor's environment: muted and deleted as the monitor is changed.
+        Row {
+            body: |n| Some(json!({"isMuted": n % 2 == 0})),
+            fixed: &[("{environment}", "production")],
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/monitors/{monitor}/environments/{environment}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
+            )
+        },
+        Row {
+            body: |n| Some(json!({"isMuted": n % 2 == 1})),
+            fixed: &[("{environment}", "production")],
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/monitors/{monitor}/environments/{environment}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 200 },
+            )
+        },
+        Row {
+            fresh: true,
+            fixed: &[("{environment}", "production")],
+            ..row(
+                Method::DELETE,
+                "/api/0/organizations/{org}/monitors/{monitor}/environments/{environment}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 202 },
+            )
+        },
+        Row {
+            fresh: true,
+            fixed: &[("{environment}", "production")],
+            ..row(
+                Method::DELETE,
+                "/api/0/projects/{org}/{project}/monitors/{monitor}/environments/{environment}/",
+                Access::AnyScope { scopes: PROJECT_WRITE, min_role: Admin, ok: 202 },
+            )
+        },
         Row {
             fresh: true,
             ..row(
@@ -1099,6 +1136,7 @@ impl Fixture {
         let body = json!({"version": RELEASE, "projects": [SECRET_PROJECT]});
         fixture.create("/api/0/organizations/cairn/releases/", body, "version").await;
         fixture.new_monitor(MONITOR).await;
+        fixture.check_in(MONITOR).await;
         fixture.rule_id = fixture.new_rule("authz rule").await;
         fixture.hook_id = fixture.new_hook(0).await;
         fixture.member_session = fixture.login("member@example.com").await;
@@ -1171,6 +1209,16 @@ impl Fixture {
         let body =
             json!({"url": format!("http://127.0.0.1:9/fixture/{n}"), "events": ["event.alert"]});
         self.create(&path, body, "id").await
+    }
+
+    /// An `ok` check-in of the monitor `slug` in environment `production` (which it creates).
+    async fn check_in(&self, slug: &str) {
+        let url = format!(
+            "{}/api/{}/cron/{slug}/{}/?status=ok&environment=production",
+            self.server.url, self.project_id, self.public_key
+        );
+        let response = self.server.http.get(url).send().await.expect("check-in sent");
+        assert_eq!(response.status().as_u16(), 202, "check-in of {slug}");
     }
 
     /// A cron monitor of [`SECRET_PROJECT`] named `slug`, made by the owner; returns its slug.
@@ -1365,6 +1413,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 }
                 if path.contains("{monitor}") {
                     monitor = fixture.new_monitor(&format!("fresh-{n}")).await;
+                    if path.contains("/environments/") {
+                        fixture.check_in(&monitor).await;
+                    }
                 }
                 if path.contains("{rule_id}") {
                     rule_id = fixture.new_rule(&format!("fresh {n}")).await;

@@ -533,3 +533,62 @@ async fn monitors_are_created_changed_and_deleted_through_the_api() {
         404
     );
 }
+
+/// One environment of a monitor is muted (its failures open no issue) and then deleted with
+/// its check-ins, through Sentry's monitor environment routes; the other stays as it was.
+#[tokio::test]
+async fn one_environment_of_a_monitor_is_muted_then_deleted() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    server.create_project(&token, "Jobs").await;
+    let (key, project_id) = server.project_key(&token, "jobs").await;
+    let body = json!({"project": "jobs", "name": "backup", "slug": "backup",
+        "config": {"schedule_type": "interval", "schedule": [1, "day"]}});
+    let (status, created) = server.post("/api/0/organizations/cairn/monitors/", &token, body).await;
+    assert_eq!(status, 201, "{created}");
+    for environment in ["production", "staging"] {
+        let query = format!("?status=ok&environment={environment}");
+        let (status, body) = http_check_in(&server, project_id, &key, "backup", &query, None).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let path = "/api/0/organizations/cairn/monitors/backup/environments/staging/";
+    let (status, answer) = server.put(path, &token, json!({"isMuted": true})).await;
+    assert_eq!(status, 200, "{answer}");
+    let muted = |monitor: &Value| -> Vec<(String, bool)> {
+        let mut list: Vec<(String, bool)> = monitor["environments"]
+            .as_array()
+            .expect("environments")
+            .iter()
+            .map(|e| (e["name"].as_str().unwrap_or_default().to_owned(), e["isMuted"] == true))
+            .collect();
+        list.sort();
+        list
+    };
+    assert_eq!(muted(&answer), [("production".into(), false), ("staging".into(), true)]);
+    assert_eq!(server.put(path, &token, json!({})).await.0, 400, "isMuted is required");
+    let unknown = "/api/0/projects/cairn/jobs/monitors/backup/environments/qa/";
+    assert_eq!(server.put(unknown, &token, json!({"isMuted": true})).await.0, 404);
+
+    // A failure in each: only production's opens an issue.
+    for environment in ["staging", "production"] {
+        let query = format!("?status=error&environment={environment}");
+        let (status, body) = http_check_in(&server, project_id, &key, "backup", &query, None).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let issues = wait_until(
+        "the production failure's issue",
+        || async { Value::Array(all_issues(&server, &token).await) },
+        |issues| issues.as_array().is_some_and(|list| !list.is_empty()),
+    )
+    .await;
+    let issues = issues.as_array().expect("issues");
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(issues[0]["title"].as_str().is_some_and(|t| t.contains("backup")), "{issues:?}");
+
+    // Deleting staging takes its check-ins; production keeps its own.
+    assert_eq!(server.delete(path, &token).await, 202);
+    assert_eq!(server.delete(path, &token).await, 404);
+    let backup = monitor(&server, &token, "jobs", "backup").await;
+    assert_eq!(muted(&backup), [("production".into(), false)]);
+    assert_eq!(check_in_statuses(&server, &token, "jobs", "backup").await, ["error", "ok"]);
+}

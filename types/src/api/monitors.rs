@@ -138,3 +138,13 @@ pub struct MonitorRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Value>,
 }
+
+/// `PUT /api/0/organizations/{org}/monitors/{monitor}/environments/{environment}/`: mutes or
+/// unmutes one environment of a monitor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorEnvironmentRequest {
+    /// Whether its failures stop opening and feeding its issue.
+    #[serde(default)]
+    pub is_muted: Option<bool>,
+}

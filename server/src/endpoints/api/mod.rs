@@ -361,6 +361,16 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(monitors::list_org_check_ins::<S>),
         )
         .route(
+            "/api/0/organizations/{org}/monitors/{monitor}/environments/{environment}",
+            put(monitors::update_org_monitor_environment::<S>)
+                .delete(monitors::delete_org_monitor_environment::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/monitors/{monitor}/environments/{environment}",
+            put(monitors::update_project_monitor_environment::<S>)
+                .delete(monitors::delete_project_monitor_environment::<S>),
+        )
+        .route(
             "/api/0/projects/{org}/{project}/monitors/{monitor}",
             get(monitors::get_project_monitor::<S>)
                 .put(monitors::update_project_monitor::<S>)

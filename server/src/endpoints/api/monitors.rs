@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use cairn_types::api::{
-    Monitor, MonitorCheckIn, MonitorConfig as MonitorConfigDto, MonitorEnvironment, MonitorRequest,
+    Monitor, MonitorCheckIn, MonitorConfig as MonitorConfigDto, MonitorEnvironment,
+    MonitorEnvironmentRequest, MonitorRequest,
 };
 use serde_json::{json, Value};
 
@@ -428,6 +429,78 @@ pub async fn delete_project_monitor<S: Store>(
     state.store.delete_monitor(row.id).await?;
     audit(&state, &identity, &project, "monitor.remove", &row).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /api/0/organizations/{org}/monitors/{monitor}/environments/{environment}/` with
+/// `{"isMuted": bool}`: mutes or unmutes one environment (Sentry's "Update a Monitor
+/// Environment"); answers the monitor.
+pub async fn update_org_monitor_environment<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, monitor, environment)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+    AppJson(request): AppJson<MonitorEnvironmentRequest>,
+) -> ApiResult<AppJson<Monitor>> {
+    let access = org_access_any(&state, &identity, &org, WRITE).await?;
+    let (row, project) = org_monitor(&state, &access, &monitor, raw.as_deref()).await?;
+    mute_environment(&state, &identity, &access, row, project, &environment, request).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/monitors/{monitor}/environments/{environment}/`.
+pub async fn update_project_monitor_environment<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, monitor, environment)): Path<(String, String, String, String)>,
+    AppJson(request): AppJson<MonitorEnvironmentRequest>,
+) -> ApiResult<AppJson<Monitor>> {
+    let access = org_access_any(&state, &identity, &org, WRITE).await?;
+    let (row, project) = project_monitor(&state, &access, &project, &monitor).await?;
+    mute_environment(&state, &identity, &access, row, project, &environment, request).await
+}
+
+async fn mute_environment<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    access: &OrgAccess,
+    row: MonitorRow,
+    project: ProjectRow,
+    environment: &str,
+    request: MonitorEnvironmentRequest,
+) -> ApiResult<AppJson<Monitor>> {
+    let muted = request.is_muted.ok_or_else(|| bad("isMuted: this field is required"))?;
+    state.store.set_monitor_environment_muted(row.id, environment, muted).await?;
+    let row = state.store.monitor(project.id, &row.slug).await?;
+    audit(state, identity, &project, "monitor.edit", &row).await;
+    Ok(AppJson(monitor_dto(&row, &project, access, &[])))
+}
+
+/// `DELETE /api/0/organizations/{org}/monitors/{monitor}/environments/{environment}/`: deletes
+/// one environment with its check-ins (Sentry's "Delete a Monitor Environment"; its issue
+/// stays), answered `202` as Sentry does.
+pub async fn delete_org_monitor_environment<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, monitor, environment)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<StatusCode> {
+    let access = org_access_any(&state, &identity, &org, WRITE).await?;
+    let (row, project) = org_monitor(&state, &access, &monitor, raw.as_deref()).await?;
+    state.store.delete_monitor_environment(row.id, &environment).await?;
+    audit(&state, &identity, &project, "monitor.edit", &row).await;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// `DELETE /api/0/projects/{org}/{project}/monitors/{monitor}/environments/{environment}/`.
+pub async fn delete_project_monitor_environment<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, monitor, environment)): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let access = org_access_any(&state, &identity, &org, WRITE).await?;
+    let (row, project) = project_monitor(&state, &access, &project, &monitor).await?;
+    state.store.delete_monitor_environment(row.id, &environment).await?;
+    audit(&state, &identity, &project, "monitor.edit", &row).await;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// `GET /api/0/organizations/{org}/monitors/{monitor}/checkins/`: "Retrieve Check-Ins for a

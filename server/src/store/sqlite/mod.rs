@@ -2395,6 +2395,42 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn set_monitor_environment_muted(
+        &self,
+        monitor_id: i64,
+        environment: &str,
+        muted: bool,
+    ) -> StoreResult<()> {
+        let result = sqlx::query(
+            "UPDATE monitor_environments SET is_muted = $3 \
+             WHERE monitor_id = $1 AND environment = $2",
+        )
+        .bind(monitor_id)
+        .bind(environment)
+        .bind(muted)
+        .execute(&self.writes)
+        .await?;
+        touched_one(result)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_monitor_environment(
+        &self,
+        monitor_id: i64,
+        environment: &str,
+    ) -> StoreResult<()> {
+        // Its check-ins go with it (their foreign key).
+        let result = sqlx::query(
+            "DELETE FROM monitor_environments WHERE monitor_id = $1 AND environment = $2",
+        )
+        .bind(monitor_id)
+        .bind(environment)
+        .execute(&self.writes)
+        .await?;
+        touched_one(result)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn monitor_check_ins(
         &self,
         monitor_id: i64,
