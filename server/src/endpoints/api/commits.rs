@@ -116,11 +116,13 @@ pub(super) fn new_commits(
 
 /// The issues a commit message says it fixes, as Sentry reads them: after `Fix`, `Fixes`,
 /// `Fixed`, `Close(s/d)` or `Resolve(s/d)` (any case, an optional colon), the short ids of the
-/// list that follows (`Fixes BACKEND-1A, WEB-3`), as `(project slug, counter)`.
+/// list that follows on the same line (`Fixes BACKEND-1A, WEB-3`), as `(project slug,
+/// counter)`. Sentry's list also runs on over line breaks, where a trailer such as
+/// `Co-authored-by:` would be read as a short id.
 pub(super) fn fixed_short_ids(message: &str) -> Vec<(String, i64)> {
     static FIXES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)\b(?:fix|fixes|fixed|close|closes|closed|resolve|resolves|resolved):?\s+([a-z0-9_\-\s,]+)\b",
+            r"(?i)\b(?:fix|fixes|fixed|close|closes|closed|resolve|resolves|resolved):?[ \t]+([a-z0-9_\- \t,]+)\b",
         )
         .expect("a valid pattern")
     });
@@ -341,5 +343,6 @@ mod tests {
         assert_eq!(ids("Fixed SHOP-2; fixes SHOP-2"), [id("shop", 2)], "each once");
         assert!(ids("Mention SHOP-1 without a keyword").is_empty());
         assert!(ids("").is_empty());
+        assert_eq!(ids("Fixes SHOP-3\n\nCo-authored-by: Ann <ann@example.com>"), [id("shop", 3)]);
     }
 }
