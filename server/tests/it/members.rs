@@ -872,3 +872,33 @@ async fn a_project_moves_to_another_team_and_its_alerts_follow() {
         server.post("/api/0/projects/cairn/shop/teams/no-such-team/", &owner, json!({})).await;
     assert_eq!(status, 404);
 }
+
+/// Behind a reverse proxy on this host (the tests' requests come from loopback, a trusted proxy
+/// by default), the failed logins of one client address are counted for that client alone:
+/// after 30 of them its next login is refused, while another client behind the same proxy
+/// still logs in.
+#[tokio::test(flavor = "multi_thread")]
+async fn login_throttling_counts_each_client_behind_a_trusted_proxy() {
+    let server = TestServer::start();
+    server.owner_token("owner@example.com", PASSWORD);
+    let login = |email: String, client: &'static str| {
+        let server = &server;
+        async move {
+            let response = server
+                .http
+                .post(format!("{}/api/0/auth/login/", server.url))
+                .header("X-Forwarded-For", client)
+                .json(&json!({"username": email, "password": "wrong password"}))
+                .send()
+                .await
+                .expect("sent");
+            response.status().as_u16()
+        }
+    };
+    // Each guess at another address, so that no address reaches its own limit of five.
+    for n in 0..30 {
+        assert_eq!(login(format!("guess{n}@example.com"), "203.0.113.9").await, 400);
+    }
+    assert_eq!(login("guess99@example.com".into(), "203.0.113.9").await, 429);
+    assert_eq!(login("colleague@example.com".into(), "198.51.100.7").await, 400);
+}

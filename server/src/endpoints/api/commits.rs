@@ -145,15 +145,14 @@ pub(super) fn fixed_short_ids(message: &str) -> Vec<(String, i64)> {
 /// Resolves the organization's issues that `commits` of release `version` say they fix
 /// (Sentry's "resolved in commit"): each in that release, so that an event of a newer release
 /// brings it back as a regression. Issues already resolved, and short ids that name no issue,
-/// are left alone. Returns the ids of the issues resolved.
+/// are left alone.
 pub(super) async fn resolve_fixed_issues<S: Store>(
     state: &AppState<S>,
     identity: &Identity,
     organization_id: i64,
     version: &str,
     commits: &[NewCommit],
-) -> ApiResult<Vec<i64>> {
-    let mut resolved = Vec::new();
+) -> ApiResult<()> {
     for commit in commits {
         let Some(message) = commit.message.as_deref() else { continue };
         for (slug, counter) in fixed_short_ids(message) {
@@ -163,8 +162,9 @@ pub(super) async fn resolve_fixed_issues<S: Store>(
                     Err(StoreError::NotFound) => continue,
                     Err(err) => return Err(err.into()),
                 };
+            // Resolved already, or by an earlier commit of this release.
             let (issue, _) = state.store.issue(issue_id).await?;
-            if issue.status == "resolved" || resolved.contains(&issue_id) {
+            if issue.status == "resolved" {
                 continue;
             }
             let details = serde_json::json!({
@@ -179,10 +179,9 @@ pub(super) async fn resolve_fixed_issues<S: Store>(
                 snooze: Default::default(),
             };
             state.store.set_issue_status(issue_id, &change).await?;
-            resolved.push(issue_id);
         }
     }
-    Ok(resolved)
+    Ok(())
 }
 
 /// Head commits of `refs`: kept as commits without details, since Cairn has no integration to
