@@ -237,6 +237,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crate::reports::spawn(store.clone(), Arc::clone(mailer), crate::reports::CHECK_EVERY);
     }
     crate::suspects::spawn_owner_worker(store.clone());
+    crate::alerts::metric::spawn_evaluator(
+        store.clone(),
+        mailer.clone(),
+        std::time::Duration::from_millis(args.metric_alert_interval_ms.max(10)),
+    );
     crate::alerts::spawn_worker(store.clone());
     crate::hooks::spawn_dispatcher(
         store.clone(),

@@ -225,11 +225,11 @@ impl Mailer {
     }
 
     /// Emails `body` to `to` in the background, retrying as for notifications (a weekly
-    /// report).
-    pub fn send_text(self: &Arc<Self>, to: &str, subject: &str, body: &str) {
+    /// report, a metric alert: `what`, for the logs).
+    pub fn send_text(self: &Arc<Self>, to: &str, subject: &str, body: &str, what: &'static str) {
         match self.plain_text(to, header_text(subject), body.to_owned()) {
-            Ok(message) => self.send_with_retries(message, "weekly report"),
-            Err(err) => tracing::error!(error = %err, "cannot build the weekly report"),
+            Ok(message) => self.send_with_retries(message, what),
+            Err(err) => tracing::error!(error = %err, what, "cannot build an email"),
         }
     }
 

@@ -224,7 +224,7 @@ pub async fn send_due<S: Store>(store: &S, mailer: &Arc<Mailer>, now: i64) -> St
         }
         let (subject, body) = (report.subject(), report.body(mailer.public_url()));
         for to in recipients(store, report.organization.id).await? {
-            mailer.send_text(&to, &subject, &body);
+            mailer.send_text(&to, &subject, &body, "weekly report");
         }
         sent += 1;
     }

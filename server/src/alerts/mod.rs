@@ -15,6 +15,8 @@
 //! Either way, a rule that fires inserts one notification per person it names (kind `alert`),
 //! which the inbox lists and the mailer emails, and records when it fired for the issue.
 
+pub mod metric;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1208,6 +1208,86 @@ pub trait Store: Clone + Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
+    // --- metric alert rules and incidents ----------------------------------------------
+    /// An organization's metric alert rules, oldest first.
+    fn metric_alert_rules(
+        &self,
+        organization_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<MetricAlertRuleRow>>> + Send;
+    /// Every organization's metric alert rules (what the evaluator measures).
+    fn all_metric_alert_rules(
+        &self,
+    ) -> impl Future<Output = StoreResult<Vec<MetricAlertRuleRow>>> + Send;
+    /// Saves a new rule of the organization measuring `project_ids`; returns its id.
+    fn create_metric_alert_rule(
+        &self,
+        organization_id: i64,
+        rule: &crate::alerts::metric::MetricRule,
+        project_ids: &[i64],
+        user_id: Option<i64>,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Replaces the organization's rule `id`; `NotFound` when it has none such.
+    fn update_metric_alert_rule(
+        &self,
+        organization_id: i64,
+        id: i64,
+        rule: &crate::alerts::metric::MetricRule,
+        project_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes the organization's rule with its incidents; `NotFound` when it has none such.
+    fn delete_metric_alert_rule(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The rule's figure over its window ending at `now` for the projects; `None` for a
+    /// crash-free rate without sessions.
+    fn measure_metric(
+        &self,
+        rule: &crate::alerts::metric::MetricRule,
+        project_ids: &[i64],
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<Option<f64>>> + Send;
+    /// Keeps the latest evaluation's figure and time.
+    fn record_metric_evaluation(
+        &self,
+        rule_id: i64,
+        value: Option<f64>,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Moves the rule's incidents to `status` (a warning or critical one opens when `open` is
+    /// `None`; `2` closes the open one `open`), recording the change; `None` when the state
+    /// was no longer `open` (another node moved it first).
+    fn move_incident(
+        &self,
+        rule: &MetricAlertRuleRow,
+        open: Option<i64>,
+        status: i64,
+        value: f64,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<Option<IncidentRow>>> + Send;
+    /// The organization's incidents, newest first: of one rule, open or closed ones only,
+    /// before the id `before`.
+    fn incidents(
+        &self,
+        organization_id: i64,
+        rule_id: Option<i64>,
+        open: Option<bool>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<IncidentRow>>> + Send;
+    /// The organization's incident by its identifier.
+    fn incident(
+        &self,
+        organization_id: i64,
+        identifier: i64,
+    ) -> impl Future<Output = StoreResult<IncidentRow>> + Send;
+    /// An incident's changes, oldest first.
+    fn incident_activity(
+        &self,
+        incident_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<IncidentActivityRow>>> + Send;
+
     // --- service hooks --------------------------------------------------------------------
     /// A project's service hooks, oldest first.
     fn service_hooks(

@@ -1573,3 +1573,68 @@ pub struct AuthenticatorRow {
     /// Unix milliseconds of the last accepted code, if any.
     pub last_used_at: Option<i64>,
 }
+
+/// A metric alert rule ([`crate::store::Store::metric_alert_rules`]).
+#[derive(Debug, Clone)]
+pub struct MetricAlertRuleRow {
+    /// Primary key.
+    pub id: i64,
+    /// The organization.
+    pub organization_id: i64,
+    /// The organization's slug (for links).
+    pub organization_slug: String,
+    /// The rule.
+    pub rule: crate::alerts::metric::MetricRule,
+    /// The projects it measures: (id, slug).
+    pub projects: Vec<(i64, String)>,
+    /// Who made it.
+    pub created_by: Option<UserRow>,
+    /// Unix milliseconds.
+    pub date_created: i64,
+    /// Unix milliseconds.
+    pub date_modified: i64,
+    /// The figure of the latest evaluation (`None`: no data, or never evaluated).
+    pub last_value: Option<f64>,
+    /// When it was last evaluated (Unix milliseconds).
+    pub last_evaluated: Option<i64>,
+    /// Its open incident, else its latest closed one.
+    pub latest_incident: Option<IncidentRow>,
+}
+
+/// An incident of a metric alert rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRow {
+    /// Primary key.
+    pub id: i64,
+    /// Its number in the organization.
+    pub identifier: i64,
+    /// The rule.
+    pub rule_id: i64,
+    /// The rule's name when it opened.
+    pub title: String,
+    /// Sentry's `IncidentStatus`: 10 warning, 20 critical, 2 closed.
+    pub status: i64,
+    /// Unix milliseconds.
+    pub date_started: i64,
+    /// Unix milliseconds, once closed.
+    pub date_closed: Option<i64>,
+    /// The figure that opened it.
+    pub value: f64,
+}
+
+/// One change of an incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentActivityRow {
+    /// Primary key.
+    pub id: i64,
+    /// Sentry's `IncidentActivityType`: 4 detected, 2 a status change.
+    pub kind: i64,
+    /// The new status.
+    pub value: Option<i64>,
+    /// The status before.
+    pub previous_value: Option<i64>,
+    /// The figure then.
+    pub metric_value: Option<f64>,
+    /// Unix milliseconds.
+    pub date_created: i64,
+}

@@ -338,6 +338,58 @@ fn rows() -> Vec<Row> {
                 Access::AnyScope { scopes: ALERTS_WRITE, min_role: Member, ok: 202 },
             )
         },
+        // Metric alert rules and incidents: Sentry's `OrganizationAlertRulePermission`
+        // (members read and write them, with `alerts:write`).
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/alert-rules/",
+            Access::AnyScope { scopes: METRIC_ALERTS_READ, min_role: Member, ok: 200 },
+        ),
+        Row {
+            body: |n| Some(metric_alert_rule(&format!("Created {n}"))),
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/alert-rules/",
+                Access::AnyScope { scopes: METRIC_ALERTS_WRITE, min_role: Member, ok: 201 },
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/alert-rules/{alert_rule_id}/",
+            Access::AnyScope { scopes: METRIC_ALERTS_READ, min_role: Member, ok: 200 },
+        ),
+        Row {
+            fresh: true,
+            body: |n| Some(metric_alert_rule(&format!("Changed {n}"))),
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/alert-rules/{alert_rule_id}/",
+                Access::AnyScope { scopes: METRIC_ALERTS_WRITE, min_role: Member, ok: 200 },
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/organizations/{org}/alert-rules/{alert_rule_id}/",
+                Access::AnyScope { scopes: METRIC_ALERTS_WRITE, min_role: Member, ok: 204 },
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/incidents/",
+            Access::AnyScope { scopes: METRIC_ALERTS_READ, min_role: Member, ok: 200 },
+        ),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/incidents/{incident}/",
+            Access::AnyScope { scopes: METRIC_ALERTS_READ, min_role: Member, ok: 200 },
+        ),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/incidents/{incident}/activity/",
+            Access::AnyScope { scopes: METRIC_ALERTS_READ, min_role: Member, ok: 200 },
+        ),
         // Service hooks: Sentry's `ProjectPermission` (members read them, admins change
         // them, deleting one takes `project:admin`); their delivery log is Cairn's own, for
         // those who may change them.
@@ -978,6 +1030,18 @@ fn alert_rule(name: &str) -> Value {
         "actions": [{"id": "sentry.mail.actions.NotifyEmailAction", "targetType": "IssueOwners"}]})
 }
 
+/// Sentry's `OrganizationAlertRulePermission`, `alerts:*` first.
+const METRIC_ALERTS_READ: &[&str] =
+    &["alerts:read", "alerts:write", "org:read", "org:write", "org:admin"];
+const METRIC_ALERTS_WRITE: &[&str] = &["alerts:write", "org:write", "org:admin"];
+
+/// A metric alert rule named `name`: more than no error in a day in [`SECRET_PROJECT`],
+/// which the fixture's events are, so the fixture's rule has an incident soon.
+fn metric_alert_rule(name: &str) -> Value {
+    json!({"name": name, "aggregate": "count()", "timeWindow": 1440, "projects": [SECRET_PROJECT],
+        "triggers": [{"label": "critical", "alertThreshold": 0, "actions": []}]})
+}
+
 /// Changing a project's ownership settings and code owners: either scope will do (Sentry's).
 const PROJECT_WRITE: &[&str] = &["project:write", "project:admin"];
 /// Reading a project's settings (Sentry's `ProjectPermission` for `GET`).
@@ -1077,6 +1141,7 @@ struct Fixture {
     attachment_id: String,
     /// An alert rule of [`SECRET_PROJECT`] that survives the whole test.
     rule_id: String,
+    alert_rule_id: String,
     /// A service hook of [`SECRET_PROJECT`] that survives the whole test.
     hook_id: String,
 }
@@ -1088,7 +1153,7 @@ const MONITOR: &str = "authz-monitor";
 
 impl Fixture {
     async fn new() -> Fixture {
-        let server = TestServer::start();
+        let server = TestServer::start_with_env(&[("CAIRN_METRIC_ALERT_INTERVAL_MS", "100")]);
         let password = "correct horse battery";
         let user = |email: &str, extra: &[&str]| {
             let mut args = vec!["createuser", "--email", email, "--password", password];
@@ -1129,6 +1194,7 @@ impl Fixture {
             member_id: String::new(),
             attachment_id: String::new(),
             rule_id: String::new(),
+            alert_rule_id: String::new(),
             hook_id: String::new(),
         };
         (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
@@ -1138,6 +1204,8 @@ impl Fixture {
         fixture.new_monitor(MONITOR).await;
         fixture.check_in(MONITOR).await;
         fixture.rule_id = fixture.new_rule("authz rule").await;
+        fixture.alert_rule_id = fixture.new_metric_alert_rule("authz metric rule").await;
+        fixture.wait_for_incident().await;
         fixture.hook_id = fixture.new_hook(0).await;
         fixture.member_session = fixture.login("member@example.com").await;
         let (status, members) =
@@ -1200,6 +1268,25 @@ impl Fixture {
     async fn new_rule(&self, name: &str) -> String {
         let path = format!("/api/0/projects/cairn/{SECRET_PROJECT}/rules/");
         self.create(&path, alert_rule(name), "id").await
+    }
+
+    /// A metric alert rule of [`SECRET_PROJECT`], made by the owner; returns its id.
+    async fn new_metric_alert_rule(&self, name: &str) -> String {
+        let path = "/api/0/organizations/cairn/alert-rules/";
+        self.create(path, metric_alert_rule(name), "id").await
+    }
+
+    /// Waits until the fixture's metric alert rule has opened incident 1 (the server evaluates
+    /// every 100 ms).
+    async fn wait_for_incident(&self) {
+        for _ in 0..100 {
+            let path = "/api/0/organizations/cairn/incidents/1/";
+            if self.server.get(path, &self.owner).await.0 == 200 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the fixture's metric alert rule opened no incident");
     }
 
     /// A service hook of [`SECRET_PROJECT`] (to a port nobody listens on), made by the owner;
@@ -1379,6 +1466,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let mut version = RELEASE.to_owned();
             let mut monitor = MONITOR.to_owned();
             let mut rule_id = fixture.rule_id.clone();
+            let mut alert_rule_id = fixture.alert_rule_id.clone();
             let mut hook_id = fixture.hook_id.clone();
             let mut tombstone_id = String::new();
             let mut search_id = String::new();
@@ -1420,6 +1508,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 if path.contains("{rule_id}") {
                     rule_id = fixture.new_rule(&format!("fresh {n}")).await;
                 }
+                if path.contains("{alert_rule_id}") {
+                    alert_rule_id = fixture.new_metric_alert_rule(&format!("fresh {n}")).await;
+                }
                 if path.contains("{hook_id}") {
                     hook_id = fixture.new_hook(n).await;
                 }
@@ -1453,6 +1544,8 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{member_id}", &member_id)
                 .replace("{monitor}", &monitor)
                 .replace("{rule_id}", &rule_id)
+                .replace("{alert_rule_id}", &alert_rule_id)
+                .replace("{incident}", "1")
                 .replace("{hook_id}", &hook_id)
                 .replace("{tombstone_id}", &tombstone_id)
                 .replace("{search_id}", &search_id)

@@ -18,6 +18,7 @@ mod health;
 mod ingest;
 mod live;
 mod members;
+mod metric_alerts;
 mod minidump;
 mod monitors;
 mod notifications;

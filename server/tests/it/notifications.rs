@@ -54,7 +54,7 @@ async fn join(server: &TestServer, owner: &str, email: &str, team: &str) {
 }
 
 /// The user id of the caller of `token`.
-async fn user_id(server: &TestServer, token: &str) -> String {
+pub(crate) async fn user_id(server: &TestServer, token: &str) -> String {
     let (_, me) = server.get("/api/0/", token).await;
     me["user"]["id"].as_str().expect("user id").to_owned()
 }
@@ -295,15 +295,15 @@ async fn participants_are_notified_of_assignment_comments_resolution_and_regress
 
 /// What the SMTP sink received: the envelope recipients and the message text.
 #[derive(Debug, Default, Clone)]
-struct Mail {
-    recipients: Vec<String>,
-    data: String,
+pub(crate) struct Mail {
+    pub(crate) recipients: Vec<String>,
+    pub(crate) data: String,
 }
 
 /// A minimal SMTP server on loopback that refuses its first connection (`421`, as a busy
 /// server does) and accepts mail on the later ones; returns its port, what it received and
 /// how many connections it saw.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>, Arc<Mutex<usize>>) {
+pub(crate) async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>, Arc<Mutex<usize>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("sink listens");
     let port = listener.local_addr().expect("address").port();
     let mails = Arc::new(Mutex::new(Vec::new()));
@@ -433,7 +433,7 @@ async fn nth_mail(mails: &Mutex<Vec<Mail>>, n: usize) -> Mail {
 
 /// A mail's text with quoted-printable's soft line breaks and `=XX` escapes undone (lettre
 /// encodes bodies with lines over 76 characters so).
-fn decoded(data: &str) -> String {
+pub(crate) fn decoded(data: &str) -> String {
     let joined = data.replace("=\n", "");
     let mut out = String::with_capacity(joined.len());
     let mut rest = joined.as_str();
@@ -678,7 +678,7 @@ async fn a_user_turns_off_the_emails_of_issue_alerts_and_keeps_the_others() {
 }
 
 /// Waits up to 30 s for a mail to `to` whose text holds `subject`.
-async fn wait_for_mail(mails: &Arc<Mutex<Vec<Mail>>>, to: &str, subject: &str) -> Mail {
+pub(crate) async fn wait_for_mail(mails: &Arc<Mutex<Vec<Mail>>>, to: &str, subject: &str) -> Mail {
     for _ in 0..300 {
         let found = mails
             .lock()

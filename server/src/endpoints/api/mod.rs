@@ -18,6 +18,7 @@ mod issues;
 mod keys;
 pub mod live;
 mod members;
+mod metric_alerts;
 mod monitors;
 mod notifications;
 mod openapi;
@@ -329,6 +330,27 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/projects/{org}/{project}/rules/{rule_id}",
             get(rules::get_rule::<S>).put(rules::update_rule::<S>).delete(rules::delete_rule::<S>),
+        )
+        // --- metric alert rules and incidents ---------------------------------------------
+        .route(
+            "/api/0/organizations/{org}/alert-rules",
+            get(metric_alerts::list_metric_alert_rules::<S>)
+                .post(metric_alerts::create_metric_alert_rule::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/alert-rules/{alert_rule_id}",
+            get(metric_alerts::get_metric_alert_rule::<S>)
+                .put(metric_alerts::update_metric_alert_rule::<S>)
+                .delete(metric_alerts::delete_metric_alert_rule::<S>),
+        )
+        .route("/api/0/organizations/{org}/incidents", get(metric_alerts::list_incidents::<S>))
+        .route(
+            "/api/0/organizations/{org}/incidents/{incident}",
+            get(metric_alerts::get_incident::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/incidents/{incident}/activity",
+            get(metric_alerts::list_incident_activity::<S>),
         )
         // --- service hooks ---------------------------------------------------------------
         .route(

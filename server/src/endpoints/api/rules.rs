@@ -66,7 +66,17 @@ async fn checked<S: Store>(
         &request.actions,
     )
     .map_err(ApiError::BadRequest)?;
-    for target in &rule.targets {
+    check_targets(state, access, &rule.targets).await?;
+    Ok(rule)
+}
+
+/// The teams and members `targets` name must be the organization's.
+pub(super) async fn check_targets<S: Store>(
+    state: &AppState<S>,
+    access: &OrgAccess,
+    targets: &[crate::alerts::Target],
+) -> ApiResult<()> {
+    for target in targets {
         match *target {
             crate::alerts::Target::Team(team_id) => {
                 let teams = state.store.teams(access.organization.id).await?;
@@ -90,7 +100,7 @@ async fn checked<S: Store>(
             crate::alerts::Target::IssueOwners(_) => {}
         }
     }
-    Ok(rule)
+    Ok(())
 }
 
 /// `GET /api/0/projects/{org}/{project}/rules/`: the project's issue alert rules.

@@ -44,6 +44,7 @@ mod authenticators;
 /// Issues deleted with their future events discarded (Sentry's group tombstones).
 mod discarded;
 /// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
+mod metric_alerts;
 mod monitors;
 /// Tag keys and values across an organization, for search suggestions.
 mod org_tags;
@@ -1425,6 +1426,100 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn delete_saved_search(&self, organization_id: i64, id: i64) -> StoreResult<()> {
         self.remove_saved_search(organization_id, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn metric_alert_rules(
+        &self,
+        organization_id: i64,
+    ) -> StoreResult<Vec<MetricAlertRuleRow>> {
+        self.read_metric_alert_rules(Some(organization_id)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn all_metric_alert_rules(&self) -> StoreResult<Vec<MetricAlertRuleRow>> {
+        self.read_metric_alert_rules(None).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_metric_alert_rule(
+        &self,
+        organization_id: i64,
+        rule: &crate::alerts::metric::MetricRule,
+        project_ids: &[i64],
+        user_id: Option<i64>,
+    ) -> StoreResult<i64> {
+        self.insert_metric_alert_rule(organization_id, rule, project_ids, user_id, now_ms()).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_metric_alert_rule(
+        &self,
+        organization_id: i64,
+        id: i64,
+        rule: &crate::alerts::metric::MetricRule,
+        project_ids: &[i64],
+    ) -> StoreResult<()> {
+        self.write_metric_alert_rule(organization_id, id, rule, project_ids, now_ms()).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_metric_alert_rule(&self, organization_id: i64, id: i64) -> StoreResult<()> {
+        self.remove_metric_alert_rule(organization_id, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn measure_metric(
+        &self,
+        rule: &crate::alerts::metric::MetricRule,
+        project_ids: &[i64],
+        now_ms: i64,
+    ) -> StoreResult<Option<f64>> {
+        self.measure(rule, project_ids, now_ms).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_metric_evaluation(
+        &self,
+        rule_id: i64,
+        value: Option<f64>,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        self.write_metric_evaluation(rule_id, value, now_ms).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn move_incident(
+        &self,
+        rule: &MetricAlertRuleRow,
+        open: Option<i64>,
+        status: i64,
+        value: f64,
+        now_ms: i64,
+    ) -> StoreResult<Option<IncidentRow>> {
+        self.write_incident_move(rule, open, status, value, now_ms).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn incidents(
+        &self,
+        organization_id: i64,
+        rule_id: Option<i64>,
+        open: Option<bool>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<IncidentRow>> {
+        self.read_incidents(organization_id, rule_id, open, before, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn incident(&self, organization_id: i64, identifier: i64) -> StoreResult<IncidentRow> {
+        self.read_incident(organization_id, identifier).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn incident_activity(&self, incident_id: i64) -> StoreResult<Vec<IncidentActivityRow>> {
+        self.read_incident_activity(incident_id).await
     }
 
     #[tracing::instrument(skip_all)]
