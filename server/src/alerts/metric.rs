@@ -594,7 +594,8 @@ async fn evaluate<S: Store>(
         Decision::Open(status) | Decision::Change(status) => status,
         Decision::Close => INCIDENT_CLOSED,
     };
-    let Some(incident) = store.move_incident(row, open.map(|i| i.id), status, value, now).await?
+    let Some(incident) =
+        store.move_incident(row, open.map(|i| (i.id, i.status)), status, value, now).await?
     else {
         return Ok(false); // another node moved it first
     };

@@ -1255,13 +1255,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         value: Option<f64>,
         now_ms: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Moves the rule's incidents to `status` (a warning or critical one opens when `open` is
-    /// `None`; `2` closes the open one `open`), recording the change; `None` when the state
-    /// was no longer `open` (another node moved it first).
+    /// Moves the rule's incidents to `status`: a warning or critical one opens when `open` is
+    /// `None`, else the open one (`open`: its id and the status the evaluation saw) takes
+    /// `status` (`2` closes it); records the change. `None` when the state was no longer what
+    /// the evaluation saw (another node moved it first).
     fn move_incident(
         &self,
         rule: &MetricAlertRuleRow,
-        open: Option<i64>,
+        open: Option<(i64, i64)>,
         status: i64,
         value: f64,
         now_ms: i64,

@@ -256,7 +256,7 @@ impl SqliteStore {
     pub(super) async fn write_incident_move(
         &self,
         rule: &MetricAlertRuleRow,
-        open: Option<i64>,
+        open: Option<(i64, i64)>,
         status: i64,
         value: f64,
         now: i64,
@@ -284,24 +284,20 @@ impl SqliteStore {
                 add_activity(&mut tx, incident.id, DETECTED, None, None, Some(value), now).await?;
                 (incident, None)
             }
-            Some(id) => {
-                let previous: Option<i64> = sqlx::query_scalar(
-                    "SELECT status FROM incidents WHERE id = $1 AND date_closed IS NULL",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(previous) = previous else { return Ok(None) };
+            Some((id, previous)) => {
+                // Only from the status this evaluation saw: a node that moved it first wins.
                 let closed = (status == INCIDENT_CLOSED).then_some(now);
                 let row = sqlx::query(
                     "UPDATE incidents SET status = $1, date_closed = $2 WHERE id = $3 \
-                     AND date_closed IS NULL RETURNING *",
+                     AND status = $4 AND date_closed IS NULL RETURNING *",
                 )
                 .bind(status)
                 .bind(closed)
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .bind(previous)
+                .fetch_optional(&mut *tx)
                 .await?;
+                let Some(row) = row else { return Ok(None) };
                 (incident_from_row(&row)?, Some(previous))
             }
         };
@@ -439,4 +435,62 @@ async fn add_activity(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use cairn_types::api::{INCIDENT_CRITICAL, INCIDENT_WARNING};
+
+    use super::*;
+    use crate::store::Store;
+
+    /// Two evaluations that saw the same state (two nodes, or a slow one) change it once.
+    #[tokio::test]
+    async fn an_incident_moves_once_from_the_state_an_evaluation_saw() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
+        let store = SqliteStore::connect(&url).await.expect("store opens");
+        let org = store.ensure_default_organization(&crate::config::defaults()).await.expect("org");
+        let project = store.projects(org.id).await.expect("projects")[0].id;
+        let request = MetricAlertRuleRequest {
+            name: "errors".into(),
+            aggregate: "count()".into(),
+            time_window: 5.0,
+            triggers: vec![cairn_types::api::MetricAlertTriggerRequest {
+                label: "critical".into(),
+                alert_threshold: 10.0,
+                actions: Vec::new(),
+            }],
+            ..Default::default()
+        };
+        let rule = MetricRule::parse(&request).expect("a rule");
+        let id = store.create_metric_alert_rule(org.id, &rule, &[project], None).await.expect("id");
+        let row = store.metric_alert_rules(org.id).await.expect("rules").remove(0);
+        assert_eq!(row.id, id);
+        assert_eq!(row.projects.len(), 1);
+        let now = crate::util::now_ms();
+        let opened = store.move_incident(&row, None, INCIDENT_CRITICAL, 12.0, now).await;
+        let opened = opened.expect("moved").expect("opened");
+        assert_eq!(opened.identifier, 1);
+        // The second opening, and a change from a status it no longer has, do nothing.
+        assert_eq!(
+            store.move_incident(&row, None, INCIDENT_CRITICAL, 12.0, now).await.ok(),
+            Some(None)
+        );
+        let seen = Some((opened.id, INCIDENT_CRITICAL));
+        let eased = store.move_incident(&row, seen, INCIDENT_WARNING, 8.0, now).await;
+        assert_eq!(eased.expect("moved").map(|i| i.status), Some(INCIDENT_WARNING));
+        assert_eq!(
+            store.move_incident(&row, seen, INCIDENT_CLOSED, 1.0, now).await.ok(),
+            Some(None)
+        );
+        let activity = store.incident_activity(opened.id).await.expect("activity");
+        let kinds: Vec<(i64, Option<i64>)> = activity.iter().map(|a| (a.kind, a.value)).collect();
+        assert_eq!(kinds, [(DETECTED, None), (STATUS_CHANGE, Some(20)), (STATUS_CHANGE, Some(10))]);
+        // The measure reads no events: nothing happened in the window.
+        assert_eq!(
+            store.measure_metric(&rule, &[project], now).await.expect("measured"),
+            Some(0.0)
+        );
+    }
 }

@@ -1492,7 +1492,7 @@ impl Store for SqliteStore {
     async fn move_incident(
         &self,
         rule: &MetricAlertRuleRow,
-        open: Option<i64>,
+        open: Option<(i64, i64)>,
         status: i64,
         value: f64,
         now_ms: i64,
