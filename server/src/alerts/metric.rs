@@ -560,8 +560,14 @@ pub async fn evaluate_all<S: Store>(
     mailer: Option<&Arc<Mailer>>,
     now: i64,
 ) -> StoreResult<usize> {
+    let rules = store.all_metric_alert_rules().await?;
+    if rules.is_empty() {
+        return Ok(0);
+    }
+    // The issues' last seen times, which the error count's index seek reads, as of now.
+    store.sync_counters().await?;
     let mut changed = 0;
-    for row in store.all_metric_alert_rules().await? {
+    for row in rules {
         match evaluate(store, mailer, &row, now).await {
             Ok(true) => changed += 1,
             Ok(false) => {}
