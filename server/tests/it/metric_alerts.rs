@@ -101,8 +101,10 @@ async fn an_error_spike_opens_an_incident_that_escalates_emails_and_closes() {
     for n in 3..6 {
         capture_message(&dsn, "shop@1.0", &format!("payment declined {n}")).await;
     }
-    let critical = wait_for_rule(&server, &owner, &id, |r| incident_status(r) == Some(20)).await;
-    assert_eq!(critical["lastValue"], 6.0);
+    let critical = wait_for_rule(&server, &owner, &id, |r| {
+        incident_status(r) == Some(20) && r["lastValue"] == 6.0
+    })
+    .await;
     assert_eq!(critical["latestIncident"]["identifier"], "1", "the same incident escalated");
     wait_for_mail(&mails, "owner@example.com", "Subject: Critical: Checkout errors").await;
 
