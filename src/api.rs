@@ -1217,3 +1217,84 @@ pub async fn delete_alert_rule(org: &str, project: &str, id: &str) -> Result<()>
     let url = rule_url(org, project, id);
     send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
+
+// --- metric alert rules and their incidents (Sentry's) -------------------------------------
+
+fn metric_alert_url(org: &str, rest: &str) -> String {
+    format!("/api/0/organizations/{}/{rest}", segment(org))
+}
+
+fn metric_alert_rule_url(org: &str, id: &str) -> String {
+    metric_alert_url(org, &format!("alert-rules/{}/", segment(id)))
+}
+
+/// `GET /api/0/organizations/{org}/alert-rules/?project={slug}`: the organization's metric
+/// alert rules, only those measuring the project `project` (a slug) when given, oldest first.
+pub async fn metric_alert_rules(
+    org: &str,
+    project: Option<&str>,
+) -> Result<Vec<cairn_types::api::MetricAlertRule>> {
+    let url = metric_alert_url(org, "alert-rules/");
+    let request = match project {
+        Some(project) => get(&url).query([("project", project)]),
+        None => get(&url),
+    };
+    json(request.build()).await
+}
+
+/// `GET /api/0/organizations/{org}/alert-rules/{id}/`: one metric alert rule.
+pub async fn metric_alert_rule(org: &str, id: &str) -> Result<cairn_types::api::MetricAlertRule> {
+    json(get(&metric_alert_rule_url(org, id)).build()).await
+}
+
+/// `POST /api/0/organizations/{org}/alert-rules/`: a new metric alert rule; a refusal (`400`)
+/// has a `detail` naming what is wrong with it.
+pub async fn create_metric_alert_rule(
+    org: &str,
+    request: &cairn_types::api::MetricAlertRuleRequest,
+) -> Result<cairn_types::api::MetricAlertRule> {
+    json(post(&metric_alert_url(org, "alert-rules/")).json(request)).await
+}
+
+/// `PUT /api/0/organizations/{org}/alert-rules/{id}/`: the rule replaced by `request` (a whole
+/// rule, as Sentry's update takes it).
+pub async fn update_metric_alert_rule(
+    org: &str,
+    id: &str,
+    request: &cairn_types::api::MetricAlertRuleRequest,
+) -> Result<cairn_types::api::MetricAlertRule> {
+    let url = metric_alert_rule_url(org, id);
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}
+
+/// `DELETE /api/0/organizations/{org}/alert-rules/{id}/`: the rule goes with its incidents.
+pub async fn delete_metric_alert_rule(org: &str, id: &str) -> Result<()> {
+    let url = metric_alert_rule_url(org, id);
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `GET /api/0/organizations/{org}/incidents/?alertRule={id}`: a page of the incidents of the
+/// metric alert rule `rule`, newest first, from `cursor` (the first page when `None`).
+pub async fn incidents(
+    org: &str,
+    rule: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<cairn_types::api::Incident>> {
+    let url = metric_alert_url(org, "incidents/");
+    let pairs = [("alertRule", Some(rule)), ("cursor", cursor)];
+    let pairs = pairs.into_iter().filter_map(|(name, value)| Some((name, value?)));
+    let response = send(get(&url).query(pairs).build()).await?;
+    let (previous, next) = answer_cursors(&response);
+    let items = response.json().await?;
+    Ok(Paged { items, previous, next })
+}
+
+/// `GET /api/0/organizations/{org}/incidents/{identifier}/activity/`: what happened to an
+/// incident (detected, status changes), oldest first.
+pub async fn incident_activity(
+    org: &str,
+    identifier: &str,
+) -> Result<Vec<cairn_types::api::IncidentActivity>> {
+    let url = metric_alert_url(org, &format!("incidents/{}/activity/", segment(identifier)));
+    json(get(&url).build()).await
+}

@@ -145,6 +145,7 @@ enum OtherPage {
     Crons,
     Monitor,
     AlertRules,
+    MetricAlert,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -171,6 +172,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Crons => view! { <CronsPage/> }.into_any(),
         OtherPage::Monitor => view! { <MonitorPage/> }.into_any(),
         OtherPage::AlertRules => view! { <AlertRulesPage/> }.into_any(),
+        OtherPage::MetricAlert => view! { <MetricAlertPage/> }.into_any(),
     }
 }
 
@@ -238,6 +240,10 @@ other_page!(
 other_page!(
     /// A project's issue alert rules.
     alert_rules, AlertRules
+);
+other_page!(
+    /// One metric alert rule and its incidents.
+    metric_alert, MetricAlert
 );
 other_page!(
     /// The user's notifications.

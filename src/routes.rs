@@ -23,6 +23,8 @@ pub const MEMBER_PARAM: &str = "member";
 pub const TOKEN_PARAM: &str = "token";
 /// Name of the monitor slug parameter in [`monitor`].
 pub const MONITOR_PARAM: &str = "monitor";
+/// Name of the metric alert rule id parameter in [`metric_alert`].
+pub const ALERT_RULE_PARAM: &str = "rule_id";
 
 /// A page of the dashboard, as something to link or navigate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +147,14 @@ pub enum Page {
         /// Organization slug.
         org: String,
     },
+    /// `/organizations/{org}/alerts/rules/details/{id}/`: one metric alert rule and its
+    /// incidents.
+    MetricAlert {
+        /// Organization slug.
+        org: String,
+        /// The rule's id.
+        id: String,
+    },
     /// `/organizations/{org}/crons/{project}/{monitor}/`: one cron monitor and its check-ins.
     Monitor {
         /// Organization slug.
@@ -225,6 +235,11 @@ impl Page {
             Page::AlertRules { org } => {
                 format!("/organizations/{}/alerts/rules/", crate::api::segment(org))
             }
+            Page::MetricAlert { org, id } => format!(
+                "/organizations/{}/alerts/rules/details/{}/",
+                crate::api::segment(org),
+                crate::api::segment(id)
+            ),
             Page::Monitor { org, project, slug } => format!(
                 "/organizations/{}/crons/{}/{}/",
                 crate::api::segment(org),
@@ -312,6 +327,11 @@ pub fn crons() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::AlertRules`]; the slug is the [`ORG_PARAM`] parameter.
 pub fn alert_rules() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/alerts/rules")
+}
+
+/// Route pattern of [`Page::MetricAlert`]; parameters [`ORG_PARAM`] and [`ALERT_RULE_PARAM`].
+pub fn metric_alert() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/alerts/rules/details/:rule_id")
 }
 
 /// Route pattern of [`Page::Monitor`]; parameters [`ORG_PARAM`], [`PROJECT_PARAM`] and

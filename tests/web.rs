@@ -4267,3 +4267,550 @@ fn qr_code_draws_each_dark_module_inside_its_quiet_zone() {
     let path = m.find("svg.qr-code path").expect("its modules");
     assert_eq!(path.get_attribute("d").as_deref(), Some("M4 4h1v1h-1zM5 5h1v1h-1z"));
 }
+
+// ---- metric alerts ----
+
+/// A metric alert rule as the server writes it (Sentry's `AlertRuleSerializer`): `aggregate`
+/// `below` (or above) a critical threshold of 99 and a warning one of 99.5 over `window`
+/// minutes, emailing team 5; never evaluated, without incidents.
+fn sample_metric_rule(
+    name: &str,
+    aggregate: &str,
+    window: f64,
+) -> cairn_types::api::MetricAlertRule {
+    let action = serde_json::json!({"id": "3", "type": "email", "targetType": "team",
+        "targetIdentifier": "5", "desc": "Send an email to #backend"});
+    serde_json::from_value(serde_json::json!({
+        "id": "12", "name": name, "dataset": "metrics", "aggregate": aggregate, "query": "",
+        "timeWindow": window, "thresholdType": 1, "resolveThreshold": null,
+        "thresholdPeriod": 1, "environment": null, "projects": ["shop"], "owner": null,
+        "triggers": [
+            {"id": "1", "label": "critical", "alertThreshold": 99.0, "thresholdType": 1,
+             "resolveThreshold": null, "actions": [action]},
+            {"id": "2", "label": "warning", "alertThreshold": 99.5, "thresholdType": 1,
+             "resolveThreshold": null, "actions": [action]}
+        ],
+        "createdBy": {"id": 1, "name": "Owner", "email": "owner@example.com"},
+        "dateCreated": "2026-12-05T06:00:00Z", "dateModified": "2026-12-05T06:00:00Z",
+        "latestIncident": null, "lastValue": null, "dateLastEvaluated": null
+    }))
+    .expect("a sample metric alert rule")
+}
+
+/// An incident of rule 12 as the server writes it: `identifier`, `status`, started at 07:00,
+/// closed at `closed`, opened by the figure `value`.
+fn sample_incident(
+    identifier: &str,
+    status: i64,
+    closed: Option<&str>,
+    value: f64,
+) -> cairn_types::api::Incident {
+    serde_json::from_value(serde_json::json!({
+        "id": identifier, "identifier": identifier, "alertRuleId": "12",
+        "title": "<b>Crash-free</b>", "status": status, "projects": ["shop"],
+        "dateStarted": "2026-12-05T07:00:00Z", "dateDetected": "2026-12-05T07:00:00Z",
+        "dateClosed": closed, "value": value
+    }))
+    .expect("a sample incident")
+}
+
+/// An incident activity: `kind` (4 detected, 2 status change), the statuses, the figure.
+fn sample_incident_activity(
+    kind: i64,
+    value: Option<&str>,
+    previous: Option<&str>,
+    metric: Option<f64>,
+) -> cairn_types::api::IncidentActivity {
+    serde_json::from_value(serde_json::json!({
+        "id": "1", "incidentIdentifier": "4", "type": kind, "value": value,
+        "previousValue": previous, "metricValue": metric,
+        "dateCreated": "2026-12-05T07:00:00Z"
+    }))
+    .expect("a sample activity")
+}
+
+#[wasm_bindgen_test]
+fn metric_alert_rules_read_as_sentences() {
+    use cairn_dashboard::pages::metric_alerts::{
+        figure_text, rule_sentence, threshold_text, window_text,
+    };
+    use cairn_types::api::{
+        MetricAlertRule, AGGREGATE_COUNT, AGGREGATE_CRASH_FREE_SESSIONS,
+        AGGREGATE_CRASH_FREE_USERS, AGGREGATE_USERS,
+    };
+
+    // Crash-free: below, in percent, both triggers, the window in words.
+    let rule = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 60.0);
+    assert_eq!(
+        rule_sentence(&rule),
+        "Crash-free session rate below 99% (critical), 99.5% (warning) over 1 hour"
+    );
+    let users = MetricAlertRule {
+        time_window: 720.0,
+        // The query is the errors' only: a crash-free rule's is not shown.
+        query: "level:error".into(),
+        triggers: rule.triggers[..1].to_vec(),
+        ..sample_metric_rule("Users", AGGREGATE_CRASH_FREE_USERS, 720.0)
+    };
+    assert_eq!(rule_sentence(&users), "Crash-free user rate below 99% (critical) over 12 hours");
+
+    // Errors: above, plain numbers, no warning.
+    let mut errors = sample_metric_rule("Errors", AGGREGATE_COUNT, 5.0);
+    errors.threshold_type = 0;
+    errors.triggers.truncate(1);
+    errors.triggers[0].alert_threshold = 100.0;
+    assert_eq!(rule_sentence(&errors), "Number of errors above 100 (critical) over 5 minutes");
+    // With an environment, a query, a warning and a resolve threshold.
+    errors.environment = Some("production".into());
+    errors.query = "level:error release:1.0".into();
+    errors.resolve_threshold = Some(20.0);
+    let mut warning = errors.triggers[0].clone();
+    warning.label = "warning".into();
+    warning.alert_threshold = 50.5;
+    errors.triggers.push(warning);
+    assert_eq!(
+        rule_sentence(&errors),
+        "Number of errors above 100 (critical), 50.5 (warning) over 5 minutes in production, \
+         errors matching \"level:error release:1.0\", resolved below 20"
+    );
+    let mut by_users = sample_metric_rule("Users", AGGREGATE_USERS, 1440.0);
+    by_users.threshold_type = 0;
+    by_users.resolve_threshold = Some(99.9);
+    assert_eq!(
+        rule_sentence(&by_users),
+        "Users with errors above 99 (critical), 99.5 (warning) over 24 hours, resolved below 99.9"
+    );
+    // Below, resolved above.
+    let mut resolving = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 30.0);
+    resolving.resolve_threshold = Some(99.8);
+    assert!(rule_sentence(&resolving).ends_with("over 30 minutes, resolved above 99.8%"));
+
+    for (minutes, words) in [
+        (1.0, "1 minute"),
+        (10.0, "10 minutes"),
+        (60.0, "1 hour"),
+        (240.0, "4 hours"),
+        (720.0, "12 hours"),
+        (1440.0, "24 hours"),
+        (90.0, "90 minutes"),
+        (180.0, "3 hours"),
+    ] {
+        assert_eq!(window_text(minutes), words, "{minutes}");
+    }
+    assert_eq!(threshold_text(AGGREGATE_CRASH_FREE_SESSIONS, 99.95), "99.95%");
+    assert_eq!(threshold_text(AGGREGATE_COUNT, 0.0), "0");
+    assert_eq!(figure_text(AGGREGATE_CRASH_FREE_SESSIONS, 97.251_234), "97.25%");
+    assert_eq!(figure_text(AGGREGATE_CRASH_FREE_USERS, 100.0), "100%");
+    assert_eq!(figure_text(AGGREGATE_COUNT, 12.0), "12 errors");
+    assert_eq!(figure_text(AGGREGATE_COUNT, 1.0), "1 error");
+    assert_eq!(figure_text(AGGREGATE_COUNT, 0.0), "0 errors");
+    assert_eq!(figure_text(AGGREGATE_USERS, 1.0), "1 user");
+    assert_eq!(figure_text(AGGREGATE_USERS, 3.0), "3 users");
+    assert_eq!(
+        Page::MetricAlert { org: "a b".into(), id: "12".into() }.path(),
+        "/organizations/a%20b/alerts/rules/details/12/"
+    );
+}
+
+#[wasm_bindgen_test]
+fn metric_alert_status_follows_the_open_incident_and_the_evaluations() {
+    use cairn_dashboard::pages::metric_alerts::{
+        activity_text, incident_duration, latest_figure, rule_status, span_text, AlertStatus,
+    };
+    use cairn_types::api::{
+        AGGREGATE_COUNT, AGGREGATE_CRASH_FREE_SESSIONS, INCIDENT_CLOSED, INCIDENT_CRITICAL,
+        INCIDENT_WARNING,
+    };
+
+    let mut rule = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 60.0);
+    assert_eq!(rule_status(&rule), AlertStatus::Waiting);
+    assert_eq!(rule_status(&rule).label(), "Waiting for the first evaluation");
+    assert_eq!(latest_figure(&rule), None);
+    rule.date_last_evaluated = Some(Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap());
+    assert_eq!(rule_status(&rule), AlertStatus::Resolved);
+    assert_eq!(latest_figure(&rule).as_deref(), Some("no data now"), "no sessions");
+    rule.last_value = Some(97.25);
+    assert_eq!(latest_figure(&rule).as_deref(), Some("now 97.25%"));
+
+    rule.latest_incident = Some(sample_incident("4", INCIDENT_CRITICAL, None, 97.1));
+    assert_eq!(rule_status(&rule), AlertStatus::Critical);
+    assert_eq!((rule_status(&rule).label(), rule_status(&rule).key()), ("Critical", "critical"));
+    rule.latest_incident = Some(sample_incident("4", INCIDENT_WARNING, None, 99.2));
+    assert_eq!(rule_status(&rule), AlertStatus::Warning);
+    assert_eq!(rule_status(&rule).label(), "Warning");
+    rule.latest_incident =
+        Some(sample_incident("4", INCIDENT_CLOSED, Some("2026-12-05T07:30:00Z"), 97.1));
+    assert_eq!(rule_status(&rule), AlertStatus::Resolved);
+    assert_eq!(rule_status(&rule).label(), "Resolved");
+    // Closed is closed, whatever the status says.
+    rule.latest_incident =
+        Some(sample_incident("4", INCIDENT_CRITICAL, Some("2026-12-05T07:30:00Z"), 97.1));
+    assert_eq!(rule_status(&rule), AlertStatus::Resolved);
+    // A closed incident but no evaluation recorded: resolved, not waiting.
+    rule.date_last_evaluated = None;
+    assert_eq!(rule_status(&rule), AlertStatus::Resolved);
+
+    let mut errors = sample_metric_rule("Errors", AGGREGATE_COUNT, 5.0);
+    errors.date_last_evaluated = rule.date_created.into();
+    errors.last_value = Some(12.0);
+    assert_eq!(latest_figure(&errors).as_deref(), Some("now 12 errors"));
+
+    let crash_free = AGGREGATE_CRASH_FREE_SESSIONS;
+    let text = |kind, value, previous, metric| {
+        activity_text(&sample_incident_activity(kind, value, previous, metric), crash_free)
+    };
+    assert_eq!(text(4, None, None, Some(97.123)), "Detected at 97.12%");
+    assert_eq!(
+        text(2, Some("20"), Some("10"), Some(96.0)),
+        "Changed from Warning to Critical at 96%"
+    );
+    assert_eq!(text(2, Some("10"), Some("20"), None), "Changed from Critical to Warning");
+    assert_eq!(text(2, Some("20"), None, None), "Changed to Critical");
+    assert_eq!(text(2, Some("2"), Some("20"), Some(99.9)), "Resolved at 99.9%");
+    assert_eq!(
+        activity_text(&sample_incident_activity(4, None, None, Some(150.0)), AGGREGATE_COUNT),
+        "Detected at 150 errors"
+    );
+
+    assert_eq!(span_text(45), "45 s");
+    assert_eq!(span_text(12 * 60 + 5), "12 min");
+    assert_eq!(span_text(2 * 3600), "2 h");
+    assert_eq!(span_text(2 * 3600 + 5 * 60), "2 h 5 min");
+    assert_eq!(span_text(3 * 86_400 + 4 * 3600 + 7), "3 d 4 h");
+    let closed = sample_incident("4", INCIDENT_CLOSED, Some("2026-12-05T07:30:00Z"), 97.1);
+    let later = Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).unwrap();
+    assert_eq!(incident_duration(&closed, later), "30 min", "until it closed");
+    let open = sample_incident("5", INCIDENT_CRITICAL, None, 97.1);
+    assert_eq!(incident_duration(&open, later), "17 h", "until now");
+}
+
+#[wasm_bindgen_test]
+fn metric_alert_drafts_make_the_apis_requests() {
+    use cairn_dashboard::pages::metric_alerts::MetricDraft;
+    use cairn_types::api::{AGGREGATE_COUNT, AGGREGATE_CRASH_FREE_SESSIONS, AGGREGATE_USERS};
+    use serde_json::json;
+
+    let mut draft = MetricDraft::new("shop");
+    assert_eq!(draft.request().expect_err("no name"), "Give the alert a name.");
+    draft.name = " Busy ".into();
+    assert_eq!(draft.request().expect_err("no threshold"), "Give the critical threshold.");
+    draft.critical = "many".into();
+    assert_eq!(
+        draft.request().expect_err("not a number"),
+        "Give the critical threshold as a number."
+    );
+    draft.critical = "100".into();
+    draft.query = " level:error ".into();
+    let request = draft.request().expect("a request");
+    assert_eq!(request.name, "Busy");
+    assert_eq!(request.aggregate, AGGREGATE_COUNT);
+    assert_eq!(request.dataset.as_deref(), Some("events"));
+    assert_eq!((request.query.as_str(), request.time_window), ("level:error", 60.0));
+    assert_eq!((request.threshold_type, request.resolve_threshold), (0, None));
+    assert_eq!(
+        (request.projects.clone(), request.environment.clone()),
+        (vec!["shop".to_owned()], None)
+    );
+    assert_eq!(request.triggers.len(), 1);
+    assert_eq!(
+        (request.triggers[0].label.as_str(), request.triggers[0].alert_threshold),
+        ("critical", 100.0)
+    );
+    assert!(request.triggers[0].actions.is_empty(), "no one notified");
+
+    // A crash-free rate: below, its own windows, no query, the metrics dataset.
+    draft.time_window = "5".into();
+    draft.set_measure(AGGREGATE_CRASH_FREE_SESSIONS);
+    assert_eq!((draft.threshold_type.as_str(), draft.time_window.as_str()), ("1", "60"));
+    draft.time_window = "720".into();
+    draft.set_measure(AGGREGATE_USERS);
+    assert_eq!((draft.threshold_type.as_str(), draft.time_window.as_str()), ("0", "60"));
+    draft.time_window = "240".into();
+    draft.set_measure(AGGREGATE_CRASH_FREE_SESSIONS);
+    assert_eq!(draft.time_window, "240", "allowed for both: kept");
+    draft.critical = "99".into();
+    draft.warning = "99.5".into();
+    draft.resolve = "99.8".into();
+    draft.environment = " production ".into();
+    draft.target = "team".into();
+    assert_eq!(draft.request().expect_err("no team"), "Choose the team to notify.");
+    draft.team = "5".into();
+    let request = draft.request().expect("a request");
+    assert_eq!(request.dataset.as_deref(), Some("metrics"));
+    assert_eq!((request.query.as_str(), request.threshold_type), ("", 1));
+    assert_eq!((request.resolve_threshold, request.time_window), (Some(99.8), 240.0));
+    assert_eq!(request.environment.as_deref(), Some("production"));
+    let email = json!({"type": "email", "targetType": "team", "targetIdentifier": "5"});
+    assert_eq!(request.triggers.len(), 2);
+    assert_eq!(request.triggers[1].label, "warning");
+    assert_eq!(request.triggers[1].alert_threshold, 99.5);
+    assert!(request.triggers.iter().all(|t| t.actions == [email.clone()]), "on each trigger");
+    draft.target = "user".into();
+    assert_eq!(draft.request().expect_err("no member"), "Choose the member to notify.");
+    draft.member = "3".into();
+    let request = draft.request().expect("a request");
+    assert_eq!(request.triggers[0].actions[0]["targetType"], "user");
+    assert_eq!(request.triggers[0].actions[0]["targetIdentifier"], "3");
+
+    // A rule read back into the form.
+    let mut rule = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 120.0);
+    rule.projects = vec!["shop".into(), "api".into()];
+    rule.resolve_threshold = Some(99.75);
+    rule.environment = Some("production".into());
+    rule.owner = Some("team:5".into());
+    let draft = MetricDraft::from_rule(&rule);
+    assert_eq!(
+        (draft.name.as_str(), draft.aggregate.as_str()),
+        ("Crash-free", rule.aggregate.as_str())
+    );
+    assert_eq!((draft.time_window.as_str(), draft.threshold_type.as_str()), ("120", "1"));
+    assert_eq!((draft.critical.as_str(), draft.warning.as_str()), ("99", "99.5"));
+    assert_eq!((draft.resolve.as_str(), draft.environment.as_str()), ("99.75", "production"));
+    assert_eq!((draft.target.as_str(), draft.team.as_str()), ("team", "5"));
+    let request = draft.request().expect("a request");
+    assert_eq!(request.projects, ["shop", "api"], "the rule's projects stay");
+    assert_eq!(request.owner.as_deref(), Some("team:5"));
+    assert_eq!(
+        request.triggers[0].actions,
+        [json!({"type": "email", "targetType": "team", "targetIdentifier": "5"})]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn metric_alert_list_shows_each_rule_as_text_and_asks_for_edits_and_deletions() {
+    use cairn_dashboard::pages::metric_alerts::MetricAlertList;
+    use cairn_types::api::{AGGREGATE_CRASH_FREE_SESSIONS, INCIDENT_CRITICAL};
+    let mut rule =
+        sample_metric_rule("<img src=x onerror=alert(1)>", AGGREGATE_CRASH_FREE_SESSIONS, 60.0);
+    rule.date_last_evaluated = Some(Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap());
+    rule.last_value = Some(97.25);
+    rule.latest_incident = Some(sample_incident("4", INCIDENT_CRITICAL, None, 97.1));
+    let mut waiting = sample_metric_rule("Quiet", AGGREGATE_CRASH_FREE_SESSIONS, 30.0);
+    waiting.id = "13".into();
+    let (edited, deleted) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
+    let (on_edit, on_delete) = {
+        let (edited, deleted) = (edited.clone(), deleted.clone());
+        (
+            Callback::new(move |rule: cairn_types::api::MetricAlertRule| {
+                *edited.lock().expect("lock") = Some(rule.id)
+            }),
+            Callback::new(move |id: String| *deleted.lock().expect("lock") = Some(id)),
+        )
+    };
+    let m = Mounted::new(move || {
+        view! {
+            <MetricAlertList org="cairn".to_owned() rules=vec![rule, waiting] on_edit on_delete/>
+        }
+    });
+    let row = ".metric-alert-row[data-metric-alert='12']";
+    assert_eq!(m.count(".metric-alert-row"), 2);
+    assert_eq!(m.text(&format!("{row} .metric-alert-name")), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.count("img"), 0, "names are text");
+    assert_eq!(
+        m.attr(&format!("{row} a.metric-alert-name"), "href"),
+        "/organizations/cairn/alerts/rules/details/12/"
+    );
+    assert_eq!(m.attr(&format!("{row} .metric-alert-status"), "data-status"), "critical");
+    assert_eq!(m.text(&format!("{row} .metric-alert-status")), "Critical");
+    assert_eq!(m.text(&format!("{row} .metric-alert-figure")), "now 97.25%");
+    assert_eq!(
+        m.text(&format!("{row} .metric-alert-sentence")),
+        "Crash-free session rate below 99% (critical), 99.5% (warning) over 1 hour"
+    );
+    assert_eq!(m.text(&format!("{row} .metric-alert-notify")), "Send an email to #backend");
+    let quiet = ".metric-alert-row[data-metric-alert='13']";
+    assert_eq!(m.attr(&format!("{quiet} .metric-alert-status"), "data-status"), "waiting");
+    assert_eq!(
+        m.text(&format!("{quiet} .metric-alert-status")),
+        "Waiting for the first evaluation"
+    );
+    assert_eq!(m.text(&format!("{quiet} .metric-alert-figure")), "");
+    assert_eq!(m.attr(&format!("{quiet} .metric-alert-edit"), "aria-label"), "Edit Quiet");
+
+    m.click(&format!("{row} .metric-alert-edit"));
+    assert_eq!(edited.lock().expect("lock").as_deref(), Some("12"));
+    m.click(&format!("{quiet} .metric-alert-delete"));
+    settle().await;
+    assert!(deleted.lock().expect("lock").is_none(), "asked first");
+    m.click(&format!("{quiet} .metric-alert-delete-confirm"));
+    assert_eq!(deleted.lock().expect("lock").as_deref(), Some("13"));
+}
+
+#[wasm_bindgen_test]
+async fn metric_alert_form_starts_from_the_rule_and_follows_the_measure() {
+    use cairn_dashboard::{
+        org_directory::Directory,
+        pages::metric_alerts::{MetricAlertForm, MetricDraft},
+    };
+    use cairn_types::api::{AGGREGATE_COUNT, AGGREGATE_CRASH_FREE_SESSIONS};
+    let submitted = Arc::new(Mutex::new(None::<MetricDraft>));
+    let on_submit = {
+        let submitted = submitted.clone();
+        Callback::new(move |draft: MetricDraft| *submitted.lock().expect("lock") = Some(draft))
+    };
+    let m = Mounted::new(move || {
+        let directory = Directory::prepared(sample_rule_directory());
+        let draft = MetricDraft::from_rule(&sample_metric_rule(
+            "Crash-free",
+            AGGREGATE_CRASH_FREE_SESSIONS,
+            720.0,
+        ));
+        view! {
+            <MetricAlertForm
+                draft
+                title="Edit metric alert"
+                directory
+                saving=Signal::stored(false)
+                error=Signal::stored(Some("<b>Refused</b>".to_owned()))
+                on_submit
+                on_cancel=Callback::new(|()| {})
+            />
+        }
+    });
+    settle().await;
+    let input = |selector: &str| -> HtmlInputElement { m.get(selector).unchecked_into() };
+    let select = |selector: &str| -> String {
+        m.get(selector).unchecked_into::<web_sys::HtmlSelectElement>().value()
+    };
+    assert_eq!(m.attr("#metric-alert-form", "aria-label"), "Edit metric alert");
+    assert_eq!(input("#metric-name").value(), "Crash-free");
+    assert_eq!(select("#metric-aggregate"), AGGREGATE_CRASH_FREE_SESSIONS);
+    assert_eq!(select("#metric-window"), "720");
+    assert_eq!(m.count("#metric-window option"), 6, "the crash-free windows");
+    assert_eq!(m.text("#metric-window option[value='720']"), "12 hours");
+    assert_eq!(select("#metric-direction"), "1");
+    assert_eq!(input("#metric-critical").value(), "99");
+    assert_eq!(input("#metric-warning").value(), "99.5");
+    assert_eq!(input("#metric-resolve").value(), "");
+    assert!(input("#metric-query").disabled(), "no query for a crash-free rate");
+    assert_eq!(select("#metric-target"), "team");
+    assert_eq!(select("#metric-team"), "5");
+    assert_eq!(m.text("#metric-team option[value='5']"), "#backend");
+    assert_eq!(m.text(".form-error"), "<b>Refused</b>");
+    assert_eq!(m.count("b"), 0, "the server's detail is text");
+    // Every control has a label.
+    for id in [
+        "metric-name",
+        "metric-aggregate",
+        "metric-window",
+        "metric-environment",
+        "metric-query",
+        "metric-direction",
+        "metric-critical",
+        "metric-warning",
+        "metric-resolve",
+        "metric-target",
+        "metric-team",
+    ] {
+        let label = m.get(&format!("#{id}")).closest("label").expect("closest").expect("a label");
+        assert!(!label.text_content().unwrap_or_default().trim().is_empty(), "{id}");
+    }
+
+    // Errors: above, the error windows, a query.
+    m.select("#metric-aggregate", AGGREGATE_COUNT);
+    settle().await;
+    assert_eq!(select("#metric-direction"), "0");
+    assert_eq!(select("#metric-window"), "60", "12 hours is not an error window");
+    assert_eq!(m.count("#metric-window option"), 9);
+    assert!(!input("#metric-query").disabled());
+    m.select("#metric-window", "5");
+    m.type_into("#metric-query", "level:error");
+    m.type_into("#metric-name", "Busy");
+    m.type_into("#metric-critical", "100");
+    m.type_into("#metric-warning", "");
+    m.type_into("#metric-environment", "production");
+    m.select("#metric-target", "user");
+    settle().await;
+    assert!(m.find("#metric-team").is_none());
+    assert_eq!(m.text("#metric-member option[value='3']"), "Dev (dev@example.com)");
+    m.select("#metric-member", "3");
+    // The direction chosen by hand, then changed by a change of measure (below).
+    m.select("#metric-direction", "1");
+    m.select("#metric-direction", "0");
+    m.click("#metric-save");
+    settle().await;
+    let draft = submitted.lock().expect("lock").clone().expect("submitted");
+    let request = draft.request().expect("a request");
+    assert_eq!((request.name.as_str(), request.aggregate.as_str()), ("Busy", AGGREGATE_COUNT));
+    assert_eq!((request.time_window, request.threshold_type), (5.0, 0));
+    assert_eq!(
+        (request.query.as_str(), request.environment.as_deref()),
+        ("level:error", Some("production"))
+    );
+    assert_eq!(request.triggers.len(), 1, "no warning");
+    assert_eq!(request.triggers[0].alert_threshold, 100.0);
+    assert_eq!(request.triggers[0].actions[0]["targetType"], "user");
+    assert_eq!(request.triggers[0].actions[0]["targetIdentifier"], "3");
+    assert_eq!(request.projects, ["shop"]);
+
+    m.select("#metric-aggregate", AGGREGATE_CRASH_FREE_SESSIONS);
+    settle().await;
+    assert_eq!(select("#metric-direction"), "1", "after a manual choice too");
+    assert_eq!(select("#metric-window"), "60");
+}
+
+#[wasm_bindgen_test]
+async fn incident_table_lists_incidents_and_opens_their_activity() {
+    use cairn_dashboard::pages::metric_alerts::{ActivityTimeline, IncidentTable};
+    use cairn_types::api::{AGGREGATE_CRASH_FREE_SESSIONS, INCIDENT_CLOSED, INCIDENT_WARNING};
+    let opened: Arc<Mutex<Vec<String>>> = Arc::default();
+    let activity = {
+        let opened = opened.clone();
+        Callback::new(move |identifier: String| {
+            opened.lock().expect("lock").push(identifier);
+            let activities = vec![
+                sample_incident_activity(4, None, None, Some(97.1)),
+                sample_incident_activity(2, Some("20"), Some("10"), Some(96.0)),
+                sample_incident_activity(2, Some("2"), Some("20"), Some(99.9)),
+            ];
+            let aggregate = AGGREGATE_CRASH_FREE_SESSIONS.to_owned();
+            view! { <ActivityTimeline activities aggregate/> }.into_any()
+        })
+    };
+    let incidents = vec![
+        sample_incident("5", INCIDENT_WARNING, None, 99.2),
+        sample_incident("4", INCIDENT_CLOSED, Some("2026-12-05T09:05:00Z"), 97.123),
+    ];
+    let m = Mounted::new(move || {
+        let aggregate = AGGREGATE_CRASH_FREE_SESSIONS.to_owned();
+        view! { <IncidentTable incidents aggregate activity/> }
+    });
+    assert_eq!(m.count("#incident-table .incident-row"), 2);
+    let open = ".incident-row[data-incident='5']";
+    let closed = ".incident-row[data-incident='4']";
+    assert_eq!(m.text(&format!("{open} .incident-toggle")), "#5");
+    assert_eq!(m.attr(&format!("{open} .metric-alert-status"), "data-status"), "warning");
+    assert_eq!(m.text(&format!("{open} .incident-closed")), "ongoing");
+    assert_eq!(m.text(&format!("{open} .incident-value")), "99.2%");
+    assert_eq!(m.attr(&format!("{closed} .metric-alert-status"), "data-status"), "resolved");
+    assert_eq!(m.text(&format!("{closed} .incident-duration")), "2 h 5 min");
+    assert_eq!(m.text(&format!("{closed} .incident-value")), "97.12%");
+    assert!(m.text(&format!("{closed} .incident-closed")).starts_with("2026-12-05"));
+    assert_eq!(m.attr(&format!("{closed} .incident-toggle"), "aria-expanded"), "false");
+    assert_eq!(m.count(".incident-activity-row"), 0);
+
+    m.click(&format!("{closed} .incident-toggle"));
+    settle().await;
+    assert_eq!(*opened.lock().expect("lock"), ["4"]);
+    assert_eq!(m.attr(&format!("{closed} .incident-toggle"), "aria-expanded"), "true");
+    assert_eq!(m.count("#incident-activity-4 .incident-activity-item"), 3);
+    assert_eq!(
+        m.text("#incident-activity-4 .incident-activity-item:nth-child(2) .incident-activity-text"),
+        "Changed from Warning to Critical at 96%"
+    );
+    // The row itself opens another; one at a time.
+    m.click(open);
+    settle().await;
+    assert_eq!(m.count(".incident-activity-row"), 1);
+    assert!(m.find("#incident-activity-5").is_some());
+    m.click(&format!("{open} .incident-toggle"));
+    settle().await;
+    assert_eq!(m.count(".incident-activity-row"), 0, "closed again");
+
+    let empty = Mounted::new(|| {
+        let activity = Callback::new(|_: String| ().into_any());
+        view! { <IncidentTable incidents=vec![] aggregate=String::new() activity/> }
+    });
+    assert_eq!(empty.text("#no-incidents .empty-title"), "No incidents yet");
+    assert!(empty.find("#incident-table").is_none());
+}

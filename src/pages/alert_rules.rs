@@ -3,7 +3,8 @@
 //! sentences the server writes, with how often it may notify, its environment, when it last
 //! fired and who made it; a form that makes a new rule or changes one, and deleting one after
 //! a confirmation. The project is in the URL (its slug, or its numeric id as Sentry's links
-//! have it; the first project when none is given), so a link reproduces the view.
+//! have it; the first project when none is given), so a link reproduces the view. Below them,
+//! the project's metric alerts ([`super::metric_alerts`]).
 //!
 //! The form's state is a [`RuleDraft`], plain data read from a rule ([`RuleDraft::from_rule`])
 //! and turned into the API's request ([`RuleDraft::request`]); what the form has no field for
@@ -18,6 +19,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde_json::{json, Value};
 
+use super::metric_alerts::MetricAlertsSection;
 use crate::{
     api,
     components::{confirm::ConfirmDelete, ApiError, FormError, Loading, TimeAgo},
@@ -154,7 +156,7 @@ pub fn sentence(object: &Value) -> String {
 
 /// The member or team `value` (`user:{id}` or `team:{id}`) as the directory names it:
 /// "Name (email)", or `#slug`.
-fn directory_name(directory: &OrgDirectory, value: &str) -> Option<String> {
+pub(crate) fn directory_name(directory: &OrgDirectory, value: &str) -> Option<String> {
     let option = directory.assignees.iter().find(|a| a.value == value)?;
     Some(if value.starts_with("user:") && option.detail != option.label {
         format!("{} ({})", option.label, option.detail)
@@ -571,6 +573,8 @@ pub fn AlertRulesPage() -> impl IntoView {
         delete.dispatch(id);
     });
 
+    // The project's metric alerts, below its issue alert rules.
+    let has_project = Memo::new(move |_| project.with(Option::is_some));
     let navigate = use_navigate();
     let on_project = move |ev| {
         let slug = event_target_value(&ev);
@@ -633,6 +637,11 @@ pub fn AlertRulesPage() -> impl IntoView {
             {form}
             <FormError message=delete_error/>
             {body}
+            {move || {
+                has_project
+                    .get()
+                    .then(|| view! { <MetricAlertsSection org project directory/> })
+            }}
         </section>
     }
 }
