@@ -7,8 +7,15 @@
 // also rewrite index.html and its inline prefetch script, so this does the CSS alone, and
 // conservatively: comments go, whitespace runs become one space, and spaces next to `{ } ; , :`
 // and inside parentheses' edges go, where CSS never needs them. Strings are copied as they are.
+//
+// It also builds the lazy stylesheets: each `style/lazy/NAME.css` is the stylesheet of pages in
+// lazily loaded wasm modules only (src/lazy_pages.rs), which a cold load of the issue list does
+// not fetch. Each is minified and written as `NAME-<hash>.css` (content-named, so the server
+// lets browsers cache it for good), and index.html gets `window.cairnStylesheets`, NAME ->
+// `{href, integrity}`, which its `cairnStylesheet(NAME)` reads to load one when a page first
+// needs it.
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** `css` without comments and needless whitespace. */
@@ -69,4 +76,23 @@ html = html.replace(links, (_link, name) => {
   console.log(`minify-css: ${name} ${before.length} -> ${after.length} B`);
   return `<link rel="stylesheet" href="/${name}" integrity="sha384-${integrity}"`;
 });
+
+const lazyDir = join("style", "lazy");
+const lazy = {};
+for (const file of readdirSync(lazyDir).filter((f) => f.endsWith(".css")).sort()) {
+  const css = minifyCss(readFileSync(join(lazyDir, file), "utf8"));
+  const stem = file.slice(0, -".css".length);
+  const name = `${stem}-${createHash("sha256").update(css).digest("hex").slice(0, 16)}.css`;
+  writeFileSync(join(dir, name), css);
+  const integrity = createHash("sha384").update(css).digest("base64");
+  lazy[stem] = { href: `/${name}`, integrity: `sha384-${integrity}` };
+  console.log(`minify-css: ${file} (lazy) -> ${name}, ${css.length} B`);
+}
+if (!html.includes("</head>")) {
+  console.error(`minify-css: no </head> in ${htmlPath}`);
+  process.exit(1);
+}
+// Before the script that starts the app (which the wasm hook put before `</head>`).
+const table = `<script>window.cairnStylesheets=${JSON.stringify(lazy)};</script>`;
+html = html.replace(/<link rel="modulepreload"|<\/head>/, (first) => table + first);
 writeFileSync(htmlPath, html);

@@ -23,15 +23,39 @@ use leptos::wasm_split::SplitLoaderError;
 
 use crate::components::{ErrorState, Loading};
 
-/// Renders a lazily loaded page: the `Loading` placeholder until its module has arrived, then
-/// the page, in the route's reactive owner as if it had been built directly. A module that
-/// cannot be fetched (the server was updated and no longer has this build's files, or the
-/// network failed) is an error state asking for a reload, not a panic that stops the app.
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `window.cairnStylesheet(name)` of index.html: adds the lazy stylesheet `name`
+    /// (`style/lazy/{name}.css`) to the page once; the promise resolves when it has loaded or
+    /// failed. Throws when there is no such script (the component tests).
+    #[wasm_bindgen(catch, js_namespace = window, js_name = cairnStylesheet)]
+    fn add_stylesheet(name: &str) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
+}
+
+/// The stylesheet of the pages in the issue page's and the other pages' modules: charts (the
+/// issue page's too), release tables and the release pages. A cold load of the issue list
+/// does without it.
+const PAGES_STYLESHEET: &str = "releases";
+
+/// Renders a lazily loaded page: the `Loading` placeholder until its module and its
+/// `stylesheet` (if any) have arrived, then the page, in the route's reactive owner as if it
+/// had been built directly. A module that cannot be fetched (the server was updated and no
+/// longer has this build's files, or the network failed) is an error state asking for a
+/// reload, not a panic that stops the app; a stylesheet that cannot leaves the page unstyled.
 fn load_page(
     page: impl Future<Output = Result<AnyView, SplitLoaderError>> + Send + 'static,
+    stylesheet: Option<&'static str>,
 ) -> impl IntoView {
-    let page = async move {
-        match page.await {
+    // The browser's promise is not `Send`, which `Suspend` asks of the future; the app runs on
+    // the browser's one thread, where the wrapper never moves.
+    let page = send_wrapper::SendWrapper::new(async move {
+        // Asked for before the module is awaited: both come at once.
+        let styled = stylesheet.and_then(|name| add_stylesheet(name).ok());
+        let page = page.await;
+        if let Some(styled) = styled {
+            let _ = wasm_bindgen_futures::JsFuture::from(styled).await;
+        }
+        match page {
             Ok(page) => page,
             Err(_) => view! {
                 <ErrorState message="This page could not be loaded: Cairn may have been \
@@ -39,7 +63,7 @@ fn load_page(
             }
             .into_any(),
         }
-    };
+    });
     view! { <Suspense fallback=|| view! { <Loading/> }>{Suspend::new(page)}</Suspense> }
 }
 
@@ -51,7 +75,7 @@ fn load_page(
 /// module is loaded (`fallible`: a failed fetch is an `Err`, retried on the next visit). It is
 /// what Leptos' `#[lazy]` expands to, minus `#[lazy]`'s panic when the fetch fails.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident, $module:ident, $page:ident $(, preload = $preload:ident)?) => {
+    ($(#[$doc:meta])* $route:ident, $module:ident, $page:ident, $stylesheet:expr $(, preload = $preload:ident)?) => {
         #[cfg(feature = "split")]
         #[leptos::wasm_split::wasm_split(
             $module,
@@ -78,14 +102,14 @@ macro_rules! lazy_page {
 
         $(#[$doc])*
         pub fn $route() -> impl IntoView {
-            load_page($module())
+            load_page($module(), $stylesheet)
         }
     };
 }
 
 lazy_page!(
     /// One issue: its events, stack traces, breadcrumbs and activity (the largest page).
-    issue, issue_page, IssuePage, preload = load_issue_page_module
+    issue, issue_page, IssuePage, Some(PAGES_STYLESHEET), preload = load_issue_page_module
 );
 
 /// Starts fetching the issue page's module, if it is not loaded yet, without waiting for it:
@@ -116,7 +140,7 @@ pub(crate) fn preload_once(
 lazy_page!(
     /// Logging in: a cold load of a logged-in user never needs it, and one of a logged-out user
     /// needs only it.
-    login, login_page, LoginPage
+    login, login_page, LoginPage, None
 );
 
 /// The pages visited less often, built by one module between them: each split point of its own
@@ -192,7 +216,7 @@ macro_rules! other_page {
     ($(#[$doc:meta])* $route:ident, $page:ident) => {
         $(#[$doc])*
         pub fn $route() -> impl IntoView {
-            load_page(other_page(OtherPage::$page))
+            load_page(other_page(OtherPage::$page), Some(PAGES_STYLESHEET))
         }
     };
 }

@@ -2230,12 +2230,26 @@ async fn wasm_fetched(client: &Client) -> Result<Vec<String>, fantoccini::error:
     Ok(list.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
 }
 
+/// The paths of the stylesheets the page has fetched, in the order it asked for them.
+async fn stylesheets_fetched(client: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let found = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .map(e => new URL(e.name).pathname)
+               .filter(p => p.endsWith('.css'));",
+            vec![],
+        )
+        .await?;
+    let list = found.as_array().cloned().unwrap_or_default();
+    Ok(list.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+}
+
 /// The dashboard's wasm is split per page (src/lazy_pages.rs, scripts/dashboard-wasm.sh): a
 /// cold load of the issue list fetches the main module only; the stream's tools (assignee
 /// lists, bulk actions, search suggestions: src/lazy_tools.rs) arrive when first wanted, and
 /// the issue page's own module when the list is first pointed at or focused, or else when an
-/// issue is opened, after which the page works as a whole; a module that cannot be fetched is
-/// an error state, not the end of the app.
+/// issue is opened, with the lazy stylesheet of its pages, after which the page works as a
+/// whole; a module that cannot be fetched is an error state, not the end of the app.
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_own() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -2261,6 +2275,9 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         let cold = wasm_fetched(&client).await?;
         assert_eq!(cold.len(), 1, "only the main module on a cold load: {cold:?}");
         assert!(cold[0].ends_with("/cairn-dashboard_bg.wasm"), "{cold:?}");
+        let sheets = stylesheets_fetched(&client).await?;
+        assert_eq!(sheets.len(), 1, "only main.css on a cold load: {sheets:?}");
+        assert!(sheets[0].starts_with("/main-"), "{sheets:?}");
         // The header's switcher and the stream's picker offer the project from one answer.
         for picker in ["project-switcher", "project-picker"] {
             let xpath = format!("//select[@id='{picker}']/option[text()='Backend']");
@@ -2372,6 +2389,26 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
             !opened.iter().any(|p| p.contains("/split_other_pages.")),
             "no other page's module: {opened:?}"
         );
+        // With the page's module came its lazy stylesheet (style/lazy/), applied before the
+        // page was drawn: the chart's drawing has its rules.
+        let sheets = stylesheets_fetched(&client).await?;
+        assert_eq!(sheets.len(), 2, "main.css and the pages' stylesheet: {sheets:?}");
+        assert!(sheets[1].starts_with("/releases-"), "{sheets:?}");
+        let mut styled = json!(null);
+        for _ in 0..100 {
+            styled = client
+                .execute(
+                    "const svg = document.querySelector('#issue-chart .chart-drawing svg');
+                     return svg && getComputedStyle(svg).display;",
+                    vec![],
+                )
+                .await?;
+            if styled == json!("block") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(styled, json!("block"), "the chart is styled by the lazy stylesheet");
         // The page's own code runs from the loaded module: resolving goes through the API and
         // shows the new status.
         client.find(Locator::Css("#issue-header button.resolve")).await?.click().await?;
@@ -3859,4 +3896,142 @@ async fn alert_rules_page_creates_edits_and_deletes_a_rule_that_notifies_a_membe
     }
     let (status, rules) = server.get(rules_api, &token).await;
     assert_eq!((status, rules), (200, json!([])), "the rule is gone");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metric_alert_made_on_the_alerts_page_shows_its_incident_and_what_happened() {
+    const PASSWORD: &str = "correct horse battery";
+    const NAME: &str = "Checkout <b>errors</b>";
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start_with_env(&[("CAIRN_METRIC_ALERT_INTERVAL_MS", "300")]);
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Shop").await;
+    let rules_api = "/api/0/organizations/cairn/alert-rules/";
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", PASSWORD).await?;
+        client
+            .goto(&format!("{}/organizations/cairn/alerts/rules/?project=shop", server.url))
+            .await?;
+        let empty = wait_for_text(&client, "#no-metric-alerts", |t| !t.is_empty()).await?;
+        assert!(!empty.is_empty(), "the empty state of the metric alerts");
+
+        // A crash-free rate over 100% is refused, and the form says why.
+        client.find(Locator::Css("#new-metric-alert")).await?.click().await?;
+        let form = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#metric-alert-form"))
+            .await?;
+        form.find(Locator::Css("#metric-name")).await?.send_keys(NAME).await?;
+        let crash_free = "percentage(sessions_crashed, sessions) AS _crash_rate_alert_aggregate";
+        form.find(Locator::Css("#metric-aggregate")).await?.select_by_value(crash_free).await?;
+        assert_eq!(value_of(&client, "#metric-direction").await?, "1", "crash-free: below");
+        form.find(Locator::Css("#metric-critical")).await?.send_keys("120").await?;
+        form.find(Locator::Css("#metric-save")).await?.click().await?;
+        let error = wait_for_text(&client, "#metric-alert-form .form-error", |t| t.contains("100"));
+        assert!(error.await?.contains("0 to 100"), "the server's reason is shown");
+
+        // Errors instead: more than one in 5 minutes.
+        form.find(Locator::Css("#metric-aggregate")).await?.select_by_value("count()").await?;
+        assert_eq!(value_of(&client, "#metric-direction").await?, "0", "counts: above");
+        form.find(Locator::Css("#metric-window")).await?.select_by_value("5").await?;
+        let critical = form.find(Locator::Css("#metric-critical")).await?;
+        critical.clear().await?;
+        critical.send_keys("1").await?;
+        std::fs::write(artifacts_dir().join("metric-alert-form.png"), client.screenshot().await?)
+            .ok();
+        form.find(Locator::Css("#metric-save")).await?.click().await?;
+        let name = wait_for_text(&client, ".metric-alert-row .metric-alert-name", |t| t == NAME);
+        assert_eq!(name.await?, NAME, "the name as text, not HTML");
+        assert_eq!(count(&client, "#metric-alert-list b", 0).await?, 0);
+        let sentence = text_of(&client, ".metric-alert-row .metric-alert-sentence").await?;
+        assert!(sentence.contains("errors") && sentence.contains("5 minutes"), "{sentence}");
+        let (status, rules) = server.get(rules_api, &token).await;
+        assert_eq!(status, 200, "{rules}");
+        assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+        assert_eq!(
+            (&rules[0]["aggregate"], &rules[0]["timeWindow"]),
+            (&json!("count()"), &json!(5.0))
+        );
+        assert_eq!(rules[0]["projects"], json!(["shop"]));
+        let id = rules[0]["id"].as_str().expect("the rule's id").to_owned();
+
+        // Two errors: past the threshold, an incident opens; the page shows it once reloaded.
+        for text in ["card declined", "card expired"] {
+            crate::common::capture_message(&dsn, "shop@1.0", text).await;
+        }
+        let mut status = serde_json::Value::Null;
+        for _ in 0..100 {
+            let (_, rule) = server.get(&format!("{rules_api}{id}/"), &token).await;
+            status = rule["latestIncident"]["status"].clone();
+            if status == 20 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, 20, "the incident is critical");
+        client.refresh().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(
+                ".metric-alert-row .metric-alert-status[data-status=critical]",
+            ))
+            .await?;
+        let figure = text_of(&client, ".metric-alert-row .metric-alert-figure").await?;
+        assert!(figure.contains('2'), "{figure}");
+        std::fs::write(artifacts_dir().join("metric-alerts.png"), client.screenshot().await?).ok();
+
+        // Its page: the incident, ongoing, and what happened to it.
+        client.find(Locator::Css(".metric-alert-row a.metric-alert-name")).await?.click().await?;
+        let details = format!("/organizations/cairn/alerts/rules/details/{id}/");
+        assert_eq!(wait_for_path(&client, &details).await?, details);
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#metric-alert-status[data-status=critical]"))
+            .await?;
+        assert_eq!(text_of(&client, "h1.metric-alert-title").await?, NAME);
+        let closed =
+            text_of(&client, "tr.incident-row[data-incident='1'] .incident-closed").await?;
+        assert_eq!(closed, "ongoing");
+        client
+            .find(Locator::Css("tr.incident-row[data-incident='1'] .incident-toggle"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(count(&client, "#incident-activity-1 li.incident-activity-item", 2).await?, 2);
+        std::fs::write(artifacts_dir().join("metric-alert.png"), client.screenshot().await?).ok();
+
+        // Deleted from its page, the rule is gone with its incident.
+        client.find(Locator::Css(".metric-alert-delete")).await?.click().await?;
+        client.find(Locator::Css(".metric-alert-delete-confirm")).await?.click().await?;
+        wait_for_path(&client, "/organizations/cairn/alerts/rules/").await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        if let Ok(shot) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("metric-alert-failure.png"), shot).ok();
+        }
+    }
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    let mut rules = json!(null);
+    for _ in 0..50 {
+        rules = server.get(rules_api, &token).await.1;
+        if rules == json!([]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(rules, json!([]), "the rule is gone");
+    let (status, _) = server.get("/api/0/organizations/cairn/incidents/1/", &token).await;
+    assert_eq!(status, 404, "with its incident");
 }

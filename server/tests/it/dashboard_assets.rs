@@ -159,35 +159,57 @@ async fn the_built_dashboard_is_served_precompressed() {
 }
 
 /// The real build's stylesheets are minified (scripts/minify-css.mjs) and still match the
-/// integrity attributes of their links, which the browser checks before it applies them.
+/// integrity their links carry, which the browser checks before it applies them: main.css,
+/// linked by index.html, and each lazy stylesheet (`style/lazy/`), named by its content and
+/// listed in index.html's `window.cairnStylesheets` for the pages that load it.
 #[test]
 fn the_built_stylesheets_are_minified_and_match_their_integrity() {
     use base64::Engine as _;
     use sha2::Digest as _;
     let dist = dist_dir();
     let html = std::fs::read_to_string(dist.join("index.html")).expect("run `make dashboard`");
-    let mut checked = 0;
+    let check = |name: &str, integrity: &str| {
+        let css = std::fs::read(dist.join(name)).expect("stylesheet");
+        let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&css));
+        assert_eq!(integrity, format!("sha384-{digest}"), "{name}");
+        let text = String::from_utf8(css).expect("UTF-8");
+        assert!(!text.contains("/*") && !text.contains('\n'), "{name} is not minified");
+        text
+    };
+    let mut linked = Vec::new();
     for link in html.split("<link rel=\"stylesheet\" href=\"/").skip(1) {
         let (name, rest) = link.split_once('"').expect("the href's end");
         let integrity = rest
-            .split("integrity=\"sha384-")
+            .split("integrity=\"")
             .nth(1)
             .and_then(|value| value.split('"').next())
             .unwrap_or_else(|| panic!("{name} has no integrity attribute"));
-        let css = std::fs::read(dist.join(name)).expect("stylesheet");
-        let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&css));
-        assert_eq!(integrity, digest, "{name}");
-        let text = String::from_utf8(css).expect("UTF-8");
-        assert!(!text.contains("/*") && !text.contains('\n'), "{name} is not minified");
+        let text = check(name, integrity);
         // What minifying must keep: strings with their spaces, spaces that separate.
-        if name.starts_with("main-") {
-            for kept in
-                ["content:\"★ \"", "\"Liberation Mono\"", "@media (prefers-color-scheme:dark)"]
-            {
-                assert!(text.contains(kept), "{kept:?} in {name}");
-            }
+        for kept in ["content:\"★ \"", "\"Liberation Mono\"", "@media (prefers-color-scheme:dark)"]
+        {
+            assert!(text.contains(kept), "{kept:?} in {name}");
         }
-        checked += 1;
+        linked.push(name.to_owned());
     }
-    assert_eq!(checked, 2, "main.css and releases.css");
+    assert_eq!(linked.len(), 1, "index.html links main.css alone: {linked:?}");
+    assert!(linked[0].starts_with("main-"), "{linked:?}");
+
+    let table = html
+        .split("window.cairnStylesheets=")
+        .nth(1)
+        .and_then(|rest| rest.split(";</script>").next())
+        .expect("index.html lists the lazy stylesheets");
+    let table: serde_json::Value = serde_json::from_str(table).expect("a JSON table");
+    let lazy = table.as_object().expect("name -> stylesheet");
+    let mut names: Vec<&String> = lazy.keys().collect();
+    names.sort();
+    assert_eq!(names, ["releases"], "one per file of style/lazy/");
+    for (stem, sheet) in lazy {
+        let href = sheet["href"].as_str().expect("href");
+        let name = href.strip_prefix('/').expect("a path of the site");
+        assert!(name.starts_with(&format!("{stem}-")) && name.ends_with(".css"), "{name}");
+        let text = check(name, sheet["integrity"].as_str().expect("integrity"));
+        assert!(text.contains(".chart-drawing svg{"), "the charts' rules in {name}");
+    }
 }
