@@ -717,6 +717,7 @@ const PROJECT_TABLES: &[&str] = &[
     "release_projects",
     "event_dictionary_sources",
     "monitors",
+    "metric_alert_rule_projects",
 ];
 
 /// How many rows of `table` belong to project `project_id`.
@@ -754,6 +755,16 @@ async fn a_project_is_deleted_with_everything_of_it() {
         server.post_envelope(dsn, [("session", session), ("check_in", check_in)]).await;
     }
     server.wait_for_issues(&owner, |issues| issues.len() == 4).await;
+    // A metric alert rule of the project alone, and one of both projects.
+    for (name, projects) in
+        [("doomed only", json!(["doomed"])), ("both", json!(["doomed", "kept"]))]
+    {
+        let rule = json!({"name": name, "aggregate": "count()", "timeWindow": 60,
+            "projects": projects, "triggers": [{"label": "critical", "alertThreshold": 100}]});
+        let (status, body) =
+            server.post("/api/0/organizations/cairn/alert-rules/", &owner, rule).await;
+        assert_eq!(status, 201, "{body}");
+    }
 
     let mut rows_before = Vec::new();
     for table in PROJECT_TABLES {
@@ -779,6 +790,12 @@ async fn a_project_is_deleted_with_everything_of_it() {
         issues.as_array().expect("issues").iter().filter_map(|i| i["title"].as_str()).collect();
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(titles.iter().all(|t| t.contains("kept@1.0")), "{titles:?}");
+
+    // The rule of the project alone went with it; the other measures the project left.
+    let (_, rules) = server.get("/api/0/organizations/cairn/alert-rules/", &owner).await;
+    let rules: Vec<(&Value, &Value)> =
+        rules.as_array().expect("rules").iter().map(|r| (&r["name"], &r["projects"])).collect();
+    assert_eq!(rules, [(&json!("both"), &json!(["kept"]))]);
 
     // No row of the project is left, in any table that names projects.
     for (table, before) in &rows_before {

@@ -7,7 +7,7 @@
 //! arrives for it. Its events, stored envelope items and issues follow a chunk per
 //! transaction, each short enough for the event writer to commit between two of them. The
 //! project's row goes last, with what is left (release-health rows, settings, counts), which
-//! its foreign keys cascade to.
+//! its foreign keys cascade to, and the metric alert rules that measured it alone.
 //!
 //! A deletion that stops halfway (the server killed) leaves the project with fewer events and
 //! no keys; deleting it again finishes the job.
@@ -70,6 +70,16 @@ pub(super) async fn delete_project(
         .bind(project_id)
         .fetch_all(&mut *tx)
         .await?;
+    // Metric alert rules that measured this project alone go with it, as in Sentry.
+    sqlx::query(
+        "DELETE FROM metric_alert_rules WHERE id IN (SELECT rule_id FROM \
+         metric_alert_rule_projects WHERE project_id = $1) AND NOT EXISTS (SELECT 1 FROM \
+         metric_alert_rule_projects o WHERE o.rule_id = metric_alert_rules.id \
+         AND o.project_id != $1)",
+    )
+    .bind(project_id)
+    .execute(&mut *tx)
+    .await?;
     touched_one(
         sqlx::query("DELETE FROM projects WHERE id = $1")
             .bind(project_id)
