@@ -4814,3 +4814,407 @@ async fn incident_table_lists_incidents_and_opens_their_activity() {
     assert_eq!(empty.text("#no-incidents .empty-title"), "No incidents yet");
     assert!(empty.find("#incident-table").is_none());
 }
+
+// ---- a metric alert's chart ----
+
+mod metric_alert_chart {
+    use cairn_dashboard::{
+        components::charts::{bar_overlay_svg, bar_svg, colors, Overlay, Series},
+        pages::metric_alerts::{
+            chart_description, chart_period, chart_thresholds, crash_free_series, error_series,
+            incident_spans, project_ids, rate_y_range, sessions_params, ChartKind, ChartThreshold,
+            FigureChart, FigureSeries, MetricAlertChart,
+        },
+    };
+    use cairn_types::api::{
+        MetricAlertRule, SessionsResponse, UsageStats, AGGREGATE_COUNT,
+        AGGREGATE_CRASH_FREE_SESSIONS, AGGREGATE_CRASH_FREE_USERS, AGGREGATE_USERS,
+    };
+    use chrono::{DateTime, Utc};
+    use leptos::prelude::*;
+
+    use super::{sample_incident, sample_metric_rule, sample_project, settle, Mounted};
+
+    /// Start of the first of 24 hours; the incidents of `sample_incident` start at 07:00 the
+    /// next day, inside them.
+    const FIRST_HOUR: &str = "2026-12-04T13:00:00Z";
+
+    fn hours() -> Vec<String> {
+        let first: DateTime<Utc> = FIRST_HOUR.parse().expect("a time");
+        (0..24).map(|i| (first + chrono::Duration::hours(i)).to_rfc3339()).collect()
+    }
+
+    /// The usage stats grouped by project, as the server answers the projects page: project 1
+    /// had 120 errors (at most 40 in an hour), project 2 had 7.
+    fn sample_stats() -> UsageStats {
+        let mut one = vec![0; 24];
+        (one[3], one[10], one[18], one[23]) = (40, 30, 30, 20);
+        let mut two = vec![0; 24];
+        two[0] = 7;
+        serde_json::from_value(serde_json::json!({
+            "start": FIRST_HOUR, "end": "2026-12-05T13:00:00Z", "intervals": hours(),
+            "groups": [
+                {"by": {"project": 1}, "totals": {"sum(quantity)": 120},
+                 "series": {"sum(quantity)": one}},
+                {"by": {"project": 2}, "totals": {"sum(quantity)": 7},
+                 "series": {"sum(quantity)": two}}
+            ]
+        }))
+        .expect("sample stats")
+    }
+
+    /// A crash-free rate answer (no `groupBy`): `rates` per hour, fractions or `null`.
+    fn sample_rates(field: &str, rates: Vec<serde_json::Value>) -> SessionsResponse {
+        serde_json::from_value(serde_json::json!({
+            "start": FIRST_HOUR, "end": "2026-12-05T13:00:00Z", "intervals": hours(),
+            "groups": [{"by": {}, "totals": {field: 0.99}, "series": {field: rates}}],
+            "query": ""
+        }))
+        .expect("sample sessions")
+    }
+
+    /// 99.8 % every hour but 98.5 % at 07:00 and 98.9 % at 08:00, no sessions at 01:00 and
+    /// 12:00.
+    fn sample_crash_free() -> SessionsResponse {
+        let mut rates = vec![serde_json::json!(0.998); 24];
+        rates[12] = serde_json::Value::Null;
+        (rates[18], rates[19], rates[23]) =
+            (serde_json::json!(0.985), serde_json::json!(0.989), serde_json::Value::Null);
+        sample_rates("crash_free_rate(session)", rates)
+    }
+
+    /// An errors rule over `window` minutes: above 100 (critical) or 50 (warning).
+    fn errors_rule(window: f64) -> MetricAlertRule {
+        let mut rule = sample_metric_rule("Errors", AGGREGATE_COUNT, window);
+        rule.threshold_type = 0;
+        rule.triggers[0].alert_threshold = 100.0;
+        rule.triggers[1].alert_threshold = 50.0;
+        rule
+    }
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-9)
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn the_chart_of_a_rule_follows_what_it_measures() {
+        let kind = |aggregate| ChartKind::of(aggregate).map(ChartKind::key);
+        assert_eq!(kind(AGGREGATE_COUNT), Some("errors"));
+        assert_eq!(kind(AGGREGATE_CRASH_FREE_SESSIONS), Some("sessions"));
+        assert_eq!(kind(AGGREGATE_CRASH_FREE_USERS), Some("sessions"));
+        assert_eq!(kind(AGGREGATE_USERS), Some("users"));
+        assert_eq!(kind("p95(transaction.duration)"), None);
+        assert_eq!(
+            ChartKind::of(AGGREGATE_CRASH_FREE_USERS),
+            Some(ChartKind::Sessions { field: "crash_free_rate(user)" })
+        );
+        assert_eq!(
+            ChartKind::of(AGGREGATE_CRASH_FREE_SESSIONS).map(ChartKind::title),
+            Some("Crash-free session rate per hour")
+        );
+        assert_eq!(chart_period(None).0, "24h");
+        assert_eq!(chart_period(Some("7d")).0, "7d");
+        assert_eq!(chart_period(Some("90d")).0, "24h", "only the periods offered");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn project_slugs_become_the_ids_the_apis_take() {
+        let projects = vec![
+            sample_project("1", "shop", "Shop", None),
+            sample_project("2", "api", "API", None),
+        ];
+        let slugs = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            project_ids(&slugs(&["api", "shop", "api"]), &projects),
+            Ok(vec!["2".into(), "1".into()])
+        );
+        assert_eq!(
+            project_ids(&slugs(&["shop", "gone"]), &projects),
+            Err("The project gone is not one of this organization's projects.".to_owned())
+        );
+        // Without a project the APIs would answer for every project: never asked.
+        assert!(project_ids(&[], &projects).is_err());
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn errors_per_hour_are_the_rules_projects_ones() {
+        let stats = sample_stats();
+        let series = error_series(&stats, &["1".to_owned()]);
+        assert_eq!(series.times.len(), 24);
+        assert_eq!(series.times[0], FIRST_HOUR.parse::<DateTime<Utc>>().expect("time").timestamp());
+        assert_eq!(series.times[1] - series.times[0], 3_600);
+        assert_eq!(series.values[3], Some(40.0));
+        assert_eq!(series.values[0], Some(0.0), "project 2's errors are not the rule's");
+        assert!(series.has_data(ChartKind::Errors));
+        let both = error_series(&stats, &["1".to_owned(), "2".to_owned()]);
+        assert_eq!(both.values[0], Some(7.0));
+        let none = error_series(&stats, &["9".to_owned()]);
+        assert_eq!(none.values, vec![Some(0.0); 24]);
+        assert!(!none.has_data(ChartKind::Errors), "no error at all: nothing to draw");
+        assert_eq!(none.bounds(), (series.times[0], series.times[23] + 3_600));
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn crash_free_rates_are_fractions_in_the_api_and_percents_on_the_chart() {
+        let series = crash_free_series(&sample_crash_free(), "crash_free_rate(session)");
+        assert_eq!(series.times.len(), 24);
+        assert!(close(series.values[0], 99.8), "{:?}", series.values[0]);
+        assert!(close(series.values[18], 98.5), "{:?}", series.values[18]);
+        assert_eq!(series.values[23], None, "an hour without sessions is a gap");
+        let kind = ChartKind::Sessions { field: "crash_free_rate(session)" };
+        assert!(series.has_data(kind));
+        // Another field, or a short series, reads as gaps.
+        let users = crash_free_series(&sample_crash_free(), "crash_free_rate(user)");
+        assert_eq!(users.values, vec![None; 24]);
+        assert!(!users.has_data(kind));
+        let all_crashed = sample_rates("crash_free_rate(user)", vec![serde_json::json!(0.0)]);
+        let all_crashed = crash_free_series(&all_crashed, "crash_free_rate(user)");
+        assert_eq!(all_crashed.values.len(), 24);
+        assert_eq!(all_crashed.values[0], Some(0.0));
+        assert!(all_crashed.has_data(kind), "0 % crash-free is a figure, not an absence");
+
+        let params = sessions_params(
+            "crash_free_rate(user)",
+            &["1".to_owned(), "2".to_owned()],
+            Some("production"),
+            "7d",
+        );
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            params,
+            [
+                ("field", "crash_free_rate(user)"),
+                ("interval", "1h"),
+                ("statsPeriod", "7d"),
+                ("project", "1"),
+                ("project", "2"),
+                ("environment", "production")
+            ]
+        );
+        let every =
+            sessions_params("crash_free_rate(session)", &["1".to_owned()], Some(" "), "24h");
+        assert!(every.iter().all(|(k, _)| *k != "environment"), "{every:?}");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn thresholds_are_lines_only_in_the_charts_unit() {
+        let line = |label, value, drawn| ChartThreshold { label, value, drawn };
+        let crash_free = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 30.0);
+        assert_eq!(
+            chart_thresholds(&crash_free),
+            [line("critical", 99.0, true), line("warning", 99.5, true)]
+        );
+        // Errors per hour against a threshold over 5 minutes: other scales.
+        assert_eq!(
+            chart_thresholds(&errors_rule(5.0)),
+            [line("critical", 100.0, false), line("warning", 50.0, false)]
+        );
+        assert_eq!(
+            chart_thresholds(&errors_rule(60.0)),
+            [line("critical", 100.0, true), line("warning", 50.0, true)]
+        );
+        let mut critical_only = errors_rule(60.0);
+        critical_only.triggers.truncate(1);
+        assert_eq!(chart_thresholds(&critical_only), [line("critical", 100.0, true)]);
+        let users = sample_metric_rule("Users", AGGREGATE_USERS, 60.0);
+        assert!(chart_thresholds(&users).iter().all(|t| !t.drawn));
+
+        // The rate's axis reaches down past the lowest value and line, up to 100 %.
+        assert_eq!(rate_y_range(&[Some(99.8), None, Some(98.5)], &[99.0, 99.5]), 98.0..100.0);
+        assert_eq!(rate_y_range(&[Some(99.9)], &[99.5]), 99.0..100.0);
+        assert_eq!(rate_y_range(&[Some(100.0)], &[]), 99.0..100.0);
+        assert_eq!(rate_y_range(&[Some(99.0)], &[]), 98.0..100.0, "never on the axis");
+        assert_eq!(rate_y_range(&[Some(97.0)], &[90.0]), 80.0..100.0);
+        assert_eq!(rate_y_range(&[Some(12.0)], &[]), 0.0..100.0);
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn incidents_are_spans_clipped_to_the_chart() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("time").timestamp();
+        let closed = sample_incident("4", 2, Some("2026-12-05T09:00:00Z"), 98.0);
+        let open = sample_incident("5", 20, None, 97.0);
+        let now: DateTime<Utc> = "2026-12-05T12:30:00Z".parse().expect("time");
+        let (from, to) = (at(FIRST_HOUR), at("2026-12-05T13:00:00Z"));
+        assert_eq!(
+            incident_spans(&[closed.clone(), open], from, to, now),
+            [
+                (at("2026-12-05T07:00:00Z"), at("2026-12-05T09:00:00Z")),
+                (at("2026-12-05T07:00:00Z"), at("2026-12-05T12:30:00Z"))
+            ]
+        );
+        // Before the chart: none; across its start: clipped.
+        let later = at("2026-12-05T10:00:00Z");
+        assert!(incident_spans(std::slice::from_ref(&closed), later, to, now).is_empty());
+        assert_eq!(
+            incident_spans(&[closed], at("2026-12-05T08:00:00Z"), to, now),
+            [(at("2026-12-05T08:00:00Z"), at("2026-12-05T09:00:00Z"))]
+        );
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn the_charts_description_says_the_figures_the_thresholds_and_the_incidents() {
+        let crash_free = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 60.0);
+        let series = crash_free_series(&sample_crash_free(), "crash_free_rate(session)");
+        assert_eq!(
+            chart_description(&crash_free, "24h", &series, 1),
+            "Crash-free session rate per hour over the last 24 hours: lowest 98.5%, latest \
+             99.8%. Critical threshold below 99%, drawn as a line. Warning threshold below \
+             99.5%, drawn as a line. 1 incident in this period, shaded."
+        );
+        let errors = error_series(&sample_stats(), &["1".to_owned()]);
+        assert_eq!(
+            chart_description(&errors_rule(5.0), "7d", &errors, 0),
+            "Errors per hour over the last 7 days: 120 in all, at most 40 in one hour. Critical \
+             threshold above 100 errors in 5 minutes, not drawn: the chart counts errors per \
+             hour. Warning threshold above 50 errors in 5 minutes, not drawn: the chart counts \
+             errors per hour. No incidents in this period."
+        );
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn overlays_add_to_the_charts_and_change_nothing_without_one() {
+        let times: Vec<i64> = (0..4).map(|i| 1_795_600_000 + i * 3_600).collect();
+        let series = Series::new("Errors", colors::PRIMARY, vec![1.0, 0.0, 3.0, 2.0]);
+        assert_eq!(
+            bar_overlay_svg(&times, &series, &Overlay::default()),
+            bar_svg(&times, &series),
+            "bar_svg's drawing, exactly"
+        );
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn a_crash_free_chart_draws_its_thresholds_as_labelled_lines() {
+        let rule = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 60.0);
+        let series = crash_free_series(&sample_crash_free(), "crash_free_rate(session)");
+        let incidents = vec![sample_incident("4", 2, Some("2026-12-05T09:00:00Z"), 98.5)];
+        let expected = chart_description(&rule, "24h", &series, 1);
+        let m = Mounted::new(move || view! { <FigureChart rule period="24h" series incidents/> });
+        let figure = "figure#metric-alert-figure";
+        assert_eq!(
+            m.text(&format!("{figure} figcaption")),
+            "Crash-free session rate per hour over the last 24 hours"
+        );
+        let drawing = format!("{figure} .chart-drawing[role=img]");
+        assert_eq!(m.attr(&drawing, "aria-label"), expected);
+        assert_eq!(m.count(&format!("{drawing} svg")), 1);
+        // The thresholds: a red and an amber line, each labelled with its value.
+        let svg = format!("{drawing} svg");
+        assert_eq!(m.count(&format!("{svg} polygon[fill='#E5484D'][opacity='1']")), 1);
+        assert_eq!(m.count(&format!("{svg} polygon[fill='#F5A524'][opacity='1']")), 1);
+        let labels: Vec<String> = {
+            let texts = m.root.query_selector_all(&format!("{svg} text")).expect("selector");
+            // Plotters writes each label on a line of its own.
+            let text = |i| Some(texts.item(i)?.text_content()?.trim().to_owned());
+            (0..texts.length()).filter_map(text).collect()
+        };
+        assert!(labels.iter().any(|t| t == "Critical 99%"), "{labels:?}");
+        assert!(labels.iter().any(|t| t == "Warning 99.5%"), "{labels:?}");
+        // The incident, shaded; the rate, a filled area.
+        assert_eq!(m.count(&format!("{svg} polygon[fill='#E5484D'][opacity='0.14']")), 1);
+        assert!(m.count(&format!("{svg} polygon[fill='#3D5AFE']")) >= 2, "two runs of values");
+        let legend: Vec<String> = {
+            let items = m.root.query_selector_all(".chart-legend-label").expect("selector");
+            (0..items.length()).filter_map(|i| items.item(i)?.text_content()).collect()
+        };
+        assert_eq!(
+            legend,
+            [
+                "Crash-free session rate per hour",
+                "Critical threshold: below 99%",
+                "Warning threshold: below 99.5%",
+                "Incidents (shaded)"
+            ]
+        );
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn an_errors_chart_draws_the_thresholds_only_over_an_hour() {
+        let series = error_series(&sample_stats(), &["1".to_owned()]);
+        let five = {
+            let series = series.clone();
+            let mut rule = errors_rule(5.0);
+            rule.environment = Some("production".to_owned());
+            Mounted::new(move || view! { <FigureChart rule period="24h" series/> })
+        };
+        assert_eq!(
+            five.text("#metric-alert-figure figcaption"),
+            "Errors per hour over the last 24 hours"
+        );
+        assert_eq!(five.count("#metric-alert-figure svg rect"), 4, "a bar per hour with errors");
+        assert_eq!(five.count("#metric-alert-figure svg polygon"), 0, "no line, no incident");
+        assert!(five
+            .attr("#metric-alert-figure [role=img]", "aria-label")
+            .contains("not drawn: the chart counts errors per hour"));
+        assert_eq!(
+            five.text(".chart-legend-item:nth-child(2) .chart-legend-label"),
+            "Critical threshold: above 100 errors in 5 minutes (not drawn: the chart counts \
+             errors per hour)"
+        );
+        assert_eq!(
+            five.text("#metric-alert-chart-hint"),
+            "The chart counts every error of the projects, in every environment, not only \
+             production."
+        );
+
+        let hour = Mounted::new(move || {
+            view! { <FigureChart rule=errors_rule(60.0) period="24h" series/> }
+        });
+        let svg = "#metric-alert-figure svg";
+        assert_eq!(hour.count(&format!("{svg} polygon[fill='#E5484D'][opacity='1']")), 1);
+        assert_eq!(hour.count(&format!("{svg} polygon[fill='#F5A524'][opacity='1']")), 1);
+        assert!(hour.find("#metric-alert-chart-hint").is_none(), "the rule counts every error");
+        assert_eq!(
+            hour.text(".chart-legend-item:nth-child(2) .chart-legend-label"),
+            "Critical threshold: above 100 errors in 1 hour"
+        );
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn a_chart_without_data_says_so() {
+        let rule = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 60.0);
+        let series =
+            FigureSeries { times: vec![1_795_600_000, 1_795_603_600], values: vec![None; 2] };
+        let m = Mounted::new(move || view! { <FigureChart rule period="7d" series/> });
+        assert_eq!(m.text("#metric-alert-chart-empty .empty-title"), "No data in the last 7 days");
+        assert_eq!(
+            m.text("#metric-alert-chart-empty p:nth-child(2)"),
+            "No sessions of these projects were received."
+        );
+        assert!(m.find("svg").is_none());
+        let mut staging = sample_metric_rule("Crash-free", AGGREGATE_CRASH_FREE_SESSIONS, 60.0);
+        staging.environment = Some("staging".to_owned());
+        let series = FigureSeries { times: vec![1_795_600_000], values: vec![None] };
+        let m = Mounted::new(move || view! { <FigureChart rule=staging period="24h" series/> });
+        assert_eq!(
+            m.text("#metric-alert-chart-empty p:nth-child(2)"),
+            "No sessions of these projects in staging were received."
+        );
+
+        let zero = error_series(&sample_stats(), &["9".to_owned()]);
+        let m = Mounted::new(
+            move || view! { <FigureChart rule=errors_rule(5.0) period="24h" series=zero/> },
+        );
+        assert_eq!(
+            m.text("#metric-alert-chart-empty .empty-title"),
+            "No data in the last 24 hours"
+        );
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    async fn users_with_errors_get_a_note_and_no_request() {
+        let rule = sample_metric_rule("Users", AGGREGATE_USERS, 60.0);
+        let m = Mounted::new(move || {
+            let org = Memo::new(|_| "acme".to_owned());
+            let incidents = RwSignal::new(Vec::new());
+            view! { <MetricAlertChart org rule incidents/> }
+        });
+        settle().await;
+        assert_eq!(m.attr("#metric-alert-chart", "data-kind"), "users");
+        assert_eq!(
+            m.text("#metric-alert-chart-note").trim(),
+            "No chart for users with errors; the figure is measured every minute."
+        );
+        assert!(m.find("svg").is_none());
+        assert!(m.find(".loading-state").is_none(), "nothing to wait for");
+    }
+}

@@ -313,3 +313,195 @@ pub fn Chart(
         </figure>
     }
 }
+
+/// A horizontal line across a chart at a value (a threshold), labelled at one end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HorizontalLine {
+    /// Where it is on the y axis.
+    pub value: f64,
+    /// What the line is ("Critical 99%"). It is drawn into the SVG, so it must be written by
+    /// our own code from words and numbers, never taken from data.
+    pub label: String,
+    /// Its colour.
+    pub color: (u8, u8, u8),
+}
+
+/// A span of time shaded across a chart's height (an incident), in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeSpan {
+    /// Its start.
+    pub start: i64,
+    /// Its end.
+    pub end: i64,
+    /// Its colour (drawn faint).
+    pub color: (u8, u8, u8),
+}
+
+/// What a chart draws besides its series: horizontal lines over them and spans behind them.
+///
+/// Both are drawn as filled polygons (a line is a thin one), in their own colours.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Overlay {
+    /// Lines at values, over the series.
+    pub lines: Vec<HorizontalLine>,
+    /// Spans of time, behind the series.
+    pub spans: Vec<TimeSpan>,
+}
+
+/// Opacity of a [`TimeSpan`]'s shade.
+const SPAN_OPACITY: f64 = 0.14;
+
+/// Draws the overlay's spans (clipped to the chart's times) on `chart`.
+fn draw_spans(chart: &mut Area<'_, '_>, overlay: &Overlay, x: &std::ops::Range<i64>) -> DrawResult {
+    let (y0, y1) = {
+        let y = chart.y_range();
+        (y.start, y.end)
+    };
+    let spans = overlay.spans.iter().filter_map(|span| {
+        let (start, end) = (span.start.max(x.start), span.end.min(x.end));
+        (start < end).then(|| {
+            let color = RGBColor(span.color.0, span.color.1, span.color.2);
+            Polygon::new(
+                vec![(start, y0), (end, y0), (end, y1), (start, y1)],
+                color.mix(SPAN_OPACITY).filled(),
+            )
+        })
+    });
+    chart.draw_series(spans).map_err(draw_err)?;
+    Ok(())
+}
+
+/// Draws the overlay's lines (those inside the y range) over `chart`, 2 px thick, each labelled
+/// above it (below it near the top), the first at the left end, the next at the right, and so
+/// on, so that two close lines keep their labels apart.
+fn draw_lines(chart: &mut Area<'_, '_>, overlay: &Overlay, x: &std::ops::Range<i64>) -> DrawResult {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let y = chart.y_range();
+    let height = f64::from(chart.plotting_area().dim_in_pixel().1.max(1));
+    // One pixel in y units: the lines are polygons two pixels high.
+    let pixel = (y.end - y.start) / height;
+    for (i, line) in overlay.lines.iter().enumerate() {
+        if !(y.start..=y.end).contains(&line.value) {
+            continue;
+        }
+        let color = RGBColor(line.color.0, line.color.1, line.color.2);
+        let (low, high) = (line.value - pixel, line.value + pixel);
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                vec![(x.start, low), (x.end, low), (x.end, high), (x.start, high)],
+                color.filled(),
+            )))
+            .map_err(draw_err)?;
+        let near_top = line.value > y.end - (y.end - y.start) * 0.15;
+        let (vpos, dy) = if near_top { (VPos::Top, 4) } else { (VPos::Bottom, -4) };
+        let (hpos, at, dx) =
+            if i % 2 == 0 { (HPos::Left, x.start, 4) } else { (HPos::Right, x.end, -4) };
+        let style = ("sans-serif", 12).into_font().color(&color).pos(Pos::new(hpos, vpos));
+        let label =
+            EmptyElement::at((at, line.value)) + Text::new(line.label.clone(), (dx, dy), style);
+        chart.draw_series(std::iter::once(label)).map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// [`bar_svg`] with an [`Overlay`]: the y axis also reaches the lines (with a little room above
+/// the highest), the spans are shaded behind the bars and the lines drawn over them. Without
+/// lines or spans it draws exactly what [`bar_svg`] draws.
+pub fn bar_overlay_svg(
+    times: &[i64],
+    series: &Series,
+    overlay: &Overlay,
+) -> Result<String, String> {
+    let values: Vec<f64> = series.values.iter().map(|v| v.unwrap_or(0.0)).collect();
+    let data_max = values.iter().copied().fold(0.0, f64::max);
+    let line_max = overlay.lines.iter().map(|l| l.value * 1.1).fold(0.0, f64::max);
+    let y_max = nice_max(data_max.max(line_max));
+    let x = x_range(times);
+    let span = x.end - x.start;
+    let step = if times.len() > 1 { times[1] - times[0] } else { 3_600 };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(22)
+            .y_label_area_size(44)
+            .build_cartesian_2d(x.clone(), 0f64..y_max)
+            .map_err(draw_err)?;
+        configure_mesh(&mut chart, span, "")?;
+        draw_spans(&mut chart, overlay, &x)?;
+        let color = series.rgb();
+        // Zero bars are not drawn: an empty hour is the absence of a bar.
+        let bars = times.iter().zip(values).filter(|(_, v)| *v > 0.0).map(|(t, v)| {
+            Rectangle::new([(*t + step / 10, 0.0), (*t + step - step / 10, v)], color.filled())
+        });
+        chart.draw_series(bars).map_err(draw_err)?;
+        draw_lines(&mut chart, overlay, &x)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(svg)
+}
+
+/// Lines over time with a fixed y range, like [`line_svg`], with the area under each run of
+/// values filled faintly down to the bottom of the range (a filled polygon keeps its colour,
+/// see [`Overlay`]), and an [`Overlay`]: spans behind, lines over.
+pub fn area_overlay_svg(
+    times: &[i64],
+    series: &[Series],
+    y: std::ops::Range<f64>,
+    y_suffix: &str,
+    overlay: &Overlay,
+) -> Result<String, String> {
+    let x = x_range(times);
+    let span = x.end - x.start;
+    let bottom = y.start;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(22)
+            .y_label_area_size(44)
+            .build_cartesian_2d(x.clone(), y)
+            .map_err(draw_err)?;
+        configure_mesh(&mut chart, span, y_suffix)?;
+        draw_spans(&mut chart, overlay, &x)?;
+        for s in series {
+            let color = s.rgb();
+            for run in runs(times, &s.values) {
+                if run.len() == 1 {
+                    chart
+                        .draw_series(run.into_iter().map(|p| Circle::new(p, 3, color.filled())))
+                        .map_err(draw_err)?;
+                } else {
+                    chart
+                        .draw_series(
+                            AreaSeries::new(run, bottom, color.mix(0.3))
+                                .border_style(color.stroke_width(2)),
+                        )
+                        .map_err(draw_err)?;
+                }
+            }
+        }
+        draw_lines(&mut chart, overlay, &x)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(svg)
+}
+
+/// The runs of `values` without gaps, as points at their `times`.
+fn runs(times: &[i64], values: &[Option<f64>]) -> Vec<Vec<(i64, f64)>> {
+    let mut run: Vec<(i64, f64)> = Vec::new();
+    let mut runs = Vec::new();
+    for (t, v) in times.iter().zip(values) {
+        match v {
+            Some(v) => run.push((*t, *v)),
+            None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
+            None => {}
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}

@@ -5,7 +5,8 @@
 //! Two views: the *Metric Alerts* section of the Alerts page ([`MetricAlertsSection`], the
 //! selected project's rules, with the form that makes or changes one), and a rule's own page at
 //! Sentry's URL `/organizations/{org}/alerts/rules/details/{id}/` ([`MetricAlertPage`]: the
-//! rule in words, its latest figure and its incidents, each with its activity).
+//! rule in words, its latest figure, a chart of its figure per hour with its thresholds
+//! ([`MetricAlertChart`], `?period=24h` or `7d`) and its incidents, each with its activity).
 //!
 //! The words (a rule's sentence, its status, its figures) are pure functions, and the form's
 //! state is a [`MetricDraft`], plain data read from a rule ([`MetricDraft::from_rule`]) and
@@ -13,13 +14,14 @@
 
 use cairn_types::api::{
     Incident, IncidentActivity, MetricAlertRule, MetricAlertRuleRequest, MetricAlertTriggerRequest,
-    AGGREGATE_COUNT, AGGREGATE_CRASH_FREE_SESSIONS, AGGREGATE_CRASH_FREE_USERS, AGGREGATE_USERS,
-    INCIDENT_CLOSED, INCIDENT_CRITICAL, INCIDENT_WARNING,
+    Project, SessionsResponse, UsageStats, AGGREGATE_COUNT, AGGREGATE_CRASH_FREE_SESSIONS,
+    AGGREGATE_CRASH_FREE_USERS, AGGREGATE_USERS, INCIDENT_CLOSED, INCIDENT_CRITICAL,
+    INCIDENT_WARNING,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::{
-    hooks::{use_navigate, use_params_map},
+    hooks::{use_navigate, use_params_map, use_query_map},
     NavigateOptions,
 };
 use serde_json::json;
@@ -28,11 +30,15 @@ use super::{alert_rules::directory_name, crons::count_of};
 use crate::{
     api,
     components::{
+        charts::{
+            area_overlay_svg, bar_overlay_svg, colors, Chart, HorizontalLine, Overlay, Series,
+            TimeSpan,
+        },
         confirm::ConfirmDelete,
         failure,
         pager::Pager,
         time_ago::{absolute_time, now},
-        ApiError, FormError, Loading, TimeAgo,
+        ApiError, ErrorState, FormError, Loading, TimeAgo,
     },
     org_directory::Directory,
     routes::{Page, ALERT_RULE_PARAM},
@@ -1086,10 +1092,18 @@ pub fn MetricAlertPage() -> impl IntoView {
         Some(Err(error)) => view! { <ApiError error/> }.into_any(),
         Some(Ok(rule)) => {
             let aggregate = rule.aggregate.clone();
+            // The first page of incidents, shaded on the chart.
+            let first_incidents = RwSignal::new(Vec::new());
             view! {
-                <MetricAlertDetails rule/>
+                <MetricAlertDetails rule=rule.clone()/>
+                <MetricAlertChart org rule incidents=first_incidents/>
                 <h2>"Incidents"</h2>
-                <Incidents org=org.get_untracked() rule=id.get_untracked() aggregate/>
+                <Incidents
+                    org=org.get_untracked()
+                    rule=id.get_untracked()
+                    aggregate
+                    first_page=first_incidents
+                />
             }
             .into_any()
         }
@@ -1153,14 +1167,28 @@ pub fn MetricAlertDetails(
     }
 }
 
-/// The incidents of the rule `rule`, a page at a time, each row opening its activity.
+/// The incidents of the rule `rule`, a page at a time, each row opening its activity; the
+/// first page (the newest incidents) is also written to `first_page`, for the chart.
 #[component]
-fn Incidents(org: String, rule: String, aggregate: String) -> impl IntoView {
+fn Incidents(
+    org: String,
+    rule: String,
+    aggregate: String,
+    first_page: RwSignal<Vec<Incident>>,
+) -> impl IntoView {
     let cursor = RwSignal::new(None::<String>);
     let (org_for_list, rule_for_list) = (org.clone(), rule);
     let incidents = LocalResource::new(move || {
         let (org, rule, cursor) = (org_for_list.clone(), rule_for_list.clone(), cursor.get());
         async move { api::incidents(&org, &rule, cursor.as_deref()).await }
+    });
+    Effect::new(move |_| {
+        if cursor.get().is_some() {
+            return;
+        }
+        if let Some(Ok(page)) = incidents.get() {
+            first_page.set(page.items);
+        }
     });
     let activity = {
         let aggregate = aggregate.clone();
@@ -1343,4 +1371,564 @@ pub fn ActivityTimeline(
         })
         .collect_view();
     view! { <ol class="incident-activity">{items}</ol> }.into_any()
+}
+
+// ---- the rule's chart ----
+
+/// The periods of a rule's chart (`?period=` on its page), with their words; the first is the
+/// default.
+pub const CHART_PERIODS: &[(&str, &str)] =
+    &[("24h", "the last 24 hours"), ("7d", "the last 7 days")];
+
+/// The chart's period for a `period` query value: one of [`CHART_PERIODS`], the default for
+/// anything else.
+pub fn chart_period(value: Option<&str>) -> &'static (&'static str, &'static str) {
+    CHART_PERIODS.iter().find(|(id, _)| Some(*id) == value).unwrap_or(&CHART_PERIODS[0])
+}
+
+/// What a rule's chart shows, by what the rule measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// `count()`: the projects' errors per hour, from the usage stats (`stats_v2`).
+    Errors,
+    /// A crash-free rate per hour, from the sessions API's `field` (`crash_free_rate(session)`
+    /// or `crash_free_rate(user)`).
+    Sessions {
+        /// The sessions API's field.
+        field: &'static str,
+    },
+    /// `count_unique(user)`: no API gives it over time, so a note stands in for the chart.
+    Users,
+}
+
+impl ChartKind {
+    /// The chart of a rule measuring `aggregate`; `None` for an aggregate Cairn does not know.
+    pub fn of(aggregate: &str) -> Option<ChartKind> {
+        match aggregate {
+            AGGREGATE_COUNT => Some(ChartKind::Errors),
+            AGGREGATE_USERS => Some(ChartKind::Users),
+            AGGREGATE_CRASH_FREE_SESSIONS => {
+                Some(ChartKind::Sessions { field: "crash_free_rate(session)" })
+            }
+            AGGREGATE_CRASH_FREE_USERS => {
+                Some(ChartKind::Sessions { field: "crash_free_rate(user)" })
+            }
+            _ => None,
+        }
+    }
+
+    /// The chart container's `data-kind`: `errors`, `sessions` or `users`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ChartKind::Errors => "errors",
+            ChartKind::Sessions { .. } => "sessions",
+            ChartKind::Users => "users",
+        }
+    }
+
+    /// What the chart draws: "Errors per hour", "Crash-free session rate per hour".
+    pub fn title(self) -> &'static str {
+        match self {
+            ChartKind::Errors => "Errors per hour",
+            ChartKind::Sessions { field: "crash_free_rate(user)" } => {
+                "Crash-free user rate per hour"
+            }
+            ChartKind::Sessions { .. } => "Crash-free session rate per hour",
+            ChartKind::Users => "Users with errors",
+        }
+    }
+}
+
+/// A rule's figure over the chart's period, one value per hour: errors, or a crash-free rate
+/// in percent (`None` for an hour without sessions).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FigureSeries {
+    /// Start of each hour (Unix seconds).
+    pub times: Vec<i64>,
+    /// The figure of each hour.
+    pub values: Vec<Option<f64>>,
+}
+
+impl FigureSeries {
+    /// Whether a chart of `kind` has anything to show: an error, or an hour with sessions.
+    pub fn has_data(&self, kind: ChartKind) -> bool {
+        match kind {
+            ChartKind::Errors => self.values.iter().flatten().any(|v| *v > 0.0),
+            _ => self.values.iter().any(Option::is_some),
+        }
+    }
+
+    /// The chart's time span: the first hour's start to the last one's end.
+    pub fn bounds(&self) -> (i64, i64) {
+        let first = self.times.first().copied().unwrap_or(0);
+        let last = self.times.last().copied().unwrap_or(first);
+        let step = match self.times.as_slice() {
+            [a, b, ..] => b - a,
+            _ => 3_600,
+        };
+        (first, last.max(first) + step)
+    }
+}
+
+/// The numeric ids (as text) of the projects `slugs` among the organization's `projects`, for
+/// the APIs that take ids; otherwise what to say: a slug that is not among them, or no
+/// project at all (asking the APIs without a project would answer for every project).
+pub fn project_ids(slugs: &[String], projects: &[Project]) -> Result<Vec<String>, String> {
+    let mut ids: Vec<String> = Vec::new();
+    for slug in slugs {
+        let Some(project) = projects.iter().find(|p| p.slug == *slug) else {
+            return Err(format!("The project {slug} is not one of this organization's projects."));
+        };
+        if !ids.contains(&project.id) {
+            ids.push(project.id.clone());
+        }
+    }
+    if ids.is_empty() {
+        return Err("The alert measures no project.".to_owned());
+    }
+    Ok(ids)
+}
+
+/// The errors per hour of the projects `ids` (numeric, as text), from a usage stats answer
+/// grouped by project (the projects page's).
+pub fn error_series(stats: &UsageStats, ids: &[String]) -> FigureSeries {
+    let times: Vec<i64> = stats
+        .intervals
+        .iter()
+        .filter_map(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp())
+        .collect();
+    let by_project = super::projects::errors_by_project(stats);
+    let mut values = vec![0.0; times.len()];
+    for (errors, _) in ids.iter().filter_map(|id| by_project.get(id)) {
+        for (value, n) in values.iter_mut().zip(errors) {
+            *value += *n as f64;
+        }
+    }
+    FigureSeries { times, values: values.into_iter().map(Some).collect() }
+}
+
+/// A crash-free rate per hour in percent, from a sessions answer (not grouped) with `field`:
+/// the API answers fractions (`0.995`), the rule's thresholds are percents (`99.5`). `None`
+/// for an hour without sessions (`null`).
+pub fn crash_free_series(answer: &SessionsResponse, field: &str) -> FigureSeries {
+    let times: Vec<i64> = answer.intervals.iter().map(DateTime::timestamp).collect();
+    let mut values: Vec<Option<f64>> = answer
+        .groups
+        .first()
+        .and_then(|group| group.series.get(field))
+        .map(|values| {
+            values
+                .iter()
+                .map(|v| v.as_f64().filter(|v| v.is_finite()).map(|rate| rate * 100.0))
+                .collect()
+        })
+        .unwrap_or_default();
+    values.resize(times.len(), None);
+    FigureSeries { times, values }
+}
+
+/// The sessions API's parameters for a crash-free rate per hour over `period` of the projects
+/// `ids`, in `environment` when the rule has one.
+pub fn sessions_params(
+    field: &str,
+    ids: &[String],
+    environment: Option<&str>,
+    period: &str,
+) -> Vec<(&'static str, String)> {
+    let mut params = vec![
+        ("field", field.to_owned()),
+        ("interval", "1h".to_owned()),
+        ("statsPeriod", period.to_owned()),
+    ];
+    params.extend(ids.iter().map(|id| ("project", id.clone())));
+    if let Some(environment) = environment.filter(|e| !e.trim().is_empty()) {
+        params.push(("environment", environment.to_owned()));
+    }
+    params
+}
+
+/// A threshold of a rule as its chart shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartThreshold {
+    /// `critical` or `warning`.
+    pub label: &'static str,
+    /// The threshold, in the rule's unit (percent for a crash-free rate).
+    pub value: f64,
+    /// Whether it is a line on the chart: only when the chart's unit is the rule's, a
+    /// crash-free rate, or errors over a window of one hour (the chart counts errors per
+    /// hour; over 5 minutes the same threshold means something else).
+    pub drawn: bool,
+}
+
+/// The thresholds of `rule` on its chart, critical first.
+pub fn chart_thresholds(rule: &MetricAlertRule) -> Vec<ChartThreshold> {
+    let drawn = match ChartKind::of(&rule.aggregate) {
+        Some(ChartKind::Sessions { .. }) => true,
+        Some(ChartKind::Errors) => (rule.time_window - 60.0).abs() < 1e-9,
+        _ => false,
+    };
+    ["critical", "warning"]
+        .into_iter()
+        .filter_map(|label| {
+            Some(ChartThreshold { label, value: trigger_threshold(rule, label)?, drawn })
+        })
+        .collect()
+}
+
+/// A threshold's colour: Sentry's red for critical, amber for warning.
+fn threshold_color(label: &str) -> (u8, u8, u8) {
+    if label == "critical" {
+        colors::CRASHED
+    } else {
+        colors::ERRORED
+    }
+}
+
+/// "Critical", "Warning".
+fn capitalized(label: &str) -> String {
+    let mut chars = label.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+/// A threshold in words: "below 99.5%", "above 100 errors in 5 minutes".
+fn threshold_words(rule: &MetricAlertRule, value: f64) -> String {
+    let direction = if rule.threshold_type == 1 { "below" } else { "above" };
+    let value = threshold_text(&rule.aggregate, value);
+    if is_crash_free(&rule.aggregate) {
+        format!("{direction} {value}")
+    } else {
+        format!("{direction} {value} errors in {}", window_text(rule.time_window))
+    }
+}
+
+/// The y range of a crash-free rate chart: up to 100 %, down to a round bottom under the
+/// lowest value and line, so that a tenth of a percent shows and every line is inside.
+pub fn rate_y_range(values: &[Option<f64>], lines: &[f64]) -> std::ops::Range<f64> {
+    let lowest = values
+        .iter()
+        .flatten()
+        .chain(lines)
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(100.0, f64::min);
+    let bottom = [99.0, 98.0, 95.0, 90.0, 80.0, 50.0].into_iter().find(|b| *b < lowest);
+    bottom.unwrap_or(0.0)..100.0
+}
+
+/// The spans of `incidents` (from their start to their close, or to `now` while open) that
+/// overlap `from..to` (Unix seconds), clipped to it.
+pub fn incident_spans(
+    incidents: &[Incident],
+    from: i64,
+    to: i64,
+    now: DateTime<Utc>,
+) -> Vec<(i64, i64)> {
+    incidents
+        .iter()
+        .filter_map(|incident| {
+            let start = incident.date_started.timestamp().max(from);
+            let end = incident.date_closed.unwrap_or(now).timestamp().min(to);
+            (start < end).then_some((start, end))
+        })
+        .collect()
+}
+
+/// What the chart shows in words, its accessible name: the figure over the period, each
+/// threshold (and whether it is a line), and the incidents shaded.
+pub fn chart_description(
+    rule: &MetricAlertRule,
+    period: &str,
+    series: &FigureSeries,
+    incidents: usize,
+) -> String {
+    let Some(kind) = ChartKind::of(&rule.aggregate) else {
+        return String::new();
+    };
+    let period = chart_period(Some(period)).1;
+    let values: Vec<f64> = series.values.iter().flatten().copied().collect();
+    let figures = match kind {
+        ChartKind::Errors => {
+            let total: f64 = values.iter().sum();
+            let most = values.iter().copied().fold(0.0, f64::max);
+            format!("{} in all, at most {} in one hour", rounded_text(total), rounded_text(most))
+        }
+        _ => {
+            let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let latest = values.last().copied().unwrap_or(f64::NAN);
+            format!(
+                "lowest {}, latest {}",
+                figure_text(&rule.aggregate, lowest),
+                figure_text(&rule.aggregate, latest)
+            )
+        }
+    };
+    let mut text = format!("{} over {period}: {figures}.", kind.title());
+    for threshold in chart_thresholds(rule) {
+        let words = threshold_words(rule, threshold.value);
+        let label = capitalized(threshold.label);
+        if threshold.drawn {
+            text.push_str(&format!(" {label} threshold {words}, drawn as a line."));
+        } else {
+            text.push_str(&format!(
+                " {label} threshold {words}, not drawn: the chart counts errors per hour."
+            ));
+        }
+    }
+    text.push_str(&match incidents {
+        0 => " No incidents in this period.".to_owned(),
+        1 => " 1 incident in this period, shaded.".to_owned(),
+        n => format!(" {n} incidents in this period, shaded."),
+    });
+    text
+}
+
+/// What the error chart counts that the rule does not: every environment, every error.
+fn error_chart_note(rule: &MetricAlertRule) -> Option<String> {
+    let environment = rule.environment.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    let query = Some(rule.query.trim()).filter(|q| !q.is_empty());
+    if environment.is_none() && query.is_none() {
+        return None;
+    }
+    let mut note = String::from("The chart counts every error of the projects");
+    if let Some(environment) = environment {
+        note.push_str(&format!(", in every environment, not only {environment}"));
+    }
+    if let Some(query) = query {
+        let and = if environment.is_some() { ", and" } else { "," };
+        note.push_str(&format!("{and} whether or not they match \"{query}\""));
+    }
+    note.push('.');
+    Some(note)
+}
+
+/// Fetches the figure of a rule of `kind` over `period`: the errors per hour of the projects
+/// `ids`, or their crash-free rate per hour in `environment` (every one when `None`).
+async fn load_figure(
+    org: &str,
+    kind: ChartKind,
+    ids: &[String],
+    environment: Option<&str>,
+    period: &str,
+) -> api::Result<FigureSeries> {
+    match kind {
+        ChartKind::Errors => {
+            let stats = api::project_error_stats(org, period, "1h").await?;
+            Ok(error_series(&stats, ids))
+        }
+        ChartKind::Sessions { field } => {
+            let params = sessions_params(field, ids, environment, period);
+            Ok(crash_free_series(&api::sessions(org, &params).await?, field))
+        }
+        ChartKind::Users => Ok(FigureSeries::default()),
+    }
+}
+
+/// Why the chart has nothing to draw.
+#[derive(Debug, Clone, PartialEq)]
+enum ChartFailure {
+    /// An API call failed.
+    Api(api::Error),
+    /// The rule's projects could not be found (the message says which).
+    Projects(String),
+}
+
+/// The rule's chart (`#metric-alert-chart`, `data-kind` `errors`, `sessions` or `users`):
+/// its figure per hour over the last 24 hours or 7 days (`?period=`, the links of
+/// `.period-toggle`) with its thresholds and `incidents`, as [`FigureChart`] draws it. A rule
+/// measuring users with errors gets a note (`#metric-alert-chart-note`) and no request.
+#[component]
+pub fn MetricAlertChart(
+    /// The organization's slug.
+    org: Memo<String>,
+    /// The rule.
+    rule: MetricAlertRule,
+    /// Its incidents (the newest ones), shaded where they fall in the period.
+    #[prop(into)]
+    incidents: Signal<Vec<Incident>>,
+) -> impl IntoView {
+    let Some(kind) = ChartKind::of(&rule.aggregate) else {
+        return ().into_any();
+    };
+    if kind == ChartKind::Users {
+        return view! {
+            <section id="metric-alert-chart" class="metric-alert-chart" data-kind=kind.key()>
+                <p class="hint" id="metric-alert-chart-note">
+                    "No chart for users with errors; the figure is measured every minute."
+                </p>
+            </section>
+        }
+        .into_any();
+    }
+    let query = use_query_map();
+    let period = Memo::new(move |_| chart_period(query.read().get("period").as_deref()).0);
+    let projects = crate::state::use_projects(org);
+    let id = rule.id.clone();
+    let environment = rule.environment.clone();
+    let rule = StoredValue::new(rule);
+    // The answer with its period, so that the chart never says "7 days" of a day's figures
+    // while the next answer is on its way. The projects' ids are known once the
+    // organization's projects are (`None` until then).
+    let data = LocalResource::new(move || {
+        let (org, period) = (org.get(), period.get());
+        let ids = projects().map(|list| rule.with_value(|rule| project_ids(&rule.projects, &list)));
+        let environment = environment.clone();
+        async move {
+            let result = match ids? {
+                Err(message) => Err(ChartFailure::Projects(message)),
+                Ok(ids) => load_figure(&org, kind, &ids, environment.as_deref(), period)
+                    .await
+                    .map_err(ChartFailure::Api),
+            };
+            Some((period, result))
+        }
+    });
+    let toggle = move || {
+        CHART_PERIODS
+            .iter()
+            .map(|(value, _)| {
+                let selected = move || period.get() == *value;
+                let href = format!(
+                    "{}?period={value}",
+                    Page::MetricAlert { org: org.get(), id: id.clone() }.path()
+                );
+                view! {
+                    <a
+                        class="period-option"
+                        class:selected=selected
+                        data-period=*value
+                        aria-current=move || selected().then_some("true")
+                        href=href
+                    >
+                        {*value}
+                    </a>
+                }
+            })
+            .collect_view()
+    };
+    let body = move || match data.get() {
+        None | Some(None) => view! { <Loading/> }.into_any(),
+        Some(Some((_, Err(ChartFailure::Api(error))))) => view! { <ApiError error/> }.into_any(),
+        Some(Some((_, Err(ChartFailure::Projects(message))))) => {
+            view! { <ErrorState message/> }.into_any()
+        }
+        Some(Some((period, Ok(series)))) => {
+            let incidents = incidents.get();
+            view! { <FigureChart rule=rule.get_value() period series incidents/> }.into_any()
+        }
+    };
+    view! {
+        <section id="metric-alert-chart" class="metric-alert-chart" data-kind=kind.key()>
+            <div class="chart-toolbar">
+                <span class="spacer"></span>
+                <nav class="period-toggle" aria-label="Chart period">
+                    {toggle}
+                </nav>
+            </div>
+            {body}
+        </section>
+    }
+    .into_any()
+}
+
+/// A rule's figure per hour as a chart (`figure#metric-alert-figure`): bars of errors, or the
+/// crash-free rate as a filled line, with each threshold a labelled line (in red, critical,
+/// and amber, warning) when the chart's unit is the rule's, and the `incidents` that fall in
+/// the period shaded; the legend names them all, the thresholds not drawn too. Without data,
+/// `#metric-alert-chart-empty`.
+#[component]
+pub fn FigureChart(
+    /// The rule.
+    rule: MetricAlertRule,
+    /// The period: one of [`CHART_PERIODS`].
+    #[prop(into)]
+    period: String,
+    /// The figure per hour.
+    series: FigureSeries,
+    /// The rule's incidents.
+    #[prop(optional)]
+    incidents: Vec<Incident>,
+) -> impl IntoView {
+    let Some(kind) = ChartKind::of(&rule.aggregate).filter(|k| *k != ChartKind::Users) else {
+        return ().into_any();
+    };
+    if !series.has_data(kind) {
+        let environment = rule.environment.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        let what = match (kind, environment) {
+            (ChartKind::Errors, _) => "No errors of these projects were stored.".to_owned(),
+            (_, Some(environment)) => {
+                format!("No sessions of these projects in {environment} were received.")
+            }
+            _ => "No sessions of these projects were received.".to_owned(),
+        };
+        return view! {
+            <div class="empty-state" id="metric-alert-chart-empty">
+                <p class="empty-title">{format!("No data in {}", chart_period(Some(&period)).1)}</p>
+                <p>{what}</p>
+            </div>
+        }
+        .into_any();
+    }
+    let thresholds = chart_thresholds(&rule);
+    let (from, to) = series.bounds();
+    let spans = incident_spans(&incidents, from, to, now());
+    let overlay = Overlay {
+        lines: thresholds
+            .iter()
+            .filter(|t| t.drawn)
+            .map(|t| HorizontalLine {
+                value: t.value,
+                label: format!(
+                    "{} {}",
+                    capitalized(t.label),
+                    threshold_text(&rule.aggregate, t.value)
+                ),
+                color: threshold_color(t.label),
+            })
+            .collect(),
+        spans: spans
+            .iter()
+            .map(|&(start, end)| TimeSpan { start, end, color: colors::CRASHED })
+            .collect(),
+    };
+    let data = Series {
+        label: kind.title().to_owned(),
+        color: colors::PRIMARY,
+        values: series.values.clone(),
+    };
+    let svg = match kind {
+        ChartKind::Errors => bar_overlay_svg(&series.times, &data, &overlay),
+        _ => {
+            let lines: Vec<f64> = overlay.lines.iter().map(|l| l.value).collect();
+            let y = rate_y_range(&series.values, &lines);
+            area_overlay_svg(&series.times, std::slice::from_ref(&data), y, "%", &overlay)
+        }
+    };
+    let mut legend = vec![data];
+    legend.extend(thresholds.iter().map(|t| {
+        let mut label =
+            format!("{} threshold: {}", capitalized(t.label), threshold_words(&rule, t.value));
+        if !t.drawn {
+            label.push_str(" (not drawn: the chart counts errors per hour)");
+        }
+        Series { label, color: threshold_color(t.label), values: Vec::new() }
+    }));
+    if !spans.is_empty() {
+        legend.push(Series {
+            label: "Incidents (shaded)".to_owned(),
+            color: colors::CRASHED,
+            values: Vec::new(),
+        });
+    }
+    let description = chart_description(&rule, &period, &series, spans.len());
+    let title = format!("{} over {}", kind.title(), chart_period(Some(&period)).1);
+    let note = (kind == ChartKind::Errors)
+        .then(|| error_chart_note(&rule))
+        .flatten()
+        .map(|note| view! { <p class="hint" id="metric-alert-chart-hint">{note}</p> });
+    view! {
+        <Chart id="metric-alert-figure" title description svg legend/>
+        {note}
+    }
+    .into_any()
 }

@@ -618,6 +618,16 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         }
         assert_eq!(count(&client, "#chart-sessions svg polygon", 4).await?, 4, "stacked areas");
         assert!(count(&client, "#chart-events svg rect", 1).await? >= 1, "an hour with events");
+        // Each series is drawn in its legend's colour (no stylesheet rule recolours it).
+        let colours = client
+            .execute(
+                "const bar = document.querySelector('#chart-events svg rect');
+                 const swatch = document.querySelector('#chart-events .chart-swatch');
+                 return [getComputedStyle(bar).fill, getComputedStyle(swatch).backgroundColor];",
+                vec![],
+            )
+            .await?;
+        assert_eq!(colours[0], colours[1], "the bars' colour is their legend's: {colours}");
         let issues = client.find(Locator::Css("#release-new-issues")).await?.text().await?;
         assert!(issues.contains("ParseIntError"), "the errored session's issue: {issues}");
         std::fs::write(artifacts_dir().join("release.png"), client.screenshot().await?).ok();
@@ -3996,6 +4006,12 @@ async fn metric_alert_made_on_the_alerts_page_shows_its_incident_and_what_happen
             .for_element(Locator::Css("#metric-alert-status[data-status=critical]"))
             .await?;
         assert_eq!(text_of(&client, "h1.metric-alert-title").await?, NAME);
+        // Its chart: errors per hour, the thresholds named in the legend (a 5-minute window).
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#metric-alert-chart[data-kind=errors] .chart-drawing svg"))
+            .await?;
         let closed =
             text_of(&client, "tr.incident-row[data-incident='1'] .incident-closed").await?;
         assert_eq!(closed, "ongoing");
