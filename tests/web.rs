@@ -4819,7 +4819,7 @@ async fn incident_table_lists_incidents_and_opens_their_activity() {
 
 mod metric_alert_chart {
     use cairn_dashboard::{
-        components::charts::{bar_overlay_svg, bar_svg, colors, Overlay, Series},
+        components::charts::{bar_overlay_svg, bar_svg, colors, HorizontalLine, Overlay, Series},
         pages::metric_alerts::{
             chart_description, chart_period, chart_thresholds, crash_free_series, error_series,
             incident_spans, project_ids, rate_y_range, sessions_params, ChartKind, ChartThreshold,
@@ -5072,14 +5072,21 @@ mod metric_alert_chart {
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]
-    fn overlays_add_to_the_charts_and_change_nothing_without_one() {
+    fn a_bar_chart_s_overlay_adds_its_lines_over_the_bars() {
         let times: Vec<i64> = (0..4).map(|i| 1_795_600_000 + i * 3_600).collect();
         let series = Series::new("Errors", colors::PRIMARY, vec![1.0, 0.0, 3.0, 2.0]);
-        assert_eq!(
-            bar_overlay_svg(&times, &series, &Overlay::default()),
-            bar_svg(&times, &series),
-            "bar_svg's drawing, exactly"
-        );
+        let plain = bar_svg(&times, &series).expect("a drawing");
+        assert!(!plain.contains("<polygon"), "no overlay, no lines: {plain}");
+        let line = HorizontalLine {
+            value: 10.0,
+            label: "Critical 10 errors".into(),
+            color: (0xe5, 0x48, 0x4d),
+        };
+        let overlay = Overlay { lines: vec![line], spans: Vec::new() };
+        let drawn = bar_overlay_svg(&times, &series, &overlay).expect("a drawing");
+        assert_eq!(drawn.matches("<polygon").count(), 1, "one line: {drawn}");
+        assert!(drawn.contains("Critical 10 errors"), "labelled");
+        assert_eq!(drawn.matches("<rect").count(), plain.matches("<rect").count(), "the bars");
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]

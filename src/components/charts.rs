@@ -173,19 +173,7 @@ pub fn line_svg(
         for s in series {
             let color = s.rgb();
             // One LineSeries per run of values without gaps.
-            let mut run: Vec<(i64, f64)> = Vec::new();
-            let mut runs = Vec::new();
-            for (t, v) in times.iter().zip(&s.values) {
-                match v {
-                    Some(v) => run.push((*t, *v)),
-                    None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
-                    None => {}
-                }
-            }
-            if !run.is_empty() {
-                runs.push(run);
-            }
-            for run in runs {
+            for run in runs(times, &s.values) {
                 if run.len() == 1 {
                     chart
                         .draw_series(run.into_iter().map(|p| Circle::new(p, 3, color.filled())))
@@ -204,30 +192,7 @@ pub fn line_svg(
 
 /// One bar per time point (counts per interval).
 pub fn bar_svg(times: &[i64], series: &Series) -> Result<String, String> {
-    let values: Vec<f64> = series.values.iter().map(|v| v.unwrap_or(0.0)).collect();
-    let y_max = nice_max(values.iter().copied().fold(0.0, f64::max));
-    let x = x_range(times);
-    let span = x.end - x.start;
-    let step = if times.len() > 1 { times[1] - times[0] } else { 3_600 };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(44)
-            .build_cartesian_2d(x, 0f64..y_max)
-            .map_err(draw_err)?;
-        configure_mesh(&mut chart, span, "")?;
-        let color = series.rgb();
-        // Zero bars are not drawn: an empty hour is the absence of a bar.
-        let bars = times.iter().zip(values).filter(|(_, v)| *v > 0.0).map(|(t, v)| {
-            Rectangle::new([(*t + step / 10, 0.0), (*t + step - step / 10, v)], color.filled())
-        });
-        chart.draw_series(bars).map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
-    }
-    Ok(svg)
+    bar_overlay_svg(times, series, &Overlay::default())
 }
 
 /// A y maximum at or above `max` that gives round labels (at least 1).
@@ -404,9 +369,9 @@ fn draw_lines(chart: &mut Area<'_, '_>, overlay: &Overlay, x: &std::ops::Range<i
     Ok(())
 }
 
-/// [`bar_svg`] with an [`Overlay`]: the y axis also reaches the lines (with a little room above
-/// the highest), the spans are shaded behind the bars and the lines drawn over them. Without
-/// lines or spans it draws exactly what [`bar_svg`] draws.
+/// One bar per time point, with an [`Overlay`]: the y axis also reaches the lines (with a
+/// little room above the highest), the spans are shaded behind the bars and the lines drawn
+/// over them ([`bar_svg`] is this without either).
 pub fn bar_overlay_svg(
     times: &[i64],
     series: &Series,
