@@ -37,22 +37,25 @@ fn rule_from_row(row: &SqliteRow) -> StoreResult<Option<AlertRuleRow>> {
             return Ok(None);
         }
     };
-    let creator: Option<i64> = row.try_get("u_id")?;
     Ok(Some(AlertRuleRow {
         rule,
         project_id: row.try_get("project_id")?,
-        created_by: match creator {
-            Some(id) => Some(UserRow {
-                id,
-                email: row.try_get("u_email")?,
-                name: row.try_get("u_name")?,
-                password_hash: None,
-                is_superuser: false,
-            }),
-            None => None,
-        },
+        created_by: creator_from_row(row)?,
         date_created: row.try_get("date_created")?,
         last_triggered: row.try_get("last_triggered")?,
+    }))
+}
+
+/// The user who made a rule, from the `u_id`, `u_email` and `u_name` columns of its row (a
+/// `LEFT JOIN users u`); `None` once the user is gone.
+pub(super) fn creator_from_row(row: &SqliteRow) -> StoreResult<Option<UserRow>> {
+    let Some(id) = row.try_get::<Option<i64>, _>("u_id")? else { return Ok(None) };
+    Ok(Some(UserRow {
+        id,
+        email: row.try_get("u_email")?,
+        name: row.try_get("u_name")?,
+        password_hash: None,
+        is_superuser: false,
     }))
 }
 

@@ -7,9 +7,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{touched_one, SqliteStore};
 use crate::alerts::metric::{Measure, MetricRule};
-use crate::store::{
-    IncidentActivityRow, IncidentRow, MetricAlertRuleRow, StoreError, StoreResult, UserRow,
-};
+use crate::store::{IncidentActivityRow, IncidentRow, MetricAlertRuleRow, StoreError, StoreResult};
 
 /// Sentry's `IncidentActivityType.DETECTED`.
 const DETECTED: i64 = 4;
@@ -82,23 +80,13 @@ impl SqliteStore {
                     latest_incident = Some(incident_from_row(incident)?);
                 }
             }
-            let creator: Option<i64> = row.try_get("u_id")?;
             rules.push(MetricAlertRuleRow {
                 id,
                 organization_id: row.try_get("organization_id")?,
                 organization_slug: row.try_get("org_slug")?,
                 rule,
                 projects: rule_projects,
-                created_by: match creator {
-                    Some(id) => Some(UserRow {
-                        id,
-                        email: row.try_get("u_email")?,
-                        name: row.try_get("u_name")?,
-                        password_hash: None,
-                        is_superuser: false,
-                    }),
-                    None => None,
-                },
+                created_by: super::alerts::creator_from_row(row)?,
                 date_created: row.try_get("date_created")?,
                 date_modified: row.try_get("date_modified")?,
                 last_value: row.try_get("last_value")?,
