@@ -122,17 +122,10 @@ pub fn stacked_area_svg(times: &[i64], layers: &[Series]) -> Result<String, Stri
     let max = tops.last().and_then(|t| t.iter().copied().reduce(f64::max)).unwrap_or(0.0);
     let y_max = nice_max(max);
     let x = x_range(times);
-    let span = x.end - x.start;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(44)
-            .build_cartesian_2d(x, 0f64..y_max)
-            .map_err(draw_err)?;
-        configure_mesh(&mut chart, span, "")?;
+        let mut chart = chart_area(&root, x, 0f64..y_max, "")?;
         // Top layer first, each from 0 to its top: every area covers the ones drawn after it
         // only where it is higher, so the visible bands are the layers.
         for (series, top) in layers.iter().zip(&tops).rev() {
@@ -159,17 +152,10 @@ pub fn line_svg(
     y_suffix: &str,
 ) -> Result<String, String> {
     let x = x_range(times);
-    let span = x.end - x.start;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(44)
-            .build_cartesian_2d(x, y)
-            .map_err(draw_err)?;
-        configure_mesh(&mut chart, span, y_suffix)?;
+        let mut chart = chart_area(&root, x, y, y_suffix)?;
         for s in series {
             let color = s.rgb();
             // One LineSeries per run of values without gaps.
@@ -211,6 +197,25 @@ fn nice_max(max: f64) -> f64 {
 
 /// The plotting area every chart of this module draws on: time (Unix seconds) × value.
 type Area<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordi64, RangedCoordf64>>;
+
+/// Every chart's plotting area on `root`: its margins and label areas, the time axis `x`, the
+/// value axis `y` (values labelled with `y_suffix`) and the mesh.
+fn chart_area<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    x: std::ops::Range<i64>,
+    y: std::ops::Range<f64>,
+    y_suffix: &str,
+) -> Result<Area<'a, 'b>, String> {
+    let span = x.end - x.start;
+    let mut chart = ChartBuilder::on(root)
+        .margin(8)
+        .x_label_area_size(22)
+        .y_label_area_size(44)
+        .build_cartesian_2d(x, y)
+        .map_err(draw_err)?;
+    configure_mesh(&mut chart, span, y_suffix)?;
+    Ok(chart)
+}
 
 fn configure_mesh(chart: &mut Area<'_, '_>, span: i64, y_suffix: &str) -> DrawResult {
     let x_label = |t: &i64| time_label(*t, span);
@@ -382,18 +387,11 @@ pub fn bar_overlay_svg(
     let line_max = overlay.lines.iter().map(|l| l.value * 1.1).fold(0.0, f64::max);
     let y_max = nice_max(data_max.max(line_max));
     let x = x_range(times);
-    let span = x.end - x.start;
     let step = if times.len() > 1 { times[1] - times[0] } else { 3_600 };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(44)
-            .build_cartesian_2d(x.clone(), 0f64..y_max)
-            .map_err(draw_err)?;
-        configure_mesh(&mut chart, span, "")?;
+        let mut chart = chart_area(&root, x.clone(), 0f64..y_max, "")?;
         draw_spans(&mut chart, overlay, &x)?;
         let color = series.rgb();
         // Zero bars are not drawn: an empty hour is the absence of a bar.
@@ -418,18 +416,11 @@ pub fn area_overlay_svg(
     overlay: &Overlay,
 ) -> Result<String, String> {
     let x = x_range(times);
-    let span = x.end - x.start;
     let bottom = y.start;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(44)
-            .build_cartesian_2d(x.clone(), y)
-            .map_err(draw_err)?;
-        configure_mesh(&mut chart, span, y_suffix)?;
+        let mut chart = chart_area(&root, x.clone(), y, y_suffix)?;
         draw_spans(&mut chart, overlay, &x)?;
         for s in series {
             let color = s.rgb();

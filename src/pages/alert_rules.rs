@@ -154,9 +154,44 @@ pub fn sentence(object: &Value) -> String {
     }
 }
 
+/// A select of the organization's teams (`prefix` `team:`) or members (`user:`), by id, named
+/// as [`directory_name`] names them, with `empty` for none; `current` is the chosen id. The
+/// alert rule forms' "notify a team / a member".
+#[component]
+pub(crate) fn DirectoryPicker(
+    id: &'static str,
+    prefix: &'static str,
+    empty: &'static str,
+    directory: Directory,
+    current: Memo<String>,
+    on_change: Callback<String>,
+) -> impl IntoView {
+    let choices = move || {
+        directory.with(|directory| {
+            directory
+                .assignees
+                .iter()
+                .filter_map(|a| Some((a.value.strip_prefix(prefix)?.to_owned(), a)))
+                .map(|(id, a)| {
+                    let words = directory_name(directory, &a.value).unwrap_or_default();
+                    let value = id.clone();
+                    let selected = move || current.with(|c| *c == id);
+                    view! { <option value=value prop:selected=selected>{words}</option> }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <select id=id on:change=move |ev| on_change.run(event_target_value(&ev))>
+            <option value="" prop:selected=move || current.with(String::is_empty)>{empty}</option>
+            {choices}
+        </select>
+    }
+}
+
 /// The member or team `value` (`user:{id}` or `team:{id}`) as the directory names it:
 /// "Name (email)", or `#slug`.
-pub(crate) fn directory_name(directory: &OrgDirectory, value: &str) -> Option<String> {
+fn directory_name(directory: &OrgDirectory, value: &str) -> Option<String> {
     let option = directory.assignees.iter().find(|a| a.value == value)?;
     Some(if value.starts_with("user:") && option.detail != option.label {
         format!("{} ({})", option.label, option.detail)
@@ -886,32 +921,10 @@ pub fn RuleForm(
             let current = Memo::new(move |_| {
                 draft.with(|d| if team { d.team.clone() } else { d.member.clone() })
             });
-            let choices = move || {
-                directory.with(|directory| {
-                    directory
-                        .assignees
-                        .iter()
-                        .filter_map(|a| Some((a.value.strip_prefix(prefix)?.to_owned(), a)))
-                        .map(|(id, a)| {
-                            let words = directory_name(directory, &a.value).unwrap_or_default();
-                            let value = id.clone();
-                            let selected = move || current.with(|c| *c == id);
-                            view! { <option value=value selected=selected>{words}</option> }
-                        })
-                        .collect_view()
-                })
-            };
-            let on_change = move |ev| {
-                let id = event_target_value(&ev);
+            let on_change = Callback::new(move |id: String| {
                 draft.update(|d| if team { d.team = id } else { d.member = id });
-            };
-            view! {
-                <select id=id on:change=on_change>
-                    <option value="" selected=move || current.with(String::is_empty)>{empty}</option>
-                    {choices}
-                </select>
-            }
-            .into_any()
+            });
+            view! { <DirectoryPicker id prefix empty directory current on_change/> }.into_any()
         }
         _ => view! {
             <span>"and without any,"</span>

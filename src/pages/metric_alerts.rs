@@ -26,7 +26,7 @@ use leptos_router::{
 };
 use serde_json::json;
 
-use super::{alert_rules::directory_name, crons::count_of};
+use super::{alert_rules::DirectoryPicker, crons::count_of};
 use crate::{
     api,
     components::{
@@ -607,34 +607,13 @@ pub fn MetricAlertForm(
         let current = Memo::new(move |_| {
             draft.with(|d| if team { d.team.clone() } else { d.member.clone() })
         });
-        let choices = move || {
-            directory.with(|directory| {
-                directory
-                    .assignees
-                    .iter()
-                    .filter_map(|a| Some((a.value.strip_prefix(prefix)?.to_owned(), a)))
-                    .map(|(id, a)| {
-                        let words = directory_name(directory, &a.value).unwrap_or_default();
-                        let value = id.clone();
-                        let selected = move || current.with(|c| *c == id);
-                        view! { <option value=value prop:selected=selected>{words}</option> }
-                    })
-                    .collect_view()
-            })
-        };
-        let on_change = move |ev| {
-            let id = event_target_value(&ev);
+        let on_change = Callback::new(move |id: String| {
             draft.update(|d| if team { d.team = id } else { d.member = id });
-        };
+        });
         Some(view! {
             <label class="field">
                 <span class="label">{label}</span>
-                <select id=id on:change=on_change>
-                    <option value="" prop:selected=move || current.with(String::is_empty)>
-                        {empty}
-                    </option>
-                    {choices}
-                </select>
+                <DirectoryPicker id prefix empty directory current on_change/>
             </label>
         })
     };

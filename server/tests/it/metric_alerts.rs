@@ -124,6 +124,12 @@ async fn an_error_spike_opens_an_incident_that_escalates_emails_and_closes() {
     assert_eq!(incidents.as_array().map(Vec::len), Some(1), "{incidents}");
     assert_eq!(incidents[0]["projects"], json!(["checkout"]));
     assert_eq!(incidents[0]["value"], 3.0, "the figure that opened it");
+    for (filter, expected) in [("open", 0), ("closed", 1)] {
+        let path = format!("/api/0/organizations/cairn/incidents/?alertRule={id}&status={filter}");
+        let (status, list) = server.get(&path, &owner).await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(list.as_array().map(Vec::len), Some(expected), "{filter}: {list}");
+    }
     let (status, activity) =
         server.get("/api/0/organizations/cairn/incidents/1/activity/", &owner).await;
     assert_eq!(status, 200, "{activity}");
@@ -148,6 +154,11 @@ async fn an_error_spike_opens_an_incident_that_escalates_emails_and_closes() {
     assert_eq!(status, 400, "{refused}");
     let (_, list) = server.get("/api/0/organizations/cairn/alert-rules/", &owner).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    // The list of a project's rules: by slug, as the dashboard asks.
+    let of = |project: &str| format!("/api/0/organizations/cairn/alert-rules/?project={project}");
+    assert_eq!(server.get(&of("checkout"), &owner).await.1.as_array().map(Vec::len), Some(1));
+    let (_, other) = server.get(&of("elsewhere"), &owner).await;
+    assert_eq!(other, json!([]));
 
     // Deleting the rule takes its incidents along.
     assert_eq!(server.delete(&path, &owner).await, 204);

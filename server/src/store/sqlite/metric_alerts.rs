@@ -481,4 +481,91 @@ mod tests {
             Some(0.0)
         );
     }
+
+    /// Errors and their users are counted over the window, of the rule's level and
+    /// environment; a crash-free rate is the share of sessions that did not crash, or none.
+    #[tokio::test]
+    async fn a_rule_s_figure_is_measured_from_the_stored_events_and_sessions() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
+        let store = SqliteStore::connect(&url).await.expect("store opens");
+        let org = store.ensure_default_organization(&crate::config::defaults()).await.expect("org");
+        let project = store.projects(org.id).await.expect("projects")[0].id;
+        let now = crate::util::now_ms();
+        let db = &store.writes;
+        sqlx::query(
+            "INSERT INTO issues (id, project_id, short_id, title, culprit, level, platform, \
+             event_type, metadata, first_seen, last_seen, times_seen) \
+             VALUES (1, $1, 1, 't', '', 'error', 'rust', 'error', '{}', $2, $2, 4)",
+        )
+        .bind(project)
+        .bind(now)
+        .execute(db)
+        .await
+        .expect("issue");
+        // Three events of two users in the last minutes (one a warning, in staging), and one
+        // error of an hour ago.
+        let events = [
+            (now - 60_000, "error", "production", "alice"),
+            (now - 120_000, "error", "production", "bob"),
+            (now - 180_000, "warning", "staging", "alice"),
+            (now - 3_600_000, "error", "production", "carol"),
+        ];
+        for (n, (at, level, environment, user)) in events.into_iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO events (project_id, issue_id, event_id, timestamp, received, level, \
+                 title, platform, environment, user_ident, data) \
+                 VALUES ($1, 1, $2, $3, $3, $4, 't', 'rust', $5, $6, '{}')",
+            )
+            .bind(project)
+            .bind(format!("{n:032x}"))
+            .bind(at)
+            .bind(level)
+            .bind(environment)
+            .bind(user)
+            .execute(db)
+            .await
+            .expect("event");
+        }
+        let rule = |aggregate: &str, window: f64, query: &str, environment: Option<&str>| {
+            let request = MetricAlertRuleRequest {
+                name: "r".into(),
+                aggregate: aggregate.into(),
+                time_window: window,
+                query: query.into(),
+                environment: environment.map(str::to_owned),
+                threshold_type: 1,
+                triggers: vec![cairn_types::api::MetricAlertTriggerRequest {
+                    label: "critical".into(),
+                    alert_threshold: 1.0,
+                    actions: Vec::new(),
+                }],
+                ..Default::default()
+            };
+            MetricRule::parse(&request).expect("a rule")
+        };
+        let measure = |rule: MetricRule| {
+            let store = store.clone();
+            async move { store.measure_metric(&rule, &[project], now).await.expect("measured") }
+        };
+        assert_eq!(measure(rule("count()", 5.0, "", None)).await, Some(3.0));
+        assert_eq!(measure(rule("count()", 120.0, "", None)).await, Some(4.0), "two hours");
+        assert_eq!(measure(rule("count_unique(user)", 5.0, "", None)).await, Some(2.0));
+        assert_eq!(measure(rule("count()", 5.0, "level:error", None)).await, Some(2.0));
+        assert_eq!(measure(rule("count()", 5.0, "", Some("staging"))).await, Some(1.0));
+
+        let crash_free = cairn_types::api::AGGREGATE_CRASH_FREE_SESSIONS;
+        assert_eq!(measure(rule(crash_free, 60.0, "", None)).await, None, "no sessions");
+        sqlx::query(
+            "INSERT INTO session_hourly (project_id, release, environment, hour, sessions, \
+             crashed) VALUES ($1, '1.0', 'production', $2, 8, 1)",
+        )
+        .bind(project)
+        .bind(now.div_euclid(3_600_000) * 3_600)
+        .execute(db)
+        .await
+        .expect("sessions");
+        assert_eq!(measure(rule(crash_free, 60.0, "", None)).await, Some(87.5));
+        assert_eq!(measure(rule(crash_free, 60.0, "", Some("staging"))).await, None);
+    }
 }
