@@ -16,6 +16,7 @@
 //! - `has:tag`, `!has:tag`, and any other key as a tag filter (`release:`, `environment:`,
 //!   `level:`, `user.email:`, ...). `*` in tag values and free text is a wildcard.
 
+use crate::store::Priority;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// A search that could not be parsed; the text names the term at fault.
@@ -108,6 +109,8 @@ pub enum Filter {
     Text(String),
     /// `trace:` — an event of the issue happened in any of these distributed traces.
     Trace(Vec<[u8; 16]>),
+    /// `issue.priority:` — the issue has any of these priorities.
+    Priority(Vec<Priority>),
 }
 
 /// Most terms in one search, and most values in one `[a, b]` list: each value is a bound
@@ -325,6 +328,9 @@ fn filter(key: &str, value: Value, now_ms: i64) -> Result<Filter, String> {
         "timesSeen" => Filter::TimesSeen(count_range(single()?)?),
         "message" => Filter::Text(single()?.to_owned()),
         "trace" => Filter::Trace(values.iter().map(|v| trace_id(v)).collect::<Result<_, _>>()?),
+        "issue.priority" => {
+            Filter::Priority(values.iter().map(|v| priority(v)).collect::<Result<_, _>>()?)
+        }
         _ => user_tag(key, values),
     })
 }
@@ -355,6 +361,10 @@ fn trace_id(value: &str) -> Result<[u8; 16], String> {
         return Err(invalid());
     }
     uuid::Uuid::try_parse(value).map(uuid::Uuid::into_bytes).map_err(|_| invalid())
+}
+
+fn priority(value: &str) -> Result<Priority, String> {
+    Priority::from_name(value).ok_or_else(|| format!("{value:?} is not one of high, medium, low"))
 }
 
 fn tag_key(key: &str) -> &str {
@@ -642,6 +652,19 @@ mod tests {
         assert_eq!((ids[0][0], ids[0][15], ids[1][15]), (0x4c, 0xb2, 1));
         assert!(err("trace:4c79f60c").contains("not a trace id"));
         assert!(err("trace:4c79f60c-1121-4eb3-8604-f4ae0781bfb2").contains("not a trace id"));
+    }
+
+    #[test]
+    fn issue_priority_values_are_sentrys_priorities() {
+        assert_eq!(one("issue.priority:high").filter, Filter::Priority(vec![Priority::High]));
+        assert_eq!(
+            one("issue.priority:[high, medium]").filter,
+            Filter::Priority(vec![Priority::High, Priority::Medium])
+        );
+        let negated = one("!issue.priority:low");
+        assert!(negated.negated);
+        assert_eq!(negated.filter, Filter::Priority(vec![Priority::Low]));
+        assert!(err("issue.priority:urgent").contains("\"urgent\" is not one of high, medium, low"));
     }
 
     #[test]

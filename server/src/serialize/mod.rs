@@ -150,6 +150,8 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         status_details: serde_json::from_str(&row.status_details)
             .unwrap_or_else(|_| serde_json::json!({})),
         substatus: row.substatus.clone(),
+        priority: Some(row.priority.name().to_owned()),
+        priority_locked_at: row.priority_locked_at.map(ms_to_datetime),
         platform: row.platform.clone(),
         project: IssueProject {
             id: row.project.id.to_string(),

@@ -530,6 +530,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         assignee: Option<Assignee>,
         user_id: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Sets an issue's priority for a user, which locks it against Cairn's own changes, and
+    /// records the change in the activity log; returns whether the priority changed.
+    fn set_issue_priority(
+        &self,
+        issue_id: i64,
+        priority: Priority,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Marks an issue as seen by a user now (`true`) or as not seen.
     fn set_issue_seen(
         &self,

@@ -590,7 +590,15 @@ pub enum IssueSort {
     Freq,
     /// `user`: number of distinct users.
     User,
+    /// `priority`: high before medium before low, the most recently seen first within each
+    /// (see [`PRIORITY_SORT_SCALE`]).
+    Priority,
 }
+
+/// `sort=priority` orders by one number, as every sort does, so that its pages are keyset
+/// pages like the others': the priority times this (more than any Unix millisecond time) plus
+/// the last seen time.
+pub const PRIORITY_SORT_SCALE: i64 = 10_000_000_000_000;
 
 impl IssueSort {
     /// The issue's value of this sort key.
@@ -600,6 +608,7 @@ impl IssueSort {
             IssueSort::New => issue.first_seen,
             IssueSort::Freq => issue.times_seen,
             IssueSort::User => issue.user_count,
+            IssueSort::Priority => issue.priority.code() * PRIORITY_SORT_SCALE + issue.last_seen,
         }
     }
 }
@@ -705,6 +714,10 @@ pub struct IssueRow {
     pub substatus: Option<String>,
     /// Sentry's `statusDetails`, a JSON object string.
     pub status_details: String,
+    /// Sentry's issue priority.
+    pub priority: Priority,
+    /// When someone set the priority (Unix milliseconds): Cairn no longer changes it then.
+    pub priority_locked_at: Option<i64>,
     /// Comments on the issue.
     pub num_comments: i64,
     /// Whether any event was unhandled.
@@ -719,6 +732,77 @@ pub struct IssueRow {
     pub user_count: i64,
     /// The release of its first event, if that had one.
     pub first_release: Option<String>,
+}
+
+/// Sentry's issue priority (migration 0045), kept as its `PriorityLevel` number so that
+/// "higher" is a comparison in SQL too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    /// `low` (25).
+    Low,
+    /// `medium` (50).
+    Medium,
+    /// `high` (75).
+    High,
+}
+
+impl Priority {
+    /// The number stored (Sentry's `PriorityLevel`).
+    pub fn code(self) -> i64 {
+        match self {
+            Priority::Low => 25,
+            Priority::Medium => 50,
+            Priority::High => 75,
+        }
+    }
+
+    /// The priority of a stored number (anything else rounds down to a known level).
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            75.. => Priority::High,
+            50.. => Priority::Medium,
+            _ => Priority::Low,
+        }
+    }
+
+    /// `high`, `medium` or `low`, as the API writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+        }
+    }
+
+    /// The priority an API client or a search names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "high" => Some(Priority::High),
+            "medium" => Some(Priority::Medium),
+            "low" => Some(Priority::Low),
+            _ => None,
+        }
+    }
+
+    /// A new issue's priority, from its first event's level: Sentry's rule without its
+    /// severity model (which rates errors and warnings by their text): fatal and error are
+    /// high, warning medium, info and debug low.
+    pub fn for_level(level: &str) -> Self {
+        match level {
+            "warning" => Priority::Medium,
+            "info" | "debug" => Priority::Low,
+            _ => Priority::High,
+        }
+    }
+
+    /// The priority of an issue that escalates (an ignored issue whose condition is met):
+    /// one step up, as Sentry's `get_priority_for_escalating_group`.
+    pub fn escalated(self) -> Self {
+        match self {
+            Priority::Low => Priority::Medium,
+            Priority::Medium | Priority::High => Priority::High,
+        }
+    }
 }
 
 /// A member or a team of an issue's organization (Sentry's actor): who works on the issue, or
@@ -1637,4 +1721,28 @@ pub struct IncidentActivityRow {
     pub metric_value: Option<f64>,
     /// Unix milliseconds.
     pub date_created: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_follow_sentrys_levels_numbers_and_escalation_steps() {
+        let levels = ["fatal", "error", "warning", "info", "debug", "sample"];
+        let expected = ["high", "high", "medium", "low", "low", "high"];
+        let got: Vec<&str> = levels.iter().map(|l| Priority::for_level(l).name()).collect();
+        assert_eq!(got, expected);
+        for priority in [Priority::Low, Priority::Medium, Priority::High] {
+            assert_eq!(Priority::from_code(priority.code()), priority);
+            assert_eq!(Priority::from_name(priority.name()), Some(priority));
+        }
+        assert_eq!(Priority::from_name("urgent"), None);
+        let steps = [Priority::Low, Priority::Medium, Priority::High].map(Priority::escalated);
+        assert_eq!(steps, [Priority::Medium, Priority::High, Priority::High]);
+        // `sort=priority`'s key puts every high issue before every medium one, however old.
+        let key =
+            |priority: Priority, last_seen: i64| priority.code() * PRIORITY_SORT_SCALE + last_seen;
+        assert!(key(Priority::High, 0) > key(Priority::Medium, 4_102_444_800_000));
+    }
 }

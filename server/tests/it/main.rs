@@ -24,6 +24,7 @@ mod monitors;
 mod notifications;
 mod org_tags;
 mod ownership;
+mod priority;
 mod retention;
 mod sdk_crate;
 mod sdk_fixtures;

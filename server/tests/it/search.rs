@@ -478,7 +478,7 @@ async fn members_save_searches_of_their_own_and_managers_share_them() {
     for (bad, field) in [
         (json!({"name": "", "query": "is:unresolved"}), "name"),
         (json!({"name": "No query"}), "query"),
-        (json!({"name": "x", "query": "y", "sort": "priority"}), "sort"),
+        (json!({"name": "x", "query": "y", "sort": "trends"}), "sort"),
         (json!({"name": "x", "query": "y", "visibility": "team"}), "visibility"),
         (json!({"name": "x", "query": "y", "type": 1}), "type"),
     ] {

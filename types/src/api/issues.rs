@@ -27,6 +27,13 @@ pub struct Issue {
     pub status_details: serde_json::Value,
     /// `new`, `ongoing`, `escalating`, `regressed`, ... for unresolved issues.
     pub substatus: Option<String>,
+    /// Sentry's issue priority: `high`, `medium` or `low` (see [`PRIORITIES`]). Set from the
+    /// first event's level, raised when an ignored issue escalates, or set by someone.
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// When someone set the priority: from then on Cairn no longer changes it by itself.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
+    pub priority_locked_at: Option<DateTime<Utc>>,
     /// Platform of the events (`python`, `javascript`, `rust`, ...).
     pub platform: String,
     /// The project the issue belongs to.
@@ -67,6 +74,10 @@ pub struct Issue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<super::IssueOwner>>,
 }
+
+/// Sentry's issue priorities, highest first: the values of [`Issue::priority`], of
+/// [`UpdateIssueRequest::priority`] and of the search term `issue.priority:`.
+pub const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
 
 /// The project reference inside an [`Issue`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +152,8 @@ pub struct ShortIdLookup {
 pub struct Activity {
     /// Numeric id, as a string.
     pub id: String,
-    /// `first_seen`, `set_resolved`, `set_unresolved`, `set_ignored`, `set_regression`.
+    /// `first_seen`, `set_resolved`, `set_unresolved`, `set_ignored`, `set_regression`,
+    /// `set_priority` (`{"priority": "high", "reason": "escalating" or null}`), ...
     #[serde(rename = "type")]
     pub kind: String,
     /// Who did it; `null` when Cairn did (first seen, regression).
@@ -179,6 +191,10 @@ pub struct UpdateIssueRequest {
     /// Subscribe (or not) the caller to the issue's workflow notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_subscribed: Option<bool>,
+    /// `high`, `medium` or `low`: set the priority, which Cairn then no longer changes by
+    /// itself (Sentry's `priorityLockedAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     /// Bulk update only: merge the selected issues into one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<bool>,

@@ -15,8 +15,8 @@ use crate::state::AppState;
 use serde_json::Value;
 
 use crate::store::{
-    Assignee, IssueCursor, IssuePage, IssueQuery, IssueRow, IssueSort, OrganizationRow, Snooze,
-    StatusChange, Store, StoreError,
+    Assignee, IssueCursor, IssuePage, IssueQuery, IssueRow, IssueSort, OrganizationRow, Priority,
+    Snooze, StatusChange, Store, StoreError,
 };
 
 /// Query parameters of the issue list (Sentry's).
@@ -246,8 +246,8 @@ async fn issue_page<S: Store>(
         }
     }
     let sort = match params.sort.as_deref() {
-        // Cairn has no priority score yet; Sentry's default sort is served by recency.
-        None | Some("" | "date" | "priority") => IssueSort::Date,
+        None | Some("" | "date") => IssueSort::Date,
+        Some("priority") => IssueSort::Priority,
         Some("new") => IssueSort::New,
         Some("freq") => IssueSort::Freq,
         Some("user") => IssueSort::User,
@@ -738,6 +738,7 @@ pub(super) struct IssueChanges<'a> {
     request: &'a UpdateIssueRequest,
     /// `Some(None)`: unassign.
     assignee: Option<Option<Assignee>>,
+    priority: Option<Priority>,
 }
 
 impl<'a> IssueChanges<'a> {
@@ -755,7 +756,15 @@ impl<'a> IssueChanges<'a> {
             None => None,
             Some(actor) => Some(resolve_assignee(state, organization, actor.as_deref()).await?),
         };
-        Ok(IssueChanges { request, assignee })
+        let priority = match request.priority.as_deref() {
+            None => None,
+            Some(name) => Some(Priority::from_name(name).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "priority: \"{name}\" is not a valid choice (high, medium, low)."
+                ))
+            })?),
+        };
+        Ok(IssueChanges { request, assignee, priority })
     }
 
     pub(super) async fn apply<S: Store>(
@@ -773,6 +782,9 @@ impl<'a> IssueChanges<'a> {
         }
         if let Some(assignee) = self.assignee {
             state.store.assign_issue(issue.id, assignee, identity.user.id).await?;
+        }
+        if let Some(priority) = self.priority {
+            state.store.set_issue_priority(issue.id, priority, identity.user.id).await?;
         }
         if let Some(seen) = request.has_seen {
             state.store.set_issue_seen(issue.id, identity.user.id, seen).await?;

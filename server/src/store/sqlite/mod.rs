@@ -302,6 +302,8 @@ fn issue_from_row(row: &SqliteRow) -> IssueRow {
         status: row.get("status"),
         substatus: row.get("substatus"),
         status_details: row.get("status_details"),
+        priority: Priority::from_code(row.get("priority")),
+        priority_locked_at: row.get("priority_locked_at"),
         num_comments: row.get("num_comments"),
         is_unhandled: row.get::<i64, _>("is_unhandled") != 0,
         first_seen: row.get("first_seen"),
@@ -1632,6 +1634,16 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn set_issue_priority(
+        &self,
+        issue_id: i64,
+        priority: Priority,
+        user_id: i64,
+    ) -> StoreResult<bool> {
+        triage::set_priority(&self.writes, issue_id, priority, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn set_issue_seen(&self, issue_id: i64, user_id: i64, seen: bool) -> StoreResult<()> {
         triage::set_seen(&self.writes, issue_id, user_id, seen).await
     }
@@ -2883,6 +2895,8 @@ fn sort_column(sort: IssueSort) -> &'static str {
         IssueSort::New => "i.first_seen",
         IssueSort::Freq => "i.times_seen",
         IssueSort::User => "i.user_count",
+        // PRIORITY_SORT_SCALE, written out: the expression is fixed SQL.
+        IssueSort::Priority => "(i.priority * 10000000000000 + i.last_seen)",
     }
 }
 
@@ -3113,6 +3127,11 @@ impl IssueSql {
             Filter::FirstSeen(range) => self.range("i.first_seen", range),
             Filter::LastSeen(range) => self.range("i.last_seen", range),
             Filter::TimesSeen(range) => self.range("i.times_seen", range),
+            // Fixed numbers, not user text.
+            Filter::Priority(priorities) => {
+                let codes: Vec<String> = priorities.iter().map(|p| p.code().to_string()).collect();
+                format!("i.priority IN ({})", codes.join(", "))
+            }
             Filter::Text(text) => {
                 let pattern = self.arg(Arg::Text(format!("%{}%", wildcard(text))));
                 let like = format!(
@@ -3527,6 +3546,7 @@ async fn store_one_event(
                     reappeared = true;
                     let data = r#"{"reason":"the ignore condition was met"}"#;
                     record_activity(tx, id, "set_unresolved", None, data, event.received).await?;
+                    triage::escalate_priority(tx, id, event.received).await?;
                 }
                 _ => {}
             }
@@ -3549,8 +3569,9 @@ async fn store_one_event(
             let issue_id: i64 = sqlx::query_scalar(
                 "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
                  event_type, metadata, logger, is_unhandled, first_seen, last_seen, times_seen, \
-                 first_release) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12) RETURNING id",
+                 first_release, priority) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12, $13) \
+                 RETURNING id",
             )
             .bind(event.project_id)
             .bind(short_id)
@@ -3564,6 +3585,7 @@ async fn store_one_event(
             .bind(i64::from(event.is_unhandled))
             .bind(event.timestamp)
             .bind(&event.release)
+            .bind(Priority::for_level(&event.level).code())
             .fetch_one(&mut *tx)
             .await?;
             let first_seen =

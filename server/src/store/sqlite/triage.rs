@@ -183,9 +183,9 @@ pub(super) async fn unmerge(
     // The new issue starts as a copy; its counts and title come from its events below.
     let new_id: i64 = sqlx::query_scalar(
         "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, event_type, \
-         metadata, logger, is_unhandled, first_seen, last_seen, times_seen) \
+         metadata, logger, is_unhandled, first_seen, last_seen, times_seen, priority) \
          SELECT project_id, $2, title, culprit, level, platform, event_type, metadata, logger, \
-         is_unhandled, first_seen, last_seen, 0 FROM issues WHERE id = $1 RETURNING id",
+         is_unhandled, first_seen, last_seen, 0, priority FROM issues WHERE id = $1 RETURNING id",
     )
     .bind(issue_id)
     .bind(short_id)
@@ -443,6 +443,69 @@ pub(super) async fn assign(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Sets an issue's priority for `user_id`, locking it against Cairn's own changes (Sentry's
+/// `priorityLockedAt`), and records Sentry's `set_priority` activity; returns whether the
+/// priority changed (setting the same one again locks it all the same).
+pub(super) async fn set_priority(
+    pool: &SqlitePool,
+    issue_id: i64,
+    priority: Priority,
+    user_id: i64,
+) -> StoreResult<bool> {
+    let mut tx = begin_write(pool).await?;
+    let now = now_ms();
+    let before: i64 = sqlx::query_scalar("SELECT priority FROM issues WHERE id = $1")
+        .bind(issue_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    sqlx::query("UPDATE issues SET priority = $2, priority_locked_at = $3 WHERE id = $1")
+        .bind(issue_id)
+        .bind(priority.code())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let changed = before != priority.code();
+    if changed {
+        let data = serde_json::json!({ "priority": priority.name(), "reason": null });
+        record_activity(&mut tx, issue_id, "set_priority", Some(user_id), &data.to_string(), now)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Raises the priority of an issue that escalates (an ignored issue whose condition an event
+/// met) one step, unless someone set it: Sentry's `auto_update_priority` with the reason
+/// `escalating`, recorded as its `set_priority` activity without a user.
+pub(super) async fn escalate_priority(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    at: i64,
+) -> StoreResult<()> {
+    let current: Option<i64> = sqlx::query_scalar(
+        "SELECT priority FROM issues WHERE id = $1 AND priority_locked_at IS NULL",
+    )
+    .bind(issue_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(current) = current.map(Priority::from_code) else {
+        return Ok(());
+    };
+    let escalated = current.escalated();
+    if escalated == current {
+        return Ok(());
+    }
+    sqlx::query("UPDATE issues SET priority = $2 WHERE id = $1")
+        .bind(issue_id)
+        .bind(escalated.code())
+        .execute(&mut *tx)
+        .await?;
+    let data = serde_json::json!({ "priority": escalated.name(), "reason": "escalating" });
+    record_activity(tx, issue_id, "set_priority", None, &data.to_string(), at).await?;
+    Ok(())
 }
 
 /// Marks an issue as seen by a user now, or forgets that they saw it.
