@@ -3986,6 +3986,20 @@ fn alert_rule_words_drafts_and_requests() {
     assert!(read_back.users_on && read_back.seen_on && read_back.kept_conditions.is_empty());
     assert_eq!(read_back.users_value, "3");
     draft.users_on = false;
+    // Sentry's high-priority conditions, read back into their checkboxes.
+    draft.new_high_priority = true;
+    draft.existing_high_priority = true;
+    let request = draft.request().expect("a request");
+    let high = [cairn_types::api::NEW_HIGH_PRIORITY, cairn_types::api::EXISTING_HIGH_PRIORITY];
+    assert_eq!(request.conditions[..2], high.map(|id| json!({ "id": id })));
+    let read_back = RuleDraft::from_rule(&cairn_types::api::AlertRule {
+        conditions: request.conditions,
+        ..sample_alert_rule("High priority")
+    });
+    assert!(read_back.new_high_priority && read_back.existing_high_priority);
+    assert!(read_back.kept_conditions.is_empty());
+    draft.new_high_priority = false;
+    draft.existing_high_priority = false;
     // The tag filter: a name, and a value unless it asks whether the tag is set.
     draft.tag_on = true;
     assert_eq!(draft.request().expect_err("no tag"), "Give the tag's name.");

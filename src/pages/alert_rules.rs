@@ -11,9 +11,9 @@
 //! (a rule made through the API with two actions, say) is kept as it is and sent back.
 
 use cairn_types::api::{
-    AlertRule, AlertRuleRequest, Project, AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER,
-    NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION, TAGGED_EVENT_FILTER,
-    UNIQUE_USER_FREQUENCY,
+    AlertRule, AlertRuleRequest, Project, AGE_FILTER, EVENT_FREQUENCY, EXISTING_HIGH_PRIORITY,
+    FIRST_SEEN, LEVEL_FILTER, NEW_HIGH_PRIORITY, NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED,
+    REGRESSION, TAGGED_EVENT_FILTER, UNIQUE_USER_FREQUENCY,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -234,6 +234,10 @@ pub struct RuleDraft {
     pub first_seen: bool,
     pub regression: bool,
     pub reappeared: bool,
+    /// Sentry marks a new issue as high priority.
+    pub new_high_priority: bool,
+    /// Sentry marks an existing issue as high priority (it escalated).
+    pub existing_high_priority: bool,
     /// The condition "seen more than `seen_value` times in `seen_interval`".
     pub seen_on: bool,
     pub seen_value: String,
@@ -287,6 +291,8 @@ impl Default for RuleDraft {
             first_seen: true,
             regression: false,
             reappeared: false,
+            new_high_priority: false,
+            existing_high_priority: false,
             seen_on: false,
             seen_value: text("100"),
             seen_interval: text("1h"),
@@ -338,6 +344,8 @@ impl RuleDraft {
                 FIRST_SEEN => draft.first_seen = true,
                 REGRESSION => draft.regression = true,
                 REAPPEARED => draft.reappeared = true,
+                NEW_HIGH_PRIORITY => draft.new_high_priority = true,
+                EXISTING_HIGH_PRIORITY => draft.existing_high_priority = true,
                 EVENT_FREQUENCY if !draft.seen_on => {
                     draft.seen_on = true;
                     draft.seen_value = field_text(condition, "value");
@@ -419,6 +427,8 @@ impl RuleDraft {
             (self.first_seen, FIRST_SEEN),
             (self.regression, REGRESSION),
             (self.reappeared, REAPPEARED),
+            (self.new_high_priority, NEW_HIGH_PRIORITY),
+            (self.existing_high_priority, EXISTING_HIGH_PRIORITY),
         ] {
             if on {
                 conditions.push(json!({ "id": id }));
@@ -961,6 +971,8 @@ pub fn RuleForm(
                 {check!("rule-first-seen", first_seen, "A new issue is created")}
                 {check!("rule-regression", regression, "The issue changes state from resolved to unresolved")}
                 {check!("rule-reappeared", reappeared, "The issue changes state from ignored to unresolved")}
+                {check!("rule-new-high", new_high_priority, "Cairn marks a new issue as high priority")}
+                {check!("rule-existing-high", existing_high_priority, "Cairn marks an existing issue as high priority")}
                 <div class="settings-inline">
                     {check!("rule-seen-on", seen_on, "The issue is seen more than")}
                     {number!("rule-seen-value", seen_value, seen_on)}

@@ -22,8 +22,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cairn_types::api::{
-    AGE_FILTER, EVENT_FREQUENCY, FIRST_SEEN, LEVEL_FILTER, NOTIFY_EMAIL, OCCURRENCES_FILTER,
-    REAPPEARED, REGRESSION, TAGGED_EVENT_FILTER, UNIQUE_USER_FREQUENCY,
+    AGE_FILTER, EVENT_FREQUENCY, EXISTING_HIGH_PRIORITY, FIRST_SEEN, LEVEL_FILTER,
+    NEW_HIGH_PRIORITY, NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION,
+    TAGGED_EVENT_FILTER, UNIQUE_USER_FREQUENCY,
 };
 use serde_json::{json, Value};
 
@@ -106,6 +107,11 @@ pub enum Condition {
     FirstSeen,
     Regression,
     Reappeared,
+    /// A new issue whose priority is high (Sentry's `NewHighPriorityIssueCondition`).
+    NewHighPriority,
+    /// An ignored issue that came back (escalated) with a high priority (Sentry's
+    /// `ExistingHighPriorityIssueCondition`).
+    ExistingHighPriority,
     /// More than `value` events (or, with `users`, distinct users) in the last `interval_ms`.
     Frequency {
         value: i64,
@@ -238,6 +244,8 @@ pub struct Facts<'a> {
     pub environments: &'a [String],
     pub times_seen: i64,
     pub first_seen: i64,
+    /// Whether the issue's priority is high (after the transition's own change of it).
+    pub high_priority: bool,
     pub now: i64,
     /// The (latest) event's tags, for the tag filter.
     pub tags: &'a [(String, String)],
@@ -308,6 +316,8 @@ impl Rule {
                 Some(FIRST_SEEN) => Ok(Condition::FirstSeen),
                 Some(REGRESSION) => Ok(Condition::Regression),
                 Some(REAPPEARED) => Ok(Condition::Reappeared),
+                Some(NEW_HIGH_PRIORITY) => Ok(Condition::NewHighPriority),
+                Some(EXISTING_HIGH_PRIORITY) => Ok(Condition::ExistingHighPriority),
                 Some(id @ (EVENT_FREQUENCY | UNIQUE_USER_FREQUENCY)) => {
                     let value = number(&field(condition, "value"), "the frequency's value")?;
                     let interval = field(condition, "interval");
@@ -430,6 +440,10 @@ impl Rule {
                     "name": "The issue changes state from resolved to unresolved"}),
                 Condition::Reappeared => json!({"id": REAPPEARED,
                     "name": "The issue changes state from ignored to unresolved"}),
+                Condition::NewHighPriority => json!({"id": NEW_HIGH_PRIORITY,
+                    "name": "Cairn marks a new issue as high priority"}),
+                Condition::ExistingHighPriority => json!({"id": EXISTING_HIGH_PRIORITY,
+                    "name": "Cairn marks an existing issue as high priority"}),
                 Condition::Frequency { value, interval_ms, users } => {
                     let (interval, words) = INTERVALS
                         .iter()
@@ -548,6 +562,12 @@ impl Rule {
                 Condition::FirstSeen => facts.transition == Transition::Opened,
                 Condition::Regression => facts.transition == Transition::Regressed,
                 Condition::Reappeared => facts.transition == Transition::Reappeared,
+                Condition::NewHighPriority => {
+                    facts.transition == Transition::Opened && facts.high_priority
+                }
+                Condition::ExistingHighPriority => {
+                    facts.transition == Transition::Reappeared && facts.high_priority
+                }
                 Condition::Frequency { value, .. } => counts.next().is_some_and(|n| *n > value),
             })
             .collect();
@@ -655,6 +675,8 @@ async fn evaluate_update<S: Store>(
         environments: &update.environments,
         times_seen: update.times_seen,
         first_seen: update.first_seen,
+        // Only the transitions' conditions read it, and none is evaluated here.
+        high_priority: false,
         now,
         tags: &tags,
     };
@@ -716,6 +738,7 @@ mod tests {
             environments: &[],
             times_seen: 5,
             first_seen: 0,
+            high_priority: true,
             now: 3_600_000,
             tags: &[],
         }
@@ -730,6 +753,23 @@ mod tests {
         assert!(!new_or_regressed.fires(&facts(Transition::Reappeared, "error"), &[]));
         assert!(!new_or_regressed.fires(&facts(Transition::None, "error"), &[]));
         assert!(new_or_regressed.needs_transition());
+    }
+
+    #[test]
+    fn high_priority_conditions_fire_on_their_transition_for_a_high_issue_alone() {
+        let new_high = rule(json!([{"id": NEW_HIGH_PRIORITY}]), json!([]), "any");
+        let existing_high = rule(json!([{"id": EXISTING_HIGH_PRIORITY}]), json!([]), "any");
+        let low = |transition| Facts { high_priority: false, ..facts(transition, "info") };
+        assert!(new_high.fires(&facts(Transition::Opened, "error"), &[]));
+        assert!(!new_high.fires(&low(Transition::Opened), &[]));
+        assert!(!new_high.fires(&facts(Transition::Reappeared, "error"), &[]));
+        assert!(existing_high.fires(&facts(Transition::Reappeared, "error"), &[]));
+        assert!(!existing_high.fires(&low(Transition::Reappeared), &[]));
+        assert!(!existing_high.fires(&facts(Transition::Opened, "error"), &[]));
+        assert!(!existing_high.fires(&facts(Transition::Regressed, "error"), &[]));
+        assert!(new_high.needs_transition() && existing_high.needs_transition());
+        let names = existing_high.conditions_json();
+        assert_eq!(names[0]["name"], "Cairn marks an existing issue as high priority");
     }
 
     #[test]

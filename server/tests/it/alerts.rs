@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::common::{capture_message, TestServer};
+use crate::common::{capture_message, capture_message_at, TestServer};
 
 const PASSWORD: &str = "correct horse battery";
 const FIRST_SEEN: &str = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition";
 const REGRESSION: &str = "sentry.rules.conditions.regression_event.RegressionEventCondition";
 const FREQUENCY: &str = "sentry.rules.conditions.event_frequency.EventFrequencyCondition";
 const LEVEL: &str = "sentry.rules.filters.level.LevelFilter";
+const NEW_HIGH: &str = "sentry.rules.conditions.high_priority_issue.NewHighPriorityIssueCondition";
+const EXISTING_HIGH: &str =
+    "sentry.rules.conditions.high_priority_issue.ExistingHighPriorityIssueCondition";
 const NOTIFY: &str = "sentry.mail.actions.NotifyEmailAction";
 
 /// A member of the default organization (and so of its team); its token and user id.
@@ -133,6 +136,49 @@ async fn rules_notify_of_new_issues_and_regressions() {
         rules[0]["lastTriggered"].is_string() && rules[1]["lastTriggered"].is_string(),
         "{rules}"
     );
+}
+
+/// Sentry's high-priority rule (its default for new projects since issue priority): a new
+/// issue of high priority, and an ignored issue that comes back with a high priority; a new
+/// issue of lower priority is not told, nor one that escalates only to medium.
+#[tokio::test(flavor = "multi_thread")]
+async fn high_priority_rules_notify_of_new_and_escalating_high_issues() {
+    let (server, owner, dsn, member_token, notify_member) = shop_with_member().await;
+    let rule = create_rule(
+        &server,
+        &owner,
+        json!({"name": "High priority issues", "actionMatch": "any", "frequency": 5,
+               "conditions": [{"id": NEW_HIGH}, {"id": EXISTING_HIGH}],
+               "actions": notify_member}),
+    )
+    .await;
+    assert_eq!(rule["conditions"][0]["name"], "Cairn marks a new issue as high priority");
+
+    capture_message_at(&dsn, "shop@1.0", "Cache is cold", sentry::Level::Info).await;
+    capture_message_at(&dsn, "shop@1.0", "Slow query", sentry::Level::Warning).await;
+    capture_message(&dsn, "shop@1.0", "Payment failed").await; // high: alerted
+    assert_eq!(wait_for_alerts(&server, &member_token, 1).await, ["Payment failed"]);
+    let issues = server.wait_for_issues(&owner, |issues| issues.len() == 3).await;
+    let path = |title: &str| {
+        let issue = issues.iter().find(|i| i["title"] == title).expect("the issue");
+        format!("/api/0/issues/{}/", issue["id"].as_str().expect("id"))
+    };
+
+    // Both ignored until their next event: the medium one escalates to high and is told, the
+    // low one escalates to medium and is not.
+    let ignore = json!({"status": "ignored", "statusDetails": {"ignoreCount": 1}});
+    for title in ["Slow query", "Cache is cold"] {
+        assert_eq!(server.put(&path(title), &owner, ignore.clone()).await.0, 200);
+    }
+    capture_message_at(&dsn, "shop@1.0", "Cache is cold", sentry::Level::Info).await;
+    capture_message_at(&dsn, "shop@1.0", "Slow query", sentry::Level::Warning).await;
+    assert_eq!(wait_for_alerts(&server, &member_token, 2).await, ["Slow query", "Payment failed"]);
+    let (_, cold) = server.get(&path("Cache is cold"), &owner).await;
+    assert_eq!(
+        (cold["substatus"].clone(), cold["priority"].clone()),
+        (json!("escalating"), json!("medium"))
+    );
+    assert_eq!(alerts(&server, &member_token).await.len(), 2);
 }
 
 /// "Seen more than 3 times in an hour", to the project's team when the issue has no owners:

@@ -2,23 +2,13 @@
 //! the priority a new issue takes from its level, searching and sorting by it, setting it (which
 //! locks it), and the step up of an ignored issue that escalates.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
-use crate::common::{sentry_hub, TestServer};
+use crate::common::{capture_message_at, TestServer};
 
-/// Sends, with the official SDK, a message at `level` (one issue per message) and waits until
-/// it is delivered.
-async fn capture(dsn: &str, text: &'static str, level: sentry::Level) {
-    let dsn = dsn.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let (hub, client) = sentry_hub(&dsn, "shop@1.0");
-        sentry::Hub::run(hub, || sentry::capture_message(text, level));
-        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
-    })
-    .await
-    .expect("SDK thread");
+/// Sends, with the official SDK, a message at `level` (one issue per message).
+async fn capture(dsn: &str, text: &str, level: sentry::Level) {
+    capture_message_at(dsn, "shop@1.0", text, level).await;
 }
 
 /// The titles of the issues a list answers, in order.

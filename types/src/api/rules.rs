@@ -13,6 +13,13 @@ pub const FIRST_SEEN: &str = "sentry.rules.conditions.first_seen_event.FirstSeen
 pub const REGRESSION: &str = "sentry.rules.conditions.regression_event.RegressionEventCondition";
 /// "The issue changes state from ignored to unresolved".
 pub const REAPPEARED: &str = "sentry.rules.conditions.reappeared_event.ReappearedEventCondition";
+/// "Sentry marks a new issue as high priority": a new issue whose priority is high.
+pub const NEW_HIGH_PRIORITY: &str =
+    "sentry.rules.conditions.high_priority_issue.NewHighPriorityIssueCondition";
+/// "Sentry marks an existing issue as high priority": an ignored issue that came back with
+/// a high priority.
+pub const EXISTING_HIGH_PRIORITY: &str =
+    "sentry.rules.conditions.high_priority_issue.ExistingHighPriorityIssueCondition";
 /// "The issue is seen more than {value} times in {interval}".
 pub const EVENT_FREQUENCY: &str = "sentry.rules.conditions.event_frequency.EventFrequencyCondition";
 /// "The issue is seen by more than {value} users in {interval}".

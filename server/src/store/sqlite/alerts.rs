@@ -273,8 +273,8 @@ pub(super) async fn on_transition(
     if rules.is_empty() {
         return Ok(());
     }
-    let (times_seen, first_seen): (i64, i64) =
-        sqlx::query_as("SELECT times_seen, first_seen FROM issues WHERE id = $1")
+    let (times_seen, first_seen, priority): (i64, i64, i64) =
+        sqlx::query_as("SELECT times_seen, first_seen, priority FROM issues WHERE id = $1")
             .bind(issue_id)
             .fetch_one(&mut *conn)
             .await?;
@@ -285,6 +285,7 @@ pub(super) async fn on_transition(
         environments: &environments,
         times_seen,
         first_seen,
+        high_priority: Priority::from_code(priority) == Priority::High,
         now: event.received,
         tags: &event.tags,
     };

@@ -312,10 +312,20 @@ pub fn sentry_hub(dsn: &str, release: &str) -> (Arc<sentry::Hub>, Arc<sentry::Cl
 /// Sends, with the official SDK (on a blocking thread, as its transport wants), an error-level
 /// message, and flushes; returns the event's id (32 hex).
 pub async fn capture_message(dsn: &str, release: &str, text: &str) -> String {
+    capture_message_at(dsn, release, text, sentry::Level::Error).await
+}
+
+/// [`capture_message`] at another level.
+pub async fn capture_message_at(
+    dsn: &str,
+    release: &str,
+    text: &str,
+    level: sentry::Level,
+) -> String {
     let (dsn, release, text) = (dsn.to_owned(), release.to_owned(), text.to_owned());
     tokio::task::spawn_blocking(move || {
         let (hub, client) = sentry_hub(&dsn, &release);
-        let id = sentry::Hub::run(hub, || sentry::capture_message(&text, sentry::Level::Error));
+        let id = sentry::Hub::run(hub, || sentry::capture_message(&text, level));
         assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
         id.simple().to_string()
     })
