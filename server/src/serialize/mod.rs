@@ -189,6 +189,7 @@ pub fn issue_update(update: &crate::store::IssueUpdate) -> cairn_types::api::Iss
         status: update.status.clone(),
         substatus: update.substatus.clone(),
         level: update.level.clone(),
+        priority: Some(update.priority.name().to_owned()),
         hours: update.hours.clone(),
         environments: update.environments.clone(),
     }

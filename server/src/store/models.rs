@@ -1217,6 +1217,8 @@ pub struct IssueUpdate {
     pub substatus: Option<String>,
     /// Severity of the latest event.
     pub level: String,
+    /// The issue's priority after the commit (an escalation raises it).
+    pub priority: Priority,
     /// Events this commit added, per hour: `(hour start in Unix seconds, events)`, for
     /// sparklines.
     pub hours: Vec<(i64, i64)>,

@@ -152,6 +152,7 @@ async fn a_session_receives_its_organizations_issue_updates_and_no_one_elses() {
     assert_eq!(update["count"], "1", "{update}");
     assert_eq!(update["userCount"], 1, "{update}");
     assert_eq!(update["status"], "unresolved", "{update}");
+    assert_eq!(update["priority"], "high", "an error: {update}");
     assert_eq!(update["environments"], serde_json::json!(["test"]), "{update}");
     let hours = update["hours"].as_array().expect("hours");
     assert_eq!(hours.len(), 1, "{update}");
@@ -168,12 +169,13 @@ async fn a_session_receives_its_organizations_issue_updates_and_no_one_elses() {
     let (_, listed) = server.get(&format!("/api/0/issues/{issue_id}/"), &owner).await;
     assert_eq!(listed["count"], "2", "the update's totals are the issue's: {listed}");
 
-    // Resolved issues come back with the next event: the update says so.
+    // Resolved issues come back with the next event: the update says so, with the priority
+    // someone set meanwhile.
     let (status, body) = server
         .put(
             &format!("/api/0/issues/{issue_id}/"),
             &owner,
-            serde_json::json!({"status": "resolved"}),
+            serde_json::json!({"status": "resolved", "priority": "low"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -181,6 +183,7 @@ async fn a_session_receives_its_organizations_issue_updates_and_no_one_elses() {
     let regressed = mine.next_issue(Duration::from_secs(10)).await.expect("a third update");
     assert_eq!(regressed["status"], "unresolved", "{regressed}");
     assert_eq!(regressed["substatus"], "regressed", "{regressed}");
+    assert_eq!(regressed["priority"], "low", "{regressed}");
 
     // The outsider's stream carried none of that, but does carry its own organization's issue.
     send_sdk_error(other_dsn).await;

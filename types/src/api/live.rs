@@ -39,6 +39,10 @@ pub struct IssueUpdate {
     pub substatus: Option<String>,
     /// Severity of the latest event.
     pub level: String,
+    /// The issue's priority (`high`, `medium`, `low`) after these writes: an ignored issue that
+    /// escalates goes up a step.
+    #[serde(default)]
+    pub priority: Option<String>,
     /// Events these writes added, per hour: `[[hour start in Unix seconds, events], ...]`, to
     /// add to sparklines.
     pub hours: Vec<(i64, i64)>,

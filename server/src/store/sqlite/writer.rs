@@ -35,7 +35,9 @@ use super::counters::{self, BatchCounts, Counters, PendingCounters, PendingTotal
 use super::dictionary::Dictionaries;
 use super::service_hooks::HookedProjects;
 use super::{event_writes, health, store_one_event};
-use crate::store::{Arrivals, IngestBatch, IssueUpdate, NewEvent, StoreError, StoreResult};
+use crate::store::{
+    Arrivals, IngestBatch, IssueUpdate, NewEvent, Priority, StoreError, StoreResult,
+};
 use crate::util::now_ms;
 
 /// Events of one request, waiting for the writer, and where to send the outcome.
@@ -714,7 +716,7 @@ impl TouchedIssues {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
             let sql = format!(
                 "SELECT id, project_id, times_seen, user_count, first_seen, last_seen, status, \
-                 substatus, level FROM issues WHERE id IN ({})",
+                 substatus, level, priority FROM issues WHERE id IN ({})",
                 placeholders.join(", ")
             );
             let mut binds = Binds::with_capacity(chunk.len());
@@ -744,6 +746,7 @@ impl TouchedIssues {
                         Some(level) => level,
                         None => row.get(8)?,
                     },
+                    priority: Priority::from_code(row.get(9)?),
                     hours: touched.hours.iter().map(|(hour, n)| (*hour, *n)).collect(),
                     environments: touched.environments.iter().cloned().collect(),
                 }))
