@@ -538,6 +538,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         priority: Priority,
         user_id: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Marks an issue reviewed (`true`: out of the "For Review" inbox, Sentry's `inbox: false`)
+    /// or puts it back, recording Sentry's `mark_reviewed` activity; returns whether anything
+    /// changed.
+    fn set_issue_reviewed(
+        &self,
+        issue_id: i64,
+        reviewed: bool,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Marks an issue as seen by a user now (`true`) or as not seen.
     fn set_issue_seen(
         &self,

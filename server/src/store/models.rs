@@ -718,6 +718,9 @@ pub struct IssueRow {
     pub priority: Priority,
     /// When someone set the priority (Unix milliseconds): Cairn no longer changes it then.
     pub priority_locked_at: Option<i64>,
+    /// When the issue entered Sentry's "For Review" inbox (Unix milliseconds); `None` once
+    /// marked reviewed. See [`IssueRow::inbox`].
+    pub inbox_at: Option<i64>,
     /// Comments on the issue.
     pub num_comments: i64,
     /// Whether any event was unhandled.
@@ -732,6 +735,50 @@ pub struct IssueRow {
     pub user_count: i64,
     /// The release of its first event, if that had one.
     pub first_release: Option<String>,
+}
+
+/// How long a new issue stays for review: Sentry's `new` substatus turns `ongoing` after a
+/// week.
+pub const INBOX_NEW_MS: i64 = 7 * 86_400_000;
+
+/// Why an issue is in Sentry's "For Review" inbox (`is:for_review`), with Sentry's
+/// `GroupInboxReason` numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxReason {
+    /// A new issue, for its first week (0).
+    New,
+    /// A resolved issue that came back (2).
+    Regression,
+    /// An ignored issue whose condition was met (5).
+    Escalating,
+}
+
+impl InboxReason {
+    /// Sentry's number of the reason.
+    pub fn code(self) -> i64 {
+        match self {
+            InboxReason::New => 0,
+            InboxReason::Regression => 2,
+            InboxReason::Escalating => 5,
+        }
+    }
+}
+
+impl IssueRow {
+    /// Why the issue is for review at `now_ms`, if it is: unresolved, not marked reviewed
+    /// since it entered the inbox, and new (for a week), regressed or escalating. The same
+    /// rule as the search `is:for_review`.
+    pub fn inbox(&self, now_ms: i64) -> Option<InboxReason> {
+        if self.status != "unresolved" || self.inbox_at.is_none() {
+            return None;
+        }
+        match self.substatus.as_deref() {
+            Some("new") if self.first_seen >= now_ms - INBOX_NEW_MS => Some(InboxReason::New),
+            Some("regressed") => Some(InboxReason::Regression),
+            Some("escalating") => Some(InboxReason::Escalating),
+            _ => None,
+        }
+    }
 }
 
 /// Sentry's issue priority (migration 0045), kept as its `PriorityLevel` number so that

@@ -41,6 +41,7 @@ macro_rules! assert_api_snapshot {
             ".**.lastSeen" => redact("[date]"),
             ".**.firstEvent" => redact("[date]"),
             ".**.lastEvent" => redact("[date]"),
+            ".**.date_added" => redact("[date]"),
             ".**.public" => redact("[key]"),
             ".**.secret" => redact("[key]"),
             ".**.permalink" => redact("[permalink]"),

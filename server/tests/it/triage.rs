@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::TestServer;
+use crate::common::{capture_message, TestServer};
 
 /// A server with the project `shop`; returns it, an owner token and the project's store URL.
 async fn server_with_shop() -> (TestServer, String, String) {
@@ -270,4 +270,76 @@ async fn assignment_seen_and_bookmarks_follow_the_caller() {
     assert_eq!(server.get(&path, &token).await.0, 404);
     let (_, left) = server.get("/api/0/organizations/cairn/issues/?query=", &token).await;
     assert_eq!(left, json!([]));
+}
+
+/// The titles of the issues `query` finds, newest first.
+async fn found(server: &TestServer, token: &str, query: &str) -> Vec<String> {
+    let path = format!("/api/0/organizations/cairn/issues/?query={}", query.replace(' ', "+"));
+    let (status, issues) = server.get(&path, token).await;
+    assert_eq!(status, 200, "{issues}");
+    let issues = issues.as_array().cloned().unwrap_or_default();
+    issues.iter().map(|i| i["title"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+/// Sentry's "For Review" inbox: new issues are in it until marked reviewed, and a regression
+/// or an escalation brings them back; `inbox: true` puts one back by hand.
+#[tokio::test(flavor = "multi_thread")]
+async fn marked_reviewed_issues_leave_for_review_until_they_regress_or_escalate() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    capture_message(&dsn, "shop@1.0", "alpha").await;
+    capture_message(&dsn, "shop@1.0", "beta").await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    let (alpha, beta) = (id_of(&issues, "alpha"), id_of(&issues, "beta"));
+    let inbox = &issues[0]["inbox"];
+    assert_eq!(inbox["reason"], 0, "new: {inbox}");
+    assert_eq!(inbox["date_added"], issues[0]["firstSeen"], "{inbox}");
+    assert_eq!(found(&server, &token, "is:for_review").await, ["beta", "alpha"]);
+
+    // Marked reviewed in bulk: out of the inbox, in the activity with who did it.
+    let bulk = format!("/api/0/organizations/cairn/issues/?id={alpha}");
+    let (status, body) = server.put(&bulk, &token, json!({"inbox": false})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(found(&server, &token, "is:for_review").await, ["beta"]);
+    assert_eq!(found(&server, &token, "!is:for_review").await, ["alpha"]);
+    let alpha_path = format!("/api/0/issues/{alpha}/");
+    let (_, issue) = server.get(&alpha_path, &token).await;
+    assert_eq!(issue["inbox"], Value::Null, "{issue}");
+    assert_eq!(issue["activity"][0]["type"], "mark_reviewed", "{issue}");
+    assert_eq!(issue["activity"][0]["user"]["email"], "owner@example.com");
+
+    // Resolved, then seen again: back for review as a regression.
+    assert_eq!(server.put(&alpha_path, &token, json!({"status": "resolved"})).await.0, 200);
+    capture_message(&dsn, "shop@1.0", "alpha").await;
+    let (_, issue) = server.get(&alpha_path, &token).await;
+    assert_eq!(issue["substatus"], "regressed", "{issue}");
+    assert_eq!(issue["inbox"]["reason"], 2, "{issue}");
+    assert_eq!(found(&server, &token, "is:for_review").await, ["alpha", "beta"]);
+
+    // Reviewed and put back by hand on one issue; reviewing twice changes nothing.
+    for _ in 0..2 {
+        let (status, issue) = server.put(&alpha_path, &token, json!({"inbox": false})).await;
+        assert_eq!((status, issue["inbox"].clone()), (200, Value::Null), "{issue}");
+    }
+    let (_, issue) = server.get(&alpha_path, &token).await;
+    let reviews = issue["activity"]
+        .as_array()
+        .map(|a| a.iter().filter(|a| a["type"] == "mark_reviewed").count());
+    assert_eq!(reviews, Some(2), "one per review that changed something: {issue}");
+    let (_, issue) = server.put(&alpha_path, &token, json!({"inbox": true})).await;
+    assert_eq!(issue["inbox"]["reason"], 2, "{issue}");
+
+    // An ignored issue whose condition is met comes back escalating, for review again.
+    let beta_path = format!("/api/0/issues/{beta}/");
+    assert_eq!(server.put(&beta_path, &token, json!({"inbox": false})).await.0, 200);
+    let ignore = json!({"status": "ignored", "statusDetails": {"ignoreCount": 1}});
+    assert_eq!(server.put(&beta_path, &token, ignore).await.0, 200);
+    assert_eq!(found(&server, &token, "is:for_review").await, ["alpha"]);
+    capture_message(&dsn, "shop@1.0", "beta").await;
+    let (_, issue) = server.get(&beta_path, &token).await;
+    assert_eq!(issue["inbox"]["reason"], 5, "escalating: {issue}");
+
+    let (status, refused) = server.put(&beta_path, &token, json!({"inbox": "no"})).await;
+    assert_eq!(status, 400, "{refused}");
 }

@@ -34,6 +34,10 @@ pub struct Issue {
     /// When someone set the priority: from then on Cairn no longer changes it by itself.
     #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub priority_locked_at: Option<DateTime<Utc>>,
+    /// Why the issue is in the "For Review" inbox (`is:for_review`), or `null` when it is not
+    /// (Sentry's `inbox`, which Sentry adds with `expand=inbox`).
+    #[serde(default)]
+    pub inbox: Option<InboxDetails>,
     /// Platform of the events (`python`, `javascript`, `rust`, ...).
     pub platform: String,
     /// The project the issue belongs to.
@@ -78,6 +82,19 @@ pub struct Issue {
 /// Sentry's issue priorities, highest first: the values of [`Issue::priority`], of
 /// [`UpdateIssueRequest::priority`] and of the search term `issue.priority:`.
 pub const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
+
+/// Why and since when an issue is for review (Sentry's `GroupInbox` shape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxDetails {
+    /// Sentry's `GroupInboxReason`: 0 new, 2 regression, 5 escalating.
+    pub reason: i64,
+    /// Always `null` in Cairn.
+    #[serde(default)]
+    pub reason_details: Option<serde_json::Value>,
+    /// When it entered the inbox.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub date_added: DateTime<Utc>,
+}
 
 /// The project reference inside an [`Issue`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,7 +170,8 @@ pub struct Activity {
     /// Numeric id, as a string.
     pub id: String,
     /// `first_seen`, `set_resolved`, `set_unresolved`, `set_ignored`, `set_regression`,
-    /// `set_priority` (`{"priority": "high", "reason": "escalating" or null}`), ...
+    /// `set_priority` (`{"priority": "high", "reason": "escalating" or null}`), `mark_reviewed`,
+    /// ...
     #[serde(rename = "type")]
     pub kind: String,
     /// Who did it; `null` when Cairn did (first seen, regression).
@@ -195,6 +213,9 @@ pub struct UpdateIssueRequest {
     /// itself (Sentry's `priorityLockedAt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
+    /// `false`: mark reviewed (out of the "For Review" inbox); `true`: put it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox: Option<bool>,
     /// Bulk update only: merge the selected issues into one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<bool>,

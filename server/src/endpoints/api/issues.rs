@@ -786,6 +786,9 @@ impl<'a> IssueChanges<'a> {
         if let Some(priority) = self.priority {
             state.store.set_issue_priority(issue.id, priority, identity.user.id).await?;
         }
+        if let Some(inbox) = request.inbox {
+            state.store.set_issue_reviewed(issue.id, !inbox, identity.user.id).await?;
+        }
         if let Some(seen) = request.has_seen {
             state.store.set_issue_seen(issue.id, identity.user.id, seen).await?;
         }

@@ -304,6 +304,7 @@ fn issue_from_row(row: &SqliteRow) -> IssueRow {
         status_details: row.get("status_details"),
         priority: Priority::from_code(row.get("priority")),
         priority_locked_at: row.get("priority_locked_at"),
+        inbox_at: row.get("inbox_at"),
         num_comments: row.get("num_comments"),
         is_unhandled: row.get::<i64, _>("is_unhandled") != 0,
         first_seen: row.get("first_seen"),
@@ -1641,6 +1642,16 @@ impl Store for SqliteStore {
         user_id: i64,
     ) -> StoreResult<bool> {
         triage::set_priority(&self.writes, issue_id, priority, user_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_issue_reviewed(
+        &self,
+        issue_id: i64,
+        reviewed: bool,
+        user_id: i64,
+    ) -> StoreResult<bool> {
+        triage::set_reviewed(&self.writes, issue_id, reviewed, user_id).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -3007,12 +3018,12 @@ impl IssueSql {
                         IsValue::ForReview => {
                             // Sentry's inbox: unresolved issues that are new (for their first
                             // week, when Sentry turns "new" into "ongoing"), regressed or
-                            // escalating. Cairn has no "mark reviewed" yet.
-                            let week_ago = self.arg(Arg::Int(self.now_ms - 7 * 86_400_000));
+                            // escalating, and not marked reviewed since (see `Inbox`).
+                            let week_ago = self.arg(Arg::Int(self.now_ms - INBOX_NEW_MS));
                             format!(
-                                "(i.status = 'unresolved' AND (i.substatus IN ('regressed', \
-                                 'escalating') OR (i.substatus = 'new' AND i.first_seen >= \
-                                 {week_ago})))"
+                                "(i.status = 'unresolved' AND i.inbox_at IS NOT NULL AND \
+                                 (i.substatus IN ('regressed', 'escalating') OR \
+                                 (i.substatus = 'new' AND i.first_seen >= {week_ago})))"
                             )
                         }
                     })
@@ -3517,6 +3528,9 @@ async fn store_one_event(
                  status_details = CASE WHEN status = 'resolved' AND $7 THEN '{}' \
                    WHEN status = 'ignored' AND $6 THEN '{}' \
                    ELSE status_details END, \
+                 inbox_at = CASE WHEN status = 'resolved' AND $7 THEN $8 \
+                   WHEN status = 'ignored' AND $6 THEN $8 \
+                   ELSE inbox_at END, \
                  status = CASE WHEN status = 'resolved' AND $7 THEN 'unresolved' \
                    WHEN status = 'ignored' AND $6 THEN 'unresolved' \
                    ELSE status END \
@@ -3529,6 +3543,7 @@ async fn store_one_event(
             .bind(i64::from(new_user))
             .bind(escalate)
             .bind(regress)
+            .bind(event.received)
             .fetch_one(&mut *tx)
             .await?;
             match (status.as_deref(), new_status.as_str()) {
@@ -3569,8 +3584,8 @@ async fn store_one_event(
             let issue_id: i64 = sqlx::query_scalar(
                 "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
                  event_type, metadata, logger, is_unhandled, first_seen, last_seen, times_seen, \
-                 first_release, priority) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12, $13) \
+                 first_release, priority, inbox_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12, $13, $11) \
                  RETURNING id",
             )
             .bind(event.project_id)

@@ -477,6 +477,38 @@ pub(super) async fn set_priority(
     Ok(changed)
 }
 
+/// Takes an issue out of the "For Review" inbox (`reviewed`), recording Sentry's
+/// `mark_reviewed` activity, or puts it back (as if it had just entered: it is for review
+/// again if it is new, regressed or escalating). Returns whether anything changed.
+pub(super) async fn set_reviewed(
+    pool: &SqlitePool,
+    issue_id: i64,
+    reviewed: bool,
+    user_id: i64,
+) -> StoreResult<bool> {
+    let mut tx = begin_write(pool).await?;
+    let now = now_ms();
+    let inbox_at: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT inbox_at FROM issues WHERE id = $1")
+            .bind(issue_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let inbox_at = inbox_at.ok_or(StoreError::NotFound)?;
+    if inbox_at.is_none() == reviewed {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE issues SET inbox_at = $2 WHERE id = $1")
+        .bind(issue_id)
+        .bind((!reviewed).then_some(now))
+        .execute(&mut *tx)
+        .await?;
+    if reviewed {
+        record_activity(&mut tx, issue_id, "mark_reviewed", Some(user_id), "{}", now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Raises the priority of an issue that escalates (an ignored issue whose condition an event
 /// met) one step, unless someone set it: Sentry's `auto_update_priority` with the reason
 /// `escalating`, recorded as its `set_priority` activity without a user.
