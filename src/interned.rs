@@ -50,8 +50,9 @@ const ATTRIBUTE_NAMES: &[&str] = &[
     "d",
 ];
 
-/// The static values and texts of an unassigned, unresolved error's issue stream row
-/// (`StreamRow`, `Sparkline`, `AssigneePicker`), each set once per row.
+/// The static values and texts of an unassigned, unresolved error's issue stream row, its
+/// priority high as an error's starts (`StreamRow`, `Sparkline`, `AssigneePicker`), each set
+/// once per row.
 pub const STREAM_ROW: &[&str] = &[
     "true",
     "false",
@@ -69,6 +70,9 @@ pub const STREAM_ROW: &[&str] = &[
     "issue-title",
     "issue-link",
     "issue-meta",
+    "priority priority-high",
+    "Priority",
+    "High",
     "issue-short-id",
     "issue-culprit",
     "issue-first-seen",
@@ -93,8 +97,8 @@ pub const STREAM_ROW: &[&str] = &[
     "unresolved",
 ];
 
-/// The values a row sets instead of [`STREAM_ROW`]'s for other levels and statuses, and the
-/// relative time of an issue seen this minute.
+/// The values a row sets instead of [`STREAM_ROW`]'s for other levels, priorities and statuses,
+/// and the relative time of an issue seen this minute.
 const STREAM_ROW_VARIANTS: &[&str] = &[
     "issue-level level-fatal",
     "issue-level level-warning",
@@ -106,6 +110,10 @@ const STREAM_ROW_VARIANTS: &[&str] = &[
     "debug",
     "issue-status status-resolved",
     "issue-status status-ignored",
+    "priority priority-medium",
+    "priority priority-low",
+    "Med",
+    "Low",
     "new",
     "regressed",
     "escalating",

@@ -12,6 +12,7 @@ pub const BUILTIN_KEYS: &[(&str, &str)] = &[
     ("assigned_or_suggested", "Assigned to, or suggested for, a member or team"),
     ("bookmarks", "Bookmarked by"),
     ("level", "fatal, error, warning, info, debug"),
+    ("issue.priority", "high, medium, low"),
     ("release", "Release of an event"),
     ("environment", "Environment of an event"),
     ("first-release", "Release the issue first appeared in"),
@@ -106,6 +107,7 @@ fn builtin_values(key: &str) -> Option<Vec<String>> {
     match key {
         "is" => Some(owned(IS_VALUES)),
         "level" => Some(owned(LEVEL_VALUES)),
+        "issue.priority" => Some(owned(&cairn_types::api::PRIORITIES)),
         "bookmarks" => Some(owned(&["me"])),
         "has"
         | "assigned"

@@ -12,9 +12,15 @@ pub const DEFAULT_SORT: &str = "date";
 /// The time range when the URL has none.
 pub const DEFAULT_PERIOD: &str = "14d";
 
-/// Sorts the stream offers, as `(value, label)`: Sentry's names.
-pub const SORTS: &[(&str, &str)] =
-    &[("date", "Last seen"), ("new", "First seen"), ("freq", "Events"), ("user", "Users")];
+/// Sorts the stream offers, as `(value, label)`: Sentry's names (`priority`: high, medium, low,
+/// each last seen first).
+pub const SORTS: &[(&str, &str)] = &[
+    ("date", "Last seen"),
+    ("priority", "Priority"),
+    ("new", "First seen"),
+    ("freq", "Events"),
+    ("user", "Users"),
+];
 /// The most issues a page may hold (the issue list API's maximum `limit`).
 pub const MAX_LIMIT: u32 = 100;
 /// Time ranges the stream offers, as `(statsPeriod, label)`.
@@ -25,7 +31,7 @@ pub const PERIODS: &[(&str, &str)] = &[("24h", "Last 24 hours"), ("14d", "Last 1
 pub struct StreamQuery {
     /// Sentry search; an empty one means no filter (not the default).
     pub query: String,
-    /// `date`, `new`, `freq` or `user`.
+    /// `date`, `priority`, `new`, `freq` or `user`.
     pub sort: String,
     /// `24h` or `14d`: the issues seen in that time, and the sparklines' range.
     pub stats_period: String,
@@ -123,6 +129,11 @@ impl StreamQuery {
     pub fn first_page(mut self) -> Self {
         self.cursor = None;
         self
+    }
+
+    /// The same view with another search, on its first page: what a search or a tab leads to.
+    pub fn searching(self, query: &str) -> Self {
+        StreamQuery { query: query.to_owned(), ..self.first_page() }
     }
 
     /// The issue list API's parameters for this view (the sparklines follow the time range).

@@ -147,6 +147,8 @@ fn sample_issue(id: &str, title: &str) -> Issue {
         "status": "unresolved",
         "statusDetails": {},
         "substatus": "ongoing",
+        "priority": "high",
+        "priorityLockedAt": null,
         "platform": "python",
         "project": {"id": "1", "name": "Backend", "slug": "backend", "platform": "python"},
         "type": "error",
@@ -1118,6 +1120,48 @@ async fn issue_header_buttons_send_the_changes() {
 }
 
 #[wasm_bindgen_test]
+async fn issue_header_shows_the_priority_and_sets_it() {
+    use cairn_dashboard::components::issue_actions::{priority_request, PRIORITY_CHOICES};
+    // The request: Sentry's body, only for the priorities there are.
+    let values: Vec<&str> = PRIORITY_CHOICES.iter().map(|(value, _)| *value).collect();
+    assert_eq!(values, cairn_types::api::PRIORITIES);
+    let low = priority_request("low").expect("a priority");
+    assert_eq!(low, UpdateIssueRequest { priority: Some("low".into()), ..Default::default() });
+    assert_eq!(serde_json::to_value(&low).expect("json")["priority"], "low");
+    assert_eq!(priority_request(""), None, "the placeholder");
+    assert_eq!(priority_request("urgent"), None);
+
+    let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_update =
+            Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
+        let mut details = sample_details("unresolved", false);
+        details.issue.priority = Some("medium".into());
+        view! { <IssueHeader details on_update busy=false/> }
+    });
+    assert_eq!(m.text("#issue-header label.issue-priority .picker-label"), "Priority");
+    let select: web_sys::HtmlSelectElement =
+        m.get("#issue-header .issue-priority select").unchecked_into();
+    assert_eq!(select.value(), "medium", "the current priority");
+    assert_eq!(m.text(".issue-priority select"), "HighMediumLow", "no placeholder");
+    m.select(".issue-priority select", "high");
+    settle().await;
+    let expected = UpdateIssueRequest { priority: Some("high".into()), ..Default::default() };
+    assert_eq!(*sent.lock().expect("lock"), vec![expected]);
+
+    // Without a priority (an issue from before priorities), a placeholder shows.
+    let m = Mounted::new(move || {
+        let mut details = sample_details("unresolved", false);
+        details.issue.priority = None;
+        view! { <IssueHeader details on_update=Callback::new(|_| ()) busy=true/> }
+    });
+    let select: web_sys::HtmlSelectElement = m.get(".issue-priority select").unchecked_into();
+    assert_eq!((select.value(), select.disabled()), (String::new(), true));
+    assert_eq!(m.text(".issue-priority option[value='']"), "Not set");
+}
+
+#[wasm_bindgen_test]
 fn resolved_issue_offers_unresolve_and_bookmarked_offers_removal() {
     let m = Mounted::new(|| {
         let on_update = Callback::new(|_: UpdateIssueRequest| ());
@@ -1184,6 +1228,42 @@ async fn activity_log_shows_notes_as_text_and_sends_comments() {
     m.click("#activity button[type=submit]");
     settle().await;
     assert_eq!(sent.lock().expect("lock").as_slice(), ["Looking into it".to_owned()]);
+}
+
+#[wasm_bindgen_test]
+fn priority_changes_read_as_who_set_it_or_why_cairn_raised_it() {
+    use cairn_dashboard::components::activity::activity_text;
+    let activity = serde_json::from_value::<Vec<cairn_types::api::Activity>>(serde_json::json!([
+        {"id": "3", "type": "set_priority", "data": {"priority": "<b>urgent</b>", "reason": null},
+         "dateCreated": "2026-11-25T13:00:00Z", "user": null},
+        {"id": "2", "type": "set_priority", "data": {"priority": "high", "reason": null},
+         "dateCreated": "2026-11-25T12:00:00Z",
+         "user": {"id": "1", "name": "Alice", "username": "a@example.com",
+                  "email": "a@example.com", "isSuperuser": false}},
+        {"id": "1", "type": "set_priority", "data": {"priority": "medium", "reason": "escalating"},
+         "dateCreated": "2026-11-25T11:00:00Z", "user": null}
+    ]))
+    .expect("sample activity");
+    let texts: Vec<String> = activity.iter().map(activity_text).collect();
+    assert_eq!(
+        texts,
+        [
+            "set the priority",
+            "set the priority to High",
+            "raised the priority to Medium (the issue escalated)"
+        ]
+    );
+    let m = Mounted::new(move || {
+        view! { <ActivityLog activity on_comment=Callback::new(|_| ()) commenting=false/> }
+    });
+    assert_eq!(m.count(".activity-type-priority"), 3);
+    let item = |id: &str| m.text(&format!("[data-activity-id='{id}'] .activity-who"));
+    assert_eq!((item("2"), item("1")), ("Alice".into(), "Cairn".into()));
+    assert_eq!(
+        m.text("[data-activity-id='1'] .activity-what"),
+        "raised the priority to Medium (the issue escalated)"
+    );
+    assert_eq!(m.count("#activity b"), 0, "the data is never markup");
 }
 
 // ---- comment box: @member and #team mentions ----
@@ -2142,11 +2222,12 @@ mod stream {
         org_directory::{Directory, OrgDirectory},
         pages::issues::{
             apply_update, hits_label, new_at_top, update_in_view, waiting_issue_ids, StreamRow,
+            VIEWS,
         },
         search_suggest::{
             key_needing_values, last_term, suggest, SuggestionKind, SuggestionSource,
         },
-        stream_query::{link_cursors, StreamQuery},
+        stream_query::{link_cursors, StreamQuery, DEFAULT_SORT, SORTS},
     };
     use cairn_types::api::IssueUpdate;
 
@@ -2183,6 +2264,47 @@ mod stream {
         assert_eq!(view.clone().first_page().cursor, None);
         let api = view.api_pairs();
         assert!(api.contains(&("groupStatsPeriod", "24h".to_owned())), "{api:?}");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_prioritized_tab_and_the_priority_sort_reach_the_url_and_the_api() {
+        // "Unresolved" stays the first tab and the default; "Prioritized" (Sentry's) follows.
+        assert_eq!(VIEWS[0], ("Unresolved", StreamQuery::default().query.as_str()));
+        assert_eq!(VIEWS[1], ("Prioritized", "is:unresolved issue.priority:[high, medium]"));
+        // A tab's search, on the first page of the view, the rest kept.
+        let current = StreamQuery {
+            sort: "freq".into(),
+            cursor: Some("1700000000000:42:0".into()),
+            ..StreamQuery::default()
+        };
+        let tab = current.searching(VIEWS[1].1);
+        assert_eq!((tab.query.as_str(), tab.sort.as_str()), (VIEWS[1].1, "freq"));
+        assert_eq!(tab.cursor, None, "the first page");
+        let url = tab.to_query_string();
+        assert!(
+            url.starts_with("query=is%3Aunresolved%20issue.priority%3A%5Bhigh%2C%20medium%5D&"),
+            "{url}"
+        );
+        assert_eq!(StreamQuery::parse(&url).query, VIEWS[1].1);
+
+        // The sort: offered, kept from the URL (unknown sorts fall back), sent to the API.
+        assert_eq!(DEFAULT_SORT, "date");
+        assert_eq!(SORTS[0].0, "date");
+        assert!(SORTS.contains(&("priority", "Priority")), "{SORTS:?}");
+        let mut by_priority = StreamQuery::default().first_page();
+        by_priority.sort = "priority".into();
+        let url = by_priority.to_query_string();
+        assert!(url.contains("&sort=priority&"), "{url}");
+        assert_eq!(StreamQuery::parse(&url), by_priority);
+        assert!(by_priority.api_pairs().contains(&("sort", "priority".to_owned())));
+
+        // Where a new issue goes is the server's to say, in both.
+        let mut opened = update("8", "1", 0);
+        opened.is_new = true;
+        opened.status = "unresolved".into();
+        assert!(!new_at_top(&opened, &by_priority), "a new issue need not be first by priority");
+        assert!(!new_at_top(&opened, &StreamQuery::default().searching(VIEWS[1].1)));
+        assert!(update_in_view(&opened, &by_priority), "its row's counts change all the same");
     }
 
     #[wasm_bindgen_test]
@@ -2235,6 +2357,12 @@ mod stream {
         assert_eq!(labels("assigned_or_suggested:ana"), vec!["ana@example.com"]);
         assert_eq!(labels("bookmarks:"), vec!["me"]);
         assert_eq!(labels("has:"), vec!["browser", "level", "server_name"]);
+        assert!(all.contains(&"issue.priority:".to_owned()), "{all:?}");
+        assert_eq!(labels("issue."), vec!["issue.priority:"]);
+        assert_eq!(labels("is:unresolved issue.priority:"), vec!["high", "medium", "low"]);
+        let priority = &suggest("is:unresolved !issue.priority:l", &source())[0];
+        assert_eq!(priority.text, "is:unresolved !issue.priority:low ");
+        assert_eq!(key_needing_values("issue.priority:"), None, "built in, nothing to fetch");
 
         // A value completes the whole term, keeps what came before, the negation, and quotes.
         let value = &suggest("is:unresolved !level:err", &source())[0];
@@ -2364,6 +2492,7 @@ mod stream {
             status: "unresolved".into(),
             substatus: Some("regressed".into()),
             level: "fatal".into(),
+            priority: Some("high".into()),
             hours: vec![(hour, 2)],
             environments: vec!["production".into()],
         }
@@ -2373,12 +2502,18 @@ mod stream {
     fn live_updates_change_counts_and_sparklines() {
         let mut issue = sample_issue("7", "ValueError");
         issue.stats = Some(serde_json::json!({"24h": [[3600, 1], [7200, 0]]}));
+        issue.priority = Some("medium".into());
         apply_update(&mut issue, &update("7", "1236", 7200), "24h");
         assert_eq!(issue.count, "1236");
         assert_eq!(issue.user_count, 60);
         assert_eq!(issue.level, "fatal");
         assert_eq!(issue.substatus.as_deref(), Some("regressed"));
         assert_eq!(stats_counts(issue.stats.as_ref(), "24h"), vec![(3600, 1), (7200, 2)]);
+        assert_eq!(issue.priority.as_deref(), Some("high"), "raised as the issue escalated");
+        let mut unknown = update("7", "1237", 0);
+        unknown.priority = None;
+        apply_update(&mut issue, &unknown, "24h");
+        assert_eq!(issue.priority.as_deref(), Some("high"), "an update without one keeps it");
 
         let mut view = StreamQuery::default();
         assert!(update_in_view(&update("7", "1", 0), &view));
@@ -2423,6 +2558,71 @@ mod stream {
         selected.set(true);
         settle().await;
         assert!(m.get(".issue-row").class_list().contains("selected"));
+    }
+
+    #[wasm_bindgen_test]
+    fn stream_rows_show_the_priority_from_a_fixed_list() {
+        let row = |priority: Option<&str>| {
+            let mut issue = sample_issue("9", "KeyError");
+            issue.priority = priority.map(str::to_owned);
+            Mounted::new(move || {
+                view! {
+                    <StreamRow
+                        issue
+                        period="14d"
+                        selected=Signal::derive(|| false)
+                        focused=Signal::derive(|| false)
+                        on_toggle=Callback::new(|()| {})
+                        on_assign=Callback::new(|_| {})
+                        directory=Directory::prepared(OrgDirectory::default())
+                    />
+                }
+            })
+        };
+        for (priority, label) in [("high", "High"), ("medium", "Med"), ("low", "Low")] {
+            let m = row(Some(priority));
+            assert_eq!(m.count(".priority"), 1, "{priority}");
+            assert_eq!(m.text(".issue-meta .priority"), label);
+            assert_eq!(m.attr(".priority", "class"), format!("priority priority-{priority}"));
+            assert_eq!(m.attr(".priority", "title"), "Priority");
+        }
+        for priority in [None, Some("urgent"), Some("high priority-x")] {
+            let m = row(priority);
+            assert_eq!(m.count(".priority"), 0, "{priority:?}");
+            assert!(m.find("[class*='priority-x']").is_none());
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn bulk_priority_sends_the_change_for_the_selection() {
+        use cairn_dashboard::components::bulk_actions::BulkActions;
+        type Change = (Vec<String>, UpdateIssueRequest);
+        let sent: Arc<Mutex<Vec<Change>>> = Arc::default();
+        let log = sent.clone();
+        let m = Mounted::new(move || {
+            view! {
+                <BulkActions
+                    selected=RwSignal::new(vec!["4".to_owned(), "7".to_owned()])
+                    busy=Signal::derive(|| false)
+                    assign_open=RwSignal::new(false)
+                    directory=Directory::prepared(OrgDirectory::default())
+                    run=Callback::new(move |change| log.lock().expect("lock").push(change))
+                />
+            }
+        });
+        settle().await;
+        let select: web_sys::HtmlSelectElement =
+            m.get("label.bulk-priority select").unchecked_into();
+        assert_eq!(select.value(), "", "the placeholder first");
+        assert_eq!(m.text(".bulk-priority option[value='']"), "Set priority…");
+        assert_eq!(m.count(".bulk-priority option"), 4);
+        m.select(".bulk-priority select", "");
+        settle().await;
+        assert!(sent.lock().expect("lock").is_empty(), "the placeholder sends nothing");
+        m.select(".bulk-priority select", "low");
+        settle().await;
+        let request = UpdateIssueRequest { priority: Some("low".into()), ..Default::default() };
+        assert_eq!(*sent.lock().expect("lock"), vec![(vec!["4".into(), "7".into()], request)]);
     }
 
     #[wasm_bindgen_test]

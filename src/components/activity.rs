@@ -1,6 +1,6 @@
-//! An issue's activity log (assignments, status changes, merges, regressions, comments), newest
-//! first, with a box to add a comment (whose `@` and `#` offer members and teams to mention)
-//! and, on one's own comments, edit and delete. Text only.
+//! An issue's activity log (assignments, status and priority changes, merges, regressions,
+//! comments), newest first, with a box to add a comment (whose `@` and `#` offer members and
+//! teams to mention) and, on one's own comments, edit and delete. Text only.
 
 use cairn_types::api::Activity;
 use leptos::prelude::*;
@@ -23,6 +23,7 @@ pub fn activity_label(kind: &str) -> String {
         "unassigned" => "unassigned this issue".into(),
         "unmerge_source" => "split events off this issue into a new one".into(),
         "unmerge_destination" => "split this issue off another one".into(),
+        "set_priority" => "set the priority".into(),
         other => other.replace('_', " "),
     }
 }
@@ -100,6 +101,20 @@ pub fn activity_text(entry: &Activity) -> String {
             let merged = data.get("issues").and_then(Value::as_array).map_or(0, Vec::len);
             format!("merged {} into this one", plural(merged as i64, "issue"))
         }
+        "set_priority" => {
+            let priority = match text("priority") {
+                Some("high") => "High",
+                Some("medium") => "Medium",
+                Some("low") => "Low",
+                _ => return label,
+            };
+            // Cairn raises it when an ignored issue escalates; otherwise someone set it.
+            if entry.user.is_none() && text("reason") == Some("escalating") {
+                format!("raised the priority to {priority} (the issue escalated)")
+            } else {
+                format!("{label} to {priority}")
+            }
+        }
         "assigned" => match (text("assigneeEmail"), text("assigneeType")) {
             (Some(email), _) => format!("assigned this issue to {email}"),
             (None, Some("team")) => "assigned this issue to a team".into(),
@@ -119,6 +134,7 @@ fn activity_class(kind: &str) -> &'static str {
         "first_seen" => "first-seen",
         "merge" => "merge",
         "assigned" | "unassigned" => "assigned",
+        "set_priority" => "priority",
         _ => "other",
     }
 }

@@ -1,12 +1,16 @@
 //! The issue stream's bulk actions on the selected issues: resolve, ignore (forever or for a
-//! while), merge, assign, and how many are selected. Shown in the bulk bar while issues are
-//! selected, as Sentry's stream does; in the lazily loaded tools module
+//! while), merge, assign, set the priority, and how many are selected. Shown in the bulk bar
+//! while issues are selected, as Sentry's stream does; in the lazily loaded tools module
 //! ([`crate::lazy_tools`]), which the pointer or focus on the list asks for ahead.
 
 use cairn_types::api::UpdateIssueRequest;
 use leptos::prelude::*;
 
-use crate::{components::AssigneePicker, org_directory::Directory, pages::issues::status_change};
+use crate::{
+    components::{issue_actions::PrioritySelect, AssigneePicker},
+    org_directory::Directory,
+    pages::issues::status_change,
+};
 
 /// How long "Ignore" can last, as `(minutes, label)`; `None` is for good.
 const IGNORE_FOR: &[(Option<i64>, &str)] = &[
@@ -18,7 +22,7 @@ const IGNORE_FOR: &[(Option<i64>, &str)] = &[
 ];
 
 /// The actions (`.bulk-resolve`, `.bulk-ignore-select`, `.bulk-merge`, `.bulk-assign`,
-/// `.bulk-count`): each calls `run` with the selection and the change to make.
+/// `.bulk-priority`, `.bulk-count`): each calls `run` with the selection and the change to make.
 #[component]
 pub fn BulkActions(
     /// The selected issues' ids.
@@ -88,6 +92,15 @@ pub fn BulkActions(
                 })
             />
         </div>
+        <label class="bulk-priority">
+            <span class="visually-hidden">"Priority"</span>
+            <PrioritySelect
+                current=None
+                placeholder="Set priority…"
+                busy
+                on_update=Callback::new(move |request| run.run((selected.get_untracked(), request)))
+            />
+        </label>
         <span class="bulk-count">{move || format!("{} selected", selected.with(Vec::len))}</span>
     }
     .into_any()

@@ -1,6 +1,7 @@
 //! The triage buttons of the issue header, as Sentry's: Resolve (now, in the next release, in a
 //! chosen release), Ignore (forever, for a while, until it occurs N more times, optionally within
-//! a window, or until N more users) and the `PUT` bodies they send.
+//! a window, or until N more users) and the `PUT` bodies they send; and the priority choices
+//! (the header's and the stream's bulk bar's).
 
 use cairn_types::api::UpdateIssueRequest;
 use leptos::prelude::*;
@@ -61,6 +62,19 @@ pub fn status_request(status: &str, details: Value) -> UpdateIssueRequest {
         status_details: Some(details),
         ..UpdateIssueRequest::default()
     }
+}
+
+/// The priorities one can set, highest first, as `(value, label)`.
+pub const PRIORITY_CHOICES: [(&str, &str); 3] =
+    [("high", "High"), ("medium", "Medium"), ("low", "Low")];
+
+/// The `PUT` body that sets the priority (which locks it: Cairn no longer changes it), if
+/// `priority` is one of [`PRIORITY_CHOICES`]' values.
+pub fn priority_request(priority: &str) -> Option<UpdateIssueRequest> {
+    PRIORITY_CHOICES.iter().any(|(value, _)| *value == priority).then(|| UpdateIssueRequest {
+        priority: Some(priority.to_owned()),
+        ..UpdateIssueRequest::default()
+    })
 }
 
 /// The `PUT` body that resolves as asked.
@@ -298,6 +312,45 @@ pub fn IgnoreMenu(
                 </div>
             </details>
         </div>
+    }
+    .into_any()
+}
+
+/// The priorities (`select.priority-select`), `current` selected, or else first `placeholder`:
+/// choosing one calls `on_update` with its `PUT` body. Labelled by the caller's `<label>`.
+#[component]
+pub fn PrioritySelect(
+    /// The issue's priority (`None` for a bulk change).
+    current: Option<String>,
+    /// What shows while none is chosen.
+    placeholder: &'static str,
+    /// Called with the `PUT` body.
+    on_update: Callback<UpdateIssueRequest>,
+    /// Whether an update is on its way.
+    #[prop(into)]
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let unset = !PRIORITY_CHOICES.iter().any(|(value, _)| current.as_deref() == Some(*value));
+    let options = PRIORITY_CHOICES
+        .iter()
+        .map(|(value, label)| {
+            let selected = current.as_deref() == Some(*value);
+            view! { <option value=*value selected=selected>{*label}</option> }
+        })
+        .collect_view();
+    view! {
+        <select
+            class="priority-select"
+            disabled=move || busy.get()
+            on:change=move |ev| {
+                if let Some(request) = priority_request(&event_target_value(&ev)) {
+                    on_update.run(request);
+                }
+            }
+        >
+            {unset.then(|| view! { <option value="" selected=true>{placeholder}</option> })}
+            {options}
+        </select>
     }
     .into_any()
 }

@@ -21,7 +21,8 @@ use crate::{
         event::EventDetails,
         events_table::IssueEvents,
         issue_actions::{
-            ignore_request, resolve_request, Ignore, IgnoreMenu, Resolution, ResolveMenu,
+            ignore_request, resolve_request, Ignore, IgnoreMenu, PrioritySelect, Resolution,
+            ResolveMenu,
         },
         issue_chart::IssueChart,
         issue_list::level_class,
@@ -538,7 +539,8 @@ fn subscription_reason(reason: Option<&str>) -> &'static str {
 
 /// The issue's header (`#issue-header`): level, title, culprit, short id, status, counts, first
 /// and last seen, first release, the triage buttons (which call `on_update` with the `PUT`
-/// body), and a slot for the assignee picker (`.issue-assignee`).
+/// body), a slot for the assignee picker (`.issue-assignee`) and the priority
+/// (`.issue-priority`).
 #[component]
 pub fn IssueHeader(
     /// The issue.
@@ -689,6 +691,10 @@ pub fn IssueHeader(
                         disabled=busy
                     />
                 </div>
+                <label class="picker issue-priority">
+                    <span class="picker-label">"Priority"</span>
+                    <PrioritySelect current=issue.priority placeholder="Not set" on_update busy/>
+                </label>
                 {on_delete.map(|on_delete| view! {
                     <ConfirmDelete
                         name="issue"

@@ -26,6 +26,7 @@ use crate::{
 /// The saved views shown as tabs, as `(label, search)`: Sentry's defaults.
 pub const VIEWS: &[(&str, &str)] = &[
     ("Unresolved", "is:unresolved"),
+    ("Prioritized", "is:unresolved issue.priority:[high, medium]"),
     ("Assigned to me", "is:unresolved assigned:me"),
     ("My teams", "is:unresolved assigned:my_teams"),
     ("Unassigned", "is:unresolved is:unassigned"),
@@ -59,7 +60,7 @@ pub fn status_change(status: &str, ignore_minutes: Option<i64>) -> UpdateIssueRe
 }
 
 /// Applies a live update to an issue shown with `period` sparklines: totals, times, status,
-/// level, and the new events added to their bucket.
+/// level, priority (when the update has one), and the new events added to their bucket.
 pub fn apply_update(issue: &mut Issue, update: &IssueUpdate, period: &str) {
     issue.count = update.count.clone();
     issue.user_count = update.user_count;
@@ -68,6 +69,9 @@ pub fn apply_update(issue: &mut Issue, update: &IssueUpdate, period: &str) {
     issue.status = update.status.clone();
     issue.substatus = update.substatus.clone();
     issue.level = update.level.clone();
+    if update.priority.is_some() {
+        issue.priority = update.priority.clone();
+    }
     let mut buckets = stats_counts(issue.stats.as_ref(), period);
     let mut changed = false;
     for (hour, events) in &update.hours {
@@ -91,7 +95,8 @@ pub fn update_in_view(update: &IssueUpdate, view: &StreamQuery) -> bool {
 /// page, so that the banner counts it at once instead of after the page was read again: an
 /// issue these events opened, in a view sorted by last or first seen (where the newest issue
 /// comes first) whose search asks for nothing but its status (`is:unresolved`, or nothing at
-/// all). Other views need the server's answer to know whether the issue matches.
+/// all). Other views need the server's answer to know whether the issue matches, or where it
+/// goes (by events, users or priority, it need not come first).
 pub fn new_at_top(update: &IssueUpdate, view: &StreamQuery) -> bool {
     update.is_new
         && view.cursor.is_none()
@@ -399,9 +404,7 @@ pub fn IssuesPage() -> impl IntoView {
     on_cleanup(move || shortcuts.remove());
 
     let on_search = Callback::new(move |query: String| {
-        let mut view = view_query.get_untracked().first_page();
-        view.query = query;
-        go.run(view);
+        go.run(view_query.get_untracked().searching(&query));
     });
     let set_view = move |change: fn(&mut StreamQuery, String)| {
         move |ev: ev::Event| {
@@ -417,8 +420,7 @@ pub fn IssuesPage() -> impl IntoView {
             .iter()
             .map(|(label, query)| {
                 let active = current.query.trim() == *query;
-                let mut target = current.clone().first_page();
-                target.query = (*query).to_owned();
+                let target = current.clone().searching(query);
                 view! {
                     <li>
                         <button
@@ -814,18 +816,19 @@ fn toggle(ids: &mut Vec<String>, id: &str) {
 /// What makes a row render again: its place and everything a live update or triage changes.
 fn row_key(index: usize, issue: &Issue) -> String {
     format!(
-        "{index}:{}:{}:{}:{}:{}:{}",
+        "{index}:{}:{}:{}:{}:{}:{}:{}",
         issue.id,
         issue.count,
         issue.user_count,
         issue.status,
         issue.last_seen.timestamp_millis(),
-        issue.assigned_to.as_ref().map(ToString::to_string).unwrap_or_default()
+        issue.assigned_to.as_ref().map(ToString::to_string).unwrap_or_default(),
+        issue.priority.as_deref().unwrap_or_default()
     )
 }
 
-/// One row of the stream (`li.issue-row`): checkbox, level, title, culprit, short id, the
-/// sparkline, last and first seen, event and user counts, assignee and status.
+/// One row of the stream (`li.issue-row`): checkbox, level, title, priority, short id, culprit,
+/// the sparkline, last and first seen, event and user counts, assignee and status.
 #[component]
 pub fn StreamRow(
     /// The issue.
@@ -862,6 +865,13 @@ pub fn StreamRow(
         ("unresolved", _) => "unresolved".to_owned(),
         (other, _) => other.to_owned(),
     };
+    // Sentry's stream labels; the class from this list only, never from the data.
+    let priority = match issue.priority.as_deref() {
+        Some("high") => Some(("priority priority-high", "High")),
+        Some("medium") => Some(("priority priority-medium", "Med")),
+        Some("low") => Some(("priority priority-low", "Low")),
+        _ => None,
+    };
     // No effect, resource or node reference per row: a page builds a hundred of them at once.
     // The shortcuts reach a row through the DOM (`row_element`).
     let unseen = !issue.has_seen;
@@ -886,6 +896,7 @@ pub fn StreamRow(
                     <a class="issue-link" href=href>{issue.title.clone()}</a>
                 </div>
                 <div class="issue-meta">
+                    {priority.map(|(class, label)| view! { <span class=class title="Priority">{label}</span> })}
                     <span class="issue-short-id">{issue.short_id.clone()}</span>
                     <span class="issue-culprit">{issue.culprit.clone()}</span>
                     <span class="issue-first-seen">"first seen " <TimeAgo time=issue.first_seen/></span>
