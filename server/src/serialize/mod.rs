@@ -1,8 +1,8 @@
 //! Rows to API objects, in Sentry's shapes (Sentry calls these "serializers").
 
 use cairn_types::api::{
-    Activity, Event, EventTag, InboxDetails, Issue, IssueProject, KeyDsn, KeyRateLimit,
-    Organization, OrganizationRef, Project, ProjectKey, TagValue, Team, TeamRef, User,
+    Activity, Event, EventTag, Issue, IssueProject, KeyDsn, KeyRateLimit, Organization,
+    OrganizationRef, Project, ProjectKey, TagValue, Team, TeamRef, User,
 };
 
 use crate::config::Config;
@@ -152,10 +152,11 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         substatus: row.substatus.clone(),
         priority: Some(row.priority.name().to_owned()),
         priority_locked_at: row.priority_locked_at.map(ms_to_datetime),
-        inbox: row.inbox(crate::util::now_ms()).map(|reason| InboxDetails {
-            reason: reason.code(),
-            reason_details: None,
-            date_added: ms_to_datetime(row.inbox_at.unwrap_or(row.first_seen)),
+        inbox: row.inbox(crate::util::now_ms()).map(|reason| {
+            let date_added = ms_to_datetime(row.inbox_at.unwrap_or(row.first_seen));
+            serde_json::json!({
+                "reason": reason.code(), "reason_details": null, "date_added": date_added,
+            })
         }),
         platform: row.platform.clone(),
         project: IssueProject {

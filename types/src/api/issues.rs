@@ -34,10 +34,13 @@ pub struct Issue {
     /// When someone set the priority: from then on Cairn no longer changes it by itself.
     #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
     pub priority_locked_at: Option<DateTime<Utc>>,
-    /// Why the issue is in the "For Review" inbox (`is:for_review`), or `null` when it is not
-    /// (Sentry's `inbox`, which Sentry adds with `expand=inbox`).
+    /// Why the issue is in the "For Review" inbox (`is:for_review`), or `null` when it is not:
+    /// Sentry's `inbox` (which Sentry adds with `expand=inbox`), `{"reason": 0 new,
+    /// 2 regression or 5 escalating, "reason_details": null, "date_added": time}`. Kept as
+    /// JSON: the dashboard only asks whether it is there, and a typed reader of its own would
+    /// cost the issue list's wasm.
     #[serde(default)]
-    pub inbox: Option<InboxDetails>,
+    pub inbox: Option<serde_json::Value>,
     /// Platform of the events (`python`, `javascript`, `rust`, ...).
     pub platform: String,
     /// The project the issue belongs to.
@@ -82,19 +85,6 @@ pub struct Issue {
 /// Sentry's issue priorities, highest first: the values of [`Issue::priority`], of
 /// [`UpdateIssueRequest::priority`] and of the search term `issue.priority:`.
 pub const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
-
-/// Why and since when an issue is for review (Sentry's `GroupInbox` shape).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InboxDetails {
-    /// Sentry's `GroupInboxReason`: 0 new, 2 regression, 5 escalating.
-    pub reason: i64,
-    /// Always `null` in Cairn.
-    #[serde(default)]
-    pub reason_details: Option<serde_json::Value>,
-    /// When it entered the inbox.
-    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
-    pub date_added: DateTime<Utc>,
-}
 
 /// The project reference inside an [`Issue`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
