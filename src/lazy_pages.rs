@@ -32,10 +32,10 @@ extern "C" {
     fn add_stylesheet(name: &str) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
 }
 
-/// The stylesheet of the pages in the issue page's and the other pages' modules: charts (the
-/// issue page's too), release tables and the release pages. A cold load of the issue list
-/// does without it.
-const PAGES_STYLESHEET: &str = "releases";
+/// The stylesheet of the pages in the issue page's and the other pages' modules
+/// (`style/lazy/pages.css`): every rule that the stream, the header and the log-in do not use.
+/// A cold load of the issue list does without it.
+const PAGES_STYLESHEET: &str = "pages";
 
 /// Renders a lazily loaded page: the `Loading` placeholder until its module and its
 /// `stylesheet` (if any) have arrived, then the page, in the route's reactive owner as if it

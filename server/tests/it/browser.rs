@@ -2403,7 +2403,7 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         // page was drawn: the chart's drawing has its rules.
         let sheets = stylesheets_fetched(&client).await?;
         assert_eq!(sheets.len(), 2, "main.css and the pages' stylesheet: {sheets:?}");
-        assert!(sheets[1].starts_with("/releases-"), "{sheets:?}");
+        assert!(sheets[1].starts_with("/pages-"), "{sheets:?}");
         let mut styled = json!(null);
         for _ in 0..100 {
             styled = client
@@ -2419,6 +2419,14 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(styled, json!("block"), "the chart is styled by the lazy stylesheet");
+        // The issue page's own rules came with it: its header is a grid.
+        let header = client
+            .execute(
+                "return getComputedStyle(document.querySelector('#issue-header')).display;",
+                vec![],
+            )
+            .await?;
+        assert_eq!(header, json!("grid"), "the issue page's rules are in the lazy stylesheet");
         // The page's own code runs from the loaded module: resolving goes through the API and
         // shows the new status.
         client.find(Locator::Css("#issue-header button.resolve")).await?.click().await?;

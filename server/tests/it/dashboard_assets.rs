@@ -204,12 +204,13 @@ fn the_built_stylesheets_are_minified_and_match_their_integrity() {
     let lazy = table.as_object().expect("name -> stylesheet");
     let mut names: Vec<&String> = lazy.keys().collect();
     names.sort();
-    assert_eq!(names, ["releases"], "one per file of style/lazy/");
+    assert_eq!(names, ["pages"], "one per file of style/lazy/");
     for (stem, sheet) in lazy {
         let href = sheet["href"].as_str().expect("href");
         let name = href.strip_prefix('/').expect("a path of the site");
         assert!(name.starts_with(&format!("{stem}-")) && name.ends_with(".css"), "{name}");
         let text = check(name, sheet["integrity"].as_str().expect("integrity"));
         assert!(text.contains(".chart-drawing svg{"), "the charts' rules in {name}");
+        assert!(text.contains(".issue-header{"), "the issue page's rules in {name}");
     }
 }
