@@ -1162,6 +1162,40 @@ async fn issue_header_shows_the_priority_and_sets_it() {
 }
 
 #[wasm_bindgen_test]
+async fn issue_header_marks_an_issue_for_review_reviewed() {
+    use cairn_dashboard::components::activity::activity_text;
+    let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let m = Mounted::new(move || {
+        let on_update =
+            Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
+        let mut details = sample_details("unresolved", false);
+        details.issue.inbox = Some(serde_json::json!({"reason": 2, "reason_details": null}));
+        view! { <IssueHeader details on_update busy=false/> }
+    });
+    assert_eq!(m.text("#issue-header button.mark-reviewed"), "Mark reviewed");
+    m.click("button.mark-reviewed");
+    settle().await;
+    let expected = UpdateIssueRequest { inbox: Some(false), ..Default::default() };
+    assert_eq!(*sent.lock().expect("lock"), vec![expected]);
+
+    // Not for review: no button.
+    let m = Mounted::new(move || {
+        let mut details = sample_details("unresolved", false);
+        details.issue.inbox = None;
+        view! { <IssueHeader details on_update=Callback::new(|_| ()) busy=false/> }
+    });
+    assert!(m.find("button.mark-reviewed").is_none());
+
+    let reviewed = serde_json::from_value::<cairn_types::api::Activity>(serde_json::json!({
+        "id": "4", "type": "mark_reviewed", "data": {}, "dateCreated": "2026-11-25T13:00:00Z",
+        "user": null
+    }))
+    .expect("an activity");
+    assert_eq!(activity_text(&reviewed), "marked this issue reviewed");
+}
+
+#[wasm_bindgen_test]
 fn resolved_issue_offers_unresolve_and_bookmarked_offers_removal() {
     let m = Mounted::new(|| {
         let on_update = Callback::new(|_: UpdateIssueRequest| ());
@@ -2271,6 +2305,7 @@ mod stream {
         // "Unresolved" stays the first tab and the default; "Prioritized" (Sentry's) follows.
         assert_eq!(VIEWS[0], ("Unresolved", StreamQuery::default().query.as_str()));
         assert_eq!(VIEWS[1], ("Prioritized", "is:unresolved issue.priority:[high, medium]"));
+        assert_eq!(VIEWS[2], ("For review", "is:unresolved is:for_review"));
         // A tab's search, on the first page of the view, the rest kept.
         let current = StreamQuery {
             sort: "freq".into(),
@@ -2623,6 +2658,12 @@ mod stream {
         settle().await;
         let request = UpdateIssueRequest { priority: Some("low".into()), ..Default::default() };
         assert_eq!(*sent.lock().expect("lock"), vec![(vec!["4".into(), "7".into()], request)]);
+        // Sentry's "Mark Reviewed" for the selection.
+        assert_eq!(m.text("button.bulk-reviewed"), "Mark reviewed");
+        m.click("button.bulk-reviewed");
+        settle().await;
+        let reviewed = UpdateIssueRequest { inbox: Some(false), ..Default::default() };
+        assert_eq!(sent.lock().expect("lock")[1], (vec!["4".into(), "7".into()], reviewed));
     }
 
     #[wasm_bindgen_test]

@@ -21,6 +21,7 @@ pub fn activity_label(kind: &str) -> String {
         "merge" => "merged issues into this one".into(),
         "assigned" => "assigned this issue".into(),
         "unassigned" => "unassigned this issue".into(),
+        "mark_reviewed" => "marked this issue reviewed".into(),
         "unmerge_source" => "split events off this issue into a new one".into(),
         "unmerge_destination" => "split this issue off another one".into(),
         "set_priority" => "set the priority".into(),

@@ -1,5 +1,5 @@
 //! The issue stream's bulk actions on the selected issues: resolve, ignore (forever or for a
-//! while), merge, assign, set the priority, and how many are selected. Shown in the bulk bar
+//! while), mark reviewed, merge, assign, set the priority, and how many are selected. Shown in the bulk bar
 //! while issues are selected, as Sentry's stream does; in the lazily loaded tools module
 //! ([`crate::lazy_tools`]), which the pointer or focus on the list asks for ahead.
 
@@ -12,6 +12,12 @@ use crate::{
     pages::issues::status_change,
 };
 
+/// Sentry's "Mark Reviewed": out of the "For Review" inbox until the issue regresses or
+/// escalates again.
+pub fn reviewed_request() -> UpdateIssueRequest {
+    UpdateIssueRequest { inbox: Some(false), ..UpdateIssueRequest::default() }
+}
+
 /// How long "Ignore" can last, as `(minutes, label)`; `None` is for good.
 const IGNORE_FOR: &[(Option<i64>, &str)] = &[
     (None, "Forever"),
@@ -21,8 +27,9 @@ const IGNORE_FOR: &[(Option<i64>, &str)] = &[
     (Some(10080), "For 1 week"),
 ];
 
-/// The actions (`.bulk-resolve`, `.bulk-ignore-select`, `.bulk-merge`, `.bulk-assign`,
-/// `.bulk-priority`, `.bulk-count`): each calls `run` with the selection and the change to make.
+/// The actions (`.bulk-resolve`, `.bulk-ignore-select`, `.bulk-reviewed`, `.bulk-merge`,
+/// `.bulk-assign`, `.bulk-priority`, `.bulk-count`): each calls `run` with the selection and the
+/// change to make.
 #[component]
 pub fn BulkActions(
     /// The selected issues' ids.
@@ -70,6 +77,14 @@ pub fn BulkActions(
                 {ignore_options}
             </select>
         </label>
+        <button
+            type="button"
+            class="button button-secondary bulk-reviewed"
+            disabled=move || busy.get()
+            on:click=move |_| run.run((selected.get_untracked(), reviewed_request()))
+        >
+            "Mark reviewed"
+        </button>
         <button
             type="button"
             class="button button-secondary bulk-merge"

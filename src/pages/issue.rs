@@ -619,6 +619,25 @@ pub fn IssueHeader(
             {if subscribed { "Unsubscribe" } else { "Subscribe" }}
         </button>
     };
+    // Sentry's "Mark Reviewed", while the issue is in the "For Review" inbox.
+    let reviewed = issue.inbox.is_some().then(|| {
+        view! {
+            <button
+                type="button"
+                class="button button-secondary mark-reviewed"
+                title="Take it out of For review until it regresses or escalates"
+                disabled=move || busy.get()
+                on:click=move |_| {
+                    on_update.run(UpdateIssueRequest {
+                        inbox: Some(false),
+                        ..UpdateIssueRequest::default()
+                    })
+                }
+            >
+                "Mark reviewed"
+            </button>
+        }
+    });
     let status_detail = status_detail(&status, &issue.status_details, issue.substatus.as_deref());
     let release =
         |label: &'static str, class: &'static str, release: Option<cairn_types::api::Release>| {
@@ -677,6 +696,7 @@ pub fn IssueHeader(
                 {resolve}
                 {unresolve}
                 {ignore}
+                {reviewed}
                 {bookmark}
                 {subscribe}
                 <div class="issue-assignee">

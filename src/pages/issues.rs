@@ -27,6 +27,7 @@ use crate::{
 pub const VIEWS: &[(&str, &str)] = &[
     ("Unresolved", "is:unresolved"),
     ("Prioritized", "is:unresolved issue.priority:[high, medium]"),
+    ("For review", "is:unresolved is:for_review"),
     ("Assigned to me", "is:unresolved assigned:me"),
     ("My teams", "is:unresolved assigned:my_teams"),
     ("Unassigned", "is:unresolved is:unassigned"),

@@ -1321,6 +1321,92 @@ async fn add_comment(client: &Client, text: &str) -> Result<(), fantoccini::erro
     client.find(Locator::Css("#activity .comment-form button[type=submit]")).await?.click().await
 }
 
+/// Clicks the issue stream's tab labelled `label`.
+async fn open_tab(client: &Client, label: &str) -> Result<(), fantoccini::error::CmdError> {
+    for tab in client.find_all(Locator::Css(".stream-tab")).await? {
+        if tab.text().await? == label {
+            return tab.click().await;
+        }
+    }
+    panic!("no tab {label:?}");
+}
+
+/// Sentry's priority and review on the stream and the issue page: each issue's priority from
+/// its level as a badge, the *Prioritized* tab, the issue page's *Priority* select and *Mark
+/// reviewed*, and the *For review* tab without the reviewed issue.
+#[tokio::test(flavor = "multi_thread")]
+async fn issues_are_triaged_by_priority_and_marked_reviewed() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    for (text, level) in [
+        ("Cache warmed", sentry::Level::Info),
+        ("Slow query", sentry::Level::Warning),
+        ("Payment failed", sentry::Level::Error),
+    ] {
+        crate::common::capture_message_at(&dsn, "backend@1.0.0", text, level).await;
+    }
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 3).await;
+    let cache = issues.iter().find(|i| i["title"] == "Cache warmed").expect("issue");
+    let cache_id = cache["id"].as_str().expect("id").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        assert_eq!(count(&client, "#issue-list .issue-row", 3).await?, 3);
+        let badges = texts(&client, "#issue-list .issue-row .priority").await?;
+        assert_eq!(badges, ["High", "Med", "Low"], "newest first");
+        open_tab(&client, "Prioritized").await?;
+        assert_eq!(count(&client, "#issue-list .issue-row", 2).await?, 2, "high and medium");
+        let titles = texts(&client, "#issue-list .issue-link").await?;
+        assert_eq!(titles, ["Payment failed", "Slow query"]);
+
+        // The low one, set high on its page: the header and the activity say so.
+        client.goto(&format!("{}/organizations/cairn/issues/{cache_id}/", server.url)).await?;
+        let select = "#issue-header .issue-priority select";
+        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(select)).await?;
+        assert_eq!(value_of(&client, select).await?, "low");
+        client.find(Locator::Css(select)).await?.select_by_value("high").await?;
+        let activity =
+            wait_for_text(&client, "#activity", |t| t.contains("set the priority to High")).await?;
+        assert!(activity.contains("set the priority to High"), "{activity}");
+        assert_eq!(wait_for_value(&client, select, "high").await?, "high");
+
+        // Marked reviewed: the button goes, the activity says so.
+        client.find(Locator::Css("#issue-header button.mark-reviewed")).await?.click().await?;
+        let activity =
+            wait_for_text(&client, "#activity", |t| t.contains("marked this issue reviewed"))
+                .await?;
+        assert!(activity.contains("marked this issue reviewed"), "{activity}");
+        assert_eq!(count(&client, "#issue-header button.mark-reviewed", 0).await?, 0);
+
+        // Back on the stream: for review are the two others; prioritized, all three.
+        client.goto(&format!("{}/organizations/cairn/issues/", server.url)).await?;
+        assert_eq!(count(&client, "#issue-list .issue-row", 3).await?, 3);
+        open_tab(&client, "For review").await?;
+        assert_eq!(count(&client, "#issue-list .issue-row", 2).await?, 2);
+        let titles = texts(&client, "#issue-list .issue-link").await?;
+        assert_eq!(titles, ["Payment failed", "Slow query"]);
+        open_tab(&client, "Prioritized").await?;
+        assert_eq!(count(&client, "#issue-list .issue-row", 3).await?, 3);
+        std::fs::write(artifacts_dir().join("issue-priority.png"), client.screenshot().await?).ok();
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    let (_, issue) = server.get(&format!("/api/0/issues/{cache_id}/"), &token).await;
+    assert_eq!(
+        (issue["priority"].clone(), issue["inbox"].clone()),
+        (json!("high"), serde_json::Value::Null)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
     assert!(
