@@ -1545,7 +1545,13 @@ async fn resolve_and_ignore_menus_send_sentrys_status_details() {
     settle().await;
     m.click(".ignore-users-form button[type=submit]");
     settle().await;
+    m.click("button.ignore-escalating");
+    settle().await;
     let sent = sent.lock().expect("lock");
+    // Until it escalates: Sentry's substatus, no details.
+    let escalating = sent.last().expect("the last request");
+    assert_eq!(escalating.substatus.as_deref(), Some("archived_until_escalating"));
+    let sent = &sent[..sent.len() - 1];
     let details: Vec<_> = sent
         .iter()
         .map(|r| {
@@ -1595,6 +1601,22 @@ fn header_shows_the_status_details_and_the_first_release() {
     assert_eq!(
         cairn_dashboard::pages::issue::status_detail("resolved", &by_commit, None).as_deref(),
         Some("in commit 4f2a8c1d9e0b (shop@1.1.0)")
+    );
+    let archived = serde_json::json!({});
+    let escalating = Some("archived_until_escalating");
+    assert_eq!(
+        cairn_dashboard::pages::issue::status_detail("ignored", &archived, escalating).as_deref(),
+        Some("until it escalates")
+    );
+    // Cairn's activity when the forecast is passed.
+    let escalated = serde_json::from_value::<cairn_types::api::Activity>(serde_json::json!({
+        "id": "5", "type": "set_escalating", "data": {"forecast": 10, "event_id": "ab"},
+        "dateCreated": "2026-11-25T13:00:00Z", "user": null
+    }))
+    .expect("an activity");
+    assert_eq!(
+        cairn_dashboard::components::activity::activity_text(&escalated),
+        "saw the issue escalate: more than 10 events in an hour"
     );
 }
 
@@ -2664,6 +2686,14 @@ mod stream {
         settle().await;
         let reviewed = UpdateIssueRequest { inbox: Some(false), ..Default::default() };
         assert_eq!(sent.lock().expect("lock")[1], (vec!["4".into(), "7".into()], reviewed));
+        // Ignored until they escalate.
+        m.select(".bulk-ignore-select", "escalating");
+        settle().await;
+        let archived = &sent.lock().expect("lock")[2].1;
+        assert_eq!(
+            (archived.status.as_deref(), archived.substatus.as_deref()),
+            (Some("ignored"), Some("archived_until_escalating"))
+        );
     }
 
     #[wasm_bindgen_test]

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod endpoints;
 pub mod error;
+pub mod escalation;
 pub mod hooks;
 pub mod ingest;
 pub mod mailer;

@@ -102,6 +102,13 @@ pub fn activity_text(entry: &Activity) -> String {
             let merged = data.get("issues").and_then(Value::as_array).map_or(0, Vec::len);
             format!("merged {} into this one", plural(merged as i64, "issue"))
         }
+        "set_escalating" => match data.get("forecast").and_then(Value::as_i64) {
+            Some(forecast) => format!(
+                "saw the issue escalate: more than {} in an hour",
+                plural(forecast, "event")
+            ),
+            None => "saw the issue escalate".into(),
+        },
         "set_priority" => {
             let priority = match text("priority") {
                 Some("high") => "High",

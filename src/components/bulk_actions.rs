@@ -7,7 +7,10 @@ use cairn_types::api::UpdateIssueRequest;
 use leptos::prelude::*;
 
 use crate::{
-    components::{issue_actions::PrioritySelect, AssigneePicker},
+    components::{
+        issue_actions::{ignore_request, Ignore, PrioritySelect},
+        AssigneePicker,
+    },
     org_directory::Directory,
     pages::issues::status_change,
 };
@@ -69,11 +72,16 @@ pub fn BulkActions(
                     if value == "-" {
                         return;
                     }
+                    if value == "escalating" {
+                        run.run((selected.get_untracked(), ignore_request(Ignore::UntilEscalating)));
+                        return;
+                    }
                     let minutes = value.parse::<i64>().ok();
                     run.run((selected.get_untracked(), status_change("ignored", minutes)));
                 }
             >
                 <option value="-" selected=true>"Ignore…"</option>
+                <option value="escalating">"Until it escalates"</option>
                 {ignore_options}
             </select>
         </label>

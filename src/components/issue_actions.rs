@@ -41,6 +41,9 @@ pub enum Ignore {
         /// Within this many minutes.
         window: Option<i64>,
     },
+    /// Until it escalates: an hour with more events than its past week forecasts (Sentry's
+    /// `archived_until_escalating`).
+    UntilEscalating,
 }
 
 /// The choices of "Ignore for ...": minutes and label.
@@ -99,6 +102,11 @@ pub fn ignore_request(ignore: Ignore) -> UpdateIssueRequest {
         Ignore::Users { count, window: None } => json!({ "ignoreUserCount": count }),
         Ignore::Users { count, window: Some(window) } => {
             json!({ "ignoreUserCount": count, "ignoreUserWindow": window })
+        }
+        Ignore::UntilEscalating => {
+            let mut request = status_request("ignored", json!({}));
+            request.substatus = Some("archived_until_escalating".into());
+            return request;
         }
     };
     status_request("ignored", details)
@@ -197,8 +205,8 @@ pub fn ResolveMenu(
     .into_any()
 }
 
-/// "Ignore" (`button.ignore`, forever) and its menu (`details.ignore-menu`): for a while, until
-/// it occurs N more times (within a window), until N more users.
+/// "Ignore" (`button.ignore`, forever) and its menu (`details.ignore-menu`): until it
+/// escalates, for a while, until it occurs N more times (within a window), until N more users.
 #[component]
 pub fn IgnoreMenu(
     /// Called with the `PUT` body.
@@ -306,6 +314,15 @@ pub fn IgnoreMenu(
                     "▾"
                 </summary>
                 <div class="menu-items">
+                    <button
+                        type="button"
+                        class="menu-item ignore-escalating"
+                        title="Back when an hour has more events than its past week forecasts"
+                        disabled=move || busy.get()
+                        on:click=move |_| send(Ignore::UntilEscalating)
+                    >
+                        "Until it escalates"
+                    </button>
                     {durations}
                     {count_form(false)}
                     {count_form(true)}

@@ -768,6 +768,8 @@ pub fn status_detail(
             } else if let Some(until) = text("ignoreUntil") {
                 let until = until.parse::<chrono::DateTime<chrono::Utc>>().ok()?;
                 Some(format!("until {}", crate::components::time_ago::absolute_time(until)))
+            } else if substatus == Some("archived_until_escalating") {
+                Some("until it escalates".into())
             } else {
                 Some("forever".into())
             }

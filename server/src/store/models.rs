@@ -528,6 +528,10 @@ pub struct Snooze {
     pub events_window_ms: Option<i64>,
     /// With `users`: that many users within this many milliseconds (`ignoreUserWindow`).
     pub users_window_ms: Option<i64>,
+    /// Until it escalates (Sentry's `archived_until_escalating`): an hour with more events
+    /// than the forecast the store makes from the past week (see
+    /// [`crate::escalation`]).
+    pub until_escalating: bool,
 }
 
 /// One entry of an issue's activity log.

@@ -696,6 +696,76 @@ async fn ignored_until_a_count_or_users_comes_back_as_escalating() {
     assert_eq!(server.put(&path, &token, lone_window).await.0, 400);
 }
 
+/// Sends `count` error messages `text` with the official SDK and waits until they are
+/// delivered.
+async fn capture_many(dsn: &str, text: &'static str, count: usize) {
+    let dsn = dsn.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&dsn, "shop@1.0");
+        sentry::Hub::run(hub, || {
+            for _ in 0..count {
+                sentry::capture_message(text, sentry::Level::Error);
+            }
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its events");
+    })
+    .await
+    .expect("SDK thread");
+}
+
+/// Sentry's "archive until escalating": an issue archived so comes back, escalating, in the
+/// hour it has more events than its forecast allows (for an issue with less than a week of
+/// history, ten times its busiest hour), and not before.
+#[tokio::test(flavor = "multi_thread")]
+async fn archived_until_escalating_comes_back_past_its_forecast() {
+    // The count is of the current hour: not across an hour's end.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs();
+    if secs % 3_600 > 3_570 {
+        tokio::time::sleep(Duration::from_secs(3_600 - secs % 3_600 + 1)).await;
+    }
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    capture_many(&dsn, "checkout failed", 1).await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 1).await;
+    let path = format!("/api/0/issues/{}/", issues[0]["id"].as_str().expect("id"));
+
+    let archive = json!({"status": "ignored", "substatus": "archived_until_escalating",
+                         "statusDetails": {}});
+    let (status, issue) = server.put(&path, &token, archive).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["substatus"], "archived_until_escalating");
+    // One event this hour so far: the forecast allows ten in an hour.
+    capture_many(&dsn, "checkout failed", 9).await;
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!((issue["status"].clone(), issue["count"].clone()), (json!("ignored"), json!("10")));
+    capture_many(&dsn, "checkout failed", 1).await;
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(
+        (issue["status"].clone(), issue["substatus"].clone()),
+        (json!("unresolved"), json!("escalating")),
+        "{issue}"
+    );
+    let escalated = issue["activity"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["type"] == "set_escalating"))
+        .expect("Sentry's set_escalating activity");
+    assert_eq!(escalated["data"]["forecast"], 10, "{escalated}");
+    assert_eq!(escalated["user"], Value::Null);
+    assert_eq!(issue["inbox"]["reason"], 5, "for review again: {issue}");
+
+    // With a condition of its own, the condition decides.
+    let archive = json!({"status": "ignored", "substatus": "archived_until_escalating",
+                         "statusDetails": {"ignoreCount": 100}});
+    let (_, issue) = server.put(&path, &token, archive).await;
+    assert_eq!(issue["substatus"], "archived_until_condition_met", "{issue}");
+    capture_many(&dsn, "checkout failed", 12).await;
+    assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ignored_until_a_count_within_a_window_counts_only_recent_events() {
     let server = TestServer::start();

@@ -911,15 +911,28 @@ fn status_change(
     };
     let events_window = window("ignoreWindow", "ignoreCount")?;
     let users_window = window("ignoreUserWindow", "ignoreUserCount")?;
-    let snooze = Snooze {
+    let mut snooze = Snooze {
         until: minutes.map(|m| crate::util::now_ms() + m * 60_000),
         events: positive("ignoreCount")?,
         users: positive("ignoreUserCount")?,
         events_window_ms: events_window.map(|m| m * 60_000),
         users_window_ms: users_window.map(|m| m * 60_000),
+        until_escalating: false,
     };
     let conditional = snooze != Snooze::default();
-    let substatus = if conditional { Some("archived_until_condition_met") } else { substatus };
+    // Sentry's "archive until escalating" (its dashboard's default archive): without a
+    // condition of its own, the issue comes back when it escalates.
+    let escalating = status == "ignored"
+        && !conditional
+        && request.substatus.as_deref() == Some("archived_until_escalating");
+    snooze.until_escalating = escalating;
+    let substatus = if conditional {
+        Some("archived_until_condition_met")
+    } else if escalating {
+        Some("archived_until_escalating")
+    } else {
+        substatus
+    };
     let resolution = match (detail_map.get("inRelease"), detail_map.get("inNextRelease")) {
         (Some(serde_json::Value::String(release)), None) if !release.trim().is_empty() => {
             Some(serde_json::json!({ "inRelease": release.trim() }))
@@ -949,9 +962,8 @@ fn status_change(
         "{}".to_owned()
     };
     if let Some(requested) = request.substatus.as_deref() {
-        // Sentry's clients send `archived_until_escalating` for "ignore until escalating";
-        // Cairn has no escalation forecast yet and keeps such an issue ignored until a
-        // condition (if any) is met.
+        // With a condition, `archived_until_escalating` gives way to it (Sentry's clients
+        // send both).
         let fits = match status {
             "unresolved" => requested == "ongoing",
             "ignored" => matches!(

@@ -1248,9 +1248,13 @@ impl Store for SqliteStore {
         // "Until N more events / users" counts from the issue's totals, of which the writer
         // may still hold some in memory (stable while this transaction holds the write lock).
         let pending = self.counters.totals(issue_id).await;
+        let forecast = match change.snooze.until_escalating {
+            true => Some(triage::escalation_forecast(&mut tx, issue_id, now_ms()).await?),
+            false => None,
+        };
         let updated = sqlx::query(
             "UPDATE issues SET status = $2, substatus = $3, status_details = $4, \
-             snooze_until = $5, \
+             snooze_until = $5, snooze_forecast = $12, \
              snooze_times_seen = CASE WHEN $6 IS NULL THEN NULL WHEN $8 IS NOT NULL THEN $6 \
                ELSE times_seen + $10 + $6 END, \
              snooze_user_count = CASE WHEN $7 IS NULL THEN NULL WHEN $9 IS NOT NULL THEN $7 \
@@ -1269,6 +1273,7 @@ impl Store for SqliteStore {
         .bind(change.snooze.users_window_ms)
         .bind(pending.events)
         .bind(pending.new_users)
+        .bind(forecast)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -3500,6 +3505,8 @@ async fn store_one_event(
 
     let mut regressed = false;
     let mut reappeared = false;
+    // What ended an "ignore", when this event did.
+    let mut snooze_end = None;
     // The `first_seen` activity of the issue this event opens.
     let mut opened_activity = None;
     let issue_id = match issue_id {
@@ -3515,7 +3522,10 @@ async fn store_one_event(
             // (SET reads the row as it was: every CASE sees the old status.)
             let (regress, escalate) = match status.as_deref() {
                 Some("resolved") => (is_regression(tx, id, event).await?, false),
-                Some("ignored") => (false, triage::snooze_ends(tx, id, event, new_user).await?),
+                Some("ignored") => {
+                    snooze_end = triage::snooze_ends(tx, id, event, new_user).await?;
+                    (false, snooze_end.is_some())
+                }
                 _ => (false, false),
             };
             let new_status: String = sqlx::query_scalar(
@@ -3559,8 +3569,19 @@ async fn store_one_event(
                 }
                 (Some("ignored"), "unresolved") => {
                     reappeared = true;
-                    let data = r#"{"reason":"the ignore condition was met"}"#;
-                    record_activity(tx, id, "set_unresolved", None, data, event.received).await?;
+                    // Sentry's activity: `set_escalating` with the forecast it went past.
+                    let (kind, data) = match snooze_end {
+                        Some(triage::SnoozeEnd::Escalated { forecast }) => (
+                            "set_escalating",
+                            serde_json::json!({ "forecast": forecast, "event_id": event.event_id })
+                                .to_string(),
+                        ),
+                        _ => (
+                            "set_unresolved",
+                            r#"{"reason":"the ignore condition was met"}"#.into(),
+                        ),
+                    };
+                    record_activity(tx, id, kind, None, &data, event.received).await?;
                     triage::escalate_priority(tx, id, event.received).await?;
                 }
                 _ => {}

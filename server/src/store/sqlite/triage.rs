@@ -8,25 +8,70 @@
 
 use super::*;
 
-/// Whether `event` ends the "ignore until" of the ignored issue `issue_id`: the time has come,
-/// or the issue reaches its event or user threshold, in all or within the window.
+/// Why an "ignore" ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SnoozeEnd {
+    /// Its time came, or the issue reached its event or user threshold.
+    Condition,
+    /// An hour had more events than the forecast of "archive until escalating".
+    Escalated {
+        /// The day's ceiling it went past.
+        forecast: i64,
+    },
+}
+
+/// The forecast of an issue archived until it escalates, as `issues.snooze_forecast` keeps it
+/// (migration 0047): from its events per hour over the week before `now` (Unix
+/// milliseconds), from today's midnight (UTC). An issue without events that week gets the
+/// forecast of one event in an hour (a ceiling of 10), rather than none that would never let
+/// it escalate.
+pub(super) async fn escalation_forecast(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    now: i64,
+) -> StoreResult<String> {
+    let now_secs = now.div_euclid(1000);
+    let mut hourly: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT hour, events FROM issue_hourly WHERE issue_id = $1 AND hour > $2 ORDER BY hour",
+    )
+    .bind(issue_id)
+    .bind(now_secs - 7 * 86_400)
+    .fetch_all(&mut *tx)
+    .await?;
+    hourly.retain(|(_, events)| *events > 0);
+    if hourly.is_empty() {
+        hourly.push((now_secs - now_secs.rem_euclid(3_600), 1));
+    }
+    let start = now_secs - now_secs.rem_euclid(86_400);
+    let limits = crate::escalation::forecast(&hourly, start);
+    Ok(serde_json::json!({ "start": start, "limits": limits }).to_string())
+}
+
+/// Whether `event` ends the "ignore until" of the ignored issue `issue_id`, and why: the time
+/// has come, the issue reaches its event or user threshold (in all or within the window), or,
+/// archived until escalating, this hour's events go past the day's forecast.
 pub(super) async fn snooze_ends(
     tx: &mut sqlx::SqliteConnection,
     issue_id: i64,
     event: &NewEvent,
     new_user: bool,
-) -> StoreResult<bool> {
-    type SnoozeRow = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, i64, i64);
-    let (until, events, users, events_window, users_window, times_seen, user_count): SnoozeRow =
+) -> StoreResult<Option<SnoozeEnd>> {
+    type SnoozeRow =
+        (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, i64, i64, Option<String>);
+    let (until, events, users, events_window, users_window, times_seen, user_count, forecast): SnoozeRow =
         sqlx::query_as(
             "SELECT snooze_until, snooze_times_seen, snooze_user_count, snooze_window_ms, \
-             snooze_user_window_ms, times_seen, user_count FROM issues WHERE id = $1",
+             snooze_user_window_ms, times_seen, user_count, snooze_forecast FROM issues \
+             WHERE id = $1",
         )
         .bind(issue_id)
         .fetch_one(&mut *tx)
         .await?;
+    if let Some(forecast) = forecast {
+        return escalates(tx, issue_id, event, &forecast).await;
+    }
     if until.is_some_and(|until| until <= event.received) {
-        return Ok(true);
+        return Ok(Some(SnoozeEnd::Condition));
     }
     // This event is not stored yet: it counts by hand, if it happened within the window.
     let in_window = |window: i64| event.timestamp >= event.received - window;
@@ -45,7 +90,7 @@ pub(super) async fn snooze_ends(
             None => times_seen + 1,
         };
         if seen >= threshold {
-            return Ok(true);
+            return Ok(Some(SnoozeEnd::Condition));
         }
     }
     if let Some(threshold) = users {
@@ -65,10 +110,42 @@ pub(super) async fn snooze_ends(
                 None => user_count + i64::from(new_user),
             };
         if affected >= threshold {
-            return Ok(true);
+            return Ok(Some(SnoozeEnd::Condition));
         }
     }
-    Ok(false)
+    Ok(None)
+}
+
+/// Whether this hour's events, with `event`, go past the day's ceiling of `forecast` (Sentry's
+/// `is_escalating`: the events since the hour began, more than the forecast).
+async fn escalates(
+    tx: &mut sqlx::SqliteConnection,
+    issue_id: i64,
+    event: &NewEvent,
+    forecast: &str,
+) -> StoreResult<Option<SnoozeEnd>> {
+    let forecast: serde_json::Value = serde_json::from_str(forecast).unwrap_or_default();
+    let start = forecast["start"].as_i64().unwrap_or_default();
+    let limits: Vec<i64> = forecast["limits"]
+        .as_array()
+        .map(|limits| limits.iter().filter_map(serde_json::Value::as_i64).collect())
+        .unwrap_or_default();
+    let Some(ceiling) = crate::escalation::ceiling(&limits, start, event.received) else {
+        return Ok(None);
+    };
+    let hour_start = event.received - event.received.rem_euclid(3_600_000);
+    // Counted up to one past the ceiling: an hour of many events reads no more than that.
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE issue_id = $1 AND timestamp >= $2 \
+         LIMIT $3)",
+    )
+    .bind(issue_id)
+    .bind(hour_start)
+    .bind(ceiling + 1)
+    .fetch_one(&mut *tx)
+    .await?;
+    let this_hour = stored + i64::from(event.timestamp >= hour_start);
+    Ok((this_hour > ceiling).then_some(SnoozeEnd::Escalated { forecast: ceiling }))
 }
 
 /// Moves everything of `children` into `parent` and deletes the children.
