@@ -741,9 +741,9 @@ pub struct IssueRow {
     pub first_release: Option<String>,
 }
 
-/// How long a new issue stays for review: Sentry's `new` substatus turns `ongoing` after a
-/// week.
-pub const INBOX_NEW_MS: i64 = 7 * 86_400_000;
+/// How long an issue stays for review after it entered the inbox: Sentry turns `new`,
+/// `regressed` and `escalating` into `ongoing` after a week, which takes it out.
+pub const INBOX_MS: i64 = 7 * 86_400_000;
 
 /// Why an issue is in Sentry's "For Review" inbox (`is:for_review`), with Sentry's
 /// `GroupInboxReason` numbers.
@@ -769,15 +769,15 @@ impl InboxReason {
 }
 
 impl IssueRow {
-    /// Why the issue is for review at `now_ms`, if it is: unresolved, not marked reviewed
-    /// since it entered the inbox, and new (for a week), regressed or escalating. The same
-    /// rule as the search `is:for_review`.
+    /// Why the issue is for review at `now_ms`, if it is: unresolved, new, regressed or
+    /// escalating, entered the inbox less than a week ago and not marked reviewed since. The
+    /// same rule as the search `is:for_review`.
     pub fn inbox(&self, now_ms: i64) -> Option<InboxReason> {
-        if self.status != "unresolved" || self.inbox_at.is_none() {
+        if self.status != "unresolved" || self.inbox_at.is_none_or(|at| at < now_ms - INBOX_MS) {
             return None;
         }
         match self.substatus.as_deref() {
-            Some("new") if self.first_seen >= now_ms - INBOX_NEW_MS => Some(InboxReason::New),
+            Some("new") => Some(InboxReason::New),
             Some("regressed") => Some(InboxReason::Regression),
             Some("escalating") => Some(InboxReason::Escalating),
             _ => None,

@@ -342,4 +342,16 @@ async fn marked_reviewed_issues_leave_for_review_until_they_regress_or_escalate(
 
     let (status, refused) = server.put(&beta_path, &token, json!({"inbox": "no"})).await;
     assert_eq!(status, 400, "{refused}");
+
+    // A week after it entered the inbox, an issue leaves it (Sentry turns it "ongoing").
+    let db = server.writable_database().await;
+    let eight_days_ago = chrono::Utc::now().timestamp_millis() - 8 * 86_400_000;
+    sqlx::query("UPDATE issues SET inbox_at = $1 WHERE id = $2")
+        .bind(eight_days_ago)
+        .bind(beta.parse::<i64>().expect("numeric id"))
+        .execute(&db)
+        .await
+        .expect("writable");
+    assert_eq!(found(&server, &token, "is:for_review").await, ["alpha"]);
+    assert_eq!(server.get(&beta_path, &token).await.1["inbox"], Value::Null);
 }

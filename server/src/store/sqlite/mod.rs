@@ -3021,14 +3021,13 @@ impl IssueSql {
                         IsValue::Assigned => ASSIGNED.to_owned(),
                         IsValue::Unassigned => format!("NOT {ASSIGNED}"),
                         IsValue::ForReview => {
-                            // Sentry's inbox: unresolved issues that are new (for their first
-                            // week, when Sentry turns "new" into "ongoing"), regressed or
-                            // escalating, and not marked reviewed since (see `Inbox`).
-                            let week_ago = self.arg(Arg::Int(self.now_ms - INBOX_NEW_MS));
+                            // Sentry's inbox: unresolved issues that are new, regressed or
+                            // escalating, for a week from then (when Sentry turns them
+                            // "ongoing"), unless marked reviewed (see `IssueRow::inbox`).
+                            let week_ago = self.arg(Arg::Int(self.now_ms - INBOX_MS));
                             format!(
-                                "(i.status = 'unresolved' AND i.inbox_at IS NOT NULL AND \
-                                 (i.substatus IN ('regressed', 'escalating') OR \
-                                 (i.substatus = 'new' AND i.first_seen >= {week_ago})))"
+                                "(i.status = 'unresolved' AND i.inbox_at >= {week_ago} AND \
+                                 i.substatus IN ('new', 'regressed', 'escalating'))"
                             )
                         }
                     })
