@@ -1298,6 +1298,23 @@ fn priority_changes_read_as_who_set_it_or_why_cairn_raised_it() {
         "raised the priority to Medium (the issue escalated)"
     );
     assert_eq!(m.count("#activity b"), 0, "the data is never markup");
+
+    // A week later: ongoing, and the priority back to what the issue opened with.
+    let later = serde_json::from_value::<Vec<cairn_types::api::Activity>>(serde_json::json!([
+        {"id": "5", "type": "set_priority", "data": {"priority": "low", "reason": "ongoing"},
+         "dateCreated": "2026-12-02T11:00:00Z", "user": null},
+        {"id": "4", "type": "auto_set_ongoing", "data": {"after_days": 7},
+         "dateCreated": "2026-12-02T11:00:00Z", "user": null}
+    ]))
+    .expect("sample activity");
+    let texts: Vec<String> = later.iter().map(activity_text).collect();
+    assert_eq!(
+        texts,
+        [
+            "set the priority back to Low (the issue is ongoing)",
+            "marked the issue ongoing, a week after it was new or came back"
+        ]
+    );
 }
 
 // ---- comment box: @member and #team mentions ----

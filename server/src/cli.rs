@@ -243,6 +243,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         std::time::Duration::from_millis(args.metric_alert_interval_ms.max(10)),
     );
     crate::alerts::spawn_worker(store.clone());
+    crate::ongoing::spawn(
+        store.clone(),
+        std::time::Duration::from_millis(args.ongoing_interval_ms.max(10)),
+    );
     crate::hooks::spawn_dispatcher(
         store.clone(),
         Arc::clone(&config),

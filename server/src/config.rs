@@ -82,6 +82,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_MONITOR_CLOCK_MS", default_value_t = 30_000, hide = true)]
     pub monitor_clock_ms: u64,
 
+    /// How often, in milliseconds, issues that have been new, regressed or escalating for a
+    /// week become ongoing. Hidden: tests shorten it.
+    #[arg(long, env = "CAIRN_ONGOING_INTERVAL_MS", default_value_t = 600_000, hide = true)]
+    pub ongoing_interval_ms: u64,
+
     /// How often, in milliseconds, metric alert rules are evaluated. Hidden: Sentry evaluates
     /// every minute; tests shorten it.
     #[arg(long, env = "CAIRN_METRIC_ALERT_INTERVAL_MS", default_value_t = 60_000, hide = true)]

@@ -19,6 +19,7 @@ pub mod hooks;
 pub mod ingest;
 pub mod mailer;
 pub mod monitors;
+pub mod ongoing;
 pub mod ownership;
 pub mod reports;
 pub mod retention;

@@ -22,6 +22,9 @@ pub fn activity_label(kind: &str) -> String {
         "assigned" => "assigned this issue".into(),
         "unassigned" => "unassigned this issue".into(),
         "mark_reviewed" => "marked this issue reviewed".into(),
+        "auto_set_ongoing" => {
+            "marked the issue ongoing, a week after it was new or came back".into()
+        }
         "unmerge_source" => "split events off this issue into a new one".into(),
         "unmerge_destination" => "split this issue off another one".into(),
         "set_priority" => "set the priority".into(),
@@ -116,11 +119,16 @@ pub fn activity_text(entry: &Activity) -> String {
                 Some("low") => "Low",
                 _ => return label,
             };
-            // Cairn raises it when an ignored issue escalates; otherwise someone set it.
-            if entry.user.is_none() && text("reason") == Some("escalating") {
-                format!("raised the priority to {priority} (the issue escalated)")
-            } else {
-                format!("{label} to {priority}")
+            // Cairn raises it when an ignored issue escalates, and sets it back a week later;
+            // otherwise someone set it.
+            match (entry.user.is_none(), text("reason")) {
+                (true, Some("escalating")) => {
+                    format!("raised the priority to {priority} (the issue escalated)")
+                }
+                (true, Some("ongoing")) => {
+                    format!("set the priority back to {priority} (the issue is ongoing)")
+                }
+                _ => format!("{label} to {priority}"),
             }
         }
         "assigned" => match (text("assigneeEmail"), text("assigneeType")) {

@@ -547,6 +547,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         reviewed: bool,
         user_id: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Turns the issues that have been new, regressed or escalating for a week at `now` (Unix
+    /// milliseconds) ongoing, as Sentry does by itself; returns how many.
+    fn mark_ongoing(&self, now: i64) -> impl Future<Output = StoreResult<usize>> + Send;
     /// Marks an issue as seen by a user now (`true`) or as not seen.
     fn set_issue_seen(
         &self,

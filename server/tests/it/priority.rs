@@ -2,6 +2,8 @@
 //! the priority a new issue takes from its level, searching and sorting by it, setting it (which
 //! locks it), and the step up of an ignored issue that escalates.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use crate::common::{capture_message_at, TestServer};
@@ -158,4 +160,72 @@ fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A week after an issue is new or escalated, Cairn turns it ongoing as Sentry does (its
+/// periodic task, shortened here): the activity says so, and an escalated issue's priority
+/// goes back to the one it opened with, unless someone set it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_week_later_issues_are_ongoing_and_escalated_ones_back_to_their_priority() {
+    let server = TestServer::start_with_env(&[("CAIRN_ONGOING_INTERVAL_MS", "200")]);
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    for text in ["old news", "escalated", "locked", "fresh"] {
+        capture(&dsn, text, sentry::Level::Info).await;
+    }
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 4).await;
+    let path = |title: &str| {
+        format!("/api/0/issues/{}/", find(&issues, title)["id"].as_str().expect("id"))
+    };
+    // Two escalate (low to medium); one of them then has its priority set by someone.
+    let ignore = json!({"status": "ignored", "statusDetails": {"ignoreCount": 1}});
+    for title in ["escalated", "locked"] {
+        assert_eq!(server.put(&path(title), &token, ignore.clone()).await.0, 200);
+        capture(&dsn, title, sentry::Level::Info).await;
+    }
+    let (_, locked) = server.put(&path("locked"), &token, json!({"priority": "medium"})).await;
+    assert_eq!(locked["priority"], "medium", "{locked}");
+
+    // Eight days pass for all but the fresh one.
+    let db = server.writable_database().await;
+    let eight_days_ago = chrono::Utc::now().timestamp_millis() - 8 * 86_400_000;
+    sqlx::query(
+        "UPDATE issues SET first_seen = $1, substatus_at = CASE WHEN substatus_at IS NULL \
+         THEN NULL ELSE $1 END WHERE title != 'fresh'",
+    )
+    .bind(eight_days_ago)
+    .execute(&db)
+    .await
+    .expect("writable");
+    let mut issue = Value::Null;
+    for _ in 0..100 {
+        issue = server.get(&path("escalated"), &token).await.1;
+        if issue["substatus"] == "ongoing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(issue["substatus"], "ongoing", "{issue}");
+    assert_eq!(issue["priority"], "low", "back to its first priority: {issue}");
+    assert_eq!(issue["inbox"], Value::Null, "no longer for review");
+    let kinds: Vec<&str> = issue["activity"]
+        .as_array()
+        .expect("activity")
+        .iter()
+        .filter_map(|a| a["type"].as_str())
+        .collect();
+    assert_eq!(kinds[..2], ["set_priority", "auto_set_ongoing"], "newest first: {kinds:?}");
+    assert_eq!(issue["activity"][0]["data"], json!({"priority": "low", "reason": "ongoing"}));
+    let (_, old) = server.get(&path("old news"), &token).await;
+    assert_eq!(
+        (old["substatus"].clone(), old["priority"].clone()),
+        (json!("ongoing"), json!("low"))
+    );
+    let (_, locked) = server.get(&path("locked"), &token).await;
+    assert_eq!(
+        (locked["substatus"].clone(), locked["priority"].clone()),
+        (json!("ongoing"), json!("medium"))
+    );
+    let (_, fresh) = server.get(&path("fresh"), &token).await;
+    assert_eq!(fresh["substatus"], "new", "{fresh}");
 }

@@ -1660,6 +1660,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn mark_ongoing(&self, now: i64) -> StoreResult<usize> {
+        triage::mark_ongoing(&self.writes, now).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn set_issue_seen(&self, issue_id: i64, user_id: i64, seen: bool) -> StoreResult<()> {
         triage::set_seen(&self.writes, issue_id, user_id, seen).await
     }
@@ -3540,6 +3545,9 @@ async fn store_one_event(
                  inbox_at = CASE WHEN status = 'resolved' AND $7 THEN $8 \
                    WHEN status = 'ignored' AND $6 THEN $8 \
                    ELSE inbox_at END, \
+                 substatus_at = CASE WHEN status = 'resolved' AND $7 THEN $8 \
+                   WHEN status = 'ignored' AND $6 THEN $8 \
+                   ELSE substatus_at END, \
                  status = CASE WHEN status = 'resolved' AND $7 THEN 'unresolved' \
                    WHEN status = 'ignored' AND $6 THEN 'unresolved' \
                    ELSE status END \
@@ -3604,8 +3612,9 @@ async fn store_one_event(
             let issue_id: i64 = sqlx::query_scalar(
                 "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, \
                  event_type, metadata, logger, is_unhandled, first_seen, last_seen, times_seen, \
-                 first_release, priority, inbox_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12, $13, $11) \
+                 first_release, priority, initial_priority, inbox_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12, $13, $13, \
+                 $11) \
                  RETURNING id",
             )
             .bind(event.project_id)

@@ -260,9 +260,11 @@ pub(super) async fn unmerge(
     // The new issue starts as a copy; its counts and title come from its events below.
     let new_id: i64 = sqlx::query_scalar(
         "INSERT INTO issues (project_id, short_id, title, culprit, level, platform, event_type, \
-         metadata, logger, is_unhandled, first_seen, last_seen, times_seen, priority) \
+         metadata, logger, is_unhandled, first_seen, last_seen, times_seen, priority, \
+         initial_priority) \
          SELECT project_id, $2, title, culprit, level, platform, event_type, metadata, logger, \
-         is_unhandled, first_seen, last_seen, 0, priority FROM issues WHERE id = $1 RETURNING id",
+         is_unhandled, first_seen, last_seen, 0, priority, initial_priority FROM issues \
+         WHERE id = $1 RETURNING id",
     )
     .bind(issue_id)
     .bind(short_id)
@@ -584,6 +586,53 @@ pub(super) async fn set_reviewed(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Sentry's automatic "ongoing" (its `auto_transition_issues_*_to_ongoing` tasks): each
+/// unresolved issue that has been new, regressed or escalating for [`INBOX_MS`] (a week) at
+/// `now` becomes ongoing, with Sentry's `auto_set_ongoing` activity, and an escalated one
+/// whose priority nobody set goes back to the priority it opened with (a `set_priority`
+/// activity with the reason `ongoing`). A thousand issues per transaction, so that the event
+/// writer is not held up; returns how many changed.
+pub(super) async fn mark_ongoing(pool: &SqlitePool, now: i64) -> StoreResult<usize> {
+    let mut changed = 0;
+    loop {
+        let mut tx = begin_write(pool).await?;
+        type Due = (i64, i64, Option<i64>, Option<i64>);
+        let due: Vec<Due> = sqlx::query_as(
+            "SELECT id, priority, initial_priority, priority_locked_at FROM issues \
+             WHERE status = 'unresolved' AND substatus IN ('new', 'regressed', 'escalating') \
+             AND COALESCE(substatus_at, first_seen) < $1 LIMIT 1000",
+        )
+        .bind(now - INBOX_MS)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (issue_id, priority, initial, locked) in &due {
+            sqlx::query("UPDATE issues SET substatus = 'ongoing' WHERE id = $1")
+                .bind(issue_id)
+                .execute(&mut *tx)
+                .await?;
+            let data = r#"{"after_days":7}"#;
+            record_activity(&mut tx, *issue_id, "auto_set_ongoing", None, data, now).await?;
+            let Some(initial) = initial.filter(|initial| locked.is_none() && initial != priority)
+            else {
+                continue;
+            };
+            sqlx::query("UPDATE issues SET priority = $2 WHERE id = $1")
+                .bind(issue_id)
+                .bind(initial)
+                .execute(&mut *tx)
+                .await?;
+            let name = Priority::from_code(initial).name();
+            let data = serde_json::json!({ "priority": name, "reason": "ongoing" }).to_string();
+            record_activity(&mut tx, *issue_id, "set_priority", None, &data, now).await?;
+        }
+        tx.commit().await?;
+        changed += due.len();
+        if due.len() < 1000 {
+            return Ok(changed);
+        }
+    }
 }
 
 /// Raises the priority of an issue that escalates (an ignored issue whose condition an event
