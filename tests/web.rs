@@ -3309,6 +3309,10 @@ fn inbox_links_each_notification_to_its_issue_and_marks_unread_ones() {
         Some("/organizations/cairn/issues/9/")
     );
     assert_eq!(m.text(".notification-what"), "Owner assigned this issue");
+
+    let list = vec![notification("4", "set_escalating", false)];
+    let m = Mounted::new(move || view! { <NotificationList notifications=list/> });
+    assert_eq!(m.text(".notification-what"), "This issue is escalating");
 }
 
 #[wasm_bindgen_test]

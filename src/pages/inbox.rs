@@ -61,6 +61,7 @@ fn describe(notification: &Notification) -> String {
     match notification.kind.as_str() {
         "assigned" => format!("{who} assigned this issue"),
         "set_regression" => "This issue regressed".to_owned(),
+        "set_escalating" => "This issue is escalating".to_owned(),
         "set_resolved" => format!("{who} resolved this issue"),
         "set_ignored" => format!("{who} ignored this issue"),
         "note" => format!("{who} commented"),

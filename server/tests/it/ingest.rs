@@ -756,6 +756,13 @@ async fn archived_until_escalating_comes_back_past_its_forecast() {
     assert_eq!(escalated["data"]["forecast"], 10, "{escalated}");
     assert_eq!(escalated["user"], Value::Null);
     assert_eq!(issue["inbox"]["reason"], 5, "for review again: {issue}");
+    // Who archived it takes part in it, and hears that it escalates.
+    let (_, notifications) = server.get("/api/0/users/me/notifications/", &token).await;
+    let kinds: Vec<&str> = notifications
+        .as_array()
+        .map(|list| list.iter().filter_map(|n| n["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(kinds.contains(&"set_escalating"), "{notifications}");
 
     // With a condition of its own, the condition decides.
     let archive = json!({"status": "ignored", "substatus": "archived_until_escalating",

@@ -3588,7 +3588,13 @@ async fn store_one_event(
                             r#"{"reason":"the ignore condition was met"}"#.into(),
                         ),
                     };
-                    record_activity(tx, id, kind, None, &data, event.received).await?;
+                    let activity =
+                        record_activity(tx, id, kind, None, &data, event.received).await?;
+                    // Its participants hear of it, as of a regression (Sentry's escalating
+                    // notification).
+                    let at = event.received;
+                    notify_participants(tx, id, Some(activity), "set_escalating", &data, None, at)
+                        .await?;
                     triage::escalate_priority(tx, id, event.received).await?;
                 }
                 _ => {}
