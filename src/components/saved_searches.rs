@@ -163,10 +163,44 @@ pub fn SavedSearchList(
             pinned.set(false);
         }
     };
+    // The arrow keys move through the saved searches; up from the first, or Escape, goes back
+    // to the search field.
+    let keys = move |ev: ev::KeyboardEvent| {
+        let Some(from) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+            return;
+        };
+        if !from.matches(".saved-search").unwrap_or(false) {
+            return;
+        }
+        let step = match ev.key().as_str() {
+            "ArrowDown" => 1,
+            "ArrowUp" => -1,
+            "Escape" => {
+                focus_search(true);
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        // Each saved search is a row (`div`) of its own: the neighbouring row's button.
+        let row = from.parent_element();
+        let next = row.and_then(|row| match step {
+            1 => row.next_element_sibling(),
+            _ => row.previous_element_sibling(),
+        });
+        let button = next.and_then(|next| next.query_selector(".saved-search").ok().flatten());
+        match button.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+            Some(button) => {
+                let _ = button.focus();
+            }
+            None if step < 0 => focus_search(true),
+            None => {}
+        }
+    };
     move || {
         visible.get().then(|| {
             view! {
-                <li class="saved-searches" on:mousedown=press on:focusout=leave>
+                <li class="saved-searches" on:mousedown=press on:focusout=leave on:keydown=keys>
                     <div class="label">"Saved searches"</div>
                     {items}
                     {form}
@@ -178,11 +212,13 @@ pub fn SavedSearchList(
 }
 
 /// The search field (`#search-input`) focused, or blurred: the search bar opens its suggestions
-/// on focus and closes them on blur.
+/// on focus and closes them on blur (also when the focus was on a saved search).
 fn focus_search(focus: bool) {
     let field = document().get_element_by_id("search-input");
     if let Some(field) = field.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = if focus { field.focus() } else { field.blur() };
+        // A saved search taken with the keyboard has the focus, not the field: the field takes
+        // it first, so that its blur closes the suggestions.
+        let _ = if focus { field.focus() } else { field.focus().and_then(|()| field.blur()) };
     }
 }
 

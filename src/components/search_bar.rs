@@ -88,6 +88,11 @@ pub fn SearchBar(
             class="search-bar"
             role="search"
             on:pointerover=|_| lazy_tools::preload()
+            on:focusout=move |ev| {
+                if !stays_in_bar(&ev) {
+                    open.set(false);
+                }
+            }
             on:submit=move |ev| {
                 ev.prevent_default();
                 submit();
@@ -107,10 +112,21 @@ pub fn SearchBar(
                     open.set(true);
                     wanted.set(true);
                 }
-                on:blur=move |_| open.set(false)
+                on:blur=move |ev| {
+                    if !stays_in_bar(&ev) {
+                        open.set(false);
+                    }
+                }
                 on:keydown=move |ev| {
                     let count = suggestions.with_untracked(Vec::len);
+                    let at_end = highlighted.get_untracked().is_none_or(|i| i + 1 >= count);
                     match ev.key().as_str() {
+                        // Past the last suggestion, the saved searches below them (buttons
+                        // that the keys move through from there).
+                        "ArrowDown" if at_end && focus_first_saved_search() => {
+                            ev.prevent_default();
+                            highlighted.set(None);
+                        }
                         "ArrowDown" if count > 0 => {
                             ev.prevent_default();
                             open.set(true);
@@ -143,4 +159,23 @@ pub fn SearchBar(
         </form>
     }
     .into_any()
+}
+
+/// Whether the focus that `ev` moves goes to another element of the same search bar (its
+/// saved searches, say): the suggestions then stay open.
+fn stays_in_bar(ev: &leptos::ev::FocusEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    let bar = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|from| from.closest(".search-bar").ok().flatten());
+    let to = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+    bar.is_some_and(|bar| to.is_some_and(|to| bar.contains(Some(&to))))
+}
+
+/// Moves the focus to the first saved search under the suggestions, if there is one.
+fn focus_first_saved_search() -> bool {
+    use wasm_bindgen::JsCast;
+    let first = document().query_selector(".search-bar .saved-search").ok().flatten();
+    first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()).is_some_and(|b| b.focus().is_ok())
 }

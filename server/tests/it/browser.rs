@@ -906,10 +906,24 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
             .wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(".saved-searches .saved-search"))
-            .await?
-            .click()
             .await?;
+        // With the keyboard: up to the last suggestion, down past it to the saved search,
+        // Enter takes it.
+        search.send_keys(&fantoccini::key::Key::Up).await?;
+        search.send_keys(&fantoccini::key::Key::Down).await?;
+        let focused = client
+            .execute("return document.activeElement.classList.contains('saved-search');", vec![])
+            .await?;
+        assert_eq!(focused, json!(true), "the saved search has the focus");
+        assert_eq!(count(&client, ".saved-searches .saved-search", 1).await?, 1, "still shown");
+        // Up from the first saved search is the field again; down, the saved search.
+        client.active_element().await?.send_keys(&fantoccini::key::Key::Up).await?;
+        let focused = client.execute("return document.activeElement.id;", vec![]).await?;
+        assert_eq!(focused, json!("search-input"));
+        search.send_keys(&fantoccini::key::Key::Down).await?;
+        client.active_element().await?.send_keys(&fantoccini::key::Key::Enter).await?;
         assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "applied");
+        assert_eq!(count(&client, ".saved-searches", 0).await?, 0, "the dropdown closed");
         assert_eq!(texts(&client, "#issue-list .issue-title").await?, vec![parse_error]);
         let url = client.current_url().await?;
         let query = url.query().unwrap_or_default().to_owned();
