@@ -1244,6 +1244,11 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn set_issue_status(&self, issue_id: i64, change: &StatusChange) -> StoreResult<()> {
+        if change.snooze.until_escalating {
+            // The forecast reads the hourly counts, of which the writer may hold the latest
+            // in memory (asked for before the write lock, which the writer needs to flush).
+            self.sync_counters().await?;
+        }
         let mut tx = begin_write(&self.writes).await?;
         // "Until N more events / users" counts from the issue's totals, of which the writer
         // may still hold some in memory (stable while this transaction holds the write lock).
