@@ -597,6 +597,9 @@ pub enum IssueSort {
     /// `priority`: high before medium before low, the most recently seen first within each
     /// (see [`PRIORITY_SORT_SCALE`]).
     Priority,
+    /// `inbox`: when the issue entered the "For review" inbox, the latest first (Sentry's
+    /// "Date added" of that view); issues marked reviewed last.
+    Inbox,
 }
 
 /// `sort=priority` orders by one number, as every sort does, so that its pages are keyset
@@ -613,6 +616,7 @@ impl IssueSort {
             IssueSort::Freq => issue.times_seen,
             IssueSort::User => issue.user_count,
             IssueSort::Priority => issue.priority.code() * PRIORITY_SORT_SCALE + issue.last_seen,
+            IssueSort::Inbox => issue.inbox_at.unwrap_or(0),
         }
     }
 }

@@ -324,11 +324,13 @@ async fn short_ids_find_their_issue() {
 async fn sort_orders_and_pagination_visit_every_issue_once() {
     let (server, token, _) = seeded().await;
     let base = "/api/0/organizations/cairn/issues/?query=";
-    let orders: [(&str, [&str; 4]); 6] = [
+    let orders: [(&str, [&str; 4]); 7] = [
         ("", ["alpha", "delta", "beta", "gamma"]),
         ("&sort=date", ["alpha", "delta", "beta", "gamma"]),
         ("&sort=priority", ["alpha", "delta", "beta", "gamma"]),
         ("&sort=new", ["delta", "beta", "alpha", "gamma"]),
+        // Each entered the inbox new, at its first event.
+        ("&sort=inbox", ["delta", "beta", "alpha", "gamma"]),
         ("&sort=freq", ["beta", "alpha", "delta", "gamma"]),
         ("&sort=user", ["alpha", "beta", "delta", "gamma"]),
     ];

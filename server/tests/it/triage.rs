@@ -343,6 +343,20 @@ async fn marked_reviewed_issues_leave_for_review_until_they_regress_or_escalate(
     let (status, refused) = server.put(&beta_path, &token, json!({"inbox": "no"})).await;
     assert_eq!(status, 400, "{refused}");
 
+    // Sentry's "Date added" sort of the inbox: the latest to enter first (alpha, put back by
+    // hand now, though beta was seen last), with its pages.
+    for inbox in [false, true] {
+        assert_eq!(server.put(&alpha_path, &token, json!({ "inbox": inbox })).await.0, 200);
+    }
+    assert_eq!(found(&server, &token, "is:for_review").await, ["beta", "alpha"], "by date");
+    let by_inbox = "is:for_review&sort=inbox";
+    assert_eq!(found(&server, &token, by_inbox).await, ["alpha", "beta"]);
+    let (status, page) = server
+        .get("/api/0/organizations/cairn/issues/?query=is:for_review&sort=inbox&limit=1", &token)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page[0]["title"], "alpha");
+
     // A week after it entered the inbox, an issue leaves it (Sentry turns it "ongoing").
     let db = server.writable_database().await;
     let eight_days_ago = chrono::Utc::now().timestamp_millis() - 8 * 86_400_000;

@@ -33,7 +33,7 @@ struct ListIssuesParams {
     /// Issues seen between `start` and `end` (ISO 8601), instead of `statsPeriod`.
     start: Option<String>,
     end: Option<String>,
-    /// `date` (the default), `new`, `freq`, `user`, `priority`.
+    /// `date` (the default), `new`, `freq`, `user`, `priority`, `inbox`.
     sort: Option<String>,
     /// Where the page starts, from a `Link` header.
     cursor: Option<String>,
@@ -248,12 +248,13 @@ async fn issue_page<S: Store>(
     let sort = match params.sort.as_deref() {
         None | Some("" | "date") => IssueSort::Date,
         Some("priority") => IssueSort::Priority,
+        Some("inbox") => IssueSort::Inbox,
         Some("new") => IssueSort::New,
         Some("freq") => IssueSort::Freq,
         Some("user") => IssueSort::User,
         Some(other) => {
             return Err(ApiError::BadRequest(format!(
-                "sort: {other:?} is not one of date, new, freq, user, priority"
+                "sort: {other:?} is not one of date, new, freq, user, priority, inbox"
             )))
         }
     };

@@ -16,7 +16,7 @@ use crate::store::{SavedSearchRow, Store, StoreError};
 use crate::util::ms_to_datetime;
 
 /// The sorts the issue list knows.
-const SORTS: [&str; 5] = ["date", "new", "freq", "user", "priority"];
+const SORTS: [&str; 6] = ["date", "new", "freq", "user", "priority", "inbox"];
 /// Sentry's limit on a name.
 const MAX_NAME: usize = 128;
 

@@ -2923,6 +2923,7 @@ fn sort_column(sort: IssueSort) -> &'static str {
         IssueSort::User => "i.user_count",
         // PRIORITY_SORT_SCALE, written out: the expression is fixed SQL.
         IssueSort::Priority => "(i.priority * 10000000000000 + i.last_seen)",
+        IssueSort::Inbox => "COALESCE(i.inbox_at, 0)",
     }
 }
 
