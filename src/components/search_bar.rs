@@ -119,13 +119,13 @@ pub fn SearchBar(
                 }
                 on:keydown=move |ev| {
                     let count = suggestions.with_untracked(Vec::len);
-                    let at_end = highlighted.get_untracked().is_none_or(|i| i + 1 >= count);
+                    let at_end = count == 0 || highlighted.get_untracked() == Some(count - 1);
                     match ev.key().as_str() {
-                        // Past the last suggestion, the saved searches below them (buttons
-                        // that the keys move through from there).
+                        // Past the last suggestion (or with none), the saved searches: buttons
+                        // that the keys move through from there, up to the field again with
+                        // the last suggestion still highlighted.
                         "ArrowDown" if at_end && focus_first_saved_search() => {
                             ev.prevent_default();
-                            highlighted.set(None);
                         }
                         "ArrowDown" if count > 0 => {
                             ev.prevent_default();

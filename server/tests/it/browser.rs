@@ -907,8 +907,12 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(".saved-searches .saved-search"))
             .await?;
-        // With the keyboard: up to the last suggestion, down past it to the saved search,
-        // Enter takes it.
+        // With the keyboard: down to the first suggestion (the focus stays in the field), up
+        // round to the last, down past it to the saved search; Enter takes it.
+        search.send_keys(&fantoccini::key::Key::Down).await?;
+        assert_eq!(count(&client, ".search-suggestions .suggestion.highlighted", 1).await?, 1);
+        let focused = client.execute("return document.activeElement.id;", vec![]).await?;
+        assert_eq!(focused, json!("search-input"), "the suggestions come first");
         search.send_keys(&fantoccini::key::Key::Up).await?;
         search.send_keys(&fantoccini::key::Key::Down).await?;
         let focused = client
