@@ -1093,15 +1093,23 @@ fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
     }
 }
 
-#[wasm_bindgen_test]
-async fn issue_header_buttons_send_the_changes() {
+/// Mounts the issue header of `details`, recording the `PUT` bodies it sends.
+fn header_recording(
+    details: cairn_types::api::IssueDetails,
+) -> (Mounted, Arc<Mutex<Vec<UpdateIssueRequest>>>) {
     let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
     let seen = Arc::clone(&sent);
     let m = Mounted::new(move || {
         let on_update =
             Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
-        view! { <IssueHeader details=sample_details("unresolved", false) on_update busy=false/> }
+        view! { <IssueHeader details=details.clone() on_update busy=false/> }
     });
+    (m, sent)
+}
+
+#[wasm_bindgen_test]
+async fn issue_header_buttons_send_the_changes() {
+    let (m, sent) = header_recording(sample_details("unresolved", false));
     assert_eq!(m.text("#issue-header .issue-title"), "ValueError: bad");
     assert_eq!(m.text("#issue-header .issue-status"), "unresolved");
     assert!(m.find("button.unresolve").is_none(), "already unresolved");
@@ -1131,15 +1139,9 @@ async fn issue_header_shows_the_priority_and_sets_it() {
     assert_eq!(priority_request(""), None, "the placeholder");
     assert_eq!(priority_request("urgent"), None);
 
-    let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
-    let seen = Arc::clone(&sent);
-    let m = Mounted::new(move || {
-        let on_update =
-            Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
-        let mut details = sample_details("unresolved", false);
-        details.issue.priority = Some("medium".into());
-        view! { <IssueHeader details on_update busy=false/> }
-    });
+    let mut details = sample_details("unresolved", false);
+    details.issue.priority = Some("medium".into());
+    let (m, sent) = header_recording(details);
     assert_eq!(m.text("#issue-header label.issue-priority .picker-label"), "Priority");
     let select: web_sys::HtmlSelectElement =
         m.get("#issue-header .issue-priority select").unchecked_into();
@@ -1164,15 +1166,9 @@ async fn issue_header_shows_the_priority_and_sets_it() {
 #[wasm_bindgen_test]
 async fn issue_header_marks_an_issue_for_review_reviewed() {
     use cairn_dashboard::components::activity::activity_text;
-    let sent: Arc<Mutex<Vec<UpdateIssueRequest>>> = Arc::default();
-    let seen = Arc::clone(&sent);
-    let m = Mounted::new(move || {
-        let on_update =
-            Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
-        let mut details = sample_details("unresolved", false);
-        details.issue.inbox = Some(serde_json::json!({"reason": 2, "reason_details": null}));
-        view! { <IssueHeader details on_update busy=false/> }
-    });
+    let mut details = sample_details("unresolved", false);
+    details.issue.inbox = Some(serde_json::json!({"reason": 2, "reason_details": null}));
+    let (m, sent) = header_recording(details);
     assert_eq!(m.text("#issue-header button.mark-reviewed"), "Mark reviewed");
     m.click("button.mark-reviewed");
     settle().await;
