@@ -1102,7 +1102,7 @@ fn header_recording(
     let m = Mounted::new(move || {
         let on_update =
             Callback::new(move |r: UpdateIssueRequest| seen.lock().expect("lock").push(r));
-        view! { <IssueHeader details=details.clone() on_update busy=false/> }
+        view! { <IssueHeader details on_update busy=false/> }
     });
     (m, sent)
 }
