@@ -25,6 +25,7 @@ pub mod reports;
 pub mod retention;
 pub mod search;
 pub mod serialize;
+pub mod similarity;
 pub mod state;
 pub mod store;
 pub mod suspects;

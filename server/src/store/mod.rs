@@ -510,6 +510,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         children: &[i64],
         user_id: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The other issues of a project, most recently seen first, at most `limit`: the ones
+    /// compared with `issue_id` for its similar issues, each with its stored similarity
+    /// features (`None` until they are made).
+    fn similarity_candidates(
+        &self,
+        project_id: i64,
+        issue_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, Option<Vec<u8>>)>>> + Send;
+    /// Keeps issues' similarity features (an issue deleted meanwhile is skipped).
+    fn save_similarity_features(
+        &self,
+        features: &[(i64, Vec<u8>)],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The grouping hashes of an issue, with the newest event of each.
     fn issue_hashes(
         &self,

@@ -637,6 +637,12 @@ fn rows() -> Vec<Row> {
             )
         },
         row(Method::GET, "/api/0/issues/{issue_id}/hashes/", read("event:read")),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/similar/",
+            read("event:read"),
+        ),
+        row(Method::GET, "/api/0/issues/{issue_id}/similar/", read("event:read")),
         Row {
             fresh: true,
             query: "?id={hash}",

@@ -29,6 +29,7 @@ mod retention;
 mod sdk_crate;
 mod sdk_fixtures;
 mod search;
+mod similar;
 mod sentry_cli;
 mod service_hooks;
 mod snapshots;

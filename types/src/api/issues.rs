@@ -231,6 +231,47 @@ pub struct IssueHash {
     pub merged_by_seer: bool,
 }
 
+/// How much an issue looks like another, by the features of Sentry's similar-issues index
+/// (`GET /api/0/organizations/{org}/issues/{id}/similar/`, its *Similar Issues* tab): each the
+/// overlap (Jaccard index, 0 to 1) of the two issues' feature sets, or `None` when either issue
+/// lacks that feature (no exception, no message, frames without a module or file name).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimilarityScores {
+    /// Runs of five characters of the exceptions' values.
+    #[serde(default, rename = "exception:message:character-shingles")]
+    pub exception_message: Option<f64>,
+    /// The stack traces' blocks of consecutive in-app frames.
+    #[serde(default, rename = "exception:stacktrace:application-chunks")]
+    pub application_chunks: Option<f64>,
+    /// The stack traces' pairs of neighbouring frames.
+    #[serde(default, rename = "exception:stacktrace:pairs")]
+    pub stacktrace_pairs: Option<f64>,
+    /// Runs of five characters of the message.
+    #[serde(default, rename = "message:message:character-shingles")]
+    pub message: Option<f64>,
+}
+
+impl SimilarityScores {
+    /// The mean of the exception features both issues have, as Sentry's tab shows it
+    /// (its *Exception* column); `None` when they have none in common.
+    pub fn exception(&self) -> Option<f64> {
+        mean([self.exception_message, self.application_chunks, self.stacktrace_pairs])
+    }
+
+    /// The mean of every feature both issues have: how the similar issues are ranked.
+    pub fn overall(&self) -> Option<f64> {
+        mean([self.exception_message, self.application_chunks, self.stacktrace_pairs, self.message])
+    }
+}
+
+fn mean<const N: usize>(scores: [Option<f64>; N]) -> Option<f64> {
+    let present: Vec<f64> = scores.into_iter().flatten().collect();
+    (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
+}
+
+/// One entry of the similar-issues list: Sentry's pair `[issue, scores]`.
+pub type SimilarIssue = (Issue, SimilarityScores);
+
 /// A discarded issue (Sentry's group tombstone), as `GET /api/0/projects/{org}/{project}/
 /// tombstones/` lists them: the project's events with its hashes are dropped at ingestion
 /// until it is deleted (undiscarded).

@@ -566,7 +566,7 @@ async fn add_owners<S: Store>(
 }
 
 /// Fills in what depends on who is asking: `hasSeen`, `isBookmarked` and the assignee.
-async fn add_viewer_state<S: Store>(
+pub(super) async fn add_viewer_state<S: Store>(
     state: &AppState<S>,
     user_id: i64,
     issues: &mut [Issue],

@@ -31,6 +31,7 @@ mod rules;
 mod searches;
 mod service_hooks;
 mod sessions;
+mod similar;
 mod stats;
 mod tags;
 mod teams;
@@ -97,6 +98,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/issues/{issue_id}/hashes",
             get(bulk::list_issue_hashes::<S>).delete(bulk::unmerge_issue_hashes::<S>),
         )
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/similar",
+            get(similar::list_org_similar::<S>),
+        )
+        .route("/api/0/issues/{issue_id}/similar", get(similar::list_issue_similar::<S>))
         .route(
             "/api/0/organizations/{org}/issues/{issue_id}/participants",
             get(issues::list_participants::<S>),

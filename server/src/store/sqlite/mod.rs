@@ -1625,6 +1625,21 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn similarity_candidates(
+        &self,
+        project_id: i64,
+        issue_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, Option<Vec<u8>>)>> {
+        triage::similarity_candidates(&self.reads, project_id, issue_id, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn save_similarity_features(&self, features: &[(i64, Vec<u8>)]) -> StoreResult<()> {
+        triage::save_similarity_features(&self.writes, features).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn unmerge_hashes(
         &self,
         issue_id: i64,

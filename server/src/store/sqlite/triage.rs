@@ -220,6 +220,11 @@ pub(super) async fn merge_issues(
         // What is left (its own activity, seen state, counts) goes with it.
         sqlx::query("DELETE FROM issues WHERE id = $1").bind(child).execute(&mut *tx).await?;
     }
+    // The parent's similarity features now describe only part of its events.
+    sqlx::query("DELETE FROM issue_similarity WHERE issue_id = $1")
+        .bind(parent)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE issues SET user_count = (SELECT COUNT(*) FROM issue_users WHERE issue_id = $1) \
          WHERE id = $1",
@@ -234,6 +239,51 @@ pub(super) async fn merge_issues(
     // The children's counters that the writer still holds are the parent's now; the parent's
     // users were counted again from its rows.
     pending.commit_adjusted(tx, |counters| counters.merge_into(children, parent)).await
+}
+
+/// See [`Store::similarity_candidates`](crate::store::Store::similarity_candidates).
+pub(super) async fn similarity_candidates(
+    pool: &SqlitePool,
+    project_id: i64,
+    issue_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, Option<Vec<u8>>)>> {
+    let rows: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT i.id, s.features FROM issues i \
+         LEFT JOIN issue_similarity s ON s.issue_id = i.id \
+         WHERE i.project_id = $1 AND i.id != $2 \
+         ORDER BY i.last_seen DESC LIMIT $3",
+    )
+    .bind(project_id)
+    .bind(issue_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// See [`Store::save_similarity_features`](crate::store::Store::save_similarity_features).
+pub(super) async fn save_similarity_features(
+    pool: &SqlitePool,
+    features: &[(i64, Vec<u8>)],
+) -> StoreResult<()> {
+    if features.is_empty() {
+        return Ok(());
+    }
+    let mut tx = begin_write(pool).await?;
+    for (issue_id, bytes) in features {
+        sqlx::query(
+            "INSERT INTO issue_similarity (issue_id, features) \
+             SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM issues WHERE id = $1) \
+             ON CONFLICT (issue_id) DO UPDATE SET features = excluded.features",
+        )
+        .bind(issue_id)
+        .bind(bytes.as_slice())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Moves `hashes` of `issue_id`, with the events they grouped, into a new issue; returns its id.
@@ -297,6 +347,11 @@ pub(super) async fn unmerge(
     .await?;
     recompute_counts(&mut tx, issue_id).await?;
     recompute_counts(&mut tx, new_id).await?;
+    // Its latest event may have moved out: its similarity features are made again.
+    sqlx::query("DELETE FROM issue_similarity WHERE issue_id = $1")
+        .bind(issue_id)
+        .execute(&mut *tx)
+        .await?;
     let now = now_ms();
     let data = serde_json::json!({ "fingerprints": hashes, "destination_id": new_id.to_string() });
     record_activity(&mut tx, issue_id, "unmerge_source", Some(user_id), &data.to_string(), now)
