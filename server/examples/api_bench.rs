@@ -2,7 +2,8 @@
 //! build) on a temporary SQLite file that a bulk loader fills with 10,000 issues and 1,000,000
 //! events (realistic normalized events, with their hashes, users, tag values and hourly
 //! counts, as ingestion would have left them), then timed requests over loopback: the issue
-//! list (default, sorted, searched) and an issue's details with its latest event.
+//! list (default, sorted, searched), an issue's details with its latest event, a trace and
+//! an issue's similar issues.
 //!
 //! Settings: `BENCH_API_ISSUES` (default 10000), `BENCH_API_EVENTS` (default 1000000),
 //! `BENCH_API_ROUNDS` (requests per measured route, default 200), `BENCH_API_KEEP` (keep the
@@ -415,6 +416,22 @@ async fn main() {
         measure(&http, &token, rounds, |i| vec![format!("{org}?query=trace:{}", trace_path(i))])
             .await;
     println!("{:<50} {p50:>8.2} {p95:>8.2} {p99:>8.2}", "issue list, trace: search");
+    // Similar issues: the first request makes the features of the issues compared with (the
+    // project's 2,000 most recently seen) from their latest events; later ones read them.
+    let similar = |id: &str| format!("{org}{id}/similar/");
+    let start = Instant::now();
+    let first = http.get(similar(&ids[0])).bearer_auth(&token).send().await.expect("similar");
+    assert!(first.status().is_success(), "similar issues: {}", first.status());
+    let listed = first.json::<Value>().await.expect("similar json");
+    println!(
+        "{:<50} {:>8.2}   ({} listed)",
+        "similar issues, first request (features made)",
+        start.elapsed().as_secs_f64() * 1e3,
+        listed.as_array().map_or(0, Vec::len)
+    );
+    let (p50, p95, p99) =
+        measure(&http, &token, rounds, |i| vec![similar(&ids[(i * 37) % ids.len()])]).await;
+    println!("{:<50} {p50:>8.2} {p95:>8.2} {p99:>8.2}", "similar issues (features kept)");
     println!("targets: issue list p95 <= 20 ms; details with latest event p95 <= 10 ms");
     drop(server);
     if std::env::var_os("BENCH_API_KEEP").is_some() {
