@@ -11,8 +11,9 @@ use cairn_types::api::{
     AcceptInviteRequest, Activity, ApiIndex, ApiToken, AuditLog, Deploy, ErrorBody, Event,
     EventsStats, InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueHash, IssueTag,
     LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release,
-    SavedSearch, SavedSearchRequest, SessionsResponse, SetupRequest, SetupStatus, TagKey, TagValue,
-    Team, TeamRequest, Trace, UpdateIssueRequest, UpdateMemberRequest, User, UserReport,
+    SavedSearch, SavedSearchRequest, SessionsResponse, SetupRequest, SetupStatus, SimilarIssue,
+    TagKey, TagValue, Team, TeamRequest, Trace, UpdateIssueRequest, UpdateMemberRequest, User,
+    UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -380,6 +381,34 @@ pub async fn issue_tags(org: &str, id: &str) -> Result<Vec<IssueTag>> {
 /// fingerprints of Sentry's "Merged Issues" tab), each with its latest event if one is kept.
 pub async fn issue_hashes(org: &str, id: &str) -> Result<Vec<IssueHash>> {
     json(get(&format!("{}hashes/", issue_url(org, id))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/similar/`: the project's issues that look like
+/// this one (Sentry's "Similar Issues" tab), each with its similarity scores, best first.
+pub async fn similar_issues(org: &str, id: &str) -> Result<Vec<SimilarIssue>> {
+    let url = format!("{}similar/", issue_url(org, id));
+    json(get(&url).query([("limit", "50")]).build()).await
+}
+
+/// `PUT /api/0/organizations/{org}/issues/?id=...` with `{"merge": true}`: merges the issues
+/// into one and answers its id. The server keeps the issue with the most events (Sentry's
+/// rule), which need not be the first of `ids`.
+pub async fn merge_issues(org: &str, ids: &[String]) -> Result<String> {
+    /// The part of the bulk update's answer a merge adds: `{"merge": {"parent", "children"}}`.
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        merge: Merged,
+    }
+    #[derive(serde::Deserialize)]
+    struct Merged {
+        parent: String,
+    }
+    let url = format!("/api/0/organizations/{}/issues/", segment(org));
+    let ids: Vec<(&str, &str)> = ids.iter().map(|id| ("id", id.as_str())).collect();
+    let body = UpdateIssueRequest { merge: Some(true), ..UpdateIssueRequest::default() };
+    let request = Request::put(&url).header("Accept", "application/json").query(ids).json(&body);
+    let answer: Answer = json(request).await?;
+    Ok(answer.merge.parent)
 }
 
 /// `DELETE /api/0/organizations/{org}/issues/{id}/hashes/?id=...`: unmerges, moving the

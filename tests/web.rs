@@ -3858,6 +3858,165 @@ async fn merged_hashes_list_each_fingerprint_as_text_and_unmerge_the_checked_one
     assert!(empty.find("#unmerge-button").is_none());
 }
 
+// ---- similar issues ----
+
+#[wasm_bindgen_test]
+fn similar_issue_scores_show_as_whole_percentages_and_merges_are_counted() {
+    use cairn_dashboard::components::similar_issues::{merged_text, percent};
+
+    assert_eq!(percent(Some(0.87)), "87%");
+    assert_eq!(percent(Some(0.875)), "88%", "rounded, not truncated");
+    assert_eq!(percent(Some(0.0)), "0%");
+    assert_eq!(percent(Some(1.0)), "100%");
+    assert_eq!(percent(Some(1.5)), "100%", "a score out of range stays within the bar");
+    assert_eq!(percent(None), "–", "the feature does not apply");
+    assert_eq!(merged_text(1), "Merged 1 issue into this one.");
+    assert_eq!(merged_text(2), "Merged 2 issues into this one.");
+}
+
+/// Three similar issues, best first, as the server pairs them with their scores.
+fn similar_sample() -> Vec<cairn_types::api::SimilarIssue> {
+    use cairn_types::api::SimilarityScores;
+
+    let mut second = sample_issue("22", "<b>x</b> in checkout");
+    second.culprit = "app.cart in add".into();
+    second.count = "7".into();
+    second.user_count = 3;
+    vec![
+        (
+            sample_issue("21", "ValueError: invalid literal"),
+            SimilarityScores {
+                exception_message: Some(0.9),
+                application_chunks: Some(0.85),
+                stacktrace_pairs: Some(0.86),
+                message: None,
+            },
+        ),
+        (second, SimilarityScores { message: Some(0.5), ..SimilarityScores::default() }),
+        (
+            sample_issue("23", "TypeError: none"),
+            SimilarityScores {
+                exception_message: Some(0.12),
+                message: Some(0.0),
+                ..SimilarityScores::default()
+            },
+        ),
+    ]
+}
+
+#[wasm_bindgen_test]
+async fn similar_issue_list_shows_scores_in_order_and_merges_the_checked_ones() {
+    use cairn_dashboard::components::similar_issues::SimilarIssueList;
+
+    let selected = RwSignal::new(Vec::<String>::new());
+    let busy = RwSignal::new(false);
+    let asked = RwSignal::new(Vec::<Vec<String>>::new());
+    let opened = RwSignal::new(0);
+    let m = Mounted::new(move || {
+        let on_merge = Callback::new(move |chosen| asked.update(|a| a.push(chosen)));
+        let on_open_issue = Some(Callback::new(move |()| opened.update(|n| *n += 1)));
+        view! {
+            <SimilarIssueList
+                org="cairn"
+                issues=similar_sample()
+                selected
+                busy
+                on_merge
+                on_open_issue
+            />
+        }
+    });
+
+    assert_eq!(m.count("#similar-issue-list .similar-issue"), 3);
+    let rows = m.root.query_selector_all(".similar-issue").expect("selector");
+    let order: Vec<String> = (0..rows.length())
+        .filter_map(|i| rows.item(i))
+        .map(|row| {
+            row.unchecked_into::<Element>().get_attribute("data-issue-id").unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(order, ["21", "22", "23"], "as the server ranked them");
+
+    let row = |id: &str, rest: &str| format!(".similar-issue[data-issue-id='{id}'] {rest}");
+    assert_eq!(m.text(&row("21", ".similar-issue-short-id")), "BACKEND-21");
+    assert_eq!(m.text(&row("21", ".similar-issue-title")), "ValueError: invalid literal");
+    assert_eq!(
+        m.attr(&row("21", ".similar-issue-link"), "href"),
+        "/organizations/cairn/issues/21/"
+    );
+    assert_eq!(m.text(&row("21", ".similar-issue-culprit")), "app.views in checkout");
+    assert_eq!(m.text(&row("21", ".similar-issue-count")), "1234");
+    assert_eq!(m.text(&row("21", ".similar-issue-users")), "56");
+    // The mean of the three exception features: (0.9 + 0.85 + 0.86) / 3.
+    assert_eq!(m.text(&row("21", ".similarity-exception")), "87%");
+    assert_eq!(m.attr(&row("21", ".similarity-exception .similarity-fill"), "style"), "width: 87%");
+    assert_eq!(m.text(&row("21", ".similarity-message")), "–");
+    assert_eq!(m.count(&row("21", ".similarity-message .similarity-fill")), 0, "no bar for –");
+    assert_eq!(m.text(&row("22", ".similarity-exception")), "–");
+    assert_eq!(m.text(&row("22", ".similarity-message")), "50%");
+    assert_eq!(m.attr(&row("22", ".similarity-message .similarity-fill"), "style"), "width: 50%");
+    assert_eq!(m.text(&row("22", ".similar-issue-count")), "7");
+    assert_eq!(m.text(&row("22", ".similar-issue-users")), "3");
+    assert_eq!(m.text(&row("22", ".similar-issue-culprit")), "app.cart in add");
+    assert_eq!(m.text(&row("23", ".similarity-exception")), "12%");
+    assert_eq!(m.text(&row("23", ".similarity-message")), "0%");
+    // The SDK's title is text, never markup.
+    assert_eq!(m.text(&row("22", ".similar-issue-title")), "<b>x</b> in checkout");
+    assert_eq!(m.count("b"), 0);
+
+    let disabled = || m.get("#merge-similar-button").has_attribute("disabled");
+    assert_eq!(m.text("#merge-similar-button"), "Merge");
+    assert!(disabled(), "nothing checked");
+    m.click(&row("23", ".similar-issue-select"));
+    settle().await;
+    assert_eq!(selected.get_untracked(), ["23"]);
+    assert!(!disabled(), "one checked");
+    m.click(&row("21", ".similar-issue-select"));
+    settle().await;
+    busy.set(true);
+    settle().await;
+    assert!(disabled(), "a merge is under way");
+    busy.set(false);
+    settle().await;
+    assert!(!disabled());
+    m.click("#merge-similar-button");
+    settle().await;
+    assert_eq!(asked.get_untracked(), [vec!["23".to_owned(), "21".to_owned()]]);
+    m.click(&row("23", ".similar-issue-select"));
+    m.click(&row("21", ".similar-issue-select"));
+    settle().await;
+    assert!(selected.get_untracked().is_empty());
+    assert!(disabled(), "unchecked again");
+
+    // The issue link also tells the page to show the issue (the link itself goes nowhere in
+    // the test: no router; the click's default is prevented here).
+    let link = m.get(&row("21", ".similar-issue-link"));
+    link.add_event_listener_with_callback(
+        "click",
+        &js_sys::Function::new_with_args("ev", "ev.preventDefault()"),
+    )
+    .expect("listener");
+    m.click(&row("21", ".similar-issue-link"));
+    settle().await;
+    assert_eq!(opened.get_untracked(), 1);
+}
+
+#[wasm_bindgen_test]
+fn similar_issue_list_without_issues_says_so() {
+    use cairn_dashboard::components::similar_issues::SimilarIssueList;
+
+    let m = Mounted::new(move || {
+        let on_merge = Callback::new(|_: Vec<String>| ());
+        let selected = RwSignal::new(Vec::new());
+        view! { <SimilarIssueList org="cairn" issues=Vec::new() selected busy=false on_merge/> }
+    });
+    assert_eq!(m.get("#similar-issue-list").tag_name(), "P");
+    assert_eq!(m.attr("#similar-issue-list", "class"), "empty-note");
+    assert_eq!(m.text("#similar-issue-list"), "No similar issues found.");
+    assert_eq!(m.count(".similar-issue"), 0);
+    assert!(m.find("#merge-similar-button").is_none());
+}
+
 // ---- event attachments ----
 
 #[wasm_bindgen_test]

@@ -26,6 +26,7 @@ pub mod saved_searches;
 pub mod search_bar;
 pub mod search_suggestions;
 pub mod shortcuts;
+pub mod similar_issues;
 pub mod sparkline;
 pub mod stacktrace;
 pub mod status;

@@ -2,7 +2,8 @@
 //! counts and triage buttons; a Details tab with navigation between its events (the event shown
 //! is the `?event=` query: `latest` by default, `oldest` or an id, so a link reproduces the
 //! view), the event's data and the activity log with comments; an Events tab listing its events;
-//! a Merged Issues tab listing its fingerprints, some of which it can unmerge; a sidebar with
+//! a Merged Issues tab listing its fingerprints, some of which it can unmerge; a Similar Issues
+//! tab listing the issues that look like it, some of which it can merge; a sidebar with
 //! the events-over-time chart and the tag facets; keyboard shortcuts (`?`).
 
 use cairn_types::api::{Event, IssueDetails, Member, NewComment, Team, UpdateIssueRequest};
@@ -28,6 +29,7 @@ use crate::{
         issue_list::level_class,
         merged_issues::IssueMergedHashes,
         shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
+        similar_issues::IssueSimilarIssues,
         tag_facets::TagFacets,
         trace::{trace_id_of, EventTrace},
         user_feedback::IssueUserFeedback,
@@ -53,6 +55,8 @@ enum Tab {
     Events,
     /// The issue's fingerprints (grouping hashes), to unmerge some.
     Merged,
+    /// The issues that look like this one, to merge some.
+    Similar,
     /// What people who met the error wrote about it.
     Feedback,
 }
@@ -182,6 +186,18 @@ pub fn IssuePage() -> impl IntoView {
             to_stream(&stream, leptos_router::NavigateOptions::default());
         }
     });
+    // A merge keeps the issue with the most events: this one, whose counts and events then
+    // change, or another, which is where the merged issues now are (on this tab, as Sentry).
+    let to_parent = use_navigate();
+    let on_merged = Callback::new(move |parent: String| {
+        if parent == id.get_untracked() {
+            version.update(|v| *v += 1);
+            event.refetch();
+        } else {
+            let page = Page::Issue { org: org.get_untracked(), id: parent };
+            to_parent(&page.path(), leptos_router::NavigateOptions::default());
+        }
+    });
     let on_remove = Callback::new(move |discard: bool| {
         remove.dispatch(discard);
     });
@@ -295,6 +311,7 @@ pub fn IssuePage() -> impl IntoView {
                 {tab_button(Tab::Details, "Details", "tab-details")}
                 {tab_button(Tab::Events, "Events", "tab-events")}
                 {tab_button(Tab::Merged, "Merged Issues", "tab-merged")}
+                {tab_button(Tab::Similar, "Similar Issues", "tab-similar")}
                 // With the number of reports, as Sentry's tab shows it.
                 <button
                     type="button"
@@ -344,6 +361,13 @@ pub fn IssuePage() -> impl IntoView {
                                     on_unmerged
                                     on_open_event
                                 />
+                            }
+                                .into_any()
+                        }
+                        Tab::Similar => {
+                            let on_open_issue = Callback::new(move |()| tab.set(Tab::Details));
+                            view! {
+                                <IssueSimilarIssues org issue=id on_merged on_open_issue/>
                             }
                                 .into_any()
                         }

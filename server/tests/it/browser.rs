@@ -1425,6 +1425,82 @@ async fn issues_are_triaged_by_priority_and_marked_reviewed() {
     );
 }
 
+/// Sentry's *Similar Issues* tab: the same error raised from another function, grouped apart,
+/// is listed with its scores, and merging it from the tab leaves one issue with both events.
+#[tokio::test(flavor = "multi_thread")]
+async fn similar_issues_tab_lists_the_same_error_raised_elsewhere_and_merges_it() {
+    use crate::similar::capture_error;
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    let quantity = "ValueError: invalid literal for int() with base 10: 'abc'";
+    let price = "ValueError: invalid literal for int() with base 10: 'x1'";
+    capture_error(
+        &dsn,
+        "invalid literal for int() with base 10: 'abc'",
+        &["main", "handle", "parse_quantity"],
+    )
+    .await;
+    capture_error(
+        &dsn,
+        "invalid literal for int() with base 10: 'x1'",
+        &["main", "handle", "parse_price"],
+    )
+    .await;
+    let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    let id_of = |title: &str| {
+        issues
+            .iter()
+            .find(|i| i["title"] == title)
+            .and_then(|i| i["id"].as_str())
+            .unwrap_or_else(|| panic!("an issue {title:?}: {issues:?}"))
+            .to_owned()
+    };
+    let (quantity_id, price_id) = (id_of(quantity), id_of(price));
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{quantity_id}/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".issue-tabs .tab-similar"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(count(&client, "#similar-issue-list .similar-issue", 1).await?, 1);
+        let titles = texts(&client, "#similar-issue-list .similar-issue-title").await?;
+        assert_eq!(titles, [price]);
+        let exception = text_of(&client, "#similar-issue-list .similarity-exception").await?;
+        assert!(exception.ends_with('%'), "a score: {exception:?}");
+        let message = text_of(&client, "#similar-issue-list .similarity-message").await?;
+        assert_eq!(message, "–", "neither has a message");
+        let merge = client.find(Locator::Css("#merge-similar-button")).await?;
+        assert!(merge.attr("disabled").await?.is_some(), "nothing checked yet");
+        client.find(Locator::Css(".similar-issue-select")).await?.click().await?;
+        std::fs::write(artifacts_dir().join("issue-similar.png"), client.screenshot().await?).ok();
+        client.find(Locator::Css("#merge-similar-button")).await?.click().await?;
+        // Both have one event: the older issue, this one, keeps the other's.
+        let status = wait_for_text(&client, "#similar-status", |t| t.starts_with("Merged")).await?;
+        assert_eq!(status, "Merged 1 issue into this one.");
+        let events = wait_for_text(&client, "#issue-header .issue-count", |t| t == "2").await?;
+        assert_eq!(events, "2", "the header counts both events");
+        assert_eq!(count(&client, "#similar-issue-list .similar-issue", 0).await?, 0);
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+    let (status, _) = server.get(&format!("/api/0/issues/{price_id}/"), &token).await;
+    assert_eq!(status, 404, "the merged issue is gone");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
     assert!(

@@ -12,7 +12,7 @@ use crate::common::{capture_message, sentry_hub, TestServer};
 
 /// Sends, with the official SDK, a `ValueError` with `value` raised through `functions`
 /// (outermost first), every frame the application's.
-async fn capture_error(dsn: &str, value: &str, functions: &[&str]) {
+pub async fn capture_error(dsn: &str, value: &str, functions: &[&str]) {
     let (dsn, value) = (dsn.to_owned(), value.to_owned());
     let functions: Vec<String> = functions.iter().map(|f| (*f).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
