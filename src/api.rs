@@ -438,6 +438,25 @@ pub async fn issue_events(org: &str, id: &str, cursor: Option<&str>) -> Result<P
     paged(&format!("{}events/", issue_url(org, id)), cursor).await
 }
 
+/// `GET /api/0/organizations/{org}/issues/{id}/tags/{key}/values/`: a page of 100 of every
+/// value of the issue's tag `key`, in `sort`'s order (`-count`, the most events first;
+/// `-last_seen`; `-first_seen`), from `cursor` (the first page when `None`).
+pub async fn issue_tag_values(
+    org: &str,
+    id: &str,
+    key: &str,
+    sort: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<TagValue>> {
+    let url = format!("{}tags/{}/values/", issue_url(org, id), segment(key));
+    let pairs = [("sort", Some(sort)), ("per_page", Some("100")), ("cursor", cursor)];
+    let pairs = pairs.into_iter().filter_map(|(name, value)| Some((name, value?)));
+    let response = send(get(&url).query(pairs).build()).await?;
+    let (previous, next) = answer_cursors(&response);
+    let items = response.json().await?;
+    Ok(Paged { items, previous, next })
+}
+
 /// A page of the list at `url`, from `cursor` (the first page when `None`), with its
 /// neighbours' cursors.
 async fn paged<T: serde::de::DeserializeOwned>(

@@ -4017,6 +4017,184 @@ fn similar_issue_list_without_issues_says_so() {
     assert!(m.find("#merge-similar-button").is_none());
 }
 
+// ---- issue tags ----
+
+/// A tag value as the server sends it.
+fn tag_value_json(key: &str, value: &str, count: i64) -> serde_json::Value {
+    serde_json::json!({"key": key, "name": value, "value": value, "count": count,
+        "firstSeen": "2026-11-20T08:00:00Z", "lastSeen": "2026-11-25T12:30:05Z"})
+}
+
+#[wasm_bindgen_test]
+async fn issue_tags_overview_lists_tags_in_order_with_bars_links_and_all_values() {
+    use cairn_dashboard::components::issue_tags::{tag_counts_text, TagOverview};
+
+    let tags: Vec<IssueTag> = serde_json::from_value(serde_json::json!([
+        {"key": "browser", "name": "browser", "totalValues": 4, "uniqueValues": 12, "topValues": [
+            tag_value_json("browser", "Chrome 120", 3), tag_value_json("browser", "<b>x</b>", 1)]},
+        {"key": "environment", "name": "environment", "totalValues": 1, "uniqueValues": 1,
+         "topValues": [tag_value_json("environment", "production", 1)]}
+    ]))
+    .expect("sample tags");
+    let opened = RwSignal::new(Vec::<String>::new());
+    let m = Mounted::new(move || {
+        let on_open = Callback::new(move |key| opened.update(|o| o.push(key)));
+        view! { <TagOverview org="cairn" tags on_open/> }
+    });
+
+    assert_eq!(m.count("#issue-tags .issue-tag"), 2);
+    let sections = m.root.query_selector_all(".issue-tag").expect("selector");
+    let order: Vec<String> = (0..sections.length())
+        .filter_map(|i| sections.item(i))
+        .map(|s| s.unchecked_into::<Element>().get_attribute("data-key").unwrap_or_default())
+        .collect();
+    assert_eq!(order, ["browser", "environment"], "as the server ranked them");
+    let tag = |key: &str, rest: &str| format!(".issue-tag[data-key='{key}'] {rest}");
+    assert_eq!(m.text(&tag("browser", ".issue-tag-key")), "browser");
+    assert_eq!(m.text(&tag("browser", ".issue-tag-counts")), "4 events, 12 values");
+    assert_eq!(m.text(&tag("environment", ".issue-tag-counts")), "1 event, 1 value");
+    assert_eq!(m.count(&tag("browser", ".issue-tag-value")), 2);
+    let first = tag("browser", ".issue-tag-value:first-child");
+    assert_eq!(m.text(&format!("{first} .facet-name")), "Chrome 120");
+    assert_eq!(m.text(&format!("{first} .issue-tag-value-count")), "3");
+    assert_eq!(m.text(&format!("{first} .issue-tag-value-percent")), "75%");
+    assert_eq!(m.attr(&format!("{first} .facet-bar"), "style"), "width: 75%");
+    assert_eq!(
+        m.attr(&format!("{first} .facet-link"), "href"),
+        "/organizations/cairn/issues/?query=browser:%22Chrome%20120%22"
+    );
+    let second = tag("browser", ".issue-tag-value:nth-child(2)");
+    assert_eq!(m.text(&format!("{second} .facet-name")), "<b>x</b>");
+    assert_eq!(m.attr(&format!("{second} .facet-bar"), "style"), "width: 25%");
+    assert_eq!(m.count("#issue-tags b"), 0, "the SDK's value is text");
+    assert_eq!(m.attr(&tag("environment", ".facet-bar"), "style"), "width: 100%");
+    assert_eq!(
+        m.attr(&tag("environment", ".facet-link"), "href"),
+        "/organizations/cairn/issues/?query=environment:production"
+    );
+
+    assert_eq!(m.text(&tag("environment", ".all-values")), "All values");
+    m.click(&tag("environment", ".all-values"));
+    settle().await;
+    m.click(&tag("browser", ".all-values"));
+    settle().await;
+    assert_eq!(opened.get_untracked(), ["environment", "browser"]);
+    assert_eq!(tag_counts_text(0, 0), "0 events, 0 values");
+}
+
+#[wasm_bindgen_test]
+fn issue_tags_value_table_shows_counts_percentages_and_values_as_text() {
+    use cairn_dashboard::components::issue_tags::TagValueTable;
+    use cairn_types::api::TagValue;
+
+    let values: Vec<TagValue> = serde_json::from_value(serde_json::json!([
+        tag_value_json("url", "https://shop.example/cart", 6),
+        tag_value_json("url", "<b>x</b>", 2),
+    ]))
+    .expect("sample values");
+    let m = Mounted::new(move || view! { <TagValueTable org="cairn" key="url" total=8 values/> });
+
+    assert_eq!(m.get("#tag-values").tag_name(), "TABLE");
+    assert!(m.get("#tag-values").class_list().contains("event-table"));
+    let headers = m.root.query_selector_all("#tag-values th").expect("selector");
+    let headers: Vec<String> = (0..headers.length())
+        .filter_map(|i| headers.item(i))
+        .map(|h| h.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(headers, ["Value", "Count", "%", "First seen", "Last seen"]);
+    assert_eq!(m.count("#tag-values .tag-value-row"), 2);
+    let first = ".tag-value-row:first-child";
+    assert_eq!(m.text(&format!("{first} .tag-value-name")), "https://shop.example/cart");
+    assert_eq!(
+        m.attr(&format!("{first} .tag-value-name a"), "href"),
+        "/organizations/cairn/issues/?query=url:https:%2F%2Fshop.example%2Fcart"
+    );
+    assert_eq!(m.text(&format!("{first} .tag-value-count")), "6");
+    assert_eq!(m.text(&format!("{first} .tag-value-percent")), "75%");
+    assert_eq!(
+        m.attr(&format!("{first} .tag-value-first-seen time"), "datetime"),
+        "2026-11-20T08:00:00Z"
+    );
+    assert_eq!(
+        m.attr(&format!("{first} .tag-value-last-seen time"), "datetime"),
+        "2026-11-25T12:30:05Z"
+    );
+    let second = ".tag-value-row:nth-child(2)";
+    assert_eq!(m.text(&format!("{second} .tag-value-name")), "<b>x</b>");
+    assert_eq!(m.text(&format!("{second} .tag-value-percent")), "25%");
+    assert_eq!(
+        m.attr(&format!("{second} .tag-value-name a"), "href"),
+        "/organizations/cairn/issues/?query=url:%3Cb%3Ex%3C%2Fb%3E"
+    );
+    assert_eq!(m.count("#tag-values b"), 0, "the SDK's value is text");
+}
+
+#[wasm_bindgen_test]
+fn issue_tags_csv_quotes_fields_and_defuses_formulas() {
+    use cairn_dashboard::components::issue_tags::{csv_href, csv_of};
+    use cairn_types::api::TagValue;
+
+    let values: Vec<TagValue> = serde_json::from_value(serde_json::json!([
+        tag_value_json("v", "plain", 5),
+        tag_value_json("v", "a,b", 4),
+        tag_value_json("v", "say \"hi\"", 3),
+        tag_value_json("v", "line1\nline2", 2),
+        tag_value_json("v", "=HYPERLINK(\"x\")", 1),
+        tag_value_json("v", "=1,2", 1),
+        tag_value_json("v", "+1", 1),
+        tag_value_json("v", "-1", 1),
+        tag_value_json("v", "@SUM(A1)", 1),
+    ]))
+    .expect("sample values");
+    let times = "2026-11-25T12:30:05Z,2026-11-20T08:00:00Z";
+    let expected = [
+        "Value,Times Seen,Last Seen,First Seen".to_owned(),
+        format!("plain,5,{times}"),
+        format!("\"a,b\",4,{times}"),
+        format!("\"say \"\"hi\"\"\",3,{times}"),
+        format!("\"line1\nline2\",2,{times}"),
+        format!("\"'=HYPERLINK(\"\"x\"\")\",1,{times}"),
+        format!("\"'=1,2\",1,{times}"),
+        format!("'+1,1,{times}"),
+        format!("'-1,1,{times}"),
+        format!("'@SUM(A1),1,{times}"),
+    ];
+    let csv = csv_of(&values);
+    assert_eq!(csv, expected.iter().map(|line| format!("{line}\r\n")).collect::<String>());
+    assert_eq!(csv_of(&[]), "Value,Times Seen,Last Seen,First Seen\r\n");
+
+    let href = csv_href(&values);
+    let prefix = "data:text/csv;charset=utf-8,";
+    assert!(href.starts_with(&format!("{prefix}Value%2CTimes%20Seen")), "{href}");
+    let encoded = &href[prefix.len()..];
+    assert!(!encoded.contains([',', '"', '\n', ' ', '#']), "percent-encoded: {encoded}");
+    let decoded = js_sys::decode_uri_component(encoded).expect("valid encoding");
+    assert_eq!(String::from(decoded), csv);
+}
+
+#[wasm_bindgen_test]
+fn issue_tags_without_tags_or_values_say_so() {
+    use cairn_dashboard::components::issue_tags::{TagOverview, TagValueTable};
+
+    let m = Mounted::new(move || {
+        let on_open = Callback::new(|_: String| ());
+        view! { <TagOverview org="cairn" tags=Vec::new() on_open/> }
+    });
+    assert_eq!(m.get("#issue-tags").tag_name(), "P");
+    assert_eq!(m.attr("#issue-tags", "class"), "empty-note");
+    assert_eq!(m.text("#issue-tags"), "This issue has no tags.");
+    assert_eq!(m.count(".issue-tag"), 0);
+    drop(m);
+
+    let m = Mounted::new(move || {
+        view! { <TagValueTable org="cairn" key="url" total=0 values=Vec::new()/> }
+    });
+    assert_eq!(m.get("#tag-values").tag_name(), "P");
+    assert_eq!(m.attr("#tag-values", "class"), "empty-note");
+    assert_eq!(m.text("#tag-values"), "This tag has no values.");
+    assert_eq!(m.count(".tag-value-row"), 0);
+}
+
 // ---- event attachments ----
 
 #[wasm_bindgen_test]

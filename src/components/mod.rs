@@ -16,6 +16,7 @@ pub mod header;
 pub mod issue_actions;
 pub mod issue_chart;
 pub mod issue_list;
+pub mod issue_tags;
 pub mod mentions;
 pub mod merged_issues;
 pub mod notification_badge;

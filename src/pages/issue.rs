@@ -2,6 +2,7 @@
 //! counts and triage buttons; a Details tab with navigation between its events (the event shown
 //! is the `?event=` query: `latest` by default, `oldest` or an id, so a link reproduces the
 //! view), the event's data and the activity log with comments; an Events tab listing its events;
+//! a Tags tab with every tag's top values and, for one tag, all its values;
 //! a Merged Issues tab listing its fingerprints, some of which it can unmerge; a Similar Issues
 //! tab listing the issues that look like it, some of which it can merge; a sidebar with
 //! the events-over-time chart and the tag facets; keyboard shortcuts (`?`).
@@ -27,6 +28,7 @@ use crate::{
         },
         issue_chart::IssueChart,
         issue_list::level_class,
+        issue_tags::IssueTags,
         merged_issues::IssueMergedHashes,
         shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
         similar_issues::IssueSimilarIssues,
@@ -53,6 +55,8 @@ enum Tab {
     Details,
     /// The list of the issue's events.
     Events,
+    /// Every tag of the issue with its values.
+    Tags,
     /// The issue's fingerprints (grouping hashes), to unmerge some.
     Merged,
     /// The issues that look like this one, to merge some.
@@ -310,6 +314,7 @@ pub fn IssuePage() -> impl IntoView {
             <div class="issue-tabs" role="tablist">
                 {tab_button(Tab::Details, "Details", "tab-details")}
                 {tab_button(Tab::Events, "Events", "tab-events")}
+                {tab_button(Tab::Tags, "Tags", "tab-tags")}
                 {tab_button(Tab::Merged, "Merged Issues", "tab-merged")}
                 {tab_button(Tab::Similar, "Similar Issues", "tab-similar")}
                 // With the number of reports, as Sentry's tab shows it.
@@ -345,6 +350,7 @@ pub fn IssuePage() -> impl IntoView {
                 <div class="issue-main">
                     {move || match tab.get() {
                         Tab::Events => view! { <IssueEvents org issue=id/> }.into_any(),
+                        Tab::Tags => view! { <IssueTags org issue=id/> }.into_any(),
                         Tab::Merged => {
                             // An unmerge changes the issue's counts and may take the event
                             // shown away; an event link shows the event, on the Details tab.

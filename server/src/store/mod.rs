@@ -725,6 +725,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         offset: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<EventRow>>> + Send;
+    /// A page of one tag's values of an issue: `limit` of them after skipping `offset`, in
+    /// `sort`'s order (the value itself breaks ties).
+    fn issue_tag_value_page(
+        &self,
+        issue_id: i64,
+        key: &str,
+        sort: TagValueSort,
+        offset: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<TagValueRow>>> + Send;
     /// The tag values of an issue (of one tag, if `key` is given), most frequent first.
     fn issue_tag_values(
         &self,

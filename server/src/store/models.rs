@@ -499,6 +499,18 @@ pub struct TagValueRow {
     pub last_seen: i64,
 }
 
+/// The order of a tag's values (Sentry's `sort` of an issue's tag values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TagValueSort {
+    /// The most events first.
+    #[default]
+    Count,
+    /// The most recently seen first.
+    LastSeen,
+    /// The most recently first seen first.
+    FirstSeen,
+}
+
 /// A change of an issue's status by a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {

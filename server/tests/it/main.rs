@@ -16,6 +16,7 @@ mod durability;
 mod filters;
 mod health;
 mod ingest;
+mod issue_tags;
 mod live;
 mod members;
 mod metric_alerts;

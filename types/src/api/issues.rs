@@ -381,6 +381,9 @@ pub struct IssueTag {
     pub name: String,
     /// Events that carried the tag.
     pub total_values: i64,
+    /// How many different values it had (Sentry's `uniqueValues`).
+    #[serde(default)]
+    pub unique_values: i64,
     /// The most frequent values.
     pub top_values: Vec<TagValue>,
 }

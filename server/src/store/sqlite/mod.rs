@@ -1191,6 +1191,42 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue_tag_value_page(
+        &self,
+        issue_id: i64,
+        key: &str,
+        sort: TagValueSort,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<TagValueRow>> {
+        let order = match sort {
+            TagValueSort::Count => "times_seen DESC",
+            TagValueSort::LastSeen => "last_seen DESC",
+            TagValueSort::FirstSeen => "first_seen DESC",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT key, value, times_seen, first_seen, last_seen FROM issue_tag_values \
+             WHERE issue_id = $1 AND key = $2 ORDER BY {order}, value LIMIT $3 OFFSET $4"
+        ))
+        .bind(issue_id)
+        .bind(key)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| TagValueRow {
+                key: row.get("key"),
+                value: row.get("value"),
+                times_seen: row.get("times_seen"),
+                first_seen: row.get("first_seen"),
+                last_seen: row.get("last_seen"),
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_hourly(
         &self,
         issue_ids: &[i64],

@@ -1,0 +1,123 @@
+//! An issue's tag values through the HTTP API (Sentry's tag details), on events sent with the
+//! official SDK: every value a page at a time, sorted by events, last seen or first seen, and
+//! the tag's number of different values.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::common::{sentry_hub, TestServer};
+
+/// Sends, with the official SDK, the message `checkout failed` tagged with `customer`, once
+/// per `(customer, minutes ago)`.
+async fn send_checkouts(dsn: &str, sends: &[(&str, u64)]) {
+    let dsn = dsn.to_owned();
+    let sends: Vec<(String, u64)> = sends.iter().map(|(c, m)| ((*c).to_owned(), *m)).collect();
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sentry_hub(&dsn, "shop@1.0");
+        for (customer, minutes_ago) in sends {
+            let event = sentry::protocol::Event {
+                message: Some("checkout failed".into()),
+                level: sentry::Level::Error,
+                timestamp: SystemTime::now() - Duration::from_secs(60 * minutes_ago),
+                tags: [("customer".to_owned(), customer)].into_iter().collect(),
+                ..Default::default()
+            };
+            sentry::Hub::run(Arc::clone(&hub), || sentry::capture_event(event));
+        }
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered the events");
+    })
+    .await
+    .expect("SDK thread");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tags_values_are_listed_a_page_at_a_time_in_the_order_asked() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    // acme: 3 events, first 9 and last 1 minute ago; gamma: 2, 7 and 6 minutes ago; beta: 1,
+    // 5 minutes ago.
+    send_checkouts(
+        &dsn,
+        &[("acme", 9), ("acme", 8), ("gamma", 7), ("gamma", 6), ("beta", 5), ("acme", 1)],
+    )
+    .await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "6").await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let values_path = format!("/api/0/organizations/cairn/issues/{id}/tags/customer/values/");
+    let values = |query: &str| {
+        let (http, token) = (server.http.clone(), token.clone());
+        let url = format!("{}{values_path}{query}", server.url);
+        async move {
+            let response = http.get(url).bearer_auth(token).send().await.expect("HTTP");
+            let status = response.status().as_u16();
+            let link = response
+                .headers()
+                .get("link")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (status, link, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let names = |values: &Value| -> Vec<String> {
+        values
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|v| v["value"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let (status, _, by_count) = values("").await;
+    assert_eq!(status, 200, "{by_count}");
+    assert_eq!(names(&by_count), ["acme", "gamma", "beta"], "the most events first by default");
+    assert_eq!(by_count[0]["count"], 3);
+    for (sort, expected) in [
+        ("-count", ["acme", "gamma", "beta"]),
+        ("-last_seen", ["acme", "beta", "gamma"]),
+        ("date", ["acme", "beta", "gamma"]),
+        ("-first_seen", ["beta", "gamma", "acme"]),
+        ("age", ["beta", "gamma", "acme"]),
+    ] {
+        let (status, _, sorted) = values(&format!("?sort={sort}")).await;
+        assert_eq!(status, 200, "{sorted}");
+        assert_eq!(names(&sorted), expected, "sort={sort}");
+    }
+
+    // Pages of two, the sort kept in the links.
+    let (status, link, first) = values("?sort=-last_seen&per_page=2").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(names(&first), ["acme", "beta"]);
+    assert!(link.contains("rel=\"previous\"; results=\"false\""), "{link}");
+    assert!(link.contains("sort=-last_seen&per_page=2&cursor=0:2:0"), "{link}");
+    assert!(link.contains("rel=\"next\"; results=\"true\"; cursor=\"0:2:0\""), "{link}");
+    let (status, link, second) = values("?sort=-last_seen&per_page=2&cursor=0:2:0").await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(names(&second), ["gamma"]);
+    assert!(link.contains("rel=\"next\"; results=\"false\""), "{link}");
+    assert!(link.contains("rel=\"previous\"; results=\"true\"; cursor=\"0:0:1\""), "{link}");
+
+    let (status, _, refused) = values("?sort=popular").await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(
+        refused["detail"],
+        "sort: \"popular\" is not one of -count, -last_seen, -first_seen."
+    );
+    let (status, _, refused) = values("?per_page=101").await;
+    assert_eq!(status, 400, "{refused}");
+
+    // The tag itself: its events and its number of different values.
+    let (status, tag) =
+        server.get(&format!("/api/0/organizations/cairn/issues/{id}/tags/customer/"), &token).await;
+    assert_eq!(status, 200, "{tag}");
+    assert_eq!((tag["totalValues"].clone(), tag["uniqueValues"].clone()), (6.into(), 3.into()));
+    let (status, missing) = server
+        .get(&format!("/api/0/organizations/cairn/issues/{id}/tags/nonexistent/values/"), &token)
+        .await;
+    assert_eq!(status, 404, "a tag the issue never had, as Sentry: {missing}");
+    let (status, _, past_the_end) = values("?cursor=0:100:0").await;
+    assert_eq!((status, past_the_end), (200, Value::Array(Vec::new())));
+}
