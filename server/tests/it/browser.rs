@@ -1425,6 +1425,77 @@ async fn issues_are_triaged_by_priority_and_marked_reviewed() {
     );
 }
 
+/// Sentry's tag details on the issue page's *Tags* tab: every tag with its top values, and one
+/// tag's values sorted as asked and exported as CSV.
+#[tokio::test(flavor = "multi_thread")]
+async fn tags_tab_lists_a_tags_values_sorted_as_asked() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    crate::issue_tags::send_checkouts(
+        &dsn,
+        &[("acme", 9), ("acme", 8), ("gamma", 7), ("gamma", 6), ("beta", 5), ("acme", 1)],
+    )
+    .await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "6").await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".issue-tabs .tab-tags"))
+            .await?
+            .click()
+            .await?;
+        let customer = ".issue-tag[data-key=\"customer\"]";
+        let counts = text_of(&client, &format!("{customer} .issue-tag-counts")).await?;
+        assert_eq!(counts, "6 events, 3 values");
+        client.find(Locator::Css(&format!("{customer} .all-values"))).await?.click().await?;
+        assert_eq!(count(&client, "#tag-values .tag-value-row", 3).await?, 3);
+        let values = texts(&client, "#tag-values .tag-value-name").await?;
+        assert_eq!(values, ["acme", "gamma", "beta"], "the most events first");
+        let percents = texts(&client, "#tag-values .tag-value-percent").await?;
+        assert_eq!(percents, ["50%", "33%", "17%"]);
+        client.find(Locator::Css("#tag-values-sort")).await?.select_by_value("-first_seen").await?;
+        for _ in 0..100 {
+            if texts(&client, "#tag-values .tag-value-name").await? == ["beta", "gamma", "acme"] {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let values = texts(&client, "#tag-values .tag-value-name").await?;
+        assert_eq!(values, ["beta", "gamma", "acme"], "the most recently first seen first");
+        let csv = client.find(Locator::Css("#tag-values-csv")).await?.attr("href").await?;
+        let csv = csv.unwrap_or_default();
+        assert!(csv.starts_with("data:text/csv"), "{csv}");
+        assert!(csv.contains("beta") && csv.contains("Times%20Seen"), "{csv}");
+        std::fs::write(artifacts_dir().join("issue-tags.png"), client.screenshot().await?).ok();
+        // A value leads to the issues with it.
+        let link = client
+            .find(Locator::Css("#tag-values .tag-value-name a, #tag-values a.tag-value-name"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        assert!(link.contains("customer%3Abeta") || link.contains("customer:beta"), "{link}");
+        client.find(Locator::Css("#tags-back")).await?.click().await?;
+        assert_eq!(count(&client, "#issue-tags .issue-tag", 1).await?.min(1), 1);
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}
+
 /// Sentry's *Similar Issues* tab: the same error raised from another function, grouped apart,
 /// is listed with its scores, and merging it from the tab leaves one issue with both events.
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,7 @@ use crate::common::{sentry_hub, TestServer};
 
 /// Sends, with the official SDK, the message `checkout failed` tagged with `customer`, once
 /// per `(customer, minutes ago)`.
-async fn send_checkouts(dsn: &str, sends: &[(&str, u64)]) {
+pub async fn send_checkouts(dsn: &str, sends: &[(&str, u64)]) {
     let dsn = dsn.to_owned();
     let sends: Vec<(String, u64)> = sends.iter().map(|(c, m)| ((*c).to_owned(), *m)).collect();
     tokio::task::spawn_blocking(move || {
