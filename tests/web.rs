@@ -1631,6 +1631,24 @@ fn header_shows_the_status_details_and_the_first_release() {
         cairn_dashboard::components::activity::activity_text(&escalated),
         "saw the issue escalate: more than 10 events in an hour"
     );
+    // And when an event meets the condition it was ignored until (Sentry's `expired_snooze`).
+    for (snooze, text) in [
+        (serde_json::json!({"count": 3, "window": 60}), "3 events in 1 hour"),
+        (serde_json::json!({"count": 1, "window": null}), "1 event"),
+        (serde_json::json!({"user_count": 2, "user_window": 1440}), "2 users affected in 1 day"),
+        (serde_json::json!({"user_count": 1}), "1 user affected"),
+        (serde_json::json!({"until": "2026-11-25T14:00:00Z"}), "the time it was ignored for ended"),
+    ] {
+        let met = serde_json::from_value::<cairn_types::api::Activity>(serde_json::json!({
+            "id": "6", "type": "set_escalating", "data": {"expired_snooze": snooze},
+            "dateCreated": "2026-11-25T13:00:00Z", "user": null
+        }))
+        .expect("an activity");
+        assert_eq!(
+            cairn_dashboard::components::activity::activity_text(&met),
+            format!("saw the issue escalate: {text}")
+        );
+    }
 }
 
 #[wasm_bindgen_test]

@@ -55,6 +55,25 @@ fn plural(count: i64, unit: &str) -> String {
     }
 }
 
+/// Which condition of an ignored issue its events met (Sentry's `expired_snooze`: `count` and
+/// `window`, or `user_count` and `user_window`, in minutes, or `until`).
+fn expired_snooze_text(snooze: &Value) -> String {
+    let number = |key: &str| snooze.get(key).and_then(Value::as_i64);
+    let within = |key: &str| number(key).map(|m| format!(" in {}", minutes_text(m)));
+    if let Some(count) = number("count") {
+        format!("{}{}", plural(count, "event"), within("window").unwrap_or_default())
+    } else if let Some(users) = number("user_count") {
+        let affected = if users == 1 {
+            "1 user affected".to_owned()
+        } else {
+            format!("{users} users affected")
+        };
+        format!("{affected}{}", within("user_window").unwrap_or_default())
+    } else {
+        "the time it was ignored for ended".into()
+    }
+}
+
 /// The sentence of an activity entry, with what its data adds (the release, the condition, the
 /// assignee, how many issues were merged).
 pub fn activity_text(entry: &Activity) -> String {
@@ -110,7 +129,10 @@ pub fn activity_text(entry: &Activity) -> String {
                 "saw the issue escalate: more than {} in an hour",
                 plural(forecast, "event")
             ),
-            None => "saw the issue escalate".into(),
+            None => match data.get("expired_snooze") {
+                Some(snooze) => format!("saw the issue escalate: {}", expired_snooze_text(snooze)),
+                None => "saw the issue escalate".into(),
+            },
         },
         "set_priority" => {
             let priority = match text("priority") {

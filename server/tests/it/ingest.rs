@@ -669,8 +669,13 @@ async fn ignored_until_a_count_or_users_comes_back_as_escalating() {
         (json!("unresolved"), json!("escalating"))
     );
     assert_eq!(issue["statusDetails"], json!({}));
-    assert_eq!(issue["activity"][0]["type"], "set_unresolved");
+    // Sentry's record of it: escalating, with the snooze whose condition was met.
+    assert_eq!(issue["activity"][0]["type"], "set_escalating");
     assert_eq!(issue["activity"][0]["user"], Value::Null);
+    assert_eq!(
+        issue["activity"][0]["data"]["expired_snooze"],
+        json!({"count": 2, "window": null, "user_count": null, "user_window": null, "until": null})
+    );
 
     // Ignore until one more user: the same user again does not reopen it, a new one does.
     let ignore = json!({"status": "ignored", "statusDetails": {"ignoreUserCount": 1}});
@@ -678,7 +683,9 @@ async fn ignored_until_a_count_or_users_comes_back_as_escalating() {
     send("u1").await;
     assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
     send("u2").await;
-    assert_eq!(server.get(&path, &token).await.1["substatus"], "escalating");
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(issue["substatus"], "escalating");
+    assert_eq!(issue["activity"][0]["data"]["expired_snooze"]["user_count"], 1, "{issue}");
 
     // Ignore for an hour: reported back as Sentry's ignoreUntil; events meanwhile keep it ignored.
     let ignore = json!({"status": "ignored", "statusDetails": {"ignoreDuration": 60}});
@@ -807,7 +814,10 @@ async fn ignored_until_a_count_within_a_window_counts_only_recent_events() {
     assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
     // The first event (now) is in the window too: this is the third within the hour.
     send(0, "u1").await;
-    assert_eq!(server.get(&path, &token).await.1["substatus"], "escalating");
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(issue["substatus"], "escalating");
+    let expired = &issue["activity"][0]["data"]["expired_snooze"];
+    assert_eq!((expired["count"].clone(), expired["window"].clone()), (json!(3), json!(60)));
 
     // Until 2 users within an hour: an old event of a new user does not count.
     let ignore = json!({
@@ -817,7 +827,13 @@ async fn ignored_until_a_count_within_a_window_counts_only_recent_events() {
     send(180, "old-user").await;
     assert_eq!(server.get(&path, &token).await.1["status"], "ignored");
     send(0, "u2").await;
-    assert_eq!(server.get(&path, &token).await.1["substatus"], "escalating");
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(issue["substatus"], "escalating");
+    let expired = &issue["activity"][0]["data"]["expired_snooze"];
+    assert_eq!(
+        (expired["user_count"].clone(), expired["user_window"].clone()),
+        (json!(2), json!(60))
+    );
 }
 
 /// Sends, with the official SDK, the same error as [`send_error_with_breadcrumbs`] from

@@ -3633,20 +3633,21 @@ async fn store_one_event(
                 }
                 (Some("ignored"), "unresolved") => {
                     reappeared = true;
-                    // Sentry's activity: `set_escalating` with the forecast it went past.
-                    let (kind, data) = match snooze_end {
-                        Some(triage::SnoozeEnd::Escalated { forecast }) => (
-                            "set_escalating",
+                    // Sentry's activity: `set_escalating` with the forecast it went past, or
+                    // the snooze whose condition this event met (`expired_snooze`).
+                    let data = match snooze_end.take() {
+                        Some(triage::SnoozeEnd::Escalated { forecast }) => {
                             serde_json::json!({ "forecast": forecast, "event_id": event.event_id })
-                                .to_string(),
-                        ),
-                        _ => (
-                            "set_unresolved",
-                            r#"{"reason":"the ignore condition was met"}"#.into(),
-                        ),
-                    };
+                        }
+                        Some(triage::SnoozeEnd::Condition { expired }) => {
+                            serde_json::json!({ "expired_snooze": expired, "event_id": event.event_id })
+                        }
+                        None => serde_json::json!({ "event_id": event.event_id }),
+                    }
+                    .to_string();
                     let activity =
-                        record_activity(tx, id, kind, None, &data, event.received).await?;
+                        record_activity(tx, id, "set_escalating", None, &data, event.received)
+                            .await?;
                     // Its participants hear of it, as of a regression (Sentry's escalating
                     // notification).
                     let at = event.received;

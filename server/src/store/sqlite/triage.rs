@@ -9,10 +9,12 @@
 use super::*;
 
 /// Why an "ignore" ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum SnoozeEnd {
-    /// Its time came, or the issue reached its event or user threshold.
-    Condition,
+    /// Its time came, or the issue reached its event or user threshold: the snooze as Sentry
+    /// reports it in the `set_escalating` activity's `expired_snooze` (`count`, `window` and
+    /// `user_window` in minutes, `user_count`, `until`; `null` where it had none).
+    Condition { expired: serde_json::Value },
     /// An hour had more events than the forecast of "archive until escalating".
     Escalated {
         /// The day's ceiling it went past.
@@ -56,22 +58,54 @@ pub(super) async fn snooze_ends(
     event: &NewEvent,
     new_user: bool,
 ) -> StoreResult<Option<SnoozeEnd>> {
-    type SnoozeRow =
-        (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, i64, i64, Option<String>);
-    let (until, events, users, events_window, users_window, times_seen, user_count, forecast): SnoozeRow =
-        sqlx::query_as(
-            "SELECT snooze_until, snooze_times_seen, snooze_user_count, snooze_window_ms, \
-             snooze_user_window_ms, times_seen, user_count, snooze_forecast FROM issues \
-             WHERE id = $1",
-        )
-        .bind(issue_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    type SnoozeRow = (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+        Option<String>,
+        String,
+    );
+    let (
+        until,
+        events,
+        users,
+        events_window,
+        users_window,
+        times_seen,
+        user_count,
+        forecast,
+        details,
+    ): SnoozeRow = sqlx::query_as(
+        "SELECT snooze_until, snooze_times_seen, snooze_user_count, snooze_window_ms, \
+             snooze_user_window_ms, times_seen, user_count, snooze_forecast, status_details \
+             FROM issues WHERE id = $1",
+    )
+    .bind(issue_id)
+    .fetch_one(&mut *tx)
+    .await?;
     if let Some(forecast) = forecast {
         return escalates(tx, issue_id, event, &forecast).await;
     }
+    // The snooze as it was asked for (the thresholds above are absolute counts), from the
+    // issue's `statusDetails`.
+    let ended = || {
+        let details: serde_json::Value = serde_json::from_str(&details).unwrap_or_default();
+        SnoozeEnd::Condition {
+            expired: serde_json::json!({
+                "count": details["ignoreCount"],
+                "window": details["ignoreWindow"],
+                "user_count": details["ignoreUserCount"],
+                "user_window": details["ignoreUserWindow"],
+                "until": details["ignoreUntil"],
+            }),
+        }
+    };
     if until.is_some_and(|until| until <= event.received) {
-        return Ok(Some(SnoozeEnd::Condition));
+        return Ok(Some(ended()));
     }
     // This event is not stored yet: it counts by hand, if it happened within the window.
     let in_window = |window: i64| event.timestamp >= event.received - window;
@@ -90,7 +124,7 @@ pub(super) async fn snooze_ends(
             None => times_seen + 1,
         };
         if seen >= threshold {
-            return Ok(Some(SnoozeEnd::Condition));
+            return Ok(Some(ended()));
         }
     }
     if let Some(threshold) = users {
@@ -110,7 +144,7 @@ pub(super) async fn snooze_ends(
                 None => user_count + i64::from(new_user),
             };
         if affected >= threshold {
-            return Ok(Some(SnoozeEnd::Condition));
+            return Ok(Some(ended()));
         }
     }
     Ok(None)
