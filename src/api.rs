@@ -433,9 +433,27 @@ pub struct Paged<T> {
 }
 
 /// `GET /api/0/organizations/{org}/issues/{id}/events/`: a page of the issue's events, newest
-/// first, from `cursor` (the first page when `None`).
-pub async fn issue_events(org: &str, id: &str, cursor: Option<&str>) -> Result<Paged<Event>> {
-    paged(&format!("{}events/", issue_url(org, id)), cursor).await
+/// first, only those matching Sentry's search `query` (every event when it is blank), from
+/// `cursor` (the first page when `None`). A query the server cannot parse is a 400 whose
+/// `detail` says why.
+pub async fn issue_events(
+    org: &str,
+    id: &str,
+    query: &str,
+    cursor: Option<&str>,
+) -> Result<Paged<Event>> {
+    let url = format!("{}events/", issue_url(org, id));
+    paged_with(&url, &search_pairs(query, cursor)).await
+}
+
+/// The query pairs of a searched page: `query` (trimmed) only when it is not blank, since an
+/// empty `query=` is not the same request as none to every server, then `cursor` when given.
+pub fn search_pairs<'a>(query: &'a str, cursor: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+    let query = Some(query.trim()).filter(|q| !q.is_empty());
+    [("query", query), ("cursor", cursor)]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
 }
 
 /// `GET /api/0/organizations/{org}/issues/{id}/tags/{key}/values/`: a page of 100 of every
@@ -463,11 +481,17 @@ async fn paged<T: serde::de::DeserializeOwned>(
     url: &str,
     cursor: Option<&str>,
 ) -> Result<Paged<T>> {
-    let request = match cursor {
-        Some(cursor) => get(url).query([("cursor", cursor)]),
-        None => get(url),
-    };
-    let response = send(request.build()).await?;
+    let pairs: Vec<_> = cursor.map(|cursor| ("cursor", cursor)).into_iter().collect();
+    paged_with(url, &pairs).await
+}
+
+/// A page of the list at `url` asked for with the query `pairs` (its cursor among them, if
+/// any), with its neighbours' cursors.
+async fn paged_with<T: serde::de::DeserializeOwned>(
+    url: &str,
+    pairs: &[(&str, &str)],
+) -> Result<Paged<T>> {
+    let response = send(get(url).query(pairs.iter().copied()).build()).await?;
     let (previous, next) = answer_cursors(&response);
     let items = response.json().await?;
     Ok(Paged { items, previous, next })

@@ -1915,6 +1915,16 @@ fn link_headers_give_the_cursors_with_results() {
 }
 
 #[wasm_bindgen_test]
+fn issue_event_search_sends_the_trimmed_query_only_when_not_blank() {
+    assert_eq!(api::search_pairs("", None), vec![]);
+    assert_eq!(api::search_pairs("   ", Some("0:100:0")), vec![("cursor", "0:100:0")]);
+    assert_eq!(
+        api::search_pairs("  browser:Firefox !level:info ", Some("0:100:0")),
+        vec![("query", "browser:Firefox !level:info"), ("cursor", "0:100:0")]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn own_comments_can_be_edited_and_deleted_others_cannot() {
     let activity = serde_json::from_value::<Vec<cairn_types::api::Activity>>(serde_json::json!([
         {"id": "3", "type": "note", "data": {"text": "mine"}, "dateCreated": "2026-11-25T12:00:00Z",

@@ -2,8 +2,8 @@
 //! build) on a temporary SQLite file that a bulk loader fills with 10,000 issues and 1,000,000
 //! events (realistic normalized events, with their hashes, users, tag values and hourly
 //! counts, as ingestion would have left them), then timed requests over loopback: the issue
-//! list (default, sorted, searched), an issue's details with its latest event, a trace and
-//! an issue's similar issues.
+//! list (default, sorted, searched), an issue's details with its latest event, a trace, an
+//! issue's events searched and its similar issues.
 //!
 //! Settings: `BENCH_API_ISSUES` (default 10000), `BENCH_API_EVENTS` (default 1000000),
 //! `BENCH_API_ROUNDS` (requests per measured route, default 200), `BENCH_API_KEEP` (keep the
@@ -416,6 +416,18 @@ async fn main() {
         measure(&http, &token, rounds, |i| vec![format!("{org}?query=trace:{}", trace_path(i))])
             .await;
     println!("{:<50} {p50:>8.2} {p95:>8.2} {p99:>8.2}", "issue list, trace: search");
+    // An issue's events searched: their tags are in their stored JSON, so the search reads
+    // every event of the issue (a term that matches none reads them all).
+    let (p50, p95, p99) = measure(&http, &token, rounds, |i| {
+        let id = &ids[(i * 37) % ids.len()];
+        vec![format!("{org}{id}/events/?query=customer_tier:nobody")]
+    })
+    .await;
+    println!(
+        "{:<50} {p50:>8.2} {p95:>8.2} {p99:>8.2}   ({} events per issue)",
+        "issue events, tag search (every event read)",
+        (events / issues).max(1)
+    );
     // Similar issues: the first request makes the features of the issues compared with (the
     // project's 2,000 most recently seen) from their latest events; later ones read them.
     let similar = |id: &str| format!("{org}{id}/similar/");

@@ -15,6 +15,7 @@ pub mod config;
 pub mod endpoints;
 pub mod error;
 pub mod escalation;
+pub mod event_search;
 pub mod hooks;
 pub mod ingest;
 pub mod mailer;

@@ -96,7 +96,8 @@ pub fn EventsTable(
     .into_any()
 }
 
-/// The Events tab: fetches the pages and shows them with previous / next buttons.
+/// The Events tab: a search of the issue's events (Sentry's syntax, `#issue-events-search`)
+/// above the matching events, fetched a page at a time with previous / next buttons.
 #[component]
 pub fn IssueEvents(
     /// Organization slug.
@@ -106,20 +107,76 @@ pub fn IssueEvents(
     #[prop(into)]
     issue: Signal<String>,
 ) -> impl IntoView {
+    // What the field holds, and the search last submitted: typing does not fetch.
+    let draft = RwSignal::new(String::new());
+    let query = RwSignal::new(String::new());
     let cursor = RwSignal::new(None::<String>);
     let page = LocalResource::new(move || {
-        let (org, issue, cursor) = (org.get(), issue.get(), cursor.get());
-        async move { api::issue_events(&org, &issue, cursor.as_deref()).await }
+        let (org, issue, query, cursor) = (org.get(), issue.get(), query.get(), cursor.get());
+        async move {
+            let answer = api::issue_events(&org, &issue, &query, cursor.as_deref()).await;
+            // Whether this answer is a search's, so the view matches the answer it shows and
+            // not a query typed since.
+            answer.map(|paged| (paged, !query.is_empty()))
+        }
     });
+    let search = move || {
+        query.set(draft.get_untracked().trim().to_owned());
+        // A new search starts over: the old cursor points into another list.
+        cursor.set(None);
+    };
     view! {
         <section id="issue-events" class="event-section">
+            // Outside the switch on the answer, so the field keeps its text and focus while a
+            // search loads and stays usable when the server rejects the query.
+            <form
+                id="issue-events-search"
+                class="issue-events-search"
+                role="search"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    search();
+                }
+            >
+                <input
+                    id="issue-events-query"
+                    name="query"
+                    type="search"
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-label="Search events"
+                    placeholder="Search events: browser:Firefox user.email:… or text"
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                />
+                <button type="submit" class="button button-secondary">
+                    "Search"
+                </button>
+            </form>
             {move || match page.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(error)) => view! { <ApiError error/> }.into_any(),
-                Some(Ok(paged)) => {
+                Some(Ok((paged, searched))) => {
                     let (previous, next) = (paged.previous.clone(), paged.next.clone());
+                    let events = if searched && paged.items.is_empty() {
+                        view! {
+                            <p class="empty-note" id="issue-events-none">
+                                "No events of this issue match the search."
+                            </p>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <EventsTable
+                                org=org.get_untracked()
+                                issue=issue.get_untracked()
+                                events=paged.items
+                            />
+                        }
+                            .into_any()
+                    };
                     view! {
-                        <EventsTable org=org.get_untracked() issue=issue.get_untracked() events=paged.items/>
+                        {events}
                         <Pager previous next on_page=move |page| cursor.set(Some(page))/>
                     }
                         .into_any()

@@ -466,6 +466,12 @@ fn normalize_tags(tags: Value) -> Vec<Value> {
     pairs.into_iter().map(|(k, v)| Value::Array(vec![Value::String(k), Value::String(v)])).collect()
 }
 
+/// The tags of a stored event as its issue counted them (`user` and `release` among them):
+/// what an issue's events are searched by.
+pub fn stored_event_tags(event: &Map<String, Value>) -> Vec<(String, String)> {
+    issue_tags(event, user_ident(event).as_deref())
+}
+
 /// The user as Sentry's `user` tag identifies them: id, then email, username, IP.
 fn user_ident(event: &Map<String, Value>) -> Option<String> {
     let user = event.get("user")?.as_object()?;

@@ -1426,7 +1426,7 @@ async fn issues_are_triaged_by_priority_and_marked_reviewed() {
 }
 
 /// Sentry's tag details on the issue page's *Tags* tab: every tag with its top values, and one
-/// tag's values sorted as asked and exported as CSV.
+/// tag's values sorted as asked and exported as CSV; then the *Events* tab's search.
 #[tokio::test(flavor = "multi_thread")]
 async fn tags_tab_lists_a_tags_values_sorted_as_asked() {
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
@@ -1487,6 +1487,27 @@ async fn tags_tab_lists_a_tags_values_sorted_as_asked() {
         assert!(link.contains("customer%3Abeta") || link.contains("customer:beta"), "{link}");
         client.find(Locator::Css("#tags-back")).await?.click().await?;
         assert_eq!(count(&client, "#issue-tags .issue-tag", 1).await?.min(1), 1);
+
+        // The Events tab searches the issue's events by a tag, and says when none match.
+        client.find(Locator::Css(".issue-tabs .tab-events")).await?.click().await?;
+        assert_eq!(count(&client, "#event-list .event-row", 6).await?, 6);
+        let search = |query: &'static str| {
+            let client = client.clone();
+            async move {
+                let field = client.find(Locator::Css("#issue-events-query")).await?;
+                field.clear().await?;
+                field.send_keys(&format!("{query}\u{e007}")).await
+            }
+        };
+        search("customer:beta").await?;
+        assert_eq!(count(&client, "#event-list .event-row", 1).await?, 1, "beta's one event");
+        search("payment").await?;
+        let none = text_of(&client, "#issue-events-none").await?;
+        assert_eq!(none, "No events of this issue match the search.");
+        search("is:unresolved").await?;
+        let error =
+            wait_for_text(&client, "#issue-events .error-detail", |t| !t.is_empty()).await?;
+        assert!(error.contains("a property of issues, not of their events"), "{error}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -1,6 +1,7 @@
 //! An issue's tag values through the HTTP API (Sentry's tag details), on events sent with the
 //! official SDK: every value a page at a time, sorted by events, last seen or first seen, and
-//! the tag's number of different values.
+//! the tag's number of different values; and the issue's events searched by their tags and
+//! text.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -120,4 +121,87 @@ async fn a_tags_values_are_listed_a_page_at_a_time_in_the_order_asked() {
     assert_eq!(status, 404, "a tag the issue never had, as Sentry: {missing}");
     let (status, _, past_the_end) = values("?cursor=0:100:0").await;
     assert_eq!((status, past_the_end), (200, Value::Array(Vec::new())));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issues_events_are_searched_by_tags_and_text_a_page_at_a_time() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    send_checkouts(
+        &dsn,
+        &[("acme", 9), ("acme", 8), ("gamma", 7), ("gamma", 6), ("beta", 5), ("acme", 1)],
+    )
+    .await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "6").await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let search = |path: String, query: &str, extra: &str| {
+        let (http, token) = (server.http.clone(), token.clone());
+        let url = format!("{}{path}?query={}{extra}", server.url, urlencode(query));
+        async move {
+            let response = http.get(url).bearer_auth(token).send().await.expect("HTTP");
+            let status = response.status().as_u16();
+            let link = response
+                .headers()
+                .get("link")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (status, link, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let org_path = format!("/api/0/organizations/cairn/issues/{id}/events/");
+    let customers = |events: &Value| -> Vec<String> {
+        events
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|event| {
+                event["tags"]
+                    .as_array()
+                    .and_then(|tags| tags.iter().find(|t| t["key"] == "customer"))
+                    .and_then(|t| t["value"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+
+    for (query, expected) in [
+        ("customer:beta", vec!["beta"]),
+        ("customer:[beta, gamma]", vec!["beta", "gamma", "gamma"]),
+        ("!customer:acme", vec!["beta", "gamma", "gamma"]),
+        ("customer:g*", vec!["gamma", "gamma"]),
+        ("has:customer customer:acme", vec!["acme", "acme", "acme"]),
+        ("CHECKOUT", vec!["acme", "beta", "gamma", "gamma", "acme", "acme"]),
+        ("payment", vec![]),
+        ("", vec!["acme", "beta", "gamma", "gamma", "acme", "acme"]),
+    ] {
+        let (status, _, events) = search(org_path.clone(), query, "").await;
+        assert_eq!(status, 200, "{query}: {events}");
+        assert_eq!(customers(&events), expected, "{query:?}, newest first");
+    }
+
+    // Pages of the matches, the search kept in the links; the route without the organization.
+    let path = format!("/api/0/issues/{id}/events/");
+    let (status, link, first) = search(path.clone(), "!customer:beta", "&per_page=2").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(customers(&first), ["acme", "gamma"]);
+    assert!(link.contains("query=%21customer%3Abeta&per_page=2&cursor=0:2:0"), "{link}");
+    assert!(link.contains("rel=\"next\"; results=\"true\""), "{link}");
+    let (_, _, second) = search(path.clone(), "!customer:beta", "&per_page=2&cursor=0:2:0").await;
+    assert_eq!(customers(&second), ["gamma", "acme"]);
+    let (_, link, third) = search(path.clone(), "!customer:beta", "&per_page=2&cursor=0:4:0").await;
+    assert_eq!(customers(&third), ["acme"]);
+    assert!(link.contains("rel=\"next\"; results=\"false\""), "{link}");
+
+    let (status, _, refused) = search(org_path.clone(), "is:unresolved", "").await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["detail"], "is: is a property of issues, not of their events");
+    let (status, _, refused) = search(org_path, "customer:", "").await;
+    assert_eq!(status, 400, "{refused}");
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

@@ -11,6 +11,7 @@ use super::paging::PageParams;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::event_search::EventSearch;
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{EventSelector, IssueEvent, Store, StoreError};
@@ -81,6 +82,12 @@ pub async fn list_issue_events<S: Store>(
     list(&state, issue.id, page, uri.path(), raw.as_deref()).await
 }
 
+/// Most of an issue's events a search (`query`) reads, the newest: their tags are inside
+/// their stored JSON, so a search reads each one; older events are not searched.
+pub const SEARCHED_EVENTS: i64 = 10_000;
+/// Events read at a time by a search.
+const SEARCH_BATCH: i64 = 500;
+
 async fn list<S: Store>(
     state: &AppState<S>,
     issue_id: i64,
@@ -88,7 +95,34 @@ async fn list<S: Store>(
     path: &str,
     raw_query: Option<&str>,
 ) -> ApiResult<Response> {
-    let rows = state.store.issue_events(issue_id, page.offset, page.per_page + 1).await?;
+    let query = form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "query")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    let Some(search) = EventSearch::parse(&query).map_err(|err| ApiError::BadRequest(err.0))?
+    else {
+        let rows = state.store.issue_events(issue_id, page.offset, page.per_page + 1).await?;
+        return Ok(events_page(state, &page, rows, path, raw_query));
+    };
+    // The matches up to the end of the page and one more (whether another page follows).
+    let wanted = usize::try_from(page.offset + page.per_page + 1).unwrap_or(usize::MAX);
+    let mut matched = Vec::new();
+    let mut read = 0;
+    while matched.len() < wanted && read < SEARCHED_EVENTS {
+        let batch = state.store.issue_events(issue_id, read, SEARCH_BATCH).await?;
+        let complete = batch.len() as i64 == SEARCH_BATCH;
+        read += batch.len() as i64;
+        matched.extend(batch.into_iter().filter(|row| {
+            match serde_json::from_str::<serde_json::Value>(&row.data) {
+                Ok(serde_json::Value::Object(event)) => search.matches(&event),
+                _ => false,
+            }
+        }));
+        if !complete {
+            break;
+        }
+    }
+    let rows = matched.into_iter().skip(usize::try_from(page.offset).unwrap_or(0)).collect();
     Ok(events_page(state, &page, rows, path, raw_query))
 }
 
