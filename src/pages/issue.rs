@@ -826,6 +826,14 @@ pub fn EventNav(
     /// The event shown.
     event: Event,
 ) -> impl IntoView {
+    // Sentry's JSON link: the event as stored, with every field, in a tab of its own (the
+    // browser shows it as text; the session cookie authorizes it).
+    let json = format!(
+        "/api/0/projects/{}/{}/events/{}/json/",
+        crate::api::segment(&org),
+        crate::api::segment(&event.project_id),
+        crate::api::segment(&event.event_id)
+    );
     let link = move |label: &'static str, class: &'static str, target: Option<String>| match target
     {
         Some(target) => {
@@ -852,6 +860,9 @@ pub fn EventNav(
                 "Event " <code>{event.event_id.clone()}</code> " · "
                 <TimeAgo time=event.date_created/>
             </span>
+            <a class="event-json" href=json target="_blank" rel="noopener noreferrer">
+                "JSON"
+            </a>
             <span class="spacer"></span>
             {oldest}
             {older}

@@ -195,6 +195,11 @@ fn rows() -> Vec<Row> {
         },
         row(Method::GET, "/api/0/issues/{issue_id}/events/{event}/", read("event:read")),
         row(Method::GET, "/api/0/projects/{org}/{project}/events/{event_id}/", read("event:read")),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/events/{event_id}/json/",
+            read("event:read"),
+        ),
         // `{attachment_id}` is the fixture event's attachment; downloading it needs no more
         // than reading it (Sentry's default attachment access is every member's).
         row(

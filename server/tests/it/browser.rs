@@ -1582,6 +1582,22 @@ async fn similar_issues_tab_lists_the_same_error_raised_elsewhere_and_merges_it(
         let events = wait_for_text(&client, "#issue-header .issue-count", |t| t == "2").await?;
         assert_eq!(events, "2", "the header counts both events");
         assert_eq!(count(&client, "#similar-issue-list .similar-issue", 0).await?, 0);
+
+        // The shown event's JSON link opens the event as stored.
+        client.find(Locator::Css(".issue-tabs .tab-details")).await?.click().await?;
+        let json = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#event-nav a.event-json"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        assert!(json.starts_with("/api/0/projects/cairn/"), "{json}");
+        client.goto(&format!("{}{json}", server.url)).await?;
+        let body = text_of(&client, "pre").await?;
+        let stored: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(stored["exception"]["values"][0]["type"], "ValueError", "{body}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -516,6 +516,21 @@ async fn an_issues_events_come_back_in_sentrys_event_shape() {
         server.get(&format!("/api/0/projects/cairn/backend/events/{event_id}/"), &token).await;
     assert_eq!((status, &by_project["groupID"]), (200, &json!(id)));
 
+    // Sentry's JSON link: the event as stored, by the project's slug or its id; the user as
+    // the SDK sent it, breadcrumbs and all.
+    let json_path =
+        |project: &str| format!("/api/0/projects/cairn/{project}/events/{event_id}/json/");
+    let (status, stored) = server.get(&json_path("backend"), &token).await;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(stored["event_id"], json!(event_id));
+    assert_eq!(stored["user"]["id"], "42");
+    assert!(stored["breadcrumbs"]["values"].as_array().is_some_and(|b| b.len() == 2), "{stored}");
+    let project_id = by_project["projectID"].as_str().expect("project id");
+    let (status, by_project_id) = server.get(&json_path(project_id), &token).await;
+    assert_eq!((status, by_project_id), (200, stored));
+    assert_eq!(server.get(&json_path("nonexistent"), &token).await.0, 404);
+    assert_eq!(server.get(&json_path("999999"), &token).await.0, 404);
+
     for missing in ["00000000000000000000000000000000", "not-an-id"] {
         assert_eq!(server.get(&format!("{base}/{missing}/"), &token).await.0, 404);
         assert_eq!(

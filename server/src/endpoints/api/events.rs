@@ -2,7 +2,8 @@
 //! in Sentry's event shape.
 
 use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use cairn_types::api::Event;
 
 use super::issues::issue_access;
@@ -161,6 +162,35 @@ pub async fn list_project_events<S: Store>(
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
     let rows = state.store.project_events(project.id, page.offset, page.per_page + 1).await?;
     Ok(events_page(&state, &page, rows, uri.path(), raw.as_deref()))
+}
+
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/json/`: the event as Cairn keeps it
+/// (normalized and scrubbed), Sentry's *JSON* link of an event, to read the fields the
+/// dashboard does not show. `{project}` is the project's slug or id, as in Sentry's routes.
+pub async fn get_project_event_json<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, event_id)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let project_id = match state.store.project_by_slug(access.organization.id, &project).await {
+        Ok(project) => project.id,
+        Err(StoreError::NotFound) => {
+            let id: i64 = project.parse().map_err(|_| ApiError::NotFound)?;
+            let projects = state.store.projects(access.organization.id).await?;
+            projects.iter().find(|p| p.id == id).map(|p| p.id).ok_or(ApiError::NotFound)?
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let EventSelector::Id(event_id) = selector(&event_id)? else {
+        return Err(ApiError::NotFound);
+    };
+    let stored = match state.store.project_event(project_id, &event_id).await {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound) => return Err(ApiError::NotFound),
+        Err(err) => return Err(err.into()),
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], stored.event.data).into_response())
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.

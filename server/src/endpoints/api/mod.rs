@@ -152,6 +152,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(events::get_project_event::<S>),
         )
         .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/json",
+            get(events::get_project_event_json::<S>),
+        )
+        .route(
             "/api/0/projects/{org}/{project}/events/{event_id}/attachments",
             get(attachments::list_attachments::<S>),
         )
