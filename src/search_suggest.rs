@@ -7,7 +7,7 @@
 
 /// Keys Cairn's search understands besides tags, as `(key, description)`.
 pub const BUILTIN_KEYS: &[(&str, &str)] = &[
-    ("is", "Status: unresolved, resolved, ignored, assigned, ..."),
+    ("is", "Status: unresolved, resolved, archived, assigned, ..."),
     ("assigned", "Assigned to a member or team"),
     ("assigned_or_suggested", "Assigned to, or suggested for, a member or team"),
     ("bookmarks", "Bookmarked by"),

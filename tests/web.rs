@@ -1122,7 +1122,12 @@ async fn issue_header_buttons_send_the_changes() {
     let sent = sent.lock().expect("lock");
     assert_eq!(sent.len(), 4);
     assert_eq!(sent[0].status.as_deref(), Some("resolved"));
-    assert_eq!(sent[1].status.as_deref(), Some("ignored"));
+    // Archive: Sentry's default, until the issue escalates.
+    assert_eq!(
+        (sent[1].status.as_deref(), sent[1].substatus.as_deref()),
+        (Some("ignored"), Some("archived_until_escalating"))
+    );
+    assert_eq!(m.text("button.ignore"), "Archive");
     assert_eq!((sent[2].status.clone(), sent[2].is_bookmarked), (None, Some(true)));
     assert_eq!((sent[3].is_bookmarked, sent[3].is_subscribed), (None, Some(true)));
 }
@@ -1549,6 +1554,7 @@ async fn resolve_and_ignore_menus_send_sentrys_status_details() {
     m.select(".resolve-release", "backend@1.0.0");
     settle().await;
     m.click(".resolve-in-release");
+    m.click(".ignore-forever");
     m.click(".ignore-duration[data-minutes='120']");
     m.type_into(".ignore-count-form input", "100");
     m.select(".ignore-count-form select", "60");
@@ -1576,6 +1582,7 @@ async fn resolve_and_ignore_menus_send_sentrys_status_details() {
         vec![
             ("resolved".into(), serde_json::json!({"inNextRelease": true})),
             ("resolved".into(), serde_json::json!({"inRelease": "backend@1.0.0"})),
+            ("ignored".into(), serde_json::json!({})),
             ("ignored".into(), serde_json::json!({"ignoreDuration": 120})),
             ("ignored".into(), serde_json::json!({"ignoreCount": 100, "ignoreWindow": 60})),
             ("ignored".into(), serde_json::json!({"ignoreUserCount": 5})),
@@ -1604,7 +1611,7 @@ fn header_shows_the_status_details_and_the_first_release() {
         let on_update = Callback::new(|_: UpdateIssueRequest| ());
         view! { <IssueHeader details on_update busy=false/> }
     });
-    assert_eq!(m.text(".issue-status"), "ignored");
+    assert_eq!(m.text(".issue-status"), "archived", "Sentry's name of the API's ignored");
     assert_eq!(m.text(".issue-status-detail"), "until 10 more events");
     assert_eq!(m.text(".issue-first-release"), "1.0.0");
     assert!(m.find("button.ignore").is_none() && m.find("button.unresolve").is_some());
@@ -1952,7 +1959,7 @@ async fn own_comments_can_be_edited_and_deleted_others_cannot() {
     assert_eq!(m.count(".note-edit"), 1, "only the user's own comment");
     assert!(m
         .text("[data-activity-id='1']")
-        .contains("ignored this issue until it occurs 100 more times within 1 hour"));
+        .contains("archived this issue until it occurs 100 more times within 1 hour"));
     let resolved = m.text("[data-activity-id='0']");
     assert!(resolved.contains("in commit 4f2a8c1d9e0b (shop@1.1.0)"), "{resolved}");
     m.click("[data-activity-id='3'] .note-edit");

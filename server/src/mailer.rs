@@ -129,7 +129,7 @@ impl Mailer {
             // Participants hear of it as well as the assignee.
             "assigned" => (format!("Assigned: {title}"), "was assigned"),
             "set_resolved" => (format!("Resolved: {title}"), "was resolved"),
-            "set_ignored" => (format!("Ignored: {title}"), "was ignored"),
+            "set_ignored" => (format!("Archived: {title}"), "was archived"),
             "set_regression" => (format!("Regression: {title}"), "regressed"),
             "set_escalating" => (format!("Escalating: {title}"), "is escalating"),
             "note" => (format!("New comment: {title}"), "has a new comment"),
@@ -374,7 +374,7 @@ mod tests {
         for (kind, subject) in [
             ("assigned", "Assigned: "),
             ("set_resolved", "Resolved: "),
-            ("set_ignored", "Ignored: "),
+            ("set_ignored", "Archived: "),
             ("set_regression", "Regression: "),
             ("set_escalating", "Escalating: "),
             ("note", "New comment: "),

@@ -15,7 +15,7 @@ pub fn activity_label(kind: &str) -> String {
         "note" => "commented".into(),
         "set_resolved" => "marked this issue as resolved".into(),
         "set_unresolved" => "marked this issue as unresolved".into(),
-        "set_ignored" => "ignored this issue".into(),
+        "set_ignored" => "archived this issue".into(),
         "set_regression" => "saw the issue come back (regression)".into(),
         "first_seen" => "first saw this issue".into(),
         "merge" => "merged issues into this one".into(),

@@ -63,7 +63,7 @@ pub fn BulkActions(
             "Resolve"
         </button>
         <label class="bulk-ignore">
-            <span class="visually-hidden">"Ignore"</span>
+            <span class="visually-hidden">"Archive"</span>
             <select
                 class="bulk-ignore-select"
                 disabled=move || busy.get()
@@ -80,7 +80,7 @@ pub fn BulkActions(
                     run.run((selected.get_untracked(), status_change("ignored", minutes)));
                 }
             >
-                <option value="-" selected=true>"Ignore…"</option>
+                <option value="-" selected=true>"Archive…"</option>
                 <option value="escalating">"Until it escalates"</option>
                 {ignore_options}
             </select>

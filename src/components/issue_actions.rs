@@ -205,8 +205,9 @@ pub fn ResolveMenu(
     .into_any()
 }
 
-/// "Ignore" (`button.ignore`, forever) and its menu (`details.ignore-menu`): until it
-/// escalates, for a while, until it occurs N more times (within a window), until N more users.
+/// "Archive" (`button.ignore`: until it escalates, Sentry's default since it renamed "Ignore")
+/// and its menu (`details.ignore-menu`): forever, for a while, until it occurs N more times
+/// (within a window), until N more users. The API keeps Sentry's status name, `ignored`.
 #[component]
 pub fn IgnoreMenu(
     /// Called with the `PUT` body.
@@ -293,7 +294,7 @@ pub fn IgnoreMenu(
                     class="button button-secondary"
                     disabled=move || busy.get() || !valid()
                 >
-                    "Ignore"
+                    "Archive"
                 </button>
             </form>
         }
@@ -303,14 +304,14 @@ pub fn IgnoreMenu(
             <button
                 type="button"
                 class="button button-secondary ignore"
-                title="Ignore (i)"
+                title="Archive until it escalates (i)"
                 disabled=move || busy.get()
-                on:click=move |_| send(Ignore::Forever)
+                on:click=move |_| send(Ignore::UntilEscalating)
             >
-                "Ignore"
+                "Archive"
             </button>
             <details class="menu ignore-menu">
-                <summary class="button button-secondary menu-toggle" aria-label="More ways to ignore">
+                <summary class="button button-secondary menu-toggle" aria-label="More ways to archive">
                     "▾"
                 </summary>
                 <div class="menu-items">
@@ -322,6 +323,14 @@ pub fn IgnoreMenu(
                         on:click=move |_| send(Ignore::UntilEscalating)
                     >
                         "Until it escalates"
+                    </button>
+                    <button
+                        type="button"
+                        class="menu-item ignore-forever"
+                        disabled=move || busy.get()
+                        on:click=move |_| send(Ignore::Forever)
+                    >
+                        "Forever"
                     </button>
                     {durations}
                     {count_form(false)}

@@ -27,7 +27,7 @@ pub enum Shortcut {
 /// The shortcuts with their keys and what they do, for the help overlay.
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("r", "Resolve or unresolve"),
-    ("i", "Ignore or unignore"),
+    ("i", "Archive until it escalates, or unarchive"),
     ("b", "Bookmark or remove the bookmark"),
     ("j / ←", "Older event"),
     ("k / →", "Newer event"),

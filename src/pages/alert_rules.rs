@@ -698,7 +698,7 @@ fn NoRules() -> impl IntoView {
         <div class="empty-state" id="no-rules">
             <p class="empty-title">"No alert rules yet"</p>
             <p>
-                "An alert rule tells people when something happens to an issue of this project: a new issue, an issue that comes back after it was resolved or ignored, or one seen more than some number of times in a while. Its filters narrow it to the levels, counts or ages that matter, and it notifies the issue's owners, a team or a member, at most once in the time it says."
+                "An alert rule tells people when something happens to an issue of this project: a new issue, an issue that comes back after it was resolved or archived, or one seen more than some number of times in a while. Its filters narrow it to the levels, counts or ages that matter, and it notifies the issue's owners, a team or a member, at most once in the time it says."
             </p>
             <p>"Make one with New alert rule."</p>
         </div>
@@ -970,7 +970,7 @@ pub fn RuleForm(
                 </div>
                 {check!("rule-first-seen", first_seen, "A new issue is created")}
                 {check!("rule-regression", regression, "The issue changes state from resolved to unresolved")}
-                {check!("rule-reappeared", reappeared, "The issue changes state from ignored to unresolved")}
+                {check!("rule-reappeared", reappeared, "The issue changes state from archived to escalating")}
                 {check!("rule-new-high", new_high_priority, "Cairn marks a new issue as high priority")}
                 {check!("rule-existing-high", existing_high_priority, "Cairn marks an existing issue as high priority")}
                 <div class="settings-inline">

@@ -63,7 +63,7 @@ fn describe(notification: &Notification) -> String {
         "set_regression" => "This issue regressed".to_owned(),
         "set_escalating" => "This issue is escalating".to_owned(),
         "set_resolved" => format!("{who} resolved this issue"),
-        "set_ignored" => format!("{who} ignored this issue"),
+        "set_ignored" => format!("{who} archived this issue"),
         "note" => format!("{who} commented"),
         "new_issue" => "New issue".to_owned(),
         "alert" => match notification.activity.data.get("rule").and_then(|rule| rule.as_str()) {

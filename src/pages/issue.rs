@@ -268,7 +268,7 @@ pub fn IssuePage() -> impl IntoView {
                     on_update.run(if issue.status == "ignored" {
                         status_request("unresolved")
                     } else {
-                        ignore_request(Ignore::Forever)
+                        ignore_request(Ignore::UntilEscalating)
                     });
                 }
             }
@@ -690,7 +690,7 @@ pub fn IssueHeader(
                         <span class="issue-short-id">{issue.short_id}</span>
                         <span class="issue-culprit">{issue.culprit}</span>
                         <span class=format!("issue-status status-{}", status_class(&status))>
-                            {status.clone()}
+                            {status_name(&status)}
                         </span>
                         {status_detail.map(|d| view! { <span class="issue-status-detail">{d}</span> })}
                         <span class="issue-level-name">{level}</span>
@@ -805,6 +805,15 @@ pub fn status_detail(
             }
         }
         _ => substatus.filter(|s| *s != "ongoing").map(|s| s.replace('_', " ")),
+    }
+}
+
+/// A status as the dashboard names it: Sentry's "archived" for the API's `ignored` (Sentry
+/// renamed "Ignore" to "Archive" and kept the API's name).
+pub fn status_name(status: &str) -> String {
+    match status {
+        "ignored" => "archived".to_owned(),
+        other => other.to_owned(),
     }
 }
 

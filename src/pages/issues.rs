@@ -42,10 +42,18 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("x", "Select or unselect the issue"),
     ("Enter", "Open the issue"),
     ("r", "Resolve the selected issues (or this one)"),
-    ("i", "Ignore the selected issues (or this one)"),
+    ("i", "Archive the selected issues (or this one) until they escalate"),
     ("a", "Assign the issue"),
     ("?", "Show or hide this help"),
 ];
+
+/// Sentry's "Archive" (its default, until the issues escalate) as the bulk API takes it.
+pub fn archive_until_escalating() -> UpdateIssueRequest {
+    UpdateIssueRequest {
+        substatus: Some("archived_until_escalating".to_owned()),
+        ..status_change("ignored", None)
+    }
+}
 
 /// A status change as the bulk API takes it.
 pub fn status_change(status: &str, ignore_minutes: Option<i64>) -> UpdateIssueRequest {
@@ -378,7 +386,7 @@ pub fn IssuesPage() -> impl IntoView {
                 }
             }
             "r" => run_bulk.run((targets(), status_change("resolved", None))),
-            "i" => run_bulk.run((targets(), status_change("ignored", None))),
+            "i" => run_bulk.run((targets(), archive_until_escalating())),
             "a" => {
                 event.prevent_default();
                 if !selected.with_untracked(Vec::is_empty) {
@@ -864,6 +872,7 @@ pub fn StreamRow(
         ("unresolved", Some("regressed")) => "regressed".to_owned(),
         ("unresolved", Some("escalating")) => "escalating".to_owned(),
         ("unresolved", _) => "unresolved".to_owned(),
+        ("ignored", _) => "archived".to_owned(),
         (other, _) => other.to_owned(),
     };
     // Sentry's stream labels; the class from this list only, never from the data.

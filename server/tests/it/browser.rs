@@ -1718,7 +1718,29 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         assert_eq!(crumb, format!("login {IMG_PAYLOAD}"));
         std::fs::write(artifacts_dir().join("issue-page.png"), client.screenshot().await?).ok();
 
-        // Ignore for 2 hours from the Ignore menu; the API agrees.
+        // Archive (Sentry's name of ignore): until it escalates; the header says archived.
+        client.find(Locator::Css("#issue-header button.ignore")).await?.click().await?;
+        // (Compared ignoring case: the stylesheet capitalizes the status.)
+        let archived = wait_for_text(&client, "#issue-header .issue-status", |t| {
+            t.eq_ignore_ascii_case("archived")
+        })
+        .await?;
+        assert_eq!(archived.to_lowercase(), "archived");
+        let detail = text_of(&client, "#issue-header .issue-status-detail").await?;
+        assert_eq!(detail, "until it escalates");
+        let (_, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
+        assert_eq!(
+            (issue["status"].clone(), issue["substatus"].clone()),
+            (json!("ignored"), json!("archived_until_escalating"))
+        );
+        client.find(Locator::Css("#issue-header button.unresolve")).await?.click().await?;
+        let reopened = wait_for_text(&client, "#issue-header .issue-status", |t| {
+            t.eq_ignore_ascii_case("unresolved")
+        })
+        .await?;
+        assert_eq!(reopened.to_lowercase(), "unresolved");
+
+        // Archived for 2 hours from the Archive menu; the API agrees.
         client.find(Locator::Css("#issue-header .ignore-menu summary")).await?.click().await?;
         client
             .find(Locator::Css("#issue-header .ignore-duration[data-minutes='120']"))
