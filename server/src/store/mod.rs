@@ -645,6 +645,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
         event_id: &str,
     ) -> impl Future<Output = StoreResult<Vec<AttachmentRow>>> + Send;
+    /// The attachments of an issue's events, newest first, without their bytes: `limit` of
+    /// them after skipping `offset`, only of these Sentry types when any are given, only
+    /// screenshots when `screenshots`.
+    fn issue_attachments(
+        &self,
+        issue_id: i64,
+        types: &[String],
+        screenshots: bool,
+        offset: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<AttachmentRow>>> + Send;
     /// One attachment of a project's event with its bytes; `NotFound` if the id is not one of
     /// that event's attachments.
     fn event_attachment(

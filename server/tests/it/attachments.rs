@@ -325,3 +325,98 @@ async fn a_minidump_upload_is_downloaded_from_its_event() {
     assert_eq!(header(&headers, "content-type"), Some("application/x-dmp"));
     assert_eq!(header(&headers, "content-disposition"), Some(r#"attachment; filename="game.dmp""#));
 }
+
+/// Sends, with the official SDK, the message `upload failed` with `files` as scope
+/// attachments: `(file name, Sentry type)`.
+async fn send_with_files(dsn: &str, files: &[(&str, Option<sentry::protocol::AttachmentType>)]) {
+    let dsn = dsn.to_owned();
+    let files: Vec<(String, Option<sentry::protocol::AttachmentType>)> =
+        files.iter().map(|(name, ty)| ((*name).to_owned(), ty.clone())).collect();
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = crate::common::sentry_hub(&dsn, "app@1.0");
+        sentry::Hub::run(hub, || {
+            sentry::with_scope(
+                |scope| {
+                    for (name, ty) in files {
+                        scope.add_attachment(sentry::protocol::Attachment {
+                            buffer: format!("the bytes of {name}").into_bytes(),
+                            filename: name,
+                            content_type: None,
+                            ty,
+                        });
+                    }
+                },
+                || sentry::capture_message("upload failed", sentry::Level::Error),
+            )
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered the event");
+    })
+    .await
+    .expect("SDK thread");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issues_attachments_are_listed_across_its_events_and_filtered() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "App").await;
+    send_with_files(&dsn, &[("app.log", None), ("screenshot.png", None)]).await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1).await;
+    send_with_files(&dsn, &[("crash.dmp", Some(sentry::protocol::AttachmentType::Minidump))]).await;
+    server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "2").await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let list = |query: &str| {
+        let (http, token) = (server.http.clone(), token.clone());
+        let url =
+            format!("{}/api/0/organizations/cairn/issues/{id}/attachments/{query}", server.url);
+        async move {
+            let response = http.get(url).bearer_auth(token).send().await.expect("HTTP");
+            let status = response.status().as_u16();
+            let link = response
+                .headers()
+                .get("link")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (status, link, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let names = |files: &Value| -> Vec<String> {
+        files
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|f| f["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    // Every file of both events, the newest first, in Sentry's shape.
+    let (status, _, all) = list("").await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(names(&all), ["crash.dmp", "screenshot.png", "app.log"]);
+    let fields: BTreeSet<&str> =
+        all[0].as_object().expect("an object").keys().map(String::as_str).collect();
+    assert_eq!(fields, SENTRY_FIELDS.iter().copied().collect());
+    assert_eq!(all[0]["type"], "event.minidump");
+    assert_eq!(all[2]["sha1"], sha1_hex(b"the bytes of app.log"));
+    assert_ne!(all[0]["event_id"], all[1]["event_id"], "from both events");
+    assert_eq!(all[1]["event_id"], all[2]["event_id"]);
+
+    let (_, _, minidumps) = list("?types=event.minidump").await;
+    assert_eq!(names(&minidumps), ["crash.dmp"]);
+    let (_, _, both) = list("?types=event.minidump&types=event.attachment").await;
+    assert_eq!(names(&both).len(), 3);
+    let (_, _, screenshots) = list("?screenshot=1").await;
+    assert_eq!(names(&screenshots), ["screenshot.png"]);
+    let (status, link, first) = list("?per_page=2").await;
+    assert_eq!((status, names(&first).len()), (200, 2));
+    assert!(link.contains("rel=\"next\"; results=\"true\"; cursor=\"0:2:0\""), "{link}");
+    let (_, _, second) = list("?per_page=2&cursor=0:2:0").await;
+    assert_eq!(names(&second), ["app.log"]);
+
+    // The same without the organization; an unknown issue is 404.
+    let (status, again) = server.get(&format!("/api/0/issues/{id}/attachments/"), &token).await;
+    assert_eq!((status, names(&again)), (200, names(&all)));
+    let (status, _) = server.get("/api/0/issues/999999/attachments/", &token).await;
+    assert_eq!(status, 404);
+}

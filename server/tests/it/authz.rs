@@ -648,6 +648,12 @@ fn rows() -> Vec<Row> {
             read("event:read"),
         ),
         row(Method::GET, "/api/0/issues/{issue_id}/similar/", read("event:read")),
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/issues/{issue_id}/attachments/",
+            read("event:read"),
+        ),
+        row(Method::GET, "/api/0/issues/{issue_id}/attachments/", read("event:read")),
         Row {
             fresh: true,
             query: "?id={hash}",

@@ -3,13 +3,15 @@
 //! `EventAttachment` shape and downloaded with `?download`.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use cairn_types::api::{AttachmentHeaders, EventAttachment};
 use sha1::{Digest, Sha1};
 
+use super::issues::issue_access;
 use super::org_access;
+use super::paging::PageParams;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
@@ -51,21 +53,63 @@ pub async fn list_attachments<S: Store>(
 ) -> ApiResult<AppJson<Vec<EventAttachment>>> {
     let (project_id, event_id) = event_of(&state, &identity, &org, &project, &event_id).await?;
     let rows = state.store.event_attachments(project_id, &event_id).await?;
+    Ok(AppJson(serialize_all(&state, project_id, rows).await?))
+}
+
+/// Rows in Sentry's shape, with their SHA-1: stored with them since migration 0024; an older
+/// one is read and hashed, one at a time, as a minidump may weigh tens of megabytes.
+async fn serialize_all<S: Store>(
+    state: &AppState<S>,
+    project_id: i64,
+    rows: Vec<AttachmentRow>,
+) -> ApiResult<Vec<EventAttachment>> {
     let mut attachments = Vec::with_capacity(rows.len());
     for row in rows {
         let sha1 = match row.sha1.clone() {
             Some(sha1) => sha1,
-            // Stored before its hash was (migration 0024): read and hashed one at a time, a
-            // minidump may weigh tens of megabytes.
             None => {
                 let (_, payload) =
-                    state.store.event_attachment(project_id, &event_id, row.id).await?;
+                    state.store.event_attachment(project_id, &row.event_id, row.id).await?;
                 sha1_hex(payload).await?
             }
         };
         attachments.push(serialize(&row, sha1));
     }
-    Ok(AppJson(attachments))
+    Ok(attachments)
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/attachments/` (and `/api/0/issues/{id}/
+/// attachments/`; Sentry's `GroupAttachmentsEndpoint`): the attachments of every event of the
+/// issue, newest first, a page at a time (`cursor`, `per_page` up to 100); `types` (repeatable)
+/// keeps those Sentry types, `screenshot=1` the screenshots.
+pub async fn list_issue_attachments<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(params): Path<Vec<(String, String)>>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let issue_id = get("issue_id").ok_or(ApiError::NotFound)?;
+    let page = PageParams::parse(raw.as_deref())?;
+    let mut types = Vec::new();
+    let mut screenshots = false;
+    for (key, value) in form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "types" => types.push(value.into_owned()),
+            "screenshot" => screenshots = value == "1" || value == "true",
+            _ => {}
+        }
+    }
+    let (issue, _) = issue_access(&state, &identity, get("org"), issue_id, "event:read").await?;
+    let mut rows = state
+        .store
+        .issue_attachments(issue.id, &types, screenshots, page.offset, page.per_page + 1)
+        .await?;
+    let more = rows.len() as i64 > page.per_page;
+    rows.truncate(page.per_page as usize);
+    let attachments = serialize_all(&state, issue.project.id, rows).await?;
+    Ok(page.response(&state, attachments, more, uri.path(), raw.as_deref()))
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/attachments/{attachment_id}/`: one

@@ -104,6 +104,14 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         )
         .route("/api/0/issues/{issue_id}/similar", get(similar::list_issue_similar::<S>))
         .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/attachments",
+            get(attachments::list_issue_attachments::<S>),
+        )
+        .route(
+            "/api/0/issues/{issue_id}/attachments",
+            get(attachments::list_issue_attachments::<S>),
+        )
+        .route(
             "/api/0/organizations/{org}/issues/{issue_id}/participants",
             get(issues::list_participants::<S>),
         )

@@ -50,6 +50,41 @@ pub(super) async fn event_attachments(
     rows.iter().map(attachment_from_row).collect()
 }
 
+pub(super) async fn issue_attachments(
+    pool: &SqlitePool,
+    issue_id: i64,
+    types: &[String],
+    screenshots: bool,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<AttachmentRow>> {
+    // Through the index on the events' `(project_id, event_id)`. A screenshot, as Sentry's
+    // filter has it: a file named like one, of the default type.
+    let types = serde_json::to_string(types).unwrap_or_else(|_| "[]".into());
+    let rows = sqlx::query(&format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM envelope_items \
+         WHERE item_type = 'attachment' \
+         AND (project_id, event_id) IN (SELECT project_id, event_id FROM events WHERE issue_id = $1) \
+         AND ($2 = '[]' OR COALESCE(NULLIF(json_extract(headers, '$.attachment_type'), ''), \
+              'event.attachment') IN (SELECT value FROM json_each($2))) \
+         AND (NOT $3 OR (lower(json_extract(headers, '$.filename')) LIKE '%screenshot%' \
+              AND COALESCE(NULLIF(json_extract(headers, '$.attachment_type'), ''), \
+                  'event.attachment') = 'event.attachment' \
+              AND (lower(json_extract(headers, '$.filename')) LIKE '%.png' \
+                   OR lower(json_extract(headers, '$.filename')) LIKE '%.jpg' \
+                   OR lower(json_extract(headers, '$.filename')) LIKE '%.jpeg'))) \
+         ORDER BY received DESC, id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(issue_id)
+    .bind(types)
+    .bind(screenshots)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(attachment_from_row).collect()
+}
+
 pub(super) async fn event_attachment(
     pool: &SqlitePool,
     project_id: i64,

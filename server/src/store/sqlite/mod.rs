@@ -1031,6 +1031,19 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue_attachments(
+        &self,
+        issue_id: i64,
+        types: &[String],
+        screenshots: bool,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AttachmentRow>> {
+        attachments::issue_attachments(&self.reads, issue_id, types, screenshots, offset, limit)
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn event_attachment(
         &self,
         project_id: i64,
