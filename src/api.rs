@@ -573,6 +573,75 @@ pub async fn issue_user_reports(
     paged(&format!("{}user-reports/", issue_url(org, id)), cursor).await
 }
 
+/// Which of an issue's attachments the Attachments tab lists (Sentry's filter of the tab).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AttachmentFilter {
+    /// Every attachment.
+    #[default]
+    All,
+    /// Only screenshots (`screenshot.jpg`, `screenshot.png` and the like).
+    Screenshots,
+    /// Only minidumps (`event.minidump`).
+    Minidumps,
+}
+
+impl AttachmentFilter {
+    /// Every filter, in the order the menu offers them.
+    pub const ALL: [AttachmentFilter; 3] =
+        [AttachmentFilter::All, AttachmentFilter::Screenshots, AttachmentFilter::Minidumps];
+
+    /// The filter's value in the menu (`all`, `screenshots`, `minidumps`).
+    pub fn value(self) -> &'static str {
+        match self {
+            AttachmentFilter::All => "all",
+            AttachmentFilter::Screenshots => "screenshots",
+            AttachmentFilter::Minidumps => "minidumps",
+        }
+    }
+
+    /// The filter's label in the menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            AttachmentFilter::All => "All",
+            AttachmentFilter::Screenshots => "Screenshots",
+            AttachmentFilter::Minidumps => "Minidumps",
+        }
+    }
+
+    /// The filter of a menu value ([`AttachmentFilter::All`] for an unknown one).
+    pub fn from_value(value: &str) -> AttachmentFilter {
+        AttachmentFilter::ALL.into_iter().find(|f| f.value() == value).unwrap_or_default()
+    }
+}
+
+/// The query pairs of a page of an issue's attachments: `screenshot=1` for screenshots,
+/// `types=event.minidump` for minidumps, nothing more for all; then `cursor` when given.
+pub fn attachment_pairs(
+    filter: AttachmentFilter,
+    cursor: Option<&str>,
+) -> Vec<(&'static str, &str)> {
+    let mut pairs = match filter {
+        AttachmentFilter::All => Vec::new(),
+        AttachmentFilter::Screenshots => vec![("screenshot", "1")],
+        AttachmentFilter::Minidumps => vec![("types", "event.minidump")],
+    };
+    pairs.extend(cursor.map(|cursor| ("cursor", cursor)));
+    pairs
+}
+
+/// `GET /api/0/organizations/{org}/issues/{id}/attachments/`: a page of the files sent with
+/// any of the issue's events, newest first, only those `filter` keeps, from `cursor` (the
+/// first page when `None`).
+pub async fn issue_attachments(
+    org: &str,
+    id: &str,
+    filter: AttachmentFilter,
+    cursor: Option<&str>,
+) -> Result<Paged<cairn_types::api::EventAttachment>> {
+    let url = format!("{}attachments/", issue_url(org, id));
+    paged_with(&url, &attachment_pairs(filter, cursor)).await
+}
+
 /// `GET /api/0/organizations/{org}/events-trace/{trace_id}/`: the errors of a distributed
 /// trace across the organization's projects, oldest first.
 pub async fn trace(org: &str, trace_id: &str) -> Result<Trace> {

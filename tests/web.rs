@@ -4265,6 +4265,164 @@ fn attachments_are_download_links_with_their_size_and_kind_and_names_stay_text()
     assert_eq!(file_size(3 * 1024 * 1024 * 1024), "3.0 GB");
 }
 
+// ---- issue attachments ----
+
+/// An issue's attachments as the server sends them, newest first.
+fn issue_attachments_sample() -> Vec<cairn_types::api::EventAttachment> {
+    serde_json::from_value(serde_json::json!([
+        {"id": "12", "event_id": "abcdef0123456789abcdef0123456789", "type": "event.minidump",
+         "name": "crash.dmp", "mimetype": "application/x-dmp",
+         "dateCreated": "2026-12-03T10:00:00Z", "size": 1_572_864,
+         "headers": {"Content-Type": "application/x-dmp"}, "sha1": "00"},
+        {"id": "9", "event_id": "0123456789abcdef0123456789abcdef", "type": "event.attachment",
+         "name": "<b>x</b>.txt", "mimetype": "text/plain", "dateCreated": "2026-12-02T09:00:00Z",
+         "size": 512, "headers": {"Content-Type": "text/plain"}, "sha1": "00"},
+        {"id": "a/b", "event_id": "0123456789abcdef0123456789abcdef",
+         "type": "event.view_hierarchy", "name": "view-hierarchy.json",
+         "mimetype": "application/json", "dateCreated": "2026-12-01T08:00:00Z", "size": 2048,
+         "headers": {"Content-Type": "application/json"}, "sha1": "00"},
+    ]))
+    .expect("attachments match the wire type")
+}
+
+#[wasm_bindgen_test]
+async fn issue_attachments_table_lists_downloads_in_order_with_kinds_sizes_and_event_links() {
+    use cairn_dashboard::components::issue_attachments::IssueAttachmentTable;
+
+    let opened = RwSignal::new(0);
+    let m = Mounted::new(move || {
+        let on_open_event = Some(Callback::new(move |()| opened.update(|n| *n += 1)));
+        view! {
+            <IssueAttachmentTable
+                org="cairn"
+                issue="42"
+                project="native"
+                attachments=issue_attachments_sample()
+                on_open_event
+            />
+        }
+    });
+
+    assert_eq!(m.get("#issue-attachments").tag_name(), "TABLE");
+    assert!(m.attr("#issue-attachments", "class").split(' ').any(|c| c == "event-table"));
+    assert_eq!(m.count("#issue-attachments .issue-attachment"), 3);
+    let rows = m.root.query_selector_all(".issue-attachment").expect("selector");
+    let cell = |i: u32, selector: &str| -> Element {
+        rows.item(i)
+            .expect("row")
+            .unchecked_into::<Element>()
+            .query_selector(selector)
+            .expect("valid selector")
+            .unwrap_or_else(|| panic!("row {i} has no {selector:?}"))
+    };
+    let text = |i: u32, selector: &str| cell(i, selector).text_content().unwrap_or_default();
+    let attr = |i: u32, selector: &str, name: &str| {
+        cell(i, selector).get_attribute(name).unwrap_or_default()
+    };
+
+    // Newest first, as the server sent them; each name downloads from its event's attachments.
+    assert_eq!(text(0, ".issue-attachment-name"), "crash.dmp");
+    assert_eq!(
+        attr(0, ".issue-attachment-name", "href"),
+        "/api/0/projects/cairn/native/events/abcdef0123456789abcdef0123456789/attachments/12/?download"
+    );
+    assert!(attr(0, ".issue-attachment-name", "href").ends_with("/12/?download"));
+    assert_eq!(attr(0, ".issue-attachment-name", "download"), "crash.dmp");
+    assert_eq!(text(0, ".issue-attachment-kind"), "minidump");
+    assert_eq!(text(0, ".issue-attachment-size"), "1.5 MB");
+    assert_eq!(text(0, ".issue-attachment-event"), "abcdef01");
+    assert_eq!(
+        attr(0, ".issue-attachment-event", "href"),
+        Page::IssueEvent {
+            org: "cairn".into(),
+            id: "42".into(),
+            event: "abcdef0123456789abcdef0123456789".into()
+        }
+        .path()
+    );
+    assert!(!text(0, ".issue-attachment-date").is_empty(), "when it came");
+
+    // The SDK's file name is text, never markup.
+    assert_eq!(text(1, ".issue-attachment-name"), "<b>x</b>.txt");
+    assert_eq!(attr(1, ".issue-attachment-name", "download"), "<b>x</b>.txt");
+    assert_eq!(m.count("b"), 0);
+    assert!(attr(1, ".issue-attachment-name", "href").ends_with("/attachments/9/?download"));
+    assert_eq!(text(1, ".issue-attachment-kind"), "attachment");
+    assert_eq!(text(1, ".issue-attachment-size"), "512 B");
+    assert_eq!(text(1, ".issue-attachment-event"), "01234567");
+    assert!(attr(1, ".issue-attachment-event", "href")
+        .ends_with("?event=0123456789abcdef0123456789abcdef"));
+
+    // An id is one path segment.
+    assert!(attr(2, ".issue-attachment-name", "href").ends_with("/a%2Fb/?download"));
+    assert_eq!(text(2, ".issue-attachment-kind"), "view_hierarchy");
+    assert_eq!(text(2, ".issue-attachment-size"), "2.0 KB");
+
+    // The event link also tells the page to show the Details tab (the link itself goes
+    // nowhere in the test: the click's default is prevented here).
+    let link = cell(0, ".issue-attachment-event");
+    link.add_event_listener_with_callback(
+        "click",
+        &js_sys::Function::new_with_args("ev", "ev.preventDefault()"),
+    )
+    .expect("listener");
+    link.unchecked_into::<HtmlElement>().click();
+    settle().await;
+    assert_eq!(opened.get_untracked(), 1);
+}
+
+#[wasm_bindgen_test]
+fn issue_attachments_table_without_attachments_says_so() {
+    use cairn_dashboard::components::issue_attachments::IssueAttachmentTable;
+
+    let m = Mounted::new(move || {
+        view! {
+            <IssueAttachmentTable org="cairn" issue="42" project="native" attachments=Vec::new()/>
+        }
+    });
+    assert_eq!(m.get("#issue-attachments").tag_name(), "P");
+    assert_eq!(m.attr("#issue-attachments", "class"), "empty-note");
+    assert_eq!(m.text("#issue-attachments"), "No attachments.");
+    assert_eq!(m.count(".issue-attachment"), 0);
+
+    let filtered = Mounted::new(move || {
+        view! {
+            <IssueAttachmentTable
+                org="cairn"
+                issue="42"
+                project="native"
+                attachments=Vec::new()
+                filtered=true
+            />
+        }
+    });
+    assert_eq!(filtered.text("#issue-attachments"), "No attachments of this kind.");
+}
+
+#[wasm_bindgen_test]
+fn issue_attachments_filters_become_the_servers_query_pairs() {
+    use api::AttachmentFilter;
+
+    assert_eq!(api::attachment_pairs(AttachmentFilter::All, None), vec![]);
+    assert_eq!(
+        api::attachment_pairs(AttachmentFilter::All, Some("0:100:0")),
+        vec![("cursor", "0:100:0")]
+    );
+    assert_eq!(
+        api::attachment_pairs(AttachmentFilter::Screenshots, None),
+        vec![("screenshot", "1")]
+    );
+    assert_eq!(
+        api::attachment_pairs(AttachmentFilter::Minidumps, Some("0:100:0")),
+        vec![("types", "event.minidump"), ("cursor", "0:100:0")]
+    );
+    for filter in AttachmentFilter::ALL {
+        assert_eq!(AttachmentFilter::from_value(filter.value()), filter);
+    }
+    assert_eq!(AttachmentFilter::from_value("nonsense"), AttachmentFilter::All);
+    assert_eq!(AttachmentFilter::default(), AttachmentFilter::All);
+}
+
 // ---- distributed trace ----
 
 #[wasm_bindgen_test]

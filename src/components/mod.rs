@@ -14,6 +14,7 @@ pub mod event;
 pub mod events_table;
 pub mod header;
 pub mod issue_actions;
+pub mod issue_attachments;
 pub mod issue_chart;
 pub mod issue_list;
 pub mod issue_tags;

@@ -2,7 +2,8 @@
 //! counts and triage buttons; a Details tab with navigation between its events (the event shown
 //! is the `?event=` query: `latest` by default, `oldest` or an id, so a link reproduces the
 //! view), the event's data and the activity log with comments; an Events tab listing its events;
-//! a Tags tab with every tag's top values and, for one tag, all its values;
+//! a Tags tab with every tag's top values and, for one tag, all its values; an Attachments tab
+//! with the files sent with its events;
 //! a Merged Issues tab listing its fingerprints, some of which it can unmerge; a Similar Issues
 //! tab listing the issues that look like it, some of which it can merge; a sidebar with
 //! the events-over-time chart and the tag facets; keyboard shortcuts (`?`).
@@ -26,6 +27,7 @@ use crate::{
             ignore_request, resolve_request, Ignore, IgnoreMenu, PrioritySelect, Resolution,
             ResolveMenu,
         },
+        issue_attachments::IssueAttachments,
         issue_chart::IssueChart,
         issue_list::level_class,
         issue_tags::IssueTags,
@@ -57,6 +59,8 @@ enum Tab {
     Events,
     /// Every tag of the issue with its values.
     Tags,
+    /// The files sent with the issue's events.
+    Attachments,
     /// The issue's fingerprints (grouping hashes), to unmerge some.
     Merged,
     /// The issues that look like this one, to merge some.
@@ -315,6 +319,7 @@ pub fn IssuePage() -> impl IntoView {
                 {tab_button(Tab::Details, "Details", "tab-details")}
                 {tab_button(Tab::Events, "Events", "tab-events")}
                 {tab_button(Tab::Tags, "Tags", "tab-tags")}
+                {tab_button(Tab::Attachments, "Attachments", "tab-attachments")}
                 {tab_button(Tab::Merged, "Merged Issues", "tab-merged")}
                 {tab_button(Tab::Similar, "Similar Issues", "tab-similar")}
                 // With the number of reports, as Sentry's tab shows it.
@@ -351,6 +356,23 @@ pub fn IssuePage() -> impl IntoView {
                     {move || match tab.get() {
                         Tab::Events => view! { <IssueEvents org issue=id/> }.into_any(),
                         Tab::Tags => view! { <IssueTags org issue=id/> }.into_any(),
+                        Tab::Attachments => {
+                            // The downloads are the project's URLs: known once the issue is.
+                            // A memo, so fetching the issue again does not fetch the page again.
+                            let project = Memo::new(move |_| {
+                                details.get().and_then(Result::ok).map(|d| d.issue.project.slug)
+                            });
+                            let on_open_event = Callback::new(move |()| tab.set(Tab::Details));
+                            view! {
+                                <IssueAttachments
+                                    org
+                                    issue=id
+                                    project=project.into()
+                                    on_open_event
+                                />
+                            }
+                                .into_any()
+                        }
                         Tab::Merged => {
                             // An unmerge changes the issue's counts and may take the event
                             // shown away; an event link shows the event, on the Details tab.
