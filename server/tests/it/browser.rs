@@ -1517,6 +1517,68 @@ async fn tags_tab_lists_a_tags_values_sorted_as_asked() {
     }
 }
 
+/// Sentry's *Attachments* tab: the files of every event of the issue, filtered to screenshots,
+/// each a download of the file's bytes.
+#[tokio::test(flavor = "multi_thread")]
+async fn attachments_tab_lists_the_issues_files_and_filters_the_screenshots() {
+    use crate::attachments::send_with_files;
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "App").await;
+    send_with_files(&dsn, &[("app.log", None), ("screenshot.png", None)]).await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1).await;
+    let id = issues[0]["id"].as_str().expect("id").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".issue-tabs .tab-attachments"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(count(&client, "#issue-attachments .issue-attachment", 2).await?, 2);
+        let names = texts(&client, "#issue-attachments .issue-attachment-name").await?;
+        assert_eq!(names, ["screenshot.png", "app.log"], "the newest first");
+        client
+            .find(Locator::Css("#issue-attachments-filter"))
+            .await?
+            .select_by_value("screenshots")
+            .await?;
+        assert_eq!(count(&client, "#issue-attachments .issue-attachment", 1).await?, 1);
+        let link = client
+            .find(Locator::Css("#issue-attachments .issue-attachment-name"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        Ok::<String, fantoccini::error::CmdError>(link)
+    }
+    .await;
+    let _ = client.close().await;
+    let link = match result {
+        Ok(link) => link,
+        Err(err) => panic!("browser test failed: {err}"),
+    };
+    assert!(link.ends_with("/?download"), "{link}");
+    let response = server
+        .http
+        .get(format!("{}{link}", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.bytes().await.expect("the file");
+    assert_eq!(&bytes[..], b"the bytes of screenshot.png");
+}
+
 /// Sentry's *Similar Issues* tab: the same error raised from another function, grouped apart,
 /// is listed with its scores, and merging it from the tab leaves one issue with both events.
 #[tokio::test(flavor = "multi_thread")]
