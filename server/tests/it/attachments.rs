@@ -328,7 +328,10 @@ async fn a_minidump_upload_is_downloaded_from_its_event() {
 
 /// Sends, with the official SDK, the message `upload failed` with `files` as scope
 /// attachments: `(file name, Sentry type)`.
-pub async fn send_with_files(dsn: &str, files: &[(&str, Option<sentry::protocol::AttachmentType>)]) {
+pub async fn send_with_files(
+    dsn: &str,
+    files: &[(&str, Option<sentry::protocol::AttachmentType>)],
+) {
     let dsn = dsn.to_owned();
     let files: Vec<(String, Option<sentry::protocol::AttachmentType>)> =
         files.iter().map(|(name, ty)| ((*name).to_owned(), ty.clone())).collect();
