@@ -6,7 +6,9 @@
 use cairn_types::api::EventAttachment;
 use leptos::prelude::*;
 
-use super::{attachments::file_size, status::ApiError, time_ago::TimeAgo, Loading};
+use super::{
+    attachments::file_size, pager::PageButtons, status::ApiError, time_ago::TimeAgo, Loading,
+};
 use crate::{
     api::{self, AttachmentFilter},
     routes::Page,
@@ -176,7 +178,6 @@ pub fn IssueAttachments(
                 Some((Err(error), _, _)) => view! { <ApiError error/> }.into_any(),
                 Some((Ok(paged), project, shown)) => {
                     let (previous, next) = (paged.previous, paged.next);
-                    let (no_previous, no_next) = (previous.is_none(), next.is_none());
                     let filtered = shown != AttachmentFilter::All;
                     view! {
                         <IssueAttachmentTable
@@ -188,32 +189,12 @@ pub fn IssueAttachments(
                             on_open_event
                         />
                         <nav class="pager issue-attachments-pager">
-                            <button
-                                type="button"
-                                id="issue-attachments-previous"
-                                class="button button-secondary"
-                                disabled=no_previous
-                                on:click=move |_| {
-                                    if let Some(page) = previous.clone() {
-                                        cursor.set(Some(page));
-                                    }
-                                }
-                            >
-                                "Previous"
-                            </button>
-                            <button
-                                type="button"
-                                id="issue-attachments-next"
-                                class="button button-secondary"
-                                disabled=no_next
-                                on:click=move |_| {
-                                    if let Some(page) = next.clone() {
-                                        cursor.set(Some(page));
-                                    }
-                                }
-                            >
-                                "Next"
-                            </button>
+                            <PageButtons
+                                id="issue-attachments"
+                                previous=previous
+                                next=next
+                                on_page=move |page| cursor.set(Some(page))
+                            />
                         </nav>
                     }
                         .into_any()

@@ -8,6 +8,7 @@ use chrono::SecondsFormat;
 use leptos::prelude::*;
 
 use super::{
+    pager::PageButtons,
     status::ApiError,
     tag_facets::{percent, stream_link, tag_term},
     time_ago::TimeAgo,
@@ -315,7 +316,6 @@ fn TagValues(
             Some(Err(error)) => view! { <ApiError error/> }.into_any(),
             Some(Ok(paged)) => {
                 let (previous, next) = (paged.previous, paged.next);
-                let (no_previous, no_next) = (previous.is_none(), next.is_none());
                 let href = csv_href(&paged.items);
                 view! {
                     <TagValueTable
@@ -333,32 +333,12 @@ fn TagValues(
                         >
                             "Export page to CSV"
                         </a>
-                        <button
-                            type="button"
-                            id="tag-values-previous"
-                            class="button button-secondary"
-                            disabled=no_previous
-                            on:click=move |_| {
-                                if let Some(page) = previous.clone() {
-                                    cursor.set(Some(page));
-                                }
-                            }
-                        >
-                            "Previous"
-                        </button>
-                        <button
-                            type="button"
-                            id="tag-values-next"
-                            class="button button-secondary"
-                            disabled=no_next
-                            on:click=move |_| {
-                                if let Some(page) = next.clone() {
-                                    cursor.set(Some(page));
-                                }
-                            }
-                        >
-                            "Next"
-                        </button>
+                        <PageButtons
+                            id="tag-values"
+                            previous=previous
+                            next=next
+                            on_page=move |page| cursor.set(Some(page))
+                        />
                     </nav>
                 }
                     .into_any()

@@ -369,20 +369,9 @@ async fn an_issues_attachments_are_listed_across_its_events_and_filtered() {
     server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "2").await;
     let id = issues[0]["id"].as_str().expect("id").to_owned();
     let list = |query: &str| {
-        let (http, token) = (server.http.clone(), token.clone());
-        let url =
-            format!("{}/api/0/organizations/cairn/issues/{id}/attachments/{query}", server.url);
-        async move {
-            let response = http.get(url).bearer_auth(token).send().await.expect("HTTP");
-            let status = response.status().as_u16();
-            let link = response
-                .headers()
-                .get("link")
-                .and_then(|l| l.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            (status, link, response.json::<Value>().await.unwrap_or(Value::Null))
-        }
+        let path = format!("/api/0/organizations/cairn/issues/{id}/attachments/{query}");
+        let (server, token) = (&server, &token);
+        async move { server.get_page(&path, token).await }
     };
     let names = |files: &Value| -> Vec<String> {
         files

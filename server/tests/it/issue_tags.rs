@@ -49,19 +49,9 @@ async fn a_tags_values_are_listed_a_page_at_a_time_in_the_order_asked() {
     let id = issues[0]["id"].as_str().expect("id").to_owned();
     let values_path = format!("/api/0/organizations/cairn/issues/{id}/tags/customer/values/");
     let values = |query: &str| {
-        let (http, token) = (server.http.clone(), token.clone());
-        let url = format!("{}{values_path}{query}", server.url);
-        async move {
-            let response = http.get(url).bearer_auth(token).send().await.expect("HTTP");
-            let status = response.status().as_u16();
-            let link = response
-                .headers()
-                .get("link")
-                .and_then(|l| l.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            (status, link, response.json::<Value>().await.unwrap_or(Value::Null))
-        }
+        let path = format!("{values_path}{query}");
+        let (server, token) = (&server, &token);
+        async move { server.get_page(&path, token).await }
     };
     let names = |values: &Value| -> Vec<String> {
         values
@@ -136,19 +126,9 @@ async fn an_issues_events_are_searched_by_tags_and_text_a_page_at_a_time() {
     let issues = server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "6").await;
     let id = issues[0]["id"].as_str().expect("id").to_owned();
     let search = |path: String, query: &str, extra: &str| {
-        let (http, token) = (server.http.clone(), token.clone());
-        let url = format!("{}{path}?query={}{extra}", server.url, urlencode(query));
-        async move {
-            let response = http.get(url).bearer_auth(token).send().await.expect("HTTP");
-            let status = response.status().as_u16();
-            let link = response
-                .headers()
-                .get("link")
-                .and_then(|l| l.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            (status, link, response.json::<Value>().await.unwrap_or(Value::Null))
-        }
+        let path = format!("{path}?query={}{extra}", urlencode(query));
+        let (server, token) = (&server, &token);
+        async move { server.get_page(&path, token).await }
     };
     let org_path = format!("/api/0/organizations/cairn/issues/{id}/events/");
     let customers = |events: &Value| -> Vec<String> {

@@ -1191,16 +1191,7 @@ impl Store for SqliteStore {
         .bind(key)
         .fetch_all(&self.reads)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| TagValueRow {
-                key: row.get("key"),
-                value: row.get("value"),
-                times_seen: row.get("times_seen"),
-                first_seen: row.get("first_seen"),
-                last_seen: row.get("last_seen"),
-            })
-            .collect())
+        Ok(rows.iter().map(tag_value_row).collect())
     }
 
     #[tracing::instrument(skip_all)]
@@ -1227,16 +1218,7 @@ impl Store for SqliteStore {
         .bind(offset)
         .fetch_all(&self.reads)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| TagValueRow {
-                key: row.get("key"),
-                value: row.get("value"),
-                times_seen: row.get("times_seen"),
-                first_seen: row.get("first_seen"),
-                last_seen: row.get("last_seen"),
-            })
-            .collect())
+        Ok(rows.iter().map(tag_value_row).collect())
     }
 
     #[tracing::instrument(skip_all)]
@@ -3878,6 +3860,17 @@ pub(crate) async fn database_before(
     let migrator = sqlx::migrate::Migrator::new(older.as_path()).await.expect("migrations");
     migrator.run(&pool).await.expect("the older migrations run");
     (path, pool)
+}
+
+/// A row of `issue_tag_values` (`key, value, times_seen, first_seen, last_seen`).
+fn tag_value_row(row: &SqliteRow) -> TagValueRow {
+    TagValueRow {
+        key: row.get("key"),
+        value: row.get("value"),
+        times_seen: row.get("times_seen"),
+        first_seen: row.get("first_seen"),
+        last_seen: row.get("last_seen"),
+    }
 }
 
 #[cfg(test)]

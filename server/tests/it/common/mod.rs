@@ -118,6 +118,25 @@ impl TestServer {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `GET` of a page of a list: status, the `Link` header (empty when none) and JSON body.
+    pub async fn get_page(&self, path: &str, token: &str) -> (u16, String, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let link = response
+            .headers()
+            .get("link")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, link, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// `DELETE` with a bearer token; returns the status.
     pub async fn delete(&self, path: &str, token: &str) -> u16 {
         let response = self
