@@ -2376,6 +2376,11 @@ mod stream {
         assert_eq!(VIEWS[0], ("Unresolved", StreamQuery::default().query.as_str()));
         assert_eq!(VIEWS[1], ("Prioritized", "is:unresolved issue.priority:[high, medium]"));
         assert_eq!(VIEWS[2], ("For review", "is:unresolved is:for_review"));
+        assert_eq!(
+            VIEWS.last(),
+            Some(&("Archived", "is:archived")),
+            "Sentry's tab of archived issues"
+        );
         // A tab's search, on the first page of the view, the rest kept.
         let current = StreamQuery {
             sort: "freq".into(),

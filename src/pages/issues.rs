@@ -33,6 +33,7 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("Unassigned", "is:unresolved is:unassigned"),
     ("Suggested for me", "is:unresolved assigned_or_suggested:me"),
     ("Bookmarks", "is:unresolved bookmarks:me"),
+    ("Archived", "is:archived"),
 ];
 
 /// Keyboard shortcuts of the stream, as `(key, what it does)`, for the help.

@@ -1830,6 +1830,22 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
             "{ahead}"
         );
 
+        // The stream's *Archived* tab lists it; back to its page.
+        client.goto(&format!("{}/organizations/cairn/issues/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".stream-tab"))
+            .await?;
+        open_tab(&client, "Archived").await?;
+        assert_eq!(count(&client, "#issue-list .issue-row", 1).await?, 1, "the archived issue");
+        client.goto(&format!("{}/organizations/cairn/issues/{issue_id}/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#activity textarea[name=comment]"))
+            .await?;
+
         // A comment, kept as text, in the activity.
         let comment = format!("Looking into it {IMG_PAYLOAD}");
         add_comment(&client, &comment).await?;
