@@ -3,8 +3,7 @@
 
 use leptos::prelude::*;
 
-/// `nav.pager`: each button disabled when its page has no results; a click hands its cursor
-/// to `on_page`. Hidden when the list is on one page.
+/// `nav.pager`: [`PageButtons`] hidden when the list is on one page.
 #[component]
 pub fn Pager(
     /// The cursor of the page before, if it has results.
@@ -16,45 +15,22 @@ pub fn Pager(
     on_page: Callback<String>,
 ) -> impl IntoView {
     let hidden = previous.is_none() && next.is_none();
-    let (no_previous, no_next) = (previous.is_none(), next.is_none());
     view! {
         <nav class="pager" hidden=hidden>
-            <button
-                type="button"
-                class="button button-secondary pager-previous"
-                disabled=no_previous
-                on:click=move |_| {
-                    if let Some(cursor) = previous.clone() {
-                        on_page.run(cursor);
-                    }
-                }
-            >
-                "Previous"
-            </button>
-            <button
-                type="button"
-                class="button button-secondary pager-next"
-                disabled=no_next
-                on:click=move |_| {
-                    if let Some(cursor) = next.clone() {
-                        on_page.run(cursor);
-                    }
-                }
-            >
-                "Next"
-            </button>
+            <PageButtons previous next on_page/>
         </nav>
     }
     .into_any()
 }
 
-/// The Previous and Next buttons alone (`#{id}-previous`, `#{id}-next`), for a list's own bar
-/// with other controls beside them; always shown, each disabled when its page has no results.
-/// A click hands its cursor to `on_page`.
+/// The Previous and Next buttons (`.pager-previous`, `.pager-next`, and `#{id}-previous`,
+/// `#{id}-next` when given an id), each disabled when its page has no results; a click hands
+/// its cursor to `on_page`. Alone, for a list's own bar with other controls beside them.
 #[component]
 pub fn PageButtons(
-    /// The buttons' id prefix.
-    id: &'static str,
+    /// The buttons' id prefix, if they need ids.
+    #[prop(optional)]
+    id: Option<&'static str>,
     /// The cursor of the page before, if it has results.
     previous: Option<String>,
     /// The cursor of the page after, if it has results.
@@ -63,33 +39,26 @@ pub fn PageButtons(
     #[prop(into)]
     on_page: Callback<String>,
 ) -> impl IntoView {
-    let (no_previous, no_next) = (previous.is_none(), next.is_none());
+    let button = move |label: &'static str, which: &'static str, cursor: Option<String>| {
+        let disabled = cursor.is_none();
+        view! {
+            <button
+                type="button"
+                id=id.map(|id| format!("{id}-{which}"))
+                class=format!("button button-secondary pager-{which}")
+                disabled=disabled
+                on:click=move |_| {
+                    if let Some(cursor) = cursor.clone() {
+                        on_page.run(cursor);
+                    }
+                }
+            >
+                {label}
+            </button>
+        }
+    };
     view! {
-        <button
-            type="button"
-            id=format!("{id}-previous")
-            class="button button-secondary"
-            disabled=no_previous
-            on:click=move |_| {
-                if let Some(cursor) = previous.clone() {
-                    on_page.run(cursor);
-                }
-            }
-        >
-            "Previous"
-        </button>
-        <button
-            type="button"
-            id=format!("{id}-next")
-            class="button button-secondary"
-            disabled=no_next
-            on:click=move |_| {
-                if let Some(cursor) = next.clone() {
-                    on_page.run(cursor);
-                }
-            }
-        >
-            "Next"
-        </button>
+        {button("Previous", "previous", previous)}
+        {button("Next", "next", next)}
     }
 }

@@ -1433,13 +1433,7 @@ async fn tags_tab_lists_a_tags_values_sorted_as_asked() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Backend").await;
-    crate::issue_tags::send_checkouts(
-        &dsn,
-        &[("acme", 9), ("acme", 8), ("gamma", 7), ("gamma", 6), ("beta", 5), ("acme", 1)],
-    )
-    .await;
-    let issues = server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "6").await;
-    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let id = crate::issue_tags::six_checkouts(&server, &token, &dsn).await;
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -1583,35 +1577,17 @@ async fn attachments_tab_lists_the_issues_files_and_filters_the_screenshots() {
 /// is listed with its scores, and merging it from the tab leaves one issue with both events.
 #[tokio::test(flavor = "multi_thread")]
 async fn similar_issues_tab_lists_the_same_error_raised_elsewhere_and_merges_it() {
-    use crate::similar::capture_error;
+    use crate::similar::{capture_the_same_error_twice, PRICE};
     assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Backend").await;
-    let quantity = "ValueError: invalid literal for int() with base 10: 'abc'";
-    let price = "ValueError: invalid literal for int() with base 10: 'x1'";
-    capture_error(
-        &dsn,
-        "invalid literal for int() with base 10: 'abc'",
-        &["main", "handle", "parse_quantity"],
-    )
-    .await;
-    capture_error(
-        &dsn,
-        "invalid literal for int() with base 10: 'x1'",
-        &["main", "handle", "parse_price"],
-    )
-    .await;
+    capture_the_same_error_twice(&dsn).await;
     let issues = server.wait_for_issues(&token, |issues| issues.len() == 2).await;
-    let id_of = |title: &str| {
-        issues
-            .iter()
-            .find(|i| i["title"] == title)
-            .and_then(|i| i["id"].as_str())
-            .unwrap_or_else(|| panic!("an issue {title:?}: {issues:?}"))
-            .to_owned()
-    };
-    let (quantity_id, price_id) = (id_of(quantity), id_of(price));
+    // The older issue, the one kept by a merge of two single events.
+    let quantity_id = issues[1]["id"].as_str().expect("id").to_owned();
+    let price_id = issues[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(issues[0]["title"], PRICE, "the newest first");
 
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
@@ -1628,7 +1604,7 @@ async fn similar_issues_tab_lists_the_same_error_raised_elsewhere_and_merges_it(
             .await?;
         assert_eq!(count(&client, "#similar-issue-list .similar-issue", 1).await?, 1);
         let titles = texts(&client, "#similar-issue-list .similar-issue-title").await?;
-        assert_eq!(titles, [price]);
+        assert_eq!(titles, [PRICE]);
         let exception = text_of(&client, "#similar-issue-list .similarity-exception").await?;
         assert!(exception.ends_with('%'), "a score: {exception:?}");
         let message = text_of(&client, "#similar-issue-list .similarity-message").await?;

@@ -12,7 +12,7 @@ use crate::common::{sentry_hub, TestServer};
 
 /// Sends, with the official SDK, the message `checkout failed` tagged with `customer`, once
 /// per `(customer, minutes ago)`.
-pub async fn send_checkouts(dsn: &str, sends: &[(&str, u64)]) {
+async fn send_checkouts(dsn: &str, sends: &[(&str, u64)]) {
     let dsn = dsn.to_owned();
     let sends: Vec<(String, u64)> = sends.iter().map(|(c, m)| ((*c).to_owned(), *m)).collect();
     tokio::task::spawn_blocking(move || {
@@ -33,20 +33,24 @@ pub async fn send_checkouts(dsn: &str, sends: &[(&str, u64)]) {
     .expect("SDK thread");
 }
 
+/// Six `checkout failed` events of one issue, tagged `customer`: acme 3 (first 9, last 1 minute
+/// ago), gamma 2 (7 and 6 minutes ago), beta 1 (5 minutes ago). Returns the issue's id.
+pub async fn six_checkouts(server: &TestServer, token: &str, dsn: &str) -> String {
+    send_checkouts(
+        dsn,
+        &[("acme", 9), ("acme", 8), ("gamma", 7), ("gamma", 6), ("beta", 5), ("acme", 1)],
+    )
+    .await;
+    let issues = server.wait_for_issues(token, |i| i.len() == 1 && i[0]["count"] == "6").await;
+    issues[0]["id"].as_str().expect("id").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tags_values_are_listed_a_page_at_a_time_in_the_order_asked() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Shop").await;
-    // acme: 3 events, first 9 and last 1 minute ago; gamma: 2, 7 and 6 minutes ago; beta: 1,
-    // 5 minutes ago.
-    send_checkouts(
-        &dsn,
-        &[("acme", 9), ("acme", 8), ("gamma", 7), ("gamma", 6), ("beta", 5), ("acme", 1)],
-    )
-    .await;
-    let issues = server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "6").await;
-    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let id = six_checkouts(&server, &token, &dsn).await;
     let values_path = format!("/api/0/organizations/cairn/issues/{id}/tags/customer/values/");
     let values = |query: &str| {
         let path = format!("{values_path}{query}");
@@ -118,13 +122,7 @@ async fn an_issues_events_are_searched_by_tags_and_text_a_page_at_a_time() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Shop").await;
-    send_checkouts(
-        &dsn,
-        &[("acme", 9), ("acme", 8), ("gamma", 7), ("gamma", 6), ("beta", 5), ("acme", 1)],
-    )
-    .await;
-    let issues = server.wait_for_issues(&token, |i| i.len() == 1 && i[0]["count"] == "6").await;
-    let id = issues[0]["id"].as_str().expect("id").to_owned();
+    let id = six_checkouts(&server, &token, &dsn).await;
     let search = |path: String, query: &str, extra: &str| {
         let path = format!("{path}?query={}{extra}", urlencode(query));
         let (server, token) = (&server, &token);

@@ -12,7 +12,7 @@ use crate::common::{capture_message, sentry_hub, TestServer};
 
 /// Sends, with the official SDK, a `ValueError` with `value` raised through `functions`
 /// (outermost first), every frame the application's.
-pub async fn capture_error(dsn: &str, value: &str, functions: &[&str]) {
+async fn capture_error(dsn: &str, value: &str, functions: &[&str]) {
     let (dsn, value) = (dsn.to_owned(), value.to_owned());
     let functions: Vec<String> = functions.iter().map(|f| (*f).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
@@ -42,6 +42,28 @@ pub async fn capture_error(dsn: &str, value: &str, functions: &[&str]) {
     .expect("SDK thread");
 }
 
+/// The same `ValueError` raised from two functions, which grouping keeps apart (a different
+/// innermost function) though they are the same problem: titled [`QUANTITY`], then [`PRICE`].
+pub async fn capture_the_same_error_twice(dsn: &str) {
+    capture_error(
+        dsn,
+        "invalid literal for int() with base 10: 'abc'",
+        &["main", "handle", "parse_quantity"],
+    )
+    .await;
+    capture_error(
+        dsn,
+        "invalid literal for int() with base 10: 'x1'",
+        &["main", "handle", "parse_price"],
+    )
+    .await;
+}
+
+/// The title of the first issue of [`capture_the_same_error_twice`].
+pub const QUANTITY: &str = "ValueError: invalid literal for int() with base 10: 'abc'";
+/// The title of its second issue.
+pub const PRICE: &str = "ValueError: invalid literal for int() with base 10: 'x1'";
+
 /// The id of the listed issue whose title starts with `title`.
 fn id_of(issues: &[Value], title: &str) -> String {
     issues
@@ -57,25 +79,11 @@ async fn the_same_error_raised_elsewhere_is_listed_as_similar_and_merged_from_th
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
     let dsn = server.create_project(&token, "Shop").await;
-    // Grouping keeps these two apart (a different innermost function), though they are the
-    // same problem.
-    capture_error(
-        &dsn,
-        "invalid literal for int() with base 10: 'abc'",
-        &["main", "handle", "parse_quantity"],
-    )
-    .await;
-    capture_error(
-        &dsn,
-        "invalid literal for int() with base 10: 'x1'",
-        &["main", "handle", "parse_price"],
-    )
-    .await;
+    capture_the_same_error_twice(&dsn).await;
     capture_error(&dsn, "connection refused", &["worker", "connect"]).await;
     capture_message(&dsn, "shop@1.0", "cache warmed up").await;
     let issues = server.wait_for_issues(&token, |issues| issues.len() == 4).await;
-    let quantity = id_of(&issues, "ValueError: invalid literal for int() with base 10: 'abc'");
-    let price = id_of(&issues, "ValueError: invalid literal for int() with base 10: 'x1'");
+    let (quantity, price) = (id_of(&issues, QUANTITY), id_of(&issues, PRICE));
     let refused = id_of(&issues, "ValueError: connection refused");
 
     let path = format!("/api/0/organizations/cairn/issues/{quantity}/similar/");
@@ -88,7 +96,7 @@ async fn the_same_error_raised_elsewhere_is_listed_as_similar_and_merged_from_th
     assert!(!listed.contains(&quantity.as_str()), "{similar:#}");
     assert!(listed.iter().all(|id| [price.as_str(), refused.as_str()].contains(id)), "{similar:#}");
     let (issue, scores) = (&similar[0][0], &similar[0][1]);
-    assert_eq!(issue["title"], "ValueError: invalid literal for int() with base 10: 'x1'");
+    assert_eq!(issue["title"], PRICE);
     assert_eq!(issue["count"], "1", "the issue as the issue list shows it: {issue}");
     assert!(
         scores["exception:message:character-shingles"].as_f64().is_some_and(|s| s > 0.6),
@@ -144,6 +152,22 @@ async fn the_same_error_raised_elsewhere_is_listed_as_similar_and_merged_from_th
             .await
             .expect("counted");
     assert_eq!(parent_kept, 0, "the merged issue's features are made again");
+
+    // Compared from another issue, the merged issue's features are made and kept; unmerging
+    // one of its fingerprints makes them again.
+    let parent_rows = || {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM issue_similarity WHERE issue_id = ?")
+            .bind(parent.parse::<i64>().expect("numeric id"))
+            .fetch_one(&db)
+    };
+    let path = format!("/api/0/organizations/cairn/issues/{refused}/similar/");
+    assert_eq!(server.get(&path, &token).await.0, 200);
+    assert_eq!(parent_rows().await.expect("counted"), 1);
+    let (_, hashes) = server.get(&format!("/api/0/issues/{parent}/hashes/"), &token).await;
+    let hash = hashes[0]["id"].as_str().expect("a hash");
+    let status = server.delete(&format!("/api/0/issues/{parent}/hashes/?id={hash}"), &token).await;
+    assert_eq!(status, 202);
+    assert_eq!(parent_rows().await.expect("counted"), 0, "made again after the unmerge");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -107,15 +107,8 @@ impl TestServer {
 
     /// `GET` with a bearer token; returns status and JSON body.
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        let (status, _, body) = self.get_page(path, token).await;
+        (status, body)
     }
 
     /// `GET` of a page of a list: status, the `Link` header (empty when none) and JSON body.
