@@ -1090,6 +1090,7 @@ fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
         subscription_details: bookmarked
             .then(|| cairn_types::api::SubscriptionDetails { reason: "bookmarked".into() }),
         participants: Vec::new(),
+        seen_by: Vec::new(),
     }
 }
 
@@ -6061,4 +6062,38 @@ mod metric_alert_chart {
         assert!(m.find("svg").is_none());
         assert!(m.find(".loading-state").is_none(), "nothing to wait for");
     }
+}
+
+#[wasm_bindgen_test]
+fn seen_by_lists_the_other_members_most_recent_first() {
+    use cairn_dashboard::components::seen_by::SeenByList;
+    use cairn_types::api::SeenBy;
+
+    let person = |id: &str, name: &str, minutes_ago: i64| SeenBy {
+        user: User {
+            id: id.into(),
+            name: name.into(),
+            username: format!("{id}@example.com"),
+            email: format!("{id}@example.com"),
+            is_superuser: false,
+        },
+        last_seen: Utc::now() - Duration::minutes(minutes_ago),
+    };
+    let seen = vec![person("1", "Me", 0), person("2", "Ada", 5), person("3", "<b>Bob</b>", 120)];
+    let m = Mounted::new(move || view! { <SeenByList seen_by=seen current_user="1"/> });
+    let names: Vec<String> = (0..m.count("#issue-seen-by .seen"))
+        .filter_map(|i| m.root.query_selector_all(".seen-name").ok()?.item(i))
+        .filter_map(|n| n.text_content())
+        .collect();
+    // The caller is left out; names are text, never markup.
+    assert_eq!(names, ["Ada", "<b>Bob</b>"]);
+    assert_eq!(m.count("#issue-seen-by b"), 0);
+    let first = m.get("#issue-seen-by .seen");
+    assert_eq!(first.get_attribute("title").as_deref(), Some("2@example.com"));
+    assert_eq!(m.text("#issue-seen-by .seen time"), "5 minutes ago");
+
+    // Only the caller: no section at all.
+    let alone = vec![person("1", "Me", 0)];
+    let m = Mounted::new(move || view! { <SeenByList seen_by=alone current_user="1"/> });
+    assert!(m.find("#issue-seen-by").is_none());
 }

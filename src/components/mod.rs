@@ -27,6 +27,7 @@ pub mod release_health;
 pub mod saved_searches;
 pub mod search_bar;
 pub mod search_suggestions;
+pub mod seen_by;
 pub mod shortcuts;
 pub mod similar_issues;
 pub mod sparkline;

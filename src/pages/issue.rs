@@ -453,6 +453,17 @@ pub fn IssuePage() -> impl IntoView {
                         })
                     }}
                     {move || {
+                        let details = details.get().and_then(Result::ok)?;
+                        Some(
+                            view! {
+                                <crate::components::seen_by::SeenByList
+                                    seen_by=details.seen_by
+                                    current_user=current_user.get()
+                                />
+                            },
+                        )
+                    }}
+                    {move || {
                         // A cron monitor's failure: a way back to the monitor.
                         let event = event.get().and_then(Result::ok)?;
                         let slug = event.contexts.pointer("/monitor/slug")?.as_str()?.to_owned();

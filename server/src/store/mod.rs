@@ -597,6 +597,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         issue_id: i64,
     ) -> impl Future<Output = StoreResult<Vec<UserRow>>> + Send;
+    /// The members of the issue's organization who have opened it (Sentry's `seenBy`), each
+    /// with when they last did (Unix ms), the most recent first.
+    fn issue_seen_by(
+        &self,
+        issue_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(UserRow, i64)>>> + Send;
     /// Per-user state (seen, bookmarked) and assignees of these issues.
     fn issue_viewer_state(
         &self,

@@ -215,6 +215,20 @@ async fn assignment_seen_and_bookmarks_follow_the_caller() {
     let issues = server.wait_for_issues(&token, |_| true).await;
     assert_eq!(listed(&issues, &alpha, "hasSeen"), false);
 
+    // seenBy: the members who opened it, the most recent first; unseeing leaves the list.
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(emails(&issue["seenBy"]), ["owner@example.com"], "{issue}");
+    let member = server.member_token("seer@example.com");
+    let (status, issue) = server.get(&path, &member).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(emails(&issue["seenBy"]), ["seer@example.com", "owner@example.com"]);
+    assert!(issue["seenBy"][0]["lastSeen"].as_str().is_some_and(|t| t.ends_with('Z')), "{issue}");
+    server.put(&path, &member, json!({"hasSeen": false})).await;
+    let (_, issue) = server.get(&format!("/api/0/issues/{beta}/"), &token).await;
+    assert_eq!(emails(&issue["seenBy"]), ["owner@example.com"], "another issue's list");
+    let (_, issue) = server.get(&path, &token).await;
+    assert_eq!(emails(&issue["seenBy"]), ["owner@example.com"], "{issue}");
+
     let (_, issue) = server.put(&path, &token, json!({"isBookmarked": true})).await;
     assert_eq!(issue["isBookmarked"], true, "{issue}");
     let issues = server.wait_for_issues(&token, |_| true).await;
@@ -368,4 +382,9 @@ async fn marked_reviewed_issues_leave_for_review_until_they_regress_or_escalate(
         .expect("writable");
     assert_eq!(found(&server, &token, "is:for_review").await, ["alpha"]);
     assert_eq!(server.get(&beta_path, &token).await.1["inbox"], Value::Null);
+}
+
+/// The emails of a list of users, in order.
+fn emails(users: &Value) -> Vec<&str> {
+    users.as_array().into_iter().flatten().filter_map(|u| u["email"].as_str()).collect()
 }

@@ -127,6 +127,20 @@ pub struct IssueDetails {
     /// The people who hear of its workflow: its subscribers and assignees.
     #[serde(default)]
     pub participants: Vec<crate::api::User>,
+    /// The members who have opened it, the most recent first (Sentry's `seenBy`).
+    #[serde(default)]
+    pub seen_by: Vec<SeenBy>,
+}
+
+/// A member who has opened an issue: the user, and when they last did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeenBy {
+    /// The user.
+    #[serde(flatten)]
+    pub user: crate::api::User,
+    /// When they last opened the issue.
+    pub last_seen: DateTime<Utc>,
 }
 
 /// Why someone is subscribed to an issue.

@@ -477,6 +477,7 @@ async fn details<S: Store>(
     let last_release = release_of(state, organization, last_version.as_deref()).await?;
     let subscription = state.store.issue_subscription(issue.id, identity.user.id).await?;
     let participants = state.store.issue_participants(issue.id).await?;
+    let seen_by = state.store.issue_seen_by(issue.id).await?;
     Ok(IssueDetails {
         issue: serialized,
         activity: activity.iter().map(serialize::activity).collect(),
@@ -488,6 +489,13 @@ async fn details<S: Store>(
             .reason
             .map(|reason| cairn_types::api::SubscriptionDetails { reason }),
         participants: participants.iter().map(serialize::user).collect(),
+        seen_by: seen_by
+            .iter()
+            .map(|(user, at)| cairn_types::api::SeenBy {
+                user: serialize::user(user),
+                last_seen: crate::util::ms_to_datetime(*at),
+            })
+            .collect(),
     })
 }
 

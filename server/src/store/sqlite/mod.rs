@@ -1755,6 +1755,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn issue_seen_by(&self, issue_id: i64) -> StoreResult<Vec<(UserRow, i64)>> {
+        triage::seen_by(&self.reads, issue_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn issue_viewer_state(
         &self,
         issue_ids: &[i64],

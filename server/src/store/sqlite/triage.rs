@@ -779,6 +779,24 @@ pub(super) async fn set_seen(
     Ok(())
 }
 
+/// Who has opened an issue, the most recent first: members of its organization only, since a
+/// member who left keeps their rows until the issue goes.
+pub(super) async fn seen_by(pool: &SqlitePool, issue_id: i64) -> StoreResult<Vec<(UserRow, i64)>> {
+    let rows = sqlx::query(
+        "SELECT u.*, s.last_seen AS seen_at FROM issue_seen s \
+         JOIN users u ON u.id = s.user_id \
+         JOIN issues i ON i.id = s.issue_id \
+         JOIN projects p ON p.id = i.project_id \
+         JOIN organization_members m \
+           ON m.organization_id = p.organization_id AND m.user_id = s.user_id \
+         WHERE s.issue_id = $1 ORDER BY s.last_seen DESC, u.id LIMIT 100",
+    )
+    .bind(issue_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(|row| (user_from_row(row), row.get("seen_at"))).collect())
+}
+
 /// Bookmarks an issue for a user, or removes the bookmark.
 pub(super) async fn set_bookmark(
     pool: &SqlitePool,
