@@ -6,4 +6,5 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod source_links;
 pub mod timestamp;

@@ -3,6 +3,7 @@
 mod attachments;
 mod audit;
 mod auth;
+mod code_mappings;
 mod commits;
 mod error;
 mod events;
@@ -23,6 +24,7 @@ mod user_reports;
 pub use attachments::*;
 pub use audit::*;
 pub use auth::*;
+pub use code_mappings::*;
 pub use commits::*;
 pub use error::*;
 pub use events::*;
