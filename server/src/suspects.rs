@@ -263,7 +263,13 @@ mod tests {
             key: format!("{id:040}"),
             message: None,
             date_added: 0,
-            repository: RepositoryRow { id: 1, name: "acme/app".into(), date_created: 0 },
+            repository: RepositoryRow {
+                id: 1,
+                name: "acme/app".into(),
+                date_created: 0,
+                url: None,
+                provider: None,
+            },
             author: None,
             files: files.iter().map(|f| ((*f).to_owned(), "M".to_owned())).collect(),
         }

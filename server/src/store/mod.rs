@@ -1005,6 +1005,69 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         organization_id: i64,
     ) -> impl Future<Output = StoreResult<Vec<RepositoryRow>>> + Send;
+    /// One repository of an organization.
+    fn repository(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<RepositoryRow>> + Send;
+    /// Adds a repository (`Conflict` when the organization has one of that name).
+    fn create_repository(
+        &self,
+        organization_id: i64,
+        name: &str,
+        url: Option<&str>,
+        provider: Option<&str>,
+    ) -> impl Future<Output = StoreResult<RepositoryRow>> + Send;
+    /// Sets a repository's name (when given), web address and host kind (`None` removes them).
+    fn update_repository(
+        &self,
+        organization_id: i64,
+        id: i64,
+        name: Option<&str>,
+        url: Option<&str>,
+        provider: Option<&str>,
+    ) -> impl Future<Output = StoreResult<RepositoryRow>> + Send;
+    /// The organization's repository of this name, made when it has none (as `set-commits`
+    /// makes them).
+    fn find_or_create_repository(
+        &self,
+        organization_id: i64,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<RepositoryRow>> + Send;
+    /// The organization's code mappings, of one project when given; the longest stack root
+    /// first within a project.
+    fn code_mappings(
+        &self,
+        organization_id: i64,
+        project_id: Option<i64>,
+    ) -> impl Future<Output = StoreResult<Vec<CodeMappingRow>>> + Send;
+    /// One code mapping of the organization.
+    fn code_mapping(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<CodeMappingRow>> + Send;
+    /// Creates a code mapping (`id` `None`) or changes one; `Conflict` when the project has
+    /// the pair of roots already.
+    fn save_code_mapping(
+        &self,
+        organization_id: i64,
+        id: Option<i64>,
+        mapping: &NewCodeMapping,
+    ) -> impl Future<Output = StoreResult<CodeMappingRow>> + Send;
+    /// Creates the mapping of a project's pair of roots or updates its repository and branch;
+    /// `true` when it was created.
+    fn upsert_code_mapping(
+        &self,
+        mapping: &NewCodeMapping,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Deletes a code mapping of the organization.
+    fn delete_code_mapping(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The newest release older than `release_id`, sharing a project with it, that has
     /// commits (Sentry's `previous-with-commits`); its version.
     fn previous_release_with_commits(

@@ -29,6 +29,47 @@ pub struct RepositoryRow {
     pub name: String,
     /// Unix ms.
     pub date_created: i64,
+    /// The web address, once the organization set it.
+    pub url: Option<String>,
+    /// The code host's kind (`github`, `gitlab`, `bitbucket`, `gitea`) when set; guessed from
+    /// the address otherwise.
+    pub provider: Option<String>,
+}
+
+/// A code mapping: a project's stack-trace path prefix and the repository path replacing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeMappingRow {
+    /// Primary key.
+    pub id: i64,
+    /// The project.
+    pub project_id: i64,
+    /// The project's slug.
+    pub project_slug: String,
+    /// The repository.
+    pub repository: RepositoryRow,
+    /// The path prefix as stack traces show it (may be empty).
+    pub stack_root: String,
+    /// What replaces it.
+    pub source_root: String,
+    /// The branch links point at.
+    pub default_branch: String,
+    /// Unix ms.
+    pub date_created: i64,
+}
+
+/// What a code mapping is made of, to create or change one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCodeMapping {
+    /// The project (of the organization: the caller checked).
+    pub project_id: i64,
+    /// The repository (of the organization: the caller checked).
+    pub repository_id: i64,
+    /// The path prefix as stack traces show it.
+    pub stack_root: String,
+    /// What replaces it.
+    pub source_root: String,
+    /// The branch.
+    pub default_branch: String,
 }
 
 /// A commit author as the commit named them.

@@ -860,6 +860,79 @@ fn rows() -> Vec<Row> {
             "/api/0/projects/{org}/{project}/events/{event_id}/owners/",
             read("event:read"),
         ),
+        // --- repositories' addresses and code mappings ----------------------------------
+        Row {
+            body: |n| Some(json!({"name": format!("acme/fresh-{n}")})),
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/repos/",
+                scope("project:write", Admin, 201),
+            )
+        },
+        Row {
+            body: |_| Some(json!({"url": "https://code.example/acme/authz"})),
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/repos/{repo_id}/",
+                scope("project:write", Admin, 200),
+            )
+        },
+        row(Method::GET, "/api/0/organizations/{org}/code-mappings/", code_mappings_read()),
+        Row {
+            body: |n| {
+                Some(json!({"projectId": SECRET_PROJECT, "repositoryId": "{repo_id}",
+                    "stackRoot": format!("post{n}/"), "sourceRoot": "src/"}))
+            },
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/code-mappings/",
+                scope("project:write", Admin, 201),
+            )
+        },
+        Row {
+            body: |_| {
+                Some(json!({"project": SECRET_PROJECT, "repository": "acme/bulk",
+                    "mappings": [{"stackRoot": "bulk/", "sourceRoot": "src/"}]}))
+            },
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/code-mappings/bulk/",
+                scope("project:write", Admin, 200),
+            )
+        },
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/code-mappings/{mapping_id}/",
+            code_mappings_read(),
+        ),
+        Row {
+            fresh: true,
+            body: |n| {
+                Some(json!({"projectId": SECRET_PROJECT, "repositoryId": "{repo_id}",
+                    "stackRoot": format!("put{n}/"), "sourceRoot": "src/"}))
+            },
+            ..row(
+                Method::PUT,
+                "/api/0/organizations/{org}/code-mappings/{mapping_id}/",
+                scope("project:write", Admin, 200),
+            )
+        },
+        Row {
+            fresh: true,
+            ..row(
+                Method::DELETE,
+                "/api/0/organizations/{org}/code-mappings/{mapping_id}/",
+                scope("project:write", Admin, 204),
+            )
+        },
+        Row {
+            query: "?file=fresh0/views.py&lineNo=3",
+            ..row(
+                Method::GET,
+                "/api/0/projects/{org}/{project}/stacktrace-link/",
+                code_mappings_read(),
+            )
+        },
         // --- release commits, suspect commits, notifications ----------------------------
         row(
             Method::GET,
@@ -1080,6 +1153,11 @@ const EVENT_READ: &[&str] = &["event:read", "event:write", "event:admin"];
 /// Who may change a project's team.
 const PROJECT_TEAM: &[&str] = &["project:write", "project:admin"];
 
+/// Reading repositories' code mappings: members, and CI tokens made for releases.
+fn code_mappings_read() -> Access {
+    Access::AnyScope { scopes: &["org:read", "project:releases"], min_role: Role::Member, ok: 200 }
+}
+
 fn releases(scopes: &'static [&'static str], ok: u16) -> Access {
     Access::AnyScope { scopes, min_role: Role::Member, ok }
 }
@@ -1161,6 +1239,10 @@ struct Fixture {
     alert_rule_id: String,
     /// A service hook of [`SECRET_PROJECT`] that survives the whole test.
     hook_id: String,
+    /// A repository of the organization, and a code mapping of [`SECRET_PROJECT`] to it,
+    /// that survive the whole test.
+    repo_id: String,
+    mapping_id: String,
 }
 
 /// A release of [`SECRET_PROJECT`] that survives the whole test.
@@ -1213,6 +1295,8 @@ impl Fixture {
             rule_id: String::new(),
             alert_rule_id: String::new(),
             hook_id: String::new(),
+            repo_id: String::new(),
+            mapping_id: String::new(),
         };
         (fixture.issue_id, fixture.event_id) = fixture.new_issue(0).await;
         fixture.attachment_id = fixture.new_attachment(&fixture.event_id).await;
@@ -1224,6 +1308,9 @@ impl Fixture {
         fixture.alert_rule_id = fixture.new_metric_alert_rule("authz metric rule").await;
         fixture.wait_for_incident().await;
         fixture.hook_id = fixture.new_hook(0).await;
+        let body = json!({"name": "acme/authz", "url": "https://code.example/acme/authz"});
+        fixture.repo_id = fixture.create("/api/0/organizations/cairn/repos/", body, "id").await;
+        fixture.mapping_id = fixture.new_code_mapping(0).await;
         fixture.member_session = fixture.login("member@example.com").await;
         let (status, members) =
             fixture.server.get("/api/0/organizations/cairn/members/", &fixture.owner).await;
@@ -1263,6 +1350,13 @@ impl Fixture {
     }
 
     /// A search the owner shares with the organization; returns its id.
+    /// A code mapping of [`SECRET_PROJECT`] to the fixture's repository; its id.
+    async fn new_code_mapping(&self, n: usize) -> String {
+        let body = json!({"projectId": SECRET_PROJECT, "repositoryId": self.repo_id,
+            "stackRoot": format!("fresh{n}/"), "sourceRoot": "src/"});
+        self.create("/api/0/organizations/cairn/code-mappings/", body, "id").await
+    }
+
     async fn new_shared_search(&self, n: usize) -> String {
         let body = json!({"name": format!("Shared {n}"), "query": format!("is:unresolved shared-{n}"),
             "visibility": "organization"});
@@ -1487,6 +1581,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             let mut hook_id = fixture.hook_id.clone();
             let mut tombstone_id = String::new();
             let mut search_id = String::new();
+            let mut mapping_id = fixture.mapping_id.clone();
             let mut project = SECRET_PROJECT.to_owned();
             if row.fresh {
                 // The project itself is what the row destroys (no other placeholder does).
@@ -1537,6 +1632,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 if path.contains("{search_id}") {
                     search_id = fixture.new_shared_search(n).await;
                 }
+                if path.contains("{mapping_id}") {
+                    mapping_id = fixture.new_code_mapping(n).await;
+                }
                 if path.contains("{key_id}") {
                     let keys = format!("/api/0/projects/cairn/{SECRET_PROJECT}/keys/");
                     key_id =
@@ -1566,6 +1664,8 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{hook_id}", &hook_id)
                 .replace("{tombstone_id}", &tombstone_id)
                 .replace("{search_id}", &search_id)
+                .replace("{mapping_id}", &mapping_id)
+                .replace("{repo_id}", &fixture.repo_id)
                 .replace("{hash}", &hash)
                 .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.
@@ -1593,7 +1693,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 request = request.header("cookie", cookie);
             }
             if let Some(body) = (row.body)(n) {
-                request = request.json(&body);
+                // Bodies name the fixture's repository by placeholder, as paths do.
+                let text = body.to_string().replace("{repo_id}", &fixture.repo_id);
+                request = request.json(&serde_json::from_str::<Value>(&text).expect("JSON"));
             }
             let mut response = request.send().await.expect("request sent");
             let status = response.status().as_u16();

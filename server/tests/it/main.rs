@@ -9,6 +9,7 @@ mod audit_log;
 mod authz;
 mod bad_input;
 mod browser;
+mod code_mappings;
 mod commits;
 mod common;
 mod dashboard_assets;

@@ -4,16 +4,17 @@
 use axum::extract::{Path, State};
 use cairn_types::api::{
     Commit, CommitAuthor, CommitFile, Committer, EventCommitters, NewCommitRequest, RefRequest,
-    Release, Repository, RepositoryProvider,
+    Release, Repository,
 };
 use serde_json::Value;
 
+use super::code_mappings::repository;
 use super::{org_access, org_access_any};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{CommitAuthorRow, CommitRow, NewCommit, RepositoryRow, Store, StoreError};
+use crate::store::{CommitAuthorRow, CommitRow, NewCommit, Store, StoreError};
 use crate::suspects::{self, Suspect};
 use crate::util::ms_to_datetime;
 
@@ -30,19 +31,6 @@ pub(super) fn author(row: &CommitAuthorRow) -> CommitAuthor {
         id: row.user_id.map(|id| id.to_string()),
         name: row.name.clone(),
         email: row.email.clone(),
-    }
-}
-
-fn repository(row: &RepositoryRow) -> Repository {
-    Repository {
-        id: row.id.to_string(),
-        name: row.name.clone(),
-        url: None,
-        provider: RepositoryProvider { id: "unknown".into(), name: "Unknown Provider".into() },
-        status: "active".into(),
-        date_created: ms_to_datetime(row.date_created),
-        integration_id: None,
-        external_slug: None,
     }
 }
 

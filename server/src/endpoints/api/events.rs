@@ -173,15 +173,11 @@ pub async fn get_project_event_json<S: Store>(
     Path((org, project, event_id)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
     let access = org_access(&state, &identity, &org, "event:read").await?;
-    let project_id = match state.store.project_by_slug(access.organization.id, &project).await {
-        Ok(project) => project.id,
-        Err(StoreError::NotFound) => {
-            let id: i64 = project.parse().map_err(|_| ApiError::NotFound)?;
-            let projects = state.store.projects(access.organization.id).await?;
-            projects.iter().find(|p| p.id == id).map(|p| p.id).ok_or(ApiError::NotFound)?
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let project = serde_json::Value::String(project);
+    let project_id =
+        super::code_mappings::project_by_slug_or_id(&state, access.organization.id, &project)
+            .await?
+            .id;
     let EventSelector::Id(event_id) = selector(&event_id)? else {
         return Err(ApiError::NotFound);
     };

@@ -9,6 +9,7 @@ mod artifacts;
 mod attachments;
 mod audit_log;
 mod bulk;
+mod code_mappings;
 mod comments;
 mod commits;
 mod events;
@@ -301,7 +302,34 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(ownership::event_owners::<S>),
         )
         // --- release commits, suspect commits, notifications (issues 7 and 8) -----------
-        .route("/api/0/organizations/{org}/repos", get(commits::list_repositories::<S>))
+        .route(
+            "/api/0/organizations/{org}/repos",
+            get(commits::list_repositories::<S>).post(code_mappings::create_repository::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/repos/{repo_id}",
+            put(code_mappings::update_repository::<S>),
+        )
+        // --- code mappings: frames and commits linked to the code host -------------------
+        .route(
+            "/api/0/organizations/{org}/code-mappings",
+            get(code_mappings::list_code_mappings::<S>)
+                .post(code_mappings::create_code_mapping::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/code-mappings/bulk",
+            post(code_mappings::bulk_code_mappings::<S>),
+        )
+        .route(
+            "/api/0/organizations/{org}/code-mappings/{mapping_id}",
+            get(code_mappings::get_code_mapping::<S>)
+                .put(code_mappings::update_code_mapping::<S>)
+                .delete(code_mappings::delete_code_mapping::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/stacktrace-link",
+            get(code_mappings::stacktrace_link::<S>),
+        )
         .route(
             "/api/0/organizations/{org}/releases/{version}/commits",
             get(commits::list_release_commits::<S>),

@@ -41,6 +41,8 @@ mod attachments;
 mod audit;
 /// Two-factor authenticators and recovery codes.
 mod authenticators;
+/// Code mappings and repositories' addresses, for links to the code host.
+mod code_mappings;
 /// Issues deleted with their future events discarded (Sentry's group tombstones).
 mod discarded;
 /// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
@@ -2304,6 +2306,77 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn repositories(&self, organization_id: i64) -> StoreResult<Vec<RepositoryRow>> {
         workflow::repositories(&self.reads, organization_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn repository(&self, organization_id: i64, id: i64) -> StoreResult<RepositoryRow> {
+        self.read_repository(organization_id, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_repository(
+        &self,
+        organization_id: i64,
+        name: &str,
+        url: Option<&str>,
+        provider: Option<&str>,
+    ) -> StoreResult<RepositoryRow> {
+        self.insert_repository(organization_id, name, url, provider).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_repository(
+        &self,
+        organization_id: i64,
+        id: i64,
+        name: Option<&str>,
+        url: Option<&str>,
+        provider: Option<&str>,
+    ) -> StoreResult<RepositoryRow> {
+        self.write_repository(organization_id, id, name, url, provider).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_or_create_repository(
+        &self,
+        organization_id: i64,
+        name: &str,
+    ) -> StoreResult<RepositoryRow> {
+        self.find_or_insert_repository(organization_id, name).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn code_mappings(
+        &self,
+        organization_id: i64,
+        project_id: Option<i64>,
+    ) -> StoreResult<Vec<CodeMappingRow>> {
+        self.read_code_mappings(organization_id, project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn code_mapping(&self, organization_id: i64, id: i64) -> StoreResult<CodeMappingRow> {
+        self.read_code_mapping(organization_id, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn save_code_mapping(
+        &self,
+        organization_id: i64,
+        id: Option<i64>,
+        mapping: &NewCodeMapping,
+    ) -> StoreResult<CodeMappingRow> {
+        self.write_code_mapping(organization_id, id, mapping).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn upsert_code_mapping(&self, mapping: &NewCodeMapping) -> StoreResult<bool> {
+        self.insert_or_update_code_mapping(mapping).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_code_mapping(&self, organization_id: i64, id: i64) -> StoreResult<()> {
+        self.remove_code_mapping(organization_id, id).await
     }
 
     #[tracing::instrument(skip_all)]

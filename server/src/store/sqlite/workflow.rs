@@ -8,7 +8,8 @@ use super::*;
 /// The columns of a commit with its repository and author; the author maps to a member of the
 /// commit's organization by email.
 const COMMIT_COLUMNS: &str = "c.id, c.key, c.message, c.date_added, r.id AS repo_id, \
-     r.name AS repo_name, r.date_created AS repo_created, a.email AS author_email, \
+     r.name AS repo_name, r.date_created AS repo_created, r.url AS repo_url, \
+     r.provider AS repo_provider, a.email AS author_email, \
      a.name AS author_name, (SELECT u.id FROM users u JOIN organization_members m \
        ON m.user_id = u.id AND m.organization_id = c.organization_id \
        WHERE u.email = a.email) AS author_user";
@@ -28,6 +29,8 @@ fn commit_from_row(row: &SqliteRow) -> CommitRow {
             id: row.get("repo_id"),
             name: row.get("repo_name"),
             date_created: row.get("repo_created"),
+            url: row.get("repo_url"),
+            provider: row.get("repo_provider"),
         },
         author: email.map(|email| CommitAuthorRow {
             email,
@@ -217,16 +220,14 @@ pub(super) async fn repositories(
     reads: &SqlitePool,
     organization_id: i64,
 ) -> StoreResult<Vec<RepositoryRow>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, name, date_created FROM repositories WHERE organization_id = $1 ORDER BY name",
+    let rows = sqlx::query(
+        "SELECT id, name, date_created, url, provider FROM repositories \
+         WHERE organization_id = $1 ORDER BY name",
     )
     .bind(organization_id)
     .fetch_all(reads)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, date_created)| RepositoryRow { id, name, date_created })
-        .collect())
+    Ok(rows.iter().map(super::code_mappings::repository_from_row).collect())
 }
 
 pub(super) async fn previous_release_with_commits(
