@@ -1035,6 +1035,27 @@ pub trait Store: Clone + Send + Sync + 'static {
         organization_id: i64,
         name: &str,
     ) -> impl Future<Output = StoreResult<RepositoryRow>> + Send;
+    /// A project's environments by name; `hidden` `Some(..)` keeps those hidden or shown.
+    fn project_environments(
+        &self,
+        project_id: i64,
+        hidden: Option<bool>,
+    ) -> impl Future<Output = StoreResult<Vec<EnvironmentRow>>> + Send;
+    /// The organization's environments (seen by these projects; all when empty) by name:
+    /// `hidden` `Some(false)` keeps those some project shows, `Some(true)` those all hide.
+    fn organization_environments(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        hidden: Option<bool>,
+    ) -> impl Future<Output = StoreResult<Vec<EnvironmentRow>>> + Send;
+    /// Hides or shows one of a project's environments.
+    fn set_environment_hidden(
+        &self,
+        project_id: i64,
+        name: &str,
+        hidden: bool,
+    ) -> impl Future<Output = StoreResult<EnvironmentRow>> + Send;
     /// The organization's code mappings, of one project when given; the longest stack root
     /// first within a project.
     fn code_mappings(

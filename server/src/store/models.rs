@@ -1815,3 +1815,15 @@ mod tests {
         assert!(key(Priority::High, 0) > key(Priority::Medium, 4_102_444_800_000));
     }
 }
+
+/// An environment as a project (or an organization) has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentRow {
+    /// Primary key (per organization and name).
+    pub id: i64,
+    /// The name events were sent with.
+    pub name: String,
+    /// Whether the project hides it from the environment pickers (for an organization: every
+    /// project that saw it does).
+    pub is_hidden: bool,
+}

@@ -860,6 +860,22 @@ fn rows() -> Vec<Row> {
             "/api/0/projects/{org}/{project}/events/{event_id}/owners/",
             read("event:read"),
         ),
+        // --- environments ----------------------------------------------------------------
+        row(Method::GET, "/api/0/organizations/{org}/environments/", read("org:read")),
+        row(Method::GET, "/api/0/projects/{org}/{project}/environments/", read("project:read")),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/environments/{environment}/",
+            read("project:read"),
+        ),
+        Row {
+            body: |_| Some(json!({"isHidden": false})),
+            ..row(
+                Method::PUT,
+                "/api/0/projects/{org}/{project}/environments/{environment}/",
+                scope("project:write", Admin, 200),
+            )
+        },
         // --- repositories' addresses and code mappings ----------------------------------
         Row {
             body: |n| Some(json!({"name": format!("acme/fresh-{n}")})),
@@ -1460,6 +1476,8 @@ impl Fixture {
             "level": "error",
             "platform": "python",
             "tags": {"marker": "canary"},
+            // The environment the environments' rows name.
+            "environment": "test",
             "fingerprint": [format!("authz-{n}")],
             "contexts": {"trace": {"trace_id": TRACE_ID, "span_id": "8a9b0c1d2e3f4a5b"}},
         });
@@ -1664,6 +1682,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{hook_id}", &hook_id)
                 .replace("{tombstone_id}", &tombstone_id)
                 .replace("{search_id}", &search_id)
+                .replace("{environment}", "test")
                 .replace("{mapping_id}", &mapping_id)
                 .replace("{repo_id}", &fixture.repo_id)
                 .replace("{hash}", &hash)

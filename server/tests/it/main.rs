@@ -14,6 +14,7 @@ mod commits;
 mod common;
 mod dashboard_assets;
 mod durability;
+mod environments;
 mod filters;
 mod health;
 mod ingest;

@@ -12,6 +12,7 @@ mod bulk;
 mod code_mappings;
 mod comments;
 mod commits;
+mod environments;
 mod events;
 mod events_stats;
 pub use account::{validate_email, validate_password};
@@ -309,6 +310,20 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route(
             "/api/0/organizations/{org}/repos/{repo_id}",
             put(code_mappings::update_repository::<S>),
+        )
+        // --- environments: what events were sent with, hidden from pickers or not --------
+        .route(
+            "/api/0/organizations/{org}/environments",
+            get(environments::list_organization_environments::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/environments",
+            get(environments::list_project_environments::<S>),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/environments/{environment}",
+            get(environments::get_project_environment::<S>)
+                .put(environments::update_project_environment::<S>),
         )
         // --- code mappings: frames and commits linked to the code host -------------------
         .route(

@@ -45,6 +45,8 @@ mod authenticators;
 mod code_mappings;
 /// Issues deleted with their future events discarded (Sentry's group tombstones).
 mod discarded;
+/// Environments: the pairs the writer saw, and the projects' hidden ones.
+mod environments;
 /// Cron monitors: check-ins, the clock's missed and timed-out ones, the monitors' lists.
 mod metric_alerts;
 mod monitors;
@@ -2343,6 +2345,35 @@ impl Store for SqliteStore {
         name: &str,
     ) -> StoreResult<RepositoryRow> {
         self.find_or_insert_repository(organization_id, name).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_environments(
+        &self,
+        project_id: i64,
+        hidden: Option<bool>,
+    ) -> StoreResult<Vec<EnvironmentRow>> {
+        self.read_project_environments(project_id, hidden).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn organization_environments(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        hidden: Option<bool>,
+    ) -> StoreResult<Vec<EnvironmentRow>> {
+        self.read_organization_environments(organization_id, project_ids, hidden).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_environment_hidden(
+        &self,
+        project_id: i64,
+        name: &str,
+        hidden: bool,
+    ) -> StoreResult<EnvironmentRow> {
+        self.write_environment_hidden(project_id, name, hidden).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -34,7 +34,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::counters::{self, BatchCounts, Counters, PendingCounters, PendingTotals};
 use super::dictionary::Dictionaries;
 use super::service_hooks::HookedProjects;
-use super::{event_writes, health, store_one_event};
+use super::{environments, event_writes, health, store_one_event};
 use crate::store::{
     Arrivals, IngestBatch, IssueUpdate, NewEvent, Priority, StoreError, StoreResult,
 };
@@ -261,6 +261,7 @@ fn run(
     // hour, so nothing else competes with it for the write lock.
     let mut last_prune = 0i64;
     let mut recent = health::RecentSessions::default();
+    let mut environments = environments::SeenEnvironments::default();
     while let Some(job) = jobs.blocking_recv() {
         if now_ms() - last_prune > 3_600_000 {
             last_prune = now_ms();
@@ -276,6 +277,7 @@ fn run(
                 slow,
                 batch,
                 &mut recent,
+                &mut environments,
                 updates,
                 dictionaries,
                 &mut deferral,
@@ -436,6 +438,7 @@ fn write_batch(
     slow: &SlowLane,
     batch: &mut [WriteJob],
     recent: &mut health::RecentSessions,
+    environments: &mut environments::SeenEnvironments,
     updates: &broadcast::Sender<IssueUpdate>,
     dictionaries: &Dictionaries,
     deferral: &mut Deferral,
@@ -490,6 +493,7 @@ fn write_batch(
                         counts.event(issue_id, event, false);
                     }
                     releases.event(event, opened_issue);
+                    environments.saw(event.project_id, event.environment.as_deref());
                     hooked.event_stored(conn, event, issue_id)?;
                     if let Some(touched) = touched.as_mut() {
                         touched.add(issue_id, event, opened_issue);
@@ -505,6 +509,8 @@ fn write_batch(
         events.flush(conn, &mut counts)?;
         let finished = health::write_sessions(conn, batch, &mut releases, recent)?;
         releases.write(conn)?;
+        environments.sessions(batch);
+        environments.write(conn)?;
         // Readers ask for the counters (`Store::sync_counters`), and get them in this commit.
         let flush = deferral.due() || batch.iter().any(|job| job.write_counters);
         // Read inside the transaction: the totals are exactly those this commit leaves behind.
@@ -520,10 +526,12 @@ fn write_batch(
             if !conn.is_autocommit() {
                 let _ = conn.execute_batch("ROLLBACK");
             }
+            environments.rolled_back();
             return Err(err);
         }
     };
     recent.extend(finished);
+    environments.committed();
     for update in changed {
         // An error only means that every subscriber has gone.
         let _ = updates.send(update);
