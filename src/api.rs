@@ -1439,3 +1439,59 @@ pub async fn incident_activity(
     let url = metric_alert_url(org, &format!("incidents/{}/activity/", segment(identifier)));
     json(get(&url).build()).await
 }
+
+// --- code mappings and repositories (Sentry's) ---------------------------------------------
+
+fn org_url(org: &str, rest: &str) -> String {
+    format!("/api/0/organizations/{}/{rest}", segment(org))
+}
+
+/// `GET /api/0/organizations/{org}/code-mappings/?project={id}`: the project's code mappings,
+/// each with its repository's address and code host.
+pub async fn code_mappings(
+    org: &str,
+    project_id: &str,
+) -> Result<Vec<cairn_types::api::CodeMapping>> {
+    let url = org_url(org, "code-mappings/");
+    json(get(&url).query([("project", project_id)]).build()).await
+}
+
+/// `POST /api/0/organizations/{org}/code-mappings/`: a new mapping; a refusal's `detail` says
+/// which field is wrong.
+pub async fn create_code_mapping(
+    org: &str,
+    request: &cairn_types::api::CodeMappingRequest,
+) -> Result<cairn_types::api::CodeMapping> {
+    json(post(&org_url(org, "code-mappings/")).json(request)).await
+}
+
+/// `DELETE /api/0/organizations/{org}/code-mappings/{id}/`.
+pub async fn delete_code_mapping(org: &str, id: &str) -> Result<()> {
+    let url = org_url(org, &format!("code-mappings/{}/", segment(id)));
+    send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
+}
+
+/// `GET /api/0/organizations/{org}/repos/`: the organization's repositories.
+pub async fn repositories(org: &str) -> Result<Vec<cairn_types::api::Repository>> {
+    json(get(&org_url(org, "repos/")).build()).await
+}
+
+/// `POST /api/0/organizations/{org}/repos/`: a new repository (a name, and an address when
+/// known).
+pub async fn create_repository(
+    org: &str,
+    request: &cairn_types::api::RepositoryRequest,
+) -> Result<cairn_types::api::Repository> {
+    json(post(&org_url(org, "repos/")).json(request)).await
+}
+
+/// `PUT /api/0/organizations/{org}/repos/{id}/`: a repository's address (`""` removes it) and
+/// code host.
+pub async fn update_repository(
+    org: &str,
+    id: &str,
+    request: &cairn_types::api::RepositoryRequest,
+) -> Result<cairn_types::api::Repository> {
+    let url = org_url(org, &format!("repos/{}/", segment(id)));
+    json(Request::put(&url).header("Accept", "application/json").json(request)).await
+}

@@ -3374,6 +3374,326 @@ fn suspect_commits_show_author_message_and_short_id() {
     assert_eq!(m.count("script"), 0);
 }
 
+// ---- code mappings: frame and commit links, the settings section ----
+
+/// A code mapping as the server sends it, of the repository `acme/shop` at `url`.
+fn code_mapping(
+    id: &str,
+    stack_root: &str,
+    source_root: &str,
+    repo_name: &str,
+    url: Option<&str>,
+    provider: Option<&str>,
+) -> cairn_types::api::CodeMapping {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "projectId": "7", "projectSlug": "shop", "repoId": "3", "repoName": repo_name,
+        "repoUrl": url, "repoProvider": provider, "stackRoot": stack_root,
+        "sourceRoot": source_root, "defaultBranch": "main", "integrationId": null,
+        "automaticallyGenerated": false, "dateCreated": "2026-12-01T10:00:00Z"
+    }))
+    .expect("code mapping matches the wire type")
+}
+
+/// Two in-app frames: `app/views.py:12` (which the sample mapping places) and `lib/other.py`.
+fn mapped_frames() -> Vec<Frame> {
+    serde_json::from_value(serde_json::json!([
+        {"filename": "app/views.py", "function": "checkout", "lineNo": 12, "inApp": true},
+        {"filename": "lib/other.py", "function": "helper", "lineNo": 3, "inApp": true}
+    ]))
+    .expect("sample frames")
+}
+
+fn gitlab_mapping() -> cairn_types::api::CodeMapping {
+    code_mapping(
+        "1",
+        "app/",
+        "src/app/",
+        "acme/shop",
+        Some("https://code.example/acme/shop"),
+        Some("gitlab"),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn frames_link_to_their_line_on_the_code_host_through_the_code_mappings() {
+    use cairn_dashboard::components::code_links::CodeLinks;
+    let frames = mapped_frames();
+    let m = Mounted::new(move || {
+        provide_context(CodeLinks(Signal::stored(vec![gitlab_mapping()])));
+        view! { <StackTrace frames/> }
+    });
+    assert_eq!(m.count(".frame"), 2);
+    assert_eq!(m.count(".frame-source-link"), 1, "only the mapped frame links");
+    // Newest first: `lib/other.py` is frame 0, `app/views.py` frame 1.
+    assert_eq!(m.count(".frame[data-index='0'] .frame-source-link"), 0);
+    let link = ".frame[data-index='1'] > a.frame-source-link";
+    assert_eq!(
+        m.attr(link, "href"),
+        "https://code.example/acme/shop/-/blob/main/src/app/views.py#L12"
+    );
+    assert_eq!(m.attr(link, "target"), "_blank");
+    assert_eq!(m.attr(link, "rel"), "noopener noreferrer");
+    assert_eq!(m.attr(link, "title"), "Open this line in GitLab");
+    assert_eq!(m.text(link), "Open in GitLab");
+    assert_eq!(m.count("button a, .frame-header .frame-source-link"), 0, "not inside the button");
+    // The header still expands the frame.
+    assert_eq!(m.text(".frame[data-index='1'] .frame-location"), "app/views.py:12");
+}
+
+#[wasm_bindgen_test]
+async fn exception_frames_link_once_the_mappings_arrive_and_never_without_them() {
+    use cairn_dashboard::components::code_links::CodeLinks;
+    let exception = || -> Vec<ExceptionValue> {
+        serde_json::from_value(serde_json::json!([{
+            "type": "ValueError", "value": "bad",
+            "stacktrace": {"frames": [
+                {"filename": "app/views.py", "function": "checkout", "lineNo": 12, "inApp": true},
+                {"filename": "lib/other.py", "function": "helper", "lineNo": 3, "inApp": true}
+            ]}
+        }]))
+        .expect("sample exception")
+    };
+
+    // No context (any page but the issue page): no links.
+    let values = exception();
+    let m = Mounted::new(move || view! { <ExceptionList values/> });
+    assert_eq!(m.count(".frame"), 2);
+    assert_eq!(m.count("a"), 0);
+    drop(m);
+
+    // The issue page's mappings come after the event: the link appears with them.
+    let mappings = RwSignal::new(Vec::new());
+    let values = exception();
+    let m = Mounted::new(move || {
+        provide_context(CodeLinks(mappings.into()));
+        view! { <ExceptionList values/> }
+    });
+    assert_eq!(m.count(".frame-source-link"), 0);
+    mappings.set(vec![gitlab_mapping()]);
+    settle().await;
+    assert_eq!(m.count(".frame-source-link"), 1);
+    assert_eq!(
+        m.attr(".frame-source-link", "href"),
+        "https://code.example/acme/shop/-/blob/main/src/app/views.py#L12"
+    );
+}
+
+#[wasm_bindgen_test]
+fn code_links_pick_the_host_and_link_only_web_addresses() {
+    use cairn_dashboard::components::code_links::{
+        commit_link, frame_link, host_of, is_web_address,
+    };
+    use cairn_types::source_links::{FramePath, Host};
+    assert_eq!(host_of(Some("integrations:gitlab"), "https://git.example/a/b"), Host::GitLab);
+    assert_eq!(host_of(Some("gitea"), "https://github.com/a/b"), Host::Gitea);
+    assert_eq!(host_of(Some("unknown"), "https://bitbucket.org/a/b"), Host::Bitbucket);
+    assert_eq!(host_of(None, "https://git.example/a/b"), Host::GitHub);
+    assert!(is_web_address("https://x.example/") && is_web_address("HTTP://x.example/"));
+    assert!(!is_web_address("javascript:alert(1)") && !is_web_address("/relative"));
+
+    let frame = FramePath { filename: Some("app/views.py"), ..FramePath::default() };
+    let guessed = code_mapping(
+        "1",
+        "app/",
+        "",
+        "acme/shop",
+        Some("https://gitlab.acme.example/acme/shop"),
+        None,
+    );
+    let (url, host) = frame_link(&[guessed], &frame, Some(3)).expect("mapped");
+    assert_eq!(
+        (url.as_str(), host),
+        ("https://gitlab.acme.example/acme/shop/-/blob/main/views.py#L3", Host::GitLab)
+    );
+    let script = code_mapping("1", "app/", "", "acme/shop", Some("javascript:alert(1)//"), None);
+    assert_eq!(frame_link(&[script], &frame, Some(3)), None);
+    let no_address = code_mapping("1", "app/", "", "acme/shop", None, None);
+    assert_eq!(frame_link(&[no_address], &frame, Some(3)), None);
+
+    let commit = |url: serde_json::Value, provider: &str| -> cairn_types::api::Commit {
+        serde_json::from_value(serde_json::json!({
+            "id": "abc123", "message": null, "dateCreated": "2026-11-25T09:55:00Z",
+            "repository": {
+                "id": "3", "name": "acme/shop", "url": url,
+                "provider": {"id": provider, "name": "x"}, "status": "active",
+                "dateCreated": "2026-11-25T09:55:00Z", "integrationId": null, "externalSlug": null
+            },
+            "author": null, "pullRequest": null, "suspectCommitType": ""
+        }))
+        .expect("commit matches the wire type")
+    };
+    let (url, host) =
+        commit_link(&commit("https://code.example/acme/shop".into(), "integrations:bitbucket"))
+            .expect("linked");
+    assert_eq!(
+        (url.as_str(), host),
+        ("https://code.example/acme/shop/commits/abc123", Host::Bitbucket)
+    );
+    assert_eq!(commit_link(&commit(serde_json::Value::Null, "unknown")), None);
+    assert_eq!(commit_link(&commit("javascript:alert(1)".into(), "unknown")), None);
+}
+
+#[wasm_bindgen_test]
+fn suspect_commits_link_the_id_when_the_repository_has_an_address() {
+    let committers: Vec<cairn_types::api::Committer> = serde_json::from_value(serde_json::json!([{
+        "author": {"name": "Alice", "email": "alice@example.com"},
+        "commits": [{
+            "id": "0123456789abcdef0123456789abcdef01234567",
+            "message": "Round the totals",
+            "dateCreated": "2026-11-25T09:55:00Z",
+            "repository": {
+                "id": "3", "name": "acme/shop", "url": "https://github.com/acme/shop",
+                "provider": {"id": "integrations:github", "name": "GitHub"}, "status": "active",
+                "dateCreated": "2026-11-25T09:55:00Z", "integrationId": null, "externalSlug": null
+            },
+            "author": null, "pullRequest": null,
+            "suspectCommitType": "via commit in release"
+        }]
+    }]))
+    .expect("committers match the wire type");
+    let m = Mounted::new(move || view! { <SuspectCommitList committers/> });
+    assert_eq!(
+        m.attr("a.suspect-id-link", "href"),
+        "https://github.com/acme/shop/commit/0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(m.attr("a.suspect-id-link", "rel"), "noopener noreferrer");
+    assert_eq!(m.text("a.suspect-id-link .suspect-id"), "0123456789ab");
+}
+
+#[wasm_bindgen_test]
+fn code_mapping_forms_build_their_requests() {
+    use cairn_dashboard::pages::code_mappings::{
+        host_choice, mapping_request, new_repository_request, repository_update,
+    };
+    let request = mapping_request("7", "3", " app/ ", "src/app/", " main ").expect("valid");
+    assert_eq!(
+        serde_json::to_value(&request).expect("serializes"),
+        serde_json::json!({
+            "projectId": "7", "repositoryId": "3", "stackRoot": "app/",
+            "sourceRoot": "src/app/", "defaultBranch": "main"
+        })
+    );
+    let request = mapping_request("7", "3", "", "", "").expect("empty roots map every path");
+    assert_eq!(request.default_branch, None, "the server's main");
+    assert_eq!(
+        mapping_request("7", "", "app/", "src/", "main").err().as_deref(),
+        Some("Choose a repository.")
+    );
+    assert!(mapping_request("", "3", "app/", "src/", "main").is_err());
+
+    let added =
+        new_repository_request(" acme/shop ", " https://gitlab.com/acme/shop ").expect("valid");
+    assert_eq!(
+        serde_json::to_value(&added).expect("serializes"),
+        serde_json::json!({"name": "acme/shop", "url": "https://gitlab.com/acme/shop"})
+    );
+    let bare = new_repository_request("acme/shop", "").expect("no address is fine");
+    assert_eq!(bare.url, None);
+    assert!(new_repository_request("  ", "https://x.example").is_err());
+    assert!(new_repository_request("acme/shop", "javascript:alert(1)").is_err());
+
+    let update = repository_update("https://git.acme.example/shop", "gitea").expect("valid");
+    assert_eq!(
+        serde_json::to_value(&update).expect("serializes"),
+        serde_json::json!({"url": "https://git.acme.example/shop", "provider": "gitea"})
+    );
+    let guessed = repository_update("https://gitlab.com/acme/shop", "").expect("valid");
+    assert_eq!(guessed.provider, None);
+    let removed = repository_update("  ", "github").expect("removing the address");
+    assert_eq!((removed.url.as_deref(), removed.provider), (Some(""), None));
+    assert!(repository_update("ftp://x.example", "").is_err());
+
+    let repository = |provider: &str| -> cairn_types::api::Repository {
+        serde_json::from_value(serde_json::json!({
+            "id": "3", "name": "acme/shop", "url": null,
+            "provider": {"id": provider, "name": "x"}, "status": "active",
+            "dateCreated": "2026-11-25T09:55:00Z", "integrationId": null, "externalSlug": null
+        }))
+        .expect("repository matches the wire type")
+    };
+    assert_eq!(host_choice(&repository("integrations:gitlab")), "gitlab");
+    assert_eq!(host_choice(&repository("unknown")), "");
+}
+
+#[wasm_bindgen_test]
+async fn code_mapping_table_shows_each_mapping_as_text_and_deletes_by_id() {
+    use cairn_dashboard::pages::code_mappings::CodeMappingTable;
+    use cairn_types::api::CodeMapping;
+    let mappings = vec![
+        code_mapping("1", "", "backend/", "<b>acme</b>/shop", None, None),
+        CodeMapping { id: "2".into(), ..gitlab_mapping() },
+    ];
+    let deleted = RwSignal::new(Vec::<String>::new());
+    let on_delete = Callback::new(move |id| deleted.update(|d| d.push(id)));
+    let m = Mounted::new(move || view! { <CodeMappingTable mappings on_delete/> });
+    assert_eq!(m.count("tr.code-mapping"), 2);
+    assert_eq!(m.count("b"), 0, "names are text");
+    assert_eq!(m.text("[data-mapping='1'] .code-mapping-repo"), "<b>acme</b>/shop");
+    assert_eq!(m.text("[data-mapping='1'] .code-mapping-stack-root"), "(every path)");
+    assert_eq!(m.text("[data-mapping='1'] .code-mapping-source-root"), "backend/");
+    assert_eq!(m.count("[data-mapping='1'] .code-mapping-no-address"), 1);
+    assert_eq!(m.text("[data-mapping='2'] .code-mapping-stack-root"), "app/");
+    assert_eq!(m.text("[data-mapping='2'] .code-mapping-source-root"), "src/app/");
+    assert_eq!(m.text("[data-mapping='2'] .code-mapping-repo"), "acme/shop");
+    assert_eq!(m.text("[data-mapping='2'] .code-mapping-branch"), "main");
+    assert_eq!(m.count("[data-mapping='2'] .code-mapping-no-address"), 0);
+    m.click("[data-mapping='2'] .code-mapping-delete");
+    settle().await;
+    assert_eq!(deleted.get_untracked(), ["2"]);
+}
+
+#[wasm_bindgen_test]
+async fn repository_rows_save_the_address_and_host_chosen() {
+    use cairn_dashboard::pages::code_mappings::RepositoryRow;
+    use cairn_types::api::RepositoryRequest;
+    let repository: cairn_types::api::Repository = serde_json::from_value(serde_json::json!({
+        "id": "3", "name": "<b>acme</b>/shop", "url": "https://gitlab.com/acme/shop",
+        "provider": {"id": "integrations:gitlab", "name": "GitLab"}, "status": "active",
+        "dateCreated": "2026-11-25T09:55:00Z", "integrationId": null, "externalSlug": null
+    }))
+    .expect("repository matches the wire type");
+    let saved = RwSignal::new(Vec::<(String, RepositoryRequest)>::new());
+    let on_save = Callback::new(move |change| saved.update(|s| s.push(change)));
+    let refused = RwSignal::new(None::<String>);
+    let m = Mounted::new(move || {
+        view! { <RepositoryRow repository on_save refused=refused.into()/> }
+    });
+    settle().await;
+    assert_eq!(m.text(".repository-name"), "<b>acme</b>/shop");
+    assert_eq!(m.count("b"), 0);
+    assert_eq!(m.text(".repository-host"), "GitLab");
+    let url: HtmlInputElement = m.get(".repository-url").unchecked_into();
+    assert_eq!(url.value(), "https://gitlab.com/acme/shop");
+    let select: web_sys::HtmlSelectElement = m.get(".repository-provider").unchecked_into();
+    assert_eq!(select.value(), "gitlab");
+    assert_eq!(select.length(), 5, "Guess from address and the four hosts");
+
+    m.type_into(".repository-url", "https://git.acme.example/shop");
+    m.select(".repository-provider", "gitea");
+    m.click(".repository-save");
+    settle().await;
+    let expected = RepositoryRequest {
+        name: None,
+        url: Some("https://git.acme.example/shop".into()),
+        provider: Some("gitea".into()),
+    };
+    assert_eq!(saved.get_untracked(), [("3".to_owned(), expected)]);
+
+    m.type_into(".repository-url", "javascript:alert(1)");
+    m.click(".repository-save");
+    settle().await;
+    assert_eq!(saved.get_untracked().len(), 1, "not sent");
+    assert!(m.text(".form-error").contains("https://"));
+
+    m.type_into(".repository-url", "");
+    m.click(".repository-save");
+    settle().await;
+    assert_eq!(m.count(".form-error"), 0);
+    refused.set(Some("Repository not found.".into()));
+    settle().await;
+    assert_eq!(m.text(".form-error"), "Repository not found.");
+}
+
 // ---- onboarding and the organization / project switcher ----
 
 mod onboarding {

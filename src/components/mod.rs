@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod breadcrumbs;
 pub mod bulk_actions;
 pub mod charts;
+pub mod code_links;
 pub mod confirm;
 pub mod contexts;
 pub mod event;

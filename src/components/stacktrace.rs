@@ -365,7 +365,9 @@ pub fn StackTrace(
     .into_any()
 }
 
-/// One frame (`li.frame`), collapsed to its function and location; a click expands it.
+/// One frame (`li.frame`), collapsed to its function and location; a click expands it. When
+/// the issue page's code mappings place its file, a link to its line on the code host follows
+/// the header.
 #[component]
 fn FrameRow(frame: Frame, index: usize) -> impl IntoView {
     let expandable = frame.has_details();
@@ -375,6 +377,8 @@ fn FrameRow(frame: Frame, index: usize) -> impl IntoView {
     let function = frame.function.clone().unwrap_or_else(|| "?".to_owned());
     let location = frame.location();
     let module = frame.module.clone().filter(|m| frame.filename.is_some() && !m.is_empty());
+    // Beside the header, not in it: a link inside a button is not allowed.
+    let source_link = super::code_links::frame_source_link(&frame);
     let details = move || expanded.get().then(|| view! { <FrameDetails frame=frame.clone()/> });
     view! {
         <li class=class data-index=index>
@@ -391,6 +395,7 @@ fn FrameRow(frame: Frame, index: usize) -> impl IntoView {
                 {module.map(|m| view! { <span class="frame-module">{m}</span> })}
                 {system.then(|| view! { <span class="frame-system-label">"system"</span> })}
             </button>
+            {source_link}
             {details}
         </li>
     }

@@ -20,6 +20,7 @@ use crate::{
     api,
     components::{
         attachments::EventAttachments,
+        code_links::CodeLinks,
         confirm::ConfirmDelete,
         event::EventDetails,
         events_table::IssueEvents,
@@ -123,6 +124,18 @@ pub fn IssuePage() -> impl IntoView {
         }
     });
     let release_versions = Signal::derive(move || releases.get().unwrap_or_default());
+    // The project's code mappings, so that the event's frames link to their lines on the code
+    // host (`FrameRow`); none until the project is known, or when they cannot be read.
+    let code_mappings = LocalResource::new(move || {
+        let (org, project) = (org.get(), project_id.get());
+        async move {
+            if project.is_empty() {
+                return Vec::new();
+            }
+            api::code_mappings(&org, &project).await.unwrap_or_default()
+        }
+    });
+    provide_context(CodeLinks(Signal::derive(move || code_mappings.get().unwrap_or_default())));
     let session = use_session();
     // The members and teams that the comment box offers to mention, fetched when one is typed.
     let directory = crate::org_directory::Directory::new(org.into());

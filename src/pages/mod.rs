@@ -1,10 +1,12 @@
-//! One module per route. Each page fetches its data through [`crate::api`] and hands it to a
-//! presentational component, which is what the browser tests mount.
+//! One module per route (and `code_mappings`, a section of the project settings page large
+//! enough for a module of its own). Each page fetches its data through [`crate::api`] and hands
+//! it to a presentational component, which is what the browser tests mount.
 
 pub mod accept;
 pub mod account;
 pub mod alert_rules;
 pub mod audit_log;
+pub mod code_mappings;
 pub mod crons;
 pub mod feedback;
 pub mod home;

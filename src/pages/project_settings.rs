@@ -9,8 +9,9 @@
 //! events", each with a button that undiscards it. Then the *Client Keys (DSN)*: each key's
 //! DSN, state and rate limit; a new key, disabling, enabling and deleting one (after a
 //! confirmation: its DSN stops working at once). Then *Source Maps*: the bundles
-//! `sentry-cli sourcemaps upload` sent, each deletable after a confirmation; and
-//! *Service Hooks*: the URLs new events or alerts are POSTed to, each with its secret, its
+//! `sentry-cli sourcemaps upload` sent, each deletable after a confirmation; *Code Mappings*
+//! with the organization's *Repositories* (`super::code_mappings`), which link the issue
+//! page's frames and commits to the code host; and *Service Hooks*: the URLs new events or alerts are POSTed to, each with its secret, its
 //! log of deliveries, and disabling, enabling and deleting it. At the bottom, *Remove
 //! Project*: deleting the project with all its data, after a confirmation, then on to the
 //! organization's projects.
@@ -39,6 +40,8 @@ use crate::{
     routes::{Page, PROJECT_PARAM},
     state::use_session,
 };
+
+use super::code_mappings::CodeMappings;
 
 /// The entries of a one-per-line field: trimmed, blank lines left out.
 pub fn list_lines(text: &str) -> Vec<String> {
@@ -1088,7 +1091,7 @@ fn Toggle(id: &'static str, label: &'static str, value: RwSignal<bool>) -> impl 
 /// A one-line field with its label, and a hint under it if given: `kind` is `text`, `url` or
 /// `number` (whole numbers from 1).
 #[component]
-fn InputField(
+pub(crate) fn InputField(
     id: &'static str,
     label: &'static str,
     kind: &'static str,
@@ -1214,6 +1217,11 @@ pub fn ProjectSettingsPage() -> impl IntoView {
         if let Some(Ok(loaded)) = details.get() {
             fields.fill(&loaded, None);
         }
+    });
+    // The project's id, which code mappings name it by; empty until it is loaded.
+    let project_id = Memo::new(move |_| match details.get() {
+        Some(Ok(loaded)) => loaded.project.id,
+        _ => String::new(),
     });
     let team = Signal::derive(move || match details.get() {
         Some(Ok(loaded)) => loaded.project.team.map(|t| t.slug),
@@ -1485,6 +1493,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
             <ProjectTeam org project current=team/>
             <ClientKeys org project/>
             <SourceMaps org project/>
+            <CodeMappings org project_id/>
             <ServiceHooks org project/>
             <RemoveProject org project/>
         </section>
