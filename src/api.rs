@@ -1495,3 +1495,37 @@ pub async fn update_repository(
     let url = org_url(org, &format!("repos/{}/", segment(id)));
     json(Request::put(&url).header("Accept", "application/json").json(request)).await
 }
+
+// --- environments ----------------------------------------------------------------------------
+
+/// `GET /api/0/organizations/{org}/environments/`: the environments some project shows (the
+/// stream's picker leaves hidden ones out, as Sentry's does).
+pub async fn environments(org: &str) -> Result<Vec<cairn_types::api::Environment>> {
+    json(get(&org_url(org, "environments/")).build()).await
+}
+
+fn project_environments_url(org: &str, project: &str) -> String {
+    format!("/api/0/projects/{}/{}/environments/", segment(org), segment(project))
+}
+
+/// `GET /api/0/projects/{org}/{project}/environments/?visibility=all`: every environment of the
+/// project, hidden ones too.
+pub async fn project_environments(
+    org: &str,
+    project: &str,
+) -> Result<Vec<cairn_types::api::Environment>> {
+    let url = project_environments_url(org, project);
+    json(get(&url).query([("visibility", "all")]).build()).await
+}
+
+/// `PUT /api/0/projects/{org}/{project}/environments/{name}/`: hides or shows one.
+pub async fn set_environment_hidden(
+    org: &str,
+    project: &str,
+    name: &str,
+    hidden: bool,
+) -> Result<cairn_types::api::Environment> {
+    let url = format!("{}{}/", project_environments_url(org, project), segment(name));
+    let body = cairn_types::api::EnvironmentUpdate { is_hidden: hidden };
+    json(Request::put(&url).header("Accept", "application/json").json(&body)).await
+}

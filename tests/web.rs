@@ -6417,3 +6417,35 @@ fn seen_by_lists_the_other_members_most_recent_first() {
     let m = Mounted::new(move || view! { <SeenByList seen_by=alone current_user="1"/> });
     assert!(m.find("#issue-seen-by").is_none());
 }
+
+#[wasm_bindgen_test]
+fn environment_list_hides_and_shows_by_name() {
+    use cairn_dashboard::pages::project_settings::EnvironmentList;
+    use cairn_types::api::Environment;
+
+    let environment = |id: &str, name: &str, is_hidden: bool| Environment {
+        id: id.into(),
+        name: name.into(),
+        is_hidden,
+    };
+    let asked = RwSignal::new(Vec::<(String, bool)>::new());
+    let m = Mounted::new(move || {
+        let on_toggle = Callback::new(move |change| asked.update(|a| a.push(change)));
+        let environments =
+            vec![environment("1", "<i>production</i>", false), environment("2", "staging", true)];
+        view! { <EnvironmentList environments on_toggle/> }
+    });
+    assert_eq!(m.count("#environment-list .environment"), 2);
+    assert_eq!(m.count("#environment-list i"), 0, "names are text");
+    assert_eq!(m.text(".environment .environment-name"), "<i>production</i>");
+    assert_eq!(m.count(".environment.hidden-environment"), 1);
+    assert_eq!(m.text(".hidden-environment .badge"), "hidden");
+    assert_eq!(m.text(".environment .environment-toggle"), "Hide");
+    assert_eq!(m.text(".hidden-environment .environment-toggle"), "Show");
+    m.click(".environment .environment-toggle");
+    m.click(".hidden-environment .environment-toggle");
+    assert_eq!(
+        asked.get_untracked(),
+        [("<i>production</i>".to_owned(), true), ("staging".to_owned(), false)]
+    );
+}

@@ -210,8 +210,8 @@ pub fn IssuesPage() -> impl IntoView {
             if !now {
                 return Vec::new();
             }
-            let values = api::tag_values(&org, "environment", "").await.unwrap_or_default();
-            values.into_iter().map(|v| v.value).collect::<Vec<_>>()
+            let environments = api::environments(&org).await.unwrap_or_default();
+            environments.into_iter().map(|e| e.name).collect::<Vec<_>>()
         }
     });
     // The members and teams that the pickers and the search suggestions offer, fetched by

@@ -329,6 +329,83 @@ fn SourceMaps(org: Memo<String>, project: Memo<String>) -> impl IntoView {
     }
 }
 
+/// Sentry's *Environments* settings: the names the project's events and sessions were sent
+/// with, each hidden from the environment pickers or shown again with one button.
+#[component]
+fn Environments(org: Memo<String>, project: Memo<String>) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let environments = LocalResource::new(move || {
+        version.track();
+        let (org, project) = (org.get(), project.get());
+        async move { api::project_environments(&org, &project).await }
+    });
+    let toggle = Action::new_local(move |(name, hidden): &(String, bool)| {
+        let (name, hidden) = (name.clone(), *hidden);
+        let (org, project) = (org.get_untracked(), project.get_untracked());
+        async move { api::set_environment_hidden(&org, &project, &name, hidden).await }
+    });
+    Effect::new(move |_| {
+        if toggle.value().with(Option::is_some) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let on_toggle = Callback::new(move |change: (String, bool)| {
+        toggle.dispatch(change);
+    });
+    let list = move || {
+        match environments.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(error)) => view! { <ApiError error/> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => view! {
+            <p class="hint environments-empty">"No event or session has named an environment yet."</p>
+        }
+        .into_any(),
+        Some(Ok(list)) => view! { <EnvironmentList environments=list on_toggle/> }.into_any(),
+    }
+    };
+    view! {
+        <h2 id="environments">"Environments"</h2>
+        <p class="hint">
+            "The environments your SDKs send (their environment option). A hidden one is left out of the environment pickers; its events are kept and still searchable."
+        </p>
+        <FormError message=failure(toggle)/>
+        {list}
+    }
+}
+
+/// A project's environments, each with *Hide* or *Show*; `on_toggle` gets the name and whether
+/// to hide it.
+#[component]
+pub fn EnvironmentList(
+    environments: Vec<cairn_types::api::Environment>,
+    on_toggle: Callback<(String, bool)>,
+) -> impl IntoView {
+    view! {
+        <ul id="environment-list" class="project-rows">
+            {environments
+                .into_iter()
+                .map(|environment| {
+                    let hidden = environment.is_hidden;
+                    let name = environment.name.clone();
+                    view! {
+                        <li class="environment" class:hidden-environment=hidden>
+                            <span class="environment-name">{environment.name}</span>
+                            {hidden.then(|| view! { <span class="badge">"hidden"</span> })}
+                            <button
+                                type="button"
+                                class="environment-toggle"
+                                on:click=move |_| on_toggle.run((name.clone(), !hidden))
+                            >
+                                {if hidden { "Show" } else { "Hide" }}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
 /// The events a hook is sent, in words: "new events" (`event.created`), "alerts"
 /// (`event.alert`), or both.
 pub fn hook_events_text(events: &[String]) -> String {
@@ -1493,6 +1570,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
             <ProjectTeam org project current=team/>
             <ClientKeys org project/>
             <SourceMaps org project/>
+            <Environments org project/>
             <CodeMappings org project_id/>
             <ServiceHooks org project/>
             <RemoveProject org project/>

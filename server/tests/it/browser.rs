@@ -4423,3 +4423,103 @@ async fn metric_alert_made_on_the_alerts_page_shows_its_incident_and_what_happen
     let (status, _) = server.get("/api/0/organizations/cairn/incidents/1/", &token).await;
     assert_eq!(status, 404, "with its incident");
 }
+
+/// Code mappings, *Seen by* and environments as a team uses them: the repository gets its
+/// address and a mapping through the API, the issue page's in-app frame links to its line on
+/// the code host and shows who else looked, and the settings page hides an environment,
+/// which the stream's picker then leaves out.
+#[tokio::test(flavor = "multi_thread")]
+async fn frames_link_to_the_code_host_and_a_hidden_environment_leaves_the_picker() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    store_parse_error_with_frames(&server, &dsn).await;
+    crate::environments::send_in(&dsn, "staging", true, false).await;
+    crate::environments::send_in(&dsn, "production", true, false).await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 2).await;
+    let parse_error = issues
+        .iter()
+        .find(|i| i["title"].as_str().is_some_and(|t| t.starts_with("ParseIntError")))
+        .and_then(|i| i["id"].as_str())
+        .expect("the ParseIntError issue")
+        .to_owned();
+    let (_, repo) = server
+        .post(
+            "/api/0/organizations/cairn/repos/",
+            &token,
+            json!({"name": "acme/shop", "url": "https://gitlab.acme.example/acme/shop"}),
+        )
+        .await;
+    let mapping = json!({"projectId": "shop", "repositoryId": repo["id"], "stackRoot": "src/",
+        "sourceRoot": "backend/src/", "defaultBranch": "main"});
+    let (status, body) =
+        server.post("/api/0/organizations/cairn/code-mappings/", &token, mapping).await;
+    assert_eq!(status, 201, "{body}");
+    // A colleague opened the issue before.
+    let colleague = server.member_token("ada@example.com");
+    let (status, _) = server.get(&format!("/api/0/issues/{parse_error}/"), &colleague).await;
+    assert_eq!(status, 200);
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{parse_error}/", server.url)).await?;
+        let link = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".frame-source-link"))
+            .await?;
+        let href = link.attr("href").await?.unwrap_or_default();
+        let link_text = link.text().await?;
+        let links = client.find_all(Locator::Css(".frame-source-link")).await?.len();
+        let seen_by = wait_for_text(&client, "#issue-seen-by", |t| t.contains("ada")).await?;
+
+        client.goto(&format!("{}/settings/cairn/projects/shop/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#environment-list .environment"))
+            .await?;
+        let listed = texts(&client, "#environment-list .environment-name").await?;
+        for row in client.find_all(Locator::Css("#environment-list .environment")).await? {
+            if row.find(Locator::Css(".environment-name")).await?.text().await? == "staging" {
+                row.find(Locator::Css(".environment-toggle")).await?.click().await?;
+            }
+        }
+        let hidden =
+            wait_for_text(&client, "#environment-list .hidden-environment", |t| !t.is_empty())
+                .await?;
+
+        client.goto(&format!("{}/organizations/cairn/issues/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#environment-picker option[value=production]"))
+            .await?;
+        let options = texts(&client, "#environment-picker option").await?;
+        Ok::<_, fantoccini::error::CmdError>((
+            href, link_text, links, seen_by, listed, hidden, options,
+        ))
+    }
+    .await;
+    let _ = client.close().await;
+    let (href, link_text, links, seen_by, listed, hidden, options) = match result {
+        Ok(found) => found,
+        Err(err) => panic!("browser test failed: {err}"),
+    };
+    // Only the in-app frames under `src/` are mapped: src/main.rs and src/orders.rs.
+    assert_eq!(links, 2);
+    assert_eq!(href, "https://gitlab.acme.example/acme/shop/-/blob/main/backend/src/orders.rs#L12");
+    assert!(link_text.eq_ignore_ascii_case("Open in GitLab"), "{link_text}");
+    assert!(seen_by.contains("ada@example.com"), "{seen_by}");
+    assert!(!seen_by.contains("owner@example.com"), "the caller is left out: {seen_by}");
+    assert_eq!(listed, ["production", "staging"]);
+    assert!(hidden.contains("staging"), "{hidden}");
+    assert_eq!(options, ["All environments", "production"]);
+    let (_, kept) =
+        server.get("/api/0/projects/cairn/shop/environments/?visibility=hidden", &token).await;
+    assert_eq!(kept[0]["name"], "staging", "{kept}");
+}

@@ -10,7 +10,7 @@ use crate::common::TestServer;
 
 /// Sends, with the official SDK configured for `environment`, one message and, when asked,
 /// one session; flushes.
-async fn send_in(dsn: &str, environment: &'static str, message: bool, session: bool) {
+pub(crate) async fn send_in(dsn: &str, environment: &'static str, message: bool, session: bool) {
     let dsn = dsn.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut options = sentry::ClientOptions::default();
