@@ -104,10 +104,9 @@ pub async fn list_issue_attachments<S: Store>(
     let (issue, _) = issue_access(&state, &identity, get("org"), issue_id, "event:read").await?;
     let mut rows = state
         .store
-        .issue_attachments(issue.id, &types, screenshots, page.offset, page.per_page + 1)
+        .issue_attachments(issue.id, &types, screenshots, page.offset, page.rows_to_read())
         .await?;
-    let more = rows.len() as i64 > page.per_page;
-    rows.truncate(page.per_page as usize);
+    let more = page.take_page(&mut rows);
     let attachments = serialize_all(&state, issue.project.id, rows).await?;
     Ok(page.response(&state, attachments, more, uri.path(), raw.as_deref()))
 }

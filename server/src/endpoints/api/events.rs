@@ -102,11 +102,11 @@ async fn list<S: Store>(
         .unwrap_or_default();
     let Some(search) = EventSearch::parse(&query).map_err(|err| ApiError::BadRequest(err.0))?
     else {
-        let rows = state.store.issue_events(issue_id, page.offset, page.per_page + 1).await?;
+        let rows = state.store.issue_events(issue_id, page.offset, page.rows_to_read()).await?;
         return Ok(events_page(state, &page, rows, path, raw_query));
     };
     // The matches up to the end of the page and one more (whether another page follows).
-    let wanted = usize::try_from(page.offset + page.per_page + 1).unwrap_or(usize::MAX);
+    let wanted = usize::try_from(page.offset + page.rows_to_read()).unwrap_or(usize::MAX);
     let mut matched = Vec::new();
     let mut read = 0;
     while matched.len() < wanted && read < SEARCHED_EVENTS {
@@ -136,8 +136,7 @@ fn events_page<S: Store>(
     path: &str,
     raw_query: Option<&str>,
 ) -> Response {
-    let more = rows.len() as i64 > page.per_page;
-    rows.truncate(page.per_page as usize);
+    let more = page.take_page(&mut rows);
     let events: Vec<Event> = rows
         .into_iter()
         .map(|event| {
@@ -160,7 +159,7 @@ pub async fn list_project_events<S: Store>(
     let page = PageParams::parse(raw.as_deref())?;
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
-    let rows = state.store.project_events(project.id, page.offset, page.per_page + 1).await?;
+    let rows = state.store.project_events(project.id, page.offset, page.rows_to_read()).await?;
     Ok(events_page(&state, &page, rows, uri.path(), raw.as_deref()))
 }
 

@@ -66,6 +66,20 @@ impl PageParams {
         Ok(page)
     }
 
+    /// How many rows to read for the page: one more than it holds, which tells whether
+    /// another page follows (see [`PageParams::take_page`]).
+    pub(super) fn rows_to_read(&self) -> i64 {
+        self.per_page + 1
+    }
+
+    /// Cuts rows read with [`PageParams::rows_to_read`] down to the page; whether another
+    /// page follows.
+    pub(super) fn take_page<T>(&self, rows: &mut Vec<T>) -> bool {
+        let more = rows.len() as i64 > self.per_page;
+        rows.truncate(usize::try_from(self.per_page).unwrap_or(0));
+        more
+    }
+
     /// The page's answer: `items` (at most `per_page`, read with one more to learn whether
     /// another page follows: `more`) with the `Link` header of the list at `path`.
     pub(super) fn response<S: Store, T: Serialize>(

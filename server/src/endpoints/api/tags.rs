@@ -85,15 +85,14 @@ pub async fn list_tag_values<S: Store>(
     let (issue, _) = issue_access(&state, &identity, org, issue_id, "event:read").await?;
     let mut rows = state
         .store
-        .issue_tag_value_page(issue.id, key, sort, page.offset, page.per_page + 1)
+        .issue_tag_value_page(issue.id, key, sort, page.offset, page.rows_to_read())
         .await?;
     // A tag the issue never had is unknown (Sentry's `GroupTagKeyNotFound`); a page past the
     // last one is merely empty.
     if rows.is_empty() && page.offset == 0 {
         return Err(ApiError::NotFound);
     }
-    let more = rows.len() as i64 > page.per_page;
-    rows.truncate(page.per_page as usize);
+    let more = page.take_page(&mut rows);
     let values: Vec<TagValue> = rows.iter().map(serialize::tag_value).collect();
     Ok(page.response(&state, values, more, uri.path(), raw.as_deref()))
 }

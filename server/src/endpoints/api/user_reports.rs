@@ -34,7 +34,8 @@ pub async fn list_project_user_reports<S: Store>(
     let page = PageParams::parse(raw.as_deref())?;
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
-    let rows = state.store.project_user_reports(project.id, page.offset, page.per_page + 1).await?;
+    let rows =
+        state.store.project_user_reports(project.id, page.offset, page.rows_to_read()).await?;
     Ok(reports_page(&state, rows, page, uri.path(), raw.as_deref()))
 }
 
@@ -65,7 +66,7 @@ pub async fn list_org_user_reports<S: Store>(
             access.organization.id,
             &projects,
             page.offset,
-            page.per_page + 1,
+            page.rows_to_read(),
         )
         .await?;
     Ok(reports_page(&state, rows, page, uri.path(), raw.as_deref()))
@@ -79,8 +80,7 @@ fn reports_page<S: Store>(
     path: &str,
     raw_query: Option<&str>,
 ) -> Response {
-    let more = rows.len() as i64 > page.per_page;
-    rows.truncate(page.per_page as usize);
+    let more = page.take_page(&mut rows);
     let reports: Vec<UserReport> = rows.iter().map(user_report).collect();
     page.response(state, reports, more, path, raw_query)
 }
@@ -207,7 +207,7 @@ async fn issue_reports<S: Store>(
 ) -> ApiResult<Response> {
     let page = PageParams::parse(raw_query)?;
     let (issue, _) = issue_access(state, identity, org, issue_id, "event:read").await?;
-    let rows = state.store.issue_user_reports(issue.id, page.offset, page.per_page + 1).await?;
+    let rows = state.store.issue_user_reports(issue.id, page.offset, page.rows_to_read()).await?;
     Ok(reports_page(state, rows, page, path, raw_query))
 }
 

@@ -2,7 +2,7 @@
 //! frame is, so that the dashboard links frames and commits to the code host.
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{Row, SqlitePool};
 
 use super::{touched_one, SqliteStore};
 use crate::store::{CodeMappingRow, NewCodeMapping, RepositoryRow, StoreError, StoreResult};
@@ -18,6 +18,24 @@ pub(super) fn repository_from_row(row: &SqliteRow) -> RepositoryRow {
         url: row.get("url"),
         provider: row.get("provider"),
     }
+}
+
+/// One repository of an organization, read through `pool`.
+async fn repository_on(
+    pool: &SqlitePool,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<RepositoryRow> {
+    let row = sqlx::query(
+        "SELECT id, name, date_created, url, provider FROM repositories \
+         WHERE organization_id = ? AND id = ?",
+    )
+    .bind(organization_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(repository_from_row(&row))
 }
 
 /// The columns of a code mapping with its project's slug and its repository.
@@ -53,16 +71,7 @@ impl SqliteStore {
         organization_id: i64,
         id: i64,
     ) -> StoreResult<RepositoryRow> {
-        let row = sqlx::query(
-            "SELECT id, name, date_created, url, provider FROM repositories \
-             WHERE organization_id = ? AND id = ?",
-        )
-        .bind(organization_id)
-        .bind(id)
-        .fetch_optional(&self.reads)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        Ok(repository_from_row(&row))
+        repository_on(&self.reads, organization_id, id).await
     }
 
     pub(super) async fn insert_repository(
@@ -108,24 +117,8 @@ impl SqliteStore {
             .execute(&self.writes)
             .await?,
         )?;
-        self.read_repository_written(organization_id, id).await
-    }
-
-    /// A repository read on the writing connection, right after a write.
-    async fn read_repository_written(
-        &self,
-        organization_id: i64,
-        id: i64,
-    ) -> StoreResult<RepositoryRow> {
-        let row = sqlx::query(
-            "SELECT id, name, date_created, url, provider FROM repositories \
-             WHERE organization_id = ? AND id = ?",
-        )
-        .bind(organization_id)
-        .bind(id)
-        .fetch_one(&self.writes)
-        .await?;
-        Ok(repository_from_row(&row))
+        // Read on the writing connection: the change is there before any reader sees it.
+        repository_on(&self.writes, organization_id, id).await
     }
 
     /// The organization's repository of this name, made (without an address) when it has none.
