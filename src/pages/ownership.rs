@@ -124,6 +124,39 @@ pub fn ProjectOwnershipPage() -> impl IntoView {
 
     let codeowners_raw = RwSignal::new(String::new());
     let mapping = RwSignal::new(String::new());
+    // The code mapping the file's repository paths are read through (Sentry's
+    // `codeMappingId`); empty: the paths as written.
+    let code_mapping = RwSignal::new(String::new());
+    let code_mappings = LocalResource::new(move || {
+        let (org, project) = (org.get(), project.get());
+        async move { api::code_mappings(&org, &project).await.unwrap_or_default() }
+    });
+    let code_mapping_choice = move || {
+        let mappings = code_mappings.get().unwrap_or_default();
+        (!mappings.is_empty()).then(|| {
+            view! {
+                <label class="field">
+                    <span class="label">"Repository paths through the code mapping"</span>
+                    <select
+                        id="codeowners-code-mapping"
+                        on:change=move |ev| code_mapping.set(event_target_value(&ev))
+                    >
+                        <option value="">"None: match the paths as written"</option>
+                        {mappings
+                            .into_iter()
+                            .map(|m| {
+                                let label = format!(
+                                    "{} → {} ({})",
+                                    m.source_root, m.stack_root, m.repo_name
+                                );
+                                view! { <option value=m.id>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+            }
+        })
+    };
     let import = Action::new_local(move |request: &CreateCodeownersRequest| {
         let request = request.clone();
         let (org, project) = (org.get_untracked(), project.get_untracked());
@@ -229,9 +262,11 @@ pub fn ProjectOwnershipPage() -> impl IntoView {
                 class="ownership-form"
                 on:submit=move |ev| {
                     ev.prevent_default();
+                    let chosen = code_mapping.get();
                     import.dispatch(CreateCodeownersRequest {
                         raw: codeowners_raw.get(),
                         mapping: parse_mapping(&mapping.get()),
+                        code_mapping_id: (!chosen.is_empty()).then_some(serde_json::Value::String(chosen)),
                     });
                 }
             >
@@ -261,6 +296,7 @@ pub fn ProjectOwnershipPage() -> impl IntoView {
                         on:input=move |ev| mapping.set(event_target_value(&ev))
                     ></textarea>
                 </label>
+                {code_mapping_choice}
                 <button type="submit" class="button" disabled=move || import.pending().get()>
                     "Import"
                 </button>

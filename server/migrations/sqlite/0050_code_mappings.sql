@@ -19,3 +19,8 @@ CREATE TABLE code_mappings (
     UNIQUE (project_id, stack_root, source_root)
 );
 CREATE INDEX code_mappings_repository ON code_mappings (repository_id);
+
+-- The code mapping a CODEOWNERS file was imported through (Sentry's `codeMappingId`): its
+-- repository paths were turned into stack-trace paths with it.
+ALTER TABLE project_codeowners ADD COLUMN code_mapping_id INTEGER
+    REFERENCES code_mappings (id) ON DELETE SET NULL;

@@ -6,14 +6,53 @@
 //! Emails written in the file need none. Whatever cannot be mapped is reported in Sentry's
 //! `errors` shape, never dropped silently.
 //!
-//! Frame paths are read as repository-relative (a leading `./` or `/` is ignored): Sentry's
-//! code mappings from stack-trace roots to repository roots do not exist here.
+//! Patterns are matched against frame paths (a leading `./` or `/` ignored). A file imported
+//! through a code mapping (Sentry's `codeMappingId`) has the patterns under the mapping's
+//! source root rewritten under its stack root ([`Roots`]), so that repository paths match the
+//! paths frames have; without one, they are matched as written.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use cairn_types::api::{CodeownersErrors, OwnershipRule, OwnershipSchema, RuleMatcher};
 
 use super::{Directory, OwnerRef, ParseError};
+
+/// A code mapping's roots, through which a CODEOWNERS file written for the repository is
+/// imported (Sentry's `codeMappingId`): a pattern under the source root is rewritten under the
+/// stack root, so that it matches the paths frames have.
+#[derive(Debug, Clone, Copy)]
+pub struct Roots<'a> {
+    /// The prefix as stack traces show it.
+    pub stack_root: &'a str,
+    /// The repository path it stands for.
+    pub source_root: &'a str,
+}
+
+impl Roots<'_> {
+    /// `pattern` with its source root replaced by the stack root; patterns elsewhere, and
+    /// those that match at any depth (no `/` but a trailing one), are left as written.
+    pub fn to_stack_path(self, pattern: &str) -> String {
+        let relative = pattern.trim_start_matches('/');
+        let floating = !pattern.starts_with('/') && !relative.trim_end_matches('/').contains('/');
+        let source = self.source_root.trim_matches('/');
+        let rest = if floating {
+            None
+        } else if source.is_empty() {
+            Some(relative)
+        } else {
+            relative.strip_prefix(source).filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        let Some(rest) = rest else {
+            return pattern.to_owned();
+        };
+        let (stack, rest) = (self.stack_root.trim_matches('/'), rest.trim_start_matches('/'));
+        match (stack.is_empty(), rest.is_empty()) {
+            (true, _) => format!("/{rest}"),
+            (false, true) => format!("/{stack}/"),
+            (false, false) => format!("/{stack}/{rest}"),
+        }
+    }
+}
 
 /// A CODEOWNERS path pattern, compiled.
 #[derive(Debug, Clone)]
@@ -92,6 +131,7 @@ pub fn import(
     raw: &str,
     mapping: &BTreeMap<String, String>,
     directory: &Directory,
+    roots: Option<Roots<'_>>,
 ) -> Result<Import, ParseError> {
     let lookup: BTreeMap<String, &String> =
         mapping.iter().map(|(handle, target)| (handle.to_lowercase(), target)).collect();
@@ -144,8 +184,12 @@ pub fn import(
         if !written.is_empty() && owners.is_empty() {
             continue;
         }
+        let pattern = match roots {
+            Some(roots) => roots.to_stack_path(pattern),
+            None => pattern.to_owned(),
+        };
         rules.push(OwnershipRule {
-            matcher: RuleMatcher { kind: "codeowners".into(), pattern: pattern.to_owned() },
+            matcher: RuleMatcher { kind: "codeowners".into(), pattern },
             owners,
         });
     }
@@ -163,6 +207,24 @@ pub fn import(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_code_mappings_roots_turn_repository_patterns_into_stack_paths() {
+        let roots = Roots { stack_root: "app/", source_root: "src/app/" };
+        assert_eq!(roots.to_stack_path("/src/app/"), "/app/");
+        assert_eq!(roots.to_stack_path("src/app/models.py"), "/app/models.py");
+        assert_eq!(roots.to_stack_path("/src/app/api/**"), "/app/api/**");
+        // Elsewhere in the repository, or matching at any depth: as written.
+        assert_eq!(roots.to_stack_path("/docs/"), "/docs/");
+        assert_eq!(roots.to_stack_path("/src/application.py"), "/src/application.py");
+        assert_eq!(roots.to_stack_path("*.py"), "*.py");
+        assert_eq!(roots.to_stack_path("models/"), "models/");
+        let whole = Roots { stack_root: "app", source_root: "" };
+        assert_eq!(whole.to_stack_path("/lib/x.py"), "/app/lib/x.py");
+        let bare = Roots { stack_root: "", source_root: "backend/" };
+        assert_eq!(bare.to_stack_path("backend/src/"), "/src/");
+    }
+
     use serde_json::json;
 
     use super::super::{rule_text, EventView, Ruleset};
@@ -226,7 +288,7 @@ mod tests {
 
     #[test]
     fn import_maps_handles_and_reports_what_it_cannot() {
-        let import = import(FILE, &mapping(), &directory()).expect("parses");
+        let import = import(FILE, &mapping(), &directory(), None).expect("parses");
         let texts: Vec<String> = import.schema.rules.iter().map(rule_text).collect();
         assert_eq!(
             texts,
@@ -246,7 +308,7 @@ mod tests {
 
     #[test]
     fn last_matching_line_wins_and_a_line_without_owners_unowns() {
-        let import = import(FILE, &mapping(), &directory()).expect("parses");
+        let import = import(FILE, &mapping(), &directory(), None).expect("parses");
         let rules = Ruleset::compile(Some(&import.schema), None);
         let frame = |path: &str| {
             json!({"exception": {"values": [{"stacktrace": {"frames": [{"filename": path}]}}]}})
@@ -267,9 +329,10 @@ mod tests {
 
     #[test]
     fn unsupported_syntax_names_the_line() {
-        let err = import("* @a\n!/x @b", &BTreeMap::new(), &directory()).expect_err("negation");
+        let err =
+            import("* @a\n!/x @b", &BTreeMap::new(), &directory(), None).expect_err("negation");
         assert_eq!(err.line, 2);
-        let err = import("/[ab].rs @a", &BTreeMap::new(), &directory()).expect_err("ranges");
+        let err = import("/[ab].rs @a", &BTreeMap::new(), &directory(), None).expect_err("ranges");
         assert_eq!(err.line, 1);
     }
 }

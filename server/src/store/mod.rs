@@ -954,13 +954,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_id: i64,
     ) -> impl Future<Output = StoreResult<Vec<CodeownersRow>>> + Send;
     /// Imports a project's CODEOWNERS file, replacing the one before; `rules_schema` and
-    /// `errors` are JSON.
+    /// `errors` are JSON; `code_mapping_id` the mapping its paths were read through.
     fn set_project_codeowners(
         &self,
         project_id: i64,
         raw: &str,
         rules_schema: &str,
         errors: &str,
+        code_mapping_id: Option<i64>,
     ) -> impl Future<Output = StoreResult<CodeownersRow>> + Send;
     /// The owners of these issues.
     fn issue_owners(

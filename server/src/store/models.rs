@@ -282,6 +282,8 @@ pub struct CodeownersRow {
     pub rules_schema: String,
     /// What could not be resolved (Sentry's `errors` JSON).
     pub errors: String,
+    /// The code mapping its paths were read through, if any.
+    pub code_mapping_id: Option<i64>,
     /// Unix milliseconds.
     pub date_created: i64,
     /// Unix milliseconds.

@@ -4456,6 +4456,7 @@ async fn frames_link_to_the_code_host_and_a_hidden_environment_leaves_the_picker
     let (status, body) =
         server.post("/api/0/organizations/cairn/code-mappings/", &token, mapping).await;
     assert_eq!(status, 201, "{body}");
+    let mapping_id = body["id"].as_str().expect("mapping id").to_owned();
     // A colleague opened the issue before.
     let colleague = server.member_token("ada@example.com");
     let (status, _) = server.get(&format!("/api/0/issues/{parse_error}/"), &colleague).await;
@@ -4500,13 +4501,30 @@ async fn frames_link_to_the_code_host_and_a_hidden_environment_leaves_the_picker
             .for_element(Locator::Css("#environment-picker option[value=production]"))
             .await?;
         let options = texts(&client, "#environment-picker option").await?;
+
+        // A CODEOWNERS file written for the repository, imported through the mapping.
+        client.goto(&format!("{}/settings/cairn/projects/shop/ownership/", server.url)).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#codeowners-code-mapping"))
+            .await?
+            .select_by_value(&mapping_id)
+            .await?;
+        client
+            .find(Locator::Css("#codeowners-raw"))
+            .await?
+            .send_keys("/backend/src/orders.rs owner@example.com")
+            .await?;
+        client.find(Locator::Css("#codeowners-form button[type=submit]")).await?.click().await?;
+        let imported = wait_for_text(&client, "#codeowners-result", |t| !t.is_empty()).await?;
         Ok::<_, fantoccini::error::CmdError>((
-            href, link_text, links, seen_by, listed, hidden, options,
+            href, link_text, links, seen_by, listed, hidden, options, imported,
         ))
     }
     .await;
     let _ = client.close().await;
-    let (href, link_text, links, seen_by, listed, hidden, options) = match result {
+    let (href, link_text, links, seen_by, listed, hidden, options, imported) = match result {
         Ok(found) => found,
         Err(err) => panic!("browser test failed: {err}"),
     };
@@ -4522,4 +4540,8 @@ async fn frames_link_to_the_code_host_and_a_hidden_environment_leaves_the_picker
     let (_, kept) =
         server.get("/api/0/projects/cairn/shop/environments/?visibility=hidden", &token).await;
     assert_eq!(kept[0]["name"], "staging", "{kept}");
+    assert!(imported.contains("Imported 1 rules"), "{imported}");
+    let (_, codeowners) = server.get("/api/0/projects/cairn/shop/codeowners/", &token).await;
+    assert_eq!(codeowners[0]["codeMappingId"], mapping_id.as_str(), "{codeowners}");
+    assert_eq!(codeowners[0]["schema"]["rules"][0]["matcher"]["pattern"], "/src/orders.rs");
 }

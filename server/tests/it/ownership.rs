@@ -508,3 +508,47 @@ async fn suspect_commit_authors_are_suggested_and_auto_assigned() {
     assert_eq!(heard.len(), 2, "{inbox:#}");
     assert_eq!(heard[0]["activity"]["data"]["integration"], "suspectCommitter", "{inbox:#}");
 }
+
+/// Sentry's `codeMappingId` on a CODEOWNERS import: the file's repository paths are read
+/// through the mapping's roots, so that they match the paths the frames have.
+#[tokio::test(flavor = "multi_thread")]
+async fn codeowners_imported_through_a_code_mapping_match_stack_trace_paths() {
+    let (server, owner, dev, _other, dsn, _billing) = setup().await;
+    let (_, repo) = server
+        .post("/api/0/organizations/cairn/repos/", &owner, json!({"name": "acme/shop"}))
+        .await;
+    let (status, mapping) = server
+        .post(
+            "/api/0/organizations/cairn/code-mappings/",
+            &owner,
+            json!({"projectId": "shop", "repositoryId": repo["id"], "stackRoot": "web/",
+                "sourceRoot": "services/shop/src/web/"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{mapping}");
+    let path = "/api/0/projects/cairn/shop/codeowners/";
+    let file = "/services/shop/src/web/ dev@example.com\n*.md owner@example.com\n";
+    let (status, body) =
+        server.post(path, &owner, json!({"raw": file, "codeMappingId": 999_999})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["codeMappingId"][0].as_str().is_some(), "{body}");
+    let (status, body) =
+        server.post(path, &owner, json!({"raw": file, "codeMappingId": mapping["id"]})).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["codeMappingId"], mapping["id"]);
+    let patterns: Vec<&str> = body["schema"]["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["matcher"]["pattern"].as_str())
+        .collect();
+    assert_eq!(patterns, ["/web/", "*.md"], "the repository path under the stack root");
+
+    // A frame under the stack root is owned by the file's owner of the repository path.
+    let event = send_error(&dsn, "web/checkout.rs", "web broke").await;
+    wait_until(&server, &owner, "", |issues| issues.len() == 1).await;
+    let (_, owners) =
+        server.get(&format!("/api/0/projects/cairn/shop/events/{event}/owners/"), &dev).await;
+    assert_eq!(owners["reason"]["rule"], "codeowners:/web/ dev@example.com", "{owners}");
+    assert_eq!(owners["owners"][0]["name"], "dev@example.com");
+}

@@ -103,6 +103,11 @@ pub struct CreateCodeownersRequest {
     /// (Sentry keeps these as "external users and teams").
     #[serde(default)]
     pub mapping: std::collections::BTreeMap<String, String>,
+    /// The code mapping (its id) whose roots turn the file's repository paths into
+    /// stack-trace paths, as Sentry's `codeMappingId`; without it the paths are matched
+    /// against frames as they are.
+    #[serde(rename = "codeMappingId", default, skip_serializing_if = "Option::is_none")]
+    pub code_mapping_id: Option<serde_json::Value>,
 }
 
 /// What a CODEOWNERS import could not resolve (Sentry's `errors`).
@@ -140,6 +145,9 @@ pub struct ProjectCodeowners {
     pub schema: OwnershipSchema,
     /// What could not be resolved.
     pub errors: CodeownersErrors,
+    /// The code mapping its paths were read through (Sentry's `codeMappingId`).
+    #[serde(default)]
+    pub code_mapping_id: Option<String>,
 }
 
 /// One suggested owner of an issue (`expand=owners` on the issue lists).

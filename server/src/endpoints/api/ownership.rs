@@ -151,6 +151,7 @@ fn codeowners_body(row: &CodeownersRow) -> ApiResult<ProjectCodeowners> {
         schema: decode_schema(&row.rules_schema)?,
         errors: serde_json::from_str::<CodeownersErrors>(&row.errors)
             .map_err(|err| ApiError::Internal(Box::new(err)))?,
+        code_mapping_id: row.code_mapping_id.map(|id| id.to_string()),
     })
 }
 
@@ -182,8 +183,35 @@ pub async fn create_codeowners<S: Store>(
     if request.raw.trim().is_empty() {
         return Err(ApiError::invalid("raw", "This field is required."));
     }
+    // Sentry's `codeMappingId`: the project's mapping whose roots turn the file's
+    // repository paths into the paths frames have.
+    let code_mapping = match &request.code_mapping_id {
+        None | Some(Value::Null) => None,
+        Some(id) => {
+            let id = match id {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            let found = match id {
+                Some(id) => match state.store.code_mapping(organization_id, id).await {
+                    Ok(mapping) => Some(mapping).filter(|m| m.project_id == project.id),
+                    Err(crate::store::StoreError::NotFound) => None,
+                    Err(err) => return Err(err.into()),
+                },
+                None => None,
+            };
+            Some(found.ok_or_else(|| {
+                ApiError::invalid("codeMappingId", "No such code mapping of this project.")
+            })?)
+        }
+    };
+    let roots = code_mapping.as_ref().map(|mapping| codeowners::Roots {
+        stack_root: &mapping.stack_root,
+        source_root: &mapping.source_root,
+    });
     let directory = directory(&state, organization_id).await?;
-    let import = codeowners::import(&request.raw, &request.mapping, &directory)
+    let import = codeowners::import(&request.raw, &request.mapping, &directory, roots)
         .map_err(|err| ApiError::invalid("raw", err.to_string()))?;
     let row = state
         .store
@@ -192,6 +220,7 @@ pub async fn create_codeowners<S: Store>(
             &request.raw,
             &to_json(&import.schema)?,
             &to_json(&import.errors)?,
+            code_mapping.as_ref().map(|mapping| mapping.id),
         )
         .await?;
     state.ingest.forget_project(project.id);

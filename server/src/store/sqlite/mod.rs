@@ -1635,8 +1635,17 @@ impl Store for SqliteStore {
         raw: &str,
         rules_schema: &str,
         errors: &str,
+        code_mapping_id: Option<i64>,
     ) -> StoreResult<CodeownersRow> {
-        ownership::set_project_codeowners(&self.writes, project_id, raw, rules_schema, errors).await
+        ownership::set_project_codeowners(
+            &self.writes,
+            project_id,
+            raw,
+            rules_schema,
+            errors,
+            code_mapping_id,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all)]

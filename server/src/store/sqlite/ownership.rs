@@ -81,6 +81,7 @@ fn codeowners_from_row(row: &SqliteRow) -> CodeownersRow {
         raw: row.get("raw"),
         rules_schema: row.get("rules_schema"),
         errors: row.get("errors"),
+        code_mapping_id: row.get("code_mapping_id"),
         date_created: row.get("date_created"),
         date_updated: row.get("date_updated"),
     }
@@ -103,18 +104,22 @@ pub(super) async fn set_project_codeowners(
     raw: &str,
     rules_schema: &str,
     errors: &str,
+    code_mapping_id: Option<i64>,
 ) -> StoreResult<CodeownersRow> {
     let row = sqlx::query(
         "INSERT INTO project_codeowners (project_id, raw, rules_schema, errors, date_created, \
-         date_updated) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (project_id) DO UPDATE SET \
-         raw = excluded.raw, rules_schema = excluded.rules_schema, errors = excluded.errors, \
-         date_updated = excluded.date_updated RETURNING *",
+         date_updated, code_mapping_id) VALUES ($1, $2, $3, $4, $5, $5, $6) \
+         ON CONFLICT (project_id) DO UPDATE SET raw = excluded.raw, \
+         rules_schema = excluded.rules_schema, errors = excluded.errors, \
+         date_updated = excluded.date_updated, code_mapping_id = excluded.code_mapping_id \
+         RETURNING *",
     )
     .bind(project_id)
     .bind(raw)
     .bind(rules_schema)
     .bind(errors)
     .bind(now_ms())
+    .bind(code_mapping_id)
     .fetch_one(pool)
     .await?;
     Ok(codeowners_from_row(&row))
