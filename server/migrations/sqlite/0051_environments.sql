@@ -1,7 +1,8 @@
 -- Environments (Sentry's Environment and EnvironmentProject): the names events and sessions
 -- were sent with, per organization, and which projects have seen each, with the project's
 -- "hidden" setting (hidden environments are left out of the environment pickers). The event
--- writer adds a pair the first time it sees it.
+-- writer adds a pair the first time it sees it in an event or a session, and a monitor's
+-- first check-in in an environment adds it too.
 CREATE TABLE environments (
     id              INTEGER PRIMARY KEY,
     organization_id INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
@@ -18,12 +19,15 @@ CREATE TABLE environment_projects (
 ) WITHOUT ROWID;
 CREATE INDEX environment_projects_environment ON environment_projects (environment_id);
 
--- What was sent before this table: the issues' environment tags, and sessions' environments.
+-- What was sent before this table: the issues' environment tags, sessions' and check-ins'
+-- environments.
 CREATE TEMP TABLE seen_environments AS
 SELECT DISTINCT i.project_id, t.value AS name FROM issue_tag_values t
 JOIN issues i ON i.id = t.issue_id WHERE t.key = 'environment' AND t.value != ''
 UNION SELECT DISTINCT project_id, environment FROM session_daily
-WHERE environment NOT IN ('', '/');
+WHERE environment NOT IN ('', '/')
+UNION SELECT DISTINCT m.project_id, e.environment FROM monitor_environments e
+JOIN monitors m ON m.id = e.monitor_id WHERE e.environment != '';
 
 INSERT OR IGNORE INTO environments (organization_id, name, date_added)
 SELECT p.organization_id, s.name, CAST(strftime('%s', 'now') AS INTEGER) * 1000

@@ -115,6 +115,9 @@ async fn a_job_checks_in_with_the_sentry_crate_fails_and_recovers() {
     assert_eq!(created["config"]["timezone"], "Europe/Vienna");
     let env = &created["environments"][0];
     assert_eq!((&env["name"], &env["status"]), (&json!("production"), &json!("active")));
+    // The check-in's environment is one of the project's environments too.
+    let (_, environments) = server.get("/api/0/projects/cairn/jobs/environments/", &token).await;
+    assert_eq!(environments[0]["name"], "production", "{environments}");
     // The next run is expected at the next ten minutes, the margin five minutes later.
     let next: chrono::DateTime<chrono::Utc> =
         env["nextCheckIn"].as_str().expect("nextCheckIn").parse().expect("a time");

@@ -107,7 +107,7 @@ async fn environment(
     name: &str,
     now: i64,
 ) -> StoreResult<Environment> {
-    sqlx::query(
+    let created = sqlx::query(
         "INSERT INTO monitor_environments (monitor_id, environment, date_created) \
          VALUES ($1, $2, $3) ON CONFLICT (monitor_id, environment) DO NOTHING",
     )
@@ -115,7 +115,34 @@ async fn environment(
     .bind(name)
     .bind(now)
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected()
+        > 0;
+    if created {
+        // The project's environments (the settings' list and the pickers) name it too, as
+        // Sentry's do; events and sessions are recorded by the event writer.
+        sqlx::query(
+            "INSERT INTO environments (organization_id, name, date_added) \
+             SELECT p.organization_id, $2, $3 FROM monitors m \
+             JOIN projects p ON p.id = m.project_id WHERE m.id = $1 \
+             ON CONFLICT (organization_id, name) DO NOTHING",
+        )
+        .bind(monitor_id)
+        .bind(name)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO environment_projects (project_id, environment_id) \
+             SELECT m.project_id, e.id FROM monitors m JOIN projects p ON p.id = m.project_id \
+             JOIN environments e ON e.organization_id = p.organization_id AND e.name = $2 \
+             WHERE m.id = $1",
+        )
+        .bind(monitor_id)
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    }
     let row = sqlx::query(&format!(
         "SELECT {ENVIRONMENT_COLUMNS} FROM monitor_environments e \
          WHERE e.monitor_id = $1 AND e.environment = $2"
