@@ -3480,14 +3480,12 @@ async fn exception_frames_link_once_the_mappings_arrive_and_never_without_them()
 
 #[wasm_bindgen_test]
 fn code_links_pick_the_host_and_link_only_web_addresses() {
-    use cairn_dashboard::components::code_links::{
-        commit_link, frame_link, host_of, is_web_address,
-    };
+    use cairn_dashboard::components::code_links::{commit_link, frame_link, is_web_address};
     use cairn_types::source_links::{FramePath, Host};
-    assert_eq!(host_of(Some("integrations:gitlab"), "https://git.example/a/b"), Host::GitLab);
-    assert_eq!(host_of(Some("gitea"), "https://github.com/a/b"), Host::Gitea);
-    assert_eq!(host_of(Some("unknown"), "https://bitbucket.org/a/b"), Host::Bitbucket);
-    assert_eq!(host_of(None, "https://git.example/a/b"), Host::GitHub);
+    assert_eq!(Host::of(Some("integrations:gitlab"), "https://git.example/a/b"), Host::GitLab);
+    assert_eq!(Host::of(Some("gitea"), "https://github.com/a/b"), Host::Gitea);
+    assert_eq!(Host::of(Some("unknown"), "https://bitbucket.org/a/b"), Host::Bitbucket);
+    assert_eq!(Host::of(None, "https://git.example/a/b"), Host::GitHub);
     assert!(is_web_address("https://x.example/") && is_web_address("HTTP://x.example/"));
     assert!(!is_web_address("javascript:alert(1)") && !is_web_address("/relative"));
 

@@ -8,7 +8,7 @@
 
 use cairn_types::{
     api::{CodeMapping, Commit},
-    source_links::{find_mapping, frame_url, FramePath, Host},
+    source_links::{frame_url, FramePath, Host},
 };
 use leptos::prelude::*;
 
@@ -18,15 +18,6 @@ use super::stacktrace::Frame;
 /// provides it once the project is known; empty until the mappings arrive).
 #[derive(Debug, Clone, Copy)]
 pub struct CodeLinks(pub Signal<Vec<CodeMapping>>);
-
-/// The code host of a repository: the one its provider names (`gitlab`, or Sentry's
-/// `integrations:gitlab`), else the one its address suggests.
-pub fn host_of(provider: Option<&str>, url: &str) -> Host {
-    provider
-        .map(|id| id.strip_prefix("integrations:").unwrap_or(id))
-        .and_then(Host::from_id)
-        .unwrap_or_else(|| Host::guess(url))
-}
 
 /// Whether `url` may be a link's `href`: an `http` or `https` address.
 pub fn is_web_address(url: &str) -> bool {
@@ -41,10 +32,7 @@ pub fn frame_link(
     frame: &FramePath<'_>,
     line: Option<u64>,
 ) -> Option<(String, Host)> {
-    let url = frame_url(mappings, frame, line).filter(|url| is_web_address(url))?;
-    let (mapping, _) = find_mapping(mappings, frame)?;
-    let repo_url = mapping.repo_url.as_deref().unwrap_or_default();
-    Some((url, host_of(mapping.repo_provider.as_deref(), repo_url)))
+    frame_url(mappings, frame, line).filter(|(url, _)| is_web_address(url))
 }
 
 /// The address of a commit on its code host, and the host, when its repository has a web
@@ -52,7 +40,7 @@ pub fn frame_link(
 pub fn commit_link(commit: &Commit) -> Option<(String, Host)> {
     let repository = commit.repository.as_ref()?;
     let url = repository.url.as_deref().filter(|url| is_web_address(url))?;
-    let host = host_of(Some(&repository.provider.id), url);
+    let host = Host::of(Some(&repository.provider.id), url);
     Some((host.commit_url(url, &commit.id), host))
 }
 

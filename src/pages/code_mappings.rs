@@ -84,9 +84,7 @@ pub fn repository_update(url: &str, host: &str) -> Result<RepositoryRequest, Str
 /// none (Sentry's `unknown` provider).
 pub fn host_choice(repository: &Repository) -> String {
     let id = &repository.provider.id;
-    Host::from_id(id.strip_prefix("integrations:").unwrap_or(id))
-        .map(|host| host.id().to_owned())
-        .unwrap_or_default()
+    Host::from_id(id).map(|host| host.id().to_owned()).unwrap_or_default()
 }
 
 /// A root of a mapping as code, or what an empty one means.

@@ -24,9 +24,18 @@ impl Host {
     /// Every host, in the order a form offers them.
     pub const ALL: [Host; 4] = [Host::GitHub, Host::GitLab, Host::Bitbucket, Host::Gitea];
 
-    /// The host an id names (`github`, `gitlab`, `bitbucket`, `gitea`).
+    /// The host an id names (`github`, `gitlab`, `bitbucket`, `gitea`, or Sentry's
+    /// provider form `integrations:github`).
     pub fn from_id(id: &str) -> Option<Host> {
+        let id = id.trim();
+        let id = id.strip_prefix("integrations:").unwrap_or(id);
         Host::ALL.into_iter().find(|host| host.id() == id)
+    }
+
+    /// The host of a repository at `url`: the one `provider` names, else the one the address
+    /// suggests.
+    pub fn of(provider: Option<&str>, url: &str) -> Host {
+        provider.and_then(Host::from_id).unwrap_or_else(|| Host::guess(url))
     }
 
     /// The host's id, as stored and sent.
@@ -184,21 +193,23 @@ pub fn find_mapping<'a>(
     })
 }
 
-/// The address of a frame's line on its code host, when a mapping places it and the
-/// mapping's repository has an address.
+/// The address of `file` (a repository path the mapping gave) at `line` on the mapping's
+/// code host, and the host; `None` while the mapping's repository has no address.
+pub fn mapped_url(mapping: &CodeMapping, file: &str, line: Option<u64>) -> Option<(String, Host)> {
+    let repo_url = mapping.repo_url.as_deref().filter(|url| !url.is_empty())?;
+    let host = Host::of(mapping.repo_provider.as_deref(), repo_url);
+    Some((host.file_url(repo_url, &mapping.default_branch, file, line), host))
+}
+
+/// The address of a frame's line on its code host, and the host, when a mapping places it
+/// and the mapping's repository has an address.
 pub fn frame_url(
     mappings: &[CodeMapping],
     frame: &FramePath<'_>,
     line: Option<u64>,
-) -> Option<String> {
+) -> Option<(String, Host)> {
     let (mapping, file) = find_mapping(mappings, frame)?;
-    let repo_url = mapping.repo_url.as_deref().filter(|url| !url.is_empty())?;
-    let host = mapping
-        .repo_provider
-        .as_deref()
-        .and_then(Host::from_id)
-        .unwrap_or_else(|| Host::guess(repo_url));
-    Some(host.file_url(repo_url, &mapping.default_branch, &file, line))
+    mapped_url(mapping, &file, line)
 }
 
 #[cfg(test)]
@@ -304,6 +315,9 @@ mod tests {
         );
         assert_eq!(Host::guess("https://gitlab.acme.example/a/b"), Host::GitLab);
         assert_eq!(Host::guess("https://git.acme.example/a/b"), Host::GitHub);
+        assert_eq!(Host::from_id("integrations:gitea"), Some(Host::Gitea));
+        assert_eq!(Host::of(Some("gitlab"), "https://github.com/a/b"), Host::GitLab);
+        assert_eq!(Host::of(None, "https://bitbucket.org/a/b"), Host::Bitbucket);
     }
 
     #[test]
@@ -313,12 +327,14 @@ mod tests {
         let mut with_url =
             mapping("app/", "src/app/", Some("https://gitlab.acme.example/acme/shop"));
         assert_eq!(
-            frame_url(std::slice::from_ref(&with_url), &frame, Some(7)).as_deref(),
+            frame_url(std::slice::from_ref(&with_url), &frame, Some(7))
+                .map(|(url, _)| url)
+                .as_deref(),
             Some("https://gitlab.acme.example/acme/shop/-/blob/main/src/app/views.py#L7")
         );
         with_url.repo_provider = Some("github".into());
         assert_eq!(
-            frame_url(&[with_url], &frame, Some(7)).as_deref(),
+            frame_url(&[with_url], &frame, Some(7)).map(|(url, _)| url).as_deref(),
             Some("https://gitlab.acme.example/acme/shop/blob/main/src/app/views.py#L7")
         );
     }

@@ -157,20 +157,12 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
     let result = async {
         // An anonymous visit to the root ends on the login page.
         client.goto(&format!("{}/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#login-form"))
-            .await?;
+        wait_for_element(&client, "form#login-form").await?;
         assert!(client.current_url().await?.path().starts_with("/auth/login"));
         std::fs::write(artifacts_dir().join("login.png"), client.screenshot().await?).ok();
         submit_login(&client, "owner@example.com", "correct horse battery").await?;
 
-        let title = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list .issue-row .issue-title"))
-            .await?;
+        let title = wait_for_element(&client, "#issue-list .issue-row .issue-title").await?;
         assert_eq!(title.text().await?, "ParseIntError: invalid digit found in string");
         let row = client.find(Locator::Css("#issue-list .issue-row")).await?;
         let row_text = row.text().await?;
@@ -180,30 +172,18 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
 
         // The issue page, from its row: the latest event is the SDK's, with its breadcrumbs.
         row.find(Locator::Css(".issue-title a")).await?.click().await?;
-        let title = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-title"))
-            .await?;
+        let title = wait_for_element(&client, "#issue-header .issue-title").await?;
         assert_eq!(title.text().await?, "ParseIntError: invalid digit found in string");
         let path = client.current_url().await?.path().to_owned();
         assert!(path.starts_with("/organizations/cairn/issues/"), "{path}");
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#exceptions .exception-value"))
-            .await?;
+        wait_for_element(&client, "#exceptions .exception-value").await?;
         let crumbs = client.find(Locator::Css("#breadcrumbs .crumbs")).await?.text().await?;
         assert!(crumbs.contains("user logged in"), "{crumbs}");
         assert!(crumbs.contains("SELECT * FROM orders"), "{crumbs}");
 
         // The older event has the stack trace: in-app frames only, then all of them.
         client.find(Locator::Css("#event-nav .event-previous")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#exceptions .frame"))
-            .await?;
+        wait_for_element(&client, "#exceptions .frame").await?;
         let url = client.current_url().await?;
         assert!(url.query().is_some_and(|q| q.starts_with("event=")), "{url}");
         assert_eq!(count(&client, "#exceptions .frame", 2).await?, 2, "system frames are hidden");
@@ -222,11 +202,7 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
 
         // Resolve: the status in the header changes and the button becomes "Unresolve".
         client.find(Locator::Css("#issue-header button.resolve")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-status.status-resolved"))
-            .await?;
+        wait_for_element(&client, "#issue-header .issue-status.status-resolved").await?;
         let status = client.find(Locator::Css("#issue-header .issue-status")).await?;
         assert_eq!(status.text().await?.to_lowercase(), "resolved");
         client.find(Locator::Css("#issue-header button.unresolve")).await?;
@@ -236,11 +212,7 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
 
         // A deep link to a client-side route loads the app (the server falls back to index.html).
         client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
-        let dsn = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".project-row .project-dsn"))
-            .await?;
+        let dsn = wait_for_element(&client, ".project-row .project-dsn").await?;
         assert!(dsn.text().await?.starts_with("http://"), "a DSN is shown");
         let ownership = client.find(Locator::Css(".project-row .project-ownership")).await?;
         let href = ownership.attr("href").await?.unwrap_or_default();
@@ -248,26 +220,12 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
 
         // An API token for sentry-cli, made on the tokens page, works at once.
         client.goto(&format!("{}/settings/account/api/auth-tokens/", server.url)).await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#token-form"))
-            .await?;
+        let form = wait_for_element(&client, "form#token-form").await?;
         form.find(Locator::Css("#token-name")).await?.send_keys("from the browser").await?;
         form.find(Locator::Css("button[type=submit]")).await?.click().await?;
-        let shown = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#new-token"))
-            .await?
-            .text()
-            .await?;
+        let shown = wait_for_element(&client, "#new-token").await?.text().await?;
         assert!(shown.starts_with("sntryu_"), "{shown}");
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#token-list .token-row"))
-            .await?;
+        wait_for_element(&client, "#token-list .token-row").await?;
         std::fs::write(artifacts_dir().join("api-tokens.png"), client.screenshot().await?).ok();
         let (status, projects) = server.get("/api/0/organizations/cairn/projects/", &shown).await;
         assert_eq!(status, 200, "{projects}");
@@ -292,11 +250,7 @@ async fn first_run_page_creates_the_owner_who_then_secures_the_account() {
     let client = browser(&driver, profile.path()).await;
     let result = async {
         client.goto(&format!("{}/", server.url)).await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#setup-form"))
-            .await?;
+        let form = wait_for_element(&client, "form#setup-form").await?;
         form.find(Locator::Css("input[name=email]")).await?.send_keys("first@example.com").await?;
         form.find(Locator::Css("input[name=name]")).await?.send_keys("First Owner").await?;
         form.find(Locator::Css("input[name=password]"))
@@ -305,11 +259,7 @@ async fn first_run_page_creates_the_owner_who_then_secures_the_account() {
             .await?;
         form.find(Locator::Css("button[type=submit]")).await?.click().await?;
         // Logged in, on the (empty) issue list of the default organization.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".empty-state"))
-            .await?;
+        wait_for_element(&client, ".empty-state").await?;
         assert!(client.current_url().await?.path().starts_with("/organizations/cairn/issues"));
 
         // The name in the header opens the account page: a new name, then a new password.
@@ -352,11 +302,7 @@ async fn first_run_page_creates_the_owner_who_then_secures_the_account() {
         client.find(Locator::Css("#totp-code")).await?.send_keys(&totp_code(&secret, step)).await?;
         client.find(Locator::Css("#totp-password")).await?.send_keys(NEW_PASSWORD).await?;
         client.find(Locator::Css("#totp-form button[type=submit]")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#recovery-codes li"))
-            .await?;
+        wait_for_element(&client, "#recovery-codes li").await?;
         assert_eq!(count(&client, "#recovery-codes li", 10).await?, 10);
         let state = wait_for_text(&client, "#two-factor-state", |t| t.starts_with("On")).await?;
         assert!(state.ends_with("10 recovery codes left."), "{state}");
@@ -367,18 +313,10 @@ async fn first_run_page_creates_the_owner_who_then_secures_the_account() {
         assert_eq!(wait_for_path(&client, "/auth/login/").await?, "/auth/login/");
         // Logging in again asks for the app's code after the password.
         submit_login(&client, "first@example.com", NEW_PASSWORD).await?;
-        let code = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#login-form input[name=otp]"))
-            .await?;
+        let code = wait_for_element(&client, "#login-form input[name=otp]").await?;
         code.send_keys(&totp_code(&secret, step + 1)).await?;
         client.find(Locator::Css("#login-form button[type=submit]")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".empty-state"))
-            .await?;
+        wait_for_element(&client, ".empty-state").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -411,11 +349,7 @@ async fn log_in(
 ) -> Result<(), fantoccini::error::CmdError> {
     client.goto(&format!("{}/auth/login/", server.url)).await?;
     submit_login(client, email, password).await?;
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#issue-list, .empty-state"))
-        .await?;
+    wait_for_element(client, "#issue-list, .empty-state").await?;
     Ok(())
 }
 
@@ -425,11 +359,7 @@ async fn submit_login(
     email: &str,
     password: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
-    let form = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("form#login-form"))
-        .await?;
+    let form = wait_for_element(client, "form#login-form").await?;
     form.find(Locator::Css("input[name=username]")).await?.send_keys(email).await?;
     form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
     form.find(Locator::Css("button[type=submit]")).await?.click().await?;
@@ -529,18 +459,11 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
     let result = async {
         log_in(&client, &server, "owner@example.com", password).await?;
         // The header links to the releases page.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".app-nav a[href='/organizations/cairn/releases/']"))
+        wait_for_element(&client, ".app-nav a[href='/organizations/cairn/releases/']")
             .await?
             .click()
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#release-list .release-row"))
-            .await?;
+        wait_for_element(&client, "#release-list .release-row").await?;
         assert_eq!(count(&client, "#release-list .release-row", 2).await?, 2, "both releases");
         for (version, sessions, users, sessions_text, users_text) in expected {
             let row = client
@@ -574,11 +497,7 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
             .await?
             .click()
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#chart-sessions .chart-drawing svg"))
-            .await?;
+        wait_for_element(&client, "#chart-sessions .chart-drawing svg").await?;
         let path = client.current_url().await?.path().to_owned();
         assert_eq!(path, format!("/organizations/cairn/releases/{}/", encoded(v1)));
         let title = client.find(Locator::Css(".release-title")).await?.text().await?;
@@ -641,11 +560,7 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
                 encoded(v2)
             ))
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#release-compare #chart-crash-free svg"))
-            .await?;
+        wait_for_element(&client, "#release-compare #chart-crash-free svg").await?;
         assert_eq!(count(&client, "#release-compare .release-summary", 2).await?, 2);
         assert_eq!(count(&client, "#release-compare .chart-legend-item", 4).await?, 4);
         let second = client
@@ -664,37 +579,23 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         client
             .goto(&format!("{}/organizations/cairn/releases/{}/", server.url, encoded(v2)))
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#release-archive"))
-            .await?
-            .click()
-            .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".release-archived"))
-            .await?;
+        wait_for_element(&client, "#release-archive").await?.click().await?;
+        wait_for_element(&client, ".release-archived").await?;
         let path = format!("/api/0/organizations/cairn/releases/{}/", encoded(v2));
         let (_, release) = server.get(&path, &token).await;
         assert_eq!(release["status"], "archived", "{release}");
         let row = |v: &str| format!("#release-list .release-row[data-version=\"{v}\"]");
         client.goto(&format!("{}/organizations/cairn/releases/", server.url)).await?;
-        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&row(v1))).await?;
+        wait_for_element(&client, &row(v1)).await?;
         assert_eq!(count(&client, &row(v2), 0).await?, 0, "an archived release is not active");
         client.find(Locator::Css("select[name=status]")).await?.select_by_value("archived").await?;
-        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&row(v2))).await?;
+        wait_for_element(&client, &row(v2)).await?;
         assert_eq!(count(&client, &row(v1), 0).await?, 0, "only the archived release");
         assert!(client.current_url().await?.query().unwrap_or("").contains("status=archived"));
         client
             .goto(&format!("{}/organizations/cairn/releases/{}/", server.url, encoded(v2)))
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".release-archived"))
-            .await?;
+        wait_for_element(&client, ".release-archived").await?;
         client.find(Locator::Css("#release-archive")).await?.click().await?;
         for _ in 0..200 {
             if client.find(Locator::Css(".release-archived")).await.is_err() {
@@ -758,6 +659,14 @@ fn send_message(dsn: &str, text: &str) {
         sentry::capture_message(text, sentry::Level::Error);
     });
     assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+}
+
+/// The first element matching `css`, once there is one (up to 20 s).
+async fn wait_for_element(
+    client: &Client,
+    css: &str,
+) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await
 }
 
 /// The text of every element matching `selector`.
@@ -833,11 +742,7 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
     let parse_error = "ParseIntError: invalid digit found in string";
     let result = async {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list .stream-row"))
-            .await?;
+        wait_for_element(&client, "#issue-list .stream-row").await?;
         assert_eq!(count(&client, "#issue-list .stream-row", 2).await?, 2, "both issues listed");
         let hits = wait_for_text(&client, "#hit-count", |t| t == "2 issues").await?;
         assert_eq!(hits, "2 issues");
@@ -1047,11 +952,7 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         tokio::task::spawn_blocking(move || send_message(&sdk_dsn, "Inventory sync timed out"))
             .await
             .expect("SDK thread");
-        let banner = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#new-issues"))
-            .await?;
+        let banner = wait_for_element(&client, "#new-issues").await?;
         assert_eq!(banner.text().await?, "1 new issue: show them");
         assert_eq!(count(&client, "#issue-list .stream-row", 1).await?, 1, "not inserted yet");
         std::fs::write(artifacts_dir().join("issue-stream.png"), client.screenshot().await?).ok();
@@ -1182,19 +1083,9 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
             "the inventory event in an issue of its own: {open:?}"
         );
         // A row's event link shows that event, on the Details tab.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#merged-issues .merged-hash-title"))
-            .await?
-            .click()
-            .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".issue-tabs .tab-details.selected"))
-            .await?;
-        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#event")).await?;
+        wait_for_element(&client, "#merged-issues .merged-hash-title").await?.click().await?;
+        wait_for_element(&client, ".issue-tabs .tab-details.selected").await?;
+        wait_for_element(&client, "#event").await?;
         let url = client.current_url().await?;
         assert!(url.query().is_some_and(|q| q.starts_with("event=")), "{url}");
         Ok::<(), fantoccini::error::CmdError>(())
@@ -1295,13 +1186,7 @@ fn send_hostile_events(dsn: &str, trace: &[(String, String)]) -> Vec<String> {
 
 /// The text of the first element matching `selector`, waiting up to 20 s for it.
 async fn text_of(client: &Client, selector: &str) -> Result<String, fantoccini::error::CmdError> {
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
-        .await?
-        .text()
-        .await
+    wait_for_element(client, selector).await?.text().await
 }
 
 /// Presses `key` on the page, as the keyboard would (a `keydown` on the window).
@@ -1316,7 +1201,7 @@ async fn wait_for_event(
     event_id: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
     let selector = format!("#event[data-event-id='{event_id}']");
-    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&selector)).await?;
+    wait_for_element(client, &selector).await?;
     Ok(())
 }
 
@@ -1324,13 +1209,7 @@ async fn wait_for_event(
 /// `{prefix}-delete-confirm` once shown.
 async fn confirm_delete(client: &Client, prefix: &str) -> Result<(), fantoccini::error::CmdError> {
     client.find(Locator::Css(&format!("{prefix}-delete"))).await?.click().await?;
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(&format!("{prefix}-delete-confirm")))
-        .await?
-        .click()
-        .await
+    wait_for_element(client, &format!("{prefix}-delete-confirm")).await?.click().await
 }
 
 /// Writes `text` in the issue page's comment box and sends it.
@@ -1385,7 +1264,7 @@ async fn issues_are_triaged_by_priority_and_marked_reviewed() {
         // The low one, set high on its page: the header and the activity say so.
         client.goto(&format!("{}/organizations/cairn/issues/{cache_id}/", server.url)).await?;
         let select = "#issue-header .issue-priority select";
-        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(select)).await?;
+        wait_for_element(&client, select).await?;
         assert_eq!(value_of(&client, select).await?, "low");
         client.find(Locator::Css(select)).await?.select_by_value("high").await?;
         let activity =
@@ -1441,13 +1320,7 @@ async fn tags_tab_lists_a_tags_values_sorted_as_asked() {
     let result = async {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".issue-tabs .tab-tags"))
-            .await?
-            .click()
-            .await?;
+        wait_for_element(&client, ".issue-tabs .tab-tags").await?.click().await?;
         let customer = ".issue-tag[data-key=\"customer\"]";
         let counts = text_of(&client, &format!("{customer} .issue-tag-counts")).await?;
         assert_eq!(counts, "6 events, 3 values");
@@ -1530,13 +1403,7 @@ async fn attachments_tab_lists_the_issues_files_and_filters_the_screenshots() {
     let result = async {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".issue-tabs .tab-attachments"))
-            .await?
-            .click()
-            .await?;
+        wait_for_element(&client, ".issue-tabs .tab-attachments").await?.click().await?;
         assert_eq!(count(&client, "#issue-attachments .issue-attachment", 2).await?, 2);
         let names = texts(&client, "#issue-attachments .issue-attachment-name").await?;
         assert_eq!(names, ["screenshot.png", "app.log"], "the newest first");
@@ -1595,13 +1462,7 @@ async fn similar_issues_tab_lists_the_same_error_raised_elsewhere_and_merges_it(
     let result = async {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         client.goto(&format!("{}/organizations/cairn/issues/{quantity_id}/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".issue-tabs .tab-similar"))
-            .await?
-            .click()
-            .await?;
+        wait_for_element(&client, ".issue-tabs .tab-similar").await?.click().await?;
         assert_eq!(count(&client, "#similar-issue-list .similar-issue", 1).await?, 1);
         let titles = texts(&client, "#similar-issue-list .similar-issue-title").await?;
         assert_eq!(titles, [PRICE]);
@@ -1623,10 +1484,7 @@ async fn similar_issues_tab_lists_the_same_error_raised_elsewhere_and_merges_it(
 
         // The shown event's JSON link opens the event as stored.
         client.find(Locator::Css(".issue-tabs .tab-details")).await?.click().await?;
-        let json = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#event-nav a.event-json"))
+        let json = wait_for_element(&client, "#event-nav a.event-json")
             .await?
             .attr("href")
             .await?
@@ -1718,11 +1576,7 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         assert!(injected.is_empty(), "no element was made from event data");
 
         // The chart and the facets are there.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-chart [role=img] svg"))
-            .await?;
+        wait_for_element(&client, "#issue-chart [role=img] svg").await?;
         let label = client
             .find(Locator::Css("#issue-chart [role=img]"))
             .await?
@@ -1785,11 +1639,7 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
             .await?
             .click()
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-status.status-ignored"))
-            .await?;
+        wait_for_element(&client, "#issue-header .issue-status.status-ignored").await?;
         let detail = text_of(&client, "#issue-header .issue-status-detail").await?;
         assert!(detail.starts_with("until "), "{detail}");
         let (status, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
@@ -1808,19 +1658,11 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
 
         // The stream's *Archived* tab lists it; back to its page.
         client.goto(&format!("{}/organizations/cairn/issues/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".stream-tab"))
-            .await?;
+        wait_for_element(&client, ".stream-tab").await?;
         open_tab(&client, "Archived").await?;
         assert_eq!(count(&client, "#issue-list .issue-row", 1).await?, 1, "the archived issue");
         client.goto(&format!("{}/organizations/cairn/issues/{issue_id}/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#activity textarea[name=comment]"))
-            .await?;
+        wait_for_element(&client, "#activity textarea[name=comment]").await?;
 
         // A comment, kept as text, in the activity.
         let comment = format!("Looking into it {IMG_PAYLOAD}");
@@ -1924,11 +1766,7 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
             .for_element(Locator::Css("#shortcut-help[hidden]"))
             .await?;
         press(&client, "b").await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .bookmark.bookmarked"))
-            .await?;
+        wait_for_element(&client, "#issue-header .bookmark.bookmarked").await?;
         let (_, issue) = server.get(&format!("/api/0/issues/{issue_id}/"), &token).await;
         assert_eq!(issue["isBookmarked"], true);
 
@@ -1938,11 +1776,7 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
             .await?
             .click()
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list .issue-row"))
-            .await?;
+        wait_for_element(&client, "#issue-list .issue-row").await?;
         let url = client.current_url().await?;
         assert_eq!(url.path(), "/organizations/cairn/issues/");
         assert_eq!(url.query(), Some("query=level:error"));
@@ -1980,11 +1814,7 @@ async fn issue_page_shows_hostile_event_data_as_text_and_triages_the_issue() {
         // Last, the issue is deleted and its future events discarded, once confirmed: the
         // page goes back to the stream.
         client.goto(&format!("{}/organizations/cairn/issues/{issue_id}/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-discard-delete"))
-            .await?;
+        wait_for_element(&client, "#issue-header .issue-discard-delete").await?;
         confirm_delete(&client, "#issue-header .issue-discard").await?;
         let path = wait_for_path(&client, "/organizations/cairn/issues/").await?;
         assert_eq!(path, "/organizations/cairn/issues/");
@@ -2038,29 +1868,15 @@ async fn ownership_rules_page_and_suggested_assignees() {
 
         // A rule that does not parse: the error names its line; then valid rules save.
         client.goto(&format!("{}/settings/cairn/projects/shop/ownership/", server.url)).await?;
-        let rules = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#rules-raw"))
-            .await?;
+        let rules = wait_for_element(&client, "#rules-raw").await?;
         rules.send_keys("path:src/billing/** #billing\nfile:x #billing").await?;
         client.find(Locator::Css("#rules-form button[type=submit]")).await?.click().await?;
-        let error = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#rules-errors .rule-error"))
-            .await?
-            .text()
-            .await?;
+        let error = wait_for_element(&client, "#rules-errors .rule-error").await?.text().await?;
         assert!(error.starts_with("Line 2: Parse error"), "{error}");
         rules.clear().await?;
         rules.send_keys("path:src/billing/** #billing").await?;
         client.find(Locator::Css("#rules-form button[type=submit]")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#rules-saved"))
-            .await?;
+        wait_for_element(&client, "#rules-saved").await?;
 
         // A CODEOWNERS file with a handle nobody maps: listed, not dropped.
         client
@@ -2069,13 +1885,8 @@ async fn ownership_rules_page_and_suggested_assignees() {
             .send_keys("/docs/ @acme/writers")
             .await?;
         client.find(Locator::Css("#codeowners-form button[type=submit]")).await?.click().await?;
-        let unmapped = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#codeowners-errors .unmapped"))
-            .await?
-            .text()
-            .await?;
+        let unmapped =
+            wait_for_element(&client, "#codeowners-errors .unmapped").await?.text().await?;
         assert_eq!(unmapped, "@acme/writers");
 
         // An error in the team's code, sent with the sentry crate: the tester names the rule.
@@ -2084,25 +1895,14 @@ async fn ownership_rules_page_and_suggested_assignees() {
         let id = issues[0]["id"].as_str().expect("id").to_owned();
         client.find(Locator::Css("#owners-test-issue")).await?.send_keys(&id).await?;
         client.find(Locator::Css("#owners-test-form button[type=submit]")).await?.click().await?;
-        let rule = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#suggested-owners .owners-rule"))
-            .await?
-            .text()
-            .await?;
+        let rule =
+            wait_for_element(&client, "#suggested-owners .owners-rule").await?.text().await?;
         assert_eq!(rule, "path:src/billing/** #billing");
         std::fs::write(artifacts_dir().join("ownership.png"), client.screenshot().await?).ok();
 
         // The issue page suggests the team, with the frame that matched.
         client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
-        let owner = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#suggested-owners .owner"))
-            .await?
-            .text()
-            .await?;
+        let owner = wait_for_element(&client, "#suggested-owners .owner").await?.text().await?;
         assert_eq!(owner, "#billing");
         let value = client.find(Locator::Css("#suggested-owners .owners-value")).await?;
         assert_eq!(value.text().await?, "src/billing/invoice.rs");
@@ -2166,13 +1966,7 @@ async fn team_member_finds_the_auto_assigned_issue_and_reassigns_it() {
 
         // Hand it to a colleague from the issue page.
         client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".issue-assignee .assignee-button"))
-            .await?
-            .click()
-            .await?;
+        wait_for_element(&client, ".issue-assignee .assignee-button").await?.click().await?;
         client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -2261,7 +2055,7 @@ async fn getting_started_dsn(
 ) -> Result<String, fantoccini::error::CmdError> {
     let url = format!("{}/organizations/cairn/projects/{project}/getting-started/", server.url);
     client.goto(&url).await?;
-    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#dsn")).await?;
+    wait_for_element(client, "#dsn").await?;
     value_of(client, "#dsn").await
 }
 
@@ -2289,18 +2083,8 @@ async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
 
         // Projects page → "Create project": a name, a platform and the team.
         client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#create-project"))
-            .await?
-            .click()
-            .await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#new-project-form"))
-            .await?;
+        wait_for_element(&client, "#create-project").await?.click().await?;
+        let form = wait_for_element(&client, "form#new-project-form").await?;
         form.find(Locator::Css("#project-name")).await?.send_keys("Payments").await?;
         form.find(Locator::Css("input[name=platform][value=rust]")).await?.click().await?;
         assert_eq!(value_of(&client, "#project-team").await?, "cairn");
@@ -2308,7 +2092,7 @@ async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
         form.find(Locator::Css("#create-project-submit")).await?.click().await?;
 
         // The getting-started page: its DSN is the project's key, in every snippet.
-        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#dsn")).await?;
+        wait_for_element(&client, "#dsn").await?;
         let path = client.current_url().await?.path().to_owned();
         assert_eq!(path, "/organizations/cairn/projects/payments/getting-started/");
         let (status, keys) = server.get("/api/0/projects/cairn/payments/keys/", &token).await;
@@ -2349,27 +2133,13 @@ async fn onboarding_creates_a_project_sends_a_test_event_and_opens_its_issue() {
         let link = client.find(Locator::Css("#first-event-link")).await?;
         assert!(link.text().await?.contains("This is a test event"));
         link.click().await?;
-        let title = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-title"))
-            .await?;
+        let title = wait_for_element(&client, "#issue-header .issue-title").await?;
         assert!(title.text().await?.contains("This is a test event"));
 
         // It is in the project's issue stream too; the switcher takes the stream elsewhere.
         client.back().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#project-issues-link"))
-            .await?
-            .click()
-            .await?;
-        let row = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list .issue-row .issue-title"))
-            .await?;
+        wait_for_element(&client, "#project-issues-link").await?.click().await?;
+        let row = wait_for_element(&client, "#issue-list .issue-row .issue-title").await?;
         assert!(row.text().await?.contains("This is a test event"));
         let url = client.current_url().await?;
         assert!(
@@ -2431,11 +2201,7 @@ async fn getting_started_page_waits_for_the_first_event_of_the_sdk() {
         assert_eq!(link.text().await?, "Card declined in the SDK");
         std::fs::write(artifacts_dir().join("first-event.png"), client.screenshot().await?).ok();
         link.click().await?;
-        let title = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-title"))
-            .await?;
+        let title = wait_for_element(&client, "#issue-header .issue-title").await?;
         assert_eq!(title.text().await?, "Card declined in the SDK");
         Ok::<(), fantoccini::error::CmdError>(())
     }
@@ -2563,10 +2329,7 @@ async fn cold_load_takes_the_prefetched_issue_list_only_when_it_matches() {
                 })
                 .await?;
             client.goto(&format!("{}{list}", server.url)).await?;
-            client
-                .wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(".empty-state"))
+            wait_for_element(&client, ".empty-state")
                 .await?;
             assert_eq!(count(&client, "#issue-list .stream-row", 0).await?, 0, "no stale rows");
             let requests = issue_list_requests(&client).await?;
@@ -2641,11 +2404,7 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
     let result = async {
         log_in_quietly(&client, &server).await?;
         client.goto(&format!("{}/organizations/cairn/issues/", server.url)).await?;
-        let row = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list .stream-row"))
-            .await?;
+        let row = wait_for_element(&client, "#issue-list .stream-row").await?;
         let cold = wasm_fetched(&client).await?;
         assert_eq!(cold.len(), 1, "only the main module on a cold load: {cold:?}");
         assert!(cold[0].ends_with("/cairn-dashboard_bg.wasm"), "{cold:?}");
@@ -2683,26 +2442,14 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
             .await?;
         let assignee = row.find(Locator::Css(".assignee-button")).await?;
         assignee.click().await?;
-        let error = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".stream-row .assignee-picker .tool-error"))
-            .await?;
+        let error = wait_for_element(&client, ".stream-row .assignee-picker .tool-error").await?;
         assert!(error.text().await?.contains("could not be loaded"), "{}", error.text().await?);
         assignee.click().await?;
         row.find(Locator::Css(".issue-title a")).await?.click().await?;
-        let error = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".error-state"))
-            .await?;
+        let error = wait_for_element(&client, ".error-state").await?;
         assert!(error.text().await?.contains("could not be loaded"), "{}", error.text().await?);
         client.back().await?;
-        let row = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list .stream-row"))
-            .await?;
+        let row = wait_for_element(&client, "#issue-list .stream-row").await?;
 
         // Once the module can be fetched, it is fetched as soon as the focus (or the pointer)
         // reaches the list, before any click, and the next visit shows the page.
@@ -2733,11 +2480,7 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         // while issues are selected.
         let assignee = row.find(Locator::Css(".assignee-button")).await?;
         assignee.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".stream-row .assignee-search"))
-            .await?;
+        wait_for_element(&client, ".stream-row .assignee-search").await?;
         assert!(client.find(Locator::Css(".tool-error")).await.is_err(), "loaded: no error left");
         assignee.click().await?;
         assert!(client.find(Locator::Css(".bulk-resolve")).await.is_err(), "nothing selected");
@@ -2748,11 +2491,7 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         row.find(Locator::Css(".row-select")).await?.click().await?;
         assert_eq!(count(&client, ".bulk-resolve", 0).await?, 0, "unselected: no actions");
         row.find(Locator::Css(".issue-title a")).await?.click().await?;
-        let title = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-title"))
-            .await?;
+        let title = wait_for_element(&client, "#issue-header .issue-title").await?;
         assert!(title.text().await?.contains("Split module order failure"));
         let opened = wasm_fetched(&client).await?;
         assert!(
@@ -2794,22 +2533,14 @@ async fn issue_list_loads_without_the_other_pages_code_and_an_issue_fetches_its_
         // The page's own code runs from the loaded module: resolving goes through the API and
         // shows the new status.
         client.find(Locator::Css("#issue-header button.resolve")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-header .issue-status.status-resolved"))
-            .await?;
+        wait_for_element(&client, "#issue-header .issue-status.status-resolved").await?;
 
         // A link straight to the issue: index.html asks for its details, tags and latest event
         // while the wasm loads, and the page takes those answers instead of asking again.
         let issue_url = client.current_url().await?;
         client.issue_cmd(Cdp { method: "Network.clearBrowserCache", params: json!({}) }).await?;
         client.goto(issue_url.as_str()).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#exceptions, #event-message, .event-message"))
-            .await?;
+        wait_for_element(&client, "#exceptions, #event-message, .event-message").await?;
         let path = issue_url.path().trim_end_matches('/').to_owned();
         let api = format!("/api/0{path}/");
         let asked = client
@@ -2987,11 +2718,7 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
             .await?
             .click()
             .await?;
-        owner
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#member-list .member-row"))
-            .await?;
+        wait_for_element(&owner, "#member-list .member-row").await?;
         assert!(owner.current_url().await?.path().starts_with("/settings/cairn/members"));
         assert_eq!(texts(&owner, "#member-list .member-email").await?, ["owner@example.com"]);
 
@@ -3016,11 +2743,7 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         let refused = text_of(&colleague, ".error-state").await?;
         assert!(!refused.is_empty(), "the old link is refused");
         colleague.goto(&new_link).await?;
-        let form = colleague
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("form#accept-form"))
-            .await?;
+        let form = wait_for_element(&colleague, "form#accept-form").await?;
         let heading = text_of(&colleague, "h1").await?;
         assert!(heading.starts_with("Join "), "{heading}");
         let note = text_of(&colleague, ".invite-note").await?;
@@ -3033,11 +2756,7 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
             .send_keys("a long passphrase")
             .await?;
         form.find(Locator::Css("button[type=submit]")).await?.click().await?;
-        colleague
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list, .empty-state"))
-            .await?;
+        wait_for_element(&colleague, "#issue-list, .empty-state").await?;
         assert_eq!(colleague.current_url().await?.path(), "/organizations/cairn/issues/");
         assert_eq!(wait_for_text(&colleague, ".app-user", |t| t == "New Dev").await?, "New Dev");
 
@@ -3070,15 +2789,11 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
 
         // A new team, with the colleague in it.
         owner.find(Locator::LinkText("Teams")).await?.click().await?;
-        owner
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#team-form"))
-            .await?;
+        wait_for_element(&owner, "#team-form").await?;
         owner.find(Locator::Css("#team-name")).await?.send_keys("Frontend").await?;
         owner.find(Locator::Css("#team-form button[type=submit]")).await?.click().await?;
         let team = "#team-list .team-row[data-team='frontend']";
-        owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(team)).await?;
+        wait_for_element(&owner, team).await?;
         owner
             .find(Locator::Css(&format!("{team} .team-add")))
             .await?
@@ -3098,7 +2813,7 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
         field.send_keys("web-team").await?;
         owner.find(Locator::Css(&format!("{team} .team-rename-save"))).await?.click().await?;
         let team = "#team-list .team-row[data-team='web-team']";
-        owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(team)).await?;
+        wait_for_element(&owner, team).await?;
         let (status, renamed) = server.get("/api/0/teams/cairn/web-team/", &token).await;
         assert_eq!(status, 200, "{renamed}");
         confirm_delete(&owner, &format!("{team} .team")).await?;
@@ -3108,17 +2823,13 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
 
         // Back on the members page: the colleague leaves the organization.
         owner.goto(&format!("{}/settings/cairn/members/", server.url)).await?;
-        owner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(invited)).await?;
+        wait_for_element(&owner, invited).await?;
         owner.find(Locator::Css(&format!("{invited} .member-remove"))).await?.click().await?;
         assert_eq!(count(&owner, "#member-list .member-row", 1).await?, 1);
 
         // The audit log has it all, newest first; the colleague's own step is theirs.
         owner.find(Locator::LinkText("Audit log")).await?.click().await?;
-        owner
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#audit-log .audit-row"))
-            .await?;
+        wait_for_element(&owner, "#audit-log .audit-row").await?;
         let events = texts(&owner, "#audit-log .audit-event").await?;
         assert_eq!(
             events,
@@ -3233,18 +2944,8 @@ async fn an_invited_existing_account_logs_in_and_joins_with_a_click() {
         client.find(Locator::LinkText("Log in")).await?.click().await?;
         submit_login(&client, "dev@example.com", "another passphrase").await?;
         // Back on the invitation, logged in: one click joins.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#accept-join"))
-            .await?
-            .click()
-            .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#issue-list, .empty-state"))
-            .await?;
+        wait_for_element(&client, "#accept-join").await?.click().await?;
+        wait_for_element(&client, "#issue-list, .empty-state").await?;
         assert_eq!(client.current_url().await?.path(), "/organizations/cairn/issues/");
         Ok::<(), fantoccini::error::CmdError>(())
     }
@@ -3288,11 +2989,7 @@ async fn send_with_customer_ref(dsn: &str, text: &str) -> String {
 /// Clicks the submit button of the form `form` (a CSS selector) and waits for its "Saved.".
 async fn save_and_wait(client: &Client, form: &str) -> Result<(), fantoccini::error::CmdError> {
     client.find(Locator::Css(&format!("{form} button[type=submit]"))).await?.click().await?;
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(&format!("{form} .settings-saved")))
-        .await?;
+    wait_for_element(client, &format!("{form} .settings-saved")).await?;
     Ok(())
 }
 
@@ -3347,21 +3044,13 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
         // The Shop row's "Settings" link (the organization also has its first project).
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".project-row .project-settings"))
-            .await?;
+        wait_for_element(&client, ".project-row .project-settings").await?;
         client
             .find(Locator::Css(".project-row .project-settings[href$='/projects/shop/']"))
             .await?
             .click()
             .await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#privacy-form"))
-            .await?;
+        wait_for_element(&client, "#privacy-form").await?;
         assert_eq!(
             client.current_url().await?.path(),
             "/settings/cairn/projects/shop/",
@@ -3389,13 +3078,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let rules = client.find(Locator::Css("#fingerprinting-rules")).await?;
         rules.send_keys("error.type:ParseIntError -> parse-int\nnonsense here").await?;
         client.find(Locator::Css("#grouping-form button[type=submit]")).await?.click().await?;
-        let refused = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#grouping-form .form-error"))
-            .await?
-            .text()
-            .await?;
+        let refused = wait_for_element(&client, "#grouping-form .form-error").await?.text().await?;
         assert!(refused.contains("line 2"), "{refused}");
         rules.clear().await?;
         rules.send_keys("error.type:ParseIntError -> parse-int").await?;
@@ -3491,22 +3174,14 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         assert_eq!(text_of(&client, "#bundle-list .bundle-release").await?, "shop@1.0.0");
         assert_eq!(text_of(&client, "#bundle-list .bundle-files").await?, "2 files");
         confirm_delete(&client, "#bundle-list .bundle").await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".bundles-empty"))
-            .await?;
+        wait_for_element(&client, ".bundles-empty").await?;
         let (_, bundles) =
             server.get("/api/0/projects/cairn/shop/files/artifact-bundles/", &token).await;
         assert_eq!(bundles, serde_json::json!([]), "the bundle is deleted");
 
         // Service Hooks: one for new events (nothing listens there), its secret, disabled,
         // then deleted after the confirmation.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".hooks-empty"))
-            .await?;
+        wait_for_element(&client, ".hooks-empty").await?;
         let hook_url = "http://127.0.0.1:9/hook";
         client.find(Locator::Css("#new-hook-url")).await?.send_keys(hook_url).await?;
         assert_eq!(
@@ -3536,21 +3211,13 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         assert_eq!(hooks[0]["status"], "disabled", "{hooks}");
         assert_eq!(hooks[0]["events"], json!(["event.created"]), "{hooks}");
         confirm_delete(&client, "#hook-list .hook").await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("p.hooks-empty"))
-            .await?;
+        wait_for_element(&client, "p.hooks-empty").await?;
         let (_, hooks) = server.get("/api/0/projects/cairn/shop/hooks/", &token).await;
         assert_eq!(hooks, json!([]), "the hook is deleted");
 
         // Discarded Issues: an issue deleted with "discard future events" is listed after a
         // reload, with who discarded it, and undiscarded with a click.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#discarded-issues .discarded-empty"))
-            .await?;
+        wait_for_element(&client, "#discarded-issues .discarded-empty").await?;
         let title = "payment provider timed out";
         crate::common::capture_message(&dsn, "backend@1.0.0", title).await;
         let issues =
@@ -3642,11 +3309,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             .await;
         assert_eq!(status, 201, "{team}");
         client.refresh().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#project-team option[value=payments]"))
-            .await?;
+        wait_for_element(&client, "#project-team option[value=payments]").await?;
         assert_eq!(value_of(&client, "#project-team").await?, "cairn", "the team as loaded");
         client.find(Locator::Css("#project-team")).await?.select_by_value("payments").await?;
         save_and_wait(&client, "#team-form").await?;
@@ -3661,11 +3324,7 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
         let switcher =
             wait_for_text(&client, "#project-switcher", |t| !t.contains("Web Shop")).await?;
         assert!(!switcher.contains("Web Shop"), "{switcher}");
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".project-row"))
-            .await?;
+        wait_for_element(&client, ".project-row").await?;
         let rows = text_of(&client, ".app-main").await?;
         assert!(!rows.contains("Web Shop"), "{rows}");
         let (status, _) = server.get("/api/0/projects/cairn/web-shop/", &token).await;
@@ -3680,18 +3339,10 @@ async fn project_settings_page_changes_scrubbing_grouping_and_the_rate_limit() {
             .await?
             .click()
             .await?;
-        let alerts = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#email-alerts"))
-            .await?;
+        let alerts = wait_for_element(&client, "#email-alerts").await?;
         assert_eq!(alerts.prop("checked").await?.as_deref(), Some("true"), "Sentry's default");
         alerts.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".settings-saved"))
-            .await?;
+        wait_for_element(&client, ".settings-saved").await?;
         let (_, options) = server.get("/api/0/users/me/notification-options/", &token).await;
         assert_eq!(options[0]["type"], "alerts", "{options}");
         assert_eq!(options[0]["value"], "never", "{options}");
@@ -3806,13 +3457,7 @@ async fn usage_stats_show_accepted_and_filtered_errors() {
     let result = async {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         client.goto(&format!("{}/organizations/cairn/projects/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#usage-stats"))
-            .await?
-            .click()
-            .await?;
+        wait_for_element(&client, "#usage-stats").await?.click().await?;
         let accepted =
             wait_for_text(&client, "[data-outcome=accepted] .stat-value", |t| t == "1").await?;
         assert_eq!(accepted, "1");
@@ -3921,10 +3566,7 @@ async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted(
     let result = async {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         // The header's link.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".app-nav a[href='/organizations/cairn/crons/']"))
+        wait_for_element(&client, ".app-nav a[href='/organizations/cairn/crons/']")
             .await?
             .click()
             .await?;
@@ -3964,13 +3606,7 @@ async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted(
             .await?;
 
         // The monitor's page.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(&format!("{row} .monitor-name a")))
-            .await?
-            .click()
-            .await?;
+        wait_for_element(&client, &format!("{row} .monitor-name a")).await?.click().await?;
         let path = wait_for_path(&client, "/organizations/cairn/crons/billing/nightly-report/");
         assert_eq!(path.await?, "/organizations/cairn/crons/billing/nightly-report/");
         assert_eq!(count(&client, "#monitor-check-ins .check-in", 2).await?, 2);
@@ -3998,11 +3634,7 @@ async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted(
             assert_eq!(status, 200, "the link's issue exists");
             // The failure issue's page leads back to the monitor.
             link.click().await?;
-            let back = client
-                .wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css("#issue-monitor a"))
-                .await?;
+            let back = wait_for_element(&client, "#issue-monitor a").await?;
             assert_eq!(back.text().await?, "nightly-report");
             back.click().await?;
             let path = wait_for_path(&client, "/organizations/cairn/crons/billing/nightly-report/");
@@ -4031,11 +3663,7 @@ async fn crons_page_lists_a_failing_monitor_which_is_muted_disabled_and_deleted(
             wait_for_path(&client, "/organizations/cairn/crons/").await?,
             "/organizations/cairn/crons/"
         );
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#no-monitors"))
-            .await?;
+        wait_for_element(&client, "#no-monitors").await?;
         assert_eq!(count(&client, ".monitor-row", 0).await?, 0);
         let setup = wait_for_text(&client, "#cron-setup", |t| t.contains("curl")).await?;
         assert!(setup.contains("sentry-cli monitors run"), "{setup}");
@@ -4093,20 +3721,13 @@ async fn alert_rules_page_creates_edits_and_deletes_a_rule_that_notifies_a_membe
     let result = async {
         log_in(&client, &server, "owner@example.com", password).await?;
         // The header's link, then the project (in the URL): it has no rule yet.
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".app-nav a[href='/organizations/cairn/alerts/rules/']"))
+        wait_for_element(&client, ".app-nav a[href='/organizations/cairn/alerts/rules/']")
             .await?
             .click()
             .await?;
         let path = wait_for_path(&client, "/organizations/cairn/alerts/rules/").await?;
         assert_eq!(path, "/organizations/cairn/alerts/rules/");
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#rules-project option[value=shop]"))
-            .await?;
+        wait_for_element(&client, "#rules-project option[value=shop]").await?;
         client.find(Locator::Css("#rules-project")).await?.select_by_value("shop").await?;
         let query = async {
             for _ in 0..100 {
@@ -4124,11 +3745,7 @@ async fn alert_rules_page_creates_edits_and_deletes_a_rule_that_notifies_a_membe
 
         // The new rule: a new issue (checked already), level error or worse, to the member.
         client.find(Locator::Css("#new-rule")).await?.click().await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#rule-form"))
-            .await?;
+        let form = wait_for_element(&client, "#rule-form").await?;
         assert!(client.find(Locator::Css("#rule-first-seen")).await?.is_selected().await?);
         form.find(Locator::Css("#rule-name")).await?.send_keys("New errors").await?;
         form.find(Locator::Css("#rule-level-on")).await?.click().await?;
@@ -4141,11 +3758,7 @@ async fn alert_rules_page_creates_edits_and_deletes_a_rule_that_notifies_a_membe
             .await?;
         form.find(Locator::Css("#rule-level-match")).await?.select_by_value("gte").await?;
         form.find(Locator::Css("#rule-target")).await?.select_by_value("Member").await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(&format!("#rule-member option[value='{member_id}']")))
-            .await?;
+        wait_for_element(&client, &format!("#rule-member option[value='{member_id}']")).await?;
         let picker = client.find(Locator::Css("#rule-member")).await?;
         picker.select_by_value(&member_id.to_string()).await?;
         std::fs::write(artifacts_dir().join("alert-rule-form.png"), client.screenshot().await?)
@@ -4218,11 +3831,7 @@ async fn alert_rules_page_creates_edits_and_deletes_a_rule_that_notifies_a_membe
 
         // Edit: also more than 10 events in an hour; the form starts from the rule.
         client.find(Locator::Css(".rule-row .rule-edit")).await?.click().await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#rule-form"))
-            .await?;
+        let form = wait_for_element(&client, "#rule-form").await?;
         assert_eq!(value_of(&client, "#rule-name").await?, "New errors");
         assert!(client.find(Locator::Css("#rule-level-on")).await?.is_selected().await?);
         let id = member_id.to_string();
@@ -4256,11 +3865,7 @@ async fn alert_rules_page_creates_edits_and_deletes_a_rule_that_notifies_a_membe
         // Delete, confirmed: the empty state.
         client.find(Locator::Css(".rule-row .rule-delete")).await?.click().await?;
         client.find(Locator::Css(".rule-row .rule-delete-confirm")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#no-rules"))
-            .await?;
+        wait_for_element(&client, "#no-rules").await?;
         assert_eq!(count(&client, ".rule-row", 0).await?, 0);
         std::fs::write(artifacts_dir().join("alert-rules-empty.png"), client.screenshot().await?)
             .ok();
@@ -4303,11 +3908,7 @@ async fn metric_alert_made_on_the_alerts_page_shows_its_incident_and_what_happen
 
         // A crash-free rate over 100% is refused, and the form says why.
         client.find(Locator::Css("#new-metric-alert")).await?.click().await?;
-        let form = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#metric-alert-form"))
-            .await?;
+        let form = wait_for_element(&client, "#metric-alert-form").await?;
         form.find(Locator::Css("#metric-name")).await?.send_keys(NAME).await?;
         let crash_free = "percentage(sessions_crashed, sessions) AS _crash_rate_alert_aggregate";
         form.find(Locator::Css("#metric-aggregate")).await?.select_by_value(crash_free).await?;
@@ -4357,12 +3958,7 @@ async fn metric_alert_made_on_the_alerts_page_shows_its_incident_and_what_happen
         }
         assert_eq!(status, 20, "the incident is critical");
         client.refresh().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(
-                ".metric-alert-row .metric-alert-status[data-status=critical]",
-            ))
+        wait_for_element(&client, ".metric-alert-row .metric-alert-status[data-status=critical]")
             .await?;
         let figure = text_of(&client, ".metric-alert-row .metric-alert-figure").await?;
         assert!(figure.contains('2'), "{figure}");
@@ -4372,17 +3968,10 @@ async fn metric_alert_made_on_the_alerts_page_shows_its_incident_and_what_happen
         client.find(Locator::Css(".metric-alert-row a.metric-alert-name")).await?.click().await?;
         let details = format!("/organizations/cairn/alerts/rules/details/{id}/");
         assert_eq!(wait_for_path(&client, &details).await?, details);
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#metric-alert-status[data-status=critical]"))
-            .await?;
+        wait_for_element(&client, "#metric-alert-status[data-status=critical]").await?;
         assert_eq!(text_of(&client, "h1.metric-alert-title").await?, NAME);
         // Its chart: errors per hour, the thresholds named in the legend (a 5-minute window).
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#metric-alert-chart[data-kind=errors] .chart-drawing svg"))
+        wait_for_element(&client, "#metric-alert-chart[data-kind=errors] .chart-drawing svg")
             .await?;
         let closed =
             text_of(&client, "tr.incident-row[data-incident='1'] .incident-closed").await?;
@@ -4468,22 +4057,14 @@ async fn frames_link_to_the_code_host_and_a_hidden_environment_leaves_the_picker
     let result = async {
         log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
         client.goto(&format!("{}/organizations/cairn/issues/{parse_error}/", server.url)).await?;
-        let link = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(".frame-source-link"))
-            .await?;
+        let link = wait_for_element(&client, ".frame-source-link").await?;
         let href = link.attr("href").await?.unwrap_or_default();
         let link_text = link.text().await?;
         let links = client.find_all(Locator::Css(".frame-source-link")).await?.len();
         let seen_by = wait_for_text(&client, "#issue-seen-by", |t| t.contains("ada")).await?;
 
         client.goto(&format!("{}/settings/cairn/projects/shop/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#environment-list .environment"))
-            .await?;
+        wait_for_element(&client, "#environment-list .environment").await?;
         let listed = texts(&client, "#environment-list .environment-name").await?;
         for row in client.find_all(Locator::Css("#environment-list .environment")).await? {
             if row.find(Locator::Css(".environment-name")).await?.text().await? == "staging" {
@@ -4495,19 +4076,12 @@ async fn frames_link_to_the_code_host_and_a_hidden_environment_leaves_the_picker
                 .await?;
 
         client.goto(&format!("{}/organizations/cairn/issues/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#environment-picker option[value=production]"))
-            .await?;
+        wait_for_element(&client, "#environment-picker option[value=production]").await?;
         let options = texts(&client, "#environment-picker option").await?;
 
         // A CODEOWNERS file written for the repository, imported through the mapping.
         client.goto(&format!("{}/settings/cairn/projects/shop/ownership/", server.url)).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#codeowners-code-mapping"))
+        wait_for_element(&client, "#codeowners-code-mapping")
             .await?
             .select_by_value(&mapping_id)
             .await?;

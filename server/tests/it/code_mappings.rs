@@ -162,6 +162,9 @@ async fn code_mappings_api_creates_changes_and_deletes() {
     assert_eq!(status, 200, "{listed}");
     assert_eq!(roots(&listed), [("webpack:///./", "frontend/"), ("", "")]);
     let id = created["id"].as_str().expect("mapping id");
+    let (status, one) = server.get(&format!("{path}{id}/"), &member).await;
+    assert_eq!((status, &one["stackRoot"]), (200, &json!("webpack:///./")), "{one}");
+    assert_eq!(server.get(&format!("{path}999999/"), &member).await.0, 404);
     let mut change = request.clone();
     change["stackRoot"] = json!("src/");
     change["defaultBranch"] = json!("release");

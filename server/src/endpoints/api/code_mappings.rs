@@ -13,12 +13,12 @@ use cairn_types::source_links::{self, FramePath, Host};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{org_access_any, Created, OrgAccess};
+use super::{org_access_any, project_by_slug_or_id, Created, OrgAccess};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{CodeMappingRow, NewCodeMapping, ProjectRow, Store, StoreError};
+use crate::store::{CodeMappingRow, NewCodeMapping, Store, StoreError};
 use crate::util::ms_to_datetime;
 
 /// Who may read mappings and repositories: members, and CI tokens with `project:releases`.
@@ -40,7 +40,7 @@ fn bad(detail: impl Into<String>) -> ApiError {
 /// A repository in Sentry's shape; its provider is the code host's kind once it has an
 /// address (`integrations:github`, ...), Sentry's "unknown" otherwise.
 pub(super) fn repository(row: &crate::store::RepositoryRow) -> Repository {
-    let host = row.url.as_deref().map(|url| host_of(row.provider.as_deref(), url));
+    let host = row.url.as_deref().map(|url| Host::of(row.provider.as_deref(), url));
     Repository {
         id: row.id.to_string(),
         name: row.name.clone(),
@@ -56,11 +56,6 @@ pub(super) fn repository(row: &crate::store::RepositoryRow) -> Repository {
     }
 }
 
-/// The code host of a repository: its kind as set, else guessed from its address.
-fn host_of(provider: Option<&str>, url: &str) -> Host {
-    provider.and_then(Host::from_id).unwrap_or_else(|| Host::guess(url))
-}
-
 fn mapping(row: &CodeMappingRow) -> CodeMapping {
     CodeMapping {
         id: row.id.to_string(),
@@ -73,34 +68,13 @@ fn mapping(row: &CodeMappingRow) -> CodeMapping {
             .repository
             .url
             .as_deref()
-            .map(|url| host_of(row.repository.provider.as_deref(), url).id().to_owned()),
+            .map(|url| Host::of(row.repository.provider.as_deref(), url).id().to_owned()),
         stack_root: row.stack_root.clone(),
         source_root: row.source_root.clone(),
         default_branch: row.default_branch.clone(),
         integration_id: None,
         automatically_generated: false,
         date_created: ms_to_datetime(row.date_created),
-    }
-}
-
-/// A project of the organization named by its slug, or by its id (a number or a string).
-pub(super) async fn project_by_slug_or_id<S: Store>(
-    state: &AppState<S>,
-    organization_id: i64,
-    project: &Value,
-) -> ApiResult<ProjectRow> {
-    let text = match project {
-        Value::String(text) => text.trim().to_owned(),
-        Value::Number(number) => number.to_string(),
-        _ => return Err(bad("project: a project's id or slug")),
-    };
-    match state.store.project_by_slug(organization_id, &text).await {
-        Err(StoreError::NotFound) => {
-            let id: i64 = text.parse().map_err(|_| ApiError::NotFound)?;
-            let projects = state.store.projects(organization_id).await?;
-            projects.into_iter().find(|p| p.id == id).ok_or(ApiError::NotFound)
-        }
-        found => Ok(found?),
     }
 }
 
@@ -339,7 +313,10 @@ pub async fn stacktrace_link<S: Store>(
         module: query.module.as_deref(),
     };
     let found = source_links::find_mapping(&mappings, &frame);
-    let source_url = source_links::frame_url(&mappings, &frame, query.line_no);
+    let source_url = found
+        .as_ref()
+        .and_then(|(mapping, file)| source_links::mapped_url(mapping, file, query.line_no))
+        .map(|(url, _)| url);
     let error = match (&found, &source_url) {
         _ if mappings.is_empty() => Some("no_code_mappings_for_project"),
         (None, _) => Some("stack_root_mismatch"),
@@ -369,7 +346,7 @@ fn repository_url(url: &str) -> ApiResult<Option<String>> {
 }
 
 fn provider(value: Option<&str>) -> ApiResult<Option<&'static str>> {
-    match value.map(|p| p.trim().trim_start_matches("integrations:")) {
+    match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(id) => Host::from_id(id)
             .map(|host| Some(host.id()))

@@ -174,9 +174,7 @@ pub async fn get_project_event_json<S: Store>(
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let project = serde_json::Value::String(project);
     let project_id =
-        super::code_mappings::project_by_slug_or_id(&state, access.organization.id, &project)
-            .await?
-            .id;
+        super::project_by_slug_or_id(&state, access.organization.id, &project).await?.id;
     let EventSelector::Id(event_id) = selector(&event_id)? else {
         return Err(ApiError::NotFound);
     };

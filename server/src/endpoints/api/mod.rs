@@ -576,5 +576,26 @@ pub async fn project_access<S: Store>(
     Ok((access, project))
 }
 
+/// A project of the organization named by its slug, or by its id (a number or a string).
+pub async fn project_by_slug_or_id<S: Store>(
+    state: &AppState<S>,
+    organization_id: i64,
+    project: &serde_json::Value,
+) -> ApiResult<crate::store::ProjectRow> {
+    let text = match project {
+        serde_json::Value::String(text) => text.trim().to_owned(),
+        serde_json::Value::Number(number) => number.to_string(),
+        _ => return Err(ApiError::BadRequest("project: a project's id or slug".into())),
+    };
+    match state.store.project_by_slug(organization_id, &text).await {
+        Err(StoreError::NotFound) => {
+            let id: i64 = text.parse().map_err(|_| ApiError::NotFound)?;
+            let projects = state.store.projects(organization_id).await?;
+            projects.into_iter().find(|p| p.id == id).ok_or(ApiError::NotFound)
+        }
+        found => Ok(found?),
+    }
+}
+
 /// `201 Created` with a JSON body.
 pub type Created<T> = (StatusCode, crate::endpoints::AppJson<T>);
