@@ -65,6 +65,28 @@ fn normalize_corpus_becomes_events() {
     }
 }
 
+/// The grouping information of a stored event (what the API explains) gives the hashes the
+/// event was grouped by: grouping again the event as stored changes nothing.
+#[test]
+fn normalize_corpus_grouping_information_explains_the_stored_hashes() {
+    let config = super::grouping::no_project_rules();
+    for (path, bytes) in corpus("normalize") {
+        let event = event::process(&bytes, &ctx())
+            .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        let serde_json::Value::Object(stored) = event::stored_json(&event) else {
+            panic!("{}: the stored event is no object", path.display());
+        };
+        let mut explained: Vec<String> = Vec::new();
+        let variants = super::grouping::explain(&stored, config);
+        for hash in variants.iter().filter(|v| v.contributes).filter_map(|v| v.hash.clone()) {
+            if !explained.contains(&hash) {
+                explained.push(hash);
+            }
+        }
+        assert_eq!(explained, event.hashes, "{}", path.display());
+    }
+}
+
 #[test]
 fn cut_and_corrupted_envelopes_never_panic() {
     for (_, bytes) in corpus("envelope") {

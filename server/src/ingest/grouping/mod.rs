@@ -24,6 +24,7 @@
 //! their patterns require, roughly add half again to a typical event's grouping time, and
 //! double it for long native stack traces, whose frames most of the base is about).
 
+mod explain;
 pub mod parameterize;
 pub mod rules;
 
@@ -34,6 +35,7 @@ use md5::{Digest, Md5};
 use regex::Regex;
 use serde_json::{Map, Value};
 
+pub use explain::explain;
 pub use parameterize::normalize_message;
 pub use rules::{Action, Enhancement, Family, FingerprintRule, Range, RuleParseError};
 use rules::{EventFacts, ExceptionFacts, FrameFacts, RuleFrames, RuleSet};
@@ -217,78 +219,163 @@ fn compute(
         };
         return (vec![hash], changes);
     }
-    let (exception_at, exceptions): (Vec<usize>, Vec<&Map<String, Value>>) = event
-        .get("exception")
-        .and_then(|e| e.get("values"))
-        .and_then(Value::as_array)
-        .map(|v| v.iter().enumerate().filter_map(|(i, e)| Some((i, e.as_object()?))).unzip())
-        .unwrap_or_default();
-    let exception_facts: Vec<ExceptionFacts<'_>> =
-        exceptions.iter().map(|e| ExceptionFacts::of(e)).collect();
-    let no_exception = ExceptionFacts::default();
-
-    let exception_stacks: Vec<Option<Stack<'_>>> = exceptions
-        .iter()
-        .zip(&exception_facts)
-        .map(|(e, x)| stack_frames(e).map(|f| Stack::new(f, platform, x, config)))
-        .collect();
-    let (thread_at, threads): (Vec<usize>, Vec<&Map<String, Value>>) = event
-        .get("threads")
-        .and_then(|t| t.get("values").or(Some(t)))
-        .and_then(Value::as_array)
-        .map(|v| v.iter().enumerate().filter_map(|(i, t)| Some((i, t.as_object()?))).unzip())
-        .unwrap_or_default();
-    let thread = pick_thread(&threads);
-    let thread_stack =
-        thread.and_then(stack_frames).map(|f| Stack::new(f, platform, &no_exception, config));
-    let top_frames = event
-        .get("stacktrace")
-        .and_then(Value::as_object)
-        .and_then(|s| s.get("frames"))
-        .and_then(Value::as_array);
-    let top_stack = top_frames.map(|f| Stack::new(f, platform, &no_exception, config));
+    let prepared = Prepared::of(event, platform, config);
+    let Prepared { exceptions, exception_stacks, thread_stack, top_stack, threads, .. } = &prepared;
     if verdicts {
-        for (s, (at, e)) in exception_stacks.iter().zip(exception_at.iter().zip(&exceptions)) {
+        prepared.verdicts(config, &mut changes);
+    }
+    let crash_stack = prepared.crash_stack();
+    let fingerprint = match prepared.fingerprint_rule(event, config) {
+        Some(rule) => rule.fingerprint.iter().map(|s| Cow::Borrowed(s.as_str())).collect(),
+        None => sdk_fingerprint(event),
+    };
+
+    if is_custom(&fingerprint) {
+        let mut h = Md5::new();
+        for part in &fingerprint {
+            h.update(resolve_variable(part, event, exceptions, crash_stack).as_bytes());
+        }
+        return (vec![hex::encode(h.finalize())], changes);
+    }
+
+    let variants = default_variants(
+        event,
+        exceptions,
+        exception_stacks,
+        thread_stack,
+        top_stack,
+        threads.is_empty(),
+    );
+    let mut out: Vec<String> = Vec::with_capacity(2);
+    for leaves in variants.iter().flatten() {
+        let hash = variant_hash(leaves, &fingerprint, event, exceptions, crash_stack);
+        if !out.contains(&hash) {
+            out.push(hash);
+        }
+    }
+    if out.is_empty() {
+        out.push(hex::encode(Md5::new().finalize()));
+    }
+    (out, changes)
+}
+
+/// An event's exceptions, threads and stack traces prepared for grouping (the stack-trace
+/// rules applied): what [`compute`] hashes and [`explain`] shows.
+struct Prepared<'a> {
+    platform: &'a str,
+    /// Where each of `exceptions` is in `exception.values`.
+    exception_at: Vec<usize>,
+    exceptions: Vec<&'a Map<String, Value>>,
+    exception_facts: Vec<ExceptionFacts<'a>>,
+    exception_stacks: Vec<Option<Stack<'a>>>,
+    /// Where each of `threads` is in `threads.values`.
+    thread_at: Vec<usize>,
+    threads: Vec<&'a Map<String, Value>>,
+    /// The thread grouping uses ([`pick_thread`]).
+    thread: Option<&'a Map<String, Value>>,
+    thread_stack: Option<Stack<'a>>,
+    top_frames: Option<&'a [Value]>,
+    top_stack: Option<Stack<'a>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn of(event: &'a Map<String, Value>, platform: &'a str, config: &GroupingConfig) -> Self {
+        let (exception_at, exceptions): (Vec<usize>, Vec<&Map<String, Value>>) = event
+            .get("exception")
+            .and_then(|e| e.get("values"))
+            .and_then(Value::as_array)
+            .map(|v| v.iter().enumerate().filter_map(|(i, e)| Some((i, e.as_object()?))).unzip())
+            .unwrap_or_default();
+        let exception_facts: Vec<ExceptionFacts<'a>> =
+            exceptions.iter().map(|e| ExceptionFacts::of(e)).collect();
+        let no_exception = ExceptionFacts::default();
+        let exception_stacks = exceptions
+            .iter()
+            .zip(&exception_facts)
+            .map(|(e, x)| stack_frames(e).map(|f| Stack::new(f, platform, x, config)))
+            .collect();
+        let (thread_at, threads): (Vec<usize>, Vec<&Map<String, Value>>) = event
+            .get("threads")
+            .and_then(|t| t.get("values").or(Some(t)))
+            .and_then(Value::as_array)
+            .map(|v| v.iter().enumerate().filter_map(|(i, t)| Some((i, t.as_object()?))).unzip())
+            .unwrap_or_default();
+        let thread = pick_thread(&threads);
+        let thread_stack =
+            thread.and_then(stack_frames).map(|f| Stack::new(f, platform, &no_exception, config));
+        let top_frames = event
+            .get("stacktrace")
+            .and_then(Value::as_object)
+            .and_then(|s| s.get("frames"))
+            .and_then(Value::as_array)
+            .map(Vec::as_slice);
+        let top_stack = top_frames.map(|f| Stack::new(f, platform, &no_exception, config));
+        Prepared {
+            platform,
+            exception_at,
+            exceptions,
+            exception_facts,
+            exception_stacks,
+            thread_at,
+            threads,
+            thread,
+            thread_stack,
+            top_frames,
+            top_stack,
+        }
+    }
+
+    /// The frames whose stored `in_app` differs from grouping's.
+    fn verdicts(&self, config: &GroupingConfig, changes: &mut Vec<InAppVerdict>) {
+        let no_exception = ExceptionFacts::default();
+        let exceptions = self.exception_at.iter().zip(&self.exceptions);
+        for (s, (at, e)) in self.exception_stacks.iter().zip(exceptions) {
             if let (Some(s), Some(frames)) = (s, stack_frames(e)) {
-                s.verdicts(StackAt::Exception(*at), frames, &mut changes);
+                s.verdicts(StackAt::Exception(*at), frames, changes);
             }
         }
         // Every thread's frames are shown, not only the one grouping uses.
-        for (at, t) in thread_at.iter().zip(&threads) {
+        for (at, t) in self.thread_at.iter().zip(&self.threads) {
             let Some(frames) = stack_frames(t) else { continue };
             let at = StackAt::Thread(*at);
-            match (&thread_stack, thread) {
+            match (&self.thread_stack, self.thread) {
                 (Some(s), Some(picked)) if std::ptr::eq(picked, *t) => {
-                    s.verdicts(at, frames, &mut changes);
+                    s.verdicts(at, frames, changes);
                 }
-                _ => Stack::classified(frames, platform, &no_exception, config).verdicts(
-                    at,
-                    frames,
-                    &mut changes,
-                ),
+                _ => Stack::classified(frames, self.platform, &no_exception, config)
+                    .verdicts(at, frames, changes),
             }
         }
-        if let (Some(s), Some(frames)) = (&top_stack, top_frames) {
-            s.verdicts(StackAt::Event, frames, &mut changes);
+        if let (Some(s), Some(frames)) = (&self.top_stack, self.top_frames) {
+            s.verdicts(StackAt::Event, frames, changes);
         }
     }
-    // The stack trace fingerprint variables read their frame from (Sentry
-    // `get_crash_frame_from_event_data`): the last exception's, else the event's, else the only
-    // thread's.
-    let crash_stack = exception_stacks
-        .last()
-        .and_then(Option::as_ref)
-        .filter(|s| !s.facts.is_empty())
-        .or(top_stack.as_ref().filter(|s| !s.facts.is_empty()))
-        .or(thread_stack.as_ref().filter(|_| threads.len() == 1));
 
-    // Server-side fingerprint rules see every frame.
-    let fingerprint = {
-        let frames: Vec<FrameFacts<'_>> = exception_stacks
+    /// The stack trace fingerprint variables read their frame from (Sentry
+    /// `get_crash_frame_from_event_data`): the last exception's, else the event's, else the
+    /// only thread's.
+    fn crash_stack(&self) -> Option<&Stack<'a>> {
+        self.exception_stacks
+            .last()
+            .and_then(Option::as_ref)
+            .filter(|s| !s.facts.is_empty())
+            .or(self.top_stack.as_ref().filter(|s| !s.facts.is_empty()))
+            .or(self.thread_stack.as_ref().filter(|_| self.threads.len() == 1))
+    }
+
+    /// The first fingerprint rule that matches the event: the project's, then Sentry's
+    /// built-in ones. Server-side fingerprint rules see every frame.
+    fn fingerprint_rule<'c>(
+        &self,
+        event: &'a Map<String, Value>,
+        config: &'c GroupingConfig,
+    ) -> Option<&'c FingerprintRule> {
+        let frames: Vec<FrameFacts<'_>> = self
+            .exception_stacks
             .iter()
             .flatten()
-            .chain(&thread_stack)
-            .chain(&top_stack)
+            .chain(&self.thread_stack)
+            .chain(&self.top_stack)
             .flat_map(|s| s.facts.iter().cloned())
             .collect();
         let facts = EventFacts {
@@ -301,64 +388,46 @@ fn compute(
             level: str_of(event, "level"),
             sdk: event.get("sdk").and_then(|s| s.get("name")).and_then(Value::as_str),
             release: str_of(event, "release"),
-            family: Family::of(platform),
+            family: Family::of(self.platform),
             tags: event.get("tags").and_then(Value::as_array).map_or(&[], Vec::as_slice),
-            exceptions: &exception_facts,
+            exceptions: &self.exception_facts,
             frames: &frames,
         };
-        config
-            .fingerprint_rules
-            .iter()
-            .chain(BUILTIN_RULES.iter())
-            .find(|r| r.matches(&facts))
-            .map(|r| r.fingerprint.iter().map(|s| Cow::Borrowed(s.as_str())).collect())
-            .unwrap_or_else(|| sdk_fingerprint(event))
-    };
-
-    let defaults = fingerprint.iter().filter(|p| is_default_marker(p)).count();
-    if !fingerprint.is_empty() && defaults == 0 {
-        let mut h = Md5::new();
-        for part in &fingerprint {
-            h.update(resolve_variable(part, event, &exceptions, crash_stack).as_bytes());
-        }
-        return (vec![hex::encode(h.finalize())], changes);
+        config.fingerprint_rules.iter().chain(BUILTIN_RULES.iter()).find(|r| r.matches(&facts))
     }
+}
 
-    let variants = default_variants(
-        event,
-        &exceptions,
-        &exception_stacks,
-        &thread_stack,
-        &top_stack,
-        threads.is_empty(),
-    );
-    let mut out: Vec<String> = Vec::with_capacity(2);
-    for leaves in variants.iter().flatten() {
-        let mut h = Md5::new();
-        if fingerprint.len() <= 1 {
-            for leaf in leaves {
-                h.update(leaf.as_bytes());
-            }
-        } else {
-            for part in &fingerprint {
-                if is_default_marker(part) {
-                    for leaf in leaves {
-                        h.update(leaf.as_bytes());
-                    }
-                } else {
-                    h.update(resolve_variable(part, event, &exceptions, crash_stack).as_bytes());
+/// Whether a fingerprint replaces the default grouping (it has values, none `{{ default }}`).
+fn is_custom(fingerprint: &[Cow<'_, str>]) -> bool {
+    !fingerprint.is_empty() && !fingerprint.iter().any(|p| is_default_marker(p))
+}
+
+/// The hash of a default variant's contributing values, salted by the fingerprint's other
+/// values when it has any (`["{{ default }}", "{{ transaction }}"]`).
+fn variant_hash(
+    leaves: &[Cow<'_, str>],
+    fingerprint: &[Cow<'_, str>],
+    event: &Map<String, Value>,
+    exceptions: &[&Map<String, Value>],
+    crash_stack: Option<&Stack<'_>>,
+) -> String {
+    let mut h = Md5::new();
+    if fingerprint.len() <= 1 {
+        for leaf in leaves {
+            h.update(leaf.as_bytes());
+        }
+    } else {
+        for part in fingerprint {
+            if is_default_marker(part) {
+                for leaf in leaves {
+                    h.update(leaf.as_bytes());
                 }
+            } else {
+                h.update(resolve_variable(part, event, exceptions, crash_stack).as_bytes());
             }
         }
-        let hash = hex::encode(h.finalize());
-        if !out.contains(&hash) {
-            out.push(hash);
-        }
     }
-    if out.is_empty() {
-        out.push(hex::encode(Md5::new().finalize()));
-    }
-    (out, changes)
+    hex::encode(h.finalize())
 }
 
 /// Calls `f` with each stack trace of the event: where it is, its frames, and its exception.
@@ -622,19 +691,7 @@ fn chained_exception<'a>(
 ) -> Variants<'a> {
     let components: Vec<ExceptionComponent<'a>> =
         exceptions.iter().zip(stacks).map(|(e, s)| single_exception(e, s.as_ref())).collect();
-    // Sentry keeps exception groups as they are for the Python SDK 3.x, whose change of
-    // exception-group data would otherwise have regrouped existing issues.
-    let python_sdk_3 = str_of(event, "platform") == Some("python")
-        && event
-            .get("sdk")
-            .and_then(|s| s.get("version"))
-            .and_then(Value::as_str)
-            .is_some_and(|v| v.starts_with('3'));
-    let selected = if python_sdk_3 {
-        (0..exceptions.len()).collect()
-    } else {
-        filter_exception_groups(exceptions, &components, stacks)
-    };
+    let selected = grouped_exceptions(event, exceptions, &components, stacks);
     let mut out: [Leaves<'a>; 2] = [Vec::new(), Vec::new()];
     let mut stack = [false, false];
     for i in selected {
@@ -654,6 +711,28 @@ fn chained_exception<'a>(
         (!leaves.is_empty() && (stack[v] || !any_stack)).then_some(leaves)
     };
     [keep(APP, app), keep(SYSTEM, system)]
+}
+
+/// Which of the exceptions take part in grouping (indices, in grouping order).
+fn grouped_exceptions(
+    event: &Map<String, Value>,
+    exceptions: &[&Map<String, Value>],
+    components: &[ExceptionComponent<'_>],
+    stacks: &[Option<Stack<'_>>],
+) -> Vec<usize> {
+    // Sentry keeps exception groups as they are for the Python SDK 3.x, whose change of
+    // exception-group data would otherwise have regrouped existing issues.
+    let python_sdk_3 = str_of(event, "platform") == Some("python")
+        && event
+            .get("sdk")
+            .and_then(|s| s.get("version"))
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with('3'));
+    if python_sdk_3 {
+        (0..exceptions.len()).collect()
+    } else {
+        filter_exception_groups(exceptions, components, stacks)
+    }
 }
 
 /// RFC 0079: which exceptions of a list that forms an exception-group tree take part in
@@ -823,8 +902,29 @@ struct Stack<'a> {
 struct FrameComponents<'a> {
     /// Contributing component values: module, filename, function, context line.
     leaves: Vec<Cow<'a, str>>,
+    /// Which of [`FramePart::ALL`] the leaves are, in that order: a bit per part (for
+    /// [`explain`], which names each value).
+    parts: u8,
     /// Whether the frame as a whole contributes (recursion, low-quality JS frames, rules).
     contributes: bool,
+}
+
+/// The values a frame contributes, in the order they are hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FramePart {
+    Module,
+    Filename,
+    Function,
+    ContextLine,
+}
+
+impl FramePart {
+    const ALL: [FramePart; 4] =
+        [FramePart::Module, FramePart::Filename, FramePart::Function, FramePart::ContextLine];
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
 }
 
 impl<'a> Stack<'a> {
@@ -1362,11 +1462,20 @@ fn frame_components<'a>(
             contributes = false;
         }
     }
-    leaves.extend(module);
-    leaves.extend(filename);
-    leaves.extend(function.filter(|f| !f.is_empty()));
-    leaves.extend(context_line);
-    FrameComponents { leaves, contributes }
+    let function = function.filter(|f| !f.is_empty());
+    let mut parts = 0;
+    for (part, value) in [
+        (FramePart::Module, module),
+        (FramePart::Filename, filename),
+        (FramePart::Function, function),
+        (FramePart::ContextLine, context_line),
+    ] {
+        if let Some(value) = value {
+            parts |= part.bit();
+            leaves.push(value);
+        }
+    }
+    FrameComponents { leaves, parts, contributes }
 }
 
 fn collapse_whitespace(line: &str) -> Cow<'_, str> {

@@ -556,6 +556,8 @@ pub struct FingerprintRule {
     pub fingerprint: Vec<String>,
     /// The `title="..."` attribute, if any.
     pub title: Option<String>,
+    /// The rule as written (trimmed), for the grouping information.
+    pub text: String,
 }
 
 /// What fingerprint rules know about an event.
@@ -732,7 +734,7 @@ impl FingerprintRule {
         if fingerprint.is_empty() {
             return Err("missing fingerprint after `->`".to_owned());
         }
-        Ok(FingerprintRule { matchers, fingerprint, title })
+        Ok(FingerprintRule { matchers, fingerprint, title, text: line.trim().to_owned() })
     }
 }
 

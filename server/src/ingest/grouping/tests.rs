@@ -6,6 +6,7 @@ use md5::{Digest, Md5};
 use serde_json::{json, Map, Value};
 
 use super::*;
+use cairn_types::api::{GroupingComponent, GroupingValue};
 
 /// MD5 of the values concatenated without separators (Sentry's `hash_from_values`).
 fn md5_of(values: &[&str]) -> String {
@@ -14,6 +15,32 @@ fn md5_of(values: &[&str]) -> String {
         h.update(v.as_bytes());
     }
     hex::encode(h.finalize())
+}
+
+/// The event's hashes with no project rules ([`hashes_with`]).
+fn hashes(event: &Map<String, Value>) -> Vec<String> {
+    hashes_with(event, &GroupingConfig::default())
+}
+
+/// The event's hashes, checked against the grouping information: the hashes of
+/// [`explain`]'s contributing variants, each computed from its tree's contributing values,
+/// must be grouping's, in its order. Every test of this file goes through here.
+fn hashes_with(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<String> {
+    let hashes = super::hashes_with(event, config);
+    let variants = explain(event, config);
+    let mut explained: Vec<String> = Vec::new();
+    for hash in variants.iter().filter(|v| v.contributes).filter_map(|v| v.hash.clone()) {
+        if !explained.contains(&hash) {
+            explained.push(hash);
+        }
+    }
+    assert_eq!(
+        explained,
+        hashes,
+        "the grouping information disagrees with grouping: {}",
+        serde_json::to_string_pretty(&variants).unwrap_or_default()
+    );
+    hashes
 }
 
 fn event(value: Value) -> Map<String, Value> {
@@ -1684,4 +1711,156 @@ fn builtin_rules_leave_plain_application_frames_alone() {
     let mut stored = e.clone();
     assert_eq!(group_event(&mut stored, no_project_rules()), hashes(&e));
     assert_eq!(stored, e);
+}
+
+// ----------------------------------------------------------------------------------------------
+// The grouping information (every test above also checks its hashes, in `hashes_with`).
+
+/// The component with `id` among `component`'s values.
+fn child<'c>(component: &'c GroupingComponent, id: &str) -> &'c GroupingComponent {
+    component
+        .values
+        .iter()
+        .find_map(|v| match v {
+            GroupingValue::Component(c) if c.id == id => Some(c),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {id} in {component:?}"))
+}
+
+/// The components of `component`'s values.
+fn children(component: &GroupingComponent) -> Vec<&GroupingComponent> {
+    component
+        .values
+        .iter()
+        .filter_map(|v| match v {
+            GroupingValue::Component(c) => Some(c),
+            GroupingValue::Text(_) => None,
+        })
+        .collect()
+}
+
+fn text(component: &GroupingComponent) -> &str {
+    match component.values.first() {
+        Some(GroupingValue::Text(text)) => text,
+        _ => panic!("{component:?} has no text"),
+    }
+}
+
+#[test]
+fn grouping_information_shows_frames_out_of_the_app_variant_and_the_value_behind_the_stack() {
+    let mut library = py_frame("requests.api", "get", "return request()");
+    library["in_app"] = json!(false);
+    let e = python_error(
+        "ValueError",
+        "user 42 not found",
+        json!([library, py_frame("app.views", "index", "load(42)")]),
+    );
+    let variants = explain(&e, no_project_rules());
+    let keys: Vec<&str> = variants.iter().map(|v| v.key.as_str()).collect();
+    assert_eq!(keys, ["app", "system"]);
+    let app = &variants[0];
+    assert_eq!(app.description, "in-app exception stack-trace");
+    assert_eq!(app.kind, "component");
+    assert_eq!(app.hash.as_deref(), Some(hashes(&e)[0].as_str()));
+
+    let exception = child(app.component.as_ref().unwrap(), "exception");
+    let frames = children(child(exception, "stacktrace"));
+    assert_eq!(frames.len(), 2);
+    assert!(!frames[0].contributes);
+    assert_eq!(frames[0].hint.as_deref(), Some("non app frame"));
+    assert!(frames[1].contributes);
+    let parts: Vec<(&str, &str, bool)> =
+        children(frames[1]).iter().map(|c| (c.id.as_str(), text(c), c.contributes)).collect();
+    assert_eq!(
+        parts,
+        [
+            ("module", "app.views", true),
+            ("filename", "views.py", false),
+            ("function", "index", true),
+            ("context-line", "load(42)", true)
+        ]
+    );
+    assert_eq!(
+        child(frames[1], "filename").hint.as_deref(),
+        Some("ignored because the module takes precedence")
+    );
+    assert!(child(exception, "type").contributes);
+    let value = child(exception, "value");
+    assert_eq!(text(value), "user <int> not found");
+    assert!(!value.contributes);
+    assert_eq!(value.hint.as_deref(), Some("ignored because the stack trace takes precedence"));
+
+    // In the system variant every frame contributes.
+    let system = &variants[1];
+    assert_eq!(system.description, "exception stack-trace");
+    let exception = child(system.component.as_ref().unwrap(), "exception");
+    assert!(children(child(exception, "stacktrace")).iter().all(|f| f.contributes));
+}
+
+#[test]
+fn grouping_information_names_the_fingerprint_rule_that_won() {
+    let e = with(
+        python_error("ValueError", "x", json!([py_frame("app.views", "index", "f()")])),
+        "transaction",
+        json!("/checkout"),
+    );
+    let c = config("error.type:ValueError -> value-error, {{ transaction }}", "");
+    let variants = explain(&e, &c);
+    let first = &variants[0];
+    assert_eq!(first.key, "custom-fingerprint");
+    assert_eq!(first.description, "fingerprint rule");
+    assert_eq!(
+        first.matched_rule.as_deref(),
+        Some("error.type:ValueError -> value-error, {{ transaction }}")
+    );
+    assert_eq!(
+        first.values.as_deref(),
+        Some(&["value-error".to_owned(), "/checkout".to_owned()][..])
+    );
+    assert_eq!(first.hash.as_deref(), Some(md5_of(&["value-error", "/checkout"]).as_str()));
+    for other in &variants[1..] {
+        assert!(!other.contributes && other.hash.is_none(), "{other:?}");
+        assert_eq!(
+            other.hint.as_deref(),
+            Some("ignored because the fingerprint rule takes precedence")
+        );
+    }
+}
+
+#[test]
+fn grouping_information_of_a_message_and_of_nothing() {
+    let e = event(json!({"platform": "python", "logentry": {"formatted": "disk 93% full"}}));
+    let variants = explain(&e, no_project_rules());
+    assert_eq!(variants.len(), 1);
+    assert_eq!(variants[0].key, "default");
+    assert_eq!(variants[0].description, "message");
+    assert_eq!(text(child(variants[0].component.as_ref().unwrap(), "message")), "disk <int>% full");
+
+    let variants = explain(&event(json!({"platform": "python"})), no_project_rules());
+    assert_eq!(variants.len(), 1);
+    assert_eq!(variants[0].key, "fallback");
+    assert_eq!(variants[0].hash.as_deref(), Some(FALLBACK));
+}
+
+#[test]
+fn grouping_information_shows_why_a_frame_is_ignored() {
+    let frame = py_frame("app.loop", "spin", "spin()");
+    let e = python_error("RecursionError", "deep", json!([frame.clone(), frame]));
+    let variants = explain(&e, no_project_rules());
+    let exception = child(variants[0].component.as_ref().unwrap(), "exception");
+    let frames = children(child(exception, "stacktrace"));
+    assert!(frames[0].contributes);
+    assert!(!frames[1].contributes);
+    assert_eq!(frames[1].hint.as_deref(), Some("ignored due to recursion"));
+
+    let e = python_error(
+        "ValueError",
+        "x",
+        json!([py_frame("app.retry", "wrap", "f()"), py_frame("app.views", "index", "g()")]),
+    );
+    let variants = explain(&e, &config("", "module:app.retry -group"));
+    let exception = child(variants[0].component.as_ref().unwrap(), "exception");
+    let frames = children(child(exception, "stacktrace"));
+    assert_eq!(frames[0].hint.as_deref(), Some("ignored by a stack trace rule"));
 }
