@@ -200,6 +200,11 @@ fn rows() -> Vec<Row> {
             "/api/0/projects/{org}/{project}/events/{event_id}/json/",
             read("event:read"),
         ),
+        row(
+            Method::GET,
+            "/api/0/projects/{org}/{project}/events/{event_id}/grouping-info/",
+            read("event:read"),
+        ),
         // `{attachment_id}` is the fixture event's attachment; downloading it needs no more
         // than reading it (Sentry's default attachment access is every member's).
         row(

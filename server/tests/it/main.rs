@@ -16,6 +16,7 @@ mod dashboard_assets;
 mod durability;
 mod environments;
 mod filters;
+mod grouping_info;
 mod health;
 mod ingest;
 mod issue_tags;

@@ -4,7 +4,9 @@
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use cairn_types::api::Event;
+use std::collections::BTreeMap;
+
+use cairn_types::api::{Event, GroupingVariant};
 
 use super::issues::issue_access;
 use super::org_access;
@@ -13,6 +15,7 @@ use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::event_search::EventSearch;
+use crate::ingest::grouping::{explain, GroupingConfig};
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{EventSelector, IssueEvent, Store, StoreError};
@@ -184,6 +187,54 @@ pub async fn get_project_event_json<S: Store>(
         Err(err) => return Err(err.into()),
     };
     Ok(([(header::CONTENT_TYPE, "application/json")], stored.event.data).into_response())
+}
+
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/grouping-info/`: why the event
+/// grouped as it did (Sentry's *Event Grouping Information*), a map from each variant's key to
+/// its tree of components ([`crate::ingest::grouping::explain`]). The event as stored is
+/// grouped again under the project's current rules; a contributing hash its issue does not have
+/// is flagged `hashMismatch` (the rules changed since, or the issue was split).
+pub async fn get_grouping_info<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, project, event_id)): Path<(String, String, String)>,
+) -> ApiResult<AppJson<BTreeMap<String, GroupingVariant>>> {
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let project = serde_json::Value::String(project);
+    let project_id =
+        super::project_by_slug_or_id(&state, access.organization.id, &project).await?.id;
+    let EventSelector::Id(event_id) = selector(&event_id)? else {
+        return Err(ApiError::NotFound);
+    };
+    let stored = match state.store.project_event(project_id, &event_id).await {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound) => return Err(ApiError::NotFound),
+        Err(err) => return Err(err.into()),
+    };
+    let event = match serde_json::from_str(&stored.event.data) {
+        Ok(serde_json::Value::Object(event)) => event,
+        _ => return Err(ApiError::Internal("a stored event is no JSON object".into())),
+    };
+    let settings = state.store.project_ingest_settings(project_id).await?;
+    // Rules that no longer parse are ignored, as the ingest path does.
+    let config = GroupingConfig::parse(
+        settings.fingerprinting_rules.as_deref().unwrap_or_default(),
+        settings.grouping_enhancements.as_deref().unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let issue_hashes = state.store.issue_hashes(stored.event.issue_id).await?;
+    let variants = explain(&event, &config)
+        .into_iter()
+        .map(|mut variant| {
+            variant.hash_mismatch = variant.contributes
+                && variant
+                    .hash
+                    .as_ref()
+                    .is_some_and(|hash| !issue_hashes.iter().any(|h| &h.hash == hash));
+            (variant.key.clone(), variant)
+        })
+        .collect();
+    Ok(AppJson(variants))
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.

@@ -166,6 +166,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(events::get_project_event_json::<S>),
         )
         .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/grouping-info",
+            get(events::get_grouping_info::<S>),
+        )
+        .route(
             "/api/0/projects/{org}/{project}/events/{event_id}/attachments",
             get(attachments::list_attachments::<S>),
         )
