@@ -211,9 +211,8 @@ pub async fn get_grouping_info<S: Store>(
         Err(StoreError::NotFound) => return Err(ApiError::NotFound),
         Err(err) => return Err(err.into()),
     };
-    let event = match serde_json::from_str(&stored.event.data) {
-        Ok(serde_json::Value::Object(event)) => event,
-        _ => return Err(ApiError::Internal("a stored event is no JSON object".into())),
+    let Ok(serde_json::Value::Object(event)) = serde_json::from_str(&stored.event.data) else {
+        return Err(ApiError::Internal("a stored event is no JSON object".into()));
     };
     let settings = state.store.project_ingest_settings(project_id).await?;
     // Rules that no longer parse are ignored, as the ingest path does.
