@@ -1012,6 +1012,33 @@ pub async fn event_attachments(
     json(get(&attachments_url(org, project, event_id)).build()).await
 }
 
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/grouping-info/`: why the event
+/// grouped as it did, its variants in the order the dashboard shows them: those that
+/// contribute first; a fingerprint, then `app`, `system` and the others.
+pub async fn grouping_info(
+    org: &str,
+    project: &str,
+    event_id: &str,
+) -> Result<Vec<cairn_types::api::GroupingVariant>> {
+    let url = format!(
+        "/api/0/projects/{}/{}/events/{}/grouping-info/",
+        segment(org),
+        segment(project),
+        segment(event_id)
+    );
+    let by_key: std::collections::BTreeMap<String, cairn_types::api::GroupingVariant> =
+        json(get(&url).build()).await?;
+    let rank = |key: &str| match key {
+        "custom-fingerprint" | "built-in-fingerprint" | "checksum" | "hashed-checksum" => 0,
+        "app" => 1,
+        "system" => 2,
+        _ => 3,
+    };
+    let mut variants: Vec<_> = by_key.into_values().collect();
+    variants.sort_by_key(|v| (!v.contributes, rank(&v.key)));
+    Ok(variants)
+}
+
 /// An event's attachments URL; `{url}{id}/?download` downloads one.
 pub fn attachments_url(org: &str, project: &str, event_id: &str) -> String {
     format!(

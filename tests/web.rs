@@ -6447,3 +6447,185 @@ fn environment_list_hides_and_shows_by_name() {
         [("<i>production</i>".to_owned(), true), ("staging".to_owned(), false)]
     );
 }
+
+#[wasm_bindgen_test]
+async fn grouping_variants_show_what_contributes_and_why_the_rest_does_not() {
+    use cairn_dashboard::components::grouping_info::GroupingVariants;
+    use cairn_types::api::{GroupingComponent, GroupingValue, GroupingVariant};
+
+    let text = |id: &str, contributes: bool, hint: Option<&str>, value: &str| GroupingComponent {
+        id: id.into(),
+        name: None,
+        contributes,
+        hint: hint.map(Into::into),
+        values: vec![GroupingValue::Text(value.into())],
+    };
+    let node = |id: &str, contributes: bool, hint: Option<&str>, values: Vec<GroupingComponent>| {
+        GroupingComponent {
+            id: id.into(),
+            name: None,
+            contributes,
+            hint: hint.map(Into::into),
+            values: values.into_iter().map(GroupingValue::Component).collect(),
+        }
+    };
+    let frames = vec![
+        node(
+            "frame",
+            false,
+            Some("non app frame"),
+            vec![
+                text("module", true, None, "tokio::runtime"),
+                text("function", true, None, "block_on"),
+            ],
+        ),
+        node(
+            "frame",
+            true,
+            None,
+            vec![
+                text("module", true, None, "<b>shop</b>::billing"),
+                text(
+                    "filename",
+                    false,
+                    Some("ignored because the module takes precedence"),
+                    "billing.rs",
+                ),
+                text("function", true, None, "charge"),
+            ],
+        ),
+    ];
+    let exception = node(
+        "exception",
+        true,
+        None,
+        vec![
+            node("stacktrace", true, None, frames),
+            text("type", true, None, "ChargeError"),
+            text(
+                "value",
+                false,
+                Some("ignored because the stack trace takes precedence"),
+                "declined",
+            ),
+        ],
+    );
+    let variant = |key: &str, contributes: bool, hint: Option<&str>| GroupingVariant {
+        key: key.into(),
+        kind: "component".into(),
+        description: format!("{key} exception stack-trace"),
+        hash: contributes.then(|| format!("{key}-hash")),
+        hash_mismatch: false,
+        contributes,
+        hint: hint.map(Into::into),
+        component: Some(node(key, contributes, None, vec![exception.clone()])),
+        values: None,
+        matched_rule: None,
+    };
+    let custom = GroupingVariant {
+        key: "custom-fingerprint".into(),
+        kind: "custom-fingerprint".into(),
+        description: "fingerprint rule".into(),
+        hash: Some("f00d".into()),
+        hash_mismatch: true,
+        contributes: true,
+        hint: None,
+        component: None,
+        values: Some(vec!["payments".into()]),
+        matched_rule: Some("error.type:ChargeError -> payments".into()),
+    };
+    let variants = vec![
+        custom,
+        variant("app", false, Some("ignored because the fingerprint rule takes precedence")),
+        variant("system", false, Some("ignored because the fingerprint rule takes precedence")),
+    ];
+    let m = Mounted::new(move || view! { <GroupingVariants variants/> });
+
+    // The first tab: the rule that won, its fingerprint, and that the issue lacks its hash.
+    assert_eq!(m.count(".grouping-variant-tab"), 3);
+    assert_eq!(
+        m.attr(".grouping-variant-tab[data-key='custom-fingerprint']", "aria-selected"),
+        "true"
+    );
+    assert_eq!(m.text(".grouping-variant-tab[data-key='app']"), "In-app (not used)");
+    assert_eq!(m.text(".grouping-hash"), "f00d");
+    assert_eq!(m.text(".grouping-rule code"), "error.type:ChargeError -> payments");
+    assert_eq!(m.text(".grouping-values .grouping-value"), "payments");
+    assert!(m.find(".grouping-mismatch").is_some());
+
+    // The app variant: not used, and its tree shows nothing hashed until asked to.
+    m.click(".grouping-variant-tab[data-key='app']");
+    settle().await;
+    assert_eq!(
+        m.text(".grouping-status"),
+        "Not used: ignored because the fingerprint rule takes precedence"
+    );
+    assert_eq!(m.text(".grouping-hash"), "none");
+    assert_eq!(m.count(".grouping-component"), 0);
+    m.click(".grouping-show-all input");
+    settle().await;
+    assert_eq!(m.count(".grouping-component[data-id='frame']"), 2);
+    assert_eq!(m.count(".grouping-component.contributes"), 0, "nothing under a variant not used");
+    assert_eq!(m.text(".grouping-component[data-id='frame'] .grouping-hint"), "non app frame");
+    // Values are text, never markup.
+    assert_eq!(m.count(".grouping-tree b"), 0);
+    let modules: Vec<String> = (0..m.count("[data-id='module'] .grouping-value"))
+        .filter_map(|i| {
+            m.root.query_selector_all("[data-id='module'] .grouping-value").ok()?.item(i)
+        })
+        .filter_map(|n| n.text_content())
+        .collect();
+    assert_eq!(modules, ["tokio::runtime", "<b>shop</b>::billing"]);
+}
+
+#[wasm_bindgen_test]
+async fn grouping_variants_hide_values_that_do_not_contribute() {
+    use cairn_dashboard::components::grouping_info::GroupingVariants;
+    use cairn_types::api::{GroupingComponent, GroupingValue, GroupingVariant};
+
+    let text = |id: &str, contributes: bool, value: &str| GroupingComponent {
+        id: id.into(),
+        name: None,
+        contributes,
+        hint: (!contributes).then(|| "ignored".into()),
+        values: vec![GroupingValue::Text(value.into())],
+    };
+    let frame = GroupingComponent {
+        id: "frame".into(),
+        name: None,
+        contributes: true,
+        hint: None,
+        values: vec![
+            GroupingValue::Component(text("module", true, "shop.views")),
+            GroupingValue::Component(text("filename", false, "views.py")),
+        ],
+    };
+    let root = GroupingComponent {
+        id: "app".into(),
+        name: None,
+        contributes: true,
+        hint: None,
+        values: vec![GroupingValue::Component(frame)],
+    };
+    let variants = vec![GroupingVariant {
+        key: "app".into(),
+        kind: "component".into(),
+        description: "in-app stack-trace".into(),
+        hash: Some("abc".into()),
+        hash_mismatch: false,
+        contributes: true,
+        hint: None,
+        component: Some(root),
+        values: None,
+        matched_rule: None,
+    }];
+    let m = Mounted::new(move || view! { <GroupingVariants variants/> });
+    assert_eq!(m.text(".grouping-status"), "Groups this event");
+    assert!(m.find(".grouping-mismatch").is_none());
+    assert_eq!(m.count(".grouping-component.contributes"), 2, "the frame and its module");
+    assert!(m.find("[data-id='filename']").is_none());
+    m.click(".grouping-show-all input");
+    settle().await;
+    assert_eq!(m.text("[data-id='filename'] .grouping-hint"), "ignored");
+    assert!(!m.get("[data-id='filename']").class_list().contains("contributes"));
+}

@@ -13,6 +13,7 @@ pub mod confirm;
 pub mod contexts;
 pub mod event;
 pub mod events_table;
+pub mod grouping_info;
 pub mod header;
 pub mod issue_actions;
 pub mod issue_attachments;

@@ -24,6 +24,7 @@ use crate::{
         confirm::ConfirmDelete,
         event::EventDetails,
         events_table::IssueEvents,
+        grouping_info::GroupingInfo,
         issue_actions::{
             ignore_request, resolve_request, Ignore, IgnoreMenu, PrioritySelect, Resolution,
             ResolveMenu,
@@ -547,10 +548,18 @@ fn EventSection(
                     />
                 }
             });
+            let grouping = view! {
+                <GroupingInfo
+                    org=org.clone()
+                    project=event.project_id.clone()
+                    event_id=event.event_id.clone()
+                />
+            };
             view! {
                 <EventNav org id event=event.clone()/>
                 {trace}
                 <EventDetails event/>
+                {grouping}
             }
             .into_any()
         }

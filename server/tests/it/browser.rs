@@ -4119,3 +4119,56 @@ async fn frames_link_to_the_code_host_and_a_hidden_environment_leaves_the_picker
     assert_eq!(codeowners[0]["codeMappingId"], mapping_id.as_str(), "{codeowners}");
     assert_eq!(codeowners[0]["schema"]["rules"][0]["matcher"]["pattern"], "/src/orders.rs");
 }
+
+/// The issue page's *Event Grouping Information*: opened on a click, the in-app variant first
+/// with the hash the API gives and only the frames that contribute, the others on request.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_event_explains_its_grouping_on_the_issue_page() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    let event_id = crate::grouping_info::send_error(&dsn).await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1).await;
+    let issue = issues[0]["id"].as_str().expect("issue id").to_owned();
+    let (_, info) = server
+        .get(&format!("/api/0/projects/cairn/shop/events/{event_id}/grouping-info/"), &token)
+        .await;
+    let app_hash = info["app"]["hash"].as_str().expect("the app variant's hash").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{issue}/", server.url)).await?;
+        let closed = client.find_all(Locator::Css(".grouping-variant-tab")).await?.len();
+        wait_for_element(&client, ".grouping-info-toggle").await?.click().await?;
+        let first = wait_for_element(&client, ".grouping-variant-tab[aria-selected=true]").await?;
+        let first_key = first.attr("data-key").await?.unwrap_or_default();
+        let hash = client.find(Locator::Css(".grouping-hash")).await?.text().await?;
+        let frames =
+            client.find_all(Locator::Css(".grouping-component[data-id=frame]")).await?.len();
+        client.find(Locator::Css(".grouping-show-all input")).await?.click().await?;
+        let hint =
+            wait_for_text(&client, ".grouping-component[data-id=frame] .grouping-hint", |t| {
+                !t.is_empty()
+            })
+            .await?;
+        let all_frames =
+            client.find_all(Locator::Css(".grouping-component[data-id=frame]")).await?.len();
+        Ok::<_, fantoccini::error::CmdError>((closed, first_key, hash, frames, hint, all_frames))
+    }
+    .await;
+    let _ = client.close().await;
+    let (closed, first_key, hash, frames, hint, all_frames) = match result {
+        Ok(found) => found,
+        Err(err) => panic!("browser test failed: {err}"),
+    };
+    assert_eq!(closed, 0, "closed until asked");
+    assert_eq!(first_key, "app");
+    assert_eq!(hash, app_hash);
+    assert_eq!(frames, 2, "the two in-app frames");
+    assert_eq!(hint, "non app frame");
+    assert_eq!(all_frames, 3);
+}

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::common::{sentry_hub, TestServer};
 
 /// Sends an error with a library frame and two in-app frames; returns its event id.
-async fn send_error(dsn: &str) -> String {
+pub(crate) async fn send_error(dsn: &str) -> String {
     let dsn = dsn.to_owned();
     tokio::task::spawn_blocking(move || {
         let (hub, client) = sentry_hub(&dsn, "shop@1.0.0");
