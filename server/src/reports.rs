@@ -276,6 +276,7 @@ mod tests {
             name: "Acme".into(),
             date_created: 0,
             require_2fa: false,
+            allow_shared_issues: true,
         };
         let project = |slug: &str, errors, before, sessions, crashed| ProjectWeekRow {
             slug: String::from(slug),

@@ -230,6 +230,7 @@ pub fn OrgProjectSwitcher(
                     date_created: chrono::DateTime::UNIX_EPOCH,
                     is_early_adopter: false,
                     require_2fa: false,
+                    allow_shared_issues: true,
                 },
             );
         }

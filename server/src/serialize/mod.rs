@@ -54,6 +54,7 @@ pub fn organization(row: &OrganizationRow) -> Organization {
         date_created: ms_to_datetime(row.date_created),
         is_early_adopter: false,
         require_2fa: row.require_2fa,
+        allow_shared_issues: row.allow_shared_issues,
     }
 }
 
@@ -172,6 +173,8 @@ pub fn issue(row: &IssueRow, org: &OrganizationRow, config: &Config) -> Issue {
         num_comments: row.num_comments,
         assigned_to: None,
         is_bookmarked: false,
+        is_public: row.share_id.is_some(),
+        share_id: row.share_id.clone(),
         has_seen: false,
         count: row.times_seen.to_string(),
         user_count: row.user_count,

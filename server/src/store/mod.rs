@@ -447,6 +447,18 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         issue_id: i64,
     ) -> impl Future<Output = StoreResult<(IssueRow, OrganizationRow)>> + Send;
+    /// The issue shared by the public link `share_id`, with its organization.
+    fn shared_issue(
+        &self,
+        share_id: &str,
+    ) -> impl Future<Output = StoreResult<(IssueRow, OrganizationRow)>> + Send;
+    /// Shares the issue by the public link `share_id` (an issue already shared keeps its
+    /// link), or stops sharing it (`None`).
+    fn set_issue_share(
+        &self,
+        issue_id: i64,
+        share_id: Option<&str>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Changes an issue's status and records who did it in the activity log.
     fn set_issue_status(
         &self,

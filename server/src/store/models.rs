@@ -13,6 +13,8 @@ pub struct OrganizationRow {
     pub date_created: i64,
     /// Members must have two-factor authentication (Sentry's `require2FA`).
     pub require_2fa: bool,
+    /// Issues may be shared by a public link (Sentry's `allowSharedIssues`).
+    pub allow_shared_issues: bool,
 }
 
 /// A user account.
@@ -757,6 +759,8 @@ pub struct IssueRow {
     pub user_count: i64,
     /// The release of its first event, if that had one.
     pub first_release: Option<String>,
+    /// The id of its public link, when it is shared (Sentry's `shareId`).
+    pub share_id: Option<String>,
 }
 
 /// How long an issue stays for review after it entered the inbox: Sentry turns `new`,

@@ -706,6 +706,9 @@ fn rows() -> Vec<Row> {
                 Access::AnyScope { scopes: MEMBER_WRITE, min_role: Manager, ok: 204 },
             )
         },
+        // Anyone may read a shared issue by its link, logged in or not; an unknown link is
+        // 404 for everyone (`{share_id}` is no issue's).
+        row(Method::GET, "/api/0/shared/issues/{share_id}/", Access::Public(404)),
         // Anyone may open an invitation link, logged in or not; a wrong secret (here for a
         // fresh, pending invitation) is 404 for everyone, and accepts nothing.
         Row {
@@ -1693,7 +1696,8 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 .replace("{hash}", &hash)
                 .replace("{version}", &version.replace('@', "%40"))
                 // An invitation's secret is 64 hex digits: this one is wrong.
-                .replace("{token}", &"0".repeat(64));
+                .replace("{token}", &"0".repeat(64))
+                .replace("{share_id}", &"0".repeat(32));
             if path.contains("{comment_id}") {
                 let (status, comment) = server
                     .post(

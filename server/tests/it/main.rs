@@ -35,6 +35,7 @@ mod sdk_fixtures;
 mod search;
 mod sentry_cli;
 mod service_hooks;
+mod sharing;
 mod similar;
 mod snapshots;
 mod sourcemaps;

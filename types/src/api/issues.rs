@@ -60,6 +60,12 @@ pub struct Issue {
     pub assigned_to: Option<serde_json::Value>,
     /// Whether the requesting user bookmarked it.
     pub is_bookmarked: bool,
+    /// Whether anyone with its public link may read it (Sentry's issue sharing).
+    #[serde(default)]
+    pub is_public: bool,
+    /// The id of its public link (`/share/issue/{shareId}/`), when it is shared.
+    #[serde(default)]
+    pub share_id: Option<String>,
     /// Whether the requesting user has seen it.
     pub has_seen: bool,
     /// Number of events, as a string (Sentry's shape).
@@ -210,6 +216,9 @@ pub struct UpdateIssueRequest {
     /// Bookmark (or not) for the caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_bookmarked: Option<bool>,
+    /// Share by a public link (or stop sharing: the link stops working).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
     /// Subscribe (or not) the caller to the issue's workflow notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_subscribed: Option<bool>,
@@ -432,4 +441,62 @@ pub struct TagKey {
     pub name: String,
     /// How many distinct values it has.
     pub total_values: i64,
+}
+
+/// `GET /api/0/shared/issues/{share_id}/`: what an issue's public link shows (Sentry's shared
+/// issue), to anyone who has the link: the issue's title and place, and its latest event
+/// without the user, tags, contexts, breadcrumbs, request, extra data or SDK (only its
+/// message, exceptions, stack trace and threads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedIssue {
+    /// The link's id.
+    pub share_id: String,
+    /// Always `true` (Sentry's field).
+    pub is_public: bool,
+    /// Human id, e.g. `BACKEND-1A`.
+    pub short_id: String,
+    /// Title.
+    pub title: String,
+    /// Where it happened.
+    pub culprit: String,
+    /// Severity.
+    pub level: String,
+    /// `unresolved`, `resolved` or `ignored`.
+    pub status: String,
+    /// Event type: `error` or `default`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Parts of the title.
+    pub metadata: serde_json::Value,
+    /// When the first event happened.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub first_seen: DateTime<Utc>,
+    /// When the latest event happened.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub last_seen: DateTime<Utc>,
+    /// The project and its organization, by name.
+    pub project: SharedProject,
+    /// The latest event, stripped as above; `null` when none is stored.
+    pub latest_event: Option<super::Event>,
+}
+
+/// The project of a [`SharedIssue`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedProject {
+    /// URL-safe name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Its organization.
+    pub organization: SharedOrganization,
+}
+
+/// The organization of a [`SharedProject`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedOrganization {
+    /// URL-safe name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
 }

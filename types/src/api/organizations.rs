@@ -23,6 +23,13 @@ pub struct Organization {
     /// (sentry-cli's `organizations list` requires the field).
     #[serde(default, rename = "require2FA")]
     pub require_2fa: bool,
+    /// Whether members may share issues by a public link (Sentry's default: yes).
+    #[serde(default = "yes")]
+    pub allow_shared_issues: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A team (`GET /api/0/organizations/{org}/teams/`).
@@ -521,4 +528,7 @@ pub struct UpdateOrganizationRequest {
     /// Members must use two-factor authentication. Only a user who has it may turn it on.
     #[serde(default, rename = "require2FA", skip_serializing_if = "Option::is_none")]
     pub require_2fa: Option<bool>,
+    /// Let members share issues by a public link; off, the links already given stop working.
+    #[serde(default, rename = "allowSharedIssues", skip_serializing_if = "Option::is_none")]
+    pub allow_shared_issues: Option<bool>,
 }

@@ -272,6 +272,9 @@ async fn update_selected<S: Store>(
     if let Some(bookmarked) = request.is_bookmarked {
         result.insert("isBookmarked".into(), json!(bookmarked));
     }
+    if let Some(public) = request.is_public {
+        result.insert("isPublic".into(), json!(public));
+    }
     Ok(AppJson(Value::Object(result)).into_response())
 }
 

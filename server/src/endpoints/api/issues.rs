@@ -765,6 +765,11 @@ impl<'a> IssueChanges<'a> {
             None => None,
             Some(actor) => Some(resolve_assignee(state, organization, actor.as_deref()).await?),
         };
+        if request.is_public == Some(true) && !organization.allow_shared_issues {
+            return Err(ApiError::PermissionDenied(
+                "Sharing issues is turned off for this organization.".into(),
+            ));
+        }
         let priority = match request.priority.as_deref() {
             None => None,
             Some(name) => Some(Priority::from_name(name).ok_or_else(|| {
@@ -806,6 +811,11 @@ impl<'a> IssueChanges<'a> {
         }
         if let Some(subscribed) = request.is_subscribed {
             state.store.set_issue_subscription(issue.id, identity.user.id, subscribed).await?;
+        }
+        if let Some(public) = request.is_public {
+            // 128 random bits: the link is the only key to the issue's page.
+            let share_id = public.then(|| uuid::Uuid::new_v4().simple().to_string());
+            state.store.set_issue_share(issue.id, share_id.as_deref()).await?;
         }
         Ok(())
     }

@@ -33,6 +33,7 @@ mod rules;
 mod searches;
 mod service_hooks;
 mod sessions;
+mod shared;
 mod similar;
 mod stats;
 mod tags;
@@ -232,6 +233,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
                 .put(members::update_member::<S>)
                 .delete(members::delete_member::<S>),
         )
+        .route("/api/0/shared/issues/{share_id}", get(shared::get_shared_issue::<S>))
         .route(
             "/api/0/accept-invite/{member_id}/{token}",
             get(members::invite_details::<S>).post(members::accept_invite::<S>),

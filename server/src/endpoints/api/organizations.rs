@@ -48,7 +48,7 @@ pub async fn get_organization<S: Store>(
 }
 
 /// `PUT /api/0/organizations/{org}/`: Sentry's "Update an Organization", for its `name`,
-/// `slug` and `require2FA`; `org:write`. Requiring two-factor authentication takes a caller
+/// `slug`, `require2FA` and `allowSharedIssues`; `org:write`. Requiring two-factor authentication takes a caller
 /// who has it (as Sentry's check: nobody locks the organization with a door they cannot pass).
 pub async fn update_organization<S: Store>(
     State(state): State<AppState<S>>,
@@ -83,6 +83,9 @@ pub async fn update_organization<S: Store>(
             }
         }
         organization.require_2fa = required;
+    }
+    if let Some(allowed) = request.allow_shared_issues {
+        organization.allow_shared_issues = allowed;
     }
     state.store.update_organization(&organization).await.map_err(|err| match err {
         StoreError::Conflict(_) => ApiError::Conflict(format!(

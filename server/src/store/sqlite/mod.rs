@@ -229,6 +229,7 @@ fn organization_from_row(row: &SqliteRow) -> OrganizationRow {
         name: row.get("name"),
         date_created: row.get("date_created"),
         require_2fa: row.get::<i64, _>("require_2fa") != 0,
+        allow_shared_issues: row.get::<i64, _>("allow_shared_issues") != 0,
     }
 }
 
@@ -291,6 +292,30 @@ fn project_from_row(row: &SqliteRow) -> ProjectRow {
     }
 }
 
+/// The query of an issue with its project and organization (`o_*`), as
+/// [`issue_with_organization`] reads them, for the issues that `filter` (a `WHERE`) keeps.
+fn issue_with_organization_query(filter: &str) -> String {
+    format!(
+        "SELECT i.*, {PROJECT_COLUMNS}, o.id AS o_id, o.slug AS o_slug, o.name AS o_name, \
+         o.date_created AS o_date_created, o.require_2fa AS o_require_2fa, \
+         o.allow_shared_issues AS o_allow_shared_issues FROM issues i \
+         JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
+         JOIN organizations o ON o.id = p.organization_id WHERE {filter}"
+    )
+}
+
+fn issue_with_organization(row: &SqliteRow) -> (IssueRow, OrganizationRow) {
+    let organization = OrganizationRow {
+        id: row.get("o_id"),
+        slug: row.get("o_slug"),
+        name: row.get("o_name"),
+        date_created: row.get("o_date_created"),
+        require_2fa: row.get::<i64, _>("o_require_2fa") != 0,
+        allow_shared_issues: row.get::<i64, _>("o_allow_shared_issues") != 0,
+    };
+    (issue_from_row(row), organization)
+}
+
 fn issue_from_row(row: &SqliteRow) -> IssueRow {
     IssueRow {
         id: row.get("id"),
@@ -316,6 +341,7 @@ fn issue_from_row(row: &SqliteRow) -> IssueRow {
         times_seen: row.get("times_seen"),
         user_count: row.get("user_count"),
         first_release: row.get("first_release"),
+        share_id: row.get("share_id"),
     }
 }
 
@@ -1258,23 +1284,35 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn issue(&self, issue_id: i64) -> StoreResult<(IssueRow, OrganizationRow)> {
-        let row = sqlx::query(&format!(
-            "SELECT i.*, {PROJECT_COLUMNS}, o.id AS o_id, o.slug AS o_slug, o.name AS o_name, \
-             o.date_created AS o_date_created, o.require_2fa AS o_require_2fa FROM issues i \
-             JOIN projects p ON p.id = i.project_id LEFT JOIN teams t ON t.id = p.team_id \
-             JOIN organizations o ON o.id = p.organization_id WHERE i.id = $1"
-        ))
-        .bind(issue_id)
-        .fetch_one(&self.reads)
-        .await?;
-        let organization = OrganizationRow {
-            id: row.get("o_id"),
-            slug: row.get("o_slug"),
-            name: row.get("o_name"),
-            date_created: row.get("o_date_created"),
-            require_2fa: row.get::<i64, _>("o_require_2fa") != 0,
-        };
-        Ok((issue_from_row(&row), organization))
+        let row = sqlx::query(&issue_with_organization_query("i.id = $1"))
+            .bind(issue_id)
+            .fetch_one(&self.reads)
+            .await?;
+        Ok(issue_with_organization(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn shared_issue(&self, share_id: &str) -> StoreResult<(IssueRow, OrganizationRow)> {
+        let row = sqlx::query(&issue_with_organization_query("i.share_id = $1"))
+            .bind(share_id)
+            .fetch_one(&self.reads)
+            .await?;
+        Ok(issue_with_organization(&row))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_issue_share(&self, issue_id: i64, share_id: Option<&str>) -> StoreResult<()> {
+        // Sharing again keeps the link already given.
+        touched_one(
+            sqlx::query(
+                "UPDATE issues SET share_id = CASE WHEN $2 IS NULL THEN NULL \
+                 ELSE COALESCE(share_id, $2) END WHERE id = $1",
+            )
+            .bind(issue_id)
+            .bind(share_id)
+            .execute(&self.writes)
+            .await?,
+        )
     }
 
     #[tracing::instrument(skip_all)]
@@ -2216,11 +2254,13 @@ impl Store for SqliteStore {
     async fn update_organization(&self, organization: &OrganizationRow) -> StoreResult<()> {
         touched_one(
             sqlx::query(
-                "UPDATE organizations SET slug = $1, name = $2, require_2fa = $3 WHERE id = $4",
+                "UPDATE organizations SET slug = $1, name = $2, require_2fa = $3, \
+                 allow_shared_issues = $4 WHERE id = $5",
             )
             .bind(&organization.slug)
             .bind(&organization.name)
             .bind(i64::from(organization.require_2fa))
+            .bind(i64::from(organization.allow_shared_issues))
             .bind(organization.id)
             .execute(&self.writes)
             .await?,
