@@ -266,6 +266,12 @@ pub async fn invite_details(member: &str, token: &str) -> Result<InviteDetails> 
         .await
 }
 
+/// `GET /api/0/shared/issues/{share_id}/`: an issue shared by a public link (no session
+/// needed).
+pub async fn shared_issue(share_id: &str) -> Result<cairn_types::api::SharedIssue> {
+    json(get(&format!("/api/0/shared/issues/{}/", segment(share_id))).build()).await
+}
+
 /// `POST /api/0/accept-invite/{member}/{token}/`: joins the organization, as the logged-in user
 /// (an empty request) or with a new account's name and password, which the server logs in.
 pub async fn accept_invite(

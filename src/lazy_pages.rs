@@ -165,6 +165,7 @@ enum OtherPage {
     Teams,
     AuditLog,
     AcceptInvite,
+    SharedIssue,
     Stats,
     Crons,
     Monitor,
@@ -192,6 +193,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Teams => view! { <TeamsPage/> }.into_any(),
         OtherPage::AuditLog => view! { <AuditLogPage/> }.into_any(),
         OtherPage::AcceptInvite => view! { <AcceptInvitePage/> }.into_any(),
+        OtherPage::SharedIssue => view! { <SharedIssuePage/> }.into_any(),
         OtherPage::Stats => view! { <StatsPage/> }.into_any(),
         OtherPage::Crons => view! { <CronsPage/> }.into_any(),
         OtherPage::Monitor => view! { <MonitorPage/> }.into_any(),
@@ -308,4 +310,8 @@ other_page!(
 other_page!(
     /// An invitation link: joining an organization.
     accept_invite, AcceptInvite
+);
+other_page!(
+    /// An issue shared by a public link, for anyone who has it.
+    shared_issue, SharedIssue
 );

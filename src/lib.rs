@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::teams() view=lazy_pages::teams/>
                     <Route path=routes::audit_log() view=lazy_pages::audit_log/>
                     <Route path=routes::accept_invite() view=lazy_pages::accept_invite/>
+                    <Route path=routes::shared_issue() view=lazy_pages::shared_issue/>
                 </Routes>
             </main>
         </Router>

@@ -21,6 +21,8 @@ pub const VERSION_PARAM: &str = "version";
 pub const MEMBER_PARAM: &str = "member";
 /// Name of the invitation secret parameter in [`accept_invite`].
 pub const TOKEN_PARAM: &str = "token";
+/// Name of the link id parameter in [`shared_issue`].
+pub const SHARE_PARAM: &str = "share_id";
 /// Name of the monitor slug parameter in [`monitor`].
 pub const MONITOR_PARAM: &str = "monitor";
 /// Name of the metric alert rule id parameter in [`metric_alert`].
@@ -171,6 +173,11 @@ pub enum Page {
         /// The link's secret.
         token: String,
     },
+    /// `/share/issue/{share_id}/`: an issue shared by a public link (Sentry's URL).
+    SharedIssue {
+        /// The link's id.
+        share_id: String,
+    },
 }
 
 impl Page {
@@ -248,6 +255,9 @@ impl Page {
             ),
             Page::AcceptInvite { member, token } => {
                 format!("/accept/{}/{}/", crate::api::segment(member), crate::api::segment(token))
+            }
+            Page::SharedIssue { share_id } => {
+                format!("/share/issue/{}/", crate::api::segment(share_id))
             }
         }
     }
@@ -383,4 +393,9 @@ pub fn audit_log() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::AcceptInvite`]; parameters [`MEMBER_PARAM`] and [`TOKEN_PARAM`].
 pub fn accept_invite() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/accept/:member/:token")
+}
+
+/// Route pattern of [`Page::SharedIssue`]; the link id is the [`SHARE_PARAM`] parameter.
+pub fn shared_issue() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/share/issue/:share_id")
 }

@@ -6629,3 +6629,78 @@ async fn grouping_variants_hide_values_that_do_not_contribute() {
     assert_eq!(m.text("[data-id='filename'] .grouping-hint"), "ignored");
     assert!(!m.get("[data-id='filename']").class_list().contains("contributes"));
 }
+
+#[wasm_bindgen_test]
+async fn share_issue_creates_shows_and_stops_the_public_link() {
+    use cairn_dashboard::components::share_issue::ShareIssue;
+
+    let asked = RwSignal::new(Vec::<Option<bool>>::new());
+    let on_update =
+        Callback::new(move |r: UpdateIssueRequest| asked.update(|a| a.push(r.is_public)));
+    let m = Mounted::new(move || view! { <ShareIssue share_id=None on_update busy=false/> });
+    assert_eq!(m.text("#issue-share .share"), "Share");
+    assert!(m.find(".share-panel").is_none(), "closed until asked");
+    m.click("#issue-share .share");
+    settle().await;
+    assert!(m.text(".share-panel .hint").contains("breadcrumbs"), "it says what stays private");
+    m.click(".share-create");
+    assert_eq!(asked.get_untracked(), [Some(true)]);
+
+    let asked = RwSignal::new(Vec::<Option<bool>>::new());
+    let on_update =
+        Callback::new(move |r: UpdateIssueRequest| asked.update(|a| a.push(r.is_public)));
+    let m = Mounted::new(move || {
+        view! { <ShareIssue share_id=Some("0123456789abcdef0123456789abcdef".into()) on_update busy=false/> }
+    });
+    assert_eq!(m.text("#issue-share .share"), "Shared");
+    m.click("#issue-share .share");
+    settle().await;
+    let link: web_sys::HtmlInputElement = m.get("#share-link").unchecked_into();
+    assert!(
+        link.value().ends_with("/share/issue/0123456789abcdef0123456789abcdef/"),
+        "{}",
+        link.value()
+    );
+    assert!(link.value().starts_with("http"), "an absolute link: {}", link.value());
+    m.click(".share-stop");
+    assert_eq!(asked.get_untracked(), [Some(false)]);
+}
+
+#[wasm_bindgen_test]
+fn shared_issue_view_shows_the_error_as_text() {
+    use cairn_dashboard::pages::shared_issue::SharedIssueView;
+    use cairn_types::api::SharedIssue;
+
+    let frame = serde_json::json!({"function": "index", "module": "shop.views",
+        "filename": "shop/views.py", "lineNo": 12, "inApp": true});
+    let exception = serde_json::json!({"type": "ValueError", "value": "bad",
+        "stacktrace": {"frames": [frame]}});
+    let event = serde_json::json!({
+        "id": "e1", "eventID": "e1", "groupID": "7", "projectID": "1",
+        "title": "ValueError: bad", "message": "ValueError: bad", "type": "error",
+        "platform": "python",
+        "dateCreated": "2026-11-25T12:00:00Z", "dateReceived": "2026-11-25T12:00:01Z",
+        "entries": [{"type": "exception", "data": {"values": [exception]}}],
+        "tags": [], "contexts": {}, "user": null, "sdk": null, "context": {},
+        "release": null, "errors": [], "fingerprints": [],
+        "previousEventID": null, "nextEventID": null
+    });
+    let project = serde_json::json!({"slug": "shop", "name": "Shop",
+        "organization": {"slug": "acme", "name": "Acme"}});
+    let issue: SharedIssue = serde_json::from_value(serde_json::json!({
+        "shareId": "0123456789abcdef0123456789abcdef", "isPublic": true,
+        "shortId": "SHOP-1", "title": "ValueError: <b>bad</b>", "culprit": "shop.views in index",
+        "level": "error", "status": "ignored", "type": "error", "metadata": {},
+        "firstSeen": "2026-11-25T12:00:00Z", "lastSeen": "2026-11-25T13:00:00Z",
+        "project": project, "latestEvent": event
+    }))
+    .expect("sample shared issue");
+    let m = Mounted::new(move || view! { <SharedIssueView issue/> });
+    assert_eq!(m.text(".issue-title"), "ValueError: <b>bad</b>");
+    assert_eq!(m.count(".issue-title b"), 0);
+    assert_eq!(m.text(".shared-issue-org"), "Acme");
+    assert_eq!(m.text(".shared-issue-project"), "Shop");
+    assert_eq!(m.text(".issue-status"), "archived");
+    assert!(m.find("#exceptions").is_some(), "the exception and its stack trace");
+    assert!(m.text("#shared-issue").contains("index"));
+}

@@ -30,6 +30,7 @@ pub mod saved_searches;
 pub mod search_bar;
 pub mod search_suggestions;
 pub mod seen_by;
+pub mod share_issue;
 pub mod shortcuts;
 pub mod similar_issues;
 pub mod sparkline;
@@ -57,3 +58,13 @@ pub use stacktrace::{ExceptionList, ExceptionValue, Frame, StackTrace};
 pub use status::{failure, ApiError, ErrorState, FormError, Loading};
 pub use suspect_commits::{SuspectCommitList, SuspectCommits};
 pub use time_ago::{relative_time, TimeAgo};
+
+/// Copies `text` to the clipboard (`navigator.clipboard`); whether it worked (the browser
+/// refuses outside a secure context or without focus).
+pub(crate) async fn copy_to_clipboard(text: String) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(&text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}

@@ -8,6 +8,8 @@
 use cairn_types::api::Issue;
 use leptos::prelude::*;
 
+use super::copy_to_clipboard;
+
 /// The platforms offered when creating a project, as `(Sentry's platform id, label)`, in the
 /// order the snippet tabs follow.
 pub const PLATFORMS: &[(&str, &str)] = &[
@@ -164,16 +166,6 @@ fn select_all(event: &leptos::ev::FocusEvent) {
     {
         input.select();
     }
-}
-
-/// Copies `text` to the clipboard (`navigator.clipboard`); whether it worked (the browser
-/// refuses outside a secure context or without focus).
-async fn copy_to_clipboard(text: String) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let promise = window.navigator().clipboard().write_text(&text);
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
 /// The set-up snippets (`#setup-snippets`): one tab per platform, the project's own first and

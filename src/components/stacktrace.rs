@@ -9,6 +9,8 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::copy_to_clipboard;
+
 /// One stack frame, in the event's order (oldest call first). The API serves Sentry's names
 /// (`absPath`, `lineNo`, `colNo`, `inApp`, `context` as `[line, text]` pairs); the protocol's
 /// names, as SDKs send them, are read too.
@@ -197,15 +199,6 @@ pub fn raw_stacktrace(values: &[ExceptionValue]) -> String {
         }
     }
     out
-}
-
-/// Copies `text` to the clipboard (`navigator.clipboard`); whether it worked.
-async fn copy_to_clipboard(text: String) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let promise = window.navigator().clipboard().write_text(&text);
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
 /// The exceptions of an event (`#exceptions`), the most recent (the last of a chain) first, each

@@ -34,6 +34,7 @@ use crate::{
         issue_list::level_class,
         issue_tags::IssueTags,
         merged_issues::IssueMergedHashes,
+        share_issue::{ShareIssue, SharePanelOpen},
         shortcuts::{use_shortcuts, Shortcut, ShortcutHelp},
         similar_issues::IssueSimilarIssues,
         tag_facets::TagFacets,
@@ -136,6 +137,7 @@ pub fn IssuePage() -> impl IntoView {
             api::code_mappings(&org, &project).await.unwrap_or_default()
         }
     });
+    provide_context(SharePanelOpen(RwSignal::new(false)));
     provide_context(CodeLinks(Signal::derive(move || code_mappings.get().unwrap_or_default())));
     let session = use_session();
     // The members and teams that the comment box offers to mention, fetched when one is typed.
@@ -784,6 +786,7 @@ pub fn IssueHeader(
                 {reviewed}
                 {bookmark}
                 {subscribe}
+                <ShareIssue share_id=issue.share_id on_update busy/>
                 <div class="issue-assignee">
                     <AssigneePicker
                         current=issue.assigned_to.unwrap_or_default()

@@ -289,11 +289,13 @@ fn OrganizationSettings(org: Memo<String>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let slug = RwSignal::new(String::new());
     let require_2fa = RwSignal::new(false);
+    let allow_shared_issues = RwSignal::new(true);
     Effect::new(move |_| {
         if let Some(Ok(organization)) = loaded.get() {
             name.set(organization.name);
             slug.set(organization.slug);
             require_2fa.set(organization.require_2fa);
+            allow_shared_issues.set(organization.allow_shared_issues);
         }
     });
     let save = Action::new_local(move |request: &UpdateOrganizationRequest| {
@@ -319,6 +321,7 @@ fn OrganizationSettings(org: Memo<String>) -> impl IntoView {
                     name: Some(name.get()),
                     slug: Some(slug.get()),
                     require_2fa: Some(require_2fa.get()),
+                    allow_shared_issues: Some(allow_shared_issues.get()),
                 });
             }
         >
@@ -334,6 +337,11 @@ fn OrganizationSettings(org: Memo<String>) -> impl IntoView {
             <label class="checkbox">
                 <input id="org-require-2fa" type="checkbox" bind:checked=require_2fa/>
                 "Require two-factor authentication of every member"
+            </label>
+            <label class="checkbox">
+                <input id="org-allow-shared-issues" type="checkbox" bind:checked=allow_shared_issues/>
+                "Allow members to share issues by a public link (turned off, the links already \
+                 given stop working)"
             </label>
             <button type="submit" class="button" disabled=move || save.pending().get()>
                 "Save organization settings"

@@ -25,6 +25,7 @@ pub mod projects;
 pub mod release;
 pub mod releases;
 pub mod setup;
+pub mod shared_issue;
 pub mod stats;
 pub mod tokens;
 
@@ -50,6 +51,7 @@ pub use projects::ProjectsPage;
 pub use release::ReleasePage;
 pub use releases::ReleasesPage;
 pub use setup::SetupPage;
+pub use shared_issue::SharedIssuePage;
 pub use stats::StatsPage;
 pub use tokens::TokensPage;
 

@@ -4172,3 +4172,66 @@ async fn the_event_explains_its_grouping_on_the_issue_page() {
     assert_eq!(hint, "non app frame");
     assert_eq!(all_frames, 3);
 }
+
+/// Sharing from the issue page: the owner makes the public link, and a browser that never
+/// logged in opens it and sees the error, not its breadcrumbs or user.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issue_shared_on_its_page_opens_for_a_visitor_without_an_account() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    tokio::task::spawn_blocking(move || crate::common::send_error_with_breadcrumbs(&dsn))
+        .await
+        .expect("SDK");
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1).await;
+    let issue = issues[0]["id"].as_str().expect("issue id").to_owned();
+    let title = issues[0]["title"].as_str().expect("title").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let shared = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{issue}/", server.url)).await?;
+        wait_for_element(&client, "#issue-share .share").await?.click().await?;
+        wait_for_element(&client, ".share-create").await?.click().await?;
+        let link = wait_for_element(&client, "#share-link").await?;
+        let url = link.prop("value").await?.unwrap_or_default();
+        let button = wait_for_text(&client, "#issue-share .share", |t| t == "Shared").await?;
+        Ok::<_, fantoccini::error::CmdError>((url, button))
+    }
+    .await;
+    let _ = client.close().await;
+    let (url, button) = match shared {
+        Ok(found) => found,
+        Err(err) => panic!("browser test failed: {err}"),
+    };
+    assert_eq!(button, "Shared");
+    assert!(url.starts_with(&format!("{}/share/issue/", server.url)), "{url}");
+
+    // A visitor with a browser of their own, never logged in.
+    let visitor_profile = tempfile::tempdir().expect("profile directory");
+    let visitor = browser(&driver, visitor_profile.path()).await;
+    let seen = async {
+        visitor.goto(&url).await?;
+        let shown =
+            wait_for_text(&visitor, "#shared-issue .issue-title", |t| !t.is_empty()).await?;
+        let exceptions = visitor.find_all(Locator::Css("#shared-issue #exceptions")).await?.len();
+        let page = visitor.find(Locator::Css("#shared-issue")).await?.text().await?;
+        let current = visitor.current_url().await?.to_string();
+        Ok::<_, fantoccini::error::CmdError>((shown, exceptions, page, current))
+    }
+    .await;
+    let _ = visitor.close().await;
+    let (shown, exceptions, page, current) = match seen {
+        Ok(found) => found,
+        Err(err) => panic!("browser test failed: {err}"),
+    };
+    assert_eq!(shown, title);
+    assert_eq!(exceptions, 1);
+    assert_eq!(current, url, "no redirect to the log-in");
+    assert!(!page.contains("user logged in"), "no breadcrumbs: {page}");
+    let (_, details) = server.get(&format!("/api/0/issues/{issue}/"), &token).await;
+    assert_eq!(details["isPublic"], true);
+}
