@@ -6704,3 +6704,36 @@ fn shared_issue_view_shows_the_error_as_text() {
     assert!(m.find("#exceptions").is_some(), "the exception and its stack trace");
     assert!(m.text("#shared-issue").contains("index"));
 }
+
+#[wasm_bindgen_test]
+fn image_attachments_are_shown_as_pictures_and_svg_stays_a_link() {
+    use cairn_dashboard::components::attachments::AttachmentList;
+    use cairn_types::api::EventAttachment;
+
+    let attachment = |id: &str, name: &str, mimetype: &str| {
+        serde_json::json!({"id": id, "event_id": "0123456789abcdef0123456789abcdef",
+            "type": "event.attachment", "name": name, "mimetype": mimetype,
+            "dateCreated": "2026-12-03T10:00:00Z", "size": 2048,
+            "headers": {"Content-Type": mimetype}, "sha1": "00"})
+    };
+    let attachments: Vec<EventAttachment> = serde_json::from_value(serde_json::json!([
+        attachment("1", "screenshot.png", "image/png"),
+        attachment("2", "logo.svg", "image/svg+xml"),
+        attachment("3", "<b>photo</b>.jpg", "IMAGE/JPEG; charset=binary"),
+        attachment("4", "app.log", "text/plain"),
+    ]))
+    .expect("attachments match the wire type");
+    let base = "/api/0/projects/cairn/web/events/0123456789abcdef0123456789abcdef/attachments/";
+    let m = Mounted::new(move || view! { <AttachmentList base=base.to_owned() attachments/> });
+
+    assert_eq!(m.count(".attachment"), 4, "every file stays a download link");
+    assert_eq!(m.count(".attachment-preview img"), 2, "the PNG and the JPEG, not the SVG");
+    assert_eq!(m.attr(".attachment-preview img", "src"), format!("{base}1/?download"));
+    assert_eq!(m.attr(".attachment-preview img", "alt"), "screenshot.png");
+    let captions: Vec<String> = (0..m.count(".attachment-preview figcaption"))
+        .filter_map(|i| m.root.query_selector_all(".attachment-preview figcaption").ok()?.item(i))
+        .filter_map(|n| n.text_content())
+        .collect();
+    assert_eq!(captions, ["screenshot.png", "<b>photo</b>.jpg"]);
+    assert_eq!(m.count(".attachment-previews b"), 0);
+}

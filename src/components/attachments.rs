@@ -1,6 +1,8 @@
 //! The issue page's "Attachments" panel: the files the SDK sent with the event shown (logs,
-//! screenshots, minidumps), each a download link with its size and kind. Shown only when the
-//! event has any. File names are the SDK's: text only.
+//! screenshots, minidumps), each a download link with its size and kind, and the images among
+//! them (the screenshots that mobile and browser SDKs attach) shown as pictures, as Sentry's
+//! *Screenshot* section does. Shown only when the event has any. File names are the SDK's:
+//! text only.
 
 use cairn_types::api::EventAttachment;
 use leptos::prelude::*;
@@ -38,6 +40,25 @@ pub fn EventAttachments(
 /// attachments URL; each file downloads from `{base}{id}/?download`.
 #[component]
 pub fn AttachmentList(base: String, attachments: Vec<EventAttachment>) -> impl IntoView {
+    let previews = attachments
+        .iter()
+        .filter(|a| is_picture(&a.mimetype))
+        .take(MAX_PREVIEWS)
+        .map(|attachment| {
+            let href = format!("{base}{}/?download", api::segment(&attachment.id));
+            let src = href.clone();
+            view! {
+                <figure class="attachment-preview">
+                    <a href=href download=attachment.name.clone()>
+                        <img src=src alt=attachment.name.clone() loading="lazy"/>
+                    </a>
+                    <figcaption>{attachment.name.clone()}</figcaption>
+                </figure>
+            }
+        })
+        .collect::<Vec<_>>();
+    let previews =
+        (!previews.is_empty()).then(|| view! { <div class="attachment-previews">{previews}</div> });
     let rows = attachments
         .into_iter()
         .map(|attachment| {
@@ -59,9 +80,22 @@ pub fn AttachmentList(base: String, attachments: Vec<EventAttachment>) -> impl I
     view! {
         <section class="card event-attachments">
             <h3>"Attachments"</h3>
+            {previews}
             <ul class="attachment-list">{rows}</ul>
         </section>
     }
+}
+
+/// Images shown as pictures at most (an event may carry many).
+const MAX_PREVIEWS: usize = 4;
+
+/// The raster image types every browser draws in an `<img>` (SVG, which can carry scripts and
+/// links, and other types stay download links only).
+fn is_picture(mimetype: &str) -> bool {
+    let mimetype = mimetype.split(';').next().unwrap_or_default().trim();
+    ["image/png", "image/jpeg", "image/gif", "image/webp"]
+        .iter()
+        .any(|picture| mimetype.eq_ignore_ascii_case(picture))
 }
 
 /// A size as people read it: `512 B`, `1.5 KB`, `23.4 MB` (powers of 1,024, as Sentry shows).

@@ -4235,3 +4235,74 @@ async fn an_issue_shared_on_its_page_opens_for_a_visitor_without_an_account() {
     let (_, details) = server.get(&format!("/api/0/issues/{issue}/"), &token).await;
     assert_eq!(details["isPublic"], true);
 }
+
+/// A 1×1 PNG, as a screenshot attachment.
+const PNG_PIXEL: [u8; 70] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0,
+    0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2,
+    135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+/// A screenshot the SDK attached is drawn on the issue page (served with the download's
+/// headers: the SDK's type, `nosniff`, a sandbox policy), beside its download link.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_screenshot_attachment_is_drawn_on_the_issue_page() {
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Shop").await;
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = crate::common::sentry_hub(&dsn, "shop@1.0.0");
+        sentry::Hub::run(hub, || {
+            sentry::configure_scope(|scope| {
+                scope.add_attachment(sentry::protocol::Attachment {
+                    buffer: PNG_PIXEL.to_vec(),
+                    filename: "screenshot.png".into(),
+                    content_type: Some("image/png".into()),
+                    ty: None,
+                });
+            });
+            sentry::capture_message("checkout froze", sentry::Level::Error);
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+    })
+    .await
+    .expect("SDK thread");
+    let issues = server.wait_for_issues(&token, |i| i.len() == 1).await;
+    let issue = issues[0]["id"].as_str().expect("issue id").to_owned();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{issue}/", server.url)).await?;
+        wait_for_element(&client, ".attachment-preview img").await?;
+        // The picture decoded: its natural size is the PNG's.
+        let mut width = json!(0);
+        for _ in 0..100 {
+            width = client
+                .execute(
+                    "const img = document.querySelector('.attachment-preview img');
+                     return img.complete ? img.naturalWidth : 0;",
+                    vec![],
+                )
+                .await?;
+            if width != json!(0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let caption =
+            client.find(Locator::Css(".attachment-preview figcaption")).await?.text().await?;
+        Ok::<_, fantoccini::error::CmdError>((width, caption))
+    }
+    .await;
+    let _ = client.close().await;
+    let (width, caption) = match result {
+        Ok(found) => found,
+        Err(err) => panic!("browser test failed: {err}"),
+    };
+    assert_eq!(width, json!(1), "the screenshot was drawn");
+    assert_eq!(caption, "screenshot.png");
+}
