@@ -166,6 +166,29 @@ pub async fn list_project_events<S: Store>(
     Ok(events_page(&state, &page, rows, uri.path(), raw.as_deref()))
 }
 
+/// A project's stored event for `event:read` callers: the project's id (`project` is its slug
+/// or id, as in Sentry's routes) and the event. An unknown project or event is `404`.
+async fn project_event<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: &str,
+    project: String,
+    event_id: &str,
+) -> ApiResult<(i64, IssueEvent)> {
+    let access = org_access(state, identity, org, "event:read").await?;
+    let project = serde_json::Value::String(project);
+    let project_id =
+        super::project_by_slug_or_id(state, access.organization.id, &project).await?.id;
+    let EventSelector::Id(event_id) = selector(event_id)? else {
+        return Err(ApiError::NotFound);
+    };
+    match state.store.project_event(project_id, &event_id).await {
+        Ok(stored) => Ok((project_id, stored)),
+        Err(StoreError::NotFound) => Err(ApiError::NotFound),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/json/`: the event as Cairn keeps it
 /// (normalized and scrubbed), Sentry's *JSON* link of an event, to read the fields the
 /// dashboard does not show. `{project}` is the project's slug or id, as in Sentry's routes.
@@ -174,18 +197,7 @@ pub async fn get_project_event_json<S: Store>(
     identity: Identity,
     Path((org, project, event_id)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    let access = org_access(&state, &identity, &org, "event:read").await?;
-    let project = serde_json::Value::String(project);
-    let project_id =
-        super::project_by_slug_or_id(&state, access.organization.id, &project).await?.id;
-    let EventSelector::Id(event_id) = selector(&event_id)? else {
-        return Err(ApiError::NotFound);
-    };
-    let stored = match state.store.project_event(project_id, &event_id).await {
-        Ok(stored) => stored,
-        Err(StoreError::NotFound) => return Err(ApiError::NotFound),
-        Err(err) => return Err(err.into()),
-    };
+    let (_, stored) = project_event(&state, &identity, &org, project, &event_id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], stored.event.data).into_response())
 }
 
@@ -199,18 +211,7 @@ pub async fn get_grouping_info<S: Store>(
     identity: Identity,
     Path((org, project, event_id)): Path<(String, String, String)>,
 ) -> ApiResult<AppJson<BTreeMap<String, GroupingVariant>>> {
-    let access = org_access(&state, &identity, &org, "event:read").await?;
-    let project = serde_json::Value::String(project);
-    let project_id =
-        super::project_by_slug_or_id(&state, access.organization.id, &project).await?.id;
-    let EventSelector::Id(event_id) = selector(&event_id)? else {
-        return Err(ApiError::NotFound);
-    };
-    let stored = match state.store.project_event(project_id, &event_id).await {
-        Ok(stored) => stored,
-        Err(StoreError::NotFound) => return Err(ApiError::NotFound),
-        Err(err) => return Err(err.into()),
-    };
+    let (project_id, stored) = project_event(&state, &identity, &org, project, &event_id).await?;
     let Ok(serde_json::Value::Object(event)) = serde_json::from_str(&stored.event.data) else {
         return Err(ApiError::Internal("a stored event is no JSON object".into()));
     };

@@ -15,7 +15,7 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 
 use super::{
-    grouped_exceptions, is_custom, is_default_marker, is_recursion, normalize_message,
+    grouped_exceptions, is_custom, is_default_marker, is_recursion, normalize_message, ns_error,
     resolve_variable, sdk_fingerprint, single_exception, stack_frames, str_of, variant_hash,
     ExceptionComponent, FramePart, GroupingConfig, Prepared, Stack, APP, BUILTIN_RULES, EMPTY,
     SYSTEM,
@@ -211,34 +211,40 @@ fn variant(key: &str, description: &str, component: Option<GroupingComponent>) -
     }
 }
 
+/// A component of `values`.
+fn node(
+    id: &str,
+    contributes: bool,
+    hint: Option<&str>,
+    values: Vec<GroupingValue>,
+) -> GroupingComponent {
+    GroupingComponent {
+        id: id.to_owned(),
+        name: None,
+        contributes,
+        hint: hint.map(str::to_owned),
+        values,
+    }
+}
+
+/// A component of components.
 fn component(
     id: &str,
     contributes: bool,
     hint: Option<&str>,
     values: Vec<GroupingComponent>,
 ) -> GroupingComponent {
-    GroupingComponent {
-        id: id.to_owned(),
-        name: None,
-        contributes,
-        hint: hint.map(str::to_owned),
-        values: values.into_iter().map(GroupingValue::Component).collect(),
-    }
+    node(id, contributes, hint, values.into_iter().map(GroupingValue::Component).collect())
 }
 
+/// A component of one text value.
 fn text_component(
     id: &str,
     contributes: bool,
     hint: Option<&str>,
     text: String,
 ) -> GroupingComponent {
-    GroupingComponent {
-        id: id.to_owned(),
-        name: None,
-        contributes,
-        hint: hint.map(str::to_owned),
-        values: vec![GroupingValue::Text(text)],
-    }
+    node(id, contributes, hint, vec![GroupingValue::Text(text)])
 }
 
 const VARIANT_KEYS: [&str; 2] = ["app", "system"];
@@ -368,30 +374,11 @@ fn exception_component(
         let hint = synthetic.then_some("ignored because the exception is synthetic");
         values.push(text_component("type", !synthetic, hint, ty.to_owned()));
     }
-    let ns_error: Vec<GroupingValue> = mechanism
-        .and_then(|m| m.get("meta"))
-        .and_then(|m| m.get("ns_error"))
-        .and_then(Value::as_object)
-        .map(|ns| {
-            ["domain", "code"]
-                .iter()
-                .filter_map(|k| match ns.get(*k)? {
-                    Value::String(s) => Some(GroupingValue::Text(s.clone())),
-                    Value::Number(n) => Some(GroupingValue::Text(n.to_string())),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let ns_error: Vec<GroupingValue> =
+        ns_error(mechanism).into_iter().map(|v| GroupingValue::Text(v.into_owned())).collect();
     let has_ns_error = !ns_error.is_empty();
     if has_ns_error {
-        values.push(GroupingComponent {
-            id: "ns-error".to_owned(),
-            name: None,
-            contributes: true,
-            hint: None,
-            values: ns_error,
-        });
+        values.push(node("ns-error", true, None, ns_error));
     }
     if let Some(value) = str_of(exception, "value").map(normalize_message).filter(|v| !v.is_empty())
     {

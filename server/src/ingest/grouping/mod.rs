@@ -643,21 +643,7 @@ fn single_exception<'a>(
     let mechanism = exception.get("mechanism").and_then(Value::as_object);
     let synthetic = mechanism.and_then(|m| m.get("synthetic")) == Some(&Value::Bool(true));
     let ty = str_of(exception, "type").filter(|_| !synthetic);
-    let ns_error: Vec<Cow<'a, str>> = mechanism
-        .and_then(|m| m.get("meta"))
-        .and_then(|m| m.get("ns_error"))
-        .and_then(Value::as_object)
-        .map(|ns| {
-            ["domain", "code"]
-                .iter()
-                .filter_map(|k| match ns.get(*k)? {
-                    Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-                    Value::Number(n) => Some(Cow::Owned(n.to_string())),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let ns_error = ns_error(mechanism);
     let mut value: Option<Option<String>> = None; // computed at most once
     let stack_leaves = stack.map(Stack::variants).unwrap_or([None, None]);
     let has_stacktrace = stack_frames(exception).is_some_and(|f| f.iter().any(|v| !v.is_null()));
@@ -682,6 +668,26 @@ fn single_exception<'a>(
         }
     }
     out
+}
+
+/// An Apple `NSError`'s domain and code (`mechanism.meta.ns_error`), which replace the
+/// exception's value in grouping.
+fn ns_error<'a>(mechanism: Option<&'a Map<String, Value>>) -> Vec<Cow<'a, str>> {
+    mechanism
+        .and_then(|m| m.get("meta"))
+        .and_then(|m| m.get("ns_error"))
+        .and_then(Value::as_object)
+        .map(|ns| {
+            ["domain", "code"]
+                .iter()
+                .filter_map(|k| match ns.get(*k)? {
+                    Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+                    Value::Number(n) => Some(Cow::Owned(n.to_string())),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn chained_exception<'a>(
