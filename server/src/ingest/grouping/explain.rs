@@ -15,10 +15,10 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 
 use super::{
-    grouped_exceptions, is_custom, is_default_marker, is_recursion, normalize_message, ns_error,
-    resolve_variable, sdk_fingerprint, single_exception, stack_frames, str_of, variant_hash,
-    ExceptionComponent, FramePart, GroupingConfig, Prepared, Stack, APP, BUILTIN_RULES, EMPTY,
-    SYSTEM,
+    grouped_exceptions, grouped_message, is_custom, is_default_marker, is_recursion,
+    normalize_message, ns_error, resolve_variable, sdk_fingerprint, single_exception, stack_frames,
+    str_of, variant_hash, ExceptionComponent, FramePart, GroupingConfig, Prepared, Stack, APP,
+    BUILTIN_RULES, EMPTY, SYSTEM,
 };
 
 /// The variants of a normalized event under a project's rules, those that contribute first.
@@ -176,13 +176,7 @@ fn default_variants(event: &Map<String, Value>, p: &Prepared<'_>) -> Vec<Groupin
             return variants;
         }
     }
-    let logentry = event.get("logentry");
-    let message = logentry
-        .and_then(|l| l.get("message"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .or_else(|| logentry.and_then(|l| l.get("formatted")).and_then(Value::as_str));
-    match message.map(normalize_message).filter(|m| !m.is_empty()) {
+    match grouped_message(event) {
         Some(message) => {
             let message = text_component("message", true, None, message);
             vec![variant(

@@ -599,16 +599,22 @@ fn default_variants<'a>(
             return v;
         }
     }
+    match grouped_message(event) {
+        Some(m) => [None, Some(vec![Cow::Owned(m)])],
+        None => [None, None],
+    }
+}
+
+/// The message strategy's value: the log message's template (else the formatted message),
+/// parameterized; `None` when there is none.
+fn grouped_message(event: &Map<String, Value>) -> Option<String> {
     let logentry = event.get("logentry");
     let message = logentry
         .and_then(|l| l.get("message"))
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .or_else(|| logentry.and_then(|l| l.get("formatted")).and_then(Value::as_str));
-    match message.map(normalize_message).filter(|m| !m.is_empty()) {
-        Some(m) => [None, Some(vec![Cow::Owned(m)])],
-        None => [None, None],
-    }
+    message.map(normalize_message).filter(|m| !m.is_empty())
 }
 
 /// Crashed thread, else the current one, else the only one.
