@@ -28,9 +28,22 @@ pub fn ShareIssue(
     let open = use_context::<SharePanelOpen>().map_or_else(|| RwSignal::new(false), |o| o.0);
     let copied = RwSignal::new(None::<bool>);
     let shared = share_id.is_some();
-    let share = move |public: bool| {
-        copied.set(None);
-        on_update.run(UpdateIssueRequest { is_public: Some(public), ..Default::default() });
+    // "Create public link" (`public`) or "Stop sharing".
+    let share_button = move |public: bool, class: &'static str, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                class=class
+                disabled=move || busy.get()
+                on:click=move |_| {
+                    copied.set(None);
+                    on_update
+                        .run(UpdateIssueRequest { is_public: Some(public), ..Default::default() });
+                }
+            >
+                {label}
+            </button>
+        }
     };
     let link = share_id.map(|id| {
         let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
@@ -44,14 +57,7 @@ pub fn ShareIssue(
                      exceptions and stack traces to anyone who has it, without logging in. \
                      The user, tags, contexts, breadcrumbs and request stay private."
                 </p>
-                <button
-                    type="button"
-                    class="button share-create"
-                    disabled=move || busy.get()
-                    on:click=move |_| share(true)
-                >
-                    "Create public link"
-                </button>
+                {share_button(true, "button share-create", "Create public link")}
             }
             .into_any(),
             Some(link) => {
@@ -75,14 +81,7 @@ pub fn ShareIssue(
                                 None => "Copy link",
                             }}
                         </button>
-                        <button
-                            type="button"
-                            class="button button-secondary share-stop"
-                            disabled=move || busy.get()
-                            on:click=move |_| share(false)
-                        >
-                            "Stop sharing"
-                        </button>
+                        {share_button(false, "button button-secondary share-stop", "Stop sharing")}
                     </div>
                 }
                 .into_any()

@@ -2877,6 +2877,19 @@ async fn members_page_invites_a_colleague_who_joins_through_the_link() {
             "/settings/acme/members/"
         );
         assert_eq!(wait_for_value(&owner, "#org-name", "Acme Corp").await?, "Acme Corp");
+        // Sharing issues by public links turned off.
+        owner.find(Locator::Css("#org-allow-shared-issues")).await?.click().await?;
+        owner.find(Locator::Css("#org-form button[type=submit]")).await?.click().await?;
+        let mut allowed = json!(true);
+        for _ in 0..100 {
+            allowed = server.get("/api/0/organizations/acme/", &token).await.1["allowSharedIssues"]
+                .clone();
+            if allowed == json!(false) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(allowed, json!(false), "the checkbox turned sharing off");
         owner.find(Locator::Css("#org-require-2fa")).await?.click().await?;
         owner.find(Locator::Css("#org-form button[type=submit]")).await?.click().await?;
         let refused = wait_for_text(&owner, "#org-form .form-error", |t| !t.is_empty()).await?;

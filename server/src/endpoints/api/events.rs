@@ -15,7 +15,7 @@ use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::event_search::EventSearch;
-use crate::ingest::grouping::{explain, GroupingConfig};
+use crate::ingest::grouping::explain;
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{EventSelector, IssueEvent, Store, StoreError};
@@ -215,13 +215,13 @@ pub async fn get_grouping_info<S: Store>(
     let Ok(serde_json::Value::Object(event)) = serde_json::from_str(&stored.event.data) else {
         return Err(ApiError::Internal("a stored event is no JSON object".into()));
     };
-    let settings = state.store.project_ingest_settings(project_id).await?;
-    // Rules that no longer parse are ignored, as the ingest path does.
-    let config = GroupingConfig::parse(
-        settings.fingerprinting_rules.as_deref().unwrap_or_default(),
-        settings.grouping_enhancements.as_deref().unwrap_or_default(),
-    )
-    .unwrap_or_default();
+    // The rules the project's events are grouped by now (the ingest path's cache, which a
+    // change of the rules empties).
+    let config = state
+        .ingest
+        .project_grouping(&state.store, project_id)
+        .await
+        .map_err(|err| ApiError::Internal(Box::new(err)))?;
     let issue_hashes = state.store.issue_hashes(stored.event.issue_id).await?;
     let variants = explain(&event, &config)
         .into_iter()

@@ -161,6 +161,16 @@ impl IngestState {
         Ok(self.project(store, project_id).await?.ownership)
     }
 
+    /// A project's grouping rules as its events are grouped by, from the cache (loaded if
+    /// missing or stale).
+    pub async fn project_grouping<S: Store>(
+        &self,
+        store: &S,
+        project_id: i64,
+    ) -> Result<Arc<GroupingConfig>, IngestError> {
+        Ok(self.project(store, project_id).await?.grouping)
+    }
+
     /// Drops the cached project settings after they changed (see [`IngestState::forget_key`]).
     pub fn forget_project(&self, project_id: i64) {
         lock(&self.projects).remove(&project_id);

@@ -15,7 +15,7 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 
 use super::{
-    grouped_exceptions, grouped_message, is_custom, is_default_marker, is_recursion,
+    checksum_hash, grouped_exceptions, grouped_message, is_custom, is_default_marker, is_recursion,
     normalize_message, ns_error, resolve_variable, sdk_fingerprint, single_exception, stack_frames,
     str_of, variant_hash, ExceptionComponent, FramePart, GroupingConfig, Prepared, Stack, APP,
     BUILTIN_RULES, EMPTY, SYSTEM,
@@ -46,15 +46,15 @@ pub fn explain(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<Group
         }
         let builtin = rule.is_some_and(|r| BUILTIN_RULES.iter().any(|b| std::ptr::eq(b, r)));
         let key = if builtin { "built-in-fingerprint" } else { "custom-fingerprint" };
-        let description = match (builtin, rule) {
-            (true, _) => "Sentry's built-in fingerprint",
-            (false, Some(_)) => "fingerprint rule",
-            (false, None) => "custom fingerprint (sent by the SDK)",
+        let (description, precedence) = match (builtin, rule) {
+            (true, _) => ("Sentry's built-in fingerprint rule", "built-in fingerprint rule"),
+            (false, Some(_)) => ("fingerprint rule", "fingerprint rule"),
+            (false, None) => ("custom fingerprint (sent by the SDK)", "SDK's fingerprint"),
         };
         for variant in &mut variants {
             variant.contributes = false;
             variant.hash = None;
-            variant.hint = Some(format!("ignored because the {description} takes precedence"));
+            variant.hint = Some(format!("ignored because the {precedence} takes precedence"));
             if let Some(component) = &mut variant.component {
                 component.contributes = false;
             }
@@ -117,13 +117,8 @@ pub fn explain(event: &Map<String, Value>, config: &GroupingConfig) -> Vec<Group
 }
 
 fn checksum_variant(checksum: &str) -> GroupingVariant {
-    let is_md5 = checksum.len() == 32
-        && checksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    let (key, hash) = if is_md5 {
-        ("checksum", checksum.to_owned())
-    } else {
-        ("hashed-checksum", hex::encode(Md5::digest(checksum.as_bytes())))
-    };
+    let (hash, verbatim) = checksum_hash(checksum);
+    let key = if verbatim { "checksum" } else { "hashed-checksum" };
     GroupingVariant {
         key: key.to_owned(),
         kind: "checksum".to_owned(),

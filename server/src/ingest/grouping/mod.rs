@@ -204,20 +204,13 @@ fn compute(
     // 32-character lowercase hex checksum is the hash as it is, any other value is hashed. The
     // stack-trace rules still decide what is in-app.
     if let Some(checksum) = str_of(event, "checksum") {
-        let is_md5 = checksum.len() == 32
-            && checksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if verdicts {
             for_each_stack(event, |at, frames, exception| {
                 let x = exception.map(ExceptionFacts::of).unwrap_or_default();
                 Stack::classified(frames, platform, &x, config).verdicts(at, frames, &mut changes);
             });
         }
-        let hash = if is_md5 {
-            checksum.to_owned()
-        } else {
-            hex::encode(Md5::digest(checksum.as_bytes()))
-        };
-        return (vec![hash], changes);
+        return (vec![checksum_hash(checksum).0], changes);
     }
     let prepared = Prepared::of(event, platform, config);
     let Prepared { exceptions, exception_stacks, thread_stack, top_stack, threads, .. } = &prepared;
@@ -394,6 +387,18 @@ impl<'a> Prepared<'a> {
             frames: &frames,
         };
         config.fingerprint_rules.iter().chain(BUILTIN_RULES.iter()).find(|r| r.matches(&facts))
+    }
+}
+
+/// The hash of a legacy `checksum`, and whether it is the checksum itself (32 lowercase hex
+/// digits) rather than its MD5.
+fn checksum_hash(checksum: &str) -> (String, bool) {
+    let is_md5 = checksum.len() == 32
+        && checksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if is_md5 {
+        (checksum.to_owned(), true)
+    } else {
+        (hex::encode(Md5::digest(checksum.as_bytes())), false)
     }
 }
 
