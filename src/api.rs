@@ -765,32 +765,35 @@ pub async fn delete_api_token(id: &str) -> Result<()> {
     send(Request::delete(&url).header("Accept", "application/json").build()).await.map(drop)
 }
 
-/// `GET /api/0/organizations/{org}/releases/?health=1`: releases newest first with their
+/// `GET /api/0/organizations/{org}/releases/?health=1&adoptionStages=1`: releases newest first with their
 /// health over `summaryStatsPeriod` (and adoption over the last 24 hours), optionally of some
-/// projects and environments.
+/// projects and environments, and searched with `search` (Sentry's `release.stage:`).
 pub async fn releases(
     org: &str,
     period: &str,
     projects: &[String],
     environments: &[String],
     status: &str,
+    search: Option<&str>,
 ) -> Result<Vec<Release>> {
     let url = format!("/api/0/organizations/{}/releases/", segment(org));
     let mut query = vec![
         ("health", "1"),
+        ("adoptionStages", "1"),
         ("summaryStatsPeriod", period),
         ("per_page", "100"),
         ("status", status),
     ];
     query.extend(projects.iter().map(|p| ("project", p.as_str())));
     query.extend(environments.iter().map(|e| ("environment", e.as_str())));
+    query.extend(search.map(|q| ("query", q)));
     json(get(&url).query(query).build()).await
 }
 
 /// `GET /api/0/organizations/{org}/releases/{version}/?health=1`: one release with its health
 /// over `period`.
 pub async fn release(org: &str, version: &str, period: &str) -> Result<Release> {
-    let query = [("health", "1"), ("summaryStatsPeriod", period)];
+    let query = [("health", "1"), ("adoptionStages", "1"), ("summaryStatsPeriod", period)];
     json(get(&release_url(org, version)).query(query).build()).await
 }
 

@@ -2246,10 +2246,20 @@ mod releases {
 
     #[wasm_bindgen_test::wasm_bindgen_test]
     fn release_table_shows_rates_trends_adoption_and_links() {
-        let releases = vec![
+        let mut releases = vec![
             sample_release("mobile@1.0.0+7", 100.0 - 100.0 / 3.0, 50.0),
             sample_release("mobile@2.0.0", 100.0, 100.0),
         ];
+        // The first was adopted, then replaced; the second came without stages.
+        let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).ok();
+        releases[0].adoption_stages = Some(std::collections::BTreeMap::from([(
+            "mobile".to_owned(),
+            cairn_types::api::ReleaseAdoptionStage {
+                stage: "replaced".to_owned(),
+                adopted: at("2026-11-20T11:00:00Z"),
+                unadopted: at("2026-11-21T11:00:00Z"),
+            },
+        )]));
         let previous =
             HashMap::from([((2, "mobile@1.0.0+7".to_owned()), (Some(80.0), Some(50.0)))]);
         let mut rows = health_rows(&releases, &previous);
@@ -2288,6 +2298,16 @@ mod releases {
         assert_eq!(mounted.text(&format!("{first} .release-crash-free-users .rate")), "50%");
         let fill = mounted.get(&format!("{first} .adoption-fill"));
         assert_eq!(fill.get_attribute("style").as_deref(), Some("width: 100.0%"));
+        let stage = mounted.get(&format!("{first} .release-adoption .adoption-stage"));
+        assert_eq!(stage.get_attribute("data-stage").as_deref(), Some("replaced"));
+        assert_eq!(stage.text_content().as_deref(), Some("Replaced"));
+        let title = stage.get_attribute("title").unwrap_or_default();
+        assert!(
+            title.starts_with("Adopted 2026-11-2") && title.contains(", replaced 2026-11-2"),
+            "{title}"
+        );
+        let second = "#release-list .release-row[data-version=\"mobile@2.0.0\"]";
+        assert_eq!(mounted.count(&format!("{second} .adoption-stage")), 0, "no stages asked for");
         assert_eq!(mounted.text(&format!("{first} .release-new-issues")), "2");
         assert!(mounted.text(&format!("{first} .release-last-deploy")).contains("production"));
         let active = mounted.get("#release-list th .sort-link.active");

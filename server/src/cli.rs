@@ -247,6 +247,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store.clone(),
         std::time::Duration::from_millis(args.ongoing_interval_ms.max(10)),
     );
+    crate::adoption::spawn(
+        store.clone(),
+        std::time::Duration::from_millis(args.adoption_interval_ms.max(10)),
+    );
     crate::hooks::spawn_dispatcher(
         store.clone(),
         Arc::clone(&config),

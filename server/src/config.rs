@@ -87,6 +87,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_ONGOING_INTERVAL_MS", default_value_t = 600_000, hide = true)]
     pub ongoing_interval_ms: u64,
 
+    /// How often, in milliseconds, releases' adoption stages are brought up to date from the
+    /// last six hours of sessions. Hidden: tests shorten it.
+    #[arg(long, env = "CAIRN_ADOPTION_INTERVAL_MS", default_value_t = crate::adoption::DEFAULT_INTERVAL_MS, hide = true)]
+    pub adoption_interval_ms: u64,
+
     /// How often, in milliseconds, metric alert rules are evaluated. Hidden: Sentry evaluates
     /// every minute; tests shorten it.
     #[arg(long, env = "CAIRN_METRIC_ALERT_INTERVAL_MS", default_value_t = 60_000, hide = true)]

@@ -7,6 +7,7 @@
 //! durable group commit; the issues' counters follow within a second, or when the Web API is
 //! asked) → answer 200.
 
+pub mod adoption;
 pub mod alerts;
 pub mod app;
 pub mod auth;

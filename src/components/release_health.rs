@@ -8,11 +8,11 @@
 
 use std::collections::HashMap;
 
-use cairn_types::api::{Deploy, Release, SessionsResponse};
+use cairn_types::api::{Deploy, Release, ReleaseAdoptionStage, SessionsResponse};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use super::time_ago::TimeAgo;
+use super::time_ago::{absolute_time, TimeAgo};
 use crate::routes::Page;
 
 /// Sentry's short form of a release version (`formatVersion`, the release parser's
@@ -190,6 +190,8 @@ pub struct HealthRow {
     pub new_issues: i64,
     /// The release's newest deploy.
     pub last_deploy: Option<Deploy>,
+    /// Its adoption stage in the project (in the chosen environment, or the furthest of any).
+    pub stage: Option<ReleaseAdoptionStage>,
 }
 
 /// Crash-free sessions and users (percent) of the period before, per (project id, release).
@@ -235,6 +237,11 @@ pub fn health_rows(releases: &[Release], previous: &PreviousRates) -> Vec<Health
                 total_users: health.and_then(|h| h.total_users).unwrap_or(0),
                 new_issues: project.new_groups,
                 last_deploy: release.last_deploy.clone(),
+                stage: release
+                    .adoption_stages
+                    .as_ref()
+                    .and_then(|stages| stages.get(&project.slug))
+                    .cloned(),
             });
         }
     }
@@ -325,6 +332,43 @@ pub fn AdoptionBar(
     }
 }
 
+/// The name Sentry's dashboard gives an adoption stage, and the class of its badge.
+pub fn stage_label(stage: &str) -> (&'static str, &'static str) {
+    match stage {
+        "adopted" => ("Adopted", "stage-adopted"),
+        "replaced" => ("Replaced", "stage-replaced"),
+        _ => ("Low adoption", "stage-low"),
+    }
+}
+
+/// A release's adoption stage as a badge (`.adoption-stage`), its dates in the tooltip;
+/// nothing when the API gave none.
+#[component]
+pub fn AdoptionStageBadge(
+    /// The stage, from the release's `adoptionStages`.
+    stage: Option<ReleaseAdoptionStage>,
+) -> impl IntoView {
+    let stage = stage?;
+    let (label, class) = stage_label(&stage.stage);
+    let title = match (stage.adopted, stage.unadopted) {
+        (Some(adopted), Some(unadopted)) => format!(
+            "Adopted {}, replaced {}: under a tenth of its environment's sessions since",
+            absolute_time(adopted),
+            absolute_time(unadopted)
+        ),
+        (Some(adopted), None) => format!(
+            "Adopted {}: at least a tenth of its environment's sessions over the last 6 hours",
+            absolute_time(adopted)
+        ),
+        _ => "Never reached a tenth of its environment's sessions over 6 hours".to_owned(),
+    };
+    Some(view! {
+        <span class=format!("adoption-stage {class}") data-stage=stage.stage title=title>
+            {label}
+        </span>
+    })
+}
+
 /// The releases table (`#release-list`), one `.release-row` per release and project, or the
 /// empty state. Column headers link to the sort `sort_href` gives.
 #[component]
@@ -388,6 +432,7 @@ pub fn ReleaseTable(
                     <td class="release-project">{row.project}</td>
                     <td class="release-adoption">
                         <AdoptionBar adoption=row.adoption sessions_adoption=row.sessions_adoption/>
+                        <AdoptionStageBadge stage=row.stage/>
                     </td>
                     <td class="release-crash-free-sessions" data-value=sessions_value>
                         <span class="rate">{format_crash_free(row.crash_free_sessions)}</span>

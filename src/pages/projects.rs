@@ -167,6 +167,7 @@ pub fn ProjectCard(
         sort: "date".to_owned(),
         project: Some(project.slug.clone()),
         status: super::releases::STATUSES[0].0.to_owned(),
+        stage: None,
     }
     .href(&org);
     let settings = Page::ProjectSettings { org, project: project.slug.clone() }.path();

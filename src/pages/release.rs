@@ -17,7 +17,9 @@ use crate::{
     components::{
         charts::{bar_svg, colors, line_svg, stacked_area_svg, Chart, Series},
         issue_list::IssueRow,
-        release_health::{format_crash_free, format_duration, format_share, short_version},
+        release_health::{
+            format_crash_free, format_duration, format_share, short_version, AdoptionStageBadge,
+        },
         status::{failure, FormError},
         ApiError, Loading, TimeAgo,
     },
@@ -250,7 +252,7 @@ pub fn ReleasePage() -> impl IntoView {
     let versions = LocalResource::new(move || {
         let (org, period) = (org.get(), period.get());
         async move {
-            api::releases(&org, &period, &[], &[], "open")
+            api::releases(&org, &period, &[], &[], "open", None)
                 .await
                 .map(|releases| releases.into_iter().map(|r| r.version).collect::<Vec<_>>())
                 .unwrap_or_default()
@@ -404,6 +406,16 @@ pub fn ReleaseSummary(
                             h.and_then(|h| h.total_users).unwrap_or(0).to_string(),
                         )}
                         {figure("Adoption (24h)", "adoption", format_share(h.and_then(|h| h.adoption)))}
+                        <div class="figure adoption-stage-figure">
+                            <dt>"Adoption stage"</dt>
+                            <dd>
+                                <AdoptionStageBadge stage=release
+                                    .adoption_stages
+                                    .as_ref()
+                                    .and_then(|stages| stages.get(&project.slug))
+                                    .cloned()/>
+                            </dd>
+                        </div>
                         {figure(
                             "Session duration p50",
                             "duration-p50",

@@ -36,6 +36,10 @@ pub const DEFAULT_PERIOD: &str = "14d";
 /// Sentry's release statuses, the list's first filter: active (`open`) releases by default.
 pub const STATUSES: &[(&str, &str)] = &[("open", "Active"), ("archived", "Archived")];
 
+/// Sentry's adoption stages, a filter of one environment's releases (`release.stage:`).
+pub const STAGES: &[(&str, &str)] =
+    &[("adopted", "Adopted"), ("low_adoption", "Low adoption"), ("replaced", "Replaced")];
+
 /// Length of one of [`PERIODS`] in seconds.
 pub fn period_seconds(period: &str) -> i64 {
     match period {
@@ -60,6 +64,9 @@ pub struct Filters {
     pub project: Option<String>,
     /// `status`: `open` (active, the default) or `archived`.
     pub status: String,
+    /// One of [`STAGES`], from `query=release.stage:…` (Sentry's URL); only with an environment,
+    /// since stages belong to one.
+    pub stage: Option<String>,
 }
 
 impl Filters {
@@ -78,13 +85,18 @@ impl Filters {
             .get("status")
             .filter(|s| STATUSES.iter().any(|(known, _)| known == s))
             .unwrap_or_else(|| STATUSES[0].0.to_owned());
-        Filters {
-            period,
-            environment: chosen("environment"),
-            sort,
-            project: chosen("project"),
-            status,
-        }
+        let environment = chosen("environment");
+        let stage = query
+            .get("query")
+            .and_then(|q| q.strip_prefix("release.stage:").map(str::to_owned))
+            .filter(|s| environment.is_some() && STAGES.iter().any(|(known, _)| known == s));
+        Filters { period, environment, sort, project: chosen("project"), status, stage }
+    }
+
+    /// The release search of the view: its stage filter, if any.
+    pub fn search(&self) -> Option<String> {
+        let stage = self.stage.as_ref().filter(|_| self.environment.is_some())?;
+        Some(format!("release.stage:{stage}"))
     }
 
     /// The releases page showing this view.
@@ -100,6 +112,9 @@ impl Filters {
         if self.status != STATUSES[0].0 {
             query.push(format!("status={}", api::segment(&self.status)));
         }
+        if let Some(search) = self.search() {
+            query.push(format!("query={}", api::segment(&search)));
+        }
         format!("{}?{}", Page::Releases { org: org.to_owned() }.path(), query.join("&"))
     }
 }
@@ -110,8 +125,16 @@ impl Filters {
 async fn load(org: String, filters: Filters) -> api::Result<Vec<HealthRow>> {
     let projects: Vec<String> = filters.project.iter().cloned().collect();
     let environments: Vec<String> = filters.environment.iter().cloned().collect();
-    let releases =
-        api::releases(&org, &filters.period, &projects, &environments, &filters.status).await?;
+    let search = filters.search();
+    let releases = api::releases(
+        &org,
+        &filters.period,
+        &projects,
+        &environments,
+        &filters.status,
+        search.as_deref(),
+    )
+    .await?;
     let seconds = period_seconds(&filters.period);
     let now = Utc::now();
     let interval = if seconds > 86_400 { "1d" } else { "1h" };
@@ -197,6 +220,13 @@ pub fn ReleasesPage() -> impl IntoView {
         let go = go.clone();
         move |ev| go(Filters { status: event_target_value(&ev), ..filters.get_untracked() })
     };
+    let on_stage = {
+        let go = go.clone();
+        move |ev| {
+            let stage = Some(event_target_value(&ev)).filter(|v| !v.is_empty());
+            go(Filters { stage, ..filters.get_untracked() });
+        }
+    };
     let on_sort =
         move |ev| go(Filters { sort: event_target_value(&ev), ..filters.get_untracked() });
 
@@ -215,6 +245,16 @@ pub fn ReleasesPage() -> impl IntoView {
             .iter()
             .map(|(value, label)| {
                 view! { <option value=*value selected=current == *value>{*label}</option> }
+            })
+            .collect_view()
+    };
+    let stage_options = move || {
+        let current = filters.read().stage.clone();
+        STAGES
+            .iter()
+            .map(|(value, label)| {
+                let selected = current.as_deref() == Some(*value);
+                view! { <option value=*value selected=selected>{*label}</option> }
             })
             .collect_view()
     };
@@ -286,6 +326,25 @@ pub fn ReleasesPage() -> impl IntoView {
                             "All environments"
                         </option>
                         {environment_options}
+                    </select>
+                </label>
+                <label title=move || {
+                    filters
+                        .read()
+                        .environment
+                        .is_none()
+                        .then_some("Choose an environment: adoption stages belong to one")
+                }>
+                    "Stage "
+                    <select
+                        name="stage"
+                        on:change=on_stage
+                        disabled=move || filters.read().environment.is_none()
+                    >
+                        <option value="" selected=move || filters.read().stage.is_none()>
+                            "All stages"
+                        </option>
+                        {stage_options}
                     </select>
                 </label>
                 <label>

@@ -945,6 +945,28 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &SessionQuery,
     ) -> impl Future<Output = StoreResult<Vec<(i64, i64)>>> + Send;
+    /// Sessions started per (project, named environment, release) since `since` (Unix seconds),
+    /// what the adoption task decides on.
+    fn adoption_totals(
+        &self,
+        since: i64,
+    ) -> impl Future<Output = StoreResult<Vec<AdoptionTotal>>> + Send;
+    /// Records the adoption task's run at `now` (Unix ms) over the projects that had sessions:
+    /// `adopted` (project, release, environment) become or stay adopted, every other adopted
+    /// release of those projects is replaced.
+    fn record_adoption(
+        &self,
+        now: i64,
+        project_ids: &[i64],
+        adopted: &[(i64, String, String)],
+    ) -> impl Future<Output = StoreResult<AdoptionChanges>> + Send;
+    /// Adoption rows of releases in projects, in some environments (all when empty).
+    fn release_adoption(
+        &self,
+        project_ids: &[i64],
+        releases: &[String],
+        environments: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<AdoptionRow>>> + Send;
 
     // --- ownership (issue 8) ----------------------------------------------------------------
 

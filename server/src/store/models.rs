@@ -1098,10 +1098,100 @@ pub struct ReleaseQuery {
     pub text: Option<String>,
     /// Only releases with this status (`open`, `archived`); all when `None`.
     pub status: Option<String>,
+    /// Only releases in (or, negated, not in) these adoption stages in one environment
+    /// (Sentry's `release.stage:` search).
+    pub stage: Option<StageFilter>,
     /// Releases to skip (pagination).
     pub offset: i64,
     /// Most releases to return.
     pub limit: i64,
+}
+
+/// A release's adoption stage in one project and environment, as Sentry names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AdoptionStage {
+    /// Never reached the adoption threshold (no adoption row).
+    LowAdoption,
+    /// Above the threshold since it was adopted.
+    Adopted,
+    /// Was adopted, then fell below the threshold.
+    Replaced,
+}
+
+impl AdoptionStage {
+    /// Sentry's name: `low_adoption`, `adopted` or `replaced`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdoptionStage::LowAdoption => "low_adoption",
+            AdoptionStage::Adopted => "adopted",
+            AdoptionStage::Replaced => "replaced",
+        }
+    }
+
+    /// The stage Sentry calls `name`.
+    pub fn parse(name: &str) -> Option<AdoptionStage> {
+        [AdoptionStage::LowAdoption, AdoptionStage::Adopted, AdoptionStage::Replaced]
+            .into_iter()
+            .find(|stage| stage.as_str() == name)
+    }
+}
+
+/// `release.stage:` of a release search: one environment, the stages asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageFilter {
+    /// The environment whose stages count (Sentry asks for exactly one).
+    pub environment: String,
+    /// The stages a release must have in one of the listed projects.
+    pub stages: Vec<AdoptionStage>,
+    /// `!release.stage:`: releases in none of them in any listed project.
+    pub negated: bool,
+}
+
+/// A release's adoption in one project and environment (migration 0053).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdoptionRow {
+    /// The project.
+    pub project_id: i64,
+    /// The release's version.
+    pub release: String,
+    /// The environment.
+    pub environment: String,
+    /// When it was adopted (Unix ms).
+    pub adopted: i64,
+    /// When it was replaced (Unix ms); `None` while adopted.
+    pub unadopted: Option<i64>,
+}
+
+impl AdoptionRow {
+    /// Its stage: adopted, or replaced once `unadopted` is set.
+    pub fn stage(&self) -> AdoptionStage {
+        match self.unadopted {
+            None => AdoptionStage::Adopted,
+            Some(_) => AdoptionStage::Replaced,
+        }
+    }
+}
+
+/// Sessions of one release in one project's environment over adoption's window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdoptionTotal {
+    /// The project.
+    pub project_id: i64,
+    /// The environment (never empty: Sentry adopts only in named environments).
+    pub environment: String,
+    /// The release's version.
+    pub release: String,
+    /// Its sessions in the window.
+    pub sessions: i64,
+}
+
+/// What one run of the adoption task changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AdoptionChanges {
+    /// Releases newly adopted (or adopted again after being replaced).
+    pub adopted: usize,
+    /// Adopted releases that fell below the threshold.
+    pub replaced: usize,
 }
 
 /// Which session counts to read.

@@ -375,7 +375,8 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         "the dashboard is not built at {}: run `make dashboard` first",
         dist_dir().display()
     );
-    let server = TestServer::start();
+    // Adoption stages brought up to date every 200 ms instead of every few minutes.
+    let server = TestServer::start_with_env(&[("CAIRN_ADOPTION_INTERVAL_MS", "200")]);
     let password = "correct horse battery";
     let token = server.owner_token("owner@example.com", password);
     let dsn = server.create_project(&token, "Mobile").await;
@@ -453,6 +454,21 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         .map(|rate| rate * 100.0)
         .unwrap_or_else(|| panic!("the project's crash-free rate in {sessions:#}"));
 
+    // Both releases have well over a tenth of the SDK's environment's sessions: adopted.
+    let mut adopted = 0;
+    for _ in 0..100 {
+        let (_, listed) =
+            server.get("/api/0/organizations/cairn/releases/?adoptionStages=1", &token).await;
+        adopted = listed.as_array().map_or(0, |all| {
+            all.iter().filter(|r| r["adoptionStages"]["mobile"]["stage"] == "adopted").count()
+        });
+        if adopted == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(adopted, 2, "both releases adopted");
+
     let driver = ChromeDriver::start();
     let profile = tempfile::tempdir().expect("profile directory");
     let client = browser(&driver, profile.path()).await;
@@ -487,7 +503,30 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
             .await?;
         let deploy = v2_row.find(Locator::Css(".release-last-deploy")).await?.text().await?;
         assert!(deploy.contains("production"), "{deploy}");
+        let stage = v2_row.find(Locator::Css(".release-adoption .adoption-stage")).await?;
+        assert_eq!(stage.text().await?, "Adopted");
         std::fs::write(artifacts_dir().join("releases.png"), client.screenshot().await?).ok();
+
+        // The stage filter needs an environment; with the SDK's (`test`) it searches its stages.
+        let stage_select = client.find(Locator::Css("select[name=stage]")).await?;
+        assert!(stage_select.attr("disabled").await?.is_some(), "no environment chosen");
+        client
+            .find(Locator::Css("select[name=environment]"))
+            .await?
+            .select_by_value("test")
+            .await?;
+        wait_for_element(&client, "select[name=stage]:not([disabled])")
+            .await?
+            .select_by_value("replaced")
+            .await?;
+        wait_for_element(&client, "#release-list.empty-state").await?;
+        let query = client.current_url().await?.query().unwrap_or("").to_owned();
+        assert!(query.contains("query=release.stage%3Areplaced"), "{query}");
+        client.find(Locator::Css("select[name=stage]")).await?.select_by_value("adopted").await?;
+        wait_for_element(&client, "#release-list .release-row").await?;
+        assert_eq!(count(&client, "#release-list .release-row", 2).await?, 2, "both adopted");
+        client.goto(&format!("{}/organizations/cairn/releases/", server.url)).await?;
+        wait_for_element(&client, "#release-list .release-row").await?;
 
         // The release page of release 1, from its row; the version is one encoded segment.
         client
@@ -519,6 +558,11 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
         let shown =
             client.find(Locator::Css(".release-summary .duration-p50 dd")).await?.text().await?;
         assert_eq!(shown, expected_p50);
+        let stage = client
+            .find(Locator::Css(".release-summary .adoption-stage-figure .adoption-stage"))
+            .await?;
+        assert_eq!(stage.text().await?, "Adopted");
+        assert!(stage.attr("title").await?.unwrap_or_default().starts_with("Adopted 20"));
         for (id, caption, label_has) in [
             ("chart-sessions", "Sessions by status", "1 healthy, 1 errored, 1 crashed, 0 abnormal"),
             ("chart-crash-free", "Crash-free sessions and users", "Crash-free sessions: latest"),

@@ -1087,3 +1087,145 @@ async fn session_durations_give_percentiles_in_sentrys_units() {
     assert_eq!(listed["totalSessions"], 103, "{listed}");
     assert!(listed["durationP50"].is_null(), "{listed}");
 }
+
+/// The release list's adoption stages (`adoptionStages=1`) as Sentry's release monitor sets
+/// them from the last six hours of sessions, and its `release.stage:` search, which needs one
+/// environment.
+#[tokio::test(flavor = "multi_thread")]
+async fn releases_are_adopted_and_replaced_by_their_share_of_sessions() {
+    let server = TestServer::start_with_env(&[("CAIRN_ADOPTION_INTERVAL_MS", "100")]);
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Mobile").await;
+    let now = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let sid = |n: u32| format!("{n:08x}-1b4d-4e5f-9a0b-1c2d3e4f5a6b");
+    let sids: Vec<String> = (1..=40).map(sid).collect();
+    // Production: 10 sessions of 1.0, 1 of 2.0 (under a tenth); staging: 1 of 2.0.
+    let mut sessions: Vec<WholeSession<'_>> = sids[..10]
+        .iter()
+        .map(|s| (s.as_str(), "u1", now, "production", "exited", "app@1.0"))
+        .collect();
+    sessions.push((&sids[10], "u2", now, "production", "exited", "app@2.0"));
+    sessions.push((&sids[11], "u2", now, "staging", "exited", "app@2.0"));
+    post_whole_sessions(&server, &dsn, &sessions).await;
+
+    let stages = |query: &'static str| {
+        let (server, token) = (&server, &token);
+        async move {
+            let path = format!("/api/0/organizations/cairn/releases/?adoptionStages=1&{query}");
+            let (status, answer) = server.get(&path, token).await;
+            assert_eq!(status, 200, "{answer}");
+            let mut by_version: Vec<(String, Value)> = answer
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|r| {
+                    (
+                        r["version"].as_str().unwrap_or("").to_owned(),
+                        r["adoptionStages"]["mobile"].clone(),
+                    )
+                })
+                .collect();
+            by_version.sort_by(|a, b| a.0.cmp(&b.0));
+            by_version
+        }
+    };
+    let stage_names = |listed: &[(String, Value)]| -> Vec<(String, String)> {
+        listed
+            .iter()
+            .map(|(v, s)| (v.clone(), s["stage"].as_str().unwrap_or("").to_owned()))
+            .collect()
+    };
+    let pairs = |expected: &[(&str, &str)]| -> Vec<(String, String)> {
+        expected.iter().map(|(v, s)| (v.to_string(), s.to_string())).collect()
+    };
+    let mut listed = Vec::new();
+    for _ in 0..100 {
+        listed = stages("environment=production").await;
+        if stage_names(&listed) == pairs(&[("app@1.0", "adopted"), ("app@2.0", "low_adoption")]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stage_names(&listed), pairs(&[("app@1.0", "adopted"), ("app@2.0", "low_adoption")]));
+    assert!(listed[0].1["adopted"].is_string() && listed[0].1["unadopted"].is_null(), "{listed:?}");
+    assert!(listed[1].1["adopted"].is_null(), "{listed:?}");
+    // In staging app@2.0 has every session; over all environments each has its furthest stage.
+    assert_eq!(
+        stage_names(&stages("environment=staging").await),
+        pairs(&[("app@1.0", "low_adoption"), ("app@2.0", "adopted")])
+    );
+    assert_eq!(
+        stage_names(&stages("").await),
+        pairs(&[("app@1.0", "adopted"), ("app@2.0", "adopted")])
+    );
+    // Without `adoptionStages=1` the field is absent, as in Sentry.
+    let (_, plain) = server.get("/api/0/organizations/cairn/releases/", &token).await;
+    assert!(plain[0].get("adoptionStages").is_none(), "{plain}");
+
+    // app@2.0 takes production over: 20 sessions against 10 + 1 keeps app@1.0 above a tenth
+    // (10 of 31); 280 more push it under (10 of 311): replaced.
+    let more: Vec<WholeSession<'_>> = sids[12..32]
+        .iter()
+        .map(|s| (s.as_str(), "u3", now, "production", "exited", "app@2.0"))
+        .collect();
+    post_whole_sessions(&server, &dsn, &more).await;
+    let update = json!({"aggregates": [{"started": now.to_rfc3339(), "exited": 280}],
+        "attrs": {"release": "app@2.0", "environment": "production"}});
+    server.post_envelope(&dsn, [("sessions", update)]).await;
+    for _ in 0..100 {
+        listed = stages("environment=production").await;
+        if stage_names(&listed) == pairs(&[("app@1.0", "replaced"), ("app@2.0", "adopted")]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stage_names(&listed), pairs(&[("app@1.0", "replaced"), ("app@2.0", "adopted")]));
+    assert!(listed[0].1["unadopted"].is_string(), "{listed:?}");
+
+    // `release.stage:` searches the stages of one environment.
+    let search = |query: &'static str| {
+        let (server, token) = (&server, &token);
+        async move {
+            let path = format!("/api/0/organizations/cairn/releases/?{query}");
+            server.get(&path, token).await
+        }
+    };
+    let versions = |answer: &Value| -> Vec<String> {
+        let mut v: Vec<String> = answer
+            .as_array()
+            .map(|a| a.iter().filter_map(|r| r["version"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    for (query, expected) in [
+        ("environment=production&query=release.stage:adopted", vec!["app@2.0"]),
+        ("environment=production&query=release.stage:replaced", vec!["app@1.0"]),
+        ("environment=staging&query=release.stage:low_adoption", vec!["app@1.0"]),
+        ("environment=production&query=!release.stage:adopted", vec!["app@1.0"]),
+        (
+            "environment=production&query=release.stage:%5Badopted,replaced%5D",
+            vec!["app@1.0", "app@2.0"],
+        ),
+        ("environment=production&query=app%401+release.stage:replaced", vec!["app@1.0"]),
+        ("environment=production&query=app%402+release.stage:replaced", vec![]),
+    ] {
+        let (status, answer) = search(query).await;
+        assert_eq!(status, 200, "{query}: {answer}");
+        assert_eq!(versions(&answer), expected, "{query}");
+    }
+    for (query, detail) in [
+        ("query=release.stage:adopted", "Choose a single environment to filter by release stage."),
+        (
+            "environment=production&environment=staging&query=release.stage:adopted",
+            "Choose a single environment to filter by release stage.",
+        ),
+        (
+            "environment=production&query=release.stage:popular",
+            "release.stage: \"popular\" is not one of adopted, low_adoption, replaced",
+        ),
+    ] {
+        let (status, answer) = search(query).await;
+        assert_eq!((status, answer["detail"].as_str()), (400, Some(detail)), "{query}");
+    }
+}

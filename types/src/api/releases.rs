@@ -59,6 +59,25 @@ pub struct Release {
     pub user_agent: Option<String>,
     /// `open`, or `archived`: hidden from the lists unless asked for.
     pub status: String,
+    /// Each project's adoption stage (by project slug), when asked for with
+    /// `adoptionStages=1`: in the one environment asked for, or the furthest stage of any
+    /// environment when none is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adoption_stages: Option<BTreeMap<String, ReleaseAdoptionStage>>,
+}
+
+/// A release's adoption stage in one project (Sentry's `adoptionStages` values).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseAdoptionStage {
+    /// `adopted` (at least a tenth of the environment's sessions over the last six hours),
+    /// `replaced` (was adopted, fell below), or `low_adoption` (never adopted).
+    pub stage: String,
+    /// When it was adopted.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
+    pub adopted: Option<DateTime<Utc>>,
+    /// When it was replaced.
+    #[serde(default, deserialize_with = "crate::timestamp::rfc3339_option")]
+    pub unadopted: Option<DateTime<Utc>>,
 }
 
 /// `versionInfo` of a release.

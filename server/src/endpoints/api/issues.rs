@@ -535,7 +535,7 @@ async fn release_of<S: Store>(
         return Ok(None);
     };
     match state.store.release(organization.id, version).await {
-        Ok(row) => Ok(Some(super::releases::release(&row, &Default::default(), None))),
+        Ok(row) => Ok(Some(super::releases::release(&row, &Default::default(), None, None))),
         Err(StoreError::NotFound) => Ok(None),
         Err(err) => Err(err.into()),
     }

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use cairn_types::api::{
-    CreateDeployRequest, CreateReleaseRequest, Deploy, HealthData, Release, ReleaseProject,
-    UpdateReleaseRequest, VersionInfo,
+    CreateDeployRequest, CreateReleaseRequest, Deploy, HealthData, Release, ReleaseAdoptionStage,
+    ReleaseProject, UpdateReleaseRequest, VersionInfo,
 };
 use serde_json::json;
 
@@ -21,8 +21,9 @@ use crate::ingest::duration_histogram::DurationHistogram;
 use crate::ingest::session::valid_release;
 use crate::state::AppState;
 use crate::store::{
-    DeployRow, DurationQuery, NewRelease, ReleaseChange, ReleaseCommitSummary, ReleaseHealthQuery,
-    ReleaseQuery, ReleaseRow, Store, StoreError,
+    AdoptionRow, AdoptionStage, DeployRow, DurationQuery, NewRelease, ReleaseChange,
+    ReleaseCommitSummary, ReleaseHealthQuery, ReleaseQuery, ReleaseRow, StageFilter, Store,
+    StoreError,
 };
 use crate::util::{ms_to_datetime, now_ms};
 
@@ -69,6 +70,9 @@ struct Params {
     health_stats_period: Option<String>,
     health_stat: Option<String>,
     query: Option<String>,
+    /// `release.stage:` of the query (its environment filled in by [`Params::parse`]).
+    stage: Option<StageFilter>,
+    adoption_stages: bool,
     per_page: Option<i64>,
     offset: i64,
     status: Option<String>,
@@ -86,7 +90,12 @@ impl Params {
                 "summaryStatsPeriod" => p.summary_stats_period = Some(value),
                 "healthStatsPeriod" => p.health_stats_period = Some(value),
                 "healthStat" => p.health_stat = Some(value),
-                "query" => p.query = Some(value).filter(|q| !q.trim().is_empty()),
+                "query" => {
+                    let (text, stage) = split_stage_filter(&value)?;
+                    p.query = Some(text).filter(|q| !q.is_empty());
+                    p.stage = stage;
+                }
+                "adoptionStages" => p.adoption_stages = value == "1" || value == "true",
                 "per_page" => {
                     p.per_page = Some(value.parse().map_err(|_| bad("per_page: not a number"))?)
                 }
@@ -101,12 +110,53 @@ impl Params {
                 // Sentry's: `open` (the default) or `archived`.
                 "status" => p.status = Some(release_status(&value)?.to_owned()),
                 // Sentry's dashboard sends these; they select what Cairn returns anyway.
-                "adoptionStages" | "flatten" | "statsPeriod" | "utc" => {}
+                "flatten" | "statsPeriod" | "utc" => {}
                 other => return Err(bad(format!("Unknown query parameter: {other:?}"))),
+            }
+        }
+        if let Some(stage) = &mut p.stage {
+            // Stages belong to one environment; Sentry refuses the filter without exactly one.
+            match p.environments.as_slice() {
+                [environment] => stage.environment = environment.clone(),
+                _ => return Err(bad("Choose a single environment to filter by release stage.")),
             }
         }
         Ok(p)
     }
+}
+
+/// Takes `release.stage:` (Sentry's release search) out of a release list's `query`: one term,
+/// `release.stage:adopted`, a list `release.stage:[adopted,replaced]`, or negated with `!`.
+/// Returns the rest of the query (the version text) and the filter, its environment still empty.
+fn split_stage_filter(query: &str) -> ApiResult<(String, Option<StageFilter>)> {
+    let mut text = Vec::new();
+    let mut filter: Option<StageFilter> = None;
+    for term in query.split_whitespace() {
+        let (negated, rest) = match term.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, term),
+        };
+        let Some(value) = rest.strip_prefix("release.stage:") else {
+            text.push(term);
+            continue;
+        };
+        if filter.is_some() {
+            return Err(bad("release.stage: only one release.stage term is supported"));
+        }
+        let list = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(value);
+        let stages = list
+            .split(',')
+            .map(|name| {
+                AdoptionStage::parse(name.trim()).ok_or_else(|| {
+                    bad(format!(
+                        "release.stage: {name:?} is not one of adopted, low_adoption, replaced"
+                    ))
+                })
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        filter = Some(StageFilter { environment: String::new(), stages, negated });
+    }
+    Ok((text.join(" "), filter))
 }
 
 /// A release status Sentry knows: `open` or `archived`.
@@ -152,6 +202,7 @@ pub(super) fn release(
     row: &ReleaseRow,
     health: &HashMap<(i64, String), HealthData>,
     commits: Option<&ReleaseCommitSummary>,
+    adoption: Option<&HashMap<(i64, String), ReleaseAdoptionStage>>,
 ) -> Release {
     let (version_info, short_version) = version_info(&row.version);
     let projects = row
@@ -198,7 +249,65 @@ pub(super) fn release(
         current_project_meta: json!({}),
         user_agent: None,
         status: row.status.clone(),
+        adoption_stages: adoption.map(|stages| {
+            row.projects
+                .iter()
+                .map(|p| {
+                    let stage = stages.get(&(p.id, row.version.clone())).cloned();
+                    (p.slug.clone(), stage.unwrap_or_else(low_adoption))
+                })
+                .collect()
+        }),
     }
+}
+
+/// The stage of a release never adopted.
+fn low_adoption() -> ReleaseAdoptionStage {
+    ReleaseAdoptionStage {
+        stage: AdoptionStage::LowAdoption.as_str().to_owned(),
+        adopted: None,
+        unadopted: None,
+    }
+}
+
+/// The adoption stage of each (project, release) of `releases`, in the one environment asked
+/// for; with none or several, the furthest stage of any of them: adopted (the earliest
+/// adoption) before replaced (the latest replacement). Sentry answers the row of whichever
+/// environment it reads last there; its dashboard shows stages for one environment only.
+async fn adoption_stages<S: Store>(
+    state: &AppState<S>,
+    releases: &[ReleaseRow],
+    environments: &[String],
+) -> ApiResult<HashMap<(i64, String), ReleaseAdoptionStage>> {
+    let mut project_ids: Vec<i64> =
+        releases.iter().flat_map(|r| r.projects.iter().map(|p| p.id)).collect();
+    project_ids.sort_unstable();
+    project_ids.dedup();
+    let versions: Vec<String> = releases.iter().map(|r| r.version.clone()).collect();
+    let rows = state.store.release_adoption(&project_ids, &versions, environments).await?;
+    let mut furthest: HashMap<(i64, String), &AdoptionRow> = HashMap::new();
+    for row in &rows {
+        let key = (row.project_id, row.release.clone());
+        let better = |kept: &AdoptionRow| match (row.stage(), kept.stage()) {
+            (AdoptionStage::Adopted, AdoptionStage::Adopted) => row.adopted < kept.adopted,
+            (AdoptionStage::Replaced, AdoptionStage::Replaced) => row.unadopted > kept.unadopted,
+            (mine, kept) => mine == AdoptionStage::Adopted && kept != AdoptionStage::Adopted,
+        };
+        if furthest.get(&key).is_none_or(|kept| better(kept)) {
+            furthest.insert(key, row);
+        }
+    }
+    Ok(furthest
+        .into_iter()
+        .map(|(key, row)| {
+            let stage = ReleaseAdoptionStage {
+                stage: row.stage().as_str().to_owned(),
+                adopted: Some(ms_to_datetime(row.adopted)),
+                unadopted: row.unadopted.map(ms_to_datetime),
+            };
+            (key, stage)
+        })
+        .collect())
 }
 
 /// Release health of every (project, release) of `releases`, as Sentry's
@@ -392,6 +501,7 @@ async fn release_list<S: Store>(
             organization_id,
             project_ids,
             text: params.query.clone(),
+            stage: params.stage.clone(),
             // Archived releases are listed only when asked for, as in Sentry.
             status: Some(params.status.clone().unwrap_or_else(|| "open".to_owned())),
             offset: params.offset.max(0),
@@ -403,9 +513,14 @@ async fn release_list<S: Store>(
     } else {
         HashMap::new()
     };
+    let adoption = if params.adoption_stages {
+        Some(adoption_stages(state, &rows, &params.environments).await?)
+    } else {
+        None
+    };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let commits = state.store.release_commit_summaries(&ids).await?;
-    Ok(rows.iter().map(|r| release(r, &health, commits.get(&r.id))).collect())
+    Ok(rows.iter().map(|r| release(r, &health, commits.get(&r.id), adoption.as_ref())).collect())
 }
 
 /// Resolves a request's project slugs; an unknown one is refused as Sentry does.
@@ -486,8 +601,13 @@ pub async fn get_release<S: Store>(
     } else {
         HashMap::new()
     };
+    let adoption = if params.adoption_stages {
+        Some(adoption_stages(&state, &rows, &params.environments).await?)
+    } else {
+        None
+    };
     let commits = state.store.release_commit_summaries(&[rows[0].id]).await?;
-    Ok(AppJson(release(&rows[0], &health, commits.get(&rows[0].id))))
+    Ok(AppJson(release(&rows[0], &health, commits.get(&rows[0].id), adoption.as_ref())))
 }
 
 /// `PUT /api/0/organizations/{org}/releases/{version}/`: `dateReleased` finalizes it.
@@ -536,7 +656,7 @@ pub(super) async fn release_with_commits<S: Store>(
     row: &ReleaseRow,
 ) -> ApiResult<Release> {
     let commits = state.store.release_commit_summaries(&[row.id]).await?;
-    Ok(release(row, &HashMap::new(), commits.get(&row.id)))
+    Ok(release(row, &HashMap::new(), commits.get(&row.id), None))
 }
 
 /// `DELETE /api/0/organizations/{org}/releases/{version}/`.

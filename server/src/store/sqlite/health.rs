@@ -605,15 +605,26 @@ async fn complete(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<Re
 pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult<Vec<ReleaseRow>> {
     let mut sql = String::from("SELECT r.* FROM releases r WHERE r.organization_id = $1");
     let mut next = 2;
+    let projects = in_list("rp.project_id", q.project_ids.len(), &mut next);
     if !q.project_ids.is_empty() {
-        let placeholders: Vec<String> =
-            (0..q.project_ids.len()).map(|i| format!("${}", next + i)).collect();
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id \
-             AND rp.project_id IN ({}))",
-            placeholders.join(", ")
+            " AND EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id{projects})"
         ));
-        next += q.project_ids.len();
+    }
+    if let Some(filter) = &q.stage {
+        // The release's stage in one of its (listed) projects, in the filter's environment: no
+        // adoption row is low adoption (migration 0053). The names are the enum's own.
+        let stages: Vec<String> =
+            filter.stages.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        sql.push_str(&format!(
+            " AND {}EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id\
+             {projects} AND COALESCE((SELECT CASE WHEN a.unadopted IS NULL THEN 'adopted' \
+             ELSE 'replaced' END FROM release_adoption a WHERE a.project_id = rp.project_id \
+             AND a.release = r.version AND a.environment = ${next}), 'low_adoption') IN ({}))",
+            if filter.negated { "NOT " } else { "" },
+            stages.join(", ")
+        ));
+        next += 1;
     }
     if q.text.is_some() {
         sql.push_str(&format!(" AND r.version LIKE ${next} ESCAPE '\\'"));
@@ -631,6 +642,9 @@ pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult
     let mut query = sqlx::query(&sql).bind(q.organization_id);
     for id in &q.project_ids {
         query = query.bind(id);
+    }
+    if let Some(filter) = &q.stage {
+        query = query.bind(&filter.environment);
     }
     if let Some(text) = &q.text {
         query = query.bind(format!("%{}%", super::escape_like(text)));
@@ -778,7 +792,7 @@ pub(super) async fn create_deploy(
 }
 
 /// `AND column IN (...)` for a filter list starting at `$next`; empty when the list is.
-fn in_list(column: &str, len: usize, next: &mut usize) -> String {
+pub(super) fn in_list(column: &str, len: usize, next: &mut usize) -> String {
     if len == 0 {
         return String::new();
     }

@@ -15,6 +15,8 @@ use crate::util::now_ms;
 mod ownership;
 mod triage;
 
+/// Release adoption stages (migration 0053).
+mod adoption;
 /// Session duration histograms (migration 0019).
 mod durations;
 /// Release health: sessions, releases, deploys.
@@ -1969,6 +1971,31 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn release_event_hours(&self, query: &SessionQuery) -> StoreResult<Vec<(i64, i64)>> {
         health::release_event_hours(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn adoption_totals(&self, since: i64) -> StoreResult<Vec<AdoptionTotal>> {
+        adoption::adoption_totals(&self.reads, since).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_adoption(
+        &self,
+        now: i64,
+        project_ids: &[i64],
+        adopted: &[(i64, String, String)],
+    ) -> StoreResult<AdoptionChanges> {
+        adoption::record_adoption(&self.writes, now, project_ids, adopted).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn release_adoption(
+        &self,
+        project_ids: &[i64],
+        releases: &[String],
+        environments: &[String],
+    ) -> StoreResult<Vec<AdoptionRow>> {
+        adoption::release_adoption(&self.reads, project_ids, releases, environments).await
     }
 
     #[tracing::instrument(skip_all)]
