@@ -16,6 +16,9 @@ pub const BUILTIN_KEYS: &[(&str, &str)] = &[
     ("release", "Release of an event"),
     ("environment", "Environment of an event"),
     ("first-release", "Release the issue first appeared in"),
+    ("release.version", "Semantic version of a release, e.g. >=2.0.0 or 1.2.*"),
+    ("release.package", "Package of a release (before its @)"),
+    ("release.stage", "adopted, low_adoption, replaced (with one environment)"),
     ("user.email", "Email of an affected user"),
     ("has", "Has a tag"),
     ("firstSeen", "First seen, e.g. -24h"),
@@ -108,6 +111,7 @@ fn builtin_values(key: &str) -> Option<Vec<String>> {
         "is" => Some(owned(IS_VALUES)),
         "level" => Some(owned(LEVEL_VALUES)),
         "issue.priority" => Some(owned(&cairn_types::api::PRIORITIES)),
+        "release.stage" => Some(owned(&["adopted", "low_adoption", "replaced"])),
         "bookmarks" => Some(owned(&["me"])),
         "has"
         | "assigned"
@@ -116,7 +120,9 @@ fn builtin_values(key: &str) -> Option<Vec<String>> {
         | "lastSeen"
         | "age"
         | "timesSeen"
-        | "trace" => Some(Vec::new()),
+        | "trace"
+        | "release.version"
+        | "release.package" => Some(Vec::new()),
         _ => None,
     }
 }

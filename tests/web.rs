@@ -2494,6 +2494,9 @@ mod stream {
         let priority = &suggest("is:unresolved !issue.priority:l", &source())[0];
         assert_eq!(priority.text, "is:unresolved !issue.priority:low ");
         assert_eq!(key_needing_values("issue.priority:"), None, "built in, nothing to fetch");
+        assert_eq!(labels("release.s"), vec!["release.stage:"]);
+        assert_eq!(labels("release.stage:"), vec!["adopted", "low_adoption", "replaced"]);
+        assert_eq!(key_needing_values("release.version:>2"), None, "a version, nothing to fetch");
 
         // A value completes the whole term, keeps what came before, the negation, and quotes.
         let value = &suggest("is:unresolved !level:err", &source())[0];

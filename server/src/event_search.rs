@@ -13,7 +13,8 @@
 use serde_json::{Map, Value};
 
 use crate::ingest::event::{derive_issue_fields, message_text, stored_event_tags};
-use crate::search::{self, Filter, SearchError, Term};
+use crate::search::{self, Filter, ReleaseFilter, SearchError, Term};
+use crate::util::wildcard_match;
 
 /// A parsed search of events: every term must hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +33,11 @@ impl EventSearch {
         for term in &terms {
             let applies = matches!(
                 term.filter,
-                Filter::Tag { .. } | Filter::Has(_) | Filter::Text(_) | Filter::Trace(_)
+                Filter::Tag { .. }
+                    | Filter::Has(_)
+                    | Filter::Text(_)
+                    | Filter::Trace(_)
+                    | Filter::Release(ReleaseFilter::Version { .. } | ReleaseFilter::Package(_))
             );
             if !applies {
                 return Err(SearchError(format!(
@@ -56,11 +61,11 @@ fn term_holds(term: &Term, event: &Map<String, Value>, tags: &[(String, String)]
         Filter::Tag { key, values } => tags
             .iter()
             .filter(|(k, _)| k == key)
-            .any(|(_, value)| values.iter().any(|pattern| wildcard(pattern, value))),
+            .any(|(_, value)| values.iter().any(|pattern| wildcard_match(pattern, value))),
         Filter::Has(key) => tags.iter().any(|(k, _)| k == key),
         Filter::Text(text) => {
             let pattern = format!("*{}*", text.to_lowercase());
-            searchable_texts(event).iter().any(|t| wildcard(&pattern, &t.to_lowercase()))
+            searchable_texts(event).iter().any(|t| wildcard_match(&pattern, &t.to_lowercase()))
         }
         Filter::Trace(ids) => event
             .get("contexts")
@@ -69,6 +74,10 @@ fn term_holds(term: &Term, event: &Map<String, Value>, tags: &[(String, String)]
             .and_then(Value::as_str)
             .and_then(|id| uuid::Uuid::try_parse(id).ok())
             .is_some_and(|id| ids.contains(id.as_bytes())),
+        Filter::Release(selector) => tags
+            .iter()
+            .filter(|(k, _)| k == "release")
+            .any(|(_, release)| selector.matches(release).unwrap_or(false)),
         // Refused by `parse`.
         _ => false,
     }
@@ -85,25 +94,6 @@ fn searchable_texts(event: &Map<String, Value>) -> Vec<String> {
     texts
 }
 
-/// Whether `value` matches `pattern`, where `*` stands for any run of characters.
-fn wildcard(pattern: &str, value: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or_default();
-    let Some(mut rest) = value.strip_prefix(first) else { return false };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        // No `*`: the whole value.
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
-}
-
 fn filter_name(filter: &Filter) -> &'static str {
     match filter {
         Filter::Is(_) => "is:",
@@ -115,6 +105,8 @@ fn filter_name(filter: &Filter) -> &'static str {
         Filter::LastSeen(_) => "lastSeen:",
         Filter::TimesSeen(_) => "timesSeen:",
         Filter::Priority(_) => "issue.priority:",
+        Filter::Release(ReleaseFilter::Stage(_)) => "release.stage:",
+        Filter::Release(_) => "this term",
         Filter::Tag { .. } | Filter::Has(_) | Filter::Text(_) | Filter::Trace(_) => "this term",
     }
 }
@@ -156,6 +148,18 @@ mod tests {
     }
 
     #[test]
+    fn release_versions_and_packages_match_the_events_release() {
+        assert!(matches("release.version:>=1.2"));
+        assert!(matches("release.version:1.2.*"));
+        assert!(!matches("release.version:>1.2.0"));
+        assert!(matches("!release.version:>1.2.0"));
+        assert!(matches("release.package:shop"));
+        assert!(!matches("release.package:web"));
+        let Err(err) = EventSearch::parse("release.stage:adopted") else { panic!("refused") };
+        assert!(err.0.contains("release.stage: is a property of issues"), "{err}");
+    }
+
+    #[test]
     fn free_text_is_looked_for_in_the_title_and_message_ignoring_case() {
         assert!(matches("checkout FAILED"));
         assert!(matches("message:\"cart 42\""));
@@ -176,16 +180,5 @@ mod tests {
             assert!(err.0.contains("a property of issues, not of their events"), "{err}");
         }
         assert!(EventSearch::parse("browser:").is_err(), "a value is missing");
-    }
-
-    #[test]
-    fn wildcards_stand_for_any_run_of_characters() {
-        assert!(wildcard("a*c", "abbbc"));
-        assert!(wildcard("*", ""));
-        assert!(wildcard("*b*", "abc"));
-        assert!(!wildcard("a*c", "abcd"));
-        assert!(wildcard("a*c*", "abcd"));
-        assert!(!wildcard("ab*ba", "aba"), "the ends may not overlap");
-        assert!(wildcard("é*", "été"));
     }
 }

@@ -14,9 +14,13 @@
 //!   `+24h` (longer ago than that), an ISO date, or `>`, `>=`, `<`, `<=` before a date or a
 //!   signed relative time; `timesSeen:` with a number and optional comparison;
 //! - `has:tag`, `!has:tag`, and any other key as a tag filter (`release:`, `environment:`,
-//!   `level:`, `user.email:`, ...). `*` in tag values and free text is a wildcard.
+//!   `level:`, `user.email:`, ...). `*` in tag values and free text is a wildcard;
+//! - Sentry's release filters: `release.version:` with a semantic version and an optional
+//!   comparison (`>=2.0`, `app@1.2.3`, `1.2.*`), `release.package:`, `release.stage:` (adoption
+//!   stages); the issue lists resolve them into the releases they name.
 
-use crate::store::Priority;
+use crate::ingest::release::VersionBound;
+use crate::store::{AdoptionStage, Priority};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// A search that could not be parsed; the text names the term at fault.
@@ -111,6 +115,40 @@ pub enum Filter {
     Trace(Vec<[u8; 16]>),
     /// `issue.priority:` — the issue has any of these priorities.
     Priority(Vec<Priority>),
+    /// `release.version:`, `release.package:`, `release.stage:` — an event of the issue has a
+    /// release so chosen. The issue lists replace it by the `release` tag filter of the
+    /// releases it names (`endpoints::api::issues::resolve_release_terms`) before searching.
+    Release(ReleaseFilter),
+}
+
+/// Releases chosen by their version's parts or their adoption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleaseFilter {
+    /// `release.version:` — in relation `op` (`>`, `>=`, `<`, `<=`, `=`) to a version.
+    Version {
+        /// The comparison (`=` when none is written).
+        op: &'static str,
+        /// The version compared with.
+        bound: VersionBound,
+    },
+    /// `release.package:` — any of these packages (`*` is a wildcard).
+    Package(Vec<String>),
+    /// `release.stage:` — in any of these adoption stages, in the search's one environment.
+    Stage(Vec<AdoptionStage>),
+}
+
+impl ReleaseFilter {
+    /// Whether `release` is chosen; `None` for stages, which depend on stored adoption.
+    pub fn matches(&self, release: &str) -> Option<bool> {
+        match self {
+            ReleaseFilter::Version { op, bound } => Some(bound.matches(op, release)),
+            ReleaseFilter::Package(patterns) => {
+                let package = crate::ingest::release::package(release).unwrap_or_default();
+                Some(patterns.iter().any(|p| crate::util::wildcard_match(p, package)))
+            }
+            ReleaseFilter::Stage(_) => None,
+        }
+    }
 }
 
 /// Most terms in one search, and most values in one `[a, b]` list: each value is a bound
@@ -331,6 +369,26 @@ fn filter(key: &str, value: Value, now_ms: i64) -> Result<Filter, String> {
         "issue.priority" => {
             Filter::Priority(values.iter().map(|v| priority(v)).collect::<Result<_, _>>()?)
         }
+        "release.version" => {
+            let (op, rest) = comparison(single()?);
+            let bound = VersionBound::parse(rest)
+                .ok_or_else(|| format!("{rest:?} is not a semantic version such as 1.2.3"))?;
+            if bound.is_wildcard() && op.is_some_and(|op| op != "=") {
+                return Err("a version ending in .* cannot be compared with >, <".into());
+            }
+            Filter::Release(ReleaseFilter::Version { op: op.unwrap_or("="), bound })
+        }
+        "release.package" => Filter::Release(ReleaseFilter::Package(values)),
+        "release.stage" => Filter::Release(ReleaseFilter::Stage(
+            values
+                .iter()
+                .map(|v| {
+                    AdoptionStage::parse(v).ok_or_else(|| {
+                        format!("{v:?} is not one of adopted, low_adoption, replaced")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        )),
         _ => user_tag(key, values),
     })
 }
@@ -532,6 +590,33 @@ mod tests {
     fn empty_query_has_no_terms() {
         assert_eq!(parse("", NOW), Ok(vec![]));
         assert_eq!(parse("   ", NOW), Ok(vec![]));
+    }
+
+    #[test]
+    fn release_filters_parse_versions_packages_and_stages() {
+        let version = |op: &'static str, text: &str| {
+            let bound = VersionBound::parse(text).expect("a version");
+            Filter::Release(ReleaseFilter::Version { op, bound })
+        };
+        assert_eq!(one("release.version:>=1.2").filter, version(">=", "1.2"));
+        assert_eq!(one("release.version:app@2.0.0").filter, version("=", "app@2.0.0"));
+        assert_eq!(one("release.version:1.*").filter, version("=", "1.*"));
+        assert!(one("!release.version:<2").negated);
+        assert_eq!(
+            one("release.package:[api, web*]").filter,
+            Filter::Release(ReleaseFilter::Package(vec!["api".into(), "web*".into()]))
+        );
+        assert_eq!(
+            one("release.stage:[adopted, replaced]").filter,
+            Filter::Release(ReleaseFilter::Stage(vec![
+                AdoptionStage::Adopted,
+                AdoptionStage::Replaced
+            ]))
+        );
+        assert!(err("release.version:latest").contains("not a semantic version"));
+        assert!(err("release.version:[1.0, 2.0]").contains("takes one value"));
+        assert!(err("release.version:<1.*").contains("cannot be compared"));
+        assert!(err("release.stage:popular").contains("adopted, low_adoption, replaced"));
     }
 
     #[test]

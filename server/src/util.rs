@@ -9,3 +9,38 @@ pub fn now_ms() -> i64 {
 pub fn ms_to_datetime(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
+
+/// Whether `value` matches `pattern`, where `*` stands for any run of characters.
+pub fn wildcard_match(pattern: &str, value: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = value.strip_prefix(first) else { return false };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        // No `*`: the whole value.
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_stand_for_any_run_of_characters() {
+        assert!(wildcard_match("a*c", "abbbc"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("*b*", "abc"));
+        assert!(!wildcard_match("a*c", "abcd"));
+        assert!(wildcard_match("a*c*", "abcd"));
+        assert!(!wildcard_match("ab*ba", "aba"), "the ends may not overlap");
+        assert!(wildcard_match("é*", "été"));
+    }
+}

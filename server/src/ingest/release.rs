@@ -53,6 +53,89 @@ pub fn compare(a: &str, b: &str) -> Option<Ordering> {
     }))
 }
 
+/// A version that a search compares releases with (`release.version:>=1.2`,
+/// `release.version:app@2.0.0-rc.1`, `release.version:1.2.*`): the numbers written (the others
+/// are zeros), a pre-release, a package, or a trailing `.*` for any numbers after those written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionBound {
+    package: Option<String>,
+    numbers: [u64; 4],
+    written: usize,
+    pre: Option<String>,
+    wildcard: bool,
+}
+
+impl VersionBound {
+    /// Parses a search's version; `None` when it is not one.
+    pub fn parse(text: &str) -> Option<VersionBound> {
+        let (package, version) = match text.rsplit_once('@') {
+            Some((package, version)) if !package.is_empty() => (Some(package.to_owned()), version),
+            _ => (None, text),
+        };
+        let version = version.strip_prefix('v').unwrap_or(version);
+        let (version, wildcard) = match version.strip_suffix(".*") {
+            Some(prefix) => (prefix, true),
+            None => (version, false),
+        };
+        let (core, pre) = match version.split_once('-') {
+            Some((_, _)) if wildcard => return None,
+            Some((core, pre)) if !pre.is_empty() => (core, Some(pre.to_owned())),
+            Some(_) => return None,
+            None => (version, None),
+        };
+        let parts: Vec<&str> = core.split('.').collect();
+        if core.is_empty() || parts.len() > 4 {
+            return None;
+        }
+        let mut numbers = [0u64; 4];
+        for (i, part) in parts.iter().enumerate() {
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            numbers[i] = part.parse().ok()?;
+        }
+        Some(VersionBound { package, numbers, written: parts.len(), pre, wildcard })
+    }
+
+    /// Whether it ends in `.*` (which only `=` can compare with).
+    pub fn is_wildcard(&self) -> bool {
+        self.wildcard
+    }
+
+    /// Whether `release` stands in relation `op` (`>`, `>=`, `<`, `<=`, `=`) to this version, as
+    /// Sentry's semver search compares: releases that are no semantic version never match, and
+    /// a version with a package only matches releases of that package.
+    pub fn matches(&self, op: &str, release: &str) -> bool {
+        let Some(version) = parse(release) else { return false };
+        if self.package.as_deref().is_some_and(|p| version.package != Some(p)) {
+            return false;
+        }
+        if self.wildcard {
+            return version.numbers[..self.written] == self.numbers[..self.written];
+        }
+        let order = version.numbers.cmp(&self.numbers).then_with(|| {
+            match (version.pre, self.pre.as_deref()) {
+                (None, None) => Ordering::Equal,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(x), Some(y)) => compare_pre(x, y),
+            }
+        });
+        match op {
+            ">" => order == Ordering::Greater,
+            ">=" => order != Ordering::Less,
+            "<" => order == Ordering::Less,
+            "<=" => order != Ordering::Greater,
+            _ => order == Ordering::Equal,
+        }
+    }
+}
+
+/// The package of a release (`app` of `app@1.2.3`), if it names one.
+pub fn package(release: &str) -> Option<&str> {
+    release.rsplit_once('@').map(|(package, _)| package).filter(|p| !p.is_empty())
+}
+
 /// Pre-release identifiers compare numerically when both are numbers, else as text.
 fn compare_pre(a: &str, b: &str) -> Ordering {
     let mut left = a.split('.');
@@ -93,6 +176,28 @@ mod tests {
         assert_eq!(compare("2.0.0-rc.1", "2.0.0"), Some(Ordering::Less));
         assert_eq!(compare("2.0.0-rc.10", "2.0.0-rc.2"), Some(Ordering::Greater));
         assert_eq!(compare("2.0.0-beta", "2.0.0-alpha"), Some(Ordering::Greater));
+    }
+
+    #[test]
+    fn search_versions_compare_with_releases_as_sentrys_semver_search() {
+        let bound = |text: &str| VersionBound::parse(text).expect(text);
+        assert!(bound(">=1.2".trim_start_matches(">=")).matches(">=", "app@1.2.0"));
+        assert!(bound("1.2").matches(">=", "app@1.10.0"));
+        assert!(!bound("1.2").matches(">=", "app@1.1.9"));
+        assert!(bound("2.0.0").matches("<", "2.0.0-rc.1"), "a pre-release is before");
+        assert!(bound("2.0.0-rc.1").matches(">", "2.0.0-rc.2"));
+        assert!(bound("1.2.3").matches("=", "app@1.2.3+45"), "the build does not count");
+        assert!(bound("v1.2.3").matches("=", "1.2.3"));
+        assert!(bound("app@1.0").matches(">", "app@1.1"));
+        assert!(!bound("app@1.0").matches(">", "web@1.1"), "another package");
+        assert!(bound("1.2.*").matches("=", "app@1.2.9"));
+        assert!(!bound("1.2.*").matches("=", "app@1.3.0"));
+        assert!(!bound("1.0").matches(">", "a1b2c3d"), "not a semantic version");
+        for bad in ["", "1.2.x", "1..2", "1.2.3.4.5", "1.2.*-rc", "1.0-", "@"] {
+            assert_eq!(VersionBound::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(package("app@1.0"), Some("app"));
+        assert_eq!(package("1.0"), None);
     }
 
     #[test]

@@ -960,6 +960,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_ids: &[i64],
         adopted: &[(i64, String, String)],
     ) -> impl Future<Output = StoreResult<AdoptionChanges>> + Send;
+    /// Versions of the organization's releases in projects (all when empty), in the stage
+    /// filter's stages when one is given: what a search's release selectors choose from.
+    fn release_versions(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        stage: Option<&StageFilter>,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Adoption rows of releases in projects, in some environments (all when empty).
     fn release_adoption(
         &self,

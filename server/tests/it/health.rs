@@ -1228,4 +1228,31 @@ async fn releases_are_adopted_and_replaced_by_their_share_of_sessions() {
         let (status, answer) = search(query).await;
         assert_eq!((status, answer["detail"].as_str()), (400, Some(detail)), "{query}");
     }
+
+    // The issue search's `release.stage:` names the releases in those stages: an error in each
+    // release, searched by its release's stage in production.
+    for (release, message) in [("app@1.0", "old release broke"), ("app@2.0", "new release broke")] {
+        let event = json!({"message": message, "release": release, "environment": "production"});
+        server.post_envelope(&dsn, [("event", event)]).await;
+    }
+    server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+    for (query, expected) in [
+        ("release.stage:replaced", vec!["old release broke"]),
+        ("release.stage:adopted", vec!["new release broke"]),
+        ("release.stage:[adopted,replaced]", vec!["new release broke", "old release broke"]),
+        ("release.stage:low_adoption", vec![]),
+    ] {
+        let path = format!(
+            "/api/0/organizations/cairn/issues/?environment=production&query={}",
+            query.replace('[', "%5B").replace(']', "%5D")
+        );
+        let (status, answer) = server.get(&path, &token).await;
+        assert_eq!(status, 200, "{query}: {answer}");
+        let mut titles: Vec<&str> = answer
+            .as_array()
+            .map(|a| a.iter().filter_map(|i| i["title"].as_str()).collect())
+            .unwrap_or_default();
+        titles.sort_unstable();
+        assert_eq!(titles, expected, "{query}");
+    }
 }

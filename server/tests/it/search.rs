@@ -192,6 +192,20 @@ async fn search_filters_return_exactly_the_matching_issues() {
         (q("!release:latest"), &["alpha"]),
         (q("release:[latest, backend@1.0.0]"), &["alpha", "beta", "delta", "gamma"]),
         ("/api/0/projects/cairn/frontend/issues/?query=release:latest".into(), &["delta"]),
+        (q("firstRelease:latest"), &["beta", "delta", "gamma"]),
+        // Sentry's semver search over the releases' versions, and their packages.
+        (q("release.version:>=2.0"), &["beta", "gamma"]),
+        (q("release.version:<2"), &["alpha", "delta"]),
+        (q("!release.version:>=2.0"), &["alpha", "delta"]),
+        (q("release.version:1.*"), &["alpha", "delta"]),
+        (q("release.version:>=backend@1.0.0"), &["alpha", "beta", "gamma"]),
+        (q("release.version:1.0.0"), &["alpha", "delta"]),
+        (q("release.version:>5"), &[]),
+        (q("!release.version:>5"), &["alpha", "beta", "delta", "gamma"]),
+        (q("release.package:frontend"), &["delta"]),
+        (q("release.package:back*"), &["alpha", "beta", "gamma"]),
+        (q("release.package:[frontend, nope]"), &["delta"]),
+        ("/api/0/projects/cairn/backend/issues/?query=release.version:1.*".into(), &["alpha"]),
         (q("environment:production"), &["alpha", "delta", "gamma"]),
         (q("level:[warning, fatal]"), &["beta", "delta"]),
         (q("level:error"), &["alpha"]),
@@ -267,6 +281,26 @@ async fn search_filters_return_exactly_the_matching_issues() {
         ["alpha", "beta", "delta"]
     );
     assert_eq!(sorted(names(&server, &token, &q("")).await), ["alpha", "beta", "delta", "gamma"]);
+
+    // A status change by query keeps to the request's projects and environments, and resolves
+    // its release filters: only alpha (backend, production, 1.0.0) is resolved.
+    let (_, backend, _) = fetch(&server, &token, "/api/0/projects/cairn/backend/").await;
+    let backend_id = backend["id"].as_str().expect("the project's id").to_owned();
+    let path = format!(
+        "/api/0/organizations/cairn/issues/?project={backend_id}&environment=production&{}",
+        form_urlencoded_pairs(&[("query", "is:unresolved release.version:<2")])
+    );
+    let (status, answer) = server.put(&path, &token, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(sorted(names(&server, &token, &q("is:resolved")).await), ["alpha", "gamma"]);
+    let path = format!(
+        "/api/0/organizations/cairn/issues/?environment=staging&{}",
+        form_urlencoded_pairs(&[("query", "is:unresolved release.package:backend")])
+    );
+    let (status, answer) = server.put(&path, &token, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200, "{answer}");
+    let resolved = sorted(names(&server, &token, &q("is:resolved")).await);
+    assert_eq!(resolved, ["alpha", "beta", "gamma"], "only the staging issue besides");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -419,7 +453,11 @@ fn parse_link(header: &str) -> ((String, String), (String, String)) {
 async fn bad_searches_and_parameters_are_400_naming_the_fault() {
     let server = TestServer::start();
     let token = server.owner_token("owner@example.com", "correct horse battery");
-    let cases: [(String, &str); 11] = [
+    let cases: [(String, &str); 15] = [
+        (q("release.version:banana"), "release.version:banana"),
+        (q("release.version:>1.*"), "release.version:>1.*"),
+        (q("release.stage:popular"), "release.stage:popular"),
+        (q("release.stage:adopted"), "Choose a single environment to filter by release stage."),
         (q("is:bogus"), "is:bogus"),
         (q("firstSeen:yesterday"), "firstSeen:yesterday"),
         (q("timesSeen:>many"), "timesSeen:>many"),

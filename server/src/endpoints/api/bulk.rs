@@ -14,6 +14,7 @@ use super::org_access;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::search::{Filter, Term};
 use crate::serialize;
 use crate::state::AppState;
 use crate::store::{IssueEvent, IssueQuery, IssueRow, IssueSort, Store, StoreError};
@@ -26,6 +27,10 @@ const MAX_BULK_ISSUES: usize = 1000;
 #[derive(Debug, Default)]
 struct Selection {
     ids: Vec<i64>,
+    /// `project` ids a change by `query` is limited to (`-1`, Sentry's "all", is none).
+    projects: Vec<i64>,
+    /// `environment`s a change by `query` is limited to, as the issue list's.
+    environments: Vec<String>,
     query: Option<String>,
     /// Sentry's `status` parameter: the status of the issues a change without ids applies to.
     status: Option<String>,
@@ -51,7 +56,17 @@ fn selection(raw: Option<&str>) -> ApiResult<Selection> {
             ),
             "query" => selection.query = Some(value.into_owned()),
             "status" => selection.status = Some(value.into_owned()),
-            "project" | "environment" | "statsPeriod" | "start" | "end" | "sort" => {}
+            "project" => match value.parse::<i64>() {
+                Ok(-1) => {}
+                Ok(id) => selection.projects.push(id),
+                Err(_) => {
+                    return Err(ApiError::BadRequest(format!(
+                        "project: invalid project id {value:?}"
+                    )))
+                }
+            },
+            "environment" => selection.environments.push(value.into_owned()),
+            "statsPeriod" | "start" | "end" | "sort" => {}
             other => {
                 return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}")))
             }
@@ -84,11 +99,29 @@ async fn matching_issues<S: Store>(
         (_, Some(status)) => format!("is:{status}"),
         _ => "is:unresolved".to_owned(),
     };
-    let terms = crate::search::parse(&search, now_ms)
+    let mut terms = crate::search::parse(&search, now_ms)
         .map_err(|err| ApiError::BadRequest(format!("query: {err}")))?;
+    // The project's route, or the `project` parameters of the organization's.
+    let project_ids = match project_id {
+        Some(id) => vec![id],
+        None => selection.projects.clone(),
+    };
+    super::issues::resolve_release_terms(
+        state,
+        org_id,
+        &project_ids,
+        &selection.environments,
+        &mut terms,
+    )
+    .await?;
+    if !selection.environments.is_empty() {
+        let key = "environment".to_owned();
+        let filter = Filter::Tag { key, values: selection.environments.clone() };
+        terms.push(Term { negated: false, filter });
+    }
     let query = IssueQuery {
         organization_id: org_id,
-        project_ids: project_id.into_iter().collect(),
+        project_ids,
         user_id: identity.user.id,
         now_ms,
         terms,

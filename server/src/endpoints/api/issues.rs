@@ -9,14 +9,14 @@ use super::org_access;
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
-use crate::search::{Filter, Range, Term};
+use crate::search::{Filter, Range, ReleaseFilter, Term};
 use crate::serialize;
 use crate::state::AppState;
 use serde_json::Value;
 
 use crate::store::{
     Assignee, IssueCursor, IssuePage, IssueQuery, IssueRow, IssueSort, OrganizationRow, Priority,
-    Snooze, StatusChange, Store, StoreError,
+    Snooze, StageFilter, StatusChange, Store, StoreError,
 };
 
 /// Query parameters of the issue list (Sentry's).
@@ -210,7 +210,14 @@ async fn issue_page<S: Store>(
     }
     let mut terms = crate::search::parse(search, now_ms)
         .map_err(|err| ApiError::BadRequest(format!("query: {err}")))?;
-    resolve_latest_release(state, access.organization.id, &project_ids, &mut terms).await?;
+    resolve_release_terms(
+        state,
+        access.organization.id,
+        &project_ids,
+        &params.environment,
+        &mut terms,
+    )
+    .await?;
     let term = |filter| Term { negated: false, filter };
     if !params.environment.is_empty() {
         terms.push(term(Filter::Tag { key: "environment".into(), values: params.environment }));
@@ -387,19 +394,80 @@ async fn short_id_hit<S: Store>(
     Ok(Some(response))
 }
 
-/// Sentry's `release:latest`: the newest release of each listed project (of every project
-/// when none is listed) stands for `latest`. With no release at all, `latest` stays a literal
-/// version, which matches nothing an SDK sent.
-async fn resolve_latest_release<S: Store>(
+/// Most releases a release selector (`release.version:`, `release.package:`,
+/// `release.stage:`) may stand for: Sentry's `MAX_SEARCH_RELEASES`.
+const MAX_SEARCH_RELEASES: usize = 1_000;
+
+/// A version no release can have (`valid_release` refuses line breaks): the value of a
+/// `release` filter whose selector named no release, which matches nothing.
+const NO_RELEASE: &str = "\n";
+
+/// Resolves the search's release terms into the releases they stand for, in the listed
+/// projects (every project when none is listed):
+/// - Sentry's `latest` in `release:` and `firstRelease:`: the newest release of each project
+///   (with no release at all, `latest` stays a literal version, which matches nothing an SDK
+///   sent);
+/// - `release.version:`, `release.package:` and `release.stage:` (which needs exactly one of
+///   `environments`, as in Sentry): the `release` tag filter of the releases they choose.
+pub(super) async fn resolve_release_terms<S: Store>(
     state: &AppState<S>,
     organization_id: i64,
     project_ids: &[i64],
+    environments: &[String],
     terms: &mut [Term],
 ) -> ApiResult<()> {
     let mut latest: Option<Vec<String>> = None;
+    let mut all: Option<Vec<String>> = None;
     for term in terms.iter_mut() {
-        let Filter::Tag { key, values } = &mut term.filter else { continue };
-        if key != "release" || !values.iter().any(|v| v == "latest") {
+        let values = match &mut term.filter {
+            Filter::Tag { key, values } if key == "release" => values,
+            Filter::FirstRelease(values) => values,
+            Filter::Release(selector) => {
+                let versions = match selector {
+                    ReleaseFilter::Stage(stages) => {
+                        let [environment] = environments else {
+                            return Err(ApiError::BadRequest(
+                                "Choose a single environment to filter by release stage.".into(),
+                            ));
+                        };
+                        let stage = StageFilter {
+                            environment: environment.clone(),
+                            stages: stages.clone(),
+                            negated: false,
+                        };
+                        state
+                            .store
+                            .release_versions(organization_id, project_ids, Some(&stage))
+                            .await?
+                    }
+                    _ => {
+                        if all.is_none() {
+                            all = Some(
+                                state
+                                    .store
+                                    .release_versions(organization_id, project_ids, None)
+                                    .await?,
+                            );
+                        }
+                        let all = all.as_deref().unwrap_or_default();
+                        all.iter().filter(|v| selector.matches(v) == Some(true)).cloned().collect()
+                    }
+                };
+                if versions.len() > MAX_SEARCH_RELEASES {
+                    return Err(ApiError::BadRequest(format!(
+                        "query: the release filter matches {} releases, more than the \
+                         {MAX_SEARCH_RELEASES} a search may name; narrow it",
+                        versions.len()
+                    )));
+                }
+                let values =
+                    if versions.is_empty() { vec![NO_RELEASE.to_owned()] } else { versions };
+                term.filter = Filter::Tag { key: "release".into(), values };
+                continue;
+            }
+            _ => continue,
+        };
+        if !values.iter().any(|v| v == "latest") {
             continue;
         }
         if latest.is_none() {

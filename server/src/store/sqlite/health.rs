@@ -16,7 +16,7 @@ use crate::ingest::session::{self, Contribution, SessionState};
 use crate::store::{
     DeployRow, HealthTotals, NewEvent, NewRelease, ReleaseChange, ReleaseHealth,
     ReleaseHealthQuery, ReleaseProjectRow, ReleaseQuery, ReleaseRow, SessionBucket, SessionQuery,
-    StoreError, StoreResult, UserBucket, UserCount, UserCountQuery, UserCounts,
+    StageFilter, StoreError, StoreResult, UserBucket, UserCount, UserCountQuery, UserCounts,
 };
 use crate::util::now_ms;
 
@@ -603,29 +603,11 @@ async fn complete(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<Re
 
 /// The releases of an organization, newest first.
 pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult<Vec<ReleaseRow>> {
-    let mut sql = String::from("SELECT r.* FROM releases r WHERE r.organization_id = $1");
     let mut next = 2;
-    let projects = in_list("rp.project_id", q.project_ids.len(), &mut next);
-    if !q.project_ids.is_empty() {
-        sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id{projects})"
-        ));
-    }
-    if let Some(filter) = &q.stage {
-        // The release's stage in one of its (listed) projects, in the filter's environment: no
-        // adoption row is low adoption (migration 0053). The names are the enum's own.
-        let stages: Vec<String> =
-            filter.stages.iter().map(|s| format!("'{}'", s.as_str())).collect();
-        sql.push_str(&format!(
-            " AND {}EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id\
-             {projects} AND COALESCE((SELECT CASE WHEN a.unadopted IS NULL THEN 'adopted' \
-             ELSE 'replaced' END FROM release_adoption a WHERE a.project_id = rp.project_id \
-             AND a.release = r.version AND a.environment = ${next}), 'low_adoption') IN ({}))",
-            if filter.negated { "NOT " } else { "" },
-            stages.join(", ")
-        ));
-        next += 1;
-    }
+    let mut sql = format!(
+        "SELECT r.* FROM releases r WHERE r.organization_id = $1{}",
+        release_conditions(q.project_ids.len(), q.stage.as_ref(), &mut next)
+    );
     if q.text.is_some() {
         sql.push_str(&format!(" AND r.version LIKE ${next} ESCAPE '\\'"));
         next += 1;
@@ -639,13 +621,11 @@ pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult
         next,
         next + 1
     ));
-    let mut query = sqlx::query(&sql).bind(q.organization_id);
-    for id in &q.project_ids {
-        query = query.bind(id);
-    }
-    if let Some(filter) = &q.stage {
-        query = query.bind(&filter.environment);
-    }
+    let mut query = bind_release_conditions(
+        sqlx::query(&sql).bind(q.organization_id),
+        &q.project_ids,
+        q.stage.as_ref(),
+    );
     if let Some(text) = &q.text {
         query = query.bind(format!("%{}%", super::escape_like(text)));
     }
@@ -654,6 +634,68 @@ pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult
     }
     let rows = query.bind(q.limit).bind(q.offset).fetch_all(pool).await?;
     complete(pool, rows).await
+}
+
+/// The conditions on `releases r` (after its organization, `$1`) of a release search: in one
+/// of `projects` projects (all when 0), and in (or not in) the stage filter's stages, whose
+/// parameters [`bind_release_conditions`] binds from `$2` on; `next` is the parameter after.
+fn release_conditions(projects: usize, stage: Option<&StageFilter>, next: &mut usize) -> String {
+    let projects = in_list("rp.project_id", projects, next);
+    let mut sql = String::new();
+    if !projects.is_empty() {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id{projects})"
+        ));
+    }
+    if let Some(filter) = stage {
+        // The release's stage in one of its (listed) projects, in the filter's environment: no
+        // adoption row is low adoption (migration 0053). The names are the enum's own.
+        let stages: Vec<String> =
+            filter.stages.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        sql.push_str(&format!(
+            " AND {}EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id\
+             {projects} AND COALESCE((SELECT CASE WHEN a.unadopted IS NULL THEN 'adopted' \
+             ELSE 'replaced' END FROM release_adoption a WHERE a.project_id = rp.project_id \
+             AND a.release = r.version AND a.environment = ${next}), 'low_adoption') IN ({}))",
+            if filter.negated { "NOT " } else { "" },
+            stages.join(", ")
+        ));
+        *next += 1;
+    }
+    sql
+}
+
+/// Binds the parameters of [`release_conditions`].
+fn bind_release_conditions<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    project_ids: &'q [i64],
+    stage: Option<&'q StageFilter>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for id in project_ids {
+        query = query.bind(id);
+    }
+    if let Some(filter) = stage {
+        query = query.bind(&filter.environment);
+    }
+    query
+}
+
+/// The versions of the organization's releases in `project_ids` (all when empty), and in the
+/// stage filter's stages when one is given: what a search's release selectors choose from.
+pub(super) async fn release_versions(
+    pool: &SqlitePool,
+    organization_id: i64,
+    project_ids: &[i64],
+    stage: Option<&StageFilter>,
+) -> StoreResult<Vec<String>> {
+    let mut next = 2;
+    let sql = format!(
+        "SELECT r.version FROM releases r WHERE r.organization_id = $1{}",
+        release_conditions(project_ids.len(), stage, &mut next)
+    );
+    let query =
+        bind_release_conditions(sqlx::query(&sql).bind(organization_id), project_ids, stage);
+    Ok(query.fetch_all(pool).await?.iter().map(|r| r.get(0)).collect())
 }
 
 /// One release by version.

@@ -1989,6 +1989,16 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn release_versions(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        stage: Option<&StageFilter>,
+    ) -> StoreResult<Vec<String>> {
+        health::release_versions(&self.reads, organization_id, project_ids, stage).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn release_adoption(
         &self,
         project_ids: &[i64],
@@ -3384,6 +3394,10 @@ impl IssueSql {
             Filter::FirstSeen(range) => self.range("i.first_seen", range),
             Filter::LastSeen(range) => self.range("i.last_seen", range),
             Filter::TimesSeen(range) => self.range("i.times_seen", range),
+            // The issue lists resolve release selectors into `release` tag filters before
+            // they search (`endpoints::api::issues::resolve_release_terms`); one that reached
+            // the store unresolved names no release it knows.
+            Filter::Release(_) => "0".to_owned(),
             // Fixed numbers, not user text.
             Filter::Priority(priorities) => {
                 let codes: Vec<String> = priorities.iter().map(|p| p.code().to_string()).collect();
