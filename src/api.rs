@@ -10,10 +10,10 @@ use std::fmt;
 use cairn_types::api::{
     AcceptInviteRequest, Activity, ApiIndex, ApiToken, AuditLog, Deploy, ErrorBody, Event,
     EventsStats, InviteDetails, InviteMemberRequest, Issue, IssueDetails, IssueHash, IssueTag,
-    LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, Release,
-    SavedSearch, SavedSearchRequest, SessionsResponse, SetupRequest, SetupStatus, SimilarIssue,
-    TagKey, TagValue, Team, TeamRequest, Trace, UpdateIssueRequest, UpdateMemberRequest, User,
-    UserReport,
+    LoginRequest, Member, NewApiToken, NewComment, Organization, Project, ProjectKey, RecentSearch,
+    RecentSearchRequest, Release, SavedSearch, SavedSearchRequest, SessionsResponse, SetupRequest,
+    SetupStatus, SimilarIssue, TagKey, TagValue, Team, TeamRequest, Trace, UpdateIssueRequest,
+    UpdateMemberRequest, User, UserReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -298,6 +298,20 @@ pub async fn tag_keys(org: &str) -> Result<Vec<TagKey>> {
 /// shared with the organization first, then the user's own, each by name.
 pub async fn saved_searches(org: &str) -> Result<Vec<SavedSearch>> {
     json(get(&format!("/api/0/organizations/{}/searches/", segment(org))).build()).await
+}
+
+/// `GET /api/0/organizations/{org}/recent-searches/?limit=5`: the user's latest issue searches,
+/// the most recently run first.
+pub async fn recent_searches(org: &str) -> Result<Vec<RecentSearch>> {
+    let url = format!("/api/0/organizations/{}/recent-searches/", segment(org));
+    json(get(&url).query([("type", "0"), ("limit", "5")]).build()).await
+}
+
+/// `POST /api/0/organizations/{org}/recent-searches/`: records that the user ran an issue search.
+pub async fn record_recent_search(org: &str, query: &str) -> Result<()> {
+    let url = format!("/api/0/organizations/{}/recent-searches/", segment(org));
+    let request = RecentSearchRequest { kind: 0, query: query.to_owned() };
+    send(post(&url).json(&request)).await.map(drop)
 }
 
 /// `POST /api/0/organizations/{org}/searches/`: saves a search, the user's own unless

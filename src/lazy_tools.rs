@@ -45,6 +45,7 @@ pub enum Tool {
         on_apply: Callback<usize>,
         org: Signal<String>,
         directory: Directory,
+        ran: Signal<Option<String>>,
     },
     /// [`BulkActions`]: the bulk bar's actions on the selected issues.
     BulkActions {
@@ -71,8 +72,9 @@ fn build_tool(tool: Tool) -> AnyView {
             on_apply,
             org,
             directory,
+            ran,
         } => view! {
-            <SearchSuggestions text open highlighted suggestions on_apply org directory/>
+            <SearchSuggestions text open highlighted suggestions on_apply org directory ran/>
         }
         .into_any(),
         Tool::BulkActions { selected, busy, assign_open, directory, run } => view! {

@@ -35,6 +35,8 @@ pub const LEVEL_VALUES: &[&str] = &["fatal", "error", "warning", "info", "debug"
 
 /// Most suggestions shown at once.
 pub const MAX_SUGGESTIONS: usize = 10;
+/// Most recent searches offered.
+pub const MAX_RECENT: usize = 3;
 
 /// What the suggestions are drawn from, besides the built-in keys and values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub struct SuggestionSource {
     pub team_slugs: Vec<String>,
     /// The values of one tag key, when they have been fetched: `(key, values)`.
     pub tag_values: Option<(String, Vec<String>)>,
+    /// The user's recent searches, the latest first: offered while the field is empty.
+    pub recent: Vec<String>,
 }
 
 /// Whether a suggestion completes a key or a value.
@@ -143,7 +147,25 @@ pub fn suggest(text: &str, source: &SuggestionSource) -> Vec<Suggestion> {
     let bare = term.trim_start_matches('!');
     let bang = if negated { "!" } else { "" };
     match bare.split_once(':') {
-        None => suggest_keys(before, bang, bare, source),
+        None => {
+            // Recent searches that go on from what is typed come first, whole.
+            let typed = text.trim_start();
+            let mut offered: Vec<Suggestion> = source
+                .recent
+                .iter()
+                .filter(|recent| recent.starts_with(typed) && recent.trim() != typed.trim())
+                .take(MAX_RECENT)
+                .map(|recent| Suggestion {
+                    label: recent.clone(),
+                    description: "Recent search".to_owned(),
+                    text: format!("{recent} "),
+                    kind: SuggestionKind::Value,
+                })
+                .collect();
+            let keys = suggest_keys(before, bang, bare, source);
+            offered.extend(keys.into_iter().take(MAX_SUGGESTIONS - offered.len()));
+            offered
+        }
         Some((key, typed)) => suggest_values(before, bang, key, typed, source),
     }
 }

@@ -2457,6 +2457,7 @@ mod stream {
             member_emails: vec!["ana@example.com".into()],
             team_slugs: vec!["backend".into()],
             tag_values: Some(("release".into(), vec!["app@1.0".into(), "app@2.0 rc".into()])),
+            recent: vec!["is:unresolved level:error".into(), "assigned:me".into()],
         }
     }
 
@@ -2472,11 +2473,21 @@ mod stream {
             all.contains(&"is:".to_owned()) && all.contains(&"assigned:".to_owned()),
             "{all:?}"
         );
-        assert_eq!(labels("as"), vec!["assigned:", "assigned_or_suggested:"]);
         assert_eq!(labels("is:unresolved bro"), vec!["browser:"]);
         assert_eq!(labels("lev"), vec!["level:"], "a tag named like a built-in key is listed once");
         let key = &suggest("is:unresolved bro", &source())[0];
         assert_eq!((key.text.as_str(), key.kind), ("is:unresolved browser:", SuggestionKind::Key));
+
+        // Recent searches that go on from the text come first, whole; not the text itself.
+        assert_eq!(&all[..2], ["is:unresolved level:error", "assigned:me"]);
+        let recent = &suggest("is:unresolved ", &source())[0];
+        assert_eq!(
+            (recent.label.as_str(), recent.description.as_str(), recent.text.as_str()),
+            ("is:unresolved level:error", "Recent search", "is:unresolved level:error ")
+        );
+        let after = labels("is:unresolved level:error ");
+        assert!(!after.contains(&"is:unresolved level:error".to_owned()), "not the search itself");
+        assert_eq!(labels("as"), vec!["assigned:me", "assigned:", "assigned_or_suggested:"]);
 
         // Values of built-in keys.
         assert_eq!(labels("is:un"), vec!["unresolved", "unassigned"]);

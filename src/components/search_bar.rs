@@ -45,6 +45,8 @@ pub fn SearchBar(
     let suggestions: RwSignal<Vec<Suggestion>> = RwSignal::new(Vec::new());
     // Whether the suggestions were wanted yet (their module is fetched then).
     let wanted = RwSignal::new(false);
+    // The search last run, which the suggestions record as a recent search.
+    let ran: RwSignal<Option<String>> = RwSignal::new(None);
 
     let edit = move |new_text: String| {
         text.set(new_text);
@@ -67,7 +69,9 @@ pub fn SearchBar(
     let submit = move || {
         open.set(false);
         highlighted.set(None);
-        on_search.run(text.get_untracked().trim().to_owned());
+        let search = text.get_untracked().trim().to_owned();
+        ran.set(Some(search.clone()));
+        on_search.run(search);
     };
     let list = move || {
         wanted.get().then(|| {
@@ -79,6 +83,7 @@ pub fn SearchBar(
                 on_apply: Callback::new(apply),
                 org,
                 directory,
+                ran: ran.into(),
             })
         })
     };

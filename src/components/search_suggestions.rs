@@ -1,8 +1,8 @@
 //! The search bar's suggestions ([`super::search_bar`]): what [`crate::search_suggest`] offers
 //! for the text, from the built-in keys and values, the organization's tag keys, the values of
-//! the tag being typed, and its members and teams, all fetched here; above them, the stream's
-//! saved searches ([`super::saved_searches`]). In the lazily loaded tools module
-//! ([`crate::lazy_tools`]).
+//! the tag being typed, its members and teams, and the user's recent searches, all fetched here;
+//! above them, the stream's saved searches ([`super::saved_searches`]). Each search the bar runs
+//! is recorded as a recent search. In the lazily loaded tools module ([`crate::lazy_tools`]).
 
 use leptos::prelude::*;
 
@@ -33,8 +33,30 @@ pub fn SearchSuggestions(
     org: Signal<String>,
     /// Its members and teams.
     directory: Directory,
+    /// The search the bar last ran, recorded as a recent search.
+    ran: Signal<Option<String>>,
 ) -> impl IntoView {
     directory.ensure_loaded();
+    let recent: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    Effect::new(move |_| {
+        let org = org.get();
+        leptos::task::spawn_local(async move {
+            let searches = api::recent_searches(&org).await.unwrap_or_default();
+            recent.set(searches.into_iter().map(|s| s.query).collect());
+        });
+    });
+    // A search run: first in the list at once, and recorded (a failure only loses the entry).
+    Effect::new(move |_| {
+        let Some(query) = ran.get().filter(|q| !q.is_empty()) else { return };
+        recent.update(|recent| {
+            recent.retain(|q| *q != query);
+            recent.insert(0, query.clone());
+        });
+        let org = org.get_untracked();
+        leptos::task::spawn_local(async move {
+            let _ = api::record_recent_search(&org, &query).await;
+        });
+    });
     let tag_keys = LocalResource::new(move || {
         let org = org.get();
         async move {
@@ -63,6 +85,7 @@ pub fn SearchSuggestions(
             member_emails: d.member_emails.clone(),
             team_slugs: d.team_slugs.clone(),
             tag_values: tag_values.get(),
+            recent: recent.get(),
         });
         suggest(&text.get(), &source)
     });

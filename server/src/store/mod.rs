@@ -16,6 +16,9 @@ use std::sync::Arc;
 
 pub use event_data::EventData;
 pub use models::*;
+
+/// Recent searches kept per user and type (Sentry's `MAX_RECENT_SEARCHES`).
+pub const MAX_RECENT_SEARCHES: i64 = 30;
 pub use workflow::*;
 
 /// How many ingest requests are on their way to [`Store::store_batch`]: received, and still
@@ -274,6 +277,28 @@ pub trait Store: Clone + Send + Sync + 'static {
         organization_id: i64,
         id: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records that `user_id` ran a search of `kind` now (`now`, Unix ms): a new recent search,
+    /// or the same one moved forward; keeps the user's newest [`MAX_RECENT_SEARCHES`]. Returns
+    /// whether it was new.
+    fn record_recent_search(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        kind: i64,
+        query: &str,
+        now: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// A user's recent searches of `kind` containing `containing` (all when empty), newest
+    /// first, at most `limit`.
+    fn recent_searches(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        kind: i64,
+        containing: &str,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<RecentSearchRow>>> + Send;
 
     /// Adds an entry to an organization's audit log.
     fn record_audit(&self, entry: &NewAuditEntry) -> impl Future<Output = StoreResult<()>> + Send;

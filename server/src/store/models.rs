@@ -1808,6 +1808,21 @@ pub struct SavedSearchRow {
     pub date_created: i64,
 }
 
+/// A member's recent search (migration 0054).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentSearchRow {
+    /// Primary key.
+    pub id: i64,
+    /// Sentry's search type (`0`: issues).
+    pub kind: i64,
+    /// The search.
+    pub query: String,
+    /// When it was last run (Unix ms).
+    pub last_seen: i64,
+    /// When it was first run (Unix ms).
+    pub date_created: i64,
+}
+
 /// A user's two-factor authenticator ([`crate::store::Store::authenticator`]).
 #[derive(Debug, Clone)]
 pub struct AuthenticatorRow {

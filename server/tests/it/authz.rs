@@ -1059,6 +1059,16 @@ fn rows() -> Vec<Row> {
                 scope("org:write", Manager, 204),
             )
         },
+        // Recent searches: every member reads and records their own.
+        row(Method::GET, "/api/0/organizations/{org}/recent-searches/", read("org:read")),
+        Row {
+            body: |n| Some(json!({"type": 0, "query": format!("is:unresolved {n}")})),
+            ..row(
+                Method::POST,
+                "/api/0/organizations/{org}/recent-searches/",
+                scope("org:read", Member, 201),
+            )
+        },
         // The audit log: managers and owners (Sentry's `OrganizationAuditPermission`).
         row(
             Method::GET,

@@ -803,6 +803,16 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
         let url = client.current_url().await?;
         let query = url.query().unwrap_or_default().to_owned();
         assert!(query.contains("query=is%3Aunresolved%20ParseIntError"), "{query}");
+        // The search run is the user's recent search.
+        let mut recent = json!([]);
+        for _ in 0..100 {
+            recent = server.get("/api/0/organizations/cairn/recent-searches/", &token).await.1;
+            if recent[0]["query"] == "is:unresolved ParseIntError" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(recent[0]["query"], "is:unresolved ParseIntError", "{recent}");
 
         // Saved searches (src/components/saved_searches.rs, atop the suggestions): the search
         // in effect saved under a name and shared, listed, applied from the dropdown once the
@@ -856,6 +866,12 @@ async fn issue_stream_searches_triages_assigns_and_updates_live() {
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(".saved-searches .saved-search"))
             .await?;
+        // The emptied field offers the recent search first.
+        let first = wait_for_text(&client, ".search-suggestions .suggestion-label", |t| {
+            t == "is:unresolved ParseIntError"
+        })
+        .await?;
+        assert_eq!(first, "is:unresolved ParseIntError", "the recent search first");
         // With the keyboard: down to the first suggestion (the focus stays in the field), up
         // round to the last, down past it to the saved search; Enter takes it.
         search.send_keys(&fantoccini::key::Key::Down).await?;

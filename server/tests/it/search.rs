@@ -553,3 +553,72 @@ async fn members_save_searches_of_their_own_and_managers_share_them() {
     assert_eq!(server.delete(&shared_path, &owner).await, 204);
     assert!(saved(&server, &member).await.is_empty());
 }
+
+/// Each member's recent searches (Sentry's `/recent-searches/`): recorded when run, newest
+/// first, moved forward when run again, filtered by text, the newest 30 kept, and nobody else's.
+#[tokio::test(flavor = "multi_thread")]
+async fn members_recent_searches_are_their_own_newest_first() {
+    let server = TestServer::start();
+    let owner = server.owner_token("owner@example.com", "correct horse battery");
+    let member = server.member_token("dev@example.com");
+    let path = "/api/0/organizations/cairn/recent-searches/";
+    let queries = |answer: &Value| -> Vec<String> {
+        answer
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|s| s["query"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let run = |query: &'static str| {
+        let (server, member) = (&server, &member);
+        async move { server.post(path, member, json!({"type": 0, "query": query})).await.0 }
+    };
+    assert_eq!(run("is:unresolved level:error").await, 201, "new");
+    assert_eq!(run("assigned:me").await, 201);
+    assert_eq!(run("release:latest").await, 201);
+    // Run again: not new, moved to the front.
+    assert_eq!(run("is:unresolved level:error").await, 204);
+    let (status, answer) = server.get(path, &member).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(queries(&answer), ["is:unresolved level:error", "release:latest", "assigned:me"]);
+    let first = &answer[0];
+    assert_eq!((&first["type"], first["id"].is_string()), (&json!(0), true), "{first}");
+    assert!(first["lastSeen"].is_string() && first["dateCreated"].is_string(), "{first}");
+    let (_, some) = server.get(&format!("{path}?type=0&query=LEVEL&limit=5"), &member).await;
+    assert_eq!(queries(&some), ["is:unresolved level:error"], "containing, case-insensitively");
+    let (_, two) = server.get(&format!("{path}?limit=2"), &member).await;
+    assert_eq!(queries(&two).len(), 2);
+    // Another type is another list; the owner has none of the member's.
+    let (_, events) = server.get(&format!("{path}?type=1"), &member).await;
+    assert!(queries(&events).is_empty());
+    let (_, owners) = server.get(path, &owner).await;
+    assert!(queries(&owners).is_empty(), "{owners}");
+
+    // The newest 30 are kept.
+    for n in 0..30 {
+        let (status, _) = server
+            .post(path, &member, json!({"type": 0, "query": format!("timesSeen:>{n}")}))
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (_, kept) = server.get(path, &member).await;
+    let kept = queries(&kept);
+    assert_eq!((kept.len(), kept[0].as_str()), (30, "timesSeen:>29"));
+    assert!(!kept.iter().any(|q| q == "assigned:me"), "the oldest went");
+
+    for (body, field) in [
+        (json!({"type": 0, "query": "  "}), "query"),
+        (json!({"type": 99, "query": "is:unresolved"}), "type"),
+    ] {
+        let (status, answer) = server.post(path, &member, body).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer[field].is_array(), "{field}: {answer}");
+    }
+    for query in ["type=x", "limit=0", "bogus=1"] {
+        let (status, answer) = server.get(&format!("{path}?{query}"), &member).await;
+        assert_eq!(status, 400, "{query}: {answer}");
+    }
+    let anonymous = server.http.get(format!("{}{path}", server.url)).send().await.expect("sent");
+    assert_eq!(anonymous.status().as_u16(), 401);
+}

@@ -352,6 +352,38 @@ pub struct SavedSearch {
     pub date_created: DateTime<Utc>,
 }
 
+/// A member's recent search (`GET /api/0/organizations/{org}/recent-searches/`), Sentry's
+/// shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentSearch {
+    /// Numeric id, as a string.
+    pub id: String,
+    /// The organization's id, as a string.
+    pub organization_id: String,
+    /// Sentry's search type: `0` for issues.
+    #[serde(rename = "type")]
+    pub kind: i64,
+    /// The search, in Sentry's syntax.
+    pub query: String,
+    /// When it was last run.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub last_seen: DateTime<Utc>,
+    /// When it was first run.
+    #[serde(deserialize_with = "crate::timestamp::rfc3339")]
+    pub date_created: DateTime<Utc>,
+}
+
+/// `POST /api/0/organizations/{org}/recent-searches/`: a search that was just run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentSearchRequest {
+    /// Sentry's search type: `0` for issues.
+    #[serde(rename = "type")]
+    pub kind: i64,
+    /// The search.
+    pub query: String,
+}
+
 /// `POST /api/0/organizations/{org}/searches/` and `PUT .../searches/{id}/`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -476,6 +476,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             get(searches::list_searches::<S>).post(searches::create_search::<S>),
         )
         .route(
+            "/api/0/organizations/{org}/recent-searches",
+            get(searches::list_recent_searches::<S>).post(searches::record_recent_search::<S>),
+        )
+        .route(
             "/api/0/organizations/{org}/searches/{search_id}",
             put(searches::update_search::<S>).delete(searches::delete_search::<S>),
         )

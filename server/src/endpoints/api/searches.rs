@@ -2,18 +2,21 @@
 //! saves searches of their own (`owner`), and managers and owners (`org:write`) share searches
 //! with the whole organization (`organization`). The stream's default views (unresolved,
 //! assigned to me, ...) are its tabs, not saved searches.
+//!
+//! And each member's recent searches, as Sentry's `/organizations/{org}/recent-searches/`: the
+//! stream records each search it runs, and its search bar offers the latest.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use cairn_types::api::{SavedSearch, SavedSearchRequest};
+use cairn_types::api::{RecentSearch, RecentSearchRequest, SavedSearch, SavedSearchRequest};
 
 use super::{org_access, org_access_any, Created, OrgAccess};
 use crate::auth::Identity;
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{SavedSearchRow, Store, StoreError};
-use crate::util::ms_to_datetime;
+use crate::store::{RecentSearchRow, SavedSearchRow, Store, StoreError};
+use crate::util::{ms_to_datetime, now_ms};
 
 /// The sorts the issue list knows.
 const SORTS: [&str; 6] = ["date", "new", "freq", "user", "priority", "inbox"];
@@ -190,4 +193,84 @@ pub async fn delete_search<S: Store>(
     let (access, row) = editable(&state, &identity, &org, &id).await?;
     state.store.delete_saved_search(access.organization.id, row.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The longest recent search kept.
+const MAX_RECENT_QUERY: usize = 1_000;
+/// Sentry's search types (`SearchType`: issues, events, sessions, replays, metrics, spans, ...).
+const SEARCH_TYPES: std::ops::RangeInclusive<i64> = 0..=15;
+
+fn recent_dto(organization_id: i64, row: RecentSearchRow) -> RecentSearch {
+    RecentSearch {
+        id: row.id.to_string(),
+        organization_id: organization_id.to_string(),
+        kind: row.kind,
+        query: row.query,
+        last_seen: ms_to_datetime(row.last_seen),
+        date_created: ms_to_datetime(row.date_created),
+    }
+}
+
+/// `GET /api/0/organizations/{org}/recent-searches/`: the caller's recent searches of `type`
+/// (default `0`, issues), newest first; `query` keeps those containing it, `limit` (default and
+/// most 100) how many.
+pub async fn list_recent_searches<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<Vec<RecentSearch>>> {
+    let access = org_access(&state, &identity, &org, "org:read").await?;
+    let (mut kind, mut containing, mut limit) = (0, String::new(), 100);
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "type" => {
+                kind = value
+                    .parse()
+                    .ok()
+                    .filter(|k| SEARCH_TYPES.contains(k))
+                    .ok_or_else(|| ApiError::invalid("type", "A search type from 0 to 15."))?
+            }
+            "query" => containing = value.into_owned(),
+            "limit" => {
+                limit = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|l| *l >= 1)
+                    .ok_or_else(|| ApiError::invalid("limit", "A number of 1 or more."))?
+                    .min(100)
+            }
+            other => {
+                return Err(ApiError::BadRequest(format!("Unknown query parameter: {other:?}")))
+            }
+        }
+    }
+    let id = access.organization.id;
+    let rows = state.store.recent_searches(id, identity.user.id, kind, &containing, limit).await?;
+    Ok(AppJson(rows.into_iter().map(|row| recent_dto(id, row)).collect()))
+}
+
+/// `POST /api/0/organizations/{org}/recent-searches/`: records that the caller ran a search;
+/// `201` when it is new to their recent searches, `204` when it moved forward, as Sentry
+/// answers.
+pub async fn record_recent_search<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    AppJson(request): AppJson<RecentSearchRequest>,
+) -> ApiResult<StatusCode> {
+    let access = org_access(&state, &identity, &org, "org:read").await?;
+    if !SEARCH_TYPES.contains(&request.kind) {
+        return Err(ApiError::invalid("type", "A search type from 0 to 15."));
+    }
+    let query = request.query.trim();
+    if query.is_empty() || query.chars().count() > MAX_RECENT_QUERY {
+        return Err(ApiError::invalid("query", "A search of 1 to 1,000 characters is required."));
+    }
+    let id = access.organization.id;
+    let created = state
+        .store
+        .record_recent_search(id, identity.user.id, request.kind, query, now_ms())
+        .await?;
+    Ok(if created { StatusCode::CREATED } else { StatusCode::NO_CONTENT })
 }

@@ -1517,6 +1517,30 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn record_recent_search(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        kind: i64,
+        query: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        saved_searches::record_recent(self, organization_id, user_id, kind, query, now).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn recent_searches(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        kind: i64,
+        containing: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<RecentSearchRow>> {
+        saved_searches::recent(self, organization_id, user_id, kind, containing, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn metric_alert_rules(
         &self,
         organization_id: i64,
