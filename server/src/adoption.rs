@@ -52,11 +52,9 @@ pub async fn run_once<S: Store>(store: &S, now: i64) -> StoreResult<AdoptionChan
 
 /// Starts the task: a run at start-up, then one every `period`.
 pub fn spawn<S: Store>(store: S, period: Duration) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(period);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
+    crate::util::spawn_every(period, move || {
+        let store = store.clone();
+        async move {
             match run_once(&store, now_ms()).await {
                 Ok(AdoptionChanges { adopted: 0, replaced: 0 }) => {}
                 Ok(changes) => tracing::info!(

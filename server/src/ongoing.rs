@@ -10,11 +10,9 @@ use crate::util::now_ms;
 
 /// Starts the task.
 pub fn spawn<S: Store>(store: S, period: Duration) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(period);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
+    crate::util::spawn_every(period, move || {
+        let store = store.clone();
+        async move {
             match store.mark_ongoing(now_ms()).await {
                 Ok(0) => {}
                 Ok(issues) => tracing::info!(issues, "issues became ongoing after a week"),

@@ -16,11 +16,9 @@ pub fn spawn<S: Store>(store: S, days: u32, period: Duration) {
     if days == 0 {
         return;
     }
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(period);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
+    crate::util::spawn_every(period, move || {
+        let store = store.clone();
+        async move {
             let cutoff = now_ms() - i64::from(days) * 86_400_000;
             match store.apply_retention(cutoff).await {
                 Ok(deleted) if deleted == Default::default() => {}

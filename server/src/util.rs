@@ -10,6 +10,23 @@ pub fn ms_to_datetime(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// Runs `tick` on the runtime at once and then every `period`, for as long as the server runs:
+/// the periodic tasks' loop (a tick that overruns delays the next rather than bunching them).
+pub fn spawn_every<F, Fut>(period: std::time::Duration, mut tick: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            tick().await;
+        }
+    });
+}
+
 /// Whether `value` matches `pattern`, where `*` stands for any run of characters.
 pub fn wildcard_match(pattern: &str, value: &str) -> bool {
     let mut parts = pattern.split('*');

@@ -141,6 +141,7 @@ pub(super) async fn release_adoption(
 mod tests {
     use rusqlite::Connection;
 
+    use super::super::health::tests::store_with_project;
     use super::super::SqliteStore;
     use crate::adoption::run_once;
     use crate::store::{AdoptionStage, NewRelease, ReleaseQuery, StageFilter, Store};
@@ -203,13 +204,8 @@ mod tests {
     /// project without sessions keeps its stages; the release list filters by stage.
     #[tokio::test]
     async fn releases_move_through_sentrys_adoption_stages() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("cairn.db");
-        let store =
-            SqliteStore::connect(&format!("sqlite:{}", path.display())).await.expect("store opens");
+        let (_dir, store, project, conn) = store_with_project().await;
         let org = store.ensure_default_organization(&crate::config::defaults()).await.expect("org");
-        let project = store.projects(org.id).await.expect("projects")[0].id;
-        let conn = Connection::open(&path).expect("write connection");
         for version in ["app@1", "app@2", "app@3"] {
             let release = NewRelease {
                 organization_id: org.id,

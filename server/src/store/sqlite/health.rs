@@ -1269,7 +1269,7 @@ pub(super) async fn release_health(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::SqliteStore;
     use super::*;
     use crate::store::Store;
@@ -1305,7 +1305,8 @@ mod tests {
 
     /// A store on a fresh file with the default organization, its project's id, and a
     /// rusqlite connection to the same file (as the event writer has).
-    async fn store_with_project() -> (tempfile::TempDir, SqliteStore, i64, Connection) {
+    pub(in crate::store::sqlite) async fn store_with_project(
+    ) -> (tempfile::TempDir, SqliteStore, i64, Connection) {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("cairn.db");
         let store =
