@@ -781,7 +781,8 @@ pub async fn delete_api_token(id: &str) -> Result<()> {
 
 /// `GET /api/0/organizations/{org}/releases/?health=1&adoptionStages=1`: releases newest first with their
 /// health over `summaryStatsPeriod` (and adoption over the last 24 hours), optionally of some
-/// projects and environments, and searched with `search` (Sentry's `release.stage:`).
+/// projects and environments, searched with `search` (Sentry's `release.stage:`), the first 100 in
+/// the order of `sort` (Sentry's: `date`, `sessions`, `crash_free_users`, ...).
 pub async fn releases(
     org: &str,
     period: &str,
@@ -789,6 +790,7 @@ pub async fn releases(
     environments: &[String],
     status: &str,
     search: Option<&str>,
+    sort: &str,
 ) -> Result<Vec<Release>> {
     let url = format!("/api/0/organizations/{}/releases/", segment(org));
     let mut query = vec![
@@ -797,6 +799,7 @@ pub async fn releases(
         ("summaryStatsPeriod", period),
         ("per_page", "100"),
         ("status", status),
+        ("sort", sort),
     ];
     query.extend(projects.iter().map(|p| ("project", p.as_str())));
     query.extend(environments.iter().map(|e| ("environment", e.as_str())));

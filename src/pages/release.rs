@@ -252,7 +252,7 @@ pub fn ReleasePage() -> impl IntoView {
     let versions = LocalResource::new(move || {
         let (org, period) = (org.get(), period.get());
         async move {
-            api::releases(&org, &period, &[], &[], "open", None)
+            api::releases(&org, &period, &[], &[], "open", None, "date")
                 .await
                 .map(|releases| releases.into_iter().map(|r| r.version).collect::<Vec<_>>())
                 .unwrap_or_default()

@@ -133,6 +133,7 @@ async fn load(org: String, filters: Filters) -> api::Result<Vec<HealthRow>> {
         &environments,
         &filters.status,
         search.as_deref(),
+        &filters.sort,
     )
     .await?;
     let seconds = period_seconds(&filters.period);
@@ -157,6 +158,8 @@ async fn load(org: String, filters: Filters) -> api::Result<Vec<HealthRow>> {
         Err(error) if error.is_unauthorized() => return Err(error),
         Err(_) => HashMap::new(),
     };
+    // The server ranked the releases (the first 100 in the sort's order); their rows, one per
+    // release and project, are ordered here.
     let mut rows = health_rows(&releases, &previous);
     sort_rows(&mut rows, &filters.sort);
     Ok(rows)

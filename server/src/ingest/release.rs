@@ -44,13 +44,41 @@ pub fn compare(a: &str, b: &str) -> Option<Ordering> {
     if a.package != b.package {
         return None;
     }
-    Some(a.numbers.cmp(&b.numbers).then_with(|| match (a.pre, b.pre) {
+    Some(order(&a, &b))
+}
+
+/// The order of two versions: their numbers, then a pre-release before the release itself.
+fn order(a: &Version<'_>, b: &Version<'_>) -> Ordering {
+    a.numbers.cmp(&b.numbers).then_with(|| match (a.pre, b.pre) {
         (None, None) => Ordering::Equal,
-        // A pre-release comes before the release itself.
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
         (Some(x), Some(y)) => compare_pre(x, y),
-    }))
+    })
+}
+
+/// Whether a release's version (after its package) is a semantic version.
+pub fn is_semver(release: &str) -> bool {
+    parse(release).is_some()
+}
+
+/// The order of two releases by their semantic versions whatever their packages, as Sentry's
+/// `sort=semver` orders an organization's releases; one that is no semantic version comes
+/// before every one that is.
+pub fn semver_order(a: &str, b: &str) -> Ordering {
+    match (parse(a), parse(b)) {
+        (Some(a), Some(b)) => order(&a, &b),
+        (Some(_), None) => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// A release's build number (Sentry's `build_number`): the part after `+` when it is a number,
+/// as in `app@1.2.0+345`.
+pub fn build_number(release: &str) -> Option<u64> {
+    let (_, build) = release.rsplit_once('+')?;
+    build.parse().ok()
 }
 
 /// A version that a search compares releases with (`release.version:>=1.2`,
@@ -113,14 +141,8 @@ impl VersionBound {
         if self.wildcard {
             return version.numbers[..self.written] == self.numbers[..self.written];
         }
-        let order = version.numbers.cmp(&self.numbers).then_with(|| {
-            match (version.pre, self.pre.as_deref()) {
-                (None, None) => Ordering::Equal,
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (Some(x), Some(y)) => compare_pre(x, y),
-            }
-        });
+        let bound = Version { package: None, numbers: self.numbers, pre: self.pre.as_deref() };
+        let order = order(&version, &bound);
         match op {
             ">" => order == Ordering::Greater,
             ">=" => order != Ordering::Less,
@@ -198,6 +220,17 @@ mod tests {
         }
         assert_eq!(package("app@1.0"), Some("app"));
         assert_eq!(package("1.0"), None);
+    }
+
+    #[test]
+    fn releases_sort_by_semver_across_packages_and_by_build_number() {
+        let mut releases = ["web@1.10.0", "api@2.0.0-rc.1", "a1b2c3d", "api@2.0.0", "1.9.0"];
+        releases.sort_by(|a, b| semver_order(b, a));
+        assert_eq!(releases, ["api@2.0.0", "api@2.0.0-rc.1", "web@1.10.0", "1.9.0", "a1b2c3d"]);
+        assert!(is_semver("app@1.0") && !is_semver("a1b2c3d"));
+        assert_eq!(build_number("app@1.2.0+345"), Some(345));
+        assert_eq!(build_number("app@1.2.0+build.7"), None);
+        assert_eq!(build_number("app@1.2.0"), None);
     }
 
     #[test]

@@ -985,14 +985,18 @@ pub trait Store: Clone + Send + Sync + 'static {
         project_ids: &[i64],
         adopted: &[(i64, String, String)],
     ) -> impl Future<Output = StoreResult<AdoptionChanges>> + Send;
-    /// Versions of the organization's releases in projects (all when empty), in the stage
-    /// filter's stages when one is given: what a search's release selectors choose from.
+    /// The versions of every release a query matches, newest first (its page ignored): what a
+    /// sort other than by date, or a search's release selectors, choose from.
     fn release_versions(
         &self,
-        organization_id: i64,
-        project_ids: &[i64],
-        stage: Option<&StageFilter>,
+        query: &ReleaseQuery,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// The organization's releases with these versions, in no particular order.
+    fn releases_by_version(
+        &self,
+        organization_id: i64,
+        versions: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<ReleaseRow>>> + Send;
     /// Adoption rows of releases in projects, in some environments (all when empty).
     fn release_adoption(
         &self,

@@ -1256,3 +1256,83 @@ async fn releases_are_adopted_and_replaced_by_their_share_of_sessions() {
         assert_eq!(titles, expected, "{query}");
     }
 }
+
+/// The release list's sorts, as Sentry's: by semantic version and by build number (releases
+/// without one left out), by a health figure (releases without it last), newest first among
+/// equals, a page at a time.
+#[tokio::test(flavor = "multi_thread")]
+async fn releases_sort_by_version_build_and_health() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", PASSWORD);
+    let dsn = server.create_project(&token, "Mobile").await;
+    let versions = ["app@1.0.0+10", "app@1.2.0+7", "app@2.0.0-rc.1+30", "nightly-abc"];
+    for version in versions {
+        let body = json!({"version": version, "projects": ["mobile"]});
+        let (status, answer) =
+            server.post("/api/0/organizations/cairn/releases/", &token, body).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    // Sessions: 1.0.0 three (one crashed), 1.2.0 one, 2.0.0-rc.1 five; nightly none.
+    let now = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let sids: Vec<String> =
+        (1..=9).map(|n| format!("{n:08x}-2b4d-4e5f-9a0b-1c2d3e4f5a6b")).collect();
+    let plan = [
+        (versions[0], "crashed"),
+        (versions[0], "exited"),
+        (versions[0], "exited"),
+        (versions[1], "exited"),
+        (versions[2], "exited"),
+        (versions[2], "exited"),
+        (versions[2], "exited"),
+        (versions[2], "exited"),
+        (versions[2], "exited"),
+    ];
+    let sessions: Vec<WholeSession<'_>> = sids
+        .iter()
+        .zip(plan)
+        .map(|(sid, (release, status))| (sid.as_str(), "u1", now, "production", status, release))
+        .collect();
+    post_whole_sessions(&server, &dsn, &sessions).await;
+    let listed = |query: &'static str| {
+        let (server, token) = (&server, &token);
+        async move {
+            let (status, answer) =
+                server.get(&format!("/api/0/organizations/cairn/releases/?{query}"), token).await;
+            assert_eq!(status, 200, "{query}: {answer}");
+            answer
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|r| r["version"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Sessions are counted a moment after they are accepted.
+    for _ in 0..100 {
+        if listed("sort=sessions").await[0] == versions[2] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let [v100, v120, v200rc, nightly] = versions;
+    for (query, expected) in [
+        ("sort=date", vec![nightly, v200rc, v120, v100]),
+        ("sort=semver", vec![v200rc, v120, v100]),
+        ("sort=build", vec![v200rc, v100, v120]),
+        ("sort=sessions", vec![v200rc, v100, v120, nightly]),
+        ("sort=users", vec![v200rc, v120, v100, nightly]),
+        ("sort=crash_free_sessions&health=1", vec![v200rc, v120, v100, nightly]),
+        ("sort=sessions_24h&project=mobile", vec![v200rc, v100, v120, nightly]),
+        ("sort=sessions&per_page=2&cursor=0:1:0", vec![v100, v120]),
+        ("sort=semver&query=app%401", vec![v120, v100]),
+    ] {
+        assert_eq!(listed(query).await, expected, "{query}");
+    }
+    let (status, answer) =
+        server.get("/api/0/organizations/cairn/releases/?sort=trends", &token).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["detail"].as_str().is_some_and(|d| d.starts_with("sort: \"trends\"")),
+        "{answer}"
+    );
+}

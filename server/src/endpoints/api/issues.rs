@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::store::{
     Assignee, IssueCursor, IssuePage, IssueQuery, IssueRow, IssueSort, OrganizationRow, Priority,
-    Snooze, StageFilter, StatusChange, Store, StoreError,
+    ReleaseQuery, Snooze, StageFilter, StatusChange, Store, StoreError,
 };
 
 /// Query parameters of the issue list (Sentry's).
@@ -418,6 +418,12 @@ pub(super) async fn resolve_release_terms<S: Store>(
 ) -> ApiResult<()> {
     let mut latest: Option<Vec<String>> = None;
     let mut all: Option<Vec<String>> = None;
+    // Every release of the listed projects, archived ones included.
+    let every_release = ReleaseQuery {
+        organization_id,
+        project_ids: project_ids.to_vec(),
+        ..ReleaseQuery::default()
+    };
     for term in terms.iter_mut() {
         let values = match &mut term.filter {
             Filter::Tag { key, values } if key == "release" => values,
@@ -435,19 +441,12 @@ pub(super) async fn resolve_release_terms<S: Store>(
                             stages: stages.clone(),
                             negated: false,
                         };
-                        state
-                            .store
-                            .release_versions(organization_id, project_ids, Some(&stage))
-                            .await?
+                        let query = ReleaseQuery { stage: Some(stage), ..every_release.clone() };
+                        state.store.release_versions(&query).await?
                     }
                     _ => {
                         if all.is_none() {
-                            all = Some(
-                                state
-                                    .store
-                                    .release_versions(organization_id, project_ids, None)
-                                    .await?,
-                            );
+                            all = Some(state.store.release_versions(&every_release).await?);
                         }
                         let all = all.as_deref().unwrap_or_default();
                         all.iter().filter(|v| selector.matches(v) == Some(true)).cloned().collect()

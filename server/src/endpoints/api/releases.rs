@@ -73,6 +73,7 @@ struct Params {
     /// `release.stage:` of the query (its environment filled in by [`Params::parse`]).
     stage: Option<StageFilter>,
     adoption_stages: bool,
+    sort: ReleaseSort,
     per_page: Option<i64>,
     offset: i64,
     status: Option<String>,
@@ -103,10 +104,7 @@ impl Params {
                 "cursor" => {
                     p.offset = value.split(':').nth(1).and_then(|o| o.parse().ok()).unwrap_or(0)
                 }
-                "sort" if value == "date" => {}
-                "sort" => {
-                    return Err(bad(format!("sort: only \"date\" is supported, not {value:?}")))
-                }
+                "sort" => p.sort = ReleaseSort::parse(&value)?,
                 // Sentry's: `open` (the default) or `archived`.
                 "status" => p.status = Some(release_status(&value)?.to_owned()),
                 // Sentry's dashboard sends these; they select what Cairn returns anyway.
@@ -157,6 +155,70 @@ fn split_stage_filter(query: &str) -> ApiResult<(String, Option<StageFilter>)> {
         filter = Some(StageFilter { environment: String::new(), stages, negated });
     }
     Ok((text.join(" "), filter))
+}
+
+/// The orders of Sentry's release list (`sort`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum ReleaseSort {
+    /// Newest first (the default).
+    #[default]
+    Date,
+    /// Sessions over the summary period.
+    Sessions,
+    /// Users over the summary period.
+    Users,
+    /// Crash-free sessions over the summary period.
+    CrashFreeSessions,
+    /// Crash-free users over the summary period.
+    CrashFreeUsers,
+    /// Sessions of the last 24 hours.
+    Sessions24h,
+    /// Users of the last 24 hours.
+    Users24h,
+    /// Share of the project's users (else sessions) of the last 24 hours.
+    Adoption,
+    /// Semantic version, highest first; other releases are left out.
+    Semver,
+    /// Build number, highest first; other releases are left out.
+    Build,
+}
+
+impl ReleaseSort {
+    fn parse(value: &str) -> ApiResult<ReleaseSort> {
+        Ok(match value {
+            "date" => ReleaseSort::Date,
+            "sessions" => ReleaseSort::Sessions,
+            "users" => ReleaseSort::Users,
+            "crash_free_sessions" => ReleaseSort::CrashFreeSessions,
+            "crash_free_users" => ReleaseSort::CrashFreeUsers,
+            "sessions_24h" => ReleaseSort::Sessions24h,
+            "users_24h" => ReleaseSort::Users24h,
+            "adoption" => ReleaseSort::Adoption,
+            "semver" => ReleaseSort::Semver,
+            "build" => ReleaseSort::Build,
+            other => {
+                return Err(bad(format!(
+                    "sort: {other:?} is not one of date, sessions, users, crash_free_sessions, \
+                     crash_free_users, sessions_24h, users_24h, adoption, semver, build"
+                )))
+            }
+        })
+    }
+
+    /// A release-project pair's figure this sort orders by, if it is one of health.
+    fn figure(self, health: &HealthData) -> Option<f64> {
+        let count = |n: Option<i64>| n.filter(|n| *n > 0).map(|n| n as f64);
+        match self {
+            ReleaseSort::Sessions => count(health.total_sessions),
+            ReleaseSort::Users => count(health.total_users),
+            ReleaseSort::CrashFreeSessions => health.crash_free_sessions,
+            ReleaseSort::CrashFreeUsers => health.crash_free_users,
+            ReleaseSort::Sessions24h => count(health.total_sessions_24h),
+            ReleaseSort::Users24h => count(health.total_users_24h),
+            ReleaseSort::Adoption => health.adoption.or(health.sessions_adoption),
+            ReleaseSort::Date | ReleaseSort::Semver | ReleaseSort::Build => None,
+        }
+    }
 }
 
 /// A release status Sentry knows: `open` or `archived`.
@@ -324,6 +386,20 @@ async fn health_data<S: Store>(
     params: &Params,
     with_durations: bool,
 ) -> ApiResult<HashMap<(i64, String), HealthData>> {
+    let pairs: Vec<(i64, String)> = releases
+        .iter()
+        .flat_map(|r| r.projects.iter().map(|p| (p.id, r.version.clone())))
+        .collect();
+    pair_health(state, &pairs, params, with_durations).await
+}
+
+/// [`health_data`] of (project, version) pairs.
+async fn pair_health<S: Store>(
+    state: &AppState<S>,
+    pairs: &[(i64, String)],
+    params: &Params,
+    with_durations: bool,
+) -> ApiResult<HashMap<(i64, String), HealthData>> {
     let summary_period = params.summary_stats_period.as_deref().unwrap_or("14d");
     let stats_period = params.health_stats_period.as_deref().unwrap_or("24h");
     let stat_users = match params.health_stat.as_deref() {
@@ -341,14 +417,13 @@ async fn health_data<S: Store>(
     let far_start = (now - 90 * 86_400).min(summary_start).min(stats_start);
     let end = (now.div_euclid(3_600) + 1) * 3_600;
 
-    let mut project_ids: Vec<i64> =
-        releases.iter().flat_map(|r| r.projects.iter().map(|p| p.id)).collect();
+    let mut project_ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
     project_ids.sort_unstable();
     project_ids.dedup();
     if project_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut versions: Vec<String> = releases.iter().map(|r| r.version.clone()).collect();
+    let mut versions: Vec<String> = pairs.iter().map(|(_, v)| v.clone()).collect();
     versions.sort_unstable();
     versions.dedup();
     // Durations over the summary period, read from their own tables next to the counts (on
@@ -391,67 +466,65 @@ async fn health_data<S: Store>(
     }
 
     let mut out = HashMap::new();
-    for r in releases {
-        for p in &r.projects {
-            let key = (p.id, r.version.clone());
-            let s = health.summary.get(&key).cloned().unwrap_or_default();
-            let total_sessions = (s.rows > 0 && s.sessions > 0).then_some(s.sessions);
-            let total_users = (s.users > 0).then_some(s.users);
-            let pct = |part: i64, whole: Option<i64>| {
-                whole.filter(|w| *w > 0).map(|w| 100.0 - part as f64 / w as f64 * 100.0)
+    for (project_id, version) in pairs {
+        let key = (*project_id, version.clone());
+        let s = health.summary.get(&key).cloned().unwrap_or_default();
+        let total_sessions = (s.rows > 0 && s.sessions > 0).then_some(s.sessions);
+        let total_users = (s.users > 0).then_some(s.users);
+        let pct = |part: i64, whole: Option<i64>| {
+            whole.filter(|w| *w > 0).map(|w| 100.0 - part as f64 / w as f64 * 100.0)
+        };
+        // Adoption exists only for releases with data in the last 24 hours (Sentry's
+        // `get_release_adoption` has no row otherwise).
+        let project = health.project_day.get(project_id);
+        let (users_24h, project_users_24h, sessions_24h, project_sessions_24h) =
+            match health.day.get(&key) {
+                Some(day) => (
+                    Some(day.users),
+                    project.map(|t| t.users),
+                    Some(day.sessions),
+                    project.map(|t| t.sessions),
+                ),
+                None => (None, None, None, None),
             };
-            // Adoption exists only for releases with data in the last 24 hours (Sentry's
-            // `get_release_adoption` has no row otherwise).
-            let project = health.project_day.get(&p.id);
-            let (users_24h, project_users_24h, sessions_24h, project_sessions_24h) =
-                match health.day.get(&key) {
-                    Some(day) => (
-                        Some(day.users),
-                        project.map(|t| t.users),
-                        Some(day.sessions),
-                        project.map(|t| t.sessions),
-                    ),
-                    None => (None, None, None, None),
-                };
-            let share = |part: Option<i64>, whole: Option<i64>| match (part, whole) {
-                (Some(part), Some(whole)) if whole > 0 => Some(part as f64 / whole as f64 * 100.0),
-                _ => None,
-            };
-            let stats = (0..stats_buckets)
-                .map(|i| {
-                    let at = stats_start + i * stats_rollup;
-                    let value = health.stats.get(&(p.id, r.version.clone(), at)).copied();
-                    (at, value.unwrap_or(0))
-                })
-                .collect();
-            // Sentry's `sessions_errored`: errored sessions that neither crashed nor ended
-            // abnormally.
-            let errored = (s.errored - s.crashed - s.abnormal).max(0);
-            // Seconds, as Sentry's `durationP50`/`durationP90` (the sessions API has
-            // milliseconds).
-            let duration = |q: f64| durations.get(&key).and_then(|h| h.quantile(q));
-            out.insert(
-                key.clone(),
-                HealthData {
-                    duration_p50: duration(0.5),
-                    duration_p90: duration(0.9),
-                    crash_free_users: pct(s.crashed_users, total_users),
-                    crash_free_sessions: pct(s.crashed, total_sessions),
-                    sessions_crashed: s.crashed,
-                    sessions_errored: errored,
-                    total_users,
-                    total_users_24h: users_24h,
-                    total_project_users_24h: project_users_24h,
-                    total_sessions,
-                    total_sessions_24h: sessions_24h,
-                    total_project_sessions_24h: project_sessions_24h,
-                    adoption: share(users_24h, project_users_24h),
-                    sessions_adoption: share(sessions_24h, project_sessions_24h),
-                    stats: BTreeMap::from([(stats_period.to_owned(), stats)]),
-                    has_health_data: health.any.contains(&key),
-                },
-            );
-        }
+        let share = |part: Option<i64>, whole: Option<i64>| match (part, whole) {
+            (Some(part), Some(whole)) if whole > 0 => Some(part as f64 / whole as f64 * 100.0),
+            _ => None,
+        };
+        let stats = (0..stats_buckets)
+            .map(|i| {
+                let at = stats_start + i * stats_rollup;
+                let value = health.stats.get(&(*project_id, version.clone(), at)).copied();
+                (at, value.unwrap_or(0))
+            })
+            .collect();
+        // Sentry's `sessions_errored`: errored sessions that neither crashed nor ended
+        // abnormally.
+        let errored = (s.errored - s.crashed - s.abnormal).max(0);
+        // Seconds, as Sentry's `durationP50`/`durationP90` (the sessions API has
+        // milliseconds).
+        let duration = |q: f64| durations.get(&key).and_then(|h| h.quantile(q));
+        out.insert(
+            key.clone(),
+            HealthData {
+                duration_p50: duration(0.5),
+                duration_p90: duration(0.9),
+                crash_free_users: pct(s.crashed_users, total_users),
+                crash_free_sessions: pct(s.crashed, total_sessions),
+                sessions_crashed: s.crashed,
+                sessions_errored: errored,
+                total_users,
+                total_users_24h: users_24h,
+                total_project_users_24h: project_users_24h,
+                total_sessions,
+                total_sessions_24h: sessions_24h,
+                total_project_sessions_24h: project_sessions_24h,
+                adoption: share(users_24h, project_users_24h),
+                sessions_adoption: share(sessions_24h, project_sessions_24h),
+                stats: BTreeMap::from([(stats_period.to_owned(), stats)]),
+                has_health_data: health.any.contains(&key),
+            },
+        );
     }
     Ok(out)
 }
@@ -495,19 +568,20 @@ async fn release_list<S: Store>(
     project_ids: Vec<i64>,
     params: &Params,
 ) -> ApiResult<Vec<Release>> {
-    let rows = state
-        .store
-        .releases(&ReleaseQuery {
-            organization_id,
-            project_ids,
-            text: params.query.clone(),
-            stage: params.stage.clone(),
-            // Archived releases are listed only when asked for, as in Sentry.
-            status: Some(params.status.clone().unwrap_or_else(|| "open".to_owned())),
-            offset: params.offset.max(0),
-            limit: params.per_page.unwrap_or(100).clamp(1, 100),
-        })
-        .await?;
+    let query = ReleaseQuery {
+        organization_id,
+        project_ids,
+        text: params.query.clone(),
+        stage: params.stage.clone(),
+        // Archived releases are listed only when asked for, as in Sentry.
+        status: Some(params.status.clone().unwrap_or_else(|| "open".to_owned())),
+        offset: params.offset.max(0),
+        limit: params.per_page.unwrap_or(100).clamp(1, 100),
+    };
+    let rows = match params.sort {
+        ReleaseSort::Date => state.store.releases(&query).await?,
+        sort => sorted_page(state, &query, params, sort).await?,
+    };
     let health = if params.health {
         health_data(state, &rows, params, false).await?
     } else {
@@ -521,6 +595,70 @@ async fn release_list<S: Store>(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let commits = state.store.release_commit_summaries(&ids).await?;
     Ok(rows.iter().map(|r| release(r, &health, commits.get(&r.id), adoption.as_ref())).collect())
+}
+
+/// One page of the releases a query matches in an order other than by date, as Sentry's release
+/// list sorts: by semantic version or build number (releases without one left out), or by a
+/// health figure of the summary period or the last 24 hours, highest first. Sentry ranks
+/// (release, project) pairs (`flatten=1`); Cairn lists each release once, at the rank of its
+/// best project among the listed ones, and after those with figures the releases without, newest
+/// first.
+async fn sorted_page<S: Store>(
+    state: &AppState<S>,
+    query: &ReleaseQuery,
+    params: &Params,
+    sort: ReleaseSort,
+) -> ApiResult<Vec<ReleaseRow>> {
+    use crate::ingest::release::{build_number, is_semver, semver_order};
+    // Newest first, which the stable sorts below keep among equals.
+    let mut versions = state.store.release_versions(query).await?;
+    match sort {
+        ReleaseSort::Semver => {
+            versions.retain(|v| is_semver(v));
+            versions.sort_by(|a, b| semver_order(b, a));
+        }
+        ReleaseSort::Build => {
+            versions.retain(|v| build_number(v).is_some());
+            versions.sort_by_key(|v| std::cmp::Reverse(build_number(v)));
+        }
+        _ => {
+            let project_ids = if query.project_ids.is_empty() {
+                let projects = state.store.projects(query.organization_id).await?;
+                projects.iter().map(|p| p.id).collect()
+            } else {
+                query.project_ids.clone()
+            };
+            let pairs: Vec<(i64, String)> = project_ids
+                .iter()
+                .flat_map(|id| versions.iter().map(move |v| (*id, v.clone())))
+                .collect();
+            let health = pair_health(state, &pairs, params, false).await?;
+            let mut best: HashMap<&str, f64> = HashMap::new();
+            for ((_, version), data) in &health {
+                if let Some(figure) = sort.figure(data) {
+                    let kept = best.entry(version.as_str()).or_insert(figure);
+                    *kept = kept.max(figure);
+                }
+            }
+            let mut ranked: Vec<(Option<f64>, String)> =
+                versions.iter().map(|v| (best.get(v.as_str()).copied(), v.clone())).collect();
+            ranked.sort_by(|(a, _), (b, _)| match (a, b) {
+                (Some(a), Some(b)) => b.total_cmp(a),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+            versions = ranked.into_iter().map(|(_, v)| v).collect();
+        }
+    }
+    let page: Vec<String> = versions
+        .into_iter()
+        .skip(usize::try_from(query.offset).unwrap_or(0))
+        .take(usize::try_from(query.limit).unwrap_or(0))
+        .collect();
+    let mut rows = state.store.releases_by_version(query.organization_id, &page).await?;
+    rows.sort_by_key(|row| page.iter().position(|v| *v == row.version));
+    Ok(rows)
 }
 
 /// Resolves a request's project slugs; an unknown one is refused as Sentry does.

@@ -604,36 +604,86 @@ async fn complete(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<Re
 /// The releases of an organization, newest first.
 pub(super) async fn releases(pool: &SqlitePool, q: &ReleaseQuery) -> StoreResult<Vec<ReleaseRow>> {
     let mut next = 2;
-    let mut sql = format!(
-        "SELECT r.* FROM releases r WHERE r.organization_id = $1{}",
-        release_conditions(q.project_ids.len(), q.stage.as_ref(), &mut next)
-    );
-    if q.text.is_some() {
-        sql.push_str(&format!(" AND r.version LIKE ${next} ESCAPE '\\'"));
-        next += 1;
-    }
-    if q.status.is_some() {
-        sql.push_str(&format!(" AND r.status = ${next}"));
-        next += 1;
-    }
+    let mut sql = format!("SELECT r.* FROM releases r WHERE {}", release_filter(q, &mut next));
     sql.push_str(&format!(
         " ORDER BY r.date_created DESC, r.id DESC LIMIT ${} OFFSET ${}",
         next,
         next + 1
     ));
-    let mut query = bind_release_conditions(
-        sqlx::query(&sql).bind(q.organization_id),
-        &q.project_ids,
-        q.stage.as_ref(),
+    let query = bind_release_filter(sqlx::query(&sql), q);
+    let rows = query.bind(q.limit).bind(q.offset).fetch_all(pool).await?;
+    complete(pool, rows).await
+}
+
+/// The versions of every release a query matches, newest first (its page ignored): what a
+/// sort other than by date, or a search's release selectors, choose from.
+pub(super) async fn release_versions(
+    pool: &SqlitePool,
+    q: &ReleaseQuery,
+) -> StoreResult<Vec<String>> {
+    let mut next = 2;
+    let sql = format!(
+        "SELECT r.version FROM releases r WHERE {} ORDER BY r.date_created DESC, r.id DESC",
+        release_filter(q, &mut next)
     );
+    let rows = bind_release_filter(sqlx::query(&sql), q).fetch_all(pool).await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The organization's releases with these versions (in no particular order).
+pub(super) async fn releases_by_version(
+    pool: &SqlitePool,
+    organization_id: i64,
+    versions: &[String],
+) -> StoreResult<Vec<ReleaseRow>> {
+    if versions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut next = 2;
+    let sql = format!(
+        "SELECT r.* FROM releases r WHERE r.organization_id = $1{}",
+        in_list("r.version", versions.len(), &mut next)
+    );
+    let mut query = sqlx::query(&sql).bind(organization_id);
+    for version in versions {
+        query = query.bind(version);
+    }
+    let rows = query.fetch_all(pool).await?;
+    complete(pool, rows).await
+}
+
+/// The `WHERE` of a release query (organization `$1`, then its filters from `$2`; `next` is
+/// the parameter after them), bound by [`bind_release_filter`].
+fn release_filter(q: &ReleaseQuery, next: &mut usize) -> String {
+    let mut sql = format!(
+        "r.organization_id = $1{}",
+        release_conditions(q.project_ids.len(), q.stage.as_ref(), next)
+    );
+    if q.text.is_some() {
+        sql.push_str(&format!(" AND r.version LIKE ${next} ESCAPE '\\'"));
+        *next += 1;
+    }
+    if q.status.is_some() {
+        sql.push_str(&format!(" AND r.status = ${next}"));
+        *next += 1;
+    }
+    sql
+}
+
+/// Binds the parameters of [`release_filter`].
+fn bind_release_filter<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    q: &'q ReleaseQuery,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    let mut query =
+        bind_release_conditions(query.bind(q.organization_id), &q.project_ids, q.stage.as_ref());
     if let Some(text) = &q.text {
         query = query.bind(format!("%{}%", super::escape_like(text)));
     }
     if let Some(status) = &q.status {
         query = query.bind(status);
     }
-    let rows = query.bind(q.limit).bind(q.offset).fetch_all(pool).await?;
-    complete(pool, rows).await
+    query
 }
 
 /// The conditions on `releases r` (after its organization, `$1`) of a release search: in one
@@ -678,24 +728,6 @@ fn bind_release_conditions<'q>(
         query = query.bind(&filter.environment);
     }
     query
-}
-
-/// The versions of the organization's releases in `project_ids` (all when empty), and in the
-/// stage filter's stages when one is given: what a search's release selectors choose from.
-pub(super) async fn release_versions(
-    pool: &SqlitePool,
-    organization_id: i64,
-    project_ids: &[i64],
-    stage: Option<&StageFilter>,
-) -> StoreResult<Vec<String>> {
-    let mut next = 2;
-    let sql = format!(
-        "SELECT r.version FROM releases r WHERE r.organization_id = $1{}",
-        release_conditions(project_ids.len(), stage, &mut next)
-    );
-    let query =
-        bind_release_conditions(sqlx::query(&sql).bind(organization_id), project_ids, stage);
-    Ok(query.fetch_all(pool).await?.iter().map(|r| r.get(0)).collect())
 }
 
 /// One release by version.

@@ -2013,13 +2013,17 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn release_versions(
+    async fn release_versions(&self, query: &ReleaseQuery) -> StoreResult<Vec<String>> {
+        health::release_versions(&self.reads, query).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn releases_by_version(
         &self,
         organization_id: i64,
-        project_ids: &[i64],
-        stage: Option<&StageFilter>,
-    ) -> StoreResult<Vec<String>> {
-        health::release_versions(&self.reads, organization_id, project_ids, stage).await
+        versions: &[String],
+    ) -> StoreResult<Vec<ReleaseRow>> {
+        health::releases_by_version(&self.reads, organization_id, versions).await
     }
 
     #[tracing::instrument(skip_all)]
