@@ -165,6 +165,12 @@ pub async fn issues(org: &str, query: &str, stats_period: &str) -> Result<Vec<Is
     json(get(&url).query([("query", query), ("statsPeriod", stats_period)]).build()).await
 }
 
+/// `GET /api/0/organizations/{org}/releases/{version}/resolved/`: the issues resolved in a
+/// release.
+pub async fn resolved_in_release(org: &str, version: &str) -> Result<Vec<Issue>> {
+    json(get(&format!("{}resolved/", release_url(org, version))).build()).await
+}
+
 /// One page of the issue stream, with what its headers say about the others.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssuePage {

@@ -37,6 +37,7 @@ impl EventSearch {
                     | Filter::Has(_)
                     | Filter::Text(_)
                     | Filter::Trace(_)
+                    | Filter::Unhandled(_)
                     | Filter::Release(ReleaseFilter::Version { .. } | ReleaseFilter::Package(_))
             );
             if !applies {
@@ -74,6 +75,10 @@ fn term_holds(term: &Term, event: &Map<String, Value>, tags: &[(String, String)]
             .and_then(Value::as_str)
             .and_then(|id| uuid::Uuid::try_parse(id).ok())
             .is_some_and(|id| ids.contains(id.as_bytes())),
+        // The exception's mechanism said so (the derived `handled` tag).
+        Filter::Unhandled(unhandled) => {
+            tags.iter().any(|(k, v)| k == "handled" && v == "no") == *unhandled
+        }
         Filter::Release(selector) => tags
             .iter()
             .filter(|(k, _)| k == "release")
@@ -106,6 +111,9 @@ fn filter_name(filter: &Filter) -> &'static str {
         Filter::TimesSeen(_) => "timesSeen:",
         Filter::Priority(_) => "issue.priority:",
         Filter::Release(ReleaseFilter::Stage(_)) => "release.stage:",
+        Filter::RegressedInRelease(_) => "regressed_in_release:",
+        Filter::ResolvedInRelease(_) => "resolved in a release",
+        Filter::Unhandled(_) => "this term",
         Filter::Release(_) => "this term",
         Filter::Tag { .. } | Filter::Has(_) | Filter::Text(_) | Filter::Trace(_) => "this term",
     }
@@ -154,6 +162,7 @@ mod tests {
         assert!(!matches("release.version:>1.2.0"));
         assert!(matches("!release.version:>1.2.0"));
         assert!(matches("release.package:shop"));
+        assert!(matches("error.handled:1") && !matches("error.unhandled:true"));
         assert!(!matches("release.package:web"));
         let Err(err) = EventSearch::parse("release.stage:adopted") else { panic!("refused") };
         assert!(err.0.contains("release.stage: is a property of issues"), "{err}");

@@ -119,6 +119,14 @@ pub enum Filter {
     /// release so chosen. The issue lists replace it by the `release` tag filter of the
     /// releases it names (`endpoints::api::issues::resolve_release_terms`) before searching.
     Release(ReleaseFilter),
+    /// `error.unhandled:true` (also `error.handled:0`): an event of the issue was unhandled
+    /// (`false`: none was).
+    Unhandled(bool),
+    /// `regressed_in_release:` — the issue regressed with an event of any of these releases.
+    RegressedInRelease(Vec<String>),
+    /// Resolved in any of these releases (`statusDetails.inRelease`, set by hand or by a
+    /// commit): what a release's *Resolved* issues list (not a search key).
+    ResolvedInRelease(Vec<String>),
 }
 
 /// Releases chosen by their version's parts or their adoption.
@@ -379,6 +387,9 @@ fn filter(key: &str, value: Value, now_ms: i64) -> Result<Filter, String> {
             Filter::Release(ReleaseFilter::Version { op: op.unwrap_or("="), bound })
         }
         "release.package" => Filter::Release(ReleaseFilter::Package(values)),
+        "error.unhandled" => Filter::Unhandled(truth(single()?)?),
+        "error.handled" => Filter::Unhandled(!truth(single()?)?),
+        "regressed_in_release" => Filter::RegressedInRelease(values),
         "release.stage" => Filter::Release(ReleaseFilter::Stage(
             values
                 .iter()
@@ -419,6 +430,15 @@ fn trace_id(value: &str) -> Result<[u8; 16], String> {
         return Err(invalid());
     }
     uuid::Uuid::try_parse(value).map(uuid::Uuid::into_bytes).map_err(|_| invalid())
+}
+
+/// A boolean as Sentry's search writes one: `true`/`1` or `false`/`0`.
+fn truth(value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(format!("{other:?} is not true, false, 1 or 0")),
+    }
 }
 
 fn priority(value: &str) -> Result<Priority, String> {
@@ -617,6 +637,19 @@ mod tests {
         assert!(err("release.version:[1.0, 2.0]").contains("takes one value"));
         assert!(err("release.version:<1.*").contains("cannot be compared"));
         assert!(err("release.stage:popular").contains("adopted, low_adoption, replaced"));
+    }
+
+    #[test]
+    fn unhandled_and_regressed_in_release_parse() {
+        assert_eq!(one("error.unhandled:true").filter, Filter::Unhandled(true));
+        assert_eq!(one("error.unhandled:0").filter, Filter::Unhandled(false));
+        assert_eq!(one("error.handled:0").filter, Filter::Unhandled(true));
+        assert_eq!(one("error.handled:true").filter, Filter::Unhandled(false));
+        assert_eq!(
+            one("regressed_in_release:[app@1, latest]").filter,
+            Filter::RegressedInRelease(vec!["app@1".into(), "latest".into()])
+        );
+        assert!(err("error.unhandled:maybe").contains("not true, false, 1 or 0"));
     }
 
     #[test]

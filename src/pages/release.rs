@@ -636,21 +636,102 @@ pub fn EventsChart(
     }
 }
 
+/// The release's issue lists, Sentry's: `(key, tab label, what an empty list says)`.
+pub const ISSUE_TABS: &[(&str, &str, &str)] = &[
+    ("new", "New", "No issues were first seen in this release."),
+    ("unhandled", "Unhandled", "No issues with unhandled errors in this release."),
+    ("regressed", "Regressed", "No issues regressed in this release."),
+    ("resolved", "Resolved", "No issues were resolved in this release."),
+    ("all", "All", "No issues have events in this release."),
+];
+
+/// The issues of one of [`ISSUE_TABS`] (the queries of Sentry's release page).
+async fn tab_issues(org: String, version: String, tab: &'static str) -> api::Result<Vec<Issue>> {
+    let release = api::release_query("release", &version);
+    let query = match tab {
+        "new" => api::release_query("firstRelease", &version),
+        "unhandled" => format!("{release} error.unhandled:true"),
+        "regressed" => api::release_query("regressed_in_release", &version),
+        "resolved" => return api::resolved_in_release(&org, &version).await,
+        _ => release,
+    };
+    api::issues(&org, &query, "90d").await
+}
+
+/// The release's issues (`#release-issues`): a tab per list of [`ISSUE_TABS`], the new issues
+/// (loaded with the page) first, the others fetched when chosen.
+#[component]
+fn ReleaseIssues(version: String, new_issues: Vec<Issue>) -> impl IntoView {
+    let org = super::use_org_param();
+    let tab = RwSignal::new(ISSUE_TABS[0].0);
+    let loaded = LocalResource::new(move || {
+        let (org, version, tab) = (org.get(), version.clone(), tab.get());
+        async move {
+            // The new issues came with the page.
+            if tab == ISSUE_TABS[0].0 {
+                return (tab, Ok(Vec::new()));
+            }
+            (tab, tab_issues(org, version, tab).await)
+        }
+    });
+    let tabs = ISSUE_TABS
+        .iter()
+        .map(|(key, label, _)| {
+            let key = *key;
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    class="tab release-issues-tab"
+                    data-tab=key
+                    class:selected=move || tab.get() == key
+                    aria-selected=move || (tab.get() == key).to_string()
+                    on:click=move |_| tab.set(key)
+                >
+                    {*label}
+                </button>
+            }
+        })
+        .collect_view();
+    let list = move || {
+        let chosen = tab.get();
+        let issues = if chosen == ISSUE_TABS[0].0 {
+            Ok(new_issues.clone())
+        } else {
+            match loaded.get() {
+                Some((loaded_tab, issues)) if loaded_tab == chosen => issues,
+                _ => return view! { <Loading/> }.into_any(),
+            }
+        };
+        let empty = ISSUE_TABS.iter().find(|(key, _, _)| *key == chosen).map_or("", |t| t.2);
+        match issues {
+            Ok(issues) if issues.is_empty() => {
+                view! { <p class="empty-note">{empty}</p> }.into_any()
+            }
+            Ok(issues) => view! {
+                <ul class="issue-rows">
+                    {issues.into_iter().map(|issue| view! { <IssueRow issue/> }).collect_view()}
+                </ul>
+            }
+            .into_any(),
+            Err(error) => view! { <ApiError error/> }.into_any(),
+        }
+    };
+    view! {
+        <section class="event-section" id="release-issues">
+            <h2 class="section-title">"Issues"</h2>
+            <div class="issue-tabs" role="tablist" aria-label="Issues of this release">{tabs}</div>
+            <div class="release-issue-list" role="tabpanel">{list}</div>
+        </section>
+    }
+}
+
 /// The release's page body without comparison.
 #[component]
 fn ReleaseDetails(data: ReleaseData, period: String) -> impl IntoView {
     let ReleaseData { release, deploys, series, events, new_issues } = data;
     let (_, unit) = events_interval(&period);
-    let issues = if new_issues.is_empty() {
-        view! { <p class="empty-note">"No issues were first seen in this release."</p> }.into_any()
-    } else {
-        view! {
-            <ul class="issue-rows">
-                {new_issues.into_iter().map(|issue| view! { <IssueRow issue/> }).collect_view()}
-            </ul>
-        }
-        .into_any()
-    };
+    let version = release.version.clone();
     let deploy_list = if deploys.is_empty() {
         view! { <p class="empty-note">"No deploys recorded (sentry-cli releases deploys)."</p> }
             .into_any()
@@ -684,10 +765,7 @@ fn ReleaseDetails(data: ReleaseData, period: String) -> impl IntoView {
             <DurationChart series/>
             <EventsChart events unit/>
         </div>
-        <section class="event-section" id="release-new-issues">
-            <h2 class="section-title">"New issues"</h2>
-            {issues}
-        </section>
+        <ReleaseIssues version new_issues/>
         <section class="event-section" id="release-deploys">
             <h2 class="section-title">"Deploys"</h2>
             {deploy_list}

@@ -816,6 +816,12 @@ fn rows() -> Vec<Row> {
             "/api/0/organizations/{org}/releases/{version}/deploys/",
             releases(RELEASE_READ, 200),
         ),
+        // The issues resolved in a release: issue data, so `event:read`, as the issue list.
+        row(
+            Method::GET,
+            "/api/0/organizations/{org}/releases/{version}/resolved/",
+            read("event:read"),
+        ),
         Row {
             body: |n| Some(json!({"environment": "production", "name": format!("deploy {n}")})),
             ..row(

@@ -591,8 +591,23 @@ async fn releases_page_shows_health_and_the_release_page_draws_its_charts() {
             )
             .await?;
         assert_eq!(colours[0], colours[1], "the bars' colour is their legend's: {colours}");
-        let issues = client.find(Locator::Css("#release-new-issues")).await?.text().await?;
+        let issues = client.find(Locator::Css("#release-issues")).await?.text().await?;
         assert!(issues.contains("ParseIntError"), "the errored session's issue: {issues}");
+        // The release's other issue lists: all its issues, and none resolved in it or unhandled
+        // (the SDK's `capture_error` is a handled error).
+        for (tab, shows) in [
+            ("all", "ParseIntError"),
+            ("resolved", "No issues were resolved in this release."),
+            ("unhandled", "No issues with unhandled errors in this release."),
+        ] {
+            let selector = format!("#release-issues .release-issues-tab[data-tab='{tab}']");
+            client.find(Locator::Css(&selector)).await?.click().await?;
+            let list = wait_for_text(&client, "#release-issues .release-issue-list", |t| {
+                t.contains(shows)
+            })
+            .await?;
+            assert!(list.contains(shows), "{tab}: {list}");
+        }
         std::fs::write(artifacts_dir().join("release.png"), client.screenshot().await?).ok();
 
         // Compared with release 2: both summaries and one crash-free chart with four lines.

@@ -622,3 +622,80 @@ async fn members_recent_searches_are_their_own_newest_first() {
     let anonymous = server.http.get(format!("{}{path}", server.url)).send().await.expect("sent");
     assert_eq!(anonymous.status().as_u16(), 401);
 }
+
+/// The searches behind a release's issue lists, as Sentry's release page asks them: issues that
+/// regressed in a release (`regressed_in_release:`, `latest` too), issues with unhandled errors
+/// (`error.unhandled:` / `error.handled:`), and the issues resolved in a release
+/// (`/releases/{version}/resolved/`).
+#[tokio::test(flavor = "multi_thread")]
+async fn release_issue_lists_find_regressed_unhandled_and_resolved_issues() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let dsn = server.create_project(&token, "Backend").await;
+    let send = |message: &str, release: &str, handled: bool| {
+        json!({"release": release, "environment": "production", "exception": {"values": [{
+            "type": "KeyError", "value": message,
+            "stacktrace": {"frames": [{"function": message, "filename": "app.py", "in_app": true}]},
+            "mechanism": {"type": "generic", "handled": handled}}]}})
+    };
+    server.post_envelope(&dsn, [("event", send("alpha", "app@1.0", true))]).await;
+    server.post_envelope(&dsn, [("event", send("beta", "app@2.0", false))]).await;
+    server.post_envelope(&dsn, [("event", send("gamma", "app@2.0", true))]).await;
+    server.wait_for_issues(&token, |issues| issues.len() == 3).await;
+    let id_of = |name: &'static str| {
+        let (server, token) = (&server, &token);
+        async move {
+            let (_, found, _) = fetch(server, token, &q(&format!("is:unresolved {name}"))).await;
+            found[0]["id"].as_str().unwrap_or_else(|| panic!("{name}: {found}")).to_owned()
+        }
+    };
+    let (alpha, gamma) = (id_of("alpha").await, id_of("gamma").await);
+    // Alpha resolved in 1.0 and seen again in 2.0: a regression there. Gamma resolved in 2.0.
+    for (id, release) in [(&alpha, "app@1.0"), (&gamma, "app@2.0")] {
+        let body = json!({"status": "resolved", "statusDetails": {"inRelease": release}});
+        let (status, answer) = server.put(&format!("/api/0/issues/{id}/"), &token, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    server.post_envelope(&dsn, [("event", send("alpha", "app@2.0", true))]).await;
+    for _ in 0..100 {
+        if names(&server, &token, &q("is:unresolved alpha")).await == ["KeyError:"] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let values = |path: String| {
+        let (server, token) = (&server, &token);
+        async move {
+            let (status, body, _) = fetch(server, token, &path).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            let mut values: Vec<String> = body
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|i| i["metadata"]["value"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            values.sort();
+            values
+        }
+    };
+    for (query, expected) in [
+        ("regressed_in_release:app@2.0", vec!["alpha"]),
+        ("regressed_in_release:latest", vec!["alpha"]),
+        ("regressed_in_release:app@1.0", vec![]),
+        ("error.unhandled:true", vec!["beta"]),
+        ("error.handled:0 release:app@2.0", vec!["beta"]),
+        ("error.unhandled:false", vec!["alpha", "gamma"]),
+        ("!error.unhandled:true", vec!["alpha", "gamma"]),
+    ] {
+        assert_eq!(values(q(query)).await, expected, "{query}");
+    }
+    let resolved =
+        |version: &str| format!("/api/0/organizations/cairn/releases/{version}/resolved/");
+    assert_eq!(values(resolved("app%402.0")).await, ["gamma"]);
+    assert!(values(resolved("app%401.0")).await.is_empty(), "alpha regressed: no longer resolved");
+    let (status, _, _) = fetch(&server, &token, &resolved("app%409.9")).await;
+    assert_eq!(status, 404, "a release the organization does not have");
+    let (status, _, _) =
+        fetch(&server, &token, &format!("{}?bogus=1", resolved("app%402.0"))).await;
+    assert_eq!(status, 400);
+}

@@ -364,6 +364,55 @@ async fn issue_page<S: Store>(
     Ok(response)
 }
 
+/// Most issues a release's resolved list answers.
+const MAX_RESOLVED_IN_RELEASE: i64 = 100;
+
+/// `GET /api/0/organizations/{org}/releases/{version}/resolved/`: the issues resolved in the
+/// release (by hand or by a commit of it), the most recently seen first, as Sentry's release
+/// page lists them; `project` (ids, repeatable) narrows them.
+pub async fn list_resolved_in_release<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path((org, version)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<Vec<Issue>>> {
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let mut project_ids = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match (key.as_ref(), value.parse::<i64>()) {
+            ("project", Ok(-1)) => {}
+            ("project", Ok(id)) => project_ids.push(id),
+            ("project", Err(_)) => {
+                return Err(ApiError::BadRequest(format!("project: invalid project id {value:?}")))
+            }
+            (other, _) => {
+                return Err(ApiError::BadRequest(format!("Unknown query parameter: {other:?}")))
+            }
+        }
+    }
+    // A release the organization does not have is a 404, as in Sentry.
+    match state.store.release(access.organization.id, &version).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Err(ApiError::NotFound),
+        Err(err) => return Err(err.into()),
+    }
+    let query = IssueQuery {
+        organization_id: access.organization.id,
+        project_ids,
+        user_id: identity.user.id,
+        now_ms: crate::util::now_ms(),
+        terms: vec![Term { negated: false, filter: Filter::ResolvedInRelease(vec![version]) }],
+        sort: IssueSort::Date,
+        cursor: None,
+        limit: MAX_RESOLVED_IN_RELEASE,
+    };
+    let rows = state.store.list_issues(&query).await?.rows;
+    let mut body: Vec<Issue> =
+        rows.iter().map(|row| serialize::issue(row, &access.organization, &state.config)).collect();
+    add_viewer_state(&state, identity.user.id, &mut body).await?;
+    Ok(AppJson(body))
+}
+
 /// The issue list's answer when the whole query is the short id of an issue in the listed
 /// projects: that issue alone, flagged as a direct hit. `None` when it is not one.
 async fn short_id_hit<S: Store>(
@@ -404,9 +453,9 @@ const NO_RELEASE: &str = "\n";
 
 /// Resolves the search's release terms into the releases they stand for, in the listed
 /// projects (every project when none is listed):
-/// - Sentry's `latest` in `release:` and `firstRelease:`: the newest release of each project
-///   (with no release at all, `latest` stays a literal version, which matches nothing an SDK
-///   sent);
+/// - Sentry's `latest` in `release:`, `firstRelease:` and `regressed_in_release:`: the newest
+///   release of each project (with no release at all, `latest` stays a literal version, which
+///   matches nothing an SDK sent);
 /// - `release.version:`, `release.package:` and `release.stage:` (which needs exactly one of
 ///   `environments`, as in Sentry): the `release` tag filter of the releases they choose.
 pub(super) async fn resolve_release_terms<S: Store>(
@@ -427,7 +476,7 @@ pub(super) async fn resolve_release_terms<S: Store>(
     for term in terms.iter_mut() {
         let values = match &mut term.filter {
             Filter::Tag { key, values } if key == "release" => values,
-            Filter::FirstRelease(values) => values,
+            Filter::FirstRelease(values) | Filter::RegressedInRelease(values) => values,
             Filter::Release(selector) => {
                 let versions = match selector {
                     ReleaseFilter::Stage(stages) => {

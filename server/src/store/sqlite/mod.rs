@@ -3426,6 +3426,26 @@ impl IssueSql {
             // they search (`endpoints::api::issues::resolve_release_terms`); one that reached
             // the store unresolved names no release it knows.
             Filter::Release(_) => "0".to_owned(),
+            Filter::Unhandled(unhandled) => format!("i.is_unhandled = {}", i64::from(*unhandled)),
+            Filter::RegressedInRelease(versions) => {
+                let versions: Vec<String> =
+                    versions.iter().map(|v| self.arg(Arg::Text(v.clone()))).collect();
+                format!(
+                    "EXISTS (SELECT 1 FROM activities a WHERE a.issue_id = i.id \
+                     AND a.kind = 'set_regression' \
+                     AND json_extract(a.data, '$.version') IN ({}))",
+                    versions.join(", ")
+                )
+            }
+            Filter::ResolvedInRelease(versions) => {
+                let versions: Vec<String> =
+                    versions.iter().map(|v| self.arg(Arg::Text(v.clone()))).collect();
+                format!(
+                    "(i.status = 'resolved' \
+                     AND json_extract(i.status_details, '$.inRelease') IN ({}))",
+                    versions.join(", ")
+                )
+            }
             // Fixed numbers, not user text.
             Filter::Priority(priorities) => {
                 let codes: Vec<String> = priorities.iter().map(|p| p.code().to_string()).collect();
