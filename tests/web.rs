@@ -1043,7 +1043,9 @@ fn event_details_show_tags_contexts_user_request_and_sdk() {
         "contexts": {
             "runtime": {"type": "runtime", "name": "CPython", "version": "3.12.1"},
             "browser": {"type": "browser", "name": "Chrome", "version": "120"},
-            "custom": {"shard": 3}
+            "custom": {"shard": 3},
+            "flags": {"values": [{"flag": "new-checkout", "result": true},
+                                 {"flag": "<img src=x onerror=alert(1)>", "result": "v2"}]}
         },
         "user": {"id": "42", "email": "alice@example.com"},
         "sdk": {"name": "sentry.python", "version": "2.0.0"},
@@ -1061,9 +1063,21 @@ fn event_details_show_tags_contexts_user_request_and_sdk() {
     let key =
         |i| cards.item(i).and_then(|n| n.unchecked_into::<Element>().get_attribute("data-context"));
     assert_eq!(
-        (key(0), key(1), key(2)),
-        (Some("browser".into()), Some("runtime".into()), Some("custom".into()))
+        (key(0), key(1), key(2), key(3)),
+        (
+            Some("browser".into()),
+            Some("runtime".into()),
+            Some("flags".into()),
+            Some("custom".into())
+        )
     );
+    // Feature flags: a row per flag and its result, as text.
+    assert_eq!(m.text("[data-context=flags] .context-title"), "Feature Flags");
+    assert_eq!(m.count("[data-context=flags] tr"), 2);
+    assert_eq!(m.text("[data-context=flags] tr:first-child th"), "new-checkout");
+    assert_eq!(m.text("[data-context=flags] tr:first-child td"), "true");
+    assert!(m.text("[data-context=flags]").contains("<img src=x onerror=alert(1)>"));
+    assert_eq!(m.count("img"), 0, "a flag's name is text");
     assert_eq!(m.text("[data-context=runtime] .context-summary"), "CPython 3.12.1");
     assert!(m.text("[data-context=custom]").contains("shard"));
     assert!(m.text("#user").contains("alice@example.com"));

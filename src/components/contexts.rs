@@ -100,6 +100,12 @@ const KNOWN: &[(&str, &str)] = &[
     ("runtime", "Runtime"),
     ("app", "App"),
     ("trace", "Trace"),
+    ("flags", "Feature Flags"),
+    ("gpu", "Graphics Processing Unit"),
+    ("culture", "Culture"),
+    ("cloud_resource", "Cloud Resource"),
+    ("response", "Response"),
+    ("state", "Application State"),
 ];
 
 /// The event's contexts as cards (`#contexts .context-card`): the known ones first, then any
@@ -127,11 +133,12 @@ pub fn Contexts(
         .into_iter()
         .map(|(key, title, value)| {
             let summary = summary(&value);
-            let rows: Vec<_> = match &value {
-                Value::Object(_) => {
+            let rows: Vec<_> = match (&value, flag_rows(&key, &value)) {
+                (_, Some(flags)) => flags,
+                (Value::Object(_), None) => {
                     object_pairs(&value).into_iter().filter(|(k, _)| k != "type").collect()
                 }
-                other => vec![(key.clone(), value_text(other))],
+                (other, None) => vec![(key.clone(), value_text(other))],
             };
             view! {
                 <div class="context-card" data-context=key>
@@ -143,6 +150,22 @@ pub fn Contexts(
         })
         .collect_view();
     view! { <div id="contexts" class="context-cards">{cards}</div> }.into_any()
+}
+
+/// The feature flags SDKs evaluated before the error (`contexts.flags`:
+/// `{"values": [{"flag": ..., "result": ...}]}`), a row per flag with its result, as Sentry's
+/// *Feature Flags* section shows them.
+fn flag_rows(key: &str, value: &Value) -> Option<Vec<(String, String)>> {
+    let values = value.get("values")?.as_array().filter(|_| key == "flags")?;
+    Some(
+        values
+            .iter()
+            .filter_map(|flag| {
+                let name = flag.get("flag")?.as_str()?.to_owned();
+                Some((name, flag.get("result").map(value_text).unwrap_or_default()))
+            })
+            .collect(),
+    )
 }
 
 /// `name version` of a context, when it has a name.
