@@ -665,6 +665,20 @@ async fn main() {
             ),
         ),
         (
+            "release list sorted by crash-free sessions (14d)",
+            format!(
+                "{org}/releases/?health=1&summaryStatsPeriod=14d&per_page=100&project={project_id}\
+                 &sort=crash_free_sessions"
+            ),
+        ),
+        (
+            "release list as the dashboard asks, by sessions, stages",
+            format!(
+                "{org}/releases/?health=1&adoptionStages=1&summaryStatsPeriod=24h&per_page=100\
+                 &healthStatsPeriod=24h&sort=sessions"
+            ),
+        ),
+        (
             "release list, 90d summary, healthStat=users",
             format!(
                 "{org}/releases/?health=1&summaryStatsPeriod=90d&healthStatsPeriod=14d\

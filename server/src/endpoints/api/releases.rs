@@ -578,14 +578,19 @@ async fn release_list<S: Store>(
         offset: params.offset.max(0),
         limit: params.per_page.unwrap_or(100).clamp(1, 100),
     };
-    let rows = match params.sort {
-        ReleaseSort::Date => state.store.releases(&query).await?,
+    let (rows, ranked_by) = match params.sort {
+        ReleaseSort::Date => (state.store.releases(&query).await?, HashMap::new()),
         sort => sorted_page(state, &query, params, sort).await?,
     };
-    let health = if params.health {
-        health_data(state, &rows, params, false).await?
-    } else {
-        HashMap::new()
+    // The health a sort ranked by covers the page's releases in the listed projects; a release
+    // in others too has its health read again.
+    let covered = rows
+        .iter()
+        .all(|r| r.projects.iter().all(|p| ranked_by.contains_key(&(p.id, r.version.clone()))));
+    let health = match (params.health, covered) {
+        (false, _) => HashMap::new(),
+        (true, true) => ranked_by,
+        (true, false) => health_data(state, &rows, params, false).await?,
     };
     let adoption = if params.adoption_stages {
         Some(adoption_stages(state, &rows, &params.environments).await?)
@@ -602,16 +607,17 @@ async fn release_list<S: Store>(
 /// health figure of the summary period or the last 24 hours, highest first. Sentry ranks
 /// (release, project) pairs (`flatten=1`); Cairn lists each release once, at the rank of its
 /// best project among the listed ones, and after those with figures the releases without, newest
-/// first.
+/// first. Returns the health it ranked by too (none for versions and builds).
 async fn sorted_page<S: Store>(
     state: &AppState<S>,
     query: &ReleaseQuery,
     params: &Params,
     sort: ReleaseSort,
-) -> ApiResult<Vec<ReleaseRow>> {
+) -> ApiResult<(Vec<ReleaseRow>, HashMap<(i64, String), HealthData>)> {
     use crate::ingest::release::{build_number, is_semver, semver_order};
     // Newest first, which the stable sorts below keep among equals.
     let mut versions = state.store.release_versions(query).await?;
+    let mut health = HashMap::new();
     match sort {
         ReleaseSort::Semver => {
             versions.retain(|v| is_semver(v));
@@ -632,7 +638,7 @@ async fn sorted_page<S: Store>(
                 .iter()
                 .flat_map(|id| versions.iter().map(move |v| (*id, v.clone())))
                 .collect();
-            let health = pair_health(state, &pairs, params, false).await?;
+            health = pair_health(state, &pairs, params, false).await?;
             let mut best: HashMap<&str, f64> = HashMap::new();
             for ((_, version), data) in &health {
                 if let Some(figure) = sort.figure(data) {
@@ -658,7 +664,7 @@ async fn sorted_page<S: Store>(
         .collect();
     let mut rows = state.store.releases_by_version(query.organization_id, &page).await?;
     rows.sort_by_key(|row| page.iter().position(|v| *v == row.version));
-    Ok(rows)
+    Ok((rows, health))
 }
 
 /// Resolves a request's project slugs; an unknown one is refused as Sentry does.
