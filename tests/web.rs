@@ -2277,6 +2277,10 @@ mod releases {
         let previous =
             HashMap::from([((2, "mobile@1.0.0+7".to_owned()), (Some(80.0), Some(50.0)))]);
         let mut rows = health_rows(&releases, &previous);
+        // By version or build the server's order stands.
+        let mut by_build = rows.clone();
+        sort_rows(&mut by_build, "build");
+        assert_eq!(by_build, rows, "as the server ranked them");
         sort_rows(&mut rows, "crash_free_sessions");
         assert_eq!(rows[0].version, "mobile@2.0.0", "highest crash-free rate first");
         let mounted = Mounted::new(move || {

@@ -256,11 +256,17 @@ pub const SORTS: &[(&str, &str)] = &[
     ("crash_free_sessions", "Crash-free sessions"),
     ("crash_free_users", "Crash-free users"),
     ("adoption", "Adoption"),
+    ("semver", "Semantic version"),
+    ("build", "Build number"),
 ];
 
 /// Sorts rows as Sentry's releases list does: newest, most sessions or users, highest rates or
-/// adoption first; rows without the figure last; ties by date.
+/// adoption first; rows without the figure last; ties by date. By version or build the rows stay
+/// in the server's order (it leaves out the releases without one).
 pub fn sort_rows(rows: &mut [HealthRow], sort: &str) {
+    if matches!(sort, "semver" | "build") {
+        return;
+    }
     let key = |row: &HealthRow| -> Option<f64> {
         match sort {
             "sessions" => Some(row.total_sessions as f64),
