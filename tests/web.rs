@@ -1090,6 +1090,44 @@ fn event_details_show_tags_contexts_user_request_and_sdk() {
     assert_eq!(m.count("b"), 0);
 }
 
+#[wasm_bindgen_test]
+fn highlights_pick_the_projects_tags_and_context_fields_the_event_has() {
+    use cairn_dashboard::components::highlights::{
+        context_of_lines, highlight_items, lines_of_context,
+    };
+    let event: Event = serde_json::from_value(serde_json::json!({
+        "id": "e1", "eventID": "e1", "groupID": "7", "projectID": "1",
+        "title": "ValueError: bad", "message": "", "type": "error", "platform": "python",
+        "dateCreated": "2026-11-25T12:00:00Z", "dateReceived": "2026-11-25T12:00:01Z",
+        "entries": [],
+        "tags": [{"key": "level", "value": "error"}, {"key": "release", "value": "shop@1.2"}],
+        "contexts": {"browser": {"name": "Firefox", "version": 120},
+                     "trace": {"trace_id": "4c79f60c11214eb38604f4ae0781bfb2"}},
+        "user": {"email": "ana@example.com"},
+        "sdk": null, "context": {}, "release": null, "errors": [], "fingerprints": [],
+        "previousEventID": null, "nextEventID": null
+    }))
+    .expect("sample event");
+    let tags: Vec<String> = ["release", "handled", "level"].map(String::from).into();
+    let context =
+        context_of_lines("browser: name, version, engine\nuser: email\n\nos: name").expect("lines");
+    let items = highlight_items(&tags, &context, &event);
+    let pairs: Vec<(&str, &str)> = items.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // The project's order; what the event lacks (handled, browser.engine, os.name) left out.
+    assert_eq!(
+        pairs,
+        [
+            ("release", "shop@1.2"),
+            ("level", "error"),
+            ("browser.name", "Firefox"),
+            ("browser.version", "120"),
+            ("user.email", "ana@example.com")
+        ]
+    );
+    assert_eq!(lines_of_context(&context), "browser: name, version, engine\nos: name\nuser: email");
+    assert!(context_of_lines("browser name").is_err(), "a line without a colon");
+}
+
 fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {
     let mut issue = sample_issue("7", "ValueError: bad");
     issue.status = status.into();

@@ -17,6 +17,7 @@ pub mod endpoints;
 pub mod error;
 pub mod escalation;
 pub mod event_search;
+pub mod highlights;
 pub mod hooks;
 pub mod ingest;
 pub mod mailer;

@@ -22,7 +22,7 @@ pub fn entry<'a>(event: &'a Event, kind: &str) -> Option<&'a Value> {
 
 /// A titled section of the event (`section.event-section`).
 #[component]
-fn Section(#[prop(into)] title: String, children: Children) -> impl IntoView {
+pub(crate) fn Section(#[prop(into)] title: String, children: Children) -> impl IntoView {
     view! {
         <section class="event-section">
             <h2 class="section-title">{title}</h2>

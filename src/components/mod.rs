@@ -15,6 +15,7 @@ pub mod event;
 pub mod events_table;
 pub mod grouping_info;
 pub mod header;
+pub mod highlights;
 pub mod issue_actions;
 pub mod issue_attachments;
 pub mod issue_chart;

@@ -25,6 +25,7 @@ use crate::{
         event::EventDetails,
         events_table::IssueEvents,
         grouping_info::GroupingInfo,
+        highlights::EventHighlights,
         issue_actions::{
             ignore_request, resolve_request, Ignore, IgnoreMenu, PrioritySelect, Resolution,
             ResolveMenu,
@@ -557,9 +558,17 @@ fn EventSection(
                     event_id=event.event_id.clone()
                 />
             };
+            let highlights = view! {
+                <EventHighlights
+                    org=org.clone()
+                    project=event.project_id.clone()
+                    event=event.clone()
+                />
+            };
             view! {
                 <EventNav org id event=event.clone()/>
                 {trace}
+                {highlights}
                 <EventDetails event/>
                 {grouping}
             }

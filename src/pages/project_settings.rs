@@ -31,6 +31,7 @@ use crate::{
     api,
     components::{
         confirm::ConfirmDelete,
+        highlights::{context_of_lines, lines_of_context},
         issue_list::level_class,
         onboarding::PLATFORMS,
         status::{failure, FormError},
@@ -884,6 +885,7 @@ enum Section {
     Alerts,
     RateLimit,
     Filters,
+    Highlights,
 }
 
 /// The form's fields, filled from the project's settings as the server keeps them.
@@ -907,6 +909,10 @@ struct Fields {
     filtered_messages: RwSignal<String>,
     filtered_releases: RwSignal<String>,
     filtered_ips: RwSignal<String>,
+    /// The event highlights' tags, one per line.
+    highlight_tags: RwSignal<String>,
+    /// The event highlights' context fields, `context: field, field` per line.
+    highlight_context: RwSignal<String>,
 }
 
 impl Fields {
@@ -930,6 +936,8 @@ impl Fields {
             filtered_messages: text(),
             filtered_releases: text(),
             filtered_ips: text(),
+            highlight_tags: text(),
+            highlight_context: text(),
         }
     }
 
@@ -961,6 +969,10 @@ impl Fields {
             let limit = details.rate_limit;
             self.limit_count.set(limit.map(|l| l.count.to_string()).unwrap_or_default());
             self.limit_window.set(limit.map(|l| l.window.to_string()).unwrap_or_default());
+        }
+        if all || section == Some(Section::Highlights) {
+            self.highlight_tags.set(details.highlight_tags.join("\n"));
+            self.highlight_context.set(lines_of_context(&details.highlight_context));
         }
         if all || section == Some(Section::Filters) {
             self.filtered_messages.set(details.options.error_messages.clone());
@@ -994,6 +1006,10 @@ impl Fields {
             Section::RateLimit => {
                 let limit = rate_limit_of(&self.limit_count.get(), &self.limit_window.get())?;
                 request.rate_limit = Some(limit);
+            }
+            Section::Highlights => {
+                request.highlight_tags = Some(list_lines(&self.highlight_tags.get()));
+                request.highlight_context = Some(context_of_lines(&self.highlight_context.get())?);
             }
             Section::Filters => {
                 request.options = Some(UpdateProjectOptions {
@@ -1475,6 +1491,30 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     hint="Sentry's syntax, one per line: stack.module:vendor.* -app"
                     rows=5
                     value=fields.grouping_enhancements
+                />
+            </SettingsForm>
+
+            <SettingsForm
+                id="highlights-form"
+                title="Event Highlights"
+                button="Save highlights"
+                on_submit=Callback::new(move |()| submit(Section::Highlights))
+                saving
+                outcome=outcome(Section::Highlights).into_any()
+            >
+                <LinesField
+                    id="highlight-tags"
+                    label="Tags"
+                    hint="Tag keys the issue page shows first, one per line (release, environment, customer)."
+                    rows=4
+                    value=fields.highlight_tags
+                />
+                <LinesField
+                    id="highlight-context"
+                    label="Context fields"
+                    hint="One context per line with its fields: browser: name, version"
+                    rows=4
+                    value=fields.highlight_context
                 />
             </SettingsForm>
 

@@ -432,6 +432,9 @@ pub struct ProjectIngestSettings {
     /// Grouping hashes whose events are dropped ("delete and discard future events"); read
     /// only: [`crate::store::Store::set_project_ingest_settings`] leaves them.
     pub discarded_hashes: Vec<String>,
+    /// The event highlights the project set, as JSON (`crate::highlights::Highlights`); `None`:
+    /// its platform's preset. Not read by ingestion.
+    pub highlights: Option<String>,
 }
 
 /// What ingestion needs of a project's ownership settings.

@@ -710,3 +710,60 @@ async fn an_organization_is_renamed_and_requires_two_factor_authentication() {
         log["rows"].as_array().expect("rows").iter().filter_map(|r| r["note"].as_str()).collect();
     assert_eq!(notes, ["edited the organization acme", "edited the organization acme"]);
 }
+
+/// Sentry's event highlights on a project: its platform's preset until it sets its own
+/// (`highlightTags`, `highlightContext`), which then stay whatever the platform.
+#[tokio::test(flavor = "multi_thread")]
+async fn projects_have_event_highlights_of_their_platform_until_they_set_theirs() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let (status, project) = server
+        .post(
+            "/api/0/teams/cairn/cairn/projects/",
+            &token,
+            json!({"name": "Web", "platform": "javascript-react"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{project}");
+    let path = "/api/0/projects/cairn/web/";
+    let (_, web) = server.get(path, &token).await;
+    let preset_tags = json!([
+        "handled",
+        "level",
+        "release",
+        "environment",
+        "url",
+        "transaction",
+        "browser",
+        "replayId",
+        "user"
+    ]);
+    assert_eq!(web["highlightTags"], preset_tags, "{web}");
+    assert_eq!(web["highlightContext"]["browser"], json!(["name"]), "{web}");
+    assert_eq!(web["highlightContext"]["trace"], json!(["trace_id"]), "{web}");
+    assert_eq!(web["highlightPreset"]["tags"], preset_tags, "{web}");
+    // By id too, as Sentry's `project_id_or_slug`.
+    let id = project["id"].as_str().expect("the project's id");
+    let (status, by_id) = server.get(&format!("/api/0/projects/cairn/{id}/"), &token).await;
+    assert_eq!((status, &by_id["slug"]), (200, &json!("web")), "{by_id}");
+
+    // Its own: kept (trimmed, blanks dropped), the preset still answered next to them.
+    let body = json!({"highlightTags": [" release ", "", "customer"],
+                      "highlightContext": {"os": ["name", "version"]}});
+    let (status, changed) = server.put(path, &token, body).await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["highlightTags"], json!(["release", "customer"]));
+    assert_eq!(changed["highlightContext"], json!({"os": ["name", "version"]}));
+    let (_, web) = server.get(path, &token).await;
+    assert_eq!(web["highlightTags"], json!(["release", "customer"]));
+    assert_eq!(web["highlightPreset"]["tags"], preset_tags);
+    // Only the tags: the context stays.
+    let (_, changed) = server.put(path, &token, json!({"highlightTags": ["level"]})).await;
+    assert_eq!(changed["highlightContext"], json!({"os": ["name", "version"]}));
+
+    for bad in [json!({"highlightContext": {" ": ["name"]}}), json!({"highlightTags": "level"})] {
+        let (status, answer) = server.put(path, &token, bad).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer["detail"].is_string(), "{answer}");
+    }
+}

@@ -180,6 +180,39 @@ async fn log_in_and_see_the_sdk_error_on_the_issue_list() {
         let crumbs = client.find(Locator::Css("#breadcrumbs .crumbs")).await?.text().await?;
         assert!(crumbs.contains("user logged in"), "{crumbs}");
         assert!(crumbs.contains("SELECT * FROM orders"), "{crumbs}");
+        // Highlights: the preset's tags the event has (a project without a platform: handled,
+        // level, release, environment), first.
+        wait_for_element(&client, "#highlights .highlight-key").await?;
+        let keys = texts(&client, "#highlights .highlight-key").await?;
+        assert!(keys.contains(&"level".to_owned()), "{keys:?}");
+        assert!(keys.contains(&"environment".to_owned()), "{keys:?}");
+        let issue_url = client.current_url().await?;
+
+        // "Edit highlights" leads to the project's settings, where they are changed.
+        client.find(Locator::Css("#highlights + .highlights-edit")).await?.click().await?;
+        let tags = wait_for_element(&client, "#highlights-form #highlight-tags").await?;
+        for _ in 0..100 {
+            if tags.prop("value").await?.is_some_and(|v| v.contains("level")) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tags.clear().await?;
+        tags.send_keys("level\nrelease").await?;
+        client.find(Locator::Css("#highlights-form button[type=submit]")).await?.click().await?;
+        let mut saved = json!(null);
+        for _ in 0..100 {
+            saved = server.get("/api/0/projects/cairn/backend/", &token).await.1;
+            if saved["highlightTags"] == json!(["level", "release"]) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(saved["highlightTags"], json!(["level", "release"]), "{saved}");
+        client.goto(issue_url.as_str()).await?;
+        wait_for_element(&client, "#highlights").await?;
+        let keys = texts(&client, "#highlights .highlight-key").await?;
+        assert!(!keys.contains(&"environment".to_owned()), "no longer highlighted: {keys:?}");
 
         // The older event has the stack trace: in-app frames only, then all of them.
         client.find(Locator::Css("#event-nav .event-previous")).await?.click().await?;

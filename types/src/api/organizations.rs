@@ -1,5 +1,7 @@
 //! Organizations, teams, projects and their DSN keys.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -191,6 +193,25 @@ pub struct ProjectDetails {
     /// Sentry's project options that Cairn keeps: the inbound filters' glob lists.
     #[serde(default)]
     pub options: ProjectOptions,
+    /// Sentry's event highlights: the tags the issue page shows first (the preset's until the
+    /// project sets its own).
+    #[serde(default)]
+    pub highlight_tags: Vec<String>,
+    /// The context fields the issue page shows first, by context (`{"browser": ["name"]}`).
+    #[serde(default)]
+    pub highlight_context: BTreeMap<String, Vec<String>>,
+    /// The highlights Sentry suggests for the project's platform.
+    #[serde(default)]
+    pub highlight_preset: HighlightPreset,
+}
+
+/// Event highlights a platform starts with (Sentry's `highlightPreset`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HighlightPreset {
+    /// Tag keys.
+    pub tags: Vec<String>,
+    /// Context fields by context.
+    pub context: BTreeMap<String, Vec<String>>,
 }
 
 /// Sentry's `options` of a project, the ones Cairn has: the custom inbound filters, glob
@@ -339,6 +360,12 @@ pub struct UpdateProjectRequest {
     /// Sentry's project options (the inbound filters' glob lists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<UpdateProjectOptions>,
+    /// The event highlights' tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highlight_tags: Option<Vec<String>>,
+    /// The event highlights' context fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highlight_context: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// Serde for `Option<Option<T>>`: absent is `None`, `null` is `Some(None)`.

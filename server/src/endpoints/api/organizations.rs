@@ -14,6 +14,7 @@ use super::{org_access, org_access_any, Created};
 use crate::auth::{self, Identity};
 use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
+use crate::highlights::Highlights;
 use crate::ingest::filters::{FilterSettings, IpRule, SWITCHES};
 use crate::ingest::grouping::GroupingConfig;
 use crate::ingest::scrub::ScrubSettings;
@@ -186,14 +187,16 @@ pub async fn list_keys<S: Store>(
     Ok(AppJson(keys.iter().map(|k| serialize::key(k, &state.config)).collect()))
 }
 
-/// `GET /api/0/projects/{org}/{project}/`: the project with its data-scrubbing settings.
+/// `GET /api/0/projects/{org}/{project}/`: the project (by slug, or by id as Sentry's
+/// `project_id_or_slug`) with its data-scrubbing settings.
 pub async fn get_project<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path((org, project)): Path<(String, String)>,
 ) -> ApiResult<AppJson<ProjectDetails>> {
     let access = org_access(&state, &identity, &org, "project:read").await?;
-    let project = state.store.project_by_slug(access.organization.id, &project).await?;
+    let project = serde_json::Value::String(project);
+    let project = super::project_by_slug_or_id(&state, access.organization.id, &project).await?;
     let settings = state.store.project_ingest_settings(project.id).await?;
     Ok(AppJson(project_details(&project, &access.organization, &settings)))
 }
@@ -407,6 +410,34 @@ pub async fn update_project<S: Store>(
         settings.inbound_filters =
             Some(serde_json::to_string(&filters).map_err(|err| ApiError::Internal(Box::new(err)))?);
     }
+    if request.highlight_tags.is_some() || request.highlight_context.is_some() {
+        let preset = crate::highlights::preset(project.platform.as_deref());
+        let mut highlights = Highlights::from_stored(settings.highlights.as_deref())
+            .unwrap_or(Highlights { tags: preset.tags, context: preset.context });
+        if let Some(tags) = request.highlight_tags {
+            highlights.tags = clean_list(tags, "highlightTags")?;
+        }
+        if let Some(context) = request.highlight_context {
+            if context.len() > 100 {
+                return Err(ApiError::BadRequest("highlightContext: at most 100 contexts.".into()));
+            }
+            highlights.context = context
+                .into_iter()
+                .map(|(name, fields)| {
+                    let name = name.trim().to_owned();
+                    if name.is_empty() || name.len() > 200 {
+                        return Err(ApiError::BadRequest(
+                            "highlightContext: a context's name is 1 to 200 characters.".into(),
+                        ));
+                    }
+                    Ok((name, clean_list(fields, "highlightContext")?))
+                })
+                .collect::<ApiResult<_>>()?;
+        }
+        settings.highlights = Some(
+            serde_json::to_string(&highlights).map_err(|err| ApiError::Internal(Box::new(err)))?,
+        );
+    }
     if request.fingerprinting_rules.is_some() || request.grouping_enhancements.is_some() {
         let fingerprinting = request.fingerprinting_rules.or(settings.fingerprinting_rules.take());
         let enhancements = request.grouping_enhancements.or(settings.grouping_enhancements.take());
@@ -458,7 +489,14 @@ fn project_details(
         Some(lines) => lines.lines().map(str::to_owned).collect(),
         None => vec!["*".to_owned()],
     };
+    let preset = crate::highlights::preset(project.platform.as_deref());
+    let highlights = Highlights::from_stored(settings.highlights.as_deref()).unwrap_or_else(|| {
+        Highlights { tags: preset.tags.clone(), context: preset.context.clone() }
+    });
     ProjectDetails {
+        highlight_tags: highlights.tags,
+        highlight_context: highlights.context,
+        highlight_preset: preset,
         project: serialize::project(project, organization),
         data_scrubber: scrub.scrub_data,
         data_scrubber_defaults: scrub.scrub_defaults,

@@ -930,7 +930,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(
             "SELECT p.rate_limit_count, p.rate_limit_window, p.scrub_settings, \
              p.allowed_origins, p.fingerprinting_rules, p.grouping_enhancements, \
-             p.alert_new_issues, p.inbound_filters, o.rules_schema, o.fallthrough, \
+             p.alert_new_issues, p.inbound_filters, p.highlights, o.rules_schema, o.fallthrough, \
              o.auto_assignment, \
              c.rules_schema AS codeowners_schema, \
              (SELECT json_group_array(d.hash) FROM discarded_hashes d \
@@ -952,6 +952,7 @@ impl Store for SqliteStore {
             inbound_filters: row.get("inbound_filters"),
             discarded_hashes: serde_json::from_str(row.get::<&str, _>("discarded"))
                 .unwrap_or_default(),
+            highlights: row.get("highlights"),
         })
     }
 
@@ -984,8 +985,8 @@ impl Store for SqliteStore {
             sqlx::query(
                 "UPDATE projects SET rate_limit_count = $1, rate_limit_window = $2, \
              scrub_settings = $3, allowed_origins = $4, fingerprinting_rules = $5, \
-             grouping_enhancements = $6, alert_new_issues = $7, inbound_filters = $8 \
-             WHERE id = $9",
+             grouping_enhancements = $6, alert_new_issues = $7, inbound_filters = $8, \
+             highlights = $10 WHERE id = $9",
             )
             .bind(count)
             .bind(window)
@@ -996,6 +997,7 @@ impl Store for SqliteStore {
             .bind(i64::from(settings.alert_new_issues))
             .bind(&settings.inbound_filters)
             .bind(project_id)
+            .bind(&settings.highlights)
             .execute(&self.writes)
             .await?,
         )
