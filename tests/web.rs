@@ -5218,6 +5218,17 @@ fn alert_rule_words_drafts_and_requests() {
     assert!(read_back.users_on && read_back.seen_on && read_back.kept_conditions.is_empty());
     assert_eq!(read_back.users_value, "3");
     draft.users_on = false;
+    // The latest-release filter, read back into its checkbox.
+    draft.latest_release = true;
+    let request = draft.request().expect("a request");
+    let latest = json!({"id": cairn_types::api::LATEST_RELEASE_FILTER});
+    assert_eq!(request.filters, [latest]);
+    let read_back = RuleDraft::from_rule(&cairn_types::api::AlertRule {
+        filters: request.filters,
+        ..sample_alert_rule("Latest")
+    });
+    assert!(read_back.latest_release && read_back.kept_filters.is_empty());
+    draft.latest_release = false;
     // Sentry's high-priority conditions, read back into their checkboxes.
     draft.new_high_priority = true;
     draft.existing_high_priority = true;

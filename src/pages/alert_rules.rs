@@ -12,8 +12,8 @@
 
 use cairn_types::api::{
     AlertRule, AlertRuleRequest, Project, AGE_FILTER, EVENT_FREQUENCY, EXISTING_HIGH_PRIORITY,
-    FIRST_SEEN, LEVEL_FILTER, NEW_HIGH_PRIORITY, NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED,
-    REGRESSION, TAGGED_EVENT_FILTER, UNIQUE_USER_FREQUENCY,
+    FIRST_SEEN, LATEST_RELEASE_FILTER, LEVEL_FILTER, NEW_HIGH_PRIORITY, NOTIFY_EMAIL,
+    OCCURRENCES_FILTER, REAPPEARED, REGRESSION, TAGGED_EVENT_FILTER, UNIQUE_USER_FREQUENCY,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -255,6 +255,8 @@ pub struct RuleDraft {
     /// "The issue has happened at least `occurrences` times".
     pub occurrences_on: bool,
     pub occurrences: String,
+    /// "The event is from the latest release".
+    pub latest_release: bool,
     /// "The issue is `age_comparison` than `age_value` `age_unit`s".
     pub age_on: bool,
     pub age_comparison: String,
@@ -305,6 +307,7 @@ impl Default for RuleDraft {
             level: text("40"),
             occurrences_on: false,
             occurrences: text("10"),
+            latest_release: false,
             age_on: false,
             age_comparison: text("older"),
             age_value: text("30"),
@@ -366,6 +369,7 @@ impl RuleDraft {
                     draft.level_match = field_text(filter, "match");
                     draft.level = field_text(filter, "level");
                 }
+                LATEST_RELEASE_FILTER => draft.latest_release = true,
                 OCCURRENCES_FILTER if !draft.occurrences_on => {
                     draft.occurrences_on = true;
                     draft.occurrences = field_text(filter, "value");
@@ -456,6 +460,9 @@ impl RuleDraft {
         if self.occurrences_on {
             let value = whole(&self.occurrences, "how many times the issue has happened")?;
             filters.push(json!({"id": OCCURRENCES_FILTER, "value": value}));
+        }
+        if self.latest_release {
+            filters.push(json!({ "id": LATEST_RELEASE_FILTER }));
         }
         if self.age_on {
             let value = whole(&self.age_value, "the issue's age")?;
@@ -1001,6 +1008,9 @@ pub fn RuleForm(
                     {check!("rule-occurrences-on", occurrences_on, "The issue has happened at least")}
                     {number!("rule-occurrences", occurrences, occurrences_on)}
                     <span>"times"</span>
+                </div>
+                <div class="settings-inline">
+                    {check!("rule-latest-release", latest_release, "The event is from the latest release")}
                 </div>
                 <div class="settings-inline">
                     {check!("rule-age-on", age_on, "The issue is")}

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cairn_types::api::{
-    AGE_FILTER, EVENT_FREQUENCY, EXISTING_HIGH_PRIORITY, FIRST_SEEN, LEVEL_FILTER,
-    NEW_HIGH_PRIORITY, NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION,
+    AGE_FILTER, EVENT_FREQUENCY, EXISTING_HIGH_PRIORITY, FIRST_SEEN, LATEST_RELEASE_FILTER,
+    LEVEL_FILTER, NEW_HIGH_PRIORITY, NOTIFY_EMAIL, OCCURRENCES_FILTER, REAPPEARED, REGRESSION,
     TAGGED_EVENT_FILTER, UNIQUE_USER_FREQUENCY,
 };
 use serde_json::{json, Value};
@@ -132,6 +132,9 @@ pub enum Filter {
     /// The event's tag `key` matches `value`, as Sentry's `TaggedEventFilter` compares them:
     /// without regard to case.
     Tag { key: String, matches: TagMatch, value: String },
+    /// The event's release is the project's latest (Sentry's `LatestReleaseFilter`: the
+    /// release created last).
+    LatestRelease,
 }
 
 /// Sentry's `MatchType`s of the tag filter: `(code, words)`, and whether a value passes.
@@ -249,6 +252,9 @@ pub struct Facts<'a> {
     pub now: i64,
     /// The (latest) event's tags, for the tag filter.
     pub tags: &'a [(String, String)],
+    /// The project's latest release, for the latest-release filter (read only when a rule
+    /// has it).
+    pub latest_release: Option<&'a str>,
 }
 
 /// Sentry's numbers of the levels.
@@ -389,6 +395,7 @@ impl Rule {
                     }
                     Ok(Filter::Tag { key, matches, value })
                 }
+                Some(LATEST_RELEASE_FILTER) => Ok(Filter::LatestRelease),
                 Some(other) => Err(format!("filters: Cairn does not have {other}")),
                 None => Err("filters: each needs an id".to_owned()),
             })
@@ -483,6 +490,8 @@ impl Rule {
                 }
                 &Filter::Occurrences { value } => json!({"id": OCCURRENCES_FILTER, "value": value,
                     "name": format!("The issue has happened at least {value} times")}),
+                Filter::LatestRelease => json!({"id": LATEST_RELEASE_FILTER,
+                    "name": "The event is from the latest release"}),
                 Filter::Tag { key, matches, value } => {
                     let (code, words) = matches.code_and_words();
                     let name = match matches {
@@ -582,6 +591,10 @@ impl Rule {
             Filter::Occurrences { value } => facts.times_seen >= value,
             Filter::Age { older: true, ms } => facts.now - facts.first_seen > ms,
             Filter::Age { older: false, ms } => facts.now - facts.first_seen < ms,
+            Filter::LatestRelease => {
+                let release = facts.tags.iter().find(|(k, _)| k == "release").map(|(_, v)| v);
+                release.is_some_and(|release| facts.latest_release == Some(release.as_str()))
+            }
             Filter::Tag { ref key, matches, ref value } => {
                 let values: Vec<String> = facts
                     .tags
@@ -596,7 +609,14 @@ impl Rule {
 
     /// Whether a filter reads the event's tags (the worker then reads the latest event's).
     pub fn reads_tags(&self) -> bool {
-        self.filters.iter().any(|filter| matches!(filter, Filter::Tag { .. }))
+        self.filters
+            .iter()
+            .any(|filter| matches!(filter, Filter::Tag { .. } | Filter::LatestRelease))
+    }
+
+    /// Whether a filter compares the event's release with the project's latest.
+    pub fn reads_latest_release(&self) -> bool {
+        self.filters.iter().any(|filter| matches!(filter, Filter::LatestRelease))
     }
 
     /// Whether only a transition can make the rule fire (no frequency condition could): the
@@ -669,6 +689,11 @@ async fn evaluate_update<S: Store>(
     } else {
         Vec::new()
     };
+    let latest_release = if counting().any(Rule::reads_latest_release) {
+        store.project_latest_release(update.project_id).await?
+    } else {
+        None
+    };
     let facts = Facts {
         transition: Transition::None,
         level: &update.level,
@@ -679,6 +704,7 @@ async fn evaluate_update<S: Store>(
         high_priority: false,
         now,
         tags: &tags,
+        latest_release: latest_release.as_deref(),
     };
     for rule in rules.iter().filter(|rule| !rule.needs_transition()) {
         let mut counts = Vec::new();
@@ -741,6 +767,7 @@ mod tests {
             high_priority: true,
             now: 3_600_000,
             tags: &[],
+            latest_release: None,
         }
     }
 
@@ -809,6 +836,26 @@ mod tests {
         assert!(seen_often.fires(&many, &[]));
         many.now = 1_000_000;
         assert!(!seen_often.fires(&many, &[]), "newer than 30 minutes");
+    }
+
+    #[test]
+    fn the_latest_release_filter_passes_events_of_the_projects_latest_release() {
+        let rule = rule(json!([{"id": FIRST_SEEN}]), json!([{"id": LATEST_RELEASE_FILTER}]), "any");
+        assert!(rule.reads_latest_release());
+        let tags = vec![("release".to_owned(), "app@2.0".to_owned())];
+        let with = |latest: Option<&'static str>, tags: &[(String, String)]| {
+            let facts =
+                Facts { tags, latest_release: latest, ..facts(Transition::Opened, "error") };
+            rule.fires(&facts, &[])
+        };
+        assert!(with(Some("app@2.0"), &tags));
+        assert!(!with(Some("app@3.0"), &tags), "an older release");
+        assert!(!with(None, &tags), "a project without releases");
+        assert!(!with(Some("app@2.0"), &[]), "an event without a release");
+        // Read back as Sentry writes it.
+        let shown = rule.filters_json();
+        assert_eq!(shown[0]["id"], LATEST_RELEASE_FILTER);
+        assert_eq!(shown[0]["name"], "The event is from the latest release");
     }
 
     #[test]

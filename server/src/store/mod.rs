@@ -997,6 +997,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         organization_id: i64,
         versions: &[String],
     ) -> impl Future<Output = StoreResult<Vec<ReleaseRow>>> + Send;
+    /// A project's latest release (the one created last), if it has any.
+    fn project_latest_release(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// Adoption rows of releases in projects, in some environments (all when empty).
     fn release_adoption(
         &self,

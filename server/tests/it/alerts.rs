@@ -386,3 +386,42 @@ async fn tag_filters_narrow_rules_to_the_events_they_name() {
         ["Invoice export failed", "Basket lost its items"]
     );
 }
+
+/// Sentry's latest-release filter: a new issue notifies only when its event is from the
+/// project's latest release (the one created last).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_latest_release_filter_notifies_of_issues_in_the_newest_release_only() {
+    let (server, owner, dsn, member_token, notify_member) = shop_with_member().await;
+    let latest = json!([{"id": "sentry.rules.filters.latest_release.LatestReleaseFilter"}]);
+    let rule = create_rule(
+        &server,
+        &owner,
+        json!({"name": "New in the latest release", "conditions": [{"id": FIRST_SEEN}],
+               "filters": latest, "actions": notify_member}),
+    )
+    .await;
+    assert_eq!(rule["filters"][0]["name"], "The event is from the latest release");
+    // shop@2.0 is created after shop@1.0: an error of 1.0 is not from the latest release.
+    for version in ["shop@1.0", "shop@2.0"] {
+        let body = json!({"version": version, "projects": ["shop"]});
+        let (status, answer) =
+            server.post("/api/0/organizations/cairn/releases/", &owner, body).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let send = |text: &'static str, release: &'static str| {
+        let dsn = dsn.clone();
+        tokio::task::spawn_blocking(move || {
+            let (hub, client) = crate::common::sentry_hub(&dsn, release);
+            sentry::Hub::run(hub, || sentry::capture_message(text, sentry::Level::Error));
+            assert!(client.flush(Some(Duration::from_secs(10))), "the SDK delivered its event");
+        })
+    };
+    send("Checkout broke in the old release", "shop@1.0").await.expect("SDK thread");
+    send("Checkout broke in the new release", "shop@2.0").await.expect("SDK thread");
+    assert_eq!(
+        wait_for_alerts(&server, &member_token, 1).await,
+        ["Checkout broke in the new release"]
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(alerts(&server, &member_token).await.len(), 1, "not the old release's issue");
+}

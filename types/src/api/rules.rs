@@ -34,6 +34,8 @@ pub const OCCURRENCES_FILTER: &str =
 pub const AGE_FILTER: &str = "sentry.rules.filters.age_comparison.AgeComparisonFilter";
 /// "The event's tags match {key} {match} {value}".
 pub const TAGGED_EVENT_FILTER: &str = "sentry.rules.filters.tagged_event.TaggedEventFilter";
+/// "The event is from the latest release".
+pub const LATEST_RELEASE_FILTER: &str = "sentry.rules.filters.latest_release.LatestReleaseFilter";
 /// The action "Send a notification to {target}".
 pub const NOTIFY_EMAIL: &str = "sentry.mail.actions.NotifyEmailAction";
 

@@ -279,6 +279,11 @@ pub(super) async fn on_transition(
             .fetch_one(&mut *conn)
             .await?;
     let environments: Vec<String> = event.environment.iter().cloned().collect();
+    let latest_release = if rules.iter().any(|row| row.rule.reads_latest_release()) {
+        latest_release(&mut *conn, event.project_id).await?
+    } else {
+        None
+    };
     let facts = Facts {
         transition,
         level: &event.level,
@@ -288,6 +293,7 @@ pub(super) async fn on_transition(
         high_priority: Priority::from_code(priority) == Priority::High,
         now: event.received,
         tags: &event.tags,
+        latest_release: latest_release.as_deref(),
     };
     for row in &rules {
         let rule = &row.rule;
@@ -303,4 +309,18 @@ pub(super) async fn on_transition(
         }
     }
     Ok(())
+}
+
+/// The project's latest release: the one created last (Sentry's `LatestReleaseFilter`).
+pub(super) async fn latest_release(
+    conn: &mut SqliteConnection,
+    project_id: i64,
+) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT r.version FROM release_projects rp JOIN releases r ON r.id = rp.release_id \
+         WHERE rp.project_id = $1 ORDER BY r.date_created DESC, r.id DESC LIMIT 1",
+    )
+    .bind(project_id)
+    .fetch_optional(&mut *conn)
+    .await?)
 }

@@ -2029,6 +2029,12 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn project_latest_release(&self, project_id: i64) -> StoreResult<Option<String>> {
+        let mut conn = self.reads.acquire().await?;
+        alerts::latest_release(&mut conn, project_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn release_adoption(
         &self,
         project_ids: &[i64],
