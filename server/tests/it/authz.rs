@@ -110,6 +110,10 @@ fn rows() -> Vec<Row> {
         row(Method::GET, "/api/0/organizations/{org}/teams/", read("team:read")),
         row(Method::GET, "/api/0/organizations/{org}/projects/", read("project:read")),
         row(Method::GET, "/api/0/organizations/{org}/issues/", read("event:read")),
+        Row {
+            query: "?query=is:unresolved",
+            ..row(Method::GET, "/api/0/organizations/{org}/issues-count/", read("event:read"))
+        },
         row(Method::GET, "/api/0/organizations/{org}/issues/{issue_id}/", read("event:read")),
         row(
             Method::GET,

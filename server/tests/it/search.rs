@@ -180,6 +180,32 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn search_filters_return_exactly_the_matching_issues() {
     let (server, token, frontend_id) = seeded().await;
+    // Sentry's `issues-count`: each search counted in the request's range and environments.
+    let count = |query: String| {
+        let (server, token) = (&server, &token);
+        async move {
+            let path = format!("/api/0/organizations/cairn/issues-count/?{query}");
+            let (status, body, _) = fetch(server, token, &path).await;
+            (status, body)
+        }
+    };
+    let searches = form_urlencoded_pairs(&[
+        ("query", "is:unresolved"),
+        ("query", "level:error"),
+        ("query", "release:latest"),
+    ]);
+    let (status, counts) = count(format!("{searches}&statsPeriod=24h")).await;
+    assert_eq!(status, 200, "{counts}");
+    assert_eq!(counts, json!({"is:unresolved": 3, "level:error": 1, "release:latest": 2}));
+    let (_, counts) = count(format!("{searches}&environment=production")).await;
+    assert_eq!(counts, json!({"is:unresolved": 3, "level:error": 1, "release:latest": 2}));
+    let (_, counts) = count(format!("query=is%3Aunresolved&project={frontend_id}")).await;
+    assert_eq!(counts, json!({"is:unresolved": 1}));
+    let eleven = vec![("query", "is:unresolved"); 11];
+    for bad in [String::new(), form_urlencoded_pairs(&eleven), "query=is%3Abogus".to_owned()] {
+        let (status, body) = count(bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
     let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
     let day_ago = day_ago.format("%Y-%m-%dT%H:%M:%S").to_string();
     let cases: Vec<(String, &[&str])> = vec![

@@ -190,44 +190,30 @@ pub async fn list_project_issues<S: Store>(
         .await
 }
 
-/// One page of the issue list, with Sentry's `Link` and `X-Hits` headers.
-async fn issue_page<S: Store>(
+/// The terms of an issue list's search: the `query` parsed, its release selectors resolved,
+/// then the request's environments and time range (issues seen within it: last seen after its
+/// start and first seen before its end; Sentry counts events in the range, which the issue's
+/// first and last sightings bound). An empty `statsPeriod`, as some clients send next to
+/// `start` and `end`, is no period.
+async fn list_terms<S: Store>(
     state: &AppState<S>,
-    identity: &Identity,
-    access: &super::OrgAccess,
-    project_ids: Vec<i64>,
-    params: ListIssuesParams,
-    path: &str,
-    raw_query: Option<&str>,
-) -> ApiResult<Response> {
-    let now_ms = crate::util::now_ms();
-    let limit = params.limit.unwrap_or(25).clamp(1, 100);
-    let search = params.query.as_deref().unwrap_or("is:unresolved");
-    if params.short_id_lookup {
-        if let Some(response) = short_id_hit(state, identity, access, &project_ids, search).await? {
-            return Ok(response);
-        }
-    }
+    organization_id: i64,
+    project_ids: &[i64],
+    search: &str,
+    range: &ListRange,
+    now_ms: i64,
+) -> ApiResult<Vec<Term>> {
     let mut terms = crate::search::parse(search, now_ms)
         .map_err(|err| ApiError::BadRequest(format!("query: {err}")))?;
-    resolve_release_terms(
-        state,
-        access.organization.id,
-        &project_ids,
-        &params.environment,
-        &mut terms,
-    )
-    .await?;
+    resolve_release_terms(state, organization_id, project_ids, &range.environment, &mut terms)
+        .await?;
     let term = |filter| Term { negated: false, filter };
-    if !params.environment.is_empty() {
-        terms.push(term(Filter::Tag { key: "environment".into(), values: params.environment }));
+    if !range.environment.is_empty() {
+        let values = range.environment.clone();
+        terms.push(term(Filter::Tag { key: "environment".into(), values }));
     }
-    // The time range keeps issues that were seen within it: last seen after its start and
-    // first seen before its end (Sentry counts events in the range; the issue's first and last
-    // sightings bound them).
-    // An empty statsPeriod (as some clients send next to start and end) is no period.
-    let stats_period = params.stats_period.filter(|period| !period.is_empty());
-    match (&stats_period, &params.start, &params.end) {
+    let stats_period = range.stats_period.as_deref().filter(|period| !period.is_empty());
+    match (stats_period, &range.start, &range.end) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(ApiError::BadRequest(
                 "statsPeriod: give either statsPeriod or start and end, not both.".into(),
@@ -252,6 +238,44 @@ async fn issue_page<S: Store>(
             return Err(ApiError::BadRequest("start and end must be given together.".into()))
         }
     }
+    Ok(terms)
+}
+
+/// The environments and time range an issue list or count keeps to.
+#[derive(Debug, Default)]
+struct ListRange {
+    environment: Vec<String>,
+    stats_period: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+/// One page of the issue list, with Sentry's `Link` and `X-Hits` headers.
+async fn issue_page<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    access: &super::OrgAccess,
+    project_ids: Vec<i64>,
+    params: ListIssuesParams,
+    path: &str,
+    raw_query: Option<&str>,
+) -> ApiResult<Response> {
+    let now_ms = crate::util::now_ms();
+    let limit = params.limit.unwrap_or(25).clamp(1, 100);
+    let search = params.query.as_deref().unwrap_or("is:unresolved");
+    if params.short_id_lookup {
+        if let Some(response) = short_id_hit(state, identity, access, &project_ids, search).await? {
+            return Ok(response);
+        }
+    }
+    let range = ListRange {
+        environment: params.environment,
+        stats_period: params.stats_period,
+        start: params.start,
+        end: params.end,
+    };
+    let terms =
+        list_terms(state, access.organization.id, &project_ids, search, &range, now_ms).await?;
     let sort = match params.sort.as_deref() {
         None | Some("" | "date") => IssueSort::Date,
         Some("priority") => IssueSort::Priority,
@@ -362,6 +386,71 @@ async fn issue_page<S: Store>(
     headers.insert("x-hits", HeaderValue::from(hits));
     headers.insert("x-max-hits", HeaderValue::from(crate::store::MAX_ISSUE_HITS));
     Ok(response)
+}
+
+/// Most searches one `issues-count` request counts.
+const MAX_COUNTED_QUERIES: usize = 10;
+
+/// `GET /api/0/organizations/{org}/issues-count/?query=…&query=…`: how many issues each search
+/// matches, as Sentry's stream counts its tabs: `{search: count}`, each counted up to
+/// [`crate::store::MAX_ISSUE_HITS`], in the request's `project`s, `environment`s and time range
+/// (`statsPeriod`, or `start` and `end`), as the issue list keeps to them.
+pub async fn count_issues_by_query<S: Store>(
+    State(state): State<AppState<S>>,
+    identity: Identity,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<AppJson<std::collections::BTreeMap<String, i64>>> {
+    let access = org_access(&state, &identity, &org, "event:read").await?;
+    let (mut searches, mut project_ids, mut range) = (Vec::new(), Vec::new(), ListRange::default());
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let value = value.into_owned();
+        match key.as_ref() {
+            "query" => searches.push(value),
+            "project" => match value.parse::<i64>() {
+                Ok(-1) => {}
+                Ok(id) => project_ids.push(id),
+                Err(_) => {
+                    return Err(ApiError::BadRequest(format!(
+                        "project: invalid project id {value:?}"
+                    )))
+                }
+            },
+            "environment" => range.environment.push(value),
+            "statsPeriod" => range.stats_period = Some(value),
+            "start" => range.start = Some(value),
+            "end" => range.end = Some(value),
+            // Sentry's dashboard sends it; times here are UTC anyway.
+            "utc" => {}
+            other => {
+                return Err(ApiError::BadRequest(format!("Unknown query parameter: {other:?}")))
+            }
+        }
+    }
+    if searches.is_empty() || searches.len() > MAX_COUNTED_QUERIES {
+        return Err(ApiError::BadRequest(format!(
+            "query: give 1 to {MAX_COUNTED_QUERIES} searches to count."
+        )));
+    }
+    let now_ms = crate::util::now_ms();
+    let mut counts = std::collections::BTreeMap::new();
+    for search in searches {
+        let id = access.organization.id;
+        let terms = list_terms(&state, id, &project_ids, &search, &range, now_ms).await?;
+        let query = IssueQuery {
+            organization_id: id,
+            project_ids: project_ids.clone(),
+            user_id: identity.user.id,
+            now_ms,
+            terms,
+            sort: IssueSort::Date,
+            cursor: None,
+            limit: 1,
+        };
+        let count = state.store.count_issues(&query).await?;
+        counts.insert(search, count);
+    }
+    Ok(AppJson(counts))
 }
 
 /// Most issues a release's resolved list answers.

@@ -267,6 +267,10 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
                 .delete(releases::delete_release::<S>),
         )
         .route(
+            "/api/0/organizations/{org}/issues-count",
+            get(issues::count_issues_by_query::<S>),
+        )
+        .route(
             "/api/0/organizations/{org}/releases/{version}/resolved",
             get(issues::list_resolved_in_release::<S>),
         )
