@@ -1091,7 +1091,7 @@ fn event_details_show_tags_contexts_user_request_and_sdk() {
 }
 
 #[wasm_bindgen_test]
-fn highlights_pick_the_projects_tags_and_context_fields_the_event_has() {
+async fn highlights_pick_the_projects_tags_and_context_fields_the_event_has() {
     use cairn_dashboard::components::highlights::{
         context_of_lines, highlight_items, lines_of_context,
     };
@@ -1126,6 +1126,36 @@ fn highlights_pick_the_projects_tags_and_context_fields_the_event_has() {
     );
     assert_eq!(lines_of_context(&context), "browser: name, version, engine\nos: name\nuser: email");
     assert!(context_of_lines("browser name").is_err(), "a line without a colon");
+
+    // The section: nothing until the project's settings have loaded, then its items and the
+    // link to edit them.
+    use cairn_dashboard::components::highlights::EventHighlights;
+    let settings: RwSignal<Option<cairn_types::api::ProjectDetails>> = RwSignal::new(None);
+    let shown = event.clone();
+    let m = Mounted::new(move || {
+        view! { <EventHighlights org="cairn" event=shown.clone() settings/> }
+    });
+    assert_eq!(m.count("#highlights"), 0, "not loaded yet");
+    let mut project =
+        serde_json::to_value(sample_project("1", "shop", "Shop", None)).expect("project json");
+    let fields = serde_json::json!({
+        "dataScrubber": true, "dataScrubberDefaults": true, "scrubIPAddresses": false,
+        "sensitiveFields": [], "safeFields": [], "allowedDomains": ["*"],
+        "fingerprintingRules": "", "groupingEnhancements": "", "rateLimit": null,
+        "newIssueAlerts": true, "highlightTags": ["release"],
+        "highlightContext": {"user": ["email"]}
+    });
+    if let (Some(project), Some(fields)) = (project.as_object_mut(), fields.as_object()) {
+        project.extend(fields.clone());
+    }
+    settings.set(Some(serde_json::from_value(project).expect("project details")));
+    settle().await;
+    assert_eq!(m.count("#highlights .highlight-item"), 2);
+    assert_eq!(m.text("#highlights .highlight-item:first-child .highlight-value"), "shop@1.2");
+    assert_eq!(
+        m.get(".highlights-edit").get_attribute("href").as_deref(),
+        Some("/settings/cairn/projects/shop/#highlights-form")
+    );
 }
 
 fn sample_details(status: &str, bookmarked: bool) -> IssueDetails {

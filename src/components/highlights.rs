@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use cairn_types::api::Event;
+use cairn_types::api::{Event, ProjectDetails};
 use leptos::prelude::*;
 
 use super::{event::Section, stacktrace::value_text};
-use crate::{api, routes::Page};
+use crate::routes::Page;
 
 /// The highlights an event has: `(label, value)` for each chosen tag it carries, then each chosen
 /// context field it has (`browser.name`; the `user` context is the event's user), in the
@@ -40,31 +40,24 @@ pub fn highlight_items(
     items
 }
 
-/// The highlights section (`#highlights`), once the project's choice has loaded; nothing when
-/// the event has none of them.
+/// The highlights section (`#highlights`), once the project's settings (`settings`, read once
+/// per project by the issue page) have loaded; nothing when the event has none of them.
 #[component]
 pub fn EventHighlights(
     /// The organization.
     #[prop(into)]
     org: String,
-    /// The event's project (id or slug).
-    #[prop(into)]
-    project: String,
     /// The event.
     event: Event,
+    /// The event's project with its settings, when loaded.
+    #[prop(into)]
+    settings: Signal<Option<ProjectDetails>>,
 ) -> impl IntoView {
-    let settings = {
-        let org = org.clone();
-        LocalResource::new(move || {
-            let (org, project) = (org.clone(), project.clone());
-            async move { api::project(&org, &project).await }
-        })
-    };
     move || {
-        let Some(Ok(details)) = settings.get() else { return ().into_any() };
+        let details = settings.get()?;
         let items = highlight_items(&details.highlight_tags, &details.highlight_context, &event);
         if items.is_empty() {
-            return ().into_any();
+            return None;
         }
         let edit = format!(
             "{}#highlights-form",
@@ -81,13 +74,12 @@ pub fn EventHighlights(
                 }
             })
             .collect_view();
-        view! {
+        Some(view! {
             <Section title="Highlights">
                 <dl id="highlights" class="event-highlights">{items}</dl>
                 <a class="highlights-edit" href=edit>"Edit highlights"</a>
             </Section>
-        }
-        .into_any()
+        })
     }
 }
 

@@ -537,6 +537,17 @@ fn EventSection(
     id: Memo<String>,
     event: LocalResource<Result<Event, api::Error>>,
 ) -> impl IntoView {
+    // The event's project with its settings (the highlights'), read once per project rather
+    // than per event shown.
+    let project = Memo::new(move |_| match event.get() {
+        Some(Ok(event)) => Some(event.project_id),
+        _ => None,
+    });
+    let settings = LocalResource::new(move || {
+        let (org, project) = (org.get(), project.get());
+        async move { api::project(&org, &project?).await.ok() }
+    });
+    let settings = Signal::derive(move || settings.get().flatten());
     move || match event.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Ok(event)) => {
@@ -559,11 +570,7 @@ fn EventSection(
                 />
             };
             let highlights = view! {
-                <EventHighlights
-                    org=org.clone()
-                    project=event.project_id.clone()
-                    event=event.clone()
-                />
+                <EventHighlights org=org.clone() event=event.clone() settings/>
             };
             view! {
                 <EventNav org id event=event.clone()/>

@@ -424,4 +424,27 @@ async fn the_latest_release_filter_notifies_of_issues_in_the_newest_release_only
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(alerts(&server, &member_token).await.len(), 1, "not the old release's issue");
+
+    // A counting rule, evaluated after the commits: the old release's issue seen again is
+    // not from the latest release, the new one's is.
+    let latest = json!([{"id": "sentry.rules.filters.latest_release.LatestReleaseFilter"}]);
+    create_rule(
+        &server,
+        &owner,
+        json!({"name": "Busy in the latest release", "frequency": 60,
+               "conditions": [{"id": FREQUENCY, "value": 1, "interval": "1h"}],
+               "filters": latest, "actions": notify_member}),
+    )
+    .await;
+    // The worker trusts a project's cached rules for 5 s.
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    send("Checkout broke in the old release", "shop@1.0").await.expect("SDK thread");
+    server.wait_for_issues(&owner, |issues| issues.iter().any(|i| i["count"] == "2")).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(alerts(&server, &member_token).await.len(), 1, "the old release: no alert");
+    send("Checkout broke in the new release", "shop@2.0").await.expect("SDK thread");
+    assert_eq!(
+        wait_for_alerts(&server, &member_token, 2).await,
+        ["Checkout broke in the new release", "Checkout broke in the new release"]
+    );
 }

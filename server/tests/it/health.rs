@@ -1221,8 +1221,13 @@ async fn releases_are_adopted_and_replaced_by_their_share_of_sessions() {
             "Choose a single environment to filter by release stage.",
         ),
         (
+            "environment=production&query=level:error",
+            "query: a release search is a version's text and at most one release.stage: term",
+        ),
+        (
             "environment=production&query=release.stage:popular",
-            "release.stage: \"popular\" is not one of adopted, low_adoption, replaced",
+            "query: Invalid search term \"release.stage:popular\": \"popular\" is not one of \
+             adopted, low_adoption, replaced",
         ),
     ] {
         let (status, answer) = search(query).await;
@@ -1328,6 +1333,16 @@ async fn releases_sort_by_version_build_and_health() {
     ] {
         assert_eq!(listed(query).await, expected, "{query}");
     }
+    // The page's health is the sort's: the figures it ranked by.
+    let (_, ranked) = server
+        .get("/api/0/organizations/cairn/releases/?sort=crash_free_sessions&health=1", &token)
+        .await;
+    let health = &ranked[0]["projects"][0]["healthData"];
+    assert_eq!(
+        (&health["totalSessions"], &health["crashFreeSessions"]),
+        (&json!(5), &json!(100.0))
+    );
+    assert_eq!(ranked[2]["projects"][0]["healthData"]["totalSessions"], 3, "{ranked}");
     let (status, answer) =
         server.get("/api/0/organizations/cairn/releases/?sort=trends", &token).await;
     assert_eq!(status, 400, "{answer}");

@@ -123,38 +123,25 @@ impl Params {
     }
 }
 
-/// Takes `release.stage:` (Sentry's release search) out of a release list's `query`: one term,
-/// `release.stage:adopted`, a list `release.stage:[adopted,replaced]`, or negated with `!`.
-/// Returns the rest of the query (the version text) and the filter, its environment still empty.
+/// A release list's `query`, read with the issue search's parser: its free text (what the
+/// versions contain) and at most one `release.stage:` term (`adopted`, `[adopted,replaced]`,
+/// negated with `!`), its environment still empty. Anything else is refused.
 fn split_stage_filter(query: &str) -> ApiResult<(String, Option<StageFilter>)> {
-    let mut text = Vec::new();
-    let mut filter: Option<StageFilter> = None;
-    for term in query.split_whitespace() {
-        let (negated, rest) = match term.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, term),
-        };
-        let Some(value) = rest.strip_prefix("release.stage:") else {
-            text.push(term);
-            continue;
-        };
-        if filter.is_some() {
-            return Err(bad("release.stage: only one release.stage term is supported"));
+    use crate::search::{Filter, ReleaseFilter};
+    let terms = crate::search::parse(query, 0).map_err(|err| bad(format!("query: {err}")))?;
+    let (mut text, mut filter) = (String::new(), None);
+    for term in terms {
+        match (term.filter, term.negated) {
+            (Filter::Text(words), false) if text.is_empty() => text = words,
+            (Filter::Release(ReleaseFilter::Stage(stages)), negated) if filter.is_none() => {
+                filter = Some(StageFilter { environment: String::new(), stages, negated });
+            }
+            _ => return Err(bad(
+                "query: a release search is a version's text and at most one release.stage: term",
+            )),
         }
-        let list = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(value);
-        let stages = list
-            .split(',')
-            .map(|name| {
-                AdoptionStage::parse(name.trim()).ok_or_else(|| {
-                    bad(format!(
-                        "release.stage: {name:?} is not one of adopted, low_adoption, replaced"
-                    ))
-                })
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
-        filter = Some(StageFilter { environment: String::new(), stages, negated });
     }
-    Ok((text.join(" "), filter))
+    Ok((text, filter))
 }
 
 /// The orders of Sentry's release list (`sort`).
