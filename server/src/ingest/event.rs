@@ -400,7 +400,7 @@ pub fn parse_timestamp_ms(value: &Value) -> Option<i64> {
 
 /// Seconds since the epoch from a number or an RFC 3339 / ISO 8601 string (a missing zone
 /// means UTC, as Sentry reads it).
-fn parse_timestamp(value: &Value) -> Option<f64> {
+pub fn parse_timestamp(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64().filter(|f| f.is_finite() && *f >= 0.0),
         Value::String(s) => {
@@ -443,7 +443,7 @@ fn normalize_exception(exception: Value) -> Option<Vec<Value>> {
 }
 
 /// Tags as a list of `[key, value]` pairs of strings, from a map or a list of pairs.
-fn normalize_tags(tags: Value) -> Vec<Value> {
+pub fn normalize_tags(tags: Value) -> Vec<Value> {
     fn text(value: &Value) -> Option<String> {
         match value {
             Value::String(s) => Some(s.clone()),

@@ -17,6 +17,7 @@ pub mod release;
 pub mod scrub;
 pub mod session;
 pub mod sourcemaps;
+pub mod transaction;
 pub mod trim;
 pub mod user_agent;
 pub mod user_report;

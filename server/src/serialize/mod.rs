@@ -15,6 +15,9 @@ use crate::store::{
 use crate::util::ms_to_datetime;
 
 mod entries;
+mod transaction;
+
+pub use transaction::transaction_event;
 
 /// A user.
 pub fn user(row: &UserRow) -> User {

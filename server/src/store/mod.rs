@@ -758,13 +758,28 @@ pub trait Store: Clone + Send + Sync + 'static {
         event_id: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<TraceErrorRow>>> + Send;
-    /// How many error events a distributed trace has in an organization's projects, and in how
-    /// many projects.
+    /// How many error events and transactions a distributed trace has in an organization's
+    /// projects, and in how many projects.
     fn trace_counts(
         &self,
         organization_id: i64,
         trace_id: &[u8; 16],
-    ) -> impl Future<Output = StoreResult<(i64, i64)>> + Send;
+    ) -> impl Future<Output = StoreResult<TraceCounts>> + Send;
+    /// The transactions of a distributed trace in an organization's projects, by start time:
+    /// the first `limit`.
+    fn trace_transactions(
+        &self,
+        organization_id: i64,
+        trace_id: &[u8; 16],
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<TraceTransactionRow>>> + Send;
+    /// A project's transaction by its event id, as it was stored (spans included);
+    /// [`StoreError::NotFound`] when the project has none with that id.
+    fn project_transaction(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> impl Future<Output = StoreResult<StoredTransaction>> + Send;
     /// A project's events, newest (last stored) first: `limit` of them after skipping `offset`.
     fn project_events(
         &self,

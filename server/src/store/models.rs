@@ -335,6 +335,9 @@ pub struct NewItem {
     pub received: i64,
     /// The SHA-1 of an attachment's payload (hex), hashed on arrival; `None` for other items.
     pub sha1: Option<String>,
+    /// A transaction's place in its distributed trace, stored beside it for the trace view;
+    /// `None` for other items and transactions outside a trace.
+    pub trace: Option<Box<crate::ingest::transaction::TraceTransaction>>,
 }
 
 impl NewItem {
@@ -697,6 +700,53 @@ pub struct TraceErrorRow {
     pub project_id: i64,
     /// The project's slug.
     pub project_slug: String,
+}
+
+/// What a distributed trace holds in an organization's projects, counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TraceCounts {
+    /// Its error events.
+    pub errors: i64,
+    /// Its transactions.
+    pub transactions: i64,
+    /// The projects they were sent to.
+    pub projects: i64,
+}
+
+/// One transaction of a distributed trace (migration 0056), with its project's slug.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceTransactionRow {
+    /// The event id, 32 hex digits.
+    pub event_id: String,
+    /// Its project.
+    pub project_id: i64,
+    /// The project's slug.
+    pub project_slug: String,
+    /// Its own span.
+    pub span_id: String,
+    /// The span that called it, if any.
+    pub parent_span_id: Option<String>,
+    /// `transaction`.
+    pub name: String,
+    /// `contexts.trace.op`, empty when none.
+    pub op: String,
+    /// `contexts.trace.status`.
+    pub status: String,
+    /// When it started, Unix seconds.
+    pub start_timestamp: f64,
+    /// When it ended, Unix seconds.
+    pub timestamp: f64,
+    /// The ids of its spans, space-separated.
+    pub span_ids: String,
+}
+
+/// A transaction as it was stored: the payload after scrubbing, spans included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTransaction {
+    /// The payload, a JSON object.
+    pub payload: Vec<u8>,
+    /// When Cairn received it, Unix milliseconds.
+    pub received: i64,
 }
 
 /// What a link to the issue of a [`UserReportRow`] needs.

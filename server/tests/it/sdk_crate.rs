@@ -12,18 +12,10 @@ use serde_json::{json, Value};
 
 use crate::common::TestServer;
 
-/// A hub with its own client for `dsn` (as `common::sentry_hub`), with every transaction
-/// sampled. Returns the hub and the client (to flush).
+/// A hub with its own client for `dsn`, with every transaction sampled. Returns the hub and
+/// the client (to flush).
 fn sdk_hub(dsn: &str, release: &str) -> (Arc<sentry::Hub>, Arc<sentry::Client>) {
-    let options = sentry::ClientOptions::new()
-        .dsn(dsn)
-        .release(release.to_owned())
-        .environment("test")
-        .traces_sample_rate(1.0);
-    // `apply_defaults` adds the HTTP transport and the default integrations.
-    let client = Arc::new(sentry::Client::from(sentry::apply_defaults(options)));
-    let hub = Arc::new(sentry::Hub::new(Some(client.clone()), Arc::new(sentry::Scope::default())));
-    (hub, client)
+    crate::common::sampling_sentry_hub(dsn, release)
 }
 
 /// Runs `f` with the SDK on a blocking thread (the SDK's flush blocks), then flushes and closes

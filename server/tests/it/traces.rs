@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::common::{capture_message, sentry_hub, TestServer};
+use crate::common::{capture_message, sampling_sentry_hub, sentry_hub, TestServer};
 
 /// What one distributed request left: the trace's id and the two errors' event ids.
 struct Trace {
@@ -210,4 +210,194 @@ async fn the_errors_of_a_trace_are_found_across_projects() {
     assert_eq!(server.get(&path, &token).await, (200, whole), "unchanged by their event");
     assert_eq!(server.get(&meta, &token).await.1["errors"], 2, "nor counted");
     assert_eq!(server.get(&path, &outsider).await.0, 403, "not a member of cairn");
+}
+
+/// What a traced request left when both applications sample their transactions: the trace,
+/// the two transactions and the two errors.
+struct SampledTrace {
+    trace_id: String,
+    page_load: String,
+    request: String,
+    frontend_error: String,
+    backend_error: String,
+    /// The frontend's span of the request, the backend transaction's parent.
+    fetch_span: String,
+    /// The backend's query span, in which its error happened.
+    query_span: String,
+}
+
+/// A page load whose fetch span calls the backend; the backend's request runs a query that
+/// fails. Each application reports its error in the span it happened in, and finishes and
+/// sends its transaction.
+async fn trace_a_failing_request(frontend: &str, backend: &str) -> SampledTrace {
+    let (frontend, backend) = (frontend.to_owned(), backend.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sampling_sentry_hub(&frontend, "web@1.0.0");
+        let (trace_id, page_load, fetch_span, headers, frontend_error) =
+            sentry::Hub::run(hub, || {
+                let context = sentry::TransactionContext::new("/checkout", "pageload");
+                let transaction = sentry::start_transaction(context);
+                let fetch = transaction.start_child("http.client", "POST /api/checkout");
+                let headers: Vec<(String, String)> =
+                    fetch.iter_headers().map(|(k, v)| (k.to_owned(), v)).collect();
+                let fetch_span = fetch.get_span_id().to_string();
+                std::thread::sleep(Duration::from_millis(30));
+                fetch.finish();
+                sentry::configure_scope(|scope| scope.set_span(Some(transaction.clone().into())));
+                let error = sentry::capture_message("Checkout failed", sentry::Level::Error);
+                let trace_id = transaction.get_trace_context().trace_id.to_string();
+                let page_load = transaction.get_trace_context().span_id.to_string();
+                transaction.finish();
+                (trace_id, page_load, fetch_span, headers, error.simple().to_string())
+            });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the frontend's events delivered");
+
+        let (hub, client) = sampling_sentry_hub(&backend, "api@2.0.0");
+        let (request, query_span, backend_error) = sentry::Hub::run(hub, || {
+            let headers = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let context = sentry::TransactionContext::continue_from_headers(
+                "POST /api/checkout",
+                "http.server",
+                headers,
+            );
+            let transaction = sentry::start_transaction(context);
+            let query =
+                transaction.start_child("db.sql.query", "SELECT * FROM carts WHERE id = %s");
+            let query_span = query.get_span_id().to_string();
+            sentry::configure_scope(|scope| scope.set_span(Some(query.clone().into())));
+            let error = sentry::capture_message("Cart query timed out", sentry::Level::Fatal);
+            std::thread::sleep(Duration::from_millis(10));
+            query.set_status(sentry::protocol::SpanStatus::DeadlineExceeded);
+            query.finish();
+            transaction.set_status(sentry::protocol::SpanStatus::InternalError);
+            let request = transaction.get_trace_context().span_id.to_string();
+            transaction.finish();
+            (request, query_span, error.simple().to_string())
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the backend's events delivered");
+        SampledTrace {
+            trace_id: trace_id.replace('-', ""),
+            page_load,
+            request,
+            frontend_error,
+            backend_error,
+            fetch_span,
+            query_span,
+        }
+    })
+    .await
+    .expect("SDK thread")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_traces_transactions_form_a_tree_with_their_errors_and_spans() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let frontend = server.create_project(&token, "Frontend").await;
+    let backend = server.create_project(&token, "Backend").await;
+    let sent = trace_a_failing_request(&frontend, &backend).await;
+    server.wait_for_issues(&token, |issues| issues.len() == 2).await;
+
+    let path = format!("/api/0/organizations/cairn/events-trace/{}/", sent.trace_id);
+    // Transactions are written by the same group commit as the errors, but by separate
+    // requests: wait until both are in.
+    let mut trace = Value::Null;
+    for _ in 0..100 {
+        let (status, body) = server.get(&path, &token).await;
+        assert_eq!(status, 200, "{body}");
+        trace = body;
+        if trace["transactions"][0]["children"].as_array().is_some_and(|c| !c.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // One root: the page load, which called the backend's request.
+    let roots = trace["transactions"].as_array().expect("transactions");
+    assert_eq!(roots.len(), 1, "{trace:#}");
+    let page_load = &roots[0];
+    assert_eq!(page_load["span_id"], sent.page_load.as_str());
+    assert_eq!(page_load["transaction"], "/checkout");
+    assert_eq!(page_load["transaction.op"], "pageload");
+    assert_eq!(page_load["project_slug"], "frontend");
+    assert_eq!(page_load["generation"], 0);
+    assert_eq!(page_load["parent_event_id"], Value::Null);
+    assert!(page_load["transaction.duration"].as_i64().is_some_and(|ms| ms >= 30), "{page_load}");
+    let page_load_id = page_load["event_id"].as_str().expect("event id").to_owned();
+    assert_eq!(page_load["errors"].as_array().map(Vec::len), Some(1), "{page_load}");
+    assert_eq!(page_load["errors"][0]["event_id"], sent.frontend_error.as_str());
+
+    let children = page_load["children"].as_array().expect("children");
+    assert_eq!(children.len(), 1, "{page_load:#}");
+    let request = &children[0];
+    assert_eq!(request["span_id"], sent.request.as_str());
+    assert_eq!(request["parent_span_id"], sent.fetch_span.as_str());
+    assert_eq!(request["parent_event_id"], page_load_id.as_str());
+    assert_eq!(request["project_slug"], "backend");
+    assert_eq!(request["transaction"], "POST /api/checkout");
+    assert_eq!(request["transaction.op"], "http.server");
+    assert_eq!(request["transaction.status"], "internal_error");
+    assert_eq!(request["generation"], 1);
+    assert_eq!(request["children"], json!([]));
+    // The backend's error happened in its query span, which is the request's.
+    let backend_error = &request["errors"][0];
+    assert_eq!(backend_error["event_id"], sent.backend_error.as_str());
+    assert_eq!(backend_error["span"], sent.query_span.as_str());
+    assert_eq!(backend_error["generation"], 1);
+    assert_eq!(backend_error["level"], "fatal");
+    assert_eq!(trace["orphan_errors"], json!([]));
+    let (start, end) = (request["start_timestamp"].as_f64(), request["timestamp"].as_f64());
+    assert!(start.zip(end).is_some_and(|(s, e)| s > 1.7e9 && e >= s), "{request}");
+
+    let meta = format!("/api/0/organizations/cairn/events-trace-meta/{}/", sent.trace_id);
+    assert_eq!(
+        server.get(&meta, &token).await,
+        (200, json!({"projects": 2, "transactions": 2, "errors": 2, "performance_issues": 0}))
+    );
+
+    // The light trace from the backend's error: its transaction between parent and children.
+    let light = format!(
+        "/api/0/organizations/cairn/events-trace-light/{}/?event_id={}",
+        sent.trace_id, sent.backend_error
+    );
+    let (status, seen) = server.get(&light, &token).await;
+    assert_eq!(status, 200, "{seen}");
+    let ids: Vec<&str> = seen["transactions"]
+        .as_array()
+        .expect("transactions")
+        .iter()
+        .map(|t| t["span_id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ids, [sent.page_load.as_str(), sent.request.as_str()], "{seen:#}");
+
+    // The backend's transaction, as Sentry's event details answer it: its spans.
+    let request_id = request["event_id"].as_str().expect("event id");
+    let details = format!("/api/0/projects/cairn/backend/events/{request_id}/");
+    let (status, event) = server.get(&details, &token).await;
+    assert_eq!(status, 200, "{event}");
+    assert_eq!(event["type"], "transaction");
+    assert_eq!(event["title"], "POST /api/checkout");
+    assert_eq!(event["groupID"], Value::Null);
+    assert_eq!(event["contexts"]["trace"]["trace_id"], sent.trace_id.as_str());
+    assert!(event["tags"].as_array().is_some_and(|tags| tags
+        .iter()
+        .any(|t| t["key"] == "release" && t["value"] == "api@2.0.0")));
+    let spans = event["entries"]
+        .as_array()
+        .and_then(|entries| entries.iter().find(|e| e["type"] == "spans"))
+        .and_then(|entry| entry["data"].as_array())
+        .cloned()
+        .expect("a spans entry");
+    assert_eq!(spans.len(), 1, "{event:#}");
+    assert_eq!(spans[0]["span_id"], sent.query_span.as_str());
+    assert_eq!(spans[0]["parent_span_id"], sent.request.as_str());
+    assert_eq!(spans[0]["op"], "db.sql.query");
+    assert_eq!(spans[0]["description"], "SELECT * FROM carts WHERE id = %s");
+    assert_eq!(spans[0]["status"], "deadline_exceeded");
+    assert!(spans[0]["start_timestamp"].as_f64() <= spans[0]["timestamp"].as_f64());
+    // Not in another project, and error events still read as before.
+    let elsewhere = format!("/api/0/projects/cairn/frontend/events/{request_id}/");
+    assert_eq!(server.get(&elsewhere, &token).await.0, 404);
+    let error = format!("/api/0/projects/cairn/backend/events/{}/", sent.backend_error);
+    let (status, error) = server.get(&error, &token).await;
+    assert_eq!((status, &error["type"]), (200, &json!("default")), "{error}");
 }

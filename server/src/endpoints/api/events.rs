@@ -237,16 +237,29 @@ pub async fn get_grouping_info<S: Store>(
     Ok(AppJson(variants))
 }
 
-/// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/`: an error event, or a transaction
+/// ([`serialize::transaction_event`], with its spans) when the project has no error event with
+/// that id, as Sentry answers both on this route.
 pub async fn get_project_event<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path((org, project, event_id)): Path<(String, String, String)>,
-) -> ApiResult<AppJson<Event>> {
+) -> ApiResult<Response> {
     let access = org_access(&state, &identity, &org, "event:read").await?;
     let project = state.store.project_by_slug(access.organization.id, &project).await?;
     let EventSelector::Id(event_id) = selector(&event_id)? else {
         return Err(ApiError::NotFound);
     };
-    found(state.store.project_event(project.id, &event_id).await)
+    match found(state.store.project_event(project.id, &event_id).await) {
+        Err(ApiError::NotFound) => {}
+        event => return event.map(IntoResponse::into_response),
+    }
+    let stored = match state.store.project_transaction(project.id, &event_id).await {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound) => return Err(ApiError::NotFound),
+        Err(err) => return Err(err.into()),
+    };
+    let transaction = serialize::transaction_event(project.id, &event_id, &stored)
+        .ok_or_else(|| ApiError::Internal("a stored transaction is no JSON object".into()))?;
+    Ok(AppJson(transaction).into_response())
 }

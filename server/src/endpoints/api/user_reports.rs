@@ -156,6 +156,7 @@ pub async fn submit_user_report<S: Store>(
         payload: report.payload().into(),
         received: now_ms(),
         sha1: None,
+        trace: None,
     };
     let batch = IngestBatch { items: vec![item], ..IngestBatch::default() };
     match state.store.store_batch(batch).await {

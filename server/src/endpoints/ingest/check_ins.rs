@@ -121,6 +121,7 @@ pub async fn post_check_in<S: Store>(
         payload: Bytes::from(payload.to_string()),
         received: now_ms(),
         sha1: None,
+        trace: None,
     };
     let mut batch = IngestBatch::default();
     let failures =

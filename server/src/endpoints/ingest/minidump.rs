@@ -153,6 +153,7 @@ pub async fn post_minidump<S: Store>(
             })
             .to_string(),
             sha1: Some(NewItem::sha1_of(&upload.data)),
+            trace: None,
             payload: upload.data,
             received: received_ms,
         })

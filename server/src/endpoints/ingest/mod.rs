@@ -36,7 +36,7 @@ use self::auth::SentryAuth;
 use self::error::IngestError;
 use crate::ingest::envelope::{self, ItemType};
 use crate::ingest::event::{self, EventContext};
-use crate::ingest::session;
+use crate::ingest::{session, transaction};
 use crate::state::AppState;
 use crate::store::{Arrival, IngestBatch, NewItem, Outcome, Store, StoreError};
 use crate::util::now_ms;
@@ -316,21 +316,11 @@ async fn ingest_store_event<S: Store>(
         .map(|id| id.simple().to_string());
     if minimal.is_transaction() {
         let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        let batch = match transaction_payload(body, authorized) {
-            Ok(payload) => {
+        let batch = match transaction_payload(body, authorized, Some(&id)) {
+            Ok(kept) => {
                 check_rate_limit(state, authorized, 1)?;
-                let item = NewItem {
-                    project_id,
-                    event_id: Some(id.clone()),
-                    item_type: "transaction".to_owned(),
-                    headers: r#"{"type":"transaction"}"#.to_owned(),
-                    payload: match payload {
-                        Cow::Borrowed(unchanged) => body.slice_ref(unchanged),
-                        Cow::Owned(scrubbed) => Bytes::from(scrubbed),
-                    },
-                    received: received_ms,
-                    sha1: None,
-                };
+                let headers = r#"{"type":"transaction"}"#.to_owned();
+                let item = kept.into_item(body, project_id, Some(id.clone()), headers, received_ms);
                 IngestBatch { items: vec![item], ..IngestBatch::default() }
             }
             Err(reason) => dropped_batch(project_id, "transaction", reason),
@@ -413,7 +403,8 @@ impl MinimalEvent {
 fn transaction_payload<'a>(
     payload: &'a [u8],
     authorized: &Authorized,
-) -> Result<Cow<'a, [u8]>, &'static str> {
+    event_id: Option<&str>,
+) -> Result<KeptTransaction<'a>, &'static str> {
     let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(payload) else {
         return Err("invalid");
     };
@@ -423,10 +414,47 @@ fn transaction_payload<'a>(
     if let Some(key) = filtered {
         return Err(key);
     }
-    if authorized.scrubber.scrub_event(&mut object) == 0 {
-        return Ok(Cow::Borrowed(payload));
+    let scrubbed = authorized.scrubber.scrub_event(&mut object) > 0;
+    let trace = transaction::summarize(&object, event_id).map(Box::new);
+    let payload = if scrubbed {
+        Cow::Owned(serde_json::to_vec(&object).map_err(|_| "invalid")?)
+    } else {
+        Cow::Borrowed(payload)
+    };
+    Ok(KeptTransaction { payload, trace })
+}
+
+/// A transaction that passed the filters: its payload (scrubbed, or the request's bytes when
+/// nothing was) and its place in its trace.
+struct KeptTransaction<'a> {
+    payload: Cow<'a, [u8]>,
+    trace: Option<Box<transaction::TraceTransaction>>,
+}
+
+impl KeptTransaction<'_> {
+    /// The item to store, sharing the request body when the payload is unchanged.
+    fn into_item(
+        self,
+        body: &Bytes,
+        project_id: i64,
+        event_id: Option<String>,
+        headers: String,
+        received: i64,
+    ) -> NewItem {
+        NewItem {
+            project_id,
+            event_id,
+            item_type: "transaction".to_owned(),
+            headers,
+            payload: match self.payload {
+                Cow::Borrowed(unchanged) => body.slice_ref(unchanged),
+                Cow::Owned(scrubbed) => Bytes::from(scrubbed),
+            },
+            received,
+            sha1: None,
+            trace: self.trace,
+        }
     }
-    serde_json::to_vec(&object).map(Cow::Owned).map_err(|_| "invalid")
 }
 
 /// The project id of the URL: a positive number.
@@ -679,21 +707,18 @@ async fn ingest_envelope<S: Store>(
                     Err(reason) => server_outcomes.push(dropped("session", reason)),
                 }
             }
-            ItemType::Transaction => match transaction_payload(item.payload, authorized) {
-                Ok(payload) => batch.items.push(NewItem {
-                    project_id,
-                    event_id: envelope_event_id.clone(),
-                    item_type: name.to_owned(),
-                    headers: Value::Object(item.headers.clone()).to_string(),
-                    payload: match payload {
-                        Cow::Borrowed(unchanged) => body.slice_ref(unchanged),
-                        Cow::Owned(scrubbed) => bytes::Bytes::from(scrubbed),
-                    },
-                    received: received_ms,
-                    sha1: None,
-                }),
-                Err(reason) => server_outcomes.push(dropped("transaction", reason)),
-            },
+            ItemType::Transaction => {
+                match transaction_payload(item.payload, authorized, envelope_event_id.as_deref()) {
+                    Ok(kept) => batch.items.push(kept.into_item(
+                        body,
+                        project_id,
+                        envelope_event_id.clone(),
+                        Value::Object(item.headers.clone()).to_string(),
+                        received_ms,
+                    )),
+                    Err(reason) => server_outcomes.push(dropped("transaction", reason)),
+                }
+            }
             ItemType::CheckIn => match crate::ingest::check_in::parse_item(item.payload) {
                 Ok(check_in) => check_ins.push((
                     check_in,
@@ -705,6 +730,7 @@ async fn ingest_envelope<S: Store>(
                         payload: body.slice_ref(item.payload),
                         received: received_ms,
                         sha1: None,
+                        trace: None,
                     },
                 )),
                 Err(err) => server_outcomes.push(dropped("monitor", err.outcome_reason())),
@@ -726,6 +752,7 @@ async fn ingest_envelope<S: Store>(
                 // request was): a file is read once, whatever the number of listings.
                 sha1: matches!(item.ty, ItemType::Attachment)
                     .then(|| NewItem::sha1_of(item.payload)),
+                trace: None,
             }),
         }
     }

@@ -1154,8 +1154,27 @@ impl Store for SqliteStore {
         &self,
         organization_id: i64,
         trace_id: &[u8; 16],
-    ) -> StoreResult<(i64, i64)> {
+    ) -> StoreResult<TraceCounts> {
         traces::trace_counts(&self.reads, organization_id, trace_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn trace_transactions(
+        &self,
+        organization_id: i64,
+        trace_id: &[u8; 16],
+        limit: i64,
+    ) -> StoreResult<Vec<TraceTransactionRow>> {
+        traces::trace_transactions(&self.reads, organization_id, trace_id, limit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn project_transaction(
+        &self,
+        project_id: i64,
+        event_id: &str,
+    ) -> StoreResult<StoredTransaction> {
+        traces::project_transaction(&self.reads, project_id, event_id).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -549,6 +549,35 @@ fn flush_alone(conn: &Connection, deferral: &mut Deferral) -> StoreResult<()> {
     flushed
 }
 
+/// The trace facts of the transaction item just inserted, keyed by its row.
+fn write_trace_transaction(
+    conn: &Connection,
+    project_id: i64,
+    trace: &crate::ingest::transaction::TraceTransaction,
+) -> StoreResult<()> {
+    // `summarize` only makes 32 hex digits, so this never falls back.
+    let trace_id = hex::decode(&trace.trace_id).unwrap_or_default();
+    conn.prepare_cached(
+        "INSERT INTO trace_transactions (item_id, project_id, trace_id, event_id, span_id, \
+         parent_span_id, name, op, status, start_timestamp, timestamp, span_ids) \
+         VALUES (last_insert_rowid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(rusqlite::params![
+        project_id,
+        trace_id,
+        trace.event_id,
+        trace.span_id,
+        trace.parent_span_id,
+        trace.name,
+        trace.op,
+        trace.status,
+        trace.start_timestamp,
+        trace.timestamp,
+        trace.span_ids
+    ])?;
+    Ok(())
+}
+
 /// Stores a request's items kept as they arrived and its dropped-data counts. The items of
 /// the events in `repeated` are skipped, as Sentry skips a duplicate event whole: a crash
 /// reporter or SDK that retries an upload whose answer it missed would otherwise attach its
@@ -571,6 +600,9 @@ fn write_items(conn: &Connection, batch: &IngestBatch, repeated: &[&str]) -> Sto
             item.received,
             item.sha1
         ])?;
+        if let Some(trace) = &item.trace {
+            write_trace_transaction(conn, item.project_id, trace)?;
+        }
     }
     // The hour of the commit: outcomes carry no time of their own, and a commit is within
     // milliseconds of the requests it answers.

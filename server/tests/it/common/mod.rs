@@ -321,6 +321,20 @@ pub fn sentry_hub(dsn: &str, release: &str) -> (Arc<sentry::Hub>, Arc<sentry::Cl
     (hub, client)
 }
 
+/// [`sentry_hub`] with every transaction sampled (`traces_sample_rate=1.0`), as an application
+/// that traces all its requests.
+pub fn sampling_sentry_hub(dsn: &str, release: &str) -> (Arc<sentry::Hub>, Arc<sentry::Client>) {
+    let options = sentry::ClientOptions::new()
+        .dsn(dsn)
+        .release(release.to_owned())
+        .environment("test")
+        .traces_sample_rate(1.0);
+    // `apply_defaults` adds the HTTP transport and the default integrations.
+    let client = Arc::new(sentry::Client::from(sentry::apply_defaults(options)));
+    let hub = Arc::new(sentry::Hub::new(Some(client.clone()), Arc::new(sentry::Scope::default())));
+    (hub, client)
+}
+
 /// Sends, with the official SDK (on a blocking thread, as its transport wants), an error-level
 /// message, and flushes; returns the event's id (32 hex).
 pub async fn capture_message(dsn: &str, release: &str, text: &str) -> String {

@@ -146,6 +146,7 @@ pub async fn post_error_page<S: Store>(
         headers: r#"{"type":"user_report"}"#.to_owned(),
         received: now_ms(),
         sha1: None,
+        trace: None,
     };
     store(&state, arrival, IngestBatch { items: vec![item], ..IngestBatch::default() }).await?;
     // The new report is durable: the earlier one about the event goes (one report per event).
