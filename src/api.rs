@@ -675,6 +675,26 @@ pub async fn trace(org: &str, trace_id: &str) -> Result<Trace> {
     json(get(&url).build()).await
 }
 
+/// [`trace`] with up to `limit` transactions and errors (the API's default is 100).
+pub async fn trace_up_to(org: &str, trace_id: &str, limit: u32) -> Result<Trace> {
+    let url = format!(
+        "/api/0/organizations/{}/events-trace/{}/?limit={limit}",
+        segment(org),
+        segment(trace_id)
+    );
+    json(get(&url).build()).await
+}
+
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/` for a transaction: its details,
+/// spans included.
+pub async fn transaction_event(
+    org: &str,
+    project: &str,
+    event_id: &str,
+) -> Result<cairn_types::api::TransactionEvent> {
+    json(get(&project_url(org, project, &format!("events/{}/", segment(event_id)))).build()).await
+}
+
 /// `GET /api/0/projects/{org}/{project}/user-feedback/`: a project's user feedback, newest
 /// first.
 pub async fn project_user_reports(

@@ -171,6 +171,7 @@ enum OtherPage {
     Monitor,
     AlertRules,
     MetricAlert,
+    Trace,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -199,6 +200,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::Monitor => view! { <MonitorPage/> }.into_any(),
         OtherPage::AlertRules => view! { <AlertRulesPage/> }.into_any(),
         OtherPage::MetricAlert => view! { <MetricAlertPage/> }.into_any(),
+        OtherPage::Trace => view! { <TracePage/> }.into_any(),
     }
 }
 
@@ -270,6 +272,10 @@ other_page!(
 other_page!(
     /// One metric alert rule and its incidents.
     metric_alert, MetricAlert
+);
+other_page!(
+    /// A distributed trace's transactions and errors.
+    trace, Trace
 );
 other_page!(
     /// The user's notifications.

@@ -27,6 +27,8 @@ pub const SHARE_PARAM: &str = "share_id";
 pub const MONITOR_PARAM: &str = "monitor";
 /// Name of the metric alert rule id parameter in [`metric_alert`].
 pub const ALERT_RULE_PARAM: &str = "rule_id";
+/// Name of the trace id parameter in [`trace`].
+pub const TRACE_PARAM: &str = "trace_id";
 
 /// A page of the dashboard, as something to link or navigate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +159,14 @@ pub enum Page {
         /// The rule's id.
         id: String,
     },
+    /// `/organizations/{org}/performance/trace/{trace_id}/`: a distributed trace's
+    /// transactions and errors (Sentry's trace view).
+    Trace {
+        /// Organization slug.
+        org: String,
+        /// The trace (32 hex digits).
+        trace_id: String,
+    },
     /// `/organizations/{org}/crons/{project}/{monitor}/`: one cron monitor and its check-ins.
     Monitor {
         /// Organization slug.
@@ -246,6 +256,11 @@ impl Page {
                 "/organizations/{}/alerts/rules/details/{}/",
                 crate::api::segment(org),
                 crate::api::segment(id)
+            ),
+            Page::Trace { org, trace_id } => format!(
+                "/organizations/{}/performance/trace/{}/",
+                crate::api::segment(org),
+                crate::api::segment(trace_id)
             ),
             Page::Monitor { org, project, slug } => format!(
                 "/organizations/{}/crons/{}/{}/",
@@ -342,6 +357,11 @@ pub fn alert_rules() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::MetricAlert`]; parameters [`ORG_PARAM`] and [`ALERT_RULE_PARAM`].
 pub fn metric_alert() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/alerts/rules/details/:rule_id")
+}
+
+/// Route pattern of [`Page::Trace`]; parameters [`ORG_PARAM`] and [`TRACE_PARAM`].
+pub fn trace() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/performance/trace/:trace_id")
 }
 
 /// Route pattern of [`Page::Monitor`]; parameters [`ORG_PARAM`], [`PROJECT_PARAM`] and

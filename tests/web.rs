@@ -4869,6 +4869,27 @@ fn issue_attachments_filters_become_the_servers_query_pairs() {
 
 // ---- distributed trace ----
 
+/// `n` errors of one worker project, a second apart.
+fn many_errors(n: u32) -> Vec<cairn_types::api::TraceError> {
+    (0..n)
+        .map(|i| cairn_types::api::TraceError {
+            event_id: format!("{i:032x}"),
+            issue_id: 1,
+            issue_short_id: None,
+            span: String::new(),
+            project_id: 1,
+            project_slug: "worker".into(),
+            title: "Job failed".into(),
+            culprit: None,
+            level: "error".into(),
+            message: "Job failed".into(),
+            timestamp: 1_764_800_000.0 + f64::from(i),
+            event_type: "error".into(),
+            generation: 0,
+        })
+        .collect()
+}
+
 #[wasm_bindgen_test]
 fn a_trace_lists_its_errors_across_projects_relative_to_the_event_as_text() {
     use cairn_dashboard::components::trace::{relative_ms, trace_id_of, TraceErrors};
@@ -4926,23 +4947,7 @@ fn a_trace_lists_its_errors_across_projects_relative_to_the_event_as_text() {
     drop(m);
 
     // A hundred errors (the endpoint's default page) may be the start of a longer trace.
-    let many: Vec<TraceError> = (0..100)
-        .map(|i| TraceError {
-            event_id: format!("{i:032x}"),
-            issue_id: 1,
-            issue_short_id: None,
-            span: String::new(),
-            project_id: 1,
-            project_slug: "worker".into(),
-            title: "Job failed".into(),
-            culprit: None,
-            level: "error".into(),
-            message: "Job failed".into(),
-            timestamp: 1_764_800_000.0 + f64::from(i),
-            event_type: "error".into(),
-            generation: 0,
-        })
-        .collect();
+    let many = many_errors(100);
     let m = Mounted::new(move || {
         view! {
             <TraceErrors
@@ -4955,6 +4960,27 @@ fn a_trace_lists_its_errors_across_projects_relative_to_the_event_as_text() {
         }
     });
     assert!(m.text(".trace-summary").starts_with("100+ errors in 1 project in trace"));
+    drop(m);
+
+    // With transactions, counted, and the trace's page linked.
+    let one: Vec<TraceError> = many_errors(1);
+    let m = Mounted::new(move || {
+        view! {
+            <TraceErrors
+                org="cairn"
+                trace_id="4c79f60c11214eb38604f4ae0781bfb2".to_owned()
+                errors=one
+                transactions=2
+                current=format!("{:032x}", 0)
+                event_ms=1_764_800_000_000
+            />
+        }
+    });
+    assert!(m.text(".trace-summary").starts_with("2 transactions, 1 error in 1 project in trace"));
+    assert_eq!(
+        m.attr(".trace-open", "href"),
+        "/organizations/cairn/performance/trace/4c79f60c11214eb38604f4ae0781bfb2/"
+    );
     drop(m);
 
     assert_eq!(relative_ms(0), "+0 ms");
@@ -6867,4 +6893,184 @@ fn image_attachments_are_shown_as_pictures_and_svg_stays_a_link() {
         .collect();
     assert_eq!(captions, ["screenshot.png", "<b>photo</b>.jpg"]);
     assert_eq!(m.count(".attachment-previews b"), 0);
+}
+
+// ---- a trace's page: the waterfall ----
+
+/// A trace as the API answers it: a page load that called a backend request, an error in
+/// each, and an orphan error.
+fn sample_trace() -> cairn_types::api::Trace {
+    let error = |id: char, project: &str, span: &str, title: &str, at: f64| {
+        serde_json::json!({
+            "event_id": id.to_string().repeat(32), "issue_id": 7, "issue_short_id": "WEB-7",
+            "span": span, "project_id": 1, "project_slug": project, "title": title,
+            "culprit": "x", "level": "error", "message": title, "timestamp": at,
+            "event_type": "error", "generation": 0
+        })
+    };
+    serde_json::from_value(serde_json::json!({
+        "transactions": [{
+            "event_id": "1".repeat(32), "span_id": "a".repeat(16), "parent_span_id": null,
+            "parent_event_id": null, "project_id": 1, "project_slug": "web",
+            "transaction": "/checkout <img src=x onerror=alert(1)>", "transaction.duration": 2000,
+            "transaction.op": "pageload", "transaction.status": "ok",
+            "start_timestamp": 1_000.0, "timestamp": 1_002.0, "generation": 0,
+            "errors": [error('7', "web", &"a".repeat(16), "Checkout failed", 1_001.9)],
+            "performance_issues": [],
+            "children": [{
+                "event_id": "2".repeat(32), "span_id": "c".repeat(16),
+                "parent_span_id": "b".repeat(16), "parent_event_id": "1".repeat(32),
+                "project_id": 2, "project_slug": "api", "transaction": "POST /api/checkout",
+                "transaction.duration": 500, "transaction.op": "http.server",
+                "transaction.status": "internal_error", "start_timestamp": 1_000.5,
+                "timestamp": 1_001.0, "generation": 1,
+                "errors": [error('8', "api", &"d".repeat(16), "Cart query timed out", 1_000.9)],
+                "performance_issues": [], "children": []
+            }]
+        }],
+        "orphan_errors": [error('9', "worker", "", "Job failed", 1_003.0)]
+    }))
+    .expect("the wire type")
+}
+
+#[wasm_bindgen_test]
+fn a_traces_rows_nest_transactions_and_errors_on_one_time_scale() {
+    use cairn_dashboard::components::trace::{all_errors, transaction_count};
+    use cairn_dashboard::pages::trace::{duration_text, rows, summary_text, Row, Window};
+
+    let trace = sample_trace();
+    let described: Vec<String> = rows(&trace)
+        .iter()
+        .map(|row| match row {
+            Row::Transaction { depth, transaction } => {
+                assert!(transaction.children.is_empty(), "children are rows of their own");
+                format!("{depth} {}", transaction.op)
+            }
+            Row::Error { depth, error } => format!("{depth} {}", error.title),
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "0 pageload",
+            "1 Checkout failed",
+            "1 http.server",
+            "2 Cart query timed out",
+            "0 Job failed"
+        ]
+    );
+    let window = Window::of(&trace).expect("a window");
+    assert_eq!(window, Window { start: 1_000.0, end: 1_003.0 });
+    let (left, width) = window.place(1_000.5, 1_001.0);
+    assert!((left - 16.667).abs() < 0.01 && (width - 16.667).abs() < 0.01, "{left} {width}");
+    // An instant is a sliver, never past the end.
+    assert_eq!(window.place(1_003.0, 1_003.0), (100.0, 0.0));
+    assert_eq!(window.place(1_000.0, 1_000.0).1, 0.25);
+    assert_eq!(Window { start: 5.0, end: 5.0 }.place(5.0, 5.0), (0.0, 0.25));
+    assert_eq!(summary_text(&trace), "2 transactions · 3 errors · 3 projects · 3.00 s");
+
+    assert_eq!(transaction_count(&trace), 2);
+    let errors: Vec<String> = all_errors(&trace).iter().map(|e| e.title.clone()).collect();
+    assert_eq!(errors, ["Cart query timed out", "Checkout failed", "Job failed"]);
+
+    assert_eq!(duration_text(0.00035), "0.35 ms");
+    assert_eq!(duration_text(0.0125), "12 ms");
+    assert_eq!(duration_text(1.25), "1.25 s");
+    assert_eq!(duration_text(125.0), "2 min 5 s");
+}
+
+#[wasm_bindgen_test]
+async fn the_waterfall_shows_each_row_as_text_and_opens_a_transaction() {
+    use cairn_dashboard::pages::trace::TraceWaterfall;
+
+    let m = Mounted::new(|| view! { <TraceWaterfall org="cairn" trace=sample_trace()/> });
+    assert_eq!(m.count(".waterfall-row"), 5);
+    assert_eq!(m.count(".waterfall-transaction"), 2);
+    assert_eq!(m.count(".waterfall-error"), 3);
+    // Names are text, never markup.
+    assert_eq!(m.count("img"), 0);
+    assert!(m.text(".waterfall-transaction .waterfall-name").contains("<img src=x"));
+    // The backend's request is one level in, its bar where it ran, red for its failure.
+    let backend = ".waterfall-transaction[data-event='22222222222222222222222222222222']";
+    assert_eq!(m.attr(&format!("{backend} .waterfall-label"), "style"), "padding-left: 1.25rem");
+    assert_eq!(m.text(&format!("{backend} .waterfall-status")), "internal_error");
+    assert_eq!(m.attr(&format!("{backend} .waterfall-bar"), "class"), "waterfall-bar failed");
+    assert_eq!(
+        m.attr(&format!("{backend} .waterfall-bar"), "style"),
+        "left: 16.667%; width: 16.667%"
+    );
+    assert_eq!(m.text(&format!("{backend} .waterfall-duration")), "500 ms");
+    // Errors link to their event, marked at their time.
+    let error = ".waterfall-error[data-event='88888888888888888888888888888888']";
+    assert_eq!(
+        m.attr(&format!("{error} a"), "href"),
+        "/organizations/cairn/issues/7/?event=88888888888888888888888888888888"
+    );
+    assert_eq!(m.attr(&format!("{error} .waterfall-marker"), "style"), "left: 30.000%");
+    assert_eq!(m.attr(&format!("{error} .waterfall-label"), "style"), "padding-left: 2.5rem");
+
+    // Opening a transaction asks for its spans (no server here: an error state, in place).
+    let toggle = format!("{backend} .waterfall-toggle");
+    assert_eq!(m.attr(&toggle, "aria-expanded"), "false");
+    assert_eq!(m.attr(&toggle, "aria-label"), "Spans of POST /api/checkout");
+    m.click(&toggle);
+    settle().await;
+    assert_eq!(m.attr(&toggle, "aria-expanded"), "true");
+    let loading_or_failed = format!("{backend} .waterfall-note, {backend} [role=alert]");
+    assert!(m.find(&loading_or_failed).is_some(), "{}", m.text(backend));
+    m.click(&toggle);
+    settle().await;
+    assert_eq!(m.attr(&toggle, "aria-expanded"), "false");
+    assert_eq!(m.count(&format!("{backend} .waterfall-spans")), 0);
+}
+
+#[wasm_bindgen_test]
+fn a_transactions_spans_nest_under_their_parents_in_start_order() {
+    use cairn_dashboard::pages::trace::{span_rows, SpanRows, Window};
+    use cairn_types::api::TraceSpan;
+
+    let span = |id: &str, parent: &str, start: f64, end: f64| TraceSpan {
+        span_id: id.repeat(16),
+        parent_span_id: Some(parent.repeat(16)),
+        op: Some(format!("op.{id}")),
+        description: Some(format!("<b>{id}</b>")),
+        status: None,
+        start_timestamp: start,
+        timestamp: end,
+        tags: None,
+        data: None,
+    };
+    // The transaction's span is `t`; `e` names a parent it does not have; `f` and `g` are
+    // each other's parent (forged).
+    let spans = vec![
+        span("c", "b", 1.2, 1.3),
+        span("b", "t", 1.1, 1.5),
+        span("d", "t", 1.0, 1.05),
+        span("e", "z", 1.6, 1.7),
+        span("f", "g", 1.8, 1.9),
+        span("g", "f", 1.85, 1.9),
+    ];
+    let described: Vec<String> = span_rows(&spans, &"t".repeat(16))
+        .iter()
+        .map(|(d, s)| format!("{d} {}", &s.span_id[..1]))
+        .collect();
+    assert_eq!(described, ["0 d", "0 b", "1 c", "0 e", "0 f", "1 g"]);
+
+    let window = Window { start: 1.0, end: 2.0 };
+    let m = Mounted::new(move || {
+        view! { <SpanRows spans=spans.clone() transaction_span="t".repeat(16) depth=2 window/> }
+    });
+    assert_eq!(m.count(".waterfall-span"), 6);
+    assert_eq!(m.count("b"), 0, "descriptions are text");
+    let c = ".waterfall-span[data-span='cccccccccccccccc']";
+    assert_eq!(m.text(&format!("{c} .waterfall-description")), "<b>c</b>");
+    assert_eq!(m.attr(&format!("{c} .waterfall-label"), "style"), "padding-left: 3.75rem");
+    assert_eq!(m.attr(&format!("{c} .waterfall-bar"), "style"), "left: 20.000%; width: 10.000%");
+    assert_eq!(m.text(&format!("{c} .waterfall-duration")), "100 ms");
+    drop(m);
+
+    let m = Mounted::new(move || {
+        view! { <SpanRows spans=Vec::new() transaction_span="t".repeat(16) depth=1 window/> }
+    });
+    assert_eq!(m.text(".waterfall-note"), "No spans were recorded in this transaction.");
 }

@@ -1,10 +1,11 @@
 //! The event's distributed trace (`#trace`): the other errors of the trace the event happened
 //! in, from every project of the organization (the browser's error and the backend error
 //! behind it, or the other way round), oldest first, each linked to its event, with its time
-//! relative to this event. Shown only when the trace has an error besides this event. Titles
-//! and culprits come from events: text only.
+//! relative to this event, and a link to the trace's page with its transactions. Shown only
+//! when the trace has a transaction or an error besides this event. Titles and culprits come
+//! from events: text only.
 
-use cairn_types::api::TraceError;
+use cairn_types::api::{Trace, TraceError, TraceTransaction};
 use leptos::prelude::*;
 
 use super::{issue_list::level_class, status::ApiError};
@@ -44,10 +45,14 @@ pub fn EventTrace(
         }
     });
     move || match trace.get() {
-        Some(Ok(trace)) if trace.orphan_errors.iter().any(|e| e.event_id != event_id) => {
+        Some(Ok(trace)) => {
+            let (errors, transactions) = (all_errors(&trace), transaction_count(&trace));
+            if transactions == 0 && errors.iter().all(|e| e.event_id == event_id) {
+                return None;
+            }
             let (org, trace_id, current) = (org.clone(), trace_id.clone(), event_id.clone());
             Some(
-                view! { <TraceErrors org trace_id errors=trace.orphan_errors current event_ms/> }
+                view! { <TraceErrors org trace_id errors transactions current event_ms/> }
                     .into_any(),
             )
         }
@@ -55,6 +60,30 @@ pub fn EventTrace(
         // Loading, or this event alone in its trace: nothing to tell.
         _ => None,
     }
+}
+
+/// Every error of a trace, those in its transactions and the orphan errors, oldest first.
+pub fn all_errors(trace: &Trace) -> Vec<TraceError> {
+    fn collect(transaction: &TraceTransaction, errors: &mut Vec<TraceError>) {
+        errors.extend(transaction.errors.iter().cloned());
+        for child in &transaction.children {
+            collect(child, errors);
+        }
+    }
+    let mut errors = trace.orphan_errors.clone();
+    for root in &trace.transactions {
+        collect(root, &mut errors);
+    }
+    errors.sort_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
+    errors
+}
+
+/// How many transactions a trace has (in its tree).
+pub fn transaction_count(trace: &Trace) -> usize {
+    fn count(transaction: &TraceTransaction) -> usize {
+        1 + transaction.children.iter().map(count).sum::<usize>()
+    }
+    trace.transactions.iter().map(count).sum()
 }
 
 /// The list of a trace's errors (`section#trace`).
@@ -67,6 +96,9 @@ pub fn TraceErrors(
     trace_id: String,
     /// Its errors, oldest first.
     errors: Vec<TraceError>,
+    /// How many transactions it has.
+    #[prop(optional)]
+    transactions: usize,
     /// The event on show, marked rather than linked.
     current: String,
     /// When it happened, Unix milliseconds: the others' times are told relative to it.
@@ -76,13 +108,19 @@ pub fn TraceErrors(
     projects.sort_unstable();
     projects.dedup();
     let summary = format!(
-        "{}{} {} in {} {}",
+        "{}{}{} {} in {} {}",
+        match transactions {
+            0 => String::new(),
+            1 => "1 transaction, ".to_owned(),
+            n => format!("{n}{} transactions, ", if n >= TRACE_PAGE { "+" } else { "" }),
+        },
         errors.len(),
         if errors.len() >= TRACE_PAGE { "+" } else { "" },
         if errors.len() == 1 { "error" } else { "errors" },
         projects.len(),
         if projects.len() == 1 { "project" } else { "projects" },
     );
+    let trace_href = Page::Trace { org: org.clone(), trace_id: trace_id.clone() }.path();
     let search = StreamQuery { query: format!("trace:{trace_id}"), ..StreamQuery::default() };
     let issues_href =
         format!("{}?{}", Page::Issues { org: org.clone() }.path(), search.to_query_string());
@@ -137,6 +175,10 @@ pub fn TraceErrors(
                 " · "
                 <a class="trace-issues" href=issues_href>
                     "issues in this trace"
+                </a>
+                " · "
+                <a class="trace-open" href=trace_href>
+                    "open the trace"
                 </a>
             </p>
             <ol class="trace-errors">{items}</ol>

@@ -28,6 +28,7 @@ pub mod setup;
 pub mod shared_issue;
 pub mod stats;
 pub mod tokens;
+pub mod trace;
 
 pub use accept::AcceptInvitePage;
 pub use account::AccountPage;
@@ -54,6 +55,7 @@ pub use setup::SetupPage;
 pub use shared_issue::SharedIssuePage;
 pub use stats::StatsPage;
 pub use tokens::TokensPage;
+pub use trace::TracePage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -1548,6 +1548,80 @@ async fn attachments_tab_lists_the_issues_files_and_filters_the_screenshots() {
     assert_eq!(&bytes[..], b"the bytes of screenshot.png");
 }
 
+/// Sentry's trace view: the backend error's issue page counts its trace's transactions and
+/// links the trace, whose page draws the page load and the backend request it called as a
+/// waterfall with their errors, and opens the request to its query span.
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_page_draws_the_transactions_of_a_failing_request_and_their_spans() {
+    use crate::traces::trace_a_failing_request;
+    assert!(dist_dir().join("index.html").exists(), "run `make dashboard` first");
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let frontend = server.create_project(&token, "Frontend").await;
+    let backend = server.create_project(&token, "Backend").await;
+    let sent = trace_a_failing_request(&frontend, &backend).await;
+    let issues = server.wait_for_issues(&token, |i| i.len() == 2).await;
+    let issue = issues.iter().find(|i| i["title"] == "Cart query timed out").expect("issue");
+    let id = issue["id"].as_str().expect("id").to_owned();
+    let meta = format!("/api/0/organizations/cairn/events-trace-meta/{}/", sent.trace_id);
+    for _ in 0..100 {
+        if server.get(&meta, &token).await.1["transactions"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = browser(&driver, profile.path()).await;
+    let result = async {
+        log_in(&client, &server, "owner@example.com", "correct horse battery").await?;
+        client.goto(&format!("{}/organizations/cairn/issues/{id}/", server.url)).await?;
+        let summary =
+            wait_for_text(&client, "#trace .trace-summary", |t| t.contains("transactions")).await?;
+        assert!(summary.starts_with("2 transactions, 2 errors in 2 projects"), "{summary}");
+        wait_for_element(&client, "#trace a.trace-open").await?.click().await?;
+        let trace_path = format!("/organizations/cairn/performance/trace/{}/", sent.trace_id);
+        assert_eq!(wait_for_path(&client, &trace_path).await?, trace_path);
+        let summary = wait_for_text(&client, "#trace-summary", |t| t.contains("·")).await?;
+        assert!(summary.starts_with("2 transactions · 2 errors · 2 projects · "), "{summary}");
+        assert_eq!(count(&client, "#waterfall > .waterfall-row", 4).await?, 4);
+        let names = texts(&client, "#waterfall .waterfall-transaction .waterfall-name").await?;
+        assert_eq!(names, ["/checkout", "POST /api/checkout"]);
+        let errors = texts(&client, "#waterfall .waterfall-error-title").await?;
+        assert_eq!(errors, ["Checkout failed", "Cart query timed out"]);
+        // The request's row opens to its query span.
+        let request = "#waterfall .waterfall-transaction:nth-of-type(3)";
+        client.find(Locator::Css(&format!("{request} .waterfall-toggle"))).await?.click().await?;
+        let span = format!("{request} .waterfall-span[data-span='{}']", sent.query_span);
+        let description =
+            wait_for_text(&client, &format!("{span} .waterfall-description"), |t| !t.is_empty())
+                .await?;
+        assert_eq!(description, "SELECT * FROM carts WHERE id = %s");
+        assert_eq!(
+            text_of(&client, &format!("{span} .waterfall-status")).await?,
+            "deadline_exceeded"
+        );
+        if let Ok(png) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("trace-page.png"), png).ok();
+        }
+        // The error's row leads back to its event.
+        client
+            .find(Locator::Css("#waterfall .waterfall-error:nth-of-type(4) a"))
+            .await?
+            .click()
+            .await?;
+        let issue_path = format!("/organizations/cairn/issues/{id}/");
+        assert_eq!(wait_for_path(&client, &issue_path).await?, issue_path);
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    if let Err(err) = result {
+        panic!("browser test failed: {err}");
+    }
+}
+
 /// Sentry's *Similar Issues* tab: the same error raised from another function, grouped apart,
 /// is listed with its scores, and merging it from the tab leaves one issue with both events.
 #[tokio::test(flavor = "multi_thread")]

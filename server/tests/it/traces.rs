@@ -214,22 +214,22 @@ async fn the_errors_of_a_trace_are_found_across_projects() {
 
 /// What a traced request left when both applications sample their transactions: the trace,
 /// the two transactions and the two errors.
-struct SampledTrace {
-    trace_id: String,
-    page_load: String,
-    request: String,
-    frontend_error: String,
-    backend_error: String,
+pub(crate) struct SampledTrace {
+    pub(crate) trace_id: String,
+    pub(crate) page_load: String,
+    pub(crate) request: String,
+    pub(crate) frontend_error: String,
+    pub(crate) backend_error: String,
     /// The frontend's span of the request, the backend transaction's parent.
-    fetch_span: String,
+    pub(crate) fetch_span: String,
     /// The backend's query span, in which its error happened.
-    query_span: String,
+    pub(crate) query_span: String,
 }
 
 /// A page load whose fetch span calls the backend; the backend's request runs a query that
 /// fails. Each application reports its error in the span it happened in, and finishes and
 /// sends its transaction.
-async fn trace_a_failing_request(frontend: &str, backend: &str) -> SampledTrace {
+pub(crate) async fn trace_a_failing_request(frontend: &str, backend: &str) -> SampledTrace {
     let (frontend, backend) = (frontend.to_owned(), backend.to_owned());
     tokio::task::spawn_blocking(move || {
         let (hub, client) = sampling_sentry_hub(&frontend, "web@1.0.0");
