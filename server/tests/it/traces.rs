@@ -400,4 +400,18 @@ async fn a_traces_transactions_form_a_tree_with_their_errors_and_spans() {
     let error = format!("/api/0/projects/cairn/backend/events/{}/", sent.backend_error);
     let (status, error) = server.get(&error, &token).await;
     assert_eq!((status, &error["type"]), (200, &json!("default")), "{error}");
+
+    // A transaction deleted (by retention, or with its project) leaves its trace with it, and
+    // its errors become orphans.
+    let db = server.writable_database().await;
+    sqlx::query("DELETE FROM envelope_items WHERE item_type = 'transaction'")
+        .execute(&db)
+        .await
+        .expect("deleted");
+    let (status, left) = server.get(&path, &token).await;
+    assert_eq!(status, 200, "{left}");
+    assert_eq!(left["transactions"], json!([]));
+    assert_eq!(left["orphan_errors"].as_array().map(Vec::len), Some(2), "{left:#}");
+    assert_eq!(server.get(&meta, &token).await.1["transactions"], 0);
+    assert_eq!(server.get(&details, &token).await.0, 404);
 }
