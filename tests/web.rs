@@ -7074,3 +7074,85 @@ fn a_transactions_spans_nest_under_their_parents_in_start_order() {
     });
     assert_eq!(m.text(".waterfall-note"), "No spans were recorded in this transaction.");
 }
+
+#[wasm_bindgen_test]
+async fn a_span_opens_to_its_data_and_a_transaction_lists_its_vitals_and_tags_as_text() {
+    use cairn_dashboard::pages::trace::{span_details, transaction_facts, SpanRows, Window};
+    use cairn_types::api::{TraceSpan, TransactionEvent};
+
+    let span = TraceSpan {
+        span_id: "c".repeat(16),
+        parent_span_id: Some("t".repeat(16)),
+        op: Some("db.sql.query".into()),
+        description: Some("SELECT '<script>x</script>'".into()),
+        status: Some("deadline_exceeded".into()),
+        start_timestamp: 1.0,
+        timestamp: 1.5,
+        tags: Some(serde_json::json!({"route": "/cart"})),
+        data: Some(serde_json::json!({"db.system": "postgresql", "rows": 3})),
+    };
+    assert_eq!(
+        span_details(&span),
+        [
+            ("op", "db.sql.query"),
+            ("description", "SELECT '<script>x</script>'"),
+            ("status", "deadline_exceeded"),
+            ("span_id", "cccccccccccccccc"),
+            ("parent_span_id", "tttttttttttttttt"),
+            ("data.db.system", "postgresql"),
+            ("data.rows", "3"),
+            ("tags.route", "/cart"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+
+    let spans = vec![span];
+    let m = Mounted::new(move || {
+        view! {
+            <SpanRows
+                spans=spans.clone()
+                transaction_span="t".repeat(16)
+                depth=1
+                window=Window { start: 1.0, end: 2.0 }
+            />
+        }
+    });
+    let toggle = ".waterfall-span-toggle";
+    assert_eq!(m.attr(toggle, "aria-expanded"), "false");
+    assert_eq!(m.count(".waterfall-span-details"), 0);
+    m.click(toggle);
+    settle().await;
+    assert_eq!(m.attr(toggle, "aria-expanded"), "true");
+    assert_eq!(m.count(".waterfall-span-details dt"), 8);
+    assert_eq!(m.count("script"), 0, "span data is text");
+    assert!(m.text(".waterfall-span-details").contains("postgresql"));
+    drop(m);
+
+    let event: TransactionEvent = serde_json::from_value(serde_json::json!({
+        "id": "a".repeat(32), "eventID": "a".repeat(32), "groupID": null, "projectID": "1",
+        "title": "/checkout", "type": "transaction", "platform": "javascript",
+        "dateCreated": "2026-12-06T10:00:01Z", "dateReceived": "2026-12-06T10:00:02Z",
+        "startTimestamp": 1.0, "endTimestamp": 2.0, "entries": [],
+        "tags": [{"key": "browser", "value": "Firefox"}, {"key": "environment", "value": "prod"},
+                 {"key": "release", "value": "web@1.0"}, {"key": "transaction", "value": "/checkout"}],
+        "contexts": {},
+        "measurements": {"cls": {"value": 0.05}, "lcp": {"value": 1200.0, "unit": "millisecond"},
+                         "fcp": {"value": 0.8, "unit": "second"}, "frames_total": {"value": 60.0, "unit": "frame"}},
+        "user": null, "sdk": null, "release": {"version": "web@1.0"}
+    }))
+    .expect("the wire type");
+    let facts: Vec<String> =
+        transaction_facts(&event).iter().map(|(k, v)| format!("{k} {v}")).collect();
+    assert_eq!(
+        facts,
+        [
+            "LCP 1.20 s",
+            "FCP 800 ms",
+            "CLS 0.050",
+            "frames_total 60 frame",
+            "release web@1.0",
+            "environment prod",
+            "browser Firefox"
+        ]
+    );
+}

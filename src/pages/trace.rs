@@ -8,7 +8,7 @@
 //! The layout is pure functions over the API's types ([`rows`], [`span_rows`], [`Window`]),
 //! which the component tests check without a server.
 
-use cairn_types::api::{Trace, TraceError, TraceSpan, TraceTransaction};
+use cairn_types::api::{Trace, TraceError, TraceSpan, TraceTransaction, TransactionEvent};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -394,11 +394,69 @@ fn TransactionSpans(
     move || match details.get() {
         None => view! { <p class="waterfall-note">"Loading spans…"</p> }.into_any(),
         Some(Err(error)) => view! { <ApiError error/> }.into_any(),
-        Some(Ok(event)) => view! {
-            <SpanRows spans=event.spans() transaction_span=transaction_span.clone() depth window/>
+        Some(Ok(event)) => {
+            let facts = transaction_facts(&event)
+                .into_iter()
+                .map(|(key, value)| {
+                    view! {
+                        <li>
+                            <span class="waterfall-fact-key">{key}</span>
+                            " "
+                            <span class="waterfall-fact-value">{value}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <ul class="waterfall-facts" style=indent(depth)>{facts}</ul>
+                <SpanRows spans=event.spans() transaction_span=transaction_span.clone() depth window/>
+            }
+            .into_any()
         }
-        .into_any(),
     }
+}
+
+/// The web vitals Sentry names in capitals, in the order it shows them.
+const WEB_VITALS: &[&str] = &["lcp", "fcp", "fid", "inp", "cls", "ttfb", "fp"];
+
+/// What a transaction's row shows of its details when opened: its measurements (web vitals
+/// first, by Sentry's names: `LCP 1.20 s`, `CLS 0.050`), its release and environment, and its
+/// other tags. All text.
+pub fn transaction_facts(event: &TransactionEvent) -> Vec<(String, String)> {
+    let mut facts = Vec::new();
+    if let Some(measurements) = event.measurements.as_object() {
+        let mut names: Vec<&String> = measurements.keys().collect();
+        let rank =
+            |name: &str| WEB_VITALS.iter().position(|v| *v == name).unwrap_or(WEB_VITALS.len());
+        names.sort_by_key(|name| (rank(name), name.as_str()));
+        for name in names {
+            let measurement = &measurements[name.as_str()];
+            let Some(value) = measurement.get("value").and_then(serde_json::Value::as_f64) else {
+                continue;
+            };
+            let unit = measurement.get("unit").and_then(serde_json::Value::as_str).unwrap_or("");
+            let label =
+                if rank(name) < WEB_VITALS.len() { name.to_uppercase() } else { name.clone() };
+            let text = match unit {
+                "millisecond" | "" if name != "cls" => duration_text(value / 1000.0),
+                "second" => duration_text(value),
+                "none" | "" => format!("{value:.3}"),
+                unit => format!("{value} {unit}"),
+            };
+            facts.push((label, text));
+        }
+    }
+    let mut tags: Vec<(String, String)> =
+        event.tags.iter().map(|tag| (tag.key.clone(), tag.value.clone())).collect();
+    // The release and environment first; the name is the row's own.
+    tags.retain(|(key, _)| key != "transaction");
+    tags.sort_by_key(|(key, _)| match key.as_str() {
+        "release" => 0,
+        "environment" => 1,
+        _ => 2,
+    });
+    facts.extend(tags);
+    facts
 }
 
 /// A transaction's spans as rows of the waterfall (`ol.waterfall-spans`).
@@ -420,28 +478,87 @@ pub fn SpanRows(
     }
     let items = rows
         .into_iter()
-        .map(|(level, span)| {
-            let bar = window.bar_style(span.start_timestamp, span.timestamp);
-            let duration = duration_text(span.timestamp - span.start_timestamp);
-            let failed = span.status.as_deref().is_some_and(|s| !matches!(s, "ok" | "unknown"));
-            let description = span.description.unwrap_or_default();
-            let title = description.clone();
-            view! {
-                <li class="waterfall-row waterfall-span" data-span=span.span_id>
-                    <span class="waterfall-label" style=indent(depth + level)>
-                        <span class="waterfall-op">{span.op.unwrap_or_default()}</span>
-                        <span class="waterfall-description" title=title>
-                            {description}
-                        </span>
-                        {failed.then(|| view! { <span class="waterfall-status">{span.status}</span> })}
-                    </span>
-                    <span class="waterfall-track">
-                        <span class=if failed { "waterfall-bar span failed" } else { "waterfall-bar span" } style=bar></span>
-                    </span>
-                    <span class="waterfall-duration">{duration}</span>
-                </li>
-            }
-        })
+        .map(|(level, span)| view! { <SpanRow span depth=depth + level window/> })
         .collect_view();
     view! { <ol class="waterfall-spans">{items}</ol> }.into_any()
+}
+
+/// One span's row, which opens to what the SDK recorded of it.
+#[component]
+fn SpanRow(span: TraceSpan, depth: usize, window: Window) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let bar = window.bar_style(span.start_timestamp, span.timestamp);
+    let duration = duration_text(span.timestamp - span.start_timestamp);
+    let failed = span.status.as_deref().is_some_and(|s| !matches!(s, "ok" | "unknown"));
+    let op = span.op.clone().unwrap_or_default();
+    let description = span.description.clone().unwrap_or_default();
+    let label = format!("Details of {op} {description}");
+    let details = span_details(&span);
+    let span_id = span.span_id.clone();
+    let details = move || {
+        open.get().then(|| {
+            let items = details
+                .iter()
+                .map(|(key, value)| {
+                    view! {
+                        <dt>{key.clone()}</dt>
+                        <dd>{value.clone()}</dd>
+                    }
+                })
+                .collect_view();
+            view! { <dl class="waterfall-span-details">{items}</dl> }
+        })
+    };
+    view! {
+        <li class="waterfall-row waterfall-span" data-span=span_id>
+            <button
+                type="button"
+                class="waterfall-label waterfall-span-toggle"
+                style=indent(depth)
+                aria-label=label
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <span class="waterfall-op">{op}</span>
+                <span class="waterfall-description">{description}</span>
+                {failed.then(|| view! { <span class="waterfall-status">{span.status.clone()}</span> })}
+            </button>
+            <span class="waterfall-track">
+                <span
+                    class=if failed { "waterfall-bar span failed" } else { "waterfall-bar span" }
+                    style=bar
+                ></span>
+            </span>
+            <span class="waterfall-duration">{duration}</span>
+            {details}
+        </li>
+    }
+}
+
+/// What a span's details list: its operation, whole description, status, id, and each of its
+/// data and tags (`data.db.system`, `tags.route`), values as compact JSON when they are not
+/// text. All text.
+pub fn span_details(span: &TraceSpan) -> Vec<(String, String)> {
+    let mut details = Vec::new();
+    let mut add = |key: &str, value: Option<&str>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            details.push((key.to_owned(), value.to_owned()));
+        }
+    };
+    add("op", span.op.as_deref());
+    add("description", span.description.as_deref());
+    add("status", span.status.as_deref());
+    add("span_id", Some(&span.span_id));
+    add("parent_span_id", span.parent_span_id.as_deref());
+    for (prefix, map) in [("data", &span.data), ("tags", &span.tags)] {
+        let Some(serde_json::Value::Object(map)) = map else { continue };
+        for (key, value) in map {
+            let text = match value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            details.push((format!("{prefix}.{key}"), text));
+        }
+    }
+    details
 }

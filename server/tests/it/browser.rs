@@ -1602,6 +1602,15 @@ async fn trace_page_draws_the_transactions_of_a_failing_request_and_their_spans(
             text_of(&client, &format!("{span} .waterfall-status")).await?,
             "deadline_exceeded"
         );
+        let facts = text_of(&client, &format!("{request} .waterfall-facts")).await?;
+        assert!(facts.contains("release api@2.0.0"), "{facts}");
+        // The span opens to what the SDK recorded of it.
+        client.find(Locator::Css(&format!("{span} .waterfall-span-toggle"))).await?.click().await?;
+        let details = wait_for_text(&client, &format!("{span} .waterfall-span-details"), |t| {
+            t.contains(&sent.query_span)
+        })
+        .await?;
+        assert!(details.contains("db.sql.query"), "{details}");
         if let Ok(png) = client.screenshot().await {
             std::fs::write(artifacts_dir().join("trace-page.png"), png).ok();
         }
