@@ -7110,7 +7110,7 @@ async fn a_span_opens_to_its_data_and_a_transaction_lists_its_vitals_and_tags_as
     let m = Mounted::new(move || {
         view! {
             <SpanRows
-                spans=spans.clone()
+                spans=spans
                 transaction_span="t".repeat(16)
                 depth=1
                 window=Window { start: 1.0, end: 2.0 }
