@@ -148,3 +148,83 @@ fn trace_error_from_row(row: &SqliteRow) -> StoreResult<TraceErrorRow> {
         project_slug: row.try_get("project_slug")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+    use crate::store::Store;
+
+    /// Migration 0056 reads the transactions stored before it into their traces, by the
+    /// ingest path's rules: numeric and text times, ids in any case or with dashes, spans;
+    /// a transaction outside a trace stays outside.
+    #[tokio::test]
+    async fn migration_0056_puts_the_transactions_stored_before_it_in_their_traces() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (path, pool) = super::super::database_before(&dir, "0056").await;
+        for sql in [
+            "INSERT INTO organizations (id, slug, name, date_created) VALUES (1, 'o', 'O', 0)",
+            "INSERT INTO projects (id, organization_id, slug, name, date_created) \
+             VALUES (7, 1, 'web', 'Web', 0)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect("row");
+        }
+        let trace = "4C79F60C-1121-4EB3-8604-F4AE0781BFB2";
+        let payloads = [
+            // A page load: text times, a span, an upper-case span id among junk.
+            serde_json::json!({
+                "event_id": "a".repeat(32), "transaction": "/checkout",
+                "start_timestamp": "2026-12-06T10:00:00.250Z",
+                "timestamp": "2026-12-06T10:00:01.500000+00:00",
+                "contexts": {"trace": {"trace_id": trace, "span_id": "1111111111111111",
+                                        "op": "pageload"}},
+                "spans": [{"span_id": "BBBBBBBBBBBBBBBB"}, {"span_id": 5}, {"span_id": "xyz"}]
+            }),
+            // The request it made: numeric times, a failure, no name.
+            serde_json::json!({
+                "start_timestamp": 1_796_551_200.5, "timestamp": 1_796_551_201,
+                "contexts": {"trace": {"trace_id": trace.replace('-', ""), "span_id": "2222222222222222",
+                                        "parent_span_id": "bbbbbbbbbbbbbbbb", "status": "internal_error"}}
+            }),
+            // No trace: stays out.
+            serde_json::json!({"start_timestamp": 1.0, "timestamp": 2.0, "contexts": {}}),
+        ];
+        for (n, payload) in payloads.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO envelope_items (project_id, event_id, item_type, headers, payload, \
+                 received) VALUES (7, $1, 'transaction', '{}', $2, 0)",
+            )
+            .bind(format!("{n:032x}"))
+            .bind(serde_json::to_vec(payload).expect("json"))
+            .execute(&pool)
+            .await
+            .expect("item");
+        }
+        pool.close().await;
+
+        let store = SqliteStore::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("store opens and migrates");
+        let trace_id: [u8; 16] = uuid::Uuid::parse_str(trace).expect("uuid").into_bytes();
+        let rows = store.trace_transactions(1, &trace_id, 10).await.expect("transactions");
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let (page_load, request) = (&rows[0], &rows[1]);
+        assert_eq!(page_load.event_id, "a".repeat(32));
+        assert_eq!((page_load.name.as_str(), page_load.op.as_str()), ("/checkout", "pageload"));
+        assert_eq!(page_load.status, "unknown");
+        assert_eq!(page_load.start_timestamp, 1_796_551_200.25);
+        assert_eq!(page_load.timestamp, 1_796_551_201.5);
+        assert_eq!(page_load.span_ids, "bbbbbbbbbbbbbbbb");
+        assert_eq!(page_load.parent_span_id, None);
+        assert_eq!(request.event_id, format!("{:032x}", 1), "the envelope's id");
+        assert_eq!(request.name, crate::ingest::transaction::UNLABELED);
+        assert_eq!(request.status, "internal_error");
+        assert_eq!(request.parent_span_id.as_deref(), Some("bbbbbbbbbbbbbbbb"));
+        assert_eq!(
+            (request.start_timestamp, request.timestamp),
+            (1_796_551_200.5, 1_796_551_201.0)
+        );
+        assert_eq!(request.span_ids, "");
+        let counts = store.trace_counts(1, &trace_id).await.expect("counts");
+        assert_eq!((counts.transactions, counts.errors, counts.projects), (2, 0, 1));
+    }
+}
