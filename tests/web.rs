@@ -7156,3 +7156,31 @@ async fn a_span_opens_to_its_data_and_a_transaction_lists_its_vitals_and_tags_as
         ]
     );
 }
+
+#[wasm_bindgen_test]
+async fn packages_show_ten_by_name_until_all_are_asked_for_as_text() {
+    use cairn_dashboard::components::event::{Packages, PACKAGES_SHOWN};
+
+    let mut packages: std::collections::BTreeMap<String, String> =
+        (0..12).map(|n| (format!("package-{n:02}"), format!("1.{n}.0"))).collect();
+    packages.insert("<img src=x onerror=alert(1)>".into(), "<b>9</b>".into());
+    let m = Mounted::new(move || view! { <Packages packages/> });
+    assert_eq!(m.count("#packages tr") as usize, PACKAGES_SHOWN);
+    // By name: the payload sorts first, and stays text.
+    assert_eq!(m.text("#packages tr:first-child th"), "<img src=x onerror=alert(1)>");
+    assert_eq!(m.text("#packages tr:first-child td"), "<b>9</b>");
+    assert_eq!(m.count("#packages img, #packages b"), 0);
+    assert_eq!(m.text(".packages-more"), "Show all 13");
+    m.click(".packages-more");
+    settle().await;
+    assert_eq!(m.count("#packages tr"), 13);
+    assert_eq!(m.text("#packages tr:last-child th"), "package-11");
+    assert_eq!(m.text(".packages-more"), "Show fewer");
+    drop(m);
+
+    let few: std::collections::BTreeMap<String, String> =
+        [("sentry-sdk".to_owned(), "2.75.0".to_owned())].into();
+    let m = Mounted::new(move || view! { <Packages packages=few/> });
+    assert_eq!(m.count("#packages tr"), 1);
+    assert_eq!(m.count(".packages-more"), 0);
+}

@@ -213,6 +213,14 @@ pub fn EventDetails(
         }
     });
 
+    let packages = event.packages.clone().filter(|p| !p.is_empty()).map(|packages| {
+        view! {
+            <Section title="Packages">
+                <Packages packages/>
+            </Section>
+        }
+    });
+
     view! {
         <div id="event" class="event" data-event-id=event.event_id>
             <ProcessingErrors errors=event.errors.clone()/>
@@ -233,8 +241,49 @@ pub fn EventDetails(
                 <UserCard user=event.user.clone()/>
             </Section>
             {extra}
+            {packages}
             {sdk}
         </div>
     }
     .into_any()
+}
+
+/// How many packages show before *Show all*.
+pub const PACKAGES_SHOWN: usize = 10;
+
+/// The packages the application had installed (Sentry's *Packages*: the event's `modules`),
+/// by name; the first [`PACKAGES_SHOWN`] until *Show all* is pressed. Text only.
+#[component]
+pub fn Packages(
+    /// Name to version.
+    packages: std::collections::BTreeMap<String, String>,
+) -> impl IntoView {
+    let all = RwSignal::new(false);
+    let total = packages.len();
+    let pairs: Vec<(String, String)> = packages.into_iter().collect();
+    let shown = move || {
+        let count = if all.get() { total } else { PACKAGES_SHOWN.min(total) };
+        let pairs = pairs[..count].to_vec();
+        view! { <KeyValues pairs/> }
+    };
+    let more = (total > PACKAGES_SHOWN).then(|| {
+        view! {
+            <button
+                type="button"
+                class="button button-secondary packages-more"
+                aria-expanded=move || all.get().to_string()
+                on:click=move |_| all.update(|a| *a = !*a)
+            >
+                {move || {
+                    if all.get() { "Show fewer".to_owned() } else { format!("Show all {total}") }
+                }}
+            </button>
+        }
+    });
+    view! {
+        <div id="packages">
+            {shown}
+            {more}
+        </div>
+    }
 }

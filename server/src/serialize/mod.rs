@@ -292,6 +292,13 @@ pub fn event(stored: &IssueEvent) -> Event {
         user: get("user").cloned(),
         sdk: get("sdk").cloned(),
         context: get("extra").cloned().unwrap_or_else(|| json!({})),
+        packages: get("modules").and_then(Value::as_object).map(|modules| {
+            // Name to version, as Relay keeps them: other values are dropped.
+            modules
+                .iter()
+                .filter_map(|(name, version)| Some((name.clone(), version.as_str()?.to_owned())))
+                .collect()
+        }),
         release: get("release").and_then(Value::as_str).map(|v| json!({ "version": v })),
         dist: get("dist").and_then(Value::as_str).map(str::to_owned),
         errors: get("errors").and_then(Value::as_array).cloned().unwrap_or_default(),

@@ -351,6 +351,19 @@ async fn python_sdk_fixtures_are_accepted_and_make_the_expected_issues() {
     assert_eq!(check_ins.len(), 1, "{check_ins:?}");
     assert_eq!(check_ins[0]["id"], "d5a61c4676944b8b9933eb27841af6a1");
     assert_eq!((&check_ins[0]["status"], &check_ins[0]["duration"]), (&json!("ok"), &json!(1)));
+
+    // The installed packages the Python SDK sends (`modules`) are the event's `packages`.
+    let (status, issues) = server.get("/api/0/organizations/cairn/issues/?query=", &token).await;
+    assert_eq!(status, 200, "{issues}");
+    let issue = issues
+        .as_array()
+        .and_then(|list| list.iter().find(|i| i["title"] == "ZeroDivisionError: division by zero"))
+        .expect("the error's issue");
+    let path = format!("/api/0/issues/{}/events/latest/", issue["id"].as_str().expect("id"));
+    let (status, event) = server.get(&path, &token).await;
+    assert_eq!(status, 200, "{event}");
+    assert_eq!(event["packages"]["sentry-sdk"], "2.75.0", "{}", event["packages"]);
+    assert_eq!(event["packages"]["urllib3"], "2.8.0");
 }
 
 #[tokio::test(flavor = "multi_thread")]

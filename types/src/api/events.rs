@@ -55,6 +55,10 @@ pub struct Event {
     pub sdk: Option<Value>,
     /// Extra data.
     pub context: Value,
+    /// The packages the application had installed (`modules`: name to version), as Sentry's
+    /// *Packages*; `null` when the SDK sent none.
+    #[serde(default)]
+    pub packages: Option<std::collections::BTreeMap<String, String>>,
     /// The release, if any.
     pub release: Option<Value>,
     /// The release's distribution (a build of it), if any.

@@ -78,6 +78,7 @@ fn shared_event(mut event: Event) -> Event {
     event.tags.clear();
     event.contexts = json!({});
     event.context = json!({});
+    event.packages = None;
     event.user = None;
     event.sdk = None;
     event.errors.clear();
