@@ -387,6 +387,13 @@ fn TransactionSpans(
     depth: usize,
     window: Window,
 ) -> impl IntoView {
+    // Sentry's JSON link: the transaction as kept, in a tab of its own.
+    let json = format!(
+        "/api/0/projects/{}/{}/events/{}/json/",
+        api::segment(&org),
+        api::segment(&project),
+        api::segment(&event_id)
+    );
     let details = LocalResource::new(move || {
         let (org, project, event_id) = (org.clone(), project.clone(), event_id.clone());
         async move { api::transaction_event(&org, &project, &event_id).await }
@@ -408,7 +415,14 @@ fn TransactionSpans(
                 })
                 .collect_view();
             view! {
-                <ul class="waterfall-facts" style=indent(depth)>{facts}</ul>
+                <ul class="waterfall-facts" style=indent(depth)>
+                    {facts}
+                    <li>
+                        <a class="waterfall-json" href=json.clone() target="_blank" rel="noopener">
+                            "JSON"
+                        </a>
+                    </li>
+                </ul>
                 <SpanRows spans=event.spans() transaction_span=transaction_span.clone() depth window/>
             }
             .into_any()

@@ -1604,6 +1604,12 @@ async fn trace_page_draws_the_transactions_of_a_failing_request_and_their_spans(
         );
         let facts = text_of(&client, &format!("{request} .waterfall-facts")).await?;
         assert!(facts.contains("release api@2.0.0"), "{facts}");
+        let json = client
+            .find(Locator::Css(&format!("{request} .waterfall-json")))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
         // The span opens to what the SDK recorded of it.
         client.find(Locator::Css(&format!("{span} .waterfall-span-toggle"))).await?.click().await?;
         let details = wait_for_text(&client, &format!("{span} .waterfall-span-details"), |t| {
@@ -1622,13 +1628,19 @@ async fn trace_page_draws_the_transactions_of_a_failing_request_and_their_spans(
             .await?;
         let issue_path = format!("/organizations/cairn/issues/{id}/");
         assert_eq!(wait_for_path(&client, &issue_path).await?, issue_path);
-        Ok::<(), fantoccini::error::CmdError>(())
+        Ok::<String, fantoccini::error::CmdError>(json)
     }
     .await;
     let _ = client.close().await;
-    if let Err(err) = result {
-        panic!("browser test failed: {err}");
-    }
+    let json = match result {
+        Ok(json) => json,
+        Err(err) => panic!("browser test failed: {err}"),
+    };
+    // The transaction's JSON link: the payload as kept, spans included.
+    let (status, kept) = server.get(&json, &token).await;
+    assert_eq!(status, 200, "{json}: {kept}");
+    assert_eq!(kept["transaction"], "POST /api/checkout", "{kept}");
+    assert_eq!(kept["spans"][0]["span_id"], sent.query_span.as_str());
 }
 
 /// Sentry's *Similar Issues* tab: the same error raised from another function, grouped apart,

@@ -175,13 +175,7 @@ async fn project_event<S: Store>(
     project: String,
     event_id: &str,
 ) -> ApiResult<(i64, IssueEvent)> {
-    let access = org_access(state, identity, org, "event:read").await?;
-    let project = serde_json::Value::String(project);
-    let project_id =
-        super::project_by_slug_or_id(state, access.organization.id, &project).await?.id;
-    let EventSelector::Id(event_id) = selector(event_id)? else {
-        return Err(ApiError::NotFound);
-    };
+    let (project_id, event_id) = project_and_event(state, identity, org, project, event_id).await?;
     match state.store.project_event(project_id, &event_id).await {
         Ok(stored) => Ok((project_id, stored)),
         Err(StoreError::NotFound) => Err(ApiError::NotFound),
@@ -189,16 +183,46 @@ async fn project_event<S: Store>(
     }
 }
 
+/// The project (by slug or id) and the event id of an event route, for `event:read` callers.
+async fn project_and_event<S: Store>(
+    state: &AppState<S>,
+    identity: &Identity,
+    org: &str,
+    project: String,
+    event_id: &str,
+) -> ApiResult<(i64, String)> {
+    let access = org_access(state, identity, org, "event:read").await?;
+    let project = serde_json::Value::String(project);
+    let project_id =
+        super::project_by_slug_or_id(state, access.organization.id, &project).await?.id;
+    let EventSelector::Id(event_id) = selector(event_id)? else {
+        return Err(ApiError::NotFound);
+    };
+    Ok((project_id, event_id))
+}
+
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/json/`: the event as Cairn keeps it
 /// (normalized and scrubbed), Sentry's *JSON* link of an event, to read the fields the
-/// dashboard does not show. `{project}` is the project's slug or id, as in Sentry's routes.
+/// dashboard does not show; a transaction's payload as it was kept (scrubbed) when no error
+/// event has the id. `{project}` is the project's slug or id, as in Sentry's routes.
 pub async fn get_project_event_json<S: Store>(
     State(state): State<AppState<S>>,
     identity: Identity,
     Path((org, project, event_id)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    let (_, stored) = project_event(&state, &identity, &org, project, &event_id).await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], stored.event.data).into_response())
+    let (project_id, event_id) =
+        project_and_event(&state, &identity, &org, project, &event_id).await?;
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    match state.store.project_event(project_id, &event_id).await {
+        Ok(stored) => return Ok((json, stored.event.data).into_response()),
+        Err(StoreError::NotFound) => {}
+        Err(err) => return Err(err.into()),
+    }
+    match state.store.project_transaction(project_id, &event_id).await {
+        Ok(stored) => Ok((json, stored.payload).into_response()),
+        Err(StoreError::NotFound) => Err(ApiError::NotFound),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/grouping-info/`: why the event
