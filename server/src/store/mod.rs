@@ -773,6 +773,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         trace_id: &[u8; 16],
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<TraceTransactionRow>>> + Send;
+    /// The transactions of an organization's projects (`project_ids`, or all when empty) that
+    /// started at `since` (Unix seconds) or later, named `name` if given: the newest `limit`.
+    fn period_transactions(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        since: f64,
+        name: Option<&str>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<PeriodTransaction>>> + Send;
     /// A project's transaction by its event id, as it was stored (spans included);
     /// [`StoreError::NotFound`] when the project has none with that id.
     fn project_transaction(

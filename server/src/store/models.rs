@@ -740,6 +740,29 @@ pub struct TraceTransactionRow {
     pub span_ids: String,
 }
 
+/// A transaction of a period (Sentry's Discover over transactions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodTransaction {
+    /// The event id, 32 hex digits.
+    pub event_id: String,
+    /// Its trace, 32 hex digits.
+    pub trace_id: String,
+    /// Its project.
+    pub project_id: i64,
+    /// The project's slug.
+    pub project_slug: String,
+    /// `transaction`.
+    pub name: String,
+    /// `contexts.trace.op`.
+    pub op: String,
+    /// `contexts.trace.status`.
+    pub status: String,
+    /// When it started, Unix seconds.
+    pub start_timestamp: f64,
+    /// When it ended, Unix seconds.
+    pub timestamp: f64,
+}
+
 /// A transaction as it was stored: the payload after scrubbing, spans included.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredTransaction {

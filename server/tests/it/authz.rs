@@ -250,6 +250,10 @@ fn rows() -> Vec<Row> {
             read("event:read"),
         ),
         Row {
+            query: "?field=id&dataset=transactions",
+            ..row(Method::GET, "/api/0/organizations/{org}/events/", read("event:read"))
+        },
+        Row {
             query: "?event_id={event_id}",
             ..row(
                 Method::GET,

@@ -415,3 +415,126 @@ async fn a_traces_transactions_form_a_tree_with_their_errors_and_spans() {
     assert_eq!(server.get(&meta, &token).await.1["transactions"], 0);
     assert_eq!(server.get(&details, &token).await.0, 404);
 }
+
+/// Sends `count` transactions named `name` with operation `op`, each `millis` long, the
+/// `failed` first of them with an internal error; with the official SDK, every one sampled.
+async fn send_transactions(dsn: &str, name: &str, op: &str, millis: &[u64], failed: usize) {
+    let (dsn, name, op, millis) = (dsn.to_owned(), name.to_owned(), op.to_owned(), millis.to_vec());
+    tokio::task::spawn_blocking(move || {
+        let (hub, client) = sampling_sentry_hub(&dsn, "api@2.0.0");
+        sentry::Hub::run(hub, || {
+            for (n, ms) in millis.iter().enumerate() {
+                let start = std::time::SystemTime::now() - Duration::from_millis(*ms);
+                let context = sentry::TransactionContext::new(&name, &op);
+                let transaction = sentry::start_transaction_with_timestamp(context, start);
+                if n < failed {
+                    transaction.set_status(sentry::protocol::SpanStatus::InternalError);
+                }
+                transaction.finish_with_timestamp(start + Duration::from_millis(*ms));
+            }
+        });
+        assert!(client.flush(Some(Duration::from_secs(10))), "the transactions delivered");
+    })
+    .await
+    .expect("SDK thread");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn discover_answers_a_periods_transactions_grouped_or_one_by_one() {
+    let server = TestServer::start();
+    let token = server.owner_token("owner@example.com", "correct horse battery");
+    let backend = server.create_project(&token, "Backend").await;
+    send_transactions(&backend, "GET /cart", "http.server", &[400, 100, 200, 300], 1).await;
+    send_transactions(&backend, "nightly export", "queue.task", &[1_000], 0).await;
+
+    let base = "/api/0/organizations/cairn/events/?statsPeriod=24h&query=event.type%3Atransaction";
+    let grouped = format!(
+        "{base}&field=transaction&field=transaction.op&field=count()&field=p50()&field=p95()\
+         &field=failure_rate()&field=tpm()&sort=-count()"
+    );
+    let mut body = Value::Null;
+    for _ in 0..100 {
+        let (status, answer) = server.get(&grouped, &token).await;
+        assert_eq!(status, 200, "{answer}");
+        body = answer;
+        let counted: i64 = body["data"]
+            .as_array()
+            .map_or(0, |rows| rows.iter().map(|r| r["count()"].as_i64().unwrap_or(0)).sum());
+        if counted == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let data = body["data"].as_array().expect("data");
+    assert_eq!(data.len(), 2, "{body:#}");
+    let cart = &data[0];
+    assert_eq!(cart["transaction"], "GET /cart");
+    assert_eq!(cart["transaction.op"], "http.server");
+    assert_eq!(cart["count()"], 4);
+    let near =
+        |value: &Value, expected: f64| value.as_f64().is_some_and(|v| (v - expected).abs() < 2.0);
+    assert!(near(&cart["p50()"], 200.0), "{cart}");
+    assert!(near(&cart["p95()"], 400.0), "{cart}");
+    assert_eq!(cart["failure_rate()"], 0.25);
+    assert!(cart["tpm()"].as_f64().is_some_and(|tpm| (tpm - 4.0 / 1440.0).abs() < 1e-9), "{cart}");
+    assert_eq!(data[1]["transaction"], "nightly export");
+    assert_eq!(body["meta"]["fields"]["p95()"], "duration");
+    assert_eq!(body["meta"]["units"]["p95()"], "millisecond");
+    assert_eq!(body["meta"]["fields"]["count()"], "integer");
+
+    // One transaction name, one row per transaction, slowest first, a page at a time.
+    let listed = format!(
+        "{base}%20transaction%3A%22GET%20%2Fcart%22&field=id&field=trace&field=transaction.duration\
+         &field=transaction.status&field=timestamp&sort=-transaction.duration&per_page=3"
+    );
+    let response = server
+        .http
+        .get(format!("{}{listed}", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("HTTP");
+    assert_eq!(response.status().as_u16(), 200);
+    let link = response.headers()["link"].to_str().expect("link").to_owned();
+    let page: Value = response.json().await.expect("json");
+    let rows = page["data"].as_array().expect("data");
+    let durations: Vec<i64> =
+        rows.iter().map(|r| r["transaction.duration"].as_i64().unwrap_or(-1)).collect();
+    assert_eq!(rows.len(), 3, "{page:#}");
+    assert!(durations.windows(2).all(|w| w[0] >= w[1]), "{durations:?}");
+    assert!((399..=401).contains(&durations[0]), "{durations:?}");
+    assert!(rows.iter().all(|r| r["id"].as_str().is_some_and(|id| id.len() == 32)));
+    assert!(rows.iter().all(|r| r["trace"].as_str().is_some_and(|id| id.len() == 32)));
+    assert_eq!(rows[0]["transaction.status"], "internal_error", "the slowest failed: {page:#}");
+    assert!(link.contains("rel=\"next\"; results=\"true\""), "{link}");
+    // Each row's trace is the trace page's.
+    let trace = rows[0]["trace"].as_str().expect("trace");
+    let (status, whole) =
+        server.get(&format!("/api/0/organizations/cairn/events-trace/{trace}/"), &token).await;
+    assert_eq!(status, 200, "{whole}");
+    assert_eq!(whole["transactions"][0]["event_id"], rows[0]["id"]);
+
+    // Filters on the operation and status, negated.
+    let (_, failed) = server
+        .get(&format!("{base}%20!transaction.status%3Aunknown&field=transaction&field=count()"), &token)
+        .await;
+    assert_eq!(failed["data"], json!([{"transaction": "GET /cart", "count()": 1}]), "{failed:#}");
+    let (_, tasks) = server
+        .get(&format!("{base}%20transaction.op%3Aqueue.*&field=id&field=transaction"), &token)
+        .await;
+    assert_eq!(tasks["data"].as_array().map(Vec::len), Some(1), "{tasks:#}");
+
+    // What Cairn does not answer here is a clear 400.
+    for (query, detail) in [
+        ("field=id", "query: Cairn answers transactions here"),
+        ("field=id&dataset=errors", "dataset: Cairn answers the transactions dataset"),
+        ("field=message&dataset=transactions", "field: \"message\" is not one Cairn answers"),
+        ("field=id&field=count()&dataset=transactions", "field: \"id\" cannot be grouped by"),
+        ("field=id&dataset=transactions&query=is%3Aunresolved", "query: Cairn's transactions take"),
+    ] {
+        let (status, body) =
+            server.get(&format!("/api/0/organizations/cairn/events/?{query}"), &token).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body["detail"].as_str().is_some_and(|d| d.starts_with(detail)), "{query}: {body}");
+    }
+}

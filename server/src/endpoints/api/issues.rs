@@ -85,7 +85,7 @@ impl ListIssuesParams {
 
 /// Sentry's `statsPeriod`: a whole number with `s`, `m`, `h`, `d` or `w` (seconds if none), in
 /// milliseconds.
-fn stats_period_ms(value: &str) -> ApiResult<i64> {
+pub(super) fn stats_period_ms(value: &str) -> ApiResult<i64> {
     let invalid = || ApiError::BadRequest(format!("statsPeriod: invalid period {value:?}"));
     let (digits, unit_ms) = match value.char_indices().last() {
         Some((i, 's')) => (&value[..i], 1_000),

@@ -12,6 +12,7 @@ mod bulk;
 mod code_mappings;
 mod comments;
 mod commits;
+mod discover;
 mod environments;
 mod events;
 mod events_stats;
@@ -299,6 +300,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
             "/api/0/organizations/{org}/events-trace-meta/{trace_id}",
             get(traces::get_trace_meta::<S>),
         )
+        .route("/api/0/organizations/{org}/events", get(discover::list_events::<S>))
         .route(
             "/api/0/organizations/{org}/tags/{key}/values",
             get(org_tags::list_org_tag_values::<S>),

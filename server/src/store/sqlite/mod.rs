@@ -1169,6 +1169,19 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn period_transactions(
+        &self,
+        organization_id: i64,
+        project_ids: &[i64],
+        since: f64,
+        name: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PeriodTransaction>> {
+        traces::period_transactions(&self.reads, organization_id, project_ids, since, name, limit)
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn project_transaction(
         &self,
         project_id: i64,

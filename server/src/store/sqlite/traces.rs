@@ -102,6 +102,51 @@ pub(super) async fn trace_transactions(
         .collect()
 }
 
+/// The newest `limit` transactions of the organization's projects (`project_ids`, or all)
+/// since `since`, by the start-time index.
+pub(super) async fn period_transactions(
+    pool: &SqlitePool,
+    organization_id: i64,
+    project_ids: &[i64],
+    since: f64,
+    name: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<PeriodTransaction>> {
+    let projects = serde_json::to_string(project_ids).unwrap_or_else(|_| "[]".into());
+    let rows = sqlx::query(
+        "SELECT t.event_id, t.trace_id, t.project_id, p.slug AS project_slug, t.name, t.op, \
+             t.status, t.start_timestamp, t.timestamp \
+         FROM trace_transactions t INDEXED BY trace_transactions_time \
+         JOIN projects p ON p.id = t.project_id \
+         WHERE t.start_timestamp >= $1 AND p.organization_id = $2 \
+             AND ($3 = '[]' OR t.project_id IN (SELECT value FROM json_each($3))) \
+             AND ($4 IS NULL OR t.name = $4) \
+         ORDER BY t.start_timestamp DESC LIMIT $5",
+    )
+    .bind(since)
+    .bind(organization_id)
+    .bind(projects)
+    .bind(name)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PeriodTransaction {
+                event_id: row.try_get("event_id")?,
+                trace_id: hex::encode(row.try_get::<Vec<u8>, _>("trace_id")?),
+                project_id: row.try_get("project_id")?,
+                project_slug: row.try_get("project_slug")?,
+                name: row.try_get("name")?,
+                op: row.try_get("op")?,
+                status: row.try_get("status")?,
+                start_timestamp: row.try_get("start_timestamp")?,
+                timestamp: row.try_get("timestamp")?,
+            })
+        })
+        .collect()
+}
+
 /// The project's transaction item with that event id (the first stored, should an SDK have
 /// sent it twice). Found through the items' event index, so a transaction outside any trace is
 /// found too.
