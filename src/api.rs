@@ -675,6 +675,32 @@ pub async fn trace(org: &str, trace_id: &str) -> Result<Trace> {
     json(get(&url).build()).await
 }
 
+/// `GET /api/0/organizations/{org}/events/` over transactions (Sentry's Discover): `fields`,
+/// `query` (after `event.type:transaction`), the period, the project (an id, or all), `sort`
+/// and `per_page`.
+pub async fn discover_transactions(
+    org: &str,
+    fields: &[&str],
+    query: &str,
+    period: &str,
+    project: Option<i64>,
+    sort: &str,
+    per_page: u32,
+) -> Result<cairn_types::api::DiscoverTable> {
+    use crate::stream_query::encode;
+    let mut params: Vec<String> = fields.iter().map(|f| format!("field={}", encode(f))).collect();
+    let query = format!("event.type:transaction {query}");
+    params.push(format!("query={}", encode(query.trim())));
+    params.push(format!("statsPeriod={}", encode(period)));
+    if let Some(project) = project {
+        params.push(format!("project={project}"));
+    }
+    params.push(format!("sort={}", encode(sort)));
+    params.push(format!("per_page={per_page}"));
+    let url = format!("/api/0/organizations/{}/events/?{}", segment(org), params.join("&"));
+    json(get(&url).build()).await
+}
+
 /// [`trace`] with up to `limit` transactions and errors (the API's default is 100).
 pub async fn trace_up_to(org: &str, trace_id: &str, limit: u32) -> Result<Trace> {
     let url = format!(

@@ -172,6 +172,7 @@ enum OtherPage {
     AlertRules,
     MetricAlert,
     Trace,
+    Performance,
 }
 
 fn build_other_page(page: OtherPage) -> AnyView {
@@ -201,6 +202,7 @@ fn build_other_page(page: OtherPage) -> AnyView {
         OtherPage::AlertRules => view! { <AlertRulesPage/> }.into_any(),
         OtherPage::MetricAlert => view! { <MetricAlertPage/> }.into_any(),
         OtherPage::Trace => view! { <TracePage/> }.into_any(),
+        OtherPage::Performance => view! { <PerformancePage/> }.into_any(),
     }
 }
 
@@ -276,6 +278,10 @@ other_page!(
 other_page!(
     /// A distributed trace's transactions and errors.
     trace, Trace
+);
+other_page!(
+    /// The transactions by name.
+    performance, Performance
 );
 other_page!(
     /// The user's notifications.

@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=routes::metric_alert() view=lazy_pages::metric_alert/>
                     <Route path=routes::monitor() view=lazy_pages::monitor/>
                     <Route path=routes::trace() view=lazy_pages::trace/>
+                    <Route path=routes::performance() view=lazy_pages::performance/>
                     <Route path=routes::release() view=lazy_pages::release/>
                     <Route path=routes::project_settings() view=lazy_pages::project_settings/>
                     <Route path=routes::project_ownership() view=lazy_pages::project_ownership/>

@@ -159,6 +159,11 @@ pub enum Page {
         /// The rule's id.
         id: String,
     },
+    /// `/organizations/{org}/performance/`: the transactions by name (Sentry's *Performance*).
+    Performance {
+        /// Organization slug.
+        org: String,
+    },
     /// `/organizations/{org}/performance/trace/{trace_id}/`: a distributed trace's
     /// transactions and errors (Sentry's trace view).
     Trace {
@@ -257,6 +262,9 @@ impl Page {
                 crate::api::segment(org),
                 crate::api::segment(id)
             ),
+            Page::Performance { org } => {
+                format!("/organizations/{}/performance/", crate::api::segment(org))
+            }
             Page::Trace { org, trace_id } => format!(
                 "/organizations/{}/performance/trace/{}/",
                 crate::api::segment(org),
@@ -357,6 +365,11 @@ pub fn alert_rules() -> impl PossibleRouteMatch + Clone + Send + 'static {
 /// Route pattern of [`Page::MetricAlert`]; parameters [`ORG_PARAM`] and [`ALERT_RULE_PARAM`].
 pub fn metric_alert() -> impl PossibleRouteMatch + Clone + Send + 'static {
     path!("/organizations/:org/alerts/rules/details/:rule_id")
+}
+
+/// Route pattern of [`Page::Performance`]; the slug is the [`ORG_PARAM`] parameter.
+pub fn performance() -> impl PossibleRouteMatch + Clone + Send + 'static {
+    path!("/organizations/:org/performance")
 }
 
 /// Route pattern of [`Page::Trace`]; parameters [`ORG_PARAM`] and [`TRACE_PARAM`].

@@ -7184,3 +7184,94 @@ async fn packages_show_ten_by_name_until_all_are_asked_for_as_text() {
     assert_eq!(m.count("#packages tr"), 1);
     assert_eq!(m.count(".packages-more"), 0);
 }
+
+// ---- the performance page ----
+
+#[wasm_bindgen_test]
+async fn transactions_by_name_show_their_figures_as_text_and_open_to_their_runs() {
+    use cairn_dashboard::pages::performance::{
+        percent_text, performance_href, rate_text, summaries, TransactionSamples, TransactionsTable,
+    };
+    use cairn_types::api::DiscoverTable;
+
+    let table: DiscoverTable = serde_json::from_value(serde_json::json!({
+        "data": [
+            {"transaction": "GET /cart <img src=x onerror=alert(1)>", "project": "backend",
+             "transaction.op": "http.server", "count()": 4, "tpm()": 0.25, "p50()": 200.0,
+             "p95()": 1250.0, "failure_rate()": 0.125},
+            {"transaction": "nightly export", "project": "backend", "transaction.op": "queue.task",
+             "count()": 1, "tpm()": 0.0007, "p50()": 0.35, "p95()": 0.35, "failure_rate()": 0.0},
+            {"transaction": "a row without figures"}
+        ],
+        "meta": {}
+    }))
+    .expect("the wire type");
+    let rows = summaries(&table);
+    assert_eq!(rows.len(), 2, "a row that does not read is left out");
+    assert_eq!(rate_text(0.25), "0.25/min");
+    assert_eq!(rate_text(12.4), "12/min");
+    assert_eq!(rate_text(0.0007), "<0.01/min");
+    assert_eq!(percent_text(0.125), "12.5%");
+    assert_eq!(percent_text(0.0), "0%");
+    assert_eq!(percent_text(1.0), "100%");
+    assert_eq!(
+        performance_href("cairn", "7", "24h"),
+        "/organizations/cairn/performance/?project=7&statsPeriod=24h"
+    );
+    assert_eq!(
+        performance_href("cairn", "", "7d"),
+        "/organizations/cairn/performance/?statsPeriod=7d"
+    );
+
+    let m = Mounted::new(move || {
+        view! { <TransactionsTable org="cairn" rows period="24h" project=None/> }
+    });
+    assert_eq!(m.count("#transactions .transaction-row"), 2);
+    assert_eq!(m.count("img"), 0);
+    let cart = "#transactions .transaction-row:first-child";
+    assert_eq!(
+        m.text(&format!("{cart} .transaction-name")),
+        "GET /cart <img src=x onerror=alert(1)>"
+    );
+    assert_eq!(m.text(&format!("{cart} .transaction-op")), "http.server");
+    assert_eq!(m.text(&format!("{cart} .transaction-tpm")), "0.25/min");
+    assert_eq!(m.text(&format!("{cart} .transaction-p50")), "200 ms");
+    assert_eq!(m.text(&format!("{cart} .transaction-p95")), "1.25 s");
+    assert_eq!(m.text(&format!("{cart} .transaction-failure-rate")), "12.5%");
+    assert_eq!(m.text(&format!("{cart} .transaction-count")), "4");
+    // A name opens to its runs (fetched: no server here, so loading or an error, in place).
+    let toggle = format!("{cart} .transaction-name");
+    assert_eq!(m.attr(&toggle, "aria-expanded"), "false");
+    m.click(&toggle);
+    settle().await;
+    assert_eq!(m.attr(&toggle, "aria-expanded"), "true");
+    assert_eq!(m.count(".transaction-samples"), 1);
+    drop(m);
+
+    let runs: DiscoverTable = serde_json::from_value(serde_json::json!({
+        "data": [
+            {"id": "a".repeat(32), "trace": "b".repeat(32), "project": "backend",
+             "transaction.duration": 1250, "transaction.status": "internal_error",
+             "timestamp": "2026-12-06T10:00:00Z"},
+            {"id": "c".repeat(32), "trace": "d".repeat(32), "project": "backend",
+             "transaction.duration": 12, "transaction.status": "unknown",
+             "timestamp": "2026-12-06T09:00:00Z"}
+        ]
+    }))
+    .expect("the wire type");
+    let m = Mounted::new(move || view! { <TransactionSamples org="cairn" table=runs/> });
+    assert_eq!(m.count(".transaction-sample"), 2);
+    assert_eq!(m.text(".transaction-sample:first-child .transaction-sample-duration"), "1.25 s");
+    assert_eq!(
+        m.attr(".transaction-sample:first-child .transaction-sample-status", "class"),
+        "transaction-sample-status failed"
+    );
+    assert_eq!(
+        m.attr(".transaction-sample:first-child a", "href"),
+        format!("/organizations/cairn/performance/trace/{}/", "b".repeat(32))
+    );
+    assert_eq!(
+        m.attr(".transaction-sample:last-child .transaction-sample-status", "class"),
+        "transaction-sample-status"
+    );
+}

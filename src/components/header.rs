@@ -38,6 +38,7 @@ pub fn Header() -> impl IntoView {
                 <nav class="app-nav">
                     <A href=Page::Issues { org: org.clone() }.path()>"Issues"</A>
                     <A href=Page::Releases { org: org.clone() }.path()>"Releases"</A>
+                    <A href=Page::Performance { org: org.clone() }.path()>"Performance"</A>
                     <A href=Page::Crons { org: org.clone() }.path()>"Crons"</A>
                     <A href=Page::AlertRules { org: org.clone() }.path()>"Alerts"</A>
                     <A href=Page::Feedback { org: org.clone() }.path()>"User Feedback"</A>

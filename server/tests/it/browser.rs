@@ -1628,6 +1628,29 @@ async fn trace_page_draws_the_transactions_of_a_failing_request_and_their_spans(
             .await?;
         let issue_path = format!("/organizations/cairn/issues/{id}/");
         assert_eq!(wait_for_path(&client, &issue_path).await?, issue_path);
+
+        // The header's *Performance*: both transactions by name; the request opens to its
+        // slowest run, whose trace is the same page.
+        wait_for_element(&client, ".app-nav a[href='/organizations/cairn/performance/']")
+            .await?
+            .click()
+            .await?;
+        assert_eq!(count(&client, "#transactions .transaction-row", 2).await?, 2);
+        let mut names = texts(&client, "#transactions .transaction-name").await?;
+        names.sort();
+        assert_eq!(names, ["/checkout", "POST /api/checkout"]);
+        let row = "#transactions .transaction-row[data-transaction='POST /api/checkout']";
+        assert_eq!(text_of(&client, &format!("{row} .transaction-failure-rate")).await?, "100%");
+        assert_eq!(text_of(&client, &format!("{row} .transaction-count")).await?, "1");
+        client.find(Locator::Css(&format!("{row} .transaction-name"))).await?.click().await?;
+        let trace_link =
+            wait_for_element(&client, ".transaction-sample a.transaction-sample-trace").await?;
+        if let Ok(png) = client.screenshot().await {
+            std::fs::write(artifacts_dir().join("performance-page.png"), png).ok();
+        }
+        trace_link.click().await?;
+        assert_eq!(wait_for_path(&client, &trace_path).await?, trace_path);
+        assert_eq!(count(&client, "#waterfall > .waterfall-row", 4).await?, 4);
         Ok::<String, fantoccini::error::CmdError>(json)
     }
     .await;

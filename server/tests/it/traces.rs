@@ -516,7 +516,10 @@ async fn discover_answers_a_periods_transactions_grouped_or_one_by_one() {
 
     // Filters on the operation and status, negated.
     let (_, failed) = server
-        .get(&format!("{base}%20!transaction.status%3Aunknown&field=transaction&field=count()"), &token)
+        .get(
+            &format!("{base}%20!transaction.status%3Aunknown&field=transaction&field=count()"),
+            &token,
+        )
         .await;
     assert_eq!(failed["data"], json!([{"transaction": "GET /cart", "count()": 1}]), "{failed:#}");
     let (_, tasks) = server

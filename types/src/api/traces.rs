@@ -199,3 +199,14 @@ pub struct TraceSpan {
     #[serde(default)]
     pub data: Option<Value>,
 }
+
+/// An answer of Sentry's Discover endpoint (`/organizations/{org}/events/`): rows of the
+/// fields asked for, and what each field is.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DiscoverTable {
+    /// The rows, each field by name (`transaction`, `p95()`, ...).
+    pub data: Vec<serde_json::Map<String, Value>>,
+    /// `fields` (each field's type) and `units`.
+    #[serde(default)]
+    pub meta: Value,
+}
