@@ -296,6 +296,21 @@ fn aggregate_rows(request: &Request, rows: &[&PeriodTransaction]) -> Vec<Map<Str
         .collect()
 }
 
+/// The order of two transactions by a plain field.
+fn compare_plain(field: &str, a: &PeriodTransaction, b: &PeriodTransaction) -> std::cmp::Ordering {
+    match field {
+        "id" => a.event_id.cmp(&b.event_id),
+        "trace" => a.trace_id.cmp(&b.trace_id),
+        "transaction" => a.name.cmp(&b.name),
+        "project" => a.project_slug.cmp(&b.project_slug),
+        "project.id" => a.project_id.cmp(&b.project_id),
+        "transaction.op" => a.op.cmp(&b.op),
+        "transaction.status" => a.status.cmp(&b.status),
+        "transaction.duration" => duration_ms(a).total_cmp(&duration_ms(b)),
+        _ => a.timestamp.total_cmp(&b.timestamp),
+    }
+}
+
 /// Orders rows by `field`: numbers as numbers, the rest as text; ties by the other fields, so
 /// that pages do not shift.
 fn sort_rows(rows: &mut [Map<String, Value>], field: &str, descending: bool) {
@@ -340,13 +355,6 @@ pub async fn list_events<S: Store>(
         )
         .await?;
     let kept: Vec<&PeriodTransaction> = rows.iter().filter(|row| conditions.matches(row)).collect();
-    let mut data: Vec<Map<String, Value>> = if request.is_aggregate() {
-        aggregate_rows(&request, &kept)
-    } else {
-        kept.iter()
-            .map(|row| request.fields.iter().map(|f| (f.clone(), plain_value(f, row))).collect())
-            .collect()
-    };
     let sort = request.sort.clone().or_else(|| {
         if request.fields.iter().any(|f| f == "count()") {
             Some(("count()".into(), true))
@@ -354,14 +362,43 @@ pub async fn list_events<S: Store>(
             request.fields.iter().any(|f| f == "timestamp").then(|| ("timestamp".into(), true))
         }
     });
-    if let Some((field, descending)) = sort {
-        sort_rows(&mut data, &field, descending);
-    }
-    let total = data.len();
-    let start = usize::try_from(page.offset).unwrap_or(usize::MAX).min(total);
-    let end = start.saturating_add(usize::try_from(page.per_page).unwrap_or(0)).min(total);
-    let more = end < total;
-    let page_rows: Vec<Value> = data.drain(start..end).map(Value::Object).collect();
+    let range = |total: usize| {
+        let start = usize::try_from(page.offset).unwrap_or(usize::MAX).min(total);
+        let end = start.saturating_add(usize::try_from(page.per_page).unwrap_or(0)).min(total);
+        (start, end)
+    };
+    let (page_rows, more): (Vec<Value>, bool) = if request.is_aggregate() {
+        // A row per group: few, whatever the number of transactions.
+        let mut data = aggregate_rows(&request, &kept);
+        if let Some((field, descending)) = &sort {
+            sort_rows(&mut data, field, *descending);
+        }
+        let total = data.len();
+        let (start, end) = range(total);
+        (data.drain(start..end).map(Value::Object).collect(), end < total)
+    } else {
+        // Up to [`MAX_SCANNED`] rows: sorted as read, and only the page's turned into JSON.
+        let mut kept = kept;
+        if let Some((field, descending)) = &sort {
+            kept.sort_by(|a, b| {
+                let order = compare_plain(field, a, b);
+                let order = if *descending { order.reverse() } else { order };
+                order
+                    .then_with(|| b.timestamp.total_cmp(&a.timestamp))
+                    .then_with(|| a.event_id.cmp(&b.event_id))
+            });
+        }
+        let (start, end) = range(kept.len());
+        let rows = kept[start..end]
+            .iter()
+            .map(|row| {
+                Value::Object(
+                    request.fields.iter().map(|f| (f.clone(), plain_value(f, row))).collect(),
+                )
+            })
+            .collect();
+        (rows, end < kept.len())
+    };
 
     let mut fields = Map::new();
     let mut units = Map::new();
