@@ -15,14 +15,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::org_access;
 use super::paging::PageParams;
 use crate::auth::Identity;
-use crate::endpoints::AppJson;
 use crate::error::{ApiError, ApiResult};
 use crate::search::{Filter, Term};
 use crate::state::AppState;
@@ -420,15 +418,7 @@ pub async fn list_events<S: Store>(
         "meta": {"fields": fields, "units": units, "isMetricsData": false,
                  "scanned": rows.len(), "scanLimit": MAX_SCANNED},
     });
-    let previous = (format!("0:{}:1", (page.offset - page.per_page).max(0)), page.offset > 0);
-    let next = (format!("0:{}:0", page.offset + page.per_page), more);
-    let base = format!("{}{}", state.config.public_url.trim_end_matches('/'), uri.path());
-    let link = super::issues::link_header(&base, raw.as_deref(), previous, next);
-    let mut response = AppJson(body).into_response();
-    if let Ok(link) = HeaderValue::from_str(&link) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(page.response(&state, body, more, uri.path(), raw.as_deref()))
 }
 
 #[cfg(test)]

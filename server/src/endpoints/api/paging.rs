@@ -81,11 +81,12 @@ impl PageParams {
     }
 
     /// The page's answer: `items` (at most `per_page`, read with one more to learn whether
-    /// another page follows: `more`) with the `Link` header of the list at `path`.
+    /// another page follows: `more`; or any body holding the page) with the `Link` header of
+    /// the list at `path`.
     pub(super) fn response<S: Store, T: Serialize>(
         &self,
         state: &AppState<S>,
-        items: Vec<T>,
+        items: T,
         more: bool,
         path: &str,
         raw_query: Option<&str>,
