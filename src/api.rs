@@ -675,28 +675,44 @@ pub async fn trace(org: &str, trace_id: &str) -> Result<Trace> {
     json(get(&url).build()).await
 }
 
-/// `GET /api/0/organizations/{org}/events/` over transactions (Sentry's Discover): `fields`,
-/// `query` (after `event.type:transaction`), the period, the project (an id, or all), `sort`
-/// and `per_page`.
+/// What [`discover_transactions`] asks.
+#[derive(Debug, Clone, Copy)]
+pub struct TransactionQuery<'a> {
+    /// The columns (`transaction`, `p95()`, ...).
+    pub fields: &'a [&'a str],
+    /// Search terms, after `event.type:transaction`.
+    pub query: &'a str,
+    /// The period (`24h`).
+    pub period: &'a str,
+    /// A project id, or all.
+    pub project: Option<i64>,
+    /// An environment's name, or all when empty.
+    pub environment: &'a str,
+    /// A field, `-` first for descending.
+    pub sort: &'a str,
+    /// Rows on the page.
+    pub per_page: u32,
+}
+
+/// `GET /api/0/organizations/{org}/events/` over transactions (Sentry's Discover).
 pub async fn discover_transactions(
     org: &str,
-    fields: &[&str],
-    query: &str,
-    period: &str,
-    project: Option<i64>,
-    sort: &str,
-    per_page: u32,
+    asked: TransactionQuery<'_>,
 ) -> Result<cairn_types::api::DiscoverTable> {
     use crate::stream_query::encode;
-    let mut params: Vec<String> = fields.iter().map(|f| format!("field={}", encode(f))).collect();
-    let query = format!("event.type:transaction {query}");
+    let mut params: Vec<String> =
+        asked.fields.iter().map(|f| format!("field={}", encode(f))).collect();
+    let query = format!("event.type:transaction {}", asked.query);
     params.push(format!("query={}", encode(query.trim())));
-    params.push(format!("statsPeriod={}", encode(period)));
-    if let Some(project) = project {
+    params.push(format!("statsPeriod={}", encode(asked.period)));
+    if let Some(project) = asked.project {
         params.push(format!("project={project}"));
     }
-    params.push(format!("sort={}", encode(sort)));
-    params.push(format!("per_page={per_page}"));
+    if !asked.environment.is_empty() {
+        params.push(format!("environment={}", encode(asked.environment)));
+    }
+    params.push(format!("sort={}", encode(asked.sort)));
+    params.push(format!("per_page={}", asked.per_page));
     let url = format!("/api/0/organizations/{}/events/?{}", segment(org), params.join("&"));
     json(get(&url).build()).await
 }

@@ -7215,12 +7215,12 @@ async fn transactions_by_name_show_their_figures_as_text_and_open_to_their_runs(
     assert_eq!(percent_text(0.0), "0%");
     assert_eq!(percent_text(1.0), "100%");
     assert_eq!(
-        performance_href("cairn", "7", "24h"),
+        performance_href("cairn", "7", "", "24h"),
         "/organizations/cairn/performance/?project=7&statsPeriod=24h"
     );
     assert_eq!(
-        performance_href("cairn", "", "7d"),
-        "/organizations/cairn/performance/?statsPeriod=7d"
+        performance_href("cairn", "", "prod env", "7d"),
+        "/organizations/cairn/performance/?environment=prod%20env&statsPeriod=7d"
     );
 
     let m = Mounted::new(move || {

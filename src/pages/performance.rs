@@ -1,9 +1,10 @@
-//! `/organizations/{org}/performance/?project={id}&statsPeriod=24h` (Sentry's URL): the
+//! `/organizations/{org}/performance/?project={id}&environment=production&statsPeriod=24h`
+//! (Sentry's URL): the
 //! transactions SDKs sent with tracing on, by name, over a period: how often (per minute), how
 //! long (p50, p95), how often they failed. A name opens to its slowest transactions of the
 //! period, each linked to its trace's page, which is how a slow request is found without an
 //! error to start from. Read from Sentry's Discover endpoint; names are event data, shown as
-//! text. The project and period are in the URL, so a link reproduces the view.
+//! text. The project, environment and period are in the URL, so a link reproduces the view.
 
 use cairn_types::api::DiscoverTable;
 use chrono::{DateTime, Utc};
@@ -104,13 +105,15 @@ pub fn percent_text(share: f64) -> String {
     }
 }
 
-/// The page's link for a project id (empty: all) and a period.
-pub fn performance_href(org: &str, project: &str, period: &str) -> String {
+/// The page's link for a project id and an environment (empty: all) and a period.
+pub fn performance_href(org: &str, project: &str, environment: &str, period: &str) -> String {
     let mut href = Page::Performance { org: org.to_owned() }.path();
     let mut sep = '?';
-    if !project.is_empty() {
-        href.push_str(&format!("{sep}project={}", crate::stream_query::encode(project)));
-        sep = '&';
+    for (key, value) in [("project", project), ("environment", environment)] {
+        if !value.is_empty() {
+            href.push_str(&format!("{sep}{key}={}", crate::stream_query::encode(value)));
+            sep = '&';
+        }
     }
     href.push_str(&format!("{sep}statsPeriod={}", crate::stream_query::encode(period)));
     href
@@ -132,23 +135,66 @@ pub fn PerformancePage() -> impl IntoView {
     let project = Memo::new(move |_| {
         query.read().get("project").filter(|p| p.parse::<i64>().is_ok()).unwrap_or_default()
     });
+    let environment = Memo::new(move |_| query.read().get("environment").unwrap_or_default());
+    let environments = LocalResource::new(move || {
+        let org = org.get();
+        async move { api::environments(&org).await.unwrap_or_default() }
+    });
     let table = LocalResource::new(move || {
-        let (org, period, project) = (org.get(), period.get(), project.get());
+        let (org, period, project, environment) =
+            (org.get(), period.get(), project.get(), environment.get());
         async move {
             let project = project.parse().ok();
-            api::discover_transactions(&org, SUMMARY_FIELDS, "", &period, project, "-count()", 100)
-                .await
+            let asked = api::TransactionQuery {
+                fields: SUMMARY_FIELDS,
+                query: "",
+                period: &period,
+                project,
+                environment: &environment,
+                sort: "-count()",
+                per_page: 100,
+            };
+            api::discover_transactions(&org, asked).await
         }
     });
     let navigate = use_navigate();
-    let go = move |project: &str, period: &str| {
-        navigate(&performance_href(&org.get_untracked(), project, period), Default::default());
+    let go = move |project: &str, environment: &str, period: &str| {
+        let href = performance_href(&org.get_untracked(), project, environment, period);
+        navigate(&href, Default::default());
     };
     let on_period = {
         let go = go.clone();
-        move |ev| go(&project.get_untracked(), &event_target_value(&ev))
+        move |ev| {
+            go(&project.get_untracked(), &environment.get_untracked(), &event_target_value(&ev))
+        }
     };
-    let on_project = move |ev| go(&event_target_value(&ev), &period.get_untracked());
+    let on_environment = {
+        let go = go.clone();
+        move |ev| go(&project.get_untracked(), &event_target_value(&ev), &period.get_untracked())
+    };
+    let on_project = move |ev| {
+        go(&event_target_value(&ev), &environment.get_untracked(), &period.get_untracked())
+    };
+    let environment_options = move || {
+        let current = environment.get();
+        let options = environments
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|env| !env.is_hidden)
+            .map(|env| {
+                let selected = env.name == current;
+                let value = env.name.clone();
+                view! { <option value=value selected=selected>{env.name}</option> }
+            })
+            .collect_view();
+        view! {
+            <option value="" selected=current.is_empty()>
+                "All environments"
+            </option>
+            {options}
+        }
+    };
     let period_options = move || {
         PERIODS
             .iter()
@@ -191,7 +237,13 @@ pub fn PerformancePage() -> impl IntoView {
             }
             let project = project.get_untracked().parse().ok();
             view! {
-                <TransactionsTable org=org.get_untracked() rows period=period.get_untracked() project/>
+                <TransactionsTable
+                    org=org.get_untracked()
+                    rows
+                    period=period.get_untracked()
+                    project
+                    environment=environment.get_untracked()
+                />
             }
             .into_any()
         }
@@ -204,6 +256,12 @@ pub fn PerformancePage() -> impl IntoView {
                     <span class="picker-label">"Project"</span>
                     <select id="performance-project" on:change=on_project>
                         {project_options}
+                    </select>
+                </label>
+                <label class="picker">
+                    <span class="picker-label">"Environment"</span>
+                    <select id="performance-environment" on:change=on_environment>
+                        {environment_options}
                     </select>
                 </label>
                 <label class="picker">
@@ -239,12 +297,16 @@ pub fn TransactionsTable(
     period: String,
     /// The project asked for, if one.
     project: Option<i64>,
+    /// The environment asked for; all when empty.
+    #[prop(into, optional)]
+    environment: String,
 ) -> impl IntoView {
     let rows = rows
         .into_iter()
         .map(|row| {
             let open = RwSignal::new(false);
             let (org, period, name) = (org.clone(), period.clone(), row.name.clone());
+            let environment = environment.clone();
             let label = format!("Slowest runs of {}", row.name);
             let key = row.name.clone();
             let samples = move || {
@@ -257,6 +319,7 @@ pub fn TransactionsTable(
                                     name=name.clone()
                                     period=period.clone()
                                     project
+                                    environment=environment.clone()
                                 />
                             </td>
                         </tr>
@@ -314,24 +377,25 @@ fn SlowestTransactions(
     name: String,
     period: String,
     project: Option<i64>,
+    environment: String,
 ) -> impl IntoView {
     let samples = LocalResource::new({
         let org = org.clone();
         move || {
             let (org, name, period) = (org.clone(), name.clone(), period.clone());
+            let environment = environment.clone();
             async move {
                 let query = format!("transaction:\"{}\"", name.replace('"', "\\\""));
-                let sort = "-transaction.duration";
-                api::discover_transactions(
-                    &org,
-                    SAMPLE_FIELDS,
-                    &query,
-                    &period,
+                let asked = api::TransactionQuery {
+                    fields: SAMPLE_FIELDS,
+                    query: &query,
+                    period: &period,
                     project,
-                    sort,
-                    SAMPLES,
-                )
-                .await
+                    environment: &environment,
+                    sort: "-transaction.duration",
+                    per_page: SAMPLES,
+                };
+                api::discover_transactions(&org, asked).await
             }
         }
     });

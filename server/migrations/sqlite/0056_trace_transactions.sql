@@ -20,7 +20,9 @@ CREATE TABLE trace_transactions (
     timestamp       REAL    NOT NULL,
     -- the ids of its spans, space-separated: errors and child transactions that happened in
     -- one of them belong to it
-    span_ids        TEXT    NOT NULL
+    span_ids        TEXT    NOT NULL,
+    release         TEXT,
+    environment     TEXT
 );
 CREATE INDEX trace_transactions_trace ON trace_transactions (trace_id, start_timestamp);
 CREATE INDEX trace_transactions_event ON trace_transactions (project_id, event_id);
@@ -32,11 +34,13 @@ CREATE INDEX trace_transactions_time ON trace_transactions (start_timestamp);
 -- length, as `ingest::transaction::summarize` makes them; a transaction without a trace, a span
 -- or both times stays outside any trace, as it would be now.
 INSERT INTO trace_transactions (item_id, project_id, trace_id, event_id, span_id, parent_span_id,
-                                name, op, status, start_timestamp, timestamp, span_ids)
+                                name, op, status, start_timestamp, timestamp, span_ids, release,
+                                environment)
 SELECT id, project_id, unhex(trace_id), event_id, span_id,
        CASE WHEN length(parent_span_id) = 16 AND parent_span_id NOT GLOB '*[^0-9a-f]*'
                  AND parent_span_id != '0000000000000000' THEN parent_span_id END,
-       name, op, status, start_timestamp, max(timestamp, start_timestamp), span_ids
+       name, op, status, start_timestamp, max(timestamp, start_timestamp), span_ids,
+       release, environment
 FROM (
     SELECT id, project_id,
            lower(replace(trim(json_extract(j, '$.contexts.trace.trace_id')), '-', '')) AS trace_id,
@@ -65,7 +69,13 @@ FROM (
                 WHERE json_type(value, '$.span_id') = 'text'
                 LIMIT 1000)
             WHERE length(span) = 16 AND span NOT GLOB '*[^0-9a-f]*'
-                  AND span != '0000000000000000') AS span_ids
+                  AND span != '0000000000000000') AS span_ids,
+           CASE json_type(j, '$.release')
+               WHEN 'text' THEN nullif(trim(json_extract(j, '$.release')), '')
+           END AS release,
+           CASE json_type(j, '$.environment')
+               WHEN 'text' THEN nullif(trim(json_extract(j, '$.environment')), '')
+           END AS environment
     FROM (SELECT id, project_id, event_id, CAST(payload AS TEXT) AS j
           FROM envelope_items
           WHERE item_type = 'transaction' AND json_valid(CAST(payload AS TEXT)))

@@ -37,6 +37,10 @@ pub struct TraceTransaction {
     pub timestamp: f64,
     /// The ids of its spans, space-separated, at most [`MAX_SPAN_IDS`].
     pub span_ids: String,
+    /// Its release, if any.
+    pub release: Option<String>,
+    /// Its environment, if any.
+    pub environment: Option<String>,
 }
 
 /// The trace facts of a transaction payload, or `None` when it belongs to no trace (no valid
@@ -76,6 +80,8 @@ pub fn summarize(object: &Map<String, Value>, event_id: Option<&str>) -> Option<
         start_timestamp,
         timestamp,
         span_ids,
+        release: text(object.get("release")).filter(|r| !r.is_empty()).map(str::to_owned),
+        environment: text(object.get("environment")).filter(|e| !e.is_empty()).map(str::to_owned),
     })
 }
 
@@ -111,6 +117,8 @@ mod tests {
             "event_id": "AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA",
             "type": "transaction",
             "transaction": "GET /checkout",
+            "release": "shop@1.2",
+            "environment": " production ",
             "start_timestamp": "2026-12-06T10:00:00.250Z",
             "timestamp": 1_796_551_200.75,
             "contexts": {"trace": {
@@ -139,6 +147,8 @@ mod tests {
         assert_eq!(summary.start_timestamp, 1_796_551_200.25);
         assert_eq!(summary.timestamp, 1_796_551_200.75);
         assert_eq!(summary.span_ids, "3333333333333333 4444444444444444");
+        assert_eq!(summary.release.as_deref(), Some("shop@1.2"));
+        assert_eq!(summary.environment.as_deref(), Some("production"));
     }
 
     #[test]
@@ -156,6 +166,7 @@ mod tests {
         // An end before the start is read as no duration.
         assert_eq!(summary.timestamp, 100.0);
         assert_eq!(summary.span_ids, "");
+        assert_eq!((summary.release, summary.environment), (None, None));
     }
 
     #[test]

@@ -761,6 +761,10 @@ pub struct PeriodTransaction {
     pub start_timestamp: f64,
     /// When it ended, Unix seconds.
     pub timestamp: f64,
+    /// Its release, if any.
+    pub release: Option<String>,
+    /// Its environment, if any.
+    pub environment: Option<String>,
 }
 
 /// A transaction as it was stored: the payload after scrubbing, spans included.

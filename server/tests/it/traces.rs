@@ -527,6 +527,25 @@ async fn discover_answers_a_periods_transactions_grouped_or_one_by_one() {
         .await;
     assert_eq!(tasks["data"].as_array().map(Vec::len), Some(1), "{tasks:#}");
 
+    // The SDK's environment and release: a parameter, a field, a search term.
+    let (_, by_release) = server
+        .get(
+            &format!("{base}&environment=test&field=release&field=environment&field=count()"),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        by_release["data"],
+        json!([{"release": "api@2.0.0", "environment": "test", "count()": 5}]),
+        "{by_release:#}"
+    );
+    let (_, elsewhere) =
+        server.get(&format!("{base}&environment=production&field=id"), &token).await;
+    assert_eq!(elsewhere["data"], json!([]));
+    let (_, other_release) =
+        server.get(&format!("{base}%20!release%3Aapi%402.*&field=id"), &token).await;
+    assert_eq!(other_release["data"], json!([]));
+
     // What Cairn does not answer here is a clear 400.
     for (query, detail) in [
         ("field=id", "query: Cairn answers transactions here"),

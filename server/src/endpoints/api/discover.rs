@@ -43,9 +43,12 @@ const FIELDS: &[(&str, &str)] = &[
     ("transaction.status", "string"),
     ("transaction.duration", "duration"),
     ("timestamp", "date"),
+    ("release", "string"),
+    ("environment", "string"),
 ];
 /// The plain fields the rows of an aggregate may be grouped by.
-const GROUP_FIELDS: &[&str] = &["transaction", "project", "project.id", "transaction.op"];
+const GROUP_FIELDS: &[&str] =
+    &["transaction", "project", "project.id", "transaction.op", "release", "environment"];
 /// The functions, with Sentry's type of each.
 const FUNCTIONS: &[(&str, &str)] = &[
     ("count()", "integer"),
@@ -67,6 +70,7 @@ struct Request {
     fields: Vec<String>,
     query: String,
     projects: Vec<i64>,
+    environments: Vec<String>,
     period_ms: i64,
     sort: Option<(String, bool)>,
 }
@@ -78,6 +82,7 @@ impl Request {
             fields: Vec::new(),
             query: String::new(),
             projects: Vec::new(),
+            environments: Vec::new(),
             period_ms: DEFAULT_PERIOD_MS,
             sort: None,
         };
@@ -99,6 +104,7 @@ impl Request {
                     Ok(id) => request.projects.push(id),
                     Err(_) => return Err(bad(format!("project: invalid project id {value:?}"))),
                 },
+                "environment" => request.environments.push(value),
                 "statsPeriod" if value.is_empty() => {}
                 "statsPeriod" => {
                     request.period_ms = super::issues::stats_period_ms(&value)?;
@@ -165,7 +171,12 @@ impl Conditions {
             let known = match &term.filter {
                 Filter::Tag { key, .. } => matches!(
                     key.as_str(),
-                    "event.type" | "transaction" | "transaction.op" | "transaction.status"
+                    "event.type"
+                        | "transaction"
+                        | "transaction.op"
+                        | "transaction.status"
+                        | "release"
+                        | "environment"
                 ),
                 Filter::Trace(_) | Filter::Text(_) => true,
                 _ => false,
@@ -173,7 +184,8 @@ impl Conditions {
             if !known {
                 return Err(ApiError::BadRequest(
                     "query: Cairn's transactions take event.type:, transaction:, \
-                     transaction.op:, transaction.status:, trace: and free text"
+                     transaction.op:, transaction.status:, release:, environment:, trace: and \
+                     free text"
                         .into(),
                 ));
             }
@@ -204,6 +216,8 @@ impl Conditions {
                         "event.type" => "transaction",
                         "transaction" => row.name.as_str(),
                         "transaction.op" => row.op.as_str(),
+                        "release" => row.release.as_deref().unwrap_or_default(),
+                        "environment" => row.environment.as_deref().unwrap_or_default(),
                         _ => row.status.as_str(),
                     };
                     values.iter().any(|pattern| wildcard_match(pattern, value))
@@ -252,6 +266,8 @@ fn plain_value(field: &str, row: &PeriodTransaction) -> Value {
         "transaction.status" => json!(row.status),
         "transaction.duration" => json!(duration_ms(row).round() as i64),
         "timestamp" => json!(crate::util::ms_to_datetime((row.timestamp * 1000.0) as i64)),
+        "release" => json!(row.release),
+        "environment" => json!(row.environment),
         _ => Value::Null,
     }
 }
@@ -305,6 +321,8 @@ fn compare_plain(field: &str, a: &PeriodTransaction, b: &PeriodTransaction) -> s
         "transaction.op" => a.op.cmp(&b.op),
         "transaction.status" => a.status.cmp(&b.status),
         "transaction.duration" => duration_ms(a).total_cmp(&duration_ms(b)),
+        "release" => a.release.cmp(&b.release),
+        "environment" => a.environment.cmp(&b.environment),
         _ => a.timestamp.total_cmp(&b.timestamp),
     }
 }
@@ -352,7 +370,12 @@ pub async fn list_events<S: Store>(
             MAX_SCANNED,
         )
         .await?;
-    let kept: Vec<&PeriodTransaction> = rows.iter().filter(|row| conditions.matches(row)).collect();
+    let in_environments = |row: &PeriodTransaction| {
+        request.environments.is_empty()
+            || row.environment.as_ref().is_some_and(|env| request.environments.contains(env))
+    };
+    let kept: Vec<&PeriodTransaction> =
+        rows.iter().filter(|row| in_environments(row) && conditions.matches(row)).collect();
     let sort = request.sort.clone().or_else(|| {
         if request.fields.iter().any(|f| f == "count()") {
             Some(("count()".into(), true))
@@ -436,6 +459,8 @@ mod tests {
             status: status.into(),
             start_timestamp: 1_000.0,
             timestamp: 1_000.0 + millis / 1000.0,
+            release: None,
+            environment: None,
         }
     }
 
@@ -509,6 +534,15 @@ mod tests {
         let c = conditions("EXPORT").expect("parsed");
         assert!(c.matches(&job) && !c.matches(&get_a));
         assert!(conditions("is:unresolved").is_err());
-        assert!(conditions("release:1.0").is_err());
+        assert!(conditions("assigned:me").is_err());
+        let c = conditions("release:web@1.* !environment:staging").expect("parsed");
+        let production = PeriodTransaction {
+            release: Some("web@1.2".into()),
+            environment: Some("production".into()),
+            ..row("GET /a", "http.server", "ok", 1.0)
+        };
+        let staging =
+            PeriodTransaction { environment: Some("staging".into()), ..production.clone() };
+        assert!(c.matches(&production) && !c.matches(&staging) && !c.matches(&get_a));
     }
 }

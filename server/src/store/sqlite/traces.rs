@@ -115,7 +115,7 @@ pub(super) async fn period_transactions(
     let projects = serde_json::to_string(project_ids).unwrap_or_else(|_| "[]".into());
     let rows = sqlx::query(
         "SELECT t.event_id, t.trace_id, t.project_id, p.slug AS project_slug, t.name, t.op, \
-             t.status, t.start_timestamp, t.timestamp \
+             t.status, t.start_timestamp, t.timestamp, t.release, t.environment \
          FROM trace_transactions t INDEXED BY trace_transactions_time \
          JOIN projects p ON p.id = t.project_id \
          WHERE t.start_timestamp >= $1 AND p.organization_id = $2 \
@@ -142,6 +142,8 @@ pub(super) async fn period_transactions(
                 status: row.try_get("status")?,
                 start_timestamp: row.try_get("start_timestamp")?,
                 timestamp: row.try_get("timestamp")?,
+                release: row.try_get("release")?,
+                environment: row.try_get("environment")?,
             })
         })
         .collect()
@@ -217,7 +219,8 @@ mod tests {
         let payloads = [
             // A page load: text times, a span, an upper-case span id among junk.
             serde_json::json!({
-                "event_id": "a".repeat(32), "transaction": "/checkout",
+                "event_id": "a".repeat(32), "transaction": "/checkout", "release": "web@1",
+                "environment": "production",
                 "start_timestamp": "2026-12-06T10:00:00.250Z",
                 "timestamp": "2026-12-06T10:00:01.500000+00:00",
                 "contexts": {"trace": {"trace_id": trace, "span_id": "1111111111111111",
@@ -271,5 +274,11 @@ mod tests {
         assert_eq!(request.span_ids, "");
         let counts = store.trace_counts(1, &trace_id).await.expect("counts");
         assert_eq!((counts.transactions, counts.errors, counts.projects), (2, 0, 1));
+        let period = store.period_transactions(1, &[], 0.0, Some("/checkout"), 10).await;
+        let period = period.expect("the period's");
+        assert_eq!(period.len(), 1);
+        assert_eq!(period[0].release.as_deref(), Some("web@1"));
+        assert_eq!(period[0].environment.as_deref(), Some("production"));
+        assert_eq!(period[0].trace_id, "4c79f60c11214eb38604f4ae0781bfb2");
     }
 }

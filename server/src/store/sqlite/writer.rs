@@ -559,8 +559,8 @@ fn write_trace_transaction(
     let trace_id = hex::decode(&trace.trace_id).unwrap_or_default();
     conn.prepare_cached(
         "INSERT INTO trace_transactions (item_id, project_id, trace_id, event_id, span_id, \
-         parent_span_id, name, op, status, start_timestamp, timestamp, span_ids) \
-         VALUES (last_insert_rowid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         parent_span_id, name, op, status, start_timestamp, timestamp, span_ids, release, \
+         environment) VALUES (last_insert_rowid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(rusqlite::params![
         project_id,
@@ -573,7 +573,9 @@ fn write_trace_transaction(
         trace.status,
         trace.start_timestamp,
         trace.timestamp,
-        trace.span_ids
+        trace.span_ids,
+        trace.release,
+        trace.environment
     ])?;
     Ok(())
 }
