@@ -327,20 +327,26 @@ fn compare_plain(field: &str, a: &PeriodTransaction, b: &PeriodTransaction) -> s
     }
 }
 
-/// Orders rows by `field`: numbers as numbers, the rest as text; ties by the other fields, so
-/// that pages do not shift.
-fn sort_rows(rows: &mut [Map<String, Value>], field: &str, descending: bool) {
-    rows.sort_by(|a, b| {
+/// Orders rows by `field`: numbers as numbers, the rest as text; ties by the whole row (its
+/// JSON, written once per row), so that pages do not shift.
+fn sort_rows(rows: &mut Vec<Map<String, Value>>, field: &str, descending: bool) {
+    let mut keyed: Vec<(String, Map<String, Value>)> = std::mem::take(rows)
+        .into_iter()
+        .map(|row| (Value::Object(row.clone()).to_string(), row))
+        .collect();
+    keyed.sort_by(|(a_text, a), (b_text, b)| {
         let order =
             match (a.get(field).and_then(Value::as_f64), b.get(field).and_then(Value::as_f64)) {
                 (Some(x), Some(y)) => x.total_cmp(&y),
-                _ => a.get(field).map(Value::to_string).cmp(&b.get(field).map(Value::to_string)),
+                _ => match (a.get(field), b.get(field)) {
+                    (Some(Value::String(x)), Some(Value::String(y))) => x.cmp(y),
+                    (x, y) => x.map(Value::to_string).cmp(&y.map(Value::to_string)),
+                },
             };
         let order = if descending { order.reverse() } else { order };
-        order.then_with(|| {
-            Value::Object(a.clone()).to_string().cmp(&Value::Object(b.clone()).to_string())
-        })
+        order.then_with(|| a_text.cmp(b_text))
     });
+    rows.extend(keyed.into_iter().map(|(_, row)| row));
 }
 
 /// `GET /api/0/organizations/{org}/events/` for transactions (see the module's documentation);
