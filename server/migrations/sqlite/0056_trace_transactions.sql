@@ -26,8 +26,9 @@ CREATE TABLE trace_transactions (
 );
 CREATE INDEX trace_transactions_trace ON trace_transactions (trace_id, start_timestamp);
 CREATE INDEX trace_transactions_event ON trace_transactions (project_id, event_id);
--- Sentry's Discover over transactions reads a period's, newest first.
+-- Sentry's Discover over transactions reads a period's, newest first; of one name, by that.
 CREATE INDEX trace_transactions_time ON trace_transactions (start_timestamp);
+CREATE INDEX trace_transactions_name ON trace_transactions (name, start_timestamp);
 
 -- The transactions stored before: their payloads are the JSON the SDK sent (after scrubbing),
 -- read as text (a BLOB would be taken for SQLite's JSONB). Ids are lower-case hex of the right

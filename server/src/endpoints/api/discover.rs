@@ -272,12 +272,27 @@ fn plain_value(field: &str, row: &PeriodTransaction) -> Value {
     }
 }
 
+/// A group field's value as the key of its group (no JSON made per transaction).
+fn group_value<'a>(field: &str, row: &'a PeriodTransaction) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    match field {
+        "transaction" => Cow::Borrowed(&row.name),
+        "project" => Cow::Borrowed(&row.project_slug),
+        "project.id" => Cow::Owned(row.project_id.to_string()),
+        "transaction.op" => Cow::Borrowed(&row.op),
+        // `\0` for none: no release or environment is named so.
+        "release" => Cow::Borrowed(row.release.as_deref().unwrap_or("\0")),
+        _ => Cow::Borrowed(row.environment.as_deref().unwrap_or("\0")),
+    }
+}
+
 /// The rows of an aggregate: one per group of the plain fields, each function computed.
 fn aggregate_rows(request: &Request, rows: &[&PeriodTransaction]) -> Vec<Map<String, Value>> {
     let plain: Vec<&str> = request.plain_fields().collect();
-    let mut groups: HashMap<Vec<String>, Vec<&PeriodTransaction>> = HashMap::new();
+    let mut groups: HashMap<Vec<std::borrow::Cow<'_, str>>, Vec<&PeriodTransaction>> =
+        HashMap::new();
     for row in rows {
-        let key = plain.iter().map(|field| plain_value(field, row).to_string()).collect();
+        let key = plain.iter().map(|field| group_value(field, row)).collect();
         groups.entry(key).or_default().push(row);
     }
     let minutes = request.period_ms as f64 / 60_000.0;

@@ -113,23 +113,29 @@ pub(super) async fn period_transactions(
     limit: i64,
 ) -> StoreResult<Vec<PeriodTransaction>> {
     let projects = serde_json::to_string(project_ids).unwrap_or_else(|_| "[]".into());
-    let rows = sqlx::query(
+    // Of one name, by the name's index; else by the start time's.
+    let (index, of_name) = match name {
+        Some(_) => ("trace_transactions_name", "t.name = $4"),
+        None => ("trace_transactions_time", "$4 IS NULL"),
+    };
+    let sql = format!(
         "SELECT t.event_id, t.trace_id, t.project_id, p.slug AS project_slug, t.name, t.op, \
              t.status, t.start_timestamp, t.timestamp, t.release, t.environment \
-         FROM trace_transactions t INDEXED BY trace_transactions_time \
+         FROM trace_transactions t INDEXED BY {index} \
          JOIN projects p ON p.id = t.project_id \
          WHERE t.start_timestamp >= $1 AND p.organization_id = $2 \
              AND ($3 = '[]' OR t.project_id IN (SELECT value FROM json_each($3))) \
-             AND ($4 IS NULL OR t.name = $4) \
-         ORDER BY t.start_timestamp DESC LIMIT $5",
-    )
-    .bind(since)
-    .bind(organization_id)
-    .bind(projects)
-    .bind(name)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+             AND {of_name} \
+         ORDER BY t.start_timestamp DESC LIMIT $5"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(since)
+        .bind(organization_id)
+        .bind(projects)
+        .bind(name)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(PeriodTransaction {
