@@ -28,7 +28,7 @@ use crate::store::{PeriodTransaction, Store};
 use crate::util::wildcard_match;
 
 /// The most transactions one request reads (the newest of its period).
-pub const MAX_SCANNED: i64 = 100_000;
+pub const MAX_SCANNED: i64 = 20_000;
 /// The period when the request names none (Sentry's default).
 const DEFAULT_PERIOD_MS: i64 = 14 * 86_400_000;
 

@@ -128,31 +128,32 @@ pub(super) async fn period_transactions(
              AND {of_name} \
          ORDER BY t.start_timestamp DESC LIMIT $5"
     );
-    let rows = sqlx::query(&sql)
+    // Read as a stream, each row made a [`PeriodTransaction`] as it comes: all of them as
+    // rows at once (`fetch_all`) held several times their size, and the allocator kept it.
+    let mut rows = sqlx::query(&sql)
         .bind(since)
         .bind(organization_id)
         .bind(projects)
         .bind(name)
         .bind(limit)
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(PeriodTransaction {
-                event_id: row.try_get("event_id")?,
-                trace_id: hex::encode(row.try_get::<Vec<u8>, _>("trace_id")?),
-                project_id: row.try_get("project_id")?,
-                project_slug: row.try_get("project_slug")?,
-                name: row.try_get("name")?,
-                op: row.try_get("op")?,
-                status: row.try_get("status")?,
-                start_timestamp: row.try_get("start_timestamp")?,
-                timestamp: row.try_get("timestamp")?,
-                release: row.try_get("release")?,
-                environment: row.try_get("environment")?,
-            })
-        })
-        .collect()
+        .fetch(pool);
+    let mut transactions = Vec::new();
+    while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+        transactions.push(PeriodTransaction {
+            event_id: row.try_get("event_id")?,
+            trace_id: hex::encode(row.try_get::<&[u8], _>("trace_id")?),
+            project_id: row.try_get("project_id")?,
+            project_slug: row.try_get("project_slug")?,
+            name: row.try_get("name")?,
+            op: row.try_get("op")?,
+            status: row.try_get("status")?,
+            start_timestamp: row.try_get("start_timestamp")?,
+            timestamp: row.try_get("timestamp")?,
+            release: row.try_get("release")?,
+            environment: row.try_get("environment")?,
+        });
+    }
+    Ok(transactions)
 }
 
 /// The project's transaction item with that event id (the first stored, should an SDK have
